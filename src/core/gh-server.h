@@ -9,22 +9,9 @@
 
 #include <gio/gio.h>
 
+#include "gh-types.h"
+
 G_BEGIN_DECLS
-
-/* Which defaults new projects get (DESIGN.md, "Project settings"). */
-typedef enum
-{
-  GH_SETTINGS_PROFILE_DEVELOPMENT,
-  GH_SETTINGS_PROFILE_PRODUCTION,
-} GhSettingsProfile;
-
-/* Where secrets live. AUTO picks the Secret Service when one is reachable, else the file. */
-typedef enum
-{
-  GH_SECRET_BACKEND_AUTO,
-  GH_SECRET_BACKEND_KEYRING,
-  GH_SECRET_BACKEND_FILE,
-} GhSecretBackend;
 
 #define GH_TYPE_SERVER (gh_server_get_type ())
 
