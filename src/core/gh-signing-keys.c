@@ -76,6 +76,9 @@ gh_signing_keys_new (GhStore       *store,
   return self;
 }
 
+/* A key signs once active and until retired; the newest such key is the one used. */
+#define SIGNS_NOW "active_from <= ?1 AND (retired_at IS NULL OR retired_at > ?2)"
+
 static gint64
 now_seconds (void)
 {
@@ -269,12 +272,13 @@ gh_signing_keys_get_signing_key (GhSigningKeys  *self,
   g_return_val_if_fail (GH_IS_SIGNING_KEYS (self), NULL);
 
   stmt = gh_store_prepare (self->store,
-                           "SELECT kid FROM signing_keys WHERE active_from <= ? "
-                           "ORDER BY active_from DESC, rowid DESC LIMIT 1",
+                           "SELECT kid FROM signing_keys WHERE " SIGNS_NOW
+                           " ORDER BY active_from DESC, rowid DESC LIMIT 1",
                            error);
   if (stmt == NULL)
     return NULL;
   gh_stmt_bind_int64 (stmt, 1, now_seconds ());
+  gh_stmt_bind_int64 (stmt, 2, now_seconds ());
   if (!gh_store_step (self->store, stmt, &row, error))
     return NULL;
   if (!row)
@@ -380,6 +384,8 @@ gh_signing_keys_list (GhSigningKeys  *self,
 {
   g_autoptr(GPtrArray) list = NULL;
   g_autoptr(GhStmt) stmt = NULL;
+  GhSigningKeyInfo *signing = NULL;
+  gint64 now = now_seconds ();
   gboolean row;
 
   g_return_val_if_fail (GH_IS_SIGNING_KEYS (self), NULL);
@@ -407,8 +413,14 @@ gh_signing_keys_list (GhSigningKeys  *self,
       info->active_from = sqlite3_column_int64 (stmt, 3);
       info->retired_at = sqlite3_column_int64 (stmt, 4);
       info->expires_at = sqlite3_column_int64 (stmt, 5);
+      info->published = info->expires_at == 0 || info->expires_at > now;
+      if (info->active_from <= now && (info->retired_at == 0 || info->retired_at > now))
+        signing = info;
       g_ptr_array_add (list, info);
     }
+  /* Ordered by active_from: the last key that may sign is the one that does. */
+  if (signing != NULL)
+    signing->signing = TRUE;
   return g_steal_pointer (&list);
 }
 
@@ -435,9 +447,11 @@ gh_signing_keys_rotate (GhSigningKeys  *self,
 
   /* Every key not yet retired stops signing when the new one starts, and stays in JWKS
    * until the last token it may have signed has expired. */
+  /* Keys retiring later than the new one starts (a pending rotation) retire with it. */
   stmt = gh_store_prepare (self->store,
-                           "UPDATE signing_keys SET retired_at = ?, expires_at = ? "
-                           "WHERE retired_at IS NULL",
+                           "UPDATE signing_keys SET retired_at = ?1, "
+                           "  expires_at = min(coalesce(expires_at, ?2), ?2) "
+                           "WHERE retired_at IS NULL OR retired_at > ?1",
                            error);
   if (stmt == NULL)
     goto fail;

@@ -23,6 +23,8 @@ typedef struct
   gint64    active_from;  /* signs from then on, until a newer key is active */
   gint64    retired_at;   /* 0 while it is (or will be) the newest key */
   gint64    expires_at;   /* 0 = published until retired and past every token it signed */
+  gboolean  signing;      /* the key that signs now */
+  gboolean  published;    /* in JWKS now */
 } GhSigningKeyInfo;
 
 void gh_signing_key_info_free (GhSigningKeyInfo *info);

@@ -80,15 +80,11 @@ command_context (const Command *command,
 {
   g_autofree char *parameter = g_strdup_printf ("%s %s", command->name, command->arguments);
   GOptionContext *context = g_option_context_new (parameter);
-  GOptionGroup *common;
 
   g_option_context_set_summary (context, command->summary);
   if (entries != NULL)
     g_option_context_add_main_entries (context, entries, NULL);
-  common = g_option_group_new ("common", "Options of every command:", "Show the common options",
-                               NULL, NULL);
-  g_option_group_add_entries (common, common_entries);
-  g_option_context_add_group (context, common);
+  g_option_context_add_main_entries (context, common_entries, NULL);
   return context;
 }
 
@@ -582,7 +578,6 @@ command_keys_list (int    argc,
   g_autoptr(GhServer) server = NULL;
   g_autoptr(GPtrArray) keys = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  const char *signing_kid = NULL;
   int status;
 
   if (!parse_command_line (context, &argc, &argv, &status))
@@ -592,13 +587,6 @@ command_keys_list (int    argc,
   server = open_server (GH_SETTINGS_PROFILE_PRODUCTION, &error);
   if (server == NULL || !(keys = gh_signing_keys_list (gh_server_get_signing_keys (server), &error)))
     return fail (error);
-
-  for (guint i = 0; i < keys->len; i++)
-    {
-      GhSigningKeyInfo *info = g_ptr_array_index (keys, i);
-      if (info->active_from <= now)
-        signing_kid = info->kid;
-    }
 
   if (opt_json)
     {
@@ -618,9 +606,8 @@ command_keys_list (int    argc,
             json_object_set_int_member (item, "retired_at", info->retired_at);
           if (info->expires_at != 0)
             json_object_set_int_member (item, "expires_at", info->expires_at);
-          json_object_set_boolean_member (item, "signing", g_strcmp0 (info->kid, signing_kid) == 0);
-          json_object_set_boolean_member (item, "published",
-                                          info->expires_at == 0 || info->expires_at > now);
+          json_object_set_boolean_member (item, "signing", info->signing);
+          json_object_set_boolean_member (item, "published", info->published);
           json_array_add_object_element (array, item);
         }
       json_object_set_array_member (object, "keys", array);
@@ -635,9 +622,9 @@ command_keys_list (int    argc,
       g_autofree char *from = format_time (info->active_from);
       g_autofree char *until = info->expires_at != 0 ? format_time (info->expires_at)
                                                      : g_strdup ("(while current)");
-      const char *state = g_strcmp0 (info->kid, signing_kid) == 0 ? "signing" :
-                          info->active_from > now ? "next" :
-                          (info->expires_at != 0 && info->expires_at <= now) ? "expired" : "retired";
+      const char *state = info->signing ? "signing" :
+                          !info->published ? "expired" :
+                          info->active_from > now && info->retired_at == 0 ? "next" : "retired";
 
       g_print ("%-44s %-6s %-10s %-21s %s\n", info->kid, gh_jws_alg_to_string (info->alg), state,
                from, until);

@@ -180,12 +180,38 @@ test_rotation (Fixture       *fixture,
         g_assert_cmpint (info->expires_at, >, info->retired_at);
     }
 
-  /* With a zero token lifetime the replaced keys leave JWKS at once, and their tokens stop
+  /* The key that was pending (never signed) and the first key both stop signing; nothing
+   * makes the pending key sign later. */
+  g_clear_pointer (&list, g_ptr_array_unref);
+  list = gh_signing_keys_list (keys, NULL);
+  for (guint i = 0; i < list->len; i++)
+    {
+      GhSigningKeyInfo *info = g_ptr_array_index (list, i);
+      g_assert_true (info->signing == g_str_equal (info->kid, now_kid));
+      g_assert_true (info->published);
+    }
+}
+
+static void
+test_rotation_without_overlap (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GhServer) server = start (fixture);
+  GhSigningKeys *keys = gh_server_get_signing_keys (server);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old_token = sign_token (server);
+  g_autofree char *kid = NULL;
+
+  /* With a zero token lifetime the replaced key leaves JWKS at once, and its tokens stop
    * verifying. */
-  g_free (gh_signing_keys_rotate (keys, GH_JWS_ALG_ES256, 0, 0, "test", &error));
+  kid = gh_signing_keys_rotate (keys, GH_JWS_ALG_ES256, 0, 0, "test", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (jwks_length (server), ==, 1);
   g_assert_false (verifies (server, old_token));
+  {
+    g_autofree char *new_token = sign_token (server);
+    g_assert_true (verifies (server, new_token));
+  }
 }
 
 static void
@@ -233,6 +259,7 @@ main (int    argc,
 
   ADD ("/core/signing-keys/survive-restart", test_survives_restart);
   ADD ("/core/signing-keys/rotation", test_rotation);
+  ADD ("/core/signing-keys/rotation-without-overlap", test_rotation_without_overlap);
   ADD ("/core/signing-keys/fail-closed", test_fails_closed);
 
   return g_test_run ();
