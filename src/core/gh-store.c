@@ -1,0 +1,451 @@
+/* gh-store.c
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "gh-store.h"
+
+/* The schema, one step per release that changes it. Never edit a shipped step: add one. */
+static const char * const migrations[] = {
+  /* 1: projects, their settings, signing keys, audit events */
+  "CREATE TABLE projects ("
+  "  id INTEGER PRIMARY KEY,"
+  "  slug TEXT NOT NULL UNIQUE,"
+  "  display_name TEXT NOT NULL,"
+  "  profile TEXT NOT NULL CHECK (profile IN ('development', 'production')),"
+  "  created_at INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE project_settings ("
+  "  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+  "  key TEXT NOT NULL,"
+  "  value TEXT NOT NULL,"
+  "  PRIMARY KEY (project_id, key)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE signing_keys ("
+  "  kid TEXT PRIMARY KEY,"
+  "  alg TEXT NOT NULL CHECK (alg IN ('ES256', 'RS256')),"
+  "  public_jwk TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  active_from INTEGER NOT NULL,"
+  "  retired_at INTEGER,"
+  "  expires_at INTEGER"
+  ");"
+  "CREATE TABLE audit_events ("
+  "  id INTEGER PRIMARY KEY,"
+  "  time INTEGER NOT NULL,"
+  "  project_id INTEGER REFERENCES projects (id) ON DELETE SET NULL,"
+  "  project_slug TEXT,"
+  "  type TEXT NOT NULL,"
+  "  outcome TEXT NOT NULL CHECK (outcome IN ('success', 'failure', 'info')),"
+  "  actor TEXT,"
+  "  client_id TEXT,"
+  "  user_id TEXT,"
+  "  flow_id TEXT,"
+  "  details TEXT NOT NULL DEFAULT '{}'"
+  ");"
+  "CREATE INDEX audit_events_project ON audit_events (project_id, id);"
+  "CREATE INDEX audit_events_type ON audit_events (type, id);"
+  "CREATE INDEX audit_events_flow ON audit_events (flow_id) WHERE flow_id IS NOT NULL;",
+};
+
+struct _GhStore
+{
+  GObject parent_instance;
+
+  char *data_dir;
+  char *path;
+  sqlite3 *db;
+  GHashTable *statements; /* SQL text -> sqlite3_stmt */
+  gint64 data_version;
+  guint in_transaction : 1;
+};
+
+G_DEFINE_FINAL_TYPE (GhStore, gh_store, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (gh-store-error-quark, gh_store_error)
+
+static gboolean
+set_sqlite_error (GError **error,
+                  sqlite3  *db,
+                  int       rc,
+                  const char *what)
+{
+  GhStoreError code = GH_STORE_ERROR_FAILED;
+
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+    code = GH_STORE_ERROR_BUSY;
+  else if ((rc & 0xff) == SQLITE_CONSTRAINT)
+    code = GH_STORE_ERROR_CONSTRAINT;
+
+  g_set_error (error, GH_STORE_ERROR, code, "%s: %s", what,
+               db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+  return FALSE;
+}
+
+void
+gh_stmt_reset (GhStmt *stmt)
+{
+  if (stmt == NULL)
+    return;
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+void
+gh_stmt_bind_text (GhStmt     *stmt,
+                   int         index,
+                   const char *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+void
+gh_stmt_bind_int64 (GhStmt *stmt,
+                    int     index,
+                    gint64  value)
+{
+  sqlite3_bind_int64 (stmt, index, value);
+}
+
+const char *
+gh_stmt_column_text (GhStmt *stmt,
+                     int     column)
+{
+  return (const char *) sqlite3_column_text (stmt, column);
+}
+
+static void
+gh_store_finalize (GObject *object)
+{
+  GhStore *self = (GhStore *) object;
+
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  if (self->db != NULL)
+    {
+      sqlite3_close_v2 (self->db);
+      self->db = NULL;
+    }
+  g_clear_pointer (&self->data_dir, g_free);
+  g_clear_pointer (&self->path, g_free);
+
+  G_OBJECT_CLASS (gh_store_parent_class)->finalize (object);
+}
+
+static void
+gh_store_class_init (GhStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = gh_store_finalize;
+}
+
+static void
+gh_store_init (GhStore *self)
+{
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) sqlite3_finalize);
+}
+
+gboolean
+gh_store_exec (GhStore     *self,
+               const char  *sql,
+               GError     **error)
+{
+  char *message = NULL;
+  int rc;
+
+  g_return_val_if_fail (GH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (sql != NULL, FALSE);
+
+  rc = sqlite3_exec (self->db, sql, NULL, NULL, &message);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, GH_STORE_ERROR,
+                   rc == SQLITE_BUSY ? GH_STORE_ERROR_BUSY : GH_STORE_ERROR_FAILED,
+                   "SQL failed: %s", message != NULL ? message : sqlite3_errstr (rc));
+      sqlite3_free (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GhStmt *
+gh_store_prepare (GhStore     *self,
+                  const char  *sql,
+                  GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (GH_IS_STORE (self), NULL);
+  g_return_val_if_fail (sql != NULL, NULL);
+
+  stmt = g_hash_table_lookup (self->statements, sql);
+  if (stmt != NULL)
+    {
+      gh_stmt_reset (stmt);
+      return stmt;
+    }
+
+  rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, self->db, rc, "Preparing a statement failed");
+      return NULL;
+    }
+  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+  return stmt;
+}
+
+gboolean
+gh_store_step (GhStore   *self,
+               GhStmt    *stmt,
+               gboolean  *row,
+               GError   **error)
+{
+  int rc;
+
+  g_return_val_if_fail (GH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (stmt != NULL, FALSE);
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    {
+      if (row != NULL)
+        *row = (rc == SQLITE_ROW);
+      return TRUE;
+    }
+  return set_sqlite_error (error, self->db, rc, "Query failed");
+}
+
+gboolean
+gh_store_begin (GhStore  *self,
+                GError  **error)
+{
+  g_return_val_if_fail (GH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (!self->in_transaction, FALSE);
+
+  if (!gh_store_exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  self->in_transaction = TRUE;
+  return TRUE;
+}
+
+gboolean
+gh_store_commit (GhStore  *self,
+                 GError  **error)
+{
+  g_return_val_if_fail (GH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->in_transaction, FALSE);
+
+  if (!gh_store_exec (self, "COMMIT", error))
+    {
+      gh_store_rollback (self);
+      return FALSE;
+    }
+  self->in_transaction = FALSE;
+  return TRUE;
+}
+
+void
+gh_store_rollback (GhStore *self)
+{
+  g_return_if_fail (GH_IS_STORE (self));
+
+  if (!self->in_transaction)
+    return;
+  /* A failed COMMIT may already have rolled back; ignore "no transaction is active". */
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  self->in_transaction = FALSE;
+}
+
+gboolean
+gh_store_in_transaction (GhStore *self)
+{
+  g_return_val_if_fail (GH_IS_STORE (self), FALSE);
+  return self->in_transaction;
+}
+
+gint64
+gh_store_last_insert_rowid (GhStore *self)
+{
+  g_return_val_if_fail (GH_IS_STORE (self), 0);
+  return sqlite3_last_insert_rowid (self->db);
+}
+
+int
+gh_store_changes (GhStore *self)
+{
+  g_return_val_if_fail (GH_IS_STORE (self), 0);
+  return sqlite3_changes (self->db);
+}
+
+static gint64
+query_int (GhStore    *self,
+           const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+gboolean
+gh_store_changed_elsewhere (GhStore *self)
+{
+  gint64 version;
+
+  g_return_val_if_fail (GH_IS_STORE (self), FALSE);
+
+  /* data_version moves only for commits by other connections. */
+  version = query_int (self, "PRAGMA data_version");
+  if (version == self->data_version)
+    return FALSE;
+  self->data_version = version;
+  return TRUE;
+}
+
+int
+gh_store_get_schema_version (GhStore *self)
+{
+  g_return_val_if_fail (GH_IS_STORE (self), -1);
+  return (int) query_int (self, "PRAGMA user_version");
+}
+
+int
+gh_store_get_latest_version (void)
+{
+  return G_N_ELEMENTS (migrations);
+}
+
+static gboolean
+migrate (GhStore  *self,
+         GError  **error)
+{
+  int version;
+
+  /* Take the writer lock before reading the version: two processes starting on one data
+   * dir must not both run a step. */
+  if (!gh_store_begin (self, error))
+    return FALSE;
+
+  version = gh_store_get_schema_version (self);
+  if (version > (int) G_N_ELEMENTS (migrations))
+    {
+      gh_store_rollback (self);
+      g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_TOO_NEW,
+                   "The database %s has schema version %d, newer than this Gatehouse "
+                   "understands (%u); upgrade Gatehouse or use another data directory",
+                   self->path, version, (guint) G_N_ELEMENTS (migrations));
+      return FALSE;
+    }
+
+  for (int i = version; i < (int) G_N_ELEMENTS (migrations); i++)
+    {
+      g_autofree char *pragma = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (!gh_store_exec (self, migrations[i], &local_error))
+        {
+          gh_store_rollback (self);
+          g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_FAILED,
+                       "Migrating %s to schema version %d failed: %s",
+                       self->path, i + 1, local_error->message);
+          return FALSE;
+        }
+      pragma = g_strdup_printf ("PRAGMA user_version = %d", i + 1);
+      if (!gh_store_exec (self, pragma, error))
+        {
+          gh_store_rollback (self);
+          return FALSE;
+        }
+    }
+
+  if (version != (int) G_N_ELEMENTS (migrations))
+    g_debug ("Migrated %s from schema version %d to %u", self->path, version,
+             (guint) G_N_ELEMENTS (migrations));
+
+  return gh_store_commit (self, error);
+}
+
+GhStore *
+gh_store_open (const char  *data_dir,
+               GError     **error)
+{
+  g_autoptr(GhStore) self = NULL;
+  int rc;
+
+  g_return_val_if_fail (data_dir != NULL, NULL);
+
+  if (g_mkdir_with_parents (data_dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot create the data directory %s: %s", data_dir,
+                   g_strerror (saved_errno));
+      return NULL;
+    }
+
+  self = g_object_new (GH_TYPE_STORE, NULL);
+  self->data_dir = g_canonicalize_filename (data_dir, NULL);
+  self->path = g_build_filename (self->data_dir, "gatehouse.db", NULL);
+
+  rc = sqlite3_open_v2 (self->path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_autofree char *what = g_strdup_printf ("Cannot open %s", self->path);
+      return set_sqlite_error (error, self->db, rc, what), NULL;
+    }
+
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, 5000);
+
+  /* WAL with synchronous=FULL: a 2xx is only sent after the commit reached the disk. */
+  if (!gh_store_exec (self,
+                      "PRAGMA journal_mode = WAL;"
+                      "PRAGMA synchronous = FULL;"
+                      "PRAGMA foreign_keys = ON;"
+                      "PRAGMA trusted_schema = OFF;",
+                      error))
+    return NULL;
+
+  if (g_chmod (self->path, 0600) != 0)
+    g_warning ("Cannot restrict the permissions of %s: %s", self->path, g_strerror (errno));
+
+  if (!migrate (self, error))
+    return NULL;
+
+  self->data_version = query_int (self, "PRAGMA data_version");
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+gh_store_get_data_dir (GhStore *self)
+{
+  g_return_val_if_fail (GH_IS_STORE (self), NULL);
+  return self->data_dir;
+}
+
+const char *
+gh_store_get_path (GhStore *self)
+{
+  g_return_val_if_fail (GH_IS_STORE (self), NULL);
+  return self->path;
+}

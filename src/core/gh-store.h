@@ -1,0 +1,81 @@
+/* gh-store.h
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <sqlite3.h>
+
+G_BEGIN_DECLS
+
+#define GH_STORE_ERROR (gh_store_error_quark ())
+
+typedef enum
+{
+  GH_STORE_ERROR_FAILED,
+  GH_STORE_ERROR_BUSY,
+  GH_STORE_ERROR_CONSTRAINT,
+  GH_STORE_ERROR_NOT_FOUND,
+  GH_STORE_ERROR_TOO_NEW,
+} GhStoreError;
+
+/* A prepared statement borrowed from the store's cache. g_autoptr(GhStmt) resets it (and
+ * clears its bindings) at scope exit, so no statement keeps a read snapshot open. */
+typedef sqlite3_stmt GhStmt;
+void gh_stmt_reset (GhStmt *stmt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhStmt, gh_stmt_reset)
+
+#define GH_TYPE_STORE (gh_store_get_type ())
+
+G_DECLARE_FINAL_TYPE (GhStore, gh_store, GH, STORE, GObject)
+
+GQuark      gh_store_error_quark       (void);
+
+GhStore    *gh_store_open              (const char  *data_dir,
+                                        GError     **error);
+const char *gh_store_get_data_dir      (GhStore     *self);
+const char *gh_store_get_path          (GhStore     *self);
+int         gh_store_get_schema_version (GhStore    *self);
+int         gh_store_get_latest_version (void);
+
+GhStmt     *gh_store_prepare           (GhStore     *self,
+                                        const char  *sql,
+                                        GError     **error);
+/* Steps @stmt; TRUE with *@row set for SQLITE_ROW / SQLITE_DONE, FALSE + error otherwise. */
+gboolean    gh_store_step              (GhStore     *self,
+                                        GhStmt      *stmt,
+                                        gboolean    *row,
+                                        GError     **error);
+gboolean    gh_store_exec              (GhStore     *self,
+                                        const char  *sql,
+                                        GError     **error);
+
+/* One write transaction per domain action (BEGIN IMMEDIATE: the writer lock up front). */
+gboolean    gh_store_begin             (GhStore     *self,
+                                        GError     **error);
+gboolean    gh_store_commit            (GhStore     *self,
+                                        GError     **error);
+void        gh_store_rollback          (GhStore     *self);
+gboolean    gh_store_in_transaction    (GhStore     *self);
+
+/* TRUE when another connection (the CLI, another server) committed since the last call. */
+gboolean    gh_store_changed_elsewhere (GhStore     *self);
+
+gint64      gh_store_last_insert_rowid (GhStore     *self);
+int         gh_store_changes           (GhStore     *self);
+
+/* Convenience binders: bind by 1-based index; NULL text binds SQL NULL. */
+void        gh_stmt_bind_text          (GhStmt      *stmt,
+                                        int          index,
+                                        const char  *text);
+void        gh_stmt_bind_int64         (GhStmt      *stmt,
+                                        int          index,
+                                        gint64       value);
+const char *gh_stmt_column_text        (GhStmt      *stmt,
+                                        int          column);
+
+G_END_DECLS
