@@ -182,6 +182,8 @@ about_action (GSimpleAction *action,
 
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
                         "transient-for", gtk_application_get_active_window (app),
+                        "modal", TRUE,
+                        "destroy-with-parent", TRUE,
                         "application-name", _("Gatehouse"),
                         "application-icon", APP_ID,
                         "developer-name", _("The Gatehouse developers"),

@@ -164,10 +164,9 @@ start_cb (gpointer user_data)
     g_settings_set (self->settings, "server-port", "q", port);
 
   if (saved_port_error != NULL)
-    port_notice = g_strdup_printf (_("Port %u could not be used (%s), so the server now listens "
-                                     "on port %u. MCP clients set up with the old address need "
-                                     "the new one."),
-                                   saved_port, saved_port_error->message, port);
+    port_notice = g_strdup_printf (_("Port %u could not be used (%s). MCP clients set up with "
+                                     "the old address need the new one."),
+                                   saved_port, saved_port_error->message);
 
   g_set_object (&self->server, server);
 

@@ -68,7 +68,7 @@ port_notice_changed_cb (GhWindow *self)
   if (gh_embedded_server_get_port_notice (self->server) == NULL)
     return;
 
-  title = g_strdup_printf (_("The saved port was taken; the server now uses port %u"),
+  title = g_strdup_printf (_("The server now uses port %u"),
                            gh_embedded_server_get_port (self->server));
   gh_window_show_toast (self, title);
 }

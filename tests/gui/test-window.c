@@ -286,6 +286,10 @@ shows_issuer_body (Fixture *f)
   g_assert_false (gtk_widget_get_visible (find_in_window (f, "port-notice-row")));
   g_assert_false (gtk_widget_get_visible (find_in_window (f, "discovery-error-row")));
 
+  /* Found uninstalled too, through the resource base path. */
+  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (f->window))),
+                                          APP_ID));
+
   /* The free port picked on first start is kept for the next. */
   g_settings_get (f->settings, "server-port", "q", &saved_port);
   g_assert_cmpuint (saved_port, ==, f->port);
@@ -437,6 +441,54 @@ test_application_saved_port_taken (Fixture       *f,
   g_socket_listener_close (listener);
 }
 
+static AdwAboutWindow *
+find_about_window (Fixture *f)
+{
+  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
+
+  for (const GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_ABOUT_WINDOW (l->data))
+      return l->data;
+
+  return NULL;
+}
+
+static gboolean
+about_shown (Fixture *f)
+{
+  AdwAboutWindow *about = find_about_window (f);
+
+  return about != NULL && gtk_widget_get_mapped (GTK_WIDGET (about));
+}
+
+static void
+about_then_quit_body (Fixture *f)
+{
+  AdwAboutWindow *about;
+
+  g_assert_true (wait_for (issuer_shown, f));
+  f->port = gh_embedded_server_get_port (server (f));
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "about", NULL);
+  g_assert_true (wait_for (about_shown, f));
+  about = find_about_window (f);
+  g_assert_cmpstr (adw_about_window_get_application_name (about), ==, "Gatehouse");
+  g_assert_cmpstr (adw_about_window_get_version (about), ==, PACKAGE_VERSION);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (about)) == GTK_WINDOW (f->window));
+
+  /* Quit closes every window and ends the application, which stops the server. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "quit", NULL);
+  g_assert_null (f->window);
+  g_assert_null (find_about_window (f));
+}
+
+static void
+test_application_about_then_quit (Fixture       *f,
+                                  gconstpointer  data)
+{
+  run_app (f, about_then_quit_body);
+}
+
 static gboolean
 failure_shown (Fixture *f)
 {
@@ -521,6 +573,7 @@ main (int   argc,
   ADD_TEST ("/gui/window/copy-issuer", test_window_copy_issuer);
   ADD_TEST ("/gui/window/shows-start-failure", test_window_shows_start_failure);
   ADD_TEST ("/gui/window/remembers-size", test_window_remembers_size);
+  ADD_TEST ("/gui/application/about-then-quit", test_application_about_then_quit);
   ADD_TEST ("/gui/application/reuses-saved-port", test_application_reuses_saved_port);
   ADD_TEST ("/gui/application/saved-port-taken", test_application_saved_port_taken);
 
