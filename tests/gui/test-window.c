@@ -233,6 +233,7 @@ run_app (Fixture  *f,
          TestBody  body)
 {
   char *argv[] = { (char *)"gatehouse", (char *)"--data-dir", f->data_dir, NULL };
+  GhEmbeddedServer *embedded_server;
   int status;
 
   f->body = body;
@@ -252,8 +253,11 @@ run_app (Fixture  *f,
   if (f->port != 0)
     g_assert_false (port_accepts_connections (f->port));
 
+  embedded_server = server (f);
+  g_object_add_weak_pointer (G_OBJECT (embedded_server), (gpointer *)&embedded_server);
   g_object_unref (f->app);
   g_assert_null (f->app);
+  g_assert_null (embedded_server);
 }
 
 static void
