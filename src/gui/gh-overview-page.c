@@ -111,6 +111,19 @@ clear_discovery (GhOverviewPage *self)
   g_clear_pointer (&self->jwks_uri, g_free);
 }
 
+/* The member's value if it is a string; documents from a server are not trusted to be. */
+static const char *
+string_member (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
 static void
 fetch_discovery_cb (GObject      *object,
                     GAsyncResult *result,
@@ -120,9 +133,8 @@ fetch_discovery_cb (GObject      *object,
   g_autoptr (GhOverviewPage) self = user_data;
   g_autoptr (JsonObject) document = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *message = NULL;
+  g_autofree char *mismatch = NULL;
   const char *issuer;
-  const char *jwks_uri;
 
   document = gh_server_client_fetch_discovery_finish (client, result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -136,17 +148,26 @@ fetch_discovery_cb (GObject      *object,
       return;
     }
 
-  issuer = json_object_get_string_member_with_default (document, "issuer", NULL);
-  jwks_uri = json_object_get_string_member_with_default (document, "jwks_uri", NULL);
+  issuer = string_member (document, "issuer");
   if (issuer == NULL || *issuer == '\0')
     {
       show_discovery (self, _("The discovery document names no issuer"));
       return;
     }
 
+  /* RFC 8414 section 3.3: clients reject a document whose issuer is not the one asked for. */
+  if (!g_str_equal (issuer, gh_server_client_get_base_url (client)))
+    {
+      mismatch = g_strdup_printf (_("The discovery document names the issuer “%s” instead of "
+                                    "“%s”, so clients will reject it"),
+                                  issuer, gh_server_client_get_base_url (client));
+      show_discovery (self, mismatch);
+      return;
+    }
+
   self->issuer = g_strdup (issuer);
   self->discovery_url = gh_server_client_dup_discovery_url (client);
-  self->jwks_uri = g_strdup (jwks_uri);
+  self->jwks_uri = g_strdup (string_member (document, "jwks_uri"));
 
   show_discovery (self, NULL);
 }
@@ -172,6 +193,7 @@ static void
 server_changed_cb (GhOverviewPage *self)
 {
   g_autofree char *port = NULL;
+  g_autofree char *error_markup = NULL;
   const char *notice;
   const char *page = "starting";
 
@@ -207,8 +229,10 @@ server_changed_cb (GhOverviewPage *self)
 
   gh_property_row_set_value (self->secrets_row, gh_embedded_server_get_secrets (self->server));
   gh_property_row_set_value (self->data_dir_row, gh_embedded_server_get_data_dir (self->server));
-  adw_status_page_set_description (self->failed_page,
-                                   gh_embedded_server_get_error_message (self->server));
+  /* The description is markup; the error is plain text (paths, addresses). */
+  error_markup = g_markup_escape_text (gh_embedded_server_get_error_message (self->server) ?: "",
+                                       -1);
+  adw_status_page_set_description (self->failed_page, error_markup);
 
   gtk_stack_set_visible_child_name (self->state_stack, page);
   update_busy (self);

@@ -9,9 +9,13 @@
 
 #include <glib/gstdio.h>
 
+#include <libsoup/soup.h>
+
 #include "gh-application.h"
 #include "gh-embedded-server.h"
+#include "gh-overview-page.h"
 #include "gh-property-row.h"
+#include "gh-server-client.h"
 #include "gh-window.h"
 
 /* The real application and window against a real embedded server in a temporary data dir,
@@ -561,6 +565,125 @@ test_window_remembers_size (Fixture       *f,
   g_assert_false (g_settings_get_boolean (f->settings, "window-maximized"));
 }
 
+/* The overview against a fake server over HTTP: every way a discovery document can be
+ * unusable is said in place, and a path issuer is fetched at its RFC 8414 address. */
+static const struct {
+  const char *project;
+  guint       status;
+  const char *body;
+  const char *shown;  /* a part of the error row's text, or NULL when the issuer is shown */
+} discovery_cases[] = {
+  { "good", 200, "{\"issuer\": \"%s\", \"jwks_uri\": \"%s/jwks\"}", NULL },
+  { "wrong-issuer", 200, "{\"issuer\": \"http://127.0.0.1:1\"}", "instead of" },
+  { "no-issuer", 200, "{\"jwks_uri\": \"http://127.0.0.1:1/jwks\"}", "names no issuer" },
+  { "issuer-not-string", 200, "{\"issuer\": {\"a\": 1}}", "names no issuer" },
+  { "server-error", 500, "{}", "500" },
+  { "not-json", 200, "<html>", "not valid JSON" },
+  { "not-object", 200, "[]", "not a JSON object" },
+};
+
+static void
+fake_discovery_cb (SoupServer        *soup_server,
+                   SoupServerMessage *message,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  const char *prefix = "/.well-known/oauth-authorization-server/p/";
+  const char *base = user_data;
+
+  for (guint i = 0; i < G_N_ELEMENTS (discovery_cases); i++)
+    {
+      g_autofree char *issuer = NULL;
+      g_autofree char *body = NULL;
+
+      if (!g_str_has_prefix (path, prefix) ||
+          !g_str_equal (path + strlen (prefix), discovery_cases[i].project))
+        continue;
+
+      issuer = g_strdup_printf ("%s/p/%s", base, discovery_cases[i].project);
+      body = g_strdup_printf (discovery_cases[i].body, issuer, issuer);
+      soup_server_message_set_status (message, discovery_cases[i].status, NULL);
+      soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY,
+                                        body, strlen (body));
+      return;
+    }
+
+  soup_server_message_set_status (message, 404, NULL);
+}
+
+typedef struct
+{
+  GtkWidget  *page;
+  const char *expected;
+} DiscoveryWait;
+
+static gboolean
+discovery_answered (DiscoveryWait *w)
+{
+  GtkWidget *error_row = find_named (w->page, "discovery-error-row");
+  GtkWidget *issuer_row = find_named (w->page, "issuer-row");
+
+  return gtk_widget_get_visible (error_row) || gtk_widget_get_visible (issuer_row);
+}
+
+static void
+test_overview_discovery_errors (void)
+{
+  g_autoptr (SoupServer) soup_server = soup_server_new (NULL, NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *base = NULL;
+  GSList *uris;
+
+  soup_server_listen (soup_server, address, 0, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (soup_server);
+  base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  soup_server_add_handler (soup_server, NULL, fake_discovery_cb, base, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (discovery_cases); i++)
+    {
+      g_autofree char *issuer = g_strdup_printf ("%s/p/%s", base, discovery_cases[i].project);
+      g_autoptr (GhServerClient) client = gh_server_client_new (issuer);
+      GtkWidget *page = g_object_ref_sink (g_object_new (GH_TYPE_OVERVIEW_PAGE, NULL));
+      DiscoveryWait w = { page, discovery_cases[i].shown };
+      gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_USEC;
+      GtkWidget *error_row;
+
+      g_test_message ("case %s", discovery_cases[i].project);
+
+      gh_overview_page_set_client (GH_OVERVIEW_PAGE (page), client);
+      while (!discovery_answered (&w) && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_true (discovery_answered (&w));
+
+      error_row = find_named (page, "discovery-error-row");
+      if (discovery_cases[i].shown == NULL)
+        {
+          g_autofree char *jwks = g_strconcat (issuer, "/jwks", NULL);
+          GhPropertyRow *issuer_row = GH_PROPERTY_ROW (find_named (page, "issuer-row"));
+          GhPropertyRow *jwks_row = GH_PROPERTY_ROW (find_named (page, "jwks-row"));
+
+          g_assert_false (gtk_widget_get_visible (error_row));
+          g_assert_cmpstr (gh_property_row_get_value (issuer_row), ==, issuer);
+          g_assert_cmpstr (gh_property_row_get_value (jwks_row), ==, jwks);
+        }
+      else
+        {
+          const char *text = adw_action_row_get_subtitle (ADW_ACTION_ROW (error_row));
+
+          g_assert_true (gtk_widget_get_visible (error_row));
+          g_assert_false (gtk_widget_get_visible (find_named (page, "issuer-row")));
+          g_assert_nonnull (strstr (text, discovery_cases[i].shown));
+        }
+
+      g_assert_finalize_object (page);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -573,6 +696,7 @@ main (int   argc,
 #define ADD_TEST(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
+  g_test_add_func ("/gui/overview/discovery-errors", test_overview_discovery_errors);
   ADD_TEST ("/gui/window/shows-issuer", test_window_shows_issuer);
   ADD_TEST ("/gui/window/copy-issuer", test_window_copy_issuer);
   ADD_TEST ("/gui/window/shows-start-failure", test_window_shows_start_failure);
