@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "gh-test-util.h"
 
@@ -65,4 +66,87 @@ gh_test_wait_for (const gboolean *flag,
   if (!expired)
     g_source_remove (id);
   return *flag;
+}
+
+void
+gh_test_response_free (GhTestResponse *response)
+{
+  if (response == NULL)
+    return;
+  g_clear_pointer (&response->headers, soup_message_headers_unref);
+  g_clear_pointer (&response->body, g_bytes_unref);
+  g_free (response);
+}
+
+typedef struct
+{
+  GBytes *body;
+  GError *error;
+  gboolean done;
+} Exchange;
+
+static void
+send_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Exchange *exchange = user_data;
+
+  exchange->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                      &exchange->error);
+  exchange->done = TRUE;
+}
+
+GhTestResponse *
+gh_test_http (SoupSession        *session,
+              const char         *method,
+              const char         *url,
+              const char * const *request_headers,
+              const char         *content_type,
+              const char         *body)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  Exchange exchange = { 0 };
+  GhTestResponse *response;
+
+  g_assert_nonnull (msg);
+  for (guint i = 0; request_headers != NULL && request_headers[i] != NULL; i += 2)
+    soup_message_headers_append (soup_message_get_request_headers (msg), request_headers[i],
+                                 request_headers[i + 1]);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, content_type, bytes);
+    }
+
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, send_done, &exchange);
+  g_assert_true (gh_test_wait_for (&exchange.done, 10000));
+  g_assert_no_error (exchange.error);
+
+  response = g_new0 (GhTestResponse, 1);
+  response->status = soup_message_get_status (msg);
+  response->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  response->body = exchange.body;
+  return response;
+}
+
+JsonObject *
+gh_test_response_json (GhTestResponse *response)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  gsize size;
+  const char *data = g_bytes_get_data (response->body, &size);
+
+  json_parser_load_from_data (parser, data, size, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+const char *
+gh_test_response_header (GhTestResponse *response,
+                         const char     *name)
+{
+  return soup_message_headers_get_one (response->headers, name);
 }

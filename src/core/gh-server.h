@@ -9,6 +9,11 @@
 
 #include <gio/gio.h>
 
+#include "gh-audit.h"
+#include "gh-projects.h"
+#include "gh-secret-store.h"
+#include "gh-signing-keys.h"
+#include "gh-store.h"
 #include "gh-types.h"
 
 G_BEGIN_DECLS
@@ -33,10 +38,25 @@ guint16     gh_server_get_port           (GhServer          *self);
 /* The root issuer: --issuer-base when set, else derived from the listening address,
  * e.g. "http://127.0.0.1:41234" (never a trailing slash). */
 const char *gh_server_get_issuer_base    (GhServer          *self);
+/* Where the server really listens, "http://127.0.0.1:41234" (whatever --issuer-base says). */
+const char *gh_server_get_listen_url     (GhServer          *self);
 void        gh_server_set_issuer_base    (GhServer          *self,
                                           const char        *issuer_base);
 const char *gh_server_get_data_dir       (GhServer          *self);
 /* Human words for the secret backend in use, for the start-up log and the GUI. */
 const char *gh_server_describe_secrets   (GhServer          *self);
+GhSettingsProfile gh_server_get_profile  (GhServer          *self);
+
+/* The domain services, for the CLI and tests (the GUI uses HTTP only). */
+GhStore       *gh_server_get_store         (GhServer       *self);
+GhAudit       *gh_server_get_audit         (GhServer       *self);
+GhProjects    *gh_server_get_projects      (GhServer       *self);
+GhSecretStore *gh_server_get_secret_store  (GhServer       *self);
+GhSigningKeys *gh_server_get_signing_keys  (GhServer       *self);
+
+/* The issuer of @slug's project: the root issuer for the default project, else
+ * "{root}/p/{slug}". */
+char          *gh_server_build_issuer      (GhServer       *self,
+                                            const char     *slug);
 
 G_END_DECLS

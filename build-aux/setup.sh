@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# build-aux/setup.sh — set up a Debian 12 machine, build Gatehouse, and run it or its tests.
+#
+# Copyright 2026 The Gatehouse developers
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+#   build-aux/setup.sh run       install what is missing, build, run the app
+#                                (gatehouse-server --dev when there is no display)
+#   build-aux/setup.sh test      install what is missing, build with -Werror, run every test,
+#                                end with "N passed, N failed"
+#   build-aux/setup.sh sanitize  the same tests in a build with address + undefined sanitizers
+#
+# Run it as root or as a user who may sudo. Environment: BUILD_DIR (default: build),
+# GATEHOUSE_PORT (run mode without a display; default 8750).
+set -euo pipefail
+
+mode=${1:-}
+case "$mode" in
+  run|test|sanitize) ;;
+  *) echo "usage: $0 run|test|sanitize" >&2; exit 2 ;;
+esac
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+# Debian package names, by what needs them.
+build_packages=(
+  meson ninja-build pkg-config gcc libc6-dev gettext
+  libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev libjson-glib-dev
+  libgnutls28-dev libsecret-1-dev libsqlite3-dev glib-networking
+  desktop-file-utils appstream
+)
+test_packages=(
+  xvfb xauth dbus at-spi2-core gnome-keyring
+)
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing_packages() {
+  local pkg
+  for pkg in "$@"; do
+    if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
+      echo "$pkg"
+    fi
+  done
+}
+
+install_missing() {
+  local wanted=("${build_packages[@]}")
+  if [ "$mode" != run ]; then
+    wanted+=("${test_packages[@]}")
+    # The interop tests run real clients from npm; any Node.js >= 18 will do.
+    command -v node >/dev/null || wanted+=(nodejs)
+    command -v npm >/dev/null || wanted+=(npm)
+  fi
+  local missing
+  missing=$(missing_packages "${wanted[@]}")
+  if [ -n "$missing" ]; then
+    echo "== Installing: $(echo $missing)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    # shellcheck disable=SC2086
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+  else
+    echo "== All build and test packages are installed"
+  fi
+}
+
+configure() {
+  local dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@"
+  fi
+}
+
+run_tests() {
+  local dir=$1
+  local status=0
+  meson test -C "$dir" --print-errorlogs || status=$?
+  # The closing line CI reads, counted from meson's own log.
+  python3 - "$dir/meson-logs/testlog.json" <<'PY'
+import json, sys
+passed = failed = skipped = 0
+with open(sys.argv[1]) as log:
+    for line in log:
+        line = line.strip()
+        if not line:
+            continue
+        result = json.loads(line).get("result")
+        if result in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif result == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+PY
+  return $status
+}
+
+install_missing
+
+case "$mode" in
+  run)
+    dir=${BUILD_DIR:-build}
+    configure "$dir"
+    ninja -C "$dir"
+    if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+      GSETTINGS_SCHEMA_DIR="$dir/data" exec "$dir/src/gui/gatehouse"
+    else
+      echo "== No display: running gatehouse-server with development defaults"
+      exec "$dir/src/server/gatehouse-server" serve --dev --listen "127.0.0.1:${GATEHOUSE_PORT:-8750}"
+    fi
+    ;;
+  test)
+    dir=${BUILD_DIR:-build}
+    configure "$dir" -Dwarning_level=2 -Dwerror=true
+    ninja -C "$dir"
+    run_tests "$dir"
+    ;;
+  sanitize)
+    dir=${BUILD_DIR:-build-sanitize}
+    configure "$dir" -Dwarning_level=2 -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+    ninja -C "$dir"
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_tests "$dir"
+    ;;
+esac

@@ -1,0 +1,649 @@
+/* gh-server.c
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gh-discovery.h"
+#include "gh-error.h"
+#include "gh-http.h"
+#include "gh-server.h"
+
+struct _GhServer
+{
+  GObject parent_instance;
+
+  char *data_dir;
+  GhSettingsProfile profile;
+  GhStore *store;
+  GhAudit *audit;
+  GhProjects *projects;
+  GhSecretStore *secrets;
+  GhSigningKeys *signing_keys;
+
+  SoupServer *soup_server;
+  char *issuer_base;
+  char *listen_url;
+  guint16 port;
+};
+
+G_DEFINE_FINAL_TYPE (GhServer, gh_server, G_TYPE_OBJECT)
+
+/* One request, after the router found its project. */
+typedef struct
+{
+  GhServer *server;
+  SoupServerMessage *msg;
+  GhProject *project;
+  char *issuer;
+} GhRequest;
+
+typedef void (*GhRouteHandler) (GhRequest *request);
+
+typedef struct
+{
+  const char *path;          /* below the project's issuer */
+  const char *methods;       /* for Allow and CORS preflights */
+  GhRouteHandler handler;
+  const char *metadata_name; /* advertised in discovery under this name, or NULL */
+} GhRoute;
+
+static void handle_jwks (GhRequest *request);
+
+/* Every endpoint a project serves. Discovery lists exactly these, so an endpoint appears
+ * in metadata when, and only when, it is served. */
+static const GhRoute routes[] = {
+  { "/jwks", "GET, HEAD, OPTIONS", handle_jwks, "jwks_uri" },
+};
+
+static const char * const well_known_names[] = {
+  "oauth-authorization-server",
+  "openid-configuration",
+};
+
+static void
+gh_server_dispose (GObject *object)
+{
+  GhServer *self = (GhServer *) object;
+
+  gh_server_stop (self);
+  g_clear_object (&self->soup_server);
+  g_clear_object (&self->signing_keys);
+  g_clear_object (&self->secrets);
+  g_clear_object (&self->projects);
+  g_clear_object (&self->audit);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (gh_server_parent_class)->dispose (object);
+}
+
+static void
+gh_server_finalize (GObject *object)
+{
+  GhServer *self = (GhServer *) object;
+
+  g_clear_pointer (&self->data_dir, g_free);
+  g_clear_pointer (&self->issuer_base, g_free);
+  g_clear_pointer (&self->listen_url, g_free);
+
+  G_OBJECT_CLASS (gh_server_parent_class)->finalize (object);
+}
+
+static void
+gh_server_class_init (GhServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = gh_server_dispose;
+  object_class->finalize = gh_server_finalize;
+}
+
+static void
+gh_server_init (GhServer *self)
+{
+}
+
+GhServer *
+gh_server_new (const char         *data_dir,
+               GhSecretBackend     backend,
+               GhSettingsProfile   profile,
+               GError            **error)
+{
+  g_autoptr(GhServer) self = NULL;
+
+  g_return_val_if_fail (data_dir != NULL, NULL);
+
+  self = g_object_new (GH_TYPE_SERVER, NULL);
+  self->profile = profile;
+
+  self->store = gh_store_open (data_dir, error);
+  if (self->store == NULL)
+    return NULL;
+  self->data_dir = g_strdup (gh_store_get_data_dir (self->store));
+
+  self->audit = gh_audit_new (self->store);
+  self->projects = gh_projects_new (self->store, self->audit);
+  if (!gh_projects_ensure_default (self->projects, profile, error))
+    return NULL;
+
+  self->secrets = gh_secret_store_new (backend, self->data_dir, error);
+  if (self->secrets == NULL)
+    return NULL;
+  self->signing_keys = gh_signing_keys_new (self->store, self->secrets, self->audit);
+
+  return g_steal_pointer (&self);
+}
+
+char *
+gh_server_build_issuer (GhServer   *self,
+                        const char *slug)
+{
+  const char *base;
+
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  g_return_val_if_fail (slug != NULL, NULL);
+
+  base = gh_server_get_issuer_base (self);
+  if (base == NULL)
+    return NULL;
+  if (g_str_equal (slug, GH_DEFAULT_PROJECT))
+    return g_strdup (base);
+  return g_strconcat (base, "/p/", slug, NULL);
+}
+
+static void
+request_clear (GhRequest *request)
+{
+  g_clear_pointer (&request->project, gh_project_free);
+  g_clear_pointer (&request->issuer, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (GhRequest, request_clear)
+
+static void
+send_not_found (SoupServerMessage *msg,
+                const char        *description)
+{
+  gh_http_allow_cors (msg);
+  gh_http_send_oauth_error (msg, GH_OAUTH_ERROR_NOT_FOUND, description);
+}
+
+/* Finds @slug's project; answers 404 itself when there is none. */
+static gboolean
+request_init (GhRequest         *request,
+              GhServer          *self,
+              SoupServerMessage *msg,
+              const char        *slug)
+{
+  g_autoptr(GError) error = NULL;
+
+  request->server = self;
+  request->msg = msg;
+  request->project = gh_projects_get (self->projects, slug, &error);
+  if (request->project == NULL)
+    {
+      if (g_error_matches (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND))
+        send_not_found (msg, error->message);
+      else
+        gh_http_send_error (msg, error);
+      return FALSE;
+    }
+  request->issuer = gh_server_build_issuer (self, slug);
+  return TRUE;
+}
+
+static JsonObject *
+collect_endpoints (GhRequest *request)
+{
+  JsonObject *endpoints = json_object_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+    if (routes[i].metadata_name != NULL)
+      {
+        g_autofree char *url = g_strconcat (request->issuer, routes[i].path, NULL);
+        json_object_set_string_member (endpoints, routes[i].metadata_name, url);
+      }
+  return endpoints;
+}
+
+static char **
+collect_signing_algs (GhServer *self)
+{
+  g_autoptr(GPtrArray) keys = gh_signing_keys_list (self->signing_keys, NULL);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  gboolean have[3] = { FALSE, };
+
+  /* Every algorithm a published key signs with; ES256 when there is no key yet. */
+  for (guint i = 0; keys != NULL && i < keys->len; i++)
+    {
+      GhSigningKeyInfo *info = g_ptr_array_index (keys, i);
+      if (info->alg == GH_JWS_ALG_ES256 || info->alg == GH_JWS_ALG_RS256)
+        have[info->alg] = TRUE;
+    }
+  if (have[GH_JWS_ALG_ES256] || !have[GH_JWS_ALG_RS256])
+    g_strv_builder_add (builder, "ES256");
+  if (have[GH_JWS_ALG_RS256])
+    g_strv_builder_add (builder, "RS256");
+  return g_strv_builder_end (builder);
+}
+
+static void
+handle_discovery (GhRequest       *request,
+                  GhDiscoveryKind  kind)
+{
+  g_autoptr(JsonObject) endpoints = collect_endpoints (request);
+  g_auto(GStrv) algs = collect_signing_algs (request->server);
+  g_autoptr(JsonObject) doc = NULL;
+
+  doc = gh_discovery_build (request->project, request->issuer, kind, endpoints,
+                            (const char * const *) algs);
+  gh_http_allow_cors (request->msg);
+  /* Settings change at run time (the MCP toggle): revalidate every time, cheaply. */
+  gh_http_send_json (request->msg, SOUP_STATUS_OK, doc, "no-cache");
+}
+
+static void
+handle_jwks (GhRequest *request)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) jwks = NULL;
+
+  gh_http_allow_cors (request->msg);
+  jwks = gh_signing_keys_get_jwks (request->server->signing_keys, &error);
+  if (jwks == NULL)
+    {
+      gh_http_send_error (request->msg, error);
+      return;
+    }
+  /* Short enough that a rotated key (published before it signs) is seen in time. */
+  gh_http_send_json (request->msg, SOUP_STATUS_OK, jwks, "public, max-age=60");
+}
+
+static gboolean
+method_allowed (SoupServerMessage *msg,
+                const char        *methods)
+{
+  const char *method = soup_server_message_get_method (msg);
+  g_auto(GStrv) allowed = g_strsplit (methods, ", ", -1);
+
+  return g_strv_contains ((const char * const *) allowed, method);
+}
+
+/* Answers OPTIONS and refused methods; TRUE when the handler should run. */
+static gboolean
+check_method (SoupServerMessage *msg,
+              const char        *methods)
+{
+  if (gh_http_method_is (msg, "OPTIONS"))
+    {
+      gh_http_answer_preflight (msg, methods);
+      return FALSE;
+    }
+  if (!method_allowed (msg, methods))
+    {
+      g_autofree char *description = g_strdup_printf ("Use %s", methods);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Allow", methods);
+      gh_http_allow_cors (msg);
+      gh_http_send_oauth_error (msg, GH_OAUTH_ERROR_METHOD_NOT_ALLOWED, description);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+well_known_kind (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (well_known_names); i++)
+    if (g_str_equal (name, well_known_names[i]))
+      return (int) i;
+  return -1;
+}
+
+static void
+serve_discovery (GhServer          *self,
+                 SoupServerMessage *msg,
+                 const char        *slug,
+                 int                kind)
+{
+  g_auto(GhRequest) request = { 0 };
+
+  if (!check_method (msg, "GET, HEAD, OPTIONS"))
+    return;
+  if (!request_init (&request, self, msg, slug))
+    return;
+  handle_discovery (&request, kind == 0 ? GH_DISCOVERY_OAUTH : GH_DISCOVERY_OIDC);
+}
+
+/* The next '/' in @s, or its end. */
+static const char *
+find_slash (const char *s)
+{
+  const char *slash = strchr (s, '/');
+  return slash != NULL ? slash : s + strlen (s);
+}
+
+/* "/p/{slug}" -> slug; "" -> the default project; anything else -> NULL. */
+static char *
+slug_from_issuer_path (const char *path)
+{
+  const char *slug;
+
+  if (*path == '\0')
+    return g_strdup (GH_DEFAULT_PROJECT);
+  if (!g_str_has_prefix (path, "/p/"))
+    return NULL;
+  slug = path + 3;
+  if (*slug == '\0' || strchr (slug, '/') != NULL)
+    return NULL;
+  return g_strdup (slug);
+}
+
+static void
+route_request (GhServer          *self,
+               SoupServerMessage *msg,
+               const char        *path)
+{
+  g_autofree char *slug = NULL;
+  const char *rest;
+
+  /* RFC 8414 path insertion: /.well-known/{name}{issuer path}. */
+  if (g_str_has_prefix (path, "/.well-known/"))
+    {
+      const char *name_start = path + strlen ("/.well-known/");
+      const char *name_end = find_slash (name_start);
+      g_autofree char *name = g_strndup (name_start, name_end - name_start);
+      int kind = well_known_kind (name);
+
+      if (kind < 0)
+        {
+          send_not_found (msg, "No such well-known document");
+          return;
+        }
+      slug = slug_from_issuer_path (name_end);
+      if (slug == NULL || (g_str_equal (slug, GH_DEFAULT_PROJECT) && *name_end != '\0'))
+        {
+          send_not_found (msg, "No issuer at this path");
+          return;
+        }
+      serve_discovery (self, msg, slug, kind);
+      return;
+    }
+
+  if (g_str_has_prefix (path, "/p/"))
+    {
+      const char *slug_start = path + 3;
+      const char *slug_end = find_slash (slug_start);
+
+      slug = g_strndup (slug_start, slug_end - slug_start);
+      rest = slug_end;
+      if (g_str_equal (slug, GH_DEFAULT_PROJECT))
+        {
+          send_not_found (msg, "The default project is served at the root issuer");
+          return;
+        }
+      if (!gh_projects_check_slug (slug, NULL))
+        {
+          send_not_found (msg, "No such project");
+          return;
+        }
+    }
+  else
+    {
+      slug = g_strdup (GH_DEFAULT_PROJECT);
+      rest = path;
+    }
+
+  /* The path-appended form OIDC Discovery defines (and some clients try for RFC 8414). */
+  if (g_str_has_prefix (rest, "/.well-known/"))
+    {
+      int kind = well_known_kind (rest + strlen ("/.well-known/"));
+
+      if (kind < 0)
+        {
+          send_not_found (msg, "No such well-known document");
+          return;
+        }
+      serve_discovery (self, msg, slug, kind);
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+    {
+      g_auto(GhRequest) request = { 0 };
+
+      if (!g_str_equal (rest, routes[i].path))
+        continue;
+      if (!check_method (msg, routes[i].methods))
+        return;
+      if (!request_init (&request, self, msg, slug))
+        return;
+      routes[i].handler (&request);
+      return;
+    }
+
+  send_not_found (msg, "No such endpoint");
+}
+
+static void
+server_callback (SoupServer        *soup_server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  GhServer *self = user_data;
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "X-Content-Type-Options", "nosniff");
+  route_request (self, msg, path);
+}
+
+static GInetSocketAddress *
+parse_listen_address (const char  *address,
+                      GError     **error)
+{
+  g_autoptr(GSocketConnectable) connectable = NULL;
+  g_autoptr(GInetAddress) inet = NULL;
+  const char *host;
+  guint16 port;
+
+  connectable = g_network_address_parse (address, 0, error);
+  if (connectable == NULL)
+    return NULL;
+  host = g_network_address_get_hostname (G_NETWORK_ADDRESS (connectable));
+  port = g_network_address_get_port (G_NETWORK_ADDRESS (connectable));
+
+  if (g_str_equal (host, "localhost"))
+    host = "127.0.0.1";
+  inet = g_inet_address_new_from_string (host);
+  if (inet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Listen on an IP address (such as 127.0.0.1:0), not “%s”", address);
+      return NULL;
+    }
+  if (!g_strrstr (address, ":"))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Give a port in the listen address “%s” (0 picks a free one)", address);
+      return NULL;
+    }
+  return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (inet, port));
+}
+
+gboolean
+gh_server_listen (GhServer         *self,
+                  const char       *address,
+                  GTlsCertificate  *tls_certificate,
+                  GError          **error)
+{
+  g_autoptr(GInetSocketAddress) socket_address = NULL;
+  g_autoptr(GError) key_error = NULL;
+  g_autofree char *host = NULL;
+  GSList *listeners;
+  GInetAddress *inet;
+
+  g_return_val_if_fail (GH_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+  g_return_val_if_fail (self->soup_server == NULL, FALSE);
+
+  socket_address = parse_listen_address (address, error);
+  if (socket_address == NULL)
+    return FALSE;
+
+  /* Without a usable key the server still starts (discovery works, the GUI can show the
+   * problem); everything that signs answers 503 until the secret store is back. */
+  if (!gh_signing_keys_ensure (self->signing_keys, GH_JWS_ALG_ES256, &key_error))
+    g_warning ("Signing is unavailable: %s", key_error->message);
+
+  self->soup_server = soup_server_new ("server-header", "gatehouse/" PACKAGE_VERSION " ",
+                                       "tls-certificate", tls_certificate,
+                                       NULL);
+  soup_server_add_handler (self->soup_server, NULL, server_callback, self, NULL);
+
+  if (!soup_server_listen (self->soup_server, G_SOCKET_ADDRESS (socket_address),
+                           tls_certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+    {
+      g_clear_object (&self->soup_server);
+      return FALSE;
+    }
+
+  listeners = soup_server_get_listeners (self->soup_server);
+  g_assert (listeners != NULL);
+  {
+    g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, NULL);
+    self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  }
+  g_slist_free (listeners);
+
+  inet = g_inet_socket_address_get_address (socket_address);
+  host = g_inet_address_to_string (inet);
+  g_clear_pointer (&self->listen_url, g_free);
+  self->listen_url = g_strdup_printf ("%s://%s%s%s:%u",
+                                               tls_certificate != NULL ? "https" : "http",
+                                               g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ? "[" : "",
+                                               host,
+                                               g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ? "]" : "",
+                                               self->port);
+  return TRUE;
+}
+
+void
+gh_server_stop (GhServer *self)
+{
+  g_return_if_fail (GH_IS_SERVER (self));
+
+  if (self->soup_server == NULL)
+    return;
+  soup_server_disconnect (self->soup_server);
+  g_clear_object (&self->soup_server);
+  self->port = 0;
+}
+
+gboolean
+gh_server_is_listening (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), FALSE);
+  return self->soup_server != NULL;
+}
+
+guint16
+gh_server_get_port (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), 0);
+  return self->port;
+}
+
+const char *
+gh_server_get_issuer_base (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return self->issuer_base != NULL ? self->issuer_base : self->listen_url;
+}
+
+const char *
+gh_server_get_listen_url (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return self->listen_url;
+}
+
+void
+gh_server_set_issuer_base (GhServer   *self,
+                           const char *issuer_base)
+{
+  g_autofree char *copy = NULL;
+  gsize len;
+
+  g_return_if_fail (GH_IS_SERVER (self));
+
+  copy = g_strdup (issuer_base);
+  /* The issuer never ends in '/': clients compare it byte for byte with what they derive. */
+  len = copy != NULL ? strlen (copy) : 0;
+  while (len > 0 && copy[len - 1] == '/')
+    copy[--len] = '\0';
+  g_clear_pointer (&self->issuer_base, g_free);
+  self->issuer_base = (copy != NULL && *copy != '\0') ? g_steal_pointer (&copy) : NULL;
+}
+
+const char *
+gh_server_get_data_dir (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return self->data_dir;
+}
+
+const char *
+gh_server_describe_secrets (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return gh_secret_store_describe (self->secrets);
+}
+
+GhSettingsProfile
+gh_server_get_profile (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), GH_SETTINGS_PROFILE_PRODUCTION);
+  return self->profile;
+}
+
+GhStore *
+gh_server_get_store (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return self->store;
+}
+
+GhAudit *
+gh_server_get_audit (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return self->audit;
+}
+
+GhProjects *
+gh_server_get_projects (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return self->projects;
+}
+
+GhSecretStore *
+gh_server_get_secret_store (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return self->secrets;
+}
+
+GhSigningKeys *
+gh_server_get_signing_keys (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return self->signing_keys;
+}

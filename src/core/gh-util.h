@@ -1,0 +1,57 @@
+/* gh-util.h
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define GH_UTIL_ERROR (gh_util_error_quark ())
+
+/* Errors of the decoders below. Callers that face the network (JWS, HTTP bodies) re-wrap
+ * these in their own domain; the message is safe to log but not meant for end users. */
+typedef enum
+{
+  GH_UTIL_ERROR_INVALID_BASE64,
+  GH_UTIL_ERROR_INVALID_JSON,
+} GhUtilError;
+
+/* Deepest nesting of arrays and objects gh_json_parse_object_strict() accepts. */
+#define GH_JSON_MAX_DEPTH 32
+
+GQuark       gh_util_error_quark          (void);
+
+char        *gh_base64url_encode          (const guint8 *data,
+                                           gsize         len);
+guint8      *gh_base64url_decode          (const char   *text,
+                                           gsize        *out_len,
+                                           GError      **error);
+guint8      *gh_base64url_decode_len      (const char   *text,
+                                           gsize         text_len,
+                                           gsize        *out_len,
+                                           GError      **error);
+
+void         gh_random_bytes              (guint8       *buf,
+                                           gsize         len);
+char        *gh_random_token              (gsize         nbytes);
+
+void         gh_sha256                    (const void   *data,
+                                           gsize         len,
+                                           guint8        out[32]);
+char        *gh_sha256_base64url          (const char   *text);
+char        *gh_sha256_hex                (const char   *text);
+
+gboolean     gh_constant_time_equal       (const char   *a,
+                                           const char   *b);
+
+JsonObject  *gh_json_parse_object_strict  (const char   *data,
+                                           gsize         len,
+                                           GError      **error);
+
+G_END_DECLS

@@ -1,0 +1,769 @@
+/* main.c — gatehouse-server, the headless authorization server and its admin CLI
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gh-server.h"
+
+#define EXIT_USAGE 2
+
+/* Options every command takes. */
+static char *opt_data_dir;
+static char *opt_secrets;
+static gboolean opt_json;
+
+static GOptionEntry common_entries[] = {
+  { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_data_dir,
+    "Data directory (default: $GATEHOUSE_DATA_DIR or $XDG_DATA_HOME/gatehouse)", "DIR" },
+  { "secrets", 0, 0, G_OPTION_ARG_STRING, &opt_secrets,
+    "Where secrets live: auto (Secret Service if reachable, else a 0600 file), keyring, file",
+    "BACKEND" },
+  { NULL }
+};
+
+static GOptionEntry json_entries[] = {
+  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON", NULL },
+  { NULL }
+};
+
+typedef int (*CommandFunc) (int argc, char **argv);
+
+typedef struct
+{
+  const char *name;       /* "project set" */
+  const char *arguments;  /* shown in usage */
+  const char *summary;
+  CommandFunc func;
+} Command;
+
+static int usage_error (GOptionContext *context, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static int
+usage_error (GOptionContext *context,
+             const char     *format,
+             ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("gatehouse-server: %s\n", message);
+  if (context != NULL)
+    {
+      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+      g_printerr ("\n%s", help);
+    }
+  return EXIT_USAGE;
+}
+
+static int
+fail (const GError *error)
+{
+  g_printerr ("gatehouse-server: %s\n", error->message);
+  return EXIT_FAILURE;
+}
+
+static GOptionContext *
+command_context (const Command *command,
+                 GOptionEntry  *entries)
+{
+  g_autofree char *parameter = g_strdup_printf ("%s %s", command->name, command->arguments);
+  GOptionContext *context = g_option_context_new (parameter);
+
+  g_option_context_set_summary (context, command->summary);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, common_entries, NULL);
+  return context;
+}
+
+/* Parses options; on failure prints why and returns FALSE. argv[0] is the command name. */
+static gboolean
+parse_command_line (GOptionContext  *context,
+                    int             *argc,
+                    char          ***argv,
+                    int             *status)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      *status = usage_error (context, "%s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+resolve_data_dir (void)
+{
+  const char *env = g_getenv ("GATEHOUSE_DATA_DIR");
+
+  if (opt_data_dir != NULL)
+    return g_canonicalize_filename (opt_data_dir, NULL);
+  if (env != NULL && *env != '\0')
+    return g_canonicalize_filename (env, NULL);
+  return g_build_filename (g_get_user_data_dir (), "gatehouse", NULL);
+}
+
+static gboolean
+parse_backend (GhSecretBackend *backend,
+               GError         **error)
+{
+  if (opt_secrets == NULL || g_str_equal (opt_secrets, "auto"))
+    *backend = GH_SECRET_BACKEND_AUTO;
+  else if (g_str_equal (opt_secrets, "keyring"))
+    *backend = GH_SECRET_BACKEND_KEYRING;
+  else if (g_str_equal (opt_secrets, "file"))
+    *backend = GH_SECRET_BACKEND_FILE;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--secrets must be auto, keyring or file, not “%s”", opt_secrets);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static GhServer *
+open_server (GhSettingsProfile   profile,
+             GError            **error)
+{
+  g_autofree char *data_dir = resolve_data_dir ();
+  GhSecretBackend backend;
+
+  if (!parse_backend (&backend, error))
+    return NULL;
+  return gh_server_new (data_dir, backend, profile, error);
+}
+
+static void
+print_json_object (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *text = NULL;
+
+  json_node_set_object (node, object);
+  text = json_to_string (node, TRUE);
+  g_print ("%s\n", text);
+}
+
+/* serve */
+
+static char *opt_listen;
+static char *opt_issuer_base;
+static char *opt_tls_cert;
+static char *opt_tls_key;
+static gboolean opt_dev;
+
+static gboolean
+quit_on_signal (gpointer user_data)
+{
+  GMainLoop *loop = user_data;
+
+  g_message ("Stopping");
+  g_main_loop_quit (loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+command_serve (int    argc,
+               char **argv)
+{
+  static const Command command = {
+    "serve", "", "Run the authorization server until SIGTERM or SIGINT.", NULL,
+  };
+  GOptionEntry entries[] = {
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &opt_listen,
+      "Address to listen on (default 127.0.0.1:0; port 0 picks a free port)", "HOST:PORT" },
+    { "issuer-base", 0, 0, G_OPTION_ARG_STRING, &opt_issuer_base,
+      "Root issuer URL when clients reach the server under another name (a proxy)", "URL" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_cert, "PEM certificate (serve HTTPS)", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_key, "PEM private key of --tls-cert", "FILE" },
+    { "dev", 0, 0, G_OPTION_ARG_NONE, &opt_dev,
+      "Give new projects the development defaults (MCP on, open DCR, ...)", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = command_context (&command, entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GPtrArray) projects = NULL;
+  int status;
+  guint sigterm_id, sigint_id;
+
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc > 1)
+    return usage_error (context, "serve takes no arguments (got “%s”)", argv[1]);
+  if ((opt_tls_cert == NULL) != (opt_tls_key == NULL))
+    return usage_error (context, "--tls-cert and --tls-key go together");
+  if (opt_issuer_base != NULL)
+    {
+      g_autoptr(GUri) uri = g_uri_parse (opt_issuer_base, G_URI_FLAGS_NONE, NULL);
+
+      if (uri == NULL ||
+          (g_strcmp0 (g_uri_get_scheme (uri), "https") != 0 &&
+           g_strcmp0 (g_uri_get_scheme (uri), "http") != 0) ||
+          g_uri_get_host (uri) == NULL || g_uri_get_query (uri) != NULL ||
+          g_uri_get_fragment (uri) != NULL)
+        return usage_error (context, "--issuer-base must be an http(s) URL without query or "
+                            "fragment, not “%s”", opt_issuer_base);
+    }
+
+  if (opt_issuer_base == NULL && opt_listen != NULL &&
+      (g_str_has_prefix (opt_listen, "0.0.0.0:") || g_str_has_prefix (opt_listen, "[::]:")))
+    return usage_error (context, "Listening on every address needs --issuer-base: the issuer "
+                        "must be the URL clients use to reach this server");
+
+  if (opt_tls_cert != NULL)
+    {
+      certificate = g_tls_certificate_new_from_files (opt_tls_cert, opt_tls_key, &error);
+      if (certificate == NULL)
+        return fail (error);
+    }
+
+  server = open_server (opt_dev ? GH_SETTINGS_PROFILE_DEVELOPMENT : GH_SETTINGS_PROFILE_PRODUCTION,
+                        &error);
+  if (server == NULL)
+    return fail (error);
+
+  g_message ("Data directory: %s", gh_server_get_data_dir (server));
+  g_message ("Secrets: %s", gh_server_describe_secrets (server));
+
+  if (!gh_server_listen (server, opt_listen != NULL ? opt_listen : "127.0.0.1:0", certificate,
+                         &error))
+    return fail (error);
+  gh_server_set_issuer_base (server, opt_issuer_base);
+
+  projects = gh_projects_list (gh_server_get_projects (server), &error);
+  if (projects == NULL)
+    return fail (error);
+  for (guint i = 0; i < projects->len; i++)
+    {
+      GhProject *project = g_ptr_array_index (projects, i);
+      g_autofree char *issuer = gh_server_build_issuer (server, project->slug);
+
+      g_message ("Project %s: issuer %s", project->slug, issuer);
+    }
+
+  /* The one line scripts wait for; the real address even when the port was 0. */
+  g_print ("listening on %s\n", gh_server_get_listen_url (server));
+  fflush (stdout);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  sigterm_id = g_unix_signal_add (SIGTERM, quit_on_signal, loop);
+  sigint_id = g_unix_signal_add (SIGINT, quit_on_signal, loop);
+  g_main_loop_run (loop);
+  g_source_remove (sigterm_id);
+  g_source_remove (sigint_id);
+
+  gh_server_stop (server);
+  return EXIT_SUCCESS;
+}
+
+/* project ... */
+
+static char *opt_name;
+static gboolean opt_production;
+
+static GhSettingsProfile
+default_project_profile (GhServer *server)
+{
+  g_autoptr(GhProject) fallback = gh_projects_get (gh_server_get_projects (server),
+                                                   GH_DEFAULT_PROJECT, NULL);
+  return fallback != NULL ? fallback->profile : GH_SETTINGS_PROFILE_PRODUCTION;
+}
+
+static char *
+issuer_path (GhProject *project)
+{
+  if (g_str_equal (project->slug, GH_DEFAULT_PROJECT))
+    return g_strdup ("");
+  return g_strconcat ("/p/", project->slug, NULL);
+}
+
+static JsonObject *
+project_to_json (GhProject *project)
+{
+  JsonObject *object = json_object_new ();
+  g_autofree char *path = issuer_path (project);
+
+  json_object_set_string_member (object, "slug", project->slug);
+  json_object_set_string_member (object, "display_name", project->display_name);
+  json_object_set_string_member (object, "profile", gh_settings_profile_to_string (project->profile));
+  json_object_set_string_member (object, "issuer_path", path);
+  json_object_set_int_member (object, "created_at", project->created_at);
+  json_object_set_object_member (object, "settings", gh_project_settings_to_json (project->settings));
+  return object;
+}
+
+static void
+print_project (GhProject *project)
+{
+  const char * const *keys = gh_project_settings_list_keys ();
+  g_autoptr(GDateTime) created = g_date_time_new_from_unix_utc (project->created_at);
+  g_autofree char *created_text = g_date_time_format_iso8601 (created);
+  g_autofree char *path = issuer_path (project);
+
+  g_print ("%s (%s)\n", project->slug, project->display_name);
+  g_print ("  issuer path: %s\n", *path != '\0' ? path : "/ (the root issuer)");
+  g_print ("  profile: %s, created %s\n", gh_settings_profile_to_string (project->profile),
+           created_text);
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autofree char *value = gh_project_settings_get (project->settings, keys[i]);
+      g_print ("  %-22s %s\n", keys[i], *value != '\0' ? value : "(empty)");
+    }
+}
+
+static int
+command_project_list (int    argc,
+                      char **argv)
+{
+  static const Command command = { "project list", "", "List the projects.", NULL };
+  g_autoptr(GOptionContext) context = command_context (&command, json_entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GPtrArray) projects = NULL;
+  int status;
+
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc > 1)
+    return usage_error (context, "project list takes no arguments");
+  server = open_server (GH_SETTINGS_PROFILE_PRODUCTION, &error);
+  if (server == NULL || !(projects = gh_projects_list (gh_server_get_projects (server), &error)))
+    return fail (error);
+
+  if (opt_json)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      JsonArray *array = json_array_new ();
+
+      for (guint i = 0; i < projects->len; i++)
+        json_array_add_object_element (array, project_to_json (g_ptr_array_index (projects, i)));
+      json_object_set_array_member (object, "projects", array);
+      print_json_object (object);
+      return EXIT_SUCCESS;
+    }
+
+  g_print ("%-24s %-12s %-5s %-5s %-22s %s\n", "SLUG", "PROFILE", "MCP", "CIMD", "DCR", "ISSUER PATH");
+  for (guint i = 0; i < projects->len; i++)
+    {
+      GhProject *project = g_ptr_array_index (projects, i);
+      g_autofree char *path = issuer_path (project);
+
+      g_print ("%-24s %-12s %-5s %-5s %-22s %s\n", project->slug,
+               gh_settings_profile_to_string (project->profile),
+               project->settings->mcp_enabled ? "on" : "off",
+               project->settings->cimd_enabled ? "on" : "off",
+               gh_dcr_mode_to_string (project->settings->dcr_mode),
+               *path != '\0' ? path : "/");
+    }
+  return EXIT_SUCCESS;
+}
+
+static int
+command_project_show (int    argc,
+                      char **argv)
+{
+  static const Command command = { "project show", "SLUG", "Show a project and its settings.", NULL };
+  g_autoptr(GOptionContext) context = command_context (&command, json_entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  int status;
+
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage_error (context, "project show takes one project slug");
+  server = open_server (GH_SETTINGS_PROFILE_PRODUCTION, &error);
+  if (server == NULL || !(project = gh_projects_get (gh_server_get_projects (server), argv[1], &error)))
+    return fail (error);
+
+  if (opt_json)
+    {
+      g_autoptr(JsonObject) object = project_to_json (project);
+      print_json_object (object);
+    }
+  else
+    print_project (project);
+  return EXIT_SUCCESS;
+}
+
+static int
+command_project_create (int    argc,
+                        char **argv)
+{
+  static const Command command = {
+    "project create", "SLUG", "Create a project, served at the issuer {root}/p/SLUG.", NULL,
+  };
+  GOptionEntry entries[] = {
+    { "name", 0, 0, G_OPTION_ARG_STRING, &opt_name, "Display name (default: the slug)", "NAME" },
+    { "dev", 0, 0, G_OPTION_ARG_NONE, &opt_dev, "Development defaults", NULL },
+    { "production", 0, 0, G_OPTION_ARG_NONE, &opt_production,
+      "Production defaults (the default follows the default project's profile)", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = command_context (&command, entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  GhSettingsProfile profile;
+  int status;
+
+  g_option_context_add_main_entries (context, json_entries, NULL);
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage_error (context, "project create takes one project slug");
+  if (opt_dev && opt_production)
+    return usage_error (context, "--dev and --production exclude each other");
+  if (!gh_projects_check_slug (argv[1], &error))
+    return usage_error (context, "%s", error->message);
+
+  server = open_server (GH_SETTINGS_PROFILE_PRODUCTION, &error);
+  if (server == NULL)
+    return fail (error);
+  profile = opt_dev ? GH_SETTINGS_PROFILE_DEVELOPMENT :
+            opt_production ? GH_SETTINGS_PROFILE_PRODUCTION :
+            default_project_profile (server);
+
+  project = gh_projects_create (gh_server_get_projects (server), argv[1], opt_name, profile,
+                                "cli", &error);
+  if (project == NULL)
+    return fail (error);
+
+  if (opt_json)
+    {
+      g_autoptr(JsonObject) object = project_to_json (project);
+      print_json_object (object);
+    }
+  else
+    g_print ("Created project %s (%s defaults), issuer path /p/%s\n", project->slug,
+             gh_settings_profile_to_string (profile), project->slug);
+  return EXIT_SUCCESS;
+}
+
+static int
+command_project_set (int    argc,
+                     char **argv)
+{
+  static const Command command = {
+    "project set", "SLUG KEY=VALUE...",
+    "Change project settings, all or none. Lists are comma-separated; an empty value empties "
+    "a list or a name. Turning mcp_enabled on also turns cimd_enabled on and, when dcr_mode "
+    "is disabled, makes it initial_access_token; the changes it made are printed.",
+    NULL,
+  };
+  g_autoptr(GOptionContext) context = command_context (&command, json_entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(JsonObject) patch = json_object_new ();
+  g_autoptr(GPtrArray) changes = NULL;
+  GString *description = g_string_new ("Settings:\n");
+  int status;
+
+  for (const char * const *key = gh_project_settings_list_keys (); *key != NULL; key++)
+    g_string_append_printf (description, "  %-22s %s\n", *key,
+                            gh_project_settings_describe_key (*key));
+  g_option_context_set_description (context, description->str);
+  g_string_free (description, TRUE);
+
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc < 3)
+    return usage_error (context, "project set takes a project slug and at least one KEY=VALUE");
+
+  for (int i = 2; i < argc; i++)
+    {
+      const char *equals = strchr (argv[i], '=');
+      g_autofree char *key = NULL;
+
+      if (equals == NULL || equals == argv[i])
+        return usage_error (context, "“%s” is not KEY=VALUE", argv[i]);
+      key = g_strndup (argv[i], equals - argv[i]);
+      if (!gh_project_settings_has_key (key))
+        return usage_error (context, "Unknown setting “%s”", key);
+      if (json_object_has_member (patch, key))
+        return usage_error (context, "%s is given twice", key);
+      json_object_set_string_member (patch, key, equals + 1);
+    }
+
+  server = open_server (GH_SETTINGS_PROFILE_PRODUCTION, &error);
+  if (server == NULL)
+    return fail (error);
+  changes = gh_projects_update_settings (gh_server_get_projects (server), argv[1], patch, "cli",
+                                         &error);
+  if (changes == NULL)
+    return fail (error);
+
+  if (opt_json)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      JsonArray *array = json_array_new ();
+
+      for (guint i = 0; i < changes->len; i++)
+        {
+          GhSettingChange *change = g_ptr_array_index (changes, i);
+          JsonObject *item = json_object_new ();
+
+          json_object_set_string_member (item, "key", change->key);
+          json_object_set_string_member (item, "old", change->old_value);
+          json_object_set_string_member (item, "new", change->new_value);
+          if (change->cause != NULL)
+            json_object_set_string_member (item, "cascade_from", change->cause);
+          json_array_add_object_element (array, item);
+        }
+      json_object_set_array_member (object, "changes", array);
+      print_json_object (object);
+      return EXIT_SUCCESS;
+    }
+
+  if (changes->len == 0)
+    g_print ("Nothing changed\n");
+  for (guint i = 0; i < changes->len; i++)
+    {
+      GhSettingChange *change = g_ptr_array_index (changes, i);
+
+      g_print ("%s: %s -> %s", change->key,
+               *change->old_value != '\0' ? change->old_value : "(empty)",
+               *change->new_value != '\0' ? change->new_value : "(empty)");
+      if (change->cause != NULL)
+        g_print ("  (because %s was turned on)", change->cause);
+      g_print ("\n");
+    }
+  return EXIT_SUCCESS;
+}
+
+/* keys ... */
+
+static char *opt_alg;
+static gint64 opt_activate_after = 300;
+
+static char *
+format_time (gint64 unix_seconds)
+{
+  g_autoptr(GDateTime) time = NULL;
+
+  if (unix_seconds == 0)
+    return g_strdup ("-");
+  time = g_date_time_new_from_unix_utc (unix_seconds);
+  return g_date_time_format (time, "%Y-%m-%d %H:%M:%SZ");
+}
+
+static int
+command_keys_list (int    argc,
+                   char **argv)
+{
+  static const Command command = {
+    "keys list", "", "List the signing keys: which signs now, which are only published.", NULL,
+  };
+  g_autoptr(GOptionContext) context = command_context (&command, json_entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GPtrArray) keys = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  int status;
+
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc > 1)
+    return usage_error (context, "keys list takes no arguments");
+  server = open_server (GH_SETTINGS_PROFILE_PRODUCTION, &error);
+  if (server == NULL || !(keys = gh_signing_keys_list (gh_server_get_signing_keys (server), &error)))
+    return fail (error);
+
+  if (opt_json)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      JsonArray *array = json_array_new ();
+
+      for (guint i = 0; i < keys->len; i++)
+        {
+          GhSigningKeyInfo *info = g_ptr_array_index (keys, i);
+          JsonObject *item = json_object_new ();
+
+          json_object_set_string_member (item, "kid", info->kid);
+          json_object_set_string_member (item, "alg", gh_jws_alg_to_string (info->alg));
+          json_object_set_int_member (item, "created_at", info->created_at);
+          json_object_set_int_member (item, "active_from", info->active_from);
+          if (info->retired_at != 0)
+            json_object_set_int_member (item, "retired_at", info->retired_at);
+          if (info->expires_at != 0)
+            json_object_set_int_member (item, "expires_at", info->expires_at);
+          json_object_set_boolean_member (item, "signing", info->signing);
+          json_object_set_boolean_member (item, "published", info->published);
+          json_array_add_object_element (array, item);
+        }
+      json_object_set_array_member (object, "keys", array);
+      print_json_object (object);
+      return EXIT_SUCCESS;
+    }
+
+  g_print ("%-44s %-6s %-10s %-21s %s\n", "KID", "ALG", "STATE", "SIGNS FROM", "PUBLISHED UNTIL");
+  for (guint i = 0; i < keys->len; i++)
+    {
+      GhSigningKeyInfo *info = g_ptr_array_index (keys, i);
+      g_autofree char *from = format_time (info->active_from);
+      g_autofree char *until = info->expires_at != 0 ? format_time (info->expires_at)
+                                                     : g_strdup ("(while current)");
+      const char *state = info->signing ? "signing" :
+                          !info->published ? "expired" :
+                          info->active_from > now && info->retired_at == 0 ? "next" : "retired";
+
+      g_print ("%-44s %-6s %-10s %-21s %s\n", info->kid, gh_jws_alg_to_string (info->alg), state,
+               from, until);
+    }
+  return EXIT_SUCCESS;
+}
+
+static int
+command_keys_rotate (int    argc,
+                     char **argv)
+{
+  static const Command command = {
+    "keys rotate", "",
+    "Add a signing key. It is published in JWKS at once and signs after --activate-after "
+    "seconds; the key it replaces stays published until every token it signed has expired.",
+    NULL,
+  };
+  GOptionEntry entries[] = {
+    { "alg", 0, 0, G_OPTION_ARG_STRING, &opt_alg, "ES256 (default) or RS256", "ALG" },
+    { "activate-after", 0, 0, G_OPTION_ARG_INT64, &opt_activate_after,
+      "Seconds before the new key signs (default 300, longer than JWKS caches live)", "SECONDS" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = command_context (&command, entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GPtrArray) projects = NULL;
+  g_autofree char *kid = NULL;
+  GhJwsAlg alg = GH_JWS_ALG_ES256;
+  gint64 longest = 0;
+  int status;
+
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc > 1)
+    return usage_error (context, "keys rotate takes no arguments");
+  if (opt_alg != NULL && (alg = gh_jws_alg_from_string (opt_alg)) == GH_JWS_ALG_INVALID)
+    return usage_error (context, "--alg must be ES256 or RS256, not “%s”", opt_alg);
+  if (opt_activate_after < 0 || opt_activate_after > 30 * 86400)
+    return usage_error (context, "--activate-after must be 0 to 2592000 seconds");
+
+  server = open_server (GH_SETTINGS_PROFILE_PRODUCTION, &error);
+  if (server == NULL || !(projects = gh_projects_list (gh_server_get_projects (server), &error)))
+    return fail (error);
+
+  /* Tokens signed by the old key live at most as long as the longest access token TTL. */
+  for (guint i = 0; i < projects->len; i++)
+    {
+      GhProject *project = g_ptr_array_index (projects, i);
+      longest = MAX (longest, project->settings->access_token_ttl);
+    }
+
+  kid = gh_signing_keys_rotate (gh_server_get_signing_keys (server), alg, opt_activate_after,
+                                longest, "cli", &error);
+  if (kid == NULL)
+    return fail (error);
+
+  g_print ("New signing key %s (%s): published now, signs from %" G_GINT64_FORMAT " s from now; "
+           "the previous key stays published for %" G_GINT64_FORMAT " s after that\n",
+           kid, gh_jws_alg_to_string (alg), opt_activate_after, longest);
+  return EXIT_SUCCESS;
+}
+
+static const Command commands[] = {
+  { "serve", "", "Run the authorization server", command_serve },
+  { "project list", "", "List projects", command_project_list },
+  { "project show", "SLUG", "Show a project and its settings", command_project_show },
+  { "project create", "SLUG", "Create a project at /p/SLUG", command_project_create },
+  { "project set", "SLUG KEY=VALUE...", "Change project settings", command_project_set },
+  { "keys list", "", "List signing keys", command_keys_list },
+  { "keys rotate", "", "Add a new signing key (published now, signs later)", command_keys_rotate },
+};
+
+static void
+print_usage (FILE *stream)
+{
+  fprintf (stream, "Usage: gatehouse-server COMMAND [OPTIONS...]\n\n"
+           "Gatehouse, an OAuth 2.1 / OpenID Connect authorization server for MCP.\n\n"
+           "Commands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *usage = g_strdup_printf ("%s %s", commands[i].name, commands[i].arguments);
+      fprintf (stream, "  %-36s %s\n", usage, commands[i].summary);
+    }
+  fprintf (stream, "\nRun “gatehouse-server COMMAND --help” for a command's options.\n");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
+      g_str_equal (argv[1], "help"))
+    {
+      print_usage (argc < 2 ? stderr : stdout);
+      return argc < 2 ? EXIT_USAGE : EXIT_SUCCESS;
+    }
+  if (g_str_equal (argv[1], "--version"))
+    {
+      g_print ("gatehouse-server %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  /* Two-word commands ("project set") first, then one-word ones ("serve"). */
+  for (guint words = 2; words >= 1; words--)
+    {
+      g_autofree char *name = NULL;
+
+      if ((guint) argc <= words)
+        continue;
+      name = words == 2 ? g_strdup_printf ("%s %s", argv[1], argv[2]) : g_strdup (argv[1]);
+      for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+        if (g_str_equal (commands[i].name, name))
+          {
+            g_autofree char *prgname = g_strdup_printf ("gatehouse-server %s", name);
+            int status;
+
+            g_set_prgname (prgname);
+            /* The command sees argv[0] = its name, then its own arguments. */
+            status = commands[i].func (argc - (int) words, argv + words);
+            g_clear_pointer (&opt_data_dir, g_free);
+            g_clear_pointer (&opt_secrets, g_free);
+            return status;
+          }
+    }
+
+  {
+    gboolean group = FALSE;
+
+    for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+      if (g_str_has_prefix (commands[i].name, argv[1]) && commands[i].name[strlen (argv[1])] == ' ')
+        group = TRUE;
+    if (group)
+      g_printerr ("gatehouse-server: “%s” needs a subcommand\n\n", argv[1]);
+    else
+      g_printerr ("gatehouse-server: unknown command “%s”\n\n", argv[1]);
+  }
+  print_usage (stderr);
+  return EXIT_USAGE;
+}

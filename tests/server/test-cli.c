@@ -1,0 +1,295 @@
+/* test-cli.c — the gatehouse-server executable: serve, project and keys commands, exit codes
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include "gh-test-util.h"
+
+typedef struct
+{
+  char *dir;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  fixture->dir = gh_test_make_tmp_dir ("cli");
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  gh_test_remove_tree (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static const char *
+server_path (void)
+{
+  const char *path = g_getenv ("GATEHOUSE_SERVER");
+
+  g_assert_nonnull (path);
+  return path;
+}
+
+/* Runs gatehouse-server with @args (NULL-terminated) on the fixture's data dir. */
+static int
+run (Fixture            *fixture,
+     const char * const *args,
+     char              **out,
+     char              **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *data_dir_arg = g_strconcat ("--data-dir=", fixture->dir, NULL);
+  g_autofree char *stdout_text = NULL;
+  g_autofree char *stderr_text = NULL;
+
+  g_ptr_array_add (argv, (char *) server_path ());
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  /* Options may follow the arguments (GOption collects them anywhere). */
+  if (args[0] != NULL && !g_str_has_prefix (args[0], "-"))
+    {
+      g_ptr_array_add (argv, data_dir_arg);
+      g_ptr_array_add (argv, "--secrets=file");
+    }
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);
+  g_assert_no_error (error);
+  g_test_message ("$ gatehouse-server %s\n%s%s", args[0], stdout_text, stderr_text);
+  if (out != NULL)
+    *out = g_steal_pointer (&stdout_text);
+  if (err != NULL)
+    *err = g_steal_pointer (&stderr_text);
+  return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
+}
+
+#define RUN(fixture, out, err, ...) run (fixture, (const char * const[]) { __VA_ARGS__, NULL }, out, err)
+
+static void
+test_usage_errors (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  static const struct {
+    const char *args[6];
+    int status;
+    const char *says;
+  } rows[] = {
+    { { "frobnicate" }, 2, "unknown command" },
+    { { "project" }, 2, "needs a subcommand" },
+    { { "project", "show" }, 2, "one project slug" },
+    { { "project", "create", "Bad_Slug" }, 2, "Invalid project slug" },
+    { { "project", "set", "default" }, 2, "KEY=VALUE" },
+    { { "project", "set", "default", "no_such_key=1" }, 2, "Unknown setting" },
+    { { "project", "set", "default", "code_ttl=1", "code_ttl=2" }, 2, "given twice" },
+    { { "project", "set", "default", "novalue" }, 2, "not KEY=VALUE" },
+    { { "project", "set", "default", "code_ttl=600" }, 1, "code_ttl" },
+    { { "project", "set", "nope", "code_ttl=30" }, 1, "no project" },
+    { { "project", "show", "nope" }, 1, "no project" },
+    { { "serve", "extra" }, 2, "no arguments" },
+    { { "serve", "--tls-cert=/nonexistent" }, 2, "go together" },
+    { { "serve", "--listen=0.0.0.0:0" }, 2, "--issuer-base" },
+    { { "serve", "--listen=not-an-ip:80" }, 1, "IP address" },
+    { { "serve", "--issuer-base=ftp://x" }, 2, "issuer-base" },
+    { { "keys", "rotate", "--alg=HS256" }, 2, "ES256 or RS256" },
+    { { "project", "list", "--bogus" }, 2, "Unknown option" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autoptr(GPtrArray) args = g_ptr_array_new ();
+      g_autofree char *err = NULL;
+
+      for (guint j = 0; rows[i].args[j] != NULL; j++)
+        g_ptr_array_add (args, (char *) rows[i].args[j]);
+      g_ptr_array_add (args, NULL);
+      g_assert_cmpint (run (fixture, (const char * const *) args->pdata, NULL, &err), ==, rows[i].status);
+      g_assert_nonnull (strstr (err, rows[i].says));
+    }
+}
+
+static void
+test_help (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *set_help = NULL;
+
+  g_assert_cmpint (RUN (fixture, &out, NULL, "--help"), ==, 0);
+  for (const char * const *command = (const char * const[]) { "serve", "project list", "project show",
+         "project create", "project set", "keys list", "keys rotate", NULL }; *command; command++)
+    g_assert_nonnull (strstr (out, *command));
+
+  /* Each command's help lists what it takes; `project set` explains every key. */
+  g_assert_cmpint (RUN (fixture, &set_help, NULL, "project", "set", "--help"), ==, 0);
+  g_assert_nonnull (strstr (set_help, "mcp_enabled"));
+  g_assert_nonnull (strstr (set_help, "cimd_blocked_domains"));
+  g_assert_nonnull (strstr (set_help, "--data-dir"));
+}
+
+static void
+test_projects (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *show = NULL;
+  g_autofree char *set = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *settings;
+
+  g_assert_cmpint (RUN (fixture, &out, NULL, "project", "create", "acme", "--name", "ACME Corp"), ==, 0);
+  g_assert_nonnull (strstr (out, "/p/acme"));
+  g_assert_cmpint (RUN (fixture, NULL, NULL, "project", "create", "acme"), ==, 1);
+
+  g_assert_cmpint (RUN (fixture, &list, NULL, "project", "list"), ==, 0);
+  g_assert_nonnull (strstr (list, "default"));
+  g_assert_nonnull (strstr (list, "acme"));
+
+  /* Turning MCP on reports what the cascade changed. */
+  g_assert_cmpint (RUN (fixture, &set, NULL, "project", "set", "acme", "mcp_enabled=true"), ==, 0);
+  g_assert_nonnull (strstr (set, "mcp_enabled: false -> true"));
+  g_assert_nonnull (strstr (set, "cimd_enabled: false -> true  (because mcp_enabled was turned on)"));
+  g_assert_nonnull (strstr (set, "dcr_mode: disabled -> initial_access_token"));
+
+  g_assert_cmpint (RUN (fixture, &show, NULL, "project", "show", "acme", "--json"), ==, 0);
+  json_parser_load_from_data (parser, show, -1, NULL);
+  settings = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
+                                            "settings");
+  g_assert_true (json_object_get_boolean_member (settings, "mcp_enabled"));
+  g_assert_cmpstr (json_object_get_string_member (settings, "dcr_mode"), ==, "initial_access_token");
+}
+
+typedef struct
+{
+  char *line;
+  gboolean done;
+} LineRead;
+
+static void
+line_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  LineRead *read = user_data;
+
+  read->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
+                                                          NULL, NULL);
+  read->done = TRUE;
+}
+
+static void
+wait_exit_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+static guint
+jwks_size (SoupSession *session,
+           const char  *base)
+{
+  g_autofree char *url = g_strconcat (base, "/jwks", NULL);
+  g_autoptr(GhTestResponse) response = gh_test_http (session, "GET", url, NULL, NULL, NULL);
+  g_autoptr(JsonObject) jwks = gh_test_response_json (response);
+
+  return json_array_get_length (json_object_get_array_member (jwks, "keys"));
+}
+
+/* serve on port 0: the printed address answers discovery for two projects, picks up CLI changes
+ * without a restart, and SIGTERM stops it cleanly. */
+static void
+test_serve (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autofree char *data_dir_arg = g_strconcat ("--data-dir=", fixture->dir, NULL);
+  const char *argv[] = { server_path (), "serve", "--dev", "--listen", "127.0.0.1:0",
+                         data_dir_arg, "--secrets=file", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  LineRead read = { 0 };
+  const char *base;
+  gboolean exited = FALSE;
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, line_read_cb, &read);
+  g_assert_true (gh_test_wait_for (&read.done, 10000));
+  g_assert_nonnull (read.line);
+  g_assert_true (g_str_has_prefix (read.line, "listening on http://127.0.0.1:"));
+  base = read.line + strlen ("listening on ");
+  g_assert_cmpstr (base + strlen ("http://127.0.0.1:"), !=, "0");
+
+  /* A project created by the CLI while the server runs is served at once. */
+  g_assert_cmpint (RUN (fixture, NULL, NULL, "project", "create", "acme"), ==, 0);
+
+  for (const char * const *path = (const char * const[]) {
+         "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration",
+         "/.well-known/oauth-authorization-server/p/acme", "/.well-known/openid-configuration/p/acme",
+         "/p/acme/.well-known/openid-configuration", NULL }; *path; path++)
+    {
+      g_autofree char *url = g_strconcat (base, *path, NULL);
+      g_autoptr(GhTestResponse) response = gh_test_http (session, "GET", url, NULL, NULL, NULL);
+      g_autoptr(JsonObject) doc = gh_test_response_json (response);
+      g_autofree char *issuer = g_strconcat (base, strstr (*path, "acme") ? "/p/acme" : "", NULL);
+
+      g_assert_cmpuint (response->status, ==, 200);
+      g_assert_cmpstr (json_object_get_string_member (doc, "issuer"), ==, issuer);
+    }
+
+  /* keys rotate through the CLI: the running server publishes the new key at once. */
+  g_assert_cmpuint (jwks_size (session, base), ==, 1);
+  g_assert_cmpint (RUN (fixture, NULL, NULL, "keys", "rotate"), ==, 0);
+  g_assert_cmpuint (jwks_size (session, base), ==, 2);
+  {
+    g_autofree char *keys = NULL;
+    g_assert_cmpint (RUN (fixture, &keys, NULL, "keys", "list"), ==, 0);
+    g_assert_nonnull (strstr (keys, "signing"));
+    g_assert_nonnull (strstr (keys, "next"));
+  }
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_wait_async (process, NULL, wait_exit_cb, &exited);
+  g_assert_true (gh_test_wait_for (&exited, 10000));
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_free (read.line);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("/server/cli/usage-errors", test_usage_errors);
+  ADD ("/server/cli/help", test_help);
+  ADD ("/server/cli/projects", test_projects);
+  ADD ("/server/cli/serve", test_serve);
+
+  return g_test_run ();
+}

@@ -1,0 +1,400 @@
+/* test-discovery.c — discovery documents and JWKS over a real server on 127.0.0.1, port 0
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gh-server.h"
+#include "gh-test-util.h"
+
+typedef struct
+{
+  char *dir;
+  GhServer *server;
+  SoupSession *session;
+  const char *base;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhProject) acme = NULL;
+
+  fixture->dir = gh_test_make_tmp_dir ("discovery");
+  fixture->server = gh_server_new (fixture->dir, GH_SECRET_BACKEND_FILE,
+                                   GH_SETTINGS_PROFILE_DEVELOPMENT, &error);
+  g_assert_no_error (error);
+  g_assert_true (gh_server_listen (fixture->server, "127.0.0.1:0", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (gh_server_get_port (fixture->server), >, 0);
+  fixture->base = gh_server_get_issuer_base (fixture->server);
+
+  /* A second project with production defaults, as `project create acme` makes it. */
+  acme = gh_projects_create (gh_server_get_projects (fixture->server), "acme", "ACME",
+                             GH_SETTINGS_PROFILE_PRODUCTION, "test", &error);
+  g_assert_no_error (error);
+
+  fixture->session = soup_session_new ();
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_clear_object (&fixture->session);
+  g_clear_object (&fixture->server);
+  gh_test_remove_tree (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static GhTestResponse *
+get (Fixture            *fixture,
+     const char         *path,
+     const char * const *headers)
+{
+  g_autofree char *url = g_strconcat (fixture->base, path, NULL);
+  return gh_test_http (fixture->session, "GET", url, headers, NULL, NULL);
+}
+
+static gboolean
+array_has (JsonObject *doc,
+           const char *member,
+           const char *value)
+{
+  JsonArray *array;
+
+  if (!json_object_has_member (doc, member))
+    return FALSE;
+  array = json_object_get_array_member (doc, member);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (g_strcmp0 (json_array_get_string_element (array, i), value) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* What every metadata document must carry (SPEC-NOTES.md, "Discovery"). */
+static void
+assert_common_metadata (JsonObject *doc,
+                        const char *issuer)
+{
+  g_autofree char *jwks_uri = g_strconcat (issuer, "/jwks", NULL);
+  JsonArray *methods;
+
+  g_assert_cmpstr (json_object_get_string_member (doc, "issuer"), ==, issuer);
+  g_assert_cmpstr (json_object_get_string_member (doc, "jwks_uri"), ==, jwks_uri);
+  methods = json_object_get_array_member (doc, "code_challenge_methods_supported");
+  g_assert_cmpuint (json_array_get_length (methods), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (methods, 0), ==, "S256");
+  g_assert_true (json_object_get_boolean_member (doc, "authorization_response_iss_parameter_supported"));
+  g_assert_true (array_has (doc, "response_types_supported", "code"));
+  g_assert_false (array_has (doc, "response_types_supported", "token"));
+  g_assert_true (array_has (doc, "grant_types_supported", "authorization_code"));
+  g_assert_true (array_has (doc, "grant_types_supported", "refresh_token"));
+  g_assert_false (array_has (doc, "grant_types_supported", "password"));
+  g_assert_false (array_has (doc, "grant_types_supported", "implicit"));
+  g_assert_true (array_has (doc, "scopes_supported", "openid"));
+  g_assert_true (json_object_has_member (doc, "client_id_metadata_document_supported"));
+}
+
+static void
+test_default_oauth (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GhTestResponse) response = get (fixture, "/.well-known/oauth-authorization-server", NULL);
+  g_autoptr(JsonObject) doc = NULL;
+  g_autofree char *expected_base = g_strdup_printf ("http://127.0.0.1:%u",
+                                                    gh_server_get_port (fixture->server));
+
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpstr (gh_test_response_header (response, "Content-Type"), ==, "application/json");
+  doc = gh_test_response_json (response);
+  g_assert_cmpstr (fixture->base, ==, expected_base);
+  assert_common_metadata (doc, expected_base);
+
+  /* Development defaults: MCP and CIMD on. */
+  g_assert_true (json_object_get_boolean_member (doc, "client_id_metadata_document_supported"));
+  g_assert_true (json_object_get_boolean_member (doc, "mcp_authorization_supported"));
+
+  /* Nothing is advertised before the server serves it. */
+  g_assert_false (json_object_has_member (doc, "authorization_endpoint"));
+  g_assert_false (json_object_has_member (doc, "token_endpoint"));
+  g_assert_false (json_object_has_member (doc, "registration_endpoint"));
+  g_assert_false (json_object_has_member (doc, "token_endpoint_auth_methods_supported"));
+}
+
+static void
+test_default_oidc (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GhTestResponse) response = get (fixture, "/.well-known/openid-configuration", NULL);
+  g_autoptr(JsonObject) doc = NULL;
+
+  g_assert_cmpuint (response->status, ==, 200);
+  doc = gh_test_response_json (response);
+  assert_common_metadata (doc, fixture->base);
+  g_assert_true (array_has (doc, "subject_types_supported", "public"));
+  g_assert_true (array_has (doc, "id_token_signing_alg_values_supported", "ES256"));
+  g_assert_false (array_has (doc, "id_token_signing_alg_values_supported", "none"));
+}
+
+/* SPEC-NOTES.md: the three forms clients try for an issuer with a path, all with an issuer
+ * byte-equal to the one the client derived. */
+static void
+test_project_three_forms (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  static const char * const paths[] = {
+    "/.well-known/oauth-authorization-server/p/acme",
+    "/.well-known/openid-configuration/p/acme",
+    "/p/acme/.well-known/openid-configuration",
+    "/p/acme/.well-known/oauth-authorization-server",
+  };
+  g_autofree char *issuer = g_strconcat (fixture->base, "/p/acme", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(GhTestResponse) response = get (fixture, paths[i], NULL);
+      g_autoptr(JsonObject) doc = NULL;
+
+      g_test_message ("%s", paths[i]);
+      g_assert_cmpuint (response->status, ==, 200);
+      doc = gh_test_response_json (response);
+      assert_common_metadata (doc, issuer);
+      /* acme has production defaults: CIMD and MCP off, no DCR. */
+      g_assert_false (json_object_get_boolean_member (doc, "client_id_metadata_document_supported"));
+      g_assert_false (json_object_has_member (doc, "mcp_authorization_supported"));
+      g_assert_false (json_object_has_member (doc, "registration_endpoint"));
+    }
+}
+
+/* A change made through another connection (the CLI) shows at the next request. */
+static void
+test_settings_follow (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStore) store = gh_store_open (fixture->dir, &error);
+  g_autoptr(GhAudit) audit = gh_audit_new (store);
+  g_autoptr(GhProjects) cli = gh_projects_new (store, audit);
+  g_autoptr(JsonObject) patch = json_object_new ();
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GhTestResponse) response = NULL;
+  g_autoptr(JsonObject) doc = NULL;
+
+  json_object_set_string_member (patch, "mcp_enabled", "true");
+  changes = gh_projects_update_settings (cli, "acme", patch, "cli", &error);
+  g_assert_no_error (error);
+
+  response = get (fixture, "/.well-known/oauth-authorization-server/p/acme", NULL);
+  g_assert_cmpuint (response->status, ==, 200);
+  doc = gh_test_response_json (response);
+  g_assert_true (json_object_get_boolean_member (doc, "mcp_authorization_supported"));
+  g_assert_true (json_object_get_boolean_member (doc, "client_id_metadata_document_supported"));
+}
+
+static void
+test_cors (Fixture       *fixture,
+           gconstpointer  data)
+{
+  static const char * const origin[] = { "Origin", "http://localhost:6274", NULL };
+  static const char * const paths[] = {
+    "/.well-known/oauth-authorization-server",
+    "/.well-known/openid-configuration/p/acme",
+    "/jwks",
+    "/p/acme/jwks",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autofree char *url = g_strconcat (fixture->base, paths[i], NULL);
+      g_autoptr(GhTestResponse) response = get (fixture, paths[i], origin);
+      g_autoptr(GhTestResponse) preflight = NULL;
+      static const char * const preflight_headers[] = {
+        "Origin", "http://localhost:6274",
+        "Access-Control-Request-Method", "GET",
+        "Access-Control-Request-Headers", "mcp-protocol-version",
+        NULL,
+      };
+
+      g_test_message ("%s", paths[i]);
+      g_assert_cmpuint (response->status, ==, 200);
+      g_assert_cmpstr (gh_test_response_header (response, "Access-Control-Allow-Origin"), ==, "*");
+
+      preflight = gh_test_http (fixture->session, "OPTIONS", url, preflight_headers, NULL, NULL);
+      g_assert_cmpuint (preflight->status, ==, 204);
+      g_assert_cmpstr (gh_test_response_header (preflight, "Access-Control-Allow-Origin"), ==, "*");
+      g_assert_nonnull (strstr (gh_test_response_header (preflight, "Access-Control-Allow-Methods"), "GET"));
+      {
+        g_autofree char *allowed = g_ascii_strdown (gh_test_response_header (preflight,
+                                                                             "Access-Control-Allow-Headers"), -1);
+        g_assert_nonnull (strstr (allowed, "mcp-protocol-version"));
+      }
+    }
+}
+
+static void
+test_caching (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(GhTestResponse) first = get (fixture, "/.well-known/oauth-authorization-server", NULL);
+  g_autoptr(GhTestResponse) again = NULL;
+  g_autoptr(GhTestResponse) jwks = NULL;
+  g_autoptr(GhTestResponse) jwks_again = NULL;
+  const char *etag = gh_test_response_header (first, "ETag");
+  const char *jwks_etag;
+
+  g_assert_cmpstr (gh_test_response_header (first, "Cache-Control"), ==, "no-cache");
+  g_assert_nonnull (etag);
+  g_assert_true (etag[0] == '"');
+
+  {
+    const char * const headers[] = { "If-None-Match", etag, NULL };
+    again = get (fixture, "/.well-known/oauth-authorization-server", headers);
+  }
+  g_assert_cmpuint (again->status, ==, 304);
+  g_assert_cmpuint (g_bytes_get_size (again->body), ==, 0);
+
+  jwks = get (fixture, "/jwks", NULL);
+  g_assert_nonnull (strstr (gh_test_response_header (jwks, "Cache-Control"), "max-age="));
+  jwks_etag = gh_test_response_header (jwks, "ETag");
+  g_assert_nonnull (jwks_etag);
+  {
+    g_autofree char *weak = g_strconcat ("W/", jwks_etag, NULL);
+    const char * const headers[] = { "If-None-Match", weak, NULL };
+    jwks_again = get (fixture, "/jwks", headers);
+  }
+  g_assert_cmpuint (jwks_again->status, ==, 304);
+}
+
+static void
+test_not_found (Fixture       *fixture,
+                gconstpointer  data)
+{
+  static const char * const paths[] = {
+    "/.well-known/oauth-authorization-server/p/nope",
+    "/p/nope/.well-known/openid-configuration",
+    "/p/nope/jwks",
+    "/p/default/jwks",
+    "/.well-known/oauth-authorization-server/p/default",
+    "/.well-known/oauth-authorization-server/p/acme/extra",
+    "/.well-known/oauth-authorization-server/other",
+    "/.well-known/unknown-document",
+    "/p/acme/.well-known/unknown-document",
+    "/p/ACME/jwks",
+    "/nothing-here",
+    "/jwks/",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(GhTestResponse) response = get (fixture, paths[i], NULL);
+      g_autoptr(JsonObject) doc = NULL;
+
+      g_test_message ("%s", paths[i]);
+      g_assert_cmpuint (response->status, ==, 404);
+      g_assert_cmpstr (gh_test_response_header (response, "Content-Type"), ==, "application/json");
+      doc = gh_test_response_json (response);
+      g_assert_cmpstr (json_object_get_string_member (doc, "error"), ==, "not_found");
+      g_assert_true (json_object_has_member (doc, "error_description"));
+    }
+}
+
+static void
+test_method_not_allowed (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  static const char * const paths[] = { "/.well-known/openid-configuration", "/jwks" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autofree char *url = g_strconcat (fixture->base, paths[i], NULL);
+      g_autoptr(GhTestResponse) response = gh_test_http (fixture->session, "POST", url, NULL,
+                                                          "application/json", "{}");
+      g_autoptr(GhTestResponse) head = gh_test_http (fixture->session, "HEAD", url, NULL, NULL, NULL);
+
+      g_assert_cmpuint (response->status, ==, 405);
+      g_assert_nonnull (strstr (gh_test_response_header (response, "Allow"), "GET"));
+      g_assert_cmpuint (head->status, ==, 200);
+    }
+}
+
+static void
+test_jwks (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(GhTestResponse) response = get (fixture, "/jwks", NULL);
+  g_autoptr(GhTestResponse) project = get (fixture, "/p/acme/jwks", NULL);
+  g_autoptr(JsonObject) doc = NULL;
+  JsonArray *keys;
+  JsonObject *key;
+
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpstr (gh_test_response_header (response, "Content-Type"), ==, "application/json");
+  doc = gh_test_response_json (response);
+  keys = json_object_get_array_member (doc, "keys");
+  g_assert_cmpuint (json_array_get_length (keys), ==, 1);
+  key = json_array_get_object_element (keys, 0);
+  g_assert_cmpstr (json_object_get_string_member (key, "kty"), ==, "EC");
+  g_assert_cmpstr (json_object_get_string_member (key, "crv"), ==, "P-256");
+  g_assert_cmpstr (json_object_get_string_member (key, "alg"), ==, "ES256");
+  g_assert_cmpstr (json_object_get_string_member (key, "use"), ==, "sig");
+  g_assert_true (json_object_has_member (key, "kid"));
+  g_assert_false (json_object_has_member (key, "d"));
+
+  /* Every project publishes the instance's keys. */
+  g_assert_cmpuint (project->status, ==, 200);
+  g_assert_true (g_bytes_equal (response->body, project->body));
+}
+
+static void
+test_issuer_base (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GhTestResponse) response = NULL;
+  g_autoptr(JsonObject) doc = NULL;
+  g_autofree char *listen_url = g_strdup (gh_server_get_listen_url (fixture->server));
+
+  /* Behind a proxy: the issuer is the public URL, never with a trailing slash. */
+  gh_server_set_issuer_base (fixture->server, "https://auth.example.test/");
+  g_assert_cmpstr (gh_server_get_issuer_base (fixture->server), ==, "https://auth.example.test");
+  g_assert_cmpstr (gh_server_get_listen_url (fixture->server), ==, listen_url);
+
+  {
+    g_autofree char *url = g_strconcat (listen_url, "/.well-known/openid-configuration/p/acme", NULL);
+    response = gh_test_http (fixture->session, "GET", url, NULL, NULL, NULL);
+  }
+  doc = gh_test_response_json (response);
+  g_assert_cmpstr (json_object_get_string_member (doc, "issuer"), ==, "https://auth.example.test/p/acme");
+  g_assert_cmpstr (json_object_get_string_member (doc, "jwks_uri"), ==,
+                   "https://auth.example.test/p/acme/jwks");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("/server/discovery/default/oauth", test_default_oauth);
+  ADD ("/server/discovery/default/oidc", test_default_oidc);
+  ADD ("/server/discovery/project/three-forms", test_project_three_forms);
+  ADD ("/server/discovery/settings-follow-the-store", test_settings_follow);
+  ADD ("/server/discovery/cors", test_cors);
+  ADD ("/server/discovery/caching", test_caching);
+  ADD ("/server/discovery/not-found", test_not_found);
+  ADD ("/server/discovery/method-not-allowed", test_method_not_allowed);
+  ADD ("/server/discovery/issuer-base", test_issuer_base);
+  ADD ("/server/jwks", test_jwks);
+
+  return g_test_run ();
+}
