@@ -189,11 +189,25 @@ reload_discovery (GhOverviewPage *self)
   show_discovery (self, NULL);
 }
 
+/* "~/.local/share/gatehouse" rather than the home folder spelled out. */
+static char *
+display_path (const char *path)
+{
+  const char *home = g_get_home_dir ();
+  gsize home_len = strlen (home);
+
+  if (home_len > 1 && g_str_has_prefix (path, home) && path[home_len] == G_DIR_SEPARATOR)
+    return g_strconcat ("~", path + home_len, NULL);
+
+  return g_strdup (path);
+}
+
 static void
 server_changed_cb (GhOverviewPage *self)
 {
   g_autofree char *port = NULL;
   g_autofree char *error_markup = NULL;
+  g_autofree char *data_dir = NULL;
   const char *notice;
   const char *page = "starting";
 
@@ -228,7 +242,8 @@ server_changed_cb (GhOverviewPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->port_notice_row), notice != NULL);
 
   gh_property_row_set_value (self->secrets_row, gh_embedded_server_get_secrets (self->server));
-  gh_property_row_set_value (self->data_dir_row, gh_embedded_server_get_data_dir (self->server));
+  data_dir = display_path (gh_embedded_server_get_data_dir (self->server));
+  gh_property_row_set_value (self->data_dir_row, data_dir);
   /* The description is markup; the error is plain text (paths, addresses). */
   error_markup = g_markup_escape_text (gh_embedded_server_get_error_message (self->server) ?: "",
                                        -1);
