@@ -209,22 +209,26 @@ export class GatehouseServer {
     }
   }
 
+  /** Stops the server with SIGTERM (SIGKILL after 5 s); returns a problem to report, or undefined. */
   async stop() {
-    if (!this.child) return;
+    if (!this.child) return undefined;
+    let problem;
     if (!this.exited) {
       this.child.kill('SIGTERM');
       const done = await Promise.race([this.exitedPromise, delay(5000).then(() => undefined)]);
       if (!done) {
-        this.stderr += '\n(gatehouse-server did not stop within 5 s of SIGTERM: killed)\n';
-        this.failed = true;
+        problem = 'gatehouse-server did not stop within 5 s of SIGTERM: killed';
         this.child.kill('SIGKILL');
         await this.exitedPromise;
-      } else if (done.code !== 0 && done.signal === null) {
-        this.stderr += `\n(gatehouse-server exited with status ${done.code} after SIGTERM)\n`;
+      } else if (done.code !== 0) {
+        problem = `gatehouse-server exited with status ${done.code} (signal ${done.signal}) after SIGTERM; expected 0`;
       }
     } else {
+      problem = `gatehouse-server had exited by itself during the tests: code ${this.exited.code}, signal ${this.exited.signal}`;
+    }
+    if (problem) {
       this.failed = true;
-      this.stderr += `\n(gatehouse-server had exited by itself during the tests: code ${this.exited.code}, signal ${this.exited.signal})\n`;
+      this.stderr += `\n(${problem})\n`;
     }
     if (this.failed) {
       this.dump();
@@ -235,6 +239,7 @@ export class GatehouseServer {
       process.stderr.write(`# data directory kept: ${this.dataDir}\n`);
     }
     this.child = undefined;
+    return problem;
   }
 
   /** Synchronous last resort when the test process goes away. */
@@ -285,6 +290,22 @@ export function useServer() {
     liveServers.delete(server);
   });
   return server;
+}
+
+/**
+ * The last test of a file: the server stops cleanly on SIGTERM (and had not died before).
+ * Registered after every flow, so it runs last and whatever failed before.
+ */
+export function stopStep(server) {
+  test('teardown: gatehouse-server stops with status 0 on SIGTERM', { timeout: 15000 }, async (t) => {
+    if (!server.child) {
+      t.skip('the server was not started');
+      return;
+    }
+    const problem = await server.stop();
+    liveServers.delete(server);
+    if (problem) throw new Error(problem);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import { jwtVerify, createRemoteJWKSet, decodeProtectedHeader } from 'jose';
 
 import {
   Flow, HttpRecorder, useServer, followAuthorization, checkCallback, show, unusedPortish,
-  HTTP_TIMEOUT_MS,
+  HTTP_TIMEOUT_MS, stopStep,
 } from './harness.mjs';
 
 const recorder = new HttpRecorder();
@@ -176,6 +176,28 @@ function mcpFlow({ slug, createProject = false, registerResource = false, scope 
     await expectInvalidGrant(s, s.refreshed.refresh_token, 'the newest refresh token of a family whose old token was replayed');
   });
 
+  flow.step('the authorization code is single use: a replay is refused with invalid_grant', async () => {
+    let refused;
+    try {
+      await exchangeAuthorization(s.issuer, {
+        metadata: s.metadata,
+        clientInformation: s.clientInformation,
+        authorizationCode: s.code,
+        codeVerifier: s.codeVerifier,
+        redirectUri: s.redirectUri,
+        resource: new URL(s.mcpUrl),
+        fetchFn: recorder.fetch,
+      });
+    } catch (err) {
+      refused = err;
+    }
+    const exchange = recorder.last(s.metadata.token_endpoint, 'POST');
+    assert.ok(refused, 'a used authorization code was accepted again (OAuth 2.1 §4.1.3: codes are single use)');
+    assert.ok(refused instanceof InvalidGrantError,
+      `a replayed code: expected the SDK's InvalidGrantError, got ${refused.name}: ${refused.message} (HTTP ${exchange?.status}: ${exchange?.body})`);
+    assert.equal(exchange.status, 400, 'invalid_grant must come with HTTP 400 (RFC 6749 §5.2)');
+  });
+
   return flow;
 }
 
@@ -237,3 +259,5 @@ async function expectInvalidGrant(s, refreshToken, what) {
 
 mcpFlow({ slug: 'default', registerResource: true, scope: 'mcp:tools' });
 mcpFlow({ slug: 'acme', createProject: true });
+
+stopStep(server);

@@ -12,7 +12,7 @@ import { jwtVerify, createRemoteJWKSet } from 'jose';
 
 import {
   Flow, HttpRecorder, useServer, followAuthorization, checkCallback, show, unusedPortish, atHash,
-  HTTP_TIMEOUT_MS,
+  HTTP_TIMEOUT_MS, stopStep,
 } from './harness.mjs';
 
 const recorder = new HttpRecorder();
@@ -238,3 +238,5 @@ acme.step('discovery of {base}/p/acme: OIDC (appended) and RFC 8414 (path-insert
   assert.equal(c2.serverMetadata().issuer, issuer, 'issuer via /.well-known/oauth-authorization-server/p/acme');
   assert.equal(recorder.exchanges.at(-1).url, `${server.base}/.well-known/oauth-authorization-server/p/acme`);
 });
+
+stopStep(server);
