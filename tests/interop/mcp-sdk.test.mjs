@@ -36,8 +36,8 @@ setup.step('start gatehouse-server (serve --dev, port 0, --secrets file)', async
  *  slug: project; registerResource: add the MCP server with `resource add` first (else the
  *  dev profile's open resource policy must accept it); scope: the scope to request.
  */
-function mcpFlow({ slug, createProject = false, registerResource = false, scope }) {
-  const flow = new Flow(`mcp-sdk [${slug}]`, { server, recorder, needs: [setup] });
+function mcpFlow({ slug, createProject = false, registerResource = false, scope, portlessRedirect = false }) {
+  const flow = new Flow(`mcp-sdk [${slug}${portlessRedirect ? ', port-less loopback redirect' : ''}]`, { server, recorder, needs: [setup] });
   const s = { scope }; // state handed from step to step
 
   flow.step('configure the project with the CLI (auto_approve_user=dev)', async () => {
@@ -48,6 +48,9 @@ function mcpFlow({ slug, createProject = false, registerResource = false, scope 
     s.issuer = server.issuer(slug);
     s.mcpUrl = `http://127.0.0.1:${unusedPortish()}/mcp`;
     s.redirectUri = `http://127.0.0.1:${unusedPortish()}/oauth/callback`;
+    // Like Claude Code's CIMD document: registered without a port, called back on a random
+    // one; the port is ignored for loopback redirects (RFC 8252 §7.3).
+    s.registeredRedirectUri = portlessRedirect ? 'http://127.0.0.1/oauth/callback' : s.redirectUri;
   });
 
   flow.step('discovery with discoverAuthorizationServerMetadata', async () => {
@@ -85,7 +88,7 @@ function mcpFlow({ slug, createProject = false, registerResource = false, scope 
       await server.cli(['resource', 'add', s.mcpUrl, '--project', slug, '--name', 'interop MCP server',
         '--scopes', 'mcp:tools mcp:read']);
     }
-    const args = ['client', 'create', '--project', slug, '--redirect-uri', s.redirectUri,
+    const args = ['client', 'create', '--project', slug, '--redirect-uri', s.registeredRedirectUri,
       '--name', `MCP SDK interop (${slug})`, '--auth-method', 'none'];
     if (scope) args.push('--scope', scope);
     const client = await server.cli(args, { json: true });
@@ -93,8 +96,8 @@ function mcpFlow({ slug, createProject = false, registerResource = false, scope 
       `client create --json: client_id must be client_<24 hex>; got ${show(client)}`);
     assert.equal(client.client_secret, undefined,
       `client create --json: a public client (auth method none) must have no client_secret; got ${show(client)}`);
-    assert.ok(Array.isArray(client.redirect_uris) && client.redirect_uris.includes(s.redirectUri),
-      `client create --json: redirect_uris must list ${s.redirectUri}; got ${show(client)}`);
+    assert.ok(Array.isArray(client.redirect_uris) && client.redirect_uris.includes(s.registeredRedirectUri),
+      `client create --json: redirect_uris must list ${s.registeredRedirectUri}; got ${show(client)}`);
     s.clientInformation = { client_id: client.client_id, redirect_uris: client.redirect_uris };
     if (client.token_endpoint_auth_method) {
       assert.equal(client.token_endpoint_auth_method, 'none', `client create --json: ${show(client)}`);
@@ -259,5 +262,6 @@ async function expectInvalidGrant(s, refreshToken, what) {
 
 mcpFlow({ slug: 'default', registerResource: true, scope: 'mcp:tools' });
 mcpFlow({ slug: 'acme', createProject: true });
+mcpFlow({ slug: 'default', portlessRedirect: true });
 
 stopStep(server);

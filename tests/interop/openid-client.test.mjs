@@ -116,6 +116,23 @@ pub.step('register a public client with the CLI', async () => {
   s.config.timeout = clientTimeoutSeconds;
 });
 
+pub.step('an authorization error (no PKCE) returns to the client with state and iss: AuthorizationResponseError', async () => {
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(s.config, { redirect_uri: s.redirectUri, scope: 'openid', state });
+  const callback = await followAuthorization(recorder, url, s.redirectUri);
+  assert.equal(callback.searchParams.get('iss'), s.issuer,
+    `an error response must carry iss too (RFC 9207 §2): ${callback.href}`);
+  await assert.rejects(
+    client.authorizationCodeGrant(s.config, callback, { expectedState: state, pkceCodeVerifier: client.randomPKCECodeVerifier() }),
+    (err) => {
+      assert.ok(err instanceof client.AuthorizationResponseError,
+        `expected an AuthorizationResponseError, got ${err.name}: ${err.message} (${callback.href})`);
+      assert.equal(err.error, 'invalid_request', `error code for a request without code_challenge: ${callback.href}`);
+      return true;
+    },
+  );
+});
+
 pub.step('authorization code + PKCE S256 + nonce + state; ID token, iss, at_hash validated', async () => {
   s.tokens = await codeFlow(s, s.config, { scope: 'openid profile email' });
 });
