@@ -264,6 +264,31 @@ client_information (const GhClient *client,
   return object;
 }
 
+gboolean
+gh_registration_check_access (GhRegistration  *self,
+                              const GhProject *project,
+                              const char      *bearer,
+                              gboolean         token_in_query,
+                              GError         **error)
+{
+  g_return_val_if_fail (GH_IS_REGISTRATION (self), FALSE);
+
+  if (project->settings->dcr_mode == GH_DCR_MODE_DISABLED)
+    return refuse (error, GH_OAUTH_ERROR_FORBIDDEN,
+                   "Dynamic client registration is disabled for this project (dcr_mode is "
+                   "disabled)"), FALSE;
+  /* RFC 6750 §2.3 is not offered: a token in a URL ends up in logs. */
+  if (token_in_query)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                   "Send the initial access token in the Authorization header, never in the URL"),
+           FALSE;
+  if (project->settings->dcr_mode == GH_DCR_MODE_INITIAL_ACCESS_TOKEN && bearer == NULL)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                   "This project registers clients only with an initial access token, sent "
+                   "as Authorization: Bearer iatk_..."), FALSE;
+  return TRUE;
+}
+
 JsonObject *
 gh_registration_register (GhRegistration   *self,
                           const GhProject  *project,
@@ -283,24 +308,11 @@ gh_registration_register (GhRegistration   *self,
 
   g_return_val_if_fail (GH_IS_REGISTRATION (self), NULL);
 
-  switch (project->settings->dcr_mode)
-    {
-    case GH_DCR_MODE_DISABLED:
-      return refuse (error, GH_OAUTH_ERROR_FORBIDDEN,
-                     "Dynamic client registration is disabled for this project (dcr_mode is "
-                     "disabled)");
-    case GH_DCR_MODE_INITIAL_ACCESS_TOKEN:
-      if (bearer == NULL)
-        return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
-                       "This project registers clients only with an initial access token, sent "
-                       "as Authorization: Bearer iatk_...");
-      break;
-    case GH_DCR_MODE_OPEN:
-    default:
-      if (!within_rate_limit (self, project, peer, error))
-        return NULL;
-      break;
-    }
+  if (!gh_registration_check_access (self, project, bearer, FALSE, error))
+    return NULL;
+  if (project->settings->dcr_mode != GH_DCR_MODE_INITIAL_ACCESS_TOKEN &&
+      !within_rate_limit (self, project, peer, error))
+    return NULL;
 
   requested = copy_without_server_members (metadata);
 

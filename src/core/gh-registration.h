@@ -22,6 +22,13 @@ GhRegistration *gh_registration_new      (GhStore          *store,
                                           GhAudit          *audit,
                                           GhClients        *clients,
                                           GhIats           *iats);
+/* The gate, checked before the body is read: GH_OAUTH_ERROR_FORBIDDEN when DCR is off,
+ * _INVALID_TOKEN for a token in the URL (@token_in_query) or no IAT where one is needed. */
+gboolean        gh_registration_check_access (GhRegistration *self,
+                                          const GhProject  *project,
+                                          const char       *bearer,
+                                          gboolean          token_in_query,
+                                          GError          **error);
 /* RFC 7591 registration under the project's dcr_mode. @bearer is the Authorization header's
  * token (NULL when none); @peer the source address for the open-mode rate limit. Returns
  * the 201 body. Errors: GH_OAUTH_ERROR_FORBIDDEN (DCR off), _INVALID_TOKEN (401),

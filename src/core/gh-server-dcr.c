@@ -115,18 +115,17 @@ _gh_server_handle_register (GhRequest *request)
   g_autoptr(GError) error = NULL;
   const char *peer = soup_server_message_get_remote_host (request->msg);
   const char *bearer = bearer_token (request->msg);
+  gboolean token_in_query = query_has_token (request->msg);
 
   gh_http_allow_cors (request->msg);
   gh_http_set_no_store (request->msg);
 
-  /* RFC 6750 §2.3 is not offered: a token in a URL ends up in logs. */
-  if (query_has_token (request->msg))
+  /* DCR off, or no usable token: said before the body is looked at. */
+  if (!gh_registration_check_access (registration, request->project, bearer, token_in_query,
+                                     &error))
     {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
-                                   "Send the initial access token in the Authorization header, "
-                                   "never in the URL");
       gh_registration_record_refusal (registration, request->project, peer, error);
-      send_error (request, error, TRUE);
+      send_error (request, error, bearer != NULL || token_in_query);
       return;
     }
 
