@@ -127,6 +127,19 @@ gh_registration_record_refusal (GhRegistration  *self,
     g_warning ("Cannot record a refused registration: %s", local_error->message);
 }
 
+/* @member's value when it is a JSON string; NULL when absent or of another type. */
+static const char *
+string_member (JsonObject *object,
+               const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 /* Open mode: at most dcr_rate_limit registrations a minute from one address. */
 static gboolean
 within_rate_limit (GhRegistration  *self,
@@ -168,7 +181,7 @@ apply_pins (JsonObject  *metadata,
 
   for (guint i = 0; i < G_N_ELEMENTS (exact); i++)
     {
-      const char *pin = json_object_get_string_member_with_default (pinned, exact[i], NULL);
+      const char *pin = string_member (pinned, exact[i]);
       JsonNode *given = json_object_get_member (metadata, exact[i]);
 
       if (pin == NULL)
@@ -181,14 +194,15 @@ apply_pins (JsonObject  *metadata,
       json_object_set_string_member (metadata, exact[i], pin);
     }
 
-  if (json_object_has_member (pinned, "scope"))
+  if (string_member (pinned, "scope") != NULL)
     {
-      const char *ceiling = json_object_get_string_member (pinned, "scope");
-      const char *scope = json_object_get_string_member_with_default (metadata, "scope", NULL);
+      const char *ceiling = string_member (pinned, "scope");
+      const char *scope = string_member (metadata, "scope");
 
-      if (scope == NULL)
+      /* A scope that is not a string is left for validation to refuse. */
+      if (!json_object_has_member (metadata, "scope"))
         json_object_set_string_member (metadata, "scope", ceiling);
-      else
+      else if (scope != NULL)
         {
           g_auto(GStrv) allowed = g_strsplit (ceiling, " ", -1);
           g_auto(GStrv) asked = g_strsplit (scope, " ", -1);
@@ -210,16 +224,21 @@ apply_pins (JsonObject  *metadata,
 
       for (guint i = 0; i < json_array_get_length (uris); i++)
         {
-          const char *uri = json_array_get_string_element (uris, i);
+          JsonNode *item = json_array_get_element (uris, i);
+          const char *uri;
           gboolean ok = FALSE;
 
-          for (guint j = 0; uri != NULL && j < json_array_get_length (prefixes); j++)
+          /* An entry that is not a string is left for validation to refuse. */
+          if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
+            continue;
+          uri = json_node_get_string (item);
+          for (guint j = 0; j < json_array_get_length (prefixes); j++)
             if (g_str_has_prefix (uri, json_array_get_string_element (prefixes, j)))
               ok = TRUE;
           if (!ok)
             return refuse (error, GH_OAUTH_ERROR_INVALID_REDIRECT_URI,
                            "The redirect URI “%s” is outside the prefixes the initial access "
-                           "token allows", uri != NULL ? uri : "(not a string)"), FALSE;
+                           "token allows", uri), FALSE;
         }
     }
   return TRUE;
@@ -422,19 +441,20 @@ gh_registration_update (GhRegistration   *self,
     return NULL;
 
   /* RFC 7592 §2.2: the body names the client, and a secret it sends must be its own. */
-  body_client_id = json_object_get_string_member_with_default (metadata, "client_id", NULL);
+  body_client_id = string_member (metadata, "client_id");
   if (g_strcmp0 (body_client_id, client_id) != 0)
     return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
                    "The body's client_id must be the client's (%s)", client_id);
-  body_secret = json_object_get_string_member_with_default (metadata, "client_secret", NULL);
-  if (body_secret != NULL && !gh_client_check_secret (client, body_secret))
+  body_secret = string_member (metadata, "client_secret");
+  if (json_object_has_member (metadata, "client_secret") &&
+      (body_secret == NULL || !gh_client_check_secret (client, body_secret)))
     return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
                    "client_secret does not match the client's secret");
 
   requested = copy_without_server_members (metadata);
-  method = json_object_get_string_member_with_default (requested, "token_endpoint_auth_method",
-                                                       gh_client_auth_method_to_string (client->auth_method));
-  if (g_strcmp0 (method, gh_client_auth_method_to_string (client->auth_method)) != 0)
+  method = gh_client_auth_method_to_string (client->auth_method);
+  if (json_object_has_member (requested, "token_endpoint_auth_method") &&
+      g_strcmp0 (string_member (requested, "token_endpoint_auth_method"), method) != 0)
     return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
                    "token_endpoint_auth_method cannot change (register a new client instead)");
   json_object_set_string_member (requested, "token_endpoint_auth_method", method);
