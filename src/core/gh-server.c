@@ -264,8 +264,9 @@ handle_discovery (GhRequest       *request,
   g_auto(GStrv) algs = collect_signing_algs (request->server);
   g_autoptr(JsonObject) doc = NULL;
 
+  /* No CIMD resolver in this version: a URL client_id is refused at /authorize. */
   doc = gh_discovery_build (request->project, request->issuer, kind, endpoints,
-                            (const char * const *) algs);
+                            (const char * const *) algs, FALSE);
   gh_http_allow_cors (request->msg);
   /* Settings change at run time (the MCP toggle): revalidate every time, cheaply. */
   gh_http_send_json (request->msg, SOUP_STATUS_OK, doc, "no-cache");
