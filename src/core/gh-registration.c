@@ -24,6 +24,7 @@ struct _GhRegistration
   GhClients *clients;
   GhIats *iats;
   GHashTable *recent; /* "project-id peer" -> GQueue of registration times (open mode) */
+  gint64 last_sweep;
 };
 
 G_DEFINE_FINAL_TYPE (GhRegistration, gh_registration, G_TYPE_OBJECT)
@@ -102,11 +103,13 @@ refuse (GError     **error,
   return NULL;
 }
 
-void
-gh_registration_record_refusal (GhRegistration  *self,
-                                const GhProject *project,
-                                const char      *peer,
-                                const GError    *error)
+static void
+record_refusal (GhRegistration  *self,
+                const GhProject *project,
+                const char      *type,
+                const char      *client_id,
+                const char      *peer,
+                const GError    *error)
 {
   g_autoptr(JsonObject) details = json_object_new ();
   GhAuditEvent event = { 0 };
@@ -119,12 +122,32 @@ gh_registration_record_refusal (GhRegistration  *self,
     json_object_set_string_member (details, "source_address", peer);
   event.project_id = project->id;
   event.project_slug = project->slug;
-  event.type = "oauth_client.registration_refused";
+  event.type = type;
   event.outcome = GH_AUDIT_FAILURE;
   event.actor = "dcr";
+  event.client_id = client_id;
   event.details = details;
   if (gh_audit_record (self->audit, &event, &local_error) == 0)
-    g_warning ("Cannot record a refused registration: %s", local_error->message);
+    g_warning ("Cannot record %s: %s", type, local_error->message);
+}
+
+void
+gh_registration_record_refusal (GhRegistration  *self,
+                                const GhProject *project,
+                                const char      *peer,
+                                const GError    *error)
+{
+  record_refusal (self, project, "oauth_client.registration_refused", NULL, peer, error);
+}
+
+void
+gh_registration_record_management_refusal (GhRegistration  *self,
+                                           const GhProject *project,
+                                           const char      *client_id,
+                                           const char      *peer,
+                                           const GError    *error)
+{
+  record_refusal (self, project, "oauth_client.management_refused", client_id, peer, error);
 }
 
 /* @member's value when it is a JSON string; NULL when absent or of another type. */
@@ -150,7 +173,26 @@ within_rate_limit (GhRegistration  *self,
   g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT " %s", project->id,
                                           peer != NULL ? peer : "?");
   gint64 now = g_get_monotonic_time ();
-  GQueue *times = g_hash_table_lookup (self->recent, key);
+  GQueue *times;
+
+  /* Addresses quiet for a whole window are forgotten, so the table stays small. */
+  if (now - self->last_sweep > RATE_WINDOW_USEC)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, self->recent);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          GQueue *queue = value;
+          if (g_queue_is_empty (queue) ||
+              now - *(gint64 *) g_queue_peek_tail (queue) > RATE_WINDOW_USEC)
+            g_hash_table_iter_remove (&iter);
+        }
+      self->last_sweep = now;
+    }
+
+  times = g_hash_table_lookup (self->recent, key);
 
   if (times == NULL)
     {
@@ -401,6 +443,18 @@ respond_with_new_token (GhRegistration   *self,
                                     error))
     return NULL;
   return client_information (client, issuer, NULL, token);
+}
+
+gboolean
+gh_registration_check_management (GhRegistration   *self,
+                                  const GhProject  *project,
+                                  const char       *client_id,
+                                  const char       *bearer,
+                                  GError          **error)
+{
+  g_autoptr(GhClient) client = authorize_management (self, project, client_id, bearer, NULL, error);
+
+  return client != NULL;
 }
 
 JsonObject *

@@ -42,6 +42,12 @@ JsonObject     *gh_registration_register (GhRegistration   *self,
                                           GError          **error);
 /* RFC 7592, with the registration access token as @bearer. Read and update answer with a
  * new registration access token (the old one stops working): only its hash is kept. */
+/* Is @bearer the registration access token of @client_id? (INVALID_TOKEN otherwise) */
+gboolean        gh_registration_check_management (GhRegistration *self,
+                                          const GhProject  *project,
+                                          const char       *client_id,
+                                          const char       *bearer,
+                                          GError          **error);
 JsonObject     *gh_registration_read     (GhRegistration   *self,
                                           const GhProject  *project,
                                           const char       *issuer,
@@ -60,6 +66,11 @@ gboolean        gh_registration_delete   (GhRegistration   *self,
                                           const char       *client_id,
                                           const char       *bearer,
                                           GError          **error);
+void            gh_registration_record_management_refusal (GhRegistration *self,
+                                          const GhProject  *project,
+                                          const char       *client_id,
+                                          const char       *peer,
+                                          const GError     *error);
 void            gh_registration_record_refusal (GhRegistration *self,
                                           const GhProject  *project,
                                           const char       *peer,

@@ -152,11 +152,18 @@ _gh_server_handle_client_configuration (GhRequest *request)
   gh_http_allow_cors (request->msg);
   gh_http_set_no_store (request->msg);
 
+  /* The token first: a stranger learns nothing from how the body would have been judged. */
   if (bearer == NULL)
+    error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
+                                 "The registration access token is required (Authorization: Bearer)");
+  else
+    gh_registration_check_management (registration, request->project, client_id, bearer, &error);
+  if (error != NULL)
     {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
-                                   "The registration access token is required (Authorization: Bearer)");
-      send_error (request, error, FALSE);
+      gh_registration_record_management_refusal (registration, request->project, client_id,
+                                                 soup_server_message_get_remote_host (request->msg),
+                                                 error);
+      send_error (request, error, bearer != NULL);
       return;
     }
 

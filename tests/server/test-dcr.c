@@ -1713,6 +1713,15 @@ test_management_auth (Fixture       *fixture,
       assert_invalid_token (fixture, unknown, "");
     }
 
+  /* The token is judged before the body: a stranger's bad body still gets 401, and every
+   * refused attempt is on record. */
+  {
+    g_autoptr(GhTestResponse) bad_body = manage (fixture, "PUT", a.client_uri, "garbage", "not json");
+
+    assert_invalid_token (fixture, bad_body, "");
+    g_assert_cmpint (count_events (fixture, "oauth_client.management_refused"), >=, 13);
+  }
+
   /* Nothing changed: a still exists, with its redirect URI, and its token still works. */
   {
     g_autoptr(GhTestResponse) read = manage (fixture, "GET", a.client_uri, a.token, NULL);
