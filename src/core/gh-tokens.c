@@ -416,6 +416,12 @@ choose_audience (const char         *issuer,
         }
       return g_strv_builder_end (builder);
     }
+  /* None named: the one granted; with several, the client must say which (one token, one
+   * resource server). */
+  if (granted != NULL && granted[0] != NULL && granted[1] != NULL)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
+                   "Several resources were granted; name the one this token is for (resource)"),
+           NULL;
   if (granted != NULL && granted[0] != NULL)
     return g_strdupv (granted);
   g_strv_builder_add (builder, issuer);

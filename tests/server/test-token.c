@@ -860,6 +860,15 @@ test_resource_one_per_request (Fixture       *fixture,
                                 "resource", MCP, "resource", OTHER), NULL);
   assert_error (both, 400, "invalid_target");
 
+  /* Naming none when two were granted is just as ambiguous. */
+  {
+    g_autoptr(GhTestResponse) none = token (fixture, PAIRS ("grant_type", "authorization_code",
+                                                            "client_id", "app", "code", code,
+                                                            "code_verifier", verifier,
+                                                            "redirect_uri", APP_CB), NULL);
+    assert_error (none, 400, "invalid_target");
+  }
+
   first = token (fixture, PAIRS ("grant_type", "authorization_code", "client_id", "app",
                                  "code", code, "code_verifier", verifier, "redirect_uri", APP_CB,
                                  "resource", MCP), NULL);
@@ -1813,6 +1822,22 @@ test_userinfo_refused (Fixture       *fixture,
 
   scope = userinfo (fixture, member (no_openid, "access_token"));
   assert_error (scope, 403, "insufficient_scope");
+
+  /* RFC 6750 §2: the token in the header and in the body at once is one too many. */
+  {
+    g_autoptr(JsonObject) fresh = code_flow (fixture, "app", APP_CB, "openid", NULL);
+    g_autofree char *url = g_strconcat (TS->issuer, "/userinfo", NULL);
+    g_autofree char *bearer = g_strconcat ("Bearer ", member (fresh, "access_token"), NULL);
+    g_autofree char *body = g_strconcat ("access_token=", member (fresh, "access_token"), NULL);
+    g_autoptr(GhTestResponse) twice = gh_test_http (TS->session, "POST", url,
+                                                    (const char * const[]) { "Authorization", bearer, NULL },
+                                                    "application/x-www-form-urlencoded", body);
+    g_autoptr(GhTestResponse) in_body = gh_test_http (TS->session, "POST", url, NULL,
+                                                      "application/x-www-form-urlencoded", body);
+
+    assert_error (twice, 400, "invalid_request");
+    g_assert_cmpuint (in_body->status, ==, 200);
+  }
   g_assert_nonnull (strstr (gh_test_response_header (scope, "WWW-Authenticate"),
                             "error=\"insufficient_scope\""));
 }
