@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "gh-cimd-policy.h"
+#include "gh-client.h"
+#include "gh-util.h"
 
 gboolean
 gh_cimd_is_url_client_id (const char *client_id)
@@ -593,4 +595,265 @@ gh_cimd_check_url (const char               *url,
     }
 
   return gh_cimd_report_get_verdict (report) != GH_CIMD_FAIL;
+}
+
+/* scheme, host and effective port */
+static char *
+uri_origin (const char *text)
+{
+  g_autoptr(GUri) uri = g_uri_parse (text, G_URI_FLAGS_ENCODED, NULL);
+  g_autofree char *scheme = NULL;
+  g_autofree char *host = NULL;
+  gint port;
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return NULL;
+  scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
+  host = normalize_host (g_uri_get_host (uri));
+  port = g_uri_get_port (uri);
+  if (port < 0)
+    port = g_str_equal (scheme, "http") ? 80 : g_str_equal (scheme, "https") ? 443 : 0;
+  return g_strdup_printf ("%s://%s:%d", scheme, host, port);
+}
+
+static void
+check_keys (JsonObject              *raw,
+            const char              *client_id_url,
+            const char              *auth_method,
+            GhCimdReport            *report)
+{
+  gboolean has_jwks = json_object_has_member (raw, "jwks");
+  gboolean has_jwks_uri = json_object_has_member (raw, "jwks_uri");
+
+  if (has_jwks)
+    {
+      static const char * const private_members[] = { "d", "p", "q", "dp", "dq", "qi", "k",
+                                                      "oth" };
+      JsonNode *node = json_object_get_member (raw, "jwks");
+      JsonNode *keys_node = JSON_NODE_HOLDS_OBJECT (node) ?
+                            json_object_get_member (json_node_get_object (node), "keys") : NULL;
+      JsonArray *keys;
+      gboolean ok = TRUE;
+
+      if (keys_node == NULL || !JSON_NODE_HOLDS_ARRAY (keys_node))
+        {
+          gh_cimd_report_add_check (report, "document.jwks", GH_CIMD_FAIL,
+                                    "jwks must be an object with a “keys” array (a JWK Set)");
+          return;
+        }
+      keys = json_node_get_array (keys_node);
+      for (guint i = 0; ok && i < json_array_get_length (keys); i++)
+        {
+          JsonNode *key = json_array_get_element (keys, i);
+
+          if (!JSON_NODE_HOLDS_OBJECT (key))
+            {
+              gh_cimd_report_add_check (report, "document.jwks", GH_CIMD_FAIL,
+                                        "jwks.keys[%u] is not a JSON Web Key object", i);
+              ok = FALSE;
+              break;
+            }
+          for (guint j = 0; j < G_N_ELEMENTS (private_members); j++)
+            if (json_object_has_member (json_node_get_object (key), private_members[j]))
+              {
+                gh_cimd_report_add_check (report, "document.jwks", GH_CIMD_FAIL,
+                                          "jwks.keys[%u] holds private or symmetric key material "
+                                          "(member “%s”); the document is public, so publish "
+                                          "public keys only", i, private_members[j]);
+                ok = FALSE;
+                break;
+              }
+        }
+      if (ok)
+        gh_cimd_report_add_check (report, "document.jwks", GH_CIMD_PASS,
+                                  "jwks holds %u public key(s)", json_array_get_length (keys));
+    }
+
+  if (has_jwks_uri)
+    {
+      JsonNode *node = json_object_get_member (raw, "jwks_uri");
+      const char *jwks_uri = JSON_NODE_HOLDS_VALUE (node) &&
+                             json_node_get_value_type (node) == G_TYPE_STRING ?
+                             json_node_get_string (node) : NULL;
+      g_autofree char *origin = jwks_uri != NULL ? uri_origin (jwks_uri) : NULL;
+      g_autofree char *client_origin = uri_origin (client_id_url);
+
+      if (jwks_uri == NULL)
+        gh_cimd_report_add_check (report, "document.jwks_uri", GH_CIMD_FAIL,
+                                  "jwks_uri must be a string URL");
+      else if (origin == NULL || g_strcmp0 (origin, client_origin) != 0)
+        gh_cimd_report_add_check (report, "document.jwks_uri", GH_CIMD_FAIL,
+                                  "jwks_uri “%s” is not on the client_id's origin (%s); the keys "
+                                  "must come from the same scheme, host and port",
+                                  jwks_uri, client_origin);
+      else
+        gh_cimd_report_add_check (report, "document.jwks_uri", GH_CIMD_PASS,
+                                  "jwks_uri is on the client_id's origin");
+    }
+
+  if (g_strcmp0 (auth_method, "private_key_jwt") == 0 && !has_jwks && !has_jwks_uri)
+    gh_cimd_report_add_check (report, "document.jwks", GH_CIMD_FAIL,
+                              "token_endpoint_auth_method is private_key_jwt, but the document "
+                              "has neither jwks nor jwks_uri for the client's public keys");
+}
+
+static const char *
+string_member (JsonObject *object,
+               const char *name,
+               gboolean   *present)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  *present = node != NULL;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+JsonObject *
+gh_cimd_check_document (const char               *data,
+                        gsize                     len,
+                        const char               *client_id_url,
+                        const GhProjectSettings  *settings,
+                        GhCimdReport             *report)
+{
+  g_autoptr(JsonObject) raw = NULL;
+  g_autoptr(JsonObject) validated = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *text;
+  const char *auth_method;
+  gboolean present;
+  gboolean failed = FALSE;
+  JsonNode *node;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (client_id_url != NULL, NULL);
+  g_return_val_if_fail (settings != NULL, NULL);
+  g_return_val_if_fail (report != NULL, NULL);
+
+  raw = gh_json_parse_object_strict (data, len, &error);
+  if (raw == NULL)
+    {
+      gh_cimd_report_add_check (report, "document.json", GH_CIMD_FAIL,
+                                "The document is not a strict JSON object: %s", error->message);
+      return NULL;
+    }
+  gh_cimd_report_add_check (report, "document.json", GH_CIMD_PASS,
+                            "The document is a JSON object");
+  gh_cimd_report_set_raw_document (report, raw);
+
+  /* client_id */
+  text = string_member (raw, "client_id", &present);
+  if (text == NULL)
+    gh_cimd_report_add_check (report, "document.client_id", GH_CIMD_FAIL,
+                              "The document has no client_id string; it must repeat the URL it "
+                              "is served from, “%s”", client_id_url);
+  else if (strcmp (text, client_id_url) != 0)
+    gh_cimd_report_add_check (report, "document.client_id", GH_CIMD_FAIL,
+                              "The document's client_id “%s” is not byte for byte the URL it "
+                              "was fetched from, “%s”", text, client_id_url);
+  else
+    gh_cimd_report_add_check (report, "document.client_id", GH_CIMD_PASS,
+                              "client_id equals the URL");
+
+  /* redirect_uris */
+  node = json_object_get_member (raw, "redirect_uris");
+  if (node == NULL)
+    gh_cimd_report_add_check (report, "document.redirect_uris", GH_CIMD_FAIL,
+                              "redirect_uris is missing; the document must list at least one "
+                              "redirect URI");
+  else if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) == 0)
+    gh_cimd_report_add_check (report, "document.redirect_uris", GH_CIMD_FAIL,
+                              "redirect_uris must be a non-empty array of strings");
+  else
+    {
+      JsonArray *uris = json_node_get_array (node);
+      gboolean ok = TRUE;
+
+      for (guint i = 0; ok && i < json_array_get_length (uris); i++)
+        {
+          JsonNode *item = json_array_get_element (uris, i);
+          g_autoptr(GError) uri_error = NULL;
+
+          if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
+            {
+              gh_cimd_report_add_check (report, "document.redirect_uris", GH_CIMD_FAIL,
+                                        "redirect_uris[%u] is not a string", i);
+              ok = FALSE;
+            }
+          else if (!gh_redirect_uri_check (json_node_get_string (item), settings, &uri_error))
+            {
+              gh_cimd_report_add_check (report, "document.redirect_uris", GH_CIMD_FAIL,
+                                        "redirect_uris[%u]: %s", i, uri_error->message);
+              ok = FALSE;
+            }
+        }
+      if (ok)
+        gh_cimd_report_add_check (report, "document.redirect_uris", GH_CIMD_PASS,
+                                  "%u redirect URI(s), all valid", json_array_get_length (uris));
+    }
+
+  /* client_name: optional in RFC 7591 and in the CIMD draft; consent falls back to the host. */
+  text = string_member (raw, "client_name", &present);
+  if (!present)
+    gh_cimd_report_add_check (report, "document.client_name", GH_CIMD_WARN,
+                              "client_name is absent; the consent page will name the client by "
+                              "the client_id host only");
+  else if (text == NULL || *text == '\0')
+    gh_cimd_report_add_check (report, "document.client_name", GH_CIMD_FAIL,
+                              "client_name must be a non-empty string");
+  else
+    gh_cimd_report_add_check (report, "document.client_name", GH_CIMD_PASS,
+                              "client_name is “%s”", text);
+
+  /* No shared secrets: the document is public. */
+  if (json_object_has_member (raw, "client_secret") ||
+      json_object_has_member (raw, "client_secret_expires_at"))
+    gh_cimd_report_add_check (report, "document.client_secret", GH_CIMD_FAIL,
+                              "The document contains %s; a CIMD client has no shared secret, "
+                              "since anyone can read the document",
+                              json_object_has_member (raw, "client_secret") ?
+                              "client_secret" : "client_secret_expires_at");
+
+  auth_method = string_member (raw, "token_endpoint_auth_method", &present);
+  if (!present)
+    {
+      auth_method = "none";
+      gh_cimd_report_add_check (report, "document.token_endpoint_auth_method", GH_CIMD_PASS,
+                                "token_endpoint_auth_method is absent: a public client (none)");
+    }
+  else if (auth_method == NULL)
+    gh_cimd_report_add_check (report, "document.token_endpoint_auth_method", GH_CIMD_FAIL,
+                              "token_endpoint_auth_method must be a string");
+  else if (g_str_has_prefix (auth_method, "client_secret_"))
+    gh_cimd_report_add_check (report, "document.token_endpoint_auth_method", GH_CIMD_FAIL,
+                              "token_endpoint_auth_method “%s” needs a shared secret, which a "
+                              "CIMD client cannot have; use none or private_key_jwt", auth_method);
+  else if (!g_str_equal (auth_method, "none") && !g_str_equal (auth_method, "private_key_jwt"))
+    gh_cimd_report_add_check (report, "document.token_endpoint_auth_method", GH_CIMD_FAIL,
+                              "token_endpoint_auth_method “%s” is not supported; use none or "
+                              "private_key_jwt", auth_method);
+  else
+    gh_cimd_report_add_check (report, "document.token_endpoint_auth_method", GH_CIMD_PASS,
+                              "token_endpoint_auth_method is %s", auth_method);
+
+  check_keys (raw, client_id_url, auth_method, report);
+
+  failed = gh_cimd_report_get_verdict (report) == GH_CIMD_FAIL;
+  if (failed)
+    return NULL;
+
+  /* Grant and response types, application_type, URLs and lengths: the rules DCR uses. */
+  validated = gh_client_metadata_validate (raw, settings, "none", &error);
+  if (validated == NULL)
+    {
+      gh_cimd_report_add_check (report, "document.metadata", GH_CIMD_FAIL,
+                                "The client metadata is not acceptable: %s", error->message);
+      return NULL;
+    }
+  gh_cimd_report_add_check (report, "document.metadata", GH_CIMD_PASS,
+                            "Grant types, response types and the other metadata are consistent");
+  gh_cimd_report_set_document (report, validated);
+  return g_steal_pointer (&validated);
 }

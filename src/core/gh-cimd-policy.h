@@ -53,4 +53,16 @@ gboolean      gh_cimd_host_allowed            (const char               *host,
                                                const GhProjectSettings  *settings,
                                                char                    **reason);
 
+/* Document rules: a strict JSON object (no duplicate keys, bounded depth), client_id
+ * byte-equal to @client_id_url, redirect_uris present and valid, no client_secret, only the
+ * none or private_key_jwt auth methods, public keys only, a jwks_uri on the client_id's
+ * origin, then gh_client_metadata_validate() (default auth method none) for the rest.
+ * Appends "document.*" checks to @report and sets its raw document. Returns the validated
+ * metadata, or NULL on a FAIL. */
+JsonObject   *gh_cimd_check_document          (const char               *data,
+                                               gsize                     len,
+                                               const char               *client_id_url,
+                                               const GhProjectSettings  *settings,
+                                               GhCimdReport             *report);
+
 G_END_DECLS
