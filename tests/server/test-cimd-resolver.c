@@ -435,11 +435,13 @@ server_new (GTlsCertificate *certificate)
   g_autoptr(GError) error = NULL;
   GSList *uris;
 
-  server->server = soup_server_new ("tls-certificate", certificate, NULL);
+  server->server = certificate != NULL ? soup_server_new ("tls-certificate", certificate, NULL)
+                                       : soup_server_new (NULL, NULL);
   server->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) route_free);
   soup_server_add_handler (server->server, NULL, server_handler, server, NULL);
-  soup_server_listen (server->server, address, SOUP_SERVER_LISTEN_HTTPS, &error);
+  soup_server_listen (server->server, address,
+                      certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, &error);
   g_assert_no_error (error);
   uris = soup_server_get_uris (server->server);
   g_assert_nonnull (uris);
@@ -800,6 +802,31 @@ test_tls_name_mismatch (Fixture       *fixture,
   g_assert_cmpuint (other->requests, ==, 0);
   g_assert_cmpint (count_cached (fixture, url), ==, 0);
   server_free (other);
+}
+
+/* http is accepted for a loopback host, with the opt-in, and the report says so. */
+static void
+test_plain_http_loopback (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  Server *plain = server_new (NULL);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/client.json", plain->port);
+  g_autofree char *body = g_strdup_printf ("{\"client_id\": \"%s\", "
+                                           "\"redirect_uris\": [\"http://127.0.0.1/cb\"]}", url);
+  g_autoptr(GhCimdReport) report = NULL;
+  Route *r = g_new0 (Route, 1);
+
+  r->status = 200;
+  r->content_type = g_strdup ("application/json");
+  r->body = g_bytes_new (body, strlen (body));
+  g_hash_table_replace (plain->routes, g_strdup ("/client.json"), r);
+  report = resolve_full (fixture, fixture->project, url, GH_CIMD_RESOLVE_NONE, NULL);
+  g_assert_cmpint (gh_cimd_report_get_verdict (report), ==, GH_CIMD_WARN);
+  assert_check (report, "url.scheme", GH_CIMD_WARN);
+  assert_check (report, "address.loopback", GH_CIMD_WARN);
+  g_assert_nonnull (gh_cimd_report_get_document (report));
+  g_assert_cmpuint (plain->requests, ==, 1);
+  server_free (plain);
 }
 
 typedef struct
@@ -1371,6 +1398,7 @@ main (int   argc,
 
   ADD ("/server/cimd/fetch/valid-document", test_valid_document);
   ADD ("/server/cimd/fetch/tls-name-mismatch", test_tls_name_mismatch);
+  ADD ("/server/cimd/fetch/plain-http-loopback", test_plain_http_loopback);
   ADD ("/server/cimd/fetch/bad-answers", test_bad_answers);
   ADD ("/server/cimd/fetch/client-name-absent", test_client_name_absent);
   ADD ("/server/cimd/fetch/same-origin-jwks-uri", test_same_origin_jwks_uri);
