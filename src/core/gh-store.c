@@ -196,6 +196,22 @@ static const char * const migrations[] = {
   "  revoked_at INTEGER"
   ");"
   "ALTER TABLE clients ADD COLUMN registration_pins TEXT;",
+
+  /* 4: the last good Client ID Metadata Document per project and URL (never a failure) */
+  "CREATE TABLE cimd_cache ("
+  "  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+  "  client_id TEXT NOT NULL,"
+  "  document TEXT NOT NULL,"
+  "  metadata TEXT NOT NULL,"
+  "  etag TEXT,"
+  "  last_modified TEXT,"
+  "  fetched_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL,"
+  "  ttl_s INTEGER NOT NULL,"
+  "  ttl_why TEXT NOT NULL,"
+  "  no_store INTEGER NOT NULL DEFAULT 0,"
+  "  PRIMARY KEY (project_id, client_id)"
+  ");",
 };
 
 struct _GhStore

@@ -1,0 +1,68 @@
+/* gh-cimd-resolver.h
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "gh-audit.h"
+#include "gh-cimd-report.h"
+#include "gh-projects.h"
+#include "gh-store.h"
+
+G_BEGIN_DECLS
+
+/* Outbound fetches one resolver runs at once; the rest wait their turn. */
+#define GH_CIMD_MAX_CONCURRENT_FETCHES 4
+
+typedef enum
+{
+  GH_CIMD_RESOLVE_NONE = 0,
+  GH_CIMD_RESOLVE_FORCE_REFRESH = 1 << 0,
+} GhCimdResolveFlags;
+
+#define GH_TYPE_CIMD_RESOLVER (gh_cimd_resolver_get_type ())
+
+G_DECLARE_FINAL_TYPE (GhCimdResolver, gh_cimd_resolver, GH, CIMD_RESOLVER, GObject)
+
+/* @tls_database: NULL for system trust; tests and --ca-file pass one with extra CAs. */
+GhCimdResolver *gh_cimd_resolver_new              (GhStore             *store,
+                                                   GhAudit             *audit,
+                                                   GTlsDatabase        *tls_database);
+
+/* Resolves @client_id_url for @project: the URL rules, then a fresh cached document, else a
+ * fetch that connects only to addresses checked against the SSRF rules. Concurrent
+ * resolutions of one URL in one project share one fetch and one report. Every resolution
+ * that FAILs records one "oauth_client.cimd_fetch_failed" audit event (with @flow_id).
+ * Cancelling @cancellable fails this caller with G_IO_ERROR_CANCELLED but does not stop a
+ * fetch other callers share. */
+void            gh_cimd_resolver_resolve_async    (GhCimdResolver      *self,
+                                                   const GhProject     *project,
+                                                   const char          *client_id_url,
+                                                   GhCimdResolveFlags   flags,
+                                                   const char          *flow_id,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+/* Always a report (a failed resolution is a report with verdict FAIL); NULL + error only for
+ * internal failures (store errors) and a cancelled caller. */
+GhCimdReport   *gh_cimd_resolver_resolve_finish   (GhCimdResolver      *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+
+/* The last good document (validated metadata) in the persistent cache, fresh or not,
+ * without any I/O (for /token, which follows an /authorize that just resolved it).
+ * NULL when never resolved. */
+JsonObject     *gh_cimd_resolver_lookup_cached    (GhCimdResolver      *self,
+                                                   gint64               project_id,
+                                                   const char          *client_id_url);
+
+/* Counts real network fetches (HTTP requests sent) since creation. */
+guint           gh_cimd_resolver_get_fetch_count  (GhCimdResolver      *self);
+
+G_END_DECLS

@@ -1,0 +1,1428 @@
+/* test-cimd-resolver.c — fetching Client ID Metadata Documents from a real HTTPS server on
+ * 127.0.0.1, port 0, with a test CA made at run time
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <string.h>
+#include <time.h>
+
+#include "gh-cimd-resolver.h"
+#include "gh-test-util.h"
+
+/* --- a test CA and server certificates, made with GnuTLS ----------------------------------- */
+
+static char *cert_dir;
+static char *ca_path;
+static GTlsCertificate *localhost_cert;   /* for "localhost", signed by the test CA */
+static GTlsCertificate *wrong_name_cert;  /* for "wrong.example", signed by the test CA */
+
+static void
+check_gnutls (int         rc,
+              const char *what)
+{
+  if (rc < 0)
+    g_error ("%s: %s", what, gnutls_strerror (rc));
+}
+
+static gnutls_x509_privkey_t
+make_key (void)
+{
+  gnutls_x509_privkey_t key;
+
+  check_gnutls (gnutls_x509_privkey_init (&key), "privkey_init");
+  check_gnutls (gnutls_x509_privkey_generate (key, GNUTLS_PK_ECDSA,
+                                              GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1),
+                                              0), "privkey_generate");
+  return key;
+}
+
+static gnutls_x509_crt_t
+make_cert (gnutls_x509_privkey_t  key,
+           const char            *dn,
+           guint8                 serial,
+           gnutls_x509_crt_t      issuer,
+           gnutls_x509_privkey_t  issuer_key,
+           const char            *dns_name)
+{
+  gnutls_x509_crt_t crt;
+  guint8 serial_bytes[1] = { serial };
+  guint8 key_id[64];
+  size_t key_id_size = sizeof key_id;
+
+  check_gnutls (gnutls_x509_crt_init (&crt), "crt_init");
+  check_gnutls (gnutls_x509_crt_set_version (crt, 3), "set_version");
+  check_gnutls (gnutls_x509_crt_set_serial (crt, serial_bytes, 1), "set_serial");
+  check_gnutls (gnutls_x509_crt_set_activation_time (crt, time (NULL) - 3600), "activation");
+  check_gnutls (gnutls_x509_crt_set_expiration_time (crt, time (NULL) + 86400), "expiration");
+  check_gnutls (gnutls_x509_crt_set_dn (crt, dn, NULL), "set_dn");
+  check_gnutls (gnutls_x509_crt_set_key (crt, key), "set_key");
+  check_gnutls (gnutls_x509_crt_get_key_id (crt, 0, key_id, &key_id_size), "get_key_id");
+  check_gnutls (gnutls_x509_crt_set_subject_key_id (crt, key_id, key_id_size), "ski");
+
+  if (issuer == NULL)
+    {
+      check_gnutls (gnutls_x509_crt_set_basic_constraints (crt, 1, -1), "ca constraints");
+      check_gnutls (gnutls_x509_crt_set_key_usage (crt, GNUTLS_KEY_KEY_CERT_SIGN |
+                                                        GNUTLS_KEY_CRL_SIGN), "ca usage");
+      check_gnutls (gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0), "self-sign");
+    }
+  else
+    {
+      key_id_size = sizeof key_id;
+      check_gnutls (gnutls_x509_crt_get_subject_key_id (issuer, key_id, &key_id_size, NULL),
+                    "issuer ski");
+      check_gnutls (gnutls_x509_crt_set_authority_key_id (crt, key_id, key_id_size), "aki");
+      check_gnutls (gnutls_x509_crt_set_basic_constraints (crt, 0, -1), "leaf constraints");
+      check_gnutls (gnutls_x509_crt_set_key_usage (crt, GNUTLS_KEY_DIGITAL_SIGNATURE), "usage");
+      check_gnutls (gnutls_x509_crt_set_key_purpose_oid (crt, GNUTLS_KP_TLS_WWW_SERVER, 0),
+                    "purpose");
+      check_gnutls (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_DNSNAME, dns_name,
+                                                          strlen (dns_name), GNUTLS_FSAN_SET),
+                    "san");
+      check_gnutls (gnutls_x509_crt_sign2 (crt, issuer, issuer_key, GNUTLS_DIG_SHA256, 0),
+                    "sign");
+    }
+  return crt;
+}
+
+static char *
+crt_pem (gnutls_x509_crt_t crt)
+{
+  gnutls_datum_t out;
+  char *pem;
+
+  check_gnutls (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &out), "crt_export");
+  pem = g_strndup ((const char *) out.data, out.size);
+  gnutls_free (out.data);
+  return pem;
+}
+
+static char *
+key_pem (gnutls_x509_privkey_t key)
+{
+  gnutls_datum_t out;
+  char *pem;
+
+  check_gnutls (gnutls_x509_privkey_export2_pkcs8 (key, GNUTLS_X509_FMT_PEM, NULL,
+                                                   GNUTLS_PKCS_PLAIN, &out), "key_export");
+  pem = g_strndup ((const char *) out.data, out.size);
+  gnutls_free (out.data);
+  return pem;
+}
+
+static GTlsCertificate *
+make_server_cert (gnutls_x509_crt_t      ca,
+                  gnutls_x509_privkey_t  ca_key,
+                  const char            *name,
+                  guint8                 serial)
+{
+  gnutls_x509_privkey_t key = make_key ();
+  g_autofree char *dn = g_strdup_printf ("CN=%s", name);
+  gnutls_x509_crt_t crt = make_cert (key, dn, serial, ca, ca_key, name);
+  g_autofree char *cert_text = crt_pem (crt);
+  g_autofree char *key_text = key_pem (key);
+  g_autofree char *both = g_strconcat (cert_text, key_text, NULL);
+  g_autoptr(GError) error = NULL;
+  GTlsCertificate *certificate;
+
+  certificate = g_tls_certificate_new_from_pem (both, -1, &error);
+  g_assert_no_error (error);
+  gnutls_x509_crt_deinit (crt);
+  gnutls_x509_privkey_deinit (key);
+  return certificate;
+}
+
+static void
+make_certificates (void)
+{
+  gnutls_x509_privkey_t ca_key = make_key ();
+  gnutls_x509_crt_t ca = make_cert (ca_key, "CN=Gatehouse CIMD Test CA", 1, NULL, NULL, NULL);
+  g_autofree char *ca_text = crt_pem (ca);
+  g_autoptr(GError) error = NULL;
+
+  cert_dir = gh_test_make_tmp_dir ("cimd-certs");
+  ca_path = g_build_filename (cert_dir, "ca.pem", NULL);
+  g_file_set_contents (ca_path, ca_text, -1, &error);
+  g_assert_no_error (error);
+  localhost_cert = make_server_cert (ca, ca_key, "localhost", 2);
+  wrong_name_cert = make_server_cert (ca, ca_key, "wrong.example", 3);
+  gnutls_x509_crt_deinit (ca);
+  gnutls_x509_privkey_deinit (ca_key);
+}
+
+/* --- a resolver that knows a few made-up names ------------------------------------------- */
+
+typedef struct
+{
+  GResolver parent_instance;
+} TestResolver;
+
+typedef GResolverClass TestResolverClass;
+
+static GType test_resolver_get_type (void);
+G_DEFINE_TYPE (TestResolver, test_resolver, G_TYPE_RESOLVER)
+
+static GList *
+test_resolver_lookup (GResolver     *resolver,
+                      const char    *hostname,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  static const struct {
+    const char *name;
+    const char *addresses;
+  } names[] = {
+    { "rebind.test", "127.0.0.1" },
+    { "mixed.test", "93.184.216.34,10.0.0.1" },
+    { "metadata.test", "169.254.169.254" },
+    { "v6mapped.test", "::ffff:127.0.0.1" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_str_equal (hostname, names[i].name))
+      {
+        g_auto(GStrv) parts = g_strsplit (names[i].addresses, ",", -1);
+        GList *list = NULL;
+
+        for (guint j = 0; parts[j] != NULL; j++)
+          list = g_list_append (list, g_inet_address_new_from_string (parts[j]));
+        return list;
+      }
+  g_set_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "no such test name %s",
+               hostname);
+  return NULL;
+}
+
+static void
+test_resolver_lookup_async (GResolver           *resolver,
+                            const char          *hostname,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
+  GError *error = NULL;
+  GList *list = test_resolver_lookup (resolver, hostname, cancellable, &error);
+
+  if (list != NULL)
+    g_task_return_pointer (task, list, (GDestroyNotify) g_resolver_free_addresses);
+  else
+    g_task_return_error (task, error);
+}
+
+static GList *
+test_resolver_lookup_finish (GResolver     *resolver,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+test_resolver_class_init (TestResolverClass *klass)
+{
+  klass->lookup_by_name = test_resolver_lookup;
+  klass->lookup_by_name_async = test_resolver_lookup_async;
+  klass->lookup_by_name_finish = test_resolver_lookup_finish;
+}
+
+static void
+test_resolver_init (TestResolver *self)
+{
+}
+
+/* --- the test server ----------------------------------------------------------------------- */
+
+typedef enum
+{
+  MODE_NORMAL,
+  MODE_SLOW,     /* one byte every 200 ms */
+  MODE_ENDLESS,  /* "{" then a space every 50 ms, forever */
+  MODE_DELAY,    /* the answer after 150 ms */
+} Mode;
+
+typedef struct
+{
+  guint status;
+  char *content_type;
+  GBytes *body;
+  char **headers;     /* name, value, name, value, ... */
+  char *etag;         /* If-None-Match with this gets a 304 */
+  Mode mode;
+  guint count;
+  guint not_modified;
+} Route;
+
+typedef struct
+{
+  SoupServer *server;
+  guint port;
+  GHashTable *routes;   /* path -> Route */
+  guint requests;
+  guint current;
+  guint max_current;
+  guint streaming;      /* messages still being answered slowly */
+} Server;
+
+typedef struct
+{
+  Server *server;
+  SoupServerMessage *message;
+  Route *route;
+  guint timer;
+  gsize sent;
+} Streaming;
+
+static void
+route_free (Route *route)
+{
+  g_free (route->content_type);
+  g_clear_pointer (&route->body, g_bytes_unref);
+  g_strfreev (route->headers);
+  g_free (route->etag);
+  g_free (route);
+}
+
+static void
+streaming_stop (Streaming *streaming)
+{
+  if (streaming->message == NULL)
+    return;
+  g_clear_handle_id (&streaming->timer, g_source_remove);
+  g_signal_handlers_disconnect_by_data (streaming->message, streaming);
+  g_clear_object (&streaming->message);
+  streaming->server->streaming--;
+  streaming->server->current--;
+  g_free (streaming);
+}
+
+static void
+apply_headers (SoupServerMessage *message,
+               Route             *route)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
+
+  for (guint i = 0; route->headers != NULL && route->headers[i] != NULL; i += 2)
+    soup_message_headers_replace (headers, route->headers[i], route->headers[i + 1]);
+  if (route->etag != NULL)
+    soup_message_headers_replace (headers, "ETag", route->etag);
+}
+
+static gboolean
+streaming_tick (gpointer user_data)
+{
+  Streaming *streaming = user_data;
+  SoupMessageBody *body = soup_server_message_get_response_body (streaming->message);
+  gsize size = g_bytes_get_size (streaming->route->body);
+
+  switch (streaming->route->mode)
+    {
+    case MODE_SLOW:
+      if (streaming->sent < size)
+        {
+          soup_message_body_append (body, SOUP_MEMORY_COPY,
+                                    (const char *) g_bytes_get_data (streaming->route->body, NULL) +
+                                    streaming->sent, 1);
+          streaming->sent++;
+        }
+      if (streaming->sent == size)
+        soup_message_body_complete (body);
+      soup_server_message_unpause (streaming->message);
+      return streaming->sent < size ? G_SOURCE_CONTINUE : (streaming->timer = 0, G_SOURCE_REMOVE);
+
+    case MODE_ENDLESS:
+      soup_message_body_append (body, SOUP_MEMORY_STATIC, " ", 1);
+      soup_server_message_unpause (streaming->message);
+      return G_SOURCE_CONTINUE;
+
+    case MODE_DELAY:
+      soup_server_message_set_status (streaming->message, streaming->route->status, NULL);
+      apply_headers (streaming->message, streaming->route);
+      soup_server_message_set_response (streaming->message, streaming->route->content_type,
+                                        SOUP_MEMORY_COPY,
+                                        g_bytes_get_data (streaming->route->body, NULL), size);
+      soup_server_message_unpause (streaming->message);
+      streaming->timer = 0;
+      return G_SOURCE_REMOVE;
+
+    case MODE_NORMAL:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+server_handler (SoupServer        *soup_server,
+                SoupServerMessage *message,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  Server *server = user_data;
+  Route *route = g_hash_table_lookup (server->routes, path);
+  SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (message);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
+  const char *if_none_match = soup_message_headers_get_one (request_headers, "If-None-Match");
+  Streaming *streaming;
+
+  server->requests++;
+  if (route == NULL)
+    {
+      soup_server_message_set_status (message, 404, NULL);
+      return;
+    }
+  route->count++;
+
+  if (route->etag != NULL && g_strcmp0 (if_none_match, route->etag) == 0)
+    {
+      route->not_modified++;
+      soup_server_message_set_status (message, 304, NULL);
+      apply_headers (message, route);
+      return;
+    }
+
+  if (route->mode == MODE_NORMAL)
+    {
+      soup_server_message_set_status (message, route->status, NULL);
+      apply_headers (message, route);
+      if (route->body != NULL)
+        soup_server_message_set_response (message, route->content_type, SOUP_MEMORY_COPY,
+                                          g_bytes_get_data (route->body, NULL),
+                                          g_bytes_get_size (route->body));
+      return;
+    }
+
+  server->current++;
+  server->max_current = MAX (server->max_current, server->current);
+  server->streaming++;
+  streaming = g_new0 (Streaming, 1);
+  streaming->server = server;
+  streaming->message = g_object_ref (message);
+  streaming->route = route;
+  g_signal_connect_swapped (message, "finished", G_CALLBACK (streaming_stop), streaming);
+  g_signal_connect_swapped (message, "disconnected", G_CALLBACK (streaming_stop), streaming);
+
+  if (route->mode != MODE_DELAY)
+    {
+      soup_server_message_set_status (message, route->status, NULL);
+      apply_headers (message, route);
+      soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+      soup_message_headers_set_content_type (headers, route->content_type, NULL);
+      if (route->mode == MODE_ENDLESS)
+        soup_message_body_append (soup_server_message_get_response_body (message),
+                                  SOUP_MEMORY_STATIC, "{", 1);
+    }
+  else
+    soup_server_message_pause (message);
+  streaming->timer = g_timeout_add (route->mode == MODE_SLOW ? 200 :
+                                    route->mode == MODE_ENDLESS ? 50 : 150,
+                                    streaming_tick, streaming);
+}
+
+static Server *
+server_new (GTlsCertificate *certificate)
+{
+  Server *server = g_new0 (Server, 1);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  server->server = certificate != NULL ? soup_server_new ("tls-certificate", certificate, NULL)
+                                       : soup_server_new (NULL, NULL);
+  server->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) route_free);
+  soup_server_add_handler (server->server, NULL, server_handler, server, NULL);
+  soup_server_listen (server->server, address,
+                      certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server->server);
+  g_assert_nonnull (uris);
+  server->port = g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return server;
+}
+
+static void
+server_free (Server *server)
+{
+  /* Let slow answers notice their client is gone. */
+  for (guint i = 0; i < 100 && server->streaming > 0; i++)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (10000), TRUE);
+  soup_server_disconnect (server->server);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_object (&server->server);
+  g_hash_table_unref (server->routes);
+  g_free (server);
+}
+
+/* --- the fixture ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  char *dir;
+  GhStore *store;
+  GhAudit *audit;
+  GhProjects *projects;
+  GhProject *project;
+  GhCimdResolver *resolver;
+  Server *server;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsDatabase) database = NULL;
+
+  fixture->dir = gh_test_make_tmp_dir ("cimd-resolver");
+  fixture->store = gh_store_open (fixture->dir, &error);
+  g_assert_no_error (error);
+  fixture->audit = gh_audit_new (fixture->store);
+  fixture->projects = gh_projects_new (fixture->store, fixture->audit);
+  fixture->project = gh_projects_create (fixture->projects, "cimd", "CIMD",
+                                         GH_SETTINGS_PROFILE_DEVELOPMENT, "test", &error);
+  g_assert_no_error (error);
+  fixture->project->settings->cimd_enabled = TRUE;
+  fixture->project->settings->allow_loopback_cimd = TRUE;
+  fixture->project->settings->cimd_timeout_ms = 3000;
+
+  database = g_tls_file_database_new (ca_path, &error);
+  g_assert_no_error (error);
+  fixture->resolver = gh_cimd_resolver_new (fixture->store, fixture->audit, database);
+  fixture->server = server_new (localhost_cert);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_clear_object (&fixture->resolver);
+  g_clear_pointer (&fixture->server, server_free);
+  g_clear_pointer (&fixture->project, gh_project_free);
+  g_clear_object (&fixture->projects);
+  g_clear_object (&fixture->audit);
+  g_clear_object (&fixture->store);
+  gh_test_remove_tree (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static char *
+url_for (Fixture    *fixture,
+         const char *path)
+{
+  return g_strdup_printf ("https://localhost:%u%s", fixture->server->port, path);
+}
+
+/* A document for @path: its client_id, then @members (JSON members, "%s" = the URL). */
+static char *
+document_for (Fixture    *fixture,
+              const char *path,
+              const char *members)
+{
+  g_autofree char *url = url_for (fixture, path);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_string_append_printf (text, "{\"client_id\": \"%s\"", url);
+  if (members != NULL && *members != '\0')
+    {
+      g_string_append (text, ", ");
+      for (const char *p = members; *p != '\0'; p++)
+        {
+          if (p[0] == '%' && p[1] == 's')
+            {
+              g_string_append (text, url);
+              p++;
+            }
+          else
+            g_string_append_c (text, *p);
+        }
+    }
+  g_string_append (text, "}");
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+#define GOOD_MEMBERS "\"client_name\": \"Test Client\", " \
+                     "\"redirect_uris\": [\"http://127.0.0.1/callback\"], " \
+                     "\"x_vendor_extension\": {\"kept\": true}"
+
+/* Sets (or replaces) the answer for @path; trailing name, value header pairs, NULL. */
+static Route *
+route (Fixture    *fixture,
+       const char *path,
+       guint       status,
+       const char *content_type,
+       const char *body,
+       ...)
+{
+  Route *r = g_new0 (Route, 1);
+  Route *old = g_hash_table_lookup (fixture->server->routes, path);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char *name;
+  va_list args;
+
+  r->status = status;
+  r->content_type = g_strdup (content_type);
+  r->body = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
+  va_start (args, body);
+  while ((name = va_arg (args, const char *)) != NULL)
+    {
+      g_strv_builder_add (builder, name);
+      g_strv_builder_add (builder, va_arg (args, const char *));
+    }
+  va_end (args);
+  r->headers = g_strv_builder_end (builder);
+  if (old != NULL)
+    r->count = old->count; /* counts survive a change of answer */
+  g_hash_table_replace (fixture->server->routes, g_strdup (path), r);
+  return r;
+}
+
+static Route *
+good_route (Fixture    *fixture,
+            const char *path,
+            ...)
+{
+  g_autofree char *document = document_for (fixture, path, GOOD_MEMBERS);
+  Route *r = route (fixture, path, 200, "application/json", document, NULL);
+  const char *name;
+  va_list args;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  va_start (args, path);
+  while ((name = va_arg (args, const char *)) != NULL)
+    {
+      g_strv_builder_add (builder, name);
+      g_strv_builder_add (builder, va_arg (args, const char *));
+    }
+  va_end (args);
+  g_strfreev (r->headers);
+  r->headers = g_strv_builder_end (builder);
+  return r;
+}
+
+typedef struct
+{
+  GhCimdReport *report;
+  GError *error;
+  gboolean done;
+} Result;
+
+static void
+on_resolved (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Result *r = user_data;
+
+  r->report = gh_cimd_resolver_resolve_finish (GH_CIMD_RESOLVER (source), result, &r->error);
+  r->done = TRUE;
+}
+
+static GhCimdReport *
+resolve_full (Fixture            *fixture,
+              const GhProject    *project,
+              const char         *url,
+              GhCimdResolveFlags  flags,
+              const char         *flow_id)
+{
+  Result r = { 0 };
+
+  gh_cimd_resolver_resolve_async (fixture->resolver, project, url, flags, flow_id, NULL,
+                                  on_resolved, &r);
+  g_assert_true (gh_test_wait_for (&r.done, 10000));
+  g_assert_no_error (r.error);
+  g_assert_nonnull (r.report);
+  if (g_test_verbose ())
+    {
+      g_autoptr(JsonObject) json = gh_cimd_report_to_json (r.report);
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), json);
+      g_autofree char *text = json_to_string (node, TRUE);
+
+      g_test_message ("%s", text);
+    }
+  return r.report;
+}
+
+static GhCimdReport *
+resolve (Fixture    *fixture,
+         const char *path,
+         GhCimdResolveFlags flags)
+{
+  g_autofree char *url = url_for (fixture, path);
+
+  return resolve_full (fixture, fixture->project, url, flags, NULL);
+}
+
+static void
+assert_check (GhCimdReport *report,
+              const char   *id,
+              GhCimdStatus  expected)
+{
+  GhCimdStatus status;
+
+  if (!gh_cimd_report_get_check_status (report, id, &status))
+    g_error ("no check %s in the report for %s", id, gh_cimd_report_get_client_id (report));
+  g_assert_cmpint (status, ==, expected);
+}
+
+/* The first FAIL is @id, and nothing was cached. */
+static void
+assert_fails (GhCimdReport *report,
+              const char   *id)
+{
+  g_assert_cmpint (gh_cimd_report_get_verdict (report), ==, GH_CIMD_FAIL);
+  g_assert_cmpstr (gh_cimd_report_get_failure_id (report), ==, id);
+  g_assert_nonnull (gh_cimd_report_get_failure (report));
+  g_assert_null (gh_cimd_report_get_document (report));
+}
+
+static gint64
+count_rows (Fixture    *fixture,
+            const char *sql,
+            const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = gh_store_prepare (fixture->store, sql, &error);
+  gboolean row = FALSE;
+
+  g_assert_no_error (error);
+  gh_stmt_bind_text (stmt, 1, text);
+  g_assert_true (gh_store_step (fixture->store, stmt, &row, &error));
+  g_assert_true (row);
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+static gint64
+count_events (Fixture    *fixture,
+              const char *type)
+{
+  return count_rows (fixture, "SELECT count(*) FROM audit_events WHERE type = ?", type);
+}
+
+static gint64
+count_cached (Fixture    *fixture,
+              const char *url)
+{
+  return count_rows (fixture, "SELECT count(*) FROM cimd_cache WHERE client_id = ?", url);
+}
+
+/* --- the tests --------------------------------------------------------------------------- */
+
+/* Also the TLS proof: a certificate for "localhost" served on 127.0.0.1, reached as
+ * https://localhost:PORT through the pinned address, verifies against the host name. */
+static void
+test_valid_document (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *url = url_for (fixture, "/client.json");
+  g_autoptr(GhCimdReport) report = NULL;
+  g_autoptr(GhCimdReport) again = NULL;
+  g_autoptr(JsonObject) cached = NULL;
+  g_autoptr(JsonObject) json = NULL;
+  g_autofree char *connected = NULL;
+  JsonObject *document;
+  JsonObject *network;
+
+  good_route (fixture, "/client.json", NULL);
+  report = resolve (fixture, "/client.json", GH_CIMD_RESOLVE_NONE);
+
+  /* Loopback is only allowed by the project's opt-in, and the report says so. */
+  g_assert_cmpint (gh_cimd_report_get_verdict (report), ==, GH_CIMD_WARN);
+  assert_check (report, "address.loopback", GH_CIMD_WARN);
+  assert_check (report, "network.peer", GH_CIMD_PASS);
+  assert_check (report, "http.status", GH_CIMD_PASS);
+  assert_check (report, "document.client_id", GH_CIMD_PASS);
+  assert_check (report, "document.metadata", GH_CIMD_PASS);
+  g_assert_null (gh_cimd_report_get_failure (report));
+
+  document = gh_cimd_report_get_document (report);
+  g_assert_nonnull (document);
+  g_assert_cmpstr (json_object_get_string_member (document, "token_endpoint_auth_method"), ==,
+                   "none");
+  g_assert_true (json_object_has_member (document, "grant_types"));
+  g_assert_true (json_object_has_member (gh_cimd_report_get_raw_document (report),
+                                         "x_vendor_extension"));
+
+  json = gh_cimd_report_to_json (report);
+  network = json_object_get_object_member (json, "network");
+  connected = g_strdup_printf ("127.0.0.1:%u", fixture->server->port);
+  g_assert_cmpstr (json_object_get_string_member (network, "connected_address"), ==, connected);
+  g_assert_cmpint (json_object_get_int_member (network, "status"), ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (network, "content_type"), ==,
+                   "application/json");
+  g_assert_true (json_object_has_member (network, "resolved_addresses"));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (network,
+                                                    "request_headers"), "accept"), ==,
+                   "application/json");
+  g_assert_true (json_object_has_member (json_object_get_object_member (network, "timings_ms"),
+                                         "tls"));
+  g_assert_true (json_object_get_boolean_member (
+                   json_object_get_object_member (json_object_get_object_member (json, "document"),
+                                                  "x_vendor_extension"), "kept"));
+  g_assert_cmpstr (gh_cimd_report_get_cache_result (report), ==, "miss");
+  g_assert_cmpint (gh_cimd_report_get_cache_ttl (report), ==, 3600);
+  g_assert_cmpuint (gh_cimd_resolver_get_fetch_count (fixture->resolver), ==, 1);
+
+  /* Fresh in the cache: no second fetch. */
+  again = resolve (fixture, "/client.json", GH_CIMD_RESOLVE_NONE);
+  g_assert_cmpint (gh_cimd_report_get_verdict (again), !=, GH_CIMD_FAIL);
+  g_assert_cmpstr (gh_cimd_report_get_cache_result (again), ==, "hit");
+  g_assert_cmpuint (gh_cimd_resolver_get_fetch_count (fixture->resolver), ==, 1);
+  g_assert_cmpuint (((Route *) g_hash_table_lookup (fixture->server->routes,
+                                                    "/client.json"))->count, ==, 1);
+
+  cached = gh_cimd_resolver_lookup_cached (fixture->resolver, fixture->project->id, url);
+  g_assert_nonnull (cached);
+  g_assert_cmpstr (json_object_get_string_member (cached, "client_name"), ==, "Test Client");
+  g_assert_null (gh_cimd_resolver_lookup_cached (fixture->resolver, fixture->project->id,
+                                                 "https://localhost:1/never.json"));
+  g_assert_cmpint (count_events (fixture, "oauth_client.cimd_fetch_failed"), ==, 0);
+}
+
+static void
+test_tls_name_mismatch (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  Server *other = server_new (wrong_name_cert);
+  g_autofree char *url = g_strdup_printf ("https://localhost:%u/client.json", other->port);
+  g_autoptr(GhCimdReport) report = NULL;
+
+  report = resolve_full (fixture, fixture->project, url, GH_CIMD_RESOLVE_NONE, NULL);
+  assert_fails (report, "fetch.tls");
+  g_assert_cmpuint (other->requests, ==, 0);
+  g_assert_cmpint (count_cached (fixture, url), ==, 0);
+  server_free (other);
+}
+
+/* http is accepted for a loopback host, with the opt-in, and the report says so. */
+static void
+test_plain_http_loopback (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  Server *plain = server_new (NULL);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/client.json", plain->port);
+  g_autofree char *body = g_strdup_printf ("{\"client_id\": \"%s\", "
+                                           "\"redirect_uris\": [\"http://127.0.0.1/cb\"]}", url);
+  g_autoptr(GhCimdReport) report = NULL;
+  Route *r = g_new0 (Route, 1);
+
+  r->status = 200;
+  r->content_type = g_strdup ("application/json");
+  r->body = g_bytes_new (body, strlen (body));
+  g_hash_table_replace (plain->routes, g_strdup ("/client.json"), r);
+  report = resolve_full (fixture, fixture->project, url, GH_CIMD_RESOLVE_NONE, NULL);
+  g_assert_cmpint (gh_cimd_report_get_verdict (report), ==, GH_CIMD_WARN);
+  assert_check (report, "url.scheme", GH_CIMD_WARN);
+  assert_check (report, "address.loopback", GH_CIMD_WARN);
+  g_assert_nonnull (gh_cimd_report_get_document (report));
+  g_assert_cmpuint (plain->requests, ==, 1);
+  server_free (plain);
+}
+
+typedef struct
+{
+  const char *path;
+  guint status;
+  const char *content_type;
+  const char *members;          /* NULL: the body is @raw_body */
+  const char *raw_body;
+  const char *failing_check;
+  const char *message_part;     /* the failure message mentions this */
+} BadRow;
+
+static const BadRow bad_rows[] = {
+  { "/not-found.json", 404, "application/json", GOOD_MEMBERS, NULL, "http.status", "404" },
+  { "/error.json", 500, "application/json", GOOD_MEMBERS, NULL, "http.status", "500" },
+  { "/html.json", 200, "text/html", GOOD_MEMBERS, NULL, "http.content_type", "text/html" },
+  { "/plain.json", 200, "text/plain", GOOD_MEMBERS, NULL, "http.content_type", "raw" },
+  { "/mismatch.json", 200, "application/json", NULL,
+    "{\"client_id\": \"https://localhost/other.json\", \"redirect_uris\": [\"https://a.example/cb\"]}",
+    "document.client_id", "byte for byte" },
+  { "/basic.json", 200, "application/json",
+    "\"redirect_uris\": [\"https://a.example/cb\"], \"token_endpoint_auth_method\": \"client_secret_basic\"",
+    NULL, "document.token_endpoint_auth_method", "client_secret_basic" },
+  { "/secret.json", 200, "application/json",
+    "\"redirect_uris\": [\"https://a.example/cb\"], \"client_secret\": \"hunter2\"",
+    NULL, "document.client_secret", "client_secret" },
+  { "/duplicate.json", 200, "application/json",
+    "\"redirect_uris\": [\"https://a.example/cb\"], \"redirect_uris\": [\"https://b.example/cb\"]",
+    NULL, "document.json", "uplicate" },
+  { "/private-jwk.json", 200, "application/json",
+    "\"redirect_uris\": [\"https://a.example/cb\"], \"token_endpoint_auth_method\": \"private_key_jwt\", "
+    "\"jwks\": {\"keys\": [{\"kty\": \"EC\", \"crv\": \"P-256\", \"x\": \"AA\", \"y\": \"AA\", \"d\": \"AA\"}]}",
+    NULL, "document.jwks", "member “d”" },
+  { "/cross-origin.json", 200, "application/json",
+    "\"redirect_uris\": [\"https://a.example/cb\"], \"token_endpoint_auth_method\": \"private_key_jwt\", "
+    "\"jwks_uri\": \"https://keys.example/jwks.json\"",
+    NULL, "document.jwks_uri", "origin" },
+  { "/no-keys.json", 200, "application/json",
+    "\"redirect_uris\": [\"https://a.example/cb\"], \"token_endpoint_auth_method\": \"private_key_jwt\"",
+    NULL, "document.jwks", "jwks_uri" },
+  { "/no-redirects.json", 200, "application/json", "\"client_name\": \"x\"", NULL,
+    "document.redirect_uris", "missing" },
+  { "/empty-redirects.json", 200, "application/json", "\"redirect_uris\": []", NULL,
+    "document.redirect_uris", "non-empty" },
+  { "/bad-redirect.json", 200, "application/json", "\"redirect_uris\": [\"http://evil.example/cb\"]",
+    NULL, "document.redirect_uris", "http" },
+  { "/implicit.json", 200, "application/json",
+    "\"redirect_uris\": [\"https://a.example/cb\"], \"response_types\": [\"token\"]",
+    NULL, "document.metadata", "token" },
+  { "/array.json", 200, "application/json", NULL, "[1, 2]", "document.json", NULL },
+  { "/not-json.json", 200, "application/json", NULL, "client_id=x", "document.json", NULL },
+};
+
+/* One row per bad document or answer; none is cached, each records one audit event. */
+static void
+test_bad_answers (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (bad_rows); i++)
+    {
+      const BadRow *row = &bad_rows[i];
+      g_autofree char *url = url_for (fixture, row->path);
+      g_autofree char *body = row->members != NULL ? document_for (fixture, row->path,
+                                                                   row->members)
+                                                   : g_strdup (row->raw_body);
+      g_autofree char *flow = g_strdup_printf ("flow-%u", i);
+      g_autoptr(GhCimdReport) report = NULL;
+
+      g_test_message ("%s", row->path);
+      route (fixture, row->path, row->status, row->content_type, body, NULL);
+      report = resolve_full (fixture, fixture->project, url, GH_CIMD_RESOLVE_NONE, flow);
+      assert_fails (report, row->failing_check);
+      if (row->message_part != NULL)
+        g_assert_nonnull (strstr (gh_cimd_report_get_failure (report), row->message_part));
+      g_assert_cmpint (count_cached (fixture, url), ==, 0);
+      g_assert_null (gh_cimd_resolver_lookup_cached (fixture->resolver, fixture->project->id,
+                                                     url));
+      g_assert_cmpint (count_rows (fixture,
+                                   "SELECT count(*) FROM audit_events WHERE "
+                                   "type = 'oauth_client.cimd_fetch_failed' AND flow_id = ?",
+                                   flow), ==, 1);
+      g_assert_cmpint (count_rows (fixture,
+                                   "SELECT count(*) FROM audit_events WHERE flow_id = ?1 AND "
+                                   "json_extract (details, '$.check') IS NOT NULL AND "
+                                   "client_id LIKE 'https://localhost:%'", flow), ==, 1);
+    }
+  g_assert_cmpint (count_events (fixture, "oauth_client.cimd_fetch_failed"), ==,
+                   G_N_ELEMENTS (bad_rows));
+}
+
+static void
+test_client_name_absent (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *body = document_for (fixture, "/nameless.json",
+                                        "\"redirect_uris\": [\"https://a.example/cb\"]");
+  g_autoptr(GhCimdReport) report = NULL;
+
+  route (fixture, "/nameless.json", 200, "application/json", body, NULL);
+  report = resolve (fixture, "/nameless.json", GH_CIMD_RESOLVE_NONE);
+  g_assert_cmpint (gh_cimd_report_get_verdict (report), ==, GH_CIMD_WARN);
+  assert_check (report, "document.client_name", GH_CIMD_WARN);
+  g_assert_nonnull (gh_cimd_report_get_document (report));
+}
+
+static void
+test_same_origin_jwks_uri (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *body = NULL;
+  g_autoptr(GhCimdReport) report = NULL;
+
+  body = g_strdup_printf ("{\"client_id\": \"https://localhost:%u/pkjwt.json\", "
+                          "\"redirect_uris\": [\"https://a.example/cb\"], "
+                          "\"token_endpoint_auth_method\": \"private_key_jwt\", "
+                          "\"jwks_uri\": \"https://localhost:%u/jwks.json\"}",
+                          fixture->server->port, fixture->server->port);
+  route (fixture, "/pkjwt.json", 200, "application/json", body, NULL);
+  report = resolve (fixture, "/pkjwt.json", GH_CIMD_RESOLVE_NONE);
+  assert_check (report, "document.jwks_uri", GH_CIMD_PASS);
+  g_assert_nonnull (gh_cimd_report_get_document (report));
+  g_assert_cmpstr (json_object_get_string_member (gh_cimd_report_get_document (report),
+                                                  "token_endpoint_auth_method"), ==,
+                   "private_key_jwt");
+}
+
+static void
+test_redirect_not_followed (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *target = url_for (fixture, "/target.json");
+  g_autoptr(GhCimdReport) report = NULL;
+
+  good_route (fixture, "/target.json", NULL);
+  route (fixture, "/moved.json", 302, NULL, NULL, "Location", target, NULL);
+  report = resolve (fixture, "/moved.json", GH_CIMD_RESOLVE_NONE);
+  assert_fails (report, "http.redirect");
+  g_assert_nonnull (strstr (gh_cimd_report_get_failure (report), target));
+  g_assert_cmpuint (((Route *) g_hash_table_lookup (fixture->server->routes,
+                                                    "/target.json"))->count, ==, 0);
+}
+
+static void
+test_body_too_large (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  gsize size = 10 * 1024 * 1024;
+  g_autofree char *big = g_malloc (size + 1);
+  g_autoptr(GhCimdReport) report = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  memset (big, ' ', size);
+  big[0] = '{';
+  big[size] = '\0';
+  route (fixture, "/big.json", 200, "application/json", big, NULL);
+  report = resolve (fixture, "/big.json", GH_CIMD_RESOLVE_NONE);
+  assert_fails (report, "body.size");
+  g_assert_cmpint (json_object_get_int_member (gh_cimd_report_get_network (report), "size"), ==,
+                   fixture->project->settings->cimd_max_bytes + 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+}
+
+static void
+test_endless_and_slow_bodies (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *document = document_for (fixture, "/slow.json", GOOD_MEMBERS);
+  Route *r;
+
+  fixture->project->settings->cimd_timeout_ms = 500;
+  r = route (fixture, "/endless.json", 200, "application/json", "", NULL);
+  r->mode = MODE_ENDLESS;
+  r = route (fixture, "/slow.json", 200, "application/json", document, NULL);
+  r->mode = MODE_SLOW;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *path = i == 0 ? "/endless.json" : "/slow.json";
+      g_autoptr(GhCimdReport) report = NULL;
+      gint64 start = g_get_monotonic_time ();
+      gint64 elapsed;
+
+      report = resolve (fixture, path, GH_CIMD_RESOLVE_NONE);
+      elapsed = g_get_monotonic_time () - start;
+      assert_fails (report, "fetch.deadline");
+      g_assert_cmpint (elapsed, >=, 450 * 1000);
+      g_assert_cmpint (elapsed, <, 1500 * 1000);
+    }
+}
+
+static void
+test_cache_control (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  static const struct {
+    const char *path;
+    const char *cache_control;
+    const char *age;
+    gint64 ttl;
+    const char *why_part;
+  } rows[] = {
+    { "/cc-short.json", "max-age=5", NULL, 60, "raised" },
+    { "/cc-long.json", "public, max-age=99999999", NULL, 86400, "clamped to 86400 max" },
+    { "/cc-age.json", "max-age=600", "100", 500, "minus Age 100" },
+    { "/cc-shared.json", "s-maxage=9999, max-age=120", NULL, 120, "s-maxage ignored" },
+    { "/cc-none.json", NULL, NULL, 3600, "default" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autoptr(GhCimdReport) report = NULL;
+      g_autoptr(JsonObject) json = NULL;
+
+      g_test_message ("%s", rows[i].path);
+      good_route (fixture, rows[i].path,
+                  rows[i].cache_control != NULL ? "Cache-Control" : NULL, rows[i].cache_control,
+                  rows[i].age != NULL ? "Age" : NULL, rows[i].age, NULL);
+      report = resolve (fixture, rows[i].path, GH_CIMD_RESOLVE_NONE);
+      g_assert_cmpint (gh_cimd_report_get_verdict (report), !=, GH_CIMD_FAIL);
+      g_assert_cmpstr (gh_cimd_report_get_cache_result (report), ==, "miss");
+      g_assert_cmpint (gh_cimd_report_get_cache_ttl (report), ==, rows[i].ttl);
+      json = gh_cimd_report_to_json (report);
+      g_assert_nonnull (strstr (json_object_get_string_member (
+                                  json_object_get_object_member (json, "cache"), "why"),
+                                rows[i].why_part));
+    }
+}
+
+static void
+test_expires (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) later = g_date_time_add_seconds (now, 600);
+  g_autofree char *date = soup_date_time_to_string (now, SOUP_DATE_HTTP);
+  g_autofree char *expires = soup_date_time_to_string (later, SOUP_DATE_HTTP);
+  g_autoptr(GhCimdReport) report = NULL;
+
+  good_route (fixture, "/expires.json", "Date", date, "Expires", expires, NULL);
+  report = resolve (fixture, "/expires.json", GH_CIMD_RESOLVE_NONE);
+  g_assert_cmpint (gh_cimd_report_get_cache_ttl (report), ==, 600);
+}
+
+static void
+test_no_store (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *url = url_for (fixture, "/no-store.json");
+  g_autoptr(GhCimdReport) first = NULL;
+  g_autoptr(GhCimdReport) second = NULL;
+  g_autoptr(JsonObject) cached = NULL;
+
+  good_route (fixture, "/no-store.json", "Cache-Control", "no-store", NULL);
+  first = resolve (fixture, "/no-store.json", GH_CIMD_RESOLVE_NONE);
+  g_assert_cmpint (gh_cimd_report_get_verdict (first), !=, GH_CIMD_FAIL);
+  g_assert_cmpint (gh_cimd_report_get_cache_ttl (first), ==, 0);
+  second = resolve (fixture, "/no-store.json", GH_CIMD_RESOLVE_NONE);
+  g_assert_cmpint (gh_cimd_report_get_verdict (second), !=, GH_CIMD_FAIL);
+  g_assert_cmpstr (gh_cimd_report_get_cache_result (second), ==, "bypassed");
+  g_assert_cmpuint (gh_cimd_resolver_get_fetch_count (fixture->resolver), ==, 2);
+  /* /token still finds what /authorize just used. */
+  cached = gh_cimd_resolver_lookup_cached (fixture->resolver, fixture->project->id, url);
+  g_assert_nonnull (cached);
+}
+
+static void
+test_no_cache_revalidates (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GhCimdReport) first = NULL;
+  g_autoptr(GhCimdReport) second = NULL;
+  Route *r;
+
+  r = good_route (fixture, "/etag.json", "Cache-Control", "no-cache", NULL);
+  r->etag = g_strdup ("\"v1\"");
+  first = resolve (fixture, "/etag.json", GH_CIMD_RESOLVE_NONE);
+  g_assert_cmpstr (gh_cimd_report_get_cache_result (first), ==, "miss");
+  g_assert_cmpint (gh_cimd_report_get_cache_ttl (first), ==, 0);
+
+  second = resolve (fixture, "/etag.json", GH_CIMD_RESOLVE_NONE);
+  g_assert_cmpint (gh_cimd_report_get_verdict (second), !=, GH_CIMD_FAIL);
+  g_assert_cmpstr (gh_cimd_report_get_cache_result (second), ==, "revalidated");
+  g_assert_nonnull (gh_cimd_report_get_document (second));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+                     gh_cimd_report_get_network (second), "request_headers"), "if-none-match"),
+                   ==, "\"v1\"");
+  g_assert_cmpuint (r->count, ==, 2);
+  g_assert_cmpuint (r->not_modified, ==, 1);
+
+  /* FORCE_REFRESH asks for the whole document again. */
+  g_clear_pointer (&second, gh_cimd_report_unref);
+  second = resolve (fixture, "/etag.json", GH_CIMD_RESOLVE_FORCE_REFRESH);
+  g_assert_cmpstr (gh_cimd_report_get_cache_result (second), ==, "bypassed");
+  g_assert_cmpuint (r->count, ==, 3);
+  g_assert_cmpuint (r->not_modified, ==, 1);
+}
+
+static void
+test_failures_never_cached (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *url = url_for (fixture, "/flaky.json");
+  g_autofree char *good = document_for (fixture, "/flaky.json", GOOD_MEMBERS);
+  g_autofree char *changed = document_for (fixture, "/flaky.json",
+                                           "\"redirect_uris\": [\"https://changed.example/cb\"], "
+                                           "\"client_secret\": \"oops\"");
+  g_autoptr(JsonObject) cached = NULL;
+  GhCimdReport *report;
+
+  /* Expires at once, so every resolution refetches. */
+  fixture->project->settings->cimd_cache_min_s = 0;
+  route (fixture, "/flaky.json", 200, "application/json", good, "Cache-Control", "max-age=0",
+         NULL);
+  report = resolve (fixture, "/flaky.json", GH_CIMD_RESOLVE_NONE);
+  g_assert_cmpint (gh_cimd_report_get_verdict (report), !=, GH_CIMD_FAIL);
+  g_assert_cmpint (gh_cimd_report_get_cache_ttl (report), ==, 0);
+  gh_cimd_report_unref (report);
+
+  /* A 500, then an invalid document: both FAIL, neither replaces the good copy. */
+  route (fixture, "/flaky.json", 500, "application/json", "{}", NULL);
+  report = resolve (fixture, "/flaky.json", GH_CIMD_RESOLVE_NONE);
+  assert_fails (report, "http.status");
+  gh_cimd_report_unref (report);
+  route (fixture, "/flaky.json", 200, "application/json", changed, NULL);
+  report = resolve (fixture, "/flaky.json", GH_CIMD_RESOLVE_NONE);
+  assert_fails (report, "document.client_secret");
+  gh_cimd_report_unref (report);
+
+  cached = gh_cimd_resolver_lookup_cached (fixture->resolver, fixture->project->id, url);
+  g_assert_nonnull (cached);
+  g_assert_cmpstr (json_object_get_string_member (cached, "client_name"), ==, "Test Client");
+  g_assert_cmpint (count_events (fixture, "oauth_client.cimd_document_changed"), ==, 0);
+
+  /* The failure was not cached: the next resolution fetches again, and succeeds. */
+  route (fixture, "/flaky.json", 200, "application/json", good, NULL);
+  report = resolve (fixture, "/flaky.json", GH_CIMD_RESOLVE_NONE);
+  g_assert_cmpint (gh_cimd_report_get_verdict (report), !=, GH_CIMD_FAIL);
+  gh_cimd_report_unref (report);
+  g_assert_cmpuint (gh_cimd_resolver_get_fetch_count (fixture->resolver), ==, 4);
+  g_assert_cmpuint (((Route *) g_hash_table_lookup (fixture->server->routes,
+                                                    "/flaky.json"))->count, ==, 4);
+  g_assert_cmpint (count_events (fixture, "oauth_client.cimd_fetch_failed"), ==, 2);
+}
+
+static void
+add_consent (Fixture    *fixture,
+             const char *client_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = NULL;
+
+  stmt = gh_store_prepare (fixture->store,
+                           "INSERT INTO users (project_id, username, created_at) VALUES (?, ?, 0)",
+                           &error);
+  g_assert_no_error (error);
+  gh_stmt_bind_int64 (stmt, 1, fixture->project->id);
+  gh_stmt_bind_text (stmt, 2, client_id + strlen (client_id) - 6);
+  g_assert_true (gh_store_step (fixture->store, stmt, NULL, &error));
+  gh_stmt_reset (g_steal_pointer (&stmt));
+
+  stmt = gh_store_prepare (fixture->store,
+                           "INSERT INTO consents (project_id, user_id, client_id, scopes, "
+                           "resources, created_at) VALUES (?, ?, ?, 'openid', '', 0)", &error);
+  g_assert_no_error (error);
+  gh_stmt_bind_int64 (stmt, 1, fixture->project->id);
+  gh_stmt_bind_int64 (stmt, 2, gh_store_last_insert_rowid (fixture->store));
+  gh_stmt_bind_text (stmt, 3, client_id);
+  g_assert_true (gh_store_step (fixture->store, stmt, NULL, &error));
+}
+
+static void
+test_document_change_drops_consents (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  g_autofree char *url = url_for (fixture, "/changing.json");
+  g_autofree char *v2 = document_for (fixture, "/changing.json",
+                                      "\"client_name\": \"Test Client\", "
+                                      "\"redirect_uris\": [\"https://new.example/callback\"]");
+  const char *consents = "SELECT count(*) FROM consents WHERE client_id = ?";
+  GhCimdReport *report;
+
+  good_route (fixture, "/changing.json", NULL);
+  report = resolve (fixture, "/changing.json", GH_CIMD_RESOLVE_NONE);
+  gh_cimd_report_unref (report);
+  add_consent (fixture, url);
+  g_assert_cmpint (count_rows (fixture, consents, url), ==, 1);
+
+  /* The same document again keeps the consent. */
+  report = resolve (fixture, "/changing.json", GH_CIMD_RESOLVE_FORCE_REFRESH);
+  gh_cimd_report_unref (report);
+  g_assert_cmpint (count_rows (fixture, consents, url), ==, 1);
+  g_assert_cmpint (count_events (fixture, "oauth_client.cimd_document_changed"), ==, 0);
+
+  /* New redirect_uris: every user must consent again. */
+  route (fixture, "/changing.json", 200, "application/json", v2, NULL);
+  report = resolve (fixture, "/changing.json", GH_CIMD_RESOLVE_FORCE_REFRESH);
+  g_assert_cmpint (gh_cimd_report_get_verdict (report), !=, GH_CIMD_FAIL);
+  gh_cimd_report_unref (report);
+  g_assert_cmpint (count_rows (fixture, consents, url), ==, 0);
+  g_assert_cmpint (count_events (fixture, "oauth_client.cimd_document_changed"), ==, 1);
+  g_assert_cmpint (count_rows (fixture,
+                               "SELECT count(*) FROM audit_events WHERE "
+                               "type = 'oauth_client.cimd_document_changed' AND client_id = ?1 "
+                               "AND json_extract (details, '$.changed[0]') = 'redirect_uris' "
+                               "AND json_extract (details, '$.consents_deleted') = 1", url), ==, 1);
+}
+
+static void
+test_single_flight (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *url = url_for (fixture, "/popular.json");
+  Result results[20] = { { 0 } };
+  Route *r;
+
+  r = good_route (fixture, "/popular.json", NULL);
+  r->mode = MODE_DELAY;
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    gh_cimd_resolver_resolve_async (fixture->resolver, fixture->project, url,
+                                    GH_CIMD_RESOLVE_NONE, NULL, NULL, on_resolved, &results[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      g_assert_true (gh_test_wait_for (&results[i].done, 10000));
+      g_assert_no_error (results[i].error);
+      g_assert_true (results[i].report == results[0].report);
+    }
+  g_assert_cmpint (gh_cimd_report_get_verdict (results[0].report), !=, GH_CIMD_FAIL);
+  g_assert_cmpuint (gh_cimd_resolver_get_fetch_count (fixture->resolver), ==, 1);
+  g_assert_cmpuint (r->count, ==, 1);
+  g_assert_cmpuint (fixture->server->requests, ==, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    gh_cimd_report_unref (results[i].report);
+}
+
+static void
+test_concurrency_limit (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  Result results[7] = { { 0 } };
+
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/queued-%u.json", i);
+      g_autofree char *url = url_for (fixture, path);
+
+      good_route (fixture, path, NULL)->mode = MODE_DELAY;
+      gh_cimd_resolver_resolve_async (fixture->resolver, fixture->project, url,
+                                      GH_CIMD_RESOLVE_NONE, NULL, NULL, on_resolved, &results[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      g_assert_true (gh_test_wait_for (&results[i].done, 10000));
+      g_assert_no_error (results[i].error);
+      g_assert_cmpint (gh_cimd_report_get_verdict (results[i].report), !=, GH_CIMD_FAIL);
+      gh_cimd_report_unref (results[i].report);
+    }
+  g_assert_cmpuint (fixture->server->requests, ==, G_N_ELEMENTS (results));
+  g_assert_cmpuint (fixture->server->max_current, ==, GH_CIMD_MAX_CONCURRENT_FETCHES);
+}
+
+/* Without allow_loopback_cimd, nothing reaches the server: not by name, not by a literal in
+ * any notation, not through a DNS name that resolves to loopback. */
+static void
+test_loopback_refused (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GResolver) previous = g_resolver_get_default ();
+  g_autoptr(GResolver) fake = g_object_new (test_resolver_get_type (), NULL);
+  guint port = fixture->server->port;
+  struct {
+    char *url;
+    const char *check;
+  } rows[] = {
+    { g_strdup_printf ("https://localhost:%u/client.json", port), "url.address" },
+    { g_strdup_printf ("https://127.0.0.1:%u/client.json", port), "url.address" },
+    { g_strdup_printf ("https://2130706433:%u/client.json", port), "url.address" },
+    { g_strdup_printf ("https://0x7f.1:%u/client.json", port), "url.address" },
+    { g_strdup_printf ("https://[::ffff:127.0.0.1]:%u/client.json", port), "url.address" },
+    { g_strdup_printf ("http://127.0.0.1:%u/client.json", port), "url.scheme" },
+    { g_strdup_printf ("https://rebind.test:%u/client.json", port), "address.special" },
+    { g_strdup_printf ("https://v6mapped.test:%u/client.json", port), "address.special" },
+    { g_strdup_printf ("https://mixed.test:%u/client.json", port), "address.special" },
+    { g_strdup_printf ("https://metadata.test:%u/client.json", port), "address.special" },
+  };
+
+  fixture->project->settings->allow_loopback_cimd = FALSE;
+  good_route (fixture, "/client.json", NULL);
+  g_resolver_set_default (fake);
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autoptr(GhCimdReport) report = NULL;
+
+      g_test_message ("%s", rows[i].url);
+      report = resolve_full (fixture, fixture->project, rows[i].url, GH_CIMD_RESOLVE_NONE,
+                             "flow-loopback");
+      assert_fails (report, rows[i].check);
+      g_free (rows[i].url);
+    }
+  g_resolver_set_default (previous);
+
+  g_assert_cmpuint (fixture->server->requests, ==, 0);
+  g_assert_cmpuint (gh_cimd_resolver_get_fetch_count (fixture->resolver), ==, 0);
+  g_assert_cmpint (count_rows (fixture,
+                               "SELECT count(*) FROM audit_events WHERE "
+                               "type = 'oauth_client.cimd_fetch_failed' AND flow_id = ?",
+                               "flow-loopback"), ==, G_N_ELEMENTS (rows));
+}
+
+/* The same 20 concurrent resolutions without the opt-in: all FAIL, no connection at all. */
+static void
+test_single_flight_refused (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *url = url_for (fixture, "/popular.json");
+  Result results[20] = { { 0 } };
+
+  fixture->project->settings->allow_loopback_cimd = FALSE;
+  good_route (fixture, "/popular.json", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    gh_cimd_resolver_resolve_async (fixture->resolver, fixture->project, url,
+                                    GH_CIMD_RESOLVE_NONE, NULL, NULL, on_resolved, &results[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      g_assert_true (gh_test_wait_for (&results[i].done, 10000));
+      g_assert_no_error (results[i].error);
+      assert_fails (results[i].report, "url.address");
+      gh_cimd_report_unref (results[i].report);
+    }
+  g_assert_cmpuint (gh_cimd_resolver_get_fetch_count (fixture->resolver), ==, 0);
+  g_assert_cmpuint (fixture->server->requests, ==, 0);
+}
+
+static void
+test_bad_url_never_fetched (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  guint port = fixture->server->port;
+  g_autofree char *fragment = g_strdup_printf ("https://localhost:%u/client.json#x", port);
+  g_autofree char *dots = g_strdup_printf ("https://localhost:%u/a/%%2e%%2e/client.json", port);
+  g_autofree char *root = g_strdup_printf ("https://localhost:%u/", port);
+  g_autofree char *userinfo = g_strdup_printf ("https://me@localhost:%u/client.json", port);
+  const char *urls[] = { fragment, dots, root, userinfo };
+
+  good_route (fixture, "/client.json", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (urls); i++)
+    {
+      g_autoptr(GhCimdReport) report = resolve_full (fixture, fixture->project, urls[i],
+                                                     GH_CIMD_RESOLVE_NONE, NULL);
+
+      g_assert_cmpint (gh_cimd_report_get_verdict (report), ==, GH_CIMD_FAIL);
+      g_assert_true (g_str_has_prefix (gh_cimd_report_get_failure_id (report), "url."));
+    }
+  g_assert_cmpuint (fixture->server->requests, ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int result;
+
+  g_test_init (&argc, &argv, NULL);
+  make_certificates ();
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("/server/cimd/fetch/valid-document", test_valid_document);
+  ADD ("/server/cimd/fetch/tls-name-mismatch", test_tls_name_mismatch);
+  ADD ("/server/cimd/fetch/plain-http-loopback", test_plain_http_loopback);
+  ADD ("/server/cimd/fetch/bad-answers", test_bad_answers);
+  ADD ("/server/cimd/fetch/client-name-absent", test_client_name_absent);
+  ADD ("/server/cimd/fetch/same-origin-jwks-uri", test_same_origin_jwks_uri);
+  ADD ("/server/cimd/fetch/redirect-not-followed", test_redirect_not_followed);
+  ADD ("/server/cimd/fetch/body-too-large", test_body_too_large);
+  ADD ("/server/cimd/fetch/endless-and-slow-bodies", test_endless_and_slow_bodies);
+  ADD ("/server/cimd/fetch/bad-url-never-fetched", test_bad_url_never_fetched);
+  ADD ("/server/cimd/ssrf/loopback-refused", test_loopback_refused);
+  ADD ("/server/cimd/cache/cache-control", test_cache_control);
+  ADD ("/server/cimd/cache/expires", test_expires);
+  ADD ("/server/cimd/cache/no-store", test_no_store);
+  ADD ("/server/cimd/cache/no-cache-revalidates", test_no_cache_revalidates);
+  ADD ("/server/cimd/cache/failures-never-cached", test_failures_never_cached);
+  ADD ("/server/cimd/cache/document-change-drops-consents", test_document_change_drops_consents);
+  ADD ("/server/cimd/concurrency/single-flight", test_single_flight);
+  ADD ("/server/cimd/concurrency/single-flight-refused", test_single_flight_refused);
+  ADD ("/server/cimd/concurrency/limit", test_concurrency_limit);
+
+  result = g_test_run ();
+
+  g_clear_object (&localhost_cert);
+  g_clear_object (&wrong_name_cert);
+  gh_test_remove_tree (cert_dir);
+  g_free (cert_dir);
+  g_free (ca_path);
+  return result;
+}
