@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gh-authorization.h"
+#include "gh-cimd-policy.h"
 #include "gh-error.h"
 #include "gh-util.h"
 
@@ -303,9 +304,11 @@ static gboolean
 check_client_and_redirect (GhAuthorization  *self,
                            const GhProject  *project,
                            GhForm           *form,
+                           GhClient         *resolved_client,
                            GhAuthParams     *params,
                            GError          **error)
 {
+  g_autoptr(GhClient) resolved = resolved_client;
   g_autoptr(GError) local_error = NULL;
   const char *client_id = gh_form_get (form, "client_id");
   const char *redirect_uri = gh_form_get (form, "redirect_uri");
@@ -317,19 +320,15 @@ check_client_and_redirect (GhAuthorization  *self,
     return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "client_id is given more than once");
   params->client_id = g_strdup (client_id);
 
-  if (g_str_has_prefix (client_id, "https://") || g_str_has_prefix (client_id, "http://"))
-    {
-      if (!project->settings->cimd_enabled)
-        return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                       "The client_id “%s” is a URL (a Client ID Metadata Document), and this "
-                       "project does not accept those (cimd_enabled is off)", client_id);
-      return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                     "The client_id “%s” is a URL (a Client ID Metadata Document); this version "
-                     "of Gatehouse cannot resolve those yet. Register the client instead.",
-                     client_id);
-    }
+  if (gh_cimd_is_url_client_id (client_id) && !project->settings->cimd_enabled)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                   "The client_id “%s” is a URL (a Client ID Metadata Document), and this "
+                   "project does not accept those (cimd_enabled is off)", client_id);
 
-  params->client = gh_clients_get (self->clients, project->id, client_id, &local_error);
+  if (resolved != NULL)
+    params->client = g_steal_pointer (&resolved);
+  else
+    params->client = gh_clients_get (self->clients, project->id, client_id, &local_error);
   if (params->client == NULL)
     {
       if (g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND))
@@ -377,6 +376,7 @@ GhAuthParams *
 gh_authorization_check (GhAuthorization  *self,
                         const GhProject  *project,
                         GhForm           *form,
+                        GhClient         *resolved_client,
                         GError          **error)
 {
   static const char * const may_repeat[] = { "resource", NULL };
@@ -388,7 +388,7 @@ gh_authorization_check (GhAuthorization  *self,
 
   params->flow_id = gh_authorization_new_flow_id ();
 
-  if (!check_client_and_redirect (self, project, form, params, error))
+  if (!check_client_and_redirect (self, project, form, resolved_client, params, error))
     {
       /* Not validated: never redirect there. */
       g_clear_pointer (&params->redirect_uri, g_free);

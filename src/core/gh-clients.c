@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include "gh-cimd-policy.h"
+#include "gh-cimd-resolver.h"
 #include "gh-clients.h"
 #include "gh-util.h"
 
@@ -16,6 +18,7 @@ struct _GhClients
 
   GhStore *store;
   GhAudit *audit;
+  GhCimdResolver *cimd_resolver;
 };
 
 G_DEFINE_FINAL_TYPE (GhClients, gh_clients, G_TYPE_OBJECT)
@@ -27,6 +30,7 @@ gh_clients_dispose (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_object (&self->audit);
+  g_clear_object (&self->cimd_resolver);
 
   G_OBJECT_CLASS (gh_clients_parent_class)->dispose (object);
 }
@@ -127,11 +131,50 @@ gh_clients_get (GhClients   *self,
     return NULL;
   if (!row)
     {
+      g_autoptr(JsonObject) document = NULL;
+
+      if (self->cimd_resolver != NULL && gh_cimd_is_url_client_id (client_id) &&
+          (document = gh_cimd_resolver_lookup_cached (self->cimd_resolver, project_id, client_id)))
+        {
+          GhClient *client = gh_client_new_from_metadata (client_id, GH_CLIENT_SOURCE_CIMD, document);
+          client->project_id = project_id;
+          return client;
+        }
       g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND,
                    "There is no client “%s” in this project", client_id);
       return NULL;
     }
   return client_from_row (stmt, error);
+}
+
+gboolean
+gh_clients_is_registered (GhClients  *self,
+                          gint64      project_id,
+                          const char *client_id)
+{
+  g_autoptr(GhStmt) stmt = NULL;
+  gboolean row = FALSE;
+
+  g_return_val_if_fail (GH_IS_CLIENTS (self), FALSE);
+
+  stmt = gh_store_prepare (self->store,
+                           "SELECT 1 FROM clients WHERE project_id = ? AND client_id = ?", NULL);
+  if (stmt == NULL)
+    return FALSE;
+  gh_stmt_bind_int64 (stmt, 1, project_id);
+  gh_stmt_bind_text (stmt, 2, client_id);
+  if (!gh_store_step (self->store, stmt, &row, NULL))
+    return FALSE;
+  return row;
+}
+
+void
+gh_clients_set_cimd_resolver (GhClients      *self,
+                              GhCimdResolver *resolver)
+{
+  g_return_if_fail (GH_IS_CLIENTS (self));
+
+  g_set_object (&self->cimd_resolver, resolver);
 }
 
 GPtrArray *
@@ -469,4 +512,23 @@ gh_client_check_secret (const GhClient *client,
     return FALSE;
   hash = gh_sha256_base64url (secret);
   return gh_constant_time_equal (hash, client->secret_hash);
+}
+
+gboolean
+gh_clients_drop_consents (GhClients   *self,
+                          gint64       project_id,
+                          const char  *client_id,
+                          GError     **error)
+{
+  g_autoptr(GhStmt) stmt = NULL;
+
+  g_return_val_if_fail (GH_IS_CLIENTS (self), FALSE);
+
+  stmt = gh_store_prepare (self->store,
+                           "DELETE FROM consents WHERE project_id = ? AND client_id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  gh_stmt_bind_int64 (stmt, 1, project_id);
+  gh_stmt_bind_text (stmt, 2, client_id);
+  return gh_store_step (self->store, stmt, NULL, error);
 }

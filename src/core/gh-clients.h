@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (GhClients, gh_clients, GH, CLIENTS, GObject)
 
+typedef struct _GhCimdResolver GhCimdResolver;
+
 GhClients *gh_clients_new          (GhStore          *store,
                                     GhAudit          *audit);
 /* Registers a client from metadata already checked by gh_client_metadata_validate(),
@@ -32,11 +34,19 @@ GhClient  *gh_clients_create       (GhClients        *self,
                                     char            **out_secret,
                                     const char       *actor,
                                     GError          **error);
-/* NULL with GH_STORE_ERROR_NOT_FOUND when the project has no such client. */
+/* Where URL client ids (CIMD) come from when no client row has them: the resolver's cache. */
+void       gh_clients_set_cimd_resolver (GhClients     *self,
+                                         GhCimdResolver *resolver);
+/* NULL with GH_STORE_ERROR_NOT_FOUND when the project has no such client. A URL client id
+ * without a row (not imported) is the last good document the CIMD resolver cached. */
 GhClient  *gh_clients_get          (GhClients        *self,
                                     gint64            project_id,
                                     const char       *client_id,
                                     GError          **error);
+/* Whether a row exists (an administrator's, DCR's, or an imported CIMD client). */
+gboolean   gh_clients_is_registered (GhClients       *self,
+                                     gint64           project_id,
+                                     const char      *client_id);
 GPtrArray *gh_clients_list         (GhClients        *self,
                                     gint64            project_id,
                                     GError          **error);
@@ -63,6 +73,11 @@ gboolean   gh_clients_update_metadata  (GhClients       *self,
                                         const char      *client_id,
                                         JsonObject      *metadata,
                                         const char      *actor,
+                                        GError         **error);
+/* Forgets every user's consent to this client: they are asked again. */
+gboolean   gh_clients_drop_consents    (GhClients       *self,
+                                        gint64           project_id,
+                                        const char      *client_id,
                                         GError         **error);
 /* Constant-time check of a presented client secret against the stored hash. */
 gboolean   gh_client_check_secret  (const GhClient   *client,

@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "gh-cimd-policy.h"
+#include "gh-cimd-resolver.h"
 #include "gh-client-auth.h"
 #include "gh-error.h"
 #include "gh-http.h"
@@ -154,14 +156,16 @@ finish_with_error (GhRequest          *request,
   redirect (request->msg, url);
 }
 
-void
-_gh_server_handle_authorize (GhRequest *request)
+/* /authorize once the client is known: @resolved (taken) is a URL client's document. */
+static void
+authorize_continue (GhRequest *request,
+                    GhForm    *form,
+                    GhClient  *resolved)
 {
   GhServer *server = request->server;
   GhAuthorization *authorization = _gh_server_get_authorization (server);
   GhUsers *users = gh_server_get_users (server);
   const GhProjectSettings *settings = request->project->settings;
-  g_autoptr(GhForm) form = NULL;
   g_autoptr(GhAuthParams) params = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GhUser) user = NULL;
@@ -172,12 +176,7 @@ _gh_server_handle_authorize (GhRequest *request)
   g_autofree char *target = NULL;
   gint64 auth_time = 0;
 
-  form = gh_http_method_is (request->msg, "POST") ? gh_http_read_form_body (request->msg, MAX_FORM_BYTES)
-                                                  : gh_http_read_query (request->msg);
-  if (form == NULL)
-    return;
-
-  params = gh_authorization_check (authorization, request->project, form, &error);
+  params = gh_authorization_check (authorization, request->project, form, resolved, &error);
   if (error != NULL)
     {
       gh_authorization_record_refusal (authorization, request->project, params, error);
@@ -261,6 +260,127 @@ _gh_server_handle_authorize (GhRequest *request)
   soup_message_headers_replace (soup_server_message_get_response_headers (request->msg),
                                 "Cache-Control", "no-store");
   soup_server_message_set_status (request->msg, SOUP_STATUS_SEE_OTHER, NULL);
+}
+
+/* A URL client_id being resolved while the browser waits (the message is paused). */
+typedef struct
+{
+  GhServer *server;
+  SoupServerMessage *msg;
+  char *slug;
+  char *issuer;
+  GhForm *form;
+  GCancellable *cancellable;
+  gulong finished_id;
+} Resolution;
+
+static void
+resolution_free (Resolution *resolution)
+{
+  if (resolution->finished_id != 0)
+    g_signal_handler_disconnect (resolution->msg, resolution->finished_id);
+  g_clear_object (&resolution->server);
+  g_clear_object (&resolution->msg);
+  g_free (resolution->slug);
+  g_free (resolution->issuer);
+  g_clear_pointer (&resolution->form, gh_form_free);
+  g_clear_object (&resolution->cancellable);
+  g_free (resolution);
+}
+
+static void
+resolution_message_finished (SoupServerMessage *msg,
+                             Resolution        *resolution)
+{
+  /* The browser went away: stop fetching for it. */
+  g_cancellable_cancel (resolution->cancellable);
+}
+
+static void
+client_document_resolved (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  Resolution *resolution = user_data;
+  g_autoptr(GhCimdReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhProject) project = NULL;
+  GhRequest request = { 0 };
+
+  report = gh_cimd_resolver_resolve_finish (GH_CIMD_RESOLVER (source), result, &error);
+  if (g_cancellable_is_cancelled (resolution->cancellable))
+    {
+      resolution_free (resolution);
+      return;
+    }
+
+  request.server = resolution->server;
+  request.msg = resolution->msg;
+  request.issuer = resolution->issuer;
+  project = gh_projects_get (gh_server_get_projects (resolution->server), resolution->slug, &error);
+  request.project = project;
+
+  if (project == NULL || report == NULL)
+    send_page_error (&request, SOUP_STATUS_INTERNAL_SERVER_ERROR, error);
+  else if (gh_cimd_report_get_verdict (report) == GH_CIMD_FAIL)
+    {
+      g_autoptr(GError) refusal = NULL;
+
+      refusal = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT,
+                             "The client's metadata document at %s was not accepted: %s",
+                             gh_cimd_report_get_client_id (report),
+                             gh_cimd_report_get_failure (report));
+      send_page_error (&request, SOUP_STATUS_BAD_REQUEST, refusal);
+    }
+  else
+    {
+      GhClient *client = gh_client_new_from_metadata (gh_cimd_report_get_client_id (report),
+                                                      GH_CLIENT_SOURCE_CIMD,
+                                                      gh_cimd_report_get_document (report));
+      client->project_id = project->id;
+      authorize_continue (&request, resolution->form, client);
+    }
+
+  soup_server_message_unpause (resolution->msg);
+  resolution_free (resolution);
+}
+
+void
+_gh_server_handle_authorize (GhRequest *request)
+{
+  g_autoptr(GhForm) form = NULL;
+  const char *client_id;
+  Resolution *resolution;
+
+  form = gh_http_method_is (request->msg, "POST") ? gh_http_read_form_body (request->msg, MAX_FORM_BYTES)
+                                                  : gh_http_read_query (request->msg);
+  if (form == NULL)
+    return;
+
+  /* A URL client_id that no administrator imported: fetch its metadata document first. */
+  client_id = gh_form_get (form, "client_id");
+  if (gh_form_count (form, "client_id") != 1 || !gh_cimd_is_url_client_id (client_id) ||
+      !request->project->settings->cimd_enabled ||
+      gh_clients_is_registered (gh_server_get_clients (request->server), request->project->id,
+                                client_id))
+    {
+      authorize_continue (request, form, NULL);
+      return;
+    }
+
+  resolution = g_new0 (Resolution, 1);
+  resolution->server = g_object_ref (request->server);
+  resolution->msg = g_object_ref (request->msg);
+  resolution->slug = g_strdup (request->project->slug);
+  resolution->issuer = g_strdup (request->issuer);
+  resolution->form = g_steal_pointer (&form);
+  resolution->cancellable = g_cancellable_new ();
+  resolution->finished_id = g_signal_connect (request->msg, "finished",
+                                              G_CALLBACK (resolution_message_finished), resolution);
+  soup_server_message_pause (request->msg);
+  gh_cimd_resolver_resolve_async (_gh_server_get_cimd_resolver (request->server), request->project,
+                                  client_id, GH_CIMD_RESOLVE_NONE, NULL, resolution->cancellable,
+                                  client_document_resolved, resolution);
 }
 
 /* The origin (scheme://host[:port]) of @url. */

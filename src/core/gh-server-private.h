@@ -8,6 +8,7 @@
 #pragma once
 
 #include "gh-authorization.h"
+#include "gh-cimd-resolver.h"
 #include "gh-clients.h"
 #include "gh-registration.h"
 #include "gh-resources.h"
@@ -30,6 +31,7 @@ typedef struct
 GhAuthorization *_gh_server_get_authorization (GhServer   *self);
 GhTokens        *_gh_server_get_tokens        (GhServer   *self);
 GhRegistration  *_gh_server_get_registration  (GhServer   *self);
+GhCimdResolver  *_gh_server_get_cimd_resolver (GhServer   *self);
 /* A cookie name unique to this server (cookies ignore ports, servers on one host do not). */
 char            *_gh_server_cookie_name       (GhServer   *self,
                                                const char *name);

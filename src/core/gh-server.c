@@ -7,7 +7,9 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gh-discovery.h"
 #include "gh-error.h"
@@ -33,6 +35,7 @@ struct _GhServer
   GhTokens *tokens;
   GhIats *iats;
   GhRegistration *registration;
+  GhCimdResolver *cimd_resolver;
 
   SoupServer *soup_server;
   char *issuer_base;
@@ -81,6 +84,7 @@ gh_server_dispose (GObject *object)
 
   gh_server_stop (self);
   g_clear_object (&self->soup_server);
+  g_clear_object (&self->cimd_resolver);
   g_clear_object (&self->registration);
   g_clear_object (&self->iats);
   g_clear_object (&self->tokens);
@@ -159,6 +163,8 @@ gh_server_new (const char         *data_dir,
                                 self->resources);
   self->iats = gh_iats_new (self->store, self->audit);
   self->registration = gh_registration_new (self->store, self->audit, self->clients, self->iats);
+  self->cimd_resolver = gh_cimd_resolver_new (self->store, self->audit, NULL);
+  gh_clients_set_cimd_resolver (self->clients, self->cimd_resolver);
 
   return g_steal_pointer (&self);
 }
@@ -264,9 +270,8 @@ handle_discovery (GhRequest       *request,
   g_auto(GStrv) algs = collect_signing_algs (request->server);
   g_autoptr(JsonObject) doc = NULL;
 
-  /* No CIMD resolver in this version: a URL client_id is refused at /authorize. */
   doc = gh_discovery_build (request->project, request->issuer, kind, endpoints,
-                            (const char * const *) algs, FALSE);
+                            (const char * const *) algs, TRUE);
   gh_http_allow_cors (request->msg);
   /* Settings change at run time (the MCP toggle): revalidate every time, cheaply. */
   gh_http_send_json (request->msg, SOUP_STATUS_OK, doc, "no-cache");
@@ -744,4 +749,85 @@ GhRegistration *
 _gh_server_get_registration (GhServer *self)
 {
   return self->registration;
+}
+
+GhCimdResolver *
+_gh_server_get_cimd_resolver (GhServer *self)
+{
+  return self->cimd_resolver;
+}
+
+GhCimdResolver *
+gh_server_get_cimd_resolver (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return self->cimd_resolver;
+}
+
+/* The system's trust anchors and @ca_file's, in one database: --ca-file adds, never replaces. */
+static GTlsDatabase *
+database_with_extra_cas (const char  *ca_file,
+                         GError     **error)
+{
+  static const char * const system_bundles[] = {
+    "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+  };
+  g_autoptr(GString) pem = g_string_new (NULL);
+  g_autofree char *extra = NULL;
+  g_autofree char *path = NULL;
+  GTlsDatabase *database;
+  int fd;
+
+  if (!g_file_get_contents (ca_file, &extra, NULL, error))
+    return NULL;
+  if (strstr (extra, "-----BEGIN CERTIFICATE-----") == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "%s holds no PEM certificate", ca_file);
+      return NULL;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (system_bundles); i++)
+    {
+      g_autofree char *bundle = NULL;
+      if (g_file_get_contents (system_bundles[i], &bundle, NULL, NULL))
+        {
+          g_string_append (pem, bundle);
+          g_string_append_c (pem, '\n');
+          break;
+        }
+    }
+  g_string_append (pem, extra);
+
+  /* The database reads its anchors once, at creation; the file is gone right after. */
+  fd = g_file_open_tmp ("gatehouse-ca-XXXXXX.pem", &path, error);
+  if (fd < 0)
+    return NULL;
+  close (fd);
+  if (!g_file_set_contents (path, pem->str, pem->len, error))
+    {
+      g_unlink (path);
+      return NULL;
+    }
+  database = g_tls_file_database_new (path, error);
+  g_unlink (path);
+  return database;
+}
+
+gboolean
+gh_server_set_outbound_ca_file (GhServer    *self,
+                                const char  *ca_file,
+                                GError     **error)
+{
+  g_autoptr(GTlsDatabase) database = NULL;
+
+  g_return_val_if_fail (GH_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (ca_file != NULL, FALSE);
+
+  database = database_with_extra_cas (ca_file, error);
+  if (database == NULL)
+    return FALSE;
+  g_clear_object (&self->cimd_resolver);
+  self->cimd_resolver = gh_cimd_resolver_new (self->store, self->audit, database);
+  gh_clients_set_cimd_resolver (self->clients, self->cimd_resolver);
+  return TRUE;
 }

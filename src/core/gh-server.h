@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "gh-audit.h"
+#include "gh-cimd-resolver.h"
 #include "gh-clients.h"
 #include "gh-iats.h"
 #include "gh-projects.h"
@@ -61,6 +62,11 @@ GhClients     *gh_server_get_clients       (GhServer       *self);
 GhUsers       *gh_server_get_users         (GhServer       *self);
 GhResources   *gh_server_get_resources     (GhServer       *self);
 GhIats        *gh_server_get_iats          (GhServer       *self);
+GhCimdResolver *gh_server_get_cimd_resolver (GhServer      *self);
+/* Trusts @ca_file's certificates, besides the system's, for outbound HTTPS (CIMD fetches). */
+gboolean       gh_server_set_outbound_ca_file (GhServer     *self,
+                                               const char   *ca_file,
+                                               GError      **error);
 
 /* The issuer of @slug's project: the root issuer for the default project, else
  * "{root}/p/{slug}". */

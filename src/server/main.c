@@ -166,6 +166,7 @@ static char *opt_listen;
 static char *opt_issuer_base;
 static char *opt_tls_cert;
 static char *opt_tls_key;
+static char *opt_ca_file;
 static gboolean opt_dev;
 
 static gboolean
@@ -192,6 +193,8 @@ command_serve (int    argc,
       "Root issuer URL when clients reach the server under another name (a proxy)", "URL" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_cert, "PEM certificate (serve HTTPS)", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_key, "PEM private key of --tls-cert", "FILE" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ca_file,
+      "Also trust these PEM CA certificates for outbound HTTPS (CIMD documents)", "FILE" },
     { "dev", 0, 0, G_OPTION_ARG_NONE, &opt_dev,
       "Give new projects the development defaults (MCP on, open DCR, ...)", NULL },
     { NULL }
@@ -239,6 +242,9 @@ command_serve (int    argc,
   server = open_server (opt_dev ? GH_SETTINGS_PROFILE_DEVELOPMENT : GH_SETTINGS_PROFILE_PRODUCTION,
                         &error);
   if (server == NULL)
+    return fail (error);
+
+  if (opt_ca_file != NULL && !gh_server_set_outbound_ca_file (server, opt_ca_file, &error))
     return fail (error);
 
   g_message ("Data directory: %s", gh_server_get_data_dir (server));
@@ -1315,6 +1321,308 @@ command_iat_revoke (int    argc,
   return EXIT_SUCCESS;
 }
 
+/* cimd ... */
+
+static gboolean opt_refresh;
+
+typedef struct
+{
+  GMainLoop *loop;
+  GhCimdReport *report;
+  GError *error;
+} Resolving;
+
+static void
+resolved_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Resolving *resolving = user_data;
+
+  resolving->report = gh_cimd_resolver_resolve_finish (GH_CIMD_RESOLVER (source), result,
+                                                       &resolving->error);
+  g_main_loop_quit (resolving->loop);
+}
+
+/* Resolves @url for @project in a main loop of its own. */
+static GhCimdReport *
+resolve_now (GhServer         *server,
+             const GhProject  *project,
+             const char       *url,
+             gboolean          force,
+             GError          **error)
+{
+  Resolving resolving = { 0 };
+
+  resolving.loop = g_main_loop_new (NULL, FALSE);
+  gh_cimd_resolver_resolve_async (gh_server_get_cimd_resolver (server), project, url,
+                                  force ? GH_CIMD_RESOLVE_FORCE_REFRESH : GH_CIMD_RESOLVE_NONE,
+                                  NULL, NULL, resolved_cb, &resolving);
+  g_main_loop_run (resolving.loop);
+  g_main_loop_unref (resolving.loop);
+  if (resolving.error != NULL)
+    g_propagate_error (error, resolving.error);
+  return resolving.report;
+}
+
+static const char *
+member_text (JsonObject *object,
+             const char *member)
+{
+  if (object == NULL || !json_object_has_member (object, member))
+    return NULL;
+  return json_object_get_string_member_with_default (object, member, NULL);
+}
+
+/* One readable screen: the verdict, every check in order, the network and the cache. */
+static void
+print_report (GhCimdReport *report)
+{
+  g_autoptr(JsonObject) json = gh_cimd_report_to_json (report);
+  JsonArray *checks = json_object_get_array_member (json, "checks");
+  JsonObject *network = json_object_has_member (json, "network")
+                        ? json_object_get_object_member (json, "network") : NULL;
+  JsonObject *cache = json_object_has_member (json, "cache")
+                      ? json_object_get_object_member (json, "cache") : NULL;
+  const char *verdict = member_text (json, "verdict");
+
+  g_print ("%s\n  verdict: %s\n\n", gh_cimd_report_get_client_id (report),
+           g_strcmp0 (verdict, "fail") == 0 ? "FAIL" : g_strcmp0 (verdict, "warn") == 0 ? "pass, with warnings" : "pass");
+  for (guint i = 0; checks != NULL && i < json_array_get_length (checks); i++)
+    {
+      JsonObject *check = json_array_get_object_element (checks, i);
+      const char *status = member_text (check, "status");
+
+      g_print ("  %-4s  %-28s %s\n",
+               g_strcmp0 (status, "fail") == 0 ? "FAIL" : g_strcmp0 (status, "warn") == 0 ? "warn" : "ok",
+               member_text (check, "id"), member_text (check, "message"));
+    }
+  if (network != NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+      g_autofree char *text = NULL;
+
+      json_node_set_object (node, network);
+      text = json_to_string (node, FALSE);
+      g_print ("\n  network: %s\n", text);
+    }
+  if (cache != NULL)
+    g_print ("  cache:   %s%s%s\n", member_text (cache, "result") != NULL ? member_text (cache, "result") : "-",
+             member_text (cache, "why") != NULL ? " — " : "",
+             member_text (cache, "why") != NULL ? member_text (cache, "why") : "");
+}
+
+static int
+finish_report (GhCimdReport *report)
+{
+  if (opt_json)
+    {
+      g_autoptr(JsonObject) json = gh_cimd_report_to_json (report);
+      print_json_object (json);
+    }
+  else
+    print_report (report);
+  return gh_cimd_report_get_verdict (report) == GH_CIMD_FAIL ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static GOptionEntry cimd_entries[] = {
+  { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ca_file,
+    "Also trust these PEM CA certificates (a corporate CA, a local test server)", "FILE" },
+  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the whole report as JSON", NULL },
+  { NULL }
+};
+
+static gboolean
+open_cimd (GOptionContext  *context,
+           GhServer       **server,
+           GhProject      **project,
+           int             *status)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!open_project (server, project, status))
+    return FALSE;
+  if (!(*project)->settings->cimd_enabled)
+    g_printerr ("gatehouse-server: note: project %s has cimd_enabled off; /authorize refuses URL "
+                "client ids there\n", (*project)->slug);
+  if (opt_ca_file != NULL && !gh_server_set_outbound_ca_file (*server, opt_ca_file, &error))
+    {
+      *status = fail (error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+command_cimd_resolve (int    argc,
+                      char **argv)
+{
+  static const Command command = {
+    "cimd resolve", "URL",
+    "Fetch and check a Client ID Metadata Document the way /authorize does, and explain every "
+    "check. Exits 1 when the document would be refused.", NULL,
+  };
+  GOptionEntry entries[] = {
+    { "refresh", 0, 0, G_OPTION_ARG_NONE, &opt_refresh, "Ignore a fresh cached copy", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = command_context (&command, entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GhCimdReport) report = NULL;
+  int status;
+
+  g_option_context_add_main_entries (context, project_entries, NULL);
+  g_option_context_add_main_entries (context, cimd_entries, NULL);
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage_error (context, "cimd resolve takes one client_id URL");
+  if (!open_cimd (context, &server, &project, &status))
+    return status;
+  report = resolve_now (server, project, argv[1], opt_refresh, &error);
+  if (report == NULL)
+    return fail (error);
+  return finish_report (report);
+}
+
+static int
+command_cimd_import (int    argc,
+                     char **argv)
+{
+  static const Command command = {
+    "cimd import", "URL",
+    "Register a client ahead of time from its metadata document. /authorize then uses the "
+    "stored copy; `cimd refresh` fetches it again.", NULL,
+  };
+  g_autoptr(GOptionContext) context = command_context (&command, cimd_entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GhCimdReport) report = NULL;
+  g_autoptr(GhClient) client = NULL;
+  int status;
+
+  g_option_context_add_main_entries (context, project_entries, NULL);
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage_error (context, "cimd import takes one client_id URL");
+  if (!open_cimd (context, &server, &project, &status))
+    return status;
+  report = resolve_now (server, project, argv[1], TRUE, &error);
+  if (report == NULL)
+    return fail (error);
+  if (gh_cimd_report_get_verdict (report) == GH_CIMD_FAIL)
+    {
+      finish_report (report);
+      return EXIT_FAILURE;
+    }
+  client = gh_clients_create (gh_server_get_clients (server), project,
+                              gh_cimd_report_get_client_id (report), GH_CLIENT_SOURCE_CIMD,
+                              gh_cimd_report_get_document (report), NULL, "cli", &error);
+  if (client == NULL)
+    return fail (error);
+  g_print ("Imported %s (%s)\n", client->client_id,
+           client->client_name != NULL ? client->client_name : "no client_name");
+  return EXIT_SUCCESS;
+}
+
+static int
+command_cimd_refresh (int    argc,
+                      char **argv)
+{
+  static const Command command = {
+    "cimd refresh", "CLIENT_ID",
+    "Fetch an imported client's metadata document again and show what changed. A change of "
+    "redirect_uris or keys makes users consent again.", NULL,
+  };
+  g_autoptr(GOptionContext) context = command_context (&command, cimd_entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GhCimdReport) report = NULL;
+  g_autoptr(GhClient) client = NULL;
+  g_autoptr(GList) members = NULL;
+  JsonObject *document;
+  guint changed = 0;
+  int status;
+
+  g_option_context_add_main_entries (context, project_entries, NULL);
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage_error (context, "cimd refresh takes one imported client_id URL");
+  if (!open_cimd (context, &server, &project, &status))
+    return status;
+  if (!gh_clients_is_registered (gh_server_get_clients (server), project->id, argv[1]) ||
+      !(client = gh_clients_get (gh_server_get_clients (server), project->id, argv[1], &error)) ||
+      client->source != GH_CLIENT_SOURCE_CIMD)
+    {
+      g_printerr ("gatehouse-server: %s is not an imported CIMD client (see `cimd import`)\n", argv[1]);
+      return EXIT_FAILURE;
+    }
+  report = resolve_now (server, project, argv[1], TRUE, &error);
+  if (report == NULL)
+    return fail (error);
+  if (gh_cimd_report_get_verdict (report) == GH_CIMD_FAIL)
+    {
+      finish_report (report);
+      g_printerr ("gatehouse-server: the stored copy is kept\n");
+      return EXIT_FAILURE;
+    }
+
+  document = gh_cimd_report_get_document (report);
+  members = json_object_get_members (document);
+  for (const GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *now = json_object_get_member (document, l->data);
+      JsonNode *before = json_object_get_member (client->metadata, l->data);
+
+      if (before == NULL || !json_node_equal (before, now))
+        {
+          g_autofree char *old_text = before != NULL ? json_to_string (before, FALSE) : g_strdup ("(absent)");
+          g_autofree char *new_text = json_to_string (now, FALSE);
+          g_print ("%s: %s -> %s\n", (char *) l->data, old_text, new_text);
+          changed++;
+        }
+    }
+  g_list_free (g_steal_pointer (&members));
+  members = json_object_get_members (client->metadata);
+  for (const GList *l = members; l != NULL; l = l->next)
+    if (!json_object_has_member (document, l->data))
+      {
+        g_print ("%s: removed\n", (char *) l->data);
+        changed++;
+      }
+  if (changed == 0)
+    {
+      g_print ("No change\n");
+      return EXIT_SUCCESS;
+    }
+  if (!gh_clients_update_metadata (gh_server_get_clients (server), project, argv[1], document, "cli",
+                                   &error))
+    return fail (error);
+  g_print ("Updated %s\n", argv[1]);
+  /* New places to return to, or new keys: what users allowed before no longer stands. */
+  for (const char * const *member = (const char * const[]) { "redirect_uris", "jwks", "jwks_uri", NULL };
+       *member != NULL; member++)
+    {
+      JsonNode *now = json_object_get_member (document, *member);
+      JsonNode *before = json_object_get_member (client->metadata, *member);
+
+      if ((now == NULL) != (before == NULL) || (now != NULL && !json_node_equal (now, before)))
+        {
+          if (!gh_clients_drop_consents (gh_server_get_clients (server), project->id, argv[1], &error))
+            return fail (error);
+          g_print ("%s changed: users will be asked to consent again\n", *member);
+          break;
+        }
+    }
+  return EXIT_SUCCESS;
+}
+
 static const Command commands[] = {
   { "serve", "", "Run the authorization server", command_serve },
   { "project list", "", "List projects", command_project_list },
@@ -1336,6 +1644,9 @@ static const Command commands[] = {
   { "iat issue", "[--max-uses N] [--pin K=V]...", "Issue an Initial Access Token", command_iat_issue },
   { "iat list", "", "List Initial Access Tokens", command_iat_list },
   { "iat revoke", "ID", "Revoke an Initial Access Token", command_iat_revoke },
+  { "cimd resolve", "URL", "Fetch and explain a Client ID Metadata Document", command_cimd_resolve },
+  { "cimd import", "URL", "Register a CIMD client ahead of time", command_cimd_import },
+  { "cimd refresh", "CLIENT_ID", "Fetch an imported CIMD client again", command_cimd_refresh },
 };
 
 static void
