@@ -377,6 +377,7 @@ gh_authorization_check (GhAuthorization  *self,
                         const GhProject  *project,
                         GhForm           *form,
                         GhClient         *resolved_client,
+                        const char       *flow_id,
                         GError          **error)
 {
   static const char * const may_repeat[] = { "resource", NULL };
@@ -386,7 +387,7 @@ gh_authorization_check (GhAuthorization  *self,
 
   g_return_val_if_fail (GH_IS_AUTHORIZATION (self), NULL);
 
-  params->flow_id = gh_authorization_new_flow_id ();
+  params->flow_id = flow_id != NULL ? g_strdup (flow_id) : gh_authorization_new_flow_id ();
 
   if (!check_client_and_redirect (self, project, form, resolved_client, params, error))
     {

@@ -63,11 +63,13 @@ GhAuthorization *gh_authorization_new          (GhStore          *store,
 char            *gh_authorization_new_flow_id  (void);
 /* Checks /authorize's parameters in the order SECURITY.md gives. @resolved_client (taken)
  * is the client a URL client_id's metadata document describes, freshly resolved; NULL for
- * registered clients. Always returns the params; on refusal @error is set too. */
+ * registered clients. @flow_id continues a flow started before (the CIMD fetch), or NULL for
+ * a new one. Always returns the params; on refusal @error is set too. */
 GhAuthParams    *gh_authorization_check        (GhAuthorization  *self,
                                                 const GhProject  *project,
                                                 GhForm           *form,
                                                 GhClient         *resolved_client,
+                                                const char       *flow_id,
                                                 GError          **error);
 /* Records the refusal as an audit event. */
 void             gh_authorization_record_refusal (GhAuthorization *self,

@@ -158,9 +158,10 @@ finish_with_error (GhRequest          *request,
 
 /* /authorize once the client is known: @resolved (taken) is a URL client's document. */
 static void
-authorize_continue (GhRequest *request,
-                    GhForm    *form,
-                    GhClient  *resolved)
+authorize_continue (GhRequest  *request,
+                    GhForm     *form,
+                    GhClient   *resolved,
+                    const char *flow_id)
 {
   GhServer *server = request->server;
   GhAuthorization *authorization = _gh_server_get_authorization (server);
@@ -176,7 +177,7 @@ authorize_continue (GhRequest *request,
   g_autofree char *target = NULL;
   gint64 auth_time = 0;
 
-  params = gh_authorization_check (authorization, request->project, form, resolved, &error);
+  params = gh_authorization_check (authorization, request->project, form, resolved, flow_id, &error);
   if (error != NULL)
     {
       gh_authorization_record_refusal (authorization, request->project, params, error);
@@ -270,6 +271,7 @@ typedef struct
   char *slug;
   char *issuer;
   GhForm *form;
+  char *flow_id;
   GCancellable *cancellable;
   gulong finished_id;
 } Resolution;
@@ -283,6 +285,7 @@ resolution_free (Resolution *resolution)
   g_clear_object (&resolution->msg);
   g_free (resolution->slug);
   g_free (resolution->issuer);
+  g_free (resolution->flow_id);
   g_clear_pointer (&resolution->form, gh_form_free);
   g_clear_object (&resolution->cancellable);
   g_free (resolution);
@@ -325,11 +328,17 @@ client_document_resolved (GObject      *source,
   else if (gh_cimd_report_get_verdict (report) == GH_CIMD_FAIL)
     {
       g_autoptr(GError) refusal = NULL;
+      GhAuthParams params = { 0 };
 
       refusal = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT,
                              "The client's metadata document at %s was not accepted: %s",
                              gh_cimd_report_get_client_id (report),
                              gh_cimd_report_get_failure (report));
+      /* Like every refused /authorize: one event, besides the resolver's own fetch event. */
+      params.client_id = (char *) gh_cimd_report_get_client_id (report);
+      params.flow_id = resolution->flow_id;
+      gh_authorization_record_refusal (_gh_server_get_authorization (request.server), project,
+                                       &params, refusal);
       send_page_error (&request, SOUP_STATUS_BAD_REQUEST, refusal);
     }
   else
@@ -338,7 +347,7 @@ client_document_resolved (GObject      *source,
                                                       GH_CLIENT_SOURCE_CIMD,
                                                       gh_cimd_report_get_document (report));
       client->project_id = project->id;
-      authorize_continue (&request, resolution->form, client);
+      authorize_continue (&request, resolution->form, client, resolution->flow_id);
     }
 
   soup_server_message_unpause (resolution->msg);
@@ -364,7 +373,7 @@ _gh_server_handle_authorize (GhRequest *request)
       gh_clients_is_registered (gh_server_get_clients (request->server), request->project->id,
                                 client_id))
     {
-      authorize_continue (request, form, NULL);
+      authorize_continue (request, form, NULL, NULL);
       return;
     }
 
@@ -374,12 +383,14 @@ _gh_server_handle_authorize (GhRequest *request)
   resolution->slug = g_strdup (request->project->slug);
   resolution->issuer = g_strdup (request->issuer);
   resolution->form = g_steal_pointer (&form);
+  resolution->flow_id = gh_authorization_new_flow_id ();
   resolution->cancellable = g_cancellable_new ();
   resolution->finished_id = g_signal_connect (request->msg, "finished",
                                               G_CALLBACK (resolution_message_finished), resolution);
   soup_server_message_pause (request->msg);
   gh_cimd_resolver_resolve_async (_gh_server_get_cimd_resolver (request->server), request->project,
-                                  client_id, GH_CIMD_RESOLVE_NONE, NULL, resolution->cancellable,
+                                  client_id, GH_CIMD_RESOLVE_NONE, resolution->flow_id,
+                                  resolution->cancellable,
                                   client_document_resolved, resolution);
 }
 

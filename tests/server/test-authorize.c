@@ -249,8 +249,9 @@ test_page_errors (Fixture       *fixture,
     { "APP", APP_CB, { NULL }, "invalid_client" },
     { "app", APP_CB, { "+client_id", "app", NULL }, "invalid_request" },
     { "app", APP_CB, { "+client_id", "single", NULL }, "invalid_request" },
-    /* A Client ID Metadata Document this version cannot resolve. */
-    { "https://client.example/meta.json", "https://client.example/cb", { NULL }, "invalid_client" },
+    /* A metadata document URL that breaks the URL rules (a fragment): refused before any
+     * lookup, so no name is ever resolved off this machine. */
+    { "https://client.example/meta.json#x", "https://client.example/cb", { NULL }, "invalid_client" },
     /* Exact string match. */
     { "app", "https://App.example/cb", { NULL }, "invalid_request" },
     { "app", "https://app.example/CB", { NULL }, "invalid_request" },

@@ -119,9 +119,8 @@ test_default_oauth (Fixture       *fixture,
   g_assert_cmpstr (fixture->base, ==, expected_base);
   assert_common_metadata (doc, expected_base);
 
-  /* Development defaults: MCP on. CIMD is on in the settings, but this version cannot resolve
-   * a URL client_id yet, so it must not be advertised: clients would choose it. */
-  g_assert_false (json_object_get_boolean_member (doc, "client_id_metadata_document_supported"));
+  /* Development defaults: MCP and CIMD on. */
+  g_assert_true (json_object_get_boolean_member (doc, "client_id_metadata_document_supported"));
   g_assert_true (json_object_get_boolean_member (doc, "mcp_authorization_supported"));
 
   /* Every endpoint the server serves, at the issuer; DCR is open by development default. */
