@@ -7,9 +7,7 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "gh-discovery.h"
 #include "gh-error.h"
@@ -764,9 +762,11 @@ gh_server_get_cimd_resolver (GhServer *self)
   return self->cimd_resolver;
 }
 
-/* The system's trust anchors and @ca_file's, in one database: --ca-file adds, never replaces. */
+/* The system's trust anchors and @ca_file's, in one database: --ca-file adds, never replaces.
+ * The bundle stays in the data directory: the database reads it when it first needs it. */
 static GTlsDatabase *
-database_with_extra_cas (const char  *ca_file,
+database_with_extra_cas (const char  *data_dir,
+                         const char  *ca_file,
                          GError     **error)
 {
   static const char * const system_bundles[] = {
@@ -774,9 +774,7 @@ database_with_extra_cas (const char  *ca_file,
   };
   g_autoptr(GString) pem = g_string_new (NULL);
   g_autofree char *extra = NULL;
-  g_autofree char *path = NULL;
-  GTlsDatabase *database;
-  int fd;
+  g_autofree char *path = g_build_filename (data_dir, "outbound-ca-bundle.pem", NULL);
 
   if (!g_file_get_contents (ca_file, &extra, NULL, error))
     return NULL;
@@ -798,19 +796,10 @@ database_with_extra_cas (const char  *ca_file,
     }
   g_string_append (pem, extra);
 
-  /* The database reads its anchors once, at creation; the file is gone right after. */
-  fd = g_file_open_tmp ("gatehouse-ca-XXXXXX.pem", &path, error);
-  if (fd < 0)
+  if (!g_file_set_contents_full (path, pem->str, pem->len, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                 error))
     return NULL;
-  close (fd);
-  if (!g_file_set_contents (path, pem->str, pem->len, error))
-    {
-      g_unlink (path);
-      return NULL;
-    }
-  database = g_tls_file_database_new (path, error);
-  g_unlink (path);
-  return database;
+  return g_tls_file_database_new (path, error);
 }
 
 gboolean
@@ -823,7 +812,7 @@ gh_server_set_outbound_ca_file (GhServer    *self,
   g_return_val_if_fail (GH_IS_SERVER (self), FALSE);
   g_return_val_if_fail (ca_file != NULL, FALSE);
 
-  database = database_with_extra_cas (ca_file, error);
+  database = database_with_extra_cas (self->data_dir, ca_file, error);
   if (database == NULL)
     return FALSE;
   g_clear_object (&self->cimd_resolver);

@@ -1393,18 +1393,43 @@ print_report (GhCimdReport *report)
       JsonObject *check = json_array_get_object_element (checks, i);
       const char *status = member_text (check, "status");
 
-      g_print ("  %-4s  %-28s %s\n",
+      g_print ("  %-4s  %-36s %s\n",
                g_strcmp0 (status, "fail") == 0 ? "FAIL" : g_strcmp0 (status, "warn") == 0 ? "warn" : "ok",
                member_text (check, "id"), member_text (check, "message"));
     }
   if (network != NULL)
     {
-      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-      g_autofree char *text = NULL;
+      JsonArray *addresses = json_object_has_member (network, "resolved_addresses")
+                             ? json_object_get_array_member (network, "resolved_addresses") : NULL;
+      JsonObject *timings = json_object_has_member (network, "timings_ms")
+                            ? json_object_get_object_member (network, "timings_ms") : NULL;
+      g_autoptr(GString) line = g_string_new ("\n  network: ");
 
-      json_node_set_object (node, network);
-      text = json_to_string (node, FALSE);
-      g_print ("\n  network: %s\n", text);
+      if (addresses != NULL)
+        {
+          g_string_append (line, "resolved ");
+          for (guint i = 0; i < json_array_get_length (addresses); i++)
+            g_string_append_printf (line, "%s%s", i > 0 ? ", " : "",
+                                    json_array_get_string_element (addresses, i));
+          g_string_append (line, "; ");
+        }
+      if (member_text (network, "connected_address") != NULL)
+        g_string_append_printf (line, "connected to %s; ", member_text (network, "connected_address"));
+      if (json_object_has_member (network, "status"))
+        g_string_append_printf (line, "HTTP %" G_GINT64_FORMAT " %s, %" G_GINT64_FORMAT " bytes",
+                                json_object_get_int_member (network, "status"),
+                                member_text (network, "content_type") != NULL
+                                  ? member_text (network, "content_type") : "(no content type)",
+                                json_object_get_int_member_with_default (network, "size", 0));
+      g_print ("%s\n", line->str);
+      if (timings != NULL)
+        g_print ("  timings: dns %" G_GINT64_FORMAT " ms, connect %" G_GINT64_FORMAT " ms, tls %"
+                 G_GINT64_FORMAT " ms, first byte %" G_GINT64_FORMAT " ms, total %" G_GINT64_FORMAT " ms\n",
+                 json_object_get_int_member_with_default (timings, "dns", 0),
+                 json_object_get_int_member_with_default (timings, "connect", 0),
+                 json_object_get_int_member_with_default (timings, "tls", 0),
+                 json_object_get_int_member_with_default (timings, "first_byte", 0),
+                 json_object_get_int_member_with_default (timings, "total", 0));
     }
   if (cache != NULL)
     g_print ("  cache:   %s%s%s\n", member_text (cache, "result") != NULL ? member_text (cache, "result") : "-",

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "gh-test-tls.h"
 #include "gh-test-util.h"
 
 typedef struct
@@ -356,6 +357,194 @@ test_serve (Fixture       *fixture,
   g_free (read.line);
 }
 
+/* --- cimd: documents served over HTTPS by this process while the CLI runs --------------- */
+
+typedef struct
+{
+  GHashTable *documents;  /* path -> body */
+  const char *content_type;
+} DocumentServer;
+
+static void
+serve_cimd (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  DocumentServer *documents = user_data;
+  const char *body = g_hash_table_lookup (documents->documents, path);
+
+  if (body == NULL)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, g_str_has_suffix (path, ".txt") ? "text/plain" : "application/json",
+                                    SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+typedef struct
+{
+  char *out;
+  gboolean done;
+} Communicated;
+
+static void
+communicated (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Communicated *c = user_data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &c->out, NULL, NULL);
+  c->done = TRUE;
+}
+
+/* Runs the CLI while the main loop keeps serving documents; stdout and stderr together. */
+static int
+run_serving (Fixture            *fixture,
+             const char * const *args,
+             char              **out)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *data_dir_arg = g_strconcat ("--data-dir=", fixture->dir, NULL);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  Communicated c = { 0 };
+
+  g_ptr_array_add (argv, (char *) server_path ());
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, data_dir_arg);
+  g_ptr_array_add (argv, "--secrets=file");
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated, &c);
+  g_assert_true (gh_test_wait_for (&c.done, 20000));
+  g_subprocess_wait (process, NULL, NULL);
+  g_test_message ("$ gatehouse-server %s %s\n%s", args[0], args[1], c.out);
+  *out = c.out;
+  return g_subprocess_get_exit_status (process);
+}
+
+#define SERVING(fixture, out, ...) \
+  run_serving (fixture, (const char * const[]) { __VA_ARGS__, NULL }, out)
+
+static char *
+cimd_document (const char *client_id,
+               const char *redirect_uri)
+{
+  return g_strdup_printf ("{\"client_id\":\"%s\",\"client_name\":\"Desk tool\","
+                          "\"redirect_uris\":[\"%s\"],\"token_endpoint_auth_method\":\"none\"}",
+                          client_id, redirect_uri);
+}
+
+static void
+test_cimd (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(GhTestCertificates) certificates = gh_test_certificates_new ();
+  g_autoptr(SoupServer) server = soup_server_new ("tls-certificate", certificates->localhost, NULL);
+  g_autoptr(GError) error = NULL;
+  DocumentServer documents = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free), NULL };
+  g_autofree char *base = NULL;
+  g_autofree char *good = NULL;
+  g_autofree char *liar = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *ca_arg = g_strconcat ("--ca-file=", certificates->ca_path, NULL);
+  GSList *uris;
+
+  soup_server_add_handler (server, NULL, serve_cimd, &documents, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY |
+                                                      SOUP_SERVER_LISTEN_HTTPS, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  base = g_strdup_printf ("https://localhost:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  good = g_strconcat (base, "/good.json", NULL);
+  liar = g_strconcat (base, "/liar.json", NULL);
+  text = g_strconcat (base, "/doc.txt", NULL);
+  g_hash_table_insert (documents.documents, g_strdup ("/good.json"),
+                       cimd_document (good, "http://127.0.0.1/callback"));
+  g_hash_table_insert (documents.documents, g_strdup ("/liar.json"),
+                       cimd_document ("https://someone-else.example/client.json", "http://127.0.0.1/cb"));
+  g_hash_table_insert (documents.documents, g_strdup ("/doc.txt"),
+                       cimd_document (text, "http://127.0.0.1/cb"));
+
+  /* A production data dir: CIMD and the loopback exception opted into. */
+  g_assert_cmpint (RUN (fixture, NULL, NULL, "project", "set", "default", "cimd_enabled=true",
+                        "allow_loopback_cimd=true"), ==, 0);
+
+  {
+    g_autofree char *out = NULL;
+    g_assert_cmpint (SERVING (fixture, &out, "cimd", "resolve", good, ca_arg), ==, 0);
+    g_assert_nonnull (strstr (out, "verdict: pass"));
+    g_assert_nonnull (strstr (out, "cache:"));
+  }
+  {
+    /* Without the CA the certificate is not trusted. */
+    g_autofree char *out = NULL;
+    g_assert_cmpint (SERVING (fixture, &out, "cimd", "resolve", good, "--refresh"), ==, 1);
+    g_assert_nonnull (strstr (out, "verdict: FAIL"));
+  }
+  {
+    g_autofree char *out = NULL;
+    g_assert_cmpint (SERVING (fixture, &out, "cimd", "resolve", liar, ca_arg), ==, 1);
+    g_assert_nonnull (strstr (out, "FAIL"));
+    g_assert_nonnull (strstr (out, "client_id"));
+  }
+  {
+    g_autofree char *out = NULL;
+    g_assert_cmpint (SERVING (fixture, &out, "cimd", "resolve", text, ca_arg), ==, 1);
+    g_assert_nonnull (strstr (out, "text/plain"));
+  }
+  {
+    g_autofree char *out = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonObject *report;
+
+    g_assert_cmpint (SERVING (fixture, &out, "cimd", "resolve", liar, ca_arg, "--json"), ==, 1);
+    g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+    report = json_node_get_object (json_parser_get_root (parser));
+    g_assert_cmpstr (json_object_get_string_member (report, "verdict"), ==, "fail");
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (report, "checks")), >, 0);
+  }
+
+  /* Import ahead of time, then refresh and see what changed. */
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *listed = NULL;
+
+    g_assert_cmpint (SERVING (fixture, &out, "cimd", "import", good, ca_arg), ==, 0);
+    g_assert_cmpint (RUN (fixture, &listed, NULL, "client", "list"), ==, 0);
+    g_assert_nonnull (strstr (listed, good));
+    g_assert_nonnull (strstr (listed, "cimd"));
+  }
+  {
+    g_autofree char *out = NULL;
+    g_assert_cmpint (SERVING (fixture, &out, "cimd", "refresh", good, ca_arg), ==, 0);
+    g_assert_nonnull (strstr (out, "No change"));
+  }
+  g_hash_table_insert (documents.documents, g_strdup ("/good.json"),
+                       cimd_document (good, "http://127.0.0.1/new-callback"));
+  {
+    g_autofree char *out = NULL;
+    g_assert_cmpint (SERVING (fixture, &out, "cimd", "refresh", good, ca_arg), ==, 0);
+    g_assert_nonnull (strstr (out, "redirect_uris:"));
+    g_assert_nonnull (strstr (out, "new-callback"));
+    g_assert_nonnull (strstr (out, "consent again"));
+  }
+
+  soup_server_disconnect (server);
+  g_hash_table_unref (documents.documents);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -369,6 +558,7 @@ main (int    argc,
   ADD ("/server/cli/help", test_help);
   ADD ("/server/cli/projects", test_projects);
   ADD ("/server/cli/clients-users-resources-iats", test_clients_users_resources_iats);
+  ADD ("/server/cli/cimd", test_cimd);
   ADD ("/server/cli/serve", test_serve);
 
   return g_test_run ();
