@@ -457,41 +457,6 @@ gh_authorization_check (GhAuthorization  *self,
   return g_steal_pointer (&params);
 }
 
-static JsonArray *
-strv_to_array (char **strv)
-{
-  JsonArray *array = json_array_new ();
-
-  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
-    json_array_add_string_element (array, strv[i]);
-  return array;
-}
-
-static char *
-strv_to_json_text (char **strv)
-{
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
-
-  json_node_take_array (node, strv_to_array (strv));
-  return json_to_string (node, FALSE);
-}
-
-static char **
-json_text_to_strv (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
-  if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL) &&
-      JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
-    {
-      JsonArray *array = json_node_get_array (json_parser_get_root (parser));
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        g_strv_builder_add (builder, json_array_get_string_element (array, i));
-    }
-  return g_strv_builder_end (builder);
-}
-
 static void
 record (GhAuthorization    *self,
         const GhProject    *project,
@@ -547,8 +512,8 @@ params_to_json (const GhAuthParams *params)
   json_object_set_boolean_member (object, "redirect_uri_given", params->redirect_uri_given);
   if (params->state != NULL)
     json_object_set_string_member (object, "state", params->state);
-  json_object_set_array_member (object, "scopes", strv_to_array (params->scopes));
-  json_object_set_array_member (object, "resources", strv_to_array (params->resources));
+  json_object_set_array_member (object, "scopes", gh_json_array_from_strv (params->scopes));
+  json_object_set_array_member (object, "resources", gh_json_array_from_strv (params->resources));
   json_object_set_string_member (object, "code_challenge", params->code_challenge);
   if (params->nonce != NULL)
     json_object_set_string_member (object, "nonce", params->nonce);
@@ -821,8 +786,8 @@ gh_authorization_has_consent (GhAuthorization    *self,
   gh_stmt_bind_text (stmt, 3, params->client_id);
   if (!gh_store_step (self->store, stmt, &row, NULL) || !row)
     return FALSE;
-  scopes = json_text_to_strv (gh_stmt_column_text (stmt, 0));
-  resources = json_text_to_strv (gh_stmt_column_text (stmt, 1));
+  scopes = gh_strv_from_json_text (gh_stmt_column_text (stmt, 0));
+  resources = gh_strv_from_json_text (gh_stmt_column_text (stmt, 1));
   return strv_subset (params->scopes, scopes) && strv_subset (params->resources, resources);
 }
 
@@ -872,15 +837,15 @@ remember_consent (GhAuthorization    *self,
     return FALSE;
   if (row)
     {
-      old_scopes = json_text_to_strv (gh_stmt_column_text (read, 0));
-      old_resources = json_text_to_strv (gh_stmt_column_text (read, 1));
+      old_scopes = gh_strv_from_json_text (gh_stmt_column_text (read, 0));
+      old_resources = gh_strv_from_json_text (gh_stmt_column_text (read, 1));
     }
   gh_stmt_reset (g_steal_pointer (&read));
 
   scopes = strv_union ((const char * const *) old_scopes, params->scopes);
   resources = strv_union ((const char * const *) old_resources, params->resources);
-  scopes_text = strv_to_json_text (scopes);
-  resources_text = strv_to_json_text (resources);
+  scopes_text = gh_json_text_from_strv (scopes);
+  resources_text = gh_json_text_from_strv (resources);
 
   write = gh_store_prepare (self->store,
                             "INSERT INTO consents (project_id, user_id, client_id, scopes, resources, "
@@ -927,8 +892,8 @@ gh_authorization_issue_code (GhAuthorization    *self,
 {
   g_autofree char *code = gh_random_token (32);
   g_autofree char *code_hash = gh_sha256_base64url (code);
-  g_autofree char *scopes_text = strv_to_json_text (params->scopes);
-  g_autofree char *resources_text = strv_to_json_text (params->resources);
+  g_autofree char *scopes_text = gh_json_text_from_strv (params->scopes);
+  g_autofree char *resources_text = gh_json_text_from_strv (params->resources);
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(JsonObject) details = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
@@ -978,8 +943,8 @@ gh_authorization_issue_code (GhAuthorization    *self,
 
   details = json_object_new ();
   json_object_set_string_member (details, "redirect_uri", params->redirect_uri);
-  json_object_set_array_member (details, "scopes", strv_to_array (params->scopes));
-  json_object_set_array_member (details, "resources", strv_to_array (params->resources));
+  json_object_set_array_member (details, "scopes", gh_json_array_from_strv (params->scopes));
+  json_object_set_array_member (details, "resources", gh_json_array_from_strv (params->resources));
   json_object_set_boolean_member (details, "consent_remembered", remember);
   record (self, project, "authorization.code_issued", GH_AUDIT_SUCCESS, params, user->username,
           details, error);

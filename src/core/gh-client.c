@@ -11,6 +11,7 @@
 
 #include "gh-client.h"
 #include "gh-error.h"
+#include "gh-util.h"
 
 static const char * const source_names[] = { "admin", "dcr", "cimd" };
 static const char * const auth_method_names[] = {
@@ -357,16 +358,6 @@ optional_string_array (JsonObject   *metadata,
   return TRUE;
 }
 
-static JsonArray *
-strv_to_array (char **strv)
-{
-  JsonArray *array = json_array_new ();
-
-  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
-    json_array_add_string_element (array, strv[i]);
-  return array;
-}
-
 static gboolean
 check_web_uri (const char  *member,
                const char  *uri,
@@ -492,8 +483,8 @@ gh_client_metadata_validate (JsonObject               *metadata,
   if (response_types[0] == NULL)
     return metadata_error (error, "response_types must include code, as grant_types has "
                            "authorization_code"), NULL;
-  json_object_set_array_member (out, "grant_types", strv_to_array (grant_types));
-  json_object_set_array_member (out, "response_types", strv_to_array (response_types));
+  json_object_set_array_member (out, "grant_types", gh_json_array_from_strv (grant_types));
+  json_object_set_array_member (out, "response_types", gh_json_array_from_strv (response_types));
 
   /* token_endpoint_auth_method */
   if (!optional_string (metadata, "token_endpoint_auth_method", 64, &auth_method_text, error))

@@ -99,41 +99,6 @@ refuse (GError     **error,
   return FALSE;
 }
 
-static JsonArray *
-strv_to_array (char **strv)
-{
-  JsonArray *array = json_array_new ();
-
-  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
-    json_array_add_string_element (array, strv[i]);
-  return array;
-}
-
-static char *
-strv_to_json_text (char **strv)
-{
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
-
-  json_node_take_array (node, strv_to_array (strv));
-  return json_to_string (node, FALSE);
-}
-
-static char **
-json_text_to_strv (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
-  if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL) &&
-      JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
-    {
-      JsonArray *array = json_node_get_array (json_parser_get_root (parser));
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        g_strv_builder_add (builder, json_array_get_string_element (array, i));
-    }
-  return g_strv_builder_end (builder);
-}
-
 static void
 record (GhTokens        *self,
         const GhProject *project,
@@ -291,7 +256,7 @@ issue (GhTokens     *self,
   if (g_strv_length (grant->audience) == 1)
     json_object_set_string_member (claims, "aud", grant->audience[0]);
   else
-    json_object_set_array_member (claims, "aud", strv_to_array (grant->audience));
+    json_object_set_array_member (claims, "aud", gh_json_array_from_strv (grant->audience));
   json_object_set_string_member (claims, "client_id", grant->client->client_id);
   json_object_set_string_member (claims, "scope", scope);
   json_object_set_int_member (claims, "iat", now);
@@ -370,7 +335,7 @@ issue (GhTokens     *self,
     g_autoptr(JsonObject) details = json_object_new ();
 
     json_object_set_string_member (details, "jti", jti);
-    json_object_set_array_member (details, "aud", strv_to_array (grant->audience));
+    json_object_set_array_member (details, "aud", gh_json_array_from_strv (grant->audience));
     json_object_set_string_member (details, "scope", scope);
     json_object_set_boolean_member (details, "refresh_token", grant->family_id != NULL);
     json_object_set_boolean_member (details, "id_token", scope_has (grant->scopes, "openid"));
@@ -592,8 +557,8 @@ gh_tokens_exchange_code (GhTokens         *self,
   }
 
   user_id = sqlite3_column_int64 (stmt, 2);
-  scopes = json_text_to_strv (gh_stmt_column_text (stmt, 6));
-  granted = json_text_to_strv (gh_stmt_column_text (stmt, 7));
+  scopes = gh_strv_from_json_text (gh_stmt_column_text (stmt, 6));
+  granted = gh_strv_from_json_text (gh_stmt_column_text (stmt, 7));
   nonce = g_strdup (gh_stmt_column_text (stmt, 8));
   auth_time = sqlite3_column_int64 (stmt, 9);
   gh_stmt_reset (g_steal_pointer (&stmt));
@@ -621,8 +586,8 @@ gh_tokens_exchange_code (GhTokens         *self,
   if (gh_client_has_grant_type (client, "refresh_token"))
     {
       g_autoptr(GhStmt) family = NULL;
-      g_autofree char *scopes_text = strv_to_json_text (scopes);
-      g_autofree char *resources_text = strv_to_json_text (granted);
+      g_autofree char *scopes_text = gh_json_text_from_strv (scopes);
+      g_autofree char *resources_text = gh_json_text_from_strv (granted);
 
       family_id = gh_random_token (16);
       family = gh_store_prepare (self->store,
@@ -795,8 +760,8 @@ gh_tokens_refresh (GhTokens         *self,
     }
 
   user_id = sqlite3_column_int64 (stmt, 2);
-  family_scopes = json_text_to_strv (gh_stmt_column_text (stmt, 3));
-  granted = json_text_to_strv (gh_stmt_column_text (stmt, 4));
+  family_scopes = gh_strv_from_json_text (gh_stmt_column_text (stmt, 3));
+  granted = gh_strv_from_json_text (gh_stmt_column_text (stmt, 4));
   auth_time = sqlite3_column_int64 (stmt, 5);
   gh_stmt_reset (g_steal_pointer (&stmt));
 
@@ -1015,7 +980,7 @@ gh_tokens_introspect (GhTokens         *self,
   gh_stmt_bind_int64 (stmt, 3, now_seconds ());
   if (gh_store_step (self->store, stmt, &row, NULL) && row)
     {
-      g_auto(GStrv) scopes = json_text_to_strv (gh_stmt_column_text (stmt, 2));
+      g_auto(GStrv) scopes = gh_strv_from_json_text (gh_stmt_column_text (stmt, 2));
       g_autofree char *scope = g_strjoinv (" ", scopes);
 
       json_object_set_boolean_member (result, "active", TRUE);

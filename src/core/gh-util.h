@@ -54,4 +54,11 @@ JsonObject  *gh_json_parse_object_strict  (const char   *data,
                                            gsize         len,
                                            GError      **error);
 
+/* A JSON array of the strings of @strv (NULL: an empty array). */
+JsonArray   *gh_json_array_from_strv      (char        **strv);
+/* The same, as JSON text, for a TEXT column. */
+char        *gh_json_text_from_strv       (char        **strv);
+/* The strings of a JSON array's text; non-strings and unparsable text give fewer (or none). */
+char       **gh_strv_from_json_text       (const char   *text);
+
 G_END_DECLS
