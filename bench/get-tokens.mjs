@@ -4,8 +4,12 @@
 //
 //   node get-tokens.mjs --issuer URL --client-id ID --redirect-uri URI \
 //     --resource URI [--scope "openid offline_access"] [--count N] [--field refresh_token]
+//   node get-tokens.mjs ... --check
 //
-// Prints one token a line (the --field of each token response). Follows only
+// Prints one token a line (the --field of each token response). With --check,
+// makes one authorization and checks what the benchmark relies on instead: the
+// access token is a JWT whose aud is the resource; a refresh answers with a new
+// refresh token; the spent one is then refused. Prints what it saw on one line. Follows only
 // redirects that stay on the issuer's origin, and stops at the redirect_uri
 // (which is never contacted). Any unexpected answer ends with exit status 1
 // and the request/response on stderr.
@@ -24,6 +28,7 @@ const { values: opt } = parseArgs({
     field: { type: 'string', default: 'refresh_token' },
     'max-hops': { type: 'string', default: '8' },
     'timeout-ms': { type: 'string', default: '10000' },
+    check: { type: 'boolean', default: false },
   },
 });
 for (const k of ['issuer', 'client-id', 'redirect-uri', 'resource']) {
@@ -130,6 +135,7 @@ async function authorizeOnce() {
   });
   if (res.status !== 200) fail(`POST ${meta.token_endpoint}\n${form}\n${await describe(res)}`);
   const tokens = await res.json();
+  if (opt.check) return tokens;
   const value = tokens[opt.field];
   if (typeof value !== 'string' || !value) {
     fail(`token response has no ${opt.field}: ${JSON.stringify(tokens)}`);
@@ -137,6 +143,52 @@ async function authorizeOnce() {
   return value;
 }
 
-const out = [];
-for (let i = 0; i < count; i++) out.push(await authorizeOnce());
-process.stdout.write(`${out.join('\n')}\n`);
+async function refresh(refreshToken) {
+  const form = new URLSearchParams({
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    client_id: opt['client-id'],
+  });
+  const res = await request(meta.token_endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: form.toString(),
+  });
+  return { res, form };
+}
+
+function jwtParts(token) {
+  const parts = String(token).split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    return parts.slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+  } catch {
+    return undefined;
+  }
+}
+
+if (opt.check) {
+  const first = await authorizeOnce();
+  const jwt = jwtParts(first.access_token);
+  if (!jwt) fail(`the access token is not a JWT: ${first.access_token}`);
+  const [header, payload] = jwt;
+  const aud = [payload.aud].flat();
+  if (!aud.includes(opt.resource)) fail(`the access token's aud ${JSON.stringify(payload.aud)} is not ${opt.resource}`);
+  if (!first.refresh_token) fail(`no refresh token: ${JSON.stringify(first)}`);
+
+  const one = await refresh(first.refresh_token);
+  if (one.res.status !== 200) fail(`POST ${meta.token_endpoint}\n${one.form}\n${await describe(one.res)}`);
+  const second = await one.res.json();
+  if (!second.refresh_token || second.refresh_token === first.refresh_token) {
+    fail(`the refresh did not rotate: ${JSON.stringify(second)}`);
+  }
+  const again = await refresh(first.refresh_token);
+  if (again.res.status === 200) fail('the spent refresh token was accepted again (no rotation)');
+  const againBody = await again.res.text();
+  process.stdout.write(`access token JWT ${header.alg} typ=${header.typ} aud=${payload.aud}; `
+    + `refresh rotates; spent token -> ${again.res.status} ${againBody.slice(0, 120)}\n`);
+} else {
+  const out = [];
+  for (let i = 0; i < count; i++) out.push(await authorizeOnce());
+  process.stdout.write(`${out.join('\n')}\n`);
+}

@@ -201,6 +201,9 @@ server.listen(Number(portText), host, () => {
   const issuer = `http://${host}:${port}`;
   const provider = new Provider(issuer, configuration());
   provider.on('server_error', (_ctx, err) => console.error('server_error', err));
+  if (process.env.BENCH_DEBUG) {
+    provider.on('grant.error', (_ctx, err) => console.error('grant.error', err.message, err.error_detail));
+  }
   const handle = provider.callback();
   server.on('request', (req, res) => {
     if (req.url.startsWith('/interaction/')) {

@@ -6,8 +6,12 @@
 -- reuse, which revokes the family). wrk's Lua has no per-connection hook, so
 -- each thread keeps a queue of live tokens: request() takes one, response()
 -- puts back the token the answer returned. A thread starts with one token per
--- connection, each from its own authorization (BENCH_TOKENS, one a line;
--- thread k gets lines k+1, k+1+T, ... for T = BENCH_THREADS threads).
+-- connection plus one, each from its own authorization (BENCH_TOKENS, one a
+-- line; thread k gets lines k+1, k+1+T, ... for T = BENCH_THREADS threads).
+-- The extra one is there because wrk calls request() once on thread 0 before
+-- any connection opens, to check the script, and never sends what it got.
+-- (On a thread where nothing takes it, it is one more family in the rotation:
+-- every family stays one serial chain.)
 --   BENCH_TOKENS     file of seed refresh tokens
 --   BENCH_THREADS    wrk's -t
 --   BENCH_CLIENT_ID  the public client

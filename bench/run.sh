@@ -5,9 +5,9 @@
 # Copyright 2026 The Gatehouse developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-#   bench/run.sh [--duration 10s] [--warmup 2s] [--threads 2] [--connections 16]
-#                [--endpoints discovery,jwks,refresh,introspect] [--build-dir DIR]
-#                [--no-pin] [--keep]
+#   bench/run.sh [--duration 10s] [--rounds 3] [--warmup 2s] [--threads 2]
+#                [--connections 16] [--endpoints discovery,jwks,refresh,introspect]
+#                [--build-dir DIR] [--no-pin] [--keep]
 #
 # Exit status: 0 when every requested measurement ran and was valid (whether or
 # not the targets were met); 1 when a measurement had errors (non-2xx, bad
@@ -22,6 +22,7 @@ duration=10s
 warmup=2s
 threads=2
 connections=16
+rounds=3
 endpoints=discovery,jwks,refresh,introspect
 build_dir=$top/build-bench
 pin=1
@@ -36,6 +37,7 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=${2:?}; shift 2 ;;
     --threads) threads=${2:?}; shift 2 ;;
     --connections) connections=${2:?}; shift 2 ;;
+    --rounds) rounds=${2:?}; shift 2 ;;
     --endpoints) endpoints=${2:?}; shift 2 ;;
     --build-dir) build_dir=$(realpath -m "${2:?}"); shift 2 ;;
     --no-pin) pin=0; shift ;;
@@ -56,6 +58,7 @@ secs_of() {  # 10s, 2m, 500ms? wrk takes s/m/h; we accept s and m only
 [[ $warmup =~ ^[0-9]+[sm]?$ ]] || die "--warmup: like 2s, or 0"
 [[ $threads =~ ^[1-9][0-9]*$ ]] || die "--threads: a positive integer"
 [[ $connections =~ ^[1-9][0-9]*$ ]] || die "--connections: a positive integer"
+[[ $rounds =~ ^[1-9][0-9]*$ ]] && (( rounds <= 20 )) || die "--rounds: 1 to 20"
 (( connections % threads == 0 )) || die "--connections must be a multiple of --threads"
 (( connections <= 1024 )) || die "--connections: at most 1024"
 duration_s=$(secs_of "$duration"); warmup_s=$(secs_of "$warmup")
@@ -220,93 +223,91 @@ tokens() {
   [ "$(grep -c . "$out")" = "$count" ] || die "$1: got $(grep -c . "$out") tokens, wanted $count"
 }
 
+# check WHICH ISSUER CLIENT -> one line: what the access token is, that refresh rotates
+check_flow() {
+  "${on_load_cpu[@]}" node "$here/get-tokens.mjs" --issuer "$2" --client-id "$3" \
+    --redirect-uri "$redirect_uri" --resource "$resource" --check 2>"$work/check.err" \
+    || { cat "$work/check.err" >&2; die "$1: the flow does not behave as the benchmark needs"; }
+}
+gh_flow="-"; peer_flow="-"
+if wants refresh || wants introspect; then
+  gh_flow=$(check_flow gatehouse "$gh_issuer" "$gh_public")
+  peer_flow=$(check_flow peer "$peer_issuer" "$peer_public")
+fi
+
 # ---------------------------------------------------------------- measuring
 
 # wrk_run NAME SECONDS SCRIPT URL [ENV=VALUE...] -> the BENCH line in $work/NAME.wrk
 wrk_run() {
   local name=$1 secs=$2 script=$3 url=$4; shift 4
   env BENCH_DIR="$here" BENCH_THREADS="$threads" "$@" \
-    timeout $((secs + 60)) "${on_load_cpu[@]}" wrk -t "$threads" -c "$connections" -d "${secs}s" --timeout 5s --latency \
-      -s "$here/$script" "$url" >"$work/$name.wrk" 2>&1 \
+    timeout $((secs + 60)) "${on_load_cpu[@]}" wrk -t "$threads" -c "$connections" -d "${secs}s" \
+      --timeout 5s --latency -s "$here/$script" "$url" >"$work/$name.wrk" 2>&1 \
     || { cat "$work/$name.wrk" >&2; die "wrk failed for $name"; }
   grep -q '^BENCH ' "$work/$name.wrk" || { cat "$work/$name.wrk" >&2; die "no summary from wrk for $name"; }
-}
-
-# field NAME KEY -> value from the BENCH line
-field() { sed -n 's/^BENCH .*\b'"$2"'=\([0-9.]*\).*/\1/p' "$work/$1.wrk"; }
-
-invalid=()
-errors_of() {  # NAME -> every kind of failed request in that run
-  echo $(( $(field "$1" http_errors) + $(field "$1" bad) + $(field "$1" connect_errors) \
-    + $(field "$1" read_errors) + $(field "$1" write_errors) + $(field "$1" timeouts) ))
-}
-check_run() {  # NAME: a run with any failed request, or none at all, is not a measurement
-  local errs
-  errs=$(errors_of "$1")
-  if (( errs > 0 )) || [ "$(field "$1" requests)" = 0 ]; then
-    invalid+=("$1")
-    echo "bench: INVALID: $1 had $errs failed requests:" >&2
-    grep -E '^(BENCH|Non-2xx|  Socket errors)' "$work/$1.wrk" >&2 || true
+  # A failed request makes the run invalid: say so now, the report says it again.
+  if ! grep -q '^BENCH .* http_errors=0 bad=0 connect_errors=0 read_errors=0 write_errors=0 timeouts=0' \
+       "$work/$name.wrk"; then
+    echo "bench: INVALID: $name had failed requests:" >&2
+    grep -E '^(BENCH|Non-2xx|  Socket errors)' "$work/$name.wrk" >&2 || true
   fi
 }
-# measure ENDPOINT SERVER SCRIPT URL [ENV...]: warm-up (not kept), then the measured run
-measure() {
-  local ep=$1 server=$2 script=$3 url=$4; shift 4
-  if (( warmup_s > 0 )); then
-    wrk_run "$ep-$server-warmup" "$warmup_s" "$script" "$url" "$@"
-    check_run "$ep-$server-warmup"
-  fi
-  wrk_run "$ep-$server" "$duration_s" "$script" "$url" "$@"
-  check_run "$ep-$server"
+
+declare -A url_discovery=([gatehouse]="$gh_issuer/.well-known/openid-configuration"
+                          [peer]="$peer_issuer/.well-known/openid-configuration")
+declare -A url_jwks=([gatehouse]="$gh_jwks" [peer]="$peer_jwks")
+declare -A url_token=([gatehouse]="$gh_token" [peer]="$peer_token")
+declare -A url_introspect=([gatehouse]="$gh_introspect" [peer]="$peer_introspect")
+declare -A issuer=([gatehouse]="$gh_issuer" [peer]="$peer_issuer")
+declare -A public_client=([gatehouse]="${gh_public:-}" [peer]="$peer_public")
+declare -A basic=()
+
+if wants introspect; then
+  tokens gatehouse "$gh_issuer" "$gh_public" "$resource" 1 access_token "$work/at-gatehouse"
+  # oidc-provider refuses to introspect its own JWT access tokens
+  # ("Structured JWT Tokens cannot be introspected"): it gets an opaque one.
+  tokens peer "$peer_issuer" "$peer_public" "$opaque_resource" 1 access_token "$work/at-peer"
+  basic[gatehouse]=$(printf '%s:%s' "$gh_conf_id" "$gh_conf_secret" | base64 -w0)
+  basic[peer]=$(printf '%s:%s' bench-introspector "$peer_secret" | base64 -w0)
+fi
+
+# run_one ENDPOINT SERVER NAME SECONDS
+run_one() {
+  local ep=$1 server=$2 name=$3 secs=$4
+  case $ep in
+    discovery) wrk_run "$name" "$secs" get.lua "${url_discovery[$server]}" ;;
+    jwks) wrk_run "$name" "$secs" get.lua "${url_jwks[$server]}" ;;
+    refresh)
+      # Every run starts new families: one authorization per connection, plus
+      # one per thread (see refresh.lua).
+      tokens "$server" "${issuer[$server]}" "${public_client[$server]}" "$resource" \
+        $((connections + threads)) refresh_token "$work/$name.rt"
+      wrk_run "$name" "$secs" refresh.lua "${url_token[$server]}" \
+        BENCH_TOKENS="$work/$name.rt" BENCH_CLIENT_ID="${public_client[$server]}" ;;
+    introspect)
+      wrk_run "$name" "$secs" introspect.lua "${url_introspect[$server]}" \
+        BENCH_TOKEN="$(cat "$work/at-$server")" BENCH_BASIC="${basic[$server]}" ;;
+  esac
 }
 
 echo "bench: gatehouse $gh_issuer (pid $gh_pid), oidc-provider $peer_version $peer_issuer (pid $peer_pid)" >&2
-echo "bench: wrk -t$threads -c$connections, ${duration_s}s measured after ${warmup_s}s warm-up," \
+echo "bench: wrk -t$threads -c$connections; per endpoint ${warmup_s}s warm-up each, then $rounds rounds" \
+  "of ${duration_s}s per server, alternating which goes first;" \
   "$( ((pin)) && echo "servers on CPU $server_cpus, load on CPU $load_cpus" || echo "no CPU pinning")" >&2
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
-if wants discovery; then
-  echo "bench: discovery" >&2
-  measure discovery gatehouse get.lua "$gh_issuer/.well-known/openid-configuration"
-  measure discovery peer get.lua "$peer_issuer/.well-known/openid-configuration"
-fi
-if wants jwks; then
-  echo "bench: jwks" >&2
-  measure jwks gatehouse get.lua "$gh_jwks"
-  measure jwks peer get.lua "$peer_jwks"
-fi
-if wants refresh; then
-  # One authorization per connection per run (warm-up and measured run
-  # each get their own families).
-  for server in gatehouse peer; do
-    if [ $server = gatehouse ]; then iss=$gh_issuer; cid=$gh_public; url=$gh_token
-    else iss=$peer_issuer; cid=$peer_public; url=$peer_token; fi
-    echo "bench: refresh on $server: $((connections * 2)) authorizations" >&2
-    tokens $server "$iss" "$cid" "$resource" "$connections" refresh_token "$work/rt-$server-warmup"
-    tokens $server "$iss" "$cid" "$resource" "$connections" refresh_token "$work/rt-$server"
-    if (( warmup_s > 0 )); then
-      wrk_run "refresh-$server-warmup" "$warmup_s" refresh.lua "$url" \
-        BENCH_TOKENS="$work/rt-$server-warmup" BENCH_CLIENT_ID="$cid"
-    fi
-    wrk_run "refresh-$server" "$duration_s" refresh.lua "$url" \
-      BENCH_TOKENS="$work/rt-$server" BENCH_CLIENT_ID="$cid"
+for ep in discovery jwks refresh introspect; do
+  wants "$ep" || continue
+  echo "bench: $ep" >&2
+  if (( warmup_s > 0 )); then
+    run_one "$ep" gatehouse "$ep-gatehouse-warmup" "$warmup_s"
+    run_one "$ep" peer "$ep-peer-warmup" "$warmup_s"
+  fi
+  for r in $(seq "$rounds"); do
+    if (( r % 2 )); then order="gatehouse peer"; else order="peer gatehouse"; fi
+    for server in $order; do run_one "$ep" "$server" "$ep-$server-r$r" "$duration_s"; done
   done
-  for server in gatehouse peer; do
-    if (( warmup_s > 0 )); then check_run "refresh-$server-warmup"; fi
-    check_run "refresh-$server"
-  done
-fi
-if wants introspect; then
-  echo "bench: introspect" >&2
-  tokens gatehouse "$gh_issuer" "$gh_public" "$resource" 1 access_token "$work/at-gatehouse"
-  # oidc-provider refuses to introspect its JWT access tokens; it introspects an opaque one.
-  tokens peer "$peer_issuer" "$peer_public" "$opaque_resource" 1 access_token "$work/at-peer"
-  measure introspect gatehouse introspect.lua "$gh_introspect" \
-    BENCH_TOKEN="$(cat "$work/at-gatehouse")" \
-    BENCH_BASIC="$(printf '%s:%s' "$gh_conf_id" "$gh_conf_secret" | base64 -w0)"
-  measure introspect peer introspect.lua "$peer_introspect" \
-    BENCH_TOKEN="$(cat "$work/at-peer")" \
-    BENCH_BASIC="$(printf '%s:%s' bench-introspector "$peer_secret" | base64 -w0)"
-fi
+done
 
 hwm_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 kill -0 "$gh_pid" 2>/dev/null || die "gatehouse-server died during the run"
@@ -318,53 +319,21 @@ gh_hwm=$(hwm_kb "$gh_pid"); peer_hwm=$(hwm_kb "$peer_pid")
 gh_rev=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
 wrk_version=$( { wrk -v 2>&1 || true; } | awk 'NR==1 {print $2}')
 echo
-echo "Gatehouse $gh_rev ($buildtype) vs oidc-provider $peer_version (node $(node --version))"
-echo "wrk $wrk_version: $threads threads, $connections connections, ${duration_s}s per run after ${warmup_s}s warm-up;" \
-  "$( ((pin)) && echo "servers pinned to CPU $server_cpus, wrk to CPU $load_cpus" || echo "no CPU pinning")"
-echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $ncpu CPUs"
-echo
-printf '%-11s %-10s %10s %9s %9s %7s\n' endpoint server 'req/s' 'p50 ms' 'p99 ms' errors
-printf '%-11s %-10s %10s %9s %9s %7s\n' ----------- ---------- ---------- --------- --------- -------
-ratio_of=()
-for ep in discovery jwks refresh introspect; do
-  wants "$ep" || continue
-  for server in gatehouse peer; do
-    n=$ep-$server
-    errs=$(errors_of "$n")
-    awk -v ep="$ep" -v s="$([ $server = peer ] && echo oidc-prov || echo gatehouse)" \
-        -v r="$(field "$n" rps)" -v p50="$(field "$n" p50_us)" -v p99="$(field "$n" p99_us)" -v e="$errs" \
-      'BEGIN { printf "%-11s %-10s %10.0f %9.3f %9.3f %7d\n", ep, s, r, p50/1000, p99/1000, e }'
-  done
-  awk -v g="$(field "$ep-gatehouse" rps)" -v p="$(field "$ep-peer" rps)" \
-      -v g50="$(field "$ep-gatehouse" p50_us)" -v p50="$(field "$ep-peer" p50_us)" \
-      -v g99="$(field "$ep-gatehouse" p99_us)" -v p99="$(field "$ep-peer" p99_us)" \
-    'BEGIN { printf "%-11s %-10s %9.2fx %8.2fx %8.2fx\n", "", "gh/peer", (p>0?g/p:0), (p50>0?g50/p50:0), (p99>0?g99/p99:0) }'
-done
-echo
-awk -v g="$gh_hwm" -v p="$peer_hwm" 'BEGIN {
-  printf "peak RSS (VmHWM): gatehouse %.1f MB, oidc-provider %.1f MB, gh/peer %.2fx\n", g/1024, p/1024, g/p }'
-echo
-echo "targets (requests/s ratio gatehouse/oidc-provider; RSS absolute):"
-check_ratio() {  # ENDPOINT LABEL MIN
-  wants "$1" || return 0
-  local g p
-  g=$(field "$1-gatehouse" rps); p=$(field "$1-peer" rps)
-  awk -v lbl="$2" -v g="$g" -v p="$p" -v min="$3" -v bad="$4" 'BEGIN {
-    r = (p > 0 ? g / p : 0)
-    printf "  %-16s >= %.1fx   %6.2fx   %s%s\n", lbl, min, r, (r >= min ? "met" : "MISSED"), (bad ? "  (run invalid)" : "") }'
-}
-is_invalid() { local i; for i in "${invalid[@]}"; do case "$i" in "$1"*) echo 1; return; esac; done; echo 0; }
-check_ratio discovery discovery 1.5 "$(is_invalid discovery)"
-check_ratio jwks JWKS 1.3 "$(is_invalid jwks)"
-check_ratio refresh refresh 2.0 "$(is_invalid refresh)"
-check_ratio introspect introspection 1.5 "$(is_invalid introspect)"
-awk -v g="$gh_hwm" 'BEGIN { printf "  %-16s <= 40 MB  %6.1f MB  %s\n", "gatehouse RSS", g/1024, (g/1024 <= 40 ? "met" : "MISSED") }'
-
-if (( ${#invalid[@]} > 0 )); then
-  echo
-  echo "INVALID MEASUREMENTS (errors during the run): ${invalid[*]}"
-  echo "These numbers are not a valid comparison. First errors:"
-  for f in "$work"/*.wrk; do grep -H '^BENCH_FIRST_ERROR' "$f" | sed "s|^$work/||" || true; done
-  exit 1
+echo "Gatehouse $gh_rev ($buildtype build) vs oidc-provider $peer_version (node $(node --version))"
+echo "wrk $wrk_version, $threads threads, $connections connections; per endpoint and server ${warmup_s}s warm-up," \
+  "then $rounds x ${duration_s}s (order alternating)"
+echo "$( ((pin)) && echo "servers pinned to CPU $server_cpus, wrk and helpers to CPU $load_cpus" \
+  || echo "no CPU pinning"); load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end ($ncpu CPUs)"
+if [ "$gh_flow" != - ]; then
+  echo "gatehouse:     $gh_flow"
+  echo "oidc-provider: $peer_flow"
 fi
-exit 0
+echo
+rc=0
+node "$here/report.mjs" --dir "$work" --endpoints "$(IFS=,; echo "${wanted[*]}")" \
+  --gh-hwm "$gh_hwm" --peer-hwm "$peer_hwm" || rc=$?
+case $rc in
+  0) exit 0 ;;
+  1) exit 1 ;;
+  *) die "report.mjs failed" ;;
+esac
