@@ -76,11 +76,27 @@ gh_discovery_build (const GhProject    *project,
                                     string_array ((const char * const[]) { "ES256", "RS256", NULL }));
     }
 
+  if (json_object_has_member (endpoints, "revocation_endpoint"))
+    json_object_set_array_member (doc, "revocation_endpoint_auth_methods_supported",
+                                  string_array ((const char * const[]) { "none", "client_secret_basic",
+                                                                         "client_secret_post",
+                                                                         "private_key_jwt", NULL }));
+  if (json_object_has_member (endpoints, "introspection_endpoint"))
+    json_object_set_array_member (doc, "introspection_endpoint_auth_methods_supported",
+                                  string_array ((const char * const[]) { "client_secret_basic",
+                                                                         "client_secret_post",
+                                                                         "private_key_jwt", NULL }));
+
   if (kind == GH_DISCOVERY_OIDC || json_object_has_member (endpoints, "userinfo_endpoint"))
     {
       json_object_set_array_member (doc, "subject_types_supported", string_array (subject_types));
       json_object_set_array_member (doc, "id_token_signing_alg_values_supported",
                                     string_array (signing_algs));
+      json_object_set_array_member (doc, "claims_supported",
+                                    string_array ((const char * const[]) {
+                                      "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce",
+                                      "at_hash", "azp", "name", "preferred_username", "email",
+                                      "email_verified", NULL }));
     }
 
   /* Clients pick CIMD from this flag alone. */

@@ -34,4 +34,35 @@ void     gh_http_send_oauth_error   (SoupServerMessage *msg,
 gboolean gh_http_method_is          (SoupServerMessage *msg,
                                      const char        *method);
 
+/* application/x-www-form-urlencoded parameters (a query string or a form body), keeping
+ * repeated names: OAuth refuses most parameters sent twice. */
+typedef struct _GhForm GhForm;
+
+GhForm     *gh_form_parse          (const char   *text,
+                                    gsize         length,
+                                    GError      **error);
+void        gh_form_free           (GhForm       *form);
+/* The first value of @name, or NULL. */
+const char *gh_form_get            (GhForm       *form,
+                                    const char   *name);
+guint       gh_form_count          (GhForm       *form,
+                                    const char   *name);
+/* Every value of @name, in order (NULL-terminated, owned by @form; never NULL). */
+const char * const *gh_form_get_all (GhForm      *form,
+                                    const char   *name);
+/* The first name that appears more than once, other than those in @allowed; NULL if none. */
+const char *gh_form_find_repeated  (GhForm       *form,
+                                    const char * const *allowed);
+gboolean    gh_form_is_empty       (GhForm       *form);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhForm, gh_form_free)
+
+/* The request body when its Content-Type is form-urlencoded and it is at most @max_bytes;
+ * otherwise answers the request itself (400 / 413) and returns NULL. */
+GhForm     *gh_http_read_form_body (SoupServerMessage *msg,
+                                    gsize              max_bytes);
+/* The raw query string's parameters (an empty form when there is none). NULL when it is
+ * not valid percent-encoding; the request is then answered with 400. */
+GhForm     *gh_http_read_query     (SoupServerMessage *msg);
+
 G_END_DECLS

@@ -43,6 +43,8 @@ typedef struct
 static const KeyInfo key_table[] = {
   { "access_token_ttl", KIND_INT, FIELD (access_token_ttl), 60, 86400,
     "access token lifetime in seconds (60..86400)" },
+  { "allow_free_form_login", KIND_BOOL, FIELD (allow_free_form_login), 0, 0,
+    "the login page also takes any user name, creating that dev user (true|false)" },
   { "allow_loopback_cimd", KIND_BOOL, FIELD (allow_loopback_cimd), 0, 0,
     "fetch CIMD documents from loopback hosts, over http too (true|false)" },
   { "auto_approve_user", KIND_USERNAME, FIELD (auto_approve_user), 0, 64,
@@ -81,15 +83,8 @@ static const KeyInfo key_table[] = {
     "open (any absolute resource is accepted and recorded) | listed (unknown -> invalid_target)" },
 };
 
-static const char * const key_names[] = {
-  "access_token_ttl", "allow_loopback_cimd", "auto_approve_user", "cimd_allowed_domains",
-  "cimd_blocked_domains", "cimd_cache_default_s", "cimd_cache_max_s", "cimd_cache_min_s",
-  "cimd_enabled", "cimd_max_bytes", "cimd_timeout_ms", "code_ttl", "dcr_mode",
-  "dcr_rate_limit", "mcp_enabled", "redirect_schemes", "refresh_grace_seconds",
-  "refresh_token_ttl", "resource_policy", NULL,
-};
+static const char *key_names[G_N_ELEMENTS (key_table) + 1];
 
-G_STATIC_ASSERT (G_N_ELEMENTS (key_table) + 1 == G_N_ELEMENTS (key_names));
 
 static const char * const dcr_mode_names[] = { "disabled", "initial_access_token", "open" };
 static const char * const resource_policy_names[] = { "open", "listed" };
@@ -118,7 +113,7 @@ lookup_key_or_error (const char  *key,
 
   if (info == NULL)
     {
-      g_autofree char *known = g_strjoinv (", ", (char **) key_names);
+      g_autofree char *known = g_strjoinv (", ", (char **) gh_project_settings_list_keys ());
       g_set_error (error, GH_SETTINGS_ERROR, GH_SETTINGS_ERROR_UNKNOWN_KEY,
                    "Unknown setting “%s”; known settings: %s", key, known);
     }
@@ -145,6 +140,7 @@ gh_project_settings_new (GhSettingsProfile profile)
     self->redirect_schemes = g_new0 (char *, 1);
   self->resource_policy = dev ? GH_RESOURCE_POLICY_OPEN : GH_RESOURCE_POLICY_LISTED;
   self->allow_loopback_cimd = dev;
+  self->allow_free_form_login = dev;
   self->cimd_allowed_domains = g_new0 (char *, 1);
   self->cimd_blocked_domains = g_new0 (char *, 1);
   self->cimd_max_bytes = 5120;
@@ -187,6 +183,14 @@ gh_project_settings_free (GhProjectSettings *self)
 const char * const *
 gh_project_settings_list_keys (void)
 {
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (key_table); i++)
+        key_names[i] = key_table[i].name;
+      g_once_init_leave (&initialized, 1);
+    }
   return key_names;
 }
 

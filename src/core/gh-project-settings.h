@@ -49,6 +49,7 @@ typedef struct
   char            **redirect_schemes;
   GhResourcePolicy  resource_policy;
   gboolean          allow_loopback_cimd;
+  gboolean          allow_free_form_login;
   char            **cimd_allowed_domains;
   char            **cimd_blocked_domains;
   gint64            cimd_max_bytes;

@@ -276,6 +276,21 @@ create_in_transaction (GhProjects         *self,
         return NULL;
     }
 
+  /* Every project starts with a user to sign in as. */
+  {
+    g_autoptr(GhStmt) user = gh_store_prepare (self->store,
+                                               "INSERT INTO users (project_id, username, name, email, "
+                                               "created_at) VALUES (?, 'dev', 'Developer', "
+                                               "'dev@example.com', ?)",
+                                               error);
+    if (user == NULL)
+      return NULL;
+    gh_stmt_bind_int64 (user, 1, id);
+    gh_stmt_bind_int64 (user, 2, g_get_real_time () / G_USEC_PER_SEC);
+    if (!gh_store_step (self->store, user, NULL, error))
+      return NULL;
+  }
+
   details = json_object_new ();
   json_object_set_string_member (details, "profile", gh_settings_profile_to_string (profile));
   json_object_set_string_member (details, "display_name", display_name);

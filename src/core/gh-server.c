@@ -12,6 +12,7 @@
 #include "gh-discovery.h"
 #include "gh-error.h"
 #include "gh-http.h"
+#include "gh-server-private.h"
 #include "gh-server.h"
 
 struct _GhServer
@@ -25,6 +26,11 @@ struct _GhServer
   GhProjects *projects;
   GhSecretStore *secrets;
   GhSigningKeys *signing_keys;
+  GhClients *clients;
+  GhUsers *users;
+  GhResources *resources;
+  GhAuthorization *authorization;
+  GhTokens *tokens;
 
   SoupServer *soup_server;
   char *issuer_base;
@@ -33,15 +39,6 @@ struct _GhServer
 };
 
 G_DEFINE_FINAL_TYPE (GhServer, gh_server, G_TYPE_OBJECT)
-
-/* One request, after the router found its project. */
-typedef struct
-{
-  GhServer *server;
-  SoupServerMessage *msg;
-  GhProject *project;
-  char *issuer;
-} GhRequest;
 
 typedef void (*GhRouteHandler) (GhRequest *request);
 
@@ -58,7 +55,14 @@ static void handle_jwks (GhRequest *request);
 /* Every endpoint a project serves. Discovery lists exactly these, so an endpoint appears
  * in metadata when, and only when, it is served. */
 static const GhRoute routes[] = {
+  { "/authorize", "GET, POST", _gh_server_handle_authorize, "authorization_endpoint" },
+  { "/consent", "GET, POST", _gh_server_handle_consent, NULL },
+  { "/introspect", "POST, OPTIONS", _gh_server_handle_introspect, "introspection_endpoint" },
   { "/jwks", "GET, HEAD, OPTIONS", handle_jwks, "jwks_uri" },
+  { "/login", "GET, POST", _gh_server_handle_login, NULL },
+  { "/revoke", "POST, OPTIONS", _gh_server_handle_revoke, "revocation_endpoint" },
+  { "/token", "POST, OPTIONS", _gh_server_handle_token, "token_endpoint" },
+  { "/userinfo", "GET, POST, OPTIONS", _gh_server_handle_userinfo, "userinfo_endpoint" },
 };
 
 static const char * const well_known_names[] = {
@@ -73,6 +77,11 @@ gh_server_dispose (GObject *object)
 
   gh_server_stop (self);
   g_clear_object (&self->soup_server);
+  g_clear_object (&self->tokens);
+  g_clear_object (&self->authorization);
+  g_clear_object (&self->resources);
+  g_clear_object (&self->users);
+  g_clear_object (&self->clients);
   g_clear_object (&self->signing_keys);
   g_clear_object (&self->secrets);
   g_clear_object (&self->projects);
@@ -135,6 +144,13 @@ gh_server_new (const char         *data_dir,
   if (self->secrets == NULL)
     return NULL;
   self->signing_keys = gh_signing_keys_new (self->store, self->secrets, self->audit);
+  self->clients = gh_clients_new (self->store, self->audit);
+  self->users = gh_users_new (self->store, self->audit);
+  self->resources = gh_resources_new (self->store, self->audit);
+  self->authorization = gh_authorization_new (self->store, self->audit, self->clients, self->users,
+                                              self->resources);
+  self->tokens = gh_tokens_new (self->store, self->audit, self->signing_keys, self->users,
+                                self->resources);
 
   return g_steal_pointer (&self);
 }
@@ -646,4 +662,44 @@ gh_server_get_signing_keys (GhServer *self)
 {
   g_return_val_if_fail (GH_IS_SERVER (self), NULL);
   return self->signing_keys;
+}
+
+GhClients *
+gh_server_get_clients (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return self->clients;
+}
+
+GhUsers *
+gh_server_get_users (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return self->users;
+}
+
+GhResources *
+gh_server_get_resources (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return self->resources;
+}
+
+GhAuthorization *
+_gh_server_get_authorization (GhServer *self)
+{
+  return self->authorization;
+}
+
+GhTokens *
+_gh_server_get_tokens (GhServer *self)
+{
+  return self->tokens;
+}
+
+char *
+_gh_server_cookie_name (GhServer   *self,
+                        const char *name)
+{
+  return g_strdup_printf ("gh%u_%s", self->port, name);
 }

@@ -10,11 +10,14 @@
 #include <gio/gio.h>
 
 #include "gh-audit.h"
+#include "gh-clients.h"
 #include "gh-projects.h"
+#include "gh-resources.h"
 #include "gh-secret-store.h"
 #include "gh-signing-keys.h"
 #include "gh-store.h"
 #include "gh-types.h"
+#include "gh-users.h"
 
 G_BEGIN_DECLS
 
@@ -53,6 +56,9 @@ GhAudit       *gh_server_get_audit         (GhServer       *self);
 GhProjects    *gh_server_get_projects      (GhServer       *self);
 GhSecretStore *gh_server_get_secret_store  (GhServer       *self);
 GhSigningKeys *gh_server_get_signing_keys  (GhServer       *self);
+GhClients     *gh_server_get_clients       (GhServer       *self);
+GhUsers       *gh_server_get_users         (GhServer       *self);
+GhResources   *gh_server_get_resources     (GhServer       *self);
 
 /* The issuer of @slug's project: the root issuer for the default project, else
  * "{root}/p/{slug}". */

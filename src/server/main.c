@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gh-server.h"
+#include "gh-util.h"
 
 #define EXIT_USAGE 2
 
@@ -688,6 +689,459 @@ command_keys_rotate (int    argc,
   return EXIT_SUCCESS;
 }
 
+/* client, user, resource ... */
+
+static char *opt_project;
+static char **opt_redirect_uris;
+static char **opt_grant_types;
+static char *opt_auth_method;
+static char *opt_scope;
+static char *opt_client_id;
+static char *opt_jwks_file;
+static char *opt_email;
+static char *opt_claims;
+static char *opt_scopes;
+static char *opt_audience;
+
+static GOptionEntry project_entries[] = {
+  { "project", 'p', 0, G_OPTION_ARG_STRING, &opt_project, "Project slug (default: default)", "SLUG" },
+  { NULL }
+};
+
+/* Opens the data dir and finds --project; prints why on failure. */
+static gboolean
+open_project (GhServer  **out_server,
+              GhProject **out_project,
+              int        *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = open_server (GH_SETTINGS_PROFILE_PRODUCTION, &error);
+  GhProject *project;
+
+  if (server == NULL)
+    return *status = fail (error), FALSE;
+  project = gh_projects_get (gh_server_get_projects (server),
+                             opt_project != NULL ? opt_project : GH_DEFAULT_PROJECT, &error);
+  if (project == NULL)
+    return *status = fail (error), FALSE;
+  *out_server = g_steal_pointer (&server);
+  *out_project = project;
+  return TRUE;
+}
+
+static JsonObject *
+client_to_json (const GhClient *client,
+                const char     *secret)
+{
+  g_autoptr(GList) members = json_object_get_members (client->metadata);
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "client_id", client->client_id);
+  if (secret != NULL)
+    json_object_set_string_member (object, "client_secret", secret);
+  json_object_set_int_member (object, "client_id_issued_at", client->created_at);
+  if (secret != NULL)
+    json_object_set_int_member (object, "client_secret_expires_at", 0);
+  for (const GList *l = members; l != NULL; l = l->next)
+    json_object_set_member (object, l->data,
+                            json_node_copy (json_object_get_member (client->metadata, l->data)));
+  json_object_set_string_member (object, "source", gh_client_source_to_string (client->source));
+  return object;
+}
+
+static int
+command_client_create (int    argc,
+                       char **argv)
+{
+  static const Command command = {
+    "client create", "",
+    "Register a client ahead of time (pre-registered, like an admin console would). Prints the "
+    "client_id, and the client_secret of a confidential client, which is shown only this once.",
+    NULL,
+  };
+  GOptionEntry entries[] = {
+    { "redirect-uri", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &opt_redirect_uris,
+      "A redirect URI (repeat for several; at least one)", "URI" },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &opt_name, "client_name shown on the consent page", "NAME" },
+    { "auth-method", 0, 0, G_OPTION_ARG_STRING, &opt_auth_method,
+      "token_endpoint_auth_method: none (default), client_secret_basic, client_secret_post, "
+      "private_key_jwt", "METHOD" },
+    { "grant-type", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_grant_types,
+      "authorization_code, refresh_token (default: both)", "GRANT" },
+    { "scope", 0, 0, G_OPTION_ARG_STRING, &opt_scope, "Scopes the client may ask for", "\"A B\"" },
+    { "client-id", 0, 0, G_OPTION_ARG_STRING, &opt_client_id,
+      "Choose the client_id (default: client_<24 hex>)", "ID" },
+    { "jwks", 0, 0, G_OPTION_ARG_FILENAME, &opt_jwks_file,
+      "JWKS file with the client's public keys (private_key_jwt)", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = command_context (&command, entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(JsonObject) metadata = json_object_new ();
+  g_autoptr(JsonObject) validated = NULL;
+  g_autoptr(GhClient) client = NULL;
+  g_autofree char *secret = NULL;
+  JsonArray *array;
+  int status;
+
+  g_option_context_add_main_entries (context, project_entries, NULL);
+  g_option_context_add_main_entries (context, json_entries, NULL);
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc > 1)
+    return usage_error (context, "client create takes options only");
+  if (opt_redirect_uris == NULL)
+    return usage_error (context, "Give at least one --redirect-uri");
+  if (opt_client_id != NULL && !gh_client_id_check (opt_client_id, &error))
+    return usage_error (context, "%s", error->message);
+
+  array = json_array_new ();
+  for (guint i = 0; opt_redirect_uris[i] != NULL; i++)
+    json_array_add_string_element (array, opt_redirect_uris[i]);
+  json_object_set_array_member (metadata, "redirect_uris", array);
+  array = json_array_new ();
+  if (opt_grant_types != NULL)
+    for (guint i = 0; opt_grant_types[i] != NULL; i++)
+      json_array_add_string_element (array, opt_grant_types[i]);
+  else
+    {
+      json_array_add_string_element (array, "authorization_code");
+      json_array_add_string_element (array, "refresh_token");
+    }
+  json_object_set_array_member (metadata, "grant_types", array);
+  if (opt_name != NULL)
+    json_object_set_string_member (metadata, "client_name", opt_name);
+  if (opt_scope != NULL)
+    json_object_set_string_member (metadata, "scope", opt_scope);
+  if (opt_auth_method != NULL)
+    json_object_set_string_member (metadata, "token_endpoint_auth_method", opt_auth_method);
+  if (opt_jwks_file != NULL)
+    {
+      g_autofree char *text = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (!g_file_get_contents (opt_jwks_file, &text, NULL, &error) ||
+          !json_parser_load_from_data (parser, text, -1, &error))
+        return fail (error);
+      json_object_set_member (metadata, "jwks", json_node_copy (json_parser_get_root (parser)));
+    }
+
+  if (!open_project (&server, &project, &status))
+    return status;
+  validated = gh_client_metadata_validate (metadata, project->settings, "none", &error);
+  if (validated == NULL)
+    return fail (error);
+  client = gh_clients_create (gh_server_get_clients (server), project, opt_client_id,
+                              GH_CLIENT_SOURCE_ADMIN, validated, &secret, "cli", &error);
+  if (client == NULL)
+    return fail (error);
+
+  if (opt_json)
+    {
+      g_autoptr(JsonObject) object = client_to_json (client, secret);
+      print_json_object (object);
+    }
+  else
+    {
+      g_print ("client_id: %s\n", client->client_id);
+      if (secret != NULL)
+        g_print ("client_secret: %s\n(shown only now; it is stored hashed)\n", secret);
+    }
+  return EXIT_SUCCESS;
+}
+
+static int
+command_client_list (int    argc,
+                     char **argv)
+{
+  static const Command command = { "client list", "", "List a project's clients.", NULL };
+  g_autoptr(GOptionContext) context = command_context (&command, project_entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GPtrArray) clients = NULL;
+  int status;
+
+  g_option_context_add_main_entries (context, json_entries, NULL);
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (!open_project (&server, &project, &status))
+    return status;
+  clients = gh_clients_list (gh_server_get_clients (server), project->id, &error);
+  if (clients == NULL)
+    return fail (error);
+  if (opt_json)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      JsonArray *array = json_array_new ();
+
+      for (guint i = 0; i < clients->len; i++)
+        json_array_add_object_element (array, client_to_json (g_ptr_array_index (clients, i), NULL));
+      json_object_set_array_member (object, "clients", array);
+      print_json_object (object);
+      return EXIT_SUCCESS;
+    }
+  g_print ("%-32s %-6s %-20s %-24s %s\n", "CLIENT ID", "SOURCE", "AUTH", "NAME", "REDIRECT URIS");
+  for (guint i = 0; i < clients->len; i++)
+    {
+      GhClient *client = g_ptr_array_index (clients, i);
+      g_autofree char *uris = g_strjoinv (" ", client->redirect_uris);
+
+      g_print ("%-32s %-6s %-20s %-24s %s\n", client->client_id,
+               gh_client_source_to_string (client->source),
+               gh_client_auth_method_to_string (client->auth_method),
+               client->client_name != NULL ? client->client_name : "-", uris);
+    }
+  return EXIT_SUCCESS;
+}
+
+static int
+command_client_show (int    argc,
+                     char **argv)
+{
+  static const Command command = { "client show", "CLIENT_ID", "Show a client's metadata (JSON).", NULL };
+  g_autoptr(GOptionContext) context = command_context (&command, project_entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GhClient) client = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  int status;
+
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage_error (context, "client show takes one client_id");
+  if (!open_project (&server, &project, &status))
+    return status;
+  client = gh_clients_get (gh_server_get_clients (server), project->id, argv[1], &error);
+  if (client == NULL)
+    return fail (error);
+  object = client_to_json (client, NULL);
+  print_json_object (object);
+  return EXIT_SUCCESS;
+}
+
+static int
+command_client_delete (int    argc,
+                       char **argv)
+{
+  static const Command command = {
+    "client delete", "CLIENT_ID", "Delete a client and revoke everything it was granted.", NULL,
+  };
+  g_autoptr(GOptionContext) context = command_context (&command, project_entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  int status;
+
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage_error (context, "client delete takes one client_id");
+  if (!open_project (&server, &project, &status))
+    return status;
+  if (!gh_clients_delete (gh_server_get_clients (server), project, argv[1], "cli", &error))
+    return fail (error);
+  g_print ("Deleted client %s\n", argv[1]);
+  return EXIT_SUCCESS;
+}
+
+static int
+command_user_add (int    argc,
+                  char **argv)
+{
+  static const Command command = { "user add", "USERNAME", "Add a development user.", NULL };
+  GOptionEntry entries[] = {
+    { "name", 0, 0, G_OPTION_ARG_STRING, &opt_name, "Full name (the name claim)", "NAME" },
+    { "email", 0, 0, G_OPTION_ARG_STRING, &opt_email, "Email address (the email claim)", "EMAIL" },
+    { "claims", 0, 0, G_OPTION_ARG_STRING, &opt_claims,
+      "Extra claims for ID tokens and /userinfo, a JSON object", "JSON" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = command_context (&command, entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GhUser) user = NULL;
+  g_autoptr(JsonObject) claims = NULL;
+  int status;
+
+  g_option_context_add_main_entries (context, project_entries, NULL);
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage_error (context, "user add takes one user name");
+  if (!gh_users_check_username (argv[1], &error))
+    return usage_error (context, "%s", error->message);
+  if (opt_claims != NULL)
+    {
+      claims = gh_json_parse_object_strict (opt_claims, strlen (opt_claims), &error);
+      if (claims == NULL)
+        return usage_error (context, "--claims must be a JSON object: %s", error->message);
+    }
+  if (!open_project (&server, &project, &status))
+    return status;
+  user = gh_users_add (gh_server_get_users (server), project, argv[1], opt_name, opt_email, claims,
+                       "cli", &error);
+  if (user == NULL)
+    return fail (error);
+  g_print ("Added user %s to project %s\n", user->username, project->slug);
+  return EXIT_SUCCESS;
+}
+
+static int
+command_user_list (int    argc,
+                   char **argv)
+{
+  static const Command command = { "user list", "", "List a project's development users.", NULL };
+  g_autoptr(GOptionContext) context = command_context (&command, project_entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  int status;
+
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (!open_project (&server, &project, &status))
+    return status;
+  users = gh_users_list (gh_server_get_users (server), project->id, &error);
+  if (users == NULL)
+    return fail (error);
+  g_print ("%-20s %-24s %-28s %s\n", "USERNAME", "NAME", "EMAIL", "CLAIMS");
+  for (guint i = 0; i < users->len; i++)
+    {
+      GhUser *user = g_ptr_array_index (users, i);
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+      g_autofree char *claims = NULL;
+
+      json_node_set_object (node, user->claims);
+      claims = json_to_string (node, FALSE);
+      g_print ("%-20s %-24s %-28s %s\n", user->username, user->name, user->email, claims);
+    }
+  return EXIT_SUCCESS;
+}
+
+static int
+command_user_remove (int    argc,
+                     char **argv)
+{
+  static const Command command = {
+    "user remove", "USERNAME", "Remove a user, with their sessions, consents and tokens.", NULL,
+  };
+  g_autoptr(GOptionContext) context = command_context (&command, project_entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  int status;
+
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage_error (context, "user remove takes one user name");
+  if (!open_project (&server, &project, &status))
+    return status;
+  if (!gh_users_remove (gh_server_get_users (server), project, argv[1], "cli", &error))
+    return fail (error);
+  g_print ("Removed user %s\n", argv[1]);
+  return EXIT_SUCCESS;
+}
+
+static int
+command_resource_add (int    argc,
+                      char **argv)
+{
+  static const Command command = {
+    "resource add", "URI",
+    "Register a resource server (an MCP server) tokens are issued for (RFC 8707). Its URI is "
+    "the resource clients send and, unless --audience says otherwise, the tokens' aud.",
+    NULL,
+  };
+  GOptionEntry entries[] = {
+    { "name", 0, 0, G_OPTION_ARG_STRING, &opt_name, "Display name", "NAME" },
+    { "scopes", 0, 0, G_OPTION_ARG_STRING, &opt_scopes, "Scopes it defines", "\"A B\"" },
+    { "audience", 0, 0, G_OPTION_ARG_STRING, &opt_audience, "Token audience (default: the URI)", "AUD" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = command_context (&command, entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GhResource) resource = NULL;
+  int status;
+
+  g_option_context_add_main_entries (context, project_entries, NULL);
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage_error (context, "resource add takes one URI");
+  if (!open_project (&server, &project, &status))
+    return status;
+  resource = gh_resources_add (gh_server_get_resources (server), project, argv[1], opt_name,
+                               opt_scopes, opt_audience, "cli", &error);
+  if (resource == NULL)
+    return fail (error);
+  g_print ("Added resource %s (audience %s)\n", resource->uri, resource->audience);
+  return EXIT_SUCCESS;
+}
+
+static int
+command_resource_list (int    argc,
+                       char **argv)
+{
+  static const Command command = { "resource list", "", "List a project's resource servers.", NULL };
+  g_autoptr(GOptionContext) context = command_context (&command, project_entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GPtrArray) resources = NULL;
+  int status;
+
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (!open_project (&server, &project, &status))
+    return status;
+  resources = gh_resources_list (gh_server_get_resources (server), project->id, &error);
+  if (resources == NULL)
+    return fail (error);
+  g_print ("%-40s %-9s %-24s %s\n", "URI", "SOURCE", "NAME", "SCOPES");
+  for (guint i = 0; i < resources->len; i++)
+    {
+      GhResource *resource = g_ptr_array_index (resources, i);
+      g_autofree char *scopes = g_strjoinv (" ", resource->scopes);
+
+      g_print ("%-40s %-9s %-24s %s\n", resource->uri, resource->recorded ? "recorded" : "admin",
+               resource->display_name, scopes);
+    }
+  return EXIT_SUCCESS;
+}
+
+static int
+command_resource_remove (int    argc,
+                         char **argv)
+{
+  static const Command command = { "resource remove", "URI", "Remove a resource server.", NULL };
+  g_autoptr(GOptionContext) context = command_context (&command, project_entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  int status;
+
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage_error (context, "resource remove takes one URI");
+  if (!open_project (&server, &project, &status))
+    return status;
+  if (!gh_resources_remove (gh_server_get_resources (server), project, argv[1], "cli", &error))
+    return fail (error);
+  g_print ("Removed resource %s\n", argv[1]);
+  return EXIT_SUCCESS;
+}
+
 static const Command commands[] = {
   { "serve", "", "Run the authorization server", command_serve },
   { "project list", "", "List projects", command_project_list },
@@ -696,6 +1150,16 @@ static const Command commands[] = {
   { "project set", "SLUG KEY=VALUE...", "Change project settings", command_project_set },
   { "keys list", "", "List signing keys", command_keys_list },
   { "keys rotate", "", "Add a new signing key (published now, signs later)", command_keys_rotate },
+  { "client create", "--redirect-uri URI...", "Register a client", command_client_create },
+  { "client list", "", "List clients", command_client_list },
+  { "client show", "CLIENT_ID", "Show a client", command_client_show },
+  { "client delete", "CLIENT_ID", "Delete a client and revoke its grants", command_client_delete },
+  { "user add", "USERNAME", "Add a development user", command_user_add },
+  { "user list", "", "List development users", command_user_list },
+  { "user remove", "USERNAME", "Remove a development user", command_user_remove },
+  { "resource add", "URI", "Register a resource server (MCP server)", command_resource_add },
+  { "resource list", "", "List resource servers", command_resource_list },
+  { "resource remove", "URI", "Remove a resource server", command_resource_remove },
 };
 
 static void

@@ -32,6 +32,7 @@ test_defaults (void)
     { "redirect_schemes", "cursor,vscode,windsurf,claude", "" },
     { "resource_policy", "open", "listed" },
     { "allow_loopback_cimd", "true", "false" },
+    { "allow_free_form_login", "true", "false" },
     { "cimd_allowed_domains", "", "" },
     { "cimd_blocked_domains", "", "" },
     { "cimd_max_bytes", "5120", "5120" },

@@ -122,11 +122,19 @@ test_default_oauth (Fixture       *fixture,
   g_assert_true (json_object_get_boolean_member (doc, "client_id_metadata_document_supported"));
   g_assert_true (json_object_get_boolean_member (doc, "mcp_authorization_supported"));
 
-  /* Nothing is advertised before the server serves it. */
-  g_assert_false (json_object_has_member (doc, "authorization_endpoint"));
-  g_assert_false (json_object_has_member (doc, "token_endpoint"));
+  /* Every endpoint the server serves, at the issuer; nothing it does not serve (no DCR yet). */
+  for (const char * const *row = (const char * const[]) {
+         "authorization_endpoint", "/authorize", "token_endpoint", "/token",
+         "revocation_endpoint", "/revoke", "introspection_endpoint", "/introspect",
+         "userinfo_endpoint", "/userinfo", NULL }; *row != NULL; row += 2)
+    {
+      g_autofree char *url = g_strconcat (expected_base, row[1], NULL);
+      g_assert_cmpstr (json_object_get_string_member (doc, row[0]), ==, url);
+    }
   g_assert_false (json_object_has_member (doc, "registration_endpoint"));
-  g_assert_false (json_object_has_member (doc, "token_endpoint_auth_methods_supported"));
+  /* Some clients use CIMD only when "none" is listed. */
+  g_assert_true (array_has (doc, "token_endpoint_auth_methods_supported", "none"));
+  g_assert_true (array_has (doc, "token_endpoint_auth_methods_supported", "private_key_jwt"));
 }
 
 static void

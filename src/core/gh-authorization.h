@@ -1,0 +1,137 @@
+/* gh-authorization.h
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "gh-audit.h"
+#include "gh-clients.h"
+#include "gh-http.h"
+#include "gh-resources.h"
+#include "gh-store.h"
+#include "gh-users.h"
+
+G_BEGIN_DECLS
+
+/* A checked authorization request. After a refusal it holds what is known so far: when
+ * redirect_uri is set the refusal goes back to the client, otherwise to the browser. */
+typedef struct
+{
+  char      *flow_id;
+  char      *client_id;
+  GhClient  *client;
+  char      *redirect_uri;
+  gboolean   redirect_uri_given;
+  char      *state;
+  char     **scopes;
+  char     **resources;
+  char      *code_challenge;
+  char      *nonce;
+  gboolean   prompt_none;
+  gboolean   prompt_login;
+  gboolean   prompt_consent;
+} GhAuthParams;
+
+void gh_auth_params_free (GhAuthParams *params);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhAuthParams, gh_auth_params_free)
+
+/* A request waiting for the login or consent page. */
+typedef struct
+{
+  char         *id;
+  char         *csrf_token;
+  GhAuthParams *params;
+  gint64        user_id;    /* 0 until someone logged in */
+  gint64        auth_time;
+} GhAuthRequest;
+
+void gh_auth_request_free (GhAuthRequest *request);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhAuthRequest, gh_auth_request_free)
+
+#define GH_TYPE_AUTHORIZATION (gh_authorization_get_type ())
+
+G_DECLARE_FINAL_TYPE (GhAuthorization, gh_authorization, GH, AUTHORIZATION, GObject)
+
+GhAuthorization *gh_authorization_new          (GhStore          *store,
+                                                GhAudit          *audit,
+                                                GhClients        *clients,
+                                                GhUsers          *users,
+                                                GhResources      *resources);
+char            *gh_authorization_new_flow_id  (void);
+/* Checks /authorize's parameters in the order SECURITY.md gives. Always returns the
+ * params; on refusal @error is set too. */
+GhAuthParams    *gh_authorization_check        (GhAuthorization  *self,
+                                                const GhProject  *project,
+                                                GhForm           *form,
+                                                GError          **error);
+/* Records the refusal as an audit event. */
+void             gh_authorization_record_refusal (GhAuthorization *self,
+                                                const GhProject  *project,
+                                                const GhAuthParams *params,
+                                                const GError     *error);
+
+/* Keeps @params for the pages, bound to the browser that holds @browser_secret. */
+GhAuthRequest   *gh_authorization_save_request (GhAuthorization  *self,
+                                                const GhProject  *project,
+                                                const GhAuthParams *params,
+                                                const char       *browser_secret,
+                                                GError          **error);
+GhAuthRequest   *gh_authorization_load_request (GhAuthorization  *self,
+                                                const GhProject  *project,
+                                                const char       *request_id,
+                                                const char       *browser_secret,
+                                                GError          **error);
+gboolean         gh_authorization_set_request_user (GhAuthorization *self,
+                                                GhAuthRequest    *request,
+                                                const GhUser     *user,
+                                                gint64            auth_time,
+                                                GError          **error);
+
+/* Login sessions: a cookie value whose hash the store keeps. */
+char            *gh_authorization_create_session (GhAuthorization *self,
+                                                const GhProject  *project,
+                                                const GhUser     *user,
+                                                gint64           *auth_time,
+                                                GError          **error);
+GhUser          *gh_authorization_session_user (GhAuthorization  *self,
+                                                const GhProject  *project,
+                                                const char       *session_secret,
+                                                gint64           *auth_time);
+
+/* Did @user already allow these scopes and resources to this client? */
+gboolean         gh_authorization_has_consent  (GhAuthorization  *self,
+                                                const GhProject  *project,
+                                                const GhUser     *user,
+                                                const GhAuthParams *params);
+/* Issues the code in one transaction with the consent (when @remember_consent), unknown
+ * resources recorded under resource_policy=open, its audit event, and the end of
+ * @request_id's pending request. Returns the code. */
+char            *gh_authorization_issue_code   (GhAuthorization  *self,
+                                                const GhProject  *project,
+                                                const GhAuthParams *params,
+                                                const GhUser     *user,
+                                                gint64            auth_time,
+                                                gboolean          remember_consent,
+                                                const char       *request_id,
+                                                GError          **error);
+/* The user said no. */
+gboolean         gh_authorization_deny         (GhAuthorization  *self,
+                                                const GhProject  *project,
+                                                const GhAuthParams *params,
+                                                const GhUser     *user,
+                                                const char       *request_id,
+                                                GError          **error);
+
+/* redirect_uri with error / code, state and iss added to its query (RFC 6749, RFC 9207). */
+char            *gh_authorization_build_redirect (const GhAuthParams *params,
+                                                const char       *issuer,
+                                                const char       *code,
+                                                const GError     *error);
+
+/* A person-readable line for a scope, for the consent page. */
+const char      *gh_authorization_describe_scope (const char     *scope);
+
+G_END_DECLS

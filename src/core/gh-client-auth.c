@@ -1,0 +1,363 @@
+/* gh-client-auth.c
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gh-client-auth.h"
+#include "gh-error.h"
+#include "gh-jws.h"
+#include "gh-util.h"
+
+/* Longest lifetime accepted for a client assertion, and the clock skew tolerated. */
+#define MAX_ASSERTION_LIFETIME 3600
+#define SKEW_SECONDS 60
+
+static GhClient *
+refuse (GError     **error,
+        GhOAuthError code,
+        const char  *format,
+        ...) G_GNUC_PRINTF (3, 4);
+
+static GhClient *
+refuse (GError     **error,
+        GhOAuthError code,
+        const char  *format,
+        ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  if (error != NULL)
+    *error = g_error_new_valist (GH_OAUTH_ERROR, code, format, args);
+  va_end (args);
+  return NULL;
+}
+
+/* RFC 6749 §2.3.1: the Basic credentials are form-urlencoded before base64. */
+static char *
+form_unescape (const char *text,
+               gsize       length)
+{
+  g_autofree char *plus = g_strndup (text, length);
+
+  for (char *p = plus; *p; p++)
+    if (*p == '+')
+      *p = ' ';
+  return g_uri_unescape_string (plus, NULL);
+}
+
+static gboolean
+parse_basic (const char  *header,
+             char       **out_id,
+             char       **out_secret)
+{
+  g_autofree guchar *decoded = NULL;
+  g_autofree char *text = NULL;
+  const char *colon;
+  gsize length;
+
+  if (g_ascii_strncasecmp (header, "Basic ", 6) != 0)
+    return FALSE;
+  header += 6;
+  while (*header == ' ')
+    header++;
+  for (const char *p = header; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '+' && *p != '/' && *p != '=')
+      return FALSE;
+  decoded = g_base64_decode (header, &length);
+  if (decoded == NULL || length == 0)
+    return FALSE;
+  text = g_strndup ((const char *) decoded, length);
+  if (strlen (text) != length || (colon = strchr (text, ':')) == NULL)
+    return FALSE;
+  *out_id = form_unescape (text, colon - text);
+  *out_secret = form_unescape (colon + 1, strlen (colon + 1));
+  return *out_id != NULL && *out_secret != NULL && **out_id != '\0';
+}
+
+static GhClient *
+find_client (GhClients        *clients,
+             const GhProject  *project,
+             const char       *client_id,
+             GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GhClient *client = gh_clients_get (clients, project->id, client_id, &local_error);
+
+  if (client == NULL)
+    {
+      if (g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND))
+        return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "The client “%s” is not registered "
+                       "in this project", client_id);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+    }
+  return client;
+}
+
+static GhClient *
+check_method (GhClient            *client,
+              GhClientAuthMethod   used,
+              GError             **error)
+{
+  g_autoptr(GhClient) owned = client;
+
+  if (client->source == GH_CLIENT_SOURCE_CIMD &&
+      (used == GH_CLIENT_AUTH_SECRET_BASIC || used == GH_CLIENT_AUTH_SECRET_POST))
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                   "A client identified by a metadata document cannot use a shared secret");
+  if (client->auth_method != used)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                   "The client registered token_endpoint_auth_method %s but authenticated with %s",
+                   gh_client_auth_method_to_string (client->auth_method),
+                   gh_client_auth_method_to_string (used));
+  return g_steal_pointer (&owned);
+}
+
+typedef struct
+{
+  JsonArray *keys;
+} KeySet;
+
+/* The client's key for an assertion: the one whose "kid" member matches, or its only key. */
+static GhJwk *
+client_key_lookup (const char *kid,
+                   GhJwsAlg    alg,
+                   gpointer    user_data)
+{
+  KeySet *set = user_data;
+  guint n = json_array_get_length (set->keys);
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *jwk = json_array_get_object_element (set->keys, i);
+      const char *key_kid;
+
+      if (jwk == NULL)
+        continue;
+      key_kid = json_object_get_string_member_with_default (jwk, "kid", NULL);
+      if ((kid != NULL && g_strcmp0 (kid, key_kid) == 0) || (kid == NULL && n == 1))
+        {
+          g_autoptr(GError) error = NULL;
+          GhJwk *key = gh_jwk_new_from_json (jwk, &error);
+
+          if (key != NULL && gh_jwk_get_alg (key) == alg)
+            return key;
+          g_clear_object (&key);
+        }
+    }
+  return NULL;
+}
+
+static gboolean
+audience_matches (JsonNode   *aud,
+                  const char *issuer,
+                  const char *endpoint_url)
+{
+  if (aud == NULL)
+    return FALSE;
+  if (JSON_NODE_HOLDS_VALUE (aud) && json_node_get_value_type (aud) == G_TYPE_STRING)
+    return g_str_equal (json_node_get_string (aud), endpoint_url) ||
+           g_str_equal (json_node_get_string (aud), issuer);
+  if (JSON_NODE_HOLDS_ARRAY (aud))
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (aud)); i++)
+      {
+        const char *value = json_array_get_string_element (json_node_get_array (aud), i);
+        if (g_strcmp0 (value, endpoint_url) == 0 || g_strcmp0 (value, issuer) == 0)
+          return TRUE;
+      }
+  return FALSE;
+}
+
+static GhClient *
+authenticate_assertion (GhClients        *clients,
+                        GhStore          *store,
+                        const GhProject  *project,
+                        const char       *issuer,
+                        const char       *endpoint_url,
+                        GhForm           *form,
+                        GError          **error)
+{
+  const char *assertion = gh_form_get (form, "client_assertion");
+  const char *form_client_id = gh_form_get (form, "client_id");
+  g_auto(GStrv) parts = NULL;
+  g_autofree guint8 *payload_bytes = NULL;
+  g_autoptr(JsonObject) unverified = NULL;
+  g_autoptr(JsonObject) claims = NULL;
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(GhClient) client = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GhStmt) stmt = NULL;
+  const char *iss, *sub, *jti;
+  gint64 exp, now = g_get_real_time () / G_USEC_PER_SEC;
+  gsize length;
+  KeySet set;
+
+  if (g_strcmp0 (gh_form_get (form, "client_assertion_type"), GH_CLIENT_ASSERTION_TYPE_JWT) != 0)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                   "client_assertion_type must be " GH_CLIENT_ASSERTION_TYPE_JWT);
+
+  /* Which client? Read sub before verifying, then verify with that client's keys. */
+  parts = g_strsplit (assertion, ".", 4);
+  if (g_strv_length (parts) != 3 ||
+      (payload_bytes = gh_base64url_decode (parts[1], &length, NULL)) == NULL ||
+      (unverified = gh_json_parse_object_strict ((const char *) payload_bytes, length, NULL)) == NULL)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "client_assertion is not a JWT");
+  sub = json_object_get_string_member_with_default (unverified, "sub", NULL);
+  if (sub == NULL)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "client_assertion has no sub");
+  if (form_client_id != NULL && !g_str_equal (form_client_id, sub))
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                   "client_id and the client_assertion's sub differ");
+
+  client = find_client (clients, project, sub, error);
+  if (client == NULL)
+    return NULL;
+  client = check_method (g_steal_pointer (&client), GH_CLIENT_AUTH_PRIVATE_KEY_JWT, error);
+  if (client == NULL)
+    return NULL;
+  if (!json_object_has_member (client->metadata, "jwks") ||
+      !JSON_NODE_HOLDS_OBJECT (json_object_get_member (client->metadata, "jwks")))
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                   "The client's keys are published at a jwks_uri, which this version cannot "
+                   "fetch yet; register them inline as jwks");
+
+  set.keys = json_object_get_array_member (json_object_get_object_member (client->metadata, "jwks"),
+                                           "keys");
+  if (!gh_jws_verify_compact (assertion, client_key_lookup, &set, NULL, &payload, &local_error))
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                   "client_assertion does not verify with the client's keys: %s",
+                   local_error->message);
+  claims = gh_jws_parse_json_object (payload, NULL);
+
+  iss = json_object_get_string_member_with_default (claims, "iss", NULL);
+  jti = json_object_get_string_member_with_default (claims, "jti", NULL);
+  exp = json_object_get_int_member_with_default (claims, "exp", 0);
+  if (g_strcmp0 (iss, client->client_id) != 0 ||
+      g_strcmp0 (json_object_get_string_member_with_default (claims, "sub", NULL),
+                 client->client_id) != 0)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                   "client_assertion's iss and sub must both be the client_id");
+  if (!audience_matches (json_object_get_member (claims, "aud"), issuer, endpoint_url))
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                   "client_assertion's aud must name this endpoint (%s) or the issuer",
+                   endpoint_url);
+  if (exp <= now)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "client_assertion has expired");
+  if (exp > now + MAX_ASSERTION_LIFETIME)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                   "client_assertion lives longer than %d seconds", MAX_ASSERTION_LIFETIME);
+  if (json_object_get_int_member_with_default (claims, "nbf", 0) > now + SKEW_SECONDS)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "client_assertion is not valid yet");
+  if (jti == NULL || *jti == '\0')
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "client_assertion has no jti");
+
+  /* Single use (RFC 7523 §3): remember each jti until its assertion expires. */
+  {
+    g_autoptr(GhStmt) purge = gh_store_prepare (store,
+                                                "DELETE FROM client_assertions WHERE expires_at < ?",
+                                                error);
+    if (purge == NULL)
+      return NULL;
+    gh_stmt_bind_int64 (purge, 1, now);
+    if (!gh_store_step (store, purge, NULL, error))
+      return NULL;
+  }
+  stmt = gh_store_prepare (store,
+                           "INSERT INTO client_assertions (project_id, client_id, jti, expires_at) "
+                           "VALUES (?, ?, ?, ?)",
+                           error);
+  if (stmt == NULL)
+    return NULL;
+  gh_stmt_bind_int64 (stmt, 1, project->id);
+  gh_stmt_bind_text (stmt, 2, client->client_id);
+  gh_stmt_bind_text (stmt, 3, jti);
+  gh_stmt_bind_int64 (stmt, 4, exp);
+  if (!gh_store_step (store, stmt, NULL, &local_error))
+    {
+      if (g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_CONSTRAINT))
+        return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                       "client_assertion was already used (its jti was seen before)");
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_steal_pointer (&client);
+}
+
+GhClient *
+gh_client_authenticate (GhClients          *clients,
+                        GhStore            *store,
+                        const GhProject    *project,
+                        const char         *issuer,
+                        const char         *endpoint_url,
+                        SoupMessageHeaders *headers,
+                        GhForm             *form,
+                        gboolean           *used_basic,
+                        GError            **error)
+{
+  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
+  const char *form_client_id = gh_form_get (form, "client_id");
+  const char *form_secret = gh_form_get (form, "client_secret");
+  gboolean has_basic = authorization != NULL && g_ascii_strncasecmp (authorization, "Basic ", 6) == 0;
+  gboolean has_assertion = gh_form_get (form, "client_assertion") != NULL;
+  guint methods = (has_basic ? 1 : 0) + (form_secret != NULL ? 1 : 0) + (has_assertion ? 1 : 0);
+  g_autoptr(GhClient) client = NULL;
+
+  *used_basic = has_basic;
+
+  if (methods > 1)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                   "The request uses more than one client authentication method");
+  if (authorization != NULL && !has_basic)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                   "Only Basic client credentials are accepted in the Authorization header here");
+
+  if (has_basic)
+    {
+      g_autofree char *id = NULL;
+      g_autofree char *secret = NULL;
+
+      if (!parse_basic (authorization, &id, &secret))
+        return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "The Basic credentials are malformed");
+      if (form_client_id != NULL && !g_str_equal (form_client_id, id))
+        return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                       "client_id differs from the one in the Basic credentials");
+      client = find_client (clients, project, id, error);
+      if (client == NULL ||
+          !(client = check_method (g_steal_pointer (&client), GH_CLIENT_AUTH_SECRET_BASIC, error)))
+        return NULL;
+      if (!gh_client_check_secret (client, secret))
+        return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "The client secret is wrong");
+      return g_steal_pointer (&client);
+    }
+
+  if (has_assertion)
+    return authenticate_assertion (clients, store, project, issuer, endpoint_url, form, error);
+
+  if (form_client_id == NULL)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                   "The request does not say which client it is (client_id)");
+  client = find_client (clients, project, form_client_id, error);
+  if (client == NULL)
+    return NULL;
+
+  if (form_secret != NULL)
+    {
+      if (!(client = check_method (g_steal_pointer (&client), GH_CLIENT_AUTH_SECRET_POST, error)))
+        return NULL;
+      if (!gh_client_check_secret (client, form_secret))
+        return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "The client secret is wrong");
+      return g_steal_pointer (&client);
+    }
+
+  if (client->auth_method != GH_CLIENT_AUTH_NONE)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                   "This client must authenticate (it registered %s)",
+                   gh_client_auth_method_to_string (client->auth_method));
+  return g_steal_pointer (&client);
+}

@@ -1,0 +1,51 @@
+/* gh-clients.h
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "gh-audit.h"
+#include "gh-client.h"
+#include "gh-projects.h"
+#include "gh-store.h"
+
+G_BEGIN_DECLS
+
+#define GH_TYPE_CLIENTS (gh_clients_get_type ())
+
+G_DECLARE_FINAL_TYPE (GhClients, gh_clients, GH, CLIENTS, GObject)
+
+GhClients *gh_clients_new          (GhStore          *store,
+                                    GhAudit          *audit);
+/* Registers a client from metadata already checked by gh_client_metadata_validate().
+ * @client_id NULL generates "client_<24 hex>". A confidential client gets a new secret,
+ * returned once in *@out_secret and stored only as a hash. */
+GhClient  *gh_clients_create       (GhClients        *self,
+                                    const GhProject  *project,
+                                    const char       *client_id,
+                                    GhClientSource    source,
+                                    JsonObject       *metadata,
+                                    char            **out_secret,
+                                    const char       *actor,
+                                    GError          **error);
+/* NULL with GH_STORE_ERROR_NOT_FOUND when the project has no such client. */
+GhClient  *gh_clients_get          (GhClients        *self,
+                                    gint64            project_id,
+                                    const char       *client_id,
+                                    GError          **error);
+GPtrArray *gh_clients_list         (GhClients        *self,
+                                    gint64            project_id,
+                                    GError          **error);
+gboolean   gh_clients_delete       (GhClients        *self,
+                                    const GhProject  *project,
+                                    const char       *client_id,
+                                    const char       *actor,
+                                    GError          **error);
+/* Constant-time check of a presented client secret against the stored hash. */
+gboolean   gh_client_check_secret  (const GhClient   *client,
+                                    const char       *secret);
+
+G_END_DECLS

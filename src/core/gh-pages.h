@@ -1,0 +1,74 @@
+/* gh-pages.h
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/* What the login and consent pages show about the client asking. */
+typedef struct
+{
+  const char  *project_name;
+  const char  *client_name;       /* as registered (escaped on output); may be NULL */
+  const char  *client_id;
+  const char  *client_host;       /* host of a URL client_id (CIMD), else NULL */
+  const char  *redirect_host;     /* where the browser goes next */
+  const char  *request_id;
+  const char  *csrf_token;
+  const char  *form_action;       /* absolute URL the form posts to */
+} GhPageClient;
+
+typedef struct
+{
+  const char *username;
+  const char *name;
+  const char *email;
+} GhPageUser;
+
+/* One requested scope or resource, with a human explanation. */
+typedef struct
+{
+  const char *value;
+  const char *description;
+} GhPageItem;
+
+char *gh_page_login    (const GhPageClient *client,
+                        const GhPageUser   *users,
+                        guint               n_users,
+                        gboolean            free_form,
+                        const char         *message,
+                        const char         *nonce);
+char *gh_page_consent  (const GhPageClient *client,
+                        const char         *username,
+                        const GhPageItem   *scopes,
+                        guint               n_scopes,
+                        const GhPageItem   *resources,
+                        guint               n_resources,
+                        const char         *warning,
+                        const char         *nonce);
+char *gh_page_error    (const char         *title,
+                        const char         *message,
+                        const char         *detail,
+                        const char         *nonce);
+
+/* Sends @html with the page security headers: a CSP allowing only the nonce'd style,
+ * frame-ancestors 'none', X-Frame-Options DENY, no-store, no referrer. */
+void  gh_page_send     (SoupServerMessage  *msg,
+                        guint               status,
+                        char               *html,
+                        const char         *nonce);
+/* Sends the error page (for a browser) as gh_page_send does. */
+void  gh_page_send_error (SoupServerMessage *msg,
+                          guint              status,
+                          const char        *title,
+                          const char        *message,
+                          const char        *detail);
+char *gh_page_new_nonce (void);
+
+G_END_DECLS

@@ -1,0 +1,75 @@
+/* gh-tokens.h
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "gh-audit.h"
+#include "gh-client.h"
+#include "gh-http.h"
+#include "gh-resources.h"
+#include "gh-signing-keys.h"
+#include "gh-store.h"
+#include "gh-users.h"
+
+G_BEGIN_DECLS
+
+#define GH_TYPE_TOKENS (gh_tokens_get_type ())
+
+G_DECLARE_FINAL_TYPE (GhTokens, gh_tokens, GH, TOKENS, GObject)
+
+GhTokens   *gh_tokens_new                 (GhStore          *store,
+                                           GhAudit          *audit,
+                                           GhSigningKeys    *keys,
+                                           GhUsers          *users,
+                                           GhResources      *resources);
+/* grant_type=authorization_code for an authenticated @client: the token response. */
+JsonObject *gh_tokens_exchange_code       (GhTokens         *self,
+                                           const GhProject  *project,
+                                           const char       *issuer,
+                                           const GhClient   *client,
+                                           GhForm           *form,
+                                           GError          **error);
+/* grant_type=refresh_token, with rotation and reuse detection. */
+JsonObject *gh_tokens_refresh             (GhTokens         *self,
+                                           const GhProject  *project,
+                                           const char       *issuer,
+                                           const GhClient   *client,
+                                           GhForm           *form,
+                                           GError          **error);
+/* The claims of a valid access token of this project; GH_OAUTH_ERROR_INVALID_TOKEN with
+ * the reason otherwise. */
+JsonObject *gh_tokens_verify_access_token (GhTokens         *self,
+                                           const GhProject  *project,
+                                           const char       *issuer,
+                                           const char       *token,
+                                           GError          **error);
+/* RFC 7662: {"active": false} for anything not valid. */
+JsonObject *gh_tokens_introspect          (GhTokens         *self,
+                                           const GhProject  *project,
+                                           const char       *issuer,
+                                           const char       *token);
+/* RFC 7009: revokes @token when it is @client's (a refresh token takes its family). Fails
+ * only when the store does. */
+gboolean    gh_tokens_revoke              (GhTokens         *self,
+                                           const GhProject  *project,
+                                           const char       *issuer,
+                                           const GhClient   *client,
+                                           const char       *token,
+                                           GError          **error);
+/* /userinfo's claims for a verified access token's claims. */
+JsonObject *gh_tokens_userinfo            (GhTokens         *self,
+                                           const GhProject  *project,
+                                           JsonObject       *access_claims,
+                                           GError          **error);
+/* Records a refused token request. */
+void        gh_tokens_record_refusal      (GhTokens         *self,
+                                           const GhProject  *project,
+                                           const char       *client_id,
+                                           const char       *grant_type,
+                                           const GError     *error);
+
+G_END_DECLS

@@ -1,0 +1,376 @@
+/* gh-application.c
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+
+#include "gh-application.h"
+#include "gh-window.h"
+
+struct _GhApplication
+{
+  AdwApplication    parent_instance;
+
+  GSettings        *settings;
+  GhEmbeddedServer *server;
+  GdkPaintable     *screenshot_paintable;
+  char             *data_dir;
+  char             *screenshot_path;
+  gint64            screenshot_settled_at;
+  guint             screenshot_timeout;
+  guint             sigint_source;
+  guint             sigterm_source;
+  int               exit_status;
+};
+
+G_DEFINE_FINAL_TYPE (GhApplication, gh_application, ADW_TYPE_APPLICATION)
+
+/* A few frames after the state is shown, for the layout to settle. */
+#define SCREENSHOT_SETTLE_USEC (200 * G_TIME_SPAN_MILLISECOND)
+#define SCREENSHOT_TIMEOUT_SECONDS 30
+
+static const GOptionEntry option_entries[] = {
+  { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Keep the server’s data in DIR instead of the user data folder"), N_("DIR") },
+  { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Save the window as a PNG image in FILE once the server is shown, then quit"),
+    N_("FILE") },
+  { NULL }
+};
+
+static gboolean
+save_window_png (GtkWidget     *widget,
+                 GdkPaintable  *paintable,
+                 const char    *path,
+                 GError       **error)
+{
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  GtkSnapshot *snapshot;
+  GskRenderer *renderer;
+  int width = gdk_paintable_get_intrinsic_width (paintable);
+  int height = gdk_paintable_get_intrinsic_height (paintable);
+
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "The window drew nothing");
+      return FALSE;
+    }
+
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not write %s", path);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+finish_screenshot (GhApplication *self,
+                   GtkWidget     *window)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (save_window_png (window, self->screenshot_paintable, self->screenshot_path, &error))
+    {
+      g_print ("%s\n", self->screenshot_path);
+    }
+  else
+    {
+      g_printerr ("gatehouse: %s\n", error->message);
+      self->exit_status = EXIT_FAILURE;
+    }
+
+  g_clear_handle_id (&self->screenshot_timeout, g_source_remove);
+  g_action_group_activate_action (G_ACTION_GROUP (self), "quit", NULL);
+}
+
+static gboolean
+screenshot_tick_cb (GtkWidget     *widget,
+                    GdkFrameClock *frame_clock,
+                    gpointer       user_data)
+{
+  GhApplication *self = GH_APPLICATION (user_data);
+  gint64 now = gdk_frame_clock_get_frame_time (frame_clock);
+
+  if (self->screenshot_settled_at == 0)
+    self->screenshot_settled_at = now;
+
+  if (now - self->screenshot_settled_at < SCREENSHOT_SETTLE_USEC)
+    return G_SOURCE_CONTINUE;
+
+  finish_screenshot (self, widget);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+screenshot_window_busy_cb (GhWindow      *window,
+                           GParamSpec    *pspec,
+                           GhApplication *self)
+{
+  if (gh_window_get_busy (window))
+    return;
+
+  g_signal_handlers_disconnect_by_func (window, screenshot_window_busy_cb, self);
+  gtk_widget_add_tick_callback (GTK_WIDGET (window), screenshot_tick_cb, self, NULL);
+}
+
+static gboolean
+screenshot_timeout_cb (gpointer user_data)
+{
+  GhApplication *self = GH_APPLICATION (user_data);
+
+  self->screenshot_timeout = 0;
+  g_printerr ("gatehouse: the server state was not shown within %d seconds; no screenshot\n",
+              SCREENSHOT_TIMEOUT_SECONDS);
+  self->exit_status = EXIT_FAILURE;
+  g_action_group_activate_action (G_ACTION_GROUP (self), "quit", NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_screenshot (GhApplication *self,
+                  GhWindow      *window)
+{
+  /* A still image: no crossfade caught halfway. */
+  g_object_set (gtk_widget_get_settings (GTK_WIDGET (window)),
+                "gtk-enable-animations", FALSE,
+                NULL);
+
+  /* Made before the first frame, so that it follows every frame the window draws. */
+  self->screenshot_paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  self->screenshot_timeout = g_timeout_add_seconds (SCREENSHOT_TIMEOUT_SECONDS,
+                                                    screenshot_timeout_cb, self);
+  g_signal_connect_object (window, "notify::busy",
+                           G_CALLBACK (screenshot_window_busy_cb), self, 0);
+  screenshot_window_busy_cb (window, NULL, self);
+}
+
+static gboolean
+quit_signal_cb (gpointer user_data)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (user_data), "quit", NULL);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWindow *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (app),
+                        "modal", TRUE,
+                        "destroy-with-parent", TRUE,
+                        "application-name", _("Gatehouse"),
+                        "application-icon", APP_ID,
+                        "developer-name", _("The Gatehouse developers"),
+                        "version", PACKAGE_VERSION,
+                        "comments", _("A local OAuth 2.1 and OpenID Connect authorization "
+                                      "server for the Model Context Protocol, and its console"),
+                        "copyright", _("© 2026 The Gatehouse developers"),
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        NULL);
+  gtk_window_present (about);
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GList *windows;
+
+  /* Close rather than destroy, so each window saves its size. */
+  windows = g_list_copy_deep (gtk_application_get_windows (app), (GCopyFunc) g_object_ref, NULL);
+  for (const GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
+  g_list_free_full (windows, g_object_unref);
+
+  g_application_quit (G_APPLICATION (app));
+}
+
+static const GActionEntry app_actions[] = {
+  { "about", about_action },
+  { "quit", quit_action },
+};
+
+static int
+gh_application_handle_local_options (GApplication *application,
+                                     GVariantDict *options)
+{
+  GhApplication *self = GH_APPLICATION (application);
+  g_autofree char *data_dir = NULL;
+  g_autofree char *screenshot = NULL;
+
+  /* Another data folder is another server, and a screenshot needs its own window: both run
+   * apart from an instance that may already be open. */
+  if (g_variant_dict_lookup (options, "data-dir", "^ay", &data_dir))
+    {
+      g_free (self->data_dir);
+      self->data_dir = g_canonicalize_filename (data_dir, NULL);
+      g_application_set_flags (application,
+                               g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
+    }
+
+  if (g_variant_dict_lookup (options, "screenshot", "^ay", &screenshot))
+    {
+      g_free (self->screenshot_path);
+      self->screenshot_path = g_canonicalize_filename (screenshot, NULL);
+      g_application_set_flags (application,
+                               g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
+    }
+
+  return G_APPLICATION_CLASS (gh_application_parent_class)->handle_local_options (application,
+                                                                                options);
+}
+
+static void
+gh_application_startup (GApplication *application)
+{
+  GhApplication *self = GH_APPLICATION (application);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+
+  G_APPLICATION_CLASS (gh_application_parent_class)->startup (application);
+
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+
+  if (self->data_dir == NULL)
+    self->data_dir = g_build_filename (g_get_user_data_dir (), "gatehouse", NULL);
+
+  self->settings = g_settings_new (APP_ID);
+  self->server = gh_embedded_server_new (self->data_dir, self->settings);
+  gh_embedded_server_start (self->server);
+
+  /* Stop the server cleanly (sockets, database) when asked to end from a terminal. */
+  self->sigint_source = g_unix_signal_add (SIGINT, quit_signal_cb, self);
+  self->sigterm_source = g_unix_signal_add (SIGTERM, quit_signal_cb, self);
+}
+
+static void
+gh_application_activate (GApplication *application)
+{
+  GhApplication *self = GH_APPLICATION (application);
+  GtkWindow *window;
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window == NULL)
+    window = GTK_WINDOW (gh_window_new (GTK_APPLICATION (self), self->server));
+
+  gtk_window_present (window);
+
+  if (self->screenshot_path != NULL && self->screenshot_timeout == 0)
+    start_screenshot (self, GH_WINDOW (window));
+}
+
+static void
+gh_application_shutdown (GApplication *application)
+{
+  GhApplication *self = GH_APPLICATION (application);
+
+  if (self->server != NULL)
+    gh_embedded_server_stop (self->server);
+
+  g_clear_handle_id (&self->screenshot_timeout, g_source_remove);
+  g_clear_handle_id (&self->sigint_source, g_source_remove);
+  g_clear_handle_id (&self->sigterm_source, g_source_remove);
+
+  G_APPLICATION_CLASS (gh_application_parent_class)->shutdown (application);
+}
+
+static void
+gh_application_dispose (GObject *object)
+{
+  GhApplication *self = (GhApplication *)object;
+
+  g_clear_object (&self->screenshot_paintable);
+  g_clear_object (&self->server);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (gh_application_parent_class)->dispose (object);
+}
+
+static void
+gh_application_finalize (GObject *object)
+{
+  GhApplication *self = (GhApplication *)object;
+
+  g_clear_pointer (&self->data_dir, g_free);
+  g_clear_pointer (&self->screenshot_path, g_free);
+
+  G_OBJECT_CLASS (gh_application_parent_class)->finalize (object);
+}
+
+static void
+gh_application_class_init (GhApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *application_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = gh_application_dispose;
+  object_class->finalize = gh_application_finalize;
+
+  application_class->activate = gh_application_activate;
+  application_class->handle_local_options = gh_application_handle_local_options;
+  application_class->shutdown = gh_application_shutdown;
+  application_class->startup = gh_application_startup;
+}
+
+static void
+gh_application_init (GhApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+}
+
+GhApplication *
+gh_application_new (void)
+{
+  return g_object_new (GH_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/dev/gatehouse/Gatehouse",
+                       NULL);
+}
+
+/* The embedded server, from startup on; %NULL before. */
+GhEmbeddedServer *
+gh_application_get_server (GhApplication *self)
+{
+  g_return_val_if_fail (GH_IS_APPLICATION (self), NULL);
+
+  return self->server;
+}
+
+/* What main() should return after g_application_run() returned 0, e.g. a failed screenshot. */
+int
+gh_application_get_exit_status (GhApplication *self)
+{
+  g_return_val_if_fail (GH_IS_APPLICATION (self), EXIT_FAILURE);
+
+  return self->exit_status;
+}

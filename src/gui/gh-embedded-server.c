@@ -1,0 +1,450 @@
+/* gh-embedded-server.c
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+
+#include <glib/gi18n.h>
+
+#include "gh-embedded-server.h"
+#include "gh-server.h"
+
+/* The authorization server that runs inside the app, on loopback. This object only starts
+ * and stops it and says where it listens; everything else goes over HTTP. */
+struct _GhEmbeddedServer
+{
+  GObject                parent_instance;
+
+  GSettings             *settings;
+  GhServer              *server;
+  char                  *data_dir;
+  char                  *base_url;
+  char                  *secrets;
+  char                  *error_message;
+  char                  *port_notice;
+  guint                  start_source;
+  guint                  port;
+  GhEmbeddedServerState  state;
+};
+
+G_DEFINE_FINAL_TYPE (GhEmbeddedServer, gh_embedded_server, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (GhEmbeddedServerState, gh_embedded_server_state,
+  G_DEFINE_ENUM_VALUE (GH_EMBEDDED_SERVER_STATE_STOPPED, "stopped"),
+  G_DEFINE_ENUM_VALUE (GH_EMBEDDED_SERVER_STATE_STARTING, "starting"),
+  G_DEFINE_ENUM_VALUE (GH_EMBEDDED_SERVER_STATE_RUNNING, "running"),
+  G_DEFINE_ENUM_VALUE (GH_EMBEDDED_SERVER_STATE_FAILED, "failed"))
+
+enum {
+  PROP_0,
+  PROP_BASE_URL,
+  PROP_DATA_DIR,
+  PROP_ERROR_MESSAGE,
+  PROP_PORT,
+  PROP_PORT_NOTICE,
+  PROP_SECRETS,
+  PROP_SETTINGS,
+  PROP_STATE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+set_string (GhEmbeddedServer *self,
+            char            **field,
+            const char       *value,
+            guint             prop_id)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+static void
+set_port (GhEmbeddedServer *self,
+          guint             port)
+{
+  if (self->port == port)
+    return;
+
+  self->port = port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+}
+
+static void
+set_state (GhEmbeddedServer      *self,
+           GhEmbeddedServerState  state)
+{
+  if (self->state == state)
+    return;
+
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+fail (GhEmbeddedServer *self,
+      const GError     *error)
+{
+  g_clear_object (&self->server);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  set_string (self, &self->error_message, error->message, PROP_ERROR_MESSAGE);
+  set_string (self, &self->base_url, NULL, PROP_BASE_URL);
+  set_port (self, 0);
+  set_state (self, GH_EMBEDDED_SERVER_STATE_FAILED);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static gboolean
+listen_on (GhServer  *server,
+           guint      port,
+           GError   **error)
+{
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", port);
+
+  return gh_server_listen (server, address, NULL, error);
+}
+
+static gboolean
+start_cb (gpointer user_data)
+{
+  GhEmbeddedServer *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) saved_port_error = NULL;
+  g_autoptr (GhServer) server = NULL;
+  g_autofree char *port_notice = NULL;
+  guint16 saved_port = 0;
+  guint16 port;
+
+  self->start_source = 0;
+
+  if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
+    {
+      int errsv = errno;
+
+      g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _("Could not create the data folder %s: %s"),
+                   self->data_dir, g_strerror (errsv));
+      fail (self, error);
+      return G_SOURCE_REMOVE;
+    }
+
+  server = gh_server_new (self->data_dir, GH_SECRET_BACKEND_AUTO,
+                          GH_SETTINGS_PROFILE_DEVELOPMENT, &error);
+  if (server == NULL)
+    {
+      fail (self, error);
+      return G_SOURCE_REMOVE;
+    }
+
+  /* Keep the port across runs so MCP clients keep a working issuer URL; if another program
+   * took it meanwhile, take any free port rather than not starting at all. */
+  g_settings_get (self->settings, "server-port", "q", &saved_port);
+  if (saved_port == 0 || !listen_on (server, saved_port, &saved_port_error))
+    {
+      if (!listen_on (server, 0, &error))
+        {
+          fail (self, error);
+          return G_SOURCE_REMOVE;
+        }
+    }
+
+  port = gh_server_get_port (server);
+  if (port != saved_port)
+    g_settings_set (self->settings, "server-port", "q", port);
+
+  if (saved_port_error != NULL)
+    port_notice = g_strdup_printf (_("Port %u could not be used (%s). MCP clients set up with "
+                                     "the old address need the new one."),
+                                   saved_port, saved_port_error->message);
+
+  g_set_object (&self->server, server);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  set_string (self, &self->error_message, NULL, PROP_ERROR_MESSAGE);
+  set_string (self, &self->port_notice, port_notice, PROP_PORT_NOTICE);
+  set_string (self, &self->secrets, gh_server_describe_secrets (server), PROP_SECRETS);
+  set_string (self, &self->base_url, gh_server_get_issuer_base (server), PROP_BASE_URL);
+  set_port (self, port);
+  set_state (self, GH_EMBEDDED_SERVER_STATE_RUNNING);
+  g_object_thaw_notify (G_OBJECT (self));
+
+  g_info ("Embedded server listening on %s", self->base_url);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+gh_embedded_server_dispose (GObject *object)
+{
+  GhEmbeddedServer *self = (GhEmbeddedServer *)object;
+
+  gh_embedded_server_stop (self);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (gh_embedded_server_parent_class)->dispose (object);
+}
+
+static void
+gh_embedded_server_finalize (GObject *object)
+{
+  GhEmbeddedServer *self = (GhEmbeddedServer *)object;
+
+  g_clear_pointer (&self->data_dir, g_free);
+  g_clear_pointer (&self->base_url, g_free);
+  g_clear_pointer (&self->secrets, g_free);
+  g_clear_pointer (&self->error_message, g_free);
+  g_clear_pointer (&self->port_notice, g_free);
+
+  G_OBJECT_CLASS (gh_embedded_server_parent_class)->finalize (object);
+}
+
+static void
+gh_embedded_server_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  GhEmbeddedServer *self = GH_EMBEDDED_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_BASE_URL:
+      g_value_set_string (value, self->base_url);
+      break;
+
+    case PROP_DATA_DIR:
+      g_value_set_string (value, self->data_dir);
+      break;
+
+    case PROP_ERROR_MESSAGE:
+      g_value_set_string (value, self->error_message);
+      break;
+
+    case PROP_PORT:
+      g_value_set_uint (value, self->port);
+      break;
+
+    case PROP_PORT_NOTICE:
+      g_value_set_string (value, self->port_notice);
+      break;
+
+    case PROP_SECRETS:
+      g_value_set_string (value, self->secrets);
+      break;
+
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gh_embedded_server_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  GhEmbeddedServer *self = GH_EMBEDDED_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATA_DIR:
+      self->data_dir = g_value_dup_string (value);
+      break;
+
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gh_embedded_server_class_init (GhEmbeddedServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = gh_embedded_server_dispose;
+  object_class->finalize = gh_embedded_server_finalize;
+  object_class->get_property = gh_embedded_server_get_property;
+  object_class->set_property = gh_embedded_server_set_property;
+
+  properties[PROP_BASE_URL] =
+    g_param_spec_string ("base-url", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_DATA_DIR] =
+    g_param_spec_string ("data-dir", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_ERROR_MESSAGE] =
+    g_param_spec_string ("error-message", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", NULL, NULL,
+                       0, G_MAXUINT16, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_PORT_NOTICE] =
+    g_param_spec_string ("port-notice", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_SECRETS] =
+    g_param_spec_string ("secrets", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL,
+                         G_TYPE_SETTINGS,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL,
+                       GH_TYPE_EMBEDDED_SERVER_STATE,
+                       GH_EMBEDDED_SERVER_STATE_STOPPED,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+gh_embedded_server_init (GhEmbeddedServer *self)
+{
+}
+
+GhEmbeddedServer *
+gh_embedded_server_new (const char *data_dir,
+                        GSettings  *settings)
+{
+  g_return_val_if_fail (data_dir != NULL, NULL);
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+
+  return g_object_new (GH_TYPE_EMBEDDED_SERVER,
+                       "data-dir", data_dir,
+                       "settings", settings,
+                       NULL);
+}
+
+/* Returns at once in the "starting" state; the work runs from an idle so that a window
+ * presented right after paints that state first. */
+void
+gh_embedded_server_start (GhEmbeddedServer *self)
+{
+  g_return_if_fail (GH_IS_EMBEDDED_SERVER (self));
+
+  if (self->state == GH_EMBEDDED_SERVER_STATE_STARTING ||
+      self->state == GH_EMBEDDED_SERVER_STATE_RUNNING)
+    return;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  set_string (self, &self->error_message, NULL, PROP_ERROR_MESSAGE);
+  set_state (self, GH_EMBEDDED_SERVER_STATE_STARTING);
+  g_object_thaw_notify (G_OBJECT (self));
+
+  self->start_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, start_cb, self, NULL);
+}
+
+void
+gh_embedded_server_stop (GhEmbeddedServer *self)
+{
+  g_return_if_fail (GH_IS_EMBEDDED_SERVER (self));
+
+  g_clear_handle_id (&self->start_source, g_source_remove);
+
+  if (self->server != NULL)
+    {
+      gh_server_stop (self->server);
+      g_clear_object (&self->server);
+      g_info ("Embedded server stopped");
+    }
+
+  g_object_freeze_notify (G_OBJECT (self));
+  set_string (self, &self->base_url, NULL, PROP_BASE_URL);
+  set_port (self, 0);
+  set_state (self, GH_EMBEDDED_SERVER_STATE_STOPPED);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+GhEmbeddedServerState
+gh_embedded_server_get_state (GhEmbeddedServer *self)
+{
+  g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (self), GH_EMBEDDED_SERVER_STATE_STOPPED);
+
+  return self->state;
+}
+
+const char *
+gh_embedded_server_get_data_dir (GhEmbeddedServer *self)
+{
+  g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (self), NULL);
+
+  return self->data_dir;
+}
+
+/* The issuer the server derives from its listening address, or %NULL when not running. */
+const char *
+gh_embedded_server_get_base_url (GhEmbeddedServer *self)
+{
+  g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (self), NULL);
+
+  return self->base_url;
+}
+
+guint
+gh_embedded_server_get_port (GhEmbeddedServer *self)
+{
+  g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (self), 0);
+
+  return self->port;
+}
+
+const char *
+gh_embedded_server_get_secrets (GhEmbeddedServer *self)
+{
+  g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (self), NULL);
+
+  return self->secrets;
+}
+
+const char *
+gh_embedded_server_get_error_message (GhEmbeddedServer *self)
+{
+  g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (self), NULL);
+
+  return self->error_message;
+}
+
+/* Set when the saved port was taken and another one was chosen, else %NULL. */
+const char *
+gh_embedded_server_get_port_notice (GhEmbeddedServer *self)
+{
+  g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (self), NULL);
+
+  return self->port_notice;
+}

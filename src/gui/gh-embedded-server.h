@@ -1,0 +1,42 @@
+/* gh-embedded-server.h
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  GH_EMBEDDED_SERVER_STATE_STOPPED,
+  GH_EMBEDDED_SERVER_STATE_STARTING,
+  GH_EMBEDDED_SERVER_STATE_RUNNING,
+  GH_EMBEDDED_SERVER_STATE_FAILED,
+} GhEmbeddedServerState;
+
+#define GH_TYPE_EMBEDDED_SERVER_STATE (gh_embedded_server_state_get_type ())
+GType gh_embedded_server_state_get_type (void);
+
+#define GH_TYPE_EMBEDDED_SERVER (gh_embedded_server_get_type ())
+
+G_DECLARE_FINAL_TYPE (GhEmbeddedServer, gh_embedded_server, GH, EMBEDDED_SERVER, GObject)
+
+/* @settings holds the "server-port" key (dev.gatehouse.Gatehouse). */
+GhEmbeddedServer      *gh_embedded_server_new               (const char       *data_dir,
+                                                             GSettings        *settings);
+void                   gh_embedded_server_start             (GhEmbeddedServer *self);
+void                   gh_embedded_server_stop              (GhEmbeddedServer *self);
+GhEmbeddedServerState  gh_embedded_server_get_state         (GhEmbeddedServer *self);
+const char            *gh_embedded_server_get_data_dir      (GhEmbeddedServer *self);
+const char            *gh_embedded_server_get_base_url      (GhEmbeddedServer *self);
+guint                  gh_embedded_server_get_port          (GhEmbeddedServer *self);
+const char            *gh_embedded_server_get_secrets       (GhEmbeddedServer *self);
+const char            *gh_embedded_server_get_error_message (GhEmbeddedServer *self);
+const char            *gh_embedded_server_get_port_notice   (GhEmbeddedServer *self);
+
+G_END_DECLS

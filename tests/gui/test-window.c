@@ -1,0 +1,711 @@
+/* test-window.c
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include <libsoup/soup.h>
+
+#include "gh-application.h"
+#include "gh-embedded-server.h"
+#include "gh-overview-page.h"
+#include "gh-property-row.h"
+#include "gh-server-client.h"
+#include "gh-window.h"
+
+/* The real application and window against a real embedded server in a temporary data dir,
+ * run by g_application_run() as a user would start it; each test's body runs from an idle
+ * once the window exists and ends by closing the window, which ends the application. */
+
+#define WAIT_TIMEOUT_USEC (10 * G_TIME_SPAN_SECOND)
+
+typedef struct _Fixture Fixture;
+typedef void (*TestBody) (Fixture *f);
+
+struct _Fixture
+{
+  char          *data_dir;
+  GSettings     *settings;
+  GhApplication *app;
+  GhWindow      *window;
+  TestBody       body;
+  char          *clipboard_text;
+  guint          port;
+  gboolean       body_ran;
+};
+
+static void
+rm_rf (GFile *file)
+{
+  g_autoptr (GFileEnumerator) children = NULL;
+  GFileInfo *info;
+  GFile *child;
+
+  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  while (children != NULL &&
+         g_file_enumerator_iterate (children, &info, &child, NULL, NULL) &&
+         info != NULL)
+    rm_rf (child);
+
+  g_file_delete (file, NULL, NULL);
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSettingsSchema) schema = NULL;
+  g_auto (GStrv) keys = NULL;
+
+  f->data_dir = g_dir_make_tmp ("gatehouse-gui-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  /* The memory backend lives as long as the process: start every test from the defaults. */
+  f->settings = g_settings_new (APP_ID);
+  g_object_get (f->settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_settings_reset (f->settings, keys[i]);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr (GFile) dir = g_file_new_for_path (f->data_dir);
+
+  rm_rf (dir);
+  g_clear_pointer (&f->clipboard_text, g_free);
+  g_clear_object (&f->settings);
+  g_clear_pointer (&f->data_dir, g_free);
+}
+
+static gboolean
+wake_up_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Iterates the main context until @condition holds or the deadline passes. */
+static gboolean
+wait_for (gboolean (*condition) (Fixture *f),
+          Fixture   *f)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_USEC;
+  guint wake_up = g_timeout_add (10, wake_up_cb, NULL);
+
+  while (!condition (f) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_source_remove (wake_up);
+
+  return condition (f);
+}
+
+static GtkWidget *
+find_named (GtkWidget  *widget,
+            const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_in_window (Fixture    *f,
+                const char *name)
+{
+  GtkWidget *widget = find_named (GTK_WIDGET (f->window), name);
+
+  g_assert_nonnull (widget);
+
+  return widget;
+}
+
+/* The label a user reads in a property row, if it is on screen. */
+static const char *
+shown_value (Fixture    *f,
+             const char *row_name)
+{
+  GtkWidget *label = find_named (find_in_window (f, row_name), "value-label");
+
+  g_assert_true (GTK_IS_LABEL (label));
+  if (!gtk_widget_get_mapped (label))
+    return NULL;
+
+  return gtk_label_get_text (GTK_LABEL (label));
+}
+
+/* A label with exactly @text somewhere on screen in the window (toasts, status pages). */
+static gboolean
+label_shown (GtkWidget  *widget,
+             const char *text)
+{
+  if (GTK_IS_LABEL (widget) &&
+      gtk_widget_get_mapped (widget) &&
+      g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (label_shown (child, text))
+      return TRUE;
+
+  return FALSE;
+}
+
+static GhEmbeddedServer *
+server (Fixture *f)
+{
+  return gh_application_get_server (f->app);
+}
+
+static gboolean
+issuer_shown (Fixture *f)
+{
+  const char *issuer = shown_value (f, "issuer-row");
+
+  return issuer != NULL && g_str_has_prefix (issuer, "http://");
+}
+
+static gboolean
+server_settled (Fixture *f)
+{
+  return !gh_window_get_busy (f->window);
+}
+
+static gboolean
+port_accepts_connections (guint port)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) connection = NULL;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+
+  return connection != NULL;
+}
+
+static gboolean
+run_body_cb (gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  f->body (f);
+  f->body_ran = TRUE;
+
+  if (f->window != NULL)
+    gtk_window_close (GTK_WINDOW (f->window));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+window_added_cb (GtkApplication *app,
+                 GtkWindow      *window,
+                 Fixture        *f)
+{
+  if (f->window != NULL || !GH_IS_WINDOW (window))
+    return;
+
+  f->window = GH_WINDOW (window);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&f->window);
+  g_idle_add (run_body_cb, f);
+}
+
+/* Runs the application until @body closed its window; the server must be gone after it. */
+static void
+run_app (Fixture  *f,
+         TestBody  body)
+{
+  char *argv[] = { (char *)"gatehouse", (char *)"--data-dir", f->data_dir, NULL };
+  GhEmbeddedServer *embedded_server;
+  int status;
+
+  f->body = body;
+  f->body_ran = FALSE;
+  f->port = 0;
+  f->app = gh_application_new ();
+  g_object_add_weak_pointer (G_OBJECT (f->app), (gpointer *)&f->app);
+  g_signal_connect (f->app, "window-added", G_CALLBACK (window_added_cb), f);
+
+  status = g_application_run (G_APPLICATION (f->app), G_N_ELEMENTS (argv) - 1, argv);
+
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (f->body_ran);
+  g_assert_null (f->window);
+  g_assert_cmpint (gh_embedded_server_get_state (server (f)), ==,
+                   GH_EMBEDDED_SERVER_STATE_STOPPED);
+  if (f->port != 0)
+    g_assert_false (port_accepts_connections (f->port));
+
+  embedded_server = server (f);
+  g_object_add_weak_pointer (G_OBJECT (embedded_server), (gpointer *)&embedded_server);
+  g_object_unref (f->app);
+  g_assert_null (f->app);
+  g_assert_null (embedded_server);
+}
+
+static void
+shows_issuer_body (Fixture *f)
+{
+  g_autofree char *expected_issuer = NULL;
+  g_autofree char *expected_discovery = NULL;
+  g_autofree char *expected_port = NULL;
+  guint16 saved_port = 0;
+
+  g_assert_true (wait_for (issuer_shown, f));
+
+  f->port = gh_embedded_server_get_port (server (f));
+  g_assert_cmpuint (f->port, >, 0);
+  g_assert_true (port_accepts_connections (f->port));
+
+  expected_issuer = g_strdup_printf ("http://127.0.0.1:%u", f->port);
+  g_assert_cmpstr (shown_value (f, "issuer-row"), ==, expected_issuer);
+  g_assert_cmpstr (shown_value (f, "issuer-row"), ==, gh_embedded_server_get_base_url (server (f)));
+
+  expected_discovery = g_strconcat (expected_issuer, "/.well-known/oauth-authorization-server",
+                                    NULL);
+  g_assert_cmpstr (shown_value (f, "discovery-row"), ==, expected_discovery);
+  g_assert_true (g_str_has_prefix (shown_value (f, "jwks-row"), expected_issuer));
+
+  expected_port = g_strdup_printf ("%u", f->port);
+  g_assert_cmpstr (shown_value (f, "port-row"), ==, expected_port);
+  g_assert_cmpstr (shown_value (f, "data-dir-row"), ==, f->data_dir);
+  g_assert_cmpstr (shown_value (f, "secrets-row"), !=, "");
+  g_assert_false (gtk_widget_get_visible (find_in_window (f, "port-notice-row")));
+  g_assert_false (gtk_widget_get_visible (find_in_window (f, "discovery-error-row")));
+
+  /* Found uninstalled too, through the resource base path. */
+  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (f->window))),
+                                          APP_ID));
+
+  /* The free port picked on first start is kept for the next. */
+  g_settings_get (f->settings, "server-port", "q", &saved_port);
+  g_assert_cmpuint (saved_port, ==, f->port);
+}
+
+static void
+test_window_shows_issuer (Fixture       *f,
+                          gconstpointer  data)
+{
+  run_app (f, shows_issuer_body);
+}
+
+static void
+read_text_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr (GError) error = NULL;
+
+  f->clipboard_text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (f->clipboard_text);
+}
+
+static gboolean
+clipboard_read (Fixture *f)
+{
+  return f->clipboard_text != NULL;
+}
+
+static gboolean
+toast_shown (Fixture *f)
+{
+  return label_shown (GTK_WIDGET (f->window), "Issuer URL copied");
+}
+
+static void
+copy_issuer_body (Fixture *f)
+{
+  GtkWidget *button;
+
+  g_assert_true (wait_for (issuer_shown, f));
+  f->port = gh_embedded_server_get_port (server (f));
+
+  button = find_named (find_in_window (f, "issuer-row"), "copy-button");
+  g_assert_true (GTK_IS_BUTTON (button));
+  g_assert_true (gtk_widget_get_mapped (button));
+  g_assert_true (gtk_widget_is_sensitive (button));
+
+  g_signal_emit_by_name (button, "clicked");
+
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (button), NULL, read_text_cb, f);
+  g_assert_true (wait_for (clipboard_read, f));
+  g_assert_cmpstr (f->clipboard_text, ==, shown_value (f, "issuer-row"));
+
+  g_assert_true (wait_for (toast_shown, f));
+}
+
+static void
+test_window_copy_issuer (Fixture       *f,
+                         gconstpointer  data)
+{
+  run_app (f, copy_issuer_body);
+}
+
+static void
+remember_port_body (Fixture *f)
+{
+  g_assert_true (wait_for (issuer_shown, f));
+  f->port = gh_embedded_server_get_port (server (f));
+}
+
+static void
+second_start_body (Fixture *f)
+{
+  guint first_port = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (f->settings), "first-port"));
+
+  g_assert_true (wait_for (issuer_shown, f));
+  f->port = gh_embedded_server_get_port (server (f));
+
+  g_assert_cmpuint (f->port, ==, first_port);
+  g_assert_false (gtk_widget_get_visible (find_in_window (f, "port-notice-row")));
+}
+
+static void
+test_application_reuses_saved_port (Fixture       *f,
+                                    gconstpointer  data)
+{
+  run_app (f, remember_port_body);
+  g_object_set_data (G_OBJECT (f->settings), "first-port", GUINT_TO_POINTER (f->port));
+
+  run_app (f, second_start_body);
+}
+
+static gboolean
+port_notice_shown (Fixture *f)
+{
+  return gtk_widget_get_mapped (find_in_window (f, "port-notice-row"));
+}
+
+static void
+port_taken_body (Fixture *f)
+{
+  guint taken = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (f->settings), "taken-port"));
+  g_autofree char *taken_text = NULL;
+  g_autofree char *expected_issuer = NULL;
+  const char *notice;
+  guint16 saved_port = 0;
+
+  g_assert_true (wait_for (issuer_shown, f));
+  f->port = gh_embedded_server_get_port (server (f));
+
+  g_assert_cmpuint (f->port, !=, taken);
+  expected_issuer = g_strdup_printf ("http://127.0.0.1:%u", f->port);
+  g_assert_cmpstr (shown_value (f, "issuer-row"), ==, expected_issuer);
+
+  /* The new port is saved, and the user is told in the window, not only in a log. */
+  g_settings_get (f->settings, "server-port", "q", &saved_port);
+  g_assert_cmpuint (saved_port, ==, f->port);
+
+  g_assert_true (wait_for (port_notice_shown, f));
+  notice = adw_action_row_get_subtitle (ADW_ACTION_ROW (find_in_window (f, "port-notice-row")));
+  taken_text = g_strdup_printf ("Port %u", taken);
+  g_assert_true (g_str_has_prefix (notice, taken_text));
+}
+
+static void
+test_application_saved_port_taken (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) effective = NULL;
+  g_autoptr (GError) error = NULL;
+  guint taken;
+
+  g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
+  g_assert_no_error (error);
+  taken = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+
+  g_settings_set (f->settings, "server-port", "q", (guint16)taken);
+  g_object_set_data (G_OBJECT (f->settings), "taken-port", GUINT_TO_POINTER (taken));
+
+  run_app (f, port_taken_body);
+
+  g_socket_listener_close (listener);
+}
+
+static AdwAboutWindow *
+find_about_window (Fixture *f)
+{
+  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
+
+  for (const GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_ABOUT_WINDOW (l->data))
+      return l->data;
+
+  return NULL;
+}
+
+static gboolean
+about_shown (Fixture *f)
+{
+  AdwAboutWindow *about = find_about_window (f);
+
+  return about != NULL && gtk_widget_get_mapped (GTK_WIDGET (about));
+}
+
+static void
+about_then_quit_body (Fixture *f)
+{
+  AdwAboutWindow *about;
+
+  g_assert_true (wait_for (issuer_shown, f));
+  f->port = gh_embedded_server_get_port (server (f));
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "about", NULL);
+  g_assert_true (wait_for (about_shown, f));
+  about = find_about_window (f);
+  g_assert_cmpstr (adw_about_window_get_application_name (about), ==, "Gatehouse");
+  g_assert_cmpstr (adw_about_window_get_version (about), ==, PACKAGE_VERSION);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (about)) == GTK_WINDOW (f->window));
+
+  /* Quit closes every window and ends the application, which stops the server. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "quit", NULL);
+  g_assert_null (f->window);
+  g_assert_null (find_about_window (f));
+}
+
+static void
+test_application_about_then_quit (Fixture       *f,
+                                  gconstpointer  data)
+{
+  run_app (f, about_then_quit_body);
+}
+
+static gboolean
+failure_shown (Fixture *f)
+{
+  return gtk_widget_get_mapped (find_in_window (f, "failed-page"));
+}
+
+static void
+start_fails_body (Fixture *f)
+{
+  AdwStatusPage *page;
+
+  g_assert_true (wait_for (failure_shown, f));
+  g_assert_true (server_settled (f));
+
+  /* The reason is shown in place, with a way to try again. */
+  page = ADW_STATUS_PAGE (find_in_window (f, "failed-page"));
+  g_assert_nonnull (strstr (adw_status_page_get_description (page), f->data_dir));
+  g_assert_true (gtk_widget_get_mapped (find_in_window (f, "retry-start-button")));
+}
+
+static void
+test_window_shows_start_failure (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autofree char *not_a_dir = g_build_filename (f->data_dir, "file", NULL);
+  g_autoptr (GError) error = NULL;
+
+  /* A data dir that cannot be created: a regular file is in the way. */
+  g_file_set_contents (not_a_dir, "", 0, &error);
+  g_assert_no_error (error);
+  g_free (f->data_dir);
+  f->data_dir = g_build_filename (not_a_dir, "data", NULL);
+
+  run_app (f, start_fails_body);
+
+  g_free (f->data_dir);
+  f->data_dir = g_path_get_dirname (not_a_dir);
+}
+
+static void
+remembers_size_body (Fixture *f)
+{
+  int width;
+  int height;
+
+  gtk_window_get_default_size (GTK_WINDOW (f->window), &width, &height);
+  g_assert_cmpint (width, ==, 700);
+  g_assert_cmpint (height, ==, 500);
+
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 820, 610);
+  g_assert_true (wait_for (server_settled, f));
+  f->port = gh_embedded_server_get_port (server (f));
+}
+
+static void
+test_window_remembers_size (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_settings_set_int (f->settings, "window-width", 700);
+  g_settings_set_int (f->settings, "window-height", 500);
+
+  run_app (f, remembers_size_body);
+
+  g_assert_cmpint (g_settings_get_int (f->settings, "window-width"), ==, 820);
+  g_assert_cmpint (g_settings_get_int (f->settings, "window-height"), ==, 610);
+  g_assert_false (g_settings_get_boolean (f->settings, "window-maximized"));
+}
+
+/* The overview against a fake server over HTTP: every way a discovery document can be
+ * unusable is said in place, and a path issuer is fetched at its RFC 8414 address. */
+static const struct {
+  const char *project;
+  guint       status;
+  const char *body;
+  const char *shown;  /* a part of the error row's text, or NULL when the issuer is shown */
+} discovery_cases[] = {
+  { "good", 200, "{\"issuer\": \"%s\", \"jwks_uri\": \"%s/jwks\"}", NULL },
+  { "wrong-issuer", 200, "{\"issuer\": \"http://127.0.0.1:1\"}", "instead of" },
+  { "no-issuer", 200, "{\"jwks_uri\": \"http://127.0.0.1:1/jwks\"}", "names no issuer" },
+  { "issuer-not-string", 200, "{\"issuer\": {\"a\": 1}}", "names no issuer" },
+  { "server-error", 500, "{}", "500" },
+  { "not-json", 200, "<html>", "not valid JSON" },
+  { "not-object", 200, "[]", "not a JSON object" },
+};
+
+static void
+fake_discovery_cb (SoupServer        *soup_server,
+                   SoupServerMessage *message,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  const char *prefix = "/.well-known/oauth-authorization-server/p/";
+  const char *base = user_data;
+
+  for (guint i = 0; i < G_N_ELEMENTS (discovery_cases); i++)
+    {
+      g_autofree char *issuer = NULL;
+      g_autofree char *body = NULL;
+
+      if (!g_str_has_prefix (path, prefix) ||
+          !g_str_equal (path + strlen (prefix), discovery_cases[i].project))
+        continue;
+
+      issuer = g_strdup_printf ("%s/p/%s", base, discovery_cases[i].project);
+      body = g_strdup_printf (discovery_cases[i].body, issuer, issuer);
+      soup_server_message_set_status (message, discovery_cases[i].status, NULL);
+      soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY,
+                                        body, strlen (body));
+      return;
+    }
+
+  soup_server_message_set_status (message, 404, NULL);
+}
+
+typedef struct
+{
+  GtkWidget  *page;
+  const char *expected;
+} DiscoveryWait;
+
+static gboolean
+discovery_answered (DiscoveryWait *w)
+{
+  GtkWidget *error_row = find_named (w->page, "discovery-error-row");
+  GtkWidget *issuer_row = find_named (w->page, "issuer-row");
+
+  return gtk_widget_get_visible (error_row) || gtk_widget_get_visible (issuer_row);
+}
+
+static void
+test_overview_discovery_errors (void)
+{
+  g_autoptr (SoupServer) soup_server = soup_server_new (NULL, NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *base = NULL;
+  GSList *uris;
+
+  soup_server_listen (soup_server, address, 0, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (soup_server);
+  base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  soup_server_add_handler (soup_server, NULL, fake_discovery_cb, base, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (discovery_cases); i++)
+    {
+      g_autofree char *issuer = g_strdup_printf ("%s/p/%s", base, discovery_cases[i].project);
+      g_autoptr (GhServerClient) client = gh_server_client_new (issuer);
+      GtkWidget *page = g_object_ref_sink (g_object_new (GH_TYPE_OVERVIEW_PAGE, NULL));
+      DiscoveryWait w = { page, discovery_cases[i].shown };
+      gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_USEC;
+      GtkWidget *error_row;
+
+      g_test_message ("case %s", discovery_cases[i].project);
+
+      gh_overview_page_set_client (GH_OVERVIEW_PAGE (page), client);
+      while (!discovery_answered (&w) && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_true (discovery_answered (&w));
+
+      error_row = find_named (page, "discovery-error-row");
+      if (discovery_cases[i].shown == NULL)
+        {
+          g_autofree char *jwks = g_strconcat (issuer, "/jwks", NULL);
+          GhPropertyRow *issuer_row = GH_PROPERTY_ROW (find_named (page, "issuer-row"));
+          GhPropertyRow *jwks_row = GH_PROPERTY_ROW (find_named (page, "jwks-row"));
+
+          g_assert_false (gtk_widget_get_visible (error_row));
+          g_assert_cmpstr (gh_property_row_get_value (issuer_row), ==, issuer);
+          g_assert_cmpstr (gh_property_row_get_value (jwks_row), ==, jwks);
+        }
+      else
+        {
+          const char *text = adw_action_row_get_subtitle (ADW_ACTION_ROW (error_row));
+
+          g_assert_true (gtk_widget_get_visible (error_row));
+          g_assert_false (gtk_widget_get_visible (find_named (page, "issuer-row")));
+          g_assert_nonnull (strstr (text, discovery_cases[i].shown));
+        }
+
+      g_assert_finalize_object (page);
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+#define ADD_TEST(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  g_test_add_func ("/gui/overview/discovery-errors", test_overview_discovery_errors);
+  ADD_TEST ("/gui/window/shows-issuer", test_window_shows_issuer);
+  ADD_TEST ("/gui/window/copy-issuer", test_window_copy_issuer);
+  ADD_TEST ("/gui/window/shows-start-failure", test_window_shows_start_failure);
+  ADD_TEST ("/gui/window/remembers-size", test_window_remembers_size);
+  ADD_TEST ("/gui/application/about-then-quit", test_application_about_then_quit);
+  ADD_TEST ("/gui/application/reuses-saved-port", test_application_reuses_saved_port);
+  ADD_TEST ("/gui/application/saved-port-taken", test_application_saved_port_taken);
+
+#undef ADD_TEST
+
+  return g_test_run ();
+}
