@@ -197,6 +197,11 @@ json_field() {
 }
 
 if wants refresh || wants introspect; then
+  # serve --dev has a user "dev"; add it where it does not.
+  if ! gh user list 2>/dev/null | awk 'NR > 1 {print $1}' | grep -qx dev; then
+    gh user add dev >"$work/gh-user.log" 2>&1 \
+      || { cat "$work/gh-user.log" >&2; die "gatehouse-server user add dev failed"; }
+  fi
   gh project set default auto_approve_user=dev >"$work/gh-project.log" 2>&1 \
     || { cat "$work/gh-project.log" >&2; die "gatehouse-server project set default auto_approve_user=dev failed"; }
   gh client create --redirect-uri "$redirect_uri" --grant-type authorization_code \
@@ -262,11 +267,11 @@ declare -A issuer=([gatehouse]="$gh_issuer" [peer]="$peer_issuer")
 declare -A public_client=([gatehouse]="${gh_public:-}" [peer]="$peer_public")
 declare -A basic=()
 
+# oidc-provider refuses to introspect its own JWT access tokens ("Structured
+# JWT Tokens cannot be introspected"): the token it introspects is an opaque
+# one, for a second resource configured that way.
+declare -A introspect_resource=([gatehouse]="$resource" [peer]="$opaque_resource")
 if wants introspect; then
-  tokens gatehouse "$gh_issuer" "$gh_public" "$resource" 1 access_token "$work/at-gatehouse"
-  # oidc-provider refuses to introspect its own JWT access tokens
-  # ("Structured JWT Tokens cannot be introspected"): it gets an opaque one.
-  tokens peer "$peer_issuer" "$peer_public" "$opaque_resource" 1 access_token "$work/at-peer"
   basic[gatehouse]=$(printf '%s:%s' "$gh_conf_id" "$gh_conf_secret" | base64 -w0)
   basic[peer]=$(printf '%s:%s' bench-introspector "$peer_secret" | base64 -w0)
 fi
@@ -285,8 +290,12 @@ run_one() {
       wrk_run "$name" "$secs" refresh.lua "${url_token[$server]}" \
         BENCH_TOKENS="$work/$name.rt" BENCH_CLIENT_ID="${public_client[$server]}" ;;
     introspect)
+      # A new token each run, just before it: the peer's default in-memory
+      # store is an LRU of 1000 entries, which the refresh runs churn through.
+      tokens "$server" "${issuer[$server]}" "${public_client[$server]}" \
+        "${introspect_resource[$server]}" 1 access_token "$work/$name.at"
       wrk_run "$name" "$secs" introspect.lua "${url_introspect[$server]}" \
-        BENCH_TOKEN="$(cat "$work/at-$server")" BENCH_BASIC="${basic[$server]}" ;;
+        BENCH_TOKEN="$(cat "$work/$name.at")" BENCH_BASIC="${basic[$server]}" ;;
   esac
 }
 
