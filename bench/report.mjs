@@ -35,6 +35,8 @@ function parse(file) {
   }
   out.failed = out.http_errors + out.bad + out.connect_errors + out.read_errors
     + out.write_errors + out.timeouts;
+  const cpu = /^BENCH_CPU ticks=(\d+) hz=(\d+)$/m.exec(text);
+  out.cpu_s = cpu ? Number(cpu[1]) / Number(cpu[2]) : NaN;
   const first = text.split('\n').find((l) => l.startsWith('BENCH_FIRST_ERROR '));
   out.firstError = first ? first.slice(18) : '';
   return out;
@@ -68,8 +70,11 @@ function agg(list) {
   if (!list?.length) return undefined;
   const requests = list.reduce((a, r) => a + r.requests, 0);
   const secs = list.reduce((a, r) => a + r.duration_s, 0);
+  const cpu = list.reduce((a, r) => a + r.cpu_s, 0);
   return {
     rps: requests / secs,
+    rpc: requests / cpu,
+    cpuShare: cpu / secs,
     p50: median(list.map((r) => r.p50_us)) / 1000,
     p99: median(list.map((r) => r.p99_us)) / 1000,
     failed: list.reduce((a, r) => a + r.failed, 0),
@@ -79,8 +84,9 @@ function agg(list) {
 
 const endpoints = opt.endpoints.split(',');
 const ratios = {};
-console.log(`${padr('endpoint', 13)}${padr('server', 15)}${pad('req/s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}   req/s per round`);
-console.log('-'.repeat(13 + 15 + 9 + 9 + 9 + 8 + 3 + 15));
+console.log(`${padr('endpoint', 13)}${padr('server', 15)}${pad('req/s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}`
+  + `${pad('errors', 8)}${pad('req/CPU-s', 11)}${pad('CPU', 6)}   req/s per round`);
+console.log('-'.repeat(13 + 15 + 9 + 9 + 9 + 8 + 11 + 6 + 3 + 15));
 for (const ep of endpoints) {
   const g = agg(runs[ep]?.gatehouse);
   const p = agg(runs[ep]?.peer);
@@ -90,14 +96,16 @@ for (const ep of endpoints) {
       continue;
     }
     console.log(`${padr(name === 'gatehouse' ? ep : '', 13)}${padr(name, 15)}${pad(fmt(a.rps, 0), 9)}`
-      + `${pad(fmt(a.p50, 2), 9)}${pad(fmt(a.p99, 2), 9)}${pad(a.failed, 8)}   `
+      + `${pad(fmt(a.p50, 2), 9)}${pad(fmt(a.p99, 2), 9)}${pad(a.failed, 8)}`
+      + `${pad(fmt(a.rpc, 0), 11)}${pad(`${fmt(a.cpuShare * 100, 0)}%`, 6)}   `
       + a.perRound.map((x) => fmt(x, 0)).join(' '));
   }
   if (g && p) {
     ratios[ep] = g.rps / p.rps;
     const perRound = g.perRound.map((x, i) => x / p.perRound[i]).filter(Number.isFinite);
     console.log(`${padr('', 13)}${padr('gatehouse/peer', 15)}${pad(`${fmt(ratios[ep], 2)}x`, 9)}`
-      + `${pad(`${fmt(g.p50 / p.p50, 2)}x`, 9)}${pad(`${fmt(g.p99 / p.p99, 2)}x`, 9)}${pad('', 8)}   `
+      + `${pad(`${fmt(g.p50 / p.p50, 2)}x`, 9)}${pad(`${fmt(g.p99 / p.p99, 2)}x`, 9)}${pad('', 8)}`
+      + `${pad(`${fmt(g.rpc / p.rpc, 2)}x`, 11)}${pad('', 6)}   `
       + `per round ${perRound.map((x) => `${fmt(x, 2)}x`).join(' ')}`);
   }
 }

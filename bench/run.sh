@@ -243,13 +243,21 @@ fi
 # ---------------------------------------------------------------- measuring
 
 # wrk_run NAME SECONDS SCRIPT URL [ENV=VALUE...] -> the BENCH line in $work/NAME.wrk
+cpu_ticks() {  # PID -> user + system CPU time of all its threads, in clock ticks
+  awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
 wrk_run() {
   local name=$1 secs=$2 script=$3 url=$4; shift 4
+  local ticks0
+  ticks0=$(cpu_ticks "$cur_pid")
   env BENCH_DIR="$here" BENCH_THREADS="$threads" "$@" \
     timeout $((secs + 60)) "${on_load_cpu[@]}" wrk -t "$threads" -c "$connections" -d "${secs}s" \
       --timeout 5s --latency -s "$here/$script" "$url" >"$work/$name.wrk" 2>&1 \
     || { cat "$work/$name.wrk" >&2; die "wrk failed for $name"; }
   grep -q '^BENCH ' "$work/$name.wrk" || { cat "$work/$name.wrk" >&2; die "no summary from wrk for $name"; }
+  # The server's own CPU time over the run: requests per CPU-second hold up
+  # better than requests per second when other work shares the machine.
+  echo "BENCH_CPU ticks=$(( $(cpu_ticks "$cur_pid") - ticks0 )) hz=$(getconf CLK_TCK)" >>"$work/$name.wrk"
   # A failed request makes the run invalid: say so now, the report says it again.
   if ! grep -q '^BENCH .* http_errors=0 bad=0 connect_errors=0 read_errors=0 write_errors=0 timeouts=0' \
        "$work/$name.wrk"; then
@@ -277,8 +285,10 @@ if wants introspect; then
 fi
 
 # run_one ENDPOINT SERVER NAME SECONDS
+declare -A pid_of=([gatehouse]="$gh_pid" [peer]="$peer_pid")
 run_one() {
   local ep=$1 server=$2 name=$3 secs=$4
+  cur_pid=${pid_of[$server]}
   case $ep in
     discovery) wrk_run "$name" "$secs" get.lua "${url_discovery[$server]}" ;;
     jwks) wrk_run "$name" "$secs" get.lua "${url_jwks[$server]}" ;;
@@ -303,7 +313,13 @@ echo "bench: gatehouse $gh_issuer (pid $gh_pid), oidc-provider $peer_version $pe
 echo "bench: wrk -t$threads -c$connections; per endpoint ${warmup_s}s warm-up each, then $rounds rounds" \
   "of ${duration_s}s per server, alternating which goes first;" \
   "$( ((pin)) && echo "servers on CPU $server_cpus, load on CPU $load_cpus" || echo "no CPU pinning")" >&2
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+# What else is running matters on a shared machine: the report shows it.
+pressure() {  # "load 1.2 1.0 0.8, CPU pressure 12% (some, avg10)"
+  local psi=""
+  [ -r /proc/pressure/cpu ] && psi=$(awk '/^some/ { sub("avg10=", "", $2); print ", CPU pressure " $2 "%" }' /proc/pressure/cpu)
+  echo "load $(cut -d' ' -f1-3 /proc/loadavg)$psi"
+}
+load_start=$(pressure)
 
 for ep in discovery jwks refresh introspect; do
   wants "$ep" || continue
@@ -332,7 +348,8 @@ echo "Gatehouse $gh_rev ($buildtype build) vs oidc-provider $peer_version (node 
 echo "wrk $wrk_version, $threads threads, $connections connections; per endpoint and server ${warmup_s}s warm-up," \
   "then $rounds x ${duration_s}s (order alternating)"
 echo "$( ((pin)) && echo "servers pinned to CPU $server_cpus, wrk and helpers to CPU $load_cpus" \
-  || echo "no CPU pinning"); load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end ($ncpu CPUs)"
+  || echo "no CPU pinning"); $ncpu CPUs"
+echo "before: $load_start; after: $(pressure)"
 if [ "$gh_flow" != - ]; then
   echo "gatehouse:     $gh_flow"
   echo "oidc-provider: $peer_flow"
