@@ -186,6 +186,7 @@ gh_clients_create (GhClients        *self,
   g_autoptr(JsonObject) details = NULL;
   GhAuditEvent event = { 0 };
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gboolean own_transaction;
 
   g_return_val_if_fail (GH_IS_CLIENTS (self), NULL);
   g_return_val_if_fail (project != NULL, NULL);
@@ -200,7 +201,8 @@ gh_clients_create (GhClients        *self,
     }
   metadata_text = metadata_to_string (metadata);
 
-  if (!gh_store_begin (self->store, error))
+  own_transaction = !gh_store_in_transaction (self->store);
+  if (own_transaction && !gh_store_begin (self->store, error))
     return NULL;
 
   stmt = gh_store_prepare (self->store,
@@ -251,7 +253,7 @@ gh_clients_create (GhClients        *self,
   if (gh_audit_record (self->audit, &event, error) == 0)
     goto fail;
 
-  if (!gh_store_commit (self->store, error))
+  if (own_transaction && !gh_store_commit (self->store, error))
     return NULL;
 
   if (out_secret != NULL)
@@ -259,8 +261,132 @@ gh_clients_create (GhClients        *self,
   return g_steal_pointer (&client);
 
 fail:
-  gh_store_rollback (self->store);
+  if (own_transaction)
+    gh_store_rollback (self->store);
   return NULL;
+}
+
+gboolean
+gh_clients_set_registration (GhClients   *self,
+                             gint64       project_id,
+                             const char  *client_id,
+                             const char  *token_hash,
+                             JsonObject  *pins,
+                             GError     **error)
+{
+  g_autoptr(GhStmt) stmt = NULL;
+  g_autofree char *pins_text = pins != NULL ? metadata_to_string (pins) : NULL;
+
+  g_return_val_if_fail (GH_IS_CLIENTS (self), FALSE);
+
+  stmt = gh_store_prepare (self->store,
+                           "UPDATE clients SET registration_token_hash = ?, "
+                           "registration_pins = coalesce(?, registration_pins) "
+                           "WHERE project_id = ? AND client_id = ?",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  gh_stmt_bind_text (stmt, 1, token_hash);
+  gh_stmt_bind_text (stmt, 2, pins_text);
+  gh_stmt_bind_int64 (stmt, 3, project_id);
+  gh_stmt_bind_text (stmt, 4, client_id);
+  return gh_store_step (self->store, stmt, NULL, error);
+}
+
+char *
+gh_clients_get_registration (GhClients   *self,
+                             gint64       project_id,
+                             const char  *client_id,
+                             JsonObject **out_pins,
+                             GError     **error)
+{
+  g_autoptr(GhStmt) stmt = NULL;
+  gboolean row;
+
+  g_return_val_if_fail (GH_IS_CLIENTS (self), NULL);
+
+  stmt = gh_store_prepare (self->store,
+                           "SELECT registration_token_hash, registration_pins FROM clients "
+                           "WHERE project_id = ? AND client_id = ? AND source = 'dcr'",
+                           error);
+  if (stmt == NULL)
+    return NULL;
+  gh_stmt_bind_int64 (stmt, 1, project_id);
+  gh_stmt_bind_text (stmt, 2, client_id);
+  if (!gh_store_step (self->store, stmt, &row, error))
+    return NULL;
+  if (!row || sqlite3_column_type (stmt, 0) == SQLITE_NULL)
+    {
+      g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND,
+                   "There is no registered client “%s”", client_id);
+      return NULL;
+    }
+  if (out_pins != NULL)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      const char *pins = gh_stmt_column_text (stmt, 1);
+
+      *out_pins = NULL;
+      if (pins != NULL && json_parser_load_from_data (parser, pins, -1, NULL) &&
+          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        *out_pins = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+    }
+  return g_strdup (gh_stmt_column_text (stmt, 0));
+}
+
+gboolean
+gh_clients_update_metadata (GhClients        *self,
+                            const GhProject  *project,
+                            const char       *client_id,
+                            JsonObject       *metadata,
+                            const char       *actor,
+                            GError          **error)
+{
+  g_autoptr(GhStmt) stmt = NULL;
+  g_autofree char *metadata_text = metadata_to_string (metadata);
+  GhAuditEvent event = { 0 };
+  gboolean own_transaction;
+
+  g_return_val_if_fail (GH_IS_CLIENTS (self), FALSE);
+
+  own_transaction = !gh_store_in_transaction (self->store);
+  if (own_transaction && !gh_store_begin (self->store, error))
+    return FALSE;
+  stmt = gh_store_prepare (self->store,
+                           "UPDATE clients SET metadata = ?, updated_at = ? "
+                           "WHERE project_id = ? AND client_id = ?",
+                           error);
+  if (stmt == NULL)
+    goto fail;
+  gh_stmt_bind_text (stmt, 1, metadata_text);
+  gh_stmt_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
+  gh_stmt_bind_int64 (stmt, 3, project->id);
+  gh_stmt_bind_text (stmt, 4, client_id);
+  if (!gh_store_step (self->store, stmt, NULL, error))
+    goto fail;
+  if (gh_store_changes (self->store) == 0)
+    {
+      g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND,
+                   "There is no client “%s” in project %s", client_id, project->slug);
+      goto fail;
+    }
+  event.project_id = project->id;
+  event.project_slug = project->slug;
+  event.type = "oauth_client.updated";
+  event.outcome = GH_AUDIT_SUCCESS;
+  event.actor = actor;
+  event.client_id = client_id;
+  event.details = metadata;
+  if (gh_audit_record (self->audit, &event, error) == 0)
+    goto fail;
+  if (own_transaction && !gh_store_commit (self->store, error))
+    return FALSE;
+  return TRUE;
+
+fail:
+  if (own_transaction)
+    gh_store_rollback (self->store);
+  return FALSE;
 }
 
 gboolean

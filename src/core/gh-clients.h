@@ -20,7 +20,8 @@ G_DECLARE_FINAL_TYPE (GhClients, gh_clients, GH, CLIENTS, GObject)
 
 GhClients *gh_clients_new          (GhStore          *store,
                                     GhAudit          *audit);
-/* Registers a client from metadata already checked by gh_client_metadata_validate().
+/* Registers a client from metadata already checked by gh_client_metadata_validate(),
+ * inside the caller's transaction when one is open.
  * @client_id NULL generates "client_<24 hex>". A confidential client gets a new secret,
  * returned once in *@out_secret and stored only as a hash. */
 GhClient  *gh_clients_create       (GhClients        *self,
@@ -44,6 +45,25 @@ gboolean   gh_clients_delete       (GhClients        *self,
                                     const char       *client_id,
                                     const char       *actor,
                                     GError          **error);
+/* RFC 7592: the registration access token's hash and the IAT pins kept for updates. */
+gboolean   gh_clients_set_registration (GhClients     *self,
+                                        gint64         project_id,
+                                        const char    *client_id,
+                                        const char    *token_hash,
+                                        JsonObject    *pins,
+                                        GError       **error);
+/* The registration token hash of a DCR client (NOT_FOUND for any other client). */
+char      *gh_clients_get_registration (GhClients     *self,
+                                        gint64         project_id,
+                                        const char    *client_id,
+                                        JsonObject   **out_pins,
+                                        GError       **error);
+gboolean   gh_clients_update_metadata  (GhClients       *self,
+                                        const GhProject *project,
+                                        const char      *client_id,
+                                        JsonObject      *metadata,
+                                        const char      *actor,
+                                        GError         **error);
 /* Constant-time check of a presented client secret against the stored hash. */
 gboolean   gh_client_check_secret  (const GhClient   *client,
                                     const char       *secret);

@@ -24,7 +24,8 @@ gh_discovery_build (const GhProject    *project,
                     const char         *issuer,
                     GhDiscoveryKind     kind,
                     JsonObject         *endpoints,
-                    const char * const *signing_algs)
+                    const char * const *signing_algs,
+                    gboolean            cimd_available)
 {
   static const char * const response_types[] = { "code", NULL };
   static const char * const response_modes[] = { "query", NULL };
@@ -99,9 +100,9 @@ gh_discovery_build (const GhProject    *project,
                                       "email_verified", NULL }));
     }
 
-  /* Clients pick CIMD from this flag alone. */
+  /* Clients pick CIMD from this flag alone: it is true only when a URL client_id works. */
   json_object_set_boolean_member (doc, "client_id_metadata_document_supported",
-                                  settings->cimd_enabled);
+                                  settings->cimd_enabled && cimd_available);
   if (settings->mcp_enabled)
     json_object_set_boolean_member (doc, "mcp_authorization_supported", TRUE);
 

@@ -32,6 +32,7 @@ static const char page_style[] =
   "button{font:inherit;padding:.6rem 1.2rem;border-radius:8px;border:1px solid var(--border);"
   "background:var(--card);color:var(--fg);cursor:pointer;text-align:left}"
   "button.primary{background:var(--accent);color:var(--accent-fg);border-color:var(--accent)}"
+  "button.primary small{color:inherit;opacity:.9}"
   "button:focus-visible,input:focus-visible{outline:3px solid var(--accent);outline-offset:2px}"
   ".actions{display:flex;gap:.75rem;justify-content:flex-end}"
   "input[type=text]{font:inherit;padding:.5rem;border-radius:8px;border:1px solid var(--border);"
@@ -150,9 +151,11 @@ gh_page_login (const GhPageClient *client,
       g_string_append (out, "<div class=\"users\" role=\"group\" aria-label=\"Development users\">");
       for (guint i = 0; i < n_users; i++)
         {
-          append_printf_escaped (out, "<button type=\"submit\" name=\"username\" value=\"%s\"%s>"
-                                 "<strong>%s</strong>", users[i].username,
-                                 i == 0 ? " class=\"primary\" autofocus" : "",
+          /* Only the values go through escaping; the first user is the default choice. */
+          append_printf_escaped (out, "<button type=\"submit\" name=\"username\" value=\"%s\"",
+                                 users[i].username);
+          g_string_append (out, i == 0 ? " class=\"primary\" autofocus>" : ">");
+          append_printf_escaped (out, "<strong>%s</strong>",
                                  users[i].name != NULL && *users[i].name != '\0' ? users[i].name
                                                                                 : users[i].username);
           append_printf_escaped (out, "<br><small>%s%s%s</small></button>", users[i].username,

@@ -462,6 +462,10 @@ send_consent_page (GhRequest           *request,
                                "Anyone can publish a document naming %s: allow it only if you "
                                "started this sign-in yourself.", client.redirect_host,
                                client.client_host);
+  else if (only_loopback && params->client->source == GH_CLIENT_SOURCE_DCR)
+    warning = g_strdup_printf ("This client registered itself and returns only to programs on "
+                               "this computer (%s): its name proves nothing. Allow it only if "
+                               "you started this sign-in yourself.", client.redirect_host);
 
   gh_page_send (request->msg, SOUP_STATUS_OK,
                 gh_page_consent (&client.page, user->username,

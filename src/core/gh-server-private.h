@@ -9,6 +9,7 @@
 
 #include "gh-authorization.h"
 #include "gh-clients.h"
+#include "gh-registration.h"
 #include "gh-resources.h"
 #include "gh-server.h"
 #include "gh-tokens.h"
@@ -23,10 +24,12 @@ typedef struct
   SoupServerMessage *msg;
   GhProject         *project;
   char              *issuer;
+  const char        *path;    /* below the issuer */
 } GhRequest;
 
 GhAuthorization *_gh_server_get_authorization (GhServer   *self);
 GhTokens        *_gh_server_get_tokens        (GhServer   *self);
+GhRegistration  *_gh_server_get_registration  (GhServer   *self);
 /* A cookie name unique to this server (cookies ignore ports, servers on one host do not). */
 char            *_gh_server_cookie_name       (GhServer   *self,
                                                const char *name);
@@ -38,5 +41,7 @@ void _gh_server_handle_token      (GhRequest *request);
 void _gh_server_handle_revoke     (GhRequest *request);
 void _gh_server_handle_introspect (GhRequest *request);
 void _gh_server_handle_userinfo   (GhRequest *request);
+void _gh_server_handle_register   (GhRequest *request);
+void _gh_server_handle_client_configuration (GhRequest *request);
 
 G_END_DECLS

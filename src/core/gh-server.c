@@ -31,6 +31,8 @@ struct _GhServer
   GhResources *resources;
   GhAuthorization *authorization;
   GhTokens *tokens;
+  GhIats *iats;
+  GhRegistration *registration;
 
   SoupServer *soup_server;
   char *issuer_base;
@@ -44,7 +46,7 @@ typedef void (*GhRouteHandler) (GhRequest *request);
 
 typedef struct
 {
-  const char *path;          /* below the project's issuer */
+  const char *path;          /* below the project's issuer; a trailing '/' matches a prefix */
   const char *methods;       /* for Allow and CORS preflights */
   GhRouteHandler handler;
   const char *metadata_name; /* advertised in discovery under this name, or NULL */
@@ -60,6 +62,8 @@ static const GhRoute routes[] = {
   { "/introspect", "POST, OPTIONS", _gh_server_handle_introspect, "introspection_endpoint" },
   { "/jwks", "GET, HEAD, OPTIONS", handle_jwks, "jwks_uri" },
   { "/login", "GET, POST", _gh_server_handle_login, NULL },
+  { "/register", "POST, OPTIONS", _gh_server_handle_register, "registration_endpoint" },
+  { "/register/", "GET, PUT, DELETE, OPTIONS", _gh_server_handle_client_configuration, NULL },
   { "/revoke", "POST, OPTIONS", _gh_server_handle_revoke, "revocation_endpoint" },
   { "/token", "POST, OPTIONS", _gh_server_handle_token, "token_endpoint" },
   { "/userinfo", "GET, POST, OPTIONS", _gh_server_handle_userinfo, "userinfo_endpoint" },
@@ -77,6 +81,8 @@ gh_server_dispose (GObject *object)
 
   gh_server_stop (self);
   g_clear_object (&self->soup_server);
+  g_clear_object (&self->registration);
+  g_clear_object (&self->iats);
   g_clear_object (&self->tokens);
   g_clear_object (&self->authorization);
   g_clear_object (&self->resources);
@@ -151,6 +157,8 @@ gh_server_new (const char         *data_dir,
                                               self->resources);
   self->tokens = gh_tokens_new (self->store, self->audit, self->signing_keys, self->users,
                                 self->resources);
+  self->iats = gh_iats_new (self->store, self->audit);
+  self->registration = gh_registration_new (self->store, self->audit, self->clients, self->iats);
 
   return g_steal_pointer (&self);
 }
@@ -256,8 +264,9 @@ handle_discovery (GhRequest       *request,
   g_auto(GStrv) algs = collect_signing_algs (request->server);
   g_autoptr(JsonObject) doc = NULL;
 
+  /* No CIMD resolver in this version: a URL client_id is refused at /authorize. */
   doc = gh_discovery_build (request->project, request->issuer, kind, endpoints,
-                            (const char * const *) algs);
+                            (const char * const *) algs, FALSE);
   gh_http_allow_cors (request->msg);
   /* Settings change at run time (the MCP toggle): revalidate every time, cheaply. */
   gh_http_send_json (request->msg, SOUP_STATUS_OK, doc, "no-cache");
@@ -432,9 +441,14 @@ route_request (GhServer          *self,
   for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
     {
       g_auto(GhRequest) request = { 0 };
+      gsize length = strlen (routes[i].path);
 
-      if (!g_str_equal (rest, routes[i].path))
+      if (routes[i].path[length - 1] == '/'
+          ? !(g_str_has_prefix (rest, routes[i].path) && rest[length] != '\0' &&
+              strchr (rest + length, '/') == NULL)
+          : !g_str_equal (rest, routes[i].path))
         continue;
+      request.path = rest;
       if (!check_method (msg, routes[i].methods))
         return;
       if (!request_init (&request, self, msg, slug))
@@ -702,4 +716,17 @@ _gh_server_cookie_name (GhServer   *self,
                         const char *name)
 {
   return g_strdup_printf ("gh%u_%s", self->port, name);
+}
+
+GhIats *
+gh_server_get_iats (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return self->iats;
+}
+
+GhRegistration *
+_gh_server_get_registration (GhServer *self)
+{
+  return self->registration;
 }

@@ -11,6 +11,7 @@
 
 #include "gh-audit.h"
 #include "gh-clients.h"
+#include "gh-iats.h"
 #include "gh-projects.h"
 #include "gh-resources.h"
 #include "gh-secret-store.h"
@@ -59,6 +60,7 @@ GhSigningKeys *gh_server_get_signing_keys  (GhServer       *self);
 GhClients     *gh_server_get_clients       (GhServer       *self);
 GhUsers       *gh_server_get_users         (GhServer       *self);
 GhResources   *gh_server_get_resources     (GhServer       *self);
+GhIats        *gh_server_get_iats          (GhServer       *self);
 
 /* The issuer of @slug's project: the root issuer for the default project, else
  * "{root}/p/{slug}". */

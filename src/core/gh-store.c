@@ -180,6 +180,22 @@ static const char * const migrations[] = {
   "  expires_at INTEGER NOT NULL,"
   "  PRIMARY KEY (project_id, client_id, jti)"
   ");",
+
+  /* 3: Initial Access Tokens for Dynamic Client Registration */
+  "CREATE TABLE initial_access_tokens ("
+  "  id TEXT PRIMARY KEY,"
+  "  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+  "  label TEXT NOT NULL,"
+  "  token_hash TEXT NOT NULL UNIQUE,"
+  "  pinned TEXT NOT NULL DEFAULT '{}',"
+  "  max_uses INTEGER NOT NULL CHECK (max_uses > 0),"
+  "  uses INTEGER NOT NULL DEFAULT 0,"
+  "  created_at INTEGER NOT NULL,"
+  "  expires_at INTEGER,"
+  "  last_used_at INTEGER,"
+  "  revoked_at INTEGER"
+  ");"
+  "ALTER TABLE clients ADD COLUMN registration_pins TEXT;",
 };
 
 struct _GhStore

@@ -1142,6 +1142,179 @@ command_resource_remove (int    argc,
   return EXIT_SUCCESS;
 }
 
+/* iat ... */
+
+static char *opt_label;
+static gint64 opt_max_uses = 1;
+static gint64 opt_expires_in = 86400;
+static char **opt_pins;
+
+static int
+command_iat_issue (int    argc,
+                   char **argv)
+{
+  static const Command command = {
+    "iat issue", "",
+    "Issue an Initial Access Token for Dynamic Client Registration (dcr_mode "
+    "initial_access_token). Prints the token alone; it is shown only this once and stored "
+    "hashed. Pins: token_endpoint_auth_method=METHOD, application_type=web|native, "
+    "scope=\"A B\" (a ceiling), redirect_uri_prefix=PREFIX (repeatable).",
+    NULL,
+  };
+  GOptionEntry entries[] = {
+    { "label", 0, 0, G_OPTION_ARG_STRING, &opt_label, "What the token is for", "LABEL" },
+    { "max-uses", 0, 0, G_OPTION_ARG_INT64, &opt_max_uses, "Registrations it allows (default 1)", "N" },
+    { "expires-in", 0, 0, G_OPTION_ARG_INT64, &opt_expires_in,
+      "Seconds until it expires (default 86400; 0 = never)", "SECONDS" },
+    { "pin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_pins,
+      "Metadata registrations must respect or get filled in from", "KEY=VALUE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = command_context (&command, entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GhIat) iat = NULL;
+  g_autoptr(JsonObject) pinned = json_object_new ();
+  g_autofree char *token = NULL;
+  JsonArray *prefixes = NULL;
+  int status;
+
+  g_option_context_add_main_entries (context, project_entries, NULL);
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc > 1)
+    return usage_error (context, "iat issue takes options only");
+  for (guint i = 0; opt_pins != NULL && opt_pins[i] != NULL; i++)
+    {
+      const char *equals = strchr (opt_pins[i], '=');
+      g_autofree char *key = NULL;
+
+      if (equals == NULL || equals == opt_pins[i])
+        return usage_error (context, "--pin takes KEY=VALUE, not “%s”", opt_pins[i]);
+      key = g_strndup (opt_pins[i], equals - opt_pins[i]);
+      if (g_str_equal (key, "redirect_uri_prefix"))
+        {
+          if (prefixes == NULL)
+            {
+              prefixes = json_array_new ();
+              json_object_set_array_member (pinned, "redirect_uri_prefixes", prefixes);
+            }
+          json_array_add_string_element (prefixes, equals + 1);
+        }
+      else if (json_object_has_member (pinned, key))
+        return usage_error (context, "%s is pinned twice", key);
+      else
+        json_object_set_string_member (pinned, key, equals + 1);
+    }
+  if (!gh_iats_check_pins (pinned, &error))
+    return usage_error (context, "%s", error->message);
+
+  if (!open_project (&server, &project, &status))
+    return status;
+  iat = gh_iats_issue (gh_server_get_iats (server), project, opt_label, opt_max_uses,
+                       opt_expires_in, pinned, "cli", &token, &error);
+  if (iat == NULL)
+    return fail (error);
+  if (project->settings->dcr_mode != GH_DCR_MODE_INITIAL_ACCESS_TOKEN)
+    g_printerr ("gatehouse-server: note: project %s has dcr_mode %s; the token is used only "
+                "when dcr_mode is initial_access_token\n", project->slug,
+                gh_dcr_mode_to_string (project->settings->dcr_mode));
+  g_print ("%s\n", token);
+  return EXIT_SUCCESS;
+}
+
+static int
+command_iat_list (int    argc,
+                  char **argv)
+{
+  static const Command command = { "iat list", "", "List Initial Access Tokens (never their secret).", NULL };
+  g_autoptr(GOptionContext) context = command_context (&command, project_entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GPtrArray) iats = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  int status;
+
+  g_option_context_add_main_entries (context, json_entries, NULL);
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (!open_project (&server, &project, &status))
+    return status;
+  iats = gh_iats_list (gh_server_get_iats (server), project->id, &error);
+  if (iats == NULL)
+    return fail (error);
+  if (opt_json)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      JsonArray *array = json_array_new ();
+
+      for (guint i = 0; i < iats->len; i++)
+        {
+          GhIat *iat = g_ptr_array_index (iats, i);
+          JsonObject *item = json_object_new ();
+
+          json_object_set_string_member (item, "id", iat->id);
+          json_object_set_string_member (item, "label", iat->label);
+          json_object_set_int_member (item, "max_uses", iat->max_uses);
+          json_object_set_int_member (item, "uses", iat->uses);
+          json_object_set_int_member (item, "uses_left", iat->max_uses - iat->uses);
+          json_object_set_int_member (item, "created_at", iat->created_at);
+          if (iat->expires_at != 0)
+            json_object_set_int_member (item, "expires_at", iat->expires_at);
+          if (iat->last_used_at != 0)
+            json_object_set_int_member (item, "last_used_at", iat->last_used_at);
+          json_object_set_boolean_member (item, "revoked", iat->revoked_at != 0);
+          json_object_set_boolean_member (item, "usable", gh_iat_is_usable (iat, now));
+          json_object_set_object_member (item, "pinned", json_object_ref (iat->pinned));
+          json_array_add_object_element (array, item);
+        }
+      json_object_set_array_member (object, "initial_access_tokens", array);
+      print_json_object (object);
+      return EXIT_SUCCESS;
+    }
+  g_print ("%-18s %-20s %-9s %-21s %-21s %-21s %s\n", "ID", "LABEL", "USES LEFT", "CREATED",
+           "EXPIRES", "LAST USED", "STATE");
+  for (guint i = 0; i < iats->len; i++)
+    {
+      GhIat *iat = g_ptr_array_index (iats, i);
+      g_autofree char *created = format_time (iat->created_at);
+      g_autofree char *expires = iat->expires_at != 0 ? format_time (iat->expires_at) : g_strdup ("never");
+      g_autofree char *used = format_time (iat->last_used_at);
+
+      g_print ("%-18s %-20s %-9" G_GINT64_FORMAT " %-21s %-21s %-21s %s\n", iat->id, iat->label,
+               iat->max_uses - iat->uses, created, expires, used,
+               iat->revoked_at != 0 ? "revoked" :
+               (iat->expires_at != 0 && iat->expires_at <= now) ? "expired" :
+               iat->uses >= iat->max_uses ? "used up" : "usable");
+    }
+  return EXIT_SUCCESS;
+}
+
+static int
+command_iat_revoke (int    argc,
+                    char **argv)
+{
+  static const Command command = { "iat revoke", "ID", "Revoke an Initial Access Token.", NULL };
+  g_autoptr(GOptionContext) context = command_context (&command, project_entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhServer) server = NULL;
+  g_autoptr(GhProject) project = NULL;
+  int status;
+
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage_error (context, "iat revoke takes one token id (iat_...)");
+  if (!open_project (&server, &project, &status))
+    return status;
+  if (!gh_iats_revoke (gh_server_get_iats (server), project, argv[1], "cli", &error))
+    return fail (error);
+  g_print ("Revoked %s\n", argv[1]);
+  return EXIT_SUCCESS;
+}
+
 static const Command commands[] = {
   { "serve", "", "Run the authorization server", command_serve },
   { "project list", "", "List projects", command_project_list },
@@ -1160,6 +1333,9 @@ static const Command commands[] = {
   { "resource add", "URI", "Register a resource server (MCP server)", command_resource_add },
   { "resource list", "", "List resource servers", command_resource_list },
   { "resource remove", "URI", "Remove a resource server", command_resource_remove },
+  { "iat issue", "[--max-uses N] [--pin K=V]...", "Issue an Initial Access Token", command_iat_issue },
+  { "iat list", "", "List Initial Access Tokens", command_iat_list },
+  { "iat revoke", "ID", "Revoke an Initial Access Token", command_iat_revoke },
 };
 
 static void

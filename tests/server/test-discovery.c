@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gh-discovery.h"
 #include "gh-server.h"
 #include "gh-test-util.h"
 
@@ -118,20 +119,21 @@ test_default_oauth (Fixture       *fixture,
   g_assert_cmpstr (fixture->base, ==, expected_base);
   assert_common_metadata (doc, expected_base);
 
-  /* Development defaults: MCP and CIMD on. */
-  g_assert_true (json_object_get_boolean_member (doc, "client_id_metadata_document_supported"));
+  /* Development defaults: MCP on. CIMD is on in the settings, but this version cannot resolve
+   * a URL client_id yet, so it must not be advertised: clients would choose it. */
+  g_assert_false (json_object_get_boolean_member (doc, "client_id_metadata_document_supported"));
   g_assert_true (json_object_get_boolean_member (doc, "mcp_authorization_supported"));
 
-  /* Every endpoint the server serves, at the issuer; nothing it does not serve (no DCR yet). */
+  /* Every endpoint the server serves, at the issuer; DCR is open by development default. */
   for (const char * const *row = (const char * const[]) {
          "authorization_endpoint", "/authorize", "token_endpoint", "/token",
          "revocation_endpoint", "/revoke", "introspection_endpoint", "/introspect",
-         "userinfo_endpoint", "/userinfo", NULL }; *row != NULL; row += 2)
+         "userinfo_endpoint", "/userinfo", "registration_endpoint", "/register", NULL };
+       *row != NULL; row += 2)
     {
       g_autofree char *url = g_strconcat (expected_base, row[1], NULL);
       g_assert_cmpstr (json_object_get_string_member (doc, row[0]), ==, url);
     }
-  g_assert_false (json_object_has_member (doc, "registration_endpoint"));
   /* Some clients use CIMD only when "none" is listed. */
   g_assert_true (array_has (doc, "token_endpoint_auth_methods_supported", "none"));
   g_assert_true (array_has (doc, "token_endpoint_auth_methods_supported", "private_key_jwt"));
@@ -204,7 +206,7 @@ test_settings_follow (Fixture       *fixture,
   g_assert_cmpuint (response->status, ==, 200);
   doc = gh_test_response_json (response);
   g_assert_true (json_object_get_boolean_member (doc, "mcp_authorization_supported"));
-  g_assert_true (json_object_get_boolean_member (doc, "client_id_metadata_document_supported"));
+  g_assert_true (json_object_has_member (doc, "registration_endpoint"));
 }
 
 static void
@@ -384,6 +386,29 @@ test_issuer_base (Fixture       *fixture,
                    "https://auth.example.test/p/acme/jwks");
 }
 
+/* With a resolver, the flag follows cimd_enabled; without one it is never true. */
+static void
+test_builder_cimd_flag (void)
+{
+  static const struct { gboolean enabled, available, advertised; } rows[] = {
+    { TRUE, TRUE, TRUE }, { FALSE, TRUE, FALSE }, { TRUE, FALSE, FALSE }, { FALSE, FALSE, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autoptr(GhProjectSettings) settings = gh_project_settings_new (GH_SETTINGS_PROFILE_DEVELOPMENT);
+      g_autoptr(JsonObject) endpoints = json_object_new ();
+      g_autoptr(JsonObject) doc = NULL;
+      GhProject project = { .id = 1, .slug = (char *) "default", .settings = settings };
+
+      settings->cimd_enabled = rows[i].enabled;
+      doc = gh_discovery_build (&project, "http://127.0.0.1:1", GH_DISCOVERY_OAUTH, endpoints,
+                                (const char * const[]) { "ES256", NULL }, rows[i].available);
+      g_assert_cmpint (json_object_get_boolean_member (doc, "client_id_metadata_document_supported"),
+                       ==, rows[i].advertised);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -403,6 +428,7 @@ main (int    argc,
   ADD ("/server/discovery/method-not-allowed", test_method_not_allowed);
   ADD ("/server/discovery/issuer-base", test_issuer_base);
   ADD ("/server/jwks", test_jwks);
+  g_test_add_func ("/server/discovery/builder/cimd-flag", test_builder_cimd_flag);
 
   return g_test_run ();
 }

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# tests/interop/run.sh — run the interop tests (real clients from npm) against gatehouse-server.
+#
+# Copyright 2026 The Gatehouse developers
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+#   run.sh [--dir DIR] [--tap] TEST.mjs...
+#
+# DIR (default: $INTEROP_DIR, else ./interop-node) receives package.json, package-lock.json
+# and the test files; `npm ci` installs the pinned clients there once, and again only when the
+# lock file changes. npm's own cache is used, so with a warm cache (or INTEROP_NPM_OFFLINE=1
+# and a filled cache) no network is needed. Each test file then runs with node's test runner,
+# TAP on stdout. GATEHOUSE_SERVER must name the gatehouse-server binary (meson sets it).
+#
+# Exit status: that of the tests; 77 (skip) only when node or npm is missing altogether (with
+# --tap: a TAP "1..0 # SKIP" plan and status 0, since meson's TAP protocol reads the plan). A
+# failing `npm ci` with node present, or a node too old for the pinned clients, is a failure.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+dir=${INTEROP_DIR:-}
+tap=0
+tests=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) dir=$2; shift 2 ;;
+    --dir=*) dir=${1#--dir=}; shift ;;
+    --tap) tap=1; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    *) tests+=("$1"); shift ;;
+  esac
+done
+[ -n "$dir" ] || dir=$PWD/interop-node
+if [ ${#tests[@]} -eq 0 ]; then
+  tests=("$here"/*.test.mjs)
+fi
+
+# In TAP mode, a failure before any test ran is reported as a bail-out, so meson shows why.
+fail() {
+  if [ $tap = 1 ]; then echo "Bail out! $*"; fi
+  echo "interop: $*" >&2
+  exit 1
+}
+
+skip() {
+  if [ $tap = 1 ]; then
+    echo "1..0 # SKIP $*"
+    echo "interop: SKIP: $*" >&2
+    exit 0
+  fi
+  echo "interop: SKIP: $*" >&2
+  exit 77
+}
+
+command -v node >/dev/null 2>&1 || skip "node is not installed (apt-get install nodejs npm)"
+command -v npm >/dev/null 2>&1 || skip "npm is not installed (apt-get install npm)"
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) ||
+  fail "node is installed but does not run: $(node --version 2>&1)"
+node_flags=(--test-reporter=tap)
+if [ "$node_major" -lt 18 ]; then
+  fail "node $(node --version) is too old: the pinned clients need Node.js >= 18 (20 or newer recommended)"
+elif [ "$node_major" -lt 20 ]; then
+  # jose 6 and openid-client 6 need the WebCrypto global, which Node 18 hides behind a flag.
+  node_flags+=(--experimental-global-webcrypto)
+fi
+
+mkdir -p "$dir" || fail "cannot create $dir"
+dir=$(cd "$dir" && pwd)
+
+# Several meson tests may start at once: one installs, the others wait for it.
+exec 9>"$dir/.install.lock"
+if command -v flock >/dev/null 2>&1; then
+  flock -w 600 9 || fail "timed out waiting for another run.sh to finish npm ci in $dir"
+fi
+
+copy_if_changed() { # SRC DEST: atomic, so a concurrent reader never sees half a file
+  if ! cmp -s "$1" "$2" 2>/dev/null; then
+    cp "$1" "$2.tmp.$$" && mv -f "$2.tmp.$$" "$2" || fail "cannot copy $1 to $2"
+  fi
+}
+
+copy_if_changed "$here/package.json" "$dir/package.json"
+copy_if_changed "$here/package-lock.json" "$dir/package-lock.json"
+
+stamp=$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)
+if [ -d "$dir/node_modules" ] && [ "$(cat "$dir/.installed-stamp" 2>/dev/null)" = "$stamp" ]; then
+  echo "interop: node_modules in $dir is up to date with package-lock.json" >&2
+else
+  npm_args=(ci --no-audit --no-fund --prefer-offline)
+  if [ -n "${INTEROP_NPM_OFFLINE:-}" ]; then
+    npm_args+=(--offline)
+  fi
+  echo "interop: npm ${npm_args[*]} in $dir (node $(node --version), npm $(npm --version 2>/dev/null))" >&2
+  rm -f "$dir/.installed-stamp"
+  start=$(date +%s)
+  if ! (cd "$dir" && npm "${npm_args[@]}") >"$dir/npm-ci.log" 2>&1; then
+    cat "$dir/npm-ci.log" >&2
+    fail "npm ci failed in $dir (log above and in $dir/npm-ci.log); this is a failure, not a skip"
+  fi
+  echo "interop: npm ci took $(( $(date +%s) - start )) s" >&2
+  echo "$stamp" >"$dir/.installed-stamp"
+fi
+
+for f in "$here"/harness.mjs "${tests[@]}"; do
+  [ -f "$f" ] || fail "no such test file: $f"
+  copy_if_changed "$f" "$dir/$(basename "$f")"
+done
+
+exec 9>&-
+
+# ES modules resolve packages from the importing file's directory, so the tests run from
+# their copies in $dir; NODE_PATH covers anything loaded with require().
+export NODE_PATH="$dir/node_modules${NODE_PATH:+:$NODE_PATH}"
+cd "$dir" || fail "cannot enter $dir"
+if [ ${#tests[@]} -eq 1 ]; then
+  # One file (as meson runs them): node replaces the shell, so a signal reaches it directly.
+  exec node "${node_flags[@]}" "$dir/$(basename "${tests[0]}")"
+fi
+status=0
+for f in "${tests[@]}"; do
+  node "${node_flags[@]}" "$dir/$(basename "$f")" || status=$?
+done
+exit $status
