@@ -1,8 +1,8 @@
 // The peer server for bench/run.sh: node oidc-provider, configured like
 // `gatehouse-server serve --dev` as far as the benchmark's endpoints go.
 //
-//   node oidc-provider.mjs --listen 127.0.0.1:0 \
-//     --redirect-uri URI --resource URI --introspect-secret SECRET
+//   BENCH_INTROSPECT_SECRET=SECRET node oidc-provider.mjs --listen 127.0.0.1:0 \
+//     --redirect-uri URI --resource URI --opaque-resource URI
 //
 // Prints "listening on http://127.0.0.1:PORT" (the issuer) once it accepts
 // connections, like gatehouse-server. Everything lives in memory (the
@@ -28,14 +28,19 @@ const { values: opt } = parseArgs({
     'redirect-uri': { type: 'string' },
     resource: { type: 'string' },
     'opaque-resource': { type: 'string' },
-    'introspect-secret': { type: 'string' },
   },
 });
-for (const k of ['redirect-uri', 'resource', 'opaque-resource', 'introspect-secret']) {
+for (const k of ['redirect-uri', 'resource', 'opaque-resource']) {
   if (!opt[k]) {
     console.error(`oidc-provider.mjs: --${k} is required`);
     process.exit(2);
   }
+}
+// The confidential client's secret comes through the environment, not argv.
+const introspectSecret = process.env.BENCH_INTROSPECT_SECRET;
+if (!introspectSecret) {
+  console.error('oidc-provider.mjs: BENCH_INTROSPECT_SECRET is required');
+  process.exit(2);
 }
 
 const [host, portText] = opt.listen.split(':');
@@ -70,7 +75,7 @@ function configuration() {
       },
       {
         client_id: 'bench-introspector',
-        client_secret: opt['introspect-secret'],
+        client_secret: introspectSecret,
         token_endpoint_auth_method: 'client_secret_basic',
         redirect_uris: [],
         grant_types: [],

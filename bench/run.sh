@@ -80,9 +80,16 @@ apt_install() {
     || die "could not install $*"
 }
 command -v wrk >/dev/null || apt_install wrk
+command -v curl >/dev/null || apt_install curl
 command -v node >/dev/null || apt_install nodejs
 command -v npm >/dev/null || apt_install npm
 command -v taskset >/dev/null || pin=0
+# What gatehouse-server builds with (the GUI's libraries are not needed here).
+if ! command -v meson >/dev/null || ! command -v ninja >/dev/null || ! command -v pkg-config >/dev/null \
+   || ! pkg-config --exists glib-2.0 libsoup-3.0 json-glib-1.0 gnutls libsecret-1 sqlite3; then
+  apt_install meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libsoup-3.0-dev \
+    libjson-glib-dev libgnutls28-dev libsecret-1-dev libsqlite3-dev
+fi
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 (( node_major >= 20 )) || die "oidc-provider needs Node.js >= 20 (this is $(node --version))"
 
@@ -107,14 +114,18 @@ buildtype=$(meson introspect --buildoptions "$build_dir" 2>/dev/null \
 [ "$buildtype" = release ] || echo "bench: WARNING: $build_dir is a '$buildtype' build, not release" >&2
 
 # CPUs: each server on the last CPU, wrk (and the helpers) on the others.
+# The servers also get SIGTERM if this script dies without running its trap
+# (SIGKILL): setpriv's parent-death signal survives the exec of taskset and
+# of the server.
 ncpu=$(nproc)
+on_server_cpu=()
+if setpriv --help 2>/dev/null | grep -- --pdeathsig >/dev/null; then on_server_cpu=(setpriv --pdeathsig TERM); fi
 if (( pin && ncpu >= 2 )); then
   server_cpus=$((ncpu - 1)); load_cpus=0-$((ncpu - 2))
-  on_server_cpu=(taskset -c "$server_cpus")
+  on_server_cpu+=(taskset -c "$server_cpus")
   on_load_cpu=(taskset -c "$load_cpus")
 else
   pin=0
-  on_server_cpu=()
   on_load_cpu=()
 fi
 
@@ -163,9 +174,10 @@ gh() { "$gh_bin" "$@" --data-dir "$gh_data" --secrets file; }
 gh_pid=$!; pids+=("$gh_pid")
 gh_issuer=$(wait_listening "$work/gatehouse.log" "$gh_pid")
 
-NODE_ENV=production "${on_server_cpu[@]}" node "$here/oidc-provider.mjs" --listen 127.0.0.1:0 \
+NODE_ENV=production BENCH_INTROSPECT_SECRET="$peer_secret" "${on_server_cpu[@]}" \
+  node "$here/oidc-provider.mjs" --listen 127.0.0.1:0 \
   --redirect-uri "$redirect_uri" --resource "$resource" --opaque-resource "$opaque_resource" \
-  --introspect-secret "$peer_secret" >"$work/peer.log" 2>&1 &
+  >"$work/peer.log" 2>&1 &
 peer_pid=$!; pids+=("$peer_pid")
 peer_issuer=$(wait_listening "$work/peer.log" "$peer_pid")
 
@@ -198,7 +210,7 @@ json_field() {
 
 if wants refresh || wants introspect; then
   # serve --dev has a user "dev"; add it where it does not.
-  if ! gh user list 2>/dev/null | awk 'NR > 1 {print $1}' | grep -qx dev; then
+  if ! gh user list 2>/dev/null | awk 'NR > 1 {print $1}' | grep -x dev >/dev/null; then
     gh user add dev >"$work/gh-user.log" 2>&1 \
       || { cat "$work/gh-user.log" >&2; die "gatehouse-server user add dev failed"; }
   fi
