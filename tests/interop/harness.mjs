@@ -50,7 +50,10 @@ export class HttpRecorder {
     if (!options.signal) {
       options.signal = AbortSignal.timeout(HTTP_TIMEOUT_MS);
     }
-    const exchange = { method, url, requestBody, status: undefined, headers: {}, body: undefined };
+    const exchange = {
+      method, url, requestBody, authorization: requestAuthorization(input, init),
+      status: undefined, headers: {}, body: undefined, rawBody: undefined,
+    };
     this.exchanges.push(exchange);
     let response;
     try {
@@ -65,7 +68,8 @@ export class HttpRecorder {
       if (value !== null) exchange.headers[name] = value;
     }
     try {
-      exchange.body = truncate(await response.clone().text());
+      exchange.rawBody = await response.clone().text();
+      exchange.body = truncate(exchange.rawBody);
     } catch (err) {
       exchange.body = `(body unreadable: ${err.message})`;
     }
@@ -84,6 +88,15 @@ export class HttpRecorder {
     return list.map(describeExchange).join('\n');
   }
 
+  /** The parsed JSON body of an exchange (the whole body, not the truncated one for logs). */
+  static json(exchange) {
+    try {
+      return JSON.parse(exchange.rawBody);
+    } catch (err) {
+      throw new Error(`${exchange.method} ${exchange.url}: the response body is not JSON (${err.message}): ${exchange.body}`);
+    }
+  }
+
   /** The last exchange whose URL starts with `prefix` (and method, when given). */
   last(prefix, method) {
     for (let i = this.exchanges.length - 1; i >= 0; i--) {
@@ -94,8 +107,24 @@ export class HttpRecorder {
   }
 }
 
+// The request's Authorization header for logs: the scheme and the start of the credential.
+function requestAuthorization(input, init) {
+  let value = null;
+  try {
+    if (init.headers !== undefined) value = new Headers(init.headers).get('authorization');
+    else if (typeof Request !== 'undefined' && input instanceof Request) value = input.headers.get('authorization');
+  } catch {
+    return '(unreadable headers)';
+  }
+  if (!value) return undefined;
+  const space = value.indexOf(' ');
+  if (space < 0) return `${value.slice(0, 6)}...`;
+  return `${value.slice(0, space)} ${value.slice(space + 1, space + 11)}...`;
+}
+
 export function describeExchange(e) {
   const lines = [`  ${e.method} ${e.url}`];
+  if (e.authorization) lines.push(`    request authorization: ${e.authorization}`);
   if (e.requestBody) lines.push(`    request body: ${truncate(redactForm(e.requestBody), 600)}`);
   if (e.error) {
     lines.push(`    -> network error: ${e.error}`);
@@ -110,6 +139,7 @@ export function describeExchange(e) {
 // Long secrets (codes, tokens, verifiers) are shortened in logs; they are test values on a
 // throwaway server, so their beginning is kept to tell them apart.
 function redactForm(body) {
+  if (/^\s*[{[]/.test(body)) return body; // JSON (a registration request): nothing secret in it
   try {
     const params = new URLSearchParams(body);
     for (const [k, v] of params) {
@@ -322,9 +352,14 @@ export class Flow {
     this.broken = undefined;
   }
 
-  step(title, fn, { timeout = STEP_TIMEOUT_MS } = {}) {
+  /**
+   * `todo`: a known server problem, reported as "not ok # TODO" (meson: expected fail) while
+   * it lasts, and as an unexpected pass (a failure) once fixed, so the marker gets removed; a
+   * todo step that fails does not break its flow.
+   */
+  step(title, fn, { timeout = STEP_TIMEOUT_MS, todo } = {}) {
     const full = `${this.name}: ${title}`;
-    test(full, { timeout: timeout + 5000 }, async (t) => {
+    test(full, { timeout: timeout + 5000, ...(todo ? { todo } : {}) }, async (t) => {
       for (const other of this.needs) {
         if (other.broken) {
           t.skip(`needs flow "${other.name}", whose step "${other.broken}" failed`);
@@ -339,8 +374,10 @@ export class Flow {
       try {
         await withTimeout(Promise.resolve().then(() => fn(t)), timeout, `step timed out after ${timeout} ms`);
       } catch (err) {
-        this.broken = title;
-        if (this.server) this.server.failed = true;
+        if (!todo) {
+          this.broken = title;
+          if (this.server) this.server.failed = true;
+        }
         throw decorate(err, full, this.recorder ? this.recorder.describeSince(mark) : undefined);
       }
     });

@@ -1,20 +1,29 @@
 // tests/interop/mcp-sdk.test.mjs — the official MCP TypeScript SDK's OAuth client against
-// gatehouse-server: discovery, PKCE authorization with a resource indicator, code exchange,
-// RFC 9068 access tokens checked with jose, refresh-token rotation and reuse detection; for
-// the default project (root issuer) and for a second project at {base}/p/acme.
+// gatehouse-server: Dynamic Client Registration with the SDK's registerClient (open, and with
+// an Initial Access Token sent through the SDK's fetch hook), discovery, PKCE authorization with
+// a resource indicator, code exchange, RFC 9068 access tokens checked with jose, refresh-token
+// rotation and reuse detection; for the default project (root issuer) and for a second project
+// at {base}/p/acme; a client created with the CLI (port-less loopback redirect URI); and the
+// SDK's high-level auth() with an in-memory OAuthClientProvider and a stand-in MCP server that
+// serves RFC 9728 metadata.
 //
 // Copyright 2026 The Gatehouse developers
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { after } from 'node:test';
 import {
+  auth,
   discoverAuthorizationServerMetadata,
   buildDiscoveryUrls,
+  extractWWWAuthenticateParams,
+  registerClient,
   startAuthorization,
   exchangeAuthorization,
   refreshAuthorization,
 } from '@modelcontextprotocol/sdk/client/auth.js';
-import { InvalidGrantError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { InvalidGrantError, InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { jwtVerify, createRemoteJWKSet, decodeProtectedHeader } from 'jose';
 
 import {
@@ -32,19 +41,74 @@ setup.step('start gatehouse-server (serve --dev, port 0, --secrets file)', async
 });
 
 /**
+ * A fetch for the SDK's `fetchFn` option that adds `Authorization: Bearer <token>` to POSTs to
+ * `endpoint` only (the registration request), leaving every other request as it is.
+ */
+function withBearerFor(endpoint, token, baseFetch) {
+  return (input, init = {}) => {
+    const url = typeof Request !== 'undefined' && input instanceof Request ? input.url : String(input);
+    if (url === endpoint && (init.method || 'GET').toUpperCase() === 'POST') {
+      const headers = new Headers(init.headers);
+      headers.set('Authorization', `Bearer ${token}`);
+      return baseFetch(input, { ...init, headers });
+    }
+    return baseFetch(input, init);
+  };
+}
+
+/** Issues an Initial Access Token with the CLI; it must be printed alone on stdout. */
+async function issueIat(slug, ...extra) {
+  const out = await server.cli(['iat', 'issue', '--project', slug, ...extra]);
+  const token = out.trim();
+  assert.match(token, /^iatk_[A-Za-z0-9_-]{16,}$/,
+    `iat issue must print the token alone on stdout (iatk_...); got ${show(out)}`);
+  return token;
+}
+
+/**
+ * Checks a registration response (RFC 7591 §3.2.1) as it came over the wire (the SDK's parsed
+ * result drops registration_access_token and registration_client_uri); returns its body.
+ */
+function checkRegistrationResponse(exchange, { issuer, redirectUri, publicClient = true }) {
+  assert.ok(exchange, 'no registration request was recorded');
+  assert.equal(exchange.status, 201, `a successful registration answers 201 Created (RFC 7591 §3.2.1); got HTTP ${exchange.status}: ${exchange.body}`);
+  assert.match(exchange.headers['content-type'] || '', /^application\/json/, 'registration response Content-Type');
+  assert.match(exchange.headers['cache-control'] || '', /no-store/,
+    `the registration response carries credentials: Cache-Control: no-store expected; got ${show(exchange.headers)}`);
+  const body = HttpRecorder.json(exchange);
+  assert.match(String(body.client_id), /^client_[0-9a-f]{24}$/, `client_id must be client_<24 hex>: ${show(body)}`);
+  if (publicClient) {
+    assert.equal(body.token_endpoint_auth_method, 'none', `a public client's token_endpoint_auth_method: ${show(body)}`);
+    assert.equal(body.client_secret, undefined, `a public client (auth method none) must get no client_secret: ${show(body)}`);
+  }
+  assert.ok(Array.isArray(body.redirect_uris) && body.redirect_uris.includes(redirectUri),
+    `redirect_uris must be returned as registered (RFC 7591 §3.2.1), with ${redirectUri}: ${show(body)}`);
+  assert.ok(body.grant_types?.includes('refresh_token'), `grant_types must keep refresh_token: ${show(body)}`);
+  assert.equal(typeof body.registration_access_token, 'string', `no registration_access_token (RFC 7592 §3): ${show(body)}`);
+  assert.equal(body.registration_client_uri, `${issuer}/register/${body.client_id}`,
+    `registration_client_uri (RFC 7592 §3): ${show(body)}`);
+  return body;
+}
+
+/**
  * The MCP SDK's authorization flow for one project.
  *  slug: project; registerResource: add the MCP server with `resource add` first (else the
- *  dev profile's open resource policy must accept it); scope: the scope to request.
+ *  dev profile's open resource policy must accept it); scope: the scope to request;
+ *  registration: 'cli' (client create), 'dcr-open' (registerClient, dcr_mode open) or
+ *  'dcr-iat' (registerClient with an Initial Access Token, dcr_mode initial_access_token).
  */
-function mcpFlow({ slug, createProject = false, registerResource = false, scope, portlessRedirect = false }) {
-  const flow = new Flow(`mcp-sdk [${slug}${portlessRedirect ? ', port-less loopback redirect' : ''}]`, { server, recorder, needs: [setup] });
+function mcpFlow({ slug, createProject = false, registerResource = false, scope, portlessRedirect = false, registration = 'cli' }) {
+  const label = { cli: 'client created with the CLI', 'dcr-open': 'DCR in open mode', 'dcr-iat': 'DCR with an initial access token' }[registration];
+  const flow = new Flow(`mcp-sdk [${slug}, ${label}${portlessRedirect ? ', port-less loopback redirect' : ''}]`, { server, recorder, needs: [setup] });
   const s = { scope }; // state handed from step to step
 
-  flow.step('configure the project with the CLI (auto_approve_user=dev)', async () => {
+  const settings = ['auto_approve_user=dev'];
+  if (registration === 'dcr-iat') settings.push('dcr_mode=initial_access_token');
+  flow.step(`configure the project with the CLI (${settings.join(', ')})`, async () => {
     if (createProject) {
       await server.cli(['project', 'create', slug, '--dev']);
     }
-    await server.cli(['project', 'set', slug, 'auto_approve_user=dev']);
+    await server.cli(['project', 'set', slug, ...settings]);
     s.issuer = server.issuer(slug);
     s.mcpUrl = `http://127.0.0.1:${unusedPortish()}/mcp`;
     s.redirectUri = `http://127.0.0.1:${unusedPortish()}/oauth/callback`;
@@ -79,15 +143,107 @@ function mcpFlow({ slug, createProject = false, registerResource = false, scope,
       `token_endpoint_auth_methods_supported must include "none": ${show(metadata.token_endpoint_auth_methods_supported)}`);
     assert.equal(metadata.authorization_response_iss_parameter_supported, true,
       'authorization_response_iss_parameter_supported must be true (RFC 9207)');
+    if (registration !== 'cli') {
+      assert.equal(metadata.registration_endpoint, `${s.issuer}/register`,
+        `dcr_mode is not disabled: metadata must list registration_endpoint (RFC 8414 §2): ${show(metadata)}`);
+    }
     s.metadata = metadata;
     s.jwks = createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: HTTP_TIMEOUT_MS });
   });
 
-  flow.step(`register ${registerResource ? 'the MCP server (resource add) and ' : ''}a public client with the CLI`, async () => {
-    if (registerResource) {
+  if (registerResource) {
+    flow.step('register the MCP server with the CLI (resource add)', async () => {
       await server.cli(['resource', 'add', s.mcpUrl, '--project', slug, '--name', 'interop MCP server',
         '--scopes', 'mcp:tools mcp:read']);
-    }
+    });
+  }
+
+  // What an MCP client sends; with an IAT pinning the method, token_endpoint_auth_method is
+  // left out and the server fills it in (the SDK must then use what the server returned).
+  const clientMetadata = () => ({
+    redirect_uris: [s.registeredRedirectUri],
+    client_name: `MCP SDK interop (${slug}, ${label})`,
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    ...(registration === 'dcr-iat' ? {} : { token_endpoint_auth_method: 'none' }),
+    application_type: 'native',
+  });
+
+  if (registration === 'dcr-open') {
+    flow.step('registerClient (RFC 7591, dcr_mode open): a public client', async () => {
+      const info = await registerClient(s.issuer, {
+        metadata: s.metadata, clientMetadata: clientMetadata(), scope, fetchFn: recorder.fetch,
+      });
+      const exchange = recorder.last(s.metadata.registration_endpoint, 'POST');
+      assert.equal(exchange.authorization, undefined, 'open registration sent an Authorization header');
+      checkRegistrationResponse(exchange, { issuer: s.issuer, redirectUri: s.registeredRedirectUri });
+      if (scope) assert.equal(info.scope, scope, `registered scope: ${show(info)}`);
+      s.clientInformation = info;
+    });
+  }
+
+  if (registration === 'dcr-iat') {
+    flow.step('registerClient without the initial access token fails: HTTP 401 invalid_token surfaces as an error', async () => {
+      let refused;
+      try {
+        const info = await registerClient(s.issuer, { metadata: s.metadata, clientMetadata: clientMetadata(), fetchFn: recorder.fetch });
+        assert.fail(`dcr_mode initial_access_token: a registration without a token was accepted: ${show(info)}`);
+      } catch (err) {
+        if (err instanceof assert.AssertionError) throw err;
+        refused = err;
+      }
+      const exchange = recorder.last(s.metadata.registration_endpoint, 'POST');
+      assert.equal(exchange.status, 401, `no initial access token: HTTP 401 expected (RFC 6750 §3.1); got ${exchange.status}: ${exchange.body}`);
+      assert.match(exchange.headers['www-authenticate'] || '', /^Bearer\b/,
+        `a 401 must carry WWW-Authenticate: Bearer (RFC 6750 §3); got ${show(exchange.headers)}`);
+      assert.ok(refused instanceof InvalidTokenError,
+        `expected the SDK's InvalidTokenError (error invalid_token), got ${refused.name}: ${refused.message} (HTTP ${exchange.status}: ${exchange.body})`);
+    });
+
+    flow.step('registerClient with a wrong initial access token fails: HTTP 401 error="invalid_token"', async () => {
+      const fetchFn = withBearerFor(s.metadata.registration_endpoint, 'iatk_not-a-token-this-server-issued', recorder.fetch);
+      await assert.rejects(
+        registerClient(s.issuer, { metadata: s.metadata, clientMetadata: clientMetadata(), fetchFn }),
+        (err) => {
+          const exchange = recorder.last(s.metadata.registration_endpoint, 'POST');
+          assert.equal(exchange.status, 401, `a wrong token: HTTP 401 expected; got ${exchange.status}: ${exchange.body}`);
+          assert.match(exchange.headers['www-authenticate'] || '', /error="invalid_token"/,
+            `a rejected token: WWW-Authenticate must carry error="invalid_token" (RFC 6750 §3.1): ${show(exchange.headers)}`);
+          assert.ok(err instanceof InvalidTokenError, `expected InvalidTokenError, got ${err.name}: ${err.message}`);
+          return true;
+        },
+        'a registration with a token the server never issued was accepted',
+      );
+    });
+
+    flow.step('registerClient with an IAT (iat issue --pin token_endpoint_auth_method=none) through fetchFn', async () => {
+      s.iat = await issueIat(slug, '--pin', 'token_endpoint_auth_method=none');
+      const fetchFn = withBearerFor(s.metadata.registration_endpoint, s.iat, recorder.fetch);
+      const info = await registerClient(s.issuer, { metadata: s.metadata, clientMetadata: clientMetadata(), scope, fetchFn });
+      const exchange = recorder.last(s.metadata.registration_endpoint, 'POST');
+      assert.match(exchange.authorization || '', /^Bearer iatk_/, 'the fetch hook did not add the IAT to the registration request');
+      // The pin filled in the method the client left out; the SDK keeps what the server returned.
+      checkRegistrationResponse(exchange, { issuer: s.issuer, redirectUri: s.registeredRedirectUri });
+      assert.equal(info.token_endpoint_auth_method, 'none', `the SDK's client information: ${show(info)}`);
+      s.clientInformation = info;
+    });
+
+    flow.step('the IAT is used up (--max-uses 1 by default): a second registerClient with it fails with 401', async () => {
+      const fetchFn = withBearerFor(s.metadata.registration_endpoint, s.iat, recorder.fetch);
+      await assert.rejects(
+        registerClient(s.issuer, { metadata: s.metadata, clientMetadata: clientMetadata(), fetchFn }),
+        (err) => {
+          const exchange = recorder.last(s.metadata.registration_endpoint, 'POST');
+          assert.equal(exchange.status, 401, `a used-up IAT: HTTP 401 expected; got ${exchange.status}: ${exchange.body}`);
+          assert.ok(err instanceof InvalidTokenError, `expected InvalidTokenError, got ${err.name}: ${err.message}`);
+          return true;
+        },
+        'a single-use initial access token registered a second client',
+      );
+    });
+  }
+
+  if (registration === 'cli') flow.step('register a public client with the CLI (client create)', async () => {
     const args = ['client', 'create', '--project', slug, '--redirect-uri', s.registeredRedirectUri,
       '--name', `MCP SDK interop (${slug})`, '--auth-method', 'none'];
     if (scope) args.push('--scope', scope);
@@ -260,8 +416,273 @@ async function expectInvalidGrant(s, refreshToken, what) {
   assert.equal(exchange.status, 400, `${what}: invalid_grant must come with HTTP 400 (RFC 6749 §5.2); got ${exchange.status}`);
 }
 
-mcpFlow({ slug: 'default', registerResource: true, scope: 'mcp:tools' });
-mcpFlow({ slug: 'acme', createProject: true });
-mcpFlow({ slug: 'default', portlessRedirect: true });
+// ---------------------------------------------------------------------------------------------
+// The SDK's high-level auth(), as MCP clients call it after a 401 from an MCP server.
+
+/**
+ * A stand-in MCP server (a resource server on loopback): RFC 9728 metadata naming the
+ * authorization server, 401 with `WWW-Authenticate: Bearer resource_metadata=...` without a
+ * valid token, 200 with an access token jose accepts for it (aud = its URL).
+ */
+class StandInMcpServer {
+  constructor({ issuer, jwksUri, scopes }) {
+    this.issuer = issuer;
+    this.jwks = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: HTTP_TIMEOUT_MS });
+    this.scopes = scopes;
+    this.http = createServer((req, res) => {
+      this.handle(req, res).catch((err) => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(err));
+      });
+    });
+  }
+
+  async start() {
+    await new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(0, '127.0.0.1', resolve);
+    });
+    const origin = `http://127.0.0.1:${this.http.address().port}`;
+    this.url = `${origin}/mcp`;
+    this.metadataUrl = `${origin}/.well-known/oauth-protected-resource/mcp`;
+    return this.url;
+  }
+
+  async handle(req, res) {
+    const path = new URL(req.url, 'http://x').pathname;
+    if (path === '/.well-known/oauth-protected-resource/mcp') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({
+        resource: this.url,
+        authorization_servers: [this.issuer],
+        scopes_supported: this.scopes,
+        bearer_methods_supported: ['header'],
+      }));
+      return;
+    }
+    if (path !== '/mcp') {
+      res.writeHead(404).end();
+      return;
+    }
+    const challenge = `Bearer resource_metadata="${this.metadataUrl}"`;
+    const m = /^Bearer (\S+)$/i.exec(req.headers.authorization || '');
+    if (!m) {
+      res.writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'unauthorized' }));
+      return;
+    }
+    try {
+      const { payload } = await jwtVerify(m[1], this.jwks, { issuer: this.issuer, audience: this.url, typ: 'at+jwt' });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true, sub: payload.sub, client_id: payload.client_id, scope: payload.scope }));
+    } catch (err) {
+      res.writeHead(401, {
+        'www-authenticate': `${challenge}, error="invalid_token", error_description="${String(err.code || err.message).replace(/"/g, "'")}"`,
+        'content-type': 'application/json',
+      });
+      res.end(JSON.stringify({ error: 'invalid_token', error_description: err.message }));
+    }
+  }
+
+  async stop() {
+    this.http.closeAllConnections?.();
+    await new Promise((resolve) => this.http.close(() => resolve()));
+  }
+}
+
+/**
+ * An OAuthClientProvider keeping everything in memory, as a headless MCP client would: client
+ * information, tokens, code verifier, discovery state. redirectToAuthorization "opens the
+ * browser": it follows the auto-approve redirect (fetch, redirect: 'manual') and keeps the
+ * callback URL. No clientMetadataUrl unless given (Gatehouse does not resolve CIMD yet).
+ */
+class InMemoryOAuthClientProvider {
+  constructor({ redirectUrl, clientMetadata, clientMetadataUrl }) {
+    this._redirectUrl = redirectUrl;
+    this._clientMetadata = clientMetadata;
+    if (clientMetadataUrl !== undefined) this.clientMetadataUrl = clientMetadataUrl;
+    this.redirects = [];
+    this.invalidations = [];
+  }
+
+  get redirectUrl() { return this._redirectUrl; }
+
+  get clientMetadata() { return this._clientMetadata; }
+
+  state() {
+    this.lastState = `st-${Math.random().toString(36).slice(2)}`;
+    return this.lastState;
+  }
+
+  clientInformation() { return this._clientInformation; }
+
+  saveClientInformation(info) { this._clientInformation = info; }
+
+  tokens() { return this._tokens; }
+
+  saveTokens(tokens) { this._tokens = tokens; }
+
+  async redirectToAuthorization(authorizationUrl) {
+    this.redirects.push(authorizationUrl);
+    this.callback = await followAuthorization(recorder, authorizationUrl, String(this._redirectUrl));
+  }
+
+  saveCodeVerifier(codeVerifier) { this._codeVerifier = codeVerifier; }
+
+  codeVerifier() {
+    if (!this._codeVerifier) throw new Error('the SDK asked for a code verifier it never saved');
+    return this._codeVerifier;
+  }
+
+  saveDiscoveryState(state) { this._discoveryState = state; }
+
+  discoveryState() { return this._discoveryState; }
+
+  invalidateCredentials(scope) {
+    this.invalidations.push(scope);
+    if (scope === 'all' || scope === 'client') this._clientInformation = undefined;
+    if (scope === 'all' || scope === 'tokens') this._tokens = undefined;
+    if (scope === 'all' || scope === 'verifier') this._codeVerifier = undefined;
+    if (scope === 'all' || scope === 'discovery') this._discoveryState = undefined;
+  }
+}
+
+function countRegistrations(issuer) {
+  return recorder.exchanges.filter((e) => e.method === 'POST' && e.url === `${issuer}/register`).length;
+}
+
+function authFlow() {
+  const flow = new Flow('mcp-sdk auth() [default, DCR in open mode, OAuthClientProvider]', { server, recorder, needs: [setup] });
+  const s = { scope: 'mcp:tools' };
+  let mcp;
+  after(async () => { await mcp?.stop(); });
+
+  flow.step('start a stand-in MCP server (RFC 9728 metadata) and register it with the CLI (resource add)', async () => {
+    await server.cli(['project', 'set', 'default', 'auto_approve_user=dev']);
+    s.issuer = server.issuer('default');
+    mcp = new StandInMcpServer({ issuer: s.issuer, jwksUri: `${s.issuer}/jwks`, scopes: [s.scope] });
+    s.mcpUrl = await mcp.start();
+    s.jwks = mcp.jwks;
+    await server.cli(['resource', 'add', s.mcpUrl, '--name', 'stand-in MCP server', '--scopes', s.scope]);
+    s.redirectUri = `http://127.0.0.1:${unusedPortish()}/oauth/callback`;
+    s.provider = new InMemoryOAuthClientProvider({
+      redirectUrl: s.redirectUri,
+      clientMetadata: {
+        redirect_uris: [s.redirectUri],
+        client_name: 'MCP SDK interop (auth())',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none',
+        application_type: 'native',
+      },
+    });
+  });
+
+  flow.step('an MCP request without a token: 401 with WWW-Authenticate resource_metadata (extractWWWAuthenticateParams)', async () => {
+    const response = await recorder.fetch(s.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(response.status, 401, 'the stand-in MCP server must answer 401 without a token');
+    const params = extractWWWAuthenticateParams(response);
+    assert.equal(params.resourceMetadataUrl?.href, mcp.metadataUrl, `resource_metadata from WWW-Authenticate: ${show(params)}`);
+    s.resourceMetadataUrl = params.resourceMetadataUrl;
+  });
+
+  flow.step('auth(): RFC 9728 + RFC 8414 discovery, registration by DCR (no clientMetadataUrl), authorization redirect followed', async () => {
+    assert.equal(s.provider.clientMetadataUrl, undefined, 'the provider must not offer a clientMetadataUrl (CIMD is not resolved by the server yet)');
+    const mark = recorder.mark();
+    const result = await auth(s.provider, { serverUrl: s.mcpUrl, resourceMetadataUrl: s.resourceMetadataUrl, fetchFn: recorder.fetch });
+    assert.equal(result, 'REDIRECT', `auth() without tokens must start an authorization (REDIRECT); got ${show(result)}`);
+    const urls = recorder.exchanges.slice(mark).map((e) => `${e.method} ${e.url}`);
+    assert.equal(urls[0], `GET ${mcp.metadataUrl}`, `auth() must read the protected resource metadata first: ${show(urls)}`);
+    // Discovery, then registration at the advertised endpoint.
+    const registration = recorder.last(`${s.issuer}/register`, 'POST');
+    assert.ok(registration && recorder.exchanges.indexOf(registration) >= mark,
+      `auth() did not register by DCR (no POST ${s.issuer}/register): ${show(urls)}`);
+    const registered = checkRegistrationResponse(registration, { issuer: s.issuer, redirectUri: s.redirectUri });
+    assert.equal(JSON.parse(registration.requestBody).scope, s.scope,
+      `auth() registers with the scope from the resource metadata's scopes_supported (SEP-835): ${registration.requestBody}`);
+    const info = s.provider.clientInformation();
+    assert.equal(info?.client_id, registered.client_id, `saveClientInformation got ${show(info)}`);
+    assert.equal(info.issuer, s.issuer, `the SDK binds the client information to the authorization server: ${show(info)}`);
+    // The authorization request the SDK built.
+    assert.equal(s.provider.redirects.length, 1, 'redirectToAuthorization was not called exactly once');
+    const p = s.provider.redirects[0].searchParams;
+    assert.equal(p.get('client_id'), registered.client_id, 'authorization request client_id');
+    assert.equal(p.get('resource'), s.mcpUrl, 'authorization request resource (RFC 8707): the resource metadata\'s resource');
+    assert.equal(p.get('scope'), s.scope, 'authorization request scope');
+    assert.equal(p.get('code_challenge_method'), 'S256', 'PKCE method');
+    assert.equal(p.get('redirect_uri'), s.redirectUri, 'authorization request redirect_uri');
+    s.code = checkCallback(s.provider.callback, { state: s.provider.lastState, issuer: s.issuer });
+    s.clientId = registered.client_id;
+  });
+
+  flow.step('auth() with the authorization code: tokens saved (AUTHORIZED), access token verified with jose', async () => {
+    const result = await auth(s.provider, { serverUrl: s.mcpUrl, authorizationCode: s.code, fetchFn: recorder.fetch });
+    assert.equal(result, 'AUTHORIZED', `auth() with a code: ${show(result)}`);
+    assert.deepEqual(s.provider.invalidations, [],
+      'the SDK invalidated credentials (it got invalid_client/invalid_grant and retried): see the HTTP exchanges');
+    const exchange = recorder.last(`${s.issuer}/token`, 'POST');
+    const form = new URLSearchParams(exchange.requestBody);
+    assert.equal(form.get('resource'), s.mcpUrl, `token request resource: ${exchange.requestBody}`);
+    assert.equal(form.get('client_id'), s.clientId, `token request client_id (auth method none): ${exchange.requestBody}`);
+    s.tokens = s.provider.tokens();
+    assert.ok(s.tokens?.access_token && s.tokens.refresh_token, `saveTokens got ${show(s.tokens && Object.keys(s.tokens))}`);
+    s.claims = await verifyAccessToken({ ...s, clientInformation: { client_id: s.clientId } }, s.tokens.access_token);
+  });
+
+  flow.step('the stand-in MCP server accepts the access token (aud = its URL)', async () => {
+    const response = await recorder.fetch(s.mcpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${s.tokens.access_token}` },
+      body: '{}',
+    });
+    const body = await response.text();
+    assert.equal(response.status, 200, `the MCP server refused the token: HTTP ${response.status} ${response.headers.get('www-authenticate')} ${body}`);
+    assert.equal(JSON.parse(body).client_id, s.clientId);
+  });
+
+  flow.step('auth() again with stored tokens: a refresh (rotated refresh token), no new registration or redirect', async () => {
+    const registrations = countRegistrations(s.issuer);
+    const result = await auth(s.provider, { serverUrl: s.mcpUrl, fetchFn: recorder.fetch });
+    assert.equal(result, 'AUTHORIZED', `auth() with a refresh token: ${show(result)}`);
+    assert.equal(countRegistrations(s.issuer), registrations, 'auth() registered a new client although it had one');
+    assert.equal(s.provider.redirects.length, 1, 'auth() started a new authorization instead of refreshing');
+    const exchange = recorder.last(`${s.issuer}/token`, 'POST');
+    assert.equal(new URLSearchParams(exchange.requestBody).get('grant_type'), 'refresh_token', `last token request: ${exchange.requestBody}`);
+    const tokens = s.provider.tokens();
+    assert.notEqual(tokens.refresh_token, s.tokens.refresh_token, 'the refresh token was not rotated');
+    const claims = await verifyAccessToken({ ...s, clientInformation: { client_id: s.clientId } }, tokens.access_token);
+    assert.notEqual(claims.jti, s.claims.jti, 'the refreshed access token has the same jti');
+  });
+
+  // The SDK (like Claude Code) picks CIMD from client_id_metadata_document_supported alone: a
+  // provider with a clientMetadataUrl then never registers and uses the URL as client_id. While
+  // Gatehouse cannot resolve CIMD documents, discovery must not advertise the flag, so such a
+  // client falls back to DCR. Once CIMD works, replace this step with a real CIMD flow (this
+  // document URL resolves nowhere).
+  flow.step('a provider with a clientMetadataUrl: CIMD is not advertised (not resolvable yet), so auth() falls back to DCR', async () => {
+    const redirectUri = `http://127.0.0.1:${unusedPortish()}/oauth/callback`;
+    const provider = new InMemoryOAuthClientProvider({
+      redirectUrl: redirectUri,
+      clientMetadataUrl: 'https://client.invalid/oauth/client-metadata.json',
+      clientMetadata: { ...s.provider.clientMetadata, redirect_uris: [redirectUri] },
+    });
+    const metadata = await discoverAuthorizationServerMetadata(s.issuer, { fetchFn: recorder.fetch });
+    assert.notEqual(metadata.client_id_metadata_document_supported, true,
+      'discovery advertises client_id_metadata_document_supported although /authorize cannot resolve a URL client_id: '
+      + 'clients choose CIMD from this flag alone and would fail');
+    const result = await auth(provider, { serverUrl: s.mcpUrl, resourceMetadataUrl: s.resourceMetadataUrl, fetchFn: recorder.fetch });
+    assert.equal(result, 'REDIRECT', `auth(): ${show(result)}`);
+    assert.match(String(provider.clientInformation()?.client_id), /^client_[0-9a-f]{24}$/,
+      `the SDK must have registered by DCR: ${show(provider.clientInformation())}`);
+    checkCallback(provider.callback, { state: provider.lastState, issuer: s.issuer });
+  });
+
+  return flow;
+}
+
+mcpFlow({ slug: 'default', registerResource: true, scope: 'mcp:tools', registration: 'dcr-open' });
+mcpFlow({ slug: 'acme', createProject: true, registration: 'dcr-iat' });
+mcpFlow({ slug: 'default', portlessRedirect: true, registration: 'cli' });
+authFlow();
 
 stopStep(server);

@@ -1,7 +1,9 @@
 // tests/interop/openid-client.test.mjs — openid-client v6 (a certified OpenID Connect relying
 // party library) against gatehouse-server: discovery, authorization code + PKCE with nonce and
 // state, ID token (signature, iss, aud, nonce, at_hash), userinfo, refresh, revocation, and
-// introspection by a confidential client (client_secret_basic).
+// introspection by a confidential client (client_secret_basic); Dynamic Client Registration
+// (RFC 7591) with an Initial Access Token, of a public and of a confidential client, each then
+// running the code flow.
 //
 // Copyright 2026 The Gatehouse developers
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -254,6 +256,159 @@ acme.step('discovery of {base}/p/acme: OIDC (appended) and RFC 8414 (path-insert
     discoveryOptions({ algorithm: 'oauth2' }));
   assert.equal(c2.serverMetadata().issuer, issuer, 'issuer via /.well-known/oauth-authorization-server/p/acme');
   assert.equal(recorder.exchanges.at(-1).url, `${server.base}/.well-known/oauth-authorization-server/p/acme`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Dynamic Client Registration with an Initial Access Token (dcr_mode initial_access_token), in a
+// project of its own at {base}/p/dcr.
+
+const dcrSlug = 'dcr';
+const dcrSetup = new Flow('openid-client [DCR with an initial access token]', { server, recorder, needs: [setup] });
+const d = {};
+
+/** Issues an Initial Access Token with the CLI; it must be printed alone on stdout. */
+async function issueIat(...extra) {
+  const out = await server.cli(['iat', 'issue', '--project', dcrSlug, ...extra]);
+  const token = out.trim();
+  assert.match(token, /^iatk_[A-Za-z0-9_-]{16,}$/, `iat issue must print the token alone on stdout (iatk_...); got ${show(out)}`);
+  return token;
+}
+
+function dcrMetadata(redirectUri, extra = {}) {
+  return {
+    redirect_uris: [redirectUri],
+    client_name: 'openid-client interop (DCR)',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    scope: 'openid profile email',
+    application_type: 'native',
+    ...extra,
+  };
+}
+
+/** The registration exchange as it came over the wire (RFC 7591 §3.2.1, RFC 7592 §3). */
+function checkRegistration(issuer, { withToken }) {
+  const exchange = recorder.last(`${issuer}/register`, 'POST');
+  assert.ok(exchange, `no POST ${issuer}/register was recorded`);
+  if (withToken) {
+    assert.match(exchange.authorization || '', /^Bearer iatk_/, 'openid-client did not send the initial access token as a Bearer header');
+  }
+  assert.equal(exchange.status, 201, `registration: 201 Created expected (RFC 7591 §3.2.1); got ${exchange.status}: ${exchange.body}`);
+  assert.match(exchange.headers['cache-control'] || '', /no-store/, `registration response Cache-Control: ${show(exchange.headers)}`);
+  const body = HttpRecorder.json(exchange);
+  assert.match(String(body.client_id), /^client_[0-9a-f]{24}$/, `client_id must be client_<24 hex>: ${show(body)}`);
+  assert.equal(typeof body.registration_access_token, 'string', `no registration_access_token: ${show(body)}`);
+  assert.equal(body.registration_client_uri, `${issuer}/register/${body.client_id}`, `registration_client_uri: ${show(body)}`);
+  return body;
+}
+
+dcrSetup.step('configure a project (project create dcr --dev; dcr_mode=initial_access_token, auto_approve_user=dev)', async () => {
+  await server.cli(['project', 'create', dcrSlug, '--dev']);
+  await server.cli(['project', 'set', dcrSlug, 'dcr_mode=initial_access_token', 'auto_approve_user=dev']);
+  d.issuer = server.issuer(dcrSlug);
+  d.redirectUri = `http://127.0.0.1:${unusedPortish()}/dcr/cb`;
+  const config = await client.discovery(new URL(d.issuer), 'not-yet-registered', undefined, client.None(), discoveryOptions());
+  const md = config.serverMetadata();
+  assert.equal(md.registration_endpoint, `${d.issuer}/register`,
+    `dcr_mode initial_access_token: metadata must list registration_endpoint: ${show(md.registration_endpoint)}`);
+  d.jwks = createRemoteJWKSet(new URL(md.jwks_uri), { timeoutDuration: HTTP_TIMEOUT_MS });
+});
+
+dcrSetup.step('dynamicClientRegistration without an initial access token: WWWAuthenticateChallengeError (HTTP 401, Bearer)', async () => {
+  await assert.rejects(
+    client.dynamicClientRegistration(new URL(d.issuer), dcrMetadata(d.redirectUri, { token_endpoint_auth_method: 'none' }), undefined,
+      discoveryOptions()),
+    (err) => {
+      const exchange = recorder.last(`${d.issuer}/register`, 'POST');
+      assert.equal(exchange?.status, 401, `no initial access token: HTTP 401 expected; got ${exchange?.status}: ${exchange?.body}`);
+      assert.ok(err instanceof client.WWWAuthenticateChallengeError,
+        `expected a WWWAuthenticateChallengeError (a 401 with WWW-Authenticate), got ${err.name}: ${err.message}`);
+      assert.equal(err.status, 401, 'error status');
+      assert.equal(err.cause?.[0]?.scheme, 'bearer', `challenge: ${show(err.cause)}`);
+      return true;
+    },
+    'a registration without an initial access token was accepted in dcr_mode initial_access_token',
+  );
+});
+
+const dcrPub = new Flow('openid-client [DCR with an initial access token, public client]', { server, recorder, needs: [dcrSetup] });
+const p = {};
+
+dcrPub.step('dynamicClientRegistration with an IAT (iat issue --pin token_endpoint_auth_method=none): a public client', async () => {
+  Object.assign(p, { issuer: d.issuer, redirectUri: d.redirectUri, jwks: d.jwks });
+  const initialAccessToken = await issueIat('--pin', 'token_endpoint_auth_method=none', '--label', 'openid-client interop');
+  p.config = await client.dynamicClientRegistration(new URL(p.issuer),
+    dcrMetadata(p.redirectUri, { token_endpoint_auth_method: 'none' }), undefined /* clientAuth: None without a secret */,
+    discoveryOptions({ initialAccessToken }));
+  const body = checkRegistration(p.issuer, { withToken: true });
+  const md = p.config.clientMetadata();
+  assert.equal(md.client_id, body.client_id, `openid-client's client_id: ${show(md)}`);
+  assert.equal(body.client_secret, undefined, `a public client (none) must get no client_secret: ${show(body)}`);
+  assert.equal(body.token_endpoint_auth_method, 'none', `token_endpoint_auth_method: ${show(body)}`);
+  assert.deepEqual(body.redirect_uris, [p.redirectUri], `redirect_uris: ${show(body)}`);
+});
+
+dcrPub.step('authorization code + PKCE S256 + nonce + state with the registered client; ID token, iss, at_hash validated', async () => {
+  p.tokens = await codeFlow(p, p.config, { scope: 'openid profile email' });
+  const exchange = recorder.last(p.config.serverMetadata().token_endpoint, 'POST');
+  assert.equal(new URLSearchParams(exchange.requestBody).get('client_id'), p.config.clientMetadata().client_id,
+    'a public client sends client_id in the token request body');
+});
+
+dcrPub.step('refreshTokenGrant rotates the refresh token', async () => {
+  const refreshed = await client.refreshTokenGrant(p.config, p.tokens.refresh_token);
+  assert.ok(refreshed.access_token, 'no access token from refresh');
+  assert.ok(refreshed.refresh_token, 'no refresh token from refresh: public clients must get a rotated one (OAuth 2.1 §4.3.1)');
+  assert.notEqual(refreshed.refresh_token, p.tokens.refresh_token, 'the refresh token was not rotated');
+  assert.notEqual(refreshed.access_token, p.tokens.access_token, 'the same access token was returned again');
+  if (refreshed.id_token) {
+    assert.equal(refreshed.claims().sub, 'dev', 'refreshed ID token sub');
+    assert.equal(refreshed.claims().aud, p.config.clientMetadata().client_id, 'refreshed ID token aud');
+  }
+});
+
+const dcrConf = new Flow('openid-client [DCR with an initial access token, confidential client]', { server, recorder, needs: [dcrSetup] });
+const q = {};
+
+dcrConf.step('dynamicClientRegistration with an IAT of a client_secret_post client: client_secret issued', async () => {
+  Object.assign(q, { issuer: d.issuer, redirectUri: `http://127.0.0.1:${unusedPortish()}/dcr/confidential/cb`, jwks: d.jwks });
+  const initialAccessToken = await issueIat('--label', 'openid-client interop (confidential)');
+  // openid-client defaults to ClientSecretPost when the registration returns a secret.
+  q.config = await client.dynamicClientRegistration(new URL(q.issuer),
+    dcrMetadata(q.redirectUri, { token_endpoint_auth_method: 'client_secret_post', scope: 'openid profile' }), undefined,
+    discoveryOptions({ initialAccessToken }));
+  const body = checkRegistration(q.issuer, { withToken: true });
+  assert.equal(body.token_endpoint_auth_method, 'client_secret_post', `token_endpoint_auth_method: ${show(body)}`);
+  assert.equal(typeof body.client_secret, 'string', `a confidential client must get a client_secret (RFC 7591 §3.2.1): ${show(body)}`);
+  assert.ok(body.client_secret.length >= 32, 'client_secret is too short to be a secret');
+  assert.equal(body.client_secret_expires_at, 0,
+    `client_secret_expires_at is REQUIRED with a client_secret (RFC 7591 §3.2.1; 0 = never): ${show(body)}`);
+});
+
+dcrConf.step('authorization code flow with client_secret_post (the registered secret); ID token validated', async () => {
+  q.tokens = await codeFlow(q, q.config, { scope: 'openid profile' });
+  const exchange = recorder.last(q.config.serverMetadata().token_endpoint, 'POST');
+  assert.ok(/(^|&)client_secret=/.test(exchange.requestBody || ''), 'client_secret_post must send the secret in the body');
+});
+
+const dcrUsed = new Flow('openid-client [DCR with an initial access token, used up]', { server, recorder, needs: [dcrSetup] });
+
+dcrUsed.step('an IAT is single use (default --max-uses 1): a second dynamicClientRegistration with it gets 401 error="invalid_token"', async () => {
+  const initialAccessToken = await issueIat();
+  const metadata = dcrMetadata(d.redirectUri, { token_endpoint_auth_method: 'none' });
+  await client.dynamicClientRegistration(new URL(d.issuer), metadata, undefined, discoveryOptions({ initialAccessToken }));
+  checkRegistration(d.issuer, { withToken: true });
+  await assert.rejects(
+    client.dynamicClientRegistration(new URL(d.issuer), metadata, undefined, discoveryOptions({ initialAccessToken })),
+    (err) => {
+      const exchange = recorder.last(`${d.issuer}/register`, 'POST');
+      assert.equal(exchange?.status, 401, `a used-up IAT: HTTP 401 expected; got ${exchange?.status}: ${exchange?.body}`);
+      assert.ok(err instanceof client.WWWAuthenticateChallengeError, `got ${err.name}: ${err.message}`);
+      assert.equal(err.cause?.[0]?.parameters?.error, 'invalid_token', `challenge: ${show(err.cause)}`);
+      return true;
+    },
+    'a single-use initial access token registered a second client',
+  );
 });
 
 stopStep(server);

@@ -109,6 +109,17 @@ test_usage_errors (Fixture       *fixture,
     { { "serve", "--issuer-base=ftp://x" }, 2, "issuer-base" },
     { { "keys", "rotate", "--alg=HS256" }, 2, "ES256 or RS256" },
     { { "project", "list", "--bogus" }, 2, "Unknown option" },
+    { { "client", "create" }, 2, "--redirect-uri" },
+    { { "client", "create", "--redirect-uri=https://x.example/cb", "--client-id=https://x" }, 2, "URL" },
+    { { "client", "create", "--redirect-uri=http://evil.example/cb" }, 1, "127.0.0.1, [::1] or localhost" },
+    { { "client", "show", "nope" }, 1, "no client" },
+    { { "user", "add", "bad name" }, 2, "user name" },
+    { { "user", "add", "eve", "--claims={\"sub\":\"x\"}" }, 1, "sub" },
+    { { "resource", "add", "relative/path" }, 1, "absolute" },
+    { { "iat", "issue", "--pin=bogus=1" }, 2, "cannot be pinned" },
+    { { "iat", "issue", "--max-uses=0" }, 1, "max uses" },
+    { { "iat", "revoke", "iat_nope" }, 1, "no unrevoked" },
+    { { "client", "list", "--project=nope" }, 1, "no project" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
@@ -141,6 +152,74 @@ test_help (Fixture       *fixture,
   g_assert_nonnull (strstr (set_help, "mcp_enabled"));
   g_assert_nonnull (strstr (set_help, "cimd_blocked_domains"));
   g_assert_nonnull (strstr (set_help, "--data-dir"));
+}
+
+static void
+test_clients_users_resources_iats (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  g_autofree char *created = NULL;
+  g_autofree char *confidential = NULL;
+  g_autofree char *listed = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *iats = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GRegex) client_id = g_regex_new ("^client_[0-9a-f]{24}$", 0, 0, NULL);
+  g_autoptr(GRegex) iat = g_regex_new ("^iatk_[A-Za-z0-9_-]{43}\n$", 0, 0, NULL);
+  JsonObject *object;
+
+  g_assert_cmpint (RUN (fixture, &created, NULL, "client", "create", "--redirect-uri",
+                        "http://127.0.0.1/callback", "--name", "CLI test", "--json"), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, created, -1, NULL));
+  object = json_node_get_object (json_parser_get_root (parser));
+  g_assert_true (g_regex_match (client_id, json_object_get_string_member (object, "client_id"), 0, NULL));
+  g_assert_false (json_object_has_member (object, "client_secret"));
+  g_assert_cmpstr (json_object_get_string_member (object, "application_type"), ==, "native");
+
+  /* A confidential client's secret is printed once. */
+  g_assert_cmpint (RUN (fixture, &confidential, NULL, "client", "create", "--redirect-uri",
+                        "https://app.example/cb", "--auth-method", "client_secret_basic"), ==, 0);
+  g_assert_nonnull (strstr (confidential, "client_secret: "));
+
+  g_assert_cmpint (RUN (fixture, &listed, NULL, "client", "list"), ==, 0);
+  g_assert_nonnull (strstr (listed, "CLI test"));
+  g_assert_nonnull (strstr (listed, "client_secret_basic"));
+
+  g_assert_cmpint (RUN (fixture, NULL, NULL, "user", "add", "alice", "--name", "Alice",
+                        "--email", "alice@example.com", "--claims", "{\"team\":\"blue\"}"), ==, 0);
+  g_assert_cmpint (RUN (fixture, NULL, NULL, "user", "add", "alice"), ==, 1);
+  {
+    g_autofree char *users = NULL;
+    g_assert_cmpint (RUN (fixture, &users, NULL, "user", "list"), ==, 0);
+    g_assert_nonnull (strstr (users, "alice"));
+    g_assert_nonnull (strstr (users, "\"team\":\"blue\""));
+    g_assert_nonnull (strstr (users, "dev"));
+  }
+  g_assert_cmpint (RUN (fixture, NULL, NULL, "user", "remove", "alice"), ==, 0);
+
+  g_assert_cmpint (RUN (fixture, NULL, NULL, "resource", "add", "HTTPS://MCP.Example/Tools",
+                        "--scopes", "mcp:tools mcp:read"), ==, 0);
+  {
+    g_autofree char *resources = NULL;
+    g_assert_cmpint (RUN (fixture, &resources, NULL, "resource", "list"), ==, 0);
+    /* Scheme and host lower-cased, the path kept as written. */
+    g_assert_nonnull (strstr (resources, "https://mcp.example/Tools"));
+    g_assert_nonnull (strstr (resources, "mcp:tools mcp:read"));
+  }
+  g_assert_cmpint (RUN (fixture, NULL, NULL, "resource", "remove", "https://mcp.example/Tools"), ==, 0);
+
+  /* The raw token alone on stdout, for scripts. */
+  g_assert_cmpint (RUN (fixture, &token, NULL, "iat", "issue", "--label", "ci", "--max-uses", "3",
+                        "--pin", "token_endpoint_auth_method=none"), ==, 0);
+  g_assert_true (g_regex_match (iat, token, 0, NULL));
+  g_assert_cmpint (RUN (fixture, &iats, NULL, "iat", "list", "--json"), ==, 0);
+  g_assert_nonnull (strstr (iats, "\"label\" : \"ci\""));
+  g_assert_nonnull (strstr (iats, "\"uses_left\" : 3"));
+  /* Listed, but never its secret. */
+  {
+    g_autofree char *secret = g_strndup (token + 5, 20);
+    g_assert_null (strstr (iats, secret));
+  }
 }
 
 static void
@@ -289,6 +368,7 @@ main (int    argc,
   ADD ("/server/cli/usage-errors", test_usage_errors);
   ADD ("/server/cli/help", test_help);
   ADD ("/server/cli/projects", test_projects);
+  ADD ("/server/cli/clients-users-resources-iats", test_clients_users_resources_iats);
   ADD ("/server/cli/serve", test_serve);
 
   return g_test_run ();
