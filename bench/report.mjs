@@ -84,6 +84,7 @@ function agg(list) {
 
 const endpoints = opt.endpoints.split(',');
 const ratios = {};
+const cpuRatios = {};
 console.log(`${padr('endpoint', 13)}${padr('server', 15)}${pad('req/s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}`
   + `${pad('errors', 8)}${pad('req/CPU-s', 11)}${pad('CPU', 6)}   req/s per round`);
 console.log('-'.repeat(13 + 15 + 9 + 9 + 9 + 8 + 11 + 6 + 3 + 15));
@@ -102,6 +103,7 @@ for (const ep of endpoints) {
   }
   if (g && p) {
     ratios[ep] = g.rps / p.rps;
+    cpuRatios[ep] = g.rpc / p.rpc;
     const perRound = g.perRound.map((x, i) => x / p.perRound[i]).filter(Number.isFinite);
     console.log(`${padr('', 13)}${padr('gatehouse/peer', 15)}${pad(`${fmt(ratios[ep], 2)}x`, 9)}`
       + `${pad(`${fmt(g.p50 / p.p50, 2)}x`, 9)}${pad(`${fmt(g.p99 / p.p99, 2)}x`, 9)}${pad('', 8)}`
@@ -121,7 +123,8 @@ console.log('targets (requests/s, gatehouse/oidc-provider over all rounds; RSS a
 for (const ep of endpoints) {
   const r = ratios[ep];
   const status = r === undefined ? 'NOT MEASURED' : (r >= TARGETS[ep] ? 'met' : 'MISSED');
-  console.log(`  ${padr(LABELS[ep], 16)}>= ${fmt(TARGETS[ep], 1)}x   ${pad(r === undefined ? '-' : `${fmt(r, 2)}x`, 8)}   ${status}`);
+  const perCpu = cpuRatios[ep] === undefined ? '' : `   (per CPU-second: ${fmt(cpuRatios[ep], 2)}x)`;
+  console.log(`  ${padr(LABELS[ep], 16)}>= ${fmt(TARGETS[ep], 1)}x   ${pad(r === undefined ? '-' : `${fmt(r, 2)}x`, 8)}   ${padr(status, 6)}${perCpu}`);
 }
 console.log(`  ${padr('gatehouse RSS', 16)}<= ${RSS_TARGET_MB} MB  ${pad(`${fmt(ghMB, 1)} MB`, 8)}   ${ghMB <= RSS_TARGET_MB ? 'met' : 'MISSED'}`);
 

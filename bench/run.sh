@@ -322,7 +322,7 @@ run_one() {
 }
 
 echo "bench: gatehouse $gh_issuer (pid $gh_pid), oidc-provider $peer_version $peer_issuer (pid $peer_pid)" >&2
-echo "bench: wrk -t$threads -c$connections; per endpoint ${warmup_s}s warm-up each, then $rounds rounds" \
+echo "bench: wrk -t$threads -c$connections; per endpoint ${warmup_s}s warm-up each, then $rounds round(s)" \
   "of ${duration_s}s per server, alternating which goes first;" \
   "$( ((pin)) && echo "servers on CPU $server_cpus, load on CPU $load_cpus" || echo "no CPU pinning")" >&2
 # What else is running matters on a shared machine: the report shows it.
