@@ -37,6 +37,10 @@ function parse(file) {
     + out.write_errors + out.timeouts;
   const cpu = /^BENCH_CPU ticks=(\d+) hz=(\d+)$/m.exec(text);
   out.cpu_s = cpu ? Number(cpu[1]) / Number(cpu[2]) : NaN;
+  const sched = /^BENCH_SCHED run_ns=(\d+) wait_ns=(\d+)$/m.exec(text);
+  out.rqwait_s = sched ? Number(sched[2]) / 1e9 : NaN;
+  const load = /^BENCH_LOAD_SCHED run_ns=(\d+) wait_ns=(\d+)$/m.exec(text);
+  out.loadwait_s = load ? Number(load[2]) / 1e9 : NaN;
   const first = text.split('\n').find((l) => l.startsWith('BENCH_FIRST_ERROR '));
   out.firstError = first ? first.slice(18) : '';
   return out;
@@ -71,7 +75,11 @@ function agg(list) {
   const requests = list.reduce((a, r) => a + r.requests, 0);
   const secs = list.reduce((a, r) => a + r.duration_s, 0);
   const cpu = list.reduce((a, r) => a + r.cpu_s, 0);
+  const rqwait = list.reduce((a, r) => a + r.rqwait_s, 0);
+  const loadwait = list.reduce((a, r) => a + r.loadwait_s, 0);
   return {
+    loadWaitShare: loadwait / secs,
+    waitShare: rqwait / secs,
     rps: requests / secs,
     rpc: requests / cpu,
     cpuShare: cpu / secs,
@@ -86,8 +94,8 @@ const endpoints = opt.endpoints.split(',');
 const ratios = {};
 const cpuRatios = {};
 console.log(`${padr('endpoint', 13)}${padr('server', 15)}${pad('req/s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}`
-  + `${pad('errors', 8)}${pad('req/CPU-s', 11)}${pad('CPU', 6)}   req/s per round`);
-console.log('-'.repeat(13 + 15 + 9 + 9 + 9 + 8 + 11 + 6 + 3 + 15));
+  + `${pad('errors', 8)}${pad('req/CPU-s', 11)}${pad('CPU', 6)}${pad('waited', 8)}${pad('wrk waited', 12)}   req/s per round`);
+console.log('-'.repeat(13 + 15 + 9 + 9 + 9 + 8 + 11 + 6 + 8 + 12 + 3 + 15));
 for (const ep of endpoints) {
   const g = agg(runs[ep]?.gatehouse);
   const p = agg(runs[ep]?.peer);
@@ -98,7 +106,8 @@ for (const ep of endpoints) {
     }
     console.log(`${padr(name === 'gatehouse' ? ep : '', 13)}${padr(name, 15)}${pad(fmt(a.rps, 0), 9)}`
       + `${pad(fmt(a.p50, 2), 9)}${pad(fmt(a.p99, 2), 9)}${pad(a.failed, 8)}`
-      + `${pad(fmt(a.rpc, 0), 11)}${pad(`${fmt(a.cpuShare * 100, 0)}%`, 6)}   `
+      + `${pad(fmt(a.rpc, 0), 11)}${pad(`${fmt(a.cpuShare * 100, 0)}%`, 6)}${pad(`${fmt(a.waitShare * 100, 0)}%`, 8)}`
+      + `${pad(`${fmt(a.loadWaitShare * 100, 0)}%`, 12)}   `
       + a.perRound.map((x) => fmt(x, 0)).join(' '));
   }
   if (g && p) {
@@ -107,7 +116,7 @@ for (const ep of endpoints) {
     const perRound = g.perRound.map((x, i) => x / p.perRound[i]).filter(Number.isFinite);
     console.log(`${padr('', 13)}${padr('gatehouse/peer', 15)}${pad(`${fmt(ratios[ep], 2)}x`, 9)}`
       + `${pad(`${fmt(g.p50 / p.p50, 2)}x`, 9)}${pad(`${fmt(g.p99 / p.p99, 2)}x`, 9)}${pad('', 8)}`
-      + `${pad(`${fmt(g.rpc / p.rpc, 2)}x`, 11)}${pad('', 6)}   `
+      + `${pad(`${fmt(g.rpc / p.rpc, 2)}x`, 11)}${pad('', 26)}   `
       + `per round ${perRound.map((x) => `${fmt(x, 2)}x`).join(' ')}`);
   }
 }

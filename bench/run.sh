@@ -258,18 +258,38 @@ fi
 cpu_ticks() {  # PID -> user + system CPU time of all its threads, in clock ticks
   awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
+sched_ns() {  # PID -> "RUN WAIT": ns its threads ran, and ns they were runnable but not running
+  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ r += $1; w += $2 } END { printf "%d %d\n", r, w }'
+}
 wrk_run() {
   local name=$1 secs=$2 script=$3 url=$4; shift 4
-  local ticks0
+  local ticks0 sched0 sched1 tpid wpid="" cur load="0 0"
   ticks0=$(cpu_ticks "$cur_pid")
+  sched0=$(sched_ns "$cur_pid")
   env BENCH_DIR="$here" BENCH_THREADS="$threads" "$@" \
     timeout $((secs + 60)) "${on_load_cpu[@]}" wrk -t "$threads" -c "$connections" -d "${secs}s" \
-      --timeout 5s --latency -s "$here/$script" "$url" >"$work/$name.wrk" 2>&1 \
-    || { cat "$work/$name.wrk" >&2; die "wrk failed for $name"; }
+      --timeout 5s --latency -s "$here/$script" "$url" >"$work/$name.wrk" 2>&1 &
+  tpid=$!
+  # wrk's own scheduling, sampled until it exits: was the load generator
+  # itself kept off its CPU by other processes?
+  while kill -0 "$tpid" 2>/dev/null; do
+    [ -n "$wpid" ] || wpid=$(pgrep -P "$tpid" -x wrk || true)
+    if [ -n "$wpid" ]; then
+      cur=$(sched_ns "$wpid")
+      [ "$cur" = "0 0" ] || load=$cur
+    fi
+    sleep 0.2
+  done
+  wait "$tpid" || { cat "$work/$name.wrk" >&2; die "wrk failed for $name"; }
   grep -q '^BENCH ' "$work/$name.wrk" || { cat "$work/$name.wrk" >&2; die "no summary from wrk for $name"; }
   # The server's own CPU time over the run: requests per CPU-second hold up
   # better than requests per second when other work shares the machine.
   echo "BENCH_CPU ticks=$(( $(cpu_ticks "$cur_pid") - ticks0 )) hz=$(getconf CLK_TCK)" >>"$work/$name.wrk"
+  # And how long it was runnable but had no CPU (other processes had it).
+  sched1=$(sched_ns "$cur_pid")
+  echo "BENCH_SCHED run_ns=$(( ${sched1% *} - ${sched0% *} )) wait_ns=$(( ${sched1#* } - ${sched0#* } ))" \
+    >>"$work/$name.wrk"
+  echo "BENCH_LOAD_SCHED run_ns=${load% *} wait_ns=${load#* }" >>"$work/$name.wrk"
   # A failed request makes the run invalid: say so now, the report says it again.
   if ! grep -q '^BENCH .* http_errors=0 bad=0 connect_errors=0 read_errors=0 write_errors=0 timeouts=0' \
        "$work/$name.wrk"; then
