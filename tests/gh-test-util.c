@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gh-test-util.h"
+#include "gh-util.h"
 
 char *
 gh_test_make_tmp_dir (const char *name)
@@ -68,6 +69,94 @@ gh_test_wait_for (const gboolean *flag,
   return *flag;
 }
 
+typedef struct
+{
+  char *log_domain;
+  GLogLevelFlags log_level;
+  char *pattern;
+} ExpectedMessage;
+
+static GMutex expected_lock;
+static GQueue expected_messages = G_QUEUE_INIT;
+
+static GLogWriterOutput
+expecting_writer (GLogLevelFlags   log_level,
+                  const GLogField *fields,
+                  gsize            n_fields,
+                  gpointer         user_data)
+{
+  const char *message = NULL;
+  const char *log_domain = NULL;
+  gboolean seen = FALSE;
+
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
+      message = fields[i].value;
+    else if (g_str_equal (fields[i].key, "GLIB_DOMAIN") && fields[i].length < 0)
+      log_domain = fields[i].value;
+
+  g_mutex_lock (&expected_lock);
+  if (message != NULL && !g_queue_is_empty (&expected_messages))
+    {
+      ExpectedMessage *expected = g_queue_peek_head (&expected_messages);
+
+      if (g_strcmp0 (expected->log_domain, log_domain) == 0 &&
+          (log_level & expected->log_level) == expected->log_level &&
+          g_pattern_match_simple (expected->pattern, message))
+        {
+          g_queue_pop_head (&expected_messages);
+          g_free (expected->log_domain);
+          g_free (expected->pattern);
+          g_free (expected);
+          seen = TRUE;
+        }
+    }
+  g_mutex_unlock (&expected_lock);
+
+  if (seen)
+    return G_LOG_WRITER_HANDLED;
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
+
+void
+gh_test_expect_message (const char     *log_domain,
+                        GLogLevelFlags  log_level,
+                        const char     *pattern)
+{
+  static gsize installed = 0;
+  ExpectedMessage *expected = g_new0 (ExpectedMessage, 1);
+
+  /* A program has one writer, set once: the first expectation installs it. */
+  if (g_once_init_enter (&installed))
+    {
+      g_log_set_writer_func (expecting_writer, NULL, NULL);
+      g_once_init_leave (&installed, 1);
+    }
+  expected->log_domain = g_strdup (log_domain);
+  expected->log_level = log_level;
+  expected->pattern = g_strdup (pattern);
+  g_mutex_lock (&expected_lock);
+  g_queue_push_tail (&expected_messages, expected);
+  g_mutex_unlock (&expected_lock);
+}
+
+void
+gh_test_assert_expected_messages (void)
+{
+  g_mutex_lock (&expected_lock);
+  if (!g_queue_is_empty (&expected_messages))
+    {
+      ExpectedMessage *expected = g_queue_peek_head (&expected_messages);
+      g_autofree char *text = g_strdup_printf ("Did not see expected message %s: %s",
+                                               expected->log_domain, expected->pattern);
+
+      g_mutex_unlock (&expected_lock);
+      g_test_fail_printf ("%s", text);
+      return;
+    }
+  g_mutex_unlock (&expected_lock);
+}
+
 void
 gh_test_response_free (GhTestResponse *response)
 {
@@ -98,26 +187,26 @@ send_done (GObject      *source,
 }
 
 GhTestResponse *
-gh_test_http (SoupSession        *session,
-              const char         *method,
-              const char         *url,
-              const char * const *request_headers,
-              const char         *content_type,
-              const char         *body)
+gh_test_http_full (SoupSession        *session,
+                   const char         *method,
+                   const char         *url,
+                   const char * const *request_headers,
+                   const char         *content_type,
+                   GBytes             *body,
+                   GhTestHttpFlags     flags)
 {
   g_autoptr(SoupMessage) msg = soup_message_new (method, url);
   Exchange exchange = { 0 };
   GhTestResponse *response;
 
   g_assert_nonnull (msg);
+  if (flags & GH_TEST_HTTP_NO_REDIRECT)
+    soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
   for (guint i = 0; request_headers != NULL && request_headers[i] != NULL; i += 2)
     soup_message_headers_append (soup_message_get_request_headers (msg), request_headers[i],
                                  request_headers[i + 1]);
   if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, content_type, bytes);
-    }
+    soup_message_set_request_body_from_bytes (msg, content_type, body);
 
   soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, send_done, &exchange);
   g_assert_true (gh_test_wait_for (&exchange.done, 10000));
@@ -128,6 +217,20 @@ gh_test_http (SoupSession        *session,
   response->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
   response->body = exchange.body;
   return response;
+}
+
+GhTestResponse *
+gh_test_http (SoupSession        *session,
+              const char         *method,
+              const char         *url,
+              const char * const *request_headers,
+              const char         *content_type,
+              const char         *body)
+{
+  g_autoptr(GBytes) bytes = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
+
+  return gh_test_http_full (session, method, url, request_headers, content_type, bytes,
+                            GH_TEST_HTTP_DEFAULT);
 }
 
 JsonObject *
@@ -149,4 +252,253 @@ gh_test_response_header (GhTestResponse *response,
                          const char     *name)
 {
   return soup_message_headers_get_one (response->headers, name);
+}
+
+char *
+gh_test_response_text (GhTestResponse *response)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (response->body, &size);
+
+  return g_strndup (data, size);
+}
+
+GhForm *
+gh_test_response_location_query (GhTestResponse *response,
+                                 const char     *prefix)
+{
+  const char *location = gh_test_response_header (response, "Location");
+  g_autoptr(GError) error = NULL;
+  const char *query;
+  GhForm *form;
+
+  g_assert_nonnull (location);
+  if (!g_str_has_prefix (location, prefix))
+    g_error ("Location “%s” does not start with “%s”", location, prefix);
+  query = location + strlen (prefix);
+  g_assert_true (*query == '?' || *query == '&');
+  query++;
+  form = gh_form_parse (query, strlen (query), &error);
+  g_assert_no_error (error);
+  return form;
+}
+
+char *
+gh_test_form_encode (const char * const *pairs)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; pairs != NULL && pairs[i] != NULL; i += 2)
+    {
+      g_autofree char *name = NULL;
+      g_autofree char *value = NULL;
+
+      if (pairs[i + 1] == NULL)
+        continue;
+      name = g_uri_escape_string (pairs[i], NULL, FALSE);
+      value = g_uri_escape_string (pairs[i + 1], NULL, FALSE);
+      g_string_append_printf (out, "%s%s=%s", out->len > 0 ? "&" : "", name, value);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+gh_test_basic_auth (const char *client_id,
+                    const char *secret)
+{
+  g_autofree char *id = g_uri_escape_string (client_id, NULL, FALSE);
+  g_autofree char *password = g_uri_escape_string (secret, NULL, FALSE);
+  g_autofree char *joined = g_strconcat (id, ":", password, NULL);
+  g_autofree char *encoded = g_base64_encode ((const guchar *) joined, strlen (joined));
+
+  return g_strconcat ("Basic ", encoded, NULL);
+}
+
+void
+gh_test_pkce_pair (char **verifier,
+                   char **challenge)
+{
+  guint8 digest[32];
+
+  *verifier = gh_random_token (32);
+  gh_sha256 (*verifier, strlen (*verifier), digest);
+  *challenge = gh_base64url_encode (digest, sizeof digest);
+}
+
+void
+gh_test_server_setup (GhTestServer  *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = gh_test_make_tmp_dir ("server");
+  fixture->server = gh_server_new (fixture->dir, GH_SECRET_BACKEND_FILE,
+                                   GH_SETTINGS_PROFILE_DEVELOPMENT, &error);
+  g_assert_no_error (error);
+  g_assert_true (gh_server_listen (fixture->server, "127.0.0.1:0", NULL, &error));
+  g_assert_no_error (error);
+  fixture->issuer = gh_server_get_issuer_base (fixture->server);
+  fixture->session = soup_session_new ();
+  fixture->browser = soup_session_new ();
+  soup_session_add_feature_by_type (fixture->browser, SOUP_TYPE_COOKIE_JAR);
+}
+
+void
+gh_test_server_teardown (GhTestServer  *fixture,
+                         gconstpointer  data)
+{
+  g_clear_object (&fixture->session);
+  g_clear_object (&fixture->browser);
+  g_clear_object (&fixture->server);
+  gh_test_remove_tree (fixture->dir);
+  g_clear_pointer (&fixture->dir, g_free);
+}
+
+void
+gh_test_server_set (GhTestServer *fixture,
+                    const char   *key,
+                    const char   *value)
+{
+  g_autoptr(JsonObject) patch = json_object_new ();
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  json_object_set_string_member (patch, key, value);
+  changes = gh_projects_update_settings (gh_server_get_projects (fixture->server),
+                                         GH_DEFAULT_PROJECT, patch, "test", &error);
+  g_assert_no_error (error);
+}
+
+GhProject *
+gh_test_server_project (GhTestServer *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  GhProject *project = gh_projects_get (gh_server_get_projects (fixture->server),
+                                        GH_DEFAULT_PROJECT, &error);
+
+  g_assert_no_error (error);
+  return project;
+}
+
+char *
+gh_test_server_add_client (GhTestServer *fixture,
+                           const char   *client_id,
+                           const char   *metadata_json)
+{
+  g_autoptr(GhProject) project = gh_test_server_project (fixture);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonObject) validated = NULL;
+  g_autoptr(GhClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  char *secret = NULL;
+
+  json_parser_load_from_data (parser, metadata_json, -1, &error);
+  g_assert_no_error (error);
+  validated = gh_client_metadata_validate (json_node_get_object (json_parser_get_root (parser)),
+                                           project->settings, "none", &error);
+  g_assert_no_error (error);
+  client = gh_clients_create (gh_server_get_clients (fixture->server), project, client_id,
+                              GH_CLIENT_SOURCE_ADMIN, validated, &secret, "test", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (client);
+  return secret;
+}
+
+void
+gh_test_server_add_user (GhTestServer *fixture,
+                         const char   *username,
+                         const char   *name,
+                         const char   *email)
+{
+  g_autoptr(GhProject) project = gh_test_server_project (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhUser) user = gh_users_add (gh_server_get_users (fixture->server), project, username,
+                                         name, email, NULL, "test", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (user);
+}
+
+void
+gh_test_server_add_resource (GhTestServer *fixture,
+                             const char   *uri,
+                             const char   *scopes)
+{
+  g_autoptr(GhProject) project = gh_test_server_project (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhResource) resource = gh_resources_add (gh_server_get_resources (fixture->server),
+                                                     project, uri, NULL, scopes, NULL, "test",
+                                                     &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (resource);
+}
+
+GhTestResponse *
+gh_test_server_request (GhTestServer       *fixture,
+                        SoupSession        *session,
+                        const char         *method,
+                        const char         *path,
+                        const char * const *request_headers,
+                        const char         *content_type,
+                        const char         *body)
+{
+  g_autofree char *url = g_strconcat (fixture->issuer, path, NULL);
+  g_autoptr(GBytes) bytes = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
+
+  return gh_test_http_full (session, method, url, request_headers, content_type, bytes,
+                            GH_TEST_HTTP_NO_REDIRECT);
+}
+
+GhTestResponse *
+gh_test_server_post_form (GhTestServer       *fixture,
+                          const char         *path,
+                          const char * const *pairs,
+                          const char * const *request_headers)
+{
+  g_autofree char *body = gh_test_form_encode (pairs);
+
+  return gh_test_server_request (fixture, fixture->session, "POST", path, request_headers,
+                                 "application/x-www-form-urlencoded", body);
+}
+
+guint
+gh_test_server_count_audit (GhTestServer *fixture,
+                            const char   *type)
+{
+  GhStore *store = gh_server_get_store (fixture->server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = gh_store_prepare (store,
+                                             "SELECT count(*) FROM audit_events WHERE type = ?",
+                                             &error);
+  gboolean row = FALSE;
+
+  g_assert_no_error (error);
+  gh_stmt_bind_text (stmt, 1, type);
+  g_assert_true (gh_store_step (store, stmt, &row, &error));
+  g_assert_no_error (error);
+  g_assert_true (row);
+  return (guint) sqlite3_column_int64 (stmt, 0);
+}
+
+char *
+gh_test_server_authorize_code (GhTestServer       *fixture,
+                               SoupSession        *session,
+                               const char         *redirect_uri,
+                               const char * const *pairs)
+{
+  g_autofree char *query = gh_test_form_encode (pairs);
+  g_autofree char *path = g_strconcat ("/authorize?", query, NULL);
+  g_autoptr(GhTestResponse) response = gh_test_server_request (fixture, session, "GET", path, NULL,
+                                                               NULL, NULL);
+  g_autoptr(GhForm) params = NULL;
+
+  if (response->status != 302)
+    g_error ("/authorize answered %u, Location %s", response->status,
+             gh_test_response_header (response, "Location"));
+  params = gh_test_response_location_query (response, redirect_uri);
+  g_assert_null (gh_form_get (params, "error"));
+  g_assert_cmpstr (gh_form_get (params, "iss"), ==, fixture->issuer);
+  g_assert_nonnull (gh_form_get (params, "code"));
+  return g_strdup (gh_form_get (params, "code"));
 }

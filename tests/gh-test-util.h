@@ -10,6 +10,9 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "gh-http.h"
+#include "gh-server.h"
+
 G_BEGIN_DECLS
 
 /* A fresh temporary directory; gh_test_remove_tree() deletes it and everything in it. */
@@ -19,6 +22,15 @@ void     gh_test_remove_tree   (const char *path);
 /* Iterates the default main context until *@flag is TRUE or @timeout_ms passes. */
 gboolean gh_test_wait_for      (const gboolean *flag,
                                 guint           timeout_ms);
+
+/* g_test_expect_message() for structured logging (G_LOG_USE_STRUCTURED), which GLib's own
+ * does not see: the next message of @log_domain at @log_level matching @pattern is swallowed
+ * instead of written (and, with G_DEBUG=fatal-warnings, instead of aborting). */
+void     gh_test_expect_message          (const char     *log_domain,
+                                          GLogLevelFlags  log_level,
+                                          const char     *pattern);
+/* Fails the test when an expected message has not been seen. */
+void     gh_test_assert_expected_messages (void);
 
 /* One HTTP exchange, run on the default main context (the server under test shares it). */
 typedef struct
@@ -38,9 +50,97 @@ GhTestResponse *gh_test_http            (SoupSession        *session,
                                          const char * const *request_headers,
                                          const char         *content_type,
                                          const char         *body);
+typedef enum
+{
+  GH_TEST_HTTP_DEFAULT = 0,
+  GH_TEST_HTTP_NO_REDIRECT = 1 << 0,  /* see a 3xx itself (SOUP_MESSAGE_NO_REDIRECT) */
+} GhTestHttpFlags;
+
+/* gh_test_http() with @flags; @body may hold any bytes (NULL: no body). */
+GhTestResponse *gh_test_http_full       (SoupSession        *session,
+                                         const char         *method,
+                                         const char         *url,
+                                         const char * const *request_headers,
+                                         const char         *content_type,
+                                         GBytes             *body,
+                                         GhTestHttpFlags     flags);
 /* The body parsed as a JSON object (asserts it is one). */
 JsonObject     *gh_test_response_json   (GhTestResponse     *response);
 const char     *gh_test_response_header (GhTestResponse     *response,
                                          const char         *name);
+
+/* The body as a NUL-terminated string. */
+char           *gh_test_response_text   (GhTestResponse     *response);
+/* The Location header's query, parsed; asserts the Location is @prefix followed by a query. */
+GhForm         *gh_test_response_location_query (GhTestResponse *response,
+                                                 const char     *prefix);
+
+/* A NULL-terminated list of name, value pairs, as the helpers below take them. */
+#define GH_TEST_PAIRS(...) ((const char * const[]) { __VA_ARGS__, NULL })
+
+/* application/x-www-form-urlencoded from NULL-terminated name, value pairs (a NULL value
+ * leaves the pair out). */
+char           *gh_test_form_encode     (const char * const *pairs);
+/* "Basic ..." for RFC 6749 §2.3.1 client credentials. */
+char           *gh_test_basic_auth      (const char         *client_id,
+                                         const char         *secret);
+/* A fresh PKCE verifier and its S256 challenge. */
+void            gh_test_pkce_pair       (char              **verifier,
+                                         char              **challenge);
+
+/* A real server on 127.0.0.1, port 0, with the file secret backend and the development
+ * profile; usable as a g_test_add() fixture. */
+typedef struct
+{
+  char        *dir;
+  GhServer    *server;
+  SoupSession *session;  /* a program: no cookies */
+  SoupSession *browser;  /* a browser: keeps cookies */
+  const char  *issuer;   /* the default project's */
+} GhTestServer;
+
+void            gh_test_server_setup    (GhTestServer       *fixture,
+                                         gconstpointer       data);
+void            gh_test_server_teardown (GhTestServer       *fixture,
+                                         gconstpointer       data);
+/* Sets one setting of the default project, in its text form. */
+void            gh_test_server_set      (GhTestServer       *fixture,
+                                         const char         *key,
+                                         const char         *value);
+GhProject      *gh_test_server_project  (GhTestServer       *fixture);
+/* Registers @client_id from RFC 7591 metadata in JSON (token_endpoint_auth_method defaults to
+ * none); returns the secret of a confidential client, else NULL. */
+char           *gh_test_server_add_client (GhTestServer     *fixture,
+                                           const char       *client_id,
+                                           const char       *metadata_json);
+void            gh_test_server_add_user (GhTestServer       *fixture,
+                                         const char         *username,
+                                         const char         *name,
+                                         const char         *email);
+void            gh_test_server_add_resource (GhTestServer   *fixture,
+                                             const char     *uri,
+                                             const char     *scopes);
+/* One request to @path (below the issuer, query included), never following redirects. */
+GhTestResponse *gh_test_server_request  (GhTestServer       *fixture,
+                                         SoupSession        *session,
+                                         const char         *method,
+                                         const char         *path,
+                                         const char * const *request_headers,
+                                         const char         *content_type,
+                                         const char         *body);
+/* POSTs @pairs as a form to @path. */
+GhTestResponse *gh_test_server_post_form (GhTestServer      *fixture,
+                                          const char        *path,
+                                          const char * const *pairs,
+                                          const char * const *request_headers);
+/* How many audit events of @type the store holds. */
+guint           gh_test_server_count_audit (GhTestServer    *fixture,
+                                            const char      *type);
+/* Runs /authorize with @pairs for @session; asserts a redirect to @redirect_uri with a code
+ * and returns the code. */
+char           *gh_test_server_authorize_code (GhTestServer *fixture,
+                                               SoupSession  *session,
+                                               const char   *redirect_uri,
+                                               const char * const *pairs);
 
 G_END_DECLS

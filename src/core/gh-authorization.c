@@ -282,6 +282,22 @@ check_prompt (GhAuthParams  *params,
   return TRUE;
 }
 
+/* A registered redirect URI still has to pass the project's rules as they are now: an
+ * administrator may have removed its custom scheme from redirect_schemes since. */
+static gboolean
+check_redirect_still_allowed (const GhProject  *project,
+                              const char       *redirect_uri,
+                              GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (gh_redirect_uri_check (redirect_uri, project->settings, &local_error))
+    return TRUE;
+  return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                 "%s; it was registered, but this project no longer allows it",
+                 local_error->message);
+}
+
 /* Up to the redirect URI, a refusal cannot go back to the client: the caller shows it. */
 static gboolean
 check_client_and_redirect (GhAuthorization  *self,
@@ -332,6 +348,8 @@ check_client_and_redirect (GhAuthorization  *self,
         return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
                        "The request has no redirect_uri, and the client registered %u, so "
                        "which one is meant is unclear", n_redirect_uris);
+      if (!check_redirect_still_allowed (project, params->client->redirect_uris[0], error))
+        return FALSE;
       params->redirect_uri = g_strdup (params->client->redirect_uris[0]);
       return TRUE;
     }
@@ -339,6 +357,8 @@ check_client_and_redirect (GhAuthorization  *self,
   for (guint i = 0; i < n_redirect_uris; i++)
     if (gh_redirect_uri_matches (params->client->redirect_uris[i], redirect_uri))
       {
+        if (!check_redirect_still_allowed (project, redirect_uri, error))
+          return FALSE;
         params->redirect_uri = g_strdup (redirect_uri);
         params->redirect_uri_given = TRUE;
         return TRUE;

@@ -24,6 +24,7 @@ struct _GhRegistration
   GhClients *clients;
   GhIats *iats;
   GHashTable *recent; /* "project-id peer" -> GQueue of registration times (open mode) */
+  gint64 last_sweep;
 };
 
 G_DEFINE_FINAL_TYPE (GhRegistration, gh_registration, G_TYPE_OBJECT)
@@ -102,11 +103,13 @@ refuse (GError     **error,
   return NULL;
 }
 
-void
-gh_registration_record_refusal (GhRegistration  *self,
-                                const GhProject *project,
-                                const char      *peer,
-                                const GError    *error)
+static void
+record_refusal (GhRegistration  *self,
+                const GhProject *project,
+                const char      *type,
+                const char      *client_id,
+                const char      *peer,
+                const GError    *error)
 {
   g_autoptr(JsonObject) details = json_object_new ();
   GhAuditEvent event = { 0 };
@@ -119,12 +122,45 @@ gh_registration_record_refusal (GhRegistration  *self,
     json_object_set_string_member (details, "source_address", peer);
   event.project_id = project->id;
   event.project_slug = project->slug;
-  event.type = "oauth_client.registration_refused";
+  event.type = type;
   event.outcome = GH_AUDIT_FAILURE;
   event.actor = "dcr";
+  event.client_id = client_id;
   event.details = details;
   if (gh_audit_record (self->audit, &event, &local_error) == 0)
-    g_warning ("Cannot record a refused registration: %s", local_error->message);
+    g_warning ("Cannot record %s: %s", type, local_error->message);
+}
+
+void
+gh_registration_record_refusal (GhRegistration  *self,
+                                const GhProject *project,
+                                const char      *peer,
+                                const GError    *error)
+{
+  record_refusal (self, project, "oauth_client.registration_refused", NULL, peer, error);
+}
+
+void
+gh_registration_record_management_refusal (GhRegistration  *self,
+                                           const GhProject *project,
+                                           const char      *client_id,
+                                           const char      *peer,
+                                           const GError    *error)
+{
+  record_refusal (self, project, "oauth_client.management_refused", client_id, peer, error);
+}
+
+/* @member's value when it is a JSON string; NULL when absent or of another type. */
+static const char *
+string_member (JsonObject *object,
+               const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
 }
 
 /* Open mode: at most dcr_rate_limit registrations a minute from one address. */
@@ -137,7 +173,26 @@ within_rate_limit (GhRegistration  *self,
   g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT " %s", project->id,
                                           peer != NULL ? peer : "?");
   gint64 now = g_get_monotonic_time ();
-  GQueue *times = g_hash_table_lookup (self->recent, key);
+  GQueue *times;
+
+  /* Addresses quiet for a whole window are forgotten, so the table stays small. */
+  if (now - self->last_sweep > RATE_WINDOW_USEC)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, self->recent);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          GQueue *queue = value;
+          if (g_queue_is_empty (queue) ||
+              now - *(gint64 *) g_queue_peek_tail (queue) > RATE_WINDOW_USEC)
+            g_hash_table_iter_remove (&iter);
+        }
+      self->last_sweep = now;
+    }
+
+  times = g_hash_table_lookup (self->recent, key);
 
   if (times == NULL)
     {
@@ -168,7 +223,7 @@ apply_pins (JsonObject  *metadata,
 
   for (guint i = 0; i < G_N_ELEMENTS (exact); i++)
     {
-      const char *pin = json_object_get_string_member_with_default (pinned, exact[i], NULL);
+      const char *pin = string_member (pinned, exact[i]);
       JsonNode *given = json_object_get_member (metadata, exact[i]);
 
       if (pin == NULL)
@@ -181,14 +236,15 @@ apply_pins (JsonObject  *metadata,
       json_object_set_string_member (metadata, exact[i], pin);
     }
 
-  if (json_object_has_member (pinned, "scope"))
+  if (string_member (pinned, "scope") != NULL)
     {
-      const char *ceiling = json_object_get_string_member (pinned, "scope");
-      const char *scope = json_object_get_string_member_with_default (metadata, "scope", NULL);
+      const char *ceiling = string_member (pinned, "scope");
+      const char *scope = string_member (metadata, "scope");
 
-      if (scope == NULL)
+      /* A scope that is not a string is left for validation to refuse. */
+      if (!json_object_has_member (metadata, "scope"))
         json_object_set_string_member (metadata, "scope", ceiling);
-      else
+      else if (scope != NULL)
         {
           g_auto(GStrv) allowed = g_strsplit (ceiling, " ", -1);
           g_auto(GStrv) asked = g_strsplit (scope, " ", -1);
@@ -210,16 +266,21 @@ apply_pins (JsonObject  *metadata,
 
       for (guint i = 0; i < json_array_get_length (uris); i++)
         {
-          const char *uri = json_array_get_string_element (uris, i);
+          JsonNode *item = json_array_get_element (uris, i);
+          const char *uri;
           gboolean ok = FALSE;
 
-          for (guint j = 0; uri != NULL && j < json_array_get_length (prefixes); j++)
+          /* An entry that is not a string is left for validation to refuse. */
+          if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
+            continue;
+          uri = json_node_get_string (item);
+          for (guint j = 0; j < json_array_get_length (prefixes); j++)
             if (g_str_has_prefix (uri, json_array_get_string_element (prefixes, j)))
               ok = TRUE;
           if (!ok)
             return refuse (error, GH_OAUTH_ERROR_INVALID_REDIRECT_URI,
                            "The redirect URI “%s” is outside the prefixes the initial access "
-                           "token allows", uri != NULL ? uri : "(not a string)"), FALSE;
+                           "token allows", uri), FALSE;
         }
     }
   return TRUE;
@@ -264,6 +325,31 @@ client_information (const GhClient *client,
   return object;
 }
 
+gboolean
+gh_registration_check_access (GhRegistration  *self,
+                              const GhProject *project,
+                              const char      *bearer,
+                              gboolean         token_in_query,
+                              GError         **error)
+{
+  g_return_val_if_fail (GH_IS_REGISTRATION (self), FALSE);
+
+  if (project->settings->dcr_mode == GH_DCR_MODE_DISABLED)
+    return refuse (error, GH_OAUTH_ERROR_FORBIDDEN,
+                   "Dynamic client registration is disabled for this project (dcr_mode is "
+                   "disabled)"), FALSE;
+  /* RFC 6750 §2.3 is not offered: a token in a URL ends up in logs. */
+  if (token_in_query)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                   "Send the initial access token in the Authorization header, never in the URL"),
+           FALSE;
+  if (project->settings->dcr_mode == GH_DCR_MODE_INITIAL_ACCESS_TOKEN && bearer == NULL)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                   "This project registers clients only with an initial access token, sent "
+                   "as Authorization: Bearer iatk_..."), FALSE;
+  return TRUE;
+}
+
 JsonObject *
 gh_registration_register (GhRegistration   *self,
                           const GhProject  *project,
@@ -283,24 +369,11 @@ gh_registration_register (GhRegistration   *self,
 
   g_return_val_if_fail (GH_IS_REGISTRATION (self), NULL);
 
-  switch (project->settings->dcr_mode)
-    {
-    case GH_DCR_MODE_DISABLED:
-      return refuse (error, GH_OAUTH_ERROR_FORBIDDEN,
-                     "Dynamic client registration is disabled for this project (dcr_mode is "
-                     "disabled)");
-    case GH_DCR_MODE_INITIAL_ACCESS_TOKEN:
-      if (bearer == NULL)
-        return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
-                       "This project registers clients only with an initial access token, sent "
-                       "as Authorization: Bearer iatk_...");
-      break;
-    case GH_DCR_MODE_OPEN:
-    default:
-      if (!within_rate_limit (self, project, peer, error))
-        return NULL;
-      break;
-    }
+  if (!gh_registration_check_access (self, project, bearer, FALSE, error))
+    return NULL;
+  if (project->settings->dcr_mode != GH_DCR_MODE_INITIAL_ACCESS_TOKEN &&
+      !within_rate_limit (self, project, peer, error))
+    return NULL;
 
   requested = copy_without_server_members (metadata);
 
@@ -372,6 +445,18 @@ respond_with_new_token (GhRegistration   *self,
   return client_information (client, issuer, NULL, token);
 }
 
+gboolean
+gh_registration_check_management (GhRegistration   *self,
+                                  const GhProject  *project,
+                                  const char       *client_id,
+                                  const char       *bearer,
+                                  GError          **error)
+{
+  g_autoptr(GhClient) client = authorize_management (self, project, client_id, bearer, NULL, error);
+
+  return client != NULL;
+}
+
 JsonObject *
 gh_registration_read (GhRegistration   *self,
                       const GhProject  *project,
@@ -410,19 +495,20 @@ gh_registration_update (GhRegistration   *self,
     return NULL;
 
   /* RFC 7592 §2.2: the body names the client, and a secret it sends must be its own. */
-  body_client_id = json_object_get_string_member_with_default (metadata, "client_id", NULL);
+  body_client_id = string_member (metadata, "client_id");
   if (g_strcmp0 (body_client_id, client_id) != 0)
     return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
                    "The body's client_id must be the client's (%s)", client_id);
-  body_secret = json_object_get_string_member_with_default (metadata, "client_secret", NULL);
-  if (body_secret != NULL && !gh_client_check_secret (client, body_secret))
+  body_secret = string_member (metadata, "client_secret");
+  if (json_object_has_member (metadata, "client_secret") &&
+      (body_secret == NULL || !gh_client_check_secret (client, body_secret)))
     return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
                    "client_secret does not match the client's secret");
 
   requested = copy_without_server_members (metadata);
-  method = json_object_get_string_member_with_default (requested, "token_endpoint_auth_method",
-                                                       gh_client_auth_method_to_string (client->auth_method));
-  if (g_strcmp0 (method, gh_client_auth_method_to_string (client->auth_method)) != 0)
+  method = gh_client_auth_method_to_string (client->auth_method);
+  if (json_object_has_member (requested, "token_endpoint_auth_method") &&
+      g_strcmp0 (string_member (requested, "token_endpoint_auth_method"), method) != 0)
     return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
                    "token_endpoint_auth_method cannot change (register a new client instead)");
   json_object_set_string_member (requested, "token_endpoint_auth_method", method);

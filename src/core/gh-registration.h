@@ -22,6 +22,13 @@ GhRegistration *gh_registration_new      (GhStore          *store,
                                           GhAudit          *audit,
                                           GhClients        *clients,
                                           GhIats           *iats);
+/* The gate, checked before the body is read: GH_OAUTH_ERROR_FORBIDDEN when DCR is off,
+ * _INVALID_TOKEN for a token in the URL (@token_in_query) or no IAT where one is needed. */
+gboolean        gh_registration_check_access (GhRegistration *self,
+                                          const GhProject  *project,
+                                          const char       *bearer,
+                                          gboolean          token_in_query,
+                                          GError          **error);
 /* RFC 7591 registration under the project's dcr_mode. @bearer is the Authorization header's
  * token (NULL when none); @peer the source address for the open-mode rate limit. Returns
  * the 201 body. Errors: GH_OAUTH_ERROR_FORBIDDEN (DCR off), _INVALID_TOKEN (401),
@@ -35,6 +42,12 @@ JsonObject     *gh_registration_register (GhRegistration   *self,
                                           GError          **error);
 /* RFC 7592, with the registration access token as @bearer. Read and update answer with a
  * new registration access token (the old one stops working): only its hash is kept. */
+/* Is @bearer the registration access token of @client_id? (INVALID_TOKEN otherwise) */
+gboolean        gh_registration_check_management (GhRegistration *self,
+                                          const GhProject  *project,
+                                          const char       *client_id,
+                                          const char       *bearer,
+                                          GError          **error);
 JsonObject     *gh_registration_read     (GhRegistration   *self,
                                           const GhProject  *project,
                                           const char       *issuer,
@@ -53,6 +66,11 @@ gboolean        gh_registration_delete   (GhRegistration   *self,
                                           const char       *client_id,
                                           const char       *bearer,
                                           GError          **error);
+void            gh_registration_record_management_refusal (GhRegistration *self,
+                                          const GhProject  *project,
+                                          const char       *client_id,
+                                          const char       *peer,
+                                          const GError     *error);
 void            gh_registration_record_refusal (GhRegistration *self,
                                           const GhProject  *project,
                                           const char       *peer,

@@ -58,39 +58,37 @@ send_error (GhRequest    *request,
   gh_http_send_error (request->msg, error);
 }
 
-/* A JSON object body, or an answer of its own (400 invalid_client_metadata, 413). */
+/* A JSON object body; else INVALID_CLIENT_METADATA, or PAYLOAD_TOO_LARGE (413). */
 static JsonObject *
-read_metadata (GhRequest *request)
+read_metadata (GhRequest  *request,
+               GError    **error)
 {
   SoupMessageBody *body = soup_server_message_get_request_body (request->msg);
   const char *content_type = soup_message_headers_get_content_type (
     soup_server_message_get_request_headers (request->msg), NULL);
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) local_error = NULL;
   JsonObject *metadata;
 
   if (g_strcmp0 (content_type, "application/json") != 0)
     {
-      gh_http_send_oauth_error (request->msg, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
-                                "The body must be client metadata as application/json");
+      g_set_error_literal (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
+                           "The body must be client metadata as application/json");
       return NULL;
     }
   if (body->length > MAX_METADATA_BYTES)
     {
-      gh_http_send_oauth_error (request->msg, GH_OAUTH_ERROR_PAYLOAD_TOO_LARGE,
-                                "Client metadata is limited to 16 KiB");
+      g_set_error_literal (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_PAYLOAD_TOO_LARGE,
+                           "Client metadata is limited to 16 KiB");
       return NULL;
     }
   bytes = soup_message_body_flatten (body);
   /* Strict: one object, no duplicate member, bounded depth. */
   metadata = gh_json_parse_object_strict (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                          &error);
+                                          &local_error);
   if (metadata == NULL)
-    {
-      g_autofree char *description = g_strdup_printf ("The body is not a JSON object: %s",
-                                                      error->message);
-      gh_http_send_oauth_error (request->msg, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA, description);
-    }
+    g_set_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
+                 "The body is not a JSON object: %s", local_error->message);
   return metadata;
 }
 
@@ -115,27 +113,24 @@ _gh_server_handle_register (GhRequest *request)
   g_autoptr(GError) error = NULL;
   const char *peer = soup_server_message_get_remote_host (request->msg);
   const char *bearer = bearer_token (request->msg);
+  gboolean token_in_query = query_has_token (request->msg);
 
   gh_http_allow_cors (request->msg);
   gh_http_set_no_store (request->msg);
 
-  /* RFC 6750 §2.3 is not offered: a token in a URL ends up in logs. */
-  if (query_has_token (request->msg))
+  /* DCR off, or no usable token: said before the body is looked at. */
+  if (!gh_registration_check_access (registration, request->project, bearer, token_in_query,
+                                     &error))
     {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
-                                   "Send the initial access token in the Authorization header, "
-                                   "never in the URL");
       gh_registration_record_refusal (registration, request->project, peer, error);
-      send_error (request, error, TRUE);
+      send_error (request, error, bearer != NULL || token_in_query);
       return;
     }
 
-  metadata = read_metadata (request);
-  if (metadata == NULL)
-    return;
-
-  response = gh_registration_register (registration, request->project, request->issuer, metadata,
-                                       bearer, peer, &error);
+  metadata = read_metadata (request, &error);
+  if (metadata != NULL)
+    response = gh_registration_register (registration, request->project, request->issuer,
+                                         metadata, bearer, peer, &error);
   if (response == NULL)
     {
       gh_registration_record_refusal (registration, request->project, peer, error);
@@ -157,11 +152,18 @@ _gh_server_handle_client_configuration (GhRequest *request)
   gh_http_allow_cors (request->msg);
   gh_http_set_no_store (request->msg);
 
+  /* The token first: a stranger learns nothing from how the body would have been judged. */
   if (bearer == NULL)
+    error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
+                                 "The registration access token is required (Authorization: Bearer)");
+  else
+    gh_registration_check_management (registration, request->project, client_id, bearer, &error);
+  if (error != NULL)
     {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
-                                   "The registration access token is required (Authorization: Bearer)");
-      send_error (request, error, FALSE);
+      gh_registration_record_management_refusal (registration, request->project, client_id,
+                                                 soup_server_message_get_remote_host (request->msg),
+                                                 error);
+      send_error (request, error, bearer != NULL);
       return;
     }
 
@@ -178,12 +180,11 @@ _gh_server_handle_client_configuration (GhRequest *request)
 
   if (gh_http_method_is (request->msg, "PUT"))
     {
-      g_autoptr(JsonObject) metadata = read_metadata (request);
+      g_autoptr(JsonObject) metadata = read_metadata (request, &error);
 
-      if (metadata == NULL)
-        return;
-      response = gh_registration_update (registration, request->project, request->issuer,
-                                         client_id, bearer, metadata, &error);
+      if (metadata != NULL)
+        response = gh_registration_update (registration, request->project, request->issuer,
+                                           client_id, bearer, metadata, &error);
     }
   else
     response = gh_registration_read (registration, request->project, request->issuer, client_id,

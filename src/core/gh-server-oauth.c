@@ -316,9 +316,16 @@ load_pending (GhRequest  *request,
                                            request->project, gh_form_get (form, "request"), browser,
                                            &error);
   if (pending == NULL)
-    send_page_error (request, g_error_matches (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_FORBIDDEN)
-                              ? SOUP_STATUS_FORBIDDEN : SOUP_STATUS_BAD_REQUEST,
-                     error);
+    {
+      GhAuthParams unknown = { 0 };
+
+      /* A request from another browser, or one that is over: on record, then refused. */
+      gh_authorization_record_refusal (_gh_server_get_authorization (request->server),
+                                       request->project, &unknown, error);
+      send_page_error (request, g_error_matches (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_FORBIDDEN)
+                                ? SOUP_STATUS_FORBIDDEN : SOUP_STATUS_BAD_REQUEST,
+                       error);
+    }
   return pending;
 }
 
@@ -651,6 +658,8 @@ begin_client_request (GhRequest  *request,
       error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
                                    "Parameters in the query string are not accepted here: send "
                                    "them, and credentials above all, in the form body");
+      gh_tokens_record_refusal (_gh_server_get_tokens (request->server), request->project, NULL, NULL,
+                                error);
       send_token_error (request, error, FALSE);
       return NULL;
     }
@@ -823,12 +832,22 @@ _gh_server_handle_userinfo (GhRequest *request)
 
   if (authorization != NULL && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0)
     token = authorization + 7;
-  else if (gh_http_method_is (request->msg, "POST") && authorization == NULL)
+  if (gh_http_method_is (request->msg, "POST") &&
+      soup_server_message_get_request_body (request->msg)->length > 0)
     {
       form = gh_http_read_form_body (request->msg, MAX_FORM_BYTES);
       if (form == NULL)
         return;
-      token = gh_form_get (form, "access_token");
+      /* RFC 6750 §2: one way of sending the token, never two. */
+      if (token != NULL && gh_form_get (form, "access_token") != NULL)
+        {
+          error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
+                                       "The token is sent twice (header and body); send it once");
+          gh_http_send_error (request->msg, error);
+          return;
+        }
+      if (token == NULL)
+        token = gh_form_get (form, "access_token");
     }
   if (token == NULL || *token == '\0')
     {

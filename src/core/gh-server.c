@@ -537,12 +537,27 @@ gh_server_listen (GhServer         *self,
                                        NULL);
   soup_server_add_handler (self->soup_server, NULL, server_callback, self, NULL);
 
-  if (!soup_server_listen (self->soup_server, G_SOCKET_ADDRESS (socket_address),
-                           tls_certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
-    {
-      g_clear_object (&self->soup_server);
-      return FALSE;
-    }
+  /* Our own socket, for a listen backlog that bursts of clients do not overflow (GSocket's
+   * default is 10: the kernel then resets connections). */
+  {
+    g_autoptr(GSocket) socket = g_socket_new (g_socket_address_get_family (G_SOCKET_ADDRESS (socket_address)),
+                                              G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+
+    if (socket == NULL ||
+        !g_socket_bind (socket, G_SOCKET_ADDRESS (socket_address), TRUE, error))
+      {
+        g_clear_object (&self->soup_server);
+        return FALSE;
+      }
+    g_socket_set_listen_backlog (socket, 256);
+    if (!g_socket_listen (socket, error) ||
+        !soup_server_listen_socket (self->soup_server, socket,
+                                    tls_certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+      {
+        g_clear_object (&self->soup_server);
+        return FALSE;
+      }
+  }
 
   listeners = soup_server_get_listeners (self->soup_server);
   g_assert (listeners != NULL);

@@ -384,8 +384,8 @@ issue (GhTokens     *self,
   return g_steal_pointer (&response);
 }
 
-/* The audience: what the token request names (each granted), else everything granted, else
- * the project's default audience, its issuer. */
+/* The audience: the one resource the token request names (granted), else everything granted,
+ * else the project's default audience, its issuer. */
 static char **
 choose_audience (const char         *issuer,
                  char              **granted,
@@ -396,6 +396,12 @@ choose_audience (const char         *issuer,
 
   if (requested != NULL && requested[0] != NULL)
     {
+      /* SPEC-NOTES.md: several resources are granted, but tokens are asked for one at a time,
+       * so that no access token is accepted by two resource servers. */
+      if (requested[1] != NULL)
+        return refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
+                       "Name one resource per token request; ask again for each other one"),
+               NULL;
       for (guint i = 0; requested[i] != NULL; i++)
         {
           g_autofree char *canonical = gh_resource_canonicalize (requested[i], error);
@@ -410,6 +416,12 @@ choose_audience (const char         *issuer,
         }
       return g_strv_builder_end (builder);
     }
+  /* None named: the one granted; with several, the client must say which (one token, one
+   * resource server). */
+  if (granted != NULL && granted[0] != NULL && granted[1] != NULL)
+    return refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
+                   "Several resources were granted; name the one this token is for (resource)"),
+           NULL;
   if (granted != NULL && granted[0] != NULL)
     return g_strdupv (granted);
   g_strv_builder_add (builder, issuer);

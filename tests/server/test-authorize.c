@@ -1,0 +1,1154 @@
+/* test-authorize.c — /authorize and the login and consent pages, over a real server
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gh-error.h"
+#include "gh-server.h"
+#include "gh-test-util.h"
+
+/* Every refusal that goes back to the client must carry this state, byte for byte. */
+#define PAIRS GH_TEST_PAIRS
+#define TRICKY_STATE "a b&c=d/é✓?%20+;#x"
+#define XSS_NAME "<script>alert(1)</script>"
+#define APP_CB "https://app.example/cb"
+/* A valid S256 challenge, and the same with one character too many or wrong. */
+#define CHALLENGE "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+
+typedef GhTestServer Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *secret = NULL;
+
+  gh_test_server_setup (fixture, data);
+  gh_test_server_add_user (fixture, "alice", "Alice Liddell", "alice@example.test");
+  gh_test_server_add_user (fixture, "bob", "Bob", NULL);
+  gh_test_server_add_resource (fixture, "https://mcp.example/mcp", "files:read files:write");
+
+  gh_test_server_add_client (fixture, "app",
+                             "{\"client_name\": \"App\", \"redirect_uris\": "
+                             "[\"https://app.example/cb\", \"https://app.example/q?tenant=1\"], "
+                             "\"grant_types\": [\"authorization_code\", \"refresh_token\"]}");
+  gh_test_server_add_client (fixture, "native",
+                             "{\"redirect_uris\": [\"http://127.0.0.1/cb\", \"http://[::1]/cb\", "
+                             "\"http://localhost/cb\"]}");
+  gh_test_server_add_client (fixture, "single",
+                             "{\"redirect_uris\": [\"https://single.example/cb\"]}");
+  gh_test_server_add_client (fixture, "cursor",
+                             "{\"redirect_uris\": "
+                             "[\"cursor://anysphere.cursor-mcp/oauth/callback\"]}");
+  gh_test_server_add_client (fixture, "xss",
+                             "{\"client_name\": \"" XSS_NAME "\", "
+                             "\"redirect_uris\": [\"https://xss.example/cb\"]}");
+  gh_test_server_add_client (fixture, "scoped",
+                             "{\"redirect_uris\": [\"https://scoped.example/cb\"], "
+                             "\"scope\": \"openid files:read\"}");
+  /* "Аpple" with a Cyrillic А, returning to the IDN look-alike of apple.example. */
+  gh_test_server_add_client (fixture, "lookalike",
+                             "{\"client_name\": \"\u0410pple\", "
+                             "\"redirect_uris\": [\"https://xn--pple-43d.example/cb\"]}");
+  secret = gh_test_server_add_client (fixture, "confidential",
+                                      "{\"redirect_uris\": [\"https://conf.example/cb\"], "
+                                      "\"token_endpoint_auth_method\": \"client_secret_basic\"}");
+  g_assert_nonnull (secret);
+}
+
+/* An /authorize query: NULL-terminated name, value pairs, edited row by row. */
+typedef GPtrArray Query;
+
+static Query *
+query_new (const char *client_id,
+           const char *redirect_uri)
+{
+  g_autofree char *verifier = NULL;
+  g_autofree char *challenge = NULL;
+  GPtrArray *query = g_ptr_array_new_null_terminated (16, g_free, TRUE);
+  const char *base[] = {
+    "response_type", "code",
+    "client_id", client_id,
+    "redirect_uri", redirect_uri,
+    "scope", "openid",
+    "state", TRICKY_STATE,
+    "code_challenge_method", "S256",
+    NULL,
+  };
+
+  for (guint i = 0; base[i] != NULL; i += 2)
+    if (base[i + 1] != NULL)
+      {
+        g_ptr_array_add (query, g_strdup (base[i]));
+        g_ptr_array_add (query, g_strdup (base[i + 1]));
+      }
+  gh_test_pkce_pair (&verifier, &challenge);
+  g_ptr_array_add (query, g_strdup ("code_challenge"));
+  g_ptr_array_add (query, g_steal_pointer (&challenge));
+  return query;
+}
+
+/* Replaces the first @name (NULL @value removes it), or appends it. */
+static void
+query_set (Query      *query,
+           const char *name,
+           const char *value)
+{
+  for (guint i = 0; i < query->len; i += 2)
+    if (g_str_equal (g_ptr_array_index (query, i), name))
+      {
+        if (value == NULL)
+          g_ptr_array_remove_range (query, i, 2);
+        else
+          {
+            g_free (query->pdata[i + 1]);
+            query->pdata[i + 1] = g_strdup (value);
+          }
+        return;
+      }
+  if (value != NULL)
+    {
+      g_ptr_array_add (query, g_strdup (name));
+      g_ptr_array_add (query, g_strdup (value));
+    }
+}
+
+/* Applies a row's changes: "name", value sets (NULL removes); "+name", value repeats. */
+static void
+query_apply (Query              *query,
+             const char * const *changes)
+{
+  for (guint i = 0; changes[i] != NULL; i += 2)
+    {
+      if (changes[i][0] == '+')
+        {
+          g_ptr_array_add (query, g_strdup (changes[i] + 1));
+          g_ptr_array_add (query, g_strdup (changes[i + 1]));
+        }
+      else
+        query_set (query, changes[i], changes[i + 1]);
+    }
+}
+
+static GhTestResponse *
+authorize (Fixture     *fixture,
+           SoupSession *session,
+           Query       *query,
+           gboolean     html)
+{
+  static const char * const html_headers[] = { "Accept", "text/html,application/xhtml+xml", NULL };
+  g_autofree char *text = gh_test_form_encode ((const char * const *) query->pdata);
+  g_autofree char *path = g_strconcat ("/authorize?", text, NULL);
+
+  return gh_test_server_request (fixture, session, "GET", path, html ? html_headers : NULL, NULL,
+                                 NULL);
+}
+
+static void
+assert_page_headers (GhTestResponse *response)
+{
+  const char *csp = gh_test_response_header (response, "Content-Security-Policy");
+
+  g_assert_cmpstr (gh_test_response_header (response, "Content-Type"), ==,
+                   "text/html; charset=utf-8");
+  g_assert_cmpstr (gh_test_response_header (response, "X-Frame-Options"), ==, "DENY");
+  g_assert_nonnull (csp);
+  g_assert_nonnull (strstr (csp, "frame-ancestors 'none'"));
+  g_assert_cmpstr (gh_test_response_header (response, "Cache-Control"), ==, "no-store");
+}
+
+/* The refusal shows on the server and goes nowhere else. */
+static void
+assert_page_error (GhTestResponse *response,
+                   gboolean        html,
+                   const char     *error)
+{
+  g_assert_cmpuint (response->status, ==, 400);
+  g_assert_null (gh_test_response_header (response, "Location"));
+  if (html)
+    {
+      g_autofree char *text = gh_test_response_text (response);
+
+      assert_page_headers (response);
+      g_assert_nonnull (strstr (text, error));
+      /* What the request said is shown as text. */
+      g_assert_null (strstr (text, "<script"));
+    }
+  else
+    {
+      g_autoptr(JsonObject) doc = gh_test_response_json (response);
+
+      g_assert_cmpstr (gh_test_response_header (response, "Content-Type"), ==, "application/json");
+      g_assert_cmpstr (json_object_get_string_member (doc, "error"), ==, error);
+      g_assert_true (json_object_has_member (doc, "error_description"));
+    }
+}
+
+/* A redirect back to @redirect_uri with @error (RFC 6749 §4.1.2.1, RFC 9207). */
+static void
+assert_redirect_error (Fixture        *fixture,
+                       GhTestResponse *response,
+                       guint           status,
+                       const char     *redirect_uri,
+                       const char     *error,
+                       const char     *state)
+{
+  g_autoptr(GhForm) params = NULL;
+
+  g_assert_cmpuint (response->status, ==, status);
+  params = gh_test_response_location_query (response, redirect_uri);
+  g_assert_cmpstr (gh_form_get (params, "error"), ==, error);
+  g_assert_nonnull (gh_form_get (params, "error_description"));
+  g_assert_cmpstr (gh_form_get (params, "error_description"), !=, "");
+  g_assert_cmpstr (gh_form_get (params, "state"), ==, state);
+  g_assert_cmpstr (gh_form_get (params, "iss"), ==, fixture->issuer);
+  g_assert_null (gh_form_get (params, "code"));
+  g_assert_null (gh_form_find_repeated (params, NULL));
+  g_assert_cmpstr (gh_test_response_header (response, "Cache-Control"), ==, "no-store");
+}
+
+static void
+assert_redirect_code (Fixture        *fixture,
+                      GhTestResponse *response,
+                      guint           status,
+                      const char     *redirect_uri,
+                      const char     *state)
+{
+  g_autoptr(GhForm) params = NULL;
+
+  g_assert_cmpuint (response->status, ==, status);
+  params = gh_test_response_location_query (response, redirect_uri);
+  g_assert_null (gh_form_get (params, "error"));
+  g_assert_nonnull (gh_form_get (params, "code"));
+  g_assert_cmpuint (strlen (gh_form_get (params, "code")), >=, 32);
+  g_assert_cmpstr (gh_form_get (params, "state"), ==, state);
+  g_assert_cmpstr (gh_form_get (params, "iss"), ==, fixture->issuer);
+  g_assert_null (gh_form_find_repeated (params, NULL));
+}
+
+/* SECURITY.md, /authorize: what cannot be sent back to the client is a 400 page. */
+static void
+test_page_errors (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  static const struct {
+    const char *client_id;
+    const char *redirect_uri;
+    const char *changes[6];
+    const char *error;
+  } rows[] = {
+    { NULL, APP_CB, { NULL }, "invalid_request" },
+    { "", APP_CB, { NULL }, "invalid_request" },
+    { "nobody", APP_CB, { NULL }, "invalid_client" },
+    { "APP", APP_CB, { NULL }, "invalid_client" },
+    { "app", APP_CB, { "+client_id", "app", NULL }, "invalid_request" },
+    { "app", APP_CB, { "+client_id", "single", NULL }, "invalid_request" },
+    /* A Client ID Metadata Document this version cannot resolve. */
+    { "https://client.example/meta.json", "https://client.example/cb", { NULL }, "invalid_client" },
+    /* Exact string match. */
+    { "app", "https://App.example/cb", { NULL }, "invalid_request" },
+    { "app", "https://app.example/CB", { NULL }, "invalid_request" },
+    { "app", "https://app.example/cb/", { NULL }, "invalid_request" },
+    { "app", "https://app.example/cb?x=1", { NULL }, "invalid_request" },
+    { "app", "https://app.example/cb#frag", { NULL }, "invalid_request" },
+    { "app", "https://app.example/q", { NULL }, "invalid_request" },
+    { "app", "https://app.example/q?tenant=2", { NULL }, "invalid_request" },
+    { "app", "https://evil.example/cb", { NULL }, "invalid_request" },
+    { "app", "https://app.example.evil.example/cb", { NULL }, "invalid_request" },
+    { "app", "https://app.example:8443/cb", { NULL }, "invalid_request" },
+    { "app", "https://app.example:443/cb", { NULL }, "invalid_request" },
+    { "app", "http://app.example/cb", { NULL }, "invalid_request" },
+    { "app", "https://single.example/cb", { NULL }, "invalid_request" },
+    /* Loopback: any port, nothing else. */
+    { "native", "http://127.0.0.1:49152/other", { NULL }, "invalid_request" },
+    { "native", "http://127.0.0.1:49152/CB", { NULL }, "invalid_request" },
+    { "native", "http://127.0.0.1:49152/cb?x=1", { NULL }, "invalid_request" },
+    { "native", "https://127.0.0.1:49152/cb", { NULL }, "invalid_request" },
+    { "native", "http://127.0.0.2:49152/cb", { NULL }, "invalid_request" },
+    { "native", "http://user@127.0.0.1:49152/cb", { NULL }, "invalid_request" },
+    { "native", "http://localhost.evil.example:49152/cb", { NULL }, "invalid_request" },
+    /* Several registered: which one is meant? */
+    { "app", NULL, { NULL }, "invalid_request" },
+    { "native", NULL, { NULL }, "invalid_request" },
+    { "app", APP_CB, { "+redirect_uri", APP_CB, NULL },
+      "invalid_request" },
+    { "app", APP_CB, { "+redirect_uri", "https://evil.example/cb", NULL },
+      "invalid_request" },
+    /* Markup in what is echoed on the page. */
+    { "<script>alert(1)</script>", APP_CB, { NULL }, "invalid_client" },
+    { "app", "https://app.example/<script>alert(1)</script>", { NULL }, "invalid_request" },
+  };
+
+  gh_test_server_set (fixture, "auto_approve_user", "alice");
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    for (guint html = 0; html < 2; html++)
+      {
+        g_autoptr(GPtrArray) query = query_new (rows[i].client_id, rows[i].redirect_uri);
+        g_autoptr(GhTestResponse) response = NULL;
+        guint refused = gh_test_server_count_audit (fixture, "authorization.refused");
+
+        g_test_message ("row %u: client_id %s, redirect_uri %s, %s", i, rows[i].client_id,
+                        rows[i].redirect_uri, html ? "HTML" : "JSON");
+
+        query_apply (query, rows[i].changes);
+        response = authorize (fixture, fixture->session, query, html);
+        assert_page_error (response, html, rows[i].error);
+        g_assert_cmpuint (gh_test_server_count_audit (fixture, "authorization.refused"), ==,
+                          refused + 1);
+      }
+}
+
+/* RFC 8252 §7.3: a loopback redirect URI registered without a port matches any port. */
+static void
+test_loopback_any_port (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  static const char * const uris[] = {
+    "http://127.0.0.1/cb",
+    "http://127.0.0.1:49152/cb",
+    "http://127.0.0.1:1/cb",
+    "http://[::1]:49152/cb",
+    "http://[::1]/cb",
+    "http://localhost:49152/cb",
+    "http://localhost:65535/cb",
+  };
+
+  gh_test_server_set (fixture, "auto_approve_user", "alice");
+  for (guint i = 0; i < G_N_ELEMENTS (uris); i++)
+    {
+      g_autoptr(GPtrArray) query = query_new ("native", uris[i]);
+      g_autoptr(GhTestResponse) response = authorize (fixture, fixture->session, query, FALSE);
+
+      g_test_message ("%s", uris[i]);
+      /* Back to the very URI the client sent, port included. */
+      assert_redirect_code (fixture, response, 302, uris[i], TRICKY_STATE);
+    }
+}
+
+static void
+test_redirect_uri_omitted (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) query = query_new ("single", NULL);
+  g_autoptr(GhTestResponse) response = NULL;
+
+  gh_test_server_set (fixture, "auto_approve_user", "alice");
+  response = authorize (fixture, fixture->session, query, FALSE);
+  assert_redirect_code (fixture, response, 302, "https://single.example/cb", TRICKY_STATE);
+}
+
+/* A registered redirect URI with a query keeps it; the response parameters are added. */
+static void
+test_redirect_uri_with_query (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(GPtrArray) query = query_new ("app", "https://app.example/q?tenant=1");
+  g_autoptr(GhTestResponse) response = NULL;
+
+  gh_test_server_set (fixture, "auto_approve_user", "alice");
+  response = authorize (fixture, fixture->session, query, FALSE);
+  assert_redirect_code (fixture, response, 302, "https://app.example/q?tenant=1", TRICKY_STATE);
+}
+
+/* SECURITY.md, /authorize: with the redirect URI validated, refusals go back to it. */
+static void
+test_redirect_errors (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  static const struct {
+    const char *changes[8];
+    const char *error;
+  } rows[] = {
+    /* Repeated parameters other than client_id and redirect_uri. */
+    { { "+scope", "openid", NULL }, "invalid_request" },
+    { { "+response_type", "code", NULL }, "invalid_request" },
+    { { "+code_challenge", CHALLENGE, NULL }, "invalid_request" },
+    { { "+code_challenge_method", "S256", NULL }, "invalid_request" },
+    { { "nonce", "n", "+nonce", "n", NULL }, "invalid_request" },
+    { { "+resource", "https://mcp.example/mcp", "prompt", "none", "+prompt", "none", NULL },
+      "invalid_request" },
+    /* response_type */
+    { { "response_type", NULL, NULL }, "invalid_request" },
+    { { "response_type", "token", NULL }, "unsupported_response_type" },
+    { { "response_type", "code token", NULL }, "unsupported_response_type" },
+    { { "response_type", "id_token", NULL }, "unsupported_response_type" },
+    { { "response_type", "", NULL }, "unsupported_response_type" },
+    /* PKCE: S256 only, 43 base64url characters. */
+    { { "code_challenge", NULL, NULL }, "invalid_request" },
+    { { "code_challenge_method", "plain", NULL }, "invalid_request" },
+    { { "code_challenge_method", NULL, NULL }, "invalid_request" },
+    { { "code_challenge_method", "s256", NULL }, "invalid_request" },
+    { { "code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c", NULL }, "invalid_request" },
+    { { "code_challenge", CHALLENGE "M", NULL }, "invalid_request" },
+    { { "code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM", NULL },
+      "invalid_request" },
+    { { "code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c=", NULL },
+      "invalid_request" },
+    { { "code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw.cM", NULL },
+      "invalid_request" },
+    { { "code_challenge", "", NULL }, "invalid_request" },
+    /* Scopes: standard ones, or defined by a resource of the project. */
+    { { "scope", "openid admin", NULL }, "invalid_scope" },
+    { { "scope", "files:delete", NULL }, "invalid_scope" },
+    /* RFC 8707 §2: absolute, no fragment. */
+    { { "resource", "/mcp", NULL }, "invalid_target" },
+    { { "resource", "mcp.example/mcp", NULL }, "invalid_target" },
+    { { "resource", "https://mcp.example/mcp#section", NULL }, "invalid_target" },
+    { { "resource", "https://mcp.example/mcp", "+resource", "https://mcp.example/x#y", NULL },
+      "invalid_target" },
+    { { "resource", "", NULL }, "invalid_target" },
+    /* Other parameters this server refuses. */
+    { { "prompt", "bogus", NULL }, "invalid_request" },
+    { { "prompt", "none login", NULL }, "invalid_request" },
+    { { "response_mode", "fragment", NULL }, "invalid_request" },
+    { { "request_uri", "urn:ietf:params:oauth:request_uri:x", NULL }, "invalid_request" },
+  };
+
+  gh_test_server_set (fixture, "auto_approve_user", "alice");
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+      g_autoptr(GhTestResponse) response = NULL;
+      guint refused = gh_test_server_count_audit (fixture, "authorization.refused");
+
+      g_test_message ("row %u: %s %s -> %s", i, rows[i].changes[0], rows[i].changes[1],
+                      rows[i].error);
+      query_apply (query, rows[i].changes);
+      response = authorize (fixture, fixture->session, query, i % 2 == 0);
+      assert_redirect_error (fixture, response, 302, APP_CB, rows[i].error,
+                             TRICKY_STATE);
+      g_assert_cmpuint (gh_test_server_count_audit (fixture, "authorization.refused"), ==,
+                        refused + 1);
+    }
+}
+
+/* A repeated state is not echoed (which one would be?), but the refusal still goes back. */
+static void
+test_repeated_state (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+  g_autoptr(GhTestResponse) response = NULL;
+
+  g_ptr_array_add (query, g_strdup ("state"));
+  g_ptr_array_add (query, g_strdup ("other"));
+  response = authorize (fixture, fixture->session, query, FALSE);
+  assert_redirect_error (fixture, response, 302, APP_CB, "invalid_request", NULL);
+}
+
+/* RFC 9207: iss on success too; the state comes back byte for byte. */
+static void
+test_success_iss_state (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  static const char * const states[] = {
+    TRICKY_STATE, "plain", "  leading and trailing  ", "a=b&c=d", "日本語 ünïcödé", "%41%",
+  };
+
+  gh_test_server_set (fixture, "auto_approve_user", "alice");
+  for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+    {
+      g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+      g_autoptr(GhTestResponse) response = NULL;
+
+      query_set (query, "state", states[i]);
+      response = authorize (fixture, fixture->session, query, FALSE);
+      assert_redirect_code (fixture, response, 302, APP_CB, states[i]);
+    }
+
+  /* Without a state, none comes back. */
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+    g_autoptr(GhTestResponse) response = NULL;
+
+    query_set (query, "state", NULL);
+    response = authorize (fixture, fixture->session, query, FALSE);
+    assert_redirect_code (fixture, response, 302, APP_CB, NULL);
+  }
+}
+
+/* The form-encoded POST form of the request works the same. */
+static void
+test_post (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+  g_autofree char *body = gh_test_form_encode ((const char * const *) query->pdata);
+  g_autoptr(GhTestResponse) response = NULL;
+
+  gh_test_server_set (fixture, "auto_approve_user", "alice");
+  response = gh_test_server_request (fixture, fixture->session, "POST", "/authorize", NULL,
+                                     "application/x-www-form-urlencoded", body);
+  /* After a POST, 303: the browser GETs the client's URI. */
+  assert_redirect_code (fixture, response, 303, APP_CB, TRICKY_STATE);
+}
+
+/* Custom schemes only while the project's redirect_schemes allows them (SPEC-NOTES.md). */
+static void
+test_custom_scheme (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  const char *uri = "cursor://anysphere.cursor-mcp/oauth/callback";
+
+  gh_test_server_set (fixture, "auto_approve_user", "alice");
+  {
+    g_autoptr(GPtrArray) query = query_new ("cursor", uri);
+    g_autoptr(GhTestResponse) response = authorize (fixture, fixture->session, query, FALSE);
+
+    assert_redirect_code (fixture, response, 302, uri, TRICKY_STATE);
+  }
+
+  /* The administrator removes the scheme: the registered URI no longer counts. */
+  gh_test_server_set (fixture, "redirect_schemes", "vscode");
+  for (guint html = 0; html < 2; html++)
+    {
+      g_autoptr(GPtrArray) query = query_new ("cursor", uri);
+      g_autoptr(GhTestResponse) response = authorize (fixture, fixture->session, query, html);
+
+      assert_page_error (response, html, "invalid_request");
+    }
+  {
+    g_autoptr(GPtrArray) query = query_new ("cursor", NULL);
+    g_autoptr(GhTestResponse) response = authorize (fixture, fixture->session, query, FALSE);
+
+    assert_page_error (response, FALSE, "invalid_request");
+  }
+
+  /* Nor can such a client be registered. */
+  {
+    g_autoptr(GhProject) project = gh_test_server_project (fixture);
+    g_autoptr(JsonObject) metadata = json_object_new ();
+    g_autoptr(JsonArray) uris = json_array_new ();
+    g_autoptr(JsonObject) validated = NULL;
+    g_autoptr(GError) error = NULL;
+
+    json_array_add_string_element (uris, uri);
+    json_object_set_array_member (metadata, "redirect_uris", g_steal_pointer (&uris));
+    validated = gh_client_metadata_validate (metadata, project->settings, "none", &error);
+    g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REDIRECT_URI);
+    g_assert_null (validated);
+  }
+}
+
+/* A client that registered scopes gets those (and the standard ones) only. */
+static void
+test_client_scope (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  static const struct {
+    const char *scope;
+    const char *error;
+  } rows[] = {
+    { "openid files:read", NULL },
+    { "files:read profile", NULL },
+    { NULL, NULL },
+    { "files:write", "invalid_scope" },
+    { "files:read other:scope", "invalid_scope" },
+  };
+
+  gh_test_server_set (fixture, "auto_approve_user", "alice");
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autoptr(GPtrArray) query = query_new ("scoped", "https://scoped.example/cb");
+      g_autoptr(GhTestResponse) response = NULL;
+
+      g_test_message ("%s", rows[i].scope);
+      query_set (query, "scope", rows[i].scope);
+      response = authorize (fixture, fixture->session, query, FALSE);
+      if (rows[i].error == NULL)
+        assert_redirect_code (fixture, response, 302, "https://scoped.example/cb", TRICKY_STATE);
+      else
+        assert_redirect_error (fixture, response, 302, "https://scoped.example/cb", rows[i].error,
+                               TRICKY_STATE);
+    }
+}
+
+/* resource_policy=listed: only resources the project serves. */
+static void
+test_resource_listed (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  gh_test_server_set (fixture, "auto_approve_user", "alice");
+  gh_test_server_set (fixture, "resource_policy", "listed");
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+    g_autoptr(GhTestResponse) response = NULL;
+
+    query_set (query, "resource", "https://other.example/mcp");
+    response = authorize (fixture, fixture->session, query, FALSE);
+    assert_redirect_error (fixture, response, 302, APP_CB, "invalid_target",
+                           TRICKY_STATE);
+  }
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+    g_autoptr(GhTestResponse) response = NULL;
+
+    /* Scheme and host compare case-insensitively (the canonical form). */
+    query_set (query, "resource", "HTTPS://MCP.example/mcp");
+    query_set (query, "scope", "openid files:read");
+    response = authorize (fixture, fixture->session, query, FALSE);
+    assert_redirect_code (fixture, response, 302, APP_CB, TRICKY_STATE);
+  }
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+    g_autoptr(GhTestResponse) response = NULL;
+
+    /* The path is compared byte for byte. */
+    query_set (query, "resource", "https://mcp.example/MCP");
+    response = authorize (fixture, fixture->session, query, FALSE);
+    assert_redirect_error (fixture, response, 302, APP_CB, "invalid_target",
+                           TRICKY_STATE);
+  }
+}
+
+static void
+test_prompt_none_login_required (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+  g_autoptr(GhTestResponse) response = NULL;
+
+  query_set (query, "prompt", "none");
+  response = authorize (fixture, fixture->browser, query, TRUE);
+  assert_redirect_error (fixture, response, 302, APP_CB, "login_required",
+                         TRICKY_STATE);
+}
+
+/* auto_approve_user naming nobody: a server error, sent back, not a code for someone. */
+static void
+test_auto_approve_unknown_user (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+  g_autoptr(GhTestResponse) response = NULL;
+
+  gh_test_server_set (fixture, "auto_approve_user", "nobody");
+  response = authorize (fixture, fixture->session, query, FALSE);
+  assert_redirect_error (fixture, response, 302, APP_CB, "server_error",
+                         TRICKY_STATE);
+}
+
+/* --- The pages: a browser with cookies, no auto-approval. --- */
+
+/* The value of the hidden input @name on @html. */
+static char *
+hidden_value (const char *html,
+              const char *name)
+{
+  g_autofree char *needle = g_strdup_printf ("name=\"%s\" value=\"", name);
+  const char *start = strstr (html, needle);
+  const char *end;
+
+  g_assert_nonnull (start);
+  start += strlen (needle);
+  end = strchr (start, '"');
+  g_assert_nonnull (end);
+  return g_strndup (start, end - start);
+}
+
+/* The path of a Location on this server, asserting where it goes. */
+static char *
+local_location (Fixture        *fixture,
+                GhTestResponse *response,
+                const char     *path)
+{
+  const char *location = gh_test_response_header (response, "Location");
+  g_autofree char *prefix = g_strconcat (fixture->issuer, path, "?request=", NULL);
+
+  g_assert_nonnull (location);
+  if (!g_str_has_prefix (location, prefix))
+    g_error ("Location “%s” does not start with “%s”", location, prefix);
+  return g_strdup (location + strlen (fixture->issuer));
+}
+
+typedef struct
+{
+  char *path;        /* "/login?request=..." */
+  char *request_id;
+  char *csrf_token;
+  char *html;
+} Page;
+
+static void
+page_clear (Page *page)
+{
+  g_free (page->path);
+  g_free (page->request_id);
+  g_free (page->csrf_token);
+  g_free (page->html);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Page, page_clear)
+
+/* Follows a 303 to @where (/login or /consent) and reads the page there. */
+static void
+open_page (Fixture        *fixture,
+           GhTestResponse *redirect,
+           const char     *where,
+           Page           *page)
+{
+  g_autoptr(GhTestResponse) response = NULL;
+
+  g_assert_cmpuint (redirect->status, ==, 303);
+  page->path = local_location (fixture, redirect, where);
+  response = gh_test_server_request (fixture, fixture->browser, "GET", page->path, NULL, NULL,
+                                     NULL);
+  g_assert_cmpuint (response->status, ==, 200);
+  assert_page_headers (response);
+  page->html = gh_test_response_text (response);
+  page->request_id = hidden_value (page->html, "request");
+  page->csrf_token = hidden_value (page->html, "csrf_token");
+  g_assert_cmpstr (strchr (page->path, '=') + 1, ==, page->request_id);
+}
+
+/* A page's form, sent by @session with @origin (NULL: none). */
+static GhTestResponse *
+post_page (Fixture            *fixture,
+           SoupSession        *session,
+           const char         *path,
+           const char         *origin,
+           const char * const *pairs)
+{
+  g_autofree char *body = gh_test_form_encode (pairs);
+  const char *headers[] = { "Origin", origin, NULL };
+
+  return gh_test_server_request (fixture, session, "POST", path, origin != NULL ? headers : NULL,
+                                 "application/x-www-form-urlencoded", body);
+}
+
+static GhTestResponse *
+start_flow (Fixture    *fixture,
+            const char *client_id,
+            const char *redirect_uri,
+            const char *scope,
+            const char *prompt)
+{
+  g_autoptr(GPtrArray) query = query_new (client_id, redirect_uri);
+
+  query_set (query, "scope", scope);
+  query_set (query, "prompt", prompt);
+  return authorize (fixture, fixture->browser, query, TRUE);
+}
+
+/* Signs in as @username from the login page; returns the answer (a 303). */
+static GhTestResponse *
+login (Fixture    *fixture,
+       const Page *page,
+       const char *username)
+{
+  return post_page (fixture, fixture->browser, "/login", fixture->issuer,
+                    PAIRS ("request", page->request_id, "csrf_token", page->csrf_token,
+                           "username", username));
+}
+
+static GhTestResponse *
+decide (Fixture    *fixture,
+        const Page *page,
+        const char *decision)
+{
+  return post_page (fixture, fixture->browser, "/consent", fixture->issuer,
+                    PAIRS ("request", page->request_id, "csrf_token", page->csrf_token,
+                           "decision", decision));
+}
+
+/* From /authorize to the consent page of @client_id, signed in as alice. */
+static void
+reach_consent (Fixture    *fixture,
+               const char *client_id,
+               const char *redirect_uri,
+               const char *scope,
+               Page       *consent)
+{
+  g_autoptr(GhTestResponse) start = start_flow (fixture, client_id, redirect_uri, scope, NULL);
+  g_autoptr(GhTestResponse) signed_in = NULL;
+  g_auto(Page) login_page = { 0 };
+
+  open_page (fixture, start, "/login", &login_page);
+  signed_in = login (fixture, &login_page, "alice");
+  open_page (fixture, signed_in, "/consent", consent);
+}
+
+static void
+test_login_page (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GhTestResponse) start = start_flow (fixture, "app", APP_CB, "openid", NULL);
+  g_autofree char *cookie_name = g_strdup_printf ("gh%u_browser=",
+                                                  gh_server_get_port (fixture->server));
+  const char *set_cookie = gh_test_response_header (start, "Set-Cookie");
+  g_auto(Page) page = { 0 };
+
+  /* To the login page, with a cookie binding the request to this browser. */
+  g_assert_cmpuint (start->status, ==, 303);
+  g_assert_nonnull (set_cookie);
+  g_assert_true (g_str_has_prefix (set_cookie, cookie_name));
+  g_assert_nonnull (strstr (set_cookie, "HttpOnly"));
+  g_assert_nonnull (strstr (set_cookie, "SameSite=Lax"));
+  g_assert_cmpstr (gh_test_response_header (start, "Cache-Control"), ==, "no-store");
+
+  open_page (fixture, start, "/login", &page);
+  g_assert_nonnull (strstr (page.html, "value=\"alice\""));
+  g_assert_nonnull (strstr (page.html, "Alice Liddell"));
+  g_assert_nonnull (strstr (page.html, "value=\"bob\""));
+  g_assert_nonnull (strstr (page.html, "app.example"));
+}
+
+/* The login and consent forms refuse what a forged page would send: 403, no code. */
+static void
+test_forged_posts (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GhTestResponse) start = start_flow (fixture, "app", APP_CB, "openid", NULL);
+  g_autoptr(GhTestResponse) signed_in = NULL;
+  g_auto(Page) login_page = { 0 };
+  g_auto(Page) consent_page = { 0 };
+  const char *paths[] = { "/login", "/consent" };
+  const char *fields[] = { "username", "alice", "decision", "allow" };
+
+  open_page (fixture, start, "/login", &login_page);
+
+  for (guint step = 0; step < 2; step++)
+    {
+      const Page *page = step == 0 ? &login_page : &consent_page;
+      const char *name = fields[step * 2];
+      const char *value = fields[step * 2 + 1];
+      const struct {
+        SoupSession *session;
+        const char *origin;
+        const char *csrf_token;
+      } rows[] = {
+        { fixture->browser, fixture->issuer, NULL },
+        { fixture->browser, fixture->issuer, "" },
+        { fixture->browser, fixture->issuer, "not-the-token" },
+        { fixture->browser, NULL, NULL },
+        { fixture->browser, "https://evil.example", page->csrf_token },
+        { fixture->browser, "null", page->csrf_token },
+        { fixture->browser, "http://127.0.0.1", page->csrf_token },
+        /* Another browser (no cookie) with everything else right. */
+        { fixture->session, fixture->issuer, page->csrf_token },
+        { fixture->session, NULL, page->csrf_token },
+      };
+
+      for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+        {
+          g_autoptr(GhTestResponse) response = NULL;
+
+          g_test_message ("%s row %u", paths[step], i);
+          response = post_page (fixture, rows[i].session, paths[step], rows[i].origin,
+                                PAIRS ("request", page->request_id,
+                                       "csrf_token", rows[i].csrf_token, name, value));
+          g_assert_cmpuint (response->status, ==, 403);
+          g_assert_null (gh_test_response_header (response, "Location"));
+        }
+      g_assert_cmpuint (gh_test_server_count_audit (fixture, "authorization.code_issued"), ==, 0);
+
+      /* Nor does another browser even see the page. */
+      {
+        g_autoptr(GhTestResponse) response = NULL;
+
+        response = gh_test_server_request (fixture, fixture->session, "GET", page->path, NULL,
+                                           NULL, NULL);
+        g_assert_cmpuint (response->status, ==, 403);
+      }
+
+      /* The request is still usable by its own browser. */
+      if (step == 0)
+        {
+          signed_in = login (fixture, &login_page, "alice");
+          open_page (fixture, signed_in, "/consent", &consent_page);
+        }
+      else
+        {
+          g_autoptr(GhTestResponse) allowed = decide (fixture, &consent_page, "allow");
+          assert_redirect_code (fixture, allowed, 303, APP_CB, TRICKY_STATE);
+        }
+    }
+}
+
+/* Markup in a client's name is shown as text; the hosts the browser really goes to show. */
+static void
+test_consent_escapes (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GhTestResponse) start = start_flow (fixture, "xss", "https://xss.example/cb", "openid",
+                                                NULL);
+  g_autoptr(GhTestResponse) signed_in = NULL;
+  g_auto(Page) login_page = { 0 };
+  g_auto(Page) consent = { 0 };
+
+  open_page (fixture, start, "/login", &login_page);
+  g_assert_null (strstr (login_page.html, "<script"));
+  g_assert_nonnull (strstr (login_page.html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+
+  signed_in = login (fixture, &login_page, "alice");
+  open_page (fixture, signed_in, "/consent", &consent);
+  g_assert_null (strstr (consent.html, "<script"));
+  g_assert_nonnull (strstr (consent.html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+  g_assert_nonnull (strstr (consent.html, "xss.example"));
+  g_assert_nonnull (strstr (consent.html, "alice"));
+}
+
+/* A look-alike name next to the host the browser really returns to, in its ASCII form. */
+static void
+test_consent_lookalike (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_auto(Page) consent = { 0 };
+
+  reach_consent (fixture, "lookalike", "https://xn--pple-43d.example/cb", "openid", &consent);
+  g_assert_nonnull (strstr (consent.html, "\u0410pple"));
+  g_assert_nonnull (strstr (consent.html, "xn--pple-43d.example"));
+  g_assert_nonnull (strstr (consent.html, "lookalike"));
+}
+
+static void
+test_deny (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_auto(Page) consent = { 0 };
+  g_autoptr(GhTestResponse) denied = NULL;
+  g_autoptr(GhTestResponse) again = NULL;
+
+  reach_consent (fixture, "app", APP_CB, "openid", &consent);
+  denied = decide (fixture, &consent, "deny");
+  assert_redirect_error (fixture, denied, 303, APP_CB, "access_denied", TRICKY_STATE);
+  g_assert_cmpuint (gh_test_server_count_audit (fixture, "authorization.denied"), ==, 1);
+  g_assert_cmpuint (gh_test_server_count_audit (fixture, "authorization.code_issued"), ==, 0);
+
+  /* The request is finished: the page cannot be used again. */
+  again = decide (fixture, &consent, "allow");
+  g_assert_cmpuint (again->status, ==, 400);
+  g_assert_null (gh_test_response_header (again, "Location"));
+}
+
+static GhTestResponse *
+token_request (Fixture            *fixture,
+               const char * const *pairs)
+{
+  return gh_test_server_post_form (fixture, "/token", pairs, NULL);
+}
+
+static void
+test_allow (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+  g_autofree char *verifier = NULL;
+  g_autofree char *challenge = NULL;
+  g_autoptr(GhTestResponse) start = NULL;
+  g_autoptr(GhTestResponse) signed_in = NULL;
+  g_autoptr(GhTestResponse) allowed = NULL;
+  g_autoptr(GhTestResponse) token = NULL;
+  g_autoptr(GhTestResponse) replay = NULL;
+  g_autoptr(GhForm) params = NULL;
+  g_autoptr(JsonObject) doc = NULL;
+  g_auto(Page) login_page = { 0 };
+  g_auto(Page) consent = { 0 };
+
+  gh_test_pkce_pair (&verifier, &challenge);
+  query_set (query, "code_challenge", challenge);
+  start = authorize (fixture, fixture->browser, query, TRUE);
+  open_page (fixture, start, "/login", &login_page);
+  signed_in = login (fixture, &login_page, "alice");
+  open_page (fixture, signed_in, "/consent", &consent);
+
+  allowed = decide (fixture, &consent, "allow");
+  /* 303, never 307: a 307 would make the browser POST the form to the client. */
+  assert_redirect_code (fixture, allowed, 303, APP_CB, TRICKY_STATE);
+  params = gh_test_response_location_query (allowed, APP_CB);
+
+  token = token_request (fixture, PAIRS ("grant_type", "authorization_code", "client_id", "app",
+                                         "code", gh_form_get (params, "code"),
+                                         "code_verifier", verifier,
+                                         "redirect_uri", APP_CB));
+  g_assert_cmpuint (token->status, ==, 200);
+  doc = gh_test_response_json (token);
+  g_assert_true (json_object_has_member (doc, "access_token"));
+  g_assert_true (json_object_has_member (doc, "id_token"));
+
+  /* The consent page is finished too. */
+  replay = decide (fixture, &consent, "allow");
+  g_assert_cmpuint (replay->status, ==, 400);
+  g_assert_null (gh_test_response_header (replay, "Location"));
+}
+
+/* The same browser, client and scopes again: no page at all. */
+static void
+test_remembered_consent (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_auto(Page) consent = { 0 };
+  g_autoptr(GhTestResponse) allowed = NULL;
+  g_autoptr(GhTestResponse) again = NULL;
+  g_autoptr(GhTestResponse) narrower = NULL;
+  g_autoptr(GhTestResponse) wider = NULL;
+  g_autoptr(GhTestResponse) other_browser = NULL;
+  g_auto(Page) consent_again = { 0 };
+
+  reach_consent (fixture, "app", APP_CB, "openid files:read", &consent);
+  allowed = decide (fixture, &consent, "allow");
+  assert_redirect_code (fixture, allowed, 303, APP_CB, TRICKY_STATE);
+
+  again = start_flow (fixture, "app", APP_CB, "openid files:read", NULL);
+  assert_redirect_code (fixture, again, 302, APP_CB, TRICKY_STATE);
+  narrower = start_flow (fixture, "app", APP_CB, "files:read", NULL);
+  assert_redirect_code (fixture, narrower, 302, APP_CB, TRICKY_STATE);
+
+  /* More than was allowed: ask again, without a new login. */
+  wider = start_flow (fixture, "app", APP_CB, "openid files:read files:write", NULL);
+  open_page (fixture, wider, "/consent", &consent_again);
+  g_assert_nonnull (strstr (consent_again.html, "files:write"));
+
+  /* A browser without the session signs in first. */
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+    other_browser = authorize (fixture, fixture->session, query, TRUE);
+    g_assert_cmpuint (other_browser->status, ==, 303);
+    g_free (local_location (fixture, other_browser, "/login"));
+  }
+}
+
+static void
+test_prompt_consent (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_auto(Page) consent = { 0 };
+  g_auto(Page) consent_again = { 0 };
+  g_autoptr(GhTestResponse) allowed = NULL;
+  g_autoptr(GhTestResponse) again = NULL;
+  g_autoptr(GhTestResponse) allowed_again = NULL;
+
+  reach_consent (fixture, "app", APP_CB, "openid", &consent);
+  allowed = decide (fixture, &consent, "allow");
+  assert_redirect_code (fixture, allowed, 303, APP_CB, TRICKY_STATE);
+
+  again = start_flow (fixture, "app", APP_CB, "openid", "consent");
+  open_page (fixture, again, "/consent", &consent_again);
+  allowed_again = decide (fixture, &consent_again, "allow");
+  assert_redirect_code (fixture, allowed_again, 303, APP_CB, TRICKY_STATE);
+}
+
+static void
+test_prompt_login (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_auto(Page) consent = { 0 };
+  g_auto(Page) login_again = { 0 };
+  g_autoptr(GhTestResponse) allowed = NULL;
+  g_autoptr(GhTestResponse) again = NULL;
+  g_autoptr(GhTestResponse) signed_in = NULL;
+
+  reach_consent (fixture, "app", APP_CB, "openid", &consent);
+  allowed = decide (fixture, &consent, "allow");
+  assert_redirect_code (fixture, allowed, 303, APP_CB, TRICKY_STATE);
+
+  again = start_flow (fixture, "app", APP_CB, "openid", "login");
+  open_page (fixture, again, "/login", &login_again);
+  /* Consent is remembered for alice: signing in again finishes the flow. */
+  signed_in = login (fixture, &login_again, "alice");
+  assert_redirect_code (fixture, signed_in, 303, APP_CB, TRICKY_STATE);
+}
+
+/* prompt=none with a session: a code when consent was given, consent_required before. */
+static void
+test_prompt_none_with_session (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_auto(Page) consent = { 0 };
+  g_autoptr(GhTestResponse) before = NULL;
+  g_autoptr(GhTestResponse) allowed = NULL;
+  g_autoptr(GhTestResponse) after = NULL;
+
+  reach_consent (fixture, "app", APP_CB, "openid", &consent);
+  before = start_flow (fixture, "app", APP_CB, "openid", "none");
+  assert_redirect_error (fixture, before, 302, APP_CB, "consent_required",
+                         TRICKY_STATE);
+
+  allowed = decide (fixture, &consent, "allow");
+  assert_redirect_code (fixture, allowed, 303, APP_CB, TRICKY_STATE);
+  after = start_flow (fixture, "app", APP_CB, "openid", "none");
+  assert_redirect_code (fixture, after, 302, APP_CB, TRICKY_STATE);
+}
+
+static void
+test_free_form_login (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  GhUsers *users = gh_server_get_users (fixture->server);
+  g_autoptr(GhProject) project = gh_test_server_project (fixture);
+  g_autoptr(GhTestResponse) start = NULL;
+  g_autoptr(GhTestResponse) refused = NULL;
+  g_autoptr(GhTestResponse) bad_name = NULL;
+  g_autoptr(GhTestResponse) signed_in = NULL;
+  g_autoptr(GhUser) user = NULL;
+  g_auto(Page) page = { 0 };
+  g_auto(Page) consent = { 0 };
+
+  /* Off: an unknown name is refused on the page, nobody is created. */
+  gh_test_server_set (fixture, "allow_free_form_login", "false");
+  start = start_flow (fixture, "app", APP_CB, "openid", NULL);
+  open_page (fixture, start, "/login", &page);
+  g_assert_null (strstr (page.html, "name=\"username\" autocomplete"));
+  refused = login (fixture, &page, "carol");
+  g_assert_cmpuint (refused->status, ==, 400);
+  g_assert_null (gh_test_response_header (refused, "Location"));
+  user = gh_users_get (users, project->id, "carol", NULL);
+  g_assert_null (user);
+
+  /* On: the name creates the user, and the flow goes on. */
+  gh_test_server_set (fixture, "allow_free_form_login", "true");
+  bad_name = login (fixture, &page, "<carol>");
+  g_assert_cmpuint (bad_name->status, ==, 400);
+  {
+    g_autofree char *text = gh_test_response_text (bad_name);
+    g_assert_null (strstr (text, "<carol>"));
+  }
+  signed_in = login (fixture, &page, "carol");
+  open_page (fixture, signed_in, "/consent", &consent);
+  g_assert_nonnull (strstr (consent.html, "carol"));
+  user = gh_users_get (users, project->id, "carol", NULL);
+  g_assert_nonnull (user);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, gh_test_server_teardown)
+
+  ADD ("/server/authorize/page-errors", test_page_errors);
+  ADD ("/server/authorize/loopback-any-port", test_loopback_any_port);
+  ADD ("/server/authorize/redirect-uri-omitted-single", test_redirect_uri_omitted);
+  ADD ("/server/authorize/redirect-uri-with-query", test_redirect_uri_with_query);
+  ADD ("/server/authorize/redirect-errors", test_redirect_errors);
+  ADD ("/server/authorize/repeated-state", test_repeated_state);
+  ADD ("/server/authorize/success-iss-state", test_success_iss_state);
+  ADD ("/server/authorize/post", test_post);
+  ADD ("/server/authorize/custom-scheme", test_custom_scheme);
+  ADD ("/server/authorize/client-scope", test_client_scope);
+  ADD ("/server/authorize/resource-listed", test_resource_listed);
+  ADD ("/server/authorize/prompt-none-login-required", test_prompt_none_login_required);
+  ADD ("/server/authorize/auto-approve-unknown-user", test_auto_approve_unknown_user);
+  ADD ("/server/pages/login", test_login_page);
+  ADD ("/server/pages/forged-posts", test_forged_posts);
+  ADD ("/server/pages/consent-escapes", test_consent_escapes);
+  ADD ("/server/pages/consent-lookalike", test_consent_lookalike);
+  ADD ("/server/pages/deny", test_deny);
+  ADD ("/server/pages/allow", test_allow);
+  ADD ("/server/pages/remembered-consent", test_remembered_consent);
+  ADD ("/server/pages/prompt-consent", test_prompt_consent);
+  ADD ("/server/pages/prompt-login", test_prompt_login);
+  ADD ("/server/pages/prompt-none-with-session", test_prompt_none_with_session);
+  ADD ("/server/pages/free-form-login", test_free_form_login);
+
+  return g_test_run ();
+}
