@@ -145,6 +145,8 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
+# Anything that fails unexpectedly says where, and counts as "could not run".
+trap 'echo "bench: failed at line $LINENO: $BASH_COMMAND" >&2; exit 2' ERR
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -259,7 +261,9 @@ cpu_ticks() {  # PID -> user + system CPU time of all its threads, in clock tick
   awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
 sched_ns() {  # PID -> "RUN WAIT": ns its threads ran, and ns they were runnable but not running
-  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ r += $1; w += $2 } END { printf "%d %d\n", r, w }'
+  # Never fails: a process that has just exited reads as "0 0".
+  { cat /proc/"$1"/task/*/schedstat 2>/dev/null || true; } \
+    | awk '{ r += $1; w += $2 } END { printf "%d %d\n", r, w }'
 }
 wrk_run() {
   local name=$1 secs=$2 script=$3 url=$4; shift 4
