@@ -77,29 +77,39 @@ if_none_match_has (const char *header,
   return FALSE;
 }
 
-void
-gh_http_send_json (SoupServerMessage *msg,
-                   guint              status,
-                   JsonObject        *object,
-                   const char        *etag_cache_control)
+char *
+gh_http_json_body (JsonObject  *object,
+                   char       **out_etag)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  g_autofree char *body = NULL;
-  gsize length;
+  char *body;
 
   json_node_set_object (node, object);
   body = json_to_string (node, FALSE);
-  length = strlen (body);
-
-  if (etag_cache_control != NULL)
+  if (out_etag != NULL)
     {
       g_autofree char *hash = gh_sha256_base64url (body);
-      g_autofree char *etag = g_strdup_printf ("\"%.22s\"", hash);
+      *out_etag = g_strdup_printf ("\"%.22s\"", hash);
+    }
+  return body;
+}
+
+void
+gh_http_send_json_body (SoupServerMessage *msg,
+                        guint              status,
+                        const char        *body,
+                        const char        *etag,
+                        const char        *cache_control)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  if (etag != NULL)
+    {
       SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
 
       soup_message_headers_replace (headers, "ETag", etag);
-      soup_message_headers_replace (headers, "Cache-Control", etag_cache_control);
+      if (cache_control != NULL)
+        soup_message_headers_replace (headers, "Cache-Control", cache_control);
       if (status == SOUP_STATUS_OK &&
           if_none_match_has (soup_message_headers_get_one (request_headers, "If-None-Match"),
                              etag))
@@ -108,10 +118,20 @@ gh_http_send_json (SoupServerMessage *msg,
           return;
         }
     }
-
   soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
-                                    g_steal_pointer (&body), length);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+void
+gh_http_send_json (SoupServerMessage *msg,
+                   guint              status,
+                   JsonObject        *object,
+                   const char        *etag_cache_control)
+{
+  g_autofree char *etag = NULL;
+  g_autofree char *body = gh_http_json_body (object, etag_cache_control != NULL ? &etag : NULL);
+
+  gh_http_send_json_body (msg, status, body, etag, etag_cache_control);
 }
 
 void

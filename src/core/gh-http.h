@@ -25,6 +25,15 @@ void     gh_http_send_json          (SoupServerMessage *msg,
                                      guint              status,
                                      JsonObject        *object,
                                      const char        *etag_cache_control);
+/* The body and strong ETag gh_http_send_json() would send for @object. */
+char    *gh_http_json_body          (JsonObject        *object,
+                                     char             **out_etag);
+/* Sends a JSON body made before (a cached one) with its ETag, as gh_http_send_json() does. */
+void     gh_http_send_json_body     (SoupServerMessage *msg,
+                                     guint              status,
+                                     const char        *body,
+                                     const char        *etag,
+                                     const char        *cache_control);
 /* Sends {"error", "error_description"} with the status the error table gives @error. */
 void     gh_http_send_error         (SoupServerMessage *msg,
                                      const GError      *error);

@@ -17,6 +17,8 @@ struct _GhProjects
 
   GhStore *store;
   GhAudit *audit;
+  GHashTable *cache;       /* slug -> GhProject, valid while the store's stamp is cache_stamp */
+  GhStoreStamp cache_stamp;
 };
 
 G_DEFINE_FINAL_TYPE (GhProjects, gh_projects, G_TYPE_OBJECT)
@@ -39,6 +41,7 @@ gh_projects_dispose (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_object (&self->audit);
+  g_clear_pointer (&self->cache, g_hash_table_unref);
 
   G_OBJECT_CLASS (gh_projects_parent_class)->dispose (object);
 }
@@ -54,6 +57,22 @@ gh_projects_class_init (GhProjectsClass *klass)
 static void
 gh_projects_init (GhProjects *self)
 {
+  self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) gh_project_free);
+}
+
+GhProject *
+gh_project_copy (const GhProject *project)
+{
+  GhProject *copy;
+
+  g_return_val_if_fail (project != NULL, NULL);
+
+  copy = g_memdup2 (project, sizeof *project);
+  copy->slug = g_strdup (project->slug);
+  copy->display_name = g_strdup (project->display_name);
+  copy->settings = gh_project_settings_copy (project->settings);
+  return copy;
 }
 
 GhProjects *
@@ -164,10 +183,28 @@ gh_projects_get (GhProjects  *self,
                  const char  *slug,
                  GError     **error)
 {
+  GhStoreStamp stamp;
+  GhProject *cached;
+  GhProject *project;
+
   g_return_val_if_fail (GH_IS_PROJECTS (self), NULL);
   g_return_val_if_fail (slug != NULL, NULL);
 
-  return load_project (self, slug, error);
+  /* Every request reads its project: from memory while nothing was written anywhere. */
+  stamp = gh_store_get_stamp (self->store);
+  if (!gh_store_stamp_equal (&stamp, &self->cache_stamp))
+    {
+      g_hash_table_remove_all (self->cache);
+      self->cache_stamp = stamp;
+    }
+  cached = g_hash_table_lookup (self->cache, slug);
+  if (cached != NULL)
+    return gh_project_copy (cached);
+
+  project = load_project (self, slug, error);
+  if (project != NULL && stamp.data_version >= 0)
+    g_hash_table_insert (self->cache, g_strdup (slug), gh_project_copy (project));
+  return project;
 }
 
 GPtrArray *

@@ -26,6 +26,7 @@ typedef struct
   GhProjectSettings *settings;
 } GhProject;
 
+GhProject *gh_project_copy (const GhProject *project);
 void       gh_project_free (GhProject *project);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhProject, gh_project_free)
 

@@ -35,6 +35,10 @@ struct _GhServer
   GhRegistration *registration;
   GhCimdResolver *cimd_resolver;
 
+  /* Discovery documents and the JWKS, serialized, while nothing changed. */
+  GHashTable *responses;  /* key -> CachedResponse */
+  GhStoreStamp responses_stamp;
+
   SoupServer *soup_server;
   char *issuer_base;
   char *listen_url;
@@ -42,6 +46,21 @@ struct _GhServer
 };
 
 G_DEFINE_FINAL_TYPE (GhServer, gh_server, G_TYPE_OBJECT)
+
+typedef struct
+{
+  char *body;
+  char *etag;
+  gint64 valid_until;  /* unix seconds; G_MAXINT64: until the store changes */
+} CachedResponse;
+
+static void
+cached_response_free (CachedResponse *cached)
+{
+  g_free (cached->body);
+  g_free (cached->etag);
+  g_free (cached);
+}
 
 typedef void (*GhRouteHandler) (GhRequest *request);
 
@@ -107,6 +126,7 @@ gh_server_finalize (GObject *object)
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->issuer_base, g_free);
   g_clear_pointer (&self->listen_url, g_free);
+  g_clear_pointer (&self->responses, g_hash_table_unref);
 
   G_OBJECT_CLASS (gh_server_parent_class)->finalize (object);
 }
@@ -123,6 +143,50 @@ gh_server_class_init (GhServerClass *klass)
 static void
 gh_server_init (GhServer *self)
 {
+  self->responses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) cached_response_free);
+}
+
+/* A cached response for @key, dropped when anything was written or its time has come. */
+static CachedResponse *
+lookup_response (GhServer   *self,
+                 const char *key)
+{
+  GhStoreStamp stamp = gh_store_get_stamp (self->store);
+  CachedResponse *cached;
+
+  if (!gh_store_stamp_equal (&stamp, &self->responses_stamp))
+    {
+      g_hash_table_remove_all (self->responses);
+      self->responses_stamp = stamp;
+      return NULL;
+    }
+  cached = g_hash_table_lookup (self->responses, key);
+  if (cached != NULL && cached->valid_until <= g_get_real_time () / G_USEC_PER_SEC)
+    {
+      g_hash_table_remove (self->responses, key);
+      return NULL;
+    }
+  return cached;
+}
+
+/* Keeps @object's response for @key; NULL when the stamp cannot vouch for it (a write was
+ * under way), and the caller then sends @object itself. */
+static CachedResponse *
+keep_response (GhServer   *self,
+               const char *key,
+               JsonObject *object,
+               gint64      valid_until)
+{
+  CachedResponse *cached;
+
+  if (self->responses_stamp.data_version < 0)
+    return NULL;
+  cached = g_new0 (CachedResponse, 1);
+  cached->body = gh_http_json_body (object, &cached->etag);
+  cached->valid_until = valid_until;
+  g_hash_table_replace (self->responses, g_strdup (key), cached);
+  return cached;
 }
 
 GhServer *
@@ -264,32 +328,60 @@ static void
 handle_discovery (GhRequest       *request,
                   GhDiscoveryKind  kind)
 {
-  g_autoptr(JsonObject) endpoints = collect_endpoints (request);
-  g_auto(GStrv) algs = collect_signing_algs (request->server);
-  g_autoptr(JsonObject) doc = NULL;
+  GhServer *self = request->server;
+  g_autofree char *key = g_strdup_printf ("discovery %d %s %s", kind, request->project->slug,
+                                          request->issuer);
+  CachedResponse *cached = lookup_response (self, key);
 
-  doc = gh_discovery_build (request->project, request->issuer, kind, endpoints,
-                            (const char * const *) algs, TRUE);
+  if (cached == NULL)
+    {
+      g_autoptr(JsonObject) endpoints = collect_endpoints (request);
+      g_auto(GStrv) algs = collect_signing_algs (self);
+      g_autoptr(JsonObject) doc = NULL;
+
+      doc = gh_discovery_build (request->project, request->issuer, kind, endpoints,
+                                (const char * const *) algs, TRUE);
+      cached = keep_response (self, key, doc, G_MAXINT64);
+      if (cached == NULL)
+        {
+          gh_http_allow_cors (request->msg);
+          gh_http_send_json (request->msg, SOUP_STATUS_OK, doc, "no-cache");
+          return;
+        }
+    }
   gh_http_allow_cors (request->msg);
   /* Settings change at run time (the MCP toggle): revalidate every time, cheaply. */
-  gh_http_send_json (request->msg, SOUP_STATUS_OK, doc, "no-cache");
+  gh_http_send_json_body (request->msg, SOUP_STATUS_OK, cached->body, cached->etag, "no-cache");
 }
 
 static void
 handle_jwks (GhRequest *request)
 {
+  GhServer *self = request->server;
+  CachedResponse *cached = lookup_response (self, "jwks");
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) jwks = NULL;
 
   gh_http_allow_cors (request->msg);
-  jwks = gh_signing_keys_get_jwks (request->server->signing_keys, &error);
-  if (jwks == NULL)
+  if (cached == NULL)
     {
-      gh_http_send_error (request->msg, error);
-      return;
+      g_autoptr(JsonObject) jwks = gh_signing_keys_get_jwks (self->signing_keys, &error);
+
+      if (jwks == NULL)
+        {
+          gh_http_send_error (request->msg, error);
+          return;
+        }
+      /* The set changes by itself when a retired key expires. */
+      cached = keep_response (self, "jwks", jwks, gh_signing_keys_next_change (self->signing_keys));
+      if (cached == NULL)
+        {
+          gh_http_send_json (request->msg, SOUP_STATUS_OK, jwks, "public, max-age=60");
+          return;
+        }
     }
   /* Short enough that a rotated key (published before it signs) is seen in time. */
-  gh_http_send_json (request->msg, SOUP_STATUS_OK, jwks, "public, max-age=60");
+  gh_http_send_json_body (request->msg, SOUP_STATUS_OK, cached->body, cached->etag,
+                          "public, max-age=60");
 }
 
 static gboolean

@@ -18,7 +18,22 @@ struct _GhSigningKeys
   GhSecretStore *secrets;
   GhAudit *audit;
   GHashTable *private_keys; /* kid -> GhJwk with its private part */
+  GHashTable *public_keys;  /* kid -> PublicKey, parsed once while public_stamp holds */
+  GhStoreStamp public_stamp;
 };
+
+typedef struct
+{
+  GhJwk *jwk;
+  gint64 expires_at;  /* 0: not before a rotation */
+} PublicKey;
+
+static void
+public_key_free (PublicKey *key)
+{
+  g_clear_object (&key->jwk);
+  g_free (key);
+}
 
 G_DEFINE_FINAL_TYPE (GhSigningKeys, gh_signing_keys, G_TYPE_OBJECT)
 
@@ -40,6 +55,7 @@ gh_signing_keys_dispose (GObject *object)
   g_clear_object (&self->secrets);
   g_clear_object (&self->audit);
   g_clear_pointer (&self->private_keys, g_hash_table_unref);
+  g_clear_pointer (&self->public_keys, g_hash_table_unref);
 
   G_OBJECT_CLASS (gh_signing_keys_parent_class)->dispose (object);
 }
@@ -56,6 +72,8 @@ static void
 gh_signing_keys_init (GhSigningKeys *self)
 {
   self->private_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->public_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify) public_key_free);
 }
 
 GhSigningKeys *
@@ -322,22 +340,73 @@ gh_signing_keys_lookup (GhSigningKeys *self,
 {
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(GError) error = NULL;
+  GhStoreStamp stamp;
+  PublicKey *cached;
+  PublicKey *key;
+  gint64 now = now_seconds ();
   gboolean row;
 
   g_return_val_if_fail (GH_IS_SIGNING_KEYS (self), NULL);
 
   if (kid == NULL)
     return NULL;
+
+  /* Every verification looks a key up: parse it once, until the store changes. */
+  stamp = gh_store_get_stamp (self->store);
+  if (!gh_store_stamp_equal (&stamp, &self->public_stamp))
+    {
+      g_hash_table_remove_all (self->public_keys);
+      self->public_stamp = stamp;
+    }
+  cached = g_hash_table_lookup (self->public_keys, kid);
+  if (cached != NULL)
+    return cached->expires_at == 0 || cached->expires_at > now ? g_object_ref (cached->jwk) : NULL;
+
   stmt = gh_store_prepare (self->store,
-                           "SELECT public_jwk FROM signing_keys WHERE kid = ? AND " PUBLISHED,
+                           "SELECT public_jwk, expires_at FROM signing_keys WHERE kid = ? AND " PUBLISHED,
                            &error);
   if (stmt == NULL)
     return NULL;
   gh_stmt_bind_text (stmt, 1, kid);
-  gh_stmt_bind_int64 (stmt, 2, now_seconds ());
+  gh_stmt_bind_int64 (stmt, 2, now);
   if (!gh_store_step (self->store, stmt, &row, &error) || !row)
     return NULL;
-  return public_from_row (stmt, 0);
+  key = g_new0 (PublicKey, 1);
+  key->jwk = public_from_row (stmt, 0);
+  key->expires_at = sqlite3_column_int64 (stmt, 1);
+  if (key->jwk == NULL)
+    {
+      public_key_free (key);
+      return NULL;
+    }
+  if (stamp.data_version >= 0)
+    g_hash_table_insert (self->public_keys, g_strdup (kid), key);
+  else
+    {
+      GhJwk *jwk = g_object_ref (key->jwk);
+      public_key_free (key);
+      return jwk;
+    }
+  return g_object_ref (key->jwk);
+}
+
+gint64
+gh_signing_keys_next_change (GhSigningKeys *self)
+{
+  g_autoptr(GhStmt) stmt = NULL;
+  gboolean row;
+
+  g_return_val_if_fail (GH_IS_SIGNING_KEYS (self), G_MAXINT64);
+
+  stmt = gh_store_prepare (self->store,
+                           "SELECT min(expires_at) FROM signing_keys WHERE expires_at > ?", NULL);
+  if (stmt == NULL)
+    return 0;
+  gh_stmt_bind_int64 (stmt, 1, now_seconds ());
+  if (!gh_store_step (self->store, stmt, &row, NULL) || !row ||
+      sqlite3_column_type (stmt, 0) == SQLITE_NULL)
+    return G_MAXINT64;
+  return sqlite3_column_int64 (stmt, 0);
 }
 
 JsonObject *

@@ -52,6 +52,9 @@ GhJwk         *gh_signing_keys_lookup         (GhSigningKeys  *self,
 /* {"keys": [...]}: every key not yet expired, the next one included before it signs. */
 JsonObject    *gh_signing_keys_get_jwks       (GhSigningKeys  *self,
                                                GError        **error);
+/* When the published set changes by itself next (a key's expiry), in unix seconds;
+ * G_MAXINT64 when never. */
+gint64         gh_signing_keys_next_change    (GhSigningKeys  *self);
 GPtrArray     *gh_signing_keys_list           (GhSigningKeys  *self,
                                                GError        **error);
 /* Adds a key that is published now and signs after @activate_after seconds; the key it

@@ -223,6 +223,8 @@ struct _GhStore
   sqlite3 *db;
   GHashTable *statements; /* SQL text -> sqlite3_stmt */
   gint64 data_version;
+  guint64 own_writes;
+  GhStmt *data_version_stmt;
   guint in_transaction : 1;
 };
 
@@ -289,6 +291,7 @@ gh_store_finalize (GObject *object)
   GhStore *self = (GhStore *) object;
 
   g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->data_version_stmt, sqlite3_finalize);
   if (self->db != NULL)
     {
       sqlite3_close_v2 (self->db);
@@ -378,6 +381,8 @@ gh_store_step (GhStore   *self,
   g_return_val_if_fail (stmt != NULL, FALSE);
 
   rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE && !sqlite3_stmt_readonly (stmt))
+    self->own_writes++;
   if (rc == SQLITE_ROW || rc == SQLITE_DONE)
     {
       if (row != NULL)
@@ -397,6 +402,7 @@ gh_store_begin (GhStore  *self,
   if (!gh_store_exec (self, "BEGIN IMMEDIATE", error))
     return FALSE;
   self->in_transaction = TRUE;
+  self->own_writes++;
   return TRUE;
 }
 
@@ -413,6 +419,7 @@ gh_store_commit (GhStore  *self,
       return FALSE;
     }
   self->in_transaction = FALSE;
+  self->own_writes++;
   return TRUE;
 }
 
@@ -426,6 +433,7 @@ gh_store_rollback (GhStore *self)
   /* A failed COMMIT may already have rolled back; ignore "no transaction is active". */
   sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
   self->in_transaction = FALSE;
+  self->own_writes++;
 }
 
 gboolean
@@ -461,6 +469,38 @@ query_int (GhStore    *self,
     value = sqlite3_column_int64 (stmt, 0);
   sqlite3_finalize (stmt);
   return value;
+}
+
+GhStoreStamp
+gh_store_get_stamp (GhStore *self)
+{
+  GhStoreStamp stamp = { -1, 0 };
+
+  g_return_val_if_fail (GH_IS_STORE (self), stamp);
+
+  /* Inside a transaction the data is in flux: a stamp that never matches. */
+  if (self->in_transaction)
+    {
+      stamp.own_writes = ++self->own_writes;
+      return stamp;
+    }
+  if (self->data_version_stmt == NULL &&
+      sqlite3_prepare_v3 (self->db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT,
+                          &self->data_version_stmt, NULL) != SQLITE_OK)
+    return stamp;
+  if (sqlite3_step (self->data_version_stmt) == SQLITE_ROW)
+    stamp.data_version = sqlite3_column_int64 (self->data_version_stmt, 0);
+  sqlite3_reset (self->data_version_stmt);
+  stamp.own_writes = self->own_writes;
+  return stamp;
+}
+
+gboolean
+gh_store_stamp_equal (const GhStoreStamp *a,
+                      const GhStoreStamp *b)
+{
+  return a->data_version >= 0 && a->data_version == b->data_version &&
+         a->own_writes == b->own_writes;
 }
 
 gboolean

@@ -62,6 +62,18 @@ gboolean    gh_store_commit            (GhStore     *self,
 void        gh_store_rollback          (GhStore     *self);
 gboolean    gh_store_in_transaction    (GhStore     *self);
 
+/* Changes whenever anything may have been written: by another connection (SQLite's
+ * data_version) or by this one. Caches keep what they derived together with the stamp. */
+typedef struct
+{
+  gint64  data_version;
+  guint64 own_writes;
+} GhStoreStamp;
+
+GhStoreStamp gh_store_get_stamp        (GhStore     *self);
+gboolean     gh_store_stamp_equal      (const GhStoreStamp *a,
+                                        const GhStoreStamp *b);
+
 /* TRUE when another connection (the CLI, another server) committed since the last call. */
 gboolean    gh_store_changed_elsewhere (GhStore     *self);
 

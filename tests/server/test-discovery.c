@@ -385,6 +385,54 @@ test_issuer_base (Fixture       *fixture,
                    "https://auth.example.test/p/acme/jwks");
 }
 
+static guint
+jwks_keys (Fixture *fixture)
+{
+  g_autoptr(GhTestResponse) response = get (fixture, "/jwks", NULL);
+  g_autoptr(JsonObject) doc = gh_test_response_json (response);
+
+  return json_array_get_length (json_object_get_array_member (doc, "keys"));
+}
+
+/* Responses are served from memory only while nothing changed: a write by this process,
+ * and the mere passing of a retired key's expiry, both show at once. */
+static void
+test_cached_responses (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  GhSigningKeys *keys = gh_server_get_signing_keys (fixture->server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) patch = json_object_new ();
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autofree char *kid = NULL;
+
+  g_assert_cmpuint (jwks_keys (fixture), ==, 1);
+  g_assert_cmpuint (jwks_keys (fixture), ==, 1);
+
+  /* Rotate through the server's own connection: the old key stays published for 1 s. */
+  kid = gh_signing_keys_rotate (keys, GH_JWS_ALG_ES256, 0, 1, "test", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (jwks_keys (fixture), ==, 2);
+  g_usleep (2100 * 1000);
+  g_assert_cmpuint (jwks_keys (fixture), ==, 1);
+
+  /* A setting changed by this process shows in discovery at the next request. */
+  {
+    g_autoptr(GhTestResponse) before = get (fixture, "/.well-known/oauth-authorization-server/p/acme", NULL);
+    g_autoptr(JsonObject) doc = gh_test_response_json (before);
+    g_assert_false (json_object_has_member (doc, "mcp_authorization_supported"));
+  }
+  json_object_set_boolean_member (patch, "mcp_enabled", TRUE);
+  changes = gh_projects_update_settings (gh_server_get_projects (fixture->server), "acme", patch,
+                                         "test", &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(GhTestResponse) after = get (fixture, "/.well-known/oauth-authorization-server/p/acme", NULL);
+    g_autoptr(JsonObject) doc = gh_test_response_json (after);
+    g_assert_true (json_object_get_boolean_member (doc, "mcp_authorization_supported"));
+  }
+}
+
 /* With a resolver, the flag follows cimd_enabled; without one it is never true. */
 static void
 test_builder_cimd_flag (void)
@@ -427,6 +475,7 @@ main (int    argc,
   ADD ("/server/discovery/method-not-allowed", test_method_not_allowed);
   ADD ("/server/discovery/issuer-base", test_issuer_base);
   ADD ("/server/jwks", test_jwks);
+  ADD ("/server/discovery/cached-responses", test_cached_responses);
   g_test_add_func ("/server/discovery/builder/cimd-flag", test_builder_cimd_flag);
 
   return g_test_run ();
