@@ -8,7 +8,9 @@ import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { test, after } from 'node:test';
 
 /** Time one step may take (a step makes a few HTTP requests to a server on loopback). */
@@ -165,6 +167,8 @@ export class GatehouseServer {
     this.cliLog = [];
     this.failed = false;
     this.exited = undefined;
+    /** More `serve` options (set before start()), e.g. ['--ca-file', PEM]. */
+    this.serveArgs = [];
   }
 
   commonArgs() {
@@ -176,7 +180,7 @@ export class GatehouseServer {
       throw new Error('GATEHOUSE_SERVER is not set: it must name the gatehouse-server binary (meson sets it)');
     }
     this.dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-interop-'));
-    const args = ['serve', '--dev', '--listen', '127.0.0.1:0', ...this.commonArgs()];
+    const args = ['serve', '--dev', '--listen', '127.0.0.1:0', ...this.serveArgs, ...this.commonArgs()];
     this.child = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout.setEncoding('utf8');
     this.child.stderr.setEncoding('utf8');
@@ -218,16 +222,25 @@ export class GatehouseServer {
     return slug === 'default' ? this.base : `${this.base}/p/${slug}`;
   }
 
-  /** Runs `gatehouse-server ARGS --data-dir DIR --secrets file`; returns stdout (parsed when json). */
-  async cli(args, { json = false } = {}) {
+  /**
+   * Runs `gatehouse-server ARGS --data-dir DIR --secrets file` and returns { code, stdout,
+   * stderr, printable, killed } whatever its exit status (for commands expected to fail).
+   */
+  async cliStatus(args, { json = false } = {}) {
     const fullArgs = [...args, ...this.commonArgs(), ...(json ? ['--json'] : [])];
     const printable = `gatehouse-server ${fullArgs.map(shellQuote).join(' ')}`;
     const { code, stdout, stderr, error } = await new Promise((resolve) => {
       execFile(this.binary, fullArgs, { timeout: CLI_TIMEOUT_MS, maxBuffer: 4 << 20 }, (err, out, errOut) => {
-        resolve({ code: err ? (err.code ?? 'killed') : 0, stdout: out, stderr: errOut, error: err });
+        resolve({ code: err ? (err.code ?? (err.signal ? `signal ${err.signal}` : 'killed')) : 0, stdout: out, stderr: errOut, error: err });
       });
     });
     this.cliLog.push(`$ ${printable}\n  exit ${code}\n  stdout: ${truncate(stdout)}\n  stderr: ${truncate(stderr)}`);
+    return { code, stdout, stderr, printable, killed: Boolean(error?.killed), error };
+  }
+
+  /** Runs `gatehouse-server ARGS --data-dir DIR --secrets file`; returns stdout (parsed when json). */
+  async cli(args, { json = false } = {}) {
+    const { code, stdout, stderr, printable, error } = await this.cliStatus(args, { json });
     if (error) {
       throw new Error(`CLI failed (exit ${code}${error.killed ? ', killed after timeout' : ''}): ${printable}\n  stdout: ${truncate(stdout)}\n  stderr: ${truncate(stderr)}`);
     }
@@ -518,5 +531,160 @@ export function show(value) {
     return truncate(JSON.stringify(value), 800);
   } catch {
     return String(value);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A throwaway certificate authority, so that a test can serve HTTPS on loopback and the server
+// (started with `--ca-file`) verifies it. The certificates are built here in DER (ECDSA P-256,
+// SHA-256, one day of validity) so the tests need nothing but node.
+
+function derLength(n) {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes = [];
+  for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+function der(tag, ...parts) {
+  const content = Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p))));
+  return Buffer.concat([Buffer.from([tag]), derLength(content.length), content]);
+}
+const derSeq = (...parts) => der(0x30, ...parts);
+function derOid(text) {
+  const [a, b, ...rest] = text.split('.').map(Number);
+  const out = [40 * a + b];
+  for (const n of rest) {
+    const chunk = [n & 0x7f];
+    for (let v = n >>> 7; v > 0; v >>>= 7) chunk.unshift(0x80 | (v & 0x7f));
+    out.push(...chunk);
+  }
+  return der(0x06, Buffer.from(out));
+}
+function derUnsigned(buf) {
+  return der(0x02, buf[0] & 0x80 ? Buffer.concat([Buffer.from([0]), buf]) : buf);
+}
+function derTime(date) {
+  return der(0x17, Buffer.from(`${date.toISOString().replace(/[-:T]/g, '').slice(2, 14)}Z`, 'ascii'));
+}
+const derName = (cn) => derSeq(der(0x31, derSeq(derOid('2.5.4.3'), der(0x0c, Buffer.from(cn, 'utf8')))));
+const derExtension = (oid, critical, value) =>
+  derSeq(derOid(oid), ...(critical ? [der(0x01, [0xff])] : []), der(0x04, value));
+const ECDSA_WITH_SHA256 = derSeq(derOid('1.2.840.10045.4.3.2'));
+
+function makeCertificate({ subject, issuer, publicKey, signingKey, ca, ipAddresses = [], dnsNames = [] }) {
+  const now = Date.now();
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  const extensions = [
+    derExtension('2.5.29.19', true, ca ? derSeq(der(0x01, [0xff])) : derSeq()),
+    // keyUsage: keyCertSign + cRLSign for the CA, digitalSignature for a server.
+    derExtension('2.5.29.15', true, ca ? der(0x03, [0x01, 0x06]) : der(0x03, [0x07, 0x80])),
+    derExtension('2.5.29.14', false, der(0x04, createHash('sha1').update(spki).digest())),
+  ];
+  if (!ca) {
+    extensions.push(derExtension('2.5.29.37', false, derSeq(derOid('1.3.6.1.5.5.7.3.1'))));
+    const names = [
+      ...ipAddresses.map((ip) => der(0x87, Buffer.from(ip.split('.').map(Number)))),
+      ...dnsNames.map((n) => der(0x82, Buffer.from(n, 'ascii'))),
+    ];
+    extensions.push(derExtension('2.5.29.17', false, derSeq(...names)));
+  }
+  const serial = randomBytes(12);
+  serial[0] &= 0x7f;
+  const tbs = derSeq(
+    der(0xa0, der(0x02, [2])), // v3
+    derUnsigned(serial),
+    ECDSA_WITH_SHA256,
+    derName(issuer),
+    derSeq(derTime(new Date(now - 3600e3)), derTime(new Date(now + 86400e3))),
+    derName(subject),
+    spki,
+    der(0xa3, derSeq(...extensions)),
+  );
+  const signature = sign('sha256', tbs, { key: signingKey, dsaEncoding: 'der' });
+  const cert = derSeq(tbs, ECDSA_WITH_SHA256, der(0x03, Buffer.concat([Buffer.from([0]), signature])));
+  return `-----BEGIN CERTIFICATE-----\n${cert.toString('base64').match(/.{1,64}/g).join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+/** A test CA (`caPem`) and a server certificate it signed (`certPem`, `keyPem`) for hosts. */
+export function makeTestPki({ ipAddresses = ['127.0.0.1'], dnsNames = ['localhost'] } = {}) {
+  const caKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const caName = `Gatehouse interop test CA ${randomBytes(4).toString('hex')}`;
+  const caPem = makeCertificate({
+    subject: caName, issuer: caName, publicKey: caKeys.publicKey, signingKey: caKeys.privateKey, ca: true,
+  });
+  const serverKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const certPem = makeCertificate({
+    subject: ipAddresses[0] || dnsNames[0], issuer: caName, publicKey: serverKeys.publicKey,
+    signingKey: caKeys.privateKey, ca: false, ipAddresses, dnsNames,
+  });
+  // Parse both back, so a broken encoding fails here and not as a TLS error in the server.
+  const caCert = new X509Certificate(caPem);
+  const serverCert = new X509Certificate(certPem);
+  if (!serverCert.checkIssued(caCert) || !serverCert.verify(caCert.publicKey)) {
+    throw new Error('makeTestPki: the server certificate does not verify against the test CA');
+  }
+  return { caPem, certPem, keyPem: serverKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A client's web site serving Client ID Metadata Documents (CIMD), over HTTP or HTTPS on
+// 127.0.0.1, port 0. Documents are set per path; every request is counted and remembered.
+
+export class ClientDocumentServer {
+  /** tls: { certPem, keyPem } for HTTPS, undefined for plain HTTP. */
+  constructor({ tls } = {}) {
+    this.documents = new Map();
+    this.requests = [];
+    const handler = (req, res) => this.handle(req, res);
+    this.http = tls ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, handler) : createHttpServer(handler);
+    this.scheme = tls ? 'https' : 'http';
+  }
+
+  async start() {
+    await new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(0, '127.0.0.1', resolve);
+    });
+    this.origin = `${this.scheme}://127.0.0.1:${this.http.address().port}`;
+    return this.origin;
+  }
+
+  /** Serves `document` (an object, serialized here, or a string) at `path`; returns its URL. */
+  serve(path, document, { contentType = 'application/json', headers = {}, status = 200 } = {}) {
+    const body = typeof document === 'string' ? document : JSON.stringify(document, null, 2);
+    this.documents.set(path, { body, status, headers: { 'content-type': contentType, ...headers } });
+    return `${this.origin}${path}`;
+  }
+
+  /** The URL of `path` on this server. */
+  url(path) {
+    return `${this.origin}${path}`;
+  }
+
+  /** How many requests `path` received. */
+  count(path) {
+    return this.requests.filter((r) => r.path === path).length;
+  }
+
+  describe() {
+    return this.requests.map((r) => `${r.method} ${r.path} accept=${r.accept ?? '-'}`).join('; ') || '(none)';
+  }
+
+  handle(req, res) {
+    const path = new URL(req.url, 'http://x').pathname;
+    this.requests.push({ method: req.method, path, accept: req.headers.accept, userAgent: req.headers['user-agent'] });
+    const doc = this.documents.get(path);
+    if (!doc || req.method !== 'GET') {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found\n');
+      return;
+    }
+    res.writeHead(doc.status, { ...doc.headers, 'content-length': Buffer.byteLength(doc.body) });
+    res.end(doc.body);
+  }
+
+  async stop() {
+    this.http.closeAllConnections?.();
+    await new Promise((resolve) => this.http.close(() => resolve()));
   }
 }

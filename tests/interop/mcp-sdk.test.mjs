@@ -5,13 +5,18 @@
 // rotation and reuse detection; for the default project (root issuer) and for a second project
 // at {base}/p/acme; a client created with the CLI (port-less loopback redirect URI); and the
 // SDK's high-level auth() with an in-memory OAuthClientProvider and a stand-in MCP server that
-// serves RFC 9728 metadata.
+// serves RFC 9728 metadata: by DCR, and as a CIMD client (Client ID Metadata Document served by
+// the test itself, over http on loopback and over https with a throwaway test CA); CIMD
+// refusals (/authorize and `cimd resolve`).
 //
 // Copyright 2026 The Gatehouse developers
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after } from 'node:test';
 import {
   auth,
@@ -23,16 +28,25 @@ import {
   exchangeAuthorization,
   refreshAuthorization,
 } from '@modelcontextprotocol/sdk/client/auth.js';
-import { InvalidGrantError, InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { InvalidClientMetadataError, InvalidGrantError, InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { jwtVerify, createRemoteJWKSet, decodeProtectedHeader } from 'jose';
 
 import {
   Flow, HttpRecorder, useServer, followAuthorization, checkCallback, show, unusedPortish,
-  HTTP_TIMEOUT_MS, stopStep,
+  HTTP_TIMEOUT_MS, stopStep, makeTestPki, ClientDocumentServer,
 } from './harness.mjs';
 
 const recorder = new HttpRecorder();
 const server = useServer();
+
+// A test CA for the CIMD documents served over HTTPS on loopback; the server trusts it through
+// `serve --ca-file` (and `cimd resolve --ca-file`).
+const pki = makeTestPki({ ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'] });
+const pkiDir = mkdtempSync(join(tmpdir(), 'gatehouse-interop-ca-'));
+const caFile = join(pkiDir, 'test-ca.pem');
+writeFileSync(caFile, pki.caPem);
+after(() => rmSync(pkiDir, { recursive: true, force: true }));
+server.serveArgs = ['--ca-file', caFile];
 
 const setup = new Flow('setup', { server, recorder });
 setup.step('start gatehouse-server (serve --dev, port 0, --secrets file)', async () => {
@@ -494,15 +508,19 @@ class StandInMcpServer {
  * An OAuthClientProvider keeping everything in memory, as a headless MCP client would: client
  * information, tokens, code verifier, discovery state. redirectToAuthorization "opens the
  * browser": it follows the auto-approve redirect (fetch, redirect: 'manual') and keeps the
- * callback URL. No clientMetadataUrl unless given (Gatehouse does not resolve CIMD yet).
+ * callback URL (with follow: false it only records the authorization URL). No
+ * clientMetadataUrl unless given; clientInformation seeds what an earlier run saved.
  */
 class InMemoryOAuthClientProvider {
-  constructor({ redirectUrl, clientMetadata, clientMetadataUrl }) {
+  constructor({ redirectUrl, clientMetadata, clientMetadataUrl, clientInformation, follow = true }) {
     this._redirectUrl = redirectUrl;
     this._clientMetadata = clientMetadata;
     if (clientMetadataUrl !== undefined) this.clientMetadataUrl = clientMetadataUrl;
+    this._clientInformation = clientInformation;
+    this.follow = follow;
     this.redirects = [];
     this.invalidations = [];
+    this.savedClientInformation = [];
   }
 
   get redirectUrl() { return this._redirectUrl; }
@@ -516,7 +534,10 @@ class InMemoryOAuthClientProvider {
 
   clientInformation() { return this._clientInformation; }
 
-  saveClientInformation(info) { this._clientInformation = info; }
+  saveClientInformation(info) {
+    this.savedClientInformation.push(info);
+    this._clientInformation = info;
+  }
 
   tokens() { return this._tokens; }
 
@@ -524,6 +545,7 @@ class InMemoryOAuthClientProvider {
 
   async redirectToAuthorization(authorizationUrl) {
     this.redirects.push(authorizationUrl);
+    if (!this.follow) return;
     this.callback = await followAuthorization(recorder, authorizationUrl, String(this._redirectUrl));
   }
 
@@ -586,11 +608,14 @@ function authFlow() {
     s.resourceMetadataUrl = params.resourceMetadataUrl;
   });
 
-  flow.step('auth(): RFC 9728 + RFC 8414 discovery, registration by DCR (no clientMetadataUrl), authorization redirect followed', async () => {
-    assert.equal(s.provider.clientMetadataUrl, undefined, 'the provider must not offer a clientMetadataUrl (CIMD is not resolved by the server yet)');
+  flow.step('auth(): RFC 9728 + RFC 8414 discovery, registration by DCR (no clientMetadataUrl, CIMD advertised), authorization redirect followed', async () => {
+    assert.equal(s.provider.clientMetadataUrl, undefined, 'this provider must not offer a clientMetadataUrl');
     const mark = recorder.mark();
     const result = await auth(s.provider, { serverUrl: s.mcpUrl, resourceMetadataUrl: s.resourceMetadataUrl, fetchFn: recorder.fetch });
     assert.equal(result, 'REDIRECT', `auth() without tokens must start an authorization (REDIRECT); got ${show(result)}`);
+    // CIMD is advertised, yet a client without a document must still register by DCR.
+    assert.equal(s.provider.discoveryState()?.authorizationServerMetadata?.client_id_metadata_document_supported, true,
+      `the metadata auth() used must advertise client_id_metadata_document_supported: true (dev project, cimd_enabled): ${show(s.provider.discoveryState()?.authorizationServerMetadata)}`);
     const urls = recorder.exchanges.slice(mark).map((e) => `${e.method} ${e.url}`);
     assert.equal(urls[0], `GET ${mcp.metadataUrl}`, `auth() must read the protected resource metadata first: ${show(urls)}`);
     // Discovery, then registration at the advertised endpoint.
@@ -654,27 +679,274 @@ function authFlow() {
     assert.notEqual(claims.jti, s.claims.jti, 'the refreshed access token has the same jti');
   });
 
-  // The SDK (like Claude Code) picks CIMD from client_id_metadata_document_supported alone: a
-  // provider with a clientMetadataUrl then never registers and uses the URL as client_id. While
-  // Gatehouse cannot resolve CIMD documents, discovery must not advertise the flag, so such a
-  // client falls back to DCR. Once CIMD works, replace this step with a real CIMD flow (this
-  // document URL resolves nowhere).
-  flow.step('a provider with a clientMetadataUrl: CIMD is not advertised (not resolvable yet), so auth() falls back to DCR', async () => {
-    const redirectUri = `http://127.0.0.1:${unusedPortish()}/oauth/callback`;
-    const provider = new InMemoryOAuthClientProvider({
-      redirectUrl: redirectUri,
-      clientMetadataUrl: 'https://client.invalid/oauth/client-metadata.json',
-      clientMetadata: { ...s.provider.clientMetadata, redirect_uris: [redirectUri] },
-    });
+  return flow;
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Client ID Metadata Documents (CIMD): the client_id is the URL of a JSON document the client
+// serves; the authorization server fetches it at /authorize. The SDK chooses CIMD when the
+// provider has a clientMetadataUrl and the metadata says client_id_metadata_document_supported
+// (it then never registers and saves { client_id: URL }); it accepts only an https URL.
+
+const CIMD_CACHE_CONTROL = 'public, max-age=300';
+
+function cimdDocument(url, redirectUri, name) {
+  return {
+    client_id: url,
+    client_name: name,
+    client_uri: new URL(url).origin,
+    redirect_uris: [redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  };
+}
+
+/**
+ * One CIMD client through the SDK's auth(), with a stand-in MCP server of its server.
+ *  'https': the SDK's own CIMD choice (provider.clientMetadataUrl, https, served with the test
+ *    CA that the server trusts through `serve --ca-file`).
+ *  'http': a document on http://127.0.0.1 (accepted because `serve --dev` projects have
+ *    allow_loopback_cimd), which the SDK refuses as a clientMetadataUrl (https only): the
+ *    provider resumes with the client information the SDK saves when it chooses CIMD.
+ */
+function cimdFlow(variant) {
+  const flow = new Flow(`mcp-sdk auth() [default, CIMD client, ${variant} document]`, { server, recorder, needs: [setup] });
+  const s = { scope: 'mcp:tools' };
+  const v = { name: variant };
+  let mcp;
+  let docs;
+  after(async () => {
+    await mcp?.stop();
+    await docs?.stop();
+  });
+  const clientMetadata = () => ({
+    redirect_uris: [v.redirectUri],
+    client_name: `MCP SDK interop (CIMD, ${variant})`,
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  });
+  const title = variant === 'https'
+    ? 'serve the document over https on 127.0.0.1 (a test CA, given to serve --ca-file), a stand-in MCP server, resource add'
+    : 'serve the document over http on 127.0.0.1, a stand-in MCP server, resource add';
+  flow.step(title, async () => {
+    s.firstMark = recorder.mark();
+    await server.cli(['project', 'set', 'default', 'auto_approve_user=dev']);
+    s.issuer = server.issuer('default');
+    mcp = new StandInMcpServer({ issuer: s.issuer, jwksUri: `${s.issuer}/jwks`, scopes: [s.scope] });
+    s.mcpUrl = await mcp.start();
+    s.jwks = mcp.jwks;
+    await server.cli(['resource', 'add', s.mcpUrl, '--name', `stand-in MCP server (CIMD, ${variant})`, '--scopes', s.scope]);
+    docs = new ClientDocumentServer(variant === 'https' ? { tls: pki } : {});
+    await docs.start();
+    v.docs = docs;
+    v.path = '/oauth/client.json';
+    v.url = docs.url(v.path);
+    v.redirectUri = `http://127.0.0.1:${unusedPortish()}/oauth/callback`;
+    docs.serve(v.path, cimdDocument(v.url, v.redirectUri, `MCP SDK interop (CIMD over ${variant})`),
+      { headers: { 'cache-control': CIMD_CACHE_CONTROL } });
+  });
+
+  flow.step('discovery advertises client_id_metadata_document_supported: true (and "none"; registration_endpoint stays)', async () => {
     const metadata = await discoverAuthorizationServerMetadata(s.issuer, { fetchFn: recorder.fetch });
-    assert.notEqual(metadata.client_id_metadata_document_supported, true,
-      'discovery advertises client_id_metadata_document_supported although /authorize cannot resolve a URL client_id: '
-      + 'clients choose CIMD from this flag alone and would fail');
-    const result = await auth(provider, { serverUrl: s.mcpUrl, resourceMetadataUrl: s.resourceMetadataUrl, fetchFn: recorder.fetch });
-    assert.equal(result, 'REDIRECT', `auth(): ${show(result)}`);
-    assert.match(String(provider.clientInformation()?.client_id), /^client_[0-9a-f]{24}$/,
-      `the SDK must have registered by DCR: ${show(provider.clientInformation())}`);
-    checkCallback(provider.callback, { state: provider.lastState, issuer: s.issuer });
+    assert.equal(metadata.client_id_metadata_document_supported, true,
+      `a dev project has cimd_enabled: metadata must say client_id_metadata_document_supported: true: ${show(metadata)}`);
+    assert.ok(metadata.token_endpoint_auth_methods_supported?.includes('none'),
+      `CIMD clients are public: token_endpoint_auth_methods_supported must include "none": ${show(metadata.token_endpoint_auth_methods_supported)}`);
+    assert.equal(metadata.registration_endpoint, `${s.issuer}/register`, 'DCR stays available next to CIMD');
+    s.metadata = metadata;
+  });
+
+  if (variant === 'https') {
+    flow.step('auth() with an https clientMetadataUrl: no DCR, the document URL is the client_id (REDIRECT)', async () => {
+      v.provider = new InMemoryOAuthClientProvider({
+        redirectUrl: v.redirectUri, clientMetadata: clientMetadata(), clientMetadataUrl: v.url, follow: false,
+      });
+      const mark = recorder.mark();
+      const result = await auth(v.provider, { serverUrl: s.mcpUrl, resourceMetadataUrl: new URL(mcp.metadataUrl), fetchFn: recorder.fetch });
+      assert.equal(result, 'REDIRECT', `auth(): ${show(result)}`);
+      const urls = recorder.exchanges.slice(mark).map((e) => `${e.method} ${e.url}`);
+      assert.ok(!urls.some((u) => u.startsWith(`POST ${s.issuer}/register`)),
+        `CIMD is advertised and the provider has a clientMetadataUrl: the SDK must not register by DCR: ${show(urls)}`);
+      assert.deepEqual(v.provider.savedClientInformation, [{ client_id: v.url, issuer: s.issuer }],
+        'the SDK saves the document URL as the client_id, bound to the authorization server');
+      assert.equal(v.provider.redirects.length, 1, 'redirectToAuthorization was not called exactly once');
+      checkCimdAuthorizationUrl(s, v, v.provider.redirects[0]);
+      assert.equal(docs.count(v.path), 0, `the document is fetched by the server at /authorize, not before: ${docs.describe()}`);
+    });
+
+    flow.step('/authorize fetches the https document (test CA via serve --ca-file) once and redirects with code, state, iss', async () => {
+      v.provider.callback = await followAuthorization(recorder, v.provider.redirects[0], v.redirectUri);
+      v.code = checkCallback(v.provider.callback, { state: v.provider.lastState, issuer: s.issuer });
+      assert.equal(docs.count(v.path), 1, `the server must fetch the document once: ${docs.describe()}`);
+    });
+  } else {
+    flow.step('auth() with an http clientMetadataUrl: the SDK refuses it (InvalidClientMetadataError: https only), registers nothing', async () => {
+      const provider = new InMemoryOAuthClientProvider({
+        redirectUrl: v.redirectUri, clientMetadata: clientMetadata(), clientMetadataUrl: v.url,
+      });
+      const mark = recorder.mark();
+      await assert.rejects(
+        auth(provider, { serverUrl: s.mcpUrl, resourceMetadataUrl: new URL(mcp.metadataUrl), fetchFn: recorder.fetch }),
+        (err) => err instanceof InvalidClientMetadataError && /HTTPS/i.test(err.message),
+        'the SDK accepted an http clientMetadataUrl',
+      );
+      const urls = recorder.exchanges.slice(mark).map((e) => `${e.method} ${e.url}`);
+      assert.ok(!urls.some((u) => u.startsWith(`POST ${s.issuer}/register`) || u.includes('/authorize')),
+        `the SDK went on after refusing the URL: ${show(urls)}`);
+      assert.equal(docs.count(v.path), 0, `nothing may fetch the document: ${docs.describe()}`);
+    });
+
+    flow.step('auth() resumed with the client information a CIMD choice saves ({ client_id: URL }): document fetched once, REDIRECT with code, state, iss', async () => {
+      v.provider = new InMemoryOAuthClientProvider({
+        redirectUrl: v.redirectUri, clientMetadata: clientMetadata(), clientInformation: { client_id: v.url, issuer: s.issuer },
+      });
+      const mark = recorder.mark();
+      const result = await auth(v.provider, { serverUrl: s.mcpUrl, resourceMetadataUrl: new URL(mcp.metadataUrl), fetchFn: recorder.fetch });
+      assert.equal(result, 'REDIRECT', `auth(): ${show(result)}`);
+      const urls = recorder.exchanges.slice(mark).map((e) => `${e.method} ${e.url}`);
+      assert.ok(!urls.some((u) => u.startsWith(`POST ${s.issuer}/register`)), `the SDK registered by DCR: ${show(urls)}`);
+      checkCimdAuthorizationUrl(s, v, v.provider.redirects[0]);
+      v.code = checkCallback(v.provider.callback, { state: v.provider.lastState, issuer: s.issuer });
+      assert.equal(docs.count(v.path), 1, `the server must fetch the document exactly once at /authorize: ${docs.describe()}`);
+    });
+  }
+
+  flow.step('auth() with the code: AUTHORIZED, no client secret, access token verified with jose (client_id claim = the document URL), accepted by the MCP server', async () => {
+    const result = await auth(v.provider, { serverUrl: s.mcpUrl, authorizationCode: v.code, fetchFn: recorder.fetch });
+    assert.equal(result, 'AUTHORIZED', `auth() with a code: ${show(result)}`);
+    assert.deepEqual(v.provider.invalidations, [], 'the SDK invalidated credentials: see the HTTP exchanges');
+    const exchange = recorder.last(`${s.issuer}/token`, 'POST');
+    const form = new URLSearchParams(exchange.requestBody);
+    assert.equal(form.get('client_id'), v.url, `token request client_id: ${exchange.requestBody}`);
+    assert.equal(form.get('client_secret'), null, 'a CIMD client (auth method none) sent a client_secret');
+    assert.equal(exchange.authorization, undefined, 'a CIMD client (auth method none) sent an Authorization header');
+    assert.equal(form.get('resource'), s.mcpUrl, `token request resource: ${exchange.requestBody}`);
+    v.tokens = v.provider.tokens();
+    assert.ok(v.tokens?.access_token && v.tokens.refresh_token, `saveTokens got ${show(v.tokens && Object.keys(v.tokens))}`);
+    v.claims = await verifyAccessToken({ ...s, clientInformation: { client_id: v.url } }, v.tokens.access_token);
+    const response = await recorder.fetch(s.mcpUrl, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${v.tokens.access_token}` }, body: '{}',
+    });
+    const body = await response.text();
+    assert.equal(response.status, 200, `the stand-in MCP server refused the token: HTTP ${response.status} ${response.headers.get('www-authenticate')} ${body}`);
+    assert.equal(JSON.parse(body).client_id, v.url);
+  });
+
+  flow.step(`auth() again: a refresh (rotated), no registration or redirect, the document not fetched again (${CIMD_CACHE_CONTROL})`, async () => {
+    const fetched = docs.count(v.path);
+    const result = await auth(v.provider, { serverUrl: s.mcpUrl, fetchFn: recorder.fetch });
+    assert.equal(result, 'AUTHORIZED', `auth() with a refresh token: ${show(result)}`);
+    assert.equal(v.provider.redirects.length, 1, 'auth() started a new authorization instead of refreshing');
+    const exchange = recorder.last(`${s.issuer}/token`, 'POST');
+    const form = new URLSearchParams(exchange.requestBody);
+    assert.equal(form.get('grant_type'), 'refresh_token', `last token request: ${exchange.requestBody}`);
+    assert.equal(form.get('client_id'), v.url, `refresh request client_id: ${exchange.requestBody}`);
+    const tokens = v.provider.tokens();
+    assert.notEqual(tokens.refresh_token, v.tokens.refresh_token, 'the refresh token was not rotated');
+    const claims = await verifyAccessToken({ ...s, clientInformation: { client_id: v.url } }, tokens.access_token);
+    assert.notEqual(claims.jti, v.claims.jti, 'the refreshed access token has the same jti');
+    assert.equal(docs.count(v.path), fetched,
+      `the document was fetched again within its cache lifetime (${CIMD_CACHE_CONTROL}): ${docs.describe()}`);
+    assert.equal(fetched, 1, `the whole flow must fetch the document once: ${docs.describe()}`);
+  });
+
+  flow.step('the CIMD client made no request to the registration endpoint (counted through the fetch wrapper)', async () => {
+    const registrations = recorder.exchanges.slice(s.firstMark).filter((e) => e.url.startsWith(`${s.issuer}/register`));
+    assert.deepEqual(registrations.map((e) => `${e.method} ${e.url}`), [], 'a CIMD client used DCR');
+  });
+
+  return flow;
+}
+
+function checkCimdAuthorizationUrl(s, v, authorizationUrl) {
+  const p = authorizationUrl.searchParams;
+  assert.equal(`${authorizationUrl.origin}${authorizationUrl.pathname}`, s.metadata.authorization_endpoint, 'authorization endpoint');
+  assert.equal(p.get('client_id'), v.url, 'authorization request client_id: the document URL');
+  assert.equal(p.get('redirect_uri'), v.redirectUri, 'authorization request redirect_uri');
+  assert.equal(p.get('resource'), s.mcpUrl, 'authorization request resource (RFC 8707)');
+  assert.equal(p.get('scope'), s.scope, 'authorization request scope');
+  assert.equal(p.get('code_challenge_method'), 'S256', 'PKCE method');
+  assert.ok(p.get('state'), 'authorization request state');
+}
+
+/** Documents the server must refuse, at /authorize and in `cimd resolve`. */
+function cimdRefusalFlow() {
+  const flow = new Flow('CIMD refusals and cimd resolve [default]', { server, recorder, needs: [setup] });
+  const s = {};
+  let http;
+  let https;
+  after(async () => {
+    await http?.stop();
+    await https?.stop();
+  });
+
+  flow.step('serve a document whose client_id is not its URL, and good ones (http and https on loopback)', async () => {
+    s.issuer = server.issuer('default');
+    s.metadata = await discoverAuthorizationServerMetadata(s.issuer, { fetchFn: recorder.fetch });
+    http = new ClientDocumentServer();
+    https = new ClientDocumentServer({ tls: pki });
+    await http.start();
+    await https.start();
+    s.redirectUri = `http://127.0.0.1:${unusedPortish()}/oauth/callback`;
+    s.wrongPath = '/oauth/wrong-client-id.json';
+    s.wrongUrl = http.url(s.wrongPath);
+    http.serve(s.wrongPath, { ...cimdDocument(s.wrongUrl, s.redirectUri, 'wrong client_id'), client_id: `${http.origin}/oauth/another.json` },
+      { headers: { 'cache-control': CIMD_CACHE_CONTROL } });
+    s.goodUrl = http.url('/oauth/good.json');
+    http.serve('/oauth/good.json', cimdDocument(s.goodUrl, s.redirectUri, 'good (http)'), { headers: { 'cache-control': CIMD_CACHE_CONTROL } });
+    s.goodHttpsUrl = https.url('/oauth/good.json');
+    https.serve('/oauth/good.json', cimdDocument(s.goodHttpsUrl, s.redirectUri, 'good (https)'), { headers: { 'cache-control': CIMD_CACHE_CONTROL } });
+  });
+
+  flow.step('/authorize with a document whose client_id differs from its URL: HTTP 400 page, no redirect to the client', async () => {
+    const { authorizationUrl } = await startAuthorization(s.issuer, {
+      metadata: s.metadata,
+      clientInformation: { client_id: s.wrongUrl },
+      redirectUrl: s.redirectUri,
+      scope: 'mcp:tools',
+      state: 'st-wrong-client-id',
+      resource: new URL(`http://127.0.0.1:${unusedPortish()}/mcp`),
+    });
+    // As a browser asks (the user's browser is where /authorize answers): an HTML page.
+    const response = await recorder.fetch(authorizationUrl, {
+      redirect: 'manual', headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
+    });
+    const body = await response.text();
+    assert.equal(response.headers.get('location'), null,
+      `an unverifiable client must never be redirected to (RFC 6749 §4.1.2.1): Location ${response.headers.get('location')}`);
+    assert.equal(response.status, 400, `HTTP ${response.status}: ${body.slice(0, 600)}`);
+    assert.match(response.headers.get('content-type') || '', /^text\/html/, 'a browser gets the refusal as a page');
+    assert.match(body, /client_id/, `the page should name the client_id rule: ${body.slice(0, 600)}`);
+    assert.equal(http.count(s.wrongPath), 1, `the server must have fetched the document once: ${http.describe()}`);
+    // Without text/html in Accept: the same refusal as JSON, still no redirect.
+    const plain = await recorder.fetch(authorizationUrl, { redirect: 'manual' });
+    const json = await plain.json();
+    assert.equal(plain.status, 400, `HTTP ${plain.status}: ${show(json)}`);
+    assert.equal(plain.headers.get('location'), null, 'a non-browser request was redirected');
+    assert.equal(json.error, 'invalid_client', `error: ${show(json)}`);
+    assert.match(json.error_description || '', /client_id/, `error_description names the rule: ${show(json)}`);
+  });
+
+  flow.step('cimd resolve on that document exits 1 and names the client_id rule (document.client_id)', async () => {
+    const r = await server.cliStatus(['cimd', 'resolve', s.wrongUrl]);
+    assert.equal(r.code, 1, `cimd resolve of a refused document must exit 1: exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /FAIL\s+document\.client_id\b.*not byte for byte the URL/,
+      `the report must fail the client_id rule: ${r.stdout}`);
+  });
+
+  flow.step('cimd resolve on a good http loopback document exits 0', async () => {
+    const r = await server.cliStatus(['cimd', 'resolve', s.goodUrl]);
+    assert.equal(r.code, 0, `cimd resolve of a good document must exit 0: exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /ok\s+document\.client_id\b/, `the report: ${r.stdout}`);
+  });
+
+  flow.step('cimd resolve --ca-file (test CA) on a good https loopback document exits 0', async () => {
+    const r = await server.cliStatus(['cimd', 'resolve', s.goodHttpsUrl, '--ca-file', caFile]);
+    assert.equal(r.code, 0, `cimd resolve of a good https document must exit 0: exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /ok\s+document\.client_id\b/, `the report: ${r.stdout}`);
   });
 
   return flow;
@@ -684,5 +956,8 @@ mcpFlow({ slug: 'default', registerResource: true, scope: 'mcp:tools', registrat
 mcpFlow({ slug: 'acme', createProject: true, registration: 'dcr-iat' });
 mcpFlow({ slug: 'default', portlessRedirect: true, registration: 'cli' });
 authFlow();
+cimdFlow('http');
+cimdFlow('https');
+cimdRefusalFlow();
 
 stopStep(server);
