@@ -26,7 +26,14 @@ struct _GhTokens
   GhSigningKeys *keys;
   GhUsers *users;
   GhResources *resources;
+  /* Access tokens already verified: SHA-256 of the token -> its claims. Any write to the
+   * store (a revocation, a new resource) drops them all. */
+  GHashTable *verified;
+  GhStoreStamp verified_stamp;
 };
+
+/* Tokens remembered at most; past that the table starts afresh. */
+#define MAX_VERIFIED 4096
 
 G_DEFINE_FINAL_TYPE (GhTokens, gh_tokens, G_TYPE_OBJECT)
 
@@ -40,6 +47,7 @@ gh_tokens_dispose (GObject *object)
   g_clear_object (&self->keys);
   g_clear_object (&self->users);
   g_clear_object (&self->resources);
+  g_clear_pointer (&self->verified, g_hash_table_unref);
 
   G_OBJECT_CLASS (gh_tokens_parent_class)->dispose (object);
 }
@@ -53,6 +61,8 @@ gh_tokens_class_init (GhTokensClass *klass)
 static void
 gh_tokens_init (GhTokens *self)
 {
+  self->verified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) json_object_unref);
 }
 
 GhTokens *
@@ -878,13 +888,34 @@ gh_tokens_verify_access_token (GhTokens         *self,
   g_autoptr(JsonObject) claims = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GhStmt) stmt = NULL;
+  g_autofree char *token_hash = NULL;
   const char *typ;
   const char *jti;
   gint64 now = now_seconds ();
+  GhStoreStamp stamp;
+  JsonObject *cached;
   gboolean row;
 
   if (token == NULL || *token == '\0')
     return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "No token"), NULL;
+
+  /* The same token verified before, with nothing written since: only time can have changed. */
+  stamp = gh_store_get_stamp (self->store);
+  if (!gh_store_stamp_equal (&stamp, &self->verified_stamp))
+    {
+      g_hash_table_remove_all (self->verified);
+      self->verified_stamp = stamp;
+    }
+  token_hash = gh_sha256_base64url (token);
+  cached = g_hash_table_lookup (self->verified, token_hash);
+  if (cached != NULL)
+    {
+      if (json_object_get_int_member_with_default (cached, "exp", 0) <= now)
+        return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token has expired"), NULL;
+      if (g_strcmp0 (json_object_get_string_member_with_default (cached, "iss", NULL), issuer) == 0)
+        return json_object_ref (cached);
+    }
+
   if (!gh_jws_verify_compact (token, lookup_key, self, &header, &payload, &local_error))
     return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token's signature does not verify: %s",
                    local_error->message), NULL;
@@ -928,6 +959,12 @@ gh_tokens_verify_access_token (GhTokens         *self,
   if (sqlite3_column_type (stmt, 0) != SQLITE_NULL || sqlite3_column_type (stmt, 1) != SQLITE_NULL)
     return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token has been revoked"), NULL;
 
+  if (stamp.data_version >= 0)
+    {
+      if (g_hash_table_size (self->verified) >= MAX_VERIFIED)
+        g_hash_table_remove_all (self->verified);
+      g_hash_table_insert (self->verified, g_steal_pointer (&token_hash), json_object_ref (claims));
+    }
   return g_steal_pointer (&claims);
 }
 
