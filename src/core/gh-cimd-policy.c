@@ -616,6 +616,32 @@ uri_origin (const char *text)
   return g_strdup_printf ("%s://%s:%d", scheme, host, port);
 }
 
+gboolean
+gh_cimd_same_origin (const char *a,
+                     const char *b)
+{
+  g_autofree char *origin_a = NULL;
+  g_autofree char *origin_b = NULL;
+
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+
+  origin_a = uri_origin (a);
+  origin_b = uri_origin (b);
+  return origin_a != NULL && g_strcmp0 (origin_a, origin_b) == 0;
+}
+
+/* The member of @jwk that holds private or symmetric key material, or NULL. */
+static const char *
+private_key_member (JsonObject *jwk)
+{
+  static const char * const private_members[] = { "d", "p", "q", "dp", "dq", "qi", "k", "oth" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (private_members); i++)
+    if (json_object_has_member (jwk, private_members[i]))
+      return private_members[i];
+  return NULL;
+}
+
 static void
 check_keys (JsonObject              *raw,
             const char              *client_id_url,
@@ -627,8 +653,6 @@ check_keys (JsonObject              *raw,
 
   if (has_jwks)
     {
-      static const char * const private_members[] = { "d", "p", "q", "dp", "dq", "qi", "k",
-                                                      "oth" };
       JsonNode *node = json_object_get_member (raw, "jwks");
       JsonNode *keys_node = JSON_NODE_HOLDS_OBJECT (node) ?
                             json_object_get_member (json_node_get_object (node), "keys") : NULL;
@@ -645,24 +669,22 @@ check_keys (JsonObject              *raw,
       for (guint i = 0; ok && i < json_array_get_length (keys); i++)
         {
           JsonNode *key = json_array_get_element (keys, i);
+          const char *member;
 
           if (!JSON_NODE_HOLDS_OBJECT (key))
             {
               gh_cimd_report_add_check (report, "document.jwks", GH_CIMD_FAIL,
                                         "jwks.keys[%u] is not a JSON Web Key object", i);
               ok = FALSE;
-              break;
             }
-          for (guint j = 0; j < G_N_ELEMENTS (private_members); j++)
-            if (json_object_has_member (json_node_get_object (key), private_members[j]))
-              {
-                gh_cimd_report_add_check (report, "document.jwks", GH_CIMD_FAIL,
-                                          "jwks.keys[%u] holds private or symmetric key material "
-                                          "(member “%s”); the document is public, so publish "
-                                          "public keys only", i, private_members[j]);
-                ok = FALSE;
-                break;
-              }
+          else if ((member = private_key_member (json_node_get_object (key))) != NULL)
+            {
+              gh_cimd_report_add_check (report, "document.jwks", GH_CIMD_FAIL,
+                                        "jwks.keys[%u] holds private or symmetric key material "
+                                        "(member “%s”); the document is public, so publish "
+                                        "public keys only", i, member);
+              ok = FALSE;
+            }
         }
       if (ok)
         gh_cimd_report_add_check (report, "document.jwks", GH_CIMD_PASS,
@@ -856,4 +878,63 @@ gh_cimd_check_document (const char               *data,
                             "Grant types, response types and the other metadata are consistent");
   gh_cimd_report_set_document (report, validated);
   return g_steal_pointer (&validated);
+}
+
+JsonObject *
+gh_cimd_check_jwks (const char   *data,
+                    gsize         len,
+                    GhCimdReport *report)
+{
+  g_autoptr(JsonObject) jwks = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonNode *node;
+  JsonArray *keys;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (report != NULL, NULL);
+
+  jwks = gh_json_parse_object_strict (data, len, &error);
+  if (jwks == NULL)
+    {
+      gh_cimd_report_add_check (report, "jwks.json", GH_CIMD_FAIL,
+                                "The JWK Set is not a strict JSON object: %s", error->message);
+      return NULL;
+    }
+  gh_cimd_report_add_check (report, "jwks.json", GH_CIMD_PASS, "The JWK Set is a JSON object");
+
+  node = json_object_get_member (jwks, "keys");
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) ||
+      json_array_get_length (json_node_get_array (node)) == 0)
+    {
+      gh_cimd_report_add_check (report, "jwks.keys", GH_CIMD_FAIL,
+                                "The JWK Set has no “keys” array with at least one key");
+      return NULL;
+    }
+  keys = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (keys); i++)
+    {
+      JsonNode *key = json_array_get_element (keys, i);
+      JsonNode *kty = JSON_NODE_HOLDS_OBJECT (key) ?
+                      json_object_get_member (json_node_get_object (key), "kty") : NULL;
+      const char *member;
+
+      if (kty == NULL || !JSON_NODE_HOLDS_VALUE (kty) ||
+          json_node_get_value_type (kty) != G_TYPE_STRING)
+        {
+          gh_cimd_report_add_check (report, "jwks.keys", GH_CIMD_FAIL,
+                                    "keys[%u] is not a JSON Web Key (an object with a string "
+                                    "“kty”)", i);
+          return NULL;
+        }
+      if ((member = private_key_member (json_node_get_object (key))) != NULL)
+        {
+          gh_cimd_report_add_check (report, "jwks.keys", GH_CIMD_FAIL,
+                                    "keys[%u] holds private or symmetric key material (member "
+                                    "“%s”); a jwks_uri must publish public keys only", i, member);
+          return NULL;
+        }
+    }
+  gh_cimd_report_add_check (report, "jwks.keys", GH_CIMD_PASS, "The JWK Set holds %u public "
+                            "key(s)", json_array_get_length (keys));
+  return g_steal_pointer (&jwks);
 }

@@ -65,4 +65,17 @@ JsonObject   *gh_cimd_check_document          (const char               *data,
                                                const GhProjectSettings  *settings,
                                                GhCimdReport             *report);
 
+/* Do @a and @b have the same origin: scheme, host (letter case and a trailing dot aside) and
+ * effective port? FALSE when either is not an absolute URL with a host. */
+gboolean      gh_cimd_same_origin             (const char               *a,
+                                               const char               *b);
+
+/* JWK Set rules (a set fetched from a jwks_uri): a strict JSON object whose "keys" is a
+ * non-empty array of JWK objects, each with a string "kty" and no private or symmetric key
+ * material ("d", "p", "q", "dp", "dq", "qi", "k", "oth"). Appends "jwks.json" and "jwks.keys"
+ * checks to @report. Returns the set, or NULL on a FAIL. */
+JsonObject   *gh_cimd_check_jwks              (const char               *data,
+                                               gsize                     len,
+                                               GhCimdReport             *report);
+
 G_END_DECLS

@@ -16,6 +16,13 @@
 
 #define USER_AGENT "Gatehouse/" PACKAGE_VERSION " (Client ID Metadata Document fetcher)"
 
+/* A JWK Set may hold several RSA keys: it gets at least this cap, or cimd_max_bytes if larger. */
+#define JWKS_MIN_MAX_BYTES (16 * 1024)
+/* JWK Sets kept in memory at most (expired ones go first). */
+#define JWKS_CACHE_MAX_ENTRIES 1024
+
+G_DEFINE_QUARK (gh-cimd-resolver-error-quark, gh_cimd_resolver_error)
+
 /* ------------------------------------------------------------------------------------------ */
 /* A connectable for the URL's host name whose addresses are only the ones we checked.
  *
@@ -188,10 +195,45 @@ waiter_free (Waiter *waiter)
   g_free (waiter);
 }
 
+/* A JWK Set fetched from a jwks_uri, kept in memory until it expires. */
+typedef struct
+{
+  JsonObject *jwks;
+  gint64 expires_at;
+} JwksEntry;
+
+static void
+jwks_entry_free (JwksEntry *entry)
+{
+  g_clear_pointer (&entry->jwks, json_object_unref);
+  g_free (entry);
+}
+
+/* What a JWK Set fetch hands its callers. */
+typedef struct
+{
+  JsonObject *jwks;
+  gboolean from_cache;
+} JwksResult;
+
+static void
+jwks_result_free (JwksResult *result)
+{
+  g_clear_pointer (&result->jwks, json_object_unref);
+  g_free (result);
+}
+
+typedef enum
+{
+  FLIGHT_DOCUMENT,  /* a Client ID Metadata Document, cached in the store */
+  FLIGHT_JWKS,      /* a client's JWK Set at its jwks_uri, cached in memory */
+} FlightKind;
+
 /* One fetch of one URL for one project, shared by every concurrent caller. */
 typedef struct
 {
   GhCimdResolver *resolver;
+  FlightKind kind;
   char *key;
   gint64 project_id;
   char *project_slug;
@@ -201,7 +243,9 @@ typedef struct
   char *host;
   guint16 port;
   GhCimdResolveFlags flags;
+  gint64 max_bytes;           /* the body cap */
   GhCimdReport *report;
+  JsonObject *jwks;           /* FLIGHT_JWKS: the validated set, once read */
   GPtrArray *waiters;         /* GTask */
   CacheEntry *cached;         /* the previous good entry, or NULL */
   gboolean conditional;
@@ -234,7 +278,8 @@ struct _GhCimdResolver
   GhStore *store;
   GhAudit *audit;
   GTlsDatabase *tls_database;
-  GHashTable *flights;        /* "project_id url" -> Flight */
+  GHashTable *flights;        /* "project_id url" (documents), "jwks project_id url" -> Flight */
+  GHashTable *jwks_cache;     /* "jwks project_id url" -> JwksEntry */
   GQueue pending;             /* Flight waiting for a fetch slot */
   guint active;
   guint fetch_count;
@@ -262,6 +307,7 @@ flight_free (Flight *flight)
   g_free (flight->scheme);
   g_free (flight->host);
   g_clear_pointer (&flight->report, gh_cimd_report_unref);
+  g_clear_pointer (&flight->jwks, json_object_unref);
   g_clear_pointer (&flight->waiters, g_ptr_array_unref);
   g_clear_pointer (&flight->cached, cache_entry_free);
   g_clear_object (&flight->cancellable);
@@ -650,6 +696,40 @@ complete_task (GhCimdResolver *self,
                            (GDestroyNotify) gh_cimd_report_unref);
 }
 
+/* A JWK Set fetch's answer: the set, or an error naming the rule that refused it. */
+static void
+complete_jwks_task (GTask         *task,
+                    GhCimdReport  *report,
+                    JsonObject    *jwks,
+                    gboolean       from_cache,
+                    const GError  *internal_error)
+{
+  JwksResult *result;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (internal_error != NULL)
+    {
+      g_task_return_error (task, g_error_copy (internal_error));
+      return;
+    }
+  if (jwks == NULL)
+    {
+      const char *failure = gh_cimd_report_get_failure (report);
+      const char *id = gh_cimd_report_get_failure_id (report);
+
+      g_task_return_new_error (task, GH_CIMD_RESOLVER_ERROR, GH_CIMD_RESOLVER_ERROR_REFUSED,
+                               "%s (rule %s)",
+                               failure != NULL ? failure : "The JWK Set was not accepted",
+                               id != NULL ? id : "unknown");
+      return;
+    }
+  result = g_new0 (JwksResult, 1);
+  result->jwks = json_object_ref (jwks);
+  result->from_cache = from_cache;
+  g_task_return_pointer (task, result, (GDestroyNotify) jwks_result_free);
+}
+
 static void
 add_headers_to (JsonObject         *section,
                 const char         *member,
@@ -743,7 +823,12 @@ flight_finish (Flight       *flight,
   self->active--;
 
   for (guint i = 0; i < flight->waiters->len; i++)
-    complete_task (self, g_ptr_array_index (flight->waiters, i), flight->report, internal_error);
+    if (flight->kind == FLIGHT_JWKS)
+      complete_jwks_task (g_ptr_array_index (flight->waiters, i), flight->report, flight->jwks,
+                          FALSE, internal_error);
+    else
+      complete_task (self, g_ptr_array_index (flight->waiters, i), flight->report,
+                     internal_error);
 
   while (self->active < GH_CIMD_MAX_CONCURRENT_FETCHES && !g_queue_is_empty (&self->pending))
     flight_start (g_queue_pop_head (&self->pending));
@@ -773,6 +858,12 @@ fail (Flight     *flight,
   flight_finish (flight, NULL);
 }
 
+static const char *
+flight_noun (Flight *flight)
+{
+  return flight->kind == FLIGHT_JWKS ? "JWK Set" : "document";
+}
+
 /* A failed network step: the deadline, a refused peer, TLS, or anything else. */
 static void
 fail_network (Flight       *flight,
@@ -790,8 +881,8 @@ fail_network (Flight       *flight,
           "TLS with “%s” failed: %s (the certificate must be valid for that host name)",
           flight->host, error->message);
   else
-    fail (flight, "fetch.network", "Fetching the document failed while %s: %s", step,
-          error->message);
+    fail (flight, "fetch.network", "Fetching the %s failed while %s: %s", flight_noun (flight),
+          step, error->message);
 }
 
 /* --- the fetch ---------------------------------------------------------------------------- */
@@ -921,6 +1012,63 @@ finish_document (Flight *flight)
   flight_finish (flight, NULL);
 }
 
+/* The body of a JWK Set: public keys only, kept in memory for as long as the headers allow. */
+static void
+finish_jwks (Flight *flight)
+{
+  GhCimdResolver *self = flight->resolver;
+  g_autofree char *why = NULL;
+  gboolean no_store;
+  gint64 ttl;
+
+  flight->jwks = gh_cimd_check_jwks ((const char *) flight->body->data, flight->body->len,
+                                     flight->report);
+  if (flight->jwks == NULL)
+    {
+      flight_finish (flight, NULL);
+      return;
+    }
+
+  ttl = compute_ttl (soup_message_get_response_headers (flight->message), flight->settings,
+                     &no_store, &why);
+  if (no_store)
+    g_hash_table_remove (self->jwks_cache, flight->key);
+  else
+    {
+      JwksEntry *entry = g_new0 (JwksEntry, 1);
+      gint64 now = now_seconds ();
+
+      entry->jwks = json_object_ref (flight->jwks);
+      entry->expires_at = now + ttl;
+      if (!g_hash_table_contains (self->jwks_cache, flight->key) &&
+          g_hash_table_size (self->jwks_cache) >= JWKS_CACHE_MAX_ENTRIES)
+        {
+          GHashTableIter iter;
+          gpointer key, value;
+          const char *soonest = NULL;
+          gint64 soonest_at = G_MAXINT64;
+
+          /* Drop what expired; when nothing did, the entry closest to expiring. */
+          g_hash_table_iter_init (&iter, self->jwks_cache);
+          while (g_hash_table_iter_next (&iter, &key, &value))
+            if (((JwksEntry *) value)->expires_at <= now)
+              g_hash_table_iter_remove (&iter);
+            else if (((JwksEntry *) value)->expires_at < soonest_at)
+              {
+                soonest = key;
+                soonest_at = ((JwksEntry *) value)->expires_at;
+              }
+          if (g_hash_table_size (self->jwks_cache) >= JWKS_CACHE_MAX_ENTRIES && soonest != NULL)
+            g_hash_table_remove (self->jwks_cache, soonest);
+        }
+      g_hash_table_replace (self->jwks_cache, g_strdup (flight->key), entry);
+    }
+  gh_cimd_report_set_cache (flight->report,
+                            (flight->flags & GH_CIMD_RESOLVE_FORCE_REFRESH) ? "bypassed" : "miss",
+                            ttl, why, no_store ? 0 : now_seconds () + ttl);
+  flight_finish (flight, NULL);
+}
+
 static void read_next (Flight *flight);
 
 static void
@@ -940,15 +1088,23 @@ on_read (GObject      *source,
     }
   if (g_bytes_get_size (bytes) == 0)
     {
-      finish_document (flight);
+      if (flight->kind == FLIGHT_JWKS)
+        finish_jwks (flight);
+      else
+        finish_document (flight);
       return;
     }
   g_byte_array_append (flight->body, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  if (flight->body->len > (guint) flight->settings->cimd_max_bytes)
+  if (flight->body->len > (guint) flight->max_bytes)
     {
-      fail (flight, "body.size",
-            "The document is larger than cimd_max_bytes = %" G_GINT64_FORMAT " bytes; reading "
-            "stopped there", flight->settings->cimd_max_bytes);
+      if (flight->kind == FLIGHT_JWKS)
+        fail (flight, "body.size",
+              "The JWK Set is larger than %" G_GINT64_FORMAT " bytes (cimd_max_bytes, at least "
+              "%d for a JWK Set); reading stopped there", flight->max_bytes, JWKS_MIN_MAX_BYTES);
+      else
+        fail (flight, "body.size",
+              "The document is larger than cimd_max_bytes = %" G_GINT64_FORMAT " bytes; reading "
+              "stopped there", flight->settings->cimd_max_bytes);
       return;
     }
   read_next (flight);
@@ -957,7 +1113,7 @@ on_read (GObject      *source,
 static void
 read_next (Flight *flight)
 {
-  gsize want = MIN (8192, (gsize) flight->settings->cimd_max_bytes + 1 - flight->body->len);
+  gsize want = MIN (8192, (gsize) flight->max_bytes + 1 - flight->body->len);
 
   g_input_stream_read_bytes_async (flight->stream, want, G_PRIORITY_DEFAULT, flight->cancellable,
                                    on_read, flight);
@@ -1040,8 +1196,8 @@ on_sent (GObject      *source,
 
       fail (flight, "http.redirect",
             "The server answered %u with Location: %s; redirects are never followed, so serve "
-            "the document at the client_id URL itself", status,
-            location != NULL ? location : "(none)");
+            "the %s at the %s itself", status, location != NULL ? location : "(none)",
+            flight_noun (flight), flight->kind == FLIGHT_JWKS ? "jwks_uri" : "client_id URL");
       return;
     }
   if (status != SOUP_STATUS_OK)
@@ -1099,7 +1255,9 @@ send_request (Flight *flight)
     }
   soup_message_add_flags (flight->message, SOUP_MESSAGE_NO_REDIRECT | SOUP_MESSAGE_NEW_CONNECTION);
   headers = soup_message_get_request_headers (flight->message);
-  soup_message_headers_replace (headers, "Accept", "application/json");
+  soup_message_headers_replace (headers, "Accept",
+                                flight->kind == FLIGHT_JWKS ?
+                                "application/jwk-set+json, application/json" : "application/json");
 
   /* Revalidate a stale copy, unless the caller asked for a fresh one. */
   if (flight->cached != NULL && !flight->cached->no_store &&
@@ -1266,6 +1424,52 @@ serve_from_cache (GhCimdResolver           *self,
   complete_task (self, task, report, NULL);
 }
 
+/* A new fetch of @url (which passed gh_cimd_check_url()) with its first waiter, started now
+ * or queued behind the concurrency limit. Takes @key, @report, @cached (a document's previous
+ * good entry, or NULL) and @task. The flight may finish, and be freed, before this returns. */
+static void
+flight_launch (GhCimdResolver     *self,
+               FlightKind          kind,
+               char               *key,
+               const GhProject    *project,
+               const char         *url,
+               GhCimdResolveFlags  flags,
+               gint64              max_bytes,
+               GhCimdReport       *report,
+               CacheEntry         *cached,
+               GTask              *task)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  Flight *flight;
+  gint port;
+
+  g_assert (uri != NULL); /* gh_cimd_check_url() parsed it */
+  flight = g_new0 (Flight, 1);
+  flight->resolver = g_object_ref (self);
+  flight->kind = kind;
+  flight->key = key;
+  flight->project_id = project->id;
+  flight->project_slug = g_strdup (project->slug);
+  flight->settings = gh_project_settings_copy (project->settings);
+  flight->url = g_strdup (url);
+  flight->scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
+  flight->host = g_strdup (g_uri_get_host (uri));
+  port = g_uri_get_port (uri);
+  flight->port = port > 0 ? port : g_str_equal (flight->scheme, "http") ? 80 : 443;
+  flight->flags = flags;
+  flight->max_bytes = max_bytes;
+  flight->report = report;
+  flight->cached = cached;
+  flight->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (flight->waiters, task);
+  g_hash_table_insert (self->flights, flight->key, flight);
+
+  if (self->active < GH_CIMD_MAX_CONCURRENT_FETCHES)
+    flight_start (flight);
+  else
+    g_queue_push_tail (&self->pending, flight);
+}
+
 void
 gh_cimd_resolver_resolve_async (GhCimdResolver      *self,
                                 const GhProject     *project,
@@ -1280,11 +1484,9 @@ gh_cimd_resolver_resolve_async (GhCimdResolver      *self,
   g_autoptr(GhCimdReport) report = NULL;
   g_autoptr(CacheEntry) cached = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GUri) uri = NULL;
   g_autofree char *key = NULL;
   Waiter *waiter;
   Flight *flight;
-  gint port;
 
   g_return_if_fail (GH_IS_CIMD_RESOLVER (self));
   g_return_if_fail (project != NULL && project->settings != NULL);
@@ -1334,30 +1536,9 @@ gh_cimd_resolver_resolve_async (GhCimdResolver      *self,
       return;
     }
 
-  uri = g_uri_parse (client_id_url, G_URI_FLAGS_ENCODED, NULL);
-  g_assert (uri != NULL); /* gh_cimd_check_url() parsed it */
-  flight = g_new0 (Flight, 1);
-  flight->resolver = g_object_ref (self);
-  flight->key = g_steal_pointer (&key);
-  flight->project_id = project->id;
-  flight->project_slug = g_strdup (project->slug);
-  flight->settings = gh_project_settings_copy (project->settings);
-  flight->url = g_strdup (client_id_url);
-  flight->scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
-  flight->host = g_strdup (g_uri_get_host (uri));
-  port = g_uri_get_port (uri);
-  flight->port = port > 0 ? port : g_str_equal (flight->scheme, "http") ? 80 : 443;
-  flight->flags = flags;
-  flight->report = g_steal_pointer (&report);
-  flight->waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  flight->cached = g_steal_pointer (&cached);
-  g_ptr_array_add (flight->waiters, g_steal_pointer (&task));
-  g_hash_table_insert (self->flights, flight->key, flight);
-
-  if (self->active < GH_CIMD_MAX_CONCURRENT_FETCHES)
-    flight_start (flight);
-  else
-    g_queue_push_tail (&self->pending, flight);
+  flight_launch (self, FLIGHT_DOCUMENT, g_steal_pointer (&key), project, client_id_url, flags,
+                 project->settings->cimd_max_bytes, g_steal_pointer (&report),
+                 g_steal_pointer (&cached), g_steal_pointer (&task));
 }
 
 GhCimdReport *
@@ -1371,6 +1552,86 @@ gh_cimd_resolver_resolve_finish (GhCimdResolver  *self,
                         NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+gh_cimd_resolver_fetch_jwks_async (GhCimdResolver      *self,
+                                   const GhProject     *project,
+                                   const char          *jwks_uri,
+                                   GhCimdResolveFlags   flags,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GhCimdReport) report = NULL;
+  g_autofree char *key = NULL;
+  JwksEntry *entry;
+  Flight *flight;
+
+  g_return_if_fail (GH_IS_CIMD_RESOLVER (self));
+  g_return_if_fail (project != NULL && project->settings != NULL);
+  g_return_if_fail (jwks_uri != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gh_cimd_resolver_fetch_jwks_async);
+
+  /* Join a fetch of the same set for the same project already on its way: it is fresh. */
+  key = g_strdup_printf ("jwks %" G_GINT64_FORMAT " %s", project->id, jwks_uri);
+  flight = g_hash_table_lookup (self->flights, key);
+  if (flight != NULL)
+    {
+      g_ptr_array_add (flight->waiters, g_steal_pointer (&task));
+      return;
+    }
+
+  /* The URL rules of documents, checked again on every use: the project's rules may have
+   * changed since the set was cached. cimd_enabled does not matter: a registered client's
+   * jwks_uri is no URL client_id. */
+  report = gh_cimd_report_new (jwks_uri);
+  if (!gh_cimd_check_url (jwks_uri, project->settings, report))
+    {
+      complete_jwks_task (task, report, NULL, FALSE, NULL);
+      return;
+    }
+
+  entry = g_hash_table_lookup (self->jwks_cache, key);
+  if (entry != NULL && !(flags & GH_CIMD_RESOLVE_FORCE_REFRESH) &&
+      now_seconds () < entry->expires_at)
+    {
+      complete_jwks_task (task, report, entry->jwks, TRUE, NULL);
+      return;
+    }
+
+  flight_launch (self, FLIGHT_JWKS, g_steal_pointer (&key), project, jwks_uri, flags,
+                 MAX (project->settings->cimd_max_bytes, JWKS_MIN_MAX_BYTES),
+                 g_steal_pointer (&report), NULL, g_steal_pointer (&task));
+}
+
+JsonObject *
+gh_cimd_resolver_fetch_jwks_finish (GhCimdResolver  *self,
+                                    GAsyncResult    *result,
+                                    gboolean        *from_cache,
+                                    GError         **error)
+{
+  JwksResult *jwks_result;
+  JsonObject *jwks;
+
+  g_return_val_if_fail (GH_IS_CIMD_RESOLVER (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        gh_cimd_resolver_fetch_jwks_async, NULL);
+
+  if (from_cache != NULL)
+    *from_cache = FALSE;
+  jwks_result = g_task_propagate_pointer (G_TASK (result), error);
+  if (jwks_result == NULL)
+    return NULL;
+  if (from_cache != NULL)
+    *from_cache = jwks_result->from_cache;
+  jwks = g_steal_pointer (&jwks_result->jwks);
+  jwks_result_free (jwks_result);
+  return jwks;
 }
 
 JsonObject *
@@ -1421,6 +1682,7 @@ gh_cimd_resolver_finalize (GObject *object)
   GhCimdResolver *self = GH_CIMD_RESOLVER (object);
 
   g_clear_pointer (&self->flights, g_hash_table_unref);
+  g_clear_pointer (&self->jwks_cache, g_hash_table_unref);
 
   G_OBJECT_CLASS (gh_cimd_resolver_parent_class)->finalize (object);
 }
@@ -1438,5 +1700,7 @@ static void
 gh_cimd_resolver_init (GhCimdResolver *self)
 {
   self->flights = g_hash_table_new (g_str_hash, g_str_equal);
+  self->jwks_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) jwks_entry_free);
   g_queue_init (&self->pending);
 }

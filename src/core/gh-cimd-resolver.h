@@ -26,6 +26,15 @@ typedef enum
   GH_CIMD_RESOLVE_FORCE_REFRESH = 1 << 0,
 } GhCimdResolveFlags;
 
+#define GH_CIMD_RESOLVER_ERROR (gh_cimd_resolver_error_quark ())
+
+typedef enum
+{
+  GH_CIMD_RESOLVER_ERROR_REFUSED, /* a JWK Set fetch failed a rule; the message names it */
+} GhCimdResolverError;
+
+GQuark          gh_cimd_resolver_error_quark      (void);
+
 #define GH_TYPE_CIMD_RESOLVER (gh_cimd_resolver_get_type ())
 
 G_DECLARE_FINAL_TYPE (GhCimdResolver, gh_cimd_resolver, GH, CIMD_RESOLVER, GObject)
@@ -62,6 +71,30 @@ JsonObject     *gh_cimd_resolver_lookup_cached    (GhCimdResolver      *self,
                                                    gint64               project_id,
                                                    const char          *client_id_url);
 
+/* Fetches the JWK Set at @jwks_uri for @project under the rules and limits of document
+ * fetches: the URL rules and the SSRF guard (allow_loopback_cimd, the domain lists, every
+ * address checked, the connection pinned to a checked address, TLS verified against the URL's
+ * host, the peer checked again), no redirects, a body cap of the larger of cimd_max_bytes and
+ * 16 KiB, cimd_timeout_ms for the whole fetch, a JSON Content-Type (application/json,
+ * application/jwk-set+json or any +json). The body must be a strict JSON object whose "keys"
+ * array holds at least one public JWK (no "d", "k", ...). A good set is kept in memory for the
+ * TTL the response's cache headers give, within cimd_cache_min_s .. cimd_cache_max_s (never
+ * with no-store); failures are never cached. Concurrent fetches of one URL for one project
+ * share one request. GH_CIMD_RESOLVE_FORCE_REFRESH skips the cached set (a key rotation). */
+void            gh_cimd_resolver_fetch_jwks_async  (GhCimdResolver      *self,
+                                                    const GhProject     *project,
+                                                    const char          *jwks_uri,
+                                                    GhCimdResolveFlags   flags,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+/* The JWK Set (a JSON object with "keys"); *@from_cache (optional) tells whether it came from
+ * the cache without a request. Errors: GH_CIMD_RESOLVER_ERROR_REFUSED, whose message says what
+ * was wrong and ends with the rule's id ("(rule http.status)"); G_IO_ERROR_CANCELLED. */
+JsonObject     *gh_cimd_resolver_fetch_jwks_finish (GhCimdResolver      *self,
+                                                    GAsyncResult        *result,
+                                                    gboolean            *from_cache,
+                                                    GError             **error);
 /* Counts real network fetches (HTTP requests sent) since creation. */
 guint           gh_cimd_resolver_get_fetch_count  (GhCimdResolver      *self);
 

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gh-cimd-policy.h"
 #include "gh-client-auth.h"
 #include "gh-error.h"
 #include "gh-jws.h"
@@ -174,29 +175,21 @@ audience_matches (JsonNode   *aud,
   return FALSE;
 }
 
+/* The client a client_assertion names (its sub), once it is known to use private_key_jwt. */
 static GhClient *
-authenticate_assertion (GhClients        *clients,
-                        GhStore          *store,
-                        const GhProject  *project,
-                        const char       *issuer,
-                        const char       *endpoint_url,
-                        GhForm           *form,
-                        GError          **error)
+assertion_client (GhClients        *clients,
+                  const GhProject  *project,
+                  GhForm           *form,
+                  GError          **error)
 {
   const char *assertion = gh_form_get (form, "client_assertion");
   const char *form_client_id = gh_form_get (form, "client_id");
   g_auto(GStrv) parts = NULL;
   g_autofree guint8 *payload_bytes = NULL;
   g_autoptr(JsonObject) unverified = NULL;
-  g_autoptr(JsonObject) claims = NULL;
-  g_autoptr(GBytes) payload = NULL;
   g_autoptr(GhClient) client = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GhStmt) stmt = NULL;
-  const char *iss, *sub, *jti;
-  gint64 exp, now = g_get_real_time () / G_USEC_PER_SEC;
+  const char *sub;
   gsize length;
-  KeySet set;
 
   if (g_strcmp0 (gh_form_get (form, "client_assertion_type"), GH_CLIENT_ASSERTION_TYPE_JWT) != 0)
     return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
@@ -218,21 +211,98 @@ authenticate_assertion (GhClients        *clients,
   client = find_client (clients, project, sub, error);
   if (client == NULL)
     return NULL;
-  client = check_method (g_steal_pointer (&client), GH_CLIENT_AUTH_PRIVATE_KEY_JWT, error);
+  return check_method (g_steal_pointer (&client), GH_CLIENT_AUTH_PRIVATE_KEY_JWT, error);
+}
+
+/* The jwks_uri of a private_key_jwt client without inline keys. A URL client_id (CIMD) must
+ * publish its keys on its own origin; any other client may name any https URL (the fetch's
+ * URL rules decide the rest). */
+static const char *
+client_jwks_uri (GhClient  *client,
+                 GError   **error)
+{
+  JsonNode *node = json_object_get_member (client->metadata, "jwks_uri");
+  const char *jwks_uri;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+              "The client registered no public keys (jwks or jwks_uri) for private_key_jwt");
+      return NULL;
+    }
+  jwks_uri = json_node_get_string (node);
+  if ((client->source == GH_CLIENT_SOURCE_CIMD || gh_cimd_is_url_client_id (client->client_id)) &&
+      !gh_cimd_same_origin (jwks_uri, client->client_id))
+    {
+      refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+              "The client's jwks_uri “%s” is not on the origin of its client_id; a metadata "
+              "document's keys must come from the same scheme, host and port", jwks_uri);
+      return NULL;
+    }
+  return jwks_uri;
+}
+
+static gboolean
+has_inline_jwks (GhClient *client)
+{
+  return json_object_has_member (client->metadata, "jwks") &&
+         JSON_NODE_HOLDS_OBJECT (json_object_get_member (client->metadata, "jwks"));
+}
+
+static GhClient *
+authenticate_assertion (GhClients        *clients,
+                        GhStore          *store,
+                        const GhProject  *project,
+                        const char       *issuer,
+                        const char       *endpoint_url,
+                        GhForm           *form,
+                        JsonObject       *fetched_jwks,
+                        gboolean         *unknown_key,
+                        GError          **error)
+{
+  const char *assertion = gh_form_get (form, "client_assertion");
+  g_autoptr(JsonObject) claims = NULL;
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(GhClient) client = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GhStmt) stmt = NULL;
+  const char *iss, *jti;
+  const char *jwks_uri = NULL;
+  JsonNode *keys_node;
+  gint64 exp, now = g_get_real_time () / G_USEC_PER_SEC;
+  KeySet set;
+
+  client = assertion_client (clients, project, form, error);
   if (client == NULL)
     return NULL;
-  if (!json_object_has_member (client->metadata, "jwks") ||
-      !JSON_NODE_HOLDS_OBJECT (json_object_get_member (client->metadata, "jwks")))
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                   "The client's keys are published at a jwks_uri, which this version cannot "
-                   "fetch yet; register them inline as jwks");
+  if (has_inline_jwks (client))
+    keys_node = json_object_get_member (json_object_get_object_member (client->metadata, "jwks"),
+                                        "keys");
+  else
+    {
+      jwks_uri = client_jwks_uri (client, error);
+      if (jwks_uri == NULL)
+        return NULL;
+      if (fetched_jwks == NULL)
+        return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                       "The client's keys are published at %s, which was not fetched for this "
+                       "request", jwks_uri);
+      keys_node = json_object_get_member (fetched_jwks, "keys");
+    }
+  if (keys_node == NULL || !JSON_NODE_HOLDS_ARRAY (keys_node))
+    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "The client's key set has no keys");
 
-  set.keys = json_object_get_array_member (json_object_get_object_member (client->metadata, "jwks"),
-                                           "keys");
+  set.keys = json_node_get_array (keys_node);
   if (!gh_jws_verify_compact (assertion, client_key_lookup, &set, NULL, &payload, &local_error))
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                   "client_assertion does not verify with the client's keys: %s",
-                   local_error->message);
+    {
+      if (unknown_key != NULL)
+        *unknown_key = g_error_matches (local_error, GH_JOSE_ERROR, GH_JOSE_ERROR_UNKNOWN_KEY);
+      return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                     "client_assertion does not verify with the client's keys%s%s: %s",
+                     jwks_uri != NULL ? " published at " : "", jwks_uri != NULL ? jwks_uri : "",
+                     local_error->message);
+    }
   claims = gh_jws_parse_json_object (payload, NULL);
 
   iss = json_object_get_string_member_with_default (claims, "iss", NULL);
@@ -289,6 +359,27 @@ authenticate_assertion (GhClients        *clients,
   return g_steal_pointer (&client);
 }
 
+char *
+gh_client_auth_jwks_uri_to_fetch (GhClients          *clients,
+                                  const GhProject    *project,
+                                  SoupMessageHeaders *headers,
+                                  GhForm             *form)
+{
+  g_autoptr(GhClient) client = NULL;
+  const char *jwks_uri;
+
+  /* Exactly one method, the assertion; anything else is for gh_client_authenticate(). */
+  if (gh_form_get (form, "client_assertion") == NULL ||
+      gh_form_get (form, "client_secret") != NULL ||
+      soup_message_headers_get_one (headers, "Authorization") != NULL)
+    return NULL;
+  client = assertion_client (clients, project, form, NULL);
+  if (client == NULL || has_inline_jwks (client))
+    return NULL;
+  jwks_uri = client_jwks_uri (client, NULL);
+  return g_strdup (jwks_uri);
+}
+
 GhClient *
 gh_client_authenticate (GhClients          *clients,
                         GhStore            *store,
@@ -300,6 +391,23 @@ gh_client_authenticate (GhClients          *clients,
                         gboolean           *used_basic,
                         GError            **error)
 {
+  return gh_client_authenticate_with_jwks (clients, store, project, issuer, endpoint_url, headers,
+                                           form, NULL, NULL, used_basic, error);
+}
+
+GhClient *
+gh_client_authenticate_with_jwks (GhClients          *clients,
+                                  GhStore            *store,
+                                  const GhProject    *project,
+                                  const char         *issuer,
+                                  const char         *endpoint_url,
+                                  SoupMessageHeaders *headers,
+                                  GhForm             *form,
+                                  JsonObject         *fetched_jwks,
+                                  gboolean           *unknown_key,
+                                  gboolean           *used_basic,
+                                  GError            **error)
+{
   const char *authorization = soup_message_headers_get_one (headers, "Authorization");
   const char *form_client_id = gh_form_get (form, "client_id");
   const char *form_secret = gh_form_get (form, "client_secret");
@@ -309,6 +417,8 @@ gh_client_authenticate (GhClients          *clients,
   g_autoptr(GhClient) client = NULL;
 
   *used_basic = has_basic;
+  if (unknown_key != NULL)
+    *unknown_key = FALSE;
 
   if (methods > 1)
     return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
@@ -337,7 +447,8 @@ gh_client_authenticate (GhClients          *clients,
     }
 
   if (has_assertion)
-    return authenticate_assertion (clients, store, project, issuer, endpoint_url, form, error);
+    return authenticate_assertion (clients, store, project, issuer, endpoint_url, form,
+                                   fetched_jwks, unknown_key, error);
 
   if (form_client_id == NULL)
     return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,

@@ -31,4 +31,30 @@ GhClient *gh_client_authenticate (GhClients          *clients,
                                   gboolean           *used_basic,
                                   GError            **error);
 
+/* The jwks_uri to fetch before this request's client can be authenticated: set only when the
+ * request authenticates with a client_assertion alone and names a private_key_jwt client
+ * registered with a jwks_uri and no inline jwks (a URL client_id's jwks_uri must be on its
+ * origin). NULL for every other request, including malformed ones: gh_client_authenticate()
+ * then answers them at once. */
+char     *gh_client_auth_jwks_uri_to_fetch (GhClients          *clients,
+                                            const GhProject    *project,
+                                            SoupMessageHeaders *headers,
+                                            GhForm             *form);
+
+/* gh_client_authenticate() with the JWK Set fetched from the client's jwks_uri
+ * (@fetched_jwks; NULL when none was fetched). *@unknown_key (optional) is set when the
+ * assertion failed only because no key of the set matched its kid and alg: a cached set may
+ * predate a key rotation, so the caller may fetch the set again, once, and retry. */
+GhClient *gh_client_authenticate_with_jwks (GhClients          *clients,
+                                            GhStore            *store,
+                                            const GhProject    *project,
+                                            const char         *issuer,
+                                            const char         *endpoint_url,
+                                            SoupMessageHeaders *headers,
+                                            GhForm             *form,
+                                            JsonObject         *fetched_jwks,
+                                            gboolean           *unknown_key,
+                                            gboolean           *used_basic,
+                                            GError            **error);
+
 G_END_DECLS

@@ -765,22 +765,172 @@ send_token_error (GhRequest    *request,
   gh_http_send_error (request->msg, error);
 }
 
+/* What /token, /revoke and /introspect do once their client is authenticated: @client and
+ * @form are borrowed. */
+typedef void (*ClientRequestFunc) (GhRequest *request,
+                                   GhClient  *client,
+                                   GhForm    *form,
+                                   gboolean   used_basic);
+
+/* Authentication has failed: the event and the answer. */
+static void
+refuse_client (GhRequest    *request,
+               GhForm       *form,
+               const GError *error,
+               gboolean      used_basic)
+{
+  gh_tokens_record_refusal (_gh_server_get_tokens (request->server), request->project,
+                            gh_form_get (form, "client_id"), gh_form_get (form, "grant_type"),
+                            error);
+  send_token_error (request, error, used_basic);
+}
+
+/* A private_key_jwt client's JWK Set being fetched from its jwks_uri while the request waits
+ * (the message is paused), as /authorize waits for a metadata document. */
+typedef struct
+{
+  GhServer *server;
+  SoupServerMessage *msg;
+  char *slug;
+  char *issuer;
+  char *path;
+  GhForm *form;
+  char *jwks_uri;
+  ClientRequestFunc next;
+  gboolean refetched;
+  GCancellable *cancellable;
+  gulong finished_id;
+} KeyFetch;
+
+static void
+key_fetch_free (KeyFetch *fetch)
+{
+  if (fetch->finished_id != 0)
+    g_signal_handler_disconnect (fetch->msg, fetch->finished_id);
+  g_clear_object (&fetch->server);
+  g_clear_object (&fetch->msg);
+  g_free (fetch->slug);
+  g_free (fetch->issuer);
+  g_free (fetch->path);
+  g_clear_pointer (&fetch->form, gh_form_free);
+  g_free (fetch->jwks_uri);
+  g_clear_object (&fetch->cancellable);
+  g_free (fetch);
+}
+
+static void
+key_fetch_message_finished (SoupServerMessage *msg,
+                            KeyFetch          *fetch)
+{
+  /* The client went away: stop waiting for its keys. */
+  g_cancellable_cancel (fetch->cancellable);
+}
+
+static void client_keys_fetched (GObject      *source,
+                                 GAsyncResult *result,
+                                 gpointer      user_data);
+
+static void
+key_fetch_start (KeyFetch          *fetch,
+                 const GhProject   *project,
+                 GhCimdResolveFlags flags)
+{
+  gh_cimd_resolver_fetch_jwks_async (_gh_server_get_cimd_resolver (fetch->server), project,
+                                     fetch->jwks_uri, flags, fetch->cancellable,
+                                     client_keys_fetched, fetch);
+}
+
+static void
+client_keys_fetched (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  KeyFetch *fetch = user_data;
+  g_autoptr(JsonObject) jwks = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GhClient) client = NULL;
+  g_autofree char *url = NULL;
+  GhRequest request = { 0 };
+  gboolean from_cache = FALSE;
+  gboolean unknown_key = FALSE;
+  gboolean used_basic = FALSE;
+
+  jwks = gh_cimd_resolver_fetch_jwks_finish (GH_CIMD_RESOLVER (source), result, &from_cache,
+                                             &error);
+  if (g_cancellable_is_cancelled (fetch->cancellable))
+    {
+      key_fetch_free (fetch);
+      return;
+    }
+
+  request.server = fetch->server;
+  request.msg = fetch->msg;
+  request.issuer = fetch->issuer;
+  request.path = fetch->path;
+  project = gh_projects_get (gh_server_get_projects (fetch->server), fetch->slug, &error);
+  request.project = project;
+
+  if (project == NULL)
+    {
+      send_token_error (&request, error, FALSE);
+      goto done;
+    }
+  if (jwks == NULL)
+    {
+      g_autoptr(GError) refusal = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT,
+                                               "The client's public keys at its jwks_uri %s "
+                                               "could not be used: %s", fetch->jwks_uri,
+                                               error->message);
+
+      refuse_client (&request, fetch->form, refusal, FALSE);
+      goto done;
+    }
+
+  url = endpoint_url (&request, fetch->path);
+  client = gh_client_authenticate_with_jwks (gh_server_get_clients (fetch->server),
+                                             gh_server_get_store (fetch->server), project,
+                                             request.issuer, url,
+                                             soup_server_message_get_request_headers (fetch->msg),
+                                             fetch->form, jwks, &unknown_key, &used_basic,
+                                             &error);
+  if (client == NULL && unknown_key && from_cache && !fetch->refetched)
+    {
+      /* No key for the assertion's kid in a cached set: the client may have rotated its
+       * keys since. Fetch the set again, once, before refusing. */
+      fetch->refetched = TRUE;
+      key_fetch_start (fetch, project, GH_CIMD_RESOLVE_FORCE_REFRESH);
+      return;
+    }
+  if (client == NULL)
+    refuse_client (&request, fetch->form, error, used_basic);
+  else
+    fetch->next (&request, client, fetch->form, used_basic);
+
+done:
+  soup_server_message_unpause (fetch->msg);
+  key_fetch_free (fetch);
+}
+
 /* The common start of /token, /revoke and /introspect: a form body, no query, no repeated
- * parameter, an authenticated client. */
-static GhClient *
-begin_client_request (GhRequest  *request,
-                      const char *path,
-                      GhForm    **out_form,
-                      gboolean   *used_basic)
+ * parameter, an authenticated client; then @next. A private_key_jwt client whose keys are
+ * at a jwks_uri is authenticated once the set is fetched, the request paused meanwhile; every
+ * other request runs through at once. */
+static void
+begin_client_request (GhRequest         *request,
+                      const char        *path,
+                      ClientRequestFunc  next)
 {
   g_autoptr(GhForm) form = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GhClient) client = NULL;
   g_autofree char *url = endpoint_url (request, path);
+  g_autofree char *jwks_uri = NULL;
   const char *query = g_uri_get_query (soup_server_message_get_uri (request->msg));
   const char *repeated;
-  GhClient *client;
+  gboolean used_basic = FALSE;
+  KeyFetch *fetch;
 
-  *used_basic = FALSE;
   gh_http_allow_cors (request->msg);
   gh_http_set_no_store (request->msg);
 
@@ -792,50 +942,65 @@ begin_client_request (GhRequest  *request,
       gh_tokens_record_refusal (_gh_server_get_tokens (request->server), request->project, NULL, NULL,
                                 error);
       send_token_error (request, error, FALSE);
-      return NULL;
+      return;
     }
   form = gh_http_read_form_body (request->msg, MAX_FORM_BYTES);
   if (form == NULL)
-    return NULL;
+    return;
   if ((repeated = gh_form_find_repeated (form, (const char * const[]) { "resource", NULL })) != NULL)
     {
       error = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
                            "%s is given more than once", repeated);
       send_token_error (request, error, FALSE);
-      return NULL;
+      return;
+    }
+
+  jwks_uri = gh_client_auth_jwks_uri_to_fetch (gh_server_get_clients (request->server),
+                                               request->project,
+                                               soup_server_message_get_request_headers (request->msg),
+                                               form);
+  if (jwks_uri != NULL)
+    {
+      fetch = g_new0 (KeyFetch, 1);
+      fetch->server = g_object_ref (request->server);
+      fetch->msg = g_object_ref (request->msg);
+      fetch->slug = g_strdup (request->project->slug);
+      fetch->issuer = g_strdup (request->issuer);
+      fetch->path = g_strdup (path);
+      fetch->form = g_steal_pointer (&form);
+      fetch->jwks_uri = g_steal_pointer (&jwks_uri);
+      fetch->next = next;
+      fetch->cancellable = g_cancellable_new ();
+      fetch->finished_id = g_signal_connect (request->msg, "finished",
+                                             G_CALLBACK (key_fetch_message_finished), fetch);
+      soup_server_message_pause (request->msg);
+      key_fetch_start (fetch, request->project, GH_CIMD_RESOLVE_NONE);
+      return;
     }
 
   client = gh_client_authenticate (gh_server_get_clients (request->server),
                                    gh_server_get_store (request->server), request->project,
                                    request->issuer, url,
                                    soup_server_message_get_request_headers (request->msg),
-                                   form, used_basic, &error);
+                                   form, &used_basic, &error);
   if (client == NULL)
     {
-      gh_tokens_record_refusal (_gh_server_get_tokens (request->server), request->project,
-                                gh_form_get (form, "client_id"), gh_form_get (form, "grant_type"),
-                                error);
-      send_token_error (request, error, *used_basic);
-      return NULL;
+      refuse_client (request, form, error, used_basic);
+      return;
     }
-  *out_form = g_steal_pointer (&form);
-  return client;
+  next (request, client, form, used_basic);
 }
 
-void
-_gh_server_handle_token (GhRequest *request)
+static void
+token_authenticated (GhRequest *request,
+                     GhClient  *client,
+                     GhForm    *form,
+                     gboolean   used_basic)
 {
   GhTokens *tokens = _gh_server_get_tokens (request->server);
-  g_autoptr(GhForm) form = NULL;
-  g_autoptr(GhClient) client = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) response = NULL;
   const char *grant_type;
-  gboolean used_basic;
-
-  client = begin_client_request (request, "/token", &form, &used_basic);
-  if (client == NULL)
-    return;
 
   grant_type = gh_form_get (form, "grant_type");
   if (grant_type == NULL)
@@ -862,17 +1027,20 @@ _gh_server_handle_token (GhRequest *request)
 }
 
 void
-_gh_server_handle_revoke (GhRequest *request)
+_gh_server_handle_token (GhRequest *request)
 {
-  g_autoptr(GhForm) form = NULL;
-  g_autoptr(GhClient) client = NULL;
+  begin_client_request (request, "/token", token_authenticated);
+}
+
+static void
+revoke_authenticated (GhRequest *request,
+                      GhClient  *client,
+                      GhForm    *form,
+                      gboolean   used_basic)
+{
   g_autoptr(GError) error = NULL;
   const char *token;
-  gboolean used_basic;
 
-  client = begin_client_request (request, "/revoke", &form, &used_basic);
-  if (client == NULL)
-    return;
   token = gh_form_get (form, "token");
   if (token == NULL || *token == '\0')
     {
@@ -891,18 +1059,21 @@ _gh_server_handle_revoke (GhRequest *request)
 }
 
 void
-_gh_server_handle_introspect (GhRequest *request)
+_gh_server_handle_revoke (GhRequest *request)
 {
-  g_autoptr(GhForm) form = NULL;
-  g_autoptr(GhClient) client = NULL;
+  begin_client_request (request, "/revoke", revoke_authenticated);
+}
+
+static void
+introspect_authenticated (GhRequest *request,
+                          GhClient  *client,
+                          GhForm    *form,
+                          gboolean   used_basic)
+{
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) result = NULL;
   const char *token;
-  gboolean used_basic;
 
-  client = begin_client_request (request, "/introspect", &form, &used_basic);
-  if (client == NULL)
-    return;
   if (!gh_client_is_confidential (client))
     {
       error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT,
@@ -920,6 +1091,12 @@ _gh_server_handle_introspect (GhRequest *request)
   result = gh_tokens_introspect (_gh_server_get_tokens (request->server), request->project,
                                  request->issuer, token);
   gh_http_send_json (request->msg, SOUP_STATUS_OK, result, NULL);
+}
+
+void
+_gh_server_handle_introspect (GhRequest *request)
+{
+  begin_client_request (request, "/introspect", introspect_authenticated);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "gh-cimd-resolver.h"
+#include "gh-jwk.h"
 #include "gh-test-tls.h"
 #include "gh-test-util.h"
 
@@ -1249,6 +1250,304 @@ test_bad_url_never_fetched (Fixture       *fixture,
   g_assert_cmpuint (fixture->server->requests, ==, 0);
 }
 
+/* --- JWK Sets at a jwks_uri ------------------------------------------------------------- */
+
+typedef struct
+{
+  JsonObject *jwks;
+  gboolean from_cache;
+  GError *error;
+  gboolean done;
+} JwksFetch;
+
+static void
+on_jwks_fetched (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  JwksFetch *fetch = user_data;
+
+  fetch->jwks = gh_cimd_resolver_fetch_jwks_finish (GH_CIMD_RESOLVER (source), result,
+                                                    &fetch->from_cache, &fetch->error);
+  fetch->done = TRUE;
+}
+
+/* Fetches @url; returns the set, or NULL with *@error. */
+static JsonObject *
+fetch_jwks (Fixture             *fixture,
+            const char          *url,
+            GhCimdResolveFlags   flags,
+            gboolean            *from_cache,
+            GError             **error)
+{
+  JwksFetch fetch = { 0 };
+
+  gh_cimd_resolver_fetch_jwks_async (fixture->resolver, fixture->project, url, flags, NULL,
+                                     on_jwks_fetched, &fetch);
+  g_assert_true (gh_test_wait_for (&fetch.done, 10000));
+  g_assert_true ((fetch.jwks == NULL) != (fetch.error == NULL));
+  if (from_cache != NULL)
+    *from_cache = fetch.from_cache;
+  if (fetch.error != NULL)
+    g_propagate_error (error, fetch.error);
+  return fetch.jwks;
+}
+
+/* A JWK Set of @n public keys (each a fresh ES256 key with its kid). */
+static char *
+jwks_text (guint n)
+{
+  g_autoptr(JsonObject) jwks = json_object_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  JsonArray *keys = json_array_new ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GhJwk) key = gh_jwk_generate (GH_JWS_ALG_ES256, &error);
+      JsonObject *jwk;
+
+      g_assert_no_error (error);
+      jwk = gh_jwk_to_public_json (key);
+      json_object_set_string_member (jwk, "kid", gh_jwk_get_kid (key));
+      json_array_add_object_element (keys, jwk);
+    }
+  json_object_set_array_member (jwks, "keys", keys);
+  json_node_set_object (node, jwks);
+  return json_to_string (node, FALSE);
+}
+
+/* Over https with the test CA: the set, then the cache, then a forced refetch. */
+static void
+test_jwks_fetch (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *url = url_for (fixture, "/jwks.json");
+  g_autofree char *body = jwks_text (2);
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) second = NULL;
+  g_autoptr(JsonObject) forced = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean from_cache = TRUE;
+  Route *r;
+
+  r = route (fixture, "/jwks.json", 200, "application/jwk-set+json", body,
+             "Cache-Control", "max-age=600", NULL);
+  first = fetch_jwks (fixture, url, GH_CIMD_RESOLVE_NONE, &from_cache, &error);
+  g_assert_no_error (error);
+  g_assert_false (from_cache);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (first, "keys")), ==, 2);
+  g_assert_cmpuint (r->count, ==, 1);
+
+  second = fetch_jwks (fixture, url, GH_CIMD_RESOLVE_NONE, &from_cache, &error);
+  g_assert_no_error (error);
+  g_assert_true (from_cache);
+  g_assert_cmpuint (r->count, ==, 1);
+
+  forced = fetch_jwks (fixture, url, GH_CIMD_RESOLVE_FORCE_REFRESH, &from_cache, &error);
+  g_assert_no_error (error);
+  g_assert_false (from_cache);
+  g_assert_cmpuint (r->count, ==, 2);
+  g_assert_cmpuint (gh_cimd_resolver_get_fetch_count (fixture->resolver), ==, 2);
+
+  /* The rules apply on every use: without the loopback opt-in the cached set is refused. */
+  fixture->project->settings->allow_loopback_cimd = FALSE;
+  g_assert_null (fetch_jwks (fixture, url, GH_CIMD_RESOLVE_NONE, NULL, &error));
+  g_assert_error (error, GH_CIMD_RESOLVER_ERROR, GH_CIMD_RESOLVER_ERROR_REFUSED);
+  g_assert_nonnull (strstr (error->message, "(rule url.address)"));
+  g_assert_cmpuint (r->count, ==, 2);
+}
+
+/* TLS verifies the certificate against the URL's host through the pinned address. */
+static void
+test_jwks_tls_name_mismatch (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  Server *other = server_new (wrong_name_cert);
+  g_autofree char *url = g_strdup_printf ("https://localhost:%u/jwks.json", other->port);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (fetch_jwks (fixture, url, GH_CIMD_RESOLVE_NONE, NULL, &error));
+  g_assert_error (error, GH_CIMD_RESOLVER_ERROR, GH_CIMD_RESOLVER_ERROR_REFUSED);
+  g_assert_nonnull (strstr (error->message, "(rule fetch.tls)"));
+  g_assert_cmpuint (other->requests, ==, 0);
+  server_free (other);
+}
+
+static void
+test_jwks_refused (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *good = jwks_text (1);
+  g_autofree char *target = url_for (fixture, "/jwks-good.json");
+  g_autofree char *oversized = NULL;
+  g_autofree char *large = NULL;
+  const char *private_key = "{\"keys\": [{\"kty\": \"EC\", \"crv\": \"P-256\", \"x\": \"a\", "
+                            "\"y\": \"b\", \"d\": \"secret\"}]}";
+  const char *symmetric = "{\"keys\": [{\"kty\": \"oct\", \"k\": \"c2VjcmV0\"}]}";
+  struct {
+    const char *path;
+    guint status;
+    const char *content_type;
+    const char *body;
+    const char *rule;
+  } rows[] = {
+    { "/jwks-404.json", 404, "application/json", good, "http.status" },
+    { "/jwks-html.json", 200, "text/html", good, "http.content_type" },
+    { "/jwks-plain.json", 200, "text/plain", good, "http.content_type" },
+    { "/jwks-moved.json", 302, NULL, NULL, "http.redirect" },
+    { "/jwks-private.json", 200, "application/json", private_key, "jwks.keys" },
+    { "/jwks-symmetric.json", 200, "application/json", symmetric, "jwks.keys" },
+    { "/jwks-empty.json", 200, "application/json", "{\"keys\": []}", "jwks.keys" },
+    { "/jwks-nokeys.json", 200, "application/json", "{\"x\": 1}", "jwks.keys" },
+    { "/jwks-array.json", 200, "application/json", "[]", "jwks.json" },
+    { "/jwks-dup.json", 200, "application/json", "{\"keys\": [], \"keys\": []}", "jwks.json" },
+    { "/jwks-big.json", 200, "application/json", NULL, "body.size" },
+  };
+
+  /* Over the larger of cimd_max_bytes (5 KiB) and 16 KiB. */
+  oversized = g_strnfill (17 * 1024, ' ');
+  oversized[0] = '{';
+  rows[G_N_ELEMENTS (rows) - 1].body = oversized;
+  route (fixture, "/jwks-good.json", 200, "application/json", good, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autofree char *url = url_for (fixture, rows[i].path);
+      g_autofree char *rule = g_strdup_printf ("(rule %s)", rows[i].rule);
+      Route *r;
+
+      g_test_message ("%s", rows[i].path);
+      if (rows[i].status == 302)
+        r = route (fixture, rows[i].path, 302, NULL, NULL, "Location", target, NULL);
+      else
+        r = route (fixture, rows[i].path, rows[i].status, rows[i].content_type, rows[i].body,
+                   NULL);
+      /* Twice: a failure is never cached. */
+      for (guint j = 0; j < 2; j++)
+        {
+          g_autoptr(GError) error = NULL;
+
+          g_assert_null (fetch_jwks (fixture, url, GH_CIMD_RESOLVE_NONE, NULL, &error));
+          g_assert_error (error, GH_CIMD_RESOLVER_ERROR, GH_CIMD_RESOLVER_ERROR_REFUSED);
+          if (strstr (error->message, rule) == NULL)
+            g_error ("“%s” does not name %s", error->message, rule);
+        }
+      g_assert_cmpuint (r->count, ==, 2);
+    }
+  /* The redirect was not followed. */
+  g_assert_cmpuint (((Route *) g_hash_table_lookup (fixture->server->routes,
+                                                    "/jwks-good.json"))->count, ==, 0);
+
+  /* 10 KiB is more than cimd_max_bytes but within a JWK Set's cap. */
+  {
+    g_autofree char *url = url_for (fixture, "/jwks-large.json");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) jwks = NULL;
+    g_autoptr(GString) text = g_string_new (good);
+
+    g_string_truncate (text, text->len - 1);
+    g_string_append (text, ", \"x_padding\": \"");
+    while (text->len < 10 * 1024)
+      g_string_append_c (text, 'x');
+    g_string_append (text, "\"}");
+    large = g_string_free (g_steal_pointer (&text), FALSE);
+    g_assert_cmpint (strlen (large), >, fixture->project->settings->cimd_max_bytes);
+    route (fixture, "/jwks-large.json", 200, "application/json", large, NULL);
+    jwks = fetch_jwks (fixture, url, GH_CIMD_RESOLVE_NONE, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (jwks);
+  }
+}
+
+/* no-store: used once, never served from the cache. */
+static void
+test_jwks_no_store (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *url = url_for (fixture, "/jwks-nostore.json");
+  g_autofree char *body = jwks_text (1);
+  Route *r = route (fixture, "/jwks-nostore.json", 200, "application/json", body,
+                    "Cache-Control", "no-store", NULL);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonObject) jwks = NULL;
+      gboolean from_cache = TRUE;
+
+      jwks = fetch_jwks (fixture, url, GH_CIMD_RESOLVE_NONE, &from_cache, &error);
+      g_assert_no_error (error);
+      g_assert_false (from_cache);
+    }
+  g_assert_cmpuint (r->count, ==, 2);
+}
+
+/* Without the loopback opt-in: refused before connecting, in every notation and through DNS. */
+static void
+test_jwks_loopback_refused (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GResolver) previous = g_resolver_get_default ();
+  g_autoptr(GResolver) fake = g_object_new (test_resolver_get_type (), NULL);
+  g_autofree char *body = jwks_text (1);
+  guint port = fixture->server->port;
+  struct {
+    char *url;
+    const char *rule;
+  } rows[] = {
+    { g_strdup_printf ("https://127.0.0.1:%u/jwks.json", port), "url.address" },
+    { g_strdup_printf ("https://0x7f.1:%u/jwks.json", port), "url.address" },
+    { g_strdup_printf ("http://127.0.0.1:%u/jwks.json", port), "url.scheme" },
+    { g_strdup_printf ("https://rebind.test:%u/jwks.json", port), "address.special" },
+    { g_strdup_printf ("https://metadata.test:%u/jwks.json", port), "address.special" },
+  };
+
+  fixture->project->settings->allow_loopback_cimd = FALSE;
+  route (fixture, "/jwks.json", 200, "application/json", body, NULL);
+  g_resolver_set_default (fake);
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *rule = g_strdup_printf ("(rule %s)", rows[i].rule);
+
+      g_test_message ("%s", rows[i].url);
+      g_assert_null (fetch_jwks (fixture, rows[i].url, GH_CIMD_RESOLVE_NONE, NULL, &error));
+      g_assert_error (error, GH_CIMD_RESOLVER_ERROR, GH_CIMD_RESOLVER_ERROR_REFUSED);
+      if (strstr (error->message, rule) == NULL)
+        g_error ("“%s” does not name %s", error->message, rule);
+      g_free (rows[i].url);
+    }
+  g_resolver_set_default (previous);
+  g_assert_cmpuint (fixture->server->requests, ==, 0);
+  g_assert_cmpuint (gh_cimd_resolver_get_fetch_count (fixture->resolver), ==, 0);
+}
+
+/* Concurrent fetches of one set share one request. */
+static void
+test_jwks_single_flight (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *url = url_for (fixture, "/jwks-busy.json");
+  g_autofree char *body = jwks_text (1);
+  JwksFetch fetches[10] = { { 0 } };
+  Route *r = route (fixture, "/jwks-busy.json", 200, "application/json", body, NULL);
+
+  r->mode = MODE_DELAY;
+  for (guint i = 0; i < G_N_ELEMENTS (fetches); i++)
+    gh_cimd_resolver_fetch_jwks_async (fixture->resolver, fixture->project, url,
+                                       GH_CIMD_RESOLVE_NONE, NULL, on_jwks_fetched, &fetches[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (fetches); i++)
+    {
+      g_assert_true (gh_test_wait_for (&fetches[i].done, 10000));
+      g_assert_no_error (fetches[i].error);
+      g_assert_nonnull (fetches[i].jwks);
+      json_object_unref (fetches[i].jwks);
+    }
+  g_assert_cmpuint (r->count, ==, 1);
+  g_assert_cmpuint (gh_cimd_resolver_get_fetch_count (fixture->resolver), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1281,6 +1580,12 @@ main (int   argc,
   ADD ("/server/cimd/concurrency/single-flight", test_single_flight);
   ADD ("/server/cimd/concurrency/single-flight-refused", test_single_flight_refused);
   ADD ("/server/cimd/concurrency/limit", test_concurrency_limit);
+  ADD ("/server/cimd/jwks/fetch", test_jwks_fetch);
+  ADD ("/server/cimd/jwks/tls-name-mismatch", test_jwks_tls_name_mismatch);
+  ADD ("/server/cimd/jwks/refused", test_jwks_refused);
+  ADD ("/server/cimd/jwks/no-store", test_jwks_no_store);
+  ADD ("/server/cimd/jwks/loopback-refused", test_jwks_loopback_refused);
+  ADD ("/server/cimd/jwks/single-flight", test_jwks_single_flight);
 
   result = g_test_run ();
 
