@@ -192,12 +192,12 @@ check_scopes (GhAuthorization  *self,
         continue;
       if (client_scopes != NULL && !g_strv_contains ((const char * const *) client_scopes, scope))
         return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
-                       "The scope “%s” is not among the scopes this client registered (%s)",
-                       scope, params->client->scope);
+                                "The scope “%s” is not among the scopes this client registered (%s)",
+                                scope, params->client->scope);
       if (project_scopes != NULL && !g_strv_contains ((const char * const *) project_scopes, scope))
         return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
-                       "The scope “%s” is unknown: it is not a standard scope and no resource "
-                       "of this project defines it", scope);
+                                "The scope “%s” is unknown: it is not a standard scope and no resource "
+                                "of this project defines it", scope);
     }
   return TRUE;
 }
@@ -226,8 +226,8 @@ check_resources (GhAuthorization  *self,
                                                               canonical, &local_error);
           if (resource == NULL)
             return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
-                           "The resource “%s” is not one this project serves "
-                           "(resource_policy is listed)", canonical);
+                                    "The resource “%s” is not one this project serves "
+                                    "(resource_policy is listed)", canonical);
         }
       if (g_hash_table_add (seen, g_strdup (canonical)))
         g_strv_builder_add (builder, canonical);
@@ -253,12 +253,12 @@ check_prompt (GhAuthParams  *params,
         params->prompt_consent = TRUE;
       else if (!g_str_equal (values[i], "select_account"))
         return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                       "prompt “%s” is not supported (none, login, consent, select_account)",
-                       values[i]);
+                                "prompt “%s” is not supported (none, login, consent, select_account)",
+                                values[i]);
     }
   if (params->prompt_none && g_strv_length (values) > 1)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "prompt=none cannot be combined with other values");
+                            "prompt=none cannot be combined with other values");
   return TRUE;
 }
 
@@ -274,8 +274,8 @@ check_redirect_still_allowed (const GhProject  *project,
   if (gh_redirect_uri_check (redirect_uri, project->settings, &local_error))
     return TRUE;
   return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                 "%s; it was registered, but this project no longer allows it",
-                 local_error->message);
+                          "%s; it was registered, but this project no longer allows it",
+                          local_error->message);
 }
 
 /* Up to the redirect URI, a refusal cannot go back to the client: the caller shows it. */
@@ -296,13 +296,14 @@ check_client_and_redirect (GhAuthorization  *self,
   if (client_id == NULL || *client_id == '\0')
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "The request has no client_id");
   if (gh_form_count (form, "client_id") > 1)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "client_id is given more than once");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "client_id is given more than once");
   params->client_id = g_strdup (client_id);
 
   if (gh_cimd_is_url_client_id (client_id) && !project->settings->cimd_enabled)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                   "The client_id “%s” is a URL (a Client ID Metadata Document), and this "
-                   "project does not accept those (cimd_enabled is off)", client_id);
+                            "The client_id “%s” is a URL (a Client ID Metadata Document), and this "
+                            "project does not accept those (cimd_enabled is off)", client_id);
 
   if (resolved != NULL)
     params->client = g_steal_pointer (&resolved);
@@ -312,20 +313,21 @@ check_client_and_redirect (GhAuthorization  *self,
     {
       if (g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND))
         return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                       "The client “%s” is not registered in this project", client_id);
+                                "The client “%s” is not registered in this project", client_id);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
 
   if (gh_form_count (form, "redirect_uri") > 1)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "redirect_uri is given more than once");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "redirect_uri is given more than once");
   n_redirect_uris = g_strv_length (params->client->redirect_uris);
   if (redirect_uri == NULL)
     {
       if (n_redirect_uris != 1)
         return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                       "The request has no redirect_uri, and the client registered %u, so "
-                       "which one is meant is unclear", n_redirect_uris);
+                                "The request has no redirect_uri, and the client registered %u, so "
+                                "which one is meant is unclear", n_redirect_uris);
       if (!check_redirect_still_allowed (project, params->client->redirect_uris[0], error))
         return FALSE;
       params->redirect_uri = g_strdup (params->client->redirect_uris[0]);
@@ -345,9 +347,9 @@ check_client_and_redirect (GhAuthorization  *self,
   {
     g_autofree char *registered = g_strjoinv (", ", params->client->redirect_uris);
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "The redirect_uri “%s” is not registered for this client (registered: %s). "
-                   "It must match exactly, except the port of http loopback URIs",
-                   redirect_uri, registered);
+                            "The redirect_uri “%s” is not registered for this client (registered: %s). "
+                            "It must match exactly, except the port of http loopback URIs",
+                            redirect_uri, registered);
   }
 }
 
@@ -380,12 +382,13 @@ gh_authorization_check (GhAuthorization  *self,
     params->state = g_strdup (gh_form_get (form, "state"));
 
   if ((repeated = gh_form_find_repeated (form, may_repeat)) != NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "%s is given more than once", repeated),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "%s is given more than once",
+                            repeated),
            g_steal_pointer (&params);
 
   if (gh_form_get (form, "request") != NULL || gh_form_get (form, "request_uri") != NULL)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "Request objects (request, request_uri) are not supported"),
+                            "Request objects (request, request_uri) are not supported"),
            g_steal_pointer (&params);
 
   value = gh_form_get (form, "response_type");
@@ -394,31 +397,31 @@ gh_authorization_check (GhAuthorization  *self,
            g_steal_pointer (&params);
   if (!g_str_equal (value, "code"))
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_UNSUPPORTED_RESPONSE_TYPE,
-                   "response_type “%s” is not supported; use code", value),
+                            "response_type “%s” is not supported; use code", value),
            g_steal_pointer (&params);
   if (!gh_client_has_grant_type (params->client, "authorization_code"))
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_UNAUTHORIZED_CLIENT,
-                   "This client did not register the authorization_code grant"),
+                            "This client did not register the authorization_code grant"),
            g_steal_pointer (&params);
 
   value = gh_form_get (form, "response_mode");
   if (value != NULL && !g_str_equal (value, "query"))
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "response_mode “%s” is not supported; use query", value),
+                            "response_mode “%s” is not supported; use query", value),
            g_steal_pointer (&params);
 
   value = gh_form_get (form, "code_challenge");
   if (value == NULL)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "code_challenge is missing: PKCE with S256 is required"),
+                            "code_challenge is missing: PKCE with S256 is required"),
            g_steal_pointer (&params);
   if (g_strcmp0 (gh_form_get (form, "code_challenge_method"), "S256") != 0)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "code_challenge_method must be S256 (plain and an absent method are refused)"),
+                            "code_challenge_method must be S256 (plain and an absent method are refused)"),
            g_steal_pointer (&params);
   if (!is_s256_challenge (value))
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "code_challenge must be 43 base64url characters (an S256 hash)"),
+                            "code_challenge must be 43 base64url characters (an S256 hash)"),
            g_steal_pointer (&params);
   params->code_challenge = g_strdup (value);
 
@@ -429,7 +432,8 @@ gh_authorization_check (GhAuthorization  *self,
 
   value = gh_form_get (form, "nonce");
   if (value != NULL && strlen (value) > 512)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "nonce is longer than 512 characters"),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "nonce is longer than 512 characters"),
            g_steal_pointer (&params);
   params->nonce = g_strdup (value);
 
@@ -607,7 +611,8 @@ gh_authorization_load_request (GhAuthorization  *self,
   gboolean row;
 
   if (request_id == NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "The sign-in request is missing"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "The sign-in request is missing"), NULL;
 
   stmt = gh_store_prepare (self->store,
                            "SELECT id, params, browser_hash, csrf_token, user_id, auth_time, expires_at "
@@ -621,15 +626,15 @@ gh_authorization_load_request (GhAuthorization  *self,
     return NULL;
   if (!row || sqlite3_column_int64 (stmt, 6) < g_get_real_time () / G_USEC_PER_SEC)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "This sign-in request is unknown, finished or expired; start again from "
-                   "the application"), NULL;
+                            "This sign-in request is unknown, finished or expired; start again from "
+                            "the application"), NULL;
 
   /* Bound to the browser that started it: a link sent to someone else does nothing. */
   browser_hash = browser_secret != NULL ? gh_sha256_base64url (browser_secret) : NULL;
   if (!gh_constant_time_equal (browser_hash, gh_stmt_column_text (stmt, 2)))
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_FORBIDDEN,
-                   "This sign-in request was started in another browser (or its cookie was "
-                   "blocked); start again from the application"), NULL;
+                            "This sign-in request was started in another browser (or its cookie was "
+                            "blocked); start again from the application"), NULL;
 
   if (!json_parser_load_from_data (parser, gh_stmt_column_text (stmt, 1), -1, error))
     return NULL;

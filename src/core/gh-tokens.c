@@ -354,7 +354,7 @@ choose_audience (const char         *issuer,
        * so that no access token is accepted by two resource servers. */
       if (requested[1] != NULL)
         return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
-                       "Name one resource per token request; ask again for each other one"),
+                                "Name one resource per token request; ask again for each other one"),
                NULL;
       for (guint i = 0; requested[i] != NULL; i++)
         {
@@ -364,7 +364,7 @@ choose_audience (const char         *issuer,
             return NULL;
           if (!scope_has (granted, canonical))
             return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
-                           "The resource “%s” was not granted to this authorization", canonical),
+                                    "The resource “%s” was not granted to this authorization", canonical),
                    NULL;
           g_strv_builder_add (builder, canonical);
         }
@@ -374,7 +374,7 @@ choose_audience (const char         *issuer,
    * resource server). */
   if (granted != NULL && granted[0] != NULL && granted[1] != NULL)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
-                   "Several resources were granted; name the one this token is for (resource)"),
+                            "Several resources were granted; name the one this token is for (resource)"),
            NULL;
   if (granted != NULL && granted[0] != NULL)
     return g_strdupv (granted);
@@ -457,7 +457,7 @@ gh_tokens_exchange_code (GhTokens         *self,
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "code is missing"), NULL;
   if (verifier != NULL && !is_code_verifier (verifier))
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~"), NULL;
+                            "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~"), NULL;
 
   code_hash = gh_sha256_base64url (code);
 
@@ -500,13 +500,14 @@ gh_tokens_exchange_code (GhTokens         *self,
       if (!gh_store_commit (self->store, error))
         return NULL;
       return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-                     "The authorization code was already used; the tokens issued from it are "
-                     "revoked"), NULL;
+                              "The authorization code was already used; the tokens issued from it are "
+                              "revoked"), NULL;
     }
 
   if (g_strcmp0 (gh_stmt_column_text (stmt, 1), client->client_id) != 0)
     {
-      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The authorization code was issued to another client");
+      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
+                       "The authorization code was issued to another client");
       goto fail;
     }
   expires_at = sqlite3_column_int64 (stmt, 10);
@@ -521,7 +522,7 @@ gh_tokens_exchange_code (GhTokens         *self,
   if ((redirect_given || redirect_uri != NULL) && g_strcmp0 (redirect_uri, stored_redirect) != 0)
     {
       gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-              "redirect_uri must be the one sent to /authorize (%s), byte for byte", stored_redirect);
+                       "redirect_uri must be the one sent to /authorize (%s), byte for byte", stored_redirect);
       goto fail;
     }
 
@@ -540,7 +541,7 @@ gh_tokens_exchange_code (GhTokens         *self,
     if (!gh_constant_time_equal (computed, challenge))
       {
         gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-                "code_verifier does not match the code_challenge (S256)");
+                         "code_verifier does not match the code_challenge (S256)");
         goto fail;
       }
   }
@@ -645,7 +646,8 @@ gh_tokens_refresh (GhTokens         *self,
   gboolean row;
 
   if (refresh_token == NULL || *refresh_token == '\0')
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "refresh_token is missing"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "refresh_token is missing"), NULL;
   token_hash = gh_sha256_base64url (refresh_token);
 
   if (!gh_store_begin (self->store, error))
@@ -672,7 +674,8 @@ gh_tokens_refresh (GhTokens         *self,
   flow_id = g_strdup (gh_stmt_column_text (stmt, 10));
   if (g_strcmp0 (gh_stmt_column_text (stmt, 1), client->client_id) != 0)
     {
-      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The refresh token was issued to another client");
+      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
+                       "The refresh token was issued to another client");
       goto fail;
     }
   if (sqlite3_column_type (stmt, 6) != SQLITE_NULL)
@@ -722,8 +725,8 @@ gh_tokens_refresh (GhTokens         *self,
           if (!gh_store_commit (self->store, error))
             return NULL;
           return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-                         "The refresh token was already used (rotated); every token of its "
-                         "family is revoked"), NULL;
+                                  "The refresh token was already used (rotated); every token of its "
+                                  "family is revoked"), NULL;
         }
       /* The columns are read again below. */
       stmt = gh_store_prepare (self->store,
@@ -767,8 +770,8 @@ gh_tokens_refresh (GhTokens         *self,
           if (!scope_has (family_scopes, requested[i]))
             {
               gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
-                      "The scope “%s” was not granted; a refresh can only narrow the scope",
-                      requested[i]);
+                               "The scope “%s” was not granted; a refresh can only narrow the scope",
+                               requested[i]);
               goto fail;
             }
           g_strv_builder_add (builder, requested[i]);
@@ -896,30 +899,34 @@ gh_tokens_verify_access_token (GhTokens         *self,
     }
 
   if (!gh_jws_verify_compact (token, lookup_key, self, &header, &payload, &local_error))
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token's signature does not verify: %s",
-                   local_error->message), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The token's signature does not verify: %s",
+                            local_error->message), NULL;
 
   /* RFC 9068 §4: the type tells an access token from an ID token signed by the same key. */
   typ = json_object_get_string_member_with_default (header, "typ", NULL);
   if (typ == NULL || (g_ascii_strcasecmp (typ, "at+jwt") != 0 &&
                       g_ascii_strcasecmp (typ, "application/at+jwt") != 0))
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token is not an access token "
-                   "(typ is not at+jwt)"), NULL;
+                            "(typ is not at+jwt)"), NULL;
 
   claims = gh_jws_parse_json_object (payload, &local_error);
   if (claims == NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token's claims are not a JSON object"),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The token's claims are not a JSON object"),
            NULL;
   if (g_strcmp0 (json_object_get_string_member_with_default (claims, "iss", NULL), issuer) != 0)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token was issued by another issuer"),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The token was issued by another issuer"),
            NULL;
   if (json_object_get_int_member_with_default (claims, "exp", 0) <= now)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token has expired"), NULL;
   if (json_object_get_int_member_with_default (claims, "iat", G_MAXINT64) > now + SKEW_SECONDS)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token was issued in the future"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The token was issued in the future"), NULL;
   if (!audience_acceptable (self, project, issuer, json_object_get_member (claims, "aud")))
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
-                   "The token's audience is not a resource of this project"), NULL;
+                            "The token's audience is not a resource of this project"), NULL;
 
   jti = json_object_get_string_member_with_default (claims, "jti", NULL);
   stmt = gh_store_prepare (self->store,
@@ -934,9 +941,11 @@ gh_tokens_verify_access_token (GhTokens         *self,
   if (!gh_store_step (self->store, stmt, &row, error))
     return NULL;
   if (!row)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token is unknown to this project"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The token is unknown to this project"), NULL;
   if (sqlite3_column_type (stmt, 0) != SQLITE_NULL || sqlite3_column_type (stmt, 1) != SQLITE_NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token has been revoked"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The token has been revoked"), NULL;
 
   if (stamp.data_version >= 0)
     {
@@ -1108,11 +1117,12 @@ gh_tokens_userinfo (GhTokens         *self,
 
   if (!scope_has (scopes, "openid"))
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INSUFFICIENT_SCOPE,
-                   "/userinfo needs a token with the openid scope"), NULL;
+                            "/userinfo needs a token with the openid scope"), NULL;
   user = gh_users_get (self->users, project->id,
                        json_object_get_string_member (access_claims, "sub"), NULL);
   if (user == NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token's user no longer exists"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The token's user no longer exists"), NULL;
 
   claims = json_object_new ();
   json_object_set_string_member (claims, "sub", user->username);
