@@ -557,6 +557,12 @@ command_project_set (int    argc,
       if (change->cause != NULL)
         g_print ("  (because %s was turned on)", change->cause);
       g_print ("\n");
+      /* SPEC-NOTES.md: no shipping MCP client sends an IAT by itself. */
+      if (g_str_equal (change->key, "dcr_mode") &&
+          g_str_equal (change->new_value, "initial_access_token"))
+        g_print ("note: only clients you hand an initial access token to (gatehouse-server iat "
+                 "issue) can register now; Cursor, Copilot CLI and other open-market clients "
+                 "cannot. They can still use CIMD when cimd_enabled is on.\n");
     }
   return EXIT_SUCCESS;
 }
