@@ -133,27 +133,6 @@ is_standard_scope (const char *scope)
   return gh_authorization_describe_scope (scope) != NULL;
 }
 
-static gboolean
-refuse (GError     **error,
-        GhOAuthError code,
-        const char  *format,
-        ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-refuse (GError     **error,
-        GhOAuthError code,
-        const char  *format,
-        ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  if (error != NULL)
-    *error = g_error_new_valist (GH_OAUTH_ERROR, code, format, args);
-  va_end (args);
-  return FALSE;
-}
-
 /* RFC 7636 §4.2: the S256 challenge is BASE64URL(SHA256(verifier)): 43 characters. */
 static gboolean
 is_s256_challenge (const char *challenge)
@@ -212,13 +191,13 @@ check_scopes (GhAuthorization  *self,
       if (is_standard_scope (scope))
         continue;
       if (client_scopes != NULL && !g_strv_contains ((const char * const *) client_scopes, scope))
-        return refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
-                       "The scope “%s” is not among the scopes this client registered (%s)",
-                       scope, params->client->scope);
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
+                                "The scope “%s” is not among the scopes this client registered (%s)",
+                                scope, params->client->scope);
       if (project_scopes != NULL && !g_strv_contains ((const char * const *) project_scopes, scope))
-        return refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
-                       "The scope “%s” is unknown: it is not a standard scope and no resource "
-                       "of this project defines it", scope);
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
+                                "The scope “%s” is unknown: it is not a standard scope and no resource "
+                                "of this project defines it", scope);
     }
   return TRUE;
 }
@@ -246,9 +225,9 @@ check_resources (GhAuthorization  *self,
           g_autoptr(GhResource) resource = gh_resources_find (self->resources, project->id,
                                                               canonical, &local_error);
           if (resource == NULL)
-            return refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
-                           "The resource “%s” is not one this project serves "
-                           "(resource_policy is listed)", canonical);
+            return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
+                                    "The resource “%s” is not one this project serves "
+                                    "(resource_policy is listed)", canonical);
         }
       if (g_hash_table_add (seen, g_strdup (canonical)))
         g_strv_builder_add (builder, canonical);
@@ -273,13 +252,13 @@ check_prompt (GhAuthParams  *params,
       else if (g_str_equal (values[i], "consent"))
         params->prompt_consent = TRUE;
       else if (!g_str_equal (values[i], "select_account"))
-        return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                       "prompt “%s” is not supported (none, login, consent, select_account)",
-                       values[i]);
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                                "prompt “%s” is not supported (none, login, consent, select_account)",
+                                values[i]);
     }
   if (params->prompt_none && g_strv_length (values) > 1)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "prompt=none cannot be combined with other values");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "prompt=none cannot be combined with other values");
   return TRUE;
 }
 
@@ -294,9 +273,9 @@ check_redirect_still_allowed (const GhProject  *project,
 
   if (gh_redirect_uri_check (redirect_uri, project->settings, &local_error))
     return TRUE;
-  return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                 "%s; it was registered, but this project no longer allows it",
-                 local_error->message);
+  return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                          "%s; it was registered, but this project no longer allows it",
+                          local_error->message);
 }
 
 /* Up to the redirect URI, a refusal cannot go back to the client: the caller shows it. */
@@ -315,15 +294,16 @@ check_client_and_redirect (GhAuthorization  *self,
   guint n_redirect_uris;
 
   if (client_id == NULL || *client_id == '\0')
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "The request has no client_id");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "The request has no client_id");
   if (gh_form_count (form, "client_id") > 1)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "client_id is given more than once");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "client_id is given more than once");
   params->client_id = g_strdup (client_id);
 
   if (gh_cimd_is_url_client_id (client_id) && !project->settings->cimd_enabled)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                   "The client_id “%s” is a URL (a Client ID Metadata Document), and this "
-                   "project does not accept those (cimd_enabled is off)", client_id);
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                            "The client_id “%s” is a URL (a Client ID Metadata Document), and this "
+                            "project does not accept those (cimd_enabled is off)", client_id);
 
   if (resolved != NULL)
     params->client = g_steal_pointer (&resolved);
@@ -332,21 +312,22 @@ check_client_and_redirect (GhAuthorization  *self,
   if (params->client == NULL)
     {
       if (g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND))
-        return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                       "The client “%s” is not registered in this project", client_id);
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                                "The client “%s” is not registered in this project", client_id);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
 
   if (gh_form_count (form, "redirect_uri") > 1)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "redirect_uri is given more than once");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "redirect_uri is given more than once");
   n_redirect_uris = g_strv_length (params->client->redirect_uris);
   if (redirect_uri == NULL)
     {
       if (n_redirect_uris != 1)
-        return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                       "The request has no redirect_uri, and the client registered %u, so "
-                       "which one is meant is unclear", n_redirect_uris);
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                                "The request has no redirect_uri, and the client registered %u, so "
+                                "which one is meant is unclear", n_redirect_uris);
       if (!check_redirect_still_allowed (project, params->client->redirect_uris[0], error))
         return FALSE;
       params->redirect_uri = g_strdup (params->client->redirect_uris[0]);
@@ -365,10 +346,10 @@ check_client_and_redirect (GhAuthorization  *self,
 
   {
     g_autofree char *registered = g_strjoinv (", ", params->client->redirect_uris);
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "The redirect_uri “%s” is not registered for this client (registered: %s). "
-                   "It must match exactly, except the port of http loopback URIs",
-                   redirect_uri, registered);
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "The redirect_uri “%s” is not registered for this client (registered: %s). "
+                            "It must match exactly, except the port of http loopback URIs",
+                            redirect_uri, registered);
   }
 }
 
@@ -401,45 +382,46 @@ gh_authorization_check (GhAuthorization  *self,
     params->state = g_strdup (gh_form_get (form, "state"));
 
   if ((repeated = gh_form_find_repeated (form, may_repeat)) != NULL)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "%s is given more than once", repeated),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "%s is given more than once",
+                            repeated),
            g_steal_pointer (&params);
 
   if (gh_form_get (form, "request") != NULL || gh_form_get (form, "request_uri") != NULL)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "Request objects (request, request_uri) are not supported"),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "Request objects (request, request_uri) are not supported"),
            g_steal_pointer (&params);
 
   value = gh_form_get (form, "response_type");
   if (value == NULL)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "response_type is missing"),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "response_type is missing"),
            g_steal_pointer (&params);
   if (!g_str_equal (value, "code"))
-    return refuse (error, GH_OAUTH_ERROR_UNSUPPORTED_RESPONSE_TYPE,
-                   "response_type “%s” is not supported; use code", value),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_UNSUPPORTED_RESPONSE_TYPE,
+                            "response_type “%s” is not supported; use code", value),
            g_steal_pointer (&params);
   if (!gh_client_has_grant_type (params->client, "authorization_code"))
-    return refuse (error, GH_OAUTH_ERROR_UNAUTHORIZED_CLIENT,
-                   "This client did not register the authorization_code grant"),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_UNAUTHORIZED_CLIENT,
+                            "This client did not register the authorization_code grant"),
            g_steal_pointer (&params);
 
   value = gh_form_get (form, "response_mode");
   if (value != NULL && !g_str_equal (value, "query"))
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "response_mode “%s” is not supported; use query", value),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "response_mode “%s” is not supported; use query", value),
            g_steal_pointer (&params);
 
   value = gh_form_get (form, "code_challenge");
   if (value == NULL)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "code_challenge is missing: PKCE with S256 is required"),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "code_challenge is missing: PKCE with S256 is required"),
            g_steal_pointer (&params);
   if (g_strcmp0 (gh_form_get (form, "code_challenge_method"), "S256") != 0)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "code_challenge_method must be S256 (plain and an absent method are refused)"),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "code_challenge_method must be S256 (plain and an absent method are refused)"),
            g_steal_pointer (&params);
   if (!is_s256_challenge (value))
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "code_challenge must be 43 base64url characters (an S256 hash)"),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "code_challenge must be 43 base64url characters (an S256 hash)"),
            g_steal_pointer (&params);
   params->code_challenge = g_strdup (value);
 
@@ -450,7 +432,8 @@ gh_authorization_check (GhAuthorization  *self,
 
   value = gh_form_get (form, "nonce");
   if (value != NULL && strlen (value) > 512)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "nonce is longer than 512 characters"),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "nonce is longer than 512 characters"),
            g_steal_pointer (&params);
   params->nonce = g_strdup (value);
 
@@ -628,7 +611,8 @@ gh_authorization_load_request (GhAuthorization  *self,
   gboolean row;
 
   if (request_id == NULL)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "The sign-in request is missing"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "The sign-in request is missing"), NULL;
 
   stmt = gh_store_prepare (self->store,
                            "SELECT id, params, browser_hash, csrf_token, user_id, auth_time, expires_at "
@@ -641,16 +625,16 @@ gh_authorization_load_request (GhAuthorization  *self,
   if (!gh_store_step (self->store, stmt, &row, error))
     return NULL;
   if (!row || sqlite3_column_int64 (stmt, 6) < g_get_real_time () / G_USEC_PER_SEC)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "This sign-in request is unknown, finished or expired; start again from "
-                   "the application"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "This sign-in request is unknown, finished or expired; start again from "
+                            "the application"), NULL;
 
   /* Bound to the browser that started it: a link sent to someone else does nothing. */
   browser_hash = browser_secret != NULL ? gh_sha256_base64url (browser_secret) : NULL;
   if (!gh_constant_time_equal (browser_hash, gh_stmt_column_text (stmt, 2)))
-    return refuse (error, GH_OAUTH_ERROR_FORBIDDEN,
-                   "This sign-in request was started in another browser (or its cookie was "
-                   "blocked); start again from the application"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_FORBIDDEN,
+                            "This sign-in request was started in another browser (or its cookie was "
+                            "blocked); start again from the application"), NULL;
 
   if (!json_parser_load_from_data (parser, gh_stmt_column_text (stmt, 1), -1, error))
     return NULL;

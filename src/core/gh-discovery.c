@@ -74,12 +74,14 @@ gh_discovery_build (const GhProject    *project,
       json_object_set_array_member (doc, "token_endpoint_auth_methods_supported",
                                     string_array (auth_methods));
       json_object_set_array_member (doc, "token_endpoint_auth_signing_alg_values_supported",
-                                    string_array ((const char * const[]) { "ES256", "RS256", NULL }));
+                                    string_array ((const char * const[]) { "ES256", "RS256",
+                                                  NULL }));
     }
 
   if (json_object_has_member (endpoints, "revocation_endpoint"))
     json_object_set_array_member (doc, "revocation_endpoint_auth_methods_supported",
-                                  string_array ((const char * const[]) { "none", "client_secret_basic",
+                                  string_array ((const char * const[]) { "none",
+                                                "client_secret_basic",
                                                                          "client_secret_post",
                                                                          "private_key_jwt", NULL }));
   if (json_object_has_member (endpoints, "introspection_endpoint"))

@@ -73,3 +73,18 @@ gh_oauth_error_from_gerror (const GError *error)
     return GH_OAUTH_ERROR_TEMPORARILY_UNAVAILABLE;
   return GH_OAUTH_ERROR_SERVER_ERROR;
 }
+
+gboolean
+gh_oauth_refuse (GError     **error,
+                 GhOAuthError code,
+                 const char  *format,
+                 ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  if (error != NULL)
+    *error = g_error_new_valist (GH_OAUTH_ERROR, code, format, args);
+  va_end (args);
+  return FALSE;
+}

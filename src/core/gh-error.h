@@ -47,5 +47,10 @@ GQuark      gh_oauth_error_quark        (void);
 const char *gh_oauth_error_code_string  (GhOAuthError code);
 guint       gh_oauth_error_http_status  (GhOAuthError code);
 GhOAuthError gh_oauth_error_from_gerror (const GError *error);
+/* Sets @error to @code with a message and returns FALSE: `return gh_oauth_refuse (...);`. */
+gboolean    gh_oauth_refuse             (GError     **error,
+                                         GhOAuthError code,
+                                         const char  *format,
+                                         ...) G_GNUC_PRINTF (3, 4);
 
 G_END_DECLS

@@ -277,7 +277,8 @@ gh_iats_issue (GhIats           *self,
   if (!gh_store_commit (self->store, error))
     return NULL;
 
-  stmt = gh_store_prepare (self->store, "SELECT " IAT_COLUMNS " FROM initial_access_tokens WHERE id = ?",
+  stmt = gh_store_prepare (self->store,
+                           "SELECT " IAT_COLUMNS " FROM initial_access_tokens WHERE id = ?",
                            error);
   if (stmt == NULL)
     return NULL;

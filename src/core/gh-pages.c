@@ -148,7 +148,8 @@ gh_page_login (const GhPageClient *client,
   append_hidden_fields (out, client);
   if (n_users > 0)
     {
-      g_string_append (out, "<div class=\"users\" role=\"group\" aria-label=\"Development users\">");
+      g_string_append (out,
+                       "<div class=\"users\" role=\"group\" aria-label=\"Development users\">");
       for (guint i = 0; i < n_users; i++)
         {
           /* Only the values go through escaping; the first user is the default choice. */

@@ -389,14 +389,17 @@ gh_registration_register (GhRegistration   *self,
     }
 
   /* RFC 7591 §2: without a method, the default is client_secret_basic. */
-  validated = gh_client_metadata_validate (requested, project->settings, "client_secret_basic", error);
+  validated = gh_client_metadata_validate (requested, project->settings, "client_secret_basic",
+                                           error);
   if (validated == NULL)
     goto fail;
 
-  client = gh_clients_create (self->clients, project, NULL, GH_CLIENT_SOURCE_DCR, validated, &secret,
+  client = gh_clients_create (self->clients, project, NULL, GH_CLIENT_SOURCE_DCR, validated,
+                              &secret,
                               iat != NULL ? iat->id : "dcr", error);
   if (client == NULL ||
-      !gh_clients_set_registration (self->clients, project->id, client->client_id, registration_hash,
+      !gh_clients_set_registration (self->clients, project->id, client->client_id,
+                                    registration_hash,
                                     iat != NULL ? iat->pinned : NULL, error))
     goto fail;
 

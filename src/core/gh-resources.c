@@ -282,7 +282,8 @@ insert (GhResources      *self,
     return NULL;
   gh_stmt_bind_int64 (stmt, 1, project->id);
   gh_stmt_bind_text (stmt, 2, canonical);
-  gh_stmt_bind_text (stmt, 3, display_name != NULL && *display_name != '\0' ? display_name : canonical);
+  gh_stmt_bind_text (stmt, 3,
+                     display_name != NULL && *display_name != '\0' ? display_name : canonical);
   gh_stmt_bind_text (stmt, 4, normalized);
   gh_stmt_bind_text (stmt, 5, audience != NULL && *audience != '\0' ? audience : canonical);
   gh_stmt_bind_text (stmt, 6, source);
@@ -333,7 +334,8 @@ gh_resources_add (GhResources      *self,
 
   if (!gh_store_begin (self->store, error))
     return NULL;
-  resource = insert (self, project, canonical, display_name, scopes, audience, "admin", actor, error);
+  resource = insert (self, project, canonical, display_name, scopes, audience, "admin", actor,
+                     error);
   if (resource == NULL)
     {
       gh_store_rollback (self->store);

@@ -177,7 +177,8 @@ authorize_continue (GhRequest  *request,
   g_autofree char *target = NULL;
   gint64 auth_time = 0;
 
-  params = gh_authorization_check (authorization, request->project, form, resolved, flow_id, &error);
+  params = gh_authorization_check (authorization, request->project, form, resolved, flow_id,
+                                   &error);
   if (error != NULL)
     {
       gh_authorization_record_refusal (authorization, request->project, params, error);
@@ -185,7 +186,8 @@ authorize_continue (GhRequest  *request,
         send_page_error (request, SOUP_STATUS_BAD_REQUEST, error);
       else
         {
-          g_autofree char *url = gh_authorization_build_redirect (params, request->issuer, NULL, error);
+          g_autofree char *url = gh_authorization_build_redirect (params, request->issuer, NULL,
+                                                                  error);
           redirect (request->msg, url);
         }
       return;
@@ -238,10 +240,12 @@ authorize_continue (GhRequest  *request,
       browser = gh_random_token (24);
       set_cookie (request, "browser", browser);
     }
-  pending = gh_authorization_save_request (authorization, request->project, params, browser, &error);
+  pending = gh_authorization_save_request (authorization, request->project, params, browser,
+                                           &error);
   if (pending == NULL)
     {
-      send_page_error (request, gh_oauth_error_http_status (gh_oauth_error_from_gerror (error)), error);
+      send_page_error (request, gh_oauth_error_http_status (gh_oauth_error_from_gerror (error)),
+                       error);
       return;
     }
   if (user != NULL && !params->prompt_login)
@@ -361,7 +365,8 @@ _gh_server_handle_authorize (GhRequest *request)
   const char *client_id;
   Resolution *resolution;
 
-  form = gh_http_method_is (request->msg, "POST") ? gh_http_read_form_body (request->msg, MAX_FORM_BYTES)
+  form = gh_http_method_is (request->msg, "POST") ? gh_http_read_form_body (request->msg,
+                                                                            MAX_FORM_BYTES)
                                                   : gh_http_read_query (request->msg);
   if (form == NULL)
     return;
@@ -703,9 +708,11 @@ _gh_server_handle_consent (GhRequest *request)
   if (form == NULL || (pending = load_pending (request, form)) == NULL)
     return;
   if (pending->user_id == 0 ||
-      (user = gh_users_get_by_id (gh_server_get_users (request->server), pending->user_id, NULL)) == NULL)
+      (user = gh_users_get_by_id (gh_server_get_users (request->server), pending->user_id,
+                                  NULL)) == NULL)
     {
-      g_autofree char *target = g_strdup_printf ("%s/login?request=%s", request->issuer, pending->id);
+      g_autofree char *target = g_strdup_printf ("%s/login?request=%s", request->issuer,
+                                                 pending->id);
       redirect (request->msg, target);
       return;
     }
@@ -754,7 +761,8 @@ send_token_error (GhRequest    *request,
 
   if (code == GH_OAUTH_ERROR_INVALID_CLIENT)
     {
-      g_autofree char *challenge = g_strdup_printf ("%s realm=\"%s\"", used_basic ? "Basic" : "Bearer",
+      g_autofree char *challenge = g_strdup_printf ("%s realm=\"%s\"",
+                                                    used_basic ? "Basic" : "Bearer",
                                                     request->issuer);
       /* RFC 6749 §5.2: 401 and the scheme the client tried. */
       if (used_basic)
@@ -929,6 +937,7 @@ begin_client_request (GhRequest         *request,
   const char *query = g_uri_get_query (soup_server_message_get_uri (request->msg));
   const char *repeated;
   gboolean used_basic = FALSE;
+  SoupMessageHeaders *headers;
   KeyFetch *fetch;
 
   gh_http_allow_cors (request->msg);
@@ -939,7 +948,8 @@ begin_client_request (GhRequest         *request,
       error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
                                    "Parameters in the query string are not accepted here: send "
                                    "them, and credentials above all, in the form body");
-      gh_tokens_record_refusal (_gh_server_get_tokens (request->server), request->project, NULL, NULL,
+      gh_tokens_record_refusal (_gh_server_get_tokens (request->server), request->project, NULL,
+                                NULL,
                                 error);
       send_token_error (request, error, FALSE);
       return;
@@ -947,7 +957,8 @@ begin_client_request (GhRequest         *request,
   form = gh_http_read_form_body (request->msg, MAX_FORM_BYTES);
   if (form == NULL)
     return;
-  if ((repeated = gh_form_find_repeated (form, (const char * const[]) { "resource", NULL })) != NULL)
+  if ((repeated = gh_form_find_repeated (form, (const char * const[]) { "resource",
+                                         NULL })) != NULL)
     {
       error = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
                            "%s is given more than once", repeated);
@@ -955,10 +966,9 @@ begin_client_request (GhRequest         *request,
       return;
     }
 
+  headers = soup_server_message_get_request_headers (request->msg);
   jwks_uri = gh_client_auth_jwks_uri_to_fetch (gh_server_get_clients (request->server),
-                                               request->project,
-                                               soup_server_message_get_request_headers (request->msg),
-                                               form);
+                                               request->project, headers, form);
   if (jwks_uri != NULL)
     {
       fetch = g_new0 (KeyFetch, 1);
@@ -980,9 +990,7 @@ begin_client_request (GhRequest         *request,
 
   client = gh_client_authenticate (gh_server_get_clients (request->server),
                                    gh_server_get_store (request->server), request->project,
-                                   request->issuer, url,
-                                   soup_server_message_get_request_headers (request->msg),
-                                   form, &used_basic, &error);
+                                   request->issuer, url, headers, form, &used_basic, &error);
   if (client == NULL)
     {
       refuse_client (request, form, error, used_basic);
@@ -1004,8 +1012,10 @@ token_authenticated (GhRequest *request,
 
   grant_type = gh_form_get (form, "grant_type");
   if (grant_type == NULL)
-    error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST, "grant_type is missing");
-  else if (!g_str_equal (grant_type, "authorization_code") && !g_str_equal (grant_type, "refresh_token"))
+    error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
+                                 "grant_type is missing");
+  else if (!g_str_equal (grant_type, "authorization_code") && !g_str_equal (grant_type,
+                                                                            "refresh_token"))
     error = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_UNSUPPORTED_GRANT_TYPE,
                          "grant_type “%s” is not supported (authorization_code, refresh_token)",
                          grant_type);
@@ -1013,7 +1023,8 @@ token_authenticated (GhRequest *request,
     error = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_UNAUTHORIZED_CLIENT,
                          "This client did not register the %s grant", grant_type);
   else if (g_str_equal (grant_type, "authorization_code"))
-    response = gh_tokens_exchange_code (tokens, request->project, request->issuer, client, form, &error);
+    response = gh_tokens_exchange_code (tokens, request->project, request->issuer, client, form,
+                                        &error);
   else
     response = gh_tokens_refresh (tokens, request->project, request->issuer, client, form, &error);
 
@@ -1044,7 +1055,8 @@ revoke_authenticated (GhRequest *request,
   token = gh_form_get (form, "token");
   if (token == NULL || *token == '\0')
     {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST, "token is missing");
+      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
+                                   "token is missing");
       send_token_error (request, error, used_basic);
       return;
     }
@@ -1084,7 +1096,8 @@ introspect_authenticated (GhRequest *request,
   token = gh_form_get (form, "token");
   if (token == NULL || *token == '\0')
     {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST, "token is missing");
+      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
+                                   "token is missing");
       send_token_error (request, error, used_basic);
       return;
     }

@@ -88,27 +88,6 @@ now_seconds (void)
   return g_get_real_time () / G_USEC_PER_SEC;
 }
 
-static gboolean
-refuse (GError     **error,
-        GhOAuthError code,
-        const char  *format,
-        ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-refuse (GError     **error,
-        GhOAuthError code,
-        const char  *format,
-        ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  if (error != NULL)
-    *error = g_error_new_valist (GH_OAUTH_ERROR, code, format, args);
-  va_end (args);
-  return FALSE;
-}
-
 static void
 record (GhTokens        *self,
         const GhProject *project,
@@ -374,8 +353,8 @@ choose_audience (const char         *issuer,
       /* SPEC-NOTES.md: several resources are granted, but tokens are asked for one at a time,
        * so that no access token is accepted by two resource servers. */
       if (requested[1] != NULL)
-        return refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
-                       "Name one resource per token request; ask again for each other one"),
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
+                                "Name one resource per token request; ask again for each other one"),
                NULL;
       for (guint i = 0; requested[i] != NULL; i++)
         {
@@ -384,8 +363,8 @@ choose_audience (const char         *issuer,
           if (canonical == NULL)
             return NULL;
           if (!scope_has (granted, canonical))
-            return refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
-                           "The resource “%s” was not granted to this authorization", canonical),
+            return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
+                                    "The resource “%s” was not granted to this authorization", canonical),
                    NULL;
           g_strv_builder_add (builder, canonical);
         }
@@ -394,8 +373,8 @@ choose_audience (const char         *issuer,
   /* None named: the one granted; with several, the client must say which (one token, one
    * resource server). */
   if (granted != NULL && granted[0] != NULL && granted[1] != NULL)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
-                   "Several resources were granted; name the one this token is for (resource)"),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
+                            "Several resources were granted; name the one this token is for (resource)"),
            NULL;
   if (granted != NULL && granted[0] != NULL)
     return g_strdupv (granted);
@@ -475,10 +454,10 @@ gh_tokens_exchange_code (GhTokens         *self,
   gint64 user_id, auth_time, expires_at, now = now_seconds ();
 
   if (code == NULL || *code == '\0')
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "code is missing"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "code is missing"), NULL;
   if (verifier != NULL && !is_code_verifier (verifier))
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~"), NULL;
 
   code_hash = gh_sha256_base64url (code);
 
@@ -499,7 +478,7 @@ gh_tokens_exchange_code (GhTokens         *self,
     goto fail;
   if (!row)
     {
-      refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The authorization code is unknown");
+      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The authorization code is unknown");
       goto fail;
     }
 
@@ -520,20 +499,21 @@ gh_tokens_exchange_code (GhTokens         *self,
         goto fail;
       if (!gh_store_commit (self->store, error))
         return NULL;
-      return refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-                     "The authorization code was already used; the tokens issued from it are "
-                     "revoked"), NULL;
+      return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
+                              "The authorization code was already used; the tokens issued from it are "
+                              "revoked"), NULL;
     }
 
   if (g_strcmp0 (gh_stmt_column_text (stmt, 1), client->client_id) != 0)
     {
-      refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The authorization code was issued to another client");
+      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
+                       "The authorization code was issued to another client");
       goto fail;
     }
   expires_at = sqlite3_column_int64 (stmt, 10);
   if (expires_at <= now)
     {
-      refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The authorization code has expired");
+      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The authorization code has expired");
       goto fail;
     }
 
@@ -541,15 +521,15 @@ gh_tokens_exchange_code (GhTokens         *self,
   redirect_given = sqlite3_column_int (stmt, 4) != 0;
   if ((redirect_given || redirect_uri != NULL) && g_strcmp0 (redirect_uri, stored_redirect) != 0)
     {
-      refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-              "redirect_uri must be the one sent to /authorize (%s), byte for byte", stored_redirect);
+      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
+                       "redirect_uri must be the one sent to /authorize (%s), byte for byte", stored_redirect);
       goto fail;
     }
 
   challenge = g_strdup (gh_stmt_column_text (stmt, 5));
   if (verifier == NULL)
     {
-      refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "code_verifier is missing (PKCE)");
+      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "code_verifier is missing (PKCE)");
       goto fail;
     }
   {
@@ -560,8 +540,8 @@ gh_tokens_exchange_code (GhTokens         *self,
     computed = gh_base64url_encode (digest, sizeof digest);
     if (!gh_constant_time_equal (computed, challenge))
       {
-        refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-                "code_verifier does not match the code_challenge (S256)");
+        gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
+                         "code_verifier does not match the code_challenge (S256)");
         goto fail;
       }
   }
@@ -666,7 +646,8 @@ gh_tokens_refresh (GhTokens         *self,
   gboolean row;
 
   if (refresh_token == NULL || *refresh_token == '\0')
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "refresh_token is missing"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "refresh_token is missing"), NULL;
   token_hash = gh_sha256_base64url (refresh_token);
 
   if (!gh_store_begin (self->store, error))
@@ -686,24 +667,25 @@ gh_tokens_refresh (GhTokens         *self,
     goto fail;
   if (!row)
     {
-      refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The refresh token is unknown");
+      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The refresh token is unknown");
       goto fail;
     }
   family_id = g_strdup (gh_stmt_column_text (stmt, 0));
   flow_id = g_strdup (gh_stmt_column_text (stmt, 10));
   if (g_strcmp0 (gh_stmt_column_text (stmt, 1), client->client_id) != 0)
     {
-      refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The refresh token was issued to another client");
+      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
+                       "The refresh token was issued to another client");
       goto fail;
     }
   if (sqlite3_column_type (stmt, 6) != SQLITE_NULL)
     {
-      refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The refresh token has been revoked");
+      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The refresh token has been revoked");
       goto fail;
     }
   if (sqlite3_column_int64 (stmt, 7) <= now)
     {
-      refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The refresh token has expired");
+      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The refresh token has expired");
       goto fail;
     }
 
@@ -742,9 +724,9 @@ gh_tokens_refresh (GhTokens         *self,
             goto fail;
           if (!gh_store_commit (self->store, error))
             return NULL;
-          return refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-                         "The refresh token was already used (rotated); every token of its "
-                         "family is revoked"), NULL;
+          return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
+                                  "The refresh token was already used (rotated); every token of its "
+                                  "family is revoked"), NULL;
         }
       /* The columns are read again below. */
       stmt = gh_store_prepare (self->store,
@@ -787,9 +769,9 @@ gh_tokens_refresh (GhTokens         *self,
             continue;
           if (!scope_has (family_scopes, requested[i]))
             {
-              refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
-                      "The scope “%s” was not granted; a refresh can only narrow the scope",
-                      requested[i]);
+              gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
+                               "The scope “%s” was not granted; a refresh can only narrow the scope",
+                               requested[i]);
               goto fail;
             }
           g_strv_builder_add (builder, requested[i]);
@@ -897,7 +879,7 @@ gh_tokens_verify_access_token (GhTokens         *self,
   gboolean row;
 
   if (token == NULL || *token == '\0')
-    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "No token"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "No token"), NULL;
 
   /* The same token verified before, with nothing written since: only time can have changed. */
   stamp = gh_store_get_stamp (self->store);
@@ -911,36 +893,40 @@ gh_tokens_verify_access_token (GhTokens         *self,
   if (cached != NULL)
     {
       if (json_object_get_int_member_with_default (cached, "exp", 0) <= now)
-        return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token has expired"), NULL;
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token has expired"), NULL;
       if (g_strcmp0 (json_object_get_string_member_with_default (cached, "iss", NULL), issuer) == 0)
         return json_object_ref (cached);
     }
 
   if (!gh_jws_verify_compact (token, lookup_key, self, &header, &payload, &local_error))
-    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token's signature does not verify: %s",
-                   local_error->message), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The token's signature does not verify: %s",
+                            local_error->message), NULL;
 
   /* RFC 9068 §4: the type tells an access token from an ID token signed by the same key. */
   typ = json_object_get_string_member_with_default (header, "typ", NULL);
   if (typ == NULL || (g_ascii_strcasecmp (typ, "at+jwt") != 0 &&
                       g_ascii_strcasecmp (typ, "application/at+jwt") != 0))
-    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token is not an access token "
-                   "(typ is not at+jwt)"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token is not an access token "
+                            "(typ is not at+jwt)"), NULL;
 
   claims = gh_jws_parse_json_object (payload, &local_error);
   if (claims == NULL)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token's claims are not a JSON object"),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The token's claims are not a JSON object"),
            NULL;
   if (g_strcmp0 (json_object_get_string_member_with_default (claims, "iss", NULL), issuer) != 0)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token was issued by another issuer"),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The token was issued by another issuer"),
            NULL;
   if (json_object_get_int_member_with_default (claims, "exp", 0) <= now)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token has expired"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token has expired"), NULL;
   if (json_object_get_int_member_with_default (claims, "iat", G_MAXINT64) > now + SKEW_SECONDS)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token was issued in the future"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The token was issued in the future"), NULL;
   if (!audience_acceptable (self, project, issuer, json_object_get_member (claims, "aud")))
-    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
-                   "The token's audience is not a resource of this project"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The token's audience is not a resource of this project"), NULL;
 
   jti = json_object_get_string_member_with_default (claims, "jti", NULL);
   stmt = gh_store_prepare (self->store,
@@ -955,9 +941,11 @@ gh_tokens_verify_access_token (GhTokens         *self,
   if (!gh_store_step (self->store, stmt, &row, error))
     return NULL;
   if (!row)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token is unknown to this project"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The token is unknown to this project"), NULL;
   if (sqlite3_column_type (stmt, 0) != SQLITE_NULL || sqlite3_column_type (stmt, 1) != SQLITE_NULL)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token has been revoked"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The token has been revoked"), NULL;
 
   if (stamp.data_version >= 0)
     {
@@ -1128,12 +1116,13 @@ gh_tokens_userinfo (GhTokens         *self,
   JsonObject *claims;
 
   if (!scope_has (scopes, "openid"))
-    return refuse (error, GH_OAUTH_ERROR_INSUFFICIENT_SCOPE,
-                   "/userinfo needs a token with the openid scope"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INSUFFICIENT_SCOPE,
+                            "/userinfo needs a token with the openid scope"), NULL;
   user = gh_users_get (self->users, project->id,
                        json_object_get_string_member (access_claims, "sub"), NULL);
   if (user == NULL)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token's user no longer exists"), NULL;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The token's user no longer exists"), NULL;
 
   claims = json_object_new ();
   json_object_set_string_member (claims, "sub", user->username);

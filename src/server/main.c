@@ -310,10 +310,12 @@ project_to_json (GhProject *project)
 
   json_object_set_string_member (object, "slug", project->slug);
   json_object_set_string_member (object, "display_name", project->display_name);
-  json_object_set_string_member (object, "profile", gh_settings_profile_to_string (project->profile));
+  json_object_set_string_member (object, "profile",
+                                 gh_settings_profile_to_string (project->profile));
   json_object_set_string_member (object, "issuer_path", path);
   json_object_set_int_member (object, "created_at", project->created_at);
-  json_object_set_object_member (object, "settings", gh_project_settings_to_json (project->settings));
+  json_object_set_object_member (object, "settings",
+                                 gh_project_settings_to_json (project->settings));
   return object;
 }
 
@@ -367,7 +369,8 @@ command_project_list (int    argc,
       return EXIT_SUCCESS;
     }
 
-  g_print ("%-24s %-12s %-5s %-5s %-22s %s\n", "SLUG", "PROFILE", "MCP", "CIMD", "DCR", "ISSUER PATH");
+  g_print ("%-24s %-12s %-5s %-5s %-22s %s\n", "SLUG", "PROFILE", "MCP", "CIMD", "DCR",
+           "ISSUER PATH");
   for (guint i = 0; i < projects->len; i++)
     {
       GhProject *project = g_ptr_array_index (projects, i);
@@ -399,7 +402,8 @@ command_project_show (int    argc,
   if (argc != 2)
     return usage_error (context, "project show takes one project slug");
   server = open_server (GH_SETTINGS_PROFILE_PRODUCTION, &error);
-  if (server == NULL || !(project = gh_projects_get (gh_server_get_projects (server), argv[1], &error)))
+  if (server == NULL || !(project = gh_projects_get (gh_server_get_projects (server), argv[1],
+                                                     &error)))
     return fail (error);
 
   if (opt_json)
@@ -553,6 +557,12 @@ command_project_set (int    argc,
       if (change->cause != NULL)
         g_print ("  (because %s was turned on)", change->cause);
       g_print ("\n");
+      /* SPEC-NOTES.md: no shipping MCP client sends an IAT by itself. */
+      if (g_str_equal (change->key, "dcr_mode") &&
+          g_str_equal (change->new_value, "initial_access_token"))
+        g_print ("note: only clients you hand an initial access token to (gatehouse-server iat "
+                 "issue) can register now; Cursor, Copilot CLI and other open-market clients "
+                 "cannot. They can still use CIMD when cimd_enabled is on.\n");
     }
   return EXIT_SUCCESS;
 }
@@ -592,7 +602,8 @@ command_keys_list (int    argc,
   if (argc > 1)
     return usage_error (context, "keys list takes no arguments");
   server = open_server (GH_SETTINGS_PROFILE_PRODUCTION, &error);
-  if (server == NULL || !(keys = gh_signing_keys_list (gh_server_get_signing_keys (server), &error)))
+  if (server == NULL || !(keys = gh_signing_keys_list (gh_server_get_signing_keys (server),
+                                                       &error)))
     return fail (error);
 
   if (opt_json)
@@ -884,7 +895,8 @@ command_client_list (int    argc,
       JsonArray *array = json_array_new ();
 
       for (guint i = 0; i < clients->len; i++)
-        json_array_add_object_element (array, client_to_json (g_ptr_array_index (clients, i), NULL));
+        json_array_add_object_element (array, client_to_json (g_ptr_array_index (clients, i),
+                                                              NULL));
       json_object_set_array_member (object, "clients", array);
       print_json_object (object);
       return EXIT_SUCCESS;
@@ -1387,14 +1399,16 @@ print_report (GhCimdReport *report)
   const char *verdict = member_text (json, "verdict");
 
   g_print ("%s\n  verdict: %s\n\n", gh_cimd_report_get_client_id (report),
-           g_strcmp0 (verdict, "fail") == 0 ? "FAIL" : g_strcmp0 (verdict, "warn") == 0 ? "pass, with warnings" : "pass");
+           g_strcmp0 (verdict, "fail") == 0 ? "FAIL" : g_strcmp0 (verdict,
+                                                                  "warn") == 0 ? "pass, with warnings" : "pass");
   for (guint i = 0; checks != NULL && i < json_array_get_length (checks); i++)
     {
       JsonObject *check = json_array_get_object_element (checks, i);
       const char *status = member_text (check, "status");
 
       g_print ("  %-4s  %-36s %s\n",
-               g_strcmp0 (status, "fail") == 0 ? "FAIL" : g_strcmp0 (status, "warn") == 0 ? "warn" : "ok",
+               g_strcmp0 (status, "fail") == 0 ? "FAIL" : g_strcmp0 (status,
+                                                                     "warn") == 0 ? "warn" : "ok",
                member_text (check, "id"), member_text (check, "message"));
     }
   if (network != NULL)
@@ -1414,7 +1428,8 @@ print_report (GhCimdReport *report)
           g_string_append (line, "; ");
         }
       if (member_text (network, "connected_address") != NULL)
-        g_string_append_printf (line, "connected to %s; ", member_text (network, "connected_address"));
+        g_string_append_printf (line, "connected to %s; ", member_text (network,
+                                                                        "connected_address"));
       if (json_object_has_member (network, "status"))
         g_string_append_printf (line, "HTTP %" G_GINT64_FORMAT " %s, %" G_GINT64_FORMAT " bytes",
                                 json_object_get_int_member (network, "status"),
@@ -1432,7 +1447,8 @@ print_report (GhCimdReport *report)
                  json_object_get_int_member_with_default (timings, "total", 0));
     }
   if (cache != NULL)
-    g_print ("  cache:   %s%s%s\n", member_text (cache, "result") != NULL ? member_text (cache, "result") : "-",
+    g_print ("  cache:   %s%s%s\n", member_text (cache, "result") != NULL ? member_text (cache,
+                                                                                         "result") : "-",
              member_text (cache, "why") != NULL ? " — " : "",
              member_text (cache, "why") != NULL ? member_text (cache, "why") : "");
 }
@@ -1585,7 +1601,8 @@ command_cimd_refresh (int    argc,
       !(client = gh_clients_get (gh_server_get_clients (server), project->id, argv[1], &error)) ||
       client->source != GH_CLIENT_SOURCE_CIMD)
     {
-      g_printerr ("gatehouse-server: %s is not an imported CIMD client (see `cimd import`)\n", argv[1]);
+      g_printerr ("gatehouse-server: %s is not an imported CIMD client (see `cimd import`)\n",
+                  argv[1]);
       return EXIT_FAILURE;
     }
   report = resolve_now (server, project, argv[1], TRUE, &error);
@@ -1607,7 +1624,8 @@ command_cimd_refresh (int    argc,
 
       if (before == NULL || !json_node_equal (before, now))
         {
-          g_autofree char *old_text = before != NULL ? json_to_string (before, FALSE) : g_strdup ("(absent)");
+          g_autofree char *old_text = before != NULL ? json_to_string (before,
+                                                                       FALSE) : g_strdup ("(absent)");
           g_autofree char *new_text = json_to_string (now, FALSE);
           g_print ("%s: %s -> %s\n", (char *) l->data, old_text, new_text);
           changed++;
@@ -1626,12 +1644,14 @@ command_cimd_refresh (int    argc,
       g_print ("No change\n");
       return EXIT_SUCCESS;
     }
-  if (!gh_clients_update_metadata (gh_server_get_clients (server), project, argv[1], document, "cli",
+  if (!gh_clients_update_metadata (gh_server_get_clients (server), project, argv[1], document,
+                                   "cli",
                                    &error))
     return fail (error);
   g_print ("Updated %s\n", argv[1]);
   /* New places to return to, or new keys: what users allowed before no longer stands. */
-  for (const char * const *member = (const char * const[]) { "redirect_uris", "jwks", "jwks_uri", NULL };
+  for (const char * const *member = (const char * const[]) { "redirect_uris", "jwks", "jwks_uri",
+       NULL };
        *member != NULL; member++)
     {
       JsonNode *now = json_object_get_member (document, *member);
@@ -1639,7 +1659,8 @@ command_cimd_refresh (int    argc,
 
       if ((now == NULL) != (before == NULL) || (now != NULL && !json_node_equal (now, before)))
         {
-          if (!gh_clients_drop_consents (gh_server_get_clients (server), project->id, argv[1], &error))
+          if (!gh_clients_drop_consents (gh_server_get_clients (server), project->id, argv[1],
+                                         &error))
             return fail (error);
           g_print ("%s changed: users will be asked to consent again\n", *member);
           break;

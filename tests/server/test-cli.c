@@ -247,6 +247,7 @@ test_projects (Fixture       *fixture,
   g_assert_nonnull (strstr (set, "mcp_enabled: false -> true"));
   g_assert_nonnull (strstr (set, "cimd_enabled: false -> true  (because mcp_enabled was turned on)"));
   g_assert_nonnull (strstr (set, "dcr_mode: disabled -> initial_access_token"));
+  g_assert_nonnull (strstr (set, "open-market clients"));
 
   g_assert_cmpint (RUN (fixture, &show, NULL, "project", "show", "acme", "--json"), ==, 0);
   json_parser_load_from_data (parser, show, -1, NULL);
