@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gh-cimd-policy.h"
+#include "gh-cimd-resolver-private.h"
 #include "gh-cimd-resolver.h"
 #include "gh-util.h"
 
@@ -200,7 +201,13 @@ typedef struct
 {
   JsonObject *jwks;
   gint64 expires_at;
+  gint64 forced_at;   /* when a forced refetch (an unknown kid) last produced this set */
 } JwksEntry;
+
+/* A forced refetch within this many seconds of the previous forced one uses the cached set:
+ * a key rotation is seen at once, but a stream of made-up kids cannot make us fetch a
+ * client's URL again and again. */
+#define JWKS_REFETCH_COOLDOWN_S 30
 
 static void
 jwks_entry_free (JwksEntry *entry)
@@ -280,6 +287,7 @@ struct _GhCimdResolver
   GTlsDatabase *tls_database;
   GHashTable *flights;        /* "project_id url" (documents), "jwks project_id url" -> Flight */
   GHashTable *jwks_cache;     /* "jwks project_id url" -> JwksEntry */
+  gint64 jwks_refetch_cooldown;
   GQueue pending;             /* Flight waiting for a fetch slot */
   guint active;
   guint fetch_count;
@@ -1040,6 +1048,7 @@ finish_jwks (Flight *flight)
 
       entry->jwks = json_object_ref (flight->jwks);
       entry->expires_at = now + ttl;
+      entry->forced_at = (flight->flags & GH_CIMD_RESOLVE_FORCE_REFRESH) ? now : 0;
       if (!g_hash_table_contains (self->jwks_cache, flight->key) &&
           g_hash_table_size (self->jwks_cache) >= JWKS_CACHE_MAX_ENTRIES)
         {
@@ -1596,8 +1605,9 @@ gh_cimd_resolver_fetch_jwks_async (GhCimdResolver      *self,
     }
 
   entry = g_hash_table_lookup (self->jwks_cache, key);
-  if (entry != NULL && !(flags & GH_CIMD_RESOLVE_FORCE_REFRESH) &&
-      now_seconds () < entry->expires_at)
+  if (entry != NULL && now_seconds () < entry->expires_at &&
+      (!(flags & GH_CIMD_RESOLVE_FORCE_REFRESH) ||
+       (entry->forced_at != 0 && now_seconds () - entry->forced_at < self->jwks_refetch_cooldown)))
     {
       complete_jwks_task (task, report, entry->jwks, TRUE, NULL);
       return;
@@ -1700,7 +1710,16 @@ static void
 gh_cimd_resolver_init (GhCimdResolver *self)
 {
   self->flights = g_hash_table_new (g_str_hash, g_str_equal);
+  self->jwks_refetch_cooldown = JWKS_REFETCH_COOLDOWN_S;
   self->jwks_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) jwks_entry_free);
   g_queue_init (&self->pending);
+}
+
+void
+_gh_cimd_resolver_set_jwks_refetch_cooldown (GhCimdResolver *self,
+                                             gint64          seconds)
+{
+  g_return_if_fail (GH_IS_CIMD_RESOLVER (self));
+  self->jwks_refetch_cooldown = seconds;
 }

@@ -15,6 +15,7 @@
 
 #include "gh-client-auth.h"
 #include "gh-jws.h"
+#include "gh-cimd-resolver-private.h"
 #include "gh-test-util.h"
 #include "gh-util.h"
 
@@ -365,6 +366,20 @@ test_cimd_flow (Fixture       *fixture,
   assert_invalid_client (response, jwks_uri);
   g_assert_cmpuint (hits (fixture, "/tool/jwks.json"), ==, 2);
   g_assert_cmpuint (gh_test_server_count_audit (&fixture->ts, "token.refused"), >=, 1);
+
+  /* More made-up kids within the cooldown: refused from the cache, no more fetches. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_clear_pointer (&response, gh_test_response_free);
+      response = post_with_assertion (fixture, "/token", fixture->stranger, client_id,
+                                      GH_TEST_PAIRS ("grant_type", "refresh_token",
+                                                     "refresh_token", refresh));
+      assert_invalid_client (response, jwks_uri);
+    }
+  g_assert_cmpuint (hits (fixture, "/tool/jwks.json"), ==, 2);
+
+  /* The cooldown over (shortened to stand for 30 s passing). */
+  _gh_cimd_resolver_set_jwks_refetch_cooldown (gh_server_get_cimd_resolver (fixture->ts.server), 0);
 
   /* The client rotates to a new key: the cached set lacks its kid, the refetch has it. */
   g_free (keys);
