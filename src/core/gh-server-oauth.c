@@ -311,6 +311,7 @@ client_document_resolved (GObject      *source,
   Resolution *resolution = user_data;
   g_autoptr(GhCimdReport) report = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GError) project_error = NULL;
   g_autoptr(GhProject) project = NULL;
   GhRequest request = { 0 };
 
@@ -324,10 +325,13 @@ client_document_resolved (GObject      *source,
   request.server = resolution->server;
   request.msg = resolution->msg;
   request.issuer = resolution->issuer;
-  project = gh_projects_get (gh_server_get_projects (resolution->server), resolution->slug, &error);
+  project = gh_projects_get (gh_server_get_projects (resolution->server), resolution->slug,
+                             &project_error);
   request.project = project;
 
-  if (project == NULL || report == NULL)
+  if (project == NULL)
+    send_page_error (&request, SOUP_STATUS_INTERNAL_SERVER_ERROR, project_error);
+  else if (report == NULL)
     send_page_error (&request, SOUP_STATUS_INTERNAL_SERVER_ERROR, error);
   else if (gh_cimd_report_get_verdict (report) == GH_CIMD_FAIL)
     {
@@ -856,6 +860,7 @@ client_keys_fetched (GObject      *source,
   KeyFetch *fetch = user_data;
   g_autoptr(JsonObject) jwks = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GError) project_error = NULL;
   g_autoptr(GhProject) project = NULL;
   g_autoptr(GhClient) client = NULL;
   g_autofree char *url = NULL;
@@ -876,12 +881,12 @@ client_keys_fetched (GObject      *source,
   request.msg = fetch->msg;
   request.issuer = fetch->issuer;
   request.path = fetch->path;
-  project = gh_projects_get (gh_server_get_projects (fetch->server), fetch->slug, &error);
+  project = gh_projects_get (gh_server_get_projects (fetch->server), fetch->slug, &project_error);
   request.project = project;
 
   if (project == NULL)
     {
-      send_token_error (&request, error, FALSE);
+      send_token_error (&request, project_error, FALSE);
       goto done;
     }
   if (jwks == NULL)
