@@ -349,3 +349,99 @@ gh_http_read_query (SoupServerMessage *msg)
     gh_http_send_error (msg, error);
   return form;
 }
+
+struct _GhHttpPeerWatch
+{
+  SoupServerMessage *msg;
+  GCancellable *cancellable;
+  GSource *source;
+  gulong finished_id;
+  gboolean finished;
+};
+
+static void
+peer_gone (GhHttpPeerWatch *watch)
+{
+  g_cancellable_cancel (watch->cancellable);
+}
+
+static gboolean
+peer_socket_ready (GSocket      *socket,
+                   GIOCondition  condition,
+                   gpointer      user_data)
+{
+  GhHttpPeerWatch *watch = user_data;
+  char byte;
+  GInputVector vector = { &byte, 1 };
+  gint flags = G_SOCKET_MSG_PEEK;
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  if (condition & (G_IO_HUP | G_IO_ERR))
+    {
+      peer_gone (watch);
+      watch->source = NULL;
+      return G_SOURCE_REMOVE;
+    }
+  n = g_socket_receive_message (socket, NULL, &vector, 1, NULL, NULL, &flags, NULL, &error);
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+  /* 0: the peer closed; an error: the connection is broken. Data (a pipelined request)
+   * means the peer is there; stop watching rather than wake up for it again and again. */
+  if (n <= 0)
+    peer_gone (watch);
+  watch->source = NULL;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+peer_message_finished (SoupServerMessage *msg,
+                       GhHttpPeerWatch   *watch)
+{
+  watch->finished = TRUE;
+  peer_gone (watch);
+}
+
+void
+gh_http_peer_watch_release (GhHttpPeerWatch *watch)
+{
+  if (watch->finished)
+    return;
+  soup_server_message_set_status (watch->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+  soup_server_message_unpause (watch->msg);
+}
+
+GhHttpPeerWatch *
+gh_http_watch_peer (SoupServerMessage *msg,
+                    GCancellable      *cancellable)
+{
+  GhHttpPeerWatch *watch = g_new0 (GhHttpPeerWatch, 1);
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  watch->msg = g_object_ref (msg);
+  watch->cancellable = g_object_ref (cancellable);
+  watch->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (peer_message_finished), watch);
+  if (socket != NULL)
+    {
+      watch->source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (watch->source, (GSourceFunc) (GCallback) peer_socket_ready, watch, NULL);
+      g_source_attach (watch->source, g_main_context_get_thread_default ());
+    }
+  return watch;
+}
+
+void
+gh_http_peer_watch_free (GhHttpPeerWatch *watch)
+{
+  if (watch == NULL)
+    return;
+  if (watch->source != NULL)
+    {
+      g_source_destroy (watch->source);
+      g_source_unref (watch->source);
+    }
+  g_signal_handler_disconnect (watch->msg, watch->finished_id);
+  g_clear_object (&watch->msg);
+  g_clear_object (&watch->cancellable);
+  g_free (watch);
+}

@@ -74,4 +74,15 @@ GhForm     *gh_http_read_form_body (SoupServerMessage *msg,
  * not valid percent-encoding; the request is then answered with 400. */
 GhForm     *gh_http_read_query     (SoupServerMessage *msg);
 
+/* While a message is paused libsoup reads nothing from its connection and so would not see
+ * the peer leave: this watches the socket (and "finished") and cancels @cancellable when the
+ * peer has gone. */
+typedef struct _GhHttpPeerWatch GhHttpPeerWatch;
+
+GhHttpPeerWatch *gh_http_watch_peer      (SoupServerMessage *msg,
+                                          GCancellable      *cancellable);
+void             gh_http_peer_watch_free (GhHttpPeerWatch   *watch);
+/* After the watch cancelled: lets libsoup release a paused message nobody will read. */
+void             gh_http_peer_watch_release (GhHttpPeerWatch *watch);
+
 G_END_DECLS

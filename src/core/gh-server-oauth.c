@@ -277,14 +277,13 @@ typedef struct
   GhForm *form;
   char *flow_id;
   GCancellable *cancellable;
-  gulong finished_id;
+  GhHttpPeerWatch *peer;
 } Resolution;
 
 static void
 resolution_free (Resolution *resolution)
 {
-  if (resolution->finished_id != 0)
-    g_signal_handler_disconnect (resolution->msg, resolution->finished_id);
+  g_clear_pointer (&resolution->peer, gh_http_peer_watch_free);
   g_clear_object (&resolution->server);
   g_clear_object (&resolution->msg);
   g_free (resolution->slug);
@@ -293,14 +292,6 @@ resolution_free (Resolution *resolution)
   g_clear_pointer (&resolution->form, gh_form_free);
   g_clear_object (&resolution->cancellable);
   g_free (resolution);
-}
-
-static void
-resolution_message_finished (SoupServerMessage *msg,
-                             Resolution        *resolution)
-{
-  /* The browser went away: stop fetching for it. */
-  g_cancellable_cancel (resolution->cancellable);
 }
 
 static void
@@ -318,6 +309,7 @@ client_document_resolved (GObject      *source,
   report = gh_cimd_resolver_resolve_finish (GH_CIMD_RESOLVER (source), result, &error);
   if (g_cancellable_is_cancelled (resolution->cancellable))
     {
+      gh_http_peer_watch_release (resolution->peer);
       resolution_free (resolution);
       return;
     }
@@ -394,8 +386,7 @@ _gh_server_handle_authorize (GhRequest *request)
   resolution->form = g_steal_pointer (&form);
   resolution->flow_id = gh_authorization_new_flow_id ();
   resolution->cancellable = g_cancellable_new ();
-  resolution->finished_id = g_signal_connect (request->msg, "finished",
-                                              G_CALLBACK (resolution_message_finished), resolution);
+  resolution->peer = gh_http_watch_peer (request->msg, resolution->cancellable);
   soup_server_message_pause (request->msg);
   gh_cimd_resolver_resolve_async (_gh_server_get_cimd_resolver (request->server), request->project,
                                   client_id, GH_CIMD_RESOLVE_NONE, resolution->flow_id,
@@ -811,14 +802,13 @@ typedef struct
   ClientRequestFunc next;
   gboolean refetched;
   GCancellable *cancellable;
-  gulong finished_id;
+  GhHttpPeerWatch *peer;
 } KeyFetch;
 
 static void
 key_fetch_free (KeyFetch *fetch)
 {
-  if (fetch->finished_id != 0)
-    g_signal_handler_disconnect (fetch->msg, fetch->finished_id);
+  g_clear_pointer (&fetch->peer, gh_http_peer_watch_free);
   g_clear_object (&fetch->server);
   g_clear_object (&fetch->msg);
   g_free (fetch->slug);
@@ -828,14 +818,6 @@ key_fetch_free (KeyFetch *fetch)
   g_free (fetch->jwks_uri);
   g_clear_object (&fetch->cancellable);
   g_free (fetch);
-}
-
-static void
-key_fetch_message_finished (SoupServerMessage *msg,
-                            KeyFetch          *fetch)
-{
-  /* The client went away: stop waiting for its keys. */
-  g_cancellable_cancel (fetch->cancellable);
 }
 
 static void client_keys_fetched (GObject      *source,
@@ -873,6 +855,7 @@ client_keys_fetched (GObject      *source,
                                              &error);
   if (g_cancellable_is_cancelled (fetch->cancellable))
     {
+      gh_http_peer_watch_release (fetch->peer);
       key_fetch_free (fetch);
       return;
     }
@@ -986,8 +969,7 @@ begin_client_request (GhRequest         *request,
       fetch->jwks_uri = g_steal_pointer (&jwks_uri);
       fetch->next = next;
       fetch->cancellable = g_cancellable_new ();
-      fetch->finished_id = g_signal_connect (request->msg, "finished",
-                                             G_CALLBACK (key_fetch_message_finished), fetch);
+      fetch->peer = gh_http_watch_peer (request->msg, fetch->cancellable);
       soup_server_message_pause (request->msg);
       key_fetch_start (fetch, request->project, GH_CIMD_RESOLVE_NONE);
       return;

@@ -20,6 +20,7 @@ typedef struct
 {
   GhTestServer ts;
   SoupServer *documents;
+  GPtrArray *held;      /* document requests answered only when the test says */
   char *documents_base;
   GHashTable *bodies;   /* path -> document text */
   GHashTable *hits;     /* path -> number of requests */
@@ -37,6 +38,11 @@ serve_document (SoupServer        *server,
   guint hits = GPOINTER_TO_UINT (g_hash_table_lookup (fixture->hits, path));
 
   g_hash_table_insert (fixture->hits, g_strdup (path), GUINT_TO_POINTER (hits + 1));
+  if (g_str_has_prefix (path, "/held/"))
+    {
+      soup_server_message_pause (msg);
+      g_ptr_array_add (fixture->held, g_object_ref (msg));
+    }
   if (body == NULL)
     {
       soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
@@ -58,6 +64,7 @@ fixture_setup (Fixture       *fixture,
   gh_test_server_setup (&fixture->ts, data);
   fixture->bodies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   fixture->hits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  fixture->held = g_ptr_array_new_with_free_func (g_object_unref);
   fixture->documents = soup_server_new (NULL, NULL);
   soup_server_add_handler (fixture->documents, NULL, serve_document, fixture, NULL);
   g_assert_true (soup_server_listen_local (fixture->documents, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
@@ -71,6 +78,9 @@ static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
 {
+  for (guint i = 0; i < fixture->held->len; i++)
+    soup_server_message_unpause (g_ptr_array_index (fixture->held, i));
+  g_clear_pointer (&fixture->held, g_ptr_array_unref);
   soup_server_disconnect (fixture->documents);
   g_clear_object (&fixture->documents);
   g_clear_pointer (&fixture->bodies, g_hash_table_unref);
@@ -346,6 +356,79 @@ test_refused_document (Fixture       *fixture,
   g_assert_cmpuint (hits (fixture, "/clients/liar.json"), ==, 2);
 }
 
+static void
+cancelled_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+
+  *(gboolean *) user_data = TRUE;
+}
+
+/* The browser goes away while /authorize waits for the document: the server drops the work,
+ * answers nobody, and goes on serving. */
+static void
+test_browser_leaves (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *client_id = publish (fixture, "/held/slow.json", NULL, "Slow", CALLBACK);
+  g_autofree char *verifier = NULL;
+  g_autofree char *challenge = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  gboolean done = FALSE;
+  guint refused = gh_test_server_count_audit (&fixture->ts, "authorization.refused");
+
+  gh_test_pkce_pair (&verifier, &challenge);
+  path = authorize_path (client_id, challenge, "s");
+  url = g_strconcat (fixture->ts.issuer, path, NULL);
+  msg = soup_message_new ("GET", url);
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, cancellable, cancelled_done,
+                                    &done);
+
+  /* Wait until the document request is held, then leave. */
+  while (fixture->held->len == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_cancellable_cancel (cancellable);
+  g_assert_true (gh_test_wait_for (&done, 5000));
+  soup_session_abort (session);
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+
+  /* Now the document arrives: nobody is waiting, nothing is sent, nothing breaks. */
+  soup_server_message_unpause (g_ptr_array_index (fixture->held, 0));
+  g_ptr_array_remove_index (fixture->held, 0);
+  for (guint i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+
+  {
+    g_autoptr(GhTestResponse) discovery = gh_test_server_request (&fixture->ts, fixture->ts.session,
+                                                                  "GET", "/.well-known/openid-configuration",
+                                                                  NULL, NULL, NULL);
+    g_assert_cmpuint (discovery->status, ==, 200);
+  }
+  g_assert_cmpuint (gh_test_server_count_audit (&fixture->ts, "authorization.refused"), ==, refused);
+
+  /* The flow went no further: no sign-in request was kept for the page that nobody sees. */
+  {
+    GhStore *store = gh_server_get_store (fixture->ts.server);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GhStmt) stmt = gh_store_prepare (store, "SELECT count(*) FROM authorization_requests",
+                                               &error);
+    gboolean row;
+
+    g_assert_no_error (error);
+    g_assert_true (gh_store_step (store, stmt, &row, &error));
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 0);
+  }
+}
+
 /* With CIMD off, a URL client_id is refused before any fetch. */
 static void
 test_cimd_disabled (Fixture       *fixture,
@@ -386,6 +469,7 @@ main (int    argc,
   ADD ("/server/cimd/flow/consent-shows-publisher", test_consent_shows_publisher);
   ADD ("/server/cimd/flow/refused-document", test_refused_document);
   ADD ("/server/cimd/flow/disabled", test_cimd_disabled);
+  ADD ("/server/cimd/flow/browser-leaves", test_browser_leaves);
 
   return g_test_run ();
 }
