@@ -555,6 +555,39 @@ route_request (GhServer          *self,
   send_not_found (msg, "No such endpoint");
 }
 
+/* Request bodies are small forms and JSON documents. Refused here, before libsoup reads a
+ * byte of the body: a client must not make the server hold any amount of memory. */
+#define MAX_REQUEST_BODY (64 * 1024)
+
+static void
+early_callback (SoupServer        *soup_server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+
+  if (encoding == SOUP_ENCODING_CHUNKED)
+    {
+      soup_message_headers_replace (response_headers, "Connection", "close");
+      gh_http_allow_cors (msg);
+      gh_http_send_oauth_error (msg, GH_OAUTH_ERROR_INVALID_REQUEST,
+                                "Send the body with a Content-Length");
+      soup_server_message_set_status (msg, SOUP_STATUS_LENGTH_REQUIRED, NULL);
+    }
+  else if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+           soup_message_headers_get_content_length (headers) > MAX_REQUEST_BODY)
+    {
+      soup_message_headers_replace (response_headers, "Connection", "close");
+      gh_http_allow_cors (msg);
+      gh_http_send_oauth_error (msg, GH_OAUTH_ERROR_PAYLOAD_TOO_LARGE,
+                                "The request body is larger than 64 KiB");
+    }
+}
+
 static void
 server_callback (SoupServer        *soup_server,
                  SoupServerMessage *msg,
@@ -630,6 +663,7 @@ gh_server_listen (GhServer         *self,
   self->soup_server = soup_server_new ("server-header", "gatehouse/" PACKAGE_VERSION " ",
                                        "tls-certificate", tls_certificate,
                                        NULL);
+  soup_server_add_early_handler (self->soup_server, NULL, early_callback, self, NULL);
   soup_server_add_handler (self->soup_server, NULL, server_callback, self, NULL);
 
   /* Our own socket, for a listen backlog that bursts of clients do not overflow (GSocket's

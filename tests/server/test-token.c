@@ -375,6 +375,16 @@ test_content_type (Fixture       *fixture,
 }
 
 static void
+chunked_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GBytes) answer = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
 test_body_too_large (Fixture       *fixture,
                      gconstpointer  data)
 {
@@ -386,6 +396,23 @@ test_body_too_large (Fixture       *fixture,
   response = post_raw (fixture, "/token", FORM, body->str);
   g_string_free (body, TRUE);
   assert_error (response, 413, "payload_too_large");
+
+  /* A body without a length (chunked) is refused before it is read: its size is unknown. */
+  {
+    g_autofree char *url = g_strconcat (TS->issuer, "/token", NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+    g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_data ("grant_type=x", 12, NULL);
+    g_autoptr(GBytes) answer = NULL;
+    g_autoptr(GError) error = NULL;
+
+    gboolean done = FALSE;
+
+    soup_message_set_request_body (msg, FORM, stream, -1);
+    soup_session_send_and_read_async (TS->session, msg, G_PRIORITY_DEFAULT, NULL,
+                                      chunked_done, &done);
+    g_assert_true (gh_test_wait_for (&done, 10000));
+    g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_LENGTH_REQUIRED);
+  }
 }
 
 static void
