@@ -933,6 +933,13 @@ gh_cimd_check_jwks (const char   *data,
                                     "“%s”); a jwks_uri must publish public keys only", i, member);
           return NULL;
         }
+      if (json_object_has_member (json_node_get_object (key), "kid") &&
+          gh_json_get_string (json_node_get_object (key), "kid") == NULL)
+        {
+          gh_cimd_report_add_check (report, "jwks.keys", GH_CIMD_FAIL,
+                                    "keys[%u] has a kid that is not a string", i);
+          return NULL;
+        }
     }
   gh_cimd_report_add_check (report, "jwks.keys", GH_CIMD_PASS, "The JWK Set holds %u public "
                             "key(s)", json_array_get_length (keys));

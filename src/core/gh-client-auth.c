@@ -141,7 +141,7 @@ client_key_lookup (const char *kid,
 
       if (jwk == NULL)
         continue;
-      key_kid = json_object_get_string_member_with_default (jwk, "kid", NULL);
+      key_kid = gh_json_get_string (jwk, "kid");
       if ((kid != NULL && g_strcmp0 (kid, key_kid) == 0) || (kid == NULL && n == 1))
         {
           g_autoptr(GError) error = NULL;
@@ -168,7 +168,7 @@ audience_matches (JsonNode   *aud,
   if (JSON_NODE_HOLDS_ARRAY (aud))
     for (guint i = 0; i < json_array_get_length (json_node_get_array (aud)); i++)
       {
-        const char *value = json_array_get_string_element (json_node_get_array (aud), i);
+        const char *value = gh_json_array_get_string (json_node_get_array (aud), i);
         if (g_strcmp0 (value, endpoint_url) == 0 || g_strcmp0 (value, issuer) == 0)
           return TRUE;
       }
@@ -201,7 +201,7 @@ assertion_client (GhClients        *clients,
       (payload_bytes = gh_base64url_decode (parts[1], &length, NULL)) == NULL ||
       (unverified = gh_json_parse_object_strict ((const char *) payload_bytes, length, NULL)) == NULL)
     return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "client_assertion is not a JWT");
-  sub = json_object_get_string_member_with_default (unverified, "sub", NULL);
+  sub = gh_json_get_string (unverified, "sub");
   if (sub == NULL)
     return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "client_assertion has no sub");
   if (form_client_id != NULL && !g_str_equal (form_client_id, sub))
@@ -270,7 +270,7 @@ authenticate_assertion (GhClients        *clients,
   const char *iss, *jti;
   const char *jwks_uri = NULL;
   JsonNode *keys_node;
-  gint64 exp, now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 exp, nbf, now = g_get_real_time () / G_USEC_PER_SEC;
   KeySet set;
 
   client = assertion_client (clients, project, form, error);
@@ -305,11 +305,12 @@ authenticate_assertion (GhClients        *clients,
     }
   claims = gh_jws_parse_json_object (payload, NULL);
 
-  iss = json_object_get_string_member_with_default (claims, "iss", NULL);
-  jti = json_object_get_string_member_with_default (claims, "jti", NULL);
-  exp = json_object_get_int_member_with_default (claims, "exp", 0);
+  iss = gh_json_get_string (claims, "iss");
+  jti = gh_json_get_string (claims, "jti");
+  if (!gh_json_get_int (claims, "exp", &exp))
+    exp = 0;
   if (g_strcmp0 (iss, client->client_id) != 0 ||
-      g_strcmp0 (json_object_get_string_member_with_default (claims, "sub", NULL),
+      g_strcmp0 (gh_json_get_string (claims, "sub"),
                  client->client_id) != 0)
     return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
                    "client_assertion's iss and sub must both be the client_id");
@@ -322,7 +323,7 @@ authenticate_assertion (GhClients        *clients,
   if (exp > now + MAX_ASSERTION_LIFETIME)
     return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
                    "client_assertion lives longer than %d seconds", MAX_ASSERTION_LIFETIME);
-  if (json_object_get_int_member_with_default (claims, "nbf", 0) > now + SKEW_SECONDS)
+  if (gh_json_get_int (claims, "nbf", &nbf) && nbf > now + SKEW_SECONDS)
     return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "client_assertion is not valid yet");
   if (jti == NULL || *jti == '\0')
     return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "client_assertion has no jti");

@@ -406,6 +406,9 @@ check_public_jwks (JsonNode  *node,
 
       if (!JSON_NODE_HOLDS_OBJECT (key))
         return metadata_error (error, "every entry of jwks.keys must be a JSON Web Key object");
+      if (json_object_has_member (json_node_get_object (key), "kid") &&
+          gh_json_get_string (json_node_get_object (key), "kid") == NULL)
+        return metadata_error (error, "a key's kid must be a string");
       for (guint j = 0; j < G_N_ELEMENTS (private_members); j++)
         if (json_object_has_member (json_node_get_object (key), private_members[j]))
           return metadata_error (error, "jwks holds a private or symmetric key (member \"%s\"); "

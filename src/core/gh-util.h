@@ -54,6 +54,16 @@ JsonObject  *gh_json_parse_object_strict  (const char   *data,
                                            gsize         len,
                                            GError      **error);
 
+/* Reading JSON someone else wrote: NULL (or FALSE) unless the member really is a string (an
+ * integer). json-glib's own getters raise a critical on the wrong type. */
+const char  *gh_json_get_string           (JsonObject   *object,
+                                           const char   *member);
+gboolean     gh_json_get_int              (JsonObject   *object,
+                                           const char   *member,
+                                           gint64       *out);
+const char  *gh_json_array_get_string     (JsonArray    *array,
+                                           guint         index);
+
 /* A JSON array of the strings of @strv (NULL: an empty array). */
 JsonArray   *gh_json_array_from_strv      (char        **strv);
 /* The same, as JSON text, for a TEXT column. */

@@ -1250,6 +1250,49 @@ redeem_with_assertion (Fixture    *fixture,
                                 "client_id", client_id), NULL);
 }
 
+/* Assertions whose members have the wrong JSON types: refused with 401, never a crash. */
+static void
+test_private_key_jwt_wrong_types (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  static const char * const payloads[] = {
+    "{\"sub\":{\"a\":1}}",
+    "{\"sub\":[\"pkj\"]}",
+    "{\"sub\":\"pkj\",\"iss\":{},\"aud\":[{},1],\"exp\":\"soon\",\"jti\":[]}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (payloads); i++)
+    {
+      g_autofree char *header = gh_base64url_encode ((const guint8 *) "{\"alg\":\"ES256\"}", 15);
+      g_autofree char *payload = gh_base64url_encode ((const guint8 *) payloads[i],
+                                                      strlen (payloads[i]));
+      g_autofree char *assertion = g_strconcat (header, ".", payload, ".AAAA", NULL);
+      g_autoptr(GhTestResponse) response = NULL;
+
+      g_test_message ("%s", payloads[i]);
+      response = token (fixture, PAIRS ("grant_type", "refresh_token", "refresh_token", "x",
+                                        "client_assertion_type", ASSERTION_TYPE,
+                                        "client_assertion", assertion), NULL);
+      g_assert_cmpuint (response->status, ==, 401);
+    }
+
+  /* A key whose kid is not a string cannot be registered. */
+  {
+    g_autoptr(GhProject) project = gh_test_server_project (TS);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autoptr(JsonObject) validated = NULL;
+
+    json_parser_load_from_data (parser, "{\"redirect_uris\":[\"https://k.example/cb\"],"
+                                "\"token_endpoint_auth_method\":\"private_key_jwt\","
+                                "\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"kid\":{}}]}}", -1, NULL);
+    validated = gh_client_metadata_validate (json_node_get_object (json_parser_get_root (parser)),
+                                             project->settings, "none", &error);
+    g_assert_null (validated);
+    g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA);
+  }
+}
+
 static void
 test_private_key_jwt (Fixture       *fixture,
                       gconstpointer  data)
@@ -1968,6 +2011,7 @@ main (int    argc,
   ADD ("/server/token/refresh/other-client", test_refresh_other_client);
   ADD ("/server/token/claims", test_claims);
   ADD ("/server/token/private-key-jwt", test_private_key_jwt);
+  ADD ("/server/token/private-key-jwt-wrong-types", test_private_key_jwt_wrong_types);
   ADD ("/server/token/parallel/code", test_parallel_code);
   ADD ("/server/token/parallel/refresh", test_parallel_refresh);
   ADD ("/server/token/signing-unavailable", test_signing_unavailable);
