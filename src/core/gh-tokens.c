@@ -338,15 +338,20 @@ issue (GhTokens     *self,
   return g_steal_pointer (&response);
 }
 
-/* The audience: the one resource the token request names (granted), else everything granted,
- * else the project's default audience, its issuer. */
+/* The audience: that of the one resource the token request names (it must be granted), else
+ * of the one granted, else the project's default audience, its issuer. A resource's audience
+ * is its URI unless an administrator gave it another (resource add --audience). */
 static char **
-choose_audience (const char         *issuer,
+choose_audience (GhTokens           *self,
+                 const GhProject    *project,
+                 const char         *issuer,
                  char              **granted,
                  const char * const *requested,
                  GError            **error)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *resource = NULL;
+  g_autoptr(GhResource) known = NULL;
+  const char *audience[2] = { NULL, NULL };
 
   if (requested != NULL && requested[0] != NULL)
     {
@@ -354,32 +359,34 @@ choose_audience (const char         *issuer,
        * so that no access token is accepted by two resource servers. */
       if (requested[1] != NULL)
         return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
-                                "Name one resource per token request; ask again for each other one"),
-               NULL;
-      for (guint i = 0; requested[i] != NULL; i++)
-        {
-          g_autofree char *canonical = gh_resource_canonicalize (requested[i], error);
-
-          if (canonical == NULL)
-            return NULL;
-          if (!scope_has (granted, canonical))
-            return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
-                                    "The resource “%s” was not granted to this authorization", canonical),
-                   NULL;
-          g_strv_builder_add (builder, canonical);
-        }
-      return g_strv_builder_end (builder);
+                                "Name one resource per token request; ask again for each "
+                                "other one"), NULL;
+      resource = gh_resource_canonicalize (requested[0], error);
+      if (resource == NULL)
+        return NULL;
+      if (!scope_has (granted, resource))
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
+                                "The resource “%s” was not granted to this authorization",
+                                resource), NULL;
     }
-  /* None named: the one granted; with several, the client must say which (one token, one
-   * resource server). */
-  if (granted != NULL && granted[0] != NULL && granted[1] != NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
-                            "Several resources were granted; name the one this token is for (resource)"),
-           NULL;
-  if (granted != NULL && granted[0] != NULL)
-    return g_strdupv (granted);
-  g_strv_builder_add (builder, issuer);
-  return g_strv_builder_end (builder);
+  else if (granted != NULL && granted[0] != NULL)
+    {
+      /* None named: the one granted; with several, the client must say which. */
+      if (granted[1] != NULL)
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
+                                "Several resources were granted; name the one this token is "
+                                "for (resource)"), NULL;
+      resource = g_strdup (granted[0]);
+    }
+
+  if (resource == NULL)
+    audience[0] = issuer;
+  else
+    {
+      known = gh_resources_find (self->resources, project->id, resource, NULL);
+      audience[0] = known != NULL ? known->audience : resource;
+    }
+  return g_strdupv ((char **) audience);
 }
 
 typedef enum
@@ -553,7 +560,8 @@ gh_tokens_exchange_code (GhTokens         *self,
   auth_time = sqlite3_column_int64 (stmt, 9);
   gh_stmt_reset (g_steal_pointer (&stmt));
 
-  audience = choose_audience (issuer, granted, gh_form_get_all (form, "resource"), error);
+  audience = choose_audience (self, project, issuer, granted, gh_form_get_all (form, "resource"),
+                              error);
   if (audience == NULL)
     goto fail;
 
@@ -781,7 +789,8 @@ gh_tokens_refresh (GhTokens         *self,
   else
     scopes = g_strdupv (family_scopes);
 
-  audience = choose_audience (issuer, granted, gh_form_get_all (form, "resource"), error);
+  audience = choose_audience (self, project, issuer, granted, gh_form_get_all (form, "resource"),
+                              error);
   if (audience == NULL)
     goto fail;
 

@@ -1250,6 +1250,27 @@ redeem_with_assertion (Fixture    *fixture,
                                 "client_id", client_id), NULL);
 }
 
+/* An administrator's audience for a resource is what its tokens carry. */
+static void
+test_resource_audience (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GhProject) project = gh_test_server_project (TS);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhResource) resource = NULL;
+  g_autoptr(JsonObject) tokens = NULL;
+  g_autoptr(JsonObject) info = NULL;
+
+  resource = gh_resources_add (gh_server_get_resources (TS->server), project,
+                               "https://aud.example/mcp", "Audience test", "files:read",
+                               "urn:example:mcp", "test", &error);
+  g_assert_no_error (error);
+  tokens = code_flow (fixture, "app", APP_CB, "files:read", "https://aud.example/mcp");
+  info = introspect (fixture, member (tokens, "access_token"));
+  g_assert_true (json_object_get_boolean_member (info, "active"));
+  g_assert_cmpstr (member (info, "aud"), ==, "urn:example:mcp");
+}
+
 /* Assertions whose members have the wrong JSON types: refused with 401, never a crash. */
 static void
 test_private_key_jwt_wrong_types (Fixture       *fixture,
@@ -2011,6 +2032,7 @@ main (int    argc,
   ADD ("/server/token/refresh/other-client", test_refresh_other_client);
   ADD ("/server/token/claims", test_claims);
   ADD ("/server/token/private-key-jwt", test_private_key_jwt);
+  ADD ("/server/token/resource-audience", test_resource_audience);
   ADD ("/server/token/private-key-jwt-wrong-types", test_private_key_jwt_wrong_types);
   ADD ("/server/token/parallel/code", test_parallel_code);
   ADD ("/server/token/parallel/refresh", test_parallel_refresh);
