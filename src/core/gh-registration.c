@@ -213,6 +213,36 @@ within_rate_limit (GhRegistration  *self,
   return TRUE;
 }
 
+/* Is @uri under @prefix as a URI, not just as text: the same scheme, host and port, and a
+ * path that is the prefix's or continues it after a '/'. ("https://app.example" must not
+ * admit "https://app.example.evil.net".) */
+static gboolean
+uri_within_prefix (const char *uri,
+                   const char *prefix)
+{
+  g_autoptr(GUri) a = g_uri_parse (uri, G_URI_FLAGS_ENCODED, NULL);
+  g_autoptr(GUri) b = g_uri_parse (prefix, G_URI_FLAGS_ENCODED, NULL);
+  const char *path;
+  const char *prefix_path;
+  gsize length;
+
+  if (a == NULL || b == NULL || !g_str_has_prefix (uri, prefix))
+    return FALSE;
+  if (g_ascii_strcasecmp (g_uri_get_scheme (a), g_uri_get_scheme (b)) != 0 ||
+      g_ascii_strcasecmp (g_uri_get_host (a) != NULL ? g_uri_get_host (a) : "",
+                          g_uri_get_host (b) != NULL ? g_uri_get_host (b) : "") != 0 ||
+      g_uri_get_port (a) != g_uri_get_port (b) || g_uri_get_userinfo (a) != NULL)
+    return FALSE;
+  path = g_uri_get_path (a);
+  prefix_path = g_uri_get_path (b);
+  length = strlen (prefix_path);
+  if (length == 0 || g_str_equal (prefix_path, "/"))
+    return TRUE;
+  return g_str_equal (path, prefix_path) ||
+         (g_str_has_prefix (path, prefix_path) &&
+          (prefix_path[length - 1] == '/' || path[length] == '/'));
+}
+
 /* What the IAT fixed: a registration respects it, or gets it filled in. */
 static gboolean
 apply_pins (JsonObject  *metadata,
@@ -275,7 +305,7 @@ apply_pins (JsonObject  *metadata,
             continue;
           uri = json_node_get_string (item);
           for (guint j = 0; j < json_array_get_length (prefixes); j++)
-            if (g_str_has_prefix (uri, json_array_get_string_element (prefixes, j)))
+            if (uri_within_prefix (uri, json_array_get_string_element (prefixes, j)))
               ok = TRUE;
           if (!ok)
             return refuse (error, GH_OAUTH_ERROR_INVALID_REDIRECT_URI,

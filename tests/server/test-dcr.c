@@ -1151,6 +1151,36 @@ test_iat_pin_redirect_prefixes (Fixture       *fixture,
         assert_oauth_error (response, 400, rows[i].error);
     }
 
+  /* Prefixes compare as URIs: a host is not extended by text, a path continues at a '/'. */
+  {
+    static const struct { const char *uri; gboolean ok; } loose[] = {
+      { "https://app2.example.test/cb", TRUE },
+      { "https://app2.example.test.evil.example/cb", FALSE },
+      { "https://app2.example.test:8443/cb", FALSE },
+      { "https://pathy.example.test/oauth/cb", TRUE },
+      { "https://pathy.example.test/oauth", TRUE },
+      { "https://pathy.example.test/oauthx/cb", FALSE },
+    };
+    g_autofree char *loose_token = issue_iat (fixture, "default", 10,
+                                              "{\"redirect_uri_prefixes\": [\"https://app2.example.test\", "
+                                              "\"https://pathy.example.test/oauth\"], "
+                                              "\"token_endpoint_auth_method\": \"none\"}", NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS (loose); i++)
+      {
+        g_autofree char *body = g_strdup_printf ("{\"redirect_uris\": [\"%s\"]}", loose[i].uri);
+        g_autoptr(GhTestResponse) response = post_register (fixture, "", loose_token, body);
+
+        g_test_message ("%s", body);
+        if (loose[i].ok)
+          {
+            g_autoptr(JsonObject) doc = assert_registered (response);
+          }
+        else
+          assert_oauth_error (response, 400, "invalid_redirect_uri");
+      }
+  }
+
   /* The pins hold for RFC 7592 updates too, also after the token rotated on a read. */
   {
     g_autoptr(GhTestResponse) read = manage (fixture, "GET", client_uri, registration_token, NULL);
