@@ -97,6 +97,15 @@ find_client (GhClients        *clients,
         return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "The client “%s” is not registered "
                        "in this project", client_id);
       g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  /* A project that turned CIMD off accepts no URL client any more, cached or imported. */
+  if (client->source == GH_CLIENT_SOURCE_CIMD && !project->settings->cimd_enabled)
+    {
+      gh_client_free (client);
+      return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                     "The client “%s” is a Client ID Metadata Document, and this project no "
+                     "longer accepts those (cimd_enabled is off)", client_id);
     }
   return client;
 }

@@ -193,6 +193,19 @@ test_pkce_flow (Fixture       *fixture,
   }
   g_assert_cmpuint (hits (fixture, "/clients/tool.json"), ==, 1);
 
+  /* CIMD turned off: the cached client is refused at the token endpoint too. */
+  gh_test_server_set (&fixture->ts, "cimd_enabled", "false");
+  {
+    g_autoptr(GhTestResponse) off = gh_test_server_post_form (&fixture->ts, "/token",
+                                                              GH_TEST_PAIRS ("grant_type", "refresh_token",
+                                                                             "client_id", client_id,
+                                                                             "refresh_token",
+                                                                             json_object_get_string_member (tokens, "refresh_token")),
+                                                              NULL);
+    g_assert_cmpuint (off->status, ==, 401);
+  }
+  gh_test_server_set (&fixture->ts, "cimd_enabled", "true");
+
   /* A CIMD client has no secret to present. */
   {
     g_autofree char *basic = gh_test_basic_auth (client_id, "guess");
