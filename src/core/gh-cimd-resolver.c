@@ -1612,6 +1612,10 @@ gh_cimd_resolver_fetch_jwks_async (GhCimdResolver      *self,
       complete_jwks_task (task, report, entry->jwks, TRUE, NULL);
       return;
     }
+  /* The cooldown starts when a forced fetch starts, whatever comes of it: a failing or slow
+   * key server must not be asked again for every made-up kid. */
+  if (entry != NULL && (flags & GH_CIMD_RESOLVE_FORCE_REFRESH))
+    entry->forced_at = now_seconds ();
 
   flight_launch (self, FLIGHT_JWKS, g_steal_pointer (&key), project, jwks_uri, flags,
                  MAX (project->settings->cimd_max_bytes, JWKS_MIN_MAX_BYTES),

@@ -377,10 +377,11 @@ peer_socket_ready (GSocket      *socket,
   g_autoptr(GError) error = NULL;
   gssize n;
 
+  /* The context keeps its own reference while it dispatches: ours can go now. */
   if (condition & (G_IO_HUP | G_IO_ERR))
     {
       peer_gone (watch);
-      watch->source = NULL;
+      g_clear_pointer (&watch->source, g_source_unref);
       return G_SOURCE_REMOVE;
     }
   n = g_socket_receive_message (socket, NULL, &vector, 1, NULL, NULL, &flags, NULL, &error);
@@ -390,7 +391,7 @@ peer_socket_ready (GSocket      *socket,
    * means the peer is there; stop watching rather than wake up for it again and again. */
   if (n <= 0)
     peer_gone (watch);
-  watch->source = NULL;
+  g_clear_pointer (&watch->source, g_source_unref);
   return G_SOURCE_REMOVE;
 }
 
