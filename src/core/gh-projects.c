@@ -207,6 +207,23 @@ gh_projects_get (GhProjects  *self,
   return project;
 }
 
+gboolean
+gh_projects_exists (GhProjects *self,
+                    const char *slug)
+{
+  GhStoreStamp stamp;
+  g_autoptr(GhProject) project = NULL;
+
+  g_return_val_if_fail (GH_IS_PROJECTS (self), FALSE);
+
+  stamp = gh_store_get_stamp (self->store);
+  if (gh_store_stamp_equal (&stamp, &self->cache_stamp) &&
+      g_hash_table_contains (self->cache, slug))
+    return TRUE;
+  project = gh_projects_get (self, slug, NULL);
+  return project != NULL;
+}
+
 GPtrArray *
 gh_projects_list (GhProjects  *self,
                   GError     **error)

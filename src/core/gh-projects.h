@@ -46,6 +46,9 @@ gboolean    gh_projects_check_slug       (const char         *slug,
 GhProject  *gh_projects_get              (GhProjects         *self,
                                           const char         *slug,
                                           GError            **error);
+/* Whether @slug names a project, without copying it (from the cache when it can). */
+gboolean    gh_projects_exists           (GhProjects         *self,
+                                          const char         *slug);
 GPtrArray  *gh_projects_list             (GhProjects         *self,
                                           GError            **error);
 GhProject  *gh_projects_create           (GhProjects         *self,

@@ -70,6 +70,7 @@ typedef struct
   const char *methods;       /* for Allow and CORS preflights */
   GhRouteHandler handler;
   const char *metadata_name; /* advertised in discovery under this name, or NULL */
+  gboolean project_unused;   /* the handler needs the project to exist, not its settings */
 } GhRoute;
 
 static void handle_jwks (GhRequest *request);
@@ -80,7 +81,7 @@ static const GhRoute routes[] = {
   { "/authorize", "GET, POST", _gh_server_handle_authorize, "authorization_endpoint" },
   { "/consent", "GET, POST", _gh_server_handle_consent, NULL },
   { "/introspect", "POST, OPTIONS", _gh_server_handle_introspect, "introspection_endpoint" },
-  { "/jwks", "GET, HEAD, OPTIONS", handle_jwks, "jwks_uri" },
+  { "/jwks", "GET, HEAD, OPTIONS", handle_jwks, "jwks_uri", TRUE },
   { "/login", "GET, POST", _gh_server_handle_login, NULL },
   { "/register", "POST, OPTIONS", _gh_server_handle_register, "registration_endpoint" },
   { "/register/", "GET, PUT, DELETE, OPTIONS", _gh_server_handle_client_configuration, NULL },
@@ -389,9 +390,13 @@ method_allowed (SoupServerMessage *msg,
                 const char        *methods)
 {
   const char *method = soup_server_message_get_method (msg);
-  g_auto(GStrv) allowed = g_strsplit (methods, ", ", -1);
+  gsize length = strlen (method);
 
-  return g_strv_contains ((const char * const *) allowed, method);
+  /* @methods is "GET, HEAD, OPTIONS": find the method as a whole word, with no allocation. */
+  for (const char *p = strstr (methods, method); p != NULL; p = strstr (p + 1, method))
+    if ((p == methods || p[-1] == ' ') && (p[length] == '\0' || p[length] == ','))
+      return TRUE;
+  return FALSE;
 }
 
 /* Answers OPTIONS and refused methods; TRUE when the handler should run. */
@@ -546,7 +551,20 @@ route_request (GhServer          *self,
       request.path = rest;
       if (!check_method (msg, routes[i].methods))
         return;
-      if (!request_init (&request, self, msg, slug))
+      if (routes[i].project_unused)
+        {
+          /* The JWKS is the instance's: no need to copy the project for each request. */
+          if (!gh_projects_exists (self->projects, slug))
+            {
+              g_autofree char *description = g_strdup_printf ("There is no project “%s”", slug);
+              send_not_found (msg, description);
+              return;
+            }
+          request.server = self;
+          request.msg = msg;
+          request.issuer = gh_server_build_issuer (self, slug);
+        }
+      else if (!request_init (&request, self, msg, slug))
         return;
       routes[i].handler (&request);
       return;
