@@ -402,6 +402,58 @@ test_cimd_flow (Fixture       *fixture,
 }
 
 /* Bad answers from the jwks_uri: 401 invalid_client naming the rule, never cached. */
+/* The refetch cooldown starts when a forced fetch starts: a failing key server is not asked
+ * again for every made-up kid. */
+static void
+test_cooldown_after_failure (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *keys = jwks_of (fixture->key, NULL);
+  g_autofree char *jwks_uri = publish_jwks (fixture, "/cool/jwks.json", keys);
+  g_autofree char *client_id = publish_document (fixture, "/cool/client.json", jwks_uri);
+  g_autofree char *verifier = NULL;
+  g_autofree char *challenge = NULL;
+  g_autofree char *code = NULL;
+  g_autoptr(GhTestResponse) response = NULL;
+
+  gh_test_server_set (&fixture->ts, "auto_approve_user", "dev");
+  gh_test_pkce_pair (&verifier, &challenge);
+  code = gh_test_server_authorize_code (&fixture->ts, fixture->ts.session, REDIRECT,
+                                        GH_TEST_PAIRS ("response_type", "code",
+                                                       "client_id", client_id,
+                                                       "redirect_uri", REDIRECT,
+                                                       "code_challenge", challenge,
+                                                       "code_challenge_method", "S256",
+                                                       "scope", "openid"));
+  /* A plain fetch fills the cache. */
+  response = post_with_assertion (fixture, "/token", fixture->key, client_id,
+                                  GH_TEST_PAIRS ("grant_type", "authorization_code",
+                                                 "client_id", client_id, "code", code,
+                                                 "code_verifier", verifier,
+                                                 "redirect_uri", REDIRECT));
+  g_assert_cmpuint (response->status, ==, 200);
+  g_clear_pointer (&response, gh_test_response_free);
+  g_assert_cmpuint (hits (fixture, "/cool/jwks.json"), ==, 1);
+
+  /* Now the key server fails. A made-up kid forces one refetch, which fails... */
+  route (fixture, "/cool/jwks.json", 500, "application/json", "{}");
+  response = post_with_assertion (fixture, "/token", fixture->stranger, client_id,
+                                  GH_TEST_PAIRS ("grant_type", "refresh_token", "refresh_token", "x"));
+  g_assert_cmpuint (response->status, ==, 401);
+  g_assert_cmpuint (hits (fixture, "/cool/jwks.json"), ==, 2);
+
+  /* ...and more made-up kids within the cooldown fetch nothing more. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_clear_pointer (&response, gh_test_response_free);
+      response = post_with_assertion (fixture, "/token", fixture->stranger, client_id,
+                                      GH_TEST_PAIRS ("grant_type", "refresh_token",
+                                                     "refresh_token", "x"));
+      g_assert_cmpuint (response->status, ==, 401);
+    }
+  g_assert_cmpuint (hits (fixture, "/cool/jwks.json"), ==, 2);
+}
+
 static void
 test_bad_answers (Fixture       *fixture,
                   gconstpointer  data)
@@ -611,6 +663,7 @@ main (int    argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
   ADD ("/server/jwks-uri/cimd-flow", test_cimd_flow);
+  ADD ("/server/jwks-uri/cooldown-after-failure", test_cooldown_after_failure);
   ADD ("/server/jwks-uri/bad-answers", test_bad_answers);
   ADD ("/server/jwks-uri/loopback-refused", test_loopback_refused);
   ADD ("/server/jwks-uri/dcr-introspect", test_dcr_introspect);
