@@ -19,27 +19,6 @@
 #define MAX_ASSERTION_LIFETIME 3600
 #define SKEW_SECONDS 60
 
-static GhClient *
-refuse (GError     **error,
-        GhOAuthError code,
-        const char  *format,
-        ...) G_GNUC_PRINTF (3, 4);
-
-static GhClient *
-refuse (GError     **error,
-        GhOAuthError code,
-        const char  *format,
-        ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  if (error != NULL)
-    *error = g_error_new_valist (GH_OAUTH_ERROR, code, format, args);
-  va_end (args);
-  return NULL;
-}
-
 /* RFC 6749 §2.3.1: the Basic credentials are form-urlencoded before base64. */
 static char *
 form_unescape (const char *text,
@@ -94,8 +73,9 @@ find_client (GhClients        *clients,
   if (client == NULL)
     {
       if (g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND))
-        return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "The client “%s” is not registered "
-                       "in this project", client_id);
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                                "The client “%s” is not registered "
+                                "in this project", client_id), NULL;
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
@@ -103,9 +83,9 @@ find_client (GhClients        *clients,
   if (client->source == GH_CLIENT_SOURCE_CIMD && !project->settings->cimd_enabled)
     {
       gh_client_free (client);
-      return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                     "The client “%s” is a Client ID Metadata Document, and this project no "
-                     "longer accepts those (cimd_enabled is off)", client_id);
+      return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                              "The client “%s” is a Client ID Metadata Document, and this project no "
+                              "longer accepts those (cimd_enabled is off)", client_id), NULL;
     }
   return client;
 }
@@ -119,13 +99,13 @@ check_method (GhClient            *client,
 
   if (client->source == GH_CLIENT_SOURCE_CIMD &&
       (used == GH_CLIENT_AUTH_SECRET_BASIC || used == GH_CLIENT_AUTH_SECRET_POST))
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                   "A client identified by a metadata document cannot use a shared secret");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                            "A client identified by a metadata document cannot use a shared secret"), NULL;
   if (client->auth_method != used)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                   "The client registered token_endpoint_auth_method %s but authenticated with %s",
-                   gh_client_auth_method_to_string (client->auth_method),
-                   gh_client_auth_method_to_string (used));
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                            "The client registered token_endpoint_auth_method %s but authenticated with %s",
+                            gh_client_auth_method_to_string (client->auth_method),
+                            gh_client_auth_method_to_string (used)), NULL;
   return g_steal_pointer (&owned);
 }
 
@@ -201,21 +181,24 @@ assertion_client (GhClients        *clients,
   gsize length;
 
   if (g_strcmp0 (gh_form_get (form, "client_assertion_type"), GH_CLIENT_ASSERTION_TYPE_JWT) != 0)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "client_assertion_type must be " GH_CLIENT_ASSERTION_TYPE_JWT);
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "client_assertion_type must be " GH_CLIENT_ASSERTION_TYPE_JWT), NULL;
 
   /* Which client? Read sub before verifying, then verify with that client's keys. */
   parts = g_strsplit (assertion, ".", 4);
   if (g_strv_length (parts) != 3 ||
       (payload_bytes = gh_base64url_decode (parts[1], &length, NULL)) == NULL ||
-      (unverified = gh_json_parse_object_strict ((const char *) payload_bytes, length, NULL)) == NULL)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "client_assertion is not a JWT");
+      (unverified = gh_json_parse_object_strict ((const char *) payload_bytes, length,
+                                                 NULL)) == NULL)
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                            "client_assertion is not a JWT"), NULL;
   sub = gh_json_get_string (unverified, "sub");
   if (sub == NULL)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "client_assertion has no sub");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                            "client_assertion has no sub"), NULL;
   if (form_client_id != NULL && !g_str_equal (form_client_id, sub))
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                   "client_id and the client_assertion's sub differ");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                            "client_id and the client_assertion's sub differ"), NULL;
 
   client = find_client (clients, project, sub, error);
   if (client == NULL)
@@ -236,17 +219,17 @@ client_jwks_uri (GhClient  *client,
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
       json_node_get_value_type (node) != G_TYPE_STRING)
     {
-      refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-              "The client registered no public keys (jwks or jwks_uri) for private_key_jwt");
+      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                       "The client registered no public keys (jwks or jwks_uri) for private_key_jwt");
       return NULL;
     }
   jwks_uri = json_node_get_string (node);
   if ((client->source == GH_CLIENT_SOURCE_CIMD || gh_cimd_is_url_client_id (client->client_id)) &&
       !gh_cimd_same_origin (jwks_uri, client->client_id))
     {
-      refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-              "The client's jwks_uri “%s” is not on the origin of its client_id; a metadata "
-              "document's keys must come from the same scheme, host and port", jwks_uri);
+      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                       "The client's jwks_uri “%s” is not on the origin of its client_id; a metadata "
+                       "document's keys must come from the same scheme, host and port", jwks_uri);
       return NULL;
     }
   return jwks_uri;
@@ -294,23 +277,24 @@ authenticate_assertion (GhClients        *clients,
       if (jwks_uri == NULL)
         return NULL;
       if (fetched_jwks == NULL)
-        return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                       "The client's keys are published at %s, which was not fetched for this "
-                       "request", jwks_uri);
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                                "The client's keys are published at %s, which was not fetched for this "
+                                "request", jwks_uri), NULL;
       keys_node = json_object_get_member (fetched_jwks, "keys");
     }
   if (keys_node == NULL || !JSON_NODE_HOLDS_ARRAY (keys_node))
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "The client's key set has no keys");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                            "The client's key set has no keys"), NULL;
 
   set.keys = json_node_get_array (keys_node);
   if (!gh_jws_verify_compact (assertion, client_key_lookup, &set, NULL, &payload, &local_error))
     {
       if (unknown_key != NULL)
         *unknown_key = g_error_matches (local_error, GH_JOSE_ERROR, GH_JOSE_ERROR_UNKNOWN_KEY);
-      return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                     "client_assertion does not verify with the client's keys%s%s: %s",
-                     jwks_uri != NULL ? " published at " : "", jwks_uri != NULL ? jwks_uri : "",
-                     local_error->message);
+      return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                              "client_assertion does not verify with the client's keys%s%s: %s",
+                              jwks_uri != NULL ? " published at " : "", jwks_uri != NULL ? jwks_uri : "",
+                              local_error->message), NULL;
     }
   claims = gh_jws_parse_json_object (payload, NULL);
 
@@ -321,21 +305,24 @@ authenticate_assertion (GhClients        *clients,
   if (g_strcmp0 (iss, client->client_id) != 0 ||
       g_strcmp0 (gh_json_get_string (claims, "sub"),
                  client->client_id) != 0)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                   "client_assertion's iss and sub must both be the client_id");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                            "client_assertion's iss and sub must both be the client_id"), NULL;
   if (!audience_matches (json_object_get_member (claims, "aud"), issuer, endpoint_url))
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                   "client_assertion's aud must name this endpoint (%s) or the issuer",
-                   endpoint_url);
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                            "client_assertion's aud must name this endpoint (%s) or the issuer",
+                            endpoint_url), NULL;
   if (exp <= now)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "client_assertion has expired");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                            "client_assertion has expired"), NULL;
   if (exp > now + MAX_ASSERTION_LIFETIME)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                   "client_assertion lives longer than %d seconds", MAX_ASSERTION_LIFETIME);
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                            "client_assertion lives longer than %d seconds", MAX_ASSERTION_LIFETIME), NULL;
   if (gh_json_get_int (claims, "nbf", &nbf) && nbf > now + SKEW_SECONDS)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "client_assertion is not valid yet");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                            "client_assertion is not valid yet"), NULL;
   if (jti == NULL || *jti == '\0')
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "client_assertion has no jti");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                            "client_assertion has no jti"), NULL;
 
   /* Single use (RFC 7523 §3): remember each jti until its assertion expires. */
   {
@@ -361,8 +348,8 @@ authenticate_assertion (GhClients        *clients,
   if (!gh_store_step (store, stmt, NULL, &local_error))
     {
       if (g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_CONSTRAINT))
-        return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                       "client_assertion was already used (its jti was seen before)");
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                                "client_assertion was already used (its jti was seen before)"), NULL;
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
@@ -421,7 +408,8 @@ gh_client_authenticate_with_jwks (GhClients          *clients,
   const char *authorization = soup_message_headers_get_one (headers, "Authorization");
   const char *form_client_id = gh_form_get (form, "client_id");
   const char *form_secret = gh_form_get (form, "client_secret");
-  gboolean has_basic = authorization != NULL && g_ascii_strncasecmp (authorization, "Basic ", 6) == 0;
+  gboolean has_basic = authorization != NULL && g_ascii_strncasecmp (authorization, "Basic ",
+                                                                     6) == 0;
   gboolean has_assertion = gh_form_get (form, "client_assertion") != NULL;
   guint methods = (has_basic ? 1 : 0) + (form_secret != NULL ? 1 : 0) + (has_assertion ? 1 : 0);
   g_autoptr(GhClient) client = NULL;
@@ -431,11 +419,11 @@ gh_client_authenticate_with_jwks (GhClients          *clients,
     *unknown_key = FALSE;
 
   if (methods > 1)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "The request uses more than one client authentication method");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "The request uses more than one client authentication method"), NULL;
   if (authorization != NULL && !has_basic)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "Only Basic client credentials are accepted in the Authorization header here");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "Only Basic client credentials are accepted in the Authorization header here"), NULL;
 
   if (has_basic)
     {
@@ -443,16 +431,18 @@ gh_client_authenticate_with_jwks (GhClients          *clients,
       g_autofree char *secret = NULL;
 
       if (!parse_basic (authorization, &id, &secret))
-        return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "The Basic credentials are malformed");
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                                "The Basic credentials are malformed"), NULL;
       if (form_client_id != NULL && !g_str_equal (form_client_id, id))
-        return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                       "client_id differs from the one in the Basic credentials");
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                                "client_id differs from the one in the Basic credentials"), NULL;
       client = find_client (clients, project, id, error);
       if (client == NULL ||
           !(client = check_method (g_steal_pointer (&client), GH_CLIENT_AUTH_SECRET_BASIC, error)))
         return NULL;
       if (!gh_client_check_secret (client, secret))
-        return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "The client secret is wrong");
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                                "The client secret is wrong"), NULL;
       return g_steal_pointer (&client);
     }
 
@@ -461,8 +451,8 @@ gh_client_authenticate_with_jwks (GhClients          *clients,
                                    fetched_jwks, unknown_key, error);
 
   if (form_client_id == NULL)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                   "The request does not say which client it is (client_id)");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                            "The request does not say which client it is (client_id)"), NULL;
   client = find_client (clients, project, form_client_id, error);
   if (client == NULL)
     return NULL;
@@ -472,13 +462,14 @@ gh_client_authenticate_with_jwks (GhClients          *clients,
       if (!(client = check_method (g_steal_pointer (&client), GH_CLIENT_AUTH_SECRET_POST, error)))
         return NULL;
       if (!gh_client_check_secret (client, form_secret))
-        return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT, "The client secret is wrong");
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                                "The client secret is wrong"), NULL;
       return g_steal_pointer (&client);
     }
 
   if (client->auth_method != GH_CLIENT_AUTH_NONE)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                   "This client must authenticate (it registered %s)",
-                   gh_client_auth_method_to_string (client->auth_method));
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
+                            "This client must authenticate (it registered %s)",
+                            gh_client_auth_method_to_string (client->auth_method)), NULL;
   return g_steal_pointer (&client);
 }

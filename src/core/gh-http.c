@@ -300,11 +300,6 @@ gh_form_find_repeated (GhForm             *form,
   return NULL;
 }
 
-gboolean
-gh_form_is_empty (GhForm *form)
-{
-  return form->names->len == 0;
-}
 
 GhForm *
 gh_http_read_form_body (SoupServerMessage *msg,

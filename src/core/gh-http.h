@@ -62,7 +62,6 @@ const char * const *gh_form_get_all (GhForm      *form,
 /* The first name that appears more than once, other than those in @allowed; NULL if none. */
 const char *gh_form_find_repeated  (GhForm       *form,
                                     const char * const *allowed);
-gboolean    gh_form_is_empty       (GhForm       *form);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhForm, gh_form_free)
 

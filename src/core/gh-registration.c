@@ -82,27 +82,6 @@ gh_registration_new (GhStore   *store,
   return self;
 }
 
-static gpointer
-refuse (GError     **error,
-        GhOAuthError code,
-        const char  *format,
-        ...) G_GNUC_PRINTF (3, 4);
-
-static gpointer
-refuse (GError     **error,
-        GhOAuthError code,
-        const char  *format,
-        ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  if (error != NULL)
-    *error = g_error_new_valist (GH_OAUTH_ERROR, code, format, args);
-  va_end (args);
-  return NULL;
-}
-
 static void
 record_refusal (GhRegistration  *self,
                 const GhProject *project,
@@ -204,9 +183,9 @@ within_rate_limit (GhRegistration  *self,
     g_free (g_queue_pop_head (times));
   if ((gint64) g_queue_get_length (times) >= project->settings->dcr_rate_limit)
     {
-      refuse (error, GH_OAUTH_ERROR_TOO_MANY_REQUESTS,
-              "More than %" G_GINT64_FORMAT " registrations a minute from this address "
-              "(dcr_rate_limit); try again later", project->settings->dcr_rate_limit);
+      gh_oauth_refuse (error, GH_OAUTH_ERROR_TOO_MANY_REQUESTS,
+                       "More than %" G_GINT64_FORMAT " registrations a minute from this address "
+                       "(dcr_rate_limit); try again later", project->settings->dcr_rate_limit);
       return FALSE;
     }
   g_queue_push_tail (times, g_memdup2 (&now, sizeof now));
@@ -261,8 +240,8 @@ apply_pins (JsonObject  *metadata,
       if (given != NULL && (!JSON_NODE_HOLDS_VALUE (given) ||
                             json_node_get_value_type (given) != G_TYPE_STRING ||
                             !g_str_equal (json_node_get_string (given), pin)))
-        return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
-                       "The initial access token pins %s to “%s”", exact[i], pin), FALSE;
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
+                                "The initial access token pins %s to “%s”", exact[i], pin), FALSE;
       json_object_set_string_member (metadata, exact[i], pin);
     }
 
@@ -281,9 +260,9 @@ apply_pins (JsonObject  *metadata,
 
           for (guint i = 0; asked[i] != NULL; i++)
             if (*asked[i] != '\0' && !g_strv_contains ((const char * const *) allowed, asked[i]))
-              return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
-                             "The scope “%s” is beyond what the initial access token allows (%s)",
-                             asked[i], ceiling), FALSE;
+              return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
+                                      "The scope “%s” is beyond what the initial access token allows (%s)",
+                                      asked[i], ceiling), FALSE;
         }
     }
 
@@ -308,9 +287,9 @@ apply_pins (JsonObject  *metadata,
             if (uri_within_prefix (uri, json_array_get_string_element (prefixes, j)))
               ok = TRUE;
           if (!ok)
-            return refuse (error, GH_OAUTH_ERROR_INVALID_REDIRECT_URI,
-                           "The redirect URI “%s” is outside the prefixes the initial access "
-                           "token allows", uri), FALSE;
+            return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REDIRECT_URI,
+                                    "The redirect URI “%s” is outside the prefixes the initial access "
+                                    "token allows", uri), FALSE;
         }
     }
   return TRUE;
@@ -365,18 +344,18 @@ gh_registration_check_access (GhRegistration  *self,
   g_return_val_if_fail (GH_IS_REGISTRATION (self), FALSE);
 
   if (project->settings->dcr_mode == GH_DCR_MODE_DISABLED)
-    return refuse (error, GH_OAUTH_ERROR_FORBIDDEN,
-                   "Dynamic client registration is disabled for this project (dcr_mode is "
-                   "disabled)"), FALSE;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_FORBIDDEN,
+                            "Dynamic client registration is disabled for this project (dcr_mode is "
+                            "disabled)"), FALSE;
   /* RFC 6750 §2.3 is not offered: a token in a URL ends up in logs. */
   if (token_in_query)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
-                   "Send the initial access token in the Authorization header, never in the URL"),
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "Send the initial access token in the Authorization header, never in the URL"),
            FALSE;
   if (project->settings->dcr_mode == GH_DCR_MODE_INITIAL_ACCESS_TOKEN && bearer == NULL)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
-                   "This project registers clients only with an initial access token, sent "
-                   "as Authorization: Bearer iatk_..."), FALSE;
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "This project registers clients only with an initial access token, sent "
+                            "as Authorization: Bearer iatk_..."), FALSE;
   return TRUE;
 }
 
@@ -457,8 +436,8 @@ authorize_management (GhRegistration   *self,
   hash = gh_clients_get_registration (self->clients, project->id, client_id, out_pins, NULL);
   presented = bearer != NULL ? gh_sha256_base64url (bearer) : NULL;
   if (hash == NULL || !gh_constant_time_equal (hash, presented))
-    return refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
-                   "The registration access token is not valid for this client");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+                            "The registration access token is not valid for this client"), NULL;
   return gh_clients_get (self->clients, project->id, client_id, error);
 }
 
@@ -530,20 +509,20 @@ gh_registration_update (GhRegistration   *self,
   /* RFC 7592 §2.2: the body names the client, and a secret it sends must be its own. */
   body_client_id = string_member (metadata, "client_id");
   if (g_strcmp0 (body_client_id, client_id) != 0)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                   "The body's client_id must be the client's (%s)", client_id);
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "The body's client_id must be the client's (%s)", client_id), NULL;
   body_secret = string_member (metadata, "client_secret");
   if (json_object_has_member (metadata, "client_secret") &&
       (body_secret == NULL || !gh_client_check_secret (client, body_secret)))
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
-                   "client_secret does not match the client's secret");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
+                            "client_secret does not match the client's secret"), NULL;
 
   requested = copy_without_server_members (metadata);
   method = gh_client_auth_method_to_string (client->auth_method);
   if (json_object_has_member (requested, "token_endpoint_auth_method") &&
       g_strcmp0 (string_member (requested, "token_endpoint_auth_method"), method) != 0)
-    return refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
-                   "token_endpoint_auth_method cannot change (register a new client instead)");
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
+                            "token_endpoint_auth_method cannot change (register a new client instead)"), NULL;
   json_object_set_string_member (requested, "token_endpoint_auth_method", method);
   if (pins != NULL && !apply_pins (requested, pins, error))
     return NULL;

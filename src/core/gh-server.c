@@ -738,12 +738,6 @@ gh_server_stop (GhServer *self)
   self->port = 0;
 }
 
-gboolean
-gh_server_is_listening (GhServer *self)
-{
-  g_return_val_if_fail (GH_IS_SERVER (self), FALSE);
-  return self->soup_server != NULL;
-}
 
 guint16
 gh_server_get_port (GhServer *self)
@@ -798,12 +792,6 @@ gh_server_describe_secrets (GhServer *self)
   return gh_secret_store_describe (self->secrets);
 }
 
-GhSettingsProfile
-gh_server_get_profile (GhServer *self)
-{
-  g_return_val_if_fail (GH_IS_SERVER (self), GH_SETTINGS_PROFILE_PRODUCTION);
-  return self->profile;
-}
 
 GhStore *
 gh_server_get_store (GhServer *self)

@@ -38,7 +38,6 @@ gboolean    gh_server_listen             (GhServer          *self,
                                           GTlsCertificate   *tls_certificate,
                                           GError           **error);
 void        gh_server_stop               (GhServer          *self);
-gboolean    gh_server_is_listening       (GhServer          *self);
 guint16     gh_server_get_port           (GhServer          *self);
 /* The root issuer: --issuer-base when set, else derived from the listening address,
  * e.g. "http://127.0.0.1:41234" (never a trailing slash). */
@@ -50,7 +49,6 @@ void        gh_server_set_issuer_base    (GhServer          *self,
 const char *gh_server_get_data_dir       (GhServer          *self);
 /* Human words for the secret backend in use, for the start-up log and the GUI. */
 const char *gh_server_describe_secrets   (GhServer          *self);
-GhSettingsProfile gh_server_get_profile  (GhServer          *self);
 
 /* The domain services, for the CLI and tests (the GUI uses HTTP only). */
 GhStore       *gh_server_get_store         (GhServer       *self);

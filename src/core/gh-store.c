@@ -222,7 +222,6 @@ struct _GhStore
   char *path;
   sqlite3 *db;
   GHashTable *statements; /* SQL text -> sqlite3_stmt */
-  gint64 data_version;
   guint64 own_writes;
   GhStmt *data_version_stmt;
   guint in_transaction : 1;
@@ -503,20 +502,6 @@ gh_store_stamp_equal (const GhStoreStamp *a,
          a->own_writes == b->own_writes;
 }
 
-gboolean
-gh_store_changed_elsewhere (GhStore *self)
-{
-  gint64 version;
-
-  g_return_val_if_fail (GH_IS_STORE (self), FALSE);
-
-  /* data_version moves only for commits by other connections. */
-  version = query_int (self, "PRAGMA data_version");
-  if (version == self->data_version)
-    return FALSE;
-  self->data_version = version;
-  return TRUE;
-}
 
 int
 gh_store_get_schema_version (GhStore *self)
@@ -630,7 +615,6 @@ gh_store_open (const char  *data_dir,
   if (!migrate (self, error))
     return NULL;
 
-  self->data_version = query_int (self, "PRAGMA data_version");
 
   return g_steal_pointer (&self);
 }

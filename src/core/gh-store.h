@@ -74,8 +74,6 @@ GhStoreStamp gh_store_get_stamp        (GhStore     *self);
 gboolean     gh_store_stamp_equal      (const GhStoreStamp *a,
                                         const GhStoreStamp *b);
 
-/* TRUE when another connection (the CLI, another server) committed since the last call. */
-gboolean    gh_store_changed_elsewhere (GhStore     *self);
 
 gint64      gh_store_last_insert_rowid (GhStore     *self);
 int         gh_store_changes           (GhStore     *self);

@@ -942,29 +942,66 @@ command_client_show (int    argc,
   return EXIT_SUCCESS;
 }
 
-static int
-command_client_delete (int    argc,
-                       char **argv)
+/* client delete, user remove, resource remove, iat revoke: one thing, named by argv[1]. */
+typedef enum
 {
-  static const Command command = {
-    "client delete", "CLIENT_ID", "Delete a client and revoke everything it was granted.", NULL,
-  };
-  g_autoptr(GOptionContext) context = command_context (&command, project_entries);
+  REMOVE_CLIENT,
+  REMOVE_USER,
+  REMOVE_RESOURCE,
+  REVOKE_IAT,
+} Removal;
+
+static int
+run_removal (const Command *command,
+             Removal        what,
+             int            argc,
+             char         **argv)
+{
+  g_autoptr(GOptionContext) context = command_context (command, project_entries);
   g_autoptr(GError) error = NULL;
   g_autoptr(GhServer) server = NULL;
   g_autoptr(GhProject) project = NULL;
+  gboolean done = FALSE;
   int status;
 
   if (!parse_command_line (context, &argc, &argv, &status))
     return status;
   if (argc != 2)
-    return usage_error (context, "client delete takes one client_id");
+    return usage_error (context, "%s takes one %s", command->name, command->arguments);
   if (!open_project (&server, &project, &status))
     return status;
-  if (!gh_clients_delete (gh_server_get_clients (server), project, argv[1], "cli", &error))
+
+  switch (what)
+    {
+    case REMOVE_CLIENT:
+      done = gh_clients_delete (gh_server_get_clients (server), project, argv[1], "cli", &error);
+      break;
+    case REMOVE_USER:
+      done = gh_users_remove (gh_server_get_users (server), project, argv[1], "cli", &error);
+      break;
+    case REMOVE_RESOURCE:
+      done = gh_resources_remove (gh_server_get_resources (server), project, argv[1], "cli", &error);
+      break;
+    case REVOKE_IAT:
+      done = gh_iats_revoke (gh_server_get_iats (server), project, argv[1], "cli", &error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  if (!done)
     return fail (error);
-  g_print ("Deleted client %s\n", argv[1]);
+  g_print ("%s %s\n", what == REVOKE_IAT ? "Revoked" : what == REMOVE_CLIENT ? "Deleted" : "Removed",
+           argv[1]);
   return EXIT_SUCCESS;
+}
+
+static int
+command_client_delete (int    argc,
+                       char **argv)
+{
+  static const Command command = { "client delete", "CLIENT_ID", "Delete a client and revoke everything it was granted.", NULL };
+
+  return run_removal (&command, REMOVE_CLIENT, argc, argv);
 }
 
 static int
@@ -1047,25 +1084,9 @@ static int
 command_user_remove (int    argc,
                      char **argv)
 {
-  static const Command command = {
-    "user remove", "USERNAME", "Remove a user, with their sessions, consents and tokens.", NULL,
-  };
-  g_autoptr(GOptionContext) context = command_context (&command, project_entries);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GhServer) server = NULL;
-  g_autoptr(GhProject) project = NULL;
-  int status;
+  static const Command command = { "user remove", "USERNAME", "Remove a user, with their sessions, consents and tokens.", NULL };
 
-  if (!parse_command_line (context, &argc, &argv, &status))
-    return status;
-  if (argc != 2)
-    return usage_error (context, "user remove takes one user name");
-  if (!open_project (&server, &project, &status))
-    return status;
-  if (!gh_users_remove (gh_server_get_users (server), project, argv[1], "cli", &error))
-    return fail (error);
-  g_print ("Removed user %s\n", argv[1]);
-  return EXIT_SUCCESS;
+  return run_removal (&command, REMOVE_USER, argc, argv);
 }
 
 static int
@@ -1142,22 +1163,8 @@ command_resource_remove (int    argc,
                          char **argv)
 {
   static const Command command = { "resource remove", "URI", "Remove a resource server.", NULL };
-  g_autoptr(GOptionContext) context = command_context (&command, project_entries);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GhServer) server = NULL;
-  g_autoptr(GhProject) project = NULL;
-  int status;
 
-  if (!parse_command_line (context, &argc, &argv, &status))
-    return status;
-  if (argc != 2)
-    return usage_error (context, "resource remove takes one URI");
-  if (!open_project (&server, &project, &status))
-    return status;
-  if (!gh_resources_remove (gh_server_get_resources (server), project, argv[1], "cli", &error))
-    return fail (error);
-  g_print ("Removed resource %s\n", argv[1]);
-  return EXIT_SUCCESS;
+  return run_removal (&command, REMOVE_RESOURCE, argc, argv);
 }
 
 /* iat ... */
@@ -1315,22 +1322,8 @@ command_iat_revoke (int    argc,
                     char **argv)
 {
   static const Command command = { "iat revoke", "ID", "Revoke an Initial Access Token.", NULL };
-  g_autoptr(GOptionContext) context = command_context (&command, project_entries);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GhServer) server = NULL;
-  g_autoptr(GhProject) project = NULL;
-  int status;
 
-  if (!parse_command_line (context, &argc, &argv, &status))
-    return status;
-  if (argc != 2)
-    return usage_error (context, "iat revoke takes one token id (iat_...)");
-  if (!open_project (&server, &project, &status))
-    return status;
-  if (!gh_iats_revoke (gh_server_get_iats (server), project, argv[1], "cli", &error))
-    return fail (error);
-  g_print ("Revoked %s\n", argv[1]);
-  return EXIT_SUCCESS;
+  return run_removal (&command, REVOKE_IAT, argc, argv);
 }
 
 /* cimd ... */

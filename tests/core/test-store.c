@@ -232,27 +232,46 @@ test_constraint_error (Fixture       *fixture,
   g_assert_error (error, GH_STORE_ERROR, GH_STORE_ERROR_CONSTRAINT);
 }
 
+/* The stamp caches key on: it moves for another connection's commit (the CLI) and for the
+ * store's own writes, and stands still while nothing is written. */
 static void
-test_changed_elsewhere (Fixture       *fixture,
-                        gconstpointer  data)
+test_stamp (Fixture       *fixture,
+            gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GhStore) server = gh_store_open (fixture->dir, &error);
   g_autoptr(GhStore) cli = gh_store_open (fixture->dir, &error);
+  GhStoreStamp first, again, after_cli, after_own;
 
   g_assert_no_error (error);
-  g_assert_false (gh_store_changed_elsewhere (server));
+  first = gh_store_get_stamp (server);
+  g_assert_cmpint (first.data_version, >=, 0);
 
-  /* The CLI writes: the server sees it at its next look, and only once. */
+  /* Reads move nothing. */
+  g_assert_cmpint (query_int (server, "SELECT count(*) FROM projects"), ==, 0);
+  again = gh_store_get_stamp (server);
+  g_assert_true (gh_store_stamp_equal (&first, &again));
+
+  /* The CLI writes: the server's stamp moves, once. */
   insert_project (cli, "from-cli");
-  g_assert_true (gh_store_changed_elsewhere (server));
-  g_assert_false (gh_store_changed_elsewhere (server));
+  after_cli = gh_store_get_stamp (server);
+  g_assert_false (gh_store_stamp_equal (&again, &after_cli));
+  again = gh_store_get_stamp (server);
+  g_assert_true (gh_store_stamp_equal (&after_cli, &again));
   g_assert_cmpint (query_int (server, "SELECT count(*) FROM projects WHERE slug = 'from-cli'"),
                    ==, 1);
 
-  /* Its own writes do not count. */
+  /* Its own writes move it too (data_version does not see them). */
   insert_project (server, "own");
-  g_assert_false (gh_store_changed_elsewhere (server));
+  after_own = gh_store_get_stamp (server);
+  g_assert_false (gh_store_stamp_equal (&after_cli, &after_own));
+
+  /* Inside a transaction the stamp never vouches for anything. */
+  g_assert_true (gh_store_begin (server, &error));
+  first = gh_store_get_stamp (server);
+  again = gh_store_get_stamp (server);
+  g_assert_false (gh_store_stamp_equal (&first, &again));
+  gh_store_rollback (server);
 }
 
 static void
@@ -293,7 +312,7 @@ main (int    argc,
   ADD ("/core/store/migrate/refuses-newer-schema", test_refuses_newer_schema);
   ADD ("/core/store/transaction/rollback", test_transaction_rollback);
   ADD ("/core/store/errors/constraint", test_constraint_error);
-  ADD ("/core/store/changed-elsewhere", test_changed_elsewhere);
+  ADD ("/core/store/stamp", test_stamp);
   ADD ("/core/store/statement/reset-at-scope-exit", test_cached_statement_is_reset);
 
   return g_test_run ();
