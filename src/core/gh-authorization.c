@@ -251,7 +251,9 @@ check_prompt (GhAuthParams  *params,
         params->prompt_login = TRUE;
       else if (g_str_equal (values[i], "consent"))
         params->prompt_consent = TRUE;
-      else if (!g_str_equal (values[i], "select_account"))
+      else if (g_str_equal (values[i], "select_account"))
+        params->prompt_login = TRUE;  /* the login page is where a user is chosen */
+      else
         return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
                                 "prompt “%s” is not supported (none, login, consent, select_account)",
                                 values[i]);
@@ -369,6 +371,7 @@ gh_authorization_check (GhAuthorization  *self,
   g_return_val_if_fail (GH_IS_AUTHORIZATION (self), NULL);
 
   params->flow_id = flow_id != NULL ? g_strdup (flow_id) : gh_authorization_new_flow_id ();
+  params->max_age = -1;
 
   if (!check_client_and_redirect (self, project, form, resolved_client, params, error))
     {
@@ -429,6 +432,14 @@ gh_authorization_check (GhAuthorization  *self,
       !check_resources (self, project, params, form, error) ||
       !check_prompt (params, gh_form_get (form, "prompt"), error))
     return g_steal_pointer (&params);
+
+  /* OIDC Core §3.1.2.1: a sign-in older than max_age seconds is done again. */
+  value = gh_form_get (form, "max_age");
+  if (value != NULL &&
+      !g_ascii_string_to_signed (value, 10, 0, G_MAXINT32, &params->max_age, NULL))
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "max_age must be a whole number of seconds"),
+           g_steal_pointer (&params);
 
   value = gh_form_get (form, "nonce");
   if (value != NULL && strlen (value) > 512)
@@ -535,6 +546,7 @@ params_from_json (JsonObject *object)
   params->prompt_none = json_object_get_boolean_member (object, "prompt_none");
   params->prompt_login = json_object_get_boolean_member (object, "prompt_login");
   params->prompt_consent = json_object_get_boolean_member (object, "prompt_consent");
+  params->max_age = -1;  /* applied at /authorize; the pages that follow sign in afresh */
   return params;
 }
 

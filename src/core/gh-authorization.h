@@ -33,6 +33,7 @@ typedef struct
   gboolean   prompt_none;
   gboolean   prompt_login;
   gboolean   prompt_consent;
+  gint64     max_age;        /* seconds a sign-in may be old; -1 when not asked */
 } GhAuthParams;
 
 void gh_auth_params_free (GhAuthParams *params);

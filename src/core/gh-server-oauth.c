@@ -212,6 +212,8 @@ authorize_continue (GhRequest  *request,
   session_name = session_cookie_name (request);
   session = get_cookie (request, session_name);
   user = gh_authorization_session_user (authorization, request->project, session, &auth_time);
+  if (user != NULL && params->max_age >= 0 && now_seconds () - auth_time > params->max_age)
+    g_clear_pointer (&user, gh_user_free);  /* too old a sign-in: as if there were none */
 
   if (params->prompt_none)
     {

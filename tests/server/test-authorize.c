@@ -1056,6 +1056,60 @@ test_prompt_login (Fixture       *fixture,
   assert_redirect_code (fixture, signed_in, 303, APP_CB, TRICKY_STATE);
 }
 
+/* select_account shows the user list again; max_age asks for a sign-in no older than it. */
+static void
+test_select_account_and_max_age (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_auto(Page) consent = { 0 };
+  g_auto(Page) chooser = { 0 };
+  g_auto(Page) login_again = { 0 };
+  g_autoptr(GhTestResponse) allowed = NULL;
+  g_autoptr(GhTestResponse) select = NULL;
+  g_autoptr(GhTestResponse) fresh_enough = NULL;
+  g_autoptr(GhTestResponse) too_old = NULL;
+  g_autoptr(GhTestResponse) none_too_old = NULL;
+  g_autoptr(GhTestResponse) bad = NULL;
+
+  reach_consent (fixture, "app", APP_CB, "openid", &consent);
+  allowed = decide (fixture, &consent, "allow");
+  assert_redirect_code (fixture, allowed, 303, APP_CB, TRICKY_STATE);
+
+  select = start_flow (fixture, "app", APP_CB, "openid", "select_account");
+  open_page (fixture, select, "/login", &chooser);
+
+  /* The session is seconds old: max_age=3600 lets it through, max_age=0 does not. */
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+    query_set (query, "scope", "openid");
+    query_set (query, "max_age", "3600");
+    fresh_enough = authorize (fixture, fixture->browser, query, TRUE);
+    assert_redirect_code (fixture, fresh_enough, 302, APP_CB, TRICKY_STATE);
+  }
+  g_usleep (1100 * 1000);
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+    query_set (query, "scope", "openid");
+    query_set (query, "max_age", "0");
+    too_old = authorize (fixture, fixture->browser, query, TRUE);
+    open_page (fixture, too_old, "/login", &login_again);
+  }
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+    query_set (query, "scope", "openid");
+    query_set (query, "max_age", "0");
+    query_set (query, "prompt", "none");
+    none_too_old = authorize (fixture, fixture->browser, query, TRUE);
+    assert_redirect_error (fixture, none_too_old, 302, APP_CB, "login_required", TRICKY_STATE);
+  }
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+    query_set (query, "max_age", "soon");
+    bad = authorize (fixture, fixture->browser, query, TRUE);
+    assert_redirect_error (fixture, bad, 302, APP_CB, "invalid_request", TRICKY_STATE);
+  }
+}
+
 /* prompt=none with a session: a code when consent was given, consent_required before. */
 static void
 test_prompt_none_with_session (Fixture       *fixture,
@@ -1148,6 +1202,7 @@ main (int    argc,
   ADD ("/server/pages/remembered-consent", test_remembered_consent);
   ADD ("/server/pages/prompt-consent", test_prompt_consent);
   ADD ("/server/pages/prompt-login", test_prompt_login);
+  ADD ("/server/pages/select-account-and-max-age", test_select_account_and_max_age);
   ADD ("/server/pages/prompt-none-with-session", test_prompt_none_with_session);
   ADD ("/server/pages/free-form-login", test_free_form_login);
 
