@@ -79,7 +79,7 @@ page_begin (const char *title,
 {
   GString *out = g_string_new ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                                "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-                               "<meta name=\"referrer\" content=\"no-referrer\"><title>");
+                               "<meta name=\"referrer\" content=\"same-origin\"><title>");
 
   append_escaped (out, title);
   append_printf_escaped (out, " — Gatehouse</title><style nonce=\"%s\">", nonce);
@@ -265,7 +265,10 @@ gh_page_send (SoupServerMessage *msg,
                          "frame-ancestors 'none'; base-uri 'none'", nonce);
   soup_message_headers_replace (headers, "Content-Security-Policy", csp);
   soup_message_headers_replace (headers, "X-Frame-Options", "DENY");
-  soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
+  /* same-origin, not no-referrer: a browser then names this origin in the Origin of the
+   * pages' own form posts (no-referrer makes it "null"), and still tells other sites nothing,
+   * the client the consent page sends the browser back to included. */
+  soup_message_headers_replace (headers, "Referrer-Policy", "same-origin");
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
   soup_message_headers_replace (headers, "Pragma", "no-cache");
   soup_server_message_set_status (msg, status, NULL);

@@ -58,7 +58,7 @@ char *gh_page_error    (const char         *title,
                         const char         *nonce);
 
 /* Sends @html with the page security headers: a CSP allowing only the nonce'd style,
- * frame-ancestors 'none', X-Frame-Options DENY, no-store, no referrer. */
+ * frame-ancestors 'none', X-Frame-Options DENY, no-store, Referrer-Policy same-origin. */
 void  gh_page_send     (SoupServerMessage  *msg,
                         guint               status,
                         char               *html,

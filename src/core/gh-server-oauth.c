@@ -410,20 +410,38 @@ origin_of (const char *url)
   return g_strdup_printf ("%s://%s", g_uri_get_scheme (uri), g_uri_get_host (uri));
 }
 
-/* A page's POST must come from a page of this issuer, with the token it was given. */
+/* A page's POST must come from a page of this issuer, with the token it was given.
+ *
+ * The pages send Referrer-Policy: same-origin, so a browser names their origin in the Origin
+ * of their own form posts (under no-referrer, the Fetch standard makes it "null", which
+ * refused every sign-in from a real browser). "Origin: null" is still accepted, deliberately:
+ * browsers send it for a page whose policy or context hides its origin (a stricter policy
+ * set by the user or an extension, a sandboxed frame), so it says nothing about who sent the
+ * form. What guards the form then is what guards it always: the request was loaded with this
+ * browser's SameSite=Lax cookie (load_pending(), which a cross-site POST does not carry), and
+ * the anti-forgery token below, which only a page of this server ever showed. A named Origin
+ * other than the issuer's, or a browser saying the form came from another site
+ * (Sec-Fetch-Site, which a page cannot hide or change), is refused outright. */
 static gboolean
 check_post (GhRequest           *request,
             GhForm              *form,
             const GhAuthRequest *pending)
 {
-  const char *origin = soup_message_headers_get_one (soup_server_message_get_request_headers (request->msg),
-                                                     "Origin");
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (request->msg);
+  const char *origin = soup_message_headers_get_one (headers, "Origin");
+  const char *fetch_site = soup_message_headers_get_one (headers, "Sec-Fetch-Site");
   g_autofree char *expected = origin_of (request->issuer);
   g_autoptr(GError) error = NULL;
 
-  if (origin != NULL && g_strcmp0 (origin, expected) != 0)
+  if (origin != NULL && !g_str_equal (origin, "null") && g_strcmp0 (origin, expected) != 0)
     error = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_FORBIDDEN,
                          "The form was sent from another site (%s)", origin);
+  else if (fetch_site != NULL &&
+           (g_ascii_strcasecmp (fetch_site, "cross-site") == 0 ||
+            g_ascii_strcasecmp (fetch_site, "same-site") == 0))
+    error = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_FORBIDDEN,
+                         "The form was sent from another site (the browser says %s)",
+                         fetch_site);
   else if (!gh_constant_time_equal (gh_form_get (form, "csrf_token"), pending->csrf_token))
     error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_FORBIDDEN,
                                  "The form's anti-forgery token is missing or wrong");

@@ -708,6 +708,33 @@ open_page (Fixture        *fixture,
   g_assert_cmpstr (strchr (page->path, '=') + 1, ==, page->request_id);
 }
 
+/* A page's form, sent by @session with @origin and @fetch_site (Sec-Fetch-Site; NULL: none). */
+static GhTestResponse *
+post_page_full (Fixture            *fixture,
+                SoupSession        *session,
+                const char         *path,
+                const char         *origin,
+                const char         *fetch_site,
+                const char * const *pairs)
+{
+  g_autofree char *body = gh_test_form_encode (pairs);
+  const char *headers[5] = { NULL, };
+  guint n = 0;
+
+  if (origin != NULL)
+    {
+      headers[n++] = "Origin";
+      headers[n++] = origin;
+    }
+  if (fetch_site != NULL)
+    {
+      headers[n++] = "Sec-Fetch-Site";
+      headers[n++] = fetch_site;
+    }
+  return gh_test_server_request (fixture, session, "POST", path, headers,
+                                 "application/x-www-form-urlencoded", body);
+}
+
 /* A page's form, sent by @session with @origin (NULL: none). */
 static GhTestResponse *
 post_page (Fixture            *fixture,
@@ -716,11 +743,7 @@ post_page (Fixture            *fixture,
            const char         *origin,
            const char * const *pairs)
 {
-  g_autofree char *body = gh_test_form_encode (pairs);
-  const char *headers[] = { "Origin", origin, NULL };
-
-  return gh_test_server_request (fixture, session, "POST", path, origin != NULL ? headers : NULL,
-                                 "application/x-www-form-urlencoded", body);
+  return post_page_full (fixture, session, path, origin, NULL, pairs);
 }
 
 static GhTestResponse *
@@ -823,17 +846,26 @@ test_forged_posts (Fixture       *fixture,
         SoupSession *session;
         const char *origin;
         const char *csrf_token;
+        const char *fetch_site;
       } rows[] = {
-        { fixture->browser, fixture->issuer, NULL },
-        { fixture->browser, fixture->issuer, "" },
-        { fixture->browser, fixture->issuer, "not-the-token" },
-        { fixture->browser, NULL, NULL },
-        { fixture->browser, "https://evil.example", page->csrf_token },
-        { fixture->browser, "null", page->csrf_token },
-        { fixture->browser, "http://127.0.0.1", page->csrf_token },
+        { fixture->browser, fixture->issuer, NULL, NULL },
+        { fixture->browser, fixture->issuer, "", NULL },
+        { fixture->browser, fixture->issuer, "not-the-token", NULL },
+        { fixture->browser, NULL, NULL, NULL },
+        { fixture->browser, "https://evil.example", page->csrf_token, NULL },
+        { fixture->browser, "http://127.0.0.1", page->csrf_token, NULL },
+        /* Origin: null is let through only with the token and the cookie (test_null_origin). */
+        { fixture->browser, "null", NULL, NULL },
+        { fixture->browser, "null", "not-the-token", NULL },
+        { fixture->session, "null", page->csrf_token, NULL },
+        /* The browser says another site sent it, whatever the Origin. */
+        { fixture->browser, "null", page->csrf_token, "cross-site" },
+        { fixture->browser, "null", page->csrf_token, "same-site" },
+        { fixture->browser, NULL, page->csrf_token, "cross-site" },
+        { fixture->browser, fixture->issuer, page->csrf_token, "cross-site" },
         /* Another browser (no cookie) with everything else right. */
-        { fixture->session, fixture->issuer, page->csrf_token },
-        { fixture->session, NULL, page->csrf_token },
+        { fixture->session, fixture->issuer, page->csrf_token, NULL },
+        { fixture->session, NULL, page->csrf_token, NULL },
       };
 
       for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
@@ -841,9 +873,10 @@ test_forged_posts (Fixture       *fixture,
           g_autoptr(GhTestResponse) response = NULL;
 
           g_test_message ("%s row %u", paths[step], i);
-          response = post_page (fixture, rows[i].session, paths[step], rows[i].origin,
-                                PAIRS ("request", page->request_id,
-                                       "csrf_token", rows[i].csrf_token, name, value));
+          response = post_page_full (fixture, rows[i].session, paths[step], rows[i].origin,
+                                     rows[i].fetch_site,
+                                     PAIRS ("request", page->request_id,
+                                            "csrf_token", rows[i].csrf_token, name, value));
           g_assert_cmpuint (response->status, ==, 403);
           g_assert_null (gh_test_response_header (response, "Location"));
         }
@@ -870,6 +903,38 @@ test_forged_posts (Fixture       *fixture,
           assert_redirect_code (fixture, allowed, 303, APP_CB, TRICKY_STATE);
         }
     }
+}
+
+/* What Chromium sends when a page's referrer policy hides its origin (as no-referrer did):
+ * "Origin: null". With this browser's cookie and the page's token, the flow goes on. The
+ * pages themselves ask for same-origin, so a browser names their origin (tests/browser). */
+static void
+test_null_origin (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GhTestResponse) start = start_flow (fixture, "app", APP_CB, "openid", NULL);
+  g_autoptr(GhTestResponse) signed_in = NULL;
+  g_autoptr(GhTestResponse) allowed = NULL;
+  g_autoptr(GhTestResponse) login_response = NULL;
+  g_auto(Page) login_page = { 0 };
+  g_auto(Page) consent_page = { 0 };
+
+  open_page (fixture, start, "/login", &login_page);
+  login_response = gh_test_server_request (fixture, fixture->browser, "GET", login_page.path,
+                                           NULL, NULL, NULL);
+  g_assert_cmpstr (gh_test_response_header (login_response, "Referrer-Policy"), ==,
+                   "same-origin");
+  g_assert_nonnull (strstr (login_page.html,
+                            "<meta name=\"referrer\" content=\"same-origin\">"));
+
+  signed_in = post_page_full (fixture, fixture->browser, "/login", "null", "same-origin",
+                              PAIRS ("request", login_page.request_id,
+                                     "csrf_token", login_page.csrf_token, "username", "alice"));
+  open_page (fixture, signed_in, "/consent", &consent_page);
+  allowed = post_page_full (fixture, fixture->browser, "/consent", "null", "same-origin",
+                            PAIRS ("request", consent_page.request_id,
+                                   "csrf_token", consent_page.csrf_token, "decision", "allow"));
+  assert_redirect_code (fixture, allowed, 303, APP_CB, TRICKY_STATE);
 }
 
 /* Markup in a client's name is shown as text; the hosts the browser really goes to show. */
@@ -1195,6 +1260,7 @@ main (int    argc,
   ADD ("/server/authorize/auto-approve-unknown-user", test_auto_approve_unknown_user);
   ADD ("/server/pages/login", test_login_page);
   ADD ("/server/pages/forged-posts", test_forged_posts);
+  ADD ("/server/pages/null-origin", test_null_origin);
   ADD ("/server/pages/consent-escapes", test_consent_escapes);
   ADD ("/server/pages/consent-lookalike", test_consent_lookalike);
   ADD ("/server/pages/deny", test_deny);
