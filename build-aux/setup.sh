@@ -32,6 +32,8 @@ build_packages=(
 )
 test_packages=(
   xvfb xauth dbus at-spi2-core gnome-keyring
+  # The real-browser test (tests/browser) drives Debian's Chromium; it never downloads one.
+  chromium
 )
 
 as_root() {
@@ -51,7 +53,7 @@ install_missing() {
   local wanted=("${build_packages[@]}")
   if [ "$mode" != run ]; then
     wanted+=("${test_packages[@]}")
-    # The interop tests run real clients from npm; any Node.js >= 18 will do.
+    # The interop and browser tests run real clients from npm; any Node.js >= 18 will do.
     command -v node >/dev/null || wanted+=(nodejs)
     command -v npm >/dev/null || wanted+=(npm)
   fi
