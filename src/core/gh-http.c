@@ -23,20 +23,81 @@ gh_http_allow_cors (SoupServerMessage *msg)
                                 "WWW-Authenticate, ETag, Cache-Control");
 }
 
+/* RFC 9110 §5.6.2 tchar. */
+static gboolean
+is_tchar (char c)
+{
+  return g_ascii_isalnum (c) || (c != '\0' && strchr ("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* @list (Access-Control-Request-Headers) as "a, b, c" when it is a list of field names:
+ * tokens separated by commas and optional white space; NULL otherwise or when empty. */
+static char *
+normalize_token_list (const char *list)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  const char *p = list;
+
+  for (;;)
+    {
+      const char *start;
+
+      while (*p == ' ' || *p == '\t')
+        p++;
+      start = p;
+      while (is_tchar (*p))
+        p++;
+      if (p == start)
+        return NULL;
+      if (out->len > 0)
+        g_string_append (out, ", ");
+      g_string_append_len (out, start, p - start);
+      while (*p == ' ' || *p == '\t')
+        p++;
+      if (*p == '\0')
+        break;
+      if (*p != ',')
+        return NULL;
+      p++;
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 void
 gh_http_answer_preflight (SoupServerMessage *msg,
                           const char        *methods)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  const char *requested = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
+                                                         "Access-Control-Request-Headers");
+  g_autofree char *allowed = requested != NULL ? normalize_token_list (requested) : NULL;
 
   gh_http_allow_cors (msg);
   soup_message_headers_replace (headers, "Access-Control-Allow-Methods", methods);
+  /* Whatever request headers the preflight asks for: these endpoints answer any origin with
+   * "*" and never with credentials (no cookies, no Access-Control-Allow-Credentials), so a
+   * header adds nothing a page could not send anyway, and a browser client that adds its own
+   * (the MCP Inspector forwards a user's custom headers; DPoP) is not blocked. A list that
+   * is not one of field names is not echoed: the fixed list then still serves the usual
+   * clients. The "*" wildcard is not used: it does not cover Authorization. */
   soup_message_headers_replace (headers, "Access-Control-Allow-Headers",
-                                "Authorization, Content-Type, MCP-Protocol-Version, "
-                                "If-None-Match");
+                                allowed != NULL ? allowed
+                                                : "Authorization, Content-Type, "
+                                                  "MCP-Protocol-Version, If-None-Match");
+  /* The only part of the answer that depends on the request (the origin is always "*"). */
+  soup_message_headers_append (headers, "Vary", "Access-Control-Request-Headers");
   soup_message_headers_replace (headers, "Access-Control-Max-Age", "86400");
   soup_message_headers_replace (headers, "Allow", methods);
   soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+gboolean
+gh_http_accepts_html (SoupServerMessage *msg)
+{
+  const char *accept = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
+                                                      "Accept");
+
+  return accept != NULL && strstr (accept, "text/html") != NULL;
 }
 
 void

@@ -12,11 +12,16 @@
 
 G_BEGIN_DECLS
 
-/* Permissive CORS for the public endpoints a browser client (the MCP Inspector) calls. */
+/* Permissive CORS for the public endpoints a browser client (the MCP Inspector) calls:
+ * Access-Control-Allow-Origin *, never credentials. */
 void     gh_http_allow_cors         (SoupServerMessage *msg);
-/* Answers an OPTIONS preflight for an endpoint that accepts @methods. */
+/* Answers an OPTIONS preflight for an endpoint that accepts @methods: the request headers
+ * the preflight names (Access-Control-Request-Headers, when it is a valid token list) are
+ * allowed, with Vary on the request headers the answer depends on. */
 void     gh_http_answer_preflight   (SoupServerMessage *msg,
                                      const char        *methods);
+/* Does the request's Accept name text/html (a browser navigating)? */
+gboolean gh_http_accepts_html       (SoupServerMessage *msg);
 void     gh_http_set_no_store       (SoupServerMessage *msg);
 
 /* Sends @object as JSON. With @etag_cache_control set, adds a strong ETag of the body and

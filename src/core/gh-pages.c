@@ -37,7 +37,7 @@ static const char page_style[] =
   ".actions{display:flex;gap:.75rem;justify-content:flex-end}"
   "input[type=text]{font:inherit;padding:.5rem;border-radius:8px;border:1px solid var(--border);"
   "background:var(--bg);color:var(--fg);width:100%;box-sizing:border-box;margin:.25rem 0 .75rem}"
-  "small{color:var(--muted)}";
+  "small{color:var(--muted)}a{color:var(--accent)}";
 
 char *
 gh_page_new_nonce (void)
@@ -230,6 +230,31 @@ gh_page_consent (const GhPageClient *client,
                         "<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>"
                         "<button type=\"submit\" name=\"decision\" value=\"allow\" class=\"primary\" "
                         "autofocus>Allow</button></div></form>");
+  return page_end (out);
+}
+
+char *
+gh_page_issuer (const char *project_name,
+                const char *issuer,
+                const char *oauth_metadata_url,
+                const char *openid_configuration_url,
+                const char *jwks_url,
+                const char *nonce)
+{
+  GString *out = page_begin (project_name, nonce);
+
+  append_printf_escaped (out, "<h1>%s</h1>", project_name);
+  g_string_append (out, "<p class=\"sub\">An OAuth 2.1 and OpenID Connect issuer run by "
+                        "Gatehouse. There is nothing to sign in to here: applications send you "
+                        "to its sign-in page themselves, after they read its metadata.</p>");
+  append_printf_escaped (out, "<dl><dt>Issuer</dt><dd>%s</dd>"
+                         "<dt>OAuth metadata</dt><dd><a href=\"%s\">%s</a></dd>"
+                         "<dt>OpenID configuration</dt><dd><a href=\"%s\">%s</a></dd>"
+                         "<dt>JWKS</dt><dd><a href=\"%s\">%s</a></dd></dl>",
+                         issuer, oauth_metadata_url, oauth_metadata_url,
+                         openid_configuration_url, openid_configuration_url, jwks_url, jwks_url);
+  g_string_append (out, "<p><small>Point an MCP client or server at the issuer URL; the "
+                        "metadata (RFC 8414) lists every endpoint.</small></p>");
   return page_end (out);
 }
 

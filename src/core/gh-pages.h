@@ -52,6 +52,13 @@ char *gh_page_consent  (const GhPageClient *client,
                         guint               n_resources,
                         const char         *warning,
                         const char         *nonce);
+/* What a browser opening an issuer's URL sees: the issuer and where programs find it. */
+char *gh_page_issuer   (const char         *project_name,
+                        const char         *issuer,
+                        const char         *oauth_metadata_url,
+                        const char         *openid_configuration_url,
+                        const char         *jwks_url,
+                        const char         *nonce);
 char *gh_page_error    (const char         *title,
                         const char         *message,
                         const char         *detail,

@@ -35,14 +35,6 @@ endpoint_url (GhRequest  *request,
   return g_strconcat (request->issuer, path, NULL);
 }
 
-static gboolean
-wants_html (SoupServerMessage *msg)
-{
-  const char *accept = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                     "Accept");
-  return accept != NULL && strstr (accept, "text/html") != NULL;
-}
-
 /* An error that cannot go back to the client: a page for a browser, JSON for a program. */
 static void
 send_page_error (GhRequest    *request,
@@ -51,7 +43,7 @@ send_page_error (GhRequest    *request,
 {
   GhOAuthError code = gh_oauth_error_from_gerror (error);
 
-  if (!wants_html (request->msg))
+  if (!gh_http_accepts_html (request->msg))
     {
       gh_http_send_oauth_error (request->msg, code, error->message);
       soup_server_message_set_status (request->msg, status, NULL);

@@ -12,6 +12,7 @@
 #include "gh-discovery.h"
 #include "gh-error.h"
 #include "gh-http.h"
+#include "gh-pages.h"
 #include "gh-server-private.h"
 #include "gh-server.h"
 
@@ -469,6 +470,41 @@ slug_from_issuer_path (const char *path)
   return g_strdup (slug);
 }
 
+/* A browser opening the issuer's URL gets a page naming the issuer and where programs find
+ * its metadata; a program keeps the JSON 404 (no endpoint is there). */
+static void
+serve_issuer_root (GhServer          *self,
+                   SoupServerMessage *msg,
+                   const char        *slug)
+{
+  g_auto(GhRequest) request = { 0 };
+  g_autofree char *oauth_metadata = NULL;
+  g_autofree char *openid_configuration = NULL;
+  g_autofree char *jwks = NULL;
+  g_autofree char *nonce = NULL;
+  const char *issuer_path;
+
+  soup_message_headers_append (soup_server_message_get_response_headers (msg), "Vary", "Accept");
+  if (!gh_http_accepts_html (msg) ||
+      !(gh_http_method_is (msg, "GET") || gh_http_method_is (msg, "HEAD")))
+    {
+      send_not_found (msg, "No such endpoint");
+      return;
+    }
+  if (!request_init (&request, self, msg, slug))
+    return;
+  issuer_path = request.issuer + strlen (gh_server_get_issuer_base (self));
+  oauth_metadata = g_strconcat (gh_server_get_issuer_base (self),
+                                "/.well-known/oauth-authorization-server", issuer_path, NULL);
+  openid_configuration = g_strconcat (request.issuer, "/.well-known/openid-configuration", NULL);
+  jwks = g_strconcat (request.issuer, "/jwks", NULL);
+  nonce = gh_page_new_nonce ();
+  gh_page_send (msg, SOUP_STATUS_OK,
+                gh_page_issuer (request.project->display_name, request.issuer, oauth_metadata,
+                                openid_configuration, jwks, nonce),
+                nonce);
+}
+
 static void
 route_request (GhServer          *self,
                SoupServerMessage *msg,
@@ -522,6 +558,12 @@ route_request (GhServer          *self,
     {
       slug = g_strdup (GH_DEFAULT_PROJECT);
       rest = path;
+    }
+
+  if (*rest == '\0' || g_str_equal (rest, "/"))
+    {
+      serve_issuer_root (self, msg, slug);
+      return;
     }
 
   /* The path-appended form OIDC Discovery defines (and some clients try for RFC 8414). */

@@ -248,6 +248,190 @@ test_cors (Fixture       *fixture,
     }
 }
 
+/* A browser opening an issuer's URL gets a page naming it and where programs find it; a
+ * program keeps the JSON 404. */
+static void
+test_issuer_page (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  static const char * const html[] = {
+    "Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", NULL,
+  };
+  static const char * const json[] = { "Accept", "application/json", NULL };
+  const struct {
+    const char *path;
+    const char *issuer_path;
+    const char *name;
+  } rows[] = {
+    { "/", "", "Default" },
+    { "/p/acme", "/p/acme", "ACME" },
+    { "/p/acme/", "/p/acme", "ACME" },
+    { "/p/tricky", "/p/tricky", "&lt;b&gt;Tricky &amp; Co&lt;/b&gt;" },
+  };
+  g_autoptr(GhProject) tricky = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tricky = gh_projects_create (gh_server_get_projects (fixture->server), "tricky",
+                               "<b>Tricky & Co</b>", GH_SETTINGS_PROFILE_PRODUCTION, "test", &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autoptr(GhTestResponse) page = get (fixture, rows[i].path, html);
+      g_autoptr(GhTestResponse) no_accept = get (fixture, rows[i].path, NULL);
+      g_autoptr(GhTestResponse) as_json = get (fixture, rows[i].path, json);
+      g_autofree char *text = NULL;
+      g_autofree char *issuer = g_strconcat (fixture->base, rows[i].issuer_path, NULL);
+      g_autofree char *oauth = g_strconcat (fixture->base, "/.well-known/oauth-authorization-server",
+                                            rows[i].issuer_path, NULL);
+      g_autofree char *oidc = g_strconcat (issuer, "/.well-known/openid-configuration", NULL);
+      g_autofree char *jwks = g_strconcat (issuer, "/jwks", NULL);
+      g_autofree char *issuer_dd = g_strdup_printf ("<dd>%s</dd>", issuer);
+      g_autofree char *oauth_link = g_strdup_printf ("<a href=\"%s\">", oauth);
+      g_autofree char *oidc_link = g_strdup_printf ("<a href=\"%s\">", oidc);
+      g_autofree char *jwks_link = g_strdup_printf ("<a href=\"%s\">", jwks);
+      g_autofree char *title = g_strdup_printf ("<h1>%s</h1>", rows[i].name);
+      const char *csp;
+
+      g_test_message ("%s", rows[i].path);
+      g_assert_cmpuint (page->status, ==, 200);
+      g_assert_cmpstr (gh_test_response_header (page, "Content-Type"), ==,
+                       "text/html; charset=utf-8");
+      csp = gh_test_response_header (page, "Content-Security-Policy");
+      g_assert_nonnull (csp);
+      g_assert_nonnull (strstr (csp, "default-src 'none'"));
+      g_assert_nonnull (strstr (csp, "frame-ancestors 'none'"));
+      g_assert_cmpstr (gh_test_response_header (page, "X-Frame-Options"), ==, "DENY");
+      g_assert_nonnull (strstr (gh_test_response_header (page, "Vary"), "Accept"));
+      text = gh_test_response_text (page);
+      g_assert_nonnull (strstr (text, title));
+      g_assert_nonnull (strstr (text, issuer_dd));
+      g_assert_nonnull (strstr (text, oauth_link));
+      g_assert_nonnull (strstr (text, oidc_link));
+      g_assert_nonnull (strstr (text, jwks_link));
+      g_assert_null (strstr (text, "<b>"));
+
+      /* The links lead where they say. */
+      if (i == 1)
+        {
+          g_autoptr(GhTestResponse) metadata = gh_test_http (fixture->session, "GET", oauth, NULL,
+                                                             NULL, NULL);
+          g_autoptr(JsonObject) doc = NULL;
+
+          g_assert_cmpuint (metadata->status, ==, 200);
+          doc = gh_test_response_json (metadata);
+          g_assert_cmpstr (json_object_get_string_member (doc, "issuer"), ==, issuer);
+          g_assert_cmpstr (json_object_get_string_member (doc, "jwks_uri"), ==, jwks);
+        }
+
+      for (guint j = 0; j < 2; j++)
+        {
+          GhTestResponse *response = j == 0 ? no_accept : as_json;
+          g_autoptr(JsonObject) doc = NULL;
+
+          g_assert_cmpuint (response->status, ==, 404);
+          g_assert_cmpstr (gh_test_response_header (response, "Content-Type"), ==,
+                           "application/json");
+          g_assert_nonnull (strstr (gh_test_response_header (response, "Vary"), "Accept"));
+          doc = gh_test_response_json (response);
+          g_assert_cmpstr (json_object_get_string_member (doc, "error"), ==, "not_found");
+        }
+    }
+
+  /* Not for another method, nor for a project that does not exist. */
+  {
+    g_autofree char *url = g_strconcat (fixture->base, "/", NULL);
+    g_autoptr(GhTestResponse) post = gh_test_http (fixture->session, "POST", url, html,
+                                                   "application/x-www-form-urlencoded", "a=b");
+    g_autoptr(GhTestResponse) nope = get (fixture, "/p/nope", html);
+
+    g_assert_cmpuint (post->status, ==, 404);
+    g_assert_cmpuint (nope->status, ==, 404);
+  }
+}
+
+/* A preflight may ask for any request header: the answer carries "*" and never credentials,
+ * so the headers asked for are allowed (a browser client adding its own is not blocked). */
+static void
+test_cors_any_header (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  static const char * const paths[] = {
+    "/.well-known/oauth-authorization-server",
+    "/p/acme/.well-known/openid-configuration",
+    "/jwks",
+    "/token",
+    "/register",
+    "/revoke",
+    "/introspect",
+    "/userinfo",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autofree char *url = g_strconcat (fixture->base, paths[i], NULL);
+      const char *method = i < 3 ? "GET" : "POST";
+      const char * const asks[] = {
+        "Origin", "http://localhost:6274",
+        "Access-Control-Request-Method", method,
+        "Access-Control-Request-Headers", "X-Custom-Thing, DPoP",
+        NULL,
+      };
+      /* As Chromium sends it: lower case, no spaces. */
+      const char * const chromium[] = {
+        "Origin", "http://localhost:6274",
+        "Access-Control-Request-Method", method,
+        "Access-Control-Request-Headers", "authorization,content-type,mcp-protocol-version,x-custom-thing",
+        NULL,
+      };
+      g_autoptr(GhTestResponse) preflight = gh_test_http (fixture->session, "OPTIONS", url, asks,
+                                                          NULL, NULL);
+      g_autoptr(GhTestResponse) second = gh_test_http (fixture->session, "OPTIONS", url, chromium,
+                                                       NULL, NULL);
+      g_autofree char *allowed = NULL;
+      g_autofree char *allowed_second = NULL;
+
+      g_test_message ("%s", paths[i]);
+      g_assert_cmpuint (preflight->status, ==, 204);
+      g_assert_cmpstr (gh_test_response_header (preflight, "Access-Control-Allow-Origin"), ==, "*");
+      g_assert_null (gh_test_response_header (preflight, "Access-Control-Allow-Credentials"));
+      g_assert_nonnull (strstr (gh_test_response_header (preflight, "Access-Control-Allow-Methods"),
+                                method));
+      allowed = g_ascii_strdown (gh_test_response_header (preflight, "Access-Control-Allow-Headers"),
+                                 -1);
+      g_assert_cmpstr (allowed, ==, "x-custom-thing, dpop");
+      g_assert_nonnull (strstr (gh_test_response_header (preflight, "Vary"),
+                                "Access-Control-Request-Headers"));
+
+      g_assert_cmpuint (second->status, ==, 204);
+      allowed_second = g_ascii_strdown (gh_test_response_header (second,
+                                                                 "Access-Control-Allow-Headers"),
+                                        -1);
+      g_assert_cmpstr (allowed_second, ==,
+                       "authorization, content-type, mcp-protocol-version, x-custom-thing");
+    }
+
+  /* What is not a list of header names is not echoed back. */
+  {
+    g_autofree char *url = g_strconcat (fixture->base, "/token", NULL);
+    const char * const bad[] = {
+      "Origin", "http://localhost:6274",
+      "Access-Control-Request-Method", "POST",
+      "Access-Control-Request-Headers", "x-ok, <script>, \"quoted\"",
+      NULL,
+    };
+    g_autoptr(GhTestResponse) preflight = gh_test_http (fixture->session, "OPTIONS", url, bad,
+                                                        NULL, NULL);
+    const char *allowed;
+
+    g_assert_cmpuint (preflight->status, ==, 204);
+    allowed = gh_test_response_header (preflight, "Access-Control-Allow-Headers");
+    g_assert_null (strstr (allowed, "script"));
+    g_assert_null (strstr (allowed, "x-ok"));
+    g_assert_nonnull (strstr (allowed, "Authorization"));
+  }
+}
+
 static void
 test_caching (Fixture       *fixture,
               gconstpointer  data)
@@ -470,6 +654,8 @@ main (int    argc,
   ADD ("/server/discovery/project/three-forms", test_project_three_forms);
   ADD ("/server/discovery/settings-follow-the-store", test_settings_follow);
   ADD ("/server/discovery/cors", test_cors);
+  ADD ("/server/discovery/cors-any-header", test_cors_any_header);
+  ADD ("/server/discovery/issuer-page", test_issuer_page);
   ADD ("/server/discovery/caching", test_caching);
   ADD ("/server/discovery/not-found", test_not_found);
   ADD ("/server/discovery/method-not-allowed", test_method_not_allowed);
