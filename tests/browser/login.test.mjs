@@ -290,6 +290,70 @@ interactiveFlow(cimd, async () => {
 const denied = new Flow('consent denied', { server, recorder, needs: [setup] });
 interactiveFlow(denied, () => createClient('Browser test app (denied)'), { decision: 'deny' });
 
+// The issuer's URL opened in a browser: a page, not a JSON 404.
+const issuerPage = new Flow('issuer page', { server, recorder, needs: [setup] });
+issuerPage.step('opening the issuer URL shows the issuer, its metadata and JWKS URLs', async () => {
+  const b = await openBrowserPage();
+  try {
+    const response = await b.page.goto(`${server.issuer()}/`, { waitUntil: 'load' });
+    assert.equal(response.status(), 200, `GET / in a browser${await where(b)}`);
+    const links = await b.page.$$eval('a', (as) => as.map((a) => a.href));
+    assert.deepEqual(links, [
+      `${server.issuer()}/.well-known/oauth-authorization-server`,
+      `${server.issuer()}/.well-known/openid-configuration`,
+      `${server.issuer()}/jwks`,
+    ], `links on the issuer page${await where(b)}`);
+    assert.ok((await pageText(b.page)).includes(server.issuer()), await where(b));
+  } finally {
+    await b.close();
+  }
+});
+
+// A browser-based client (the MCP Inspector) on another origin, adding a header of its own:
+// the browser's real preflight must let discovery, /register and /token through.
+const cors = new Flow('CORS from another origin', { server, recorder, needs: [setup] });
+cors.step('fetch() with X-Custom-Thing and DPoP headers reads discovery, /register and /token', async () => {
+  const b = await openBrowserPage();
+  try {
+    site.serve('/inspector.html', '<!DOCTYPE html><title>A browser client</title>',
+      { contentType: 'text/html; charset=utf-8' });
+    await b.page.goto(site.url('/inspector.html'), { waitUntil: 'load' });
+    const results = await b.page.evaluate(async (issuer) => {
+      const extra = { 'X-Custom-Thing': 'yes', DPoP: 'not-checked-here', 'MCP-Protocol-Version': '2025-06-18' };
+      const attempt = async (url, init) => {
+        try {
+          const r = await fetch(url, init);
+          return { url, status: r.status, body: (await r.text()).slice(0, 200) };
+        } catch (err) {
+          return { url, error: String(err) };
+        }
+      };
+      return [
+        await attempt(`${issuer}/.well-known/oauth-authorization-server`, { headers: extra }),
+        await attempt(`${issuer}/register`, {
+          method: 'POST', headers: { ...extra, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none' }),
+        }),
+        await attempt(`${issuer}/token`, {
+          method: 'POST', headers: { ...extra, 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=authorization_code&code=nope&client_id=nope',
+        }),
+      ];
+    }, server.issuer());
+    const [discovery, register, token] = results;
+    for (const r of results) {
+      assert.equal(r.error, undefined, `the browser blocked ${r.url}: ${show(r)}`);
+    }
+    assert.equal(discovery.status, 200, show(discovery));
+    assert.equal(register.status, 201, show(register));
+    // Refused (no such client), and the page can read why.
+    assert.equal(token.status, 401, show(token));
+    assert.match(token.body, /"error":"invalid_client"/, show(token));
+  } finally {
+    await b.close();
+  }
+});
+
 test('teardown: Chromium closes', { timeout: 15000 }, async () => {
   if (s.browser) {
     const browser = s.browser;
