@@ -10,6 +10,9 @@
 // no auto-approve. The form posts must carry the server's origin in `Origin`, as Chromium
 // sends it on the wire (read from the DevTools protocol's ExtraInfo events): that is what a
 // referrer policy of no-referrer took away, refusing every browser sign-in.
+//
+// Then the issuer's URL opened in the browser (a page, not a JSON 404), and fetch() calls from
+// a page of another origin with headers of its own, through Chromium's real CORS preflight.
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
