@@ -502,3 +502,36 @@ gh_test_server_authorize_code (GhTestServer       *fixture,
   g_assert_nonnull (gh_form_get (params, "code"));
   return g_strdup (gh_form_get (params, "code"));
 }
+
+JsonObject *
+gh_test_server_last_audit (GhTestServer *fixture,
+                           const char   *type)
+{
+  GhStore *store = gh_server_get_store (fixture->server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = gh_store_prepare (store,
+                                             "SELECT details, client_id, user_id, flow_id, outcome "
+                                             "FROM audit_events WHERE type = ? "
+                                             "ORDER BY id DESC LIMIT 1",
+                                             &error);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *event;
+  gboolean row = FALSE;
+
+  g_assert_no_error (error);
+  gh_stmt_bind_text (stmt, 1, type);
+  g_assert_true (gh_store_step (store, stmt, &row, &error));
+  g_assert_no_error (error);
+  if (!row)
+    g_error ("No %s event was recorded", type);
+  g_assert_true (json_parser_load_from_data (parser, gh_stmt_column_text (stmt, 0), -1, &error));
+  g_assert_no_error (error);
+  event = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+  /* The event's columns, next to its details, under names no detail uses. */
+  for (guint i = 1; i <= 4; i++)
+    if (sqlite3_column_type (stmt, i) != SQLITE_NULL)
+      json_object_set_string_member (event, (const char *[]) { NULL, "@client_id", "@user_id",
+                                                               "@flow_id", "@outcome" }[i],
+                                     gh_stmt_column_text (stmt, i));
+  return event;
+}

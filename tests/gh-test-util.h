@@ -136,6 +136,11 @@ GhTestResponse *gh_test_server_post_form (GhTestServer      *fixture,
 /* How many audit events of @type the store holds. */
 guint           gh_test_server_count_audit (GhTestServer    *fixture,
                                             const char      *type);
+/* The details of the last audit event of @type, with its columns as "@client_id",
+ * "@user_id", "@flow_id" and "@outcome" (those that are set); fails the test when there is
+ * none. */
+JsonObject     *gh_test_server_last_audit (GhTestServer     *fixture,
+                                           const char       *type);
 /* Runs /authorize with @pairs for @session; asserts a redirect to @redirect_uri with a code
  * and returns the code. */
 char           *gh_test_server_authorize_code (GhTestServer *fixture,

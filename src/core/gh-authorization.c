@@ -158,6 +158,40 @@ split_words (const char *text)
   return g_strv_builder_end (builder);
 }
 
+/* RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+static gboolean
+is_scope_token (const char *scope)
+{
+  for (const char *p = scope; *p; p++)
+    if (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\')
+      return FALSE;
+  return *scope != '\0';
+}
+
+/* Whether one of the resources the request names defines @scope: a listed resource by its
+ * scopes; one not listed, under resource_policy=open, accepts any scope (it is recorded with
+ * the resource when the code is issued). */
+static gboolean
+defined_by_resources (GPtrArray  *resources,
+                      gboolean    open_policy,
+                      const char *scope)
+{
+  for (guint i = 0; i < resources->len; i++)
+    {
+      GhResource *resource = g_ptr_array_index (resources, i);
+
+      if (resource->id == 0 || (open_policy && resource->recorded))
+        return TRUE;
+      if (g_strv_contains ((const char * const *) resource->scopes, scope))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The scope rule, once the resources are known: a scope is granted only if it is standard
+ * or defined by a resource the request names, and, when the client registered a scope, a
+ * non-standard one must be within it. Without a scope parameter, the registered scopes that
+ * pass are the default. */
 static gboolean
 check_scopes (GhAuthorization  *self,
               const GhProject  *project,
@@ -167,38 +201,72 @@ check_scopes (GhAuthorization  *self,
 {
   g_auto(GStrv) client_scopes = params->client->scope != NULL ? split_words (params->client->scope)
                                                              : NULL;
-  g_auto(GStrv) project_scopes = NULL;
+  g_autoptr(GPtrArray) resources = g_ptr_array_new_with_free_func ((GDestroyNotify) gh_resource_free);
+  gboolean open_policy = project->settings->resource_policy == GH_RESOURCE_POLICY_OPEN;
+  g_autoptr(GStrvBuilder) granted = g_strv_builder_new ();
+  g_auto(GStrv) asked = NULL;
 
-  if (requested == NULL)
+  for (guint i = 0; params->resources[i] != NULL; i++)
     {
-      /* No scope asked: what the client registered, else nothing in particular. */
-      params->scopes = client_scopes != NULL ? g_strdupv (client_scopes) : g_new0 (char *, 1);
-      return TRUE;
+      g_autoptr(GError) local_error = NULL;
+      GhResource *resource = gh_resources_find (self->resources, project->id,
+                                                params->resources[i], &local_error);
+
+      if (resource == NULL)
+        {
+          if (!g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          /* Not listed (check_resources let it through: resource_policy is open). */
+          resource = g_new0 (GhResource, 1);
+          resource->uri = g_strdup (params->resources[i]);
+          resource->scopes = g_new0 (char *, 1);
+        }
+      g_ptr_array_add (resources, resource);
     }
 
-  params->scopes = split_words (requested);
-  if (client_scopes == NULL)
+  asked = split_words (requested != NULL ? requested : params->client->scope);
+  for (guint i = 0; asked[i] != NULL; i++)
     {
-      project_scopes = gh_resources_list_scopes (self->resources, project->id, error);
-      if (project_scopes == NULL)
-        return FALSE;
-    }
+      const char *scope = asked[i];
 
-  for (guint i = 0; params->scopes[i] != NULL; i++)
-    {
-      const char *scope = params->scopes[i];
-
+      if (!is_scope_token (scope))
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
+                                "The scope “%s” is not a valid scope token (RFC 6749 §3.3: visible "
+                                "ASCII characters except \" and \\)", scope);
       if (is_standard_scope (scope))
-        continue;
-      if (client_scopes != NULL && !g_strv_contains ((const char * const *) client_scopes, scope))
+        {
+          g_strv_builder_add (granted, scope);
+          continue;
+        }
+      if (params->resources[0] == NULL)
+        {
+          if (requested == NULL)
+            continue;  /* a registered default that no named resource defines */
+          return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
+                                  "The scope “%s” is not a standard scope, and the request names no "
+                                  "resource that could define it (add resource=...)", scope);
+        }
+      if (!defined_by_resources (resources, open_policy, scope))
+        {
+          g_autofree char *uris = g_strjoinv (", ", params->resources);
+
+          if (requested == NULL)
+            continue;
+          return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
+                                  "The scope “%s” is not defined by the resource the request names "
+                                  "(%s)", scope, uris);
+        }
+      if (client_scopes != NULL &&
+          !g_strv_contains ((const char * const *) client_scopes, scope))
         return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
                                 "The scope “%s” is not among the scopes this client registered (%s)",
                                 scope, params->client->scope);
-      if (project_scopes != NULL && !g_strv_contains ((const char * const *) project_scopes, scope))
-        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
-                                "The scope “%s” is unknown: it is not a standard scope and no resource "
-                                "of this project defines it", scope);
+      g_strv_builder_add (granted, scope);
     }
+  params->scopes = g_strv_builder_end (granted);
   return TRUE;
 }
 
@@ -428,8 +496,9 @@ gh_authorization_check (GhAuthorization  *self,
            g_steal_pointer (&params);
   params->code_challenge = g_strdup (value);
 
-  if (!check_scopes (self, project, params, gh_form_get (form, "scope"), error) ||
-      !check_resources (self, project, params, form, error) ||
+  /* The resources first: which scopes exist depends on them. */
+  if (!check_resources (self, project, params, form, error) ||
+      !check_scopes (self, project, params, gh_form_get (form, "scope"), error) ||
       !check_prompt (params, gh_form_get (form, "prompt"), error))
     return g_steal_pointer (&params);
 
@@ -892,16 +961,25 @@ gh_authorization_issue_code (GhAuthorization    *self,
   g_autofree char *resources_text = gh_json_text_from_strv (params->resources);
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(JsonObject) details = NULL;
+  g_autoptr(GStrvBuilder) own_builder = g_strv_builder_new ();
+  g_auto(GStrv) own_scopes = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
   if (!gh_store_begin (self->store, error))
     return NULL;
 
-  /* resource_policy=open: an unknown resource is accepted, and recorded so it shows. */
+  /* resource_policy=open: an unknown resource is accepted, and recorded so it shows, with
+   * the scopes granted for it. */
+  for (guint i = 0; params->scopes[i] != NULL; i++)
+    if (!is_standard_scope (params->scopes[i]))
+      g_strv_builder_add (own_builder, params->scopes[i]);
+  own_scopes = g_strv_builder_end (own_builder);
   for (guint i = 0; params->resources[i] != NULL; i++)
     {
       g_autoptr(GhResource) resource = gh_resources_record (self->resources, project,
-                                                            params->resources[i], error);
+                                                            params->resources[i],
+                                                            (const char * const *) own_scopes,
+                                                            error);
       if (resource == NULL)
         goto fail;
     }

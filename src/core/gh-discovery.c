@@ -25,6 +25,7 @@ gh_discovery_build (const GhProject    *project,
                     GhDiscoveryKind     kind,
                     JsonObject         *endpoints,
                     const char * const *signing_algs,
+                    const char * const *resource_scopes,
                     gboolean            cimd_available)
 {
   static const char * const response_types[] = { "code", NULL };
@@ -63,7 +64,14 @@ gh_discovery_build (const GhProject    *project,
   json_object_set_array_member (doc, "grant_types_supported", string_array (grant_types));
   json_object_set_array_member (doc, "code_challenge_methods_supported",
                                 string_array (challenge_methods));
-  json_object_set_array_member (doc, "scopes_supported", string_array (scopes));
+  {
+    JsonArray *supported = string_array (scopes);
+
+    for (guint i = 0; resource_scopes != NULL && resource_scopes[i] != NULL; i++)
+      if (!g_strv_contains (scopes, resource_scopes[i]))
+        json_array_add_string_element (supported, resource_scopes[i]);
+    json_object_set_array_member (doc, "scopes_supported", supported);
+  }
   json_object_set_boolean_member (doc, "authorization_response_iss_parameter_supported", TRUE);
 
   if (json_object_has_member (endpoints, "token_endpoint"))

@@ -22,13 +22,15 @@ typedef enum
 /* The metadata document of @project at @issuer. @endpoints maps metadata names
  * ("jwks_uri", "token_endpoint", ...) to absolute URLs: only endpoints the server really
  * serves are passed in, so nothing is advertised before it works. @signing_algs are the
- * algorithms of the published keys. @cimd_available says whether this server can resolve
+ * algorithms of the published keys; @resource_scopes, the scopes the project's listed
+ * resources define, follow the standard ones in scopes_supported. @cimd_available says whether this server can resolve
  * Client ID Metadata Documents at all: clients choose CIMD from the flag alone. */
 JsonObject *gh_discovery_build (const GhProject    *project,
                                 const char         *issuer,
                                 GhDiscoveryKind     kind,
                                 JsonObject         *endpoints,
                                 const char * const *signing_algs,
+                                const char * const *resource_scopes,
                                 gboolean            cimd_available);
 
 G_END_DECLS

@@ -228,6 +228,8 @@ gh_resources_list_scopes (GhResources  *self,
     {
       GhResource *resource = g_ptr_array_index (list, i);
 
+      if (resource->recorded)
+        continue;
       for (guint j = 0; resource->scopes[j] != NULL; j++)
         if (g_hash_table_add (seen, resource->scopes[j]))
           g_strv_builder_add (builder, resource->scopes[j]);
@@ -346,28 +348,69 @@ gh_resources_add (GhResources      *self,
   return g_steal_pointer (&resource);
 }
 
+/* @scopes gained by the recorded resource @resource (not yet among its own), as its new
+ * space-separated list, or NULL when there is none. */
+static char *
+widened_scopes (const GhResource   *resource,
+                const char * const *scopes)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) list = NULL;
+  gboolean changed = FALSE;
+
+  g_strv_builder_addv (builder, (const char **) resource->scopes);
+  for (guint i = 0; scopes != NULL && scopes[i] != NULL; i++)
+    if (!g_strv_contains ((const char * const *) resource->scopes, scopes[i]))
+      {
+        g_strv_builder_add (builder, scopes[i]);
+        changed = TRUE;
+      }
+  if (!changed)
+    return NULL;
+  list = g_strv_builder_end (builder);
+  return g_strjoinv (" ", list);
+}
+
 GhResource *
-gh_resources_record (GhResources      *self,
-                     const GhProject  *project,
-                     const char       *uri,
-                     GError          **error)
+gh_resources_record (GhResources        *self,
+                     const GhProject    *project,
+                     const char         *uri,
+                     const char * const *scopes,
+                     GError            **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autofree char *canonical = NULL;
-  GhResource *resource;
+  g_autofree char *joined = NULL;
+  g_autofree char *widened = NULL;
+  g_autoptr(GhResource) resource = NULL;
+  g_autoptr(GhStmt) stmt = NULL;
 
   g_return_val_if_fail (GH_IS_RESOURCES (self), NULL);
 
   resource = gh_resources_find (self, project->id, uri, &local_error);
-  if (resource != NULL)
-    return resource;
-  if (!g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND))
+  if (resource == NULL)
     {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
+      if (!g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      canonical = gh_resource_canonicalize (uri, error);
+      joined = scopes != NULL ? g_strjoinv (" ", (char **) scopes) : NULL;
+      return insert (self, project, canonical, NULL, joined, NULL, "recorded", "server", error);
     }
-  canonical = gh_resource_canonicalize (uri, error);
-  return insert (self, project, canonical, NULL, NULL, NULL, "recorded", "server", error);
+
+  /* An administrator's resource keeps its scopes; a recorded one gains those granted. */
+  if (!resource->recorded || (widened = widened_scopes (resource, scopes)) == NULL)
+    return g_steal_pointer (&resource);
+  stmt = gh_store_prepare (self->store, "UPDATE resources SET scopes = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  gh_stmt_bind_text (stmt, 1, widened);
+  gh_stmt_bind_int64 (stmt, 2, resource->id);
+  if (!gh_store_step (self->store, stmt, NULL, error))
+    return NULL;
+  return gh_resources_find (self, project->id, resource->uri, error);
 }
 
 gboolean

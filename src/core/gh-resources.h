@@ -48,12 +48,14 @@ GhResource  *gh_resources_add         (GhResources      *self,
                                        const char       *audience,
                                        const char       *actor,
                                        GError          **error);
-/* Under resource_policy=open: records an unknown resource (inside the caller's transaction
- * when one is open) and returns it; an existing one is returned as it is. */
-GhResource  *gh_resources_record      (GhResources      *self,
-                                       const GhProject  *project,
-                                       const char       *uri,
-                                       GError          **error);
+/* Under resource_policy=open: records an unknown resource with @scopes (the non-standard
+ * scopes granted for it), inside the caller's transaction when one is open, and returns it.
+ * A recorded resource gains the @scopes it lacked; an administrator's is returned as it is. */
+GhResource  *gh_resources_record      (GhResources        *self,
+                                       const GhProject    *project,
+                                       const char         *uri,
+                                       const char * const *scopes,
+                                       GError            **error);
 GhResource  *gh_resources_find        (GhResources      *self,
                                        gint64            project_id,
                                        const char       *uri,
@@ -66,7 +68,7 @@ gboolean     gh_resources_remove      (GhResources      *self,
                                        const char       *uri,
                                        const char       *actor,
                                        GError          **error);
-/* Every scope the project's resources define. */
+/* Every scope the project's listed resources define (an administrator's, not recorded ones). */
 char       **gh_resources_list_scopes (GhResources      *self,
                                        gint64            project_id,
                                        GError          **error);

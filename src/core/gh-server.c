@@ -339,10 +339,12 @@ handle_discovery (GhRequest       *request,
     {
       g_autoptr(JsonObject) endpoints = collect_endpoints (request);
       g_auto(GStrv) algs = collect_signing_algs (self);
+      g_auto(GStrv) scopes = gh_resources_list_scopes (self->resources, request->project->id,
+                                                       NULL);
       g_autoptr(JsonObject) doc = NULL;
 
       doc = gh_discovery_build (request->project, request->issuer, kind, endpoints,
-                                (const char * const *) algs, TRUE);
+                                (const char * const *) algs, (const char * const *) scopes, TRUE);
       cached = keep_response (self, key, doc, G_MAXINT64);
       if (cached == NULL)
         {

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gh-authorization.h"
 #include "gh-error.h"
 #include "gh-jws.h"
 #include "gh-tokens.h"
@@ -341,12 +342,30 @@ issue (GhTokens     *self,
 /* The audience: that of the one resource the token request names (it must be granted), else
  * of the one granted, else the project's default audience, its issuer. A resource's audience
  * is its URI unless an administrator gave it another (resource add --audience). */
+/* The scopes of an access token for one resource: of @scopes, the standard ones and those
+ * the resource defines (@defined; NULL: no resource, or one no longer in the project). A
+ * token for one of several granted resources carries no scope another one defined. */
+static char **
+scopes_for_resource (char **scopes,
+                     char **defined)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; scopes != NULL && scopes[i] != NULL; i++)
+    if (gh_authorization_describe_scope (scopes[i]) != NULL || scope_has (defined, scopes[i]))
+      g_strv_builder_add (builder, scopes[i]);
+  return g_strv_builder_end (builder);
+}
+
+/* Also returns in @token_scopes those of @scopes the chosen resource allows. */
 static char **
 choose_audience (GhTokens           *self,
                  const GhProject    *project,
                  const char         *issuer,
                  char              **granted,
                  const char * const *requested,
+                 char              **scopes,
+                 char             ***token_scopes,
                  GError            **error)
 {
   g_autofree char *resource = NULL;
@@ -386,6 +405,7 @@ choose_audience (GhTokens           *self,
       known = gh_resources_find (self->resources, project->id, resource, NULL);
       audience[0] = known != NULL ? known->audience : resource;
     }
+  *token_scopes = scopes_for_resource (scopes, known != NULL ? known->scopes : NULL);
   return g_strdupv ((char **) audience);
 }
 
@@ -453,6 +473,7 @@ gh_tokens_exchange_code (GhTokens         *self,
   g_auto(GStrv) scopes = NULL;
   g_auto(GStrv) granted = NULL;
   g_auto(GStrv) audience = NULL;
+  g_auto(GStrv) token_scopes = NULL;
   g_autofree char *family_id = NULL;
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(GhUser) user = NULL;
@@ -561,7 +582,7 @@ gh_tokens_exchange_code (GhTokens         *self,
   gh_stmt_reset (g_steal_pointer (&stmt));
 
   audience = choose_audience (self, project, issuer, granted, gh_form_get_all (form, "resource"),
-                              error);
+                              scopes, &token_scopes, error);
   if (audience == NULL)
     goto fail;
 
@@ -611,7 +632,8 @@ gh_tokens_exchange_code (GhTokens         *self,
 
   {
     Grant grant = {
-      .project = project, .issuer = issuer, .client = client, .user = user, .scopes = scopes,
+      .project = project, .issuer = issuer, .client = client, .user = user,
+      .scopes = token_scopes,
       .audience = audience, .family_id = family_id, .family_resources = granted,
       .code_hash = code_hash, .nonce = nonce, .flow_id = flow_id, .auth_time = auth_time,
     };
@@ -647,6 +669,7 @@ gh_tokens_refresh (GhTokens         *self,
   g_auto(GStrv) granted = NULL;
   g_auto(GStrv) scopes = NULL;
   g_auto(GStrv) audience = NULL;
+  g_auto(GStrv) token_scopes = NULL;
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(GhUser) user = NULL;
   g_autoptr(JsonObject) response = NULL;
@@ -790,7 +813,7 @@ gh_tokens_refresh (GhTokens         *self,
     scopes = g_strdupv (family_scopes);
 
   audience = choose_audience (self, project, issuer, granted, gh_form_get_all (form, "resource"),
-                              error);
+                              scopes, &token_scopes, error);
   if (audience == NULL)
     goto fail;
 
@@ -800,7 +823,8 @@ gh_tokens_refresh (GhTokens         *self,
 
   {
     Grant grant = {
-      .project = project, .issuer = issuer, .client = client, .user = user, .scopes = scopes,
+      .project = project, .issuer = issuer, .client = client, .user = user,
+      .scopes = token_scopes,
       .audience = audience, .family_id = family_id, .family_resources = granted,
       .code_hash = NULL, .nonce = NULL, .flow_id = flow_id, .auth_time = auth_time,
     };

@@ -394,7 +394,7 @@ test_redirect_errors (Fixture       *fixture,
     { { "code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw.cM", NULL },
       "invalid_request" },
     { { "code_challenge", "", NULL }, "invalid_request" },
-    /* Scopes: standard ones, or defined by a resource of the project. */
+    /* Scopes: standard ones, or defined by a resource the request names (none here). */
     { { "scope", "openid admin", NULL }, "invalid_scope" },
     { { "scope", "files:delete", NULL }, "invalid_scope" },
     /* RFC 8707 §2: absolute, no fragment. */
@@ -537,37 +537,189 @@ test_custom_scheme (Fixture       *fixture,
   }
 }
 
-/* A client that registered scopes gets those (and the standard ones) only. */
+#define LISTED "https://mcp.example/mcp"  /* defines files:read files:write */
+#define UNLISTED "https://open.example/mcp"
+
+/* The granted scopes of the last code, space-separated. */
+static char *
+last_granted_scopes (Fixture *fixture)
+{
+  g_autoptr(JsonObject) event = gh_test_server_last_audit (fixture, "authorization.code_issued");
+  JsonArray *scopes = json_object_get_array_member (event, "scopes");
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (scopes); i++)
+    g_string_append_printf (text, "%s%s", i > 0 ? " " : "",
+                            json_array_get_string_element (scopes, i));
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* The scope rule: a scope is granted only if it is standard or defined by a resource the
+ * request names (a listed one by its scopes; one not listed, under resource_policy=open, any
+ * well-formed scope), and a non-standard one within what the client registered, if it did. */
 static void
-test_client_scope (Fixture       *fixture,
-                   gconstpointer  data)
+test_scope_rule (Fixture       *fixture,
+                 gconstpointer  data)
 {
   static const struct {
-    const char *scope;
-    const char *error;
+    const char *client;    /* "app": no scope registered; "ceiling": "files:read mcp:tools" */
+    const char *resource;  /* LISTED, UNLISTED, or NULL (none named) */
+    const char *scope;     /* NULL: no scope parameter */
+    const char *granted;   /* NULL: refused with invalid_scope */
   } rows[] = {
-    { "openid files:read", NULL },
-    { "files:read profile", NULL },
-    { NULL, NULL },
-    { "files:write", "invalid_scope" },
-    { "files:read other:scope", "invalid_scope" },
+    /* No scope registered, a listed resource: its scopes only. */
+    { "app", LISTED, "files:read", "files:read" },
+    { "app", LISTED, "openid files:read files:write", "openid files:read files:write" },
+    { "app", LISTED, "mcp:tools", NULL },
+    { "app", LISTED, "files:read admin:everything", NULL },
+    /* No scope registered, an unlisted resource under open: any well-formed scope (what
+     * mcp-remote's CIMD and static-client modes ask for). */
+    { "app", UNLISTED, "mcp:tools", "mcp:tools" },
+    { "app", UNLISTED, "openid mcp:tools offline_access", "openid mcp:tools offline_access" },
+    { "app", UNLISTED, "files:read", "files:read" },
+    { "app", UNLISTED, "mcp:tools bad\"quote", NULL },
+    { "app", UNLISTED, "caf\xc3\xa9", NULL },
+    /* A scope registered: within it, and defined by the named resource. */
+    { "ceiling", LISTED, "files:read", "files:read" },
+    { "ceiling", LISTED, "openid profile files:read", "openid profile files:read" },
+    { "ceiling", LISTED, "files:write", NULL },   /* defined, not registered */
+    { "ceiling", LISTED, "mcp:tools", NULL },     /* registered, not defined */
+    { "ceiling", UNLISTED, "mcp:tools", "mcp:tools" },
+    { "ceiling", UNLISTED, "files:read mcp:tools", "files:read mcp:tools" },
+    { "ceiling", UNLISTED, "admin:everything", NULL },  /* accepted by open, not registered */
+    /* No resource named: the standard scopes only. */
+    { "app", NULL, "openid profile email offline_access", "openid profile email offline_access" },
+    { "app", NULL, "files:read", NULL },
+    { "ceiling", NULL, "mcp:tools", NULL },
+    { "ceiling", NULL, "openid", "openid" },
+    /* No scope parameter: what the client registered, as far as the resource allows. */
+    { "ceiling", LISTED, NULL, "files:read" },
+    { "ceiling", UNLISTED, NULL, "files:read mcp:tools" },
+    { "ceiling", NULL, NULL, "" },
+    { "app", LISTED, NULL, "" },
   };
 
+  gh_test_server_add_client (fixture, "ceiling",
+                             "{\"redirect_uris\": [\"https://ceiling.example/cb\"], "
+                             "\"scope\": \"files:read mcp:tools\"}");
   gh_test_server_set (fixture, "auto_approve_user", "alice");
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      g_autoptr(GPtrArray) query = query_new ("scoped", "https://scoped.example/cb");
+      const char *redirect_uri = g_str_equal (rows[i].client, "app")
+                                 ? APP_CB : "https://ceiling.example/cb";
+      g_autoptr(GPtrArray) query = query_new (rows[i].client, redirect_uri);
       g_autoptr(GhTestResponse) response = NULL;
 
-      g_test_message ("%s", rows[i].scope);
+      g_test_message ("row %u: %s, resource %s, scope %s", i, rows[i].client, rows[i].resource,
+                      rows[i].scope);
       query_set (query, "scope", rows[i].scope);
+      query_set (query, "resource", rows[i].resource);
       response = authorize (fixture, fixture->session, query, FALSE);
-      if (rows[i].error == NULL)
-        assert_redirect_code (fixture, response, 302, "https://scoped.example/cb", TRICKY_STATE);
+      if (rows[i].granted != NULL)
+        {
+          g_autofree char *granted = NULL;
+
+          assert_redirect_code (fixture, response, 302, redirect_uri, TRICKY_STATE);
+          granted = last_granted_scopes (fixture);
+          g_assert_cmpstr (granted, ==, rows[i].granted);
+        }
       else
-        assert_redirect_error (fixture, response, 302, "https://scoped.example/cb", rows[i].error,
+        assert_redirect_error (fixture, response, 302, redirect_uri, "invalid_scope",
                                TRICKY_STATE);
     }
+
+  /* The unlisted resource was recorded with the scopes granted for it; the listed one kept
+   * its own. */
+  {
+    g_autoptr(GhProject) project = gh_test_server_project (fixture);
+    GhResources *resources = gh_server_get_resources (fixture->server);
+    g_autoptr(GhResource) unlisted = gh_resources_find (resources, project->id, UNLISTED, NULL);
+    g_autoptr(GhResource) listed = gh_resources_find (resources, project->id, LISTED, NULL);
+    g_autofree char *recorded = NULL;
+    g_autofree char *own = NULL;
+
+    g_assert_nonnull (unlisted);
+    g_assert_true (unlisted->recorded);
+    recorded = g_strjoinv (" ", unlisted->scopes);
+    g_assert_cmpstr (recorded, ==, "mcp:tools files:read");
+    own = g_strjoinv (" ", listed->scopes);
+    g_assert_cmpstr (own, ==, "files:read files:write");
+  }
+
+  /* Once listed (resource_policy=listed), a recorded resource has the scopes it was recorded
+   * with, no more. */
+  gh_test_server_set (fixture, "resource_policy", "listed");
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+    g_autoptr(GhTestResponse) response = NULL;
+
+    query_set (query, "scope", "mcp:tools");
+    query_set (query, "resource", UNLISTED);
+    response = authorize (fixture, fixture->session, query, FALSE);
+    assert_redirect_code (fixture, response, 302, APP_CB, TRICKY_STATE);
+  }
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+    g_autoptr(GhTestResponse) response = NULL;
+
+    query_set (query, "scope", "mcp:admin");
+    query_set (query, "resource", UNLISTED);
+    response = authorize (fixture, fixture->session, query, FALSE);
+    assert_redirect_error (fixture, response, 302, APP_CB, "invalid_scope", TRICKY_STATE);
+  }
+}
+
+/* The exploit of issue 8: a client registered by open DCR with "scope":"admin:everything"
+ * got that scope for a listed resource that defines only mcp:read. */
+static void
+test_scope_dcr_exploit (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GhTestResponse) registered = NULL;
+  g_autoptr(JsonObject) client = NULL;
+  g_autoptr(GPtrArray) query = NULL;
+  g_autoptr(GhTestResponse) response = NULL;
+  g_autoptr(GhTestResponse) discovery = NULL;
+  g_autoptr(JsonObject) doc = NULL;
+  g_autofree char *supported = NULL;
+  JsonArray *array;
+
+  gh_test_server_add_resource (fixture, "https://listed.example/mcp", "mcp:read");
+  gh_test_server_set (fixture, "auto_approve_user", "alice");
+  registered = gh_test_server_request (fixture, fixture->session, "POST", "/register", NULL,
+                                       "application/json",
+                                       "{\"redirect_uris\": [\"http://127.0.0.1/cb\"], "
+                                       "\"token_endpoint_auth_method\": \"none\", "
+                                       "\"scope\": \"admin:everything\"}");
+  g_assert_cmpuint (registered->status, ==, 201);
+  client = gh_test_response_json (registered);
+
+  query = query_new (json_object_get_string_member (client, "client_id"),
+                     "http://127.0.0.1:5000/cb");
+  query_set (query, "scope", "admin:everything");
+  query_set (query, "resource", "https://listed.example/mcp");
+  response = authorize (fixture, fixture->session, query, FALSE);
+  assert_redirect_error (fixture, response, 302, "http://127.0.0.1:5000/cb", "invalid_scope",
+                         TRICKY_STATE);
+  g_assert_cmpuint (gh_test_server_count_audit (fixture, "authorization.code_issued"), ==, 0);
+
+  /* Discovery lists the standard scopes and those of listed resources, nothing a client
+   * made up. */
+  discovery = gh_test_server_request (fixture, fixture->session, "GET",
+                                      "/.well-known/oauth-authorization-server", NULL, NULL,
+                                      NULL);
+  doc = gh_test_response_json (discovery);
+  array = json_object_get_array_member (doc, "scopes_supported");
+  {
+    g_autoptr(GString) text = g_string_new (NULL);
+
+    for (guint i = 0; i < json_array_get_length (array); i++)
+      g_string_append_printf (text, "%s%s", i > 0 ? " " : "",
+                              json_array_get_string_element (array, i));
+    supported = g_string_free (g_steal_pointer (&text), FALSE);
+  }
+  g_assert_cmpstr (supported, ==,
+                   "openid profile email offline_access mcp:read files:read files:write");
 }
 
 /* resource_policy=listed: only resources the project serves. */
@@ -756,6 +908,9 @@ start_flow (Fixture    *fixture,
   g_autoptr(GPtrArray) query = query_new (client_id, redirect_uri);
 
   query_set (query, "scope", scope);
+  /* The files: scopes are those of the listed resource: name it. */
+  if (scope != NULL && strstr (scope, "files:") != NULL)
+    query_set (query, "resource", LISTED);
   query_set (query, "prompt", prompt);
   return authorize (fixture, fixture->browser, query, TRUE);
 }
@@ -1254,7 +1409,8 @@ main (int    argc,
   ADD ("/server/authorize/success-iss-state", test_success_iss_state);
   ADD ("/server/authorize/post", test_post);
   ADD ("/server/authorize/custom-scheme", test_custom_scheme);
-  ADD ("/server/authorize/client-scope", test_client_scope);
+  ADD ("/server/authorize/scope-rule", test_scope_rule);
+  ADD ("/server/authorize/scope-dcr-exploit", test_scope_dcr_exploit);
   ADD ("/server/authorize/resource-listed", test_resource_listed);
   ADD ("/server/authorize/prompt-none-login-required", test_prompt_none_login_required);
   ADD ("/server/authorize/auto-approve-unknown-user", test_auto_approve_unknown_user);

@@ -634,7 +634,8 @@ test_builder_cimd_flag (void)
 
       settings->cimd_enabled = rows[i].enabled;
       doc = gh_discovery_build (&project, "http://127.0.0.1:1", GH_DISCOVERY_OAUTH, endpoints,
-                                (const char * const[]) { "ES256", NULL }, rows[i].available);
+                                (const char * const[]) { "ES256", NULL }, NULL,
+                                rows[i].available);
       g_assert_cmpint (json_object_get_boolean_member (doc, "client_id_metadata_document_supported"),
                        ==, rows[i].advertised);
     }

@@ -902,6 +902,9 @@ test_resource_one_per_request (Fixture       *fixture,
   mcp = assert_ok (first);
   mcp_info = introspect (fixture, member (mcp, "access_token"));
   g_assert_cmpstr (member (mcp_info, "aud"), ==, MCP);
+  /* Each token carries the scopes its resource defines, not another's. */
+  g_assert_cmpstr (member (mcp, "scope"), ==, "files:read");
+  g_assert_cmpstr (member (mcp_info, "scope"), ==, "files:read");
 
   /* The other resource through the refresh token, again one at a time. */
   {
@@ -920,7 +923,43 @@ test_resource_one_per_request (Fixture       *fixture,
     other = assert_ok (refreshed);
     other_info = introspect (fixture, member (other, "access_token"));
     g_assert_cmpstr (member (other_info, "aud"), ==, OTHER);
+    g_assert_cmpstr (member (other, "scope"), ==, "other:read");
   }
+}
+
+/* resource_policy=open accepts any scope for a resource that is not listed; a token for a
+ * listed resource named in the same request still carries only what that one defines. */
+static void
+test_resource_scopes_open (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *verifier = NULL;
+  g_autofree char *challenge = NULL;
+  g_autofree char *code = NULL;
+  g_autoptr(GhTestResponse) first = NULL;
+  g_autoptr(GhTestResponse) refreshed = NULL;
+  g_autoptr(JsonObject) listed = NULL;
+  g_autoptr(JsonObject) unlisted = NULL;
+
+  gh_test_pkce_pair (&verifier, &challenge);
+  code = gh_test_server_authorize_code (TS, TS->session, APP_CB,
+                                        PAIRS ("response_type", "code", "client_id", "app",
+                                               "redirect_uri", APP_CB, "code_challenge", challenge,
+                                               "code_challenge_method", "S256",
+                                               "scope", "openid files:read admin:everything",
+                                               "resource", MCP,
+                                               "resource", "https://made-up.example/mcp"));
+  first = token (fixture, PAIRS ("grant_type", "authorization_code", "client_id", "app",
+                                 "code", code, "code_verifier", verifier, "redirect_uri", APP_CB,
+                                 "resource", MCP), NULL);
+  listed = assert_ok (first);
+  g_assert_cmpstr (member (listed, "scope"), ==, "openid files:read");
+
+  refreshed = token (fixture, PAIRS ("grant_type", "refresh_token", "client_id", "app",
+                                     "refresh_token", member (listed, "refresh_token"),
+                                     "resource", "https://made-up.example/mcp"), NULL);
+  unlisted = assert_ok (refreshed);
+  g_assert_cmpstr (member (unlisted, "scope"), ==, "openid files:read admin:everything");
 }
 
 /* --- Refresh tokens --- */
@@ -1144,7 +1183,7 @@ test_claims (Fixture       *fixture,
 
   /* Two tokens, two jti. */
   {
-    g_autoptr(JsonObject) again = code_flow (fixture, "app", APP_CB, "files:read", NULL);
+    g_autoptr(JsonObject) again = code_flow (fixture, "app", APP_CB, "profile", NULL);
     g_autoptr(JsonObject) again_at = verify (fixture, member (again, "access_token"), NULL);
 
     g_assert_cmpstr (member (again_at, "jti"), !=, member (at, "jti"));
@@ -2029,6 +2068,7 @@ main (int    argc,
   ADD ("/server/token/refresh/expired", test_refresh_expired);
   ADD ("/server/token/refresh/grace-window", test_refresh_grace);
   ADD ("/server/token/refresh/scope", test_refresh_scope);
+  ADD ("/server/token/resource-scopes-open", test_resource_scopes_open);
   ADD ("/server/token/refresh/other-client", test_refresh_other_client);
   ADD ("/server/token/claims", test_claims);
   ADD ("/server/token/private-key-jwt", test_private_key_jwt);
