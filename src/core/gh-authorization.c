@@ -551,15 +551,18 @@ void
 gh_authorization_record_refusal (GhAuthorization    *self,
                                  const GhProject    *project,
                                  const GhAuthParams *params,
-                                 const GError       *error)
+                                 const GError       *error,
+                                 gboolean            redirected)
 {
   g_autoptr(JsonObject) details = json_object_new ();
+
+  g_return_if_fail (!redirected || params->redirect_uri != NULL);
 
   json_object_set_string_member (details, "error",
                                  gh_oauth_error_code_string (gh_oauth_error_from_gerror (error)));
   json_object_set_string_member (details, "error_description", error->message);
-  json_object_set_boolean_member (details, "redirected", params->redirect_uri != NULL);
-  if (params->redirect_uri != NULL)
+  json_object_set_boolean_member (details, "redirected", redirected);
+  if (redirected)
     json_object_set_string_member (details, "redirect_uri", params->redirect_uri);
   record (self, project, "authorization.refused", GH_AUDIT_FAILURE, params, NULL, details, NULL);
 }
@@ -951,10 +954,11 @@ gh_authorization_issue_code (GhAuthorization    *self,
                              const GhAuthParams *params,
                              const GhUser       *user,
                              gint64              auth_time,
-                             gboolean            remember,
+                             GhConsent           consent,
                              const char         *request_id,
                              GError            **error)
 {
+  static const char * const consent_names[] = { "given", "stored", "auto_approved" };
   g_autofree char *code = gh_random_token (32);
   g_autofree char *code_hash = gh_sha256_base64url (code);
   g_autofree char *scopes_text = gh_json_text_from_strv (params->scopes);
@@ -984,7 +988,7 @@ gh_authorization_issue_code (GhAuthorization    *self,
         goto fail;
     }
 
-  if (remember && !remember_consent (self, project, params, user, error))
+  if (consent == GH_CONSENT_GIVEN && !remember_consent (self, project, params, user, error))
     goto fail;
 
   stmt = gh_store_prepare (self->store,
@@ -1019,7 +1023,7 @@ gh_authorization_issue_code (GhAuthorization    *self,
   json_object_set_string_member (details, "redirect_uri", params->redirect_uri);
   json_object_set_array_member (details, "scopes", gh_json_array_from_strv (params->scopes));
   json_object_set_array_member (details, "resources", gh_json_array_from_strv (params->resources));
-  json_object_set_boolean_member (details, "consent_remembered", remember);
+  json_object_set_string_member (details, "consent", consent_names[consent]);
   record (self, project, "authorization.code_issued", GH_AUDIT_SUCCESS, params, user->username,
           details, error);
   if (error != NULL && *error != NULL)
@@ -1042,12 +1046,18 @@ gh_authorization_deny (GhAuthorization    *self,
                        const char         *request_id,
                        GError            **error)
 {
+  g_autoptr(JsonObject) details = json_object_new ();
+
   if (!gh_store_begin (self->store, error))
     return FALSE;
   if (!end_request (self, request_id, error))
     goto fail;
+  /* The client is told: access_denied goes back to its redirect URI. */
+  json_object_set_string_member (details, "redirect_uri", params->redirect_uri);
+  json_object_set_array_member (details, "scopes", gh_json_array_from_strv (params->scopes));
+  json_object_set_array_member (details, "resources", gh_json_array_from_strv (params->resources));
   record (self, project, "authorization.denied", GH_AUDIT_FAILURE, params,
-          user != NULL ? user->username : NULL, NULL, error);
+          user != NULL ? user->username : NULL, details, error);
   if (error != NULL && *error != NULL)
     goto fail;
   return gh_store_commit (self->store, error);

@@ -72,11 +72,13 @@ GhAuthParams    *gh_authorization_check        (GhAuthorization  *self,
                                                 GhClient         *resolved_client,
                                                 const char       *flow_id,
                                                 GError          **error);
-/* Records the refusal as an audit event. */
+/* Records the refusal as an audit event; @redirected says whether the client is told (the
+ * browser goes back to its redirect URI) or not (the refusal is a page). */
 void             gh_authorization_record_refusal (GhAuthorization *self,
                                                 const GhProject  *project,
                                                 const GhAuthParams *params,
-                                                const GError     *error);
+                                                const GError     *error,
+                                                gboolean          redirected);
 
 /* Keeps @params for the pages, bound to the browser that holds @browser_secret. */
 GhAuthRequest   *gh_authorization_save_request (GhAuthorization  *self,
@@ -111,15 +113,23 @@ gboolean         gh_authorization_has_consent  (GhAuthorization  *self,
                                                 const GhProject  *project,
                                                 const GhUser     *user,
                                                 const GhAuthParams *params);
-/* Issues the code in one transaction with the consent (when @remember_consent), unknown
- * resources recorded under resource_policy=open, its audit event, and the end of
- * @request_id's pending request. Returns the code. */
+/* Where the consent behind a code comes from (the code_issued event's "consent"). */
+typedef enum
+{
+  GH_CONSENT_GIVEN,          /* the user allowed it on the consent page: it is stored */
+  GH_CONSENT_STORED,         /* a consent the user gave before covers it */
+  GH_CONSENT_AUTO_APPROVED,  /* the project's auto_approve_user: nobody was asked */
+} GhConsent;
+
+/* Issues the code in one transaction with the consent (stored when @consent is
+ * GH_CONSENT_GIVEN), unknown resources recorded under resource_policy=open, its audit
+ * event, and the end of @request_id's pending request. Returns the code. */
 char            *gh_authorization_issue_code   (GhAuthorization  *self,
                                                 const GhProject  *project,
                                                 const GhAuthParams *params,
                                                 const GhUser     *user,
                                                 gint64            auth_time,
-                                                gboolean          remember_consent,
+                                                GhConsent         consent,
                                                 const char       *request_id,
                                                 GError          **error);
 /* The user said no. */

@@ -113,7 +113,7 @@ finish_with_code (GhRequest          *request,
                   const GhAuthParams *params,
                   const GhUser       *user,
                   gint64              auth_time,
-                  gboolean            remember,
+                  GhConsent           consent,
                   const char         *request_id)
 {
   GhAuthorization *authorization = _gh_server_get_authorization (request->server);
@@ -122,10 +122,10 @@ finish_with_code (GhRequest          *request,
   g_autofree char *url = NULL;
 
   code = gh_authorization_issue_code (authorization, request->project, params, user, auth_time,
-                                      remember, request_id, &error);
+                                      consent, request_id, &error);
   if (code == NULL)
     {
-      gh_authorization_record_refusal (authorization, request->project, params, error);
+      gh_authorization_record_refusal (authorization, request->project, params, error, TRUE);
       url = gh_authorization_build_redirect (params, request->issuer, NULL, error);
     }
   else
@@ -143,7 +143,7 @@ finish_with_error (GhRequest          *request,
   g_autoptr(GError) error = g_error_new_literal (GH_OAUTH_ERROR, code, description);
   g_autofree char *url = NULL;
 
-  gh_authorization_record_refusal (authorization, request->project, params, error);
+  gh_authorization_record_refusal (authorization, request->project, params, error, TRUE);
   url = gh_authorization_build_redirect (params, request->issuer, NULL, error);
   redirect (request->msg, url);
 }
@@ -173,7 +173,8 @@ authorize_continue (GhRequest  *request,
                                    &error);
   if (error != NULL)
     {
-      gh_authorization_record_refusal (authorization, request->project, params, error);
+      gh_authorization_record_refusal (authorization, request->project, params, error,
+                                       params->redirect_uri != NULL);
       if (params->redirect_uri == NULL)
         send_page_error (request, SOUP_STATUS_BAD_REQUEST, error);
       else
@@ -197,7 +198,7 @@ authorize_continue (GhRequest  *request,
           finish_with_error (request, params, GH_OAUTH_ERROR_SERVER_ERROR, description);
           return;
         }
-      finish_with_code (request, params, user, now_seconds (), FALSE, NULL);
+      finish_with_code (request, params, user, now_seconds (), GH_CONSENT_AUTO_APPROVED, NULL);
       return;
     }
 
@@ -216,14 +217,14 @@ authorize_continue (GhRequest  *request,
         finish_with_error (request, params, GH_OAUTH_ERROR_CONSENT_REQUIRED,
                            "prompt=none, and the user has not allowed this yet");
       else
-        finish_with_code (request, params, user, auth_time, FALSE, NULL);
+        finish_with_code (request, params, user, auth_time, GH_CONSENT_STORED, NULL);
       return;
     }
 
   if (user != NULL && !params->prompt_login && !params->prompt_consent &&
       gh_authorization_has_consent (authorization, request->project, user, params))
     {
-      finish_with_code (request, params, user, auth_time, FALSE, NULL);
+      finish_with_code (request, params, user, auth_time, GH_CONSENT_STORED, NULL);
       return;
     }
 
@@ -332,7 +333,7 @@ client_document_resolved (GObject      *source,
       params.client_id = (char *) gh_cimd_report_get_client_id (report);
       params.flow_id = resolution->flow_id;
       gh_authorization_record_refusal (_gh_server_get_authorization (request.server), project,
-                                       &params, refusal);
+                                       &params, refusal, FALSE);
       send_page_error (&request, SOUP_STATUS_BAD_REQUEST, refusal);
     }
   else
@@ -439,8 +440,9 @@ check_post (GhRequest           *request,
                                  "The form's anti-forgery token is missing or wrong");
   if (error == NULL)
     return TRUE;
+  /* Shown as a page: the client is not told. */
   gh_authorization_record_refusal (_gh_server_get_authorization (request->server), request->project,
-                                   pending->params, error);
+                                   pending->params, error, FALSE);
   send_page_error (request, SOUP_STATUS_FORBIDDEN, error);
   return FALSE;
 }
@@ -464,7 +466,7 @@ load_pending (GhRequest  *request,
 
       /* A request from another browser, or one that is over: on record, then refused. */
       gh_authorization_record_refusal (_gh_server_get_authorization (request->server),
-                                       request->project, &unknown, error);
+                                       request->project, &unknown, error, FALSE);
       send_page_error (request, g_error_matches (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_FORBIDDEN)
                                 ? SOUP_STATUS_FORBIDDEN : SOUP_STATUS_BAD_REQUEST,
                        error);
@@ -695,7 +697,8 @@ _gh_server_handle_login (GhRequest *request)
   if (!pending->params->prompt_consent &&
       gh_authorization_has_consent (authorization, request->project, user, pending->params))
     {
-      finish_with_code (request, pending->params, user, auth_time, FALSE, pending->id);
+      finish_with_code (request, pending->params, user, auth_time, GH_CONSENT_STORED,
+                        pending->id);
       return;
     }
   target = g_strdup_printf ("%s/consent?request=%s", request->issuer, pending->id);
@@ -734,7 +737,8 @@ _gh_server_handle_consent (GhRequest *request)
   decision = gh_form_get (form, "decision");
   if (g_strcmp0 (decision, "allow") == 0)
     {
-      finish_with_code (request, pending->params, user, pending->auth_time, TRUE, pending->id);
+      finish_with_code (request, pending->params, user, pending->auth_time, GH_CONSENT_GIVEN,
+                        pending->id);
       return;
     }
   if (g_strcmp0 (decision, "deny") == 0)

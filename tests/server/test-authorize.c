@@ -1391,6 +1391,178 @@ test_free_form_login (Fixture       *fixture,
   g_assert_nonnull (user);
 }
 
+static const char *
+detail (JsonObject *event,
+        const char *name)
+{
+  return json_object_get_string_member_with_default (event, name, NULL);
+}
+
+/* The details of a code_issued event: where the consent came from, and what was granted. */
+static void
+assert_code_issued (Fixture    *fixture,
+                    const char *consent)
+{
+  g_autoptr(JsonObject) event = gh_test_server_last_audit (fixture, "authorization.code_issued");
+  JsonArray *scopes = json_object_get_array_member (event, "scopes");
+  JsonArray *resources = json_object_get_array_member (event, "resources");
+
+  g_assert_cmpstr (detail (event, "consent"), ==, consent);
+  g_assert_false (json_object_has_member (event, "consent_remembered"));
+  g_assert_cmpstr (detail (event, "redirect_uri"), ==, APP_CB);
+  g_assert_cmpuint (json_array_get_length (scopes), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (scopes, 0), ==, "openid");
+  g_assert_cmpstr (json_array_get_string_element (scopes, 1), ==, "files:read");
+  g_assert_cmpuint (json_array_get_length (resources), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (resources, 0), ==, LISTED);
+  g_assert_cmpstr (detail (event, "@client_id"), ==, "app");
+  g_assert_cmpstr (detail (event, "@user_id"), ==, "alice");
+  g_assert_cmpstr (detail (event, "@outcome"), ==, "success");
+  g_assert_true (g_str_has_prefix (detail (event, "@flow_id"), "flow_"));
+}
+
+/* The details of a refusal: whether the client was told, and where. */
+static void
+assert_refused (Fixture    *fixture,
+                const char *error,
+                gboolean    redirected)
+{
+  g_autoptr(JsonObject) event = gh_test_server_last_audit (fixture, "authorization.refused");
+
+  g_assert_cmpstr (detail (event, "error"), ==, error);
+  g_assert_nonnull (detail (event, "error_description"));
+  g_assert_true (json_object_get_boolean_member (event, "redirected") == redirected);
+  g_assert_cmpstr (detail (event, "redirect_uri"), ==, redirected ? APP_CB : NULL);
+  g_assert_cmpstr (detail (event, "@outcome"), ==, "failure");
+}
+
+/* Every authorization event says what happened: how consent was had, whether a refusal went
+ * back to the client or was only shown as a page. */
+static void
+test_audit_details (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  const char *scope = "openid files:read";
+
+  /* code_issued: the user allows on the page ("given"); then the stored consent is reused,
+   * from a session at /authorize, with prompt=none, and after signing in again ("stored"). */
+  {
+    g_auto(Page) consent = { 0 };
+    g_autoptr(GhTestResponse) allowed = NULL;
+
+    reach_consent (fixture, "app", APP_CB, scope, &consent);
+    allowed = decide (fixture, &consent, "allow");
+    assert_redirect_code (fixture, allowed, 303, APP_CB, TRICKY_STATE);
+    assert_code_issued (fixture, "given");
+  }
+  {
+    g_autoptr(GhTestResponse) again = start_flow (fixture, "app", APP_CB, scope, NULL);
+
+    assert_redirect_code (fixture, again, 302, APP_CB, TRICKY_STATE);
+    assert_code_issued (fixture, "stored");
+  }
+  {
+    g_autoptr(GhTestResponse) silent = start_flow (fixture, "app", APP_CB, scope, "none");
+
+    assert_redirect_code (fixture, silent, 302, APP_CB, TRICKY_STATE);
+    assert_code_issued (fixture, "stored");
+  }
+  {
+    g_autoptr(GhTestResponse) again = start_flow (fixture, "app", APP_CB, scope, "login");
+    g_autoptr(GhTestResponse) signed_in = NULL;
+    g_auto(Page) login_page = { 0 };
+
+    open_page (fixture, again, "/login", &login_page);
+    /* refused, shown as a page: a forged form post (the client is not told). */
+    {
+      g_autoptr(GhTestResponse) forged = post_page (fixture, fixture->browser, "/login",
+                                                    "https://evil.example",
+                                                    PAIRS ("request", login_page.request_id,
+                                                           "csrf_token", login_page.csrf_token,
+                                                           "username", "alice"));
+      g_assert_cmpuint (forged->status, ==, 403);
+      assert_refused (fixture, "forbidden", FALSE);
+    }
+    signed_in = login (fixture, &login_page, "alice");
+    assert_redirect_code (fixture, signed_in, 303, APP_CB, TRICKY_STATE);
+    assert_code_issued (fixture, "stored");
+  }
+
+  /* denied: what the user refused, and where the client hears it. */
+  {
+    g_auto(Page) consent = { 0 };
+    g_autoptr(GhTestResponse) denied = NULL;
+    g_autoptr(JsonObject) event = NULL;
+    JsonArray *scopes;
+
+    /* Signed in already, and files:write was never allowed: straight to the consent page. */
+    {
+      g_autoptr(GhTestResponse) wider = start_flow (fixture, "app", APP_CB, "openid files:write",
+                                                    NULL);
+      open_page (fixture, wider, "/consent", &consent);
+    }
+    denied = decide (fixture, &consent, "deny");
+    assert_redirect_error (fixture, denied, 303, APP_CB, "access_denied", TRICKY_STATE);
+    event = gh_test_server_last_audit (fixture, "authorization.denied");
+    scopes = json_object_get_array_member (event, "scopes");
+    g_assert_cmpstr (detail (event, "redirect_uri"), ==, APP_CB);
+    g_assert_cmpuint (json_array_get_length (scopes), ==, 2);
+    g_assert_cmpstr (json_array_get_string_element (scopes, 1), ==, "files:write");
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (event, "resources")),
+                      ==, 1);
+    g_assert_cmpstr (detail (event, "@user_id"), ==, "alice");
+    g_assert_cmpstr (detail (event, "@client_id"), ==, "app");
+    g_assert_cmpstr (detail (event, "@outcome"), ==, "failure");
+
+    /* refused, shown as a page: the finished request used again. */
+    {
+      g_autoptr(GhTestResponse) again = decide (fixture, &consent, "allow");
+
+      g_assert_cmpuint (again->status, ==, 400);
+      assert_refused (fixture, "invalid_request", FALSE);
+    }
+  }
+
+  /* refused at /authorize: sent back (an unknown scope, prompt=none without a session) or
+   * shown as a page (an unregistered redirect URI). */
+  {
+    g_autoptr(GhTestResponse) bad_scope = start_flow (fixture, "app", APP_CB, "files:delete",
+                                                      NULL);
+
+    assert_redirect_error (fixture, bad_scope, 302, APP_CB, "invalid_scope", TRICKY_STATE);
+    assert_refused (fixture, "invalid_scope", TRUE);
+  }
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+    g_autoptr(GhTestResponse) response = NULL;
+
+    query_set (query, "prompt", "none");
+    response = authorize (fixture, fixture->session, query, TRUE);
+    assert_redirect_error (fixture, response, 302, APP_CB, "login_required", TRICKY_STATE);
+    assert_refused (fixture, "login_required", TRUE);
+  }
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", "https://evil.example/cb");
+    g_autoptr(GhTestResponse) response = authorize (fixture, fixture->session, query, TRUE);
+
+    assert_page_error (response, TRUE, "invalid_request");
+    assert_refused (fixture, "invalid_request", FALSE);
+  }
+
+  /* code_issued with auto_approve_user: nobody was asked. */
+  gh_test_server_set (fixture, "auto_approve_user", "alice");
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+    g_autoptr(GhTestResponse) response = NULL;
+
+    query_set (query, "scope", scope);
+    query_set (query, "resource", LISTED);
+    response = authorize (fixture, fixture->session, query, FALSE);
+    assert_redirect_code (fixture, response, 302, APP_CB, TRICKY_STATE);
+    assert_code_issued (fixture, "auto_approved");
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1427,6 +1599,7 @@ main (int    argc,
   ADD ("/server/pages/select-account-and-max-age", test_select_account_and_max_age);
   ADD ("/server/pages/prompt-none-with-session", test_prompt_none_with_session);
   ADD ("/server/pages/free-form-login", test_free_form_login);
+  ADD ("/server/pages/audit-details", test_audit_details);
 
   return g_test_run ();
 }
