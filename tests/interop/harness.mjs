@@ -688,3 +688,119 @@ export class ClientDocumentServer {
     await new Promise((resolve) => this.http.close(() => resolve()));
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A real MCP server (the SDK's McpServer over Streamable HTTP, stateless) protected by
+// Gatehouse: RFC 9728 metadata naming the authorization server, 401 with
+// `WWW-Authenticate: Bearer resource_metadata=...` without a valid access token (an RFC 9068
+// JWT verified against jwks_uri, `aud` = its URL), 403 insufficient_scope without its scopes.
+// One tool, `whoami`, answers with the token's sub, client_id, scope and aud.
+
+export class McpResourceServer {
+  constructor({ issuer, jwksUri, scopes = ['mcp:tools'] }) {
+    this.issuer = issuer;
+    this.jwksUri = jwksUri;
+    this.scopes = scopes;
+    /** Every access token accepted, as its verified claims. */
+    this.tokens = [];
+    /** Every request: { method, path, status }. */
+    this.requests = [];
+    this.http = createHttpServer((req, res) => {
+      this.handle(req, res).catch((err) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(err?.stack || err));
+      });
+    });
+  }
+
+  async start() {
+    const { createRemoteJWKSet } = await import('jose');
+    this.jwks = createRemoteJWKSet(new URL(this.jwksUri), { timeoutDuration: HTTP_TIMEOUT_MS });
+    await new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(0, '127.0.0.1', resolve);
+    });
+    const origin = `http://127.0.0.1:${this.http.address().port}`;
+    this.url = `${origin}/mcp`;
+    this.metadataUrl = `${origin}/.well-known/oauth-protected-resource/mcp`;
+    return this.url;
+  }
+
+  describe() {
+    return this.requests.map((r) => `${r.method} ${r.path} -> ${r.status}`).join('; ') || '(none)';
+  }
+
+  async handle(req, res) {
+    const path = new URL(req.url, 'http://x').pathname;
+    const entry = { method: req.method, path, status: 0 };
+    this.requests.push(entry);
+    res.on('finish', () => { entry.status = res.statusCode; });
+    if (path === '/.well-known/oauth-protected-resource/mcp') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({
+        resource: this.url,
+        authorization_servers: [this.issuer],
+        scopes_supported: this.scopes,
+        bearer_methods_supported: ['header'],
+      }));
+      return;
+    }
+    if (path !== '/mcp') {
+      res.writeHead(404).end();
+      return;
+    }
+    const challenge = `Bearer resource_metadata="${this.metadataUrl}"`;
+    const m = /^Bearer (\S+)$/i.exec(req.headers.authorization || '');
+    if (!m) {
+      res.writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'unauthorized' }));
+      return;
+    }
+    const { jwtVerify } = await import('jose');
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(m[1], this.jwks, { issuer: this.issuer, audience: this.url, typ: 'at+jwt' }));
+    } catch (err) {
+      const why = String(err.code || err.message).replace(/"/g, "'");
+      res.writeHead(401, {
+        'www-authenticate': `${challenge}, error="invalid_token", error_description="${why}"`,
+        'content-type': 'application/json',
+      });
+      res.end(JSON.stringify({ error: 'invalid_token', error_description: err.message }));
+      return;
+    }
+    const granted = String(payload.scope || '').split(' ');
+    const missing = this.scopes.filter((s) => !granted.includes(s));
+    if (missing.length) {
+      res.writeHead(403, {
+        'www-authenticate': `${challenge}, error="insufficient_scope", scope="${this.scopes.join(' ')}"`,
+        'content-type': 'application/json',
+      });
+      res.end(JSON.stringify({ error: 'insufficient_scope', missing }));
+      return;
+    }
+    this.tokens.push(payload);
+
+    const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
+    const { StreamableHTTPServerTransport } = await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
+    const server = new McpServer({ name: 'gatehouse-interop-mcp', version: '1.0.0' });
+    server.registerTool('whoami', { description: 'Who the access token of this request names' }, async () => ({
+      content: [{
+        type: 'text',
+        text: JSON.stringify({ sub: payload.sub, client_id: payload.client_id, scope: payload.scope, aud: payload.aud }),
+      }],
+    }));
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    res.on('close', () => {
+      transport.close().catch(() => {});
+      server.close().catch(() => {});
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res);
+  }
+
+  async stop() {
+    this.http.closeAllConnections?.();
+    await new Promise((resolve) => this.http.close(() => resolve()));
+  }
+}
