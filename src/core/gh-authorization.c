@@ -201,11 +201,12 @@ check_scopes (GhAuthorization  *self,
 {
   g_auto(GStrv) client_scopes = params->client->scope != NULL ? split_words (params->client->scope)
                                                              : NULL;
-  g_autoptr(GPtrArray) resources = g_ptr_array_new_with_free_func ((GDestroyNotify) gh_resource_free);
+  g_autoptr(GPtrArray) resources = NULL;
   gboolean open_policy = project->settings->resource_policy == GH_RESOURCE_POLICY_OPEN;
   g_autoptr(GStrvBuilder) granted = g_strv_builder_new ();
   g_auto(GStrv) asked = NULL;
 
+  resources = g_ptr_array_new_with_free_func ((GDestroyNotify) gh_resource_free);
   for (guint i = 0; params->resources[i] != NULL; i++)
     {
       g_autoptr(GError) local_error = NULL;
@@ -246,8 +247,8 @@ check_scopes (GhAuthorization  *self,
           if (requested == NULL)
             continue;  /* a registered default that no named resource defines */
           return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
-                                  "The scope “%s” is not a standard scope, and the request names no "
-                                  "resource that could define it (add resource=...)", scope);
+                                  "The scope “%s” is not a standard scope, and the request names "
+                                  "no resource that could define it (add resource=...)", scope);
         }
       if (!defined_by_resources (resources, open_policy, scope))
         {
@@ -256,8 +257,8 @@ check_scopes (GhAuthorization  *self,
           if (requested == NULL)
             continue;
           return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
-                                  "The scope “%s” is not defined by the resource the request names "
-                                  "(%s)", scope, uris);
+                                  "The scope “%s” is not defined by any resource the request "
+                                  "names (%s)", scope, uris);
         }
       if (client_scopes != NULL &&
           !g_strv_contains ((const char * const *) client_scopes, scope))

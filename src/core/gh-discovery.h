@@ -23,8 +23,9 @@ typedef enum
  * ("jwks_uri", "token_endpoint", ...) to absolute URLs: only endpoints the server really
  * serves are passed in, so nothing is advertised before it works. @signing_algs are the
  * algorithms of the published keys; @resource_scopes, the scopes the project's listed
- * resources define, follow the standard ones in scopes_supported. @cimd_available says whether this server can resolve
- * Client ID Metadata Documents at all: clients choose CIMD from the flag alone. */
+ * resources define, follow the standard ones in scopes_supported. @cimd_available says
+ * whether this server can resolve Client ID Metadata Documents at all: clients choose CIMD
+ * from the flag alone. */
 JsonObject *gh_discovery_build (const GhProject    *project,
                                 const char         *issuer,
                                 GhDiscoveryKind     kind,
