@@ -720,6 +720,23 @@ test_scope_dcr_exploit (Fixture       *fixture,
   }
   g_assert_cmpstr (supported, ==,
                    "openid profile email offline_access mcp:read files:read files:write");
+
+  /* A resource added later shows at once (discovery is cached until the store changes). */
+  gh_test_server_add_resource (fixture, "https://later.example/mcp", "later:use");
+  {
+    g_autoptr(GhTestResponse) again = NULL;
+    g_autoptr(JsonObject) later = NULL;
+    JsonArray *list;
+    gboolean found = FALSE;
+
+    again = gh_test_server_request (fixture, fixture->session, "GET",
+                                    "/.well-known/oauth-authorization-server", NULL, NULL, NULL);
+    later = gh_test_response_json (again);
+    list = json_object_get_array_member (later, "scopes_supported");
+    for (guint i = 0; i < json_array_get_length (list); i++)
+      found |= g_str_equal (json_array_get_string_element (list, i), "later:use");
+    g_assert_true (found);
+  }
 }
 
 /* resource_policy=listed: only resources the project serves. */
