@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "gh-store.h"
@@ -243,6 +244,8 @@ set_sqlite_error (GError **error,
     code = GH_STORE_ERROR_BUSY;
   else if ((rc & 0xff) == SQLITE_CONSTRAINT)
     code = GH_STORE_ERROR_CONSTRAINT;
+  else if ((rc & 0xff) == SQLITE_READONLY)
+    code = GH_STORE_ERROR_READ_ONLY;
 
   g_set_error (error, GH_STORE_ERROR, code, "%s: %s", what,
                db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
@@ -332,7 +335,9 @@ gh_store_exec (GhStore     *self,
   if (rc != SQLITE_OK)
     {
       g_set_error (error, GH_STORE_ERROR,
-                   rc == SQLITE_BUSY ? GH_STORE_ERROR_BUSY : GH_STORE_ERROR_FAILED,
+                   rc == SQLITE_BUSY ? GH_STORE_ERROR_BUSY :
+                   (rc & 0xff) == SQLITE_READONLY ? GH_STORE_ERROR_READ_ONLY :
+                   GH_STORE_ERROR_FAILED,
                    "SQL failed: %s", message != NULL ? message : sqlite3_errstr (rc));
       sqlite3_free (message);
       return FALSE;
@@ -517,6 +522,16 @@ gh_store_get_latest_version (void)
 }
 
 static gboolean
+write_probe (GhStore  *self,
+             GError  **error)
+{
+  g_autofree char *pragma = g_strdup_printf ("PRAGMA user_version = %u",
+                                             (guint) G_N_ELEMENTS (migrations));
+
+  return gh_store_exec (self, pragma, error);
+}
+
+static gboolean
 migrate (GhStore  *self,
          GError  **error)
 {
@@ -563,6 +578,15 @@ migrate (GhStore  *self,
     g_debug ("Migrated %s from schema version %d to %u", self->path, version,
              (guint) G_N_ELEMENTS (migrations));
 
+  /* One real write on every open, even with nothing to migrate: a database that cannot be
+   * written (a read-only mount with the WAL files of an earlier run left in it) would
+   * otherwise open, serve discovery, and fail every flow with "readonly database". */
+  if (!write_probe (self, error))
+    {
+      gh_store_rollback (self);
+      return FALSE;
+    }
+
   return gh_store_commit (self, error);
 }
 
@@ -571,6 +595,7 @@ gh_store_open (const char  *data_dir,
                GError     **error)
 {
   g_autoptr(GhStore) self = NULL;
+  g_autoptr(GError) local_error = NULL;
   int rc;
 
   g_return_val_if_fail (data_dir != NULL, NULL);
@@ -581,6 +606,17 @@ gh_store_open (const char  *data_dir,
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                    "Cannot create the data directory %s: %s", data_dir,
                    g_strerror (saved_errno));
+      return NULL;
+    }
+
+  /* What the kernel says, so a read-only mount is refused for root too (EROFS). */
+  if (access (data_dir, W_OK) != 0)
+    {
+      int saved_errno = errno;
+      g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_READ_ONLY,
+                   "The data directory %s is not writable (%s); Gatehouse needs to write "
+                   "its database there: make it writable or choose another one",
+                   data_dir, g_strerror (saved_errno));
       return NULL;
     }
 
@@ -609,12 +645,21 @@ gh_store_open (const char  *data_dir,
                       error))
     return NULL;
 
-  if (g_chmod (self->path, 0600) != 0)
+  /* On a read-only file system the write below says what is wrong. */
+  if (g_chmod (self->path, 0600) != 0 && errno != EROFS)
     g_warning ("Cannot restrict the permissions of %s: %s", self->path, g_strerror (errno));
 
-  if (!migrate (self, error))
-    return NULL;
-
+  if (!migrate (self, &local_error))
+    {
+      if (g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_READ_ONLY))
+        g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_READ_ONLY,
+                     "The database %s cannot be written (%s); Gatehouse needs to write "
+                     "its data directory: make it writable or choose another one",
+                     self->path, local_error->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
 
   return g_steal_pointer (&self);
 }

@@ -21,6 +21,7 @@ typedef enum
   GH_STORE_ERROR_CONSTRAINT,
   GH_STORE_ERROR_NOT_FOUND,
   GH_STORE_ERROR_TOO_NEW,
+  GH_STORE_ERROR_READ_ONLY,
 } GhStoreError;
 
 /* A prepared statement borrowed from the store's cache. g_autoptr(GhStmt) resets it (and

@@ -546,6 +546,86 @@ test_cimd (Fixture       *fixture,
   g_hash_table_unref (documents.documents);
 }
 
+/* --- a data directory that cannot be written ------------------------------------------- */
+
+/* Runs `sh -c SCRIPT` in a new user and mount namespace (unshare -rm), where it may bind-mount
+ * a path read-only: a real read-only file system (EROFS), which stops writes by root too, so
+ * the test means the same as root and as a user. Without unshare or user namespaces the test
+ * is skipped. */
+static int
+run_unshared (const char  *script,
+              char       **err)
+{
+  const char *argv[] = { "unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script,
+                         NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *stdout_text = NULL;
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                     G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  if (process == NULL)
+    return -1;
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, err, &error);
+  g_assert_no_error (error);
+  g_test_message ("$ %s\n%s%s", script, stdout_text, *err);
+  return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
+}
+
+/* serve on a data directory it cannot write refuses to start, names the directory or the
+ * database and says why; before, it printed "listening" and then failed every flow with
+ * "server_error ... readonly database". `timeout 10` ends a server that (wrongly) runs: the
+ * status is then 124, not 1. */
+static void
+test_read_only_data_dir (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *db = g_build_filename (fixture->dir, "gatehouse.db", NULL);
+  g_autofree char *probe = NULL;
+  g_autofree char *probe_err = NULL;
+  static const struct {
+    const char *what;
+    gboolean    whole_dir;  /* else the database file alone */
+    const char *says;
+  } rows[] = {
+    /* A read-only mount (a container volume, a backup mounted to look at). */
+    { "directory", TRUE, "is not writable (Read-only file system)" },
+    /* The directory is writable but the database is not: only a real write finds out. */
+    { "database", FALSE, "cannot be written" },
+  };
+
+  probe = g_strdup_printf ("mount --bind '%s' '%s' && mount -o remount,ro,bind '%s' '%s'",
+                           fixture->dir, fixture->dir, fixture->dir, fixture->dir);
+  if (run_unshared (probe, &probe_err) != 0)
+    {
+      g_test_skip ("cannot bind-mount read-only in a user namespace (unshare -rm)");
+      return;
+    }
+
+  /* A data directory with its database, keys and secrets, as a run leaves it. */
+  g_assert_cmpint (RUN (fixture, NULL, NULL, "keys", "list"), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      const char *target = rows[i].whole_dir ? fixture->dir : db;
+      g_autofree char *script = NULL;
+      g_autofree char *err = NULL;
+
+      g_test_message ("read-only %s", rows[i].what);
+      script = g_strdup_printf ("mount --bind '%s' '%s' && mount -o remount,ro,bind '%s' '%s' && "
+                                "exec timeout 10 '%s' serve --listen 127.0.0.1:0 "
+                                "--data-dir '%s' --secrets file",
+                                target, target, target, target, server_path (), fixture->dir);
+      g_assert_cmpint (run_unshared (script, &err), ==, 1);
+      g_assert_nonnull (strstr (err, rows[i].says));
+      g_assert_nonnull (strstr (err, target));
+      g_assert_null (strstr (err, "listening"));
+    }
+
+  /* Writable again, it starts as before. */
+  g_assert_cmpint (RUN (fixture, NULL, NULL, "keys", "list"), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -561,6 +641,7 @@ main (int    argc,
   ADD ("/server/cli/clients-users-resources-iats", test_clients_users_resources_iats);
   ADD ("/server/cli/cimd", test_cimd);
   ADD ("/server/cli/serve", test_serve);
+  ADD ("/server/cli/read-only-data-dir", test_read_only_data_dir);
 
   return g_test_run ();
 }
