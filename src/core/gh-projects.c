@@ -422,6 +422,41 @@ gh_projects_ensure_default (GhProjects         *self,
   return TRUE;
 }
 
+/* What the settings name must exist when they are set, not fail a flow later: a user that
+ * auto_approve_user names must be a user of the project. (Schemes and domains are checked by
+ * their syntax in GhProjectSettings.) Only keys the patch sets are checked, so an update of
+ * another key never trips over an older value. Runs inside the update's transaction. */
+static gboolean
+check_names (GhProjects       *self,
+             const GhProject  *project,
+             JsonObject       *patch,
+             GError          **error)
+{
+  const char *user = project->settings->auto_approve_user;
+  g_autoptr(GhStmt) stmt = NULL;
+  gboolean row = FALSE;
+
+  if (!json_object_has_member (patch, "auto_approve_user") || *user == '\0')
+    return TRUE;
+
+  stmt = gh_store_prepare (self->store,
+                           "SELECT 1 FROM users WHERE project_id = ? AND username = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  gh_stmt_bind_int64 (stmt, 1, project->id);
+  gh_stmt_bind_text (stmt, 2, user);
+  if (!gh_store_step (self->store, stmt, &row, error))
+    return FALSE;
+  if (!row)
+    {
+      g_set_error (error, GH_SETTINGS_ERROR, GH_SETTINGS_ERROR_INVALID_VALUE,
+                   "Invalid value “%s” for auto_approve_user: there is no user “%s” in "
+                   "project %s; add the user first", user, user, project->slug);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 GPtrArray *
 gh_projects_update_settings (GhProjects  *self,
                              const char  *slug,
@@ -449,6 +484,8 @@ gh_projects_update_settings (GhProjects  *self,
 
   changes = gh_project_settings_update (project->settings, patch, error);
   if (changes == NULL)
+    goto fail;
+  if (!check_names (self, project, patch, error))
     goto fail;
 
   details = json_object_new ();

@@ -290,11 +290,33 @@ gh_users_remove (GhUsers         *self,
 {
   g_autoptr(GhStmt) stmt = NULL;
   GhAuditEvent event = { 0 };
+  gboolean in_use = FALSE;
 
   g_return_val_if_fail (GH_IS_USERS (self), FALSE);
 
   if (!gh_store_begin (self->store, error))
     return FALSE;
+
+  /* The user auto-approval signs in stays: removing it would turn every headless flow into
+   * a server_error. The administrator changes the setting first (a decision, audited). */
+  stmt = gh_store_prepare (self->store,
+                           "SELECT 1 FROM project_settings WHERE project_id = ? "
+                           "AND key = 'auto_approve_user' AND value = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  gh_stmt_bind_int64 (stmt, 1, project->id);
+  gh_stmt_bind_text (stmt, 2, username);
+  if (!gh_store_step (self->store, stmt, &in_use, error))
+    goto fail;
+  g_clear_pointer (&stmt, gh_stmt_reset);
+  if (in_use)
+    {
+      g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_CONSTRAINT,
+                   "The user “%s” is project %s’s auto_approve_user; set auto_approve_user to "
+                   "another user or to nothing first", username, project->slug);
+      goto fail;
+    }
+
   /* Sessions, consents, codes and refresh families go with the user (ON DELETE CASCADE). */
   stmt = gh_store_prepare (self->store, "DELETE FROM users WHERE project_id = ? AND username = ?",
                            error);

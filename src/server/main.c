@@ -520,6 +520,9 @@ command_project_set (int    argc,
     return fail (error);
   changes = gh_projects_update_settings (gh_server_get_projects (server), argv[1], patch, "cli",
                                          &error);
+  /* A value the settings refuse (a bad number, a user who does not exist) is a bad argument. */
+  if (changes == NULL && error->domain == GH_SETTINGS_ERROR)
+    return usage_error (NULL, "%s", error->message);
   if (changes == NULL)
     return fail (error);
 

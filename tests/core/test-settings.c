@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gh-projects.h"
+#include "gh-users.h"
 #include "gh-test-util.h"
 
 /* DESIGN.md's table, both profiles. */
@@ -422,6 +423,128 @@ test_projects_service (void)
   gh_test_remove_tree (dir);
 }
 
+/* Settings that name something are checked when they are set, through the function every
+ * writer (the CLI, a future admin API) goes through: a user must exist in the project, a
+ * scheme must be a custom one in RFC 3986 syntax, a domain a host name or pattern. */
+static void
+test_names_checked_when_set (void)
+{
+  static const struct {
+    const char *project;
+    const char *key;
+    const char *value;
+    const char *refused;  /* a part of the message, or NULL when accepted */
+  } rows[] = {
+    { "default", "auto_approve_user", "dev", NULL },
+    { "default", "auto_approve_user", "", NULL },
+    { "default", "auto_approve_user", "nobody", "no user “nobody” in project default" },
+    { "default", "auto_approve_user", "Dev", "no user “Dev”" },
+    /* alice is a user of acme only */
+    { "default", "auto_approve_user", "alice", "no user “alice” in project default" },
+    { "acme", "auto_approve_user", "alice", NULL },
+    { "acme", "auto_approve_user", "dev user", "user name" },
+    { "default", "redirect_schemes", "cursor,com.example.app,vscode-insiders", NULL },
+    { "default", "redirect_schemes", "https", "http(s)" },
+    { "default", "redirect_schemes", "http", "http(s)" },
+    { "default", "redirect_schemes", "javascript", "http(s)" },
+    { "default", "redirect_schemes", "data", "http(s)" },
+    { "default", "redirect_schemes", "file", "http(s)" },
+    { "default", "redirect_schemes", "cursor,JavaScript:", "http(s)" },
+    { "default", "redirect_schemes", "1app", "starts with a letter" },
+    { "default", "redirect_schemes", "my_app", "only letters" },
+    { "default", "cimd_allowed_domains", "example.com,.corp.example,*.apps.example", NULL },
+    { "default", "cimd_allowed_domains", "https://example.com", "bare host name" },
+    { "default", "cimd_allowed_domains", "*", "bare host name" },
+    { "default", "cimd_allowed_domains", "a..example", "label" },
+    { "default", "cimd_blocked_domains", "evil.example", NULL },
+    { "default", "cimd_blocked_domains", "evil.example:443", "bare host name" },
+    { "default", "cimd_blocked_domains", "ev!l.example", "letters, digits" },
+  };
+  g_autofree char *dir = gh_test_make_tmp_dir ("names");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStore) store = gh_store_open (dir, &error);
+  g_autoptr(GhAudit) audit = gh_audit_new (store);
+  g_autoptr(GhProjects) projects = gh_projects_new (store, audit);
+  g_autoptr(GhUsers) users = gh_users_new (store, audit);
+  g_autoptr(GhProject) acme = NULL;
+  g_autoptr(GhUser) alice = NULL;
+
+  g_assert_true (gh_projects_ensure_default (projects, GH_SETTINGS_PROFILE_DEVELOPMENT, &error));
+  acme = gh_projects_create (projects, "acme", NULL, GH_SETTINGS_PROFILE_PRODUCTION, "test",
+                             &error);
+  g_assert_no_error (error);
+  alice = gh_users_add (users, acme, "alice", NULL, NULL, NULL, "test", &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autoptr(JsonObject) patch = json_object_new ();
+      g_autoptr(GPtrArray) changes = NULL;
+      g_autoptr(GhProject) before = gh_projects_get (projects, rows[i].project, NULL);
+      g_autoptr(GhProject) after = NULL;
+      g_autofree char *old_value = gh_project_settings_get (before->settings, rows[i].key);
+      g_autofree char *new_value = NULL;
+
+      g_test_message ("%s: %s=%s", rows[i].project, rows[i].key, rows[i].value);
+      json_object_set_string_member (patch, rows[i].key, rows[i].value);
+      changes = gh_projects_update_settings (projects, rows[i].project, patch, "test", &error);
+      after = gh_projects_get (projects, rows[i].project, NULL);
+      new_value = gh_project_settings_get (after->settings, rows[i].key);
+      if (rows[i].refused == NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_nonnull (changes);
+        }
+      else
+        {
+          g_assert_null (changes);
+          g_assert_error (error, GH_SETTINGS_ERROR, GH_SETTINGS_ERROR_INVALID_VALUE);
+          g_assert_nonnull (strstr (error->message, rows[i].refused));
+          g_assert_nonnull (strstr (error->message, rows[i].key));
+          /* All or nothing: the stored value is the one before. */
+          g_assert_cmpstr (new_value, ==, old_value);
+          g_clear_error (&error);
+        }
+    }
+}
+
+/* Removing the user auto_approve_user names is refused (the administrator changes the setting
+ * first); once the setting names someone else, the user goes. */
+static void
+test_auto_approve_user_removal (void)
+{
+  g_autofree char *dir = gh_test_make_tmp_dir ("names");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStore) store = gh_store_open (dir, &error);
+  g_autoptr(GhAudit) audit = gh_audit_new (store);
+  g_autoptr(GhProjects) projects = gh_projects_new (store, audit);
+  g_autoptr(GhUsers) users = gh_users_new (store, audit);
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GhUser) dev = NULL;
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(JsonObject) set_dev = patch_from ("{\"auto_approve_user\": \"dev\"}");
+  g_autoptr(JsonObject) clear = patch_from ("{\"auto_approve_user\": \"\"}");
+
+  g_assert_true (gh_projects_ensure_default (projects, GH_SETTINGS_PROFILE_DEVELOPMENT, &error));
+  project = gh_projects_get (projects, "default", &error);
+  g_assert_no_error (error);
+  changes = gh_projects_update_settings (projects, "default", set_dev, "test", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&changes, g_ptr_array_unref);
+
+  g_assert_false (gh_users_remove (users, project, "dev", "test", &error));
+  g_assert_error (error, GH_STORE_ERROR, GH_STORE_ERROR_CONSTRAINT);
+  g_assert_nonnull (strstr (error->message, "auto_approve_user"));
+  g_clear_error (&error);
+  dev = gh_users_get (users, project->id, "dev", &error);
+  g_assert_nonnull (dev);
+
+  changes = gh_projects_update_settings (projects, "default", clear, "test", &error);
+  g_assert_no_error (error);
+  g_assert_true (gh_users_remove (users, project, "dev", "test", &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -435,6 +558,8 @@ main (int    argc,
   g_test_add_func ("/core/settings/inconsistent", test_inconsistent);
   g_test_add_func ("/core/settings/mcp-cascade", test_cascade);
   g_test_add_func ("/core/projects/service", test_projects_service);
+  g_test_add_func ("/core/projects/names-checked-when-set", test_names_checked_when_set);
+  g_test_add_func ("/core/projects/auto-approve-user-removal", test_auto_approve_user_removal);
 
   return g_test_run ();
 }

@@ -100,7 +100,12 @@ test_usage_errors (Fixture       *fixture,
     { { "project", "set", "default", "no_such_key=1" }, 2, "Unknown setting" },
     { { "project", "set", "default", "code_ttl=1", "code_ttl=2" }, 2, "given twice" },
     { { "project", "set", "default", "novalue" }, 2, "not KEY=VALUE" },
-    { { "project", "set", "default", "code_ttl=600" }, 1, "code_ttl" },
+    /* A value the settings refuse is a bad argument, named things included. */
+    { { "project", "set", "default", "code_ttl=600" }, 2, "code_ttl" },
+    { { "project", "set", "default", "auto_approve_user=nobody" }, 2, "no user “nobody”" },
+    { { "project", "set", "default", "redirect_schemes=cursor,javascript" }, 2, "javascript" },
+    { { "project", "set", "default", "cimd_allowed_domains=https://x.example" }, 2, "bare host" },
+    { { "project", "set", "default", "cimd_blocked_domains=*" }, 2, "cimd_blocked_domains" },
     { { "project", "set", "nope", "code_ttl=30" }, 1, "no project" },
     { { "project", "show", "nope" }, 1, "no project" },
     { { "serve", "extra" }, 2, "no arguments" },
@@ -248,6 +253,19 @@ test_projects (Fixture       *fixture,
   g_assert_nonnull (strstr (set, "cimd_enabled: false -> true  (because mcp_enabled was turned on)"));
   g_assert_nonnull (strstr (set, "dcr_mode: disabled -> initial_access_token"));
   g_assert_nonnull (strstr (set, "open-market clients"));
+
+  /* The user auto_approve_user names cannot be removed until the setting names another. */
+  {
+    g_autofree char *err = NULL;
+
+    g_assert_cmpint (RUN (fixture, NULL, NULL, "project", "set", "default",
+                          "auto_approve_user=dev"), ==, 0);
+    g_assert_cmpint (RUN (fixture, NULL, &err, "user", "remove", "dev"), ==, 1);
+    g_assert_nonnull (strstr (err, "auto_approve_user"));
+    g_assert_cmpint (RUN (fixture, NULL, NULL, "project", "set", "default",
+                          "auto_approve_user="), ==, 0);
+    g_assert_cmpint (RUN (fixture, NULL, NULL, "user", "remove", "dev"), ==, 0);
+  }
 
   g_assert_cmpint (RUN (fixture, &show, NULL, "project", "show", "acme", "--json"), ==, 0);
   json_parser_load_from_data (parser, show, -1, NULL);
