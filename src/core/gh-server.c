@@ -43,6 +43,7 @@ struct _GhServer
   SoupServer *soup_server;
   char *issuer_base;
   char *listen_url;
+  char *signing_error;
   guint16 port;
 };
 
@@ -128,6 +129,7 @@ gh_server_finalize (GObject *object)
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->issuer_base, g_free);
   g_clear_pointer (&self->listen_url, g_free);
+  g_clear_pointer (&self->signing_error, g_free);
   g_clear_pointer (&self->responses, g_hash_table_unref);
 
   G_OBJECT_CLASS (gh_server_parent_class)->finalize (object);
@@ -719,8 +721,12 @@ gh_server_listen (GhServer         *self,
 
   /* Without a usable key the server still starts (discovery works, the GUI can show the
    * problem); everything that signs answers 503 until the secret store is back. */
+  g_clear_pointer (&self->signing_error, g_free);
   if (!gh_signing_keys_ensure (self->signing_keys, GH_JWS_ALG_ES256, &key_error))
-    g_warning ("Signing is unavailable: %s", key_error->message);
+    {
+      g_warning ("Signing is unavailable: %s", key_error->message);
+      self->signing_error = g_strdup (key_error->message);
+    }
 
   self->soup_server = soup_server_new ("server-header", "gatehouse/" PACKAGE_VERSION " ",
                                        "tls-certificate", tls_certificate,
@@ -827,6 +833,15 @@ gh_server_get_data_dir (GhServer *self)
 {
   g_return_val_if_fail (GH_IS_SERVER (self), NULL);
   return self->data_dir;
+}
+
+/* Why the server could not sign when it started listening (no key could be made or read),
+ * or %NULL when it could. */
+const char *
+gh_server_get_signing_error (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return self->signing_error;
 }
 
 const char *

@@ -49,6 +49,8 @@ void        gh_server_set_issuer_base    (GhServer          *self,
 const char *gh_server_get_data_dir       (GhServer          *self);
 /* Human words for the secret backend in use, for the start-up log and the GUI. */
 const char *gh_server_describe_secrets   (GhServer          *self);
+/* Why signing was unavailable when the server started listening, or %NULL. */
+const char *gh_server_get_signing_error  (GhServer          *self);
 
 /* The domain services, for the CLI and tests (the GUI uses HTTP only). */
 GhStore       *gh_server_get_store         (GhServer       *self);

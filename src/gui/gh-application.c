@@ -25,6 +25,7 @@ struct _GhApplication
   GdkPaintable     *screenshot_paintable;
   char             *data_dir;
   char             *screenshot_path;
+  char             *secrets;
   gint64            screenshot_settled_at;
   guint             screenshot_timeout;
   guint             sigint_source;
@@ -41,6 +42,9 @@ G_DEFINE_FINAL_TYPE (GhApplication, gh_application, ADW_TYPE_APPLICATION)
 static const GOptionEntry option_entries[] = {
   { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Keep the server’s data in DIR instead of the user data folder"), N_("DIR") },
+  { "secrets", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Where the server keeps its signing keys this time: auto (GNOME Keyring if it is "
+       "running, else a file in the data folder), keyring or file"), N_("WHERE") },
   { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Save the window as a PNG image in FILE once the server is shown, then quit"),
     N_("FILE") },
@@ -225,6 +229,21 @@ gh_application_handle_local_options (GApplication *application,
   GhApplication *self = GH_APPLICATION (application);
   g_autofree char *data_dir = NULL;
   g_autofree char *screenshot = NULL;
+  g_autofree char *secrets = NULL;
+
+  if (g_variant_dict_lookup (options, "secrets", "s", &secrets))
+    {
+      if (!g_str_equal (secrets, "auto") && !g_str_equal (secrets, "keyring") &&
+          !g_str_equal (secrets, "file"))
+        {
+          g_printerr (_("gatehouse: --secrets must be auto, keyring or file, not “%s”\n"),
+                      secrets);
+          return 2;
+        }
+      g_free (self->secrets);
+      /* Read when this process starts the server; an instance already open keeps its own. */
+      self->secrets = g_steal_pointer (&secrets);
+    }
 
   /* Another data folder is another server, and a screenshot needs its own window: both run
    * apart from an instance that may already be open. */
@@ -263,6 +282,12 @@ gh_application_startup (GApplication *application)
 
   self->settings = g_settings_new (APP_ID);
   self->server = gh_embedded_server_new (self->data_dir, self->settings);
+  if (g_strcmp0 (self->secrets, "keyring") == 0)
+    gh_embedded_server_set_secret_backend (self->server, GH_SECRET_BACKEND_KEYRING);
+  else if (g_strcmp0 (self->secrets, "file") == 0)
+    gh_embedded_server_set_secret_backend (self->server, GH_SECRET_BACKEND_FILE);
+  else if (g_strcmp0 (self->secrets, "auto") == 0)
+    gh_embedded_server_set_secret_backend (self->server, GH_SECRET_BACKEND_AUTO);
   gh_embedded_server_start (self->server);
 
   /* Stop the server cleanly (sockets, database) when asked to end from a terminal. */
@@ -320,6 +345,7 @@ gh_application_finalize (GObject *object)
 
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->screenshot_path, g_free);
+  g_clear_pointer (&self->secrets, g_free);
 
   G_OBJECT_CLASS (gh_application_parent_class)->finalize (object);
 }

@@ -12,10 +12,12 @@
 #include <glib/gi18n.h>
 
 #include "gh-embedded-server.h"
+#include "gh-keyring.h"
 #include "gh-server.h"
 
 /* The authorization server that runs inside the app, on loopback. This object only starts
- * and stops it and says where it listens; everything else goes over HTTP. */
+ * and stops it and says where it listens, where it keeps its keys and whether it could sign;
+ * everything else goes over HTTP. */
 struct _GhEmbeddedServer
 {
   GObject                parent_instance;
@@ -27,9 +29,14 @@ struct _GhEmbeddedServer
   char                  *secrets;
   char                  *error_message;
   char                  *port_notice;
+  char                  *signing_error;
   guint                  start_source;
   guint                  port;
   GhEmbeddedServerState  state;
+  GhSecretBackend        backend;           /* in use while running: keyring or file */
+  GhSecretBackend        backend_override;  /* --secrets, for this run */
+  gboolean               has_backend_override;
+  GhSigningProblem       signing_problem;
 };
 
 G_DEFINE_FINAL_TYPE (GhEmbeddedServer, gh_embedded_server, G_TYPE_OBJECT)
@@ -40,6 +47,12 @@ G_DEFINE_ENUM_TYPE (GhEmbeddedServerState, gh_embedded_server_state,
   G_DEFINE_ENUM_VALUE (GH_EMBEDDED_SERVER_STATE_RUNNING, "running"),
   G_DEFINE_ENUM_VALUE (GH_EMBEDDED_SERVER_STATE_FAILED, "failed"))
 
+G_DEFINE_ENUM_TYPE (GhSigningProblem, gh_signing_problem,
+  G_DEFINE_ENUM_VALUE (GH_SIGNING_PROBLEM_NONE, "none"),
+  G_DEFINE_ENUM_VALUE (GH_SIGNING_PROBLEM_NO_KEYRING, "no-keyring"),
+  G_DEFINE_ENUM_VALUE (GH_SIGNING_PROBLEM_KEYRING_LOCKED, "keyring-locked"),
+  G_DEFINE_ENUM_VALUE (GH_SIGNING_PROBLEM_FAILED, "failed"))
+
 enum {
   PROP_0,
   PROP_BASE_URL,
@@ -49,6 +62,8 @@ enum {
   PROP_PORT_NOTICE,
   PROP_SECRETS,
   PROP_SETTINGS,
+  PROP_SIGNING_ERROR,
+  PROP_SIGNING_PROBLEM,
   PROP_STATE,
   N_PROPS
 };
@@ -81,6 +96,19 @@ set_port (GhEmbeddedServer *self,
 }
 
 static void
+set_signing (GhEmbeddedServer *self,
+             GhSigningProblem  problem,
+             const char       *message)
+{
+  set_string (self, &self->signing_error, message, PROP_SIGNING_ERROR);
+  if (self->signing_problem == problem)
+    return;
+
+  self->signing_problem = problem;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGNING_PROBLEM]);
+}
+
+static void
 set_state (GhEmbeddedServer      *self,
            GhEmbeddedServerState  state)
 {
@@ -100,6 +128,7 @@ fail (GhEmbeddedServer *self,
   g_object_freeze_notify (G_OBJECT (self));
   set_string (self, &self->error_message, error->message, PROP_ERROR_MESSAGE);
   set_string (self, &self->base_url, NULL, PROP_BASE_URL);
+  set_signing (self, GH_SIGNING_PROBLEM_NONE, NULL);
   set_port (self, 0);
   set_state (self, GH_EMBEDDED_SERVER_STATE_FAILED);
   g_object_thaw_notify (G_OBJECT (self));
@@ -115,6 +144,52 @@ listen_on (GhServer  *server,
   return gh_server_listen (server, address, NULL, error);
 }
 
+/* Where the keys are, in the user's words rather than D-Bus names. */
+static const char *
+describe_backend (GhSecretBackend backend)
+{
+  return backend == GH_SECRET_BACKEND_KEYRING ? _("GNOME Keyring")
+                                              : _("A file in the data folder");
+}
+
+/* Why the server cannot sign, in words, and which way out fits: the keyring's own state when
+ * the keys go there, else what the server said. */
+static GhSigningProblem
+diagnose_signing (GhEmbeddedServer  *self,
+                  const char        *server_error,
+                  char             **message)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->backend == GH_SECRET_BACKEND_KEYRING)
+    {
+      switch (gh_keyring_get_state (&error))
+        {
+        case GH_KEYRING_STATE_NO_DEFAULT:
+          *message = g_strdup (_("GNOME Keyring has no default keyring to keep the signing key "
+                                 "in."));
+          return GH_SIGNING_PROBLEM_NO_KEYRING;
+
+        case GH_KEYRING_STATE_LOCKED:
+          *message = g_strdup (_("GNOME Keyring is locked, so the signing key cannot be read."));
+          return GH_SIGNING_PROBLEM_KEYRING_LOCKED;
+
+        case GH_KEYRING_STATE_UNKNOWN:
+        case GH_KEYRING_STATE_READY:
+        default:
+          break;
+        }
+
+      *message = g_strdup_printf (_("The signing key could not be kept in or read from GNOME "
+                                    "Keyring: %s."), server_error);
+      return GH_SIGNING_PROBLEM_FAILED;
+    }
+
+  *message = g_strdup_printf (_("The signing key could not be kept in or read from the file in "
+                                "the data folder: %s."), server_error);
+  return GH_SIGNING_PROBLEM_FAILED;
+}
+
 static gboolean
 start_cb (gpointer user_data)
 {
@@ -123,6 +198,9 @@ start_cb (gpointer user_data)
   g_autoptr (GError) saved_port_error = NULL;
   g_autoptr (GhServer) server = NULL;
   g_autofree char *port_notice = NULL;
+  g_autofree char *signing_error = NULL;
+  GhSigningProblem signing_problem = GH_SIGNING_PROBLEM_NONE;
+  GhSecretBackend backend;
   guint16 saved_port = 0;
   guint16 port;
 
@@ -139,8 +217,10 @@ start_cb (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
 
-  server = gh_server_new (self->data_dir, GH_SECRET_BACKEND_AUTO,
-                          GH_SETTINGS_PROFILE_DEVELOPMENT, &error);
+  backend = self->has_backend_override ? self->backend_override
+                                       : (GhSecretBackend) g_settings_get_enum (self->settings,
+                                                                                "secrets");
+  server = gh_server_new (self->data_dir, backend, GH_SETTINGS_PROFILE_DEVELOPMENT, &error);
   if (server == NULL)
     {
       fail (self, error);
@@ -170,10 +250,16 @@ start_cb (gpointer user_data)
 
   g_set_object (&self->server, server);
 
+  self->backend = gh_secret_store_get_backend (gh_server_get_secret_store (server));
+  if (gh_server_get_signing_error (server) != NULL)
+    signing_problem = diagnose_signing (self, gh_server_get_signing_error (server),
+                                        &signing_error);
+
   g_object_freeze_notify (G_OBJECT (self));
   set_string (self, &self->error_message, NULL, PROP_ERROR_MESSAGE);
   set_string (self, &self->port_notice, port_notice, PROP_PORT_NOTICE);
-  set_string (self, &self->secrets, gh_server_describe_secrets (server), PROP_SECRETS);
+  set_string (self, &self->secrets, describe_backend (self->backend), PROP_SECRETS);
+  set_signing (self, signing_problem, signing_error);
   set_string (self, &self->base_url, gh_server_get_issuer_base (server), PROP_BASE_URL);
   set_port (self, port);
   set_state (self, GH_EMBEDDED_SERVER_STATE_RUNNING);
@@ -205,6 +291,7 @@ gh_embedded_server_finalize (GObject *object)
   g_clear_pointer (&self->secrets, g_free);
   g_clear_pointer (&self->error_message, g_free);
   g_clear_pointer (&self->port_notice, g_free);
+  g_clear_pointer (&self->signing_error, g_free);
 
   G_OBJECT_CLASS (gh_embedded_server_parent_class)->finalize (object);
 }
@@ -245,6 +332,14 @@ gh_embedded_server_get_property (GObject    *object,
 
     case PROP_SETTINGS:
       g_value_set_object (value, self->settings);
+      break;
+
+    case PROP_SIGNING_ERROR:
+      g_value_set_string (value, self->signing_error);
+      break;
+
+    case PROP_SIGNING_PROBLEM:
+      g_value_set_enum (value, self->signing_problem);
       break;
 
     case PROP_STATE:
@@ -324,6 +419,18 @@ gh_embedded_server_class_init (GhEmbeddedServerClass *klass)
                          G_TYPE_SETTINGS,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 
+  /* Why the running server cannot sign tokens, in words for the user; %NULL when it can. */
+  properties[PROP_SIGNING_ERROR] =
+    g_param_spec_string ("signing-error", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_SIGNING_PROBLEM] =
+    g_param_spec_enum ("signing-problem", NULL, NULL,
+                       GH_TYPE_SIGNING_PROBLEM,
+                       GH_SIGNING_PROBLEM_NONE,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL,
                        GH_TYPE_EMBEDDED_SERVER_STATE,
@@ -386,6 +493,7 @@ gh_embedded_server_stop (GhEmbeddedServer *self)
 
   g_object_freeze_notify (G_OBJECT (self));
   set_string (self, &self->base_url, NULL, PROP_BASE_URL);
+  set_signing (self, GH_SIGNING_PROBLEM_NONE, NULL);
   set_port (self, 0);
   set_state (self, GH_EMBEDDED_SERVER_STATE_STOPPED);
   g_object_thaw_notify (G_OBJECT (self));
@@ -447,4 +555,62 @@ gh_embedded_server_get_port_notice (GhEmbeddedServer *self)
   g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (self), NULL);
 
   return self->port_notice;
+}
+
+/* Where secrets go for this run only (gatehouse --secrets), instead of the "secrets" setting;
+ * takes effect at the next start. */
+void
+gh_embedded_server_set_secret_backend (GhEmbeddedServer *self,
+                                       GhSecretBackend   backend)
+{
+  g_return_if_fail (GH_IS_EMBEDDED_SERVER (self));
+
+  self->backend_override = backend;
+  self->has_backend_override = TRUE;
+}
+
+/* Where the running server keeps its keys (keyring or file); meaningless when not running. */
+GhSecretBackend
+gh_embedded_server_get_secret_backend (GhEmbeddedServer *self)
+{
+  g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (self), GH_SECRET_BACKEND_FILE);
+
+  return self->backend;
+}
+
+GhSigningProblem
+gh_embedded_server_get_signing_problem (GhEmbeddedServer *self)
+{
+  g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (self), GH_SIGNING_PROBLEM_NONE);
+
+  return self->signing_problem;
+}
+
+const char *
+gh_embedded_server_get_signing_error (GhEmbeddedServer *self)
+{
+  g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (self), NULL);
+
+  return self->signing_error;
+}
+
+void
+gh_embedded_server_restart (GhEmbeddedServer *self)
+{
+  g_return_if_fail (GH_IS_EMBEDDED_SERVER (self));
+
+  gh_embedded_server_stop (self);
+  gh_embedded_server_start (self);
+}
+
+/* The user's explicit choice: keys in secrets.ini in the data folder, from now on (the
+ * "secrets" setting), and a restart to use it. */
+void
+gh_embedded_server_use_file_secrets (GhEmbeddedServer *self)
+{
+  g_return_if_fail (GH_IS_EMBEDDED_SERVER (self));
+
+  g_settings_set_enum (self->settings, "secrets", GH_SECRET_BACKEND_FILE);
+  self->has_backend_override = FALSE;
+  gh_embedded_server_restart (self);
 }

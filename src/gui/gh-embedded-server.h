@@ -9,6 +9,8 @@
 
 #include <gio/gio.h>
 
+#include "gh-types.h"
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -22,11 +24,23 @@ typedef enum
 #define GH_TYPE_EMBEDDED_SERVER_STATE (gh_embedded_server_state_get_type ())
 GType gh_embedded_server_state_get_type (void);
 
+/* Why a running server cannot sign tokens (its /jwks is then empty or /token answers 503). */
+typedef enum
+{
+  GH_SIGNING_PROBLEM_NONE,
+  GH_SIGNING_PROBLEM_NO_KEYRING,      /* the Secret Service has no default keyring */
+  GH_SIGNING_PROBLEM_KEYRING_LOCKED,
+  GH_SIGNING_PROBLEM_FAILED,          /* anything else; the message says what */
+} GhSigningProblem;
+
+#define GH_TYPE_SIGNING_PROBLEM (gh_signing_problem_get_type ())
+GType gh_signing_problem_get_type (void);
+
 #define GH_TYPE_EMBEDDED_SERVER (gh_embedded_server_get_type ())
 
 G_DECLARE_FINAL_TYPE (GhEmbeddedServer, gh_embedded_server, GH, EMBEDDED_SERVER, GObject)
 
-/* @settings holds the "server-port" key (dev.gatehouse.Gatehouse). */
+/* @settings holds the "server-port" and "secrets" keys (dev.gatehouse.Gatehouse). */
 GhEmbeddedServer      *gh_embedded_server_new               (const char       *data_dir,
                                                              GSettings        *settings);
 void                   gh_embedded_server_start             (GhEmbeddedServer *self);
@@ -38,5 +52,12 @@ guint                  gh_embedded_server_get_port          (GhEmbeddedServer *s
 const char            *gh_embedded_server_get_secrets       (GhEmbeddedServer *self);
 const char            *gh_embedded_server_get_error_message (GhEmbeddedServer *self);
 const char            *gh_embedded_server_get_port_notice   (GhEmbeddedServer *self);
+void                   gh_embedded_server_set_secret_backend (GhEmbeddedServer *self,
+                                                              GhSecretBackend   backend);
+GhSecretBackend        gh_embedded_server_get_secret_backend (GhEmbeddedServer *self);
+GhSigningProblem       gh_embedded_server_get_signing_problem (GhEmbeddedServer *self);
+const char            *gh_embedded_server_get_signing_error (GhEmbeddedServer *self);
+void                   gh_embedded_server_restart           (GhEmbeddedServer *self);
+void                   gh_embedded_server_use_file_secrets  (GhEmbeddedServer *self);
 
 G_END_DECLS

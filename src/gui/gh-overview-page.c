@@ -9,11 +9,14 @@
 
 #include <glib/gi18n.h>
 
+#include "gh-keyring.h"
 #include "gh-overview-page.h"
 #include "gh-property-row.h"
 
 /* The server's state and the addresses an MCP client needs. The state comes from the
- * embedded server; the issuer and endpoints from the discovery document, over HTTP. */
+ * embedded server; the issuer and endpoints from the discovery document, over HTTP, and
+ * whether tokens can be signed from both: a key set with no key (over HTTP), or the reason
+ * the embedded server gives. */
 struct _GhOverviewPage
 {
   AdwBin            parent_instance;
@@ -21,13 +24,20 @@ struct _GhOverviewPage
   GhEmbeddedServer *server;
   GhServerClient   *client;
   GCancellable     *discovery_cancellable;
+  GCancellable     *jwks_cancellable;
+  GCancellable     *keyring_cancellable;
   char             *issuer;
   char             *discovery_url;
   char             *jwks_uri;
+  int               n_published_keys;  /* -1: not known */
 
   /* Template widgets */
   GhPropertyRow    *data_dir_row;
   AdwActionRow     *discovery_error_row;
+  GtkButton        *file_button;
+  AdwActionRow     *file_row;
+  GtkButton        *fix_button;
+  AdwActionRow     *fix_row;
   GhPropertyRow    *discovery_row;
   GtkSpinner       *discovery_spinner;
   AdwStatusPage    *failed_page;
@@ -36,6 +46,9 @@ struct _GhOverviewPage
   AdwActionRow     *port_notice_row;
   GhPropertyRow    *port_row;
   GhPropertyRow    *secrets_row;
+  AdwActionRow     *signing_error_row;
+  AdwPreferencesGroup *signing_group;
+  GhPropertyRow    *state_row;
   GtkStack         *state_stack;
 
   guint             busy : 1;
@@ -63,10 +76,12 @@ update_busy (GhOverviewPage *self)
     state = gh_embedded_server_get_state (self->server);
 
   /* Settled once the user sees either the failure or the addresses (or why they are missing). */
+  /* Without an embedded server, as for a remote one, the page is only what it reads. */
   if (state == GH_EMBEDDED_SERVER_STATE_FAILED)
     busy = FALSE;
-  else if (state == GH_EMBEDDED_SERVER_STATE_RUNNING)
-    busy = self->client == NULL || self->discovery_cancellable != NULL;
+  else if (state == GH_EMBEDDED_SERVER_STATE_RUNNING || self->server == NULL)
+    busy = self->client == NULL || self->discovery_cancellable != NULL ||
+           self->jwks_cancellable != NULL;
   else
     busy = TRUE;
 
@@ -75,6 +90,80 @@ update_busy (GhOverviewPage *self)
 
   self->busy = busy;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+/* Signing unavailable, why, and the ways out that fit: create or unlock the keyring, try
+ * again, or (only while no key exists that a switch would lose) keep the key in a file. */
+static void
+update_signing (GhOverviewPage *self)
+{
+  g_autofree char *reason = NULL;
+  GhSigningProblem problem = GH_SIGNING_PROBLEM_NONE;
+  GhSecretBackend backend = GH_SECRET_BACKEND_FILE;
+  const char *server_reason = NULL;
+  gboolean running = FALSE;
+  gboolean unavailable;
+  gboolean setting_up = self->keyring_cancellable != NULL;
+
+  if (self->server != NULL)
+    {
+      running = gh_embedded_server_get_state (self->server) == GH_EMBEDDED_SERVER_STATE_RUNNING;
+      problem = gh_embedded_server_get_signing_problem (self->server);
+      server_reason = gh_embedded_server_get_signing_error (self->server);
+      backend = gh_embedded_server_get_secret_backend (self->server);
+    }
+
+  unavailable = server_reason != NULL || self->n_published_keys == 0;
+  reason = g_strdup_printf ("%s %s",
+                            server_reason ? server_reason
+                                          : _("The server publishes no signing key."),
+                            _("MCP clients can find this server but get no tokens until this is "
+                              "fixed."));
+
+  gh_property_row_set_value (self->state_row,
+                             unavailable ? _("Running, but it cannot sign tokens")
+                                         : _("Running, reachable only from this computer"));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->signing_group),
+                          (running || self->server == NULL) && unavailable);
+  adw_action_row_set_subtitle (self->signing_error_row, unavailable ? reason : "");
+
+  switch (problem)
+    {
+    case GH_SIGNING_PROBLEM_NO_KEYRING:
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->fix_row),
+                                     _("Create a Default Keyring"));
+      adw_action_row_set_subtitle (self->fix_row,
+                                   _("GNOME Keyring asks for a password for it. With your login "
+                                     "password, it is unlocked whenever you log in."));
+      gtk_button_set_label (self->fix_button, _("_Create Keyring…"));
+      break;
+
+    case GH_SIGNING_PROBLEM_KEYRING_LOCKED:
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->fix_row),
+                                     _("Unlock GNOME Keyring"));
+      adw_action_row_set_subtitle (self->fix_row, _("GNOME Keyring asks for its password."));
+      gtk_button_set_label (self->fix_button, _("_Unlock…"));
+      break;
+
+    case GH_SIGNING_PROBLEM_NONE:
+    case GH_SIGNING_PROBLEM_FAILED:
+    default:
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->fix_row),
+                                     _("Try Again"));
+      adw_action_row_set_subtitle (self->fix_row,
+                                   _("Restart the server, which reads the signing key again."));
+      gtk_button_set_label (self->fix_button, _("_Try Again"));
+      break;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->fix_row), self->server != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->fix_button), !setting_up);
+
+  /* A key that exists lives where the server looked for it: moving to a file would lose it. */
+  gtk_widget_set_visible (GTK_WIDGET (self->file_row),
+                          self->server != NULL && backend != GH_SECRET_BACKEND_FILE &&
+                          self->n_published_keys == 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->file_button), !setting_up);
 }
 
 static void
@@ -98,6 +187,7 @@ show_discovery (GhOverviewPage *self,
   gtk_widget_set_visible (GTK_WIDGET (self->discovery_error_row), error_message != NULL);
   adw_action_row_set_subtitle (self->discovery_error_row, error_message ? error_message : "");
 
+  update_signing (self);
   update_busy (self);
 }
 
@@ -106,6 +196,9 @@ clear_discovery (GhOverviewPage *self)
 {
   g_cancellable_cancel (self->discovery_cancellable);
   g_clear_object (&self->discovery_cancellable);
+  g_cancellable_cancel (self->jwks_cancellable);
+  g_clear_object (&self->jwks_cancellable);
+  self->n_published_keys = -1;
   g_clear_pointer (&self->issuer, g_free);
   g_clear_pointer (&self->discovery_url, g_free);
   g_clear_pointer (&self->jwks_uri, g_free);
@@ -122,6 +215,33 @@ string_member (JsonObject *object,
     return NULL;
 
   return json_node_get_string (node);
+}
+
+static void
+fetch_jwks_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GhServerClient *client = GH_SERVER_CLIENT (object);
+  g_autoptr (GhOverviewPage) self = user_data;
+  g_autoptr (JsonObject) jwks = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonNode *keys;
+
+  jwks = gh_server_client_fetch_jwks_finish (client, result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_object (&self->jwks_cancellable);
+
+  /* An unreadable key set says nothing about signing: the addresses are what matter here. */
+  keys = jwks != NULL ? json_object_get_member (jwks, "keys") : NULL;
+  if (keys != NULL && JSON_NODE_HOLDS_ARRAY (keys))
+    self->n_published_keys = json_array_get_length (json_node_get_array (keys));
+  else if (error != NULL)
+    g_debug ("Could not read the key set: %s", error->message);
+
+  show_discovery (self, NULL);
 }
 
 static void
@@ -168,6 +288,13 @@ fetch_discovery_cb (GObject      *object,
   self->issuer = g_strdup (issuer);
   self->discovery_url = gh_server_client_dup_discovery_url (client);
   self->jwks_uri = g_strdup (string_member (document, "jwks_uri"));
+
+  if (self->jwks_uri != NULL)
+    {
+      self->jwks_cancellable = g_cancellable_new ();
+      gh_server_client_fetch_jwks_async (client, self->jwks_uri, self->jwks_cancellable,
+                                         fetch_jwks_cb, g_object_ref (self));
+    }
 
   show_discovery (self, NULL);
 }
@@ -249,8 +376,71 @@ server_changed_cb (GhOverviewPage *self)
                                        -1);
   adw_status_page_set_description (self->failed_page, error_markup);
 
+  update_signing (self);
   gtk_stack_set_visible_child_name (self->state_stack, page);
   update_busy (self);
+}
+
+static void
+set_up_keyring_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr (GhOverviewPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *message = NULL;
+  gboolean cancelled_here = g_cancellable_is_cancelled (self->keyring_cancellable);
+
+  g_clear_object (&self->keyring_cancellable);
+
+  if (gh_keyring_set_up_finish (result, &error))
+    {
+      if (self->server != NULL)
+        gh_embedded_server_restart (self->server);
+      return;
+    }
+
+  update_signing (self);
+  if (cancelled_here)
+    return;
+
+  message = g_strdup_printf (_("The keyring is not ready: %s"), error->message);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", message);
+}
+
+static void
+fix_signing_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  GhOverviewPage *self = GH_OVERVIEW_PAGE (widget);
+  GhSigningProblem problem;
+
+  if (self->server == NULL || self->keyring_cancellable != NULL)
+    return;
+
+  problem = gh_embedded_server_get_signing_problem (self->server);
+  if (problem != GH_SIGNING_PROBLEM_NO_KEYRING && problem != GH_SIGNING_PROBLEM_KEYRING_LOCKED)
+    {
+      gh_embedded_server_restart (self->server);
+      return;
+    }
+
+  /* GNOME Keyring shows its own password dialog; the server restarts once it is unlocked. */
+  self->keyring_cancellable = g_cancellable_new ();
+  gh_keyring_set_up_async (self->keyring_cancellable, set_up_keyring_cb, g_object_ref (self));
+  update_signing (self);
+}
+
+static void
+use_file_secrets_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  GhOverviewPage *self = GH_OVERVIEW_PAGE (widget);
+
+  if (self->server != NULL)
+    gh_embedded_server_use_file_secrets (self->server);
 }
 
 static void
@@ -278,6 +468,7 @@ gh_overview_page_dispose (GObject *object)
   GhOverviewPage *self = (GhOverviewPage *)object;
 
   clear_discovery (self);
+  g_cancellable_cancel (self->keyring_cancellable);
   if (self->server != NULL)
     g_signal_handlers_disconnect_by_data (self->server, self);
   g_clear_object (&self->server);
@@ -373,6 +564,10 @@ gh_overview_page_class_init (GhOverviewPageClass *klass)
                                                "/dev/gatehouse/Gatehouse/ui/gh-overview-page.ui");
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, data_dir_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, discovery_error_row);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, file_button);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, file_row);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, fix_button);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, fix_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, discovery_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, discovery_spinner);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, failed_page);
@@ -381,17 +576,25 @@ gh_overview_page_class_init (GhOverviewPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, port_notice_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, port_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, secrets_row);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, signing_error_row);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, signing_group);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, state_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, state_stack);
 
   gtk_widget_class_install_action (widget_class, "overview.reload", NULL, reload_action);
   gtk_widget_class_install_action (widget_class, "overview.start-server", NULL,
                                    start_server_action);
+  gtk_widget_class_install_action (widget_class, "overview.fix-signing", NULL,
+                                   fix_signing_action);
+  gtk_widget_class_install_action (widget_class, "overview.use-file-secrets", NULL,
+                                   use_file_secrets_action);
 }
 
 static void
 gh_overview_page_init (GhOverviewPage *self)
 {
   self->busy = TRUE;
+  self->n_published_keys = -1;
 
   g_type_ensure (GH_TYPE_PROPERTY_ROW);
   gtk_widget_init_template (GTK_WIDGET (self));

@@ -169,10 +169,17 @@ gh_server_client_dup_discovery_url (GhServerClient *self)
   return g_uri_to_string (discovery);
 }
 
+/* What a fetch reads, for its messages. */
+typedef enum
+{
+  DOCUMENT_DISCOVERY,
+  DOCUMENT_JWKS,
+} Document;
+
 static void
-fetch_discovery_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+fetch_json_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
   SoupSession *session = SOUP_SESSION (object);
   g_autoptr (GTask) task = user_data;
@@ -207,7 +214,9 @@ fetch_discovery_cb (GObject      *object,
                                    &error))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                               _("The discovery document is not valid JSON: %s"),
+                               GPOINTER_TO_INT (g_task_get_task_data (task)) == DOCUMENT_JWKS
+                               ? _("The key set is not valid JSON: %s")
+                               : _("The discovery document is not valid JSON: %s"),
                                error->message);
       return;
     }
@@ -216,7 +225,9 @@ fetch_discovery_cb (GObject      *object,
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                               _("The discovery document is not a JSON object"));
+                               GPOINTER_TO_INT (g_task_get_task_data (task)) == DOCUMENT_JWKS
+                               ? _("The key set is not a JSON object")
+                               : _("The discovery document is not a JSON object"));
       return;
     }
 
@@ -241,6 +252,7 @@ gh_server_client_fetch_discovery_async (GhServerClient      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, gh_server_client_fetch_discovery_async);
+  g_task_set_task_data (task, GINT_TO_POINTER (DOCUMENT_DISCOVERY), NULL);
 
   url = gh_server_client_dup_discovery_url (self);
   if (url != NULL)
@@ -256,13 +268,59 @@ gh_server_client_fetch_discovery_async (GhServerClient      *self,
                                 "Accept", "application/json");
 
   soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT, cancellable,
-                                    fetch_discovery_cb, g_steal_pointer (&task));
+                                    fetch_json_cb, g_steal_pointer (&task));
 }
 
 JsonObject *
 gh_server_client_fetch_discovery_finish (GhServerClient  *self,
                                          GAsyncResult    *result,
                                          GError         **error)
+{
+  g_return_val_if_fail (GH_IS_SERVER_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* GET the key set at @jwks_uri (from the discovery document): a server that publishes no key
+ * cannot sign tokens. */
+void
+gh_server_client_fetch_jwks_async (GhServerClient      *self,
+                                   const char          *jwks_uri,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (SoupMessage) message = NULL;
+
+  g_return_if_fail (GH_IS_SERVER_CLIENT (self));
+  g_return_if_fail (jwks_uri != NULL);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gh_server_client_fetch_jwks_async);
+  g_task_set_task_data (task, GINT_TO_POINTER (DOCUMENT_JWKS), NULL);
+
+  message = soup_message_new (SOUP_METHOD_GET, jwks_uri);
+  if (message == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("“%s” is not a valid address"), jwks_uri);
+      return;
+    }
+
+  soup_message_headers_replace (soup_message_get_request_headers (message),
+                                "Accept", "application/json");
+
+  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT, cancellable,
+                                    fetch_json_cb, g_steal_pointer (&task));
+}
+
+JsonObject *
+gh_server_client_fetch_jwks_finish (GhServerClient  *self,
+                                    GAsyncResult    *result,
+                                    GError         **error)
 {
   g_return_val_if_fail (GH_IS_SERVER_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);

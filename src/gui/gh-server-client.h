@@ -26,5 +26,13 @@ void            gh_server_client_fetch_discovery_async  (GhServerClient       *s
 JsonObject     *gh_server_client_fetch_discovery_finish (GhServerClient       *self,
                                                          GAsyncResult         *result,
                                                          GError              **error);
+void            gh_server_client_fetch_jwks_async       (GhServerClient       *self,
+                                                         const char           *jwks_uri,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+JsonObject     *gh_server_client_fetch_jwks_finish      (GhServerClient       *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
 
 G_END_DECLS

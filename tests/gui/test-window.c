@@ -11,6 +11,10 @@
 
 #include <libsoup/soup.h>
 
+/* For secret_service_encode_dbus_secret (), to make a keyring again after a test removed it. */
+#define SECRET_API_SUBJECT_TO_CHANGE
+#include <libsecret/secret.h>
+
 #include "gh-application.h"
 #include "gh-embedded-server.h"
 #include "gh-overview-page.h"
@@ -35,6 +39,7 @@ struct _Fixture
   GhWindow      *window;
   TestBody       body;
   char          *clipboard_text;
+  const char    *extra_arg;  /* one more command-line argument, or NULL */
   guint          port;
   gboolean       body_ran;
 };
@@ -180,17 +185,18 @@ server (Fixture *f)
 }
 
 static gboolean
+server_settled (Fixture *f)
+{
+  return !gh_window_get_busy (f->window);
+}
+
+/* Shown, and settled: the key set read too (a read in flight would hold the page). */
+static gboolean
 issuer_shown (Fixture *f)
 {
   const char *issuer = shown_value (f, "issuer-row");
 
-  return issuer != NULL && g_str_has_prefix (issuer, "http://");
-}
-
-static gboolean
-server_settled (Fixture *f)
-{
-  return !gh_window_get_busy (f->window);
+  return issuer != NULL && g_str_has_prefix (issuer, "http://") && server_settled (f);
 }
 
 static gboolean
@@ -236,7 +242,8 @@ static void
 run_app (Fixture  *f,
          TestBody  body)
 {
-  char *argv[] = { (char *)"gatehouse", (char *)"--data-dir", f->data_dir, NULL };
+  char *argv[] = { (char *)"gatehouse", (char *)"--data-dir", f->data_dir,
+                   (char *)f->extra_arg, NULL };
   GhEmbeddedServer *embedded_server;
   int status;
 
@@ -247,7 +254,7 @@ run_app (Fixture  *f,
   g_object_add_weak_pointer (G_OBJECT (f->app), (gpointer *)&f->app);
   g_signal_connect (f->app, "window-added", G_CALLBACK (window_added_cb), f);
 
-  status = g_application_run (G_APPLICATION (f->app), G_N_ELEMENTS (argv) - 1, argv);
+  status = g_application_run (G_APPLICATION (f->app), f->extra_arg ? 4 : 3, argv);
 
   g_assert_cmpint (status, ==, 0);
   g_assert_true (f->body_ran);
@@ -290,7 +297,10 @@ shows_issuer_body (Fixture *f)
   expected_port = g_strdup_printf ("%u", f->port);
   g_assert_cmpstr (shown_value (f, "port-row"), ==, expected_port);
   g_assert_cmpstr (shown_value (f, "data-dir-row"), ==, f->data_dir);
-  g_assert_cmpstr (shown_value (f, "secrets-row"), !=, "");
+  /* Where the keys are, in words (the keyring of tests/with-keyring.sh), and signing works. */
+  g_assert_cmpstr (shown_value (f, "secrets-row"), ==, "GNOME Keyring");
+  g_assert_cmpstr (shown_value (f, "state-row"), ==, "Running, reachable only from this computer");
+  g_assert_false (gtk_widget_get_visible (find_in_window (f, "signing-group")));
   g_assert_false (gtk_widget_get_visible (find_in_window (f, "port-notice-row")));
   g_assert_false (gtk_widget_get_visible (find_in_window (f, "discovery-error-row")));
 
@@ -574,6 +584,8 @@ static const struct {
   const char *shown;  /* a part of the error row's text, or NULL when the issuer is shown */
 } discovery_cases[] = {
   { "good", 200, "{\"issuer\": \"%s\", \"jwks_uri\": \"%s/jwks\"}", NULL },
+  /* A key set with no key: the server cannot sign, and the page says so. */
+  { "no-keys", 200, "{\"issuer\": \"%s\", \"jwks_uri\": \"%s/jwks\"}", NULL },
   { "wrong-issuer", 200, "{\"issuer\": \"http://127.0.0.1:1\"}", "instead of" },
   { "no-issuer", 200, "{\"jwks_uri\": \"http://127.0.0.1:1/jwks\"}", "names no issuer" },
   { "issuer-not-string", 200, "{\"issuer\": {\"a\": 1}}", "names no issuer" },
@@ -591,6 +603,18 @@ fake_discovery_cb (SoupServer        *soup_server,
 {
   const char *prefix = "/.well-known/oauth-authorization-server/p/";
   const char *base = user_data;
+
+  if (g_str_has_suffix (path, "/jwks"))
+    {
+      const char *keys = g_str_has_suffix (path, "/no-keys/jwks")
+                         ? "{\"keys\": []}"
+                         : "{\"keys\": [{\"kty\": \"EC\"}]}";
+
+      soup_server_message_set_status (message, 200, NULL);
+      soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC,
+                                        keys, strlen (keys));
+      return;
+    }
 
   for (guint i = 0; i < G_N_ELEMENTS (discovery_cases); i++)
     {
@@ -656,9 +680,24 @@ test_overview_discovery_errors (void)
       g_test_message ("case %s", discovery_cases[i].project);
 
       gh_overview_page_set_client (GH_OVERVIEW_PAGE (page), client);
-      while (!discovery_answered (&w) && g_get_monotonic_time () < deadline)
+      /* Settled: the discovery document and then the key set read. */
+      while (gh_overview_page_get_busy (GH_OVERVIEW_PAGE (page)) &&
+             g_get_monotonic_time () < deadline)
         g_main_context_iteration (NULL, TRUE);
+      g_assert_false (gh_overview_page_get_busy (GH_OVERVIEW_PAGE (page)));
       g_assert_true (discovery_answered (&w));
+
+      /* Signing is unavailable exactly when the key set (read over HTTP) has no key. */
+      if (g_str_equal (discovery_cases[i].project, "no-keys"))
+        {
+          const char *why = adw_action_row_get_subtitle (ADW_ACTION_ROW (find_named (page,
+                                                                                   "signing-error-row")));
+
+          g_assert_true (gtk_widget_get_visible (find_named (page, "signing-group")));
+          g_assert_nonnull (strstr (why, "publishes no signing key"));
+        }
+      else
+        g_assert_false (gtk_widget_get_visible (find_named (page, "signing-group")));
 
       error_row = find_named (page, "discovery-error-row");
       if (discovery_cases[i].shown == NULL)
@@ -684,6 +723,206 @@ test_overview_discovery_errors (void)
     }
 }
 
+/* gatehouse --secrets=file: keys in the data folder for this run, the setting left alone. */
+static void
+secrets_option_body (Fixture *f)
+{
+  g_autofree char *secrets_ini = g_build_filename (f->data_dir, "secrets.ini", NULL);
+
+  g_assert_true (wait_for (issuer_shown, f));
+  f->port = gh_embedded_server_get_port (server (f));
+
+  g_assert_cmpstr (shown_value (f, "secrets-row"), ==, "A file in the data folder");
+  g_assert_true (g_file_test (secrets_ini, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (gtk_widget_get_visible (find_in_window (f, "signing-group")));
+}
+
+static void
+test_application_secrets_option (Fixture       *f,
+                                 gconstpointer  data)
+{
+  f->extra_arg = "--secrets=file";
+  run_app (f, secrets_option_body);
+  g_assert_cmpint (g_settings_get_enum (f->settings, "secrets"), ==, 0 /* auto */);
+}
+
+/* --- a Secret Service with no default keyring: the server runs but cannot sign ---------- */
+
+static SecretService *
+secret_service (void)
+{
+  g_autoptr (GError) error = NULL;
+  SecretService *service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, NULL, &error);
+
+  g_assert_no_error (error);
+  return service;
+}
+
+/* As when the user has never had a keyring, or deleted it: the "default" alias names nothing. */
+static void
+delete_default_keyring (void)
+{
+  g_autoptr (SecretService) service = secret_service ();
+  g_autoptr (SecretCollection) collection = NULL;
+  g_autoptr (GError) error = NULL;
+
+  collection = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT,
+                                                 SECRET_COLLECTION_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (collection);
+  g_assert_true (secret_collection_delete_sync (collection, NULL, &error));
+  g_assert_no_error (error);
+
+  g_clear_object (&collection);
+  collection = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT,
+                                                 SECRET_COLLECTION_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (collection);
+}
+
+/* Puts an unlocked default keyring back for the tests after, without a password prompt:
+ * gnome-keyring's own interface for creating a keyring with a given password. */
+static void
+restore_default_keyring (void)
+{
+  g_autoptr (SecretService) service = secret_service ();
+  g_autoptr (SecretValue) password = secret_value_new ("gatehouse-test-password", -1,
+                                                       "text/plain");
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  GVariantBuilder properties;
+  const char *path;
+
+  g_variant_builder_init (&properties, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&properties, "{sv}", "org.freedesktop.Secret.Collection.Label",
+                         g_variant_new_string ("Login"));
+  reply = g_dbus_proxy_call_sync (G_DBUS_PROXY (service),
+                                  "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface."
+                                  "CreateWithMasterPassword",
+                                  g_variant_new ("(a{sv}@(oayays))", &properties,
+                                                 secret_service_encode_dbus_secret (service,
+                                                                                    password)),
+                                  G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(&o)", &path);
+  g_assert_true (secret_service_set_alias_to_dbus_path_sync (service, SECRET_COLLECTION_DEFAULT,
+                                                             path, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+signing_problem_shown (Fixture *f)
+{
+  return server_settled (f) && gtk_widget_get_mapped (find_in_window (f, "signing-group"));
+}
+
+static gboolean
+signing_available_shown (Fixture *f)
+{
+  return issuer_shown (f) && server_settled (f) &&
+         !gtk_widget_get_visible (find_in_window (f, "signing-group")) &&
+         g_strcmp0 (shown_value (f, "secrets-row"), "A file in the data folder") == 0;
+}
+
+static void
+http_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+/* The key set the server publishes, read as any client would (the server runs on this
+ * thread's main context, so the request is async). */
+static guint
+published_keys (Fixture *f)
+{
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strdup_printf ("%s/jwks", gh_embedded_server_get_base_url (server (f)));
+  g_autoptr (SoupMessage) message = soup_message_new ("GET", url);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  JsonObject *jwks;
+
+  soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL, http_done_cb,
+                                    &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  body = soup_session_send_and_read_finish (session, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (message), ==, 200);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                             g_bytes_get_size (body), &error));
+  jwks = json_node_get_object (json_parser_get_root (parser));
+
+  return json_array_get_length (json_object_get_array_member (jwks, "keys"));
+}
+
+static void
+no_keyring_body (Fixture *f)
+{
+  g_autofree char *secrets_ini = g_build_filename (f->data_dir, "secrets.ini", NULL);
+  GtkWidget *fix_row;
+  GtkWidget *file_button;
+  const char *why;
+
+  /* Running, and it says it cannot sign, why, and the ways out. */
+  g_assert_true (wait_for (signing_problem_shown, f));
+  f->port = gh_embedded_server_get_port (server (f));
+  g_assert_cmpuint (published_keys (f), ==, 0);
+
+  g_assert_cmpstr (shown_value (f, "state-row"), ==, "Running, but it cannot sign tokens");
+  why = adw_action_row_get_subtitle (ADW_ACTION_ROW (find_in_window (f, "signing-error-row")));
+  g_assert_nonnull (strstr (why, "GNOME Keyring has no default keyring"));
+  g_assert_nonnull (strstr (why, "get no tokens"));
+  g_assert_cmpstr (shown_value (f, "secrets-row"), ==, "GNOME Keyring");
+
+  fix_row = find_in_window (f, "fix-row");
+  g_assert_true (gtk_widget_get_mapped (fix_row));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (fix_row)), ==,
+                   "Create a Default Keyring");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (find_in_window (f, "fix-button"))), ==,
+                   "_Create Keyring…");
+
+  /* The way out chosen: keys in a file in the data folder, remembered, signing available. */
+  file_button = find_in_window (f, "use-file-button");
+  g_assert_true (gtk_widget_get_mapped (file_button));
+  g_signal_emit_by_name (file_button, "clicked");
+
+  g_assert_true (wait_for (signing_available_shown, f));
+  f->port = gh_embedded_server_get_port (server (f));
+  g_assert_cmpstr (shown_value (f, "state-row"), ==, "Running, reachable only from this computer");
+  g_assert_cmpint (gh_embedded_server_get_signing_problem (server (f)), ==,
+                   GH_SIGNING_PROBLEM_NONE);
+  g_assert_cmpuint (published_keys (f), ==, 1);
+  g_assert_true (g_file_test (secrets_ini, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpint (g_settings_get_enum (f->settings, "secrets"), ==, 2 /* file */);
+}
+
+static void
+test_window_signing_without_keyring (Fixture       *f,
+                                     gconstpointer  data)
+{
+  GLogLevelFlags fatal;
+
+  if (g_getenv ("GATEHOUSE_TEST_KEYRING_HOME") == NULL)
+    {
+      g_test_skip ("needs the throwaway keyring of tests/with-keyring.sh");
+      return;
+    }
+
+  delete_default_keyring ();
+  /* The server warns "Signing is unavailable" on stderr, as it should: not fatal here. */
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  run_app (f, no_keyring_body);
+  g_log_set_always_fatal (fatal);
+  restore_default_keyring ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -704,6 +943,8 @@ main (int   argc,
   ADD_TEST ("/gui/application/about-then-quit", test_application_about_then_quit);
   ADD_TEST ("/gui/application/reuses-saved-port", test_application_reuses_saved_port);
   ADD_TEST ("/gui/application/saved-port-taken", test_application_saved_port_taken);
+  ADD_TEST ("/gui/window/signing-without-keyring", test_window_signing_without_keyring);
+  ADD_TEST ("/gui/application/secrets-option", test_application_secrets_option);
 
 #undef ADD_TEST
 

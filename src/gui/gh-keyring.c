@@ -1,0 +1,135 @@
+/* gh-keyring.c
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libsecret/secret.h>
+
+#include "gh-keyring.h"
+
+/* Why the embedded server cannot keep its signing key in the keyring, and the way out: the
+ * Secret Service's own dialogs create or unlock the default keyring. The server itself never
+ * prompts (it fails closed); only this, on the user's click, does. */
+
+static SecretCollection *
+get_default_collection (SecretService  **out_service,
+                        GCancellable    *cancellable,
+                        GError         **error)
+{
+  g_autoptr (SecretService) service = NULL;
+  SecretCollection *collection;
+
+  service = secret_service_get_sync (SECRET_SERVICE_NONE, cancellable, error);
+  if (service == NULL)
+    return NULL;
+
+  collection = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT,
+                                                 SECRET_COLLECTION_NONE, cancellable, error);
+  if (out_service != NULL)
+    *out_service = g_steal_pointer (&service);
+
+  return collection;
+}
+
+GhKeyringState
+gh_keyring_get_state (GError **error)
+{
+  g_autoptr (SecretCollection) collection = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  collection = get_default_collection (NULL, NULL, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return GH_KEYRING_STATE_UNKNOWN;
+    }
+
+  if (collection == NULL)
+    return GH_KEYRING_STATE_NO_DEFAULT;
+
+  return secret_collection_get_locked (collection) ? GH_KEYRING_STATE_LOCKED
+                                                   : GH_KEYRING_STATE_READY;
+}
+
+static void
+set_up_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  g_autoptr (SecretService) service = NULL;
+  g_autoptr (SecretCollection) collection = NULL;
+  g_autoptr (GError) error = NULL;
+
+  collection = get_default_collection (&service, cancellable, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (collection == NULL)
+    {
+      /* "Login": GNOME unlocks the keyring of that name at log-in when its password is the
+       * user's. The service asks for the new keyring's password itself. */
+      collection = secret_collection_create_sync (service, _("Login"), SECRET_COLLECTION_DEFAULT,
+                                                  SECRET_COLLECTION_CREATE_NONE, cancellable,
+                                                  &error);
+      if (collection == NULL)
+        {
+          if (error == NULL)
+            g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                 _("No keyring was created"));
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+
+  if (secret_collection_get_locked (collection))
+    {
+      g_autolist (GObject) unlocked = NULL;
+      GList *objects = g_list_append (NULL, collection);
+      int n_unlocked;
+
+      n_unlocked = secret_service_unlock_sync (service, objects, cancellable, &unlocked, &error);
+      g_list_free (objects);
+      if (n_unlocked <= 0)
+        {
+          if (error == NULL)
+            g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                 _("The keyring was not unlocked"));
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+gh_keyring_set_up_async (GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gh_keyring_set_up_async);
+  g_task_run_in_thread (task, set_up_thread);
+}
+
+gboolean
+gh_keyring_set_up_finish (GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
