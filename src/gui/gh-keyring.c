@@ -82,10 +82,15 @@ set_up_thread (GTask        *task,
                                                   &error);
       if (collection == NULL)
         {
-          if (error == NULL)
-            g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                 _("No keyring was created"));
-          g_task_return_error (task, g_steal_pointer (&error));
+          /* libsecret reports a closed or failed dialog as a collection "at path /". */
+          if (error != NULL)
+            g_debug ("Creating the default keyring failed: %s", error->message);
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_task_return_error (task, g_steal_pointer (&error));
+          else
+            g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                                     _("GNOME Keyring did not create a keyring (its password "
+                                       "dialog was closed or could not be shown)"));
           return;
         }
     }
@@ -100,10 +105,14 @@ set_up_thread (GTask        *task,
       g_list_free (objects);
       if (n_unlocked <= 0)
         {
-          if (error == NULL)
-            g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                 _("The keyring was not unlocked"));
-          g_task_return_error (task, g_steal_pointer (&error));
+          if (error != NULL)
+            g_debug ("Unlocking the default keyring failed: %s", error->message);
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_task_return_error (task, g_steal_pointer (&error));
+          else
+            g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                                     _("GNOME Keyring was not unlocked (its password dialog "
+                                       "was closed or could not be shown)"));
           return;
         }
     }

@@ -388,7 +388,6 @@ set_up_keyring_cb (GObject      *object,
 {
   g_autoptr (GhOverviewPage) self = user_data;
   g_autoptr (GError) error = NULL;
-  g_autofree char *message = NULL;
   gboolean cancelled_here = g_cancellable_is_cancelled (self->keyring_cancellable);
 
   g_clear_object (&self->keyring_cancellable);
@@ -404,8 +403,7 @@ set_up_keyring_cb (GObject      *object,
   if (cancelled_here)
     return;
 
-  message = g_strdup_printf (_("The keyring is not ready: %s"), error->message);
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", message);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", error->message);
 }
 
 static void

@@ -862,6 +862,51 @@ published_keys (Fixture *f)
   return json_array_get_length (json_object_get_array_member (jwks, "keys"));
 }
 
+/* Takes the name GNOME Keyring shows its password dialogs through, without serving it: every
+ * dialog then fails at once, as when none can be shown, and none ever opens on a desktop. */
+static void
+block_password_dialogs (void)
+{
+  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  guint result;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", "org.gnome.keyring.SystemPrompter",
+                                                      0x4 /* DO_NOT_QUEUE */),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                       &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(u)", &result);
+  g_assert_cmpuint (result, ==, 1 /* PRIMARY_OWNER */);
+}
+
+static void
+unblock_password_dialogs (void)
+{
+  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "ReleaseName",
+                                       g_variant_new ("(s)", "org.gnome.keyring.SystemPrompter"),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                       &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+keyring_refusal_shown (Fixture *f)
+{
+  return label_shown (GTK_WIDGET (f->window),
+                      "GNOME Keyring did not create a keyring (its password dialog was closed "
+                      "or could not be shown)") &&
+         gtk_widget_get_sensitive (find_in_window (f, "fix-button"));
+}
+
 static void
 no_keyring_body (Fixture *f)
 {
@@ -887,6 +932,14 @@ no_keyring_body (Fixture *f)
                    "Create a Default Keyring");
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (find_in_window (f, "fix-button"))), ==,
                    "_Create Keyring…");
+
+  /* Creating a keyring asks GNOME Keyring, whose password dialog fails here: the window says
+   * so and stays as it was. */
+  block_password_dialogs ();
+  g_signal_emit_by_name (find_in_window (f, "fix-button"), "clicked");
+  g_assert_true (wait_for (keyring_refusal_shown, f));
+  unblock_password_dialogs ();
+  g_assert_true (gtk_widget_get_mapped (find_in_window (f, "signing-group")));
 
   /* The way out chosen: keys in a file in the data folder, remembered, signing available. */
   file_button = find_in_window (f, "use-file-button");
