@@ -546,6 +546,74 @@ test_window_shows_start_failure (Fixture       *f,
   f->data_dir = g_path_get_dirname (not_a_dir);
 }
 
+/* A data folder on a read-only file system (a read-only bind mount in a user namespace, which
+ * stops root too): the page says which folder and why. The test runs itself again inside
+ * `unshare -rm`, where the mount is possible; GATEHOUSE_TEST_READ_ONLY_DIR tells that run
+ * which folder it is. */
+static void
+read_only_body (Fixture *f)
+{
+  const char *description;
+
+  g_assert_true (wait_for (failure_shown, f));
+  description = adw_status_page_get_description (ADW_STATUS_PAGE (find_in_window (f,
+                                                                                  "failed-page")));
+  g_assert_nonnull (strstr (description, f->data_dir));
+  g_assert_nonnull (strstr (description, "is not writable (Read-only file system)"));
+}
+
+static void
+test_window_read_only_data_dir (Fixture       *f,
+                                gconstpointer  data)
+{
+  const char *inner_dir = g_getenv ("GATEHOUSE_TEST_READ_ONLY_DIR");
+  g_autofree char *self_exe = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (inner_dir != NULL)
+    {
+      g_autofree char *own_dir = f->data_dir;
+
+      f->data_dir = g_strdup (inner_dir);
+      run_app (f, read_only_body);
+      g_free (f->data_dir);
+      f->data_dir = g_steal_pointer (&own_dir);
+      return;
+    }
+
+  self_exe = g_file_read_link ("/proc/self/exe", &error);
+  g_assert_no_error (error);
+  script = g_strdup_printf ("mount --bind '%s' '%s' && mount -o remount,ro,bind '%s' '%s' && "
+                            "exec '%s' -p /gui/window/read-only-data-dir",
+                            f->data_dir, f->data_dir, f->data_dir, f->data_dir, self_exe);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "GATEHOUSE_TEST_READ_ONLY_DIR", f->data_dir, TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, "unshare", "--user", "--map-root-user",
+                                         "--mount", "sh", "-c", script, NULL);
+  if (process == NULL)
+    {
+      g_test_skip ("unshare is not available");
+      return;
+    }
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s%s", out, err);
+  if (strstr (err, "mount") != NULL && strstr (out, "/gui/window/read-only-data-dir") == NULL)
+    {
+      g_test_skip ("cannot bind-mount read-only in a user namespace (unshare -rm)");
+      return;
+    }
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_nonnull (strstr (out, "ok 1 /gui/window/read-only-data-dir"));
+}
+
 static void
 remembers_size_body (Fixture *f)
 {
@@ -993,6 +1061,7 @@ main (int   argc,
   ADD_TEST ("/gui/window/copy-issuer", test_window_copy_issuer);
   ADD_TEST ("/gui/window/shows-start-failure", test_window_shows_start_failure);
   ADD_TEST ("/gui/window/remembers-size", test_window_remembers_size);
+  ADD_TEST ("/gui/window/read-only-data-dir", test_window_read_only_data_dir);
   ADD_TEST ("/gui/application/about-then-quit", test_application_about_then_quit);
   ADD_TEST ("/gui/application/reuses-saved-port", test_application_reuses_saved_port);
   ADD_TEST ("/gui/application/saved-port-taken", test_application_saved_port_taken);
