@@ -16,6 +16,7 @@
 #include "gh-error.h"
 #include "gh-http.h"
 #include "gh-pages.h"
+#include "gh-scopes.h"
 #include "gh-server-private.h"
 #include "gh-util.h"
 
@@ -568,8 +569,11 @@ send_consent_page (GhRequest           *request,
   const GhAuthParams *params = pending->params;
   g_autoptr(GArray) scopes = g_array_new (FALSE, TRUE, sizeof (GhPageItem));
   g_autoptr(GArray) resources = g_array_new (FALSE, TRUE, sizeof (GhPageItem));
-  g_autoptr(GPtrArray) known = gh_resources_list (gh_server_get_resources (request->server),
-                                                  request->project->id, NULL);
+  /* Only the resources the request names: a scope is described by the one that defines it. */
+  g_autoptr(GPtrArray) known = gh_resources_find_named (gh_server_get_resources (request->server),
+                                                        request->project->id,
+                                                        (const char * const *) params->resources,
+                                                        NULL);
   g_auto(PageClient) client = { 0 };
   g_autofree char *nonce = gh_page_new_nonce ();
   g_autofree char *warning = NULL;
@@ -577,12 +581,13 @@ send_consent_page (GhRequest           *request,
 
   for (guint i = 0; params->scopes[i] != NULL; i++)
     {
-      GhPageItem item = { params->scopes[i], gh_authorization_describe_scope (params->scopes[i]) };
+      GhPageItem item = { params->scopes[i], gh_scope_describe (params->scopes[i]) };
 
       for (guint j = 0; item.description == NULL && known != NULL && j < known->len; j++)
         {
           GhResource *resource = g_ptr_array_index (known, j);
-          if (g_strv_contains ((const char * const *) resource->scopes, params->scopes[i]))
+          if (gh_resource_is_listed (resource) &&
+              g_strv_contains ((const char * const *) resource->scopes, params->scopes[i]))
             item.description = resource->display_name;
         }
       if (item.description == NULL)
@@ -596,7 +601,7 @@ send_consent_page (GhRequest           *request,
       for (guint j = 0; known != NULL && j < known->len; j++)
         {
           GhResource *resource = g_ptr_array_index (known, j);
-          if (g_str_equal (resource->uri, params->resources[i]) && !resource->recorded)
+          if (g_str_equal (resource->uri, params->resources[i]) && gh_resource_is_listed (resource))
             item.description = resource->display_name;
         }
       if (item.description == NULL)
