@@ -1151,13 +1151,17 @@ test_forged_posts (Fixture       *fixture,
         { fixture->browser, NULL, NULL, NULL },
         { fixture->browser, "https://evil.example", page->csrf_token, NULL },
         { fixture->browser, "http://127.0.0.1", page->csrf_token, NULL },
-        /* Origin: null is let through only with the token and the cookie (test_null_origin). */
+        /* Origin: null is let through only with the token, the cookie and Sec-Fetch-Site
+         * same-origin or none (test_null_origin). */
         { fixture->browser, "null", NULL, NULL },
         { fixture->browser, "null", "not-the-token", NULL },
         { fixture->session, "null", page->csrf_token, NULL },
         /* The browser says another site sent it, whatever the Origin. */
         { fixture->browser, "null", page->csrf_token, "cross-site" },
         { fixture->browser, "null", page->csrf_token, "same-site" },
+        /* Origin: null without the browser saying same-origin: for a loopback issuer, a page
+         * on another 127.0.0.1 port is the same site and gets the SameSite=Lax cookie. */
+        { fixture->browser, "null", page->csrf_token, NULL },
         { fixture->browser, NULL, page->csrf_token, "cross-site" },
         { fixture->browser, fixture->issuer, page->csrf_token, "cross-site" },
         /* Another browser (no cookie) with everything else right. */
@@ -1232,6 +1236,28 @@ test_null_origin (Fixture       *fixture,
                             PAIRS ("request", consent_page.request_id,
                                    "csrf_token", consent_page.csrf_token, "decision", "allow"));
   assert_redirect_code (fixture, allowed, 303, APP_CB, TRICKY_STATE);
+}
+
+/* The consent page names, for a scope, the resource of the request that defines it, not
+ * another resource of the project that happens to define a scope of the same name. */
+static void
+test_consent_scope_resource (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GhTestResponse) start = NULL;
+  g_autoptr(GhTestResponse) signed_in = NULL;
+  g_auto(Page) login_page = { 0 };
+  g_auto(Page) consent = { 0 };
+
+  /* Sorts before LISTED, so a lookup over every resource finds it first. */
+  gh_test_server_add_resource (fixture, "https://a-decoy.example/mcp", "files:read");
+  start = start_flow (fixture, "app", APP_CB, "files:read", NULL);
+  open_page (fixture, start, "/login", &login_page);
+  signed_in = login (fixture, &login_page, "alice");
+  open_page (fixture, signed_in, "/consent", &consent);
+  g_assert_nonnull (strstr (consent.html, "files:read"));
+  g_assert_nonnull (strstr (consent.html, LISTED));
+  g_assert_null (strstr (consent.html, "a-decoy.example"));
 }
 
 /* Markup in a client's name is shown as text; the hosts the browser really goes to show. */
@@ -1726,6 +1752,7 @@ main (int    argc,
   ADD ("/server/authorize/scope-rule", test_scope_rule);
   ADD ("/server/authorize/scope-dcr-exploit", test_scope_dcr_exploit);
   ADD ("/server/authorize/scope-recorded-cap", test_scope_recorded_cap);
+  ADD ("/server/authorize/consent-scope-resource", test_consent_scope_resource);
   ADD ("/server/authorize/scope-error-description", test_scope_error_description);
   ADD ("/server/authorize/resource-listed", test_resource_listed);
   ADD ("/server/authorize/prompt-none-login-required", test_prompt_none_login_required);
