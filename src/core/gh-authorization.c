@@ -193,9 +193,7 @@ check_scopes (GhAuthorization  *self,
           g_strv_builder_add (granted, scope);
           continue;
         }
-      if (gh_scope_is_standard (scope))
-        ;
-      else if (params->resources[0] == NULL)
+      if (!gh_scope_is_standard (scope) && params->resources[0] == NULL)
         {
           if (requested == NULL)
             continue;  /* a registered default that no named resource defines */
@@ -203,7 +201,7 @@ check_scopes (GhAuthorization  *self,
                                   "The scope '%s' is not a standard scope, and the request names "
                                   "no resource that could define it (add resource=...)", scope);
         }
-      else if (!defined_by_resources (resources, scope))
+      else if (!gh_scope_is_standard (scope) && !defined_by_resources (resources, scope))
         {
           g_autofree char *uris = g_strjoinv (", ", params->resources);
           g_autofree char *printable = gh_scopes_printable (uris);

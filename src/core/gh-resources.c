@@ -438,6 +438,7 @@ gh_resources_add (GhResources      *self,
                   const char       *actor,
                   GError          **error)
 {
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *canonical = NULL;
   g_autoptr(GhResource) resource = NULL;
 
@@ -449,13 +450,15 @@ gh_resources_add (GhResources      *self,
 
   if (!gh_store_begin (self->store, error))
     return NULL;
-  resource = adopt (self, project, canonical, display_name, scopes, audience, actor, error);
-  if (resource == NULL && (error == NULL || *error == NULL))
+  resource = adopt (self, project, canonical, display_name, scopes, audience, actor,
+                    &local_error);
+  if (resource == NULL && local_error == NULL)
     resource = insert (self, project, canonical, display_name, scopes, audience, "admin", actor,
-                       error);
+                       &local_error);
   if (resource == NULL)
     {
       gh_store_rollback (self->store);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
   if (!gh_store_commit (self->store, error))
