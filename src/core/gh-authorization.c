@@ -12,6 +12,7 @@
 #include "gh-authorization.h"
 #include "gh-cimd-policy.h"
 #include "gh-error.h"
+#include "gh-scopes.h"
 #include "gh-util.h"
 
 #define REQUEST_LIFETIME (10 * 60)
@@ -29,16 +30,6 @@ struct _GhAuthorization
 };
 
 G_DEFINE_FINAL_TYPE (GhAuthorization, gh_authorization, G_TYPE_OBJECT)
-
-static const struct {
-  const char *scope;
-  const char *description;
-} standard_scopes[] = {
-  { "openid", "sign you in and learn your user ID" },
-  { "profile", "see your name" },
-  { "email", "see your email address" },
-  { "offline_access", "keep access while you are away (refresh tokens)" },
-};
 
 void
 gh_auth_params_free (GhAuthParams *params)
@@ -118,21 +109,6 @@ gh_authorization_new_flow_id (void)
   return g_strconcat ("flow_", random, NULL);
 }
 
-const char *
-gh_authorization_describe_scope (const char *scope)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (standard_scopes); i++)
-    if (g_str_equal (scope, standard_scopes[i].scope))
-      return standard_scopes[i].description;
-  return NULL;
-}
-
-static gboolean
-is_standard_scope (const char *scope)
-{
-  return gh_authorization_describe_scope (scope) != NULL;
-}
-
 /* RFC 7636 §4.2: the S256 challenge is BASE64URL(SHA256(verifier)): 43 characters. */
 static gboolean
 is_s256_challenge (const char *challenge)
@@ -158,29 +134,19 @@ split_words (const char *text)
   return g_strv_builder_end (builder);
 }
 
-/* RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
-static gboolean
-is_scope_token (const char *scope)
-{
-  for (const char *p = scope; *p; p++)
-    if (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\')
-      return FALSE;
-  return *scope != '\0';
-}
-
 /* Whether one of the resources the request names defines @scope: a listed resource by its
- * scopes; one not listed, under resource_policy=open, accepts any scope (it is recorded with
- * the resource when the code is issued). */
+ * scopes; one not listed (accepted under resource_policy=open, recorded or not) accepts any
+ * scope, and defines none: a token for it carries the granted scopes that no listed resource
+ * of the request defines. */
 static gboolean
 defined_by_resources (GPtrArray  *resources,
-                      gboolean    open_policy,
                       const char *scope)
 {
   for (guint i = 0; i < resources->len; i++)
     {
       GhResource *resource = g_ptr_array_index (resources, i);
 
-      if (resource->id == 0 || (open_policy && resource->recorded))
+      if (!gh_resource_is_listed (resource))
         return TRUE;
       if (g_strv_contains ((const char * const *) resource->scopes, scope))
         return TRUE;
@@ -189,9 +155,11 @@ defined_by_resources (GPtrArray  *resources,
 }
 
 /* The scope rule, once the resources are known: a scope is granted only if it is standard
- * or defined by a resource the request names, and, when the client registered a scope, a
- * non-standard one must be within it. Without a scope parameter, the registered scopes that
- * pass are the default. */
+ * or defined by a resource the request names, and, when the client registered a scope,
+ * within it. One exception: offline_access, which MCP clients add on their own (mcp-remote
+ * does; MCP 2026-07-28 lets a client ask for it when discovery lists it). Without a scope
+ * parameter, the registered scopes that pass are the default. error_description never
+ * echoes an invalid token and stays within RFC 6749 §4.1.2.1's characters. */
 static gboolean
 check_scopes (GhAuthorization  *self,
               const GhProject  *project,
@@ -202,69 +170,57 @@ check_scopes (GhAuthorization  *self,
   g_auto(GStrv) client_scopes = params->client->scope != NULL ? split_words (params->client->scope)
                                                              : NULL;
   g_autoptr(GPtrArray) resources = NULL;
-  gboolean open_policy = project->settings->resource_policy == GH_RESOURCE_POLICY_OPEN;
   g_autoptr(GStrvBuilder) granted = g_strv_builder_new ();
   g_auto(GStrv) asked = NULL;
 
-  resources = g_ptr_array_new_with_free_func ((GDestroyNotify) gh_resource_free);
-  for (guint i = 0; params->resources[i] != NULL; i++)
-    {
-      g_autoptr(GError) local_error = NULL;
-      GhResource *resource = gh_resources_find (self->resources, project->id,
-                                                params->resources[i], &local_error);
-
-      if (resource == NULL)
-        {
-          if (!g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND))
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
-            }
-          /* Not listed (check_resources let it through: resource_policy is open). */
-          resource = g_new0 (GhResource, 1);
-          resource->uri = g_strdup (params->resources[i]);
-          resource->scopes = g_new0 (char *, 1);
-        }
-      g_ptr_array_add (resources, resource);
-    }
+  resources = gh_resources_find_named (self->resources, project->id,
+                                       (const char * const *) params->resources, error);
+  if (resources == NULL)
+    return FALSE;
 
   asked = split_words (requested != NULL ? requested : params->client->scope);
   for (guint i = 0; asked[i] != NULL; i++)
     {
       const char *scope = asked[i];
 
-      if (!is_scope_token (scope))
+      if (!gh_scope_is_token (scope))
         return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
-                                "The scope “%s” is not a valid scope token (RFC 6749 §3.3: visible "
-                                "ASCII characters except \" and \\)", scope);
-      if (is_standard_scope (scope))
+                                "A requested scope is not a valid scope token (RFC 6749 section "
+                                "3.3: visible ASCII characters except the double quote and the "
+                                "backslash)");
+      if (g_str_equal (scope, "offline_access"))
         {
           g_strv_builder_add (granted, scope);
           continue;
         }
-      if (params->resources[0] == NULL)
+      if (!gh_scope_is_standard (scope) && params->resources[0] == NULL)
         {
           if (requested == NULL)
             continue;  /* a registered default that no named resource defines */
           return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
-                                  "The scope “%s” is not a standard scope, and the request names "
+                                  "The scope '%s' is not a standard scope, and the request names "
                                   "no resource that could define it (add resource=...)", scope);
         }
-      if (!defined_by_resources (resources, open_policy, scope))
+      else if (!gh_scope_is_standard (scope) && !defined_by_resources (resources, scope))
         {
           g_autofree char *uris = g_strjoinv (", ", params->resources);
+          g_autofree char *printable = gh_scopes_printable (uris);
 
           if (requested == NULL)
             continue;
           return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
-                                  "The scope “%s” is not defined by any resource the request "
-                                  "names (%s)", scope, uris);
+                                  "The scope '%s' is not defined by any resource the request "
+                                  "names (%s)", scope, printable);
         }
       if (client_scopes != NULL &&
           !g_strv_contains ((const char * const *) client_scopes, scope))
-        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
-                                "The scope “%s” is not among the scopes this client registered (%s)",
-                                scope, params->client->scope);
+        {
+          g_autofree char *printable = gh_scopes_printable (params->client->scope);
+
+          return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
+                                  "The scope '%s' is not among the scopes this client registered "
+                                  "(%s)", scope, printable);
+        }
       g_strv_builder_add (granted, scope);
     }
   params->scopes = g_strv_builder_end (granted);
@@ -293,10 +249,19 @@ check_resources (GhAuthorization  *self,
           g_autoptr(GError) local_error = NULL;
           g_autoptr(GhResource) resource = gh_resources_find (self->resources, project->id,
                                                               canonical, &local_error);
-          if (resource == NULL)
+          g_autofree char *printable = gh_scopes_printable (canonical);
+
+          /* One recorded under open is not listed until an administrator adds it. */
+          if (resource == NULL && !g_error_matches (local_error, GH_STORE_ERROR,
+                                                    GH_STORE_ERROR_NOT_FOUND))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          if (resource == NULL || !gh_resource_is_listed (resource))
             return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
-                                    "The resource “%s” is not one this project serves "
-                                    "(resource_policy is listed)", canonical);
+                                    "The resource '%s' is not one this project serves "
+                                    "(resource_policy is listed)", printable);
         }
       if (g_hash_table_add (seen, g_strdup (canonical)))
         g_strv_builder_add (builder, canonical);
@@ -966,25 +931,37 @@ gh_authorization_issue_code (GhAuthorization    *self,
   g_autofree char *resources_text = gh_json_text_from_strv (params->resources);
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(JsonObject) details = NULL;
-  g_autoptr(GStrvBuilder) own_builder = g_strv_builder_new ();
-  g_auto(GStrv) own_scopes = NULL;
+  g_autoptr(GPtrArray) named = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
   if (!gh_store_begin (self->store, error))
     return NULL;
 
   /* resource_policy=open: an unknown resource is accepted, and recorded so it shows, with
-   * the scopes granted for it. */
-  for (guint i = 0; params->scopes[i] != NULL; i++)
-    if (!is_standard_scope (params->scopes[i]))
-      g_strv_builder_add (own_builder, params->scopes[i]);
-  own_scopes = g_strv_builder_end (own_builder);
-  for (guint i = 0; params->resources[i] != NULL; i++)
+   * the scopes granted for it: those no listed resource of the request defines. */
+  named = gh_resources_find_named (self->resources, project->id,
+                                   (const char * const *) params->resources, error);
+  if (named == NULL)
+    goto fail;
+  for (guint i = 0; i < named->len; i++)
     {
-      g_autoptr(GhResource) resource = gh_resources_record (self->resources, project,
-                                                            params->resources[i],
-                                                            (const char * const *) own_scopes,
-                                                            error);
+      GhResource *target = g_ptr_array_index (named, i);
+      g_auto(GStrv) carried = NULL;
+      g_autoptr(GStrvBuilder) own_builder = NULL;
+      g_auto(GStrv) own_scopes = NULL;
+      g_autoptr(GhResource) resource = NULL;
+
+      if (gh_resource_is_listed (target))
+        continue;
+      carried = gh_scopes_for_resource ((const char * const *) params->scopes, named, target);
+      own_builder = g_strv_builder_new ();
+      for (guint j = 0; carried[j] != NULL; j++)
+        if (!gh_scope_is_standard (carried[j]))
+          g_strv_builder_add (own_builder, carried[j]);
+      own_scopes = g_strv_builder_end (own_builder);
+      resource = gh_resources_record (self->resources, project, target->uri,
+                                      (const char * const *) own_scopes, params->client_id,
+                                      params->flow_id, error);
       if (resource == NULL)
         goto fail;
     }

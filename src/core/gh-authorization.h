@@ -146,7 +146,4 @@ char            *gh_authorization_build_redirect (const GhAuthParams *params,
                                                 const char       *code,
                                                 const GError     *error);
 
-/* A person-readable line for a scope, for the consent page. */
-const char      *gh_authorization_describe_scope (const char     *scope);
-
 G_END_DECLS

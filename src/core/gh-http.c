@@ -68,7 +68,8 @@ gh_http_answer_preflight (SoupServerMessage *msg,
                           const char        *methods)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  const char *requested = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
+  SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
+  const char *requested = soup_message_headers_get_list (request_headers,
                                                          "Access-Control-Request-Headers");
   g_autofree char *allowed = requested != NULL ? normalize_token_list (requested) : NULL;
 
@@ -91,13 +92,36 @@ gh_http_answer_preflight (SoupServerMessage *msg,
   soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
 }
 
+/* Does the Accept header name text/html with a weight above 0 (RFC 9110 §12.5.1)? */
 gboolean
 gh_http_accepts_html (SoupServerMessage *msg)
 {
   const char *accept = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
                                                       "Accept");
+  g_auto(GStrv) ranges = NULL;
 
-  return accept != NULL && strstr (accept, "text/html") != NULL;
+  if (accept == NULL)
+    return FALSE;
+  ranges = g_strsplit (accept, ",", -1);
+  for (guint i = 0; ranges[i] != NULL; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (ranges[i], ";", -1);
+      gboolean weighted_zero = FALSE;
+
+      if (g_ascii_strcasecmp (g_strstrip (parts[0]), "text/html") != 0)
+        continue;
+      for (guint j = 1; parts[j] != NULL; j++)
+        {
+          const char *param = g_strstrip (parts[j]);
+
+          /* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ) */
+          if ((param[0] == 'q' || param[0] == 'Q') && param[1] == '=' && param[2] == '0')
+            weighted_zero = strspn (param + 3, ".0") == strlen (param + 3);
+        }
+      if (!weighted_zero)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 void

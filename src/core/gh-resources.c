@@ -11,6 +11,8 @@
 
 #include "gh-error.h"
 #include "gh-resources.h"
+#include "gh-scopes.h"
+#include "gh-util.h"
 
 struct _GhResources
 {
@@ -184,6 +186,40 @@ gh_resources_find (GhResources  *self,
 }
 
 GPtrArray *
+gh_resources_find_named (GhResources        *self,
+                         gint64              project_id,
+                         const char * const *uris,
+                         GError            **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) gh_resource_free);
+
+  g_return_val_if_fail (GH_IS_RESOURCES (self), NULL);
+
+  for (guint i = 0; uris != NULL && uris[i] != NULL; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      GhResource *resource = gh_resources_find (self, project_id, uris[i], &local_error);
+
+      if (resource == NULL)
+        {
+          if (!g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return NULL;
+            }
+          resource = g_new0 (GhResource, 1);
+          resource->project_id = project_id;
+          resource->uri = g_strdup (uris[i]);
+          resource->display_name = g_strdup (uris[i]);
+          resource->scopes = g_new0 (char *, 1);
+          resource->audience = g_strdup (uris[i]);
+        }
+      g_ptr_array_add (list, resource);
+    }
+  return g_steal_pointer (&list);
+}
+
+GPtrArray *
 gh_resources_list (GhResources  *self,
                    gint64        project_id,
                    GError      **error)
@@ -315,6 +351,83 @@ insert (GhResources      *self,
   return gh_resources_find (self, project->id, canonical, error);
 }
 
+static char *
+normalize_scopes (const char *scopes)
+{
+  g_auto(GStrv) words = g_strsplit (scopes != NULL ? scopes : "", " ", -1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) list = NULL;
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (*words[i] != '\0')
+      g_strv_builder_add (builder, words[i]);
+  list = g_strv_builder_end (builder);
+  return g_strjoinv (" ", list);
+}
+
+/* `resource add` of a URI recorded under resource_policy=open: the administrator adopts it,
+ * and from then on it is listed with the administrator's scopes, not those clients asked
+ * for. Returns NULL without @error when there is no recorded resource to adopt. */
+static GhResource *
+adopt (GhResources      *self,
+       const GhProject  *project,
+       const char       *canonical,
+       const char       *display_name,
+       const char       *scopes,
+       const char       *audience,
+       const char       *actor,
+       GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GhResource) recorded = NULL;
+  g_autoptr(GhStmt) stmt = NULL;
+  g_autoptr(JsonObject) details = json_object_new ();
+  g_autofree char *normalized = normalize_scopes (scopes);
+  GhAuditEvent event = { 0 };
+
+  recorded = gh_resources_find (self, project->id, canonical, &local_error);
+  if (recorded == NULL)
+    {
+      if (!g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (!recorded->recorded)
+    {
+      g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_CONSTRAINT,
+                   "The resource “%s” already exists in project %s", canonical, project->slug);
+      return NULL;
+    }
+  stmt = gh_store_prepare (self->store,
+                           "UPDATE resources SET source = 'admin', display_name = ?, scopes = ?, "
+                           "audience = ? WHERE id = ?",
+                           error);
+  if (stmt == NULL)
+    return NULL;
+  gh_stmt_bind_text (stmt, 1,
+                     display_name != NULL && *display_name != '\0' ? display_name : canonical);
+  gh_stmt_bind_text (stmt, 2, normalized);
+  gh_stmt_bind_text (stmt, 3, audience != NULL && *audience != '\0' ? audience : canonical);
+  gh_stmt_bind_int64 (stmt, 4, recorded->id);
+  if (!gh_store_step (self->store, stmt, NULL, error))
+    return NULL;
+
+  json_object_set_string_member (details, "uri", canonical);
+  json_object_set_string_member (details, "source", "admin");
+  json_object_set_boolean_member (details, "adopted", TRUE);
+  json_object_set_array_member (details, "recorded_scopes",
+                                gh_json_array_from_strv (recorded->scopes));
+  event.project_id = project->id;
+  event.project_slug = project->slug;
+  event.type = "resource.added";
+  event.outcome = GH_AUDIT_SUCCESS;
+  event.actor = actor;
+  event.details = details;
+  if (gh_audit_record (self->audit, &event, error) == 0)
+    return NULL;
+  return gh_resources_find (self, project->id, canonical, error);
+}
+
 GhResource *
 gh_resources_add (GhResources      *self,
                   const GhProject  *project,
@@ -325,6 +438,7 @@ gh_resources_add (GhResources      *self,
                   const char       *actor,
                   GError          **error)
 {
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *canonical = NULL;
   g_autoptr(GhResource) resource = NULL;
 
@@ -336,11 +450,15 @@ gh_resources_add (GhResources      *self,
 
   if (!gh_store_begin (self->store, error))
     return NULL;
-  resource = insert (self, project, canonical, display_name, scopes, audience, "admin", actor,
-                     error);
+  resource = adopt (self, project, canonical, display_name, scopes, audience, actor,
+                    &local_error);
+  if (resource == NULL && local_error == NULL)
+    resource = insert (self, project, canonical, display_name, scopes, audience, "admin", actor,
+                       &local_error);
   if (resource == NULL)
     {
       gh_store_rollback (self->store);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
   if (!gh_store_commit (self->store, error))
@@ -348,27 +466,26 @@ gh_resources_add (GhResources      *self,
   return g_steal_pointer (&resource);
 }
 
-/* @scopes gained by the recorded resource @resource (not yet among its own), as its new
- * space-separated list, or NULL when there is none. */
-static char *
-widened_scopes (const GhResource   *resource,
-                const char * const *scopes)
+/* Of @scopes, those the recorded resource @resource lacks, within GH_SCOPES_RECORDED_MAX in
+ * all; NULL when there is none. */
+static char **
+new_scopes (const GhResource   *resource,
+            const char * const *scopes)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) list = NULL;
-  gboolean changed = FALSE;
+  guint room = GH_SCOPES_RECORDED_MAX - MIN (g_strv_length (resource->scopes),
+                                             GH_SCOPES_RECORDED_MAX);
+  guint n = 0;
 
-  g_strv_builder_addv (builder, (const char **) resource->scopes);
-  for (guint i = 0; scopes != NULL && scopes[i] != NULL; i++)
+  for (guint i = 0; scopes != NULL && scopes[i] != NULL && n < room; i++)
     if (!g_strv_contains ((const char * const *) resource->scopes, scopes[i]))
       {
         g_strv_builder_add (builder, scopes[i]);
-        changed = TRUE;
+        n++;
       }
-  if (!changed)
+  if (n == 0)
     return NULL;
-  list = g_strv_builder_end (builder);
-  return g_strjoinv (" ", list);
+  return g_strv_builder_end (builder);
 }
 
 GhResource *
@@ -376,39 +493,70 @@ gh_resources_record (GhResources        *self,
                      const GhProject    *project,
                      const char         *uri,
                      const char * const *scopes,
+                     const char         *client_id,
+                     const char         *flow_id,
                      GError            **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *canonical = NULL;
-  g_autofree char *joined = NULL;
-  g_autofree char *widened = NULL;
   g_autoptr(GhResource) resource = NULL;
   g_autoptr(GhStmt) stmt = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) added = NULL;
+  g_auto(GStrv) widened = NULL;
+  g_autofree char *joined = NULL;
+  g_autoptr(JsonObject) details = NULL;
+  GhAuditEvent event = { 0 };
 
   g_return_val_if_fail (GH_IS_RESOURCES (self), NULL);
 
   resource = gh_resources_find (self, project->id, uri, &local_error);
   if (resource == NULL)
     {
+      g_autofree char *canonical = NULL;
+
       if (!g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
           return NULL;
         }
       canonical = gh_resource_canonicalize (uri, error);
-      joined = scopes != NULL ? g_strjoinv (" ", (char **) scopes) : NULL;
-      return insert (self, project, canonical, NULL, joined, NULL, "recorded", "server", error);
+      if (canonical == NULL)
+        return NULL;
+      resource = insert (self, project, canonical, NULL, NULL, NULL, "recorded", "server", error);
+      if (resource == NULL)
+        return NULL;
     }
 
-  /* An administrator's resource keeps its scopes; a recorded one gains those granted. */
-  if (!resource->recorded || (widened = widened_scopes (resource, scopes)) == NULL)
+  /* An administrator's resource keeps its scopes. A recorded one notes those granted for
+   * it, as information only (it defines none), within a bound, and says when it grows. */
+  if (!resource->recorded || (added = new_scopes (resource, scopes)) == NULL)
     return g_steal_pointer (&resource);
+  builder = g_strv_builder_new ();
+  g_strv_builder_addv (builder, (const char **) resource->scopes);
+  g_strv_builder_addv (builder, (const char **) added);
+  widened = g_strv_builder_end (builder);
+  joined = g_strjoinv (" ", widened);
   stmt = gh_store_prepare (self->store, "UPDATE resources SET scopes = ? WHERE id = ?", error);
   if (stmt == NULL)
     return NULL;
-  gh_stmt_bind_text (stmt, 1, widened);
+  gh_stmt_bind_text (stmt, 1, joined);
   gh_stmt_bind_int64 (stmt, 2, resource->id);
   if (!gh_store_step (self->store, stmt, NULL, error))
+    return NULL;
+
+  details = json_object_new ();
+  json_object_set_string_member (details, "uri", resource->uri);
+  json_object_set_array_member (details, "added", gh_json_array_from_strv (added));
+  json_object_set_array_member (details, "scopes", gh_json_array_from_strv (widened));
+  event.project_id = project->id;
+  event.project_slug = project->slug;
+  event.type = "resource.scopes_widened";
+  event.outcome = GH_AUDIT_INFO;
+  event.actor = client_id != NULL ? client_id : "server";
+  event.client_id = client_id;
+  event.flow_id = flow_id;
+  event.details = details;
+  if (gh_audit_record (self->audit, &event, error) == 0)
     return NULL;
   return gh_resources_find (self, project->id, resource->uri, error);
 }

@@ -22,7 +22,8 @@ typedef struct
   char    *display_name;
   char   **scopes;        /* scopes it defines */
   char    *audience;      /* the tokens' aud; the URI unless set */
-  gboolean recorded;      /* accepted under resource_policy=open, not added by an admin */
+  gboolean recorded;      /* accepted under resource_policy=open, not added by an admin: its
+                           * scopes are information only, it defines none */
   gint64   created_at;
 } GhResource;
 
@@ -48,18 +49,29 @@ GhResource  *gh_resources_add         (GhResources      *self,
                                        const char       *audience,
                                        const char       *actor,
                                        GError          **error);
-/* Under resource_policy=open: records an unknown resource with @scopes (the non-standard
- * scopes granted for it), inside the caller's transaction when one is open, and returns it.
- * A recorded resource gains the @scopes it lacked; an administrator's is returned as it is. */
+/* Under resource_policy=open: records an unknown resource, inside the caller's transaction
+ * when one is open, and returns it. A recorded resource defines no scopes: it notes @scopes
+ * (those granted for it) as information, at most GH_SCOPES_RECORDED_MAX, with a
+ * resource.scopes_widened event naming @client_id and @flow_id when the list grows. An
+ * administrator's resource is returned as it is. gh_resources_add() of a recorded URI adopts
+ * it: it is listed from then on, with the administrator's scopes. */
 GhResource  *gh_resources_record      (GhResources        *self,
                                        const GhProject    *project,
                                        const char         *uri,
                                        const char * const *scopes,
+                                       const char         *client_id,
+                                       const char         *flow_id,
                                        GError            **error);
 GhResource  *gh_resources_find        (GhResources      *self,
                                        gint64            project_id,
                                        const char       *uri,
                                        GError          **error);
+/* One resource for each of @uris, in order; one not in the store is a GhResource with id 0
+ * (neither listed nor recorded). */
+GPtrArray   *gh_resources_find_named  (GhResources        *self,
+                                       gint64              project_id,
+                                       const char * const *uris,
+                                       GError            **error);
 GPtrArray   *gh_resources_list        (GhResources      *self,
                                        gint64            project_id,
                                        GError          **error);

@@ -16,6 +16,7 @@
 #include "gh-error.h"
 #include "gh-http.h"
 #include "gh-pages.h"
+#include "gh-scopes.h"
 #include "gh-server-private.h"
 #include "gh-util.h"
 
@@ -407,14 +408,14 @@ origin_of (const char *url)
  *
  * The pages send Referrer-Policy: same-origin, so a browser names their origin in the Origin
  * of their own form posts (under no-referrer, the Fetch standard makes it "null", which
- * refused every sign-in from a real browser). "Origin: null" is still accepted, deliberately:
- * browsers send it for a page whose policy or context hides its origin (a stricter policy
- * set by the user or an extension, a sandboxed frame), so it says nothing about who sent the
- * form. What guards the form then is what guards it always: the request was loaded with this
- * browser's SameSite=Lax cookie (load_pending(), which a cross-site POST does not carry), and
- * the anti-forgery token below, which only a page of this server ever showed. A named Origin
- * other than the issuer's, or a browser saying the form came from another site
- * (Sec-Fetch-Site, which a page cannot hide or change), is refused outright. */
+ * refused every sign-in from a real browser). A named Origin other than the issuer's, or a
+ * browser saying the form came from another site (Sec-Fetch-Site, which a page cannot hide or
+ * change), is refused outright. "Origin: null" says nothing about who sent the form (a page
+ * with no-referrer or in a sandbox sends it, on any site), so it passes only when the browser
+ * also says same-origin or none (a user's own navigation). The SameSite=Lax cookie does not
+ * help here: for a loopback issuer every other 127.0.0.1 port is the same site, and cookies
+ * are not port-scoped; only Sec-Fetch-Site and the anti-forgery token below, which only a
+ * page of this server ever showed, tell another loopback port's page from ours. */
 static gboolean
 check_post (GhRequest           *request,
             GhForm              *form,
@@ -429,6 +430,12 @@ check_post (GhRequest           *request,
   if (origin != NULL && !g_str_equal (origin, "null") && g_strcmp0 (origin, expected) != 0)
     error = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_FORBIDDEN,
                          "The form was sent from another site (%s)", origin);
+  else if (g_strcmp0 (origin, "null") == 0 &&
+           (fetch_site == NULL || (g_ascii_strcasecmp (fetch_site, "same-origin") != 0 &&
+                                   g_ascii_strcasecmp (fetch_site, "none") != 0)))
+    error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_FORBIDDEN,
+                                 "The form was sent from a page that hides its origin, and the "
+                                 "browser does not say it came from this site");
   else if (fetch_site != NULL &&
            (g_ascii_strcasecmp (fetch_site, "cross-site") == 0 ||
             g_ascii_strcasecmp (fetch_site, "same-site") == 0))
@@ -568,8 +575,11 @@ send_consent_page (GhRequest           *request,
   const GhAuthParams *params = pending->params;
   g_autoptr(GArray) scopes = g_array_new (FALSE, TRUE, sizeof (GhPageItem));
   g_autoptr(GArray) resources = g_array_new (FALSE, TRUE, sizeof (GhPageItem));
-  g_autoptr(GPtrArray) known = gh_resources_list (gh_server_get_resources (request->server),
-                                                  request->project->id, NULL);
+  /* Only the resources the request names: a scope is described by the one that defines it. */
+  g_autoptr(GPtrArray) known = gh_resources_find_named (gh_server_get_resources (request->server),
+                                                        request->project->id,
+                                                        (const char * const *) params->resources,
+                                                        NULL);
   g_auto(PageClient) client = { 0 };
   g_autofree char *nonce = gh_page_new_nonce ();
   g_autofree char *warning = NULL;
@@ -577,12 +587,13 @@ send_consent_page (GhRequest           *request,
 
   for (guint i = 0; params->scopes[i] != NULL; i++)
     {
-      GhPageItem item = { params->scopes[i], gh_authorization_describe_scope (params->scopes[i]) };
+      GhPageItem item = { params->scopes[i], gh_scope_describe (params->scopes[i]) };
 
       for (guint j = 0; item.description == NULL && known != NULL && j < known->len; j++)
         {
           GhResource *resource = g_ptr_array_index (known, j);
-          if (g_strv_contains ((const char * const *) resource->scopes, params->scopes[i]))
+          if (gh_resource_is_listed (resource) &&
+              g_strv_contains ((const char * const *) resource->scopes, params->scopes[i]))
             item.description = resource->display_name;
         }
       if (item.description == NULL)
@@ -596,7 +607,7 @@ send_consent_page (GhRequest           *request,
       for (guint j = 0; known != NULL && j < known->len; j++)
         {
           GhResource *resource = g_ptr_array_index (known, j);
-          if (g_str_equal (resource->uri, params->resources[i]) && !resource->recorded)
+          if (g_str_equal (resource->uri, params->resources[i]) && gh_resource_is_listed (resource))
             item.description = resource->display_name;
         }
       if (item.description == NULL)

@@ -341,9 +341,18 @@ handle_discovery (GhRequest       *request,
     {
       g_autoptr(JsonObject) endpoints = collect_endpoints (request);
       g_auto(GStrv) algs = collect_signing_algs (self);
+      g_autoptr(GError) error = NULL;
       g_auto(GStrv) scopes = gh_resources_list_scopes (self->resources, request->project->id,
-                                                       NULL);
+                                                       &error);
       g_autoptr(JsonObject) doc = NULL;
+
+      /* A store error is answered as one, and nothing is cached. */
+      if (scopes == NULL)
+        {
+          gh_http_allow_cors (request->msg);
+          gh_http_send_error (request->msg, error);
+          return;
+        }
 
       doc = gh_discovery_build (request->project, request->issuer, kind, endpoints,
                                 (const char * const *) algs, (const char * const *) scopes, TRUE);

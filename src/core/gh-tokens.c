@@ -12,6 +12,7 @@
 #include "gh-authorization.h"
 #include "gh-error.h"
 #include "gh-jws.h"
+#include "gh-scopes.h"
 #include "gh-tokens.h"
 #include "gh-util.h"
 
@@ -341,23 +342,11 @@ issue (GhTokens     *self,
 
 /* The audience: that of the one resource the token request names (it must be granted), else
  * of the one granted, else the project's default audience, its issuer. A resource's audience
- * is its URI unless an administrator gave it another (resource add --audience). */
-/* The scopes of an access token for one resource: of @scopes, the standard ones and those
- * the resource defines (@defined; NULL: no resource, or one no longer in the project). A
+ * is its URI unless an administrator gave it another (resource add --audience).
+ *
+ * Also returns in @token_scopes those of @scopes the chosen resource allows: the standard
+ * ones and those it defines; for one not listed, those no listed granted resource defines. A
  * token for one of several granted resources carries no scope another one defined. */
-static char **
-scopes_for_resource (char **scopes,
-                     char **defined)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
-  for (guint i = 0; scopes != NULL && scopes[i] != NULL; i++)
-    if (gh_authorization_describe_scope (scopes[i]) != NULL || scope_has (defined, scopes[i]))
-      g_strv_builder_add (builder, scopes[i]);
-  return g_strv_builder_end (builder);
-}
-
-/* Also returns in @token_scopes those of @scopes the chosen resource allows. */
 static char **
 choose_audience (GhTokens           *self,
                  const GhProject    *project,
@@ -369,7 +358,8 @@ choose_audience (GhTokens           *self,
                  GError            **error)
 {
   g_autofree char *resource = NULL;
-  g_autoptr(GhResource) known = NULL;
+  g_autoptr(GPtrArray) named = NULL;
+  const GhResource *target = NULL;
   const char *audience[2] = { NULL, NULL };
 
   if (requested != NULL && requested[0] != NULL)
@@ -402,10 +392,19 @@ choose_audience (GhTokens           *self,
     audience[0] = issuer;
   else
     {
-      known = gh_resources_find (self->resources, project->id, resource, NULL);
-      audience[0] = known != NULL ? known->audience : resource;
+      named = gh_resources_find_named (self->resources, project->id,
+                                       (const char * const *) granted, error);
+      if (named == NULL)
+        return NULL;
+      for (guint i = 0; i < named->len && target == NULL; i++)
+        if (g_str_equal (((GhResource *) g_ptr_array_index (named, i))->uri, resource))
+          target = g_ptr_array_index (named, i);
+      g_assert (target != NULL);
+      audience[0] = target->audience;
     }
-  *token_scopes = scopes_for_resource (scopes, known != NULL ? known->scopes : NULL);
+  /* One no longer in the store (removed since) defines nothing: the standard scopes only. */
+  *token_scopes = gh_scopes_for_resource ((const char * const *) scopes, named,
+                                          target != NULL && target->id != 0 ? target : NULL);
   return g_strdupv ((char **) audience);
 }
 

@@ -11,8 +11,10 @@
 // sends it on the wire (read from the DevTools protocol's ExtraInfo events): that is what a
 // referrer policy of no-referrer took away, refusing every browser sign-in.
 //
-// Then the issuer's URL opened in the browser (a page, not a JSON 404), and fetch() calls from
-// a page of another origin with headers of its own, through Chromium's real CORS preflight.
+// A page on another 127.0.0.1 port that posts the login and consent forms by script, hiding its
+// origin, is refused (403, no code). Then the issuer's URL opened in the browser (a page, not a
+// JSON 404), and fetch() calls from a page of another origin with headers of its own, through
+// Chromium's real CORS preflight.
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -156,7 +158,8 @@ setup.step(`Chromium (${CHROMIUM}) starts headless through puppeteer-core`, asyn
       executablePath: CHROMIUM,
       headless: true,   // Chromium's new headless mode
       // Root (CI) cannot use Chromium's sandbox; the browser only visits loopback pages here.
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--no-first-run', '--no-default-browser-check'],
+      args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+        '--disable-dev-shm-usage', '--no-first-run', '--no-default-browser-check'],
       timeout: 30000,
     });
   } catch (err) {
@@ -292,6 +295,102 @@ interactiveFlow(cimd, async () => {
 // (c) Consent denied: the client hears access_denied.
 const denied = new Flow('consent denied', { server, recorder, needs: [setup] });
 interactiveFlow(denied, () => createClient('Browser test app (denied)'), { decision: 'deny' });
+
+// A forged post: a page on another 127.0.0.1 port (the same site as a loopback issuer, so the
+// SameSite=Lax cookie goes along) that hides its origin (no-referrer: Origin: null) and
+// submits a form by script to /login or /consent with the real request id and anti-forgery
+// token, as if stolen. The server must refuse it (403, no code); the person, with the keyboard,
+// still signs in and allows afterwards.
+
+/** Has a page of the client web site (another port) auto-submit `fields` to `path`. */
+async function forgePost(b, path, fields) {
+  const name = `/forge${path.replace(/\//g, '-')}-${randomBytes(4).toString('hex')}.html`;
+  const escape = (v) => String(v).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const inputs = Object.entries(fields)
+    .map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`).join('');
+  site.serve(name, '<!DOCTYPE html><meta name="referrer" content="no-referrer"><title>A prize</title>'
+    + `<form id="f" method="POST" action="${escape(server.issuer() + path)}">${inputs}</form>`
+    + '<script>document.getElementById("f").submit()</script>',
+  { contentType: 'text/html; charset=utf-8' });
+  const page = await b.context.newPage();
+  try {
+    const target = `${server.issuer()}${path}`;
+    const posted = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === target,
+      { timeout: NAV_TIMEOUT_MS });
+    await page.goto(site.url(name), { waitUntil: 'load' });
+    const response = await posted;
+    await page.waitForNetworkIdle({ idleTime: 200, timeout: NAV_TIMEOUT_MS }).catch(() => {});
+    return {
+      status: response.status(), location: response.headers().location, at: page.url(),
+      sent: response.request().headers(), text: (await pageText(page)).slice(0, 300),
+    };
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+async function hiddenFields(page) {
+  return page.evaluate(() => Object.fromEntries(
+    [...document.querySelectorAll('form input[type=hidden]')].map((i) => [i.name, i.value])));
+}
+
+function assertRefused(result, what) {
+  assert.equal(result.status, 403, `${what}: ${show(result)}`);
+  assert.equal(result.location, undefined, `${what} must not redirect: ${show(result)}`);
+  assert.ok(!result.at.startsWith(site.url('/callback')), `${what} reached the client: ${show(result)}`);
+  assert.equal(new URL(result.at).searchParams.get('code'), null, `${what}: ${show(result)}`);
+}
+
+const forged = new Flow('forged posts from another loopback port', { server, recorder, needs: [setup] });
+{
+  const f = { state: `st-${randomBytes(6).toString('hex')}`, ...pkcePair() };
+
+  forged.step('a person starts a sign-in: the login page', async () => {
+    f.client = await createClient('Browser test app (forged)');
+    f.browser = await openBrowserPage();
+    const url = new URL(`${server.issuer()}/authorize`);
+    url.search = new URLSearchParams({
+      response_type: 'code', client_id: f.client.clientId, redirect_uri: f.client.redirectUri,
+      code_challenge: f.challenge, code_challenge_method: 'S256', scope: 'openid', state: f.state,
+    }).toString();
+    await f.browser.page.goto(url.href, { waitUntil: 'load' });
+    const at = new URL(f.browser.page.url());
+    assert.equal(`${at.origin}${at.pathname}`, `${server.issuer()}/login`, await where(f.browser));
+  });
+
+  forged.step('another port\'s page posts the login form by script: 403, nobody signed in', async () => {
+    const fields = await hiddenFields(f.browser.page);
+    assert.ok(fields.request && fields.csrf_token, `the login form's hidden fields: ${show(fields)}`);
+    const result = await forgePost(f.browser, '/login', { ...fields, username: 'dev' });
+    assertRefused(result, 'the forged POST /login');
+  });
+
+  forged.step('the person signs in with Tab and Enter: the consent page', async () => {
+    const page = f.browser.page;
+    await tabTo(page, (e) => e.tag === 'button' && e.name === 'username' && e.value === 'dev',
+      'the “dev” button');
+    await enterAndWait(page);
+    const at = new URL(page.url());
+    assert.equal(`${at.origin}${at.pathname}`, `${server.issuer()}/consent`, await where(f.browser));
+  });
+
+  forged.step('another port\'s page posts the consent form (allow) by script: 403, no code', async () => {
+    const fields = await hiddenFields(f.browser.page);
+    assert.ok(fields.request && fields.csrf_token, `the consent form's hidden fields: ${show(fields)}`);
+    const result = await forgePost(f.browser, '/consent', { ...fields, decision: 'allow' });
+    assertRefused(result, 'the forged POST /consent');
+  });
+
+  forged.step('the person allows with the keyboard: a code, at the client', async () => {
+    const page = f.browser.page;
+    await tabTo(page, (e) => e.tag === 'button' && e.value === 'allow', 'the Allow button');
+    await enterAndWait(page);
+    const callback = new URL(page.url());
+    assert.equal(`${callback.origin}${callback.pathname}`, f.client.redirectUri, await where(f.browser));
+    checkCallback(callback, { state: f.state, issuer: server.issuer() });
+    await f.browser.close();
+  });
+}
 
 // The issuer's URL opened in a browser: a page, not a JSON 404.
 const issuerPage = new Flow('issuer page', { server, recorder, needs: [setup] });

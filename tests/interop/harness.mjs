@@ -589,7 +589,7 @@ function makeCertificate({ subject, issuer, publicKey, signingKey, ca, ipAddress
     extensions.push(derExtension('2.5.29.17', false, derSeq(...names)));
   }
   const serial = randomBytes(12);
-  serial[0] &= 0x7f;
+  serial[0] = (serial[0] & 0x3f) | 0x40;  // positive, and no leading zero byte (DER is minimal)
   const tbs = derSeq(
     der(0xa0, der(0x02, [2])), // v3
     derUnsigned(serial),

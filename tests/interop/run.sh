@@ -53,6 +53,14 @@ skip() {
   exit 77
 }
 
+# build-aux/setup.sh test installs a newer Node.js into build-aux/.node when the system's is
+# older than the pinned clients need (mcp-remote: 20.18.1): use it first.
+local_node_bin=$(cd "$here/../.." && pwd)/build-aux/.node/node_modules/.bin
+if [ -x "$local_node_bin/node" ]; then
+  export PATH="$local_node_bin:$PATH"
+  echo "${0##*/}: using $("$local_node_bin/node" --version) from build-aux/.node" >&2
+fi
+
 command -v node >/dev/null 2>&1 || skip "node is not installed (apt-get install nodejs npm)"
 command -v npm >/dev/null 2>&1 || skip "npm is not installed (apt-get install npm)"
 

@@ -578,10 +578,12 @@ test_scope_rule (Fixture       *fixture,
     { "app", UNLISTED, "openid mcp:tools offline_access", "openid mcp:tools offline_access" },
     { "app", UNLISTED, "files:read", "files:read" },
     { "app", UNLISTED, "mcp:tools bad\"quote", NULL },
+    { "app", UNLISTED, "mcp:tools back\\slash", NULL },
     { "app", UNLISTED, "caf\xc3\xa9", NULL },
     /* A scope registered: within it, and defined by the named resource. */
     { "ceiling", LISTED, "files:read", "files:read" },
-    { "ceiling", LISTED, "openid profile files:read", "openid profile files:read" },
+    { "ceiling", LISTED, "files:read offline_access", "files:read offline_access" },
+    { "ceiling", LISTED, "openid files:read", NULL },  /* standard, not registered */
     { "ceiling", LISTED, "files:write", NULL },   /* defined, not registered */
     { "ceiling", LISTED, "mcp:tools", NULL },     /* registered, not defined */
     { "ceiling", UNLISTED, "mcp:tools", "mcp:tools" },
@@ -591,7 +593,10 @@ test_scope_rule (Fixture       *fixture,
     { "app", NULL, "openid profile email offline_access", "openid profile email offline_access" },
     { "app", NULL, "files:read", NULL },
     { "ceiling", NULL, "mcp:tools", NULL },
-    { "ceiling", NULL, "openid", "openid" },
+    { "ceiling", NULL, "openid", NULL },
+    /* offline_access is the one exception to the registered scope: MCP clients add it. */
+    { "ceiling", NULL, "offline_access", "offline_access" },
+    { "ceiling", UNLISTED, "mcp:tools offline_access", "mcp:tools offline_access" },
     /* No scope parameter: what the client registered, as far as the resource allows. */
     { "ceiling", LISTED, NULL, "files:read" },
     { "ceiling", UNLISTED, NULL, "files:read mcp:tools" },
@@ -628,13 +633,15 @@ test_scope_rule (Fixture       *fixture,
                                TRICKY_STATE);
     }
 
-  /* The unlisted resource was recorded with the scopes granted for it; the listed one kept
-   * its own. */
+  /* The unlisted resource was recorded with the scopes granted for it, as information only,
+   * each widening an audit event; the listed one kept its own. */
   {
     g_autoptr(GhProject) project = gh_test_server_project (fixture);
     GhResources *resources = gh_server_get_resources (fixture->server);
     g_autoptr(GhResource) unlisted = gh_resources_find (resources, project->id, UNLISTED, NULL);
     g_autoptr(GhResource) listed = gh_resources_find (resources, project->id, LISTED, NULL);
+    g_autoptr(JsonObject) widened = gh_test_server_last_audit (fixture,
+                                                               "resource.scopes_widened");
     g_autofree char *recorded = NULL;
     g_autofree char *own = NULL;
 
@@ -644,10 +651,13 @@ test_scope_rule (Fixture       *fixture,
     g_assert_cmpstr (recorded, ==, "mcp:tools files:read");
     own = g_strjoinv (" ", listed->scopes);
     g_assert_cmpstr (own, ==, "files:read files:write");
+    g_assert_cmpuint (gh_test_server_count_audit (fixture, "resource.scopes_widened"), ==, 2);
+    g_assert_cmpstr (json_object_get_string_member (widened, "uri"), ==, UNLISTED);
+    g_assert_cmpstr (json_object_get_string_member (widened, "@client_id"), ==, "app");
   }
 
-  /* Once listed (resource_policy=listed), a recorded resource has the scopes it was recorded
-   * with, no more. */
+  /* Once resource_policy=listed, a resource recorded under open is not listed: what clients
+   * asked for under open defines nothing. */
   gh_test_server_set (fixture, "resource_policy", "listed");
   {
     g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
@@ -656,17 +666,132 @@ test_scope_rule (Fixture       *fixture,
     query_set (query, "scope", "mcp:tools");
     query_set (query, "resource", UNLISTED);
     response = authorize (fixture, fixture->session, query, FALSE);
-    assert_redirect_code (fixture, response, 302, APP_CB, TRICKY_STATE);
+    assert_redirect_error (fixture, response, 302, APP_CB, "invalid_target", TRICKY_STATE);
+  }
+
+  /* An administrator adopts it by adding it: listed from then on, with the scopes given. */
+  gh_test_server_add_resource (fixture, UNLISTED, "mcp:admin");
+  {
+    g_autoptr(JsonObject) added = gh_test_server_last_audit (fixture, "resource.added");
+
+    g_assert_true (json_object_get_boolean_member (added, "adopted"));
   }
   {
     g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
     g_autoptr(GhTestResponse) response = NULL;
 
-    query_set (query, "scope", "mcp:admin");
+    query_set (query, "scope", "mcp:tools");
     query_set (query, "resource", UNLISTED);
     response = authorize (fixture, fixture->session, query, FALSE);
     assert_redirect_error (fixture, response, 302, APP_CB, "invalid_scope", TRICKY_STATE);
   }
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+    g_autoptr(GhTestResponse) response = NULL;
+    g_autofree char *granted = NULL;
+
+    query_set (query, "scope", "mcp:admin");
+    query_set (query, "resource", UNLISTED);
+    response = authorize (fixture, fixture->session, query, FALSE);
+    assert_redirect_code (fixture, response, 302, APP_CB, TRICKY_STATE);
+    granted = last_granted_scopes (fixture);
+    g_assert_cmpstr (granted, ==, "mcp:admin");
+  }
+}
+
+/* RFC 6749 §4.1.2.1: error_description is %x20-21 / %x23-5B / %x5D-7E, and an invalid scope
+ * is not echoed. */
+static void
+test_scope_error_description (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  static const struct {
+    const char *client;
+    const char *resource;
+    const char *scope;
+  } rows[] = {
+    { "app", UNLISTED, "caf\xc3\xa9" },
+    { "app", UNLISTED, "bad\"zzq" },
+    { "app", UNLISTED, "back\\zzs" },
+    { "app", NULL, "files:read" },
+    { "app", LISTED, "mcp:tools" },
+    { "ceiling", LISTED, "files:write" },
+    { "ceiling", NULL, "openid" },
+  };
+
+  gh_test_server_add_client (fixture, "ceiling",
+                             "{\"redirect_uris\": [\"https://ceiling.example/cb\"], "
+                             "\"scope\": \"files:read mcp:tools\"}");
+  gh_test_server_set (fixture, "auto_approve_user", "alice");
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      const char *redirect_uri = g_str_equal (rows[i].client, "app")
+                                 ? APP_CB : "https://ceiling.example/cb";
+      g_autoptr(GPtrArray) query = query_new (rows[i].client, redirect_uri);
+      g_autoptr(GhTestResponse) response = NULL;
+      g_autoptr(GhForm) params = NULL;
+      const char *description;
+
+      g_test_message ("row %u: %s", i, rows[i].scope);
+      query_set (query, "scope", rows[i].scope);
+      query_set (query, "resource", rows[i].resource);
+      response = authorize (fixture, fixture->session, query, FALSE);
+      assert_redirect_error (fixture, response, 302, redirect_uri, "invalid_scope",
+                             TRICKY_STATE);
+      params = gh_test_response_location_query (response, redirect_uri);
+      description = gh_form_get (params, "error_description");
+      for (const char *p = description; *p; p++)
+        g_assert_true (*p >= 0x20 && *p <= 0x7e && *p != '"' && *p != '\\');
+      g_assert_null (strstr (description, "caf"));
+      g_assert_null (strstr (description, "zz"));
+    }
+
+  /* The same for a resource that is not listed. */
+  gh_test_server_set (fixture, "resource_policy", "listed");
+  {
+    g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+    g_autoptr(GhTestResponse) response = NULL;
+    g_autoptr(GhForm) params = NULL;
+    const char *description;
+
+    query_set (query, "resource", "https://other.example/a\"b\\c");
+    response = authorize (fixture, fixture->session, query, FALSE);
+    params = gh_test_response_location_query (response, APP_CB);
+    g_assert_cmpstr (gh_form_get (params, "error"), ==, "invalid_target");
+    description = gh_form_get (params, "error_description");
+    for (const char *p = description; *p; p++)
+      g_assert_true (*p >= 0x20 && *p <= 0x7e && *p != '"' && *p != '\\');
+  }
+}
+
+/* A recorded resource notes at most GH_SCOPES_RECORDED_MAX scopes, however many clients ask
+ * for. */
+static void
+test_scope_recorded_cap (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GString) many = g_string_new (NULL);
+  g_autoptr(GhProject) project = gh_test_server_project (fixture);
+  g_autoptr(GhResource) recorded = NULL;
+
+  gh_test_server_set (fixture, "auto_approve_user", "alice");
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(GPtrArray) query = query_new ("app", APP_CB);
+      g_autoptr(GhTestResponse) response = NULL;
+
+      g_string_truncate (many, 0);
+      for (guint i = 0; i < 30; i++)
+        g_string_append_printf (many, "%sround%u:scope%u", i > 0 ? " " : "", round, i);
+      query_set (query, "scope", many->str);
+      query_set (query, "resource", UNLISTED);
+      response = authorize (fixture, fixture->session, query, FALSE);
+      assert_redirect_code (fixture, response, 302, APP_CB, TRICKY_STATE);
+    }
+  recorded = gh_resources_find (gh_server_get_resources (fixture->server), project->id,
+                                UNLISTED, NULL);
+  g_assert_cmpuint (g_strv_length (recorded->scopes), ==, 32);
+  g_assert_cmpstr (recorded->scopes[31], ==, "round1:scope1");
 }
 
 /* The exploit of issue 8: a client registered by open DCR with "scope":"admin:everything"
@@ -1034,13 +1159,17 @@ test_forged_posts (Fixture       *fixture,
         { fixture->browser, NULL, NULL, NULL },
         { fixture->browser, "https://evil.example", page->csrf_token, NULL },
         { fixture->browser, "http://127.0.0.1", page->csrf_token, NULL },
-        /* Origin: null is let through only with the token and the cookie (test_null_origin). */
+        /* Origin: null is let through only with the token, the cookie and Sec-Fetch-Site
+         * same-origin or none (test_null_origin). */
         { fixture->browser, "null", NULL, NULL },
         { fixture->browser, "null", "not-the-token", NULL },
         { fixture->session, "null", page->csrf_token, NULL },
         /* The browser says another site sent it, whatever the Origin. */
         { fixture->browser, "null", page->csrf_token, "cross-site" },
         { fixture->browser, "null", page->csrf_token, "same-site" },
+        /* Origin: null without the browser saying same-origin: for a loopback issuer, a page
+         * on another 127.0.0.1 port is the same site and gets the SameSite=Lax cookie. */
+        { fixture->browser, "null", page->csrf_token, NULL },
         { fixture->browser, NULL, page->csrf_token, "cross-site" },
         { fixture->browser, fixture->issuer, page->csrf_token, "cross-site" },
         /* Another browser (no cookie) with everything else right. */
@@ -1115,6 +1244,28 @@ test_null_origin (Fixture       *fixture,
                             PAIRS ("request", consent_page.request_id,
                                    "csrf_token", consent_page.csrf_token, "decision", "allow"));
   assert_redirect_code (fixture, allowed, 303, APP_CB, TRICKY_STATE);
+}
+
+/* The consent page names, for a scope, the resource of the request that defines it, not
+ * another resource of the project that happens to define a scope of the same name. */
+static void
+test_consent_scope_resource (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GhTestResponse) start = NULL;
+  g_autoptr(GhTestResponse) signed_in = NULL;
+  g_auto(Page) login_page = { 0 };
+  g_auto(Page) consent = { 0 };
+
+  /* Sorts before LISTED, so a lookup over every resource finds it first. */
+  gh_test_server_add_resource (fixture, "https://a-decoy.example/mcp", "files:read");
+  start = start_flow (fixture, "app", APP_CB, "files:read", NULL);
+  open_page (fixture, start, "/login", &login_page);
+  signed_in = login (fixture, &login_page, "alice");
+  open_page (fixture, signed_in, "/consent", &consent);
+  g_assert_nonnull (strstr (consent.html, "files:read"));
+  g_assert_nonnull (strstr (consent.html, LISTED));
+  g_assert_null (strstr (consent.html, "a-decoy.example"));
 }
 
 /* Markup in a client's name is shown as text; the hosts the browser really goes to show. */
@@ -1608,6 +1759,9 @@ main (int    argc,
   ADD ("/server/authorize/custom-scheme", test_custom_scheme);
   ADD ("/server/authorize/scope-rule", test_scope_rule);
   ADD ("/server/authorize/scope-dcr-exploit", test_scope_dcr_exploit);
+  ADD ("/server/authorize/scope-recorded-cap", test_scope_recorded_cap);
+  ADD ("/server/authorize/consent-scope-resource", test_consent_scope_resource);
+  ADD ("/server/authorize/scope-error-description", test_scope_error_description);
   ADD ("/server/authorize/resource-listed", test_resource_listed);
   ADD ("/server/authorize/prompt-none-login-required", test_prompt_none_login_required);
   ADD ("/server/authorize/auto-approve-unknown-user", test_auto_approve_unknown_user);

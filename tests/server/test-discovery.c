@@ -272,7 +272,8 @@ test_issuer_page (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
 
   tricky = gh_projects_create (gh_server_get_projects (fixture->server), "tricky",
-                               "<b>Tricky & Co</b>", GH_SETTINGS_PROFILE_PRODUCTION, "test", &error);
+                               "<b>Tricky & Co</b>", GH_SETTINGS_PROFILE_PRODUCTION, "test",
+                               &error);
   g_assert_no_error (error);
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
@@ -282,7 +283,8 @@ test_issuer_page (Fixture       *fixture,
       g_autoptr(GhTestResponse) as_json = get (fixture, rows[i].path, json);
       g_autofree char *text = NULL;
       g_autofree char *issuer = g_strconcat (fixture->base, rows[i].issuer_path, NULL);
-      g_autofree char *oauth = g_strconcat (fixture->base, "/.well-known/oauth-authorization-server",
+      g_autofree char *oauth = g_strconcat (fixture->base,
+                                            "/.well-known/oauth-authorization-server",
                                             rows[i].issuer_path, NULL);
       g_autofree char *oidc = g_strconcat (issuer, "/.well-known/openid-configuration", NULL);
       g_autofree char *jwks = g_strconcat (issuer, "/jwks", NULL);
@@ -338,6 +340,17 @@ test_issuer_page (Fixture       *fixture,
         }
     }
 
+  /* A browser that says it takes no HTML (q=0) gets JSON. */
+  {
+    static const char * const no_html[] = {
+      "Accept", "text/html;q=0, application/json", NULL,
+    };
+    g_autoptr(GhTestResponse) refused = get (fixture, "/", no_html);
+
+    g_assert_cmpuint (refused->status, ==, 404);
+    g_assert_cmpstr (gh_test_response_header (refused, "Content-Type"), ==, "application/json");
+  }
+
   /* Not for another method, nor for a project that does not exist. */
   {
     g_autofree char *url = g_strconcat (fixture->base, "/", NULL);
@@ -381,7 +394,8 @@ test_cors_any_header (Fixture       *fixture,
       const char * const chromium[] = {
         "Origin", "http://localhost:6274",
         "Access-Control-Request-Method", method,
-        "Access-Control-Request-Headers", "authorization,content-type,mcp-protocol-version,x-custom-thing",
+        "Access-Control-Request-Headers",
+        "authorization,content-type,mcp-protocol-version,x-custom-thing",
         NULL,
       };
       g_autoptr(GhTestResponse) preflight = gh_test_http (fixture->session, "OPTIONS", url, asks,
@@ -397,8 +411,8 @@ test_cors_any_header (Fixture       *fixture,
       g_assert_null (gh_test_response_header (preflight, "Access-Control-Allow-Credentials"));
       g_assert_nonnull (strstr (gh_test_response_header (preflight, "Access-Control-Allow-Methods"),
                                 method));
-      allowed = g_ascii_strdown (gh_test_response_header (preflight, "Access-Control-Allow-Headers"),
-                                 -1);
+      allowed = g_ascii_strdown (gh_test_response_header (preflight,
+                                                          "Access-Control-Allow-Headers"), -1);
       g_assert_cmpstr (allowed, ==, "x-custom-thing, dpop");
       g_assert_nonnull (strstr (gh_test_response_header (preflight, "Vary"),
                                 "Access-Control-Request-Headers"));
@@ -578,6 +592,48 @@ jwks_keys (Fixture *fixture)
   return json_array_get_length (json_object_get_array_member (doc, "keys"));
 }
 
+/* A store error while building discovery is answered as one, and nothing is cached: the
+ * next request, once the store works, gets the whole document. */
+static void
+test_discovery_store_error (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  GhStore *store = gh_server_get_store (fixture->server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhProject) project = gh_projects_get (gh_server_get_projects (fixture->server),
+                                                  "default", NULL);
+  g_autoptr(GhResource) resource = NULL;
+
+  resource = gh_resources_add (gh_server_get_resources (fixture->server), project,
+                               "https://mcp.example/mcp", NULL, "files:read", NULL, "test",
+                               &error);
+  g_assert_no_error (error);
+  g_assert_true (gh_store_exec (store, "ALTER TABLE resources RENAME TO resources_away", &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(GhTestResponse) failed = NULL;
+    g_autoptr(JsonObject) doc = NULL;
+
+    gh_test_expect_message ("Gatehouse", G_LOG_LEVEL_WARNING, "*no such table*");
+    failed = get (fixture, "/.well-known/oauth-authorization-server", NULL);
+    gh_test_assert_expected_messages ();
+    g_assert_cmpuint (failed->status, ==, 500);
+    doc = gh_test_response_json (failed);
+    g_assert_cmpstr (json_object_get_string_member (doc, "error"), ==, "server_error");
+  }
+  g_assert_true (gh_store_exec (store, "ALTER TABLE resources_away RENAME TO resources", &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(GhTestResponse) again = get (fixture, "/.well-known/oauth-authorization-server",
+                                           NULL);
+    g_autoptr(JsonObject) doc = NULL;
+
+    g_assert_cmpuint (again->status, ==, 200);
+    doc = gh_test_response_json (again);
+    g_assert_true (array_has (doc, "scopes_supported", "files:read"));
+  }
+}
+
 /* Responses are served from memory only while nothing changed: a write by this process,
  * and the mere passing of a retired key's expiry, both show at once. */
 static void
@@ -663,6 +719,7 @@ main (int    argc,
   ADD ("/server/discovery/issuer-base", test_issuer_base);
   ADD ("/server/jwks", test_jwks);
   ADD ("/server/discovery/cached-responses", test_cached_responses);
+  ADD ("/server/discovery/store-error", test_discovery_store_error);
   g_test_add_func ("/server/discovery/builder/cimd-flag", test_builder_cimd_flag);
 
   return g_test_run ();

@@ -928,7 +928,8 @@ test_resource_one_per_request (Fixture       *fixture,
 }
 
 /* resource_policy=open accepts any scope for a resource that is not listed; a token for a
- * listed resource named in the same request still carries only what that one defines. */
+ * listed resource named in the same request still carries only what that one defines, and
+ * one for the unlisted resource nothing a listed one defines. */
 static void
 test_resource_scopes_open (Fixture       *fixture,
                            gconstpointer  data)
@@ -959,7 +960,19 @@ test_resource_scopes_open (Fixture       *fixture,
                                      "refresh_token", member (listed, "refresh_token"),
                                      "resource", "https://made-up.example/mcp"), NULL);
   unlisted = assert_ok (refreshed);
-  g_assert_cmpstr (member (unlisted, "scope"), ==, "openid files:read admin:everything");
+  g_assert_cmpstr (member (unlisted, "scope"), ==, "openid admin:everything");
+
+  /* Recorded with the scopes granted for it, not the listed resource's. */
+  {
+    g_autoptr(GhProject) project = gh_test_server_project (TS);
+    g_autoptr(GhResource) recorded = gh_resources_find (gh_server_get_resources (TS->server),
+                                                        project->id,
+                                                        "https://made-up.example/mcp", NULL);
+    g_autofree char *scopes = g_strjoinv (" ", recorded->scopes);
+
+    g_assert_true (recorded->recorded);
+    g_assert_cmpstr (scopes, ==, "admin:everything");
+  }
 }
 
 /* --- Refresh tokens --- */
