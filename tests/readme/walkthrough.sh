@@ -101,11 +101,21 @@ browser() {
 }
 PRELUDE
 cat "$work/walk.sh" >> "$work/run.sh"
-cat >> "$work/run.sh" <<'CHECKS'
+cat >> "$work/run.sh" <<CHECKS
 echo "== checks"
-[ -n "$CLIENT_ID" ] && [[ $CLIENT_ID == client_* ]]
-[ -n "$CODE" ]
-[[ $TOKEN == eyJ* ]]
+[ -n "\$CLIENT_ID" ] && [[ \$CLIENT_ID == client_* ]]
+[ -n "\$CODE" ]
+[[ \$TOKEN == eyJ* ]]
+# The example MCP server refuses what it must: a token whose signature was tampered with, and
+# the ID token (its typ is not at+jwt, its aud is the client).
+mcp=http://127.0.0.1:$mcp_port/mcp
+sig=\${TOKEN##*.}   # the signature's first character (a last one may carry padding bits only)
+tampered="\${TOKEN%.*}.\$( [ "\${sig:0:1}" = A ] && echo B || echo A )\${sig:1}"
+for bad in "\$tampered" "\$(jq -r .id_token token.json)"; do
+  status=\$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer \$bad" "\$mcp")
+  [ "\$status" = 401 ] || { echo "the MCP server answered \$status to a bad token"; exit 1; }
+done
+echo "bad tokens refused"
 CHECKS
 
 echo "walkthrough: running $work/run.sh (ports $as_port and $mcp_port)" >&2
@@ -129,4 +139,5 @@ expect "\"authorization_servers\":[\"http://127.0.0.1:$as_port\"]"
 expect '{"hello":"dev"'
 expect '"registration_access_token"'
 expect "browser: returned to http://127.0.0.1:8080/callback?code="
+expect "bad tokens refused"
 echo "walkthrough: every block of \"A flow, step by step\" ran as written"
