@@ -1047,7 +1047,7 @@ command_client_create (int    argc,
     { "jwks", 0, 0, G_OPTION_ARG_FILENAME, &opt_jwks_file,
       "JWKS file with the client's public keys (private_key_jwt)", "FILE" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
-      "Print the client_id alone (for CLIENT_ID=$(...); not for a client with a secret: use --json)",
+      "Print the client_id alone (for CLIENT_ID=$(...); a client with a secret needs --json)",
       NULL },
     { NULL }
   };
@@ -1059,6 +1059,7 @@ command_client_create (int    argc,
   g_autoptr(JsonObject) validated = NULL;
   g_autoptr(GhClient) client = NULL;
   g_autofree char *secret = NULL;
+  const char *auth_method;
   JsonArray *array;
   int status;
 
@@ -1113,11 +1114,11 @@ command_client_create (int    argc,
   if (validated == NULL)
     return fail_arguments (error);
   /* The secret is shown once: never where a script would keep the client_id only. */
-  if (opt_quiet && g_str_has_prefix (json_object_get_string_member_with_default (
-                                       validated, "token_endpoint_auth_method", ""), "client_secret"))
+  auth_method = json_object_get_string_member_with_default (validated,
+                                                            "token_endpoint_auth_method", "");
+  if (opt_quiet && g_str_has_prefix (auth_method, "client_secret"))
     return usage_error (NULL, "--quiet prints the client_id alone, and a %s client's secret is "
-                        "shown only once: use --json", json_object_get_string_member (
-                          validated, "token_endpoint_auth_method"));
+                        "shown only once: use --json", auth_method);
   client = gh_clients_create (gh_server_get_clients (server), project, opt_client_id,
                               GH_CLIENT_SOURCE_ADMIN, validated, &secret, "cli", &error);
   if (client == NULL)

@@ -119,7 +119,8 @@ test_usage_errors (Fixture       *fixture,
     { { "client", "create", "--redirect-uri=https://x.example/cb", "--client-id=https://x" }, 2, "URL" },
     /* A value the server refuses is a bad argument too (README: bad arguments exit 2). */
     { { "client", "create", "--redirect-uri", "notauri" }, 2, "not an absolute URI" },
-    { { "client", "create", "--redirect-uri=http://evil.example/cb" }, 2, "127.0.0.1, [::1] or localhost" },
+    { { "client", "create", "--redirect-uri=http://evil.example/cb" }, 2,
+      "127.0.0.1, [::1] or localhost" },
     { { "client", "create", "--redirect-uri=https://x.example/cb", "--grant-type=password" }, 2,
       "password" },
     { { "client", "create", "--redirect-uri=https://x.example/cb", "--jwks=/nonexistent" }, 1,
@@ -481,7 +482,8 @@ test_status (Fixture       *fixture,
     object = json_node_get_object (json_parser_get_root (parser));
     g_assert_true (json_object_get_boolean_member (object, "running"));
     g_assert_cmpstr (json_object_get_string_member (object, "url"), ==, served.base);
-    g_assert_cmpint (json_object_get_int_member (object, "pid"), ==, g_ascii_strtoll (pid, NULL, 10));
+    g_assert_cmpint (json_object_get_int_member (object, "pid"), ==,
+                     g_ascii_strtoll (pid, NULL, 10));
     g_assert_cmpint (json_object_get_int_member (object, "uptime_s"), >=, 0);
 
     /* The issuer as a URL, not a path. */
@@ -658,7 +660,9 @@ test_cimd_fetched (Fixture       *fixture,
   g_autoptr(SoupServer) documents_server = soup_server_new (NULL, NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(GError) error = NULL;
-  DocumentServer documents = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free), NULL };
+  DocumentServer documents = {
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free), NULL,
+  };
   g_autofree char *url = NULL;
   g_autofree char *verifier = NULL;
   g_autofree char *challenge = NULL;
