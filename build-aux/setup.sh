@@ -34,6 +34,7 @@ test_packages=(
   xvfb xauth dbus at-spi2-core gnome-keyring
   # The real-browser test (tests/browser) drives Debian's Chromium; it never downloads one.
   chromium
+  curl jq openssl   # the README walk-through (tests/readme)
 )
 
 as_root() {

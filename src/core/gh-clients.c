@@ -210,6 +210,48 @@ gh_clients_list (GhClients  *self,
   return g_steal_pointer (&clients);
 }
 
+GPtrArray *
+gh_clients_list_fetched_cimd (GhClients  *self,
+                              gint64      project_id,
+                              GError    **error)
+{
+  g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func ((GDestroyNotify) gh_client_free);
+  g_autoptr(GhStmt) stmt = NULL;
+  gboolean row;
+
+  g_return_val_if_fail (GH_IS_CLIENTS (self), NULL);
+
+  stmt = gh_store_prepare (self->store,
+                           "SELECT c.client_id, c.metadata, c.fetched_at FROM cimd_cache c "
+                           "WHERE c.project_id = ? AND NOT EXISTS (SELECT 1 FROM clients r "
+                           "  WHERE r.project_id = c.project_id AND r.client_id = c.client_id) "
+                           "ORDER BY c.fetched_at, c.client_id",
+                           error);
+  if (stmt == NULL)
+    return NULL;
+  gh_stmt_bind_int64 (stmt, 1, project_id);
+  for (;;)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      GhClient *client;
+
+      if (!gh_store_step (self->store, stmt, &row, error))
+        return NULL;
+      if (!row)
+        break;
+      /* An unreadable row is as good as none (the resolver treats it so too). */
+      if (!json_parser_load_from_data (parser, gh_stmt_column_text (stmt, 1), -1, NULL) ||
+          !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        continue;
+      client = gh_client_new_from_metadata (gh_stmt_column_text (stmt, 0), GH_CLIENT_SOURCE_CIMD,
+                                            json_node_get_object (json_parser_get_root (parser)));
+      client->project_id = project_id;
+      client->created_at = client->updated_at = sqlite3_column_int64 (stmt, 2);
+      g_ptr_array_add (clients, client);
+    }
+  return g_steal_pointer (&clients);
+}
+
 GhClient *
 gh_clients_create (GhClients        *self,
                    const GhProject  *project,

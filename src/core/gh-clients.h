@@ -50,6 +50,11 @@ gboolean   gh_clients_is_registered (GhClients       *self,
 GPtrArray *gh_clients_list         (GhClients        *self,
                                     gint64            project_id,
                                     GError          **error);
+/* URL clients (CIMD) resolved at /authorize and not imported: the last good document of each
+ * in the CIMD cache, as clients with id 0, created_at and updated_at the time it was fetched. */
+GPtrArray *gh_clients_list_fetched_cimd (GhClients   *self,
+                                         gint64       project_id,
+                                         GError     **error);
 gboolean   gh_clients_delete       (GhClients        *self,
                                     const GhProject  *project,
                                     const char       *client_id,

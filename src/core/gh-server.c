@@ -14,6 +14,7 @@
 #include "gh-http.h"
 #include "gh-pages.h"
 #include "gh-server-private.h"
+#include "gh-server-record.h"
 #include "gh-server.h"
 
 struct _GhServer
@@ -44,6 +45,7 @@ struct _GhServer
   char *issuer_base;
   char *listen_url;
   char *signing_error;
+  gint64 started_at;
   guint16 port;
 };
 
@@ -708,6 +710,18 @@ parse_listen_address (const char  *address,
   return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (inet, port));
 }
 
+/* server.json tells `gatehouse-server status` and the CLI where this server listens. */
+static void
+record_listening (GhServer *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!gh_server_record_write (self->data_dir, self->listen_url, gh_server_get_issuer_base (self),
+                               self->started_at, &error))
+    g_message ("Could not record the listening address in %s: %s", self->data_dir,
+               error->message);
+}
+
 gboolean
 gh_server_listen (GhServer         *self,
                   const char       *address,
@@ -782,6 +796,8 @@ gh_server_listen (GhServer         *self,
                                                host,
                                                g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ? "]" : "",
                                                self->port);
+  self->started_at = g_get_real_time () / G_USEC_PER_SEC;
+  record_listening (self);
   return TRUE;
 }
 
@@ -795,6 +811,7 @@ gh_server_stop (GhServer *self)
   soup_server_disconnect (self->soup_server);
   g_clear_object (&self->soup_server);
   self->port = 0;
+  gh_server_record_stop (self->data_dir, self->listen_url);
 }
 
 
@@ -835,6 +852,8 @@ gh_server_set_issuer_base (GhServer   *self,
     copy[--len] = '\0';
   g_clear_pointer (&self->issuer_base, g_free);
   self->issuer_base = (copy != NULL && *copy != '\0') ? g_steal_pointer (&copy) : NULL;
+  if (self->soup_server != NULL)
+    record_listening (self);
 }
 
 const char *

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gh-error.h"
+#include "gh-server-record.h"
 #include "gh-server.h"
 #include "gh-util.h"
 
@@ -75,6 +77,38 @@ fail (const GError *error)
   return EXIT_FAILURE;
 }
 
+/* Whether @error refuses a value given on the command line (a malformed URI, a setting out
+ * of range) rather than reporting a failure (a name that does not exist, the store, I/O). */
+static gboolean
+is_bad_argument (const GError *error)
+{
+  if (error->domain == G_OPTION_ERROR || error->domain == GH_SETTINGS_ERROR)
+    return TRUE;
+  if (error->domain == G_IO_ERROR)
+    return error->code == G_IO_ERROR_INVALID_ARGUMENT;
+  if (error->domain == GH_OAUTH_ERROR)
+    switch (error->code)
+      {
+      case GH_OAUTH_ERROR_INVALID_REQUEST:
+      case GH_OAUTH_ERROR_INVALID_SCOPE:
+      case GH_OAUTH_ERROR_INVALID_TARGET:
+      case GH_OAUTH_ERROR_INVALID_REDIRECT_URI:
+      case GH_OAUTH_ERROR_INVALID_CLIENT_METADATA:
+        return TRUE;
+      default:
+        return FALSE;
+      }
+  return FALSE;
+}
+
+/* fail(), with the usage status for a refused argument: bad arguments exit 2, failures 1. */
+static int
+fail_arguments (const GError *error)
+{
+  g_printerr ("gatehouse-server: %s\n", error->message);
+  return is_bad_argument (error) ? EXIT_USAGE : EXIT_FAILURE;
+}
+
 static GOptionContext *
 command_context (const Command *command,
                  GOptionEntry  *entries)
@@ -89,6 +123,9 @@ command_context (const Command *command,
   return context;
 }
 
+static gboolean parse_backend (GhSecretBackend *backend,
+                               GError         **error);
+
 /* Parses options; on failure prints why and returns FALSE. argv[0] is the command name. */
 static gboolean
 parse_command_line (GOptionContext  *context,
@@ -98,7 +135,9 @@ parse_command_line (GOptionContext  *context,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!g_option_context_parse (context, argc, argv, &error))
+  GhSecretBackend backend;
+
+  if (!g_option_context_parse (context, argc, argv, &error) || !parse_backend (&backend, &error))
     {
       *status = usage_error (context, "%s", error->message);
       return FALSE;
@@ -158,6 +197,37 @@ print_json_object (JsonObject *object)
   json_node_set_object (node, object);
   text = json_to_string (node, TRUE);
   g_print ("%s\n", text);
+}
+
+static char *
+format_time (gint64 unix_seconds)
+{
+  g_autoptr(GDateTime) time = NULL;
+
+  if (unix_seconds == 0)
+    return g_strdup ("-");
+  time = g_date_time_new_from_unix_utc (unix_seconds);
+  return g_date_time_format (time, "%Y-%m-%d %H:%M:%SZ");
+}
+
+/* "5 min", "1 h 30 min", "45 s": a span in words, to the second. */
+static char *
+format_duration (gint64 seconds)
+{
+  GString *text = g_string_new (NULL);
+  gint64 days = seconds / 86400, hours = seconds / 3600 % 24, minutes = seconds / 60 % 60;
+
+  if (days > 0)
+    g_string_append_printf (text, "%" G_GINT64_FORMAT " d", days);
+  if (hours > 0)
+    g_string_append_printf (text, "%s%" G_GINT64_FORMAT " h", text->len > 0 ? " " : "", hours);
+  if (minutes > 0)
+    g_string_append_printf (text, "%s%" G_GINT64_FORMAT " min", text->len > 0 ? " " : "",
+                            minutes);
+  if (seconds % 60 > 0 || text->len == 0)
+    g_string_append_printf (text, "%s%" G_GINT64_FORMAT " s", text->len > 0 ? " " : "",
+                            seconds % 60);
+  return g_string_free (text, FALSE);
 }
 
 /* serve */
@@ -252,7 +322,7 @@ command_serve (int    argc,
 
   if (!gh_server_listen (server, opt_listen != NULL ? opt_listen : "127.0.0.1:0", certificate,
                          &error))
-    return fail (error);
+    return fail_arguments (error);
   gh_server_set_issuer_base (server, opt_issuer_base);
 
   projects = gh_projects_list (gh_server_get_projects (server), &error);
@@ -281,6 +351,105 @@ command_serve (int    argc,
   return EXIT_SUCCESS;
 }
 
+/* status */
+
+static gint64 opt_wait;
+
+static int
+command_status (int    argc,
+                char **argv)
+{
+  static const Command command = {
+    "status", "",
+    "Tell whether a server runs on the data directory: where it listens, its issuer, pid and "
+    "uptime. Exits 0 when one runs, 1 when none does. A server records itself in server.json "
+    "in the data directory when it listens, and marks it stopped when it stops cleanly.",
+    NULL,
+  };
+  GOptionEntry entries[] = {
+    { "wait", 'w', 0, G_OPTION_ARG_INT64, &opt_wait,
+      "Wait up to SECONDS for a server to listen (for scripts that start one)", "SECONDS" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = command_context (&command, entries);
+  g_autofree char *data_dir = NULL;
+  g_autoptr(GhServerRecord) record = NULL;
+  gint64 now, deadline;
+  int status;
+
+  g_option_context_add_main_entries (context, json_entries, NULL);
+  if (!parse_command_line (context, &argc, &argv, &status))
+    return status;
+  if (argc > 1)
+    return usage_error (context, "status takes no arguments");
+  if (opt_wait < 0 || opt_wait > 3600)
+    return usage_error (context, "--wait must be 0 to 3600 seconds");
+
+  data_dir = resolve_data_dir ();
+  deadline = g_get_monotonic_time () + opt_wait * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_clear_pointer (&record, gh_server_record_free);
+      record = gh_server_record_read (data_dir, &error);
+      if (record == NULL && !g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return fail (error);
+      if ((record != NULL && record->running) || g_get_monotonic_time () >= deadline)
+        break;
+      g_usleep (100 * 1000);
+    }
+  now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (opt_json)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+
+      json_object_set_string_member (object, "data_dir", data_dir);
+      json_object_set_boolean_member (object, "running", record != NULL && record->running);
+      if (record != NULL)
+        {
+          json_object_set_string_member (object, "url", record->url);
+          json_object_set_string_member (object, "issuer", record->issuer_base);
+          json_object_set_int_member (object, "pid", record->pid);
+          json_object_set_int_member (object, "started_at", record->started_at);
+          if (record->running)
+            json_object_set_int_member (object, "uptime_s", MAX (now - record->started_at, 0));
+          if (record->stopped_at != 0)
+            json_object_set_int_member (object, "stopped_at", record->stopped_at);
+          if (!record->running)
+            json_object_set_boolean_member (object, "stopped_cleanly", record->stopped_at != 0);
+        }
+      print_json_object (object);
+    }
+  else if (record == NULL)
+    g_print ("No server has run on %s\n", data_dir);
+  else if (record->running)
+    {
+      g_autofree char *since = format_time (record->started_at);
+      g_autofree char *uptime = format_duration (MAX (now - record->started_at, 0));
+
+      g_print ("A server runs on %s\n", data_dir);
+      g_print ("  listening on  %s\n", record->url);
+      if (g_strcmp0 (record->issuer_base, record->url) != 0)
+        g_print ("  issuer        %s\n", record->issuer_base);
+      g_print ("  pid           %" G_GINT64_FORMAT "\n", record->pid);
+      g_print ("  up            %s (since %s)\n", uptime, since);
+    }
+  else if (record->stopped_at != 0)
+    {
+      g_autofree char *stopped = format_time (record->stopped_at);
+
+      g_print ("No server runs on %s: the last one (pid %" G_GINT64_FORMAT ") listened on %s and "
+               "stopped at %s\n", data_dir, record->pid, record->url, stopped);
+    }
+  else
+    g_print ("No server runs on %s: the last one (pid %" G_GINT64_FORMAT ") listened on %s and "
+             "is gone without stopping cleanly (killed or crashed)\n", data_dir, record->pid,
+             record->url);
+  return record != NULL && record->running ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 /* project ... */
 
 static char *opt_name;
@@ -302,16 +471,63 @@ issuer_path (GhProject *project)
   return g_strconcat ("/p/", project->slug, NULL);
 }
 
+/* The server a data directory records (server.json): running, stopped, or NULL when none
+ * has listened there. */
+static GhServerRecord *
+read_record (const char *data_dir)
+{
+  g_autoptr(GError) error = NULL;
+  GhServerRecord *record = gh_server_record_read (data_dir, &error);
+
+  if (record == NULL && !g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    g_printerr ("gatehouse-server: note: %s\n", error->message);
+  return record;
+}
+
+/* The project's issuer URL where the recorded server serves (or served) it; NULL without a
+ * record. */
+static char *
+issuer_url (const GhServerRecord *record,
+            GhProject            *project)
+{
+  g_autofree char *path = issuer_path (project);
+
+  return record != NULL ? g_strconcat (record->issuer_base, path, NULL) : NULL;
+}
+
+/* "http://127.0.0.1:41234/p/acme", and when no server runs now, why the URL is a guess. */
+static char *
+describe_issuer (const GhServerRecord *record,
+                 GhProject            *project)
+{
+  g_autofree char *path = issuer_path (project);
+  g_autofree char *url = issuer_url (record, project);
+
+  if (record == NULL)
+    return g_strdup_printf ("%s (no server has run on this data directory: the issuer is the "
+                            "URL the server prints at start%s%s)",
+                            *path != '\0' ? path : "/", *path != '\0' ? ", then " : "",
+                            path);
+  if (record->running)
+    return g_steal_pointer (&url);
+  return g_strdup_printf ("%s (no server runs on this data directory now; this is where it "
+                          "served last)", url);
+}
+
 static JsonObject *
-project_to_json (GhProject *project)
+project_to_json (GhProject            *project,
+                 const GhServerRecord *record)
 {
   JsonObject *object = json_object_new ();
   g_autofree char *path = issuer_path (project);
+  g_autofree char *url = issuer_url (record, project);
 
   json_object_set_string_member (object, "slug", project->slug);
   json_object_set_string_member (object, "display_name", project->display_name);
   json_object_set_string_member (object, "profile",
                                  gh_settings_profile_to_string (project->profile));
+  json_object_set_string_member (object, "issuer", url);
+  json_object_set_boolean_member (object, "server_running", record != NULL && record->running);
   json_object_set_string_member (object, "issuer_path", path);
   json_object_set_int_member (object, "created_at", project->created_at);
   json_object_set_object_member (object, "settings",
@@ -320,15 +536,16 @@ project_to_json (GhProject *project)
 }
 
 static void
-print_project (GhProject *project)
+print_project (GhProject            *project,
+               const GhServerRecord *record)
 {
   const char * const *keys = gh_project_settings_list_keys ();
   g_autoptr(GDateTime) created = g_date_time_new_from_unix_utc (project->created_at);
   g_autofree char *created_text = g_date_time_format_iso8601 (created);
-  g_autofree char *path = issuer_path (project);
+  g_autofree char *issuer = describe_issuer (record, project);
 
   g_print ("%s (%s)\n", project->slug, project->display_name);
-  g_print ("  issuer path: %s\n", *path != '\0' ? path : "/ (the root issuer)");
+  g_print ("  issuer: %s\n", issuer);
   g_print ("  profile: %s, created %s\n", gh_settings_profile_to_string (project->profile),
            created_text);
   for (guint i = 0; keys[i] != NULL; i++)
@@ -347,6 +564,7 @@ command_project_list (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GhServer) server = NULL;
   g_autoptr(GPtrArray) projects = NULL;
+  g_autoptr(GhServerRecord) record = NULL;
   int status;
 
   if (!parse_command_line (context, &argc, &argv, &status))
@@ -356,6 +574,7 @@ command_project_list (int    argc,
   server = open_server (GH_SETTINGS_PROFILE_PRODUCTION, &error);
   if (server == NULL || !(projects = gh_projects_list (gh_server_get_projects (server), &error)))
     return fail (error);
+  record = read_record (gh_server_get_data_dir (server));
 
   if (opt_json)
     {
@@ -363,26 +582,33 @@ command_project_list (int    argc,
       JsonArray *array = json_array_new ();
 
       for (guint i = 0; i < projects->len; i++)
-        json_array_add_object_element (array, project_to_json (g_ptr_array_index (projects, i)));
+        json_array_add_object_element (array, project_to_json (g_ptr_array_index (projects, i),
+                                                               record));
       json_object_set_array_member (object, "projects", array);
       print_json_object (object);
       return EXIT_SUCCESS;
     }
 
   g_print ("%-24s %-12s %-5s %-5s %-22s %s\n", "SLUG", "PROFILE", "MCP", "CIMD", "DCR",
-           "ISSUER PATH");
+           record != NULL ? "ISSUER" : "ISSUER PATH");
   for (guint i = 0; i < projects->len; i++)
     {
       GhProject *project = g_ptr_array_index (projects, i);
       g_autofree char *path = issuer_path (project);
+      g_autofree char *url = issuer_url (record, project);
 
       g_print ("%-24s %-12s %-5s %-5s %-22s %s\n", project->slug,
                gh_settings_profile_to_string (project->profile),
                project->settings->mcp_enabled ? "on" : "off",
                project->settings->cimd_enabled ? "on" : "off",
                gh_dcr_mode_to_string (project->settings->dcr_mode),
-               *path != '\0' ? path : "/");
+               url != NULL ? url : *path != '\0' ? path : "/");
     }
+  if (record == NULL)
+    g_print ("(no server has run on this data directory: issuers are paths below the URL the "
+             "server prints at start)\n");
+  else if (!record->running)
+    g_print ("(no server runs on this data directory now: issuers where it served last)\n");
   return EXIT_SUCCESS;
 }
 
@@ -390,11 +616,16 @@ static int
 command_project_show (int    argc,
                       char **argv)
 {
-  static const Command command = { "project show", "SLUG", "Show a project and its settings.", NULL };
+  static const Command command = {
+    "project show", "SLUG",
+    "Show a project: its issuer URL (where the server running on this data directory serves "
+    "it, or served it last) and its settings.", NULL,
+  };
   g_autoptr(GOptionContext) context = command_context (&command, json_entries);
   g_autoptr(GError) error = NULL;
   g_autoptr(GhServer) server = NULL;
   g_autoptr(GhProject) project = NULL;
+  g_autoptr(GhServerRecord) record = NULL;
   int status;
 
   if (!parse_command_line (context, &argc, &argv, &status))
@@ -406,13 +637,14 @@ command_project_show (int    argc,
                                                      &error)))
     return fail (error);
 
+  record = read_record (gh_server_get_data_dir (server));
   if (opt_json)
     {
-      g_autoptr(JsonObject) object = project_to_json (project);
+      g_autoptr(JsonObject) object = project_to_json (project, record);
       print_json_object (object);
     }
   else
-    print_project (project);
+    print_project (project, record);
   return EXIT_SUCCESS;
 }
 
@@ -434,6 +666,7 @@ command_project_create (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GhServer) server = NULL;
   g_autoptr(GhProject) project = NULL;
+  g_autoptr(GhServerRecord) record = NULL;
   GhSettingsProfile profile;
   int status;
 
@@ -459,14 +692,19 @@ command_project_create (int    argc,
   if (project == NULL)
     return fail (error);
 
+  record = read_record (gh_server_get_data_dir (server));
   if (opt_json)
     {
-      g_autoptr(JsonObject) object = project_to_json (project);
+      g_autoptr(JsonObject) object = project_to_json (project, record);
       print_json_object (object);
     }
   else
-    g_print ("Created project %s (%s defaults), issuer path /p/%s\n", project->slug,
-             gh_settings_profile_to_string (profile), project->slug);
+    {
+      g_autofree char *issuer = describe_issuer (record, project);
+
+      g_print ("Created project %s (%s defaults), issuer %s\n", project->slug,
+               gh_settings_profile_to_string (profile), issuer);
+    }
   return EXIT_SUCCESS;
 }
 
@@ -524,7 +762,7 @@ command_project_set (int    argc,
   if (changes == NULL && error->domain == GH_SETTINGS_ERROR)
     return usage_error (NULL, "%s", error->message);
   if (changes == NULL)
-    return fail (error);
+    return fail_arguments (error);
 
   if (opt_json)
     {
@@ -575,15 +813,21 @@ command_project_set (int    argc,
 static char *opt_alg;
 static gint64 opt_activate_after = 300;
 
-static char *
-format_time (gint64 unix_seconds)
+/* A signing key's state: signing, next (signs later), unused (replaced before it ever
+ * signed), retired (signed, now only published) or expired (no longer published). */
+static const char *
+key_state (const GhSigningKeyInfo *info,
+           gint64                  now)
 {
-  g_autoptr(GDateTime) time = NULL;
-
-  if (unix_seconds == 0)
-    return g_strdup ("-");
-  time = g_date_time_new_from_unix_utc (unix_seconds);
-  return g_date_time_format (time, "%Y-%m-%d %H:%M:%SZ");
+  if (info->signing)
+    return "signing";
+  if (info->retired_at != 0 && info->retired_at <= info->active_from)
+    return "unused";
+  if (!info->published)
+    return "expired";
+  if (info->active_from > now)
+    return "next";
+  return "retired";
 }
 
 static int
@@ -627,6 +871,7 @@ command_keys_list (int    argc,
             json_object_set_int_member (item, "retired_at", info->retired_at);
           if (info->expires_at != 0)
             json_object_set_int_member (item, "expires_at", info->expires_at);
+          json_object_set_string_member (item, "state", key_state (info, now));
           json_object_set_boolean_member (item, "signing", info->signing);
           json_object_set_boolean_member (item, "published", info->published);
           json_array_add_object_element (array, item);
@@ -643,12 +888,10 @@ command_keys_list (int    argc,
       g_autofree char *from = format_time (info->active_from);
       g_autofree char *until = info->expires_at != 0 ? format_time (info->expires_at)
                                                      : g_strdup ("(while current)");
-      const char *state = info->signing ? "signing" :
-                          !info->published ? "expired" :
-                          info->active_from > now && info->retired_at == 0 ? "next" : "retired";
+      const char *state = key_state (info, now);
 
       g_print ("%-44s %-6s %-10s %-21s %s\n", info->kid, gh_jws_alg_to_string (info->alg), state,
-               from, until);
+               g_str_equal (state, "unused") ? "(never: replaced first)" : from, until);
     }
   return EXIT_SUCCESS;
 }
@@ -703,9 +946,21 @@ command_keys_rotate (int    argc,
   if (kid == NULL)
     return fail (error);
 
-  g_print ("New signing key %s (%s): published now, signs from %" G_GINT64_FORMAT " s from now; "
-           "the previous key stays published for %" G_GINT64_FORMAT " s after that\n",
-           kid, gh_jws_alg_to_string (alg), opt_activate_after, longest);
+  {
+    gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+    g_autofree char *from = format_time (now + opt_activate_after);
+    g_autofree char *delay = format_duration (opt_activate_after);
+    g_autofree char *until = format_time (now + opt_activate_after + longest);
+    g_autofree char *lifetime = format_duration (longest);
+
+    g_print ("New signing key %s (%s), published now.\n", kid, gh_jws_alg_to_string (alg));
+    if (opt_activate_after == 0)
+      g_print ("It signs from now on.\n");
+    else
+      g_print ("It signs from %s (in %s); the keys before it sign until then.\n", from, delay);
+    g_print ("Keys it replaces stay published until %s (access tokens live at most %s).\n",
+             until, lifetime);
+  }
   return EXIT_SUCCESS;
 }
 
@@ -718,6 +973,7 @@ static char *opt_auth_method;
 static char *opt_scope;
 static char *opt_client_id;
 static char *opt_jwks_file;
+static gboolean opt_quiet;
 static char *opt_email;
 static char *opt_claims;
 static char *opt_scopes;
@@ -793,6 +1049,9 @@ command_client_create (int    argc,
       "Choose the client_id (default: client_<24 hex>)", "ID" },
     { "jwks", 0, 0, G_OPTION_ARG_FILENAME, &opt_jwks_file,
       "JWKS file with the client's public keys (private_key_jwt)", "FILE" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
+      "Print the client_id alone (for CLIENT_ID=$(...); a client with a secret needs --json)",
+      NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = command_context (&command, entries);
@@ -803,6 +1062,7 @@ command_client_create (int    argc,
   g_autoptr(JsonObject) validated = NULL;
   g_autoptr(GhClient) client = NULL;
   g_autofree char *secret = NULL;
+  const char *auth_method;
   JsonArray *array;
   int status;
 
@@ -816,6 +1076,8 @@ command_client_create (int    argc,
     return usage_error (context, "Give at least one --redirect-uri");
   if (opt_client_id != NULL && !gh_client_id_check (opt_client_id, &error))
     return usage_error (context, "%s", error->message);
+  if (opt_quiet && opt_json)
+    return usage_error (context, "--quiet and --json exclude each other");
 
   array = json_array_new ();
   for (guint i = 0; opt_redirect_uris[i] != NULL; i++)
@@ -842,9 +1104,10 @@ command_client_create (int    argc,
       g_autofree char *text = NULL;
       g_autoptr(JsonParser) parser = json_parser_new ();
 
-      if (!g_file_get_contents (opt_jwks_file, &text, NULL, &error) ||
-          !json_parser_load_from_data (parser, text, -1, &error))
+      if (!g_file_get_contents (opt_jwks_file, &text, NULL, &error))
         return fail (error);
+      if (!json_parser_load_from_data (parser, text, -1, &error))
+        return usage_error (NULL, "--jwks %s is not JSON: %s", opt_jwks_file, error->message);
       json_object_set_member (metadata, "jwks", json_node_copy (json_parser_get_root (parser)));
     }
 
@@ -852,7 +1115,13 @@ command_client_create (int    argc,
     return status;
   validated = gh_client_metadata_validate (metadata, project->settings, "none", &error);
   if (validated == NULL)
-    return fail (error);
+    return fail_arguments (error);
+  /* The secret is shown once: never where a script would keep the client_id only. */
+  auth_method = json_object_get_string_member_with_default (validated,
+                                                            "token_endpoint_auth_method", "");
+  if (opt_quiet && g_str_has_prefix (auth_method, "client_secret"))
+    return usage_error (NULL, "--quiet prints the client_id alone, and a %s client's secret is "
+                        "shown only once: use --json", auth_method);
   client = gh_clients_create (gh_server_get_clients (server), project, opt_client_id,
                               GH_CLIENT_SOURCE_ADMIN, validated, &secret, "cli", &error);
   if (client == NULL)
@@ -863,6 +1132,8 @@ command_client_create (int    argc,
       g_autoptr(JsonObject) object = client_to_json (client, secret);
       print_json_object (object);
     }
+  else if (opt_quiet)
+    g_print ("%s\n", client->client_id);
   else
     {
       g_print ("client_id: %s\n", client->client_id);
@@ -872,46 +1143,80 @@ command_client_create (int    argc,
   return EXIT_SUCCESS;
 }
 
+/* Where a client comes from, in words: pre-registered (here), dcr (registered itself), cimd
+ * (a URL client: imported ahead of time, or fetched at /authorize and kept in the cache). */
+static const char *
+client_origin (const GhClient *client)
+{
+  switch (client->source)
+    {
+    case GH_CLIENT_SOURCE_ADMIN:
+      return "pre-registered";
+    case GH_CLIENT_SOURCE_DCR:
+      return "dcr";
+    case GH_CLIENT_SOURCE_CIMD:
+      return client->id != 0 ? "cimd (imported)" : "cimd (fetched)";
+    default:
+      g_assert_not_reached ();
+    }
+}
+
 static int
 command_client_list (int    argc,
                      char **argv)
 {
-  static const Command command = { "client list", "", "List a project's clients.", NULL };
+  static const Command command = {
+    "client list", "",
+    "List a project's clients and where each comes from: pre-registered (client create), dcr "
+    "(registered itself at /register), cimd (imported) or cimd (fetched: a client_id URL "
+    "whose metadata document /authorize fetched).", NULL,
+  };
   g_autoptr(GOptionContext) context = command_context (&command, project_entries);
   g_autoptr(GError) error = NULL;
   g_autoptr(GhServer) server = NULL;
   g_autoptr(GhProject) project = NULL;
   g_autoptr(GPtrArray) clients = NULL;
+  g_autoptr(GPtrArray) fetched = NULL;
   int status;
 
   g_option_context_add_main_entries (context, json_entries, NULL);
   if (!parse_command_line (context, &argc, &argv, &status))
     return status;
+  if (argc > 1)
+    return usage_error (context, "client list takes no arguments");
   if (!open_project (&server, &project, &status))
     return status;
   clients = gh_clients_list (gh_server_get_clients (server), project->id, &error);
-  if (clients == NULL)
+  if (clients == NULL ||
+      !(fetched = gh_clients_list_fetched_cimd (gh_server_get_clients (server), project->id,
+                                                &error)))
     return fail (error);
+  g_ptr_array_extend_and_steal (clients, g_steal_pointer (&fetched));
   if (opt_json)
     {
       g_autoptr(JsonObject) object = json_object_new ();
       JsonArray *array = json_array_new ();
 
       for (guint i = 0; i < clients->len; i++)
-        json_array_add_object_element (array, client_to_json (g_ptr_array_index (clients, i),
-                                                              NULL));
+        {
+          GhClient *client = g_ptr_array_index (clients, i);
+          JsonObject *item = client_to_json (client, NULL);
+
+          json_object_set_string_member (item, "origin", client_origin (client));
+          json_array_add_object_element (array, item);
+        }
       json_object_set_array_member (object, "clients", array);
       print_json_object (object);
       return EXIT_SUCCESS;
     }
-  g_print ("%-32s %-6s %-20s %-24s %s\n", "CLIENT ID", "SOURCE", "AUTH", "NAME", "REDIRECT URIS");
+  g_print ("%-32s %-16s %-20s %-24s %s\n", "CLIENT ID", "SOURCE", "AUTH", "NAME",
+           "REDIRECT URIS");
   for (guint i = 0; i < clients->len; i++)
     {
       GhClient *client = g_ptr_array_index (clients, i);
       g_autofree char *uris = g_strjoinv (" ", client->redirect_uris);
 
-      g_print ("%-32s %-6s %-20s %-24s %s\n", client->client_id,
-               gh_client_source_to_string (client->source),
+      g_print ("%-32s %-16s %-20s %-24s %s\n", client->client_id, client_origin (client),
                gh_client_auth_method_to_string (client->auth_method),
                client->client_name != NULL ? client->client_name : "-", uris);
     }
@@ -1045,7 +1350,7 @@ command_user_add (int    argc,
   user = gh_users_add (gh_server_get_users (server), project, argv[1], opt_name, opt_email, claims,
                        "cli", &error);
   if (user == NULL)
-    return fail (error);
+    return fail_arguments (error);
   g_print ("Added user %s to project %s\n", user->username, project->slug);
   return EXIT_SUCCESS;
 }
@@ -1064,6 +1369,8 @@ command_user_list (int    argc,
 
   if (!parse_command_line (context, &argc, &argv, &status))
     return status;
+  if (argc > 1)
+    return usage_error (context, "user list takes no arguments");
   if (!open_project (&server, &project, &status))
     return status;
   users = gh_users_list (gh_server_get_users (server), project->id, &error);
@@ -1125,7 +1432,7 @@ command_resource_add (int    argc,
   resource = gh_resources_add (gh_server_get_resources (server), project, argv[1], opt_name,
                                opt_scopes, opt_audience, "cli", &error);
   if (resource == NULL)
-    return fail (error);
+    return fail_arguments (error);
   g_print ("Added resource %s (audience %s)\n", resource->uri, resource->audience);
   return EXIT_SUCCESS;
 }
@@ -1144,6 +1451,8 @@ command_resource_list (int    argc,
 
   if (!parse_command_line (context, &argc, &argv, &status))
     return status;
+  if (argc > 1)
+    return usage_error (context, "resource list takes no arguments");
   if (!open_project (&server, &project, &status))
     return status;
   resources = gh_resources_list (gh_server_get_resources (server), project->id, &error);
@@ -1243,7 +1552,7 @@ command_iat_issue (int    argc,
   iat = gh_iats_issue (gh_server_get_iats (server), project, opt_label, opt_max_uses,
                        opt_expires_in, pinned, "cli", &token, &error);
   if (iat == NULL)
-    return fail (error);
+    return fail_arguments (error);
   if (project->settings->dcr_mode != GH_DCR_MODE_INITIAL_ACCESS_TOKEN)
     g_printerr ("gatehouse-server: note: project %s has dcr_mode %s; the token is used only "
                 "when dcr_mode is initial_access_token\n", project->slug,
@@ -1268,6 +1577,8 @@ command_iat_list (int    argc,
   g_option_context_add_main_entries (context, json_entries, NULL);
   if (!parse_command_line (context, &argc, &argv, &status))
     return status;
+  if (argc > 1)
+    return usage_error (context, "iat list takes no arguments");
   if (!open_project (&server, &project, &status))
     return status;
   iats = gh_iats_list (gh_server_get_iats (server), project->id, &error);
@@ -1434,13 +1745,30 @@ print_report (GhCimdReport *report)
                                 json_object_get_int_member_with_default (network, "size", 0));
       g_print ("%s\n", line->str);
       if (timings != NULL)
-        g_print ("  timings: dns %" G_GINT64_FORMAT " ms, connect %" G_GINT64_FORMAT " ms, tls %"
-                 G_GINT64_FORMAT " ms, first byte %" G_GINT64_FORMAT " ms, total %" G_GINT64_FORMAT " ms\n",
-                 json_object_get_int_member_with_default (timings, "dns", 0),
-                 json_object_get_int_member_with_default (timings, "connect", 0),
-                 json_object_get_int_member_with_default (timings, "tls", 0),
-                 json_object_get_int_member_with_default (timings, "first_byte", 0),
-                 json_object_get_int_member_with_default (timings, "total", 0));
+        {
+          static const struct { const char *member, *name; } phases[] = {
+            { "dns", "dns" }, { "connect", "connect" }, { "tls", "tls" },
+            { "first_byte", "first byte" }, { "total", "total" },
+          };
+          gboolean plain = g_ascii_strncasecmp (gh_cimd_report_get_client_id (report),
+                                                "http:", 5) == 0;
+
+          g_string_assign (line, "  timings:");
+          for (guint i = 0; i < G_N_ELEMENTS (phases); i++)
+            {
+              gint64 ms = json_object_get_int_member_with_default (timings, phases[i].member, -1);
+
+              g_string_append (line, i > 0 ? ", " : " ");
+              /* -1: the phase did not happen (plain http has no TLS; a failure stops early). */
+              if (ms >= 0)
+                g_string_append_printf (line, "%s %" G_GINT64_FORMAT " ms", phases[i].name, ms);
+              else if (plain && g_str_equal (phases[i].member, "tls"))
+                g_string_append (line, "no TLS (http)");
+              else
+                g_string_append_printf (line, "%s not reached", phases[i].name);
+            }
+          g_print ("%s\n", line->str);
+        }
     }
   if (cache != NULL)
     g_print ("  cache:   %s%s%s\n", member_text (cache, "result") != NULL ? member_text (cache,
@@ -1667,6 +1995,8 @@ command_cimd_refresh (int    argc,
 
 static const Command commands[] = {
   { "serve", "", "Run the authorization server", command_serve },
+  { "status", "[--wait SECONDS]", "Where the server on the data directory listens, pid, uptime",
+    command_status },
   { "project list", "", "List projects", command_project_list },
   { "project show", "SLUG", "Show a project and its settings", command_project_show },
   { "project create", "SLUG", "Create a project at /p/SLUG", command_project_create },

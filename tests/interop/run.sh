@@ -5,12 +5,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 #   run.sh [--dir DIR] [--tap] TEST.mjs...
+#   run.sh [--dir DIR] --install-only
 #
 # DIR (default: $INTEROP_DIR, else ./interop-node) receives package.json, package-lock.json
 # and the test files; `npm ci` installs the pinned clients there once, and again only when the
 # lock file changes. npm's own cache is used, so with a warm cache (or INTEROP_NPM_OFFLINE=1
 # and a filled cache) no network is needed. Each test file then runs with node's test runner,
 # TAP on stdout. GATEHOUSE_SERVER must name the gatehouse-server binary (meson sets it).
+# --install-only stops after the install (tests/readme/walkthrough.sh uses DIR's jose).
 #
 # Exit status: that of the tests; 77 (skip) only when node or npm is missing altogether (with
 # --tap: a TAP "1..0 # SKIP" plan and status 0, since meson's TAP protocol reads the plan). A
@@ -20,13 +22,15 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 dir=${INTEROP_DIR:-}
 tap=0
+install_only=0
 tests=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir=$2; shift 2 ;;
     --dir=*) dir=${1#--dir=}; shift ;;
     --tap) tap=1; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --install-only) install_only=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) tests+=("$1"); shift ;;
   esac
@@ -109,6 +113,10 @@ else
   fi
   echo "interop: npm ci took $(( $(date +%s) - start )) s" >&2
   echo "$stamp" >"$dir/.installed-stamp"
+fi
+
+if [ $install_only = 1 ]; then
+  exit 0
 fi
 
 for f in "$here"/harness.mjs "${tests[@]}"; do

@@ -62,8 +62,13 @@ run (Fixture            *fixture,
   /* Options may follow the arguments (GOption collects them anywhere). */
   if (args[0] != NULL && !g_str_has_prefix (args[0], "-"))
     {
+      gboolean secrets = FALSE;
+
+      for (guint i = 0; args[i] != NULL; i++)
+        secrets |= g_str_has_prefix (args[i], "--secrets");
       g_ptr_array_add (argv, data_dir_arg);
-      g_ptr_array_add (argv, "--secrets=file");
+      if (!secrets)
+        g_ptr_array_add (argv, "--secrets=file");
     }
   g_ptr_array_add (argv, NULL);
 
@@ -88,7 +93,7 @@ test_usage_errors (Fixture       *fixture,
                    gconstpointer  data)
 {
   static const struct {
-    const char *args[6];
+    const char *args[7];
     int status;
     const char *says;
   } rows[] = {
@@ -111,19 +116,37 @@ test_usage_errors (Fixture       *fixture,
     { { "serve", "extra" }, 2, "no arguments" },
     { { "serve", "--tls-cert=/nonexistent" }, 2, "go together" },
     { { "serve", "--listen=0.0.0.0:0" }, 2, "--issuer-base" },
-    { { "serve", "--listen=not-an-ip:80" }, 1, "IP address" },
+    { { "serve", "--listen=not-an-ip:80" }, 2, "IP address" },
     { { "serve", "--issuer-base=ftp://x" }, 2, "issuer-base" },
     { { "keys", "rotate", "--alg=HS256" }, 2, "ES256 or RS256" },
     { { "project", "list", "--bogus" }, 2, "Unknown option" },
     { { "client", "create" }, 2, "--redirect-uri" },
     { { "client", "create", "--redirect-uri=https://x.example/cb", "--client-id=https://x" }, 2, "URL" },
-    { { "client", "create", "--redirect-uri=http://evil.example/cb" }, 1, "127.0.0.1, [::1] or localhost" },
+    /* A value the server refuses is a bad argument too (README: bad arguments exit 2). */
+    { { "client", "create", "--redirect-uri", "notauri" }, 2, "not an absolute URI" },
+    { { "client", "create", "--redirect-uri=http://evil.example/cb" }, 2,
+      "127.0.0.1, [::1] or localhost" },
+    { { "client", "create", "--redirect-uri=https://x.example/cb", "--grant-type=password" }, 2,
+      "password" },
+    { { "client", "create", "--redirect-uri=https://x.example/cb", "--jwks=/nonexistent" }, 1,
+      "nonexistent" },
+    { { "client", "create", "--redirect-uri=https://x.example/cb", "--quiet", "--json" }, 2,
+      "exclude each other" },
+    { { "client", "create", "--redirect-uri=https://x.example/cb", "--auth-method",
+        "client_secret_basic", "--quiet" }, 2, "use --json" },
+    { { "client", "list", "--secrets=bogus" }, 2, "auto, keyring or file" },
+    { { "client", "list", "extra" }, 2, "no arguments" },
+    { { "user", "list", "extra" }, 2, "no arguments" },
+    { { "status", "extra" }, 2, "no arguments" },
+    { { "status", "--wait=-1" }, 2, "--wait" },
+    { { "status" }, 1, "" },
     { { "client", "show", "nope" }, 1, "no client" },
     { { "user", "add", "bad name" }, 2, "user name" },
-    { { "user", "add", "eve", "--claims={\"sub\":\"x\"}" }, 1, "sub" },
-    { { "resource", "add", "relative/path" }, 1, "absolute" },
+    { { "user", "add", "eve", "--claims={\"sub\":\"x\"}" }, 2, "sub" },
+    { { "user", "add", "dev" }, 1, "dev" },
+    { { "resource", "add", "relative/path" }, 2, "absolute" },
     { { "iat", "issue", "--pin=bogus=1" }, 2, "cannot be pinned" },
-    { { "iat", "issue", "--max-uses=0" }, 1, "max uses" },
+    { { "iat", "issue", "--max-uses=0" }, 2, "max uses" },
     { { "iat", "revoke", "iat_nope" }, 1, "no unrevoked" },
     { { "client", "list", "--project=nope" }, 1, "no project" },
   };
@@ -190,6 +213,17 @@ test_clients_users_resources_iats (Fixture       *fixture,
   g_assert_cmpint (RUN (fixture, &listed, NULL, "client", "list"), ==, 0);
   g_assert_nonnull (strstr (listed, "CLI test"));
   g_assert_nonnull (strstr (listed, "client_secret_basic"));
+  g_assert_nonnull (strstr (listed, " pre-registered "));
+
+  /* --quiet: the client_id alone, for CLIENT_ID=$(...). */
+  {
+    g_autofree char *quiet = NULL;
+    g_autoptr(GRegex) alone = g_regex_new ("^client_[0-9a-f]{24}\n$", 0, 0, NULL);
+
+    g_assert_cmpint (RUN (fixture, &quiet, NULL, "client", "create", "--redirect-uri",
+                          "http://127.0.0.1/callback", "--quiet"), ==, 0);
+    g_assert_true (g_regex_match (alone, quiet, 0, NULL));
+  }
 
   g_assert_cmpint (RUN (fixture, NULL, NULL, "user", "add", "alice", "--name", "Alice",
                         "--email", "alice@example.com", "--claims", "{\"team\":\"blue\"}"), ==, 0);
@@ -376,6 +410,178 @@ test_serve (Fixture       *fixture,
   g_free (read.line);
 }
 
+/* A `serve --dev` on the fixture's data dir, port 0, until serve_stop(). */
+typedef struct
+{
+  GSubprocess *process;
+  char *base;  /* what it printed after "listening on " */
+} Served;
+
+static void
+serve_start (Fixture    *fixture,
+             Served     *served,
+             const char *extra)
+{
+  g_autofree char *data_dir_arg = g_strconcat ("--data-dir=", fixture->dir, NULL);
+  const char *argv[] = { server_path (), "serve", "--dev", "--listen", "127.0.0.1:0",
+                         data_dir_arg, "--secrets=file", extra, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  LineRead read = { 0 };
+
+  served->process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (served->process));
+  g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, line_read_cb, &read);
+  g_assert_true (gh_test_wait_for (&read.done, 10000));
+  g_assert_nonnull (read.line);
+  g_assert_true (g_str_has_prefix (read.line, "listening on http://127.0.0.1:"));
+  served->base = g_strdup (read.line + strlen ("listening on "));
+  g_free (read.line);
+}
+
+/* Sends @signal and waits for the exit; returns the exit status (-1 for a signal's death). */
+static int
+serve_stop (Served *served,
+            int     signal)
+{
+  gboolean exited = FALSE;
+  int status;
+
+  g_subprocess_send_signal (served->process, signal);
+  g_subprocess_wait_async (served->process, NULL, wait_exit_cb, &exited);
+  g_assert_true (gh_test_wait_for (&exited, 10000));
+  status = g_subprocess_get_if_exited (served->process)
+           ? g_subprocess_get_exit_status (served->process) : -1;
+  g_clear_object (&served->process);
+  g_clear_pointer (&served->base, g_free);
+  return status;
+}
+
+/* `status` tells whether a server runs on a data dir, where, its pid and uptime, and tells a
+ * clean stop from a crash; `project show` and `project list` print the issuer URL. */
+static void
+test_status (Fixture       *fixture,
+             gconstpointer  data)
+{
+  Served served = { 0 };
+  g_autofree char *show = NULL;
+
+  /* Nothing ever ran here. */
+  {
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint (RUN (fixture, &out, NULL, "status"), ==, 1);
+    g_assert_nonnull (strstr (out, "No server has run on"));
+    g_assert_cmpint (RUN (fixture, NULL, NULL, "project", "create", "acme"), ==, 0);
+    g_assert_cmpint (RUN (fixture, &show, NULL, "project", "show", "acme"), ==, 0);
+    g_assert_nonnull (strstr (show, "issuer: /p/acme (no server has run"));
+    g_clear_pointer (&show, g_free);
+  }
+
+  serve_start (fixture, &served, NULL);
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *json = NULL;
+    g_autofree char *listening = NULL;
+    g_autofree char *pid = g_strdup_printf ("%s", g_subprocess_get_identifier (served.process));
+    g_autofree char *issuer = g_strconcat ("  issuer: ", served.base, "/p/acme\n", NULL);
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonObject *object;
+
+    g_assert_cmpint (RUN (fixture, &out, NULL, "status"), ==, 0);
+    listening = g_strconcat ("listening on  ", served.base, "\n", NULL);
+    g_assert_nonnull (strstr (out, listening));
+    g_assert_nonnull (strstr (out, pid));
+    g_assert_nonnull (strstr (out, "  up            "));
+
+    g_assert_cmpint (RUN (fixture, &json, NULL, "status", "--json"), ==, 0);
+    g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+    object = json_node_get_object (json_parser_get_root (parser));
+    g_assert_true (json_object_get_boolean_member (object, "running"));
+    g_assert_cmpstr (json_object_get_string_member (object, "url"), ==, served.base);
+    g_assert_cmpint (json_object_get_int_member (object, "pid"), ==,
+                     g_ascii_strtoll (pid, NULL, 10));
+    g_assert_cmpint (json_object_get_int_member (object, "uptime_s"), >=, 0);
+
+    /* The issuer as a URL, not a path. */
+    g_assert_cmpint (RUN (fixture, &show, NULL, "project", "show", "acme"), ==, 0);
+    g_assert_nonnull (strstr (show, issuer));
+    g_clear_pointer (&show, g_free);
+    g_assert_cmpint (RUN (fixture, &show, NULL, "project", "list"), ==, 0);
+    g_assert_nonnull (strstr (show, issuer + strlen ("  issuer: ")));
+    g_clear_pointer (&show, g_free);
+  }
+  {
+    /* A clean stop: not running, the last address kept. */
+    g_autofree char *base = g_strdup (served.base);
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint (serve_stop (&served, SIGTERM), ==, 0);
+    g_assert_cmpint (RUN (fixture, &out, NULL, "status"), ==, 1);
+    g_assert_nonnull (strstr (out, "No server runs on"));
+    g_assert_nonnull (strstr (out, base));
+    g_assert_nonnull (strstr (out, "stopped at"));
+    g_assert_cmpint (RUN (fixture, &show, NULL, "project", "show", "default"), ==, 0);
+    g_assert_nonnull (strstr (show, base));
+    g_assert_nonnull (strstr (show, "no server runs on this data directory now"));
+    g_clear_pointer (&show, g_free);
+  }
+  {
+    /* A killed server leaves its record behind: its pid is gone, so it is not running. */
+    g_autofree char *out = NULL;
+
+    serve_start (fixture, &served, NULL);
+    g_assert_cmpint (serve_stop (&served, SIGKILL), ==, -1);
+    g_assert_cmpint (RUN (fixture, &out, NULL, "status"), ==, 1);
+    g_assert_nonnull (strstr (out, "without stopping cleanly"));
+  }
+  {
+    /* --wait returns once a server listens. */
+    g_autofree char *data_dir_arg = g_strconcat ("--data-dir=", fixture->dir, NULL);
+    const char *argv[] = { server_path (), "serve", "--listen", "127.0.0.1:0", data_dir_arg,
+                           "--secrets=file", NULL };
+    g_autoptr(GSubprocess) process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                                                        NULL);
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint (RUN (fixture, &out, NULL, "status", "--wait=10"), ==, 0);
+    g_assert_nonnull (strstr (out, "A server runs on"));
+    served.process = g_steal_pointer (&process);
+    g_assert_cmpint (serve_stop (&served, SIGTERM), ==, 0);
+  }
+}
+
+/* keys rotate says when the new key signs in words; a key replaced before it ever signed is
+ * "unused", not "retired". */
+static void
+test_keys (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autofree char *rotated = NULL;
+  g_autofree char *now = NULL;
+  g_autofree char *listed = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(GRegex) when = g_regex_new ("signs from \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ "
+                                        "\\(in 5 min\\)", 0, 0, NULL);
+
+  g_assert_cmpint (RUN (fixture, NULL, NULL, "keys", "list"), ==, 0);
+  g_assert_cmpint (RUN (fixture, &rotated, NULL, "keys", "rotate"), ==, 0);
+  g_assert_true (g_regex_match (when, rotated, 0, NULL));
+  g_assert_null (strstr (rotated, "s from now"));
+  g_assert_nonnull (strstr (rotated, "at most 15 min"));
+
+  /* Replaced at once by a key that signs now: the pending one never signs. */
+  g_assert_cmpint (RUN (fixture, &now, NULL, "keys", "rotate", "--activate-after=0"), ==, 0);
+  g_assert_nonnull (strstr (now, "It signs from now on."));
+  g_assert_cmpint (RUN (fixture, &listed, NULL, "keys", "list"), ==, 0);
+  g_assert_nonnull (strstr (listed, " unused "));
+  g_assert_nonnull (strstr (listed, "(never: replaced first)"));
+  g_assert_nonnull (strstr (listed, " signing "));
+  g_assert_cmpint (RUN (fixture, &json, NULL, "keys", "list", "--json"), ==, 0);
+  g_assert_nonnull (strstr (json, "\"state\" : \"unused\""));
+}
+
 /* --- cimd: documents served over HTTPS by this process while the CLI runs --------------- */
 
 typedef struct
@@ -461,6 +667,84 @@ cimd_document (const char *client_id,
   return g_strdup_printf ("{\"client_id\":\"%s\",\"client_name\":\"Desk tool\","
                           "\"redirect_uris\":[\"%s\"],\"token_endpoint_auth_method\":\"none\"}",
                           client_id, redirect_uri);
+}
+
+/* A URL client that /authorize fetched (never imported) is listed, with where it comes from;
+ * `cimd resolve` over plain http says there was no TLS instead of "tls -1 ms". */
+static void
+test_cimd_fetched (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(SoupServer) documents_server = soup_server_new (NULL, NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(GError) error = NULL;
+  DocumentServer documents = {
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free), NULL,
+  };
+  g_autofree char *url = NULL;
+  g_autofree char *verifier = NULL;
+  g_autofree char *challenge = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *authorize = NULL;
+  Served served = { 0 };
+  GSList *uris;
+
+  soup_server_add_handler (documents_server, NULL, serve_cimd, &documents, NULL);
+  g_assert_true (soup_server_listen_local (documents_server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY,
+                                           &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (documents_server);
+  url = g_strdup_printf ("http://127.0.0.1:%d/client.json", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_hash_table_insert (documents.documents, g_strdup ("/client.json"),
+                       cimd_document (url, "http://127.0.0.1/callback"));
+
+  /* serve --dev: CIMD on, http on loopback allowed. */
+  serve_start (fixture, &served, NULL);
+  gh_test_pkce_pair (&verifier, &challenge);
+  query = gh_test_form_encode (GH_TEST_PAIRS ("response_type", "code", "client_id", url,
+                                              "redirect_uri", "http://127.0.0.1/callback",
+                                              "code_challenge", challenge,
+                                              "code_challenge_method", "S256", "state", "s"));
+  authorize = g_strconcat (served.base, "/authorize?", query, NULL);
+  {
+    g_autoptr(GhTestResponse) response = gh_test_http_full (session, "GET", authorize,
+                                                            GH_TEST_PAIRS ("Accept", "text/html"),
+                                                            NULL, NULL, GH_TEST_HTTP_NO_REDIRECT);
+    /* The document was fetched and accepted: on to the login page. */
+    g_assert_cmpuint (response->status, ==, 303);
+    g_assert_nonnull (strstr (gh_test_response_header (response, "Location"), "/login"));
+  }
+  {
+    g_autofree char *listed = NULL;
+    g_autofree char *json = NULL;
+    g_autofree char *row = g_strdup_printf ("%-32s %-16s", url, "cimd (fetched)");
+
+    g_assert_cmpint (RUN (fixture, &listed, NULL, "client", "list"), ==, 0);
+    g_assert_nonnull (strstr (listed, row));
+    g_assert_cmpint (RUN (fixture, &json, NULL, "client", "list", "--json"), ==, 0);
+    g_assert_nonnull (strstr (json, "\"origin\" : \"cimd (fetched)\""));
+  }
+  {
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint (SERVING (fixture, &out, "cimd", "resolve", url, "--refresh"), ==, 0);
+    g_assert_nonnull (strstr (out, "no TLS (http)"));
+    g_assert_null (strstr (out, "-1 ms"));
+  }
+  /* Imported, it is listed once, as imported. */
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *listed = NULL;
+
+    g_assert_cmpint (SERVING (fixture, &out, "cimd", "import", url), ==, 0);
+    g_assert_cmpint (RUN (fixture, &listed, NULL, "client", "list"), ==, 0);
+    g_assert_nonnull (strstr (listed, "cimd (imported)"));
+    g_assert_null (strstr (listed, "cimd (fetched)"));
+  }
+  g_assert_cmpint (serve_stop (&served, SIGTERM), ==, 0);
+  soup_server_disconnect (documents_server);
+  g_hash_table_unref (documents.documents);
 }
 
 static void
@@ -658,8 +942,11 @@ main (int    argc,
   ADD ("/server/cli/projects", test_projects);
   ADD ("/server/cli/clients-users-resources-iats", test_clients_users_resources_iats);
   ADD ("/server/cli/cimd", test_cimd);
+  ADD ("/server/cli/cimd-fetched", test_cimd_fetched);
   ADD ("/server/cli/serve", test_serve);
   ADD ("/server/cli/read-only-data-dir", test_read_only_data_dir);
+  ADD ("/server/cli/status", test_status);
+  ADD ("/server/cli/keys", test_keys);
 
   return g_test_run ();
 }

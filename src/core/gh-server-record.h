@@ -1,0 +1,45 @@
+/* gh-server-record.h — server.json: which server listens on a data directory, and where
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* A listening server writes "server.json" (0600) in its data directory; a clean stop
+ * rewrites it as stopped (the last address stays known); a crash leaves it naming a process
+ * that is gone, which gh_server_record_read() sees. */
+typedef struct
+{
+  char    *url;          /* where it listens, "http://127.0.0.1:41234" */
+  char    *issuer_base;  /* the root issuer (--issuer-base, else the URL) */
+  gint64   pid;
+  gint64   started_at;   /* Unix seconds */
+  gint64   stopped_at;   /* 0 while running (or after a crash) */
+  gboolean running;      /* the process is alive and is the one that wrote the record */
+  gboolean stale;        /* not stopped cleanly, and the process is gone */
+} GhServerRecord;
+
+void            gh_server_record_free   (GhServerRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhServerRecord, gh_server_record_free)
+
+/* Records this process as listening at @url. */
+gboolean        gh_server_record_write  (const char  *data_dir,
+                                         const char  *url,
+                                         const char  *issuer_base,
+                                         gint64       started_at,
+                                         GError     **error);
+/* Marks the record stopped, when it is this process's own record for @url. */
+void            gh_server_record_stop   (const char  *data_dir,
+                                         const char  *url);
+/* NULL when no server has recorded itself in @data_dir (or the file cannot be read; @error
+ * says which: G_FILE_ERROR_NOENT for none). */
+GhServerRecord *gh_server_record_read   (const char  *data_dir,
+                                         GError     **error);
+
+G_END_DECLS
