@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "gh-audit.h"
+#include "gh-util.h"
 
 struct _GhAudit
 {
@@ -87,7 +88,7 @@ gh_audit_record (GhAudit             *self,
     json_node_set_object (node, event->details);
   else
     json_node_take_object (node, json_object_new ());
-  details = json_to_string (node, FALSE);
+  details = gh_json_to_string (node, FALSE);
 
   own_transaction = !gh_store_in_transaction (self->store);
   if (own_transaction && !gh_store_begin (self->store, error))

@@ -640,7 +640,7 @@ gh_authorization_save_request (GhAuthorization    *self,
   request->id = gh_random_token (24);
   request->csrf_token = gh_random_token (24);
   json_node_take_object (node, params_to_json (params));
-  params_text = json_to_string (node, FALSE);
+  params_text = gh_json_to_string (node, FALSE);
 
   if (!gh_store_begin (self->store, error))
     return NULL;

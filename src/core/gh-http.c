@@ -146,7 +146,7 @@ gh_http_json_body (JsonObject  *object,
   char *body;
 
   json_node_set_object (node, object);
-  body = json_to_string (node, FALSE);
+  body = gh_json_to_string (node, FALSE);
   if (out_etag != NULL)
     {
       g_autofree char *hash = gh_sha256_base64url (body);

@@ -171,7 +171,7 @@ sign_jwt (GhTokens    *self,
     return NULL;
   json_object_set_string_member (header, "typ", typ);
   json_node_set_object (node, claims);
-  text = json_to_string (node, FALSE);
+  text = gh_json_to_string (node, FALSE);
   payload = g_bytes_new_take (text, strlen (text));
   return gh_jws_sign_compact (key, header, payload, error);
 }

@@ -54,6 +54,13 @@ JsonObject  *gh_json_parse_object_strict  (const char   *data,
                                            gsize         len,
                                            GError      **error);
 
+/* Writing JSON: the only writer (json-glib 1.6 leaves control characters unescaped and copies
+ * invalid UTF-8). Control characters are escaped, invalid UTF-8 becomes U+FFFD. */
+char        *gh_json_to_string            (JsonNode     *node,
+                                           gboolean      pretty);
+char        *gh_json_object_to_string     (JsonObject   *object,
+                                           gboolean      pretty);
+
 /* Reading JSON someone else wrote: NULL (or FALSE) unless the member really is a string (an
  * integer). json-glib's own getters raise a critical on the wrong type. */
 const char  *gh_json_get_string           (JsonObject   *object,

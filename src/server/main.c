@@ -156,7 +156,7 @@ print_json_object (JsonObject *object)
   g_autofree char *text = NULL;
 
   json_node_set_object (node, object);
-  text = json_to_string (node, TRUE);
+  text = gh_json_to_string (node, TRUE);
   g_print ("%s\n", text);
 }
 
@@ -1074,7 +1074,7 @@ command_user_list (int    argc,
       g_autofree char *claims = NULL;
 
       json_node_set_object (node, user->claims);
-      claims = json_to_string (node, FALSE);
+      claims = gh_json_to_string (node, FALSE);
       g_print ("%-20s %-24s %-28s %s\n", user->username, user->name, user->email, claims);
     }
   return EXIT_SUCCESS;
@@ -1617,9 +1617,9 @@ command_cimd_refresh (int    argc,
 
       if (before == NULL || !json_node_equal (before, now))
         {
-          g_autofree char *old_text = before != NULL ? json_to_string (before,
+          g_autofree char *old_text = before != NULL ? gh_json_to_string (before,
                                                                        FALSE) : g_strdup ("(absent)");
-          g_autofree char *new_text = json_to_string (now, FALSE);
+          g_autofree char *new_text = gh_json_to_string (now, FALSE);
           g_print ("%s: %s -> %s\n", (char *) l->data, old_text, new_text);
           changed++;
         }
