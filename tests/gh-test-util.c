@@ -236,15 +236,16 @@ gh_test_http (SoupSession        *session,
 JsonObject *
 gh_test_response_json (GhTestResponse *response)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   gsize size;
   const char *data = g_bytes_get_data (response->body, &size);
+  JsonObject *object;
 
-  json_parser_load_from_data (parser, data, size, &error);
+  /* The strict reader: every answer must be UTF-8 JSON that any client parses (no raw
+   * control characters, no duplicate members) */
+  object = gh_json_parse_object_strict (data != NULL ? data : "", size, &error);
   g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+  return object;
 }
 
 const char *

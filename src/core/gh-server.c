@@ -456,7 +456,8 @@ find_slash (const char *s)
   return slash != NULL ? slash : s + strlen (s);
 }
 
-/* "/p/{slug}" -> slug; "" -> the default project; anything else -> NULL. */
+/* "/p/{slug}" -> slug; "" -> the default project; anything else, a slug that breaks the
+ * slug rules included (it would be reflected in the 404), -> NULL. */
 static char *
 slug_from_issuer_path (const char *path)
 {
@@ -467,7 +468,7 @@ slug_from_issuer_path (const char *path)
   if (!g_str_has_prefix (path, "/p/"))
     return NULL;
   slug = path + 3;
-  if (*slug == '\0' || strchr (slug, '/') != NULL)
+  if (!gh_projects_check_slug (slug, NULL))
     return NULL;
   return g_strdup (slug);
 }

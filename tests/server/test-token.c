@@ -750,6 +750,45 @@ test_client_auth (Fixture       *fixture,
   }
 }
 
+static char *
+basic_raw (const char *credentials)
+{
+  g_autofree char *encoded = g_base64_encode ((const guchar *) credentials, strlen (credentials));
+
+  return g_strconcat ("Basic ", encoded, NULL);
+}
+
+/* Issue 9: Basic credentials are base64 of anything; invalid UTF-8 in them was reflected raw
+ * in error_description (and the audit), so the 401 did not parse. Now they are malformed. */
+static void
+test_basic_invalid_utf8 (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  static const char * const credentials[] = {
+    "\xff\xfe:x", "basic:\xff", "%FF%FE:x", "caf%C3:x", "\xed\xa0\x80:x",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (credentials); i++)
+    for (const char * const *path = (const char * const[]) { "/token", "/introspect", "/revoke",
+                                                              NULL }; *path != NULL; path++)
+      {
+        g_autofree char *basic = basic_raw (credentials[i]);
+        const char * const headers[] = { "Authorization", basic, NULL };
+        g_autoptr(GhTestResponse) response = NULL;
+        g_autoptr(JsonObject) doc = NULL;
+
+        g_test_message ("%s row %u", *path, i);
+        response = gh_test_server_post_form (TS, *path,
+                                             PAIRS ("grant_type", "authorization_code",
+                                                    "code", "x", "token", "x"), headers);
+        /* assert_error parses with the strict reader */
+        assert_error (response, 401, "invalid_client");
+        doc = gh_test_response_json (response);
+        g_assert_null (strstr (json_object_get_string_member (doc, "error_description"),
+                               "\xef\xbf\xbd"));
+      }
+}
+
 /* SECURITY.md: a client known by its metadata document never uses a shared secret, even one
  * it somehow holds. */
 static void
@@ -1126,6 +1165,29 @@ verify (Fixture     *fixture,
   claims = gh_jws_parse_json_object (payload, &error);
   g_assert_no_error (error);
   return claims;
+}
+
+/* Issue 9: a nonce holding U+001F was signed over JSON nobody parses. The nonce is any
+ * string (OIDC Core §3.1.2.1), so it is kept, escaped: the payload parses strictly and the
+ * nonce comes back byte for byte. */
+static void
+test_nonce_control_characters (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  const char *nonce = "n\x1f" "o\x01" "n\x7f" "c\xe2\x80\xa8" "e\"\\";
+  g_autofree char *verifier = NULL;
+  g_autofree char *code = get_code (fixture, "app", APP_CB, "openid", NULL, nonce, &verifier);
+  g_autoptr(GhTestResponse) response = redeem (fixture, "app", code, verifier, APP_CB);
+  g_autoptr(JsonObject) doc = assert_ok (response);
+  g_autoptr(JsonObject) id = verify (fixture, member (doc, "id_token"), NULL);
+  g_auto(GStrv) parts = g_strsplit (member (doc, "id_token"), ".", -1);
+  g_autofree guint8 *payload = NULL;
+  gsize length;
+
+  g_assert_cmpstr (member (id, "nonce"), ==, nonce);
+  payload = gh_base64url_decode (parts[1], &length, NULL);
+  for (gsize i = 0; i < length; i++)
+    g_assert_cmpint (payload[i], >=, 0x20);
 }
 
 static void
@@ -2061,6 +2123,7 @@ main (int    argc,
   ADD ("/server/token/code/redirect-uri-mismatch", test_redirect_uri_mismatch);
   ADD ("/server/token/code/pkce", test_pkce);
   ADD ("/server/token/client-auth", test_client_auth);
+  ADD ("/server/token/client-auth/basic-invalid-utf8", test_basic_invalid_utf8);
   ADD ("/server/token/cimd-client-shared-secret", test_cimd_shared_secret);
   ADD ("/server/token/resource", test_resource);
   ADD ("/server/token/resource-one-per-request", test_resource_one_per_request);
@@ -2071,6 +2134,7 @@ main (int    argc,
   ADD ("/server/token/resource-scopes-open", test_resource_scopes_open);
   ADD ("/server/token/refresh/other-client", test_refresh_other_client);
   ADD ("/server/token/claims", test_claims);
+  ADD ("/server/token/claims/nonce-control-characters", test_nonce_control_characters);
   ADD ("/server/token/private-key-jwt", test_private_key_jwt);
   ADD ("/server/token/resource-audience", test_resource_audience);
   ADD ("/server/token/private-key-jwt-wrong-types", test_private_key_jwt_wrong_types);
