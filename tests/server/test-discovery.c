@@ -530,6 +530,7 @@ raw_exchange_thread (gpointer data)
                                    buf, sizeof buf, NULL, NULL)) > 0)
     g_string_append_len (raw->reply, buf, n);
   g_atomic_int_set (&raw->done, TRUE);
+  g_main_context_wakeup (NULL);
   return NULL;
 }
 
@@ -579,7 +580,9 @@ test_slug_checked_on_every_form (Fixture       *fixture,
         guint status;
         const char *description;
 
-        g_test_message ("%s", path);
+        g_autofree char *shown = g_strescape (path, NULL);
+
+        g_test_message ("%s", shown);
         status = raw_request (fixture, request, &body);
         if (status == 400)
           continue; /* libsoup refused the request line itself: nothing reflected either */
