@@ -206,7 +206,11 @@ gh_http_send_oauth_error (SoupServerMessage *msg,
 
   json_object_set_string_member (object, "error", gh_oauth_error_code_string (code));
   if (description != NULL)
-    json_object_set_string_member (object, "error_description", description);
+    {
+      /* It may repeat the request (a 60 KiB client_id): bounded, and says when it was cut */
+      g_autofree char *cut = gh_text_cut (description, GH_REFLECT_MAX_DESCRIPTION);
+      json_object_set_string_member (object, "error_description", cut);
+    }
   gh_http_set_no_store (msg);
   if (status == SOUP_STATUS_METHOD_NOT_ALLOWED &&
       soup_message_headers_get_one (headers, "Allow") == NULL)

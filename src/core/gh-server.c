@@ -768,6 +768,8 @@ gh_server_listen (GhServer         *self,
                                                host,
                                                g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ? "]" : "",
                                                self->port);
+  /* Retention: small batches at low priority, never in a request's way */
+  gh_audit_start_pruning (self->audit, GH_AUDIT_PRUNE_INTERVAL_MS);
   return TRUE;
 }
 
@@ -778,6 +780,7 @@ gh_server_stop (GhServer *self)
 
   if (self->soup_server == NULL)
     return;
+  gh_audit_stop_pruning (self->audit);
   soup_server_disconnect (self->soup_server);
   g_clear_object (&self->soup_server);
   self->port = 0;

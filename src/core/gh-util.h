@@ -54,6 +54,16 @@ JsonObject  *gh_json_parse_object_strict  (const char   *data,
                                            gsize         len,
                                            GError      **error);
 
+/* What the server repeats of a client's input (audit columns and details, error
+ * descriptions) is cut to these many bytes, on a UTF-8 boundary, with a marker. */
+#define GH_REFLECT_MAX_VALUE        256
+#define GH_REFLECT_MAX_DESCRIPTION  512
+
+/* @text as valid UTF-8 (invalid bytes become U+FFFD) of at most @max_bytes, and when it was
+ * longer, followed by "… (cut, N bytes)" where N is its full length. */
+char        *gh_text_cut                  (const char   *text,
+                                           gsize         max_bytes);
+
 /* Writing JSON: the only writer (json-glib 1.6 leaves control characters unescaped and copies
  * invalid UTF-8). Control characters are escaped, invalid UTF-8 becomes U+FFFD. */
 char        *gh_json_to_string            (JsonNode     *node,

@@ -789,6 +789,73 @@ test_basic_invalid_utf8 (Fixture       *fixture,
       }
 }
 
+static gint64
+audit_query (Fixture    *fixture,
+             const char *sql)
+{
+  GhStore *store = gh_server_get_store (TS->server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = gh_store_prepare (store, sql, &error);
+  gboolean row = FALSE;
+
+  g_assert_no_error (error);
+  g_assert_true (gh_store_step (store, stmt, &row, &error));
+  g_assert_true (row);
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+/* Issue 9: 500 /token requests with a 60 KiB client_id added 88 MiB to the store: each row
+ * held it twice and its error_description once more. Now each value is cut at 256 bytes (the
+ * description at 512), and one source writes 60 refusal events a minute at most. */
+static void
+test_refusal_flood_bounded (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *huge = g_strnfill (61440, 'x');
+  GhAudit *audit = gh_server_get_audit (TS->server);
+  gint64 before = audit_query (fixture, "SELECT count(*) FROM audit_events");
+
+  gh_audit_set_refusal_limit (audit, GH_AUDIT_DEFAULT_REFUSALS_PER_MINUTE);
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(GhTestResponse) response = NULL;
+      g_autoptr(JsonObject) doc = NULL;
+      const char *description;
+
+      response = token (fixture, PAIRS ("grant_type", "authorization_code", "code", "x",
+                                        "code_verifier", WELL_FORMED_VERIFIER,
+                                        "client_id", huge), NULL);
+      assert_error (response, 401, "invalid_client");
+      doc = gh_test_response_json (response);
+      description = json_object_get_string_member (doc, "error_description");
+      g_assert_cmpuint (strlen (description), <, 600);
+      g_assert_true (g_str_has_suffix (description, " bytes)"));
+      g_assert_nonnull (strstr (description, "\xe2\x80\xa6 (cut, "));
+    }
+
+  g_assert_cmpint (audit_query (fixture, "SELECT count(*) FROM audit_events WHERE "
+                                         "type = 'token.refused'"), ==,
+                   GH_AUDIT_DEFAULT_REFUSALS_PER_MINUTE);
+  g_assert_cmpint (audit_query (fixture, "SELECT max (length (client_id)) FROM audit_events"),
+                   <, 300);
+  /* All that 100 requests of 60 KiB added: about 40 KiB, not 18 MiB */
+  g_assert_cmpint (audit_query (fixture, "SELECT sum (length (details) + length (client_id) + "
+                                         "length (actor)) FROM audit_events WHERE "
+                                         "type = 'token.refused'"), <, 100 * 1024);
+  g_assert_cmpint (audit_query (fixture, "SELECT count(*) FROM audit_events WHERE "
+                                         "json_extract (details, '$.source_address') = "
+                                         "'127.0.0.1'"), ==,
+                   GH_AUDIT_DEFAULT_REFUSALS_PER_MINUTE);
+
+  gh_audit_flush_suppressed (audit, TRUE);
+  g_assert_cmpint (audit_query (fixture, "SELECT json_extract (details, '$.suppressed') FROM "
+                                         "audit_events WHERE type = "
+                                         "'audit.refusals_suppressed'"), ==,
+                   100 - GH_AUDIT_DEFAULT_REFUSALS_PER_MINUTE);
+  g_assert_cmpint (audit_query (fixture, "SELECT count(*) FROM audit_events"), ==,
+                   before + GH_AUDIT_DEFAULT_REFUSALS_PER_MINUTE + 1);
+}
+
 /* SECURITY.md: a client known by its metadata document never uses a shared secret, even one
  * it somehow holds. */
 static void
@@ -2124,6 +2191,7 @@ main (int    argc,
   ADD ("/server/token/code/pkce", test_pkce);
   ADD ("/server/token/client-auth", test_client_auth);
   ADD ("/server/token/client-auth/basic-invalid-utf8", test_basic_invalid_utf8);
+  ADD ("/server/token/refusal-flood-bounded", test_refusal_flood_bounded);
   ADD ("/server/token/cimd-client-shared-secret", test_cimd_shared_secret);
   ADD ("/server/token/resource", test_resource);
   ADD ("/server/token/resource-one-per-request", test_resource_one_per_request);
