@@ -308,15 +308,18 @@ write_summary (GhAudit     *self,
   return TRUE;
 }
 
-/* FALSE when @event is over its source's limit: counted for the summary, not written. */
+/* FALSE when @event is over its source's limit: counted for the summary, not written.
+ * Otherwise *@out_bucket is set when the source has a summary to write first. */
 static gboolean
 limiter_admit (GhAudit             *self,
                const GhAuditEvent  *event,
-               GError             **error)
+               char               **out_key,
+               Bucket             **out_bucket)
 {
   g_autofree char *key = NULL;
   Bucket *bucket;
 
+  *out_bucket = NULL;
   if (self->refusals_per_minute == 0)
     return TRUE;
   bucket = lookup_bucket (self, event->source, &key);
@@ -338,8 +341,11 @@ limiter_admit (GhAudit             *self,
     }
   bucket->tokens -= 1.0;
   /* Allowed again: first say how many were not written */
-  if (bucket->suppressed > 0 && !write_summary (self, key, bucket, error))
-    return FALSE;
+  if (bucket->suppressed > 0)
+    {
+      *out_bucket = bucket;
+      *out_key = g_steal_pointer (&key);
+    }
   return TRUE;
 }
 
@@ -445,34 +451,25 @@ gh_audit_record (GhAudit             *self,
                  const GhAuditEvent  *event,
                  GError             **error)
 {
+  g_autofree char *summary_key = NULL;
+  Bucket *summary = NULL;
   gboolean own_transaction;
   gint64 id;
 
   g_return_val_if_fail (GH_IS_AUDIT (self), 0);
   g_return_val_if_fail (event != NULL && event->type != NULL, 0);
 
+  /* Counted, not written, and without touching the store: nothing failed */
+  if (event->source != NULL && event->outcome == GH_AUDIT_FAILURE &&
+      !limiter_admit (self, event, &summary_key, &summary))
+    return GH_AUDIT_SUPPRESSED;
+
   own_transaction = !gh_store_in_transaction (self->store);
   if (own_transaction && !gh_store_begin (self->store, error))
     return 0;
 
-  if (event->source != NULL && event->outcome == GH_AUDIT_FAILURE)
-    {
-      g_autoptr(GError) local_error = NULL;
-
-      if (!limiter_admit (self, event, &local_error))
-        {
-          if (local_error != NULL)
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              goto fail;
-            }
-          /* Counted, not written: nothing failed */
-          if (own_transaction && !gh_store_commit (self->store, error))
-            return 0;
-          return GH_AUDIT_SUPPRESSED;
-        }
-    }
-
+  if (summary != NULL && !write_summary (self, summary_key, summary, error))
+    goto fail;
   id = insert_event (self, event, error);
   if (id == 0)
     goto fail;

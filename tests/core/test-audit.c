@@ -115,6 +115,22 @@ assert_rows_parse (Fixture *fixture)
     }
 }
 
+/* @n events in one transaction (one disk sync, not @n); returns the last id. */
+static gint64
+record_many (Fixture *fixture,
+             guint    n)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 last = 0;
+
+  g_assert_true (gh_store_begin (fixture->store, &error));
+  for (guint i = 0; i < n; i++)
+    last = record (fixture, "project.updated", NULL);
+  g_assert_true (gh_store_commit (fixture->store, &error));
+  g_assert_no_error (error);
+  return last;
+}
+
 static void
 test_cut (void)
 {
@@ -250,10 +266,8 @@ test_prune_by_count (Fixture       *fixture,
                      gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  gint64 last = 0;
+  gint64 last = record_many (fixture, 1234);
 
-  for (guint i = 0; i < 1234; i++)
-    last = record (fixture, "project.updated", NULL);
   gh_audit_set_retention (fixture->audit, 100, 0);
 
   /* Small batches: never more than asked */
@@ -281,8 +295,7 @@ test_prune_by_age (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  for (guint i = 0; i < 40; i++)
-    record (fixture, "project.updated", NULL);
+  record_many (fixture, 40);
   /* The first 30 were written 3 days ago, the next 5 a day and a half ago */
   exec (fixture, "UPDATE audit_events SET time = time - 3 * 86400 * 1000000 WHERE id <= 30");
   exec (fixture, "UPDATE audit_events SET time = time - 36 * 3600 * 1000000 "
@@ -307,8 +320,7 @@ test_prune_timer (Fixture       *fixture,
 {
   gboolean never = FALSE;
 
-  for (guint i = 0; i < 1600; i++)
-    record (fixture, "project.updated", NULL);
+  record_many (fixture, 1600);
   gh_audit_set_retention (fixture->audit, 50, 0);
   gh_audit_start_pruning (fixture->audit, 20);
   while (query_int (fixture, "SELECT count(*) FROM audit_events") > 50)
