@@ -49,16 +49,17 @@ send_page_error (GhRequest    *request,
                  const GError *error)
 {
   GhOAuthError code = gh_oauth_error_from_gerror (error);
+  g_autofree char *description = gh_text_cut (error->message, GH_REFLECT_MAX_DESCRIPTION);
 
   if (!gh_http_accepts_html (request->msg))
     {
-      gh_http_send_oauth_error (request->msg, code, error->message);
+      gh_http_send_oauth_error (request->msg, code, description);
       soup_server_message_set_status (request->msg, status, NULL);
       return;
     }
   gh_page_send_error (request->msg, status,
                       status == SOUP_STATUS_FORBIDDEN ? "Request refused" : "This sign-in cannot go on",
-                      error->message, gh_oauth_error_code_string (code));
+                      description, gh_oauth_error_code_string (code));
 }
 
 static void
