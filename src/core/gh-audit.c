@@ -192,15 +192,18 @@ bounded_copy (JsonNode   *node,
 
 /* ---- the refusal limiter ---------------------------------------------------------- */
 
-/* IPv4 addresses count one by one, IPv6 ones by their /64 (one host's usual share). */
+/* IPv4 addresses count one by one, IPv6 ones by their /64 (one host's usual share); an
+ * IPv4-mapped address (a dual-stack listener) is the IPv4 address it maps. */
 static char *
 source_key (const char *source)
 {
+  static const guint8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (source);
   guint8 bytes[16] = { 0 };
 
   if (address == NULL || g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV6 ||
-      g_inet_address_get_is_loopback (address))
+      g_inet_address_get_is_loopback (address) ||
+      memcmp (g_inet_address_to_bytes (address), v4_mapped, sizeof v4_mapped) == 0)
     return cut_value (source);
   memcpy (bytes, g_inet_address_to_bytes (address), 8);
   {

@@ -219,6 +219,13 @@ test_refusal_limit (Fixture       *fixture,
       g_autofree char *address = g_strdup_printf ("2001:db8:1:2::%x", i + 1);
       record (fixture, "token.refused", address);
     }
+  /* IPv4-mapped addresses (a dual-stack listener) stay apart: not one /64 for all */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *address = g_strdup_printf ("::ffff:203.0.113.%u", i + 1);
+      for (guint j = 0; j < 5; j++)
+        record (fixture, "token.refused", address);
+    }
   /* Events without a source, and successes, are never limited */
   for (guint i = 0; i < 10; i++)
     record (fixture, "project.updated", NULL);
@@ -230,6 +237,8 @@ test_refusal_limit (Fixture       *fixture,
   g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_events WHERE json_extract "
                                        "(details, '$.source_address') LIKE '2001:db8:1:2::%'"),
                    ==, 5);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_events WHERE json_extract "
+                                       "(details, '$.source_address') LIKE '::ffff:%'"), ==, 15);
   g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_events WHERE "
                                        "type = 'project.updated'"), ==, 10);
   g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_events WHERE "
