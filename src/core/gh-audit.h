@@ -32,7 +32,23 @@ typedef struct
   const char     *user_id;
   const char     *flow_id;
   JsonObject     *details;
+  /* The address of an unauthenticated request the event refuses, or NULL. Failures with a
+   * source go through the refusal limiter, and the address lands in the details. */
+  const char     *source;
 } GhAuditEvent;
+
+/* Retention (README, "Limits"): the newest events are kept, at most this many, none older. */
+#define GH_AUDIT_DEFAULT_MAX_EVENTS 1000000
+#define GH_AUDIT_DEFAULT_MAX_AGE_DAYS 90
+/* Rows removed per pruning step at most. */
+#define GH_AUDIT_PRUNE_BATCH 500
+/* How often the pruning runs, in milliseconds. */
+#define GH_AUDIT_PRUNE_INTERVAL_MS (60 * 1000)
+/* Refusal events one source address (an IPv6 /64) writes per minute; beyond, they are
+ * counted into one "audit.refusals_suppressed" event per source. */
+#define GH_AUDIT_DEFAULT_REFUSALS_PER_MINUTE 60
+/* What gh_audit_record() returns for an event the limiter counted instead of writing. */
+#define GH_AUDIT_SUPPRESSED (-1)
 
 #define GH_TYPE_AUDIT (gh_audit_get_type ())
 
@@ -41,10 +57,36 @@ G_DECLARE_FINAL_TYPE (GhAudit, gh_audit, GH, AUDIT, GObject)
 GhAudit *gh_audit_new    (GhStore             *store);
 /* The one place domain events are written. Inside the caller's transaction when one is
  * open (the event commits or rolls back with the action), else in a transaction of its own.
- * Returns the event id, or 0 with @error set. */
+ * Every string is cut to GH_REFLECT_MAX_VALUE bytes (error_description to
+ * GH_REFLECT_MAX_DESCRIPTION) with a marker, arrays and objects to 64 entries.
+ * Returns the event id, GH_AUDIT_SUPPRESSED when the refusal limiter counted it instead,
+ * or 0 with @error set. */
 gint64   gh_audit_record (GhAudit             *self,
                           const GhAuditEvent  *event,
                           GError             **error);
+
+/* 0 turns the limiter off. Forgets what was counted. */
+void     gh_audit_set_refusal_limit (GhAudit  *self,
+                                     guint     per_minute);
+/* Writes the summary of each source that had refusals suppressed and has been quiet for a
+ * minute (@all: of every source). */
+void     gh_audit_flush_suppressed  (GhAudit  *self,
+                                     gboolean  all);
+
+/* 0 means no limit of that kind. */
+void     gh_audit_set_retention     (GhAudit  *self,
+                                     gint64    max_events,
+                                     gint64    max_age_days);
+/* Removes at most @limit of the oldest events beyond the retention limits, in one short
+ * transaction that reads only the rows it removes. Returns how many, or -1 with @error. */
+gint     gh_audit_prune_step        (GhAudit  *self,
+                                     guint     limit,
+                                     GError  **error);
+/* Every @interval_ms: the summaries of quiet sources, then pruning in batches of
+ * GH_AUDIT_PRUNE_BATCH, one per main-loop turn at low priority until done. */
+void     gh_audit_start_pruning     (GhAudit  *self,
+                                     guint     interval_ms);
+void     gh_audit_stop_pruning      (GhAudit  *self);
 
 const char *gh_audit_outcome_to_string (GhAuditOutcome outcome);
 

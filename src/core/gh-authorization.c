@@ -517,10 +517,13 @@ void
 gh_authorization_record_refusal (GhAuthorization    *self,
                                  const GhProject    *project,
                                  const GhAuthParams *params,
+                                 const char         *source,
                                  const GError       *error,
                                  gboolean            redirected)
 {
   g_autoptr(JsonObject) details = json_object_new ();
+  g_autoptr(GError) local_error = NULL;
+  GhAuditEvent event = { 0 };
 
   g_return_if_fail (!redirected || params->redirect_uri != NULL);
 
@@ -530,7 +533,17 @@ gh_authorization_record_refusal (GhAuthorization    *self,
   json_object_set_boolean_member (details, "redirected", redirected);
   if (redirected)
     json_object_set_string_member (details, "redirect_uri", params->redirect_uri);
-  record (self, project, "authorization.refused", GH_AUDIT_FAILURE, params, NULL, details, NULL);
+  event.project_id = project->id;
+  event.project_slug = project->slug;
+  event.type = "authorization.refused";
+  event.outcome = GH_AUDIT_FAILURE;
+  event.actor = "server";
+  event.client_id = params->client_id;
+  event.flow_id = params->flow_id;
+  event.details = details;
+  event.source = source;
+  if (gh_audit_record (self->audit, &event, &local_error) == 0)
+    g_warning ("Cannot record authorization.refused: %s", local_error->message);
 }
 
 static JsonObject *
@@ -605,7 +618,7 @@ gh_authorization_save_request (GhAuthorization    *self,
   request->id = gh_random_token (24);
   request->csrf_token = gh_random_token (24);
   json_node_take_object (node, params_to_json (params));
-  params_text = json_to_string (node, FALSE);
+  params_text = gh_json_to_string (node, FALSE);
 
   if (!gh_store_begin (self->store, error))
     return NULL;

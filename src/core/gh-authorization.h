@@ -73,10 +73,12 @@ GhAuthParams    *gh_authorization_check        (GhAuthorization  *self,
                                                 const char       *flow_id,
                                                 GError          **error);
 /* Records the refusal as an audit event; @redirected says whether the client is told (the
- * browser goes back to its redirect URI) or not (the refusal is a page). */
+ * browser goes back to its redirect URI) or not (the refusal is a page). @source is the peer
+ * address: refusals are rate-limited per source. */
 void             gh_authorization_record_refusal (GhAuthorization *self,
                                                 const GhProject  *project,
                                                 const GhAuthParams *params,
+                                                const char       *source,
                                                 const GError     *error,
                                                 gboolean          redirected);
 

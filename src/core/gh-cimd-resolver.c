@@ -380,7 +380,7 @@ json_object_to_text (JsonObject *object)
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
 
   json_node_set_object (node, object);
-  return json_to_string (node, FALSE);
+  return gh_json_to_string (node, FALSE);
 }
 
 static gboolean

@@ -58,7 +58,9 @@ parse_basic (const char  *header,
     return FALSE;
   *out_id = form_unescape (text, colon - text);
   *out_secret = form_unescape (colon + 1, strlen (colon + 1));
-  return *out_id != NULL && *out_secret != NULL && **out_id != '\0';
+  /* As for form parameters: UTF-8 or nothing (the id is reflected in answers and the audit) */
+  return *out_id != NULL && *out_secret != NULL && **out_id != '\0' &&
+         g_utf8_validate (*out_id, -1, NULL) && g_utf8_validate (*out_secret, -1, NULL);
 }
 
 static GhClient *

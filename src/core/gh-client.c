@@ -303,6 +303,39 @@ metadata_error (GError     **error,
   return FALSE;
 }
 
+/* The first control character (Unicode Cc: U+0000..U+001F, U+007F..U+009F) of @text, or 0.
+ * RFC 7591's members are human-readable text or URLs: neither holds one, and a consent
+ * page, a terminal or a log should never be handed one. */
+static gunichar
+find_control_character (const char *text)
+{
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    {
+      gunichar u = g_utf8_get_char (p);
+
+      if (u < 0x20 || (u >= 0x7f && u <= 0x9f))
+        return u;
+    }
+  return 0;
+}
+
+static gboolean
+check_text (const char  *member,
+            const char  *text,
+            GError     **error)
+{
+  GhOAuthError code = g_str_equal (member, "redirect_uris") ?
+    GH_OAUTH_ERROR_INVALID_REDIRECT_URI : GH_OAUTH_ERROR_INVALID_CLIENT_METADATA;
+  gunichar u;
+
+  if (!g_utf8_validate (text, -1, NULL))
+    return gh_oauth_refuse (error, code, "%s is not UTF-8", member);
+  u = find_control_character (text);
+  if (u != 0)
+    return gh_oauth_refuse (error, code, "%s holds a control character (U+%04X)", member, u);
+  return TRUE;
+}
+
 /* A member that must be a string when present. */
 static gboolean
 optional_string (JsonObject  *metadata,
@@ -323,7 +356,7 @@ optional_string (JsonObject  *metadata,
   if (strlen (*out) > max_length)
     return metadata_error (error, "%s is longer than %" G_GSIZE_FORMAT " characters", member,
                            max_length);
-  return TRUE;
+  return check_text (member, *out, error);
 }
 
 /* A member that must be an array of strings when present; NULL when absent. */
@@ -352,6 +385,8 @@ optional_string_array (JsonObject   *metadata,
 
       if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
         return metadata_error (error, "%s must be an array of strings", member);
+      if (!check_text (member, json_node_get_string (item), error))
+        return FALSE;
       g_strv_builder_add (builder, json_node_get_string (item));
     }
   *out = g_strv_builder_end (builder);
@@ -541,6 +576,20 @@ gh_client_metadata_validate (JsonObject               *metadata,
     {
       g_auto(GStrv) contacts = NULL;
       if (!optional_string_array (metadata, "contacts", &contacts, error))
+        return NULL;
+    }
+  /* Their language-tagged forms (RFC 7591 §2.2: "client_name#ja-Jpan-JP") are kept as they
+   * came, so they are held to the same rule. */
+  for (const GList *l = members; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      const char *tag = strchr (name, '#');
+      g_autofree char *base = tag != NULL ? g_strndup (name, tag - name) : NULL;
+
+      if (base != NULL &&
+          g_strv_contains ((const char * const[]) { "client_name", "client_uri", "logo_uri",
+                                                     "tos_uri", "policy_uri", NULL }, base) &&
+          !optional_string (metadata, name, 2048, &text, error))
         return NULL;
     }
 

@@ -79,7 +79,7 @@ metadata_to_string (JsonObject *metadata)
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
 
   json_node_set_object (node, metadata);
-  return json_to_string (node, FALSE);
+  return gh_json_to_string (node, FALSE);
 }
 
 static GhClient *

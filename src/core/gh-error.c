@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "gh-error.h"
+#include "gh-util.h"
 
 G_DEFINE_QUARK (gh-oauth-error-quark, gh_oauth_error)
 
@@ -84,7 +85,13 @@ gh_oauth_refuse (GError     **error,
 
   va_start (args, format);
   if (error != NULL)
-    *error = g_error_new_valist (GH_OAUTH_ERROR, code, format, args);
+    {
+      g_autofree char *message = g_strdup_vprintf (format, args);
+      g_autofree char *cut = gh_text_cut (message, GH_REFLECT_MAX_DESCRIPTION);
+
+      /* The message repeats what the client sent: bounded, UTF-8, said when cut */
+      *error = g_error_new_literal (GH_OAUTH_ERROR, code, cut);
+    }
   va_end (args);
   return FALSE;
 }

@@ -170,7 +170,7 @@ gh_http_json_body (JsonObject  *object,
   char *body;
 
   json_node_set_object (node, object);
-  body = json_to_string (node, FALSE);
+  body = gh_json_to_string (node, FALSE);
   if (out_etag != NULL)
     {
       g_autofree char *hash = gh_sha256_base64url (body);
@@ -230,7 +230,11 @@ gh_http_send_oauth_error (SoupServerMessage *msg,
 
   json_object_set_string_member (object, "error", gh_oauth_error_code_string (code));
   if (description != NULL)
-    json_object_set_string_member (object, "error_description", description);
+    {
+      /* It may repeat the request (a 60 KiB client_id): bounded, and says when it was cut */
+      g_autofree char *cut = gh_text_cut (description, GH_REFLECT_MAX_DESCRIPTION);
+      json_object_set_string_member (object, "error_description", cut);
+    }
   gh_http_set_no_store (msg);
   if (status == SOUP_STATUS_METHOD_NOT_ALLOWED &&
       soup_message_headers_get_one (headers, "Allow") == NULL)

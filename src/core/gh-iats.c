@@ -243,7 +243,7 @@ gh_iats_issue (GhIats           *self,
     json_node_set_object (node, pinned);
   else
     json_node_take_object (node, json_object_new ());
-  pinned_text = json_to_string (node, FALSE);
+  pinned_text = gh_json_to_string (node, FALSE);
 
   if (!gh_store_begin (self->store, error))
     return NULL;

@@ -236,7 +236,6 @@ compute_thumbprint (GhJwk *self)
 {
   g_autoptr(JsonObject) obj = json_object_new ();
   g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autofree char *text = NULL;
 
   if (self->alg == GH_JWS_ALG_ES256)
@@ -254,8 +253,7 @@ compute_thumbprint (GhJwk *self)
     }
 
   json_node_set_object (root, obj);
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, NULL);
+  text = gh_json_to_string (root, FALSE);
 
   return gh_sha256_base64url (text);
 }

@@ -37,7 +37,6 @@ gh_jws_sign_compact (GhJwk       *key,
 {
   g_autoptr(JsonObject) header = NULL;
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(JsonGenerator) generator = NULL;
   g_autoptr(GBytes) sig = NULL;
   g_autofree char *header_json = NULL;
   g_autofree char *header_b64 = NULL;
@@ -86,9 +85,8 @@ gh_jws_sign_compact (GhJwk       *key,
 
   root = json_node_new (JSON_NODE_OBJECT);
   json_node_set_object (root, header);
-  generator = json_generator_new ();
-  json_generator_set_root (generator, root);
-  header_json = json_generator_to_data (generator, &header_len);
+  header_json = gh_json_to_string (root, FALSE);
+  header_len = strlen (header_json);
 
   payload_data = g_bytes_get_data (payload, &payload_len);
 

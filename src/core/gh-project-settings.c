@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gh-project-settings.h"
+#include "gh-util.h"
 
 G_DEFINE_QUARK (gh-settings-error-quark, gh_settings_error)
 
@@ -515,7 +516,7 @@ gh_project_settings_set_json (GhProjectSettings  *self,
     }
 
   {
-    g_autofree char *shown = json_to_string (value, FALSE);
+    g_autofree char *shown = gh_json_to_string (value, FALSE);
     return invalid (error, key, shown, "expected a %s",
                     info->kind == KIND_BOOL ? "boolean" :
                     info->kind == KIND_INT ? "whole number" :

@@ -106,6 +106,7 @@ record_refusal (GhRegistration  *self,
   event.actor = "dcr";
   event.client_id = client_id;
   event.details = details;
+  event.source = peer;
   if (gh_audit_record (self->audit, &event, &local_error) == 0)
     g_warning ("Cannot record %s: %s", type, local_error->message);
 }

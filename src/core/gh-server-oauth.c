@@ -29,6 +29,13 @@ now_seconds (void)
   return g_get_real_time () / G_USEC_PER_SEC;
 }
 
+/* The address the request came from: refusals are rate-limited per source in the audit. */
+static const char *
+gh_request_peer (GhRequest *request)
+{
+  return request->msg != NULL ? soup_server_message_get_remote_host (request->msg) : NULL;
+}
+
 static char *
 endpoint_url (GhRequest  *request,
               const char *path)
@@ -43,16 +50,17 @@ send_page_error (GhRequest    *request,
                  const GError *error)
 {
   GhOAuthError code = gh_oauth_error_from_gerror (error);
+  g_autofree char *description = gh_text_cut (error->message, GH_REFLECT_MAX_DESCRIPTION);
 
   if (!gh_http_accepts_html (request->msg))
     {
-      gh_http_send_oauth_error (request->msg, code, error->message);
+      gh_http_send_oauth_error (request->msg, code, description);
       soup_server_message_set_status (request->msg, status, NULL);
       return;
     }
   gh_page_send_error (request->msg, status,
                       status == SOUP_STATUS_FORBIDDEN ? "Request refused" : "This sign-in cannot go on",
-                      error->message, gh_oauth_error_code_string (code));
+                      description, gh_oauth_error_code_string (code));
 }
 
 static void
@@ -126,7 +134,8 @@ finish_with_code (GhRequest          *request,
                                       consent, request_id, &error);
   if (code == NULL)
     {
-      gh_authorization_record_refusal (authorization, request->project, params, error, TRUE);
+      gh_authorization_record_refusal (authorization, request->project, params,
+                                       gh_request_peer (request), error, TRUE);
       url = gh_authorization_build_redirect (params, request->issuer, NULL, error);
     }
   else
@@ -144,7 +153,8 @@ finish_with_error (GhRequest          *request,
   g_autoptr(GError) error = g_error_new_literal (GH_OAUTH_ERROR, code, description);
   g_autofree char *url = NULL;
 
-  gh_authorization_record_refusal (authorization, request->project, params, error, TRUE);
+  gh_authorization_record_refusal (authorization, request->project, params,
+                                   gh_request_peer (request), error, TRUE);
   url = gh_authorization_build_redirect (params, request->issuer, NULL, error);
   redirect (request->msg, url);
 }
@@ -174,7 +184,8 @@ authorize_continue (GhRequest  *request,
                                    &error);
   if (error != NULL)
     {
-      gh_authorization_record_refusal (authorization, request->project, params, error,
+      gh_authorization_record_refusal (authorization, request->project, params,
+                                       gh_request_peer (request), error,
                                        params->redirect_uri != NULL);
       if (params->redirect_uri == NULL)
         send_page_error (request, SOUP_STATUS_BAD_REQUEST, error);
@@ -334,7 +345,7 @@ client_document_resolved (GObject      *source,
       params.client_id = (char *) gh_cimd_report_get_client_id (report);
       params.flow_id = resolution->flow_id;
       gh_authorization_record_refusal (_gh_server_get_authorization (request.server), project,
-                                       &params, refusal, FALSE);
+                                       &params, gh_request_peer (&request), refusal, FALSE);
       send_page_error (&request, SOUP_STATUS_BAD_REQUEST, refusal);
     }
   else
@@ -449,7 +460,7 @@ check_post (GhRequest           *request,
     return TRUE;
   /* Shown as a page: the client is not told. */
   gh_authorization_record_refusal (_gh_server_get_authorization (request->server), request->project,
-                                   pending->params, error, FALSE);
+                                   pending->params, gh_request_peer (request), error, FALSE);
   send_page_error (request, SOUP_STATUS_FORBIDDEN, error);
   return FALSE;
 }
@@ -473,7 +484,8 @@ load_pending (GhRequest  *request,
 
       /* A request from another browser, or one that is over: on record, then refused. */
       gh_authorization_record_refusal (_gh_server_get_authorization (request->server),
-                                       request->project, &unknown, error, FALSE);
+                                       request->project, &unknown, gh_request_peer (request),
+                                       error, FALSE);
       send_page_error (request, g_error_matches (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_FORBIDDEN)
                                 ? SOUP_STATUS_FORBIDDEN : SOUP_STATUS_BAD_REQUEST,
                        error);
@@ -811,6 +823,7 @@ refuse_client (GhRequest    *request,
 {
   gh_tokens_record_refusal (_gh_server_get_tokens (request->server), request->project,
                             gh_form_get (form, "client_id"), gh_form_get (form, "grant_type"),
+                            gh_request_peer (request),
                             error);
   send_token_error (request, error, used_basic);
 }
@@ -964,7 +977,7 @@ begin_client_request (GhRequest         *request,
                                    "Parameters in the query string are not accepted here: send "
                                    "them, and credentials above all, in the form body");
       gh_tokens_record_refusal (_gh_server_get_tokens (request->server), request->project, NULL,
-                                NULL,
+                                NULL, gh_request_peer (request),
                                 error);
       send_token_error (request, error, FALSE);
       return;
@@ -1044,7 +1057,8 @@ token_authenticated (GhRequest *request,
 
   if (response == NULL)
     {
-      gh_tokens_record_refusal (tokens, request->project, client->client_id, grant_type, error);
+      gh_tokens_record_refusal (tokens, request->project, client->client_id, grant_type,
+                                gh_request_peer (request), error);
       send_token_error (request, error, used_basic);
       return;
     }

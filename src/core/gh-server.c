@@ -469,7 +469,8 @@ find_slash (const char *s)
   return slash != NULL ? slash : s + strlen (s);
 }
 
-/* "/p/{slug}" -> slug; "" -> the default project; anything else -> NULL. */
+/* "/p/{slug}" -> slug; "" -> the default project; anything else, a slug that breaks the
+ * slug rules included (it would be reflected in the 404), -> NULL. */
 static char *
 slug_from_issuer_path (const char *path)
 {
@@ -480,7 +481,7 @@ slug_from_issuer_path (const char *path)
   if (!g_str_has_prefix (path, "/p/"))
     return NULL;
   slug = path + 3;
-  if (*slug == '\0' || strchr (slug, '/') != NULL)
+  if (!gh_projects_check_slug (slug, NULL))
     return NULL;
   return g_strdup (slug);
 }
@@ -798,6 +799,8 @@ gh_server_listen (GhServer         *self,
                                                self->port);
   self->started_at = g_get_real_time () / G_USEC_PER_SEC;
   record_listening (self);
+  /* Retention: small batches at low priority, never in a request's way */
+  gh_audit_start_pruning (self->audit, GH_AUDIT_PRUNE_INTERVAL_MS);
   return TRUE;
 }
 
@@ -808,6 +811,7 @@ gh_server_stop (GhServer *self)
 
   if (self->soup_server == NULL)
     return;
+  gh_audit_stop_pruning (self->audit);
   soup_server_disconnect (self->soup_server);
   g_clear_object (&self->soup_server);
   self->port = 0;

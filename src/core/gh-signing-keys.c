@@ -9,6 +9,7 @@
 
 #include "gh-error.h"
 #include "gh-signing-keys.h"
+#include "gh-util.h"
 
 struct _GhSigningKeys
 {
@@ -161,7 +162,7 @@ add_key (GhSigningKeys *self,
   public_json = gh_jwk_to_public_json (jwk);
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_set_object (node, public_json);
-  public_text = json_to_string (node, FALSE);
+  public_text = gh_json_to_string (node, FALSE);
 
   stmt = gh_store_prepare (self->store,
                            "INSERT INTO signing_keys (kid, alg, public_jwk, created_at, active_from) "

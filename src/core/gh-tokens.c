@@ -123,16 +123,28 @@ gh_tokens_record_refusal (GhTokens        *self,
                           const GhProject *project,
                           const char      *client_id,
                           const char      *grant_type,
+                          const char      *source,
                           const GError    *error)
 {
   g_autoptr(JsonObject) details = json_object_new ();
+  g_autoptr(GError) local_error = NULL;
+  GhAuditEvent event = { 0 };
 
   json_object_set_string_member (details, "error",
                                  gh_oauth_error_code_string (gh_oauth_error_from_gerror (error)));
   json_object_set_string_member (details, "error_description", error->message);
   if (grant_type != NULL)
     json_object_set_string_member (details, "grant_type", grant_type);
-  record (self, project, "token.refused", GH_AUDIT_FAILURE, client_id, NULL, NULL, details, NULL);
+  event.project_id = project->id;
+  event.project_slug = project->slug;
+  event.type = "token.refused";
+  event.outcome = GH_AUDIT_FAILURE;
+  event.actor = client_id;
+  event.client_id = client_id;
+  event.details = details;
+  event.source = source;
+  if (gh_audit_record (self->audit, &event, &local_error) == 0)
+    g_warning ("Cannot record token.refused: %s", local_error->message);
 }
 
 /* RFC 7636 §4.1: 43 to 128 unreserved characters. */
@@ -172,7 +184,7 @@ sign_jwt (GhTokens    *self,
     return NULL;
   json_object_set_string_member (header, "typ", typ);
   json_node_set_object (node, claims);
-  text = json_to_string (node, FALSE);
+  text = gh_json_to_string (node, FALSE);
   payload = g_bytes_new_take (text, strlen (text));
   return gh_jws_sign_compact (key, header, payload, error);
 }

@@ -11,6 +11,7 @@
 
 #include "gh-error.h"
 #include "gh-users.h"
+#include "gh-util.h"
 
 struct _GhUsers
 {
@@ -231,7 +232,7 @@ gh_users_add (GhUsers         *self,
     json_node_set_object (node, claims);
   else
     json_node_take_object (node, json_object_new ());
-  claims_text = json_to_string (node, FALSE);
+  claims_text = gh_json_to_string (node, FALSE);
 
   own_transaction = !gh_store_in_transaction (self->store);
   if (own_transaction && !gh_store_begin (self->store, error))

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <gnutls/crypto.h>
@@ -740,6 +741,209 @@ gh_json_parse_object_strict (const char  *data,
   return json_object_ref (json_node_get_object (root));
 }
 
+char *
+gh_text_cut (const char *text,
+             gsize       max_bytes)
+{
+  g_autofree char *valid = NULL;
+  gsize length;
+  const char *end;
+
+  if (text == NULL)
+    return NULL;
+  length = strlen (text);
+  if (length <= max_bytes && g_utf8_validate (text, length, NULL))
+    return g_strdup (text);
+
+  /* Invalid bytes become U+FFFD (3 bytes each), so repair a little more than is kept */
+  valid = g_utf8_make_valid (text, MIN (length, max_bytes + 4));
+  if (length <= max_bytes && strlen (valid) <= max_bytes)
+    return g_steal_pointer (&valid);
+  end = valid + max_bytes;
+  if (((guchar) *end & 0xc0) == 0x80)
+    end = g_utf8_find_prev_char (valid, end);
+  return g_strdup_printf ("%.*s\xe2\x80\xa6 (cut, %" G_GSIZE_FORMAT " bytes)",
+                          (int) (end - valid), valid, length);
+}
+
+/* A string as JSON: every control character escaped (U+0000..U+001F, and U+007F, U+2028 and
+ * U+2029, which break JavaScript and terminals), every invalid UTF-8 sequence replaced by
+ * U+FFFD, so what we write is always UTF-8 JSON that a strict reader accepts. */
+static void
+json_write_string (GString    *out,
+                   const char *text)
+{
+  const char *p = text != NULL ? text : "";
+  const char *end = p + strlen (p);
+
+  g_string_append_c (out, '"');
+  while (p < end)
+    {
+      gunichar u = g_utf8_get_char_validated (p, end - p);
+      const char *next;
+
+      if (u == (gunichar) -1 || u == (gunichar) -2)
+        {
+          g_string_append (out, "\xef\xbf\xbd");
+          p++;
+          continue;
+        }
+      next = g_utf8_next_char (p);
+      switch (u)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\b': g_string_append (out, "\\b"); break;
+        case '\f': g_string_append (out, "\\f"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        default:
+          if (u < 0x20 || u == 0x7f || u == 0x2028 || u == 0x2029)
+            g_string_append_printf (out, "\\u%04x", u);
+          else
+            g_string_append_len (out, p, next - p);
+          break;
+        }
+      p = next;
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+json_write_indent (GString *out,
+                   gboolean pretty,
+                   guint    level)
+{
+  if (!pretty)
+    return;
+  g_string_append_c (out, '\n');
+  for (guint i = 0; i < level; i++)
+    g_string_append (out, "  ");
+}
+
+static void
+json_write_node (GString  *out,
+                 JsonNode *node,
+                 gboolean  pretty,
+                 guint     level)
+{
+  switch (node != NULL ? json_node_get_node_type (node) : JSON_NODE_NULL)
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *object = json_node_get_object (node);
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+        gboolean first = TRUE;
+
+        g_string_append_c (out, '{');
+        json_object_iter_init_ordered (&iter, object);
+        while (json_object_iter_next_ordered (&iter, &name, &member))
+          {
+            if (!first)
+              g_string_append_c (out, ',');
+            first = FALSE;
+            json_write_indent (out, pretty, level + 1);
+            json_write_string (out, name);
+            g_string_append (out, pretty ? " : " : ":");
+            json_write_node (out, member, pretty, level + 1);
+          }
+        if (!first)
+          json_write_indent (out, pretty, level);
+        g_string_append_c (out, '}');
+      }
+      break;
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint length = json_array_get_length (array);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < length; i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            json_write_indent (out, pretty, level + 1);
+            json_write_node (out, json_array_get_element (array, i), pretty, level + 1);
+          }
+        if (length > 0)
+          json_write_indent (out, pretty, level);
+        g_string_append_c (out, ']');
+      }
+      break;
+
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_INT64:
+          g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+          break;
+        case G_TYPE_DOUBLE:
+          {
+            double value = json_node_get_double (node);
+            char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+            /* JSON has no NaN or infinity */
+            if (isfinite (value))
+              g_string_append (out, g_ascii_dtostr (buf, sizeof buf, value));
+            else
+              g_string_append (out, "null");
+          }
+          break;
+        case G_TYPE_BOOLEAN:
+          g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+          break;
+        case G_TYPE_STRING:
+          json_write_string (out, json_node_get_string (node));
+          break;
+        default:
+          g_string_append (out, "null");
+          break;
+        }
+      break;
+
+    case JSON_NODE_NULL:
+    default:
+      g_string_append (out, "null");
+      break;
+    }
+}
+
+/**
+ * gh_json_to_string:
+ * @node: (nullable): the value to write (%NULL writes `null`)
+ * @pretty: indent with two spaces per level, as `json_to_string()` does
+ *
+ * The one JSON writer of Gatehouse, for every answer, token and stored document. Unlike
+ * json-glib 1.6's generator it escapes every control character and never writes invalid
+ * UTF-8 (each invalid byte becomes U+FFFD), so its output is always accepted by
+ * gh_json_parse_object_strict(). Object members keep their insertion order.
+ *
+ * Returns: (transfer full): the JSON text
+ */
+char *
+gh_json_to_string (JsonNode *node,
+                   gboolean  pretty)
+{
+  GString *out = g_string_new (NULL);
+
+  json_write_node (out, node, pretty, 0);
+  return g_string_free (out, FALSE);
+}
+
+char *
+gh_json_object_to_string (JsonObject *object,
+                          gboolean    pretty)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (node, object);
+  return gh_json_to_string (node, pretty);
+}
+
 JsonArray *
 gh_json_array_from_strv (char **strv)
 {
@@ -756,7 +960,7 @@ gh_json_text_from_strv (char **strv)
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
 
   json_node_take_array (node, gh_json_array_from_strv (strv));
-  return json_to_string (node, FALSE);
+  return gh_json_to_string (node, FALSE);
 }
 
 char **

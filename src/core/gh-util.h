@@ -54,6 +54,23 @@ JsonObject  *gh_json_parse_object_strict  (const char   *data,
                                            gsize         len,
                                            GError      **error);
 
+/* What the server repeats of a client's input (audit columns and details, error
+ * descriptions) is cut to these many bytes, on a UTF-8 boundary, with a marker. */
+#define GH_REFLECT_MAX_VALUE        256
+#define GH_REFLECT_MAX_DESCRIPTION  512
+
+/* @text as valid UTF-8 (invalid bytes become U+FFFD) of at most @max_bytes, and when it was
+ * longer, followed by "… (cut, N bytes)" where N is its full length. */
+char        *gh_text_cut                  (const char   *text,
+                                           gsize         max_bytes);
+
+/* Writing JSON: the only writer (json-glib 1.6 leaves control characters unescaped and copies
+ * invalid UTF-8). Control characters are escaped, invalid UTF-8 becomes U+FFFD. */
+char        *gh_json_to_string            (JsonNode     *node,
+                                           gboolean      pretty);
+char        *gh_json_object_to_string     (JsonObject   *object,
+                                           gboolean      pretty);
+
 /* Reading JSON someone else wrote: NULL (or FALSE) unless the member really is a string (an
  * integer). json-glib's own getters raise a critical on the wrong type. */
 const char  *gh_json_get_string           (JsonObject   *object,

@@ -195,7 +195,7 @@ print_json_object (JsonObject *object)
   g_autofree char *text = NULL;
 
   json_node_set_object (node, object);
-  text = json_to_string (node, TRUE);
+  text = gh_json_to_string (node, TRUE);
   g_print ("%s\n", text);
 }
 
@@ -238,6 +238,9 @@ static char *opt_tls_cert;
 static char *opt_tls_key;
 static char *opt_ca_file;
 static gboolean opt_dev;
+static gint64 opt_audit_max_events = GH_AUDIT_DEFAULT_MAX_EVENTS;
+static gint64 opt_audit_max_age_days = GH_AUDIT_DEFAULT_MAX_AGE_DAYS;
+static gint64 opt_audit_refusals = GH_AUDIT_DEFAULT_REFUSALS_PER_MINUTE;
 
 static gboolean
 quit_on_signal (gpointer user_data)
@@ -267,6 +270,13 @@ command_serve (int    argc,
       "Also trust these PEM CA certificates for outbound HTTPS (CIMD documents)", "FILE" },
     { "dev", 0, 0, G_OPTION_ARG_NONE, &opt_dev,
       "Give new projects the development defaults (MCP on, open DCR, ...)", NULL },
+    { "audit-max-events", 0, 0, G_OPTION_ARG_INT64, &opt_audit_max_events,
+      "Keep at most N audit events, the newest (default 1000000; 0: no limit)", "N" },
+    { "audit-max-age-days", 0, 0, G_OPTION_ARG_INT64, &opt_audit_max_age_days,
+      "Remove audit events older than DAYS (default 90; 0: never)", "DAYS" },
+    { "audit-refusals-per-minute", 0, 0, G_OPTION_ARG_INT64, &opt_audit_refusals,
+      "Refusal events one source address writes per minute; the rest are counted in one "
+      "summary event (default 60; 0: no limit)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = command_context (&command, entries);
@@ -284,6 +294,9 @@ command_serve (int    argc,
     return usage_error (context, "serve takes no arguments (got “%s”)", argv[1]);
   if ((opt_tls_cert == NULL) != (opt_tls_key == NULL))
     return usage_error (context, "--tls-cert and --tls-key go together");
+  if (opt_audit_max_events < 0 || opt_audit_max_age_days < 0 || opt_audit_max_age_days > 36500 ||
+      opt_audit_refusals < 0 || opt_audit_refusals > G_MAXINT)
+    return usage_error (context, "The audit limits are whole numbers, 0 or more");
   if (opt_issuer_base != NULL)
     {
       g_autoptr(GUri) uri = g_uri_parse (opt_issuer_base, G_URI_FLAGS_NONE, NULL);
@@ -316,6 +329,9 @@ command_serve (int    argc,
 
   if (opt_ca_file != NULL && !gh_server_set_outbound_ca_file (server, opt_ca_file, &error))
     return fail (error);
+  gh_audit_set_retention (gh_server_get_audit (server), opt_audit_max_events,
+                          opt_audit_max_age_days);
+  gh_audit_set_refusal_limit (gh_server_get_audit (server), (guint) opt_audit_refusals);
 
   g_message ("Data directory: %s", gh_server_get_data_dir (server));
   g_message ("Secrets: %s", gh_server_describe_secrets (server));
@@ -1384,7 +1400,7 @@ command_user_list (int    argc,
       g_autofree char *claims = NULL;
 
       json_node_set_object (node, user->claims);
-      claims = json_to_string (node, FALSE);
+      claims = gh_json_to_string (node, FALSE);
       g_print ("%-20s %-24s %-28s %s\n", user->username, user->name, user->email, claims);
     }
   return EXIT_SUCCESS;
@@ -1948,9 +1964,9 @@ command_cimd_refresh (int    argc,
 
       if (before == NULL || !json_node_equal (before, now))
         {
-          g_autofree char *old_text = before != NULL ? json_to_string (before,
+          g_autofree char *old_text = before != NULL ? gh_json_to_string (before,
                                                                        FALSE) : g_strdup ("(absent)");
-          g_autofree char *new_text = json_to_string (now, FALSE);
+          g_autofree char *new_text = gh_json_to_string (now, FALSE);
           g_print ("%s: %s -> %s\n", (char *) l->data, old_text, new_text);
           changed++;
         }

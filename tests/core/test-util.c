@@ -238,6 +238,115 @@ test_json_strict_values (void)
   g_assert_true (json_object_get_boolean_member (json_object_get_object_member (obj, "o"), "b"));
 }
 
+/* Writes {"<text>": "<text>"} and parses it back with the strict reader. */
+static JsonObject *
+write_and_parse (const char  *text,
+                 char       **out_json)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  JsonObject *parsed;
+
+  json_object_set_string_member (object, text, text);
+  json = gh_json_object_to_string (object, FALSE);
+  g_assert_true (g_utf8_validate (json, -1, NULL));
+  for (const char *p = json; *p; p++)
+    g_assert_cmpint ((guchar) *p, >=, 0x20);
+  parsed = gh_json_parse_object_strict (json, strlen (json), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (parsed);
+  if (out_json != NULL)
+    *out_json = g_steal_pointer (&json);
+  return parsed;
+}
+
+static void
+test_json_writer_control_characters (void)
+{
+  static const gunichar extra[] = { 0x7f, 0x2028, 0x2029, '"', '\\', '/' };
+
+  for (gunichar u = 1; u < 0x20 + G_N_ELEMENTS (extra); u++)
+    {
+      gunichar c = u < 0x20 ? u : extra[u - 0x20];
+      g_autoptr(GString) text = g_string_new ("a");
+      g_autoptr(JsonObject) parsed = NULL;
+      g_autofree char *json = NULL;
+
+      g_string_append_unichar (text, c);
+      g_string_append (text, "b");
+      parsed = write_and_parse (text->str, &json);
+      g_assert_cmpstr (gh_json_get_string (parsed, text->str), ==, text->str);
+      if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029)
+        {
+          g_autofree char *escape = NULL;
+
+          /* Escaped, never raw: also U+007F, U+2028 and U+2029 */
+          g_assert_null (strstr (json, text->str));
+          if (c != '\b' && c != '\f' && c != '\n' && c != '\r' && c != '\t')
+            {
+              escape = g_strdup_printf ("a\\u%04xb", c);
+              g_assert_nonnull (strstr (json, escape));
+            }
+        }
+    }
+}
+
+static void
+test_json_writer_invalid_utf8 (void)
+{
+  static const char *inputs[] = {
+    "\xff", "a\xc3", "\xc3(", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "ok\xe2\x82",
+    "\xe2\x82\x28", "\xf0\x9f\x98", "\x80\x80\x80", "caf\xc3\xa9\xfe\x1f",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
+    {
+      g_autoptr(JsonObject) parsed = NULL;
+      g_autoptr(GList) members = NULL;
+      const char *value;
+
+      parsed = write_and_parse (inputs[i], NULL);
+      members = json_object_get_members (parsed);
+      g_assert_cmpuint (g_list_length (members), ==, 1);
+      value = gh_json_get_string (parsed, members->data);
+      g_assert_nonnull (value);
+      g_assert_cmpstr (value, ==, members->data);
+      /* Replaced, not dropped: the reader sees that something was there */
+      g_assert_nonnull (strstr (value, "\xef\xbf\xbd"));
+    }
+}
+
+static void
+test_json_writer_matches_json_glib (void)
+{
+  const char *text = "{\"s\":\"caf\\u00e9 \\ud83d\\ude00 <a href='x'>/\",\"n\":-42,"
+                     "\"t\":true,\"f\":false,\"z\":null,\"ea\":[],"
+                     "\"o\":{\"b\":[1,\"two\",{\"x\":[[]]}]},\"d\":1.5}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) obj = gh_json_parse_object_strict (text, strlen (text), &error);
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  g_assert_no_error (error);
+  json_node_set_object (node, obj);
+  /* Same text as json-glib for everything it writes right, compact and pretty (CLI output) */
+  for (guint pretty = 0; pretty <= 1; pretty++)
+    {
+      g_autofree char *ours = gh_json_to_string (node, pretty);
+      g_autofree char *theirs = json_to_string (node, pretty);
+
+      g_assert_cmpstr (ours, ==, theirs);
+    }
+  /* json-glib writes an empty object as "{  }" when pretty */
+  json_node_take_object (node, json_object_new ());
+  for (guint pretty = 0; pretty <= 1; pretty++)
+    {
+      g_autofree char *empty = gh_json_to_string (node, pretty);
+
+      g_assert_cmpstr (empty, ==, "{}");
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -253,6 +362,10 @@ main (int   argc,
   g_test_add_func ("/core/util/json/embedded-nul", test_json_strict_embedded_nul);
   g_test_add_func ("/core/util/json/depth", test_json_strict_depth);
   g_test_add_func ("/core/util/json/values", test_json_strict_values);
+  g_test_add_func ("/core/util/json/writer/control-characters",
+                   test_json_writer_control_characters);
+  g_test_add_func ("/core/util/json/writer/invalid-utf8", test_json_writer_invalid_utf8);
+  g_test_add_func ("/core/util/json/writer/matches-json-glib", test_json_writer_matches_json_glib);
 
   return g_test_run ();
 }

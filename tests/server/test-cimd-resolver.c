@@ -743,6 +743,9 @@ static const BadRow bad_rows[] = {
   { "/implicit.json", 200, "application/json",
     "\"redirect_uris\": [\"https://a.example/cb\"], \"response_types\": [\"token\"]",
     NULL, "document.metadata", "token" },
+  { "/control-name.json", 200, "application/json",
+    "\"redirect_uris\": [\"https://a.example/cb\"], \"client_name\": \"Evil\\u001fClient\"",
+    NULL, "document.metadata", "control character" },
   { "/array.json", 200, "application/json", NULL, "[1, 2]", "document.json", NULL },
   { "/not-json.json", 200, "application/json", NULL, "client_id=x", "document.json", NULL },
 };

@@ -13,6 +13,7 @@
 
 #include "gh-server.h"
 #include "gh-test-util.h"
+#include "gh-util.h"
 
 #define N_PARALLEL 20
 
@@ -1558,6 +1559,57 @@ test_metadata_body (Fixture       *fixture,
   }
 }
 
+/* Issue 9: json-glib wrote U+001F unescaped, so a client_name holding it got a 201 whose body
+ * no strict reader parses. Text members refuse control characters; other members keep
+ * them, escaped. */
+static void
+test_metadata_control_characters (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  static const char * const bodies[] = {
+    "{" LOOPBACK_CB ", \"client_name\": \"Evil\\u001fClient\"}",
+    "{" LOOPBACK_CB ", \"client_name\": \"line\\nbreak\"}",
+    "{" LOOPBACK_CB ", \"client_name\": \"del\\u007f\"}",
+    "{" LOOPBACK_CB ", \"client_name\": \"c1\\u009b[31m\"}",
+    "{" LOOPBACK_CB ", \"client_name#ja\": \"\\u001b[2J\"}",
+    "{" LOOPBACK_CB ", \"client_uri\": \"https://app.example.test/\\u0001\"}",
+    "{" LOOPBACK_CB ", \"logo_uri\": \"https://app.example.test/\\t\"}",
+    "{" LOOPBACK_CB ", \"tos_uri\": \"https://app.example.test/\\u001f\"}",
+    "{" LOOPBACK_CB ", \"policy_uri\": \"https://app.example.test/\\r\"}",
+    "{" LOOPBACK_CB ", \"software_id\": \"id\\u0007\"}",
+    "{" LOOPBACK_CB ", \"software_version\": \"1.0\\u001f\"}",
+    "{" LOOPBACK_CB ", \"contacts\": [\"ops@example.test\", \"a\\u001fb@example.test\"]}",
+    "{" LOOPBACK_CB ", \"scope\": \"openid\\u001fprofile\"}",
+    NULL,
+  };
+
+  assert_refused_rows (fixture, bodies, 400, "invalid_client_metadata");
+  {
+    g_autoptr(GhTestResponse) response = post_register (
+      fixture, "", NULL, "{\"redirect_uris\": [\"http://127.0.0.1/cb\\u001f\"]}");
+    assert_oauth_error (response, 400, "invalid_redirect_uri");
+  }
+
+  /* Text that is not a control character is kept, and a member of our own choosing keeps
+   * its control character escaped: every answer parses with a strict reader. */
+  {
+    g_autoptr(GhTestResponse) response = post_register (
+      fixture, "", NULL,
+      "{" LOOPBACK_CB ", \"token_endpoint_auth_method\": \"none\", "
+      "\"client_name\": \"Caf\\u00e9 \\u2603\", \"x_note\": \"a\\u001fb\\u2028c\"}");
+    g_autoptr(JsonObject) doc = assert_registered (response);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) strict = NULL;
+    gsize size;
+    const char *body = g_bytes_get_data (response->body, &size);
+
+    strict = gh_json_parse_object_strict (body, size, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (member (strict, "client_name"), ==, "Caf\xc3\xa9 \xe2\x98\x83");
+    g_assert_cmpstr (member (strict, "x_note"), ==, "a\x1f" "b\xe2\x80\xa8" "c");
+  }
+}
+
 /* RFC 7591 §2: without token_endpoint_auth_method the client is client_secret_basic. */
 static void
 test_metadata_default_secret_basic (Fixture       *fixture,
@@ -2223,6 +2275,7 @@ main (int    argc,
   ADD ("/server/dcr/metadata/private-key-jwt", test_metadata_private_key_jwt);
   ADD ("/server/dcr/metadata/chosen-credentials-ignored", test_metadata_chosen_credentials);
   ADD ("/server/dcr/metadata/body", test_metadata_body);
+  ADD ("/server/dcr/metadata/control-characters", test_metadata_control_characters);
   ADD ("/server/dcr/metadata/default-client-secret-basic", test_metadata_default_secret_basic);
   ADD ("/server/dcr/metadata/application-type", test_metadata_application_type);
   ADD ("/server/dcr/open/rate-limit", test_open_rate_limit);

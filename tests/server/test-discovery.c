@@ -7,11 +7,13 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "gh-discovery.h"
 #include "gh-server.h"
 #include "gh-test-util.h"
+#include "gh-util.h"
 
 typedef struct
 {
@@ -513,6 +515,101 @@ test_not_found (Fixture       *fixture,
     }
 }
 
+/* ---- raw HTTP: bytes no HTTP library would send ----------------------------------- */
+
+typedef struct
+{
+  guint16 port;
+  const char *request;
+  GString *reply;
+  gboolean done;
+} RawExchange;
+
+static gpointer
+raw_exchange_thread (gpointer data)
+{
+  RawExchange *raw = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  char buf[4096];
+  gssize n;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", raw->port, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             raw->request, strlen (raw->request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                   buf, sizeof buf, NULL, NULL)) > 0)
+    g_string_append_len (raw->reply, buf, n);
+  g_atomic_int_set (&raw->done, TRUE);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+/* Sends @request as it is and returns the answer's status; *@body gets its body. */
+static guint
+raw_request (Fixture     *fixture,
+             const char  *request,
+             char       **body)
+{
+  RawExchange raw = { gh_server_get_port (fixture->server), request, g_string_new (NULL), FALSE };
+  g_autoptr(GThread) thread = g_thread_new ("raw-http", raw_exchange_thread, &raw);
+  const char *end;
+  guint status = 0;
+
+  g_assert_true (gh_test_wait_for (&raw.done, 10000));
+  g_thread_join (g_steal_pointer (&thread));
+  g_assert_true (sscanf (raw.reply->str, "HTTP/1.1 %u ", &status) == 1);
+  end = strstr (raw.reply->str, "\r\n\r\n");
+  g_assert_nonnull (end);
+  *body = g_strdup (end + 4);
+  g_string_free (raw.reply, TRUE);
+  return status;
+}
+
+/* Issue 9: the path-insertion form skipped the slug check, so whatever followed /p/ (invalid
+ * UTF-8 included) was reflected in the 404. Every form now checks the slug. */
+static void
+test_slug_checked_on_every_form (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  static const char * const slugs[] = { "\xff\xfe", "Caf\xc3\xa9", "EVIL", "a%22b", "-x" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (slugs); i++)
+    for (const char * const *form = (const char * const[]) {
+           "/.well-known/oauth-authorization-server/p/%s",
+           "/.well-known/openid-configuration/p/%s",
+           "/p/%s/.well-known/openid-configuration",
+           "/p/%s/jwks",
+           NULL }; *form != NULL; form++)
+      {
+        g_autofree char *path = g_strdup_printf (*form, slugs[i]);
+        g_autofree char *request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                    "Connection: close\r\n\r\n", path);
+        g_autofree char *body = NULL;
+        g_autoptr(JsonObject) doc = NULL;
+        g_autoptr(GError) error = NULL;
+        guint status;
+        const char *description;
+
+        g_autofree char *shown = g_strescape (path, NULL);
+
+        g_test_message ("%s", shown);
+        status = raw_request (fixture, request, &body);
+        if (status == 400)
+          continue; /* libsoup refused the request line itself: nothing reflected either */
+        g_assert_cmpuint (status, ==, 404);
+        doc = gh_json_parse_object_strict (body, strlen (body), &error);
+        g_assert_no_error (error);
+        g_assert_cmpstr (json_object_get_string_member (doc, "error"), ==, "not_found");
+        description = json_object_get_string_member (doc, "error_description");
+        g_assert_null (strstr (description, slugs[i]));
+        g_assert_null (strstr (description, "\xef\xbf\xbd"));
+      }
+}
+
 static void
 test_method_not_allowed (Fixture       *fixture,
                          gconstpointer  data)
@@ -715,6 +812,7 @@ main (int    argc,
   ADD ("/server/discovery/issuer-page", test_issuer_page);
   ADD ("/server/discovery/caching", test_caching);
   ADD ("/server/discovery/not-found", test_not_found);
+  ADD ("/server/discovery/slug-checked-on-every-form", test_slug_checked_on_every_form);
   ADD ("/server/discovery/method-not-allowed", test_method_not_allowed);
   ADD ("/server/discovery/issuer-base", test_issuer_base);
   ADD ("/server/jwks", test_jwks);

@@ -750,6 +750,160 @@ test_client_auth (Fixture       *fixture,
   }
 }
 
+static gint64
+audit_query (Fixture    *fixture,
+             const char *sql)
+{
+  GhStore *store = gh_server_get_store (TS->server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = gh_store_prepare (store, sql, &error);
+  gboolean row = FALSE;
+
+  g_assert_no_error (error);
+  g_assert_true (gh_store_step (store, stmt, &row, &error));
+  g_assert_true (row);
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+/* Every audit row's details parse with the strict reader, and its text columns are UTF-8. */
+static void
+assert_audit_parses (Fixture *fixture)
+{
+  GhStore *store = gh_server_get_store (TS->server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = gh_store_prepare (store, "SELECT details, client_id, actor "
+                                             "FROM audit_events", &error);
+  gboolean row = TRUE;
+
+  g_assert_no_error (error);
+  while (gh_store_step (store, stmt, &row, &error) && row)
+    {
+      const char *details = (const char *) sqlite3_column_text (stmt, 0);
+      g_autoptr(JsonObject) parsed = gh_json_parse_object_strict (details, strlen (details),
+                                                                  &error);
+
+      g_assert_no_error (error);
+      for (int column = 1; column <= 2; column++)
+        g_assert_true (sqlite3_column_text (stmt, column) == NULL ||
+                       g_utf8_validate ((const char *) sqlite3_column_text (stmt, column), -1,
+                                        NULL));
+    }
+  g_assert_no_error (error);
+}
+
+static char *
+basic_raw (const char *credentials)
+{
+  g_autofree char *encoded = g_base64_encode ((const guchar *) credentials, strlen (credentials));
+
+  return g_strconcat ("Basic ", encoded, NULL);
+}
+
+/* Issue 9: Basic credentials are base64 of anything; invalid UTF-8 in them was reflected raw
+ * in error_description (and the audit), so the 401 did not parse. Now they are malformed. */
+static void
+test_basic_invalid_utf8 (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  static const char * const credentials[] = {
+    "\xff\xfe:x", "basic:\xff", "%FF%FE:x", "caf%C3:x", "\xed\xa0\x80:x",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (credentials); i++)
+    for (const char * const *path = (const char * const[]) { "/token", "/introspect", "/revoke",
+                                                              NULL }; *path != NULL; path++)
+      {
+        g_autofree char *basic = basic_raw (credentials[i]);
+        const char * const headers[] = { "Authorization", basic, NULL };
+        g_autoptr(GhTestResponse) response = NULL;
+        g_autoptr(JsonObject) doc = NULL;
+
+        g_test_message ("%s row %u", *path, i);
+        response = gh_test_server_post_form (TS, *path,
+                                             PAIRS ("grant_type", "authorization_code",
+                                                    "code", "x", "token", "x"), headers);
+        /* assert_error parses with the strict reader */
+        assert_error (response, 401, "invalid_client");
+        doc = gh_test_response_json (response);
+        g_assert_null (strstr (json_object_get_string_member (doc, "error_description"),
+                               "\xef\xbf\xbd"));
+      }
+
+  /* A client_id with control characters in the form: refused, and on record, escaped */
+  {
+    g_autoptr(GhTestResponse) response = token (fixture, PAIRS ("grant_type",
+                                                                "authorization_code", "code",
+                                                                "x", "client_id", "a\x1f" "b\x01"),
+                                                NULL);
+    assert_error (response, 401, "invalid_client");
+  }
+  assert_audit_parses (fixture);
+}
+
+/* Issue 9: 500 /token requests with a 60 KiB client_id added 88 MiB to the store: each row
+ * held it twice and its error_description once more. Now each value is cut at 256 bytes (the
+ * description at 512), and one source writes 60 refusal events a minute at most. */
+static void
+test_refusal_flood_bounded (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *huge = g_strnfill (61440, 'x');
+  GhAudit *audit = gh_server_get_audit (TS->server);
+  gint64 before = audit_query (fixture, "SELECT count(*) FROM audit_events");
+  gint64 started = g_get_monotonic_time ();
+  gint64 written, summaries;
+
+  gh_audit_set_refusal_limit (audit, GH_AUDIT_DEFAULT_REFUSALS_PER_MINUTE);
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(GhTestResponse) response = NULL;
+      g_autoptr(JsonObject) doc = NULL;
+      const char *description;
+
+      response = token (fixture, PAIRS ("grant_type", "authorization_code", "code", "x",
+                                        "code_verifier", WELL_FORMED_VERIFIER,
+                                        "client_id", huge), NULL);
+      assert_error (response, 401, "invalid_client");
+      doc = gh_test_response_json (response);
+      description = json_object_get_string_member (doc, "error_description");
+      g_assert_cmpuint (strlen (description), <, 600);
+      g_assert_true (g_str_has_suffix (description, " bytes)"));
+      g_assert_nonnull (strstr (description, "\xe2\x80\xa6 (cut, "));
+    }
+
+  /* The bucket refills at one a second: the run's length may have earned a few more */
+  written = audit_query (fixture, "SELECT count(*) FROM audit_events WHERE "
+                                  "type = 'token.refused'");
+  g_assert_cmpint (written, >=, GH_AUDIT_DEFAULT_REFUSALS_PER_MINUTE);
+  g_assert_cmpint (written, <=, GH_AUDIT_DEFAULT_REFUSALS_PER_MINUTE + 1 +
+                   (g_get_monotonic_time () - started) / G_USEC_PER_SEC);
+  g_assert_cmpint (audit_query (fixture, "SELECT max (length (client_id)) FROM audit_events"),
+                   <, 300);
+  /* All that 100 requests of 60 KiB added: about 40 KiB, not 18 MiB */
+  g_assert_cmpint (audit_query (fixture, "SELECT sum (length (details) + length (client_id) + "
+                                         "length (actor)) FROM audit_events WHERE "
+                                         "type = 'token.refused'"), <, 100 * 1024);
+  g_assert_cmpint (audit_query (fixture, "SELECT count(*) FROM audit_events WHERE "
+                                         "type = 'token.refused' AND json_extract (details, "
+                                         "'$.source_address') = '127.0.0.1'"), ==, written);
+
+  /* Every refusal is written or counted in a summary (one more when a refilled token let
+   * a refusal through after some were suppressed) */
+  gh_audit_flush_suppressed (audit, TRUE);
+  g_assert_cmpint (audit_query (fixture, "SELECT sum (json_extract (details, '$.suppressed')) "
+                                         "FROM audit_events WHERE type = "
+                                         "'audit.refusals_suppressed' AND json_extract (details, "
+                                         "'$.source_address') = '127.0.0.1'"), ==,
+                   100 - written);
+  summaries = audit_query (fixture, "SELECT count(*) FROM audit_events WHERE "
+                                    "type = 'audit.refusals_suppressed'");
+  g_assert_cmpint (summaries, >=, 1);
+  g_assert_cmpint (summaries, <=, 1 + written - GH_AUDIT_DEFAULT_REFUSALS_PER_MINUTE);
+  g_assert_cmpint (audit_query (fixture, "SELECT count(*) FROM audit_events"), ==,
+                   before + written + summaries);
+  assert_audit_parses (fixture);
+}
+
 /* SECURITY.md: a client known by its metadata document never uses a shared secret, even one
  * it somehow holds. */
 static void
@@ -1139,6 +1293,29 @@ verify (Fixture     *fixture,
   claims = gh_jws_parse_json_object (payload, &error);
   g_assert_no_error (error);
   return claims;
+}
+
+/* Issue 9: a nonce holding U+001F was signed over JSON nobody parses. The nonce is any
+ * string (OIDC Core §3.1.2.1), so it is kept, escaped: the payload parses strictly and the
+ * nonce comes back byte for byte. */
+static void
+test_nonce_control_characters (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  const char *nonce = "n\x1f" "o\x01" "n\x7f" "c\xe2\x80\xa8" "e\"\\";
+  g_autofree char *verifier = NULL;
+  g_autofree char *code = get_code (fixture, "app", APP_CB, "openid", NULL, nonce, &verifier);
+  g_autoptr(GhTestResponse) response = redeem (fixture, "app", code, verifier, APP_CB);
+  g_autoptr(JsonObject) doc = assert_ok (response);
+  g_autoptr(JsonObject) id = verify (fixture, member (doc, "id_token"), NULL);
+  g_auto(GStrv) parts = g_strsplit (member (doc, "id_token"), ".", -1);
+  g_autofree guint8 *payload = NULL;
+  gsize length;
+
+  g_assert_cmpstr (member (id, "nonce"), ==, nonce);
+  payload = gh_base64url_decode (parts[1], &length, NULL);
+  for (gsize i = 0; i < length; i++)
+    g_assert_cmpint (payload[i], >=, 0x20);
 }
 
 static void
@@ -2074,6 +2251,8 @@ main (int    argc,
   ADD ("/server/token/code/redirect-uri-mismatch", test_redirect_uri_mismatch);
   ADD ("/server/token/code/pkce", test_pkce);
   ADD ("/server/token/client-auth", test_client_auth);
+  ADD ("/server/token/client-auth/basic-invalid-utf8", test_basic_invalid_utf8);
+  ADD ("/server/token/refusal-flood-bounded", test_refusal_flood_bounded);
   ADD ("/server/token/cimd-client-shared-secret", test_cimd_shared_secret);
   ADD ("/server/token/resource", test_resource);
   ADD ("/server/token/resource-one-per-request", test_resource_one_per_request);
@@ -2084,6 +2263,7 @@ main (int    argc,
   ADD ("/server/token/resource-scopes-open", test_resource_scopes_open);
   ADD ("/server/token/refresh/other-client", test_refresh_other_client);
   ADD ("/server/token/claims", test_claims);
+  ADD ("/server/token/claims/nonce-control-characters", test_nonce_control_characters);
   ADD ("/server/token/private-key-jwt", test_private_key_jwt);
   ADD ("/server/token/resource-audience", test_resource_audience);
   ADD ("/server/token/private-key-jwt-wrong-types", test_private_key_jwt_wrong_types);
