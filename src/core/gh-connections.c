@@ -1,0 +1,523 @@
+/* gh-connections.c — connection caps, timeouts and a listener that keeps accepting
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "gh-connections.h"
+
+/* Where a connection is: each state has its own deadline. */
+typedef enum
+{
+  CONN_IDLE,      /* waiting for a request's first byte: idle_timeout, then closed */
+  CONN_HEAD,      /* reading the request line and headers: head_timeout, then 408 */
+  CONN_BODY,      /* reading the body: body_timeout, then 408 */
+  CONN_RESPONSE,  /* handling and writing the answer: idle_timeout, then closed */
+  CONN_REFUSED,   /* over a cap: closed at once */
+} ConnState;
+
+typedef struct
+{
+  GhConnections *owner;
+  GSocket *socket;   /* not a reference: a weak one tells when libsoup drops it */
+  char *address;     /* the peer's IP address */
+  ConnState state;
+  GSource *timer;
+  GSource *first_byte;
+  gboolean timed_out;
+} Conn;
+
+struct _GhConnections
+{
+  GObject parent_instance;
+
+  SoupServer *server;
+  GSocket *listen_socket;
+  gboolean tls;
+  const GhServerLimits *limits;
+
+  GHashTable *conns;        /* GSocket * -> Conn */
+  GHashTable *per_address;  /* address -> count, as a pointer */
+  guint count;
+
+  GSource *stall_watch;
+  guint relisten_id;
+  gint64 logged_cap;
+  gint64 logged_address_cap;
+  gint64 logged_stall;
+};
+
+G_DEFINE_FINAL_TYPE (GhConnections, gh_connections, G_TYPE_OBJECT)
+
+guint
+gh_raise_fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
+    return 1024;
+  if (limit.rlim_cur < limit.rlim_max)
+    {
+      rlim_t previous = limit.rlim_cur;
+
+      limit.rlim_cur = limit.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+        limit.rlim_cur = previous;
+    }
+  return limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > G_MAXUINT
+         ? G_MAXUINT : (guint) limit.rlim_cur;
+}
+
+void
+gh_server_limits_resolve (GhServerLimits *limits,
+                          guint           fd_limit)
+{
+  if (limits->max_connections == 0)
+    {
+      /* Keep a reserve for the database, the outbound fetches and the listener itself. */
+      guint reserve = MIN (256, fd_limit / 4);
+
+      limits->max_connections = MAX (1, MIN (GH_DEFAULT_MAX_CONNECTIONS, fd_limit - reserve));
+    }
+  if (limits->max_connections_per_address == 0)
+    limits->max_connections_per_address = GH_DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+  if (limits->idle_timeout == 0)
+    limits->idle_timeout = GH_DEFAULT_IDLE_TIMEOUT;
+  if (limits->head_timeout == 0)
+    limits->head_timeout = GH_DEFAULT_HEAD_TIMEOUT;
+  if (limits->body_timeout == 0)
+    limits->body_timeout = GH_DEFAULT_BODY_TIMEOUT;
+}
+
+/* A message at most once a minute for each kind of trouble: enough to be seen, never a flood. */
+static gboolean
+log_due (gint64 *last)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (*last != 0 && now - *last < 60 * G_USEC_PER_SEC)
+    return FALSE;
+  *last = now;
+  return TRUE;
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
+conn_free (Conn *conn)
+{
+  GhConnections *self = conn->owner;
+
+  clear_source (&conn->timer);
+  clear_source (&conn->first_byte);
+  if (conn->state != CONN_REFUSED)
+    {
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, conn->address));
+
+      self->count--;
+      if (n <= 1)
+        g_hash_table_remove (self->per_address, conn->address);
+      else
+        g_hash_table_insert (self->per_address, g_strdup (conn->address), GUINT_TO_POINTER (n - 1));
+    }
+  g_free (conn->address);
+  g_free (conn);
+}
+
+/* Writes a complete answer straight to the socket, before closing it. Only while libsoup
+ * writes nothing itself (it is reading), and never into TLS. */
+static void
+send_raw (Conn       *conn,
+          const char *status_line,
+          const char *description)
+{
+  g_autofree char *body = NULL;
+  g_autofree char *response = NULL;
+
+  if (conn->owner->tls)
+    return;
+  body = g_strdup_printf ("{\"error\":\"%s\",\"error_description\":\"%s\"}",
+                          g_str_has_prefix (status_line, "503")
+                          ? "temporarily_unavailable" : "invalid_request",
+                          description);
+  response = g_strdup_printf ("HTTP/1.1 %s\r\n"
+                              "Server: Gatehouse\r\n"
+                              "Connection: close\r\n"
+                              "Cache-Control: no-store\r\n"
+                              "Content-Type: application/json\r\n"
+                              "Content-Length: %zu\r\n"
+                              "\r\n%s", status_line, strlen (body), body);
+  /* A few hundred bytes into an empty send buffer: never blocks, and a short write is only
+   * a truncated courtesy before the close. */
+  g_socket_send_with_blocking (conn->socket, response, strlen (response), FALSE, NULL, NULL);
+}
+
+/* libsoup sees the end of the stream and drops the connection itself. */
+static void
+close_conn (Conn *conn)
+{
+  g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
+}
+
+static gboolean
+conn_expired (gpointer data)
+{
+  Conn *conn = data;
+
+  g_clear_pointer (&conn->timer, g_source_unref);
+  clear_source (&conn->first_byte);
+  switch (conn->state)
+    {
+    case CONN_HEAD:
+    case CONN_BODY:
+      conn->timed_out = TRUE;
+      send_raw (conn, "408 Request Timeout",
+                conn->state == CONN_HEAD ? "The request's headers did not arrive in time"
+                                         : "The request's body did not arrive in time");
+      break;
+    case CONN_IDLE:
+    case CONN_RESPONSE:
+    case CONN_REFUSED:
+    default:
+      break;
+    }
+  close_conn (conn);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+conn_set_state (Conn      *conn,
+                ConnState  state)
+{
+  const GhServerLimits *limits = conn->owner->limits;
+  guint seconds;
+
+  conn->state = state;
+  clear_source (&conn->timer);
+  switch (state)
+    {
+    case CONN_HEAD:
+      seconds = limits->head_timeout;
+      break;
+    case CONN_BODY:
+      seconds = limits->body_timeout;
+      break;
+    case CONN_IDLE:
+    case CONN_RESPONSE:
+    case CONN_REFUSED:
+    default:
+      seconds = limits->idle_timeout;
+      break;
+    }
+  conn->timer = g_timeout_source_new ((guint) MIN ((guint64) seconds * 1000, G_MAXUINT));
+  g_source_set_callback (conn->timer, conn_expired, conn, NULL);
+  g_source_attach (conn->timer, g_main_context_get_thread_default ());
+}
+
+/* The first byte of a request ends the idle wait and starts the head's deadline. It runs
+ * before libsoup reads (a higher priority), once. A raw descriptor watch: a GSocket source
+ * would keep the socket alive. */
+static gboolean
+first_byte_arrived (gint         fd,
+                    GIOCondition condition,
+                    gpointer     data)
+{
+  Conn *conn = data;
+
+  g_clear_pointer (&conn->first_byte, g_source_unref);
+  if (conn->state == CONN_IDLE)
+    conn_set_state (conn, CONN_HEAD);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+conn_wait_for_request (Conn *conn)
+{
+  conn_set_state (conn, CONN_IDLE);
+  clear_source (&conn->first_byte);
+  conn->first_byte = g_unix_fd_source_new (g_socket_get_fd (conn->socket), G_IO_IN);
+  g_source_set_priority (conn->first_byte, G_PRIORITY_HIGH);
+  g_source_set_callback (conn->first_byte, (GSourceFunc) (GCallback) first_byte_arrived, conn,
+                         NULL);
+  g_source_attach (conn->first_byte, g_main_context_get_thread_default ());
+}
+
+static Conn *
+lookup_conn (GhConnections     *self,
+             SoupServerMessage *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  return socket != NULL ? g_hash_table_lookup (self->conns, socket) : NULL;
+}
+
+static void
+message_got_headers (SoupServerMessage *msg,
+                     GhConnections     *self)
+{
+  Conn *conn = lookup_conn (self, msg);
+
+  if (conn != NULL && !conn->timed_out &&
+      (conn->state == CONN_IDLE || conn->state == CONN_HEAD))
+    {
+      clear_source (&conn->first_byte);
+      conn_set_state (conn, CONN_BODY);
+    }
+}
+
+static void
+message_got_body (SoupServerMessage *msg,
+                  GhConnections     *self)
+{
+  Conn *conn = lookup_conn (self, msg);
+
+  if (conn != NULL && !conn->timed_out && conn->state != CONN_REFUSED)
+    {
+      clear_source (&conn->first_byte);
+      conn_set_state (conn, CONN_RESPONSE);
+    }
+}
+
+static void
+message_finished (SoupServerMessage *msg,
+                  GhConnections     *self)
+{
+  Conn *conn = lookup_conn (self, msg);
+
+  /* Keep-alive: the connection waits for the next request. */
+  if (conn != NULL && !conn->timed_out && conn->state != CONN_REFUSED)
+    conn_wait_for_request (conn);
+}
+
+static void
+socket_finalized (gpointer  data,
+                  GObject  *where_the_object_was)
+{
+  GhConnections *self = data;
+
+  g_hash_table_remove (self->conns, where_the_object_was);
+}
+
+static void
+refuse (Conn       *conn,
+        const char *description)
+{
+  conn->state = CONN_REFUSED;
+  send_raw (conn, "503 Service Unavailable", description);
+  close_conn (conn);
+}
+
+static Conn *
+add_conn (GhConnections     *self,
+          SoupServerMessage *msg,
+          GSocket           *socket)
+{
+  Conn *conn = g_new0 (Conn, 1);
+  const char *address = soup_server_message_get_remote_host (msg);
+  guint n;
+
+  conn->owner = self;
+  conn->socket = socket;
+  conn->address = g_strdup (address != NULL ? address : "");
+  g_hash_table_insert (self->conns, socket, conn);
+  g_object_weak_ref (G_OBJECT (socket), socket_finalized, self);
+
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, conn->address));
+  if (self->count >= self->limits->max_connections)
+    {
+      if (log_due (&self->logged_cap))
+        g_message ("Refusing connections: %u are open, the most allowed "
+                   "(gatehouse-server serve --max-connections)", self->count);
+      refuse (conn, "Too many connections: try again later");
+      return conn;
+    }
+  if (n >= self->limits->max_connections_per_address)
+    {
+      if (log_due (&self->logged_address_cap))
+        g_message ("Refusing connections from %s: %u are open, the most allowed from one "
+                   "address (gatehouse-server serve --max-connections-per-address)",
+                   conn->address, n);
+      refuse (conn, "Too many connections from this address: try again later");
+      return conn;
+    }
+  self->count++;
+  g_hash_table_insert (self->per_address, g_strdup (conn->address), GUINT_TO_POINTER (n + 1));
+  conn_wait_for_request (conn);
+  return conn;
+}
+
+static void
+request_started (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 GhConnections     *self)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  Conn *conn;
+
+  if (socket == NULL)
+    return;
+  conn = g_hash_table_lookup (self->conns, socket);
+  if (conn == NULL)
+    conn = add_conn (self, msg, socket);
+  if (conn->state == CONN_REFUSED)
+    return;
+  g_signal_connect_object (msg, "got-headers", G_CALLBACK (message_got_headers), self, 0);
+  g_signal_connect_object (msg, "got-body", G_CALLBACK (message_got_body), self, 0);
+  g_signal_connect_object (msg, "finished", G_CALLBACK (message_finished), self, 0);
+}
+
+static void arm_stall_watch (GhConnections *self);
+
+static gboolean
+listen_again (gpointer data)
+{
+  GhConnections *self = data;
+  g_autoptr(GError) error = NULL;
+
+  self->relisten_id = 0;
+  if (!soup_server_listen_socket (self->server, self->listen_socket,
+                                  self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, &error))
+    g_message ("Could not listen again: %s", error->message);
+  arm_stall_watch (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* libsoup stops accepting for good after one failed accept() (as when descriptors run out):
+ * its listener's watch is gone. This one, at a lower priority, can only run when libsoup's
+ * is not there to take a waiting connection; it then gives libsoup a new listener on the
+ * same socket, a second later (the failure may last a while). */
+static gboolean
+listener_stalled (GSocket      *socket,
+                  GIOCondition  condition,
+                  gpointer      data)
+{
+  GhConnections *self = data;
+
+  g_clear_pointer (&self->stall_watch, g_source_unref);
+  if (log_due (&self->logged_stall))
+    {
+      int probe = dup (g_socket_get_fd (socket));
+      int saved = errno;
+
+      g_message ("The listener stopped accepting connections (%s; %u open); listening again",
+                 probe < 0 ? g_strerror (saved) : "accept() failed", self->count);
+      if (probe >= 0)
+        close (probe);
+    }
+  self->relisten_id = g_timeout_add (1000, listen_again, self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_stall_watch (GhConnections *self)
+{
+  self->stall_watch = g_socket_create_source (self->listen_socket, G_IO_IN, NULL);
+  g_source_set_priority (self->stall_watch, G_PRIORITY_LOW);
+  g_source_set_callback (self->stall_watch, (GSourceFunc) (GCallback) listener_stalled, self,
+                         NULL);
+  g_source_attach (self->stall_watch, g_main_context_get_thread_default ());
+}
+
+static gboolean
+remove_weak_ref (gpointer key,
+                 gpointer value,
+                 gpointer data)
+{
+  g_object_weak_unref (G_OBJECT (key), socket_finalized, data);
+  return TRUE;
+}
+
+static void
+gh_connections_dispose (GObject *object)
+{
+  GhConnections *self = (GhConnections *) object;
+
+  clear_source (&self->stall_watch);
+  g_clear_handle_id (&self->relisten_id, g_source_remove);
+  if (self->conns != NULL)
+    g_hash_table_foreach_remove (self->conns, remove_weak_ref, self);
+  g_clear_object (&self->server);
+  g_clear_object (&self->listen_socket);
+
+  G_OBJECT_CLASS (gh_connections_parent_class)->dispose (object);
+}
+
+static void
+gh_connections_finalize (GObject *object)
+{
+  GhConnections *self = (GhConnections *) object;
+
+  g_clear_pointer (&self->conns, g_hash_table_unref);
+  g_clear_pointer (&self->per_address, g_hash_table_unref);
+
+  G_OBJECT_CLASS (gh_connections_parent_class)->finalize (object);
+}
+
+static void
+gh_connections_class_init (GhConnectionsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = gh_connections_dispose;
+  object_class->finalize = gh_connections_finalize;
+}
+
+static void
+gh_connections_init (GhConnections *self)
+{
+  self->conns = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) conn_free);
+  self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+GhConnections *
+gh_connections_new (SoupServer           *server,
+                    GSocket              *listen_socket,
+                    gboolean              tls,
+                    const GhServerLimits *limits)
+{
+  GhConnections *self = g_object_new (GH_TYPE_CONNECTIONS, NULL);
+
+  self->server = g_object_ref (server);
+  self->listen_socket = g_object_ref (listen_socket);
+  self->tls = tls;
+  self->limits = limits;
+  g_signal_connect_object (server, "request-started", G_CALLBACK (request_started), self, 0);
+  arm_stall_watch (self);
+  return self;
+}
+
+gboolean
+gh_connections_timed_out (GhConnections     *self,
+                          SoupServerMessage *msg)
+{
+  Conn *conn;
+
+  g_return_val_if_fail (GH_IS_CONNECTIONS (self), FALSE);
+
+  conn = lookup_conn (self, msg);
+  return conn != NULL && conn->timed_out;
+}
+
+guint
+gh_connections_count (GhConnections *self)
+{
+  g_return_val_if_fail (GH_IS_CONNECTIONS (self), 0);
+  return self->count;
+}
