@@ -315,6 +315,21 @@ socket_finalized (gpointer  data,
   g_hash_table_remove (self->conns, where_the_object_was);
 }
 
+/* The connection is gone (its socket may live on a little inside libsoup). */
+static void
+message_disconnected (SoupServerMessage *msg,
+                      GhConnections     *self)
+{
+  GSocket *socket = g_object_get_data (G_OBJECT (msg), "gh-connections-socket");
+
+  /* Still in the table: the socket has not been finalized (that would have removed it). */
+  if (socket != NULL && g_hash_table_contains (self->conns, socket))
+    {
+      g_object_weak_unref (G_OBJECT (socket), socket_finalized, self);
+      g_hash_table_remove (self->conns, socket);
+    }
+}
+
 static void
 refuse (Conn       *conn,
         const char *description)
@@ -325,17 +340,21 @@ refuse (Conn       *conn,
 }
 
 static Conn *
-add_conn (GhConnections     *self,
-          SoupServerMessage *msg,
-          GSocket           *socket)
+add_conn (GhConnections *self,
+          GSocket       *socket)
 {
   Conn *conn = g_new0 (Conn, 1);
-  const char *address = soup_server_message_get_remote_host (msg);
+  /* Not libsoup's remote address: it warns when the peer is already gone. */
+  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
   guint n;
 
   conn->owner = self;
   conn->socket = socket;
-  conn->address = g_strdup (address != NULL ? address : "");
+  if (G_IS_INET_SOCKET_ADDRESS (remote))
+    conn->address = g_inet_address_to_string (
+      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  else
+    conn->address = g_strdup ("");
   g_hash_table_insert (self->conns, socket, conn);
   g_object_weak_ref (G_OBJECT (socket), socket_finalized, self);
 
@@ -375,7 +394,9 @@ request_started (SoupServer        *server,
     return;
   conn = g_hash_table_lookup (self->conns, socket);
   if (conn == NULL)
-    conn = add_conn (self, msg, socket);
+    conn = add_conn (self, socket);
+  g_object_set_data (G_OBJECT (msg), "gh-connections-socket", socket);
+  g_signal_connect_object (msg, "disconnected", G_CALLBACK (message_disconnected), self, 0);
   if (conn->state == CONN_REFUSED)
     return;
   g_signal_connect_object (msg, "got-headers", G_CALLBACK (message_got_headers), self, 0);
@@ -501,6 +522,67 @@ gh_connections_new (SoupServer           *server,
   g_signal_connect_object (server, "request-started", G_CALLBACK (request_started), self, 0);
   arm_stall_watch (self);
   return self;
+}
+
+static void
+answer_written (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  g_autoptr(GIOStream) stream = data;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
+  g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+}
+
+void
+gh_connections_answer_and_close (GhConnections     *self,
+                                 SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  g_autoptr(GBytes) content = soup_message_body_flatten (body);
+  g_autoptr(GString) head = g_string_new (NULL);
+  g_autoptr(GIOStream) stream = NULL;
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  Conn *conn;
+  GBytes *bytes;
+  gsize size;
+
+  g_return_if_fail (GH_IS_CONNECTIONS (self));
+
+  soup_message_headers_replace (headers, "Connection", "close");
+  soup_message_headers_set_content_length (headers, (goffset) g_bytes_get_size (content));
+  g_string_append_printf (head, "HTTP/1.1 %u %s\r\n", soup_server_message_get_status (msg),
+                          soup_server_message_get_reason_phrase (msg));
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    g_string_append_printf (head, "%s: %s\r\n", name, value);
+  g_string_append (head, "\r\n");
+  g_string_append_len (head, g_bytes_get_data (content, NULL), (gssize) g_bytes_get_size (content));
+
+  /* Writing the answer is the last thing this connection does: the idle deadline bounds it. */
+  conn = lookup_conn (self, msg);
+  if (conn != NULL)
+    {
+      clear_source (&conn->first_byte);
+      conn->timed_out = TRUE;
+      conn_set_state (conn, CONN_RESPONSE);
+    }
+
+  /* libsoup would read the body before it answers, whatever its length says: the connection
+   * is taken from it, so that not a byte of the body is read. */
+  stream = soup_server_message_steal_connection (msg);
+  if (stream == NULL)
+    return;
+  size = head->len;
+  bytes = g_string_free_to_bytes (g_steal_pointer (&head));
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
+                                   g_bytes_get_data (bytes, NULL), size, G_PRIORITY_DEFAULT, NULL,
+                                   answer_written, g_object_ref (stream));
+  /* The data must outlive the write: kept on the stream. */
+  g_object_set_data_full (G_OBJECT (stream), "gh-answer", bytes, (GDestroyNotify) g_bytes_unref);
 }
 
 gboolean

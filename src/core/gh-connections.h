@@ -46,6 +46,10 @@ GhConnections *gh_connections_new        (SoupServer           *server,
 /* TRUE when @msg's connection timed out: its request must not be handled any more. */
 gboolean       gh_connections_timed_out  (GhConnections        *self,
                                           SoupServerMessage    *msg);
+/* Sends @msg's response as it stands (with Connection: close) and closes the connection,
+ * without reading a byte of the request body. @msg may be freed. */
+void           gh_connections_answer_and_close (GhConnections     *self,
+                                                SoupServerMessage *msg);
 guint          gh_connections_count      (GhConnections        *self);
 
 G_END_DECLS

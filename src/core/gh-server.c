@@ -676,19 +676,26 @@ parse_content_length (const char *value,
   return parts[0] != NULL;
 }
 
-/* Answers @code's error and closes the connection after it. */
+/* Answers @code's error and closes the connection after it; from the early handler, without
+ * reading the body. */
 static void
-refuse_early (SoupServerMessage *msg,
+refuse_early (GhServer          *self,
+              SoupServerMessage *msg,
               int                code,
               guint              status,
-              const char        *description)
+              const char        *description,
+              gboolean           early)
 {
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Connection", "close");
   gh_http_allow_cors (msg);
   gh_http_send_oauth_error (msg, code, description);
   if (status != 0)
-    soup_server_message_set_status (msg, status, NULL);
+    soup_server_message_set_status (msg, status,
+                                    status == STATUS_HEADER_FIELDS_TOO_LARGE
+                                    ? "Request Header Fields Too Large" : NULL);
+  if (early && self->connections != NULL)
+    gh_connections_answer_and_close (self->connections, msg);
 }
 
 static void
@@ -708,22 +715,22 @@ early_callback (SoupServer        *soup_server,
 
   if (self->connections != NULL && gh_connections_timed_out (self->connections, msg))
     {
-      refuse_early (msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_REQUEST_TIMEOUT,
-                    "The request did not arrive in time");
+      refuse_early (self, msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_REQUEST_TIMEOUT,
+                    "The request did not arrive in time", TRUE);
       return;
     }
   if (strlen (g_uri_get_path (uri)) + (uri_query != NULL ? strlen (uri_query) + 1 : 0) >
       MAX_REQUEST_URI)
     {
-      refuse_early (msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_REQUEST_URI_TOO_LONG,
-                    "The request URI is longer than 8 KiB");
+      refuse_early (self, msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_REQUEST_URI_TOO_LONG,
+                    "The request URI is longer than 8 KiB", TRUE);
       return;
     }
   soup_message_headers_foreach (headers, add_header_size, &header_size);
   if (header_size > MAX_REQUEST_HEADERS)
     {
-      refuse_early (msg, GH_OAUTH_ERROR_INVALID_REQUEST, STATUS_HEADER_FIELDS_TOO_LARGE,
-                    "The request headers are larger than 32 KiB");
+      refuse_early (self, msg, GH_OAUTH_ERROR_INVALID_REQUEST, STATUS_HEADER_FIELDS_TOO_LARGE,
+                    "The request headers are larger than 32 KiB", TRUE);
       return;
     }
 
@@ -732,11 +739,11 @@ early_callback (SoupServer        *soup_server,
   if (transfer_encoding != NULL)
     {
       if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED)
-        refuse_early (msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_LENGTH_REQUIRED,
-                      "Send the body with a Content-Length");
+        refuse_early (self, msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_LENGTH_REQUIRED,
+                      "Send the body with a Content-Length", TRUE);
       else
-        refuse_early (msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_NOT_IMPLEMENTED,
-                      "Send the body with a Content-Length, without a Transfer-Encoding");
+        refuse_early (self, msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_NOT_IMPLEMENTED,
+                      "Send the body with a Content-Length, without a Transfer-Encoding", TRUE);
       return;
     }
   if (content_length != NULL)
@@ -745,11 +752,11 @@ early_callback (SoupServer        *soup_server,
       gboolean too_large;
 
       if (!parse_content_length (content_length, &length, &too_large))
-        refuse_early (msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_BAD_REQUEST,
-                      "The Content-Length is not a number of bytes");
+        refuse_early (self, msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_BAD_REQUEST,
+                      "The Content-Length is not a number of bytes", TRUE);
       else if (too_large || length > MAX_REQUEST_BODY)
-        refuse_early (msg, GH_OAUTH_ERROR_PAYLOAD_TOO_LARGE, 0,
-                      "The request body is larger than 64 KiB");
+        refuse_early (self, msg, GH_OAUTH_ERROR_PAYLOAD_TOO_LARGE, 0,
+                      "The request body is larger than 64 KiB", TRUE);
     }
 }
 
@@ -767,8 +774,8 @@ server_callback (SoupServer        *soup_server,
   /* The body came in after its deadline: the client was told 408, nothing is done. */
   if (self->connections != NULL && gh_connections_timed_out (self->connections, msg))
     {
-      refuse_early (msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_REQUEST_TIMEOUT,
-                    "The request did not arrive in time");
+      refuse_early (self, msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_REQUEST_TIMEOUT,
+                    "The request did not arrive in time", FALSE);
       return;
     }
   route_request (self, msg, path);
