@@ -34,6 +34,7 @@ typedef struct
   ConnState state;
   GSource *timer;
   GSource *first_byte;
+  SoupServerMessage *msg;  /* the request under way, a weak pointer */
   gboolean timed_out;
 } Conn;
 
@@ -121,9 +122,22 @@ clear_source (GSource **source)
 }
 
 static void
+conn_set_msg (Conn              *conn,
+              SoupServerMessage *msg)
+{
+  if (conn->msg != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (conn->msg), (gpointer *) &conn->msg);
+  conn->msg = msg;
+  if (msg != NULL)
+    g_object_add_weak_pointer (G_OBJECT (msg), (gpointer *) &conn->msg);
+}
+
+static void
 conn_free (Conn *conn)
 {
   GhConnections *self = conn->owner;
+
+  conn_set_msg (conn, NULL);
 
   clear_source (&conn->timer);
   clear_source (&conn->first_byte);
@@ -141,6 +155,25 @@ conn_free (Conn *conn)
   g_free (conn);
 }
 
+static GBytes *
+error_response (const char *status_line,
+                const char *description)
+{
+  g_autofree char *body = g_strdup_printf ("{\"error\":\"%s\",\"error_description\":\"%s\"}",
+                                           g_str_has_prefix (status_line, "503")
+                                           ? "temporarily_unavailable" : "invalid_request",
+                                           description);
+  char *response = g_strdup_printf ("HTTP/1.1 %s\r\n"
+                                    "Server: Gatehouse\r\n"
+                                    "Connection: close\r\n"
+                                    "Cache-Control: no-store\r\n"
+                                    "Content-Type: application/json\r\n"
+                                    "Content-Length: %zu\r\n"
+                                    "\r\n%s", status_line, strlen (body), body);
+
+  return g_bytes_new_take (response, strlen (response));
+}
+
 /* Writes a complete answer straight to the socket, before closing it. Only while libsoup
  * writes nothing itself (it is reading), and never into TLS. */
 static void
@@ -148,25 +181,15 @@ send_raw (Conn       *conn,
           const char *status_line,
           const char *description)
 {
-  g_autofree char *body = NULL;
-  g_autofree char *response = NULL;
+  g_autoptr(GBytes) response = NULL;
 
   if (conn->owner->tls)
     return;
-  body = g_strdup_printf ("{\"error\":\"%s\",\"error_description\":\"%s\"}",
-                          g_str_has_prefix (status_line, "503")
-                          ? "temporarily_unavailable" : "invalid_request",
-                          description);
-  response = g_strdup_printf ("HTTP/1.1 %s\r\n"
-                              "Server: Gatehouse\r\n"
-                              "Connection: close\r\n"
-                              "Cache-Control: no-store\r\n"
-                              "Content-Type: application/json\r\n"
-                              "Content-Length: %zu\r\n"
-                              "\r\n%s", status_line, strlen (body), body);
+  response = error_response (status_line, description);
   /* A few hundred bytes into an empty send buffer: never blocks, and a short write is only
    * a truncated courtesy before the close. */
-  g_socket_send_with_blocking (conn->socket, response, strlen (response), FALSE, NULL, NULL);
+  g_socket_send_with_blocking (conn->socket, g_bytes_get_data (response, NULL),
+                               g_bytes_get_size (response), FALSE, NULL, NULL);
 }
 
 /* libsoup sees the end of the stream and drops the connection itself. */
@@ -176,28 +199,58 @@ close_conn (Conn *conn)
   g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
 }
 
+static void
+answer_written (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  g_autoptr(GIOStream) stream = data;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
+  g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+}
+
+/* Writes @answer (taken) on a connection taken from libsoup, then closes it. */
+static void
+write_and_close (GIOStream *stream,
+                 GBytes    *answer)
+{
+  g_object_set_data_full (G_OBJECT (stream), "gh-answer", answer, (GDestroyNotify) g_bytes_unref);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
+                                   g_bytes_get_data (answer, NULL), g_bytes_get_size (answer),
+                                   G_PRIORITY_DEFAULT, NULL, answer_written,
+                                   g_object_ref (stream));
+}
+
 static gboolean
 conn_expired (gpointer data)
 {
   Conn *conn = data;
+  const char *description;
+  g_autoptr(GIOStream) stream = NULL;
 
   g_clear_pointer (&conn->timer, g_source_unref);
   clear_source (&conn->first_byte);
-  switch (conn->state)
+  if (conn->state != CONN_HEAD && conn->state != CONN_BODY)
     {
-    case CONN_HEAD:
-    case CONN_BODY:
-      conn->timed_out = TRUE;
-      send_raw (conn, "408 Request Timeout",
-                conn->state == CONN_HEAD ? "The request's headers did not arrive in time"
-                                         : "The request's body did not arrive in time");
-      break;
-    case CONN_IDLE:
-    case CONN_RESPONSE:
-    case CONN_REFUSED:
-    default:
-      break;
+      close_conn (conn);
+      return G_SOURCE_REMOVE;
     }
+
+  /* A request started and did not finish in time: 408 (RFC 9110 §15.5.9), then the close. */
+  conn->timed_out = TRUE;
+  description = conn->state == CONN_HEAD ? "The request's headers did not arrive in time"
+                                         : "The request's body did not arrive in time";
+  /* Taken from libsoup, the connection carries the answer even through TLS. This may free
+   * @conn (the connection is gone for libsoup). */
+  if (conn->msg != NULL)
+    stream = soup_server_message_steal_connection (conn->msg);
+  if (stream != NULL)
+    {
+      write_and_close (stream, error_response ("408 Request Timeout", description));
+      return G_SOURCE_REMOVE;
+    }
+  send_raw (conn, "408 Request Timeout", description);
   close_conn (conn);
   return G_SOURCE_REMOVE;
 }
@@ -396,6 +449,7 @@ request_started (SoupServer        *server,
   if (conn == NULL)
     conn = add_conn (self, socket);
   g_object_set_data (G_OBJECT (msg), "gh-connections-socket", socket);
+  conn_set_msg (conn, msg);
   g_signal_connect_object (msg, "disconnected", G_CALLBACK (message_disconnected), self, 0);
   if (conn->state == CONN_REFUSED)
     return;
@@ -524,17 +578,6 @@ gh_connections_new (SoupServer           *server,
   return self;
 }
 
-static void
-answer_written (GObject      *source,
-                GAsyncResult *result,
-                gpointer      data)
-{
-  g_autoptr(GIOStream) stream = data;
-
-  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
-  g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-}
-
 void
 gh_connections_answer_and_close (GhConnections     *self,
                                  SoupServerMessage *msg)
@@ -547,8 +590,6 @@ gh_connections_answer_and_close (GhConnections     *self,
   SoupMessageHeadersIter iter;
   const char *name, *value;
   Conn *conn;
-  GBytes *bytes;
-  gsize size;
 
   g_return_if_fail (GH_IS_CONNECTIONS (self));
 
@@ -574,15 +615,8 @@ gh_connections_answer_and_close (GhConnections     *self,
   /* libsoup would read the body before it answers, whatever its length says: the connection
    * is taken from it, so that not a byte of the body is read. */
   stream = soup_server_message_steal_connection (msg);
-  if (stream == NULL)
-    return;
-  size = head->len;
-  bytes = g_string_free_to_bytes (g_steal_pointer (&head));
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
-                                   g_bytes_get_data (bytes, NULL), size, G_PRIORITY_DEFAULT, NULL,
-                                   answer_written, g_object_ref (stream));
-  /* The data must outlive the write: kept on the stream. */
-  g_object_set_data_full (G_OBJECT (stream), "gh-answer", bytes, (GDestroyNotify) g_bytes_unref);
+  if (stream != NULL)
+    write_and_close (stream, g_string_free_to_bytes (g_steal_pointer (&head)));
 }
 
 gboolean

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "gh-test-tls.h"
 #include "gh-test-util.h"
 
 /* Raw sockets: these requests are what no HTTP library would send. The server under test
@@ -382,7 +383,9 @@ typedef struct
 static void
 served_start (Served     *served,
               const char *limit,
-              const char *max_connections)
+              const char *option,
+              const char *option2,
+              const char *option3)
 {
   const char *server = g_getenv ("GATEHOUSE_SERVER");
   g_autoptr(GError) error = NULL;
@@ -399,7 +402,7 @@ served_start (Served     *served,
   served->process = g_subprocess_launcher_spawn (launcher, &error, "/bin/sh", "-c", command,
                                                  server, "serve", "--dev",
                                                  "--listen=127.0.0.1:0", "--secrets=file",
-                                                 data_dir, max_connections, NULL);
+                                                 data_dir, option, option2, option3, NULL);
   g_assert_no_error (error);
   served->output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (served->process));
   while ((line = g_data_input_stream_read_line_utf8 (served->output, NULL, NULL, &error)))
@@ -407,7 +410,8 @@ served_start (Served     *served,
       const char *colon;
 
       g_test_message ("server: %s", line);
-      if (g_str_has_prefix (line, "listening on http://127.0.0.1:"))
+      if (g_str_has_prefix (line, "listening on http://127.0.0.1:") ||
+          g_str_has_prefix (line, "listening on https://127.0.0.1:"))
         {
           colon = strrchr (line, ':');
           served->port = (guint16) g_ascii_strtoull (colon + 1, NULL, 10);
@@ -501,7 +505,7 @@ test_cap_below_fd_limit (void)
   g_autofree char *log = NULL;
   guint refused;
 
-  served_start (&served, "64", "--max-connections-per-address=1000");
+  served_start (&served, "64", "--max-connections-per-address=1000", NULL, NULL);
   before = fetch_status_line (served.port);
   g_assert_cmpstr (before, ==, "HTTP/1.1 200 OK");
   refused = open_many (served.port, sockets, G_N_ELEMENTS (sockets));
@@ -527,7 +531,7 @@ test_accept_failure (void)
   g_autofree char *log = NULL;
   gint64 start;
 
-  served_start (&served, "40", "--max-connections=1000");
+  served_start (&served, "40", "--max-connections=1000", NULL, NULL);
   open_many (served.port, sockets, G_N_ELEMENTS (sockets));
   close_many (sockets, G_N_ELEMENTS (sockets));
   start = g_get_monotonic_time ();
@@ -541,6 +545,103 @@ test_accept_failure (void)
   g_assert_cmpstr (after, ==, "HTTP/1.1 200 OK");
   log = served_stop (&served);
   g_assert_nonnull (strstr (log, "stopped accepting connections"));
+}
+
+static gboolean
+accept_any_certificate (GTlsConnection       *connection,
+                        GTlsCertificate      *certificate,
+                        GTlsCertificateFlags  errors,
+                        gpointer              data)
+{
+  return TRUE;
+}
+
+static void
+client_event (GSocketClient      *client,
+              GSocketClientEvent  event,
+              GSocketConnectable *connectable,
+              GIOStream          *connection,
+              gpointer            data)
+{
+  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING)
+    g_signal_connect (connection, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+}
+
+/* A TLS connection to @port (blocking: the server is another process). */
+static GIOStream *
+tls_connect (guint16 port)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connection;
+
+  g_socket_client_set_tls (client, TRUE);
+  g_socket_client_set_timeout (client, 5);
+  g_signal_connect (client, "event", G_CALLBACK (client_event), NULL);
+  connection = g_socket_client_connect_to_host (client, "localhost", port, NULL, &error);
+  g_assert_no_error (error);
+  return G_IO_STREAM (connection);
+}
+
+/* Everything until the server closes (or 5 s pass). */
+static char *
+tls_read_all (GIOStream *stream)
+{
+  GString *out = g_string_new (NULL);
+  GInputStream *input = g_io_stream_get_input_stream (stream);
+
+  while (TRUE)
+    {
+      char buffer[4096];
+      gssize n = g_input_stream_read (input, buffer, sizeof buffer, NULL, NULL);
+
+      if (n <= 0)
+        break;
+      g_string_append_len (out, buffer, n);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Over TLS too: no body read for Content-Length -1, and 408 for a request that stalls. */
+static void
+test_tls (void)
+{
+  g_autoptr(GhTestCertificates) certificates = gh_test_certificates_new ();
+  g_autofree char *cert_pem = NULL;
+  g_autofree char *key_pem = NULL;
+  g_autofree char *cert_path = g_build_filename (certificates->dir, "localhost.pem", NULL);
+  g_autofree char *key_path = g_build_filename (certificates->dir, "localhost-key.pem", NULL);
+  g_autofree char *cert_arg = g_strconcat ("--tls-cert=", cert_path, NULL);
+  g_autofree char *key_arg = g_strconcat ("--tls-key=", key_path, NULL);
+  g_autofree char *log = NULL;
+  Served served = { 0 };
+  const char *requests[] = {
+    "POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n",
+    "GET /jwks HTTP/1.1\r\nHost: localhost\r\nX-Slow: ",
+  };
+  const char *expected[] = { "HTTP/1.1 400 ", "HTTP/1.1 408 " };
+
+  g_object_get (certificates->localhost, "certificate-pem", &cert_pem, "private-key-pem",
+                &key_pem, NULL);
+  g_assert_true (g_file_set_contents (cert_path, cert_pem, -1, NULL));
+  g_assert_true (g_file_set_contents (key_path, key_pem, -1, NULL));
+  served_start (&served, "1024", cert_arg, key_arg, "--head-timeout=1");
+  for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      g_autoptr(GIOStream) stream = tls_connect (served.port);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *response = NULL;
+      gint64 start = g_get_monotonic_time ();
+
+      g_output_stream_write_all (g_io_stream_get_output_stream (stream), requests[i],
+                                 strlen (requests[i]), NULL, NULL, &error);
+      g_assert_no_error (error);
+      response = tls_read_all (stream);
+      g_test_message ("TLS %u: %.60s", i, response);
+      g_assert_true (g_str_has_prefix (response, expected[i]));
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
+    }
+  log = served_stop (&served);
 }
 
 int
@@ -565,6 +666,7 @@ main (int    argc,
     {
       g_test_add_func ("/server/http-limits/cap-below-fd-limit", test_cap_below_fd_limit);
       g_test_add_func ("/server/http-limits/accept-failure", test_accept_failure);
+      g_test_add_func ("/server/http-limits/tls", test_tls);
     }
 
   return g_test_run ();
