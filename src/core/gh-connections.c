@@ -83,13 +83,15 @@ void
 gh_server_limits_resolve (GhServerLimits *limits,
                           guint           fd_limit)
 {
-  if (limits->max_connections == 0)
-    {
-      /* Keep a reserve for the database, the outbound fetches and the listener itself. */
-      guint reserve = MIN (256, fd_limit / 4);
+  /* Keep a reserve for the database, the outbound fetches and the listener itself. */
+  guint reserve = MIN (256, fd_limit / 4);
 
-      limits->max_connections = MAX (1, MIN (GH_DEFAULT_MAX_CONNECTIONS, fd_limit - reserve));
-    }
+  if (limits->max_connections == 0)
+    limits->max_connections = MAX (1, MIN (GH_DEFAULT_MAX_CONNECTIONS, fd_limit - reserve));
+  else if (limits->max_connections > fd_limit - reserve)
+    g_message ("A cap of %u connections leaves no reserve below the descriptor limit (%u): "
+               "accept() may fail, and the listener then retries every second",
+               limits->max_connections, fd_limit);
   if (limits->max_connections_per_address == 0)
     limits->max_connections_per_address = GH_DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
   if (limits->idle_timeout == 0)
