@@ -44,6 +44,7 @@ struct _GhServer
   GhConnections *connections;
   GhServerLimits requested_limits;
   GhServerLimits limits;  /* requested_limits with the defaults filled in */
+  gboolean limits_set;
   char *issuer_base;
   char *listen_url;
   guint16 port;
@@ -841,7 +842,8 @@ gh_server_listen (GhServer         *self,
 
   /* A client reaching the descriptor limit must not stop the listener: the limit as high as
    * allowed, and the connection cap below it. */
-  gh_server_set_limits (self, &self->requested_limits);
+  if (!self->limits_set)
+    gh_server_set_limits (self, &self->requested_limits);
 
   /* No versions: they help nobody but someone matching exploits to them. */
   self->soup_server = soup_server_new ("server-header", "Gatehouse",
@@ -920,6 +922,7 @@ gh_server_set_limits (GhServer             *self,
   self->requested_limits = *limits;
   gh_server_limits_resolve (&resolved, gh_raise_fd_limit ());
   self->limits = resolved;
+  self->limits_set = TRUE;
 }
 
 const GhServerLimits *
