@@ -201,22 +201,97 @@ close_conn (Conn *conn)
   g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
 }
 
+/* After an answer given before the body was read, what is read of it (and thrown away) so
+ * that a client still sending gets to read the answer: a close with unread data resets the
+ * connection, and many clients then lose the answer. Bounded, so never "to the end". */
+#define DRAIN_BYTES (1024 * 1024)
+#define DRAIN_SECONDS 5
+
+typedef struct
+{
+  GIOStream *stream;
+  GCancellable *cancellable;
+  guint timeout_id;
+  gsize drained;
+  char buffer[8192];
+} Drain;
+
+static void
+drain_finish (Drain *drain)
+{
+  g_clear_handle_id (&drain->timeout_id, g_source_remove);
+  g_io_stream_close_async (drain->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_object_unref (drain->stream);
+  g_object_unref (drain->cancellable);
+  g_free (drain);
+}
+
+static void drain_read (Drain *drain);
+
+static void
+drained (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  Drain *drain = data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  if (n <= 0 || (drain->drained += (gsize) n) > DRAIN_BYTES)
+    {
+      drain_finish (drain);
+      return;
+    }
+  drain_read (drain);
+}
+
+static void
+drain_read (Drain *drain)
+{
+  g_input_stream_read_async (g_io_stream_get_input_stream (drain->stream), drain->buffer,
+                             sizeof drain->buffer, G_PRIORITY_LOW, drain->cancellable, drained,
+                             drain);
+}
+
+static gboolean
+drain_timeout (gpointer data)
+{
+  Drain *drain = data;
+
+  drain->timeout_id = 0;
+  g_cancellable_cancel (drain->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 answer_written (GObject      *source,
                 GAsyncResult *result,
                 gpointer      data)
 {
   g_autoptr(GIOStream) stream = data;
+  Drain *drain;
 
-  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
-  g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL) ||
+      g_object_get_data (G_OBJECT (stream), "gh-drain") == NULL)
+    {
+      g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      return;
+    }
+  drain = g_new0 (Drain, 1);
+  drain->stream = g_steal_pointer (&stream);
+  drain->cancellable = g_cancellable_new ();
+  drain->timeout_id = g_timeout_add_seconds (DRAIN_SECONDS, drain_timeout, drain);
+  drain_read (drain);
 }
 
-/* Writes @answer (taken) on a connection taken from libsoup, then closes it. */
+/* Writes @answer (taken) on a connection taken from libsoup, then closes it; with @drain,
+ * after reading (a bounded part of) what the client still sends. */
 static void
 write_and_close (GIOStream *stream,
-                 GBytes    *answer)
+                 GBytes    *answer,
+                 gboolean   drain)
 {
+  if (drain)
+    g_object_set_data (G_OBJECT (stream), "gh-drain", GINT_TO_POINTER (TRUE));
   g_object_set_data_full (G_OBJECT (stream), "gh-answer", answer, (GDestroyNotify) g_bytes_unref);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
                                    g_bytes_get_data (answer, NULL), g_bytes_get_size (answer),
@@ -249,7 +324,8 @@ conn_expired (gpointer data)
     stream = soup_server_message_steal_connection (conn->msg);
   if (stream != NULL)
     {
-      write_and_close (stream, error_response ("408 Request Timeout", description));
+      /* A slow client is not waited for any longer. */
+      write_and_close (stream, error_response ("408 Request Timeout", description), FALSE);
       return G_SOURCE_REMOVE;
     }
   send_raw (conn, "408 Request Timeout", description);
@@ -618,7 +694,7 @@ gh_connections_answer_and_close (GhConnections     *self,
    * is taken from it, so that not a byte of the body is read. */
   stream = soup_server_message_steal_connection (msg);
   if (stream != NULL)
-    write_and_close (stream, g_string_free_to_bytes (g_steal_pointer (&head)));
+    write_and_close (stream, g_string_free_to_bytes (g_steal_pointer (&head)), TRUE);
 }
 
 gboolean

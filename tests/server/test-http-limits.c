@@ -159,12 +159,12 @@ test_content_length (GhTestServer  *fixture,
       g_test_message ("%s", rows[i].header);
       g_assert_true (raw_send (socket, head, strlen (head), 2000));
       /* The answer comes without waiting for the body. */
-      response = raw_read (socket, 5000, &closed);
+      response = raw_read (socket, 1500, &closed);
       assert_status (response, rows[i].status);
       if (!rows[i].libsoup)
         g_assert_nonnull (strstr (response, "\"error\""));
-      g_assert_true (closed);
-      /* Nobody reads the 10 MiB after it. */
+      /* Nobody reads the 10 MiB after it (at most 1 MiB is drained, for clients that read the
+       * answer only once they sent everything). */
       for (guint m = 0; m < 10 && sent_all; m++)
         sent_all = raw_send (socket, filler, megabyte, 3000);
       g_assert_false (sent_all);
@@ -593,14 +593,14 @@ tls_connect (guint16 port)
   return G_IO_STREAM (connection);
 }
 
-/* Everything until the server closes (or 5 s pass). */
+/* One JSON answer: until its body's closing brace, or the server closes. */
 static char *
-tls_read_all (GIOStream *stream)
+tls_read_answer (GIOStream *stream)
 {
   GString *out = g_string_new (NULL);
   GInputStream *input = g_io_stream_get_input_stream (stream);
 
-  while (TRUE)
+  while (strstr (out->str, "\r\n\r\n") == NULL || !g_str_has_suffix (out->str, "}"))
     {
       char buffer[4096];
       gssize n = g_input_stream_read (input, buffer, sizeof buffer, NULL, NULL);
@@ -646,7 +646,7 @@ test_tls (void)
       g_output_stream_write_all (g_io_stream_get_output_stream (stream), requests[i],
                                  strlen (requests[i]), NULL, NULL, &error);
       g_assert_no_error (error);
-      response = tls_read_all (stream);
+      response = tls_read_answer (stream);
       g_test_message ("TLS %u: %.60s", i, response);
       g_assert_true (g_str_has_prefix (response, expected[i]));
       g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
