@@ -345,10 +345,12 @@ test_oversized_head (GhTestServer  *fixture,
   g_autoptr(GhTestResponse) uri = NULL;
   g_autoptr(GhTestResponse) headers = NULL;
   g_autoptr(GhTestResponse) fine = NULL;
+  g_autofree char *text = NULL;
 
   uri = gh_test_server_request (fixture, fixture->session, "GET", path, NULL, NULL, NULL);
   g_assert_cmpuint (uri->status, ==, 414);
-  g_assert_nonnull (strstr (gh_test_response_text (uri), "8 KiB"));
+  text = gh_test_response_text (uri);
+  g_assert_nonnull (strstr (text, "8 KiB"));
 
   headers = gh_test_server_request (fixture, fixture->session, "GET", "/jwks",
                                     GH_TEST_PAIRS ("X-One", big_value, "X-Two", big_value),
