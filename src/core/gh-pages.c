@@ -275,19 +275,53 @@ gh_page_error (const char *title,
   return page_end (out);
 }
 
+/* The CSP source for where @redirect_uri sends the browser: its origin, or its scheme for an
+ * app's own scheme. NULL when it has neither. */
+static char *
+form_target_source (const char *redirect_uri)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *port = NULL;
+  const char *scheme;
+  const char *host;
+
+  if (redirect_uri == NULL)
+    return NULL;
+  uri = g_uri_parse (redirect_uri, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL)
+    return NULL;
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+  for (const char *p = scheme; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '+' && *p != '-' && *p != '.')
+      return NULL;
+  if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
+    return g_strdup_printf ("%s:", scheme);
+  if (host == NULL || *host == '\0' || strpbrk (host, " ;,'\"") != NULL)
+    return NULL;
+  if (g_uri_get_port (uri) > 0)
+    port = g_strdup_printf (":%d", g_uri_get_port (uri));
+  return g_strdup_printf ("%s://%s%s%s%s", scheme, strchr (host, ':') != NULL ? "[" : "", host,
+                          strchr (host, ':') != NULL ? "]" : "", port != NULL ? port : "");
+}
+
 void
-gh_page_send (SoupServerMessage *msg,
-              guint              status,
-              char              *html,
-              const char        *nonce)
+gh_page_send_form (SoupServerMessage *msg,
+                   guint              status,
+                   char              *html,
+                   const char        *nonce,
+                   const char        *redirect_uri)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autofree char *target = form_target_source (redirect_uri);
   g_autofree char *csp = NULL;
 
-  /* No form-action: the consent POST answers with a redirect to the client, which
-   * form-action would block in some browsers. */
+  /* Forms post to this server only. The login and consent POSTs answer with a redirect that
+   * may lead to the client, and browsers check form-action on redirects too: the client's
+   * redirect_uri is allowed as well. */
   csp = g_strdup_printf ("default-src 'none'; style-src 'nonce-%s'; img-src 'self'; "
-                         "frame-ancestors 'none'; base-uri 'none'", nonce);
+                         "form-action 'self'%s%s; frame-ancestors 'none'; base-uri 'none'",
+                         nonce, target != NULL ? " " : "", target != NULL ? target : "");
   soup_message_headers_replace (headers, "Content-Security-Policy", csp);
   soup_message_headers_replace (headers, "X-Frame-Options", "DENY");
   /* same-origin, not no-referrer: a browser then names this origin in the Origin of the
@@ -299,6 +333,15 @@ gh_page_send (SoupServerMessage *msg,
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE, html,
                                     strlen (html));
+}
+
+void
+gh_page_send (SoupServerMessage *msg,
+              guint              status,
+              char              *html,
+              const char        *nonce)
+{
+  gh_page_send_form (msg, status, html, nonce, NULL);
 }
 
 void

@@ -65,11 +65,19 @@ char *gh_page_error    (const char         *title,
                         const char         *nonce);
 
 /* Sends @html with the page security headers: a CSP allowing only the nonce'd style,
- * frame-ancestors 'none', X-Frame-Options DENY, no-store, Referrer-Policy same-origin. */
+ * form-action 'self', frame-ancestors 'none', X-Frame-Options DENY, no-store,
+ * Referrer-Policy same-origin. */
 void  gh_page_send     (SoupServerMessage  *msg,
                         guint               status,
                         char               *html,
                         const char         *nonce);
+/* gh_page_send() for a page whose form's answer redirects to @redirect_uri (may be NULL):
+ * form-action allows this server and @redirect_uri's origin. */
+void  gh_page_send_form (SoupServerMessage *msg,
+                         guint              status,
+                         char              *html,
+                         const char        *nonce,
+                         const char        *redirect_uri);
 /* Sends the error page (for a browser) as gh_page_send does. */
 void  gh_page_send_error (SoupServerMessage *msg,
                           guint              status,

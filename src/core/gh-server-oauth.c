@@ -573,10 +573,11 @@ send_login_page (GhRequest           *request,
       g_array_append_val (entries, entry);
     }
   page_client_init (&client, request, pending, "/login");
-  gh_page_send (request->msg, status,
-                gh_page_login (&client.page, (GhPageUser *) (gpointer) entries->data, entries->len,
-                               request->project->settings->allow_free_form_login, message, nonce),
-                nonce);
+  gh_page_send_form (request->msg, status,
+                     gh_page_login (&client.page, (GhPageUser *) (gpointer) entries->data,
+                                    entries->len, request->project->settings->allow_free_form_login,
+                                    message, nonce),
+                     nonce, pending->params->redirect_uri);
 }
 
 static void
@@ -642,12 +643,12 @@ send_consent_page (GhRequest           *request,
                                "this computer (%s): its name proves nothing. Allow it only if "
                                "you started this sign-in yourself.", client.redirect_host);
 
-  gh_page_send (request->msg, SOUP_STATUS_OK,
-                gh_page_consent (&client.page, user->username,
-                                 (GhPageItem *) (gpointer) scopes->data, scopes->len,
-                                 (GhPageItem *) (gpointer) resources->data, resources->len,
-                                 warning, nonce),
-                nonce);
+  gh_page_send_form (request->msg, SOUP_STATUS_OK,
+                     gh_page_consent (&client.page, user->username,
+                                      (GhPageItem *) (gpointer) scopes->data, scopes->len,
+                                      (GhPageItem *) (gpointer) resources->data, resources->len,
+                                      warning, nonce),
+                     nonce, params->redirect_uri);
 }
 
 static GhForm *

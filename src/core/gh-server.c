@@ -42,6 +42,10 @@ struct _GhServer
   GhStoreStamp responses_stamp;
 
   SoupServer *soup_server;
+  GhConnections *connections;
+  GhServerLimits requested_limits;
+  GhServerLimits limits;  /* requested_limits with the defaults filled in */
+  gboolean limits_set;
   char *issuer_base;
   char *listen_url;
   char *signing_error;
@@ -105,6 +109,7 @@ gh_server_dispose (GObject *object)
   GhServer *self = (GhServer *) object;
 
   gh_server_stop (self);
+  g_clear_object (&self->connections);
   g_clear_object (&self->soup_server);
   g_clear_object (&self->cimd_resolver);
   g_clear_object (&self->registration);
@@ -151,6 +156,7 @@ gh_server_init (GhServer *self)
 {
   self->responses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) cached_response_free);
+  gh_server_limits_resolve (&self->limits, 1024);
 }
 
 /* A cached response for @key, dropped when anything was written or its time has come. */
@@ -634,6 +640,78 @@ route_request (GhServer          *self,
 /* Request bodies are small forms and JSON documents. Refused here, before libsoup reads a
  * byte of the body: a client must not make the server hold any amount of memory. */
 #define MAX_REQUEST_BODY (64 * 1024)
+/* The request target and the header section. libsoup itself closes the connection, without
+ * an answer, on a request head over 100 KiB. */
+#define MAX_REQUEST_URI (8 * 1024)
+#define MAX_REQUEST_HEADERS (32 * 1024)
+#define STATUS_HEADER_FIELDS_TOO_LARGE 431
+
+static void
+add_header_size (const char *name,
+                 const char *value,
+                 gpointer    user_data)
+{
+  gsize *size = user_data;
+
+  *size += strlen (name) + strlen (value) + 4;
+}
+
+/* Content-Length as RFC 9112 §6.3 has it: digits only; a repeated header (libsoup joins the
+ * values with ", ") must repeat the same number. FALSE for anything else: a sign, a space
+ * inside, differing values. *@too_large when the number does not fit in 64 bits. */
+static gboolean
+parse_content_length (const char *value,
+                      guint64    *out_length,
+                      gboolean   *too_large)
+{
+  g_auto(GStrv) parts = g_strsplit (value, ",", -1);
+
+  *too_large = FALSE;
+  *out_length = 0;
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      const char *part = g_strstrip (parts[i]);
+      guint64 length = 0;
+
+      if (*part == '\0')
+        return FALSE;
+      for (const char *p = part; *p != '\0'; p++)
+        {
+          if (!g_ascii_isdigit (*p))
+            return FALSE;
+          if (length > (G_MAXUINT64 - (guint64) (*p - '0')) / 10)
+            *too_large = TRUE;
+          else
+            length = length * 10 + (guint64) (*p - '0');
+        }
+      if (i > 0 && length != *out_length)
+        return FALSE;
+      *out_length = length;
+    }
+  return parts[0] != NULL;
+}
+
+/* Answers @code's error and closes the connection after it; from the early handler, without
+ * reading the body. */
+static void
+refuse_early (GhServer          *self,
+              SoupServerMessage *msg,
+              int                code,
+              guint              status,
+              const char        *description,
+              gboolean           early)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
+  gh_http_allow_cors (msg);
+  gh_http_send_oauth_error (msg, code, description);
+  if (status != 0)
+    soup_server_message_set_status (msg, status,
+                                    status == STATUS_HEADER_FIELDS_TOO_LARGE
+                                    ? "Request Header Fields Too Large" : NULL);
+  if (early && self->connections != NULL)
+    gh_connections_answer_and_close (self->connections, msg);
+}
 
 static void
 early_callback (SoupServer        *soup_server,
@@ -642,25 +720,58 @@ early_callback (SoupServer        *soup_server,
                 GHashTable        *query,
                 gpointer           user_data)
 {
+  GhServer *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
-  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *uri_query = g_uri_get_query (uri);
+  const char *transfer_encoding = soup_message_headers_get_list (headers, "Transfer-Encoding");
+  const char *content_length = soup_message_headers_get_list (headers, "Content-Length");
+  gsize header_size = 0;
 
-  if (encoding == SOUP_ENCODING_CHUNKED)
+  if (self->connections != NULL && gh_connections_timed_out (self->connections, msg))
     {
-      soup_message_headers_replace (response_headers, "Connection", "close");
-      gh_http_allow_cors (msg);
-      gh_http_send_oauth_error (msg, GH_OAUTH_ERROR_INVALID_REQUEST,
-                                "Send the body with a Content-Length");
-      soup_server_message_set_status (msg, SOUP_STATUS_LENGTH_REQUIRED, NULL);
+      refuse_early (self, msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_REQUEST_TIMEOUT,
+                    "The request did not arrive in time", TRUE);
+      return;
     }
-  else if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
-           soup_message_headers_get_content_length (headers) > MAX_REQUEST_BODY)
+  if (strlen (g_uri_get_path (uri)) + (uri_query != NULL ? strlen (uri_query) + 1 : 0) >
+      MAX_REQUEST_URI)
     {
-      soup_message_headers_replace (response_headers, "Connection", "close");
-      gh_http_allow_cors (msg);
-      gh_http_send_oauth_error (msg, GH_OAUTH_ERROR_PAYLOAD_TOO_LARGE,
-                                "The request body is larger than 64 KiB");
+      refuse_early (self, msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_REQUEST_URI_TOO_LONG,
+                    "The request URI is longer than 8 KiB", TRUE);
+      return;
+    }
+  soup_message_headers_foreach (headers, add_header_size, &header_size);
+  if (header_size > MAX_REQUEST_HEADERS)
+    {
+      refuse_early (self, msg, GH_OAUTH_ERROR_INVALID_REQUEST, STATUS_HEADER_FIELDS_TOO_LARGE,
+                    "The request headers are larger than 32 KiB", TRUE);
+      return;
+    }
+
+  /* Only two ways to send a body: none at all, or a valid Content-Length. libsoup reads a
+   * negative or huge length (its signed -1) to the end of the stream. */
+  if (transfer_encoding != NULL)
+    {
+      if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED)
+        refuse_early (self, msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_LENGTH_REQUIRED,
+                      "Send the body with a Content-Length", TRUE);
+      else
+        refuse_early (self, msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_NOT_IMPLEMENTED,
+                      "Send the body with a Content-Length, without a Transfer-Encoding", TRUE);
+      return;
+    }
+  if (content_length != NULL)
+    {
+      guint64 length;
+      gboolean too_large;
+
+      if (!parse_content_length (content_length, &length, &too_large))
+        refuse_early (self, msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_BAD_REQUEST,
+                      "The Content-Length is not a number of bytes", TRUE);
+      else if (too_large || length > MAX_REQUEST_BODY)
+        refuse_early (self, msg, GH_OAUTH_ERROR_PAYLOAD_TOO_LARGE, 0,
+                      "The request body is larger than 64 KiB", TRUE);
     }
 }
 
@@ -675,6 +786,13 @@ server_callback (SoupServer        *soup_server,
 
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "X-Content-Type-Options", "nosniff");
+  /* The body came in after its deadline: the client was told 408, nothing is done. */
+  if (self->connections != NULL && gh_connections_timed_out (self->connections, msg))
+    {
+      refuse_early (self, msg, GH_OAUTH_ERROR_INVALID_REQUEST, SOUP_STATUS_REQUEST_TIMEOUT,
+                    "The request did not arrive in time", FALSE);
+      return;
+    }
   route_request (self, msg, path);
 }
 
@@ -752,7 +870,13 @@ gh_server_listen (GhServer         *self,
       self->signing_error = g_strdup (key_error->message);
     }
 
-  self->soup_server = soup_server_new ("server-header", "gatehouse/" PACKAGE_VERSION " ",
+  /* A client reaching the descriptor limit must not stop the listener: the limit as high as
+   * allowed, and the connection cap below it. */
+  if (!self->limits_set)
+    gh_server_set_limits (self, &self->requested_limits);
+
+  /* No versions: they help nobody but someone matching exploits to them. */
+  self->soup_server = soup_server_new ("server-header", "Gatehouse",
                                        "tls-certificate", tls_certificate,
                                        NULL);
   soup_server_add_early_handler (self->soup_server, NULL, early_callback, self, NULL);
@@ -778,6 +902,8 @@ gh_server_listen (GhServer         *self,
         g_clear_object (&self->soup_server);
         return FALSE;
       }
+    self->connections = gh_connections_new (self->soup_server, socket, tls_certificate != NULL,
+                                            &self->limits);
   }
 
   listeners = soup_server_get_listeners (self->soup_server);
@@ -812,10 +938,34 @@ gh_server_stop (GhServer *self)
   if (self->soup_server == NULL)
     return;
   gh_audit_stop_pruning (self->audit);
+  g_clear_object (&self->connections);
   soup_server_disconnect (self->soup_server);
   g_clear_object (&self->soup_server);
   self->port = 0;
   gh_server_record_stop (self->data_dir, self->listen_url);
+}
+
+void
+gh_server_set_limits (GhServer             *self,
+                      const GhServerLimits *limits)
+{
+  GhServerLimits resolved;
+
+  g_return_if_fail (GH_IS_SERVER (self));
+  g_return_if_fail (limits != NULL);
+
+  resolved = *limits;
+  self->requested_limits = *limits;
+  gh_server_limits_resolve (&resolved, gh_raise_fd_limit ());
+  self->limits = resolved;
+  self->limits_set = TRUE;
+}
+
+const GhServerLimits *
+gh_server_get_limits (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return &self->limits;
 }
 
 

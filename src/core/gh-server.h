@@ -12,6 +12,7 @@
 #include "gh-audit.h"
 #include "gh-cimd-resolver.h"
 #include "gh-clients.h"
+#include "gh-connections.h"
 #include "gh-iats.h"
 #include "gh-projects.h"
 #include "gh-resources.h"
@@ -38,6 +39,13 @@ gboolean    gh_server_listen             (GhServer          *self,
                                           GTlsCertificate   *tls_certificate,
                                           GError           **error);
 void        gh_server_stop               (GhServer          *self);
+/* Connection caps and timeouts (0 fields: the defaults); takes effect for what starts next.
+ * gh_server_listen() raises the soft descriptor limit to the hard one and keeps the total
+ * cap below it. */
+void        gh_server_set_limits         (GhServer             *self,
+                                          const GhServerLimits *limits);
+/* The limits in force, defaults filled in. */
+const GhServerLimits *gh_server_get_limits (GhServer          *self);
 guint16     gh_server_get_port           (GhServer          *self);
 /* The root issuer: --issuer-base when set, else derived from the listening address,
  * e.g. "http://127.0.0.1:41234" (never a trailing slash). */

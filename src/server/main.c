@@ -241,6 +241,11 @@ static gboolean opt_dev;
 static gint64 opt_audit_max_events = GH_AUDIT_DEFAULT_MAX_EVENTS;
 static gint64 opt_audit_max_age_days = GH_AUDIT_DEFAULT_MAX_AGE_DAYS;
 static gint64 opt_audit_refusals = GH_AUDIT_DEFAULT_REFUSALS_PER_MINUTE;
+static int opt_max_connections;
+static int opt_max_connections_per_address;
+static int opt_idle_timeout;
+static int opt_head_timeout;
+static int opt_body_timeout;
 
 static gboolean
 quit_on_signal (gpointer user_data)
@@ -277,9 +282,20 @@ command_serve (int    argc,
     { "audit-refusals-per-minute", 0, 0, G_OPTION_ARG_INT64, &opt_audit_refusals,
       "Refusal events one source address writes per minute; the rest are counted in one "
       "summary event (default 60; 0: no limit)", "N" },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &opt_max_connections,
+      "Connections open at once (default: 4096, below the descriptor limit)", "N" },
+    { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &opt_max_connections_per_address,
+      "Connections open at once from one IP address (default: 256)", "N" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &opt_idle_timeout,
+      "Seconds a connection may wait for its next request (default: 120)", "SECONDS" },
+    { "head-timeout", 0, 0, G_OPTION_ARG_INT, &opt_head_timeout,
+      "Seconds from a request's first byte to its last header (default: 30)", "SECONDS" },
+    { "body-timeout", 0, 0, G_OPTION_ARG_INT, &opt_body_timeout,
+      "Seconds to read a request's body after its headers (default: 60)", "SECONDS" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = command_context (&command, entries);
+  GhServerLimits limits = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GhServer) server = NULL;
   g_autoptr(GTlsCertificate) certificate = NULL;
@@ -288,10 +304,29 @@ command_serve (int    argc,
   int status;
   guint sigterm_id, sigint_id;
 
+  g_option_context_set_description (
+    context,
+    "Limits (each one a client meets gets an answer, not a hang):\n"
+    "  request bodies   at most 64 KiB, sent with a Content-Length: larger ones get 413,\n"
+    "                   chunked ones 411, a malformed length 400, another transfer coding\n"
+    "                   501, before a byte of the body is read\n"
+    "  request URI      at most 8 KiB (414); headers at most 32 KiB (431); a request head\n"
+    "                   over 100 KiB closes the connection (libsoup)\n"
+    "  connections      --max-connections in total: by default 4096, and never closer to\n"
+    "                   the descriptor limit than a quarter of it (at most 256); the soft\n"
+    "                   limit is raised to the hard one at start. --max-connections-per-address\n"
+    "                   from one IP address (default 256; behind a proxy, the proxy's).\n"
+    "                   A connection over a cap gets 503 and is closed at once\n"
+    "  timeouts         --idle-timeout: a connection waiting for a request is closed;\n"
+    "                   --head-timeout from a request's first byte to its last header and\n"
+    "                   --body-timeout for its body, then 408 and the connection closed\n");
   if (!parse_command_line (context, &argc, &argv, &status))
     return status;
   if (argc > 1)
     return usage_error (context, "serve takes no arguments (got “%s”)", argv[1]);
+  if (opt_max_connections < 0 || opt_max_connections_per_address < 0 || opt_idle_timeout < 0 ||
+      opt_head_timeout < 0 || opt_body_timeout < 0)
+    return usage_error (context, "Connection limits and timeouts are positive numbers");
   if ((opt_tls_cert == NULL) != (opt_tls_key == NULL))
     return usage_error (context, "--tls-cert and --tls-key go together");
   if (opt_audit_max_events < 0 || opt_audit_max_age_days < 0 || opt_audit_max_age_days > 36500 ||
@@ -336,9 +371,23 @@ command_serve (int    argc,
   g_message ("Data directory: %s", gh_server_get_data_dir (server));
   g_message ("Secrets: %s", gh_server_describe_secrets (server));
 
+  limits.max_connections = (guint) opt_max_connections;
+  limits.max_connections_per_address = (guint) opt_max_connections_per_address;
+  limits.idle_timeout = (guint) opt_idle_timeout;
+  limits.head_timeout = (guint) opt_head_timeout;
+  limits.body_timeout = (guint) opt_body_timeout;
+  gh_server_set_limits (server, &limits);
   if (!gh_server_listen (server, opt_listen != NULL ? opt_listen : "127.0.0.1:0", certificate,
                          &error))
     return fail_arguments (error);
+  {
+    const GhServerLimits *in_force = gh_server_get_limits (server);
+
+    g_message ("Limits: %u connections, %u from one address; timeouts: idle %u s, "
+               "headers %u s, body %u s", in_force->max_connections,
+               in_force->max_connections_per_address, in_force->idle_timeout,
+               in_force->head_timeout, in_force->body_timeout);
+  }
   gh_server_set_issuer_base (server, opt_issuer_base);
 
   projects = gh_projects_list (gh_server_get_projects (server), &error);

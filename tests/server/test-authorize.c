@@ -160,6 +160,7 @@ assert_page_headers (GhTestResponse *response)
   g_assert_cmpstr (gh_test_response_header (response, "X-Frame-Options"), ==, "DENY");
   g_assert_nonnull (csp);
   g_assert_nonnull (strstr (csp, "frame-ancestors 'none'"));
+  g_assert_nonnull (strstr (csp, "form-action 'self'"));
   g_assert_cmpstr (gh_test_response_header (response, "Cache-Control"), ==, "no-store");
 }
 
@@ -976,6 +977,7 @@ typedef struct
   char *request_id;
   char *csrf_token;
   char *html;
+  char *csp;
 } Page;
 
 static void
@@ -985,6 +987,7 @@ page_clear (Page *page)
   g_free (page->request_id);
   g_free (page->csrf_token);
   g_free (page->html);
+  g_free (page->csp);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Page, page_clear)
@@ -1005,6 +1008,7 @@ open_page (Fixture        *fixture,
   g_assert_cmpuint (response->status, ==, 200);
   assert_page_headers (response);
   page->html = gh_test_response_text (response);
+  page->csp = g_strdup (gh_test_response_header (response, "Content-Security-Policy"));
   page->request_id = hidden_value (page->html, "request");
   page->csrf_token = hidden_value (page->html, "csrf_token");
   g_assert_cmpstr (strchr (page->path, '=') + 1, ==, page->request_id);
@@ -1126,6 +1130,8 @@ test_login_page (Fixture       *fixture,
   g_assert_nonnull (strstr (page.html, "Alice Liddell"));
   g_assert_nonnull (strstr (page.html, "value=\"bob\""));
   g_assert_nonnull (strstr (page.html, "app.example"));
+  /* The form posts here (same origin), and the redirect after it may go to the client. */
+  g_assert_nonnull (strstr (page.csp, "; form-action 'self' https://app.example;"));
 }
 
 /* The login and consent forms refuse what a forged page would send: 403, no code. */
