@@ -354,7 +354,8 @@ static const char * const content_types[] = {
 };
 
 static const char * const methods[] = {
-  "GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "CONNECT", "get", "P\xc3\xb6ST",
+  "GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "CONNECT", "get",
+  "P\xc3\xb6ST",
 };
 
 static guint
@@ -455,7 +456,8 @@ mutate_jwt (Fuzz    *fuzz,
         {
           const char *payload = (const char *[]) {
             "{\"sub\":\"dev\",\"exp\":99999999999,\"iss\":\"x\"}", "not json", "{\"exp\":-1}",
-            "{\"aud\":[[[[]]]],\"exp\":\"soon\"}", "\xff\xff", "{\"sub\":\"a\x1f\"}" }[pick (fuzz, 6)];
+            "{\"aud\":[[[[]]]],\"exp\":\"soon\"}", "\xff\xff",
+            "{\"sub\":\"a\x1f\"}" }[pick (fuzz, 6)];
           g_free (parts[1]);
           parts[1] = gh_base64url_encode ((const guint8 *) payload, strlen (payload));
         }
@@ -494,7 +496,8 @@ mutate_authorization (Fuzz    *fuzz,
         case 0:
           g_string_assign (value, (const char *[]) { "Basic", "Basic ", "Basic !!!!", "Basic ====",
                                                      "basic Y29uZjo=", "Basic Og==",
-                                                     "Basic Y29uZg==", "Basic \xff" }[pick (fuzz, 8)]);
+                                                     "Basic Y29uZg==",
+                                                     "Basic \xff" }[pick (fuzz, 8)]);
           return;
         case 1:
           {
@@ -734,7 +737,8 @@ build (Fuzz *fuzz)
             pairs = req->form;
           }
         add_pair (pairs, "response_type", "code");
-        add_pair (pairs, "client_id", chance (fuzz, 90) ? "app" : "https://127.0.0.1:1/client.json");
+        add_pair (pairs, "client_id",
+                  chance (fuzz, 90) ? "app" : "https://127.0.0.1:1/client.json");
         add_pair (pairs, "redirect_uri", CB);
         add_pair (pairs, "code_challenge", fuzz->challenge);
         add_pair (pairs, "code_challenge_method", "S256");

@@ -37,7 +37,8 @@ fixture_setup (Fixture       *fixture,
   fixture->dir = g_build_filename (fixture->base, "data", NULL);
   gh_sha256 (VERIFIER, strlen (VERIFIER), digest);
   fixture->challenge = gh_base64url_encode (digest, sizeof digest);
-  /* dev (every new project has it) signs in and consents by redirects only; a rotated refresh token has no grace. */
+  /* dev (every new project has it) signs in and consents by redirects only; a rotated refresh
+   * token has no grace. */
   g_assert_cmpint (GH_TEST_CLI (binary, fixture->dir, NULL, "project", "set", "default",
                                 "auto_approve_user=dev", "refresh_grace_seconds=0"), ==, 0);
   g_assert_cmpint (GH_TEST_CLI (binary, fixture->dir, NULL, "client", "create", "--client-id",
