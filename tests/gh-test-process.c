@@ -383,10 +383,20 @@ gh_test_raw_http (guint16     port,
       encoding = gh_raw_response_header (response, "Transfer-Encoding");
       content_length = gh_raw_response_header (response, "Content-Length");
       if (encoding != NULL && g_ascii_strcasecmp (encoding, "chunked") == 0)
-        response->body = dechunk (body, body_length);
+        {
+          response->body = dechunk (body, body_length);
+          if (response->body == NULL && !head_only)
+            response->status = 0;  /* cut short */
+        }
       else if (content_length != NULL)
-        response->body = g_bytes_new (body, MIN (body_length,
-                                                 g_ascii_strtoull (content_length, NULL, 10)));
+        {
+          guint64 announced = g_ascii_strtoull (content_length, NULL, 10);
+
+          if (body_length < announced && !head_only && response->status != 204 &&
+              response->status != 304)
+            response->status = 0;  /* cut short: not an answer */
+          response->body = g_bytes_new (body, MIN (body_length, announced));
+        }
       else
         response->body = g_bytes_new (body, body_length);
       if (response->body == NULL)

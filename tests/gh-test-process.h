@@ -55,7 +55,7 @@ char          *gh_test_process_stderr (GhTestProcess *process);
  * the answer read to the end. Blocking, usable from any thread. */
 typedef struct
 {
-  guint   status;   /* 0: closed or reset without an answer */
+  guint   status;   /* 0: closed, reset or cut short without a whole answer */
   gboolean timed_out;
   gboolean half_closed;  /* no answer came until the writing half was shut */
   char   *head;     /* status line and headers, NUL-terminated */
