@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -61,6 +62,13 @@ gh_test_run_cli (const char         *binary,
   return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
 }
 
+/* In the child: a test that fails (and aborts) takes its servers with it. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 GhTestProcess *
 gh_test_process_start (const char *binary,
                        const char *dir,
@@ -88,6 +96,7 @@ gh_test_process_start_with_env (const char         *binary,
   /* Beside the data directory, never in it. */
   self->err_path = g_build_filename (dir, "..", err_name, NULL);
   g_subprocess_launcher_set_stderr_file_path (launcher, self->err_path);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   for (guint i = 0; environment != NULL && environment[i] != NULL; i++)
     {
       g_auto(GStrv) pair = g_strsplit (environment[i], "=", 2);

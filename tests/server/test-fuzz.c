@@ -1238,8 +1238,12 @@ test_fuzz (void)
         }
     }
   if (fuzz.failures > 0)
-    g_error ("%u checks failed in %u requests (seed %u; the first %u shown):%s", fuzz.failures,
-             fuzz.requests, seed, MIN (fuzz.failures, MAX_REPORTED + 1), fuzz.report->str);
+    {
+      gh_test_remove_tree (base);
+      g_error ("%u checks failed in %u requests (seed %u; the first %u shown):%s",
+               fuzz.failures, fuzz.requests, seed, MIN (fuzz.failures, MAX_REPORTED + 1),
+               fuzz.report->str);
+    }
   g_assert_cmpuint (fuzz.requests, >, 500);
 
   g_rand_free (fuzz.rand);
