@@ -681,13 +681,14 @@ mutate (Fuzz *fuzz,
         }
       break;
     case 11: /* the path */
-      if (chance (fuzz, 40) && g_str_has_prefix (req->path->str, "/p/acme"))
+      if (chance (fuzz, 40) && strstr (req->path->str, "/p/acme") != NULL)
         {
+          gsize at = strstr (req->path->str, "/p/acme") - req->path->str;
           const char *slug = (const char *[]) {
             "/p/ACME", "/p/acme%2f..", "/p/\xff", "/p/%ff%fe", "/p/a%1fb", "/p/", "/p//acme",
             "/p/acme/p/acme", "/p/%00", "/p/nope", "/p/acme;x", "/p/.." }[pick (fuzz, 12)];
-          g_string_erase (req->path, 0, strlen ("/p/acme"));
-          g_string_prepend (req->path, slug);
+          g_string_erase (req->path, at, strlen ("/p/acme"));
+          g_string_insert (req->path, at, slug);
         }
       else
         mutate_string (fuzz, req->path);
