@@ -8,7 +8,8 @@
 #                                (gatehouse-server --dev when there is no display)
 #   build-aux/setup.sh test      install what is missing, build with -Werror, run every test,
 #                                end with "N passed, N failed"
-#   build-aux/setup.sh sanitize  the same tests in a build with address + undefined sanitizers
+#   build-aux/setup.sh sanitize  the same tests in a build with address + undefined sanitizers,
+#                                leak detection on
 #
 # Run it as root or as a user who may sudo. Environment: BUILD_DIR (default: build),
 # GATEHOUSE_PORT (run mode without a display; default 8750).
@@ -186,6 +187,8 @@ case "$mode" in
     dir=${BUILD_DIR:-build-sanitize}
     configure "$dir" -Dwarning_level=2 -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
     ninja -C "$dir"
-    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_tests "$dir"
+    # tests/meson.build sets ASAN_OPTIONS (leak detection on, tests/lsan.supp) and UBSAN_OPTIONS
+    # (halt on the first error) for every test: a leak or undefined behaviour fails the suite.
+    run_tests "$dir"
     ;;
 esac

@@ -38,7 +38,7 @@ static const char * const server_members[] = {
 static void
 queue_free (gpointer data)
 {
-  g_queue_free (data);
+  g_queue_free_full (data, g_free);
 }
 
 static void

@@ -8,8 +8,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <unistd.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "gh-store.h"
 
@@ -590,6 +592,52 @@ migrate (GhStore  *self,
   return gh_store_commit (self, error);
 }
 
+/* The files SQLite keeps next to the database in WAL mode. */
+static const char * const sidecars[] = { "-wal", "-shm" };
+
+/* Gives @path exactly @mode (0700: an existing directory; else a file, created empty when
+ * missing). Permissions wider than @mode are never left behind: failing to narrow them is an
+ * error. A shared directory (sticky bit, like /tmp) is refused rather than taken over. */
+static gboolean
+make_private (const char  *path,
+              mode_t       mode,
+              GError     **error)
+{
+  GStatBuf st;
+  int saved_errno;
+
+  if (g_stat (path, &st) != 0)
+    {
+      int fd;
+
+      if (errno != ENOENT || mode == 0700)
+        goto failed;
+      fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC, mode);
+      if (fd < 0)
+        goto failed;
+      close (fd);
+      if (g_stat (path, &st) != 0)
+        goto failed;
+    }
+  if (mode == 0700 && (st.st_mode & S_ISVTX) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "%s is a shared directory (sticky bit): give Gatehouse a directory of its own",
+                   path);
+      return FALSE;
+    }
+  if ((st.st_mode & 0777) != mode && g_chmod (path, mode) != 0)
+    goto failed;
+  return TRUE;
+
+failed:
+  saved_errno = errno;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+               "Cannot make %s private (mode %o): %s", path, (guint) mode,
+               g_strerror (saved_errno));
+  return FALSE;
+}
+
 GhStore *
 gh_store_open (const char  *data_dir,
                GError     **error)
@@ -624,6 +672,20 @@ gh_store_open (const char  *data_dir,
   self->data_dir = g_canonicalize_filename (data_dir, NULL);
   self->path = g_build_filename (self->data_dir, "gatehouse.db", NULL);
 
+  /* Private before SQLite touches anything: a directory that existed (or was restored from a
+   * backup) is tightened too, and the database is 0600 when SQLite opens it, because SQLite
+   * gives the -wal and -shm it creates the database's mode. */
+  if (!make_private (self->data_dir, 0700, error) ||
+      !make_private (self->path, 0600, error))
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (sidecars); i++)
+    {
+      g_autofree char *sidecar = g_strconcat (self->path, sidecars[i], NULL);
+
+      if (g_file_test (sidecar, G_FILE_TEST_EXISTS) && !make_private (sidecar, 0600, error))
+        return NULL;
+    }
+
   rc = sqlite3_open_v2 (self->path, &self->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL);
@@ -644,10 +706,6 @@ gh_store_open (const char  *data_dir,
                       "PRAGMA trusted_schema = OFF;",
                       error))
     return NULL;
-
-  /* On a read-only file system the write below says what is wrong. */
-  if (g_chmod (self->path, 0600) != 0 && errno != EROFS)
-    g_warning ("Cannot restrict the permissions of %s: %s", self->path, g_strerror (errno));
 
   if (!migrate (self, &local_error))
     {

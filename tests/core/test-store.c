@@ -70,6 +70,22 @@ query_text (GhStore    *store,
   return buffer;
 }
 
+/* @db and, both present, its -wal and -shm are 0600. */
+static void
+assert_private_files (const char *db)
+{
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *suffix = (const char *[]) { "", "-wal", "-shm" }[i];
+      g_autofree char *path = g_strconcat (db, suffix, NULL);
+      GStatBuf st;
+
+      g_assert_cmpint (g_stat (path, &st), ==, 0);
+      if ((st.st_mode & 0777) != 0600)
+        g_error ("%s has mode %o, not 0600", path, (guint) (st.st_mode & 0777));
+    }
+}
+
 static void
 insert_project (GhStore    *store,
                 const char *slug)
@@ -110,11 +126,103 @@ test_migrate_empty (Fixture       *fixture,
                               "name IN ('projects', 'project_settings', 'signing_keys', "
                               "'audit_events')"), ==, 4);
 
-  /* Private: the directory 0700, the database 0600. */
+  /* Private: the directory 0700, the database and the files SQLite keeps beside it 0600. */
   g_assert_cmpint (g_stat (fixture->dir, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0700);
-  g_assert_cmpint (g_stat (gh_store_get_path (store), &st), ==, 0);
-  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  assert_private_files (gh_store_get_path (store));
+}
+
+static void
+copy_file (const char *from,
+           const char *to)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (from, &contents, &length, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents_full (to, contents, length, G_FILE_SET_CONTENTS_NONE, 0644,
+                                           &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (to, 0644), ==, 0);
+}
+
+/* A backup restored with cp: a directory 0755 holding the database, its -wal (with rows not
+ * yet checkpointed) and its -shm, all 0644. Opening it makes every one of them private, before
+ * SQLite reads them, and the rows are there. */
+static void
+test_restored_files_made_private (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStore) original = gh_store_open (fixture->dir, &error);
+  g_autofree char *parent = g_path_get_dirname (fixture->dir);
+  g_autofree char *restored_dir = g_build_filename (parent, "restored", NULL);
+  g_autofree char *restored_db = g_build_filename (restored_dir, "gatehouse.db", NULL);
+  g_autoptr(GhStore) restored = NULL;
+  GStatBuf st;
+
+  g_assert_no_error (error);
+  insert_project (original, "restored");
+  g_assert_cmpint (g_mkdir (restored_dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (restored_dir, 0755), ==, 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *suffix = (const char *[]) { "", "-wal", "-shm" }[i];
+      g_autofree char *from = g_strconcat (gh_store_get_path (original), suffix, NULL);
+      g_autofree char *to = g_strconcat (restored_db, suffix, NULL);
+
+      copy_file (from, to);
+    }
+
+  restored = gh_store_open (restored_dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (query_int (restored, "SELECT count(*) FROM projects WHERE slug = 'restored'"),
+                   ==, 1);
+  g_assert_cmpint (g_stat (restored_dir, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  assert_private_files (restored_db);
+}
+
+/* Only the database restored (no -wal or -shm): the ones SQLite creates are private too. */
+static void
+test_restored_database_made_private (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStore) store = NULL;
+  g_autofree char *path = g_build_filename (fixture->dir, "gatehouse.db", NULL);
+  g_autofree char *wal = NULL;
+
+  store = gh_store_open (fixture->dir, &error);
+  g_assert_no_error (error);
+  insert_project (store, "kept");
+  g_clear_object (&store);  /* the last connection: SQLite checkpoints and removes -wal/-shm */
+  wal = g_strconcat (path, "-wal", NULL);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_chmod (fixture->dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+
+  store = gh_store_open (fixture->dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (query_int (store, "SELECT count(*) FROM projects WHERE slug = 'kept'"), ==, 1);
+  assert_private_files (path);
+}
+
+/* A shared directory such as /tmp is refused, never made 0700. */
+static void
+test_shared_directory_refused (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStore) store = NULL;
+
+  g_assert_cmpint (g_mkdir (fixture->dir, 0700), ==, 0);
+  g_assert_cmpint (g_chmod (fixture->dir, 01777), ==, 0);
+  store = gh_store_open (fixture->dir, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_null (store);
 }
 
 static void
@@ -302,6 +410,8 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* The usual one, so that what a file gets by default is 0644 and the modes are checked. */
+  umask (022);
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
@@ -310,6 +420,9 @@ main (int    argc,
   ADD ("/core/store/migrate/existing", test_migrate_existing);
   ADD ("/core/store/migrate/from-version-zero", test_migrate_from_version_zero);
   ADD ("/core/store/migrate/refuses-newer-schema", test_refuses_newer_schema);
+  ADD ("/core/store/modes/restored-files", test_restored_files_made_private);
+  ADD ("/core/store/modes/restored-database", test_restored_database_made_private);
+  ADD ("/core/store/modes/shared-directory-refused", test_shared_directory_refused);
   ADD ("/core/store/transaction/rollback", test_transaction_rollback);
   ADD ("/core/store/errors/constraint", test_constraint_error);
   ADD ("/core/store/stamp", test_stamp);
