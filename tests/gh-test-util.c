@@ -466,19 +466,7 @@ guint
 gh_test_server_count_audit (GhTestServer *fixture,
                             const char   *type)
 {
-  GhStore *store = gh_server_get_store (fixture->server);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GhStmt) stmt = gh_store_prepare (store,
-                                             "SELECT count(*) FROM audit_events WHERE type = ?",
-                                             &error);
-  gboolean row = FALSE;
-
-  g_assert_no_error (error);
-  gh_stmt_bind_text (stmt, 1, type);
-  g_assert_true (gh_store_step (store, stmt, &row, &error));
-  g_assert_no_error (error);
-  g_assert_true (row);
-  return (guint) sqlite3_column_int64 (stmt, 0);
+  return gh_test_count_audit (gh_server_get_store (fixture->server), type);
 }
 
 char *
@@ -534,4 +522,218 @@ gh_test_server_last_audit (GhTestServer *fixture,
                                                                "@flow_id", "@outcome" }[i],
                                      gh_stmt_column_text (stmt, i));
   return event;
+}
+
+JsonObject *
+gh_test_parse_object (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+guint
+gh_test_count_audit (GhStore    *store,
+                     const char *type)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = gh_store_prepare (store,
+                                             "SELECT count(*) FROM audit_events WHERE type = ?",
+                                             &error);
+  gboolean row = FALSE;
+
+  g_assert_no_error (error);
+  gh_stmt_bind_text (stmt, 1, type);
+  g_assert_true (gh_store_step (store, stmt, &row, &error));
+  g_assert_no_error (error);
+  g_assert_true (row);
+  return (guint) sqlite3_column_int64 (stmt, 0);
+}
+
+JsonObject *
+gh_test_last_audit (GhStore     *store,
+                    const char  *type,
+                    char       **out_client_id,
+                    char       **out_actor)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = gh_store_prepare (store,
+                                             "SELECT details, client_id, actor FROM audit_events "
+                                             "WHERE type = ? ORDER BY id DESC LIMIT 1",
+                                             &error);
+  gboolean row = FALSE;
+
+  g_assert_no_error (error);
+  gh_stmt_bind_text (stmt, 1, type);
+  g_assert_true (gh_store_step (store, stmt, &row, &error));
+  g_assert_no_error (error);
+  g_assert_true (row);
+  if (out_client_id != NULL)
+    *out_client_id = g_strdup (gh_stmt_column_text (stmt, 1));
+  if (out_actor != NULL)
+    *out_actor = g_strdup (gh_stmt_column_text (stmt, 2));
+  return gh_test_parse_object (gh_stmt_column_text (stmt, 0));
+}
+
+static void
+services_reload_project (GhTestServices *fixture)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&fixture->project, gh_project_free);
+  fixture->project = gh_projects_get (fixture->projects, GH_DEFAULT_PROJECT, &error);
+  g_assert_no_error (error);
+}
+
+void
+gh_test_services_setup (GhTestServices *fixture,
+                        gconstpointer   data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = gh_test_make_tmp_dir ("services");
+  fixture->store = gh_store_open (fixture->dir, &error);
+  g_assert_no_error (error);
+  fixture->audit = gh_audit_new (fixture->store);
+  fixture->projects = gh_projects_new (fixture->store, fixture->audit);
+  g_assert_true (gh_projects_ensure_default (fixture->projects, GH_SETTINGS_PROFILE_DEVELOPMENT,
+                                             &error));
+  g_assert_no_error (error);
+  fixture->secrets = gh_secret_store_new (GH_SECRET_BACKEND_FILE, fixture->dir, &error);
+  g_assert_no_error (error);
+  fixture->keys = gh_signing_keys_new (fixture->store, fixture->secrets, fixture->audit);
+  g_assert_true (gh_signing_keys_ensure (fixture->keys, GH_JWS_ALG_ES256, &error));
+  g_assert_no_error (error);
+  fixture->clients = gh_clients_new (fixture->store, fixture->audit);
+  fixture->users = gh_users_new (fixture->store, fixture->audit);
+  fixture->resources = gh_resources_new (fixture->store, fixture->audit);
+  fixture->iats = gh_iats_new (fixture->store, fixture->audit);
+  fixture->authorization = gh_authorization_new (fixture->store, fixture->audit, fixture->clients,
+                                                 fixture->users, fixture->resources);
+  fixture->tokens = gh_tokens_new (fixture->store, fixture->audit, fixture->keys, fixture->users,
+                                   fixture->resources);
+  fixture->registration = gh_registration_new (fixture->store, fixture->audit, fixture->clients,
+                                               fixture->iats);
+  fixture->issuer = "http://127.0.0.1:9";
+  services_reload_project (fixture);
+}
+
+void
+gh_test_services_teardown (GhTestServices *fixture,
+                           gconstpointer   data)
+{
+  g_clear_pointer (&fixture->project, gh_project_free);
+  g_clear_object (&fixture->registration);
+  g_clear_object (&fixture->tokens);
+  g_clear_object (&fixture->authorization);
+  g_clear_object (&fixture->iats);
+  g_clear_object (&fixture->resources);
+  g_clear_object (&fixture->users);
+  g_clear_object (&fixture->clients);
+  g_clear_object (&fixture->keys);
+  g_clear_object (&fixture->secrets);
+  g_clear_object (&fixture->projects);
+  g_clear_object (&fixture->audit);
+  g_clear_object (&fixture->store);
+  gh_test_remove_tree (fixture->dir);
+  g_clear_pointer (&fixture->dir, g_free);
+}
+
+void
+gh_test_services_set (GhTestServices *fixture,
+                      const char     *key,
+                      const char     *value)
+{
+  g_autoptr(JsonObject) patch = json_object_new ();
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  json_object_set_string_member (patch, key, value);
+  changes = gh_projects_update_settings (fixture->projects, GH_DEFAULT_PROJECT, patch, "test",
+                                         &error);
+  g_assert_no_error (error);
+  services_reload_project (fixture);
+}
+
+GhClient *
+gh_test_services_add_client (GhTestServices  *fixture,
+                             const char      *client_id,
+                             const char      *metadata_json,
+                             char           **out_secret)
+{
+  g_autoptr(JsonObject) metadata = gh_test_parse_object (metadata_json);
+  g_autoptr(JsonObject) validated = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *secret = NULL;
+  GhClient *client;
+
+  validated = gh_client_metadata_validate (metadata, fixture->project->settings, "none", &error);
+  g_assert_no_error (error);
+  client = gh_clients_create (fixture->clients, fixture->project, client_id,
+                              GH_CLIENT_SOURCE_ADMIN, validated, &secret, "test", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (client);
+  if (out_secret != NULL)
+    *out_secret = g_steal_pointer (&secret);
+  return client;
+}
+
+GhUser *
+gh_test_services_add_user (GhTestServices *fixture,
+                           const char     *username)
+{
+  g_autoptr(GError) error = NULL;
+  GhUser *user = gh_users_add (fixture->users, fixture->project, username, NULL, NULL, NULL,
+                               "test", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (user);
+  return user;
+}
+
+GhForm *
+gh_test_form (const char * const *pairs)
+{
+  g_autofree char *text = gh_test_form_encode (pairs);
+  g_autoptr(GError) error = NULL;
+  GhForm *form = gh_form_parse (text, strlen (text), &error);
+
+  g_assert_no_error (error);
+  return form;
+}
+
+char *
+gh_test_services_issue_code (GhTestServices  *fixture,
+                             const char      *client_id,
+                             const char      *redirect_uri,
+                             const char      *scope,
+                             const GhUser    *user,
+                             char           **out_verifier)
+{
+  g_autofree char *verifier = NULL;
+  g_autofree char *challenge = NULL;
+  g_autoptr(GhForm) form = NULL;
+  g_autoptr(GhAuthParams) params = NULL;
+  g_autoptr(GError) error = NULL;
+  char *code;
+
+  gh_test_pkce_pair (&verifier, &challenge);
+  form = gh_test_form (GH_TEST_PAIRS ("response_type", "code", "client_id", client_id,
+                                      "redirect_uri", redirect_uri, "code_challenge", challenge,
+                                      "code_challenge_method", "S256", "scope", scope));
+  params = gh_authorization_check (fixture->authorization, fixture->project, form, NULL, NULL,
+                                   &error);
+  g_assert_no_error (error);
+  code = gh_authorization_issue_code (fixture->authorization, fixture->project, params, user,
+                                      g_get_real_time () / G_USEC_PER_SEC,
+                                      GH_CONSENT_AUTO_APPROVED, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (code);
+  if (out_verifier != NULL)
+    *out_verifier = g_steal_pointer (&verifier);
+  return code;
 }

@@ -10,8 +10,12 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "gh-authorization.h"
 #include "gh-http.h"
+#include "gh-iats.h"
+#include "gh-registration.h"
 #include "gh-server.h"
+#include "gh-tokens.h"
 
 G_BEGIN_DECLS
 
@@ -147,5 +151,68 @@ char           *gh_test_server_authorize_code (GhTestServer *fixture,
                                                SoupSession  *session,
                                                const char   *redirect_uri,
                                                const char * const *pairs);
+
+/* A JSON object from @text (asserts it is one). */
+JsonObject     *gh_test_parse_object    (const char         *text);
+
+/* How many audit events of @type @store holds. */
+guint           gh_test_count_audit     (GhStore            *store,
+                                         const char         *type);
+/* The newest audit event of @type (asserts there is one): its details, and its client_id and
+ * actor columns when asked for. */
+JsonObject     *gh_test_last_audit      (GhStore            *store,
+                                         const char         *type,
+                                         char              **out_client_id,
+                                         char              **out_actor);
+
+/* The domain services without HTTP, built as the server builds them on a fresh data dir (file
+ * secret backend, development profile, an ES256 signing key); usable as a g_test_add()
+ * fixture. @project is the default project, reloaded by gh_test_services_set(). */
+typedef struct
+{
+  char            *dir;
+  GhStore         *store;
+  GhAudit         *audit;
+  GhProjects      *projects;
+  GhSecretStore   *secrets;
+  GhSigningKeys   *keys;
+  GhClients       *clients;
+  GhUsers         *users;
+  GhResources     *resources;
+  GhIats          *iats;
+  GhAuthorization *authorization;
+  GhTokens        *tokens;
+  GhRegistration  *registration;
+  GhProject       *project;
+  const char      *issuer;  /* a made-up one: nothing listens */
+} GhTestServices;
+
+void            gh_test_services_setup    (GhTestServices *fixture,
+                                           gconstpointer   data);
+void            gh_test_services_teardown (GhTestServices *fixture,
+                                           gconstpointer   data);
+/* Sets one setting of the default project, in its text form, and reloads @project. */
+void            gh_test_services_set      (GhTestServices *fixture,
+                                           const char     *key,
+                                           const char     *value);
+/* A client from RFC 7591 metadata in JSON, made by an administrator; *@out_secret (may be
+ * NULL) gets a confidential client's secret. */
+GhClient       *gh_test_services_add_client (GhTestServices *fixture,
+                                             const char     *client_id,
+                                             const char     *metadata_json,
+                                             char          **out_secret);
+/* A user of the default project. */
+GhUser         *gh_test_services_add_user (GhTestServices *fixture,
+                                           const char     *username);
+/* What /authorize ends with for @user, auto-approved: the checked request (response_type=code,
+ * PKCE S256, @scope unless NULL) and a code; *@out_verifier gets the PKCE verifier. */
+char           *gh_test_services_issue_code (GhTestServices *fixture,
+                                             const char     *client_id,
+                                             const char     *redirect_uri,
+                                             const char     *scope,
+                                             const GhUser   *user,
+                                             char          **out_verifier);
+/* A form from name, value pairs (see gh_test_form_encode()). */
+GhForm         *gh_test_form            (const char * const *pairs);
 
 G_END_DECLS
