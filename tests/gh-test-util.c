@@ -219,6 +219,75 @@ gh_test_http_full (SoupSession        *session,
   return response;
 }
 
+typedef struct
+{
+  SoupMessage *msg;
+  GBytes *body;
+  GError *error;
+  guint *pending;
+} ParallelItem;
+
+static void
+parallel_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  ParallelItem *item = user_data;
+
+  item->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &item->error);
+  --*item->pending;
+}
+
+GPtrArray *
+gh_test_http_parallel (SoupSession        *session,
+                       guint               n,
+                       const char         *method,
+                       const char         *url,
+                       const char * const *request_headers,
+                       const char         *content_type,
+                       const char         *body)
+{
+  g_autofree ParallelItem *items = g_new0 (ParallelItem, n);
+  g_autoptr(GBytes) bytes = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
+  GPtrArray *responses = g_ptr_array_new_with_free_func ((GDestroyNotify) gh_test_response_free);
+  guint pending = n;
+  gboolean expired = FALSE;
+  guint timeout = g_timeout_add (10000, timeout_cb, &expired);
+
+  /* All are in flight before the first answer is read. */
+  for (guint i = 0; i < n; i++)
+    {
+      items[i].msg = soup_message_new (method, url);
+      g_assert_nonnull (items[i].msg);
+      items[i].pending = &pending;
+      for (guint h = 0; request_headers != NULL && request_headers[h] != NULL; h += 2)
+        soup_message_headers_append (soup_message_get_request_headers (items[i].msg),
+                                     request_headers[h], request_headers[h + 1]);
+      if (bytes != NULL)
+        soup_message_set_request_body_from_bytes (items[i].msg, content_type, bytes);
+      soup_session_send_and_read_async (session, items[i].msg, G_PRIORITY_DEFAULT, NULL,
+                                        parallel_done, &items[i]);
+    }
+  while (pending > 0 && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (pending, ==, 0);
+  g_source_remove (timeout);
+
+  for (guint i = 0; i < n; i++)
+    {
+      GhTestResponse *response = g_new0 (GhTestResponse, 1);
+      SoupMessage *msg = items[i].msg;
+
+      g_assert_no_error (items[i].error);
+      response->status = soup_message_get_status (msg);
+      response->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+      response->body = items[i].body;
+      g_ptr_array_add (responses, response);
+      g_object_unref (items[i].msg);
+    }
+  return responses;
+}
+
 GhTestResponse *
 gh_test_http (SoupSession        *session,
               const char         *method,
@@ -378,6 +447,21 @@ gh_test_server_project (GhTestServer *fixture)
 
   g_assert_no_error (error);
   return project;
+}
+
+void
+gh_test_server_add_project (GhTestServer      *fixture,
+                            const char        *slug,
+                            const char        *display_name,
+                            GhSettingsProfile  profile)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhProject) project = gh_projects_create (gh_server_get_projects (fixture->server),
+                                                     slug, display_name, profile, "test",
+                                                     &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (project);
 }
 
 char *

@@ -68,6 +68,15 @@ GhTestResponse *gh_test_http_full       (SoupSession        *session,
                                          const char         *content_type,
                                          GBytes             *body,
                                          GhTestHttpFlags     flags);
+/* Sends @n copies of one request at once over @session and waits for every answer; returns
+ * the GhTestResponses in the order sent. */
+GPtrArray      *gh_test_http_parallel   (SoupSession        *session,
+                                         guint               n,
+                                         const char         *method,
+                                         const char         *url,
+                                         const char * const *request_headers,
+                                         const char         *content_type,
+                                         const char         *body);
 /* The body parsed as a JSON object (asserts it is one). */
 JsonObject     *gh_test_response_json   (GhTestResponse     *response);
 const char     *gh_test_response_header (GhTestResponse     *response,
@@ -112,6 +121,12 @@ void            gh_test_server_set      (GhTestServer       *fixture,
                                          const char         *key,
                                          const char         *value);
 GhProject      *gh_test_server_project  (GhTestServer       *fixture);
+/* Creates project @slug (display name @display_name) with @profile's defaults, as
+ * `project create` does. */
+void            gh_test_server_add_project (GhTestServer      *fixture,
+                                            const char        *slug,
+                                            const char        *display_name,
+                                            GhSettingsProfile  profile);
 /* Registers @client_id from RFC 7591 metadata in JSON (token_endpoint_auth_method defaults to
  * none); returns the secret of a confidential client, else NULL. */
 char           *gh_test_server_add_client (GhTestServer     *fixture,
