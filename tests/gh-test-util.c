@@ -423,19 +423,49 @@ gh_test_server_teardown (GhTestServer  *fixture,
   g_clear_pointer (&fixture->dir, g_free);
 }
 
-void
-gh_test_server_set (GhTestServer *fixture,
-                    const char   *key,
-                    const char   *value)
+/* One setting of the default project, in its text form. */
+static void
+set_default_setting (GhProjects *projects,
+                     const char *key,
+                     const char *value)
 {
   g_autoptr(JsonObject) patch = json_object_new ();
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GError) error = NULL;
 
   json_object_set_string_member (patch, key, value);
-  changes = gh_projects_update_settings (gh_server_get_projects (fixture->server),
-                                         GH_DEFAULT_PROJECT, patch, "test", &error);
+  changes = gh_projects_update_settings (projects, GH_DEFAULT_PROJECT, patch, "test", &error);
   g_assert_no_error (error);
+}
+
+/* A client an administrator made from RFC 7591 metadata in JSON. */
+static GhClient *
+add_admin_client (GhClients        *clients,
+                  const GhProject  *project,
+                  const char       *client_id,
+                  const char       *metadata_json,
+                  char            **out_secret)
+{
+  g_autoptr(JsonObject) metadata = gh_test_parse_object (metadata_json);
+  g_autoptr(JsonObject) validated = NULL;
+  g_autoptr(GError) error = NULL;
+  GhClient *client;
+
+  validated = gh_client_metadata_validate (metadata, project->settings, "none", &error);
+  g_assert_no_error (error);
+  client = gh_clients_create (clients, project, client_id, GH_CLIENT_SOURCE_ADMIN, validated,
+                              out_secret, "test", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (client);
+  return client;
+}
+
+void
+gh_test_server_set (GhTestServer *fixture,
+                    const char   *key,
+                    const char   *value)
+{
+  set_default_setting (gh_server_get_projects (fixture->server), key, value);
 }
 
 GhProject *
@@ -470,21 +500,11 @@ gh_test_server_add_client (GhTestServer *fixture,
                            const char   *metadata_json)
 {
   g_autoptr(GhProject) project = gh_test_server_project (fixture);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(JsonObject) validated = NULL;
   g_autoptr(GhClient) client = NULL;
-  g_autoptr(GError) error = NULL;
   char *secret = NULL;
 
-  json_parser_load_from_data (parser, metadata_json, -1, &error);
-  g_assert_no_error (error);
-  validated = gh_client_metadata_validate (json_node_get_object (json_parser_get_root (parser)),
-                                           project->settings, "none", &error);
-  g_assert_no_error (error);
-  client = gh_clients_create (gh_server_get_clients (fixture->server), project, client_id,
-                              GH_CLIENT_SOURCE_ADMIN, validated, &secret, "test", &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (client);
+  client = add_admin_client (gh_server_get_clients (fixture->server), project, client_id,
+                             metadata_json, &secret);
   return secret;
 }
 
@@ -707,9 +727,26 @@ gh_test_services_setup (GhTestServices *fixture,
 }
 
 void
+gh_test_services_setup_flow (GhTestServices *fixture,
+                             gconstpointer   data)
+{
+  gh_test_services_setup (fixture, data);
+  fixture->client = gh_test_services_add_client (fixture, "app",
+                                                 "{\"redirect_uris\": [\""
+                                                 GH_TEST_SERVICES_REDIRECT "\"], "
+                                                 "\"grant_types\": [\"authorization_code\", "
+                                                 "\"refresh_token\"], "
+                                                 "\"token_endpoint_auth_method\": \"none\"}",
+                                                 NULL);
+  fixture->user = gh_test_services_add_user (fixture, "alice");
+}
+
+void
 gh_test_services_teardown (GhTestServices *fixture,
                            gconstpointer   data)
 {
+  g_clear_pointer (&fixture->client, gh_client_free);
+  g_clear_pointer (&fixture->user, gh_user_free);
   g_clear_pointer (&fixture->project, gh_project_free);
   g_clear_object (&fixture->registration);
   g_clear_object (&fixture->tokens);
@@ -732,14 +769,7 @@ gh_test_services_set (GhTestServices *fixture,
                       const char     *key,
                       const char     *value)
 {
-  g_autoptr(JsonObject) patch = json_object_new ();
-  g_autoptr(GPtrArray) changes = NULL;
-  g_autoptr(GError) error = NULL;
-
-  json_object_set_string_member (patch, key, value);
-  changes = gh_projects_update_settings (fixture->projects, GH_DEFAULT_PROJECT, patch, "test",
-                                         &error);
-  g_assert_no_error (error);
+  set_default_setting (fixture->projects, key, value);
   services_reload_project (fixture);
 }
 
@@ -749,21 +779,22 @@ gh_test_services_add_client (GhTestServices  *fixture,
                              const char      *metadata_json,
                              char           **out_secret)
 {
-  g_autoptr(JsonObject) metadata = gh_test_parse_object (metadata_json);
-  g_autoptr(JsonObject) validated = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *secret = NULL;
-  GhClient *client;
+  return add_admin_client (fixture->clients, fixture->project, client_id, metadata_json,
+                           out_secret);
+}
 
-  validated = gh_client_metadata_validate (metadata, fixture->project->settings, "none", &error);
+GhIat *
+gh_test_services_find_iat (GhTestServices *fixture,
+                           const char     *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = gh_iats_list (fixture->iats, fixture->project->id, &error);
+
   g_assert_no_error (error);
-  client = gh_clients_create (fixture->clients, fixture->project, client_id,
-                              GH_CLIENT_SOURCE_ADMIN, validated, &secret, "test", &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (client);
-  if (out_secret != NULL)
-    *out_secret = g_steal_pointer (&secret);
-  return client;
+  for (guint i = 0; i < list->len; i++)
+    if (g_str_equal (((GhIat *) g_ptr_array_index (list, i))->id, id))
+      return g_ptr_array_steal_index (list, i);
+  g_assert_not_reached ();
 }
 
 GhUser *

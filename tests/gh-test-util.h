@@ -200,10 +200,17 @@ typedef struct
   GhRegistration  *registration;
   GhProject       *project;
   const char      *issuer;  /* a made-up one: nothing listens */
+  GhClient        *client;  /* with gh_test_services_setup_flow(): "app", public, returning to
+                             * GH_TEST_SERVICES_REDIRECT, with both grants */
+  GhUser          *user;    /* and "alice" */
 } GhTestServices;
+
+#define GH_TEST_SERVICES_REDIRECT "http://127.0.0.1/cb"
 
 void            gh_test_services_setup    (GhTestServices *fixture,
                                            gconstpointer   data);
+void            gh_test_services_setup_flow (GhTestServices *fixture,
+                                             gconstpointer   data);
 void            gh_test_services_teardown (GhTestServices *fixture,
                                            gconstpointer   data);
 /* Sets one setting of the default project, in its text form, and reloads @project. */
@@ -216,6 +223,9 @@ GhClient       *gh_test_services_add_client (GhTestServices *fixture,
                                              const char     *client_id,
                                              const char     *metadata_json,
                                              char          **out_secret);
+/* The IAT @id of the default project, as `iat list` shows it (asserts there is one). */
+GhIat          *gh_test_services_find_iat (GhTestServices *fixture,
+                                           const char     *id);
 /* A user of the default project. */
 GhUser         *gh_test_services_add_user (GhTestServices *fixture,
                                            const char     *username);

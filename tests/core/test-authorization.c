@@ -14,35 +14,10 @@
 #include "gh-error.h"
 #include "gh-test-util.h"
 
-#define REDIRECT "http://127.0.0.1/cb"
-#define PUBLIC_CLIENT "{\"redirect_uris\": [\"" REDIRECT "\"], " \
-                      "\"token_endpoint_auth_method\": \"none\"}"
+#define REDIRECT GH_TEST_SERVICES_REDIRECT
 #define CHALLENGE "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
-typedef struct
-{
-  GhTestServices  services;
-  GhClient       *client;
-  GhUser         *user;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  gh_test_services_setup (&f->services, data);
-  f->client = gh_test_services_add_client (&f->services, "app", PUBLIC_CLIENT, NULL);
-  f->user = gh_test_services_add_user (&f->services, "alice");
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_clear_pointer (&f->client, gh_client_free);
-  g_clear_pointer (&f->user, gh_user_free);
-  gh_test_services_teardown (&f->services, data);
-}
+typedef GhTestServices Fixture;
 
 /* gh_authorization_check() on @pairs; the params come back even on a refusal. */
 static GhAuthParams *
@@ -51,7 +26,7 @@ check (Fixture             *f,
        GError             **error)
 {
   g_autoptr(GhForm) form = gh_test_form (pairs);
-  GhAuthParams *params = gh_authorization_check (f->services.authorization, f->services.project,
+  GhAuthParams *params = gh_authorization_check (f->authorization, f->project,
                                                  form, NULL, "flow-1", error);
 
   g_assert_nonnull (params);
@@ -150,7 +125,7 @@ test_check_refused_redirect (Fixture       *f,
                                         rows[i].extra != NULL ? "eyJ" : NULL), &error);
       g_assert_error (error, GH_OAUTH_ERROR, rows[i].code);
       g_assert_cmpstr (params->redirect_uri, ==, REDIRECT);
-      location = gh_authorization_build_redirect (params, f->services.issuer, NULL, error);
+      location = gh_authorization_build_redirect (params, f->issuer, NULL, error);
       g_assert_true (g_str_has_prefix (location, REDIRECT "?"));
       g_assert_nonnull (strstr (location, "error="));
       g_assert_nonnull (strstr (location, "state=st-2"));
@@ -171,34 +146,33 @@ test_request_bound_to_browser (Fixture       *f,
   g_autoptr(GhAuthRequest) finished = NULL;
   g_autofree char *code = NULL;
 
-  saved = gh_authorization_save_request (f->services.authorization, f->services.project, params,
+  saved = gh_authorization_save_request (f->authorization, f->project, params,
                                          "browser-a", &error);
   g_assert_no_error (error);
   g_assert_nonnull (saved->id);
   g_assert_nonnull (saved->csrf_token);
 
-  loaded = gh_authorization_load_request (f->services.authorization, f->services.project,
+  loaded = gh_authorization_load_request (f->authorization, f->project,
                                           saved->id, "browser-a", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (loaded->csrf_token, ==, saved->csrf_token);
   g_assert_cmpstr (loaded->params->client_id, ==, "app");
   g_assert_cmpstr (loaded->params->state, ==, "st-1");
 
-  stranger = gh_authorization_load_request (f->services.authorization, f->services.project,
+  stranger = gh_authorization_load_request (f->authorization, f->project,
                                             saved->id, "browser-b", &error);
   g_assert_null (stranger);
   g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_FORBIDDEN);
   g_clear_error (&error);
-  g_assert_null (gh_authorization_load_request (f->services.authorization, f->services.project,
+  g_assert_null (gh_authorization_load_request (f->authorization, f->project,
                                                 "unknown", "browser-a", &error));
   g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST);
   g_clear_error (&error);
 
-  code = gh_authorization_issue_code (f->services.authorization, f->services.project,
-                                      loaded->params, f->user, 1, GH_CONSENT_AUTO_APPROVED, saved->id,
-                                      &error);
+  code = gh_authorization_issue_code (f->authorization, f->project, loaded->params, f->user, 1,
+                                      GH_CONSENT_AUTO_APPROVED, saved->id, &error);
   g_assert_no_error (error);
-  finished = gh_authorization_load_request (f->services.authorization, f->services.project,
+  finished = gh_authorization_load_request (f->authorization, f->project,
                                             saved->id, "browser-a", &error);
   g_assert_null (finished);
   g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST);
@@ -211,8 +185,8 @@ test_session (Fixture       *f,
   g_autoptr(GError) error = NULL;
   gint64 auth_time = 0;
   gint64 seen = 0;
-  g_autofree char *secret = gh_authorization_create_session (f->services.authorization,
-                                                             f->services.project, f->user,
+  g_autofree char *secret = gh_authorization_create_session (f->authorization,
+                                                             f->project, f->user,
                                                              &auth_time, &error);
   g_autoptr(GhUser) user = NULL;
   g_autoptr(GhUser) nobody = NULL;
@@ -220,15 +194,15 @@ test_session (Fixture       *f,
   g_assert_no_error (error);
   g_assert_nonnull (secret);
   g_assert_cmpint (auth_time, >, 0);
-  user = gh_authorization_session_user (f->services.authorization, f->services.project, secret,
+  user = gh_authorization_session_user (f->authorization, f->project, secret,
                                         &seen);
   g_assert_nonnull (user);
   g_assert_cmpstr (user->username, ==, "alice");
   g_assert_cmpint (seen, ==, auth_time);
-  nobody = gh_authorization_session_user (f->services.authorization, f->services.project,
+  nobody = gh_authorization_session_user (f->authorization, f->project,
                                           "guess", &seen);
   g_assert_null (nobody);
-  g_assert_null (gh_authorization_session_user (f->services.authorization, f->services.project,
+  g_assert_null (gh_authorization_session_user (f->authorization, f->project,
                                                 NULL, &seen));
 }
 
@@ -246,52 +220,52 @@ test_code_and_consent (Fixture       *f,
   g_autofree char *location = NULL;
   g_autoptr(JsonObject) details = NULL;
 
-  g_assert_false (gh_authorization_has_consent (f->services.authorization, f->services.project,
+  g_assert_false (gh_authorization_has_consent (f->authorization, f->project,
                                                 f->user, params));
-  auto_approved = gh_authorization_issue_code (f->services.authorization, f->services.project,
+  auto_approved = gh_authorization_issue_code (f->authorization, f->project,
                                                params, f->user, 1, GH_CONSENT_AUTO_APPROVED, NULL,
                                                &error);
   g_assert_no_error (error);
-  g_assert_false (gh_authorization_has_consent (f->services.authorization, f->services.project,
+  g_assert_false (gh_authorization_has_consent (f->authorization, f->project,
                                                 f->user, params));
   {
-    g_autoptr(JsonObject) first = gh_test_last_audit (f->services.store,
+    g_autoptr(JsonObject) first = gh_test_last_audit (f->store,
                                                       "authorization.code_issued", NULL, NULL);
 
     g_assert_cmpstr (json_object_get_string_member (first, "consent"), ==, "auto_approved");
   }
-  remembered = gh_authorization_issue_code (f->services.authorization, f->services.project,
+  remembered = gh_authorization_issue_code (f->authorization, f->project,
                                             params, f->user, 1, GH_CONSENT_GIVEN, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (auto_approved, !=, remembered);
-  g_assert_true (gh_authorization_has_consent (f->services.authorization, f->services.project,
+  g_assert_true (gh_authorization_has_consent (f->authorization, f->project,
                                                f->user, params));
   {
-    g_autoptr(JsonObject) given = gh_test_last_audit (f->services.store,
+    g_autoptr(JsonObject) given = gh_test_last_audit (f->store,
                                                       "authorization.code_issued", NULL, NULL);
 
     g_assert_cmpstr (json_object_get_string_member (given, "consent"), ==, "given");
     g_assert_cmpstr (json_object_get_string_member (given, "redirect_uri"), ==, REDIRECT);
   }
-  stored = gh_authorization_issue_code (f->services.authorization, f->services.project, params,
+  stored = gh_authorization_issue_code (f->authorization, f->project, params,
                                         f->user, 1, GH_CONSENT_STORED, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (stored, !=, remembered);
 
-  g_assert_cmpuint (gh_test_count_audit (f->services.store, "authorization.code_issued"), ==, 3);
-  details = gh_test_last_audit (f->services.store, "authorization.code_issued", NULL, NULL);
+  g_assert_cmpuint (gh_test_count_audit (f->store, "authorization.code_issued"), ==, 3);
+  details = gh_test_last_audit (f->store, "authorization.code_issued", NULL, NULL);
   g_assert_cmpstr (json_object_get_string_member (details, "consent"), ==, "stored");
 
-  location = gh_authorization_build_redirect (params, f->services.issuer, remembered, NULL);
+  location = gh_authorization_build_redirect (params, f->issuer, remembered, NULL);
   g_assert_true (g_str_has_prefix (location, REDIRECT "?"));
   g_assert_nonnull (strstr (location, remembered));
   g_assert_nonnull (strstr (location, "state=st-1"));
   g_assert_null (strstr (location, "error="));
 
   /* Deleting the client forgets the consent. */
-  g_assert_true (gh_clients_drop_consents (f->services.clients, f->services.project->id, "app",
+  g_assert_true (gh_clients_drop_consents (f->clients, f->project->id, "app",
                                            &error));
-  g_assert_false (gh_authorization_has_consent (f->services.authorization, f->services.project,
+  g_assert_false (gh_authorization_has_consent (f->authorization, f->project,
                                                 f->user, params));
 }
 
@@ -304,15 +278,15 @@ test_deny (Fixture       *f,
   g_autoptr(GhAuthRequest) saved = NULL;
   g_autoptr(GhAuthRequest) after = NULL;
 
-  saved = gh_authorization_save_request (f->services.authorization, f->services.project, params,
+  saved = gh_authorization_save_request (f->authorization, f->project, params,
                                          "browser-a", &error);
   g_assert_no_error (error);
-  g_assert_true (gh_authorization_deny (f->services.authorization, f->services.project, params,
+  g_assert_true (gh_authorization_deny (f->authorization, f->project, params,
                                         f->user, saved->id, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (gh_test_count_audit (f->services.store, "authorization.denied"), ==, 1);
-  g_assert_cmpuint (gh_test_count_audit (f->services.store, "authorization.code_issued"), ==, 0);
-  after = gh_authorization_load_request (f->services.authorization, f->services.project,
+  g_assert_cmpuint (gh_test_count_audit (f->store, "authorization.denied"), ==, 1);
+  g_assert_cmpuint (gh_test_count_audit (f->store, "authorization.code_issued"), ==, 0);
+  after = gh_authorization_load_request (f->authorization, f->project,
                                          saved->id, "browser-a", &error);
   g_assert_null (after);
   g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST);
@@ -324,7 +298,8 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add (path, Fixture, NULL, gh_test_services_setup_flow, func, \
+                                gh_test_services_teardown)
   ADD ("/core/authorization/check", test_check);
   ADD ("/core/authorization/check-refused-no-redirect", test_check_refused_no_redirect);
   ADD ("/core/authorization/check-refused-redirect", test_check_refused_redirect);

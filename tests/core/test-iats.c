@@ -32,20 +32,6 @@ issue (Fixture     *f,
   return iat;
 }
 
-static GhIat *
-find (Fixture    *f,
-      const char *id)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) list = gh_iats_list (f->iats, f->project->id, &error);
-
-  g_assert_no_error (error);
-  for (guint i = 0; i < list->len; i++)
-    if (g_str_equal (((GhIat *) g_ptr_array_index (list, i))->id, id))
-      return g_ptr_array_steal_index (list, i);
-  g_assert_not_reached ();
-}
-
 /* One use in its own transaction, committed when it passes; the error, if any. */
 static GError *
 use_once (GhStore         *store,
@@ -90,7 +76,7 @@ test_issue (Fixture       *f,
                    "none");
   g_assert_true (gh_iat_is_usable (iat, now));
 
-  listed = find (f, iat->id);
+  listed = gh_test_services_find_iat (f, iat->id);
   g_assert_cmpstr (listed->label, ==, "ci");
   {
     g_autoptr(GError) error = NULL;
@@ -169,7 +155,7 @@ test_revoke (Fixture       *f,
   g_assert_true (gh_iats_revoke (f->iats, f->project, iat->id, "cli", &error));
   g_assert_no_error (error);
   g_assert_cmpuint (gh_test_count_audit (f->store, "iat.revoked"), ==, 1);
-  revoked = find (f, iat->id);
+  revoked = gh_test_services_find_iat (f, iat->id);
   g_assert_cmpint (revoked->revoked_at, >, 0);
   g_assert_false (gh_iat_is_usable (revoked, g_get_real_time () / G_USEC_PER_SEC));
 
@@ -230,7 +216,7 @@ test_use_refused (Fixture       *f,
       g_assert_error (refused, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN);
     }
   {
-    g_autoptr(GhIat) after = find (f, once->id);
+    g_autoptr(GhIat) after = gh_test_services_find_iat (f, once->id);
 
     g_assert_cmpint (after->uses, ==, 1);
   }
@@ -256,14 +242,14 @@ test_use_rolls_back (Fixture       *f,
       g_assert_no_error (error);
       g_assert_cmpint (used->uses, ==, 1);
       gh_store_rollback (f->store);
-      after = find (f, iat->id);
+      after = gh_test_services_find_iat (f, iat->id);
       g_assert_cmpint (after->uses, ==, 0);
       g_assert_cmpuint (gh_test_count_audit (f->store, "iat.used"), ==, 0);
     }
 
   g_assert_null (use_once (f->store, f->iats, f->project, token));
   {
-    g_autoptr(GhIat) after = find (f, iat->id);
+    g_autoptr(GhIat) after = gh_test_services_find_iat (f, iat->id);
     g_autoptr(JsonObject) details = gh_test_last_audit (f->store, "iat.used", NULL, NULL);
 
     g_assert_cmpint (after->uses, ==, 1);
@@ -330,7 +316,7 @@ test_use_parallel (Fixture       *f,
     }
 
   g_assert_cmpuint (passed, ==, 5);
-  after = find (f, iat->id);
+  after = gh_test_services_find_iat (f, iat->id);
   g_assert_cmpint (after->uses, ==, 5);
   g_assert_cmpuint (gh_test_count_audit (f->store, "iat.used"), ==, 5);
 }

@@ -35,14 +35,9 @@ static gint64
 iat_uses (Fixture    *f,
           const char *id)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) list = gh_iats_list (f->iats, f->project->id, &error);
+  g_autoptr(GhIat) iat = gh_test_services_find_iat (f, id);
 
-  g_assert_no_error (error);
-  for (guint i = 0; i < list->len; i++)
-    if (g_str_equal (((GhIat *) g_ptr_array_index (list, i))->id, id))
-      return ((GhIat *) g_ptr_array_index (list, i))->uses;
-  g_assert_not_reached ();
+  return iat->uses;
 }
 
 static void

@@ -11,37 +11,32 @@
 #include "gh-error.h"
 #include "gh-test-util.h"
 
-#define REDIRECT "http://127.0.0.1/cb"
+#define REDIRECT GH_TEST_SERVICES_REDIRECT
 #define PUBLIC_CLIENT "{\"redirect_uris\": [\"" REDIRECT "\"], " \
                       "\"grant_types\": [\"authorization_code\", \"refresh_token\"], " \
                       "\"token_endpoint_auth_method\": \"none\"}"
 
-typedef struct
-{
-  GhTestServices  services;
-  GhClient       *client;
-  GhClient       *other;
-  GhUser         *user;
-} Fixture;
+typedef GhTestServices Fixture;
 
+/* "app" (see gh_test_services_setup_flow()) and "other", a client just like it. */
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  gh_test_services_setup (&f->services, data);
-  f->client = gh_test_services_add_client (&f->services, "app", PUBLIC_CLIENT, NULL);
-  f->other = gh_test_services_add_client (&f->services, "other", PUBLIC_CLIENT, NULL);
-  f->user = gh_test_services_add_user (&f->services, "alice");
+  g_autoptr(GhClient) other = NULL;
+
+  gh_test_services_setup_flow (f, data);
+  other = gh_test_services_add_client (f, "other", PUBLIC_CLIENT, NULL);
 }
 
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+static GhClient *
+get_other (Fixture *f)
 {
-  g_clear_pointer (&f->client, gh_client_free);
-  g_clear_pointer (&f->other, gh_client_free);
-  g_clear_pointer (&f->user, gh_user_free);
-  gh_test_services_teardown (&f->services, data);
+  g_autoptr(GError) error = NULL;
+  GhClient *other = gh_clients_get (f->clients, f->project->id, "other", &error);
+
+  g_assert_no_error (error);
+  return other;
 }
 
 static JsonObject *
@@ -56,7 +51,7 @@ exchange (Fixture         *f,
                                                         "code", code, "code_verifier", verifier,
                                                         "redirect_uri", redirect_uri));
 
-  return gh_tokens_exchange_code (f->services.tokens, f->services.project, f->services.issuer,
+  return gh_tokens_exchange_code (f->tokens, f->project, f->issuer,
                                   client, form, error);
 }
 
@@ -69,7 +64,7 @@ refresh (Fixture         *f,
   g_autoptr(GhForm) form = gh_test_form (GH_TEST_PAIRS ("grant_type", "refresh_token",
                                                         "refresh_token", refresh_token));
 
-  return gh_tokens_refresh (f->services.tokens, f->services.project, f->services.issuer, client,
+  return gh_tokens_refresh (f->tokens, f->project, f->issuer, client,
                             form, error);
 }
 
@@ -78,7 +73,7 @@ static JsonObject *
 tokens_for_app (Fixture *f)
 {
   g_autofree char *verifier = NULL;
-  g_autofree char *code = gh_test_services_issue_code (&f->services, "app", REDIRECT, NULL,
+  g_autofree char *code = gh_test_services_issue_code (f, "app", REDIRECT, NULL,
                                                        f->user, &verifier);
   g_autoptr(GError) error = NULL;
   JsonObject *response = exchange (f, f->client, code, verifier, REDIRECT, &error);
@@ -93,9 +88,9 @@ access_token_valid (Fixture    *f,
                     const char *token)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) claims = gh_tokens_verify_access_token (f->services.tokens,
-                                                                f->services.project,
-                                                                f->services.issuer, token, &error);
+  g_autoptr(JsonObject) claims = gh_tokens_verify_access_token (f->tokens,
+                                                                f->project,
+                                                                f->issuer, token, &error);
 
   if (claims == NULL)
     g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN);
@@ -117,17 +112,17 @@ test_exchange (Fixture       *f,
   g_assert_true (json_object_has_member (response, "refresh_token"));
   g_assert_false (json_object_has_member (response, "id_token"));
 
-  claims = gh_tokens_verify_access_token (f->services.tokens, f->services.project,
-                                          f->services.issuer,
+  claims = gh_tokens_verify_access_token (f->tokens, f->project,
+                                          f->issuer,
                                           json_object_get_string_member (response, "access_token"),
                                           &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (json_object_get_string_member (claims, "iss"), ==, f->services.issuer);
+  g_assert_cmpstr (json_object_get_string_member (claims, "iss"), ==, f->issuer);
   g_assert_cmpstr (json_object_get_string_member (claims, "sub"), ==, "alice");
   g_assert_cmpstr (json_object_get_string_member (claims, "client_id"), ==, "app");
 
-  g_assert_cmpuint (gh_test_count_audit (f->services.store, "token.issued"), ==, 1);
-  details = gh_test_last_audit (f->services.store, "token.issued", &client_id, NULL);
+  g_assert_cmpuint (gh_test_count_audit (f->store, "token.issued"), ==, 1);
+  details = gh_test_last_audit (f->store, "token.issued", &client_id, NULL);
   g_assert_cmpstr (client_id, ==, "app");
   g_assert_true (json_object_get_boolean_member (details, "refresh_token"));
   g_assert_cmpstr (json_object_get_string_member (details, "jti"), ==,
@@ -141,8 +136,9 @@ test_exchange_refused (Fixture       *f,
                        gconstpointer  data)
 {
   g_autofree char *verifier = NULL;
-  g_autofree char *code = gh_test_services_issue_code (&f->services, "app", REDIRECT, NULL,
+  g_autofree char *code = gh_test_services_issue_code (f, "app", REDIRECT, NULL,
                                                        f->user, &verifier);
+  g_autoptr(GhClient) other = get_other (f);
   g_autofree char *other_verifier = NULL;
   g_autofree char *other_challenge = NULL;
   g_autoptr(JsonObject) response = NULL;
@@ -158,7 +154,7 @@ test_exchange_refused (Fixture       *f,
     { f->client, "", verifier, REDIRECT, GH_OAUTH_ERROR_INVALID_REQUEST },
     { f->client, code, "short", REDIRECT, GH_OAUTH_ERROR_INVALID_REQUEST },
     { f->client, "no-such-code", verifier, REDIRECT, GH_OAUTH_ERROR_INVALID_GRANT },
-    { f->other, code, verifier, REDIRECT, GH_OAUTH_ERROR_INVALID_GRANT },
+    { other, code, verifier, REDIRECT, GH_OAUTH_ERROR_INVALID_GRANT },
     { f->client, code, NULL, REDIRECT, GH_OAUTH_ERROR_INVALID_GRANT },
     { f->client, code, other_verifier, REDIRECT, GH_OAUTH_ERROR_INVALID_GRANT },
     { f->client, code, verifier, "http://127.0.0.1/other", GH_OAUTH_ERROR_INVALID_GRANT },
@@ -177,8 +173,8 @@ test_exchange_refused (Fixture       *f,
       g_assert_null (nothing);
       g_assert_error (refused, GH_OAUTH_ERROR, rows[i].expected);
     }
-  g_assert_cmpuint (gh_test_count_audit (f->services.store, "token.issued"), ==, 0);
-  g_assert_cmpuint (gh_test_count_audit (f->services.store, "authorization_code.replayed"), ==, 0);
+  g_assert_cmpuint (gh_test_count_audit (f->store, "token.issued"), ==, 0);
+  g_assert_cmpuint (gh_test_count_audit (f->store, "authorization_code.replayed"), ==, 0);
 
   response = exchange (f, f->client, code, verifier, REDIRECT, &error);
   g_assert_no_error (error);
@@ -191,7 +187,7 @@ test_code_single_use (Fixture       *f,
                       gconstpointer  data)
 {
   g_autofree char *verifier = NULL;
-  g_autofree char *code = gh_test_services_issue_code (&f->services, "app", REDIRECT, NULL,
+  g_autofree char *code = gh_test_services_issue_code (f, "app", REDIRECT, NULL,
                                                        f->user, &verifier);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) first = exchange (f, f->client, code, verifier, REDIRECT, &error);
@@ -207,8 +203,8 @@ test_code_single_use (Fixture       *f,
   g_assert_null (second);
   g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_GRANT);
   g_clear_error (&error);
-  g_assert_cmpuint (gh_test_count_audit (f->services.store, "authorization_code.replayed"), ==, 1);
-  g_assert_cmpuint (gh_test_count_audit (f->services.store, "token.issued"), ==, 1);
+  g_assert_cmpuint (gh_test_count_audit (f->store, "authorization_code.replayed"), ==, 1);
+  g_assert_cmpuint (gh_test_count_audit (f->store, "token.issued"), ==, 1);
 
   g_assert_false (access_token_valid (f, access_token));
   refreshed = refresh (f, f->client, json_object_get_string_member (first, "refresh_token"),
@@ -239,7 +235,7 @@ test_refresh_rotation_and_reuse (Fixture       *f,
   g_assert_nonnull (rt2);
   g_assert_cmpstr (rt2, !=, rt1);
   g_assert_true (access_token_valid (f, json_object_get_string_member (second, "access_token")));
-  g_assert_cmpuint (gh_test_count_audit (f->services.store, "token.refreshed"), ==, 1);
+  g_assert_cmpuint (gh_test_count_audit (f->store, "token.refreshed"), ==, 1);
 
   third = refresh (f, f->client, rt2, &error);
   g_assert_no_error (error);
@@ -251,9 +247,9 @@ test_refresh_rotation_and_reuse (Fixture       *f,
   g_assert_null (reused);
   g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_GRANT);
   g_clear_error (&error);
-  g_assert_cmpuint (gh_test_count_audit (f->services.store, "refresh_token.reuse_detected"), ==,
+  g_assert_cmpuint (gh_test_count_audit (f->store, "refresh_token.reuse_detected"), ==,
                     1);
-  details = gh_test_last_audit (f->services.store, "refresh_token.reuse_detected", NULL, NULL);
+  details = gh_test_last_audit (f->store, "refresh_token.reuse_detected", NULL, NULL);
   g_assert_true (json_object_has_member (details, "family"));
 
   after = refresh (f, f->client, rt3, &error);
@@ -275,7 +271,7 @@ test_refresh_grace (Fixture       *f,
   g_autoptr(GError) error = NULL;
   const char *rt1;
 
-  gh_test_services_set (&f->services, "refresh_grace_seconds", "30");
+  gh_test_services_set (f, "refresh_grace_seconds", "30");
   first = tokens_for_app (f);
   rt1 = json_object_get_string_member (first, "refresh_token");
   second = refresh (f, f->client, rt1, &error);
@@ -283,13 +279,13 @@ test_refresh_grace (Fixture       *f,
   grace = refresh (f, f->client, rt1, &error);
   g_assert_no_error (error);
   g_assert_nonnull (grace);
-  g_assert_cmpuint (gh_test_count_audit (f->services.store, "refresh_token.reuse_detected"), ==,
+  g_assert_cmpuint (gh_test_count_audit (f->store, "refresh_token.reuse_detected"), ==,
                     0);
 
   again = refresh (f, f->client, rt1, &error);
   g_assert_null (again);
   g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_GRANT);
-  g_assert_cmpuint (gh_test_count_audit (f->services.store, "refresh_token.reuse_detected"), ==,
+  g_assert_cmpuint (gh_test_count_audit (f->store, "refresh_token.reuse_detected"), ==,
                     1);
 }
 
@@ -309,10 +305,14 @@ test_refresh_refused (Fixture       *f,
   g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_GRANT);
   g_clear_error (&error);
   /* Another client's token: refused, and not taken for a reuse. */
-  response = refresh (f, f->other, rt, &error);
+  {
+    g_autoptr(GhClient) other = get_other (f);
+
+    response = refresh (f, other, rt, &error);
+  }
   g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_GRANT);
   g_clear_error (&error);
-  g_assert_cmpuint (gh_test_count_audit (f->services.store, "token.refreshed"), ==, 0);
+  g_assert_cmpuint (gh_test_count_audit (f->store, "token.refreshed"), ==, 0);
 
   response = refresh (f, f->client, rt, &error);
   g_assert_no_error (error);
@@ -331,12 +331,12 @@ test_revoke (Fixture       *f,
   g_autoptr(JsonObject) inactive = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (gh_tokens_revoke (f->services.tokens, f->services.project, f->services.issuer,
+  g_assert_true (gh_tokens_revoke (f->tokens, f->project, f->issuer,
                                    f->client, json_object_get_string_member (first,
                                                                              "refresh_token"),
                                    &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (gh_test_count_audit (f->services.store, "token.revoked"), ==, 1);
+  g_assert_cmpuint (gh_test_count_audit (f->store, "token.revoked"), ==, 1);
   response = refresh (f, f->client, json_object_get_string_member (first, "refresh_token"),
                       &error);
   g_assert_null (response);
@@ -346,10 +346,10 @@ test_revoke (Fixture       *f,
 
   /* The other grant is untouched. */
   g_assert_true (access_token_valid (f, json_object_get_string_member (second, "access_token")));
-  active = gh_tokens_introspect (f->services.tokens, f->services.project, f->services.issuer,
+  active = gh_tokens_introspect (f->tokens, f->project, f->issuer,
                                  json_object_get_string_member (second, "access_token"));
   g_assert_true (json_object_get_boolean_member (active, "active"));
-  inactive = gh_tokens_introspect (f->services.tokens, f->services.project, f->services.issuer,
+  inactive = gh_tokens_introspect (f->tokens, f->project, f->issuer,
                                    json_object_get_string_member (first, "access_token"));
   g_assert_false (json_object_get_boolean_member (inactive, "active"));
 }
@@ -360,7 +360,8 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, gh_test_services_teardown)
   ADD ("/core/tokens/exchange", test_exchange);
   ADD ("/core/tokens/exchange-refused", test_exchange_refused);
   ADD ("/core/tokens/code-single-use", test_code_single_use);
