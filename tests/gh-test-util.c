@@ -219,6 +219,75 @@ gh_test_http_full (SoupSession        *session,
   return response;
 }
 
+typedef struct
+{
+  SoupMessage *msg;
+  GBytes *body;
+  GError *error;
+  guint *pending;
+} ParallelItem;
+
+static void
+parallel_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  ParallelItem *item = user_data;
+
+  item->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &item->error);
+  --*item->pending;
+}
+
+GPtrArray *
+gh_test_http_parallel (SoupSession        *session,
+                       guint               n,
+                       const char         *method,
+                       const char         *url,
+                       const char * const *request_headers,
+                       const char         *content_type,
+                       const char         *body)
+{
+  g_autofree ParallelItem *items = g_new0 (ParallelItem, n);
+  g_autoptr(GBytes) bytes = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
+  GPtrArray *responses = g_ptr_array_new_with_free_func ((GDestroyNotify) gh_test_response_free);
+  guint pending = n;
+  gboolean expired = FALSE;
+  guint timeout = g_timeout_add (10000, timeout_cb, &expired);
+
+  /* All are in flight before the first answer is read. */
+  for (guint i = 0; i < n; i++)
+    {
+      items[i].msg = soup_message_new (method, url);
+      g_assert_nonnull (items[i].msg);
+      items[i].pending = &pending;
+      for (guint h = 0; request_headers != NULL && request_headers[h] != NULL; h += 2)
+        soup_message_headers_append (soup_message_get_request_headers (items[i].msg),
+                                     request_headers[h], request_headers[h + 1]);
+      if (bytes != NULL)
+        soup_message_set_request_body_from_bytes (items[i].msg, content_type, bytes);
+      soup_session_send_and_read_async (session, items[i].msg, G_PRIORITY_DEFAULT, NULL,
+                                        parallel_done, &items[i]);
+    }
+  while (pending > 0 && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (pending, ==, 0);
+  g_source_remove (timeout);
+
+  for (guint i = 0; i < n; i++)
+    {
+      GhTestResponse *response = g_new0 (GhTestResponse, 1);
+      SoupMessage *msg = items[i].msg;
+
+      g_assert_no_error (items[i].error);
+      response->status = soup_message_get_status (msg);
+      response->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+      response->body = items[i].body;
+      g_ptr_array_add (responses, response);
+      g_object_unref (items[i].msg);
+    }
+  return responses;
+}
+
 GhTestResponse *
 gh_test_http (SoupSession        *session,
               const char         *method,
@@ -358,19 +427,49 @@ gh_test_server_teardown (GhTestServer  *fixture,
   g_clear_pointer (&fixture->dir, g_free);
 }
 
-void
-gh_test_server_set (GhTestServer *fixture,
-                    const char   *key,
-                    const char   *value)
+/* One setting of the default project, in its text form. */
+static void
+set_default_setting (GhProjects *projects,
+                     const char *key,
+                     const char *value)
 {
   g_autoptr(JsonObject) patch = json_object_new ();
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GError) error = NULL;
 
   json_object_set_string_member (patch, key, value);
-  changes = gh_projects_update_settings (gh_server_get_projects (fixture->server),
-                                         GH_DEFAULT_PROJECT, patch, "test", &error);
+  changes = gh_projects_update_settings (projects, GH_DEFAULT_PROJECT, patch, "test", &error);
   g_assert_no_error (error);
+}
+
+/* A client an administrator made from RFC 7591 metadata in JSON. */
+static GhClient *
+add_admin_client (GhClients        *clients,
+                  const GhProject  *project,
+                  const char       *client_id,
+                  const char       *metadata_json,
+                  char            **out_secret)
+{
+  g_autoptr(JsonObject) metadata = gh_test_parse_object (metadata_json);
+  g_autoptr(JsonObject) validated = NULL;
+  g_autoptr(GError) error = NULL;
+  GhClient *client;
+
+  validated = gh_client_metadata_validate (metadata, project->settings, "none", &error);
+  g_assert_no_error (error);
+  client = gh_clients_create (clients, project, client_id, GH_CLIENT_SOURCE_ADMIN, validated,
+                              out_secret, "test", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (client);
+  return client;
+}
+
+void
+gh_test_server_set (GhTestServer *fixture,
+                    const char   *key,
+                    const char   *value)
+{
+  set_default_setting (gh_server_get_projects (fixture->server), key, value);
 }
 
 GhProject *
@@ -384,27 +483,32 @@ gh_test_server_project (GhTestServer *fixture)
   return project;
 }
 
+void
+gh_test_server_add_project (GhTestServer      *fixture,
+                            const char        *slug,
+                            const char        *display_name,
+                            GhSettingsProfile  profile)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhProject) project = gh_projects_create (gh_server_get_projects (fixture->server),
+                                                     slug, display_name, profile, "test",
+                                                     &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (project);
+}
+
 char *
 gh_test_server_add_client (GhTestServer *fixture,
                            const char   *client_id,
                            const char   *metadata_json)
 {
   g_autoptr(GhProject) project = gh_test_server_project (fixture);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(JsonObject) validated = NULL;
   g_autoptr(GhClient) client = NULL;
-  g_autoptr(GError) error = NULL;
   char *secret = NULL;
 
-  json_parser_load_from_data (parser, metadata_json, -1, &error);
-  g_assert_no_error (error);
-  validated = gh_client_metadata_validate (json_node_get_object (json_parser_get_root (parser)),
-                                           project->settings, "none", &error);
-  g_assert_no_error (error);
-  client = gh_clients_create (gh_server_get_clients (fixture->server), project, client_id,
-                              GH_CLIENT_SOURCE_ADMIN, validated, &secret, "test", &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (client);
+  client = add_admin_client (gh_server_get_clients (fixture->server), project, client_id,
+                             metadata_json, &secret);
   return secret;
 }
 
@@ -470,19 +574,7 @@ guint
 gh_test_server_count_audit (GhTestServer *fixture,
                             const char   *type)
 {
-  GhStore *store = gh_server_get_store (fixture->server);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GhStmt) stmt = gh_store_prepare (store,
-                                             "SELECT count(*) FROM audit_events WHERE type = ?",
-                                             &error);
-  gboolean row = FALSE;
-
-  g_assert_no_error (error);
-  gh_stmt_bind_text (stmt, 1, type);
-  g_assert_true (gh_store_step (store, stmt, &row, &error));
-  g_assert_no_error (error);
-  g_assert_true (row);
-  return (guint) sqlite3_column_int64 (stmt, 0);
+  return gh_test_count_audit (gh_server_get_store (fixture->server), type);
 }
 
 char *
@@ -538,4 +630,229 @@ gh_test_server_last_audit (GhTestServer *fixture,
                                                                "@flow_id", "@outcome" }[i],
                                      gh_stmt_column_text (stmt, i));
   return event;
+}
+
+JsonObject *
+gh_test_parse_object (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+guint
+gh_test_count_audit (GhStore    *store,
+                     const char *type)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = gh_store_prepare (store,
+                                             "SELECT count(*) FROM audit_events WHERE type = ?",
+                                             &error);
+  gboolean row = FALSE;
+
+  g_assert_no_error (error);
+  gh_stmt_bind_text (stmt, 1, type);
+  g_assert_true (gh_store_step (store, stmt, &row, &error));
+  g_assert_no_error (error);
+  g_assert_true (row);
+  return (guint) sqlite3_column_int64 (stmt, 0);
+}
+
+JsonObject *
+gh_test_last_audit (GhStore     *store,
+                    const char  *type,
+                    char       **out_client_id,
+                    char       **out_actor)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = gh_store_prepare (store,
+                                             "SELECT details, client_id, actor FROM audit_events "
+                                             "WHERE type = ? ORDER BY id DESC LIMIT 1",
+                                             &error);
+  gboolean row = FALSE;
+
+  g_assert_no_error (error);
+  gh_stmt_bind_text (stmt, 1, type);
+  g_assert_true (gh_store_step (store, stmt, &row, &error));
+  g_assert_no_error (error);
+  g_assert_true (row);
+  if (out_client_id != NULL)
+    *out_client_id = g_strdup (gh_stmt_column_text (stmt, 1));
+  if (out_actor != NULL)
+    *out_actor = g_strdup (gh_stmt_column_text (stmt, 2));
+  return gh_test_parse_object (gh_stmt_column_text (stmt, 0));
+}
+
+static void
+services_reload_project (GhTestServices *fixture)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&fixture->project, gh_project_free);
+  fixture->project = gh_projects_get (fixture->projects, GH_DEFAULT_PROJECT, &error);
+  g_assert_no_error (error);
+}
+
+void
+gh_test_services_setup (GhTestServices *fixture,
+                        gconstpointer   data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = gh_test_make_tmp_dir ("services");
+  fixture->store = gh_store_open (fixture->dir, &error);
+  g_assert_no_error (error);
+  fixture->audit = gh_audit_new (fixture->store);
+  fixture->projects = gh_projects_new (fixture->store, fixture->audit);
+  g_assert_true (gh_projects_ensure_default (fixture->projects, GH_SETTINGS_PROFILE_DEVELOPMENT,
+                                             &error));
+  g_assert_no_error (error);
+  fixture->secrets = gh_secret_store_new (GH_SECRET_BACKEND_FILE, fixture->dir, &error);
+  g_assert_no_error (error);
+  fixture->keys = gh_signing_keys_new (fixture->store, fixture->secrets, fixture->audit);
+  g_assert_true (gh_signing_keys_ensure (fixture->keys, GH_JWS_ALG_ES256, &error));
+  g_assert_no_error (error);
+  fixture->clients = gh_clients_new (fixture->store, fixture->audit);
+  fixture->users = gh_users_new (fixture->store, fixture->audit);
+  fixture->resources = gh_resources_new (fixture->store, fixture->audit);
+  fixture->iats = gh_iats_new (fixture->store, fixture->audit);
+  fixture->authorization = gh_authorization_new (fixture->store, fixture->audit, fixture->clients,
+                                                 fixture->users, fixture->resources);
+  fixture->tokens = gh_tokens_new (fixture->store, fixture->audit, fixture->keys, fixture->users,
+                                   fixture->resources);
+  fixture->registration = gh_registration_new (fixture->store, fixture->audit, fixture->clients,
+                                               fixture->iats);
+  fixture->issuer = "http://127.0.0.1:9";
+  services_reload_project (fixture);
+}
+
+void
+gh_test_services_setup_flow (GhTestServices *fixture,
+                             gconstpointer   data)
+{
+  gh_test_services_setup (fixture, data);
+  fixture->client = gh_test_services_add_client (fixture, "app",
+                                                 "{\"redirect_uris\": [\""
+                                                 GH_TEST_SERVICES_REDIRECT "\"], "
+                                                 "\"grant_types\": [\"authorization_code\", "
+                                                 "\"refresh_token\"], "
+                                                 "\"token_endpoint_auth_method\": \"none\"}",
+                                                 NULL);
+  fixture->user = gh_test_services_add_user (fixture, "alice");
+}
+
+void
+gh_test_services_teardown (GhTestServices *fixture,
+                           gconstpointer   data)
+{
+  g_clear_pointer (&fixture->client, gh_client_free);
+  g_clear_pointer (&fixture->user, gh_user_free);
+  g_clear_pointer (&fixture->project, gh_project_free);
+  g_clear_object (&fixture->registration);
+  g_clear_object (&fixture->tokens);
+  g_clear_object (&fixture->authorization);
+  g_clear_object (&fixture->iats);
+  g_clear_object (&fixture->resources);
+  g_clear_object (&fixture->users);
+  g_clear_object (&fixture->clients);
+  g_clear_object (&fixture->keys);
+  g_clear_object (&fixture->secrets);
+  g_clear_object (&fixture->projects);
+  g_clear_object (&fixture->audit);
+  g_clear_object (&fixture->store);
+  gh_test_remove_tree (fixture->dir);
+  g_clear_pointer (&fixture->dir, g_free);
+}
+
+void
+gh_test_services_set (GhTestServices *fixture,
+                      const char     *key,
+                      const char     *value)
+{
+  set_default_setting (fixture->projects, key, value);
+  services_reload_project (fixture);
+}
+
+GhClient *
+gh_test_services_add_client (GhTestServices  *fixture,
+                             const char      *client_id,
+                             const char      *metadata_json,
+                             char           **out_secret)
+{
+  return add_admin_client (fixture->clients, fixture->project, client_id, metadata_json,
+                           out_secret);
+}
+
+GhIat *
+gh_test_services_find_iat (GhTestServices *fixture,
+                           const char     *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = gh_iats_list (fixture->iats, fixture->project->id, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < list->len; i++)
+    if (g_str_equal (((GhIat *) g_ptr_array_index (list, i))->id, id))
+      return g_ptr_array_steal_index (list, i);
+  g_assert_not_reached ();
+}
+
+GhUser *
+gh_test_services_add_user (GhTestServices *fixture,
+                           const char     *username)
+{
+  g_autoptr(GError) error = NULL;
+  GhUser *user = gh_users_add (fixture->users, fixture->project, username, NULL, NULL, NULL,
+                               "test", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (user);
+  return user;
+}
+
+GhForm *
+gh_test_form (const char * const *pairs)
+{
+  g_autofree char *text = gh_test_form_encode (pairs);
+  g_autoptr(GError) error = NULL;
+  GhForm *form = gh_form_parse (text, strlen (text), &error);
+
+  g_assert_no_error (error);
+  return form;
+}
+
+char *
+gh_test_services_issue_code (GhTestServices  *fixture,
+                             const char      *client_id,
+                             const char      *redirect_uri,
+                             const char      *scope,
+                             const GhUser    *user,
+                             char           **out_verifier)
+{
+  g_autofree char *verifier = NULL;
+  g_autofree char *challenge = NULL;
+  g_autoptr(GhForm) form = NULL;
+  g_autoptr(GhAuthParams) params = NULL;
+  g_autoptr(GError) error = NULL;
+  char *code;
+
+  gh_test_pkce_pair (&verifier, &challenge);
+  form = gh_test_form (GH_TEST_PAIRS ("response_type", "code", "client_id", client_id,
+                                      "redirect_uri", redirect_uri, "code_challenge", challenge,
+                                      "code_challenge_method", "S256", "scope", scope));
+  params = gh_authorization_check (fixture->authorization, fixture->project, form, NULL, NULL,
+                                   &error);
+  g_assert_no_error (error);
+  code = gh_authorization_issue_code (fixture->authorization, fixture->project, params, user,
+                                      g_get_real_time () / G_USEC_PER_SEC,
+                                      GH_CONSENT_AUTO_APPROVED, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (code);
+  if (out_verifier != NULL)
+    *out_verifier = g_steal_pointer (&verifier);
+  return code;
 }

@@ -10,8 +10,12 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "gh-authorization.h"
 #include "gh-http.h"
+#include "gh-iats.h"
+#include "gh-registration.h"
 #include "gh-server.h"
+#include "gh-tokens.h"
 
 G_BEGIN_DECLS
 
@@ -64,6 +68,15 @@ GhTestResponse *gh_test_http_full       (SoupSession        *session,
                                          const char         *content_type,
                                          GBytes             *body,
                                          GhTestHttpFlags     flags);
+/* Sends @n copies of one request at once over @session and waits for every answer; returns
+ * the GhTestResponses in the order sent. */
+GPtrArray      *gh_test_http_parallel   (SoupSession        *session,
+                                         guint               n,
+                                         const char         *method,
+                                         const char         *url,
+                                         const char * const *request_headers,
+                                         const char         *content_type,
+                                         const char         *body);
 /* The body parsed as a JSON object (asserts it is one). */
 JsonObject     *gh_test_response_json   (GhTestResponse     *response);
 const char     *gh_test_response_header (GhTestResponse     *response,
@@ -108,6 +121,12 @@ void            gh_test_server_set      (GhTestServer       *fixture,
                                          const char         *key,
                                          const char         *value);
 GhProject      *gh_test_server_project  (GhTestServer       *fixture);
+/* Creates project @slug (display name @display_name) with @profile's defaults, as
+ * `project create` does. */
+void            gh_test_server_add_project (GhTestServer      *fixture,
+                                            const char        *slug,
+                                            const char        *display_name,
+                                            GhSettingsProfile  profile);
 /* Registers @client_id from RFC 7591 metadata in JSON (token_endpoint_auth_method defaults to
  * none); returns the secret of a confidential client, else NULL. */
 char           *gh_test_server_add_client (GhTestServer     *fixture,
@@ -147,5 +166,78 @@ char           *gh_test_server_authorize_code (GhTestServer *fixture,
                                                SoupSession  *session,
                                                const char   *redirect_uri,
                                                const char * const *pairs);
+
+/* A JSON object from @text (asserts it is one). */
+JsonObject     *gh_test_parse_object    (const char         *text);
+
+/* How many audit events of @type @store holds. */
+guint           gh_test_count_audit     (GhStore            *store,
+                                         const char         *type);
+/* The newest audit event of @type (asserts there is one): its details, and its client_id and
+ * actor columns when asked for. */
+JsonObject     *gh_test_last_audit      (GhStore            *store,
+                                         const char         *type,
+                                         char              **out_client_id,
+                                         char              **out_actor);
+
+/* The domain services without HTTP, built as the server builds them on a fresh data dir (file
+ * secret backend, development profile, an ES256 signing key); usable as a g_test_add()
+ * fixture. @project is the default project, reloaded by gh_test_services_set(). */
+typedef struct
+{
+  char            *dir;
+  GhStore         *store;
+  GhAudit         *audit;
+  GhProjects      *projects;
+  GhSecretStore   *secrets;
+  GhSigningKeys   *keys;
+  GhClients       *clients;
+  GhUsers         *users;
+  GhResources     *resources;
+  GhIats          *iats;
+  GhAuthorization *authorization;
+  GhTokens        *tokens;
+  GhRegistration  *registration;
+  GhProject       *project;
+  const char      *issuer;  /* a made-up one: nothing listens */
+  GhClient        *client;  /* with gh_test_services_setup_flow(): "app", public, returning to
+                             * GH_TEST_SERVICES_REDIRECT, with both grants */
+  GhUser          *user;    /* and "alice" */
+} GhTestServices;
+
+#define GH_TEST_SERVICES_REDIRECT "http://127.0.0.1/cb"
+
+void            gh_test_services_setup    (GhTestServices *fixture,
+                                           gconstpointer   data);
+void            gh_test_services_setup_flow (GhTestServices *fixture,
+                                             gconstpointer   data);
+void            gh_test_services_teardown (GhTestServices *fixture,
+                                           gconstpointer   data);
+/* Sets one setting of the default project, in its text form, and reloads @project. */
+void            gh_test_services_set      (GhTestServices *fixture,
+                                           const char     *key,
+                                           const char     *value);
+/* A client from RFC 7591 metadata in JSON, made by an administrator; *@out_secret (may be
+ * NULL) gets a confidential client's secret. */
+GhClient       *gh_test_services_add_client (GhTestServices *fixture,
+                                             const char     *client_id,
+                                             const char     *metadata_json,
+                                             char          **out_secret);
+/* The IAT @id of the default project, as `iat list` shows it (asserts there is one). */
+GhIat          *gh_test_services_find_iat (GhTestServices *fixture,
+                                           const char     *id);
+/* A user of the default project. */
+GhUser         *gh_test_services_add_user (GhTestServices *fixture,
+                                           const char     *username);
+/* What /authorize ends with for @user, auto-approved: the checked request (response_type=code,
+ * PKCE S256, @scope unless NULL) and a code; *@out_verifier gets the PKCE verifier. */
+char           *gh_test_services_issue_code (GhTestServices *fixture,
+                                             const char     *client_id,
+                                             const char     *redirect_uri,
+                                             const char     *scope,
+                                             const GhUser   *user,
+                                             char          **out_verifier);
+/* A form from name, value pairs (see gh_test_form_encode()). */
+GhForm         *gh_test_form            (const char * const *pairs);
 
 G_END_DECLS

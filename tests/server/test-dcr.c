@@ -38,115 +38,21 @@
 #define PUBLIC_LOOPBACK "{\"redirect_uris\":[\"http://127.0.0.1/callback\"]," \
                         "\"token_endpoint_auth_method\":\"none\"}"
 
-typedef struct
-{
-  char *dir;
-  GhServer *server;
-  SoupSession *session;
-  const char *base;
-} Fixture;
+typedef GhTestServer Fixture;
 
 static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GhProject) acme = NULL;
-
-  fixture->dir = gh_test_make_tmp_dir ("dcr");
-  fixture->server = gh_server_new (fixture->dir, GH_SECRET_BACKEND_FILE,
-                                   GH_SETTINGS_PROFILE_DEVELOPMENT, &error);
-  g_assert_no_error (error);
-  g_assert_true (gh_server_listen (fixture->server, "127.0.0.1:0", NULL, &error));
-  g_assert_no_error (error);
-  fixture->base = gh_server_get_issuer_base (fixture->server);
-
+  gh_test_server_setup (fixture, data);
   /* A second project with production defaults (DCR disabled, no custom schemes). */
-  acme = gh_projects_create (gh_server_get_projects (fixture->server), "acme", "ACME",
-                             GH_SETTINGS_PROFILE_PRODUCTION, "test", &error);
-  g_assert_no_error (error);
-
-  /* Enough connections that parallel requests really arrive in parallel. */
-  fixture->session = soup_session_new_with_options ("max-conns", 64, "max-conns-per-host", 32,
-                                                    NULL);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  g_clear_object (&fixture->session);
-  g_clear_object (&fixture->server);
-  gh_test_remove_tree (fixture->dir);
-  g_free (fixture->dir);
+  gh_test_server_add_project (fixture, "acme", "ACME", GH_SETTINGS_PROFILE_PRODUCTION);
 }
 
 /* ---- HTTP -------------------------------------------------------------------------- */
 
-typedef struct
-{
-  SoupMessage *msg;
-  GBytes *body;
-  GError *error;
-  gboolean done;
-  guint *pending;        /* parallel requests still running, or NULL */
-  gboolean *all_done;
-} Exchange;
-
-static void
-exchange_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  Exchange *exchange = user_data;
-
-  exchange->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
-                                                      &exchange->error);
-  exchange->done = TRUE;
-  if (exchange->pending != NULL && --*exchange->pending == 0)
-    *exchange->all_done = TRUE;
-}
-
 /* @target: a path below the root issuer, or an absolute URL. @headers: name, value pairs,
  * NULL-terminated (a NULL name ends the list early, so optional headers can be left out). */
-static SoupMessage *
-build_message (Fixture            *fixture,
-               const char         *method,
-               const char         *target,
-               const char * const *headers,
-               const char         *content_type,
-               const char         *body,
-               SoupMessageFlags    flags)
-{
-  g_autofree char *url = target[0] == '/' ? g_strconcat (fixture->base, target, NULL)
-                                          : g_strdup (target);
-  SoupMessage *msg = soup_message_new (method, url);
-
-  g_assert_nonnull (msg);
-  soup_message_set_flags (msg, flags);
-  for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
-    soup_message_headers_replace (soup_message_get_request_headers (msg), headers[i],
-                                  headers[i + 1]);
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, content_type, bytes);
-    }
-  return msg;
-}
-
-static GhTestResponse *
-response_from (SoupMessage *msg,
-               GBytes      *body)
-{
-  GhTestResponse *response = g_new0 (GhTestResponse, 1);
-
-  response->status = soup_message_get_status (msg);
-  response->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  response->body = body;
-  return response;
-}
-
 static GhTestResponse *
 http (Fixture            *fixture,
       const char         *method,
@@ -154,17 +60,13 @@ http (Fixture            *fixture,
       const char * const *headers,
       const char         *content_type,
       const char         *body,
-      SoupMessageFlags    flags)
+      GhTestHttpFlags     flags)
 {
-  g_autoptr(SoupMessage) msg = build_message (fixture, method, target, headers, content_type,
-                                              body, flags);
-  Exchange exchange = { 0 };
+  g_autofree char *url = target[0] == '/' ? g_strconcat (fixture->issuer, target, NULL)
+                                          : g_strdup (target);
+  g_autoptr(GBytes) bytes = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
 
-  soup_session_send_and_read_async (fixture->session, msg, G_PRIORITY_DEFAULT, NULL,
-                                    exchange_done, &exchange);
-  g_assert_true (gh_test_wait_for (&exchange.done, 10000));
-  g_assert_no_error (exchange.error);
-  return response_from (msg, exchange.body);
+  return gh_test_http_full (fixture->session, method, url, headers, content_type, bytes, flags);
 }
 
 static char *
@@ -265,7 +167,7 @@ assert_bearer_challenge (Fixture        *fixture,
                          const char     *error_code)
 {
   const char *challenge = gh_test_response_header (response, "WWW-Authenticate");
-  g_autofree char *realm = g_strdup_printf ("Bearer realm=\"%s%s\"", fixture->base, issuer_path);
+  g_autofree char *realm = g_strdup_printf ("Bearer realm=\"%s%s\"", fixture->issuer, issuer_path);
 
   g_assert_nonnull (challenge);
   g_assert_true (g_str_has_prefix (challenge, realm));
@@ -342,18 +244,6 @@ array_has (JsonObject *doc,
 
 /* ---- the domain, directly ---------------------------------------------------------- */
 
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data (parser, text, -1, &error);
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
-
 static char *
 object_to_string (JsonObject *object)
 {
@@ -380,7 +270,7 @@ set_settings (Fixture    *fixture,
               const char *slug,
               const char *patch_json)
 {
-  g_autoptr(JsonObject) patch = parse_object (patch_json);
+  g_autoptr(JsonObject) patch = gh_test_parse_object (patch_json);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) changes = NULL;
 
@@ -398,7 +288,7 @@ issue_iat (Fixture     *fixture,
            char       **out_id)
 {
   g_autoptr(GhProject) project = get_project (fixture, slug);
-  g_autoptr(JsonObject) pins = pins_json != NULL ? parse_object (pins_json) : NULL;
+  g_autoptr(JsonObject) pins = pins_json != NULL ? gh_test_parse_object (pins_json) : NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GhIat) iat = NULL;
   char *token = NULL;
@@ -436,24 +326,6 @@ iat_uses (Fixture    *fixture,
   g_assert_not_reached ();
 }
 
-static gint64
-count_events (Fixture    *fixture,
-              const char *type)
-{
-  GhStore *store = gh_server_get_store (fixture->server);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GhStmt) stmt = gh_store_prepare (store,
-                                             "SELECT count(*) FROM audit_events WHERE type = ?",
-                                             &error);
-  gboolean row = FALSE;
-
-  g_assert_no_error (error);
-  gh_stmt_bind_text (stmt, 1, type);
-  g_assert_true (gh_store_step (store, stmt, &row, &error));
-  g_assert_true (row);
-  return sqlite3_column_int64 (stmt, 0);
-}
-
 /* The newest event of @type: its details, and its client_id and actor columns. */
 static JsonObject *
 last_event (Fixture     *fixture,
@@ -461,23 +333,8 @@ last_event (Fixture     *fixture,
             char       **out_client_id,
             char       **out_actor)
 {
-  GhStore *store = gh_server_get_store (fixture->server);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GhStmt) stmt = gh_store_prepare (store,
-                                             "SELECT details, client_id, actor FROM audit_events "
-                                             "WHERE type = ? ORDER BY id DESC LIMIT 1",
-                                             &error);
-  gboolean row = FALSE;
-
-  g_assert_no_error (error);
-  gh_stmt_bind_text (stmt, 1, type);
-  g_assert_true (gh_store_step (store, stmt, &row, &error));
-  g_assert_true (row);
-  if (out_client_id != NULL)
-    *out_client_id = g_strdup (gh_stmt_column_text (stmt, 1));
-  if (out_actor != NULL)
-    *out_actor = g_strdup (gh_stmt_column_text (stmt, 2));
-  return parse_object (gh_stmt_column_text (stmt, 0));
+  return gh_test_last_audit (gh_server_get_store (fixture->server), type, out_client_id,
+                             out_actor);
 }
 
 static gboolean
@@ -542,7 +399,7 @@ authorize_url (Fixture    *fixture,
                                              "code_challenge_method", "S256",
                                              "state", "st-42", NULL);
 
-  return g_strconcat (fixture->base, "/authorize?", query, NULL);
+  return g_strconcat (fixture->issuer, "/authorize?", query, NULL);
 }
 
 /* GET /authorize (redirects not followed), then POST /token; with @secret the client
@@ -564,7 +421,7 @@ complete_code_flow (Fixture    *fixture,
   g_autofree char *prefix = g_strconcat (redirect_uri, "?", NULL);
   JsonObject *doc;
 
-  authorize = http (fixture, "GET", url, NULL, NULL, NULL, SOUP_MESSAGE_NO_REDIRECT);
+  authorize = http (fixture, "GET", url, NULL, NULL, NULL, GH_TEST_HTTP_NO_REDIRECT);
   if (authorize->status != 302)
     show_body (authorize);
   g_assert_cmpuint (authorize->status, ==, 302);
@@ -576,7 +433,7 @@ complete_code_flow (Fixture    *fixture,
   g_assert_no_error (error);
   g_assert_null (g_hash_table_lookup (params, "error"));
   g_assert_cmpstr (g_hash_table_lookup (params, "state"), ==, "st-42");
-  g_assert_cmpstr (g_hash_table_lookup (params, "iss"), ==, fixture->base);
+  g_assert_cmpstr (g_hash_table_lookup (params, "iss"), ==, fixture->issuer);
   g_assert_nonnull (g_hash_table_lookup (params, "code"));
 
   if (secret != NULL)
@@ -693,7 +550,7 @@ test_disabled (Fixture       *fixture,
       }
   /* Nothing was registered and the IAT was not spent. */
   g_assert_cmpint (iat_uses (fixture, "acme", iat_id), ==, 0);
-  g_assert_cmpint (count_events (fixture, "oauth_client.registered"), ==, 0);
+  g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.registered"), ==, 0);
 }
 
 static void
@@ -713,7 +570,7 @@ test_discovery_follows_mode (Fixture       *fixture,
         const char *slug = p == 0 ? "default" : "acme";
         const char *issuer_path = p == 0 ? "" : "/p/acme";
         g_autofree char *endpoint = NULL;
-        g_autofree char *expected = g_strconcat (fixture->base, issuer_path, "/register", NULL);
+        g_autofree char *expected = g_strconcat (fixture->issuer, issuer_path, "/register", NULL);
 
         g_test_message ("%s %s", slug, rows[i].patch);
         set_settings (fixture, slug, rows[i].patch);
@@ -757,7 +614,7 @@ test_iat_missing (Fixture       *fixture,
       g_assert_cmpuint (response->status, ==, 401);
       assert_bearer_challenge (fixture, response, "", NULL);
     }
-  g_assert_cmpint (count_events (fixture, "oauth_client.registered"), ==, 0);
+  g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.registered"), ==, 0);
 }
 
 typedef enum
@@ -844,10 +701,11 @@ test_iat_refused (Fixture       *fixture,
           g_assert_not_reached ();
         }
 
-      registered = count_events (fixture, "oauth_client.registered");
+      registered = gh_test_server_count_audit (fixture, "oauth_client.registered");
       response = post_register (fixture, "", token, PUBLIC_LOOPBACK);
       assert_invalid_token (fixture, response, "");
-      g_assert_cmpint (count_events (fixture, "oauth_client.registered"), ==, registered);
+      g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.registered"), ==,
+                       registered);
       if (id != NULL)
         g_assert_cmpint (iat_uses (fixture, c == IAT_OTHER_PROJECT ? "acme" : "default", id), ==,
                          c == IAT_USED_UP ? 1 : 0);
@@ -878,8 +736,8 @@ test_iat_in_query (Fixture       *fixture,
       assert_invalid_token (fixture, response, "");
       /* The use is not counted, nothing is registered. */
       g_assert_cmpint (iat_uses (fixture, "default", id), ==, 0);
-      g_assert_cmpint (count_events (fixture, "iat.used"), ==, 0);
-      g_assert_cmpint (count_events (fixture, "oauth_client.registered"), ==, 0);
+      g_assert_cmpint (gh_test_server_count_audit (fixture, "iat.used"), ==, 0);
+      g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.registered"), ==, 0);
     }
 
   /* The token itself is still good, in the header. */
@@ -895,13 +753,15 @@ static void
 test_iat_max_uses_parallel (Fixture       *fixture,
                             gconstpointer  data)
 {
-  Exchange exchanges[N_PARALLEL] = { { 0 } };
+  /* Enough connections that parallel requests really arrive in parallel. */
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 64,
+                                                                  "max-conns-per-host", 32, NULL);
   g_autofree char *id = NULL;
   g_autofree char *token = NULL;
   g_autofree char *authorization = NULL;
+  g_autofree char *url = g_strconcat (fixture->issuer, "/register", NULL);
   g_autoptr(GHashTable) client_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  guint pending = N_PARALLEL;
-  gboolean all_done = FALSE;
+  g_autoptr(GPtrArray) responses = NULL;
   guint created = 0, refused = 0;
 
   set_settings (fixture, "default", "{\"dcr_mode\": \"initial_access_token\"}");
@@ -909,25 +769,14 @@ test_iat_max_uses_parallel (Fixture       *fixture,
   authorization = bearer (token);
 
   /* All 20 are in flight before the first answer is read. */
-  for (guint i = 0; i < N_PARALLEL; i++)
-    {
-      const char * const headers[] = { "Authorization", authorization, NULL };
-
-      exchanges[i].msg = build_message (fixture, "POST", "/register", headers, "application/json",
-                                        PUBLIC_LOOPBACK, 0);
-      exchanges[i].pending = &pending;
-      exchanges[i].all_done = &all_done;
-      soup_session_send_and_read_async (fixture->session, exchanges[i].msg, G_PRIORITY_DEFAULT,
-                                        NULL, exchange_done, &exchanges[i]);
-    }
-  g_assert_true (gh_test_wait_for (&all_done, 10000));
+  responses = gh_test_http_parallel (session, N_PARALLEL, "POST", url,
+                                     GH_TEST_PAIRS ("Authorization", authorization),
+                                     "application/json", PUBLIC_LOOPBACK);
 
   for (guint i = 0; i < N_PARALLEL; i++)
     {
-      g_autoptr(GhTestResponse) response = NULL;
+      GhTestResponse *response = g_ptr_array_index (responses, i);
 
-      g_assert_no_error (exchanges[i].error);
-      response = response_from (exchanges[i].msg, g_steal_pointer (&exchanges[i].body));
       if (response->status == 201)
         {
           g_autoptr(JsonObject) doc = assert_registered (response);
@@ -940,15 +789,15 @@ test_iat_max_uses_parallel (Fixture       *fixture,
           assert_invalid_token (fixture, response, "");
           refused++;
         }
-      g_clear_object (&exchanges[i].msg);
     }
 
   g_assert_cmpuint (created, ==, 5);
   g_assert_cmpuint (refused, ==, N_PARALLEL - 5);
   g_assert_cmpint (iat_uses (fixture, "default", id), ==, 5);
-  g_assert_cmpint (count_events (fixture, "iat.used"), ==, 5);
-  g_assert_cmpint (count_events (fixture, "oauth_client.registered"), ==, 5);
-  g_assert_cmpint (count_events (fixture, "oauth_client.registration_refused"), ==, N_PARALLEL - 5);
+  g_assert_cmpint (gh_test_server_count_audit (fixture, "iat.used"), ==, 5);
+  g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.registered"), ==, 5);
+  g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.registration_refused"), ==,
+                   N_PARALLEL - 5);
 }
 
 /* The use counts only when the registration commits. */
@@ -987,7 +836,7 @@ test_iat_refusal_keeps_use (Fixture       *fixture,
       assert_oauth_error (response, rows[i].status, rows[i].error);
       g_assert_cmpint (iat_uses (fixture, "default", id), ==, 0);
     }
-  g_assert_cmpint (count_events (fixture, "iat.used"), ==, 0);
+  g_assert_cmpint (gh_test_server_count_audit (fixture, "iat.used"), ==, 0);
 
   /* Its one use is still there, and then gone. */
   {
@@ -1073,7 +922,7 @@ test_iat_pin_scope (Fixture       *fixture,
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      g_autoptr(JsonObject) body = parse_object (PUBLIC_LOOPBACK);
+      g_autoptr(JsonObject) body = gh_test_parse_object (PUBLIC_LOOPBACK);
       g_autofree char *text = NULL;
       g_autoptr(GhTestResponse) response = NULL;
 
@@ -1231,7 +1080,7 @@ test_iat_authio (Fixture       *fixture,
   g_assert_cmpint (json_object_get_int_member (doc, "client_id_issued_at"), >=, before);
   g_assert_cmpint (json_object_get_int_member (doc, "client_id_issued_at"), <=,
                    g_get_real_time () / G_USEC_PER_SEC);
-  client_uri = g_strconcat (fixture->base, "/register/", client_id, NULL);
+  client_uri = g_strconcat (fixture->issuer, "/register/", client_id, NULL);
   g_assert_cmpstr (member (doc, "registration_client_uri"), ==, client_uri);
   g_assert_false (json_object_has_member (doc, "client_secret"));
   g_assert_false (json_object_has_member (doc, "client_secret_expires_at"));
@@ -1260,7 +1109,7 @@ assert_refused_rows (Fixture            *fixture,
                      guint               status,
                      const char         *error)
 {
-  gint64 registered = count_events (fixture, "oauth_client.registered");
+  gint64 registered = gh_test_server_count_audit (fixture, "oauth_client.registered");
 
   for (guint i = 0; bodies[i] != NULL; i++)
     {
@@ -1269,7 +1118,7 @@ assert_refused_rows (Fixture            *fixture,
       g_test_message ("%s", bodies[i]);
       assert_oauth_error (response, status, error);
     }
-  g_assert_cmpint (count_events (fixture, "oauth_client.registered"), ==, registered);
+  g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.registered"), ==, registered);
 }
 
 static void
@@ -1422,7 +1271,7 @@ test_metadata_chosen_credentials (Fixture       *fixture,
 
   for (guint i = 0; i < G_N_ELEMENTS (chosen_ids); i++)
     {
-      g_autoptr(JsonObject) body = parse_object (
+      g_autoptr(JsonObject) body = gh_test_parse_object (
         "{\"redirect_uris\": [\"http://127.0.0.1/callback\"], "
         "\"client_secret\": \"chosen-secret-0123456789\", \"client_secret_expires_at\": 1, "
         "\"client_id_issued_at\": 1, \"registration_access_token\": \"chosen-token\", "
@@ -1451,7 +1300,7 @@ test_metadata_chosen_credentials (Fixture       *fixture,
       g_assert_cmpint (json_object_get_int_member (doc, "client_secret_expires_at"), ==, 0);
       g_assert_cmpstr (member (doc, "client_secret"), !=, "chosen-secret-0123456789");
       g_assert_cmpstr (member (doc, "registration_access_token"), !=, "chosen-token");
-      client_uri = g_strconcat (fixture->base, "/register/", client_id, NULL);
+      client_uri = g_strconcat (fixture->issuer, "/register/", client_id, NULL);
       g_assert_cmpstr (member (doc, "registration_client_uri"), ==, client_uri);
 
       /* The chosen secret does not authenticate; the issued one does. */
@@ -1525,7 +1374,7 @@ test_metadata_body (Fixture       *fixture,
     { "application/jsonx", PUBLIC_LOOPBACK },
     { NULL, PUBLIC_LOOPBACK },
   };
-  gint64 registered = count_events (fixture, "oauth_client.registered");
+  gint64 registered = gh_test_server_count_audit (fixture, "oauth_client.registered");
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
@@ -1542,7 +1391,7 @@ test_metadata_body (Fixture       *fixture,
       g_autoptr(GhTestResponse) response = post_register (fixture, "", NULL, *body);
       assert_oauth_error (response, 413, "payload_too_large");
     }
-  g_assert_cmpint (count_events (fixture, "oauth_client.registered"), ==, registered);
+  g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.registered"), ==, registered);
 
   /* At the limits, and with a charset parameter, it is still accepted. */
   for (const char * const *body = (const char * const[]) { at_limit, fits, NULL }; *body != NULL;
@@ -1699,7 +1548,7 @@ test_open_rate_limit (Fixture       *fixture,
       g_assert_cmpint (g_ascii_strtoll (retry_after, NULL, 10), >, 0);
       g_assert_cmpint (g_ascii_strtoll (retry_after, NULL, 10), <=, 60);
     }
-  g_assert_cmpint (count_events (fixture, "oauth_client.registered"), ==, 3);
+  g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.registered"), ==, 3);
 
   /* The limit is per project. */
   set_settings (fixture, "acme", "{\"dcr_mode\": \"open\", \"dcr_rate_limit\": 3}");
@@ -1769,7 +1618,7 @@ test_management_auth (Fixture       *fixture,
   g_auto(Registered) a = { 0 };
   g_auto(Registered) b = { 0 };
   g_autofree char *body = NULL;
-  g_autofree char *unknown_uri = g_strconcat (fixture->base,
+  g_autofree char *unknown_uri = g_strconcat (fixture->issuer,
                                               "/register/client_ffffffffffffffffffffffff", NULL);
 
   register_public (fixture, "http://127.0.0.1/a", &a);
@@ -1801,7 +1650,8 @@ test_management_auth (Fixture       *fixture,
     g_autoptr(GhTestResponse) bad_body = manage (fixture, "PUT", a.client_uri, "garbage", "not json");
 
     assert_invalid_token (fixture, bad_body, "");
-    g_assert_cmpint (count_events (fixture, "oauth_client.management_refused"), >=, 13);
+    g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.management_refused"), >=,
+                     13);
   }
 
   /* Nothing changed: a still exists, with its redirect URI, and its token still works. */
@@ -1818,12 +1668,12 @@ test_management_auth (Fixture       *fixture,
   /* An admin-created client has no registration to manage. */
   {
     g_autoptr(GhProject) project = get_project (fixture, "default");
-    g_autoptr(JsonObject) metadata = parse_object (PUBLIC_LOOPBACK);
+    g_autoptr(JsonObject) metadata = gh_test_parse_object (PUBLIC_LOOPBACK);
     g_autoptr(GError) error = NULL;
     g_autoptr(GhClient) admin = gh_clients_create (gh_server_get_clients (fixture->server), project,
                                                    "admin-client", GH_CLIENT_SOURCE_ADMIN, metadata,
                                                    NULL, "test", &error);
-    g_autofree char *uri = g_strconcat (fixture->base, "/register/admin-client", NULL);
+    g_autofree char *uri = g_strconcat (fixture->issuer, "/register/admin-client", NULL);
     g_autoptr(GhTestResponse) response = NULL;
 
     g_assert_no_error (error);
@@ -1910,9 +1760,9 @@ test_management_update (Fixture       *fixture,
     g_autofree char *old_url = authorize_url (fixture, a.client_id, "http://127.0.0.1/a");
     g_autofree char *new_url = authorize_url (fixture, a.client_id, "https://app.example.test/new");
     g_autoptr(GhTestResponse) old = http (fixture, "GET", old_url, NULL, NULL, NULL,
-                                          SOUP_MESSAGE_NO_REDIRECT);
+                                          GH_TEST_HTTP_NO_REDIRECT);
     g_autoptr(GhTestResponse) now = http (fixture, "GET", new_url, NULL, NULL, NULL,
-                                          SOUP_MESSAGE_NO_REDIRECT);
+                                          GH_TEST_HTTP_NO_REDIRECT);
 
     g_assert_cmpuint (old->status, ==, 400);
     g_assert_null (gh_test_response_header (old, "Location"));
@@ -1953,7 +1803,7 @@ test_management_update (Fixture       *fixture,
     /* Members of the wrong JSON type. */
     for (guint i = 0; i < G_N_ELEMENTS (wrong_types); i++)
       {
-        g_autoptr(JsonObject) body = parse_object (wrong_types[i].json);
+        g_autoptr(JsonObject) body = gh_test_parse_object (wrong_types[i].json);
         g_autofree char *text = NULL;
         g_autoptr(GhTestResponse) response = NULL;
 
@@ -2002,7 +1852,7 @@ test_management_delete (Fixture       *fixture,
   g_assert_cmpuint (response->status, ==, 204);
   g_assert_cmpuint (g_bytes_get_size (response->body), ==, 0);
   g_assert_false (client_exists (fixture, "default", a.client_id));
-  g_assert_cmpint (count_events (fixture, "oauth_client.deleted"), ==, 1);
+  g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.deleted"), ==, 1);
 
   read = manage (fixture, "GET", a.client_uri, a.token, NULL);
   assert_invalid_token (fixture, read, "");
@@ -2013,10 +1863,10 @@ test_management_delete (Fixture       *fixture,
   url = authorize_url (fixture, a.client_id, "http://127.0.0.1/a");
   {
     g_autoptr(GhTestResponse) json = http (fixture, "GET", url, NULL, NULL, NULL,
-                                           SOUP_MESSAGE_NO_REDIRECT);
+                                           GH_TEST_HTTP_NO_REDIRECT);
     const char * const accept[] = { "Accept", "text/html", NULL };
     g_autoptr(GhTestResponse) page = http (fixture, "GET", url, accept, NULL, NULL,
-                                           SOUP_MESSAGE_NO_REDIRECT);
+                                           GH_TEST_HTTP_NO_REDIRECT);
 
     assert_oauth_error (json, 400, "invalid_client");
     g_assert_null (gh_test_response_header (json, "Location"));
@@ -2040,7 +1890,8 @@ assert_refusal_recorded (Fixture        *fixture,
   g_autoptr(JsonObject) details = NULL;
 
   assert_oauth_error (response, status, error);
-  g_assert_cmpint (count_events (fixture, "oauth_client.registration_refused"), ==, ++*count);
+  g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.registration_refused"), ==,
+                   ++*count);
   details = last_event (fixture, "oauth_client.registration_refused", NULL, NULL);
   g_assert_cmpstr (member (details, "error"), ==, error);
   g_assert_cmpstr (member (details, "source_address"), ==, "127.0.0.1");
@@ -2053,7 +1904,7 @@ test_audit (Fixture       *fixture,
   g_autofree char *iat_id = NULL;
   g_autofree char *iat = NULL;
   g_autofree char *large = padded (17 * 1024);
-  gint64 refused = count_events (fixture, "oauth_client.registration_refused");
+  gint64 refused = gh_test_server_count_audit (fixture, "oauth_client.registration_refused");
 
   g_assert_cmpint (refused, ==, 0);
 
@@ -2064,7 +1915,7 @@ test_audit (Fixture       *fixture,
     g_autoptr(JsonObject) details = NULL;
     g_autofree char *client_id = NULL;
 
-    g_assert_cmpint (count_events (fixture, "oauth_client.registered"), ==, 1);
+    g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.registered"), ==, 1);
     details = last_event (fixture, "oauth_client.registered", &client_id, NULL);
     g_assert_cmpstr (client_id, ==, member (doc, "client_id"));
     g_assert_cmpstr (member (details, "source"), ==, "dcr");
@@ -2105,11 +1956,11 @@ test_audit (Fixture       *fixture,
     g_autoptr(JsonObject) used = NULL;
     g_autofree char *actor = NULL;
 
-    g_assert_cmpint (count_events (fixture, "iat.used"), ==, 1);
+    g_assert_cmpint (gh_test_server_count_audit (fixture, "iat.used"), ==, 1);
     used = last_event (fixture, "iat.used", NULL, NULL);
     g_assert_cmpstr (member (used, "iat_id"), ==, iat_id);
     g_assert_cmpint (json_object_get_int_member (used, "uses"), ==, 1);
-    g_assert_cmpint (count_events (fixture, "oauth_client.registered"), ==, 2);
+    g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.registered"), ==, 2);
     json_object_unref (last_event (fixture, "oauth_client.registered", NULL, &actor));
     g_assert_cmpstr (actor, ==, iat_id);
   }
@@ -2125,7 +1976,7 @@ test_audit (Fixture       *fixture,
     r3 = http (fixture, "POST", query, NULL, "application/json", PUBLIC_LOOPBACK, 0);
     assert_refusal_recorded (fixture, &refused, r3, 401, "invalid_token");
   }
-  g_assert_cmpint (count_events (fixture, "iat.used"), ==, 1);
+  g_assert_cmpint (gh_test_server_count_audit (fixture, "iat.used"), ==, 1);
 
   /* Disabled. */
   set_settings (fixture, "default", "{\"dcr_mode\": \"disabled\"}");
@@ -2133,7 +1984,7 @@ test_audit (Fixture       *fixture,
     g_autoptr(GhTestResponse) response = post_register (fixture, "", NULL, PUBLIC_LOOPBACK);
     assert_refusal_recorded (fixture, &refused, response, 403, "forbidden");
   }
-  g_assert_cmpint (count_events (fixture, "oauth_client.registered"), ==, 2);
+  g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.registered"), ==, 2);
 }
 
 /* ---- browsers ---------------------------------------------------------------------- */
@@ -2201,7 +2052,7 @@ test_mcp_cascade (Fixture       *fixture,
                   gconstpointer  data)
 {
   g_autofree char *endpoint = NULL;
-  g_autofree char *expected = g_strconcat (fixture->base, "/p/acme/register", NULL);
+  g_autofree char *expected = g_strconcat (fixture->issuer, "/p/acme/register", NULL);
   g_autoptr(GhProject) project = NULL;
 
   /* Production defaults: no DCR, no MCP. */
@@ -2256,7 +2107,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add (path, Fixture, NULL, fixture_setup, func, gh_test_server_teardown)
 
   ADD ("/server/dcr/mode/disabled", test_disabled);
   ADD ("/server/dcr/mode/discovery-follows", test_discovery_follows_mode);

@@ -15,46 +15,16 @@
 #include "gh-test-util.h"
 #include "gh-util.h"
 
-typedef struct
-{
-  char *dir;
-  GhServer *server;
-  SoupSession *session;
-  const char *base;
-} Fixture;
+typedef GhTestServer Fixture;
 
 static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GhProject) acme = NULL;
-
-  fixture->dir = gh_test_make_tmp_dir ("discovery");
-  fixture->server = gh_server_new (fixture->dir, GH_SECRET_BACKEND_FILE,
-                                   GH_SETTINGS_PROFILE_DEVELOPMENT, &error);
-  g_assert_no_error (error);
-  g_assert_true (gh_server_listen (fixture->server, "127.0.0.1:0", NULL, &error));
-  g_assert_no_error (error);
+  gh_test_server_setup (fixture, data);
   g_assert_cmpuint (gh_server_get_port (fixture->server), >, 0);
-  fixture->base = gh_server_get_issuer_base (fixture->server);
-
   /* A second project with production defaults, as `project create acme` makes it. */
-  acme = gh_projects_create (gh_server_get_projects (fixture->server), "acme", "ACME",
-                             GH_SETTINGS_PROFILE_PRODUCTION, "test", &error);
-  g_assert_no_error (error);
-
-  fixture->session = soup_session_new ();
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  g_clear_object (&fixture->session);
-  g_clear_object (&fixture->server);
-  gh_test_remove_tree (fixture->dir);
-  g_free (fixture->dir);
+  gh_test_server_add_project (fixture, "acme", "ACME", GH_SETTINGS_PROFILE_PRODUCTION);
 }
 
 static GhTestResponse *
@@ -62,7 +32,7 @@ get (Fixture            *fixture,
      const char         *path,
      const char * const *headers)
 {
-  g_autofree char *url = g_strconcat (fixture->base, path, NULL);
+  g_autofree char *url = g_strconcat (fixture->issuer, path, NULL);
   return gh_test_http (fixture->session, "GET", url, headers, NULL, NULL);
 }
 
@@ -118,7 +88,7 @@ test_default_oauth (Fixture       *fixture,
   g_assert_cmpuint (response->status, ==, 200);
   g_assert_cmpstr (gh_test_response_header (response, "Content-Type"), ==, "application/json");
   doc = gh_test_response_json (response);
-  g_assert_cmpstr (fixture->base, ==, expected_base);
+  g_assert_cmpstr (fixture->issuer, ==, expected_base);
   assert_common_metadata (doc, expected_base);
 
   /* Development defaults: MCP and CIMD on. */
@@ -149,7 +119,7 @@ test_default_oidc (Fixture       *fixture,
 
   g_assert_cmpuint (response->status, ==, 200);
   doc = gh_test_response_json (response);
-  assert_common_metadata (doc, fixture->base);
+  assert_common_metadata (doc, fixture->issuer);
   g_assert_true (array_has (doc, "subject_types_supported", "public"));
   g_assert_true (array_has (doc, "id_token_signing_alg_values_supported", "ES256"));
   g_assert_false (array_has (doc, "id_token_signing_alg_values_supported", "none"));
@@ -167,7 +137,7 @@ test_project_three_forms (Fixture       *fixture,
     "/p/acme/.well-known/openid-configuration",
     "/p/acme/.well-known/oauth-authorization-server",
   };
-  g_autofree char *issuer = g_strconcat (fixture->base, "/p/acme", NULL);
+  g_autofree char *issuer = g_strconcat (fixture->issuer, "/p/acme", NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     {
@@ -224,7 +194,7 @@ test_cors (Fixture       *fixture,
 
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     {
-      g_autofree char *url = g_strconcat (fixture->base, paths[i], NULL);
+      g_autofree char *url = g_strconcat (fixture->issuer, paths[i], NULL);
       g_autoptr(GhTestResponse) response = get (fixture, paths[i], origin);
       g_autoptr(GhTestResponse) preflight = NULL;
       static const char * const preflight_headers[] = {
@@ -284,8 +254,8 @@ test_issuer_page (Fixture       *fixture,
       g_autoptr(GhTestResponse) no_accept = get (fixture, rows[i].path, NULL);
       g_autoptr(GhTestResponse) as_json = get (fixture, rows[i].path, json);
       g_autofree char *text = NULL;
-      g_autofree char *issuer = g_strconcat (fixture->base, rows[i].issuer_path, NULL);
-      g_autofree char *oauth = g_strconcat (fixture->base,
+      g_autofree char *issuer = g_strconcat (fixture->issuer, rows[i].issuer_path, NULL);
+      g_autofree char *oauth = g_strconcat (fixture->issuer,
                                             "/.well-known/oauth-authorization-server",
                                             rows[i].issuer_path, NULL);
       g_autofree char *oidc = g_strconcat (issuer, "/.well-known/openid-configuration", NULL);
@@ -355,7 +325,7 @@ test_issuer_page (Fixture       *fixture,
 
   /* Not for another method, nor for a project that does not exist. */
   {
-    g_autofree char *url = g_strconcat (fixture->base, "/", NULL);
+    g_autofree char *url = g_strconcat (fixture->issuer, "/", NULL);
     g_autoptr(GhTestResponse) post = gh_test_http (fixture->session, "POST", url, html,
                                                    "application/x-www-form-urlencoded", "a=b");
     g_autoptr(GhTestResponse) nope = get (fixture, "/p/nope", html);
@@ -384,7 +354,7 @@ test_cors_any_header (Fixture       *fixture,
 
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     {
-      g_autofree char *url = g_strconcat (fixture->base, paths[i], NULL);
+      g_autofree char *url = g_strconcat (fixture->issuer, paths[i], NULL);
       const char *method = i < 3 ? "GET" : "POST";
       const char * const asks[] = {
         "Origin", "http://localhost:6274",
@@ -429,7 +399,7 @@ test_cors_any_header (Fixture       *fixture,
 
   /* What is not a list of header names is not echoed back. */
   {
-    g_autofree char *url = g_strconcat (fixture->base, "/token", NULL);
+    g_autofree char *url = g_strconcat (fixture->issuer, "/token", NULL);
     const char * const bad[] = {
       "Origin", "http://localhost:6274",
       "Access-Control-Request-Method", "POST",
@@ -618,7 +588,7 @@ test_method_not_allowed (Fixture       *fixture,
 
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     {
-      g_autofree char *url = g_strconcat (fixture->base, paths[i], NULL);
+      g_autofree char *url = g_strconcat (fixture->issuer, paths[i], NULL);
       g_autoptr(GhTestResponse) response = gh_test_http (fixture->session, "POST", url, NULL,
                                                           "application/json", "{}");
       g_autoptr(GhTestResponse) head = gh_test_http (fixture->session, "HEAD", url, NULL, NULL, NULL);
@@ -801,7 +771,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add (path, Fixture, NULL, fixture_setup, func, gh_test_server_teardown)
 
   ADD ("/server/discovery/default/oauth", test_default_oauth);
   ADD ("/server/discovery/default/oidc", test_default_oidc);
