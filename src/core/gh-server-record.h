@@ -1,4 +1,4 @@
-/* gh-server-record.h — server.json: which server listens on a data directory, and where
+/* gh-server-record.h — server.d/<pid>.json: which servers listen on a data directory, and where
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -11,9 +11,12 @@
 
 G_BEGIN_DECLS
 
-/* A listening server writes "server.json" (0600) in its data directory; a clean stop
- * rewrites it as stopped (the last address stays known); a crash leaves it naming a process
- * that is gone, which gh_server_record_read() sees. */
+/* Each listening server writes its own record, "server.d/<pid>.json" (0600), in its data
+ * directory, so servers sharing one never overwrite each other's; a clean stop rewrites it as
+ * stopped (the last address stays known); a crash leaves it naming a process that is gone,
+ * which gh_server_record_read() sees. A server that starts or stops cleanly removes the
+ * records of the other servers that are gone, so past ones do not pile up. A "server.json"
+ * left by an older version is read as one more record. */
 typedef struct
 {
   char    *url;          /* where it listens, "http://127.0.0.1:41234" */
@@ -37,8 +40,14 @@ gboolean        gh_server_record_write  (const char  *data_dir,
 /* Marks the record stopped, when it is this process's own record for @url. */
 void            gh_server_record_stop   (const char  *data_dir,
                                          const char  *url);
-/* NULL when no server has recorded itself in @data_dir (or the file cannot be read; @error
- * says which: G_FILE_ERROR_NOENT for none). */
+/* Every record in @data_dir, running servers first (the one started last first), then the
+ * past ones (the last first); empty when none; NULL with @error when the directory cannot be
+ * read. */
+GPtrArray      *gh_server_record_read_all (const char  *data_dir,
+                                           GError     **error);
+/* The first of gh_server_record_read_all(): a running server, else where one served last;
+ * NULL when no server has recorded itself in @data_dir (or the records cannot be read;
+ * @error says which: G_FILE_ERROR_NOENT for none). */
 GhServerRecord *gh_server_record_read   (const char  *data_dir,
                                          GError     **error);
 

@@ -829,7 +829,7 @@ parse_listen_address (const char  *address,
   return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (inet, port));
 }
 
-/* server.json tells `gatehouse-server status` and the CLI where this server listens. */
+/* server.d/<pid>.json tells `gatehouse-server status` and the CLI where this server listens. */
 static void
 record_listening (GhServer *self)
 {

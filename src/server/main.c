@@ -420,6 +420,35 @@ command_serve (int    argc,
 
 static gint64 opt_wait;
 
+/* One running server's lines of `status`. */
+static void
+print_running (const GhServerRecord *record,
+               gint64                now)
+{
+  g_autofree char *since = format_time (record->started_at);
+  g_autofree char *uptime = format_duration (MAX (now - record->started_at, 0));
+
+  g_print ("  listening on  %s\n", record->url);
+  if (g_strcmp0 (record->issuer_base, record->url) != 0)
+    g_print ("  issuer        %s\n", record->issuer_base);
+  g_print ("  pid           %" G_GINT64_FORMAT "\n", record->pid);
+  g_print ("  up            %s (since %s)\n", uptime, since);
+}
+
+static JsonObject *
+running_to_json (const GhServerRecord *record,
+                 gint64                now)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "url", record->url);
+  json_object_set_string_member (object, "issuer", record->issuer_base);
+  json_object_set_int_member (object, "pid", record->pid);
+  json_object_set_int_member (object, "started_at", record->started_at);
+  json_object_set_int_member (object, "uptime_s", MAX (now - record->started_at, 0));
+  return object;
+}
+
 static int
 command_status (int    argc,
                 char **argv)
@@ -427,8 +456,9 @@ command_status (int    argc,
   static const Command command = {
     "status", "",
     "Tell whether a server runs on the data directory: where it listens, its issuer, pid and "
-    "uptime. Exits 0 when one runs, 1 when none does. A server records itself in server.json "
-    "in the data directory when it listens, and marks it stopped when it stops cleanly.",
+    "uptime (each one, when several share the directory). Exits 0 when one runs, 1 when none "
+    "does. Each server records itself in server.d/<pid>.json in the data directory when it "
+    "listens, and marks it stopped when it stops cleanly.",
     NULL,
   };
   GOptionEntry entries[] = {
@@ -438,7 +468,9 @@ command_status (int    argc,
   };
   g_autoptr(GOptionContext) context = command_context (&command, entries);
   g_autofree char *data_dir = NULL;
-  g_autoptr(GhServerRecord) record = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  const GhServerRecord *record;
+  guint n_running = 0;
   gint64 now, deadline;
   int status;
 
@@ -456,22 +488,28 @@ command_status (int    argc,
     {
       g_autoptr(GError) error = NULL;
 
-      g_clear_pointer (&record, gh_server_record_free);
-      record = gh_server_record_read (data_dir, &error);
-      if (record == NULL && !g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      g_clear_pointer (&records, g_ptr_array_unref);
+      records = gh_server_record_read_all (data_dir, &error);
+      if (records == NULL)
         return fail (error);
-      if ((record != NULL && record->running) || g_get_monotonic_time () >= deadline)
+      if ((records->len > 0 && ((GhServerRecord *) records->pdata[0])->running) ||
+          g_get_monotonic_time () >= deadline)
         break;
       g_usleep (100 * 1000);
     }
   now = g_get_real_time () / G_USEC_PER_SEC;
+  /* Running ones come first; the first record is the one a single-server answer describes. */
+  record = records->len > 0 ? records->pdata[0] : NULL;
+  while (n_running < records->len && ((GhServerRecord *) records->pdata[n_running])->running)
+    n_running++;
 
   if (opt_json)
     {
       g_autoptr(JsonObject) object = json_object_new ();
+      JsonArray *servers = json_array_new ();
 
       json_object_set_string_member (object, "data_dir", data_dir);
-      json_object_set_boolean_member (object, "running", record != NULL && record->running);
+      json_object_set_boolean_member (object, "running", n_running > 0);
       if (record != NULL)
         {
           json_object_set_string_member (object, "url", record->url);
@@ -485,21 +523,26 @@ command_status (int    argc,
           if (!record->running)
             json_object_set_boolean_member (object, "stopped_cleanly", record->stopped_at != 0);
         }
+      for (guint i = 0; i < n_running; i++)
+        json_array_add_object_element (servers, running_to_json (records->pdata[i], now));
+      json_object_set_array_member (object, "servers", servers);
       print_json_object (object);
     }
   else if (record == NULL)
     g_print ("No server has run on %s\n", data_dir);
-  else if (record->running)
+  else if (n_running == 1)
     {
-      g_autofree char *since = format_time (record->started_at);
-      g_autofree char *uptime = format_duration (MAX (now - record->started_at, 0));
-
       g_print ("A server runs on %s\n", data_dir);
-      g_print ("  listening on  %s\n", record->url);
-      if (g_strcmp0 (record->issuer_base, record->url) != 0)
-        g_print ("  issuer        %s\n", record->issuer_base);
-      g_print ("  pid           %" G_GINT64_FORMAT "\n", record->pid);
-      g_print ("  up            %s (since %s)\n", uptime, since);
+      print_running (record, now);
+    }
+  else if (n_running > 1)
+    {
+      g_print ("%u servers run on %s\n", n_running, data_dir);
+      for (guint i = 0; i < n_running; i++)
+        {
+          g_print ("\n");
+          print_running (records->pdata[i], now);
+        }
     }
   else if (record->stopped_at != 0)
     {
@@ -512,7 +555,7 @@ command_status (int    argc,
     g_print ("No server runs on %s: the last one (pid %" G_GINT64_FORMAT ") listened on %s and "
              "is gone without stopping cleanly (killed or crashed)\n", data_dir, record->pid,
              record->url);
-  return record != NULL && record->running ? EXIT_SUCCESS : EXIT_FAILURE;
+  return n_running > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 /* project ... */
@@ -536,8 +579,8 @@ issuer_path (GhProject *project)
   return g_strconcat ("/p/", project->slug, NULL);
 }
 
-/* The server a data directory records (server.json): running, stopped, or NULL when none
- * has listened there. */
+/* The server a data directory records (server.d/): a running one, else the one that served
+ * last, or NULL when none has listened there. */
 static GhServerRecord *
 read_record (const char *data_dir)
 {

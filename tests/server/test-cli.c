@@ -555,6 +555,71 @@ test_status (Fixture       *fixture,
   }
 }
 
+/* Two servers on one data directory each keep their own record: when the one that recorded
+ * itself last stops, `status` still shows the other running; while both run it lists both. */
+static void
+test_status_two_servers (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  Served first = { 0 }, second = { 0 };
+  g_autofree char *first_base = NULL;
+  g_autofree char *first_pid = NULL;
+
+  serve_start (fixture, &first, NULL);
+  serve_start (fixture, &second, NULL);
+  first_base = g_strdup (first.base);
+  first_pid = g_strdup (g_subprocess_get_identifier (first.process));
+
+  /* The second stops cleanly: the first still runs, and status says so. */
+  g_assert_cmpint (serve_stop (&second, SIGTERM), ==, 0);
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *show = NULL;
+    g_autofree char *listening = g_strconcat ("listening on  ", first_base, "\n", NULL);
+    g_autofree char *issuer = g_strconcat ("  issuer: ", first_base, "\n", NULL);
+
+    g_assert_cmpint (RUN (fixture, &out, NULL, "status"), ==, 0);
+    g_assert_nonnull (strstr (out, "A server runs on"));
+    g_assert_nonnull (strstr (out, listening));
+    g_assert_nonnull (strstr (out, first_pid));
+    g_assert_cmpint (RUN (fixture, &show, NULL, "project", "show", "default"), ==, 0);
+    g_assert_nonnull (strstr (show, issuer));
+  }
+
+  /* While both run, status lists both. */
+  serve_start (fixture, &second, NULL);
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *json = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonObject *object;
+
+    g_assert_cmpint (RUN (fixture, &out, NULL, "status"), ==, 0);
+    g_assert_nonnull (strstr (out, "2 servers run on"));
+    g_assert_nonnull (strstr (out, first_base));
+    g_assert_nonnull (strstr (out, second.base));
+    g_assert_cmpint (RUN (fixture, &json, NULL, "status", "--json"), ==, 0);
+    g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+    object = json_node_get_object (json_parser_get_root (parser));
+    g_assert_true (json_object_get_boolean_member (object, "running"));
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "servers")),
+                      ==, 2);
+  }
+
+  /* Both stop: none runs, and where one served last stays known. */
+  g_assert_cmpint (serve_stop (&first, SIGTERM), ==, 0);
+  {
+    g_autofree char *base = g_strdup (second.base);
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint (serve_stop (&second, SIGTERM), ==, 0);
+    g_assert_cmpint (RUN (fixture, &out, NULL, "status"), ==, 1);
+    g_assert_nonnull (strstr (out, "No server runs on"));
+    g_assert_nonnull (strstr (out, base));
+    g_assert_nonnull (strstr (out, "stopped at"));
+  }
+}
+
 /* keys rotate says when the new key signs in words; a key replaced before it ever signed is
  * "unused", not "retired". */
 static void
@@ -949,6 +1014,7 @@ main (int    argc,
   ADD ("/server/cli/serve", test_serve);
   ADD ("/server/cli/read-only-data-dir", test_read_only_data_dir);
   ADD ("/server/cli/status", test_status);
+  ADD ("/server/cli/status-two-servers", test_status_two_servers);
   ADD ("/server/cli/keys", test_keys);
 
   return g_test_run ();
