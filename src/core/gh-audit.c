@@ -501,55 +501,51 @@ gh_audit_set_retention (GhAudit *self,
   self->max_age_days = max_age_days;
 }
 
-static gboolean
-query_int64 (GhStore     *store,
-             const char  *sql,
-             gint64      *out,
-             GError     **error)
-{
-  g_autoptr(GhStmt) stmt = gh_store_prepare (store, sql, error);
-  gboolean row = FALSE;
-
-  *out = 0;
-  if (stmt == NULL || !gh_store_step (store, stmt, &row, error))
-    return FALSE;
-  if (row && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    *out = sqlite3_column_int64 (stmt, 0);
-  return TRUE;
-}
-
-/* Events are only ever removed oldest first, so their ids stay one run and max - min + 1
- * counts them without reading the table (a count(*) would read all of it). */
+/* Ids may have gaps (the age rule removes rows whose clock time is old, not always a run of
+ * ids), so the count rule finds the newest row past the max_events newest by walking the id
+ * index from the top (no count(*), which would read the whole table) and removes it and
+ * everything older, oldest first, at most @limit rows. */
 gint
 gh_audit_prune_step (GhAudit  *self,
                      guint     limit,
                      GError  **error)
 {
-  gint64 first, last, excess = 0;
+  gint64 cutoff = 0;
   gint deleted = 0;
 
   g_return_val_if_fail (GH_IS_AUDIT (self), -1);
 
   if (limit == 0 || gh_store_in_transaction (self->store))
     return 0;
-  if (!query_int64 (self->store, "SELECT min(id) FROM audit_events", &first, error) ||
-      !query_int64 (self->store, "SELECT max(id) FROM audit_events", &last, error))
-    return -1;
-  if (last == 0)
-    return 0;
-  if (self->max_events > 0)
-    excess = MAX (0, (last - first + 1) - self->max_events);
 
   if (!gh_store_begin (self->store, error))
     return -1;
-  if (excess > 0)
+  if (self->max_events > 0)
+    {
+      g_autoptr(GhStmt) find = gh_store_prepare (self->store,
+                                                 "SELECT id FROM audit_events ORDER BY id DESC "
+                                                 "LIMIT 1 OFFSET ?", error);
+      gboolean row = FALSE;
+
+      if (find == NULL)
+        goto fail;
+      gh_stmt_bind_int64 (find, 1, self->max_events);
+      if (!gh_store_step (self->store, find, &row, error))
+        goto fail;
+      if (row)
+        cutoff = sqlite3_column_int64 (find, 0);
+    }
+  if (cutoff > 0)
     {
       g_autoptr(GhStmt) stmt = gh_store_prepare (self->store,
-                                                 "DELETE FROM audit_events WHERE id < ?", error);
+                                                 "DELETE FROM audit_events WHERE id IN "
+                                                 "(SELECT id FROM audit_events WHERE id <= ? "
+                                                 "ORDER BY id LIMIT ?)", error);
 
       if (stmt == NULL)
         goto fail;
-      gh_stmt_bind_int64 (stmt, 1, first + MIN (excess, (gint64) limit));
+      gh_stmt_bind_int64 (stmt, 1, cutoff);
+      gh_stmt_bind_int64 (stmt, 2, limit);
       if (!gh_store_step (self->store, stmt, NULL, error))
         goto fail;
       deleted += gh_store_changes (self->store);

@@ -78,7 +78,8 @@ void     gh_audit_set_retention     (GhAudit  *self,
                                      gint64    max_events,
                                      gint64    max_age_days);
 /* Removes at most @limit of the oldest events beyond the retention limits, in one short
- * transaction that reads only the rows it removes. Returns how many, or -1 with @error. */
+ * transaction (the count limit walks the id index from the top, max_events entries; the rows
+ * read are the ones removed). Returns how many, or -1 with @error. */
 gint     gh_audit_prune_step        (GhAudit  *self,
                                      guint     limit,
                                      GError  **error);

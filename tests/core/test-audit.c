@@ -298,6 +298,36 @@ test_prune_by_count (Fixture       *fixture,
   g_assert_cmpint (gh_audit_prune_step (fixture->audit, 500, &error), ==, 0);
 }
 
+/* Ids with a gap among the newest (the age rule removed rows the clock had stamped old, as
+ * after the clock was set back): the count rule still keeps exactly the newest max_events. */
+static void
+test_prune_by_count_gap (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 last = record_many (fixture, 100);
+  gint64 first = last - 99;
+
+  exec (fixture, "UPDATE audit_events SET time = time - 3 * 86400 * 1000000 WHERE id > "
+                 "(SELECT max(id) FROM audit_events) - 20 AND id <= "
+                 "(SELECT max(id) FROM audit_events) - 10");
+  gh_audit_set_retention (fixture->audit, 1000000, 2);
+  g_assert_cmpint (gh_audit_prune_step (fixture->audit, 500, &error), ==, 10);
+  g_assert_no_error (error);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_events"), ==, 90);
+
+  /* Keep 30 of the 90: 60 go, oldest first, never more than the batch */
+  gh_audit_set_retention (fixture->audit, 30, 0);
+  g_assert_cmpint (gh_audit_prune_step (fixture->audit, 25, &error), ==, 25);
+  g_assert_cmpint (query_int (fixture, "SELECT min(id) FROM audit_events"), ==, first + 25);
+  g_assert_cmpint (gh_audit_prune_step (fixture->audit, 500, &error), ==, 35);
+  g_assert_cmpint (gh_audit_prune_step (fixture->audit, 500, &error), ==, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_events"), ==, 30);
+  g_assert_cmpint (query_int (fixture, "SELECT min(id) FROM audit_events"), ==, last - 39);
+  g_assert_cmpint (query_int (fixture, "SELECT max(id) FROM audit_events"), ==, last);
+}
+
 static void
 test_prune_by_age (Fixture       *fixture,
                    gconstpointer  data)
@@ -351,6 +381,7 @@ main (int   argc,
   ADD ("/core/audit/row-bounded", test_row_bounded);
   ADD ("/core/audit/refusal-limit", test_refusal_limit);
   ADD ("/core/audit/prune/by-count", test_prune_by_count);
+  ADD ("/core/audit/prune/by-count-gap", test_prune_by_count_gap);
   ADD ("/core/audit/prune/by-age", test_prune_by_age);
   ADD ("/core/audit/prune/timer", test_prune_timer);
 
