@@ -36,6 +36,7 @@ typedef struct
   GSource *first_byte;
   SoupServerMessage *msg;  /* the request under way, a weak pointer */
   gboolean timed_out;
+  gboolean counted;  /* holds a slot under the caps (a stolen connection takes it along) */
 } Conn;
 
 struct _GhConnections
@@ -134,25 +135,29 @@ conn_set_msg (Conn              *conn,
     g_object_add_weak_pointer (G_OBJECT (msg), (gpointer *) &conn->msg);
 }
 
+/* Gives back a connection's slot under the caps (in total and for @address). */
+static void
+release_slot (GhConnections *self,
+              const char    *address)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
+
+  self->count--;
+  if (n <= 1)
+    g_hash_table_remove (self->per_address, address);
+  else
+    g_hash_table_insert (self->per_address, g_strdup (address), GUINT_TO_POINTER (n - 1));
+}
+
 static void
 conn_free (Conn *conn)
 {
-  GhConnections *self = conn->owner;
-
   conn_set_msg (conn, NULL);
 
   clear_source (&conn->timer);
   clear_source (&conn->first_byte);
-  if (conn->state != CONN_REFUSED)
-    {
-      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, conn->address));
-
-      self->count--;
-      if (n <= 1)
-        g_hash_table_remove (self->per_address, conn->address);
-      else
-        g_hash_table_insert (self->per_address, g_strdup (conn->address), GUINT_TO_POINTER (n - 1));
-    }
+  if (conn->counted)
+    release_slot (conn->owner, conn->address);
   g_free (conn->address);
   g_free (conn);
 }
@@ -179,18 +184,19 @@ error_response (const char *status_line,
 /* Writes a complete answer straight to the socket, before closing it. Only while libsoup
  * writes nothing itself (it is reading), and never into TLS. */
 static void
-send_raw (Conn       *conn,
-          const char *status_line,
-          const char *description)
+send_raw (GhConnections *self,
+          GSocket       *socket,
+          const char    *status_line,
+          const char    *description)
 {
   g_autoptr(GBytes) response = NULL;
 
-  if (conn->owner->tls)
+  if (self->tls)
     return;
   response = error_response (status_line, description);
   /* A few hundred bytes into an empty send buffer: never blocks, and a short write is only
    * a truncated courtesy before the close. */
-  g_socket_send_with_blocking (conn->socket, g_bytes_get_data (response, NULL),
+  g_socket_send_with_blocking (socket, g_bytes_get_data (response, NULL),
                                g_bytes_get_size (response), FALSE, NULL, NULL);
 }
 
@@ -207,23 +213,72 @@ close_conn (Conn *conn)
 #define DRAIN_BYTES (1024 * 1024)
 #define DRAIN_SECONDS 5
 
+/* A connection taken from libsoup: its answer is written, then (with @drain) a bounded part of
+ * what the client still sends is read, then it is closed. Each of these steps has
+ * DRAIN_SECONDS at most, so a client that reads nothing cannot keep the descriptor; and the
+ * connection keeps its slot under the caps until its stream is closed. */
 typedef struct
 {
+  GhConnections *owner;  /* a reference */
+  char *address;         /* the address of the slot held, or NULL when none is */
   GIOStream *stream;
+  GSocket *socket;       /* under @stream, or NULL */
+  GBytes *answer;
   GCancellable *cancellable;
   guint timeout_id;
+  gboolean drain;
+  gboolean closing;
+  gboolean timed_out;
   gsize drained;
   char buffer[8192];
 } Drain;
 
+static gboolean drain_timeout (gpointer data);
+
+static void
+drain_arm (Drain *drain)
+{
+  g_clear_handle_id (&drain->timeout_id, g_source_remove);
+  drain->timeout_id = g_timeout_add_seconds (DRAIN_SECONDS, drain_timeout, drain);
+}
+
+static void
+stream_closed (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  Drain *drain = data;
+
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+  g_clear_handle_id (&drain->timeout_id, g_source_remove);
+  if (drain->address != NULL)
+    release_slot (drain->owner, drain->address);
+  g_free (drain->address);
+  g_clear_object (&drain->socket);
+  g_object_unref (drain->stream);
+  g_bytes_unref (drain->answer);
+  g_object_unref (drain->cancellable);
+  g_object_unref (drain->owner);
+  g_free (drain);
+}
+
+/* Cuts the connection under the stream: whatever waits on it (a write, a TLS close_notify to
+ * a client that reads nothing) fails at once. */
+static void
+drain_cut (Drain *drain)
+{
+  if (drain->socket != NULL)
+    g_socket_shutdown (drain->socket, TRUE, TRUE, NULL);
+}
+
 static void
 drain_finish (Drain *drain)
 {
-  g_clear_handle_id (&drain->timeout_id, g_source_remove);
-  g_io_stream_close_async (drain->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-  g_object_unref (drain->stream);
-  g_object_unref (drain->cancellable);
-  g_free (drain);
+  if (drain->timed_out)
+    drain_cut (drain);
+  drain->closing = TRUE;
+  drain_arm (drain);
+  g_io_stream_close_async (drain->stream, G_PRIORITY_DEFAULT, NULL, stream_closed, drain);
 }
 
 static void drain_read (Drain *drain);
@@ -252,13 +307,19 @@ drain_read (Drain *drain)
                              drain);
 }
 
+/* The write, the drain or the close took too long: the pending operation ends (and with it,
+ * the connection). */
 static gboolean
 drain_timeout (gpointer data)
 {
   Drain *drain = data;
 
   drain->timeout_id = 0;
-  g_cancellable_cancel (drain->cancellable);
+  drain->timed_out = TRUE;
+  if (drain->closing)
+    drain_cut (drain);
+  else
+    g_cancellable_cancel (drain->cancellable);
   return G_SOURCE_REMOVE;
 }
 
@@ -267,44 +328,97 @@ answer_written (GObject      *source,
                 GAsyncResult *result,
                 gpointer      data)
 {
-  g_autoptr(GIOStream) stream = data;
-  Drain *drain;
+  Drain *drain = data;
 
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL) ||
-      g_object_get_data (G_OBJECT (stream), "gh-drain") == NULL)
+      !drain->drain)
     {
-      g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      drain_finish (drain);
       return;
     }
-  drain = g_new0 (Drain, 1);
-  drain->stream = g_steal_pointer (&stream);
-  drain->cancellable = g_cancellable_new ();
-  drain->timeout_id = g_timeout_add_seconds (DRAIN_SECONDS, drain_timeout, drain);
+  drain_arm (drain);
   drain_read (drain);
 }
 
-/* Writes @answer (taken) on a connection taken from libsoup, then closes it; with @drain,
- * after reading (a bounded part of) what the client still sends. */
+/* Writes @answer on @stream, a connection taken from libsoup, then closes it; with @drain,
+ * after reading (a bounded part of) what the client still sends. Takes @address (the slot
+ * under the caps, or NULL), @socket, @stream and @answer. */
 static void
-write_and_close (GIOStream *stream,
-                 GBytes    *answer,
-                 gboolean   drain)
+write_and_close (GhConnections *self,
+                 char          *address,
+                 GSocket       *socket,
+                 GIOStream     *stream,
+                 GBytes        *answer,
+                 gboolean       drain_after)
 {
-  if (drain)
-    g_object_set_data (G_OBJECT (stream), "gh-drain", GINT_TO_POINTER (TRUE));
-  g_object_set_data_full (G_OBJECT (stream), "gh-answer", answer, (GDestroyNotify) g_bytes_unref);
+  Drain *drain = g_new0 (Drain, 1);
+
+  drain->owner = g_object_ref (self);
+  drain->address = address;
+  drain->socket = socket;
+  drain->stream = stream;
+  drain->answer = answer;
+  drain->cancellable = g_cancellable_new ();
+  drain->drain = drain_after;
+  /* The deadline runs from before the write: a client that reads nothing never lets it end. */
+  drain_arm (drain);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
                                    g_bytes_get_data (answer, NULL), g_bytes_get_size (answer),
-                                   G_PRIORITY_DEFAULT, NULL, answer_written,
-                                   g_object_ref (stream));
+                                   G_PRIORITY_DEFAULT, drain->cancellable, answer_written,
+                                   drain);
+}
+
+/* Takes @msg's connection from libsoup and answers @answer (taken) on it, then closes it.
+ * libsoup forgets the connection at once (its "disconnected" frees the Conn): the slot under
+ * the caps goes to the stolen stream, held until it is closed. FALSE when libsoup had no
+ * connection left to give (nothing was written). */
+static gboolean
+steal_and_answer (GhConnections     *self,
+                  SoupServerMessage *msg,
+                  GBytes            *answer,
+                  gboolean           drain)
+{
+  GSocket *msg_socket = soup_server_message_get_socket (msg);
+  g_autoptr(GSocket) socket = msg_socket != NULL ? g_object_ref (msg_socket) : NULL;
+  Conn *conn = socket != NULL ? g_hash_table_lookup (self->conns, socket) : NULL;
+  g_autofree char *address = NULL;
+  GIOStream *stream;
+
+  if (conn != NULL && conn->counted)
+    {
+      conn->counted = FALSE;
+      address = g_strdup (conn->address);
+    }
+  /* This may free @conn and @msg. */
+  stream = soup_server_message_steal_connection (msg);
+  conn = socket != NULL ? g_hash_table_lookup (self->conns, socket) : NULL;
+  if (stream == NULL)
+    {
+      g_bytes_unref (answer);
+      if (address != NULL && conn != NULL)
+        conn->counted = TRUE;
+      else if (address != NULL)
+        release_slot (self, address);
+      return FALSE;
+    }
+  if (conn != NULL)
+    {
+      /* The stream owns the descriptor now: the deadlines are the drain's. */
+      clear_source (&conn->timer);
+      clear_source (&conn->first_byte);
+    }
+  write_and_close (self, g_steal_pointer (&address), g_steal_pointer (&socket), stream, answer,
+                   drain);
+  return TRUE;
 }
 
 static gboolean
 conn_expired (gpointer data)
 {
   Conn *conn = data;
+  GhConnections *self = conn->owner;
+  g_autoptr(GSocket) socket = g_object_ref (conn->socket);
   const char *description;
-  g_autoptr(GIOStream) stream = NULL;
 
   g_clear_pointer (&conn->timer, g_source_unref);
   clear_source (&conn->first_byte);
@@ -318,18 +432,15 @@ conn_expired (gpointer data)
   conn->timed_out = TRUE;
   description = conn->state == CONN_HEAD ? "The request's headers did not arrive in time"
                                          : "The request's body did not arrive in time";
-  /* Taken from libsoup, the connection carries the answer even through TLS. This may free
-   * @conn (the connection is gone for libsoup). */
-  if (conn->msg != NULL)
-    stream = soup_server_message_steal_connection (conn->msg);
-  if (stream != NULL)
-    {
-      /* A slow client is not waited for any longer. */
-      write_and_close (stream, error_response ("408 Request Timeout", description), FALSE);
-      return G_SOURCE_REMOVE;
-    }
-  send_raw (conn, "408 Request Timeout", description);
-  close_conn (conn);
+  /* Taken from libsoup, the connection carries the answer even through TLS. This frees
+   * @conn: only @self and @socket are used after it. A slow client is not waited for any
+   * longer. */
+  if (conn->msg != NULL &&
+      steal_and_answer (self, conn->msg, error_response ("408 Request Timeout", description),
+                        FALSE))
+    return G_SOURCE_REMOVE;
+  send_raw (self, socket, "408 Request Timeout", description);
+  g_socket_shutdown (socket, TRUE, TRUE, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -466,7 +577,7 @@ refuse (Conn       *conn,
         const char *description)
 {
   conn->state = CONN_REFUSED;
-  send_raw (conn, "503 Service Unavailable", description);
+  send_raw (conn->owner, conn->socket, "503 Service Unavailable", description);
   close_conn (conn);
 }
 
@@ -508,6 +619,7 @@ add_conn (GhConnections *self,
       return conn;
     }
   self->count++;
+  conn->counted = TRUE;
   g_hash_table_insert (self->per_address, g_strdup (conn->address), GUINT_TO_POINTER (n + 1));
   conn_wait_for_request (conn);
   return conn;
@@ -664,7 +776,6 @@ gh_connections_answer_and_close (GhConnections     *self,
   SoupMessageBody *body = soup_server_message_get_response_body (msg);
   g_autoptr(GBytes) content = soup_message_body_flatten (body);
   g_autoptr(GString) head = g_string_new (NULL);
-  g_autoptr(GIOStream) stream = NULL;
   SoupMessageHeadersIter iter;
   const char *name, *value;
   Conn *conn;
@@ -681,7 +792,8 @@ gh_connections_answer_and_close (GhConnections     *self,
   g_string_append (head, "\r\n");
   g_string_append_len (head, g_bytes_get_data (content, NULL), (gssize) g_bytes_get_size (content));
 
-  /* Writing the answer is the last thing this connection does: the idle deadline bounds it. */
+  /* Answering is the last thing this connection does: the idle deadline bounds it until the
+   * connection is taken from libsoup, the drain's deadlines after. */
   conn = lookup_conn (self, msg);
   if (conn != NULL)
     {
@@ -692,9 +804,7 @@ gh_connections_answer_and_close (GhConnections     *self,
 
   /* libsoup would read the body before it answers, whatever its length says: the connection
    * is taken from it, so that not a byte of the body is read. */
-  stream = soup_server_message_steal_connection (msg);
-  if (stream != NULL)
-    write_and_close (stream, g_string_free_to_bytes (g_steal_pointer (&head)), TRUE);
+  steal_and_answer (self, msg, g_string_free_to_bytes (g_steal_pointer (&head)), TRUE);
 }
 
 gboolean

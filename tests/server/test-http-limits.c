@@ -334,6 +334,66 @@ test_per_address_cap (GhTestServer  *fixture,
     g_object_unref (held[i]);
 }
 
+/* A request refused early (413) is answered on a connection taken from libsoup, which then
+ * reads (and throws away) what the client still sends, for a while. All that time the
+ * connection is open: it keeps its slot under the caps, and it is closed in bounded time
+ * however the client goes on. */
+static void
+test_refusal_keeps_slot (GhTestServer  *fixture,
+                         gconstpointer  data)
+{
+  guint16 port = gh_server_get_port (fixture->server);
+  const char *refused = "POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        "Content-Type: application/x-www-form-urlencoded\r\n"
+                        "Content-Length: 999999999\r\n\r\n";
+  g_autoptr(GSocket) sender = raw_connect (port);
+  g_autoptr(GSocket) second = NULL;
+  g_autoptr(GSocket) third = NULL;
+  g_autoptr(GSocket) later = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *refusal = NULL;
+  g_autofree char *nothing = NULL;
+  gboolean closed;
+  gint64 start;
+
+  set_limits (fixture, 2, 1);
+  g_assert_true (raw_send (sender, refused, strlen (refused), 2000));
+  answer = raw_read (sender, 300, &closed);
+  assert_status (answer, 413);
+  g_assert_false (closed);
+
+  /* The refused connection still counts: one more gets in, the next is refused. */
+  second = raw_connect (port);
+  spin (100);
+  third = raw_connect (port);
+  refusal = raw_read (third, 300, &closed);
+  g_assert_true (closed);
+  assert_status (refusal, 503);
+
+  /* A client that keeps sending its body is cut off all the same. */
+  start = g_get_monotonic_time ();
+  closed = FALSE;
+  while (!closed && g_get_monotonic_time () - start < 10 * G_USEC_PER_SEC)
+    {
+      g_autofree char *more = NULL;
+
+      raw_send (sender, "a", 1, 100);
+      more = raw_read (sender, 100, &closed);
+    }
+  g_assert_true (closed);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 8 * G_USEC_PER_SEC);
+
+  /* Both slots are free again (@second met its idle timeout long ago). */
+  g_clear_object (&second);
+  spin (200);
+  later = raw_connect (port);
+  third = raw_connect (port);
+  spin (200);
+  nothing = raw_read (third, 10, &closed);
+  g_assert_false (closed);
+  g_assert_cmpstr (nothing, ==, "");
+}
+
 /* 414 and 431 rather than a closed connection (up to libsoup's own 100 KiB head limit). */
 static void
 test_oversized_head (GhTestServer  *fixture,
@@ -671,6 +731,7 @@ main (int    argc,
   ADD ("slow-request", test_slow_request);
   ADD ("slow-but-in-time", test_slow_but_in_time);
   ADD ("per-address-cap", test_per_address_cap);
+  ADD ("refusal-keeps-slot", test_refusal_keeps_slot);
   ADD ("oversized-head", test_oversized_head);
   ADD ("server-header", test_server_header);
 #undef ADD
