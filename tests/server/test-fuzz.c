@@ -95,10 +95,11 @@ add_pair (GPtrArray  *pairs,
           const char *name,
           const char *value)
 {
-  Pair *pair = g_new0 (Pair, 1);
+  Pair *pair;
 
   if (value == NULL)
     return;
+  pair = g_new0 (Pair, 1);
   pair->name = g_strdup (name);
   pair->value = g_string_new (value);
   g_ptr_array_add (pairs, pair);
