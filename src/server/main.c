@@ -377,9 +377,20 @@ command_serve (int    argc,
   limits.head_timeout = (guint) opt_head_timeout;
   limits.body_timeout = (guint) opt_body_timeout;
   gh_server_set_limits (server, &limits);
+
+  /* Before the server listens and records itself in the data directory: a script that sees
+   * it listening may stop it at once, and SIGTERM must then be a clean stop, not a death. */
+  loop = g_main_loop_new (NULL, FALSE);
+  sigterm_id = g_unix_signal_add (SIGTERM, quit_on_signal, loop);
+  sigint_id = g_unix_signal_add (SIGINT, quit_on_signal, loop);
+
   if (!gh_server_listen (server, opt_listen != NULL ? opt_listen : "127.0.0.1:0", certificate,
                          &error))
-    return fail_arguments (error);
+    {
+      g_source_remove (sigterm_id);
+      g_source_remove (sigint_id);
+      return fail_arguments (error);
+    }
   {
     const GhServerLimits *in_force = gh_server_get_limits (server);
 
@@ -392,7 +403,12 @@ command_serve (int    argc,
 
   projects = gh_projects_list (gh_server_get_projects (server), &error);
   if (projects == NULL)
-    return fail (error);
+    {
+      g_source_remove (sigterm_id);
+      g_source_remove (sigint_id);
+      gh_server_stop (server);
+      return fail (error);
+    }
   for (guint i = 0; i < projects->len; i++)
     {
       GhProject *project = g_ptr_array_index (projects, i);
@@ -405,9 +421,6 @@ command_serve (int    argc,
   g_print ("listening on %s\n", gh_server_get_listen_url (server));
   fflush (stdout);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  sigterm_id = g_unix_signal_add (SIGTERM, quit_on_signal, loop);
-  sigint_id = g_unix_signal_add (SIGINT, quit_on_signal, loop);
   g_main_loop_run (loop);
   g_source_remove (sigterm_id);
   g_source_remove (sigint_id);
