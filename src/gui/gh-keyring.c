@@ -57,10 +57,61 @@ gh_keyring_get_state (GError **error)
 }
 
 static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+/* Waits for an async libsecret call started on @context. */
+static GAsyncResult *
+wait_for_result (GMainContext  *context,
+                 GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (context, TRUE);
+
+  return *slot;
+}
+
+static void
+drain_context (GMainContext *context)
+{
+  while (g_main_context_pending (context))
+    g_main_context_iteration (context, FALSE);
+}
+
+static void
+set_up_in_context (GTask        *task,
+                   GMainContext *context,
+                   GCancellable *cancellable);
+
+/* The calls that may prompt run async on this thread's own main context, drained before it is
+ * dropped: their _sync forms run on a private context that libsecret drops at once, before the
+ * prompt's D-Bus proxy frees its signal subscriptions from an idle on it, so every prompt
+ * leaked two GWeakRefs (GDBusProxy, GLib 2.74). */
+static void
 set_up_thread (GTask        *task,
                gpointer      source_object,
                gpointer      task_data,
                GCancellable *cancellable)
+{
+  GMainContext *context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  set_up_in_context (task, context, cancellable);
+  drain_context (context);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+}
+
+static void
+set_up_in_context (GTask        *task,
+                   GMainContext *context,
+                   GCancellable *cancellable)
 {
   g_autoptr (SecretService) service = NULL;
   g_autoptr (SecretCollection) collection = NULL;
@@ -77,9 +128,12 @@ set_up_thread (GTask        *task,
     {
       /* "Login": GNOME unlocks the keyring of that name at log-in when its password is the
        * user's. The service asks for the new keyring's password itself. */
-      collection = secret_collection_create_sync (service, _("Login"), SECRET_COLLECTION_DEFAULT,
-                                                  SECRET_COLLECTION_CREATE_NONE, cancellable,
-                                                  &error);
+      g_autoptr (GAsyncResult) created = NULL;
+
+      secret_collection_create (service, _("Login"), SECRET_COLLECTION_DEFAULT,
+                                SECRET_COLLECTION_CREATE_NONE, cancellable, store_result_cb,
+                                &created);
+      collection = secret_collection_create_finish (wait_for_result (context, &created), &error);
       if (collection == NULL)
         {
           /* libsecret reports a closed or failed dialog as a collection "at path /". */
@@ -99,9 +153,12 @@ set_up_thread (GTask        *task,
     {
       g_autolist (GObject) unlocked = NULL;
       GList *objects = g_list_append (NULL, collection);
+      g_autoptr (GAsyncResult) done = NULL;
       int n_unlocked;
 
-      n_unlocked = secret_service_unlock_sync (service, objects, cancellable, &unlocked, &error);
+      secret_service_unlock (service, objects, cancellable, store_result_cb, &done);
+      n_unlocked = secret_service_unlock_finish (service, wait_for_result (context, &done),
+                                                 &unlocked, &error);
       g_list_free (objects);
       if (n_unlocked <= 0)
         {
