@@ -681,7 +681,7 @@ test_discovery_store_error (Fixture       *fixture,
     g_autoptr(GhTestResponse) failed = NULL;
     g_autoptr(JsonObject) doc = NULL;
 
-    gh_test_expect_message ("Gatehouse", G_LOG_LEVEL_WARNING, "*no such table*");
+    gh_test_expect_message ("gatehouse-http", G_LOG_LEVEL_WARNING, "*no such table*");
     failed = get (fixture, "/.well-known/oauth-authorization-server", NULL);
     gh_test_assert_expected_messages ();
     g_assert_cmpuint (failed->status, ==, 500);

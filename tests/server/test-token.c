@@ -2197,7 +2197,7 @@ test_signing_unavailable (Fixture       *fixture,
                               &error);
   g_assert_no_error (error);
   /* g_test_expect_message() does not see structured logging (GLib 2.74): ours does. */
-  gh_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "Signing is unavailable: *");
+  gh_test_expect_message ("gatehouse-server", G_LOG_LEVEL_WARNING, "Signing is unavailable: *");
   g_assert_true (gh_server_listen (ts->server, "127.0.0.1:0", NULL, &error));
   gh_test_assert_expected_messages ();
   g_assert_no_error (error);

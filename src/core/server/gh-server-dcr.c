@@ -1,0 +1,201 @@
+/* gh-server-dcr.c — the registration endpoints: /register (RFC 7591) and
+ * /register/{client_id} (RFC 7592)
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "gatehouse-dcr"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gh-error.h"
+#include "gh-http.h"
+#include "gh-server-private.h"
+#include "gh-util.h"
+
+/* Client metadata is small; a larger body is refused (413). */
+#define MAX_METADATA_BYTES (16 * 1024)
+
+static const char *
+bearer_token (SoupServerMessage *msg)
+{
+  const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                     "Authorization");
+
+  if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0)
+    return NULL;
+  header += 7;
+  while (*header == ' ')
+    header++;
+  return *header != '\0' ? header : NULL;
+}
+
+static void
+send_error (GhRequest    *request,
+            const GError *error,
+            gboolean      token_sent)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (request->msg);
+  GhOAuthError code = gh_oauth_error_from_gerror (error);
+
+  if (code == GH_OAUTH_ERROR_INVALID_TOKEN)
+    {
+      g_autofree char *escaped = g_strescape (error->message, NULL);
+      g_autofree char *challenge = NULL;
+
+      /* RFC 6750 §3: no error code when no token was sent at all. */
+      if (token_sent)
+        challenge = g_strdup_printf ("Bearer realm=\"%s\", error=\"invalid_token\", "
+                                     "error_description=\"%s\"", request->issuer, escaped);
+      else
+        challenge = g_strdup_printf ("Bearer realm=\"%s\"", request->issuer);
+      soup_message_headers_replace (headers, "WWW-Authenticate", challenge);
+    }
+  else if (code == GH_OAUTH_ERROR_TOO_MANY_REQUESTS)
+    soup_message_headers_replace (headers, "Retry-After", "60");
+  gh_http_send_error (request->msg, error);
+}
+
+/* A JSON object body; else INVALID_CLIENT_METADATA, or PAYLOAD_TOO_LARGE (413). */
+static JsonObject *
+read_metadata (GhRequest  *request,
+               GError    **error)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (request->msg);
+  const char *content_type = soup_message_headers_get_content_type (
+    soup_server_message_get_request_headers (request->msg), NULL);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *metadata;
+
+  if (g_strcmp0 (content_type, "application/json") != 0)
+    {
+      g_set_error_literal (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
+                           "The body must be client metadata as application/json");
+      return NULL;
+    }
+  if (body->length > MAX_METADATA_BYTES)
+    {
+      g_set_error_literal (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_PAYLOAD_TOO_LARGE,
+                           "Client metadata is limited to 16 KiB");
+      return NULL;
+    }
+  bytes = soup_message_body_flatten (body);
+  /* Strict: one object, no duplicate member, bounded depth. */
+  metadata = gh_json_parse_object_strict (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                          &local_error);
+  if (metadata == NULL)
+    g_set_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
+                 "The body is not a JSON object: %s", local_error->message);
+  return metadata;
+}
+
+static gboolean
+query_has_token (SoupServerMessage *msg)
+{
+  const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
+  g_autoptr(GhForm) form = NULL;
+
+  if (query == NULL)
+    return FALSE;
+  form = gh_form_parse (query, strlen (query), NULL);
+  return form == NULL || gh_form_get (form, "access_token") != NULL;
+}
+
+void
+_gh_server_handle_register (GhRequest *request)
+{
+  GhRegistration *registration = _gh_server_get_registration (request->server);
+  g_autoptr(JsonObject) metadata = NULL;
+  g_autoptr(JsonObject) response = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *peer = soup_server_message_get_remote_host (request->msg);
+  const char *bearer = bearer_token (request->msg);
+  gboolean token_in_query = query_has_token (request->msg);
+
+  gh_http_allow_cors (request->msg);
+  gh_http_set_no_store (request->msg);
+
+  /* DCR off, or no usable token: said before the body is looked at. */
+  if (!gh_registration_check_access (registration, request->project, bearer, token_in_query,
+                                     &error))
+    {
+      gh_registration_record_refusal (registration, request->project, peer, error);
+      send_error (request, error, bearer != NULL || token_in_query);
+      return;
+    }
+
+  metadata = read_metadata (request, &error);
+  if (metadata != NULL)
+    response = gh_registration_register (registration, request->project, request->issuer,
+                                         metadata, bearer, peer, &error);
+  if (response == NULL)
+    {
+      gh_registration_record_refusal (registration, request->project, peer, error);
+      send_error (request, error, bearer != NULL);
+      return;
+    }
+  gh_http_send_json (request->msg, SOUP_STATUS_CREATED, response, NULL);
+}
+
+void
+_gh_server_handle_client_configuration (GhRequest *request)
+{
+  GhRegistration *registration = _gh_server_get_registration (request->server);
+  const char *client_id = request->path + strlen ("/register/");
+  const char *bearer = bearer_token (request->msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) response = NULL;
+
+  gh_http_allow_cors (request->msg);
+  gh_http_set_no_store (request->msg);
+
+  /* The token first: a stranger learns nothing from how the body would have been judged. */
+  if (bearer == NULL)
+    error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
+                                 "The registration access token is required (Authorization: Bearer)");
+  else
+    gh_registration_check_management (registration, request->project, client_id, bearer, &error);
+  if (error != NULL)
+    {
+      gh_registration_record_management_refusal (registration, request->project, client_id,
+                                                 soup_server_message_get_remote_host (request->msg),
+                                                 error);
+      send_error (request, error, bearer != NULL);
+      return;
+    }
+
+  if (gh_http_method_is (request->msg, "DELETE"))
+    {
+      if (!gh_registration_delete (registration, request->project, client_id, bearer, &error))
+        {
+          send_error (request, error, TRUE);
+          return;
+        }
+      soup_server_message_set_status (request->msg, SOUP_STATUS_NO_CONTENT, NULL);
+      return;
+    }
+
+  if (gh_http_method_is (request->msg, "PUT"))
+    {
+      g_autoptr(JsonObject) metadata = read_metadata (request, &error);
+
+      if (metadata != NULL)
+        response = gh_registration_update (registration, request->project, request->issuer,
+                                           client_id, bearer, metadata, &error);
+    }
+  else
+    response = gh_registration_read (registration, request->project, request->issuer, client_id,
+                                     bearer, &error);
+
+  if (response == NULL)
+    {
+      send_error (request, error, TRUE);
+      return;
+    }
+  gh_http_send_json (request->msg, SOUP_STATUS_OK, response, NULL);
+}

@@ -1,0 +1,99 @@
+/* gh-error.c
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "gatehouse-util"
+
+#include "config.h"
+
+#include "gh-error.h"
+#include "gh-util.h"
+
+G_DEFINE_QUARK (gh-oauth-error-quark, gh_oauth_error)
+
+static const struct {
+  GhOAuthError code;
+  const char *string;
+  guint status;
+} error_table[] = {
+  { GH_OAUTH_ERROR_INVALID_REQUEST, "invalid_request", 400 },
+  { GH_OAUTH_ERROR_INVALID_CLIENT, "invalid_client", 401 },
+  { GH_OAUTH_ERROR_INVALID_GRANT, "invalid_grant", 400 },
+  { GH_OAUTH_ERROR_UNAUTHORIZED_CLIENT, "unauthorized_client", 400 },
+  { GH_OAUTH_ERROR_UNSUPPORTED_GRANT_TYPE, "unsupported_grant_type", 400 },
+  { GH_OAUTH_ERROR_INVALID_SCOPE, "invalid_scope", 400 },
+  { GH_OAUTH_ERROR_ACCESS_DENIED, "access_denied", 403 },
+  { GH_OAUTH_ERROR_UNSUPPORTED_RESPONSE_TYPE, "unsupported_response_type", 400 },
+  { GH_OAUTH_ERROR_SERVER_ERROR, "server_error", 500 },
+  { GH_OAUTH_ERROR_TEMPORARILY_UNAVAILABLE, "temporarily_unavailable", 503 },
+  { GH_OAUTH_ERROR_INVALID_TARGET, "invalid_target", 400 },
+  { GH_OAUTH_ERROR_INVALID_TOKEN, "invalid_token", 401 },
+  { GH_OAUTH_ERROR_INSUFFICIENT_SCOPE, "insufficient_scope", 403 },
+  { GH_OAUTH_ERROR_INVALID_REDIRECT_URI, "invalid_redirect_uri", 400 },
+  { GH_OAUTH_ERROR_INVALID_CLIENT_METADATA, "invalid_client_metadata", 400 },
+  { GH_OAUTH_ERROR_LOGIN_REQUIRED, "login_required", 400 },
+  { GH_OAUTH_ERROR_CONSENT_REQUIRED, "consent_required", 400 },
+  { GH_OAUTH_ERROR_INTERACTION_REQUIRED, "interaction_required", 400 },
+  { GH_OAUTH_ERROR_NOT_FOUND, "not_found", 404 },
+  { GH_OAUTH_ERROR_METHOD_NOT_ALLOWED, "method_not_allowed", 405 },
+  { GH_OAUTH_ERROR_PAYLOAD_TOO_LARGE, "payload_too_large", 413 },
+  { GH_OAUTH_ERROR_FORBIDDEN, "forbidden", 403 },
+  { GH_OAUTH_ERROR_CONFLICT, "conflict", 409 },
+  { GH_OAUTH_ERROR_TOO_MANY_REQUESTS, "too_many_requests", 429 },
+};
+
+const char *
+gh_oauth_error_code_string (GhOAuthError code)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (error_table); i++)
+    if (error_table[i].code == code)
+      return error_table[i].string;
+  return "server_error";
+}
+
+guint
+gh_oauth_error_http_status (GhOAuthError code)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (error_table); i++)
+    if (error_table[i].code == code)
+      return error_table[i].status;
+  return 500;
+}
+
+/* Errors from other domains (SQLite, I/O, the keyring) reach clients as server_error,
+ * except an unavailable secret store, which is temporarily_unavailable (fail closed). */
+GhOAuthError
+gh_oauth_error_from_gerror (const GError *error)
+{
+  if (error == NULL)
+    return GH_OAUTH_ERROR_SERVER_ERROR;
+  if (error->domain == GH_OAUTH_ERROR)
+    return (GhOAuthError) error->code;
+  if (g_str_equal (g_quark_to_string (error->domain), "gh-secret-error-quark"))
+    return GH_OAUTH_ERROR_TEMPORARILY_UNAVAILABLE;
+  return GH_OAUTH_ERROR_SERVER_ERROR;
+}
+
+gboolean
+gh_oauth_refuse (GError     **error,
+                 GhOAuthError code,
+                 const char  *format,
+                 ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  if (error != NULL)
+    {
+      g_autofree char *message = g_strdup_vprintf (format, args);
+      g_autofree char *cut = gh_text_cut (message, GH_REFLECT_MAX_DESCRIPTION);
+
+      /* The message repeats what the client sent: bounded, UTF-8, said when cut */
+      *error = g_error_new_literal (GH_OAUTH_ERROR, code, cut);
+    }
+  va_end (args);
+  return FALSE;
+}
