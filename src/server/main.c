@@ -15,6 +15,7 @@
 #include "gh-error.h"
 #include "gh-server-record.h"
 #include "gh-server.h"
+#include "gh-time.h"
 #include "gh-util.h"
 
 #define EXIT_USAGE 2
@@ -510,7 +511,7 @@ command_status (int    argc,
         break;
       g_usleep (100 * 1000);
     }
-  now = g_get_real_time () / G_USEC_PER_SEC;
+  now = gh_now_seconds ();
   /* Running ones come first; the first record is the one a single-server answer describes. */
   record = records->len > 0 ? records->pdata[0] : NULL;
   while (n_running < records->len && ((GhServerRecord *) records->pdata[n_running])->running)
@@ -962,7 +963,7 @@ command_keys_list (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GhServer) server = NULL;
   g_autoptr(GPtrArray) keys = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now = gh_now_seconds ();
   int status;
 
   if (!parse_command_line (context, &argc, &argv, &status))
@@ -1068,7 +1069,7 @@ command_keys_rotate (int    argc,
     return fail (error);
 
   {
-    gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+    gint64 now = gh_now_seconds ();
     g_autofree char *from = format_time (now + opt_activate_after);
     g_autofree char *delay = format_duration (opt_activate_after);
     g_autofree char *until = format_time (now + opt_activate_after + longest);
@@ -1692,7 +1693,7 @@ command_iat_list (int    argc,
   g_autoptr(GhServer) server = NULL;
   g_autoptr(GhProject) project = NULL;
   g_autoptr(GPtrArray) iats = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now = gh_now_seconds ();
   int status;
 
   g_option_context_add_main_entries (context, json_entries, NULL);

@@ -15,6 +15,7 @@
 #include "gh-cimd-policy.h"
 #include "gh-cimd-resolver-private.h"
 #include "gh-cimd-resolver.h"
+#include "gh-time.h"
 #include "gh-util.h"
 
 #define USER_AGENT "Gatehouse/" PACKAGE_VERSION " (Client ID Metadata Document fetcher)"
@@ -299,12 +300,6 @@ G_DEFINE_FINAL_TYPE (GhCimdResolver, gh_cimd_resolver, G_TYPE_OBJECT)
 
 static void flight_start (Flight *flight);
 
-static gint64
-now_seconds (void)
-{
-  return g_get_real_time () / G_USEC_PER_SEC;
-}
-
 static void
 flight_free (Flight *flight)
 {
@@ -471,7 +466,7 @@ save_document (Flight      *flight,
   SoupMessageHeaders *headers = soup_message_get_response_headers (flight->message);
   g_autoptr(GhStmt) stmt = NULL;
   g_autofree char *metadata_text = json_object_to_text (metadata);
-  gint64 now = now_seconds ();
+  gint64 now = gh_now_seconds ();
 
   if (!gh_store_begin (store, error))
     return FALSE;
@@ -530,7 +525,7 @@ refresh_entry (Flight      *flight,
   GhStore *store = flight->resolver->store;
   SoupMessageHeaders *headers = soup_message_get_response_headers (flight->message);
   g_autoptr(GhStmt) stmt = NULL;
-  gint64 now = now_seconds ();
+  gint64 now = gh_now_seconds ();
 
   if (!gh_store_begin (store, error))
     return FALSE;
@@ -626,7 +621,7 @@ compute_ttl (SoupMessageHeaders       *headers,
       const char *date_text = soup_message_headers_get_one (headers, "Date");
       g_autoptr(GDateTime) date = date_text != NULL ?
                                   soup_date_time_new_from_http_string (date_text) : NULL;
-      gint64 base = date != NULL ? g_date_time_to_unix (date) : now_seconds ();
+      gint64 base = date != NULL ? g_date_time_to_unix (date) : gh_now_seconds ();
 
       /* An invalid Expires means "already expired" (RFC 9111 §5.3). */
       ttl = expires_at != NULL ? MAX (0, g_date_time_to_unix (expires_at) - base) : 0;
@@ -1018,7 +1013,7 @@ finish_document (Flight *flight)
                             (flight->flags & GH_CIMD_RESOLVE_FORCE_REFRESH) ? "bypassed" :
                             (flight->cached != NULL && flight->cached->no_store) ? "bypassed" :
                             "miss",
-                            ttl, why, now_seconds () + ttl);
+                            ttl, why, gh_now_seconds () + ttl);
   flight_finish (flight, NULL);
 }
 
@@ -1046,7 +1041,7 @@ finish_jwks (Flight *flight)
   else
     {
       JwksEntry *entry = g_new0 (JwksEntry, 1);
-      gint64 now = now_seconds ();
+      gint64 now = gh_now_seconds ();
 
       entry->jwks = json_object_ref (flight->jwks);
       entry->expires_at = now + ttl;
@@ -1076,7 +1071,7 @@ finish_jwks (Flight *flight)
     }
   gh_cimd_report_set_cache (flight->report,
                             (flight->flags & GH_CIMD_RESOLVE_FORCE_REFRESH) ? "bypassed" : "miss",
-                            ttl, why, no_store ? 0 : now_seconds () + ttl);
+                            ttl, why, no_store ? 0 : gh_now_seconds () + ttl);
   flight_finish (flight, NULL);
 }
 
@@ -1166,7 +1161,7 @@ revalidated (Flight *flight)
       flight_finish (flight, error);
       return;
     }
-  gh_cimd_report_set_cache (flight->report, "revalidated", ttl, full_why, now_seconds () + ttl);
+  gh_cimd_report_set_cache (flight->report, "revalidated", ttl, full_why, gh_now_seconds () + ttl);
   flight_finish (flight, NULL);
 }
 
@@ -1420,7 +1415,7 @@ serve_from_cache (GhCimdResolver           *self,
                   CacheEntry               *cached)
 {
   g_autoptr(JsonObject) metadata = NULL;
-  gint64 now = now_seconds ();
+  gint64 now = gh_now_seconds ();
 
   /* Checked again: the project's rules may have changed since it was cached. */
   metadata = gh_cimd_check_document (cached->document, strlen (cached->document), url, settings,
@@ -1541,7 +1536,7 @@ gh_cimd_resolver_resolve_async (GhCimdResolver      *self,
       return;
     }
   if (cached != NULL && !cached->no_store && !(flags & GH_CIMD_RESOLVE_FORCE_REFRESH) &&
-      now_seconds () < cached->expires_at)
+      gh_now_seconds () < cached->expires_at)
     {
       serve_from_cache (self, task, report, client_id_url, project->settings, cached);
       return;
@@ -1607,9 +1602,9 @@ gh_cimd_resolver_fetch_jwks_async (GhCimdResolver      *self,
     }
 
   entry = g_hash_table_lookup (self->jwks_cache, key);
-  if (entry != NULL && now_seconds () < entry->expires_at &&
+  if (entry != NULL && gh_now_seconds () < entry->expires_at &&
       (!(flags & GH_CIMD_RESOLVE_FORCE_REFRESH) ||
-       (entry->forced_at != 0 && now_seconds () - entry->forced_at < self->jwks_refetch_cooldown)))
+       (entry->forced_at != 0 && gh_now_seconds () - entry->forced_at < self->jwks_refetch_cooldown)))
     {
       complete_jwks_task (task, report, entry->jwks, TRUE, NULL);
       return;
@@ -1617,7 +1612,7 @@ gh_cimd_resolver_fetch_jwks_async (GhCimdResolver      *self,
   /* The cooldown starts when a forced fetch starts, whatever comes of it: a failing or slow
    * key server must not be asked again for every made-up kid. */
   if (entry != NULL && (flags & GH_CIMD_RESOLVE_FORCE_REFRESH))
-    entry->forced_at = now_seconds ();
+    entry->forced_at = gh_now_seconds ();
 
   flight_launch (self, FLIGHT_JWKS, g_steal_pointer (&key), project, jwks_uri, flags,
                  MAX (project->settings->cimd_max_bytes, JWKS_MIN_MAX_BYTES),

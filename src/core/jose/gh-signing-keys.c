@@ -11,6 +11,7 @@
 
 #include "gh-error.h"
 #include "gh-signing-keys.h"
+#include "gh-time.h"
 #include "gh-util.h"
 
 struct _GhSigningKeys
@@ -100,12 +101,6 @@ gh_signing_keys_new (GhStore       *store,
 /* A key signs once active and until retired; the newest such key is the one used. */
 #define SIGNS_NOW "active_from <= ?1 AND (retired_at IS NULL OR retired_at > ?2)"
 
-static gint64
-now_seconds (void)
-{
-  return g_get_real_time () / G_USEC_PER_SEC;
-}
-
 static char *
 secret_name (const char *kid)
 {
@@ -175,7 +170,7 @@ add_key (GhSigningKeys *self,
   gh_stmt_bind_text (stmt, 1, kid);
   gh_stmt_bind_text (stmt, 2, gh_jws_alg_to_string (alg));
   gh_stmt_bind_text (stmt, 3, public_text);
-  gh_stmt_bind_int64 (stmt, 4, now_seconds ());
+  gh_stmt_bind_int64 (stmt, 4, gh_now_seconds ());
   gh_stmt_bind_int64 (stmt, 5, active_from);
   if (!gh_store_step (self->store, stmt, NULL, error))
     return NULL;
@@ -223,7 +218,7 @@ gh_signing_keys_ensure (GhSigningKeys  *self,
     goto fail;
   if (count == 0)
     {
-      kid = add_key (self, alg, now_seconds (), "server", error);
+      kid = add_key (self, alg, gh_now_seconds (), "server", error);
       if (kid == NULL)
         goto fail;
     }
@@ -298,8 +293,8 @@ gh_signing_keys_get_signing_key (GhSigningKeys  *self,
                            error);
   if (stmt == NULL)
     return NULL;
-  gh_stmt_bind_int64 (stmt, 1, now_seconds ());
-  gh_stmt_bind_int64 (stmt, 2, now_seconds ());
+  gh_stmt_bind_int64 (stmt, 1, gh_now_seconds ());
+  gh_stmt_bind_int64 (stmt, 2, gh_now_seconds ());
   if (!gh_store_step (self->store, stmt, &row, error))
     return NULL;
   if (!row)
@@ -346,7 +341,7 @@ gh_signing_keys_lookup (GhSigningKeys *self,
   GhStoreStamp stamp;
   PublicKey *cached;
   PublicKey *key;
-  gint64 now = now_seconds ();
+  gint64 now = gh_now_seconds ();
   gboolean row;
 
   g_return_val_if_fail (GH_IS_SIGNING_KEYS (self), NULL);
@@ -405,7 +400,7 @@ gh_signing_keys_next_change (GhSigningKeys *self)
                            "SELECT min(expires_at) FROM signing_keys WHERE expires_at > ?", NULL);
   if (stmt == NULL)
     return 0;
-  gh_stmt_bind_int64 (stmt, 1, now_seconds ());
+  gh_stmt_bind_int64 (stmt, 1, gh_now_seconds ());
   if (!gh_store_step (self->store, stmt, &row, NULL) || !row ||
       sqlite3_column_type (stmt, 0) == SQLITE_NULL)
     return G_MAXINT64;
@@ -429,7 +424,7 @@ gh_signing_keys_get_jwks (GhSigningKeys  *self,
                            error);
   if (stmt == NULL)
     return NULL;
-  gh_stmt_bind_int64 (stmt, 1, now_seconds ());
+  gh_stmt_bind_int64 (stmt, 1, gh_now_seconds ());
 
   jwks = json_object_new ();
   keys = json_array_new ();
@@ -457,7 +452,7 @@ gh_signing_keys_list (GhSigningKeys  *self,
   g_autoptr(GPtrArray) list = NULL;
   g_autoptr(GhStmt) stmt = NULL;
   GhSigningKeyInfo *signing = NULL;
-  gint64 now = now_seconds ();
+  gint64 now = gh_now_seconds ();
   gboolean row;
 
   g_return_val_if_fail (GH_IS_SIGNING_KEYS (self), NULL);
@@ -512,7 +507,7 @@ gh_signing_keys_rotate (GhSigningKeys  *self,
   g_return_val_if_fail (activate_after >= 0, NULL);
   g_return_val_if_fail (max_token_lifetime >= 0, NULL);
 
-  active_from = now_seconds () + activate_after;
+  active_from = gh_now_seconds () + activate_after;
 
   if (!gh_store_begin (self->store, error))
     return NULL;

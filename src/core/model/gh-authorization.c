@@ -15,6 +15,7 @@
 #include "gh-cimd-policy.h"
 #include "gh-error.h"
 #include "gh-scopes.h"
+#include "gh-time.h"
 #include "gh-util.h"
 
 #define REQUEST_LIFETIME (10 * 60)
@@ -615,7 +616,7 @@ gh_authorization_save_request (GhAuthorization    *self,
   g_autoptr(GhStmt) stmt = NULL;
   g_autofree char *params_text = NULL;
   g_autofree char *browser_hash = gh_sha256_base64url (browser_secret);
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now = gh_now_seconds ();
 
   request->id = gh_random_token (24);
   request->csrf_token = gh_random_token (24);
@@ -689,7 +690,7 @@ gh_authorization_load_request (GhAuthorization  *self,
   gh_stmt_bind_int64 (stmt, 2, project->id);
   if (!gh_store_step (self->store, stmt, &row, error))
     return NULL;
-  if (!row || sqlite3_column_int64 (stmt, 6) < g_get_real_time () / G_USEC_PER_SEC)
+  if (!row || sqlite3_column_int64 (stmt, 6) < gh_now_seconds ())
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
                             "This sign-in request is unknown, finished or expired; start again from "
                             "the application"), NULL;
@@ -753,7 +754,7 @@ gh_authorization_create_session (GhAuthorization  *self,
   g_autofree char *secret = gh_random_token (32);
   g_autofree char *hash = gh_sha256_base64url (secret);
   g_autoptr(GhStmt) stmt = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now = gh_now_seconds ();
 
   stmt = gh_store_prepare (self->store,
                            "INSERT INTO sessions (id_hash, project_id, user_id, auth_time, expires_at) "
@@ -794,7 +795,7 @@ gh_authorization_session_user (GhAuthorization  *self,
     return NULL;
   gh_stmt_bind_text (stmt, 1, hash);
   gh_stmt_bind_int64 (stmt, 2, project->id);
-  gh_stmt_bind_int64 (stmt, 3, g_get_real_time () / G_USEC_PER_SEC);
+  gh_stmt_bind_int64 (stmt, 3, gh_now_seconds ());
   if (!gh_store_step (self->store, stmt, &row, NULL) || !row)
     return NULL;
   user_id = sqlite3_column_int64 (stmt, 0);
@@ -909,7 +910,7 @@ remember_consent (GhAuthorization    *self,
   gh_stmt_bind_text (write, 3, params->client_id);
   gh_stmt_bind_text (write, 4, scopes_text);
   gh_stmt_bind_text (write, 5, resources_text);
-  gh_stmt_bind_int64 (write, 6, g_get_real_time () / G_USEC_PER_SEC);
+  gh_stmt_bind_int64 (write, 6, gh_now_seconds ());
   return gh_store_step (self->store, write, NULL, error);
 }
 
@@ -947,7 +948,7 @@ gh_authorization_issue_code (GhAuthorization    *self,
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(JsonObject) details = NULL;
   g_autoptr(GPtrArray) named = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now = gh_now_seconds ();
 
   if (!gh_store_begin (self->store, error))
     return NULL;

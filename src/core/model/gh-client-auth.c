@@ -15,6 +15,7 @@
 #include "gh-client-auth.h"
 #include "gh-error.h"
 #include "gh-jws.h"
+#include "gh-time.h"
 #include "gh-util.h"
 
 /* Longest lifetime accepted for a client assertion, and the clock skew tolerated. */
@@ -266,7 +267,7 @@ authenticate_assertion (GhClients        *clients,
   const char *iss, *jti;
   const char *jwks_uri = NULL;
   JsonNode *keys_node;
-  gint64 exp, nbf, now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 exp, nbf, now = gh_now_seconds ();
   KeySet set;
 
   client = assertion_client (clients, project, form, error);

@@ -12,6 +12,7 @@
 #include "gh-cimd-policy.h"
 #include "gh-cimd-resolver.h"
 #include "gh-clients.h"
+#include "gh-time.h"
 #include "gh-util.h"
 
 struct _GhClients
@@ -272,7 +273,7 @@ gh_clients_create (GhClients        *self,
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(JsonObject) details = NULL;
   GhAuditEvent event = { 0 };
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now = gh_now_seconds ();
   gboolean own_transaction;
 
   g_return_val_if_fail (GH_IS_CLIENTS (self), NULL);
@@ -446,7 +447,7 @@ gh_clients_update_metadata (GhClients        *self,
   if (stmt == NULL)
     goto fail;
   gh_stmt_bind_text (stmt, 1, metadata_text);
-  gh_stmt_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
+  gh_stmt_bind_int64 (stmt, 2, gh_now_seconds ());
   gh_stmt_bind_int64 (stmt, 3, project->id);
   gh_stmt_bind_text (stmt, 4, client_id);
   if (!gh_store_step (self->store, stmt, NULL, error))

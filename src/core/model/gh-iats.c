@@ -13,6 +13,7 @@
 
 #include "gh-error.h"
 #include "gh-iats.h"
+#include "gh-time.h"
 #include "gh-util.h"
 
 struct _GhIats
@@ -75,12 +76,6 @@ gh_iats_new (GhStore *store,
   self->store = g_object_ref (store);
   self->audit = g_object_ref (audit);
   return self;
-}
-
-static gint64
-now_seconds (void)
-{
-  return g_get_real_time () / G_USEC_PER_SEC;
 }
 
 static gboolean
@@ -227,7 +222,7 @@ gh_iats_issue (GhIats           *self,
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(JsonObject) details = json_object_new ();
-  gint64 now = now_seconds ();
+  gint64 now = gh_now_seconds ();
   gboolean row;
 
   g_return_val_if_fail (GH_IS_IATS (self), NULL);
@@ -340,7 +335,7 @@ gh_iats_revoke (GhIats           *self,
                            error);
   if (stmt == NULL)
     goto fail;
-  gh_stmt_bind_int64 (stmt, 1, now_seconds ());
+  gh_stmt_bind_int64 (stmt, 1, gh_now_seconds ());
   gh_stmt_bind_text (stmt, 2, id);
   gh_stmt_bind_int64 (stmt, 3, project->id);
   if (!gh_store_step (self->store, stmt, NULL, error))
@@ -373,7 +368,7 @@ gh_iats_use (GhIats           *self,
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(GhIat) iat = NULL;
   g_autoptr(JsonObject) details = json_object_new ();
-  gint64 now = now_seconds ();
+  gint64 now = gh_now_seconds ();
   gboolean row;
 
   g_return_val_if_fail (gh_store_in_transaction (self->store), NULL);

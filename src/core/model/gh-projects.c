@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gh-projects.h"
+#include "gh-time.h"
 
 struct _GhProjects
 {
@@ -309,7 +310,7 @@ create_in_transaction (GhProjects         *self,
   gh_stmt_bind_text (stmt, 1, slug);
   gh_stmt_bind_text (stmt, 2, display_name);
   gh_stmt_bind_text (stmt, 3, gh_settings_profile_to_string (profile));
-  gh_stmt_bind_int64 (stmt, 4, g_get_real_time () / G_USEC_PER_SEC);
+  gh_stmt_bind_int64 (stmt, 4, gh_now_seconds ());
   if (!gh_store_step (self->store, stmt, NULL, error))
     {
       if (error != NULL && g_error_matches (*error, GH_STORE_ERROR, GH_STORE_ERROR_CONSTRAINT))
@@ -342,7 +343,7 @@ create_in_transaction (GhProjects         *self,
     if (user == NULL)
       return NULL;
     gh_stmt_bind_int64 (user, 1, id);
-    gh_stmt_bind_int64 (user, 2, g_get_real_time () / G_USEC_PER_SEC);
+    gh_stmt_bind_int64 (user, 2, gh_now_seconds ());
     if (!gh_store_step (self->store, user, NULL, error))
       return NULL;
   }

@@ -14,6 +14,7 @@
 #include "gh-error.h"
 #include "gh-resources.h"
 #include "gh-scopes.h"
+#include "gh-time.h"
 #include "gh-util.h"
 
 struct _GhResources
@@ -327,7 +328,7 @@ insert (GhResources      *self,
   gh_stmt_bind_text (stmt, 4, normalized);
   gh_stmt_bind_text (stmt, 5, audience != NULL && *audience != '\0' ? audience : canonical);
   gh_stmt_bind_text (stmt, 6, source);
-  gh_stmt_bind_int64 (stmt, 7, g_get_real_time () / G_USEC_PER_SEC);
+  gh_stmt_bind_int64 (stmt, 7, gh_now_seconds ());
   if (!gh_store_step (self->store, stmt, NULL, error))
     {
       if (error != NULL && g_error_matches (*error, GH_STORE_ERROR, GH_STORE_ERROR_CONSTRAINT))

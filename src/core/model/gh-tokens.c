@@ -15,6 +15,7 @@
 #include "gh-error.h"
 #include "gh-jws.h"
 #include "gh-scopes.h"
+#include "gh-time.h"
 #include "gh-tokens.h"
 #include "gh-util.h"
 
@@ -84,12 +85,6 @@ gh_tokens_new (GhStore       *store,
   self->users = g_object_ref (users);
   self->resources = g_object_ref (resources);
   return self;
-}
-
-static gint64
-now_seconds (void)
-{
-  return g_get_real_time () / G_USEC_PER_SEC;
 }
 
 static void
@@ -253,7 +248,7 @@ issue (GhTokens     *self,
   g_autofree char *jti = gh_random_token (16);
   g_autofree char *access_token = NULL;
   g_autofree char *scope = g_strjoinv (" ", grant->scopes);
-  gint64 now = now_seconds ();
+  gint64 now = gh_now_seconds ();
   gint64 ttl = grant->project->settings->access_token_ttl;
 
   json_object_set_string_member (claims, "iss", grant->issuer);
@@ -448,7 +443,7 @@ revoke_by (GhTokens     *self,
     [REVOKE_FAMILY] = "UPDATE access_tokens SET revoked_at = ?1 WHERE revoked_at IS NULL AND "
                       "family_id = ?3",
   };
-  gint64 now = now_seconds ();
+  gint64 now = gh_now_seconds ();
 
   for (guint i = 0; i < 2; i++)
     {
@@ -492,7 +487,7 @@ gh_tokens_exchange_code (GhTokens         *self,
   g_autoptr(GhUser) user = NULL;
   g_autoptr(JsonObject) response = NULL;
   gboolean row, redirect_given;
-  gint64 user_id, auth_time, expires_at, now = now_seconds ();
+  gint64 user_id, auth_time, expires_at, now = gh_now_seconds ();
 
   if (code == NULL || *code == '\0')
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "code is missing"), NULL;
@@ -686,7 +681,7 @@ gh_tokens_refresh (GhTokens         *self,
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(GhUser) user = NULL;
   g_autoptr(JsonObject) response = NULL;
-  gint64 user_id, auth_time, now = now_seconds ();
+  gint64 user_id, auth_time, now = gh_now_seconds ();
   gboolean row;
 
   if (refresh_token == NULL || *refresh_token == '\0')
@@ -919,7 +914,7 @@ gh_tokens_verify_access_token (GhTokens         *self,
   g_autofree char *token_hash = NULL;
   const char *typ;
   const char *jti;
-  gint64 now = now_seconds ();
+  gint64 now = gh_now_seconds ();
   GhStoreStamp stamp;
   JsonObject *cached;
   gboolean row;
@@ -1048,7 +1043,7 @@ gh_tokens_introspect (GhTokens         *self,
     return g_steal_pointer (&result);
   gh_stmt_bind_text (stmt, 1, hash);
   gh_stmt_bind_int64 (stmt, 2, project->id);
-  gh_stmt_bind_int64 (stmt, 3, now_seconds ());
+  gh_stmt_bind_int64 (stmt, 3, gh_now_seconds ());
   if (gh_store_step (self->store, stmt, &row, NULL) && row)
     {
       g_auto(GStrv) scopes = gh_strv_from_json_text (gh_stmt_column_text (stmt, 2));
@@ -1125,7 +1120,7 @@ gh_tokens_revoke (GhTokens         *self,
                                "AND project_id = ? AND revoked_at IS NULL", error);
       if (stmt == NULL)
         goto fail;
-      gh_stmt_bind_int64 (stmt, 1, now_seconds ());
+      gh_stmt_bind_int64 (stmt, 1, gh_now_seconds ());
       gh_stmt_bind_text (stmt, 2, jti);
       gh_stmt_bind_int64 (stmt, 3, project->id);
       if (!gh_store_step (self->store, stmt, NULL, error))

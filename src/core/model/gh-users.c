@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gh-error.h"
+#include "gh-time.h"
 #include "gh-users.h"
 #include "gh-util.h"
 
@@ -251,7 +252,7 @@ gh_users_add (GhUsers         *self,
   gh_stmt_bind_text (stmt, 3, name != NULL ? name : "");
   gh_stmt_bind_text (stmt, 4, email != NULL ? email : "");
   gh_stmt_bind_text (stmt, 5, claims_text);
-  gh_stmt_bind_int64 (stmt, 6, g_get_real_time () / G_USEC_PER_SEC);
+  gh_stmt_bind_int64 (stmt, 6, gh_now_seconds ());
   if (!gh_store_step (self->store, stmt, NULL, error))
     {
       if (error != NULL && g_error_matches (*error, GH_STORE_ERROR, GH_STORE_ERROR_CONSTRAINT))

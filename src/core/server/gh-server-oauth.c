@@ -20,16 +20,11 @@
 #include "gh-pages.h"
 #include "gh-scopes.h"
 #include "gh-server-private.h"
+#include "gh-time.h"
 #include "gh-util.h"
 
 /* Bodies larger than this are refused (413). */
 #define MAX_FORM_BYTES (64 * 1024)
-
-static gint64
-now_seconds (void)
-{
-  return g_get_real_time () / G_USEC_PER_SEC;
-}
 
 /* The address the request came from: refusals are rate-limited per source in the audit. */
 static const char *
@@ -212,14 +207,14 @@ authorize_continue (GhRequest  *request,
           finish_with_error (request, params, GH_OAUTH_ERROR_SERVER_ERROR, description);
           return;
         }
-      finish_with_code (request, params, user, now_seconds (), GH_CONSENT_AUTO_APPROVED, NULL);
+      finish_with_code (request, params, user, gh_now_seconds (), GH_CONSENT_AUTO_APPROVED, NULL);
       return;
     }
 
   session_name = session_cookie_name (request);
   session = get_cookie (request, session_name);
   user = gh_authorization_session_user (authorization, request->project, session, &auth_time);
-  if (user != NULL && params->max_age >= 0 && now_seconds () - auth_time > params->max_age)
+  if (user != NULL && params->max_age >= 0 && gh_now_seconds () - auth_time > params->max_age)
     g_clear_pointer (&user, gh_user_free);  /* too old a sign-in: as if there were none */
 
   if (params->prompt_none)

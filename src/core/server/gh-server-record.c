@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "gh-server-record.h"
+#include "gh-time.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -284,7 +285,7 @@ gh_server_record_stop (const char *data_dir,
       g_strcmp0 (json_object_get_string_member_with_default (object, "url", NULL), url) != 0 ||
       json_object_has_member (object, "stopped_at"))
     return;
-  json_object_set_int_member (object, "stopped_at", g_get_real_time () / G_USEC_PER_SEC);
+  json_object_set_int_member (object, "stopped_at", gh_now_seconds ());
   if (!save (path, object, &error))
     {
       g_message ("Could not record the stop in %s: %s", data_dir, error->message);

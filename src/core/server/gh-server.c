@@ -18,6 +18,7 @@
 #include "gh-server-private.h"
 #include "gh-server-record.h"
 #include "gh-server.h"
+#include "gh-time.h"
 
 struct _GhServer
 {
@@ -176,7 +177,7 @@ lookup_response (GhServer   *self,
       return NULL;
     }
   cached = g_hash_table_lookup (self->responses, key);
-  if (cached != NULL && cached->valid_until <= g_get_real_time () / G_USEC_PER_SEC)
+  if (cached != NULL && cached->valid_until <= gh_now_seconds ())
     {
       g_hash_table_remove (self->responses, key);
       return NULL;
@@ -925,7 +926,7 @@ gh_server_listen (GhServer         *self,
                                                host,
                                                g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ? "]" : "",
                                                self->port);
-  self->started_at = g_get_real_time () / G_USEC_PER_SEC;
+  self->started_at = gh_now_seconds ();
   record_listening (self);
   /* Retention: small batches at low priority, never in a request's way */
   gh_audit_start_pruning (self->audit, GH_AUDIT_PRUNE_INTERVAL_MS);
