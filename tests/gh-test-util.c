@@ -10,8 +10,10 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "gh-base64url.h"
+#include "gh-crypto.h"
+#include "gh-json.h"
 #include "gh-test-util.h"
-#include "gh-util.h"
 
 char *
 gh_test_make_tmp_dir (const char *name)

@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "gh-error.h"
+#include "gh-json.h"
 #include "gh-server-record.h"
 #include "gh-server.h"
 #include "gh-time.h"
-#include "gh-util.h"
 
 #define EXIT_USAGE 2
 

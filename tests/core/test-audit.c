@@ -10,8 +10,9 @@
 #include <string.h>
 
 #include "gh-audit.h"
+#include "gh-json.h"
 #include "gh-test-util.h"
-#include "gh-util.h"
+#include "gh-text.h"
 
 typedef struct
 {

@@ -14,9 +14,10 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "gh-base64url.h"
+#include "gh-crypto.h"
 #include "gh-jwk.h"
 #include "gh-jws.h"
-#include "gh-util.h"
 
 /* RFC 6979 A.2.5: P-256 key pair */
 #define RFC6979_X  "C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721"

@@ -9,7 +9,9 @@
 
 #include <string.h>
 
-#include "gh-util.h"
+#include "gh-base64url.h"
+#include "gh-crypto.h"
+#include "gh-json.h"
 
 static void
 test_sha256_known_answers (void)

@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "gh-discovery.h"
+#include "gh-json.h"
 #include "gh-server.h"
 #include "gh-test-util.h"
-#include "gh-util.h"
 
 typedef GhTestServer Fixture;
 

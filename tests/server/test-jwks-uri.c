@@ -17,7 +17,7 @@
 #include "gh-jws.h"
 #include "gh-cimd-resolver-private.h"
 #include "gh-test-util.h"
-#include "gh-util.h"
+#include "gh-crypto.h"
 
 #define REDIRECT "http://127.0.0.1:4567/callback"
 

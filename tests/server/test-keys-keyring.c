@@ -12,10 +12,11 @@
 #include <libsecret/secret.h>
 #include <string.h>
 
+#include "gh-base64url.h"
+#include "gh-crypto.h"
 #include "gh-error.h"
 #include "gh-server.h"
 #include "gh-test-util.h"
-#include "gh-util.h"
 
 #define VERIFIER "keyring-test-verifier-keyring-test-verifier-0123456789"
 

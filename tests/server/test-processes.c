@@ -11,10 +11,11 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "gh-base64url.h"
+#include "gh-crypto.h"
 #include "gh-store.h"
 #include "gh-test-process.h"
 #include "gh-test-util.h"
-#include "gh-util.h"
 
 #define CB "http://127.0.0.1/cb"
 #define VERIFIER "processes-verifier-0123456789-0123456789-0123456789"

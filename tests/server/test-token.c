@@ -9,11 +9,13 @@
 
 #include <string.h>
 
+#include "gh-base64url.h"
+#include "gh-crypto.h"
 #include "gh-error.h"
+#include "gh-json.h"
 #include "gh-jws.h"
 #include "gh-server.h"
 #include "gh-test-util.h"
-#include "gh-util.h"
 
 #define PAIRS GH_TEST_PAIRS
 #define MCP "https://mcp.example/mcp"

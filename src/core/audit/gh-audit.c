@@ -12,7 +12,8 @@
 #include <string.h>
 
 #include "gh-audit.h"
-#include "gh-util.h"
+#include "gh-json.h"
+#include "gh-text.h"
 
 /* The details of one event keep at most this many array items and object members. */
 #define MAX_DETAIL_ITEMS 64

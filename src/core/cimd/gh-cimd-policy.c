@@ -13,7 +13,7 @@
 
 #include "gh-cimd-policy.h"
 #include "gh-client.h"
-#include "gh-util.h"
+#include "gh-json.h"
 
 gboolean
 gh_cimd_is_url_client_id (const char *client_id)

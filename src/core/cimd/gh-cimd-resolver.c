@@ -15,8 +15,8 @@
 #include "gh-cimd-policy.h"
 #include "gh-cimd-resolver-private.h"
 #include "gh-cimd-resolver.h"
+#include "gh-json.h"
 #include "gh-time.h"
-#include "gh-util.h"
 
 #define USER_AGENT "Gatehouse/" PACKAGE_VERSION " (Client ID Metadata Document fetcher)"
 

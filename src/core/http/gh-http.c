@@ -11,9 +11,11 @@
 
 #include <string.h>
 
+#include "gh-crypto.h"
 #include "gh-error.h"
 #include "gh-http.h"
-#include "gh-util.h"
+#include "gh-json.h"
+#include "gh-text.h"
 
 void
 gh_http_allow_cors (SoupServerMessage *msg)

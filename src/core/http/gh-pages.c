@@ -11,8 +11,8 @@
 
 #include <string.h>
 
+#include "gh-crypto.h"
 #include "gh-pages.h"
-#include "gh-util.h"
 
 /* Self-contained: no external assets, the style carries the response's nonce. */
 static const char page_style[] =

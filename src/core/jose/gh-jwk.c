@@ -16,8 +16,10 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "gh-base64url.h"
+#include "gh-crypto.h"
+#include "gh-json.h"
 #include "gh-jwk.h"
-#include "gh-util.h"
 
 #define EC_P256_BYTES 32
 #define RSA_MIN_BITS 2048

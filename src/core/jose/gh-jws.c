@@ -11,8 +11,9 @@
 
 #include <string.h>
 
+#include "gh-base64url.h"
+#include "gh-json.h"
 #include "gh-jws.h"
-#include "gh-util.h"
 
 /* Header members the caller may not set through @extra_header: alg and kid come from
  * the key, and we never emit a crit that we would refuse ourselves. */

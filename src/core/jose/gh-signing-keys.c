@@ -10,9 +10,9 @@
 #include "config.h"
 
 #include "gh-error.h"
+#include "gh-json.h"
 #include "gh-signing-keys.h"
 #include "gh-time.h"
-#include "gh-util.h"
 
 struct _GhSigningKeys
 {

@@ -13,10 +13,11 @@
 
 #include "gh-authorization.h"
 #include "gh-cimd-policy.h"
+#include "gh-crypto.h"
 #include "gh-error.h"
+#include "gh-json.h"
 #include "gh-scopes.h"
 #include "gh-time.h"
-#include "gh-util.h"
 
 #define REQUEST_LIFETIME (10 * 60)
 #define SESSION_LIFETIME (12 * 60 * 60)

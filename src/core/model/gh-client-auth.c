@@ -11,12 +11,13 @@
 
 #include <string.h>
 
+#include "gh-base64url.h"
 #include "gh-cimd-policy.h"
 #include "gh-client-auth.h"
 #include "gh-error.h"
+#include "gh-json.h"
 #include "gh-jws.h"
 #include "gh-time.h"
-#include "gh-util.h"
 
 /* Longest lifetime accepted for a client assertion, and the clock skew tolerated. */
 #define MAX_ASSERTION_LIFETIME 3600

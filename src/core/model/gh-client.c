@@ -13,7 +13,7 @@
 
 #include "gh-client.h"
 #include "gh-error.h"
-#include "gh-util.h"
+#include "gh-json.h"
 
 static const char * const source_names[] = { "admin", "dcr", "cimd" };
 static const char * const auth_method_names[] = {

@@ -12,8 +12,9 @@
 #include "gh-cimd-policy.h"
 #include "gh-cimd-resolver.h"
 #include "gh-clients.h"
+#include "gh-crypto.h"
+#include "gh-json.h"
 #include "gh-time.h"
-#include "gh-util.h"
 
 struct _GhClients
 {

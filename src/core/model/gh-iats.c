@@ -11,10 +11,11 @@
 
 #include <string.h>
 
+#include "gh-crypto.h"
 #include "gh-error.h"
 #include "gh-iats.h"
+#include "gh-json.h"
 #include "gh-time.h"
-#include "gh-util.h"
 
 struct _GhIats
 {

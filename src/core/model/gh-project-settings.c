@@ -11,8 +11,8 @@
 
 #include <string.h>
 
+#include "gh-json.h"
 #include "gh-project-settings.h"
-#include "gh-util.h"
 
 G_DEFINE_QUARK (gh-settings-error-quark, gh_settings_error)
 

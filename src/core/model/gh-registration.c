@@ -11,9 +11,9 @@
 
 #include <string.h>
 
+#include "gh-crypto.h"
 #include "gh-error.h"
 #include "gh-registration.h"
-#include "gh-util.h"
 
 #define RATE_WINDOW_USEC (60 * G_USEC_PER_SEC)
 

@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "gh-error.h"
+#include "gh-json.h"
 #include "gh-resources.h"
 #include "gh-scopes.h"
 #include "gh-time.h"
-#include "gh-util.h"
 
 struct _GhResources
 {

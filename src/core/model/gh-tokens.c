@@ -12,12 +12,14 @@
 #include <string.h>
 
 #include "gh-authorization.h"
+#include "gh-base64url.h"
+#include "gh-crypto.h"
 #include "gh-error.h"
+#include "gh-json.h"
 #include "gh-jws.h"
 #include "gh-scopes.h"
 #include "gh-time.h"
 #include "gh-tokens.h"
-#include "gh-util.h"
 
 /* Clock skew tolerated on iat. */
 #define SKEW_SECONDS 60

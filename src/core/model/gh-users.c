@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "gh-error.h"
+#include "gh-json.h"
 #include "gh-time.h"
 #include "gh-users.h"
-#include "gh-util.h"
 
 struct _GhUsers
 {

@@ -14,8 +14,8 @@
 
 #include "gh-error.h"
 #include "gh-http.h"
+#include "gh-json.h"
 #include "gh-server-private.h"
-#include "gh-util.h"
 
 /* Client metadata is small; a larger body is refused (413). */
 #define MAX_METADATA_BYTES (16 * 1024)

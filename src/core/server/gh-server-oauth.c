@@ -15,13 +15,14 @@
 #include "gh-cimd-policy.h"
 #include "gh-cimd-resolver.h"
 #include "gh-client-auth.h"
+#include "gh-crypto.h"
 #include "gh-error.h"
 #include "gh-http.h"
 #include "gh-pages.h"
 #include "gh-scopes.h"
 #include "gh-server-private.h"
+#include "gh-text.h"
 #include "gh-time.h"
-#include "gh-util.h"
 
 /* Bodies larger than this are refused (413). */
 #define MAX_FORM_BYTES (64 * 1024)

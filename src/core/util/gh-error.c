@@ -10,7 +10,7 @@
 #include "config.h"
 
 #include "gh-error.h"
-#include "gh-util.h"
+#include "gh-text.h"
 
 G_DEFINE_QUARK (gh-oauth-error-quark, gh_oauth_error)
 
