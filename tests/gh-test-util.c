@@ -48,6 +48,52 @@ gh_test_remove_tree (const char *path)
   g_rmdir (path);
 }
 
+void
+gh_test_async_ready (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+  g_main_context_wakeup (NULL);
+}
+
+GAsyncResult *
+gh_test_async_wait (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return g_steal_pointer (slot);
+}
+
+void
+gh_test_assert_secret (GhSecretStore *store,
+                       const char    *name,
+                       const char    *expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+
+  value = gh_secret_store_lookup (store, name, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (value, ==, expected);
+}
+
+void
+gh_test_store_secret (GhSecretStore *store,
+                      const char    *name,
+                      const char    *secret)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  ok = gh_secret_store_store (store, name, NULL, secret, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+}
+
 static gboolean
 timeout_cb (gpointer user_data)
 {

@@ -14,6 +14,7 @@
 #include "gh-http.h"
 #include "gh-iats.h"
 #include "gh-registration.h"
+#include "gh-secret-store.h"
 #include "gh-server.h"
 #include "gh-tokens.h"
 
@@ -26,6 +27,22 @@ void     gh_test_remove_tree   (const char *path);
 /* Iterates the default main context until *@flag is TRUE or @timeout_ms passes. */
 gboolean gh_test_wait_for      (const gboolean *flag,
                                 guint           timeout_ms);
+
+/* A GAsyncReadyCallback that keeps the result in the GAsyncResult * at @user_data, and the wait
+ * (on the default main context) until it is there; the result is the caller's. */
+void          gh_test_async_ready  (GObject        *source,
+                                    GAsyncResult   *result,
+                                    gpointer        user_data);
+GAsyncResult *gh_test_async_wait   (GAsyncResult  **slot);
+
+/* The secret store's synchronous calls, asserted to succeed: the value under @name is
+ * @expected (NULL: none); @secret is stored under @name. */
+void     gh_test_assert_secret (GhSecretStore  *store,
+                                const char     *name,
+                                const char     *expected);
+void     gh_test_store_secret  (GhSecretStore  *store,
+                                const char     *name,
+                                const char     *secret);
 
 /* g_test_expect_message() for structured logging (G_LOG_USE_STRUCTURED), which GLib's own
  * does not see: the next message of @log_domain at @log_level matching @pattern is swallowed

@@ -17,6 +17,7 @@
 
 #include "gh-secret-store-private.h"
 #include "gh-secret-store.h"
+#include "gh-test-util.h"
 
 #define WRITER_ROUNDS 20
 
@@ -26,33 +27,6 @@ typedef struct
   char *data_dir;
   char *file_path;
 } Fixture;
-
-static void
-rm_rf (const char *path)
-{
-  GStatBuf st;
-
-  if (g_lstat (path, &st) != 0)
-    return;
-
-  if (S_ISDIR (st.st_mode))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *entry;
-
-      while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, entry, NULL);
-
-          rm_rf (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    {
-      g_unlink (path);
-    }
-}
 
 static void
 fixture_setup (Fixture       *fixture,
@@ -71,7 +45,7 @@ static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  user_data)
 {
-  rm_rf (fixture->tmp_dir);
+  gh_test_remove_tree (fixture->tmp_dir);
   g_clear_pointer (&fixture->tmp_dir, g_free);
   g_clear_pointer (&fixture->data_dir, g_free);
   g_clear_pointer (&fixture->file_path, g_free);
@@ -89,32 +63,6 @@ open_file_store (const char *data_dir)
   g_assert_cmpint (gh_secret_store_get_backend (store), ==, GH_SECRET_BACKEND_FILE);
 
   return store;
-}
-
-static void
-assert_lookup (GhSecretStore *store,
-               const char    *name,
-               const char    *expected)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *value = NULL;
-
-  value = gh_secret_store_lookup (store, name, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (value, ==, expected);
-}
-
-static void
-assert_store (GhSecretStore *store,
-              const char    *name,
-              const char    *secret)
-{
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
-
-  ok = gh_secret_store_store (store, name, NULL, secret, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
 }
 
 static guint
@@ -138,10 +86,10 @@ test_store_lookup (Fixture       *fixture,
   g_assert_nonnull (strstr (description, fixture->file_path));
   g_assert_nonnull (strstr (description, "0600"));
 
-  assert_store (store, "admin-token", "s3cret-admin");
-  assert_store (store, "signing-key:2026-01", "{\"kty\":\"EC\"}");
-  assert_lookup (store, "admin-token", "s3cret-admin");
-  assert_lookup (store, "signing-key:2026-01", "{\"kty\":\"EC\"}");
+  gh_test_store_secret (store, "admin-token", "s3cret-admin");
+  gh_test_store_secret (store, "signing-key:2026-01", "{\"kty\":\"EC\"}");
+  gh_test_assert_secret (store, "admin-token", "s3cret-admin");
+  gh_test_assert_secret (store, "signing-key:2026-01", "{\"kty\":\"EC\"}");
 }
 
 static void
@@ -150,9 +98,9 @@ test_replace (Fixture       *fixture,
 {
   g_autoptr(GhSecretStore) store = open_file_store (fixture->data_dir);
 
-  assert_store (store, "admin-token", "first");
-  assert_store (store, "admin-token", "second");
-  assert_lookup (store, "admin-token", "second");
+  gh_test_store_secret (store, "admin-token", "first");
+  gh_test_store_secret (store, "admin-token", "second");
+  gh_test_assert_secret (store, "admin-token", "second");
 }
 
 static void
@@ -166,13 +114,13 @@ test_delete (Fixture       *fixture,
   g_assert_true (gh_secret_store_delete (store, "admin-token", &error));
   g_assert_no_error (error);
 
-  assert_store (store, "admin-token", "a");
-  assert_store (store, "remote/host.example", "b");
+  gh_test_store_secret (store, "admin-token", "a");
+  gh_test_store_secret (store, "remote/host.example", "b");
 
   g_assert_true (gh_secret_store_delete (store, "admin-token", &error));
   g_assert_no_error (error);
-  assert_lookup (store, "admin-token", NULL);
-  assert_lookup (store, "remote/host.example", "b");
+  gh_test_assert_secret (store, "admin-token", NULL);
+  gh_test_assert_secret (store, "remote/host.example", "b");
 
   /* Again: a missing secret is not an error. */
   g_assert_true (gh_secret_store_delete (store, "admin-token", &error));
@@ -186,11 +134,11 @@ test_missing (Fixture       *fixture,
   g_autoptr(GhSecretStore) store = open_file_store (fixture->data_dir);
 
   /* No file yet, then a file without that name. */
-  assert_lookup (store, "admin-token", NULL);
+  gh_test_assert_secret (store, "admin-token", NULL);
   g_assert_false (g_file_test (fixture->file_path, G_FILE_TEST_EXISTS));
 
-  assert_store (store, "other", "x");
-  assert_lookup (store, "admin-token", NULL);
+  gh_test_store_secret (store, "other", "x");
+  gh_test_assert_secret (store, "admin-token", NULL);
 }
 
 static void
@@ -201,10 +149,10 @@ test_modes (Fixture       *fixture,
 
   g_assert_cmpuint (file_mode (fixture->data_dir), ==, 0700);
 
-  assert_store (store, "admin-token", "first");
+  gh_test_store_secret (store, "admin-token", "first");
   g_assert_cmpuint (file_mode (fixture->file_path), ==, 0600);
 
-  assert_store (store, "admin-token", "second");
+  gh_test_store_secret (store, "admin-token", "second");
   g_assert_cmpuint (file_mode (fixture->file_path), ==, 0600);
 
   g_assert_true (gh_secret_store_delete (store, "admin-token", NULL));
@@ -218,11 +166,11 @@ test_reopen (Fixture       *fixture,
   g_autoptr(GhSecretStore) first = open_file_store (fixture->data_dir);
   g_autoptr(GhSecretStore) second = NULL;
 
-  assert_store (first, "admin-token", "persisted");
+  gh_test_store_secret (first, "admin-token", "persisted");
   g_clear_object (&first);
 
   second = open_file_store (fixture->data_dir);
-  assert_lookup (second, "admin-token", "persisted");
+  gh_test_assert_secret (second, "admin-token", "persisted");
 }
 
 static void
@@ -233,7 +181,7 @@ test_refuses_open_mode (Fixture       *fixture,
   g_autoptr(GhSecretStore) store = open_file_store (fixture->data_dir);
   g_autofree char *before = NULL;
 
-  assert_store (store, "admin-token", "s3cret");
+  gh_test_store_secret (store, "admin-token", "s3cret");
   g_assert_true (g_file_get_contents (fixture->file_path, &before, NULL, NULL));
 
   for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
@@ -264,7 +212,7 @@ test_refuses_open_mode (Fixture       *fixture,
     }
 
   g_assert_cmpint (g_chmod (fixture->file_path, 0600), ==, 0);
-  assert_lookup (store, "admin-token", "s3cret");
+  gh_test_assert_secret (store, "admin-token", "s3cret");
 }
 
 static void
@@ -381,13 +329,13 @@ test_names (Fixture       *fixture,
   for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
     {
       g_assert_true (gh_secret_store_name_is_valid (valid[i]));
-      assert_store (store, valid[i], valid[i]);
+      gh_test_store_secret (store, valid[i], valid[i]);
     }
-  assert_store (store, longest, "longest");
+  gh_test_store_secret (store, longest, "longest");
 
   for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
-    assert_lookup (store, valid[i], valid[i]);
-  assert_lookup (store, longest, "longest");
+    gh_test_assert_secret (store, valid[i], valid[i]);
+  gh_test_assert_secret (store, longest, "longest");
 }
 
 static void
@@ -412,18 +360,18 @@ test_values (Fixture       *fixture,
     {
       g_autofree char *name = g_strdup_printf ("value-%u", i);
 
-      assert_store (store, name, values[i]);
+      gh_test_store_secret (store, name, values[i]);
     }
-  assert_store (store, "largest", largest);
+  gh_test_store_secret (store, "largest", largest);
 
   reopened = open_file_store (fixture->data_dir);
   for (guint i = 0; i < G_N_ELEMENTS (values); i++)
     {
       g_autofree char *name = g_strdup_printf ("value-%u", i);
 
-      assert_lookup (reopened, name, values[i]);
+      gh_test_assert_secret (reopened, name, values[i]);
     }
-  assert_lookup (reopened, "largest", largest);
+  gh_test_assert_secret (reopened, "largest", largest);
 
   g_assert_false (gh_secret_store_store (store, "x", NULL, too_long, &error));
   g_assert_error (error, GH_SECRET_ERROR, GH_SECRET_ERROR_INVALID);
@@ -452,15 +400,15 @@ test_separate_instances (Fixture       *fixture,
 
   g_assert_cmpstr (gh_secret_store_get_instance (one), !=, gh_secret_store_get_instance (two));
 
-  assert_store (one, "admin-token", "one");
-  assert_lookup (two, "admin-token", NULL);
+  gh_test_store_secret (one, "admin-token", "one");
+  gh_test_assert_secret (two, "admin-token", NULL);
 
-  assert_store (two, "admin-token", "two");
-  assert_lookup (one, "admin-token", "one");
-  assert_lookup (two, "admin-token", "two");
+  gh_test_store_secret (two, "admin-token", "two");
+  gh_test_assert_secret (one, "admin-token", "one");
+  gh_test_assert_secret (two, "admin-token", "two");
 
   g_assert_true (gh_secret_store_delete (two, "admin-token", NULL));
-  assert_lookup (one, "admin-token", "one");
+  gh_test_assert_secret (one, "admin-token", "one");
 }
 
 static void
@@ -484,29 +432,9 @@ test_canonical_instance (Fixture       *fixture,
   g_assert_cmpstr (gh_secret_store_get_instance (via_link), ==, canonical);
   g_assert_cmpstr (gh_secret_store_get_instance (via_dots), ==, canonical);
 
-  assert_store (via_link, "admin-token", "same");
-  assert_lookup (direct, "admin-token", "same");
-  assert_lookup (via_dots, "admin-token", "same");
-}
-
-static void
-on_ready (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-  g_main_context_wakeup (NULL);
-}
-
-static GAsyncResult *
-await_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return g_steal_pointer (slot);
+  gh_test_store_secret (via_link, "admin-token", "same");
+  gh_test_assert_secret (direct, "admin-token", "same");
+  gh_test_assert_secret (via_dots, "admin-token", "same");
 }
 
 static void
@@ -520,44 +448,44 @@ test_async (Fixture       *fixture,
   g_autofree char *value = NULL;
 
   gh_secret_store_store_async (store, "admin-token", "Admin token", "async-value", NULL,
-                               on_ready, &slot);
-  result = await_result (&slot);
+                               gh_test_async_ready, &slot);
+  result = gh_test_async_wait (&slot);
   g_assert_true (gh_secret_store_store_finish (store, result, &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  gh_secret_store_lookup_async (store, "admin-token", NULL, on_ready, &slot);
-  result = await_result (&slot);
+  gh_secret_store_lookup_async (store, "admin-token", NULL, gh_test_async_ready, &slot);
+  result = gh_test_async_wait (&slot);
   value = gh_secret_store_lookup_finish (store, result, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (value, ==, "async-value");
   g_clear_pointer (&value, g_free);
   g_clear_object (&result);
 
-  gh_secret_store_lookup_async (store, "missing", NULL, on_ready, &slot);
-  result = await_result (&slot);
+  gh_secret_store_lookup_async (store, "missing", NULL, gh_test_async_ready, &slot);
+  result = gh_test_async_wait (&slot);
   value = gh_secret_store_lookup_finish (store, result, &error);
   g_assert_no_error (error);
   g_assert_null (value);
   g_clear_object (&result);
 
-  gh_secret_store_delete_async (store, "admin-token", NULL, on_ready, &slot);
-  result = await_result (&slot);
+  gh_secret_store_delete_async (store, "admin-token", NULL, gh_test_async_ready, &slot);
+  result = gh_test_async_wait (&slot);
   g_assert_true (gh_secret_store_delete_finish (store, result, &error));
   g_assert_no_error (error);
   g_clear_object (&result);
-  assert_lookup (store, "admin-token", NULL);
+  gh_test_assert_secret (store, "admin-token", NULL);
 
-  gh_secret_store_lookup_async (store, "not valid", NULL, on_ready, &slot);
-  result = await_result (&slot);
+  gh_secret_store_lookup_async (store, "not valid", NULL, gh_test_async_ready, &slot);
+  result = gh_test_async_wait (&slot);
   value = gh_secret_store_lookup_finish (store, result, &error);
   g_assert_null (value);
   g_assert_error (error, GH_SECRET_ERROR, GH_SECRET_ERROR_INVALID);
   g_clear_error (&error);
   g_clear_object (&result);
 
-  gh_secret_store_store_async (store, "admin-token", NULL, "", NULL, on_ready, &slot);
-  result = await_result (&slot);
+  gh_secret_store_store_async (store, "admin-token", NULL, "", NULL, gh_test_async_ready, &slot);
+  result = gh_test_async_wait (&slot);
   g_assert_false (gh_secret_store_store_finish (store, result, &error));
   g_assert_error (error, GH_SECRET_ERROR, GH_SECRET_ERROR_INVALID);
   g_clear_error (&error);
@@ -575,8 +503,9 @@ test_async_cancelled (Fixture       *fixture,
   GAsyncResult *slot = NULL;
 
   g_cancellable_cancel (cancellable);
-  gh_secret_store_store_async (store, "admin-token", NULL, "x", cancellable, on_ready, &slot);
-  result = await_result (&slot);
+  gh_secret_store_store_async (store, "admin-token", NULL, "x", cancellable, gh_test_async_ready,
+                               &slot);
+  result = gh_test_async_wait (&slot);
   g_assert_false (gh_secret_store_store_finish (store, result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_false (g_file_test (fixture->file_path, G_FILE_TEST_EXISTS));
@@ -650,7 +579,7 @@ test_concurrent_processes (Fixture       *fixture,
       {
         g_autofree char *name = g_strdup_printf ("%s-%u", prefixes[p], i);
 
-        assert_lookup (store, name, name);
+        gh_test_assert_secret (store, name, name);
       }
   g_assert_cmpuint (file_mode (fixture->file_path), ==, 0600);
 }
@@ -679,8 +608,8 @@ test_auto_without_secret_service (Fixture       *fixture,
   g_assert_nonnull (strstr (description, "no Secret Service reachable"));
   g_assert_nonnull (strstr (description, "neither running nor activatable"));
 
-  assert_store (store, "admin-token", "on-file");
-  assert_lookup (store, "admin-token", "on-file");
+  gh_test_store_secret (store, "admin-token", "on-file");
+  gh_test_assert_secret (store, "admin-token", "on-file");
   g_assert_true (g_file_test (fixture->file_path, G_FILE_TEST_IS_REGULAR));
   g_clear_object (&store);
 
@@ -841,8 +770,8 @@ test_unresponsive_secret_service (Fixture       *fixture,
   g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
   g_clear_error (&error);
 
-  gh_secret_store_lookup_async (store, "admin-token", NULL, on_ready, &slot);
-  result = await_result (&slot);
+  gh_secret_store_lookup_async (store, "admin-token", NULL, gh_test_async_ready, &slot);
+  result = gh_test_async_wait (&slot);
   value = gh_secret_store_lookup_finish (store, result, &error);
   g_assert_null (value);
   g_assert_error (error, GH_SECRET_ERROR, GH_SECRET_ERROR_UNAVAILABLE);

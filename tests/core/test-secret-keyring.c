@@ -18,6 +18,7 @@
 #include <libsecret/secret.h>
 
 #include "gh-secret-store.h"
+#include "gh-test-util.h"
 
 /* Generous for a locked keyring, which must be reported at once, far below the 5 s deadline
  * that would fire if the store waited for a prompt. */
@@ -42,33 +43,6 @@ typedef struct
 } Fixture;
 
 static void
-rm_rf (const char *path)
-{
-  GStatBuf st;
-
-  if (g_lstat (path, &st) != 0)
-    return;
-
-  if (S_ISDIR (st.st_mode))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *entry;
-
-      while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, entry, NULL);
-
-          rm_rf (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    {
-      g_unlink (path);
-    }
-}
-
-static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  user_data)
 {
@@ -84,7 +58,7 @@ static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  user_data)
 {
-  rm_rf (fixture->tmp_dir);
+  gh_test_remove_tree (fixture->tmp_dir);
   g_clear_pointer (&fixture->tmp_dir, g_free);
   g_clear_pointer (&fixture->data_dir, g_free);
   g_clear_pointer (&fixture->file_path, g_free);
@@ -103,52 +77,6 @@ open_store (GhSecretBackend  backend,
   g_assert_cmpint (gh_secret_store_get_backend (store), ==, GH_SECRET_BACKEND_KEYRING);
 
   return store;
-}
-
-static void
-assert_lookup (GhSecretStore *store,
-               const char    *name,
-               const char    *expected)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *value = NULL;
-
-  value = gh_secret_store_lookup (store, name, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (value, ==, expected);
-}
-
-static void
-assert_store (GhSecretStore *store,
-              const char    *name,
-              const char    *secret)
-{
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
-
-  ok = gh_secret_store_store (store, name, NULL, secret, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-}
-
-static void
-on_ready (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-  g_main_context_wakeup (NULL);
-}
-
-static GAsyncResult *
-await_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return g_steal_pointer (slot);
 }
 
 static SecretCollection *
@@ -179,8 +107,8 @@ test_auto_picks_keyring (Fixture       *fixture,
   g_test_message ("%s", description);
   g_assert_true (g_str_has_prefix (description, "Secret Service (org.freedesktop.secrets"));
 
-  assert_store (store, "admin-token", "from-auto");
-  assert_lookup (forced, "admin-token", "from-auto");
+  gh_test_store_secret (store, "admin-token", "from-auto");
+  gh_test_assert_secret (forced, "admin-token", "from-auto");
 
   /* The keyring backend keeps nothing on disk. */
   g_assert_false (g_file_test (fixture->file_path, G_FILE_TEST_EXISTS));
@@ -193,19 +121,19 @@ test_store_lookup_replace_delete (Fixture       *fixture,
   g_autoptr(GhSecretStore) store = open_store (GH_SECRET_BACKEND_AUTO, fixture->data_dir);
   g_autoptr(GError) error = NULL;
 
-  assert_lookup (store, "signing-key:k1", NULL);
+  gh_test_assert_secret (store, "signing-key:k1", NULL);
 
-  assert_store (store, "signing-key:k1", "first");
-  assert_store (store, "signing-key:k2", "other");
-  assert_lookup (store, "signing-key:k1", "first");
+  gh_test_store_secret (store, "signing-key:k1", "first");
+  gh_test_store_secret (store, "signing-key:k2", "other");
+  gh_test_assert_secret (store, "signing-key:k1", "first");
 
-  assert_store (store, "signing-key:k1", "second");
-  assert_lookup (store, "signing-key:k1", "second");
+  gh_test_store_secret (store, "signing-key:k1", "second");
+  gh_test_assert_secret (store, "signing-key:k1", "second");
 
   g_assert_true (gh_secret_store_delete (store, "signing-key:k1", &error));
   g_assert_no_error (error);
-  assert_lookup (store, "signing-key:k1", NULL);
-  assert_lookup (store, "signing-key:k2", "other");
+  gh_test_assert_secret (store, "signing-key:k1", NULL);
+  gh_test_assert_secret (store, "signing-key:k2", "other");
 
   /* A missing secret deletes fine. */
   g_assert_true (gh_secret_store_delete (store, "signing-key:k1", &error));
@@ -248,7 +176,7 @@ test_replace_keeps_one_item (Fixture       *fixture,
   g_assert_cmpstr (label, ==, "Gatehouse admin token");
   g_list_free_full (items, g_object_unref);
 
-  assert_lookup (store, "admin-token", "value-2");
+  gh_test_assert_secret (store, "admin-token", "value-2");
 }
 
 static void
@@ -267,7 +195,7 @@ test_attributes (Fixture       *fixture,
   canonical = realpath (fixture->data_dir, NULL);
   g_assert_cmpstr (gh_secret_store_get_instance (via_link), ==, canonical);
 
-  assert_store (via_link, "remote/host.example", "token");
+  gh_test_store_secret (via_link, "remote/host.example", "token");
 
   /* Stored under the schema, with the canonical data dir as the instance. */
   value = secret_password_lookup_sync (&expected_schema, NULL, &error,
@@ -278,7 +206,7 @@ test_attributes (Fixture       *fixture,
   g_assert_cmpstr (value, ==, "token");
   secret_password_free (value);
 
-  assert_lookup (store, "remote/host.example", "token");
+  gh_test_assert_secret (store, "remote/host.example", "token");
 }
 
 static void
@@ -289,16 +217,16 @@ test_separate_instances (Fixture       *fixture,
   g_autoptr(GhSecretStore) one = open_store (GH_SECRET_BACKEND_AUTO, fixture->data_dir);
   g_autoptr(GhSecretStore) two = open_store (GH_SECRET_BACKEND_AUTO, other_dir);
 
-  assert_store (one, "admin-token", "one");
-  assert_lookup (two, "admin-token", NULL);
+  gh_test_store_secret (one, "admin-token", "one");
+  gh_test_assert_secret (two, "admin-token", NULL);
 
-  assert_store (two, "admin-token", "two");
-  assert_lookup (one, "admin-token", "one");
-  assert_lookup (two, "admin-token", "two");
+  gh_test_store_secret (two, "admin-token", "two");
+  gh_test_assert_secret (one, "admin-token", "one");
+  gh_test_assert_secret (two, "admin-token", "two");
 
   g_assert_true (gh_secret_store_delete (two, "admin-token", NULL));
-  assert_lookup (one, "admin-token", "one");
-  assert_lookup (two, "admin-token", NULL);
+  gh_test_assert_secret (one, "admin-token", "one");
+  gh_test_assert_secret (two, "admin-token", NULL);
 }
 
 static void
@@ -317,8 +245,8 @@ test_values (Fixture       *fixture,
     {
       g_autofree char *name = g_strdup_printf ("value-%u", i);
 
-      assert_store (store, name, values[i]);
-      assert_lookup (store, name, values[i]);
+      gh_test_store_secret (store, name, values[i]);
+      gh_test_assert_secret (store, name, values[i]);
     }
 
   g_assert_false (gh_secret_store_store (store, "bad name", NULL, "x", &error));
@@ -335,27 +263,28 @@ test_async (Fixture       *fixture,
   g_autofree char *value = NULL;
   GAsyncResult *slot = NULL;
 
-  gh_secret_store_store_async (store, "admin-token", NULL, "async", NULL, on_ready, &slot);
-  result = await_result (&slot);
+  gh_secret_store_store_async (store, "admin-token", NULL, "async", NULL, gh_test_async_ready,
+                               &slot);
+  result = gh_test_async_wait (&slot);
   g_assert_true (gh_secret_store_store_finish (store, result, &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  gh_secret_store_lookup_async (store, "admin-token", NULL, on_ready, &slot);
-  result = await_result (&slot);
+  gh_secret_store_lookup_async (store, "admin-token", NULL, gh_test_async_ready, &slot);
+  result = gh_test_async_wait (&slot);
   value = gh_secret_store_lookup_finish (store, result, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (value, ==, "async");
   g_clear_object (&result);
 
-  gh_secret_store_delete_async (store, "admin-token", NULL, on_ready, &slot);
-  result = await_result (&slot);
+  gh_secret_store_delete_async (store, "admin-token", NULL, gh_test_async_ready, &slot);
+  result = gh_test_async_wait (&slot);
   g_assert_true (gh_secret_store_delete_finish (store, result, &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  gh_secret_store_lookup_async (store, "admin-token", NULL, on_ready, &slot);
-  result = await_result (&slot);
+  gh_secret_store_lookup_async (store, "admin-token", NULL, gh_test_async_ready, &slot);
+  result = gh_test_async_wait (&slot);
   g_clear_pointer (&value, g_free);
   value = gh_secret_store_lookup_finish (store, result, &error);
   g_assert_no_error (error);
@@ -389,7 +318,7 @@ test_locked (Fixture       *fixture,
   gint64 start;
   int n_locked;
 
-  assert_store (store, "admin-token", "before-lock");
+  gh_test_store_secret (store, "admin-token", "before-lock");
 
   login = get_login_collection ();
   service = secret_service_get_sync (SECRET_SERVICE_NONE, NULL, &error);
@@ -431,8 +360,8 @@ test_locked (Fixture       *fixture,
   g_clear_error (&error);
 
   start = g_get_monotonic_time ();
-  gh_secret_store_lookup_async (store, "admin-token", NULL, on_ready, &slot);
-  result = await_result (&slot);
+  gh_secret_store_lookup_async (store, "admin-token", NULL, gh_test_async_ready, &slot);
+  result = gh_test_async_wait (&slot);
   value = gh_secret_store_lookup_finish (store, result, &error);
   g_assert_null (value);
   assert_unavailable_quickly (start, error);
@@ -440,8 +369,8 @@ test_locked (Fixture       *fixture,
   g_clear_object (&result);
 
   start = g_get_monotonic_time ();
-  gh_secret_store_store_async (store, "admin-token", NULL, "x", NULL, on_ready, &slot);
-  result = await_result (&slot);
+  gh_secret_store_store_async (store, "admin-token", NULL, "x", NULL, gh_test_async_ready, &slot);
+  result = gh_test_async_wait (&slot);
   g_assert_false (gh_secret_store_store_finish (store, result, &error));
   assert_unavailable_quickly (start, error);
   g_clear_error (&error);
