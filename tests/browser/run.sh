@@ -42,13 +42,11 @@ fail() {
   exit 1
 }
 
-# build-aux/setup.sh test installs a newer Node.js into build-aux/.node when the system's is
-# older than the pinned clients need (mcp-remote: 20.18.1): use it first.
-local_node_bin=$(cd "$here/../.." && pwd)/build-aux/.node/node_modules/.bin
-if [ -x "$local_node_bin/node" ]; then
-  export PATH="$local_node_bin:$PATH"
-  echo "${0##*/}: using $("$local_node_bin/node" --version) from build-aux/.node" >&2
-fi
+# shellcheck disable=SC2034 # read by npm-env.sh
+npm_env_label="browser tests"
+# shellcheck source-path=SCRIPTDIR source=../npm-env.sh
+. "$here/../npm-env.sh"
+npm_env_use_local_node
 
 command -v node >/dev/null 2>&1 ||
   fail "node is not installed: the browser test needs it (apt-get install nodejs npm, or build-aux/setup.sh test)"
@@ -64,46 +62,14 @@ node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) ||
   fail "node is installed but does not run: $(node --version 2>&1)"
 [ "$node_major" -ge 18 ] || fail "node $(node --version) is too old: puppeteer-core needs Node.js >= 18"
 
-mkdir -p "$dir" || fail "cannot create $dir"
-dir=$(cd "$dir" && pwd)
-
-exec 9>"$dir/.install.lock"
-if command -v flock >/dev/null 2>&1; then
-  flock -w 600 9 || fail "timed out waiting for another run.sh to finish npm ci in $dir"
-fi
-
-copy_if_changed() { # SRC DEST: atomic, so a concurrent reader never sees half a file
-  if ! cmp -s "$1" "$2" 2>/dev/null; then
-    cp "$1" "$2.tmp.$$" && mv -f "$2.tmp.$$" "$2" || fail "cannot copy $1 to $2"
-  fi
-}
-
-copy_if_changed "$here/package.json" "$dir/package.json"
-copy_if_changed "$here/package-lock.json" "$dir/package-lock.json"
-
-stamp=$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)
-if [ -d "$dir/node_modules" ] && [ "$(cat "$dir/.installed-stamp" 2>/dev/null)" = "$stamp" ]; then
-  echo "browser tests: node_modules in $dir is up to date with package-lock.json" >&2
-else
-  npm_args=(ci --no-audit --no-fund --prefer-offline)
-  if [ -n "${INTEROP_NPM_OFFLINE:-}" ]; then
-    npm_args+=(--offline)
-  fi
-  echo "browser tests: npm ${npm_args[*]} in $dir" >&2
-  rm -f "$dir/.installed-stamp"
-  if ! (cd "$dir" && npm "${npm_args[@]}") >"$dir/npm-ci.log" 2>&1; then
-    cat "$dir/npm-ci.log" >&2
-    fail "npm ci failed in $dir (log above and in $dir/npm-ci.log); this is a failure, not a skip"
-  fi
-  echo "$stamp" >"$dir/.installed-stamp"
-fi
+npm_env_install "$here" "$dir"
 
 for f in "$here/../interop/harness.mjs" "$test_file"; do
   [ -f "$f" ] || fail "no such file: $f"
   copy_if_changed "$f" "$dir/$(basename "$f")"
 done
 
-exec 9>&-
+npm_env_unlock
 
 cd "$dir" || fail "cannot enter $dir"
 exec node --test-reporter=tap "$dir/$(basename "$test_file")"

@@ -57,13 +57,11 @@ skip() {
   exit 77
 }
 
-# build-aux/setup.sh test installs a newer Node.js into build-aux/.node when the system's is
-# older than the pinned clients need (mcp-remote: 20.18.1): use it first.
-local_node_bin=$(cd "$here/../.." && pwd)/build-aux/.node/node_modules/.bin
-if [ -x "$local_node_bin/node" ]; then
-  export PATH="$local_node_bin:$PATH"
-  echo "${0##*/}: using $("$local_node_bin/node" --version) from build-aux/.node" >&2
-fi
+# shellcheck disable=SC2034 # read by npm-env.sh
+npm_env_label=interop
+# shellcheck source-path=SCRIPTDIR source=../npm-env.sh
+. "$here/../npm-env.sh"
+npm_env_use_local_node
 
 command -v node >/dev/null 2>&1 || skip "node is not installed (apt-get install nodejs npm)"
 command -v npm >/dev/null 2>&1 || skip "npm is not installed (apt-get install npm)"
@@ -78,42 +76,7 @@ elif [ "$node_major" -lt 20 ]; then
   node_flags+=(--experimental-global-webcrypto)
 fi
 
-mkdir -p "$dir" || fail "cannot create $dir"
-dir=$(cd "$dir" && pwd)
-
-# Several meson tests may start at once: one installs, the others wait for it.
-exec 9>"$dir/.install.lock"
-if command -v flock >/dev/null 2>&1; then
-  flock -w 600 9 || fail "timed out waiting for another run.sh to finish npm ci in $dir"
-fi
-
-copy_if_changed() { # SRC DEST: atomic, so a concurrent reader never sees half a file
-  if ! cmp -s "$1" "$2" 2>/dev/null; then
-    cp "$1" "$2.tmp.$$" && mv -f "$2.tmp.$$" "$2" || fail "cannot copy $1 to $2"
-  fi
-}
-
-copy_if_changed "$here/package.json" "$dir/package.json"
-copy_if_changed "$here/package-lock.json" "$dir/package-lock.json"
-
-stamp=$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)
-if [ -d "$dir/node_modules" ] && [ "$(cat "$dir/.installed-stamp" 2>/dev/null)" = "$stamp" ]; then
-  echo "interop: node_modules in $dir is up to date with package-lock.json" >&2
-else
-  npm_args=(ci --no-audit --no-fund --prefer-offline)
-  if [ -n "${INTEROP_NPM_OFFLINE:-}" ]; then
-    npm_args+=(--offline)
-  fi
-  echo "interop: npm ${npm_args[*]} in $dir (node $(node --version), npm $(npm --version 2>/dev/null))" >&2
-  rm -f "$dir/.installed-stamp"
-  start=$(date +%s)
-  if ! (cd "$dir" && npm "${npm_args[@]}") >"$dir/npm-ci.log" 2>&1; then
-    cat "$dir/npm-ci.log" >&2
-    fail "npm ci failed in $dir (log above and in $dir/npm-ci.log); this is a failure, not a skip"
-  fi
-  echo "interop: npm ci took $(( $(date +%s) - start )) s" >&2
-  echo "$stamp" >"$dir/.installed-stamp"
-fi
+npm_env_install "$here" "$dir"
 
 if [ $install_only = 1 ]; then
   exit 0
@@ -124,7 +87,7 @@ for f in "$here"/harness.mjs "${tests[@]}"; do
   copy_if_changed "$f" "$dir/$(basename "$f")"
 done
 
-exec 9>&-
+npm_env_unlock
 
 # ES modules resolve packages from the importing file's directory, so the tests run from
 # their copies in $dir; NODE_PATH covers anything loaded with require().
