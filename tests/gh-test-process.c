@@ -62,9 +62,8 @@ gh_test_run_cli (const char         *binary,
   return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
 }
 
-/* In the child: a test that fails (and aborts) takes its servers with it. */
-static void
-die_with_parent (gpointer user_data)
+void
+gh_test_die_with_parent (gpointer user_data)
 {
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
@@ -96,7 +95,7 @@ gh_test_process_start_with_env (const char         *binary,
   /* Beside the data directory, never in it. */
   self->err_path = g_build_filename (dir, "..", err_name, NULL);
   g_subprocess_launcher_set_stderr_file_path (launcher, self->err_path);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, gh_test_die_with_parent, NULL, NULL);
   for (guint i = 0; environment != NULL && environment[i] != NULL; i++)
     {
       g_auto(GStrv) pair = g_strsplit (environment[i], "=", 2);

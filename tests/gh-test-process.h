@@ -23,6 +23,10 @@ int         gh_test_run_cli       (const char         *binary,
 #define GH_TEST_CLI(binary, dir, out, ...) \
   gh_test_run_cli (binary, dir, (const char * const[]) { __VA_ARGS__, NULL }, out)
 
+/* A GSpawnChildSetupFunc: in the child, a test that fails (and aborts) takes its servers with
+ * it. */
+void        gh_test_die_with_parent (gpointer user_data);
+
 /* `gatehouse-server serve` on 127.0.0.1 port 0, its standard error written to a file. */
 typedef struct
 {

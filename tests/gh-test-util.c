@@ -94,6 +94,23 @@ gh_test_store_secret (GhSecretStore *store,
   g_assert_true (ok);
 }
 
+gboolean
+gh_test_json_array_has (JsonObject *doc,
+                        const char *member,
+                        const char *value)
+{
+  JsonArray *array;
+
+  if (!json_object_has_member (doc, member) ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (doc, member)))
+    return FALSE;
+  array = json_object_get_array_member (doc, member);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (g_strcmp0 (json_array_get_string_element (array, i), value) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 timeout_cb (gpointer user_data)
 {

@@ -187,6 +187,11 @@ char           *gh_test_server_authorize_code (GhTestServer *fixture,
 /* A JSON object from @text (asserts it is one). */
 JsonObject     *gh_test_parse_object    (const char         *text);
 
+/* Whether @doc's @member is an array holding the string @value. */
+gboolean        gh_test_json_array_has  (JsonObject         *doc,
+                                         const char         *member,
+                                         const char         *value);
+
 /* How many audit events of @type @store holds. */
 guint           gh_test_count_audit     (GhStore            *store,
                                          const char         *type);

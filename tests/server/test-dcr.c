@@ -225,23 +225,6 @@ assert_registered (GhTestResponse *response)
   return doc;
 }
 
-static gboolean
-array_has (JsonObject *doc,
-           const char *name,
-           const char *value)
-{
-  JsonArray *array;
-
-  if (!json_object_has_member (doc, name) ||
-      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (doc, name)))
-    return FALSE;
-  array = json_object_get_array_member (doc, name);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    if (g_strcmp0 (json_array_get_string_element (array, i), value) == 0)
-      return TRUE;
-  return FALSE;
-}
-
 /* ---- the domain, directly ---------------------------------------------------------- */
 
 static char *
@@ -1088,9 +1071,10 @@ test_iat_authio (Fixture       *fixture,
   g_assert_cmpstr (member (doc, "client_name"), ==, "Authio");
   g_assert_cmpstr (member (doc, "token_endpoint_auth_method"), ==, "none");
   g_assert_cmpstr (member (doc, "application_type"), ==, "web");
-  g_assert_true (array_has (doc, "redirect_uris", "https://authio.example.test/oauth/callback"));
-  g_assert_true (array_has (doc, "grant_types", "authorization_code"));
-  g_assert_true (array_has (doc, "response_types", "code"));
+  g_assert_true (gh_test_json_array_has (doc, "redirect_uris",
+                                         "https://authio.example.test/oauth/callback"));
+  g_assert_true (gh_test_json_array_has (doc, "grant_types", "authorization_code"));
+  g_assert_true (gh_test_json_array_has (doc, "response_types", "code"));
   g_assert_cmpint (iat_uses (fixture, "default", id), ==, 1);
 
   auto_approve (fixture, "default");
@@ -1218,7 +1202,7 @@ test_metadata_types (Fixture       *fixture,
       "\"response_types\": [\"code\"]}");
     g_autoptr(JsonObject) doc = assert_registered (response);
 
-    g_assert_true (array_has (doc, "grant_types", "refresh_token"));
+    g_assert_true (gh_test_json_array_has (doc, "grant_types", "refresh_token"));
   }
 }
 
@@ -1661,7 +1645,7 @@ test_management_auth (Fixture       *fixture,
 
     g_assert_cmpuint (read->status, ==, 200);
     doc = gh_test_response_json (read);
-    g_assert_true (array_has (doc, "redirect_uris", "http://127.0.0.1/a"));
+    g_assert_true (gh_test_json_array_has (doc, "redirect_uris", "http://127.0.0.1/a"));
   }
   g_assert_true (client_exists (fixture, "default", b.client_id));
 
@@ -1703,7 +1687,7 @@ test_management_read (Fixture       *fixture,
       g_assert_cmpstr (member (doc, "client_id"), ==, a.client_id);
       g_assert_cmpstr (member (doc, "registration_client_uri"), ==, a.client_uri);
       g_assert_cmpstr (member (doc, "client_name"), ==, "Managed");
-      g_assert_true (array_has (doc, "redirect_uris", "http://127.0.0.1/a"));
+      g_assert_true (gh_test_json_array_has (doc, "redirect_uris", "http://127.0.0.1/a"));
       g_assert_false (json_object_has_member (doc, "client_secret"));
 
       /* A new registration access token; the one just used is dead. */
@@ -1747,8 +1731,8 @@ test_management_update (Fixture       *fixture,
     g_assert_cmpuint (response->status, ==, 200);
     doc = gh_test_response_json (response);
     g_assert_cmpstr (member (doc, "client_id"), ==, a.client_id);
-    g_assert_true (array_has (doc, "redirect_uris", "https://app.example.test/new"));
-    g_assert_false (array_has (doc, "redirect_uris", "http://127.0.0.1/a"));
+    g_assert_true (gh_test_json_array_has (doc, "redirect_uris", "https://app.example.test/new"));
+    g_assert_false (gh_test_json_array_has (doc, "redirect_uris", "http://127.0.0.1/a"));
     g_assert_cmpstr (member (doc, "application_type"), ==, "web");
     g_assert_cmpstr (member (doc, "registration_access_token"), !=, a.token);
     old = manage (fixture, "GET", a.client_uri, a.token, NULL);
@@ -1821,7 +1805,7 @@ test_management_update (Fixture       *fixture,
 
     g_assert_cmpuint (read->status, ==, 200);
     doc = gh_test_response_json (read);
-    g_assert_true (array_has (doc, "redirect_uris", "https://app.example.test/new"));
+    g_assert_true (gh_test_json_array_has (doc, "redirect_uris", "https://app.example.test/new"));
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (doc, "redirect_uris")),
                       ==, 1);
     g_assert_cmpstr (member (doc, "token_endpoint_auth_method"), ==, "none");
@@ -1833,7 +1817,7 @@ test_management_update (Fixture       *fixture,
 
     g_assert_cmpuint (read->status, ==, 200);
     doc = gh_test_response_json (read);
-    g_assert_true (array_has (doc, "redirect_uris", "http://127.0.0.1/b"));
+    g_assert_true (gh_test_json_array_has (doc, "redirect_uris", "http://127.0.0.1/b"));
   }
 }
 

@@ -36,22 +36,6 @@ get (Fixture            *fixture,
   return gh_test_http (fixture->session, "GET", url, headers, NULL, NULL);
 }
 
-static gboolean
-array_has (JsonObject *doc,
-           const char *member,
-           const char *value)
-{
-  JsonArray *array;
-
-  if (!json_object_has_member (doc, member))
-    return FALSE;
-  array = json_object_get_array_member (doc, member);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    if (g_strcmp0 (json_array_get_string_element (array, i), value) == 0)
-      return TRUE;
-  return FALSE;
-}
-
 /* What every metadata document must carry (SPEC-NOTES.md, "Discovery"). */
 static void
 assert_common_metadata (JsonObject *doc,
@@ -66,13 +50,13 @@ assert_common_metadata (JsonObject *doc,
   g_assert_cmpuint (json_array_get_length (methods), ==, 1);
   g_assert_cmpstr (json_array_get_string_element (methods, 0), ==, "S256");
   g_assert_true (json_object_get_boolean_member (doc, "authorization_response_iss_parameter_supported"));
-  g_assert_true (array_has (doc, "response_types_supported", "code"));
-  g_assert_false (array_has (doc, "response_types_supported", "token"));
-  g_assert_true (array_has (doc, "grant_types_supported", "authorization_code"));
-  g_assert_true (array_has (doc, "grant_types_supported", "refresh_token"));
-  g_assert_false (array_has (doc, "grant_types_supported", "password"));
-  g_assert_false (array_has (doc, "grant_types_supported", "implicit"));
-  g_assert_true (array_has (doc, "scopes_supported", "openid"));
+  g_assert_true (gh_test_json_array_has (doc, "response_types_supported", "code"));
+  g_assert_false (gh_test_json_array_has (doc, "response_types_supported", "token"));
+  g_assert_true (gh_test_json_array_has (doc, "grant_types_supported", "authorization_code"));
+  g_assert_true (gh_test_json_array_has (doc, "grant_types_supported", "refresh_token"));
+  g_assert_false (gh_test_json_array_has (doc, "grant_types_supported", "password"));
+  g_assert_false (gh_test_json_array_has (doc, "grant_types_supported", "implicit"));
+  g_assert_true (gh_test_json_array_has (doc, "scopes_supported", "openid"));
   g_assert_true (json_object_has_member (doc, "client_id_metadata_document_supported"));
 }
 
@@ -106,8 +90,9 @@ test_default_oauth (Fixture       *fixture,
       g_assert_cmpstr (json_object_get_string_member (doc, row[0]), ==, url);
     }
   /* Some clients use CIMD only when "none" is listed. */
-  g_assert_true (array_has (doc, "token_endpoint_auth_methods_supported", "none"));
-  g_assert_true (array_has (doc, "token_endpoint_auth_methods_supported", "private_key_jwt"));
+  g_assert_true (gh_test_json_array_has (doc, "token_endpoint_auth_methods_supported", "none"));
+  g_assert_true (gh_test_json_array_has (doc, "token_endpoint_auth_methods_supported",
+                                         "private_key_jwt"));
 }
 
 static void
@@ -120,9 +105,9 @@ test_default_oidc (Fixture       *fixture,
   g_assert_cmpuint (response->status, ==, 200);
   doc = gh_test_response_json (response);
   assert_common_metadata (doc, fixture->issuer);
-  g_assert_true (array_has (doc, "subject_types_supported", "public"));
-  g_assert_true (array_has (doc, "id_token_signing_alg_values_supported", "ES256"));
-  g_assert_false (array_has (doc, "id_token_signing_alg_values_supported", "none"));
+  g_assert_true (gh_test_json_array_has (doc, "subject_types_supported", "public"));
+  g_assert_true (gh_test_json_array_has (doc, "id_token_signing_alg_values_supported", "ES256"));
+  g_assert_false (gh_test_json_array_has (doc, "id_token_signing_alg_values_supported", "none"));
 }
 
 /* SPEC-NOTES.md: the three forms clients try for an issuer with a path, all with an issuer
@@ -697,7 +682,7 @@ test_discovery_store_error (Fixture       *fixture,
 
     g_assert_cmpuint (again->status, ==, 200);
     doc = gh_test_response_json (again);
-    g_assert_true (array_has (doc, "scopes_supported", "files:read"));
+    g_assert_true (gh_test_json_array_has (doc, "scopes_supported", "files:read"));
   }
 }
 

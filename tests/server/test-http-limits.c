@@ -10,8 +10,8 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
+#include "gh-test-process.h"
 #include "gh-test-tls.h"
 #include "gh-test-util.h"
 
@@ -444,13 +444,6 @@ typedef struct
   guint16 port;
 } Served;
 
-/* A failed assertion ends this process: the server must not outlive it. */
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 static void
 served_start (Served     *served,
               const char *limit,
@@ -470,7 +463,7 @@ served_start (Served     *served,
   command = g_strdup_printf ("ulimit -n %s && exec \"$0\" \"$@\"", limit);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, gh_test_die_with_parent, NULL, NULL);
   served->process = g_subprocess_launcher_spawn (launcher, &error, "/bin/sh", "-c", command,
                                                  server, "serve", "--dev",
                                                  "--listen=127.0.0.1:0", "--secrets=file",

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "gh-client-auth.h"
+#include "gh-json.h"
 #include "gh-jws.h"
 #include "gh-cimd-resolver-private.h"
 #include "gh-test-util.h"
@@ -111,15 +112,6 @@ hits (Fixture    *fixture,
   return r != NULL ? r->hits : 0;
 }
 
-static char *
-json_text (JsonObject *object)
-{
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_set_object (node, object);
-  return json_to_string (node, FALSE);
-}
-
 /* {"keys": [public JWKs of @keys, with their kids]} */
 static char *
 jwks_of (GhJwk *first,
@@ -139,7 +131,7 @@ jwks_of (GhJwk *first,
     }
   va_end (args);
   json_object_set_array_member (jwks, "keys", keys);
-  return json_text (jwks);
+  return gh_json_object_to_string (jwks, FALSE);
 }
 
 /* Publishes @keys (a JWK Set) at @path; returns its URL. */
@@ -209,7 +201,7 @@ assertion (Fixture    *fixture,
   json_object_set_string_member (claims, "jti", jti);
   json_object_set_int_member (claims, "iat", now);
   json_object_set_int_member (claims, "exp", now + 60);
-  text = json_text (claims);
+  text = gh_json_object_to_string (claims, FALSE);
   payload = g_bytes_new (text, strlen (text));
   jws = gh_jws_sign_compact (key, NULL, payload, &error);
   g_assert_no_error (error);

@@ -84,15 +84,6 @@ _gh_cimd_cache_load (GhCimdResolver    *self,
   return TRUE;
 }
 
-static char *
-json_object_to_text (JsonObject *object)
-{
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_set_object (node, object);
-  return gh_json_to_string (node, FALSE);
-}
-
 static gboolean
 member_equal (JsonObject *a,
               JsonObject *b,
@@ -180,7 +171,7 @@ _gh_cimd_cache_save_document (GhCimdFlight  *flight,
   GhStore *store = flight->resolver->store;
   SoupMessageHeaders *headers = soup_message_get_response_headers (flight->message);
   g_autoptr(GhStmt) stmt = NULL;
-  g_autofree char *metadata_text = json_object_to_text (metadata);
+  g_autofree char *metadata_text = gh_json_object_to_string (metadata, FALSE);
   gint64 now = gh_now_seconds ();
 
   if (!gh_store_begin (store, error))
