@@ -13,78 +13,31 @@
 #include <string.h>
 
 #include "gh-test-util.h"
+#include "gh-test-web.h"
 
 #define CALLBACK "http://127.0.0.1/callback"
 
 typedef struct
 {
   GhTestServer ts;
-  SoupServer *documents;
-  GPtrArray *held;      /* document requests answered only when the test says */
+  GhTestWeb *documents;  /* document requests under /held/ answered only when the test says */
   char *documents_base;
-  GHashTable *bodies;   /* path -> document text */
-  GHashTable *hits;     /* path -> number of requests */
 } Fixture;
-
-static void
-serve_document (SoupServer        *server,
-                SoupServerMessage *msg,
-                const char        *path,
-                GHashTable        *query,
-                gpointer           user_data)
-{
-  Fixture *fixture = user_data;
-  const char *body = g_hash_table_lookup (fixture->bodies, path);
-  guint hits = GPOINTER_TO_UINT (g_hash_table_lookup (fixture->hits, path));
-
-  g_hash_table_insert (fixture->hits, g_strdup (path), GUINT_TO_POINTER (hits + 1));
-  if (g_str_has_prefix (path, "/held/"))
-    {
-      soup_server_message_pause (msg);
-      g_ptr_array_add (fixture->held, g_object_ref (msg));
-    }
-  if (body == NULL)
-    {
-      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
-      return;
-    }
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
-                                "max-age=600");
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
-}
 
 static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-
   gh_test_server_setup (&fixture->ts, data);
-  fixture->bodies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  fixture->hits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  fixture->held = g_ptr_array_new_with_free_func (g_object_unref);
-  fixture->documents = soup_server_new (NULL, NULL);
-  soup_server_add_handler (fixture->documents, NULL, serve_document, fixture, NULL);
-  g_assert_true (soup_server_listen_local (fixture->documents, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (fixture->documents);
-  fixture->documents_base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  fixture->documents = gh_test_web_new (NULL);
+  fixture->documents_base = g_strdup_printf ("http://127.0.0.1:%u", fixture->documents->port);
 }
 
 static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
 {
-  for (guint i = 0; i < fixture->held->len; i++)
-    soup_server_message_unpause (g_ptr_array_index (fixture->held, i));
-  g_clear_pointer (&fixture->held, g_ptr_array_unref);
-  soup_server_disconnect (fixture->documents);
-  g_clear_object (&fixture->documents);
-  g_clear_pointer (&fixture->bodies, g_hash_table_unref);
-  g_clear_pointer (&fixture->hits, g_hash_table_unref);
+  g_clear_pointer (&fixture->documents, gh_test_web_free);
   g_free (fixture->documents_base);
   gh_test_server_teardown (&fixture->ts, data);
 }
@@ -100,6 +53,8 @@ publish (Fixture    *fixture,
   g_autofree char *url = g_strconcat (fixture->documents_base, path, NULL);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  GhTestRoute *route;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "client_id");
@@ -119,7 +74,11 @@ publish (Fixture    *fixture,
   json_builder_add_string_value (builder, "none");
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
-  g_hash_table_insert (fixture->bodies, g_strdup (path), json_to_string (root, FALSE));
+  text = json_to_string (root, FALSE);
+  route = gh_test_web_route (fixture->documents, path, 200, "application/json", text,
+                             "Cache-Control", "max-age=600", NULL);
+  if (g_str_has_prefix (path, "/held/"))
+    route->mode = GH_TEST_ROUTE_HELD;
   return g_steal_pointer (&url);
 }
 
@@ -127,7 +86,7 @@ static guint
 hits (Fixture    *fixture,
       const char *path)
 {
-  return GPOINTER_TO_UINT (g_hash_table_lookup (fixture->hits, path));
+  return gh_test_web_hits (fixture->documents, path);
 }
 
 static char *
@@ -406,7 +365,7 @@ test_browser_leaves (Fixture       *fixture,
                                     &done);
 
   /* Wait until the document request is held, then leave. */
-  while (fixture->held->len == 0)
+  while (fixture->documents->held->len == 0)
     g_main_context_iteration (NULL, TRUE);
   g_cancellable_cancel (cancellable);
   g_assert_true (gh_test_wait_for (&done, 5000));
@@ -415,8 +374,8 @@ test_browser_leaves (Fixture       *fixture,
     g_main_context_iteration (NULL, FALSE);
 
   /* Now the document arrives: nobody is waiting, nothing is sent, nothing breaks. */
-  soup_server_message_unpause (g_ptr_array_index (fixture->held, 0));
-  g_ptr_array_remove_index (fixture->held, 0);
+  soup_server_message_unpause (g_ptr_array_index (fixture->documents->held, 0));
+  g_ptr_array_remove_index (fixture->documents->held, 0);
   for (guint i = 0; i < 50; i++)
     g_main_context_iteration (NULL, FALSE);
 

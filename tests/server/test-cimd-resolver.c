@@ -15,6 +15,7 @@
 #include "gh-jwk.h"
 #include "gh-test-tls.h"
 #include "gh-test-util.h"
+#include "gh-test-web.h"
 
 /* --- a test CA and server certificates (tests/gh-test-tls.c) ------------------------------ */
 
@@ -104,232 +105,6 @@ test_resolver_init (TestResolver *self)
 {
 }
 
-/* --- the test server ----------------------------------------------------------------------- */
-
-typedef enum
-{
-  MODE_NORMAL,
-  MODE_SLOW,     /* one byte every 200 ms */
-  MODE_ENDLESS,  /* "{" then a space every 50 ms, forever */
-  MODE_DELAY,    /* the answer after 150 ms */
-} Mode;
-
-typedef struct
-{
-  guint status;
-  char *content_type;
-  GBytes *body;
-  char **headers;     /* name, value, name, value, ... */
-  char *etag;         /* If-None-Match with this gets a 304 */
-  Mode mode;
-  guint count;
-  guint not_modified;
-} Route;
-
-typedef struct
-{
-  SoupServer *server;
-  guint port;
-  GHashTable *routes;   /* path -> Route */
-  guint requests;
-  guint current;
-  guint max_current;
-  guint streaming;      /* messages still being answered slowly */
-} Server;
-
-typedef struct
-{
-  Server *server;
-  SoupServerMessage *message;
-  Route *route;
-  guint timer;
-  gsize sent;
-} Streaming;
-
-static void
-route_free (Route *route)
-{
-  g_free (route->content_type);
-  g_clear_pointer (&route->body, g_bytes_unref);
-  g_strfreev (route->headers);
-  g_free (route->etag);
-  g_free (route);
-}
-
-static void
-streaming_stop (Streaming *streaming)
-{
-  if (streaming->message == NULL)
-    return;
-  g_clear_handle_id (&streaming->timer, g_source_remove);
-  g_signal_handlers_disconnect_by_data (streaming->message, streaming);
-  g_clear_object (&streaming->message);
-  streaming->server->streaming--;
-  streaming->server->current--;
-  g_free (streaming);
-}
-
-static void
-apply_headers (SoupServerMessage *message,
-               Route             *route)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
-
-  for (guint i = 0; route->headers != NULL && route->headers[i] != NULL; i += 2)
-    soup_message_headers_replace (headers, route->headers[i], route->headers[i + 1]);
-  if (route->etag != NULL)
-    soup_message_headers_replace (headers, "ETag", route->etag);
-}
-
-static gboolean
-streaming_tick (gpointer user_data)
-{
-  Streaming *streaming = user_data;
-  SoupMessageBody *body = soup_server_message_get_response_body (streaming->message);
-  gsize size = g_bytes_get_size (streaming->route->body);
-
-  switch (streaming->route->mode)
-    {
-    case MODE_SLOW:
-      if (streaming->sent < size)
-        {
-          soup_message_body_append (body, SOUP_MEMORY_COPY,
-                                    (const char *) g_bytes_get_data (streaming->route->body, NULL) +
-                                    streaming->sent, 1);
-          streaming->sent++;
-        }
-      if (streaming->sent == size)
-        soup_message_body_complete (body);
-      soup_server_message_unpause (streaming->message);
-      return streaming->sent < size ? G_SOURCE_CONTINUE : (streaming->timer = 0, G_SOURCE_REMOVE);
-
-    case MODE_ENDLESS:
-      soup_message_body_append (body, SOUP_MEMORY_STATIC, " ", 1);
-      soup_server_message_unpause (streaming->message);
-      return G_SOURCE_CONTINUE;
-
-    case MODE_DELAY:
-      soup_server_message_set_status (streaming->message, streaming->route->status, NULL);
-      apply_headers (streaming->message, streaming->route);
-      soup_server_message_set_response (streaming->message, streaming->route->content_type,
-                                        SOUP_MEMORY_COPY,
-                                        g_bytes_get_data (streaming->route->body, NULL), size);
-      soup_server_message_unpause (streaming->message);
-      streaming->timer = 0;
-      return G_SOURCE_REMOVE;
-
-    case MODE_NORMAL:
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static void
-server_handler (SoupServer        *soup_server,
-                SoupServerMessage *message,
-                const char        *path,
-                GHashTable        *query,
-                gpointer           user_data)
-{
-  Server *server = user_data;
-  Route *route = g_hash_table_lookup (server->routes, path);
-  SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (message);
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
-  const char *if_none_match = soup_message_headers_get_one (request_headers, "If-None-Match");
-  Streaming *streaming;
-
-  server->requests++;
-  if (route == NULL)
-    {
-      soup_server_message_set_status (message, 404, NULL);
-      return;
-    }
-  route->count++;
-
-  if (route->etag != NULL && g_strcmp0 (if_none_match, route->etag) == 0)
-    {
-      route->not_modified++;
-      soup_server_message_set_status (message, 304, NULL);
-      apply_headers (message, route);
-      return;
-    }
-
-  if (route->mode == MODE_NORMAL)
-    {
-      soup_server_message_set_status (message, route->status, NULL);
-      apply_headers (message, route);
-      if (route->body != NULL)
-        soup_server_message_set_response (message, route->content_type, SOUP_MEMORY_COPY,
-                                          g_bytes_get_data (route->body, NULL),
-                                          g_bytes_get_size (route->body));
-      return;
-    }
-
-  server->current++;
-  server->max_current = MAX (server->max_current, server->current);
-  server->streaming++;
-  streaming = g_new0 (Streaming, 1);
-  streaming->server = server;
-  streaming->message = g_object_ref (message);
-  streaming->route = route;
-  g_signal_connect_swapped (message, "finished", G_CALLBACK (streaming_stop), streaming);
-  g_signal_connect_swapped (message, "disconnected", G_CALLBACK (streaming_stop), streaming);
-
-  if (route->mode != MODE_DELAY)
-    {
-      soup_server_message_set_status (message, route->status, NULL);
-      apply_headers (message, route);
-      soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
-      soup_message_headers_set_content_type (headers, route->content_type, NULL);
-      if (route->mode == MODE_ENDLESS)
-        soup_message_body_append (soup_server_message_get_response_body (message),
-                                  SOUP_MEMORY_STATIC, "{", 1);
-    }
-  else
-    soup_server_message_pause (message);
-  streaming->timer = g_timeout_add (route->mode == MODE_SLOW ? 200 :
-                                    route->mode == MODE_ENDLESS ? 50 : 150,
-                                    streaming_tick, streaming);
-}
-
-static Server *
-server_new (GTlsCertificate *certificate)
-{
-  Server *server = g_new0 (Server, 1);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-
-  server->server = certificate != NULL ? soup_server_new ("tls-certificate", certificate, NULL)
-                                       : soup_server_new (NULL, NULL);
-  server->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                          (GDestroyNotify) route_free);
-  soup_server_add_handler (server->server, NULL, server_handler, server, NULL);
-  soup_server_listen (server->server, address,
-                      certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server->server);
-  g_assert_nonnull (uris);
-  server->port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return server;
-}
-
-static void
-server_free (Server *server)
-{
-  /* Let slow answers notice their client is gone. */
-  for (guint i = 0; i < 100 && server->streaming > 0; i++)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (10000), TRUE);
-  soup_server_disconnect (server->server);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  g_clear_object (&server->server);
-  g_hash_table_unref (server->routes);
-  g_free (server);
-}
-
 /* --- the fixture ------------------------------------------------------------------------- */
 
 typedef struct
@@ -340,7 +115,7 @@ typedef struct
   GhProjects *projects;
   GhProject *project;
   GhCimdResolver *resolver;
-  Server *server;
+  GhTestWeb *server;
 } Fixture;
 
 static void
@@ -365,7 +140,7 @@ fixture_setup (Fixture       *fixture,
   database = g_tls_file_database_new (ca_path, &error);
   g_assert_no_error (error);
   fixture->resolver = gh_cimd_resolver_new (fixture->store, fixture->audit, database);
-  fixture->server = server_new (localhost_cert);
+  fixture->server = gh_test_web_new (localhost_cert);
 }
 
 static void
@@ -373,7 +148,7 @@ fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
 {
   g_clear_object (&fixture->resolver);
-  g_clear_pointer (&fixture->server, server_free);
+  g_clear_pointer (&fixture->server, gh_test_web_free);
   g_clear_pointer (&fixture->project, gh_project_free);
   g_clear_object (&fixture->projects);
   g_clear_object (&fixture->audit);
@@ -421,58 +196,18 @@ document_for (Fixture    *fixture,
                      "\"redirect_uris\": [\"http://127.0.0.1/callback\"], " \
                      "\"x_vendor_extension\": {\"kept\": true}"
 
-/* Sets (or replaces) the answer for @path; trailing name, value header pairs, NULL. */
-static Route *
-route (Fixture    *fixture,
-       const char *path,
-       guint       status,
-       const char *content_type,
-       const char *body,
-       ...)
-{
-  Route *r = g_new0 (Route, 1);
-  Route *old = g_hash_table_lookup (fixture->server->routes, path);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  const char *name;
-  va_list args;
-
-  r->status = status;
-  r->content_type = g_strdup (content_type);
-  r->body = body != NULL ? g_bytes_new (body, strlen (body)) : NULL;
-  va_start (args, body);
-  while ((name = va_arg (args, const char *)) != NULL)
-    {
-      g_strv_builder_add (builder, name);
-      g_strv_builder_add (builder, va_arg (args, const char *));
-    }
-  va_end (args);
-  r->headers = g_strv_builder_end (builder);
-  if (old != NULL)
-    r->count = old->count; /* counts survive a change of answer */
-  g_hash_table_replace (fixture->server->routes, g_strdup (path), r);
-  return r;
-}
-
-static Route *
+static GhTestRoute *
 good_route (Fixture    *fixture,
             const char *path,
             ...)
 {
   g_autofree char *document = document_for (fixture, path, GOOD_MEMBERS);
-  Route *r = route (fixture, path, 200, "application/json", document, NULL);
-  const char *name;
+  GhTestRoute *r;
   va_list args;
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
   va_start (args, path);
-  while ((name = va_arg (args, const char *)) != NULL)
-    {
-      g_strv_builder_add (builder, name);
-      g_strv_builder_add (builder, va_arg (args, const char *));
-    }
+  r = gh_test_web_route_valist (fixture->server, path, 200, "application/json", document, args);
   va_end (args);
-  g_strfreev (r->headers);
-  r->headers = g_strv_builder_end (builder);
   return r;
 }
 
@@ -644,8 +379,7 @@ test_valid_document (Fixture       *fixture,
   g_assert_cmpint (gh_cimd_report_get_verdict (again), !=, GH_CIMD_FAIL);
   g_assert_cmpstr (gh_cimd_report_get_cache_result (again), ==, "hit");
   g_assert_cmpuint (gh_cimd_resolver_get_fetch_count (fixture->resolver), ==, 1);
-  g_assert_cmpuint (((Route *) g_hash_table_lookup (fixture->server->routes,
-                                                    "/client.json"))->count, ==, 1);
+  g_assert_cmpuint (gh_test_web_hits (fixture->server, "/client.json"), ==, 1);
 
   cached = gh_cimd_resolver_lookup_cached (fixture->resolver, fixture->project->id, url);
   g_assert_nonnull (cached);
@@ -659,7 +393,7 @@ static void
 test_tls_name_mismatch (Fixture       *fixture,
                         gconstpointer  data)
 {
-  Server *other = server_new (wrong_name_cert);
+  GhTestWeb *other = gh_test_web_new (wrong_name_cert);
   g_autofree char *url = g_strdup_printf ("https://localhost:%u/client.json", other->port);
   g_autoptr(GhCimdReport) report = NULL;
 
@@ -667,7 +401,7 @@ test_tls_name_mismatch (Fixture       *fixture,
   assert_fails (report, "fetch.tls");
   g_assert_cmpuint (other->requests, ==, 0);
   g_assert_cmpint (count_cached (fixture, url), ==, 0);
-  server_free (other);
+  gh_test_web_free (other);
 }
 
 /* http is accepted for a loopback host, with the opt-in, and the report says so. */
@@ -675,12 +409,12 @@ static void
 test_plain_http_loopback (Fixture       *fixture,
                           gconstpointer  data)
 {
-  Server *plain = server_new (NULL);
+  GhTestWeb *plain = gh_test_web_new (NULL);
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/client.json", plain->port);
   g_autofree char *body = g_strdup_printf ("{\"client_id\": \"%s\", "
                                            "\"redirect_uris\": [\"http://127.0.0.1/cb\"]}", url);
   g_autoptr(GhCimdReport) report = NULL;
-  Route *r = g_new0 (Route, 1);
+  GhTestRoute *r = g_new0 (GhTestRoute, 1);
 
   r->status = 200;
   r->content_type = g_strdup ("application/json");
@@ -692,7 +426,7 @@ test_plain_http_loopback (Fixture       *fixture,
   assert_check (report, "address.loopback", GH_CIMD_WARN);
   g_assert_nonnull (gh_cimd_report_get_document (report));
   g_assert_cmpuint (plain->requests, ==, 1);
-  server_free (plain);
+  gh_test_web_free (plain);
 }
 
 typedef struct
@@ -766,7 +500,7 @@ test_bad_answers (Fixture       *fixture,
       g_autoptr(GhCimdReport) report = NULL;
 
       g_test_message ("%s", row->path);
-      route (fixture, row->path, row->status, row->content_type, body, NULL);
+      gh_test_web_route (fixture->server, row->path, row->status, row->content_type, body, NULL);
       report = resolve_full (fixture, fixture->project, url, GH_CIMD_RESOLVE_NONE, flow);
       assert_fails (report, row->failing_check);
       if (row->message_part != NULL)
@@ -795,7 +529,7 @@ test_client_name_absent (Fixture       *fixture,
                                         "\"redirect_uris\": [\"https://a.example/cb\"]");
   g_autoptr(GhCimdReport) report = NULL;
 
-  route (fixture, "/nameless.json", 200, "application/json", body, NULL);
+  gh_test_web_route (fixture->server, "/nameless.json", 200, "application/json", body, NULL);
   report = resolve (fixture, "/nameless.json", GH_CIMD_RESOLVE_NONE);
   g_assert_cmpint (gh_cimd_report_get_verdict (report), ==, GH_CIMD_WARN);
   assert_check (report, "document.client_name", GH_CIMD_WARN);
@@ -814,7 +548,7 @@ test_same_origin_jwks_uri (Fixture       *fixture,
                           "\"token_endpoint_auth_method\": \"private_key_jwt\", "
                           "\"jwks_uri\": \"https://localhost:%u/jwks.json\"}",
                           fixture->server->port, fixture->server->port);
-  route (fixture, "/pkjwt.json", 200, "application/json", body, NULL);
+  gh_test_web_route (fixture->server, "/pkjwt.json", 200, "application/json", body, NULL);
   report = resolve (fixture, "/pkjwt.json", GH_CIMD_RESOLVE_NONE);
   assert_check (report, "document.jwks_uri", GH_CIMD_PASS);
   g_assert_nonnull (gh_cimd_report_get_document (report));
@@ -831,12 +565,11 @@ test_redirect_not_followed (Fixture       *fixture,
   g_autoptr(GhCimdReport) report = NULL;
 
   good_route (fixture, "/target.json", NULL);
-  route (fixture, "/moved.json", 302, NULL, NULL, "Location", target, NULL);
+  gh_test_web_route (fixture->server, "/moved.json", 302, NULL, NULL, "Location", target, NULL);
   report = resolve (fixture, "/moved.json", GH_CIMD_RESOLVE_NONE);
   assert_fails (report, "http.redirect");
   g_assert_nonnull (strstr (gh_cimd_report_get_failure (report), target));
-  g_assert_cmpuint (((Route *) g_hash_table_lookup (fixture->server->routes,
-                                                    "/target.json"))->count, ==, 0);
+  g_assert_cmpuint (gh_test_web_hits (fixture->server, "/target.json"), ==, 0);
 }
 
 static void
@@ -851,7 +584,7 @@ test_body_too_large (Fixture       *fixture,
   memset (big, ' ', size);
   big[0] = '{';
   big[size] = '\0';
-  route (fixture, "/big.json", 200, "application/json", big, NULL);
+  gh_test_web_route (fixture->server, "/big.json", 200, "application/json", big, NULL);
   report = resolve (fixture, "/big.json", GH_CIMD_RESOLVE_NONE);
   assert_fails (report, "body.size");
   g_assert_cmpint (json_object_get_int_member (gh_cimd_report_get_network (report), "size"), ==,
@@ -864,13 +597,13 @@ test_endless_and_slow_bodies (Fixture       *fixture,
                               gconstpointer  data)
 {
   g_autofree char *document = document_for (fixture, "/slow.json", GOOD_MEMBERS);
-  Route *r;
+  GhTestRoute *r;
 
   fixture->project->settings->cimd_timeout_ms = 500;
-  r = route (fixture, "/endless.json", 200, "application/json", "", NULL);
-  r->mode = MODE_ENDLESS;
-  r = route (fixture, "/slow.json", 200, "application/json", document, NULL);
-  r->mode = MODE_SLOW;
+  r = gh_test_web_route (fixture->server, "/endless.json", 200, "application/json", "", NULL);
+  r->mode = GH_TEST_ROUTE_ENDLESS;
+  r = gh_test_web_route (fixture->server, "/slow.json", 200, "application/json", document, NULL);
+  r->mode = GH_TEST_ROUTE_SLOW;
 
   for (guint i = 0; i < 2; i++)
     {
@@ -968,7 +701,7 @@ test_no_cache_revalidates (Fixture       *fixture,
 {
   g_autoptr(GhCimdReport) first = NULL;
   g_autoptr(GhCimdReport) second = NULL;
-  Route *r;
+  GhTestRoute *r;
 
   r = good_route (fixture, "/etag.json", "Cache-Control", "no-cache", NULL);
   r->etag = g_strdup ("\"v1\"");
@@ -1008,19 +741,19 @@ test_failures_never_cached (Fixture       *fixture,
 
   /* Expires at once, so every resolution refetches. */
   fixture->project->settings->cimd_cache_min_s = 0;
-  route (fixture, "/flaky.json", 200, "application/json", good, "Cache-Control", "max-age=0",
-         NULL);
+  gh_test_web_route (fixture->server, "/flaky.json", 200, "application/json", good,
+                     "Cache-Control", "max-age=0", NULL);
   report = resolve (fixture, "/flaky.json", GH_CIMD_RESOLVE_NONE);
   g_assert_cmpint (gh_cimd_report_get_verdict (report), !=, GH_CIMD_FAIL);
   g_assert_cmpint (gh_cimd_report_get_cache_ttl (report), ==, 0);
   gh_cimd_report_unref (report);
 
   /* A 500, then an invalid document: both FAIL, neither replaces the good copy. */
-  route (fixture, "/flaky.json", 500, "application/json", "{}", NULL);
+  gh_test_web_route (fixture->server, "/flaky.json", 500, "application/json", "{}", NULL);
   report = resolve (fixture, "/flaky.json", GH_CIMD_RESOLVE_NONE);
   assert_fails (report, "http.status");
   gh_cimd_report_unref (report);
-  route (fixture, "/flaky.json", 200, "application/json", changed, NULL);
+  gh_test_web_route (fixture->server, "/flaky.json", 200, "application/json", changed, NULL);
   report = resolve (fixture, "/flaky.json", GH_CIMD_RESOLVE_NONE);
   assert_fails (report, "document.client_secret");
   gh_cimd_report_unref (report);
@@ -1031,13 +764,12 @@ test_failures_never_cached (Fixture       *fixture,
   g_assert_cmpint (count_events (fixture, "oauth_client.cimd_document_changed"), ==, 0);
 
   /* The failure was not cached: the next resolution fetches again, and succeeds. */
-  route (fixture, "/flaky.json", 200, "application/json", good, NULL);
+  gh_test_web_route (fixture->server, "/flaky.json", 200, "application/json", good, NULL);
   report = resolve (fixture, "/flaky.json", GH_CIMD_RESOLVE_NONE);
   g_assert_cmpint (gh_cimd_report_get_verdict (report), !=, GH_CIMD_FAIL);
   gh_cimd_report_unref (report);
   g_assert_cmpuint (gh_cimd_resolver_get_fetch_count (fixture->resolver), ==, 4);
-  g_assert_cmpuint (((Route *) g_hash_table_lookup (fixture->server->routes,
-                                                    "/flaky.json"))->count, ==, 4);
+  g_assert_cmpuint (gh_test_web_hits (fixture->server, "/flaky.json"), ==, 4);
   g_assert_cmpint (count_events (fixture, "oauth_client.cimd_fetch_failed"), ==, 2);
 }
 
@@ -1091,7 +823,7 @@ test_document_change_drops_consents (Fixture       *fixture,
   g_assert_cmpint (count_events (fixture, "oauth_client.cimd_document_changed"), ==, 0);
 
   /* New redirect_uris: every user must consent again. */
-  route (fixture, "/changing.json", 200, "application/json", v2, NULL);
+  gh_test_web_route (fixture->server, "/changing.json", 200, "application/json", v2, NULL);
   report = resolve (fixture, "/changing.json", GH_CIMD_RESOLVE_FORCE_REFRESH);
   g_assert_cmpint (gh_cimd_report_get_verdict (report), !=, GH_CIMD_FAIL);
   gh_cimd_report_unref (report);
@@ -1110,10 +842,10 @@ test_single_flight (Fixture       *fixture,
 {
   g_autofree char *url = url_for (fixture, "/popular.json");
   Result results[20] = { { 0 } };
-  Route *r;
+  GhTestRoute *r;
 
   r = good_route (fixture, "/popular.json", NULL);
-  r->mode = MODE_DELAY;
+  r->mode = GH_TEST_ROUTE_DELAY;
   for (guint i = 0; i < G_N_ELEMENTS (results); i++)
     gh_cimd_resolver_resolve_async (fixture->resolver, fixture->project, url,
                                     GH_CIMD_RESOLVE_NONE, NULL, NULL, on_resolved, &results[i]);
@@ -1142,7 +874,7 @@ test_concurrency_limit (Fixture       *fixture,
       g_autofree char *path = g_strdup_printf ("/queued-%u.json", i);
       g_autofree char *url = url_for (fixture, path);
 
-      good_route (fixture, path, NULL)->mode = MODE_DELAY;
+      good_route (fixture, path, NULL)->mode = GH_TEST_ROUTE_DELAY;
       gh_cimd_resolver_resolve_async (fixture->resolver, fixture->project, url,
                                       GH_CIMD_RESOLVE_NONE, NULL, NULL, on_resolved, &results[i]);
     }
@@ -1332,10 +1064,10 @@ test_jwks_fetch (Fixture       *fixture,
   g_autoptr(JsonObject) forced = NULL;
   g_autoptr(GError) error = NULL;
   gboolean from_cache = TRUE;
-  Route *r;
+  GhTestRoute *r;
 
-  r = route (fixture, "/jwks.json", 200, "application/jwk-set+json", body,
-             "Cache-Control", "max-age=600", NULL);
+  r = gh_test_web_route (fixture->server, "/jwks.json", 200, "application/jwk-set+json", body,
+                         "Cache-Control", "max-age=600", NULL);
   first = fetch_jwks (fixture, url, GH_CIMD_RESOLVE_NONE, &from_cache, &error);
   g_assert_no_error (error);
   g_assert_false (from_cache);
@@ -1366,7 +1098,7 @@ static void
 test_jwks_tls_name_mismatch (Fixture       *fixture,
                              gconstpointer  data)
 {
-  Server *other = server_new (wrong_name_cert);
+  GhTestWeb *other = gh_test_web_new (wrong_name_cert);
   g_autofree char *url = g_strdup_printf ("https://localhost:%u/jwks.json", other->port);
   g_autoptr(GError) error = NULL;
 
@@ -1374,7 +1106,7 @@ test_jwks_tls_name_mismatch (Fixture       *fixture,
   g_assert_error (error, GH_CIMD_RESOLVER_ERROR, GH_CIMD_RESOLVER_ERROR_REFUSED);
   g_assert_nonnull (strstr (error->message, "(rule fetch.tls)"));
   g_assert_cmpuint (other->requests, ==, 0);
-  server_free (other);
+  gh_test_web_free (other);
 }
 
 static void
@@ -1412,20 +1144,21 @@ test_jwks_refused (Fixture       *fixture,
   oversized = g_strnfill (17 * 1024, ' ');
   oversized[0] = '{';
   rows[G_N_ELEMENTS (rows) - 1].body = oversized;
-  route (fixture, "/jwks-good.json", 200, "application/json", good, NULL);
+  gh_test_web_route (fixture->server, "/jwks-good.json", 200, "application/json", good, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
       g_autofree char *url = url_for (fixture, rows[i].path);
       g_autofree char *rule = g_strdup_printf ("(rule %s)", rows[i].rule);
-      Route *r;
+      GhTestRoute *r;
 
       g_test_message ("%s", rows[i].path);
       if (rows[i].status == 302)
-        r = route (fixture, rows[i].path, 302, NULL, NULL, "Location", target, NULL);
+        r = gh_test_web_route (fixture->server, rows[i].path, 302, NULL, NULL, "Location", target,
+                               NULL);
       else
-        r = route (fixture, rows[i].path, rows[i].status, rows[i].content_type, rows[i].body,
-                   NULL);
+        r = gh_test_web_route (fixture->server, rows[i].path, rows[i].status,
+                               rows[i].content_type, rows[i].body, NULL);
       /* Twice: a failure is never cached. */
       for (guint j = 0; j < 2; j++)
         {
@@ -1439,8 +1172,7 @@ test_jwks_refused (Fixture       *fixture,
       g_assert_cmpuint (r->count, ==, 2);
     }
   /* The redirect was not followed. */
-  g_assert_cmpuint (((Route *) g_hash_table_lookup (fixture->server->routes,
-                                                    "/jwks-good.json"))->count, ==, 0);
+  g_assert_cmpuint (gh_test_web_hits (fixture->server, "/jwks-good.json"), ==, 0);
 
   /* 10 KiB is more than cimd_max_bytes but within a JWK Set's cap. */
   {
@@ -1456,7 +1188,7 @@ test_jwks_refused (Fixture       *fixture,
     g_string_append (text, "\"}");
     large = g_string_free (g_steal_pointer (&text), FALSE);
     g_assert_cmpint (strlen (large), >, fixture->project->settings->cimd_max_bytes);
-    route (fixture, "/jwks-large.json", 200, "application/json", large, NULL);
+    gh_test_web_route (fixture->server, "/jwks-large.json", 200, "application/json", large, NULL);
     jwks = fetch_jwks (fixture, url, GH_CIMD_RESOLVE_NONE, NULL, &error);
     g_assert_no_error (error);
     g_assert_nonnull (jwks);
@@ -1470,8 +1202,9 @@ test_jwks_no_store (Fixture       *fixture,
 {
   g_autofree char *url = url_for (fixture, "/jwks-nostore.json");
   g_autofree char *body = jwks_text (1);
-  Route *r = route (fixture, "/jwks-nostore.json", 200, "application/json", body,
-                    "Cache-Control", "no-store", NULL);
+  GhTestRoute *r = gh_test_web_route (fixture->server, "/jwks-nostore.json", 200,
+                                      "application/json", body, "Cache-Control", "no-store",
+                                      NULL);
 
   for (guint i = 0; i < 2; i++)
     {
@@ -1507,7 +1240,7 @@ test_jwks_loopback_refused (Fixture       *fixture,
   };
 
   fixture->project->settings->allow_loopback_cimd = FALSE;
-  route (fixture, "/jwks.json", 200, "application/json", body, NULL);
+  gh_test_web_route (fixture->server, "/jwks.json", 200, "application/json", body, NULL);
   g_resolver_set_default (fake);
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
@@ -1534,9 +1267,10 @@ test_jwks_single_flight (Fixture       *fixture,
   g_autofree char *url = url_for (fixture, "/jwks-busy.json");
   g_autofree char *body = jwks_text (1);
   JwksFetch fetches[10] = { { 0 } };
-  Route *r = route (fixture, "/jwks-busy.json", 200, "application/json", body, NULL);
+  GhTestRoute *r = gh_test_web_route (fixture->server, "/jwks-busy.json", 200,
+                                      "application/json", body, NULL);
 
-  r->mode = MODE_DELAY;
+  r->mode = GH_TEST_ROUTE_DELAY;
   for (guint i = 0; i < G_N_ELEMENTS (fetches); i++)
     gh_cimd_resolver_fetch_jwks_async (fixture->resolver, fixture->project, url,
                                        GH_CIMD_RESOLVE_NONE, NULL, on_jwks_fetched, &fetches[i]);

@@ -13,103 +13,43 @@
 
 #include <string.h>
 
+#include "gh-cimd-resolver-private.h"
 #include "gh-client-auth.h"
+#include "gh-crypto.h"
 #include "gh-json.h"
 #include "gh-jws.h"
-#include "gh-cimd-resolver-private.h"
 #include "gh-test-util.h"
-#include "gh-crypto.h"
+#include "gh-test-web.h"
 
 #define REDIRECT "http://127.0.0.1:4567/callback"
 
 typedef struct
 {
-  guint status;
-  char *content_type;
-  char *body;
-  char *location;
-  char *cache_control;
-  guint hits;
-} Route;
-
-typedef struct
-{
   GhTestServer ts;
-  SoupServer *web;
+  GhTestWeb *web;       /* where clients publish their keys */
   char *base;
-  GHashTable *routes;   /* path -> Route */
-  guint requests;
   GhJwk *key;           /* the client's key */
   GhJwk *rotated;       /* the key it rotates to */
   GhJwk *stranger;      /* nobody's published key */
 } Fixture;
 
-static void
-route_free (Route *route)
-{
-  g_free (route->content_type);
-  g_free (route->body);
-  g_free (route->location);
-  g_free (route->cache_control);
-  g_free (route);
-}
-
-static void
-serve (SoupServer        *server,
-       SoupServerMessage *msg,
-       const char        *path,
-       GHashTable        *query,
-       gpointer           user_data)
-{
-  Fixture *fixture = user_data;
-  Route *route = g_hash_table_lookup (fixture->routes, path);
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-
-  fixture->requests++;
-  if (route == NULL)
-    {
-      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
-      return;
-    }
-  route->hits++;
-  soup_server_message_set_status (msg, route->status, NULL);
-  if (route->location != NULL)
-    soup_message_headers_replace (headers, "Location", route->location);
-  if (route->cache_control != NULL)
-    soup_message_headers_replace (headers, "Cache-Control", route->cache_control);
-  if (route->body != NULL)
-    soup_server_message_set_response (msg, route->content_type, SOUP_MEMORY_COPY, route->body,
-                                      strlen (route->body));
-}
-
 /* Sets (or replaces, keeping its count) the answer at @path. */
-static Route *
+static GhTestRoute *
 route (Fixture    *fixture,
        const char *path,
        guint       status,
        const char *content_type,
        const char *body)
 {
-  Route *old = g_hash_table_lookup (fixture->routes, path);
-  Route *r = g_new0 (Route, 1);
-
-  r->status = status;
-  r->content_type = g_strdup (content_type);
-  r->body = g_strdup (body);
-  r->cache_control = g_strdup ("max-age=600");
-  if (old != NULL)
-    r->hits = old->hits;
-  g_hash_table_replace (fixture->routes, g_strdup (path), r);
-  return r;
+  return gh_test_web_route (fixture->web, path, status, content_type, body,
+                            "Cache-Control", "max-age=600", NULL);
 }
 
 static guint
 hits (Fixture    *fixture,
       const char *path)
 {
-  Route *r = g_hash_table_lookup (fixture->routes, path);
-
-  return r != NULL ? r->hits : 0;
+  return gh_test_web_hits (fixture->web, path);
 }
 
 /* {"keys": [public JWKs of @keys, with their kids]} */
@@ -261,18 +201,10 @@ fixture_setup (Fixture       *fixture,
                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  GSList *uris;
 
   gh_test_server_setup (&fixture->ts, data);
-  fixture->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                           (GDestroyNotify) route_free);
-  fixture->web = soup_server_new (NULL, NULL);
-  soup_server_add_handler (fixture->web, NULL, serve, fixture, NULL);
-  g_assert_true (soup_server_listen_local (fixture->web, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (fixture->web);
-  fixture->base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  fixture->web = gh_test_web_new (NULL);
+  fixture->base = g_strdup_printf ("http://127.0.0.1:%u", fixture->web->port);
 
   fixture->key = gh_jwk_generate (GH_JWS_ALG_ES256, &error);
   g_assert_no_error (error);
@@ -286,9 +218,7 @@ static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
 {
-  soup_server_disconnect (fixture->web);
-  g_clear_object (&fixture->web);
-  g_clear_pointer (&fixture->routes, g_hash_table_unref);
+  g_clear_pointer (&fixture->web, gh_test_web_free);
   g_free (fixture->base);
   g_clear_object (&fixture->key);
   g_clear_object (&fixture->rotated);
@@ -476,12 +406,12 @@ test_bad_answers (Fixture       *fixture,
     {
       g_autofree char *client_id = g_strdup_printf ("bad-%u", i);
       g_autofree char *jwks_uri = g_strconcat (fixture->base, rows[i].path, NULL);
-      Route *r;
+      GhTestRoute *r;
 
       g_test_message ("%s", rows[i].path);
       r = route (fixture, rows[i].path, rows[i].status, rows[i].content_type, rows[i].body);
       if (rows[i].status == 302)
-        r->location = g_strdup (good_uri);
+        gh_test_route_add_header (r, "Location", good_uri);
       add_keyed_client (fixture, client_id, jwks_uri);
       for (guint j = 0; j < 2; j++)
         {
@@ -523,7 +453,7 @@ test_loopback_refused (Fixture       *fixture,
                                   GH_TEST_PAIRS ("grant_type", "refresh_token",
                                                  "refresh_token", "x"));
   assert_invalid_client (response, "(rule url.address)");
-  g_assert_cmpuint (fixture->requests, ==, 0);
+  g_assert_cmpuint (fixture->web->requests, ==, 0);
 
   /* With the opt-in, the same client authenticates. */
   gh_test_server_set (&fixture->ts, "allow_loopback_cimd", "true");
@@ -531,7 +461,7 @@ test_loopback_refused (Fixture       *fixture,
   response = post_with_assertion (fixture, "/revoke", fixture->key, "local",
                                   GH_TEST_PAIRS ("token", "x"));
   g_assert_cmpuint (response->status, ==, 200);
-  g_assert_cmpuint (fixture->requests, ==, 1);
+  g_assert_cmpuint (fixture->web->requests, ==, 1);
 }
 
 /* A confidential client registered by DCR with private_key_jwt and a jwks_uri introspects. */
@@ -642,7 +572,7 @@ test_other_clients_unchanged (Fixture       *fixture,
                                                       "client_id", "public",
                                                       "refresh_token", "x"), NULL);
   g_assert_cmpuint (response->status, ==, 400);
-  g_assert_cmpuint (fixture->requests, ==, 0);
+  g_assert_cmpuint (fixture->web->requests, ==, 0);
 }
 
 int
