@@ -49,6 +49,23 @@ gh_test_remove_tree (const char *path)
 }
 
 void
+gh_test_dir_setup (GhTestDir     *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *name = g_path_get_basename (g_get_prgname () ? g_get_prgname () : "test");
+
+  fixture->dir = gh_test_make_tmp_dir (name);
+}
+
+void
+gh_test_dir_teardown (GhTestDir     *fixture,
+                      gconstpointer  data)
+{
+  gh_test_remove_tree (fixture->dir);
+  g_free (fixture->dir);
+}
+
+void
 gh_test_async_ready (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data)

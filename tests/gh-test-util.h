@@ -24,6 +24,18 @@ G_BEGIN_DECLS
 char    *gh_test_make_tmp_dir  (const char *name);
 void     gh_test_remove_tree   (const char *path);
 
+/* A fresh temporary directory for each test, removed after it; usable as a g_test_add()
+ * fixture. */
+typedef struct
+{
+  char *dir;
+} GhTestDir;
+
+void     gh_test_dir_setup     (GhTestDir     *fixture,
+                                gconstpointer  data);
+void     gh_test_dir_teardown  (GhTestDir     *fixture,
+                                gconstpointer  data);
+
 /* Iterates the default main context until *@flag is TRUE or @timeout_ms passes. */
 gboolean gh_test_wait_for      (const gboolean *flag,
                                 guint           timeout_ms);

@@ -15,25 +15,7 @@
 #include "gh-server.h"
 #include "gh-test-util.h"
 
-typedef struct
-{
-  char *dir;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
-{
-  fixture->dir = gh_test_make_tmp_dir ("keys");
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  gh_test_remove_tree (fixture->dir);
-  g_free (fixture->dir);
-}
+typedef GhTestDir Fixture;
 
 static GhServer *
 start (Fixture *fixture)
@@ -255,7 +237,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add (path, Fixture, NULL, gh_test_dir_setup, func, gh_test_dir_teardown)
 
   ADD ("/core/signing-keys/survive-restart", test_survives_restart);
   ADD ("/core/signing-keys/rotation", test_rotation);
