@@ -14,6 +14,7 @@
 #include "gh-json.h"
 #include "gh-server.h"
 #include "gh-test-util.h"
+#include "gh-time.h"
 
 #define N_PARALLEL 20
 
@@ -621,7 +622,7 @@ expire_iat (Fixture    *fixture,
                                              "WHERE id = ?", &error);
 
   g_assert_no_error (error);
-  gh_stmt_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC - 1);
+  gh_stmt_bind_int64 (stmt, 1, gh_now_seconds () - 1);
   gh_stmt_bind_text (stmt, 2, id);
   g_assert_true (gh_store_step (store, stmt, NULL, &error));
   g_assert_cmpint (gh_store_changes (store), ==, 1);
@@ -1043,7 +1044,7 @@ test_iat_authio (Fixture       *fixture,
   const char *body = "{\"redirect_uris\": [\"https://authio.example.test/oauth/callback\"], "
                      "\"client_name\": \"Authio\", \"token_endpoint_auth_method\": \"none\", "
                      "\"application_type\": \"web\"}";
-  gint64 before = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 before = gh_now_seconds ();
   g_autofree char *id = NULL;
   g_autofree char *token = NULL;
   g_autofree char *client_uri = NULL;
@@ -1062,7 +1063,7 @@ test_iat_authio (Fixture       *fixture,
   g_assert_false (g_str_has_prefix (client_id, "https://"));
   g_assert_cmpint (json_object_get_int_member (doc, "client_id_issued_at"), >=, before);
   g_assert_cmpint (json_object_get_int_member (doc, "client_id_issued_at"), <=,
-                   g_get_real_time () / G_USEC_PER_SEC);
+                   gh_now_seconds ());
   client_uri = g_strconcat (fixture->issuer, "/register/", client_id, NULL);
   g_assert_cmpstr (member (doc, "registration_client_uri"), ==, client_uri);
   g_assert_false (json_object_has_member (doc, "client_secret"));

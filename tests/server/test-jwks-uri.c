@@ -20,6 +20,7 @@
 #include "gh-jws.h"
 #include "gh-test-util.h"
 #include "gh-test-web.h"
+#include "gh-time.h"
 
 #define REDIRECT "http://127.0.0.1:4567/callback"
 
@@ -132,7 +133,7 @@ assertion (Fixture    *fixture,
   g_autofree char *text = NULL;
   g_autoptr(GBytes) payload = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now = gh_now_seconds ();
   char *jws;
 
   json_object_set_string_member (claims, "iss", client_id);

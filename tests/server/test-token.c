@@ -16,6 +16,7 @@
 #include "gh-jws.h"
 #include "gh-server.h"
 #include "gh-test-util.h"
+#include "gh-time.h"
 
 #define PAIRS GH_TEST_PAIRS
 #define MCP "https://mcp.example/mcp"
@@ -130,12 +131,6 @@ fixture_teardown (Fixture       *fixture,
   g_clear_object (&fixture->client_key);
   g_clear_object (&fixture->other_key);
   gh_test_server_teardown (TS, data);
-}
-
-static gint64
-now_seconds (void)
-{
-  return g_get_real_time () / G_USEC_PER_SEC;
 }
 
 /* A code for @client_id at @redirect_uri (auto-approved for alice); @scope and @resource
@@ -1334,7 +1329,7 @@ test_claims (Fixture       *fixture,
   g_autoptr(JsonObject) at = verify (fixture, member (doc, "access_token"), &at_header);
   g_autoptr(JsonObject) id_header = NULL;
   g_autoptr(JsonObject) id = verify (fixture, member (doc, "id_token"), &id_header);
-  gint64 now = now_seconds ();
+  gint64 now = gh_now_seconds ();
   guint8 digest[32];
   g_autofree char *at_hash = NULL;
 
@@ -1456,7 +1451,7 @@ assertion_claims (Fixture    *fixture,
 {
   JsonObject *claims = json_object_new ();
   g_autofree char *jti = gh_random_token (16);
-  gint64 now = now_seconds ();
+  gint64 now = gh_now_seconds ();
 
   json_object_set_string_member (claims, "iss", "pkj");
   json_object_set_string_member (claims, "sub", "pkj");
@@ -1925,7 +1920,7 @@ test_introspect_forged (Fixture       *fixture,
   g_autofree char *alg_none = NULL;
   g_autofree char *hs256 = NULL;
   g_autofree char *other_key = NULL;
-  gint64 now = now_seconds ();
+  gint64 now = gh_now_seconds ();
 
   {
     gsize len;
