@@ -66,6 +66,25 @@ gh_test_dir_teardown (GhTestDir     *fixture,
 }
 
 void
+gh_test_secret_dir_setup (GhTestSecretDir *fixture,
+                          gconstpointer    data)
+{
+  fixture->tmp_dir = gh_test_make_tmp_dir ("secret");
+  fixture->data_dir = g_build_filename (fixture->tmp_dir, "home", "data", NULL);
+  fixture->file_path = g_build_filename (fixture->data_dir, "secrets.ini", NULL);
+}
+
+void
+gh_test_secret_dir_teardown (GhTestSecretDir *fixture,
+                             gconstpointer    data)
+{
+  gh_test_remove_tree (fixture->tmp_dir);
+  g_clear_pointer (&fixture->tmp_dir, g_free);
+  g_clear_pointer (&fixture->data_dir, g_free);
+  g_clear_pointer (&fixture->file_path, g_free);
+}
+
+void
 gh_test_async_ready (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data)

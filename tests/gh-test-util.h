@@ -40,6 +40,21 @@ void     gh_test_dir_teardown  (GhTestDir     *fixture,
 gboolean gh_test_wait_for      (const gboolean *flag,
                                 guint           timeout_ms);
 
+/* A data directory for the secret store that does not exist yet (two levels below a fresh
+ * temporary directory, so the store creates both) and where its key file would be; usable as
+ * a g_test_add() fixture. */
+typedef struct
+{
+  char *tmp_dir;
+  char *data_dir;
+  char *file_path;
+} GhTestSecretDir;
+
+void     gh_test_secret_dir_setup    (GhTestSecretDir *fixture,
+                                      gconstpointer    data);
+void     gh_test_secret_dir_teardown (GhTestSecretDir *fixture,
+                                      gconstpointer    data);
+
 /* A GAsyncReadyCallback that keeps the result in the GAsyncResult * at @user_data, and the wait
  * (on the default main context) until it is there; the result is the caller's. */
 void          gh_test_async_ready  (GObject        *source,

@@ -21,35 +21,7 @@
 
 #define WRITER_ROUNDS 20
 
-typedef struct
-{
-  char *tmp_dir;
-  char *data_dir;
-  char *file_path;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->tmp_dir = g_dir_make_tmp ("gatehouse-secret-XXXXXX", &error);
-  g_assert_no_error (error);
-  /* Two levels that do not exist yet: the store creates them. */
-  fixture->data_dir = g_build_filename (fixture->tmp_dir, "home", "data", NULL);
-  fixture->file_path = g_build_filename (fixture->data_dir, "secrets.ini", NULL);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  user_data)
-{
-  gh_test_remove_tree (fixture->tmp_dir);
-  g_clear_pointer (&fixture->tmp_dir, g_free);
-  g_clear_pointer (&fixture->data_dir, g_free);
-  g_clear_pointer (&fixture->file_path, g_free);
-}
+typedef GhTestSecretDir Fixture;
 
 static GhSecretStore *
 open_file_store (const char *data_dir)
@@ -797,7 +769,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add (path, Fixture, NULL, gh_test_secret_dir_setup, func, \
+              gh_test_secret_dir_teardown)
 
   ADD ("/core/secret/file/store-lookup", test_store_lookup);
   ADD ("/core/secret/file/replace", test_replace);

@@ -35,34 +35,7 @@ static const SecretSchema expected_schema = {
   },
 };
 
-typedef struct
-{
-  char *tmp_dir;
-  char *data_dir;
-  char *file_path;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->tmp_dir = g_dir_make_tmp ("gatehouse-keyring-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->data_dir = g_build_filename (fixture->tmp_dir, "data", NULL);
-  fixture->file_path = g_build_filename (fixture->data_dir, "secrets.ini", NULL);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  user_data)
-{
-  gh_test_remove_tree (fixture->tmp_dir);
-  g_clear_pointer (&fixture->tmp_dir, g_free);
-  g_clear_pointer (&fixture->data_dir, g_free);
-  g_clear_pointer (&fixture->file_path, g_free);
-}
+typedef GhTestSecretDir Fixture;
 
 static GhSecretStore *
 open_store (GhSecretBackend  backend,
@@ -413,7 +386,8 @@ main (int   argc,
     }
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add (path, Fixture, NULL, gh_test_secret_dir_setup, func, \
+              gh_test_secret_dir_teardown)
 
   ADD ("/core/secret/keyring/auto-picks-keyring", test_auto_picks_keyring);
   ADD ("/core/secret/keyring/store-lookup-replace-delete", test_store_lookup_replace_delete);
