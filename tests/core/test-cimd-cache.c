@@ -1,4 +1,4 @@
-/* test-cimd-cache.c — the TTL a CIMD response earns from its headers, within the project's bounds
+/* test-cimd-cache.c — the TTL a CIMD response earns, and the room the JWK Set cache makes
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "gh-cimd-resolver-private.h"
+#include "gh-test-util.h"
+#include "gh-time.h"
 
 /* Bounds of every row: at least 60 s, at most a day, 300 s when the headers say nothing. */
 static const struct {
@@ -75,6 +77,91 @@ test_compute_ttl (void)
     }
 }
 
+static char *
+jwks_key (guint i)
+{
+  return g_strdup_printf ("jwks 1 https://k%u.example/jwks.json", i);
+}
+
+static gboolean
+jwks_cached (GhCimdResolver *resolver,
+             guint           i)
+{
+  g_autofree char *key = jwks_key (i);
+
+  return g_hash_table_contains (resolver->jwks_cache, key);
+}
+
+static void
+put_jwks (GhCimdResolver *resolver,
+          guint           i,
+          JsonObject     *jwks,
+          gint64          ttl_s)
+{
+  g_autofree char *key = jwks_key (i);
+
+  _gh_cimd_cache_put_jwks (resolver, key, jwks, ttl_s, FALSE);
+}
+
+/* A full cache drops what expired, else the set closest to expiring; a replaced set takes no
+ * room. */
+static void
+test_jwks_cache_makes_room (void)
+{
+  const guint max = GH_CIMD_JWKS_CACHE_MAX_ENTRIES;
+  g_autofree char *dir = gh_test_make_tmp_dir ("cimd-cache");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStore) store = gh_store_open (dir, &error);
+  g_autoptr(GhAudit) audit = NULL;
+  g_autoptr(GhCimdResolver) resolver = NULL;
+  g_autoptr(JsonObject) jwks = json_object_new ();
+  GhCimdJwksEntry *entry;
+  gint64 before = gh_now_seconds ();
+
+  g_assert_no_error (error);
+  audit = gh_audit_new (store);
+  resolver = gh_cimd_resolver_new (store, audit, NULL);
+  json_object_set_array_member (jwks, "keys", json_array_new ());
+
+  /* Full, every set fresh: k7 expires first, so it goes. */
+  for (guint i = 0; i < max; i++)
+    put_jwks (resolver, i, jwks, i == 7 ? 60 : 600 + i);
+  g_assert_cmpuint (g_hash_table_size (resolver->jwks_cache), ==, max);
+  _gh_cimd_cache_put_jwks (resolver, "jwks 1 https://forced.example/jwks.json", jwks, 300, TRUE);
+  g_assert_cmpuint (g_hash_table_size (resolver->jwks_cache), ==, max);
+  g_assert_false (jwks_cached (resolver, 7));
+  g_assert_true (jwks_cached (resolver, 6));
+  g_assert_true (jwks_cached (resolver, 8));
+  entry = g_hash_table_lookup (resolver->jwks_cache, "jwks 1 https://forced.example/jwks.json");
+  g_assert_nonnull (entry);
+  g_assert_true (entry->jwks == jwks);
+  g_assert_cmpint (entry->expires_at, >=, before + 300);
+  g_assert_cmpint (entry->expires_at, <=, gh_now_seconds () + 300);
+  g_assert_cmpint (entry->forced_at, >=, before);
+
+  /* Replacing a set already there drops nothing. */
+  put_jwks (resolver, 8, jwks, 900);
+  g_assert_cmpuint (g_hash_table_size (resolver->jwks_cache), ==, max);
+  g_assert_true (jwks_cached (resolver, 9));
+  entry = g_hash_table_lookup (resolver->jwks_cache, "jwks 1 https://k8.example/jwks.json");
+  g_assert_cmpint (entry->forced_at, ==, 0);
+
+  /* Two sets expired: both go for the next new one, and nothing fresh does. */
+  put_jwks (resolver, 1, jwks, 0);
+  put_jwks (resolver, 2, jwks, 0);
+  put_jwks (resolver, max, jwks, 600);
+  g_assert_cmpuint (g_hash_table_size (resolver->jwks_cache), ==, max - 1);
+  g_assert_false (jwks_cached (resolver, 1));
+  g_assert_false (jwks_cached (resolver, 2));
+  g_assert_true (jwks_cached (resolver, 3));
+  g_assert_true (jwks_cached (resolver, max));
+
+  g_clear_object (&resolver);
+  g_clear_object (&audit);
+  g_clear_object (&store);
+  gh_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -82,6 +169,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/cimd-cache/compute-ttl", test_compute_ttl);
+  g_test_add_func ("/cimd-cache/jwks-makes-room", test_jwks_cache_makes_room);
 
   return g_test_run ();
 }

@@ -16,9 +16,6 @@
 #include "gh-json.h"
 #include "gh-time.h"
 
-/* JWK Sets kept in memory at most (expired ones go first). */
-#define JWKS_CACHE_MAX_ENTRIES 1024
-
 void
 _gh_cimd_cache_entry_free (GhCimdCacheEntry *entry)
 {
@@ -373,7 +370,7 @@ _gh_cimd_cache_put_jwks (GhCimdResolver *self,
   entry->expires_at = now + ttl_s;
   entry->forced_at = forced ? now : 0;
   if (!g_hash_table_contains (self->jwks_cache, key) &&
-      g_hash_table_size (self->jwks_cache) >= JWKS_CACHE_MAX_ENTRIES)
+      g_hash_table_size (self->jwks_cache) >= GH_CIMD_JWKS_CACHE_MAX_ENTRIES)
     {
       GHashTableIter iter;
       gpointer k, value;
@@ -390,7 +387,8 @@ _gh_cimd_cache_put_jwks (GhCimdResolver *self,
             soonest = k;
             soonest_at = ((GhCimdJwksEntry *) value)->expires_at;
           }
-      if (g_hash_table_size (self->jwks_cache) >= JWKS_CACHE_MAX_ENTRIES && soonest != NULL)
+      if (g_hash_table_size (self->jwks_cache) >= GH_CIMD_JWKS_CACHE_MAX_ENTRIES &&
+          soonest != NULL)
         g_hash_table_remove (self->jwks_cache, soonest);
     }
   g_hash_table_replace (self->jwks_cache, g_strdup (key), entry);

@@ -45,6 +45,8 @@ flight_free (GhCimdFlight *flight)
   g_free (flight);
 }
 
+/* --- a flight's end: the report's network section, every waiter answered ------------------ */
+
 static void
 add_headers_to (JsonObject         *section,
                 const char         *member,

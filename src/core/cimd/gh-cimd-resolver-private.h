@@ -20,6 +20,8 @@ G_BEGIN_DECLS
 
 /* A JWK Set may hold several RSA keys: it gets at least this cap, or cimd_max_bytes if larger. */
 #define GH_CIMD_JWKS_MIN_MAX_BYTES (16 * 1024)
+/* JWK Sets kept in memory at most (expired ones go first). */
+#define GH_CIMD_JWKS_CACHE_MAX_ENTRIES 1024
 
 /* A document's last good copy, as the cimd_cache table keeps it. */
 typedef struct
@@ -121,11 +123,6 @@ void              _gh_cimd_resolver_complete_jwks_task (GTask               *tas
                                                         gboolean             from_cache,
                                                         const GError        *internal_error);
 
-/* How long after a forced JWKS refetch another one waits (default 30 s); tests shorten it
- * to stand for time passing. */
-void              _gh_cimd_resolver_set_jwks_refetch_cooldown (GhCimdResolver *self,
-                                                               gint64          seconds);
-
 /* --- gh-cimd-fetch.c: one fetch ----------------------------------------------------------- */
 
 /* A new fetch of @url (which passed gh_cimd_check_url()) with its first waiter, started now
@@ -184,5 +181,12 @@ void              _gh_cimd_cache_put_jwks              (GhCimdResolver      *sel
                                                         JsonObject          *jwks,
                                                         gint64               ttl_s,
                                                         gboolean             forced);
+
+/* --- gh-cimd-resolver.c: for tests -------------------------------------------------------- */
+
+/* How long after a forced JWKS refetch another one waits (default 30 s); tests shorten it
+ * to stand for time passing. */
+void              _gh_cimd_resolver_set_jwks_refetch_cooldown (GhCimdResolver *self,
+                                                               gint64          seconds);
 
 G_END_DECLS
