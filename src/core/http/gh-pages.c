@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "gh-error.h"
+#include "gh-http.h"
 #include "gh-pages.h"
 #include "gh-util.h"
 
@@ -347,13 +349,21 @@ gh_page_send (SoupServerMessage *msg,
 }
 
 void
-gh_page_send_error (SoupServerMessage *msg,
-                    guint              status,
-                    const char        *title,
-                    const char        *message,
-                    const char        *detail)
+gh_page_send_refusal (SoupServerMessage *msg,
+                      const GError      *error,
+                      const char        *title)
 {
-  g_autofree char *nonce = gh_page_new_nonce ();
+  g_autofree char *nonce = NULL;
+  g_autofree char *description = gh_text_cut (error->message, GH_REFLECT_MAX_DESCRIPTION);
+  guint status = gh_error_page_status (error);
 
-  gh_page_send (msg, status, gh_page_error (title, message, detail, nonce), nonce);
+  if (!gh_http_accepts_html (msg))
+    {
+      gh_http_send_oauth_error (msg, gh_oauth_error_from_gerror (error), description);
+      soup_server_message_set_status (msg, status, NULL);
+      return;
+    }
+  nonce = gh_page_new_nonce ();
+  gh_page_send (msg, status,
+                gh_page_error (title, description, gh_error_code_string (error), nonce), nonce);
 }
