@@ -82,7 +82,8 @@ page_begin (const char *title,
             const char *nonce)
 {
   GString *out = g_string_new ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                               "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+                               "<meta name=\"viewport\" "
+                               "content=\"width=device-width,initial-scale=1\">"
                                "<meta name=\"referrer\" content=\"same-origin\"><title>");
 
   append_escaped (out, title);
@@ -161,8 +162,8 @@ gh_page_login (const GhPageClient *client,
                                  users[i].username);
           g_string_append (out, i == 0 ? " class=\"primary\" autofocus>" : ">");
           append_printf_escaped (out, "<strong>%s</strong>",
-                                 users[i].name != NULL && *users[i].name != '\0' ? users[i].name
-                                                                                : users[i].username);
+                                 users[i].name != NULL && *users[i].name != '\0'
+                                 ? users[i].name : users[i].username);
           append_printf_escaped (out, "<br><small>%s%s%s</small></button>", users[i].username,
                                  users[i].email != NULL && *users[i].email != '\0' ? " · " : "",
                                  users[i].email != NULL ? users[i].email : "");
@@ -177,7 +178,8 @@ gh_page_login (const GhPageClient *client,
       append_hidden_fields (out, client);
       g_string_append (out, "<label for=\"username\">Or sign in as another user name</label>"
                             "<input type=\"text\" id=\"username\" name=\"username\" "
-                            "autocomplete=\"username\" pattern=\"[A-Za-z0-9._@\\-]{1,64}\" required>"
+                            "autocomplete=\"username\" pattern=\"[A-Za-z0-9._@\\-]{1,64}\" "
+                            "required>"
                             "<div class=\"actions\"><button type=\"submit\">Sign in</button></div>"
                             "</form>");
     }
@@ -232,8 +234,8 @@ gh_page_consent (const GhPageClient *client,
   append_hidden_fields (out, client);
   g_string_append (out, "<div class=\"actions\">"
                         "<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>"
-                        "<button type=\"submit\" name=\"decision\" value=\"allow\" class=\"primary\" "
-                        "autofocus>Allow</button></div></form>");
+                        "<button type=\"submit\" name=\"decision\" value=\"allow\" "
+                        "class=\"primary\" autofocus>Allow</button></div></form>");
   return page_end (out);
 }
 

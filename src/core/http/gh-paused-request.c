@@ -70,11 +70,11 @@ peer_message_finished (SoupServerMessage *msg,
 static void
 peer_watch_release (PeerWatch *watch)
 {
+  guint status = gh_oauth_error_http_status (GH_OAUTH_ERROR_TEMPORARILY_UNAVAILABLE);
+
   if (watch->finished)
     return;
-  soup_server_message_set_status (watch->msg,
-                                  gh_oauth_error_http_status (GH_OAUTH_ERROR_TEMPORARILY_UNAVAILABLE),
-                                  NULL);
+  soup_server_message_set_status (watch->msg, status, NULL);
   soup_server_message_unpause (watch->msg);
 }
 
@@ -87,11 +87,13 @@ watch_peer (SoupServerMessage *msg,
 
   watch->msg = g_object_ref (msg);
   watch->cancellable = g_object_ref (cancellable);
-  watch->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (peer_message_finished), watch);
+  watch->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (peer_message_finished),
+                                         watch);
   if (socket != NULL)
     {
       watch->source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-      g_source_set_callback (watch->source, (GSourceFunc) (GCallback) peer_socket_ready, watch, NULL);
+      g_source_set_callback (watch->source, (GSourceFunc) (GCallback) peer_socket_ready, watch,
+                             NULL);
       g_source_attach (watch->source, g_main_context_get_thread_default ());
     }
   return watch;

@@ -95,15 +95,14 @@ gh_discovery_build (const GhProject    *project,
 
   if (json_object_has_member (endpoints, "revocation_endpoint"))
     json_object_set_array_member (doc, "revocation_endpoint_auth_methods_supported",
-                                  string_array ((const char * const[]) { "none",
-                                                "client_secret_basic",
-                                                                         "client_secret_post",
-                                                                         "private_key_jwt", NULL }));
+                                  string_array ((const char * const[]) {
+                                    "none", "client_secret_basic", "client_secret_post",
+                                    "private_key_jwt", NULL }));
   if (json_object_has_member (endpoints, "introspection_endpoint"))
     json_object_set_array_member (doc, "introspection_endpoint_auth_methods_supported",
-                                  string_array ((const char * const[]) { "client_secret_basic",
-                                                                         "client_secret_post",
-                                                                         "private_key_jwt", NULL }));
+                                  string_array ((const char * const[]) {
+                                    "client_secret_basic", "client_secret_post",
+                                    "private_key_jwt", NULL }));
 
   if (kind == GH_DISCOVERY_OIDC || json_object_has_member (endpoints, "userinfo_endpoint"))
     {

@@ -51,8 +51,8 @@ static char *
 get_cookie (GhRequest  *request,
             const char *name)
 {
-  const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (request->msg),
-                                                     "Cookie");
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (request->msg);
+  const char *header = soup_message_headers_get_one (headers, "Cookie");
   g_autofree char *full_name = _gh_server_cookie_name (request->server, name);
   GHashTable *cookies;
   char *value;

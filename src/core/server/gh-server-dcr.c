@@ -134,7 +134,8 @@ _gh_server_handle_client_configuration (GhRequest *request)
   /* The token first: a stranger learns nothing from how the body would have been judged. */
   if (bearer == NULL)
     error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
-                                 "The registration access token is required (Authorization: Bearer)");
+                                 "The registration access token is required "
+                                 "(Authorization: Bearer)");
   else
     gh_registration_check_management (registration, request->project, client_id, bearer, &error);
   if (error != NULL)

@@ -189,6 +189,7 @@ gh_server_listen (GhServer         *self,
   g_autofree char *host = NULL;
   GSList *listeners;
   GInetAddress *inet;
+  gboolean ipv6;
 
   g_return_val_if_fail (GH_IS_SERVER (self), FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
@@ -222,8 +223,9 @@ gh_server_listen (GhServer         *self,
   /* Our own socket, for a listen backlog that bursts of clients do not overflow (GSocket's
    * default is 10: the kernel then resets connections). */
   {
-    g_autoptr(GSocket) socket = g_socket_new (g_socket_address_get_family (G_SOCKET_ADDRESS (socket_address)),
-                                              G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+    GSocketFamily family = g_socket_address_get_family (G_SOCKET_ADDRESS (socket_address));
+    g_autoptr(GSocket) socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                              error);
 
     if (socket == NULL ||
         !g_socket_bind (socket, G_SOCKET_ADDRESS (socket_address), TRUE, error))
@@ -254,12 +256,10 @@ gh_server_listen (GhServer         *self,
   inet = g_inet_socket_address_get_address (socket_address);
   host = g_inet_address_to_string (inet);
   g_clear_pointer (&self->listen_url, g_free);
+  ipv6 = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6;
   self->listen_url = g_strdup_printf ("%s://%s%s%s:%u",
-                                               tls_certificate != NULL ? "https" : "http",
-                                               g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ? "[" : "",
-                                               host,
-                                               g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ? "]" : "",
-                                               self->port);
+                                      tls_certificate != NULL ? "https" : "http",
+                                      ipv6 ? "[" : "", host, ipv6 ? "]" : "", self->port);
   self->started_at = gh_now_seconds ();
   record_listening (self);
   /* Retention: small batches at low priority, never in a request's way */

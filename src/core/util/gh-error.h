@@ -60,7 +60,8 @@ const char *gh_oauth_error_http_reason  (GhOAuthError code);
  * quark); GH_OAUTH_ERROR_SERVER_ERROR for everything else (an internal failure). */
 GhOAuthError gh_oauth_error_from_gerror (const GError *error);
 
-/* The `error` string and HTTP status of @error, whatever its domain (gh_oauth_error_from_gerror). */
+/* The `error` string and HTTP status of @error, whatever its domain (as
+ * gh_oauth_error_from_gerror() maps it). */
 const char *gh_error_code_string        (const GError *error);
 guint       gh_error_http_status        (const GError *error);
 /* The status of a refusal a page endpoint (/authorize, /login, /consent) shows, to a browser
