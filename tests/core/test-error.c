@@ -148,7 +148,8 @@ test_secret_by_quark (void)
 {
   g_autoptr(GError) secret = g_error_new_literal (gh_secret_error_quark (),
                                                   GH_SECRET_ERROR_UNAVAILABLE, "locked");
-  g_autoptr(GError) look_alike = g_error_new_literal (g_quark_from_static_string ("gh-secret-error"),
+  GQuark look_alike_domain = g_quark_from_static_string ("gh-secret-error");
+  g_autoptr(GError) look_alike = g_error_new_literal (look_alike_domain,
                                                       GH_SECRET_ERROR_UNAVAILABLE, "locked");
   g_autoptr(GError) other_code = g_error_new_literal (GH_OAUTH_ERROR, GH_SECRET_ERROR_UNAVAILABLE,
                                                       "not a secret error");
