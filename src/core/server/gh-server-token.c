@@ -264,6 +264,23 @@ _gh_server_handle_token (GhRequest *request)
   begin_client_request (request, token_authenticated);
 }
 
+/* The token /revoke and /introspect are about; NULL, the request answered, when it is missing. */
+static const char *
+require_token (GhRequest *request,
+               GhForm    *form,
+               gboolean   used_basic)
+{
+  const char *token = gh_form_get (form, "token");
+  g_autoptr(GError) error = NULL;
+
+  if (token != NULL && *token != '\0')
+    return token;
+  error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
+                               "token is missing");
+  send_token_error (request, error, used_basic);
+  return NULL;
+}
+
 static void
 revoke_authenticated (GhRequest *request,
                       GhClient  *client,
@@ -273,14 +290,8 @@ revoke_authenticated (GhRequest *request,
   g_autoptr(GError) error = NULL;
   const char *token;
 
-  token = gh_form_get (form, "token");
-  if (token == NULL || *token == '\0')
-    {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                                   "token is missing");
-      send_token_error (request, error, used_basic);
-      return;
-    }
+  if ((token = require_token (request, form, used_basic)) == NULL)
+    return;
   if (!gh_tokens_revoke (request->server->tokens, request->project, request->issuer,
                          client, token, &error))
     {
@@ -314,14 +325,8 @@ introspect_authenticated (GhRequest *request,
       send_token_error (request, error, used_basic);
       return;
     }
-  token = gh_form_get (form, "token");
-  if (token == NULL || *token == '\0')
-    {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                                   "token is missing");
-      send_token_error (request, error, used_basic);
-      return;
-    }
+  if ((token = require_token (request, form, used_basic)) == NULL)
+    return;
   result = gh_tokens_introspect (request->server->tokens, request->project,
                                  request->issuer, token);
   gh_http_send_json (request->msg, SOUP_STATUS_OK, result, NULL);
