@@ -10,8 +10,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "gh-cimd-resolver.h"
 #include "gh-client-auth.h"
 #include "gh-error.h"
