@@ -1,4 +1,4 @@
-/* gh-http.c
+/* gh-http.c — request and response helpers the handlers share
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -244,6 +244,8 @@ gh_http_send_oauth_error (SoupServerMessage *msg,
       soup_message_headers_get_one (headers, "Allow") == NULL)
     soup_message_headers_replace (headers, "Allow", "GET, HEAD, OPTIONS");
   gh_http_send_json (msg, status, object, NULL);
+  if (gh_oauth_error_http_reason (code) != NULL)
+    soup_server_message_set_status (msg, status, gh_oauth_error_http_reason (code));
 }
 
 void
@@ -253,7 +255,7 @@ gh_http_send_error (SoupServerMessage *msg,
   GhOAuthError code = gh_oauth_error_from_gerror (error);
 
   /* Internal failures are logged in full but described to the client in general terms. */
-  if (code == GH_OAUTH_ERROR_SERVER_ERROR)
+  if (gh_error_is_internal (error))
     {
       g_warning ("Request %s %s failed: %s", soup_server_message_get_method (msg),
                  g_uri_get_path (soup_server_message_get_uri (msg)),
@@ -263,136 +265,6 @@ gh_http_send_error (SoupServerMessage *msg,
     }
   gh_http_send_oauth_error (msg, code, error != NULL ? error->message : NULL);
 }
-
-struct _GhForm
-{
-  GPtrArray *names;    /* in order of first appearance */
-  GHashTable *values;  /* name -> GPtrArray of values, NULL-terminated */
-};
-
-void
-gh_form_free (GhForm *form)
-{
-  if (form == NULL)
-    return;
-  g_ptr_array_unref (form->names);
-  g_hash_table_unref (form->values);
-  g_free (form);
-}
-
-/* Percent-decoding with '+' as space; NULL for broken escapes or embedded NUL. */
-static char *
-form_decode (const char *text,
-             gsize       length)
-{
-  g_autofree char *plus = g_strndup (text, length);
-  char *decoded;
-
-  for (char *p = plus; *p; p++)
-    if (*p == '+')
-      *p = ' ';
-  decoded = g_uri_unescape_string (plus, NULL);
-  if (decoded != NULL && !g_utf8_validate (decoded, -1, NULL))
-    g_clear_pointer (&decoded, g_free);
-  return decoded;
-}
-
-GhForm *
-gh_form_parse (const char  *text,
-               gsize        length,
-               GError     **error)
-{
-  g_autoptr(GhForm) form = g_new0 (GhForm, 1);
-  const char *end = text + length;
-  const char *p = text;
-
-  form->names = g_ptr_array_new ();
-  form->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                        (GDestroyNotify) g_ptr_array_unref);
-
-  while (text != NULL && p < end)
-    {
-      const char *amp = memchr (p, '&', end - p);
-      const char *pair_end = amp != NULL ? amp : end;
-      const char *eq = memchr (p, '=', pair_end - p);
-      g_autofree char *name = NULL;
-      g_autofree char *value = NULL;
-      GPtrArray *list;
-
-      if (pair_end > p)
-        {
-          name = form_decode (p, (eq != NULL ? eq : pair_end) - p);
-          value = eq != NULL ? form_decode (eq + 1, pair_end - eq - 1) : g_strdup ("");
-          if (name == NULL || value == NULL)
-            {
-              g_set_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                           "The parameters are not valid percent-encoded UTF-8");
-              return NULL;
-            }
-          if (*name != '\0')
-            {
-              list = g_hash_table_lookup (form->values, name);
-              if (list == NULL)
-                {
-                  char *key = g_strdup (name);
-
-                  list = g_ptr_array_new_null_terminated (1, g_free, TRUE);
-                  g_hash_table_insert (form->values, key, list);
-                  g_ptr_array_add (form->names, key);
-                }
-              g_ptr_array_add (list, g_steal_pointer (&value));
-            }
-        }
-      if (amp == NULL)
-        break;
-      p = amp + 1;
-    }
-  return g_steal_pointer (&form);
-}
-
-const char *
-gh_form_get (GhForm     *form,
-             const char *name)
-{
-  GPtrArray *list = g_hash_table_lookup (form->values, name);
-
-  return list != NULL ? g_ptr_array_index (list, 0) : NULL;
-}
-
-guint
-gh_form_count (GhForm     *form,
-               const char *name)
-{
-  GPtrArray *list = g_hash_table_lookup (form->values, name);
-
-  return list != NULL ? list->len : 0;
-}
-
-const char * const *
-gh_form_get_all (GhForm     *form,
-                 const char *name)
-{
-  static const char * const empty[] = { NULL };
-  GPtrArray *list = g_hash_table_lookup (form->values, name);
-
-  return list != NULL ? (const char * const *) list->pdata : empty;
-}
-
-const char *
-gh_form_find_repeated (GhForm             *form,
-                       const char * const *allowed)
-{
-  for (guint i = 0; i < form->names->len; i++)
-    {
-      const char *name = g_ptr_array_index (form->names, i);
-
-      if (gh_form_count (form, name) > 1 &&
-          (allowed == NULL || !g_strv_contains (allowed, name)))
-        return name;
-    }
-  return NULL;
-}
-
 
 GhForm *
 gh_http_read_form_body (SoupServerMessage *msg,
@@ -436,101 +308,4 @@ gh_http_read_query (SoupServerMessage *msg)
   if (form == NULL)
     gh_http_send_error (msg, error);
   return form;
-}
-
-struct _GhHttpPeerWatch
-{
-  SoupServerMessage *msg;
-  GCancellable *cancellable;
-  GSource *source;
-  gulong finished_id;
-  gboolean finished;
-};
-
-static void
-peer_gone (GhHttpPeerWatch *watch)
-{
-  g_cancellable_cancel (watch->cancellable);
-}
-
-static gboolean
-peer_socket_ready (GSocket      *socket,
-                   GIOCondition  condition,
-                   gpointer      user_data)
-{
-  GhHttpPeerWatch *watch = user_data;
-  char byte;
-  GInputVector vector = { &byte, 1 };
-  gint flags = G_SOCKET_MSG_PEEK;
-  g_autoptr(GError) error = NULL;
-  gssize n;
-
-  /* The context keeps its own reference while it dispatches: ours can go now. */
-  if (condition & (G_IO_HUP | G_IO_ERR))
-    {
-      peer_gone (watch);
-      g_clear_pointer (&watch->source, g_source_unref);
-      return G_SOURCE_REMOVE;
-    }
-  n = g_socket_receive_message (socket, NULL, &vector, 1, NULL, NULL, &flags, NULL, &error);
-  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-    return G_SOURCE_CONTINUE;
-  /* 0: the peer closed; an error: the connection is broken. Data (a pipelined request)
-   * means the peer is there; stop watching rather than wake up for it again and again. */
-  if (n <= 0)
-    peer_gone (watch);
-  g_clear_pointer (&watch->source, g_source_unref);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-peer_message_finished (SoupServerMessage *msg,
-                       GhHttpPeerWatch   *watch)
-{
-  watch->finished = TRUE;
-  peer_gone (watch);
-}
-
-void
-gh_http_peer_watch_release (GhHttpPeerWatch *watch)
-{
-  if (watch->finished)
-    return;
-  soup_server_message_set_status (watch->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
-  soup_server_message_unpause (watch->msg);
-}
-
-GhHttpPeerWatch *
-gh_http_watch_peer (SoupServerMessage *msg,
-                    GCancellable      *cancellable)
-{
-  GhHttpPeerWatch *watch = g_new0 (GhHttpPeerWatch, 1);
-  GSocket *socket = soup_server_message_get_socket (msg);
-
-  watch->msg = g_object_ref (msg);
-  watch->cancellable = g_object_ref (cancellable);
-  watch->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (peer_message_finished), watch);
-  if (socket != NULL)
-    {
-      watch->source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-      g_source_set_callback (watch->source, (GSourceFunc) (GCallback) peer_socket_ready, watch, NULL);
-      g_source_attach (watch->source, g_main_context_get_thread_default ());
-    }
-  return watch;
-}
-
-void
-gh_http_peer_watch_free (GhHttpPeerWatch *watch)
-{
-  if (watch == NULL)
-    return;
-  if (watch->source != NULL)
-    {
-      g_source_destroy (watch->source);
-      g_source_unref (watch->source);
-    }
-  g_signal_handler_disconnect (watch->msg, watch->finished_id);
-  g_clear_object (&watch->msg);
-  g_clear_object (&watch->cancellable);
-  g_free (watch);
 }

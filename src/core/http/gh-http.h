@@ -1,4 +1,4 @@
-/* gh-http.h
+/* gh-http.h — request and response helpers the handlers share
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -9,6 +9,8 @@
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+
+#include "gh-form.h"
 
 G_BEGIN_DECLS
 
@@ -48,28 +50,6 @@ void     gh_http_send_oauth_error   (SoupServerMessage *msg,
 gboolean gh_http_method_is          (SoupServerMessage *msg,
                                      const char        *method);
 
-/* application/x-www-form-urlencoded parameters (a query string or a form body), keeping
- * repeated names: OAuth refuses most parameters sent twice. */
-typedef struct _GhForm GhForm;
-
-GhForm     *gh_form_parse          (const char   *text,
-                                    gsize         length,
-                                    GError      **error);
-void        gh_form_free           (GhForm       *form);
-/* The first value of @name, or NULL. */
-const char *gh_form_get            (GhForm       *form,
-                                    const char   *name);
-guint       gh_form_count          (GhForm       *form,
-                                    const char   *name);
-/* Every value of @name, in order (NULL-terminated, owned by @form; never NULL). */
-const char * const *gh_form_get_all (GhForm      *form,
-                                    const char   *name);
-/* The first name that appears more than once, other than those in @allowed; NULL if none. */
-const char *gh_form_find_repeated  (GhForm       *form,
-                                    const char * const *allowed);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhForm, gh_form_free)
-
 /* The request body when its Content-Type is form-urlencoded and it is at most @max_bytes;
  * otherwise answers the request itself (400 / 413) and returns NULL. */
 GhForm     *gh_http_read_form_body (SoupServerMessage *msg,
@@ -77,16 +57,5 @@ GhForm     *gh_http_read_form_body (SoupServerMessage *msg,
 /* The raw query string's parameters (an empty form when there is none). NULL when it is
  * not valid percent-encoding; the request is then answered with 400. */
 GhForm     *gh_http_read_query     (SoupServerMessage *msg);
-
-/* While a message is paused libsoup reads nothing from its connection and so would not see
- * the peer leave: this watches the socket (and "finished") and cancels @cancellable when the
- * peer has gone. */
-typedef struct _GhHttpPeerWatch GhHttpPeerWatch;
-
-GhHttpPeerWatch *gh_http_watch_peer      (SoupServerMessage *msg,
-                                          GCancellable      *cancellable);
-void             gh_http_peer_watch_free (GhHttpPeerWatch   *watch);
-/* After the watch cancelled: lets libsoup release a paused message nobody will read. */
-void             gh_http_peer_watch_release (GhHttpPeerWatch *watch);
 
 G_END_DECLS

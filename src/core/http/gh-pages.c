@@ -12,7 +12,10 @@
 #include <string.h>
 
 #include "gh-crypto.h"
+#include "gh-error.h"
+#include "gh-http.h"
 #include "gh-pages.h"
+#include "gh-text.h"
 
 /* Self-contained: no external assets, the style carries the response's nonce. */
 static const char page_style[] =
@@ -80,7 +83,8 @@ page_begin (const char *title,
             const char *nonce)
 {
   GString *out = g_string_new ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                               "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+                               "<meta name=\"viewport\" "
+                               "content=\"width=device-width,initial-scale=1\">"
                                "<meta name=\"referrer\" content=\"same-origin\"><title>");
 
   append_escaped (out, title);
@@ -159,8 +163,8 @@ gh_page_login (const GhPageClient *client,
                                  users[i].username);
           g_string_append (out, i == 0 ? " class=\"primary\" autofocus>" : ">");
           append_printf_escaped (out, "<strong>%s</strong>",
-                                 users[i].name != NULL && *users[i].name != '\0' ? users[i].name
-                                                                                : users[i].username);
+                                 users[i].name != NULL && *users[i].name != '\0'
+                                 ? users[i].name : users[i].username);
           append_printf_escaped (out, "<br><small>%s%s%s</small></button>", users[i].username,
                                  users[i].email != NULL && *users[i].email != '\0' ? " · " : "",
                                  users[i].email != NULL ? users[i].email : "");
@@ -175,7 +179,8 @@ gh_page_login (const GhPageClient *client,
       append_hidden_fields (out, client);
       g_string_append (out, "<label for=\"username\">Or sign in as another user name</label>"
                             "<input type=\"text\" id=\"username\" name=\"username\" "
-                            "autocomplete=\"username\" pattern=\"[A-Za-z0-9._@\\-]{1,64}\" required>"
+                            "autocomplete=\"username\" pattern=\"[A-Za-z0-9._@\\-]{1,64}\" "
+                            "required>"
                             "<div class=\"actions\"><button type=\"submit\">Sign in</button></div>"
                             "</form>");
     }
@@ -230,8 +235,8 @@ gh_page_consent (const GhPageClient *client,
   append_hidden_fields (out, client);
   g_string_append (out, "<div class=\"actions\">"
                         "<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>"
-                        "<button type=\"submit\" name=\"decision\" value=\"allow\" class=\"primary\" "
-                        "autofocus>Allow</button></div></form>");
+                        "<button type=\"submit\" name=\"decision\" value=\"allow\" "
+                        "class=\"primary\" autofocus>Allow</button></div></form>");
   return page_end (out);
 }
 
@@ -347,13 +352,21 @@ gh_page_send (SoupServerMessage *msg,
 }
 
 void
-gh_page_send_error (SoupServerMessage *msg,
-                    guint              status,
-                    const char        *title,
-                    const char        *message,
-                    const char        *detail)
+gh_page_send_refusal (SoupServerMessage *msg,
+                      const GError      *error,
+                      const char        *title)
 {
-  g_autofree char *nonce = gh_page_new_nonce ();
+  g_autofree char *nonce = NULL;
+  g_autofree char *description = gh_text_cut (error->message, GH_REFLECT_MAX_DESCRIPTION);
+  guint status = gh_error_page_status (error);
 
-  gh_page_send (msg, status, gh_page_error (title, message, detail, nonce), nonce);
+  if (!gh_http_accepts_html (msg))
+    {
+      gh_http_send_oauth_error (msg, gh_oauth_error_from_gerror (error), description);
+      soup_server_message_set_status (msg, status, NULL);
+      return;
+    }
+  nonce = gh_page_new_nonce ();
+  gh_page_send (msg, status,
+                gh_page_error (title, description, gh_error_code_string (error), nonce), nonce);
 }

@@ -1,4 +1,4 @@
-/* gh-pages.h
+/* gh-pages.h — the few HTML pages the server shows a person
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -78,12 +78,11 @@ void  gh_page_send_form (SoupServerMessage *msg,
                          char              *html,
                          const char        *nonce,
                          const char        *redirect_uri);
-/* Sends the error page (for a browser) as gh_page_send does. */
-void  gh_page_send_error (SoupServerMessage *msg,
-                          guint              status,
-                          const char        *title,
-                          const char        *message,
-                          const char        *detail);
+/* Sends @error's refusal from a page endpoint with the status gh_error_page_status() gives
+ * it: the error page headed by @title for a browser, the JSON error for a program. */
+void  gh_page_send_refusal (SoupServerMessage *msg,
+                            const GError      *error,
+                            const char        *title);
 char *gh_page_new_nonce (void);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include "gh-cimd-policy.h"
 #include "gh-client-auth.h"
 #include "gh-error.h"
+#include "gh-http-auth.h"
 #include "gh-json.h"
 #include "gh-jws.h"
 #include "gh-time.h"
@@ -22,50 +23,6 @@
 /* Longest lifetime accepted for a client assertion, and the clock skew tolerated. */
 #define MAX_ASSERTION_LIFETIME 3600
 #define SKEW_SECONDS 60
-
-/* RFC 6749 §2.3.1: the Basic credentials are form-urlencoded before base64. */
-static char *
-form_unescape (const char *text,
-               gsize       length)
-{
-  g_autofree char *plus = g_strndup (text, length);
-
-  for (char *p = plus; *p; p++)
-    if (*p == '+')
-      *p = ' ';
-  return g_uri_unescape_string (plus, NULL);
-}
-
-static gboolean
-parse_basic (const char  *header,
-             char       **out_id,
-             char       **out_secret)
-{
-  g_autofree guchar *decoded = NULL;
-  g_autofree char *text = NULL;
-  const char *colon;
-  gsize length;
-
-  if (g_ascii_strncasecmp (header, "Basic ", 6) != 0)
-    return FALSE;
-  header += 6;
-  while (*header == ' ')
-    header++;
-  for (const char *p = header; *p; p++)
-    if (!g_ascii_isalnum (*p) && *p != '+' && *p != '/' && *p != '=')
-      return FALSE;
-  decoded = g_base64_decode (header, &length);
-  if (decoded == NULL || length == 0)
-    return FALSE;
-  text = g_strndup ((const char *) decoded, length);
-  if (strlen (text) != length || (colon = strchr (text, ':')) == NULL)
-    return FALSE;
-  *out_id = form_unescape (text, colon - text);
-  *out_secret = form_unescape (colon + 1, strlen (colon + 1));
-  /* As for form parameters: UTF-8 or nothing (the id is reflected in answers and the audit) */
-  return *out_id != NULL && *out_secret != NULL && **out_id != '\0' &&
-         g_utf8_validate (*out_id, -1, NULL) && g_utf8_validate (*out_secret, -1, NULL);
-}
 
 static GhClient *
 find_client (GhClients        *clients,
@@ -414,8 +371,7 @@ gh_client_authenticate_with_jwks (GhClients          *clients,
   const char *authorization = soup_message_headers_get_one (headers, "Authorization");
   const char *form_client_id = gh_form_get (form, "client_id");
   const char *form_secret = gh_form_get (form, "client_secret");
-  gboolean has_basic = authorization != NULL && g_ascii_strncasecmp (authorization, "Basic ",
-                                                                     6) == 0;
+  gboolean has_basic = gh_http_auth_has_scheme (authorization, "Basic");
   gboolean has_assertion = gh_form_get (form, "client_assertion") != NULL;
   guint methods = (has_basic ? 1 : 0) + (form_secret != NULL ? 1 : 0) + (has_assertion ? 1 : 0);
   g_autoptr(GhClient) client = NULL;
@@ -436,7 +392,7 @@ gh_client_authenticate_with_jwks (GhClients          *clients,
       g_autofree char *id = NULL;
       g_autofree char *secret = NULL;
 
-      if (!parse_basic (authorization, &id, &secret))
+      if (!gh_http_auth_parse_basic (authorization, &id, &secret))
         return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
                                 "The Basic credentials are malformed"), NULL;
       if (form_client_id != NULL && !g_str_equal (form_client_id, id))

@@ -1,4 +1,5 @@
-/* gh-discovery.c
+/* gh-discovery.c — the metadata documents (RFC 8414, OpenID Connect Discovery) and the
+ * JWKS: built, cached while nothing changes, served
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -10,6 +11,10 @@
 #include "config.h"
 
 #include "gh-discovery.h"
+#include "gh-http.h"
+#include "gh-router.h"
+#include "gh-server-private.h"
+#include "gh-time.h"
 
 static JsonArray *
 string_array (const char * const *items)
@@ -90,15 +95,14 @@ gh_discovery_build (const GhProject    *project,
 
   if (json_object_has_member (endpoints, "revocation_endpoint"))
     json_object_set_array_member (doc, "revocation_endpoint_auth_methods_supported",
-                                  string_array ((const char * const[]) { "none",
-                                                "client_secret_basic",
-                                                                         "client_secret_post",
-                                                                         "private_key_jwt", NULL }));
+                                  string_array ((const char * const[]) {
+                                    "none", "client_secret_basic", "client_secret_post",
+                                    "private_key_jwt", NULL }));
   if (json_object_has_member (endpoints, "introspection_endpoint"))
     json_object_set_array_member (doc, "introspection_endpoint_auth_methods_supported",
-                                  string_array ((const char * const[]) { "client_secret_basic",
-                                                                         "client_secret_post",
-                                                                         "private_key_jwt", NULL }));
+                                  string_array ((const char * const[]) {
+                                    "client_secret_basic", "client_secret_post",
+                                    "private_key_jwt", NULL }));
 
   if (kind == GH_DISCOVERY_OIDC || json_object_has_member (endpoints, "userinfo_endpoint"))
     {
@@ -119,4 +123,191 @@ gh_discovery_build (const GhProject    *project,
     json_object_set_boolean_member (doc, "mcp_authorization_supported", TRUE);
 
   return doc;
+}
+
+/* The documents, served: each is kept serialized while nothing changed. */
+
+typedef struct
+{
+  char *body;
+  char *etag;
+  gint64 valid_until;  /* unix seconds; G_MAXINT64: until the store changes */
+} CachedResponse;
+
+static void
+cached_response_free (CachedResponse *cached)
+{
+  g_free (cached->body);
+  g_free (cached->etag);
+  g_free (cached);
+}
+
+GHashTable *
+_gh_discovery_cache_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                (GDestroyNotify) cached_response_free);
+}
+
+/* A cached response for @key, dropped when anything was written or its time has come. */
+static CachedResponse *
+lookup_response (GhServer   *self,
+                 const char *key)
+{
+  GhStoreStamp stamp = gh_store_get_stamp (self->store);
+  CachedResponse *cached;
+
+  if (!gh_store_stamp_equal (&stamp, &self->responses_stamp))
+    {
+      g_hash_table_remove_all (self->responses);
+      self->responses_stamp = stamp;
+      return NULL;
+    }
+  cached = g_hash_table_lookup (self->responses, key);
+  if (cached != NULL && cached->valid_until <= gh_now_seconds ())
+    {
+      g_hash_table_remove (self->responses, key);
+      return NULL;
+    }
+  return cached;
+}
+
+/* Keeps @object's response for @key; NULL when the stamp cannot vouch for it (a write was
+ * under way), and the caller then sends @object itself. */
+static CachedResponse *
+keep_response (GhServer   *self,
+               const char *key,
+               JsonObject *object,
+               gint64      valid_until)
+{
+  CachedResponse *cached;
+
+  if (self->responses_stamp.data_version < 0)
+    return NULL;
+  cached = g_new0 (CachedResponse, 1);
+  cached->body = gh_http_json_body (object, &cached->etag);
+  cached->valid_until = valid_until;
+  g_hash_table_replace (self->responses, g_strdup (key), cached);
+  return cached;
+}
+
+static JsonObject *
+collect_endpoints (GhRequest *request)
+{
+  JsonObject *endpoints = json_object_new ();
+
+  guint n_routes;
+  const GhRoute *routes = gh_router_get_routes (&n_routes);
+
+  for (guint i = 0; i < n_routes; i++)
+    if (routes[i].kind == GH_ROUTE_PROJECT && routes[i].metadata_name != NULL)
+      {
+        g_autofree char *url = g_strconcat (request->issuer, routes[i].path, NULL);
+        json_object_set_string_member (endpoints, routes[i].metadata_name, url);
+      }
+  return endpoints;
+}
+
+static char **
+collect_signing_algs (GhServer *self)
+{
+  g_autoptr(GPtrArray) keys = gh_signing_keys_list (self->signing_keys, NULL);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  gboolean have[3] = { FALSE, };
+
+  /* Every algorithm a published key signs with; ES256 when there is no key yet. */
+  for (guint i = 0; keys != NULL && i < keys->len; i++)
+    {
+      GhSigningKeyInfo *info = g_ptr_array_index (keys, i);
+      if (info->alg == GH_JWS_ALG_ES256 || info->alg == GH_JWS_ALG_RS256)
+        have[info->alg] = TRUE;
+    }
+  if (have[GH_JWS_ALG_ES256] || !have[GH_JWS_ALG_RS256])
+    g_strv_builder_add (builder, "ES256");
+  if (have[GH_JWS_ALG_RS256])
+    g_strv_builder_add (builder, "RS256");
+  return g_strv_builder_end (builder);
+}
+
+static void
+handle_discovery (GhRequest       *request,
+                  GhDiscoveryKind  kind)
+{
+  GhServer *self = request->server;
+  g_autofree char *key = g_strdup_printf ("discovery %d %s %s", kind, request->project->slug,
+                                          request->issuer);
+  CachedResponse *cached = lookup_response (self, key);
+
+  if (cached == NULL)
+    {
+      g_autoptr(JsonObject) endpoints = collect_endpoints (request);
+      g_auto(GStrv) algs = collect_signing_algs (self);
+      g_autoptr(GError) error = NULL;
+      g_auto(GStrv) scopes = gh_resources_list_scopes (self->resources, request->project->id,
+                                                       &error);
+      g_autoptr(JsonObject) doc = NULL;
+
+      /* A store error is answered as one, and nothing is cached. */
+      if (scopes == NULL)
+        {
+          gh_http_allow_cors (request->msg);
+          gh_http_send_error (request->msg, error);
+          return;
+        }
+
+      doc = gh_discovery_build (request->project, request->issuer, kind, endpoints,
+                                (const char * const *) algs, (const char * const *) scopes, TRUE);
+      cached = keep_response (self, key, doc, G_MAXINT64);
+      if (cached == NULL)
+        {
+          gh_http_allow_cors (request->msg);
+          gh_http_send_json (request->msg, SOUP_STATUS_OK, doc, "no-cache");
+          return;
+        }
+    }
+  gh_http_allow_cors (request->msg);
+  /* Settings change at run time (the MCP toggle): revalidate every time, cheaply. */
+  gh_http_send_json_body (request->msg, SOUP_STATUS_OK, cached->body, cached->etag, "no-cache");
+}
+
+void
+_gh_server_handle_jwks (GhRequest *request)
+{
+  GhServer *self = request->server;
+  CachedResponse *cached = lookup_response (self, "jwks");
+  g_autoptr(GError) error = NULL;
+
+  gh_http_allow_cors (request->msg);
+  if (cached == NULL)
+    {
+      g_autoptr(JsonObject) jwks = gh_signing_keys_get_jwks (self->signing_keys, &error);
+
+      if (jwks == NULL)
+        {
+          gh_http_send_error (request->msg, error);
+          return;
+        }
+      /* The set changes by itself when a retired key expires. */
+      cached = keep_response (self, "jwks", jwks, gh_signing_keys_next_change (self->signing_keys));
+      if (cached == NULL)
+        {
+          gh_http_send_json (request->msg, SOUP_STATUS_OK, jwks, "public, max-age=60");
+          return;
+        }
+    }
+  /* Short enough that a rotated key (published before it signs) is seen in time. */
+  gh_http_send_json_body (request->msg, SOUP_STATUS_OK, cached->body, cached->etag,
+                          "public, max-age=60");
+}
+
+void
+_gh_server_handle_oauth_metadata (GhRequest *request)
+{
+  handle_discovery (request, GH_DISCOVERY_OAUTH);
+}
+
+void
+_gh_server_handle_openid_configuration (GhRequest *request)
+{
+  handle_discovery (request, GH_DISCOVERY_OIDC);
 }

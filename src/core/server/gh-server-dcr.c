@@ -13,26 +13,13 @@
 #include <string.h>
 
 #include "gh-error.h"
+#include "gh-http-auth.h"
 #include "gh-http.h"
 #include "gh-json.h"
 #include "gh-server-private.h"
 
 /* Client metadata is small; a larger body is refused (413). */
 #define MAX_METADATA_BYTES (16 * 1024)
-
-static const char *
-bearer_token (SoupServerMessage *msg)
-{
-  const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                     "Authorization");
-
-  if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0)
-    return NULL;
-  header += 7;
-  while (*header == ' ')
-    header++;
-  return *header != '\0' ? header : NULL;
-}
 
 static void
 send_error (GhRequest    *request,
@@ -42,19 +29,9 @@ send_error (GhRequest    *request,
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (request->msg);
   GhOAuthError code = gh_oauth_error_from_gerror (error);
 
+  /* RFC 6750 §3: no error code when no token was sent at all. */
   if (code == GH_OAUTH_ERROR_INVALID_TOKEN)
-    {
-      g_autofree char *escaped = g_strescape (error->message, NULL);
-      g_autofree char *challenge = NULL;
-
-      /* RFC 6750 §3: no error code when no token was sent at all. */
-      if (token_sent)
-        challenge = g_strdup_printf ("Bearer realm=\"%s\", error=\"invalid_token\", "
-                                     "error_description=\"%s\"", request->issuer, escaped);
-      else
-        challenge = g_strdup_printf ("Bearer realm=\"%s\"", request->issuer);
-      soup_message_headers_replace (headers, "WWW-Authenticate", challenge);
-    }
+    gh_http_auth_challenge (request->msg, "Bearer", request->issuer, token_sent ? error : NULL);
   else if (code == GH_OAUTH_ERROR_TOO_MANY_REQUESTS)
     soup_message_headers_replace (headers, "Retry-After", "60");
   gh_http_send_error (request->msg, error);
@@ -109,12 +86,12 @@ query_has_token (SoupServerMessage *msg)
 void
 _gh_server_handle_register (GhRequest *request)
 {
-  GhRegistration *registration = _gh_server_get_registration (request->server);
+  GhRegistration *registration = request->server->registration;
   g_autoptr(JsonObject) metadata = NULL;
   g_autoptr(JsonObject) response = NULL;
   g_autoptr(GError) error = NULL;
   const char *peer = soup_server_message_get_remote_host (request->msg);
-  const char *bearer = bearer_token (request->msg);
+  const char *bearer = request->bearer;
   gboolean token_in_query = query_has_token (request->msg);
 
   gh_http_allow_cors (request->msg);
@@ -145,9 +122,9 @@ _gh_server_handle_register (GhRequest *request)
 void
 _gh_server_handle_client_configuration (GhRequest *request)
 {
-  GhRegistration *registration = _gh_server_get_registration (request->server);
+  GhRegistration *registration = request->server->registration;
   const char *client_id = request->path + strlen ("/register/");
-  const char *bearer = bearer_token (request->msg);
+  const char *bearer = request->bearer;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) response = NULL;
 
@@ -157,7 +134,8 @@ _gh_server_handle_client_configuration (GhRequest *request)
   /* The token first: a stranger learns nothing from how the body would have been judged. */
   if (bearer == NULL)
     error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
-                                 "The registration access token is required (Authorization: Bearer)");
+                                 "The registration access token is required "
+                                 "(Authorization: Bearer)");
   else
     gh_registration_check_management (registration, request->project, client_id, bearer, &error);
   if (error != NULL)

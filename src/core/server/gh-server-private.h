@@ -1,4 +1,5 @@
-/* gh-server-private.h — what the server's endpoint files share
+/* gh-server-private.h — what the server's files share: GhServer's fields, the request the
+ * router hands a handler, and the handlers
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -10,40 +11,134 @@
 #include "gh-authorization.h"
 #include "gh-cimd-resolver.h"
 #include "gh-clients.h"
+#include "gh-error.h"
+#include "gh-paused-request.h"
 #include "gh-registration.h"
 #include "gh-resources.h"
+#include "gh-router.h"
 #include "gh-server.h"
 #include "gh-tokens.h"
 #include "gh-users.h"
 
 G_BEGIN_DECLS
 
-/* One request, after the router found its project. */
-typedef struct
+/* Request bodies the handlers read are small forms; a larger one is refused (413). */
+#define GH_MAX_FORM_BYTES (64 * 1024)
+
+struct _GhServer
+{
+  GObject parent_instance;
+
+  char *data_dir;
+  GhSettingsProfile profile;
+  GhStore *store;
+  GhAudit *audit;
+  GhProjects *projects;
+  GhSecretStore *secrets;
+  GhSigningKeys *signing_keys;
+  GhClients *clients;
+  GhUsers *users;
+  GhResources *resources;
+  GhAuthorization *authorization;
+  GhTokens *tokens;
+  GhIats *iats;
+  GhRegistration *registration;
+  GhCimdResolver *cimd_resolver;
+
+  /* Discovery documents and the JWKS, serialized, while nothing changed (gh-discovery.c). */
+  GHashTable *responses;
+  GhStoreStamp responses_stamp;
+
+  SoupServer *soup_server;
+  GhConnections *connections;
+  GhServerLimits requested_limits;
+  GhServerLimits limits;  /* requested_limits with the defaults filled in */
+  gboolean limits_set;
+  char *issuer_base;
+  char *listen_url;
+  char *signing_error;
+  gint64 started_at;
+  guint16 port;
+};
+
+/* One request, after the router found its route (and, when the route needs it, its
+ * project). */
+struct _GhRequest
 {
   GhServer          *server;
   SoupServerMessage *msg;
+  const char        *slug;
   GhProject         *project;
   char              *issuer;
   const char        *path;    /* below the issuer */
-} GhRequest;
+  const char        *bearer;  /* the Bearer token, for routes authenticated by one */
+};
 
-GhAuthorization *_gh_server_get_authorization (GhServer   *self);
-GhTokens        *_gh_server_get_tokens        (GhServer   *self);
-GhRegistration  *_gh_server_get_registration  (GhServer   *self);
-GhCimdResolver  *_gh_server_get_cimd_resolver (GhServer   *self);
+void     _gh_request_clear          (GhRequest         *request);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (GhRequest, _gh_request_clear)
+/* Looks up @request->slug's project and its issuer; answers 404 (or the store's error)
+ * itself when it cannot. */
+gboolean _gh_request_load_project   (GhRequest         *request);
+/* The address the request came from: refusals are rate-limited per source in the audit. */
+const char *_gh_request_peer        (GhRequest         *request);
+/* The absolute URL of @path below the request's issuer. */
+char    *_gh_request_endpoint_url   (GhRequest         *request,
+                                     const char        *path);
+/* Pauses @request while something is fetched: see GhPausedRequest. Takes @form and @data. */
+GhPausedRequest *_gh_request_pause  (GhRequest         *request,
+                                     GhForm            *form,
+                                     gpointer           data,
+                                     GDestroyNotify     data_free);
+/* Fills @request (cleared) from @paused, the project looked up again; FALSE and @error when
+ * it cannot be (@request->project is then NULL, the rest is filled). */
+gboolean _gh_request_resume         (GhRequest         *request,
+                                     GhPausedRequest   *paused,
+                                     GError           **error);
+
 /* A cookie name unique to this server (cookies ignore ports, servers on one host do not). */
-char            *_gh_server_cookie_name       (GhServer   *self,
-                                               const char *name);
+char    *_gh_server_cookie_name     (GhServer          *self,
+                                     const char        *name);
 
-void _gh_server_handle_authorize  (GhRequest *request);
-void _gh_server_handle_login      (GhRequest *request);
-void _gh_server_handle_consent    (GhRequest *request);
-void _gh_server_handle_token      (GhRequest *request);
-void _gh_server_handle_revoke     (GhRequest *request);
-void _gh_server_handle_introspect (GhRequest *request);
-void _gh_server_handle_userinfo   (GhRequest *request);
-void _gh_server_handle_register   (GhRequest *request);
+/* The soup handlers: the early one refuses what must not be read (gh-server-admission.c);
+ * the other routes the request (gh-router.c). */
+void _gh_server_admit    (SoupServer        *soup_server,
+                          SoupServerMessage *msg,
+                          const char        *path,
+                          GHashTable        *query,
+                          gpointer           user_data);
+/* Answers @code's refusal and closes the connection after it; @early: from the early
+ * handler, without reading the body. */
+void _gh_server_refuse_early (GhServer          *self,
+                              SoupServerMessage *msg,
+                              GhOAuthError       code,
+                              const char        *description,
+                              gboolean           early);
+void _gh_server_dispatch (SoupServer        *soup_server,
+                          SoupServerMessage *msg,
+                          const char        *path,
+                          GHashTable        *query,
+                          gpointer           user_data);
+
+/* Sends @description as a 404 not_found, with CORS. */
+void _gh_server_send_not_found (SoupServerMessage *msg,
+                                const char        *description);
+
+/* The cache of serialized discovery documents and JWKS (gh-discovery.c). */
+GHashTable *_gh_discovery_cache_new (void);
+
+/* The handlers, one file per group. */
+void _gh_server_handle_issuer_root        (GhRequest *request);  /* gh-router.c */
+void _gh_server_handle_oauth_metadata     (GhRequest *request);  /* gh-discovery.c */
+void _gh_server_handle_openid_configuration (GhRequest *request);
+void _gh_server_handle_jwks               (GhRequest *request);
+void _gh_server_handle_authorize          (GhRequest *request);  /* gh-server-authorize.c */
+void _gh_server_handle_login              (GhRequest *request);
+void _gh_server_handle_consent            (GhRequest *request);
+void _gh_server_handle_token              (GhRequest *request);  /* gh-server-token.c */
+void _gh_server_handle_revoke             (GhRequest *request);
+void _gh_server_handle_introspect         (GhRequest *request);
+void _gh_server_handle_userinfo           (GhRequest *request);
+void _gh_server_handle_register           (GhRequest *request);  /* gh-server-dcr.c */
 void _gh_server_handle_client_configuration (GhRequest *request);
 
 G_END_DECLS

@@ -1,4 +1,4 @@
-/* gh-error.c
+/* gh-error.c — the error table: each domain's errors as an `error` string and HTTP status
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -10,14 +10,19 @@
 #include "config.h"
 
 #include "gh-error.h"
+#include "gh-project-settings.h"
+#include "gh-secret-store.h"
+#include "gh-store.h"
 #include "gh-text.h"
 
 G_DEFINE_QUARK (gh-oauth-error-quark, gh_oauth_error)
 
+/* What each code is on the wire. A status libsoup has no phrase for carries its own. */
 static const struct {
   GhOAuthError code;
   const char *string;
   guint status;
+  const char *reason;
 } error_table[] = {
   { GH_OAUTH_ERROR_INVALID_REQUEST, "invalid_request", 400 },
   { GH_OAUTH_ERROR_INVALID_CLIENT, "invalid_client", 401 },
@@ -43,6 +48,27 @@ static const struct {
   { GH_OAUTH_ERROR_FORBIDDEN, "forbidden", 403 },
   { GH_OAUTH_ERROR_CONFLICT, "conflict", 409 },
   { GH_OAUTH_ERROR_TOO_MANY_REQUESTS, "too_many_requests", 429 },
+  { GH_OAUTH_ERROR_REQUEST_TIMEOUT, "invalid_request", 408 },
+  { GH_OAUTH_ERROR_URI_TOO_LONG, "invalid_request", 414 },
+  { GH_OAUTH_ERROR_HEADERS_TOO_LARGE, "invalid_request", 431, "Request Header Fields Too Large" },
+  { GH_OAUTH_ERROR_LENGTH_REQUIRED, "invalid_request", 411 },
+  { GH_OAUTH_ERROR_TRANSFER_CODING, "invalid_request", 501 },
+};
+
+/* The other domains' errors that are refusals, not failures, and how they are answered.
+ * Domains are matched by quark. Anything not here is an internal failure: server_error. */
+static const struct {
+  GQuark (*domain) (void);
+  int code;  /* -1: every code of the domain */
+  GhOAuthError answer;
+} domain_table[] = {
+  { gh_store_error_quark, GH_STORE_ERROR_NOT_FOUND, GH_OAUTH_ERROR_NOT_FOUND },
+  { gh_store_error_quark, GH_STORE_ERROR_CONSTRAINT, GH_OAUTH_ERROR_CONFLICT },
+  { gh_settings_error_quark, GH_SETTINGS_ERROR_UNKNOWN_KEY, GH_OAUTH_ERROR_INVALID_REQUEST },
+  { gh_settings_error_quark, GH_SETTINGS_ERROR_INVALID_VALUE, GH_OAUTH_ERROR_INVALID_REQUEST },
+  { gh_settings_error_quark, GH_SETTINGS_ERROR_INCONSISTENT, GH_OAUTH_ERROR_INVALID_REQUEST },
+  /* No secret, no signing: fail closed, and say it may pass (a locked keyring). */
+  { gh_secret_error_quark, -1, GH_OAUTH_ERROR_TEMPORARILY_UNAVAILABLE },
 };
 
 const char *
@@ -63,8 +89,15 @@ gh_oauth_error_http_status (GhOAuthError code)
   return 500;
 }
 
-/* Errors from other domains (SQLite, I/O, the keyring) reach clients as server_error,
- * except an unavailable secret store, which is temporarily_unavailable (fail closed). */
+const char *
+gh_oauth_error_http_reason (GhOAuthError code)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (error_table); i++)
+    if (error_table[i].code == code)
+      return error_table[i].reason;
+  return NULL;
+}
+
 GhOAuthError
 gh_oauth_error_from_gerror (const GError *error)
 {
@@ -72,9 +105,37 @@ gh_oauth_error_from_gerror (const GError *error)
     return GH_OAUTH_ERROR_SERVER_ERROR;
   if (error->domain == GH_OAUTH_ERROR)
     return (GhOAuthError) error->code;
-  if (g_str_equal (g_quark_to_string (error->domain), "gh-secret-error-quark"))
-    return GH_OAUTH_ERROR_TEMPORARILY_UNAVAILABLE;
+  for (guint i = 0; i < G_N_ELEMENTS (domain_table); i++)
+    if (error->domain == domain_table[i].domain () &&
+        (domain_table[i].code == -1 || domain_table[i].code == error->code))
+      return domain_table[i].answer;
   return GH_OAUTH_ERROR_SERVER_ERROR;
+}
+
+const char *
+gh_error_code_string (const GError *error)
+{
+  return gh_oauth_error_code_string (gh_oauth_error_from_gerror (error));
+}
+
+guint
+gh_error_http_status (const GError *error)
+{
+  return gh_oauth_error_http_status (gh_oauth_error_from_gerror (error));
+}
+
+guint
+gh_error_page_status (const GError *error)
+{
+  guint status = gh_error_http_status (error);
+
+  return status == 401 ? 400 : status;
+}
+
+gboolean
+gh_error_is_internal (const GError *error)
+{
+  return gh_oauth_error_from_gerror (error) == GH_OAUTH_ERROR_SERVER_ERROR;
 }
 
 gboolean

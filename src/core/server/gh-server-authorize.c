@@ -1,5 +1,4 @@
-/* gh-server-oauth.c — the OAuth endpoints: authorize, login, consent, token, revoke,
- * introspect, userinfo
+/* gh-server-authorize.c — the browser's part of a sign-in: /authorize, /login, /consent
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -19,46 +18,21 @@
 #include "gh-error.h"
 #include "gh-http.h"
 #include "gh-pages.h"
+#include "gh-paused-request.h"
 #include "gh-scopes.h"
 #include "gh-server-private.h"
 #include "gh-text.h"
 #include "gh-time.h"
 
-/* Bodies larger than this are refused (413). */
-#define MAX_FORM_BYTES (64 * 1024)
-
-/* The address the request came from: refusals are rate-limited per source in the audit. */
-static const char *
-gh_request_peer (GhRequest *request)
-{
-  return request->msg != NULL ? soup_server_message_get_remote_host (request->msg) : NULL;
-}
-
-static char *
-endpoint_url (GhRequest  *request,
-              const char *path)
-{
-  return g_strconcat (request->issuer, path, NULL);
-}
-
-/* An error that cannot go back to the client: a page for a browser, JSON for a program. */
+/* An error that cannot go back to the client: a page for a browser, JSON for a program,
+ * with the status of the error table. */
 static void
 send_page_error (GhRequest    *request,
-                 guint         status,
                  const GError *error)
 {
-  GhOAuthError code = gh_oauth_error_from_gerror (error);
-  g_autofree char *description = gh_text_cut (error->message, GH_REFLECT_MAX_DESCRIPTION);
-
-  if (!gh_http_accepts_html (request->msg))
-    {
-      gh_http_send_oauth_error (request->msg, code, description);
-      soup_server_message_set_status (request->msg, status, NULL);
-      return;
-    }
-  gh_page_send_error (request->msg, status,
-                      status == SOUP_STATUS_FORBIDDEN ? "Request refused" : "This sign-in cannot go on",
-                      description, gh_oauth_error_code_string (code));
+  gh_page_send_refusal (request->msg, error,
+                        gh_error_page_status (error) == SOUP_STATUS_FORBIDDEN
+                        ? "Request refused" : "This sign-in cannot go on");
 }
 
 static void
@@ -79,8 +53,8 @@ static char *
 get_cookie (GhRequest  *request,
             const char *name)
 {
-  const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (request->msg),
-                                                     "Cookie");
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (request->msg);
+  const char *header = soup_message_headers_get_one (headers, "Cookie");
   g_autofree char *full_name = _gh_server_cookie_name (request->server, name);
   GHashTable *cookies;
   char *value;
@@ -123,7 +97,7 @@ finish_with_code (GhRequest          *request,
                   GhConsent           consent,
                   const char         *request_id)
 {
-  GhAuthorization *authorization = _gh_server_get_authorization (request->server);
+  GhAuthorization *authorization = request->server->authorization;
   g_autoptr(GError) error = NULL;
   g_autofree char *code = NULL;
   g_autofree char *url = NULL;
@@ -133,7 +107,7 @@ finish_with_code (GhRequest          *request,
   if (code == NULL)
     {
       gh_authorization_record_refusal (authorization, request->project, params,
-                                       gh_request_peer (request), error, TRUE);
+                                       _gh_request_peer (request), error, TRUE);
       url = gh_authorization_build_redirect (params, request->issuer, NULL, error);
     }
   else
@@ -147,12 +121,12 @@ finish_with_error (GhRequest          *request,
                    GhOAuthError        code,
                    const char         *description)
 {
-  GhAuthorization *authorization = _gh_server_get_authorization (request->server);
+  GhAuthorization *authorization = request->server->authorization;
   g_autoptr(GError) error = g_error_new_literal (GH_OAUTH_ERROR, code, description);
   g_autofree char *url = NULL;
 
   gh_authorization_record_refusal (authorization, request->project, params,
-                                   gh_request_peer (request), error, TRUE);
+                                   _gh_request_peer (request), error, TRUE);
   url = gh_authorization_build_redirect (params, request->issuer, NULL, error);
   redirect (request->msg, url);
 }
@@ -165,7 +139,7 @@ authorize_continue (GhRequest  *request,
                     const char *flow_id)
 {
   GhServer *server = request->server;
-  GhAuthorization *authorization = _gh_server_get_authorization (server);
+  GhAuthorization *authorization = server->authorization;
   GhUsers *users = gh_server_get_users (server);
   const GhProjectSettings *settings = request->project->settings;
   g_autoptr(GhAuthParams) params = NULL;
@@ -183,10 +157,10 @@ authorize_continue (GhRequest  *request,
   if (error != NULL)
     {
       gh_authorization_record_refusal (authorization, request->project, params,
-                                       gh_request_peer (request), error,
+                                       _gh_request_peer (request), error,
                                        params->redirect_uri != NULL);
       if (params->redirect_uri == NULL)
-        send_page_error (request, SOUP_STATUS_BAD_REQUEST, error);
+        send_page_error (request, error);
       else
         {
           g_autofree char *url = gh_authorization_build_redirect (params, request->issuer, NULL,
@@ -249,15 +223,14 @@ authorize_continue (GhRequest  *request,
                                            &error);
   if (pending == NULL)
     {
-      send_page_error (request, gh_oauth_error_http_status (gh_oauth_error_from_gerror (error)),
-                       error);
+      send_page_error (request, error);
       return;
     }
   if (user != NULL && !params->prompt_login)
     {
       if (!gh_authorization_set_request_user (authorization, pending, user, auth_time, &error))
         {
-          send_page_error (request, SOUP_STATUS_INTERNAL_SERVER_ERROR, error);
+          send_page_error (request, error);
           return;
         }
       target = g_strdup_printf ("%s/consent?request=%s", request->issuer, pending->id);
@@ -272,64 +245,28 @@ authorize_continue (GhRequest  *request,
   soup_server_message_set_status (request->msg, SOUP_STATUS_SEE_OTHER, NULL);
 }
 
-/* A URL client_id being resolved while the browser waits (the message is paused). */
-typedef struct
-{
-  GhServer *server;
-  SoupServerMessage *msg;
-  char *slug;
-  char *issuer;
-  GhForm *form;
-  char *flow_id;
-  GCancellable *cancellable;
-  GhHttpPeerWatch *peer;
-} Resolution;
-
-static void
-resolution_free (Resolution *resolution)
-{
-  g_clear_pointer (&resolution->peer, gh_http_peer_watch_free);
-  g_clear_object (&resolution->server);
-  g_clear_object (&resolution->msg);
-  g_free (resolution->slug);
-  g_free (resolution->issuer);
-  g_free (resolution->flow_id);
-  g_clear_pointer (&resolution->form, gh_form_free);
-  g_clear_object (&resolution->cancellable);
-  g_free (resolution);
-}
-
+/* A URL client_id's metadata document has been fetched while the browser waited (the
+ * request paused; its data is the flow id). */
 static void
 client_document_resolved (GObject      *source,
                           GAsyncResult *result,
                           gpointer      user_data)
 {
-  Resolution *resolution = user_data;
+  GhPausedRequest *paused = user_data;
+  const char *flow_id = paused->data;
   g_autoptr(GhCimdReport) report = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GError) project_error = NULL;
-  g_autoptr(GhProject) project = NULL;
-  GhRequest request = { 0 };
+  g_auto(GhRequest) request = { 0 };
 
   report = gh_cimd_resolver_resolve_finish (GH_CIMD_RESOLVER (source), result, &error);
-  if (g_cancellable_is_cancelled (resolution->cancellable))
-    {
-      gh_http_peer_watch_release (resolution->peer);
-      resolution_free (resolution);
-      return;
-    }
+  if (gh_paused_request_abandoned (paused))
+    return;
 
-  request.server = resolution->server;
-  request.msg = resolution->msg;
-  request.issuer = resolution->issuer;
-  project = gh_projects_get (gh_server_get_projects (resolution->server), resolution->slug,
-                             &project_error);
-  request.project = project;
-
-  if (project == NULL)
-    send_page_error (&request, SOUP_STATUS_INTERNAL_SERVER_ERROR, project_error);
+  if (!_gh_request_resume (&request, paused, &project_error))
+    send_page_error (&request, project_error);
   else if (report == NULL)
-    send_page_error (&request, SOUP_STATUS_INTERNAL_SERVER_ERROR, error);
+    send_page_error (&request, error);
   else if (gh_cimd_report_get_verdict (report) == GH_CIMD_FAIL)
     {
       g_autoptr(GError) refusal = NULL;
@@ -341,22 +278,23 @@ client_document_resolved (GObject      *source,
                              gh_cimd_report_get_failure (report));
       /* Like every refused /authorize: one event, besides the resolver's own fetch event. */
       params.client_id = (char *) gh_cimd_report_get_client_id (report);
-      params.flow_id = resolution->flow_id;
-      gh_authorization_record_refusal (_gh_server_get_authorization (request.server), project,
-                                       &params, gh_request_peer (&request), refusal, FALSE);
-      send_page_error (&request, SOUP_STATUS_BAD_REQUEST, refusal);
+      params.flow_id = (char *) flow_id;
+      gh_authorization_record_refusal (request.server->authorization, request.project,
+                                       &params, _gh_request_peer (&request), refusal, FALSE);
+      send_page_error (&request, refusal);
     }
   else
     {
       GhClient *client = gh_client_new_from_metadata (gh_cimd_report_get_client_id (report),
                                                       GH_CLIENT_SOURCE_CIMD,
                                                       gh_cimd_report_get_document (report));
-      client->project_id = project->id;
-      authorize_continue (&request, resolution->form, client, resolution->flow_id);
+      client->project_id = request.project->id;
+      authorize_continue (&request, paused->form, client, flow_id);
     }
 
-  soup_server_message_unpause (resolution->msg);
-  resolution_free (resolution);
+  /* The request is cleared before the message is let go. */
+  _gh_request_clear (&request);
+  gh_paused_request_resume (paused);
 }
 
 void
@@ -364,10 +302,11 @@ _gh_server_handle_authorize (GhRequest *request)
 {
   g_autoptr(GhForm) form = NULL;
   const char *client_id;
-  Resolution *resolution;
+  GhPausedRequest *paused;
+  char *flow_id;
 
   form = gh_http_method_is (request->msg, "POST") ? gh_http_read_form_body (request->msg,
-                                                                            MAX_FORM_BYTES)
+                                                                            GH_MAX_FORM_BYTES)
                                                   : gh_http_read_query (request->msg);
   if (form == NULL)
     return;
@@ -376,27 +315,17 @@ _gh_server_handle_authorize (GhRequest *request)
   client_id = gh_form_get (form, "client_id");
   if (gh_form_count (form, "client_id") != 1 || !gh_cimd_is_url_client_id (client_id) ||
       !request->project->settings->cimd_enabled ||
-      gh_clients_is_registered (gh_server_get_clients (request->server), request->project->id,
-                                client_id))
+      gh_clients_is_registered (request->server->clients, request->project->id, client_id))
     {
       authorize_continue (request, form, NULL, NULL);
       return;
     }
 
-  resolution = g_new0 (Resolution, 1);
-  resolution->server = g_object_ref (request->server);
-  resolution->msg = g_object_ref (request->msg);
-  resolution->slug = g_strdup (request->project->slug);
-  resolution->issuer = g_strdup (request->issuer);
-  resolution->form = g_steal_pointer (&form);
-  resolution->flow_id = gh_authorization_new_flow_id ();
-  resolution->cancellable = g_cancellable_new ();
-  resolution->peer = gh_http_watch_peer (request->msg, resolution->cancellable);
-  soup_server_message_pause (request->msg);
-  gh_cimd_resolver_resolve_async (_gh_server_get_cimd_resolver (request->server), request->project,
-                                  client_id, GH_CIMD_RESOLVE_NONE, resolution->flow_id,
-                                  resolution->cancellable,
-                                  client_document_resolved, resolution);
+  flow_id = gh_authorization_new_flow_id ();
+  paused = _gh_request_pause (request, g_steal_pointer (&form), flow_id, g_free);
+  gh_cimd_resolver_resolve_async (request->server->cimd_resolver, request->project,
+                                  client_id, GH_CIMD_RESOLVE_NONE, flow_id, paused->cancellable,
+                                  client_document_resolved, paused);
 }
 
 /* The origin (scheme://host[:port]) of @url. */
@@ -457,9 +386,9 @@ check_post (GhRequest           *request,
   if (error == NULL)
     return TRUE;
   /* Shown as a page: the client is not told. */
-  gh_authorization_record_refusal (_gh_server_get_authorization (request->server), request->project,
-                                   pending->params, gh_request_peer (request), error, FALSE);
-  send_page_error (request, SOUP_STATUS_FORBIDDEN, error);
+  gh_authorization_record_refusal (request->server->authorization, request->project,
+                                   pending->params, _gh_request_peer (request), error, FALSE);
+  send_page_error (request, error);
   return FALSE;
 }
 
@@ -473,7 +402,7 @@ load_pending (GhRequest  *request,
   g_autoptr(GError) error = NULL;
   GhAuthRequest *pending;
 
-  pending = gh_authorization_load_request (_gh_server_get_authorization (request->server),
+  pending = gh_authorization_load_request (request->server->authorization,
                                            request->project, gh_form_get (form, "request"), browser,
                                            &error);
   if (pending == NULL)
@@ -481,12 +410,10 @@ load_pending (GhRequest  *request,
       GhAuthParams unknown = { 0 };
 
       /* A request from another browser, or one that is over: on record, then refused. */
-      gh_authorization_record_refusal (_gh_server_get_authorization (request->server),
-                                       request->project, &unknown, gh_request_peer (request),
+      gh_authorization_record_refusal (request->server->authorization,
+                                       request->project, &unknown, _gh_request_peer (request),
                                        error, FALSE);
-      send_page_error (request, g_error_matches (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_FORBIDDEN)
-                                ? SOUP_STATUS_FORBIDDEN : SOUP_STATUS_BAD_REQUEST,
-                       error);
+      send_page_error (request, error);
     }
   return pending;
 }
@@ -531,7 +458,7 @@ page_client_init (PageClient          *client,
                          g_str_has_prefix (params->client_id, "http://"))
                         ? host_of (params->client_id) : NULL;
   client->redirect_host = host_of (params->redirect_uri);
-  client->form_action = endpoint_url (request, path);
+  client->form_action = _gh_request_endpoint_url (request, path);
   client->page.project_name = request->project->display_name;
   client->page.client_name = params->client->client_name;
   client->page.client_id = params->client_id;
@@ -555,8 +482,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PageClient, page_client_clear)
 static void
 send_login_page (GhRequest           *request,
                  const GhAuthRequest *pending,
-                 guint                status,
-                 const char          *message)
+                 const GError        *problem)
 {
   g_autoptr(GPtrArray) users = gh_users_list (gh_server_get_users (request->server),
                                               request->project->id, NULL);
@@ -571,10 +497,12 @@ send_login_page (GhRequest           *request,
       g_array_append_val (entries, entry);
     }
   page_client_init (&client, request, pending, "/login");
-  gh_page_send_form (request->msg, status,
+  /* With a problem, the page again with it said, and the error table's status. */
+  gh_page_send_form (request->msg,
+                     problem != NULL ? gh_error_page_status (problem) : SOUP_STATUS_OK,
                      gh_page_login (&client.page, (GhPageUser *) (gpointer) entries->data,
                                     entries->len, request->project->settings->allow_free_form_login,
-                                    message, nonce),
+                                    problem != NULL ? problem->message : NULL, nonce),
                      nonce, pending->params->redirect_uri);
 }
 
@@ -653,14 +581,14 @@ static GhForm *
 read_page_form (GhRequest *request)
 {
   if (gh_http_method_is (request->msg, "POST"))
-    return gh_http_read_form_body (request->msg, MAX_FORM_BYTES);
+    return gh_http_read_form_body (request->msg, GH_MAX_FORM_BYTES);
   return gh_http_read_query (request->msg);
 }
 
 void
 _gh_server_handle_login (GhRequest *request)
 {
-  GhAuthorization *authorization = _gh_server_get_authorization (request->server);
+  GhAuthorization *authorization = request->server->authorization;
   GhUsers *users = gh_server_get_users (request->server);
   g_autoptr(GhForm) form = read_page_form (request);
   g_autoptr(GhAuthRequest) pending = NULL;
@@ -676,7 +604,7 @@ _gh_server_handle_login (GhRequest *request)
     return;
   if (!gh_http_method_is (request->msg, "POST"))
     {
-      send_login_page (request, pending, SOUP_STATUS_OK, NULL);
+      send_login_page (request, pending, NULL);
       return;
     }
   if (!check_post (request, form, pending))
@@ -685,7 +613,9 @@ _gh_server_handle_login (GhRequest *request)
   username = gh_form_get (form, "username");
   if (username == NULL || *username == '\0')
     {
-      send_login_page (request, pending, SOUP_STATUS_BAD_REQUEST, "Choose a user to sign in as.");
+      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
+                                   "Choose a user to sign in as.");
+      send_login_page (request, pending, error);
       return;
     }
   user = gh_users_get (users, request->project->id, username, NULL);
@@ -694,14 +624,15 @@ _gh_server_handle_login (GhRequest *request)
       user = gh_users_add (users, request->project, username, NULL, NULL, NULL, "login", &error);
       if (user == NULL)
         {
-          send_login_page (request, pending, SOUP_STATUS_BAD_REQUEST, error->message);
+          send_login_page (request, pending, error);
           return;
         }
     }
   if (user == NULL)
     {
-      send_login_page (request, pending, SOUP_STATUS_BAD_REQUEST,
-                       "There is no such user in this project.");
+      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
+                                   "There is no such user in this project.");
+      send_login_page (request, pending, error);
       return;
     }
 
@@ -710,7 +641,7 @@ _gh_server_handle_login (GhRequest *request)
   if (session == NULL ||
       !gh_authorization_set_request_user (authorization, pending, user, auth_time, &error))
     {
-      send_page_error (request, SOUP_STATUS_INTERNAL_SERVER_ERROR, error);
+      send_page_error (request, error);
       return;
     }
   session_name = session_cookie_name (request);
@@ -730,7 +661,7 @@ _gh_server_handle_login (GhRequest *request)
 void
 _gh_server_handle_consent (GhRequest *request)
 {
-  GhAuthorization *authorization = _gh_server_get_authorization (request->server);
+  GhAuthorization *authorization = request->server->authorization;
   g_autoptr(GhForm) form = read_page_form (request);
   g_autoptr(GhAuthRequest) pending = NULL;
   g_autoptr(GhUser) user = NULL;
@@ -772,7 +703,7 @@ _gh_server_handle_consent (GhRequest *request)
       if (!gh_authorization_deny (authorization, request->project, pending->params, user,
                                   pending->id, &error))
         {
-          send_page_error (request, SOUP_STATUS_INTERNAL_SERVER_ERROR, error);
+          send_page_error (request, error);
           return;
         }
       url = gh_authorization_build_redirect (pending->params, request->issuer, NULL, denied);
@@ -781,433 +712,5 @@ _gh_server_handle_consent (GhRequest *request)
     }
   error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
                                "The form has no decision (allow or deny)");
-  send_page_error (request, SOUP_STATUS_BAD_REQUEST, error);
-}
-
-/* Token-style endpoints: JSON errors, 401 for client authentication with the challenge. */
-static void
-send_token_error (GhRequest    *request,
-                  const GError *error,
-                  gboolean      used_basic)
-{
-  GhOAuthError code = gh_oauth_error_from_gerror (error);
-
-  if (code == GH_OAUTH_ERROR_INVALID_CLIENT)
-    {
-      g_autofree char *challenge = g_strdup_printf ("%s realm=\"%s\"",
-                                                    used_basic ? "Basic" : "Bearer",
-                                                    request->issuer);
-      /* RFC 6749 §5.2: 401 and the scheme the client tried. */
-      if (used_basic)
-        soup_message_headers_replace (soup_server_message_get_response_headers (request->msg),
-                                      "WWW-Authenticate", challenge);
-    }
-  gh_http_allow_cors (request->msg);
-  gh_http_send_error (request->msg, error);
-}
-
-/* What /token, /revoke and /introspect do once their client is authenticated: @client and
- * @form are borrowed. */
-typedef void (*ClientRequestFunc) (GhRequest *request,
-                                   GhClient  *client,
-                                   GhForm    *form,
-                                   gboolean   used_basic);
-
-/* Authentication has failed: the event and the answer. */
-static void
-refuse_client (GhRequest    *request,
-               GhForm       *form,
-               const GError *error,
-               gboolean      used_basic)
-{
-  gh_tokens_record_refusal (_gh_server_get_tokens (request->server), request->project,
-                            gh_form_get (form, "client_id"), gh_form_get (form, "grant_type"),
-                            gh_request_peer (request),
-                            error);
-  send_token_error (request, error, used_basic);
-}
-
-/* A private_key_jwt client's JWK Set being fetched from its jwks_uri while the request waits
- * (the message is paused), as /authorize waits for a metadata document. */
-typedef struct
-{
-  GhServer *server;
-  SoupServerMessage *msg;
-  char *slug;
-  char *issuer;
-  char *path;
-  GhForm *form;
-  char *jwks_uri;
-  ClientRequestFunc next;
-  gboolean refetched;
-  GCancellable *cancellable;
-  GhHttpPeerWatch *peer;
-} KeyFetch;
-
-static void
-key_fetch_free (KeyFetch *fetch)
-{
-  g_clear_pointer (&fetch->peer, gh_http_peer_watch_free);
-  g_clear_object (&fetch->server);
-  g_clear_object (&fetch->msg);
-  g_free (fetch->slug);
-  g_free (fetch->issuer);
-  g_free (fetch->path);
-  g_clear_pointer (&fetch->form, gh_form_free);
-  g_free (fetch->jwks_uri);
-  g_clear_object (&fetch->cancellable);
-  g_free (fetch);
-}
-
-static void client_keys_fetched (GObject      *source,
-                                 GAsyncResult *result,
-                                 gpointer      user_data);
-
-static void
-key_fetch_start (KeyFetch          *fetch,
-                 const GhProject   *project,
-                 GhCimdResolveFlags flags)
-{
-  gh_cimd_resolver_fetch_jwks_async (_gh_server_get_cimd_resolver (fetch->server), project,
-                                     fetch->jwks_uri, flags, fetch->cancellable,
-                                     client_keys_fetched, fetch);
-}
-
-static void
-client_keys_fetched (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  KeyFetch *fetch = user_data;
-  g_autoptr(JsonObject) jwks = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GError) project_error = NULL;
-  g_autoptr(GhProject) project = NULL;
-  g_autoptr(GhClient) client = NULL;
-  g_autofree char *url = NULL;
-  GhRequest request = { 0 };
-  gboolean from_cache = FALSE;
-  gboolean unknown_key = FALSE;
-  gboolean used_basic = FALSE;
-
-  jwks = gh_cimd_resolver_fetch_jwks_finish (GH_CIMD_RESOLVER (source), result, &from_cache,
-                                             &error);
-  if (g_cancellable_is_cancelled (fetch->cancellable))
-    {
-      gh_http_peer_watch_release (fetch->peer);
-      key_fetch_free (fetch);
-      return;
-    }
-
-  request.server = fetch->server;
-  request.msg = fetch->msg;
-  request.issuer = fetch->issuer;
-  request.path = fetch->path;
-  project = gh_projects_get (gh_server_get_projects (fetch->server), fetch->slug, &project_error);
-  request.project = project;
-
-  if (project == NULL)
-    {
-      send_token_error (&request, project_error, FALSE);
-      goto done;
-    }
-  if (jwks == NULL)
-    {
-      g_autoptr(GError) refusal = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT,
-                                               "The client's public keys at its jwks_uri %s "
-                                               "could not be used: %s", fetch->jwks_uri,
-                                               error->message);
-
-      refuse_client (&request, fetch->form, refusal, FALSE);
-      goto done;
-    }
-
-  url = endpoint_url (&request, fetch->path);
-  client = gh_client_authenticate_with_jwks (gh_server_get_clients (fetch->server),
-                                             gh_server_get_store (fetch->server), project,
-                                             request.issuer, url,
-                                             soup_server_message_get_request_headers (fetch->msg),
-                                             fetch->form, jwks, &unknown_key, &used_basic,
-                                             &error);
-  if (client == NULL && unknown_key && from_cache && !fetch->refetched)
-    {
-      /* No key for the assertion's kid in a cached set: the client may have rotated its
-       * keys since. Fetch the set again, once, before refusing. */
-      fetch->refetched = TRUE;
-      key_fetch_start (fetch, project, GH_CIMD_RESOLVE_FORCE_REFRESH);
-      return;
-    }
-  if (client == NULL)
-    refuse_client (&request, fetch->form, error, used_basic);
-  else
-    fetch->next (&request, client, fetch->form, used_basic);
-
-done:
-  soup_server_message_unpause (fetch->msg);
-  key_fetch_free (fetch);
-}
-
-/* The common start of /token, /revoke and /introspect: a form body, no query, no repeated
- * parameter, an authenticated client; then @next. A private_key_jwt client whose keys are
- * at a jwks_uri is authenticated once the set is fetched, the request paused meanwhile; every
- * other request runs through at once. */
-static void
-begin_client_request (GhRequest         *request,
-                      const char        *path,
-                      ClientRequestFunc  next)
-{
-  g_autoptr(GhForm) form = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GhClient) client = NULL;
-  g_autofree char *url = endpoint_url (request, path);
-  g_autofree char *jwks_uri = NULL;
-  const char *query = g_uri_get_query (soup_server_message_get_uri (request->msg));
-  const char *repeated;
-  gboolean used_basic = FALSE;
-  SoupMessageHeaders *headers;
-  KeyFetch *fetch;
-
-  gh_http_allow_cors (request->msg);
-  gh_http_set_no_store (request->msg);
-
-  if (query != NULL && *query != '\0')
-    {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                                   "Parameters in the query string are not accepted here: send "
-                                   "them, and credentials above all, in the form body");
-      gh_tokens_record_refusal (_gh_server_get_tokens (request->server), request->project, NULL,
-                                NULL, gh_request_peer (request),
-                                error);
-      send_token_error (request, error, FALSE);
-      return;
-    }
-  form = gh_http_read_form_body (request->msg, MAX_FORM_BYTES);
-  if (form == NULL)
-    return;
-  if ((repeated = gh_form_find_repeated (form, (const char * const[]) { "resource",
-                                         NULL })) != NULL)
-    {
-      error = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                           "%s is given more than once", repeated);
-      send_token_error (request, error, FALSE);
-      return;
-    }
-
-  headers = soup_server_message_get_request_headers (request->msg);
-  jwks_uri = gh_client_auth_jwks_uri_to_fetch (gh_server_get_clients (request->server),
-                                               request->project, headers, form);
-  if (jwks_uri != NULL)
-    {
-      fetch = g_new0 (KeyFetch, 1);
-      fetch->server = g_object_ref (request->server);
-      fetch->msg = g_object_ref (request->msg);
-      fetch->slug = g_strdup (request->project->slug);
-      fetch->issuer = g_strdup (request->issuer);
-      fetch->path = g_strdup (path);
-      fetch->form = g_steal_pointer (&form);
-      fetch->jwks_uri = g_steal_pointer (&jwks_uri);
-      fetch->next = next;
-      fetch->cancellable = g_cancellable_new ();
-      fetch->peer = gh_http_watch_peer (request->msg, fetch->cancellable);
-      soup_server_message_pause (request->msg);
-      key_fetch_start (fetch, request->project, GH_CIMD_RESOLVE_NONE);
-      return;
-    }
-
-  client = gh_client_authenticate (gh_server_get_clients (request->server),
-                                   gh_server_get_store (request->server), request->project,
-                                   request->issuer, url, headers, form, &used_basic, &error);
-  if (client == NULL)
-    {
-      refuse_client (request, form, error, used_basic);
-      return;
-    }
-  next (request, client, form, used_basic);
-}
-
-static void
-token_authenticated (GhRequest *request,
-                     GhClient  *client,
-                     GhForm    *form,
-                     gboolean   used_basic)
-{
-  GhTokens *tokens = _gh_server_get_tokens (request->server);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) response = NULL;
-  const char *grant_type;
-
-  grant_type = gh_form_get (form, "grant_type");
-  if (grant_type == NULL)
-    error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                                 "grant_type is missing");
-  else if (!g_str_equal (grant_type, "authorization_code") && !g_str_equal (grant_type,
-                                                                            "refresh_token"))
-    error = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_UNSUPPORTED_GRANT_TYPE,
-                         "grant_type “%s” is not supported (authorization_code, refresh_token)",
-                         grant_type);
-  else if (!gh_client_has_grant_type (client, grant_type))
-    error = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_UNAUTHORIZED_CLIENT,
-                         "This client did not register the %s grant", grant_type);
-  else if (g_str_equal (grant_type, "authorization_code"))
-    response = gh_tokens_exchange_code (tokens, request->project, request->issuer, client, form,
-                                        &error);
-  else
-    response = gh_tokens_refresh (tokens, request->project, request->issuer, client, form, &error);
-
-  if (response == NULL)
-    {
-      gh_tokens_record_refusal (tokens, request->project, client->client_id, grant_type,
-                                gh_request_peer (request), error);
-      send_token_error (request, error, used_basic);
-      return;
-    }
-  gh_http_send_json (request->msg, SOUP_STATUS_OK, response, NULL);
-}
-
-void
-_gh_server_handle_token (GhRequest *request)
-{
-  begin_client_request (request, "/token", token_authenticated);
-}
-
-static void
-revoke_authenticated (GhRequest *request,
-                      GhClient  *client,
-                      GhForm    *form,
-                      gboolean   used_basic)
-{
-  g_autoptr(GError) error = NULL;
-  const char *token;
-
-  token = gh_form_get (form, "token");
-  if (token == NULL || *token == '\0')
-    {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                                   "token is missing");
-      send_token_error (request, error, used_basic);
-      return;
-    }
-  if (!gh_tokens_revoke (_gh_server_get_tokens (request->server), request->project, request->issuer,
-                         client, token, &error))
-    {
-      send_token_error (request, error, used_basic);
-      return;
-    }
-  /* RFC 7009 §2.2: 200 whether or not there was such a token. */
-  soup_server_message_set_status (request->msg, SOUP_STATUS_OK, NULL);
-}
-
-void
-_gh_server_handle_revoke (GhRequest *request)
-{
-  begin_client_request (request, "/revoke", revoke_authenticated);
-}
-
-static void
-introspect_authenticated (GhRequest *request,
-                          GhClient  *client,
-                          GhForm    *form,
-                          gboolean   used_basic)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) result = NULL;
-  const char *token;
-
-  if (!gh_client_is_confidential (client))
-    {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT,
-                                   "Introspection is for confidential clients (resource servers)");
-      send_token_error (request, error, used_basic);
-      return;
-    }
-  token = gh_form_get (form, "token");
-  if (token == NULL || *token == '\0')
-    {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                                   "token is missing");
-      send_token_error (request, error, used_basic);
-      return;
-    }
-  result = gh_tokens_introspect (_gh_server_get_tokens (request->server), request->project,
-                                 request->issuer, token);
-  gh_http_send_json (request->msg, SOUP_STATUS_OK, result, NULL);
-}
-
-void
-_gh_server_handle_introspect (GhRequest *request)
-{
-  begin_client_request (request, "/introspect", introspect_authenticated);
-}
-
-static void
-send_bearer_error (GhRequest    *request,
-                   const GError *error)
-{
-  GhOAuthError code = gh_oauth_error_from_gerror (error);
-  g_autofree char *escaped = g_strescape (error != NULL ? error->message : "", NULL);
-  g_autofree char *challenge = NULL;
-
-  /* RFC 6750 §3: without a token, no error code in the challenge. */
-  if (error == NULL)
-    challenge = g_strdup_printf ("Bearer realm=\"%s\"", request->issuer);
-  else
-    challenge = g_strdup_printf ("Bearer realm=\"%s\", error=\"%s\", error_description=\"%s\"",
-                                 request->issuer, gh_oauth_error_code_string (code), escaped);
-  soup_message_headers_replace (soup_server_message_get_response_headers (request->msg),
-                                "WWW-Authenticate", challenge);
-  if (error == NULL)
-    {
-      soup_server_message_set_status (request->msg, SOUP_STATUS_UNAUTHORIZED, NULL);
-      return;
-    }
-  gh_http_send_error (request->msg, error);
-}
-
-void
-_gh_server_handle_userinfo (GhRequest *request)
-{
-  GhTokens *tokens = _gh_server_get_tokens (request->server);
-  const char *authorization = soup_message_headers_get_one (soup_server_message_get_request_headers (request->msg),
-                                                            "Authorization");
-  g_autoptr(GhForm) form = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) claims = NULL;
-  g_autoptr(JsonObject) info = NULL;
-  const char *token = NULL;
-
-  gh_http_allow_cors (request->msg);
-  gh_http_set_no_store (request->msg);
-
-  if (authorization != NULL && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0)
-    token = authorization + 7;
-  if (gh_http_method_is (request->msg, "POST") &&
-      soup_server_message_get_request_body (request->msg)->length > 0)
-    {
-      form = gh_http_read_form_body (request->msg, MAX_FORM_BYTES);
-      if (form == NULL)
-        return;
-      /* RFC 6750 §2: one way of sending the token, never two. */
-      if (token != NULL && gh_form_get (form, "access_token") != NULL)
-        {
-          error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                                       "The token is sent twice (header and body); send it once");
-          gh_http_send_error (request->msg, error);
-          return;
-        }
-      if (token == NULL)
-        token = gh_form_get (form, "access_token");
-    }
-  if (token == NULL || *token == '\0')
-    {
-      send_bearer_error (request, NULL);
-      return;
-    }
-
-  claims = gh_tokens_verify_access_token (tokens, request->project, request->issuer, token, &error);
-  if (claims == NULL || !(info = gh_tokens_userinfo (tokens, request->project, claims, &error)))
-    {
-      send_bearer_error (request, error);
-      return;
-    }
-  gh_http_send_json (request->msg, SOUP_STATUS_OK, info, NULL);
+  send_page_error (request, error);
 }

@@ -1,0 +1,421 @@
+/* gh-router.c — the route table, and what happens between a request's arrival and its
+ * handler: the route, the method, the project
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "gatehouse-server"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gh-error.h"
+#include "gh-http-auth.h"
+#include "gh-http.h"
+#include "gh-pages.h"
+#include "gh-router.h"
+#include "gh-server-private.h"
+
+#define DISCOVERY_METHODS "GET, HEAD, OPTIONS"
+
+/* Every path the server answers. Discovery lists the project routes that have a metadata
+ * name, so an endpoint appears in metadata when, and only when, it is served. */
+static const GhRoute routes[] = {
+  { GH_ROUTE_WELL_KNOWN, "oauth-authorization-server", FALSE, DISCOVERY_METHODS,
+    GH_ROUTE_AUTH_NONE, GH_ROUTE_NEEDS_PROJECT, _gh_server_handle_oauth_metadata },
+  { GH_ROUTE_WELL_KNOWN, "openid-configuration", FALSE, DISCOVERY_METHODS,
+    GH_ROUTE_AUTH_NONE, GH_ROUTE_NEEDS_PROJECT, _gh_server_handle_openid_configuration },
+  /* The issuer's own URL: a page for a browser, 404 for a program. */
+  { GH_ROUTE_PROJECT, "/", FALSE, NULL,
+    GH_ROUTE_AUTH_NONE, GH_ROUTE_NEEDS_NOTHING, _gh_server_handle_issuer_root },
+  { GH_ROUTE_PROJECT, "/authorize", FALSE, "GET, POST",
+    GH_ROUTE_AUTH_NONE, GH_ROUTE_NEEDS_PROJECT, _gh_server_handle_authorize,
+    "authorization_endpoint" },
+  { GH_ROUTE_PROJECT, "/consent", FALSE, "GET, POST",
+    GH_ROUTE_AUTH_BROWSER, GH_ROUTE_NEEDS_PROJECT, _gh_server_handle_consent },
+  { GH_ROUTE_PROJECT, "/introspect", FALSE, "POST, OPTIONS",
+    GH_ROUTE_AUTH_CLIENT, GH_ROUTE_NEEDS_PROJECT, _gh_server_handle_introspect,
+    "introspection_endpoint" },
+  /* The instance's key set, published below every issuer. */
+  { GH_ROUTE_PROJECT, "/jwks", FALSE, "GET, HEAD, OPTIONS",
+    GH_ROUTE_AUTH_NONE, GH_ROUTE_NEEDS_PROJECT_EXISTS, _gh_server_handle_jwks, "jwks_uri" },
+  { GH_ROUTE_PROJECT, "/login", FALSE, "GET, POST",
+    GH_ROUTE_AUTH_BROWSER, GH_ROUTE_NEEDS_PROJECT, _gh_server_handle_login },
+  { GH_ROUTE_PROJECT, "/register", FALSE, "POST, OPTIONS",
+    GH_ROUTE_AUTH_INITIAL_ACCESS_TOKEN, GH_ROUTE_NEEDS_PROJECT, _gh_server_handle_register,
+    "registration_endpoint" },
+  { GH_ROUTE_PROJECT, "/register/", TRUE, "GET, PUT, DELETE, OPTIONS",
+    GH_ROUTE_AUTH_REGISTRATION_TOKEN, GH_ROUTE_NEEDS_PROJECT,
+    _gh_server_handle_client_configuration },
+  { GH_ROUTE_PROJECT, "/revoke", FALSE, "POST, OPTIONS",
+    GH_ROUTE_AUTH_CLIENT, GH_ROUTE_NEEDS_PROJECT, _gh_server_handle_revoke,
+    "revocation_endpoint" },
+  { GH_ROUTE_PROJECT, "/token", FALSE, "POST, OPTIONS",
+    GH_ROUTE_AUTH_CLIENT, GH_ROUTE_NEEDS_PROJECT, _gh_server_handle_token, "token_endpoint" },
+  { GH_ROUTE_PROJECT, "/userinfo", FALSE, "GET, POST, OPTIONS",
+    GH_ROUTE_AUTH_ACCESS_TOKEN, GH_ROUTE_NEEDS_PROJECT, _gh_server_handle_userinfo,
+    "userinfo_endpoint" },
+};
+
+const GhRoute *
+gh_router_get_routes (guint *n_routes)
+{
+  *n_routes = G_N_ELEMENTS (routes);
+  return routes;
+}
+
+void
+gh_route_match_clear (GhRouteMatch *match)
+{
+  g_clear_pointer (&match->slug, g_free);
+  match->route = NULL;
+}
+
+/* The next '/' in @s, or its end. */
+static const char *
+find_slash (const char *s)
+{
+  const char *slash = strchr (s, '/');
+  return slash != NULL ? slash : s + strlen (s);
+}
+
+/* "/p/{slug}" -> slug; "" -> the default project; anything else, a slug that breaks the
+ * slug rules included (it would be reflected in the 404), -> NULL. */
+static char *
+slug_from_issuer_path (const char *path)
+{
+  const char *slug;
+
+  if (*path == '\0')
+    return g_strdup (GH_DEFAULT_PROJECT);
+  if (!g_str_has_prefix (path, "/p/"))
+    return NULL;
+  slug = path + 3;
+  if (!gh_projects_check_slug (slug, NULL))
+    return NULL;
+  return g_strdup (slug);
+}
+
+static gboolean
+path_matches (const GhRoute *route,
+              const char    *path)
+{
+  gsize length = strlen (route->path);
+
+  if (!route->prefix)
+    return g_str_equal (path, route->path);
+  return g_str_has_prefix (path, route->path) && path[length] != '\0' &&
+         strchr (path + length, '/') == NULL;
+}
+
+static const GhRoute *
+find_route (const GhRoute *table,
+            guint          n_routes,
+            GhRouteKind    kind,
+            const char    *path)
+{
+  for (guint i = 0; i < n_routes; i++)
+    if (table[i].kind == kind && path_matches (&table[i], path))
+      return &table[i];
+  return NULL;
+}
+
+static gboolean
+refuse (GhRouteMatch *match,
+        const char   *refusal)
+{
+  g_clear_pointer (&match->slug, g_free);
+  match->route = NULL;
+  match->refusal = refusal;
+  return FALSE;
+}
+
+gboolean
+gh_router_match (const GhRoute *table,
+                 guint          n_routes,
+                 const char    *path,
+                 GhRouteMatch  *match)
+{
+  const char *rest;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (match != NULL, FALSE);
+
+  memset (match, 0, sizeof *match);
+  match->path = path;
+
+  /* The instance's own routes come first: no project is looked for there. */
+  if ((match->route = find_route (table, n_routes, GH_ROUTE_SERVER, path)) != NULL)
+    return TRUE;
+
+  /* RFC 8414 path insertion: /.well-known/{name}{issuer path}. */
+  if (g_str_has_prefix (path, "/.well-known/"))
+    {
+      const char *name_start = path + strlen ("/.well-known/");
+      const char *name_end = find_slash (name_start);
+      g_autofree char *name = g_strndup (name_start, name_end - name_start);
+
+      match->route = find_route (table, n_routes, GH_ROUTE_WELL_KNOWN, name);
+      if (match->route == NULL)
+        return refuse (match, "No such well-known document");
+      match->slug = slug_from_issuer_path (name_end);
+      if (match->slug == NULL ||
+          (g_str_equal (match->slug, GH_DEFAULT_PROJECT) && *name_end != '\0'))
+        return refuse (match, "No issuer at this path");
+      return TRUE;
+    }
+
+  if (g_str_has_prefix (path, "/p/"))
+    {
+      const char *slug_start = path + 3;
+      const char *slug_end = find_slash (slug_start);
+
+      match->slug = g_strndup (slug_start, slug_end - slug_start);
+      rest = slug_end;
+      if (g_str_equal (match->slug, GH_DEFAULT_PROJECT))
+        return refuse (match, "The default project is served at the root issuer");
+      if (!gh_projects_check_slug (match->slug, NULL))
+        return refuse (match, "No such project");
+    }
+  else
+    {
+      match->slug = g_strdup (GH_DEFAULT_PROJECT);
+      rest = path;
+    }
+  match->path = rest;
+
+  /* The path-appended form OIDC Discovery defines (and some clients try for RFC 8414). */
+  if (g_str_has_prefix (rest, "/.well-known/"))
+    {
+      match->route = find_route (table, n_routes, GH_ROUTE_WELL_KNOWN,
+                                 rest + strlen ("/.well-known/"));
+      return match->route != NULL ? TRUE : refuse (match, "No such well-known document");
+    }
+
+  match->route = find_route (table, n_routes, GH_ROUTE_PROJECT, *rest == '\0' ? "/" : rest);
+  return match->route != NULL ? TRUE : refuse (match, "No such endpoint");
+}
+
+void
+_gh_server_send_not_found (SoupServerMessage *msg,
+                           const char        *description)
+{
+  gh_http_allow_cors (msg);
+  gh_http_send_oauth_error (msg, GH_OAUTH_ERROR_NOT_FOUND, description);
+}
+
+void
+_gh_request_clear (GhRequest *request)
+{
+  g_clear_pointer (&request->project, gh_project_free);
+  g_clear_pointer (&request->issuer, g_free);
+}
+
+gboolean
+_gh_request_load_project (GhRequest *request)
+{
+  g_autoptr(GError) error = NULL;
+
+  request->project = gh_projects_get (request->server->projects, request->slug, &error);
+  if (request->project == NULL)
+    {
+      /* A missing project is a refusal like any 404 (CORS included); a failure is not. */
+      if (g_error_matches (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND))
+        gh_http_allow_cors (request->msg);
+      gh_http_send_error (request->msg, error);
+      return FALSE;
+    }
+  request->issuer = gh_server_build_issuer (request->server, request->slug);
+  return TRUE;
+}
+
+const char *
+_gh_request_peer (GhRequest *request)
+{
+  return request->msg != NULL ? soup_server_message_get_remote_host (request->msg) : NULL;
+}
+
+char *
+_gh_request_endpoint_url (GhRequest  *request,
+                          const char *path)
+{
+  return g_strconcat (request->issuer, path, NULL);
+}
+
+GhPausedRequest *
+_gh_request_pause (GhRequest      *request,
+                   GhForm         *form,
+                   gpointer        data,
+                   GDestroyNotify  data_free)
+{
+  return gh_paused_request_new (G_OBJECT (request->server), request->msg, request->project->slug,
+                                request->issuer, request->path, form, data, data_free);
+}
+
+gboolean
+_gh_request_resume (GhRequest        *request,
+                    GhPausedRequest  *paused,
+                    GError          **error)
+{
+  request->server = GH_SERVER (paused->owner);
+  request->msg = paused->msg;
+  request->slug = paused->slug;
+  request->issuer = g_strdup (paused->issuer);
+  request->path = paused->path;
+  request->project = gh_projects_get (request->server->projects, paused->slug, error);
+  return request->project != NULL;
+}
+
+static gboolean
+method_allowed (SoupServerMessage *msg,
+                const char        *methods)
+{
+  const char *method = soup_server_message_get_method (msg);
+  gsize length = strlen (method);
+
+  /* @methods is "GET, HEAD, OPTIONS": find the method as a whole word, with no allocation. */
+  for (const char *p = strstr (methods, method); p != NULL; p = strstr (p + 1, method))
+    if ((p == methods || p[-1] == ' ') && (p[length] == '\0' || p[length] == ','))
+      return TRUE;
+  return FALSE;
+}
+
+/* Answers OPTIONS and refused methods; TRUE when the handler should run. */
+static gboolean
+check_method (SoupServerMessage *msg,
+              const char        *methods)
+{
+  if (gh_http_method_is (msg, "OPTIONS"))
+    {
+      gh_http_answer_preflight (msg, methods);
+      return FALSE;
+    }
+  if (!method_allowed (msg, methods))
+    {
+      g_autofree char *description = g_strdup_printf ("Use %s", methods);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Allow", methods);
+      gh_http_allow_cors (msg);
+      gh_http_send_oauth_error (msg, GH_OAUTH_ERROR_METHOD_NOT_ALLOWED, description);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+route_request (GhServer          *self,
+               SoupServerMessage *msg,
+               const char        *path)
+{
+  g_auto(GhRouteMatch) match = { 0 };
+  g_auto(GhRequest) request = { 0 };
+  const GhRoute *route;
+
+  if (!gh_router_match (routes, G_N_ELEMENTS (routes), path, &match))
+    {
+      _gh_server_send_not_found (msg, match.refusal);
+      return;
+    }
+  route = match.route;
+  if (route->methods != NULL && !check_method (msg, route->methods))
+    return;
+
+  request.server = self;
+  request.msg = msg;
+  request.slug = match.slug;
+  request.path = match.path;
+  switch (route->needs)
+    {
+    case GH_ROUTE_NEEDS_PROJECT:
+      if (!_gh_request_load_project (&request))
+        return;
+      break;
+    case GH_ROUTE_NEEDS_PROJECT_EXISTS:
+      /* The JWKS is the instance's: no need to copy the project for each request. */
+      if (!gh_projects_exists (self->projects, match.slug))
+        {
+          g_autofree char *description = g_strdup_printf ("There is no project “%s”",
+                                                          match.slug);
+          _gh_server_send_not_found (msg, description);
+          return;
+        }
+      request.issuer = gh_server_build_issuer (self, match.slug);
+      break;
+    case GH_ROUTE_NEEDS_NOTHING:
+    default:
+      break;
+    }
+
+  switch (route->auth)
+    {
+    case GH_ROUTE_AUTH_ACCESS_TOKEN:
+    case GH_ROUTE_AUTH_REGISTRATION_TOKEN:
+    case GH_ROUTE_AUTH_INITIAL_ACCESS_TOKEN:
+      request.bearer = gh_http_auth_get_bearer (msg);
+      break;
+    case GH_ROUTE_AUTH_NONE:
+    case GH_ROUTE_AUTH_BROWSER:
+    case GH_ROUTE_AUTH_CLIENT:
+    default:
+      break;
+    }
+  route->handler (&request);
+}
+
+void
+_gh_server_dispatch (SoupServer        *soup_server,
+                     SoupServerMessage *msg,
+                     const char        *path,
+                     GHashTable        *query,
+                     gpointer           user_data)
+{
+  GhServer *self = user_data;
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "X-Content-Type-Options", "nosniff");
+  /* The body came in after its deadline: the client was told 408, nothing is done. */
+  if (self->connections != NULL && gh_connections_timed_out (self->connections, msg))
+    {
+      _gh_server_refuse_early (self, msg, GH_OAUTH_ERROR_REQUEST_TIMEOUT,
+                               "The request did not arrive in time", FALSE);
+      return;
+    }
+  route_request (self, msg, path);
+}
+
+/* A browser opening the issuer's URL gets a page naming the issuer and where programs find
+ * its metadata; a program keeps the JSON 404 (no endpoint is there). */
+void
+_gh_server_handle_issuer_root (GhRequest *request)
+{
+  GhServer *self = request->server;
+  SoupServerMessage *msg = request->msg;
+  g_autofree char *oauth_metadata = NULL;
+  g_autofree char *openid_configuration = NULL;
+  g_autofree char *jwks = NULL;
+  g_autofree char *nonce = NULL;
+  const char *issuer_path;
+
+  soup_message_headers_append (soup_server_message_get_response_headers (msg), "Vary", "Accept");
+  if (!gh_http_accepts_html (msg) ||
+      !(gh_http_method_is (msg, "GET") || gh_http_method_is (msg, "HEAD")))
+    {
+      _gh_server_send_not_found (msg, "No such endpoint");
+      return;
+    }
+  if (!_gh_request_load_project (request))
+    return;
+  issuer_path = request->issuer + strlen (gh_server_get_issuer_base (self));
+  oauth_metadata = g_strconcat (gh_server_get_issuer_base (self),
+                                "/.well-known/oauth-authorization-server", issuer_path, NULL);
+  openid_configuration = g_strconcat (request->issuer, "/.well-known/openid-configuration", NULL);
+  jwks = g_strconcat (request->issuer, "/jwks", NULL);
+  nonce = gh_page_new_nonce ();
+  gh_page_send (msg, SOUP_STATUS_OK,
+                gh_page_issuer (request->project->display_name, request->issuer, oauth_metadata,
+                                openid_configuration, jwks, nonce),
+                nonce);
+}
