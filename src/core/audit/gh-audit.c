@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gh-audit.h"
+#include "gh-error.h"
 #include "gh-util.h"
 
 /* The details of one event keep at most this many array items and object members. */
@@ -523,6 +524,19 @@ gh_audit_record_event (GhAudit             *self,
   if (local_error != NULL)
     g_warning ("Cannot record %s: %s", event->type, local_error->message);
   return FALSE;
+}
+
+JsonObject *
+gh_audit_refusal_details (const GError *error)
+{
+  JsonObject *details = json_object_new ();
+
+  g_return_val_if_fail (error != NULL, details);
+
+  json_object_set_string_member (details, "error",
+                                 gh_oauth_error_code_string (gh_oauth_error_from_gerror (error)));
+  json_object_set_string_member (details, "error_description", error->message);
+  return details;
 }
 
 /* ---- reading ---------------------------------------------------------------------- */

@@ -77,6 +77,9 @@ GhAudit *gh_audit_new    (GhStore             *store);
 gboolean gh_audit_record_event (GhAudit             *self,
                                 const GhAuditEvent  *event,
                                 GError             **error);
+/* The details every refusal event starts with: "error" (the OAuth error code @error maps
+ * to) and "error_description" (its message). */
+JsonObject *gh_audit_refusal_details (const GError *error);
 /* The one place domain events are written, for any type (the tests' own too). Inside the caller's transaction when one is
  * open (the event commits or rolls back with the action), else in a transaction of its own.
  * Every string is cut to GH_REFLECT_MAX_VALUE bytes (error_description to

@@ -405,7 +405,6 @@ handle_document_change (Flight      *flight,
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(JsonObject) details = NULL;
   g_autoptr(JsonArray) changed = json_array_new ();
-  GhAuditEvent event = { 0 };
   int deleted;
 
   for (guint i = 0; i < G_N_ELEMENTS (watched); i++)
@@ -442,14 +441,12 @@ handle_document_change (Flight      *flight,
     }
   json_object_set_int_member (details, "consents_deleted", deleted);
 
-  event.project_id = flight->project_id;
-  event.project_slug = flight->project_slug;
-  event.type = "oauth_client.cimd_document_changed";
-  event.outcome = GH_AUDIT_INFO;
-  event.actor = "server";
-  event.client_id = flight->url;
-  event.details = details;
-  return gh_audit_record (flight->resolver->audit, &event, error) > 0;
+  return gh_audit_record_event (flight->resolver->audit, &(GhAuditEvent) {
+                                .project_id = flight->project_id,
+                                .project_slug = flight->project_slug,
+                                .type = GH_AUDIT_EVENT_CIMD_DOCUMENT_CHANGED,
+                                .outcome = GH_AUDIT_INFO, .actor = "server",
+                                .client_id = flight->url, .details = details }, error);
 }
 
 static gboolean
@@ -660,22 +657,18 @@ record_failure (GhCimdResolver  *self,
                 GError         **error)
 {
   g_autoptr(JsonObject) details = json_object_new ();
-  GhAuditEvent event = { 0 };
 
   json_object_set_string_member (details, "check", gh_cimd_report_get_failure_id (report));
   json_object_set_string_member (details, "message", gh_cimd_report_get_failure (report));
   json_object_set_string_member (details, "verdict",
                                  gh_cimd_status_to_string (gh_cimd_report_get_verdict (report)));
 
-  event.project_id = waiter->project_id;
-  event.project_slug = waiter->project_slug;
-  event.type = "oauth_client.cimd_fetch_failed";
-  event.outcome = GH_AUDIT_FAILURE;
-  event.actor = "server";
-  event.client_id = gh_cimd_report_get_client_id (report);
-  event.flow_id = waiter->flow_id;
-  event.details = details;
-  gh_audit_record (self->audit, &event, error);
+  gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                         .project_id = waiter->project_id,
+                         .project_slug = waiter->project_slug,
+                         .type = GH_AUDIT_EVENT_CIMD_FETCH_FAILED, .outcome = GH_AUDIT_FAILURE,
+                         .actor = "server", .client_id = gh_cimd_report_get_client_id (report),
+                         .flow_id = waiter->flow_id, .details = details }, error);
 }
 
 static void
