@@ -70,6 +70,7 @@ JsonObject *gh_audit_event_to_json (const GhAuditEvent *event);
 G_DECLARE_FINAL_TYPE (GhAudit, gh_audit, GH, AUDIT, GObject)
 
 GhAudit *gh_audit_new    (GhStore             *store);
+
 /* What services call to record an event inside their transaction: @event's type must be
  * registered (anything else is a programming error: a critical, and nothing is written),
  * then gh_audit_record(). TRUE when the event was written, or counted by the refusal
@@ -80,8 +81,10 @@ gboolean gh_audit_record_event (GhAudit             *self,
 /* The details every refusal event starts with: "error" (the OAuth error code @error maps
  * to) and "error_description" (its message). */
 JsonObject *gh_audit_refusal_details (const GError *error);
-/* The one place domain events are written, for any type (the tests' own too). Inside the caller's transaction when one is
- * open (the event commits or rolls back with the action), else in a transaction of its own.
+
+/* The one place domain events are written, of any type (the tests write their own; services
+ * go through gh_audit_record_event()). Inside the caller's transaction when one is open (the
+ * event commits or rolls back with the action), else in a transaction of its own.
  * Every string is cut to GH_REFLECT_MAX_VALUE bytes (error_description to
  * GH_REFLECT_MAX_DESCRIPTION) with a marker, arrays and objects to 64 entries.
  * Returns the event id, GH_AUDIT_SUPPRESSED when the refusal limiter counted it instead,
