@@ -1,4 +1,4 @@
-/* gh-audit.c
+/* gh-audit.c — GhAudit: domain events written in the caller's transaction, limited, pruned
  *
  * Copyright 2026 The Gatehouse developers
  *

@@ -1,4 +1,4 @@
-/* gh-audit.h
+/* gh-audit.h — GhAudit: domain events written in the caller's transaction, limited, pruned
  *
  * Copyright 2026 The Gatehouse developers
  *
