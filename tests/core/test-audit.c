@@ -1,4 +1,5 @@
-/* test-audit.c — what the audit log keeps: bounded rows, the refusal limiter, retention
+/* test-audit.c — what the audit log keeps: bounded rows, the refusal limiter, retention, the
+ * registry of event types, the services' record helper, the JSON form
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "gh-audit.h"
+#include "gh-error.h"
 #include "gh-json.h"
 #include "gh-test-util.h"
 #include "gh-text.h"
@@ -126,7 +128,7 @@ record_many (Fixture *fixture,
 
   g_assert_true (gh_store_begin (fixture->store, &error));
   for (guint i = 0; i < n; i++)
-    last = record (fixture, "project.updated", NULL);
+    last = record (fixture, "project.settings_changed", NULL);
   g_assert_true (gh_store_commit (fixture->store, &error));
   g_assert_no_error (error);
   return last;
@@ -229,7 +231,7 @@ test_refusal_limit (Fixture       *fixture,
     }
   /* Events without a source, and successes, are never limited */
   for (guint i = 0; i < 10; i++)
-    record (fixture, "project.updated", NULL);
+    record (fixture, "project.settings_changed", NULL);
 
   g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_events WHERE json_extract "
                                        "(details, '$.source_address') = '192.0.2.7'"), ==, 5);
@@ -241,7 +243,7 @@ test_refusal_limit (Fixture       *fixture,
   g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_events WHERE json_extract "
                                        "(details, '$.source_address') LIKE '::ffff:%'"), ==, 15);
   g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_events WHERE "
-                                       "type = 'project.updated'"), ==, 10);
+                                       "type = 'project.settings_changed'"), ==, 10);
   g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_events WHERE "
                                        "type = 'audit.refusals_suppressed'"), ==, 0);
 
@@ -295,7 +297,7 @@ test_prune_by_count (Fixture       *fixture,
 
   /* 0: no limit */
   gh_audit_set_retention (fixture->audit, 0, 0);
-  record (fixture, "project.updated", NULL);
+  record (fixture, "project.settings_changed", NULL);
   g_assert_cmpint (gh_audit_prune_step (fixture->audit, 500, &error), ==, 0);
 }
 
@@ -369,6 +371,294 @@ test_prune_timer (Fixture       *fixture,
   gh_audit_stop_pruning (fixture->audit);
 }
 
+/* ---- the registry of event types -------------------------------------------------- */
+
+static void
+test_registry (void)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  const GhAuditEventType *types;
+  const GhAuditEventType *type;
+  GhAuditCategory category;
+  guint n = 0;
+  guint per_category[GH_AUDIT_CATEGORY_AUDIT + 1] = { 0 };
+
+  types = gh_audit_event_types (&n);
+  g_assert_cmpuint (n, >=, 28);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GRegex) name_rule = g_regex_new ("^[a-z_]+\\.[a-z_]+$", 0, 0, NULL);
+
+      /* Unique, well-formed names; a description of one line; a category with a name */
+      g_assert_true (g_hash_table_add (seen, (gpointer) types[i].name));
+      g_assert_true (g_regex_match (name_rule, types[i].name, 0, NULL));
+      g_assert_nonnull (types[i].description);
+      g_assert_cmpuint (strlen (types[i].description), >, 10);
+      g_assert_null (strchr (types[i].description, '\n'));
+      g_assert_null (strchr (types[i].description, '|'));
+      g_assert_nonnull (gh_audit_category_to_string (types[i].category));
+      g_assert_true (gh_audit_event_type_lookup (types[i].name) == &types[i]);
+      /* Listed by category */
+      if (i > 0)
+        g_assert_cmpint (types[i - 1].category, <=, types[i].category);
+      per_category[types[i].category]++;
+    }
+  for (guint c = 0; c < G_N_ELEMENTS (per_category); c++)
+    {
+      g_assert_cmpuint (per_category[c], >, 0);
+      g_assert_true (gh_audit_category_from_string (gh_audit_category_to_string (c), &category));
+      g_assert_cmpint (category, ==, c);
+    }
+  g_assert_false (gh_audit_category_from_string ("tokens", &category));
+  g_assert_false (gh_audit_category_from_string (NULL, &category));
+
+  type = gh_audit_event_type_lookup (GH_AUDIT_EVENT_TOKEN_ISSUED);
+  g_assert_nonnull (type);
+  g_assert_cmpstr (type->name, ==, "token.issued");
+  g_assert_cmpint (type->category, ==, GH_AUDIT_CATEGORY_TOKEN);
+  type = gh_audit_event_type_lookup ("oauth_client.cimd_fetch_failed");
+  g_assert_cmpint (type->category, ==, GH_AUDIT_CATEGORY_CIMD);
+  type = gh_audit_event_type_lookup ("refresh_token.reuse_detected");
+  g_assert_cmpint (type->category, ==, GH_AUDIT_CATEGORY_TOKEN);
+  type = gh_audit_event_type_lookup ("oauth_client.registered");
+  g_assert_cmpint (type->category, ==, GH_AUDIT_CATEGORY_CLIENT);
+  type = gh_audit_event_type_lookup ("signing_key.created");
+  g_assert_cmpint (type->category, ==, GH_AUDIT_CATEGORY_KEY);
+  type = gh_audit_event_type_lookup (GH_AUDIT_EVENT_REFUSALS_SUPPRESSED);
+  g_assert_cmpint (type->category, ==, GH_AUDIT_CATEGORY_AUDIT);
+  g_assert_cmpstr (gh_audit_category_to_string (GH_AUDIT_CATEGORY_IAT), ==, "iat");
+
+  g_assert_null (gh_audit_event_type_lookup ("project.updated"));
+  g_assert_null (gh_audit_event_type_lookup ("token"));
+  g_assert_null (gh_audit_event_type_lookup (""));
+  g_assert_null (gh_audit_event_type_lookup (NULL));
+}
+
+/* README.md's table under "## Audit events" is the registry, row for row. */
+static void
+test_registry_readme (void)
+{
+  g_autofree char *path = g_build_filename (GH_TEST_SOURCE_ROOT, "README.md", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  const GhAuditEventType *types;
+  gboolean in_section = FALSE;
+  guint n = 0;
+  guint row = 0;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  g_assert_no_error (error);
+  types = gh_audit_event_types (&n);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *expected = NULL;
+
+      if (g_str_has_prefix (lines[i], "## "))
+        {
+          in_section = g_str_equal (lines[i], "## Audit events");
+          continue;
+        }
+      if (!in_section || !g_str_has_prefix (lines[i], "| `"))
+        continue;
+      if (row >= n)
+        g_error ("README.md lists a type the registry does not have: %s", lines[i]);
+      expected = g_strdup_printf ("| `%s` | %s | %s |", types[row].name,
+                                  gh_audit_category_to_string (types[row].category),
+                                  types[row].description);
+      g_assert_cmpstr (lines[i], ==, expected);
+      row++;
+    }
+  g_assert_cmpuint (row, ==, n);
+}
+
+/* Recording a type the registry does not have is a programming error: nothing is written. */
+static void
+test_unregistered (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean recorded;
+
+  gh_test_expect_message ("gatehouse-audit", G_LOG_LEVEL_CRITICAL,
+                         "*type “project.updated” is not registered*");
+  recorded = gh_audit_record_event (fixture->audit, &(GhAuditEvent) {
+                                      .type = "project.updated",
+                                      .outcome = GH_AUDIT_SUCCESS, .actor = "test" }, &error);
+  gh_test_assert_expected_messages ();
+  g_assert_false (recorded);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  gh_test_expect_message ("gatehouse-audit", G_LOG_LEVEL_CRITICAL, "*(null)*not registered*");
+  g_assert_false (gh_audit_record_event (fixture->audit, &(GhAuditEvent) {
+                                           .outcome = GH_AUDIT_SUCCESS }, NULL));
+  gh_test_assert_expected_messages ();
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_events"), ==, 0);
+}
+
+static gint64
+insert_project (Fixture *fixture)
+{
+  exec (fixture, "INSERT INTO projects (slug, display_name, profile, created_at) "
+                 "VALUES ('demo', 'Demo', 'development', 0)");
+  return query_int (fixture, "SELECT id FROM projects WHERE slug = 'demo'");
+}
+
+/* The helper fills every column from the event, cuts what is long, and says when it fails. */
+static void
+test_record_event (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *huge = g_strnfill (1000, 'y');
+  g_autoptr(JsonObject) details = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 project_id = insert_project (fixture);
+
+  json_object_set_string_member (details, "scope", huge);
+  g_assert_true (gh_audit_record_event (fixture->audit, &(GhAuditEvent) {
+                                          .project_id = project_id, .project_slug = "demo",
+                                          .type = GH_AUDIT_EVENT_TOKEN_ISSUED,
+                                          .outcome = GH_AUDIT_SUCCESS, .actor = "client-1",
+                                          .client_id = "client-1", .user_id = huge,
+                                          .flow_id = "flow-1", .details = details }, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_events WHERE "
+                                       "project_id = (SELECT id FROM projects) AND "
+                                       "project_slug = 'demo' AND type = 'token.issued' AND "
+                                       "outcome = 'success' AND actor = 'client-1' AND "
+                                       "client_id = 'client-1' AND flow_id = 'flow-1'"), ==, 1);
+  /* Cut at GH_REFLECT_MAX_VALUE bytes with the marker, as gh_audit_record() does */
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_events WHERE user_id = "
+                                       "substr (user_id, 1, 256) || '\xe2\x80\xa6 (cut, 1000 "
+                                       "bytes)' AND json_extract (details, '$.scope') LIKE "
+                                       "'yyy%\xe2\x80\xa6 (cut, 1000 bytes)'"), ==, 1);
+
+  /* A refusal with a source goes through the limiter: counted is not a failure */
+  gh_audit_set_refusal_limit (fixture->audit, 1);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GError) refused = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_GRANT,
+                                               "The code is not valid");
+      g_autoptr(JsonObject) refusal = gh_audit_refusal_details (refused);
+
+      g_assert_true (gh_audit_record_event (fixture->audit, &(GhAuditEvent) {
+                                              .type = GH_AUDIT_EVENT_TOKEN_REFUSED,
+                                              .outcome = GH_AUDIT_FAILURE,
+                                              .details = refusal, .source = "192.0.2.9" },
+                                            &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_events WHERE "
+                                       "type = 'token.refused' AND json_extract (details, "
+                                       "'$.error') = 'invalid_grant' AND json_extract "
+                                       "(details, '$.error_description') = "
+                                       "'The code is not valid' AND json_extract (details, "
+                                       "'$.source_address') = '192.0.2.9'"), ==, 1);
+
+  /* A failure (here, a project that does not exist) is the caller's error, or a warning */
+  g_assert_false (gh_audit_record_event (fixture->audit, &(GhAuditEvent) {
+                                           .project_id = project_id + 1,
+                                           .type = GH_AUDIT_EVENT_USER_CREATED,
+                                           .outcome = GH_AUDIT_SUCCESS }, &error));
+  g_assert_nonnull (error);
+  gh_test_expect_message ("gatehouse-audit", G_LOG_LEVEL_WARNING,
+                         "Cannot record user.created: *");
+  g_assert_false (gh_audit_record_event (fixture->audit, &(GhAuditEvent) {
+                                           .project_id = project_id + 1,
+                                           .type = GH_AUDIT_EVENT_USER_CREATED,
+                                           .outcome = GH_AUDIT_SUCCESS }, NULL));
+  gh_test_assert_expected_messages ();
+  g_assert_cmpint (query_int (fixture, "SELECT count(*) FROM audit_events WHERE "
+                                       "type = 'user.created'"), ==, 0);
+}
+
+static void
+assert_member_null (JsonObject *object,
+                    const char *name)
+{
+  g_assert_true (json_object_has_member (object, name));
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (object, name)));
+}
+
+/* A stored event read back, as the admin API will show it. */
+static void
+test_event_json (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(JsonObject) details = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhAuditEvent) event = NULL;
+  g_autoptr(GhAuditEvent) bare = NULL;
+  g_autoptr(JsonObject) json = NULL;
+  g_autoptr(JsonObject) bare_json = NULL;
+  g_autofree char *text = NULL;
+  gint64 project_id = insert_project (fixture);
+  gint64 before = g_get_real_time ();
+  gint64 id;
+  JsonObject *json_details;
+
+  json_object_set_string_member (details, "consent", "given");
+  json_object_set_array_member (details, "scopes", json_array_new ());
+  g_assert_true (gh_audit_record_event (fixture->audit, &(GhAuditEvent) {
+                                          .project_id = project_id, .project_slug = "demo",
+                                          .type = GH_AUDIT_EVENT_AUTHORIZATION_CODE_ISSUED,
+                                          .outcome = GH_AUDIT_SUCCESS, .actor = "server",
+                                          .client_id = "client-1", .user_id = "alice",
+                                          .flow_id = "flow-1", .details = details }, &error));
+  g_assert_no_error (error);
+  id = query_int (fixture, "SELECT max(id) FROM audit_events");
+
+  event = gh_audit_get_event (fixture->audit, id, &error);
+  g_assert_no_error (error);
+  json = gh_audit_event_to_json (event);
+  g_assert_cmpint (json_object_get_int_member (json, "id"), ==, id);
+  g_assert_cmpint (json_object_get_int_member (json, "time"), >=, before);
+  g_assert_cmpint (json_object_get_int_member (json, "time"), <=, g_get_real_time ());
+  g_assert_cmpint (json_object_get_int_member (json, "project_id"), ==, project_id);
+  g_assert_cmpstr (json_object_get_string_member (json, "project_slug"), ==, "demo");
+  g_assert_cmpstr (json_object_get_string_member (json, "type"), ==,
+                   "authorization.code_issued");
+  g_assert_cmpstr (json_object_get_string_member (json, "category"), ==, "authorization");
+  g_assert_cmpstr (json_object_get_string_member (json, "outcome"), ==, "success");
+  g_assert_cmpstr (json_object_get_string_member (json, "actor"), ==, "server");
+  g_assert_cmpstr (json_object_get_string_member (json, "client_id"), ==, "client-1");
+  g_assert_cmpstr (json_object_get_string_member (json, "user_id"), ==, "alice");
+  g_assert_cmpstr (json_object_get_string_member (json, "flow_id"), ==, "flow-1");
+  json_details = json_object_get_object_member (json, "details");
+  g_assert_cmpstr (json_object_get_string_member (json_details, "consent"), ==, "given");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_details,
+                                                                         "scopes")), ==, 0);
+  g_assert_cmpuint (json_object_get_size (json), ==, 12);
+  /* The one writer writes it; a strict reader parses it */
+  text = gh_json_object_to_string (json, FALSE);
+  g_clear_pointer (&json, json_object_unref);
+  json = gh_json_parse_object_strict (text, strlen (text), &error);
+  g_assert_no_error (error);
+
+  /* What an event lacks is null; no details is {}; a failure is "failure" */
+  g_assert_true (gh_audit_record_event (fixture->audit, &(GhAuditEvent) {
+                                          .type = GH_AUDIT_EVENT_SIGNING_KEY_CREATED,
+                                          .outcome = GH_AUDIT_FAILURE }, &error));
+  bare = gh_audit_get_event (fixture->audit, id + 1, &error);
+  g_assert_no_error (error);
+  bare_json = gh_audit_event_to_json (bare);
+  g_assert_cmpstr (json_object_get_string_member (bare_json, "category"), ==, "key");
+  g_assert_cmpstr (json_object_get_string_member (bare_json, "outcome"), ==, "failure");
+  assert_member_null (bare_json, "project_id");
+  assert_member_null (bare_json, "project_slug");
+  assert_member_null (bare_json, "actor");
+  assert_member_null (bare_json, "client_id");
+  assert_member_null (bare_json, "user_id");
+  assert_member_null (bare_json, "flow_id");
+  g_assert_cmpuint (json_object_get_size (json_object_get_object_member (bare_json, "details")),
+                    ==, 0);
+
+  g_assert_null (gh_audit_get_event (fixture->audit, id + 2, &error));
+  g_assert_error (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -385,6 +675,11 @@ main (int   argc,
   ADD ("/core/audit/prune/by-count-gap", test_prune_by_count_gap);
   ADD ("/core/audit/prune/by-age", test_prune_by_age);
   ADD ("/core/audit/prune/timer", test_prune_timer);
+  g_test_add_func ("/core/audit/registry", test_registry);
+  g_test_add_func ("/core/audit/registry/readme", test_registry_readme);
+  ADD ("/core/audit/unregistered", test_unregistered);
+  ADD ("/core/audit/record-event", test_record_event);
+  ADD ("/core/audit/event-json", test_event_json);
 
   return g_test_run ();
 }

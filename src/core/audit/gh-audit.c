@@ -1,4 +1,4 @@
-/* gh-audit.c
+/* gh-audit.c — GhAudit: domain events written in the caller's transaction, limited, pruned
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gh-audit.h"
+#include "gh-error.h"
 #include "gh-json.h"
 #include "gh-text.h"
 
@@ -113,6 +114,16 @@ gh_audit_outcome_to_string (GhAuditOutcome outcome)
     default:
       return "info";
     }
+}
+
+static GhAuditOutcome
+outcome_from_string (const char *text)
+{
+  if (g_strcmp0 (text, "success") == 0)
+    return GH_AUDIT_SUCCESS;
+  if (g_strcmp0 (text, "failure") == 0)
+    return GH_AUDIT_FAILURE;
+  return GH_AUDIT_INFO;
 }
 
 /* ---- what a row may hold --------------------------------------------------------- */
@@ -303,7 +314,7 @@ write_summary (GhAudit     *self,
     json_object_set_int_member (types, type, GPOINTER_TO_UINT (count));
   json_object_set_object_member (details, "types", types);
 
-  event.type = "audit.refusals_suppressed";
+  event.type = GH_AUDIT_EVENT_REFUSALS_SUPPRESSED;
   event.outcome = GH_AUDIT_INFO;
   event.actor = "server";
   event.details = details;
@@ -463,7 +474,18 @@ gh_audit_record (GhAudit             *self,
   gint64 id;
 
   g_return_val_if_fail (GH_IS_AUDIT (self), 0);
-  g_return_val_if_fail (event != NULL && event->type != NULL, 0);
+  g_return_val_if_fail (event != NULL, 0);
+
+  /* Every write goes through the registry: a type nobody registered is a programming error */
+  if (gh_audit_event_type_lookup (event->type) == NULL)
+    {
+      const char *type = event->type != NULL ? event->type : "(null)";
+
+      g_critical ("The audit event type “%s” is not registered (gh-audit-events.c)", type);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "The audit event type “%s” is not registered", type);
+      return 0;
+    }
 
   /* Counted, not written, and without touching the store: nothing failed */
   if (event->source != NULL && event->outcome == GH_AUDIT_FAILURE &&
@@ -488,6 +510,145 @@ fail:
   if (own_transaction)
     gh_store_rollback (self->store);
   return 0;
+}
+
+gboolean
+gh_audit_record_event (GhAudit             *self,
+                       const GhAuditEvent  *event,
+                       GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (GH_IS_AUDIT (self), FALSE);
+  g_return_val_if_fail (event != NULL, FALSE);
+
+  if (gh_audit_record (self, event, error != NULL ? error : &local_error) != 0)
+    return TRUE;
+  /* An unregistered type already said so, as a critical */
+  if (local_error != NULL &&
+      !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+    g_warning ("Cannot record %s: %s", event->type, local_error->message);
+  return FALSE;
+}
+
+JsonObject *
+gh_audit_refusal_details (const GError *error)
+{
+  JsonObject *details = json_object_new ();
+
+  g_return_val_if_fail (error != NULL, details);
+
+  json_object_set_string_member (details, "error",
+                                 gh_oauth_error_code_string (gh_oauth_error_from_gerror (error)));
+  json_object_set_string_member (details, "error_description", error->message);
+  return details;
+}
+
+/* ---- reading ---------------------------------------------------------------------- */
+
+void
+gh_audit_event_free (GhAuditEvent *event)
+{
+  if (event == NULL)
+    return;
+  /* Read back, every string is the event's own */
+  g_free ((char *) event->project_slug);
+  g_free ((char *) event->type);
+  g_free ((char *) event->actor);
+  g_free ((char *) event->client_id);
+  g_free ((char *) event->user_id);
+  g_free ((char *) event->flow_id);
+  g_free ((char *) event->source);
+  g_clear_pointer (&event->details, json_object_unref);
+  g_free (event);
+}
+
+GhAuditEvent *
+gh_audit_get_event (GhAudit  *self,
+                    gint64    id,
+                    GError  **error)
+{
+  g_autoptr(GhStmt) stmt = NULL;
+  g_autoptr(GhAuditEvent) event = NULL;
+  const char *details;
+  gboolean row = FALSE;
+
+  g_return_val_if_fail (GH_IS_AUDIT (self), NULL);
+
+  stmt = gh_store_prepare (self->store,
+                           "SELECT id, time, project_id, project_slug, type, outcome, actor, "
+                           "client_id, user_id, flow_id, details FROM audit_events WHERE id = ?",
+                           error);
+  if (stmt == NULL)
+    return NULL;
+  gh_stmt_bind_int64 (stmt, 1, id);
+  if (!gh_store_step (self->store, stmt, &row, error))
+    return NULL;
+  if (!row)
+    return g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND,
+                        "There is no audit event %" G_GINT64_FORMAT, id), NULL;
+
+  event = g_new0 (GhAuditEvent, 1);
+  event->id = sqlite3_column_int64 (stmt, 0);
+  event->time = sqlite3_column_int64 (stmt, 1);
+  event->project_id = sqlite3_column_int64 (stmt, 2);
+  event->project_slug = g_strdup (gh_stmt_column_text (stmt, 3));
+  event->type = g_strdup (gh_stmt_column_text (stmt, 4));
+  event->outcome = outcome_from_string (gh_stmt_column_text (stmt, 5));
+  event->actor = g_strdup (gh_stmt_column_text (stmt, 6));
+  event->client_id = g_strdup (gh_stmt_column_text (stmt, 7));
+  event->user_id = g_strdup (gh_stmt_column_text (stmt, 8));
+  event->flow_id = g_strdup (gh_stmt_column_text (stmt, 9));
+  details = gh_stmt_column_text (stmt, 10);
+  if (details == NULL)
+    details = "{}";
+  event->details = gh_json_parse_object_strict (details, strlen (details), error);
+  if (event->details == NULL)
+    return NULL;
+  return g_steal_pointer (&event);
+}
+
+static void
+set_text_or_null (JsonObject *object,
+                  const char *name,
+                  const char *value)
+{
+  if (value != NULL)
+    json_object_set_string_member (object, name, value);
+  else
+    json_object_set_null_member (object, name);
+}
+
+JsonObject *
+gh_audit_event_to_json (const GhAuditEvent *event)
+{
+  JsonObject *object;
+  const GhAuditEventType *type;
+
+  g_return_val_if_fail (event != NULL, NULL);
+
+  object = json_object_new ();
+  type = gh_audit_event_type_lookup (event->type);
+  json_object_set_int_member (object, "id", event->id);
+  json_object_set_int_member (object, "time", event->time);
+  if (event->project_id > 0)
+    json_object_set_int_member (object, "project_id", event->project_id);
+  else
+    json_object_set_null_member (object, "project_id");
+  set_text_or_null (object, "project_slug", event->project_slug);
+  set_text_or_null (object, "type", event->type);
+  set_text_or_null (object, "category",
+                    type != NULL ? gh_audit_category_to_string (type->category) : NULL);
+  json_object_set_string_member (object, "outcome", gh_audit_outcome_to_string (event->outcome));
+  set_text_or_null (object, "actor", event->actor);
+  set_text_or_null (object, "client_id", event->client_id);
+  set_text_or_null (object, "user_id", event->user_id);
+  set_text_or_null (object, "flow_id", event->flow_id);
+  if (event->details != NULL)
+    json_object_set_object_member (object, "details", json_object_ref (event->details));
+  else
+    json_object_set_object_member (object, "details", json_object_new ());
+  return object;
 }
 
 /* ---- retention -------------------------------------------------------------------- */

@@ -1,4 +1,4 @@
-/* gh-audit.h
+/* gh-audit.h — GhAudit: domain events written in the caller's transaction, limited, pruned
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -9,6 +9,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "gh-audit-events.h"
 #include "gh-store.h"
 
 G_BEGIN_DECLS
@@ -20,12 +21,13 @@ typedef enum
   GH_AUDIT_INFO,
 } GhAuditOutcome;
 
-/* One domain event. Strings may be NULL; @details may be NULL. */
+/* One domain event. Strings may be NULL; @details may be NULL. Services fill one in place,
+ * `&(GhAuditEvent) { .type = GH_AUDIT_EVENT_..., ... }`, for gh_audit_record_event(). */
 typedef struct
 {
   gint64          project_id;    /* 0 when the event belongs to no project */
   const char     *project_slug;
-  const char     *type;          /* "project.created", "oauth_client.cimd_fetch_failed", ... */
+  const char     *type;          /* a registered name: GH_AUDIT_EVENT_* (gh-audit-events.h) */
   GhAuditOutcome  outcome;
   const char     *actor;         /* "cli", "admin-api", "server", a client id, ... */
   const char     *client_id;
@@ -35,7 +37,20 @@ typedef struct
   /* The address of an unauthenticated request the event refuses, or NULL. Failures with a
    * source go through the refusal limiter, and the address lands in the details. */
   const char     *source;
+  /* Set on an event read back (gh_audit_get_event()), ignored when recording. */
+  gint64          id;
+  gint64          time;          /* µs since the epoch, as stored */
 } GhAuditEvent;
+
+/* Frees an event gh_audit_get_event() returned: its strings and details are its own. */
+void        gh_audit_event_free    (GhAuditEvent       *event);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhAuditEvent, gh_audit_event_free)
+
+/* The event as the admin API shows it: every column under its own name ("id", "time",
+ * "project_id", "project_slug", "type", "outcome", "actor", "client_id", "user_id",
+ * "flow_id"; null when empty), the type's "category" when it is registered, and "details"
+ * (an object, {} when none). */
+JsonObject *gh_audit_event_to_json (const GhAuditEvent *event);
 
 /* Retention (README, "Limits"): the newest events are kept, at most this many, none older. */
 #define GH_AUDIT_DEFAULT_MAX_EVENTS 1000000
@@ -55,15 +70,34 @@ typedef struct
 G_DECLARE_FINAL_TYPE (GhAudit, gh_audit, GH, AUDIT, GObject)
 
 GhAudit *gh_audit_new    (GhStore             *store);
-/* The one place domain events are written. Inside the caller's transaction when one is
- * open (the event commits or rolls back with the action), else in a transaction of its own.
- * Every string is cut to GH_REFLECT_MAX_VALUE bytes (error_description to
- * GH_REFLECT_MAX_DESCRIPTION) with a marker, arrays and objects to 64 entries.
+
+/* What services call to record an event inside their transaction: @event's type must be
+ * registered (gh_audit_record() checks: anything else is a programming error, a critical, and
+ * nothing is written). TRUE when the event was written, or counted by the refusal
+ * limiter; FALSE with @error set, or, when @error is NULL, with a warning logged. */
+gboolean gh_audit_record_event (GhAudit             *self,
+                                const GhAuditEvent  *event,
+                                GError             **error);
+/* The details every refusal event starts with: "error" (the OAuth error code @error maps
+ * to) and "error_description" (its message). */
+JsonObject *gh_audit_refusal_details (const GError *error);
+
+/* The one place domain events are written (services go through gh_audit_record_event()).
+ * The type must be registered: anything else is a critical, and nothing is written. Inside the
+ * caller's transaction when one is open (the event commits or rolls back with the action),
+ * else in a transaction of its own. Every string is cut to GH_REFLECT_MAX_VALUE bytes
+ * (error_description to GH_REFLECT_MAX_DESCRIPTION) with a marker, arrays and objects to 64
+ * entries.
  * Returns the event id, GH_AUDIT_SUPPRESSED when the refusal limiter counted it instead,
  * or 0 with @error set. */
 gint64   gh_audit_record (GhAudit             *self,
                           const GhAuditEvent  *event,
                           GError             **error);
+
+/* The stored event @id, or NULL with @error (GH_STORE_ERROR_NOT_FOUND when there is none). */
+GhAuditEvent *gh_audit_get_event (GhAudit  *self,
+                                  gint64    id,
+                                  GError  **error);
 
 /* 0 turns the limiter off. Forgets what was counted. */
 void     gh_audit_set_refusal_limit (GhAudit  *self,

@@ -106,7 +106,6 @@ handle_document_change (GhCimdFlight  *flight,
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(JsonObject) details = NULL;
   g_autoptr(JsonArray) changed = json_array_new ();
-  GhAuditEvent event = { 0 };
   int deleted;
 
   for (guint i = 0; i < G_N_ELEMENTS (watched); i++)
@@ -145,14 +144,12 @@ handle_document_change (GhCimdFlight  *flight,
     }
   json_object_set_int_member (details, "consents_deleted", deleted);
 
-  event.project_id = flight->project_id;
-  event.project_slug = flight->project_slug;
-  event.type = "oauth_client.cimd_document_changed";
-  event.outcome = GH_AUDIT_INFO;
-  event.actor = "server";
-  event.client_id = flight->url;
-  event.details = details;
-  return gh_audit_record (flight->resolver->audit, &event, error) > 0;
+  return gh_audit_record_event (flight->resolver->audit, &(GhAuditEvent) {
+                                .project_id = flight->project_id,
+                                .project_slug = flight->project_slug,
+                                .type = GH_AUDIT_EVENT_CIMD_DOCUMENT_CHANGED,
+                                .outcome = GH_AUDIT_INFO, .actor = "server",
+                                .client_id = flight->url, .details = details }, error);
 }
 
 gboolean

@@ -64,22 +64,18 @@ record_failure (GhCimdResolver  *self,
                 GError         **error)
 {
   g_autoptr(JsonObject) details = json_object_new ();
-  GhAuditEvent event = { 0 };
 
   json_object_set_string_member (details, "check", gh_cimd_report_get_failure_id (report));
   json_object_set_string_member (details, "message", gh_cimd_report_get_failure (report));
   json_object_set_string_member (details, "verdict",
                                  gh_cimd_status_to_string (gh_cimd_report_get_verdict (report)));
 
-  event.project_id = waiter->project_id;
-  event.project_slug = waiter->project_slug;
-  event.type = "oauth_client.cimd_fetch_failed";
-  event.outcome = GH_AUDIT_FAILURE;
-  event.actor = "server";
-  event.client_id = gh_cimd_report_get_client_id (report);
-  event.flow_id = waiter->flow_id;
-  event.details = details;
-  gh_audit_record (self->audit, &event, error);
+  gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                         .project_id = waiter->project_id,
+                         .project_slug = waiter->project_slug,
+                         .type = GH_AUDIT_EVENT_CIMD_FETCH_FAILED, .outcome = GH_AUDIT_FAILURE,
+                         .actor = "server", .client_id = gh_cimd_report_get_client_id (report),
+                         .flow_id = waiter->flow_id, .details = details }, error);
 }
 
 void

@@ -107,22 +107,6 @@ secret_name (const char *kid)
   return g_strconcat ("signing-key-", kid, NULL);
 }
 
-static gboolean
-record_event (GhSigningKeys *self,
-              const char    *type,
-              const char    *actor,
-              JsonObject    *details,
-              GError       **error)
-{
-  GhAuditEvent event = { 0 };
-
-  event.type = type;
-  event.outcome = GH_AUDIT_SUCCESS;
-  event.actor = actor;
-  event.details = details;
-  return gh_audit_record (self->audit, &event, error) != 0;
-}
-
 /* Generates a key, stores its private part, then its public row: a row never exists
  * without a private part that was stored first. Runs inside the caller's transaction. */
 static char *
@@ -179,7 +163,10 @@ add_key (GhSigningKeys *self,
   json_object_set_string_member (details, "kid", kid);
   json_object_set_string_member (details, "alg", gh_jws_alg_to_string (alg));
   json_object_set_int_member (details, "active_from", active_from);
-  if (!record_event (self, "signing_key.created", actor, details, error))
+  if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                              .type = GH_AUDIT_EVENT_SIGNING_KEY_CREATED,
+                              .outcome = GH_AUDIT_SUCCESS, .actor = actor,
+                              .details = details }, error))
     return NULL;
 
   g_hash_table_insert (self->private_keys, g_strdup (kid), g_object_ref (jwk));

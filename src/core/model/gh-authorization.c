@@ -490,33 +490,6 @@ gh_authorization_check (GhAuthorization  *self,
   return g_steal_pointer (&params);
 }
 
-static void
-record (GhAuthorization    *self,
-        const GhProject    *project,
-        const char         *type,
-        GhAuditOutcome      outcome,
-        const GhAuthParams *params,
-        const char         *username,
-        JsonObject         *details,
-        GError            **error)
-{
-  GhAuditEvent event = { 0 };
-  g_autoptr(GError) local_error = NULL;
-
-  event.project_id = project->id;
-  event.project_slug = project->slug;
-  event.type = type;
-  event.outcome = outcome;
-  event.actor = "server";
-  event.client_id = params->client_id;
-  event.user_id = username;
-  event.flow_id = params->flow_id;
-  event.details = details;
-  if (gh_audit_record (self->audit, &event, error != NULL ? error : &local_error) == 0 &&
-      local_error != NULL)
-    g_warning ("Cannot record %s: %s", type, local_error->message);
-}
-
 void
 gh_authorization_record_refusal (GhAuthorization    *self,
                                  const GhProject    *project,
@@ -525,29 +498,20 @@ gh_authorization_record_refusal (GhAuthorization    *self,
                                  const GError       *error,
                                  gboolean            redirected)
 {
-  g_autoptr(JsonObject) details = json_object_new ();
-  g_autoptr(GError) local_error = NULL;
-  GhAuditEvent event = { 0 };
+  g_autoptr(JsonObject) details = NULL;
 
   g_return_if_fail (!redirected || params->redirect_uri != NULL);
 
-  json_object_set_string_member (details, "error",
-                                 gh_oauth_error_code_string (gh_oauth_error_from_gerror (error)));
-  json_object_set_string_member (details, "error_description", error->message);
+  details = gh_audit_refusal_details (error);
   json_object_set_boolean_member (details, "redirected", redirected);
   if (redirected)
     json_object_set_string_member (details, "redirect_uri", params->redirect_uri);
-  event.project_id = project->id;
-  event.project_slug = project->slug;
-  event.type = "authorization.refused";
-  event.outcome = GH_AUDIT_FAILURE;
-  event.actor = "server";
-  event.client_id = params->client_id;
-  event.flow_id = params->flow_id;
-  event.details = details;
-  event.source = source;
-  if (gh_audit_record (self->audit, &event, &local_error) == 0)
-    g_warning ("Cannot record authorization.refused: %s", local_error->message);
+  gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                         .project_id = project->id, .project_slug = project->slug,
+                         .type = GH_AUDIT_EVENT_AUTHORIZATION_REFUSED,
+                         .outcome = GH_AUDIT_FAILURE, .actor = "server",
+                         .client_id = params->client_id, .flow_id = params->flow_id,
+                         .details = details, .source = source }, NULL);
 }
 
 static JsonObject *
@@ -1019,8 +983,12 @@ gh_authorization_issue_code (GhAuthorization    *self,
   json_object_set_array_member (details, "scopes", gh_json_array_from_strv (params->scopes));
   json_object_set_array_member (details, "resources", gh_json_array_from_strv (params->resources));
   json_object_set_string_member (details, "consent", consent_names[consent]);
-  record (self, project, "authorization.code_issued", GH_AUDIT_SUCCESS, params, user->username,
-          details, error);
+  gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                         .project_id = project->id, .project_slug = project->slug,
+                         .type = GH_AUDIT_EVENT_AUTHORIZATION_CODE_ISSUED,
+                         .outcome = GH_AUDIT_SUCCESS, .actor = "server",
+                         .client_id = params->client_id, .user_id = user->username,
+                         .flow_id = params->flow_id, .details = details }, error);
   if (error != NULL && *error != NULL)
     goto fail;
 
@@ -1051,8 +1019,13 @@ gh_authorization_deny (GhAuthorization    *self,
   json_object_set_string_member (details, "redirect_uri", params->redirect_uri);
   json_object_set_array_member (details, "scopes", gh_json_array_from_strv (params->scopes));
   json_object_set_array_member (details, "resources", gh_json_array_from_strv (params->resources));
-  record (self, project, "authorization.denied", GH_AUDIT_FAILURE, params,
-          user != NULL ? user->username : NULL, details, error);
+  gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                         .project_id = project->id, .project_slug = project->slug,
+                         .type = GH_AUDIT_EVENT_AUTHORIZATION_DENIED,
+                         .outcome = GH_AUDIT_FAILURE, .actor = "server",
+                         .client_id = params->client_id,
+                         .user_id = user != NULL ? user->username : NULL,
+                         .flow_id = params->flow_id, .details = details }, error);
   if (error != NULL && *error != NULL)
     goto fail;
   return gh_store_commit (self->store, error);

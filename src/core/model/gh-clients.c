@@ -273,7 +273,6 @@ gh_clients_create (GhClients        *self,
   g_autoptr(GhClient) client = NULL;
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(JsonObject) details = NULL;
-  GhAuditEvent event = { 0 };
   gint64 now = gh_now_seconds ();
   gboolean own_transaction;
 
@@ -332,14 +331,10 @@ gh_clients_create (GhClients        *self,
     json_object_set_string_member (details, "client_name", client->client_name);
   json_object_set_member (details, "redirect_uris",
                           json_node_copy (json_object_get_member (metadata, "redirect_uris")));
-  event.project_id = project->id;
-  event.project_slug = project->slug;
-  event.type = "oauth_client.registered";
-  event.outcome = GH_AUDIT_SUCCESS;
-  event.actor = actor;
-  event.client_id = id;
-  event.details = details;
-  if (gh_audit_record (self->audit, &event, error) == 0)
+  if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                              .project_id = project->id, .project_slug = project->slug,
+                              .type = GH_AUDIT_EVENT_CLIENT_REGISTERED, .outcome = GH_AUDIT_SUCCESS,
+                              .actor = actor, .client_id = id, .details = details }, error))
     goto fail;
 
   if (own_transaction && !gh_store_commit (self->store, error))
@@ -433,7 +428,6 @@ gh_clients_update_metadata (GhClients        *self,
 {
   g_autoptr(GhStmt) stmt = NULL;
   g_autofree char *metadata_text = metadata_to_string (metadata);
-  GhAuditEvent event = { 0 };
   gboolean own_transaction;
 
   g_return_val_if_fail (GH_IS_CLIENTS (self), FALSE);
@@ -459,14 +453,10 @@ gh_clients_update_metadata (GhClients        *self,
                    "There is no client “%s” in project %s", client_id, project->slug);
       goto fail;
     }
-  event.project_id = project->id;
-  event.project_slug = project->slug;
-  event.type = "oauth_client.updated";
-  event.outcome = GH_AUDIT_SUCCESS;
-  event.actor = actor;
-  event.client_id = client_id;
-  event.details = metadata;
-  if (gh_audit_record (self->audit, &event, error) == 0)
+  if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                              .project_id = project->id, .project_slug = project->slug,
+                              .type = GH_AUDIT_EVENT_CLIENT_UPDATED, .outcome = GH_AUDIT_SUCCESS,
+                              .actor = actor, .client_id = client_id, .details = metadata }, error))
     goto fail;
   if (own_transaction && !gh_store_commit (self->store, error))
     return FALSE;
@@ -496,7 +486,6 @@ gh_clients_delete (GhClients        *self,
     "WHERE project_id = ? AND client_id = ? AND revoked_at IS NULL",
   };
   g_autoptr(GhStmt) stmt = NULL;
-  GhAuditEvent event = { 0 };
 
   g_return_val_if_fail (GH_IS_CLIENTS (self), FALSE);
 
@@ -532,13 +521,10 @@ gh_clients_delete (GhClients        *self,
         goto fail;
     }
 
-  event.project_id = project->id;
-  event.project_slug = project->slug;
-  event.type = "oauth_client.deleted";
-  event.outcome = GH_AUDIT_SUCCESS;
-  event.actor = actor;
-  event.client_id = client_id;
-  if (gh_audit_record (self->audit, &event, error) == 0)
+  if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                              .project_id = project->id, .project_slug = project->slug,
+                              .type = GH_AUDIT_EVENT_CLIENT_DELETED, .outcome = GH_AUDIT_SUCCESS,
+                              .actor = actor, .client_id = client_id }, error))
     goto fail;
 
   return gh_store_commit (self->store, error);

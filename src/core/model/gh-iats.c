@@ -183,26 +183,6 @@ iat_from_row (GhStmt *stmt)
 #define IAT_COLUMNS "id, project_id, label, pinned, max_uses, uses, created_at, expires_at, " \
                     "last_used_at, revoked_at"
 
-static void
-record (GhIats          *self,
-        const GhProject *project,
-        const char      *type,
-        GhAuditOutcome   outcome,
-        const char      *actor,
-        JsonObject      *details,
-        GError         **error)
-{
-  GhAuditEvent event = { 0 };
-
-  event.project_id = project->id;
-  event.project_slug = project->slug;
-  event.type = type;
-  event.outcome = outcome;
-  event.actor = actor;
-  event.details = details;
-  gh_audit_record (self->audit, &event, error);
-}
-
 GhIat *
 gh_iats_issue (GhIats           *self,
                const GhProject  *project,
@@ -269,7 +249,10 @@ gh_iats_issue (GhIats           *self,
   json_object_set_int_member (details, "max_uses", max_uses);
   json_object_set_int_member (details, "expires_in", expires_in);
   json_object_set_member (details, "pinned", json_node_copy (node));
-  record (self, project, "iat.issued", GH_AUDIT_SUCCESS, actor, details, error);
+  gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                         .project_id = project->id, .project_slug = project->slug,
+                         .type = GH_AUDIT_EVENT_IAT_ISSUED, .outcome = GH_AUDIT_SUCCESS,
+                         .actor = actor, .details = details }, error);
   if (error != NULL && *error != NULL)
     goto fail;
   if (!gh_store_commit (self->store, error))
@@ -349,7 +332,10 @@ gh_iats_revoke (GhIats           *self,
       goto fail;
     }
   json_object_set_string_member (details, "iat_id", id);
-  record (self, project, "iat.revoked", GH_AUDIT_SUCCESS, actor, details, error);
+  gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                         .project_id = project->id, .project_slug = project->slug,
+                         .type = GH_AUDIT_EVENT_IAT_REVOKED, .outcome = GH_AUDIT_SUCCESS,
+                         .actor = actor, .details = details }, error);
   if (error != NULL && *error != NULL)
     goto fail;
   return gh_store_commit (self->store, error);
@@ -426,7 +412,10 @@ gh_iats_use (GhIats           *self,
   json_object_set_string_member (details, "iat_id", iat->id);
   json_object_set_int_member (details, "uses", iat->uses);
   json_object_set_int_member (details, "uses_left", iat->max_uses - iat->uses);
-  record (self, project, "iat.used", GH_AUDIT_SUCCESS, "dcr", details, error);
+  gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                         .project_id = project->id, .project_slug = project->slug,
+                         .type = GH_AUDIT_EVENT_IAT_USED, .outcome = GH_AUDIT_SUCCESS,
+                         .actor = "dcr", .details = details }, error);
   if (error != NULL && *error != NULL)
     return NULL;
   return g_steal_pointer (&iat);

@@ -298,7 +298,6 @@ create_in_transaction (GhProjects         *self,
   const char * const *keys = gh_project_settings_list_keys ();
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(JsonObject) details = NULL;
-  GhAuditEvent event = { 0 };
   gint64 id;
 
   stmt = gh_store_prepare (self->store,
@@ -351,13 +350,10 @@ create_in_transaction (GhProjects         *self,
   details = json_object_new ();
   json_object_set_string_member (details, "profile", gh_settings_profile_to_string (profile));
   json_object_set_string_member (details, "display_name", display_name);
-  event.project_id = id;
-  event.project_slug = slug;
-  event.type = "project.created";
-  event.outcome = GH_AUDIT_SUCCESS;
-  event.actor = actor;
-  event.details = details;
-  if (gh_audit_record (self->audit, &event, error) == 0)
+  if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                              .project_id = id, .project_slug = slug,
+                              .type = GH_AUDIT_EVENT_PROJECT_CREATED, .outcome = GH_AUDIT_SUCCESS,
+                              .actor = actor, .details = details }, error))
     return NULL;
 
   return load_project (self, slug, error);
@@ -471,7 +467,6 @@ gh_projects_update_settings (GhProjects  *self,
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(JsonObject) details = NULL;
   JsonArray *changed;
-  GhAuditEvent event = { 0 };
 
   g_return_val_if_fail (GH_IS_PROJECTS (self), NULL);
   g_return_val_if_fail (slug != NULL, NULL);
@@ -516,13 +511,11 @@ gh_projects_update_settings (GhProjects  *self,
 
   if (changes->len > 0)
     {
-      event.project_id = project->id;
-      event.project_slug = project->slug;
-      event.type = "project.settings_changed";
-      event.outcome = GH_AUDIT_SUCCESS;
-      event.actor = actor;
-      event.details = details;
-      if (gh_audit_record (self->audit, &event, error) == 0)
+      if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                                  .project_id = project->id, .project_slug = project->slug,
+                                  .type = GH_AUDIT_EVENT_PROJECT_SETTINGS_CHANGED,
+                                  .outcome = GH_AUDIT_SUCCESS, .actor = actor,
+                                  .details = details }, error))
         goto fail;
     }
 

@@ -92,25 +92,12 @@ record_refusal (GhRegistration  *self,
                 const char      *peer,
                 const GError    *error)
 {
-  g_autoptr(JsonObject) details = json_object_new ();
-  GhAuditEvent event = { 0 };
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) details = gh_audit_refusal_details (error);
 
-  json_object_set_string_member (details, "error",
-                                 gh_oauth_error_code_string (gh_oauth_error_from_gerror (error)));
-  json_object_set_string_member (details, "error_description", error->message);
-  if (peer != NULL)
-    json_object_set_string_member (details, "source_address", peer);
-  event.project_id = project->id;
-  event.project_slug = project->slug;
-  event.type = type;
-  event.outcome = GH_AUDIT_FAILURE;
-  event.actor = "dcr";
-  event.client_id = client_id;
-  event.details = details;
-  event.source = peer;
-  if (gh_audit_record (self->audit, &event, &local_error) == 0)
-    g_warning ("Cannot record %s: %s", type, local_error->message);
+  gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                         .project_id = project->id, .project_slug = project->slug,
+                         .type = type, .outcome = GH_AUDIT_FAILURE, .actor = "dcr",
+                         .client_id = client_id, .details = details, .source = peer }, NULL);
 }
 
 void
@@ -119,7 +106,7 @@ gh_registration_record_refusal (GhRegistration  *self,
                                 const char      *peer,
                                 const GError    *error)
 {
-  record_refusal (self, project, "oauth_client.registration_refused", NULL, peer, error);
+  record_refusal (self, project, GH_AUDIT_EVENT_CLIENT_REGISTRATION_REFUSED, NULL, peer, error);
 }
 
 void
@@ -129,7 +116,8 @@ gh_registration_record_management_refusal (GhRegistration  *self,
                                            const char      *peer,
                                            const GError    *error)
 {
-  record_refusal (self, project, "oauth_client.management_refused", client_id, peer, error);
+  record_refusal (self, project, GH_AUDIT_EVENT_CLIENT_MANAGEMENT_REFUSED, client_id, peer,
+                  error);
 }
 
 /* @member's value when it is a JSON string; NULL when absent or of another type. */

@@ -305,7 +305,6 @@ insert (GhResources      *self,
   g_autoptr(JsonObject) details = json_object_new ();
   g_auto(GStrv) words = g_strsplit (scopes != NULL ? scopes : "", " ", -1);
   g_autofree char *normalized = NULL;
-  GhAuditEvent event = { 0 };
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) list = NULL;
 
@@ -342,13 +341,10 @@ insert (GhResources      *self,
 
   json_object_set_string_member (details, "uri", canonical);
   json_object_set_string_member (details, "source", source);
-  event.project_id = project->id;
-  event.project_slug = project->slug;
-  event.type = "resource.added";
-  event.outcome = GH_AUDIT_SUCCESS;
-  event.actor = actor;
-  event.details = details;
-  if (gh_audit_record (self->audit, &event, error) == 0)
+  if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                              .project_id = project->id, .project_slug = project->slug,
+                              .type = GH_AUDIT_EVENT_RESOURCE_ADDED, .outcome = GH_AUDIT_SUCCESS,
+                              .actor = actor, .details = details }, error))
     return NULL;
 
   return gh_resources_find (self, project->id, canonical, error);
@@ -386,7 +382,6 @@ adopt (GhResources      *self,
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(JsonObject) details = json_object_new ();
   g_autofree char *normalized = normalize_scopes (scopes);
-  GhAuditEvent event = { 0 };
 
   recorded = gh_resources_find (self, project->id, canonical, &local_error);
   if (recorded == NULL)
@@ -420,13 +415,10 @@ adopt (GhResources      *self,
   json_object_set_boolean_member (details, "adopted", TRUE);
   json_object_set_array_member (details, "recorded_scopes",
                                 gh_json_array_from_strv (recorded->scopes));
-  event.project_id = project->id;
-  event.project_slug = project->slug;
-  event.type = "resource.added";
-  event.outcome = GH_AUDIT_SUCCESS;
-  event.actor = actor;
-  event.details = details;
-  if (gh_audit_record (self->audit, &event, error) == 0)
+  if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                              .project_id = project->id, .project_slug = project->slug,
+                              .type = GH_AUDIT_EVENT_RESOURCE_ADDED, .outcome = GH_AUDIT_SUCCESS,
+                              .actor = actor, .details = details }, error))
     return NULL;
   return gh_resources_find (self, project->id, canonical, error);
 }
@@ -508,7 +500,6 @@ gh_resources_record (GhResources        *self,
   g_auto(GStrv) widened = NULL;
   g_autofree char *joined = NULL;
   g_autoptr(JsonObject) details = NULL;
-  GhAuditEvent event = { 0 };
 
   g_return_val_if_fail (GH_IS_RESOURCES (self), NULL);
 
@@ -551,15 +542,13 @@ gh_resources_record (GhResources        *self,
   json_object_set_string_member (details, "uri", resource->uri);
   json_object_set_array_member (details, "added", gh_json_array_from_strv (added));
   json_object_set_array_member (details, "scopes", gh_json_array_from_strv (widened));
-  event.project_id = project->id;
-  event.project_slug = project->slug;
-  event.type = "resource.scopes_widened";
-  event.outcome = GH_AUDIT_INFO;
-  event.actor = client_id != NULL ? client_id : "server";
-  event.client_id = client_id;
-  event.flow_id = flow_id;
-  event.details = details;
-  if (gh_audit_record (self->audit, &event, error) == 0)
+  if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                              .project_id = project->id, .project_slug = project->slug,
+                              .type = GH_AUDIT_EVENT_RESOURCE_SCOPES_WIDENED,
+                              .outcome = GH_AUDIT_INFO,
+                              .actor = client_id != NULL ? client_id : "server",
+                              .client_id = client_id, .flow_id = flow_id,
+                              .details = details }, error))
     return NULL;
   return gh_resources_find (self, project->id, resource->uri, error);
 }
@@ -574,7 +563,6 @@ gh_resources_remove (GhResources      *self,
   g_autoptr(GhStmt) stmt = NULL;
   g_autofree char *canonical = NULL;
   g_autoptr(JsonObject) details = json_object_new ();
-  GhAuditEvent event = { 0 };
 
   g_return_val_if_fail (GH_IS_RESOURCES (self), FALSE);
 
@@ -596,13 +584,10 @@ gh_resources_remove (GhResources      *self,
       goto fail;
     }
   json_object_set_string_member (details, "uri", canonical);
-  event.project_id = project->id;
-  event.project_slug = project->slug;
-  event.type = "resource.removed";
-  event.outcome = GH_AUDIT_SUCCESS;
-  event.actor = actor;
-  event.details = details;
-  if (gh_audit_record (self->audit, &event, error) == 0)
+  if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                              .project_id = project->id, .project_slug = project->slug,
+                              .type = GH_AUDIT_EVENT_RESOURCE_REMOVED, .outcome = GH_AUDIT_SUCCESS,
+                              .actor = actor, .details = details }, error))
     goto fail;
   return gh_store_commit (self->store, error);
 

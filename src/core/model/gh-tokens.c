@@ -89,34 +89,6 @@ gh_tokens_new (GhStore       *store,
   return self;
 }
 
-static void
-record (GhTokens        *self,
-        const GhProject *project,
-        const char      *type,
-        GhAuditOutcome   outcome,
-        const char      *client_id,
-        const char      *username,
-        const char      *flow_id,
-        JsonObject      *details,
-        GError         **error)
-{
-  GhAuditEvent event = { 0 };
-  g_autoptr(GError) local_error = NULL;
-
-  event.project_id = project->id;
-  event.project_slug = project->slug;
-  event.type = type;
-  event.outcome = outcome;
-  event.actor = client_id;
-  event.client_id = client_id;
-  event.user_id = username;
-  event.flow_id = flow_id;
-  event.details = details;
-  if (gh_audit_record (self->audit, &event, error != NULL ? error : &local_error) == 0 &&
-      local_error != NULL)
-    g_warning ("Cannot record %s: %s", type, local_error->message);
-}
-
 void
 gh_tokens_record_refusal (GhTokens        *self,
                           const GhProject *project,
@@ -125,25 +97,15 @@ gh_tokens_record_refusal (GhTokens        *self,
                           const char      *source,
                           const GError    *error)
 {
-  g_autoptr(JsonObject) details = json_object_new ();
-  g_autoptr(GError) local_error = NULL;
-  GhAuditEvent event = { 0 };
+  g_autoptr(JsonObject) details = gh_audit_refusal_details (error);
 
-  json_object_set_string_member (details, "error",
-                                 gh_oauth_error_code_string (gh_oauth_error_from_gerror (error)));
-  json_object_set_string_member (details, "error_description", error->message);
   if (grant_type != NULL)
     json_object_set_string_member (details, "grant_type", grant_type);
-  event.project_id = project->id;
-  event.project_slug = project->slug;
-  event.type = "token.refused";
-  event.outcome = GH_AUDIT_FAILURE;
-  event.actor = client_id;
-  event.client_id = client_id;
-  event.details = details;
-  event.source = source;
-  if (gh_audit_record (self->audit, &event, &local_error) == 0)
-    g_warning ("Cannot record token.refused: %s", local_error->message);
+  gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                         .project_id = project->id, .project_slug = project->slug,
+                         .type = GH_AUDIT_EVENT_TOKEN_REFUSED, .outcome = GH_AUDIT_FAILURE,
+                         .actor = client_id, .client_id = client_id, .details = details,
+                         .source = source }, NULL);
 }
 
 /* RFC 7636 §4.1: 43 to 128 unreserved characters. */
@@ -341,9 +303,15 @@ issue (GhTokens     *self,
     json_object_set_string_member (details, "scope", scope);
     json_object_set_boolean_member (details, "refresh_token", grant->family_id != NULL);
     json_object_set_boolean_member (details, "id_token", scope_has (grant->scopes, "openid"));
-    record (self, grant->project, grant->code_hash != NULL ? "token.issued" : "token.refreshed",
-            GH_AUDIT_SUCCESS, grant->client->client_id, grant->user->username, grant->flow_id,
-            details, error);
+    gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                           .project_id = grant->project->id,
+                           .project_slug = grant->project->slug,
+                           .type = grant->code_hash != NULL ? GH_AUDIT_EVENT_TOKEN_ISSUED
+                                                            : GH_AUDIT_EVENT_TOKEN_REFRESHED,
+                           .outcome = GH_AUDIT_SUCCESS, .actor = grant->client->client_id,
+                           .client_id = grant->client->client_id,
+                           .user_id = grant->user->username, .flow_id = grant->flow_id,
+                           .details = details }, error);
     if (error != NULL && *error != NULL)
       return NULL;
   }
@@ -531,8 +499,11 @@ gh_tokens_exchange_code (GhTokens         *self,
       if (!revoke_by (self, REVOKE_CODE, code_hash, "code_replayed", error))
         goto fail;
       json_object_set_string_member (details, "presented_by", client->client_id);
-      record (self, project, "authorization_code.replayed", GH_AUDIT_FAILURE, client->client_id,
-              NULL, flow_id, details, error);
+      gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                             .project_id = project->id, .project_slug = project->slug,
+                             .type = GH_AUDIT_EVENT_CODE_REPLAYED, .outcome = GH_AUDIT_FAILURE,
+                             .actor = client->client_id, .client_id = client->client_id,
+                             .flow_id = flow_id, .details = details }, error);
       if (error != NULL && *error != NULL)
         goto fail;
       if (!gh_store_commit (self->store, error))
@@ -759,8 +730,12 @@ gh_tokens_refresh (GhTokens         *self,
           json_object_set_string_member (details, "family", family_id);
           json_object_set_int_member (details, "rotated_seconds_ago", now - rotated_at);
           json_object_set_int_member (details, "grace_seconds", grace);
-          record (self, project, "refresh_token.reuse_detected", GH_AUDIT_FAILURE,
-                  client->client_id, NULL, flow_id, details, error);
+          gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                                 .project_id = project->id, .project_slug = project->slug,
+                                 .type = GH_AUDIT_EVENT_REFRESH_TOKEN_REUSE_DETECTED,
+                                 .outcome = GH_AUDIT_FAILURE, .actor = client->client_id,
+                                 .client_id = client->client_id, .flow_id = flow_id,
+                                 .details = details }, error);
           if (error != NULL && *error != NULL)
             goto fail;
           if (!gh_store_commit (self->store, error))
@@ -1133,8 +1108,11 @@ gh_tokens_revoke (GhTokens         *self,
   else
     goto done;
 
-  record (self, project, "token.revoked", GH_AUDIT_SUCCESS, client->client_id, NULL, NULL,
-          details, error);
+  gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                         .project_id = project->id, .project_slug = project->slug,
+                         .type = GH_AUDIT_EVENT_TOKEN_REVOKED, .outcome = GH_AUDIT_SUCCESS,
+                         .actor = client->client_id, .client_id = client->client_id,
+                         .details = details }, error);
   if (error != NULL && *error != NULL)
     goto fail;
 

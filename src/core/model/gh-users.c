@@ -213,7 +213,6 @@ gh_users_add (GhUsers         *self,
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
   g_autoptr(JsonObject) details = json_object_new ();
   g_autofree char *claims_text = NULL;
-  GhAuditEvent event = { 0 };
   gboolean own_transaction;
 
   g_return_val_if_fail (GH_IS_USERS (self), NULL);
@@ -265,14 +264,10 @@ gh_users_add (GhUsers         *self,
     }
 
   json_object_set_string_member (details, "username", username);
-  event.project_id = project->id;
-  event.project_slug = project->slug;
-  event.type = "user.created";
-  event.outcome = GH_AUDIT_SUCCESS;
-  event.actor = actor;
-  event.user_id = username;
-  event.details = details;
-  if (gh_audit_record (self->audit, &event, error) == 0)
+  if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                              .project_id = project->id, .project_slug = project->slug,
+                              .type = GH_AUDIT_EVENT_USER_CREATED, .outcome = GH_AUDIT_SUCCESS,
+                              .actor = actor, .user_id = username, .details = details }, error))
     goto fail;
 
   if (own_transaction && !gh_store_commit (self->store, error))
@@ -293,7 +288,6 @@ gh_users_remove (GhUsers         *self,
                  GError         **error)
 {
   g_autoptr(GhStmt) stmt = NULL;
-  GhAuditEvent event = { 0 };
   gboolean in_use = FALSE;
 
   g_return_val_if_fail (GH_IS_USERS (self), FALSE);
@@ -337,13 +331,10 @@ gh_users_remove (GhUsers         *self,
       goto fail;
     }
 
-  event.project_id = project->id;
-  event.project_slug = project->slug;
-  event.type = "user.removed";
-  event.outcome = GH_AUDIT_SUCCESS;
-  event.actor = actor;
-  event.user_id = username;
-  if (gh_audit_record (self->audit, &event, error) == 0)
+  if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                              .project_id = project->id, .project_slug = project->slug,
+                              .type = GH_AUDIT_EVENT_USER_REMOVED, .outcome = GH_AUDIT_SUCCESS,
+                              .actor = actor, .user_id = username }, error))
     goto fail;
   return gh_store_commit (self->store, error);
 
