@@ -182,7 +182,7 @@ run_list (GhCli *cli)
   g_ptr_array_extend_and_steal (listed, g_steal_pointer (&fetched));
   if (cli->json)
     {
-      gh_cli_print_json_list ("clients", listed, listed_client_to_json, NULL);
+      gh_cli_print_json_list (NULL, "clients", listed, listed_client_to_json, NULL);
       return EXIT_SUCCESS;
     }
   gh_cli_print_row (widths, "CLIENT ID", "SOURCE", "AUTH", "NAME", "REDIRECT URIS");
@@ -215,18 +215,11 @@ run_show (GhCli *cli)
 }
 
 static gboolean
-delete_client (GhServer         *server,
-               const GhProject  *project,
-               const char       *client_id,
-               GError          **error)
+delete_client (GhCli   *cli,
+               GError **error)
 {
-  return gh_clients_delete (gh_server_get_clients (server), project, client_id, "cli", error);
-}
-
-static int
-run_delete (GhCli *cli)
-{
-  return gh_cli_remove (cli, delete_client, "Deleted");
+  return gh_clients_delete (gh_server_get_clients (cli->server), cli->project, cli->argv[1],
+                            "cli", error);
 }
 
 const GhCliCommand gh_cli_client_create = {
@@ -274,5 +267,6 @@ const GhCliCommand gh_cli_client_delete = {
   .options = { gh_cli_project_options },
   .min_args = 1, .max_args = 1, .args_text = "one CLIENT_ID",
   .flags = GH_CLI_OPEN,
-  .run = run_delete,
+  .remove = delete_client,
+  .removed = "Deleted",
 };

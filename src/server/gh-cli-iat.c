@@ -127,7 +127,7 @@ run_list (GhCli *cli)
     return gh_cli_fail (error);
   if (cli->json)
     {
-      gh_cli_print_json_list ("initial_access_tokens", iats, iat_to_json, &now);
+      gh_cli_print_json_list (NULL, "initial_access_tokens", iats, iat_to_json, &now);
       return EXIT_SUCCESS;
     }
   gh_cli_print_row (widths, "ID", "LABEL", "USES LEFT", "CREATED", "EXPIRES", "LAST USED",
@@ -148,18 +148,11 @@ run_list (GhCli *cli)
 }
 
 static gboolean
-revoke_iat (GhServer         *server,
-            const GhProject  *project,
-            const char       *id,
-            GError          **error)
+revoke_iat (GhCli   *cli,
+            GError **error)
 {
-  return gh_iats_revoke (gh_server_get_iats (server), project, id, "cli", error);
-}
-
-static int
-run_revoke (GhCli *cli)
-{
-  return gh_cli_remove (cli, revoke_iat, "Revoked");
+  return gh_iats_revoke (gh_server_get_iats (cli->server), cli->project, cli->argv[1], "cli",
+                         error);
 }
 
 const GhCliCommand gh_cli_iat_issue = {
@@ -195,5 +188,6 @@ const GhCliCommand gh_cli_iat_revoke = {
   .options = { gh_cli_project_options },
   .min_args = 1, .max_args = 1, .args_text = "one ID",
   .flags = GH_CLI_OPEN,
-  .run = run_revoke,
+  .remove = revoke_iat,
+  .removed = "Revoked",
 };

@@ -43,7 +43,7 @@ run_list (GhCli *cli)
 
   if (cli->json)
     {
-      gh_cli_print_json_list ("keys", keys, key_to_json, &now);
+      gh_cli_print_json_list (NULL, "keys", keys, key_to_json, &now);
       return EXIT_SUCCESS;
     }
 

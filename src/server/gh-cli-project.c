@@ -140,7 +140,7 @@ run_list (GhCli *cli)
 
   if (cli->json)
     {
-      gh_cli_print_json_list ("projects", projects, project_to_json, record);
+      gh_cli_print_json_list (NULL, "projects", projects, project_to_json, record);
       return EXIT_SUCCESS;
     }
 
@@ -275,7 +275,7 @@ run_set (GhCli *cli)
 
   if (cli->json)
     {
-      gh_cli_print_json_list ("changes", changes, change_to_json, NULL);
+      gh_cli_print_json_list (NULL, "changes", changes, change_to_json, NULL);
       return EXIT_SUCCESS;
     }
   if (changes->len == 0)

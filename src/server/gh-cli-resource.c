@@ -60,18 +60,11 @@ run_list (GhCli *cli)
 }
 
 static gboolean
-remove_resource (GhServer         *server,
-                 const GhProject  *project,
-                 const char       *uri,
-                 GError          **error)
+remove_resource (GhCli   *cli,
+                 GError **error)
 {
-  return gh_resources_remove (gh_server_get_resources (server), project, uri, "cli", error);
-}
-
-static int
-run_remove (GhCli *cli)
-{
-  return gh_cli_remove (cli, remove_resource, "Removed");
+  return gh_resources_remove (gh_server_get_resources (cli->server), cli->project, cli->argv[1],
+                              "cli", error);
 }
 
 const GhCliCommand gh_cli_resource_add = {
@@ -106,5 +99,6 @@ const GhCliCommand gh_cli_resource_remove = {
   .options = { gh_cli_project_options },
   .min_args = 1, .max_args = 1, .args_text = "one URI",
   .flags = GH_CLI_OPEN,
-  .run = run_remove,
+  .remove = remove_resource,
+  .removed = "Removed",
 };

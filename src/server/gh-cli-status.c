@@ -55,6 +55,18 @@ add_record_members (JsonObject           *object,
     json_object_set_boolean_member (object, "stopped_cleanly", record->stopped_at != 0);
 }
 
+static JsonObject *
+record_to_json (gpointer item,
+                gpointer user_data)
+{
+  JsonObject *object = json_object_new ();
+
+  add_record_members (object, item, *(const gint64 *) user_data);
+  return object;
+}
+
+/* The data directory, whether a server runs, the first record's members, then "servers":
+ * every running one. */
 static void
 print_json (const char *data_dir,
             GPtrArray  *records,
@@ -62,21 +74,15 @@ print_json (const char *data_dir,
             gint64      now)
 {
   g_autoptr(JsonObject) object = json_object_new ();
-  JsonArray *servers = json_array_new ();
+  g_autoptr(GPtrArray) running = g_ptr_array_new ();
 
   json_object_set_string_member (object, "data_dir", data_dir);
   json_object_set_boolean_member (object, "running", n_running > 0);
   if (records->len > 0)
     add_record_members (object, records->pdata[0], now);
   for (guint i = 0; i < n_running; i++)
-    {
-      JsonObject *server = json_object_new ();
-
-      add_record_members (server, records->pdata[i], now);
-      json_array_add_object_element (servers, server);
-    }
-  json_object_set_array_member (object, "servers", servers);
-  gh_cli_print_json (object);
+    g_ptr_array_add (running, records->pdata[i]);
+  gh_cli_print_json_list (object, "servers", running, record_to_json, &now);
 }
 
 static void

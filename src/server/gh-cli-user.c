@@ -77,18 +77,11 @@ run_list (GhCli *cli)
 }
 
 static gboolean
-remove_user (GhServer         *server,
-             const GhProject  *project,
-             const char       *username,
-             GError          **error)
+remove_user (GhCli   *cli,
+             GError **error)
 {
-  return gh_users_remove (gh_server_get_users (server), project, username, "cli", error);
-}
-
-static int
-run_remove (GhCli *cli)
-{
-  return gh_cli_remove (cli, remove_user, "Removed");
+  return gh_users_remove (gh_server_get_users (cli->server), cli->project, cli->argv[1], "cli",
+                          error);
 }
 
 const GhCliCommand gh_cli_user_add = {
@@ -120,5 +113,6 @@ const GhCliCommand gh_cli_user_remove = {
   .options = { gh_cli_project_options },
   .min_args = 1, .max_args = 1, .args_text = "one USERNAME",
   .flags = GH_CLI_OPEN,
-  .run = run_remove,
+  .remove = remove_user,
+  .removed = "Removed",
 };

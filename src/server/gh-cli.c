@@ -220,6 +220,17 @@ parse_command_line (GhCli *cli,
   return TRUE;
 }
 
+static int
+run_removal (GhCli *cli)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!cli->command->remove (cli, &error))
+    return gh_cli_fail (error);
+  g_print ("%s %s\n", cli->command->removed, cli->argv[1]);
+  return EXIT_SUCCESS;
+}
+
 int
 gh_cli_run (const GhCliCommand  *command,
             int                  argc,
@@ -233,6 +244,8 @@ gh_cli_run (const GhCliCommand  *command,
     {
       if ((command->flags & GH_CLI_OPEN) != 0 && !gh_cli_open (&cli))
         status = EXIT_FAILURE;
+      else if (command->remove != NULL)
+        status = run_removal (&cli);
       else
         status = command->run (&cli);
     }
@@ -244,19 +257,6 @@ gh_cli_run (const GhCliCommand  *command,
   g_clear_pointer (&opt_secrets, g_free);
   g_clear_pointer (&opt_project, g_free);
   return status;
-}
-
-int
-gh_cli_remove (GhCli           *cli,
-               GhCliRemoveFunc  remove,
-               const char      *done)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!remove (cli->server, cli->project, cli->argv[1], &error))
-    return gh_cli_fail (error);
-  g_print ("%s %s\n", done, cli->argv[1]);
-  return EXIT_SUCCESS;
 }
 
 void
@@ -271,18 +271,19 @@ gh_cli_print_json (JsonObject *object)
 }
 
 void
-gh_cli_print_json_list (const char  *member,
+gh_cli_print_json_list (JsonObject  *object,
+                        const char  *member,
                         GPtrArray   *items,
                         GhCliToJson  to_json,
                         gpointer     user_data)
 {
-  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonObject) whole = object != NULL ? json_object_ref (object) : json_object_new ();
   JsonArray *array = json_array_new ();
 
   for (guint i = 0; i < items->len; i++)
     json_array_add_object_element (array, to_json (g_ptr_array_index (items, i), user_data));
-  json_object_set_array_member (object, member, array);
-  gh_cli_print_json (object);
+  json_object_set_array_member (whole, member, array);
+  gh_cli_print_json (whole);
 }
 
 void

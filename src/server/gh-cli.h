@@ -16,6 +16,11 @@ G_BEGIN_DECLS
 
 typedef struct _GhCli GhCli;
 
+/* Removes the thing of the project that cli->argv[1] names (client delete, user remove,
+ * resource remove, iat revoke). */
+typedef gboolean (*GhCliRemoveFunc) (GhCli   *cli,
+                                     GError **error);
+
 typedef enum
 {
   GH_CLI_NONE = 0,
@@ -44,6 +49,9 @@ typedef struct
   /* The text after the options in --help; NULL for none. */
   char       *(*describe) (void);
   int         (*run)      (GhCli *cli);
+  /* Instead of @run, for a removal: @remove, then "@removed NAME" is printed. */
+  GhCliRemoveFunc remove;
+  const char     *removed;
 } GhCliCommand;
 
 /* A command being run. */
@@ -86,21 +94,13 @@ GhServer   *gh_cli_open_server        (GhSettingsProfile    profile,
  * the project into @cli->project; prints why and returns FALSE when it cannot. */
 gboolean    gh_cli_open               (GhCli               *cli);
 
-/* client delete, user remove, resource remove, iat revoke: removes the project's thing that
- * argv[1] names with @remove, then prints "@done NAME". */
-typedef gboolean (*GhCliRemoveFunc) (GhServer         *server,
-                                     const GhProject  *project,
-                                     const char       *name,
-                                     GError          **error);
-int         gh_cli_remove             (GhCli               *cli,
-                                       GhCliRemoveFunc      remove,
-                                       const char          *done);
-
 void        gh_cli_print_json         (JsonObject          *object);
 typedef JsonObject *(*GhCliToJson) (gpointer item,
                                     gpointer user_data);
-/* Prints {"@member": [@to_json (item, @user_data) for each of @items]}. */
-void        gh_cli_print_json_list    (const char          *member,
+/* Prints @object (NULL: an empty one) with one more member, @member: [@to_json (item,
+ * @user_data) for each of @items]. */
+void        gh_cli_print_json_list    (JsonObject          *object,
+                                       const char          *member,
                                        GPtrArray           *items,
                                        GhCliToJson          to_json,
                                        gpointer             user_data);
