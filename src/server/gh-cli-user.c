@@ -66,11 +66,9 @@ run_list (GhCli *cli)
   for (guint i = 0; i < users->len; i++)
     {
       GhUser *user = g_ptr_array_index (users, i);
-      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-      g_autofree char *claims = NULL;
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), user->claims);
+      g_autofree char *claims = gh_json_to_string (node, FALSE);
 
-      json_node_set_object (node, user->claims);
-      claims = gh_json_to_string (node, FALSE);
       gh_cli_print_row (widths, user->username, user->name, user->email, claims);
     }
   return EXIT_SUCCESS;

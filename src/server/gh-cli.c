@@ -262,11 +262,9 @@ gh_cli_run (const GhCliCommand  *command,
 void
 gh_cli_print_json (JsonObject *object)
 {
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+  g_autofree char *text = gh_json_to_string (node, TRUE);
 
-  json_node_set_object (node, object);
-  text = gh_json_to_string (node, TRUE);
   g_print ("%s\n", text);
 }
 

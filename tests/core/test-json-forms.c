@@ -65,9 +65,8 @@ assert_members (JsonObject         *object,
 static char *
 to_text (JsonObject *object)
 {
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
 
-  json_node_set_object (node, object);
   return gh_json_to_string (node, FALSE);
 }
 
