@@ -21,7 +21,8 @@ static char **opt_pins;
 
 static const GOptionEntry issue_options[] = {
   { "label", 0, 0, G_OPTION_ARG_STRING, &opt_label, "What the token is for", "LABEL" },
-  { "max-uses", 0, 0, G_OPTION_ARG_INT64, &opt_max_uses, "Registrations it allows (default 1)", "N" },
+  { "max-uses", 0, 0, G_OPTION_ARG_INT64, &opt_max_uses,
+    "Registrations it allows (default 1)", "N" },
   { "expires-in", 0, 0, G_OPTION_ARG_INT64, &opt_expires_in,
     "Seconds until it expires (default 86400; 0 = never)", "SECONDS" },
   { "pin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_pins,

@@ -18,7 +18,8 @@ static char *opt_audience;
 static const GOptionEntry add_options[] = {
   { "name", 0, 0, G_OPTION_ARG_STRING, &opt_name, "Display name", "NAME" },
   { "scopes", 0, 0, G_OPTION_ARG_STRING, &opt_scopes, "Scopes it defines", "\"A B\"" },
-  { "audience", 0, 0, G_OPTION_ARG_STRING, &opt_audience, "Token audience (default: the URI)", "AUD" },
+  { "audience", 0, 0, G_OPTION_ARG_STRING, &opt_audience,
+    "Token audience (default: the URI)", "AUD" },
   { NULL }
 };
 

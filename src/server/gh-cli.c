@@ -36,7 +36,8 @@ const GOptionEntry gh_cli_json_options[] = {
 };
 
 const GOptionEntry gh_cli_project_options[] = {
-  { "project", 'p', 0, G_OPTION_ARG_STRING, &opt_project, "Project slug (default: default)", "SLUG" },
+  { "project", 'p', 0, G_OPTION_ARG_STRING, &opt_project,
+    "Project slug (default: default)", "SLUG" },
   { NULL }
 };
 
