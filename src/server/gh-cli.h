@@ -40,8 +40,8 @@ typedef struct
   /* Option groups in --help order: the first before --data-dir and --secrets, the others
    * after them (gh_cli_project_options, gh_cli_json_options or the command's own). */
   const GOptionEntry *options[3];
-  /* How many arguments it takes; max_args -1: no limit, and no check when @args_text is
-   * NULL. Otherwise "NAME takes ARGS_TEXT" is the usage error. */
+  /* How many arguments it takes (@max_args -1: any number), checked unless @args_text is
+   * NULL; the usage error then says "NAME takes ARGS_TEXT". */
   int           min_args;
   int           max_args;
   const char   *args_text;
