@@ -423,18 +423,23 @@ int
 main (int    argc,
       char **argv)
 {
+  static const struct
+  {
+    const char *path;
+    void      (*func) (Fixture *f, gconstpointer data);
+  } tests[] = {
+    { "/core/json-forms/project", test_project },
+    { "/core/json-forms/setting-change", test_setting_change },
+    { "/core/json-forms/client", test_client },
+    { "/core/json-forms/iat", test_iat },
+    { "/core/json-forms/user", test_user },
+    { "/core/json-forms/resource", test_resource },
+    { "/core/json-forms/signing-key", test_signing_key },
+  };
+
   g_test_init (&argc, &argv, NULL);
-
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, gh_test_services_setup, func, gh_test_services_teardown)
-  ADD ("/core/json-forms/project", test_project);
-  ADD ("/core/json-forms/setting-change", test_setting_change);
-  ADD ("/core/json-forms/client", test_client);
-  ADD ("/core/json-forms/iat", test_iat);
-  ADD ("/core/json-forms/user", test_user);
-  ADD ("/core/json-forms/resource", test_resource);
-  ADD ("/core/json-forms/signing-key", test_signing_key);
-#undef ADD
-
+  for (guint i = 0; i < G_N_ELEMENTS (tests); i++)
+    g_test_add (tests[i].path, Fixture, NULL, gh_test_services_setup, tests[i].func,
+                gh_test_services_teardown);
   return g_test_run ();
 }
