@@ -50,6 +50,46 @@ gh_signing_key_info_free (GhSigningKeyInfo *info)
   g_free (info);
 }
 
+const char *
+gh_signing_key_info_get_state (const GhSigningKeyInfo *info,
+                               gint64                  now)
+{
+  g_return_val_if_fail (info != NULL, NULL);
+
+  if (info->signing)
+    return "signing";
+  if (info->retired_at != 0 && info->retired_at <= info->active_from)
+    return "unused";
+  if (!info->published)
+    return "expired";
+  if (info->active_from > now)
+    return "next";
+  return "retired";
+}
+
+JsonObject *
+gh_signing_key_info_to_json (const GhSigningKeyInfo *info,
+                             gint64                  now)
+{
+  JsonObject *object;
+
+  g_return_val_if_fail (info != NULL, NULL);
+
+  object = json_object_new ();
+  json_object_set_string_member (object, "kid", info->kid);
+  json_object_set_string_member (object, "alg", gh_jws_alg_to_string (info->alg));
+  json_object_set_int_member (object, "created_at", info->created_at);
+  json_object_set_int_member (object, "active_from", info->active_from);
+  if (info->retired_at != 0)
+    json_object_set_int_member (object, "retired_at", info->retired_at);
+  if (info->expires_at != 0)
+    json_object_set_int_member (object, "expires_at", info->expires_at);
+  json_object_set_string_member (object, "state", gh_signing_key_info_get_state (info, now));
+  json_object_set_boolean_member (object, "signing", info->signing);
+  json_object_set_boolean_member (object, "published", info->published);
+  return object;
+}
+
 static void
 gh_signing_keys_dispose (GObject *object)
 {

@@ -30,6 +30,15 @@ typedef struct
 void gh_signing_key_info_free (GhSigningKeyInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhSigningKeyInfo, gh_signing_key_info_free)
 
+/* signing (signs now), next (signs later), unused (replaced before it ever signed), retired
+ * (signed, now only published) or expired (no longer published), at @now. */
+const char *gh_signing_key_info_get_state (const GhSigningKeyInfo *info,
+                                           gint64                  now);
+/* kid, alg, created_at, active_from, retired_at and expires_at (when set), state, signing
+ * and published: what is known about a key, never its private part. */
+JsonObject *gh_signing_key_info_to_json   (const GhSigningKeyInfo *info,
+                                           gint64                  now);
+
 #define GH_TYPE_SIGNING_KEYS (gh_signing_keys_get_type ())
 
 G_DECLARE_FINAL_TYPE (GhSigningKeys, gh_signing_keys, GH, SIGNING_KEYS, GObject)

@@ -55,6 +55,30 @@ gh_client_has_grant_type (const GhClient *client,
          g_strv_contains ((const char * const *) client->grant_types, grant_type);
 }
 
+JsonObject *
+gh_client_to_json (const GhClient *client,
+                   const char     *secret)
+{
+  g_autoptr(GList) members = NULL;
+  JsonObject *object;
+
+  g_return_val_if_fail (client != NULL, NULL);
+
+  members = json_object_get_members (client->metadata);
+  object = json_object_new ();
+  json_object_set_string_member (object, "client_id", client->client_id);
+  if (secret != NULL)
+    json_object_set_string_member (object, "client_secret", secret);
+  json_object_set_int_member (object, "client_id_issued_at", client->created_at);
+  if (secret != NULL)
+    json_object_set_int_member (object, "client_secret_expires_at", 0);
+  for (const GList *l = members; l != NULL; l = l->next)
+    json_object_set_member (object, l->data,
+                            json_node_copy (json_object_get_member (client->metadata, l->data)));
+  json_object_set_string_member (object, "source", gh_client_source_to_string (client->source));
+  return object;
+}
+
 const char *
 gh_client_source_to_string (GhClientSource source)
 {

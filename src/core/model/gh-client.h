@@ -53,6 +53,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhClient, gh_client_free)
 gboolean    gh_client_is_confidential      (const GhClient     *client);
 gboolean    gh_client_has_grant_type       (const GhClient     *client,
                                             const char         *grant_type);
+/* client_id, client_id_issued_at, the metadata members and source; never the stored hash.
+ * @secret, the plain secret gh_clients_create() just made (shown once), adds client_secret
+ * and client_secret_expires_at; NULL otherwise. */
+JsonObject *gh_client_to_json              (const GhClient     *client,
+                                            const char         *secret);
 /* Builds a client from stored or validated metadata (redirect_uris, grant_types, ...). */
 GhClient   *gh_client_new_from_metadata    (const char         *client_id,
                                             GhClientSource      source,

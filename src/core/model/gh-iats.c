@@ -46,6 +46,31 @@ gh_iat_is_usable (const GhIat *iat,
          iat->uses < iat->max_uses;
 }
 
+JsonObject *
+gh_iat_to_json (const GhIat *iat,
+                gint64       now)
+{
+  JsonObject *object;
+
+  g_return_val_if_fail (iat != NULL, NULL);
+
+  object = json_object_new ();
+  json_object_set_string_member (object, "id", iat->id);
+  json_object_set_string_member (object, "label", iat->label);
+  json_object_set_int_member (object, "max_uses", iat->max_uses);
+  json_object_set_int_member (object, "uses", iat->uses);
+  json_object_set_int_member (object, "uses_left", iat->max_uses - iat->uses);
+  json_object_set_int_member (object, "created_at", iat->created_at);
+  if (iat->expires_at != 0)
+    json_object_set_int_member (object, "expires_at", iat->expires_at);
+  if (iat->last_used_at != 0)
+    json_object_set_int_member (object, "last_used_at", iat->last_used_at);
+  json_object_set_boolean_member (object, "revoked", iat->revoked_at != 0);
+  json_object_set_boolean_member (object, "usable", gh_iat_is_usable (iat, now));
+  json_object_set_object_member (object, "pinned", json_object_ref (iat->pinned));
+  return object;
+}
+
 static void
 gh_iats_dispose (GObject *object)
 {

@@ -661,6 +661,22 @@ gh_setting_change_free (GhSettingChange *change)
   g_free (change);
 }
 
+JsonObject *
+gh_setting_change_to_json (const GhSettingChange *change)
+{
+  JsonObject *object;
+
+  g_return_val_if_fail (change != NULL, NULL);
+
+  object = json_object_new ();
+  json_object_set_string_member (object, "key", change->key);
+  json_object_set_string_member (object, "old", change->old_value);
+  json_object_set_string_member (object, "new", change->new_value);
+  if (change->cause != NULL)
+    json_object_set_string_member (object, "cascade_from", change->cause);
+  return object;
+}
+
 GPtrArray *
 gh_project_settings_update (GhProjectSettings  *self,
                             JsonObject         *patch,

@@ -109,6 +109,9 @@ GPtrArray          *gh_project_settings_update       (GhProjectSettings        *
                                                       GError                  **error);
 
 void                gh_setting_change_free           (GhSettingChange          *change);
+/* key, old and new in the text form; cascade_from, the key whose change caused this one
+ * (mcp_enabled turned on), only for a cascaded change. */
+JsonObject         *gh_setting_change_to_json        (const GhSettingChange    *change);
 
 const char         *gh_dcr_mode_to_string            (GhDcrMode                 mode);
 const char         *gh_settings_profile_to_string    (GhSettingsProfile         profile);

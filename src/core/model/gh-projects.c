@@ -78,6 +78,41 @@ gh_project_copy (const GhProject *project)
   return copy;
 }
 
+char *
+gh_project_dup_issuer_path (const GhProject *project)
+{
+  g_return_val_if_fail (project != NULL, NULL);
+
+  if (g_str_equal (project->slug, GH_DEFAULT_PROJECT))
+    return g_strdup ("");
+  return g_strconcat ("/p/", project->slug, NULL);
+}
+
+JsonObject *
+gh_project_to_json (const GhProject *project,
+                    const char      *issuer,
+                    gboolean         server_running)
+{
+  JsonObject *object;
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (project != NULL, NULL);
+
+  object = json_object_new ();
+  path = gh_project_dup_issuer_path (project);
+  json_object_set_string_member (object, "slug", project->slug);
+  json_object_set_string_member (object, "display_name", project->display_name);
+  json_object_set_string_member (object, "profile",
+                                 gh_settings_profile_to_string (project->profile));
+  json_object_set_string_member (object, "issuer", issuer);
+  json_object_set_boolean_member (object, "server_running", server_running);
+  json_object_set_string_member (object, "issuer_path", path);
+  json_object_set_int_member (object, "created_at", project->created_at);
+  json_object_set_object_member (object, "settings",
+                                 gh_project_settings_to_json (project->settings));
+  return object;
+}
+
 GhProjects *
 gh_projects_new (GhStore *store,
                  GhAudit *audit)
@@ -491,21 +526,14 @@ gh_projects_update_settings (GhProjects  *self,
   for (guint i = 0; i < changes->len; i++)
     {
       GhSettingChange *change = g_ptr_array_index (changes, i);
-      JsonObject *item = json_object_new ();
       g_autofree char *value = gh_project_settings_get (project->settings, change->key);
 
       if (!write_setting (self, project->id, change->key, value, error))
         {
-          json_object_unref (item);
           json_array_unref (changed);
           goto fail;
         }
-      json_object_set_string_member (item, "key", change->key);
-      json_object_set_string_member (item, "old", change->old_value);
-      json_object_set_string_member (item, "new", change->new_value);
-      if (change->cause != NULL)
-        json_object_set_string_member (item, "cascade_from", change->cause);
-      json_array_add_object_element (changed, item);
+      json_array_add_object_element (changed, gh_setting_change_to_json (change));
     }
   json_object_set_array_member (details, "changes", changed);
 

@@ -30,6 +30,15 @@ GhProject *gh_project_copy (const GhProject *project);
 void       gh_project_free (GhProject *project);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhProject, gh_project_free)
 
+/* The issuer's path below the root issuer: "" for the default project, else "/p/{slug}". */
+char       *gh_project_dup_issuer_path (const GhProject *project);
+/* slug, display_name, profile, issuer (@issuer: the URL a server serves the project at, or
+ * NULL: null), server_running (whether that server runs now), issuer_path, created_at and
+ * settings (gh_project_settings_to_json()). */
+JsonObject *gh_project_to_json         (const GhProject *project,
+                                        const char      *issuer,
+                                        gboolean         server_running);
+
 #define GH_TYPE_PROJECTS (gh_projects_get_type ())
 
 G_DECLARE_FINAL_TYPE (GhProjects, gh_projects, GH, PROJECTS, GObject)

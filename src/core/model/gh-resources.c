@@ -39,6 +39,27 @@ gh_resource_free (GhResource *resource)
   g_free (resource);
 }
 
+JsonObject *
+gh_resource_to_json (const GhResource *resource)
+{
+  JsonObject *object;
+  JsonArray *scopes;
+
+  g_return_val_if_fail (resource != NULL, NULL);
+
+  object = json_object_new ();
+  scopes = json_array_new ();
+  for (guint i = 0; resource->scopes != NULL && resource->scopes[i] != NULL; i++)
+    json_array_add_string_element (scopes, resource->scopes[i]);
+  json_object_set_string_member (object, "uri", resource->uri);
+  json_object_set_string_member (object, "display_name", resource->display_name);
+  json_object_set_array_member (object, "scopes", scopes);
+  json_object_set_string_member (object, "audience", resource->audience);
+  json_object_set_boolean_member (object, "recorded", resource->recorded);
+  json_object_set_int_member (object, "created_at", resource->created_at);
+  return object;
+}
+
 static void
 gh_resources_dispose (GObject *object)
 {

@@ -30,6 +30,9 @@ typedef struct
 void gh_resource_free (GhResource *resource);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhResource, gh_resource_free)
 
+/* uri, display_name, scopes (a list), audience, recorded (see above) and created_at. */
+JsonObject *gh_resource_to_json (const GhResource *resource);
+
 #define GH_TYPE_RESOURCES (gh_resources_get_type ())
 
 G_DECLARE_FINAL_TYPE (GhResources, gh_resources, GH, RESOURCES, GObject)

@@ -44,6 +44,22 @@ gh_user_free (GhUser *user)
   g_free (user);
 }
 
+JsonObject *
+gh_user_to_json (const GhUser *user)
+{
+  JsonObject *object;
+
+  g_return_val_if_fail (user != NULL, NULL);
+
+  object = json_object_new ();
+  json_object_set_string_member (object, "username", user->username);
+  json_object_set_string_member (object, "name", user->name);
+  json_object_set_string_member (object, "email", user->email);
+  json_object_set_object_member (object, "claims", json_object_ref (user->claims));
+  json_object_set_int_member (object, "created_at", user->created_at);
+  return object;
+}
+
 static void
 gh_users_dispose (GObject *object)
 {

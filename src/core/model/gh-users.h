@@ -28,6 +28,9 @@ typedef struct
 void gh_user_free (GhUser *user);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhUser, gh_user_free)
 
+/* username, name, email, claims (the extra claims) and created_at. */
+JsonObject *gh_user_to_json (const GhUser *user);
+
 #define GH_TYPE_USERS (gh_users_get_type ())
 
 G_DECLARE_FINAL_TYPE (GhUsers, gh_users, GH, USERS, GObject)
