@@ -10,16 +10,18 @@
 #include <glib/gstdio.h>
 
 #include <libsoup/soup.h>
+#include <sqlite3.h>
 
 /* For secret_service_encode_dbus_secret (), to make a keyring again after a test removed it. */
 #define SECRET_API_SUBJECT_TO_CHANGE
 #include <libsecret/secret.h>
 
 #include "gh-application.h"
+#include "gh-connection.h"
 #include "gh-embedded-server.h"
 #include "gh-overview-page.h"
 #include "gh-property-row.h"
-#include "gh-server-client.h"
+#include "gh-test-process.h"
 #include "gh-window.h"
 
 /* The real application and window against a real embedded server in a temporary data dir,
@@ -744,7 +746,7 @@ test_overview_discovery_errors (void)
   for (guint i = 0; i < G_N_ELEMENTS (discovery_cases); i++)
     {
       g_autofree char *issuer = g_strdup_printf ("%s/p/%s", base, discovery_cases[i].project);
-      g_autoptr (GhServerClient) client = gh_server_client_new (issuer);
+      g_autoptr (GhConnection) connection = gh_connection_new_remote (issuer, NULL);
       GtkWidget *page = g_object_ref_sink (g_object_new (GH_TYPE_OVERVIEW_PAGE, NULL));
       DiscoveryWait w = { page, discovery_cases[i].shown };
       gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_USEC;
@@ -752,12 +754,11 @@ test_overview_discovery_errors (void)
 
       g_test_message ("case %s", discovery_cases[i].project);
 
-      gh_overview_page_set_client (GH_OVERVIEW_PAGE (page), client);
+      gh_page_set_connection (GH_PAGE (page), connection);
       /* Settled: the discovery document and then the key set read. */
-      while (gh_overview_page_get_busy (GH_OVERVIEW_PAGE (page)) &&
-             g_get_monotonic_time () < deadline)
+      while (gh_page_get_busy (GH_PAGE (page)) && g_get_monotonic_time () < deadline)
         g_main_context_iteration (NULL, TRUE);
-      g_assert_false (gh_overview_page_get_busy (GH_OVERVIEW_PAGE (page)));
+      g_assert_false (gh_page_get_busy (GH_PAGE (page)));
       g_assert_true (discovery_answered (&w));
 
       /* Signing is unavailable exactly when the key set (read over HTTP) has no key. */
@@ -907,8 +908,7 @@ http_done_cb (GObject      *object,
   *slot = g_object_ref (result);
 }
 
-/* The key set the server publishes, read as any client would (the server runs on this
- * thread's main context, so the request is async). */
+/* The key set the server publishes, read as any client would. */
 static guint
 published_keys (Fixture *f)
 {
@@ -1049,6 +1049,287 @@ test_window_signing_without_keyring (Fixture       *f,
   restore_default_keyring ();
 }
 
+/* --- the embedded server on its own thread -------------------------------------------- */
+
+typedef struct
+{
+  GhEmbeddedServer *server;
+  GArray           *states;  /* every state it went through, in order */
+} StateLog;
+
+static void
+record_state_cb (GhEmbeddedServer *server,
+                 GParamSpec       *pspec,
+                 StateLog         *log)
+{
+  GhEmbeddedServerState state = gh_embedded_server_get_state (server);
+
+  g_array_append_val (log->states, state);
+}
+
+static gboolean
+embedded_in_state (StateLog              *log,
+                   GhEmbeddedServerState  state)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_USEC;
+  guint wake_up = g_timeout_add (10, wake_up_cb, NULL);
+
+  while (gh_embedded_server_get_state (log->server) != state &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_source_remove (wake_up);
+
+  return gh_embedded_server_get_state (log->server) == state;
+}
+
+static void
+assert_states (StateLog                    *log,
+               const GhEmbeddedServerState *expected,
+               guint                        n_expected)
+{
+  for (guint i = 0; i < log->states->len; i++)
+    g_test_message ("state %u: %d", i, g_array_index (log->states, int, i));
+
+  g_assert_cmpuint (log->states->len, ==, n_expected);
+  for (guint i = 0; i < n_expected; i++)
+    g_assert_cmpint (g_array_index (log->states, int, i), ==, expected[i]);
+}
+
+static gboolean
+count_tick_cb (gpointer user_data)
+{
+  guint *ticks = user_data;
+
+  (*ticks)++;
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* While another program holds the database, opening the store waits (SQLite's busy timeout):
+ * the main context keeps running meanwhile, because the store opens on the server's thread. */
+static void
+test_embedded_starts_off_main_thread (Fixture       *f,
+                                      gconstpointer  data)
+{
+  g_autofree char *db_path = g_build_filename (f->data_dir, "gatehouse.db", NULL);
+  StateLog log = { NULL, g_array_new (FALSE, FALSE, sizeof (int)) };
+  static const GhEmbeddedServerState expected[] = {
+    GH_EMBEDDED_SERVER_STATE_STARTING,
+    GH_EMBEDDED_SERVER_STATE_RUNNING,
+    GH_EMBEDDED_SERVER_STATE_STOPPING,
+    GH_EMBEDDED_SERVER_STATE_STOPPED,
+  };
+  sqlite3 *db = NULL;
+  guint ticks = 0;
+  guint tick_id;
+  guint port;
+  gint64 until;
+
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  log.server = gh_embedded_server_new (f->data_dir, f->settings);
+  gh_embedded_server_set_secret_backend (log.server, GH_EMBEDDED_SECRETS_FILE);
+  g_signal_connect (log.server, "notify::state", G_CALLBACK (record_state_cb), &log);
+
+  gh_embedded_server_start (log.server);
+  g_assert_cmpint (gh_embedded_server_get_state (log.server), ==,
+                   GH_EMBEDDED_SERVER_STATE_STARTING);
+
+  /* Half a second of a 10 ms timer on the main context: about 50 ticks when nothing blocks
+   * it; none if the store opened here (it would wait for the lock for 5 s). */
+  tick_id = g_timeout_add (10, count_tick_cb, &ticks);
+  until = g_get_monotonic_time () + G_TIME_SPAN_MILLISECOND * 500;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick_id);
+  g_test_message ("%u ticks while the store waited", ticks);
+  g_assert_cmpuint (ticks, >=, 10);
+  g_assert_cmpint (gh_embedded_server_get_state (log.server), ==,
+                   GH_EMBEDDED_SERVER_STATE_STARTING);
+
+  g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  g_assert_true (embedded_in_state (&log, GH_EMBEDDED_SERVER_STATE_RUNNING));
+  port = gh_embedded_server_get_port (log.server);
+  g_assert_true (port_accepts_connections (port));
+
+  /* Stopping is async too: "stopping" at once, "stopped" once the thread closed it. */
+  gh_embedded_server_stop (log.server);
+  g_assert_cmpint (gh_embedded_server_get_state (log.server), ==,
+                   GH_EMBEDDED_SERVER_STATE_STOPPING);
+  g_assert_null (gh_embedded_server_get_base_url (log.server));
+  g_assert_true (embedded_in_state (&log, GH_EMBEDDED_SERVER_STATE_STOPPED));
+  g_assert_false (port_accepts_connections (port));
+
+  assert_states (&log, expected, G_N_ELEMENTS (expected));
+
+  g_signal_handlers_disconnect_by_data (log.server, &log);
+  g_assert_finalize_object (log.server);
+  g_array_unref (log.states);
+}
+
+/* A restart goes through every state in order and comes back on the same port; dropping the
+ * object stops the server and waits for its thread. */
+static void
+test_embedded_restart_states (Fixture       *f,
+                              gconstpointer  data)
+{
+  StateLog log = { NULL, g_array_new (FALSE, FALSE, sizeof (int)) };
+  static const GhEmbeddedServerState expected[] = {
+    GH_EMBEDDED_SERVER_STATE_STARTING,
+    GH_EMBEDDED_SERVER_STATE_RUNNING,
+    GH_EMBEDDED_SERVER_STATE_STOPPING,
+    GH_EMBEDDED_SERVER_STATE_STOPPED,
+    GH_EMBEDDED_SERVER_STATE_STARTING,
+    GH_EMBEDDED_SERVER_STATE_RUNNING,
+  };
+  guint port;
+
+  log.server = gh_embedded_server_new (f->data_dir, f->settings);
+  gh_embedded_server_set_secret_backend (log.server, GH_EMBEDDED_SECRETS_FILE);
+  g_signal_connect (log.server, "notify::state", G_CALLBACK (record_state_cb), &log);
+
+  gh_embedded_server_start (log.server);
+  g_assert_true (embedded_in_state (&log, GH_EMBEDDED_SERVER_STATE_RUNNING));
+  port = gh_embedded_server_get_port (log.server);
+
+  gh_embedded_server_restart (log.server);
+  g_assert_cmpint (gh_embedded_server_get_state (log.server), ==,
+                   GH_EMBEDDED_SERVER_STATE_STOPPING);
+  g_assert_true (embedded_in_state (&log, GH_EMBEDDED_SERVER_STATE_RUNNING));
+  g_assert_cmpuint (gh_embedded_server_get_port (log.server), ==, port);
+  g_assert_true (port_accepts_connections (port));
+
+  assert_states (&log, expected, G_N_ELEMENTS (expected));
+
+  g_signal_handlers_disconnect_by_data (log.server, &log);
+  g_assert_finalize_object (log.server);
+  g_assert_false (port_accepts_connections (port));
+  g_array_unref (log.states);
+}
+
+/* --- the overview bound to a remote server --------------------------------------------- */
+
+static gboolean
+page_settled (GtkWidget *page)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_USEC;
+
+  while (gh_page_get_busy (GH_PAGE (page)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  return !gh_page_get_busy (GH_PAGE (page));
+}
+
+static const char *
+row_value (GtkWidget  *page,
+           const char *row_name)
+{
+  return gh_property_row_get_value (GH_PROPERTY_ROW (find_named (page, row_name)));
+}
+
+/* A real gatehouse-server in another process, read over HTTP as a remote server: its issuer,
+ * discovery document and key set shown, what only the embedded server knows hidden. */
+static void
+test_overview_remote_server (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *dir = g_build_filename (f->data_dir, "remote", NULL);
+  g_autofree char *discovery = NULL;
+  g_autofree char *jwks = NULL;
+  g_autoptr (GhConnection) connection = NULL;
+  GhTestProcess *process;
+  GtkWidget *window;
+  GtkWidget *page;
+  gint64 deadline;
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  process = gh_test_process_start (gh_test_server_binary (), dir, "remote");
+  connection = gh_connection_new_remote (process->base, NULL);
+  g_assert_cmpint (gh_connection_get_kind (connection), ==, GH_CONNECTION_KIND_REMOTE);
+  g_assert_null (gh_connection_get_embedded_server (connection));
+
+  page = g_object_new (GH_TYPE_OVERVIEW_PAGE, "connection", connection, NULL);
+  window = gtk_window_new ();
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+
+  g_assert_true (page_settled (page));
+  deadline = g_get_monotonic_time () + WAIT_TIMEOUT_USEC;
+  while (!gtk_widget_get_mapped (find_named (page, "issuer-row")) &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  discovery = g_strconcat (process->base, "/.well-known/oauth-authorization-server", NULL);
+  jwks = g_strconcat (process->base, "/jwks", NULL);
+  g_assert_true (gtk_widget_get_mapped (find_named (page, "issuer-row")));
+  g_assert_cmpstr (row_value (page, "issuer-row"), ==, process->base);
+  g_assert_cmpstr (row_value (page, "discovery-row"), ==, discovery);
+  g_assert_cmpstr (row_value (page, "jwks-row"), ==, jwks);
+  g_assert_true (gtk_widget_get_mapped (find_named (page, "discovery-row")));
+  g_assert_true (gtk_widget_get_mapped (find_named (page, "jwks-row")));
+  g_assert_false (gtk_widget_get_visible (find_named (page, "discovery-error-row")));
+  /* It publishes a key (file secrets), so signing is not in question. */
+  g_assert_false (gtk_widget_get_visible (find_named (page, "signing-group")));
+
+  /* Port, data folder, where the keys are: the embedded server's alone, not shown here. */
+  g_assert_false (gtk_widget_get_mapped (find_named (page, "port-row")));
+  g_assert_false (gtk_widget_get_mapped (find_named (page, "data-dir-row")));
+  g_assert_false (gtk_widget_get_mapped (find_named (page, "secrets-row")));
+  g_assert_false (gtk_widget_get_mapped (find_named (page, "state-row")));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  gh_test_process_stop_clean (process);
+}
+
+static void
+credential_cb (SoupServer        *soup_server,
+               SoupServerMessage *message,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  char **authorization = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
+
+  g_free (*authorization);
+  *authorization = g_strdup (soup_message_headers_get_one (headers, "Authorization"));
+  soup_server_message_set_status (message, 404, NULL);
+}
+
+/* A remote connection's credential goes with each request as a bearer token. */
+static void
+test_overview_remote_credential (void)
+{
+  g_autoptr (SoupServer) soup_server = soup_server_new (NULL, NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GhConnection) connection = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *authorization = NULL;
+  g_autofree char *base = NULL;
+  GtkWidget *page;
+  GSList *uris;
+
+  soup_server_listen (soup_server, address, 0, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (soup_server);
+  base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  soup_server_add_handler (soup_server, NULL, credential_cb, &authorization, NULL);
+
+  connection = gh_connection_new_remote (base, "gatehouse-test-credential");
+  page = g_object_ref_sink (g_object_new (GH_TYPE_OVERVIEW_PAGE, "connection", connection,
+                                          NULL));
+  g_assert_true (page_settled (page));
+  g_assert_cmpstr (authorization, ==, "Bearer gatehouse-test-credential");
+
+  g_assert_finalize_object (page);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1062,6 +1343,10 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
   g_test_add_func ("/gui/overview/discovery-errors", test_overview_discovery_errors);
+  g_test_add_func ("/gui/overview/remote-credential", test_overview_remote_credential);
+  ADD_TEST ("/gui/overview/remote-server", test_overview_remote_server);
+  ADD_TEST ("/gui/embedded/starts-off-main-thread", test_embedded_starts_off_main_thread);
+  ADD_TEST ("/gui/embedded/restart-states", test_embedded_restart_states);
   ADD_TEST ("/gui/window/shows-issuer", test_window_shows_issuer);
   ADD_TEST ("/gui/window/copy-issuer", test_window_copy_issuer);
   ADD_TEST ("/gui/window/shows-start-failure", test_window_shows_start_failure);

@@ -1,11 +1,11 @@
-/* gh-keyring.c
+/* gh-keyring.c — the default keyring's state, and creating or unlocking it
  *
  * Copyright 2026 The Gatehouse developers
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#define G_LOG_DOMAIN "gatehouse-gui"
+#define G_LOG_DOMAIN "gatehouse-embedded"
 
 #include "config.h"
 
