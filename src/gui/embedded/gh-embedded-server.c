@@ -412,6 +412,8 @@ join_runner (GhEmbeddedServer *self)
     return;
 
   g_thread_join (g_steal_pointer (&runner->thread));
+  /* A stop asked for after the thread's last look would hold the runner from its context. */
+  drain_context (runner->context);
   runner_unref (runner);
 }
 
