@@ -650,6 +650,29 @@ test_window_remembers_size (Fixture       *f,
   g_assert_false (g_settings_get_boolean (f->settings, "window-maximized"));
 }
 
+/* A SoupServer on 127.0.0.1 port 0 in this process, answering with @handler; its base URL in
+ * @base. */
+static SoupServer *
+fake_server_new (SoupServerCallback   handler,
+                 gpointer             data,
+                 char               **base)
+{
+  SoupServer *soup_server = soup_server_new (NULL, NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GError) error = NULL;
+  GSList *uris;
+
+  soup_server_listen (soup_server, address, 0, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (soup_server);
+  *base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  soup_server_add_handler (soup_server, NULL, handler, data == NULL ? *base : data, NULL);
+
+  return soup_server;
+}
+
 /* The overview against a fake server over HTTP: every way a discovery document can be
  * unusable is said in place, and a path issuer is fetched at its RFC 8414 address. */
 static const struct {
@@ -729,19 +752,9 @@ discovery_answered (DiscoveryWait *w)
 static void
 test_overview_discovery_errors (void)
 {
-  g_autoptr (SoupServer) soup_server = soup_server_new (NULL, NULL);
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GError) error = NULL;
   g_autofree char *base = NULL;
-  GSList *uris;
-
-  soup_server_listen (soup_server, address, 0, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (soup_server);
-  base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  soup_server_add_handler (soup_server, NULL, fake_discovery_cb, base, NULL);
+  /* The handler reads the base URL to write issuers. */
+  g_autoptr (SoupServer) soup_server = fake_server_new (fake_discovery_cb, NULL, &base);
 
   for (guint i = 0; i < G_N_ELEMENTS (discovery_cases); i++)
     {
@@ -1304,22 +1317,11 @@ credential_cb (SoupServer        *soup_server,
 static void
 test_overview_remote_credential (void)
 {
-  g_autoptr (SoupServer) soup_server = soup_server_new (NULL, NULL);
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GhConnection) connection = NULL;
-  g_autoptr (GError) error = NULL;
   g_autofree char *authorization = NULL;
   g_autofree char *base = NULL;
+  g_autoptr (SoupServer) soup_server = fake_server_new (credential_cb, &authorization, &base);
+  g_autoptr (GhConnection) connection = NULL;
   GtkWidget *page;
-  GSList *uris;
-
-  soup_server_listen (soup_server, address, 0, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (soup_server);
-  base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  soup_server_add_handler (soup_server, NULL, credential_cb, &authorization, NULL);
 
   connection = gh_connection_new_remote (base, "gatehouse-test-credential");
   page = g_object_ref_sink (g_object_new (GH_TYPE_OVERVIEW_PAGE, "connection", connection,
