@@ -60,8 +60,8 @@ save_window_png (GtkWidget     *widget,
                  const char    *path,
                  GError       **error)
 {
-  g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
   GtkSnapshot *snapshot;
   GskRenderer *renderer;
   int width = gdk_paintable_get_intrinsic_width (paintable);
@@ -92,7 +92,7 @@ static void
 finish_screenshot (GhApplication *self,
                    GtkWidget     *window)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (save_window_png (window, self->screenshot_paintable, self->screenshot_path, &error))
     {

@@ -49,7 +49,7 @@ struct _Fixture
 static void
 rm_rf (GFile *file)
 {
-  g_autoptr (GFileEnumerator) children = NULL;
+  g_autoptr(GFileEnumerator) children = NULL;
   GFileInfo *info;
   GFile *child;
 
@@ -67,9 +67,9 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSettingsSchema) schema = NULL;
-  g_auto (GStrv) keys = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_auto(GStrv) keys = NULL;
 
   f->data_dir = g_dir_make_tmp ("gatehouse-gui-XXXXXX", &error);
   g_assert_no_error (error);
@@ -86,7 +86,7 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr (GFile) dir = g_file_new_for_path (f->data_dir);
+  g_autoptr(GFile) dir = g_file_new_for_path (f->data_dir);
 
   rm_rf (dir);
   g_clear_pointer (&f->clipboard_text, g_free);
@@ -204,8 +204,8 @@ issuer_shown (Fixture *f)
 static gboolean
 port_accepts_connections (guint port)
 {
-  g_autoptr (GSocketClient) client = g_socket_client_new ();
-  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
 
   connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
 
@@ -328,7 +328,7 @@ read_text_cb (GObject      *object,
               gpointer      user_data)
 {
   Fixture *f = user_data;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   f->clipboard_text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, &error);
   g_assert_no_error (error);
@@ -441,11 +441,11 @@ static void
 test_application_saved_port_taken (Fixture       *f,
                                    gconstpointer  data)
 {
-  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GSocketAddress) effective = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GError) error = NULL;
   guint taken;
 
   g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM,
@@ -464,7 +464,7 @@ test_application_saved_port_taken (Fixture       *f,
 static AdwAboutWindow *
 find_about_window (Fixture *f)
 {
-  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
 
   for (const GList *l = toplevels; l != NULL; l = l->next)
     if (ADW_IS_ABOUT_WINDOW (l->data))
@@ -534,7 +534,7 @@ test_window_shows_start_failure (Fixture       *f,
                                  gconstpointer  data)
 {
   g_autofree char *not_a_dir = g_build_filename (f->data_dir, "file", NULL);
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   /* A data dir that cannot be created: a regular file is in the way. */
   g_file_set_contents (not_a_dir, "", 0, &error);
@@ -573,9 +573,9 @@ test_window_read_only_data_dir (Fixture       *f,
   g_autofree char *script = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (inner_dir != NULL)
     {
@@ -658,9 +658,9 @@ fake_server_new (SoupServerCallback   handler,
                  char               **base)
 {
   SoupServer *soup_server = soup_server_new (NULL, NULL);
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GError) error = NULL;
   GSList *uris;
 
   soup_server_listen (soup_server, address, 0, &error);
@@ -754,12 +754,12 @@ test_overview_discovery_errors (void)
 {
   g_autofree char *base = NULL;
   /* The handler reads the base URL to write issuers. */
-  g_autoptr (SoupServer) soup_server = fake_server_new (fake_discovery_cb, NULL, &base);
+  g_autoptr(SoupServer) soup_server = fake_server_new (fake_discovery_cb, NULL, &base);
 
   for (guint i = 0; i < G_N_ELEMENTS (discovery_cases); i++)
     {
       g_autofree char *issuer = g_strdup_printf ("%s/p/%s", base, discovery_cases[i].project);
-      g_autoptr (GhConnection) connection = gh_connection_new_remote (issuer, NULL);
+      g_autoptr(GhConnection) connection = gh_connection_new_remote (issuer, NULL);
       GtkWidget *page = g_object_ref_sink (g_object_new (GH_TYPE_OVERVIEW_PAGE, NULL));
       DiscoveryWait w = { page, discovery_cases[i].shown };
       gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_USEC;
@@ -838,7 +838,7 @@ test_application_secrets_option (Fixture       *f,
 static SecretService *
 secret_service (void)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   SecretService *service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, NULL, &error);
 
   g_assert_no_error (error);
@@ -849,9 +849,9 @@ secret_service (void)
 static void
 delete_default_keyring (void)
 {
-  g_autoptr (SecretService) service = secret_service ();
-  g_autoptr (SecretCollection) collection = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(SecretService) service = secret_service ();
+  g_autoptr(SecretCollection) collection = NULL;
+  g_autoptr(GError) error = NULL;
 
   collection = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT,
                                                  SECRET_COLLECTION_NONE, NULL, &error);
@@ -872,11 +872,11 @@ delete_default_keyring (void)
 static void
 restore_default_keyring (void)
 {
-  g_autoptr (SecretService) service = secret_service ();
-  g_autoptr (SecretValue) password = secret_value_new ("gatehouse-test-password", -1,
+  g_autoptr(SecretService) service = secret_service ();
+  g_autoptr(SecretValue) password = secret_value_new ("gatehouse-test-password", -1,
                                                        "text/plain");
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
   GVariantBuilder properties;
   const char *path;
 
@@ -925,13 +925,13 @@ http_done_cb (GObject      *object,
 static guint
 published_keys (Fixture *f)
 {
-  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *url = g_strdup_printf ("%s/jwks", gh_embedded_server_get_base_url (server (f)));
-  g_autoptr (SoupMessage) message = soup_message_new ("GET", url);
-  g_autoptr (GAsyncResult) result = NULL;
-  g_autoptr (GBytes) body = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
+  g_autoptr(SoupMessage) message = soup_message_new ("GET", url);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
   JsonObject *jwks;
 
   soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL, http_done_cb,
@@ -953,9 +953,9 @@ published_keys (Fixture *f)
 static void
 block_password_dialogs (void)
 {
-  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
   guint result;
 
   reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
@@ -972,9 +972,9 @@ block_password_dialogs (void)
 static void
 unblock_password_dialogs (void)
 {
-  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
 
   reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                        "org.freedesktop.DBus", "ReleaseName",
@@ -1253,7 +1253,7 @@ test_overview_remote_server (Fixture       *f,
   g_autofree char *dir = g_build_filename (f->data_dir, "remote", NULL);
   g_autofree char *discovery = NULL;
   g_autofree char *jwks = NULL;
-  g_autoptr (GhConnection) connection = NULL;
+  g_autoptr(GhConnection) connection = NULL;
   GhTestProcess *process;
   GtkWidget *window;
   GtkWidget *page;
@@ -1320,8 +1320,8 @@ test_overview_remote_credential (void)
 {
   g_autofree char *authorization = NULL;
   g_autofree char *base = NULL;
-  g_autoptr (SoupServer) soup_server = fake_server_new (credential_cb, &authorization, &base);
-  g_autoptr (GhConnection) connection = NULL;
+  g_autoptr(SoupServer) soup_server = fake_server_new (credential_cb, &authorization, &base);
+  g_autoptr(GhConnection) connection = NULL;
   GtkWidget *page;
 
   connection = gh_connection_new_remote (base, "gatehouse-test-credential");

@@ -80,7 +80,7 @@ update (GhConnection      *self,
         const char        *base_url,
         const char        *error_message)
 {
-  g_autoptr (GhServerClient) client = NULL;
+  g_autoptr(GhServerClient) client = NULL;
 
   if (state != GH_CONNECTION_STATE_READY)
     base_url = NULL;

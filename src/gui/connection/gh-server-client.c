@@ -165,8 +165,8 @@ gh_server_client_get_base_url (GhServerClient *self)
 char *
 gh_server_client_dup_discovery_url (GhServerClient *self)
 {
-  g_autoptr (GUri) uri = NULL;
-  g_autoptr (GUri) discovery = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GUri) discovery = NULL;
   g_autofree char *path = NULL;
   const char *issuer_path;
 
@@ -204,10 +204,10 @@ fetch_json_cb (GObject      *object,
                gpointer      user_data)
 {
   SoupSession *session = SOUP_SESSION (object);
-  g_autoptr (GTask) task = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) body = NULL;
-  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = NULL;
   SoupMessage *message;
   JsonNode *root;
   guint status;
@@ -286,8 +286,8 @@ gh_server_client_fetch_discovery_async (GhServerClient      *self,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
-  g_autoptr (GTask) task = NULL;
-  g_autoptr (SoupMessage) message = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) message = NULL;
   g_autofree char *url = NULL;
 
   g_return_if_fail (GH_IS_SERVER_CLIENT (self));
@@ -330,8 +330,8 @@ gh_server_client_fetch_jwks_async (GhServerClient      *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr (GTask) task = NULL;
-  g_autoptr (SoupMessage) message = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) message = NULL;
 
   g_return_if_fail (GH_IS_SERVER_CLIENT (self));
   g_return_if_fail (jwks_uri != NULL);

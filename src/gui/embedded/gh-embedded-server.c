@@ -238,7 +238,7 @@ diagnose_signing (GhEmbeddedSecrets   backend,
                   const char         *server_error,
                   char              **message)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (backend == GH_EMBEDDED_SECRETS_KEYRING)
     {
@@ -274,8 +274,8 @@ static StartResult *
 start_server (Runner *runner)
 {
   StartResult *result = g_new0 (StartResult, 1);
-  g_autoptr (GError) saved_port_error = NULL;
-  g_autoptr (GhServer) server = NULL;
+  g_autoptr(GError) saved_port_error = NULL;
+  g_autoptr(GhServer) server = NULL;
   guint16 port;
 
   result->runner = runner_ref (runner);
@@ -333,7 +333,7 @@ send_to_owner (Runner         *runner,
                gpointer        data,
                GDestroyNotify  destroy)
 {
-  g_autoptr (GSource) source = g_idle_source_new ();
+  g_autoptr(GSource) source = g_idle_source_new ();
 
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_callback (source, function, data, destroy);
@@ -394,7 +394,7 @@ quit_loop_cb (gpointer user_data)
 static void
 request_stop (Runner *runner)
 {
-  g_autoptr (GSource) source = g_idle_source_new ();
+  g_autoptr(GSource) source = g_idle_source_new ();
 
   g_source_set_callback (source, quit_loop_cb, runner_ref (runner),
                          (GDestroyNotify) runner_unref);
@@ -429,7 +429,7 @@ static gboolean
 start_finished_cb (gpointer user_data)
 {
   StartResult *result = user_data;
-  g_autoptr (GhEmbeddedServer) self = g_weak_ref_get (&result->runner->owner);
+  g_autoptr(GhEmbeddedServer) self = g_weak_ref_get (&result->runner->owner);
 
   /* A result from a thread this object has already let go of. */
   if (self == NULL || self->runner != result->runner ||
@@ -465,7 +465,7 @@ static gboolean
 thread_finished_cb (gpointer user_data)
 {
   Runner *runner = user_data;
-  g_autoptr (GhEmbeddedServer) self = g_weak_ref_get (&runner->owner);
+  g_autoptr(GhEmbeddedServer) self = g_weak_ref_get (&runner->owner);
 
   if (self == NULL || self->runner != runner)
     return G_SOURCE_REMOVE;
@@ -680,7 +680,7 @@ gh_embedded_server_new (const char *data_dir,
 void
 gh_embedded_server_start (GhEmbeddedServer *self)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   Runner *runner;
 
   g_return_if_fail (GH_IS_EMBEDDED_SERVER (self));

@@ -214,9 +214,9 @@ fetch_jwks_cb (GObject      *object,
                gpointer      user_data)
 {
   GhServerClient *client = GH_SERVER_CLIENT (object);
-  g_autoptr (GhOverviewPage) self = user_data;
-  g_autoptr (JsonObject) jwks = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GhOverviewPage) self = user_data;
+  g_autoptr(JsonObject) jwks = NULL;
+  g_autoptr(GError) error = NULL;
   JsonNode *keys;
 
   jwks = gh_server_client_fetch_jwks_finish (client, result, &error);
@@ -241,9 +241,9 @@ fetch_discovery_cb (GObject      *object,
                     gpointer      user_data)
 {
   GhServerClient *client = GH_SERVER_CLIENT (object);
-  g_autoptr (GhOverviewPage) self = user_data;
-  g_autoptr (JsonObject) document = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GhOverviewPage) self = user_data;
+  g_autoptr(JsonObject) document = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *mismatch = NULL;
   const char *issuer;
 
@@ -397,8 +397,8 @@ set_up_keyring_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr (GhOverviewPage) self = user_data;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GhOverviewPage) self = user_data;
+  g_autoptr(GError) error = NULL;
   gboolean cancelled_here = g_cancellable_is_cancelled (self->keyring_cancellable);
 
   g_clear_object (&self->keyring_cancellable);

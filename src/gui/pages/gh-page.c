@@ -186,7 +186,7 @@ gh_page_set_connection (GhPage       *self,
                         GhConnection *connection)
 {
   GhPagePrivate *priv = gh_page_get_instance_private (self);
-  g_autoptr (GhConnection) previous = NULL;
+  g_autoptr(GhConnection) previous = NULL;
 
   g_return_if_fail (GH_IS_PAGE (self));
   g_return_if_fail (!connection || GH_IS_CONNECTION (connection));
