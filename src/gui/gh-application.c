@@ -24,6 +24,7 @@ struct _GhApplication
 
   GSettings        *settings;
   GhEmbeddedServer *server;
+  GhConnection     *connection;  /* to the embedded server */
   GdkPaintable     *screenshot_paintable;
   char             *data_dir;
   char             *screenshot_path;
@@ -59,8 +60,8 @@ save_window_png (GtkWidget     *widget,
                  const char    *path,
                  GError       **error)
 {
-  g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
   GtkSnapshot *snapshot;
   GskRenderer *renderer;
   int width = gdk_paintable_get_intrinsic_width (paintable);
@@ -91,7 +92,7 @@ static void
 finish_screenshot (GhApplication *self,
                    GtkWidget     *window)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (save_window_png (window, self->screenshot_paintable, self->screenshot_path, &error))
     {
@@ -285,11 +286,12 @@ gh_application_startup (GApplication *application)
   self->settings = g_settings_new (APP_ID);
   self->server = gh_embedded_server_new (self->data_dir, self->settings);
   if (g_strcmp0 (self->secrets, "keyring") == 0)
-    gh_embedded_server_set_secret_backend (self->server, GH_SECRET_BACKEND_KEYRING);
+    gh_embedded_server_set_secret_backend (self->server, GH_EMBEDDED_SECRETS_KEYRING);
   else if (g_strcmp0 (self->secrets, "file") == 0)
-    gh_embedded_server_set_secret_backend (self->server, GH_SECRET_BACKEND_FILE);
+    gh_embedded_server_set_secret_backend (self->server, GH_EMBEDDED_SECRETS_FILE);
   else if (g_strcmp0 (self->secrets, "auto") == 0)
-    gh_embedded_server_set_secret_backend (self->server, GH_SECRET_BACKEND_AUTO);
+    gh_embedded_server_set_secret_backend (self->server, GH_EMBEDDED_SECRETS_AUTO);
+  self->connection = gh_connection_new_embedded (self->server);
   gh_embedded_server_start (self->server);
 
   /* Stop the server cleanly (sockets, database) when asked to end from a terminal. */
@@ -305,7 +307,7 @@ gh_application_activate (GApplication *application)
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window == NULL)
-    window = GTK_WINDOW (gh_window_new (GTK_APPLICATION (self), self->server));
+    window = GTK_WINDOW (gh_window_new (GTK_APPLICATION (self), self->connection));
 
   gtk_window_present (window);
 
@@ -318,8 +320,9 @@ gh_application_shutdown (GApplication *application)
 {
   GhApplication *self = GH_APPLICATION (application);
 
+  /* The server's thread closes the database before the process may end. */
   if (self->server != NULL)
-    gh_embedded_server_stop (self->server);
+    gh_embedded_server_stop_and_wait (self->server);
 
   g_clear_handle_id (&self->screenshot_timeout, g_source_remove);
   g_clear_handle_id (&self->sigint_source, g_source_remove);
@@ -334,6 +337,7 @@ gh_application_dispose (GObject *object)
   GhApplication *self = (GhApplication *)object;
 
   g_clear_object (&self->screenshot_paintable);
+  g_clear_object (&self->connection);
   g_clear_object (&self->server);
   g_clear_object (&self->settings);
 

@@ -9,7 +9,7 @@
 
 #include <adwaita.h>
 
-#include "gh-embedded-server.h"
+#include "gh-connection.h"
 
 G_BEGIN_DECLS
 

@@ -12,7 +12,6 @@
 #include <glib/gi18n.h>
 
 #include "gh-overview-page.h"
-#include "gh-server-client.h"
 #include "gh-window.h"
 
 struct _GhWindow
@@ -20,11 +19,10 @@ struct _GhWindow
   AdwApplicationWindow  parent_instance;
 
   GSettings            *settings;
-  GhEmbeddedServer     *server;
-  GhServerClient       *client;
+  GhConnection         *connection;
 
   /* Template widgets */
-  GhOverviewPage       *overview_page;
+  GtkStack             *pages;
   AdwToastOverlay      *toast_overlay;
 };
 
@@ -33,50 +31,34 @@ G_DEFINE_FINAL_TYPE (GhWindow, gh_window, ADW_TYPE_APPLICATION_WINDOW)
 enum {
   PROP_0,
   PROP_BUSY,
-  PROP_SERVER,
+  PROP_CONNECTION,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
-/* Pages talk to the server through one client, made when the server has an address. */
-static void
-server_state_changed_cb (GhWindow *self)
-{
-  g_autoptr (GhServerClient) client = NULL;
-  const char *base_url = gh_embedded_server_get_base_url (self->server);
-
-  if (gh_embedded_server_get_state (self->server) == GH_EMBEDDED_SERVER_STATE_RUNNING &&
-      base_url != NULL)
-    {
-      if (self->client != NULL &&
-          g_str_equal (gh_server_client_get_base_url (self->client), base_url))
-        return;
-
-      client = gh_server_client_new (base_url);
-    }
-
-  if (!g_set_object (&self->client, client))
-    return;
-
-  gh_overview_page_set_client (self->overview_page, self->client);
-}
+/* The window's pages, in the order the console lists them; each is bound to the window's
+ * connection. */
+static GType
+(*const page_types[]) (void) = {
+  gh_overview_page_get_type,
+};
 
 static void
 port_notice_changed_cb (GhWindow *self)
 {
+  GhEmbeddedServer *server = gh_connection_get_embedded_server (self->connection);
   g_autofree char *title = NULL;
 
-  if (gh_embedded_server_get_port_notice (self->server) == NULL)
+  if (server == NULL || gh_embedded_server_get_port_notice (server) == NULL)
     return;
 
-  title = g_strdup_printf (_("The server now uses port %u"),
-                           gh_embedded_server_get_port (self->server));
+  title = g_strdup_printf (_("The server now uses port %u"), gh_embedded_server_get_port (server));
   gh_window_show_toast (self, title);
 }
 
 static void
-overview_busy_changed_cb (GhWindow *self)
+page_busy_changed_cb (GhWindow *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
@@ -112,17 +94,27 @@ gh_window_constructed (GObject *object)
 
   G_OBJECT_CLASS (gh_window_parent_class)->constructed (object);
 
-  g_assert (GH_IS_EMBEDDED_SERVER (self->server));
+  g_assert (GH_IS_CONNECTION (self->connection));
 
-  g_signal_connect_object (self->server, "notify::state",
-                           G_CALLBACK (server_state_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->server, "notify::base-url",
-                           G_CALLBACK (server_state_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->server, "notify::port-notice",
-                           G_CALLBACK (port_notice_changed_cb), self, G_CONNECT_SWAPPED);
+  for (guint i = 0; i < G_N_ELEMENTS (page_types); i++)
+    {
+      GhPage *page = g_object_new (page_types[i] (), "connection", self->connection, NULL);
+      GtkStackPage *stack_page;
 
-  gh_overview_page_set_server (self->overview_page, self->server);
-  server_state_changed_cb (self);
+      stack_page = gtk_stack_add_titled (self->pages, GTK_WIDGET (page),
+                                         gtk_widget_get_name (GTK_WIDGET (page)),
+                                         gh_page_get_title (page));
+      gtk_stack_page_set_icon_name (stack_page, gh_page_get_icon_name (page));
+      g_signal_connect_object (page, "notify::busy",
+                               G_CALLBACK (page_busy_changed_cb), self, G_CONNECT_SWAPPED);
+    }
+  g_signal_connect_object (self->pages, "notify::visible-child",
+                           G_CALLBACK (page_busy_changed_cb), self, G_CONNECT_SWAPPED);
+
+  if (gh_connection_get_embedded_server (self->connection) != NULL)
+    g_signal_connect_object (gh_connection_get_embedded_server (self->connection),
+                             "notify::port-notice",
+                             G_CALLBACK (port_notice_changed_cb), self, G_CONNECT_SWAPPED);
   port_notice_changed_cb (self);
 }
 
@@ -133,8 +125,7 @@ gh_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), GH_TYPE_WINDOW);
 
-  g_clear_object (&self->client);
-  g_clear_object (&self->server);
+  g_clear_object (&self->connection);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (gh_window_parent_class)->dispose (object);
@@ -154,8 +145,8 @@ gh_window_get_property (GObject    *object,
       g_value_set_boolean (value, gh_window_get_busy (self));
       break;
 
-    case PROP_SERVER:
-      g_value_set_object (value, self->server);
+    case PROP_CONNECTION:
+      g_value_set_object (value, self->connection);
       break;
 
     default:
@@ -173,8 +164,8 @@ gh_window_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_SERVER:
-      self->server = g_value_dup_object (value);
+    case PROP_CONNECTION:
+      self->connection = g_value_dup_object (value);
       break;
 
     default:
@@ -202,16 +193,17 @@ gh_window_class_init (GhWindowClass *klass)
                           TRUE,
                           (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
-  properties[PROP_SERVER] =
-    g_param_spec_object ("server", NULL, NULL,
-                         GH_TYPE_EMBEDDED_SERVER,
+  /* The server every page of this window administers. */
+  properties[PROP_CONNECTION] =
+    g_param_spec_object ("connection", NULL, NULL,
+                         GH_TYPE_CONNECTION,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/dev/gatehouse/Gatehouse/ui/gh-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, GhWindow, overview_page);
+                                               "/dev/gatehouse/Gatehouse/gh-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, pages);
   gtk_widget_class_bind_template_child (widget_class, GhWindow, toast_overlay);
 
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action);
@@ -220,8 +212,6 @@ gh_window_class_init (GhWindowClass *klass)
 static void
 gh_window_init (GhWindow *self)
 {
-  g_type_ensure (GH_TYPE_OVERVIEW_PAGE);
-
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);
@@ -230,38 +220,40 @@ gh_window_init (GhWindow *self)
                                g_settings_get_int (self->settings, "window-height"));
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
-
-  g_signal_connect_object (self->overview_page, "notify::busy",
-                           G_CALLBACK (overview_busy_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 GhWindow *
-gh_window_new (GtkApplication   *application,
-               GhEmbeddedServer *server)
+gh_window_new (GtkApplication *application,
+               GhConnection   *connection)
 {
   g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
-  g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (server), NULL);
+  g_return_val_if_fail (GH_IS_CONNECTION (connection), NULL);
 
   return g_object_new (GH_TYPE_WINDOW,
                        "application", application,
-                       "server", server,
+                       "connection", connection,
                        NULL);
 }
 
-GhEmbeddedServer *
-gh_window_get_server (GhWindow *self)
+GhConnection *
+gh_window_get_connection (GhWindow *self)
 {
   g_return_val_if_fail (GH_IS_WINDOW (self), NULL);
 
-  return self->server;
+  return self->connection;
 }
 
+/* The visible page's: TRUE while what the user looks at still waits for the server. */
 gboolean
 gh_window_get_busy (GhWindow *self)
 {
+  GtkWidget *page;
+
   g_return_val_if_fail (GH_IS_WINDOW (self), TRUE);
 
-  return gh_overview_page_get_busy (self->overview_page);
+  page = gtk_stack_get_visible_child (self->pages);
+
+  return page == NULL || gh_page_get_busy (GH_PAGE (page));
 }
 
 void

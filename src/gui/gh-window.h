@@ -9,7 +9,7 @@
 
 #include <adwaita.h>
 
-#include "gh-embedded-server.h"
+#include "gh-connection.h"
 
 G_BEGIN_DECLS
 
@@ -17,11 +17,11 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (GhWindow, gh_window, GH, WINDOW, AdwApplicationWindow)
 
-GhWindow         *gh_window_new        (GtkApplication   *application,
-                                        GhEmbeddedServer *server);
-GhEmbeddedServer *gh_window_get_server (GhWindow         *self);
-gboolean          gh_window_get_busy   (GhWindow         *self);
-void              gh_window_show_toast (GhWindow         *self,
-                                        const char       *title);
+GhWindow     *gh_window_new            (GtkApplication *application,
+                                        GhConnection   *connection);
+GhConnection *gh_window_get_connection (GhWindow       *self);
+gboolean      gh_window_get_busy       (GhWindow       *self);
+void          gh_window_show_toast     (GhWindow       *self,
+                                        const char     *title);
 
 G_END_DECLS

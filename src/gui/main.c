@@ -17,7 +17,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr (GhApplication) app = NULL;
+  g_autoptr(GhApplication) app = NULL;
   int status;
 
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);

@@ -15,6 +15,7 @@
 #include "gh-error.h"
 #include "gh-json.h"
 #include "gh-text.h"
+#include "gh-time.h"
 
 /* The details of one event keep at most this many array items and object members. */
 #define MAX_DETAIL_ITEMS 64
@@ -763,7 +764,7 @@ prune_tick (gpointer user_data)
 
   gh_audit_flush_suppressed (self, FALSE);
   if (self->prune_idle_id == 0)
-    self->prune_idle_id = g_idle_add_full (G_PRIORITY_LOW, prune_idle, self, NULL);
+    self->prune_idle_id = gh_idle_add_here (G_PRIORITY_LOW, prune_idle, self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -774,7 +775,7 @@ gh_audit_start_pruning (GhAudit *self,
   g_return_if_fail (GH_IS_AUDIT (self));
 
   gh_audit_stop_pruning (self);
-  self->prune_timeout_id = g_timeout_add (interval_ms, prune_tick, self);
+  self->prune_timeout_id = gh_timeout_add_here (interval_ms, prune_tick, self);
 }
 
 void
@@ -782,6 +783,6 @@ gh_audit_stop_pruning (GhAudit *self)
 {
   g_return_if_fail (GH_IS_AUDIT (self));
 
-  g_clear_handle_id (&self->prune_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->prune_idle_id, g_source_remove);
+  g_clear_handle_id (&self->prune_timeout_id, gh_source_remove_here);
+  g_clear_handle_id (&self->prune_idle_id, gh_source_remove_here);
 }

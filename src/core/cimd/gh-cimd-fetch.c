@@ -119,7 +119,7 @@ flight_finish (GhCimdFlight *flight,
 {
   GhCimdResolver *self = flight->resolver;
 
-  g_clear_handle_id (&flight->deadline_id, g_source_remove);
+  g_clear_handle_id (&flight->deadline_id, gh_source_remove_here);
   fill_network (flight);
 
   /* Abort before dropping the body stream: closing it would otherwise read the rest of an
@@ -651,8 +651,8 @@ flight_start (GhCimdFlight *flight)
   flight->resolver->active++;
   flight->t_start = g_get_monotonic_time ();
   flight->cancellable = g_cancellable_new ();
-  flight->deadline_id = g_timeout_add ((guint) flight->settings->cimd_timeout_ms, on_deadline,
-                                       flight);
+  flight->deadline_id = gh_timeout_add_here ((guint) flight->settings->cimd_timeout_ms,
+                                             on_deadline, flight);
   flight->addresses = g_ptr_array_new_with_free_func (g_object_unref);
 
   /* An IP literal in any notation is the address itself: resolvers disagree on the odd ones. */

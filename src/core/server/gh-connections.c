@@ -17,6 +17,7 @@
 #include <glib-unix.h>
 
 #include "gh-connections.h"
+#include "gh-time.h"
 
 /* Where a connection is: each state has its own deadline. */
 typedef enum
@@ -240,8 +241,8 @@ static gboolean drain_timeout (gpointer data);
 static void
 drain_arm (Drain *drain)
 {
-  g_clear_handle_id (&drain->timeout_id, g_source_remove);
-  drain->timeout_id = g_timeout_add_seconds (DRAIN_SECONDS, drain_timeout, drain);
+  g_clear_handle_id (&drain->timeout_id, gh_source_remove_here);
+  drain->timeout_id = gh_timeout_add_seconds_here (DRAIN_SECONDS, drain_timeout, drain);
 }
 
 static void
@@ -252,7 +253,7 @@ stream_closed (GObject      *source,
   Drain *drain = data;
 
   g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
-  g_clear_handle_id (&drain->timeout_id, g_source_remove);
+  g_clear_handle_id (&drain->timeout_id, gh_source_remove_here);
   if (drain->address != NULL)
     release_slot (drain->owner, drain->address);
   g_free (drain->address);
@@ -688,7 +689,7 @@ listener_stalled (GSocket      *socket,
       if (probe >= 0)
         close (probe);
     }
-  self->relisten_id = g_timeout_add (1000, listen_again, self);
+  self->relisten_id = gh_timeout_add_here (1000, listen_again, self);
   return G_SOURCE_REMOVE;
 }
 
@@ -717,7 +718,7 @@ gh_connections_dispose (GObject *object)
   GhConnections *self = (GhConnections *) object;
 
   clear_source (&self->stall_watch);
-  g_clear_handle_id (&self->relisten_id, g_source_remove);
+  g_clear_handle_id (&self->relisten_id, gh_source_remove_here);
   if (self->conns != NULL)
     g_hash_table_foreach_remove (self->conns, remove_weak_ref, self);
   g_clear_object (&self->server);

@@ -1,4 +1,4 @@
-/* gh-keyring.h
+/* gh-keyring.h — the default keyring's state, and creating or unlocking it
  *
  * Copyright 2026 The Gatehouse developers
  *

@@ -1,4 +1,4 @@
-/* gh-server-client.h
+/* gh-server-client.h — everything the GUI asks a server, over HTTP
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (GhServerClient, gh_server_client, GH, SERVER_CLIENT, GObject)
 
-GhServerClient *gh_server_client_new                    (const char           *base_url);
+GhServerClient *gh_server_client_new                    (const char           *base_url,
+                                                         const char           *credential);
 const char     *gh_server_client_get_base_url           (GhServerClient       *self);
 char           *gh_server_client_dup_discovery_url      (GhServerClient       *self);
 void            gh_server_client_fetch_discovery_async  (GhServerClient       *self,

@@ -1,4 +1,4 @@
-/* gh-server-client.c
+/* gh-server-client.c — everything the GUI asks a server, over HTTP
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -22,6 +22,7 @@ struct _GhServerClient
 
   SoupSession *session;
   char        *base_url;
+  char        *credential;
 };
 
 G_DEFINE_FINAL_TYPE (GhServerClient, gh_server_client, G_TYPE_OBJECT)
@@ -29,6 +30,7 @@ G_DEFINE_FINAL_TYPE (GhServerClient, gh_server_client, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_BASE_URL,
+  PROP_CREDENTIAL,
   N_PROPS
 };
 
@@ -54,6 +56,7 @@ gh_server_client_finalize (GObject *object)
   GhServerClient *self = (GhServerClient *)object;
 
   g_clear_pointer (&self->base_url, g_free);
+  g_clear_pointer (&self->credential, g_free);
 
   G_OBJECT_CLASS (gh_server_client_parent_class)->finalize (object);
 }
@@ -70,6 +73,10 @@ gh_server_client_get_property (GObject    *object,
     {
     case PROP_BASE_URL:
       g_value_set_string (value, self->base_url);
+      break;
+
+    case PROP_CREDENTIAL:
+      g_value_set_string (value, self->credential);
       break;
 
     default:
@@ -89,6 +96,10 @@ gh_server_client_set_property (GObject      *object,
     {
     case PROP_BASE_URL:
       self->base_url = g_value_dup_string (value);
+      break;
+
+    case PROP_CREDENTIAL:
+      self->credential = g_value_dup_string (value);
       break;
 
     default:
@@ -112,6 +123,12 @@ gh_server_client_class_init (GhServerClientClass *klass)
                          NULL,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 
+  /* Sent as "Authorization: Bearer" when set (a remote server's admin token). */
+  properties[PROP_CREDENTIAL] =
+    g_param_spec_string ("credential", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -123,13 +140,16 @@ gh_server_client_init (GhServerClient *self)
                                                  NULL);
 }
 
+/* @credential, when not %NULL, goes with every request as a bearer token. */
 GhServerClient *
-gh_server_client_new (const char *base_url)
+gh_server_client_new (const char *base_url,
+                      const char *credential)
 {
   g_return_val_if_fail (base_url != NULL, NULL);
 
   return g_object_new (GH_TYPE_SERVER_CLIENT,
                        "base-url", base_url,
+                       "credential", credential,
                        NULL);
 }
 
@@ -145,8 +165,8 @@ gh_server_client_get_base_url (GhServerClient *self)
 char *
 gh_server_client_dup_discovery_url (GhServerClient *self)
 {
-  g_autoptr (GUri) uri = NULL;
-  g_autoptr (GUri) discovery = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GUri) discovery = NULL;
   g_autofree char *path = NULL;
   const char *issuer_path;
 
@@ -184,10 +204,10 @@ fetch_json_cb (GObject      *object,
                gpointer      user_data)
 {
   SoupSession *session = SOUP_SESSION (object);
-  g_autoptr (GTask) task = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) body = NULL;
-  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = NULL;
   SoupMessage *message;
   JsonNode *root;
   guint status;
@@ -238,6 +258,27 @@ fetch_json_cb (GObject      *object,
                          (GDestroyNotify) json_object_unref);
 }
 
+/* Every request goes out through here: JSON wanted, the credential when there is one. */
+static void
+send_json_request (GhServerClient *self,
+                   SoupMessage    *message,
+                   GCancellable   *cancellable,
+                   GTask          *task)
+{
+  SoupMessageHeaders *headers = soup_message_get_request_headers (message);
+
+  soup_message_headers_replace (headers, "Accept", "application/json");
+  if (self->credential != NULL)
+    {
+      g_autofree char *authorization = g_strconcat ("Bearer ", self->credential, NULL);
+
+      soup_message_headers_replace (headers, "Authorization", authorization);
+    }
+
+  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT, cancellable,
+                                    fetch_json_cb, task);
+}
+
 /* GET the RFC 8414 authorization server metadata of the base URL's issuer. */
 void
 gh_server_client_fetch_discovery_async (GhServerClient      *self,
@@ -245,8 +286,8 @@ gh_server_client_fetch_discovery_async (GhServerClient      *self,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
-  g_autoptr (GTask) task = NULL;
-  g_autoptr (SoupMessage) message = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) message = NULL;
   g_autofree char *url = NULL;
 
   g_return_if_fail (GH_IS_SERVER_CLIENT (self));
@@ -266,11 +307,7 @@ gh_server_client_fetch_discovery_async (GhServerClient      *self,
       return;
     }
 
-  soup_message_headers_replace (soup_message_get_request_headers (message),
-                                "Accept", "application/json");
-
-  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT, cancellable,
-                                    fetch_json_cb, g_steal_pointer (&task));
+  send_json_request (self, message, cancellable, g_steal_pointer (&task));
 }
 
 JsonObject *
@@ -293,8 +330,8 @@ gh_server_client_fetch_jwks_async (GhServerClient      *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr (GTask) task = NULL;
-  g_autoptr (SoupMessage) message = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) message = NULL;
 
   g_return_if_fail (GH_IS_SERVER_CLIENT (self));
   g_return_if_fail (jwks_uri != NULL);
@@ -312,11 +349,7 @@ gh_server_client_fetch_jwks_async (GhServerClient      *self,
       return;
     }
 
-  soup_message_headers_replace (soup_message_get_request_headers (message),
-                                "Accept", "application/json");
-
-  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT, cancellable,
-                                    fetch_json_cb, g_steal_pointer (&task));
+  send_json_request (self, message, cancellable, g_steal_pointer (&task));
 }
 
 JsonObject *

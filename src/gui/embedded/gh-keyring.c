@@ -1,11 +1,11 @@
-/* gh-keyring.c
+/* gh-keyring.c — the default keyring's state, and creating or unlocking it
  *
  * Copyright 2026 The Gatehouse developers
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#define G_LOG_DOMAIN "gatehouse-gui"
+#define G_LOG_DOMAIN "gatehouse-embedded"
 
 #include "config.h"
 
@@ -23,7 +23,7 @@ get_default_collection (SecretService  **out_service,
                         GCancellable    *cancellable,
                         GError         **error)
 {
-  g_autoptr (SecretService) service = NULL;
+  g_autoptr(SecretService) service = NULL;
   SecretCollection *collection;
 
   service = secret_service_get_sync (SECRET_SERVICE_NONE, cancellable, error);
@@ -41,8 +41,8 @@ get_default_collection (SecretService  **out_service,
 GhKeyringState
 gh_keyring_get_state (GError **error)
 {
-  g_autoptr (SecretCollection) collection = NULL;
-  g_autoptr (GError) local_error = NULL;
+  g_autoptr(SecretCollection) collection = NULL;
+  g_autoptr(GError) local_error = NULL;
 
   collection = get_default_collection (NULL, NULL, &local_error);
   if (local_error != NULL)
@@ -115,9 +115,9 @@ set_up_in_context (GTask        *task,
                    GMainContext *context,
                    GCancellable *cancellable)
 {
-  g_autoptr (SecretService) service = NULL;
-  g_autoptr (SecretCollection) collection = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(SecretService) service = NULL;
+  g_autoptr(SecretCollection) collection = NULL;
+  g_autoptr(GError) error = NULL;
 
   collection = get_default_collection (&service, cancellable, &error);
   if (error != NULL)
@@ -130,7 +130,7 @@ set_up_in_context (GTask        *task,
     {
       /* "Login": GNOME unlocks the keyring of that name at log-in when its password is the
        * user's. The service asks for the new keyring's password itself. */
-      g_autoptr (GAsyncResult) created = NULL;
+      g_autoptr(GAsyncResult) created = NULL;
 
       secret_collection_create (service, _("Login"), SECRET_COLLECTION_DEFAULT,
                                 SECRET_COLLECTION_CREATE_NONE, cancellable, store_result_cb,
@@ -153,9 +153,9 @@ set_up_in_context (GTask        *task,
 
   if (secret_collection_get_locked (collection))
     {
-      g_autolist (GObject) unlocked = NULL;
+      g_autolist(GObject) unlocked = NULL;
       GList *objects = g_list_append (NULL, collection);
-      g_autoptr (GAsyncResult) done = NULL;
+      g_autoptr(GAsyncResult) done = NULL;
       int n_unlocked;
 
       secret_service_unlock (service, objects, cancellable, store_result_cb, &done);
@@ -184,7 +184,7 @@ gh_keyring_set_up_async (GCancellable        *cancellable,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  g_autoptr (GTask) task = NULL;
+  g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 

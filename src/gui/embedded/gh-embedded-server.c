@@ -1,11 +1,11 @@
-/* gh-embedded-server.c
+/* gh-embedded-server.c — the server inside the app, on its own thread
  *
  * Copyright 2026 The Gatehouse developers
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#define G_LOG_DOMAIN "gatehouse-gui"
+#define G_LOG_DOMAIN "gatehouse-embedded"
 
 #include "config.h"
 
@@ -19,25 +19,63 @@
 
 /* The authorization server that runs inside the app, on loopback. This object only starts
  * and stops it and says where it listens, where it keeps its keys and whether it could sign;
- * everything else goes over HTTP. */
+ * everything else goes over HTTP.
+ *
+ * Threads: the object lives on its owner's thread (the GTK main thread) and notifies there.
+ * The server (the store and its migrations, the Secret Service, SQLite, every request) lives
+ * on a thread of its own, "gatehouse-server", whose own GMainContext is its thread-default
+ * context from the start to the end. The two share only a Runner: what the start needs,
+ * copied before the thread starts, and what it found, handed back as a StartResult. */
+
+typedef struct
+{
+  gatomicrefcount  ref_count;
+  GThread         *thread;
+  GMainContext    *context;        /* the server thread's */
+  GMainLoop       *loop;
+  GMainContext    *owner_context;  /* where results go back to */
+  GWeakRef         owner;
+
+  /* Read-only once the thread runs. */
+  char            *data_dir;
+  GhSecretBackend  backend;
+  guint16          saved_port;
+
+  /* The server thread's own. */
+  GhServer        *server;
+} Runner;
+
+/* What the server thread found when it started, for the owner's thread. */
+typedef struct
+{
+  Runner           *runner;
+  GError           *error;
+  char             *base_url;
+  char             *port_notice;
+  char             *signing_error;
+  GhSigningProblem  signing_problem;
+  GhEmbeddedSecrets backend;
+  guint16           port;
+} StartResult;
+
 struct _GhEmbeddedServer
 {
   GObject                parent_instance;
 
   GSettings             *settings;
-  GhServer              *server;
+  Runner                *runner;            /* while a server thread exists */
   char                  *data_dir;
   char                  *base_url;
   char                  *secrets;
   char                  *error_message;
   char                  *port_notice;
   char                  *signing_error;
-  guint                  start_source;
   guint                  port;
   GhEmbeddedServerState  state;
-  GhSecretBackend        backend;           /* in use while running: keyring or file */
-  GhSecretBackend        backend_override;  /* --secrets, for this run */
+  GhEmbeddedSecrets      backend;           /* in use while running: keyring or file */
+  GhEmbeddedSecrets      backend_override;  /* --secrets, for this run */
   gboolean               has_backend_override;
+  gboolean               start_when_stopped;
   GhSigningProblem       signing_problem;
 };
 
@@ -47,7 +85,13 @@ G_DEFINE_ENUM_TYPE (GhEmbeddedServerState, gh_embedded_server_state,
   G_DEFINE_ENUM_VALUE (GH_EMBEDDED_SERVER_STATE_STOPPED, "stopped"),
   G_DEFINE_ENUM_VALUE (GH_EMBEDDED_SERVER_STATE_STARTING, "starting"),
   G_DEFINE_ENUM_VALUE (GH_EMBEDDED_SERVER_STATE_RUNNING, "running"),
-  G_DEFINE_ENUM_VALUE (GH_EMBEDDED_SERVER_STATE_FAILED, "failed"))
+  G_DEFINE_ENUM_VALUE (GH_EMBEDDED_SERVER_STATE_FAILED, "failed"),
+  G_DEFINE_ENUM_VALUE (GH_EMBEDDED_SERVER_STATE_STOPPING, "stopping"))
+
+/* The setting's values are core's, without core's header in the public one. */
+G_STATIC_ASSERT ((int) GH_EMBEDDED_SECRETS_AUTO == (int) GH_SECRET_BACKEND_AUTO);
+G_STATIC_ASSERT ((int) GH_EMBEDDED_SECRETS_KEYRING == (int) GH_SECRET_BACKEND_KEYRING);
+G_STATIC_ASSERT ((int) GH_EMBEDDED_SECRETS_FILE == (int) GH_SECRET_BACKEND_FILE);
 
 G_DEFINE_ENUM_TYPE (GhSigningProblem, gh_signing_problem,
   G_DEFINE_ENUM_VALUE (GH_SIGNING_PROBLEM_NONE, "none"),
@@ -125,8 +169,6 @@ static void
 fail (GhEmbeddedServer *self,
       const GError     *error)
 {
-  g_clear_object (&self->server);
-
   g_object_freeze_notify (G_OBJECT (self));
   set_string (self, &self->error_message, error->message, PROP_ERROR_MESSAGE);
   set_string (self, &self->base_url, NULL, PROP_BASE_URL);
@@ -134,6 +176,41 @@ fail (GhEmbeddedServer *self,
   set_port (self, 0);
   set_state (self, GH_EMBEDDED_SERVER_STATE_FAILED);
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+static Runner *
+runner_ref (Runner *runner)
+{
+  g_atomic_ref_count_inc (&runner->ref_count);
+
+  return runner;
+}
+
+static void
+runner_unref (Runner *runner)
+{
+  if (!g_atomic_ref_count_dec (&runner->ref_count))
+    return;
+
+  g_assert (runner->server == NULL);
+  g_assert (runner->thread == NULL);
+  g_weak_ref_clear (&runner->owner);
+  g_main_loop_unref (runner->loop);
+  g_main_context_unref (runner->context);
+  g_main_context_unref (runner->owner_context);
+  g_free (runner->data_dir);
+  g_free (runner);
+}
+
+static void
+start_result_free (StartResult *result)
+{
+  runner_unref (result->runner);
+  g_clear_error (&result->error);
+  g_free (result->base_url);
+  g_free (result->port_notice);
+  g_free (result->signing_error);
+  g_free (result);
 }
 
 static gboolean
@@ -148,22 +225,22 @@ listen_on (GhServer  *server,
 
 /* Where the keys are, in the user's words rather than D-Bus names. */
 static const char *
-describe_backend (GhSecretBackend backend)
+describe_backend (GhEmbeddedSecrets backend)
 {
-  return backend == GH_SECRET_BACKEND_KEYRING ? _("GNOME Keyring")
-                                              : _("A file in the data folder");
+  return backend == GH_EMBEDDED_SECRETS_KEYRING ? _("GNOME Keyring")
+                                                : _("A file in the data folder");
 }
 
 /* Why the server cannot sign, in words, and which way out fits: the keyring's own state when
- * the keys go there, else what the server said. */
+ * the keys go there, else what the server said. Asks the Secret Service: server thread. */
 static GhSigningProblem
-diagnose_signing (GhEmbeddedServer  *self,
-                  const char        *server_error,
-                  char             **message)
+diagnose_signing (GhEmbeddedSecrets   backend,
+                  const char         *server_error,
+                  char              **message)
 {
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (self->backend == GH_SECRET_BACKEND_KEYRING)
+  if (backend == GH_EMBEDDED_SECRETS_KEYRING)
     {
       switch (gh_keyring_get_state (&error))
         {
@@ -192,82 +269,220 @@ diagnose_signing (GhEmbeddedServer  *self,
   return GH_SIGNING_PROBLEM_FAILED;
 }
 
-static gboolean
-start_cb (gpointer user_data)
+/* Server thread: the data folder, the store (migrations), the keys, the listening socket. */
+static StartResult *
+start_server (Runner *runner)
 {
-  GhEmbeddedServer *self = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GError) saved_port_error = NULL;
-  g_autoptr (GhServer) server = NULL;
-  g_autofree char *port_notice = NULL;
-  g_autofree char *signing_error = NULL;
-  GhSigningProblem signing_problem = GH_SIGNING_PROBLEM_NONE;
-  GhSecretBackend backend;
-  guint16 saved_port = 0;
+  StartResult *result = g_new0 (StartResult, 1);
+  g_autoptr(GError) saved_port_error = NULL;
+  g_autoptr(GhServer) server = NULL;
   guint16 port;
 
-  self->start_source = 0;
+  result->runner = runner_ref (runner);
 
-  if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
+  if (g_mkdir_with_parents (runner->data_dir, 0700) != 0)
     {
       int errsv = errno;
 
-      g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errsv),
+      g_set_error (&result->error, G_IO_ERROR, g_io_error_from_errno (errsv),
                    _("Could not create the data folder %s: %s"),
-                   self->data_dir, g_strerror (errsv));
-      fail (self, error);
-      return G_SOURCE_REMOVE;
+                   runner->data_dir, g_strerror (errsv));
+      return result;
     }
 
-  backend = self->has_backend_override ? self->backend_override
-                                       : (GhSecretBackend) g_settings_get_enum (self->settings,
-                                                                                "secrets");
-  server = gh_server_new (self->data_dir, backend, GH_SETTINGS_PROFILE_DEVELOPMENT, &error);
+  server = gh_server_new (runner->data_dir, runner->backend, GH_SETTINGS_PROFILE_DEVELOPMENT,
+                          &result->error);
   if (server == NULL)
-    {
-      fail (self, error);
-      return G_SOURCE_REMOVE;
-    }
+    return result;
 
   /* Keep the port across runs so MCP clients keep a working issuer URL; if another program
    * took it meanwhile, take any free port rather than not starting at all. */
-  g_settings_get (self->settings, "server-port", "q", &saved_port);
-  if (saved_port == 0 || !listen_on (server, saved_port, &saved_port_error))
+  if (runner->saved_port == 0 || !listen_on (server, runner->saved_port, &saved_port_error))
     {
-      if (!listen_on (server, 0, &error))
-        {
-          fail (self, error);
-          return G_SOURCE_REMOVE;
-        }
+      if (!listen_on (server, 0, &result->error))
+        return result;
     }
 
   port = gh_server_get_port (server);
-  if (port != saved_port)
-    g_settings_set (self->settings, "server-port", "q", port);
-
   if (saved_port_error != NULL)
-    port_notice = g_strdup_printf (_("Port %u could not be used (%s). MCP clients set up with "
-                                     "the old address need the new one."),
-                                   saved_port, saved_port_error->message);
+    result->port_notice = g_strdup_printf (_("Port %u could not be used (%s). MCP clients set "
+                                              "up with the old address need the new one."),
+                                           runner->saved_port, saved_port_error->message);
 
-  g_set_object (&self->server, server);
-
-  self->backend = gh_secret_store_get_backend (gh_server_get_secret_store (server));
+  result->backend = gh_secret_store_get_backend (gh_server_get_secret_store (server))
+                    == GH_SECRET_BACKEND_KEYRING ? GH_EMBEDDED_SECRETS_KEYRING
+                                                 : GH_EMBEDDED_SECRETS_FILE;
   if (gh_server_get_signing_error (server) != NULL)
-    signing_problem = diagnose_signing (self, gh_server_get_signing_error (server),
-                                        &signing_error);
+    result->signing_problem = diagnose_signing (result->backend,
+                                                gh_server_get_signing_error (server),
+                                                &result->signing_error);
+  result->base_url = g_strdup (gh_server_get_issuer_base (server));
+  result->port = port;
+  runner->server = g_steal_pointer (&server);
+
+  return result;
+}
+
+static gboolean start_finished_cb  (gpointer user_data);
+static gboolean thread_finished_cb (gpointer user_data);
+
+/* Hands @function (@data) to the owner's thread. */
+static void
+send_to_owner (Runner         *runner,
+               GSourceFunc     function,
+               gpointer        data,
+               GDestroyNotify  destroy)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, function, data, destroy);
+  g_source_set_static_name (source, "[gatehouse] embedded server result");
+  g_source_attach (source, runner->owner_context);
+}
+
+static void
+drain_context (GMainContext *context)
+{
+  while (g_main_context_pending (context))
+    g_main_context_iteration (context, FALSE);
+}
+
+static gpointer
+server_thread (gpointer data)
+{
+  Runner *runner = data;
+  StartResult *result;
+  gboolean started;
+
+  g_main_context_push_thread_default (runner->context);
+
+  result = start_server (runner);
+  started = result->error == NULL;
+  send_to_owner (runner, start_finished_cb, result, (GDestroyNotify) start_result_free);
+
+  /* A stop asked for meanwhile is an idle on this context: the loop ends at once then. */
+  if (started)
+    g_main_loop_run (runner->loop);
+
+  if (runner->server != NULL)
+    {
+      gh_server_stop (runner->server);
+      g_clear_object (&runner->server);
+    }
+  drain_context (runner->context);
+  g_main_context_pop_thread_default (runner->context);
+
+  send_to_owner (runner, thread_finished_cb, runner_ref (runner),
+                 (GDestroyNotify) runner_unref);
+  runner_unref (runner);
+
+  return NULL;
+}
+
+static gboolean
+quit_loop_cb (gpointer user_data)
+{
+  Runner *runner = user_data;
+
+  g_main_loop_quit (runner->loop);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Owner's thread: asks the server thread to stop; the loop ends whenever it runs. */
+static void
+request_stop (Runner *runner)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_callback (source, quit_loop_cb, runner_ref (runner),
+                         (GDestroyNotify) runner_unref);
+  g_source_set_static_name (source, "[gatehouse] stop the embedded server");
+  g_source_attach (source, runner->context);
+}
+
+/* Owner's thread: the thread has ended (or is about to); collects it. */
+static void
+join_runner (GhEmbeddedServer *self)
+{
+  Runner *runner = g_steal_pointer (&self->runner);
+
+  if (runner == NULL)
+    return;
+
+  g_thread_join (g_steal_pointer (&runner->thread));
+  /* A stop asked for after the thread's last look would hold the runner from its context. */
+  drain_context (runner->context);
+  runner_unref (runner);
+}
+
+static void
+clear_address (GhEmbeddedServer *self)
+{
+  set_string (self, &self->base_url, NULL, PROP_BASE_URL);
+  set_signing (self, GH_SIGNING_PROBLEM_NONE, NULL);
+  set_port (self, 0);
+}
+
+static gboolean
+start_finished_cb (gpointer user_data)
+{
+  StartResult *result = user_data;
+  g_autoptr(GhEmbeddedServer) self = g_weak_ref_get (&result->runner->owner);
+
+  /* A result from a thread this object has already let go of. */
+  if (self == NULL || self->runner != result->runner ||
+      self->state != GH_EMBEDDED_SERVER_STATE_STARTING)
+    return G_SOURCE_REMOVE;
+
+  if (result->error != NULL)
+    {
+      fail (self, result->error);
+      return G_SOURCE_REMOVE;
+    }
+
+  self->backend = result->backend;
+  if (result->port != result->runner->saved_port)
+    g_settings_set (self->settings, "server-port", "q", result->port);
 
   g_object_freeze_notify (G_OBJECT (self));
   set_string (self, &self->error_message, NULL, PROP_ERROR_MESSAGE);
-  set_string (self, &self->port_notice, port_notice, PROP_PORT_NOTICE);
+  set_string (self, &self->port_notice, result->port_notice, PROP_PORT_NOTICE);
   set_string (self, &self->secrets, describe_backend (self->backend), PROP_SECRETS);
-  set_signing (self, signing_problem, signing_error);
-  set_string (self, &self->base_url, gh_server_get_issuer_base (server), PROP_BASE_URL);
-  set_port (self, port);
+  set_signing (self, result->signing_problem, result->signing_error);
+  set_string (self, &self->base_url, result->base_url, PROP_BASE_URL);
+  set_port (self, result->port);
   set_state (self, GH_EMBEDDED_SERVER_STATE_RUNNING);
   g_object_thaw_notify (G_OBJECT (self));
 
   g_info ("Embedded server listening on %s", self->base_url);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+thread_finished_cb (gpointer user_data)
+{
+  Runner *runner = user_data;
+  g_autoptr(GhEmbeddedServer) self = g_weak_ref_get (&runner->owner);
+
+  if (self == NULL || self->runner != runner)
+    return G_SOURCE_REMOVE;
+
+  join_runner (self);
+
+  if (self->state == GH_EMBEDDED_SERVER_STATE_STOPPING)
+    {
+      g_info ("Embedded server stopped");
+      set_state (self, GH_EMBEDDED_SERVER_STATE_STOPPED);
+    }
+
+  if (self->start_when_stopped)
+    {
+      self->start_when_stopped = FALSE;
+      gh_embedded_server_start (self);
+    }
 
   return G_SOURCE_REMOVE;
 }
@@ -277,7 +492,7 @@ gh_embedded_server_dispose (GObject *object)
 {
   GhEmbeddedServer *self = (GhEmbeddedServer *)object;
 
-  gh_embedded_server_stop (self);
+  gh_embedded_server_stop_and_wait (self);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (gh_embedded_server_parent_class)->dispose (object);
@@ -460,43 +675,100 @@ gh_embedded_server_new (const char *data_dir,
                        NULL);
 }
 
-/* Returns at once in the "starting" state; the work runs from an idle so that a window
- * presented right after paints that state first. */
+/* Returns at once in the "starting" state; the work runs on the server's own thread, so that
+ * the window stays responsive (and paints that state) while the store opens. */
 void
 gh_embedded_server_start (GhEmbeddedServer *self)
 {
+  g_autoptr(GError) error = NULL;
+  Runner *runner;
+
   g_return_if_fail (GH_IS_EMBEDDED_SERVER (self));
+
+  if (self->state == GH_EMBEDDED_SERVER_STATE_STOPPING)
+    {
+      self->start_when_stopped = TRUE;
+      return;
+    }
 
   if (self->state == GH_EMBEDDED_SERVER_STATE_STARTING ||
       self->state == GH_EMBEDDED_SERVER_STATE_RUNNING)
     return;
+
+  /* After a failure the old thread has nothing left to do but end. */
+  join_runner (self);
+
+  runner = g_new0 (Runner, 1);
+  g_atomic_ref_count_init (&runner->ref_count);
+  runner->context = g_main_context_new ();
+  runner->loop = g_main_loop_new (runner->context, FALSE);
+  runner->owner_context = g_main_context_ref_thread_default ();
+  g_weak_ref_init (&runner->owner, self);
+  runner->data_dir = g_strdup (self->data_dir);
+  runner->backend = self->has_backend_override
+                    ? (GhSecretBackend) self->backend_override
+                    : (GhSecretBackend) g_settings_get_enum (self->settings, "secrets");
+  g_settings_get (self->settings, "server-port", "q", &runner->saved_port);
+  self->runner = runner;
 
   g_object_freeze_notify (G_OBJECT (self));
   set_string (self, &self->error_message, NULL, PROP_ERROR_MESSAGE);
   set_state (self, GH_EMBEDDED_SERVER_STATE_STARTING);
   g_object_thaw_notify (G_OBJECT (self));
 
-  self->start_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, start_cb, self, NULL);
+  runner->thread = g_thread_try_new ("gatehouse-server", server_thread, runner_ref (runner),
+                                     &error);
+  if (runner->thread == NULL)
+    {
+      runner_unref (runner);  /* the thread's reference */
+      g_clear_pointer (&self->runner, runner_unref);
+      fail (self, error);
+    }
 }
 
+/* Returns at once in the "stopping" state; "stopped" follows once the server's thread has
+ * closed the server (sockets, database) and ended. */
 void
 gh_embedded_server_stop (GhEmbeddedServer *self)
 {
   g_return_if_fail (GH_IS_EMBEDDED_SERVER (self));
 
-  g_clear_handle_id (&self->start_source, g_source_remove);
+  self->start_when_stopped = FALSE;
 
-  if (self->server != NULL)
-    {
-      gh_server_stop (self->server);
-      g_clear_object (&self->server);
-      g_info ("Embedded server stopped");
-    }
+  if (self->state == GH_EMBEDDED_SERVER_STATE_STOPPING)
+    return;
 
   g_object_freeze_notify (G_OBJECT (self));
-  set_string (self, &self->base_url, NULL, PROP_BASE_URL);
-  set_signing (self, GH_SIGNING_PROBLEM_NONE, NULL);
-  set_port (self, 0);
+  clear_address (self);
+  if (self->runner != NULL && self->state != GH_EMBEDDED_SERVER_STATE_FAILED)
+    {
+      request_stop (self->runner);
+      set_state (self, GH_EMBEDDED_SERVER_STATE_STOPPING);
+    }
+  else
+    {
+      set_state (self, GH_EMBEDDED_SERVER_STATE_STOPPED);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* The application's shutdown: nothing is left to paint, and the process must not end before
+ * the database is closed. */
+void
+gh_embedded_server_stop_and_wait (GhEmbeddedServer *self)
+{
+  g_return_if_fail (GH_IS_EMBEDDED_SERVER (self));
+
+  if (self->runner != NULL && self->state != GH_EMBEDDED_SERVER_STATE_FAILED &&
+      self->state != GH_EMBEDDED_SERVER_STATE_STOPPING)
+    request_stop (self->runner);
+  self->start_when_stopped = FALSE;
+  join_runner (self);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  clear_address (self);
+  if (self->state != GH_EMBEDDED_SERVER_STATE_STOPPED)
+    g_info ("Embedded server stopped");
   set_state (self, GH_EMBEDDED_SERVER_STATE_STOPPED);
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -562,8 +834,8 @@ gh_embedded_server_get_port_notice (GhEmbeddedServer *self)
 /* Where secrets go for this run only (gatehouse --secrets), instead of the "secrets" setting;
  * takes effect at the next start. */
 void
-gh_embedded_server_set_secret_backend (GhEmbeddedServer *self,
-                                       GhSecretBackend   backend)
+gh_embedded_server_set_secret_backend (GhEmbeddedServer  *self,
+                                       GhEmbeddedSecrets  backend)
 {
   g_return_if_fail (GH_IS_EMBEDDED_SERVER (self));
 
@@ -572,10 +844,10 @@ gh_embedded_server_set_secret_backend (GhEmbeddedServer *self,
 }
 
 /* Where the running server keeps its keys (keyring or file); meaningless when not running. */
-GhSecretBackend
+GhEmbeddedSecrets
 gh_embedded_server_get_secret_backend (GhEmbeddedServer *self)
 {
-  g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (self), GH_SECRET_BACKEND_FILE);
+  g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (self), GH_EMBEDDED_SECRETS_FILE);
 
   return self->backend;
 }
@@ -612,7 +884,7 @@ gh_embedded_server_use_file_secrets (GhEmbeddedServer *self)
 {
   g_return_if_fail (GH_IS_EMBEDDED_SERVER (self));
 
-  g_settings_set_enum (self->settings, "secrets", GH_SECRET_BACKEND_FILE);
+  g_settings_set_enum (self->settings, "secrets", GH_EMBEDDED_SECRETS_FILE);
   self->has_backend_override = FALSE;
   gh_embedded_server_restart (self);
 }

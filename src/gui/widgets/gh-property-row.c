@@ -141,7 +141,8 @@ gh_property_row_class_init (GhPropertyRowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/dev/gatehouse/Gatehouse/ui/gh-property-row.ui");
+                                               "/dev/gatehouse/Gatehouse/widgets/"
+                                               "gh-property-row.ui");
 
   gtk_widget_class_install_action (widget_class, "property-row.copy", NULL, copy_action);
 }

@@ -16,14 +16,16 @@
 #include "gh-property-row.h"
 
 /* The server's state and the addresses an MCP client needs. The state comes from the
- * embedded server; the issuer and endpoints from the discovery document, over HTTP, and
- * whether tokens can be signed from both: a key set with no key (over HTTP), or the reason
- * the embedded server gives. */
+ * connection; the issuer and endpoints from the discovery document, over HTTP, and whether
+ * tokens can be signed from both: a key set with no key (over HTTP), or the reason the
+ * embedded server gives. What only the embedded server knows (port, keys, data folder) is
+ * shown for it alone. */
 struct _GhOverviewPage
 {
-  AdwBin            parent_instance;
+  GhPage            parent_instance;
 
-  GhEmbeddedServer *server;
+  GhConnection     *connection;  /* the page's, while it listens to it */
+  GhEmbeddedServer *server;      /* the connection's, when embedded */
   GhServerClient   *client;
   GCancellable     *discovery_cancellable;
   GCancellable     *jwks_cancellable;
@@ -48,50 +50,39 @@ struct _GhOverviewPage
   AdwActionRow     *port_notice_row;
   GhPropertyRow    *port_row;
   GhPropertyRow    *secrets_row;
+  AdwPreferencesGroup *server_group;
   AdwActionRow     *signing_error_row;
   AdwPreferencesGroup *signing_group;
+  AdwStatusPage    *starting_page;
   GhPropertyRow    *state_row;
   GtkStack         *state_stack;
-
-  guint             busy : 1;
 };
 
-G_DEFINE_FINAL_TYPE (GhOverviewPage, gh_overview_page, ADW_TYPE_BIN)
+G_DEFINE_FINAL_TYPE (GhOverviewPage, gh_overview_page, GH_TYPE_PAGE)
 
-enum {
-  PROP_0,
-  PROP_BUSY,
-  PROP_CLIENT,
-  PROP_SERVER,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+static GhConnectionState
+connection_state (GhOverviewPage *self)
+{
+  return self->connection ? gh_connection_get_state (self->connection)
+                          : GH_CONNECTION_STATE_STOPPED;
+}
 
 static void
 update_busy (GhOverviewPage *self)
 {
-  GhEmbeddedServerState state = GH_EMBEDDED_SERVER_STATE_STOPPED;
+  GhConnectionState state = connection_state (self);
   gboolean busy;
 
-  if (self->server != NULL)
-    state = gh_embedded_server_get_state (self->server);
-
   /* Settled once the user sees either the failure or the addresses (or why they are missing). */
-  /* Without an embedded server, as for a remote one, the page is only what it reads. */
-  if (state == GH_EMBEDDED_SERVER_STATE_FAILED)
+  if (state == GH_CONNECTION_STATE_FAILED)
     busy = FALSE;
-  else if (state == GH_EMBEDDED_SERVER_STATE_RUNNING || self->server == NULL)
+  else if (state == GH_CONNECTION_STATE_READY)
     busy = self->client == NULL || self->discovery_cancellable != NULL ||
            self->jwks_cancellable != NULL;
   else
     busy = TRUE;
 
-  if (self->busy == busy)
-    return;
-
-  self->busy = busy;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  gh_page_set_busy (GH_PAGE (self), busy);
 }
 
 /* Signing unavailable, why, and the ways out that fit: create or unlock the keyring, try
@@ -101,15 +92,14 @@ update_signing (GhOverviewPage *self)
 {
   g_autofree char *reason = NULL;
   GhSigningProblem problem = GH_SIGNING_PROBLEM_NONE;
-  GhSecretBackend backend = GH_SECRET_BACKEND_FILE;
+  GhEmbeddedSecrets backend = GH_EMBEDDED_SECRETS_FILE;
   const char *server_reason = NULL;
-  gboolean running = FALSE;
+  gboolean running = connection_state (self) == GH_CONNECTION_STATE_READY;
   gboolean unavailable;
   gboolean setting_up = self->keyring_cancellable != NULL;
 
   if (self->server != NULL)
     {
-      running = gh_embedded_server_get_state (self->server) == GH_EMBEDDED_SERVER_STATE_RUNNING;
       problem = gh_embedded_server_get_signing_problem (self->server);
       server_reason = gh_embedded_server_get_signing_error (self->server);
       backend = gh_embedded_server_get_secret_backend (self->server);
@@ -126,8 +116,7 @@ update_signing (GhOverviewPage *self)
                              unavailable ? _("Running, but it cannot sign tokens")
                                          : _("Running, reachable only from this computer"));
 
-  gtk_widget_set_visible (GTK_WIDGET (self->signing_group),
-                          (running || self->server == NULL) && unavailable);
+  gtk_widget_set_visible (GTK_WIDGET (self->signing_group), running && unavailable);
   adw_action_row_set_subtitle (self->signing_error_row, unavailable ? reason : "");
 
   switch (problem)
@@ -163,7 +152,7 @@ update_signing (GhOverviewPage *self)
 
   /* A key that exists lives where the server looked for it: moving to a file would lose it. */
   gtk_widget_set_visible (GTK_WIDGET (self->file_row),
-                          self->server != NULL && backend != GH_SECRET_BACKEND_FILE &&
+                          self->server != NULL && backend != GH_EMBEDDED_SECRETS_FILE &&
                           self->n_published_keys == 0);
   gtk_widget_set_sensitive (GTK_WIDGET (self->file_button), !setting_up);
 }
@@ -225,9 +214,9 @@ fetch_jwks_cb (GObject      *object,
                gpointer      user_data)
 {
   GhServerClient *client = GH_SERVER_CLIENT (object);
-  g_autoptr (GhOverviewPage) self = user_data;
-  g_autoptr (JsonObject) jwks = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GhOverviewPage) self = user_data;
+  g_autoptr(JsonObject) jwks = NULL;
+  g_autoptr(GError) error = NULL;
   JsonNode *keys;
 
   jwks = gh_server_client_fetch_jwks_finish (client, result, &error);
@@ -252,9 +241,9 @@ fetch_discovery_cb (GObject      *object,
                     gpointer      user_data)
 {
   GhServerClient *client = GH_SERVER_CLIENT (object);
-  g_autoptr (GhOverviewPage) self = user_data;
-  g_autoptr (JsonObject) document = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GhOverviewPage) self = user_data;
+  g_autoptr(JsonObject) document = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *mismatch = NULL;
   const char *issuer;
 
@@ -331,52 +320,72 @@ display_path (const char *path)
   return g_strdup (path);
 }
 
+/* What only the embedded server knows, and its start-up failure. */
 static void
-server_changed_cb (GhOverviewPage *self)
+show_embedded (GhOverviewPage *self)
 {
   g_autofree char *port = NULL;
   g_autofree char *error_markup = NULL;
   g_autofree char *data_dir = NULL;
-  const char *notice;
+  const char *notice = NULL;
+  const char *error_message = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->server_group), self->server != NULL);
+
+  if (self->server != NULL)
+    {
+      port = g_strdup_printf ("%u", gh_embedded_server_get_port (self->server));
+      notice = gh_embedded_server_get_port_notice (self->server);
+      data_dir = display_path (gh_embedded_server_get_data_dir (self->server));
+      gh_property_row_set_value (self->secrets_row,
+                                 gh_embedded_server_get_secrets (self->server));
+    }
+  gh_property_row_set_value (self->port_row, port);
+  gh_property_row_set_value (self->data_dir_row, data_dir);
+
+  adw_action_row_set_subtitle (self->port_notice_row, notice ? notice : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->port_notice_row), notice != NULL);
+
+  /* The description is markup; the error is plain text (paths, addresses). */
+  if (self->connection != NULL)
+    error_message = gh_connection_get_error_message (self->connection);
+  error_markup = g_markup_escape_text (error_message ? error_message : "", -1);
+  adw_status_page_set_description (self->failed_page, error_markup);
+}
+
+static void
+connection_changed_cb (GhOverviewPage *self)
+{
+  GhServerClient *client = NULL;
   const char *page = "starting";
 
-  if (self->server == NULL)
+  switch (connection_state (self))
     {
-      gtk_stack_set_visible_child_name (self->state_stack, page);
-      update_busy (self);
-      return;
-    }
-
-  switch (gh_embedded_server_get_state (self->server))
-    {
-    case GH_EMBEDDED_SERVER_STATE_STOPPED:
-    case GH_EMBEDDED_SERVER_STATE_STARTING:
+    case GH_CONNECTION_STATE_STOPPED:
+    case GH_CONNECTION_STATE_STARTING:
+    case GH_CONNECTION_STATE_STOPPING:
       page = "starting";
       break;
 
-    case GH_EMBEDDED_SERVER_STATE_RUNNING:
+    case GH_CONNECTION_STATE_READY:
       page = "running";
+      client = gh_connection_get_client (self->connection);
       break;
 
-    case GH_EMBEDDED_SERVER_STATE_FAILED:
+    case GH_CONNECTION_STATE_FAILED:
       page = "failed";
       break;
     }
 
-  port = g_strdup_printf ("%u", gh_embedded_server_get_port (self->server));
-  gh_property_row_set_value (self->port_row, port);
+  adw_status_page_set_title (self->starting_page,
+                             connection_state (self) == GH_CONNECTION_STATE_STOPPING
+                             ? _("Stopping the Server…") : _("Starting the Server…"));
 
-  notice = gh_embedded_server_get_port_notice (self->server);
-  adw_action_row_set_subtitle (self->port_notice_row, notice ? notice : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->port_notice_row), notice != NULL);
+  show_embedded (self);
 
-  gh_property_row_set_value (self->secrets_row, gh_embedded_server_get_secrets (self->server));
-  data_dir = display_path (gh_embedded_server_get_data_dir (self->server));
-  gh_property_row_set_value (self->data_dir_row, data_dir);
-  /* The description is markup; the error is plain text (paths, addresses). */
-  error_markup = g_markup_escape_text (gh_embedded_server_get_error_message (self->server) ?: "",
-                                       -1);
-  adw_status_page_set_description (self->failed_page, error_markup);
+  /* The page reads the discovery document through the client whenever there is a new one. */
+  if (g_set_object (&self->client, client))
+    reload_discovery (self);
 
   update_signing (self);
   gtk_stack_set_visible_child_name (self->state_stack, page);
@@ -388,8 +397,8 @@ set_up_keyring_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr (GhOverviewPage) self = user_data;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GhOverviewPage) self = user_data;
+  g_autoptr(GError) error = NULL;
   gboolean cancelled_here = g_cancellable_is_cancelled (self->keyring_cancellable);
 
   g_clear_object (&self->keyring_cancellable);
@@ -463,15 +472,24 @@ start_server_action (GtkWidget  *widget,
 }
 
 static void
+unbind (GhOverviewPage *self)
+{
+  if (self->connection != NULL)
+    g_signal_handlers_disconnect_by_data (self->connection, self);
+  if (self->server != NULL)
+    g_signal_handlers_disconnect_by_data (self->server, self);
+  g_clear_object (&self->connection);
+  g_clear_object (&self->server);
+}
+
+static void
 gh_overview_page_dispose (GObject *object)
 {
   GhOverviewPage *self = (GhOverviewPage *)object;
 
   clear_discovery (self);
   g_cancellable_cancel (self->keyring_cancellable);
-  if (self->server != NULL)
-    g_signal_handlers_disconnect_by_data (self->server, self);
-  g_clear_object (&self->server);
+  unbind (self);
   g_clear_object (&self->client);
 
   /* AdwBin unparents its child itself: let it, before the template drops its references. */
@@ -482,53 +500,29 @@ gh_overview_page_dispose (GObject *object)
 }
 
 static void
-gh_overview_page_get_property (GObject    *object,
-                               guint       prop_id,
-                               GValue     *value,
-                               GParamSpec *pspec)
+gh_overview_page_connection_changed (GhPage       *page,
+                                     GhConnection *previous)
 {
-  GhOverviewPage *self = GH_OVERVIEW_PAGE (object);
+  GhOverviewPage *self = GH_OVERVIEW_PAGE (page);
+  GhConnection *connection = gh_page_get_connection (page);
 
-  switch (prop_id)
+  unbind (self);
+
+  if (connection != NULL)
     {
-    case PROP_BUSY:
-      g_value_set_boolean (value, self->busy);
-      break;
-
-    case PROP_CLIENT:
-      g_value_set_object (value, self->client);
-      break;
-
-    case PROP_SERVER:
-      g_value_set_object (value, self->server);
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      self->connection = g_object_ref (connection);
+      g_signal_connect_object (connection, "notify", G_CALLBACK (connection_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+      self->server = gh_connection_get_embedded_server (connection);
+      if (self->server != NULL)
+        {
+          g_object_ref (self->server);
+          g_signal_connect_object (self->server, "notify", G_CALLBACK (connection_changed_cb),
+                                   self, G_CONNECT_SWAPPED);
+        }
     }
-}
 
-static void
-gh_overview_page_set_property (GObject      *object,
-                               guint         prop_id,
-                               const GValue *value,
-                               GParamSpec   *pspec)
-{
-  GhOverviewPage *self = GH_OVERVIEW_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_CLIENT:
-      gh_overview_page_set_client (self, g_value_get_object (value));
-      break;
-
-    case PROP_SERVER:
-      gh_overview_page_set_server (self, g_value_get_object (value));
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  connection_changed_cb (self);
 }
 
 static void
@@ -536,32 +530,17 @@ gh_overview_page_class_init (GhOverviewPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GhPageClass *page_class = GH_PAGE_CLASS (klass);
 
   object_class->dispose = gh_overview_page_dispose;
-  object_class->get_property = gh_overview_page_get_property;
-  object_class->set_property = gh_overview_page_set_property;
 
-  /* TRUE until the user sees the server's state settled: running with its addresses
-   * (or the reason they are missing), or failed. */
-  properties[PROP_BUSY] =
-    g_param_spec_boolean ("busy", NULL, NULL,
-                          TRUE,
-                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
-
-  properties[PROP_CLIENT] =
-    g_param_spec_object ("client", NULL, NULL,
-                         GH_TYPE_SERVER_CLIENT,
-                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
-
-  properties[PROP_SERVER] =
-    g_param_spec_object ("server", NULL, NULL,
-                         GH_TYPE_EMBEDDED_SERVER,
-                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
-
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  /* Busy until the user sees the server's state settled: running with its addresses (or the
+   * reason they are missing), or failed. */
+  page_class->connection_changed = gh_overview_page_connection_changed;
 
   gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/dev/gatehouse/Gatehouse/ui/gh-overview-page.ui");
+                                               "/dev/gatehouse/Gatehouse/pages/"
+                                               "gh-overview-page.ui");
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, data_dir_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, discovery_error_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, file_button);
@@ -576,8 +555,10 @@ gh_overview_page_class_init (GhOverviewPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, port_notice_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, port_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, secrets_row);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, server_group);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, signing_error_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, signing_group);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, starting_page);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, state_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, state_stack);
 
@@ -593,73 +574,10 @@ gh_overview_page_class_init (GhOverviewPageClass *klass)
 static void
 gh_overview_page_init (GhOverviewPage *self)
 {
-  self->busy = TRUE;
   self->n_published_keys = -1;
 
   g_type_ensure (GH_TYPE_PROPERTY_ROW);
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  show_discovery (self, NULL);
-}
-
-GhEmbeddedServer *
-gh_overview_page_get_server (GhOverviewPage *self)
-{
-  g_return_val_if_fail (GH_IS_OVERVIEW_PAGE (self), NULL);
-
-  return self->server;
-}
-
-void
-gh_overview_page_set_server (GhOverviewPage   *self,
-                             GhEmbeddedServer *server)
-{
-  g_return_if_fail (GH_IS_OVERVIEW_PAGE (self));
-  g_return_if_fail (!server || GH_IS_EMBEDDED_SERVER (server));
-
-  if (self->server == server)
-    return;
-
-  if (self->server != NULL)
-    g_signal_handlers_disconnect_by_data (self->server, self);
-
-  g_set_object (&self->server, server);
-
-  if (server != NULL)
-    g_signal_connect_object (server, "notify", G_CALLBACK (server_changed_cb), self,
-                             G_CONNECT_SWAPPED);
-
-  server_changed_cb (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);
-}
-
-GhServerClient *
-gh_overview_page_get_client (GhOverviewPage *self)
-{
-  g_return_val_if_fail (GH_IS_OVERVIEW_PAGE (self), NULL);
-
-  return self->client;
-}
-
-/* The page reads the discovery document through @client whenever it is set. */
-void
-gh_overview_page_set_client (GhOverviewPage *self,
-                             GhServerClient *client)
-{
-  g_return_if_fail (GH_IS_OVERVIEW_PAGE (self));
-  g_return_if_fail (!client || GH_IS_SERVER_CLIENT (client));
-
-  if (!g_set_object (&self->client, client))
-    return;
-
-  reload_discovery (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
-}
-
-gboolean
-gh_overview_page_get_busy (GhOverviewPage *self)
-{
-  g_return_val_if_fail (GH_IS_OVERVIEW_PAGE (self), TRUE);
-
-  return self->busy;
+  connection_changed_cb (self);
 }

@@ -1,0 +1,389 @@
+/* gh-connection.c — the server a window administers: the embedded one or a remote one
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "gatehouse-gui"
+
+#include "config.h"
+
+#include "gh-connection.h"
+
+/* Pages are bound to a connection, never to a server object: they read through its client,
+ * over HTTP, the same for the embedded server as for a remote one. Only what the embedded
+ * server alone can know (its data folder, port, keys) comes from its GhEmbeddedServer. */
+struct _GhConnection
+{
+  GObject            parent_instance;
+
+  GhEmbeddedServer  *embedded_server;  /* NULL for a remote server */
+  GhServerClient    *client;
+  char              *base_url;
+  char              *credential;
+  char              *error_message;
+  GhConnectionKind   kind;
+  GhConnectionState  state;
+};
+
+G_DEFINE_FINAL_TYPE (GhConnection, gh_connection, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (GhConnectionKind, gh_connection_kind,
+  G_DEFINE_ENUM_VALUE (GH_CONNECTION_KIND_EMBEDDED, "embedded"),
+  G_DEFINE_ENUM_VALUE (GH_CONNECTION_KIND_REMOTE, "remote"))
+
+G_DEFINE_ENUM_TYPE (GhConnectionState, gh_connection_state,
+  G_DEFINE_ENUM_VALUE (GH_CONNECTION_STATE_STOPPED, "stopped"),
+  G_DEFINE_ENUM_VALUE (GH_CONNECTION_STATE_STARTING, "starting"),
+  G_DEFINE_ENUM_VALUE (GH_CONNECTION_STATE_READY, "ready"),
+  G_DEFINE_ENUM_VALUE (GH_CONNECTION_STATE_FAILED, "failed"),
+  G_DEFINE_ENUM_VALUE (GH_CONNECTION_STATE_STOPPING, "stopping"))
+
+enum {
+  PROP_0,
+  PROP_BASE_URL,
+  PROP_CLIENT,
+  PROP_CREDENTIAL,
+  PROP_EMBEDDED_SERVER,
+  PROP_ERROR_MESSAGE,
+  PROP_KIND,
+  PROP_STATE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static GhConnectionState
+state_of_embedded (GhEmbeddedServerState state)
+{
+  switch (state)
+    {
+    case GH_EMBEDDED_SERVER_STATE_STARTING:
+      return GH_CONNECTION_STATE_STARTING;
+    case GH_EMBEDDED_SERVER_STATE_RUNNING:
+      return GH_CONNECTION_STATE_READY;
+    case GH_EMBEDDED_SERVER_STATE_FAILED:
+      return GH_CONNECTION_STATE_FAILED;
+    case GH_EMBEDDED_SERVER_STATE_STOPPING:
+      return GH_CONNECTION_STATE_STOPPING;
+    case GH_EMBEDDED_SERVER_STATE_STOPPED:
+    default:
+      return GH_CONNECTION_STATE_STOPPED;
+    }
+}
+
+/* One client while the server has an address, kept as long as the address stays. */
+static void
+update (GhConnection      *self,
+        GhConnectionState  state,
+        const char        *base_url,
+        const char        *error_message)
+{
+  g_autoptr(GhServerClient) client = NULL;
+
+  if (state != GH_CONNECTION_STATE_READY)
+    base_url = NULL;
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (g_strcmp0 (self->base_url, base_url) != 0)
+    {
+      g_free (self->base_url);
+      self->base_url = g_strdup (base_url);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BASE_URL]);
+    }
+
+  if (g_strcmp0 (self->error_message, error_message) != 0)
+    {
+      g_free (self->error_message);
+      self->error_message = g_strdup (error_message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
+    }
+
+  if (self->state != state)
+    {
+      self->state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+
+  if (self->base_url != NULL)
+    {
+      if (self->client != NULL &&
+          g_str_equal (gh_server_client_get_base_url (self->client), self->base_url))
+        client = g_object_ref (self->client);
+      else
+        client = gh_server_client_new (self->base_url, self->credential);
+    }
+  if (g_set_object (&self->client, client))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+embedded_changed_cb (GhConnection *self)
+{
+  update (self,
+          state_of_embedded (gh_embedded_server_get_state (self->embedded_server)),
+          gh_embedded_server_get_base_url (self->embedded_server),
+          gh_embedded_server_get_error_message (self->embedded_server));
+}
+
+static void
+gh_connection_constructed (GObject *object)
+{
+  GhConnection *self = (GhConnection *)object;
+  g_autofree char *base_url = g_steal_pointer (&self->base_url);
+
+  G_OBJECT_CLASS (gh_connection_parent_class)->constructed (object);
+
+  if (self->embedded_server != NULL)
+    {
+      self->kind = GH_CONNECTION_KIND_EMBEDDED;
+      g_signal_connect_object (self->embedded_server, "notify::state",
+                               G_CALLBACK (embedded_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->embedded_server, "notify::base-url",
+                               G_CALLBACK (embedded_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->embedded_server, "notify::error-message",
+                               G_CALLBACK (embedded_changed_cb), self, G_CONNECT_SWAPPED);
+      embedded_changed_cb (self);
+    }
+  else
+    {
+      /* Nothing to start: the pages find out over HTTP whether it answers. */
+      self->kind = GH_CONNECTION_KIND_REMOTE;
+      update (self, GH_CONNECTION_STATE_READY, base_url, NULL);
+    }
+}
+
+static void
+gh_connection_dispose (GObject *object)
+{
+  GhConnection *self = (GhConnection *)object;
+
+  g_clear_object (&self->client);
+  g_clear_object (&self->embedded_server);
+
+  G_OBJECT_CLASS (gh_connection_parent_class)->dispose (object);
+}
+
+static void
+gh_connection_finalize (GObject *object)
+{
+  GhConnection *self = (GhConnection *)object;
+
+  g_clear_pointer (&self->base_url, g_free);
+  g_clear_pointer (&self->credential, g_free);
+  g_clear_pointer (&self->error_message, g_free);
+
+  G_OBJECT_CLASS (gh_connection_parent_class)->finalize (object);
+}
+
+static void
+gh_connection_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  GhConnection *self = GH_CONNECTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_BASE_URL:
+      g_value_set_string (value, self->base_url);
+      break;
+
+    case PROP_CLIENT:
+      g_value_set_object (value, self->client);
+      break;
+
+    case PROP_CREDENTIAL:
+      g_value_set_string (value, self->credential);
+      break;
+
+    case PROP_EMBEDDED_SERVER:
+      g_value_set_object (value, self->embedded_server);
+      break;
+
+    case PROP_ERROR_MESSAGE:
+      g_value_set_string (value, self->error_message);
+      break;
+
+    case PROP_KIND:
+      g_value_set_enum (value, self->kind);
+      break;
+
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gh_connection_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  GhConnection *self = GH_CONNECTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_BASE_URL:
+      self->base_url = g_value_dup_string (value);
+      break;
+
+    case PROP_CREDENTIAL:
+      self->credential = g_value_dup_string (value);
+      break;
+
+    case PROP_EMBEDDED_SERVER:
+      self->embedded_server = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gh_connection_class_init (GhConnectionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = gh_connection_constructed;
+  object_class->dispose = gh_connection_dispose;
+  object_class->finalize = gh_connection_finalize;
+  object_class->get_property = gh_connection_get_property;
+  object_class->set_property = gh_connection_set_property;
+
+  /* The root issuer, e.g. "http://127.0.0.1:41234"; %NULL unless READY. Set once for a remote
+   * server. */
+  properties[PROP_BASE_URL] =
+    g_param_spec_string ("base-url", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_CLIENT] =
+    g_param_spec_object ("client", NULL, NULL,
+                         GH_TYPE_SERVER_CLIENT,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* Sent as "Authorization: Bearer" on every request when set. */
+  properties[PROP_CREDENTIAL] =
+    g_param_spec_string ("credential", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_EMBEDDED_SERVER] =
+    g_param_spec_object ("embedded-server", NULL, NULL,
+                         GH_TYPE_EMBEDDED_SERVER,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_ERROR_MESSAGE] =
+    g_param_spec_string ("error-message", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_KIND] =
+    g_param_spec_enum ("kind", NULL, NULL,
+                       GH_TYPE_CONNECTION_KIND,
+                       GH_CONNECTION_KIND_REMOTE,
+                       (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL,
+                       GH_TYPE_CONNECTION_STATE,
+                       GH_CONNECTION_STATE_STOPPED,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+gh_connection_init (GhConnection *self)
+{
+}
+
+GhConnection *
+gh_connection_new_embedded (GhEmbeddedServer *server)
+{
+  g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (server), NULL);
+
+  return g_object_new (GH_TYPE_CONNECTION,
+                       "embedded-server", server,
+                       NULL);
+}
+
+GhConnection *
+gh_connection_new_remote (const char *base_url,
+                          const char *credential)
+{
+  g_return_val_if_fail (base_url != NULL, NULL);
+
+  return g_object_new (GH_TYPE_CONNECTION,
+                       "base-url", base_url,
+                       "credential", credential,
+                       NULL);
+}
+
+GhConnectionKind
+gh_connection_get_kind (GhConnection *self)
+{
+  g_return_val_if_fail (GH_IS_CONNECTION (self), GH_CONNECTION_KIND_REMOTE);
+
+  return self->kind;
+}
+
+GhConnectionState
+gh_connection_get_state (GhConnection *self)
+{
+  g_return_val_if_fail (GH_IS_CONNECTION (self), GH_CONNECTION_STATE_STOPPED);
+
+  return self->state;
+}
+
+const char *
+gh_connection_get_base_url (GhConnection *self)
+{
+  g_return_val_if_fail (GH_IS_CONNECTION (self), NULL);
+
+  return self->base_url;
+}
+
+const char *
+gh_connection_get_credential (GhConnection *self)
+{
+  g_return_val_if_fail (GH_IS_CONNECTION (self), NULL);
+
+  return self->credential;
+}
+
+const char *
+gh_connection_get_error_message (GhConnection *self)
+{
+  g_return_val_if_fail (GH_IS_CONNECTION (self), NULL);
+
+  return self->error_message;
+}
+
+GhServerClient *
+gh_connection_get_client (GhConnection *self)
+{
+  g_return_val_if_fail (GH_IS_CONNECTION (self), NULL);
+
+  return self->client;
+}
+
+GhEmbeddedServer *
+gh_connection_get_embedded_server (GhConnection *self)
+{
+  g_return_val_if_fail (GH_IS_CONNECTION (self), NULL);
+
+  return self->embedded_server;
+}
