@@ -121,7 +121,8 @@ test_rejects_bad_values (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      g_autoptr(GhProjectSettings) settings = gh_project_settings_new (GH_SETTINGS_PROFILE_DEVELOPMENT);
+      g_autoptr(GhProjectSettings) settings =
+        gh_project_settings_new (GH_SETTINGS_PROFILE_DEVELOPMENT);
       g_autoptr(GhProjectSettings) before = gh_project_settings_copy (settings);
       g_autoptr(GError) error = NULL;
       g_autofree char *value_before = NULL;
@@ -158,7 +159,8 @@ test_accepts_values (void)
     { "redirect_schemes", "", "" },
     { "redirect_schemes", " Cursor , vscode:,claude://,cursor ", "cursor,vscode,claude" },
     { "redirect_schemes", "com.example.app", "com.example.app" },
-    { "cimd_allowed_domains", "Example.COM, .corp.example, *.apps.example", "example.com,.corp.example,*.apps.example" },
+    { "cimd_allowed_domains", "Example.COM, .corp.example, *.apps.example",
+      "example.com,.corp.example,*.apps.example" },
     { "auto_approve_user", "dev", "dev" },
     { "auto_approve_user", "", "" },
     { "resource_policy", "listed", "listed" },
@@ -166,7 +168,8 @@ test_accepts_values (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      g_autoptr(GhProjectSettings) settings = gh_project_settings_new (GH_SETTINGS_PROFILE_PRODUCTION);
+      g_autoptr(GhProjectSettings) settings =
+        gh_project_settings_new (GH_SETTINGS_PROFILE_PRODUCTION);
       g_autoptr(GError) error = NULL;
       g_autofree char *stored = NULL;
 
@@ -242,7 +245,8 @@ test_inconsistent (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (patches); i++)
     {
-      g_autoptr(GhProjectSettings) settings = gh_project_settings_new (GH_SETTINGS_PROFILE_DEVELOPMENT);
+      g_autoptr(GhProjectSettings) settings =
+        gh_project_settings_new (GH_SETTINGS_PROFILE_DEVELOPMENT);
       g_autoptr(JsonObject) patch = patch_from (patches[i]);
       g_autoptr(GPtrArray) changes = NULL;
       g_autoptr(GError) error = NULL;
@@ -294,7 +298,8 @@ test_cascade (void)
     { "{\"cimd_enabled\": true}", "{\"mcp_enabled\": true}", TRUE, "initial_access_token", 2,
       FALSE, TRUE },
     /* a key set in the same update wins over the cascade */
-    { "{}", "{\"mcp_enabled\": true, \"dcr_mode\": \"disabled\"}", TRUE, "disabled", 2, TRUE, FALSE },
+    { "{}", "{\"mcp_enabled\": true, \"dcr_mode\": \"disabled\"}", TRUE, "disabled", 2, TRUE,
+      FALSE },
     { "{}", "{\"mcp_enabled\": true, \"cimd_enabled\": false}", FALSE, "initial_access_token", 2,
       FALSE, TRUE },
     /* already on: setting it again cascades nothing */
@@ -307,7 +312,8 @@ test_cascade (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      g_autoptr(GhProjectSettings) settings = gh_project_settings_new (GH_SETTINGS_PROFILE_PRODUCTION);
+      g_autoptr(GhProjectSettings) settings =
+        gh_project_settings_new (GH_SETTINGS_PROFILE_PRODUCTION);
       g_autoptr(JsonObject) start = patch_from (rows[i].start);
       g_autoptr(JsonObject) update = patch_from (rows[i].update);
       g_autoptr(GPtrArray) first = NULL;
@@ -326,9 +332,11 @@ test_cascade (void)
       g_assert_cmpuint (changes->len, ==, rows[i].n_changes);
 
       change = find_change (changes, "cimd_enabled");
-      g_assert_true (rows[i].cimd_cascaded == (change != NULL && g_strcmp0 (change->cause, "mcp_enabled") == 0));
+      g_assert_true (rows[i].cimd_cascaded ==
+                     (change != NULL && g_strcmp0 (change->cause, "mcp_enabled") == 0));
       change = find_change (changes, "dcr_mode");
-      g_assert_true (rows[i].dcr_cascaded == (change != NULL && g_strcmp0 (change->cause, "mcp_enabled") == 0));
+      g_assert_true (rows[i].dcr_cascaded ==
+                     (change != NULL && g_strcmp0 (change->cause, "mcp_enabled") == 0));
       if (rows[i].dcr_cascaded)
         {
           g_assert_cmpstr (change->old_value, ==, "disabled");
@@ -366,11 +374,14 @@ test_projects_service (void)
   g_assert_cmpstr (acme->display_name, ==, "ACME Corp");
   g_assert_false (acme->settings->mcp_enabled);
 
-  g_assert_null (gh_projects_create (projects, "acme", NULL, GH_SETTINGS_PROFILE_PRODUCTION, "test", &error));
+  g_assert_null (gh_projects_create (projects, "acme", NULL, GH_SETTINGS_PROFILE_PRODUCTION, "test",
+                                     &error));
   g_assert_error (error, GH_STORE_ERROR, GH_STORE_ERROR_CONSTRAINT);
   g_clear_error (&error);
 
-  for (const char * const *slug = (const char * const[]) { "", "Acme", "-acme", "acme-", "a b", "a/b", "a.b", "ü", NULL }; *slug; slug++)
+  for (const char * const *slug = (const char * const[]) { "", "Acme", "-acme", "acme-", "a b",
+                                                          "a/b", "a.b", "ü", NULL };
+       *slug; slug++)
     {
       g_assert_false (gh_projects_check_slug (*slug, &error));
       g_assert_error (error, GH_SETTINGS_ERROR, GH_SETTINGS_ERROR_INVALID_VALUE);
@@ -381,7 +392,8 @@ test_projects_service (void)
   list = gh_projects_list (projects, &error);
   g_assert_cmpuint (list->len, ==, 2);
   g_assert_cmpstr (((GhProject *) g_ptr_array_index (list, 0))->slug, ==, "default");
-  g_assert_cmpint (((GhProject *) g_ptr_array_index (list, 0))->profile, ==, GH_SETTINGS_PROFILE_DEVELOPMENT);
+  g_assert_cmpint (((GhProject *) g_ptr_array_index (list, 0))->profile, ==,
+                   GH_SETTINGS_PROFILE_DEVELOPMENT);
 
   changes = gh_projects_update_settings (projects, "acme", patch, "test", &error);
   g_assert_no_error (error);
@@ -411,7 +423,8 @@ test_projects_service (void)
 
   /* One settings event, carrying the cascade. */
   stmt = gh_store_prepare (store, "SELECT count(*), max(details) FROM audit_events "
-                           "WHERE type = 'project.settings_changed' AND project_slug = 'acme'", &error);
+                           "WHERE type = 'project.settings_changed' "
+                           "AND project_slug = 'acme'", &error);
   g_assert_true (gh_store_step (store, stmt, &row, &error));
   g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
   g_assert_nonnull (strstr (gh_stmt_column_text (stmt, 1), "\"cascade_from\":\"mcp_enabled\""));

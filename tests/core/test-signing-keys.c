@@ -35,7 +35,8 @@ static char *
 jwks_text (GhServer *server)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) jwks = gh_signing_keys_get_jwks (gh_server_get_signing_keys (server), &error);
+  g_autoptr(JsonObject) jwks = gh_signing_keys_get_jwks (gh_server_get_signing_keys (server),
+                                                         &error);
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
 
   g_assert_no_error (error);
@@ -54,7 +55,8 @@ static char *
 sign_token (GhServer *server)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GhJwk) key = gh_signing_keys_get_signing_key (gh_server_get_signing_keys (server), &error);
+  g_autoptr(GhJwk) key = gh_signing_keys_get_signing_key (gh_server_get_signing_keys (server),
+                                                          &error);
   g_autoptr(JsonObject) header = json_object_new ();
   g_autoptr(GBytes) payload = g_bytes_new_static ("{\"sub\":\"dev\"}", 13);
   char *jws;

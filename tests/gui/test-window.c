@@ -337,8 +337,10 @@ shows_issuer_body (Fixture *f)
   g_assert_false (gtk_widget_get_visible (find_in_window (f, "discovery-error-row")));
 
   /* Found uninstalled too, through the resource base path. */
-  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (f->window))),
-                                          APP_ID));
+  g_assert_true (gtk_icon_theme_has_icon
+                   (gtk_icon_theme_get_for_display
+                      (gtk_widget_get_display (GTK_WIDGET (f->window))),
+                    APP_ID));
 
   /* The free port picked on first start is kept for the next. */
   g_settings_get (f->settings, "server-port", "q", &saved_port);
@@ -807,8 +809,8 @@ test_overview_discovery_errors (void)
       /* Signing is unavailable exactly when the key set (read over HTTP) has no key. */
       if (g_str_equal (discovery_cases[i].project, "no-keys"))
         {
-          const char *why = adw_action_row_get_subtitle (ADW_ACTION_ROW (find_named (page,
-                                                                                   "signing-error-row")));
+          const char *why =
+            adw_action_row_get_subtitle (ADW_ACTION_ROW (find_named (page, "signing-error-row")));
 
           g_assert_true (gtk_widget_get_visible (find_named (page, "signing-group")));
           g_assert_nonnull (strstr (why, "publishes no signing key"));

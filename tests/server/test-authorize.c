@@ -252,7 +252,8 @@ test_page_errors (Fixture       *fixture,
     { "app", APP_CB, { "+client_id", "single", NULL }, "invalid_request" },
     /* A metadata document URL that breaks the URL rules (a fragment): refused before any
      * lookup, so no name is ever resolved off this machine. */
-    { "https://client.example/meta.json#x", "https://client.example/cb", { NULL }, "invalid_client" },
+    { "https://client.example/meta.json#x", "https://client.example/cb", { NULL },
+      "invalid_client" },
     /* Exact string match. */
     { "app", "https://App.example/cb", { NULL }, "invalid_request" },
     { "app", "https://app.example/CB", { NULL }, "invalid_request" },

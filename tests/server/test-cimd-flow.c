@@ -94,13 +94,14 @@ authorize_path (const char *client_id,
                 const char *challenge,
                 const char *state)
 {
-  g_autofree char *query = gh_test_form_encode (GH_TEST_PAIRS ("response_type", "code",
-                                                               "client_id", client_id,
-                                                               "redirect_uri", "http://127.0.0.1:4567/callback",
-                                                               "code_challenge", challenge,
-                                                               "code_challenge_method", "S256",
-                                                               "scope", "openid",
-                                                               "state", state));
+  g_autofree char *query =
+    gh_test_form_encode (GH_TEST_PAIRS ("response_type", "code",
+                                        "client_id", client_id,
+                                        "redirect_uri", "http://127.0.0.1:4567/callback",
+                                        "code_challenge", challenge,
+                                        "code_challenge_method", "S256",
+                                        "scope", "openid",
+                                        "state", state));
   return g_strconcat ("/authorize?", query, NULL);
 }
 
@@ -122,7 +123,8 @@ test_pkce_flow (Fixture       *fixture,
                                         "http://127.0.0.1:4567/callback",
                                         GH_TEST_PAIRS ("response_type", "code",
                                                        "client_id", client_id,
-                                                       "redirect_uri", "http://127.0.0.1:4567/callback",
+                                                       "redirect_uri",
+                                                       "http://127.0.0.1:4567/callback",
                                                        "code_challenge", challenge,
                                                        "code_challenge_method", "S256",
                                                        "scope", "openid"));
@@ -132,7 +134,8 @@ test_pkce_flow (Fixture       *fixture,
                                        GH_TEST_PAIRS ("grant_type", "authorization_code",
                                                       "client_id", client_id, "code", code,
                                                       "code_verifier", verifier,
-                                                      "redirect_uri", "http://127.0.0.1:4567/callback"),
+                                                      "redirect_uri",
+                                                      "http://127.0.0.1:4567/callback"),
                                        NULL);
   g_assert_cmpuint (response->status, ==, 200);
   tokens = gh_test_response_json (response);
@@ -142,12 +145,14 @@ test_pkce_flow (Fixture       *fixture,
 
   /* The refresh finds the client in the cache: no new fetch. */
   {
-    g_autoptr(GhTestResponse) refreshed = gh_test_server_post_form (&fixture->ts, "/token",
-                                                                    GH_TEST_PAIRS ("grant_type", "refresh_token",
-                                                                                   "client_id", client_id,
-                                                                                   "refresh_token",
-                                                                                   json_object_get_string_member (tokens, "refresh_token")),
-                                                                    NULL);
+    g_autoptr(GhTestResponse) refreshed =
+      gh_test_server_post_form (&fixture->ts, "/token",
+                                GH_TEST_PAIRS ("grant_type", "refresh_token",
+                                               "client_id", client_id,
+                                               "refresh_token",
+                                               json_object_get_string_member (tokens,
+                                                                              "refresh_token")),
+                                NULL);
     g_assert_cmpuint (refreshed->status, ==, 200);
   }
   g_assert_cmpuint (hits (fixture, "/clients/tool.json"), ==, 1);
@@ -155,12 +160,14 @@ test_pkce_flow (Fixture       *fixture,
   /* CIMD turned off: the cached client is refused at the token endpoint too. */
   gh_test_server_set (&fixture->ts, "cimd_enabled", "false");
   {
-    g_autoptr(GhTestResponse) off = gh_test_server_post_form (&fixture->ts, "/token",
-                                                              GH_TEST_PAIRS ("grant_type", "refresh_token",
-                                                                             "client_id", client_id,
-                                                                             "refresh_token",
-                                                                             json_object_get_string_member (tokens, "refresh_token")),
-                                                              NULL);
+    g_autoptr(GhTestResponse) off =
+      gh_test_server_post_form (&fixture->ts, "/token",
+                                GH_TEST_PAIRS ("grant_type", "refresh_token",
+                                               "client_id", client_id,
+                                               "refresh_token",
+                                               json_object_get_string_member (tokens,
+                                                                              "refresh_token")),
+                                NULL);
     g_assert_cmpuint (off->status, ==, 401);
   }
   gh_test_server_set (&fixture->ts, "cimd_enabled", "true");
@@ -168,10 +175,11 @@ test_pkce_flow (Fixture       *fixture,
   /* A CIMD client has no secret to present. */
   {
     g_autofree char *basic = gh_test_basic_auth (client_id, "guess");
-    g_autoptr(GhTestResponse) secret = gh_test_server_post_form (&fixture->ts, "/token",
-                                                                 GH_TEST_PAIRS ("grant_type", "refresh_token",
-                                                                                "refresh_token", "x"),
-                                                                 GH_TEST_PAIRS ("Authorization", basic));
+    g_autoptr(GhTestResponse) secret =
+      gh_test_server_post_form (&fixture->ts, "/token",
+                                GH_TEST_PAIRS ("grant_type", "refresh_token",
+                                               "refresh_token", "x"),
+                                GH_TEST_PAIRS ("Authorization", basic));
     g_assert_cmpuint (secret->status, ==, 401);
   }
 }
@@ -193,7 +201,8 @@ parallel_done (GObject      *source,
   const char *location = soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                                        "Location");
 
-  if (soup_message_get_status (msg) == 302 && location != NULL && strstr (location, "code=") != NULL)
+  if (soup_message_get_status (msg) == 302 && location != NULL &&
+      strstr (location, "code=") != NULL)
     parallel->redirects++;
   parallel->done++;
 }
@@ -237,7 +246,8 @@ static void
 test_consent_shows_publisher (Fixture       *fixture,
                               gconstpointer  data)
 {
-  g_autofree char *client_id = publish (fixture, "/clients/desk.json", NULL, "Desk <b>tool</b>", CALLBACK);
+  g_autofree char *client_id = publish (fixture, "/clients/desk.json", NULL, "Desk <b>tool</b>",
+                                        CALLBACK);
   g_autofree char *verifier = NULL;
   g_autofree char *challenge = NULL;
   g_autofree char *path = NULL;
@@ -253,7 +263,8 @@ test_consent_shows_publisher (Fixture       *fixture,
 
   gh_test_pkce_pair (&verifier, &challenge);
   path = authorize_path (client_id, challenge, "s");
-  authorize = gh_test_server_request (&fixture->ts, fixture->ts.browser, "GET", path, NULL, NULL, NULL);
+  authorize = gh_test_server_request (&fixture->ts, fixture->ts.browser, "GET", path,
+                                      NULL, NULL, NULL);
   g_assert_cmpuint (authorize->status, ==, 303);
   location = gh_test_response_header (authorize, "Location");
   g_assert_nonnull (strstr (location, "/login?request="));
@@ -265,7 +276,8 @@ test_consent_shows_publisher (Fixture       *fixture,
   g_assert_nonnull (strstr (login_html, "Published by"));
   g_assert_nonnull (strstr (login_html, host));
   {
-    const char *value = strstr (login_html, "name=\"csrf_token\" value=\"") + strlen ("name=\"csrf_token\" value=\"");
+    const char *value = strstr (login_html, "name=\"csrf_token\" value=\"") +
+                        strlen ("name=\"csrf_token\" value=\"");
     csrf = g_strndup (value, strchr (value, '"') - value);
   }
 
@@ -311,19 +323,22 @@ test_refused_document (Fixture       *fixture,
                    "Liar", CALLBACK));
   gh_test_pkce_pair (&verifier, &challenge);
   path = authorize_path (client_id, challenge, "s");
-  response = gh_test_server_request (&fixture->ts, fixture->ts.session, "GET", path, NULL, NULL, NULL);
+  response = gh_test_server_request (&fixture->ts, fixture->ts.session, "GET", path,
+                                     NULL, NULL, NULL);
 
   /* Never redirected anywhere the document names. */
   g_assert_cmpuint (response->status, ==, 400);
   g_assert_null (gh_test_response_header (response, "Location"));
   text = gh_test_response_text (response);
   g_assert_nonnull (strstr (text, "client_id"));
-  g_assert_cmpuint (gh_test_server_count_audit (&fixture->ts, "oauth_client.cimd_fetch_failed"), ==, 1);
+  g_assert_cmpuint (gh_test_server_count_audit (&fixture->ts, "oauth_client.cimd_fetch_failed"),
+                    ==, 1);
   g_assert_cmpuint (gh_test_server_count_audit (&fixture->ts, "authorization.refused"), ==, 1);
 
   /* Failures are not cached: the next try fetches again. */
   g_clear_pointer (&response, gh_test_response_free);
-  response = gh_test_server_request (&fixture->ts, fixture->ts.session, "GET", path, NULL, NULL, NULL);
+  response = gh_test_server_request (&fixture->ts, fixture->ts.session, "GET", path,
+                                     NULL, NULL, NULL);
   g_assert_cmpuint (response->status, ==, 400);
   g_assert_cmpuint (hits (fixture, "/clients/liar.json"), ==, 2);
 }
@@ -334,7 +349,8 @@ cancelled_done (GObject      *source,
                 gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                             &error);
 
   *(gboolean *) user_data = TRUE;
 }
@@ -380,12 +396,14 @@ test_browser_leaves (Fixture       *fixture,
     g_main_context_iteration (NULL, FALSE);
 
   {
-    g_autoptr(GhTestResponse) discovery = gh_test_server_request (&fixture->ts, fixture->ts.session,
-                                                                  "GET", "/.well-known/openid-configuration",
-                                                                  NULL, NULL, NULL);
+    g_autoptr(GhTestResponse) discovery =
+      gh_test_server_request (&fixture->ts, fixture->ts.session,
+                              "GET", "/.well-known/openid-configuration",
+                              NULL, NULL, NULL);
     g_assert_cmpuint (discovery->status, ==, 200);
   }
-  g_assert_cmpuint (gh_test_server_count_audit (&fixture->ts, "authorization.refused"), ==, refused);
+  g_assert_cmpuint (gh_test_server_count_audit (&fixture->ts, "authorization.refused"), ==,
+                    refused);
 
   /* The flow went no further: no sign-in request was kept for the page that nobody sees. */
   {
@@ -417,7 +435,8 @@ test_cimd_disabled (Fixture       *fixture,
   gh_test_server_set (&fixture->ts, "cimd_enabled", "false");
   gh_test_pkce_pair (&verifier, &challenge);
   path = authorize_path (client_id, challenge, "s");
-  response = gh_test_server_request (&fixture->ts, fixture->ts.session, "GET", path, NULL, NULL, NULL);
+  response = gh_test_server_request (&fixture->ts, fixture->ts.session, "GET", path,
+                                     NULL, NULL, NULL);
   g_assert_cmpuint (response->status, ==, 400);
   g_assert_cmpuint (hits (fixture, "/clients/off.json"), ==, 0);
 

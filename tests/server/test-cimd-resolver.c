@@ -446,10 +446,12 @@ static const BadRow bad_rows[] = {
   { "/html.json", 200, "text/html", GOOD_MEMBERS, NULL, "http.content_type", "text/html" },
   { "/plain.json", 200, "text/plain", GOOD_MEMBERS, NULL, "http.content_type", "raw" },
   { "/mismatch.json", 200, "application/json", NULL,
-    "{\"client_id\": \"https://localhost/other.json\", \"redirect_uris\": [\"https://a.example/cb\"]}",
+    "{\"client_id\": \"https://localhost/other.json\", "
+    "\"redirect_uris\": [\"https://a.example/cb\"]}",
     "document.client_id", "byte for byte" },
   { "/basic.json", 200, "application/json",
-    "\"redirect_uris\": [\"https://a.example/cb\"], \"token_endpoint_auth_method\": \"client_secret_basic\"",
+    "\"redirect_uris\": [\"https://a.example/cb\"], "
+    "\"token_endpoint_auth_method\": \"client_secret_basic\"",
     NULL, "document.token_endpoint_auth_method", "client_secret_basic" },
   { "/secret.json", 200, "application/json",
     "\"redirect_uris\": [\"https://a.example/cb\"], \"client_secret\": \"hunter2\"",
@@ -458,21 +460,24 @@ static const BadRow bad_rows[] = {
     "\"redirect_uris\": [\"https://a.example/cb\"], \"redirect_uris\": [\"https://b.example/cb\"]",
     NULL, "document.json", "uplicate" },
   { "/private-jwk.json", 200, "application/json",
-    "\"redirect_uris\": [\"https://a.example/cb\"], \"token_endpoint_auth_method\": \"private_key_jwt\", "
-    "\"jwks\": {\"keys\": [{\"kty\": \"EC\", \"crv\": \"P-256\", \"x\": \"AA\", \"y\": \"AA\", \"d\": \"AA\"}]}",
+    "\"redirect_uris\": [\"https://a.example/cb\"], \"token_endpoint_auth_method\": "
+    "\"private_key_jwt\", \"jwks\": {\"keys\": [{\"kty\": \"EC\", "
+    "\"crv\": \"P-256\", \"x\": \"AA\", \"y\": \"AA\", \"d\": \"AA\"}]}",
     NULL, "document.jwks", "member “d”" },
   { "/cross-origin.json", 200, "application/json",
-    "\"redirect_uris\": [\"https://a.example/cb\"], \"token_endpoint_auth_method\": \"private_key_jwt\", "
-    "\"jwks_uri\": \"https://keys.example/jwks.json\"",
+    "\"redirect_uris\": [\"https://a.example/cb\"], \"token_endpoint_auth_method\": "
+    "\"private_key_jwt\", \"jwks_uri\": \"https://keys.example/jwks.json\"",
     NULL, "document.jwks_uri", "origin" },
   { "/no-keys.json", 200, "application/json",
-    "\"redirect_uris\": [\"https://a.example/cb\"], \"token_endpoint_auth_method\": \"private_key_jwt\"",
+    "\"redirect_uris\": [\"https://a.example/cb\"], "
+    "\"token_endpoint_auth_method\": \"private_key_jwt\"",
     NULL, "document.jwks", "jwks_uri" },
   { "/no-redirects.json", 200, "application/json", "\"client_name\": \"x\"", NULL,
     "document.redirect_uris", "missing" },
   { "/empty-redirects.json", 200, "application/json", "\"redirect_uris\": []", NULL,
     "document.redirect_uris", "non-empty" },
-  { "/bad-redirect.json", 200, "application/json", "\"redirect_uris\": [\"http://evil.example/cb\"]",
+  { "/bad-redirect.json", 200, "application/json",
+    "\"redirect_uris\": [\"http://evil.example/cb\"]",
     NULL, "document.redirect_uris", "http" },
   { "/implicit.json", 200, "application/json",
     "\"redirect_uris\": [\"https://a.example/cb\"], \"response_types\": [\"token\"]",

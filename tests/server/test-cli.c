@@ -68,7 +68,8 @@ run (Fixture            *fixture,
   return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
 }
 
-#define RUN(fixture, out, err, ...) run (fixture, (const char * const[]) { __VA_ARGS__, NULL }, out, err)
+#define RUN(fixture, out, err, ...) \
+  run (fixture, (const char * const[]) { __VA_ARGS__, NULL }, out, err)
 
 static void
 test_usage_errors (Fixture       *fixture,
@@ -106,7 +107,8 @@ test_usage_errors (Fixture       *fixture,
     { { "keys", "rotate", "--alg=HS256" }, 2, "ES256 or RS256" },
     { { "project", "list", "--bogus" }, 2, "Unknown option" },
     { { "client", "create" }, 2, "--redirect-uri" },
-    { { "client", "create", "--redirect-uri=https://x.example/cb", "--client-id=https://x" }, 2, "URL" },
+    { { "client", "create", "--redirect-uri=https://x.example/cb", "--client-id=https://x" }, 2,
+      "URL" },
     /* A value the server refuses is a bad argument too (README: bad arguments exit 2). */
     { { "client", "create", "--redirect-uri", "notauri" }, 2, "not an absolute URI" },
     { { "client", "create", "--redirect-uri=http://evil.example/cb" }, 2,
@@ -144,7 +146,8 @@ test_usage_errors (Fixture       *fixture,
       for (guint j = 0; rows[i].args[j] != NULL; j++)
         g_ptr_array_add (args, (char *) rows[i].args[j]);
       g_ptr_array_add (args, NULL);
-      g_assert_cmpint (run (fixture, (const char * const *) args->pdata, NULL, &err), ==, rows[i].status);
+      g_assert_cmpint (run (fixture, (const char * const *) args->pdata, NULL, &err), ==,
+                       rows[i].status);
       g_assert_nonnull (strstr (err, rows[i].says));
     }
 }
@@ -157,8 +160,9 @@ test_help (Fixture       *fixture,
   g_autofree char *set_help = NULL;
 
   g_assert_cmpint (RUN (fixture, &out, NULL, "--help"), ==, 0);
-  for (const char * const *command = (const char * const[]) { "serve", "project list", "project show",
-         "project create", "project set", "keys list", "keys rotate", NULL }; *command; command++)
+  for (const char * const *command = (const char * const[]) { "serve", "project list",
+         "project show", "project create", "project set", "keys list", "keys rotate", NULL };
+       *command; command++)
     g_assert_nonnull (strstr (out, *command));
 
   /* Each command's help lists what it takes; `project set` explains every key. */
@@ -186,7 +190,8 @@ test_clients_users_resources_iats (Fixture       *fixture,
                         "http://127.0.0.1/callback", "--name", "CLI test", "--json"), ==, 0);
   g_assert_true (json_parser_load_from_data (parser, created, -1, NULL));
   object = json_node_get_object (json_parser_get_root (parser));
-  g_assert_true (g_regex_match (client_id, json_object_get_string_member (object, "client_id"), 0, NULL));
+  g_assert_true (g_regex_match (client_id, json_object_get_string_member (object, "client_id"), 0,
+                                NULL));
   g_assert_false (json_object_has_member (object, "client_secret"));
   g_assert_cmpstr (json_object_get_string_member (object, "application_type"), ==, "native");
 
@@ -231,7 +236,8 @@ test_clients_users_resources_iats (Fixture       *fixture,
     g_assert_nonnull (strstr (resources, "https://mcp.example/Tools"));
     g_assert_nonnull (strstr (resources, "mcp:tools mcp:read"));
   }
-  g_assert_cmpint (RUN (fixture, NULL, NULL, "resource", "remove", "https://mcp.example/Tools"), ==, 0);
+  g_assert_cmpint (RUN (fixture, NULL, NULL, "resource", "remove", "https://mcp.example/Tools"),
+                   ==, 0);
 
   /* The raw token alone on stdout, for scripts. */
   g_assert_cmpint (RUN (fixture, &token, NULL, "iat", "issue", "--label", "ci", "--max-uses", "3",
@@ -258,7 +264,8 @@ test_projects (Fixture       *fixture,
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *settings;
 
-  g_assert_cmpint (RUN (fixture, &out, NULL, "project", "create", "acme", "--name", "ACME Corp"), ==, 0);
+  g_assert_cmpint (RUN (fixture, &out, NULL, "project", "create", "acme", "--name", "ACME Corp"),
+                   ==, 0);
   g_assert_nonnull (strstr (out, "/p/acme"));
   g_assert_cmpint (RUN (fixture, NULL, NULL, "project", "create", "acme"), ==, 1);
 
@@ -269,7 +276,8 @@ test_projects (Fixture       *fixture,
   /* Turning MCP on reports what the cascade changed. */
   g_assert_cmpint (RUN (fixture, &set, NULL, "project", "set", "acme", "mcp_enabled=true"), ==, 0);
   g_assert_nonnull (strstr (set, "mcp_enabled: false -> true"));
-  g_assert_nonnull (strstr (set, "cimd_enabled: false -> true  (because mcp_enabled was turned on)"));
+  g_assert_nonnull (strstr (set, "cimd_enabled: false -> true  "
+                                 "(because mcp_enabled was turned on)"));
   g_assert_nonnull (strstr (set, "dcr_mode: disabled -> initial_access_token"));
   g_assert_nonnull (strstr (set, "open-market clients"));
 
@@ -291,7 +299,8 @@ test_projects (Fixture       *fixture,
   settings = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
                                             "settings");
   g_assert_true (json_object_get_boolean_member (settings, "mcp_enabled"));
-  g_assert_cmpstr (json_object_get_string_member (settings, "dcr_mode"), ==, "initial_access_token");
+  g_assert_cmpstr (json_object_get_string_member (settings, "dcr_mode"), ==,
+                   "initial_access_token");
 }
 
 typedef struct
@@ -364,7 +373,8 @@ test_serve (Fixture       *fixture,
 
   for (const char * const *path = (const char * const[]) {
          "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration",
-         "/.well-known/oauth-authorization-server/p/acme", "/.well-known/openid-configuration/p/acme",
+         "/.well-known/oauth-authorization-server/p/acme",
+         "/.well-known/openid-configuration/p/acme",
          "/p/acme/.well-known/openid-configuration", NULL }; *path; path++)
     {
       g_autofree char *url = g_strconcat (base, *path, NULL);
@@ -656,7 +666,9 @@ serve_cimd (SoupServer        *server,
       return;
     }
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, g_str_has_suffix (path, ".txt") ? "text/plain" : "application/json",
+  soup_server_message_set_response (msg,
+                                    g_str_has_suffix (path, ".txt") ? "text/plain"
+                                                                    : "application/json",
                                     SOUP_MEMORY_COPY, body, strlen (body));
 }
 
@@ -804,7 +816,8 @@ test_cimd (Fixture       *fixture,
   g_autoptr(GhTestCertificates) certificates = gh_test_certificates_new ();
   g_autoptr(SoupServer) server = soup_server_new ("tls-certificate", certificates->localhost, NULL);
   g_autoptr(GError) error = NULL;
-  DocumentServer documents = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free), NULL };
+  DocumentServer documents = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
+                               NULL };
   g_autofree char *base = NULL;
   g_autofree char *good = NULL;
   g_autofree char *liar = NULL;
@@ -826,7 +839,8 @@ test_cimd (Fixture       *fixture,
   g_hash_table_insert (documents.documents, g_strdup ("/good.json"),
                        cimd_document (good, "http://127.0.0.1/callback"));
   g_hash_table_insert (documents.documents, g_strdup ("/liar.json"),
-                       cimd_document ("https://someone-else.example/client.json", "http://127.0.0.1/cb"));
+                       cimd_document ("https://someone-else.example/client.json",
+                                      "http://127.0.0.1/cb"));
   g_hash_table_insert (documents.documents, g_strdup ("/doc.txt"),
                        cimd_document (text, "http://127.0.0.1/cb"));
 
@@ -866,7 +880,8 @@ test_cimd (Fixture       *fixture,
     g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
     report = json_node_get_object (json_parser_get_root (parser));
     g_assert_cmpstr (json_object_get_string_member (report, "verdict"), ==, "fail");
-    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (report, "checks")), >, 0);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (report, "checks")), >,
+                      0);
   }
 
   /* Import ahead of time, then refresh and see what changed. */

@@ -996,7 +996,8 @@ test_iat_pin_redirect_prefixes (Fixture       *fixture,
       { "https://pathy.example.test/oauthx/cb", FALSE },
     };
     g_autofree char *loose_token = issue_iat (fixture, "default", 10,
-                                              "{\"redirect_uri_prefixes\": [\"https://app2.example.test\", "
+                                              "{\"redirect_uri_prefixes\": "
+                                              "[\"https://app2.example.test\", "
                                               "\"https://pathy.example.test/oauth\"], "
                                               "\"token_endpoint_auth_method\": \"none\"}", NULL);
 
@@ -1632,7 +1633,8 @@ test_management_auth (Fixture       *fixture,
   /* The token is judged before the body: a stranger's bad body still gets 401, and every
    * refused attempt is on record. */
   {
-    g_autoptr(GhTestResponse) bad_body = manage (fixture, "PUT", a.client_uri, "garbage", "not json");
+    g_autoptr(GhTestResponse) bad_body = manage (fixture, "PUT", a.client_uri, "garbage",
+                                                 "not json");
 
     assert_invalid_token (fixture, bad_body, "");
     g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.management_refused"), >=,

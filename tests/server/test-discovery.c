@@ -49,7 +49,8 @@ assert_common_metadata (JsonObject *doc,
   methods = json_object_get_array_member (doc, "code_challenge_methods_supported");
   g_assert_cmpuint (json_array_get_length (methods), ==, 1);
   g_assert_cmpstr (json_array_get_string_element (methods, 0), ==, "S256");
-  g_assert_true (json_object_get_boolean_member (doc, "authorization_response_iss_parameter_supported"));
+  g_assert_true (json_object_get_boolean_member (doc,
+                                                 "authorization_response_iss_parameter_supported"));
   g_assert_true (gh_test_json_array_has (doc, "response_types_supported", "code"));
   g_assert_false (gh_test_json_array_has (doc, "response_types_supported", "token"));
   g_assert_true (gh_test_json_array_has (doc, "grant_types_supported", "authorization_code"));
@@ -64,7 +65,8 @@ static void
 test_default_oauth (Fixture       *fixture,
                     gconstpointer  data)
 {
-  g_autoptr(GhTestResponse) response = get (fixture, "/.well-known/oauth-authorization-server", NULL);
+  g_autoptr(GhTestResponse) response = get (fixture, "/.well-known/oauth-authorization-server",
+                                             NULL);
   g_autoptr(JsonObject) doc = NULL;
   g_autofree char *expected_base = g_strdup_printf ("http://127.0.0.1:%u",
                                                     gh_server_get_port (fixture->server));
@@ -134,7 +136,8 @@ test_project_three_forms (Fixture       *fixture,
       doc = gh_test_response_json (response);
       assert_common_metadata (doc, issuer);
       /* acme has production defaults: CIMD and MCP off, no DCR. */
-      g_assert_false (json_object_get_boolean_member (doc, "client_id_metadata_document_supported"));
+      g_assert_false (json_object_get_boolean_member (doc,
+                                                      "client_id_metadata_document_supported"));
       g_assert_false (json_object_has_member (doc, "mcp_authorization_supported"));
       g_assert_false (json_object_has_member (doc, "registration_endpoint"));
     }
@@ -196,10 +199,11 @@ test_cors (Fixture       *fixture,
       preflight = gh_test_http (fixture->session, "OPTIONS", url, preflight_headers, NULL, NULL);
       g_assert_cmpuint (preflight->status, ==, 204);
       g_assert_cmpstr (gh_test_response_header (preflight, "Access-Control-Allow-Origin"), ==, "*");
-      g_assert_nonnull (strstr (gh_test_response_header (preflight, "Access-Control-Allow-Methods"), "GET"));
+      g_assert_nonnull (strstr (gh_test_response_header (preflight, "Access-Control-Allow-Methods"),
+                                "GET"));
       {
-        g_autofree char *allowed = g_ascii_strdown (gh_test_response_header (preflight,
-                                                                             "Access-Control-Allow-Headers"), -1);
+        g_autofree char *allowed =
+          g_ascii_strdown (gh_test_response_header (preflight, "Access-Control-Allow-Headers"), -1);
         g_assert_nonnull (strstr (allowed, "mcp-protocol-version"));
       }
     }
@@ -576,7 +580,8 @@ test_method_not_allowed (Fixture       *fixture,
       g_autofree char *url = g_strconcat (fixture->issuer, paths[i], NULL);
       g_autoptr(GhTestResponse) response = gh_test_http (fixture->session, "POST", url, NULL,
                                                           "application/json", "{}");
-      g_autoptr(GhTestResponse) head = gh_test_http (fixture->session, "HEAD", url, NULL, NULL, NULL);
+      g_autoptr(GhTestResponse) head = gh_test_http (fixture->session, "HEAD", url,
+                                                     NULL, NULL, NULL);
 
       g_assert_cmpuint (response->status, ==, 405);
       g_assert_nonnull (strstr (gh_test_response_header (response, "Allow"), "GET"));
@@ -626,11 +631,13 @@ test_issuer_base (Fixture       *fixture,
   g_assert_cmpstr (gh_server_get_listen_url (fixture->server), ==, listen_url);
 
   {
-    g_autofree char *url = g_strconcat (listen_url, "/.well-known/openid-configuration/p/acme", NULL);
+    g_autofree char *url = g_strconcat (listen_url, "/.well-known/openid-configuration/p/acme",
+                                        NULL);
     response = gh_test_http (fixture->session, "GET", url, NULL, NULL, NULL);
   }
   doc = gh_test_response_json (response);
-  g_assert_cmpstr (json_object_get_string_member (doc, "issuer"), ==, "https://auth.example.test/p/acme");
+  g_assert_cmpstr (json_object_get_string_member (doc, "issuer"), ==,
+                   "https://auth.example.test/p/acme");
   g_assert_cmpstr (json_object_get_string_member (doc, "jwks_uri"), ==,
                    "https://auth.example.test/p/acme/jwks");
 }
@@ -710,7 +717,8 @@ test_cached_responses (Fixture       *fixture,
 
   /* A setting changed by this process shows in discovery at the next request. */
   {
-    g_autoptr(GhTestResponse) before = get (fixture, "/.well-known/oauth-authorization-server/p/acme", NULL);
+    g_autoptr(GhTestResponse) before =
+      get (fixture, "/.well-known/oauth-authorization-server/p/acme", NULL);
     g_autoptr(JsonObject) doc = gh_test_response_json (before);
     g_assert_false (json_object_has_member (doc, "mcp_authorization_supported"));
   }
@@ -719,7 +727,8 @@ test_cached_responses (Fixture       *fixture,
                                          "test", &error);
   g_assert_no_error (error);
   {
-    g_autoptr(GhTestResponse) after = get (fixture, "/.well-known/oauth-authorization-server/p/acme", NULL);
+    g_autoptr(GhTestResponse) after =
+      get (fixture, "/.well-known/oauth-authorization-server/p/acme", NULL);
     g_autoptr(JsonObject) doc = gh_test_response_json (after);
     g_assert_true (json_object_get_boolean_member (doc, "mcp_authorization_supported"));
   }
@@ -735,7 +744,8 @@ test_builder_cimd_flag (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      g_autoptr(GhProjectSettings) settings = gh_project_settings_new (GH_SETTINGS_PROFILE_DEVELOPMENT);
+      g_autoptr(GhProjectSettings) settings =
+        gh_project_settings_new (GH_SETTINGS_PROFILE_DEVELOPMENT);
       g_autoptr(JsonObject) endpoints = json_object_new ();
       g_autoptr(JsonObject) doc = NULL;
       GhProject project = { .id = 1, .slug = (char *) "default", .settings = settings };
@@ -744,7 +754,8 @@ test_builder_cimd_flag (void)
       doc = gh_discovery_build (&project, "http://127.0.0.1:1", GH_DISCOVERY_OAUTH, endpoints,
                                 (const char * const[]) { "ES256", NULL }, NULL,
                                 rows[i].available);
-      g_assert_cmpint (json_object_get_boolean_member (doc, "client_id_metadata_document_supported"),
+      g_assert_cmpint (json_object_get_boolean_member (doc,
+                                                       "client_id_metadata_document_supported"),
                        ==, rows[i].advertised);
     }
 }

@@ -361,7 +361,8 @@ test_cooldown_after_failure (Fixture       *fixture,
   /* Now the key server fails. A made-up kid forces one refetch, which fails... */
   route (fixture, "/cool/jwks.json", 500, "application/json", "{}");
   response = post_with_assertion (fixture, "/token", fixture->stranger, client_id,
-                                  GH_TEST_PAIRS ("grant_type", "refresh_token", "refresh_token", "x"));
+                                  GH_TEST_PAIRS ("grant_type", "refresh_token",
+                                                 "refresh_token", "x"));
   g_assert_cmpuint (response->status, ==, 401);
   g_assert_cmpuint (hits (fixture, "/cool/jwks.json"), ==, 2);
 

@@ -72,7 +72,8 @@ token_status (GhServer    *server,
   token_url = g_strconcat (base, "/token", NULL);
   form = g_strdup_printf ("grant_type=authorization_code&client_id=%s&code=%s&code_verifier=%s",
                           client_id, (char *) g_hash_table_lookup (params, "code"), VERIFIER);
-  response = gh_test_http (session, "POST", token_url, NULL, "application/x-www-form-urlencoded", form);
+  response = gh_test_http (session, "POST", token_url, NULL, "application/x-www-form-urlencoded",
+                           form);
   *body = g_strndup (g_bytes_get_data (response->body, NULL), g_bytes_get_size (response->body));
   return response->status;
 }
@@ -216,7 +217,8 @@ test_locked_keyring_fails_closed (void)
 
   /* Never a silent new key: still the one key, still published. */
   {
-    g_autoptr(GPtrArray) keys = gh_signing_keys_list (gh_server_get_signing_keys (second->server), &error);
+    g_autoptr(GPtrArray) keys = gh_signing_keys_list (gh_server_get_signing_keys (second->server),
+                                                      &error);
     g_assert_no_error (error);
     g_assert_cmpuint (keys->len, ==, 1);
   }

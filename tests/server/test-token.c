@@ -376,7 +376,8 @@ chunked_done (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(GBytes) answer = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  g_autoptr(GBytes) answer = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                               NULL);
 
   *(gboolean *) user_data = TRUE;
 }
@@ -2146,9 +2147,10 @@ test_userinfo_refused (Fixture       *fixture,
     g_autofree char *url = g_strconcat (TS->issuer, "/userinfo", NULL);
     g_autofree char *bearer = g_strconcat ("Bearer ", member (fresh, "access_token"), NULL);
     g_autofree char *body = g_strconcat ("access_token=", member (fresh, "access_token"), NULL);
-    g_autoptr(GhTestResponse) twice = gh_test_http (TS->session, "POST", url,
-                                                    (const char * const[]) { "Authorization", bearer, NULL },
-                                                    "application/x-www-form-urlencoded", body);
+    g_autoptr(GhTestResponse) twice =
+      gh_test_http (TS->session, "POST", url,
+                    (const char * const[]) { "Authorization", bearer, NULL },
+                    "application/x-www-form-urlencoded", body);
     g_autoptr(GhTestResponse) in_body = gh_test_http (TS->session, "POST", url, NULL,
                                                       "application/x-www-form-urlencoded", body);
 

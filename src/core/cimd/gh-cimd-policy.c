@@ -363,7 +363,8 @@ gh_cimd_host_allowed (const char               *host_text,
     if (domain_entry_matches (settings->cimd_blocked_domains[i], host))
       {
         if (reason != NULL)
-          *reason = g_strdup_printf ("the host “%s” matches “%s” in cimd_blocked_domains", host,
+          *reason = g_strdup_printf ("the host “%s” matches “%s” "
+                                     "in cimd_blocked_domains", host,
                                      settings->cimd_blocked_domains[i]);
         return FALSE;
       }
@@ -548,8 +549,8 @@ gh_cimd_check_url (const char               *url,
   /* GUri removes dot segments while parsing: look at the path as written. */
   if (path != NULL && has_dot_segment (path))
     gh_cimd_report_add_check (report, "url.dot_segments", GH_CIMD_FAIL,
-                              "The path has a “.” or “..” segment (also as %%2e); a client_id "
-                              "URL must be in normal form");
+                              "The path has a “.” or “..” segment (also "
+                              "as %%2e); a client_id URL must be in normal form");
 
   if (g_uri_get_query (uri) != NULL)
     gh_cimd_report_add_check (report, "url.query", GH_CIMD_WARN,
@@ -580,8 +581,9 @@ gh_cimd_check_url (const char               *url,
                                   "allow_loopback_cimd is on", text);
       else if (reason != NULL)
         gh_cimd_report_add_check (report, "url.address", GH_CIMD_FAIL,
-                                  "The host “%s” is the address %s, which is %s; CIMD documents "
-                                  "are never fetched from special-use addresses", host, text,
+                                  "The host “%s” is the address %s, which "
+                                  "is %s; CIMD documents are never fetched "
+                                  "from special-use addresses", host, text,
                                   reason);
     }
   else if (host != NULL && loopback_host)
@@ -592,8 +594,8 @@ gh_cimd_check_url (const char               *url,
                                   "allow_loopback_cimd is on", host);
       else
         gh_cimd_report_add_check (report, "url.address", GH_CIMD_FAIL,
-                                  "The host “%s” is a loopback name; CIMD documents are fetched "
-                                  "from loopback only with allow_loopback_cimd on", host);
+                                  "The host “%s” is a loopback name; CIMD documents are "
+                                  "fetched from loopback only with allow_loopback_cimd on", host);
     }
 
   return gh_cimd_report_get_verdict (report) != GH_CIMD_FAIL;
@@ -707,8 +709,8 @@ check_keys (JsonObject              *raw,
                                   "jwks_uri must be a string URL");
       else if (origin == NULL || g_strcmp0 (origin, client_origin) != 0)
         gh_cimd_report_add_check (report, "document.jwks_uri", GH_CIMD_FAIL,
-                                  "jwks_uri “%s” is not on the client_id's origin (%s); the keys "
-                                  "must come from the same scheme, host and port",
+                                  "jwks_uri “%s” is not on the client_id's origin (%s); "
+                                  "the keys must come from the same scheme, host and port",
                                   jwks_uri, client_origin);
       else
         gh_cimd_report_add_check (report, "document.jwks_uri", GH_CIMD_PASS,
@@ -932,7 +934,8 @@ gh_cimd_check_jwks (const char   *data,
         {
           gh_cimd_report_add_check (report, "jwks.keys", GH_CIMD_FAIL,
                                     "keys[%u] holds private or symmetric key material (member "
-                                    "“%s”); a jwks_uri must publish public keys only", i, member);
+                                    "“%s”); a jwks_uri must publish "
+                                    "public keys only", i, member);
           return NULL;
         }
       if (json_object_has_member (json_node_get_object (key), "kid") &&

@@ -186,8 +186,8 @@ add_key (GhSigningKeys *self,
   public_text = gh_json_to_string (node, FALSE);
 
   stmt = gh_store_prepare (self->store,
-                           "INSERT INTO signing_keys (kid, alg, public_jwk, created_at, active_from) "
-                           "VALUES (?, ?, ?, ?, ?)",
+                           "INSERT INTO signing_keys (kid, alg, public_jwk, "
+                           "created_at, active_from) VALUES (?, ?, ?, ?, ?)",
                            error);
   if (stmt == NULL)
     return NULL;
@@ -388,7 +388,8 @@ gh_signing_keys_lookup (GhSigningKeys *self,
     return cached->expires_at == 0 || cached->expires_at > now ? g_object_ref (cached->jwk) : NULL;
 
   stmt = gh_store_prepare (self->store,
-                           "SELECT public_jwk, expires_at FROM signing_keys WHERE kid = ? AND " PUBLISHED,
+                           "SELECT public_jwk, expires_at FROM signing_keys "
+                           "WHERE kid = ? AND " PUBLISHED,
                            &error);
   if (stmt == NULL)
     return NULL;

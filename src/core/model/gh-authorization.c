@@ -293,7 +293,8 @@ check_prompt (GhAuthParams  *params,
         params->prompt_login = TRUE;  /* the login page is where a user is chosen */
       else
         return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                                "prompt “%s” is not supported (none, login, consent, select_account)",
+                                "prompt “%s” is not supported "
+                                "(none, login, consent, select_account)",
                                 values[i]);
     }
   if (params->prompt_none && g_strv_length (values) > 1)
@@ -342,8 +343,8 @@ check_client_and_redirect (GhAuthorization  *self,
 
   if (gh_cimd_is_url_client_id (client_id) && !project->settings->cimd_enabled)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                            "The client_id “%s” is a URL (a Client ID Metadata Document), and this "
-                            "project does not accept those (cimd_enabled is off)", client_id);
+                            "The client_id “%s” is a URL (a Client ID Metadata Document), and "
+                            "this project does not accept those (cimd_enabled is off)", client_id);
 
   if (resolved != NULL)
     params->client = g_steal_pointer (&resolved);
@@ -387,8 +388,9 @@ check_client_and_redirect (GhAuthorization  *self,
   {
     g_autofree char *registered = g_strjoinv (", ", params->client->redirect_uris);
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "The redirect_uri “%s” is not registered for this client (registered: %s). "
-                            "It must match exactly, except the port of http loopback URIs",
+                            "The redirect_uri “%s” is not registered "
+                            "for this client (registered: %s). It must match "
+                            "exactly, except the port of http loopback URIs",
                             redirect_uri, registered);
   }
 }
@@ -458,7 +460,8 @@ gh_authorization_check (GhAuthorization  *self,
            g_steal_pointer (&params);
   if (g_strcmp0 (gh_form_get (form, "code_challenge_method"), "S256") != 0)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "code_challenge_method must be S256 (plain and an absent method are refused)"),
+                            "code_challenge_method must be S256 "
+                            "(plain and an absent method are refused)"),
            g_steal_pointer (&params);
   if (!is_s256_challenge (value))
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
@@ -593,7 +596,8 @@ gh_authorization_save_request (GhAuthorization    *self,
   /* Old pending requests go when new ones come. */
   {
     g_autoptr(GhStmt) purge = gh_store_prepare (self->store,
-                                                "DELETE FROM authorization_requests WHERE expires_at < ?",
+                                                "DELETE FROM authorization_requests "
+                                                "WHERE expires_at < ?",
                                                 error);
     if (purge == NULL)
       goto fail;
@@ -602,9 +606,9 @@ gh_authorization_save_request (GhAuthorization    *self,
       goto fail;
   }
   stmt = gh_store_prepare (self->store,
-                           "INSERT INTO authorization_requests (id, project_id, flow_id, client_id, "
-                           "params, browser_hash, csrf_token, created_at, expires_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           "INSERT INTO authorization_requests (id, project_id, "
+                           "flow_id, client_id, params, browser_hash, csrf_token, "
+                           "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            error);
   if (stmt == NULL)
     goto fail;
@@ -646,8 +650,8 @@ gh_authorization_load_request (GhAuthorization  *self,
                             "The sign-in request is missing"), NULL;
 
   stmt = gh_store_prepare (self->store,
-                           "SELECT id, params, browser_hash, csrf_token, user_id, auth_time, expires_at "
-                           "FROM authorization_requests WHERE id = ? AND project_id = ?",
+                           "SELECT id, params, browser_hash, csrf_token, user_id, auth_time, "
+                           "expires_at FROM authorization_requests WHERE id = ? AND project_id = ?",
                            error);
   if (stmt == NULL)
     return NULL;
@@ -657,15 +661,15 @@ gh_authorization_load_request (GhAuthorization  *self,
     return NULL;
   if (!row || sqlite3_column_int64 (stmt, 6) < gh_now_seconds ())
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "This sign-in request is unknown, finished or expired; start again from "
-                            "the application"), NULL;
+                            "This sign-in request is unknown, finished or "
+                            "expired; start again from the application"), NULL;
 
   /* Bound to the browser that started it: a link sent to someone else does nothing. */
   browser_hash = browser_secret != NULL ? gh_sha256_base64url (browser_secret) : NULL;
   if (!gh_constant_time_equal (browser_hash, gh_stmt_column_text (stmt, 2)))
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_FORBIDDEN,
-                            "This sign-in request was started in another browser (or its cookie was "
-                            "blocked); start again from the application"), NULL;
+                            "This sign-in request was started in another browser (or its "
+                            "cookie was blocked); start again from the application"), NULL;
 
   if (!json_parser_load_from_data (parser, gh_stmt_column_text (stmt, 1), -1, error))
     return NULL;
@@ -722,8 +726,8 @@ gh_authorization_create_session (GhAuthorization  *self,
   gint64 now = gh_now_seconds ();
 
   stmt = gh_store_prepare (self->store,
-                           "INSERT INTO sessions (id_hash, project_id, user_id, auth_time, expires_at) "
-                           "VALUES (?, ?, ?, ?, ?)",
+                           "INSERT INTO sessions (id_hash, project_id, user_id, "
+                           "auth_time, expires_at) VALUES (?, ?, ?, ?, ?)",
                            error);
   if (stmt == NULL)
     return NULL;
@@ -863,8 +867,8 @@ remember_consent (GhAuthorization    *self,
   resources_text = gh_json_text_from_strv (resources);
 
   write = gh_store_prepare (self->store,
-                            "INSERT INTO consents (project_id, user_id, client_id, scopes, resources, "
-                            "created_at) VALUES (?, ?, ?, ?, ?, ?) "
+                            "INSERT INTO consents (project_id, user_id, client_id, "
+                            "scopes, resources, created_at) VALUES (?, ?, ?, ?, ?, ?) "
                             "ON CONFLICT (project_id, user_id, client_id) DO UPDATE SET "
                             "scopes = excluded.scopes, resources = excluded.resources",
                             error);
@@ -951,10 +955,10 @@ gh_authorization_issue_code (GhAuthorization    *self,
     goto fail;
 
   stmt = gh_store_prepare (self->store,
-                           "INSERT INTO authorization_codes (code_hash, project_id, flow_id, client_id, "
-                           "user_id, redirect_uri, redirect_uri_given, code_challenge, scopes, "
-                           "resources, nonce, auth_time, created_at, expires_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           "INSERT INTO authorization_codes (code_hash, project_id, "
+                           "flow_id, client_id, user_id, redirect_uri, redirect_uri_given, "
+                           "code_challenge, scopes, resources, nonce, auth_time, created_at, "
+                           "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            error);
   if (stmt == NULL)
     goto fail;

@@ -47,8 +47,9 @@ find_client (GhClients        *clients,
     {
       gh_client_free (client);
       return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                              "The client “%s” is a Client ID Metadata Document, and this project no "
-                              "longer accepts those (cimd_enabled is off)", client_id), NULL;
+                              "The client “%s” is a Client ID Metadata "
+                              "Document, and this project no longer accepts "
+                              "those (cimd_enabled is off)", client_id), NULL;
     }
   return client;
 }
@@ -63,10 +64,12 @@ check_method (GhClient            *client,
   if (client->source == GH_CLIENT_SOURCE_CIMD &&
       (used == GH_CLIENT_AUTH_SECRET_BASIC || used == GH_CLIENT_AUTH_SECRET_POST))
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                            "A client identified by a metadata document cannot use a shared secret"), NULL;
+                            "A client identified by a metadata "
+                            "document cannot use a shared secret"), NULL;
   if (client->auth_method != used)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                            "The client registered token_endpoint_auth_method %s but authenticated with %s",
+                            "The client registered token_endpoint_auth_method "
+                            "%s but authenticated with %s",
                             gh_client_auth_method_to_string (client->auth_method),
                             gh_client_auth_method_to_string (used)), NULL;
   return g_steal_pointer (&owned);
@@ -183,7 +186,8 @@ client_jwks_uri (GhClient  *client,
       json_node_get_value_type (node) != G_TYPE_STRING)
     {
       gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                       "The client registered no public keys (jwks or jwks_uri) for private_key_jwt");
+                       "The client registered no public keys "
+                       "(jwks or jwks_uri) for private_key_jwt");
       return NULL;
     }
   jwks_uri = json_node_get_string (node);
@@ -191,8 +195,9 @@ client_jwks_uri (GhClient  *client,
       !gh_cimd_same_origin (jwks_uri, client->client_id))
     {
       gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                       "The client's jwks_uri “%s” is not on the origin of its client_id; a metadata "
-                       "document's keys must come from the same scheme, host and port", jwks_uri);
+                       "The client's jwks_uri “%s” is not on the origin "
+                       "of its client_id; a metadata document's keys must "
+                       "come from the same scheme, host and port", jwks_uri);
       return NULL;
     }
   return jwks_uri;
@@ -241,8 +246,8 @@ authenticate_assertion (GhClients        *clients,
         return NULL;
       if (fetched_jwks == NULL)
         return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                                "The client's keys are published at %s, which was not fetched for this "
-                                "request", jwks_uri), NULL;
+                                "The client's keys are published at %s, which was "
+                                "not fetched for this request", jwks_uri), NULL;
       keys_node = json_object_get_member (fetched_jwks, "keys");
     }
   if (keys_node == NULL || !JSON_NODE_HOLDS_ARRAY (keys_node))
@@ -256,7 +261,8 @@ authenticate_assertion (GhClients        *clients,
         *unknown_key = g_error_matches (local_error, GH_JOSE_ERROR, GH_JOSE_ERROR_UNKNOWN_KEY);
       return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
                               "client_assertion does not verify with the client's keys%s%s: %s",
-                              jwks_uri != NULL ? " published at " : "", jwks_uri != NULL ? jwks_uri : "",
+                              jwks_uri != NULL ? " published at " : "",
+                              jwks_uri != NULL ? jwks_uri : "",
                               local_error->message), NULL;
     }
   claims = gh_jws_parse_json_object (payload, NULL);
@@ -279,7 +285,8 @@ authenticate_assertion (GhClients        *clients,
                             "client_assertion has expired"), NULL;
   if (exp > now + MAX_ASSERTION_LIFETIME)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                            "client_assertion lives longer than %d seconds", MAX_ASSERTION_LIFETIME), NULL;
+                            "client_assertion lives longer than %d "
+                            "seconds", MAX_ASSERTION_LIFETIME), NULL;
   if (gh_json_get_int (claims, "nbf", &nbf) && nbf > now + SKEW_SECONDS)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
                             "client_assertion is not valid yet"), NULL;
@@ -290,7 +297,8 @@ authenticate_assertion (GhClients        *clients,
   /* Single use (RFC 7523 §3): remember each jti until its assertion expires. */
   {
     g_autoptr(GhStmt) purge = gh_store_prepare (store,
-                                                "DELETE FROM client_assertions WHERE expires_at < ?",
+                                                "DELETE FROM client_assertions "
+                                                "WHERE expires_at < ?",
                                                 error);
     if (purge == NULL)
       return NULL;
@@ -312,7 +320,8 @@ authenticate_assertion (GhClients        *clients,
     {
       if (g_error_matches (local_error, GH_STORE_ERROR, GH_STORE_ERROR_CONSTRAINT))
         return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT,
-                                "client_assertion was already used (its jti was seen before)"), NULL;
+                                "client_assertion was already used "
+                                "(its jti was seen before)"), NULL;
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
@@ -385,7 +394,8 @@ gh_client_authenticate_with_jwks (GhClients          *clients,
                             "The request uses more than one client authentication method"), NULL;
   if (authorization != NULL && !has_basic)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "Only Basic client credentials are accepted in the Authorization header here"), NULL;
+                            "Only Basic client credentials are accepted "
+                            "in the Authorization header here"), NULL;
 
   if (has_basic)
     {

@@ -140,7 +140,8 @@ gh_clients_get (GhClients   *self,
       if (self->cimd_resolver != NULL && gh_cimd_is_url_client_id (client_id) &&
           (document = gh_cimd_resolver_lookup_cached (self->cimd_resolver, project_id, client_id)))
         {
-          GhClient *client = gh_client_new_from_metadata (client_id, GH_CLIENT_SOURCE_CIMD, document);
+          GhClient *client = gh_client_new_from_metadata (client_id, GH_CLIENT_SOURCE_CIMD,
+                                                          document);
           client->project_id = project_id;
           return client;
         }

@@ -252,7 +252,8 @@ gh_iats_issue (GhIats           *self,
     return NULL;
   stmt = gh_store_prepare (self->store,
                            "INSERT INTO initial_access_tokens (id, project_id, label, token_hash, "
-                           "pinned, max_uses, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           "pinned, max_uses, created_at, expires_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            error);
   if (stmt == NULL)
     goto fail;

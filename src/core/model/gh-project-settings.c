@@ -280,7 +280,8 @@ check_scheme (const char  *scheme,
     return *reason = "a scheme is at most 64 characters", FALSE;
   for (guint i = 0; i < G_N_ELEMENTS (forbidden_schemes); i++)
     if (g_strcmp0 (scheme, forbidden_schemes[i]) == 0)
-      return *reason = "http(s) and schemes a browser runs or fetches cannot be custom redirect schemes", FALSE;
+      return *reason = "http(s) and schemes a browser runs or fetches "
+                       "cannot be custom redirect schemes", FALSE;
   return TRUE;
 }
 

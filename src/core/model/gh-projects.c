@@ -370,8 +370,8 @@ create_in_transaction (GhProjects         *self,
   /* Every project starts with a user to sign in as. */
   {
     g_autoptr(GhStmt) user = gh_store_prepare (self->store,
-                                               "INSERT INTO users (project_id, username, name, email, "
-                                               "created_at) VALUES (?, 'dev', 'Developer', "
+                                               "INSERT INTO users (project_id, username, name, "
+                                               "email, created_at) VALUES (?, 'dev', 'Developer', "
                                                "'dev@example.com', ?)",
                                                error);
     if (user == NULL)

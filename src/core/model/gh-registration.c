@@ -232,7 +232,8 @@ apply_pins (JsonObject  *metadata,
                             json_node_get_value_type (given) != G_TYPE_STRING ||
                             !g_str_equal (json_node_get_string (given), pin)))
         return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
-                                "The initial access token pins %s to “%s”", exact[i], pin), FALSE;
+                                "The initial access token pins %s "
+                                "to “%s”", exact[i], pin), FALSE;
       json_object_set_string_member (metadata, exact[i], pin);
     }
 
@@ -252,7 +253,8 @@ apply_pins (JsonObject  *metadata,
           for (guint i = 0; asked[i] != NULL; i++)
             if (*asked[i] != '\0' && !g_strv_contains ((const char * const *) allowed, asked[i]))
               return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
-                                      "The scope “%s” is beyond what the initial access token allows (%s)",
+                                      "The scope “%s” is beyond what "
+                                      "the initial access token allows (%s)",
                                       asked[i], ceiling), FALSE;
         }
     }
@@ -279,8 +281,8 @@ apply_pins (JsonObject  *metadata,
               ok = TRUE;
           if (!ok)
             return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REDIRECT_URI,
-                                    "The redirect URI “%s” is outside the prefixes the initial access "
-                                    "token allows", uri), FALSE;
+                                    "The redirect URI “%s” is outside the prefixes "
+                                    "the initial access token allows", uri), FALSE;
         }
     }
   return TRUE;
@@ -341,12 +343,13 @@ gh_registration_check_access (GhRegistration  *self,
   /* RFC 6750 §2.3 is not offered: a token in a URL ends up in logs. */
   if (token_in_query)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
-                            "Send the initial access token in the Authorization header, never in the URL"),
+                            "Send the initial access token in the "
+                            "Authorization header, never in the URL"),
            FALSE;
   if (project->settings->dcr_mode == GH_DCR_MODE_INITIAL_ACCESS_TOKEN && bearer == NULL)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
-                            "This project registers clients only with an initial access token, sent "
-                            "as Authorization: Bearer iatk_..."), FALSE;
+                            "This project registers clients only with an initial access "
+                            "token, sent as Authorization: Bearer iatk_..."), FALSE;
   return TRUE;
 }
 
@@ -513,7 +516,8 @@ gh_registration_update (GhRegistration   *self,
   if (json_object_has_member (requested, "token_endpoint_auth_method") &&
       g_strcmp0 (string_member (requested, "token_endpoint_auth_method"), method) != 0)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
-                            "token_endpoint_auth_method cannot change (register a new client instead)"), NULL;
+                            "token_endpoint_auth_method cannot change "
+                            "(register a new client instead)"), NULL;
   json_object_set_string_member (requested, "token_endpoint_auth_method", method);
   if (pins != NULL && !apply_pins (requested, pins, error))
     return NULL;

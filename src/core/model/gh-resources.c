@@ -192,7 +192,8 @@ gh_resources_find (GhResources  *self,
   if (canonical == NULL)
     return NULL;
   stmt = gh_store_prepare (self->store,
-                           "SELECT " RESOURCE_COLUMNS " FROM resources WHERE project_id = ? AND uri = ?",
+                           "SELECT " RESOURCE_COLUMNS " FROM resources "
+                           "WHERE project_id = ? AND uri = ?",
                            error);
   if (stmt == NULL)
     return NULL;
@@ -255,7 +256,8 @@ gh_resources_list (GhResources  *self,
   g_return_val_if_fail (GH_IS_RESOURCES (self), NULL);
 
   stmt = gh_store_prepare (self->store,
-                           "SELECT " RESOURCE_COLUMNS " FROM resources WHERE project_id = ? ORDER BY uri",
+                           "SELECT " RESOURCE_COLUMNS " FROM resources "
+                           "WHERE project_id = ? ORDER BY uri",
                            error);
   if (stmt == NULL)
     return NULL;
@@ -336,8 +338,8 @@ insert (GhResources      *self,
   normalized = g_strjoinv (" ", list);
 
   stmt = gh_store_prepare (self->store,
-                           "INSERT INTO resources (project_id, uri, display_name, scopes, audience, "
-                           "source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           "INSERT INTO resources (project_id, uri, display_name, scopes, "
+                           "audience, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            error);
   if (stmt == NULL)
     return NULL;
@@ -355,7 +357,8 @@ insert (GhResources      *self,
         {
           g_clear_error (error);
           g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_CONSTRAINT,
-                       "The resource “%s” already exists in project %s", canonical, project->slug);
+                       "The resource “%s” already exists in "
+                       "project %s", canonical, project->slug);
         }
       return NULL;
     }

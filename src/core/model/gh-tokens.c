@@ -258,8 +258,9 @@ issue (GhTokens     *self,
       g_autofree char *refresh_token = gh_random_token (32);
       g_autofree char *refresh_hash = gh_sha256_base64url (refresh_token);
       g_autoptr(GhStmt) insert = gh_store_prepare (self->store,
-                                                   "INSERT INTO refresh_tokens (token_hash, family_id, "
-                                                   "created_at, expires_at) VALUES (?, ?, ?, ?)",
+                                                   "INSERT INTO refresh_tokens "
+                                                   "(token_hash, family_id, created_at, "
+                                                   "expires_at) VALUES (?, ?, ?, ?)",
                                                    error);
       if (insert == NULL)
         return NULL;
@@ -463,7 +464,8 @@ gh_tokens_exchange_code (GhTokens         *self,
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "code is missing"), NULL;
   if (verifier != NULL && !is_code_verifier (verifier))
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~"), NULL;
+                            "code_verifier must be 43 to 128 "
+                            "characters of A-Z a-z 0-9 - . _ ~"), NULL;
 
   code_hash = gh_sha256_base64url (code);
 
@@ -473,8 +475,9 @@ gh_tokens_exchange_code (GhTokens         *self,
 
   stmt = gh_store_prepare (self->store,
                            "SELECT flow_id, client_id, user_id, redirect_uri, redirect_uri_given, "
-                           "code_challenge, scopes, resources, nonce, auth_time, expires_at, used_at "
-                           "FROM authorization_codes WHERE code_hash = ? AND project_id = ?",
+                           "code_challenge, scopes, resources, nonce, auth_time, expires_at, "
+                           "used_at FROM authorization_codes "
+                           "WHERE code_hash = ? AND project_id = ?",
                            error);
   if (stmt == NULL)
     goto fail;
@@ -509,8 +512,8 @@ gh_tokens_exchange_code (GhTokens         *self,
       if (!gh_store_commit (self->store, error))
         return NULL;
       return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-                              "The authorization code was already used; the tokens issued from it are "
-                              "revoked"), NULL;
+                              "The authorization code was already used; "
+                              "the tokens issued from it are revoked"), NULL;
     }
 
   if (g_strcmp0 (gh_stmt_column_text (stmt, 1), client->client_id) != 0)
@@ -531,7 +534,8 @@ gh_tokens_exchange_code (GhTokens         *self,
   if ((redirect_given || redirect_uri != NULL) && g_strcmp0 (redirect_uri, stored_redirect) != 0)
     {
       gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-                       "redirect_uri must be the one sent to /authorize (%s), byte for byte", stored_redirect);
+                       "redirect_uri must be the one sent to /authorize "
+                       "(%s), byte for byte", stored_redirect);
       goto fail;
     }
 
@@ -591,9 +595,9 @@ gh_tokens_exchange_code (GhTokens         *self,
 
       family_id = gh_random_token (16);
       family = gh_store_prepare (self->store,
-                                 "INSERT INTO refresh_families (id, project_id, flow_id, client_id, "
-                                 "user_id, code_hash, scopes, resources, auth_time, created_at) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 "INSERT INTO refresh_families (id, project_id, flow_id, "
+                                 "client_id, user_id, code_hash, scopes, resources, "
+                                 "auth_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                  error);
       if (family == NULL)
         goto fail;
@@ -666,8 +670,9 @@ gh_tokens_refresh (GhTokens         *self,
     return NULL;
 
   stmt = gh_store_prepare (self->store,
-                           "SELECT f.id, f.client_id, f.user_id, f.scopes, f.resources, f.auth_time, "
-                           "f.revoked_at, t.expires_at, t.rotated_at, t.grace_used, f.flow_id "
+                           "SELECT f.id, f.client_id, f.user_id, f.scopes, f.resources, "
+                           "f.auth_time, f.revoked_at, t.expires_at, t.rotated_at, t.grace_used, "
+                           "f.flow_id "
                            "FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id "
                            "WHERE t.token_hash = ? AND f.project_id = ?",
                            error);
@@ -741,8 +746,8 @@ gh_tokens_refresh (GhTokens         *self,
           if (!gh_store_commit (self->store, error))
             return NULL;
           return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-                                  "The refresh token was already used (rotated); every token of its "
-                                  "family is revoked"), NULL;
+                                  "The refresh token was already used (rotated); "
+                                  "every token of its family is revoked"), NULL;
         }
       /* The columns are read again below. */
       stmt = gh_store_prepare (self->store,
@@ -786,7 +791,8 @@ gh_tokens_refresh (GhTokens         *self,
           if (!scope_has (family_scopes, requested[i]))
             {
               gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
-                               "The scope “%s” was not granted; a refresh can only narrow the scope",
+                               "The scope “%s” was not granted; "
+                               "a refresh can only narrow the scope",
                                requested[i]);
               goto fail;
             }

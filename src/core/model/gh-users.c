@@ -199,7 +199,8 @@ gh_users_list (GhUsers  *self,
   g_return_val_if_fail (GH_IS_USERS (self), NULL);
 
   stmt = gh_store_prepare (self->store,
-                           "SELECT " USER_COLUMNS " FROM users WHERE project_id = ? ORDER BY username",
+                           "SELECT " USER_COLUMNS " FROM users "
+                           "WHERE project_id = ? ORDER BY username",
                            error);
   if (stmt == NULL)
     return NULL;
@@ -257,8 +258,8 @@ gh_users_add (GhUsers         *self,
     return NULL;
 
   stmt = gh_store_prepare (self->store,
-                           "INSERT INTO users (project_id, username, name, email, claims, created_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?)",
+                           "INSERT INTO users (project_id, username, name, "
+                           "email, claims, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                            error);
   if (stmt == NULL)
     goto fail;
@@ -326,8 +327,8 @@ gh_users_remove (GhUsers         *self,
   if (in_use)
     {
       g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_CONSTRAINT,
-                   "The user “%s” is project %s’s auto_approve_user; set auto_approve_user to "
-                   "another user or to nothing first", username, project->slug);
+                   "The user “%s” is project %s’s auto_approve_user; set auto_approve_user "
+                   "to another user or to nothing first", username, project->slug);
       goto fail;
     }
 

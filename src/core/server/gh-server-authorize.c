@@ -176,8 +176,8 @@ authorize_continue (GhRequest  *request,
       user = gh_users_get (users, request->project->id, settings->auto_approve_user, NULL);
       if (user == NULL)
         {
-          g_autofree char *description = g_strdup_printf ("auto_approve_user names “%s”, who is "
-                                                          "not a user of this project",
+          g_autofree char *description = g_strdup_printf ("auto_approve_user names “%s”, "
+                                                          "who is not a user of this project",
                                                           settings->auto_approve_user);
           finish_with_error (request, params, GH_OAUTH_ERROR_SERVER_ERROR, description);
           return;
