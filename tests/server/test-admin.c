@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gh-admin-tokens.h"
+#include "gh-error.h"
 #include "gh-router.h"
 #include "gh-test-util.h"
 
@@ -28,6 +29,8 @@ fixture_setup (Fixture       *fixture,
   g_autoptr(GhAdminToken) token = NULL;
 
   gh_test_server_setup (&fixture->server, data);
+  /* The tests below fail many times from 127.0.0.1; the limit has a test of its own. */
+  gh_admin_tokens_set_failure_limit (gh_server_get_admin_tokens (fixture->server.server), 0);
   token = gh_admin_tokens_create (gh_server_get_admin_tokens (fixture->server.server), "test", 0,
                                   "test", &fixture->token, &error);
   g_assert_no_error (error);
@@ -175,6 +178,49 @@ test_every_route_needs_a_token (Fixture       *fixture,
 
     assert_error (response, 401, "invalid_token", NULL);
   }
+}
+
+/* An address that failed too often is refused (429) whatever it presents, for the rest of
+ * the minute; another address is not. */
+static void
+test_failure_limit (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  GhAdminTokens *tokens = gh_server_get_admin_tokens (fixture->server.server);
+  g_autoptr(GhTestResponse) limited = NULL;
+  g_autoptr(GhAdminToken) verified = NULL;
+  g_autoptr(JsonObject) details = NULL;
+  g_autoptr(GError) error = NULL;
+
+  gh_admin_tokens_set_failure_limit (tokens, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GhTestResponse) response = admin (fixture, "GET", "/admin/v1/server",
+                                                  "ghat_wrong", NULL);
+
+      assert_error (response, 401, "invalid_token", NULL);
+    }
+  limited = admin (fixture, "GET", "/admin/v1/server", fixture->token, NULL);
+  assert_error (limited, 429, "too_many_requests", "Too many failed");
+  g_assert_cmpstr (gh_test_response_header (limited, "Retry-After"), ==, "60");
+  g_assert_null (gh_test_response_header (limited, "WWW-Authenticate"));
+  details = gh_test_server_last_audit (&fixture->server, "admin.auth_failed");
+  g_assert_cmpstr (json_object_get_string_member (details, "reason"), ==, "rate_limited");
+
+  verified = gh_admin_tokens_verify (tokens, fixture->token, "192.0.2.1", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (verified);
+  g_clear_pointer (&verified, gh_admin_token_free);
+  verified = gh_admin_tokens_verify (tokens, fixture->token, "127.0.0.1", &error);
+  g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_TOO_MANY_REQUESTS);
+  g_assert_null (verified);
+  g_clear_error (&error);
+
+  /* Turning the limit off (or changing it) forgets what was counted. */
+  gh_admin_tokens_set_failure_limit (tokens, 0);
+  verified = gh_admin_tokens_verify (tokens, fixture->token, "127.0.0.1", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (verified);
 }
 
 /* No CORS on admin routes: a preflight is a method like any other, refused after the token. */
@@ -565,6 +611,7 @@ main (int    argc,
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/server/admin/every-route-needs-a-token", test_every_route_needs_a_token);
+  ADD ("/server/admin/failure-limit", test_failure_limit);
   ADD ("/server/admin/no-cors", test_no_cors);
   ADD ("/server/admin/server", test_server);
   ADD ("/server/admin/projects", test_projects);

@@ -77,8 +77,8 @@ static const GhAuditEventType event_types[] = {
   { GH_AUDIT_EVENT_ADMIN_TOKEN_REVOKED, GH_AUDIT_CATEGORY_ADMIN,
     "an admin API token was revoked" },
   { GH_AUDIT_EVENT_ADMIN_AUTH_FAILED, GH_AUDIT_CATEGORY_ADMIN,
-    "an admin API request had no, an unknown, an expired or a revoked token "
-    "(rate-limited per source)" },
+    "an admin API request was refused: no, an unknown, an expired or a revoked token, or "
+    "too many failures from its address (rate-limited per source)" },
 };
 
 static const char * const category_names[] = {

@@ -22,7 +22,20 @@ struct _GhAdminTokens
 
   GhStore *store;
   GhAudit *audit;
+
+  /* Failed authentications per source address in its current minute. */
+  GHashTable *failures;  /* address -> Failures */
+  guint failures_per_minute;
 };
+
+typedef struct
+{
+  gint64 window_start;  /* unix seconds */
+  guint count;
+} Failures;
+
+/* Sources remembered at most; beyond, those whose minute is over are forgotten. */
+#define MAX_FAILING_SOURCES 4096
 
 G_DEFINE_FINAL_TYPE (GhAdminTokens, gh_admin_tokens, G_TYPE_OBJECT)
 
@@ -88,6 +101,7 @@ gh_admin_tokens_dispose (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_object (&self->audit);
+  g_clear_pointer (&self->failures, g_hash_table_unref);
 
   G_OBJECT_CLASS (gh_admin_tokens_parent_class)->dispose (object);
 }
@@ -101,6 +115,68 @@ gh_admin_tokens_class_init (GhAdminTokensClass *klass)
 static void
 gh_admin_tokens_init (GhAdminTokens *self)
 {
+  self->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->failures_per_minute = GH_ADMIN_TOKEN_DEFAULT_FAILURES_PER_MINUTE;
+}
+
+void
+gh_admin_tokens_set_failure_limit (GhAdminTokens *self,
+                                   guint          per_minute)
+{
+  g_return_if_fail (GH_IS_ADMIN_TOKENS (self));
+
+  self->failures_per_minute = per_minute;
+  g_hash_table_remove_all (self->failures);
+}
+
+static gboolean
+window_over (gpointer key,
+             gpointer value,
+             gpointer user_data)
+{
+  const Failures *failures = value;
+
+  return failures->window_start + 60 <= *(const gint64 *) user_data;
+}
+
+/* @source's failures in the minute that holds @now (NULL when it has none). */
+static Failures *
+lookup_failures (GhAdminTokens *self,
+                 const char    *source,
+                 gint64         now)
+{
+  Failures *failures = g_hash_table_lookup (self->failures, source);
+
+  if (failures != NULL && failures->window_start + 60 <= now)
+    {
+      g_hash_table_remove (self->failures, source);
+      failures = NULL;
+    }
+  return failures;
+}
+
+static void
+count_failure (GhAdminTokens *self,
+               const char    *source,
+               gint64         now)
+{
+  Failures *failures;
+
+  if (source == NULL || self->failures_per_minute == 0)
+    return;
+  failures = lookup_failures (self, source, now);
+  if (failures == NULL)
+    {
+      if (g_hash_table_size (self->failures) >= MAX_FAILING_SOURCES)
+        g_hash_table_foreach_remove (self->failures, window_over, &now);
+      /* Still full of sources failing this minute: the newest is not remembered. */
+      if (g_hash_table_size (self->failures) >= MAX_FAILING_SOURCES)
+        return;
+      failures = g_new0 (Failures, 1);
+      failures->window_start = now;
+      g_hash_table_insert (self->failures, g_strdup (source), failures);
+    }
+  failures->count++;
 }
 
 GhAdminTokens *
@@ -296,7 +372,8 @@ fail:
   return FALSE;
 }
 
-/* Records why @error refused an admin request from @source, and passes @error on. */
+/* Records why @error refused an admin request from @source, counts it, and passes @error
+ * on. */
 static GhAdminToken *
 refuse (GhAdminTokens  *self,
         const char     *reason,
@@ -307,6 +384,7 @@ refuse (GhAdminTokens  *self,
 {
   g_autoptr(JsonObject) details = gh_audit_refusal_details (refusal);
 
+  count_failure (self, source, gh_now_seconds ());
   json_object_set_string_member (details, "reason", reason);
   if (token_id != NULL)
     json_object_set_string_member (details, "admin_token_id", token_id);
@@ -332,6 +410,20 @@ gh_admin_tokens_verify (GhAdminTokens  *self,
   gint64 now = gh_now_seconds ();
 
   g_return_val_if_fail (GH_IS_ADMIN_TOKENS (self), NULL);
+
+  /* Before the token is looked at: a source that failed too often learns nothing more. */
+  if (source != NULL && self->failures_per_minute > 0)
+    {
+      Failures *failures = lookup_failures (self, source, now);
+
+      if (failures != NULL && failures->count >= self->failures_per_minute)
+        {
+          g_set_error (&refusal, GH_OAUTH_ERROR, GH_OAUTH_ERROR_TOO_MANY_REQUESTS,
+                       "Too many failed admin authentications from this address; try again "
+                       "in %" G_GINT64_FORMAT " s", failures->window_start + 60 - now);
+          return refuse (self, "rate_limited", NULL, source, refusal, error);
+        }
+    }
 
   if (token == NULL)
     {

@@ -337,6 +337,9 @@ authenticate_admin (GhRequest *request)
   /* RFC 6750 §3: no error code when no token was sent at all. */
   if (gh_oauth_error_from_gerror (error) == GH_OAUTH_ERROR_INVALID_TOKEN)
     gh_http_auth_challenge (request->msg, "Bearer", ADMIN_REALM, bearer != NULL ? error : NULL);
+  else if (gh_oauth_error_from_gerror (error) == GH_OAUTH_ERROR_TOO_MANY_REQUESTS)
+    soup_message_headers_replace (soup_server_message_get_response_headers (request->msg),
+                                  "Retry-After", "60");
   gh_http_set_no_store (request->msg);
   gh_http_send_error (request->msg, error);
   return FALSE;
