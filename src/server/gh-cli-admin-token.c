@@ -97,7 +97,7 @@ revoke_admin_token (GhCli   *cli,
 const GhCliCommand gh_cli_admin_token_create = {
   .name = "admin-token create",
   .arguments = "",
-  .usage = "[--label L] [--json]",
+  .usage = "[--label L]",
   .summary = "Create a token for the admin API",
   .help = "Create a bearer token for the admin API (/admin/v1/...). Prints the token alone "
           "(with --json, the token and what is stored about it); it is shown only this once "
