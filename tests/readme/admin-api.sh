@@ -15,13 +15,15 @@ set -uo pipefail
 readme=$1
 
 for tool in curl jq; do
-  command -v $tool >/dev/null 2>&1 || { echo "admin-api: SKIP: $tool is not installed" >&2; exit 77; }
+  command -v $tool >/dev/null 2>&1 ||
+    { echo "admin-api: SKIP: $tool is not installed" >&2; exit 77; }
 done
 [ -n "${GATEHOUSE_SERVER:-}" ] || { echo "admin-api: GATEHOUSE_SERVER is not set" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-admin-api-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
 
 awk '
   /^## / { in_section = ($0 == "## Admin API"); next }
