@@ -139,5 +139,8 @@ extern const GhCliCommand gh_cli_iat_revoke;
 extern const GhCliCommand gh_cli_cimd_resolve;
 extern const GhCliCommand gh_cli_cimd_import;
 extern const GhCliCommand gh_cli_cimd_refresh;
+extern const GhCliCommand gh_cli_admin_token_create;
+extern const GhCliCommand gh_cli_admin_token_list;
+extern const GhCliCommand gh_cli_admin_token_revoke;
 
 G_END_DECLS

@@ -41,6 +41,9 @@ static const GhCliCommand * const commands[] = {
   &gh_cli_cimd_resolve,
   &gh_cli_cimd_import,
   &gh_cli_cimd_refresh,
+  &gh_cli_admin_token_create,
+  &gh_cli_admin_token_list,
+  &gh_cli_admin_token_revoke,
 };
 
 static void

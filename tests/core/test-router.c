@@ -49,6 +49,16 @@ static const struct {
     GH_ROUTE_AUTH_CLIENT, GH_ROUTE_NEEDS_PROJECT, "token_endpoint" },
   { GH_ROUTE_PROJECT, "/userinfo", FALSE, "GET, POST, OPTIONS",
     GH_ROUTE_AUTH_ACCESS_TOKEN, GH_ROUTE_NEEDS_PROJECT, "userinfo_endpoint" },
+  { GH_ROUTE_SERVER, "/admin/v1/server", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/projects", FALSE, "GET, POST",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/", TRUE, "GET, PATCH",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/admin-tokens", FALSE, "GET, POST",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/admin-tokens/", TRUE, "DELETE",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
 };
 
 static void
@@ -126,7 +136,16 @@ static const struct {
   { "/tokens", .refusal = "No such endpoint" },
   { "/p/team/nothing", .refusal = "No such endpoint" },
   { "/token/", .refusal = "No such endpoint" },
-  { "/admin/v1/projects", .refusal = "No such endpoint" },
+  /* The admin API: server-wide, at the root only. */
+  { "/admin/v1/projects", GH_ROUTE_SERVER, "/admin/v1/projects", NULL, "/admin/v1/projects" },
+  { "/admin/v1/projects/team", GH_ROUTE_SERVER, "/admin/v1/projects/", NULL,
+    "/admin/v1/projects/team" },
+  { "/admin/v1/admin-tokens/adm_x", GH_ROUTE_SERVER, "/admin/v1/admin-tokens/", NULL,
+    "/admin/v1/admin-tokens/adm_x" },
+  { "/admin/v1/projects/team/x", .refusal = "No such endpoint" },
+  { "/admin/v1/projects/", .refusal = "No such endpoint" },
+  { "/p/team/admin/v1/projects", .refusal = "No such endpoint" },
+  { "/admin/v1/status", .refusal = "No such endpoint" },
 };
 
 static void

@@ -72,6 +72,13 @@ static const GhAuditEventType event_types[] = {
   { GH_AUDIT_EVENT_REFUSALS_SUPPRESSED, GH_AUDIT_CATEGORY_AUDIT,
     "refusal events over one source's limit were counted, not written: how many, of "
     "which types" },
+  { GH_AUDIT_EVENT_ADMIN_TOKEN_CREATED, GH_AUDIT_CATEGORY_ADMIN,
+    "an admin API token was created: its id, label and lifetime (never the token)" },
+  { GH_AUDIT_EVENT_ADMIN_TOKEN_REVOKED, GH_AUDIT_CATEGORY_ADMIN,
+    "an admin API token was revoked" },
+  { GH_AUDIT_EVENT_ADMIN_AUTH_FAILED, GH_AUDIT_CATEGORY_ADMIN,
+    "an admin API request was refused: no, an unknown, an expired or a revoked token, or "
+    "too many failures from its address (rate-limited per source)" },
 };
 
 static const char * const category_names[] = {
@@ -85,6 +92,7 @@ static const char * const category_names[] = {
   [GH_AUDIT_CATEGORY_TOKEN] = "token",
   [GH_AUDIT_CATEGORY_KEY] = "key",
   [GH_AUDIT_CATEGORY_AUDIT] = "audit",
+  [GH_AUDIT_CATEGORY_ADMIN] = "admin",
 };
 
 const GhAuditEventType *

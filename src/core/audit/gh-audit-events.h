@@ -24,6 +24,7 @@ typedef enum
   GH_AUDIT_CATEGORY_TOKEN,
   GH_AUDIT_CATEGORY_KEY,
   GH_AUDIT_CATEGORY_AUDIT,
+  GH_AUDIT_CATEGORY_ADMIN,
 } GhAuditCategory;
 
 /* The type names code records. Every one is in the registry (gh-audit-events.c), and the
@@ -56,6 +57,9 @@ typedef enum
 #define GH_AUDIT_EVENT_REFRESH_TOKEN_REUSE_DETECTED   "refresh_token.reuse_detected"
 #define GH_AUDIT_EVENT_SIGNING_KEY_CREATED            "signing_key.created"
 #define GH_AUDIT_EVENT_REFUSALS_SUPPRESSED            "audit.refusals_suppressed"
+#define GH_AUDIT_EVENT_ADMIN_TOKEN_CREATED            "admin.token_created"
+#define GH_AUDIT_EVENT_ADMIN_TOKEN_REVOKED            "admin.token_revoked"
+#define GH_AUDIT_EVENT_ADMIN_AUTH_FAILED              "admin.auth_failed"
 
 typedef struct
 {

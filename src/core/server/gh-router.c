@@ -20,6 +20,8 @@
 #include "gh-server-private.h"
 
 #define DISCOVERY_METHODS "GET, HEAD, OPTIONS"
+/* The realm of the admin API's Bearer challenge. */
+#define ADMIN_REALM "gatehouse-admin"
 
 /* Every path the server answers. Discovery lists the project routes that have a metadata
  * name, so an endpoint appears in metadata when, and only when, it is served. */
@@ -58,6 +60,17 @@ static const GhRoute routes[] = {
   { GH_ROUTE_PROJECT, "/userinfo", FALSE, "GET, POST, OPTIONS",
     GH_ROUTE_AUTH_ACCESS_TOKEN, GH_ROUTE_NEEDS_PROJECT, _gh_server_handle_userinfo,
     "userinfo_endpoint" },
+  /* The admin API (src/core/admin/): JSON, an admin token, no CORS. */
+  { GH_ROUTE_SERVER, "/admin/v1/server", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_server },
+  { GH_ROUTE_SERVER, "/admin/v1/projects", FALSE, "GET, POST",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_projects },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/", TRUE, "GET, PATCH",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_project },
+  { GH_ROUTE_SERVER, "/admin/v1/admin-tokens", FALSE, "GET, POST",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_admin_tokens },
+  { GH_ROUTE_SERVER, "/admin/v1/admin-tokens/", TRUE, "DELETE",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_admin_token },
 };
 
 const GhRoute *
@@ -212,6 +225,7 @@ _gh_request_clear (GhRequest *request)
 {
   g_clear_pointer (&request->project, gh_project_free);
   g_clear_pointer (&request->issuer, g_free);
+  g_clear_pointer (&request->admin_token, gh_admin_token_free);
 }
 
 gboolean
@@ -283,12 +297,14 @@ method_allowed (SoupServerMessage *msg,
   return FALSE;
 }
 
-/* Answers OPTIONS and refused methods; TRUE when the handler should run. */
+/* Answers OPTIONS (@cors: as a preflight) and refused methods; TRUE when the handler should
+ * run. */
 static gboolean
 check_method (SoupServerMessage *msg,
-              const char        *methods)
+              const char        *methods,
+              gboolean           cors)
 {
-  if (gh_http_method_is (msg, "OPTIONS"))
+  if (cors && gh_http_method_is (msg, "OPTIONS"))
     {
       gh_http_answer_preflight (msg, methods);
       return FALSE;
@@ -298,11 +314,35 @@ check_method (SoupServerMessage *msg,
       g_autofree char *description = g_strdup_printf ("Use %s", methods);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Allow", methods);
-      gh_http_allow_cors (msg);
+      if (cors)
+        gh_http_allow_cors (msg);
       gh_http_send_oauth_error (msg, GH_OAUTH_ERROR_METHOD_NOT_ALLOWED, description);
       return FALSE;
     }
   return TRUE;
+}
+
+/* Checks the admin token of @request; answers 401 (or the store's failure) itself when it
+ * does not pass. */
+static gboolean
+authenticate_admin (GhRequest *request)
+{
+  g_autoptr(GError) error = NULL;
+  const char *bearer = gh_http_auth_get_bearer (request->msg);
+
+  request->admin_token = gh_admin_tokens_verify (request->server->admin_tokens, bearer,
+                                                 _gh_request_peer (request), &error);
+  if (request->admin_token != NULL)
+    return TRUE;
+  /* RFC 6750 §3: no error code when no token was sent at all. */
+  if (gh_oauth_error_from_gerror (error) == GH_OAUTH_ERROR_INVALID_TOKEN)
+    gh_http_auth_challenge (request->msg, "Bearer", ADMIN_REALM, bearer != NULL ? error : NULL);
+  else if (gh_oauth_error_from_gerror (error) == GH_OAUTH_ERROR_TOO_MANY_REQUESTS)
+    soup_message_headers_replace (soup_server_message_get_response_headers (request->msg),
+                                  "Retry-After", "60");
+  gh_http_set_no_store (request->msg);
+  gh_http_send_error (request->msg, error);
+  return FALSE;
 }
 
 static void
@@ -320,11 +360,16 @@ route_request (GhServer          *self,
       return;
     }
   route = match.route;
-  if (route->methods != NULL && !check_method (msg, route->methods))
-    return;
-
   request.server = self;
   request.msg = msg;
+  /* Before anything else: a caller without an admin token learns nothing, not even the
+   * methods a route takes. */
+  if (route->auth == GH_ROUTE_AUTH_ADMIN && !authenticate_admin (&request))
+    return;
+  if (route->methods != NULL &&
+      !check_method (msg, route->methods, route->auth != GH_ROUTE_AUTH_ADMIN))
+    return;
+
   request.slug = match.slug;
   request.path = match.path;
   switch (route->needs)
@@ -359,6 +404,7 @@ route_request (GhServer          *self,
     case GH_ROUTE_AUTH_NONE:
     case GH_ROUTE_AUTH_BROWSER:
     case GH_ROUTE_AUTH_CLIENT:
+    case GH_ROUTE_AUTH_ADMIN:
     default:
       break;
     }

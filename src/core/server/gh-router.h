@@ -26,7 +26,8 @@ typedef enum
 } GhRouteKind;
 
 /* What a request must present. The router finds the bearer token for the token kinds
- * (GhRequest.bearer); the handler checks it, and the others, with the domain service. */
+ * (GhRequest.bearer); the handler checks it, and the others, with the domain service, except
+ * the admin token, which the router checks (GhRequest.admin_token). */
 typedef enum
 {
   GH_ROUTE_AUTH_NONE,
@@ -41,6 +42,10 @@ typedef enum
   GH_ROUTE_AUTH_REGISTRATION_TOKEN,
   /* An initial access token when the project's dcr_mode asks for one (RFC 7591 §3). */
   GH_ROUTE_AUTH_INITIAL_ACCESS_TOKEN,
+  /* An admin token (Bearer), which the router itself checks before the handler runs: 401
+   * with a Bearer challenge and an admin.auth_failed event when it is missing, unknown,
+   * expired or revoked. Such routes offer no CORS. */
+  GH_ROUTE_AUTH_ADMIN,
 } GhRouteAuth;
 
 /* What the router looks up before the handler runs. */

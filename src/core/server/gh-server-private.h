@@ -42,6 +42,7 @@ struct _GhServer
   GhAuthorization *authorization;
   GhTokens *tokens;
   GhIats *iats;
+  GhAdminTokens *admin_tokens;
   GhRegistration *registration;
   GhCimdResolver *cimd_resolver;
 
@@ -72,6 +73,7 @@ struct _GhRequest
   char              *issuer;
   const char        *path;    /* below the issuer */
   const char        *bearer;  /* the Bearer token, for routes authenticated by one */
+  GhAdminToken      *admin_token;  /* the verified admin token, for admin routes */
 };
 
 void     _gh_request_clear          (GhRequest         *request);
@@ -140,5 +142,10 @@ void _gh_server_handle_introspect         (GhRequest *request);
 void _gh_server_handle_userinfo           (GhRequest *request);
 void _gh_server_handle_register           (GhRequest *request);  /* gh-server-dcr.c */
 void _gh_server_handle_client_configuration (GhRequest *request);
+void _gh_admin_handle_server              (GhRequest *request);  /* gh-admin-routes.c */
+void _gh_admin_handle_projects            (GhRequest *request);
+void _gh_admin_handle_project             (GhRequest *request);
+void _gh_admin_handle_admin_tokens        (GhRequest *request);
+void _gh_admin_handle_admin_token         (GhRequest *request);
 
 G_END_DECLS

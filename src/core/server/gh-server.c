@@ -29,6 +29,7 @@ gh_server_dispose (GObject *object)
   g_clear_object (&self->soup_server);
   g_clear_object (&self->cimd_resolver);
   g_clear_object (&self->registration);
+  g_clear_object (&self->admin_tokens);
   g_clear_object (&self->iats);
   g_clear_object (&self->tokens);
   g_clear_object (&self->authorization);
@@ -109,6 +110,7 @@ gh_server_new (const char         *data_dir,
   self->tokens = gh_tokens_new (self->store, self->audit, self->signing_keys, self->users,
                                 self->resources);
   self->iats = gh_iats_new (self->store, self->audit);
+  self->admin_tokens = gh_admin_tokens_new (self->store, self->audit);
   self->registration = gh_registration_new (self->store, self->audit, self->clients, self->iats);
   self->cimd_resolver = gh_cimd_resolver_new (self->store, self->audit, NULL);
   gh_clients_set_cimd_resolver (self->clients, self->cimd_resolver);
@@ -439,6 +441,13 @@ gh_server_get_iats (GhServer *self)
 {
   g_return_val_if_fail (GH_IS_SERVER (self), NULL);
   return self->iats;
+}
+
+GhAdminTokens *
+gh_server_get_admin_tokens (GhServer *self)
+{
+  g_return_val_if_fail (GH_IS_SERVER (self), NULL);
+  return self->admin_tokens;
 }
 
 GhCimdResolver *

@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 
+#include "gh-admin-tokens.h"
 #include "gh-audit.h"
 #include "gh-cimd-resolver.h"
 #include "gh-clients.h"
@@ -70,6 +71,7 @@ GhClients     *gh_server_get_clients       (GhServer       *self);
 GhUsers       *gh_server_get_users         (GhServer       *self);
 GhResources   *gh_server_get_resources     (GhServer       *self);
 GhIats        *gh_server_get_iats          (GhServer       *self);
+GhAdminTokens *gh_server_get_admin_tokens  (GhServer       *self);
 GhCimdResolver *gh_server_get_cimd_resolver (GhServer      *self);
 /* Trusts @ca_file's certificates, besides the system's, for outbound HTTPS (CIMD fetches). */
 gboolean       gh_server_set_outbound_ca_file (GhServer     *self,

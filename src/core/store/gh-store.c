@@ -217,6 +217,17 @@ static const char * const migrations[] = {
   "  no_store INTEGER NOT NULL DEFAULT 0,"
   "  PRIMARY KEY (project_id, client_id)"
   ");",
+
+  /* 5: admin API bearer tokens, instance-wide; only the SHA-256 of a token is kept */
+  "CREATE TABLE admin_tokens ("
+  "  id TEXT PRIMARY KEY,"
+  "  label TEXT NOT NULL DEFAULT '',"
+  "  token_hash TEXT NOT NULL UNIQUE,"
+  "  created_at INTEGER NOT NULL,"
+  "  expires_at INTEGER,"
+  "  last_used_at INTEGER,"
+  "  revoked_at INTEGER"
+  ");",
 };
 
 struct _GhStore

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# tests/readme/admin-api.sh — run README.md's "Admin API" examples as written.
+#
+# Copyright 2026 The Gatehouse developers
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+#   admin-api.sh README.md
+#
+# Starts `gatehouse-server serve --dev` on a free port with a temporary data directory (the
+# server the section's text assumes), runs every ```sh block of the section in one bash with
+# the port 41234 replaced by the free one, then checks what the blocks printed. Exit 77 (skip)
+# when curl or jq is missing.
+set -uo pipefail
+
+readme=$1
+
+for tool in curl jq; do
+  command -v $tool >/dev/null 2>&1 ||
+    { echo "admin-api: SKIP: $tool is not installed" >&2; exit 77; }
+done
+[ -n "${GATEHOUSE_SERVER:-}" ] || { echo "admin-api: GATEHOUSE_SERVER is not set" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-admin-api-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+
+awk '
+  /^## / { in_section = ($0 == "## Admin API"); next }
+  in_section && /^```sh$/ { in_block = 1; next }
+  in_block && /^```$/ { in_block = 0; next }
+  in_block { print }
+' "$readme" | sed -e "s|127\.0\.0\.1:41234|127.0.0.1:$port|g" > "$work/blocks.sh"
+[ -s "$work/blocks.sh" ] || { echo "admin-api: no sh block under \"## Admin API\"" >&2; exit 1; }
+
+cat > "$work/run.sh" <<PRELUDE
+set -euo pipefail
+unset DBUS_SESSION_BUS_ADDRESS
+trap 'kill \$(jobs -p) 2>/dev/null; wait 2>/dev/null' EXIT
+S="\$GATEHOUSE_SERVER"
+export GATEHOUSE_DATA_DIR="$work/gh"
+\$S serve --dev --listen 127.0.0.1:$port >&2 &
+\$S status --wait 10 >&2
+PRELUDE
+cat "$work/blocks.sh" >> "$work/run.sh"
+
+(cd "$work" && bash run.sh) > "$work/out.log" 2> "$work/err.log"
+status=$?
+cat "$work/out.log"
+fail() {
+  echo "admin-api: FAILED: $1; stderr:" >&2
+  cat "$work/err.log" >&2
+  echo "the script:" >&2
+  cat -n "$work/run.sh" >&2
+  exit 1
+}
+[ $status = 0 ] || fail "status $status"
+grep -q '"version"' "$work/out.log" || fail "no server information"
+grep -q '"slug": "team"' "$work/out.log" || fail "no project created"
+grep -q '"key":"cimd_enabled".*"cascade_from":"mcp_enabled"' "$work/out.log" ||
+  fail "no cascaded change"
+grep -q '^adm_.* ci active$' "$work/out.log" || fail "the ci token is not listed"
+[ "$(tail -n 1 "$work/out.log")" = 401 ] || fail "the revoked token was not refused"
+echo "admin-api: ok"
