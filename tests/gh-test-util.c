@@ -14,6 +14,7 @@
 #include "gh-crypto.h"
 #include "gh-json.h"
 #include "gh-test-util.h"
+#include "gh-time.h"
 
 char *
 gh_test_make_tmp_dir (const char *name)
@@ -949,7 +950,7 @@ gh_test_services_issue_code (GhTestServices  *fixture,
                                    &error);
   g_assert_no_error (error);
   code = gh_authorization_issue_code (fixture->authorization, fixture->project, params, user,
-                                      g_get_real_time () / G_USEC_PER_SEC,
+                                      gh_now_seconds (),
                                       GH_CONSENT_AUTO_APPROVED, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (code);

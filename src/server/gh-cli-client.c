@@ -138,31 +138,13 @@ run_create (GhCli *cli)
   return EXIT_SUCCESS;
 }
 
-/* Where a client comes from, in words: pre-registered (here), dcr (registered itself), cimd
- * (a URL client: imported ahead of time, or fetched at /authorize and kept in the cache). */
-static const char *
-client_origin (const GhClient *client)
-{
-  switch (client->source)
-    {
-    case GH_CLIENT_SOURCE_ADMIN:
-      return "pre-registered";
-    case GH_CLIENT_SOURCE_DCR:
-      return "dcr";
-    case GH_CLIENT_SOURCE_CIMD:
-      return client->id != 0 ? "cimd (imported)" : "cimd (fetched)";
-    default:
-      g_assert_not_reached ();
-    }
-}
-
 static JsonObject *
 listed_client_to_json (gpointer item,
                        gpointer user_data)
 {
   JsonObject *object = gh_client_to_json (item, NULL);
 
-  json_object_set_string_member (object, "origin", client_origin (item));
+  json_object_set_string_member (object, "origin", gh_client_get_origin (item));
   return object;
 }
 
@@ -191,7 +173,7 @@ run_list (GhCli *cli)
       GhClient *client = g_ptr_array_index (listed, i);
       g_autofree char *uris = g_strjoinv (" ", client->redirect_uris);
 
-      gh_cli_print_row (widths, client->client_id, client_origin (client),
+      gh_cli_print_row (widths, client->client_id, gh_client_get_origin (client),
                         gh_client_auth_method_to_string (client->auth_method),
                         client->client_name != NULL ? client->client_name : "-", uris);
     }

@@ -36,32 +36,13 @@ print_running (const GhServerRecord *record,
   g_print ("  up            %s (since %s)\n", uptime, since);
 }
 
-/* A record's members: where it listens, its issuer, pid and start, then its uptime while it
- * runs, or how it stopped. */
-static void
-add_record_members (JsonObject           *object,
-                    const GhServerRecord *record,
-                    gint64                now)
-{
-  json_object_set_string_member (object, "url", record->url);
-  json_object_set_string_member (object, "issuer", record->issuer_base);
-  json_object_set_int_member (object, "pid", record->pid);
-  json_object_set_int_member (object, "started_at", record->started_at);
-  if (record->running)
-    json_object_set_int_member (object, "uptime_s", MAX (now - record->started_at, 0));
-  if (record->stopped_at != 0)
-    json_object_set_int_member (object, "stopped_at", record->stopped_at);
-  if (!record->running)
-    json_object_set_boolean_member (object, "stopped_cleanly", record->stopped_at != 0);
-}
-
 static JsonObject *
 record_to_json (gpointer item,
                 gpointer user_data)
 {
   JsonObject *object = json_object_new ();
 
-  add_record_members (object, item, *(const gint64 *) user_data);
+  gh_server_record_add_json_members (object, item, *(const gint64 *) user_data);
   return object;
 }
 
@@ -79,7 +60,7 @@ print_json (const char *data_dir,
   json_object_set_string_member (object, "data_dir", data_dir);
   json_object_set_boolean_member (object, "running", n_running > 0);
   if (records->len > 0)
-    add_record_members (object, records->pdata[0], now);
+    gh_server_record_add_json_members (object, records->pdata[0], now);
   for (guint i = 0; i < n_running; i++)
     g_ptr_array_add (running, records->pdata[i]);
   gh_cli_print_json_list (object, "servers", running, record_to_json, &now);

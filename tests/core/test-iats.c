@@ -11,6 +11,7 @@
 
 #include "gh-error.h"
 #include "gh-test-util.h"
+#include "gh-time.h"
 
 #define N_THREADS 20
 
@@ -63,7 +64,7 @@ test_issue (Fixture       *f,
   g_autoptr(GhIat) listed = NULL;
   g_autoptr(JsonObject) details = NULL;
   g_autofree char *actor = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now = gh_now_seconds ();
 
   /* iatk_ + 256 random bits, shown once: the store keeps a hash. */
   g_assert_true (g_str_has_prefix (token, GH_IAT_PREFIX));
@@ -157,7 +158,7 @@ test_revoke (Fixture       *f,
   g_assert_cmpuint (gh_test_count_audit (f->store, "iat.revoked"), ==, 1);
   revoked = gh_test_services_find_iat (f, iat->id);
   g_assert_cmpint (revoked->revoked_at, >, 0);
-  g_assert_false (gh_iat_is_usable (revoked, g_get_real_time () / G_USEC_PER_SEC));
+  g_assert_false (gh_iat_is_usable (revoked, gh_now_seconds ()));
 
   /* Twice, or an unknown id: not found, no event. */
   g_assert_false (gh_iats_revoke (f->iats, f->project, iat->id, "cli", &error));
@@ -191,7 +192,7 @@ test_use_refused (Fixture       *f,
                                                "WHERE id = ?", &error);
 
     g_assert_no_error (error);
-    gh_stmt_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC - 1);
+    gh_stmt_bind_int64 (stmt, 1, gh_now_seconds () - 1);
     gh_stmt_bind_text (stmt, 2, expired->id);
     g_assert_true (gh_store_step (f->store, stmt, NULL, &error));
   }

@@ -154,15 +154,15 @@ flight_finish (GhCimdFlight *flight,
 }
 
 static void
-fail (GhCimdFlight         *flight,
-      const char           *id,
-      const char           *format,
-      ...) G_GNUC_PRINTF (  3, 4);
+fail (GhCimdFlight *flight,
+      const char   *id,
+      const char   *format,
+      ...) G_GNUC_PRINTF (3, 4);
 
 static void
-fail (GhCimdFlight     *flight,
-      const char *id,
-      const char *format,
+fail (GhCimdFlight *flight,
+      const char   *id,
+      const char   *format,
       ...)
 {
   g_autofree char *message = NULL;

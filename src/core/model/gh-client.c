@@ -621,3 +621,21 @@ gh_client_metadata_validate (JsonObject               *metadata,
 
   return g_steal_pointer (&out);
 }
+
+/* Where a client comes from, in words: pre-registered (here), dcr (registered itself), cimd
+ * (a URL client: imported ahead of time, or fetched at /authorize and kept in the cache). */
+const char *
+gh_client_get_origin (const GhClient *client)
+{
+  switch (client->source)
+    {
+    case GH_CLIENT_SOURCE_ADMIN:
+      return "pre-registered";
+    case GH_CLIENT_SOURCE_DCR:
+      return "dcr";
+    case GH_CLIENT_SOURCE_CIMD:
+      return client->id != 0 ? "cimd (imported)" : "cimd (fetched)";
+    default:
+      g_assert_not_reached ();
+    }
+}

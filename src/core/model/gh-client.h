@@ -64,6 +64,9 @@ GhClient   *gh_client_new_from_metadata    (const char         *client_id,
                                             JsonObject         *metadata);
 
 const char *gh_client_source_to_string     (GhClientSource      source);
+/* Where @client comes from, in words for a list: "pre-registered", "dcr", "cimd (imported)"
+ * or "cimd (fetched)". */
+const char *gh_client_get_origin           (const GhClient     *client);
 gboolean    gh_client_source_from_string   (const char         *text,
                                             GhClientSource     *source);
 const char *gh_client_auth_method_to_string (GhClientAuthMethod method);

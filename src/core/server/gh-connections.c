@@ -17,6 +17,8 @@
 #include <glib-unix.h>
 
 #include "gh-connections.h"
+#include "gh-error.h"
+#include "gh-json.h"
 #include "gh-time.h"
 
 /* Where a connection is: each state has its own deadline. */
@@ -165,22 +167,30 @@ conn_free (Conn *conn)
   g_free (conn);
 }
 
+/* The whole answer to a refusal this layer makes itself: status, `error` and reason come from
+ * the one error table, like every other answer's. */
 static GBytes *
-error_response (const char *status_line,
-                const char *description)
+error_response (GhOAuthError  code,
+                const char   *description)
 {
-  g_autofree char *body = g_strdup_printf ("{\"error\":\"%s\",\"error_description\":\"%s\"}",
-                                           g_str_has_prefix (status_line, "503")
-                                           ? "temporarily_unavailable" : "invalid_request",
-                                           description);
-  char *response = g_strdup_printf ("HTTP/1.1 %s\r\n"
-                                    "Server: Gatehouse\r\n"
-                                    "Connection: close\r\n"
-                                    "Cache-Control: no-store\r\n"
-                                    "Content-Type: application/json\r\n"
-                                    "Content-Length: %zu\r\n"
-                                    "\r\n%s", status_line, strlen (body), body);
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autofree char *body = NULL;
+  guint status = gh_oauth_error_http_status (code);
+  const char *reason = gh_oauth_error_http_reason (code);
+  char *response;
 
+  json_object_set_string_member (object, "error", gh_oauth_error_code_string (code));
+  json_object_set_string_member (object, "error_description", description);
+  body = gh_json_object_to_string (object, FALSE);
+  response = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
+                              "Server: Gatehouse\r\n"
+                              "Connection: close\r\n"
+                              "Cache-Control: no-store\r\n"
+                              "Content-Type: application/json\r\n"
+                              "Content-Length: %zu\r\n"
+                              "\r\n%s",
+                              status, reason != NULL ? reason : soup_status_get_phrase (status),
+                              strlen (body), body);
   return g_bytes_new_take (response, strlen (response));
 }
 
@@ -189,14 +199,14 @@ error_response (const char *status_line,
 static void
 send_raw (GhConnections *self,
           GSocket       *socket,
-          const char    *status_line,
+          GhOAuthError   code,
           const char    *description)
 {
   g_autoptr(GBytes) response = NULL;
 
   if (self->tls)
     return;
-  response = error_response (status_line, description);
+  response = error_response (code, description);
   /* A few hundred bytes into an empty send buffer: never blocks, and a short write is only
    * a truncated courtesy before the close. */
   g_socket_send_with_blocking (socket, g_bytes_get_data (response, NULL),
@@ -439,10 +449,11 @@ conn_expired (gpointer data)
    * @conn: only @self and @socket are used after it. A slow client is not waited for any
    * longer. */
   if (conn->msg != NULL &&
-      steal_and_answer (self, conn->msg, error_response ("408 Request Timeout", description),
+      steal_and_answer (self, conn->msg,
+                        error_response (GH_OAUTH_ERROR_REQUEST_TIMEOUT, description),
                         FALSE))
     return G_SOURCE_REMOVE;
-  send_raw (self, socket, "408 Request Timeout", description);
+  send_raw (self, socket, GH_OAUTH_ERROR_REQUEST_TIMEOUT, description);
   g_socket_shutdown (socket, TRUE, TRUE, NULL);
   return G_SOURCE_REMOVE;
 }
@@ -580,7 +591,8 @@ refuse (Conn       *conn,
         const char *description)
 {
   conn->state = CONN_REFUSED;
-  send_raw (conn->owner, conn->socket, "503 Service Unavailable", description);
+  send_raw (conn->owner, conn->socket, GH_OAUTH_ERROR_TEMPORARILY_UNAVAILABLE,
+            description);
   close_conn (conn);
 }
 

@@ -1,5 +1,5 @@
 /* gh-discovery.c — the metadata documents (RFC 8414, OpenID Connect Discovery) and the
- * JWKS: built, cached while nothing changes, served
+ * JWKS: built, cached while nothing changes, served; and the issuer's page for a browser
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -12,6 +12,7 @@
 
 #include "gh-discovery.h"
 #include "gh-http.h"
+#include "gh-pages.h"
 #include "gh-router.h"
 #include "gh-server-private.h"
 #include "gh-time.h"
@@ -310,4 +311,38 @@ void
 _gh_server_handle_openid_configuration (GhRequest *request)
 {
   handle_discovery (request, GH_DISCOVERY_OIDC);
+}
+
+/* A browser opening the issuer's URL gets a page naming the issuer and where programs find
+ * its metadata; a program keeps the JSON 404 (no endpoint is there). */
+void
+_gh_server_handle_issuer_root (GhRequest *request)
+{
+  GhServer *self = request->server;
+  SoupServerMessage *msg = request->msg;
+  g_autofree char *oauth_metadata = NULL;
+  g_autofree char *openid_configuration = NULL;
+  g_autofree char *jwks = NULL;
+  g_autofree char *nonce = NULL;
+  const char *issuer_path;
+
+  soup_message_headers_append (soup_server_message_get_response_headers (msg), "Vary", "Accept");
+  if (!gh_http_accepts_html (msg) ||
+      !(gh_http_method_is (msg, "GET") || gh_http_method_is (msg, "HEAD")))
+    {
+      _gh_server_send_not_found (msg, "No such endpoint");
+      return;
+    }
+  if (!_gh_request_load_project (request))
+    return;
+  issuer_path = request->issuer + strlen (gh_server_get_issuer_base (self));
+  oauth_metadata = g_strconcat (gh_server_get_issuer_base (self),
+                                "/.well-known/oauth-authorization-server", issuer_path, NULL);
+  openid_configuration = g_strconcat (request->issuer, "/.well-known/openid-configuration", NULL);
+  jwks = g_strconcat (request->issuer, "/jwks", NULL);
+  nonce = gh_page_new_nonce ();
+  gh_page_send (msg, SOUP_STATUS_OK,
+                gh_page_issuer (request->project->display_name, request->issuer, oauth_metadata,
+                                openid_configuration, jwks, nonce),
+                nonce);
 }

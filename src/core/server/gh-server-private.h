@@ -129,7 +129,7 @@ void _gh_server_send_not_found (SoupServerMessage *msg,
 GHashTable *_gh_discovery_cache_new (void);
 
 /* The handlers, one file per group. */
-void _gh_server_handle_issuer_root        (GhRequest *request);  /* gh-router.c */
+void _gh_server_handle_issuer_root        (GhRequest *request);  /* gh-discovery.c */
 void _gh_server_handle_oauth_metadata     (GhRequest *request);  /* gh-discovery.c */
 void _gh_server_handle_openid_configuration (GhRequest *request);
 void _gh_server_handle_jwks               (GhRequest *request);

@@ -327,3 +327,22 @@ gh_server_record_read (const char  *data_dir,
     }
   return g_ptr_array_steal_index (records, 0);
 }
+
+/* A record's members: where it listens, its issuer, pid and start, then its uptime while it
+ * runs, or how it stopped. */
+void
+gh_server_record_add_json_members (JsonObject           *object,
+                                   const GhServerRecord *record,
+                                   gint64                now)
+{
+  json_object_set_string_member (object, "url", record->url);
+  json_object_set_string_member (object, "issuer", record->issuer_base);
+  json_object_set_int_member (object, "pid", record->pid);
+  json_object_set_int_member (object, "started_at", record->started_at);
+  if (record->running)
+    json_object_set_int_member (object, "uptime_s", MAX (now - record->started_at, 0));
+  if (record->stopped_at != 0)
+    json_object_set_int_member (object, "stopped_at", record->stopped_at);
+  if (!record->running)
+    json_object_set_boolean_member (object, "stopped_cleanly", record->stopped_at != 0);
+}

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -50,5 +51,12 @@ GPtrArray      *gh_server_record_read_all (const char  *data_dir,
  * @error says which: G_FILE_ERROR_NOENT for none). */
 GhServerRecord *gh_server_record_read   (const char  *data_dir,
                                          GError     **error);
+
+/* The JSON form of @record, as `gatehouse-server status --json` prints it (and the admin API
+ * will): url, issuer, pid, started_at, then uptime_s while it runs (at @now, Unix seconds), or
+ * stopped_at and stopped_cleanly. Added to @object, which may carry members of its own. */
+void            gh_server_record_add_json_members (JsonObject           *object,
+                                                   const GhServerRecord *record,
+                                                   gint64                now);
 
 G_END_DECLS
