@@ -543,12 +543,14 @@ test_source_column (Fixture       *fixture,
 
   id = gh_audit_record (fixture->audit, &(GhAuditEvent) {
                           .project_id = fixture->projects[2],
-                          .type = GH_AUDIT_EVENT_TOKEN_ISSUED, .outcome = GH_AUDIT_SUCCESS, .source = "2001:db8::7",
+                          .type = GH_AUDIT_EVENT_TOKEN_ISSUED, .outcome = GH_AUDIT_SUCCESS,
+                          .source = "2001:db8::7",
                           .user_agent = "node" }, &error);
   g_assert_no_error (error);
   gh_audit_record (fixture->audit, &(GhAuditEvent) {
                      .project_id = fixture->projects[2],
-                     .type = GH_AUDIT_EVENT_TOKEN_ISSUED, .outcome = GH_AUDIT_SUCCESS, .source = "2001:db8::8" }, &error);
+                     .type = GH_AUDIT_EVENT_TOKEN_ISSUED, .outcome = GH_AUDIT_SUCCESS,
+                     .source = "2001:db8::8" }, &error);
   g_assert_no_error (error);
 
   page = run (fixture, &(GhAuditQuery) { .project_id = fixture->projects[2],
@@ -558,6 +560,45 @@ test_source_column (Fixture       *fixture,
   g_assert_cmpint (event->id, ==, id);
   g_assert_cmpstr (event->source, ==, "2001:db8::7");
   g_assert_cmpstr (event->user_agent, ==, "node");
+}
+
+/* Migrating from schema 4 moves each event's source address from its details into the new
+ * column. */
+static void
+test_migrate_source (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhAuditPage) page = NULL;
+
+  /* Back to what schema 4 had, with one event of a refused request */
+  exec (fixture->store,
+        "DROP INDEX audit_events_project_source;"
+        "ALTER TABLE audit_events DROP COLUMN source;"
+        "ALTER TABLE audit_events DROP COLUMN user_agent;"
+        "DROP INDEX audit_events_project_type; DROP INDEX audit_events_project_outcome;"
+        "DROP INDEX audit_events_project_client; DROP INDEX audit_events_project_user;"
+        "DROP INDEX audit_events_project_flow; DROP INDEX audit_events_project_time;"
+        "INSERT INTO audit_events (time, type, outcome, details) VALUES "
+        "  (1, 'token.refused', 'failure', '{\"source_address\":\"198.51.100.4\"}'),"
+        "  (2, 'token.refused', 'failure', '{\"source_address\":7}'),"
+        "  (3, 'token.issued', 'success', '{}');"
+        "PRAGMA user_version = 4;");
+  g_clear_object (&fixture->audit);
+  g_clear_object (&fixture->store);
+  fixture->store = gh_store_open (fixture->dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gh_store_get_schema_version (fixture->store), ==,
+                   gh_store_get_latest_version ());
+
+  page = run (fixture, &(GhAuditQuery) { .source = "198.51.100.4" });
+  g_assert_cmpuint (page->events->len, ==, 1);
+  g_assert_cmpint (((GhAuditEvent *) page->events->pdata[0])->time, ==, 1);
+  g_clear_pointer (&page, gh_audit_page_free);
+  page = run (fixture, &(GhAuditQuery) { 0 });
+  g_assert_cmpuint (page->events->len, ==, 3);
+  g_assert_null (((GhAuditEvent *) page->events->pdata[0])->source);
+  g_assert_null (((GhAuditEvent *) page->events->pdata[1])->source);
 }
 
 /* A writer's open transaction neither blocks a query nor shows in it. */
@@ -690,6 +731,7 @@ main (int   argc,
   ADD ("/core/audit-query/invalid", test_invalid, FALSE);
   ADD ("/core/audit-query/cancelled", test_cancelled, FALSE);
   ADD ("/core/audit-query/source-column", test_source_column, FALSE);
+  ADD ("/core/audit-query/migrate-source", test_migrate_source, FALSE);
   ADD ("/core/audit-query/beside-writer", test_beside_writer, TRUE);
   ADD ("/core/audit-query/reader-read-only", test_reader_read_only, FALSE);
   ADD ("/core/audit-query/async", test_async, TRUE);

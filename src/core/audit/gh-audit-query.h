@@ -53,7 +53,8 @@ typedef struct
   gint64     older;
   /* The id to pass as "after" for the page of newer events, 0 when there is none (the first
    * event's id). On an empty page the cursors mark the position asked for: "before": B gives
-   * newer B - 1 when anything is at or above B, "after": A gives older A + 1 likewise. */
+   * newer B - 1 when anything is at or above B (0, the newest page, when B is 1), "after": A
+   * gives older A + 1 when anything is at or below A. */
   gint64     newer;
 } GhAuditPage;
 

@@ -50,8 +50,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhAuditEvent, gh_audit_event_free)
 
 /* The event as the admin API shows it: every column under its own name ("id", "time",
  * "project_id", "project_slug", "type", "outcome", "actor", "client_id", "user_id",
- * "flow_id", "source", "user_agent"; null when empty), the type's "category" when it is registered, and "details"
- * (an object, {} when none). */
+ * "flow_id", "source", "user_agent"; null when empty), the type's "category" when it is
+ * registered, and "details" (an object, {} when none). */
 JsonObject *gh_audit_event_to_json (const GhAuditEvent *event);
 
 /* Retention (README, "Limits"): the newest events are kept, at most this many, none older. */
