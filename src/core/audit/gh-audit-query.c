@@ -108,7 +108,7 @@ add_int (Conditions *conditions,
 }
 
 /* The least string greater than every string that starts with @prefix, or NULL when there
- * is none (every byte 0xff): the range [prefix, bound) walks the type index. */
+ * is none (every byte 0xff): the range [prefix, bound) of the type index. */
 static char *
 prefix_bound (const char *prefix)
 {
@@ -151,14 +151,8 @@ conditions_init (Conditions         *conditions,
     add_int (conditions, "project_id = ?", query->project_id);
   if (query->type != NULL)
     add_text (conditions, "type = ?", g_strdup (query->type));
-  if (query->type_prefix != NULL && query->type_prefix[0] != '\0')
-    {
-      char *bound = prefix_bound (query->type_prefix);
-
-      add_text (conditions, "type >= ?", g_strdup (query->type_prefix));
-      if (bound != NULL)
-        add_text (conditions, "type < ?", bound);
-    }
+  /* A type prefix is one set of conditions per type it matches (read_page()) */
+  g_assert (query->type_prefix == NULL);
   if (query->outcome != NULL)
     add_text (conditions, "outcome = ?", g_strdup (query->outcome));
   if (query->client_id != NULL)
@@ -287,26 +281,106 @@ event_id (GPtrArray *events,
   return ((GhAuditEvent *) events->pdata[index])->id;
 }
 
-/* One page, in @reader's read transaction. */
+/* The distinct types in the log that start with @prefix, in order, each found by one seek in
+ * the type index (a skip scan), never by reading the events of the range. */
+static GPtrArray *
+types_with_prefix (GhStore     *reader,
+                   const char  *prefix,
+                   GError     **error)
+{
+  g_autofree char *bound = prefix_bound (prefix);
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GhStmt) stmt = NULL;
+  gboolean row = FALSE;
+
+  stmt = gh_store_prepare (reader, bound != NULL ?
+                           "WITH RECURSIVE t (type) AS ("
+                           " SELECT min (type) FROM audit_events WHERE type >= ?1 AND type < ?2"
+                           " UNION ALL SELECT (SELECT min (type) FROM audit_events"
+                           "  WHERE type > t.type AND type < ?2) FROM t WHERE t.type IS NOT NULL)"
+                           " SELECT type FROM t WHERE type IS NOT NULL" :
+                           "WITH RECURSIVE t (type) AS ("
+                           " SELECT min (type) FROM audit_events WHERE type >= ?1"
+                           " UNION ALL SELECT (SELECT min (type) FROM audit_events"
+                           "  WHERE type > t.type) FROM t WHERE t.type IS NOT NULL)"
+                           " SELECT type FROM t WHERE type IS NOT NULL", error);
+  if (stmt == NULL)
+    return NULL;
+  gh_stmt_bind_text (stmt, 1, prefix);
+  if (bound != NULL)
+    gh_stmt_bind_text (stmt, 2, bound);
+  for (;;)
+    {
+      if (!gh_store_step (reader, stmt, &row, error))
+        return NULL;
+      if (!row)
+        return g_steal_pointer (&found);
+      g_ptr_array_add (found, g_strdup (gh_stmt_column_text (stmt, 0)));
+    }
+}
+
+static int
+compare_newest_first (gconstpointer a,
+                      gconstpointer b)
+{
+  gint64 x = (*(GhAuditEvent * const *) a)->id;
+  gint64 y = (*(GhAuditEvent * const *) b)->id;
+
+  return x > y ? -1 : x < y;
+}
+
+/* One page, in @reader's read transaction. A type prefix becomes one query per type it
+ * matches, each walking its (project, type, id) index in id order, merged here: one range
+ * query over the types would have to sort every event of the range. */
 static GhAuditPage *
 read_page (GhStore             *reader,
            const GhAuditQuery  *query,
            GError             **error)
 {
   g_autoptr(GhAuditPage) page = g_new0 (GhAuditPage, 1);
-  Conditions conditions;
+  g_autoptr(GArray) sets = g_array_new (FALSE, FALSE, sizeof (Conditions));
+  g_autoptr(GPtrArray) types = NULL;
   guint limit = query->limit == 0 ? GH_AUDIT_QUERY_DEFAULT_LIMIT
                                   : MIN (query->limit, GH_AUDIT_QUERY_MAX_LIMIT);
   gboolean ascending = query->after != 0;
   gint64 cursor = ascending ? query->after : query->before;
   gboolean more = FALSE, beyond = FALSE;
-  gboolean ok;
+  gboolean ok = TRUE;
 
   page->events = g_ptr_array_new_with_free_func ((GDestroyNotify) gh_audit_event_free);
-  conditions_init (&conditions, query);
+  if (query->type_prefix != NULL && query->type_prefix[0] != '\0')
+    {
+      types = types_with_prefix (reader, query->type_prefix, error);
+      if (types == NULL)
+        return NULL;
+      g_array_set_size (sets, types->len);
+      for (guint i = 0; i < types->len; i++)
+        {
+          GhAuditQuery one = *query;
+
+          one.type = types->pdata[i];
+          one.type_prefix = NULL;
+          conditions_init (&g_array_index (sets, Conditions, i), &one);
+        }
+    }
+  else
+    {
+      g_array_set_size (sets, 1);
+      conditions_init (&g_array_index (sets, Conditions, 0), query);
+    }
 
   /* One more than a page tells whether there is more in the direction read */
-  ok = read_events (reader, &conditions, ascending, cursor, limit + 1, page->events, error);
+  for (guint i = 0; ok && i < sets->len; i++)
+    ok = read_events (reader, &g_array_index (sets, Conditions, i), ascending, cursor,
+                      limit + 1, page->events, error);
+  if (ok && sets->len > 1)
+    {
+      g_ptr_array_sort (page->events, compare_newest_first);
+      /* The limit + 1 nearest the cursor: the oldest (ascending) or the newest */
+      if (page->events->len > limit + 1)
+        g_ptr_array_remove_range (page->events, ascending ? 0 : limit + 1,
+                                  page->events->len - (limit + 1));
+    }
   if (ok && page->events->len > limit)
     {
       /* The extra one is the newest (ascending) or the oldest (descending) */
@@ -315,10 +389,11 @@ read_page (GhStore             *reader,
     }
   /* ... and one look the other way whether anything matches at or behind the cursor (between
    * it and the page there is nothing: the page starts at the first match past it) */
-  if (ok && cursor != 0)
-    ok = exists_beyond (reader, &conditions, !ascending, ascending ? cursor + 1 : cursor - 1,
-                        &beyond, error);
-  conditions_clear (&conditions);
+  for (guint i = 0; ok && cursor != 0 && !beyond && i < sets->len; i++)
+    ok = exists_beyond (reader, &g_array_index (sets, Conditions, i), !ascending,
+                        ascending ? cursor + 1 : cursor - 1, &beyond, error);
+  for (guint i = 0; i < sets->len; i++)
+    conditions_clear (&g_array_index (sets, Conditions, i));
   if (!ok)
     return NULL;
 
