@@ -205,6 +205,24 @@ conditions_bind (Conditions *conditions,
 
 /* ---- running it ------------------------------------------------------------------ */
 
+/* "SELECT @what FROM audit_events WHERE <the conditions> @tail", the conditions bound (@tail's
+ * placeholders are numbered after theirs). */
+static GhStmt *
+prepare_where (GhStore     *reader,
+               Conditions  *conditions,
+               const char  *what,
+               const char  *tail,
+               GError     **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM audit_events WHERE %s %s", what,
+                                          conditions->where->str, tail);
+  GhStmt *stmt = gh_store_prepare (reader, sql, error);
+
+  if (stmt != NULL)
+    conditions_bind (conditions, stmt);
+  return stmt;
+}
+
 /* Reads up to @limit matching events past @cursor (0: from the newest), id descending
  * (@ascending: ascending, past an "after" cursor) into @events. */
 static gboolean
@@ -216,19 +234,17 @@ read_events (GhStore     *reader,
              GPtrArray   *events,
              GError     **error)
 {
-  g_autofree char *sql = NULL;
+  g_autofree char *tail = NULL;
   g_autoptr(GhStmt) stmt = NULL;
   guint n = conditions->texts->len;
   gboolean row = FALSE;
 
-  sql = g_strdup_printf ("SELECT " GH_AUDIT_EVENT_COLUMNS " FROM audit_events WHERE %s%s "
-                         "ORDER BY id %s LIMIT ?%u", conditions->where->str,
-                         cursor == 0 ? "" : ascending ? " AND id > ?" : " AND id < ?",
-                         ascending ? "ASC" : "DESC", n + (cursor == 0 ? 1 : 2));
-  stmt = gh_store_prepare (reader, sql, error);
+  tail = g_strdup_printf ("%s ORDER BY id %s LIMIT ?%u",
+                          cursor == 0 ? "" : ascending ? "AND id > ?" : "AND id < ?",
+                          ascending ? "ASC" : "DESC", n + (cursor == 0 ? 1 : 2));
+  stmt = prepare_where (reader, conditions, GH_AUDIT_EVENT_COLUMNS, tail, error);
   if (stmt == NULL)
     return FALSE;
-  conditions_bind (conditions, stmt);
   if (cursor != 0)
     gh_stmt_bind_int64 (stmt, n + 1, cursor);
   gh_stmt_bind_int64 (stmt, n + (cursor == 0 ? 1 : 2), limit);
@@ -260,16 +276,12 @@ exists_beyond (GhStore     *reader,
                gboolean    *exists,
                GError     **error)
 {
-  g_autofree char *sql = NULL;
-  g_autoptr(GhStmt) stmt = NULL;
   guint n = conditions->texts->len;
+  g_autofree char *tail = g_strdup_printf ("AND id %s ?%u LIMIT 1", above ? ">" : "<", n + 1);
+  g_autoptr(GhStmt) stmt = prepare_where (reader, conditions, "1", tail, error);
 
-  sql = g_strdup_printf ("SELECT 1 FROM audit_events WHERE %s AND id %s ?%u LIMIT 1",
-                         conditions->where->str, above ? ">" : "<", n + 1);
-  stmt = gh_store_prepare (reader, sql, error);
   if (stmt == NULL)
     return FALSE;
-  conditions_bind (conditions, stmt);
   gh_stmt_bind_int64 (stmt, n + 1, id);
   return gh_store_step (reader, stmt, exists, error);
 }
