@@ -606,7 +606,9 @@ test_event_json (Fixture       *fixture,
                                           .type = GH_AUDIT_EVENT_AUTHORIZATION_CODE_ISSUED,
                                           .outcome = GH_AUDIT_SUCCESS, .actor = "server",
                                           .client_id = "client-1", .user_id = "alice",
-                                          .flow_id = "flow-1", .details = details }, &error));
+                                          .flow_id = "flow-1", .details = details,
+                                          .source = "192.0.2.7",
+                                          .user_agent = "curl/8.5" }, &error));
   g_assert_no_error (error);
   id = query_int (fixture, "SELECT max(id) FROM audit_events");
 
@@ -630,7 +632,12 @@ test_event_json (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (json_details, "consent"), ==, "given");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_details,
                                                                          "scopes")), ==, 0);
-  g_assert_cmpuint (json_object_get_size (json), ==, 12);
+  g_assert_cmpstr (json_object_get_string_member (json, "source"), ==, "192.0.2.7");
+  g_assert_cmpstr (json_object_get_string_member (json, "user_agent"), ==, "curl/8.5");
+  /* The source stays in the details too, where it always was */
+  g_assert_cmpstr (json_object_get_string_member (json_details, "source_address"), ==,
+                   "192.0.2.7");
+  g_assert_cmpuint (json_object_get_size (json), ==, 14);
   /* The one writer writes it; a strict reader parses it */
   text = gh_json_object_to_string (json, FALSE);
   g_clear_pointer (&json, json_object_unref);
@@ -652,6 +659,8 @@ test_event_json (Fixture       *fixture,
   assert_member_null (bare_json, "client_id");
   assert_member_null (bare_json, "user_id");
   assert_member_null (bare_json, "flow_id");
+  assert_member_null (bare_json, "source");
+  assert_member_null (bare_json, "user_agent");
   g_assert_cmpuint (json_object_get_size (json_object_get_object_member (bare_json, "details")),
                     ==, 0);
 

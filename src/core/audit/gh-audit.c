@@ -430,19 +430,18 @@ insert_event (GhAudit             *self,
   g_autofree char *client_id = cut_value (event->client_id);
   g_autofree char *user_id = cut_value (event->user_id);
   g_autofree char *flow_id = cut_value (event->flow_id);
+  g_autofree char *source = cut_value (event->source);
+  g_autofree char *user_agent = cut_value (event->user_agent);
 
   details = event->details != NULL ? bounded_object (event->details) : json_object_new ();
-  if (event->source != NULL && !json_object_has_member (details, "source_address"))
-    {
-      g_autofree char *source = cut_value (event->source);
-      json_object_set_string_member (details, "source_address", source);
-    }
+  if (source != NULL && !json_object_has_member (details, "source_address"))
+    json_object_set_string_member (details, "source_address", source);
   details_text = gh_json_object_to_string (details, FALSE);
 
   stmt = gh_store_prepare (self->store,
                            "INSERT INTO audit_events (time, project_id, project_slug, type, "
-                           "outcome, actor, client_id, user_id, flow_id, details) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           "outcome, actor, client_id, user_id, flow_id, details, source, "
+                           "user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            error);
   if (stmt == NULL)
     return 0;
@@ -458,6 +457,8 @@ insert_event (GhAudit             *self,
   gh_stmt_bind_text (stmt, 8, user_id);
   gh_stmt_bind_text (stmt, 9, flow_id);
   gh_stmt_bind_text (stmt, 10, details_text);
+  gh_stmt_bind_text (stmt, 11, source);
+  gh_stmt_bind_text (stmt, 12, user_agent);
 
   if (!gh_store_step (self->store, stmt, NULL, error))
     return 0;
@@ -560,36 +561,18 @@ gh_audit_event_free (GhAuditEvent *event)
   g_free ((char *) event->user_id);
   g_free ((char *) event->flow_id);
   g_free ((char *) event->source);
+  g_free ((char *) event->user_agent);
   g_clear_pointer (&event->details, json_object_unref);
   g_free (event);
 }
 
 GhAuditEvent *
-gh_audit_get_event (GhAudit  *self,
-                    gint64    id,
-                    GError  **error)
+gh_audit_event_from_row (GhStmt  *stmt,
+                         GError **error)
 {
-  g_autoptr(GhStmt) stmt = NULL;
-  g_autoptr(GhAuditEvent) event = NULL;
+  g_autoptr(GhAuditEvent) event = g_new0 (GhAuditEvent, 1);
   const char *details;
-  gboolean row = FALSE;
 
-  g_return_val_if_fail (GH_IS_AUDIT (self), NULL);
-
-  stmt = gh_store_prepare (self->store,
-                           "SELECT id, time, project_id, project_slug, type, outcome, actor, "
-                           "client_id, user_id, flow_id, details FROM audit_events WHERE id = ?",
-                           error);
-  if (stmt == NULL)
-    return NULL;
-  gh_stmt_bind_int64 (stmt, 1, id);
-  if (!gh_store_step (self->store, stmt, &row, error))
-    return NULL;
-  if (!row)
-    return g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND,
-                        "There is no audit event %" G_GINT64_FORMAT, id), NULL;
-
-  event = g_new0 (GhAuditEvent, 1);
   event->id = sqlite3_column_int64 (stmt, 0);
   event->time = sqlite3_column_int64 (stmt, 1);
   event->project_id = sqlite3_column_int64 (stmt, 2);
@@ -606,7 +589,33 @@ gh_audit_get_event (GhAudit  *self,
   event->details = gh_json_parse_object_strict (details, strlen (details), error);
   if (event->details == NULL)
     return NULL;
+  event->source = g_strdup (gh_stmt_column_text (stmt, 11));
+  event->user_agent = g_strdup (gh_stmt_column_text (stmt, 12));
   return g_steal_pointer (&event);
+}
+
+GhAuditEvent *
+gh_audit_get_event (GhAudit  *self,
+                    gint64    id,
+                    GError  **error)
+{
+  g_autoptr(GhStmt) stmt = NULL;
+  gboolean row = FALSE;
+
+  g_return_val_if_fail (GH_IS_AUDIT (self), NULL);
+
+  stmt = gh_store_prepare (self->store,
+                           "SELECT " GH_AUDIT_EVENT_COLUMNS " FROM audit_events WHERE id = ?",
+                           error);
+  if (stmt == NULL)
+    return NULL;
+  gh_stmt_bind_int64 (stmt, 1, id);
+  if (!gh_store_step (self->store, stmt, &row, error))
+    return NULL;
+  if (!row)
+    return g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND,
+                        "There is no audit event %" G_GINT64_FORMAT, id), NULL;
+  return gh_audit_event_from_row (stmt, error);
 }
 
 static void
@@ -645,6 +654,8 @@ gh_audit_event_to_json (const GhAuditEvent *event)
   set_text_or_null (object, "client_id", event->client_id);
   set_text_or_null (object, "user_id", event->user_id);
   set_text_or_null (object, "flow_id", event->flow_id);
+  set_text_or_null (object, "source", event->source);
+  set_text_or_null (object, "user_agent", event->user_agent);
   if (event->details != NULL)
     json_object_set_object_member (object, "details", json_object_ref (event->details));
   else

@@ -34,9 +34,11 @@ typedef struct
   const char     *user_id;
   const char     *flow_id;
   JsonObject     *details;
-  /* The address of an unauthenticated request the event refuses, or NULL. Failures with a
-   * source go through the refusal limiter, and the address lands in the details. */
+  /* The address of the request behind the event, or NULL. It is stored in its own column
+   * (the audit filters' "source") and, as before, in the details' "source_address"; failures
+   * with a source go through the refusal limiter. */
   const char     *source;
+  const char     *user_agent;    /* the request's User-Agent, or NULL */
   /* Set on an event read back (gh_audit_get_event()), ignored when recording. */
   gint64          id;
   gint64          time;          /* µs since the epoch, as stored */
@@ -48,8 +50,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhAuditEvent, gh_audit_event_free)
 
 /* The event as the admin API shows it: every column under its own name ("id", "time",
  * "project_id", "project_slug", "type", "outcome", "actor", "client_id", "user_id",
- * "flow_id"; null when empty), the type's "category" when it is registered, and "details"
- * (an object, {} when none). */
+ * "flow_id", "source", "user_agent"; null when empty), the type's "category" when it is
+ * registered, and "details" (an object, {} when none). */
 JsonObject *gh_audit_event_to_json (const GhAuditEvent *event);
 
 /* Retention (README, "Limits"): the newest events are kept, at most this many, none older. */
@@ -100,6 +102,15 @@ GhAuditEvent *gh_audit_get_event (GhAudit  *self,
                                   GError  **error);
 
 /* 0 turns the limiter off. Forgets what was counted. */
+/* The columns of an event, in the order gh_audit_event_from_row() reads them: for the
+ * queries in gh-audit-query.c, as "SELECT " GH_AUDIT_EVENT_COLUMNS " FROM audit_events". */
+#define GH_AUDIT_EVENT_COLUMNS \
+  "id, time, project_id, project_slug, type, outcome, actor, client_id, user_id, flow_id, " \
+  "details, source, user_agent"
+/* The event in @stmt's current row, or NULL with @error (details that do not parse). */
+GhAuditEvent *gh_audit_event_from_row (GhStmt  *stmt,
+                                       GError **error);
+
 void     gh_audit_set_refusal_limit (GhAudit  *self,
                                      guint     per_minute);
 /* Writes the summary of each source that had refusals suppressed and has been quiet for a

@@ -228,6 +228,24 @@ static const char * const migrations[] = {
   "  last_used_at INTEGER,"
   "  revoked_at INTEGER"
   ");",
+
+  /* 6: each event's source address and User-Agent, and the indexes the admin API's audit
+   * filters walk newest first (keyset on id, which every index carries as the rowid) */
+  "ALTER TABLE audit_events ADD COLUMN source TEXT;"
+  "ALTER TABLE audit_events ADD COLUMN user_agent TEXT;"
+  "UPDATE audit_events SET source = json_extract (details, '$.source_address') "
+  "  WHERE json_valid (details) AND json_type (details, '$.source_address') = 'text';"
+  "CREATE INDEX audit_events_project_type ON audit_events (project_id, type);"
+  "CREATE INDEX audit_events_project_outcome ON audit_events (project_id, outcome);"
+  "CREATE INDEX audit_events_project_client ON audit_events (project_id, client_id)"
+  "  WHERE client_id IS NOT NULL;"
+  "CREATE INDEX audit_events_project_user ON audit_events (project_id, user_id)"
+  "  WHERE user_id IS NOT NULL;"
+  "CREATE INDEX audit_events_project_flow ON audit_events (project_id, flow_id)"
+  "  WHERE flow_id IS NOT NULL;"
+  "CREATE INDEX audit_events_project_source ON audit_events (project_id, source)"
+  "  WHERE source IS NOT NULL;"
+  "CREATE INDEX audit_events_project_time ON audit_events (project_id, time);",
 };
 
 struct _GhStore
@@ -241,6 +259,10 @@ struct _GhStore
   guint64 own_writes;
   GhStmt *data_version_stmt;
   guint in_transaction : 1;
+  guint read_only : 1;
+  /* The writer's idle read-only connections (gh_store_take_reader()), any thread */
+  GMutex readers_lock;
+  GPtrArray *readers;
 };
 
 G_DEFINE_FINAL_TYPE (GhStore, gh_store, G_TYPE_OBJECT)
@@ -307,6 +329,8 @@ gh_store_finalize (GObject *object)
 {
   GhStore *self = (GhStore *) object;
 
+  g_clear_pointer (&self->readers, g_ptr_array_unref);
+  g_mutex_clear (&self->readers_lock);
   g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->data_version_stmt, sqlite3_finalize);
   if (self->db != NULL)
@@ -333,6 +357,8 @@ gh_store_init (GhStore *self)
 {
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) sqlite3_finalize);
+  g_mutex_init (&self->readers_lock);
+  self->readers = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 gboolean
@@ -422,6 +448,19 @@ gh_store_begin (GhStore  *self,
     return FALSE;
   self->in_transaction = TRUE;
   self->own_writes++;
+  return TRUE;
+}
+
+gboolean
+gh_store_begin_read (GhStore  *self,
+                     GError  **error)
+{
+  g_return_val_if_fail (GH_IS_STORE (self), FALSE);
+  g_return_val_if_fail (!self->in_transaction, FALSE);
+
+  if (!gh_store_exec (self, "BEGIN DEFERRED", error))
+    return FALSE;
+  self->in_transaction = TRUE;
   return TRUE;
 }
 
@@ -747,4 +786,102 @@ gh_store_get_path (GhStore *self)
 {
   g_return_val_if_fail (GH_IS_STORE (self), NULL);
   return self->path;
+}
+
+gboolean
+gh_store_is_read_only (GhStore *self)
+{
+  g_return_val_if_fail (GH_IS_STORE (self), FALSE);
+  return self->read_only;
+}
+
+/* ---- read-only connections ----------------------------------------------------------- */
+
+static int
+check_cancelled (void *data)
+{
+  return g_cancellable_is_cancelled (data) ? 1 : 0;
+}
+
+void
+gh_store_set_cancellable (GhStore      *self,
+                          GCancellable *cancellable)
+{
+  g_return_if_fail (GH_IS_STORE (self));
+
+  /* Checked every few thousand virtual machine steps: microseconds */
+  if (cancellable != NULL)
+    sqlite3_progress_handler (self->db, 4096, check_cancelled, cancellable);
+  else
+    sqlite3_progress_handler (self->db, 0, NULL, NULL);
+}
+
+GhStore *
+gh_store_open_reader (GhStore  *self,
+                      GError  **error)
+{
+  g_autoptr(GhStore) reader = NULL;
+  int rc;
+
+  g_return_val_if_fail (GH_IS_STORE (self), NULL);
+  g_return_val_if_fail (!self->read_only, NULL);
+
+  reader = g_object_new (GH_TYPE_STORE, NULL);
+  reader->read_only = TRUE;
+  reader->data_dir = g_strdup (self->data_dir);
+  reader->path = g_strdup (self->path);
+
+  /* The writer made the database WAL and private: a reader neither migrates nor probes */
+  rc = sqlite3_open_v2 (reader->path, &reader->db,
+                        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_autofree char *what = g_strdup_printf ("Cannot open %s to read", reader->path);
+      return set_sqlite_error (error, reader->db, rc, what), NULL;
+    }
+  sqlite3_extended_result_codes (reader->db, 1);
+  sqlite3_busy_timeout (reader->db, 5000);
+  if (!gh_store_exec (reader, "PRAGMA query_only = ON; PRAGMA trusted_schema = OFF;", error))
+    return NULL;
+  return g_steal_pointer (&reader);
+}
+
+GhStore *
+gh_store_take_reader (GhStore  *self,
+                      GError  **error)
+{
+  GhStore *reader = NULL;
+
+  g_return_val_if_fail (GH_IS_STORE (self), NULL);
+
+  g_mutex_lock (&self->readers_lock);
+  if (self->readers->len > 0)
+    reader = g_ptr_array_steal_index (self->readers, self->readers->len - 1);
+  g_mutex_unlock (&self->readers_lock);
+  if (reader != NULL)
+    return reader;
+  return gh_store_open_reader (self, error);
+}
+
+void
+gh_store_give_reader (GhStore *self,
+                      GhStore *reader)
+{
+  g_return_if_fail (GH_IS_STORE (self));
+  g_return_if_fail (GH_IS_STORE (reader) && reader->read_only);
+
+  /* A reader comes back between transactions, or is not kept */
+  if (reader->in_transaction)
+    {
+      g_object_unref (reader);
+      return;
+    }
+  g_mutex_lock (&self->readers_lock);
+  if (self->readers->len < GH_STORE_MAX_IDLE_READERS)
+    {
+      g_ptr_array_add (self->readers, reader);
+      reader = NULL;
+    }
+  g_mutex_unlock (&self->readers_lock);
+  g_clear_object (&reader);
 }

@@ -61,6 +61,10 @@ gboolean    gh_store_begin             (GhStore     *self,
 gboolean    gh_store_commit            (GhStore     *self,
                                         GError     **error);
 void        gh_store_rollback          (GhStore     *self);
+/* A read transaction (BEGIN DEFERRED): one snapshot for several statements, ended by
+ * gh_store_commit() or gh_store_rollback(). On a reader, the only kind there is. */
+gboolean    gh_store_begin_read        (GhStore     *self,
+                                        GError     **error);
 gboolean    gh_store_in_transaction    (GhStore     *self);
 
 /* Changes whenever anything may have been written: by another connection (SQLite's
@@ -75,6 +79,28 @@ GhStoreStamp gh_store_get_stamp        (GhStore     *self);
 gboolean     gh_store_stamp_equal      (const GhStoreStamp *a,
                                         const GhStoreStamp *b);
 
+/* Read-only connections to the writer's database, for work off the request thread (audit
+ * queries, exports): in WAL mode they read a committed snapshot beside the writer and never
+ * wait for its transaction. A reader is a GhStore of its own, used by one thread at a time;
+ * it neither migrates nor writes (GH_STORE_ERROR_READ_ONLY). */
+#define GH_STORE_MAX_IDLE_READERS 4
+
+gboolean    gh_store_is_read_only      (GhStore     *self);
+/* Interrupts @self's statements while @cancellable (may be NULL: none) is cancelled; they
+ * fail with GH_STORE_ERROR_FAILED. For a reader working for one cancellable request. */
+void        gh_store_set_cancellable   (GhStore      *self,
+                                        GCancellable *cancellable);
+/* A new reader of @self's database. */
+GhStore    *gh_store_open_reader       (GhStore     *self,
+                                        GError     **error);
+/* An idle reader of @self's pool, or a new one; from any thread. Give it back with
+ * gh_store_give_reader() (or unref it) when done. */
+GhStore    *gh_store_take_reader       (GhStore     *self,
+                                        GError     **error);
+/* Takes @reader back into the pool (at most GH_STORE_MAX_IDLE_READERS are kept, and none
+ * left inside a transaction); from any thread. */
+void        gh_store_give_reader       (GhStore     *self,
+                                        GhStore     *reader);
 
 gint64      gh_store_last_insert_rowid (GhStore     *self);
 int         gh_store_changes           (GhStore     *self);

@@ -1,0 +1,552 @@
+/* gh-audit-query.c — GhAuditQuery: filtered pages of audit events, keyset paged, read off the
+ * request thread through the store's read-only connections
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "gatehouse-audit"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gh-audit-query.h"
+
+void
+gh_audit_page_free (GhAuditPage *page)
+{
+  if (page == NULL)
+    return;
+  g_clear_pointer (&page->events, g_ptr_array_unref);
+  g_free (page);
+}
+
+JsonObject *
+gh_audit_page_to_json (const GhAuditPage *page)
+{
+  JsonObject *object;
+  JsonArray *events;
+
+  g_return_val_if_fail (page != NULL, NULL);
+
+  object = json_object_new ();
+  events = json_array_new ();
+  for (guint i = 0; i < page->events->len; i++)
+    json_array_add_object_element (events, gh_audit_event_to_json (page->events->pdata[i]));
+  json_object_set_array_member (object, "events", events);
+  if (page->older > 0)
+    json_object_set_int_member (object, "older", page->older);
+  else
+    json_object_set_null_member (object, "older");
+  if (page->newer > 0)
+    json_object_set_int_member (object, "newer", page->newer);
+  else
+    json_object_set_null_member (object, "newer");
+  return object;
+}
+
+static gboolean
+invalid (GError     **error,
+         const char  *message)
+{
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, message);
+  return FALSE;
+}
+
+gboolean
+gh_audit_query_check (const GhAuditQuery  *query,
+                      GError             **error)
+{
+  g_return_val_if_fail (query != NULL, FALSE);
+
+  if (query->after != 0 && query->before != 0)
+    return invalid (error, "An audit query pages either after or before an event, not both");
+  if (query->after < 0 || query->before < 0 || query->project_id < 0)
+    return invalid (error, "Event and project ids are positive");
+  if (query->outcome != NULL && g_strcmp0 (query->outcome, "success") != 0 &&
+      g_strcmp0 (query->outcome, "failure") != 0 && g_strcmp0 (query->outcome, "info") != 0)
+    return invalid (error, "The outcome is one of success, failure and info");
+  if (query->type != NULL && query->type_prefix != NULL)
+    return invalid (error, "An audit query takes a type or a type prefix, not both");
+  if (query->time_from != 0 && query->time_to != 0 && query->time_from >= query->time_to)
+    return invalid (error, "The time range is empty: its start is not before its end");
+  return TRUE;
+}
+
+/* ---- building the statement -------------------------------------------------------- */
+
+/* The conditions of a query as SQL, and what its placeholders take, in order. */
+typedef struct
+{
+  GString   *where;
+  GPtrArray *texts;   /* char *, or NULL for an integer from @ints */
+  GArray    *ints;    /* gint64, one per placeholder (ignored for a text) */
+} Conditions;
+
+static void
+add_text (Conditions *conditions,
+          const char *sql,
+          char       *owned_value)
+{
+  gint64 unused = 0;
+
+  g_string_append_printf (conditions->where, " AND %s", sql);
+  g_ptr_array_add (conditions->texts, owned_value);
+  g_array_append_val (conditions->ints, unused);
+}
+
+static void
+add_int (Conditions *conditions,
+         const char *sql,
+         gint64      value)
+{
+  g_string_append_printf (conditions->where, " AND %s", sql);
+  g_ptr_array_add (conditions->texts, NULL);
+  g_array_append_val (conditions->ints, value);
+}
+
+/* The least string greater than every string that starts with @prefix, or NULL when there
+ * is none (every byte 0xff): the range [prefix, bound) of the type index. */
+static char *
+prefix_bound (const char *prefix)
+{
+  g_autofree char *bound = g_strdup (prefix);
+  gsize length = strlen (bound);
+
+  while (length > 0 && (guchar) bound[length - 1] == 0xff)
+    bound[--length] = '\0';
+  if (length == 0)
+    return NULL;
+  bound[length - 1] = (char) ((guchar) bound[length - 1] + 1);
+  return g_steal_pointer (&bound);
+}
+
+/* @text as a LIKE pattern (escape character '\'), anywhere in the value. */
+static char *
+like_pattern (const char *text)
+{
+  GString *pattern = g_string_new ("%");
+
+  for (const char *c = text; *c != '\0'; c++)
+    {
+      if (*c == '%' || *c == '_' || *c == '\\')
+        g_string_append_c (pattern, '\\');
+      g_string_append_c (pattern, *c);
+    }
+  g_string_append_c (pattern, '%');
+  return g_string_free (pattern, FALSE);
+}
+
+static void
+conditions_init (Conditions         *conditions,
+                 const GhAuditQuery *query)
+{
+  conditions->where = g_string_new ("1");
+  conditions->texts = g_ptr_array_new_with_free_func (g_free);
+  conditions->ints = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  if (query->project_id > 0)
+    add_int (conditions, "project_id = ?", query->project_id);
+  if (query->type != NULL)
+    add_text (conditions, "type = ?", g_strdup (query->type));
+  /* A type prefix is one set of conditions per type it matches (read_page()) */
+  g_assert (query->type_prefix == NULL);
+  if (query->outcome != NULL)
+    add_text (conditions, "outcome = ?", g_strdup (query->outcome));
+  if (query->client_id != NULL)
+    add_text (conditions, "client_id = ?", g_strdup (query->client_id));
+  if (query->user_id != NULL)
+    add_text (conditions, "user_id = ?", g_strdup (query->user_id));
+  if (query->flow_id != NULL)
+    add_text (conditions, "flow_id = ?", g_strdup (query->flow_id));
+  if (query->source != NULL)
+    add_text (conditions, "source = ?", g_strdup (query->source));
+  if (query->time_from != 0)
+    add_int (conditions, "time >= ?", query->time_from);
+  if (query->time_to != 0)
+    add_int (conditions, "time < ?", query->time_to);
+  if (query->text != NULL && query->text[0] != '\0')
+    {
+      /* One placeholder, numbered, for the three columns */
+      g_autofree char *sql = g_strdup_printf ("(details LIKE ?%u ESCAPE '\\' OR client_id LIKE "
+                                              "?%u ESCAPE '\\' OR user_id LIKE ?%u "
+                                              "ESCAPE '\\')", conditions->texts->len + 1,
+                                              conditions->texts->len + 1,
+                                              conditions->texts->len + 1);
+
+      add_text (conditions, sql, like_pattern (query->text));
+    }
+}
+
+static void
+conditions_clear (Conditions *conditions)
+{
+  g_string_free (conditions->where, TRUE);
+  g_ptr_array_unref (conditions->texts);
+  g_array_unref (conditions->ints);
+}
+
+static void
+conditions_bind (Conditions *conditions,
+                 GhStmt     *stmt)
+{
+  for (guint i = 0; i < conditions->texts->len; i++)
+    {
+      const char *text = conditions->texts->pdata[i];
+
+      if (text != NULL)
+        gh_stmt_bind_text (stmt, i + 1, text);
+      else
+        gh_stmt_bind_int64 (stmt, i + 1, g_array_index (conditions->ints, gint64, i));
+    }
+}
+
+/* ---- running it ------------------------------------------------------------------ */
+
+/* "SELECT @what FROM audit_events WHERE <the conditions> @tail", the conditions bound (@tail's
+ * placeholders are numbered after theirs). */
+static GhStmt *
+prepare_where (GhStore     *reader,
+               Conditions  *conditions,
+               const char  *what,
+               const char  *tail,
+               GError     **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM audit_events WHERE %s %s", what,
+                                          conditions->where->str, tail);
+  GhStmt *stmt = gh_store_prepare (reader, sql, error);
+
+  if (stmt != NULL)
+    conditions_bind (conditions, stmt);
+  return stmt;
+}
+
+/* Reads up to @limit matching events past @cursor (0: from the newest), id descending
+ * (@ascending: ascending, past an "after" cursor) into @events. */
+static gboolean
+read_events (GhStore     *reader,
+             Conditions  *conditions,
+             gboolean     ascending,
+             gint64       cursor,
+             guint        limit,
+             GPtrArray   *events,
+             GError     **error)
+{
+  g_autofree char *tail = NULL;
+  g_autoptr(GhStmt) stmt = NULL;
+  guint n = conditions->texts->len;
+  gboolean row = FALSE;
+
+  tail = g_strdup_printf ("%s ORDER BY id %s LIMIT ?%u",
+                          cursor == 0 ? "" : ascending ? "AND id > ?" : "AND id < ?",
+                          ascending ? "ASC" : "DESC", n + (cursor == 0 ? 1 : 2));
+  stmt = prepare_where (reader, conditions, GH_AUDIT_EVENT_COLUMNS, tail, error);
+  if (stmt == NULL)
+    return FALSE;
+  if (cursor != 0)
+    gh_stmt_bind_int64 (stmt, n + 1, cursor);
+  gh_stmt_bind_int64 (stmt, n + (cursor == 0 ? 1 : 2), limit);
+  for (;;)
+    {
+      GhAuditEvent *event;
+
+      if (!gh_store_step (reader, stmt, &row, error))
+        return FALSE;
+      if (!row)
+        return TRUE;
+      event = gh_audit_event_from_row (stmt, error);
+      if (event == NULL)
+        return FALSE;
+      /* Read oldest first past an "after" cursor: the page shows them newest first */
+      if (ascending)
+        g_ptr_array_insert (events, 0, event);
+      else
+        g_ptr_array_add (events, event);
+    }
+}
+
+/* Whether an event matches on the far side of @id: above it (@above) or below it. */
+static gboolean
+exists_beyond (GhStore     *reader,
+               Conditions  *conditions,
+               gboolean     above,
+               gint64       id,
+               gboolean    *exists,
+               GError     **error)
+{
+  guint n = conditions->texts->len;
+  g_autofree char *tail = g_strdup_printf ("AND id %s ?%u LIMIT 1", above ? ">" : "<", n + 1);
+  g_autoptr(GhStmt) stmt = prepare_where (reader, conditions, "1", tail, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  gh_stmt_bind_int64 (stmt, n + 1, id);
+  return gh_store_step (reader, stmt, exists, error);
+}
+
+static gint64
+event_id (GPtrArray *events,
+          guint      index)
+{
+  return ((GhAuditEvent *) events->pdata[index])->id;
+}
+
+/* The distinct types in the log that start with @prefix, in order, each found by one seek in
+ * the type index (a skip scan), never by reading the events of the range. */
+static GPtrArray *
+types_with_prefix (GhStore     *reader,
+                   const char  *prefix,
+                   GError     **error)
+{
+  g_autofree char *bound = prefix_bound (prefix);
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GhStmt) stmt = NULL;
+  gboolean row = FALSE;
+
+  stmt = gh_store_prepare (reader, bound != NULL ?
+                           "WITH RECURSIVE t (type) AS ("
+                           " SELECT min (type) FROM audit_events WHERE type >= ?1 AND type < ?2"
+                           " UNION ALL SELECT (SELECT min (type) FROM audit_events"
+                           "  WHERE type > t.type AND type < ?2) FROM t WHERE t.type IS NOT NULL)"
+                           " SELECT type FROM t WHERE type IS NOT NULL" :
+                           "WITH RECURSIVE t (type) AS ("
+                           " SELECT min (type) FROM audit_events WHERE type >= ?1"
+                           " UNION ALL SELECT (SELECT min (type) FROM audit_events"
+                           "  WHERE type > t.type) FROM t WHERE t.type IS NOT NULL)"
+                           " SELECT type FROM t WHERE type IS NOT NULL", error);
+  if (stmt == NULL)
+    return NULL;
+  gh_stmt_bind_text (stmt, 1, prefix);
+  if (bound != NULL)
+    gh_stmt_bind_text (stmt, 2, bound);
+  for (;;)
+    {
+      if (!gh_store_step (reader, stmt, &row, error))
+        return NULL;
+      if (!row)
+        return g_steal_pointer (&found);
+      g_ptr_array_add (found, g_strdup (gh_stmt_column_text (stmt, 0)));
+    }
+}
+
+static int
+compare_newest_first (gconstpointer a,
+                      gconstpointer b)
+{
+  gint64 x = (*(GhAuditEvent * const *) a)->id;
+  gint64 y = (*(GhAuditEvent * const *) b)->id;
+
+  return x > y ? -1 : x < y;
+}
+
+/* One page, in @reader's read transaction. A type prefix becomes one query per type it
+ * matches, each walking its (project, type, id) index in id order, merged here: one range
+ * query over the types would have to sort every event of the range. */
+static GhAuditPage *
+read_page (GhStore             *reader,
+           const GhAuditQuery  *query,
+           GError             **error)
+{
+  g_autoptr(GhAuditPage) page = g_new0 (GhAuditPage, 1);
+  g_autoptr(GArray) sets = g_array_new (FALSE, FALSE, sizeof (Conditions));
+  g_autoptr(GPtrArray) types = NULL;
+  guint limit = query->limit == 0 ? GH_AUDIT_QUERY_DEFAULT_LIMIT
+                                  : MIN (query->limit, GH_AUDIT_QUERY_MAX_LIMIT);
+  gboolean ascending = query->after != 0;
+  gint64 cursor = ascending ? query->after : query->before;
+  gboolean more = FALSE, beyond = FALSE;
+  gboolean ok = TRUE;
+
+  page->events = g_ptr_array_new_with_free_func ((GDestroyNotify) gh_audit_event_free);
+  if (query->type_prefix != NULL && query->type_prefix[0] != '\0')
+    {
+      types = types_with_prefix (reader, query->type_prefix, error);
+      if (types == NULL)
+        return NULL;
+      g_array_set_size (sets, types->len);
+      for (guint i = 0; i < types->len; i++)
+        {
+          GhAuditQuery one = *query;
+
+          one.type = types->pdata[i];
+          one.type_prefix = NULL;
+          conditions_init (&g_array_index (sets, Conditions, i), &one);
+        }
+    }
+  else
+    {
+      g_array_set_size (sets, 1);
+      conditions_init (&g_array_index (sets, Conditions, 0), query);
+    }
+
+  /* One more than a page tells whether there is more in the direction read */
+  for (guint i = 0; ok && i < sets->len; i++)
+    ok = read_events (reader, &g_array_index (sets, Conditions, i), ascending, cursor,
+                      limit + 1, page->events, error);
+  if (ok && sets->len > 1)
+    {
+      g_ptr_array_sort (page->events, compare_newest_first);
+      /* The limit + 1 nearest the cursor: the oldest (ascending) or the newest */
+      if (page->events->len > limit + 1)
+        g_ptr_array_remove_range (page->events, ascending ? 0 : limit + 1,
+                                  page->events->len - (limit + 1));
+    }
+  if (ok && page->events->len > limit)
+    {
+      /* The extra one is the newest (ascending) or the oldest (descending) */
+      more = TRUE;
+      g_ptr_array_remove_index (page->events, ascending ? 0 : limit);
+    }
+  /* ... and one look the other way whether anything matches at or behind the cursor (between
+   * it and the page there is nothing: the page starts at the first match past it) */
+  for (guint i = 0; ok && cursor != 0 && !beyond && i < sets->len; i++)
+    ok = exists_beyond (reader, &g_array_index (sets, Conditions, i), !ascending,
+                        ascending ? cursor + 1 : cursor - 1, &beyond, error);
+  for (guint i = 0; i < sets->len; i++)
+    conditions_clear (&g_array_index (sets, Conditions, i));
+  if (!ok)
+    return NULL;
+
+  if (ascending)
+    {
+      if (more)
+        page->newer = event_id (page->events, 0);
+      if (beyond)
+        page->older = page->events->len > 0 ? event_id (page->events, page->events->len - 1)
+                                            : cursor + 1;
+    }
+  else
+    {
+      if (more)
+        page->older = event_id (page->events, page->events->len - 1);
+      if (beyond)
+        page->newer = page->events->len > 0 ? event_id (page->events, 0) : cursor - 1;
+    }
+  return g_steal_pointer (&page);
+}
+
+GhAuditPage *
+gh_audit_query (GhStore             *store,
+                const GhAuditQuery  *query,
+                GCancellable        *cancellable,
+                GError             **error)
+{
+  g_autoptr(GhStore) reader = NULL;
+  g_autoptr(GError) local_error = NULL;
+  GhAuditPage *page;
+
+  g_return_val_if_fail (GH_IS_STORE (store), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  if (!gh_audit_query_check (query, error))
+    return NULL;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  reader = gh_store_take_reader (store, error);
+  if (reader == NULL)
+    return NULL;
+  gh_store_set_cancellable (reader, cancellable);
+  /* Both statements see one snapshot: the cursors agree with the events */
+  page = NULL;
+  if (gh_store_begin_read (reader, &local_error))
+    {
+      page = read_page (reader, query, &local_error);
+      gh_store_rollback (reader);
+    }
+  gh_store_set_cancellable (reader, NULL);
+  gh_store_give_reader (store, g_steal_pointer (&reader));
+
+  if (page == NULL)
+    {
+      if (!g_cancellable_set_error_if_cancelled (cancellable, error))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return page;
+}
+
+/* ---- in a worker thread --------------------------------------------------------------- */
+
+/* @query with strings of its own, for the worker thread. */
+static GhAuditQuery *
+query_copy (const GhAuditQuery *query)
+{
+  GhAuditQuery *copy = g_memdup2 (query, sizeof *query);
+
+  copy->type = g_strdup (query->type);
+  copy->type_prefix = g_strdup (query->type_prefix);
+  copy->outcome = g_strdup (query->outcome);
+  copy->client_id = g_strdup (query->client_id);
+  copy->user_id = g_strdup (query->user_id);
+  copy->flow_id = g_strdup (query->flow_id);
+  copy->source = g_strdup (query->source);
+  copy->text = g_strdup (query->text);
+  return copy;
+}
+
+static void
+query_free (GhAuditQuery *query)
+{
+  g_free ((char *) query->type);
+  g_free ((char *) query->type_prefix);
+  g_free ((char *) query->outcome);
+  g_free ((char *) query->client_id);
+  g_free ((char *) query->user_id);
+  g_free ((char *) query->flow_id);
+  g_free ((char *) query->source);
+  g_free ((char *) query->text);
+  g_free (query);
+}
+
+static void
+query_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GhAuditPage *page = gh_audit_query (source_object, task_data, cancellable, &error);
+
+  if (page == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, page, (GDestroyNotify) gh_audit_page_free);
+}
+
+void
+gh_audit_query_async (GhStore             *store,
+                      const GhAuditQuery  *query,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (GH_IS_STORE (store));
+  g_return_if_fail (query != NULL);
+
+  task = g_task_new (store, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gh_audit_query_async);
+  /* A query that cannot run says so without a thread */
+  if (!gh_audit_query_check (query, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_set_task_data (task, query_copy (query), (GDestroyNotify) query_free);
+  g_task_run_in_thread (task, query_thread);
+}
+
+GhAuditPage *
+gh_audit_query_finish (GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gh_audit_query_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

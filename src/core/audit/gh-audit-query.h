@@ -1,0 +1,88 @@
+/* gh-audit-query.h — GhAuditQuery: filtered pages of audit events, keyset paged, read off the
+ * request thread through the store's read-only connections
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "gh-audit.h"
+
+G_BEGIN_DECLS
+
+/* The default page size and the most one page holds (a larger limit is cut to it). */
+#define GH_AUDIT_QUERY_DEFAULT_LIMIT 50
+#define GH_AUDIT_QUERY_MAX_LIMIT 200
+
+/* A filter and a position. Every field is optional (0 / NULL: no condition); the conditions
+ * that are set must all hold. Events come newest first, that is by id, descending (ids grow
+ * with every insert, so two events of the same microsecond still have one order).
+ *
+ * Cursors are event ids: @before pages towards older events (id < before), @after towards
+ * newer ones (id > after); at most one of them is set. A cursor is only meaningful with the
+ * same filter it came from. */
+typedef struct
+{
+  gint64      project_id;
+  const char *type;         /* exactly this type */
+  const char *type_prefix;  /* types starting with it, byte for byte: "token." does not
+                             * match "tokenX.issued" */
+  const char *outcome;      /* "success", "failure" or "info" */
+  const char *client_id;
+  const char *user_id;
+  const char *flow_id;
+  const char *source;       /* the source address, exactly */
+  gint64      time_from;    /* µs since the epoch, inclusive */
+  gint64      time_to;      /* µs since the epoch, exclusive */
+  const char *text;         /* a substring (ASCII case-insensitive) of the details, the
+                             * client id or the user id */
+  gint64      after;
+  gint64      before;
+  guint       limit;        /* 0: GH_AUDIT_QUERY_DEFAULT_LIMIT; at most
+                             * GH_AUDIT_QUERY_MAX_LIMIT */
+} GhAuditQuery;
+
+/* One page, newest first, and the cursors to its neighbours. */
+typedef struct
+{
+  GPtrArray *events;        /* GhAuditEvent, newest first */
+  /* The id to pass as "before" for the next page of older events, 0 when there is none
+   * (the last event's id). */
+  gint64     older;
+  /* The id to pass as "after" for the page of newer events, 0 when there is none (the first
+   * event's id). On an empty page the cursors mark the position asked for: "before": B gives
+   * newer B - 1 when anything is at or above B (0, the newest page, when B is 1), "after": A
+   * gives older A + 1 when anything is at or below A. */
+  gint64     newer;
+} GhAuditPage;
+
+void gh_audit_page_free (GhAuditPage *page);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhAuditPage, gh_audit_page_free)
+
+/* {"events": [gh_audit_event_to_json() ...], "older": id or null, "newer": id or null} */
+JsonObject  *gh_audit_page_to_json     (const GhAuditPage   *page);
+
+/* FALSE with G_IO_ERROR_INVALID_ARGUMENT when @query cannot be run: both cursors, a negative
+ * cursor, an unknown outcome, type and type_prefix both, an empty time range. */
+gboolean     gh_audit_query_check      (const GhAuditQuery  *query,
+                                        GError             **error);
+
+/* Runs @query on a read-only connection of @store's (gh_store_take_reader()), in the calling
+ * thread: for the CLI and tests. @cancellable interrupts the statement. */
+GhAuditPage *gh_audit_query            (GhStore             *store,
+                                        const GhAuditQuery  *query,
+                                        GCancellable        *cancellable,
+                                        GError             **error);
+/* The same in a worker thread: the request thread never waits for the database. @query is
+ * copied; @callback runs in the thread-default main context of the caller. */
+void         gh_audit_query_async      (GhStore             *store,
+                                        const GhAuditQuery  *query,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+GhAuditPage *gh_audit_query_finish     (GAsyncResult        *result,
+                                        GError             **error);
+
+G_END_DECLS
