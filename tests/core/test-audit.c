@@ -381,7 +381,7 @@ test_registry (void)
   const GhAuditEventType *type;
   GhAuditCategory category;
   guint n = 0;
-  guint per_category[GH_AUDIT_CATEGORY_AUDIT + 1] = { 0 };
+  guint per_category[GH_AUDIT_N_CATEGORIES] = { 0 };
 
   types = gh_audit_event_types (&n);
   g_assert_cmpuint (n, >=, 28);

@@ -94,6 +94,7 @@ static const char * const category_names[] = {
   [GH_AUDIT_CATEGORY_AUDIT] = "audit",
   [GH_AUDIT_CATEGORY_ADMIN] = "admin",
 };
+G_STATIC_ASSERT (G_N_ELEMENTS (category_names) == GH_AUDIT_N_CATEGORIES);
 
 const GhAuditEventType *
 gh_audit_event_type_lookup (const char *name)

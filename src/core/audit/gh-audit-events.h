@@ -25,6 +25,7 @@ typedef enum
   GH_AUDIT_CATEGORY_KEY,
   GH_AUDIT_CATEGORY_AUDIT,
   GH_AUDIT_CATEGORY_ADMIN,
+  GH_AUDIT_N_CATEGORIES  /* not a category: how many there are */
 } GhAuditCategory;
 
 /* The type names code records. Every one is in the registry (gh-audit-events.c), and the
