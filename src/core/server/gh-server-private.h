@@ -147,5 +147,6 @@ void _gh_admin_handle_projects            (GhRequest *request);
 void _gh_admin_handle_project             (GhRequest *request);
 void _gh_admin_handle_admin_tokens        (GhRequest *request);
 void _gh_admin_handle_admin_token         (GhRequest *request);
+void _gh_admin_handle_audit               (GhRequest *request);
 
 G_END_DECLS
