@@ -275,6 +275,14 @@ _gh_request_peer (GhRequest *request)
   return request->msg != NULL ? soup_server_message_get_remote_host (request->msg) : NULL;
 }
 
+const char *
+_gh_request_user_agent (GhRequest *request)
+{
+  return request->msg != NULL ?
+         soup_message_headers_get_one (soup_server_message_get_request_headers (request->msg),
+                                       "User-Agent") : NULL;
+}
+
 char *
 _gh_request_endpoint_url (GhRequest  *request,
                           const char *path)
@@ -354,7 +362,8 @@ authenticate_admin (GhRequest *request)
   const char *bearer = gh_http_auth_get_bearer (request->msg);
 
   request->admin_token = gh_admin_tokens_verify (request->server->admin_tokens, bearer,
-                                                 _gh_request_peer (request), &error);
+                                                 _gh_request_peer (request),
+                                                 _gh_request_user_agent (request), &error);
   if (request->admin_token != NULL)
     return TRUE;
   /* RFC 6750 §3: no error code when no token was sent at all. */
