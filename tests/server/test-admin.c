@@ -721,6 +721,16 @@ test_audit_paging (Fixture       *fixture,
   g_autoptr(JsonObject) back = NULL;
   g_autofree char *query = NULL;
 
+  /* No parameter at all: the newest page. */
+  {
+    g_autoptr(GhTestResponse) all = admin (fixture, "GET", "/admin/v1/projects/default/audit",
+                                           fixture->token, NULL);
+    g_autoptr(JsonObject) object = NULL;
+
+    g_assert_cmpuint (all->status, ==, 200);
+    object = gh_test_response_json (all);
+    g_assert_true (json_object_has_member (object, "events"));
+  }
   record_audit_rows (fixture);
   first = audit_page (fixture, "type_prefix=token.&limit=1");
   g_assert_cmpuint (page_length (first), ==, 1);
@@ -827,6 +837,8 @@ test_audit_bad_inputs (Fixture       *fixture,
     { "/admin/v1/projects/default/audit?after=-3", 400, "invalid_request", "after" },
     { "/admin/v1/projects/default/audit?from=1e6", 400, "invalid_request", "from" },
     { "/admin/v1/projects/default/audit?before=5&after=2", 400, "invalid_request", NULL },
+    { "/admin/v1/projects/default/audit?type=a&type=b", 400, "invalid_request", "“type”" },
+    { "/admin/v1/projects/default/audit?text=%FF", 400, "invalid_request", NULL },
     { "/admin/v1/projects/default/audit?outcome=maybe", 400, "invalid_request", NULL },
     { "/admin/v1/projects/default/audit?type=a&type_prefix=b", 400, "invalid_request", NULL },
     { "/admin/v1/projects/default/audit?from=10&to=10", 400, "invalid_request", NULL },
