@@ -207,18 +207,18 @@ test_failure_limit (Fixture       *fixture,
   details = gh_test_server_last_audit (&fixture->server, "admin.auth_failed");
   g_assert_cmpstr (json_object_get_string_member (details, "reason"), ==, "rate_limited");
 
-  verified = gh_admin_tokens_verify (tokens, fixture->token, "192.0.2.1", &error);
+  verified = gh_admin_tokens_verify (tokens, fixture->token, "192.0.2.1", NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (verified);
   g_clear_pointer (&verified, gh_admin_token_free);
-  verified = gh_admin_tokens_verify (tokens, fixture->token, "127.0.0.1", &error);
+  verified = gh_admin_tokens_verify (tokens, fixture->token, "127.0.0.1", NULL, &error);
   g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_TOO_MANY_REQUESTS);
   g_assert_null (verified);
   g_clear_error (&error);
 
   /* Turning the limit off (or changing it) forgets what was counted. */
   gh_admin_tokens_set_failure_limit (tokens, 0);
-  verified = gh_admin_tokens_verify (tokens, fixture->token, "127.0.0.1", &error);
+  verified = gh_admin_tokens_verify (tokens, fixture->token, "127.0.0.1", NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (verified);
 }
@@ -602,6 +602,260 @@ test_cli (Fixture       *fixture,
   g_assert_cmpint (CLI (fixture, &out, "admin-token", "revoke"), ==, 2);
 }
 
+/* ---- GET /admin/v1/projects/{slug}/audit ------------------------------------------- */
+
+/* GET @query on the default project's audit: asserts 200 and returns the page. */
+static JsonObject *
+audit_page (Fixture    *fixture,
+            const char *query)
+{
+  g_autofree char *path = g_strconcat ("/admin/v1/projects/default/audit?", query, NULL);
+  g_autoptr(GhTestResponse) response = admin (fixture, "GET", path, fixture->token, NULL);
+
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpstr (gh_test_response_header (response, "Cache-Control"), ==, "no-store");
+  return gh_test_response_json (response);
+}
+
+static JsonObject *
+page_event (JsonObject *page,
+            guint       i)
+{
+  return json_array_get_object_element (json_object_get_array_member (page, "events"), i);
+}
+
+static guint
+page_length (JsonObject *page)
+{
+  return json_array_get_length (json_object_get_array_member (page, "events"));
+}
+
+/* A real refused registration: its event carries the peer and the User-Agent, cut as every
+ * reflected value is. */
+static void
+test_audit_source (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *long_agent = g_strnfill (5000, 'a');
+  const char *agents[] = { "audit-test/1.0 (gatehouse)", long_agent };
+
+  for (guint a = 0; a < G_N_ELEMENTS (agents); a++)
+    {
+      const char * const headers[] = { "User-Agent", agents[a], NULL };
+      g_autoptr(GhTestResponse) registered = NULL;
+      g_autoptr(JsonObject) page = NULL;
+      JsonObject *event;
+      const char *user_agent;
+
+      registered = gh_test_server_request (&fixture->server, fixture->server.session, "POST",
+                                           "/register", headers, "application/json",
+                                           "{\"redirect_uris\": [\"ftp://x.example/cb\"]}");
+      g_assert_cmpuint (registered->status, >=, 400);
+      page = audit_page (fixture, "type_prefix=oauth_client.&limit=5");
+      g_assert_cmpuint (page_length (page), >=, 1);
+      event = page_event (page, 0);
+      g_assert_cmpstr (json_object_get_string_member (event, "type"), ==,
+                       "oauth_client.registration_refused");
+      g_assert_cmpstr (json_object_get_string_member (event, "outcome"), ==, "failure");
+      g_assert_cmpstr (json_object_get_string_member (event, "project_slug"), ==, "default");
+      g_assert_cmpstr (json_object_get_string_member (event, "source"), ==, "127.0.0.1");
+      user_agent = json_object_get_string_member (event, "user_agent");
+      if (a == 0)
+        g_assert_cmpstr (user_agent, ==, agents[a]);
+      else
+        g_assert_cmpuint (strlen (user_agent), <, strlen (agents[a]));
+    }
+}
+
+/* Events of the default project with every filtered column set, recorded directly. */
+static const struct {
+  const char *type;
+  GhAuditOutcome outcome;
+  const char *client_id;
+  const char *user_id;
+  const char *flow_id;
+  const char *source;
+  const char *note;
+} audit_rows[] = {
+  { "token.refused", GH_AUDIT_FAILURE, "client-a", "user-a", "flow-a", "192.0.2.1", "alpha" },
+  { "token.issued", GH_AUDIT_SUCCESS, "client-b", "user-b", "flow-b", "192.0.2.2", "Needle" },
+  { "token.revoked", GH_AUDIT_INFO, "client-a", "user-b", "flow-c", "192.0.2.3", "gamma" },
+};
+
+static void
+record_audit_rows (Fixture *fixture)
+{
+  GhAudit *audit = gh_server_get_audit (fixture->server.server);
+  g_autoptr(GhProject) project = gh_test_server_project (&fixture->server);
+
+  for (guint i = 0; i < G_N_ELEMENTS (audit_rows); i++)
+    {
+      g_autoptr(JsonObject) details = json_object_new ();
+      g_autoptr(GError) error = NULL;
+
+      json_object_set_string_member (details, "note", audit_rows[i].note);
+      g_assert_true (gh_audit_record_event (audit, &(GhAuditEvent) {
+                                              .project_id = project->id,
+                                              .project_slug = project->slug,
+                                              .type = audit_rows[i].type,
+                                              .outcome = audit_rows[i].outcome,
+                                              .actor = "test",
+                                              .client_id = audit_rows[i].client_id,
+                                              .user_id = audit_rows[i].user_id,
+                                              .flow_id = audit_rows[i].flow_id,
+                                              .source = audit_rows[i].source,
+                                              .user_agent = "rows/1",
+                                              .details = details }, &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* Pages of one event, older and back newer, by the cursors each page gives. */
+static void
+test_audit_paging (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) second = NULL;
+  g_autoptr(JsonObject) third = NULL;
+  g_autoptr(JsonObject) back = NULL;
+  g_autofree char *query = NULL;
+
+  /* No parameter at all: the newest page. */
+  {
+    g_autoptr(GhTestResponse) all = admin (fixture, "GET", "/admin/v1/projects/default/audit",
+                                           fixture->token, NULL);
+    g_autoptr(JsonObject) object = NULL;
+
+    g_assert_cmpuint (all->status, ==, 200);
+    object = gh_test_response_json (all);
+    g_assert_true (json_object_has_member (object, "events"));
+  }
+  record_audit_rows (fixture);
+  first = audit_page (fixture, "type_prefix=token.&limit=1");
+  g_assert_cmpuint (page_length (first), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (page_event (first, 0), "type"), ==,
+                   "token.revoked");
+  query = g_strdup_printf ("type_prefix=token.&limit=1&before=%" G_GINT64_FORMAT,
+                           json_object_get_int_member (first, "older"));
+  second = audit_page (fixture, query);
+  g_assert_cmpstr (json_object_get_string_member (page_event (second, 0), "type"), ==,
+                   "token.issued");
+  g_clear_pointer (&query, g_free);
+  query = g_strdup_printf ("type_prefix=token.&limit=1&before=%" G_GINT64_FORMAT,
+                           json_object_get_int_member (second, "older"));
+  third = audit_page (fixture, query);
+  g_assert_cmpuint (page_length (third), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (page_event (third, 0), "type"), ==,
+                   "token.refused");
+  g_assert_true (json_object_get_null_member (third, "older"));
+  /* And back: the page newer than the last is the one before it. */
+  g_clear_pointer (&query, g_free);
+  query = g_strdup_printf ("type_prefix=token.&limit=1&after=%" G_GINT64_FORMAT,
+                           json_object_get_int_member (third, "newer"));
+  back = audit_page (fixture, query);
+  g_assert_cmpuint (page_length (back), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (page_event (back, 0), "id"), ==,
+                   json_object_get_int_member (page_event (second, 0), "id"));
+}
+
+/* Each filter alone: the rows of audit_rows it keeps, as a bit mask. */
+static void
+test_audit_filters (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  static const struct {
+    const char *query;
+    guint rows;
+  } cases[] = {
+    { "type=token.issued", 1 << 1 },
+    { "type_prefix=token.re", 1 << 0 | 1 << 2 },
+    { "outcome=info", 1 << 2 },
+    { "client_id=client-a", 1 << 0 | 1 << 2 },
+    { "user_id=user-b", 1 << 1 | 1 << 2 },
+    { "flow_id=flow-a", 1 << 0 },
+    { "source=192.0.2.2", 1 << 1 },
+    { "text=needle", 1 << 1 },
+    { "text=CLIENT-A", 1 << 0 | 1 << 2 },
+    { "type_prefix=token.&from=0&to=1", 0 },
+  };
+  gint64 last_id;
+
+  record_audit_rows (fixture);
+  {
+    g_autoptr(JsonObject) page = audit_page (fixture, "limit=1");
+    last_id = json_object_get_int_member (page_event (page, 0), "id");
+  }
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr(JsonObject) page = NULL;
+      guint rows = 0;
+
+      g_test_message ("%s", cases[c].query);
+      page = audit_page (fixture, cases[c].query);
+      for (guint i = 0; i < page_length (page); i++)
+        {
+          gint64 id = json_object_get_int_member (page_event (page, i), "id");
+          gint64 row = id - (last_id - (gint64) G_N_ELEMENTS (audit_rows) + 1);
+
+          /* Only the rows: whatever the fixture recorded has no such values. */
+          g_assert_cmpint (row, >=, 0);
+          g_assert_cmpint (row, <, G_N_ELEMENTS (audit_rows));
+          rows |= 1u << row;
+          g_assert_cmpstr (json_object_get_string_member (page_event (page, i), "user_agent"),
+                           ==, "rows/1");
+        }
+      g_assert_cmpuint (rows, ==, cases[c].rows);
+    }
+  /* A time range around the rows keeps them. */
+  {
+    g_autoptr(JsonObject) page = audit_page (fixture, "limit=1");
+    gint64 time = json_object_get_int_member (page_event (page, 0), "time");
+    g_autofree char *query = g_strdup_printf ("source=192.0.2.3&from=%" G_GINT64_FORMAT
+                                              "&to=%" G_GINT64_FORMAT, time, time + 1);
+    g_autoptr(JsonObject) ranged = audit_page (fixture, query);
+
+    g_assert_cmpuint (page_length (ranged), ==, 1);
+  }
+}
+
+/* What the route refuses: 400 invalid_request naming the trouble, 404 for no project. */
+static void
+test_audit_bad_inputs (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  static const struct {
+    const char *path;
+    guint status;
+    const char *error;
+    const char *says;
+  } cases[] = {
+    { "/admin/v1/projects/default/audit?colour=red", 400, "invalid_request", "colour" },
+    { "/admin/v1/projects/default/audit?limit=ten", 400, "invalid_request", "limit" },
+    { "/admin/v1/projects/default/audit?limit=0", 400, "invalid_request", "limit" },
+    { "/admin/v1/projects/default/audit?before=x", 400, "invalid_request", "before" },
+    { "/admin/v1/projects/default/audit?after=-3", 400, "invalid_request", "after" },
+    { "/admin/v1/projects/default/audit?from=1e6", 400, "invalid_request", "from" },
+    { "/admin/v1/projects/default/audit?before=5&after=2", 400, "invalid_request", NULL },
+    { "/admin/v1/projects/default/audit?type=a&type=b", 400, "invalid_request", "“type”" },
+    { "/admin/v1/projects/default/audit?text=%FF", 400, "invalid_request", NULL },
+    { "/admin/v1/projects/default/audit?outcome=maybe", 400, "invalid_request", NULL },
+    { "/admin/v1/projects/default/audit?type=a&type_prefix=b", 400, "invalid_request", NULL },
+    { "/admin/v1/projects/default/audit?from=10&to=10", 400, "invalid_request", NULL },
+    { "/admin/v1/projects/nowhere/audit", 404, "not_found", NULL },
+    { "/admin/v1/projects/No_Such/audit", 404, "not_found", NULL },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr(GhTestResponse) response = NULL;
+
+      g_test_message ("%s", cases[c].path);
+      response = admin (fixture, "GET", cases[c].path, fixture->token, NULL);
+      assert_error (response, cases[c].status, cases[c].error, cases[c].says);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -619,6 +873,10 @@ main (int    argc,
   ADD ("/server/admin/bad-inputs", test_bad_inputs);
   ADD ("/server/admin/admin-tokens", test_admin_tokens);
   ADD ("/server/admin/cli", test_cli);
+  ADD ("/server/admin/audit/source", test_audit_source);
+  ADD ("/server/admin/audit/paging", test_audit_paging);
+  ADD ("/server/admin/audit/filters", test_audit_filters);
+  ADD ("/server/admin/audit/bad-inputs", test_audit_bad_inputs);
 #undef ADD
 
   return g_test_run ();

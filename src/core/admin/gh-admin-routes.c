@@ -11,9 +11,12 @@
 
 #include <string.h>
 
+#include "gh-audit-query.h"
 #include "gh-error.h"
+#include "gh-form.h"
 #include "gh-http.h"
 #include "gh-json.h"
+#include "gh-paused-request.h"
 #include "gh-server-private.h"
 #include "gh-time.h"
 
@@ -233,11 +236,11 @@ _gh_admin_handle_projects (GhRequest *request)
     list_projects (request);
 }
 
-/* The project the path names; answers 404 itself when there is none. */
+/* The project @slug; answers 404 itself when there is none. */
 static GhProject *
-load_project (GhRequest *request)
+load_project_named (GhRequest  *request,
+                    const char *slug)
 {
-  const char *slug = path_argument (request);
   g_autoptr(GError) error = NULL;
   GhProject *project;
 
@@ -251,6 +254,13 @@ load_project (GhRequest *request)
   if (project == NULL)
     send_error (request, error);
   return project;
+}
+
+/* The project the path's last segment names; answers 404 itself when there is none. */
+static GhProject *
+load_project (GhRequest *request)
+{
+  return load_project_named (request, path_argument (request));
 }
 
 static void
@@ -398,4 +408,152 @@ _gh_admin_handle_admin_token (GhRequest *request)
     }
   gh_http_set_no_store (request->msg);
   soup_server_message_set_status (request->msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+/* The query's parameters: each string filter, and each number with its lowest value. */
+static const struct {
+  const char *name;
+  gsize       offset;
+} audit_strings[] = {
+  { "type", G_STRUCT_OFFSET (GhAuditQuery, type) },
+  { "type_prefix", G_STRUCT_OFFSET (GhAuditQuery, type_prefix) },
+  { "outcome", G_STRUCT_OFFSET (GhAuditQuery, outcome) },
+  { "client_id", G_STRUCT_OFFSET (GhAuditQuery, client_id) },
+  { "user_id", G_STRUCT_OFFSET (GhAuditQuery, user_id) },
+  { "flow_id", G_STRUCT_OFFSET (GhAuditQuery, flow_id) },
+  { "source", G_STRUCT_OFFSET (GhAuditQuery, source) },
+  { "text", G_STRUCT_OFFSET (GhAuditQuery, text) },
+};
+
+static const struct {
+  const char *name;
+  gsize       offset;
+  gint64      min;
+} audit_numbers[] = {
+  { "from", G_STRUCT_OFFSET (GhAuditQuery, time_from), 0 },
+  { "to", G_STRUCT_OFFSET (GhAuditQuery, time_to), 0 },
+  { "before", G_STRUCT_OFFSET (GhAuditQuery, before), 1 },
+  { "after", G_STRUCT_OFFSET (GhAuditQuery, after), 1 },
+};
+
+/* Fills @query from @params, which it points into; FALSE with INVALID_REQUEST naming an
+ * unknown parameter or a value that is not a number where one is needed. */
+static gboolean
+read_audit_query (GHashTable    *params,
+                  GhAuditQuery  *query,
+                  GError       **error)
+{
+  GHashTableIter iter;
+  const char *name;
+  const char *value;
+
+  g_hash_table_iter_init (&iter, params);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &value))
+    {
+      gboolean known = FALSE;
+      gint64 number;
+
+      for (guint i = 0; !known && i < G_N_ELEMENTS (audit_strings); i++)
+        if (g_str_equal (name, audit_strings[i].name))
+          {
+            G_STRUCT_MEMBER (const char *, query, audit_strings[i].offset) = value;
+            known = TRUE;
+          }
+      for (guint i = 0; !known && i < G_N_ELEMENTS (audit_numbers); i++)
+        if (g_str_equal (name, audit_numbers[i].name))
+          {
+            if (!g_ascii_string_to_signed (value, 10, audit_numbers[i].min, G_MAXINT64,
+                                           &number, NULL))
+              return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                                      "“%s” must be a whole number of at least %" G_GINT64_FORMAT,
+                                      name, audit_numbers[i].min);
+            G_STRUCT_MEMBER (gint64, query, audit_numbers[i].offset) = number;
+            known = TRUE;
+          }
+      if (!known && g_str_equal (name, "limit"))
+        {
+          if (!g_ascii_string_to_signed (value, 10, 1, G_MAXUINT32, &number, NULL))
+            return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                                    "“limit” must be a whole number of at least 1");
+          query->limit = (guint) number;
+          known = TRUE;
+        }
+      if (!known)
+        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                                "Unknown query parameter “%s”", name);
+    }
+  return gh_audit_query_check (query, error);
+}
+
+static void
+audit_page_read (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GhPausedRequest *paused = user_data;
+  g_autoptr(GhAuditPage) page = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+
+  page = gh_audit_query_finish (result, &error);
+  if (gh_paused_request_abandoned (paused))
+    return;
+  gh_http_set_no_store (paused->msg);
+  if (page == NULL)
+    gh_http_send_error (paused->msg, error);
+  else
+    {
+      object = gh_audit_page_to_json (page);
+      gh_http_send_json (paused->msg, SOUP_STATUS_OK, object, NULL);
+    }
+  gh_paused_request_resume (paused);
+}
+
+/* GET /admin/v1/projects/{slug}/audit: a page of the project's events, newest first. The
+ * request waits, paused, while a worker thread reads: OAuth traffic is never blocked. */
+void
+_gh_admin_handle_audit (GhRequest *request)
+{
+  const char *slug_start = request->path + strlen ("/admin/v1/projects/");
+  g_autofree char *slug = g_strndup (slug_start, strchr (slug_start, '/') - slug_start);
+  GUri *uri = soup_server_message_get_uri (request->msg);
+  const char *query_string = g_uri_get_query (uri);
+  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(GhForm) form = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GError) error = NULL;
+  GhAuditQuery query = { 0 };
+  GhPausedRequest *paused;
+  const char *repeated;
+
+  project = load_project_named (request, slug);
+  if (project == NULL)
+    return;
+  if (query_string == NULL)
+    query_string = "";
+  form = gh_form_parse (query_string, strlen (query_string), NULL);
+  params = g_uri_parse_params (query_string, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+  if (form == NULL || params == NULL)
+    {
+      refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST, "The query string does not parse");
+      return;
+    }
+  /* A filter given twice would have one of its values ignored. */
+  if ((repeated = gh_form_find_repeated (form, NULL)) != NULL)
+    {
+      gh_oauth_refuse (&error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                       "The query parameter “%s” is given more than once", repeated);
+      send_error (request, error);
+      return;
+    }
+  query.project_id = project->id;
+  if (!read_audit_query (params, &query, &error))
+    {
+      send_error (request, error);
+      return;
+    }
+  paused = gh_paused_request_new (G_OBJECT (request->server), request->msg, slug, NULL,
+                                  request->path, NULL, NULL, NULL);
+  gh_audit_query_async (request->server->store, &query, paused->cancellable,
+                        audit_page_read, paused);
 }

@@ -379,6 +379,7 @@ refuse (GhAdminTokens  *self,
         const char     *reason,
         const char     *token_id,
         const char     *source,
+        const char     *user_agent,
         GError         *refusal,
         GError        **error)
 {
@@ -391,7 +392,8 @@ refuse (GhAdminTokens  *self,
   gh_audit_record_event (self->audit, &(GhAuditEvent) {
                          .type = GH_AUDIT_EVENT_ADMIN_AUTH_FAILED,
                          .outcome = GH_AUDIT_FAILURE, .actor = "admin-api",
-                         .source = source, .details = details }, NULL);
+                         .source = source, .user_agent = user_agent, .details = details },
+                         NULL);
   g_propagate_error (error, refusal);
   return NULL;
 }
@@ -400,6 +402,7 @@ GhAdminToken *
 gh_admin_tokens_verify (GhAdminTokens  *self,
                         const char     *token,
                         const char     *source,
+                        const char     *user_agent,
                         GError        **error)
 {
   g_autoptr(GhAdminToken) found = NULL;
@@ -421,7 +424,7 @@ gh_admin_tokens_verify (GhAdminTokens  *self,
           g_set_error (&refusal, GH_OAUTH_ERROR, GH_OAUTH_ERROR_TOO_MANY_REQUESTS,
                        "Too many failed admin authentications from this address; try again "
                        "in %" G_GINT64_FORMAT " s", failures->window_start + 60 - now);
-          return refuse (self, "rate_limited", NULL, source, refusal, error);
+          return refuse (self, "rate_limited", NULL, source, user_agent, refusal, error);
         }
     }
 
@@ -429,14 +432,14 @@ gh_admin_tokens_verify (GhAdminTokens  *self,
     {
       g_set_error_literal (&refusal, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
                            "The admin API needs “Authorization: Bearer” with an admin token");
-      return refuse (self, "missing", NULL, source, refusal, error);
+      return refuse (self, "missing", NULL, source, user_agent, refusal, error);
     }
   if (!g_str_has_prefix (token, GH_ADMIN_TOKEN_PREFIX))
     {
       g_set_error_literal (&refusal, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
                            "The bearer token is not an admin token (" GH_ADMIN_TOKEN_PREFIX
                            "...)");
-      return refuse (self, "malformed", NULL, source, refusal, error);
+      return refuse (self, "malformed", NULL, source, user_agent, refusal, error);
     }
 
   /* Looked up by its hash, which an index finds without comparing the secret itself. */
@@ -448,19 +451,19 @@ gh_admin_tokens_verify (GhAdminTokens  *self,
     {
       g_set_error_literal (&refusal, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
                            "The admin token is unknown");
-      return refuse (self, "unknown", NULL, source, refusal, error);
+      return refuse (self, "unknown", NULL, source, user_agent, refusal, error);
     }
   if (found->revoked_at != 0)
     {
       g_set_error (&refusal, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
                    "The admin token %s has been revoked", found->id);
-      return refuse (self, "revoked", found->id, source, refusal, error);
+      return refuse (self, "revoked", found->id, source, user_agent, refusal, error);
     }
   if (found->expires_at != 0 && found->expires_at <= now)
     {
       g_set_error (&refusal, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
                    "The admin token %s has expired", found->id);
-      return refuse (self, "expired", found->id, source, refusal, error);
+      return refuse (self, "expired", found->id, source, user_agent, refusal, error);
     }
 
   /* The last use, to the second: one write a second at most for a busy script. */

@@ -66,12 +66,13 @@ gboolean       gh_admin_tokens_revoke (GhAdminTokens  *self,
 /* The token @token (NULL: none was presented) is, when it is known, unrevoked and unexpired;
  * its last use is recorded. Otherwise GH_OAUTH_ERROR_INVALID_TOKEN says why, and an
  * admin.auth_failed event from @source (an address: the audit's refusal limiter counts it
- * per source) is recorded. A source over its failures per minute gets
- * GH_OAUTH_ERROR_TOO_MANY_REQUESTS, whatever it presents. The token is found by its hash,
- * never compared as text. */
+ * per source) and @user_agent (its User-Agent, or NULL) is recorded. A source over its
+ * failures per minute gets GH_OAUTH_ERROR_TOO_MANY_REQUESTS, whatever it presents. The token
+ * is found by its hash, never compared as text. */
 GhAdminToken  *gh_admin_tokens_verify (GhAdminTokens  *self,
                                        const char     *token,
                                        const char     *source,
+                                       const char     *user_agent,
                                        GError        **error);
 
 /* 0 turns the limit off. Forgets what was counted. */

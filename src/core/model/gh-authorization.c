@@ -498,6 +498,7 @@ gh_authorization_record_refusal (GhAuthorization    *self,
                                  const GhProject    *project,
                                  const GhAuthParams *params,
                                  const char         *source,
+                                 const char         *user_agent,
                                  const GError       *error,
                                  gboolean            redirected)
 {
@@ -514,7 +515,8 @@ gh_authorization_record_refusal (GhAuthorization    *self,
                          .type = GH_AUDIT_EVENT_AUTHORIZATION_REFUSED,
                          .outcome = GH_AUDIT_FAILURE, .actor = "server",
                          .client_id = params->client_id, .flow_id = params->flow_id,
-                         .details = details, .source = source }, NULL);
+                         .details = details, .source = source, .user_agent = user_agent },
+                         NULL);
 }
 
 static JsonObject *

@@ -74,11 +74,12 @@ GhAuthParams    *gh_authorization_check        (GhAuthorization  *self,
                                                 GError          **error);
 /* Records the refusal as an audit event; @redirected says whether the client is told (the
  * browser goes back to its redirect URI) or not (the refusal is a page). @source is the peer
- * address: refusals are rate-limited per source. */
+ * address (refusals are rate-limited per source), @user_agent its User-Agent or NULL. */
 void             gh_authorization_record_refusal (GhAuthorization *self,
                                                 const GhProject  *project,
                                                 const GhAuthParams *params,
                                                 const char       *source,
+                                                const char       *user_agent,
                                                 const GError     *error,
                                                 gboolean          redirected);
 

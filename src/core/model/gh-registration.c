@@ -90,6 +90,7 @@ record_refusal (GhRegistration  *self,
                 const char      *type,
                 const char      *client_id,
                 const char      *peer,
+                const char      *user_agent,
                 const GError    *error)
 {
   g_autoptr(JsonObject) details = gh_audit_refusal_details (error);
@@ -97,16 +98,19 @@ record_refusal (GhRegistration  *self,
   gh_audit_record_event (self->audit, &(GhAuditEvent) {
                          .project_id = project->id, .project_slug = project->slug,
                          .type = type, .outcome = GH_AUDIT_FAILURE, .actor = "dcr",
-                         .client_id = client_id, .details = details, .source = peer }, NULL);
+                         .client_id = client_id, .details = details, .source = peer,
+                         .user_agent = user_agent }, NULL);
 }
 
 void
 gh_registration_record_refusal (GhRegistration  *self,
                                 const GhProject *project,
                                 const char      *peer,
+                                const char      *user_agent,
                                 const GError    *error)
 {
-  record_refusal (self, project, GH_AUDIT_EVENT_CLIENT_REGISTRATION_REFUSED, NULL, peer, error);
+  record_refusal (self, project, GH_AUDIT_EVENT_CLIENT_REGISTRATION_REFUSED, NULL, peer,
+                  user_agent, error);
 }
 
 void
@@ -114,10 +118,11 @@ gh_registration_record_management_refusal (GhRegistration  *self,
                                            const GhProject *project,
                                            const char      *client_id,
                                            const char      *peer,
+                                           const char      *user_agent,
                                            const GError    *error)
 {
   record_refusal (self, project, GH_AUDIT_EVENT_CLIENT_MANAGEMENT_REFUSED, client_id, peer,
-                  error);
+                  user_agent, error);
 }
 
 /* @member's value when it is a JSON string; NULL when absent or of another type. */

@@ -70,10 +70,12 @@ void            gh_registration_record_management_refusal (GhRegistration *self,
                                           const GhProject  *project,
                                           const char       *client_id,
                                           const char       *peer,
+                                          const char       *user_agent,
                                           const GError     *error);
 void            gh_registration_record_refusal (GhRegistration *self,
                                           const GhProject  *project,
                                           const char       *peer,
+                                          const char       *user_agent,
                                           const GError     *error);
 
 G_END_DECLS

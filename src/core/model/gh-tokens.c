@@ -95,6 +95,7 @@ gh_tokens_record_refusal (GhTokens        *self,
                           const char      *client_id,
                           const char      *grant_type,
                           const char      *source,
+                          const char      *user_agent,
                           const GError    *error)
 {
   g_autoptr(JsonObject) details = gh_audit_refusal_details (error);
@@ -105,7 +106,7 @@ gh_tokens_record_refusal (GhTokens        *self,
                          .project_id = project->id, .project_slug = project->slug,
                          .type = GH_AUDIT_EVENT_TOKEN_REFUSED, .outcome = GH_AUDIT_FAILURE,
                          .actor = client_id, .client_id = client_id, .details = details,
-                         .source = source }, NULL);
+                         .source = source, .user_agent = user_agent }, NULL);
 }
 
 /* RFC 7636 §4.1: 43 to 128 unreserved characters. */

@@ -65,12 +65,14 @@ JsonObject *gh_tokens_userinfo            (GhTokens         *self,
                                            const GhProject  *project,
                                            JsonObject       *access_claims,
                                            GError          **error);
-/* Records a refused token request from @source (the peer address; rate-limited per source). */
+/* Records a refused token request from @source (the peer address; rate-limited per source)
+ * with its @user_agent (or NULL). */
 void        gh_tokens_record_refusal      (GhTokens         *self,
                                            const GhProject  *project,
                                            const char       *client_id,
                                            const char       *grant_type,
                                            const char       *source,
+                                           const char       *user_agent,
                                            const GError     *error);
 
 G_END_DECLS

@@ -66,6 +66,8 @@ static const GhRoute routes[] = {
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_projects },
   { GH_ROUTE_SERVER, "/admin/v1/projects/", TRUE, "GET, PATCH",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_project },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/audit", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_audit },
   { GH_ROUTE_SERVER, "/admin/v1/admin-tokens", FALSE, "GET, POST",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_admin_tokens },
   { GH_ROUTE_SERVER, "/admin/v1/admin-tokens/", TRUE, "DELETE",
@@ -111,12 +113,34 @@ slug_from_issuer_path (const char *path)
   return g_strdup (slug);
 }
 
+/* @pattern with each '*' standing for one non-empty segment. */
+static gboolean
+path_matches_pattern (const char *pattern,
+                      const char *path)
+{
+  for (; *pattern != '\0'; pattern++)
+    {
+      if (*pattern != '*')
+        {
+          if (*path++ != *pattern)
+            return FALSE;
+          continue;
+        }
+      if (*path == '\0' || *path == '/')
+        return FALSE;
+      path = find_slash (path);
+    }
+  return *path == '\0';
+}
+
 static gboolean
 path_matches (const GhRoute *route,
               const char    *path)
 {
   gsize length = strlen (route->path);
 
+  if (strchr (route->path, '*') != NULL)
+    return path_matches_pattern (route->path, path);
   if (!route->prefix)
     return g_str_equal (path, route->path);
   return g_str_has_prefix (path, route->path) && path[length] != '\0' &&
@@ -251,6 +275,14 @@ _gh_request_peer (GhRequest *request)
   return request->msg != NULL ? soup_server_message_get_remote_host (request->msg) : NULL;
 }
 
+const char *
+_gh_request_user_agent (GhRequest *request)
+{
+  return request->msg != NULL ?
+         soup_message_headers_get_one (soup_server_message_get_request_headers (request->msg),
+                                       "User-Agent") : NULL;
+}
+
 char *
 _gh_request_endpoint_url (GhRequest  *request,
                           const char *path)
@@ -330,7 +362,8 @@ authenticate_admin (GhRequest *request)
   const char *bearer = gh_http_auth_get_bearer (request->msg);
 
   request->admin_token = gh_admin_tokens_verify (request->server->admin_tokens, bearer,
-                                                 _gh_request_peer (request), &error);
+                                                 _gh_request_peer (request),
+                                                 _gh_request_user_agent (request), &error);
   if (request->admin_token != NULL)
     return TRUE;
   /* RFC 6750 §3: no error code when no token was sent at all. */

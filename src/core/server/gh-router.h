@@ -63,7 +63,7 @@ typedef struct
 {
   GhRouteKind     kind;
   /* GH_ROUTE_PROJECT: below the issuer; GH_ROUTE_WELL_KNOWN: the document's name;
-   * GH_ROUTE_SERVER: from the root. */
+   * GH_ROUTE_SERVER: from the root, where a '*' stands for one non-empty segment. */
   const char     *path;
   /* The path, then one more non-empty segment (/register/{client_id}). */
   gboolean        prefix;

@@ -107,7 +107,8 @@ finish_with_code (GhRequest          *request,
   if (code == NULL)
     {
       gh_authorization_record_refusal (authorization, request->project, params,
-                                       _gh_request_peer (request), error, TRUE);
+                                       _gh_request_peer (request),
+                                       _gh_request_user_agent (request), error, TRUE);
       url = gh_authorization_build_redirect (params, request->issuer, NULL, error);
     }
   else
@@ -126,7 +127,8 @@ finish_with_error (GhRequest          *request,
   g_autofree char *url = NULL;
 
   gh_authorization_record_refusal (authorization, request->project, params,
-                                   _gh_request_peer (request), error, TRUE);
+                                   _gh_request_peer (request), _gh_request_user_agent (request),
+                                   error, TRUE);
   url = gh_authorization_build_redirect (params, request->issuer, NULL, error);
   redirect (request->msg, url);
 }
@@ -157,7 +159,8 @@ authorize_continue (GhRequest  *request,
   if (error != NULL)
     {
       gh_authorization_record_refusal (authorization, request->project, params,
-                                       _gh_request_peer (request), error,
+                                       _gh_request_peer (request),
+                                       _gh_request_user_agent (request), error,
                                        params->redirect_uri != NULL);
       if (params->redirect_uri == NULL)
         send_page_error (request, error);
@@ -280,7 +283,8 @@ client_document_resolved (GObject      *source,
       params.client_id = (char *) gh_cimd_report_get_client_id (report);
       params.flow_id = (char *) flow_id;
       gh_authorization_record_refusal (request.server->authorization, request.project,
-                                       &params, _gh_request_peer (&request), refusal, FALSE);
+                                       &params, _gh_request_peer (&request),
+                                       _gh_request_user_agent (&request), refusal, FALSE);
       send_page_error (&request, refusal);
     }
   else
@@ -387,7 +391,8 @@ check_post (GhRequest           *request,
     return TRUE;
   /* Shown as a page: the client is not told. */
   gh_authorization_record_refusal (request->server->authorization, request->project,
-                                   pending->params, _gh_request_peer (request), error, FALSE);
+                                   pending->params, _gh_request_peer (request),
+                                   _gh_request_user_agent (request), error, FALSE);
   send_page_error (request, error);
   return FALSE;
 }
@@ -412,7 +417,7 @@ load_pending (GhRequest  *request,
       /* A request from another browser, or one that is over: on record, then refused. */
       gh_authorization_record_refusal (request->server->authorization,
                                        request->project, &unknown, _gh_request_peer (request),
-                                       error, FALSE);
+                                       _gh_request_user_agent (request), error, FALSE);
       send_page_error (request, error);
     }
   return pending;

@@ -90,7 +90,8 @@ _gh_server_handle_register (GhRequest *request)
   g_autoptr(JsonObject) metadata = NULL;
   g_autoptr(JsonObject) response = NULL;
   g_autoptr(GError) error = NULL;
-  const char *peer = soup_server_message_get_remote_host (request->msg);
+  const char *peer = _gh_request_peer (request);
+  const char *user_agent = _gh_request_user_agent (request);
   const char *bearer = request->bearer;
   gboolean token_in_query = query_has_token (request->msg);
 
@@ -101,7 +102,8 @@ _gh_server_handle_register (GhRequest *request)
   if (!gh_registration_check_access (registration, request->project, bearer, token_in_query,
                                      &error))
     {
-      gh_registration_record_refusal (registration, request->project, peer, error);
+      gh_registration_record_refusal (registration, request->project, peer, user_agent,
+                                      error);
       send_error (request, error, bearer != NULL || token_in_query);
       return;
     }
@@ -112,7 +114,8 @@ _gh_server_handle_register (GhRequest *request)
                                          metadata, bearer, peer, &error);
   if (response == NULL)
     {
-      gh_registration_record_refusal (registration, request->project, peer, error);
+      gh_registration_record_refusal (registration, request->project, peer, user_agent,
+                                      error);
       send_error (request, error, bearer != NULL);
       return;
     }
@@ -141,8 +144,8 @@ _gh_server_handle_client_configuration (GhRequest *request)
   if (error != NULL)
     {
       gh_registration_record_management_refusal (registration, request->project, client_id,
-                                                 soup_server_message_get_remote_host (request->msg),
-                                                 error);
+                                                 _gh_request_peer (request),
+                                                 _gh_request_user_agent (request), error);
       send_error (request, error, bearer != NULL);
       return;
     }

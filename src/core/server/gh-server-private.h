@@ -83,6 +83,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (GhRequest, _gh_request_clear)
 gboolean _gh_request_load_project   (GhRequest         *request);
 /* The address the request came from: refusals are rate-limited per source in the audit. */
 const char *_gh_request_peer        (GhRequest         *request);
+/* Its User-Agent, or NULL: recorded with the peer on every event that has a source. */
+const char *_gh_request_user_agent  (GhRequest         *request);
 /* The absolute URL of @path below the request's issuer. */
 char    *_gh_request_endpoint_url   (GhRequest         *request,
                                      const char        *path);
@@ -147,5 +149,6 @@ void _gh_admin_handle_projects            (GhRequest *request);
 void _gh_admin_handle_project             (GhRequest *request);
 void _gh_admin_handle_admin_tokens        (GhRequest *request);
 void _gh_admin_handle_admin_token         (GhRequest *request);
+void _gh_admin_handle_audit               (GhRequest *request);
 
 G_END_DECLS

@@ -47,7 +47,7 @@ refuse_client (GhRequest    *request,
 {
   gh_tokens_record_refusal (request->server->tokens, request->project,
                             gh_form_get (form, "client_id"), gh_form_get (form, "grant_type"),
-                            _gh_request_peer (request),
+                            _gh_request_peer (request), _gh_request_user_agent (request),
                             error);
   send_token_error (request, error, used_basic);
 }
@@ -173,7 +173,7 @@ begin_client_request (GhRequest         *request,
                                    "Parameters in the query string are not accepted here: send "
                                    "them, and credentials above all, in the form body");
       gh_tokens_record_refusal (request->server->tokens, request->project, NULL,
-                                NULL, _gh_request_peer (request),
+                                NULL, _gh_request_peer (request), _gh_request_user_agent (request),
                                 error);
       send_token_error (request, error, FALSE);
       return;
@@ -249,7 +249,8 @@ token_authenticated (GhRequest *request,
   if (response == NULL)
     {
       gh_tokens_record_refusal (tokens, request->project, client->client_id, grant_type,
-                                _gh_request_peer (request), error);
+                                _gh_request_peer (request), _gh_request_user_agent (request),
+                                error);
       send_token_error (request, error, used_basic);
       return;
     }

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <gio/gio.h>
+
 #include "gh-error.h"
 #include "gh-project-settings.h"
 #include "gh-secret-store.h"
@@ -67,6 +69,8 @@ static const struct {
   { gh_settings_error_quark, GH_SETTINGS_ERROR_UNKNOWN_KEY, GH_OAUTH_ERROR_INVALID_REQUEST },
   { gh_settings_error_quark, GH_SETTINGS_ERROR_INVALID_VALUE, GH_OAUTH_ERROR_INVALID_REQUEST },
   { gh_settings_error_quark, GH_SETTINGS_ERROR_INCONSISTENT, GH_OAUTH_ERROR_INVALID_REQUEST },
+  /* A query that cannot be run (gh_audit_query_check()). */
+  { g_io_error_quark, G_IO_ERROR_INVALID_ARGUMENT, GH_OAUTH_ERROR_INVALID_REQUEST },
   /* No secret, no signing: fail closed, and say it may pass (a locked keyring). */
   { gh_secret_error_quark, -1, GH_OAUTH_ERROR_TEMPORARILY_UNAVAILABLE },
 };
