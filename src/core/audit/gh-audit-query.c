@@ -70,6 +70,8 @@ gh_audit_query_check (const GhAuditQuery  *query,
     return invalid (error, "The outcome is one of success, failure and info");
   if (query->type != NULL && query->type_prefix != NULL)
     return invalid (error, "An audit query takes a type or a type prefix, not both");
+  if (query->type_prefix != NULL && query->type_prefix[0] == '\0')
+    return invalid (error, "A type prefix is not empty (leave it out to match every type)");
   if (query->time_from != 0 && query->time_to != 0 && query->time_from >= query->time_to)
     return invalid (error, "The time range is empty: its start is not before its end");
   return TRUE;
@@ -360,7 +362,7 @@ read_page (GhStore             *reader,
   gboolean ok = TRUE;
 
   page->events = g_ptr_array_new_with_free_func ((GDestroyNotify) gh_audit_event_free);
-  if (query->type_prefix != NULL && query->type_prefix[0] != '\0')
+  if (query->type_prefix != NULL)
     {
       types = types_with_prefix (reader, query->type_prefix, error);
       if (types == NULL)

@@ -256,6 +256,11 @@ gh_admin_tokens_create (GhAdminTokens  *self,
   if (!g_utf8_validate (label, -1, NULL) || g_utf8_strlen (label, -1) > 200)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
                             "label must be UTF-8 text of at most 200 characters"), NULL;
+  /* Printed by `admin-token list`: no terminal escapes, no line breaks */
+  for (const char *p = label; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                              "label must not contain control characters"), NULL;
 
   if (!gh_store_begin (self->store, error))
     return NULL;
@@ -373,9 +378,11 @@ fail:
 }
 
 /* Records why @error refused an admin request from @source, counts it, and passes @error
- * on. */
+ * on. A source over the failure limit (@retry_in > 0 seconds) gets 429 instead, whatever
+ * was wrong with what it sent. */
 static GhAdminToken *
 refuse (GhAdminTokens  *self,
+        gint64          retry_in,
         const char     *reason,
         const char     *token_id,
         const char     *source,
@@ -383,8 +390,17 @@ refuse (GhAdminTokens  *self,
         GError         *refusal,
         GError        **error)
 {
-  g_autoptr(JsonObject) details = gh_audit_refusal_details (refusal);
+  g_autoptr(JsonObject) details = NULL;
 
+  if (retry_in > 0)
+    {
+      g_clear_error (&refusal);
+      g_set_error (&refusal, GH_OAUTH_ERROR, GH_OAUTH_ERROR_TOO_MANY_REQUESTS,
+                   "Too many failed admin authentications from this address; try again "
+                   "in %" G_GINT64_FORMAT " s", retry_in);
+      reason = "rate_limited";
+    }
+  details = gh_audit_refusal_details (refusal);
   count_failure (self, source, gh_now_seconds ());
   json_object_set_string_member (details, "reason", reason);
   if (token_id != NULL)
@@ -411,35 +427,33 @@ gh_admin_tokens_verify (GhAdminTokens  *self,
   g_autofree char *stored_hash = NULL;
   GError *refusal = NULL;
   gint64 now = gh_now_seconds ();
+  gint64 retry_in = 0;
 
   g_return_val_if_fail (GH_IS_ADMIN_TOKENS (self), NULL);
 
-  /* Before the token is looked at: a source that failed too often learns nothing more. */
+  /* A source that failed too often learns nothing more of what it sends (429 whatever was
+   * wrong), but a valid token still passes: others sharing its address (a proxy, NAT) must not
+   * be able to lock an admin out. A token cannot be guessed (256 random bits). */
   if (source != NULL && self->failures_per_minute > 0)
     {
       Failures *failures = lookup_failures (self, source, now);
 
       if (failures != NULL && failures->count >= self->failures_per_minute)
-        {
-          g_set_error (&refusal, GH_OAUTH_ERROR, GH_OAUTH_ERROR_TOO_MANY_REQUESTS,
-                       "Too many failed admin authentications from this address; try again "
-                       "in %" G_GINT64_FORMAT " s", failures->window_start + 60 - now);
-          return refuse (self, "rate_limited", NULL, source, user_agent, refusal, error);
-        }
+        retry_in = MAX (failures->window_start + 60 - now, 1);
     }
 
   if (token == NULL)
     {
       g_set_error_literal (&refusal, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
                            "The admin API needs “Authorization: Bearer” with an admin token");
-      return refuse (self, "missing", NULL, source, user_agent, refusal, error);
+      return refuse (self, retry_in, "missing", NULL, source, user_agent, refusal, error);
     }
   if (!g_str_has_prefix (token, GH_ADMIN_TOKEN_PREFIX))
     {
       g_set_error_literal (&refusal, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
                            "The bearer token is not an admin token (" GH_ADMIN_TOKEN_PREFIX
                            "...)");
-      return refuse (self, "malformed", NULL, source, user_agent, refusal, error);
+      return refuse (self, retry_in, "malformed", NULL, source, user_agent, refusal, error);
     }
 
   /* Looked up by its hash, which an index finds without comparing the secret itself. */
@@ -451,19 +465,19 @@ gh_admin_tokens_verify (GhAdminTokens  *self,
     {
       g_set_error_literal (&refusal, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
                            "The admin token is unknown");
-      return refuse (self, "unknown", NULL, source, user_agent, refusal, error);
+      return refuse (self, retry_in, "unknown", NULL, source, user_agent, refusal, error);
     }
   if (found->revoked_at != 0)
     {
       g_set_error (&refusal, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
                    "The admin token %s has been revoked", found->id);
-      return refuse (self, "revoked", found->id, source, user_agent, refusal, error);
+      return refuse (self, retry_in, "revoked", found->id, source, user_agent, refusal, error);
     }
   if (found->expires_at != 0 && found->expires_at <= now)
     {
       g_set_error (&refusal, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
                    "The admin token %s has expired", found->id);
-      return refuse (self, "expired", found->id, source, user_agent, refusal, error);
+      return refuse (self, retry_in, "expired", found->id, source, user_agent, refusal, error);
     }
 
   /* The last use, to the second: one write a second at most for a busy script. */
