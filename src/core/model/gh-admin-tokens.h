@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 
 #define GH_ADMIN_TOKEN_PREFIX "ghat_"
 /* Failed authentications one source address may make per minute; beyond, every admin request
- * from it is refused (429) until the minute is over, its token unchecked. */
+ * from it without a valid token is refused (429) until the minute is over. */
 #define GH_ADMIN_TOKEN_DEFAULT_FAILURES_PER_MINUTE 20
 /* The longest lifetime a token may be given: ten years (0 is never). */
 #define GH_ADMIN_TOKEN_MAX_EXPIRES_IN (3660 * 86400)
@@ -67,8 +67,9 @@ gboolean       gh_admin_tokens_revoke (GhAdminTokens  *self,
  * its last use is recorded. Otherwise GH_OAUTH_ERROR_INVALID_TOKEN says why, and an
  * admin.auth_failed event from @source (an address: the audit's refusal limiter counts it
  * per source) and @user_agent (its User-Agent, or NULL) is recorded. A source over its
- * failures per minute gets GH_OAUTH_ERROR_TOO_MANY_REQUESTS, whatever it presents. The token
- * is found by its hash, never compared as text. */
+ * failures per minute gets GH_OAUTH_ERROR_TOO_MANY_REQUESTS for anything but a valid token
+ * (which still passes: no lock-out by others at the same address). The token is found by its
+ * hash, never compared as text. */
 GhAdminToken  *gh_admin_tokens_verify (GhAdminTokens  *self,
                                        const char     *token,
                                        const char     *source,
