@@ -474,7 +474,9 @@ read_audit_query (GHashTable    *params,
         {
           if (!g_ascii_string_to_signed (value, 10, 1, G_MAXUINT32, &number, NULL))
             return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                                    "“limit” must be a whole number of at least 1");
+                                    "“limit” must be a whole number of at least 1 "
+                                    "(a page holds at most %d events)",
+                                    GH_AUDIT_QUERY_MAX_LIMIT);
           query->limit = (guint) number;
           known = TRUE;
         }
