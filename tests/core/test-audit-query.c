@@ -562,16 +562,15 @@ test_source_column (Fixture       *fixture,
   g_assert_cmpstr (event->user_agent, ==, "node");
 }
 
-/* The migration that adds the source column (the last one, here) moves each event's source
- * address from its details into it. */
+/* Migration 6, which adds the source column, moves each event's source address from its
+ * details into it. */
 static void
 test_migrate_source (Fixture       *fixture,
                      gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GhAuditPage) page = NULL;
-  g_autofree char *version = g_strdup_printf ("PRAGMA user_version = %d",
-                                              gh_store_get_latest_version () - 1);
+  const char *version = "PRAGMA user_version = 5";
 
   /* Back to the schema before, with events of refused requests */
   exec (fixture->store,
@@ -601,6 +600,42 @@ test_migrate_source (Fixture       *fixture,
   g_assert_cmpuint (page->events->len, ==, 3);
   g_assert_null (((GhAuditEvent *) page->events->pdata[0])->source);
   g_assert_null (((GhAuditEvent *) page->events->pdata[1])->source);
+}
+
+/* Migration 7 gives events of older names the catalogue's names. */
+static void
+test_migrate_names (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhAuditPage) page = NULL;
+  static const char * const renamed[] = {
+    "code.issued", "code.replayed", "oauth_client.cimd_changed", "key.created", "token.issued",
+  };
+
+  exec (fixture->store,
+        "INSERT INTO audit_events (time, type, outcome, details) VALUES "
+        "  (1, 'authorization.code_issued', 'success', '{}'),"
+        "  (2, 'authorization_code.replayed', 'failure', '{}'),"
+        "  (3, 'oauth_client.cimd_document_changed', 'info', '{}'),"
+        "  (4, 'signing_key.created', 'success', '{}'),"
+        "  (5, 'token.issued', 'success', '{}');"
+        "PRAGMA user_version = 6;");
+  g_clear_object (&fixture->audit);
+  g_clear_object (&fixture->store);
+  fixture->store = gh_store_open (fixture->dir, &error);
+  g_assert_no_error (error);
+
+  page = run (fixture, &(GhAuditQuery) { 0 });
+  g_assert_cmpuint (page->events->len, >=, G_N_ELEMENTS (renamed));
+  for (guint i = 0; i < G_N_ELEMENTS (renamed); i++)
+    {
+      /* Newest first: time 5 is the first row of those */
+      GhAuditEvent *event = page->events->pdata[page->events->len - 1 - i];
+
+      g_assert_cmpint (event->time, ==, (gint64) i + 1);
+      g_assert_cmpstr (event->type, ==, renamed[i]);
+    }
 }
 
 /* A writer's open transaction neither blocks a query nor shows in it. */
@@ -734,6 +769,7 @@ main (int   argc,
   ADD ("/core/audit-query/cancelled", test_cancelled, FALSE);
   ADD ("/core/audit-query/source-column", test_source_column, FALSE);
   ADD ("/core/audit-query/migrate-source", test_migrate_source, FALSE);
+  ADD ("/core/audit-query/migrate-names", test_migrate_names, FALSE);
   ADD ("/core/audit-query/beside-writer", test_beside_writer, TRUE);
   ADD ("/core/audit-query/reader-read-only", test_reader_read_only, FALSE);
   ADD ("/core/audit-query/async", test_async, TRUE);

@@ -12,6 +12,7 @@
 
 #include "gh-audit.h"
 #include "gh-error.h"
+#include "gh-explain.h"
 #include "gh-json.h"
 #include "gh-test-util.h"
 #include "gh-text.h"
@@ -422,7 +423,7 @@ test_registry (void)
   g_assert_cmpint (type->category, ==, GH_AUDIT_CATEGORY_TOKEN);
   type = gh_audit_event_type_lookup ("oauth_client.registered");
   g_assert_cmpint (type->category, ==, GH_AUDIT_CATEGORY_CLIENT);
-  type = gh_audit_event_type_lookup ("signing_key.created");
+  type = gh_audit_event_type_lookup ("key.created");
   g_assert_cmpint (type->category, ==, GH_AUDIT_CATEGORY_KEY);
   type = gh_audit_event_type_lookup (GH_AUDIT_EVENT_REFUSALS_SUPPRESSED);
   g_assert_cmpint (type->category, ==, GH_AUDIT_CATEGORY_AUDIT);
@@ -434,43 +435,155 @@ test_registry (void)
   g_assert_null (gh_audit_event_type_lookup (NULL));
 }
 
-/* README.md's table under "## Audit events" is the registry, row for row. */
-static void
-test_registry_readme (void)
+/* The rows of the table under @heading in docs/audit-events.md, in order. */
+static GPtrArray *
+doc_table_rows (const char *heading)
 {
-  g_autofree char *path = g_build_filename (GH_TEST_SOURCE_ROOT, "README.md", NULL);
+  g_autofree char *path = g_build_filename (GH_TEST_SOURCE_ROOT, "docs", "audit-events.md", NULL);
   g_autofree char *text = NULL;
   g_auto(GStrv) lines = NULL;
   g_autoptr(GError) error = NULL;
-  const GhAuditEventType *types;
+  GPtrArray *rows = g_ptr_array_new_with_free_func (g_free);
   gboolean in_section = FALSE;
-  guint n = 0;
-  guint row = 0;
+  gboolean seen = FALSE;
 
   g_assert_true (g_file_get_contents (path, &text, NULL, &error));
   g_assert_no_error (error);
-  types = gh_audit_event_types (&n);
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
-      g_autofree char *expected = NULL;
-
-      if (g_str_has_prefix (lines[i], "## "))
+      if (g_str_has_prefix (lines[i], "#"))
         {
-          in_section = g_str_equal (lines[i], "## Audit events");
+          in_section = g_str_equal (lines[i], heading);
+          seen |= in_section;
           continue;
         }
-      if (!in_section || !g_str_has_prefix (lines[i], "| `"))
-        continue;
-      if (row >= n)
-        g_error ("README.md lists a type the registry does not have: %s", lines[i]);
-      expected = g_strdup_printf ("| `%s` | %s | %s |", types[row].name,
-                                  gh_audit_category_to_string (types[row].category),
-                                  types[row].description);
-      g_assert_cmpstr (lines[i], ==, expected);
-      row++;
+      if (in_section && g_str_has_prefix (lines[i], "| `"))
+        g_ptr_array_add (rows, g_strdup (lines[i]));
     }
-  g_assert_cmpuint (row, ==, n);
+  g_assert_true (seen);
+  return rows;
+}
+
+/* docs/audit-events.md's table of event types is the registry, row for row. */
+static void
+test_registry_doc (void)
+{
+  g_autoptr(GPtrArray) rows = doc_table_rows ("## Event types");
+  const GhAuditEventType *types;
+  guint n = 0;
+
+  types = gh_audit_event_types (&n);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      g_autofree char *expected = NULL;
+
+      if (i >= n)
+        g_error ("docs/audit-events.md lists a type the registry does not have: %s",
+                 (char *) rows->pdata[i]);
+      expected = g_strdup_printf ("| `%s` | %s | %s |", types[i].name,
+                                  gh_audit_category_to_string (types[i].category),
+                                  types[i].description);
+      g_assert_cmpstr (rows->pdata[i], ==, expected);
+    }
+  g_assert_cmpuint (rows->len, ==, n);
+}
+
+/* ... and its tables of explain rules and fix actions are gh-explain.c's lists. */
+static void
+test_explain_doc (void)
+{
+  g_autoptr(GPtrArray) rule_rows = doc_table_rows ("### Explain rules");
+  g_autoptr(GPtrArray) fix_rows = doc_table_rows ("### Fix actions");
+  const GhExplainRule *rules;
+  const GhExplainFixAction *actions;
+  guint n_rules = 0;
+  guint n_actions = 0;
+
+  rules = gh_explain_rules (&n_rules);
+  for (guint i = 0; i < rule_rows->len; i++)
+    {
+      g_autofree char *expected = NULL;
+
+      if (i >= n_rules)
+        g_error ("docs/audit-events.md lists a rule gh-explain.c does not have: %s",
+                 (char *) rule_rows->pdata[i]);
+      expected = g_strdup_printf ("| `%s` | %s | %s |", rules[i].rule,
+                                  rules[i].spec != NULL ? rules[i].spec : "",
+                                  rules[i].description);
+      g_assert_cmpstr (rule_rows->pdata[i], ==, expected);
+      /* Names are "area.what", unique */
+      g_assert_nonnull (strchr (rules[i].rule, '.'));
+      g_assert_true (gh_explain_rule_lookup (rules[i].rule) == &rules[i]);
+    }
+  g_assert_cmpuint (rule_rows->len, ==, n_rules);
+
+  actions = gh_explain_fix_actions (&n_actions);
+  for (guint i = 0; i < fix_rows->len; i++)
+    {
+      g_autoptr(GString) members = g_string_new (NULL);
+      g_auto(GStrv) names = NULL;
+      g_autofree char *expected = NULL;
+
+      g_assert_cmpuint (i, <, n_actions);
+      names = g_strsplit (actions[i].parameters, ",", -1);
+      for (guint j = 0; names[j] != NULL; j++)
+        g_string_append_printf (members, "%s`%s`", j > 0 ? ", " : "", names[j]);
+      expected = g_strdup_printf ("| `%s` | %s | %s |", actions[i].action, members->str,
+                                  actions[i].description);
+      g_assert_cmpstr (fix_rows->pdata[i], ==, expected);
+    }
+  g_assert_cmpuint (fix_rows->len, ==, n_actions);
+}
+
+/* An explain object has every member; a refusal's error carries it to its event's details,
+ * through copies and propagation. */
+static void
+test_explain_object (void)
+{
+  g_autoptr(JsonObject) explain = gh_explain_new ("redirect_uri.mismatch", "differs in %s", "port");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) copy = NULL;
+  g_autoptr(JsonObject) details = NULL;
+  JsonObject *carried;
+  JsonObject *fix;
+  static const char * const members[] = {
+    "rule", "message", "expected", "actual", "spec", "hint", "fix",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    g_assert_true (json_object_has_member (explain, members[i]));
+  g_assert_cmpstr (json_object_get_string_member (explain, "message"), ==, "differs in port");
+  g_assert_cmpstr (json_object_get_string_member (explain, "spec"), ==,
+                   gh_explain_rule_lookup ("redirect_uri.mismatch")->spec);
+  g_assert_true (json_node_is_null (json_object_get_member (explain, "fix")));
+
+  gh_explain_set_expected (explain, "http://127.0.0.1/cb");
+  gh_explain_set_actual (explain, "http://127.0.0.1:5000/cb");
+  gh_explain_set_fix (explain, "add_redirect_uri", "client_id", "c1",
+                      "redirect_uri", "http://127.0.0.1:5000/cb", NULL);
+  fix = json_object_get_object_member (explain, "fix");
+  g_assert_cmpstr (json_object_get_string_member (fix, "action"), ==, "add_redirect_uri");
+  g_assert_cmpstr (json_object_get_string_member (fix, "client_id"), ==, "c1");
+
+  g_assert_false (gh_oauth_refuse_explained (&error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                                             json_object_ref (explain), "bad %s", "uri"));
+  g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST);
+  g_assert_true (gh_error_get_explain (error) == explain);
+  copy = g_error_copy (error);
+  carried = gh_error_get_explain (copy);
+  g_assert_nonnull (carried);
+  g_assert_cmpstr (json_object_get_string_member (carried, "rule"), ==, "redirect_uri.mismatch");
+
+  details = gh_audit_refusal_details (copy);
+  g_assert_cmpstr (json_object_get_string_member (details, "error"), ==, "invalid_request");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (details,
+                                                                                "explain"),
+                                                  "actual"), ==, "http://127.0.0.1:5000/cb");
+  /* An error without one has none */
+  g_clear_error (&copy);
+  gh_oauth_refuse (&copy, GH_OAUTH_ERROR_INVALID_REQUEST, "plain");
+  g_assert_null (gh_error_get_explain (copy));
 }
 
 /* Recording a type the registry does not have is a programming error: nothing is written. */
@@ -603,7 +716,7 @@ test_event_json (Fixture       *fixture,
   json_object_set_array_member (details, "scopes", json_array_new ());
   g_assert_true (gh_audit_record_event (fixture->audit, &(GhAuditEvent) {
                                           .project_id = project_id, .project_slug = "demo",
-                                          .type = GH_AUDIT_EVENT_AUTHORIZATION_CODE_ISSUED,
+                                          .type = GH_AUDIT_EVENT_CODE_ISSUED,
                                           .outcome = GH_AUDIT_SUCCESS, .actor = "server",
                                           .client_id = "client-1", .user_id = "alice",
                                           .flow_id = "flow-1", .details = details,
@@ -621,7 +734,7 @@ test_event_json (Fixture       *fixture,
   g_assert_cmpint (json_object_get_int_member (json, "project_id"), ==, project_id);
   g_assert_cmpstr (json_object_get_string_member (json, "project_slug"), ==, "demo");
   g_assert_cmpstr (json_object_get_string_member (json, "type"), ==,
-                   "authorization.code_issued");
+                   "code.issued");
   g_assert_cmpstr (json_object_get_string_member (json, "category"), ==, "authorization");
   g_assert_cmpstr (json_object_get_string_member (json, "outcome"), ==, "success");
   g_assert_cmpstr (json_object_get_string_member (json, "actor"), ==, "server");
@@ -646,7 +759,7 @@ test_event_json (Fixture       *fixture,
 
   /* What an event lacks is null; no details is {}; a failure is "failure" */
   g_assert_true (gh_audit_record_event (fixture->audit, &(GhAuditEvent) {
-                                          .type = GH_AUDIT_EVENT_SIGNING_KEY_CREATED,
+                                          .type = GH_AUDIT_EVENT_KEY_CREATED,
                                           .outcome = GH_AUDIT_FAILURE }, &error));
   bare = gh_audit_get_event (fixture->audit, id + 1, &error);
   g_assert_no_error (error);
@@ -685,7 +798,9 @@ main (int   argc,
   ADD ("/core/audit/prune/by-age", test_prune_by_age);
   ADD ("/core/audit/prune/timer", test_prune_timer);
   g_test_add_func ("/core/audit/registry", test_registry);
-  g_test_add_func ("/core/audit/registry/readme", test_registry_readme);
+  g_test_add_func ("/core/audit/registry/doc", test_registry_doc);
+  g_test_add_func ("/core/audit/explain/doc", test_explain_doc);
+  g_test_add_func ("/core/audit/explain/object", test_explain_object);
   ADD ("/core/audit/unregistered", test_unregistered);
   ADD ("/core/audit/record-event", test_record_event);
   ADD ("/core/audit/event-json", test_event_json);

@@ -230,7 +230,7 @@ test_code_and_consent (Fixture       *f,
                                                 f->user, params));
   {
     g_autoptr(JsonObject) first = gh_test_last_audit (f->store,
-                                                      "authorization.code_issued", NULL, NULL);
+                                                      "code.issued", NULL, NULL);
 
     g_assert_cmpstr (json_object_get_string_member (first, "consent"), ==, "auto_approved");
   }
@@ -242,7 +242,7 @@ test_code_and_consent (Fixture       *f,
                                                f->user, params));
   {
     g_autoptr(JsonObject) given = gh_test_last_audit (f->store,
-                                                      "authorization.code_issued", NULL, NULL);
+                                                      "code.issued", NULL, NULL);
 
     g_assert_cmpstr (json_object_get_string_member (given, "consent"), ==, "given");
     g_assert_cmpstr (json_object_get_string_member (given, "redirect_uri"), ==, REDIRECT);
@@ -252,8 +252,8 @@ test_code_and_consent (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpstr (stored, !=, remembered);
 
-  g_assert_cmpuint (gh_test_count_audit (f->store, "authorization.code_issued"), ==, 3);
-  details = gh_test_last_audit (f->store, "authorization.code_issued", NULL, NULL);
+  g_assert_cmpuint (gh_test_count_audit (f->store, "code.issued"), ==, 3);
+  details = gh_test_last_audit (f->store, "code.issued", NULL, NULL);
   g_assert_cmpstr (json_object_get_string_member (details, "consent"), ==, "stored");
 
   location = gh_authorization_build_redirect (params, f->issuer, remembered, NULL);
@@ -285,7 +285,7 @@ test_deny (Fixture       *f,
                                         f->user, saved->id, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (gh_test_count_audit (f->store, "authorization.denied"), ==, 1);
-  g_assert_cmpuint (gh_test_count_audit (f->store, "authorization.code_issued"), ==, 0);
+  g_assert_cmpuint (gh_test_count_audit (f->store, "code.issued"), ==, 0);
   after = gh_authorization_load_request (f->authorization, f->project,
                                          saved->id, "browser-a", &error);
   g_assert_null (after);

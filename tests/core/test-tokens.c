@@ -174,7 +174,7 @@ test_exchange_refused (Fixture       *f,
       g_assert_error (refused, GH_OAUTH_ERROR, rows[i].expected);
     }
   g_assert_cmpuint (gh_test_count_audit (f->store, "token.issued"), ==, 0);
-  g_assert_cmpuint (gh_test_count_audit (f->store, "authorization_code.replayed"), ==, 0);
+  g_assert_cmpuint (gh_test_count_audit (f->store, "code.replayed"), ==, 0);
 
   response = exchange (f, f->client, code, verifier, REDIRECT, &error);
   g_assert_no_error (error);
@@ -203,7 +203,7 @@ test_code_single_use (Fixture       *f,
   g_assert_null (second);
   g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_GRANT);
   g_clear_error (&error);
-  g_assert_cmpuint (gh_test_count_audit (f->store, "authorization_code.replayed"), ==, 1);
+  g_assert_cmpuint (gh_test_count_audit (f->store, "code.replayed"), ==, 1);
   g_assert_cmpuint (gh_test_count_audit (f->store, "token.issued"), ==, 1);
 
   g_assert_false (access_token_valid (f, access_token));

@@ -546,7 +546,7 @@ test_custom_scheme (Fixture       *fixture,
 static char *
 last_granted_scopes (Fixture *fixture)
 {
-  g_autoptr(JsonObject) event = gh_test_server_last_audit (fixture, "authorization.code_issued");
+  g_autoptr(JsonObject) event = gh_test_server_last_audit (fixture, "code.issued");
   JsonArray *scopes = json_object_get_array_member (event, "scopes");
   g_autoptr(GString) text = g_string_new (NULL);
 
@@ -828,7 +828,7 @@ test_scope_dcr_exploit (Fixture       *fixture,
   response = authorize (fixture, fixture->session, query, FALSE);
   assert_redirect_error (fixture, response, 302, "http://127.0.0.1:5000/cb", "invalid_scope",
                          TRICKY_STATE);
-  g_assert_cmpuint (gh_test_server_count_audit (fixture, "authorization.code_issued"), ==, 0);
+  g_assert_cmpuint (gh_test_server_count_audit (fixture, "code.issued"), ==, 0);
 
   /* Discovery lists the standard scopes and those of listed resources, nothing a client
    * made up. */
@@ -1196,7 +1196,7 @@ test_forged_posts (Fixture       *fixture,
           g_assert_cmpuint (response->status, ==, 403);
           g_assert_null (gh_test_response_header (response, "Location"));
         }
-      g_assert_cmpuint (gh_test_server_count_audit (fixture, "authorization.code_issued"), ==, 0);
+      g_assert_cmpuint (gh_test_server_count_audit (fixture, "code.issued"), ==, 0);
 
       /* Nor does another browser even see the page. */
       {
@@ -1323,7 +1323,7 @@ test_deny (Fixture       *fixture,
   denied = decide (fixture, &consent, "deny");
   assert_redirect_error (fixture, denied, 303, APP_CB, "access_denied", TRICKY_STATE);
   g_assert_cmpuint (gh_test_server_count_audit (fixture, "authorization.denied"), ==, 1);
-  g_assert_cmpuint (gh_test_server_count_audit (fixture, "authorization.code_issued"), ==, 0);
+  g_assert_cmpuint (gh_test_server_count_audit (fixture, "code.issued"), ==, 0);
 
   /* The request is finished: the page cannot be used again. */
   again = decide (fixture, &consent, "allow");
@@ -1586,7 +1586,7 @@ static void
 assert_code_issued (Fixture    *fixture,
                     const char *consent)
 {
-  g_autoptr(JsonObject) event = gh_test_server_last_audit (fixture, "authorization.code_issued");
+  g_autoptr(JsonObject) event = gh_test_server_last_audit (fixture, "code.issued");
   JsonArray *scopes = json_object_get_array_member (event, "scopes");
   JsonArray *resources = json_object_get_array_member (event, "resources");
 

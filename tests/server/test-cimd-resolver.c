@@ -766,7 +766,7 @@ test_failures_never_cached (Fixture       *fixture,
   cached = gh_cimd_resolver_lookup_cached (fixture->resolver, fixture->project->id, url);
   g_assert_nonnull (cached);
   g_assert_cmpstr (json_object_get_string_member (cached, "client_name"), ==, "Test Client");
-  g_assert_cmpint (count_events (fixture, "oauth_client.cimd_document_changed"), ==, 0);
+  g_assert_cmpint (count_events (fixture, "oauth_client.cimd_changed"), ==, 0);
 
   /* The failure was not cached: the next resolution fetches again, and succeeds. */
   gh_test_web_route (fixture->server, "/flaky.json", 200, "application/json", good, NULL);
@@ -825,7 +825,7 @@ test_document_change_drops_consents (Fixture       *fixture,
   report = resolve (fixture, "/changing.json", GH_CIMD_RESOLVE_FORCE_REFRESH);
   gh_cimd_report_unref (report);
   g_assert_cmpint (count_rows (fixture, consents, url), ==, 1);
-  g_assert_cmpint (count_events (fixture, "oauth_client.cimd_document_changed"), ==, 0);
+  g_assert_cmpint (count_events (fixture, "oauth_client.cimd_changed"), ==, 0);
 
   /* New redirect_uris: every user must consent again. */
   gh_test_web_route (fixture->server, "/changing.json", 200, "application/json", v2, NULL);
@@ -833,10 +833,10 @@ test_document_change_drops_consents (Fixture       *fixture,
   g_assert_cmpint (gh_cimd_report_get_verdict (report), !=, GH_CIMD_FAIL);
   gh_cimd_report_unref (report);
   g_assert_cmpint (count_rows (fixture, consents, url), ==, 0);
-  g_assert_cmpint (count_events (fixture, "oauth_client.cimd_document_changed"), ==, 1);
+  g_assert_cmpint (count_events (fixture, "oauth_client.cimd_changed"), ==, 1);
   g_assert_cmpint (count_rows (fixture,
                                "SELECT count(*) FROM audit_events WHERE "
-                               "type = 'oauth_client.cimd_document_changed' AND client_id = ?1 "
+                               "type = 'oauth_client.cimd_changed' AND client_id = ?1 "
                                "AND json_extract (details, '$.changed[0]') = 'redirect_uris' "
                                "AND json_extract (details, '$.consents_deleted') = 1", url), ==, 1);
 }

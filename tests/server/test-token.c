@@ -481,7 +481,7 @@ test_code_replay (Fixture       *fixture,
 
   replay = redeem (fixture, "app", code, verifier, APP_CB);
   assert_error (replay, 400, "invalid_grant");
-  g_assert_cmpuint (gh_test_server_count_audit (TS, "authorization_code.replayed"), ==, 1);
+  g_assert_cmpuint (gh_test_server_count_audit (TS, "code.replayed"), ==, 1);
 
   /* Every token from the code, and from its refresh tokens, is dead. */
   g_assert_false (is_active (fixture, member (tokens, "access_token")));

@@ -543,6 +543,9 @@ gh_audit_refusal_details (const GError *error)
   json_object_set_string_member (details, "error",
                                  gh_oauth_error_code_string (gh_oauth_error_from_gerror (error)));
   json_object_set_string_member (details, "error_description", error->message);
+  if (gh_error_get_explain (error) != NULL)
+    json_object_set_object_member (details, "explain",
+                                   json_object_ref (gh_error_get_explain (error)));
   return details;
 }
 

@@ -81,7 +81,8 @@ gboolean gh_audit_record_event (GhAudit             *self,
                                 const GhAuditEvent  *event,
                                 GError             **error);
 /* The details every refusal event starts with: "error" (the OAuth error code @error maps
- * to) and "error_description" (its message). */
+ * to), "error_description" (its message) and, when the error carries one, "explain"
+ * (gh_error_set_explain()). */
 JsonObject *gh_audit_refusal_details (const GError *error);
 
 /* The one place domain events are written (services go through gh_audit_record_event()).

@@ -147,7 +147,7 @@ handle_document_change (GhCimdFlight  *flight,
   return gh_audit_record_event (flight->resolver->audit, &(GhAuditEvent) {
                                 .project_id = flight->project_id,
                                 .project_slug = flight->project_slug,
-                                .type = GH_AUDIT_EVENT_CIMD_DOCUMENT_CHANGED,
+                                .type = GH_AUDIT_EVENT_CIMD_CHANGED,
                                 .outcome = GH_AUDIT_INFO, .actor = "server",
                                 .client_id = flight->url, .details = details }, error);
 }

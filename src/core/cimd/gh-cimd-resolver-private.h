@@ -153,7 +153,7 @@ gboolean          _gh_cimd_cache_load                  (GhCimdResolver      *sel
                                                         GhCimdCacheEntry   **out_entry,
                                                         GError             **error);
 /* Writes a fetched document in one transaction with the consequences of a change (consents
- * dropped, "oauth_client.cimd_document_changed" recorded). */
+ * dropped, "oauth_client.cimd_changed" recorded). */
 gboolean          _gh_cimd_cache_save_document         (GhCimdFlight        *flight,
                                                         const char          *document,
                                                         JsonObject          *raw,

@@ -204,7 +204,7 @@ add_key (GhSigningKeys *self,
   json_object_set_string_member (details, "alg", gh_jws_alg_to_string (alg));
   json_object_set_int_member (details, "active_from", active_from);
   if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
-                              .type = GH_AUDIT_EVENT_SIGNING_KEY_CREATED,
+                              .type = GH_AUDIT_EVENT_KEY_CREATED,
                               .outcome = GH_AUDIT_SUCCESS, .actor = actor,
                               .details = details }, error))
     return NULL;

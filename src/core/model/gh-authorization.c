@@ -991,7 +991,7 @@ gh_authorization_issue_code (GhAuthorization    *self,
   json_object_set_string_member (details, "consent", consent_names[consent]);
   gh_audit_record_event (self->audit, &(GhAuditEvent) {
                          .project_id = project->id, .project_slug = project->slug,
-                         .type = GH_AUDIT_EVENT_AUTHORIZATION_CODE_ISSUED,
+                         .type = GH_AUDIT_EVENT_CODE_ISSUED,
                          .outcome = GH_AUDIT_SUCCESS, .actor = "server",
                          .client_id = params->client_id, .user_id = user->username,
                          .flow_id = params->flow_id, .details = details }, error);

@@ -246,6 +246,16 @@ static const char * const migrations[] = {
   "CREATE INDEX audit_events_project_source ON audit_events (project_id, source)"
   "  WHERE source IS NOT NULL;"
   "CREATE INDEX audit_events_project_time ON audit_events (project_id, time);",
+
+  /* 7: the event catalogue's final names (issue 11); older rows are renamed with it */
+  "UPDATE audit_events SET type = CASE type"
+  "  WHEN 'authorization.code_issued' THEN 'code.issued'"
+  "  WHEN 'authorization_code.replayed' THEN 'code.replayed'"
+  "  WHEN 'oauth_client.cimd_document_changed' THEN 'oauth_client.cimd_changed'"
+  "  WHEN 'signing_key.created' THEN 'key.created'"
+  "  END "
+  "WHERE type IN ('authorization.code_issued', 'authorization_code.replayed',"
+  "  'oauth_client.cimd_document_changed', 'signing_key.created');",
 };
 
 struct _GhStore

@@ -12,12 +12,39 @@
 #include <gio/gio.h>
 
 #include "gh-error.h"
+#include "gh-explain.h"
 #include "gh-project-settings.h"
 #include "gh-secret-store.h"
 #include "gh-store.h"
 #include "gh-text.h"
 
-G_DEFINE_QUARK (gh-oauth-error-quark, gh_oauth_error)
+/* An extended domain: a refusal may carry its explain object (gh-explain.h) to whoever
+ * records the audit event, however far up it is propagated. */
+typedef struct
+{
+  JsonObject *explain;
+} GhOAuthErrorPrivate;
+
+static void
+gh_oauth_error_private_init (GhOAuthErrorPrivate *priv)
+{
+  priv->explain = NULL;
+}
+
+static void
+gh_oauth_error_private_copy (const GhOAuthErrorPrivate *src,
+                             GhOAuthErrorPrivate       *dest)
+{
+  dest->explain = src->explain != NULL ? json_object_ref (src->explain) : NULL;
+}
+
+static void
+gh_oauth_error_private_clear (GhOAuthErrorPrivate *priv)
+{
+  g_clear_pointer (&priv->explain, json_object_unref);
+}
+
+G_DEFINE_EXTENDED_ERROR (GhOAuthError, gh_oauth_error)
 
 /* What each code is on the wire. A status libsoup has no phrase for carries its own. */
 static const struct {
@@ -161,4 +188,55 @@ gh_oauth_refuse (GError     **error,
     }
   va_end (args);
   return FALSE;
+}
+
+gboolean
+gh_oauth_refuse_explained (GError     **error,
+                           GhOAuthError code,
+                           JsonObject  *explain,
+                           const char  *format,
+                           ...)
+{
+  g_autoptr(JsonObject) owned = explain;
+  va_list args;
+
+  va_start (args, format);
+  if (error != NULL)
+    {
+      g_autofree char *message = g_strdup_vprintf (format, args);
+      g_autofree char *cut = gh_text_cut (message, GH_REFLECT_MAX_DESCRIPTION);
+
+      *error = g_error_new_literal (GH_OAUTH_ERROR, code, cut);
+      gh_error_set_explain (*error, g_steal_pointer (&owned));
+    }
+  va_end (args);
+  return FALSE;
+}
+
+void
+gh_error_set_explain (GError     *error,
+                      JsonObject *explain)
+{
+  g_autoptr(JsonObject) owned = explain;
+  GhOAuthErrorPrivate *priv;
+
+  g_return_if_fail (error != NULL);
+
+  if (error->domain != GH_OAUTH_ERROR)
+    {
+      g_critical ("Only a GH_OAUTH_ERROR carries an explain object (not %s)",
+                  g_quark_to_string (error->domain));
+      return;
+    }
+  priv = gh_oauth_error_get_private (error);
+  g_clear_pointer (&priv->explain, json_object_unref);
+  priv->explain = g_steal_pointer (&owned);
+}
+
+JsonObject *
+gh_error_get_explain (const GError *error)
+{
+  if (error == NULL || error->domain != GH_OAUTH_ERROR)
+    return NULL;
+  return gh_oauth_error_get_private (error)->explain;
 }

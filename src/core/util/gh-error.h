@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -77,5 +78,19 @@ gboolean    gh_oauth_refuse             (GError     **error,
                                          GhOAuthError code,
                                          const char  *format,
                                          ...) G_GNUC_PRINTF (3, 4);
+
+/* As gh_oauth_refuse(), and the error carries @explain (taken; gh-explain.h), which the audit
+ * event of the refusal records (gh_audit_refusal_details()). */
+gboolean    gh_oauth_refuse_explained   (GError     **error,
+                                         GhOAuthError code,
+                                         JsonObject  *explain,
+                                         const char  *format,
+                                         ...) G_GNUC_PRINTF (4, 5);
+/* Attaches @explain (taken) to @error, a GH_OAUTH_ERROR, replacing any it had. An error
+ * copied or propagated keeps it. */
+void        gh_error_set_explain        (GError       *error,
+                                         JsonObject   *explain);
+/* @error's explain object (owned by the error), or NULL. */
+JsonObject *gh_error_get_explain        (const GError *error);
 
 G_END_DECLS
