@@ -1,4 +1,4 @@
-/* gh-admin-routes.c — the handlers of /admin/v1: the server, projects and admin tokens
+/* gh-admin-routes.c — the handlers of /admin/v1: the server, projects, admin tokens, audit
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "gh-admin-private.h"
 #include "gh-audit-query.h"
 #include "gh-error.h"
 #include "gh-form.h"
@@ -19,95 +20,6 @@
 #include "gh-paused-request.h"
 #include "gh-server-private.h"
 #include "gh-time.h"
-
-/* Who the audit says acted, for every change made through the admin API. */
-#define ADMIN_ACTOR "admin-api"
-
-/* Admin answers are never cached, and carry no CORS: the router checked the token. */
-static void
-send_json (GhRequest  *request,
-           guint       status,
-           JsonObject *object)
-{
-  gh_http_set_no_store (request->msg);
-  gh_http_send_json (request->msg, status, object, NULL);
-}
-
-static void
-send_error (GhRequest    *request,
-            const GError *error)
-{
-  gh_http_set_no_store (request->msg);
-  gh_http_send_error (request->msg, error);
-}
-
-static void
-refuse (GhRequest    *request,
-        GhOAuthError  code,
-        const char   *description)
-{
-  gh_http_set_no_store (request->msg);
-  gh_http_send_oauth_error (request->msg, code, description);
-}
-
-/* The last segment of the path: {slug} or {id}. */
-static const char *
-path_argument (GhRequest *request)
-{
-  return strrchr (request->path, '/') + 1;
-}
-
-/* The body as a JSON object ({} when there is none); with @fields, every member must be one
- * of them. NULL with INVALID_REQUEST naming what is wrong. */
-static JsonObject *
-read_body (GhRequest           *request,
-           const char * const  *fields,
-           GError             **error)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body (request->msg);
-  const char *content_type = soup_message_headers_get_content_type (
-    soup_server_message_get_request_headers (request->msg), NULL);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonObject) object = NULL;
-  g_autoptr(GList) members = NULL;
-
-  if (body->length == 0)
-    return json_object_new ();
-  if (g_strcmp0 (content_type, "application/json") != 0)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "The body must be application/json"), NULL;
-  bytes = soup_message_body_flatten (body);
-  object = gh_json_parse_object_strict (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                        &local_error);
-  if (object == NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "The body is not a JSON object: %s", local_error->message), NULL;
-  members = json_object_get_members (object);
-  for (const GList *l = members; fields != NULL && l != NULL; l = l->next)
-    if (!g_strv_contains (fields, l->data))
-      return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                              "Unknown field “%s”", (const char *) l->data), NULL;
-  return g_steal_pointer (&object);
-}
-
-/* Member @name of @object as a string: *@out is NULL when it is absent; FALSE with @error
- * when it is there but not a string. */
-static gboolean
-get_optional_string (JsonObject   *object,
-                     const char   *name,
-                     const char  **out,
-                     GError      **error)
-{
-  *out = NULL;
-  if (!json_object_has_member (object, name))
-    return TRUE;
-  *out = gh_json_get_string (object, name);
-  if (*out == NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "“%s” must be a string",
-                            name);
-  return TRUE;
-}
 
 static JsonObject *
 project_to_json (GhServer        *server,
@@ -135,7 +47,7 @@ _gh_admin_handle_server (GhRequest *request)
     {
       json_array_unref (listen_urls);
       json_array_unref (key_ids);
-      send_error (request, error);
+      _gh_admin_send_error (request, error);
       return;
     }
   for (guint i = 0; i < keys->len; i++)
@@ -157,7 +69,7 @@ _gh_admin_handle_server (GhRequest *request)
                                   listen_url != NULL && g_str_has_prefix (listen_url, "https:"));
   json_object_set_string_member (object, "secret_backend", gh_server_describe_secrets (self));
   json_object_set_array_member (object, "key_ids", key_ids);
-  send_json (request, SOUP_STATUS_OK, object);
+  _gh_admin_send_json (request, SOUP_STATUS_OK, object);
 }
 
 static void
@@ -171,7 +83,7 @@ list_projects (GhRequest *request)
   projects = gh_projects_list (request->server->projects, &error);
   if (projects == NULL)
     {
-      send_error (request, error);
+      _gh_admin_send_error (request, error);
       return;
     }
   array = json_array_sized_new (projects->len);
@@ -179,7 +91,7 @@ list_projects (GhRequest *request)
     json_array_add_object_element (array, project_to_json (request->server,
                                                            g_ptr_array_index (projects, i)));
   json_object_set_array_member (object, "projects", array);
-  send_json (request, SOUP_STATUS_OK, object);
+  _gh_admin_send_json (request, SOUP_STATUS_OK, object);
 }
 
 static void
@@ -195,35 +107,35 @@ create_project (GhRequest *request)
   const char *display_name;
   const char *profile_name;
 
-  body = read_body (request, fields, &error);
+  body = _gh_admin_read_body (request, fields, &error);
   if (body == NULL ||
-      !get_optional_string (body, "slug", &slug, &error) ||
-      !get_optional_string (body, "display_name", &display_name, &error) ||
-      !get_optional_string (body, "profile", &profile_name, &error))
+      !_gh_admin_get_optional_string (body, "slug", &slug, &error) ||
+      !_gh_admin_get_optional_string (body, "display_name", &display_name, &error) ||
+      !_gh_admin_get_optional_string (body, "profile", &profile_name, &error))
     {
-      send_error (request, error);
+      _gh_admin_send_error (request, error);
       return;
     }
   if (slug == NULL)
     {
-      refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST, "“slug” is required");
+      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST, "“slug” is required");
       return;
     }
   if (profile_name != NULL && !gh_settings_profile_from_string (profile_name, &profile))
     {
-      refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
-              "“profile” is development or production");
+      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
+                        "“profile” is development or production");
       return;
     }
   project = gh_projects_create (request->server->projects, slug, display_name, profile,
-                                ADMIN_ACTOR, &error);
+                                GH_ADMIN_ACTOR, &error);
   if (project == NULL)
     {
-      send_error (request, error);
+      _gh_admin_send_error (request, error);
       return;
     }
   object = project_to_json (request->server, project);
-  send_json (request, SOUP_STATUS_CREATED, object);
+  _gh_admin_send_json (request, SOUP_STATUS_CREATED, object);
 }
 
 /* GET|POST /admin/v1/projects */
@@ -236,31 +148,11 @@ _gh_admin_handle_projects (GhRequest *request)
     list_projects (request);
 }
 
-/* The project @slug; answers 404 itself when there is none. */
-static GhProject *
-load_project_named (GhRequest  *request,
-                    const char *slug)
-{
-  g_autoptr(GError) error = NULL;
-  GhProject *project;
-
-  /* A slug that breaks the rules is not reflected: it names no project. */
-  if (!gh_projects_check_slug (slug, NULL))
-    {
-      refuse (request, GH_OAUTH_ERROR_NOT_FOUND, "No such project");
-      return NULL;
-    }
-  project = gh_projects_get (request->server->projects, slug, &error);
-  if (project == NULL)
-    send_error (request, error);
-  return project;
-}
-
 /* The project the path's last segment names; answers 404 itself when there is none. */
 static GhProject *
 load_project (GhRequest *request)
 {
-  return load_project_named (request, path_argument (request));
+  return _gh_admin_load_project_named (request, _gh_admin_path_argument (request));
 }
 
 static void
@@ -275,24 +167,24 @@ patch_project (GhRequest *request,
   JsonArray *array;
 
   /* The settings' own validation names an unknown key. */
-  body = read_body (request, NULL, &error);
+  body = _gh_admin_read_body (request, NULL, &error);
   if (body == NULL)
     {
-      send_error (request, error);
+      _gh_admin_send_error (request, error);
       return;
     }
   if (json_object_get_size (body) == 0)
     {
-      refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
-              "Send the settings to change as a JSON object");
+      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
+                        "Send the settings to change as a JSON object");
       return;
     }
   changes = gh_projects_update_settings (request->server->projects, project->slug, body,
-                                         ADMIN_ACTOR, &error);
+                                         GH_ADMIN_ACTOR, &error);
   if (changes == NULL ||
       (updated = gh_projects_get (request->server->projects, project->slug, &error)) == NULL)
     {
-      send_error (request, error);
+      _gh_admin_send_error (request, error);
       return;
     }
   array = json_array_sized_new (changes->len);
@@ -301,7 +193,7 @@ patch_project (GhRequest *request,
                                    gh_setting_change_to_json (g_ptr_array_index (changes, i)));
   json_object_set_array_member (object, "changes", array);
   json_object_set_object_member (object, "project", project_to_json (request->server, updated));
-  send_json (request, SOUP_STATUS_OK, object);
+  _gh_admin_send_json (request, SOUP_STATUS_OK, object);
 }
 
 /* GET|PATCH /admin/v1/projects/{slug} */
@@ -319,7 +211,7 @@ _gh_admin_handle_project (GhRequest *request)
       return;
     }
   object = project_to_json (request->server, project);
-  send_json (request, SOUP_STATUS_OK, object);
+  _gh_admin_send_json (request, SOUP_STATUS_OK, object);
 }
 
 static void
@@ -334,7 +226,7 @@ list_admin_tokens (GhRequest *request)
   tokens = gh_admin_tokens_list (request->server->admin_tokens, &error);
   if (tokens == NULL)
     {
-      send_error (request, error);
+      _gh_admin_send_error (request, error);
       return;
     }
   array = json_array_sized_new (tokens->len);
@@ -342,7 +234,7 @@ list_admin_tokens (GhRequest *request)
     json_array_add_object_element (array,
                                    gh_admin_token_to_json (g_ptr_array_index (tokens, i), now));
   json_object_set_array_member (object, "admin_tokens", array);
-  send_json (request, SOUP_STATUS_OK, object);
+  _gh_admin_send_json (request, SOUP_STATUS_OK, object);
 }
 
 static void
@@ -357,31 +249,31 @@ create_admin_token (GhRequest *request)
   const char *label;
   gint64 expires_in = 0;
 
-  body = read_body (request, fields, &error);
-  if (body == NULL || !get_optional_string (body, "label", &label, &error))
+  body = _gh_admin_read_body (request, fields, &error);
+  if (body == NULL || !_gh_admin_get_optional_string (body, "label", &label, &error))
     {
-      send_error (request, error);
+      _gh_admin_send_error (request, error);
       return;
     }
   if (json_object_has_member (body, "expires_in") &&
       !gh_json_get_int (body, "expires_in", &expires_in))
     {
-      refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
-              "“expires_in” must be a number of seconds (0: never)");
+      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
+                        "“expires_in” must be a number of seconds (0: never)");
       return;
     }
   token = gh_admin_tokens_create (request->server->admin_tokens, label, expires_in,
-                                  ADMIN_ACTOR, &secret, &error);
+                                  GH_ADMIN_ACTOR, &secret, &error);
   if (token == NULL)
     {
-      send_error (request, error);
+      _gh_admin_send_error (request, error);
       return;
     }
   /* The only answer that ever carries the token. */
   json_object_set_string_member (object, "token", secret);
   json_object_set_object_member (object, "admin_token",
                                  gh_admin_token_to_json (token, gh_now_seconds ()));
-  send_json (request, SOUP_STATUS_CREATED, object);
+  _gh_admin_send_json (request, SOUP_STATUS_CREATED, object);
 }
 
 /* GET|POST /admin/v1/admin-tokens */
@@ -400,10 +292,10 @@ _gh_admin_handle_admin_token (GhRequest *request)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!gh_admin_tokens_revoke (request->server->admin_tokens, path_argument (request),
-                               ADMIN_ACTOR, &error))
+  if (!gh_admin_tokens_revoke (request->server->admin_tokens, _gh_admin_path_argument (request),
+                               GH_ADMIN_ACTOR, &error))
     {
-      send_error (request, error);
+      _gh_admin_send_error (request, error);
       return;
     }
   gh_http_set_no_store (request->msg);
@@ -528,7 +420,7 @@ _gh_admin_handle_audit (GhRequest *request)
   GhPausedRequest *paused;
   const char *repeated;
 
-  project = load_project_named (request, slug);
+  project = _gh_admin_load_project_named (request, slug);
   if (project == NULL)
     return;
   if (query_string == NULL)
@@ -537,7 +429,8 @@ _gh_admin_handle_audit (GhRequest *request)
   params = g_uri_parse_params (query_string, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
   if (form == NULL || params == NULL)
     {
-      refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST, "The query string does not parse");
+      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
+                        "The query string does not parse");
       return;
     }
   /* A filter given twice would have one of its values ignored. */
@@ -545,13 +438,13 @@ _gh_admin_handle_audit (GhRequest *request)
     {
       gh_oauth_refuse (&error, GH_OAUTH_ERROR_INVALID_REQUEST,
                        "The query parameter “%s” is given more than once", repeated);
-      send_error (request, error);
+      _gh_admin_send_error (request, error);
       return;
     }
   query.project_id = project->id;
   if (!read_audit_query (params, &query, &error))
     {
-      send_error (request, error);
+      _gh_admin_send_error (request, error);
       return;
     }
   paused = gh_paused_request_new (G_OBJECT (request->server), request->msg, slug, NULL,

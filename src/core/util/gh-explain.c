@@ -293,7 +293,8 @@ gh_explain_take_expected (JsonObject *explain,
 {
   g_return_if_fail (explain != NULL);
 
-  json_object_set_member (explain, "expected", node != NULL ? node : json_node_new (JSON_NODE_NULL));
+  json_object_set_member (explain, "expected",
+                          node != NULL ? node : json_node_new (JSON_NODE_NULL));
 }
 
 void
@@ -302,7 +303,8 @@ gh_explain_take_actual (JsonObject *explain,
 {
   g_return_if_fail (explain != NULL);
 
-  json_object_set_member (explain, "actual", node != NULL ? node : json_node_new (JSON_NODE_NULL));
+  json_object_set_member (explain, "actual",
+                          node != NULL ? node : json_node_new (JSON_NODE_NULL));
 }
 
 void

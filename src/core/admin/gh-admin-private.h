@@ -1,0 +1,45 @@
+/* gh-admin-private.h — what the admin API's handler files share (gh-admin-util.c)
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "gh-server-private.h"
+
+G_BEGIN_DECLS
+
+/* Who the audit says acted, for every change made through the admin API. */
+#define GH_ADMIN_ACTOR "admin-api"
+
+/* Admin answers are never cached, and carry no CORS: the router checked the token. */
+void        _gh_admin_send_json     (GhRequest           *request,
+                                     guint                status,
+                                     JsonObject          *object);
+/* The error table's status, error and error_description for @error. */
+void        _gh_admin_send_error    (GhRequest           *request,
+                                     const GError        *error);
+void        _gh_admin_refuse        (GhRequest           *request,
+                                     GhOAuthError         code,
+                                     const char          *description);
+/* The last segment of the path: {slug} or {id}. */
+const char *_gh_admin_path_argument (GhRequest           *request);
+/* The body as a JSON object ({} when there is none); with @fields (NULL-terminated), every
+ * member must be one of them: an unknown one is refused, never ignored. NULL with
+ * INVALID_REQUEST naming what is wrong. */
+JsonObject *_gh_admin_read_body     (GhRequest           *request,
+                                     const char * const  *fields,
+                                     GError             **error);
+/* Member @name of @object as a string: *@out is NULL when it is absent; FALSE with @error
+ * when it is there but not a string. */
+gboolean    _gh_admin_get_optional_string (JsonObject    *object,
+                                           const char    *name,
+                                           const char   **out,
+                                           GError       **error);
+/* The project @slug; answers 404 itself (and returns NULL) when there is none. */
+GhProject  *_gh_admin_load_project_named  (GhRequest     *request,
+                                           const char    *slug);
+
+G_END_DECLS
