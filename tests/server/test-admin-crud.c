@@ -129,6 +129,23 @@ find_element (JsonArray  *array,
   return NULL;
 }
 
+/* Runs @sql on the server's store, with @text (or nothing) bound to its one parameter. */
+static void
+run_sql (Fixture    *fixture,
+         const char *sql,
+         const char *text)
+{
+  GhStore *store = gh_server_get_store (fixture->server.server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = gh_store_prepare (store, sql, &error);
+
+  g_assert_no_error (error);
+  if (text != NULL)
+    gh_stmt_bind_text (stmt, 1, text);
+  g_assert_true (gh_store_step (store, stmt, NULL, &error));
+  g_assert_no_error (error);
+}
+
 /* The newest event of @type: its actor, project_id (0 when null) and project_slug. */
 static void
 last_event (Fixture     *fixture,
@@ -320,21 +337,14 @@ test_iats (Fixture       *fixture,
 
   /* Expired. */
   {
-    GhStore *store = gh_server_get_store (fixture->server.server);
-    g_autoptr(GhStmt) stmt = NULL;
     g_autoptr(JsonObject) expired = NULL;
-    g_autoptr(GError) error = NULL;
     g_autofree char *expired_text = NULL;
     const char *other_id;
 
     other = admin_ok (fixture, "POST", "/admin/v1/projects/default/iats", NULL, 201);
     other_id = json_object_get_string_member (json_object_get_object_member (
                                                 other, "initial_access_token"), "id");
-    stmt = gh_store_prepare (store, "UPDATE initial_access_tokens SET expires_at = 1 "
-                                    "WHERE id = ?", &error);
-    g_assert_no_error (error);
-    gh_stmt_bind_text (stmt, 1, other_id);
-    g_assert_true (gh_store_step (store, stmt, NULL, &error));
+    run_sql (fixture, "UPDATE initial_access_tokens SET expires_at = 1 WHERE id = ?", other_id);
     expired = listed_iat (fixture, other_id, &expired_text);
     g_assert_cmpstr (json_object_get_string_member (expired, "state"), ==, "expired");
   }
@@ -524,16 +534,7 @@ test_keys (Fixture       *fixture,
                    bad[i][1]);
 
   /* The first key signed for a while (a key replaced in the second it began is "unused"). */
-  {
-    GhStore *store = gh_server_get_store (fixture->server.server);
-    g_autoptr(GhStmt) stmt = NULL;
-    g_autoptr(GError) error = NULL;
-
-    stmt = gh_store_prepare (store, "UPDATE signing_keys SET active_from = active_from - 100",
-                             &error);
-    g_assert_no_error (error);
-    g_assert_true (gh_store_step (store, stmt, NULL, &error));
-  }
+  run_sql (fixture, "UPDATE signing_keys SET active_from = active_from - 100", NULL);
   rotated = admin_ok (fixture, "POST", "/admin/v1/keys/rotate",
                       "{\"alg\":\"RS256\",\"activate_after\":0}", 201);
   new_kid = json_object_get_string_member (rotated, "kid");
@@ -563,17 +564,10 @@ test_keys (Fixture       *fixture,
 
   /* Retired past its last token: no longer published, verifies nothing. */
   {
-    GhStore *store = gh_server_get_store (fixture->server.server);
-    g_autoptr(GhStmt) stmt = NULL;
-    g_autoptr(GError) error = NULL;
     g_autoptr(JsonObject) later = NULL;
     JsonObject *gone;
 
-    stmt = gh_store_prepare (store, "UPDATE signing_keys SET expires_at = 2 WHERE kid = ?",
-                             &error);
-    g_assert_no_error (error);
-    gh_stmt_bind_text (stmt, 1, old_kid);
-    g_assert_true (gh_store_step (store, stmt, NULL, &error));
+    run_sql (fixture, "UPDATE signing_keys SET expires_at = 2 WHERE kid = ?", old_kid);
     later = admin_ok (fixture, "GET", "/admin/v1/keys", NULL, 200);
     gone = find_element (json_object_get_array_member (later, "keys"), "kid", old_kid);
     g_assert_cmpstr (json_object_get_string_member (gone, "state"), ==, "retired");
