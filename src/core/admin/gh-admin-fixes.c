@@ -169,6 +169,7 @@ add_redirect_uri (GhRequest        *request,
   g_autoptr(JsonObject) validated = NULL;
   g_autofree char *message = NULL;
   g_autofree char *text = NULL;
+  const char *method;
   gboolean changed;
   JsonObject *object;
   JsonNode *uris;
@@ -189,9 +190,8 @@ add_redirect_uri (GhRequest        *request,
         json_object_set_array_member (metadata, "redirect_uris", json_array_new ());
       json_array_add_string_element (json_object_get_array_member (metadata, "redirect_uris"),
                                      redirect_uri);
-      validated = gh_client_metadata_validate (metadata, project->settings,
-                                               gh_client_auth_method_to_string (client->auth_method),
-                                               error);
+      method = gh_client_auth_method_to_string (client->auth_method);
+      validated = gh_client_metadata_validate (metadata, project->settings, method, error);
       if (validated == NULL ||
           !gh_clients_update_metadata (request->server->clients, project, client_id, validated,
                                        GH_ADMIN_ACTOR, error))

@@ -558,7 +558,8 @@ gh_signing_keys_rotate (GhSigningKeys  *self,
   retired = json_array_new ();
   json_object_set_array_member (details, "retired_kids", retired);
   stmt = gh_store_prepare (self->store,
-                           "SELECT kid FROM signing_keys WHERE retired_at IS NULL OR retired_at > ? "
+                           "SELECT kid FROM signing_keys "
+                           "WHERE retired_at IS NULL OR retired_at > ? "
                            "ORDER BY active_from DESC, rowid DESC",
                            error);
   if (stmt == NULL)
