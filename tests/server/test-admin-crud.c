@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gh-admin-tokens.h"
+#include "gh-cimd-resolver.h"
 #include "gh-error.h"
 #include "gh-test-process.h"
 #include "gh-test-util.h"
@@ -794,6 +795,48 @@ test_fix_refresh_client (Fixture       *fixture,
   gh_test_web_free (web);
 }
 
+/* refresh_client for a URL client only fetched (at /authorize, never imported): the
+ * resolver's cache takes the new document, drops the consents it no longer covers
+ * (oauth_client.cimd_changed) and the answer says so. */
+static void
+test_fix_refresh_fetched_client (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  GhTestWeb *web = gh_test_web_new (NULL);
+  GhServer *server = fixture->server.server;
+  g_autoptr(GhProject) project = gh_test_server_project (&fixture->server);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GhCimdReport) report = NULL;
+  g_autoptr(GhClient) after = NULL;
+  g_autoptr(JsonObject) refreshed = NULL;
+  g_autoptr(JsonObject) changed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = publish (web, "/fetched.json", "http://127.0.0.1/one");
+  g_autofree char *fix = g_strdup_printf ("{\"action\":\"refresh_client\",\"client_id\":\"%s\"}",
+                                          url);
+
+  gh_cimd_resolver_resolve_async (gh_server_get_cimd_resolver (server), project, url,
+                                  GH_CIMD_RESOLVE_NONE, NULL, NULL, gh_test_async_ready, &result);
+  report = gh_cimd_resolver_resolve_finish (gh_server_get_cimd_resolver (server),
+                                            gh_test_async_wait (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gh_cimd_report_get_verdict (report), !=, GH_CIMD_FAIL);
+  g_assert_false (gh_clients_is_registered (gh_server_get_clients (server), project->id, url));
+
+  g_free (publish (web, "/fetched.json", "http://127.0.0.1/two"));
+  refreshed = apply_fix (fixture, fix, TRUE);
+  g_assert_cmpuint (gh_test_web_hits (web, "/fetched.json"), ==, 2);
+  g_assert_false (json_object_get_boolean_member (refreshed, "imported"));
+  g_assert_true (json_object_get_boolean_member (refreshed, "consents_reset"));
+  g_assert_true (gh_test_json_array_has (refreshed, "changed_members", "redirect_uris"));
+  changed = gh_test_server_last_audit (&fixture->server, "oauth_client.cimd_changed");
+  g_assert_true (gh_test_json_array_has (changed, "changed", "redirect_uris"));
+  after = gh_clients_get (gh_server_get_clients (server), project->id, url, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (after->redirect_uris[0], ==, "http://127.0.0.1/two");
+  gh_test_web_free (web);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -809,6 +852,7 @@ main (int    argc,
   ADD ("/server/admin-crud/keys", test_keys);
   ADD ("/server/admin-crud/fixes", test_fixes);
   ADD ("/server/admin-crud/fix-refresh-client", test_fix_refresh_client);
+  ADD ("/server/admin-crud/fix-refresh-fetched-client", test_fix_refresh_fetched_client);
 #undef ADD
 
   return g_test_run ();
