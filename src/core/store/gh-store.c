@@ -256,6 +256,21 @@ static const char * const migrations[] = {
   "  END "
   "WHERE type IN ('authorization.code_issued', 'authorization_code.replayed',"
   "  'oauth_client.cimd_document_changed', 'signing_key.created');",
+
+  /* 8 (oauth-explain): deleted clients' tombstones, so that an unknown client_id is explained
+   * (client.unknown: deleted when, by whom); each refresh token's generation in its family
+   * and its rotation time in µs (refresh.reuse) */
+  "CREATE TABLE client_tombstones ("
+  "  id INTEGER PRIMARY KEY,"
+  "  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+  "  client_id TEXT NOT NULL,"
+  "  client_name TEXT,"
+  "  deleted_at INTEGER NOT NULL,"
+  "  deleted_by TEXT"
+  ");"
+  "CREATE INDEX client_tombstones_client ON client_tombstones (project_id, client_id);"
+  "ALTER TABLE refresh_tokens ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;"
+  "ALTER TABLE refresh_tokens ADD COLUMN rotated_at_us INTEGER;",
 };
 
 struct _GhStore
