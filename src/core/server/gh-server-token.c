@@ -411,8 +411,9 @@ _gh_server_handle_introspect (GhRequest *request)
 /* RFC 6750 §3: the challenge, with the error's code when a token was sent (@error), and
  * 401 with no body when none was. Either way, a token.refused event. */
 static void
-send_bearer_error (GhRequest    *request,
-                   const GError *error)
+send_bearer_error (GhRequest        *request,
+                   const GhFlowStep *step,
+                   const GError     *error)
 {
   g_autoptr(GError) missing = NULL;
 
@@ -421,7 +422,7 @@ send_bearer_error (GhRequest    *request,
                           "Send the access token as Authorization: Bearer (RFC 6750 §2.1)",
                           "No access token was sent to /userinfo");
   gh_tokens_record_refusal (request->server->tokens, request->project, NULL, NULL,
-                            _gh_request_peer (request), _gh_request_user_agent (request), NULL,
+                            _gh_request_peer (request), _gh_request_user_agent (request), step,
                             error != NULL ? error : missing);
   gh_http_auth_challenge (request->msg, "Bearer", request->issuer, error);
   if (error == NULL)
@@ -443,6 +444,7 @@ _gh_server_handle_userinfo (GhRequest *request)
   g_autoptr(JsonObject) claims = NULL;
   g_autoptr(JsonObject) info = NULL;
   const char *token = request->bearer;  /* the router found it (GH_ROUTE_AUTH_ACCESS_TOKEN) */
+  g_autoptr(GhFlowStep) step = gh_flow_step_new (g_get_real_time ());
 
   gh_http_allow_cors (request->msg);
   gh_http_set_no_store (request->msg);
@@ -461,7 +463,7 @@ _gh_server_handle_userinfo (GhRequest *request)
                                 "The token is sent twice (header and body); send it once");
           gh_tokens_record_refusal (tokens, request->project, NULL, NULL,
                                     _gh_request_peer (request), _gh_request_user_agent (request),
-                                    NULL, error);
+                                    step, error);
           gh_http_send_error (request->msg, error);
           return;
         }
@@ -470,14 +472,17 @@ _gh_server_handle_userinfo (GhRequest *request)
     }
   if (token == NULL || *token == '\0')
     {
-      send_bearer_error (request, NULL);
+      json_object_set_string_member (step->params, "token_sent_in", "nothing");
+      send_bearer_error (request, step, NULL);
       return;
     }
 
+  json_object_set_string_member (step->params, "token_sent_in",
+                                 request->bearer != NULL ? "header" : "body");
   claims = gh_tokens_verify_access_token (tokens, request->project, request->issuer, token, &error);
   if (claims == NULL || !(info = gh_tokens_userinfo (tokens, request->project, claims, &error)))
     {
-      send_bearer_error (request, error);
+      send_bearer_error (request, step, error);
       return;
     }
   gh_http_send_json (request->msg, SOUP_STATUS_OK, info, NULL);
