@@ -229,22 +229,6 @@ discard (GhTestResponse *response)
   gh_test_response_free (response);
 }
 
-/* The value of the hidden input @name on @html. */
-static char *
-hidden_value (const char *html,
-              const char *name)
-{
-  g_autofree char *needle = g_strdup_printf ("name=\"%s\" value=\"", name);
-  const char *start = strstr (html, needle);
-  const char *end;
-
-  g_assert_nonnull (start);
-  start += strlen (needle);
-  end = strchr (start, '"');
-  g_assert_nonnull (end);
-  return g_strndup (start, end - start);
-}
-
 /* Follows /authorize's 303 to a page with the browser: its request id and anti-forgery token. */
 static void
 open_page (Fixture        *fixture,
@@ -262,8 +246,8 @@ open_page (Fixture        *fixture,
                                  NULL, NULL);
   g_assert_cmpuint (page->status, ==, 200);
   html = gh_test_response_text (page);
-  *request_id = hidden_value (html, "request");
-  *csrf_token = hidden_value (html, "csrf_token");
+  *request_id = gh_test_hidden_value (html, "request");
+  *csrf_token = gh_test_hidden_value (html, "csrf_token");
 }
 
 static GhTestResponse *
@@ -781,7 +765,7 @@ static const Row rows[] = {
     { "generation=1", "ms_since_rotation=*", "grace_ms=0",
       "fix.key=refresh_grace_seconds" } },
   { "refresh-reuse-event", run_refresh_reuse, "refresh_token.reuse_detected", "refresh.reuse",
-    { "generation=1", "ms_since_rotation=*" } },
+    { "generation=1", "latest_generation=2", "ms_since_rotation=*" } },
   { "refresh-scope", run_refresh_scope, TOKEN_REFUSED, "refresh.scope_widened",
     { "actual=files:write" } },
   { "token-invalid", run_token_invalid, TOKEN_REFUSED, "token.invalid" },
@@ -1059,6 +1043,8 @@ test_flow_steps (Fixture       *fixture,
                             ==, 1);
           g_assert_cmpint (json_object_get_int_member (step, "status"), ==, 303);
         }
+      if (g_str_equal (event->type, "token.refreshed"))
+        g_assert_cmpint (json_object_get_int_member (event->details, "generation"), ==, 2);
       if (g_str_equal (event->type, "token.refused"))
         g_assert_nonnull (json_object_get_string_member (step, "error"));
     }

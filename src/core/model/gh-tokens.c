@@ -94,11 +94,11 @@ gh_tokens_new (GhStore       *store,
 }
 
 void
-gh_tokens_record_refusal (GhTokens        *self,
-                          const GhProject *project,
-                          const char      *client_id,
-                          const char      *grant_type,
-                          const char      *source,
+gh_tokens_record_refusal (GhTokens         *self,
+                          const GhProject  *project,
+                          const char       *client_id,
+                          const char       *grant_type,
+                          const char       *source,
                           const char       *user_agent,
                           const GhFlowStep *step,
                           const GError     *error)
@@ -316,17 +316,27 @@ issue (GhTokens     *self,
       g_autoptr(GhStmt) insert = gh_store_prepare (self->store,
                                                    "INSERT INTO refresh_tokens "
                                                    "(token_hash, family_id, created_at, "
-                                                   "expires_at, generation) "
-                                                   "VALUES (?, ?, ?, ?, ?)",
+                                                   "expires_at) VALUES (?, ?, ?, ?)",
                                                    error);
+      g_autoptr(GhStmt) generation = NULL;
+
       if (insert == NULL)
         return NULL;
       gh_stmt_bind_text (insert, 1, refresh_hash);
       gh_stmt_bind_text (insert, 2, grant->family_id);
       gh_stmt_bind_int64 (insert, 3, now);
       gh_stmt_bind_int64 (insert, 4, now + grant->project->settings->refresh_token_ttl);
-      gh_stmt_bind_int64 (insert, 5, MAX (grant->generation, 1));
       if (!gh_store_step (self->store, insert, NULL, error))
+        return NULL;
+      generation = gh_store_prepare (self->store,
+                                     "INSERT INTO refresh_token_generations (token_hash, "
+                                     "family_id, generation) VALUES (?, ?, ?)", error);
+      if (generation == NULL)
+        return NULL;
+      gh_stmt_bind_text (generation, 1, refresh_hash);
+      gh_stmt_bind_text (generation, 2, grant->family_id);
+      gh_stmt_bind_int64 (generation, 3, MAX (grant->generation, 1));
+      if (!gh_store_step (self->store, generation, NULL, error))
         return NULL;
       json_object_set_string_member (response, "refresh_token", refresh_token);
     }
@@ -850,9 +860,11 @@ gh_tokens_refresh (GhTokens         *self,
   stmt = gh_store_prepare (self->store,
                            "SELECT f.id, f.client_id, f.user_id, f.scopes, f.resources, "
                            "f.auth_time, f.revoked_at, t.expires_at, t.rotated_at, t.grace_used, "
-                           "f.flow_id, t.generation, t.rotated_at_us, f.revoked_reason, "
-                           "(SELECT MAX (generation) FROM refresh_tokens WHERE family_id = f.id) "
+                           "f.flow_id, coalesce (g.generation, 1), g.rotated_at_us, "
+                           "f.revoked_reason, (SELECT coalesce (max (generation), 1) "
+                           "FROM refresh_token_generations WHERE family_id = f.id) "
                            "FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id "
+                           "LEFT JOIN refresh_token_generations g ON g.token_hash = t.token_hash "
                            "WHERE t.token_hash = ? AND f.project_id = ?",
                            error);
   if (stmt == NULL)
@@ -1003,15 +1015,24 @@ gh_tokens_refresh (GhTokens         *self,
   else
     {
       g_autoptr(GhStmt) rotate = gh_store_prepare (self->store,
-                                                   "UPDATE refresh_tokens SET rotated_at = ?, "
-                                                   "rotated_at_us = ? WHERE token_hash = ?",
-                                                   error);
+                                                   "UPDATE refresh_tokens SET rotated_at = ? "
+                                                   "WHERE token_hash = ?", error);
+      g_autoptr(GhStmt) rotated_us = NULL;
+
       if (rotate == NULL)
         goto fail;
       gh_stmt_bind_int64 (rotate, 1, now);
-      gh_stmt_bind_int64 (rotate, 2, g_get_real_time ());
-      gh_stmt_bind_text (rotate, 3, token_hash);
+      gh_stmt_bind_text (rotate, 2, token_hash);
       if (!gh_store_step (self->store, rotate, NULL, error))
+        goto fail;
+      rotated_us = gh_store_prepare (self->store,
+                                     "UPDATE refresh_token_generations SET rotated_at_us = ? "
+                                     "WHERE token_hash = ?", error);
+      if (rotated_us == NULL)
+        goto fail;
+      gh_stmt_bind_int64 (rotated_us, 1, g_get_real_time ());
+      gh_stmt_bind_text (rotated_us, 2, token_hash);
+      if (!gh_store_step (self->store, rotated_us, NULL, error))
         goto fail;
     }
 

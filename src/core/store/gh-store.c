@@ -259,8 +259,8 @@ static const char * const migrations[] = {
 
   /* 8 (oauth-explain): deleted clients' tombstones, so that an unknown client_id is explained
    * (client.unknown: deleted when, by whom); each refresh token's generation in its family
-   * and its rotation time in µs (refresh.reuse) */
-  "CREATE TABLE client_tombstones ("
+   * and its rotation time in µs (refresh.reuse). New tables only, so it can run again. */
+  "CREATE TABLE IF NOT EXISTS client_tombstones ("
   "  id INTEGER PRIMARY KEY,"
   "  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
   "  client_id TEXT NOT NULL,"
@@ -268,9 +268,16 @@ static const char * const migrations[] = {
   "  deleted_at INTEGER NOT NULL,"
   "  deleted_by TEXT"
   ");"
-  "CREATE INDEX client_tombstones_client ON client_tombstones (project_id, client_id);"
-  "ALTER TABLE refresh_tokens ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;"
-  "ALTER TABLE refresh_tokens ADD COLUMN rotated_at_us INTEGER;",
+  "CREATE INDEX IF NOT EXISTS client_tombstones_client "
+  "  ON client_tombstones (project_id, client_id);"
+  "CREATE TABLE IF NOT EXISTS refresh_token_generations ("
+  "  token_hash TEXT PRIMARY KEY REFERENCES refresh_tokens (token_hash) ON DELETE CASCADE,"
+  "  family_id TEXT NOT NULL,"
+  "  generation INTEGER NOT NULL,"
+  "  rotated_at_us INTEGER"
+  ");"
+  "CREATE INDEX IF NOT EXISTS refresh_token_generations_family "
+  "  ON refresh_token_generations (family_id);",
 };
 
 struct _GhStore
