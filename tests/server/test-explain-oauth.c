@@ -1115,6 +1115,28 @@ test_introspected (Fixture       *fixture,
   g_assert_false (json_object_get_boolean_member (details, "active"));
 }
 
+/* A refresh token revoked by its client: token.revoked belongs to the flow of its family. */
+static void
+test_revoked_in_flow (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(JsonObject) issued = NULL;
+  g_autoptr(JsonObject) revoked = NULL;
+  g_autoptr(GhTestResponse) response = NULL;
+  gint64 before = last_event_id (fixture);
+
+  get_tokens (fixture, NULL);
+  response = gh_test_server_post_form (TS, "/revoke", PAIRS ("client_id", "app",
+                                                             "token", fixture->refresh_token),
+                                       NULL);
+  g_assert_cmpuint (response->status, ==, 200);
+  issued = event_after (fixture, before, "code.issued");
+  revoked = event_after (fixture, before, "token.revoked");
+  g_assert_nonnull (json_object_get_string_member (issued, "@flow_id"));
+  g_assert_cmpstr (json_object_get_string_member (revoked, "@flow_id"), ==,
+                   json_object_get_string_member (issued, "@flow_id"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1134,5 +1156,7 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/server/explain-oauth/introspected", Fixture, NULL, fixture_setup,
               test_introspected, fixture_teardown);
+  g_test_add ("/server/explain-oauth/revoked-in-flow", Fixture, NULL, fixture_setup,
+              test_revoked_in_flow, fixture_teardown);
   return g_test_run ();
 }

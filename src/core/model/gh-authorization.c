@@ -154,8 +154,8 @@ gh_oauth_refuse_rule (GError       **error,
 
 /* The parameters of an authorization request as sent, for its step: never a secret (the
  * code_challenge is one's hash, left out too; state and nonce only as present or not). */
-static JsonObject *
-request_snapshot (GhForm *form)
+JsonObject *
+gh_authorization_request_snapshot (GhForm *form)
 {
   static const char * const named[] = {
     "client_id", "redirect_uri", "scope", "response_type", "code_challenge_method", "prompt",
@@ -882,7 +882,7 @@ gh_authorization_check (GhAuthorization  *self,
 
   params->flow_id = flow_id != NULL ? g_strdup (flow_id) : gh_authorization_new_flow_id ();
   params->max_age = -1;
-  params->request = request_snapshot (form);
+  params->request = gh_authorization_request_snapshot (form);
   params->started_at = g_get_real_time ();
 
   if (!check_client_and_redirect (self, project, form, resolved_client, params, error))

@@ -98,6 +98,9 @@ GhAuthorization *gh_authorization_new          (GhStore          *store,
                                                 GhUsers          *users,
                                                 GhResources      *resources);
 char            *gh_authorization_new_flow_id  (void);
+/* An authorization request's parameters as sent, for its flow step ("params"): never a
+ * secret (no code_challenge; state and nonce only as present or not). */
+JsonObject      *gh_authorization_request_snapshot (GhForm       *form);
 /* Checks /authorize's parameters in the order SECURITY.md gives. @resolved_client (taken)
  * is the client a URL client_id's metadata document describes, freshly resolved; NULL for
  * registered clients. @flow_id continues a flow started before (the CIMD fetch), or NULL for

@@ -1383,6 +1383,7 @@ gh_tokens_revoke (GhTokens         *self,
 {
   g_autofree char *hash = gh_sha256_base64url (token);
   g_autofree char *family_id = NULL;
+  g_autofree char *flow_id = NULL;
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(JsonObject) header = NULL;
   g_autoptr(GBytes) payload = NULL;
@@ -1393,7 +1394,7 @@ gh_tokens_revoke (GhTokens         *self,
     return FALSE;
 
   stmt = gh_store_prepare (self->store,
-                           "SELECT f.id FROM refresh_tokens t JOIN refresh_families f "
+                           "SELECT f.id, f.flow_id FROM refresh_tokens t JOIN refresh_families f "
                            "ON f.id = t.family_id WHERE t.token_hash = ? AND f.project_id = ? "
                            "AND f.client_id = ?",
                            error);
@@ -1405,7 +1406,10 @@ gh_tokens_revoke (GhTokens         *self,
   if (!gh_store_step (self->store, stmt, &row, error))
     goto fail;
   if (row)
-    family_id = g_strdup (gh_stmt_column_text (stmt, 0));
+    {
+      family_id = g_strdup (gh_stmt_column_text (stmt, 0));
+      flow_id = g_strdup (gh_stmt_column_text (stmt, 1));
+    }
   gh_stmt_reset (g_steal_pointer (&stmt));
 
   if (family_id != NULL)
@@ -1446,7 +1450,7 @@ gh_tokens_revoke (GhTokens         *self,
                          .project_id = project->id, .project_slug = project->slug,
                          .type = GH_AUDIT_EVENT_TOKEN_REVOKED, .outcome = GH_AUDIT_SUCCESS,
                          .actor = client->client_id, .client_id = client->client_id,
-                         .details = details }, error);
+                         .flow_id = flow_id, .details = details }, error);
   if (error != NULL && *error != NULL)
     goto fail;
 

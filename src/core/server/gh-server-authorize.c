@@ -355,9 +355,11 @@ client_document_resolved (GObject      *source,
       params.client_id = (char *) gh_cimd_report_get_client_id (report);
       params.flow_id = (char *) flow_id;
       params.started_at = wait->started_at;
+      params.request = gh_authorization_request_snapshot (paused->form);
       gh_authorization_record_refusal (request.server->authorization, request.project,
                                        &params, _gh_request_peer (&request),
                                        _gh_request_user_agent (&request), refusal, FALSE);
+      g_clear_pointer (&params.request, json_object_unref);
       send_page_error (&request, refusal);
     }
   else

@@ -80,7 +80,8 @@ static const GhExplainRule rules[] = {
   { "client.auth_failed", "RFC 6749 §2.3",
     "the client's secret or assertion is wrong" },
   { "client.auth_method_mismatch", "RFC 7591 §2",
-    "the client authenticated with another method than the one it registered" },
+    "the client authenticated with another method than the one it registered: \"registered\" "
+    "and \"presented\" name both" },
   { "client.grant_type_not_allowed", "RFC 7591 §2",
     "a grant type the client did not register" },
   { "client.not_confidential", "RFC 7662 §2.1",
