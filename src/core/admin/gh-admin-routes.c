@@ -13,6 +13,7 @@
 
 #include "gh-admin-private.h"
 #include "gh-audit-query.h"
+#include "gh-crypto.h"
 #include "gh-error.h"
 #include "gh-form.h"
 #include "gh-http.h"
@@ -28,6 +29,43 @@ project_to_json (GhServer        *server,
   g_autofree char *issuer = gh_server_build_issuer (server, project->slug);
 
   return gh_project_to_json (project, issuer, TRUE);
+}
+
+/* The certificate the server serves HTTPS with: its subject and issuer (RFC 4514 strings),
+ * the end of its validity (seconds since the epoch), and its SHA-256 fingerprint (the DER's
+ * hash, hex pairs separated by colons, as `openssl x509 -fingerprint -sha256` prints it). */
+static JsonNode *
+tls_certificate_to_json (GTlsCertificate *certificate)
+{
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GByteArray) der = NULL;
+  g_autoptr(GDateTime) not_after = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *issuer = NULL;
+  g_autoptr(GString) fingerprint = g_string_new (NULL);
+  guint8 digest[32];
+
+  if (certificate == NULL)
+    return json_node_new (JSON_NODE_NULL);
+  g_object_get (certificate, "certificate", &der, "subject-name", &subject,
+                "issuer-name", &issuer, "not-valid-after", &not_after, NULL);
+  object = json_object_new ();
+  json_object_set_string_member (object, "subject", subject);
+  json_object_set_string_member (object, "issuer", issuer);
+  if (not_after != NULL)
+    json_object_set_int_member (object, "not_after", g_date_time_to_unix (not_after));
+  else
+    json_object_set_null_member (object, "not_after");
+  if (der != NULL)
+    {
+      gh_sha256 (der->data, der->len, digest);
+      for (guint i = 0; i < sizeof digest; i++)
+        g_string_append_printf (fingerprint, "%s%02X", i > 0 ? ":" : "", digest[i]);
+      json_object_set_string_member (object, "sha256_fingerprint", fingerprint->str);
+    }
+  else
+    json_object_set_null_member (object, "sha256_fingerprint");
+  return json_node_init_object (json_node_alloc (), object);
 }
 
 /* GET /admin/v1/server: what runs, where, and with which keys. */
@@ -65,8 +103,9 @@ _gh_admin_handle_server (GhRequest *request)
   json_object_set_int_member (object, "uptime_s", gh_now_seconds () - self->started_at);
   json_object_set_array_member (object, "listen_urls", listen_urls);
   json_object_set_string_member (object, "issuer_base", gh_server_get_issuer_base (self));
-  json_object_set_boolean_member (object, "tls",
-                                  listen_url != NULL && g_str_has_prefix (listen_url, "https:"));
+  json_object_set_boolean_member (object, "tls", self->tls_certificate != NULL);
+  json_object_set_member (object, "tls_certificate",
+                          tls_certificate_to_json (self->tls_certificate));
   json_object_set_string_member (object, "secret_backend", gh_server_describe_secrets (self));
   json_object_set_array_member (object, "key_ids", key_ids);
   _gh_admin_send_json (request, SOUP_STATUS_OK, object);

@@ -51,6 +51,7 @@ struct _GhServer
   GhStoreStamp responses_stamp;
 
   SoupServer *soup_server;
+  GTlsCertificate *tls_certificate;  /* what it serves HTTPS with, or NULL */
   GhConnections *connections;
   GhServerLimits requested_limits;
   GhServerLimits limits;  /* requested_limits with the defaults filled in */
