@@ -151,5 +151,6 @@ void _gh_admin_handle_project             (GhRequest *request);
 void _gh_admin_handle_admin_tokens        (GhRequest *request);
 void _gh_admin_handle_admin_token         (GhRequest *request);
 void _gh_admin_handle_audit               (GhRequest *request);
+void _gh_admin_handle_openapi             (GhRequest *request);  /* gh-admin-openapi.c */
 
 G_END_DECLS
