@@ -369,8 +369,8 @@ static const struct {
 
 /* Fills @query from @params, which it points into; FALSE with INVALID_REQUEST naming an
  * unknown parameter or a value that is not a number where one is needed. */
-static gboolean
-read_audit_query (GHashTable    *params,
+gboolean
+_gh_admin_read_audit_query (GHashTable    *params,
                   GhAuditQuery  *query,
                   GError       **error)
 {
@@ -447,41 +447,21 @@ audit_page_read (GObject      *source,
 void
 _gh_admin_handle_audit (GhRequest *request)
 {
-  const char *slug_start = request->path + strlen ("/admin/v1/projects/");
-  g_autofree char *slug = g_strndup (slug_start, strchr (slug_start, '/') - slug_start);
-  GUri *uri = soup_server_message_get_uri (request->msg);
-  const char *query_string = g_uri_get_query (uri);
+  g_autofree char *slug = _gh_admin_path_slug (request);
   g_autoptr(GHashTable) params = NULL;
-  g_autoptr(GhForm) form = NULL;
   g_autoptr(GhProject) project = NULL;
   g_autoptr(GError) error = NULL;
   GhAuditQuery query = { 0 };
   GhPausedRequest *paused;
-  const char *repeated;
 
   project = _gh_admin_load_project_named (request, slug);
   if (project == NULL)
     return;
-  if (query_string == NULL)
-    query_string = "";
-  form = gh_form_parse (query_string, strlen (query_string), NULL);
-  params = g_uri_parse_params (query_string, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
-  if (form == NULL || params == NULL)
-    {
-      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
-                        "The query string does not parse");
-      return;
-    }
-  /* A filter given twice would have one of its values ignored. */
-  if ((repeated = gh_form_find_repeated (form, NULL)) != NULL)
-    {
-      gh_oauth_refuse (&error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                       "The query parameter “%s” is given more than once", repeated);
-      _gh_admin_send_error (request, error);
-      return;
-    }
+  params = _gh_admin_query_params (request);
+  if (params == NULL)
+    return;
   query.project_id = project->id;
-  if (!read_audit_query (params, &query, &error))
+  if (!_gh_admin_read_audit_query (params, &query, &error))
     {
       _gh_admin_send_error (request, error);
       return;

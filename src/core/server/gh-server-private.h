@@ -152,5 +152,6 @@ void _gh_admin_handle_admin_tokens        (GhRequest *request);
 void _gh_admin_handle_admin_token         (GhRequest *request);
 void _gh_admin_handle_audit               (GhRequest *request);
 void _gh_admin_handle_openapi             (GhRequest *request);  /* gh-admin-openapi.c */
+void _gh_admin_handle_audit_export        (GhRequest *request);  /* gh-admin-export.c */
 
 G_END_DECLS
