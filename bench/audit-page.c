@@ -188,7 +188,8 @@ server_thread (gpointer data)
 }
 
 /* One request on a fresh connection (Connection: close), blocking: its status, and its
- * body in @out_body, or what it counted of a long one (@count_lines: rows in *@out_rows). */
+ * body in @out_body; without @out_body, only the rows (lines ending a JSON object) and the
+ * bytes of a long answer are counted. */
 static guint
 http (guint16      port,
       const char  *request,
