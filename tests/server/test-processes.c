@@ -232,6 +232,34 @@ test_two_servers_single_use (Fixture       *fixture,
   gh_test_process_stop_clean (servers[1]);
 }
 
+/* Kills @server in full flight: once the @n arrays of @lists hold @enough entries between
+ * them, or after 1.5 s, whichever comes first; then sets *@stop and joins the @threads. */
+static void
+kill_in_flight (GhTestProcess  *server,
+                GPtrArray     **lists,
+                GThread       **threads,
+                guint           n,
+                guint           enough,
+                gint           *stop)
+{
+  gint64 deadline = g_get_monotonic_time () + 1500 * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      guint total = 0;
+
+      for (guint i = 0; i < n; i++)
+        total += g_atomic_int_get ((gint *) &lists[i]->len);
+      if (total >= enough)
+        break;
+      g_usleep (2000);
+    }
+  gh_test_process_kill (server);
+  g_atomic_int_set (stop, 1);
+  for (guint i = 0; i < n; i++)
+    g_thread_join (threads[i]);
+}
+
 /* ---- kill -9 ---- */
 
 #define CHAINS 6
@@ -300,12 +328,12 @@ test_kill_during_refreshes (Fixture       *fixture,
   GhTestProcess *server = gh_test_process_start (binary, fixture->dir, "killed");
   Chain chains[CHAINS] = { 0 };
   GThread *threads[CHAINS];
+  GPtrArray *lists[CHAINS];
   g_autoptr(GhStore) store = NULL;
   g_autoptr(GError) error = NULL;
   gint stop = 0;
   guint acknowledged = 0;
   guint cut_off = 0;
-  gint64 deadline;
 
   for (guint i = 0; i < CHAINS; i++)
     {
@@ -318,21 +346,9 @@ test_kill_during_refreshes (Fixture       *fixture,
     threads[i] = g_thread_new ("chain", chain_run, &chains[i]);
 
   /* Killed in full flight: after 60 grants or 1.5 s, whichever comes first. */
-  deadline = g_get_monotonic_time () + 1500 * 1000;
-  while (g_get_monotonic_time () < deadline)
-    {
-      guint total = 0;
-
-      for (guint i = 0; i < CHAINS; i++)
-        total += g_atomic_int_get ((gint *) &chains[i].acknowledged->len);
-      if (total >= 60 + CHAINS)
-        break;
-      g_usleep (2000);
-    }
-  gh_test_process_kill (server);
-  g_atomic_int_set (&stop, 1);
   for (guint i = 0; i < CHAINS; i++)
-    g_thread_join (threads[i]);
+    lists[i] = chains[i].acknowledged;
+  kill_in_flight (server, lists, threads, CHAINS, 60 + CHAINS, &stop);
 
   server = gh_test_process_start (binary, fixture->dir, "restarted");
   store = gh_store_open (fixture->dir, &error);
@@ -450,12 +466,12 @@ test_kill_during_registrations (Fixture       *fixture,
   GhTestProcess *server = NULL;
   Registrar registrars[REGISTRARS] = { 0 };
   GThread *threads[REGISTRARS];
+  GPtrArray *lists[REGISTRARS];
   g_autoptr(GhStore) store = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
   gint stop = 0;
   guint registered = 0;
-  gint64 deadline;
 
   g_assert_cmpint (GH_TEST_CLI (binary, fixture->dir, NULL, "project", "set", "default",
                                 "dcr_mode=open", "dcr_rate_limit=100000"), ==, 0);
@@ -470,21 +486,9 @@ test_kill_during_registrations (Fixture       *fixture,
     threads[i] = g_thread_new ("registrar", registrar_run, &registrars[i]);
 
   /* Killed in full flight: after 60 registrations or 1.5 s, whichever comes first. */
-  deadline = g_get_monotonic_time () + 1500 * 1000;
-  while (g_get_monotonic_time () < deadline)
-    {
-      guint total = 0;
-
-      for (guint i = 0; i < REGISTRARS; i++)
-        total += g_atomic_int_get ((gint *) &registrars[i].registered->len);
-      if (total >= 60)
-        break;
-      g_usleep (2000);
-    }
-  gh_test_process_kill (server);
-  g_atomic_int_set (&stop, 1);
   for (guint i = 0; i < REGISTRARS; i++)
-    g_thread_join (threads[i]);
+    lists[i] = registrars[i].registered;
+  kill_in_flight (server, lists, threads, REGISTRARS, 60, &stop);
 
   server = gh_test_process_start (binary, fixture->dir, "restarted");
   store = gh_store_open (fixture->dir, &error);
