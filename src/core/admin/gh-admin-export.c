@@ -40,7 +40,8 @@ typedef struct
   gboolean stopped;     /* the message is done: its peer left, or the server stopped */
   gboolean started;     /* (request thread) the status and headers are set */
 
-  GhServer *server;
+  GWeakRef server;      /* never kept alive by an export */
+  GhStore *store;
   SoupServerMessage *msg;
   GMainContext *context;
   GCancellable *cancellable;
@@ -75,7 +76,8 @@ export_unref (Export *export)
     return;
   g_mutex_clear (&export->lock);
   g_cond_clear (&export->cond);
-  g_clear_object (&export->server);
+  g_weak_ref_clear (&export->server);
+  g_clear_object (&export->store);
   g_clear_object (&export->msg);
   g_clear_pointer (&export->context, g_main_context_unref);
   g_clear_object (&export->cancellable);
@@ -84,8 +86,6 @@ export_unref (Export *export)
   g_free (export);
   g_atomic_int_add (&running_exports, -1);
 }
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Export, export_unref)
 
 /* ---- the request thread ----------------------------------------------------------------- */
 
@@ -114,13 +114,15 @@ static void
 chunk_written (SoupServerMessage *msg,
                Export            *export)
 {
+  g_autoptr(GhServer) server = g_weak_ref_get (&export->server);
+
   g_mutex_lock (&export->lock);
   if (export->ahead > 0)
     export->ahead--;
   g_cond_signal (&export->cond);
   g_mutex_unlock (&export->lock);
-  if (export->server->connections != NULL)
-    gh_connections_progress (export->server->connections, msg);
+  if (server != NULL && server->connections != NULL)
+    gh_connections_progress (server->connections, msg);
 }
 
 static void
@@ -194,6 +196,21 @@ delivery_free (gpointer data)
 
 /* ---- the worker thread ------------------------------------------------------------------ */
 
+/* Runs @func in @export's request thread. Never g_main_context_invoke(): it runs the function
+ * right here when nobody holds the context at that instant. */
+static void
+run_in_request_thread (Export         *export,
+                       GSourceFunc     func,
+                       gpointer        data,
+                       GDestroyNotify  notify)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, notify);
+  g_source_attach (source, export->context);
+}
+
 /* Hands @bytes (or @error) to the request thread; then waits while it is EXPORT_AHEAD chunks
  * ahead of the connection. FALSE when the export stopped. */
 static gboolean
@@ -212,8 +229,7 @@ send_chunk (Export  *export,
   g_mutex_lock (&export->lock);
   export->ahead++;
   g_mutex_unlock (&export->lock);
-  g_main_context_invoke_full (export->context, G_PRIORITY_DEFAULT, deliver, delivery,
-                              delivery_free);
+  run_in_request_thread (export, deliver, delivery, delivery_free);
   g_mutex_lock (&export->lock);
   while (export->ahead >= EXPORT_AHEAD && !export->stopped)
     g_cond_wait (&export->cond, &export->lock);
@@ -290,10 +306,17 @@ append_json_line (GString            *out,
   g_string_append_c (out, '\n');
 }
 
+static gboolean
+unref_in_request_thread (gpointer data)
+{
+  export_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
 static gpointer
 export_thread (gpointer data)
 {
-  g_autoptr(Export) export = data;
+  Export *export = data;
   GhAuditQuery query = export->query;
   gboolean first = TRUE;
 
@@ -307,7 +330,7 @@ export_thread (gpointer data)
       GError *error = NULL;
       GString *out;
 
-      page = gh_audit_query (export->server->store, &query, export->cancellable, &error);
+      page = gh_audit_query (export->store, &query, export->cancellable, &error);
       if (page == NULL)
         {
           send_chunk (export, NULL, error, TRUE);
@@ -334,6 +357,8 @@ export_thread (gpointer data)
         break;
       query.before = page->older;
     }
+  /* The last reference may be this one: let it go where the message and the store live */
+  run_in_request_thread (export, unref_in_request_thread, export, NULL);
   return NULL;
 }
 
@@ -400,7 +425,8 @@ _gh_admin_handle_audit_export (GhRequest *request)
     }
   export->csv = g_strcmp0 (format, "csv") == 0;
   export->filename = g_strdup_printf ("audit-%s.%s", slug, export->csv ? "csv" : "jsonl");
-  export->server = g_object_ref (request->server);
+  g_weak_ref_init (&export->server, request->server);
+  export->store = g_object_ref (request->server->store);
   export->msg = g_object_ref (request->msg);
   export->context = g_main_context_ref_thread_default ();
   export->cancellable = g_cancellable_new ();
