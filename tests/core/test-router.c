@@ -79,6 +79,10 @@ static const struct {
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
   { GH_ROUTE_SERVER, "/admin/v1/keys/rotate", FALSE, "POST",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/openapi.json", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/audit/export", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
 };
 
 static void

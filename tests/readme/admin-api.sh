@@ -67,4 +67,7 @@ grep -q '^fix: true ' "$work/out.log" || fail "the fix was not applied"
 grep -q '^audit: oauth_client\.registration_refused failure 127\.0\.0\.1 my-client/1\.0$' \
   "$work/out.log" || fail "the refused registration is not in the audit"
 [ "$(tail -n 1 "$work/out.log")" = 401 ] || fail "the revoked token was not refused"
+head -n 1 "$work/audit.csv" | grep -q '^id,time,project_slug,type,outcome,' &&
+  grep -q ',oauth_client\.registration_refused,failure,' "$work/audit.csv" ||
+  fail "the audit export is not there"
 echo "admin-api: ok"

@@ -7,6 +7,7 @@
 
 #pragma once
 
+#include "gh-audit-query.h"
 #include "gh-server-private.h"
 
 G_BEGIN_DECLS
@@ -61,5 +62,16 @@ JsonObject *_gh_admin_resource_to_json    (const GhResource *resource);
 /* DELETE /admin/v1/projects/{slug} (the router's row is gh-admin-routes.c's). */
 void        _gh_admin_delete_project      (GhRequest     *request,
                                            GhProject     *project);
+
+/* The {slug} of a path /admin/v1/projects/{slug}/...; a copy. */
+char       *_gh_admin_path_slug           (GhRequest     *request);
+/* The query string's parameters (name -> value); answers 400 itself (and returns NULL) when
+ * it does not parse or names a parameter twice. */
+GHashTable *_gh_admin_query_params        (GhRequest     *request);
+/* Fills @query from the audit route's parameters in @params (filters, cursors, limit), which
+ * it points into; FALSE with INVALID_REQUEST naming an unknown parameter or a bad value. */
+gboolean    _gh_admin_read_audit_query    (GHashTable    *params,
+                                           GhAuditQuery  *query,
+                                           GError       **error);
 
 G_END_DECLS

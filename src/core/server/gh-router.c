@@ -92,6 +92,11 @@ static const GhRoute routes[] = {
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_keys },
   { GH_ROUTE_SERVER, "/admin/v1/keys/rotate", FALSE, "POST",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_keys_rotate },
+
+  { GH_ROUTE_SERVER, "/admin/v1/openapi.json", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_openapi },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/audit/export", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_audit_export },
 };
 
 const GhRoute *

@@ -51,6 +51,7 @@ struct _GhServer
   GhStoreStamp responses_stamp;
 
   SoupServer *soup_server;
+  GTlsCertificate *tls_certificate;  /* what it serves HTTPS with, or NULL */
   GhConnections *connections;
   GhServerLimits requested_limits;
   GhServerLimits limits;  /* requested_limits with the defaults filled in */
@@ -159,5 +160,8 @@ void _gh_admin_handle_resource            (GhRequest *request);
 void _gh_admin_handle_keys                (GhRequest *request);
 void _gh_admin_handle_keys_rotate         (GhRequest *request);
 void _gh_admin_handle_fixes               (GhRequest *request);  /* gh-admin-fixes.c */
+
+void _gh_admin_handle_openapi             (GhRequest *request);  /* gh-admin-openapi.c */
+void _gh_admin_handle_audit_export        (GhRequest *request);  /* gh-admin-export.c */
 
 G_END_DECLS
