@@ -199,6 +199,10 @@ typedef struct
   const char *nonce;
   const char *flow_id;
   gint64 auth_time;
+  /* What the token request asked for, kept for token inspection (admin API) */
+  const char * const *requested_resources;
+  const char *requested_scope;
+  const char *parent_hash;  /* the refresh token presented, or NULL */
 } Grant;
 
 /* Mints the token response inside the caller's transaction. */
@@ -235,7 +239,8 @@ issue (GhTokens     *self,
 
   stmt = gh_store_prepare (self->store,
                            "INSERT INTO access_tokens (jti, project_id, client_id, family_id, "
-                           "code_hash, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           "code_hash, issued_at, expires_at, requested_resources, "
+                           "requested_scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            error);
   if (stmt == NULL)
     return NULL;
@@ -246,6 +251,13 @@ issue (GhTokens     *self,
   gh_stmt_bind_text (stmt, 5, grant->code_hash);
   gh_stmt_bind_int64 (stmt, 6, now);
   gh_stmt_bind_int64 (stmt, 7, now + ttl);
+  if (grant->requested_resources != NULL && grant->requested_resources[0] != NULL)
+    {
+      g_autofree char *resources = gh_json_text_from_strv ((char **) grant->requested_resources);
+
+      gh_stmt_bind_text (stmt, 8, resources);
+    }
+  gh_stmt_bind_text (stmt, 9, grant->requested_scope);
   if (!gh_store_step (self->store, stmt, NULL, error))
     return NULL;
 
@@ -261,7 +273,8 @@ issue (GhTokens     *self,
       g_autoptr(GhStmt) insert = gh_store_prepare (self->store,
                                                    "INSERT INTO refresh_tokens "
                                                    "(token_hash, family_id, created_at, "
-                                                   "expires_at) VALUES (?, ?, ?, ?)",
+                                                   "expires_at, issued_from) "
+                                                   "VALUES (?, ?, ?, ?, ?)",
                                                    error);
       if (insert == NULL)
         return NULL;
@@ -269,6 +282,7 @@ issue (GhTokens     *self,
       gh_stmt_bind_text (insert, 2, grant->family_id);
       gh_stmt_bind_int64 (insert, 3, now);
       gh_stmt_bind_int64 (insert, 4, now + grant->project->settings->refresh_token_ttl);
+      gh_stmt_bind_text (insert, 5, grant->parent_hash);
       if (!gh_store_step (self->store, insert, NULL, error))
         return NULL;
       json_object_set_string_member (response, "refresh_token", refresh_token);
@@ -622,6 +636,8 @@ gh_tokens_exchange_code (GhTokens         *self,
       .scopes = token_scopes,
       .audience = audience, .family_id = family_id, .family_resources = granted,
       .code_hash = code_hash, .nonce = nonce, .flow_id = flow_id, .auth_time = auth_time,
+      .requested_resources = gh_form_get_all (form, "resource"),
+      .requested_scope = gh_form_get (form, "scope"),
     };
     response = issue (self, &grant, error);
     if (response == NULL)
@@ -718,20 +734,32 @@ gh_tokens_refresh (GhTokens         *self,
         {
           /* A client refreshing twice at once: the second use passes, once, in the window. */
           g_autoptr(GhStmt) mark = gh_store_prepare (self->store,
-                                                     "UPDATE refresh_tokens SET grace_used = 1 "
-                                                     "WHERE token_hash = ?", error);
+                                                     "UPDATE refresh_tokens SET grace_used = 1, "
+                                                     "grace_used_at_us = ? WHERE token_hash = ?",
+                                                     error);
           if (mark == NULL)
             goto fail;
-          gh_stmt_bind_text (mark, 1, token_hash);
+          gh_stmt_bind_int64 (mark, 1, g_get_real_time ());
+          gh_stmt_bind_text (mark, 2, token_hash);
           if (!gh_store_step (self->store, mark, NULL, error))
             goto fail;
         }
       else
         {
           g_autoptr(JsonObject) details = json_object_new ();
+          g_autoptr(GhStmt) mark = NULL;
 
           /* Reuse of a rotated token: someone holds a copy. The whole family goes. */
           if (!revoke_by (self, REVOKE_FAMILY, family_id, "refresh_token_reused", error))
+            goto fail;
+          /* The family's lineage shows which generation was replayed, and when. */
+          mark = gh_store_prepare (self->store, "UPDATE refresh_tokens SET reused_at_us = ? "
+                                   "WHERE token_hash = ?", error);
+          if (mark == NULL)
+            goto fail;
+          gh_stmt_bind_int64 (mark, 1, g_get_real_time ());
+          gh_stmt_bind_text (mark, 2, token_hash);
+          if (!gh_store_step (self->store, mark, NULL, error))
             goto fail;
           json_object_set_string_member (details, "family", family_id);
           json_object_set_int_member (details, "rotated_seconds_ago", now - rotated_at);
@@ -763,12 +791,14 @@ gh_tokens_refresh (GhTokens         *self,
   else
     {
       g_autoptr(GhStmt) rotate = gh_store_prepare (self->store,
-                                                   "UPDATE refresh_tokens SET rotated_at = ? "
-                                                   "WHERE token_hash = ?", error);
+                                                   "UPDATE refresh_tokens SET rotated_at = ?, "
+                                                   "rotated_at_us = ? WHERE token_hash = ?",
+                                                   error);
       if (rotate == NULL)
         goto fail;
       gh_stmt_bind_int64 (rotate, 1, now);
-      gh_stmt_bind_text (rotate, 2, token_hash);
+      gh_stmt_bind_int64 (rotate, 2, g_get_real_time ());
+      gh_stmt_bind_text (rotate, 3, token_hash);
       if (!gh_store_step (self->store, rotate, NULL, error))
         goto fail;
     }
@@ -819,6 +849,8 @@ gh_tokens_refresh (GhTokens         *self,
       .scopes = token_scopes,
       .audience = audience, .family_id = family_id, .family_resources = granted,
       .code_hash = NULL, .nonce = NULL, .flow_id = flow_id, .auth_time = auth_time,
+      .requested_resources = gh_form_get_all (form, "resource"), .requested_scope = scope,
+      .parent_hash = token_hash,
     };
     response = issue (self, &grant, error);
     if (response == NULL)

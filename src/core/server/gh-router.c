@@ -72,6 +72,15 @@ static const GhRoute routes[] = {
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_admin_tokens },
   { GH_ROUTE_SERVER, "/admin/v1/admin-tokens/", TRUE, "DELETE",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_admin_token },
+  /* Refresh families, token inspection, client compatibility (gh-admin-inspect.c) */
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/refresh-families", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_refresh_families },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/refresh-families/*", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_refresh_family },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/tokens/inspect", FALSE, "POST",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_token_inspect },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/compat", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_compat },
 };
 
 const GhRoute *

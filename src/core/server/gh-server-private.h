@@ -150,5 +150,9 @@ void _gh_admin_handle_project             (GhRequest *request);
 void _gh_admin_handle_admin_tokens        (GhRequest *request);
 void _gh_admin_handle_admin_token         (GhRequest *request);
 void _gh_admin_handle_audit               (GhRequest *request);
+void _gh_admin_handle_refresh_families    (GhRequest *request);  /* gh-admin-inspect.c */
+void _gh_admin_handle_refresh_family      (GhRequest *request);
+void _gh_admin_handle_token_inspect       (GhRequest *request);
+void _gh_admin_handle_compat              (GhRequest *request);
 
 G_END_DECLS

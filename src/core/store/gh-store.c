@@ -256,6 +256,18 @@ static const char * const migrations[] = {
   "  END "
   "WHERE type IN ('authorization.code_issued', 'authorization_code.replayed',"
   "  'oauth_client.cimd_document_changed', 'signing_key.created');",
+
+  /* 8: refresh-family lineage and token inspection (admin API): the refresh token each one
+   * was issued from, when it was rotated, used in the grace window and replayed (µs, so a
+   * replay's distance from its rotation shows in ms), the resource and scope a token request
+   * asked for, and the index the family list walks newest first */
+  "ALTER TABLE refresh_tokens ADD COLUMN issued_from TEXT;"
+  "ALTER TABLE refresh_tokens ADD COLUMN rotated_at_us INTEGER;"
+  "ALTER TABLE refresh_tokens ADD COLUMN grace_used_at_us INTEGER;"
+  "ALTER TABLE refresh_tokens ADD COLUMN reused_at_us INTEGER;"
+  "ALTER TABLE access_tokens ADD COLUMN requested_resources TEXT;"
+  "ALTER TABLE access_tokens ADD COLUMN requested_scope TEXT;"
+  "CREATE INDEX refresh_families_project_created ON refresh_families (project_id, created_at);",
 };
 
 struct _GhStore
