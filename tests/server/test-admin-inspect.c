@@ -317,6 +317,7 @@ test_family_reuse (Fixture       *fixture,
   g_assert_cmpint (json_object_get_int_member (reuse, "ms_after_rotation"), >=, 60);
   g_assert_cmpint (json_object_get_int_member (reuse, "ms_after_rotation"), <, 60 * 1000);
   g_assert_cmpint (json_object_get_int_member (reuse, "grace_window_ms"), ==, 0);
+  g_assert_nonnull (strstr (member (reuse, "message"), "ms after its rotation"));
 
   /* The access tokens of both generations, revoked with the family. */
   access = json_object_get_array_member (family, "access_tokens");

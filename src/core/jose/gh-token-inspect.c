@@ -551,7 +551,9 @@ gh_token_inspect_jwt (const char         *token,
   g_return_val_if_fail (gh_token_inspect_is_jwt_shaped (token), NULL);
 
   json_object_set_string_member (report, "kind", "jwt");
-  json_object_set_object_member (report, "checks", checks);
+  json_object_set_string_member (report, "token_type", token_type);
+  json_object_set_null_member (report, "verdict");
+  json_object_set_null_member (report, "summary");
   header = decode_json_part (token, 0, &error);
   if (header == NULL)
     json_object_set_object_member (checks, "format",
@@ -597,6 +599,7 @@ gh_token_inspect_jwt (const char         *token,
     json_object_set_null_member (report, "claims");
   json_object_set_string_member (report, "token_type", token_type);
   json_object_set_array_member (report, "notes", notes);
+  json_object_set_object_member (report, "checks", checks);
 
   gh_token_inspect_conclude (report);
   return g_steal_pointer (&report);

@@ -166,13 +166,27 @@ add_generations (GhStore          *store,
                                                        "window"));
       if (sqlite3_column_type (stmt, 8) != SQLITE_NULL)
         {
+          const char *outcome = "reuse detected: the family was revoked";
+          JsonObject *reuse = replay_to_json ("reuse", sqlite3_column_int64 (stmt, 8),
+                                              rotated_at_us, grace, outcome);
           JsonObject *replay = replay_to_json ("reuse", sqlite3_column_int64 (stmt, 8),
-                                               rotated_at_us, grace,
-                                               "reuse detected: the family was revoked");
+                                               rotated_at_us, grace, outcome);
+          g_autofree char *message = NULL;
 
-          json_array_add_object_element (replays, json_object_ref (replay));
-          json_object_set_int_member (replay, "generation", number);
-          json_object_set_object_member (family, "reuse", replay);
+          json_array_add_object_element (replays, replay);
+          json_object_set_int_member (reuse, "generation", number);
+          if (json_object_get_null_member (replay, "ms_after_rotation"))
+            message = g_strdup_printf ("Generation %u was used again after its rotation, "
+                                       "outside the %" G_GINT64_FORMAT " s grace window: the "
+                                       "family was revoked", number, grace);
+          else
+            message = g_strdup_printf ("Generation %u was used again %" G_GINT64_FORMAT " ms "
+                                       "after its rotation, outside the %" G_GINT64_FORMAT
+                                       " ms grace window: the family was revoked", number,
+                                       json_object_get_int_member (replay, "ms_after_rotation"),
+                                       grace * 1000);
+          json_object_set_string_member (reuse, "message", message);
+          json_object_set_object_member (family, "reuse", reuse);
         }
       json_object_set_array_member (generation, "replays", replays);
       json_array_add_object_element (generations, generation);
@@ -462,13 +476,11 @@ gh_token_records_access_token (GhStore          *store,
   g_auto(GStrv) authorized_resources = NULL;
   g_auto(GStrv) token_resources = NULL;
   g_autofree char *requested_scope = NULL;
-  JsonObject *asked = json_object_new ();
-  JsonObject *comparisons = json_object_new ();
+  g_autoptr(JsonObject) asked = json_object_new ();
+  g_autoptr(JsonObject) comparisons = json_object_new ();
   gboolean revoked, family_revoked, has_code, row;
   gint64 now = gh_now_seconds ();
 
-  json_object_set_object_member (record, "asked", asked);
-  json_object_set_object_member (record, "comparisons", comparisons);
   stmt = gh_store_prepare (store,
                            "SELECT t.jti, t.client_id, COALESCE (c.flow_id, f.flow_id), "
                            "t.issued_at, t.expires_at, t.revoked_at, t.family_id, "
@@ -560,6 +572,8 @@ gh_token_records_access_token (GhStore          *store,
                                    compare_audience (audiences, token_resources, issuer,
                                                      "/token"));
   }
+  json_object_set_object_member (record, "asked", g_steal_pointer (&asked));
+  json_object_set_object_member (record, "comparisons", g_steal_pointer (&comparisons));
   return g_steal_pointer (&record);
 }
 
