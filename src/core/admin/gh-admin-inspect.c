@@ -76,6 +76,21 @@ read_query (GhRequest           *request,
   return g_steal_pointer (&params);
 }
 
+/* @answer (taken) with 200, or @error when it is NULL. */
+static void
+send_answer (GhRequest    *request,
+             JsonObject   *answer,
+             const GError *error)
+{
+  if (answer == NULL)
+    {
+      _gh_admin_send_error (request, error);
+      return;
+    }
+  _gh_admin_send_json (request, SOUP_STATUS_OK, answer);
+  json_object_unref (answer);
+}
+
 /* GET /admin/v1/projects/{slug}/refresh-families?client_id=&user_id=&limit=: the project's
  * refresh families, newest first. */
 void
@@ -84,7 +99,7 @@ _gh_admin_handle_refresh_families (GhRequest *request)
   static const char * const names[] = { "client_id", "user_id", "limit", NULL };
   g_autoptr(GhProject) project = NULL;
   g_autoptr(GHashTable) params = NULL;
-  g_autoptr(JsonObject) answer = NULL;
+  JsonObject *answer;
   g_autoptr(GError) error = NULL;
   const char *limit_text;
   guint64 limit = DEFAULT_FAMILY_LIMIT;
@@ -111,12 +126,7 @@ _gh_admin_handle_refresh_families (GhRequest *request)
                                            g_hash_table_lookup (params, "client_id"),
                                            g_hash_table_lookup (params, "user_id"),
                                            (guint) limit, &error);
-  if (answer == NULL)
-    {
-      _gh_admin_send_error (request, error);
-      return;
-    }
-  _gh_admin_send_json (request, SOUP_STATUS_OK, answer);
+  send_answer (request, answer, error);
 }
 
 /* GET /admin/v1/projects/{slug}/refresh-families/{id}: one family and its lineage. */
@@ -126,8 +136,8 @@ _gh_admin_handle_refresh_family (GhRequest *request)
   static const char * const no_names[] = { NULL };
   g_autoptr(GhProject) project = NULL;
   g_autoptr(GHashTable) params = NULL;
-  g_autoptr(JsonObject) family = NULL;
   g_autoptr(GError) error = NULL;
+  JsonObject *family = NULL;
 
   project = load_path_project (request);
   if (project == NULL)
@@ -136,12 +146,7 @@ _gh_admin_handle_refresh_family (GhRequest *request)
   if (params != NULL)
     family = gh_token_records_family (request->server->store, project,
                                       _gh_admin_path_argument (request), &error);
-  if (family == NULL)
-    {
-      _gh_admin_send_error (request, error);
-      return;
-    }
-  _gh_admin_send_json (request, SOUP_STATUS_OK, family);
+  send_answer (request, family, error);
 }
 
 /* The audiences of @project's tokens: its issuer, and each resource's audience and URI. */
@@ -334,7 +339,6 @@ _gh_admin_handle_token_inspect (GhRequest *request)
   static const char * const fields[] = { "token", "resource", NULL };
   g_autoptr(GhProject) project = NULL;
   g_autoptr(JsonObject) body = NULL;
-  g_autoptr(JsonObject) report = NULL;
   g_autoptr(GError) error = NULL;
   const char *token;
   const char *resource;
@@ -355,13 +359,7 @@ _gh_admin_handle_token_inspect (GhRequest *request)
       _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST, "“token” is required");
       return;
     }
-  report = inspect (request, project, token, resource, &error);
-  if (report == NULL)
-    {
-      _gh_admin_send_error (request, error);
-      return;
-    }
-  _gh_admin_send_json (request, SOUP_STATUS_OK, report);
+  send_answer (request, inspect (request, project, token, resource, &error), error);
 }
 
 /* GET /admin/v1/projects/{slug}/compat: can each known client family complete a flow with
@@ -373,7 +371,6 @@ _gh_admin_handle_compat (GhRequest *request)
   g_autoptr(GhProject) project = NULL;
   g_autoptr(GHashTable) params = NULL;
   g_autoptr(GPtrArray) resources = NULL;
-  g_autoptr(JsonObject) answer = NULL;
   g_autoptr(GError) error = NULL;
 
   project = load_path_project (request);
@@ -382,11 +379,6 @@ _gh_admin_handle_compat (GhRequest *request)
   params = read_query (request, no_names, &error);
   if (params != NULL)
     resources = gh_resources_list (request->server->resources, project->id, &error);
-  if (resources == NULL)
-    {
-      _gh_admin_send_error (request, error);
-      return;
-    }
-  answer = gh_compat_evaluate (project, resources->len);
-  _gh_admin_send_json (request, SOUP_STATUS_OK, answer);
+  send_answer (request, resources != NULL ? gh_compat_evaluate (project, resources->len) : NULL,
+               error);
 }

@@ -577,6 +577,22 @@ gh_token_records_access_token (GhStore          *store,
   return g_steal_pointer (&record);
 }
 
+/* A token found by its hash, of @kind: the project it belongs to (@stmt's columns 0 and 1, its
+ * slug and id) and whether that is @project. */
+static JsonObject *
+found_new (const char      *kind,
+           GhStmt          *stmt,
+           const GhProject *project)
+{
+  JsonObject *found = json_object_new ();
+
+  json_object_set_string_member (found, "kind", kind);
+  set_text_column (found, "project", stmt, 0);
+  json_object_set_boolean_member (found, "this_project",
+                                  sqlite3_column_int64 (stmt, 1) == project->id);
+  return found;
+}
+
 static JsonObject *
 find_refresh_token (GhStore          *store,
                     const GhProject  *project,
@@ -608,11 +624,7 @@ find_refresh_token (GhStore          *store,
   family_revoked = sqlite3_column_type (stmt, 10) != SQLITE_NULL;
   rotated = sqlite3_column_type (stmt, 8) != SQLITE_NULL;
   state = generation_state (family_revoked, rotated, sqlite3_column_int64 (stmt, 7), now);
-  found = json_object_new ();
-  json_object_set_string_member (found, "kind", "refresh_token");
-  set_text_column (found, "project", stmt, 0);
-  json_object_set_boolean_member (found, "this_project",
-                                  sqlite3_column_int64 (stmt, 1) == project->id);
+  found = found_new ("refresh_token", stmt, project);
   set_text_column (found, "family_id", stmt, 2);
   set_int_column (found, "generation", stmt, 12);
   set_text_column (found, "client_id", stmt, 3);
@@ -663,11 +675,7 @@ find_code (GhStore          *store,
 
   state = sqlite3_column_type (stmt, 6) != SQLITE_NULL ? "used" :
           sqlite3_column_int64 (stmt, 5) <= now ? "expired" : "unused";
-  found = json_object_new ();
-  json_object_set_string_member (found, "kind", "authorization_code");
-  set_text_column (found, "project", stmt, 0);
-  json_object_set_boolean_member (found, "this_project",
-                                  sqlite3_column_int64 (stmt, 1) == project->id);
+  found = found_new ("authorization_code", stmt, project);
   set_text_column (found, "client_id", stmt, 2);
   set_text_column (found, "flow_id", stmt, 3);
   set_int_column (found, "created_at", stmt, 4);

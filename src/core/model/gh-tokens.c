@@ -654,6 +654,23 @@ fail:
   return NULL;
 }
 
+/* Runs @sql, which sets a time in µs (?1) on the refresh token @token_hash (?2): the family's
+ * lineage (admin API) shows when a token was used again. */
+static gboolean
+mark_refresh_token (GhTokens    *self,
+                    const char  *sql,
+                    const char  *token_hash,
+                    GError     **error)
+{
+  g_autoptr(GhStmt) stmt = gh_store_prepare (self->store, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  gh_stmt_bind_int64 (stmt, 1, g_get_real_time ());
+  gh_stmt_bind_text (stmt, 2, token_hash);
+  return gh_store_step (self->store, stmt, NULL, error);
+}
+
 JsonObject *
 gh_tokens_refresh (GhTokens         *self,
                    const GhProject  *project,
@@ -733,33 +750,20 @@ gh_tokens_refresh (GhTokens         *self,
       if (grace > 0 && now - rotated_at <= grace && !grace_used)
         {
           /* A client refreshing twice at once: the second use passes, once, in the window. */
-          g_autoptr(GhStmt) mark = gh_store_prepare (self->store,
-                                                     "UPDATE refresh_tokens SET grace_used = 1, "
-                                                     "grace_used_at_us = ? WHERE token_hash = ?",
-                                                     error);
-          if (mark == NULL)
-            goto fail;
-          gh_stmt_bind_int64 (mark, 1, g_get_real_time ());
-          gh_stmt_bind_text (mark, 2, token_hash);
-          if (!gh_store_step (self->store, mark, NULL, error))
+          if (!mark_refresh_token (self, "UPDATE refresh_tokens SET grace_used = 1, "
+                                   "grace_used_at_us = ? WHERE token_hash = ?", token_hash,
+                                   error))
             goto fail;
         }
       else
         {
           g_autoptr(JsonObject) details = json_object_new ();
-          g_autoptr(GhStmt) mark = NULL;
 
-          /* Reuse of a rotated token: someone holds a copy. The whole family goes. */
-          if (!revoke_by (self, REVOKE_FAMILY, family_id, "refresh_token_reused", error))
-            goto fail;
-          /* The family's lineage shows which generation was replayed, and when. */
-          mark = gh_store_prepare (self->store, "UPDATE refresh_tokens SET reused_at_us = ? "
-                                   "WHERE token_hash = ?", error);
-          if (mark == NULL)
-            goto fail;
-          gh_stmt_bind_int64 (mark, 1, g_get_real_time ());
-          gh_stmt_bind_text (mark, 2, token_hash);
-          if (!gh_store_step (self->store, mark, NULL, error))
+          /* Reuse of a rotated token: someone holds a copy. The whole family goes; its lineage
+           * shows which generation was replayed, and when. */
+          if (!revoke_by (self, REVOKE_FAMILY, family_id, "refresh_token_reused", error) ||
+              !mark_refresh_token (self, "UPDATE refresh_tokens SET reused_at_us = ? "
+                                   "WHERE token_hash = ?", token_hash, error))
             goto fail;
           json_object_set_string_member (details, "family", family_id);
           json_object_set_int_member (details, "rotated_seconds_ago", now - rotated_at);
