@@ -62,5 +62,9 @@ grep -q '"key":"cimd_enabled".*"cascade_from":"mcp_enabled"' "$work/out.log" ||
 grep -q '^adm_.* ci active$' "$work/out.log" || fail "the ci token is not listed"
 grep -q '^audit: oauth_client\.registration_refused failure 127\.0\.0\.1 my-client/1\.0$' \
   "$work/out.log" || fail "the refused registration is not in the audit"
-[ "$(tail -n 1 "$work/out.log")" = 401 ] || fail "the revoked token was not refused"
+grep -qx 401 "$work/out.log" || fail "the revoked token was not refused"
+grep -q '^compat: Cursor blocked: ' "$work/out.log" || fail "no compat verdict for Cursor"
+grep -q '^inspect: invalid signature: The token is unsigned' "$work/out.log" ||
+  fail "no inspection verdict"
+grep -qx 'families: 0' "$work/out.log" || fail "no refresh family list"
 echo "admin-api: ok"

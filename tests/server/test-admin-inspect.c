@@ -171,7 +171,21 @@ inspect (Fixture    *fixture,
   if (response->status != 200)
     g_error ("inspect: expected 200, got %u: %s", response->status, answer);
   if (strlen (token) > 8)
-    g_assert_null (strstr (answer, token));
+    {
+      GhStore *store = gh_server_get_store (TS->server);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GhStmt) stmt = gh_store_prepare (store, "SELECT COUNT(*) FROM audit_events "
+                                                 "WHERE instr (details, ?) > 0", &error);
+      gboolean row;
+
+      /* Neither repeated nor recorded. */
+      g_assert_null (strstr (answer, token));
+      g_assert_no_error (error);
+      gh_stmt_bind_text (stmt, 1, token);
+      g_assert_true (gh_store_step (store, stmt, &row, &error));
+      g_assert_true (row);
+      g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 0);
+    }
   return gh_test_response_json (response);
 }
 

@@ -323,11 +323,18 @@ check_redirect_uris (const ClientFamily      *family,
       json_array_add_object_element (uris, verdict);
     }
   json_object_set_array_member (requirement, "uris", uris);
-  if (refused)
+  for (guint i = 0; i < json_array_get_length (uris) && refused; i++)
     {
+      JsonObject *verdict = json_array_get_object_element (uris, i);
+      g_autofree char *message = NULL;
+
+      if (!g_str_equal (gh_json_get_string (verdict, "result"), "fail"))
+        continue;
+      message = g_strdup_printf ("%s: %s", gh_json_get_string (verdict, "uri"),
+                                 gh_json_get_string (verdict, "message"));
       json_object_set_string_member (requirement, "result", "fail");
-      json_object_set_string_member (requirement, "message", "A redirect URI it uses has a "
-                                     "custom scheme this project does not allow");
+      json_object_set_string_member (requirement, "message", message);
+      refused = FALSE;
     }
   return requirement;
 }
