@@ -579,6 +579,24 @@ test_inspect_wrong_resource (Fixture       *fixture,
                            "result"), ==, "warn");
 }
 
+/* An ID token is no access token: its signature verifies, its typ check fails. */
+static void
+test_inspect_id_token (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(JsonObject) tokens = code_flow (fixture, "openid", MCP);
+  g_autoptr(JsonObject) report = inspect (fixture, member (tokens, "id_token"), NULL);
+
+  g_assert_cmpstr (member (report, "token_type"), ==, "id_token");
+  g_assert_cmpstr (check_result (report, "signature"), ==, "pass");
+  g_assert_cmpstr (check_result (report, "typ"), ==, "fail");
+  g_assert_cmpstr (member (report, "verdict"), ==, "invalid");
+  g_assert_true (g_str_has_prefix (member (report, "summary"), "typ:"));
+  g_assert_false (json_object_get_boolean_member (
+                    json_object_get_object_member (report, "accepted_by_this_server"),
+                    "accepted"));
+}
+
 /* A revoked token and an expired one (signed by the server's key, jti unknown). */
 static void
 test_inspect_revoked_expired (Fixture       *fixture,
@@ -1022,6 +1040,7 @@ main (int    argc,
   ADD ("/server/admin-inspect/family/bad-inputs", test_family_bad_inputs);
   ADD ("/server/admin-inspect/inspect/valid", test_inspect_valid);
   ADD ("/server/admin-inspect/inspect/wrong-resource", test_inspect_wrong_resource);
+  ADD ("/server/admin-inspect/inspect/id-token", test_inspect_id_token);
   ADD ("/server/admin-inspect/inspect/revoked-expired", test_inspect_revoked_expired);
   ADD ("/server/admin-inspect/inspect/keys", test_inspect_keys);
   ADD ("/server/admin-inspect/inspect/garbage", test_inspect_garbage);
