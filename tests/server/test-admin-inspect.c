@@ -353,6 +353,17 @@ test_family_reuse (Fixture       *fixture,
   g_assert_null (strstr (text, member (first, "refresh_token")));
   g_assert_null (strstr (text, member (second, "refresh_token")));
   g_assert_null (strstr (text, member (first, "access_token")));
+
+  /* A rotation recorded before migration 8 has no µs: the replay is still named. */
+  store_run (fixture, "UPDATE refresh_tokens SET rotated_at_us = NULL");
+  {
+    g_autoptr(JsonObject) older = admin_ok (fixture, "GET", path, NULL);
+    JsonObject *named = json_object_get_object_member (older, "reuse");
+
+    g_assert_true (json_object_get_null_member (named, "ms_after_rotation"));
+    g_assert_cmpint (json_object_get_int_member (named, "generation"), ==, 1);
+    g_assert_nonnull (strstr (member (named, "message"), "Generation 1 was used again after"));
+  }
 }
 
 /* A replay inside refresh_grace_seconds is accepted once: the lineage shows it, with its ms
