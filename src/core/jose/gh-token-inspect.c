@@ -152,9 +152,8 @@ add_notes (JsonArray  *notes,
     }
 }
 
-/* The strings of the aud claim (a string or an array of them); NULL when it is neither. */
-static GPtrArray *
-audience_values (JsonObject *claims)
+GPtrArray *
+gh_token_inspect_audiences (JsonObject *claims)
 {
   JsonNode *aud = json_object_get_member (claims, "aud");
   GPtrArray *values;
@@ -178,10 +177,9 @@ audience_values (JsonObject *claims)
   return values;
 }
 
-/* Whether @a and @b differ only by one trailing slash. */
-static gboolean
-differ_by_trailing_slash (const char *a,
-                          const char *b)
+gboolean
+gh_token_inspect_differ_by_slash (const char *a,
+                                  const char *b)
 {
   gsize la = strlen (a);
   gsize lb = strlen (b);
@@ -361,7 +359,7 @@ check_iss (JsonObject *claims,
     check = gh_token_check_new ("fail", "No “iss” string");
   else if (g_str_equal (iss, issuer))
     check = gh_token_check_new ("pass", "iss is this project's issuer, byte for byte");
-  else if (differ_by_trailing_slash (iss, issuer))
+  else if (gh_token_inspect_differ_by_slash (iss, issuer))
     check = gh_token_check_new ("fail", "iss differs from this project's issuer only by a "
                                 "trailing slash; issuers are compared exactly");
   else
@@ -376,7 +374,7 @@ check_aud (JsonObject         *claims,
            const char         *resource,
            const char * const *audiences)
 {
-  g_autoptr(GPtrArray) values = audience_values (claims);
+  g_autoptr(GPtrArray) values = gh_token_inspect_audiences (claims);
   JsonArray *actual = json_array_new ();
   JsonObject *check = NULL;
 
@@ -391,7 +389,7 @@ check_aud (JsonObject         *claims,
         if (g_str_equal (g_ptr_array_index (values, i), resource))
           check = gh_token_check_new ("pass", "aud is the resource, byte for byte");
       for (guint i = 0; check == NULL && i < values->len; i++)
-        if (differ_by_trailing_slash (g_ptr_array_index (values, i), resource))
+        if (gh_token_inspect_differ_by_slash (g_ptr_array_index (values, i), resource))
           {
             const char *aud = g_ptr_array_index (values, i);
 

@@ -45,6 +45,13 @@ JsonObject *gh_token_inspect_jwt          (const char         *token,
  * failure (in the order above) its summary. */
 void        gh_token_inspect_conclude     (JsonObject         *report);
 
+/* The strings of the aud claim of @claims (a string or an array of them); NULL when it is
+ * neither, or empty. */
+GPtrArray  *gh_token_inspect_audiences    (JsonObject         *claims);
+/* Whether @a and @b differ only by one trailing slash. */
+gboolean    gh_token_inspect_differ_by_slash (const char      *a,
+                                              const char      *b);
+
 /* A check as the reports above hold it: {"result", "message"}, @message formatted. */
 JsonObject *gh_token_check_new            (const char         *result,
                                            const char         *message_format,

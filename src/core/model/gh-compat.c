@@ -11,8 +11,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "gh-client.h"
 #include "gh-compat.h"
 #include "gh-explain.h"

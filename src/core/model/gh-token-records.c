@@ -11,8 +11,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "gh-crypto.h"
 #include "gh-json.h"
 #include "gh-time.h"
@@ -344,24 +342,6 @@ gh_token_records_list_families (GhStore          *store,
   return g_steal_pointer (&answer);
 }
 
-/* The strings of the aud claim (a string or an array of them). */
-static GPtrArray *
-claim_audiences (JsonObject *claims)
-{
-  JsonNode *aud = json_object_get_member (claims, "aud");
-  GPtrArray *values = g_ptr_array_new ();
-
-  if (aud != NULL && JSON_NODE_HOLDS_VALUE (aud) &&
-      json_node_get_value_type (aud) == G_TYPE_STRING)
-    g_ptr_array_add (values, (gpointer) json_node_get_string (aud));
-  else if (aud != NULL && JSON_NODE_HOLDS_ARRAY (aud))
-    for (guint i = 0; i < json_array_get_length (json_node_get_array (aud)); i++)
-      if (gh_json_array_get_string (json_node_get_array (aud), i) != NULL)
-        g_ptr_array_add (values, (gpointer) gh_json_array_get_string (json_node_get_array (aud),
-                                                                      i));
-  return values;
-}
-
 /* Whether one of @audiences is in @asked; *@slash_only when one differs from one of them by
  * a trailing slash alone. */
 static gboolean
@@ -373,15 +353,10 @@ audience_in (GPtrArray  *audiences,
   for (guint i = 0; i < audiences->len; i++)
     for (guint j = 0; asked != NULL && asked[j] != NULL; j++)
       {
-        const char *aud = g_ptr_array_index (audiences, i);
-        gsize la = strlen (aud);
-        gsize lr = strlen (asked[j]);
-
-        if (g_str_equal (aud, asked[j]))
+        if (g_str_equal (g_ptr_array_index (audiences, i), asked[j]))
           return TRUE;
-        if ((la == lr + 1 && aud[lr] == '/' && strncmp (aud, asked[j], lr) == 0) ||
-            (lr == la + 1 && asked[j][la] == '/' && strncmp (aud, asked[j], la) == 0))
-          *slash_only = TRUE;
+        *slash_only |= gh_token_inspect_differ_by_slash (g_ptr_array_index (audiences, i),
+                                                         asked[j]);
       }
   return FALSE;
 }
@@ -471,7 +446,7 @@ gh_token_records_access_token (GhStore          *store,
 {
   g_autoptr(JsonObject) record = json_object_new ();
   g_autoptr(GhStmt) stmt = NULL;
-  g_autoptr(GPtrArray) audiences = claim_audiences (claims);
+  g_autoptr(GPtrArray) audiences = gh_token_inspect_audiences (claims);
   g_auto(GStrv) authorized_scopes = NULL;
   g_auto(GStrv) authorized_resources = NULL;
   g_auto(GStrv) token_resources = NULL;
@@ -502,6 +477,8 @@ gh_token_records_access_token (GhStore          *store,
   gh_stmt_bind_int64 (stmt, 3, now);
   if (!gh_store_step (store, stmt, &row, error) || !row)
     return NULL;
+  if (audiences == NULL)
+    audiences = g_ptr_array_new ();
 
   family_revoked = sqlite3_column_type (stmt, 7) != SQLITE_NULL;
   revoked = sqlite3_column_type (stmt, 5) != SQLITE_NULL || family_revoked;
