@@ -653,8 +653,8 @@ test_inspect_revoked_expired (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (member (expired, "summary"), "exp:"));
 }
 
-/* The key's state: retired (still published) verifies; expired (no longer published) and
- * unknown do not; an altered signature does not. */
+/* The key's state: one retired from signing but still published verifies; one no longer
+ * published, and an unknown one, do not; an altered signature does not. */
 static void
 test_inspect_keys (Fixture       *fixture,
                    gconstpointer  data)
@@ -692,7 +692,8 @@ test_inspect_keys (Fixture       *fixture,
   g_assert_no_error (error);
   retired = inspect (fixture, token, MCP);
   g_assert_cmpstr (check_result (retired, "signature"), ==, "pass");
-  g_assert_cmpstr (member (check (retired, "signature"), "key_state"), ==, "retired");
+  g_assert_cmpstr (member (check (retired, "signature"), "key_state"), ==, "published");
+  g_assert_cmpstr (member (check (retired, "signature"), "key_phase"), ==, "retired");
   g_assert_cmpstr (member (json_object_get_object_member (check (retired, "signature"), "key"),
                            "kid"), ==, kid);
   g_assert_cmpstr (member (retired, "verdict"), ==, "valid");
@@ -701,7 +702,8 @@ test_inspect_keys (Fixture       *fixture,
   store_run (fixture, sql);
   expired = inspect (fixture, token, MCP);
   g_assert_cmpstr (check_result (expired, "signature"), ==, "fail");
-  g_assert_cmpstr (member (check (expired, "signature"), "key_state"), ==, "expired");
+  g_assert_cmpstr (member (check (expired, "signature"), "key_state"), ==, "retired");
+  g_assert_cmpstr (member (check (expired, "signature"), "key_phase"), ==, "expired");
 
   other_key = gh_jwk_generate (GH_JWS_ALG_ES256, &error);
   g_assert_no_error (error);

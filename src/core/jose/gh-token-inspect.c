@@ -206,22 +206,6 @@ set_compared (JsonObject *check,
     json_object_set_null_member (check, "actual");
 }
 
-/* The key's state in the admin API's words: active (signs now), published (in the JWKS,
- * not signing yet), retired (signed before, still published), expired (no longer
- * published), unused (replaced before it signed). */
-static const char *
-key_state (const GhSigningKeyInfo *info,
-           gint64                  now)
-{
-  const char *state = gh_signing_key_info_get_state (info, now);
-
-  if (g_str_equal (state, "signing"))
-    return "active";
-  if (g_str_equal (state, "next"))
-    return "published";
-  return state;
-}
-
 static JsonObject *
 check_signature (const char    *token,
                  GhSigningKeys *keys,
@@ -235,7 +219,8 @@ check_signature (const char    *token,
   g_autoptr(GhJwk) key = NULL;
   const GhSigningKeyInfo *info = NULL;
   JsonObject *check;
-  const char *state;
+  const char *status;
+  const char *phase;
 
   if (alg == NULL)
     check = gh_token_check_new ("fail", "The header has no “alg”");
@@ -272,21 +257,25 @@ check_signature (const char    *token,
       return check;
     }
 
-  /* Only a published key verifies: what a resource server reading the JWKS can do. */
-  state = key_state (info, now);
+  /* Only a published key verifies: what a resource server reading the JWKS can do. The key's
+   * state as a verifier sees it (active, published, retired), and its phase as `keys list`
+   * says it (signing, next, unused, retired, expired). */
+  status = gh_signing_key_info_get_status (info);
+  phase = gh_signing_key_info_get_state (info, now);
   key = gh_signing_keys_lookup (keys, kid);
   if (key == NULL)
-    check = gh_token_check_new ("fail", "Key %s is %s: no longer published, so no resource "
-                                "server can verify this token", kid, state);
+    check = gh_token_check_new ("fail", "Key %s is retired (%s): no longer published, so no "
+                                "resource server can verify this token", kid, phase);
   else if (gh_jws_verify_compact_with_key (token, key, NULL, NULL, &error))
-    check = gh_token_check_new ("pass", "Signed by key %s (%s)", kid, state);
+    check = gh_token_check_new ("pass", "Signed by key %s (%s, %s)", kid, status, phase);
   else if (g_error_matches (error, GH_JOSE_ERROR, GH_JOSE_ERROR_BAD_SIGNATURE))
     check = gh_token_check_new ("fail", "The signature does not verify with key %s: the token "
                                 "was altered, or signed by another key with this kid", kid);
   else
     check = gh_token_check_new ("fail", "The signature does not verify with key %s: %s", kid,
                                 error->message);
-  json_object_set_string_member (check, "key_state", state);
+  json_object_set_string_member (check, "key_state", key == NULL ? "retired" : status);
+  json_object_set_string_member (check, "key_phase", phase);
   json_object_set_object_member (check, "key", gh_signing_key_info_to_json (info, now));
   return check;
 }
