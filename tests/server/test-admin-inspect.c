@@ -958,6 +958,18 @@ test_compat_development (Fixture       *fixture,
     g_assert_true (has_fix (blocked, "allow_redirect_scheme", "scheme", "cursor"));
     g_assert_cmpstr (member (family_of (narrowed, "vscode"), "verdict"), ==, "ok");
     g_assert_cmpstr (member (family_of (narrowed, "claude-code"), "verdict"), ==, "ok");
+
+    /* The fix, applied as it is by the fixes route, lets Cursor in. */
+    {
+      g_autofree char *fix = gh_json_object_to_string (
+        json_object_get_object_member (uris, "fix"), FALSE);
+      g_autoptr(JsonObject) applied = admin_ok (fixture, "POST",
+                                                "/admin/v1/projects/default/fixes", fix);
+      g_autoptr(JsonObject) fixed = compat (fixture, "default");
+
+      g_assert_true (json_object_get_boolean_member (applied, "changed"));
+      g_assert_cmpstr (member (family_of (fixed, "cursor"), "verdict"), ==, "ok");
+    }
   }
 
   /* DCR behind an IAT: Cursor's known path is closed; CIMD is open, but whether Cursor uses
