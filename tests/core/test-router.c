@@ -83,6 +83,14 @@ static const struct {
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
   { GH_ROUTE_SERVER, "/admin/v1/projects/*/audit/export", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/refresh-families", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/refresh-families/*", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/tokens/inspect", FALSE, "POST",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/compat", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
 };
 
 static void
@@ -168,6 +176,10 @@ static const struct {
     "/admin/v1/admin-tokens/adm_x" },
   { "/admin/v1/projects/team/audit", GH_ROUTE_SERVER, "/admin/v1/projects/*/audit", NULL,
     "/admin/v1/projects/team/audit" },
+  { "/admin/v1/projects/team/refresh-families/f1", GH_ROUTE_SERVER,
+    "/admin/v1/projects/*/refresh-families/*", NULL,
+    "/admin/v1/projects/team/refresh-families/f1" },
+  { "/admin/v1/projects/team/refresh-families/f1/x", .refusal = "No such endpoint" },
   { "/admin/v1/projects/team/x", .refusal = "No such endpoint" },
   { "/admin/v1/projects//audit", .refusal = "No such endpoint" },
   { "/admin/v1/projects/team/audit/x", .refusal = "No such endpoint" },
