@@ -10,7 +10,10 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "gh-discovery.h"
+#include "gh-flows.h"
 #include "gh-http.h"
 #include "gh-pages.h"
 #include "gh-router.h"
@@ -345,4 +348,91 @@ _gh_server_handle_issuer_root (GhRequest *request)
                 gh_page_issuer (request->project->display_name, request->issuer, oauth_metadata,
                                 openid_configuration, jwks, nonce),
                 nonce);
+}
+
+/* ---- discovery hits ---------------------------------------------------------------- */
+
+typedef struct
+{
+  GhStore *store;
+  gint64   time;
+} HitWatch;
+
+static void
+hit_watch_free (gpointer data,
+                GClosure *closure)
+{
+  HitWatch *watch = data;
+
+  g_object_unref (watch->store);
+  g_free (watch);
+}
+
+/* The project a well-known path is about: the one its "/p/{slug}" names, at its start
+ * (appended: /p/{slug}/.well-known/...) or after the document's name (inserted:
+ * /.well-known/{name}/p/{slug}); else the root issuer's. NULL when the slug breaks the
+ * rules. */
+static char *
+hit_project_slug (const char *path)
+{
+  const char *rest = path;
+  const char *end;
+
+  if (g_str_has_prefix (path, "/.well-known/"))
+    {
+      rest = strchr (path + strlen ("/.well-known/"), '/');
+      if (rest == NULL)
+        rest = "";
+    }
+  if (!g_str_has_prefix (rest, "/p/"))
+    return g_strdup (GH_DEFAULT_PROJECT);
+  rest += strlen ("/p/");
+  end = strchr (rest, '/');
+  {
+    g_autofree char *slug = end != NULL ? g_strndup (rest, end - rest) : g_strdup (rest);
+
+    return gh_projects_check_slug (slug, NULL) ? g_steal_pointer (&slug) : NULL;
+  }
+}
+
+/* Once answered: the request and its status, as a hit. Never an answer of its own. */
+static void
+hit_finished (SoupServerMessage *msg,
+              gpointer           user_data)
+{
+  HitWatch *watch = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+  g_autofree char *slug = hit_project_slug (path);
+  g_autoptr(GError) error = NULL;
+
+  if (!gh_flows_record_hit (watch->store, &(GhDiscoveryHit) {
+                              .time = watch->time, .project_slug = slug, .path = path,
+                              .method = soup_server_message_get_method (msg),
+                              .status = soup_server_message_get_status (msg),
+                              .origin = soup_message_headers_get_one (headers, "Origin"),
+                              .request_method = soup_message_headers_get_one (
+                                headers, "Access-Control-Request-Method"),
+                              .request_headers = soup_message_headers_get_list (
+                                headers, "Access-Control-Request-Headers"),
+                              .user_agent = soup_message_headers_get_one (headers, "User-Agent"),
+                              .source = soup_server_message_get_remote_host (msg) },
+                            &error))
+    g_warning ("Cannot record a discovery hit on %s: %s", path, error->message);
+}
+
+void
+_gh_discovery_watch_hit (GhServer          *self,
+                         SoupServerMessage *msg,
+                         const char        *path)
+{
+  HitWatch *watch;
+
+  if (strstr (path, "/.well-known/") == NULL)
+    return;
+  watch = g_new0 (HitWatch, 1);
+  watch->store = g_object_ref (self->store);
+  watch->time = g_get_real_time ();
+  /* Written after the answer went out: a hit never delays it, nor changes it */
+  g_signal_connect_data (msg, "finished", G_CALLBACK (hit_finished), watch, hit_watch_free, 0);
 }

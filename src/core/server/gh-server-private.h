@@ -129,6 +129,10 @@ void _gh_server_send_not_found (SoupServerMessage *msg,
 
 /* The cache of serialized discovery documents and JWKS (gh-discovery.c). */
 GHashTable *_gh_discovery_cache_new (void);
+/* Records @msg as a discovery hit once answered when @path is a well-known one (gh-flows.h). */
+void _gh_discovery_watch_hit (GhServer          *self,
+                              SoupServerMessage *msg,
+                              const char        *path);
 
 /* The handlers, one file per group. */
 void _gh_server_handle_issuer_root        (GhRequest *request);  /* gh-discovery.c */
@@ -159,5 +163,8 @@ void _gh_admin_handle_resource            (GhRequest *request);
 void _gh_admin_handle_keys                (GhRequest *request);
 void _gh_admin_handle_keys_rotate         (GhRequest *request);
 void _gh_admin_handle_fixes               (GhRequest *request);  /* gh-admin-fixes.c */
+void _gh_admin_handle_flows               (GhRequest *request);  /* gh-admin-flows.c */
+void _gh_admin_handle_flow                (GhRequest *request);
+void _gh_admin_handle_discovery_hits      (GhRequest *request);
 
 G_END_DECLS
