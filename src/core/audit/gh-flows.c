@@ -251,8 +251,9 @@ filter_init (Filter *filter)
 static void
 filter_clear (Filter *filter)
 {
-  g_string_free (filter->sql, TRUE);
-  g_ptr_array_unref (filter->values);
+  if (filter->sql != NULL)
+    g_string_free (filter->sql, TRUE);
+  g_clear_pointer (&filter->values, g_ptr_array_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Filter, filter_clear)
