@@ -66,5 +66,11 @@ grep -q '"uri":"https://mcp.example.com/mcp","scopes":\["tools"\]' "$work/out.lo
 grep -q '^fix: true ' "$work/out.log" || fail "the fix was not applied"
 grep -q '^audit: oauth_client\.registration_refused failure 127\.0\.0\.1 my-client/1\.0$' \
   "$work/out.log" || fail "the refused registration is not in the audit"
-[ "$(tail -n 1 "$work/out.log")" = 401 ] || fail "the revoked token was not refused"
+grep -qx 401 "$work/out.log" || fail "the revoked token was not refused"
+grep -qx 'hit: GET /.well-known/oauth-protected-resource 404 probe/1.0' "$work/out.log" ||
+  fail "the 404 discovery hit is not listed"
+grep -qx 'flow: failed nobody authorization.refused' "$work/out.log" ||
+  fail "the refused flow is not listed"
+grep -qx 'probable: /.well-known/oauth-protected-resource 404' "$work/out.log" ||
+  fail "the probe is not a probable hit of the refused flow"
 echo "admin-api: ok"
