@@ -1,4 +1,4 @@
-// tests/interop/admin-flows.test.mjs — the admin API's flows and discovery hits after a real
+// tests/interop/mcp-sdk-flows.test.mjs — the admin API's flows and discovery hits after a real
 // MCP TypeScript SDK client: the SDK's auth() discovers (RFC 9728, then RFC 8414 / OIDC at
 // gatehouse-server), registers by DCR, authorizes (auto-approve), exchanges the code and
 // refreshes; then GET /admin/v1/projects/default/flows shows that one flow, succeeded, and
