@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "gh-audit-query.h"
 #include "gh-flows.h"
 #include "gh-json.h"
 #include "gh-text.h"
@@ -825,37 +826,33 @@ gh_flows_query_check (const GhFlowsQuery  *query,
   return TRUE;
 }
 
+static gpointer
+read_query (GhStore        *reader,
+            gconstpointer   data,
+            GError        **error)
+{
+  return read_answer (reader, data, error);
+}
+
+static gboolean
+check_query (gconstpointer   data,
+             GError        **error)
+{
+  return gh_flows_query_check (data, error);
+}
+
 JsonObject *
 gh_flows_query (GhStore             *store,
                 const GhFlowsQuery  *query,
                 GCancellable        *cancellable,
                 GError             **error)
 {
-  g_autoptr(GhStore) reader = NULL;
-  g_autoptr(GError) local_error = NULL;
-  JsonObject *answer = NULL;
-
   g_return_val_if_fail (GH_IS_STORE (store), NULL);
   g_return_val_if_fail (query != NULL, NULL);
 
-  if (!gh_flows_query_check (query, error) ||
-      g_cancellable_set_error_if_cancelled (cancellable, error))
+  if (!gh_flows_query_check (query, error))
     return NULL;
-  reader = gh_store_take_reader (store, error);
-  if (reader == NULL)
-    return NULL;
-  gh_store_set_cancellable (reader, cancellable);
-  /* One snapshot: a flow and its events, a page and its cursors, agree */
-  if (gh_store_begin_read (reader, &local_error))
-    {
-      answer = read_answer (reader, query, &local_error);
-      gh_store_rollback (reader);
-    }
-  gh_store_set_cancellable (reader, NULL);
-  gh_store_give_reader (store, g_steal_pointer (&reader));
-  if (answer == NULL && !g_cancellable_set_error_if_cancelled (cancellable, error))
-    g_propagate_error (error, g_steal_pointer (&local_error));
-  return answer;
+  return gh_audit_read (store, read_query, query, cancellable, error);
 }
 
 static GhFlowsQuery *
@@ -884,21 +881,6 @@ query_free (GhFlowsQuery *query)
   g_free (query);
 }
 
-static void
-query_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
-{
-  GError *error = NULL;
-  JsonObject *answer = gh_flows_query (source_object, task_data, cancellable, &error);
-
-  if (answer == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
-}
-
 void
 gh_flows_query_async (GhStore             *store,
                       const GhFlowsQuery  *query,
@@ -906,29 +888,17 @@ gh_flows_query_async (GhStore             *store,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  GError *error = NULL;
-
   g_return_if_fail (GH_IS_STORE (store));
   g_return_if_fail (query != NULL);
 
-  task = g_task_new (store, cancellable, callback, user_data);
-  g_task_set_source_tag (task, gh_flows_query_async);
-  if (!gh_flows_query_check (query, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_set_task_data (task, query_copy (query), (GDestroyNotify) query_free);
-  g_task_run_in_thread (task, query_thread);
+  gh_audit_read_async (store, check_query, read_query, query_copy (query),
+                       (GDestroyNotify) query_free, (GDestroyNotify) json_object_unref,
+                       cancellable, callback, user_data);
 }
 
 JsonObject *
 gh_flows_query_finish (GAsyncResult  *result,
                        GError       **error)
 {
-  g_return_val_if_fail (G_IS_TASK (result), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gh_flows_query_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return gh_audit_read_finish (result, error);
 }
