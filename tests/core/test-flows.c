@@ -775,8 +775,8 @@ test_prune (Fixture       *fixture,
                    GH_DISCOVERY_HITS_MAX);
   g_assert_cmpint (count (fixture, "SELECT min(time) FROM discovery_hits"), ==, now + 700);
   /* And by age, with the audit log's */
-  add_hit (fixture, now - G_GINT64_CONSTANT (2) * 86400 * G_USEC_PER_SEC, "p0", "/.well-known/old", 404, NULL,
-           NULL);
+  add_hit (fixture, now - G_GINT64_CONSTANT (2) * 86400 * G_USEC_PER_SEC, "p0",
+           "/.well-known/old", 404, NULL, NULL);
   gh_audit_set_retention (fixture->audit, 1, 1);
   /* It, and the oldest of the others: it made them one too many */
   g_assert_cmpint (gh_audit_prune_step (fixture->audit, 500, &error), ==, 2);
