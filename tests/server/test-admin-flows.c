@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gh-admin-tokens.h"
+#include "gh-server-private.h"
 #include "gh-test-util.h"
 
 #define APP_CB "https://app.example/cb"
@@ -548,6 +549,36 @@ test_discovery_hits (Fixture       *fixture,
   g_assert_true (json_object_get_null_member (older, "older"));
 }
 
+/* A hit that cannot be written changes nothing of the answer: it is logged, and the next
+ * ones are written again. */
+static void
+test_hit_not_written (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  GhStore *store = gh_server_get_store (fixture->server.server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  JsonArray *hits;
+
+  g_assert_true (gh_store_exec (store, "ALTER TABLE discovery_hits RENAME TO hits_away", &error));
+  probe (fixture, "GET", "/.well-known/oauth-authorization-server", NULL, 200);
+  probe (fixture, "GET", "/.well-known/oauth-protected-resource", NULL, 404);
+  gh_test_expect_message ("gatehouse-server", G_LOG_LEVEL_WARNING,
+                          "Cannot record 2 discovery hits*no such table*");
+  _gh_discovery_flush_hits (fixture->server.server);
+  gh_test_assert_expected_messages ();
+  g_assert_true (gh_store_exec (store, "ALTER TABLE hits_away RENAME TO discovery_hits", &error));
+  g_assert_no_error (error);
+
+  probe (fixture, "GET", "/.well-known/openid-configuration", NULL, 200);
+  page = admin_json (fixture, "/admin/v1/projects/default/discovery/hits");
+  hits = json_object_get_array_member (page, "hits");
+  g_assert_cmpuint (json_array_get_length (hits), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (hits, 0),
+                                                  "path"), ==,
+                   "/.well-known/openid-configuration");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -561,6 +592,7 @@ main (int   argc,
   ADD ("/admin-flows/refused-flow", test_refused_flow);
   ADD ("/admin-flows/refusals", test_refusals);
   ADD ("/admin-flows/discovery-hits", test_discovery_hits);
+  ADD ("/admin-flows/hit-not-written", test_hit_not_written);
 
   return g_test_run ();
 }

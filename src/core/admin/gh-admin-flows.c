@@ -165,6 +165,8 @@ handle (GhRequest        *request,
       _gh_admin_send_error (request, error);
       return;
     }
+  /* What the reader sees: every hit answered until now */
+  _gh_discovery_flush_hits (request->server);
   paused = gh_paused_request_new (G_OBJECT (request->server), request->msg, slug, NULL,
                                   request->path, NULL, NULL, NULL);
   gh_flows_query_async (request->server->store, &query, paused->cancellable, answer_read,
