@@ -855,29 +855,18 @@ gh_flows_query (GhStore             *store,
   return gh_audit_read (store, read_query, query, cancellable, error);
 }
 
-static GhFlowsQuery *
-query_copy (const GhFlowsQuery *query)
-{
-  GhFlowsQuery *copy = g_memdup2 (query, sizeof *query);
-
-  copy->flow_id = g_strdup (query->flow_id);
-  copy->state = g_strdup (query->state);
-  copy->client_id = g_strdup (query->client_id);
-  copy->user_id = g_strdup (query->user_id);
-  copy->source = g_strdup (query->source);
-  copy->user_agent = g_strdup (query->user_agent);
-  return copy;
-}
+/* The strings of a query, which a copy for the worker thread owns. */
+static const gsize query_strings[] = {
+  G_STRUCT_OFFSET (GhFlowsQuery, flow_id), G_STRUCT_OFFSET (GhFlowsQuery, state),
+  G_STRUCT_OFFSET (GhFlowsQuery, client_id), G_STRUCT_OFFSET (GhFlowsQuery, user_id),
+  G_STRUCT_OFFSET (GhFlowsQuery, source), G_STRUCT_OFFSET (GhFlowsQuery, user_agent),
+};
 
 static void
 query_free (GhFlowsQuery *query)
 {
-  g_free ((char *) query->flow_id);
-  g_free ((char *) query->state);
-  g_free ((char *) query->client_id);
-  g_free ((char *) query->user_id);
-  g_free ((char *) query->source);
-  g_free ((char *) query->user_agent);
+  for (guint i = 0; i < G_N_ELEMENTS (query_strings); i++)
+    g_free (G_STRUCT_MEMBER (char *, query, query_strings[i]));
   g_free (query);
 }
 
@@ -888,12 +877,17 @@ gh_flows_query_async (GhStore             *store,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
+  GhFlowsQuery *copy;
+
   g_return_if_fail (GH_IS_STORE (store));
   g_return_if_fail (query != NULL);
 
-  gh_audit_read_async (store, check_query, read_query, query_copy (query),
-                       (GDestroyNotify) query_free, (GDestroyNotify) json_object_unref,
-                       cancellable, callback, user_data);
+  copy = g_memdup2 (query, sizeof *query);
+  for (guint i = 0; i < G_N_ELEMENTS (query_strings); i++)
+    G_STRUCT_MEMBER (char *, copy, query_strings[i]) =
+      g_strdup (G_STRUCT_MEMBER (const char *, query, query_strings[i]));
+  gh_audit_read_async (store, check_query, read_query, copy, (GDestroyNotify) query_free,
+                       (GDestroyNotify) json_object_unref, cancellable, callback, user_data);
 }
 
 JsonObject *
