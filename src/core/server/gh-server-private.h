@@ -150,5 +150,9 @@ void _gh_admin_handle_project             (GhRequest *request);
 void _gh_admin_handle_admin_tokens        (GhRequest *request);
 void _gh_admin_handle_admin_token         (GhRequest *request);
 void _gh_admin_handle_audit               (GhRequest *request);
+void _gh_admin_handle_clients             (GhRequest *request);  /* gh-admin-clients.c */
+void _gh_admin_handle_client              (GhRequest *request);
+void _gh_admin_handle_client_import       (GhRequest *request);
+void _gh_admin_handle_cimd_resolve        (GhRequest *request);
 
 G_END_DECLS
