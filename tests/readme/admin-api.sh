@@ -62,5 +62,11 @@ grep -q '"key":"cimd_enabled".*"cascade_from":"mcp_enabled"' "$work/out.log" ||
 grep -q '^adm_.* ci active$' "$work/out.log" || fail "the ci token is not listed"
 grep -q '^audit: oauth_client\.registration_refused failure 127\.0\.0\.1 my-client/1\.0$' \
   "$work/out.log" || fail "the refused registration is not in the audit"
+grep -q '^preview: fail Refused at document\.client_id: ' "$work/out.log" ||
+  fail "no CIMD preview"
+grep -q '^  document\.client_id: expected ' "$work/out.log" || fail "no failing preview check"
+grep -q '"connected":true' "$work/out.log" || fail "no connected address in the preview"
+grep -q '^refused_by: allow_loopback_cimd$' "$work/out.log" ||
+  fail "the preview does not name allow_loopback_cimd"
 [ "$(tail -n 1 "$work/out.log")" = 401 ] || fail "the revoked token was not refused"
 echo "admin-api: ok"
