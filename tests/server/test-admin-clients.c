@@ -159,18 +159,26 @@ assert_check (JsonObject *report,
   g_assert_true (json_object_has_member (check, "clause"));
 }
 
+/* The number @sql counts in the server's store. */
 static guint
-cached_documents (Fixture *fixture)
+count_rows (Fixture    *fixture,
+            const char *sql)
 {
   GhStore *store = gh_server_get_store (fixture->ts.server);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GhStmt) stmt = gh_store_prepare (store, "SELECT count(*) FROM cimd_cache", &error);
+  g_autoptr(GhStmt) stmt = gh_store_prepare (store, sql, &error);
   gboolean row = FALSE;
 
   g_assert_no_error (error);
   g_assert_true (gh_store_step (store, stmt, &row, &error));
   g_assert_true (row);
   return sqlite3_column_int (stmt, 0);
+}
+
+static guint
+cached_documents (Fixture *fixture)
+{
+  return count_rows (fixture, "SELECT count(*) FROM cimd_cache");
 }
 
 /* A path below /admin/v1/projects/default/clients/ for @client_id, percent-encoded. */
@@ -640,13 +648,7 @@ add_consent (Fixture    *fixture,
 static guint
 count_consents (Fixture *fixture)
 {
-  GhStore *store = gh_server_get_store (fixture->ts.server);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GhStmt) stmt = gh_store_prepare (store, "SELECT count(*) FROM consents", &error);
-  gboolean row = FALSE;
-
-  g_assert_true (gh_store_step (store, stmt, &row, &error));
-  return sqlite3_column_int (stmt, 0);
+  return count_rows (fixture, "SELECT count(*) FROM consents");
 }
 
 /* The change of one member in a refresh's diff (asserts there is one). */

@@ -16,7 +16,6 @@
 #include "gh-cimd-policy.h"
 #include "gh-cimd-resolver.h"
 #include "gh-error.h"
-#include "gh-form.h"
 #include "gh-http.h"
 #include "gh-json.h"
 #include "gh-paused-request.h"
@@ -180,40 +179,16 @@ read_list_query (GhRequest   *request,
                  const char **source,
                  const char **needle)
 {
-  const char *query = g_uri_get_query (soup_server_message_get_uri (request->msg));
-  g_autoptr(GhForm) form = NULL;
+  static const char * const names[] = { "source", "q", NULL };
   g_autoptr(GHashTable) params = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GList) names = NULL;
-  const char *repeated;
 
-  if (query == NULL)
-    query = "";
-  form = gh_form_parse (query, strlen (query), NULL);
-  params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
-  if (form == NULL || params == NULL)
+  params = _gh_admin_read_query (request, names, &error);
+  if (params == NULL)
     {
-      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
-                        "The query string does not parse");
-      return FALSE;
-    }
-  if ((repeated = gh_form_find_repeated (form, NULL)) != NULL)
-    {
-      gh_oauth_refuse (&error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                       "The query parameter “%s” is given more than once", repeated);
       _gh_admin_send_error (request, error);
       return FALSE;
     }
-  names = g_hash_table_get_keys (params);
-  for (const GList *l = names; l != NULL; l = l->next)
-    if (!g_str_equal (l->data, "source") && !g_str_equal (l->data, "q"))
-      {
-        gh_oauth_refuse (&error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                         "Unknown query parameter “%s” (source and q are known)",
-                         (const char *) l->data);
-        _gh_admin_send_error (request, error);
-        return FALSE;
-      }
   *source = g_hash_table_lookup (params, "source");
   *needle = g_hash_table_lookup (params, "q");
   if (*source != NULL && !g_str_equal (*source, "pre-registered") &&
@@ -868,21 +843,31 @@ _gh_admin_handle_client_import (GhRequest *request)
   start_cimd_call (request, CIMD_IMPORT, g_steal_pointer (&project), NULL, url, TRUE);
 }
 
-/* ?apply=true or nothing; FALSE (answered 400) for anything else. */
+/* ?apply=true, ?apply=false or nothing; FALSE (answered 400) for anything else. */
 static gboolean
 read_apply (GhRequest *request,
             gboolean  *apply)
 {
-  const char *query = g_uri_get_query (soup_server_message_get_uri (request->msg));
+  static const char * const names[] = { "apply", NULL };
+  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *value;
 
-  *apply = FALSE;
-  if (query == NULL || *query == '\0' || g_str_equal (query, "apply=false"))
-    return TRUE;
-  if (g_str_equal (query, "apply=true"))
-    return *apply = TRUE;
-  _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
-                    "The only query parameter is apply=true (or apply=false)");
-  return FALSE;
+  params = _gh_admin_read_query (request, names, &error);
+  if (params == NULL)
+    {
+      _gh_admin_send_error (request, error);
+      return FALSE;
+    }
+  value = g_hash_table_lookup (params, "apply");
+  *apply = g_strcmp0 (value, "true") == 0;
+  if (value != NULL && !*apply && !g_str_equal (value, "false"))
+    {
+      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
+                        "“apply” is true or false");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* POST /admin/v1/projects/{slug}/clients/{id}/refresh[?apply=true] */

@@ -32,6 +32,12 @@ const char *_gh_admin_path_argument (GhRequest           *request);
 JsonObject *_gh_admin_read_body     (GhRequest           *request,
                                      const char * const  *fields,
                                      GError             **error);
+/* The query string's parameters (name -> value; an empty table when there is none); with
+ * @names (NULL-terminated), every parameter must be one of them. NULL with INVALID_REQUEST
+ * when it does not parse, a parameter is repeated or unknown. */
+GHashTable *_gh_admin_read_query    (GhRequest           *request,
+                                     const char * const  *names,
+                                     GError             **error);
 /* Member @name of @object as a string: *@out is NULL when it is absent; FALSE with @error
  * when it is there but not a string. */
 gboolean    _gh_admin_get_optional_string (JsonObject    *object,

@@ -14,7 +14,6 @@
 #include "gh-admin-private.h"
 #include "gh-audit-query.h"
 #include "gh-error.h"
-#include "gh-form.h"
 #include "gh-http.h"
 #include "gh-json.h"
 #include "gh-paused-request.h"
@@ -410,39 +409,18 @@ _gh_admin_handle_audit (GhRequest *request)
 {
   const char *slug_start = request->path + strlen ("/admin/v1/projects/");
   g_autofree char *slug = g_strndup (slug_start, strchr (slug_start, '/') - slug_start);
-  GUri *uri = soup_server_message_get_uri (request->msg);
-  const char *query_string = g_uri_get_query (uri);
   g_autoptr(GHashTable) params = NULL;
-  g_autoptr(GhForm) form = NULL;
   g_autoptr(GhProject) project = NULL;
   g_autoptr(GError) error = NULL;
   GhAuditQuery query = { 0 };
   GhPausedRequest *paused;
-  const char *repeated;
 
   project = _gh_admin_load_project_named (request, slug);
   if (project == NULL)
     return;
-  if (query_string == NULL)
-    query_string = "";
-  form = gh_form_parse (query_string, strlen (query_string), NULL);
-  params = g_uri_parse_params (query_string, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
-  if (form == NULL || params == NULL)
-    {
-      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
-                        "The query string does not parse");
-      return;
-    }
-  /* A filter given twice would have one of its values ignored. */
-  if ((repeated = gh_form_find_repeated (form, NULL)) != NULL)
-    {
-      gh_oauth_refuse (&error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                       "The query parameter “%s” is given more than once", repeated);
-      _gh_admin_send_error (request, error);
-      return;
-    }
   query.project_id = project->id;
-  if (!read_audit_query (params, &query, &error))
+  if ((params = _gh_admin_read_query (request, NULL, &error)) == NULL ||
+      !read_audit_query (params, &query, &error))
     {
       _gh_admin_send_error (request, error);
       return;

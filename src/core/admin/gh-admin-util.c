@@ -13,6 +13,7 @@
 
 #include "gh-admin-private.h"
 #include "gh-error.h"
+#include "gh-form.h"
 #include "gh-http.h"
 #include "gh-json.h"
 
@@ -82,6 +83,36 @@ _gh_admin_read_body (GhRequest           *request,
       return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
                               "Unknown field “%s”", (const char *) l->data), NULL;
   return g_steal_pointer (&object);
+}
+
+GHashTable *
+_gh_admin_read_query (GhRequest          *request,
+                      const char * const *names,
+                      GError            **error)
+{
+  const char *query = g_uri_get_query (soup_server_message_get_uri (request->msg));
+  g_autoptr(GhForm) form = NULL;
+  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(GList) keys = NULL;
+  const char *repeated;
+
+  if (query == NULL)
+    query = "";
+  form = gh_form_parse (query, strlen (query), NULL);
+  params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+  if (form == NULL || params == NULL)
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "The query string does not parse"), NULL;
+  /* A parameter given twice would have one of its values ignored. */
+  if ((repeated = gh_form_find_repeated (form, NULL)) != NULL)
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "The query parameter “%s” is given more than once", repeated), NULL;
+  keys = g_hash_table_get_keys (params);
+  for (const GList *l = keys; names != NULL && l != NULL; l = l->next)
+    if (!g_strv_contains (names, l->data))
+      return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                              "Unknown query parameter “%s”", (const char *) l->data), NULL;
+  return g_steal_pointer (&params);
 }
 
 /* Member @name of @object as a string: *@out is NULL when it is absent; FALSE with @error

@@ -572,36 +572,23 @@ revalidated (GhCimdFlight *flight)
   flight_finish (flight, NULL);
 }
 
-/* Refuses the answer: at once, or for a preview once the body's first bytes are read for the
- * report's excerpt (an HTML error page says more than its status). */
+/* Refuses the answer (@message): at once, or for a preview once the body's first bytes are
+ * read for the report's excerpt (an HTML error page says more than its status). */
 static void
 refuse_answer (GhCimdFlight *flight,
                const char   *id,
                const char   *actual,
-               const char   *format,
-               ...) G_GNUC_PRINTF (4, 5);
-
-static void
-refuse_answer (GhCimdFlight *flight,
-               const char   *id,
-               const char   *actual,
-               const char   *format,
-               ...)
+               char         *message)
 {
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
   if (!(flight->flags & GH_CIMD_RESOLVE_PREVIEW))
     {
       fail_compared (flight, id, actual, message);
+      g_free (message);
       return;
     }
   flight->deferred_id = g_strdup (id);
   flight->deferred_actual = g_strdup (actual);
-  flight->deferred_message = g_steal_pointer (&message);
+  flight->deferred_message = message;
   flight->body = g_byte_array_new ();
   read_next (flight);
 }
@@ -645,10 +632,12 @@ on_sent (GObject      *source,
                                                  location != NULL ? location : "(none)");
 
       refuse_answer (flight, "http.redirect", actual,
-                     "The server answered %u with Location: %s; redirects are never followed, "
-                     "so serve the %s at the %s itself", status,
-                     location != NULL ? location : "(none)", flight_noun (flight),
-                     flight->kind == GH_CIMD_FLIGHT_JWKS ? "jwks_uri" : "client_id URL");
+                     g_strdup_printf ("The server answered %u with Location: %s; redirects are "
+                                      "never followed, so serve the %s at the %s itself", status,
+                                      location != NULL ? location : "(none)",
+                                      flight_noun (flight),
+                                      flight->kind == GH_CIMD_FLIGHT_JWKS ? "jwks_uri" :
+                                      "client_id URL"));
       return;
     }
   if (status != SOUP_STATUS_OK)
@@ -656,8 +645,8 @@ on_sent (GObject      *source,
       g_autofree char *actual = g_strdup_printf ("%u %s", status,
                                                  soup_message_get_reason_phrase (flight->message));
 
-      refuse_answer (flight, "http.status", actual, "The server answered %s; only 200 is accepted",
-                     actual);
+      refuse_answer (flight, "http.status", actual,
+                     g_strdup_printf ("The server answered %s; only 200 is accepted", actual));
       return;
     }
   gh_cimd_report_add_check (flight->report, "http.status", GH_CIMD_PASS, "200 OK");
@@ -666,14 +655,16 @@ on_sent (GObject      *source,
     {
       if (content_type != NULL && g_ascii_strcasecmp (content_type, "text/plain") == 0)
         refuse_answer (flight, "http.content_type", content_type,
-                       "The Content-Type is text/plain, not application/json; raw file hosts "
-                       "(such as raw.githubusercontent.com or a gist) serve text/plain, so host "
-                       "the document where you can set application/json");
+                       g_strdup ("The Content-Type is text/plain, not application/json; raw "
+                                 "file hosts (such as raw.githubusercontent.com or a gist) serve "
+                                 "text/plain, so host the document where you can set "
+                                 "application/json"));
       else
         refuse_answer (flight, "http.content_type",
                        content_type != NULL ? content_type : "(none)",
-                       "The Content-Type is %s, not application/json or a +json type",
-                       content_type != NULL ? content_type : "missing");
+                       g_strdup_printf ("The Content-Type is %s, not application/json or a "
+                                        "+json type",
+                                        content_type != NULL ? content_type : "missing"));
       return;
     }
   gh_cimd_report_add_check (flight->report, "http.content_type", GH_CIMD_PASS,
