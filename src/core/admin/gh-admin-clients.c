@@ -692,7 +692,12 @@ finish_import (GhPausedRequest *paused,
                               GH_ADMIN_ACTOR, &error);
   if (client == NULL)
     {
-      send_refused (paused->msg, gh_oauth_error_from_gerror (error), error->message, report_json);
+      /* A store failure is described in general terms, as everywhere. */
+      if (gh_error_is_internal (error))
+        gh_http_send_error (paused->msg, error);
+      else
+        send_refused (paused->msg, gh_oauth_error_from_gerror (error), error->message,
+                      report_json);
       return;
     }
   json_object_set_object_member (object, "client", client_summary (client, 0));
