@@ -490,6 +490,30 @@ test_resolve_failures (Fixture       *fixture,
   g_assert_cmpuint (cached_documents (fixture), ==, 0);
 }
 
+/* A refused answer whose body never ends: the excerpt is what came before the deadline, and
+ * the preview ends with it. */
+static void
+test_resolve_endless_refused_body (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  g_autofree char *url = g_strconcat (fixture->documents_base, "/endless.json", NULL);
+  g_autoptr(JsonObject) report = NULL;
+  GhTestRoute *route;
+  JsonObject *network;
+  gint64 start = g_get_monotonic_time ();
+
+  gh_test_server_set (&fixture->ts, "cimd_timeout_ms", "300");
+  route = gh_test_web_route (fixture->documents, "/endless.json", 200, "text/html", "", NULL);
+  route->mode = GH_TEST_ROUTE_ENDLESS;
+  report = resolve (fixture, url, FALSE);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
+  assert_check (report, "http.content_type", "fail", "fetch");
+  network = json_object_get_object_member (report, "network");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (network, "body_excerpt"),
+                                   "{"));
+  g_assert_cmpint (json_object_get_int_member (network, "size"), <, 256);
+}
+
 /* cimd_enabled off: every check still runs, and the setting is named; allow_loopback_cimd off:
  * the preview does not connect either, and says so. */
 static void
@@ -753,6 +777,7 @@ main (int   argc,
   ADD ("resolve-report", test_resolve_report);
   ADD ("resolve-cache-hit", test_resolve_cache_hit);
   ADD ("resolve-failures", test_resolve_failures);
+  ADD ("resolve-endless-refused-body", test_resolve_endless_refused_body);
   ADD ("resolve-settings-refuse", test_resolve_settings_refuse);
   ADD ("resolve-bad-inputs", test_resolve_bad_inputs);
   ADD ("import", test_import);
