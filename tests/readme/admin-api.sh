@@ -60,6 +60,10 @@ grep -q '"slug": "team"' "$work/out.log" || fail "no project created"
 grep -q '"key":"cimd_enabled".*"cascade_from":"mcp_enabled"' "$work/out.log" ||
   fail "no cascaded change"
 grep -q '^adm_.* ci active$' "$work/out.log" || fail "the ci token is not listed"
+grep -q '^iat: iat_[^ ]* active iatk_\.\.\.$' "$work/out.log" || fail "no IAT issued"
+grep -q '"uri":"https://mcp.example.com/mcp","scopes":\["tools"\]' "$work/out.log" ||
+  fail "no resource added"
+grep -q '^fix: true ' "$work/out.log" || fail "the fix was not applied"
 grep -q '^audit: oauth_client\.registration_refused failure 127\.0\.0\.1 my-client/1\.0$' \
   "$work/out.log" || fail "the refused registration is not in the audit"
 grep -q '^preview: fail Refused at document\.client_id: ' "$work/out.log" ||

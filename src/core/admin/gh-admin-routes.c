@@ -195,7 +195,7 @@ patch_project (GhRequest *request,
   _gh_admin_send_json (request, SOUP_STATUS_OK, object);
 }
 
-/* GET|PATCH /admin/v1/projects/{slug} */
+/* GET|PATCH|DELETE /admin/v1/projects/{slug} */
 void
 _gh_admin_handle_project (GhRequest *request)
 {
@@ -207,6 +207,11 @@ _gh_admin_handle_project (GhRequest *request)
   if (gh_http_method_is (request->msg, "PATCH"))
     {
       patch_project (request, project);
+      return;
+    }
+  if (gh_http_method_is (request->msg, "DELETE"))
+    {
+      _gh_admin_delete_project (request, project);
       return;
     }
   object = project_to_json (request->server, project);

@@ -150,6 +150,15 @@ void _gh_admin_handle_project             (GhRequest *request);
 void _gh_admin_handle_admin_tokens        (GhRequest *request);
 void _gh_admin_handle_admin_token         (GhRequest *request);
 void _gh_admin_handle_audit               (GhRequest *request);
+void _gh_admin_handle_iats                (GhRequest *request);  /* gh-admin-project-routes.c */
+void _gh_admin_handle_iat                 (GhRequest *request);
+void _gh_admin_handle_users               (GhRequest *request);
+void _gh_admin_handle_user                (GhRequest *request);
+void _gh_admin_handle_resources           (GhRequest *request);
+void _gh_admin_handle_resource            (GhRequest *request);
+void _gh_admin_handle_keys                (GhRequest *request);
+void _gh_admin_handle_keys_rotate         (GhRequest *request);
+void _gh_admin_handle_fixes               (GhRequest *request);  /* gh-admin-fixes.c */
 void _gh_admin_handle_clients             (GhRequest *request);  /* gh-admin-clients.c */
 void _gh_admin_handle_client              (GhRequest *request);
 void _gh_admin_handle_client_import       (GhRequest *request);
