@@ -26,6 +26,9 @@
 static const char * const consent_members[] = { "redirect_uris", "jwks", "jwks_uri", NULL };
 static const char * const key_members[] = { "jwks", "jwks_uri", NULL };
 
+static gboolean changes_touch (JsonArray          *changes,
+                               const char * const *members);
+
 /* The path's segments: "", "admin", "v1", "projects", {slug}, ... */
 static char **
 path_segments (GhRequest *request)
@@ -536,9 +539,9 @@ send_refused (SoupServerMessage *msg,
 }
 
 /* Each member @now adds, changes or drops against @before: {member, old, new}. */
-static JsonArray *
-diff_metadata (JsonObject *before,
-               JsonObject *now)
+JsonArray *
+_gh_admin_metadata_changes (JsonObject *before,
+                            JsonObject *now)
 {
   g_autoptr(GList) members = json_object_get_members (now);
   g_autoptr(GList) old_members = json_object_get_members (before);
@@ -586,6 +589,26 @@ changes_touch (JsonArray          *changes,
   return FALSE;
 }
 
+gboolean
+_gh_admin_changes_reset_consent (JsonArray *changes)
+{
+  return changes_touch (changes, consent_members);
+}
+
+gboolean
+_gh_admin_store_refreshed (GhServer         *server,
+                           const GhProject  *project,
+                           const char       *client_id,
+                           JsonObject       *document,
+                           gboolean          reset_consents,
+                           GError          **error)
+{
+  return gh_clients_update_metadata (server->clients, project, client_id, document,
+                                     GH_ADMIN_ACTOR, error) &&
+         (!reset_consents ||
+          gh_clients_drop_consents (server->clients, project->id, client_id, error));
+}
+
 /* What applying @changes does: consents reset (redirect URIs or keys changed), keys changed,
  * the tokens that stay valid meanwhile. */
 static JsonObject *
@@ -595,7 +618,7 @@ change_consequences (GhStore    *store,
                      JsonArray  *changes)
 {
   JsonObject *object = json_object_new ();
-  gboolean reset = changes_touch (changes, consent_members);
+  gboolean reset = _gh_admin_changes_reset_consent (changes);
 
   json_object_set_boolean_member (object, "consents_reset", reset);
   json_object_set_int_member (object, "consents_affected",
@@ -641,17 +664,14 @@ finish_refresh (GhPausedRequest *paused,
                     report_json);
       return;
     }
-  changes = diff_metadata (call->client->metadata, document);
+  changes = _gh_admin_metadata_changes (call->client->metadata, document);
   json_object_set_object_member (object, "consequences",
                                  change_consequences (server->store, call->project->id,
                                                       call->client->client_id, changes));
   if (apply && json_array_get_length (changes) > 0 && call->client->id != 0)
     {
-      if (!gh_clients_update_metadata (server->clients, call->project, call->client->client_id,
-                                       document, GH_ADMIN_ACTOR, &error) ||
-          (changes_touch (changes, consent_members) &&
-           !gh_clients_drop_consents (server->clients, call->project->id,
-                                      call->client->client_id, &error)))
+      if (!_gh_admin_store_refreshed (server, call->project, call->client->client_id, document,
+                                      _gh_admin_changes_reset_consent (changes), &error))
         {
           json_array_unref (changes);
           gh_http_send_error (paused->msg, error);

@@ -68,4 +68,19 @@ JsonObject *_gh_admin_resource_to_json    (const GhResource *resource);
 void        _gh_admin_delete_project      (GhRequest     *request,
                                            GhProject     *project);
 
+/* A CIMD client's document fetched again (gh-admin-clients.c): each member @now changes, adds
+ * or drops against @before, as {member, old, new} (null where absent), by member name. */
+JsonArray  *_gh_admin_metadata_changes      (JsonObject      *before,
+                                             JsonObject      *now);
+/* Does one of @changes touch what users consented to (redirect_uris, jwks, jwks_uri)? */
+gboolean    _gh_admin_changes_reset_consent (JsonArray       *changes);
+/* Stores @document as imported client @client_id's metadata (oauth_client.updated, actor
+ * admin-api), and forgets the users' consents to it when @reset_consents. */
+gboolean    _gh_admin_store_refreshed       (GhServer        *server,
+                                             const GhProject *project,
+                                             const char      *client_id,
+                                             JsonObject      *document,
+                                             gboolean         reset_consents,
+                                             GError         **error);
+
 G_END_DECLS
