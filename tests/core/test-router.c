@@ -97,6 +97,14 @@ static const struct {
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
   { GH_ROUTE_SERVER, "/admin/v1/projects/*/discovery/hits", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/clients", FALSE, "GET, POST",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/clients/import", FALSE, "POST",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/clients/**", FALSE, "GET, POST, DELETE",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/cimd/resolve", FALSE, "POST",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
 };
 
 static void
@@ -186,6 +194,15 @@ static const struct {
     "/admin/v1/projects/*/refresh-families/*", NULL,
     "/admin/v1/projects/team/refresh-families/f1" },
   { "/admin/v1/projects/team/refresh-families/f1/x", .refusal = "No such endpoint" },
+  /* "**": the rest, slashes and all (a client id that is a URL). */
+  { "/admin/v1/projects/team/clients/app", GH_ROUTE_SERVER, "/admin/v1/projects/*/clients/**",
+    NULL, "/admin/v1/projects/team/clients/app" },
+  { "/admin/v1/projects/team/clients/https://a.example/c.json/refresh", GH_ROUTE_SERVER,
+    "/admin/v1/projects/*/clients/**", NULL,
+    "/admin/v1/projects/team/clients/https://a.example/c.json/refresh" },
+  { "/admin/v1/projects/team/clients/import", GH_ROUTE_SERVER,
+    "/admin/v1/projects/*/clients/import", NULL, "/admin/v1/projects/team/clients/import" },
+  { "/admin/v1/projects/team/clients/", .refusal = "No such endpoint" },
   { "/admin/v1/projects/team/x", .refusal = "No such endpoint" },
   { "/admin/v1/projects//audit", .refusal = "No such endpoint" },
   { "/admin/v1/projects/team/audit/x", .refusal = "No such endpoint" },

@@ -176,5 +176,9 @@ void _gh_admin_handle_audit_export        (GhRequest *request);  /* gh-admin-exp
 void _gh_admin_handle_flows               (GhRequest *request);  /* gh-admin-flows.c */
 void _gh_admin_handle_flow                (GhRequest *request);
 void _gh_admin_handle_discovery_hits      (GhRequest *request);
+void _gh_admin_handle_clients             (GhRequest *request);  /* gh-admin-clients.c */
+void _gh_admin_handle_client              (GhRequest *request);
+void _gh_admin_handle_client_import       (GhRequest *request);
+void _gh_admin_handle_cimd_resolve        (GhRequest *request);
 
 G_END_DECLS
