@@ -72,8 +72,7 @@ void        _gh_admin_delete_project      (GhRequest     *request,
 /* The {slug} of a path /admin/v1/projects/{slug}/...; a copy. */
 char       *_gh_admin_path_slug           (GhRequest     *request);
 /* _gh_admin_read_query() without a list of names, answering its 400 itself (and returning
- * NULL) when
- * it does not parse or names a parameter twice. */
+ * NULL) when the query does not parse or names a parameter twice. */
 GHashTable *_gh_admin_query_params        (GhRequest     *request);
 /* Fills @query from the audit route's parameters in @params (filters, cursors, limit), which
  * it points into; FALSE with INVALID_REQUEST naming an unknown parameter or a bad value. */
