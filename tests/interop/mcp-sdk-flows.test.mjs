@@ -3,8 +3,7 @@
 // gatehouse-server), registers by DCR, authorizes (auto-approve), exchanges the code and
 // refreshes; then GET /admin/v1/projects/default/flows shows that one flow, succeeded, and
 // its detail lists the SDK's discovery requests to gatehouse-server as probable hits, each
-// with the status it got; GET .../discovery/hits has them too. (Last: while the flow's events
-// carry no request address the probable-hits step is a TODO, and a failed step ends a flow.)
+// with the status it got; GET .../discovery/hits has them too. (A failed step ends a flow.)
 //
 // Copyright 2026 The Gatehouse developers
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -102,11 +101,12 @@ flow.step('GET /admin/v1/projects/default/flows?client_id=...: one flow, succeed
   assert.equal(s.flow.last_error, null, `flow: ${show(s.flow)}`);
 });
 
-flow.step('the flow\'s steps in order: code issued, tokens issued, refreshed', async () => {
+flow.step('the flow\'s steps in order: started, code issued, tokens issued, refreshed', async () => {
   s.detail = await admin(`/admin/v1/projects/default/flows/${encodeURIComponent(s.flow.id)}`);
   const types = s.detail.steps.map((step) => step.type);
-  const known = types.filter((t) => ['code.issued', 'token.issued', 'token.refreshed'].includes(t));
-  assert.deepEqual(known, ['code.issued', 'token.issued', 'token.refreshed'], `steps: ${show(types)}`);
+  const main = ['authorization.started', 'code.issued', 'token.issued', 'token.refreshed'];
+  const known = types.filter((t) => main.includes(t));
+  assert.deepEqual(known, main, `steps: ${show(types)}`);
   assert.equal(s.detail.steps.length, s.detail.flow.steps, 'every event of the flow is a step');
 });
 
@@ -118,12 +118,11 @@ flow.step('GET /admin/v1/projects/default/discovery/hits has every discovery req
   }
 });
 
-flow.step('the flow lists the SDK\'s discovery requests as probable hits (path, method, status)', async (t) => {
-  // The hits are matched on the address and User-Agent of the flow's events: the ones written
-  // at /authorize and /token carry them once those steps record their request (issue 11).
-  if (!s.detail.steps.some((step) => step.source === '127.0.0.1')) {
-    t.todo('no event of this flow carries its request\'s address yet (authorization.started, token steps)');
-  }
+flow.step('the flow lists the SDK\'s discovery requests as probable hits (path, method, status)', async () => {
+  // The hits are matched on the address and User-Agent of the flow's events
+  // (authorization.started and the token steps record their request's).
+  assert.ok(s.detail.steps.some((step) => step.source === '127.0.0.1'),
+    `no step of the flow carries its request's address: ${show(s.detail.steps)}`);
   const hits = s.detail.discovery_hits.map((h) => ({ method: h.method, path: h.path, status: h.status }));
   for (const probe of s.probes) {
     assert.ok(hits.some((h) => h.method === probe.method && h.path === probe.path && h.status === probe.status),
