@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "gh-cimd-explain.h"
 #include "gh-cimd-policy.h"
 #include "gh-cimd-resolver-private.h"
 #include "gh-cimd-resolver.h"
@@ -29,6 +30,8 @@ typedef struct
   gint64 project_id;
   char *project_slug;
   char *flow_id;
+  char *source;      /* the request's address and User-Agent, when one asked */
+  char *user_agent;
 } Waiter;
 
 static void
@@ -36,6 +39,8 @@ waiter_free (Waiter *waiter)
 {
   g_free (waiter->project_slug);
   g_free (waiter->flow_id);
+  g_free (waiter->source);
+  g_free (waiter->user_agent);
   g_free (waiter);
 }
 
@@ -57,25 +62,51 @@ G_DEFINE_FINAL_TYPE (GhCimdResolver, gh_cimd_resolver, G_TYPE_OBJECT)
 
 /* --- completion --------------------------------------------------------------------------- */
 
+/* One event per caller: a failure with its explain (rate-limited per source like every
+ * refusal), or the document that passed, with how it was obtained. */
 static void
-record_failure (GhCimdResolver  *self,
+record_outcome (GhCimdResolver  *self,
                 Waiter          *waiter,
                 GhCimdReport    *report,
                 GError         **error)
 {
   g_autoptr(JsonObject) details = json_object_new ();
+  GhCimdStatus verdict = gh_cimd_report_get_verdict (report);
+  JsonObject *network = gh_cimd_report_get_network (report);
+  JsonObject *cache = json_object_new ();
+  gint64 bytes = -1;
 
-  json_object_set_string_member (details, "check", gh_cimd_report_get_failure_id (report));
-  json_object_set_string_member (details, "message", gh_cimd_report_get_failure (report));
-  json_object_set_string_member (details, "verdict",
-                                 gh_cimd_status_to_string (gh_cimd_report_get_verdict (report)));
+  json_object_set_string_member (details, "verdict", gh_cimd_status_to_string (verdict));
+  if (verdict == GH_CIMD_FAIL)
+    {
+      json_object_set_string_member (details, "check", gh_cimd_report_get_failure_id (report));
+      json_object_set_string_member (details, "message", gh_cimd_report_get_failure (report));
+      json_object_set_object_member (details, "explain", gh_cimd_report_explain (report));
+    }
+  else
+    {
+      gh_cimd_report_get_excerpt (report, &bytes);
+      if (json_object_has_member (network, "status"))
+        json_object_set_int_member (details, "status",
+                                    json_object_get_int_member (network, "status"));
+      else
+        json_object_set_null_member (details, "status");
+      json_object_set_int_member (details, "bytes", bytes);
+    }
+  json_object_set_string_member (cache, "result", gh_cimd_report_get_cache_result (report));
+  json_object_set_int_member (cache, "ttl_s", gh_cimd_report_get_cache_ttl (report));
+  json_object_set_string_member (cache, "why", gh_cimd_report_get_cache_why (report));
+  json_object_set_object_member (details, "cache", cache);
 
   gh_audit_record_event (self->audit, &(GhAuditEvent) {
                          .project_id = waiter->project_id,
                          .project_slug = waiter->project_slug,
-                         .type = GH_AUDIT_EVENT_CIMD_FETCH_FAILED, .outcome = GH_AUDIT_FAILURE,
+                         .type = verdict == GH_CIMD_FAIL ? GH_AUDIT_EVENT_CIMD_FETCH_FAILED :
+                                                           GH_AUDIT_EVENT_CIMD_FETCHED,
+                         .outcome = verdict == GH_CIMD_FAIL ? GH_AUDIT_FAILURE : GH_AUDIT_SUCCESS,
                          .actor = "server", .client_id = gh_cimd_report_get_client_id (report),
-                         .flow_id = waiter->flow_id, .details = details }, error);
+                         .flow_id = waiter->flow_id, .source = waiter->source,
+                         .user_agent = waiter->user_agent, .details = details }, error);
 }
 
 void
@@ -92,8 +123,7 @@ _gh_cimd_resolver_complete_task (GhCimdResolver *self,
       g_task_return_error (task, g_error_copy (internal_error));
       return;
     }
-  if (gh_cimd_report_get_verdict (report) == GH_CIMD_FAIL)
-    record_failure (self, waiter, report, &error);
+  record_outcome (self, waiter, report, &error);
   if (error != NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else if (!g_task_return_error_if_cancelled (task))
@@ -190,6 +220,22 @@ gh_cimd_resolver_resolve_async (GhCimdResolver      *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
+  gh_cimd_resolver_resolve_from_async (self, project, client_id_url, flags, flow_id, NULL, NULL,
+                                       cancellable, callback, user_data);
+}
+
+void
+gh_cimd_resolver_resolve_from_async (GhCimdResolver      *self,
+                                     const GhProject     *project,
+                                     const char          *client_id_url,
+                                     GhCimdResolveFlags   flags,
+                                     const char          *flow_id,
+                                     const char          *source,
+                                     const char          *user_agent,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
   g_autoptr(GTask) task = NULL;
   g_autoptr(GhCimdReport) report = NULL;
   g_autoptr(GhCimdCacheEntry) cached = NULL;
@@ -208,6 +254,8 @@ gh_cimd_resolver_resolve_async (GhCimdResolver      *self,
   waiter->project_id = project->id;
   waiter->project_slug = g_strdup (project->slug);
   waiter->flow_id = g_strdup (flow_id);
+  waiter->source = g_strdup (source);
+  waiter->user_agent = g_strdup (user_agent);
   g_task_set_task_data (task, waiter, (GDestroyNotify) waiter_free);
 
   /* Join a fetch of the same URL for the same project already on its way. */

@@ -406,9 +406,11 @@ _gh_server_handle_authorize (GhRequest *request)
   wait->started_at = started_at;
   paused = _gh_request_pause (request, g_steal_pointer (&form), wait,
                               (GDestroyNotify) authorize_wait_free);
-  gh_cimd_resolver_resolve_async (request->server->cimd_resolver, request->project,
-                                  client_id, GH_CIMD_RESOLVE_NONE, wait->flow_id,
-                                  paused->cancellable, client_document_resolved, paused);
+  gh_cimd_resolver_resolve_from_async (request->server->cimd_resolver, request->project,
+                                       client_id, GH_CIMD_RESOLVE_NONE, wait->flow_id,
+                                       _gh_request_peer (request),
+                                       _gh_request_user_agent (request), paused->cancellable,
+                                       client_document_resolved, paused);
 }
 
 /* The origin (scheme://host[:port]) of @url. */
