@@ -199,9 +199,12 @@ actual_of (GhCimdReport *report,
     }
   if (member != NULL && raw != NULL)
     {
-      /* "client_secret" fails for either member: show the one that is there. */
-      if (g_str_equal (member, "client_secret") && !json_object_has_member (raw, member))
-        member = "client_secret_expires_at";
+      /* "client_secret" fails for either member: say which is there, not its value. */
+      if (g_str_equal (member, "client_secret"))
+        return json_node_init_string (json_node_alloc (),
+                                      json_object_has_member (raw, member) ?
+                                      "client_secret present (not repeated here)" :
+                                      "client_secret_expires_at present");
       if (json_object_has_member (raw, member))
         return json_node_copy (json_object_get_member (raw, member));
       return json_node_init_string (json_node_alloc (), "(absent)");
