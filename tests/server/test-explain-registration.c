@@ -393,27 +393,36 @@ run_management_update (Fixture *f)
 
 /* CIMD */
 
+/* The server's resolver, called as the CLI preview and the admin API call it, for a request
+ * from 127.0.0.1. */
 static void
-run_cimd_enabled (Fixture *f)
+resolve_directly (Fixture    *f,
+                  const char *url)
 {
-  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GhProject) project = gh_test_server_project (&f->ts);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GhCimdReport) report = NULL;
   g_autoptr(GError) error = NULL;
   GhCimdResolver *resolver = gh_server_get_cimd_resolver (f->ts.server);
 
-  /* /authorize treats a URL client id as unknown in such a project; the resolver, as the CLI
-   * preview and the admin API call it, refuses it. */
-  set (f, "cimd_enabled", "false");
-  project = gh_test_server_project (&f->ts);
   g_free (f->flow_url);
-  f->flow_url = g_strconcat (f->base, "/client.json", NULL);
-  gh_cimd_resolver_resolve_from_async (resolver, project, f->flow_url, GH_CIMD_RESOLVE_NONE,
-                                       "flow-cimd-off", "127.0.0.1", "explain-test/1", NULL,
+  f->flow_url = g_strdup (url);
+  gh_cimd_resolver_resolve_from_async (resolver, project, url, GH_CIMD_RESOLVE_NONE,
+                                       "flow-direct", "127.0.0.1", "explain-test/1", NULL,
                                        gh_test_async_ready, &result);
   report = gh_cimd_resolver_resolve_finish (resolver, gh_test_async_wait (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpint (gh_cimd_report_get_verdict (report), ==, GH_CIMD_FAIL);
+}
+
+static void
+run_cimd_enabled (Fixture *f)
+{
+  g_autofree char *url = g_strconcat (f->base, "/client.json", NULL);
+
+  /* /authorize treats a URL client id as unknown in such a project; the resolver refuses it. */
+  set (f, "cimd_enabled", "false");
+  resolve_directly (f, url);
 }
 
 static void run_url_syntax (Fixture *f) { authorize (f, "https://exa mple.com/c.json"); }
@@ -1009,6 +1018,113 @@ test_every_rule_has_a_row (void)
     }
 }
 
+/* The source and User-Agent columns of the newest event of @type. */
+static void
+assert_request_columns (Fixture    *f,
+                        const char *type,
+                        const char *source,
+                        const char *user_agent)
+{
+  GhStore *store = gh_server_get_store (f->ts.server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = gh_store_prepare (store, "SELECT source, user_agent FROM audit_events "
+                                             "WHERE type = ? ORDER BY id DESC LIMIT 1", &error);
+  gboolean row = FALSE;
+
+  g_assert_no_error (error);
+  gh_stmt_bind_text (stmt, 1, type);
+  g_assert_true (gh_store_step (store, stmt, &row, &error));
+  g_assert_true (row);
+  g_assert_cmpstr (gh_stmt_column_text (stmt, 0), ==, source);
+  g_assert_cmpstr (gh_stmt_column_text (stmt, 1), ==, user_agent);
+}
+
+/* A registration over HTTP records who asked: the source address and the User-Agent. */
+static void
+test_registered_from_request (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GhTestResponse) response =
+    gh_test_server_request (&f->ts, f->ts.session, "POST", "/register",
+                            GH_TEST_PAIRS ("User-Agent", "claude-code/2.0"),
+                            "application/json", GOOD_METADATA);
+
+  g_assert_cmpuint (response->status, ==, 201);
+  assert_request_columns (f, "oauth_client.registered", "127.0.0.1", "claude-code/2.0");
+}
+
+/* A document that passes: oauth_client.cimd_fetched in the authorization's flow, a miss with
+ * its status, size and TTL, then a hit from the cache. */
+static void
+test_cimd_fetched (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *url = g_strconcat (f->base, "/tool.json", NULL);
+  g_autofree char *body = g_strdup_printf ("{\"client_id\": \"%s\", \"client_name\": \"Tool\""
+                                           DOC_REDIRECTS "}", url);
+  g_autoptr(JsonObject) miss = NULL;
+  g_autoptr(JsonObject) hit = NULL;
+  g_autoptr(GhTestResponse) response = NULL;
+  g_autofree char *path = NULL;
+  JsonObject *cache;
+
+  gh_test_web_route (f->web, "/tool.json", 200, "application/json", body,
+                     "Cache-Control", "max-age=600", NULL);
+  path = g_strconcat ("/authorize?", gh_test_form_encode (GH_TEST_PAIRS ("response_type", "code",
+                      "client_id", url, "redirect_uri", CALLBACK, "code_challenge",
+                      "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                      "code_challenge_method", "S256")), NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GhTestResponse) answer =
+        gh_test_server_request (&f->ts, f->ts.session, "GET", path,
+                                GH_TEST_PAIRS ("User-Agent", "explain-test/1"), NULL, NULL);
+
+      /* On to the login page: the document was accepted. */
+      g_assert_cmpuint (answer->status, ==, 303);
+      if (i == 0)
+        {
+          miss = gh_test_server_last_audit (&f->ts, "oauth_client.cimd_fetched");
+          g_assert_cmpuint (gh_test_server_count_audit (&f->ts, "oauth_client.cimd_fetched"), ==,
+                            1);
+        }
+    }
+  g_assert_cmpuint (gh_test_server_count_audit (&f->ts, "oauth_client.cimd_fetched"), ==, 2);
+  hit = gh_test_server_last_audit (&f->ts, "oauth_client.cimd_fetched");
+
+  g_assert_cmpstr (str (miss, "@client_id"), ==, url);
+  g_assert_cmpstr (str (miss, "@outcome"), ==, "success");
+  g_assert_nonnull (str (miss, "@flow_id"));
+  /* Plain http on 127.0.0.1 passes only with allow_loopback_cimd: a warning. */
+  g_assert_cmpstr (str (miss, "verdict"), ==, "warn");
+  g_assert_cmpint (json_object_get_int_member (miss, "status"), ==, 200);
+  g_assert_cmpint (json_object_get_int_member (miss, "bytes"), ==, strlen (body));
+  cache = json_object_get_object_member (miss, "cache");
+  g_assert_cmpstr (str (cache, "result"), ==, "miss");
+  g_assert_cmpint (json_object_get_int_member (cache, "ttl_s"), ==, 600);
+  g_assert_nonnull (strstr (str (cache, "why"), "max-age"));
+
+  /* The second authorization is another flow, served from the cache. */
+  g_assert_cmpstr (str (hit, "@flow_id"), !=, str (miss, "@flow_id"));
+  g_assert_true (json_object_get_null_member (hit, "status"));
+  g_assert_cmpint (json_object_get_int_member (hit, "bytes"), ==, strlen (body));
+  g_assert_cmpstr (str (json_object_get_object_member (hit, "cache"), "result"), ==, "hit");
+  g_assert_cmpuint (gh_test_web_hits (f->web, "/tool.json"), ==, 1);
+  assert_request_columns (f, "oauth_client.cimd_fetched", "127.0.0.1", "explain-test/1");
+}
+
+/* Failed fetches go through the refusal limiter of their source, like every refusal. */
+static void
+test_cimd_failures_limited (Fixture       *f,
+                            gconstpointer  data)
+{
+  gh_audit_set_refusal_limit (gh_server_get_audit (f->ts.server), 2);
+  for (guint i = 0; i < 4; i++)
+    resolve_directly (f, "http://example.com/c.json");
+  g_assert_cmpuint (gh_test_server_count_audit (&f->ts, "oauth_client.cimd_fetch_failed"), ==, 2);
+  assert_request_columns (f, "oauth_client.cimd_fetch_failed", "127.0.0.1", "explain-test/1");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1017,6 +1133,12 @@ main (int    argc,
 
   g_test_add_func ("/server/explain-registration/every-rule-has-a-row",
                    test_every_rule_has_a_row);
+  g_test_add ("/server/explain-registration/registered-from-request", Fixture, NULL,
+              fixture_setup, test_registered_from_request, fixture_teardown);
+  g_test_add ("/server/explain-registration/cimd-fetched", Fixture, NULL,
+              fixture_setup, test_cimd_fetched, fixture_teardown);
+  g_test_add ("/server/explain-registration/cimd-failures-limited", Fixture, NULL,
+              fixture_setup, test_cimd_failures_limited, fixture_teardown);
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
       g_autofree char *path = g_strconcat ("/server/explain-registration/", rows[i].name, NULL);
