@@ -913,10 +913,10 @@ static const Row rows[] = {
     NULL, NULL, NULL, 2 },
 };
 
-/* Rules of these areas no request of a running server can produce: a connection to an
- * address that was not checked cannot happen (the fetch connects only to the checked,
- * pinned addresses), and a JWK Set's failures refuse a /token request, whose explain the
- * token endpoint gives (test_jwks_explain below checks the resolver's part). */
+/* Rules of these areas with no row: a connection to an address that was not checked cannot
+ * happen (the fetch connects only to the checked, pinned addresses; the check stays as a
+ * guard), and a JWK Set's failures refuse a /token request, whose event the token endpoint
+ * records (test_jwks_explain checks that the resolver's refusal carries the explain). */
 static const char * const not_in_table[] = {
   "cimd.network.peer", "cimd.jwks.json", "cimd.jwks.keys",
 };
@@ -1125,6 +1125,50 @@ test_cimd_failures_limited (Fixture       *f,
   assert_request_columns (f, "oauth_client.cimd_fetch_failed", "127.0.0.1", "explain-test/1");
 }
 
+/* A client's JWK Set that the resolver refuses: the refusal carries the explain of the rule,
+ * which the request that needed the keys (/token) records. */
+static void
+test_jwks_explain (Fixture       *f,
+                   gconstpointer  data)
+{
+  const struct
+  {
+    const char *path;
+    const char *body;
+    const char *rule;
+  } cases[] = {
+    { "/keys/empty.json", "{\"keys\": []}", "cimd.jwks.keys" },
+    { "/keys/page.json", "<!DOCTYPE html><p>keys</p>", "cimd.jwks.json" },
+    { "/keys/secret.json", "{\"keys\": [{\"kty\": \"oct\", \"k\": \"c2VjcmV0\"}]}",
+      "cimd.jwks.keys" },
+  };
+  g_autoptr(GhProject) project = gh_test_server_project (&f->ts);
+  GhCimdResolver *resolver = gh_server_get_cimd_resolver (f->ts.server);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *url = g_strconcat (f->base, cases[i].path, NULL);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(JsonObject) jwks = NULL;
+      g_autoptr(GError) error = NULL;
+      JsonObject *explain;
+
+      gh_test_web_route (f->web, cases[i].path, 200, "application/json", cases[i].body, NULL);
+      gh_cimd_resolver_fetch_jwks_async (resolver, project, url, GH_CIMD_RESOLVE_NONE, NULL,
+                                         gh_test_async_ready, &result);
+      jwks = gh_cimd_resolver_fetch_jwks_finish (resolver, gh_test_async_wait (&result), NULL,
+                                                 &error);
+      g_assert_null (jwks);
+      g_assert_error (error, GH_CIMD_RESOLVER_ERROR, GH_CIMD_RESOLVER_ERROR_REFUSED);
+      explain = gh_cimd_resolver_error_get_explain (error);
+      g_assert_nonnull (explain);
+      g_assert_cmpstr (str (explain, "rule"), ==, cases[i].rule);
+      g_assert_nonnull (gh_explain_rule_lookup (cases[i].rule));
+      g_assert_cmpstr (str (evidence (explain), "url"), ==, url);
+    }
+  g_assert_null (gh_cimd_resolver_error_get_explain (NULL));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1133,6 +1177,8 @@ main (int    argc,
 
   g_test_add_func ("/server/explain-registration/every-rule-has-a-row",
                    test_every_rule_has_a_row);
+  g_test_add ("/server/explain-registration/jwks", Fixture, NULL,
+              fixture_setup, test_jwks_explain, fixture_teardown);
   g_test_add ("/server/explain-registration/registered-from-request", Fixture, NULL,
               fixture_setup, test_registered_from_request, fixture_teardown);
   g_test_add ("/server/explain-registration/cimd-fetched", Fixture, NULL,

@@ -17,7 +17,39 @@
 #include "gh-cimd-resolver.h"
 #include "gh-time.h"
 
-G_DEFINE_QUARK (gh-cimd-resolver-error-quark, gh_cimd_resolver_error)
+/* A refusal carries the explain of the report that refused it. */
+typedef struct
+{
+  JsonObject *explain;
+} GhCimdResolverErrorPrivate;
+
+static void
+gh_cimd_resolver_error_private_init (GhCimdResolverErrorPrivate *priv)
+{
+}
+
+static void
+gh_cimd_resolver_error_private_copy (const GhCimdResolverErrorPrivate *src,
+                                     GhCimdResolverErrorPrivate       *dest)
+{
+  dest->explain = src->explain != NULL ? json_object_ref (src->explain) : NULL;
+}
+
+static void
+gh_cimd_resolver_error_private_clear (GhCimdResolverErrorPrivate *priv)
+{
+  g_clear_pointer (&priv->explain, json_object_unref);
+}
+
+G_DEFINE_EXTENDED_ERROR (GhCimdResolverError, gh_cimd_resolver_error)
+
+JsonObject *
+gh_cimd_resolver_error_get_explain (const GError *error)
+{
+  if (error == NULL || error->domain != GH_CIMD_RESOLVER_ERROR)
+    return NULL;
+  return gh_cimd_resolver_error_get_private (error)->explain;
+}
 
 /* A forced refetch within this many seconds of the previous forced one uses the cached set:
  * a key rotation is seen at once, but a stream of made-up kids cannot make us fetch a
@@ -153,10 +185,13 @@ _gh_cimd_resolver_complete_jwks_task (GTask        *task,
       const char *failure = gh_cimd_report_get_failure (report);
       const char *id = gh_cimd_report_get_failure_id (report);
 
-      g_task_return_new_error (task, GH_CIMD_RESOLVER_ERROR, GH_CIMD_RESOLVER_ERROR_REFUSED,
-                               "%s (rule %s)",
-                               failure != NULL ? failure : "The JWK Set was not accepted",
-                               id != NULL ? id : "unknown");
+      GError *refusal = g_error_new (GH_CIMD_RESOLVER_ERROR, GH_CIMD_RESOLVER_ERROR_REFUSED,
+                                     "%s (rule %s)",
+                                     failure != NULL ? failure : "The JWK Set was not accepted",
+                                     id != NULL ? id : "unknown");
+
+      gh_cimd_resolver_error_get_private (refusal)->explain = gh_cimd_report_explain (report);
+      g_task_return_error (task, refusal);
       return;
     }
   result = g_new0 (JwksResult, 1);

@@ -34,6 +34,10 @@ typedef enum
 } GhCimdResolverError;
 
 GQuark          gh_cimd_resolver_error_quark      (void);
+/* The explain (gh_cimd_report_explain()) a GH_CIMD_RESOLVER_ERROR_REFUSED carries, owned by
+ * @error; NULL for any other error. A JWK Set's refusal gives it ("cimd.jwks.keys", ...), for
+ * the refusal of the request that needed the keys. */
+JsonObject     *gh_cimd_resolver_error_get_explain (const GError     *error);
 
 #define GH_TYPE_CIMD_RESOLVER (gh_cimd_resolver_get_type ())
 
@@ -106,7 +110,8 @@ void            gh_cimd_resolver_fetch_jwks_async  (GhCimdResolver      *self,
                                                     gpointer             user_data);
 /* The JWK Set (a JSON object with "keys"); *@from_cache (optional) tells whether it came from
  * the cache without a request. Errors: GH_CIMD_RESOLVER_ERROR_REFUSED, whose message says what
- * was wrong and ends with the rule's id ("(rule http.status)"); G_IO_ERROR_CANCELLED. */
+ * was wrong and ends with the rule's id ("(rule http.status)"), and whose explain
+ * gh_cimd_resolver_error_get_explain() gives; G_IO_ERROR_CANCELLED. */
 JsonObject     *gh_cimd_resolver_fetch_jwks_finish (GhCimdResolver      *self,
                                                     GAsyncResult        *result,
                                                     gboolean            *from_cache,
