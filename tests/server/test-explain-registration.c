@@ -253,14 +253,22 @@ run_iat_unknown (Fixture *f)
   post_register (f, "iatk_not-one-of-ours", GOOD_METADATA);
 }
 
+/* Registers with an IAT after @sql ran on its row. */
 static void
-run_iat_expired (Fixture *f)
+register_with_changed_iat (Fixture    *f,
+                           const char *sql)
 {
   g_autofree char *id = NULL;
   g_autofree char *token = issue_iat (f, 1, NULL, &id);
 
-  run_sql (f, "UPDATE initial_access_tokens SET expires_at = 1 WHERE id = ?", id);
+  run_sql (f, sql, id);
   post_register (f, token, GOOD_METADATA);
+}
+
+static void
+run_iat_expired (Fixture *f)
+{
+  register_with_changed_iat (f, "UPDATE initial_access_tokens SET expires_at = 1 WHERE id = ?");
 }
 
 static void
@@ -280,11 +288,7 @@ run_iat_exhausted (Fixture *f)
 static void
 run_iat_revoked (Fixture *f)
 {
-  g_autofree char *id = NULL;
-  g_autofree char *token = issue_iat (f, 1, NULL, &id);
-
-  run_sql (f, "UPDATE initial_access_tokens SET revoked_at = 1 WHERE id = ?", id);
-  post_register (f, token, GOOD_METADATA);
+  register_with_changed_iat (f, "UPDATE initial_access_tokens SET revoked_at = 1 WHERE id = ?");
 }
 
 static void
