@@ -1173,6 +1173,49 @@ test_jwks_explain (Fixture       *f,
   g_assert_null (gh_cimd_resolver_error_get_explain (NULL));
 }
 
+/* The cimd.* rules are the resolver's checks that can fail, both ways: every check id that
+ * src/core/cimd/ can record as FAIL has its rule, and every rule is such a check. */
+static void
+test_cimd_rules_match_checks (void)
+{
+  const char *files[] = { "gh-cimd-policy.c", "gh-cimd-fetch.c", "gh-cimd-resolver.c" };
+  g_autoptr(GHashTable) checks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GRegex) regex = NULL;
+  const GhExplainRule *rules;
+  guint n;
+
+  /* add_check (report, "id", GH_CIMD_FAIL, ...) and fail (flight, "id", ...) */
+  regex = g_regex_new ("(?:add_check\\s*\\([^,]+,\\s*\"([a-z_.]+)\",\\s*GH_CIMD_FAIL)|"
+                       "(?:\\bfail\\s*\\(flight,\\s*\"([a-z_.]+)\")", 0, 0, NULL);
+  g_assert_nonnull (regex);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (GH_TEST_SOURCE_ROOT, "src", "core", "cimd",
+                                                files[i], NULL);
+      g_autofree char *text = NULL;
+      g_autoptr(GMatchInfo) match = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+      g_assert_no_error (error);
+      for (g_regex_match (regex, text, 0, &match); g_match_info_matches (match);
+           g_match_info_next (match, NULL))
+        {
+          g_autofree char *a = g_match_info_fetch (match, 1);
+          g_autofree char *b = g_match_info_fetch (match, 2);
+          g_autofree char *rule = g_strconcat ("cimd.", a != NULL && *a ? a : b, NULL);
+
+          if (gh_explain_rule_lookup (rule) == NULL)
+            g_error ("The check %s can fail but has no explain rule", rule + strlen ("cimd."));
+          g_hash_table_add (checks, g_steal_pointer (&rule));
+        }
+    }
+  rules = gh_explain_rules (&n);
+  for (guint i = 0; i < n; i++)
+    if (g_str_has_prefix (rules[i].rule, "cimd.") && !g_hash_table_contains (checks, rules[i].rule))
+      g_error ("The rule %s is no check that can fail", rules[i].rule);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1181,6 +1224,8 @@ main (int    argc,
 
   g_test_add_func ("/server/explain-registration/every-rule-has-a-row",
                    test_every_rule_has_a_row);
+  g_test_add_func ("/server/explain-registration/cimd-rules-match-checks",
+                   test_cimd_rules_match_checks);
   g_test_add ("/server/explain-registration/jwks", Fixture, NULL,
               fixture_setup, test_jwks_explain, fixture_teardown);
   g_test_add ("/server/explain-registration/registered-from-request", Fixture, NULL,
