@@ -395,6 +395,29 @@ run_management_update (Fixture *f)
           json_object_get_string_member (client, "registration_access_token"), body);
 }
 
+/* An update breaking what the IAT of the registration pinned. */
+static void
+run_management_pins (Fixture *f)
+{
+  g_autofree char *token = issue_iat (f, 1, "{\"scope\": \"read\"}", NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
+  g_autoptr(GhTestResponse) response =
+    gh_test_server_request (&f->ts, f->ts.session, "POST", "/register",
+                            GH_TEST_PAIRS ("Authorization", authorization),
+                            "application/json", GOOD_METADATA);
+  g_autoptr(JsonObject) client = NULL;
+  g_autofree char *body = NULL;
+  const char *id;
+
+  g_assert_cmpuint (response->status, ==, 201);
+  client = gh_test_response_json (response);
+  id = json_object_get_string_member (client, "client_id");
+  body = g_strdup_printf ("{\"client_id\": \"%s\", \"redirect_uris\": [\"" CALLBACK "\"], "
+                          "\"scope\": \"write\"}", id);
+  manage (f, "PUT", id,
+          json_object_get_string_member (client, "registration_access_token"), body);
+}
+
 /* CIMD */
 
 /* The server's resolver, called as the CLI preview and the admin API call it, for a request
@@ -835,6 +858,8 @@ static const Row rows[] = {
     "actual", "<html>no</html>", NULL },
   { "metadata-update", "metadata.invalid", MANAGEMENT, run_management_update, NULL, NULL, NULL,
     "expected", "none", NULL },
+  { "iat-pin-update", "iat.pin_mismatch", MANAGEMENT, run_management_pins, NULL, NULL, NULL,
+    "actual", "write", NULL },
   /* Rules of other areas that these endpoints produce */
   { "scheme-not-allowed", "redirect_uri.scheme_not_allowed", REFUSED, run_scheme_not_allowed,
     "allow_redirect_scheme", "scheme", "cursor", "member", "redirect_uris",

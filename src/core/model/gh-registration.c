@@ -98,8 +98,10 @@ record_refusal (GhRegistration  *self,
   JsonObject *explain = gh_error_get_explain (error);
   const char *rule = explain != NULL ? json_object_get_string_member (explain, "rule") : NULL;
 
-  /* A registration refused for its initial access token says which way: iat.rejected. */
-  if (rule != NULL && g_str_has_prefix (rule, "iat."))
+  /* A registration refused for its initial access token says which way: iat.rejected. (An
+   * RFC 7592 update that breaks its pins stays a management refusal.) */
+  if (g_str_equal (type, GH_AUDIT_EVENT_CLIENT_REGISTRATION_REFUSED) && rule != NULL &&
+      g_str_has_prefix (rule, "iat."))
     {
       type = GH_AUDIT_EVENT_IAT_REJECTED;
       json_object_set_string_member (details, "reason", rule + strlen ("iat."));
