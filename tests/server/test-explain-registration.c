@@ -271,17 +271,27 @@ run_iat_expired (Fixture *f)
   register_with_changed_iat (f, "UPDATE initial_access_tokens SET expires_at = 1 WHERE id = ?");
 }
 
-static void
-run_iat_exhausted (Fixture *f)
+/* A registration with the IAT @token that succeeds: its registration response. */
+static JsonObject *
+register_with_iat (Fixture    *f,
+                   const char *token)
 {
-  g_autofree char *token = issue_iat (f, 1, NULL, NULL);
   g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
-  g_autoptr(GhTestResponse) first =
+  g_autoptr(GhTestResponse) response =
     gh_test_server_request (&f->ts, f->ts.session, "POST", "/register",
                             GH_TEST_PAIRS ("Authorization", authorization),
                             "application/json", GOOD_METADATA);
 
-  g_assert_cmpuint (first->status, ==, 201);
+  g_assert_cmpuint (response->status, ==, 201);
+  return gh_test_response_json (response);
+}
+
+static void
+run_iat_exhausted (Fixture *f)
+{
+  g_autofree char *token = issue_iat (f, 1, NULL, NULL);
+  g_autoptr(JsonObject) first = register_with_iat (f, token);
+
   post_register (f, token, GOOD_METADATA);
 }
 
@@ -400,18 +410,10 @@ static void
 run_management_pins (Fixture *f)
 {
   g_autofree char *token = issue_iat (f, 1, "{\"scope\": \"read\"}", NULL);
-  g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
-  g_autoptr(GhTestResponse) response =
-    gh_test_server_request (&f->ts, f->ts.session, "POST", "/register",
-                            GH_TEST_PAIRS ("Authorization", authorization),
-                            "application/json", GOOD_METADATA);
-  g_autoptr(JsonObject) client = NULL;
+  g_autoptr(JsonObject) client = register_with_iat (f, token);
+  const char *id = json_object_get_string_member (client, "client_id");
   g_autofree char *body = NULL;
-  const char *id;
 
-  g_assert_cmpuint (response->status, ==, 201);
-  client = gh_test_response_json (response);
-  id = json_object_get_string_member (client, "client_id");
   body = g_strdup_printf ("{\"client_id\": \"%s\", \"redirect_uris\": [\"" CALLBACK "\"], "
                           "\"scope\": \"write\"}", id);
   manage (f, "PUT", id,
