@@ -1018,6 +1018,16 @@ test_row (Fixture       *f,
       g_assert_cmpstr (str (event, "source_address"), ==, "127.0.0.1");
       g_assert_cmpstr (str (event, "check"), ==, row->rule + strlen ("cimd."));
     }
+  /* ... and the /authorize it refused says the same, evidence included. */
+  if (g_str_equal (row->event, CIMD) && !g_str_equal (str (event, "@flow_id"), "flow-direct"))
+    {
+      g_autoptr(JsonObject) refused = gh_test_server_last_audit (&f->ts, "authorization.refused");
+      JsonObject *refused_explain = json_object_get_object_member (refused, "explain");
+
+      g_assert_cmpstr (str (refused, "@flow_id"), ==, str (event, "@flow_id"));
+      g_assert_cmpstr (str (refused_explain, "rule"), ==, row->rule);
+      g_assert_cmpstr (str (evidence (refused_explain), "url"), ==, f->flow_url);
+    }
   if (g_str_equal (row->event, REJECTED))
     g_assert_cmpstr (str (event, "reason"), ==, row->rule + strlen ("iat."));
   if (row->check != NULL)
