@@ -28,7 +28,7 @@ do_register (Fixture     *f,
   g_autoptr(JsonObject) metadata = gh_test_parse_object (metadata_json);
 
   return gh_registration_register (f->registration, f->project, f->issuer, metadata, bearer,
-                                   "127.0.0.1", error);
+                                   "127.0.0.1", NULL, error);
 }
 
 static gint64

@@ -780,8 +780,16 @@ test_iat_max_uses_parallel (Fixture       *fixture,
   g_assert_cmpint (iat_uses (fixture, "default", id), ==, 5);
   g_assert_cmpint (gh_test_server_count_audit (fixture, "iat.used"), ==, 5);
   g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.registered"), ==, 5);
+  /* Refused for their initial access token: iat.rejected, each saying it was used up. */
+  g_assert_cmpint (gh_test_server_count_audit (fixture, "iat.rejected"), ==, N_PARALLEL - 5);
   g_assert_cmpint (gh_test_server_count_audit (fixture, "oauth_client.registration_refused"), ==,
-                   N_PARALLEL - 5);
+                   0);
+  {
+    g_autoptr(JsonObject) rejected = last_event (fixture, "iat.rejected", NULL, NULL);
+
+    g_assert_cmpstr (member (rejected, "reason"), ==, "exhausted");
+    g_assert_cmpstr (member (rejected, "iat_id"), ==, id);
+  }
 }
 
 /* The use counts only when the registration commits. */
@@ -1957,9 +1965,19 @@ test_audit (Fixture       *fixture,
     g_autoptr(GhTestResponse) r2 = NULL;
     g_autoptr(GhTestResponse) r3 = NULL;
 
-    assert_refusal_recorded (fixture, &refused, r1, 401, "invalid_token");
+    /* Refused for the initial access token: iat.rejected says which way, not
+     * registration_refused. */
+    assert_oauth_error (r1, 401, "invalid_token");
+    g_assert_cmpint (gh_test_server_count_audit (fixture, "iat.rejected"), ==, 1);
     r2 = post_register (fixture, "", iat, PUBLIC_LOOPBACK); /* used up */
-    assert_refusal_recorded (fixture, &refused, r2, 401, "invalid_token");
+    assert_oauth_error (r2, 401, "invalid_token");
+    g_assert_cmpint (gh_test_server_count_audit (fixture, "iat.rejected"), ==, 2);
+    {
+      g_autoptr(JsonObject) rejected = last_event (fixture, "iat.rejected", NULL, NULL);
+
+      g_assert_cmpstr (member (rejected, "reason"), ==, "exhausted");
+      g_assert_cmpstr (member (rejected, "iat_id"), ==, iat_id);
+    }
     r3 = http (fixture, "POST", query, NULL, "application/json", PUBLIC_LOOPBACK, 0);
     assert_refusal_recorded (fixture, &refused, r3, 401, "invalid_token");
   }

@@ -31,11 +31,13 @@ static const GhAuditEventType event_types[] = {
   { GH_AUDIT_EVENT_CLIENT_MANAGEMENT_REFUSED, GH_AUDIT_CATEGORY_CLIENT,
     "an RFC 7592 read, update or delete was refused (rate-limited per source)" },
   { GH_AUDIT_EVENT_CIMD_FETCHED, GH_AUDIT_CATEGORY_CIMD,
-    "a client ID metadata document was fetched and passed every check: status, cache" },
+    "a client ID metadata document was fetched (or served from the cache) and passed: "
+    "status, bytes, cache hit, miss or revalidated, TTL and why" },
   { GH_AUDIT_EVENT_CIMD_CHANGED, GH_AUDIT_CATEGORY_CIMD,
     "a CIMD client's redirect URIs or keys changed; its consents were dropped" },
   { GH_AUDIT_EVENT_CIMD_FETCH_FAILED, GH_AUDIT_CATEGORY_CIMD,
-    "a client ID metadata document failed a check: which one, and why" },
+    "a client ID metadata document failed a check: which one, and why (rate-limited per "
+    "source)" },
   { GH_AUDIT_EVENT_USER_CREATED, GH_AUDIT_CATEGORY_USER,
     "a user was created" },
   { GH_AUDIT_EVENT_USER_UPDATED, GH_AUDIT_CATEGORY_USER,
@@ -55,8 +57,8 @@ static const GhAuditEventType event_types[] = {
   { GH_AUDIT_EVENT_IAT_USED, GH_AUDIT_CATEGORY_IAT,
     "a registration used an initial access token: uses so far and left" },
   { GH_AUDIT_EVENT_IAT_REJECTED, GH_AUDIT_CATEGORY_IAT,
-    "a registration's initial access token was refused: missing header, unknown, expired, "
-    "revoked or used up (rate-limited per source)" },
+    "a registration was refused for its initial access token: missing header, unknown, "
+    "expired, revoked, used up or pinned metadata differs (rate-limited per source)" },
   { GH_AUDIT_EVENT_AUTHORIZATION_STARTED, GH_AUDIT_CATEGORY_AUTHORIZATION,
     "an authorization request passed its checks and a flow began: its parsed parameters" },
   { GH_AUDIT_EVENT_USER_LOGGED_IN, GH_AUDIT_CATEGORY_AUTHORIZATION,

@@ -501,6 +501,8 @@ on_read (GObject      *source,
   g_byte_array_append (flight->body, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
   if (flight->body->len > (guint) flight->max_bytes)
     {
+      gh_cimd_report_set_body (flight->report, (const char *) flight->body->data,
+                               flight->body->len);
       if (flight->kind == GH_CIMD_FLIGHT_JWKS)
         fail (flight, "body.size",
               "The JWK Set is larger than %" G_GINT64_FORMAT " bytes (cimd_max_bytes, at least "

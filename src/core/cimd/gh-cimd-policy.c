@@ -839,6 +839,7 @@ gh_cimd_check_document (const char               *data,
   g_return_val_if_fail (settings != NULL, NULL);
   g_return_val_if_fail (report != NULL, NULL);
 
+  gh_cimd_report_set_body (report, data, len);
   raw = gh_json_parse_object_strict (data, len, &error);
   if (raw == NULL)
     {
@@ -981,6 +982,7 @@ gh_cimd_check_jwks (const char   *data,
   g_return_val_if_fail (data != NULL || len == 0, NULL);
   g_return_val_if_fail (report != NULL, NULL);
 
+  gh_cimd_report_set_body (report, data, len);
   jwks = gh_json_parse_object_strict (data, len, &error);
   if (jwks == NULL)
     {

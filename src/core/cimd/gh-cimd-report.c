@@ -131,6 +131,8 @@ struct _GhCimdReport
   gint64 cache_fetched_at;
   char *cache_etag;
   char *cache_last_modified;
+  GBytes *excerpt;             /* the body's first bytes, or NULL */
+  gint64 body_size;            /* -1 until a body was read */
 };
 
 G_DEFINE_BOXED_TYPE (GhCimdReport, gh_cimd_report, gh_cimd_report_ref, gh_cimd_report_unref)
@@ -167,6 +169,7 @@ gh_cimd_report_new (const char *client_id_url)
   self->client_id = g_strdup (client_id_url);
   self->checks = g_array_new (FALSE, TRUE, sizeof (Check));
   g_array_set_clear_func (self->checks, check_clear);
+  self->body_size = -1;
   return self;
 }
 
@@ -195,6 +198,7 @@ gh_cimd_report_unref (GhCimdReport *self)
   g_clear_pointer (&self->cache_why, g_free);
   g_clear_pointer (&self->cache_etag, g_free);
   g_clear_pointer (&self->cache_last_modified, g_free);
+  g_clear_pointer (&self->excerpt, g_bytes_unref);
   g_free (self);
 }
 
@@ -512,6 +516,13 @@ add_cache_record (JsonBuilder  *builder,
     json_builder_add_null_value (builder);
 }
 
+const char *
+gh_cimd_report_get_cache_why (GhCimdReport *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->cache_why;
+}
+
 JsonObject *
 gh_cimd_report_to_json (GhCimdReport *self)
 {
@@ -585,4 +596,28 @@ gh_cimd_report_to_json (GhCimdReport *self)
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   return json_object_ref (json_node_get_object (root));
+}
+
+void
+gh_cimd_report_set_body (GhCimdReport *self,
+                         const char   *data,
+                         gsize         len)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (data != NULL || len == 0);
+
+  g_clear_pointer (&self->excerpt, g_bytes_unref);
+  self->excerpt = g_bytes_new (data, MIN (len, GH_CIMD_REPORT_EXCERPT_BYTES));
+  self->body_size = len;
+}
+
+GBytes *
+gh_cimd_report_get_excerpt (GhCimdReport *self,
+                            gint64       *body_size)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (body_size != NULL)
+    *body_size = self->body_size;
+  return self->excerpt;
 }

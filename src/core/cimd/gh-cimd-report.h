@@ -88,6 +88,19 @@ void          gh_cimd_report_set_cache_validators (GhCimdReport *self,
                                                    const char   *last_modified);
 const char   *gh_cimd_report_get_cache_result  (GhCimdReport  *self);
 gint64        gh_cimd_report_get_cache_ttl     (GhCimdReport  *self);
+/* Why the TTL is what it is (from the cache headers, or why nothing was cached), or NULL. */
+const char   *gh_cimd_report_get_cache_why     (GhCimdReport  *self);
+
+/* The body as read (a document, a JWK Set, or the part of an oversized one read before the
+ * cap): its first GH_CIMD_REPORT_EXCERPT_BYTES are kept, for the explain of a failure. */
+#define GH_CIMD_REPORT_EXCERPT_BYTES 256
+void          gh_cimd_report_set_body          (GhCimdReport  *self,
+                                                const char    *data,
+                                                gsize          len);
+/* The kept first bytes (NULL when no body was read); *@body_size (optional) the body's size
+ * in bytes, -1 when none was read. */
+GBytes       *gh_cimd_report_get_excerpt       (GhCimdReport  *self,
+                                                gint64        *body_size);
 
 const char   *gh_cimd_status_to_string         (GhCimdStatus   status);
 

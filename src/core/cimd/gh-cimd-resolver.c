@@ -11,12 +11,45 @@
 
 #include <string.h>
 
+#include "gh-cimd-explain.h"
 #include "gh-cimd-policy.h"
 #include "gh-cimd-resolver-private.h"
 #include "gh-cimd-resolver.h"
 #include "gh-time.h"
 
-G_DEFINE_QUARK (gh-cimd-resolver-error-quark, gh_cimd_resolver_error)
+/* A refusal carries the explain of the report that refused it. */
+typedef struct
+{
+  JsonObject *explain;
+} GhCimdResolverErrorPrivate;
+
+static void
+gh_cimd_resolver_error_private_init (GhCimdResolverErrorPrivate *priv)
+{
+}
+
+static void
+gh_cimd_resolver_error_private_copy (const GhCimdResolverErrorPrivate *src,
+                                     GhCimdResolverErrorPrivate       *dest)
+{
+  dest->explain = src->explain != NULL ? json_object_ref (src->explain) : NULL;
+}
+
+static void
+gh_cimd_resolver_error_private_clear (GhCimdResolverErrorPrivate *priv)
+{
+  g_clear_pointer (&priv->explain, json_object_unref);
+}
+
+G_DEFINE_EXTENDED_ERROR (GhCimdResolverError, gh_cimd_resolver_error)
+
+JsonObject *
+gh_cimd_resolver_error_get_explain (const GError *error)
+{
+  if (error == NULL || error->domain != GH_CIMD_RESOLVER_ERROR)
+    return NULL;
+  return gh_cimd_resolver_error_get_private (error)->explain;
+}
 
 /* A forced refetch within this many seconds of the previous forced one uses the cached set:
  * a key rotation is seen at once, but a stream of made-up kids cannot make us fetch a
@@ -30,6 +63,8 @@ typedef struct
   char *project_slug;
   char *flow_id;
   GhCimdReport *policy;  /* a preview's: what the project's settings decide */
+  char *source;      /* the request's address and User-Agent, when one asked */
+  char *user_agent;
 } Waiter;
 
 static void
@@ -38,6 +73,8 @@ waiter_free (Waiter *waiter)
   g_clear_pointer (&waiter->policy, gh_cimd_report_unref);
   g_free (waiter->project_slug);
   g_free (waiter->flow_id);
+  g_free (waiter->source);
+  g_free (waiter->user_agent);
   g_free (waiter);
 }
 
@@ -59,25 +96,51 @@ G_DEFINE_FINAL_TYPE (GhCimdResolver, gh_cimd_resolver, G_TYPE_OBJECT)
 
 /* --- completion --------------------------------------------------------------------------- */
 
+/* One event per caller: a failure with its explain (rate-limited per source like every
+ * refusal), or the document that passed, with how it was obtained. */
 static void
-record_failure (GhCimdResolver  *self,
+record_outcome (GhCimdResolver  *self,
                 Waiter          *waiter,
                 GhCimdReport    *report,
                 GError         **error)
 {
   g_autoptr(JsonObject) details = json_object_new ();
+  GhCimdStatus verdict = gh_cimd_report_get_verdict (report);
+  JsonObject *network = gh_cimd_report_get_network (report);
+  JsonObject *cache = json_object_new ();
+  gint64 bytes = -1;
 
-  json_object_set_string_member (details, "check", gh_cimd_report_get_failure_id (report));
-  json_object_set_string_member (details, "message", gh_cimd_report_get_failure (report));
-  json_object_set_string_member (details, "verdict",
-                                 gh_cimd_status_to_string (gh_cimd_report_get_verdict (report)));
+  json_object_set_string_member (details, "verdict", gh_cimd_status_to_string (verdict));
+  if (verdict == GH_CIMD_FAIL)
+    {
+      json_object_set_string_member (details, "check", gh_cimd_report_get_failure_id (report));
+      json_object_set_string_member (details, "message", gh_cimd_report_get_failure (report));
+      json_object_set_object_member (details, "explain", gh_cimd_report_explain (report));
+    }
+  else
+    {
+      gh_cimd_report_get_excerpt (report, &bytes);
+      if (json_object_has_member (network, "status"))
+        json_object_set_int_member (details, "status",
+                                    json_object_get_int_member (network, "status"));
+      else
+        json_object_set_null_member (details, "status");
+      json_object_set_int_member (details, "bytes", bytes);
+    }
+  json_object_set_string_member (cache, "result", gh_cimd_report_get_cache_result (report));
+  json_object_set_int_member (cache, "ttl_s", gh_cimd_report_get_cache_ttl (report));
+  json_object_set_string_member (cache, "why", gh_cimd_report_get_cache_why (report));
+  json_object_set_object_member (details, "cache", cache);
 
   gh_audit_record_event (self->audit, &(GhAuditEvent) {
                          .project_id = waiter->project_id,
                          .project_slug = waiter->project_slug,
-                         .type = GH_AUDIT_EVENT_CIMD_FETCH_FAILED, .outcome = GH_AUDIT_FAILURE,
+                         .type = verdict == GH_CIMD_FAIL ? GH_AUDIT_EVENT_CIMD_FETCH_FAILED :
+                                                           GH_AUDIT_EVENT_CIMD_FETCHED,
+                         .outcome = verdict == GH_CIMD_FAIL ? GH_AUDIT_FAILURE : GH_AUDIT_SUCCESS,
                          .actor = "server", .client_id = gh_cimd_report_get_client_id (report),
-                         .flow_id = waiter->flow_id, .details = details }, error);
+                         .flow_id = waiter->flow_id, .source = waiter->source,
+                         .user_agent = waiter->user_agent, .details = details }, error);
 }
 
 void
@@ -108,8 +171,8 @@ _gh_cimd_resolver_complete_task (GhCimdResolver *self,
       gh_cimd_report_add_skipped (report, reason);
       gh_cimd_report_append_checks (report, waiter->policy);
     }
-  else if (gh_cimd_report_get_verdict (report) == GH_CIMD_FAIL)
-    record_failure (self, waiter, report, &error);
+  else
+    record_outcome (self, waiter, report, &error);
   if (error != NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else if (!g_task_return_error_if_cancelled (task))
@@ -139,10 +202,13 @@ _gh_cimd_resolver_complete_jwks_task (GTask        *task,
       const char *failure = gh_cimd_report_get_failure (report);
       const char *id = gh_cimd_report_get_failure_id (report);
 
-      g_task_return_new_error (task, GH_CIMD_RESOLVER_ERROR, GH_CIMD_RESOLVER_ERROR_REFUSED,
-                               "%s (rule %s)",
-                               failure != NULL ? failure : "The JWK Set was not accepted",
-                               id != NULL ? id : "unknown");
+      GError *refusal = g_error_new (GH_CIMD_RESOLVER_ERROR, GH_CIMD_RESOLVER_ERROR_REFUSED,
+                                     "%s (rule %s)",
+                                     failure != NULL ? failure : "The JWK Set was not accepted",
+                                     id != NULL ? id : "unknown");
+
+      gh_cimd_resolver_error_get_private (refusal)->explain = gh_cimd_report_explain (report);
+      g_task_return_error (task, refusal);
       return;
     }
   result = g_new0 (JwksResult, 1);
@@ -263,16 +329,36 @@ gh_cimd_resolver_resolve_async (GhCimdResolver      *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
+  gh_cimd_resolver_resolve_from_async (self, project, client_id_url, flags, flow_id, NULL, NULL,
+                                       cancellable, callback, user_data);
+}
+
+void
+gh_cimd_resolver_resolve_from_async (GhCimdResolver      *self,
+                                     const GhProject     *project,
+                                     const char          *client_id_url,
+                                     GhCimdResolveFlags   flags,
+                                     const char          *flow_id,
+                                     const char          *source,
+                                     const char          *user_agent,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
   g_autoptr(GTask) task = NULL;
   g_autoptr(GhCimdReport) report = NULL;
   g_autofree char *key = NULL;
   GhCimdFlight *flight;
+  Waiter *waiter;
 
   g_return_if_fail (GH_IS_CIMD_RESOLVER (self));
   g_return_if_fail (project != NULL && project->settings != NULL);
   g_return_if_fail (client_id_url != NULL);
 
   task = new_resolution (self, project, flow_id, cancellable, callback, user_data);
+  waiter = g_task_get_task_data (task);
+  waiter->source = g_strdup (source);
+  waiter->user_agent = g_strdup (user_agent);
 
   /* Join a fetch of the same URL for the same project already on its way. */
   key = g_strdup_printf ("%" G_GINT64_FORMAT " %s", project->id, client_id_url);

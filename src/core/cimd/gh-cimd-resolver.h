@@ -35,6 +35,10 @@ typedef enum
 } GhCimdResolverError;
 
 GQuark          gh_cimd_resolver_error_quark      (void);
+/* The explain (gh_cimd_report_explain()) a GH_CIMD_RESOLVER_ERROR_REFUSED carries, owned by
+ * @error; NULL for any other error. A JWK Set's refusal gives it ("cimd.jwks.keys", ...), for
+ * the refusal of the request that needed the keys. */
+JsonObject     *gh_cimd_resolver_error_get_explain (const GError     *error);
 
 #define GH_TYPE_CIMD_RESOLVER (gh_cimd_resolver_get_type ())
 
@@ -48,7 +52,10 @@ GhCimdResolver *gh_cimd_resolver_new              (GhStore             *store,
 /* Resolves @client_id_url for @project: the URL rules, then a fresh cached document, else a
  * fetch that connects only to addresses checked against the SSRF rules. Concurrent
  * resolutions of one URL in one project share one fetch and one report. Every resolution
- * that FAILs records one "oauth_client.cimd_fetch_failed" audit event (with @flow_id).
+ * records one audit event for its caller (with @flow_id): "oauth_client.cimd_fetch_failed"
+ * when it FAILs (details: "check", "message", "explain" from gh_cimd_report_explain(),
+ * "cache"), else "oauth_client.cimd_fetched" (details: "verdict", "status" — null for a cache
+ * hit —, "bytes", "cache": {"result": hit, miss, revalidated or bypassed, "ttl_s", "why"}).
  * Cancelling @cancellable fails this caller with G_IO_ERROR_CANCELLED but does not stop a
  * fetch other callers share. */
 void            gh_cimd_resolver_resolve_async    (GhCimdResolver      *self,
@@ -56,6 +63,19 @@ void            gh_cimd_resolver_resolve_async    (GhCimdResolver      *self,
                                                    const char          *client_id_url,
                                                    GhCimdResolveFlags   flags,
                                                    const char          *flow_id,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+/* As gh_cimd_resolver_resolve_async(), for a request from @source with @user_agent (both may
+ * be NULL): its events carry them, and its failures go through the audit's refusal limiter
+ * for that source. */
+void            gh_cimd_resolver_resolve_from_async (GhCimdResolver    *self,
+                                                   const GhProject     *project,
+                                                   const char          *client_id_url,
+                                                   GhCimdResolveFlags   flags,
+                                                   const char          *flow_id,
+                                                   const char          *source,
+                                                   const char          *user_agent,
                                                    GCancellable        *cancellable,
                                                    GAsyncReadyCallback  callback,
                                                    gpointer             user_data);
@@ -106,7 +126,8 @@ void            gh_cimd_resolver_fetch_jwks_async  (GhCimdResolver      *self,
                                                     gpointer             user_data);
 /* The JWK Set (a JSON object with "keys"); *@from_cache (optional) tells whether it came from
  * the cache without a request. Errors: GH_CIMD_RESOLVER_ERROR_REFUSED, whose message says what
- * was wrong and ends with the rule's id ("(rule http.status)"); G_IO_ERROR_CANCELLED. */
+ * was wrong and ends with the rule's id ("(rule http.status)"), and whose explain
+ * gh_cimd_resolver_error_get_explain() gives; G_IO_ERROR_CANCELLED. */
 JsonObject     *gh_cimd_resolver_fetch_jwks_finish (GhCimdResolver      *self,
                                                     GAsyncResult        *result,
                                                     gboolean            *from_cache,

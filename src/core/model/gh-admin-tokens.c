@@ -14,6 +14,7 @@
 #include "gh-admin-tokens.h"
 #include "gh-crypto.h"
 #include "gh-error.h"
+#include "gh-explain.h"
 #include "gh-time.h"
 
 struct _GhAdminTokens
@@ -377,6 +378,62 @@ fail:
   return FALSE;
 }
 
+/* The explain of an admin authentication refused for @reason (refuse()'s). */
+static JsonObject *
+explain_refusal (GhAdminTokens *self,
+                 const char    *reason,
+                 const char    *token_id)
+{
+  static const struct
+  {
+    const char *reason;
+    const char *rule;
+    const char *message;
+    const char *actual;
+  } reasons[] = {
+    { "missing", "admin.token_missing", "The request has no admin token",
+      "no Authorization: Bearer header" },
+    { "malformed", "admin.token_unknown", "The bearer token is not an admin token",
+      "a bearer token without the " GH_ADMIN_TOKEN_PREFIX " prefix" },
+    { "unknown", "admin.token_unknown", "The admin token is not one this server issued",
+      "an admin token this server does not know" },
+    { "revoked", "admin.token_revoked", "The admin token was revoked", "a revoked token" },
+    { "expired", "admin.token_expired", "The admin token has expired", "an expired token" },
+    { "rate_limited", "admin.rate_limited", "Too many failed admin authentications from this "
+      "address", NULL },
+  };
+  JsonObject *explain = NULL;
+
+  for (guint i = 0; explain == NULL && i < G_N_ELEMENTS (reasons); i++)
+    if (g_str_equal (reasons[i].reason, reason))
+      {
+        explain = gh_explain_new (reasons[i].rule, "%s", reasons[i].message);
+        gh_explain_set_actual (explain, reasons[i].actual);
+      }
+  g_assert (explain != NULL);
+  if (g_str_equal (reason, "rate_limited"))
+    {
+      g_autofree char *expected = g_strdup_printf ("fewer than %u failed authentications a "
+                                                   "minute", self->failures_per_minute);
+
+      gh_explain_set_expected (explain, expected);
+      gh_explain_set_actual (explain, "the limit was reached; every request is refused until "
+                                      "the minute is over, unless its token is valid");
+      gh_explain_set_hint (explain, "A script retrying with a wrong token locks its address "
+                                    "out for a minute");
+    }
+  else
+    {
+      gh_explain_set_expected (explain, "Authorization: Bearer " GH_ADMIN_TOKEN_PREFIX "... with "
+                                        "an unrevoked, unexpired admin token");
+      gh_explain_set_hint (explain, "Create one with `gatehouse-server admin-token create`; it "
+                                    "is shown once");
+    }
+  if (token_id != NULL)
+    json_object_set_string_member (explain, "admin_token_id", token_id);
+  return explain;
+}
+
 /* Records why @error refused an admin request from @source, counts it, and passes @error
  * on. A source over the failure limit (@retry_in > 0 seconds) gets 429 instead, whatever
  * was wrong with what it sent. */
@@ -400,6 +457,7 @@ refuse (GhAdminTokens  *self,
                    "in %" G_GINT64_FORMAT " s", retry_in);
       reason = "rate_limited";
     }
+  gh_error_set_explain (refusal, explain_refusal (self, reason, token_id));
   details = gh_audit_refusal_details (refusal);
   count_failure (self, source, gh_now_seconds ());
   json_object_set_string_member (details, "reason", reason);

@@ -13,6 +13,7 @@
 
 #include "gh-client.h"
 #include "gh-error.h"
+#include "gh-explain.h"
 #include "gh-json.h"
 
 static const char * const source_names[] = { "admin", "dcr", "cimd" };
@@ -193,14 +194,55 @@ gh_uri_is_loopback_http (const char *uri)
          is_loopback_host (g_uri_get_host (parsed));
 }
 
+/* Refuses @uri for @reason: rule redirect_uri.invalid, or redirect_uri.scheme_not_allowed with
+ * the fix that allows @custom_scheme. The explain's "reason" member is @reason. */
+static gboolean
+refuse_redirect_uri (GError                  **error,
+                     const char               *uri,
+                     const char               *reason,
+                     const char               *custom_scheme,
+                     const GhProjectSettings  *settings)
+{
+  JsonObject *explain;
+
+  if (error == NULL)
+    return FALSE;
+  if (custom_scheme != NULL)
+    {
+      JsonArray *allowed = json_array_new ();
+
+      explain = gh_explain_new ("redirect_uri.scheme_not_allowed",
+                                "The custom scheme “%s” is not in the project's "
+                                "redirect_schemes", custom_scheme);
+      for (guint i = 0; settings != NULL && settings->redirect_schemes != NULL &&
+           settings->redirect_schemes[i] != NULL; i++)
+        json_array_add_string_element (allowed, settings->redirect_schemes[i]);
+      gh_explain_take_expected (explain, json_node_init_array (json_node_alloc (), allowed));
+      json_array_unref (allowed);
+      gh_explain_set_hint (explain, "Desktop clients such as Cursor return to an app scheme "
+                                    "(cursor://); the project must list it in "
+                                    "redirect_schemes");
+      gh_explain_set_fix (explain, "allow_redirect_scheme", "scheme", custom_scheme, NULL);
+    }
+  else
+    {
+      explain = gh_explain_new ("redirect_uri.invalid", "The redirect URI %s", reason);
+      gh_explain_set_expected (explain, "an absolute https URI, http on 127.0.0.1, [::1] or "
+                                        "localhost, or an allowed custom scheme; no fragment, "
+                                        "no user information");
+    }
+  gh_explain_set_actual (explain, uri);
+  json_object_set_string_member (explain, "reason", reason);
+  return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_REDIRECT_URI, explain,
+                                    "Redirect URI “%s” %s", uri, reason);
+}
+
 static gboolean
 redirect_error (GError     **error,
                 const char  *uri,
                 const char  *reason)
 {
-  g_set_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REDIRECT_URI,
-               "Redirect URI “%s” %s", uri, reason);
-  return FALSE;
+  return refuse_redirect_uri (error, uri, reason, NULL, NULL);
 }
 
 gboolean
@@ -252,7 +294,7 @@ gh_redirect_uri_check (const char               *uri,
       g_autofree char *reason = g_strdup_printf ("uses the custom scheme “%s”, which this "
                                                  "project does not allow (setting "
                                                  "redirect_schemes)", scheme);
-      return redirect_error (error, uri, reason);
+      return refuse_redirect_uri (error, uri, reason, scheme, settings);
     }
   return TRUE;
 }
@@ -309,24 +351,43 @@ bad:
   return FALSE;
 }
 
+/* Refuses @metadata for its @member: metadata.invalid, with "member", what was @expected and
+ * the member as it came ("actual"; null when absent). */
 static gboolean
 metadata_error (GError     **error,
+                JsonObject  *metadata,
+                const char  *member,
+                const char  *expected,
                 const char  *format,
-                ...) G_GNUC_PRINTF (2, 3);
+                ...) G_GNUC_PRINTF (5, 6);
 
 static gboolean
 metadata_error (GError     **error,
+                JsonObject  *metadata,
+                const char  *member,
+                const char  *expected,
                 const char  *format,
                 ...)
 {
+  g_autofree char *message = NULL;
+  JsonObject *explain;
+  JsonNode *actual = NULL;
   va_list args;
 
+  if (error == NULL)
+    return FALSE;
   va_start (args, format);
-  if (error != NULL)
-    *error = g_error_new_valist (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA, format,
-                                 args);
+  message = g_strdup_vprintf (format, args);
   va_end (args);
-  return FALSE;
+
+  explain = gh_explain_new ("metadata.invalid", "%s", message);
+  gh_explain_set_expected (explain, expected);
+  if (metadata != NULL && json_object_has_member (metadata, member))
+    actual = json_node_copy (json_object_get_member (metadata, member));
+  gh_explain_take_actual (explain, actual);
+  json_object_set_string_member (explain, "member", member);
+  return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA, explain,
+                                    "%s", message);
 }
 
 /* The first control character (Unicode Cc: U+0000..U+001F, U+007F..U+009F) of @text, or 0.
@@ -346,19 +407,19 @@ find_control_character (const char *text)
 }
 
 static gboolean
-check_text (const char  *member,
+check_text (JsonObject  *metadata,
+            const char  *member,
             const char  *text,
             GError     **error)
 {
-  GhOAuthError code = g_str_equal (member, "redirect_uris") ?
-    GH_OAUTH_ERROR_INVALID_REDIRECT_URI : GH_OAUTH_ERROR_INVALID_CLIENT_METADATA;
   gunichar u;
 
   if (!g_utf8_validate (text, -1, NULL))
-    return gh_oauth_refuse (error, code, "%s is not UTF-8", member);
+    return metadata_error (error, metadata, member, "UTF-8 text", "%s is not UTF-8", member);
   u = find_control_character (text);
   if (u != 0)
-    return gh_oauth_refuse (error, code, "%s holds a control character (U+%04X)", member, u);
+    return metadata_error (error, metadata, member, "text without control characters",
+                           "%s holds a control character (U+%04X)", member, u);
   return TRUE;
 }
 
@@ -370,6 +431,8 @@ optional_string (JsonObject  *metadata,
                  const char **out,
                  GError     **error)
 {
+  g_autofree char *expected = g_strdup_printf ("a string of at most %" G_GSIZE_FORMAT
+                                               " characters", max_length);
   JsonNode *node;
 
   *out = NULL;
@@ -377,12 +440,13 @@ optional_string (JsonObject  *metadata,
     return TRUE;
   node = json_object_get_member (metadata, member);
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return metadata_error (error, "%s must be a string", member);
+    return metadata_error (error, metadata, member, expected, "%s must be a string", member);
   *out = json_node_get_string (node);
   if (strlen (*out) > max_length)
-    return metadata_error (error, "%s is longer than %" G_GSIZE_FORMAT " characters", member,
+    return metadata_error (error, metadata, member, expected,
+                           "%s is longer than %" G_GSIZE_FORMAT " characters", member,
                            max_length);
-  return check_text (member, *out, error);
+  return check_text (metadata, member, *out, error);
 }
 
 /* A member that must be an array of strings when present; NULL when absent. */
@@ -392,6 +456,7 @@ optional_string_array (JsonObject   *metadata,
                        char       ***out,
                        GError      **error)
 {
+  static const char expected[] = "an array of at most 64 strings";
   JsonNode *node;
   JsonArray *array;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
@@ -401,17 +466,22 @@ optional_string_array (JsonObject   *metadata,
     return TRUE;
   node = json_object_get_member (metadata, member);
   if (!JSON_NODE_HOLDS_ARRAY (node))
-    return metadata_error (error, "%s must be an array of strings", member);
+    return metadata_error (error, metadata, member, expected, "%s must be an array of strings",
+                           member);
   array = json_node_get_array (node);
   if (json_array_get_length (array) > 64)
-    return metadata_error (error, "%s has more than 64 entries", member);
+    return metadata_error (error, metadata, member, expected, "%s has more than 64 entries",
+                           member);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonNode *item = json_array_get_element (array, i);
 
       if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
-        return metadata_error (error, "%s must be an array of strings", member);
-      if (!check_text (member, json_node_get_string (item), error))
+        return metadata_error (error, metadata, member, expected,
+                               "%s must be an array of strings", member);
+      /* A redirect URI is ASCII: gh_redirect_uri_check() refuses the rest, URI by URI. */
+      if (!g_str_equal (member, "redirect_uris") &&
+          !check_text (metadata, member, json_node_get_string (item), error))
         return FALSE;
       g_strv_builder_add (builder, json_node_get_string (item));
     }
@@ -419,8 +489,70 @@ optional_string_array (JsonObject   *metadata,
   return TRUE;
 }
 
+/* redirect_uris: at least one, each checked. A refusal's explain (the first refused URI's
+ * rule and fix) has as "actual" every submitted URI's verdict:
+ * [{"uri", "verdict": "accepted" or "refused", "reason"}]. */
 static gboolean
-check_web_uri (const char  *member,
+check_redirect_uris (JsonObject               *metadata,
+                     const GhProjectSettings  *settings,
+                     char                   ***out,
+                     GError                  **error)
+{
+  g_autoptr(GError) first = NULL;
+  g_autoptr(JsonArray) verdicts = json_array_new ();
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) uris = NULL;
+  JsonObject *explain;
+
+  if (!optional_string_array (metadata, "redirect_uris", &uris, error))
+    return FALSE;
+  if (uris == NULL || uris[0] == NULL)
+    {
+      if (!metadata_error (error, metadata, "redirect_uris", "at least one redirect URI",
+                           "redirect_uris must list at least one redirect URI") &&
+          error != NULL)
+        (*error)->code = GH_OAUTH_ERROR_INVALID_REDIRECT_URI;
+      return FALSE;
+    }
+  for (guint i = 0; uris[i] != NULL; i++)
+    {
+      g_autoptr(GError) uri_error = NULL;
+      JsonObject *verdict = json_object_new ();
+
+      json_object_set_string_member (verdict, "uri", uris[i]);
+      if (gh_redirect_uri_check (uris[i], settings, &uri_error))
+        {
+          json_object_set_string_member (verdict, "verdict", "accepted");
+          json_object_set_null_member (verdict, "reason");
+        }
+      else
+        {
+          json_object_set_string_member (verdict, "verdict", "refused");
+          json_object_set_string_member (verdict, "reason",
+                                         json_object_get_string_member (
+                                           gh_error_get_explain (uri_error), "reason"));
+          if (first == NULL)
+            first = g_steal_pointer (&uri_error);
+        }
+      json_array_add_object_element (verdicts, verdict);
+      g_strv_builder_add (builder, uris[i]);
+    }
+  if (first == NULL)
+    {
+      *out = g_strv_builder_end (builder);
+      return TRUE;
+    }
+  explain = gh_error_get_explain (first);
+  json_object_remove_member (explain, "reason");
+  gh_explain_take_actual (explain, json_node_init_array (json_node_alloc (), verdicts));
+  json_object_set_string_member (explain, "member", "redirect_uris");
+  g_propagate_error (error, g_steal_pointer (&first));
+  return FALSE;
+}
+
+static gboolean
+check_web_uri (JsonObject  *metadata,
+               const char  *member,
                const char  *uri,
                GError     **error)
 {
@@ -432,47 +564,57 @@ check_web_uri (const char  *member,
   if (parsed == NULL || g_uri_get_host (parsed) == NULL ||
       (g_ascii_strcasecmp (g_uri_get_scheme (parsed), "https") != 0 &&
        !gh_uri_is_loopback_http (uri)))
-    return metadata_error (error, "%s must be an https URL", member);
+    return metadata_error (error, metadata, member, "an https URL",
+                           "%s must be an https URL", member);
   return TRUE;
 }
 
 static gboolean
-check_scope_syntax (const char  *scope,
+check_scope_syntax (JsonObject  *metadata,
+                    const char  *scope,
                     GError     **error)
 {
   /* RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by spaces. */
   for (const char *p = scope; *p; p++)
     if (*p != ' ' && (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\'))
-      return metadata_error (error, "scope holds a character scope tokens cannot have");
+      return metadata_error (error, metadata, "scope",
+                             "space-separated scope tokens (RFC 6749 §3.3)",
+                             "scope holds a character scope tokens cannot have");
   return TRUE;
 }
 
 static gboolean
-check_public_jwks (JsonNode  *node,
-                   GError   **error)
+check_public_jwks (JsonObject  *metadata,
+                   GError     **error)
 {
   static const char * const private_members[] = { "d", "p", "q", "dp", "dq", "qi", "k", "oth" };
+  static const char expected[] = "a JWK Set of 1 to 16 public keys";
+  JsonNode *node = json_object_get_member (metadata, "jwks");
   JsonArray *keys;
 
   if (!JSON_NODE_HOLDS_OBJECT (node) ||
       !json_object_has_member (json_node_get_object (node), "keys") ||
       !JSON_NODE_HOLDS_ARRAY (json_object_get_member (json_node_get_object (node), "keys")))
-    return metadata_error (error, "jwks must be an object with a \"keys\" array");
+    return metadata_error (error, metadata, "jwks", expected,
+                           "jwks must be an object with a \"keys\" array");
   keys = json_object_get_array_member (json_node_get_object (node), "keys");
   if (json_array_get_length (keys) == 0 || json_array_get_length (keys) > 16)
-    return metadata_error (error, "jwks must hold 1 to 16 keys");
+    return metadata_error (error, metadata, "jwks", expected, "jwks must hold 1 to 16 keys");
   for (guint i = 0; i < json_array_get_length (keys); i++)
     {
       JsonNode *key = json_array_get_element (keys, i);
 
       if (!JSON_NODE_HOLDS_OBJECT (key))
-        return metadata_error (error, "every entry of jwks.keys must be a JSON Web Key object");
+        return metadata_error (error, metadata, "jwks", expected,
+                               "every entry of jwks.keys must be a JSON Web Key object");
       if (json_object_has_member (json_node_get_object (key), "kid") &&
           gh_json_get_string (json_node_get_object (key), "kid") == NULL)
-        return metadata_error (error, "a key's kid must be a string");
+        return metadata_error (error, metadata, "jwks", expected,
+                               "a key's kid must be a string");
       for (guint j = 0; j < G_N_ELEMENTS (private_members); j++)
         if (json_object_has_member (json_node_get_object (key), private_members[j]))
-          return metadata_error (error, "jwks holds a private or symmetric key (member \"%s\"); "
+          return metadata_error (error, metadata, "jwks", expected,
+                                 "jwks holds a private or symmetric key (member \"%s\"); "
                                  "publish public keys only", private_members[j]);
     }
   return TRUE;
@@ -506,21 +648,12 @@ gh_client_metadata_validate (JsonObject               *metadata,
                             json_node_copy (json_object_get_member (metadata, l->data)));
 
   /* redirect_uris */
-  if (!optional_string_array (metadata, "redirect_uris", &redirect_uris, error))
+  if (!check_redirect_uris (metadata, settings, &redirect_uris, error))
     return NULL;
-  if (redirect_uris == NULL || redirect_uris[0] == NULL)
-    {
-      g_set_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REDIRECT_URI,
-                   "redirect_uris must list at least one redirect URI");
-      return NULL;
-    }
   for (guint i = 0; redirect_uris[i] != NULL; i++)
     {
-      g_autoptr(GUri) parsed = NULL;
+      g_autoptr(GUri) parsed = g_uri_parse (redirect_uris[i], G_URI_FLAGS_ENCODED, NULL);
 
-      if (!gh_redirect_uri_check (redirect_uris[i], settings, error))
-        return NULL;
-      parsed = g_uri_parse (redirect_uris[i], G_URI_FLAGS_ENCODED, NULL);
       if (g_ascii_strcasecmp (g_uri_get_scheme (parsed), "https") == 0)
         all_native = FALSE;
     }
@@ -536,16 +669,21 @@ gh_client_metadata_validate (JsonObject               *metadata,
   for (guint i = 0; grant_types[i] != NULL; i++)
     if (!g_str_equal (grant_types[i], "authorization_code") &&
         !g_str_equal (grant_types[i], "refresh_token"))
-      return metadata_error (error, "grant type “%s” is not supported (use authorization_code "
+      return metadata_error (error, metadata, "grant_types",
+                             "authorization_code, and optionally refresh_token",
+                             "grant type “%s” is not supported (use authorization_code "
                              "and refresh_token)", grant_types[i]), NULL;
   for (guint i = 0; response_types[i] != NULL; i++)
     if (!g_str_equal (response_types[i], "code"))
-      return metadata_error (error, "response type “%s” is not supported (only code)",
+      return metadata_error (error, metadata, "response_types", "[\"code\"]",
+                             "response type “%s” is not supported (only code)",
                              response_types[i]), NULL;
   if (!g_strv_contains ((const char * const *) grant_types, "authorization_code"))
-    return metadata_error (error, "grant_types must include authorization_code"), NULL;
+    return metadata_error (error, metadata, "grant_types", "authorization_code among them",
+                           "grant_types must include authorization_code"), NULL;
   if (response_types[0] == NULL)
-    return metadata_error (error, "response_types must include code, as grant_types has "
+    return metadata_error (error, metadata, "response_types", "[\"code\"]",
+                           "response_types must include code, as grant_types has "
                            "authorization_code"), NULL;
   json_object_set_array_member (out, "grant_types", gh_json_array_from_strv (grant_types));
   json_object_set_array_member (out, "response_types", gh_json_array_from_strv (response_types));
@@ -556,7 +694,9 @@ gh_client_metadata_validate (JsonObject               *metadata,
   if (auth_method_text == NULL)
     auth_method_text = default_auth_method != NULL ? default_auth_method : "client_secret_basic";
   if (!gh_client_auth_method_from_string (auth_method_text, &auth_method))
-    return metadata_error (error, "token_endpoint_auth_method “%s” is not supported (use none, "
+    return metadata_error (error, metadata, "token_endpoint_auth_method",
+                           "none, client_secret_basic, client_secret_post or private_key_jwt",
+                           "token_endpoint_auth_method “%s” is not supported (use none, "
                            "client_secret_basic, client_secret_post or private_key_jwt)",
                            auth_method_text), NULL;
   json_object_set_string_member (out, "token_endpoint_auth_method", auth_method_text);
@@ -564,14 +704,16 @@ gh_client_metadata_validate (JsonObject               *metadata,
   has_jwks = json_object_has_member (metadata, "jwks");
   has_jwks_uri = json_object_has_member (metadata, "jwks_uri");
   if (has_jwks && has_jwks_uri)
-    return metadata_error (error, "jwks and jwks_uri exclude each other"), NULL;
-  if (has_jwks && !check_public_jwks (json_object_get_member (metadata, "jwks"), error))
+    return metadata_error (error, metadata, "jwks_uri", "jwks or jwks_uri, not both",
+                           "jwks and jwks_uri exclude each other"), NULL;
+  if (has_jwks && !check_public_jwks (metadata, error))
     return NULL;
   if (!optional_string (metadata, "jwks_uri", 2048, &text, error) ||
-      !check_web_uri ("jwks_uri", text, error))
+      !check_web_uri (metadata, "jwks_uri", text, error))
     return NULL;
   if (auth_method == GH_CLIENT_AUTH_PRIVATE_KEY_JWT && !has_jwks && !has_jwks_uri)
-    return metadata_error (error, "private_key_jwt needs the client's public keys in jwks or "
+    return metadata_error (error, metadata, "jwks", "the client's public keys (jwks or jwks_uri)",
+                           "private_key_jwt needs the client's public keys in jwks or "
                            "jwks_uri"), NULL;
 
   /* application_type (OIDC): native for loopback and custom-scheme clients, web otherwise. */
@@ -579,7 +721,8 @@ gh_client_metadata_validate (JsonObject               *metadata,
     return NULL;
   if (application_type != NULL && !g_str_equal (application_type, "web") &&
       !g_str_equal (application_type, "native"))
-    return metadata_error (error, "application_type must be web or native"), NULL;
+    return metadata_error (error, metadata, "application_type", "web or native",
+                           "application_type must be web or native"), NULL;
   if (application_type == NULL)
     json_object_set_string_member (out, "application_type", all_native ? "native" : "web");
 
@@ -587,12 +730,12 @@ gh_client_metadata_validate (JsonObject               *metadata,
   if (!optional_string (metadata, "client_name", 200, &text, error))
     return NULL;
   if (!optional_string (metadata, "scope", 1000, &text, error) ||
-      (text != NULL && !check_scope_syntax (text, error)))
+      (text != NULL && !check_scope_syntax (metadata, text, error)))
     return NULL;
   for (const char * const *member = (const char * const[]) { "client_uri", "logo_uri", "tos_uri",
          "policy_uri", NULL }; *member != NULL; member++)
     if (!optional_string (metadata, *member, 2048, &text, error) ||
-        !check_web_uri (*member, text, error))
+        !check_web_uri (metadata, *member, text, error))
       return NULL;
   for (const char * const *member = (const char * const[]) { "software_id", "software_version",
          NULL }; *member != NULL; member++)

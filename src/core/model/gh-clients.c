@@ -268,6 +268,22 @@ gh_clients_create (GhClients        *self,
                    const char       *actor,
                    GError          **error)
 {
+  return gh_clients_create_for_request (self, project, client_id, source, metadata, out_secret,
+                                        actor, NULL, NULL, error);
+}
+
+GhClient *
+gh_clients_create_for_request (GhClients        *self,
+                               const GhProject  *project,
+                               const char       *client_id,
+                               GhClientSource    source,
+                               JsonObject       *metadata,
+                               char            **out_secret,
+                               const char       *actor,
+                               const char       *request_source,
+                               const char       *user_agent,
+                               GError          **error)
+{
   g_autofree char *id = NULL;
   g_autofree char *secret = NULL;
   g_autofree char *secret_hash = NULL;
@@ -336,7 +352,8 @@ gh_clients_create (GhClients        *self,
   if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
                               .project_id = project->id, .project_slug = project->slug,
                               .type = GH_AUDIT_EVENT_CLIENT_REGISTERED, .outcome = GH_AUDIT_SUCCESS,
-                              .actor = actor, .client_id = id, .details = details }, error))
+                              .actor = actor, .client_id = id, .details = details,
+                              .source = request_source, .user_agent = user_agent }, error))
     goto fail;
 
   if (own_transaction && !gh_store_commit (self->store, error))

@@ -34,6 +34,18 @@ GhClient  *gh_clients_create       (GhClients        *self,
                                     char            **out_secret,
                                     const char       *actor,
                                     GError          **error);
+/* gh_clients_create() for a request from @request_source with @user_agent (either may be
+ * NULL): its oauth_client.registered event carries them. */
+GhClient  *gh_clients_create_for_request (GhClients        *self,
+                                    const GhProject  *project,
+                                    const char       *client_id,
+                                    GhClientSource    source,
+                                    JsonObject       *metadata,
+                                    char            **out_secret,
+                                    const char       *actor,
+                                    const char       *request_source,
+                                    const char       *user_agent,
+                                    GError          **error);
 /* Where URL client ids (CIMD) come from when no client row has them: the resolver's cache. */
 void       gh_clients_set_cimd_resolver (GhClients     *self,
                                          GhCimdResolver *resolver);

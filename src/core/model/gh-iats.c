@@ -13,6 +13,7 @@
 
 #include "gh-crypto.h"
 #include "gh-error.h"
+#include "gh-explain.h"
 #include "gh-iats.h"
 #include "gh-json.h"
 #include "gh-time.h"
@@ -387,6 +388,62 @@ fail:
   return FALSE;
 }
 
+/* Refuses an IAT with the explain @rule; @iat_id (or NULL) is the explain's "iat_id". */
+static gboolean
+iat_refuse (GError     **error,
+            const char  *rule,
+            const char  *iat_id,
+            const char  *expected,
+            const char  *actual,
+            const char  *format,
+            ...) G_GNUC_PRINTF (6, 7);
+
+static gboolean
+iat_refuse (GError     **error,
+            const char  *rule,
+            const char  *iat_id,
+            const char  *expected,
+            const char  *actual,
+            const char  *format,
+            ...)
+{
+  g_autofree char *message = NULL;
+  JsonObject *explain;
+  va_list args;
+
+  if (error == NULL)
+    return FALSE;
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  explain = gh_explain_new (rule, "%s", message);
+  gh_explain_set_expected (explain, expected);
+  gh_explain_set_actual (explain, actual);
+  if (iat_id != NULL)
+    json_object_set_string_member (explain, "iat_id", iat_id);
+  else
+    json_object_set_null_member (explain, "iat_id");
+  gh_explain_set_hint (explain, "Issue a new initial access token (iat issue, or POST "
+                                "/admin/v1/projects/{slug}/iats) and register with it");
+  return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_TOKEN, explain, "%s",
+                                    message);
+}
+
+static gboolean
+exhausted (GError      **error,
+           const GhIat  *iat)
+{
+  g_autofree char *expected = g_strdup_printf ("fewer than %" G_GINT64_FORMAT " uses",
+                                               iat->max_uses);
+  g_autofree char *actual = g_strdup_printf ("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+                                             " uses made", MAX (iat->uses, iat->max_uses),
+                                             iat->max_uses);
+
+  return iat_refuse (error, "iat.exhausted", iat->id, expected, actual,
+                     "The initial access token %s has been used its %" G_GINT64_FORMAT
+                     " time(s)", iat->id, iat->max_uses);
+}
+
 GhIat *
 gh_iats_use (GhIats           *self,
              const GhProject  *project,
@@ -403,8 +460,9 @@ gh_iats_use (GhIats           *self,
   g_return_val_if_fail (gh_store_in_transaction (self->store), NULL);
 
   if (token == NULL || !g_str_has_prefix (token, GH_IAT_PREFIX))
-    return g_set_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
-                        "The bearer token is not an initial access token (iatk_...)"), NULL;
+    return iat_refuse (error, "iat.unknown", NULL, "an initial access token (iatk_...)",
+                       "another kind of bearer token",
+                       "The bearer token is not an initial access token (iatk_...)"), NULL;
 
   hash = gh_sha256_base64url (token);
   stmt = gh_store_prepare (self->store,
@@ -418,21 +476,32 @@ gh_iats_use (GhIats           *self,
   if (!gh_store_step (self->store, stmt, &row, error))
     return NULL;
   if (!row)
-    return g_set_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
-                        "The initial access token is unknown to this project"), NULL;
+    return iat_refuse (error, "iat.unknown", NULL, "a token this project issued",
+                       "a token this project never issued (or another project's)",
+                       "The initial access token is unknown to this project"), NULL;
   iat = iat_from_row (stmt);
   gh_stmt_reset (g_steal_pointer (&stmt));
 
   if (iat->revoked_at != 0)
-    return g_set_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
-                        "The initial access token %s has been revoked", iat->id), NULL;
+    {
+      g_autofree char *when = g_strdup_printf ("revoked at %" G_GINT64_FORMAT, iat->revoked_at);
+
+      return iat_refuse (error, "iat.revoked", iat->id, "a token not revoked", when,
+                         "The initial access token %s has been revoked", iat->id), NULL;
+    }
   if (iat->expires_at != 0 && iat->expires_at <= now)
-    return g_set_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
-                        "The initial access token %s has expired", iat->id), NULL;
+    {
+      g_autofree char *expected = g_strdup_printf ("a use before %" G_GINT64_FORMAT,
+                                                   iat->expires_at);
+      g_autofree char *actual = g_strdup_printf ("used at %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                                                 " s after it expired", now,
+                                                 now - iat->expires_at);
+
+      return iat_refuse (error, "iat.expired", iat->id, expected, actual,
+                         "The initial access token %s has expired", iat->id), NULL;
+    }
   if (iat->uses >= iat->max_uses)
-    return g_set_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
-                        "The initial access token %s has been used its %" G_GINT64_FORMAT
-                        " time(s)", iat->id, iat->max_uses), NULL;
+    return exhausted (error, iat), NULL;
 
   /* The count moves under the writer lock with the registration: exactly max_uses succeed. */
   stmt = gh_store_prepare (self->store,
@@ -446,8 +515,7 @@ gh_iats_use (GhIats           *self,
   if (!gh_store_step (self->store, stmt, NULL, error))
     return NULL;
   if (gh_store_changes (self->store) != 1)
-    return g_set_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
-                        "The initial access token %s is used up", iat->id), NULL;
+    return exhausted (error, iat), NULL;
   iat->uses++;
   iat->last_used_at = now;
 

@@ -13,6 +13,7 @@
 
 #include "gh-crypto.h"
 #include "gh-error.h"
+#include "gh-explain.h"
 #include "gh-registration.h"
 
 #define RATE_WINDOW_USEC (60 * G_USEC_PER_SEC)
@@ -94,7 +95,20 @@ record_refusal (GhRegistration  *self,
                 const GError    *error)
 {
   g_autoptr(JsonObject) details = gh_audit_refusal_details (error);
+  JsonObject *explain = gh_error_get_explain (error);
+  const char *rule = explain != NULL ? json_object_get_string_member (explain, "rule") : NULL;
 
+  /* A registration refused for its initial access token says which way: iat.rejected. (An
+   * RFC 7592 update that breaks its pins stays a management refusal.) */
+  if (g_str_equal (type, GH_AUDIT_EVENT_CLIENT_REGISTRATION_REFUSED) && rule != NULL &&
+      g_str_has_prefix (rule, "iat."))
+    {
+      type = GH_AUDIT_EVENT_IAT_REJECTED;
+      json_object_set_string_member (details, "reason", rule + strlen ("iat."));
+      if (json_object_has_member (explain, "iat_id"))
+        json_object_set_member (details, "iat_id",
+                                json_node_copy (json_object_get_member (explain, "iat_id")));
+    }
   gh_audit_record_event (self->audit, &(GhAuditEvent) {
                          .project_id = project->id, .project_slug = project->slug,
                          .type = type, .outcome = GH_AUDIT_FAILURE, .actor = "dcr",
@@ -179,10 +193,20 @@ within_rate_limit (GhRegistration  *self,
     g_free (g_queue_pop_head (times));
   if ((gint64) g_queue_get_length (times) >= project->settings->dcr_rate_limit)
     {
-      gh_oauth_refuse (error, GH_OAUTH_ERROR_TOO_MANY_REQUESTS,
-                       "More than %" G_GINT64_FORMAT " registrations a minute from this address "
-                       "(dcr_rate_limit); try again later", project->settings->dcr_rate_limit);
-      return FALSE;
+      g_autofree char *expected = g_strdup_printf ("at most %" G_GINT64_FORMAT " a minute "
+                                                   "(dcr_rate_limit)",
+                                                   project->settings->dcr_rate_limit);
+      JsonObject *explain = gh_explain_new ("request.rate_limited",
+                                            "Too many registrations from this address");
+
+      gh_explain_set_expected (explain, expected);
+      json_object_set_int_member (explain, "actual", g_queue_get_length (times) + 1);
+      gh_explain_set_hint (explain, "Each start of some MCP clients registers a new client; "
+                                    "the limit counts registrations per source address");
+      return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_TOO_MANY_REQUESTS, explain,
+                                        "More than %" G_GINT64_FORMAT " registrations a minute "
+                                        "from this address (dcr_rate_limit); try again later",
+                                        project->settings->dcr_rate_limit);
     }
   g_queue_push_tail (times, g_memdup2 (&now, sizeof now));
   return TRUE;
@@ -218,10 +242,61 @@ uri_within_prefix (const char *uri,
           (prefix_path[length - 1] == '/' || path[length] == '/'));
 }
 
+/* A registration that does not respect what its IAT (@iat_id, NULL on update) pins. */
+static gboolean
+pin_mismatch (GError      **error,
+              GhOAuthError  code,
+              const char   *iat_id,
+              const char   *member,
+              JsonNode     *expected,
+              const char   *actual,
+              const char   *format,
+              ...) G_GNUC_PRINTF (7, 8);
+
+static gboolean
+pin_mismatch (GError      **error,
+              GhOAuthError  code,
+              const char   *iat_id,
+              const char   *member,
+              JsonNode     *expected,
+              const char   *actual,
+              const char   *format,
+              ...)
+{
+  g_autofree char *message = NULL;
+  JsonObject *explain;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (error == NULL)
+    {
+      json_node_unref (expected);
+      return FALSE;
+    }
+  explain = gh_explain_new ("iat.pin_mismatch", "%s", message);
+  gh_explain_take_expected (explain, expected);
+  gh_explain_set_actual (explain, actual);
+  json_object_set_string_member (explain, "member", member);
+  if (iat_id != NULL)
+    json_object_set_string_member (explain, "iat_id", iat_id);
+  else
+    json_object_set_null_member (explain, "iat_id");
+  return gh_oauth_refuse_explained (error, code, explain, "%s", message);
+}
+
+static JsonNode *
+string_node (const char *text)
+{
+  return json_node_init_string (json_node_alloc (), text);
+}
+
 /* What the IAT fixed: a registration respects it, or gets it filled in. */
 static gboolean
 apply_pins (JsonObject  *metadata,
             JsonObject  *pinned,
+            const char  *iat_id,
             GError     **error)
 {
   static const char * const exact[] = { "token_endpoint_auth_method", "application_type" };
@@ -236,9 +311,9 @@ apply_pins (JsonObject  *metadata,
       if (given != NULL && (!JSON_NODE_HOLDS_VALUE (given) ||
                             json_node_get_value_type (given) != G_TYPE_STRING ||
                             !g_str_equal (json_node_get_string (given), pin)))
-        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
-                                "The initial access token pins %s "
-                                "to “%s”", exact[i], pin), FALSE;
+        return pin_mismatch (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA, iat_id, exact[i],
+                             string_node (pin), string_member (metadata, exact[i]),
+                             "The initial access token pins %s to “%s”", exact[i], pin);
       json_object_set_string_member (metadata, exact[i], pin);
     }
 
@@ -257,10 +332,10 @@ apply_pins (JsonObject  *metadata,
 
           for (guint i = 0; asked[i] != NULL; i++)
             if (*asked[i] != '\0' && !g_strv_contains ((const char * const *) allowed, asked[i]))
-              return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
-                                      "The scope “%s” is beyond what "
-                                      "the initial access token allows (%s)",
-                                      asked[i], ceiling), FALSE;
+              return pin_mismatch (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA, iat_id,
+                                   "scope", string_node (ceiling), scope,
+                                   "The scope “%s” is beyond what the initial access token "
+                                   "allows (%s)", asked[i], ceiling);
         }
     }
 
@@ -285,9 +360,13 @@ apply_pins (JsonObject  *metadata,
             if (uri_within_prefix (uri, json_array_get_string_element (prefixes, j)))
               ok = TRUE;
           if (!ok)
-            return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REDIRECT_URI,
-                                    "The redirect URI “%s” is outside the prefixes "
-                                    "the initial access token allows", uri), FALSE;
+            return pin_mismatch (error, GH_OAUTH_ERROR_INVALID_REDIRECT_URI, iat_id,
+                                 "redirect_uris",
+                                 json_node_copy (json_object_get_member (pinned,
+                                                                         "redirect_uri_prefixes")),
+                                 uri,
+                                 "The redirect URI “%s” is outside the prefixes the initial "
+                                 "access token allows", uri);
         }
     }
   return TRUE;
@@ -342,19 +421,55 @@ gh_registration_check_access (GhRegistration  *self,
   g_return_val_if_fail (GH_IS_REGISTRATION (self), FALSE);
 
   if (project->settings->dcr_mode == GH_DCR_MODE_DISABLED)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_FORBIDDEN,
-                            "Dynamic client registration is disabled for this project (dcr_mode is "
-                            "disabled)"), FALSE;
+    {
+      JsonObject *explain = gh_explain_new ("dcr.disabled", "Dynamic client registration is "
+                                            "disabled in project %s", project->slug);
+
+      gh_explain_set_expected (explain, "dcr_mode open or initial_access_token");
+      gh_explain_set_actual (explain, "dcr_mode disabled");
+      gh_explain_set_hint (explain, "MCP clients such as Claude Code, Cursor and the MCP "
+                                    "Inspector register themselves at /register before they "
+                                    "authorize; without it they need a pre-registered client "
+                                    "id or a client ID metadata document");
+      gh_explain_set_fix (explain, "set_setting", "key", "dcr_mode", "value", "open", NULL);
+      return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_FORBIDDEN, explain,
+                                        "Dynamic client registration is disabled for this "
+                                        "project (dcr_mode is disabled)");
+    }
   /* RFC 6750 §2.3 is not offered: a token in a URL ends up in logs. */
   if (token_in_query)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
-                            "Send the initial access token in the "
-                            "Authorization header, never in the URL"),
-           FALSE;
+    {
+      JsonObject *explain = gh_explain_new ("request.invalid", "The initial access token was "
+                                            "sent in the URL");
+
+      gh_explain_set_expected (explain, "Authorization: Bearer iatk_...");
+      gh_explain_set_actual (explain, "?access_token= in the URL");
+      gh_explain_set_hint (explain, "A token in a URL ends up in logs and histories");
+      return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_TOKEN, explain,
+                                        "Send the initial access token in the Authorization "
+                                        "header, never in the URL");
+    }
   if (project->settings->dcr_mode == GH_DCR_MODE_INITIAL_ACCESS_TOKEN && bearer == NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
-                            "This project registers clients only with an initial access "
-                            "token, sent as Authorization: Bearer iatk_..."), FALSE;
+    {
+      JsonObject *explain = gh_explain_new ("iat.missing", "The registration request has no "
+                                            "Authorization header, and project %s registers "
+                                            "clients only with an initial access token",
+                                            project->slug);
+
+      gh_explain_set_expected (explain, "Authorization: Bearer iatk_...");
+      gh_explain_set_actual (explain, "no Authorization header");
+      json_object_set_null_member (explain, "iat_id");
+      gh_explain_set_hint (explain, "Shipping MCP clients (Claude Code, Cursor, VS Code, the MCP "
+                                    "Inspector) cannot send an initial access token: they "
+                                    "register with no Authorization header at all. For them, "
+                                    "set dcr_mode to open, or give them a pre-registered "
+                                    "client id or a client ID metadata document");
+      gh_explain_set_fix (explain, "set_setting", "key", "dcr_mode", "value", "open", NULL);
+      return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_TOKEN, explain,
+                                        "This project registers clients only with an initial "
+                                        "access token, sent as Authorization: Bearer iatk_..."
+                                        " (MCP clients cannot send one)");
+    }
   return TRUE;
 }
 
@@ -365,6 +480,7 @@ gh_registration_register (GhRegistration   *self,
                           JsonObject       *metadata,
                           const char       *bearer,
                           const char       *peer,
+                          const char       *user_agent,
                           GError          **error)
 {
   g_autoptr(JsonObject) requested = NULL;
@@ -392,7 +508,7 @@ gh_registration_register (GhRegistration   *self,
   if (project->settings->dcr_mode == GH_DCR_MODE_INITIAL_ACCESS_TOKEN)
     {
       iat = gh_iats_use (self->iats, project, bearer, error);
-      if (iat == NULL || !apply_pins (requested, iat->pinned, error))
+      if (iat == NULL || !apply_pins (requested, iat->pinned, iat->id, error))
         goto fail;
     }
 
@@ -402,9 +518,9 @@ gh_registration_register (GhRegistration   *self,
   if (validated == NULL)
     goto fail;
 
-  client = gh_clients_create (self->clients, project, NULL, GH_CLIENT_SOURCE_DCR, validated,
-                              &secret,
-                              iat != NULL ? iat->id : "dcr", error);
+  client = gh_clients_create_for_request (self->clients, project, NULL, GH_CLIENT_SOURCE_DCR,
+                                          validated, &secret, iat != NULL ? iat->id : "dcr",
+                                          peer, user_agent, error);
   if (client == NULL ||
       !gh_clients_set_registration (self->clients, project->id, client->client_id,
                                     registration_hash,
@@ -435,8 +551,20 @@ authorize_management (GhRegistration   *self,
   hash = gh_clients_get_registration (self->clients, project->id, client_id, out_pins, NULL);
   presented = bearer != NULL ? gh_sha256_base64url (bearer) : NULL;
   if (hash == NULL || !gh_constant_time_equal (hash, presented))
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
-                            "The registration access token is not valid for this client"), NULL;
+    {
+      JsonObject *explain = gh_explain_new ("client.auth_failed", "The registration access "
+                                            "token is not the one of client %s", client_id);
+
+      /* Whether the client exists is not said: the token is what proves it. */
+      gh_explain_set_expected (explain, "the registration access token of the client's last "
+                                        "registration, read or update");
+      gh_explain_set_actual (explain, "another token");
+      gh_explain_set_hint (explain, "Each read and update answers with a new registration "
+                                    "access token; the previous one stops working");
+      return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_TOKEN, explain,
+                                        "The registration access token is not valid for this "
+                                        "client"), NULL;
+    }
   return gh_clients_get (self->clients, project->id, client_id, error);
 }
 
@@ -483,6 +611,23 @@ gh_registration_read (GhRegistration   *self,
   return respond_with_new_token (self, project, issuer, client, error);
 }
 
+/* An RFC 7592 update that would change what cannot change: metadata.invalid. */
+static gboolean
+update_refused (GError     **error,
+                const char  *member,
+                const char  *expected,
+                const char  *actual,
+                const char  *message)
+{
+  JsonObject *explain = gh_explain_new ("metadata.invalid", "%s", message);
+
+  gh_explain_set_expected (explain, expected);
+  gh_explain_set_actual (explain, actual);
+  json_object_set_string_member (explain, "member", member);
+  return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA, explain,
+                                    "%s", message);
+}
+
 JsonObject *
 gh_registration_update (GhRegistration   *self,
                         const GhProject  *project,
@@ -508,23 +653,34 @@ gh_registration_update (GhRegistration   *self,
   /* RFC 7592 §2.2: the body names the client, and a secret it sends must be its own. */
   body_client_id = string_member (metadata, "client_id");
   if (g_strcmp0 (body_client_id, client_id) != 0)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "The body's client_id must be the client's (%s)", client_id), NULL;
+    {
+      JsonObject *explain = gh_explain_new ("request.invalid", "The body's client_id is not "
+                                            "the client's");
+
+      gh_explain_set_expected (explain, client_id);
+      gh_explain_set_actual (explain, body_client_id);
+      json_object_set_string_member (explain, "member", "client_id");
+      return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_REQUEST, explain,
+                                        "The body's client_id must be the client's (%s)",
+                                        client_id), NULL;
+    }
   body_secret = string_member (metadata, "client_secret");
   if (json_object_has_member (metadata, "client_secret") &&
       (body_secret == NULL || !gh_client_check_secret (client, body_secret)))
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
-                            "client_secret does not match the client's secret"), NULL;
+    return update_refused (error, "client_secret", "the client's own secret (or none)",
+                           "another value (not repeated here)",
+                           "client_secret does not match the client's secret"), NULL;
 
   requested = copy_without_server_members (metadata);
   method = gh_client_auth_method_to_string (client->auth_method);
   if (json_object_has_member (requested, "token_endpoint_auth_method") &&
       g_strcmp0 (string_member (requested, "token_endpoint_auth_method"), method) != 0)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
-                            "token_endpoint_auth_method cannot change "
-                            "(register a new client instead)"), NULL;
+    return update_refused (error, "token_endpoint_auth_method", method,
+                           string_member (requested, "token_endpoint_auth_method"),
+                           "token_endpoint_auth_method cannot change "
+                           "(register a new client instead)"), NULL;
   json_object_set_string_member (requested, "token_endpoint_auth_method", method);
-  if (pins != NULL && !apply_pins (requested, pins, error))
+  if (pins != NULL && !apply_pins (requested, pins, NULL, error))
     return NULL;
   validated = gh_client_metadata_validate (requested, project->settings, method, error);
   if (validated == NULL)

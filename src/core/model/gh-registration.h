@@ -30,15 +30,18 @@ gboolean        gh_registration_check_access (GhRegistration *self,
                                           gboolean          token_in_query,
                                           GError          **error);
 /* RFC 7591 registration under the project's dcr_mode. @bearer is the Authorization header's
- * token (NULL when none); @peer the source address for the open-mode rate limit. Returns
- * the 201 body. Errors: GH_OAUTH_ERROR_FORBIDDEN (DCR off), _INVALID_TOKEN (401),
- * _TOO_MANY_REQUESTS, _INVALID_REDIRECT_URI, _INVALID_CLIENT_METADATA. */
+ * token (NULL when none); @peer the source address for the open-mode rate limit, and with
+ * @user_agent the request's in the oauth_client.registered event. Returns the 201 body.
+ * Errors: GH_OAUTH_ERROR_FORBIDDEN (DCR off), _INVALID_TOKEN (401), _TOO_MANY_REQUESTS,
+ * _INVALID_REDIRECT_URI, _INVALID_CLIENT_METADATA; every refusal carries its explain
+ * (gh-explain.h), an IAT refusal's with the member "iat_id". */
 JsonObject     *gh_registration_register (GhRegistration   *self,
                                           const GhProject  *project,
                                           const char       *issuer,
                                           JsonObject       *metadata,
                                           const char       *bearer,
                                           const char       *peer,
+                                          const char       *user_agent,
                                           GError          **error);
 /* RFC 7592, with the registration access token as @bearer. Read and update answer with a
  * new registration access token (the old one stops working): only its hash is kept. */
@@ -72,6 +75,9 @@ void            gh_registration_record_management_refusal (GhRegistration *self,
                                           const char       *peer,
                                           const char       *user_agent,
                                           const GError     *error);
+/* The refusal's audit event: iat.rejected (details "reason": missing, unknown, expired,
+ * revoked, exhausted or pin_mismatch, and "iat_id" when known) when @error's explain is an
+ * iat.* rule, else oauth_client.registration_refused; rate-limited per source. */
 void            gh_registration_record_refusal (GhRegistration *self,
                                           const GhProject  *project,
                                           const char       *peer,

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "gh-cimd-explain.h"
 #include "gh-cimd-policy.h"
 #include "gh-cimd-resolver.h"
 #include "gh-client-auth.h"
@@ -334,23 +335,15 @@ client_document_resolved (GObject      *source,
   else if (gh_cimd_report_get_verdict (report) == GH_CIMD_FAIL)
     {
       g_autoptr(GError) refusal = NULL;
-      g_autofree char *rule = g_strconcat ("cimd.", gh_cimd_report_get_failure_id (report), NULL);
       GhAuthParams params = { 0 };
 
       refusal = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT,
                              "The client's metadata document at %s was not accepted: %s",
                              gh_cimd_report_get_client_id (report),
                              gh_cimd_report_get_failure (report));
-      /* The resolver's first failing check is the rule (the full report is the admin API's) */
-      if (gh_explain_rule_lookup (rule) != NULL)
-        {
-          JsonObject *explain = gh_explain_new (rule, "%s", gh_cimd_report_get_failure (report));
-
-          gh_explain_set_actual (explain, gh_cimd_report_get_client_id (report));
-          gh_explain_set_hint (explain, "The client's metadata document failed a check: the "
-                               "CIMD preview shows every check with its evidence");
-          gh_error_set_explain (refusal, explain);
-        }
+      /* The resolver's first failing check is the rule, with its evidence (the full report is
+       * the admin API's) */
+      gh_error_set_explain (refusal, gh_cimd_report_explain (report));
       /* Like every refused /authorize: one event, besides the resolver's own fetch event. */
       params.client_id = (char *) gh_cimd_report_get_client_id (report);
       params.flow_id = (char *) flow_id;
@@ -406,9 +399,11 @@ _gh_server_handle_authorize (GhRequest *request)
   wait->started_at = started_at;
   paused = _gh_request_pause (request, g_steal_pointer (&form), wait,
                               (GDestroyNotify) authorize_wait_free);
-  gh_cimd_resolver_resolve_async (request->server->cimd_resolver, request->project,
-                                  client_id, GH_CIMD_RESOLVE_NONE, wait->flow_id,
-                                  paused->cancellable, client_document_resolved, paused);
+  gh_cimd_resolver_resolve_from_async (request->server->cimd_resolver, request->project,
+                                       client_id, GH_CIMD_RESOLVE_NONE, wait->flow_id,
+                                       _gh_request_peer (request),
+                                       _gh_request_user_agent (request), paused->cancellable,
+                                       client_document_resolved, paused);
 }
 
 /* The origin (scheme://host[:port]) of @url. */

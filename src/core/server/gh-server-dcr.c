@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gh-error.h"
+#include "gh-explain.h"
 #include "gh-http-auth.h"
 #include "gh-http.h"
 #include "gh-json.h"
@@ -51,14 +52,26 @@ read_metadata (GhRequest  *request,
 
   if (g_strcmp0 (content_type, "application/json") != 0)
     {
-      g_set_error_literal (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
-                           "The body must be client metadata as application/json");
+      JsonObject *explain = gh_explain_new ("metadata.invalid", "The body is not sent as "
+                                            "application/json");
+
+      gh_explain_set_expected (explain, "Content-Type: application/json");
+      gh_explain_set_actual (explain, content_type != NULL ? content_type : "(none)");
+      json_object_set_null_member (explain, "member");
+      gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA, explain,
+                                 "The body must be client metadata as application/json");
       return NULL;
     }
   if (body->length > MAX_METADATA_BYTES)
     {
-      g_set_error_literal (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_PAYLOAD_TOO_LARGE,
-                           "Client metadata is limited to 16 KiB");
+      JsonObject *explain = gh_explain_new ("request.invalid", "The body is larger than "
+                                            "16 KiB");
+      g_autofree char *actual = g_strdup_printf ("%" G_GINT64_FORMAT " bytes", body->length);
+
+      gh_explain_set_expected (explain, "at most 16384 bytes");
+      gh_explain_set_actual (explain, actual);
+      gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_PAYLOAD_TOO_LARGE, explain,
+                                 "Client metadata is limited to 16 KiB");
       return NULL;
     }
   bytes = soup_message_body_flatten (body);
@@ -66,8 +79,18 @@ read_metadata (GhRequest  *request,
   metadata = gh_json_parse_object_strict (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
                                           &local_error);
   if (metadata == NULL)
-    g_set_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
-                 "The body is not a JSON object: %s", local_error->message);
+    {
+      JsonObject *explain = gh_explain_new ("metadata.invalid", "The body is not a JSON "
+                                            "object: %s", local_error->message);
+      g_autofree char *start = g_utf8_make_valid (g_bytes_get_data (bytes, NULL),
+                                                  MIN (g_bytes_get_size (bytes), 64));
+
+      gh_explain_set_expected (explain, "one JSON object, no member repeated");
+      gh_explain_set_actual (explain, start);
+      json_object_set_null_member (explain, "member");
+      gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA, explain,
+                                 "The body is not a JSON object: %s", local_error->message);
+    }
   return metadata;
 }
 
@@ -111,7 +134,7 @@ _gh_server_handle_register (GhRequest *request)
   metadata = read_metadata (request, &error);
   if (metadata != NULL)
     response = gh_registration_register (registration, request->project, request->issuer,
-                                         metadata, bearer, peer, &error);
+                                         metadata, bearer, peer, user_agent, &error);
   if (response == NULL)
     {
       gh_registration_record_refusal (registration, request->project, peer, user_agent,
@@ -120,6 +143,21 @@ _gh_server_handle_register (GhRequest *request)
       return;
     }
   gh_http_send_json (request->msg, SOUP_STATUS_CREATED, response, NULL);
+}
+
+/* An RFC 7592 request refused: its event (a failure of the server itself is logged, not
+ * recorded as a refusal), then the answer. */
+static void
+refuse_management (GhRequest    *request,
+                   const char   *client_id,
+                   const GError *error,
+                   gboolean      token_sent)
+{
+  if (!gh_error_is_internal (error))
+    gh_registration_record_management_refusal (request->server->registration, request->project,
+                                               client_id, _gh_request_peer (request),
+                                               _gh_request_user_agent (request), error);
+  send_error (request, error, token_sent);
 }
 
 void
@@ -136,17 +174,23 @@ _gh_server_handle_client_configuration (GhRequest *request)
 
   /* The token first: a stranger learns nothing from how the body would have been judged. */
   if (bearer == NULL)
-    error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TOKEN,
+    {
+      JsonObject *explain = gh_explain_new ("client.auth_missing", "The request has no "
+                                            "registration access token");
+
+      gh_explain_set_expected (explain, "Authorization: Bearer <registration_access_token>");
+      gh_explain_set_actual (explain, "no Authorization header");
+      gh_explain_set_hint (explain, "The registration answer's registration_access_token "
+                                    "manages the client (RFC 7592)");
+      gh_oauth_refuse_explained (&error, GH_OAUTH_ERROR_INVALID_TOKEN, explain,
                                  "The registration access token is required "
                                  "(Authorization: Bearer)");
+    }
   else
     gh_registration_check_management (registration, request->project, client_id, bearer, &error);
   if (error != NULL)
     {
-      gh_registration_record_management_refusal (registration, request->project, client_id,
-                                                 _gh_request_peer (request),
-                                                 _gh_request_user_agent (request), error);
-      send_error (request, error, bearer != NULL);
+      refuse_management (request, client_id, error, bearer != NULL);
       return;
     }
 
@@ -154,7 +198,7 @@ _gh_server_handle_client_configuration (GhRequest *request)
     {
       if (!gh_registration_delete (registration, request->project, client_id, bearer, &error))
         {
-          send_error (request, error, TRUE);
+          refuse_management (request, client_id, error, TRUE);
           return;
         }
       soup_server_message_set_status (request->msg, SOUP_STATUS_NO_CONTENT, NULL);
@@ -175,7 +219,7 @@ _gh_server_handle_client_configuration (GhRequest *request)
 
   if (response == NULL)
     {
-      send_error (request, error, TRUE);
+      refuse_management (request, client_id, error, TRUE);
       return;
     }
   gh_http_send_json (request->msg, SOUP_STATUS_OK, response, NULL);

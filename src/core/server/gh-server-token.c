@@ -132,6 +132,7 @@ client_keys_fetched (GObject      *source,
   if (jwks == NULL)
     {
       g_autoptr(GError) refusal = NULL;
+      JsonObject *cause;
       JsonObject *explain = gh_explain_new ("client.auth_failed", "The client's public keys "
                                             "at its jwks_uri could not be used");
 
@@ -139,6 +140,10 @@ client_keys_fetched (GObject      *source,
       gh_explain_set_hint (explain, "The jwks_uri must answer a JSON Web Key Set over https "
                            "with a key for the assertion");
       json_object_set_string_member (explain, "fetch_error", error->message);
+      /* The resolver's own explain of the key set's fetch (cimd.jwks.*), with its evidence */
+      cause = gh_cimd_resolver_error_get_explain (error);
+      if (cause != NULL)
+        json_object_set_object_member (explain, "cause", json_object_ref (cause));
       gh_oauth_refuse_explained (&refusal, GH_OAUTH_ERROR_INVALID_CLIENT, explain,
                                  "The client's public keys at its jwks_uri %s could not be "
                                  "used: %s", fetch->jwks_uri, error->message);
