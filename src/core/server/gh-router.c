@@ -72,6 +72,9 @@ static const GhRoute routes[] = {
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_admin_tokens },
   { GH_ROUTE_SERVER, "/admin/v1/admin-tokens/", TRUE, "DELETE",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_admin_token },
+  /* Live events: a WebSocket or Server-Sent Events (gh-admin-events.c). */
+  { GH_ROUTE_SERVER, "/admin/v1/events", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_events },
 };
 
 const GhRoute *

@@ -150,5 +150,8 @@ void _gh_admin_handle_project             (GhRequest *request);
 void _gh_admin_handle_admin_tokens        (GhRequest *request);
 void _gh_admin_handle_admin_token         (GhRequest *request);
 void _gh_admin_handle_audit               (GhRequest *request);
+void _gh_admin_handle_events              (GhRequest *request);  /* gh-admin-events.c */
+/* Ends every event stream (gh_server_stop()). */
+void _gh_admin_events_close_all           (GhServer  *server);
 
 G_END_DECLS
