@@ -62,5 +62,7 @@ grep -q '"key":"cimd_enabled".*"cascade_from":"mcp_enabled"' "$work/out.log" ||
 grep -q '^adm_.* ci active$' "$work/out.log" || fail "the ci token is not listed"
 grep -q '^audit: oauth_client\.registration_refused failure 127\.0\.0\.1 my-client/1\.0$' \
   "$work/out.log" || fail "the refused registration is not in the audit"
+grep -q '^{"id":[0-9]*,"type":"oauth_client\.registration_refused","outcome":"failure"}$' \
+  "$work/out.log" || fail "the event stream did not replay the refused registration"
 [ "$(tail -n 1 "$work/out.log")" = 401 ] || fail "the revoked token was not refused"
 echo "admin-api: ok"
