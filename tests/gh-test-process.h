@@ -44,6 +44,11 @@ GhTestProcess *gh_test_process_start_with_env (const char         *binary,
                                                const char         *dir,
                                                const char         *name,
                                                const char * const *environment);
+/* The same on 127.0.0.1:@port (a server started again where it was). */
+GhTestProcess *gh_test_process_start_on (const char    *binary,
+                                         const char    *dir,
+                                         const char    *name,
+                                         guint16        port);
 /* SIGTERM; returns its wait status (0: exited with 0) and, when @err is not NULL, its
  * standard error; frees. */
 int            gh_test_process_stop  (GhTestProcess *process,
