@@ -655,3 +655,25 @@ gh_test_json_is_strict (const char  *text,
     *why = g_strdup_printf ("%s at byte %td", j.why, j.p - j.start);
   return j.why == NULL;
 }
+
+static gboolean
+wait_expired (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+gh_test_wait_until (gboolean (*done) (gpointer data),
+                    gpointer   data,
+                    guint      timeout_ms)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add (timeout_ms, wait_expired, &expired);
+
+  while (!done (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  return done (data);
+}

@@ -92,4 +92,10 @@ gboolean       gh_test_json_is_strict  (const char    *text,
                                         gsize          length,
                                         char         **why);
 
+/* Runs the default main context until @done (@data) is TRUE
+ * or @timeout_ms passed; returns @done (@data). */
+gboolean       gh_test_wait_until      (gboolean     (*done) (gpointer data),
+                                        gpointer       data,
+                                        guint          timeout_ms);
+
 G_END_DECLS

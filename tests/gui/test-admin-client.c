@@ -65,28 +65,6 @@ fixture_teardown (Fixture       *fixture,
 }
 
 static gboolean
-timed_out (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-wait_until (gboolean (*done) (gpointer data),
-            gpointer   data,
-            guint      timeout_ms)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add (timeout_ms, timed_out, &expired);
-
-  while (!done (data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (!expired)
-    g_source_remove (id);
-  return done (data);
-}
-
-static gboolean
 has_result (gpointer data)
 {
   return *(GAsyncResult **) data != NULL;
@@ -104,7 +82,7 @@ store_result (GObject      *source,
 static GAsyncResult *
 await (GAsyncResult **result)
 {
-  g_assert_true (wait_until (has_result, result, 15000));
+  g_assert_true (gh_test_wait_until (has_result, result, 15000));
   return *result;
 }
 
@@ -296,7 +274,7 @@ wait_for (Stream     *stream,
 {
   stream->waited_type = type;
   stream->waited_project = project;
-  if (!wait_until (has_type, stream, 15000))
+  if (!gh_test_wait_until (has_type, stream, 15000))
     g_error ("No %s event of %s came", type ? type : "any", project ? project : "any project");
 }
 
@@ -322,7 +300,7 @@ test_event_stream (Fixture       *fixture,
                    GH_ADMIN_STREAM_CONNECTING);
   /* Stored: the default project's creation, before the client started */
   wait_for (&stream, "project.created", "default");
-  g_assert_true (wait_until (is_connected, &stream, 15000));
+  g_assert_true (gh_test_wait_until (is_connected, &stream, 15000));
 
   /* Live */
   json_object_set_string_member (body, "slug", "team");
@@ -334,7 +312,7 @@ test_event_stream (Fixture       *fixture,
   /* The server goes; what the CLI does meanwhile is stored, and comes after the restart */
   gh_test_process_kill (fixture->server);
   fixture->server = NULL;
-  g_assert_true (wait_until (is_reconnecting, &stream, 15000));
+  g_assert_true (gh_test_wait_until (is_reconnecting, &stream, 15000));
   g_assert_cmpint (GH_TEST_CLI (gh_test_server_binary (), fixture->dir, NULL, "user", "add",
                                 "carol"), ==, 0);
   fixture->server = gh_test_process_start_on (gh_test_server_binary (), fixture->dir,

@@ -15,6 +15,7 @@
 #include "gh-admin-events.h"
 #include "gh-admin-tokens.h"
 #include "gh-audit.h"
+#include "gh-test-process.h"
 #include "gh-test-util.h"
 
 #define PAIRS GH_TEST_PAIRS
@@ -50,29 +51,6 @@ fixture_teardown (Fixture       *fixture,
 }
 
 static gboolean
-timed_out (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main context (the server's too) until @done says so, or @timeout_ms pass. */
-static gboolean
-wait_until (gboolean (*done) (gpointer data),
-            gpointer   data,
-            guint      timeout_ms)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add (timeout_ms, timed_out, &expired);
-
-  while (!done (data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (!expired)
-    g_source_remove (id);
-  return done (data);
-}
-
-static gboolean
 never (gpointer data)
 {
   return FALSE;
@@ -82,7 +60,7 @@ never (gpointer data)
 static void
 run_for (guint ms)
 {
-  wait_until (never, NULL, ms);
+  gh_test_wait_until (never, NULL, ms);
 }
 
 /* Records one event of @type, its details {"marker": @marker} and @padding members of about
@@ -233,7 +211,7 @@ client_open (Fixture    *fixture,
     }
   soup_session_websocket_connect_async (TS->session, client->msg, NULL, NULL,
                                         G_PRIORITY_DEFAULT, NULL, connected, client);
-  g_assert_true (wait_until (client_settled, client, 10000));
+  g_assert_true (gh_test_wait_until (client_settled, client, 10000));
   return client;
 }
 
@@ -264,7 +242,7 @@ client_wait (Client *client,
 {
   Count count = { client, n };
 
-  if (!wait_until (has_count, &count, 10000))
+  if (!gh_test_wait_until (has_count, &count, 10000))
     g_error ("%u messages came, not %u", client->messages->len, n);
 }
 
@@ -439,7 +417,7 @@ test_resume (Fixture       *fixture,
   g_assert_cmpstr (event_marker (message_event (first, 1)), ==, "b");
   seen = json_object_get_int_member (message_event (first, 1), "id");
   soup_websocket_connection_close (first->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-  g_assert_true (wait_until (client_closed, first, 10000));
+  g_assert_true (gh_test_wait_until (client_closed, first, 10000));
 
   for (guint i = 0; i < 250; i++)
     {
@@ -767,7 +745,7 @@ sse_finish (Sse *sse)
 {
   char *text;
 
-  g_assert_true (wait_until (sse_ended, &sse->read, 10000));
+  g_assert_true (gh_test_wait_until (sse_ended, &sse->read, 10000));
   g_assert_cmpuint (soup_message_get_status (sse->msg), ==, 200);
   g_assert_cmpstr (soup_message_headers_get_content_type (
                      soup_message_get_response_headers (sse->msg), NULL), ==,

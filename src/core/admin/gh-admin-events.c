@@ -244,6 +244,18 @@ hub_detach (Hub    *hub,
   g_ptr_array_remove_fast (hub->streams, stream);
 }
 
+/* Nothing more is sent but the last frames, which must go out before the deadline. */
+static void
+begin_closing (Stream *stream)
+{
+  stream->closing = TRUE;
+  g_clear_handle_id (&stream->keepalive_id, gh_source_remove_here);
+  if (stream->hub != NULL)
+    hub_detach (stream->hub, stream);
+  g_queue_clear_full (&stream->live, (GDestroyNotify) queued_free);
+  stream->deadline_id = gh_timeout_add_here (CLOSE_DEADLINE_MS, deadline_passed, stream);
+}
+
 /* Queues the last frame (a WebSocket close with @code and @reason) and ends the stream once
  * it is written (a WebSocket: and the peer answered), or at the deadline. */
 static void
@@ -255,11 +267,7 @@ stream_close (Stream     *stream,
 
   if (stream->closing || stream->done)
     return;
-  stream->closing = TRUE;
-  g_clear_handle_id (&stream->keepalive_id, gh_source_remove_here);
-  if (stream->hub != NULL)
-    hub_detach (stream->hub, stream);
-  stream->deadline_id = gh_timeout_add_here (CLOSE_DEADLINE_MS, deadline_passed, stream);
+  begin_closing (stream);
   if (stream->websocket)
     {
       gsize length = MIN (strlen (reason), 123);
@@ -450,13 +458,7 @@ parse_frames (Stream *stream)
               stream_finish (stream);
               return FALSE;
             }
-          stream->closing = TRUE;
-          if (stream->hub != NULL)
-            hub_detach (stream->hub, stream);
-          g_clear_handle_id (&stream->keepalive_id, gh_source_remove_here);
-          stream->deadline_id = gh_timeout_add_here (CLOSE_DEADLINE_MS, deadline_passed,
-                                                     stream);
-          g_queue_clear_full (&stream->live, (GDestroyNotify) queued_free);
+          begin_closing (stream);
           stream_enqueue (stream, ws_frame (WS_CLOSE, payload, MIN (length, 2)));
           break;
         case WS_PING:
