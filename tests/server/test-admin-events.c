@@ -16,6 +16,7 @@
 #include "gh-admin-tokens.h"
 #include "gh-audit.h"
 #include "gh-test-process.h"
+#include "gh-test-tls.h"
 #include "gh-test-util.h"
 
 #define PAIRS GH_TEST_PAIRS
@@ -826,6 +827,51 @@ test_server_sent_events (Fixture       *fixture,
   g_assert_cmpstr (event_marker (after->pdata[0]), ==, "three");
 }
 
+/* Over TLS: both kinds of stream are taken from libsoup as TLS connections and work the
+ * same. */
+static void
+test_tls (Fixture       *fixture,
+          gconstpointer  data)
+{
+  g_autoptr(GhTestCertificates) certificates = gh_test_certificates_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsDatabase) database = g_tls_file_database_new (certificates->ca_path, &error);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(Client) client = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *text = NULL;
+  SoupSession *plain = TS->session;
+
+  g_assert_no_error (error);
+  soup_session_set_tls_database (session, database);
+  gh_server_stop (TS->server);
+  g_assert_true (gh_server_listen (TS->server, "127.0.0.1:0", certificates->localhost, &error));
+  g_assert_no_error (error);
+  base = g_strdup_printf ("https://localhost:%u", gh_server_get_port (TS->server));
+  TS->session = session;
+  TS->issuer = base;
+
+  record (fixture, "user.created", "stored");
+  client = client_open (fixture, "?after=0&type_prefix=user.", fixture->token);
+  g_assert_no_error (client->error);
+  g_assert_true (client->connected);
+  client_wait (client, 1);
+  record (fixture, "user.created", "live");
+  client_wait (client, 2);
+  g_assert_cmpstr (event_marker (message_event (client, 0)), ==, "stored");
+  g_assert_cmpstr (event_marker (message_event (client, 1)), ==, "live");
+
+  text = sse_finish (sse_start (fixture, "?after=0&type_prefix=user.&limit=2", NULL));
+  events = sse_parse (text);
+  g_assert_cmpuint (events->len, ==, 2);
+  g_assert_cmpstr (event_marker (events->pdata[1]), ==, "live");
+
+  g_clear_pointer (&client, client_free);
+  TS->session = plain;
+  TS->issuer = gh_server_get_issuer_base (TS->server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -841,6 +887,7 @@ main (int   argc,
   ADD ("after-commit", test_after_commit);
   ADD ("slow-consumer", test_slow_consumer);
   ADD ("server-sent-events", test_server_sent_events);
+  ADD ("tls", test_tls);
 #undef ADD
 
   return g_test_run ();
