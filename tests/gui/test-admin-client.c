@@ -278,6 +278,25 @@ wait_for (Stream     *stream,
     g_error ("No %s event of %s came", type ? type : "any", project ? project : "any project");
 }
 
+/* The server goes; what the CLI does meanwhile is stored, and comes once the server is back
+ * on the same port and the stream reconnected by itself. */
+static void
+restart_server (Fixture *fixture,
+                Stream  *stream)
+{
+  guint16 port = fixture->server->port;
+
+  gh_test_process_kill (fixture->server);
+  fixture->server = NULL;
+  g_assert_true (gh_test_wait_until (is_reconnecting, stream, 15000));
+  g_assert_cmpint (GH_TEST_CLI (gh_test_server_binary (), fixture->dir, NULL, "user", "add",
+                                "carol"), ==, 0);
+  fixture->server = gh_test_process_start_on (gh_test_server_binary (), fixture->dir,
+                                              "server-again", port);
+  wait_for (stream, "user.created", "default");
+  g_assert_cmpint (stream->state, ==, GH_ADMIN_STREAM_CONNECTED);
+}
+
 /* The stream replays from its cursor, follows live events, and when the server goes away and
  * comes back on the same port it reconnects by itself and gets what happened meanwhile, once. */
 static void
@@ -290,7 +309,6 @@ test_event_stream (Fixture       *fixture,
   g_autoptr(JsonObject) body = json_object_new ();
   g_autoptr(JsonObject) created = NULL;
   g_autoptr(GError) error = NULL;
-  guint16 port = fixture->server->port;
   gint64 previous = 0;
 
   g_signal_connect (fixture->client, "event", G_CALLBACK (got_event), &stream);
@@ -309,16 +327,7 @@ test_event_stream (Fixture       *fixture,
   g_assert_no_error (error);
   wait_for (&stream, "project.created", "team");
 
-  /* The server goes; what the CLI does meanwhile is stored, and comes after the restart */
-  gh_test_process_kill (fixture->server);
-  fixture->server = NULL;
-  g_assert_true (gh_test_wait_until (is_reconnecting, &stream, 15000));
-  g_assert_cmpint (GH_TEST_CLI (gh_test_server_binary (), fixture->dir, NULL, "user", "add",
-                                "carol"), ==, 0);
-  fixture->server = gh_test_process_start_on (gh_test_server_binary (), fixture->dir,
-                                              "server-again", port);
-  wait_for (&stream, "user.created", "default");
-  g_assert_cmpint (stream.state, ==, GH_ADMIN_STREAM_CONNECTED);
+  restart_server (fixture, &stream);
 
   /* And live again */
   g_clear_pointer (&created, json_object_unref);
@@ -347,6 +356,28 @@ test_event_stream (Fixture       *fixture,
   g_clear_object (&result);
 }
 
+/* Only new events: none came before the server went away, yet what happened while it was
+ * gone comes after the reconnection (the stream's "ready" message gave the cursor). */
+static void
+test_event_stream_live_only (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  Stream stream = { g_ptr_array_new_with_free_func (g_object_unref),
+                    g_array_new (FALSE, FALSE, sizeof (GhAdminStreamState)) };
+
+  g_signal_connect (fixture->client, "event", G_CALLBACK (got_event), &stream);
+  g_signal_connect (fixture->client, "stream-state", G_CALLBACK (got_state), &stream);
+  gh_admin_client_start_events (fixture->client, "default", NULL, -1);
+  g_assert_true (gh_test_wait_until (is_connected, &stream, 15000));
+  restart_server (fixture, &stream);
+  /* Nothing older than the stream */
+  g_assert_cmpuint (stream.events->len, ==, 1);
+
+  g_signal_handlers_disconnect_by_data (fixture->client, &stream);
+  g_ptr_array_unref (stream.events);
+  g_array_unref (stream.states);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -359,6 +390,8 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/admin-client/event-stream", Fixture, NULL, fixture_setup, test_event_stream,
               fixture_teardown);
+  g_test_add ("/admin-client/event-stream-live-only", Fixture, NULL, fixture_setup,
+              test_event_stream_live_only, fixture_teardown);
 
   return g_test_run ();
 }

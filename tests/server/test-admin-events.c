@@ -122,7 +122,8 @@ typedef struct
 {
   SoupWebsocketConnection *conn;
   SoupMessage *msg;
-  GPtrArray *messages;   /* JsonObject, as they came */
+  GPtrArray *messages;   /* JsonObject, as they came, but the "ready" one */
+  gint64 ready_last_id;  /* -1: no "ready" message came */
   gboolean connected;
   gboolean failed;
   gboolean closed;
@@ -154,8 +155,18 @@ got_message (SoupWebsocketConnection *conn,
   const char *data = g_bytes_get_data (message, &length);
   g_autofree char *text = g_strndup (data, length);
 
+  g_autoptr(JsonObject) object = gh_test_parse_object (text);
+
   g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
-  g_ptr_array_add (client->messages, gh_test_parse_object (text));
+  if (g_str_equal (json_object_get_string_member (object, "type"), "ready"))
+    {
+      /* Once, first */
+      g_assert_cmpint (client->ready_last_id, ==, -1);
+      g_assert_cmpuint (client->messages->len, ==, 0);
+      client->ready_last_id = json_object_get_int_member (object, "last_id");
+      return;
+    }
+  g_ptr_array_add (client->messages, g_steal_pointer (&object));
 }
 
 static void
@@ -202,6 +213,7 @@ client_open (Fixture    *fixture,
   g_autofree char *url = g_strconcat (TS->issuer, "/admin/v1/events", query, NULL);
 
   client->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  client->ready_last_id = -1;
   client->msg = soup_message_new ("GET", url);
   if (token != NULL)
     {
@@ -234,6 +246,18 @@ has_count (gpointer data)
   Count *count = data;
 
   return count->client->messages->len >= count->n;
+}
+
+static gboolean
+client_is_ready (gpointer data)
+{
+  return ((Client *) data)->ready_last_id >= 0;
+}
+
+static void
+client_wait_ready (Client *client)
+{
+  g_assert_true (gh_test_wait_until (client_is_ready, client, 10000));
 }
 
 /* Waits for @n messages in all. */
@@ -478,6 +502,10 @@ test_after_commit (Fixture       *fixture,
   GhStore *store = gh_server_get_store (TS->server);
   g_autoptr(GError) error = NULL;
 
+  /* Without a cursor, the stream first says where it starts */
+  client_wait_ready (client);
+  g_assert_cmpint (client->ready_last_id, ==, last_event_id (fixture));
+
   g_assert_true (gh_store_begin (store, &error));
   record (fixture, "user.created", "rolled back");
   gh_store_rollback (store);
@@ -644,7 +672,13 @@ test_slow_consumer (Fixture       *fixture,
   code = read_raw (slow, texts);
   g_assert_cmpuint (code, ==, GH_ADMIN_EVENTS_CLOSE_TOO_SLOW);
   g_assert_cmpuint (texts->len, >=, 2);
-  for (guint i = 0; i + 1 < texts->len; i++)
+  g_assert_cmpuint (texts->len, >=, 3);
+  {
+    g_autoptr(JsonObject) ready = gh_test_parse_object (texts->pdata[0]);
+
+    g_assert_cmpstr (json_object_get_string_member (ready, "type"), ==, "ready");
+  }
+  for (guint i = 1; i + 1 < texts->len; i++)
     {
       g_autoptr(JsonObject) message = gh_test_parse_object (texts->pdata[i]);
       JsonObject *event = json_object_get_object_member (message, "event");

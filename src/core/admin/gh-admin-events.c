@@ -975,6 +975,31 @@ read_filters (GhRequest  *request,
   return TRUE;
 }
 
+/* A stream without a cursor starts with {"type": "ready", "last_id": N}: the newest event
+ * stored as it opened (0: none), the cursor to reconnect with when no event came since. */
+static void
+stream_send_ready (Stream *stream)
+{
+  g_autoptr(JsonObject) message = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = gh_store_prepare (stream->hub->store,
+                                             "SELECT max (id) FROM audit_events", &error);
+  g_autofree char *text = NULL;
+  gboolean row = FALSE;
+
+  if (stmt == NULL || !gh_store_step (stream->hub->store, stmt, &row, &error))
+    {
+      g_warning ("Cannot read the newest audit event: %s", error->message);
+      stream_close (stream, 1011, "The stored events cannot be read");
+      return;
+    }
+  stream->cursor = row ? sqlite3_column_int64 (stmt, 0) : 0;
+  json_object_set_string_member (message, "type", "ready");
+  json_object_set_int_member (message, "last_id", stream->cursor);
+  text = gh_json_object_to_string (message, FALSE);
+  stream_enqueue (stream, stream_frame (stream, "ready", 0, text));
+}
+
 /* The 101 answer of RFC 6455 §4.2.2, after libsoup checked the handshake. */
 static char *
 websocket_head (SoupServerMessage *msg)
@@ -1064,4 +1089,6 @@ _gh_admin_handle_events (GhRequest *request)
                              stream->cancellable, got_bytes, stream_ref (stream));
   if (replay)
     replay_start (stream);
+  else
+    stream_send_ready (stream);
 }

@@ -1039,6 +1039,13 @@ stream_message (SoupWebsocketConnection *websocket,
       self->stream_resume = TRUE;
       g_signal_emit (self, signals[SIGNAL_EVENT], 0, item);
     }
+  else if (g_strcmp0 (kind, "ready") == 0 && !self->stream_resume)
+    {
+      /* Live only: where the stream began is the cursor to come back with */
+      self->cursor = int_member (object, "last_id");
+      self->stream_resume = TRUE;
+      set_stream_state (self, GH_ADMIN_STREAM_CONNECTED);
+    }
   else if (g_strcmp0 (kind, "gap") == 0)
     g_signal_emit (self, signals[SIGNAL_GAP], 0, int_member (object, "first_missed_id"));
 }
@@ -1081,7 +1088,9 @@ stream_connected (GObject      *source,
   self->retry_ms = FIRST_RETRY_MS;
   g_signal_connect (websocket, "message", G_CALLBACK (stream_message), self);
   g_signal_connect (websocket, "closed", G_CALLBACK (stream_closed), self);
-  set_stream_state (self, GH_ADMIN_STREAM_CONNECTED);
+  /* Live only, it is connected once the "ready" message gave it a cursor */
+  if (self->stream_resume)
+    set_stream_state (self, GH_ADMIN_STREAM_CONNECTED);
 }
 
 static void

@@ -152,7 +152,8 @@ typedef enum
 {
   GH_ADMIN_STREAM_STOPPED,
   GH_ADMIN_STREAM_CONNECTING,
-  GH_ADMIN_STREAM_CONNECTED,
+  GH_ADMIN_STREAM_CONNECTED,     /* live only (@after -1): once the server said where it
+                                  * starts (its "ready" message), the cursor for a reconnection */
   GH_ADMIN_STREAM_RECONNECTING,  /* lost: trying again, from the last event it had */
 } GhAdminStreamState;
 
