@@ -76,6 +76,7 @@ typedef struct
   gsize         out_bytes;
   gboolean      writing;
   gboolean      closing;       /* the last frame is queued */
+  gboolean      close_received; /* the peer's WebSocket close came */
   gboolean      done;
   guint         keepalive_id;
   guint         deadline_id;
@@ -354,8 +355,9 @@ stream_write_next (Stream *stream)
   frame = g_queue_peek_head (&stream->out);
   if (frame == NULL)
     {
-      /* SSE has no closing handshake: everything is out, the stream ends */
-      if (stream->closing && !stream->websocket)
+      /* Everything is out: SSE has no closing handshake, a WebSocket's is over once both
+       * sides sent their close */
+      if (stream->closing && (!stream->websocket || stream->close_received))
         stream_finish (stream);
       return;
     }
@@ -458,6 +460,7 @@ parse_frames (Stream *stream)
               stream_finish (stream);
               return FALSE;
             }
+          stream->close_received = TRUE;
           begin_closing (stream);
           stream_enqueue (stream, ws_frame (WS_CLOSE, payload, MIN (length, 2)));
           break;
