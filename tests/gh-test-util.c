@@ -734,6 +734,21 @@ gh_test_server_last_audit (GhTestServer *fixture,
   return event;
 }
 
+char *
+gh_test_hidden_value (const char *html,
+                      const char *name)
+{
+  g_autofree char *needle = g_strdup_printf ("name=\"%s\" value=\"", name);
+  const char *start = strstr (html, needle);
+  const char *end;
+
+  g_assert_nonnull (start);
+  start += strlen (needle);
+  end = strchr (start, '"');
+  g_assert_nonnull (end);
+  return g_strndup (start, end - start);
+}
+
 JsonObject *
 gh_test_parse_object (const char *text)
 {

@@ -211,6 +211,10 @@ char           *gh_test_server_authorize_code (GhTestServer *fixture,
                                                const char   *redirect_uri,
                                                const char * const *pairs);
 
+/* The value of the hidden input @name on the page @html (asserts there is one). */
+char           *gh_test_hidden_value    (const char         *html,
+                                         const char         *name);
+
 /* A JSON object from @text (asserts it is one). */
 JsonObject     *gh_test_parse_object    (const char         *text);
 

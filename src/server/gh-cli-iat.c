@@ -102,17 +102,18 @@ iat_to_json (gpointer item,
   return gh_iat_to_json (item, *(const gint64 *) user_data);
 }
 
+/* The model's state in the words the table has always used. */
 static const char *
 iat_state (const GhIat *iat,
            gint64       now)
 {
-  if (iat->revoked_at != 0)
-    return "revoked";
-  if (iat->expires_at != 0 && iat->expires_at <= now)
-    return "expired";
-  if (iat->uses >= iat->max_uses)
+  const char *state = gh_iat_get_state (iat, now);
+
+  if (g_str_equal (state, "exhausted"))
     return "used up";
-  return "usable";
+  if (g_str_equal (state, "active"))
+    return "usable";
+  return state;
 }
 
 static int

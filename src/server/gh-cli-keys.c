@@ -66,14 +66,13 @@ static int
 run_rotate (GhCli *cli)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) projects = NULL;
   g_autofree char *kid = NULL;
   g_autofree char *from = NULL;
   g_autofree char *delay = NULL;
   g_autofree char *until = NULL;
   g_autofree char *lifetime = NULL;
   GhJwsAlg alg = GH_JWS_ALG_ES256;
-  gint64 longest = 0, now;
+  gint64 longest, now;
 
   if (opt_alg != NULL && (alg = gh_jws_alg_from_string (opt_alg)) == GH_JWS_ALG_INVALID)
     return gh_cli_usage_error (cli->context, "--alg must be ES256 or RS256, not “%s”", opt_alg);
@@ -82,16 +81,10 @@ run_rotate (GhCli *cli)
 
   if (!gh_cli_open (cli))
     return EXIT_FAILURE;
-  projects = gh_projects_list (gh_server_get_projects (cli->server), &error);
-  if (projects == NULL)
-    return gh_cli_fail (error);
-
   /* Tokens signed by the old key live at most as long as the longest access token TTL. */
-  for (guint i = 0; i < projects->len; i++)
-    {
-      GhProject *project = g_ptr_array_index (projects, i);
-      longest = MAX (longest, project->settings->access_token_ttl);
-    }
+  longest = gh_projects_max_access_token_ttl (gh_server_get_projects (cli->server), &error);
+  if (longest < 0)
+    return gh_cli_fail (error);
 
   kid = gh_signing_keys_rotate (gh_server_get_signing_keys (cli->server), alg,
                                 opt_activate_after, longest, "cli", &error);

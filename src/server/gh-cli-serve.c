@@ -10,7 +10,9 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#include <gnutls/gnutls.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "gh-cli.h"
 
@@ -20,6 +22,7 @@ static char *opt_tls_cert;
 static char *opt_tls_key;
 static char *opt_ca_file;
 static gboolean opt_dev;
+static gboolean opt_insecure_http;
 static gint64 opt_audit_max_events = GH_AUDIT_DEFAULT_MAX_EVENTS;
 static gint64 opt_audit_max_age_days = GH_AUDIT_DEFAULT_MAX_AGE_DAYS;
 static gint64 opt_audit_refusals = GH_AUDIT_DEFAULT_REFUSALS_PER_MINUTE;
@@ -37,6 +40,9 @@ static const GOptionEntry serve_options[] = {
   { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_cert,
     "PEM certificate (serve HTTPS)", "FILE" },
   { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_key, "PEM private key of --tls-cert", "FILE" },
+  { "insecure-http", 0, 0, G_OPTION_ARG_NONE, &opt_insecure_http,
+    "Allow plain HTTP on an address other than loopback (tokens and admin tokens then cross "
+    "the network in clear text)", NULL },
   { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ca_file,
     "Also trust these PEM CA certificates for outbound HTTPS (CIMD documents)", "FILE" },
   { "dev", 0, 0, G_OPTION_ARG_NONE, &opt_dev,
@@ -91,6 +97,79 @@ quit_on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Whether @address (HOST:PORT) is on a loopback address (127.0.0.0/8, ::1, localhost). An
+ * address that does not parse is not: the server says why when it listens. */
+static gboolean
+listen_is_loopback (const char *address)
+{
+  g_autoptr(GSocketConnectable) connectable = g_network_address_parse (address, 0, NULL);
+  g_autoptr(GInetAddress) inet = NULL;
+  const char *host;
+
+  if (connectable == NULL)
+    return FALSE;
+  host = g_network_address_get_hostname (G_NETWORK_ADDRESS (connectable));
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  inet = g_inet_address_new_from_string (host);
+  return inet != NULL && g_inet_address_get_is_loopback (inet);
+}
+
+/* The certificate and key of --tls-cert / --tls-key, or NULL with an error naming the file
+ * that is wrong (GLib's messages do not always). */
+static GTlsCertificate *
+load_certificate (GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *cert_text = NULL;
+  g_autofree char *key_text = NULL;
+  GTlsCertificate *certificate;
+
+  if (!g_file_get_contents (opt_tls_cert, &cert_text, NULL, &local_error) ||
+      strstr (cert_text, "-----BEGIN CERTIFICATE-----") == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "--tls-cert %s: %s", opt_tls_cert,
+                   local_error != NULL ? local_error->message : "no PEM certificate in it");
+      return NULL;
+    }
+  if (!g_file_get_contents (opt_tls_key, &key_text, NULL, &local_error) ||
+      strstr (key_text, "PRIVATE KEY-----") == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "--tls-key %s: %s", opt_tls_key,
+                   local_error != NULL ? local_error->message : "no PEM private key in it");
+      return NULL;
+    }
+  /* glib-networking loads a key that is not the certificate's and fails every handshake
+   * later: GnuTLS compares them now. */
+  {
+    gnutls_certificate_credentials_t credentials;
+    gnutls_datum_t cert_datum = { (unsigned char *) cert_text, (unsigned int) strlen (cert_text) };
+    gnutls_datum_t key_datum = { (unsigned char *) key_text, (unsigned int) strlen (key_text) };
+    int rc;
+
+    if (gnutls_certificate_allocate_credentials (&credentials) < 0)
+      g_error ("Out of memory");
+    rc = gnutls_certificate_set_x509_key_mem2 (credentials, &cert_datum, &key_datum,
+                                               GNUTLS_X509_FMT_PEM, NULL, 0);
+    gnutls_certificate_free_credentials (credentials);
+    if (rc < 0)
+      {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                     "--tls-cert %s with --tls-key %s: %s", opt_tls_cert, opt_tls_key,
+                     gnutls_strerror (rc));
+        return NULL;
+      }
+  }
+  certificate = g_tls_certificate_new_from_files (opt_tls_cert, opt_tls_key, &local_error);
+  if (certificate == NULL)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 "--tls-cert %s with --tls-key %s: %s", opt_tls_cert, opt_tls_key,
+                 local_error->message);
+  return certificate;
+}
+
 /* What the options ask for that the server cannot be: a usage error, or -1 when none. */
 static int
 check_options (GhCli *cli)
@@ -124,6 +203,12 @@ check_options (GhCli *cli)
       (g_str_has_prefix (opt_listen, "0.0.0.0:") || g_str_has_prefix (opt_listen, "[::]:")))
     return gh_cli_usage_error (cli->context, "Listening on every address needs --issuer-base: "
                                "the issuer must be the URL clients use to reach this server");
+  if (opt_listen != NULL && opt_tls_cert == NULL && !opt_insecure_http &&
+      !listen_is_loopback (opt_listen))
+    return gh_cli_usage_error (cli->context, "Refusing plain HTTP on %s, which is not a loopback "
+                               "address: tokens would cross the network in clear text. Give "
+                               "--tls-cert and --tls-key, or --insecure-http to allow it "
+                               "(behind a TLS proxy, for example)", opt_listen);
   return -1;
 }
 
@@ -170,7 +255,7 @@ run_serve (GhCli *cli)
 
   if (opt_tls_cert != NULL)
     {
-      certificate = g_tls_certificate_new_from_files (opt_tls_cert, opt_tls_key, &error);
+      certificate = load_certificate (&error);
       if (certificate == NULL)
         return gh_cli_fail (error);
     }

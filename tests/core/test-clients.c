@@ -182,7 +182,8 @@ test_delete (Fixture       *f,
   g_assert_cmpstr (client_id, ==, "tool");
   g_assert_cmpstr (actor, ==, "cli");
 
-  tokens = gh_tokens_exchange_code (f->tokens, f->project, f->issuer, tool, form, &error);
+  tokens = gh_tokens_exchange_code (f->tokens, f->project, f->issuer, tool, form, NULL,
+                                    &error);
   g_assert_null (tokens);
   g_assert_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_GRANT);
 }

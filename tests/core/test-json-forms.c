@@ -219,11 +219,11 @@ test_iat (Fixture       *f,
 {
   static const char * const fresh[] = {
     "id:s", "label:s", "max_uses:i", "uses:i", "uses_left:i", "created_at:i", "expires_at:i",
-    "revoked:b", "usable:b", "pinned:o", NULL,
+    "revoked:b", "usable:b", "state:s", "pinned:o", NULL,
   };
   static const char * const used_forever[] = {
     "id:s", "label:s", "max_uses:i", "uses:i", "uses_left:i", "created_at:i",
-    "last_used_at:i", "revoked:b", "usable:b", "pinned:o", NULL,
+    "last_used_at:i", "revoked:b", "usable:b", "state:s", "pinned:o", NULL,
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) pins = gh_test_parse_object ("{\"application_type\": \"web\"}");

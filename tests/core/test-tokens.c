@@ -52,7 +52,7 @@ exchange (Fixture         *f,
                                                         "redirect_uri", redirect_uri));
 
   return gh_tokens_exchange_code (f->tokens, f->project, f->issuer,
-                                  client, form, error);
+                                  client, form, NULL, error);
 }
 
 static JsonObject *
@@ -65,7 +65,7 @@ refresh (Fixture         *f,
                                                         "refresh_token", refresh_token));
 
   return gh_tokens_refresh (f->tokens, f->project, f->issuer, client,
-                            form, error);
+                            form, NULL, error);
 }
 
 /* A code for "app" and its token response. */
@@ -346,11 +346,13 @@ test_revoke (Fixture       *f,
 
   /* The other grant is untouched. */
   g_assert_true (access_token_valid (f, json_object_get_string_member (second, "access_token")));
-  active = gh_tokens_introspect (f->tokens, f->project, f->issuer,
-                                 json_object_get_string_member (second, "access_token"));
+  active = gh_tokens_introspect (f->tokens, f->project, f->issuer, NULL,
+                                 json_object_get_string_member (second, "access_token"),
+                                 NULL, NULL);
   g_assert_true (json_object_get_boolean_member (active, "active"));
-  inactive = gh_tokens_introspect (f->tokens, f->project, f->issuer,
-                                   json_object_get_string_member (first, "access_token"));
+  inactive = gh_tokens_introspect (f->tokens, f->project, f->issuer, NULL,
+                                   json_object_get_string_member (first, "access_token"),
+                                   NULL, NULL);
   g_assert_false (json_object_get_boolean_member (inactive, "active"));
 }
 

@@ -60,9 +60,16 @@ grep -q '"slug": "team"' "$work/out.log" || fail "no project created"
 grep -q '"key":"cimd_enabled".*"cascade_from":"mcp_enabled"' "$work/out.log" ||
   fail "no cascaded change"
 grep -q '^adm_.* ci active$' "$work/out.log" || fail "the ci token is not listed"
+grep -q '^iat: iat_[^ ]* active iatk_\.\.\.$' "$work/out.log" || fail "no IAT issued"
+grep -q '"uri":"https://mcp.example.com/mcp","scopes":\["tools"\]' "$work/out.log" ||
+  fail "no resource added"
+grep -q '^fix: true ' "$work/out.log" || fail "the fix was not applied"
 grep -q '^audit: oauth_client\.registration_refused failure 127\.0\.0\.1 my-client/1\.0$' \
   "$work/out.log" || fail "the refused registration is not in the audit"
 grep -q '^{"id":[0-9]*,"type":"oauth_client\.registration_refused","outcome":"failure"}$' \
   "$work/out.log" || fail "the event stream did not replay the refused registration"
 [ "$(tail -n 1 "$work/out.log")" = 401 ] || fail "the revoked token was not refused"
+head -n 1 "$work/audit.csv" | grep -q '^id,time,project_slug,type,outcome,' &&
+  grep -q ',oauth_client\.registration_refused,failure,' "$work/audit.csv" ||
+  fail "the audit export is not there"
 echo "admin-api: ok"

@@ -941,22 +941,6 @@ test_auto_approve_unknown_user (Fixture       *fixture,
 
 /* --- The pages: a browser with cookies, no auto-approval. --- */
 
-/* The value of the hidden input @name on @html. */
-static char *
-hidden_value (const char *html,
-              const char *name)
-{
-  g_autofree char *needle = g_strdup_printf ("name=\"%s\" value=\"", name);
-  const char *start = strstr (html, needle);
-  const char *end;
-
-  g_assert_nonnull (start);
-  start += strlen (needle);
-  end = strchr (start, '"');
-  g_assert_nonnull (end);
-  return g_strndup (start, end - start);
-}
-
 /* The path of a Location on this server, asserting where it goes. */
 static char *
 local_location (Fixture        *fixture,
@@ -1010,8 +994,8 @@ open_page (Fixture        *fixture,
   assert_page_headers (response);
   page->html = gh_test_response_text (response);
   page->csp = g_strdup (gh_test_response_header (response, "Content-Security-Policy"));
-  page->request_id = hidden_value (page->html, "request");
-  page->csrf_token = hidden_value (page->html, "csrf_token");
+  page->request_id = gh_test_hidden_value (page->html, "request");
+  page->csrf_token = gh_test_hidden_value (page->html, "csrf_token");
   g_assert_cmpstr (strchr (page->path, '=') + 1, ==, page->request_id);
 }
 

@@ -334,6 +334,17 @@ test_refused_document (Fixture       *fixture,
   g_assert_cmpuint (gh_test_server_count_audit (&fixture->ts, "oauth_client.cimd_fetch_failed"),
                     ==, 1);
   g_assert_cmpuint (gh_test_server_count_audit (&fixture->ts, "authorization.refused"), ==, 1);
+  /* The refusal's explain is the resolver's first failing check */
+  {
+    g_autoptr(JsonObject) refused = gh_test_server_last_audit (&fixture->ts,
+                                                               "authorization.refused");
+    JsonObject *explain = json_object_get_object_member (refused, "explain");
+
+    g_assert_nonnull (explain);
+    g_assert_cmpstr (json_object_get_string_member (explain, "rule"), ==,
+                     "cimd.document.client_id");
+    g_assert_cmpstr (json_object_get_string_member (refused, "@flow_id"), !=, NULL);
+  }
 
   /* Failures are not cached: the next try fetches again. */
   g_clear_pointer (&response, gh_test_response_free);

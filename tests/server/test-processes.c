@@ -1,5 +1,5 @@
 /* test-processes.c — real gatehouse-server processes: races across two servers on one data
- * directory, and kill -9 in the middle of a burst of refresh grants
+ * directory, and kill -9 in the middle of a burst of refresh grants or of registrations
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -232,6 +232,34 @@ test_two_servers_single_use (Fixture       *fixture,
   gh_test_process_stop_clean (servers[1]);
 }
 
+/* Kills @server in full flight: once the @n arrays of @lists hold @enough entries between
+ * them, or after 1.5 s, whichever comes first; then sets *@stop and joins the @threads. */
+static void
+kill_in_flight (GhTestProcess  *server,
+                GPtrArray     **lists,
+                GThread       **threads,
+                guint           n,
+                guint           enough,
+                gint           *stop)
+{
+  gint64 deadline = g_get_monotonic_time () + 1500 * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      guint total = 0;
+
+      for (guint i = 0; i < n; i++)
+        total += g_atomic_int_get ((gint *) &lists[i]->len);
+      if (total >= enough)
+        break;
+      g_usleep (2000);
+    }
+  gh_test_process_kill (server);
+  g_atomic_int_set (stop, 1);
+  for (guint i = 0; i < n; i++)
+    g_thread_join (threads[i]);
+}
+
 /* ---- kill -9 ---- */
 
 #define CHAINS 6
@@ -300,12 +328,12 @@ test_kill_during_refreshes (Fixture       *fixture,
   GhTestProcess *server = gh_test_process_start (binary, fixture->dir, "killed");
   Chain chains[CHAINS] = { 0 };
   GThread *threads[CHAINS];
+  GPtrArray *lists[CHAINS];
   g_autoptr(GhStore) store = NULL;
   g_autoptr(GError) error = NULL;
   gint stop = 0;
   guint acknowledged = 0;
   guint cut_off = 0;
-  gint64 deadline;
 
   for (guint i = 0; i < CHAINS; i++)
     {
@@ -318,21 +346,9 @@ test_kill_during_refreshes (Fixture       *fixture,
     threads[i] = g_thread_new ("chain", chain_run, &chains[i]);
 
   /* Killed in full flight: after 60 grants or 1.5 s, whichever comes first. */
-  deadline = g_get_monotonic_time () + 1500 * 1000;
-  while (g_get_monotonic_time () < deadline)
-    {
-      guint total = 0;
-
-      for (guint i = 0; i < CHAINS; i++)
-        total += g_atomic_int_get ((gint *) &chains[i].acknowledged->len);
-      if (total >= 60 + CHAINS)
-        break;
-      g_usleep (2000);
-    }
-  gh_test_process_kill (server);
-  g_atomic_int_set (&stop, 1);
   for (guint i = 0; i < CHAINS; i++)
-    g_thread_join (threads[i]);
+    lists[i] = chains[i].acknowledged;
+  kill_in_flight (server, lists, threads, CHAINS, 60 + CHAINS, &stop);
 
   server = gh_test_process_start (binary, fixture->dir, "restarted");
   store = gh_store_open (fixture->dir, &error);
@@ -369,6 +385,148 @@ test_kill_during_refreshes (Fixture       *fixture,
     g_ptr_array_unref (chains[i].acknowledged);
 }
 
+/* ---- kill -9 during registrations ---- */
+
+#define REGISTRARS 6
+
+typedef struct
+{
+  guint16 port;
+  GPtrArray *registered;  /* the client_id of every 201 */
+  guint unexpected;       /* answers other than 201 before the kill */
+  gint *stop;
+} Registrar;
+
+static gpointer
+registrar_run (gpointer data)
+{
+  Registrar *registrar = data;
+  guint n = 0;
+
+  while (!g_atomic_int_get (registrar->stop))
+    {
+      g_autofree char *body = g_strdup_printf ("{\"redirect_uris\": [\"" CB "\"], "
+                                               "\"client_name\": \"burst %p %u\", "
+                                               "\"token_endpoint_auth_method\": \"none\"}",
+                                               (void *) registrar, n++);
+      g_autofree char *request = g_strdup_printf ("POST /register HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                  "Content-Type: application/json\r\n"
+                                                  "Content-Length: %zu\r\nConnection: close\r\n"
+                                                  "\r\n%s", strlen (body), body);
+      g_autoptr(GhRawResponse) response = gh_test_raw_http (registrar->port, request,
+                                                            strlen (request), 10000);
+      g_autoptr(JsonParser) parser = NULL;
+      gsize length = 0;
+      const char *text;
+
+      if (response->status == 0)
+        break;  /* killed */
+      if (response->status != 201)
+        {
+          registrar->unexpected++;
+          break;
+        }
+      parser = json_parser_new ();
+      text = g_bytes_get_data (response->body, &length);
+      g_assert_true (json_parser_load_from_data (parser, text, length, NULL));
+      g_ptr_array_add (registrar->registered,
+                       g_strdup (json_object_get_string_member (
+                                   json_node_get_object (json_parser_get_root (parser)),
+                                   "client_id")));
+    }
+  return NULL;
+}
+
+/* Rows of @sql ("... WHERE x = ?") with @value bound. */
+static guint
+count_rows (GhStore    *store,
+            const char *sql,
+            const char *value)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = gh_store_prepare (store, sql, &error);
+  gboolean row = FALSE;
+
+  g_assert_no_error (error);
+  gh_stmt_bind_text (stmt, 1, value);
+  g_assert_true (gh_store_step (store, stmt, &row, &error));
+  g_assert_no_error (error);
+  g_assert_true (row);
+  return (guint) sqlite3_column_int (stmt, 0);
+}
+
+/* Six threads register clients (open DCR) as fast as they can; the server gets SIGKILL in
+ * the middle. After a restart on the same data directory every client a 201 answered exists,
+ * and so does its oauth_client.registered event: the answer comes after the commit of both. */
+static void
+test_kill_during_registrations (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  const char *binary = gh_test_server_binary ();
+  GhTestProcess *server = NULL;
+  Registrar registrars[REGISTRARS] = { 0 };
+  GThread *threads[REGISTRARS];
+  GPtrArray *lists[REGISTRARS];
+  g_autoptr(GhStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  gint stop = 0;
+  guint registered = 0;
+
+  g_assert_cmpint (GH_TEST_CLI (binary, fixture->dir, NULL, "project", "set", "default",
+                                "dcr_mode=open", "dcr_rate_limit=100000"), ==, 0);
+  server = gh_test_process_start (binary, fixture->dir, "killed");
+  for (guint i = 0; i < REGISTRARS; i++)
+    {
+      registrars[i].port = server->port;
+      registrars[i].registered = g_ptr_array_new_with_free_func (g_free);
+      registrars[i].stop = &stop;
+    }
+  for (guint i = 0; i < REGISTRARS; i++)
+    threads[i] = g_thread_new ("registrar", registrar_run, &registrars[i]);
+
+  /* Killed in full flight: after 60 registrations or 1.5 s, whichever comes first. */
+  for (guint i = 0; i < REGISTRARS; i++)
+    lists[i] = registrars[i].registered;
+  kill_in_flight (server, lists, threads, REGISTRARS, 60, &stop);
+
+  server = gh_test_process_start (binary, fixture->dir, "restarted");
+  store = gh_store_open (fixture->dir, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < REGISTRARS; i++)
+    {
+      GPtrArray *ids = registrars[i].registered;
+
+      g_assert_cmpuint (registrars[i].unexpected, ==, 0);
+      registered += ids->len;
+      for (guint j = 0; j < ids->len; j++)
+        {
+          const char *client_id = g_ptr_array_index (ids, j);
+
+          g_assert_cmpuint (count_rows (store, "SELECT count(*) FROM clients WHERE "
+                                        "client_id = ?", client_id), ==, 1);
+          g_assert_cmpuint (count_rows (store, "SELECT count(*) FROM audit_events WHERE "
+                                        "type = 'oauth_client.registered' AND client_id = ?",
+                                        client_id), ==, 1);
+        }
+    }
+  g_test_message ("%u registrations answered 201 before kill -9", registered);
+  g_assert_cmpuint (registered, >=, REGISTRARS);
+
+  /* ... and the restarted server's CLI knows them */
+  for (guint i = 0; i < REGISTRARS; i++)
+    if (registrars[i].registered->len > 0)
+      {
+        g_assert_cmpint (GH_TEST_CLI (binary, fixture->dir, &out, "client", "show",
+                                      (const char *) g_ptr_array_index (
+                                        registrars[i].registered, 0)), ==, 0);
+        break;
+      }
+  gh_test_process_stop_clean (server);
+  for (guint i = 0; i < REGISTRARS; i++)
+    g_ptr_array_unref (registrars[i].registered);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -380,6 +538,7 @@ main (int    argc,
 
   ADD ("/server/processes/two-servers-single-use", test_two_servers_single_use);
   ADD ("/server/processes/kill-during-refreshes", test_kill_during_refreshes);
+  ADD ("/server/processes/kill-during-registrations", test_kill_during_registrations);
 
   return g_test_run ();
 }

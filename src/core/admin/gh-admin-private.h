@@ -7,6 +7,7 @@
 
 #pragma once
 
+#include "gh-audit-query.h"
 #include "gh-server-private.h"
 
 G_BEGIN_DECLS
@@ -41,5 +42,36 @@ gboolean    _gh_admin_get_optional_string (JsonObject    *object,
 /* The project @slug; answers 404 itself (and returns NULL) when there is none. */
 GhProject  *_gh_admin_load_project_named  (GhRequest     *request,
                                            const char    *slug);
+
+/* gh-admin-project-routes.c */
+/* The project of the path's {slug} (/admin/v1/projects/{slug}/...); answers 404 itself (and
+ * returns NULL) when there is none. */
+GhProject  *_gh_admin_load_path_project   (GhRequest     *request);
+/* 204 without a body: what a removal answers. */
+void        _gh_admin_send_no_content     (GhRequest     *request);
+/* Member @name of @object as a whole number in @min..@max, *@out untouched when absent; FALSE
+ * with INVALID_REQUEST when it is there but not such a number. */
+gboolean    _gh_admin_get_optional_int    (JsonObject    *object,
+                                           const char    *name,
+                                           gint64         min,
+                                           gint64         max,
+                                           gint64        *out,
+                                           GError       **error);
+/* gh_resource_to_json() with the "id" DELETE .../resources/{id} takes. */
+JsonObject *_gh_admin_resource_to_json    (const GhResource *resource);
+/* DELETE /admin/v1/projects/{slug} (the router's row is gh-admin-routes.c's). */
+void        _gh_admin_delete_project      (GhRequest     *request,
+                                           GhProject     *project);
+
+/* The {slug} of a path /admin/v1/projects/{slug}/...; a copy. */
+char       *_gh_admin_path_slug           (GhRequest     *request);
+/* The query string's parameters (name -> value); answers 400 itself (and returns NULL) when
+ * it does not parse or names a parameter twice. */
+GHashTable *_gh_admin_query_params        (GhRequest     *request);
+/* Fills @query from the audit route's parameters in @params (filters, cursors, limit), which
+ * it points into; FALSE with INVALID_REQUEST naming an unknown parameter or a bad value. */
+gboolean    _gh_admin_read_audit_query    (GHashTable    *params,
+                                           GhAuditQuery  *query,
+                                           GError       **error);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 
 #include "gh-admin-private.h"
 #include "gh-audit-query.h"
+#include "gh-crypto.h"
 #include "gh-error.h"
 #include "gh-form.h"
 #include "gh-http.h"
@@ -28,6 +29,43 @@ project_to_json (GhServer        *server,
   g_autofree char *issuer = gh_server_build_issuer (server, project->slug);
 
   return gh_project_to_json (project, issuer, TRUE);
+}
+
+/* The certificate the server serves HTTPS with: its subject and issuer (RFC 4514 strings),
+ * the end of its validity (seconds since the epoch), and its SHA-256 fingerprint (the DER's
+ * hash, hex pairs separated by colons, as `openssl x509 -fingerprint -sha256` prints it). */
+static JsonNode *
+tls_certificate_to_json (GTlsCertificate *certificate)
+{
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GByteArray) der = NULL;
+  g_autoptr(GDateTime) not_after = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *issuer = NULL;
+  g_autoptr(GString) fingerprint = g_string_new (NULL);
+  guint8 digest[32];
+
+  if (certificate == NULL)
+    return json_node_new (JSON_NODE_NULL);
+  g_object_get (certificate, "certificate", &der, "subject-name", &subject,
+                "issuer-name", &issuer, "not-valid-after", &not_after, NULL);
+  object = json_object_new ();
+  json_object_set_string_member (object, "subject", subject);
+  json_object_set_string_member (object, "issuer", issuer);
+  if (not_after != NULL)
+    json_object_set_int_member (object, "not_after", g_date_time_to_unix (not_after));
+  else
+    json_object_set_null_member (object, "not_after");
+  if (der != NULL)
+    {
+      gh_sha256 (der->data, der->len, digest);
+      for (guint i = 0; i < sizeof digest; i++)
+        g_string_append_printf (fingerprint, "%s%02X", i > 0 ? ":" : "", digest[i]);
+      json_object_set_string_member (object, "sha256_fingerprint", fingerprint->str);
+    }
+  else
+    json_object_set_null_member (object, "sha256_fingerprint");
+  return json_node_init_object (json_node_alloc (), object);
 }
 
 /* GET /admin/v1/server: what runs, where, and with which keys. */
@@ -65,8 +103,9 @@ _gh_admin_handle_server (GhRequest *request)
   json_object_set_int_member (object, "uptime_s", gh_now_seconds () - self->started_at);
   json_object_set_array_member (object, "listen_urls", listen_urls);
   json_object_set_string_member (object, "issuer_base", gh_server_get_issuer_base (self));
-  json_object_set_boolean_member (object, "tls",
-                                  listen_url != NULL && g_str_has_prefix (listen_url, "https:"));
+  json_object_set_boolean_member (object, "tls", self->tls_certificate != NULL);
+  json_object_set_member (object, "tls_certificate",
+                          tls_certificate_to_json (self->tls_certificate));
   json_object_set_string_member (object, "secret_backend", gh_server_describe_secrets (self));
   json_object_set_array_member (object, "key_ids", key_ids);
   _gh_admin_send_json (request, SOUP_STATUS_OK, object);
@@ -196,7 +235,7 @@ patch_project (GhRequest *request,
   _gh_admin_send_json (request, SOUP_STATUS_OK, object);
 }
 
-/* GET|PATCH /admin/v1/projects/{slug} */
+/* GET|PATCH|DELETE /admin/v1/projects/{slug} */
 void
 _gh_admin_handle_project (GhRequest *request)
 {
@@ -208,6 +247,11 @@ _gh_admin_handle_project (GhRequest *request)
   if (gh_http_method_is (request->msg, "PATCH"))
     {
       patch_project (request, project);
+      return;
+    }
+  if (gh_http_method_is (request->msg, "DELETE"))
+    {
+      _gh_admin_delete_project (request, project);
       return;
     }
   object = project_to_json (request->server, project);
@@ -330,8 +374,8 @@ static const struct {
 
 /* Fills @query from @params, which it points into; FALSE with INVALID_REQUEST naming an
  * unknown parameter or a value that is not a number where one is needed. */
-static gboolean
-read_audit_query (GHashTable    *params,
+gboolean
+_gh_admin_read_audit_query (GHashTable    *params,
                   GhAuditQuery  *query,
                   GError       **error)
 {
@@ -408,41 +452,21 @@ audit_page_read (GObject      *source,
 void
 _gh_admin_handle_audit (GhRequest *request)
 {
-  const char *slug_start = request->path + strlen ("/admin/v1/projects/");
-  g_autofree char *slug = g_strndup (slug_start, strchr (slug_start, '/') - slug_start);
-  GUri *uri = soup_server_message_get_uri (request->msg);
-  const char *query_string = g_uri_get_query (uri);
+  g_autofree char *slug = _gh_admin_path_slug (request);
   g_autoptr(GHashTable) params = NULL;
-  g_autoptr(GhForm) form = NULL;
   g_autoptr(GhProject) project = NULL;
   g_autoptr(GError) error = NULL;
   GhAuditQuery query = { 0 };
   GhPausedRequest *paused;
-  const char *repeated;
 
   project = _gh_admin_load_project_named (request, slug);
   if (project == NULL)
     return;
-  if (query_string == NULL)
-    query_string = "";
-  form = gh_form_parse (query_string, strlen (query_string), NULL);
-  params = g_uri_parse_params (query_string, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
-  if (form == NULL || params == NULL)
-    {
-      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
-                        "The query string does not parse");
-      return;
-    }
-  /* A filter given twice would have one of its values ignored. */
-  if ((repeated = gh_form_find_repeated (form, NULL)) != NULL)
-    {
-      gh_oauth_refuse (&error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                       "The query parameter “%s” is given more than once", repeated);
-      _gh_admin_send_error (request, error);
-      return;
-    }
+  params = _gh_admin_query_params (request);
+  if (params == NULL)
+    return;
   query.project_id = project->id;
-  if (!read_audit_query (params, &query, &error))
+  if (!_gh_admin_read_audit_query (params, &query, &error))
     {
       _gh_admin_send_error (request, error);
       return;

@@ -13,6 +13,7 @@
 
 #include "gh-admin-private.h"
 #include "gh-error.h"
+#include "gh-form.h"
 #include "gh-http.h"
 #include "gh-json.h"
 
@@ -122,3 +123,42 @@ _gh_admin_load_project_named (GhRequest  *request,
   return project;
 }
 
+char *
+_gh_admin_path_slug (GhRequest *request)
+{
+  const char *slug_start = request->path + strlen ("/admin/v1/projects/");
+  const char *slug_end = strchr (slug_start, '/');
+
+  return slug_end != NULL ? g_strndup (slug_start, slug_end - slug_start)
+                          : g_strdup (slug_start);
+}
+
+GHashTable *
+_gh_admin_query_params (GhRequest *request)
+{
+  const char *query_string = g_uri_get_query (soup_server_message_get_uri (request->msg));
+  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(GhForm) form = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *repeated;
+
+  if (query_string == NULL)
+    query_string = "";
+  form = gh_form_parse (query_string, strlen (query_string), NULL);
+  params = g_uri_parse_params (query_string, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+  if (form == NULL || params == NULL)
+    {
+      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
+                        "The query string does not parse");
+      return NULL;
+    }
+  /* A parameter given twice would have one of its values ignored. */
+  if ((repeated = gh_form_find_repeated (form, NULL)) != NULL)
+    {
+      gh_oauth_refuse (&error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                       "The query parameter “%s” is given more than once", repeated);
+      _gh_admin_send_error (request, error);
+      return NULL;
+    }
+  return g_steal_pointer (&params);
+}

@@ -32,6 +32,7 @@ typedef enum
  * README's table of event types is checked against it (tests/core/test-audit.c). */
 #define GH_AUDIT_EVENT_PROJECT_CREATED                "project.created"
 #define GH_AUDIT_EVENT_PROJECT_SETTINGS_CHANGED       "project.settings_changed"
+#define GH_AUDIT_EVENT_PROJECT_DELETED                "project.deleted"
 #define GH_AUDIT_EVENT_CLIENT_REGISTERED              "oauth_client.registered"
 #define GH_AUDIT_EVENT_CLIENT_UPDATED                 "oauth_client.updated"
 #define GH_AUDIT_EVENT_CLIENT_DELETED                 "oauth_client.deleted"
@@ -41,6 +42,7 @@ typedef enum
 #define GH_AUDIT_EVENT_CIMD_CHANGED                   "oauth_client.cimd_changed"
 #define GH_AUDIT_EVENT_CIMD_FETCH_FAILED              "oauth_client.cimd_fetch_failed"
 #define GH_AUDIT_EVENT_USER_CREATED                   "user.created"
+#define GH_AUDIT_EVENT_USER_UPDATED                   "user.updated"
 #define GH_AUDIT_EVENT_USER_REMOVED                   "user.removed"
 #define GH_AUDIT_EVENT_RESOURCE_ADDED                 "resource.added"
 #define GH_AUDIT_EVENT_RESOURCE_SCOPES_WIDENED        "resource.scopes_widened"

@@ -67,6 +67,16 @@ gh_signing_key_info_get_state (const GhSigningKeyInfo *info,
   return "retired";
 }
 
+const char *
+gh_signing_key_info_get_status (const GhSigningKeyInfo *info)
+{
+  g_return_val_if_fail (info != NULL, NULL);
+
+  if (info->signing)
+    return "active";
+  return info->published ? "published" : "retired";
+}
+
 JsonObject *
 gh_signing_key_info_to_json (const GhSigningKeyInfo *info,
                              gint64                  now)
@@ -528,8 +538,11 @@ gh_signing_keys_rotate (GhSigningKeys  *self,
                         GError        **error)
 {
   g_autoptr(GhStmt) stmt = NULL;
+  g_autoptr(JsonObject) details = NULL;
   g_autofree char *kid = NULL;
+  JsonArray *retired;
   gint64 active_from;
+  gboolean row;
 
   g_return_val_if_fail (GH_IS_SIGNING_KEYS (self), NULL);
   g_return_val_if_fail (activate_after >= 0, NULL);
@@ -539,6 +552,28 @@ gh_signing_keys_rotate (GhSigningKeys  *self,
 
   if (!gh_store_begin (self->store, error))
     return NULL;
+
+  /* The keys this rotation retires, for its event: the one signing now first. */
+  details = json_object_new ();
+  retired = json_array_new ();
+  json_object_set_array_member (details, "retired_kids", retired);
+  stmt = gh_store_prepare (self->store,
+                           "SELECT kid FROM signing_keys "
+                           "WHERE retired_at IS NULL OR retired_at > ? "
+                           "ORDER BY active_from DESC, rowid DESC",
+                           error);
+  if (stmt == NULL)
+    goto fail;
+  gh_stmt_bind_int64 (stmt, 1, active_from);
+  for (;;)
+    {
+      if (!gh_store_step (self->store, stmt, &row, error))
+        goto fail;
+      if (!row)
+        break;
+      json_array_add_string_element (retired, gh_stmt_column_text (stmt, 0));
+    }
+  gh_stmt_reset (g_steal_pointer (&stmt));
 
   /* Every key not yet retired stops signing when the new one starts, and stays in JWKS
    * until the last token it may have signed has expired. */
@@ -557,6 +592,21 @@ gh_signing_keys_rotate (GhSigningKeys  *self,
 
   kid = add_key (self, alg, active_from, actor, error);
   if (kid == NULL)
+    goto fail;
+
+  json_object_set_string_member (details, "kid", kid);
+  json_object_set_string_member (details, "alg", gh_jws_alg_to_string (alg));
+  json_object_set_int_member (details, "active_from", active_from);
+  json_object_set_int_member (details, "retired_until", active_from + max_token_lifetime);
+  if (json_array_get_length (retired) > 0)
+    json_object_set_string_member (details, "retired_kid",
+                                   json_array_get_string_element (retired, 0));
+  else
+    json_object_set_null_member (details, "retired_kid");
+  if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                              .type = GH_AUDIT_EVENT_KEY_ROTATED,
+                              .outcome = GH_AUDIT_SUCCESS, .actor = actor,
+                              .details = details }, error))
     goto fail;
 
   if (!gh_store_commit (self->store, error))

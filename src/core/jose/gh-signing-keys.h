@@ -34,6 +34,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhSigningKeyInfo, gh_signing_key_info_free)
  * (signed, now only published) or expired (no longer published), at @now. */
 const char *gh_signing_key_info_get_state (const GhSigningKeyInfo *info,
                                            gint64                  now);
+/* The key as a verifier sees it, at the time gh_signing_keys_list() read it: "active" (it
+ * signs now), "published" (in the JWKS without signing: the next key, or a retired one that
+ * still verifies the tokens it signed) or "retired" (no longer published: verifies nothing). */
+const char *gh_signing_key_info_get_status (const GhSigningKeyInfo *info);
 /* kid, alg, created_at, active_from, retired_at and expires_at (when set), state, signing
  * and published: what is known about a key, never its private part. */
 JsonObject *gh_signing_key_info_to_json   (const GhSigningKeyInfo *info,

@@ -9,6 +9,7 @@
 
 #include "gh-audit.h"
 #include "gh-clients.h"
+#include "gh-error.h"
 #include "gh-http.h"
 #include "gh-resources.h"
 #include "gh-store.h"
@@ -34,10 +35,45 @@ typedef struct
   gboolean   prompt_login;
   gboolean   prompt_consent;
   gint64     max_age;        /* seconds a sign-in may be old; -1 when not asked */
+  /* The flow step's snapshot (gh_flow_step_to_json()): the parameters as sent, secrets left
+   * out; kept with a pending request. */
+  JsonObject *request;
+  gint64     started_at;     /* µs when the HTTP request of this step began */
+  guint      redirect_status; /* 302 or 303: how the browser is sent back (0: 302) */
 } GhAuthParams;
 
 void gh_auth_params_free (GhAuthParams *params);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhAuthParams, gh_auth_params_free)
+
+/* One step of a flow as its events record it, in their details' "step":
+ * {"started_at": µs, "params": {...}, "status": HTTP status, "error": OAuth error or null}.
+ * "params" never holds a secret (no code, token, verifier, client secret or password). */
+typedef struct
+{
+  gint64      started_at;
+  JsonObject *params;        /* owned */
+  char       *flow_id;       /* the flow, once the request names one (a code, a refresh token) */
+} GhFlowStep;
+
+GhFlowStep *gh_flow_step_new     (gint64            started_at);
+void        gh_flow_step_free    (GhFlowStep       *step);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhFlowStep, gh_flow_step_free)
+/* The "step" object; @error NULL: no error. */
+JsonObject *gh_flow_step_to_json (const GhFlowStep *step,
+                                  guint             status,
+                                  const GError     *error);
+
+/* Refusals with their explain object (gh-explain.h): the error's message is the explain's
+ * "message". gh_oauth_refuse_with() takes @explain; both return FALSE. */
+gboolean    gh_oauth_refuse_with (GError          **error,
+                                  GhOAuthError      code,
+                                  JsonObject       *explain);
+gboolean    gh_oauth_refuse_rule (GError          **error,
+                                  GhOAuthError      code,
+                                  const char       *rule,
+                                  const char       *hint,
+                                  const char       *format,
+                                  ...) G_GNUC_PRINTF (5, 6);
 
 /* A request waiting for the login or consent page. */
 typedef struct
@@ -62,6 +98,9 @@ GhAuthorization *gh_authorization_new          (GhStore          *store,
                                                 GhUsers          *users,
                                                 GhResources      *resources);
 char            *gh_authorization_new_flow_id  (void);
+/* An authorization request's parameters as sent, for its flow step ("params"): never a
+ * secret (no code_challenge; state and nonce only as present or not). */
+JsonObject      *gh_authorization_request_snapshot (GhForm       *form);
 /* Checks /authorize's parameters in the order SECURITY.md gives. @resolved_client (taken)
  * is the client a URL client_id's metadata document describes, freshly resolved; NULL for
  * registered clients. @flow_id continues a flow started before (the CIMD fetch), or NULL for
@@ -83,6 +122,15 @@ void             gh_authorization_record_refusal (GhAuthorization *self,
                                                 const GError     *error,
                                                 gboolean          redirected);
 
+/* authorization.started: @params passed their checks and @status (a redirect to the login or
+ * consent page, or back to the client) follows. */
+void             gh_authorization_record_started (GhAuthorization *self,
+                                                const GhProject  *project,
+                                                const GhAuthParams *params,
+                                                const char       *source,
+                                                const char       *user_agent,
+                                                guint             status);
+
 /* Keeps @params for the pages, bound to the browser that holds @browser_secret. */
 GhAuthRequest   *gh_authorization_save_request (GhAuthorization  *self,
                                                 const GhProject  *project,
@@ -98,6 +146,17 @@ gboolean         gh_authorization_set_request_user (GhAuthorization *self,
                                                 GhAuthRequest    *request,
                                                 const GhUser     *user,
                                                 gint64            auth_time,
+                                                GError          **error);
+
+/* The development login succeeded: in one transaction, a session for @user (its cookie value
+ * returned, *@auth_time set), @request bound to the user, and user.logged_in. */
+char            *gh_authorization_log_in       (GhAuthorization  *self,
+                                                const GhProject  *project,
+                                                GhAuthRequest    *request,
+                                                const GhUser     *user,
+                                                const char       *source,
+                                                const char       *user_agent,
+                                                gint64           *auth_time,
                                                 GError          **error);
 
 /* Login sessions: a cookie value whose hash the store keeps. */

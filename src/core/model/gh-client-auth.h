@@ -31,6 +31,11 @@ GhClient *gh_client_authenticate (GhClients          *clients,
                                   gboolean           *used_basic,
                                   GError            **error);
 
+/* The client authentication method @headers and @form present ("client_secret_basic",
+ * "client_secret_post", "private_key_jwt" or "none"), whether or not it is valid. */
+const char *gh_client_auth_presented_method (SoupMessageHeaders *headers,
+                                             GhForm             *form);
+
 /* The jwks_uri to fetch before this request's client can be authenticated: set only when the
  * request authenticates with a client_assertion alone and names a private_key_jwt client
  * registered with a jwks_uri and no inline jwks (a URL client_id's jwks_uri must be on its

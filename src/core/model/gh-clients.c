@@ -13,6 +13,7 @@
 #include "gh-cimd-resolver.h"
 #include "gh-clients.h"
 #include "gh-crypto.h"
+#include "gh-explain.h"
 #include "gh-json.h"
 #include "gh-time.h"
 
@@ -493,6 +494,22 @@ gh_clients_delete (GhClients        *self,
   if (!gh_store_begin (self->store, error))
     return FALSE;
 
+  /* The tombstone first, while the row still names the client. */
+  stmt = gh_store_prepare (self->store,
+                           "INSERT INTO client_tombstones (project_id, client_id, client_name, "
+                           "deleted_at, deleted_by) SELECT project_id, client_id, "
+                           "json_extract (metadata, '$.client_name'), ?, ? FROM clients "
+                           "WHERE project_id = ? AND client_id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  gh_stmt_bind_int64 (stmt, 1, gh_now_seconds ());
+  gh_stmt_bind_text (stmt, 2, actor);
+  gh_stmt_bind_int64 (stmt, 3, project->id);
+  gh_stmt_bind_text (stmt, 4, client_id);
+  if (!gh_store_step (self->store, stmt, NULL, error))
+    goto fail;
+  gh_stmt_reset (g_steal_pointer (&stmt));
+
   stmt = gh_store_prepare (self->store,
                            "DELETE FROM clients WHERE project_id = ? AND client_id = ?", error);
   if (stmt == NULL)
@@ -533,6 +550,120 @@ gh_clients_delete (GhClients        *self,
 fail:
   gh_store_rollback (self->store);
   return FALSE;
+}
+
+JsonObject *
+gh_clients_explain_unknown (GhClients       *self,
+                            const GhProject *project,
+                            const char      *client_id)
+{
+  /* The id is "actual": the messages do not repeat it. */
+  JsonObject *explain = gh_explain_new ("client.unknown", "The client_id is not registered "
+                                        "in this project, and never was");
+  g_autoptr(GhStmt) stmt = NULL;
+  gboolean row = FALSE;
+
+  g_return_val_if_fail (GH_IS_CLIENTS (self), explain);
+
+  gh_explain_set_actual (explain, client_id);
+  json_object_set_string_member (explain, "resolution", "never_registered");
+  gh_explain_set_hint (explain, "No client with this id was ever registered in this project: "
+                       "the client may hold an id from another server or an older data "
+                       "folder; let it register again");
+
+  stmt = gh_store_prepare (self->store,
+                           "SELECT client_name, deleted_at, deleted_by FROM client_tombstones "
+                           "WHERE project_id = ? AND client_id = ? ORDER BY id DESC LIMIT 1",
+                           NULL);
+  if (stmt != NULL)
+    {
+      gh_stmt_bind_int64 (stmt, 1, project->id);
+      gh_stmt_bind_text (stmt, 2, client_id);
+      if (gh_store_step (self->store, stmt, &row, NULL) && row)
+        {
+          g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (sqlite3_column_int64 (stmt,
+                                                                                           1));
+          g_autofree char *date = g_date_time_format_iso8601 (when);
+          const char *by = gh_stmt_column_text (stmt, 2);
+          g_autofree char *message = g_strdup_printf ("The client was deleted on %s by %s",
+                                                      date, by != NULL ? by : "someone");
+
+          json_object_set_string_member (explain, "message", message);
+          json_object_set_string_member (explain, "resolution", "deleted");
+          json_object_set_string_member (explain, "deleted_at", date);
+          if (by != NULL)
+            json_object_set_string_member (explain, "deleted_by", by);
+          else
+            json_object_set_null_member (explain, "deleted_by");
+          if (gh_stmt_column_text (stmt, 0) != NULL)
+            json_object_set_string_member (explain, "client_name", gh_stmt_column_text (stmt, 0));
+          gh_explain_set_hint (explain, "The client still holds the id of a deleted "
+                               "registration: it must register again (or forget its cached "
+                               "registration)");
+          gh_stmt_reset (g_steal_pointer (&stmt));
+          return explain;
+        }
+      gh_stmt_reset (g_steal_pointer (&stmt));
+    }
+
+  stmt = gh_store_prepare (self->store,
+                           "SELECT p.slug FROM clients c JOIN projects p ON p.id = c.project_id "
+                           "WHERE c.client_id = ? AND c.project_id != ? ORDER BY p.id LIMIT 1",
+                           NULL);
+  if (stmt != NULL)
+    {
+      gh_stmt_bind_text (stmt, 1, client_id);
+      gh_stmt_bind_int64 (stmt, 2, project->id);
+      if (gh_store_step (self->store, stmt, &row, NULL) && row)
+        {
+          g_autofree char *slug = g_strdup (gh_stmt_column_text (stmt, 0));
+          g_autofree char *message = NULL;
+
+          message = g_strdup_printf ("The client is registered in project %s, not in this "
+                                     "one", slug);
+
+          json_object_set_string_member (explain, "message", message);
+          json_object_set_string_member (explain, "resolution", "other_project");
+          json_object_set_string_member (explain, "project", slug);
+          gh_explain_set_hint (explain, "Each project has its own issuer and endpoints: point "
+                               "the client at the project it is registered in");
+        }
+      gh_stmt_reset (g_steal_pointer (&stmt));
+    }
+  return explain;
+}
+
+GPtrArray *
+gh_clients_list_tombstones (GhClients  *self,
+                            gint64      project_id,
+                            GError    **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GhStmt) stmt = NULL;
+  gboolean row;
+
+  g_return_val_if_fail (GH_IS_CLIENTS (self), NULL);
+
+  stmt = gh_store_prepare (self->store,
+                           "SELECT client_id, client_name, deleted_at, deleted_by "
+                           "FROM client_tombstones WHERE project_id = ? ORDER BY id DESC",
+                           error);
+  if (stmt == NULL)
+    return NULL;
+  gh_stmt_bind_int64 (stmt, 1, project_id);
+  while (gh_store_step (self->store, stmt, &row, error) && row)
+    {
+      JsonObject *tombstone = json_object_new ();
+
+      json_object_set_string_member (tombstone, "client_id", gh_stmt_column_text (stmt, 0));
+      json_object_set_string_member (tombstone, "client_name", gh_stmt_column_text (stmt, 1));
+      json_object_set_int_member (tombstone, "deleted_at", sqlite3_column_int64 (stmt, 2));
+      json_object_set_string_member (tombstone, "deleted_by", gh_stmt_column_text (stmt, 3));
+      g_ptr_array_add (list, tombstone);
+    }
+  if (error != NULL && *error != NULL)
+    return NULL;
+  return g_steal_pointer (&list);
 }
 
 gboolean

@@ -55,11 +55,24 @@ GPtrArray *gh_clients_list         (GhClients        *self,
 GPtrArray *gh_clients_list_fetched_cimd (GhClients   *self,
                                          gint64       project_id,
                                          GError     **error);
+/* Deletes the client and what it was granted, and keeps its tombstone (name, when, @actor). */
 gboolean   gh_clients_delete       (GhClients        *self,
                                     const GhProject  *project,
                                     const char       *client_id,
                                     const char       *actor,
                                     GError          **error);
+/* client.unknown's explain object (gh-explain.h) for @client_id, which @project does not
+ * have: its "resolution" is "never_registered", "deleted" (with "deleted_at", ISO 8601,
+ * "deleted_by" and "client_name": the newest tombstone gh_clients_delete() left) or
+ * "other_project" (with "project", the slug of a project that has it). */
+JsonObject *gh_clients_explain_unknown (GhClients       *self,
+                                        const GhProject *project,
+                                        const char      *client_id);
+/* The project's deleted clients, newest first: objects with "client_id", "client_name",
+ * "deleted_at" (seconds) and "deleted_by". */
+GPtrArray *gh_clients_list_tombstones  (GhClients       *self,
+                                        gint64           project_id,
+                                        GError         **error);
 /* RFC 7592: the registration access token's hash and the IAT pins kept for updates. */
 gboolean   gh_clients_set_registration (GhClients     *self,
                                         gint64         project_id,

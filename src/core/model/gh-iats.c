@@ -46,6 +46,21 @@ gh_iat_is_usable (const GhIat *iat,
          iat->uses < iat->max_uses;
 }
 
+const char *
+gh_iat_get_state (const GhIat *iat,
+                  gint64       now)
+{
+  g_return_val_if_fail (iat != NULL, NULL);
+
+  if (iat->revoked_at != 0)
+    return "revoked";
+  if (iat->expires_at != 0 && iat->expires_at <= now)
+    return "expired";
+  if (iat->uses >= iat->max_uses)
+    return "exhausted";
+  return "active";
+}
+
 JsonObject *
 gh_iat_to_json (const GhIat *iat,
                 gint64       now)
@@ -67,6 +82,7 @@ gh_iat_to_json (const GhIat *iat,
     json_object_set_int_member (object, "last_used_at", iat->last_used_at);
   json_object_set_boolean_member (object, "revoked", iat->revoked_at != 0);
   json_object_set_boolean_member (object, "usable", gh_iat_is_usable (iat, now));
+  json_object_set_string_member (object, "state", gh_iat_get_state (iat, now));
   json_object_set_object_member (object, "pinned", json_object_ref (iat->pinned));
   return object;
 }

@@ -36,8 +36,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhIat, gh_iat_free)
 /* Whether @iat can still register a client now. */
 gboolean    gh_iat_is_usable        (const GhIat      *iat,
                                      gint64            now);
+/* "revoked", "expired", "exhausted" (every use made) or "active", in that order, at @now. */
+const char *gh_iat_get_state        (const GhIat      *iat,
+                                     gint64            now);
 /* id, label, max_uses, uses, uses_left, created_at, expires_at and last_used_at (when set),
- * revoked, usable (at @now) and pinned: never the token, which a GhIat does not hold. */
+ * revoked, usable and state (at @now) and pinned: never the token, which a GhIat does not hold. */
 JsonObject *gh_iat_to_json          (const GhIat      *iat,
                                      gint64            now);
 

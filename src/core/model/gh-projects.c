@@ -555,3 +555,114 @@ fail:
   gh_store_rollback (self->store);
   return NULL;
 }
+
+/* What a project's deletion takes with it, counted before it goes. */
+static const struct {
+  const char *name;
+  const char *sql;
+} project_contents[] = {
+  { "clients", "SELECT count(*) FROM clients WHERE project_id = ?" },
+  { "users", "SELECT count(*) FROM users WHERE project_id = ?" },
+  { "resources", "SELECT count(*) FROM resources WHERE project_id = ?" },
+  { "initial_access_tokens", "SELECT count(*) FROM initial_access_tokens WHERE project_id = ?" },
+  { "access_tokens", "SELECT count(*) FROM access_tokens WHERE project_id = ?" },
+  { "refresh_families", "SELECT count(*) FROM refresh_families WHERE project_id = ?" },
+  { "consents", "SELECT count(*) FROM consents WHERE project_id = ?" },
+};
+
+static JsonObject *
+count_contents (GhProjects  *self,
+                gint64       project_id,
+                GError     **error)
+{
+  g_autoptr(JsonObject) counts = json_object_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (project_contents); i++)
+    {
+      g_autoptr(GhStmt) stmt = gh_store_prepare (self->store, project_contents[i].sql, error);
+      gboolean row;
+
+      if (stmt == NULL)
+        return NULL;
+      gh_stmt_bind_int64 (stmt, 1, project_id);
+      if (!gh_store_step (self->store, stmt, &row, error))
+        return NULL;
+      json_object_set_int_member (counts, project_contents[i].name,
+                                  sqlite3_column_int64 (stmt, 0));
+    }
+  return g_steal_pointer (&counts);
+}
+
+gboolean
+gh_projects_delete (GhProjects   *self,
+                    const char   *slug,
+                    const char   *actor,
+                    JsonObject  **out_removed,
+                    GError      **error)
+{
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(JsonObject) removed = NULL;
+  g_autoptr(GhStmt) stmt = NULL;
+
+  g_return_val_if_fail (GH_IS_PROJECTS (self), FALSE);
+  g_return_val_if_fail (slug != NULL, FALSE);
+
+  if (g_str_equal (slug, GH_DEFAULT_PROJECT))
+    {
+      g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_CONSTRAINT,
+                   "The default project cannot be deleted: it is the one served at the root "
+                   "issuer");
+      return FALSE;
+    }
+  if (!gh_store_begin (self->store, error))
+    return FALSE;
+  project = load_project (self, slug, error);
+  if (project == NULL)
+    goto fail;
+  removed = count_contents (self, project->id, error);
+  if (removed == NULL)
+    goto fail;
+  stmt = gh_store_prepare (self->store, "DELETE FROM projects WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  gh_stmt_bind_int64 (stmt, 1, project->id);
+  if (!gh_store_step (self->store, stmt, NULL, error))
+    goto fail;
+  /* The project is gone: its event belongs to none, and says which it was by its slug. */
+  if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                              .project_slug = project->slug,
+                              .type = GH_AUDIT_EVENT_PROJECT_DELETED,
+                              .outcome = GH_AUDIT_SUCCESS, .actor = actor,
+                              .details = removed }, error))
+    goto fail;
+  if (!gh_store_commit (self->store, error))
+    return FALSE;
+  if (out_removed != NULL)
+    *out_removed = g_steal_pointer (&removed);
+  return TRUE;
+
+fail:
+  gh_store_rollback (self->store);
+  return FALSE;
+}
+
+gint64
+gh_projects_max_access_token_ttl (GhProjects  *self,
+                                  GError     **error)
+{
+  g_autoptr(GPtrArray) projects = NULL;
+  gint64 longest = 0;
+
+  g_return_val_if_fail (GH_IS_PROJECTS (self), -1);
+
+  projects = gh_projects_list (self, error);
+  if (projects == NULL)
+    return -1;
+  for (guint i = 0; i < projects->len; i++)
+    {
+      GhProject *project = g_ptr_array_index (projects, i);
+
+      longest = MAX (longest, project->settings->access_token_ttl);
+    }
+  return longest;
+}

@@ -74,4 +74,19 @@ GPtrArray  *gh_projects_update_settings  (GhProjects         *self,
                                           const char         *actor,
                                           GError            **error);
 
+/* Deletes project @slug with everything in it (clients, users, resources, IATs, tokens,
+ * consents, settings; ON DELETE CASCADE) and records project.deleted with the slug and no
+ * project id (its events stay, with the slug). The default project is never deleted
+ * (GH_STORE_ERROR_CONSTRAINT); GH_STORE_ERROR_NOT_FOUND when there is no such project.
+ * *@out_removed (optional) receives what went: {"clients": N, "users": N, ...}. */
+gboolean    gh_projects_delete           (GhProjects         *self,
+                                          const char         *slug,
+                                          const char         *actor,
+                                          JsonObject        **out_removed,
+                                          GError            **error);
+/* The longest access token lifetime of any project: how long a retired key must stay
+ * published. -1 with @error. */
+gint64      gh_projects_max_access_token_ttl (GhProjects     *self,
+                                              GError        **error);
+
 G_END_DECLS

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gh-error.h"
+#include "gh-explain.h"
 #include "gh-json.h"
 #include "gh-resources.h"
 #include "gh-scopes.h"
@@ -102,9 +103,15 @@ target_error (GError     **error,
               const char  *uri,
               const char  *reason)
 {
-  g_set_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_TARGET,
-               "The resource “%s” %s", uri, reason);
-  return FALSE;
+  g_autoptr(JsonObject) explain = gh_explain_new ("resource.invalid", "The resource “%s” %s",
+                                                  uri, reason);
+
+  gh_explain_set_actual (explain, uri);
+  gh_explain_set_hint (explain, "A resource is the MCP server's absolute URL (https://host/path), "
+                       "without a fragment");
+  return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_TARGET,
+                                    g_steal_pointer (&explain), "The resource “%s” %s", uri,
+                                    reason);
 }
 
 char *

@@ -15,11 +15,15 @@
 #include "gh-base64url.h"
 #include "gh-crypto.h"
 #include "gh-error.h"
+#include "gh-explain.h"
 #include "gh-json.h"
 #include "gh-jws.h"
 #include "gh-scopes.h"
 #include "gh-time.h"
 #include "gh-tokens.h"
+
+#define TOKEN_HINT "An access token is checked for its signature, type, issuer, expiry, " \
+                   "audience and revocation: the client refreshes it or signs in again"
 
 /* Clock skew tolerated on iat. */
 #define SKEW_SECONDS 60
@@ -90,23 +94,72 @@ gh_tokens_new (GhStore       *store,
 }
 
 void
-gh_tokens_record_refusal (GhTokens        *self,
-                          const GhProject *project,
-                          const char      *client_id,
-                          const char      *grant_type,
-                          const char      *source,
-                          const char      *user_agent,
-                          const GError    *error)
+gh_tokens_record_refusal (GhTokens         *self,
+                          const GhProject  *project,
+                          const char       *client_id,
+                          const char       *grant_type,
+                          const char       *source,
+                          const char       *user_agent,
+                          const GhFlowStep *step,
+                          const GError     *error)
 {
   g_autoptr(JsonObject) details = gh_audit_refusal_details (error);
 
   if (grant_type != NULL)
     json_object_set_string_member (details, "grant_type", grant_type);
+  if (step != NULL)
+    json_object_set_object_member (details, "step",
+                                   gh_flow_step_to_json (step, gh_error_http_status (error),
+                                                         error));
   gh_audit_record_event (self->audit, &(GhAuditEvent) {
                          .project_id = project->id, .project_slug = project->slug,
                          .type = GH_AUDIT_EVENT_TOKEN_REFUSED, .outcome = GH_AUDIT_FAILURE,
-                         .actor = client_id, .client_id = client_id, .details = details,
+                         .actor = client_id, .client_id = client_id,
+                         .flow_id = step != NULL ? step->flow_id : NULL, .details = details,
                          .source = source, .user_agent = user_agent }, NULL);
+}
+
+void
+gh_tokens_fill_step (GhFlowStep *step,
+                     GhForm     *form)
+{
+  static const char * const named[] = { "grant_type", "redirect_uri", "scope" };
+
+  g_return_if_fail (step != NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (named); i++)
+    {
+      const char *value = gh_form_get (form, named[i]);
+
+      if (value != NULL)
+        json_object_set_string_member (step->params, named[i], value);
+      else
+        json_object_set_null_member (step->params, named[i]);
+    }
+  json_object_set_array_member (step->params, "resource",
+                                gh_json_array_from_strv ((char **) gh_form_get_all (form,
+                                                                                    "resource")));
+  json_object_set_string_member (step->params, "code_verifier",
+                                 gh_form_get (form, "code_verifier") != NULL ? "not checked"
+                                                                              : "absent");
+}
+
+/* The step of a token request for @client's event: the caller's, or a new one. */
+static GhFlowStep *
+own_step (GhFlowStep     *step,
+          GhFlowStep    **owned,
+          const GhClient *client,
+          GhForm         *form)
+{
+  if (step == NULL)
+    {
+      step = *owned = gh_flow_step_new (g_get_real_time ());
+      gh_tokens_fill_step (step, form);
+    }
+  if (!json_object_has_member (step->params, "client_auth_method"))
+    json_object_set_string_member (step->params, "client_auth_method",
+                                   gh_client_auth_method_to_string (client->auth_method));
+  return step;
 }
 
 /* RFC 7636 §4.1: 43 to 128 unreserved characters. */
@@ -199,6 +252,8 @@ typedef struct
   const char *nonce;
   const char *flow_id;
   gint64 auth_time;
+  gint64 generation;       /* of the refresh token issued: 1 for a code's */
+  const GhFlowStep *step;
 } Grant;
 
 /* Mints the token response inside the caller's transaction. */
@@ -263,6 +318,8 @@ issue (GhTokens     *self,
                                                    "(token_hash, family_id, created_at, "
                                                    "expires_at) VALUES (?, ?, ?, ?)",
                                                    error);
+      g_autoptr(GhStmt) generation = NULL;
+
       if (insert == NULL)
         return NULL;
       gh_stmt_bind_text (insert, 1, refresh_hash);
@@ -270,6 +327,16 @@ issue (GhTokens     *self,
       gh_stmt_bind_int64 (insert, 3, now);
       gh_stmt_bind_int64 (insert, 4, now + grant->project->settings->refresh_token_ttl);
       if (!gh_store_step (self->store, insert, NULL, error))
+        return NULL;
+      generation = gh_store_prepare (self->store,
+                                     "INSERT INTO refresh_token_generations (token_hash, "
+                                     "family_id, generation) VALUES (?, ?, ?)", error);
+      if (generation == NULL)
+        return NULL;
+      gh_stmt_bind_text (generation, 1, refresh_hash);
+      gh_stmt_bind_text (generation, 2, grant->family_id);
+      gh_stmt_bind_int64 (generation, 3, MAX (grant->generation, 1));
+      if (!gh_store_step (self->store, generation, NULL, error))
         return NULL;
       json_object_set_string_member (response, "refresh_token", refresh_token);
     }
@@ -305,6 +372,11 @@ issue (GhTokens     *self,
     json_object_set_string_member (details, "scope", scope);
     json_object_set_boolean_member (details, "refresh_token", grant->family_id != NULL);
     json_object_set_boolean_member (details, "id_token", scope_has (grant->scopes, "openid"));
+    if (grant->family_id != NULL)
+      json_object_set_int_member (details, "generation", MAX (grant->generation, 1));
+    if (grant->step != NULL)
+      json_object_set_object_member (details, "step",
+                                     gh_flow_step_to_json (grant->step, 200, NULL));
     gh_audit_record_event (self->audit, &(GhAuditEvent) {
                            .project_id = grant->project->id,
                            .project_slug = grant->project->slug,
@@ -319,6 +391,46 @@ issue (GhTokens     *self,
   }
 
   return g_steal_pointer (&response);
+}
+
+/* resource.not_granted, or resource.trailing_slash when a slash is all that differs from a
+ * granted one. */
+static gboolean
+refuse_not_granted (char       **granted,
+                    const char  *resource,
+                    GError     **error)
+{
+  JsonObject *explain;
+
+  for (guint i = 0; granted != NULL && granted[i] != NULL; i++)
+    {
+      gsize a = strlen (granted[i]), b = strlen (resource);
+
+      if ((a == b + 1 && granted[i][b] == '/' && strncmp (granted[i], resource, b) == 0) ||
+          (b == a + 1 && resource[a] == '/' && strncmp (granted[i], resource, a) == 0))
+        {
+          explain = gh_explain_new ("resource.trailing_slash", "The resource “%s” differs from "
+                                    "the granted “%s” only by a trailing slash", resource,
+                                    granted[i]);
+          gh_explain_set_expected (explain, granted[i]);
+          gh_explain_set_actual (explain, resource);
+          gh_explain_set_hint (explain, "Resource URIs are compared byte for byte: send the "
+                               "resource exactly as at /authorize");
+          return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_TARGET, explain,
+                                            "The resource “%s” was not granted to this "
+                                            "authorization", resource);
+        }
+    }
+  explain = gh_explain_new ("resource.not_granted", "The resource “%s” was not granted to "
+                            "this authorization", resource);
+  gh_explain_take_expected (explain, json_node_init_array (json_node_alloc (),
+                                                           gh_json_array_from_strv (granted)));
+  gh_explain_set_actual (explain, resource);
+  gh_explain_set_hint (explain, "A token request may only name a resource the authorization "
+                       "request named: send the same resource at /authorize and /token");
+  return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_TARGET, explain,
+                                    "The resource “%s” was not granted to this authorization",
+                                    resource);
 }
 
 /* The audience: that of the one resource the token request names (it must be granted), else
@@ -348,24 +460,34 @@ choose_audience (GhTokens           *self,
       /* SPEC-NOTES.md: several resources are granted, but tokens are asked for one at a time,
        * so that no access token is accepted by two resource servers. */
       if (requested[1] != NULL)
-        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
-                                "Name one resource per token request; ask again for each "
-                                "other one"), NULL;
+        return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_TARGET, "request.invalid",
+                                     "One token is for one resource server: ask for each "
+                                     "resource in a token request of its own",
+                                     "Name one resource per token request; ask again for each "
+                                     "other one"), NULL;
       resource = gh_resource_canonicalize (requested[0], error);
       if (resource == NULL)
         return NULL;
       if (!scope_has (granted, resource))
-        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
-                                "The resource “%s” was not granted to this authorization",
-                                resource), NULL;
+        return refuse_not_granted (granted, resource, error), NULL;
     }
   else if (granted != NULL && granted[0] != NULL)
     {
       /* None named: the one granted; with several, the client must say which. */
       if (granted[1] != NULL)
-        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TARGET,
-                                "Several resources were granted; name the one this token is "
-                                "for (resource)"), NULL;
+        {
+          JsonObject *explain = gh_explain_new ("resource.missing", "The client sent no "
+                                                "resource, and several were granted");
+
+          gh_explain_take_expected (explain, json_node_init_array (json_node_alloc (),
+                                                                   gh_json_array_from_strv (
+                                                                     granted)));
+          gh_explain_set_hint (explain, "The client sent no resource: with several granted, "
+                               "the token request names the one the token is for");
+          return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_TARGET, explain,
+                                            "Several resources were granted; name the one "
+                                            "this token is for (resource)"), NULL;
+        }
       resource = g_strdup (granted[0]);
     }
 
@@ -440,8 +562,10 @@ gh_tokens_exchange_code (GhTokens         *self,
                          const char       *issuer,
                          const GhClient   *client,
                          GhForm           *form,
+                         GhFlowStep       *step,
                          GError          **error)
 {
+  g_autoptr(GhFlowStep) owned_step = NULL;
   const char *code = gh_form_get (form, "code");
   const char *verifier = gh_form_get (form, "code_verifier");
   const char *redirect_uri = gh_form_get (form, "redirect_uri");
@@ -458,15 +582,20 @@ gh_tokens_exchange_code (GhTokens         *self,
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(GhUser) user = NULL;
   g_autoptr(JsonObject) response = NULL;
-  gboolean row, redirect_given;
+  gboolean row, redirect_given, verifier_matches = FALSE;
   gint64 user_id, auth_time, expires_at, now = gh_now_seconds ();
 
+  step = own_step (step, &owned_step, client, form);
   if (code == NULL || *code == '\0')
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST, "code is missing"), NULL;
+    return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_REQUEST, "request.invalid",
+                                 "grant_type=authorization_code sends the code from the "
+                                 "redirect", "code is missing"), NULL;
   if (verifier != NULL && !is_code_verifier (verifier))
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "code_verifier must be 43 to 128 "
-                            "characters of A-Z a-z 0-9 - . _ ~"), NULL;
+    return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_REQUEST, "pkce.verifier_invalid",
+                                 "The verifier is the random string the challenge was made "
+                                 "from, not the challenge",
+                                 "code_verifier must be 43 to 128 "
+                                 "characters of A-Z a-z 0-9 - . _ ~"), NULL;
 
   code_hash = gh_sha256_base64url (code);
 
@@ -488,20 +617,53 @@ gh_tokens_exchange_code (GhTokens         *self,
     goto fail;
   if (!row)
     {
-      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The authorization code is unknown");
+      gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_GRANT, "code.unknown",
+                            "A code is known only to the server (and project) that issued it; "
+                            "a copy cut short or from another server is unknown",
+                            "The authorization code is unknown");
       goto fail;
     }
 
   flow_id = g_strdup (gh_stmt_column_text (stmt, 0));
+  g_free (step->flow_id);
+  step->flow_id = g_strdup (flow_id);
+  challenge = g_strdup (gh_stmt_column_text (stmt, 5));
+  if (verifier != NULL)
+    {
+      guint8 digest[32];
+      g_autofree char *computed = NULL;
+
+      gh_sha256 (verifier, strlen (verifier), digest);
+      computed = gh_base64url_encode (digest, sizeof digest);
+      verifier_matches = gh_constant_time_equal (computed, challenge);
+      json_object_set_string_member (step->params, "code_verifier",
+                                     verifier_matches ? "matches" : "does not match");
+    }
   if (sqlite3_column_type (stmt, 11) != SQLITE_NULL)
     {
-      g_autoptr(JsonObject) details = json_object_new ();
-      g_autoptr(GError) local_error = NULL;
+      g_autoptr(JsonObject) details = NULL;
+      g_autoptr(GError) replayed = NULL;
+      gint64 used_at = sqlite3_column_int64 (stmt, 11);
 
       /* RFC 6749 §4.1.2: a code used twice revokes everything issued from it. */
       gh_stmt_reset (g_steal_pointer (&stmt));
+      {
+        JsonObject *explain = gh_explain_new ("code.replayed", "The authorization code was "
+                                              "already used; the tokens issued from it are "
+                                              "revoked");
+        json_object_set_int_member (explain, "used_at", used_at);
+        gh_explain_set_hint (explain, "A code is single use: a client that retries its token "
+                             "request, or a copy of the code used elsewhere, replays it");
+        gh_oauth_refuse_explained (&replayed, GH_OAUTH_ERROR_INVALID_GRANT, explain,
+                                   "The authorization code was already used; "
+                                   "the tokens issued from it are revoked");
+      }
       if (!revoke_by (self, REVOKE_CODE, code_hash, "code_replayed", error))
         goto fail;
+      details = gh_audit_refusal_details (replayed);
+      json_object_set_object_member (details, "step",
+                                     gh_flow_step_to_json (step, gh_error_http_status (replayed),
+                                                           replayed));
       json_object_set_string_member (details, "presented_by", client->client_id);
       gh_audit_record_event (self->audit, &(GhAuditEvent) {
                              .project_id = project->id, .project_slug = project->slug,
@@ -512,21 +674,33 @@ gh_tokens_exchange_code (GhTokens         *self,
         goto fail;
       if (!gh_store_commit (self->store, error))
         return NULL;
-      return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-                              "The authorization code was already used; "
-                              "the tokens issued from it are revoked"), NULL;
+      g_propagate_error (error, g_steal_pointer (&replayed));
+      return NULL;
     }
 
   if (g_strcmp0 (gh_stmt_column_text (stmt, 1), client->client_id) != 0)
     {
-      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-                       "The authorization code was issued to another client");
+      JsonObject *explain = gh_explain_new ("code.client_differs", "The authorization code "
+                                            "was issued to another client");
+
+      gh_explain_set_expected (explain, gh_stmt_column_text (stmt, 1));
+      gh_explain_set_actual (explain, client->client_id);
+      gh_explain_set_hint (explain, "The token request must come from the client that asked "
+                           "for the code");
+      gh_oauth_refuse_with (error, GH_OAUTH_ERROR_INVALID_GRANT, explain);
       goto fail;
     }
   expires_at = sqlite3_column_int64 (stmt, 10);
   if (expires_at <= now)
     {
-      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The authorization code has expired");
+      JsonObject *explain = gh_explain_new ("code.expired", "The authorization code has "
+                                            "expired");
+
+      json_object_set_int_member (explain, "expired_seconds_ago", now - expires_at);
+      json_object_set_int_member (explain, "code_ttl", project->settings->code_ttl);
+      gh_explain_set_hint (explain, "A code lives code_ttl seconds: the client took too long "
+                           "between the redirect and its token request");
+      gh_oauth_refuse_with (error, GH_OAUTH_ERROR_INVALID_GRANT, explain);
       goto fail;
     }
 
@@ -534,31 +708,39 @@ gh_tokens_exchange_code (GhTokens         *self,
   redirect_given = sqlite3_column_int (stmt, 4) != 0;
   if ((redirect_given || redirect_uri != NULL) && g_strcmp0 (redirect_uri, stored_redirect) != 0)
     {
-      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-                       "redirect_uri must be the one sent to /authorize "
-                       "(%s), byte for byte", stored_redirect);
+      JsonObject *explain = gh_explain_new ("code.redirect_uri_differs", "The token request's "
+                                            "redirect_uri differs from the one sent to "
+                                            "/authorize");
+
+      gh_explain_set_expected (explain, stored_redirect);
+      gh_explain_set_actual (explain, redirect_uri);
+      gh_explain_set_hint (explain, redirect_uri == NULL
+                           ? "The authorization request named a redirect_uri: the token "
+                             "request repeats it"
+                           : "The token request repeats the exact redirect_uri of the "
+                             "authorization request, port included, byte for byte");
+      gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_GRANT, explain,
+                                 "redirect_uri must be the one sent to /authorize "
+                                 "(%s), byte for byte", stored_redirect);
       goto fail;
     }
 
-  challenge = g_strdup (gh_stmt_column_text (stmt, 5));
   if (verifier == NULL)
     {
-      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "code_verifier is missing (PKCE)");
+      gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_GRANT, "pkce.verifier_missing",
+                            "The authorization request sent a code_challenge: the token "
+                            "request sends its code_verifier",
+                            "code_verifier is missing (PKCE)");
       goto fail;
     }
-  {
-    guint8 digest[32];
-    g_autofree char *computed = NULL;
-
-    gh_sha256 (verifier, strlen (verifier), digest);
-    computed = gh_base64url_encode (digest, sizeof digest);
-    if (!gh_constant_time_equal (computed, challenge))
-      {
-        gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-                         "code_verifier does not match the code_challenge (S256)");
-        goto fail;
-      }
-  }
+  if (!verifier_matches)
+    {
+      gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_GRANT, "pkce.verifier_mismatch",
+                            "The client sent the verifier of another authorization request, "
+                            "or its challenge was not BASE64URL(SHA-256(verifier))",
+                            "code_verifier does not match the code_challenge (S256)");
+      goto fail;
+    }
 
   user_id = sqlite3_column_int64 (stmt, 2);
   scopes = gh_strv_from_json_text (gh_stmt_column_text (stmt, 6));
@@ -622,6 +804,7 @@ gh_tokens_exchange_code (GhTokens         *self,
       .scopes = token_scopes,
       .audience = audience, .family_id = family_id, .family_resources = granted,
       .code_hash = code_hash, .nonce = nonce, .flow_id = flow_id, .auth_time = auth_time,
+      .generation = 1, .step = step,
     };
     response = issue (self, &grant, error);
     if (response == NULL)
@@ -644,8 +827,10 @@ gh_tokens_refresh (GhTokens         *self,
                    const char       *issuer,
                    const GhClient   *client,
                    GhForm           *form,
+                   GhFlowStep       *step,
                    GError          **error)
 {
+  g_autoptr(GhFlowStep) owned_step = NULL;
   const char *refresh_token = gh_form_get (form, "refresh_token");
   const char *scope = gh_form_get (form, "scope");
   g_autofree char *token_hash = NULL;
@@ -659,12 +844,14 @@ gh_tokens_refresh (GhTokens         *self,
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(GhUser) user = NULL;
   g_autoptr(JsonObject) response = NULL;
-  gint64 user_id, auth_time, now = gh_now_seconds ();
+  gint64 user_id, auth_time, generation, latest_generation, now = gh_now_seconds ();
   gboolean row;
 
+  step = own_step (step, &owned_step, client, form);
   if (refresh_token == NULL || *refresh_token == '\0')
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "refresh_token is missing"), NULL;
+    return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_REQUEST, "request.invalid",
+                                 "grant_type=refresh_token sends the refresh token",
+                                 "refresh_token is missing"), NULL;
   token_hash = gh_sha256_base64url (refresh_token);
 
   if (!gh_store_begin (self->store, error))
@@ -673,8 +860,11 @@ gh_tokens_refresh (GhTokens         *self,
   stmt = gh_store_prepare (self->store,
                            "SELECT f.id, f.client_id, f.user_id, f.scopes, f.resources, "
                            "f.auth_time, f.revoked_at, t.expires_at, t.rotated_at, t.grace_used, "
-                           "f.flow_id "
+                           "f.flow_id, coalesce (g.generation, 1), g.rotated_at_us, "
+                           "f.revoked_reason, (SELECT coalesce (max (generation), 1) "
+                           "FROM refresh_token_generations WHERE family_id = f.id) "
                            "FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id "
+                           "LEFT JOIN refresh_token_generations g ON g.token_hash = t.token_hash "
                            "WHERE t.token_hash = ? AND f.project_id = ?",
                            error);
   if (stmt == NULL)
@@ -685,31 +875,59 @@ gh_tokens_refresh (GhTokens         *self,
     goto fail;
   if (!row)
     {
-      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The refresh token is unknown");
+      gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_GRANT, "refresh.unknown",
+                            "The client holds a refresh token from another server, project or "
+                            "data folder; it must sign in again",
+                            "The refresh token is unknown");
       goto fail;
     }
   family_id = g_strdup (gh_stmt_column_text (stmt, 0));
   flow_id = g_strdup (gh_stmt_column_text (stmt, 10));
+  g_free (step->flow_id);
+  step->flow_id = g_strdup (flow_id);
+  generation = sqlite3_column_int64 (stmt, 11);
+  latest_generation = sqlite3_column_int64 (stmt, 14);
+  json_object_set_int_member (step->params, "generation", generation);
   if (g_strcmp0 (gh_stmt_column_text (stmt, 1), client->client_id) != 0)
     {
-      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-                       "The refresh token was issued to another client");
+      JsonObject *explain = gh_explain_new ("refresh.client_differs", "The refresh token was "
+                                            "issued to another client");
+
+      gh_explain_set_expected (explain, gh_stmt_column_text (stmt, 1));
+      gh_explain_set_actual (explain, client->client_id);
+      gh_explain_set_hint (explain, "A refresh token is bound to the client it was issued to");
+      gh_oauth_refuse_with (error, GH_OAUTH_ERROR_INVALID_GRANT, explain);
       goto fail;
     }
   if (sqlite3_column_type (stmt, 6) != SQLITE_NULL)
     {
-      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The refresh token has been revoked");
+      JsonObject *explain = gh_explain_new ("refresh.revoked", "The refresh token has been "
+                                            "revoked");
+
+      json_object_set_string_member (explain, "reason", gh_stmt_column_text (stmt, 13));
+      json_object_set_int_member (explain, "revoked_at", sqlite3_column_int64 (stmt, 6));
+      gh_explain_set_hint (explain, "Its family was revoked (by the client, a reuse, a code "
+                           "replay or the client's deletion): the user signs in again");
+      gh_oauth_refuse_with (error, GH_OAUTH_ERROR_INVALID_GRANT, explain);
       goto fail;
     }
   if (sqlite3_column_int64 (stmt, 7) <= now)
     {
-      gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT, "The refresh token has expired");
+      JsonObject *explain = gh_explain_new ("refresh.expired", "The refresh token has expired");
+
+      json_object_set_int_member (explain, "expired_seconds_ago",
+                                  now - sqlite3_column_int64 (stmt, 7));
+      gh_explain_set_hint (explain, "A refresh token lives refresh_token_ttl seconds: the user "
+                           "signs in again");
+      gh_oauth_refuse_with (error, GH_OAUTH_ERROR_INVALID_GRANT, explain);
       goto fail;
     }
 
   if (sqlite3_column_type (stmt, 8) != SQLITE_NULL)
     {
       gint64 rotated_at = sqlite3_column_int64 (stmt, 8);
+      gint64 rotated_at_us = sqlite3_column_type (stmt, 12) != SQLITE_NULL
+                             ? sqlite3_column_int64 (stmt, 12) : rotated_at * G_USEC_PER_SEC;
       gboolean grace_used = sqlite3_column_int (stmt, 9) != 0;
       gint64 grace = project->settings->refresh_grace_seconds;
 
@@ -728,11 +946,46 @@ gh_tokens_refresh (GhTokens         *self,
         }
       else
         {
-          g_autoptr(JsonObject) details = json_object_new ();
+          g_autoptr(JsonObject) details = NULL;
+          g_autoptr(GError) reused = NULL;
+          gint64 ms = (g_get_real_time () - rotated_at_us) / 1000;
+          JsonObject *explain = gh_explain_new ("refresh.reuse", "The refresh token of "
+                                                "generation %" G_GINT64_FORMAT " was used again "
+                                                "%" G_GINT64_FORMAT " ms after its rotation "
+                                                "(grace window %" G_GINT64_FORMAT " ms)%s",
+                                                generation, ms, grace * 1000,
+                                                grace_used ? ", and the window was used once "
+                                                             "already" : "");
+
+          json_object_set_int_member (explain, "generation", generation);
+          json_object_set_int_member (explain, "latest_generation", latest_generation);
+          json_object_set_int_member (explain, "ms_since_rotation", MAX (ms, 0));
+          json_object_set_int_member (explain, "grace_ms", grace * 1000);
+          json_object_set_boolean_member (explain, "grace_used", grace_used);
+          json_object_set_string_member (explain, "family", family_id);
+          gh_explain_set_hint (explain, grace == 0
+                               ? "Two refreshes with one token (a client refreshing "
+                                 "concurrently) revoke the family; refresh_grace_seconds "
+                                 "allows one reuse in a window"
+                               : "The token was used again after the grace window, or twice "
+                                 "in it: someone holds a copy, or the client refreshes "
+                                 "concurrently");
+          if (grace == 0)
+            gh_explain_set_fix (explain, "set_setting", "key", "refresh_grace_seconds",
+                                "value", "5", NULL);
+          gh_oauth_refuse_explained (&reused, GH_OAUTH_ERROR_INVALID_GRANT, explain,
+                                     "The refresh token was already used (rotated); "
+                                     "every token of its family is revoked");
 
           /* Reuse of a rotated token: someone holds a copy. The whole family goes. */
           if (!revoke_by (self, REVOKE_FAMILY, family_id, "refresh_token_reused", error))
             goto fail;
+          details = gh_audit_refusal_details (reused);
+          json_object_set_object_member (details, "step",
+                                         gh_flow_step_to_json (step,
+                                                               gh_error_http_status (reused),
+                                                               reused));
+          json_object_set_int_member (details, "generation", generation);
           json_object_set_string_member (details, "family", family_id);
           json_object_set_int_member (details, "rotated_seconds_ago", now - rotated_at);
           json_object_set_int_member (details, "grace_seconds", grace);
@@ -746,9 +999,8 @@ gh_tokens_refresh (GhTokens         *self,
             goto fail;
           if (!gh_store_commit (self->store, error))
             return NULL;
-          return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_GRANT,
-                                  "The refresh token was already used (rotated); "
-                                  "every token of its family is revoked"), NULL;
+          g_propagate_error (error, g_steal_pointer (&reused));
+          return NULL;
         }
       /* The columns are read again below. */
       stmt = gh_store_prepare (self->store,
@@ -765,11 +1017,22 @@ gh_tokens_refresh (GhTokens         *self,
       g_autoptr(GhStmt) rotate = gh_store_prepare (self->store,
                                                    "UPDATE refresh_tokens SET rotated_at = ? "
                                                    "WHERE token_hash = ?", error);
+      g_autoptr(GhStmt) rotated_us = NULL;
+
       if (rotate == NULL)
         goto fail;
       gh_stmt_bind_int64 (rotate, 1, now);
       gh_stmt_bind_text (rotate, 2, token_hash);
       if (!gh_store_step (self->store, rotate, NULL, error))
+        goto fail;
+      rotated_us = gh_store_prepare (self->store,
+                                     "UPDATE refresh_token_generations SET rotated_at_us = ? "
+                                     "WHERE token_hash = ?", error);
+      if (rotated_us == NULL)
+        goto fail;
+      gh_stmt_bind_int64 (rotated_us, 1, g_get_real_time ());
+      gh_stmt_bind_text (rotated_us, 2, token_hash);
+      if (!gh_store_step (self->store, rotated_us, NULL, error))
         goto fail;
     }
 
@@ -791,10 +1054,17 @@ gh_tokens_refresh (GhTokens         *self,
             continue;
           if (!scope_has (family_scopes, requested[i]))
             {
-              gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_SCOPE,
-                               "The scope “%s” was not granted; "
-                               "a refresh can only narrow the scope",
-                               requested[i]);
+              JsonObject *explain = gh_explain_new ("refresh.scope_widened", "The scope “%s” "
+                                                    "was not granted; a refresh can only "
+                                                    "narrow the scope", requested[i]);
+
+              gh_explain_take_expected (explain,
+                                        json_node_init_array (json_node_alloc (),
+                                                              gh_json_array_from_strv (
+                                                                family_scopes)));
+              gh_explain_set_actual (explain, requested[i]);
+              gh_explain_set_hint (explain, "A wider scope needs a new authorization request");
+              gh_oauth_refuse_with (error, GH_OAUTH_ERROR_INVALID_SCOPE, explain);
               goto fail;
             }
           g_strv_builder_add (builder, requested[i]);
@@ -819,6 +1089,7 @@ gh_tokens_refresh (GhTokens         *self,
       .scopes = token_scopes,
       .audience = audience, .family_id = family_id, .family_resources = granted,
       .code_hash = NULL, .nonce = NULL, .flow_id = flow_id, .auth_time = auth_time,
+      .generation = latest_generation + 1, .step = step,
     };
     response = issue (self, &grant, error);
     if (response == NULL)
@@ -904,7 +1175,8 @@ gh_tokens_verify_access_token (GhTokens         *self,
   gboolean row;
 
   if (token == NULL || *token == '\0')
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "No token"), NULL;
+    return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_TOKEN, "token.invalid",
+                                 TOKEN_HINT, "No token"), NULL;
 
   /* The same token verified before, with nothing written since: only time can have changed. */
   stamp = gh_store_get_stamp (self->store);
@@ -918,13 +1190,15 @@ gh_tokens_verify_access_token (GhTokens         *self,
   if (cached != NULL)
     {
       if (json_object_get_int_member_with_default (cached, "exp", 0) <= now)
-        return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token has expired"), NULL;
+        return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_TOKEN, "token.invalid",
+                                 TOKEN_HINT, "The token has expired"), NULL;
       if (g_strcmp0 (json_object_get_string_member_with_default (cached, "iss", NULL), issuer) == 0)
         return json_object_ref (cached);
     }
 
   if (!gh_jws_verify_compact (token, lookup_key, self, &header, &payload, &local_error))
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+    return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_TOKEN, "token.invalid",
+                                 TOKEN_HINT,
                             "The token's signature does not verify: %s",
                             local_error->message), NULL;
 
@@ -932,25 +1206,31 @@ gh_tokens_verify_access_token (GhTokens         *self,
   typ = json_object_get_string_member_with_default (header, "typ", NULL);
   if (typ == NULL || (g_ascii_strcasecmp (typ, "at+jwt") != 0 &&
                       g_ascii_strcasecmp (typ, "application/at+jwt") != 0))
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token is not an access token "
+    return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_TOKEN, "token.invalid",
+                                 TOKEN_HINT, "The token is not an access token "
                             "(typ is not at+jwt)"), NULL;
 
   claims = gh_jws_parse_json_object (payload, &local_error);
   if (claims == NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+    return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_TOKEN, "token.invalid",
+                                 TOKEN_HINT,
                             "The token's claims are not a JSON object"),
            NULL;
   if (g_strcmp0 (json_object_get_string_member_with_default (claims, "iss", NULL), issuer) != 0)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+    return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_TOKEN, "token.invalid",
+                                 TOKEN_HINT,
                             "The token was issued by another issuer"),
            NULL;
   if (json_object_get_int_member_with_default (claims, "exp", 0) <= now)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN, "The token has expired"), NULL;
+    return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_TOKEN, "token.invalid",
+                                 TOKEN_HINT, "The token has expired"), NULL;
   if (json_object_get_int_member_with_default (claims, "iat", G_MAXINT64) > now + SKEW_SECONDS)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+    return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_TOKEN, "token.invalid",
+                                 TOKEN_HINT,
                             "The token was issued in the future"), NULL;
   if (!audience_acceptable (self, project, issuer, json_object_get_member (claims, "aud")))
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+    return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_TOKEN, "token.invalid",
+                                 TOKEN_HINT,
                             "The token's audience is not a resource of this project"), NULL;
 
   jti = json_object_get_string_member_with_default (claims, "jti", NULL);
@@ -966,10 +1246,12 @@ gh_tokens_verify_access_token (GhTokens         *self,
   if (!gh_store_step (self->store, stmt, &row, error))
     return NULL;
   if (!row)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+    return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_TOKEN, "token.invalid",
+                                 TOKEN_HINT,
                             "The token is unknown to this project"), NULL;
   if (sqlite3_column_type (stmt, 0) != SQLITE_NULL || sqlite3_column_type (stmt, 1) != SQLITE_NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+    return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_TOKEN, "token.invalid",
+                                 TOKEN_HINT,
                             "The token has been revoked"), NULL;
 
   if (stamp.data_version >= 0)
@@ -981,11 +1263,56 @@ gh_tokens_verify_access_token (GhTokens         *self,
   return g_steal_pointer (&claims);
 }
 
+static JsonObject *introspect (GhTokens        *self,
+                               const GhProject *project,
+                               const char      *issuer,
+                               const char      *token);
+
 JsonObject *
 gh_tokens_introspect (GhTokens         *self,
                       const GhProject  *project,
                       const char       *issuer,
-                      const char       *token)
+                      const GhClient   *client,
+                      const char       *token,
+                      const char       *source,
+                      const char       *user_agent)
+{
+  g_autoptr(JsonObject) result = introspect (self, project, issuer, token);
+  g_autoptr(JsonObject) details = json_object_new ();
+  const char *client_id = client != NULL ? client->client_id : NULL;
+  gboolean active = json_object_get_boolean_member (result, "active");
+
+  /* Never the token: whether it was active, its type, and whose it is. */
+  json_object_set_boolean_member (details, "active", active);
+  json_object_set_string_member (details, "token_type",
+                                 json_object_get_string_member_with_default (result, "token_type",
+                                                                             NULL));
+  if (active)
+    {
+      json_object_set_string_member (details, "token_client_id",
+                                     json_object_get_string_member_with_default (result,
+                                                                                 "client_id",
+                                                                                 NULL));
+      json_object_set_string_member (details, "jti",
+                                     json_object_get_string_member_with_default (result, "jti",
+                                                                                 NULL));
+    }
+  gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                         .project_id = project->id, .project_slug = project->slug,
+                         .type = GH_AUDIT_EVENT_TOKEN_INTROSPECTED, .outcome = GH_AUDIT_INFO,
+                         .actor = client_id, .client_id = client_id,
+                         .user_id = active ? json_object_get_string_member_with_default (
+                                               result, "sub", NULL) : NULL,
+                         .details = details, .source = source, .user_agent = user_agent },
+                         NULL);
+  return g_steal_pointer (&result);
+}
+
+static JsonObject *
+introspect (GhTokens        *self,
+            const GhProject *project,
+            const char      *issuer,
+            const char      *token)
 {
   g_autoptr(JsonObject) result = json_object_new ();
   g_autoptr(JsonObject) claims = NULL;
@@ -1056,6 +1383,7 @@ gh_tokens_revoke (GhTokens         *self,
 {
   g_autofree char *hash = gh_sha256_base64url (token);
   g_autofree char *family_id = NULL;
+  g_autofree char *flow_id = NULL;
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(JsonObject) header = NULL;
   g_autoptr(GBytes) payload = NULL;
@@ -1066,7 +1394,7 @@ gh_tokens_revoke (GhTokens         *self,
     return FALSE;
 
   stmt = gh_store_prepare (self->store,
-                           "SELECT f.id FROM refresh_tokens t JOIN refresh_families f "
+                           "SELECT f.id, f.flow_id FROM refresh_tokens t JOIN refresh_families f "
                            "ON f.id = t.family_id WHERE t.token_hash = ? AND f.project_id = ? "
                            "AND f.client_id = ?",
                            error);
@@ -1078,7 +1406,10 @@ gh_tokens_revoke (GhTokens         *self,
   if (!gh_store_step (self->store, stmt, &row, error))
     goto fail;
   if (row)
-    family_id = g_strdup (gh_stmt_column_text (stmt, 0));
+    {
+      family_id = g_strdup (gh_stmt_column_text (stmt, 0));
+      flow_id = g_strdup (gh_stmt_column_text (stmt, 1));
+    }
   gh_stmt_reset (g_steal_pointer (&stmt));
 
   if (family_id != NULL)
@@ -1119,7 +1450,7 @@ gh_tokens_revoke (GhTokens         *self,
                          .project_id = project->id, .project_slug = project->slug,
                          .type = GH_AUDIT_EVENT_TOKEN_REVOKED, .outcome = GH_AUDIT_SUCCESS,
                          .actor = client->client_id, .client_id = client->client_id,
-                         .details = details }, error);
+                         .flow_id = flow_id, .details = details }, error);
   if (error != NULL && *error != NULL)
     goto fail;
 
@@ -1144,12 +1475,22 @@ gh_tokens_userinfo (GhTokens         *self,
   JsonObject *claims;
 
   if (!scope_has (scopes, "openid"))
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INSUFFICIENT_SCOPE,
-                            "/userinfo needs a token with the openid scope"), NULL;
+    {
+      JsonObject *explain = gh_explain_new ("token.insufficient_scope",
+                                            "/userinfo needs a token with the openid scope");
+
+      gh_explain_set_expected (explain, "openid");
+      gh_explain_set_actual (explain,
+                             json_object_get_string_member_with_default (access_claims, "scope",
+                                                                         ""));
+      gh_explain_set_hint (explain, "Ask for the openid scope at /authorize to call /userinfo");
+      return gh_oauth_refuse_with (error, GH_OAUTH_ERROR_INSUFFICIENT_SCOPE, explain), NULL;
+    }
   user = gh_users_get (self->users, project->id,
                        json_object_get_string_member (access_claims, "sub"), NULL);
   if (user == NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_TOKEN,
+    return gh_oauth_refuse_rule (error, GH_OAUTH_ERROR_INVALID_TOKEN, "token.invalid",
+                                 TOKEN_HINT,
                             "The token's user no longer exists"), NULL;
 
   claims = json_object_new ();

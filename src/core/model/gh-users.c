@@ -216,6 +216,35 @@ gh_users_list (GhUsers  *self,
   return g_steal_pointer (&users);
 }
 
+/* Extra claims may not be ones the server sets. */
+static gboolean
+check_claims (JsonObject  *claims,
+              GError     **error)
+{
+  for (guint i = 0; claims != NULL && i < G_N_ELEMENTS (reserved_claims); i++)
+    if (json_object_has_member (claims, reserved_claims[i]))
+      {
+        g_set_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
+                     "The claim “%s” is set by the server and cannot be a user claim",
+                     reserved_claims[i]);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* @claims as stored: "{}" when NULL. */
+static char *
+claims_to_string (JsonObject *claims)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  if (claims != NULL)
+    json_node_set_object (node, claims);
+  else
+    json_node_take_object (node, json_object_new ());
+  return gh_json_to_string (node, FALSE);
+}
+
 GhUser *
 gh_users_add (GhUsers         *self,
               const GhProject *project,
@@ -227,7 +256,6 @@ gh_users_add (GhUsers         *self,
               GError         **error)
 {
   g_autoptr(GhStmt) stmt = NULL;
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
   g_autoptr(JsonObject) details = json_object_new ();
   g_autofree char *claims_text = NULL;
   gboolean own_transaction;
@@ -235,23 +263,9 @@ gh_users_add (GhUsers         *self,
   g_return_val_if_fail (GH_IS_USERS (self), NULL);
   g_return_val_if_fail (project != NULL, NULL);
 
-  if (!gh_users_check_username (username, error))
+  if (!gh_users_check_username (username, error) || !check_claims (claims, error))
     return NULL;
-  if (claims != NULL)
-    for (guint i = 0; i < G_N_ELEMENTS (reserved_claims); i++)
-      if (json_object_has_member (claims, reserved_claims[i]))
-        {
-          g_set_error (error, GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                       "The claim “%s” is set by the server and cannot be a user claim",
-                       reserved_claims[i]);
-          return NULL;
-        }
-
-  if (claims != NULL)
-    json_node_set_object (node, claims);
-  else
-    json_node_take_object (node, json_object_new ());
-  claims_text = gh_json_to_string (node, FALSE);
+  claims_text = claims_to_string (claims);
 
   own_transaction = !gh_store_in_transaction (self->store);
   if (own_transaction && !gh_store_begin (self->store, error))
@@ -294,6 +308,74 @@ gh_users_add (GhUsers         *self,
 fail:
   if (own_transaction)
     gh_store_rollback (self->store);
+  return NULL;
+}
+
+GhUser *
+gh_users_update (GhUsers         *self,
+                 const GhProject *project,
+                 const char      *username,
+                 const char      *name,
+                 const char      *email,
+                 JsonObject      *claims,
+                 const char      *actor,
+                 GError         **error)
+{
+  g_autoptr(GhStmt) stmt = NULL;
+  g_autoptr(JsonObject) details = json_object_new ();
+  g_autofree char *claims_text = NULL;
+  JsonArray *changed = json_array_new ();
+
+  g_return_val_if_fail (GH_IS_USERS (self), NULL);
+  g_return_val_if_fail (project != NULL, NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+
+  json_object_set_string_member (details, "username", username);
+  json_object_set_array_member (details, "changed", changed);
+  if (!check_claims (claims, error))
+    return NULL;
+  if (claims != NULL)
+    claims_text = claims_to_string (claims);
+
+  if (!gh_store_begin (self->store, error))
+    return NULL;
+  stmt = gh_store_prepare (self->store,
+                           "UPDATE users SET name = coalesce (?, name), "
+                           "email = coalesce (?, email), claims = coalesce (?, claims) "
+                           "WHERE project_id = ? AND username = ?",
+                           error);
+  if (stmt == NULL)
+    goto fail;
+  gh_stmt_bind_text (stmt, 1, name);
+  gh_stmt_bind_text (stmt, 2, email);
+  gh_stmt_bind_text (stmt, 3, claims_text);
+  gh_stmt_bind_int64 (stmt, 4, project->id);
+  gh_stmt_bind_text (stmt, 5, username);
+  if (!gh_store_step (self->store, stmt, NULL, error))
+    goto fail;
+  if (gh_store_changes (self->store) == 0)
+    {
+      g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND,
+                   "There is no user “%s” in project %s", username, project->slug);
+      goto fail;
+    }
+  if (name != NULL)
+    json_array_add_string_element (changed, "name");
+  if (email != NULL)
+    json_array_add_string_element (changed, "email");
+  if (claims != NULL)
+    json_array_add_string_element (changed, "claims");
+  if (!gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                              .project_id = project->id, .project_slug = project->slug,
+                              .type = GH_AUDIT_EVENT_USER_UPDATED, .outcome = GH_AUDIT_SUCCESS,
+                              .actor = actor, .user_id = username, .details = details }, error))
+    goto fail;
+  if (!gh_store_commit (self->store, error))
+    return NULL;
+  return gh_users_get (self, project->id, username, error);
+
+fail:
+  gh_store_rollback (self->store);
   return NULL;
 }
 

@@ -58,6 +58,17 @@ GhUser    *gh_users_get_by_id      (GhUsers         *self,
 GPtrArray *gh_users_list           (GhUsers         *self,
                                     gint64           project_id,
                                     GError         **error);
+/* Sets what is not NULL of @name, @email and @claims (which replace the extra claims whole),
+ * with a user.updated event naming the members set; GH_STORE_ERROR_NOT_FOUND when there is
+ * no such user. Returns the user as it is now. */
+GhUser    *gh_users_update         (GhUsers         *self,
+                                    const GhProject *project,
+                                    const char      *username,
+                                    const char      *name,
+                                    const char      *email,
+                                    JsonObject      *claims,
+                                    const char      *actor,
+                                    GError         **error);
 gboolean   gh_users_remove         (GhUsers         *self,
                                     const GhProject *project,
                                     const char      *username,

@@ -840,3 +840,16 @@ gh_connections_count (GhConnections *self)
   g_return_val_if_fail (GH_IS_CONNECTIONS (self), 0);
   return self->count;
 }
+
+void
+gh_connections_progress (GhConnections     *self,
+                         SoupServerMessage *msg)
+{
+  Conn *conn;
+
+  g_return_if_fail (GH_IS_CONNECTIONS (self));
+
+  conn = lookup_conn (self, msg);
+  if (conn != NULL && !conn->timed_out && conn->state == CONN_RESPONSE)
+    conn_set_state (conn, CONN_RESPONSE);
+}

@@ -51,5 +51,10 @@ gboolean       gh_connections_timed_out  (GhConnections        *self,
 void           gh_connections_answer_and_close (GhConnections     *self,
                                                 SoupServerMessage *msg);
 guint          gh_connections_count      (GhConnections        *self);
+/* @msg's answer is making progress (a streamed chunk was written): its connection's deadline
+ * for the answer starts again, so a long stream a client reads is not cut, and one it stops
+ * reading still is. */
+void           gh_connections_progress   (GhConnections        *self,
+                                          SoupServerMessage    *msg);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "gh-client-auth.h"
 #include "gh-crypto.h"
 #include "gh-error.h"
+#include "gh-explain.h"
 #include "gh-http.h"
 #include "gh-pages.h"
 #include "gh-paused-request.h"
@@ -35,12 +36,18 @@ send_page_error (GhRequest    *request,
                         ? "Request refused" : "This sign-in cannot go on");
 }
 
+/* After a POST, 303 makes the browser GET the target and never resend the form. */
+static guint
+redirect_status (SoupServerMessage *msg)
+{
+  return gh_http_method_is (msg, "POST") ? SOUP_STATUS_SEE_OTHER : SOUP_STATUS_FOUND;
+}
+
 static void
 redirect (SoupServerMessage *msg,
           const char        *url)
 {
-  /* After a POST, 303 makes the browser GET the target and never resend the form. */
-  guint status = gh_http_method_is (msg, "POST") ? SOUP_STATUS_SEE_OTHER : SOUP_STATUS_FOUND;
+  guint status = redirect_status (msg);
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
   soup_message_headers_replace (headers, "Location", url);
@@ -119,11 +126,9 @@ finish_with_code (GhRequest          *request,
 static void
 finish_with_error (GhRequest          *request,
                    const GhAuthParams *params,
-                   GhOAuthError        code,
-                   const char         *description)
+                   GError             *error)
 {
   GhAuthorization *authorization = request->server->authorization;
-  g_autoptr(GError) error = g_error_new_literal (GH_OAUTH_ERROR, code, description);
   g_autofree char *url = NULL;
 
   gh_authorization_record_refusal (authorization, request->project, params,
@@ -133,12 +138,45 @@ finish_with_error (GhRequest          *request,
   redirect (request->msg, url);
 }
 
-/* /authorize once the client is known: @resolved (taken) is a URL client's document. */
+/* prompt=none, and a page would be needed: @code says which. */
+static void
+finish_interaction_required (GhRequest          *request,
+                             const GhAuthParams *params,
+                             GhOAuthError        code,
+                             const char         *description)
+{
+  g_autoptr(GError) error = NULL;
+  JsonObject *explain = gh_explain_new ("prompt.interaction_required", "%s", description);
+
+  gh_explain_set_expected (explain, code == GH_OAUTH_ERROR_LOGIN_REQUIRED
+                                    ? "a signed-in user" : "a stored consent");
+  gh_explain_set_hint (explain, code == GH_OAUTH_ERROR_LOGIN_REQUIRED
+                       ? "prompt=none works only while the browser has a sign-in session; the "
+                         "client retries without prompt=none"
+                       : "prompt=none works only once the user has allowed these scopes and "
+                         "resources; the client retries without prompt=none");
+  gh_oauth_refuse_explained (&error, code, explain, "%s", description);
+  finish_with_error (request, params, error);
+}
+
+static void
+record_started (GhRequest          *request,
+                const GhAuthParams *params,
+                guint               status)
+{
+  gh_authorization_record_started (request->server->authorization, request->project, params,
+                                   _gh_request_peer (request), _gh_request_user_agent (request),
+                                   status);
+}
+
+/* /authorize once the client is known: @resolved (taken) is a URL client's document;
+ * @started_at the µs the request began. */
 static void
 authorize_continue (GhRequest  *request,
                     GhForm     *form,
                     GhClient   *resolved,
-                    const char *flow_id)
+                    const char *flow_id,
+                    gint64      started_at)
 {
   GhServer *server = request->server;
   GhAuthorization *authorization = server->authorization;
@@ -156,6 +194,8 @@ authorize_continue (GhRequest  *request,
 
   params = gh_authorization_check (authorization, request->project, form, resolved, flow_id,
                                    &error);
+  params->started_at = started_at;
+  params->redirect_status = redirect_status (request->msg);
   if (error != NULL)
     {
       gh_authorization_record_refusal (authorization, request->project, params,
@@ -177,12 +217,15 @@ authorize_continue (GhRequest  *request,
   if (*settings->auto_approve_user != '\0')
     {
       user = gh_users_get (users, request->project->id, settings->auto_approve_user, NULL);
+      record_started (request, params, params->redirect_status);
       if (user == NULL)
         {
-          g_autofree char *description = g_strdup_printf ("auto_approve_user names “%s”, "
-                                                          "who is not a user of this project",
-                                                          settings->auto_approve_user);
-          finish_with_error (request, params, GH_OAUTH_ERROR_SERVER_ERROR, description);
+          g_autoptr(GError) misconfigured = g_error_new (GH_OAUTH_ERROR,
+                                                         GH_OAUTH_ERROR_SERVER_ERROR,
+                                                         "auto_approve_user names “%s”, who is "
+                                                         "not a user of this project",
+                                                         settings->auto_approve_user);
+          finish_with_error (request, params, misconfigured);
           return;
         }
       finish_with_code (request, params, user, gh_now_seconds (), GH_CONSENT_AUTO_APPROVED, NULL);
@@ -197,12 +240,13 @@ authorize_continue (GhRequest  *request,
 
   if (params->prompt_none)
     {
+      record_started (request, params, params->redirect_status);
       if (user == NULL)
-        finish_with_error (request, params, GH_OAUTH_ERROR_LOGIN_REQUIRED,
-                           "prompt=none, and nobody is signed in");
+        finish_interaction_required (request, params, GH_OAUTH_ERROR_LOGIN_REQUIRED,
+                                     "prompt=none, and nobody is signed in");
       else if (!gh_authorization_has_consent (authorization, request->project, user, params))
-        finish_with_error (request, params, GH_OAUTH_ERROR_CONSENT_REQUIRED,
-                           "prompt=none, and the user has not allowed this yet");
+        finish_interaction_required (request, params, GH_OAUTH_ERROR_CONSENT_REQUIRED,
+                                     "prompt=none, and the user has not allowed this yet");
       else
         finish_with_code (request, params, user, auth_time, GH_CONSENT_STORED, NULL);
       return;
@@ -211,6 +255,7 @@ authorize_continue (GhRequest  *request,
   if (user != NULL && !params->prompt_login && !params->prompt_consent &&
       gh_authorization_has_consent (authorization, request->project, user, params))
     {
+      record_started (request, params, params->redirect_status);
       finish_with_code (request, params, user, auth_time, GH_CONSENT_STORED, NULL);
       return;
     }
@@ -241,6 +286,7 @@ authorize_continue (GhRequest  *request,
   else
     target = g_strdup_printf ("%s/login?request=%s", request->issuer, pending->id);
 
+  record_started (request, params, SOUP_STATUS_SEE_OTHER);
   soup_message_headers_replace (soup_server_message_get_response_headers (request->msg),
                                 "Location", target);
   soup_message_headers_replace (soup_server_message_get_response_headers (request->msg),
@@ -250,13 +296,28 @@ authorize_continue (GhRequest  *request,
 
 /* A URL client_id's metadata document has been fetched while the browser waited (the
  * request paused; its data is the flow id). */
+/* A /authorize request paused while its client's document is fetched: the paused data. */
+typedef struct
+{
+  char *flow_id;
+  gint64 started_at;
+} AuthorizeWait;
+
+static void
+authorize_wait_free (AuthorizeWait *wait)
+{
+  g_free (wait->flow_id);
+  g_free (wait);
+}
+
 static void
 client_document_resolved (GObject      *source,
                           GAsyncResult *result,
                           gpointer      user_data)
 {
   GhPausedRequest *paused = user_data;
-  const char *flow_id = paused->data;
+  AuthorizeWait *wait = paused->data;
+  const char *flow_id = wait->flow_id;
   g_autoptr(GhCimdReport) report = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GError) project_error = NULL;
@@ -273,18 +334,32 @@ client_document_resolved (GObject      *source,
   else if (gh_cimd_report_get_verdict (report) == GH_CIMD_FAIL)
     {
       g_autoptr(GError) refusal = NULL;
+      g_autofree char *rule = g_strconcat ("cimd.", gh_cimd_report_get_failure_id (report), NULL);
       GhAuthParams params = { 0 };
 
       refusal = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT,
                              "The client's metadata document at %s was not accepted: %s",
                              gh_cimd_report_get_client_id (report),
                              gh_cimd_report_get_failure (report));
+      /* The resolver's first failing check is the rule (the full report is the admin API's) */
+      if (gh_explain_rule_lookup (rule) != NULL)
+        {
+          JsonObject *explain = gh_explain_new (rule, "%s", gh_cimd_report_get_failure (report));
+
+          gh_explain_set_actual (explain, gh_cimd_report_get_client_id (report));
+          gh_explain_set_hint (explain, "The client's metadata document failed a check: the "
+                               "CIMD preview shows every check with its evidence");
+          gh_error_set_explain (refusal, explain);
+        }
       /* Like every refused /authorize: one event, besides the resolver's own fetch event. */
       params.client_id = (char *) gh_cimd_report_get_client_id (report);
       params.flow_id = (char *) flow_id;
+      params.started_at = wait->started_at;
+      params.request = gh_authorization_request_snapshot (paused->form);
       gh_authorization_record_refusal (request.server->authorization, request.project,
                                        &params, _gh_request_peer (&request),
                                        _gh_request_user_agent (&request), refusal, FALSE);
+      g_clear_pointer (&params.request, json_object_unref);
       send_page_error (&request, refusal);
     }
   else
@@ -293,7 +368,7 @@ client_document_resolved (GObject      *source,
                                                       GH_CLIENT_SOURCE_CIMD,
                                                       gh_cimd_report_get_document (report));
       client->project_id = request.project->id;
-      authorize_continue (&request, paused->form, client, flow_id);
+      authorize_continue (&request, paused->form, client, flow_id, wait->started_at);
     }
 
   /* The request is cleared before the message is let go. */
@@ -305,9 +380,10 @@ void
 _gh_server_handle_authorize (GhRequest *request)
 {
   g_autoptr(GhForm) form = NULL;
+  gint64 started_at = g_get_real_time ();
   const char *client_id;
   GhPausedRequest *paused;
-  char *flow_id;
+  AuthorizeWait *wait;
 
   form = gh_http_method_is (request->msg, "POST") ? gh_http_read_form_body (request->msg,
                                                                             GH_MAX_FORM_BYTES)
@@ -321,15 +397,18 @@ _gh_server_handle_authorize (GhRequest *request)
       !request->project->settings->cimd_enabled ||
       gh_clients_is_registered (request->server->clients, request->project->id, client_id))
     {
-      authorize_continue (request, form, NULL, NULL);
+      authorize_continue (request, form, NULL, NULL, started_at);
       return;
     }
 
-  flow_id = gh_authorization_new_flow_id ();
-  paused = _gh_request_pause (request, g_steal_pointer (&form), flow_id, g_free);
+  wait = g_new0 (AuthorizeWait, 1);
+  wait->flow_id = gh_authorization_new_flow_id ();
+  wait->started_at = started_at;
+  paused = _gh_request_pause (request, g_steal_pointer (&form), wait,
+                              (GDestroyNotify) authorize_wait_free);
   gh_cimd_resolver_resolve_async (request->server->cimd_resolver, request->project,
-                                  client_id, GH_CIMD_RESOLVE_NONE, flow_id, paused->cancellable,
-                                  client_document_resolved, paused);
+                                  client_id, GH_CIMD_RESOLVE_NONE, wait->flow_id,
+                                  paused->cancellable, client_document_resolved, paused);
 }
 
 /* The origin (scheme://host[:port]) of @url. */
@@ -389,6 +468,13 @@ check_post (GhRequest           *request,
                                  "The form's anti-forgery token is missing or wrong");
   if (error == NULL)
     return TRUE;
+  {
+    JsonObject *explain = gh_explain_new ("request.invalid", "%s", error->message);
+
+    gh_explain_set_hint (explain, "The login and consent forms are posted only by this "
+                         "server's own pages, with the token they were given");
+    gh_error_set_explain (error, explain);
+  }
   /* Shown as a page: the client is not told. */
   gh_authorization_record_refusal (request->server->authorization, request->project,
                                    pending->params, _gh_request_peer (request),
@@ -590,6 +676,18 @@ read_page_form (GhRequest *request)
   return gh_http_read_query (request->msg);
 }
 
+/* The login form was refused: the event, and the page again with the problem said. */
+static void
+login_failed (GhRequest           *request,
+              const GhAuthRequest *pending,
+              const GError        *error)
+{
+  gh_authorization_record_refusal (request->server->authorization, request->project,
+                                   pending->params, _gh_request_peer (request),
+                                   _gh_request_user_agent (request), error, FALSE);
+  send_login_page (request, pending, error);
+}
+
 void
 _gh_server_handle_login (GhRequest *request)
 {
@@ -603,7 +701,7 @@ _gh_server_handle_login (GhRequest *request)
   g_autofree char *session_name = NULL;
   g_autofree char *target = NULL;
   const char *username;
-  gint64 auth_time;
+  gint64 auth_time, started_at = g_get_real_time ();
 
   if (form == NULL || (pending = load_pending (request, form)) == NULL)
     return;
@@ -614,13 +712,16 @@ _gh_server_handle_login (GhRequest *request)
     }
   if (!check_post (request, form, pending))
     return;
+  pending->params->started_at = started_at;
+  pending->params->redirect_status = redirect_status (request->msg);
 
   username = gh_form_get (form, "username");
   if (username == NULL || *username == '\0')
     {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                                   "Choose a user to sign in as.");
-      send_login_page (request, pending, error);
+      gh_oauth_refuse_rule (&error, GH_OAUTH_ERROR_INVALID_REQUEST, "login.failed",
+                            "The login form was sent without a user name",
+                            "Choose a user to sign in as.");
+      login_failed (request, pending, error);
       return;
     }
   user = gh_users_get (users, request->project->id, username, NULL);
@@ -629,22 +730,31 @@ _gh_server_handle_login (GhRequest *request)
       user = gh_users_add (users, request->project, username, NULL, NULL, NULL, "login", &error);
       if (user == NULL)
         {
-          send_login_page (request, pending, error);
+          if (!gh_error_is_internal (error) && gh_error_get_explain (error) == NULL &&
+              error->domain == GH_OAUTH_ERROR)
+            gh_error_set_explain (error, gh_explain_new ("login.failed", "%s", error->message));
+          login_failed (request, pending, error);
           return;
         }
     }
   if (user == NULL)
     {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                                   "There is no such user in this project.");
-      send_login_page (request, pending, error);
+      JsonObject *explain = gh_explain_new ("login.failed", "There is no user “%s” in this "
+                                            "project", username);
+
+      gh_explain_set_actual (explain, username);
+      gh_explain_set_hint (explain, "Add the user (gatehouse-server user add) or turn on "
+                           "allow_free_form_login");
+      gh_oauth_refuse_explained (&error, GH_OAUTH_ERROR_INVALID_REQUEST, explain,
+                                 "There is no such user in this project.");
+      login_failed (request, pending, error);
       return;
     }
 
-  session = gh_authorization_create_session (authorization, request->project, user, &auth_time,
-                                             &error);
-  if (session == NULL ||
-      !gh_authorization_set_request_user (authorization, pending, user, auth_time, &error))
+  session = gh_authorization_log_in (authorization, request->project, pending, user,
+                                     _gh_request_peer (request), _gh_request_user_agent (request),
+                                     &auth_time, &error);
+  if (session == NULL)
     {
       send_page_error (request, error);
       return;
@@ -671,6 +781,7 @@ _gh_server_handle_consent (GhRequest *request)
   g_autoptr(GhAuthRequest) pending = NULL;
   g_autoptr(GhUser) user = NULL;
   g_autoptr(GError) error = NULL;
+  gint64 started_at = g_get_real_time ();
   const char *decision;
 
   if (form == NULL || (pending = load_pending (request, form)) == NULL)
@@ -691,6 +802,8 @@ _gh_server_handle_consent (GhRequest *request)
     }
   if (!check_post (request, form, pending))
     return;
+  pending->params->started_at = started_at;
+  pending->params->redirect_status = redirect_status (request->msg);
 
   decision = gh_form_get (form, "decision");
   if (g_strcmp0 (decision, "allow") == 0)
@@ -715,7 +828,11 @@ _gh_server_handle_consent (GhRequest *request)
       redirect (request->msg, url);
       return;
     }
-  error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                               "The form has no decision (allow or deny)");
+  gh_oauth_refuse_rule (&error, GH_OAUTH_ERROR_INVALID_REQUEST, "request.invalid",
+                        "The consent form sends decision=allow or decision=deny",
+                        "The form has no decision (allow or deny)");
+  gh_authorization_record_refusal (authorization, request->project, pending->params,
+                                   _gh_request_peer (request), _gh_request_user_agent (request),
+                                   error, FALSE);
   send_page_error (request, error);
 }

@@ -51,6 +51,7 @@ struct _GhServer
   GhStoreStamp responses_stamp;
 
   SoupServer *soup_server;
+  GTlsCertificate *tls_certificate;  /* what it serves HTTPS with, or NULL */
   GhConnections *connections;
   GhServerLimits requested_limits;
   GhServerLimits limits;  /* requested_limits with the defaults filled in */
@@ -150,6 +151,18 @@ void _gh_admin_handle_project             (GhRequest *request);
 void _gh_admin_handle_admin_tokens        (GhRequest *request);
 void _gh_admin_handle_admin_token         (GhRequest *request);
 void _gh_admin_handle_audit               (GhRequest *request);
+void _gh_admin_handle_iats                (GhRequest *request);  /* gh-admin-project-routes.c */
+void _gh_admin_handle_iat                 (GhRequest *request);
+void _gh_admin_handle_users               (GhRequest *request);
+void _gh_admin_handle_user                (GhRequest *request);
+void _gh_admin_handle_resources           (GhRequest *request);
+void _gh_admin_handle_resource            (GhRequest *request);
+void _gh_admin_handle_keys                (GhRequest *request);
+void _gh_admin_handle_keys_rotate         (GhRequest *request);
+void _gh_admin_handle_fixes               (GhRequest *request);  /* gh-admin-fixes.c */
+
+void _gh_admin_handle_openapi             (GhRequest *request);  /* gh-admin-openapi.c */
+void _gh_admin_handle_audit_export        (GhRequest *request);  /* gh-admin-export.c */
 void _gh_admin_handle_events              (GhRequest *request);  /* gh-admin-events.c */
 /* Ends every event stream (gh_server_stop()). */
 void _gh_admin_events_close_all           (GhServer  *server);

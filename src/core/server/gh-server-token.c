@@ -13,8 +13,10 @@
 #include "gh-cimd-resolver.h"
 #include "gh-client-auth.h"
 #include "gh-error.h"
+#include "gh-explain.h"
 #include "gh-http-auth.h"
 #include "gh-http.h"
+#include "gh-json.h"
 #include "gh-paused-request.h"
 #include "gh-server-private.h"
 
@@ -31,25 +33,39 @@ send_token_error (GhRequest    *request,
   gh_http_send_error (request->msg, error);
 }
 
-/* What /token, /revoke and /introspect do once their client is authenticated: @client and
- * @form are borrowed. */
-typedef void (*ClientRequestFunc) (GhRequest *request,
-                                   GhClient  *client,
-                                   GhForm    *form,
-                                   gboolean   used_basic);
+/* What /token, /revoke and /introspect do once their client is authenticated: @client,
+ * @form and @step (the request's, for its events) are borrowed. */
+typedef void (*ClientRequestFunc) (GhRequest  *request,
+                                   GhClient   *client,
+                                   GhForm     *form,
+                                   GhFlowStep *step,
+                                   gboolean    used_basic);
+
+/* The event of a refused request and the answer. */
+static void
+refuse (GhRequest        *request,
+        const char       *client_id,
+        GhForm           *form,
+        const GhFlowStep *step,
+        const GError     *error,
+        gboolean          used_basic)
+{
+  gh_tokens_record_refusal (request->server->tokens, request->project, client_id,
+                            form != NULL ? gh_form_get (form, "grant_type") : NULL,
+                            _gh_request_peer (request), _gh_request_user_agent (request),
+                            step, error);
+  send_token_error (request, error, used_basic);
+}
 
 /* Authentication has failed: the event and the answer. */
 static void
-refuse_client (GhRequest    *request,
-               GhForm       *form,
-               const GError *error,
-               gboolean      used_basic)
+refuse_client (GhRequest        *request,
+               GhForm           *form,
+               const GhFlowStep *step,
+               const GError     *error,
+               gboolean          used_basic)
 {
-  gh_tokens_record_refusal (request->server->tokens, request->project,
-                            gh_form_get (form, "client_id"), gh_form_get (form, "grant_type"),
-                            _gh_request_peer (request), _gh_request_user_agent (request),
-                            error);
-  send_token_error (request, error, used_basic);
+  refuse (request, gh_form_get (form, "client_id"), form, step, error, used_basic);
 }
 
 /* A private_key_jwt client's JWK Set being fetched from its jwks_uri while the request waits
@@ -58,6 +74,7 @@ typedef struct
 {
   char *jwks_uri;
   ClientRequestFunc next;
+  GhFlowStep *step;
   gboolean refetched;
 } KeyFetch;
 
@@ -65,6 +82,7 @@ static void
 key_fetch_free (KeyFetch *fetch)
 {
   g_free (fetch->jwks_uri);
+  gh_flow_step_free (fetch->step);
   g_free (fetch);
 }
 
@@ -113,12 +131,18 @@ client_keys_fetched (GObject      *source,
     }
   if (jwks == NULL)
     {
-      g_autoptr(GError) refusal = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT,
-                                               "The client's public keys at its jwks_uri %s "
-                                               "could not be used: %s", fetch->jwks_uri,
-                                               error->message);
+      g_autoptr(GError) refusal = NULL;
+      JsonObject *explain = gh_explain_new ("client.auth_failed", "The client's public keys "
+                                            "at its jwks_uri could not be used");
 
-      refuse_client (&request, paused->form, refusal, FALSE);
+      gh_explain_set_actual (explain, fetch->jwks_uri);
+      gh_explain_set_hint (explain, "The jwks_uri must answer a JSON Web Key Set over https "
+                           "with a key for the assertion");
+      json_object_set_string_member (explain, "fetch_error", error->message);
+      gh_oauth_refuse_explained (&refusal, GH_OAUTH_ERROR_INVALID_CLIENT, explain,
+                                 "The client's public keys at its jwks_uri %s could not be "
+                                 "used: %s", fetch->jwks_uri, error->message);
+      refuse_client (&request, paused->form, fetch->step, refusal, FALSE);
       goto done;
     }
 
@@ -137,9 +161,9 @@ client_keys_fetched (GObject      *source,
       return;
     }
   if (client == NULL)
-    refuse_client (&request, paused->form, error, used_basic);
+    refuse_client (&request, paused->form, fetch->step, error, used_basic);
   else
-    fetch->next (&request, client, paused->form, used_basic);
+    fetch->next (&request, client, paused->form, fetch->step, used_basic);
 
 done:
   _gh_request_clear (&request);
@@ -157,6 +181,7 @@ begin_client_request (GhRequest         *request,
   g_autoptr(GhForm) form = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GhClient) client = NULL;
+  g_autoptr(GhFlowStep) step = gh_flow_step_new (g_get_real_time ());
   g_autofree char *url = _gh_request_endpoint_url (request, request->path);
   g_autofree char *jwks_uri = NULL;
   const char *query = g_uri_get_query (soup_server_message_get_uri (request->msg));
@@ -169,28 +194,31 @@ begin_client_request (GhRequest         *request,
 
   if (query != NULL && *query != '\0')
     {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                                   "Parameters in the query string are not accepted here: send "
-                                   "them, and credentials above all, in the form body");
-      gh_tokens_record_refusal (request->server->tokens, request->project, NULL,
-                                NULL, _gh_request_peer (request), _gh_request_user_agent (request),
-                                error);
-      send_token_error (request, error, FALSE);
+      gh_oauth_refuse_rule (&error, GH_OAUTH_ERROR_INVALID_REQUEST, "request.invalid",
+                            "Token, revocation and introspection requests are POSTed forms "
+                            "(RFC 6749 §3.2)",
+                            "Parameters in the query string are not accepted here: send "
+                            "them, and credentials above all, in the form body");
+      refuse (request, NULL, NULL, step, error, FALSE);
       return;
     }
   form = gh_http_read_form_body (request->msg, GH_MAX_FORM_BYTES);
   if (form == NULL)
     return;
+  headers = soup_server_message_get_request_headers (request->msg);
+  gh_tokens_fill_step (step, form);
+  json_object_set_string_member (step->params, "client_auth_method",
+                                 gh_client_auth_presented_method (headers, form));
   if ((repeated = gh_form_find_repeated (form, (const char * const[]) { "resource",
                                          NULL })) != NULL)
     {
-      error = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                           "%s is given more than once", repeated);
-      send_token_error (request, error, FALSE);
+      gh_oauth_refuse_rule (&error, GH_OAUTH_ERROR_INVALID_REQUEST, "request.invalid",
+                            "Each parameter but resource is sent once (RFC 6749 §3.2)",
+                            "%s is given more than once", repeated);
+      refuse_client (request, form, step, error, FALSE);
       return;
     }
 
-  headers = soup_server_message_get_request_headers (request->msg);
   jwks_uri = gh_client_auth_jwks_uri_to_fetch (request->server->clients,
                                                request->project, headers, form);
   if (jwks_uri != NULL)
@@ -200,6 +228,7 @@ begin_client_request (GhRequest         *request,
 
       fetch->jwks_uri = g_steal_pointer (&jwks_uri);
       fetch->next = next;
+      fetch->step = g_steal_pointer (&step);
       paused = _gh_request_pause (request, g_steal_pointer (&form), fetch,
                                   (GDestroyNotify) key_fetch_free);
       key_fetch_start (paused, request->project, GH_CIMD_RESOLVE_NONE);
@@ -211,17 +240,18 @@ begin_client_request (GhRequest         *request,
                                    request->issuer, url, headers, form, &used_basic, &error);
   if (client == NULL)
     {
-      refuse_client (request, form, error, used_basic);
+      refuse_client (request, form, step, error, used_basic);
       return;
     }
-  next (request, client, form, used_basic);
+  next (request, client, form, step, used_basic);
 }
 
 static void
-token_authenticated (GhRequest *request,
-                     GhClient  *client,
-                     GhForm    *form,
-                     gboolean   used_basic)
+token_authenticated (GhRequest  *request,
+                     GhClient   *client,
+                     GhForm     *form,
+                     GhFlowStep *step,
+                     gboolean    used_basic)
 {
   GhTokens *tokens = request->server->tokens;
   g_autoptr(GError) error = NULL;
@@ -230,28 +260,53 @@ token_authenticated (GhRequest *request,
 
   grant_type = gh_form_get (form, "grant_type");
   if (grant_type == NULL)
-    error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                                 "grant_type is missing");
+    gh_oauth_refuse_rule (&error, GH_OAUTH_ERROR_INVALID_REQUEST, "request.invalid",
+                          "A token request names its grant_type (RFC 6749 §4.1.3)",
+                          "grant_type is missing");
   else if (!g_str_equal (grant_type, "authorization_code") && !g_str_equal (grant_type,
                                                                             "refresh_token"))
-    error = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_UNSUPPORTED_GRANT_TYPE,
-                         "grant_type “%s” is not supported (authorization_code, refresh_token)",
-                         grant_type);
+    {
+      JsonObject *explain = gh_explain_new ("grant_type.unsupported", "grant_type “%s” is not "
+                                            "supported", grant_type);
+
+      gh_explain_take_expected (explain, json_node_init_array (json_node_alloc (),
+                                                               json_array_new ()));
+      json_array_add_string_element (json_node_get_array (json_object_get_member (explain,
+                                                                                  "expected")),
+                                     "authorization_code");
+      json_array_add_string_element (json_node_get_array (json_object_get_member (explain,
+                                                                                  "expected")),
+                                     "refresh_token");
+      gh_explain_set_actual (explain, grant_type);
+      gh_explain_set_hint (explain, "This server serves the authorization_code and "
+                           "refresh_token grants only");
+      gh_oauth_refuse_explained (&error, GH_OAUTH_ERROR_UNSUPPORTED_GRANT_TYPE, explain,
+                                 "grant_type “%s” is not supported (authorization_code, "
+                                 "refresh_token)", grant_type);
+    }
   else if (!gh_client_has_grant_type (client, grant_type))
-    error = g_error_new (GH_OAUTH_ERROR, GH_OAUTH_ERROR_UNAUTHORIZED_CLIENT,
-                         "This client did not register the %s grant", grant_type);
+    {
+      JsonObject *explain = gh_explain_new ("client.grant_type_not_allowed", "This client did "
+                                            "not register the %s grant", grant_type);
+
+      gh_explain_take_expected (explain, json_node_init_array (json_node_alloc (),
+                                                               gh_json_array_from_strv (
+                                                                 client->grant_types)));
+      gh_explain_set_actual (explain, grant_type);
+      gh_explain_set_hint (explain, "A client uses only the grant_types it registered");
+      gh_oauth_refuse_explained (&error, GH_OAUTH_ERROR_UNAUTHORIZED_CLIENT, explain,
+                                 "This client did not register the %s grant", grant_type);
+    }
   else if (g_str_equal (grant_type, "authorization_code"))
     response = gh_tokens_exchange_code (tokens, request->project, request->issuer, client, form,
-                                        &error);
+                                        step, &error);
   else
-    response = gh_tokens_refresh (tokens, request->project, request->issuer, client, form, &error);
+    response = gh_tokens_refresh (tokens, request->project, request->issuer, client, form, step,
+                                  &error);
 
   if (response == NULL)
     {
-      gh_tokens_record_refusal (tokens, request->project, client->client_id, grant_type,
-                                _gh_request_peer (request), _gh_request_user_agent (request),
-                                error);
-      send_token_error (request, error, used_basic);
+      refuse (request, client->client_id, form, step, error, used_basic);
       return;
     }
   gh_http_send_json (request->msg, SOUP_STATUS_OK, response, NULL);
@@ -265,31 +320,36 @@ _gh_server_handle_token (GhRequest *request)
 
 /* The token /revoke and /introspect are about; NULL, the request answered, when it is missing. */
 static const char *
-require_token (GhRequest *request,
-               GhForm    *form,
-               gboolean   used_basic)
+require_token (GhRequest  *request,
+               GhClient   *client,
+               GhForm     *form,
+               GhFlowStep *step,
+               gboolean    used_basic)
 {
   const char *token = gh_form_get (form, "token");
   g_autoptr(GError) error = NULL;
 
   if (token != NULL && *token != '\0')
     return token;
-  error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                               "token is missing");
-  send_token_error (request, error, used_basic);
+  gh_oauth_refuse_rule (&error, GH_OAUTH_ERROR_INVALID_REQUEST, "request.invalid",
+                        "Revocation and introspection name the token in a token parameter "
+                        "(RFC 7009 §2.1, RFC 7662 §2.1)",
+                        "token is missing");
+  refuse (request, client->client_id, form, step, error, used_basic);
   return NULL;
 }
 
 static void
-revoke_authenticated (GhRequest *request,
-                      GhClient  *client,
-                      GhForm    *form,
-                      gboolean   used_basic)
+revoke_authenticated (GhRequest  *request,
+                      GhClient   *client,
+                      GhForm     *form,
+                      GhFlowStep *step,
+                      gboolean    used_basic)
 {
   g_autoptr(GError) error = NULL;
   const char *token;
 
-  if ((token = require_token (request, form, used_basic)) == NULL)
+  if ((token = require_token (request, client, form, step, used_basic)) == NULL)
     return;
   if (!gh_tokens_revoke (request->server->tokens, request->project, request->issuer,
                          client, token, &error))
@@ -308,10 +368,11 @@ _gh_server_handle_revoke (GhRequest *request)
 }
 
 static void
-introspect_authenticated (GhRequest *request,
-                          GhClient  *client,
-                          GhForm    *form,
-                          gboolean   used_basic)
+introspect_authenticated (GhRequest  *request,
+                          GhClient   *client,
+                          GhForm     *form,
+                          GhFlowStep *step,
+                          gboolean    used_basic)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) result = NULL;
@@ -319,15 +380,25 @@ introspect_authenticated (GhRequest *request,
 
   if (!gh_client_is_confidential (client))
     {
-      error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_CLIENT,
-                                   "Introspection is for confidential clients (resource servers)");
-      send_token_error (request, error, used_basic);
+      JsonObject *explain = gh_explain_new ("client.not_confidential", "Introspection is for "
+                                            "confidential clients (resource servers)");
+
+      gh_explain_set_expected (explain, "client_secret_basic, client_secret_post or "
+                               "private_key_jwt");
+      gh_explain_set_actual (explain, gh_client_auth_method_to_string (client->auth_method));
+      gh_explain_set_hint (explain, "Register the resource server as a confidential client to "
+                           "introspect; a public client validates tokens with the JWKS");
+      gh_oauth_refuse_explained (&error, GH_OAUTH_ERROR_INVALID_CLIENT, explain,
+                                 "Introspection is for confidential clients "
+                                 "(resource servers)");
+      refuse (request, client->client_id, form, step, error, used_basic);
       return;
     }
-  if ((token = require_token (request, form, used_basic)) == NULL)
+  if ((token = require_token (request, client, form, step, used_basic)) == NULL)
     return;
   result = gh_tokens_introspect (request->server->tokens, request->project,
-                                 request->issuer, token);
+                                 request->issuer, client, token, _gh_request_peer (request),
+                                 _gh_request_user_agent (request));
   gh_http_send_json (request->msg, SOUP_STATUS_OK, result, NULL);
 }
 
@@ -338,11 +409,21 @@ _gh_server_handle_introspect (GhRequest *request)
 }
 
 /* RFC 6750 §3: the challenge, with the error's code when a token was sent (@error), and
- * 401 with no body when none was. */
+ * 401 with no body when none was. Either way, a token.refused event. */
 static void
-send_bearer_error (GhRequest    *request,
-                   const GError *error)
+send_bearer_error (GhRequest        *request,
+                   const GhFlowStep *step,
+                   const GError     *error)
 {
+  g_autoptr(GError) missing = NULL;
+
+  if (error == NULL)
+    gh_oauth_refuse_rule (&missing, GH_OAUTH_ERROR_INVALID_TOKEN, "token.invalid",
+                          "Send the access token as Authorization: Bearer (RFC 6750 §2.1)",
+                          "No access token was sent to /userinfo");
+  gh_tokens_record_refusal (request->server->tokens, request->project, NULL, NULL,
+                            _gh_request_peer (request), _gh_request_user_agent (request), step,
+                            error != NULL ? error : missing);
   gh_http_auth_challenge (request->msg, "Bearer", request->issuer, error);
   if (error == NULL)
     {
@@ -363,6 +444,7 @@ _gh_server_handle_userinfo (GhRequest *request)
   g_autoptr(JsonObject) claims = NULL;
   g_autoptr(JsonObject) info = NULL;
   const char *token = request->bearer;  /* the router found it (GH_ROUTE_AUTH_ACCESS_TOKEN) */
+  g_autoptr(GhFlowStep) step = gh_flow_step_new (g_get_real_time ());
 
   gh_http_allow_cors (request->msg);
   gh_http_set_no_store (request->msg);
@@ -376,8 +458,12 @@ _gh_server_handle_userinfo (GhRequest *request)
       /* RFC 6750 §2: one way of sending the token, never two. */
       if (token != NULL && gh_form_get (form, "access_token") != NULL)
         {
-          error = g_error_new_literal (GH_OAUTH_ERROR, GH_OAUTH_ERROR_INVALID_REQUEST,
-                                       "The token is sent twice (header and body); send it once");
+          gh_oauth_refuse_rule (&error, GH_OAUTH_ERROR_INVALID_REQUEST, "request.invalid",
+                                "RFC 6750 §2: one way of sending the token per request",
+                                "The token is sent twice (header and body); send it once");
+          gh_tokens_record_refusal (tokens, request->project, NULL, NULL,
+                                    _gh_request_peer (request), _gh_request_user_agent (request),
+                                    step, error);
           gh_http_send_error (request->msg, error);
           return;
         }
@@ -386,14 +472,17 @@ _gh_server_handle_userinfo (GhRequest *request)
     }
   if (token == NULL || *token == '\0')
     {
-      send_bearer_error (request, NULL);
+      json_object_set_string_member (step->params, "token_sent_in", "nothing");
+      send_bearer_error (request, step, NULL);
       return;
     }
 
+  json_object_set_string_member (step->params, "token_sent_in",
+                                 request->bearer != NULL ? "header" : "body");
   claims = gh_tokens_verify_access_token (tokens, request->project, request->issuer, token, &error);
   if (claims == NULL || !(info = gh_tokens_userinfo (tokens, request->project, claims, &error)))
     {
-      send_bearer_error (request, error);
+      send_bearer_error (request, step, error);
       return;
     }
   gh_http_send_json (request->msg, SOUP_STATUS_OK, info, NULL);

@@ -27,6 +27,7 @@ gh_server_dispose (GObject *object)
   gh_server_stop (self);
   g_clear_object (&self->connections);
   g_clear_object (&self->soup_server);
+  g_clear_object (&self->tls_certificate);
   g_clear_object (&self->cimd_resolver);
   g_clear_object (&self->registration);
   g_clear_object (&self->admin_tokens);
@@ -259,6 +260,7 @@ gh_server_listen (GhServer         *self,
   host = g_inet_address_to_string (inet);
   g_clear_pointer (&self->listen_url, g_free);
   ipv6 = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6;
+  g_set_object (&self->tls_certificate, tls_certificate);
   self->listen_url = g_strdup_printf ("%s://%s%s%s:%u",
                                       tls_certificate != NULL ? "https" : "http",
                                       ipv6 ? "[" : "", host, ipv6 ? "]" : "", self->port);

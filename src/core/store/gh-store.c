@@ -256,6 +256,28 @@ static const char * const migrations[] = {
   "  END "
   "WHERE type IN ('authorization.code_issued', 'authorization_code.replayed',"
   "  'oauth_client.cimd_document_changed', 'signing_key.created');",
+
+  /* 8: deleted clients' tombstones, so that an unknown client_id is explained
+   * (client.unknown: deleted when, by whom); each refresh token's generation in its family
+   * and its rotation time in µs (refresh.reuse). New tables only, so it can run again. */
+  "CREATE TABLE IF NOT EXISTS client_tombstones ("
+  "  id INTEGER PRIMARY KEY,"
+  "  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+  "  client_id TEXT NOT NULL,"
+  "  client_name TEXT,"
+  "  deleted_at INTEGER NOT NULL,"
+  "  deleted_by TEXT"
+  ");"
+  "CREATE INDEX IF NOT EXISTS client_tombstones_client "
+  "  ON client_tombstones (project_id, client_id);"
+  "CREATE TABLE IF NOT EXISTS refresh_token_generations ("
+  "  token_hash TEXT PRIMARY KEY REFERENCES refresh_tokens (token_hash) ON DELETE CASCADE,"
+  "  family_id TEXT NOT NULL,"
+  "  generation INTEGER NOT NULL,"
+  "  rotated_at_us INTEGER"
+  ");"
+  "CREATE INDEX IF NOT EXISTS refresh_token_generations_family "
+  "  ON refresh_token_generations (family_id);",
 };
 
 struct _GhStore

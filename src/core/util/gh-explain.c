@@ -29,7 +29,8 @@ static const GhExplainRule rules[] = {
     "the redirect_uri is not an absolute URI, or has a fragment" },
   { "redirect_uri.mismatch", "RFC 6749 §3.1.2.3; RFC 8252 §7.3",
     "the redirect_uri is none of the registered ones; \"component\" names the first that "
-    "differs (scheme, host, port, path, query)" },
+    "differs from the closest (scheme, host, port, path, query), \"match_rule\" the rule "
+    "applied (exact, or loopback any port)" },
   { "redirect_uri.scheme_not_allowed", "RFC 8252 §7.1",
     "a custom scheme the project's redirect_schemes does not allow" },
 
@@ -53,7 +54,8 @@ static const GhExplainRule rules[] = {
   { "scope.not_allowed", "RFC 7591 §2",
     "a scope outside the client's registered scope" },
   { "resource.missing", "RFC 8707 §2; MCP authorization",
-    "no resource parameter, and the project requires one" },
+    "the client sent no resource where one is needed: a scope only a resource defines, or "
+    "a token request when several resources were granted" },
   { "resource.invalid", "RFC 8707 §2",
     "the resource is not an absolute URI, or has a fragment" },
   { "resource.unknown", "RFC 8707 §2",
@@ -78,9 +80,12 @@ static const GhExplainRule rules[] = {
   { "client.auth_failed", "RFC 6749 §2.3",
     "the client's secret or assertion is wrong" },
   { "client.auth_method_mismatch", "RFC 7591 §2",
-    "the client authenticated with another method than the one it registered" },
+    "the client authenticated with another method than the one it registered: \"registered\" "
+    "and \"presented\" name both" },
   { "client.grant_type_not_allowed", "RFC 7591 §2",
     "a grant type the client did not register" },
+  { "client.not_confidential", "RFC 7662 §2.1",
+    "a public client called an endpoint for confidential clients (/introspect)" },
 
   /* The token endpoint */
   { "grant_type.unsupported", "RFC 6749 §5.2",
@@ -104,12 +109,14 @@ static const GhExplainRule rules[] = {
   { "refresh.client_differs", "RFC 6749 §6",
     "the refresh token was issued to another client" },
   { "refresh.reuse", "OAuth 2.1 §4.3.1",
-    "a rotated refresh token was used again after the grace window: the generation replayed "
-    "and the milliseconds since its rotation" },
+    "a rotated refresh token was used again after the grace window: \"generation\" replayed, "
+    "\"ms_since_rotation\" and the window, \"grace_ms\"" },
   { "refresh.scope_widened", "RFC 6749 §6",
     "the refresh asked for scopes the grant does not have" },
   { "token.invalid", "RFC 6750 §3.1",
-    "a bearer token that is unknown, expired or revoked" },
+    "a bearer token that is missing, unknown, expired or revoked" },
+  { "token.insufficient_scope", "RFC 6750 §3.1; OpenID Connect Core §5.3",
+    "the access token lacks the scope the endpoint needs (openid at /userinfo)" },
 
   /* Registration */
   { "dcr.disabled", "RFC 7591 §3",
