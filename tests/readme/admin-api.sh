@@ -68,7 +68,12 @@ grep -q '^audit: oauth_client\.registration_refused failure 127\.0\.0\.1 my-clie
   "$work/out.log" || fail "the refused registration is not in the audit"
 grep -q '^{"id":[0-9]*,"type":"oauth_client\.registration_refused","outcome":"failure"}$' \
   "$work/out.log" || fail "the event stream did not replay the refused registration"
-[ "$(tail -n 1 "$work/out.log")" = 401 ] || fail "the revoked token was not refused"
+grep -qx 401 "$work/out.log" || fail "the revoked token was not refused"
+grep -q '^compat: Cursor warning: Cursor registers by DCR' "$work/out.log" ||
+  fail "no compat verdict for Cursor"
+grep -q '^inspect: invalid signature: The token is unsigned' "$work/out.log" ||
+  fail "no inspection verdict"
+grep -qx 'families: 0' "$work/out.log" || fail "no refresh family list"
 head -n 1 "$work/audit.csv" | grep -q '^id,time,project_slug,type,outcome,' &&
   grep -q ',oauth_client\.registration_refused,failure,' "$work/audit.csv" ||
   fail "the audit export is not there"

@@ -254,6 +254,10 @@ typedef struct
   gint64 auth_time;
   gint64 generation;       /* of the refresh token issued: 1 for a code's */
   const GhFlowStep *step;
+  /* What the token request asked for, kept for token inspection (admin API) */
+  const char * const *requested_resources;
+  const char *requested_scope;
+  const char *parent_hash;  /* the refresh token presented, or NULL */
 } Grant;
 
 /* Mints the token response inside the caller's transaction. */
@@ -290,7 +294,8 @@ issue (GhTokens     *self,
 
   stmt = gh_store_prepare (self->store,
                            "INSERT INTO access_tokens (jti, project_id, client_id, family_id, "
-                           "code_hash, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           "code_hash, issued_at, expires_at, requested_resources, "
+                           "requested_scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            error);
   if (stmt == NULL)
     return NULL;
@@ -301,6 +306,13 @@ issue (GhTokens     *self,
   gh_stmt_bind_text (stmt, 5, grant->code_hash);
   gh_stmt_bind_int64 (stmt, 6, now);
   gh_stmt_bind_int64 (stmt, 7, now + ttl);
+  if (grant->requested_resources != NULL && grant->requested_resources[0] != NULL)
+    {
+      g_autofree char *resources = gh_json_text_from_strv ((char **) grant->requested_resources);
+
+      gh_stmt_bind_text (stmt, 8, resources);
+    }
+  gh_stmt_bind_text (stmt, 9, grant->requested_scope);
   if (!gh_store_step (self->store, stmt, NULL, error))
     return NULL;
 
@@ -316,9 +328,9 @@ issue (GhTokens     *self,
       g_autoptr(GhStmt) insert = gh_store_prepare (self->store,
                                                    "INSERT INTO refresh_tokens "
                                                    "(token_hash, family_id, created_at, "
-                                                   "expires_at) VALUES (?, ?, ?, ?)",
+                                                   "expires_at, issued_from, generation) "
+                                                   "VALUES (?, ?, ?, ?, ?, ?)",
                                                    error);
-      g_autoptr(GhStmt) generation = NULL;
 
       if (insert == NULL)
         return NULL;
@@ -326,17 +338,9 @@ issue (GhTokens     *self,
       gh_stmt_bind_text (insert, 2, grant->family_id);
       gh_stmt_bind_int64 (insert, 3, now);
       gh_stmt_bind_int64 (insert, 4, now + grant->project->settings->refresh_token_ttl);
+      gh_stmt_bind_text (insert, 5, grant->parent_hash);
+      gh_stmt_bind_int64 (insert, 6, MAX (grant->generation, 1));
       if (!gh_store_step (self->store, insert, NULL, error))
-        return NULL;
-      generation = gh_store_prepare (self->store,
-                                     "INSERT INTO refresh_token_generations (token_hash, "
-                                     "family_id, generation) VALUES (?, ?, ?)", error);
-      if (generation == NULL)
-        return NULL;
-      gh_stmt_bind_text (generation, 1, refresh_hash);
-      gh_stmt_bind_text (generation, 2, grant->family_id);
-      gh_stmt_bind_int64 (generation, 3, MAX (grant->generation, 1));
-      if (!gh_store_step (self->store, generation, NULL, error))
         return NULL;
       json_object_set_string_member (response, "refresh_token", refresh_token);
     }
@@ -805,6 +809,8 @@ gh_tokens_exchange_code (GhTokens         *self,
       .audience = audience, .family_id = family_id, .family_resources = granted,
       .code_hash = code_hash, .nonce = nonce, .flow_id = flow_id, .auth_time = auth_time,
       .generation = 1, .step = step,
+      .requested_resources = gh_form_get_all (form, "resource"),
+      .requested_scope = gh_form_get (form, "scope"),
     };
     response = issue (self, &grant, error);
     if (response == NULL)
@@ -819,6 +825,23 @@ fail:
   gh_stmt_reset (g_steal_pointer (&stmt));
   gh_store_rollback (self->store);
   return NULL;
+}
+
+/* Runs @sql, which sets a time in µs (?1) on the refresh token @token_hash (?2): the family's
+ * lineage (admin API) shows when a token was used again. */
+static gboolean
+mark_refresh_token (GhTokens    *self,
+                    const char  *sql,
+                    const char  *token_hash,
+                    GError     **error)
+{
+  g_autoptr(GhStmt) stmt = gh_store_prepare (self->store, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  gh_stmt_bind_int64 (stmt, 1, g_get_real_time ());
+  gh_stmt_bind_text (stmt, 2, token_hash);
+  return gh_store_step (self->store, stmt, NULL, error);
 }
 
 JsonObject *
@@ -860,11 +883,10 @@ gh_tokens_refresh (GhTokens         *self,
   stmt = gh_store_prepare (self->store,
                            "SELECT f.id, f.client_id, f.user_id, f.scopes, f.resources, "
                            "f.auth_time, f.revoked_at, t.expires_at, t.rotated_at, t.grace_used, "
-                           "f.flow_id, coalesce (g.generation, 1), g.rotated_at_us, "
+                           "f.flow_id, coalesce (t.generation, 1), t.rotated_at_us, "
                            "f.revoked_reason, (SELECT coalesce (max (generation), 1) "
-                           "FROM refresh_token_generations WHERE family_id = f.id) "
+                           "FROM refresh_tokens WHERE family_id = f.id) "
                            "FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id "
-                           "LEFT JOIN refresh_token_generations g ON g.token_hash = t.token_hash "
                            "WHERE t.token_hash = ? AND f.project_id = ?",
                            error);
   if (stmt == NULL)
@@ -935,13 +957,9 @@ gh_tokens_refresh (GhTokens         *self,
       if (grace > 0 && now - rotated_at <= grace && !grace_used)
         {
           /* A client refreshing twice at once: the second use passes, once, in the window. */
-          g_autoptr(GhStmt) mark = gh_store_prepare (self->store,
-                                                     "UPDATE refresh_tokens SET grace_used = 1 "
-                                                     "WHERE token_hash = ?", error);
-          if (mark == NULL)
-            goto fail;
-          gh_stmt_bind_text (mark, 1, token_hash);
-          if (!gh_store_step (self->store, mark, NULL, error))
+          if (!mark_refresh_token (self, "UPDATE refresh_tokens SET grace_used = 1, "
+                                   "grace_used_at_us = ? WHERE token_hash = ?", token_hash,
+                                   error))
             goto fail;
         }
       else
@@ -977,8 +995,11 @@ gh_tokens_refresh (GhTokens         *self,
                                      "The refresh token was already used (rotated); "
                                      "every token of its family is revoked");
 
-          /* Reuse of a rotated token: someone holds a copy. The whole family goes. */
-          if (!revoke_by (self, REVOKE_FAMILY, family_id, "refresh_token_reused", error))
+          /* Reuse of a rotated token: someone holds a copy. The whole family goes; its lineage
+           * shows which generation was replayed, and when. */
+          if (!revoke_by (self, REVOKE_FAMILY, family_id, "refresh_token_reused", error) ||
+              !mark_refresh_token (self, "UPDATE refresh_tokens SET reused_at_us = ? "
+                                   "WHERE token_hash = ?", token_hash, error))
             goto fail;
           details = gh_audit_refusal_details (reused);
           json_object_set_object_member (details, "step",
@@ -1015,24 +1036,15 @@ gh_tokens_refresh (GhTokens         *self,
   else
     {
       g_autoptr(GhStmt) rotate = gh_store_prepare (self->store,
-                                                   "UPDATE refresh_tokens SET rotated_at = ? "
-                                                   "WHERE token_hash = ?", error);
-      g_autoptr(GhStmt) rotated_us = NULL;
-
+                                                   "UPDATE refresh_tokens SET rotated_at = ?, "
+                                                   "rotated_at_us = ? WHERE token_hash = ?",
+                                                   error);
       if (rotate == NULL)
         goto fail;
       gh_stmt_bind_int64 (rotate, 1, now);
-      gh_stmt_bind_text (rotate, 2, token_hash);
+      gh_stmt_bind_int64 (rotate, 2, g_get_real_time ());
+      gh_stmt_bind_text (rotate, 3, token_hash);
       if (!gh_store_step (self->store, rotate, NULL, error))
-        goto fail;
-      rotated_us = gh_store_prepare (self->store,
-                                     "UPDATE refresh_token_generations SET rotated_at_us = ? "
-                                     "WHERE token_hash = ?", error);
-      if (rotated_us == NULL)
-        goto fail;
-      gh_stmt_bind_int64 (rotated_us, 1, g_get_real_time ());
-      gh_stmt_bind_text (rotated_us, 2, token_hash);
-      if (!gh_store_step (self->store, rotated_us, NULL, error))
         goto fail;
     }
 
@@ -1090,6 +1102,8 @@ gh_tokens_refresh (GhTokens         *self,
       .audience = audience, .family_id = family_id, .family_resources = granted,
       .code_hash = NULL, .nonce = NULL, .flow_id = flow_id, .auth_time = auth_time,
       .generation = latest_generation + 1, .step = step,
+      .requested_resources = gh_form_get_all (form, "resource"), .requested_scope = scope,
+      .parent_hash = token_hash,
     };
     response = issue (self, &grant, error);
     if (response == NULL)

@@ -92,11 +92,21 @@ static const GhRoute routes[] = {
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_keys },
   { GH_ROUTE_SERVER, "/admin/v1/keys/rotate", FALSE, "POST",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_keys_rotate },
-
+  /* The API's description, the audit export (gh-admin-openapi.c, gh-admin-export.c) */
   { GH_ROUTE_SERVER, "/admin/v1/openapi.json", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_openapi },
   { GH_ROUTE_SERVER, "/admin/v1/projects/*/audit/export", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_audit_export },
+
+  /* Refresh families, token inspection, client compatibility (gh-admin-inspect.c) */
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/refresh-families", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_refresh_families },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/refresh-families/*", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_refresh_family },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/tokens/inspect", FALSE, "POST",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_token_inspect },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/compat", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_compat },
   /* Live events: a WebSocket or Server-Sent Events (gh-admin-events.c). */
   { GH_ROUTE_SERVER, "/admin/v1/events", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_events },

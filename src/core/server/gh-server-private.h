@@ -160,6 +160,10 @@ void _gh_admin_handle_resource            (GhRequest *request);
 void _gh_admin_handle_keys                (GhRequest *request);
 void _gh_admin_handle_keys_rotate         (GhRequest *request);
 void _gh_admin_handle_fixes               (GhRequest *request);  /* gh-admin-fixes.c */
+void _gh_admin_handle_refresh_families    (GhRequest *request);  /* gh-admin-inspect.c */
+void _gh_admin_handle_refresh_family      (GhRequest *request);
+void _gh_admin_handle_token_inspect       (GhRequest *request);
+void _gh_admin_handle_compat              (GhRequest *request);
 
 void _gh_admin_handle_openapi             (GhRequest *request);  /* gh-admin-openapi.c */
 void _gh_admin_handle_audit_export        (GhRequest *request);  /* gh-admin-export.c */

@@ -258,9 +258,12 @@ static const char * const migrations[] = {
   "  'oauth_client.cimd_document_changed', 'signing_key.created');",
 
   /* 8: deleted clients' tombstones, so that an unknown client_id is explained
-   * (client.unknown: deleted when, by whom); each refresh token's generation in its family
-   * and its rotation time in µs (refresh.reuse). New tables only, so it can run again. */
-  "CREATE TABLE IF NOT EXISTS client_tombstones ("
+   * (client.unknown: deleted when, by whom); each refresh token's generation in its family,
+   * the token it was issued from, when it was rotated, used in the grace window and replayed
+   * (µs, so a replay's distance from its rotation shows in ms: refresh.reuse, the family's
+   * lineage); the resource and scope a token request asked for (token inspection); and the
+   * index the family list walks newest first */
+  "CREATE TABLE client_tombstones ("
   "  id INTEGER PRIMARY KEY,"
   "  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
   "  client_id TEXT NOT NULL,"
@@ -268,16 +271,15 @@ static const char * const migrations[] = {
   "  deleted_at INTEGER NOT NULL,"
   "  deleted_by TEXT"
   ");"
-  "CREATE INDEX IF NOT EXISTS client_tombstones_client "
-  "  ON client_tombstones (project_id, client_id);"
-  "CREATE TABLE IF NOT EXISTS refresh_token_generations ("
-  "  token_hash TEXT PRIMARY KEY REFERENCES refresh_tokens (token_hash) ON DELETE CASCADE,"
-  "  family_id TEXT NOT NULL,"
-  "  generation INTEGER NOT NULL,"
-  "  rotated_at_us INTEGER"
-  ");"
-  "CREATE INDEX IF NOT EXISTS refresh_token_generations_family "
-  "  ON refresh_token_generations (family_id);",
+  "CREATE INDEX client_tombstones_client ON client_tombstones (project_id, client_id);"
+  "ALTER TABLE refresh_tokens ADD COLUMN generation INTEGER;"
+  "ALTER TABLE refresh_tokens ADD COLUMN issued_from TEXT;"
+  "ALTER TABLE refresh_tokens ADD COLUMN rotated_at_us INTEGER;"
+  "ALTER TABLE refresh_tokens ADD COLUMN grace_used_at_us INTEGER;"
+  "ALTER TABLE refresh_tokens ADD COLUMN reused_at_us INTEGER;"
+  "ALTER TABLE access_tokens ADD COLUMN requested_resources TEXT;"
+  "ALTER TABLE access_tokens ADD COLUMN requested_scope TEXT;"
+  "CREATE INDEX refresh_families_project_created ON refresh_families (project_id, created_at);",
 };
 
 struct _GhStore
