@@ -562,8 +562,8 @@ test_source_column (Fixture       *fixture,
   g_assert_cmpstr (event->user_agent, ==, "node");
 }
 
-/* What the migrations after 7 added (8: refresh lineage, token requests), undone so that a
- * test that sets user_version back can run them again. */
+/* What migration 8 added (tombstones, refresh lineage, token requests), undone so that a test
+ * that sets user_version back can run it again (9 creates only what does not exist). */
 #define UNDO_LATER_MIGRATIONS \
   "DROP TABLE client_tombstones;" \
   "DROP INDEX refresh_families_project_created;" \

@@ -91,6 +91,12 @@ static const struct {
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
   { GH_ROUTE_SERVER, "/admin/v1/projects/*/compat", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/flows", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/flows/*", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/discovery/hits", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
   { GH_ROUTE_SERVER, "/admin/v1/events", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
 };

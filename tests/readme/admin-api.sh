@@ -77,4 +77,10 @@ grep -qx 'families: 0' "$work/out.log" || fail "no refresh family list"
 head -n 1 "$work/audit.csv" | grep -q '^id,time,project_slug,type,outcome,' &&
   grep -q ',oauth_client\.registration_refused,failure,' "$work/audit.csv" ||
   fail "the audit export is not there"
+grep -qx 'hit: GET /.well-known/oauth-protected-resource 404 probe/1.0' "$work/out.log" ||
+  fail "the 404 discovery hit is not listed"
+grep -qx 'flow: failed nobody authorization.refused' "$work/out.log" ||
+  fail "the refused flow is not listed"
+grep -qx 'probable: /.well-known/oauth-protected-resource 404' "$work/out.log" ||
+  fail "the probe is not a probable hit of the refused flow"
 echo "admin-api: ok"

@@ -429,48 +429,145 @@ read_page (GhStore             *reader,
   return g_steal_pointer (&page);
 }
 
+/* ---- reads off the request thread ------------------------------------------------------ */
+
+gpointer
+gh_audit_read (GhStore        *store,
+               GhAuditReadFunc read,
+               gconstpointer   data,
+               GCancellable   *cancellable,
+               GError        **error)
+{
+  g_autoptr(GhStore) reader = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gpointer result = NULL;
+
+  g_return_val_if_fail (GH_IS_STORE (store), NULL);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  reader = gh_store_take_reader (store, error);
+  if (reader == NULL)
+    return NULL;
+  gh_store_set_cancellable (reader, cancellable);
+  /* Every statement sees one snapshot: cursors agree with what they page */
+  if (gh_store_begin_read (reader, &local_error))
+    {
+      result = read (reader, data, &local_error);
+      gh_store_rollback (reader);
+    }
+  gh_store_set_cancellable (reader, NULL);
+  gh_store_give_reader (store, g_steal_pointer (&reader));
+
+  if (result == NULL && !g_cancellable_set_error_if_cancelled (cancellable, error))
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return result;
+}
+
+/* What a worker thread runs, and what it gives back. */
+typedef struct
+{
+  GhAuditReadFunc read;
+  gpointer        data;
+  GDestroyNotify  data_free;
+  GDestroyNotify  result_free;
+} ReadJob;
+
+static void
+read_job_free (ReadJob *job)
+{
+  if (job->data_free != NULL)
+    job->data_free (job->data);
+  g_free (job);
+}
+
+static void
+read_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  ReadJob *job = task_data;
+  GError *error = NULL;
+  gpointer result = gh_audit_read (source_object, job->read, job->data, cancellable, &error);
+
+  if (result == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, job->result_free);
+}
+
+void
+gh_audit_read_async (GhStore             *store,
+                     GhAuditCheckFunc     check,
+                     GhAuditReadFunc      read,
+                     gpointer             data,
+                     GDestroyNotify       data_free,
+                     GDestroyNotify       result_free,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ReadJob *job = g_new0 (ReadJob, 1);
+  GError *error = NULL;
+
+  job->read = read;
+  job->data = data;
+  job->data_free = data_free;
+  job->result_free = result_free;
+  task = g_task_new (store, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gh_audit_read_async);
+  g_task_set_task_data (task, job, (GDestroyNotify) read_job_free);
+  /* What cannot run says so without a thread */
+  if (check != NULL && !check (data, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_run_in_thread (task, read_thread);
+}
+
+gpointer
+gh_audit_read_finish (GAsyncResult  *result,
+                      GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gh_audit_read_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- audit queries ------------------------------------------------------------------------ */
+
+static gpointer
+read_query_page (GhStore        *reader,
+                 gconstpointer   data,
+                 GError        **error)
+{
+  return read_page (reader, data, error);
+}
+
+static gboolean
+check_query (gconstpointer   data,
+             GError        **error)
+{
+  return gh_audit_query_check (data, error);
+}
+
 GhAuditPage *
 gh_audit_query (GhStore             *store,
                 const GhAuditQuery  *query,
                 GCancellable        *cancellable,
                 GError             **error)
 {
-  g_autoptr(GhStore) reader = NULL;
-  g_autoptr(GError) local_error = NULL;
-  GhAuditPage *page;
-
   g_return_val_if_fail (GH_IS_STORE (store), NULL);
   g_return_val_if_fail (query != NULL, NULL);
 
   if (!gh_audit_query_check (query, error))
     return NULL;
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
-
-  reader = gh_store_take_reader (store, error);
-  if (reader == NULL)
-    return NULL;
-  gh_store_set_cancellable (reader, cancellable);
-  /* Both statements see one snapshot: the cursors agree with the events */
-  page = NULL;
-  if (gh_store_begin_read (reader, &local_error))
-    {
-      page = read_page (reader, query, &local_error);
-      gh_store_rollback (reader);
-    }
-  gh_store_set_cancellable (reader, NULL);
-  gh_store_give_reader (store, g_steal_pointer (&reader));
-
-  if (page == NULL)
-    {
-      if (!g_cancellable_set_error_if_cancelled (cancellable, error))
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  return page;
+  return gh_audit_read (store, read_query_page, query, cancellable, error);
 }
-
-/* ---- in a worker thread --------------------------------------------------------------- */
 
 /* @query with strings of its own, for the worker thread. */
 static GhAuditQuery *
@@ -503,21 +600,6 @@ query_free (GhAuditQuery *query)
   g_free (query);
 }
 
-static void
-query_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
-{
-  GError *error = NULL;
-  GhAuditPage *page = gh_audit_query (source_object, task_data, cancellable, &error);
-
-  if (page == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, page, (GDestroyNotify) gh_audit_page_free);
-}
-
 void
 gh_audit_query_async (GhStore             *store,
                       const GhAuditQuery  *query,
@@ -525,30 +607,17 @@ gh_audit_query_async (GhStore             *store,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  GError *error = NULL;
-
   g_return_if_fail (GH_IS_STORE (store));
   g_return_if_fail (query != NULL);
 
-  task = g_task_new (store, cancellable, callback, user_data);
-  g_task_set_source_tag (task, gh_audit_query_async);
-  /* A query that cannot run says so without a thread */
-  if (!gh_audit_query_check (query, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_set_task_data (task, query_copy (query), (GDestroyNotify) query_free);
-  g_task_run_in_thread (task, query_thread);
+  gh_audit_read_async (store, check_query, read_query_page, query_copy (query),
+                       (GDestroyNotify) query_free, (GDestroyNotify) gh_audit_page_free,
+                       cancellable, callback, user_data);
 }
 
 GhAuditPage *
 gh_audit_query_finish (GAsyncResult  *result,
                        GError       **error)
 {
-  g_return_val_if_fail (G_IS_TASK (result), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gh_audit_query_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return gh_audit_read_finish (result, error);
 }

@@ -85,4 +85,36 @@ void         gh_audit_query_async      (GhStore             *store,
 GhAuditPage *gh_audit_query_finish     (GAsyncResult        *result,
                                         GError             **error);
 
+/* What the admin API's reads share: @read runs on a read-only connection of @store's
+ * (gh_store_take_reader()) inside one read transaction, so every statement it makes sees one
+ * snapshot; @cancellable interrupts its statements. It returns its result, or NULL with
+ * @error. */
+typedef gpointer (*GhAuditReadFunc)  (GhStore        *reader,
+                                      gconstpointer   data,
+                                      GError        **error);
+/* FALSE with @error when @data cannot be read: refused before any thread runs. */
+typedef gboolean (*GhAuditCheckFunc) (gconstpointer   data,
+                                      GError        **error);
+
+/* @read in the calling thread. */
+gpointer     gh_audit_read             (GhStore             *store,
+                                        GhAuditReadFunc      read,
+                                        gconstpointer        data,
+                                        GCancellable        *cancellable,
+                                        GError             **error);
+/* @read in a worker thread, after @check (may be NULL) passed in the caller's; takes @data
+ * (freed with @data_free); the result is freed with @result_free when nobody finishes it.
+ * @callback runs in the caller's thread-default main context. */
+void         gh_audit_read_async       (GhStore             *store,
+                                        GhAuditCheckFunc     check,
+                                        GhAuditReadFunc      read,
+                                        gpointer             data,
+                                        GDestroyNotify       data_free,
+                                        GDestroyNotify       result_free,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+gpointer     gh_audit_read_finish      (GAsyncResult        *result,
+                                        GError             **error);
+
 G_END_DECLS

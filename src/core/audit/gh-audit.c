@@ -13,6 +13,7 @@
 
 #include "gh-audit.h"
 #include "gh-error.h"
+#include "gh-flows.h"
 #include "gh-json.h"
 #include "gh-text.h"
 #include "gh-time.h"
@@ -552,6 +553,10 @@ gh_audit_record (GhAudit             *self,
   id = insert_event (self, event, error);
   if (id == 0)
     goto fail;
+  /* The event's flow commits with it */
+  if (event->flow_id != NULL &&
+      !gh_flows_record_event (self->store, id, event->type, event->outcome, error))
+    goto fail;
 
   if (own_transaction && !gh_store_commit (self->store, error))
     return 0;
@@ -795,6 +800,17 @@ gh_audit_prune_step (GhAudit  *self,
         goto fail;
       deleted += gh_store_changes (self->store);
     }
+  /* Flows whose last event went, and discovery hits beyond their bound */
+  {
+    gint64 oldest = self->max_age_days > 0 ? g_get_real_time () -
+                                             self->max_age_days * 86400 * G_USEC_PER_SEC : 0;
+    gint others = gh_flows_prune (self->store, limit, oldest, error);
+
+    if (others < 0)
+      goto fail;
+    /* A full batch of either says there is more to do */
+    deleted = MAX (deleted, others);
+  }
   if (!gh_store_commit (self->store, error))
     return -1;
   return deleted;

@@ -128,7 +128,9 @@ void     gh_audit_set_retention     (GhAudit  *self,
                                      gint64    max_age_days);
 /* Removes at most @limit of the oldest events beyond the retention limits, in one short
  * transaction (the count limit walks the id index from the top, max_events entries; the rows
- * read are the ones removed). Returns how many, or -1 with @error. */
+ * read are the ones removed), then flows whose last event went and discovery hits beyond
+ * their bound (gh_flows_prune(), at most @limit of each). Returns how many events went, or the
+ * larger count of those others (@limit: there is more to do), or -1 with @error. */
 gint     gh_audit_prune_step        (GhAudit  *self,
                                      guint     limit,
                                      GError  **error);

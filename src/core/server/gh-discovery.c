@@ -10,7 +10,10 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "gh-discovery.h"
+#include "gh-flows.h"
 #include "gh-http.h"
 #include "gh-pages.h"
 #include "gh-router.h"
@@ -345,4 +348,183 @@ _gh_server_handle_issuer_root (GhRequest *request)
                 gh_page_issuer (request->project->display_name, request->issuer, oauth_metadata,
                                 openid_configuration, jwks, nonce),
                 nonce);
+}
+
+/* ---- discovery hits ---------------------------------------------------------------- */
+
+/* Hits wait here and are written together, at most a second later: a write changes the
+ * store's stamp, which would drop the cached documents above at every well-known request. */
+#define HITS_FLUSH_MS 1000
+#define HITS_MAX_PENDING 1024
+#define HITS_DATA "gh-discovery-hits"
+
+typedef struct
+{
+  GhStore *store;
+  GArray  *pending;   /* GhDiscoveryHit, every string its own */
+  guint    flush_id;
+} HitBuffer;
+
+static void
+hit_clear (GhDiscoveryHit *hit)
+{
+  g_free ((char *) hit->project_slug);
+  g_free ((char *) hit->path);
+  g_free ((char *) hit->method);
+  g_free ((char *) hit->origin);
+  g_free ((char *) hit->request_method);
+  g_free ((char *) hit->request_headers);
+  g_free ((char *) hit->user_agent);
+  g_free ((char *) hit->source);
+}
+
+/* Writes the pending hits in one transaction; one that fails is logged and dropped. */
+static void
+flush_hits (HitBuffer *buffer)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  g_clear_handle_id (&buffer->flush_id, gh_source_remove_here);
+  if (buffer->pending->len == 0 || gh_store_in_transaction (buffer->store))
+    return;
+  ok = gh_store_begin (buffer->store, &error);
+  for (guint i = 0; ok && i < buffer->pending->len; i++)
+    ok = gh_flows_record_hit (buffer->store,
+                              &g_array_index (buffer->pending, GhDiscoveryHit, i), &error);
+  if (ok)
+    ok = gh_store_commit (buffer->store, &error);
+  else
+    gh_store_rollback (buffer->store);
+  if (!ok)
+    g_warning ("Cannot record %u discovery hits: %s", buffer->pending->len, error->message);
+  g_array_set_size (buffer->pending, 0);
+}
+
+static gboolean
+flush_due (gpointer data)
+{
+  HitBuffer *buffer = data;
+
+  buffer->flush_id = 0;
+  flush_hits (buffer);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hit_buffer_free (HitBuffer *buffer)
+{
+  flush_hits (buffer);
+  g_array_unref (buffer->pending);
+  g_object_unref (buffer->store);
+  g_free (buffer);
+}
+
+void
+_gh_discovery_flush_hits (GhServer *self)
+{
+  HitBuffer *buffer = g_object_get_data (G_OBJECT (self), HITS_DATA);
+
+  if (buffer != NULL)
+    flush_hits (buffer);
+}
+
+/* The project a well-known path is about: the one its "/p/{slug}" names, at its start
+ * (appended: /p/{slug}/.well-known/...) or after the document's name (inserted:
+ * /.well-known/{name}/p/{slug}); else the root issuer's. NULL when the slug breaks the
+ * rules. */
+static char *
+hit_project_slug (const char *path)
+{
+  const char *rest = path;
+  const char *end;
+
+  if (g_str_has_prefix (path, "/.well-known/"))
+    {
+      rest = strchr (path + strlen ("/.well-known/"), '/');
+      if (rest == NULL)
+        rest = "";
+    }
+  if (!g_str_has_prefix (rest, "/p/"))
+    return g_strdup (GH_DEFAULT_PROJECT);
+  rest += strlen ("/p/");
+  end = strchr (rest, '/');
+  {
+    g_autofree char *slug = end != NULL ? g_strndup (rest, end - rest) : g_strdup (rest);
+
+    return gh_projects_check_slug (slug, NULL) ? g_steal_pointer (&slug) : NULL;
+  }
+}
+
+typedef struct
+{
+  GWeakRef server;
+  gint64   time;
+} HitWatch;
+
+static void
+hit_watch_free (gpointer  data,
+                GClosure *closure)
+{
+  HitWatch *watch = data;
+
+  g_weak_ref_clear (&watch->server);
+  g_free (watch);
+}
+
+/* Once answered: the request and its status, as a hit. Never an answer of its own. */
+static void
+hit_finished (SoupServerMessage *msg,
+              gpointer           user_data)
+{
+  HitWatch *watch = user_data;
+  g_autoptr(GObject) server = g_weak_ref_get (&watch->server);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+  HitBuffer *buffer;
+
+  if (server == NULL)
+    return;
+  buffer = g_object_get_data (server, HITS_DATA);
+  g_array_append_val (buffer->pending, ((GhDiscoveryHit) {
+    .time = watch->time, .project_slug = hit_project_slug (path), .path = g_strdup (path),
+    .method = g_strdup (soup_server_message_get_method (msg)),
+    .status = soup_server_message_get_status (msg),
+    .origin = g_strdup (soup_message_headers_get_one (headers, "Origin")),
+    .request_method = g_strdup (soup_message_headers_get_one (headers,
+                                                              "Access-Control-Request-Method")),
+    .request_headers = g_strdup (soup_message_headers_get_list (headers,
+                                                               "Access-Control-Request-Headers")),
+    .user_agent = g_strdup (soup_message_headers_get_one (headers, "User-Agent")),
+    .source = g_strdup (soup_server_message_get_remote_host (msg)) }));
+  if (buffer->pending->len >= HITS_MAX_PENDING)
+    flush_hits (buffer);
+  else if (buffer->flush_id == 0)
+    buffer->flush_id = gh_timeout_add_here (HITS_FLUSH_MS, flush_due, buffer);
+}
+
+void
+_gh_discovery_watch_hit (GhServer          *self,
+                         SoupServerMessage *msg,
+                         const char        *path)
+{
+  HitWatch *watch;
+
+  if (strstr (path, "/.well-known/") == NULL)
+    return;
+  if (g_object_get_data (G_OBJECT (self), HITS_DATA) == NULL)
+    {
+      HitBuffer *buffer = g_new0 (HitBuffer, 1);
+
+      buffer->store = g_object_ref (self->store);
+      buffer->pending = g_array_new (FALSE, TRUE, sizeof (GhDiscoveryHit));
+      g_array_set_clear_func (buffer->pending, (GDestroyNotify) hit_clear);
+      g_object_set_data_full (G_OBJECT (self), HITS_DATA, buffer,
+                              (GDestroyNotify) hit_buffer_free);
+    }
+  watch = g_new0 (HitWatch, 1);
+  g_weak_ref_init (&watch->server, self);
+  watch->time = g_get_real_time ();
+  /* Kept after the answer went out: a hit never delays it, nor changes it */
+  g_signal_connect_data (msg, "finished", G_CALLBACK (hit_finished), watch, hit_watch_free, 0);
 }

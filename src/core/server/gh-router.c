@@ -107,6 +107,13 @@ static const GhRoute routes[] = {
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_token_inspect },
   { GH_ROUTE_SERVER, "/admin/v1/projects/*/compat", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_compat },
+  /* Flows and discovery hits (gh-admin-flows.c) */
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/flows", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_flows },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/flows/*", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_flow },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/discovery/hits", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_discovery_hits },
   /* Live events: a WebSocket or Server-Sent Events (gh-admin-events.c). */
   { GH_ROUTE_SERVER, "/admin/v1/events", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_events },
@@ -424,6 +431,8 @@ route_request (GhServer          *self,
   g_auto(GhRequest) request = { 0 };
   const GhRoute *route;
 
+  /* Every request to a well-known path, served or not, is a discovery hit */
+  _gh_discovery_watch_hit (self, msg, path);
   if (!gh_router_match (routes, G_N_ELEMENTS (routes), path, &match))
     {
       _gh_server_send_not_found (msg, match.refusal);

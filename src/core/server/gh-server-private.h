@@ -130,6 +130,12 @@ void _gh_server_send_not_found (SoupServerMessage *msg,
 
 /* The cache of serialized discovery documents and JWKS (gh-discovery.c). */
 GHashTable *_gh_discovery_cache_new (void);
+/* Records @msg as a discovery hit once answered when @path is a well-known one (gh-flows.h);
+ * hits are written within a second, or at once by _gh_discovery_flush_hits(). */
+void _gh_discovery_watch_hit  (GhServer          *self,
+                               SoupServerMessage *msg,
+                               const char        *path);
+void _gh_discovery_flush_hits (GhServer          *self);
 
 /* The handlers, one file per group. */
 void _gh_server_handle_issuer_root        (GhRequest *request);  /* gh-discovery.c */
@@ -167,6 +173,9 @@ void _gh_admin_handle_compat              (GhRequest *request);
 
 void _gh_admin_handle_openapi             (GhRequest *request);  /* gh-admin-openapi.c */
 void _gh_admin_handle_audit_export        (GhRequest *request);  /* gh-admin-export.c */
+void _gh_admin_handle_flows               (GhRequest *request);  /* gh-admin-flows.c */
+void _gh_admin_handle_flow                (GhRequest *request);
+void _gh_admin_handle_discovery_hits      (GhRequest *request);
 void _gh_admin_handle_events              (GhRequest *request);  /* gh-admin-events.c */
 /* Ends every event stream (gh_server_stop()). */
 void _gh_admin_events_close_all           (GhServer  *server);

@@ -280,6 +280,52 @@ static const char * const migrations[] = {
   "ALTER TABLE access_tokens ADD COLUMN requested_resources TEXT;"
   "ALTER TABLE access_tokens ADD COLUMN requested_scope TEXT;"
   "CREATE INDEX refresh_families_project_created ON refresh_families (project_id, created_at);",
+
+  /* 9: flow summaries (one row per flow id, kept in the transaction of each of its events by
+   * gh-flows.c; seq is the keyset cursor, newest first) and discovery hits (every request to a
+   * well-known path, the newest 10 000); IF NOT EXISTS: tests replay older steps on a newer
+   * schema */
+  "CREATE TABLE IF NOT EXISTS flows ("
+  "  seq INTEGER PRIMARY KEY,"
+  "  flow_id TEXT NOT NULL UNIQUE,"
+  "  project_id INTEGER REFERENCES projects (id) ON DELETE SET NULL,"
+  "  project_slug TEXT,"
+  "  client_id TEXT,"
+  "  user_id TEXT,"
+  "  source TEXT,"
+  "  user_agent TEXT,"
+  "  started_at INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL,"
+  "  state TEXT NOT NULL"
+  "    CHECK (state IN ('running', 'code', 'succeeded', 'failed', 'denied')),"
+  "  steps INTEGER NOT NULL,"
+  "  first_event_id INTEGER NOT NULL,"
+  "  last_event_id INTEGER NOT NULL,"
+  "  last_error_event_id INTEGER,"
+  "  last_error_type TEXT"
+  ");"
+  "CREATE INDEX IF NOT EXISTS flows_project ON flows (project_id);"
+  "CREATE INDEX IF NOT EXISTS flows_project_state ON flows (project_id, state);"
+  "CREATE INDEX IF NOT EXISTS flows_project_client ON flows (project_id, client_id)"
+  "  WHERE client_id IS NOT NULL;"
+  "CREATE INDEX IF NOT EXISTS flows_project_user ON flows (project_id, user_id)"
+  "  WHERE user_id IS NOT NULL;"
+  "CREATE INDEX IF NOT EXISTS flows_last_event ON flows (last_event_id);"
+  "CREATE TABLE IF NOT EXISTS discovery_hits ("
+  "  id INTEGER PRIMARY KEY,"
+  "  time INTEGER NOT NULL,"
+  "  project_id INTEGER REFERENCES projects (id) ON DELETE SET NULL,"
+  "  path TEXT NOT NULL,"
+  "  method TEXT NOT NULL,"
+  "  status INTEGER NOT NULL,"
+  "  origin TEXT,"
+  "  request_method TEXT,"
+  "  request_headers TEXT,"
+  "  user_agent TEXT,"
+  "  source TEXT"
+  ");"
+  "CREATE INDEX IF NOT EXISTS discovery_hits_project ON discovery_hits (project_id);"
+  "CREATE INDEX IF NOT EXISTS discovery_hits_source ON discovery_hits (source, time);",
 };
 
 struct _GhStore
