@@ -98,7 +98,7 @@ print_network (GhCimdReport *report,
 {
   static const struct { const char *member, *name; } phases[] = {
     { "dns", "dns" }, { "connect", "connect" }, { "tls", "tls" },
-    { "first_byte", "first byte" }, { "total", "total" },
+    { "first_byte", "first byte" }, { "body", "body" }, { "total", "total" },
   };
   JsonArray *addresses = json_object_has_member (network, "resolved_addresses")
                          ? json_object_get_array_member (network, "resolved_addresses") : NULL;

@@ -412,6 +412,93 @@ test_report_json (void)
   g_assert_cmpstr (gh_cimd_report_get_failure (report), ==, "mismatch 1");
 }
 
+/* A preview's report: SKIPs never decide the verdict, "expected"/"actual" come out, and the
+ * checked document stays readable when only a project setting refuses. */
+static void
+test_report_skip_and_compared (void)
+{
+  g_autoptr(GhCimdReport) report = gh_cimd_report_new ("https://app.example/c.json");
+  g_autoptr(JsonObject) json = NULL;
+  JsonArray *checks;
+  JsonObject *check;
+  GhCimdStatus status;
+
+  /* address.loopback stands for address.special. */
+  gh_cimd_report_add_check (report, "address.loopback", GH_CIMD_WARN, "loopback");
+  gh_cimd_report_add_check (report, "http.status", GH_CIMD_FAIL, "404");
+  gh_cimd_report_set_compared (report, NULL, "404 Not Found");
+  gh_cimd_report_add_skipped (report, "Not run: the resolution stopped at http.status");
+  g_assert_cmpint (gh_cimd_report_get_verdict (report), ==, GH_CIMD_FAIL);
+  g_assert_true (gh_cimd_report_get_check_status (report, "document.client_id", &status));
+  g_assert_cmpint (status, ==, GH_CIMD_SKIP);
+  g_assert_true (gh_cimd_report_get_check_status (report, "http.status", &status));
+  g_assert_cmpint (status, ==, GH_CIMD_FAIL);
+  /* What ran or was skipped already is not listed again. */
+  gh_cimd_report_add_skipped (report, "again");
+  json = gh_cimd_report_to_json (report);
+  checks = json_object_get_array_member (json, "checks");
+  for (guint i = 0; i < json_array_get_length (checks); i++)
+    {
+      check = json_array_get_object_element (checks, i);
+      g_assert_cmpstr (json_object_get_string_member (check, "id"), !=, "address.special");
+      if (g_str_equal (json_object_get_string_member (check, "id"), "http.status"))
+        {
+          g_assert_cmpstr (json_object_get_string_member (check, "actual"), ==, "404 Not Found");
+          g_assert_cmpstr (json_object_get_string_member (check, "expected"), ==, "200");
+          g_assert_cmpstr (json_object_get_string_member (check, "phase"), ==, "fetch");
+        }
+      g_assert_cmpstr (json_object_get_string_member (check, "message"), !=, "again");
+    }
+
+  /* Only SKIPs: the verdict is PASS. */
+  g_clear_pointer (&report, gh_cimd_report_unref);
+  report = gh_cimd_report_new ("https://app.example/c.json");
+  gh_cimd_report_add_skipped (report, "Not run");
+  g_assert_cmpint (gh_cimd_report_get_verdict (report), ==, GH_CIMD_PASS);
+}
+
+/* What only the project decides is named as a "policy.*" check, and lifted for a preview;
+ * allow_loopback_cimd is kept. */
+static void
+test_project_policy (void)
+{
+  g_autoptr(GhProjectSettings) settings = settings_new (FALSE);
+  g_autoptr(GhProjectSettings) preview = NULL;
+  g_autoptr(GhCimdReport) report = gh_cimd_report_new ("http://localhost:8/c.json");
+  g_autoptr(GhCimdReport) document = gh_cimd_report_new ("http://localhost:8/c.json");
+  GhCimdStatus status;
+
+  settings->cimd_enabled = FALSE;
+  g_strfreev (settings->cimd_blocked_domains);
+  settings->cimd_blocked_domains = g_strsplit ("localhost", ",", -1);
+  g_assert_false (gh_cimd_check_project_policy ("http://localhost:8/c.json", "acme", settings,
+                                                report));
+  g_assert_true (gh_cimd_report_get_check_status (report, "policy.cimd_enabled", &status));
+  g_assert_cmpint (status, ==, GH_CIMD_FAIL);
+  g_assert_true (gh_cimd_report_get_check_status (report, "policy.domains", &status));
+  g_assert_cmpint (status, ==, GH_CIMD_FAIL);
+  g_assert_true (gh_cimd_report_get_check_status (report, "policy.allow_loopback_cimd",
+                                                  &status));
+  g_assert_cmpint (status, ==, GH_CIMD_FAIL);
+
+  preview = gh_cimd_preview_settings (settings);
+  g_assert_true (preview->cimd_enabled);
+  g_assert_null (preview->cimd_blocked_domains[0]);
+  g_assert_null (preview->cimd_allowed_domains[0]);
+  g_assert_false (preview->allow_loopback_cimd);
+  /* The preview's URL checks still refuse the loopback host. */
+  g_assert_false (gh_cimd_check_url ("http://localhost:8/c.json", preview, document));
+  g_assert_true (gh_cimd_report_get_check_status (document, "url.address", &status));
+  g_assert_cmpint (status, ==, GH_CIMD_FAIL);
+  g_assert_false (gh_cimd_report_get_check_status (document, "url.domain", NULL));
+
+  /* The checked document outlives a policy FAIL appended after it. */
+  gh_cimd_report_set_document (document, json_object_new ());
+  gh_cimd_report_append_checks (document, report);
+  g_assert_null (gh_cimd_report_get_document (document));
+  g_assert_nonnull (gh_cimd_report_get_checked_document (document));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -425,6 +512,8 @@ main (int   argc,
   g_test_add_func ("/core/cimd/ssrf/ip-literal-notations", test_parse_ip_literal);
   g_test_add_func ("/core/cimd/domains/allow-block", test_domain_lists);
   g_test_add_func ("/core/cimd/report/json", test_report_json);
+  g_test_add_func ("/core/cimd/report/skip-and-compared", test_report_skip_and_compared);
+  g_test_add_func ("/core/cimd/policy/project-settings", test_project_policy);
 
   return g_test_run ();
 }

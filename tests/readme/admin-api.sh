@@ -83,4 +83,10 @@ grep -qx 'flow: failed nobody authorization.refused' "$work/out.log" ||
   fail "the refused flow is not listed"
 grep -qx 'probable: /.well-known/oauth-protected-resource 404' "$work/out.log" ||
   fail "the probe is not a probable hit of the refused flow"
+grep -q '^preview: fail Refused at document\.client_id: ' "$work/out.log" ||
+  fail "no CIMD preview"
+grep -q '^  document\.client_id: expected ' "$work/out.log" || fail "no failing preview check"
+grep -q '"connected":true' "$work/out.log" || fail "no connected address in the preview"
+grep -q '^refused_by: allow_loopback_cimd$' "$work/out.log" ||
+  fail "the preview does not name allow_loopback_cimd"
 echo "admin-api: ok"

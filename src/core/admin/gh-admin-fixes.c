@@ -229,41 +229,6 @@ refreshing_free (gpointer data)
   g_free (refreshing);
 }
 
-/* The members of @before that @after changes, adds or removes. */
-static JsonArray *
-changed_members (JsonObject *before,
-                 JsonObject *after)
-{
-  g_autoptr(GList) members = json_object_get_members (after);
-  g_autoptr(GList) old_members = json_object_get_members (before);
-  JsonArray *changed = json_array_new ();
-
-  for (const GList *l = members; l != NULL; l = l->next)
-    {
-      JsonNode *old_value = json_object_get_member (before, l->data);
-
-      if (old_value == NULL || !json_node_equal (old_value, json_object_get_member (after,
-                                                                                   l->data)))
-        json_array_add_string_element (changed, l->data);
-    }
-  for (const GList *l = old_members; l != NULL; l = l->next)
-    if (!json_object_has_member (after, l->data))
-      json_array_add_string_element (changed, l->data);
-  return changed;
-}
-
-/* Whether @changed names a member users consented to: where the client returns, its keys. */
-static gboolean
-breaks_consent (JsonArray *changed)
-{
-  static const char * const members[] = { "redirect_uris", "jwks", "jwks_uri", NULL };
-
-  for (guint i = 0; i < json_array_get_length (changed); i++)
-    if (g_strv_contains (members, json_array_get_string_element (changed, i)))
-      return TRUE;
-  return FALSE;
-}
-
 static JsonObject *
 finish_refresh (GhServer      *server,
                 Refreshing    *refreshing,
@@ -272,6 +237,7 @@ finish_refresh (GhServer      *server,
 {
   const char *client_id = refreshing->before->client_id;
   JsonObject *document;
+  g_autoptr(JsonArray) changes = NULL;
   g_autoptr(JsonArray) changed = NULL;
   g_autofree char *message = NULL;
   gboolean consents_reset;
@@ -283,17 +249,17 @@ finish_refresh (GhServer      *server,
                             client_id, gh_cimd_report_get_failure_id (report),
                             gh_cimd_report_get_failure (report)), NULL;
   document = gh_cimd_report_get_document (report);
-  changed = changed_members (refreshing->before->metadata, document);
-  consents_reset = breaks_consent (changed);
-  if (refreshing->imported && json_array_get_length (changed) > 0)
-    {
-      if (!gh_clients_update_metadata (server->clients, refreshing->project, client_id, document,
-                                       GH_ADMIN_ACTOR, error))
-        return NULL;
-      if (consents_reset &&
-          !gh_clients_drop_consents (server->clients, refreshing->project->id, client_id, error))
-        return NULL;
-    }
+  changes = _gh_admin_metadata_changes (refreshing->before->metadata, document);
+  consents_reset = _gh_admin_changes_reset_consent (changes);
+  if (refreshing->imported && json_array_get_length (changes) > 0 &&
+      !_gh_admin_store_refreshed (server, refreshing->project, client_id, document,
+                                  consents_reset, error))
+    return NULL;
+  changed = json_array_new ();
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    json_array_add_string_element (changed, json_object_get_string_member (
+                                              json_array_get_object_element (changes, i),
+                                              "member"));
   message = json_array_get_length (changed) == 0
               ? g_strdup_printf ("The document of %s did not change", client_id)
               : g_strdup_printf ("Fetched the document of %s again: %u members changed%s",

@@ -33,6 +33,12 @@ const char *_gh_admin_path_argument (GhRequest           *request);
 JsonObject *_gh_admin_read_body     (GhRequest           *request,
                                      const char * const  *fields,
                                      GError             **error);
+/* The query string's parameters (name -> value; an empty table when there is none); with
+ * @names (NULL-terminated), every parameter must be one of them. NULL with INVALID_REQUEST
+ * when it does not parse, a parameter is repeated or unknown. */
+GHashTable *_gh_admin_read_query    (GhRequest           *request,
+                                     const char * const  *names,
+                                     GError             **error);
 /* Member @name of @object as a string: *@out is NULL when it is absent; FALSE with @error
  * when it is there but not a string. */
 gboolean    _gh_admin_get_optional_string (JsonObject    *object,
@@ -65,13 +71,27 @@ void        _gh_admin_delete_project      (GhRequest     *request,
 
 /* The {slug} of a path /admin/v1/projects/{slug}/...; a copy. */
 char       *_gh_admin_path_slug           (GhRequest     *request);
-/* The query string's parameters (name -> value); answers 400 itself (and returns NULL) when
- * it does not parse or names a parameter twice. */
+/* _gh_admin_read_query() without a list of names, answering its 400 itself (and returning
+ * NULL) when the query does not parse or names a parameter twice. */
 GHashTable *_gh_admin_query_params        (GhRequest     *request);
 /* Fills @query from the audit route's parameters in @params (filters, cursors, limit), which
  * it points into; FALSE with INVALID_REQUEST naming an unknown parameter or a bad value. */
 gboolean    _gh_admin_read_audit_query    (GHashTable    *params,
                                            GhAuditQuery  *query,
                                            GError       **error);
+/* A CIMD client's document fetched again (gh-admin-clients.c): each member @now changes, adds
+ * or drops against @before, as {member, old, new} (null where absent), by member name. */
+JsonArray  *_gh_admin_metadata_changes      (JsonObject      *before,
+                                             JsonObject      *now);
+/* Does one of @changes touch what users consented to (redirect_uris, jwks, jwks_uri)? */
+gboolean    _gh_admin_changes_reset_consent (JsonArray       *changes);
+/* Stores @document as imported client @client_id's metadata (oauth_client.updated, actor
+ * admin-api), and forgets the users' consents to it when @reset_consents. */
+gboolean    _gh_admin_store_refreshed       (GhServer        *server,
+                                             const GhProject *project,
+                                             const char      *client_id,
+                                             JsonObject      *document,
+                                             gboolean         reset_consents,
+                                             GError         **error);
 
 G_END_DECLS

@@ -15,7 +15,6 @@
 #include "gh-audit-query.h"
 #include "gh-crypto.h"
 #include "gh-error.h"
-#include "gh-form.h"
 #include "gh-http.h"
 #include "gh-json.h"
 #include "gh-paused-request.h"

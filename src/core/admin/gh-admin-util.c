@@ -85,6 +85,36 @@ _gh_admin_read_body (GhRequest           *request,
   return g_steal_pointer (&object);
 }
 
+GHashTable *
+_gh_admin_read_query (GhRequest          *request,
+                      const char * const *names,
+                      GError            **error)
+{
+  const char *query = g_uri_get_query (soup_server_message_get_uri (request->msg));
+  g_autoptr(GhForm) form = NULL;
+  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(GList) keys = NULL;
+  const char *repeated;
+
+  if (query == NULL)
+    query = "";
+  form = gh_form_parse (query, strlen (query), NULL);
+  params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+  if (form == NULL || params == NULL)
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "The query string does not parse"), NULL;
+  /* A parameter given twice would have one of its values ignored. */
+  if ((repeated = gh_form_find_repeated (form, NULL)) != NULL)
+    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                            "The query parameter “%s” is given more than once", repeated), NULL;
+  keys = g_hash_table_get_keys (params);
+  for (const GList *l = keys; names != NULL && l != NULL; l = l->next)
+    if (!g_strv_contains (names, l->data))
+      return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                              "Unknown query parameter “%s”", (const char *) l->data), NULL;
+  return g_steal_pointer (&params);
+}
+
 /* Member @name of @object as a string: *@out is NULL when it is absent; FALSE with @error
  * when it is there but not a string. */
 gboolean
@@ -136,29 +166,10 @@ _gh_admin_path_slug (GhRequest *request)
 GHashTable *
 _gh_admin_query_params (GhRequest *request)
 {
-  const char *query_string = g_uri_get_query (soup_server_message_get_uri (request->msg));
-  g_autoptr(GHashTable) params = NULL;
-  g_autoptr(GhForm) form = NULL;
   g_autoptr(GError) error = NULL;
-  const char *repeated;
+  GHashTable *params = _gh_admin_read_query (request, NULL, &error);
 
-  if (query_string == NULL)
-    query_string = "";
-  form = gh_form_parse (query_string, strlen (query_string), NULL);
-  params = g_uri_parse_params (query_string, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
-  if (form == NULL || params == NULL)
-    {
-      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
-                        "The query string does not parse");
-      return NULL;
-    }
-  /* A parameter given twice would have one of its values ignored. */
-  if ((repeated = gh_form_find_repeated (form, NULL)) != NULL)
-    {
-      gh_oauth_refuse (&error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                       "The query parameter “%s” is given more than once", repeated);
-      _gh_admin_send_error (request, error);
-      return NULL;
-    }
-  return g_steal_pointer (&params);
+  if (params == NULL)
+    _gh_admin_send_error (request, error);
+  return params;
 }

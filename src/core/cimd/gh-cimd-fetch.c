@@ -42,6 +42,9 @@ flight_free (GhCimdFlight *flight)
   g_clear_object (&flight->message);
   g_clear_object (&flight->session);
   g_clear_pointer (&flight->body, g_byte_array_unref);
+  g_free (flight->deferred_id);
+  g_free (flight->deferred_actual);
+  g_free (flight->deferred_message);
   g_free (flight);
 }
 
@@ -81,6 +84,46 @@ span_ms (gint64 from,
   return from > 0 && to >= from ? (to - from) / 1000 : -1;
 }
 
+/* What a body looks like, in a few words. */
+static const char *
+sniff_body (const guint8 *data,
+            gsize         len)
+{
+  gsize i = 0;
+
+  while (i < len && g_ascii_isspace (data[i]))
+    i++;
+  if (i == len)
+    return len == 0 ? "empty" : "blank";
+  if (g_ascii_strncasecmp ((const char *) data + i, "<!doctype html", MIN (len - i, 14)) == 0 ||
+      g_ascii_strncasecmp ((const char *) data + i, "<html", MIN (len - i, 5)) == 0)
+    return "HTML page";
+  if (data[i] == '<')
+    return "XML or HTML markup";
+  if (data[i] == '{')
+    return "JSON object";
+  if (data[i] == '[')
+    return "JSON array";
+  if (!g_utf8_validate_len ((const char *) data, MIN (len, GH_CIMD_EXCERPT_BYTES), NULL) &&
+      memchr (data, '\0', MIN (len, GH_CIMD_EXCERPT_BYTES)) != NULL)
+    return "binary data";
+  return "text";
+}
+
+/* The first bytes of the body (valid UTF-8), what they look like, and how many there were. */
+static void
+add_excerpt (JsonObject *network,
+             GByteArray *body)
+{
+  gsize shown = MIN (body->len, GH_CIMD_EXCERPT_BYTES);
+  g_autofree char *excerpt = shown > 0 ? g_utf8_make_valid ((const char *) body->data, shown)
+                                         : g_strdup ("");
+
+  json_object_set_string_member (network, "body_excerpt", excerpt);
+  json_object_set_boolean_member (network, "body_excerpt_truncated", body->len > shown);
+  json_object_set_string_member (network, "body_sniff", sniff_body (body->data, body->len));
+}
+
 static void
 fill_network (GhCimdFlight *flight)
 {
@@ -94,6 +137,8 @@ fill_network (GhCimdFlight *flight)
   json_object_set_int_member (timings, "tls", span_ms (flight->t_tls_start, flight->t_tls));
   json_object_set_int_member (timings, "first_byte",
                               span_ms (flight->t_send, flight->t_first_byte));
+  json_object_set_int_member (timings, "body",
+                              span_ms (flight->t_first_byte, flight->t_body_end));
   json_object_set_int_member (timings, "total", span_ms (flight->t_start, end));
   json_object_set_object_member (network, "timings_ms", timings);
 
@@ -110,7 +155,11 @@ fill_network (GhCimdFlight *flight)
         }
     }
   if (flight->body != NULL)
-    json_object_set_int_member (network, "size", flight->body->len);
+    {
+      json_object_set_int_member (network, "size", flight->body->len);
+      json_object_set_int_member (network, "max_bytes", flight->max_bytes);
+      add_excerpt (network, flight->body);
+    }
 }
 
 static void
@@ -175,6 +224,18 @@ fail (GhCimdFlight *flight,
   flight_finish (flight, NULL);
 }
 
+/* A FAIL that says what was seen (@actual) against the rule's expectation. */
+static void
+fail_compared (GhCimdFlight *flight,
+               const char   *id,
+               const char   *actual,
+               const char   *message)
+{
+  gh_cimd_report_add_check (flight->report, id, GH_CIMD_FAIL, "%s", message);
+  gh_cimd_report_set_compared (flight->report, NULL, actual);
+  flight_finish (flight, NULL);
+}
+
 static const char *
 flight_noun (GhCimdFlight *flight)
 {
@@ -225,6 +286,27 @@ address_is_checked (GhCimdFlight *flight,
   return FALSE;
 }
 
+/* Marks @address "connected" in the network section's "addresses". */
+static void
+mark_connected (GhCimdFlight *flight,
+                GInetAddress *address)
+{
+  JsonObject *network = gh_cimd_report_get_network (flight->report);
+  g_autofree char *text = g_inet_address_to_string (address);
+  JsonArray *addresses;
+
+  if (!json_object_has_member (network, "addresses"))
+    return;
+  addresses = json_object_get_array_member (network, "addresses");
+  for (guint i = 0; i < json_array_get_length (addresses); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (addresses, i);
+
+      if (g_str_equal (json_object_get_string_member (entry, "address"), text))
+        json_object_set_boolean_member (entry, "connected", TRUE);
+    }
+}
+
 static void
 on_network_event (SoupMessage        *message,
                   GSocketClientEvent  event,
@@ -258,6 +340,7 @@ on_network_event (SoupMessage        *message,
             text = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (remote));
             json_object_set_string_member (gh_cimd_report_get_network (flight->report),
                                            "connected_address", text);
+            mark_connected (flight, address);
             reason = gh_cimd_address_special_reason (address, &loopback);
           }
 
@@ -312,6 +395,23 @@ finish_document (GhCimdFlight *flight)
 
   ttl = _gh_cimd_cache_compute_ttl (soup_message_get_response_headers (flight->message),
                                     flight->settings, &no_store, &why);
+  gh_cimd_report_set_cache_validators (flight->report, gh_now_seconds (),
+                                       soup_message_headers_get_one (
+                                         soup_message_get_response_headers (flight->message),
+                                         "ETag"),
+                                       soup_message_headers_get_one (
+                                         soup_message_get_response_headers (flight->message),
+                                         "Last-Modified"));
+  if (flight->flags & GH_CIMD_RESOLVE_PREVIEW)
+    {
+      g_autofree char *preview_why = g_strdup_printf ("%s; a preview stores nothing", why);
+
+      gh_cimd_report_set_cache (flight->report,
+                                (flight->flags & GH_CIMD_RESOLVE_FORCE_REFRESH) ? "bypassed" :
+                                "miss", ttl, preview_why, no_store ? 0 : gh_now_seconds () + ttl);
+      flight_finish (flight, NULL);
+      return;
+    }
   text = g_strndup ((const char *) flight->body->data, flight->body->len);
   /* A no-store document is still written down, marked so it is never served from the cache:
    * /token must see the document /authorize just used, and a later change must be noticed. */
@@ -372,6 +472,19 @@ on_read (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  flight->t_body_end = g_get_monotonic_time ();
+  /* A preview's refused answer: its first bytes are read, whatever comes of that. */
+  if (flight->deferred_id != NULL &&
+      (bytes == NULL || g_bytes_get_size (bytes) == 0 ||
+       flight->body->len + g_bytes_get_size (bytes) >= GH_CIMD_EXCERPT_BYTES))
+    {
+      if (bytes != NULL)
+        g_byte_array_append (flight->body, g_bytes_get_data (bytes, NULL),
+                             g_bytes_get_size (bytes));
+      fail_compared (flight, flight->deferred_id, flight->deferred_actual,
+                     flight->deferred_message);
+      return;
+    }
   if (bytes == NULL)
     {
       fail_network (flight, "reading the body", error);
@@ -407,6 +520,9 @@ read_next (GhCimdFlight *flight)
 {
   gsize want = MIN (8192, (gsize) flight->max_bytes + 1 - flight->body->len);
 
+  if (flight->deferred_id != NULL)
+    want = GH_CIMD_EXCERPT_BYTES - flight->body->len;
+
   g_input_stream_read_bytes_async (flight->stream, want, G_PRIORITY_DEFAULT, flight->cancellable,
                                    on_read, flight);
 }
@@ -441,14 +557,40 @@ revalidated (GhCimdFlight *flight)
     }
   ttl = _gh_cimd_cache_compute_ttl (soup_message_get_response_headers (flight->message),
                                     flight->settings, &no_store, &why);
-  full_why = g_strdup_printf ("revalidated with a 304: %s", why);
-  if (!_gh_cimd_cache_refresh (flight, ttl, why, no_store, &error))
+  full_why = g_strdup_printf ("revalidated with a 304: %s%s", why,
+                              (flight->flags & GH_CIMD_RESOLVE_PREVIEW) ?
+                              "; a preview stores nothing" : "");
+  gh_cimd_report_set_cache_validators (flight->report, flight->cached->fetched_at,
+                                       flight->cached->etag, flight->cached->last_modified);
+  if (!(flight->flags & GH_CIMD_RESOLVE_PREVIEW) &&
+      !_gh_cimd_cache_refresh (flight, ttl, why, no_store, &error))
     {
       flight_finish (flight, error);
       return;
     }
   gh_cimd_report_set_cache (flight->report, "revalidated", ttl, full_why, gh_now_seconds () + ttl);
   flight_finish (flight, NULL);
+}
+
+/* Refuses the answer (@message): at once, or for a preview once the body's first bytes are
+ * read for the report's excerpt (an HTML error page says more than its status). */
+static void
+refuse_answer (GhCimdFlight *flight,
+               const char   *id,
+               const char   *actual,
+               char         *message)
+{
+  if (!(flight->flags & GH_CIMD_RESOLVE_PREVIEW))
+    {
+      fail_compared (flight, id, actual, message);
+      g_free (message);
+      return;
+    }
+  flight->deferred_id = g_strdup (id);
+  flight->deferred_actual = g_strdup (actual);
+  flight->deferred_message = message;
+  flight->body = g_byte_array_new ();
+  read_next (flight);
 }
 
 static void
@@ -486,17 +628,25 @@ on_sent (GObject      *source,
     {
       const char *location = soup_message_headers_get_one (headers, "Location");
 
-      fail (flight, "http.redirect",
-            "The server answered %u with Location: %s; redirects are never followed, so serve "
-            "the %s at the %s itself", status, location != NULL ? location : "(none)",
-            flight_noun (flight),
-            flight->kind == GH_CIMD_FLIGHT_JWKS ? "jwks_uri" : "client_id URL");
+      g_autofree char *actual = g_strdup_printf ("%u, Location: %s", status,
+                                                 location != NULL ? location : "(none)");
+
+      refuse_answer (flight, "http.redirect", actual,
+                     g_strdup_printf ("The server answered %u with Location: %s; redirects are "
+                                      "never followed, so serve the %s at the %s itself", status,
+                                      location != NULL ? location : "(none)",
+                                      flight_noun (flight),
+                                      flight->kind == GH_CIMD_FLIGHT_JWKS ? "jwks_uri" :
+                                      "client_id URL"));
       return;
     }
   if (status != SOUP_STATUS_OK)
     {
-      fail (flight, "http.status", "The server answered %u %s; only 200 is accepted", status,
-            soup_message_get_reason_phrase (flight->message));
+      g_autofree char *actual = g_strdup_printf ("%u %s", status,
+                                                 soup_message_get_reason_phrase (flight->message));
+
+      refuse_answer (flight, "http.status", actual,
+                     g_strdup_printf ("The server answered %s; only 200 is accepted", actual));
       return;
     }
   gh_cimd_report_add_check (flight->report, "http.status", GH_CIMD_PASS, "200 OK");
@@ -504,14 +654,17 @@ on_sent (GObject      *source,
   if (!is_json_media_type (content_type))
     {
       if (content_type != NULL && g_ascii_strcasecmp (content_type, "text/plain") == 0)
-        fail (flight, "http.content_type",
-              "The Content-Type is text/plain, not application/json; raw file hosts (such as "
-              "raw.githubusercontent.com or a gist) serve text/plain, so host the document "
-              "where you can set application/json");
+        refuse_answer (flight, "http.content_type", content_type,
+                       g_strdup ("The Content-Type is text/plain, not application/json; raw "
+                                 "file hosts (such as raw.githubusercontent.com or a gist) serve "
+                                 "text/plain, so host the document where you can set "
+                                 "application/json"));
       else
-        fail (flight, "http.content_type",
-              "The Content-Type is %s, not application/json or a +json type",
-              content_type != NULL ? content_type : "missing");
+        refuse_answer (flight, "http.content_type",
+                       content_type != NULL ? content_type : "(none)",
+                       g_strdup_printf ("The Content-Type is %s, not application/json or a "
+                                        "+json type",
+                                        content_type != NULL ? content_type : "missing"));
       return;
     }
   gh_cimd_report_add_check (flight->report, "http.content_type", GH_CIMD_PASS,
@@ -578,6 +731,7 @@ static void
 check_addresses (GhCimdFlight *flight)
 {
   JsonArray *resolved = json_array_new ();
+  JsonArray *verdicts = json_array_new ();
   g_autoptr(GString) loopbacks = g_string_new (NULL);
   gboolean refused = FALSE;
 
@@ -587,8 +741,17 @@ check_addresses (GhCimdFlight *flight)
       g_autofree char *text = g_inet_address_to_string (address);
       gboolean loopback = FALSE;
       const char *reason = gh_cimd_address_special_reason (address, &loopback);
+      JsonObject *verdict = json_object_new ();
 
       json_array_add_string_element (resolved, text);
+      json_object_set_string_member (verdict, "address", text);
+      json_object_set_string_member (verdict, "range", reason != NULL ? reason : "public");
+      json_object_set_string_member (verdict, "verdict",
+                                     reason == NULL ? "allowed" :
+                                     loopback && flight->settings->allow_loopback_cimd ?
+                                     "allowed (loopback, allow_loopback_cimd is on)" : "refused");
+      json_object_set_boolean_member (verdict, "connected", FALSE);
+      json_array_add_object_element (verdicts, verdict);
       if (reason != NULL && loopback && flight->settings->allow_loopback_cimd)
         g_string_append_printf (loopbacks, "%s%s", loopbacks->len > 0 ? ", " : "", text);
       else if (reason != NULL && !refused)
@@ -602,6 +765,8 @@ check_addresses (GhCimdFlight *flight)
     }
   json_object_set_array_member (gh_cimd_report_get_network (flight->report),
                                 "resolved_addresses", resolved);
+  json_object_set_array_member (gh_cimd_report_get_network (flight->report), "addresses",
+                                verdicts);
 
   if (refused)
     {

@@ -601,6 +601,87 @@ gh_cimd_check_url (const char               *url,
   return gh_cimd_report_get_verdict (report) != GH_CIMD_FAIL;
 }
 
+gboolean
+gh_cimd_check_project_policy (const char               *url,
+                              const char               *project_slug,
+                              const GhProjectSettings  *settings,
+                              GhCimdReport             *report)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *domain_reason = NULL;
+  gboolean accepted = TRUE;
+  const char *host;
+
+  g_return_val_if_fail (url != NULL, FALSE);
+  g_return_val_if_fail (settings != NULL, FALSE);
+  g_return_val_if_fail (report != NULL, FALSE);
+
+  if (settings->cimd_enabled)
+    gh_cimd_report_add_check (report, "policy.cimd_enabled", GH_CIMD_PASS,
+                              "cimd_enabled is on: project %s accepts URL client ids",
+                              project_slug);
+  else
+    {
+      gh_cimd_report_add_check (report, "policy.cimd_enabled", GH_CIMD_FAIL,
+                                "cimd_enabled is off: /authorize in project %s refuses every URL "
+                                "client id, this one too", project_slug);
+      gh_cimd_report_set_compared (report, "true", "false");
+      accepted = FALSE;
+    }
+
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  host = uri != NULL ? g_uri_get_host (uri) : NULL;
+  if (host == NULL || *host == '\0')
+    return accepted;
+
+  if (!gh_cimd_host_allowed (host, settings, &domain_reason))
+    {
+      gh_cimd_report_add_check (report, "policy.domains", GH_CIMD_FAIL,
+                                "The project's domain lists refuse “%s”: %s", host,
+                                domain_reason);
+      gh_cimd_report_set_compared (report, NULL, host);
+      accepted = FALSE;
+    }
+  else if ((settings->cimd_allowed_domains != NULL && settings->cimd_allowed_domains[0]) ||
+           (settings->cimd_blocked_domains != NULL && settings->cimd_blocked_domains[0]))
+    gh_cimd_report_add_check (report, "policy.domains", GH_CIMD_PASS,
+                              "“%s” passes cimd_allowed_domains and cimd_blocked_domains", host);
+
+  if (gh_cimd_host_is_loopback (host))
+    {
+      if (settings->allow_loopback_cimd)
+        gh_cimd_report_add_check (report, "policy.allow_loopback_cimd", GH_CIMD_WARN,
+                                  "“%s” is loopback, accepted because allow_loopback_cimd is on",
+                                  host);
+      else
+        {
+          gh_cimd_report_add_check (report, "policy.allow_loopback_cimd", GH_CIMD_FAIL,
+                                    "“%s” is loopback and allow_loopback_cimd is off: the project "
+                                    "refuses it, and a preview does not connect there either",
+                                    host);
+          gh_cimd_report_set_compared (report, "true", "false");
+          accepted = FALSE;
+        }
+    }
+  return accepted;
+}
+
+GhProjectSettings *
+gh_cimd_preview_settings (const GhProjectSettings *settings)
+{
+  GhProjectSettings *copy;
+
+  g_return_val_if_fail (settings != NULL, NULL);
+
+  copy = gh_project_settings_copy (settings);
+  copy->cimd_enabled = TRUE;
+  g_strfreev (copy->cimd_allowed_domains);
+  copy->cimd_allowed_domains = g_new0 (char *, 1);
+  g_strfreev (copy->cimd_blocked_domains);
+  copy->cimd_blocked_domains = g_new0 (char *, 1);
+  return copy;
+}
+
 /* scheme, host and effective port */
 static char *
 uri_origin (const char *text)
@@ -776,9 +857,12 @@ gh_cimd_check_document (const char               *data,
                               "The document has no client_id string; it must repeat the URL it "
                               "is served from, “%s”", client_id_url);
   else if (strcmp (text, client_id_url) != 0)
-    gh_cimd_report_add_check (report, "document.client_id", GH_CIMD_FAIL,
-                              "The document's client_id “%s” is not byte for byte the URL it "
-                              "was fetched from, “%s”", text, client_id_url);
+    {
+      gh_cimd_report_add_check (report, "document.client_id", GH_CIMD_FAIL,
+                                "The document's client_id “%s” is not byte for byte the URL it "
+                                "was fetched from, “%s”", text, client_id_url);
+      gh_cimd_report_set_compared (report, client_id_url, text);
+    }
   else
     gh_cimd_report_add_check (report, "document.client_id", GH_CIMD_PASS,
                               "client_id equals the URL");

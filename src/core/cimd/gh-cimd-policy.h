@@ -31,6 +31,19 @@ gboolean      gh_cimd_check_url               (const char               *url,
                                                const GhProjectSettings  *settings,
                                                GhCimdReport             *report);
 
+/* What the project's settings alone decide for @url, as "policy.*" checks naming each setting:
+ * cimd_enabled, the domain lists, and allow_loopback_cimd for a loopback host (a URL that does
+ * not parse gets no check here). For previews, which then run the other checks with
+ * gh_cimd_preview_settings(). Returns FALSE when a setting refuses. */
+gboolean      gh_cimd_check_project_policy    (const char               *url,
+                                               const char               *project_slug,
+                                               const GhProjectSettings  *settings,
+                                               GhCimdReport             *report);
+/* @settings with what only the project decides lifted (cimd_enabled on, no domain lists), so
+ * that a preview runs every check; allow_loopback_cimd is kept, since it decides where a fetch
+ * may connect. */
+GhProjectSettings *gh_cimd_preview_settings   (const GhProjectSettings  *settings);
+
 /* Is @address special-use (loopback, private, link-local, CGNAT, multicast, documentation,
  * reserved, IPv4-mapped/-compatible or NAT64 forms of those, ...)? Returns a reason naming the
  * range, or NULL for an address a CIMD fetch may connect to. @is_loopback (optional) tells

@@ -21,6 +21,7 @@ typedef enum
   GH_CIMD_PASS,
   GH_CIMD_WARN,
   GH_CIMD_FAIL,
+  GH_CIMD_SKIP,  /* not run: an earlier failure stopped the resolution (previews list them) */
 } GhCimdStatus;
 
 #define GH_TYPE_CIMD_REPORT (gh_cimd_report_get_type ())
@@ -36,7 +37,18 @@ void          gh_cimd_report_add_check         (GhCimdReport  *self,
                                                 GhCimdStatus   status,
                                                 const char    *format,
                                                 ...) G_GNUC_PRINTF (4, 5);
-/* The worst status of the checks so far (PASS when there are none). */
+/* What the last check added compared: @expected (NULL: the rule's usual one) and @actual. */
+void          gh_cimd_report_set_compared      (GhCimdReport  *self,
+                                                const char    *expected,
+                                                const char    *actual);
+/* A SKIP check, saying @reason, for each check a complete resolution runs that has not run
+ * (a preview's report lists every check). */
+void          gh_cimd_report_add_skipped       (GhCimdReport  *self,
+                                                const char    *reason);
+/* Appends copies of @other's checks. */
+void          gh_cimd_report_append_checks     (GhCimdReport  *self,
+                                                GhCimdReport  *other);
+/* The worst status of the checks so far, SKIPs aside (PASS when there are none). */
 GhCimdStatus  gh_cimd_report_get_verdict       (GhCimdReport  *self);
 /* The message of the first FAIL, or NULL. */
 const char   *gh_cimd_report_get_failure       (GhCimdReport  *self);
@@ -53,6 +65,9 @@ const char   *gh_cimd_report_get_client_id     (GhCimdReport  *self);
 JsonObject   *gh_cimd_report_get_document      (GhCimdReport  *self);
 void          gh_cimd_report_set_document      (GhCimdReport  *self,
                                                 JsonObject    *document);
+/* The validated metadata whenever the document's own checks passed, whatever a project
+ * setting said ("policy.*" checks of a preview); NULL otherwise. */
+JsonObject   *gh_cimd_report_get_checked_document (GhCimdReport *self);
 /* The document as fetched, unknown members kept; NULL when none was read. */
 JsonObject   *gh_cimd_report_get_raw_document  (GhCimdReport  *self);
 void          gh_cimd_report_set_raw_document  (GhCimdReport  *self,
@@ -66,13 +81,21 @@ void          gh_cimd_report_set_cache         (GhCimdReport  *self,
                                                 gint64         ttl_s,
                                                 const char    *why,
                                                 gint64         expires_at);
+/* The cached copy's (or the response's) fetch time (unix seconds) and validators. */
+void          gh_cimd_report_set_cache_validators (GhCimdReport *self,
+                                                   gint64        fetched_at,
+                                                   const char   *etag,
+                                                   const char   *last_modified);
 const char   *gh_cimd_report_get_cache_result  (GhCimdReport  *self);
 gint64        gh_cimd_report_get_cache_ttl     (GhCimdReport  *self);
 
 const char   *gh_cimd_status_to_string         (GhCimdStatus   status);
 
-/* {"client_id", "verdict", "checks": [{"id", "status", "message"}], "network": {...},
- *  "cache": {"result", "ttl_s", "why", "expires_at"}, "document": {... as fetched ...}} */
+/* {"client_id", "verdict", "checks": [{"id", "status", "message", "phase", "clause",
+ *  "expected", "actual"?, "setting"?}], "network": {...}, "cache": {"result", "ttl_s", "why",
+ *  "expires_at", "fetched_at", "age_s", "etag", "last_modified", "next_revalidation_at"},
+ *  "document": {... as fetched ...}}. "phase" is url, fetch, document or policy; "setting" names
+ *  the project setting that decides the check. */
 JsonObject   *gh_cimd_report_to_json           (GhCimdReport  *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhCimdReport, gh_cimd_report_unref)

@@ -20,6 +20,8 @@ G_BEGIN_DECLS
 
 /* A JWK Set may hold several RSA keys: it gets at least this cap, or cimd_max_bytes if larger. */
 #define GH_CIMD_JWKS_MIN_MAX_BYTES (16 * 1024)
+/* How much of a body a report shows. */
+#define GH_CIMD_EXCERPT_BYTES 256
 /* JWK Sets kept in memory at most (expired ones go first). */
 #define GH_CIMD_JWKS_CACHE_MAX_ENTRIES 1024
 
@@ -91,6 +93,13 @@ typedef struct
   gint64 t_tls;
   gint64 t_send;
   gint64 t_first_byte;
+  gint64 t_body_end;
+
+  /* A preview's refusal of the answer, held while the body's first bytes are read for the
+   * report's excerpt. */
+  char *deferred_id;
+  char *deferred_actual;
+  char *deferred_message;
 } GhCimdFlight;
 
 struct _GhCimdResolver

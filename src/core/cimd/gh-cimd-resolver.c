@@ -29,11 +29,13 @@ typedef struct
   gint64 project_id;
   char *project_slug;
   char *flow_id;
+  GhCimdReport *policy;  /* a preview's: what the project's settings decide */
 } Waiter;
 
 static void
 waiter_free (Waiter *waiter)
 {
+  g_clear_pointer (&waiter->policy, gh_cimd_report_unref);
   g_free (waiter->project_slug);
   g_free (waiter->flow_id);
   g_free (waiter);
@@ -92,7 +94,21 @@ _gh_cimd_resolver_complete_task (GhCimdResolver *self,
       g_task_return_error (task, g_error_copy (internal_error));
       return;
     }
-  if (gh_cimd_report_get_verdict (report) == GH_CIMD_FAIL)
+  if (waiter->policy != NULL)
+    {
+      /* A preview's report is its own: it lists what did not run, and records nothing. */
+      const char *failed = gh_cimd_report_get_failure_id (report);
+      g_autofree char *reason = NULL;
+
+      if (failed != NULL)
+        reason = g_strdup_printf ("Not run: the resolution stopped at %s", failed);
+      else
+        reason = g_strdup ("Not run: the document came from the cache (bypass_cache fetches "
+                           "it)");
+      gh_cimd_report_add_skipped (report, reason);
+      gh_cimd_report_append_checks (report, waiter->policy);
+    }
+  else if (gh_cimd_report_get_verdict (report) == GH_CIMD_FAIL)
     record_failure (self, waiter, report, &error);
   if (error != NULL)
     g_task_return_error (task, g_steal_pointer (&error));
@@ -170,6 +186,8 @@ serve_from_cache (GhCimdResolver          *self,
   /* Checked again: the project's rules may have changed since it was cached. */
   metadata = gh_cimd_check_document (cached->document, strlen (cached->document), url, settings,
                                      report);
+  gh_cimd_report_set_cache_validators (report, cached->fetched_at, cached->etag,
+                                       cached->last_modified);
   if (metadata != NULL)
     gh_cimd_report_set_cache (report, "hit", MAX (0, cached->expires_at - now), cached->ttl_why,
                               cached->expires_at);
@@ -178,6 +196,61 @@ serve_from_cache (GhCimdResolver          *self,
                               "the cached document no longer passes the project's rules",
                               cached->expires_at);
   _gh_cimd_resolver_complete_task (self, task, report, NULL);
+}
+
+/* The URL rules, then a fresh cached copy, else a fetch (under @key) for @task. Takes @task,
+ * @report and @key. */
+static void
+resolve_url (GhCimdResolver     *self,
+             GTask              *task,
+             GhCimdReport       *report,
+             const GhProject    *project,
+             const char         *client_id_url,
+             GhCimdResolveFlags  flags,
+             char               *key)
+{
+  g_autoptr(GTask) owned_task = task;
+  g_autoptr(GhCimdReport) owned_report = report;
+  g_autofree char *owned_key = key;
+  g_autoptr(GhCimdCacheEntry) cached = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!gh_cimd_check_url (client_id_url, project->settings, report) ||
+      !_gh_cimd_cache_load (self, project->id, client_id_url, &cached, &error))
+    {
+      _gh_cimd_resolver_complete_task (self, task, report, error);
+      return;
+    }
+  if (cached != NULL && !cached->no_store && !(flags & GH_CIMD_RESOLVE_FORCE_REFRESH) &&
+      gh_now_seconds () < cached->expires_at)
+    {
+      serve_from_cache (self, task, report, client_id_url, project->settings, cached);
+      return;
+    }
+  _gh_cimd_flight_launch (self, GH_CIMD_FLIGHT_DOCUMENT, g_steal_pointer (&owned_key), project,
+                          client_id_url, flags, project->settings->cimd_max_bytes,
+                          g_steal_pointer (&owned_report), g_steal_pointer (&cached),
+                          g_steal_pointer (&owned_task));
+}
+
+/* A caller's task (finished by gh_cimd_resolver_resolve_finish()) and its waiter. */
+static GTask *
+new_resolution (GhCimdResolver      *self,
+                const GhProject     *project,
+                const char          *flow_id,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Waiter *waiter = g_new0 (Waiter, 1);
+
+  g_task_set_source_tag (task, gh_cimd_resolver_resolve_async);
+  waiter->project_id = project->id;
+  waiter->project_slug = g_strdup (project->slug);
+  waiter->flow_id = g_strdup (flow_id);
+  g_task_set_task_data (task, waiter, (GDestroyNotify) waiter_free);
+  return task;
 }
 
 void
@@ -192,23 +265,14 @@ gh_cimd_resolver_resolve_async (GhCimdResolver      *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GhCimdReport) report = NULL;
-  g_autoptr(GhCimdCacheEntry) cached = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *key = NULL;
-  Waiter *waiter;
   GhCimdFlight *flight;
 
   g_return_if_fail (GH_IS_CIMD_RESOLVER (self));
   g_return_if_fail (project != NULL && project->settings != NULL);
   g_return_if_fail (client_id_url != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, gh_cimd_resolver_resolve_async);
-  waiter = g_new0 (Waiter, 1);
-  waiter->project_id = project->id;
-  waiter->project_slug = g_strdup (project->slug);
-  waiter->flow_id = g_strdup (flow_id);
-  g_task_set_task_data (task, waiter, (GDestroyNotify) waiter_free);
+  task = new_resolution (self, project, flow_id, cancellable, callback, user_data);
 
   /* Join a fetch of the same URL for the same project already on its way. */
   key = g_strdup_printf ("%" G_GINT64_FORMAT " %s", project->id, client_id_url);
@@ -228,28 +292,43 @@ gh_cimd_resolver_resolve_async (GhCimdResolver      *self,
       _gh_cimd_resolver_complete_task (self, task, report, NULL);
       return;
     }
-  if (!gh_cimd_check_url (client_id_url, project->settings, report))
-    {
-      _gh_cimd_resolver_complete_task (self, task, report, NULL);
-      return;
-    }
+  resolve_url (self, g_steal_pointer (&task), g_steal_pointer (&report), project, client_id_url,
+               flags, g_steal_pointer (&key));
+}
 
-  if (!_gh_cimd_cache_load (self, project->id, client_id_url, &cached, &error))
-    {
-      _gh_cimd_resolver_complete_task (self, task, report, error);
-      return;
-    }
-  if (cached != NULL && !cached->no_store && !(flags & GH_CIMD_RESOLVE_FORCE_REFRESH) &&
-      gh_now_seconds () < cached->expires_at)
-    {
-      serve_from_cache (self, task, report, client_id_url, project->settings, cached);
-      return;
-    }
+void
+gh_cimd_resolver_preview_async (GhCimdResolver      *self,
+                                const GhProject     *project,
+                                const char          *client_id_url,
+                                gboolean             bypass_cache,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GhProject) preview = NULL;
+  g_autofree char *key = NULL;
+  Waiter *waiter;
 
-  _gh_cimd_flight_launch (self, GH_CIMD_FLIGHT_DOCUMENT, g_steal_pointer (&key), project,
-                          client_id_url, flags, project->settings->cimd_max_bytes,
-                          g_steal_pointer (&report), g_steal_pointer (&cached),
-                          g_steal_pointer (&task));
+  g_return_if_fail (GH_IS_CIMD_RESOLVER (self));
+  g_return_if_fail (project != NULL && project->settings != NULL);
+  g_return_if_fail (client_id_url != NULL);
+
+  task = new_resolution (self, project, NULL, cancellable, callback, user_data);
+  waiter = g_task_get_task_data (task);
+  waiter->policy = gh_cimd_report_new (client_id_url);
+  gh_cimd_check_project_policy (client_id_url, project->slug, project->settings, waiter->policy);
+
+  preview = gh_project_copy (project);
+  gh_project_settings_free (preview->settings);
+  preview->settings = gh_cimd_preview_settings (project->settings);
+
+  /* A flight of its own, under a key no other caller looks for. */
+  key = g_strdup_printf ("preview %p", (gpointer) task);
+  resolve_url (self, g_steal_pointer (&task), gh_cimd_report_new (client_id_url), preview,
+               client_id_url,
+               GH_CIMD_RESOLVE_PREVIEW | (bypass_cache ? GH_CIMD_RESOLVE_FORCE_REFRESH : 0),
+               g_steal_pointer (&key));
 }
 
 GhCimdReport *

@@ -24,6 +24,7 @@ typedef enum
 {
   GH_CIMD_RESOLVE_NONE = 0,
   GH_CIMD_RESOLVE_FORCE_REFRESH = 1 << 0,
+  GH_CIMD_RESOLVE_PREVIEW = 1 << 1,  /* set by gh_cimd_resolver_preview_async() only */
 } GhCimdResolveFlags;
 
 #define GH_CIMD_RESOLVER_ERROR (gh_cimd_resolver_error_quark ())
@@ -63,6 +64,21 @@ void            gh_cimd_resolver_resolve_async    (GhCimdResolver      *self,
 GhCimdReport   *gh_cimd_resolver_resolve_finish   (GhCimdResolver      *self,
                                                    GAsyncResult        *result,
                                                    GError             **error);
+
+/* A preview (the admin API's): the project's settings are checked as "policy.*" checks naming
+ * the setting that would refuse, then every other check runs as if cimd_enabled were on and
+ * the domain lists empty (allow_loopback_cimd still decides where a fetch may connect); a
+ * check not reached is listed as "skip"; the network section has each address's range
+ * verdict and a body excerpt. A fresh cached copy is used unless @bypass_cache. Nothing is
+ * written: no cache entry, no shared fetch, no audit event. Finish with
+ * gh_cimd_resolver_resolve_finish(). */
+void            gh_cimd_resolver_preview_async    (GhCimdResolver      *self,
+                                                   const GhProject     *project,
+                                                   const char          *client_id_url,
+                                                   gboolean             bypass_cache,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
 
 /* The last good document (validated metadata) in the persistent cache, fresh or not,
  * without any I/O (for /token, which follows an /authorize that just resolved it).

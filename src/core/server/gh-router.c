@@ -114,6 +114,16 @@ static const GhRoute routes[] = {
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_flow },
   { GH_ROUTE_SERVER, "/admin/v1/projects/*/discovery/hits", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_discovery_hits },
+  /* Clients and CIMD (gh-admin-clients.c). A client id may be a URL: "**" takes it whole,
+   * with ".../refresh" (POST) after it; import comes before the row it would match. */
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/clients", FALSE, "GET, POST",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_clients },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/clients/import", FALSE, "POST",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_client_import },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/clients/**", FALSE, "GET, POST, DELETE",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_client },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/cimd/resolve", FALSE, "POST",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_cimd_resolve },
   /* Live events: a WebSocket or Server-Sent Events (gh-admin-events.c). */
   { GH_ROUTE_SERVER, "/admin/v1/events", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_events },
@@ -158,13 +168,16 @@ slug_from_issuer_path (const char *path)
   return g_strdup (slug);
 }
 
-/* @pattern with each '*' standing for one non-empty segment. */
+/* @pattern with each '*' standing for one non-empty segment, and a final "**" for the
+ * non-empty rest, slashes and all (a client id that is a URL). */
 static gboolean
 path_matches_pattern (const char *pattern,
                       const char *path)
 {
   for (; *pattern != '\0'; pattern++)
     {
+      if (g_str_equal (pattern, "**"))
+        return *path != '\0';
       if (*pattern != '*')
         {
           if (*path++ != *pattern)

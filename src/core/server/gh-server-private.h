@@ -176,6 +176,10 @@ void _gh_admin_handle_audit_export        (GhRequest *request);  /* gh-admin-exp
 void _gh_admin_handle_flows               (GhRequest *request);  /* gh-admin-flows.c */
 void _gh_admin_handle_flow                (GhRequest *request);
 void _gh_admin_handle_discovery_hits      (GhRequest *request);
+void _gh_admin_handle_clients             (GhRequest *request);  /* gh-admin-clients.c */
+void _gh_admin_handle_client              (GhRequest *request);
+void _gh_admin_handle_client_import       (GhRequest *request);
+void _gh_admin_handle_cimd_resolve        (GhRequest *request);
 void _gh_admin_handle_events              (GhRequest *request);  /* gh-admin-events.c */
 /* Ends every event stream (gh_server_stop()). */
 void _gh_admin_events_close_all           (GhServer  *server);
