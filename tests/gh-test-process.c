@@ -76,11 +76,38 @@ gh_test_process_start (const char *binary,
   return gh_test_process_start_with_env (binary, dir, name, NULL);
 }
 
+static GhTestProcess *start_process (const char         *binary,
+                                     const char         *dir,
+                                     const char         *name,
+                                     const char * const *environment,
+                                     const char         *listen);
+
 GhTestProcess *
 gh_test_process_start_with_env (const char         *binary,
                                 const char         *dir,
                                 const char         *name,
                                 const char * const *environment)
+{
+  return start_process (binary, dir, name, environment, "127.0.0.1:0");
+}
+
+GhTestProcess *
+gh_test_process_start_on (const char *binary,
+                          const char *dir,
+                          const char *name,
+                          guint16     port)
+{
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+
+  return start_process (binary, dir, name, NULL, listen);
+}
+
+static GhTestProcess *
+start_process (const char         *binary,
+               const char         *dir,
+               const char         *name,
+               const char * const *environment,
+               const char         *listen)
 {
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -103,8 +130,7 @@ gh_test_process_start_with_env (const char         *binary,
       g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
     }
   self->process = g_subprocess_launcher_spawn (launcher, &error, binary, "serve", "--listen",
-                                               "127.0.0.1:0", data_dir_arg, "--secrets=file",
-                                               NULL);
+                                               listen, data_dir_arg, "--secrets=file", NULL);
   g_assert_no_error (error);
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
   line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
@@ -628,4 +654,26 @@ gh_test_json_is_strict (const char  *text,
   if (j.why != NULL && why != NULL)
     *why = g_strdup_printf ("%s at byte %td", j.why, j.p - j.start);
   return j.why == NULL;
+}
+
+static gboolean
+wait_expired (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+gh_test_wait_until (gboolean (*done) (gpointer data),
+                    gpointer   data,
+                    guint      timeout_ms)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add (timeout_ms, wait_expired, &expired);
+
+  while (!done (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  return done (data);
 }

@@ -44,6 +44,11 @@ GhTestProcess *gh_test_process_start_with_env (const char         *binary,
                                                const char         *dir,
                                                const char         *name,
                                                const char * const *environment);
+/* The same on 127.0.0.1:@port (a server started again where it was). */
+GhTestProcess *gh_test_process_start_on (const char    *binary,
+                                         const char    *dir,
+                                         const char    *name,
+                                         guint16        port);
 /* SIGTERM; returns its wait status (0: exited with 0) and, when @err is not NULL, its
  * standard error; frees. */
 int            gh_test_process_stop  (GhTestProcess *process,
@@ -86,5 +91,11 @@ GhRawResponse *gh_test_raw_post_form   (guint16        port,
 gboolean       gh_test_json_is_strict  (const char    *text,
                                         gsize          length,
                                         char         **why);
+
+/* Runs the default main context until @done (@data) is TRUE
+ * or @timeout_ms passed; returns @done (@data). */
+gboolean       gh_test_wait_until      (gboolean     (*done) (gpointer data),
+                                        gpointer       data,
+                                        guint          timeout_ms);
 
 G_END_DECLS

@@ -781,6 +781,63 @@ test_event_json (Fixture       *fixture,
   g_assert_error (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND);
 }
 
+static void
+committed_cb (GhAudit *audit,
+              gint64   id,
+              GArray  *ids)
+{
+  g_array_append_val (ids, id);
+}
+
+static void
+record_info (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gh_audit_record_event (fixture->audit, &(GhAuditEvent) {
+                                          .type = GH_AUDIT_EVENT_KEY_CREATED,
+                                          .outcome = GH_AUDIT_INFO, .actor = "test" },
+                                        &error));
+  g_assert_no_error (error);
+}
+
+/* GhAudit::committed tells each event once its transaction committed, in id order; nothing
+ * of a transaction that rolled back; an event in a transaction of its own at once. */
+static void
+test_committed (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) error = NULL;
+  gint64 last;
+
+  g_signal_connect (fixture->audit, "committed", G_CALLBACK (committed_cb), ids);
+
+  record_info (fixture);
+  g_assert_cmpuint (ids->len, ==, 1);
+  last = query_int (fixture, "SELECT max(id) FROM audit_events");
+  g_assert_cmpint (g_array_index (ids, gint64, 0), ==, last);
+
+  g_assert_true (gh_store_begin (fixture->store, &error));
+  record_info (fixture);
+  record_info (fixture);
+  g_assert_cmpuint (ids->len, ==, 1);
+  gh_store_rollback (fixture->store);
+  g_assert_cmpuint (ids->len, ==, 1);
+
+  g_assert_true (gh_store_begin (fixture->store, &error));
+  record_info (fixture);
+  record_info (fixture);
+  g_assert_cmpuint (ids->len, ==, 1);
+  g_assert_true (gh_store_commit (fixture->store, &error));
+  g_assert_cmpuint (ids->len, ==, 3);
+  g_assert_cmpint (g_array_index (ids, gint64, 1), ==, last + 1);
+  g_assert_cmpint (g_array_index (ids, gint64, 2), ==, last + 2);
+  g_assert_cmpint (query_int (fixture, "SELECT max(id) FROM audit_events"), ==, last + 2);
+
+  g_signal_handlers_disconnect_by_data (fixture->audit, ids);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -804,6 +861,7 @@ main (int   argc,
   ADD ("/core/audit/unregistered", test_unregistered);
   ADD ("/core/audit/record-event", test_record_event);
   ADD ("/core/audit/event-json", test_event_json);
+  ADD ("/core/audit/committed", test_committed);
 
   return g_test_run ();
 }

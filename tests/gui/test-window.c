@@ -1256,6 +1256,103 @@ test_embedded_restart_states (Fixture       *f,
   g_array_unref (log.states);
 }
 
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+/* GET /admin/v1/server with the connection's admin client: TRUE when it answered. */
+static gboolean
+admin_api_answers (GhConnection *connection)
+{
+  GhAdminClient *client = gh_connection_get_admin_client (connection);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GhAdminServerInfo) info = NULL;
+  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_USEC;
+
+  g_assert_nonnull (client);
+  gh_admin_client_get_server_async (client, NULL, store_result_cb, &result);
+  while (result == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (result);
+  info = gh_admin_client_get_server_finish (client, result, NULL);
+  return info != NULL;
+}
+
+/* The embedded server makes the app an admin token and its connection talks to it through
+ * the admin API with it; a restart reuses it, kept in the secret store; once revoked, the
+ * next start makes another. */
+static void
+test_embedded_admin_token (Fixture       *f,
+                           gconstpointer  data)
+{
+  StateLog log = { NULL, g_array_new (FALSE, FALSE, sizeof (int)) };
+  g_autoptr(GhConnection) connection = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) tokens = NULL;
+  GhAdminClient *client;
+  JsonArray *list;
+  const char *id = NULL;
+
+  log.server = gh_embedded_server_new (f->data_dir, f->settings);
+  gh_embedded_server_set_secret_backend (log.server, GH_EMBEDDED_SECRETS_FILE);
+  g_signal_connect (log.server, "notify::state", G_CALLBACK (record_state_cb), &log);
+  connection = gh_connection_new_embedded (log.server);
+  g_assert_null (gh_connection_get_admin_client (connection));
+
+  gh_embedded_server_start (log.server);
+  g_assert_true (embedded_in_state (&log, GH_EMBEDDED_SERVER_STATE_RUNNING));
+  first = g_strdup (gh_embedded_server_get_admin_token (log.server));
+  g_assert_true (g_str_has_prefix (first, "ghat_"));
+  g_assert_cmpstr (gh_connection_get_credential (connection), ==, first);
+  g_assert_true (admin_api_answers (connection));
+
+  gh_embedded_server_restart (log.server);
+  g_assert_true (embedded_in_state (&log, GH_EMBEDDED_SERVER_STATE_RUNNING));
+  g_assert_cmpstr (gh_embedded_server_get_admin_token (log.server), ==, first);
+  g_assert_true (admin_api_answers (connection));
+
+  /* Revoked (as from another console): the next start makes a new one */
+  client = gh_connection_get_admin_client (connection);
+  gh_admin_client_request_json_async (client, "GET", "/admin-tokens", NULL, NULL,
+                                      store_result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  tokens = gh_admin_client_request_json_finish (client, result, NULL);
+  g_assert_nonnull (tokens);
+  list = json_object_get_array_member (tokens, "admin_tokens");
+  g_assert_cmpuint (json_array_get_length (list), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 0),
+                                                  "label"), ==, "Gatehouse app");
+  id = json_object_get_string_member (json_array_get_object_element (list, 0), "id");
+  path = g_strconcat ("/admin-tokens/", id, NULL);
+  g_clear_object (&result);
+  gh_admin_client_request_json_async (client, "DELETE", path, NULL, NULL, store_result_cb,
+                                      &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_pointer (&tokens, json_object_unref);
+  tokens = gh_admin_client_request_json_finish (client, result, NULL);
+  g_assert_nonnull (tokens);
+  g_assert_false (admin_api_answers (connection));
+
+  gh_embedded_server_restart (log.server);
+  g_assert_true (embedded_in_state (&log, GH_EMBEDDED_SERVER_STATE_RUNNING));
+  g_assert_nonnull (gh_embedded_server_get_admin_token (log.server));
+  g_assert_cmpstr (gh_embedded_server_get_admin_token (log.server), !=, first);
+  g_assert_true (admin_api_answers (connection));
+
+  g_clear_object (&connection);
+  g_signal_handlers_disconnect_by_data (log.server, &log);
+  g_assert_finalize_object (log.server);
+  g_array_unref (log.states);
+}
+
 /* --- the overview bound to a remote server --------------------------------------------- */
 
 static gboolean
@@ -1386,6 +1483,7 @@ main (int   argc,
   ADD_TEST ("/gui/overview/remote-server", test_overview_remote_server);
   ADD_TEST ("/gui/embedded/starts-off-main-thread", test_embedded_starts_off_main_thread);
   ADD_TEST ("/gui/embedded/restart-states", test_embedded_restart_states);
+  ADD_TEST ("/gui/embedded/admin-token", test_embedded_admin_token);
   ADD_TEST ("/gui/window/shows-issuer", test_window_shows_issuer);
   ADD_TEST ("/gui/window/copy-issuer", test_window_copy_issuer);
   ADD_TEST ("/gui/window/shows-start-failure", test_window_shows_start_failure);

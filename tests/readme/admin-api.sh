@@ -66,6 +66,8 @@ grep -q '"uri":"https://mcp.example.com/mcp","scopes":\["tools"\]' "$work/out.lo
 grep -q '^fix: true ' "$work/out.log" || fail "the fix was not applied"
 grep -q '^audit: oauth_client\.registration_refused failure 127\.0\.0\.1 my-client/1\.0$' \
   "$work/out.log" || fail "the refused registration is not in the audit"
+grep -q '^{"id":[0-9]*,"type":"oauth_client\.registration_refused","outcome":"failure"}$' \
+  "$work/out.log" || fail "the event stream did not replay the refused registration"
 grep -qx 401 "$work/out.log" || fail "the revoked token was not refused"
 grep -q '^compat: Cursor warning: Cursor registers by DCR' "$work/out.log" ||
   fail "no compat verdict for Cursor"

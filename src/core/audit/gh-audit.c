@@ -48,9 +48,21 @@ struct _GhAudit
   gint64 max_age_days;
   guint prune_timeout_id;
   guint prune_idle_id;
+
+  /* The ids written in the open transaction, told as "committed" when it commits */
+  GArray *uncommitted;
+  gulong transaction_handler;
 };
 
 G_DEFINE_FINAL_TYPE (GhAudit, gh_audit, G_TYPE_OBJECT)
+
+enum
+{
+  COMMITTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 bucket_free (Bucket *bucket)
@@ -67,7 +79,10 @@ gh_audit_dispose (GObject *object)
   gh_audit_stop_pruning (self);
   if (self->store != NULL)
     gh_audit_flush_suppressed (self, TRUE);
+  if (self->store != NULL)
+    g_clear_signal_handler (&self->transaction_handler, self->store);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->uncommitted, g_array_unref);
   g_clear_pointer (&self->buckets, g_hash_table_unref);
 
   G_OBJECT_CLASS (gh_audit_parent_class)->dispose (object);
@@ -79,6 +94,13 @@ gh_audit_class_init (GhAuditClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = gh_audit_dispose;
+
+  /* GhAudit::committed (gint64 id): event @id is stored for good; once per event, in the
+   * order of their ids, right after the transaction that wrote it commits (never when it
+   * rolls back), in the store's thread. */
+  signals[COMMITTED] =
+    g_signal_new ("committed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
 }
 
 static void
@@ -89,6 +111,27 @@ gh_audit_init (GhAudit *self)
                                          (GDestroyNotify) bucket_free);
   self->max_events = GH_AUDIT_DEFAULT_MAX_EVENTS;
   self->max_age_days = GH_AUDIT_DEFAULT_MAX_AGE_DAYS;
+  self->uncommitted = g_array_new (FALSE, FALSE, sizeof (gint64));
+}
+
+static void
+transaction_ended (GhStore  *store,
+                   gboolean  committed,
+                   GhAudit  *self)
+{
+  g_autoptr(GArray) ids = NULL;
+
+  if (self->uncommitted->len == 0)
+    return;
+  /* A handler may write (and commit) again: it starts a list of its own */
+  ids = g_steal_pointer (&self->uncommitted);
+  self->uncommitted = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (!committed)
+    return;
+  g_object_ref (self);
+  for (guint i = 0; i < ids->len; i++)
+    g_signal_emit (self, signals[COMMITTED], 0, g_array_index (ids, gint64, i));
+  g_object_unref (self);
 }
 
 GhAudit *
@@ -100,6 +143,8 @@ gh_audit_new (GhStore *store)
 
   self = g_object_new (GH_TYPE_AUDIT, NULL);
   self->store = g_object_ref (store);
+  self->transaction_handler = g_signal_connect (store, "transaction-ended",
+                                                G_CALLBACK (transaction_ended), self);
   return self;
 }
 
@@ -433,6 +478,7 @@ insert_event (GhAudit             *self,
   g_autofree char *flow_id = cut_value (event->flow_id);
   g_autofree char *source = cut_value (event->source);
   g_autofree char *user_agent = cut_value (event->user_agent);
+  gint64 id;
 
   details = event->details != NULL ? bounded_object (event->details) : json_object_new ();
   if (source != NULL && !json_object_has_member (details, "source_address"))
@@ -463,7 +509,10 @@ insert_event (GhAudit             *self,
 
   if (!gh_store_step (self->store, stmt, NULL, error))
     return 0;
-  return gh_store_last_insert_rowid (self->store);
+  id = gh_store_last_insert_rowid (self->store);
+  /* Every write is inside a transaction (the caller's or gh_audit_record()'s own) */
+  g_array_append_val (self->uncommitted, id);
+  return id;
 }
 
 gint64

@@ -71,6 +71,9 @@ JsonObject *gh_audit_event_to_json (const GhAuditEvent *event);
 
 G_DECLARE_FINAL_TYPE (GhAudit, gh_audit, GH, AUDIT, GObject)
 
+/* GhAudit::committed (gint64 id) is emitted for each event once the transaction that wrote it
+ * has committed (never when it rolls back), in id order, on the store's thread: the live
+ * event stream (gh-admin-events.c) listens to it. */
 GhAudit *gh_audit_new    (GhStore             *store);
 
 /* What services call to record an event inside their transaction: @event's type must be

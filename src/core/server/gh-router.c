@@ -124,6 +124,9 @@ static const GhRoute routes[] = {
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_client },
   { GH_ROUTE_SERVER, "/admin/v1/projects/*/cimd/resolve", FALSE, "POST",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_cimd_resolve },
+  /* Live events: a WebSocket or Server-Sent Events (gh-admin-events.c). */
+  { GH_ROUTE_SERVER, "/admin/v1/events", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_events },
 };
 
 const GhRoute *

@@ -279,6 +279,7 @@ gh_server_stop (GhServer *self)
   if (self->soup_server == NULL)
     return;
   gh_audit_stop_pruning (self->audit);
+  _gh_admin_events_close_all (self);
   g_clear_object (&self->connections);
   soup_server_disconnect (self->soup_server);
   g_clear_object (&self->soup_server);

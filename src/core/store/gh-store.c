@@ -347,6 +347,14 @@ struct _GhStore
 
 G_DEFINE_FINAL_TYPE (GhStore, gh_store, G_TYPE_OBJECT)
 
+enum
+{
+  TRANSACTION_ENDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 G_DEFINE_QUARK (gh-store-error-quark, gh_store_error)
 
 static gboolean
@@ -430,6 +438,13 @@ gh_store_class_init (GhStoreClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = gh_store_finalize;
+
+  /* GhStore::transaction-ended (gboolean committed): after a COMMIT that succeeded (TRUE) or a
+   * ROLLBACK (FALSE), in the thread that ended it; what was written is visible to readers
+   * once it says TRUE. */
+  signals[TRANSACTION_ENDED] =
+    g_signal_new ("transaction-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 }
 
 static void
@@ -558,6 +573,7 @@ gh_store_commit (GhStore  *self,
     }
   self->in_transaction = FALSE;
   self->own_writes++;
+  g_signal_emit (self, signals[TRANSACTION_ENDED], 0, TRUE);
   return TRUE;
 }
 
@@ -572,6 +588,7 @@ gh_store_rollback (GhStore *self)
   sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
   self->in_transaction = FALSE;
   self->own_writes++;
+  g_signal_emit (self, signals[TRANSACTION_ENDED], 0, FALSE);
 }
 
 gboolean

@@ -55,7 +55,8 @@ gboolean    gh_store_exec              (GhStore     *self,
                                         const char  *sql,
                                         GError     **error);
 
-/* One write transaction per domain action (BEGIN IMMEDIATE: the writer lock up front). */
+/* One write transaction per domain action (BEGIN IMMEDIATE: the writer lock up front).
+ * Each end emits GhStore::transaction-ended (gboolean committed). */
 gboolean    gh_store_begin             (GhStore     *self,
                                         GError     **error);
 gboolean    gh_store_commit            (GhStore     *self,

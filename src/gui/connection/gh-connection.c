@@ -20,6 +20,7 @@ struct _GhConnection
 
   GhEmbeddedServer  *embedded_server;  /* NULL for a remote server */
   GhServerClient    *client;
+  GhAdminClient     *admin_client;     /* with the same address and credential */
   char              *base_url;
   char              *credential;
   char              *error_message;
@@ -115,6 +116,12 @@ update (GhConnection      *self,
       else
         client = gh_server_client_new (self->base_url, self->credential);
     }
+  if (client != self->client)
+    {
+      g_clear_object (&self->admin_client);
+      if (client != NULL)
+        self->admin_client = gh_admin_client_new (self->base_url, self->credential);
+    }
   if (g_set_object (&self->client, client))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
 
@@ -124,6 +131,22 @@ update (GhConnection      *self,
 static void
 embedded_changed_cb (GhConnection *self)
 {
+  const char *token = gh_embedded_server_get_admin_token (self->embedded_server);
+
+  /* The embedded server's own admin token is the credential, as a remote one's would be:
+   * new clients for a new one */
+  if (g_strcmp0 (self->credential, token) != 0)
+    {
+      g_free (self->credential);
+      self->credential = g_strdup (token);
+      g_clear_object (&self->admin_client);
+      if (self->client != NULL)
+        {
+          g_clear_object (&self->client);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
+        }
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CREDENTIAL]);
+    }
   update (self,
           state_of_embedded (gh_embedded_server_get_state (self->embedded_server)),
           gh_embedded_server_get_base_url (self->embedded_server),
@@ -163,6 +186,7 @@ gh_connection_dispose (GObject *object)
   GhConnection *self = (GhConnection *)object;
 
   g_clear_object (&self->client);
+  g_clear_object (&self->admin_client);
   g_clear_object (&self->embedded_server);
 
   G_OBJECT_CLASS (gh_connection_parent_class)->dispose (object);
@@ -378,6 +402,14 @@ gh_connection_get_client (GhConnection *self)
   g_return_val_if_fail (GH_IS_CONNECTION (self), NULL);
 
   return self->client;
+}
+
+GhAdminClient *
+gh_connection_get_admin_client (GhConnection *self)
+{
+  g_return_val_if_fail (GH_IS_CONNECTION (self), NULL);
+
+  return self->admin_client;
 }
 
 GhEmbeddedServer *

@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 
+#include "gh-admin-client.h"
 #include "gh-embedded-server.h"
 #include "gh-server-client.h"
 
@@ -52,6 +53,9 @@ const char        *gh_connection_get_credential       (GhConnection     *self);
 const char        *gh_connection_get_error_message    (GhConnection     *self);
 /* How pages talk to the server, over HTTP; %NULL unless READY. */
 GhServerClient    *gh_connection_get_client           (GhConnection     *self);
+/* The admin API of the same server with the same credential (for the embedded server, the
+ * app's own admin token); %NULL unless READY. The console's way to the server. */
+GhAdminClient     *gh_connection_get_admin_client     (GhConnection     *self);
 /* What only the embedded server knows (data folder, port, keys); %NULL for a remote one. */
 GhEmbeddedServer  *gh_connection_get_embedded_server  (GhConnection     *self);
 

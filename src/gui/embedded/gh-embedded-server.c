@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "gh-admin-tokens.h"
 #include "gh-embedded-server.h"
 #include "gh-keyring.h"
 #include "gh-server.h"
@@ -56,6 +57,7 @@ typedef struct
   GhSigningProblem  signing_problem;
   GhEmbeddedSecrets backend;
   guint16           port;
+  char             *admin_token;
 } StartResult;
 
 struct _GhEmbeddedServer
@@ -77,6 +79,7 @@ struct _GhEmbeddedServer
   gboolean               has_backend_override;
   gboolean               start_when_stopped;
   GhSigningProblem       signing_problem;
+  char                  *admin_token;       /* the app's own, while running */
 };
 
 G_DEFINE_FINAL_TYPE (GhEmbeddedServer, gh_embedded_server, G_TYPE_OBJECT)
@@ -210,6 +213,7 @@ start_result_free (StartResult *result)
   g_free (result->base_url);
   g_free (result->port_notice);
   g_free (result->signing_error);
+  g_free (result->admin_token);
   g_free (result);
 }
 
@@ -269,6 +273,65 @@ diagnose_signing (GhEmbeddedSecrets   backend,
   return GH_SIGNING_PROBLEM_FAILED;
 }
 
+/* The app's admin token: its name in the secret store, and its label. */
+#define ADMIN_TOKEN_SECRET "admin-token:gatehouse-app"
+#define ADMIN_TOKEN_LABEL "Gatehouse app"
+#define ADMIN_TOKEN_ACTOR "app"
+/* When the secret store cannot keep it, a token made for one run expires after a day. */
+#define UNKEPT_TOKEN_EXPIRES_IN 86400
+
+/* Server thread: the token the app talks to its own server with, through the admin API as a
+ * remote console does. The one kept in the secret store while it still verifies; else a new
+ * one, made as `admin-token create` makes them, kept, and the app's older tokens revoked. NULL
+ * (and a warning) when none can be made. */
+static char *
+ensure_admin_token (GhServer *server)
+{
+  GhSecretStore *secrets = gh_server_get_secret_store (server);
+  GhAdminTokens *tokens = gh_server_get_admin_tokens (server);
+  g_autoptr(GError) lookup_error = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kept = gh_secret_store_lookup (secrets, ADMIN_TOKEN_SECRET, &lookup_error);
+  g_autoptr(GhAdminToken) created = NULL;
+  g_autoptr(GPtrArray) listed = NULL;
+  char *token = NULL;
+
+  if (kept != NULL)
+    {
+      g_autoptr(GhAdminToken) verified = gh_admin_tokens_verify (tokens, kept, NULL, NULL, NULL);
+
+      if (verified != NULL)
+        return g_steal_pointer (&kept);
+    }
+  created = gh_admin_tokens_create (tokens, ADMIN_TOKEN_LABEL,
+                                    lookup_error != NULL ? UNKEPT_TOKEN_EXPIRES_IN : 0,
+                                    ADMIN_TOKEN_ACTOR, &token, &error);
+  if (created == NULL)
+    {
+      g_warning ("Cannot create the app's admin token: %s", error->message);
+      return NULL;
+    }
+  if (lookup_error != NULL ||
+      !gh_secret_store_store (secrets, ADMIN_TOKEN_SECRET, _("Gatehouse admin token"), token,
+                              &error))
+    {
+      g_warning ("Cannot keep the app's admin token (%s): it lasts one day",
+                 lookup_error != NULL ? lookup_error->message : error->message);
+      return token;
+    }
+  /* The tokens it made before and lost are of no use any more */
+  listed = gh_admin_tokens_list (tokens, NULL);
+  for (guint i = 0; listed != NULL && i < listed->len; i++)
+    {
+      GhAdminToken *other = g_ptr_array_index (listed, i);
+
+      if (g_strcmp0 (other->label, ADMIN_TOKEN_LABEL) == 0 && other->revoked_at == 0 &&
+          !g_str_equal (other->id, created->id))
+        gh_admin_tokens_revoke (tokens, other->id, ADMIN_TOKEN_ACTOR, NULL);
+    }
+  return token;
+}
+
 /* Server thread: the data folder, the store (migrations), the keys, the listening socket. */
 static StartResult *
 start_server (Runner *runner)
@@ -318,6 +381,7 @@ start_server (Runner *runner)
                                                 &result->signing_error);
   result->base_url = g_strdup (gh_server_get_issuer_base (server));
   result->port = port;
+  result->admin_token = ensure_admin_token (server);
   runner->server = g_steal_pointer (&server);
 
   return result;
@@ -420,6 +484,7 @@ join_runner (GhEmbeddedServer *self)
 static void
 clear_address (GhEmbeddedServer *self)
 {
+  g_clear_pointer (&self->admin_token, g_free);
   set_string (self, &self->base_url, NULL, PROP_BASE_URL);
   set_signing (self, GH_SIGNING_PROBLEM_NONE, NULL);
   set_port (self, 0);
@@ -443,6 +508,8 @@ start_finished_cb (gpointer user_data)
     }
 
   self->backend = result->backend;
+  g_free (self->admin_token);
+  self->admin_token = g_strdup (result->admin_token);
   if (result->port != result->runner->saved_port)
     g_settings_set (self->settings, "server-port", "q", result->port);
 
@@ -506,6 +573,7 @@ gh_embedded_server_finalize (GObject *object)
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->base_url, g_free);
   g_clear_pointer (&self->secrets, g_free);
+  g_clear_pointer (&self->admin_token, g_free);
   g_clear_pointer (&self->error_message, g_free);
   g_clear_pointer (&self->port_notice, g_free);
   g_clear_pointer (&self->signing_error, g_free);
@@ -858,6 +926,16 @@ gh_embedded_server_get_signing_problem (GhEmbeddedServer *self)
   g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (self), GH_SIGNING_PROBLEM_NONE);
 
   return self->signing_problem;
+}
+
+/* The running server's admin token for the app itself (the connection's credential), or
+ * %NULL. */
+const char *
+gh_embedded_server_get_admin_token (GhEmbeddedServer *self)
+{
+  g_return_val_if_fail (GH_IS_EMBEDDED_SERVER (self), NULL);
+
+  return self->admin_token;
 }
 
 const char *

@@ -72,6 +72,9 @@ void                   gh_embedded_server_set_secret_backend (GhEmbeddedServer *
 GhEmbeddedSecrets      gh_embedded_server_get_secret_backend (GhEmbeddedServer *self);
 GhSigningProblem       gh_embedded_server_get_signing_problem (GhEmbeddedServer *self);
 const char            *gh_embedded_server_get_signing_error (GhEmbeddedServer  *self);
+/* The admin token the app made for itself (kept in the secret store, reused while it
+ * verifies): the connection's credential while running; NULL otherwise. */
+const char            *gh_embedded_server_get_admin_token   (GhEmbeddedServer  *self);
 void                   gh_embedded_server_use_file_secrets  (GhEmbeddedServer  *self);
 
 G_END_DECLS
