@@ -16,7 +16,6 @@
 #include "gh-admin-private.h"
 #include "gh-audit.h"
 #include "gh-error.h"
-#include "gh-form.h"
 #include "gh-http.h"
 #include "gh-json.h"
 #include "gh-time.h"
@@ -912,25 +911,15 @@ read_filters (GhRequest  *request,
               gboolean   *replay,
               GError    **error)
 {
-  const char *query = g_uri_get_query (soup_server_message_get_uri (request->msg));
   g_autoptr(GHashTable) params = NULL;
-  g_autoptr(GhForm) form = NULL;
   GHashTableIter iter;
   const char *name;
   const char *value;
-  const char *repeated;
   const char *last_event_id;
 
-  if (query == NULL)
-    query = "";
-  form = gh_form_parse (query, strlen (query), NULL);
-  params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
-  if (form == NULL || params == NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "The query string does not parse");
-  if ((repeated = gh_form_find_repeated (form, NULL)) != NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "The query parameter “%s” is given more than once", repeated);
+  params = _gh_admin_read_query (request, NULL, error);
+  if (params == NULL)
+    return FALSE;
   *replay = FALSE;
   g_hash_table_iter_init (&iter, params);
   while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &value))

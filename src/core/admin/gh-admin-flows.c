@@ -14,7 +14,6 @@
 
 #include "gh-admin-private.h"
 #include "gh-flows.h"
-#include "gh-form.h"
 #include "gh-http.h"
 #include "gh-paused-request.h"
 
@@ -49,24 +48,13 @@ read_query (GhRequest     *request,
             GhFlowsQuery  *query,
             GError       **error)
 {
-  const char *text = g_uri_get_query (soup_server_message_get_uri (request->msg));
-  g_autoptr(GhForm) form = NULL;
   GHashTableIter iter;
   const char *name;
   const char *value;
-  const char *repeated;
 
-  if (text == NULL)
-    text = "";
-  form = gh_form_parse (text, strlen (text), NULL);
-  *params = g_uri_parse_params (text, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
-  if (form == NULL || *params == NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "The query string does not parse");
-  if ((repeated = gh_form_find_repeated (form, NULL)) != NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "The query parameter “%s” is given more than once", repeated);
-
+  *params = _gh_admin_read_query (request, NULL, error);
+  if (*params == NULL)
+    return FALSE;
   g_hash_table_iter_init (&iter, *params);
   while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &value))
     {

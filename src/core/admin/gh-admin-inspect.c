@@ -15,7 +15,6 @@
 #include "gh-admin-private.h"
 #include "gh-admin-tokens.h"
 #include "gh-compat.h"
-#include "gh-form.h"
 #include "gh-iats.h"
 #include "gh-json.h"
 #include "gh-time.h"
@@ -42,38 +41,6 @@ load_path_project (GhRequest *request)
   g_autofree char *slug = path_segment (request, 4);
 
   return _gh_admin_load_project_named (request, slug);
-}
-
-/* The query string's parameters, each of them one of @names and given once. NULL with
- * INVALID_REQUEST naming the one that is not. */
-static GHashTable *
-read_query (GhRequest           *request,
-            const char * const  *names,
-            GError             **error)
-{
-  const char *query = g_uri_get_query (soup_server_message_get_uri (request->msg));
-  g_autoptr(GhForm) form = NULL;
-  g_autoptr(GHashTable) params = NULL;
-  GHashTableIter iter;
-  const char *name;
-  const char *repeated;
-
-  if (query == NULL)
-    query = "";
-  form = gh_form_parse (query, strlen (query), NULL);
-  params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
-  if (form == NULL || params == NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "The query string does not parse"), NULL;
-  if ((repeated = gh_form_find_repeated (form, NULL)) != NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "The query parameter “%s” is given more than once", repeated), NULL;
-  g_hash_table_iter_init (&iter, params);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &name, NULL))
-    if (!g_strv_contains (names, name))
-      return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                              "Unknown query parameter “%s”", name), NULL;
-  return g_steal_pointer (&params);
 }
 
 /* @answer (taken) with 200, or @error when it is NULL. */
@@ -107,7 +74,7 @@ _gh_admin_handle_refresh_families (GhRequest *request)
   project = load_path_project (request);
   if (project == NULL)
     return;
-  params = read_query (request, names, &error);
+  params = _gh_admin_read_query (request, names, &error);
   if (params == NULL)
     {
       _gh_admin_send_error (request, error);
@@ -142,7 +109,7 @@ _gh_admin_handle_refresh_family (GhRequest *request)
   project = load_path_project (request);
   if (project == NULL)
     return;
-  params = read_query (request, no_names, &error);
+  params = _gh_admin_read_query (request, no_names, &error);
   if (params != NULL)
     family = gh_token_records_family (request->server->store, project,
                                       _gh_admin_path_argument (request), &error);
@@ -376,7 +343,7 @@ _gh_admin_handle_compat (GhRequest *request)
   project = load_path_project (request);
   if (project == NULL)
     return;
-  params = read_query (request, no_names, &error);
+  params = _gh_admin_read_query (request, no_names, &error);
   if (params != NULL)
     resources = gh_resources_list (request->server->resources, project->id, &error);
   send_answer (request, resources != NULL ? gh_compat_evaluate (project, resources->len) : NULL,

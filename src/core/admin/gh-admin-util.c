@@ -98,8 +98,11 @@ _gh_admin_read_query (GhRequest          *request,
 
   if (query == NULL)
     query = "";
+  /* Our own parser first: GLib 2.74's g_uri_parse_params() leaks what it decoded of a query
+   * it then refuses (a bad percent-encoding) */
   form = gh_form_parse (query, strlen (query), NULL);
-  params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+  if (form != NULL)
+    params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
   if (form == NULL || params == NULL)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
                             "The query string does not parse"), NULL;
