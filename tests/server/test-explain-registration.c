@@ -1106,15 +1106,17 @@ test_cimd_fetched (Fixture       *f,
   g_autoptr(JsonObject) miss = NULL;
   g_autoptr(JsonObject) hit = NULL;
   g_autoptr(GhTestResponse) response = NULL;
+  g_autofree char *query = NULL;
   g_autofree char *path = NULL;
   JsonObject *cache;
 
   gh_test_web_route (f->web, "/tool.json", 200, "application/json", body,
                      "Cache-Control", "max-age=600", NULL);
-  path = g_strconcat ("/authorize?", gh_test_form_encode (GH_TEST_PAIRS ("response_type", "code",
-                      "client_id", url, "redirect_uri", CALLBACK, "code_challenge",
-                      "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-                      "code_challenge_method", "S256")), NULL);
+  query = gh_test_form_encode (GH_TEST_PAIRS ("response_type", "code", "client_id", url,
+                                              "redirect_uri", CALLBACK, "code_challenge",
+                                              "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                                              "code_challenge_method", "S256"));
+  path = g_strconcat ("/authorize?", query, NULL);
   for (guint i = 0; i < 2; i++)
     {
       g_autoptr(GhTestResponse) answer =
