@@ -447,6 +447,50 @@ test_prefix (Fixture       *fixture,
       prefixed++;
   g_assert_cmpuint (prefixed, >, expected->len);
   g_assert_cmpuint (expected->len, >, 200);
+
+  /* Three types under "token.", their ids interleaved: pages merged from one walk per type,
+   * in both directions, with page edges anywhere, and the other filters still applied */
+  check_walks (fixture, &(GhAuditQuery) { .type_prefix = "token." }, 1);
+  check_walks (fixture, &(GhAuditQuery) { .type_prefix = "token." }, 7);
+  check_walks (fixture, &(GhAuditQuery) { .type_prefix = "token." }, 200);
+  check_walks (fixture, &(GhAuditQuery) { .project_id = fixture->projects[2],
+                                          .type_prefix = "token.r" }, 9);
+  check_walks (fixture, &(GhAuditQuery) { .type_prefix = "token.", .client_id = "client-2",
+                                          .text = "1" }, 5);
+  /* A type no longer in the generated set (nor registered) is still found */
+  check_walks (fixture, &(GhAuditQuery) { .type_prefix = "tokenX" }, 11);
+}
+
+/* A prefix matching more types than are merged one by one is a range of the type index:
+ * the same answers. */
+static void
+test_prefix_many_types (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+
+  g_assert_true (gh_store_begin (fixture->store, &error));
+  for (guint i = 0; i < 600; i++)
+    {
+      /* and, either side of the range, types the prefix does not match */
+      g_autofree char *type = i % 10 == 0 ? g_strdup ("many") : i % 10 == 1 ?
+                              g_strdup ("manyX.t1") :
+                              g_strdup_printf ("many.t%02u", g_rand_int_range (rand, 0, 50));
+      Row row = { .time = BASE_TIME + i, .project_id = fixture->projects[i % 2],
+                  .type = g_intern_string (type), .outcome = outcomes[i % 3],
+                  .flow_id = g_strdup ("f"), .details = g_strdup ("{}") };
+
+      row.id = insert_row (fixture, &row);
+      g_array_append_val (fixture->rows, row);
+    }
+  g_assert_true (gh_store_commit (fixture->store, &error));
+  g_assert_no_error (error);
+
+  check_walks (fixture, &(GhAuditQuery) { .type_prefix = "many." }, 13);
+  check_walks (fixture, &(GhAuditQuery) { .project_id = fixture->projects[1],
+                                          .type_prefix = "many.t1" }, 4);
+  check_walks (fixture, &(GhAuditQuery) { .type_prefix = "many.t", .outcome = "info" }, 50);
 }
 
 static void
@@ -778,6 +822,7 @@ main (int   argc,
   ADD ("/core/audit-query/paging", test_paging_all, TRUE);
   ADD ("/core/audit-query/filters", test_filters, TRUE);
   ADD ("/core/audit-query/prefix", test_prefix, TRUE);
+  ADD ("/core/audit-query/prefix-many-types", test_prefix_many_types, FALSE);
   ADD ("/core/audit-query/limit", test_limit, TRUE);
   ADD ("/core/audit-query/cursor-edges", test_cursor_edges, TRUE);
   ADD ("/core/audit-query/invalid", test_invalid, FALSE);

@@ -147,14 +147,22 @@ conditions_init (Conditions         *conditions,
 {
   conditions->where = g_string_new ("1");
   conditions->texts = g_ptr_array_new_with_free_func (g_free);
-  conditions->ints = g_array_new (FALSE, FALSE, sizeof (gint64));
+  conditions->ints = g_array_new (FALSE, TRUE, sizeof (gint64));
 
   if (query->project_id > 0)
     add_int (conditions, "project_id = ?", query->project_id);
   if (query->type != NULL)
     add_text (conditions, "type = ?", g_strdup (query->type));
-  /* A type prefix is one set of conditions per type it matches (read_page()) */
-  g_assert (query->type_prefix == NULL);
+  /* read_page() makes a type prefix one set of conditions per type it matches, but for a
+   * prefix matching too many types: then the prefix is a range of the type index */
+  if (query->type_prefix != NULL)
+    {
+      char *bound = prefix_bound (query->type_prefix);
+
+      add_text (conditions, "type >= ?", g_strdup (query->type_prefix));
+      if (bound != NULL)
+        add_text (conditions, "type < ?", bound);
+    }
   if (query->outcome != NULL)
     add_text (conditions, "outcome = ?", g_strdup (query->outcome));
   if (query->client_id != NULL)
@@ -171,14 +179,12 @@ conditions_init (Conditions         *conditions,
     add_int (conditions, "time < ?", query->time_to);
   if (query->text != NULL && query->text[0] != '\0')
     {
-      /* One placeholder, numbered, for the three columns */
-      g_autofree char *sql = g_strdup_printf ("(details LIKE ?%u ESCAPE '\\' OR client_id LIKE "
-                                              "?%u ESCAPE '\\' OR user_id LIKE ?%u "
-                                              "ESCAPE '\\')", conditions->texts->len + 1,
-                                              conditions->texts->len + 1,
-                                              conditions->texts->len + 1);
-
-      add_text (conditions, sql, like_pattern (query->text));
+      /* Plain placeholders only, as the conditions of several sets share one statement */
+      add_text (conditions, "(details LIKE ? ESCAPE '\\' OR client_id LIKE ? ESCAPE '\\' "
+                "OR user_id LIKE ? ESCAPE '\\')", like_pattern (query->text));
+      g_ptr_array_add (conditions->texts, like_pattern (query->text));
+      g_ptr_array_add (conditions->texts, like_pattern (query->text));
+      g_array_set_size (conditions->ints, conditions->texts->len);
     }
 }
 
@@ -190,46 +196,73 @@ conditions_clear (Conditions *conditions)
   g_array_unref (conditions->ints);
 }
 
-static void
+/* Binds @conditions' values from placeholder @first on; returns the next placeholder. */
+static int
 conditions_bind (Conditions *conditions,
-                 GhStmt     *stmt)
+                 GhStmt     *stmt,
+                 int         first)
 {
-  for (guint i = 0; i < conditions->texts->len; i++)
+  for (guint i = 0; i < conditions->texts->len; i++, first++)
     {
       const char *text = conditions->texts->pdata[i];
 
       if (text != NULL)
-        gh_stmt_bind_text (stmt, i + 1, text);
+        gh_stmt_bind_text (stmt, first, text);
       else
-        gh_stmt_bind_int64 (stmt, i + 1, g_array_index (conditions->ints, gint64, i));
+        gh_stmt_bind_int64 (stmt, first, g_array_index (conditions->ints, gint64, i));
     }
+  return first;
 }
 
 /* ---- running it ------------------------------------------------------------------ */
 
-/* "SELECT @what FROM audit_events WHERE <the conditions> @tail", the conditions bound (@tail's
- * placeholders are numbered after theirs). */
+/* One statement over the sets of conditions (@sets, Conditions): for each set, the arm
+ * "SELECT @what FROM audit_events WHERE <its conditions> @tail" (@wrap: as a subquery, so
+ * that it may have its own ORDER BY and LIMIT) with @n_extra more placeholders in @tail,
+ * bound to @extra; the arms joined with " UNION ALL ", between @head and @foot. Each arm's
+ * placeholders follow the previous arm's. */
 static GhStmt *
-prepare_where (GhStore     *reader,
-               Conditions  *conditions,
-               const char  *what,
-               const char  *tail,
-               GError     **error)
+prepare_sets (GhStore       *reader,
+              GArray        *sets,
+              const char    *head,
+              const char    *what,
+              const char    *tail,
+              gboolean       wrap,
+              const gint64  *extra,
+              guint          n_extra,
+              const char    *foot,
+              GError       **error)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM audit_events WHERE %s %s", what,
-                                          conditions->where->str, tail);
-  GhStmt *stmt = gh_store_prepare (reader, sql, error);
+  g_autoptr(GString) sql = g_string_new (head);
+  GhStmt *stmt;
+  int next = 1;
 
-  if (stmt != NULL)
-    conditions_bind (conditions, stmt);
+  for (guint i = 0; i < sets->len; i++)
+    g_string_append_printf (sql, "%s%sSELECT %s FROM audit_events WHERE %s %s%s",
+                            i > 0 ? " UNION ALL " : "", wrap ? "SELECT * FROM (" : "", what,
+                            g_array_index (sets, Conditions, i).where->str, tail,
+                            wrap ? ")" : "");
+  g_string_append (sql, foot);
+  stmt = gh_store_prepare (reader, sql->str, error);
+  if (stmt == NULL)
+    return NULL;
+  for (guint i = 0; i < sets->len; i++)
+    {
+      next = conditions_bind (&g_array_index (sets, Conditions, i), stmt, next);
+      for (guint e = 0; e < n_extra; e++)
+        gh_stmt_bind_int64 (stmt, next++, extra[e]);
+    }
   return stmt;
 }
 
-/* Reads up to @limit matching events past @cursor (0: from the newest), id descending
- * (@ascending: ascending, past an "after" cursor) into @events. */
+/* Reads up to @limit events matching any of @sets past @cursor (0: from the newest), id
+ * descending (@ascending: ascending, past an "after" cursor) into @events, newest first.
+ * Several sets (the types of a prefix) are one query: each set's newest (or oldest) @limit
+ * ids, each an index walk in id order, merged by SQLite, the columns read only for the
+ * @limit kept. */
 static gboolean
 read_events (GhStore     *reader,
-             Conditions  *conditions,
+             GArray      *sets,
              gboolean     ascending,
              gint64       cursor,
              guint        limit,
@@ -237,19 +270,26 @@ read_events (GhStore     *reader,
              GError     **error)
 {
   g_autofree char *tail = NULL;
+  g_autofree char *foot = NULL;
   g_autoptr(GhStmt) stmt = NULL;
-  guint n = conditions->texts->len;
+  const char *order = ascending ? "ASC" : "DESC";
+  gint64 extra[2] = { cursor, limit };
   gboolean row = FALSE;
 
-  tail = g_strdup_printf ("%s ORDER BY id %s LIMIT ?%u",
-                          cursor == 0 ? "" : ascending ? "AND id > ?" : "AND id < ?",
-                          ascending ? "ASC" : "DESC", n + (cursor == 0 ? 1 : 2));
-  stmt = prepare_where (reader, conditions, GH_AUDIT_EVENT_COLUMNS, tail, error);
+  tail = g_strdup_printf ("%s ORDER BY id %s LIMIT ?",
+                          cursor == 0 ? "" : ascending ? "AND id > ?" : "AND id < ?", order);
+  if (sets->len == 1)
+    stmt = prepare_sets (reader, sets, "", GH_AUDIT_EVENT_COLUMNS, tail, FALSE,
+                         cursor == 0 ? extra + 1 : extra, cursor == 0 ? 1 : 2, "", error);
+  else
+    {
+      foot = g_strdup_printf (") ORDER BY id %s LIMIT %u", order, limit);
+      stmt = prepare_sets (reader, sets, "SELECT " GH_AUDIT_EVENT_COLUMNS " FROM audit_events "
+                           "WHERE id IN (", "id", tail, TRUE,
+                           cursor == 0 ? extra + 1 : extra, cursor == 0 ? 1 : 2, foot, error);
+    }
   if (stmt == NULL)
     return FALSE;
-  if (cursor != 0)
-    gh_stmt_bind_int64 (stmt, n + 1, cursor);
-  gh_stmt_bind_int64 (stmt, n + (cursor == 0 ? 1 : 2), limit);
   for (;;)
     {
       GhAuditEvent *event;
@@ -269,23 +309,21 @@ read_events (GhStore     *reader,
     }
 }
 
-/* Whether an event matches on the far side of @id: above it (@above) or below it. */
+/* Whether an event matching any of @sets lies on the far side of @id: above it (@above) or
+ * below it. */
 static gboolean
 exists_beyond (GhStore     *reader,
-               Conditions  *conditions,
+               GArray      *sets,
                gboolean     above,
                gint64       id,
                gboolean    *exists,
                GError     **error)
 {
-  guint n = conditions->texts->len;
-  g_autofree char *tail = g_strdup_printf ("AND id %s ?%u LIMIT 1", above ? ">" : "<", n + 1);
-  g_autoptr(GhStmt) stmt = prepare_where (reader, conditions, "1", tail, error);
+  g_autoptr(GhStmt) stmt = prepare_sets (reader, sets, "", "1", above ? "AND id > ?"
+                                                                      : "AND id < ?",
+                                         FALSE, &id, 1, " LIMIT 1", error);
 
-  if (stmt == NULL)
-    return FALSE;
-  gh_stmt_bind_int64 (stmt, n + 1, id);
-  return gh_store_step (reader, stmt, exists, error);
+  return stmt != NULL && gh_store_step (reader, stmt, exists, error);
 }
 
 static gint64
@@ -295,34 +333,41 @@ event_id (GPtrArray *events,
   return ((GhAuditEvent *) events->pdata[index])->id;
 }
 
-/* The distinct types in the log that start with @prefix, in order, each found by one seek in
- * the type index (a skip scan), never by reading the events of the range. */
+/* More types than this under one prefix are one range of the type index instead: a
+ * statement of SQLite holds at most 500 arms, and past a few dozen the arms cost more than
+ * they save. */
+#define MAX_PREFIX_TYPES 32
+
+/* The distinct types in the log (in @project_id's part of it, unless 0) that start with
+ * @prefix, in order, each found by one seek in a type index (a skip scan), never by reading
+ * the events of the range. Stored types no longer registered are among them. */
 static GPtrArray *
 types_with_prefix (GhStore     *reader,
+                   gint64       project_id,
                    const char  *prefix,
                    GError     **error)
 {
   g_autofree char *bound = prefix_bound (prefix);
+  g_autofree char *range = g_strdup_printf ("%s%s", project_id > 0 ? "project_id = ?3 AND " : "",
+                                            bound != NULL ? "type < ?2" : "1");
+  g_autofree char *sql = NULL;
   g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GhStmt) stmt = NULL;
   gboolean row = FALSE;
 
-  stmt = gh_store_prepare (reader, bound != NULL ?
-                           "WITH RECURSIVE t (type) AS ("
-                           " SELECT min (type) FROM audit_events WHERE type >= ?1 AND type < ?2"
-                           " UNION ALL SELECT (SELECT min (type) FROM audit_events"
-                           "  WHERE type > t.type AND type < ?2) FROM t WHERE t.type IS NOT NULL)"
-                           " SELECT type FROM t WHERE type IS NOT NULL" :
-                           "WITH RECURSIVE t (type) AS ("
-                           " SELECT min (type) FROM audit_events WHERE type >= ?1"
-                           " UNION ALL SELECT (SELECT min (type) FROM audit_events"
-                           "  WHERE type > t.type) FROM t WHERE t.type IS NOT NULL)"
-                           " SELECT type FROM t WHERE type IS NOT NULL", error);
+  sql = g_strdup_printf ("WITH RECURSIVE t (type) AS ("
+                         " SELECT min (type) FROM audit_events WHERE type >= ?1 AND %s"
+                         " UNION ALL SELECT (SELECT min (type) FROM audit_events"
+                         "  WHERE type > t.type AND %s) FROM t WHERE t.type IS NOT NULL)"
+                         " SELECT type FROM t WHERE type IS NOT NULL", range, range);
+  stmt = gh_store_prepare (reader, sql, error);
   if (stmt == NULL)
     return NULL;
   gh_stmt_bind_text (stmt, 1, prefix);
   if (bound != NULL)
     gh_stmt_bind_text (stmt, 2, bound);
+  if (project_id > 0)
+    gh_stmt_bind_int64 (stmt, 3, project_id);
   for (;;)
     {
       if (!gh_store_step (reader, stmt, &row, error))
@@ -333,19 +378,9 @@ types_with_prefix (GhStore     *reader,
     }
 }
 
-static int
-compare_newest_first (gconstpointer a,
-                      gconstpointer b)
-{
-  gint64 x = (*(GhAuditEvent * const *) a)->id;
-  gint64 y = (*(GhAuditEvent * const *) b)->id;
-
-  return x > y ? -1 : x < y;
-}
-
-/* One page, in @reader's read transaction. A type prefix becomes one query per type it
- * matches, each walking its (project, type, id) index in id order, merged here: one range
- * query over the types would have to sort every event of the range. */
+/* One page, in @reader's read transaction. A type prefix becomes one set of conditions per
+ * type it matches, each walking its (project, type) index in id order, merged in one
+ * statement: one range query over the types would have to sort every event of the range. */
 static GhAuditPage *
 read_page (GhStore             *reader,
            const GhAuditQuery  *query,
@@ -364,9 +399,12 @@ read_page (GhStore             *reader,
   page->events = g_ptr_array_new_with_free_func ((GDestroyNotify) gh_audit_event_free);
   if (query->type_prefix != NULL)
     {
-      types = types_with_prefix (reader, query->type_prefix, error);
+      types = types_with_prefix (reader, query->project_id, query->type_prefix, error);
       if (types == NULL)
         return NULL;
+    }
+  if (types != NULL && types->len <= MAX_PREFIX_TYPES)
+    {
       g_array_set_size (sets, types->len);
       for (guint i = 0; i < types->len; i++)
         {
@@ -383,33 +421,28 @@ read_page (GhStore             *reader,
       conditions_init (&g_array_index (sets, Conditions, 0), query);
     }
 
-  /* One more than a page tells whether there is more in the direction read */
-  for (guint i = 0; ok && i < sets->len; i++)
-    ok = read_events (reader, &g_array_index (sets, Conditions, i), ascending, cursor,
-                      limit + 1, page->events, error);
-  if (ok && sets->len > 1)
+  /* No type matches the prefix: nothing to read */
+  if (sets->len > 0)
     {
-      g_ptr_array_sort (page->events, compare_newest_first);
-      /* The limit + 1 nearest the cursor: the oldest (ascending) or the newest */
-      if (page->events->len > limit + 1)
-        g_ptr_array_remove_range (page->events, ascending ? 0 : limit + 1,
-                                  page->events->len - (limit + 1));
+      /* One more than a page tells whether there is more in the direction read */
+      ok = read_events (reader, sets, ascending, cursor, limit + 1, page->events, error);
+      /* ... and one look the other way whether anything matches at or behind the cursor
+       * (between it and the page there is nothing: the page starts at the first match past
+       * it) */
+      if (ok && cursor != 0)
+        ok = exists_beyond (reader, sets, !ascending, ascending ? cursor + 1 : cursor - 1,
+                            &beyond, error);
     }
-  if (ok && page->events->len > limit)
+  for (guint i = 0; i < sets->len; i++)
+    conditions_clear (&g_array_index (sets, Conditions, i));
+  if (!ok)
+    return NULL;
+  if (page->events->len > limit)
     {
       /* The extra one is the newest (ascending) or the oldest (descending) */
       more = TRUE;
       g_ptr_array_remove_index (page->events, ascending ? 0 : limit);
     }
-  /* ... and one look the other way whether anything matches at or behind the cursor (between
-   * it and the page there is nothing: the page starts at the first match past it) */
-  for (guint i = 0; ok && cursor != 0 && !beyond && i < sets->len; i++)
-    ok = exists_beyond (reader, &g_array_index (sets, Conditions, i), !ascending,
-                        ascending ? cursor + 1 : cursor - 1, &beyond, error);
-  for (guint i = 0; i < sets->len; i++)
-    conditions_clear (&g_array_index (sets, Conditions, i));
-  if (!ok)
-    return NULL;
 
   if (ascending)
     {
