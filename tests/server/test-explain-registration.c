@@ -739,6 +739,12 @@ run_admin_unknown_parameter (Fixture *f)
 }
 
 static void
+run_admin_repeated_parameter (Fixture *f)
+{
+  admin_call (f, "GET", "/admin/v1/projects/default/audit?limit=1&limit=2", NULL, 400, NULL);
+}
+
+static void
 run_admin_bad_audit_query (Fixture *f)
 {
   admin_call (f, "GET", "/admin/v1/projects/default/audit/export?limit=none", NULL, 400, NULL);
@@ -1124,6 +1130,8 @@ static const Row rows[] = {
     NULL, NULL, NULL, "member", "secret", check_refused_call },
   { "admin-unknown-parameter", "admin.invalid_request", ADMIN_REFUSED,
     run_admin_unknown_parameter, NULL, NULL, NULL, "parameter", "bogus", check_refused_call },
+  { "admin-repeated-parameter", "admin.invalid_request", ADMIN_REFUSED,
+    run_admin_repeated_parameter, NULL, NULL, NULL, "parameter", "limit", check_refused_call },
   { "admin-bad-audit-query", "admin.invalid_request", ADMIN_REFUSED, run_admin_bad_audit_query,
     NULL, NULL, NULL, "actual", "GET /admin/v1/projects/default/audit/export",
     check_refused_call },

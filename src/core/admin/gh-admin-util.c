@@ -203,8 +203,16 @@ _gh_admin_read_query (GhRequest          *request,
                             "The query string does not parse"), NULL;
   /* A parameter given twice would have one of its values ignored. */
   if ((repeated = gh_form_find_repeated (form, NULL)) != NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "The query parameter “%s” is given more than once", repeated), NULL;
+    {
+      JsonObject *explain = gh_explain_new ("admin.invalid_request", "The query parameter "
+                                            "“%s” is given more than once", repeated);
+
+      json_object_set_string_member (explain, "parameter", repeated);
+      gh_explain_set_expected (explain, "each parameter once");
+      return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_REQUEST, explain,
+                                        "The query parameter “%s” is given more than once",
+                                        repeated), NULL;
+    }
   keys = g_hash_table_get_keys (params);
   for (const GList *l = keys; names != NULL && l != NULL; l = l->next)
     if (!g_strv_contains (names, l->data))
