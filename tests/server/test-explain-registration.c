@@ -14,9 +14,11 @@
 
 #include <string.h>
 
+#include "gh-admin-events.h"
 #include "gh-admin-tokens.h"
 #include "gh-cimd-resolver.h"
 #include "gh-explain.h"
+#include "gh-json.h"
 #include "gh-test-tls.h"
 #include "gh-test-util.h"
 #include "gh-test-web.h"
@@ -31,6 +33,7 @@ typedef struct
   GhTestWeb *web;      /* CIMD documents, over http on 127.0.0.1 */
   char *base;          /* its http://127.0.0.1:port */
   char *flow_url;      /* the client_id URL the last /authorize sent */
+  char *admin_token_id;  /* the id of the admin token the last refused admin call sent */
 } Fixture;
 
 /* A name resolver for the tests: "private.test" is 10.0.0.1, every other name is unknown. */
@@ -688,6 +691,146 @@ run_admin_rate_limited (Fixture *f)
   admin_request (f, "ghat_wrong");
 }
 
+/* Refused admin calls, each made with a valid admin token of its own */
+
+static void
+admin_call (Fixture            *f,
+            const char         *method,
+            const char         *path,
+            const char         *body,
+            guint               status,
+            const char * const *headers)
+{
+  g_autofree char *url = g_strconcat (f->ts.issuer, path, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhAdminToken) token = NULL;
+  g_autofree char *secret = NULL;
+  g_autofree char *authorization = NULL;
+  g_autoptr(GhTestResponse) response = NULL;
+
+  token = gh_admin_tokens_create (gh_server_get_admin_tokens (f->ts.server), "refused-calls", 0,
+                                  "test", &secret, &error);
+  g_assert_no_error (error);
+  if (headers == NULL)
+    {
+      g_free (f->admin_token_id);
+      f->admin_token_id = g_strdup (token->id);
+    }
+  authorization = g_strconcat ("Bearer ", secret, NULL);
+  response = gh_test_http (f->ts.session, method, url,
+                           headers != NULL ? headers
+                                           : GH_TEST_PAIRS ("User-Agent", "explain-test/1",
+                                                            "Authorization", authorization),
+                           body != NULL ? "application/json" : NULL, body);
+  g_assert_cmpuint (response->status, ==, status);
+}
+
+static void
+run_admin_unknown_member (Fixture *f)
+{
+  admin_call (f, "POST", "/admin/v1/projects",
+              "{\"slug\": \"p2\", \"secret\": \"do-not-echo\"}", 400, NULL);
+}
+
+static void
+run_admin_unknown_parameter (Fixture *f)
+{
+  admin_call (f, "GET", "/admin/v1/projects/default/clients?bogus=1", NULL, 400, NULL);
+}
+
+static void
+run_admin_repeated_parameter (Fixture *f)
+{
+  admin_call (f, "GET", "/admin/v1/projects/default/audit?limit=1&limit=2", NULL, 400, NULL);
+}
+
+static void
+run_admin_bad_audit_query (Fixture *f)
+{
+  admin_call (f, "GET", "/admin/v1/projects/default/audit/export?limit=none", NULL, 400, NULL);
+}
+
+static void
+run_admin_bad_events (Fixture *f)
+{
+  admin_call (f, "GET", "/admin/v1/events", NULL, 400, NULL);
+}
+
+static void
+run_admin_no_project (Fixture *f)
+{
+  admin_call (f, "GET", "/admin/v1/projects/nowhere/users", NULL, 404, NULL);
+}
+
+static void
+run_admin_no_object (Fixture *f)
+{
+  admin_call (f, "DELETE", "/admin/v1/projects/default/iats/iat_none", NULL, 404, NULL);
+}
+
+#define TWICE "{\"client_id\": \"twice\", \"redirect_uris\": [\"http://127.0.0.1/callback\"]}"
+
+static void
+run_admin_conflict (Fixture *f)
+{
+  admin_call (f, "POST", "/admin/v1/projects/default/clients", TWICE, 201, NULL);
+  admin_call (f, "POST", "/admin/v1/projects/default/clients", TWICE, 409, NULL);
+}
+
+/* GH_ADMIN_EVENTS_MAX_STREAMS event streams open, then one more. */
+static void
+run_admin_unavailable (Fixture *f)
+{
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhAdminToken) token = NULL;
+  g_autofree char *secret = NULL;
+  g_autofree char *authorization = NULL;
+  g_autofree char *request = NULL;
+
+  token = gh_admin_tokens_create (gh_server_get_admin_tokens (f->ts.server), "streams", 0,
+                                  "test", &secret, &error);
+  g_assert_no_error (error);
+  f->admin_token_id = g_strdup (token->id);
+  authorization = g_strconcat ("Bearer ", secret, NULL);
+  request = g_strdup_printf ("GET /admin/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Authorization: %s\r\nAccept: text/event-stream\r\n\r\n",
+                             authorization);
+  for (guint i = 0; i < GH_ADMIN_EVENTS_MAX_STREAMS; i++)
+    {
+      g_autoptr(GSocketClient) client = g_socket_client_new ();
+      g_autoptr(GSocketConnection) connection = NULL;
+      GString *head = g_string_new (NULL);
+      gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+      GSocket *socket;
+
+      connection = g_socket_client_connect_to_host (client, "127.0.0.1",
+                                                    gh_server_get_port (f->ts.server), NULL,
+                                                    &error);
+      g_assert_no_error (error);
+      socket = g_socket_connection_get_socket (connection);
+      g_assert_cmpint (g_socket_send (socket, request, strlen (request), NULL, &error), ==,
+                       (gssize) strlen (request));
+      g_socket_set_blocking (socket, FALSE);
+      while (strstr (head->str, "\r\n\r\n") == NULL)
+        {
+          char c;
+
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          if (g_socket_receive (socket, &c, 1, NULL, NULL) == 1)
+            g_string_append_c (head, c);
+          else
+            g_main_context_iteration (NULL, FALSE);
+        }
+      g_assert_true (g_str_has_prefix (head->str, "HTTP/1.1 200 "));
+      g_string_free (head, TRUE);
+      g_ptr_array_add (sockets, g_steal_pointer (&connection));
+    }
+  admin_call (f, "GET", "/admin/v1/events", NULL, 503,
+              GH_TEST_PAIRS ("User-Agent", "explain-test/1", "Authorization", authorization,
+                             "Accept", "text/event-stream"));
+}
+
 /* --- extra checks ------------------------------------------------------------------------ */
 
 static const char *
@@ -815,6 +958,46 @@ check_admin_token_id (Fixture    *f,
   g_assert_true (g_str_has_prefix (str (explain, "admin_token_id"), "adm_"));
 }
 
+/* The refused admin call's event: its path, method, actor, project and the token's id
+ * (the id of the token the call sent, never the token). */
+static void
+check_refused_call (Fixture    *f,
+                    JsonObject *explain)
+{
+  GhStore *store = gh_server_get_store (f->ts.server);
+  g_autoptr(JsonObject) event = gh_test_server_last_audit (&f->ts, "admin.request_refused");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhStmt) stmt = gh_store_prepare (store, "SELECT actor, project_slug, source, "
+                                             "user_agent FROM audit_events WHERE type = ? "
+                                             "ORDER BY id DESC LIMIT 1", &error);
+  g_autofree char *dump = NULL;
+  const char *path = str (event, "path");
+  gboolean row = FALSE;
+
+  g_assert_no_error (error);
+  gh_stmt_bind_text (stmt, 1, "admin.request_refused");
+  g_assert_true (gh_store_step (store, stmt, &row, &error));
+  g_assert_true (row);
+  g_assert_cmpstr (gh_stmt_column_text (stmt, 0), ==, "admin-api");
+  g_assert_cmpstr (gh_stmt_column_text (stmt, 2), ==, "127.0.0.1");
+  g_assert_cmpstr (gh_stmt_column_text (stmt, 3), ==, "explain-test/1");
+  g_assert_true (g_str_has_prefix (str (event, "admin_token_id"), "adm_"));
+  g_assert_cmpstr (str (event, "admin_token_id"), ==, f->admin_token_id);
+  g_assert_true (g_str_has_prefix (path, "/admin/v1/"));
+  g_assert_nonnull (str (event, "method"));
+  g_assert_nonnull (str (event, "error"));
+  /* The project when the path names an existing one. */
+  if (g_str_has_prefix (path, "/admin/v1/projects/default/"))
+    g_assert_cmpstr (gh_stmt_column_text (stmt, 1), ==, "default");
+  else
+    g_assert_null (gh_stmt_column_text (stmt, 1));
+  /* Never a body value, never a token. */
+  dump = gh_json_object_to_string (event, FALSE);
+  g_assert_null (strstr (dump, "do-not-echo"));
+  g_assert_null (strstr (dump, "ghat_"));
+  g_assert_nonnull (explain);
+}
+
 /* --- the table --------------------------------------------------------------------------- */
 
 typedef struct
@@ -837,6 +1020,7 @@ typedef struct
 #define MANAGEMENT "oauth_client.management_refused"
 #define CIMD "oauth_client.cimd_fetch_failed"
 #define ADMIN "admin.auth_failed"
+#define ADMIN_REFUSED "admin.request_refused"
 
 static const Row rows[] = {
   /* Registration */
@@ -942,6 +1126,25 @@ static const Row rows[] = {
     NULL, check_admin_token_id },
   { "admin-rate-limited", "admin.rate_limited", ADMIN, run_admin_rate_limited, NULL, NULL, NULL,
     NULL, NULL, NULL, 2 },
+  { "admin-unknown-member", "admin.invalid_request", ADMIN_REFUSED, run_admin_unknown_member,
+    NULL, NULL, NULL, "member", "secret", check_refused_call },
+  { "admin-unknown-parameter", "admin.invalid_request", ADMIN_REFUSED,
+    run_admin_unknown_parameter, NULL, NULL, NULL, "parameter", "bogus", check_refused_call },
+  { "admin-repeated-parameter", "admin.invalid_request", ADMIN_REFUSED,
+    run_admin_repeated_parameter, NULL, NULL, NULL, "parameter", "limit", check_refused_call },
+  { "admin-bad-audit-query", "admin.invalid_request", ADMIN_REFUSED, run_admin_bad_audit_query,
+    NULL, NULL, NULL, "actual", "GET /admin/v1/projects/default/audit/export",
+    check_refused_call },
+  { "admin-bad-events", "admin.invalid_request", ADMIN_REFUSED, run_admin_bad_events,
+    NULL, NULL, NULL, "actual", "GET /admin/v1/events", check_refused_call },
+  { "admin-no-project", "admin.not_found", ADMIN_REFUSED, run_admin_no_project, NULL, NULL,
+    NULL, "actual", "project “nowhere”", check_refused_call },
+  { "admin-no-object", "admin.not_found", ADMIN_REFUSED, run_admin_no_object, NULL, NULL, NULL,
+    "actual", "DELETE /admin/v1/projects/default/iats/iat_none", check_refused_call },
+  { "admin-conflict", "admin.conflict", ADMIN_REFUSED, run_admin_conflict, NULL, NULL, NULL,
+    "actual", "POST /admin/v1/projects/default/clients", check_refused_call },
+  { "admin-unavailable", "admin.unavailable", ADMIN_REFUSED, run_admin_unavailable, NULL, NULL,
+    NULL, "actual", "GET /admin/v1/events", check_refused_call },
 };
 
 /* Rules of these areas with no row: a connection to an address that was not checked cannot
@@ -970,6 +1173,7 @@ fixture_teardown (Fixture       *f,
   g_clear_pointer (&f->web, gh_test_web_free);
   g_clear_pointer (&f->base, g_free);
   g_clear_pointer (&f->flow_url, g_free);
+  g_clear_pointer (&f->admin_token_id, g_free);
   gh_test_server_teardown (&f->ts, data);
 }
 

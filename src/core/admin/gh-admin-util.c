@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "gh-admin-private.h"
+#include "gh-audit-events.h"
 #include "gh-error.h"
+#include "gh-explain.h"
 #include "gh-form.h"
 #include "gh-http.h"
 #include "gh-json.h"
@@ -27,10 +29,91 @@ _gh_admin_send_json (GhRequest  *request,
   gh_http_send_json (request->msg, status, object, NULL);
 }
 
+/* The explain of a refusal whose error carries none: a rule of the admin API chosen by its
+ * status. Names the request (method and path), never its body, which may hold a secret. */
+static JsonObject *
+explain_refusal (GhRequest    *request,
+                 const GError *error)
+{
+  const char *method = soup_server_message_get_method (request->msg);
+  g_autofree char *actual = NULL;
+  JsonObject *explain;
+
+  switch (gh_error_http_status (error))
+    {
+    case SOUP_STATUS_NOT_FOUND:
+      explain = gh_explain_new ("admin.not_found", "%s", error->message);
+      gh_explain_set_expected (explain, "an existing object of this server at the path");
+      gh_explain_set_hint (explain, "List what exists (GET on the collection) and use its "
+                                    "id or slug");
+      break;
+    case SOUP_STATUS_CONFLICT:
+      explain = gh_explain_new ("admin.conflict", "%s", error->message);
+      gh_explain_set_expected (explain, "a change that leaves no two objects with one name");
+      gh_explain_set_hint (explain, "Pick another name, or change the object that has it");
+      break;
+    case SOUP_STATUS_SERVICE_UNAVAILABLE:
+      explain = gh_explain_new ("admin.unavailable", "%s", error->message);
+      gh_explain_set_hint (explain, "Something the call needs is not available now (the "
+                                    "secret store, a free event stream or export): try "
+                                    "again later");
+      break;
+    default:
+      explain = gh_explain_new ("admin.invalid_request", "%s", error->message);
+      gh_explain_set_expected (explain, "a body, query and values as the API's description "
+                                        "(GET /admin/v1/openapi.json) says");
+      break;
+    }
+  actual = g_strdup_printf ("%s %s", method, request->path);
+  gh_explain_set_actual (explain, actual);
+  return explain;
+}
+
+/* Records one admin.request_refused event for @error (a refusal, not a failure of the server
+ * itself, which is logged), answered to an authenticated admin request. */
+static void
+record_refusal (GhRequest    *request,
+                const GError *error)
+{
+  /* As the error table maps it: a store's error carries no explain of its own. */
+  g_autoptr(GError) explained = g_error_new_literal (GH_OAUTH_ERROR,
+                                                     gh_oauth_error_from_gerror (error),
+                                                     error->message);
+  g_autoptr(JsonObject) details = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autofree char *slug = NULL;
+
+  if (request->admin_token == NULL || gh_error_is_internal (error))
+    return;
+  if (gh_error_get_explain (error) != NULL)
+    gh_error_set_explain (explained, json_object_ref (gh_error_get_explain (error)));
+  else
+    gh_error_set_explain (explained, explain_refusal (request, error));
+  details = gh_audit_refusal_details (explained);
+  json_object_set_string_member (details, "method",
+                                 soup_server_message_get_method (request->msg));
+  json_object_set_string_member (details, "path", request->path);
+  json_object_set_string_member (details, "admin_token_id", request->admin_token->id);
+  /* The project the path names, when there is one. */
+  if (g_str_has_prefix (request->path, "/admin/v1/projects/"))
+    slug = _gh_admin_path_slug (request);
+  if (slug != NULL && gh_projects_check_slug (slug, NULL))
+    project = gh_projects_get (request->server->projects, slug, NULL);
+  gh_audit_record_event (request->server->audit, &(GhAuditEvent) {
+                         .type = GH_AUDIT_EVENT_ADMIN_REQUEST_REFUSED,
+                         .project_id = project != NULL ? project->id : 0,
+                         .project_slug = project != NULL ? project->slug : NULL,
+                         .outcome = GH_AUDIT_FAILURE, .actor = GH_ADMIN_ACTOR,
+                         .source = _gh_request_peer (request),
+                         .user_agent = _gh_request_user_agent (request),
+                         .details = details }, NULL);
+}
+
 void
 _gh_admin_send_error (GhRequest    *request,
                       const GError *error)
 {
+  record_refusal (request, error);
   gh_http_set_no_store (request->msg);
   gh_http_send_error (request->msg, error);
 }
@@ -40,8 +123,9 @@ _gh_admin_refuse (GhRequest    *request,
                   GhOAuthError  code,
                   const char   *description)
 {
-  gh_http_set_no_store (request->msg);
-  gh_http_send_oauth_error (request->msg, code, description);
+  g_autoptr(GError) error = g_error_new_literal (GH_OAUTH_ERROR, code, description);
+
+  _gh_admin_send_error (request, error);
 }
 
 /* The last segment of the path: {slug} or {id}. */
@@ -80,8 +164,19 @@ _gh_admin_read_body (GhRequest           *request,
   members = json_object_get_members (object);
   for (const GList *l = members; fields != NULL && l != NULL; l = l->next)
     if (!g_strv_contains (fields, l->data))
-      return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                              "Unknown field “%s”", (const char *) l->data), NULL;
+      {
+        JsonObject *explain = gh_explain_new ("admin.invalid_request", "Unknown field “%s”",
+                                              (const char *) l->data);
+
+        /* The member's name only: its value may be a secret. */
+        json_object_set_string_member (explain, "member", l->data);
+        gh_explain_set_actual (explain, l->data);
+        gh_explain_set_hint (explain, "A member this call does not know is refused, never "
+                                      "ignored: check its spelling against the API's "
+                                      "description (GET /admin/v1/openapi.json)");
+        return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_REQUEST, explain,
+                                          "Unknown field “%s”", (const char *) l->data), NULL;
+      }
   return g_steal_pointer (&object);
 }
 
@@ -108,13 +203,32 @@ _gh_admin_read_query (GhRequest          *request,
                             "The query string does not parse"), NULL;
   /* A parameter given twice would have one of its values ignored. */
   if ((repeated = gh_form_find_repeated (form, NULL)) != NULL)
-    return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                            "The query parameter “%s” is given more than once", repeated), NULL;
+    {
+      JsonObject *explain = gh_explain_new ("admin.invalid_request", "The query parameter "
+                                            "“%s” is given more than once", repeated);
+
+      json_object_set_string_member (explain, "parameter", repeated);
+      gh_explain_set_expected (explain, "each parameter once");
+      return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_REQUEST, explain,
+                                        "The query parameter “%s” is given more than once",
+                                        repeated), NULL;
+    }
   keys = g_hash_table_get_keys (params);
   for (const GList *l = keys; names != NULL && l != NULL; l = l->next)
     if (!g_strv_contains (names, l->data))
-      return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
-                              "Unknown query parameter “%s”", (const char *) l->data), NULL;
+      {
+        JsonObject *explain = gh_explain_new ("admin.invalid_request",
+                                              "Unknown query parameter “%s”",
+                                              (const char *) l->data);
+
+        json_object_set_string_member (explain, "parameter", l->data);
+        gh_explain_set_actual (explain, l->data);
+        gh_explain_set_hint (explain, "A parameter this call does not know is refused, never "
+                                      "ignored");
+        return gh_oauth_refuse_explained (error, GH_OAUTH_ERROR_INVALID_REQUEST, explain,
+                                          "Unknown query parameter “%s”",
+                                          (const char *) l->data), NULL;
+      }
   return g_steal_pointer (&params);
 }
 
@@ -151,9 +265,24 @@ _gh_admin_load_project_named (GhRequest  *request,
       return NULL;
     }
   project = gh_projects_get (request->server->projects, slug, &error);
-  if (project == NULL)
-    _gh_admin_send_error (request, error);
-  return project;
+  if (project != NULL)
+    return project;
+  if (gh_oauth_error_from_gerror (error) == GH_OAUTH_ERROR_NOT_FOUND)
+    {
+      JsonObject *explain = gh_explain_new ("admin.not_found", "%s", error->message);
+      g_autofree char *actual = g_strdup_printf ("project “%s”", slug);
+      g_autoptr(GError) refusal = NULL;
+
+      gh_explain_set_expected (explain, "the slug of an existing project");
+      gh_explain_set_actual (explain, actual);
+      gh_explain_set_hint (explain, "GET /admin/v1/projects lists the projects");
+      gh_oauth_refuse_explained (&refusal, GH_OAUTH_ERROR_NOT_FOUND, explain, "%s",
+                                 error->message);
+      _gh_admin_send_error (request, refusal);
+      return NULL;
+    }
+  _gh_admin_send_error (request, error);
+  return NULL;
 }
 
 char *

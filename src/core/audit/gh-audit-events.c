@@ -100,6 +100,9 @@ static const GhAuditEventType event_types[] = {
   { GH_AUDIT_EVENT_ADMIN_AUTH_FAILED, GH_AUDIT_CATEGORY_ADMIN,
     "an admin API request was refused: no, an unknown, an expired or a revoked token, or "
     "too many failures from its address (rate-limited per source)" },
+  { GH_AUDIT_EVENT_ADMIN_REQUEST_REFUSED, GH_AUDIT_CATEGORY_ADMIN,
+    "an authenticated admin API call was refused (bad body or query, unknown project or "
+    "object, conflict, unavailable): its method, path, admin token id and explain" },
 };
 
 static const char * const category_names[] = {

@@ -70,6 +70,7 @@ typedef enum
 #define GH_AUDIT_EVENT_ADMIN_TOKEN_CREATED            "admin.token_created"
 #define GH_AUDIT_EVENT_ADMIN_TOKEN_REVOKED            "admin.token_revoked"
 #define GH_AUDIT_EVENT_ADMIN_AUTH_FAILED              "admin.auth_failed"
+#define GH_AUDIT_EVENT_ADMIN_REQUEST_REFUSED          "admin.request_refused"
 
 typedef struct
 {

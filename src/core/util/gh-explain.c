@@ -186,6 +186,13 @@ static const GhExplainRule rules[] = {
   { "admin.token_expired", "RFC 6750 §3.1", "the admin token has expired" },
   { "admin.token_revoked", "RFC 6750 §3.1", "the admin token was revoked" },
   { "admin.rate_limited", NULL, "too many failed admin logins from this address" },
+  { "admin.invalid_request", NULL,
+    "an admin call's body, query or a value is refused (the member or parameter named when "
+    "known)" },
+  { "admin.not_found", NULL, "an admin call names a project or object that does not exist" },
+  { "admin.conflict", NULL, "an admin call would give two objects one name" },
+  { "admin.unavailable", NULL,
+    "an admin call needs what is not available now (the secret store, a free stream)" },
 };
 
 static const GhExplainFixAction fix_actions[] = {
