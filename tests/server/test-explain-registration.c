@@ -777,6 +777,30 @@ run_admin_conflict (Fixture *f)
   admin_call (f, "POST", "/admin/v1/projects/default/clients", TWICE, 409, NULL);
 }
 
+/* An import waits for its document's fetch: the refusal is answered after the pause, and its
+ * event still names the call and its token; a refused document is explained by its report. */
+static void
+run_admin_import_refused (Fixture *f)
+{
+  g_autofree char *body = g_strdup_printf ("{\"url\": \"%s/page.json\"}", f->base);
+
+  gh_test_web_route (f->web, "/page.json", 200, "text/html", "<!DOCTYPE html><p>Sign in</p>",
+                     NULL);
+  admin_call (f, "POST", "/admin/v1/projects/default/clients/import", body, 400, NULL);
+}
+
+static void
+run_admin_import_twice (Fixture *f)
+{
+  g_autofree char *url = g_strconcat (f->base, "/client.json", NULL);
+  g_autofree char *document = g_strdup_printf ("{\"client_id\": \"%s\"" DOC_REDIRECTS "}", url);
+  g_autofree char *body = g_strdup_printf ("{\"url\": \"%s\"}", url);
+
+  gh_test_web_route (f->web, "/client.json", 200, "application/json", document, NULL);
+  admin_call (f, "POST", "/admin/v1/projects/default/clients/import", body, 201, NULL);
+  admin_call (f, "POST", "/admin/v1/projects/default/clients/import", body, 409, NULL);
+}
+
 /* GH_ADMIN_EVENTS_MAX_STREAMS event streams open, then one more. */
 static void
 run_admin_unavailable (Fixture *f)
@@ -1145,6 +1169,10 @@ static const Row rows[] = {
     "actual", "POST /admin/v1/projects/default/clients", check_refused_call },
   { "admin-unavailable", "admin.unavailable", ADMIN_REFUSED, run_admin_unavailable, NULL, NULL,
     NULL, "actual", "GET /admin/v1/events", check_refused_call },
+  { "admin-import-refused", "cimd.http.content_type", ADMIN_REFUSED, run_admin_import_refused,
+    NULL, NULL, NULL, NULL, NULL, check_refused_call },
+  { "admin-import-twice", "admin.conflict", ADMIN_REFUSED, run_admin_import_twice, NULL, NULL,
+    NULL, "actual", "POST /admin/v1/projects/default/clients/import", check_refused_call },
 };
 
 /* Rules of these areas with no row: a connection to an address that was not checked cannot

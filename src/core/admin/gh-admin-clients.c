@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gh-admin-private.h"
+#include "gh-cimd-explain.h"
 #include "gh-cimd-policy.h"
 #include "gh-cimd-resolver.h"
 #include "gh-error.h"
@@ -523,19 +524,26 @@ add_preview_verdict (JsonObject *report)
   json_object_set_string_member (report, "summary", summary);
 }
 
-/* {error, error_description, report}: a refused document, with everything found. */
+/* {error, error_description, report}: a refused document, with everything found; its
+ * admin.request_refused event explains it as the resolver's report does (its first failing
+ * check), else by the error table. */
 static void
-send_refused (SoupServerMessage *msg,
-              GhOAuthError       code,
-              const char        *description,
-              JsonObject        *report)
+send_refused (GhPausedRequest *paused,
+              GhOAuthError     code,
+              const char      *description,
+              GhCimdReport    *report,
+              JsonObject      *report_json)
 {
   g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(GError) error = g_error_new_literal (GH_OAUTH_ERROR, code, description);
 
+  if (gh_cimd_report_get_verdict (report) == GH_CIMD_FAIL)
+    gh_error_set_explain (error, gh_cimd_report_explain (report));
+  _gh_admin_record_paused_refusal (paused, error);
   json_object_set_string_member (object, "error", gh_oauth_error_code_string (code));
   json_object_set_string_member (object, "error_description", description);
-  json_object_set_object_member (object, "report", json_object_ref (report));
-  gh_http_send_json (msg, gh_oauth_error_http_status (code), object, NULL);
+  json_object_set_object_member (object, "report", json_object_ref (report_json));
+  gh_http_send_json (paused->msg, gh_oauth_error_http_status (code), object, NULL);
 }
 
 /* Each member @now adds, changes or drops against @before: {member, old, new}. */
@@ -659,9 +667,9 @@ finish_refresh (GhPausedRequest *paused,
 
   if (document == NULL || document_refused (report_json))
     {
-      send_refused (paused->msg, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
+      send_refused (paused, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA,
                     "The document fetched again is refused; the stored client is kept",
-                    report_json);
+                    report, report_json);
       return;
     }
   changes = _gh_admin_metadata_changes (call->client->metadata, document);
@@ -674,7 +682,7 @@ finish_refresh (GhPausedRequest *paused,
                                       _gh_admin_changes_reset_consent (changes), &error))
         {
           json_array_unref (changes);
-          gh_http_send_error (paused->msg, error);
+          _gh_admin_send_paused_error (paused, error);
           return;
         }
     }
@@ -703,7 +711,7 @@ finish_import (GhPausedRequest *paused,
                          gh_cimd_report_get_failure_id (report),
                          gh_cimd_report_get_failure (report));
 
-      send_refused (paused->msg, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA, description,
+      send_refused (paused, GH_OAUTH_ERROR_INVALID_CLIENT_METADATA, description, report,
                     report_json);
       return;
     }
@@ -714,9 +722,9 @@ finish_import (GhPausedRequest *paused,
     {
       /* A store failure is described in general terms, as everywhere. */
       if (gh_error_is_internal (error))
-        gh_http_send_error (paused->msg, error);
+        _gh_admin_send_paused_error (paused, error);
       else
-        send_refused (paused->msg, gh_oauth_error_from_gerror (error), error->message,
+        send_refused (paused, gh_oauth_error_from_gerror (error), error->message, report,
                       report_json);
       return;
     }
@@ -742,7 +750,7 @@ cimd_resolved (GObject      *source,
   gh_http_set_no_store (paused->msg);
   if (report == NULL)
     {
-      gh_http_send_error (paused->msg, error);
+      _gh_admin_send_paused_error (paused, error);
       gh_paused_request_resume (paused);
       return;
     }

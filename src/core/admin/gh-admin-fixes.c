@@ -290,7 +290,7 @@ refreshed (GObject      *source,
     object = finish_refresh (GH_SERVER (paused->owner), paused->data, report, &error);
   gh_http_set_no_store (paused->msg);
   if (object == NULL)
-    gh_http_send_error (paused->msg, error);
+    _gh_admin_send_paused_error (paused, error);
   else
     gh_http_send_json (paused->msg, SOUP_STATUS_OK, object, NULL);
   gh_paused_request_resume (paused);

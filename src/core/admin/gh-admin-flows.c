@@ -115,7 +115,7 @@ answer_read (GObject      *source,
     return;
   gh_http_set_no_store (paused->msg);
   if (answer == NULL)
-    gh_http_send_error (paused->msg, error);
+    _gh_admin_send_paused_error (paused, error);
   else
     gh_http_send_json (paused->msg, SOUP_STATUS_OK, answer, NULL);
   gh_paused_request_resume (paused);

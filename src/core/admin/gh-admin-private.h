@@ -8,6 +8,7 @@
 #pragma once
 
 #include "gh-audit-query.h"
+#include "gh-paused-request.h"
 #include "gh-server-private.h"
 
 G_BEGIN_DECLS
@@ -22,6 +23,13 @@ void        _gh_admin_send_json     (GhRequest           *request,
 /* The error table's status, error and error_description for @error. */
 void        _gh_admin_send_error    (GhRequest           *request,
                                      const GError        *error);
+/* What an admin request paused for a fetch or a worker answers when it is refused: one
+ * admin.request_refused event, as _gh_admin_send_error() records, then the error (or, for
+ * an answer of its own, only the event). */
+void        _gh_admin_send_paused_error     (GhPausedRequest *paused,
+                                             const GError    *error);
+void        _gh_admin_record_paused_refusal (GhPausedRequest *paused,
+                                             const GError    *error);
 void        _gh_admin_refuse        (GhRequest           *request,
                                      GhOAuthError         code,
                                      const char          *description);

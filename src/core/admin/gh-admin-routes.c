@@ -437,7 +437,7 @@ audit_page_read (GObject      *source,
     return;
   gh_http_set_no_store (paused->msg);
   if (page == NULL)
-    gh_http_send_error (paused->msg, error);
+    _gh_admin_send_paused_error (paused, error);
   else
     {
       object = gh_audit_page_to_json (page);

@@ -83,7 +83,10 @@ record_refusal (GhRequest    *request,
   g_autoptr(GhProject) project = NULL;
   g_autofree char *slug = NULL;
 
-  if (request->admin_token == NULL || gh_error_is_internal (error))
+  const char *token_id = request->admin_token != NULL ? request->admin_token->id :
+                         g_object_get_data (G_OBJECT (request->msg), GH_ADMIN_TOKEN_ID_KEY);
+
+  if (token_id == NULL || gh_error_is_internal (error))
     return;
   if (gh_error_get_explain (error) != NULL)
     gh_error_set_explain (explained, json_object_ref (gh_error_get_explain (error)));
@@ -93,7 +96,7 @@ record_refusal (GhRequest    *request,
   json_object_set_string_member (details, "method",
                                  soup_server_message_get_method (request->msg));
   json_object_set_string_member (details, "path", request->path);
-  json_object_set_string_member (details, "admin_token_id", request->admin_token->id);
+  json_object_set_string_member (details, "admin_token_id", token_id);
   /* The project the path names, when there is one. */
   if (g_str_has_prefix (request->path, "/admin/v1/projects/"))
     slug = _gh_admin_path_slug (request);
@@ -116,6 +119,27 @@ _gh_admin_send_error (GhRequest    *request,
   record_refusal (request, error);
   gh_http_set_no_store (request->msg);
   gh_http_send_error (request->msg, error);
+}
+
+void
+_gh_admin_record_paused_refusal (GhPausedRequest *paused,
+                                 const GError    *error)
+{
+  /* The request as the router had it: the message keeps the verified token's id */
+  GhRequest request = {
+    .server = GH_SERVER (paused->owner), .msg = paused->msg, .path = paused->path,
+  };
+
+  record_refusal (&request, error);
+}
+
+void
+_gh_admin_send_paused_error (GhPausedRequest *paused,
+                             const GError    *error)
+{
+  _gh_admin_record_paused_refusal (paused, error);
+  gh_http_set_no_store (paused->msg);
+  gh_http_send_error (paused->msg, error);
 }
 
 void

@@ -423,7 +423,12 @@ authenticate_admin (GhRequest *request)
                                                  _gh_request_peer (request),
                                                  _gh_request_user_agent (request), &error);
   if (request->admin_token != NULL)
-    return TRUE;
+    {
+      /* For an answer given after a pause (gh-admin-private.h) */
+      g_object_set_data_full (G_OBJECT (request->msg), GH_ADMIN_TOKEN_ID_KEY,
+                              g_strdup (request->admin_token->id), g_free);
+      return TRUE;
+    }
   /* RFC 6750 §3: no error code when no token was sent at all. */
   if (gh_oauth_error_from_gerror (error) == GH_OAUTH_ERROR_INVALID_TOKEN)
     gh_http_auth_challenge (request->msg, "Bearer", ADMIN_REALM, bearer != NULL ? error : NULL);

@@ -22,6 +22,10 @@
 
 G_BEGIN_DECLS
 
+/* The router keeps the verified admin token's id on an admin request's message under this key
+ * (g_object_set_data), so that an answer given after a pause can name it. */
+#define GH_ADMIN_TOKEN_ID_KEY "gh-admin-token-id"
+
 /* Request bodies the handlers read are small forms; a larger one is refused (413). */
 #define GH_MAX_FORM_BYTES (64 * 1024)
 
