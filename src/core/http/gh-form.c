@@ -128,6 +128,20 @@ gh_form_get_all (GhForm     *form,
   return list != NULL ? (const char * const *) list->pdata : empty;
 }
 
+GHashTable *
+gh_form_to_table (GhForm *form)
+{
+  GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  for (guint i = 0; i < form->names->len; i++)
+    {
+      const char *name = g_ptr_array_index (form->names, i);
+
+      g_hash_table_insert (table, g_strdup (name), g_strdup (gh_form_get (form, name)));
+    }
+  return table;
+}
+
 const char *
 gh_form_find_repeated (GhForm             *form,
                        const char * const *allowed)

@@ -28,6 +28,8 @@ guint       gh_form_count          (GhForm       *form,
 const char * const *gh_form_get_all (GhForm      *form,
                                     const char   *name);
 /* The first name that appears more than once, other than those in @allowed; NULL if none. */
+/* Each name's first value, as a new table (name -> value, both copies). */
+GHashTable *gh_form_to_table       (GhForm       *form);
 const char *gh_form_find_repeated  (GhForm       *form,
                                     const char * const *allowed);
 
