@@ -374,6 +374,7 @@ _gh_admin_handle_audit_export (GhRequest *request)
   g_autoptr(GHashTable) params = NULL;
   g_autoptr(GhProject) project = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *format_name = NULL;
   g_autofree char *format = NULL;
   gboolean too_many;
   Export *export;
@@ -384,7 +385,8 @@ _gh_admin_handle_audit_export (GhRequest *request)
   params = _gh_admin_query_params (request);
   if (params == NULL)
     return;
-  g_hash_table_steal_extended (params, "format", NULL, (gpointer *) &format);
+  /* Taken out of the table: both the key and the value are ours to free */
+  g_hash_table_steal_extended (params, "format", (gpointer *) &format_name, (gpointer *) &format);
   if (format != NULL && !g_str_equal (format, "jsonl") && !g_str_equal (format, "csv"))
     {
       _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,

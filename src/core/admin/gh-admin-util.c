@@ -217,8 +217,7 @@ _gh_admin_read_query (GhRequest          *request,
 
   if (query == NULL)
     query = "";
-  /* Our own parser (the one of every form the server reads): GLib 2.74's
-   * g_uri_parse_params() leaks what it decodes (LeakSanitizer) */
+  /* The parser of every form the server reads, so a query means what a body would */
   form = gh_form_parse (query, strlen (query), NULL);
   if (form == NULL)
     return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
