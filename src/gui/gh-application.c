@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <glib/gi18n.h>
@@ -28,7 +29,10 @@ struct _GhApplication
   GdkPaintable     *screenshot_paintable;
   char             *data_dir;
   char             *screenshot_path;
+  char             *screenshot_page;
   char             *secrets;
+  int               screenshot_width;
+  int               screenshot_height;
   gint64            screenshot_settled_at;
   guint             screenshot_timeout;
   guint             sigint_source;
@@ -49,8 +53,13 @@ static const GOptionEntry option_entries[] = {
     N_("Where the server keeps its signing keys this time: auto (GNOME Keyring if it is "
        "running, else a file in the data folder), keyring or file"), N_("WHERE") },
   { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
-    N_("Save the window as a PNG image in FILE once the server is shown, then quit"),
+    N_("Save the window as a PNG image in FILE once the page has loaded, then quit"),
     N_("FILE") },
+  { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Open on the page NAME (overview, mcp, cimd, iats, clients, users, keys)"), N_("NAME") },
+  { "dark", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Use the dark style"), NULL },
+  { "size", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Open the window at this size, e.g. 1280x800"), N_("WxH") },
   { NULL }
 };
 
@@ -233,6 +242,8 @@ gh_application_handle_local_options (GApplication *application,
   g_autofree char *data_dir = NULL;
   g_autofree char *screenshot = NULL;
   g_autofree char *secrets = NULL;
+  g_autofree char *page = NULL;
+  g_autofree char *size = NULL;
 
   if (g_variant_dict_lookup (options, "secrets", "s", &secrets))
     {
@@ -257,6 +268,33 @@ gh_application_handle_local_options (GApplication *application,
       g_application_set_flags (application,
                                g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
     }
+
+  if (g_variant_dict_lookup (options, "page", "s", &page))
+    {
+      g_free (self->screenshot_page);
+      self->screenshot_page = g_steal_pointer (&page);
+    }
+
+  if (g_variant_dict_lookup (options, "size", "s", &size))
+    {
+      int width = 0;
+      int height = 0;
+      char tail;
+
+      if (sscanf (size, "%dx%d%c", &width, &height, &tail) != 2 ||
+          width < 360 || height < 294 || width > 8192 || height > 8192)
+        {
+          g_printerr (_("gatehouse: --size must be WIDTHxHEIGHT, at least 360x294, "
+                        "not “%s”\n"), size);
+          return 2;
+        }
+      self->screenshot_width = width;
+      self->screenshot_height = height;
+    }
+
+  if (g_variant_dict_contains (options, "dark"))
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                        ADW_COLOR_SCHEME_FORCE_DARK);
 
   if (g_variant_dict_lookup (options, "screenshot", "^ay", &screenshot))
     {
@@ -307,7 +345,24 @@ gh_application_activate (GApplication *application)
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window == NULL)
-    window = GTK_WINDOW (gh_window_new (GTK_APPLICATION (self), self->connection));
+    {
+      window = GTK_WINDOW (gh_window_new (GTK_APPLICATION (self), self->connection));
+      if (self->screenshot_width > 0)
+        gh_window_set_size (GH_WINDOW (window), self->screenshot_width, self->screenshot_height);
+    }
+
+  if (self->screenshot_page != NULL &&
+      !gh_window_show_page (GH_WINDOW (window), self->screenshot_page))
+    {
+      g_auto(GStrv) names = gh_window_list_pages (GH_WINDOW (window));
+      g_autofree char *list = g_strjoinv (", ", names);
+
+      g_printerr (_("gatehouse: there is no page “%s”; the pages are: %s\n"),
+                  self->screenshot_page, list);
+      self->exit_status = 2;
+      gtk_window_destroy (window);
+      return;
+    }
 
   gtk_window_present (window);
 
@@ -351,6 +406,7 @@ gh_application_finalize (GObject *object)
 
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->screenshot_path, g_free);
+  g_clear_pointer (&self->screenshot_page, g_free);
   g_clear_pointer (&self->secrets, g_free);
 
   G_OBJECT_CLASS (gh_application_parent_class)->finalize (object);

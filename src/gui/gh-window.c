@@ -1,4 +1,4 @@
-/* gh-window.c
+/* gh-window.c — the console's window: sidebar of pages, connection chip, project switcher
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -20,9 +20,29 @@ struct _GhWindow
 
   GSettings            *settings;
   GhConnection         *connection;
+  GhConnection         *embedded;       /* the embedded server's, when the window had it */
+  GhEmbeddedServer     *port_server;    /* whose port notice we follow */
+  GCancellable         *projects_cancellable;
+  GtkStringList        *project_names;  /* what the switcher shows ... */
+  GPtrArray            *project_slugs;  /* ... and the slugs, in the same order */
+  char                 *project;
+  gboolean              updating_projects;
+  gboolean              keep_size;      /* a size given on the command line: not saved */
 
   /* Template widgets */
+  GtkStack             *header_end_stack;
+  GtkStack             *header_start_stack;
+  GtkImage             *connection_icon;
+  GtkMenuButton        *connection_button;
+  GtkLabel             *connection_label;
+  AdwWindowTitle       *content_title;
+  GtkBox               *content_pane;
+  AdwLeaflet           *leaflet;
   GtkStack             *pages;
+  GtkDropDown          *project_dropdown;
+  GMenu                *recent_connections_menu;
+  GtkButton            *retry_button;
+  GtkListBox           *sidebar;
   AdwToastOverlay      *toast_overlay;
 };
 
@@ -32,13 +52,14 @@ enum {
   PROP_0,
   PROP_BUSY,
   PROP_CONNECTION,
+  PROP_PROJECT,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
-/* The window's pages, in the order the console lists them; each is bound to the window's
- * connection. */
+/* The window's pages, in the order the sidebar lists them (Alt+1… follows it); each is
+ * bound to the window's connection and project. */
 static GType
 (*const page_types[]) (void) = {
   gh_overview_page_get_type,
@@ -47,13 +68,13 @@ static GType
 static void
 port_notice_changed_cb (GhWindow *self)
 {
-  GhEmbeddedServer *server = gh_connection_get_embedded_server (self->connection);
   g_autofree char *title = NULL;
 
-  if (server == NULL || gh_embedded_server_get_port_notice (server) == NULL)
+  if (self->port_server == NULL || gh_embedded_server_get_port_notice (self->port_server) == NULL)
     return;
 
-  title = g_strdup_printf (_("The server now uses port %u"), gh_embedded_server_get_port (server));
+  title = g_strdup_printf (_("The server now uses port %u"),
+                           gh_embedded_server_get_port (self->port_server));
   gh_window_show_toast (self, title);
 }
 
@@ -63,6 +84,263 @@ page_busy_changed_cb (GhWindow *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
+/* ---- the connection chip ----------------------------------------------------------- */
+
+/* "127.0.0.1:8444" or "auth.example.com" from a base URL. */
+static char *
+host_of (const char *base_url)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  if (base_url == NULL || (uri = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL)) == NULL)
+    return g_strdup (base_url != NULL ? base_url : "");
+
+  if (g_uri_get_port (uri) > 0)
+    return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
+
+  return g_strdup (g_uri_get_host (uri));
+}
+
+static void
+update_connection_chip (GhWindow *self)
+{
+  GhConnectionState state = gh_connection_get_state (self->connection);
+  gboolean embedded = gh_connection_get_kind (self->connection) == GH_CONNECTION_KIND_EMBEDDED;
+  g_autofree char *host = host_of (gh_connection_get_base_url (self->connection));
+  g_autofree char *label = NULL;
+  g_autofree char *tooltip = NULL;
+  const char *icon = embedded ? "computer-symbolic" : "network-server-symbolic";
+
+  switch (state)
+    {
+    case GH_CONNECTION_STATE_READY:
+      /* "Embedded · 127.0.0.1:8444", "Remote · auth.example.com" */
+      label = g_strdup_printf (embedded ? _("Embedded · %s") : _("Remote · %s"), host);
+      tooltip = g_strdup_printf (_("Connected to %s"),
+                                 gh_connection_get_base_url (self->connection));
+      break;
+
+    case GH_CONNECTION_STATE_STARTING:
+      label = g_strdup (embedded ? _("Embedded · starting…") : _("Remote · connecting…"));
+      break;
+
+    case GH_CONNECTION_STATE_FAILED:
+      label = g_strdup (embedded ? _("Embedded · not running") : _("Remote · unreachable"));
+      tooltip = g_strdup (gh_connection_get_error_message (self->connection));
+      icon = "dialog-error-symbolic";
+      break;
+
+    case GH_CONNECTION_STATE_STOPPING:
+    case GH_CONNECTION_STATE_STOPPED:
+    default:
+      label = g_strdup (embedded ? _("Embedded · stopped") : _("Remote · disconnected"));
+      break;
+    }
+
+  gtk_label_set_label (self->connection_label, label);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->connection_button),
+                               tooltip != NULL ? tooltip : label);
+  gtk_image_set_from_icon_name (self->connection_icon, icon);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->connection_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+
+  if (state == GH_CONNECTION_STATE_FAILED)
+    gtk_widget_add_css_class (GTK_WIDGET (self->connection_button), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->connection_button), "error");
+  gtk_widget_set_visible (GTK_WIDGET (self->retry_button), state == GH_CONNECTION_STATE_FAILED);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.connect-embedded",
+                                 self->embedded != NULL && self->connection != self->embedded);
+}
+
+/* ---- projects ---------------------------------------------------------------------- */
+
+static void
+select_project_in_dropdown (GhWindow *self)
+{
+  for (guint i = 0; i < self->project_slugs->len; i++)
+    if (g_str_equal (g_ptr_array_index (self->project_slugs, i), self->project))
+      {
+        self->updating_projects = TRUE;
+        gtk_drop_down_set_selected (self->project_dropdown, i);
+        self->updating_projects = FALSE;
+        return;
+      }
+}
+
+static void
+projects_listed_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GhWindow) self = user_data;
+  g_autoptr(GPtrArray) projects = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  const char *wanted;
+  gboolean found = FALSE;
+
+  projects = gh_admin_client_list_projects_finish (GH_ADMIN_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (projects == NULL)
+    {
+      g_autofree char *title = g_strdup_printf (_("Could not list the projects: %s"),
+                                                error->message);
+
+      gh_window_show_toast (self, title);
+      return;
+    }
+
+  g_ptr_array_set_size (self->project_slugs, 0);
+  for (guint i = 0; i < projects->len; i++)
+    {
+      GhAdminProject *project = g_ptr_array_index (projects, i);
+
+      g_ptr_array_add (self->project_slugs, g_strdup (project->slug));
+      g_ptr_array_add (names, project->display_name != NULL && *project->display_name != '\0'
+                              ? project->display_name : project->slug);
+      found |= g_str_equal (project->slug, self->project);
+    }
+  g_ptr_array_add (names, NULL);
+
+  self->updating_projects = TRUE;
+  gtk_string_list_splice (self->project_names, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->project_names)),
+                          (const char * const *)names->pdata);
+  self->updating_projects = FALSE;
+
+  /* The remembered project is gone on this server: its default one. */
+  wanted = found ? self->project : "default";
+  gh_window_set_project (self, wanted);
+  select_project_in_dropdown (self);
+}
+
+static void
+reload_projects (GhWindow *self)
+{
+  GhAdminClient *client = gh_connection_get_admin_client (self->connection);
+
+  g_cancellable_cancel (self->projects_cancellable);
+  g_clear_object (&self->projects_cancellable);
+
+  if (client == NULL)
+    return;
+
+  self->projects_cancellable = g_cancellable_new ();
+  gh_admin_client_list_projects_async (client, self->projects_cancellable,
+                                       projects_listed_cb, g_object_ref (self));
+}
+
+static void
+project_selected_cb (GhWindow *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->project_dropdown);
+
+  if (self->updating_projects || selected >= self->project_slugs->len)
+    return;
+
+  gh_window_set_project (self, g_ptr_array_index (self->project_slugs, selected));
+}
+
+static void
+connection_state_cb (GhWindow *self)
+{
+  update_connection_chip (self);
+  if (gh_connection_get_state (self->connection) == GH_CONNECTION_STATE_READY)
+    reload_projects (self);
+}
+
+/* ---- pages and the sidebar --------------------------------------------------------- */
+
+static GhPage *
+page_of_row (GtkListBoxRow *row)
+{
+  return g_object_get_data (G_OBJECT (row), "gh-page");
+}
+
+static void
+page_badge_changed_cb (GhPage    *page,
+                       GParamSpec *pspec,
+                       GtkLabel  *badge)
+{
+  guint count = gh_page_get_badge (page);
+  g_autofree char *text = g_strdup_printf ("%u", count);
+
+  gtk_label_set_label (badge, text);
+  gtk_widget_set_visible (GTK_WIDGET (badge), count > 0);
+  if (gh_page_get_badge_alert (page))
+    gtk_widget_add_css_class (GTK_WIDGET (badge), "alert");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (badge), "alert");
+}
+
+static GtkWidget *
+sidebar_row_new (GhPage *page)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *icon = gtk_image_new_from_icon_name (gh_page_get_icon_name (page));
+  GtkWidget *label = gtk_label_new (gh_page_get_title (page));
+  GtkWidget *badge = gtk_label_new (NULL);
+  g_autofree char *name = g_strconcat ("sidebar-", gtk_widget_get_name (GTK_WIDGET (page)), NULL);
+
+  gtk_widget_set_name (row, name);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_widget_set_name (badge, "badge");
+  gtk_widget_add_css_class (badge, "badge");
+  gtk_widget_add_css_class (badge, "numeric");
+  gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), icon);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), badge);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, gh_page_get_title (page), -1);
+  g_object_set_data (G_OBJECT (row), "gh-page", page);
+
+  g_signal_connect_object (page, "notify::badge", G_CALLBACK (page_badge_changed_cb), badge, 0);
+  page_badge_changed_cb (page, NULL, GTK_LABEL (badge));
+
+  return row;
+}
+
+static void
+visible_page_changed_cb (GhWindow *self)
+{
+  GhPage *page = gh_window_get_visible_page (self);
+  const char *name;
+
+  if (page == NULL)
+    return;
+
+  name = gtk_widget_get_name (GTK_WIDGET (page));
+  gtk_stack_set_visible_child_name (self->header_start_stack, name);
+  gtk_stack_set_visible_child_name (self->header_end_stack, name);
+  adw_window_title_set_title (self->content_title, gh_page_get_title (page));
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->sidebar));
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (GTK_IS_LIST_BOX_ROW (row) && page_of_row (GTK_LIST_BOX_ROW (row)) == page)
+      gtk_list_box_select_row (self->sidebar, GTK_LIST_BOX_ROW (row));
+
+  page_busy_changed_cb (self);
+}
+
+static void
+sidebar_row_activated_cb (GhWindow      *self,
+                          GtkListBoxRow *row)
+{
+  gtk_stack_set_visible_child (self->pages, GTK_WIDGET (page_of_row (row)));
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_pane));
+}
+
+/* ---- actions ----------------------------------------------------------------------- */
+
 static void
 show_toast_action (GtkWidget  *widget,
                    const char *action_name,
@@ -71,12 +349,86 @@ show_toast_action (GtkWidget  *widget,
   gh_window_show_toast (GH_WINDOW (widget), g_variant_get_string (parameter, NULL));
 }
 
+static void
+show_page_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  gh_window_show_page (GH_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
+open_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  GhWindow *self = GH_WINDOW (widget);
+  const char *name;
+  const char *target;
+  GhPage *page;
+
+  g_variant_get (parameter, "(&s&s)", &name, &target);
+  if (!gh_window_show_page (self, name))
+    return;
+
+  page = gh_window_get_page (self, name);
+  if (*target != '\0' && GH_PAGE_GET_CLASS (page)->open_target != NULL)
+    GH_PAGE_GET_CLASS (page)->open_target (page, target);
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  GhPage *page = gh_window_get_visible_page (GH_WINDOW (widget));
+
+  if (page != NULL && GH_PAGE_GET_CLASS (page)->start_search != NULL)
+    GH_PAGE_GET_CLASS (page)->start_search (page);
+}
+
+static void
+go_back_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  adw_leaflet_navigate (GH_WINDOW (widget)->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+retry_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  GhWindow *self = GH_WINDOW (widget);
+  GhEmbeddedServer *server = gh_connection_get_embedded_server (self->connection);
+
+  if (server != NULL)
+    gh_embedded_server_start (server);
+}
+
+static void
+connect_embedded_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  GhWindow *self = GH_WINDOW (widget);
+
+  if (self->embedded != NULL)
+    gh_window_set_connection (self, self->embedded);
+}
+
+/* ---- the window -------------------------------------------------------------------- */
+
 static gboolean
 gh_window_close_request (GtkWindow *window)
 {
   GhWindow *self = GH_WINDOW (window);
   int width;
   int height;
+
+  if (self->keep_size)
+    return GTK_WINDOW_CLASS (gh_window_parent_class)->close_request (window);
 
   /* The default size follows the user's resizes but not maximizing. */
   gtk_window_get_default_size (window, &width, &height);
@@ -91,6 +443,9 @@ static void
 gh_window_constructed (GObject *object)
 {
   GhWindow *self = (GhWindow *)object;
+  GtkApplication *application;
+  GhConnection *connection;
+  guint index = 0;
 
   G_OBJECT_CLASS (gh_window_parent_class)->constructed (object);
 
@@ -98,24 +453,46 @@ gh_window_constructed (GObject *object)
 
   for (guint i = 0; i < G_N_ELEMENTS (page_types); i++)
     {
-      GhPage *page = g_object_new (page_types[i] (), "connection", self->connection, NULL);
+      GhPage *page = g_object_new (page_types[i] (),
+                                   "connection", self->connection,
+                                   "project", self->project,
+                                   NULL);
+      const char *name = gtk_widget_get_name (GTK_WIDGET (page));
       GtkStackPage *stack_page;
 
-      stack_page = gtk_stack_add_titled (self->pages, GTK_WIDGET (page),
-                                         gtk_widget_get_name (GTK_WIDGET (page)),
+      stack_page = gtk_stack_add_titled (self->pages, GTK_WIDGET (page), name,
                                          gh_page_get_title (page));
       gtk_stack_page_set_icon_name (stack_page, gh_page_get_icon_name (page));
+      gtk_stack_add_named (self->header_start_stack,
+                           gh_page_get_header_box (page, GTK_PACK_START), name);
+      gtk_stack_add_named (self->header_end_stack,
+                           gh_page_get_header_box (page, GTK_PACK_END), name);
+      gtk_list_box_append (self->sidebar, sidebar_row_new (page));
       g_signal_connect_object (page, "notify::busy",
                                G_CALLBACK (page_busy_changed_cb), self, G_CONNECT_SWAPPED);
     }
   g_signal_connect_object (self->pages, "notify::visible-child",
-                           G_CALLBACK (page_busy_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (visible_page_changed_cb), self, G_CONNECT_SWAPPED);
+  visible_page_changed_cb (self);
 
-  if (gh_connection_get_embedded_server (self->connection) != NULL)
-    g_signal_connect_object (gh_connection_get_embedded_server (self->connection),
-                             "notify::port-notice",
-                             G_CALLBACK (port_notice_changed_cb), self, G_CONNECT_SWAPPED);
-  port_notice_changed_cb (self);
+  /* Alt+1… for the first nine pages, in the sidebar's order. */
+  application = gtk_window_get_application (GTK_WINDOW (self));
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->pages));
+       application != NULL && child != NULL && index < 9;
+       child = gtk_widget_get_next_sibling (child), index++)
+    {
+      g_autofree char *action = g_strdup_printf ("win.show-page('%s')",
+                                                 gtk_widget_get_name (child));
+      g_autofree char *accel = g_strdup_printf ("<Alt>%u", index + 1);
+      const char *accels[] = { accel, NULL };
+
+      gtk_application_set_accels_for_action (application, action, accels);
+    }
+
+  /* Pages follow the connection set from here on; bind the first one. */
+  connection = g_steal_pointer (&self->connection);
+  gh_window_set_connection (self, connection);
+  g_object_unref (connection);
 }
 
 static void
@@ -123,12 +500,29 @@ gh_window_dispose (GObject *object)
 {
   GhWindow *self = (GhWindow *)object;
 
+  g_cancellable_cancel (self->projects_cancellable);
+  g_clear_object (&self->projects_cancellable);
+
   gtk_widget_dispose_template (GTK_WIDGET (self), GH_TYPE_WINDOW);
 
   g_clear_object (&self->connection);
+  g_clear_object (&self->embedded);
+  g_clear_object (&self->port_server);
+  g_clear_object (&self->project_names);
+  g_clear_pointer (&self->project_slugs, g_ptr_array_unref);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (gh_window_parent_class)->dispose (object);
+}
+
+static void
+gh_window_finalize (GObject *object)
+{
+  GhWindow *self = (GhWindow *)object;
+
+  g_clear_pointer (&self->project, g_free);
+
+  G_OBJECT_CLASS (gh_window_parent_class)->finalize (object);
 }
 
 static void
@@ -149,6 +543,10 @@ gh_window_get_property (GObject    *object,
       g_value_set_object (value, self->connection);
       break;
 
+    case PROP_PROJECT:
+      g_value_set_string (value, self->project);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -165,7 +563,14 @@ gh_window_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_CONNECTION:
-      self->connection = g_value_dup_object (value);
+      if (self->connection == NULL)
+        self->connection = g_value_dup_object (value);
+      else
+        gh_window_set_connection (self, g_value_get_object (value));
+      break;
+
+    case PROP_PROJECT:
+      gh_window_set_project (self, g_value_get_string (value));
       break;
 
     default:
@@ -182,6 +587,7 @@ gh_window_class_init (GhWindowClass *klass)
 
   object_class->constructed = gh_window_constructed;
   object_class->dispose = gh_window_dispose;
+  object_class->finalize = gh_window_finalize;
   object_class->get_property = gh_window_get_property;
   object_class->set_property = gh_window_set_property;
 
@@ -197,24 +603,69 @@ gh_window_class_init (GhWindowClass *klass)
   properties[PROP_CONNECTION] =
     g_param_spec_object ("connection", NULL, NULL,
                          GH_TYPE_CONNECTION,
-                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS));
+
+  /* The slug of the project every page shows. */
+  properties[PROP_PROJECT] =
+    g_param_spec_string ("project", NULL, NULL,
+                         "default",
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/gh-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, connection_button);
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, connection_icon);
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, connection_label);
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, content_pane);
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, header_end_stack);
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, header_start_stack);
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, GhWindow, pages);
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, project_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, recent_connections_menu);
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, GhWindow, toast_overlay);
 
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action);
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.open", "(ss)", open_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
+  gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "win.connect-embedded", NULL,
+                                   connect_embedded_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
+                                       "window.close", NULL);
 }
 
 static void
 gh_window_init (GhWindow *self)
 {
+  g_autofree char *project = NULL;
+
+  self->project_names = gtk_string_list_new (NULL);
+  self->project_slugs = g_ptr_array_new_with_free_func (g_free);
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);
+  project = g_settings_get_string (self->settings, "project");
+  self->project = g_strdup (*project != '\0' ? project : "default");
+
+  gtk_drop_down_set_model (self->project_dropdown, G_LIST_MODEL (self->project_names));
+  g_signal_connect_object (self->project_dropdown, "notify::selected",
+                           G_CALLBACK (project_selected_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sidebar, "row-activated",
+                           G_CALLBACK (sidebar_row_activated_cb), self, G_CONNECT_SWAPPED);
+
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
                                g_settings_get_int (self->settings, "window-height"));
@@ -226,13 +677,26 @@ GhWindow *
 gh_window_new (GtkApplication *application,
                GhConnection   *connection)
 {
-  g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (!application || GTK_IS_APPLICATION (application), NULL);
   g_return_val_if_fail (GH_IS_CONNECTION (connection), NULL);
 
   return g_object_new (GH_TYPE_WINDOW,
                        "application", application,
                        "connection", connection,
                        NULL);
+}
+
+/* For --size: this size is the window's now, and not remembered for the next start. */
+void
+gh_window_set_size (GhWindow *self,
+                    int       width,
+                    int       height)
+{
+  g_return_if_fail (GH_IS_WINDOW (self));
+
+  self->keep_size = TRUE;
+  gtk_window_unmaximize (GTK_WINDOW (self));
+  gtk_window_set_default_size (GTK_WINDOW (self), width, height);
 }
 
 GhConnection *
@@ -243,17 +707,146 @@ gh_window_get_connection (GhWindow *self)
   return self->connection;
 }
 
+void
+gh_window_set_connection (GhWindow     *self,
+                          GhConnection *connection)
+{
+  g_autoptr(GhConnection) previous = NULL;
+
+  g_return_if_fail (GH_IS_WINDOW (self));
+  g_return_if_fail (GH_IS_CONNECTION (connection));
+
+  if (self->connection == connection)
+    return;
+
+  previous = g_steal_pointer (&self->connection);
+  if (previous != NULL)
+    g_signal_handlers_disconnect_by_func (previous, connection_state_cb, self);
+  self->connection = g_object_ref (connection);
+  if (gh_connection_get_kind (connection) == GH_CONNECTION_KIND_EMBEDDED &&
+      self->embedded == NULL)
+    self->embedded = g_object_ref (connection);
+
+  if (self->port_server == NULL && gh_connection_get_embedded_server (connection) != NULL)
+    {
+      self->port_server = g_object_ref (gh_connection_get_embedded_server (connection));
+      g_signal_connect_object (self->port_server, "notify::port-notice",
+                               G_CALLBACK (port_notice_changed_cb), self, G_CONNECT_SWAPPED);
+      port_notice_changed_cb (self);
+    }
+
+  g_signal_connect_object (connection, "notify::state",
+                           G_CALLBACK (connection_state_cb), self, G_CONNECT_SWAPPED);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->pages));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    gh_page_set_connection (GH_PAGE (child), connection);
+
+  connection_state_cb (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION]);
+}
+
+const char *
+gh_window_get_project (GhWindow *self)
+{
+  g_return_val_if_fail (GH_IS_WINDOW (self), NULL);
+
+  return self->project;
+}
+
+void
+gh_window_set_project (GhWindow   *self,
+                       const char *project)
+{
+  g_return_if_fail (GH_IS_WINDOW (self));
+  g_return_if_fail (project != NULL && *project != '\0');
+
+  if (g_strcmp0 (self->project, project) == 0)
+    return;
+
+  g_free (self->project);
+  self->project = g_strdup (project);
+  g_settings_set_string (self->settings, "project", project);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->pages));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    gh_page_set_project (GH_PAGE (child), project);
+
+  select_project_in_dropdown (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROJECT]);
+}
+
 /* The visible page's: TRUE while what the user looks at still waits for the server. */
 gboolean
 gh_window_get_busy (GhWindow *self)
 {
-  GtkWidget *page;
+  GhPage *page;
 
   g_return_val_if_fail (GH_IS_WINDOW (self), TRUE);
 
+  page = gh_window_get_visible_page (self);
+
+  return page == NULL || gh_page_get_busy (page);
+}
+
+GhPage *
+gh_window_get_page (GhWindow   *self,
+                    const char *name)
+{
+  GtkWidget *page;
+
+  g_return_val_if_fail (GH_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  page = gtk_stack_get_child_by_name (self->pages, name);
+
+  return page != NULL ? GH_PAGE (page) : NULL;
+}
+
+GhPage *
+gh_window_get_visible_page (GhWindow *self)
+{
+  GtkWidget *page;
+
+  g_return_val_if_fail (GH_IS_WINDOW (self), NULL);
+
   page = gtk_stack_get_visible_child (self->pages);
 
-  return page == NULL || gh_page_get_busy (GH_PAGE (page));
+  return page != NULL ? GH_PAGE (page) : NULL;
+}
+
+gboolean
+gh_window_show_page (GhWindow   *self,
+                     const char *name)
+{
+  GhPage *page;
+
+  g_return_val_if_fail (GH_IS_WINDOW (self), FALSE);
+
+  if (name == NULL || (page = gh_window_get_page (self, name)) == NULL)
+    return FALSE;
+
+  gtk_stack_set_visible_child (self->pages, GTK_WIDGET (page));
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_pane));
+
+  return TRUE;
+}
+
+GStrv
+gh_window_list_pages (GhWindow *self)
+{
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+
+  g_return_val_if_fail (GH_IS_WINDOW (self), NULL);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->pages));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    g_strv_builder_add (names, gtk_widget_get_name (child));
+
+  return g_strv_builder_end (names);
 }
 
 void
@@ -264,4 +857,14 @@ gh_window_show_toast (GhWindow   *self,
   g_return_if_fail (title != NULL);
 
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (title));
+}
+
+void
+gh_window_add_toast (GhWindow *self,
+                     AdwToast *toast)
+{
+  g_return_if_fail (GH_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }

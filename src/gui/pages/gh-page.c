@@ -1,4 +1,4 @@
-/* gh-page.c — a page of the window, bound to a connection
+/* gh-page.c — a page of the window, bound to a connection and a project
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -9,15 +9,26 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "gh-page.h"
 
-/* What every page of the window has: the connection it reads from, the title and icon the
- * window lists it under, and whether it is still waiting for the server. */
+/* What every page of the window has: the connection and project it reads from, the title,
+ * icon and badge the window lists it under, the widgets it adds to the header bar, whether it
+ * is still waiting for the server, and its admin calls in flight. */
 typedef struct
 {
   GhConnection *connection;
+  char         *project;
   char         *title;
   char         *icon_name;
+  GtkWidget    *header_start;
+  GtkWidget    *header_end;
+  GCancellable *load_cancellable;  /* this reload round's */
+  GCancellable *call_cancellable;  /* the page's lifetime */
+  guint         reload_idle;
+  guint         badge;
+  gboolean      badge_alert;
   gboolean      busy;
 } GhPagePrivate;
 
@@ -25,9 +36,11 @@ G_DEFINE_TYPE_WITH_PRIVATE (GhPage, gh_page, ADW_TYPE_BIN)
 
 enum {
   PROP_0,
+  PROP_BADGE,
   PROP_BUSY,
   PROP_CONNECTION,
   PROP_ICON_NAME,
+  PROP_PROJECT,
   PROP_TITLE,
   N_PROPS
 };
@@ -48,13 +61,57 @@ replace_string (char       **field,
   return TRUE;
 }
 
+static gboolean
+reload_idle_cb (gpointer user_data)
+{
+  GhPage *self = GH_PAGE (user_data);
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  priv->reload_idle = 0;
+  gh_page_reload (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Coalesced: a connection and a project set one after the other load once. */
+static void
+schedule_reload (GhPage *self)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  if (priv->connection == NULL ||
+      gh_connection_get_state (priv->connection) != GH_CONNECTION_STATE_READY)
+    {
+      g_cancellable_cancel (priv->load_cancellable);
+      return;
+    }
+
+  if (priv->reload_idle == 0)
+    priv->reload_idle = g_idle_add (reload_idle_cb, self);
+}
+
+static void
+connection_state_cb (GhPage *self)
+{
+  schedule_reload (self);
+}
+
 static void
 gh_page_dispose (GObject *object)
 {
   GhPage *self = (GhPage *)object;
   GhPagePrivate *priv = gh_page_get_instance_private (self);
 
+  g_clear_handle_id (&priv->reload_idle, g_source_remove);
+  g_cancellable_cancel (priv->load_cancellable);
+  g_cancellable_cancel (priv->call_cancellable);
+  g_clear_object (&priv->load_cancellable);
+  g_clear_object (&priv->call_cancellable);
+  if (priv->connection != NULL)
+    g_signal_handlers_disconnect_by_func (priv->connection, connection_state_cb, self);
   g_clear_object (&priv->connection);
+  g_clear_object (&priv->header_start);
+  g_clear_object (&priv->header_end);
 
   G_OBJECT_CLASS (gh_page_parent_class)->dispose (object);
 }
@@ -65,6 +122,7 @@ gh_page_finalize (GObject *object)
   GhPage *self = (GhPage *)object;
   GhPagePrivate *priv = gh_page_get_instance_private (self);
 
+  g_clear_pointer (&priv->project, g_free);
   g_clear_pointer (&priv->title, g_free);
   g_clear_pointer (&priv->icon_name, g_free);
 
@@ -81,6 +139,10 @@ gh_page_get_property (GObject    *object,
 
   switch (prop_id)
     {
+    case PROP_BADGE:
+      g_value_set_uint (value, gh_page_get_badge (self));
+      break;
+
     case PROP_BUSY:
       g_value_set_boolean (value, gh_page_get_busy (self));
       break;
@@ -91,6 +153,10 @@ gh_page_get_property (GObject    *object,
 
     case PROP_ICON_NAME:
       g_value_set_string (value, gh_page_get_icon_name (self));
+      break;
+
+    case PROP_PROJECT:
+      g_value_set_string (value, gh_page_get_project (self));
       break;
 
     case PROP_TITLE:
@@ -120,6 +186,10 @@ gh_page_set_property (GObject      *object,
       gh_page_set_icon_name (self, g_value_get_string (value));
       break;
 
+    case PROP_PROJECT:
+      gh_page_set_project (self, g_value_get_string (value));
+      break;
+
     case PROP_TITLE:
       gh_page_set_title (self, g_value_get_string (value));
       break;
@@ -139,6 +209,12 @@ gh_page_class_init (GhPageClass *klass)
   object_class->get_property = gh_page_get_property;
   object_class->set_property = gh_page_set_property;
 
+  /* The count the sidebar shows (gh_page_set_badge() sets it with its alert flag). */
+  properties[PROP_BADGE] =
+    g_param_spec_uint ("badge", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   /* TRUE until the user sees what the page shows settled (or why it cannot be shown). */
   properties[PROP_BUSY] =
     g_param_spec_boolean ("busy", NULL, NULL,
@@ -155,6 +231,11 @@ gh_page_class_init (GhPageClass *klass)
                          NULL,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  properties[PROP_PROJECT] =
+    g_param_spec_string ("project", NULL, NULL,
+                         "default",
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   properties[PROP_TITLE] =
     g_param_spec_string ("title", NULL, NULL,
                          NULL,
@@ -169,6 +250,11 @@ gh_page_init (GhPage *self)
   GhPagePrivate *priv = gh_page_get_instance_private (self);
 
   priv->busy = TRUE;
+  priv->project = g_strdup ("default");
+  priv->load_cancellable = g_cancellable_new ();
+  priv->call_cancellable = g_cancellable_new ();
+  priv->header_start = g_object_ref_sink (gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6));
+  priv->header_end = g_object_ref_sink (gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6));
 }
 
 GhConnection *
@@ -195,12 +281,45 @@ gh_page_set_connection (GhPage       *self,
     return;
 
   previous = g_steal_pointer (&priv->connection);
+  if (previous != NULL)
+    g_signal_handlers_disconnect_by_func (previous, connection_state_cb, self);
   priv->connection = connection ? g_object_ref (connection) : NULL;
+  if (priv->connection != NULL)
+    g_signal_connect_object (priv->connection, "notify::state",
+                             G_CALLBACK (connection_state_cb), self, G_CONNECT_SWAPPED);
 
   if (GH_PAGE_GET_CLASS (self)->connection_changed != NULL)
     GH_PAGE_GET_CLASS (self)->connection_changed (self, previous);
 
+  schedule_reload (self);
+
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION]);
+}
+
+const char *
+gh_page_get_project (GhPage *self)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  g_return_val_if_fail (GH_IS_PAGE (self), NULL);
+
+  return priv->project;
+}
+
+void
+gh_page_set_project (GhPage     *self,
+                     const char *project)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  g_return_if_fail (GH_IS_PAGE (self));
+  g_return_if_fail (project != NULL && *project != '\0');
+
+  if (!replace_string (&priv->project, project))
+    return;
+
+  schedule_reload (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROJECT]);
 }
 
 const char *
@@ -272,4 +391,255 @@ gh_page_set_busy (GhPage   *self,
 
   priv->busy = busy;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+guint
+gh_page_get_badge (GhPage *self)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  g_return_val_if_fail (GH_IS_PAGE (self), 0);
+
+  return priv->badge;
+}
+
+gboolean
+gh_page_get_badge_alert (GhPage *self)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  g_return_val_if_fail (GH_IS_PAGE (self), FALSE);
+
+  return priv->badge_alert;
+}
+
+void
+gh_page_set_badge (GhPage   *self,
+                   guint     count,
+                   gboolean  alert)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  g_return_if_fail (GH_IS_PAGE (self));
+
+  alert = !!alert;
+  if (priv->badge == count && priv->badge_alert == alert)
+    return;
+
+  priv->badge = count;
+  priv->badge_alert = alert;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BADGE]);
+}
+
+void
+gh_page_add_header_widget (GhPage      *self,
+                           GtkWidget   *widget,
+                           GtkPackType  pack_type)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  g_return_if_fail (GH_IS_PAGE (self));
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  if (pack_type == GTK_PACK_START)
+    gtk_box_append (GTK_BOX (priv->header_start), widget);
+  else
+    gtk_box_prepend (GTK_BOX (priv->header_end), widget);
+}
+
+GtkWidget *
+gh_page_get_header_box (GhPage      *self,
+                        GtkPackType  pack_type)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  g_return_val_if_fail (GH_IS_PAGE (self), NULL);
+
+  return pack_type == GTK_PACK_START ? priv->header_start : priv->header_end;
+}
+
+GhAdminClient *
+gh_page_get_admin_client (GhPage *self)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  g_return_val_if_fail (GH_IS_PAGE (self), NULL);
+
+  if (priv->connection == NULL)
+    return NULL;
+
+  return gh_connection_get_admin_client (priv->connection);
+}
+
+char *
+gh_page_project_path (GhPage     *self,
+                      const char *suffix)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+  g_autofree char *slug = NULL;
+
+  g_return_val_if_fail (GH_IS_PAGE (self), NULL);
+
+  slug = g_uri_escape_string (priv->project, NULL, FALSE);
+
+  return g_strconcat ("/projects/", slug, suffix, NULL);
+}
+
+typedef struct
+{
+  GhPage           *page;
+  GCancellable     *cancellable;
+  GhPageAnswerFunc  callback;
+  gpointer          user_data;
+} Call;
+
+static void
+call_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Call *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+
+  answer = gh_admin_client_request_json_finish (GH_ADMIN_CLIENT (object), result, &error);
+
+  if (!g_cancellable_is_cancelled (call->cancellable) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    call->callback (call->page, answer, error, call->user_data);
+
+  g_object_unref (call->page);
+  g_object_unref (call->cancellable);
+  g_free (call);
+}
+
+static void
+start_call (GhPage           *self,
+            GCancellable     *cancellable,
+            const char       *method,
+            const char       *path,
+            JsonObject       *body,
+            GhPageAnswerFunc  callback,
+            gpointer          user_data)
+{
+  GhAdminClient *client = gh_page_get_admin_client (self);
+  Call *call;
+
+  if (client == NULL)
+    {
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                                                     _("Not connected to a server"));
+
+      callback (self, NULL, error, user_data);
+      return;
+    }
+
+  call = g_new0 (Call, 1);
+  call->page = g_object_ref (self);
+  call->cancellable = g_object_ref (cancellable);
+  call->callback = callback;
+  call->user_data = user_data;
+  gh_admin_client_request_json_async (client, method, path, body, cancellable,
+                                      call_done_cb, call);
+}
+
+void
+gh_page_load (GhPage           *self,
+              const char       *method,
+              const char       *path,
+              JsonObject       *body,
+              GhPageAnswerFunc  callback,
+              gpointer          user_data)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  g_return_if_fail (GH_IS_PAGE (self));
+  g_return_if_fail (method != NULL && path != NULL && callback != NULL);
+
+  start_call (self, priv->load_cancellable, method, path, body, callback, user_data);
+}
+
+void
+gh_page_call (GhPage           *self,
+              const char       *method,
+              const char       *path,
+              JsonObject       *body,
+              GhPageAnswerFunc  callback,
+              gpointer          user_data)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  g_return_if_fail (GH_IS_PAGE (self));
+  g_return_if_fail (method != NULL && path != NULL && callback != NULL);
+
+  start_call (self, priv->call_cancellable, method, path, body, callback, user_data);
+}
+
+void
+gh_page_reload (GhPage *self)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  g_return_if_fail (GH_IS_PAGE (self));
+
+  g_clear_handle_id (&priv->reload_idle, g_source_remove);
+  g_cancellable_cancel (priv->load_cancellable);
+  g_clear_object (&priv->load_cancellable);
+  priv->load_cancellable = g_cancellable_new ();
+
+  if (GH_PAGE_GET_CLASS (self)->reload != NULL)
+    GH_PAGE_GET_CLASS (self)->reload (self);
+}
+
+void
+gh_page_show_toast (GhPage     *self,
+                    const char *title)
+{
+  g_return_if_fail (GH_IS_PAGE (self));
+  g_return_if_fail (title != NULL);
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", title);
+}
+
+void
+gh_page_add_toast (GhPage   *self,
+                   AdwToast *toast)
+{
+  GtkWidget *overlay;
+
+  g_return_if_fail (GH_IS_PAGE (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+  else
+    g_object_unref (g_object_ref_sink (toast));
+}
+
+void
+gh_page_show_error (GhPage       *self,
+                    const char   *what,
+                    const GError *error)
+{
+  g_autofree char *title = NULL;
+
+  g_return_if_fail (GH_IS_PAGE (self));
+  g_return_if_fail (what != NULL && error != NULL);
+
+  /* "Could not revoke the token: the token is already revoked" */
+  title = g_strdup_printf (_("%s: %s"), what, error->message);
+  gh_page_show_toast (self, title);
+}
+
+void
+gh_page_open (GhPage     *self,
+              const char *page_name,
+              const char *target)
+{
+  g_return_if_fail (GH_IS_PAGE (self));
+  g_return_if_fail (page_name != NULL);
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.open", "(ss)", page_name,
+                              target != NULL ? target : "");
 }

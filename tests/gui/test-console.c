@@ -1,0 +1,204 @@
+/* test-console.c — the console's shell: sidebar, pages, project switcher, connection chip
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "gh-explain-card.h"
+#include "gh-gui-test.h"
+
+static gboolean
+projects_listed (gpointer data)
+{
+  GhGuiTest *test = data;
+  GtkDropDown *dropdown = GTK_DROP_DOWN (gh_gui_test_get (GTK_WIDGET (test->window),
+                                                          "project-dropdown"));
+
+  return g_list_model_get_n_items (gtk_drop_down_get_model (dropdown)) == 2;
+}
+
+/* Every page is listed in the sidebar in order, each opens by name, and the project switcher
+ * lists the server's projects and moves every page to the one picked. */
+static void
+test_shell_pages_and_projects (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  g_autoptr(JsonObject) created = NULL;
+  g_auto(GStrv) names = gh_window_list_pages (test->window);
+  g_autofree char *chip = NULL;
+  GtkWidget *window = GTK_WIDGET (test->window);
+  GtkDropDown *dropdown;
+
+  g_assert_cmpstr (names[0], ==, "overview");
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *row = g_strconcat ("sidebar-", names[i], NULL);
+      GhPage *page;
+
+      g_assert_true (GTK_IS_LIST_BOX_ROW (gh_gui_test_get (window, row)));
+      page = gh_gui_test_show_page (test, names[i]);
+      g_assert_cmpstr (gh_page_get_project (page), ==, "default");
+      /* The header names the page. */
+      g_assert_true (gh_gui_test_label_shown (window, gh_page_get_title (page)));
+    }
+  g_assert_false (gh_window_show_page (test->window, "no-such-page"));
+
+  /* "Remote · 127.0.0.1:PORT" */
+  chip = g_strdup_printf ("Remote · 127.0.0.1:%u", test->server->port);
+  g_assert_true (gh_gui_test_label_shown (window, chip));
+  g_assert_false (gtk_widget_get_visible (gh_gui_test_get (window, "retry-button")));
+
+  created = gh_gui_test_admin (test, "POST", "/projects",
+                               "{\"slug\": \"team\", \"display_name\": \"Team Server\"}");
+  /* The switcher reads the projects when the connection is ready: reconnect to read again. */
+  {
+    g_autoptr(GhConnection) again = gh_connection_new_remote (test->server->base, test->token);
+
+    gh_window_set_connection (test->window, again);
+    g_assert_true (gh_gui_test_wait (projects_listed, test));
+    gh_window_set_connection (test->window, test->connection);
+  }
+
+  dropdown = GTK_DROP_DOWN (gh_gui_test_get (window, "project-dropdown"));
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (dropdown)),
+                                               1), ==, "Team Server");
+  gtk_drop_down_set_selected (dropdown, 1);
+  g_assert_cmpstr (gh_window_get_project (test->window), ==, "team");
+  for (guint i = 0; names[i] != NULL; i++)
+    g_assert_cmpstr (gh_page_get_project (gh_window_get_page (test->window, names[i])), ==,
+                     "team");
+}
+
+/* Alt+N opens the Nth page: the window action the accelerators are bound to. */
+static void
+test_shell_show_page_action (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  g_auto(GStrv) names = gh_window_list_pages (test->window);
+  const char *last = names[g_strv_length (names) - 1];
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (test->window), "win.show-page", "s",
+                                             last));
+  g_assert_true (gh_window_get_visible_page (test->window) ==
+                 gh_window_get_page (test->window, last));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (test->window), "win.open", "(ss)",
+                                             "overview", ""));
+  g_assert_true (gh_window_get_visible_page (test->window) ==
+                 gh_window_get_page (test->window, "overview"));
+}
+
+/* @widget's controls lie inside @clip (window coordinates) horizontally, and so do those of
+ * every scrolled child inside its own viewport; a control outside is one a user cannot see
+ * whole. Returns the first offender's description, or NULL. */
+static char *
+find_clipped (GtkWidget             *widget,
+              GtkWidget             *window,
+              const graphene_rect_t *clip)
+{
+  graphene_rect_t bounds;
+  graphene_rect_t inner = *clip;
+
+  if (!gtk_widget_get_mapped (widget) || !gtk_widget_compute_bounds (widget, window, &bounds))
+    return NULL;
+
+  if ((GTK_IS_BUTTON (widget) || GTK_IS_LABEL (widget) || GTK_IS_EDITABLE (widget) ||
+       GTK_IS_SWITCH (widget) || GTK_IS_DROP_DOWN (widget)) &&
+      bounds.size.width > 0 &&
+      (bounds.origin.x < clip->origin.x - 0.5 ||
+       bounds.origin.x + bounds.size.width > clip->origin.x + clip->size.width + 0.5))
+    return g_strdup_printf ("%s “%s” at x %.0f, width %.0f, outside %.0f…%.0f",
+                            G_OBJECT_TYPE_NAME (widget),
+                            GTK_IS_LABEL (widget) ? gtk_label_get_text (GTK_LABEL (widget))
+                                                  : gtk_widget_get_name (widget),
+                            bounds.origin.x, bounds.size.width, clip->origin.x,
+                            clip->origin.x + clip->size.width);
+
+  if (GTK_IS_SCROLLED_WINDOW (widget) || GTK_IS_VIEWPORT (widget))
+    graphene_rect_intersection (clip, &bounds, &inner);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      char *found = find_clipped (child, window, &inner);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* At 800x600 every page shows its controls whole (the sidebar beside it, not folded). */
+static void
+test_shell_fits_800x600 (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  g_auto(GStrv) names = gh_window_list_pages (test->window);
+  GtkWidget *window = GTK_WIDGET (test->window);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  gh_gui_test_run_for (300);
+  g_assert_cmpint (gtk_widget_get_width (window), <=, 800);
+  g_assert_false (adw_leaflet_get_folded (ADW_LEAFLET (gh_gui_test_get (window, "leaflet"))));
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      graphene_rect_t all = GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (window),
+                                                gtk_widget_get_height (window));
+      g_autofree char *clipped = NULL;
+
+      gh_gui_test_show_page (test, names[i]);
+      gh_gui_test_run_for (200);
+      clipped = find_clipped (window, window, &all);
+      if (clipped != NULL)
+        g_error ("page %s at 800x600: %s", names[i], clipped);
+    }
+}
+
+/* The explain card marks where the two values differ, and nothing else. */
+static void
+test_explain_diff_markup (void)
+{
+  gboolean differs = FALSE;
+  g_autofree char *port = NULL;
+  g_autofree char *slash = NULL;
+  g_autofree char *same = NULL;
+  g_autofree char *escaped = NULL;
+
+  port = gh_explain_diff_markup ("http://127.0.0.1:58135/callback",
+                                 "http://127.0.0.1/callback", &differs);
+  g_assert_true (differs);
+  g_assert_nonnull (strstr (port, ">:58135</span>/callback"));
+  g_assert_true (g_str_has_prefix (port, "http://127.0.0.1<span"));
+
+  slash = gh_explain_diff_markup ("https://mcp.example.com/mcp/", "https://mcp.example.com/mcp",
+                                  &differs);
+  g_assert_true (differs);
+  g_assert_true (g_str_has_suffix (slash, ">/</span>"));
+
+  same = gh_explain_diff_markup ("abc", "abc", &differs);
+  g_assert_false (differs);
+  g_assert_cmpstr (same, ==, "abc");
+
+  escaped = gh_explain_diff_markup ("a<b", "a>b", &differs);
+  g_assert_true (differs);
+  g_assert_nonnull (strstr (escaped, "&lt;"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gh_gui_test_init (&argc, &argv);
+
+  g_test_add_func ("/gui/console/explain-diff-markup", test_explain_diff_markup);
+  g_test_add_func ("/gui/console/pages-and-projects", test_shell_pages_and_projects);
+  g_test_add_func ("/gui/console/show-page-action", test_shell_show_page_action);
+  g_test_add_func ("/gui/console/fits-800x600", test_shell_fits_800x600);
+
+  return g_test_run ();
+}
