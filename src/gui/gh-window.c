@@ -247,9 +247,17 @@ project_selected_cb (GhWindow *self)
 static void
 connection_state_cb (GhWindow *self)
 {
+  GhAdminClient *client = gh_connection_get_admin_client (self->connection);
+
   update_connection_chip (self);
-  if (gh_connection_get_state (self->connection) == GH_CONNECTION_STATE_READY)
-    reload_projects (self);
+  if (gh_connection_get_state (self->connection) != GH_CONNECTION_STATE_READY)
+    return;
+
+  reload_projects (self);
+  /* One live stream per server, every project's events: pages listen to the admin client's
+   * ::event and keep their project's. */
+  if (client != NULL && gh_admin_client_get_stream_state (client) == GH_ADMIN_STREAM_STOPPED)
+    gh_admin_client_start_events (client, NULL, NULL, -1);
 }
 
 /* ---- pages and the sidebar --------------------------------------------------------- */
@@ -502,6 +510,8 @@ gh_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->projects_cancellable);
   g_clear_object (&self->projects_cancellable);
+  if (self->connection != NULL && gh_connection_get_admin_client (self->connection) != NULL)
+    gh_admin_client_stop_events (gh_connection_get_admin_client (self->connection));
 
   gtk_widget_dispose_template (GTK_WIDGET (self), GH_TYPE_WINDOW);
 
@@ -721,7 +731,11 @@ gh_window_set_connection (GhWindow     *self,
 
   previous = g_steal_pointer (&self->connection);
   if (previous != NULL)
-    g_signal_handlers_disconnect_by_func (previous, connection_state_cb, self);
+    {
+      g_signal_handlers_disconnect_by_func (previous, connection_state_cb, self);
+      if (gh_connection_get_admin_client (previous) != NULL)
+        gh_admin_client_stop_events (gh_connection_get_admin_client (previous));
+    }
   self->connection = g_object_ref (connection);
   if (gh_connection_get_kind (connection) == GH_CONNECTION_KIND_EMBEDDED &&
       self->embedded == NULL)
