@@ -130,7 +130,9 @@ struct _GhOverviewPage
   GtkWidget        *tile_buttons[N_TILES];
 
   /* Template widgets */
+  AdwPreferencesGroup *activity_group;
   GtkListBox       *attention_list;
+  AdwPreferencesGroup *attention_group;
   GhPropertyRow    *authorize_row;
   GhActivityChart  *chart;
   GhPropertyRow    *data_dir_row;
@@ -156,10 +158,11 @@ struct _GhOverviewPage
   AdwStatusPage    *starting_page;
   GhPropertyRow    *state_row;
   GtkStack         *state_stack;
+  AdwPreferencesGroup *summary_error_group;
   AdwActionRow     *summary_error_row;
   AdwPreferencesGroup *summary_group;
   GtkSpinner       *summary_spinner;
-  GtkFlowBox       *tiles_box;
+  GtkBox           *tiles_box;
   GhPropertyRow    *tls_row;
   GhPropertyRow    *token_row;
   GhPropertyRow    *uptime_row;
@@ -833,7 +836,13 @@ show_counts (GhOverviewPage *self)
         value = g_strdup_printf ("%" G_GINT64_FORMAT, self->counts[i]);
       gtk_label_set_label (self->tile_values[i], value != NULL ? value : "–");
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->tiles_box), self->have_counts);
+  /* Red while something failed today */
+  if (self->have_counts && self->counts[TILE_FAILURES] > 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->tile_values[TILE_FAILURES]), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->tile_values[TILE_FAILURES]), "error");
+  gtk_widget_set_visible (GTK_WIDGET (self->summary_group),
+                          self->have_counts || self->summary_loading);
   gh_page_set_badge (GH_PAGE (self), self->have_counts ? self->counts[TILE_FAILURES] : 0, TRUE);
 }
 
@@ -995,15 +1004,14 @@ summary_loaded_cb (GhPage       *page,
   gtk_spinner_set_spinning (self->summary_spinner, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->summary_spinner), FALSE);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->summary_error_row), error != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->summary_error_group), error != NULL);
   if (error != NULL)
     {
       adw_action_row_set_subtitle (self->summary_error_row, error->message);
       self->have_counts = FALSE;
       show_counts (self);
-      gtk_widget_set_visible (GTK_WIDGET (self->chart), FALSE);
-      gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->attention_list)),
-                              FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->activity_group), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->attention_group), FALSE);
       load_done (self);
       return;
     }
@@ -1059,8 +1067,8 @@ summary_loaded_cb (GhPage       *page,
   for (guint i = 0; i < held->len; i++)
     apply_event (self, g_ptr_array_index (held, i));
 
-  gtk_widget_set_visible (GTK_WIDGET (self->chart), TRUE);
-  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->attention_list)), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->activity_group), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->attention_group), TRUE);
   show_counts (self);
   show_attention (self);
   load_done (self);
@@ -1159,6 +1167,7 @@ gh_overview_page_reload (GhPage *page)
   gh_page_load (page, "GET", "/server", NULL, server_loaded_cb, NULL);
   gh_page_load (page, "GET", project_path, NULL, project_loaded_cb, NULL);
   load_summary (self);
+  show_counts (self);
   update_busy (self);
 }
 
@@ -1240,12 +1249,11 @@ tile_new (GhOverviewPage *self,
   gtk_widget_set_tooltip_text (button, _(tiles[tile].tooltip));
   gtk_widget_add_css_class (button, "card");
   gtk_widget_add_css_class (button, "overview-tile");
-  if (tile == TILE_FAILURES)
-    gtk_widget_add_css_class (value, "error");
   gtk_widget_set_name (value, "tile-value");
   gtk_widget_add_css_class (value, "title-1");
   gtk_widget_add_css_class (value, "numeric");
   gtk_label_set_wrap (GTK_LABEL (caption), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (caption), 10);
   gtk_label_set_justify (GTK_LABEL (caption), GTK_JUSTIFY_CENTER);
   gtk_widget_add_css_class (caption, "caption");
   gtk_widget_add_css_class (caption, "dim-label");
@@ -1526,6 +1534,8 @@ gh_overview_page_class_init (GhOverviewPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/pages/"
                                                "gh-overview-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, activity_group);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, attention_group);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, attention_list);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, authorize_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, chart);
@@ -1552,6 +1562,7 @@ gh_overview_page_class_init (GhOverviewPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, starting_page);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, state_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, state_stack);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, summary_error_group);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, summary_error_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, summary_group);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, summary_spinner);
@@ -1583,7 +1594,7 @@ gh_overview_page_init (GhOverviewPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   for (guint i = 0; i < N_TILES; i++)
-    gtk_flow_box_append (self->tiles_box, tile_new (self, i));
+    gtk_box_append (self->tiles_box, tile_new (self, i));
   for (guint i = 0; i < N_ENDPOINTS; i++)
     add_curl_button (self, i);
   show_counts (self);

@@ -17,9 +17,9 @@
 #define MARGIN 8
 #define LABEL_SPACE 18
 
-/* A GtkDrawingArea: one bar per minute, drawn with cairo in the theme's colours: the events in the accent colour,
- * the failures among them in the error colour from the bottom up; the busiest minute's count
- * above, the hour's ends below. Nothing else: no legend, no grid. */
+/* A GtkDrawingArea: one bar per minute, drawn with cairo in the theme's colours: the events in
+ * the accent colour, the failures among them in the error colour from the bottom up; the
+ * busiest minute's count above, the hour's ends below. Nothing else: no legend, no grid. */
 struct _GhActivityChart
 {
   GtkDrawingArea parent_instance;
