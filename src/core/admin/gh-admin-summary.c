@@ -10,10 +10,7 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "gh-admin-private.h"
-#include "gh-http.h"
 #include "gh-paused-request.h"
 
 /* The minutes the per-minute series covers, ending with the current one. */
@@ -23,10 +20,18 @@
 
 typedef struct
 {
-  gint64 project_id;
-  gint64 since;  /* µs, inclusive */
-  gint64 now;    /* µs */
+  gint64  project_id;
+  char   *slug;
+  gint64  since;  /* µs, inclusive */
+  gint64  now;    /* µs */
 } SummaryQuery;
+
+static void
+summary_query_free (SummaryQuery *query)
+{
+  g_free (query->slug);
+  g_free (query);
+}
 
 /* One count of @sql, whose parameters are the project id then @arg. */
 static gboolean
@@ -233,6 +238,7 @@ read_summary (GhStore        *reader,
   counts = read_counts (reader, query, error);
   if (counts == NULL)
     return NULL;
+  json_object_set_string_member (answer, "project", query->slug);
   json_object_set_int_member (answer, "now", query->now);
   json_object_set_int_member (answer, "last_event_id", last_event_id);
   json_object_set_int_member (answer, "since", query->since);
@@ -246,29 +252,6 @@ read_summary (GhStore        *reader,
     return NULL;
   json_object_set_object_member (answer, "per_minute", minutes);
   return g_steal_pointer (&answer);
-}
-
-static void
-summary_read (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GhPausedRequest *paused = user_data;
-  g_autoptr(JsonObject) answer = NULL;
-  g_autoptr(GError) error = NULL;
-
-  answer = gh_audit_read_finish (result, &error);
-  if (gh_paused_request_abandoned (paused))
-    return;
-  gh_http_set_no_store (paused->msg);
-  if (answer == NULL)
-    _gh_admin_send_paused_error (paused, error);
-  else
-    {
-      json_object_set_string_member (answer, "project", paused->slug);
-      gh_http_send_json (paused->msg, SOUP_STATUS_OK, answer, NULL);
-    }
-  gh_paused_request_resume (paused);
 }
 
 /* GET /admin/v1/projects/{slug}/summary[?since=µs]: counts, failures by rule since @since
@@ -306,11 +289,12 @@ _gh_admin_handle_summary (GhRequest *request)
 
   query = g_new0 (SummaryQuery, 1);
   query->project_id = project->id;
+  query->slug = g_strdup (slug);
   query->since = value;
   query->now = now;
   paused = gh_paused_request_new (G_OBJECT (request->server), request->msg, slug, NULL,
                                   request->path, NULL, NULL, NULL);
-  gh_audit_read_async (request->server->store, NULL, read_summary, query, g_free,
-                       (GDestroyNotify) json_object_unref, paused->cancellable, summary_read,
-                       paused);
+  gh_audit_read_async (request->server->store, NULL, read_summary, query,
+                       (GDestroyNotify) summary_query_free, (GDestroyNotify) json_object_unref,
+                       paused->cancellable, _gh_admin_send_read_answer, paused);
 }
