@@ -951,7 +951,7 @@ event_cb (GhAdminClient    *client,
           GhOverviewPage   *self)
 {
   if (g_strcmp0 (gh_audit_event_item_get_project (item),
-                 gh_page_get_project (GH_PAGE (self))) != 0 || !self->have_counts)
+                 gh_page_get_project (GH_PAGE (self))) != 0)
     return;
 
   /* The summary being read may hold it already: decided once it is there. */
@@ -960,6 +960,8 @@ event_cb (GhAdminClient    *client,
       g_ptr_array_add (self->held_events, g_object_ref (item));
       return;
     }
+  if (!self->have_counts)
+    return;
 
   apply_event (self, item);
   show_counts (self);
@@ -1113,32 +1115,23 @@ project_loaded_cb (GhPage       *page,
 {
   GhOverviewPage *self = GH_OVERVIEW_PAGE (page);
   const char *issuer = string_member (answer, "issuer");
-  GhServerClient *client = self->base_client;
+  g_autoptr(GhServerClient) client = NULL;
 
   g_free (self->dcr_mode);
   self->dcr_mode = g_strdup (string_member (object_member (answer, "settings"), "dcr_mode"));
 
   /* Without the admin API, the connection's address is the issuer the page can read. */
-  if (issuer != NULL && self->base_client != NULL &&
-      !g_str_equal (issuer, gh_server_client_get_base_url (self->base_client)))
-    {
-      if (self->client != NULL && self->client != self->base_client &&
-          g_str_equal (issuer, gh_server_client_get_base_url (self->client)))
-        client = self->client;
-      else
-        client = gh_server_client_new (issuer,
-                                       gh_connection_get_credential (self->connection));
-    }
+  if (issuer == NULL || self->base_client == NULL ||
+      g_str_equal (issuer, gh_server_client_get_base_url (self->base_client)))
+    client = self->base_client != NULL ? g_object_ref (self->base_client) : NULL;
+  else if (self->client != NULL &&
+           g_str_equal (issuer, gh_server_client_get_base_url (self->client)))
+    client = g_object_ref (self->client);
+  else
+    client = gh_server_client_new (issuer, gh_connection_get_credential (self->connection));
 
-  if (client != self->client)
-    {
-      g_object_ref (client);
-      g_clear_object (&self->client);
-      self->client = client;
-      reload_discovery (self);
-    }
-  else if (client != self->base_client)
-    g_object_unref (client);
+  if (g_set_object (&self->client, client))
+    reload_discovery (self);
 
   load_done (self);
 }
