@@ -58,6 +58,20 @@ add_client (GhGuiTest *test)
                        "\"token_endpoint_auth_method\": \"none\"}");
 }
 
+typedef struct
+{
+  GtkWidget  *page;
+  const char *was;
+} UptimeWait;
+
+static gboolean
+uptime_changed (gpointer data)
+{
+  UptimeWait *w = data;
+
+  return g_strcmp0 (row_value (w->page, "uptime-row"), w->was) != 0;
+}
+
 /* The server's version and listen URL, and every endpoint of the project, as the server has
  * them; a project with a path has its discovery documents at the path-inserted forms. */
 static void
@@ -77,6 +91,7 @@ test_overview_server_and_endpoints (void)
   g_autofree char *team = g_strconcat (base, "/p/team", NULL);
   g_autofree char *team_discovery = NULL;
   g_autofree char *team_openid = NULL;
+  g_autofree char *uptime = NULL;
 
   g_assert_cmpstr (row_value (page, "version-row"), ==,
                    json_object_get_string_member (server, "version"));
@@ -85,6 +100,9 @@ test_overview_server_and_endpoints (void)
   g_assert_nonnull (strstr (row_value (page, "listen-row"), base));
   g_assert_cmpstr (row_value (page, "tls-row"), ==, "No: plain HTTP");
   g_assert_true (gtk_widget_get_mapped (gh_gui_test_get (page, "uptime-row")));
+  /* The uptime ticks */
+  uptime = g_strdup (row_value (page, "uptime-row"));
+  g_assert_true (gh_gui_test_wait (uptime_changed, &(UptimeWait) { page, uptime }));
   g_assert_cmpstr (row_value (page, "state-row"), ==, "Running");
 
   g_assert_cmpstr (row_value (page, "issuer-row"), ==, base);
