@@ -382,6 +382,8 @@ test_cimd_accept_import_refresh (void)
   gh_gui_test_run_for (50);
   assert_shown (&f, "Good Client 3");
   g_assert_true (gtk_widget_is_sensitive (get (&f, "save-button")));
+  /* The refresh's own report decides the verdict. */
+  g_assert_true (g_str_has_prefix (verdict (&f), "Accepted"));
   teardown (&f);
 }
 
@@ -415,6 +417,47 @@ test_cimd_cancel_and_target (void)
   teardown (&f);
 }
 
+static gboolean
+verdict_accepted (gpointer data)
+{
+  Fixture *f = data;
+
+  return !gh_page_get_busy (f->page) && g_str_has_prefix (verdict (f), "Accepted");
+}
+
+/* cimd_enabled off: every check still runs, the verdict names the setting, and the policy
+ * check's Fix turns it on, after which the same URL is accepted. */
+static void
+test_cimd_setting_refuses (void)
+{
+  Fixture f;
+  g_autofree char *good = NULL;
+  g_autoptr(JsonObject) patched = NULL;
+  g_autoptr(JsonObject) project = NULL;
+  GtkWidget *card;
+
+  setup (&f);
+  patched = gh_gui_test_admin (f.test, "PATCH", "/projects/default",
+                               "{\"cimd_enabled\": false}");
+  good = resolve_path (&f, "/good.json");
+  g_assert_cmpstr (verdict (&f), ==, "Refused by a project setting: the document passes every "
+                   "check, but cimd_enabled refuses it");
+  show_tab (&f, "checks");
+  /* The document's checks ran all the same. */
+  g_assert_true (gtk_widget_get_mapped (get (&f, "document.client_id")));
+  card = get (&f, "policy.cimd_enabled");
+  g_assert_true (gtk_widget_get_mapped (card));
+  g_assert_true (gh_gui_test_text_shown (card, "cimd_enabled"));
+
+  gh_gui_test_click (gh_gui_test_get (card, "fix-button"));
+  g_assert_true (gh_gui_test_wait (verdict_accepted, &f));
+  project = gh_gui_test_admin (f.test, "GET", "/projects/default", NULL);
+  g_assert_true (json_object_get_boolean_member (json_object_get_object_member (project,
+                                                                                "settings"),
+                                                 "cimd_enabled"));
+  teardown (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -424,6 +467,7 @@ main (int   argc,
   g_test_add_func ("/gui/cimd/refused", test_cimd_refused);
   g_test_add_func ("/gui/cimd/accept-import-refresh", test_cimd_accept_import_refresh);
   g_test_add_func ("/gui/cimd/cancel-and-target", test_cimd_cancel_and_target);
+  g_test_add_func ("/gui/cimd/setting-refuses", test_cimd_setting_refuses);
 
   return g_test_run ();
 }

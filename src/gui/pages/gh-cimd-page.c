@@ -1297,7 +1297,10 @@ show_verdict (GhCimdPage *self)
 {
   JsonObject *failure = first_failure (self, "policy");
   JsonArray *refused_by = array_member (self->report, "refused_by");
-  gboolean accepted = bool_member (self->report, "would_accept");
+  /* A refresh's report is the resolver's, with no preview verdict: its own verdict then. */
+  gboolean accepted = json_object_has_member (self->report, "would_accept") ?
+                      bool_member (self->report, "would_accept") :
+                      g_strcmp0 (str_member (self->report, "verdict"), "fail") != 0;
   gboolean warned = g_strcmp0 (str_member (self->report, "verdict"), "warn") == 0;
   g_autoptr(GString) settings = g_string_new (NULL);
   g_autofree char *sentence = NULL;
