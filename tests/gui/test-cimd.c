@@ -57,6 +57,13 @@ serve_cb (SoupServer        *server,
       type = "text/html";
       status = 403;
     }
+  else if (g_str_equal (path, "/redirect"))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location",
+                                    "https://elsewhere.example/client.json");
+      soup_server_message_set_status (msg, 302, NULL);
+      return;
+    }
   else if (g_str_equal (path, "/slow"))
     {
       soup_server_message_pause (msg);
@@ -242,6 +249,14 @@ test_cimd_refused (void)
   assert_shown (&f, "<!DOCTYPE html>");
   g_assert_true (gtk_widget_get_mapped (get (&f, "timing-bar")));
 
+  /* A redirect is never followed: its Location is shown, refused. */
+  g_free (resolve_path (&f, "/redirect"));
+  g_assert_cmpstr (verdict (&f), ==, "Refused at fetch: the server answered 302, redirecting to "
+                   "https://elsewhere.example/client.json");
+  show_tab (&f, "network");
+  g_assert_true (gtk_widget_get_mapped (get (&f, "location-row")));
+  assert_shown (&f, "Location (refused: never followed)");
+
   wrong = resolve_path (&f, "/wrong-id.json");
   g_assert_true (g_str_has_prefix (verdict (&f), "Refused at document: "));
   show_tab (&f, "checks");
@@ -269,7 +284,7 @@ test_cimd_refused (void)
   }
 
   assert_history (&f, wrong, 0);
-  assert_history (&f, html, 1);
+  assert_history (&f, html, 2);
 
   gtk_widget_activate_action (GTK_WIDGET (f.page), "cimd.copy-curl", NULL);
   curl = gh_gui_test_clipboard (GTK_WIDGET (f.page));
@@ -285,7 +300,7 @@ test_cimd_refused (void)
   /* A history row resolves its URL again. */
   g_signal_emit_by_name (get (&f, "history-list"), "row-activated",
                          gtk_list_box_get_row_at_index (GTK_LIST_BOX (get (&f, "history-list")),
-                                                        1));
+                                                        2));
   g_assert_true (gh_gui_test_wait (page_idle, f.page));
   g_assert_cmpstr (verdict (&f), ==,
                    "Refused at fetch: the server answered 403 with an HTML page");

@@ -778,7 +778,10 @@ show_network (GhCimdPage *self)
       const char *sniff = str_member (network, "body_sniff");
       g_autofree char *title = g_strdup_printf (_("First bytes: %s"),
                                                 sniff != NULL ? sniff : _("unknown"));
-      GtkWidget *row = add_property (group, title, excerpt, "excerpt-row");
+      g_autofree char *shown = g_strconcat (excerpt,
+                                            bool_member (network, "body_excerpt_truncated") ?
+                                            "…" : "", NULL);
+      GtkWidget *row = add_property (group, title, shown, "excerpt-row");
 
       gtk_widget_add_css_class (row, "monospace");
     }
@@ -1964,6 +1967,16 @@ gh_cimd_page_open_target (GhPage     *page,
   run_target (self, target);
 }
 
+/* Ctrl+F: the URL entry. */
+static gboolean
+gh_cimd_page_start_search (GhPage *page)
+{
+  GhCimdPage *self = GH_CIMD_PAGE (page);
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->url_entry));
+  return TRUE;
+}
+
 static void
 gh_cimd_page_reload (GhPage *page)
 {
@@ -2128,6 +2141,7 @@ gh_cimd_page_class_init (GhCimdPageClass *klass)
   object_class->finalize = gh_cimd_page_finalize;
   page_class->reload = gh_cimd_page_reload;
   page_class->open_target = gh_cimd_page_open_target;
+  page_class->start_search = gh_cimd_page_start_search;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/pages/gh-cimd-page.ui");
