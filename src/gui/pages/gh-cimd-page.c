@@ -191,6 +191,7 @@ failure_sentence (GhCimdPage *self,
   JsonObject *network = obj_member (self->report, "network");
   const char *id = str_member (check, "id");
   gint64 status = int_member (network, "status", 0);
+  const char *message;
 
   if (status > 0 && g_strcmp0 (id, "http.status") == 0)
     {
@@ -214,7 +215,11 @@ failure_sentence (GhCimdPage *self,
       return g_strdup_printf (_("the server answered %s with %s, not JSON"),
                               type != NULL ? type : _("no content type"), sniff);
     }
-  return g_strdup (str_member (check, "message"));
+  message = str_member (check, "message");
+  /* "The document's client_id …" continues the sentence: "Refused at document: the …". */
+  if (message != NULL && g_ascii_isupper (message[0]) && g_ascii_islower (message[1]))
+    return g_strdup_printf ("%c%s", g_ascii_tolower (message[0]), message + 1);
+  return g_strdup (message);
 }
 
 /* ---- small widgets ----------------------------------------------------------------- */
