@@ -167,6 +167,20 @@ page_idle (gpointer data)
   return !gh_page_get_busy (GH_PAGE (data));
 }
 
+static gboolean
+sensitive (gpointer data)
+{
+  return gtk_widget_is_sensitive (GTK_WIDGET (data));
+}
+
+/* Clicks @button once it can be clicked (a reload of the page may be running). */
+static void
+click (GtkWidget *button)
+{
+  g_assert_true (gh_gui_test_wait (sensitive, button));
+  gh_gui_test_click (button);
+}
+
 /* Types @path's URL into the entry and clicks Resolve; waits for the report. */
 static char *
 resolve_path (Fixture    *f,
@@ -175,7 +189,7 @@ resolve_path (Fixture    *f,
   char *url = g_strconcat (f->docs->base, path, NULL);
 
   gtk_editable_set_text (GTK_EDITABLE (get (f, "url-entry")), url);
-  gh_gui_test_click (get (f, "resolve-button"));
+  click (get (f, "resolve-button"));
   g_assert_true (gh_page_get_busy (f->page));
   g_assert_true (gh_gui_test_wait (page_idle, f->page));
   return url;
@@ -356,7 +370,16 @@ test_cimd_accept_import_refresh (void)
   report = gh_gui_test_clipboard (GTK_WIDGET (f.page));
   g_assert_nonnull (strstr (report, "\"would_accept\" : true"));
 
-  gh_gui_test_click (header (&f, "import-button"));
+  /* Re-fetch goes past the cache. */
+  click (header (&f, "refetch-button"));
+  g_assert_true (gh_page_get_busy (f.page));
+  g_assert_true (gh_gui_test_wait (page_idle, f.page));
+  show_tab (&f, "cache");
+  assert_shown (&f, "Bypassed: fetched again past the cache, as asked");
+  show_tab (&f, "network");
+  g_assert_true (gtk_widget_get_mapped (get (&f, "size-row")));
+
+  click (header (&f, "import-button"));
   g_assert_true (gh_gui_test_wait (check_changes_shown, &f));
   name = client_name (&f, good);
   g_assert_cmpstr (name, ==, "Good Client");
@@ -364,7 +387,7 @@ test_cimd_accept_import_refresh (void)
 
   g_free (f.docs->good_name);
   f.docs->good_name = g_strdup ("Good Client 2");
-  gh_gui_test_click (header (&f, "check-changes-button"));
+  click (header (&f, "check-changes-button"));
   g_assert_true (gh_gui_test_wait (page_idle, f.page));
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (get (&f,
                                                                                "view-stack"))),
@@ -377,7 +400,7 @@ test_cimd_accept_import_refresh (void)
   g_assert_cmpstr (name, ==, "Good Client");
   g_clear_pointer (&name, g_free);
 
-  gh_gui_test_click (get (&f, "save-button"));
+  click (get (&f, "save-button"));
   g_assert_true (gh_gui_test_wait (page_idle, f.page));
   gh_gui_test_run_for (200);
   name = client_name (&f, good);
@@ -413,11 +436,11 @@ test_cimd_cancel_and_target (void)
   setup (&f);
   slow = g_strconcat (f.docs->base, "/slow", NULL);
   gtk_editable_set_text (GTK_EDITABLE (get (&f, "url-entry")), slow);
-  gh_gui_test_click (get (&f, "resolve-button"));
+  click (get (&f, "resolve-button"));
   gh_gui_test_run_for (100);
   g_assert_true (gh_page_get_busy (f.page));
   g_assert_true (gtk_widget_get_mapped (get (&f, "cancel-button")));
-  gh_gui_test_click (get (&f, "cancel-button"));
+  click (get (&f, "cancel-button"));
   g_assert_false (gh_page_get_busy (f.page));
   gh_gui_test_run_for (50);
   g_assert_true (gtk_widget_get_mapped (get (&f, "resolve-button")));
@@ -464,7 +487,7 @@ test_cimd_setting_refuses (void)
   g_assert_true (gtk_widget_get_mapped (card));
   g_assert_true (gh_gui_test_text_shown (card, "cimd_enabled"));
 
-  gh_gui_test_click (gh_gui_test_get (card, "fix-button"));
+  click (gh_gui_test_get (card, "fix-button"));
   g_assert_true (gh_gui_test_wait (verdict_accepted, &f));
   project = gh_gui_test_admin (f.test, "GET", "/projects/default", NULL);
   g_assert_true (json_object_get_boolean_member (json_object_get_object_member (project,

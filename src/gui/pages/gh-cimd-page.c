@@ -680,8 +680,6 @@ timing_widget (JsonObject *timings)
   gtk_accessible_update_property (GTK_ACCESSIBLE (bar),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Timing"),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description->str, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (bar),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description->str, -1);
   return box;
 }
 
@@ -769,7 +767,26 @@ show_network (GhCimdPage *self)
                                 (int) (100 * size / max_bytes));
       else
         text = g_strdup_printf (_("%" G_GINT64_FORMAT " bytes"), size);
-      add_property (group, _("Size"), text, "size-row");
+      if (max_bytes > 0)
+        {
+          GtkWidget *row = add_property (group, _("Size"), text, "size-row");
+          GtkWidget *level = gtk_level_bar_new_for_interval (0, (double) max_bytes);
+
+          /* The share of the cap, in a bar beside the number. */
+          gtk_level_bar_set_value (GTK_LEVEL_BAR (level), (double) MIN (size, max_bytes));
+          gtk_level_bar_add_offset_value (GTK_LEVEL_BAR (level), GTK_LEVEL_BAR_OFFSET_LOW,
+                                          max_bytes * 0.75);
+          gtk_level_bar_add_offset_value (GTK_LEVEL_BAR (level), GTK_LEVEL_BAR_OFFSET_HIGH,
+                                          max_bytes * 0.9);
+          gtk_widget_set_size_request (level, 120, -1);
+          gtk_widget_set_valign (level, GTK_ALIGN_CENTER);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (level),
+                                          GTK_ACCESSIBLE_PROPERTY_LABEL, _("Size against the cap"),
+                                          -1);
+          gtk_box_append (GTK_BOX (gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (row))), level);
+        }
+      else
+        add_property (group, _("Size"), text, "size-row");
     }
   if (location != NULL)
     {
