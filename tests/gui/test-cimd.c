@@ -255,6 +255,9 @@ test_cimd_refused (void)
                    "Refused at fetch: the server answered 403 with an HTML page");
   show_tab (&f, "checks");
   g_assert_true (gtk_widget_get_mapped (get (&f, "http.status")));
+  /* The phase that failed comes first, before the URL checks that passed. */
+  g_assert_cmpstr (gtk_widget_get_name (gtk_widget_get_first_child (get (&f, "checks-box"))),
+                   ==, "phase-fetch");
   assert_shown (&f, "cimd.http.status");
   show_tab (&f, "network");
   assert_shown (&f, "403 Forbidden");
@@ -299,6 +302,11 @@ test_cimd_refused (void)
 
   assert_history (&f, wrong, 0);
   assert_history (&f, html, 2);
+  /* Offered in the popover of recent URLs. */
+  gtk_menu_button_popup (GTK_MENU_BUTTON (get (&f, "history-button")));
+  gh_gui_test_run_for (100);
+  g_assert_true (gh_gui_test_label_shown (get (&f, "history-list"), wrong));
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (get (&f, "history-button")));
 
   gtk_widget_activate_action (GTK_WIDGET (f.page), "cimd.copy-curl", NULL);
   curl = gh_gui_test_clipboard (GTK_WIDGET (f.page));
