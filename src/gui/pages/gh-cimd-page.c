@@ -1659,8 +1659,9 @@ resolve (GhCimdPage *self,
       g_free (self->url);
       self->url = g_strdup (stripped);
       self->imported = FALSE;
-      g_clear_pointer (&self->refresh, json_object_unref);
     }
+  /* A new report: a refresh's diff shown before belongs to the old one. */
+  g_clear_pointer (&self->refresh, json_object_unref);
   remember_url (self, stripped);
   json_object_set_string_member (body, "url", stripped);
   self->refreshing = FALSE;
