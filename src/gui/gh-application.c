@@ -286,6 +286,7 @@ gh_application_handle_local_options (GApplication *application,
       g_free (self->page_target);
       self->page_target = g_steal_pointer (&target);
     }
+
   if (g_variant_dict_lookup (options, "size", "s", &size))
     {
       int width = 0;
