@@ -11,7 +11,9 @@
 
 #include <glib/gi18n.h>
 
+#include "gh-keys-page.h"
 #include "gh-overview-page.h"
+#include "gh-users-page.h"
 #include "gh-window.h"
 
 struct _GhWindow
@@ -63,6 +65,8 @@ static GParamSpec *properties[N_PROPS];
 static GType
 (*const page_types[]) (void) = {
   gh_overview_page_get_type,
+  gh_users_page_get_type,
+  gh_keys_page_get_type,
 };
 
 static void
