@@ -169,7 +169,8 @@ test_users_add_edit_remove (void)
   g_assert_true (gtk_widget_get_sensitive (save));
   set_claims (dialog, "{\"groups\": [}");
   g_assert_false (gtk_widget_get_sensitive (save));
-  g_assert_true (g_str_has_prefix (claims_status (dialog), "Line 1, column 13: "));
+  g_assert_cmpstr (claims_status (dialog), ==,
+                   "Line 1, column 13: unexpected character “}”, expected character “]”");
   g_assert_true (gtk_widget_has_css_class (gh_gui_test_get (dialog, "claims-status"), "error"));
   set_claims (dialog, "[1, 2]");
   g_assert_false (gtk_widget_get_sensitive (save));

@@ -75,10 +75,24 @@ gh_user_dialog_parse_claims (const char  *text,
         {
           const char *why = error->message + consumed;
 
+          g_auto(GStrv) quoted = NULL;
+          g_autofree char *plain = NULL;
+
           if (g_str_has_prefix (why, "Parse error: "))
             why += strlen ("Parse error: ");
+          /* json-glib quotes as `x' */
+          quoted = g_strsplit_set (why, "`'", -1);
+          plain = g_strjoinv ("“", quoted);
+          for (char *open = strstr (plain, "“"), *next; open != NULL; open = next)
+            {
+              next = strstr (open + strlen ("“"), "“");
+              if (next == NULL)
+                break;
+              memcpy (next, "”", strlen ("”"));
+              next = strstr (next + strlen ("”"), "“");
+            }
           if (reason != NULL)
-            *reason = g_strdup_printf (_("Line %u, column %u: %s"), line, column, why);
+            *reason = g_strdup_printf (_("Line %u, column %u: %s"), line, column, plain);
         }
       else if (reason != NULL)
         {
@@ -325,13 +339,15 @@ gh_user_dialog_new (GtkWindow  *parent,
                                      "transient-for", parent,
                                      NULL);
   g_autofree char *claims = NULL;
+  g_autofree char *title = NULL;
 
   if (user != NULL)
     {
       JsonNode *node = json_object_get_member (user, "claims");
 
       self->username = g_strdup (member_string (user, "username"));
-      gtk_window_set_title (GTK_WINDOW (self), self->username);
+      title = g_strdup_printf (_("Edit %s"), self->username);
+      gtk_window_set_title (GTK_WINDOW (self), title);
       gtk_widget_set_visible (GTK_WIDGET (self->username_row), FALSE);
       gtk_editable_set_text (GTK_EDITABLE (self->name_row), member_string (user, "name"));
       gtk_editable_set_text (GTK_EDITABLE (self->email_row), member_string (user, "email"));
