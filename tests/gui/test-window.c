@@ -542,6 +542,67 @@ test_application_about_then_quit (Fixture       *f,
 }
 
 static gboolean
+stopped_shown (Fixture *f)
+{
+  return gtk_widget_get_mapped (find_in_window (f, "stopped-page")) && server_settled (f);
+}
+
+static GtkWidget *
+find_toplevel (const char *name)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (g_strcmp0 (gtk_widget_get_name (window), name) == 0 && gtk_widget_get_visible (window))
+        return window;
+    }
+  return NULL;
+}
+
+static void
+start_stopped_body (Fixture *f)
+{
+  g_auto(GStrv) accels = NULL;
+  GtkWidget *preferences;
+
+  /* "start-server" off: the server waits, the Overview says so and offers Start. */
+  g_assert_true (wait_for (stopped_shown, f));
+  g_assert_cmpint (gh_embedded_server_get_state (server (f)), ==,
+                   GH_EMBEDDED_SERVER_STATE_STOPPED);
+  /* "color-scheme" dark, applied at startup */
+  g_assert_true (adw_style_manager_get_dark (adw_style_manager_get_default ()));
+
+  /* Ctrl+, opens the preferences, on the window */
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (f->app), "app.preferences");
+  g_assert_cmpstr (accels[0], ==, "<Control>comma");
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  preferences = find_toplevel ("preferences-window");
+  g_assert_nonnull (preferences);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (preferences)) ==
+                 GTK_WINDOW (f->window));
+  gtk_window_destroy (GTK_WINDOW (preferences));
+
+  g_signal_emit_by_name (find_in_window (f, "start-server-button"), "clicked");
+  g_assert_true (wait_for (issuer_shown, f));
+  f->port = gh_embedded_server_get_port (server (f));
+  g_assert_true (port_accepts_connections (f->port));
+}
+
+static void
+test_application_start_stopped (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_settings_set_boolean (f->settings, "start-server", FALSE);
+  g_settings_set_enum (f->settings, "color-scheme", 2);
+  run_app (f, start_stopped_body);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_DEFAULT);
+}
+
+static gboolean
 failure_shown (Fixture *f)
 {
   return gtk_widget_get_mapped (find_in_window (f, "failed-page"));
@@ -1494,6 +1555,7 @@ main (int   argc,
   ADD_TEST ("/gui/application/saved-port-taken", test_application_saved_port_taken);
   ADD_TEST ("/gui/window/signing-without-keyring", test_window_signing_without_keyring);
   ADD_TEST ("/gui/application/secrets-option", test_application_secrets_option);
+  ADD_TEST ("/gui/application/start-stopped", test_application_start_stopped);
 
 #undef ADD_TEST
 
