@@ -220,6 +220,7 @@ static void
 test_users_auto_approve (void)
 {
   g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  g_autoptr(JsonObject) added = NULL;
   GtkWidget *window = GTK_WIDGET (test->window);
   AdwComboRow *row;
   GListModel *model;
@@ -248,6 +249,18 @@ test_users_auto_approve (void)
   wait.value = "";
   g_assert_true (gh_gui_test_wait (setting_is, &wait));
   g_assert_true (gh_gui_test_wait (label_gone, &wait));
+
+  /* A user added elsewhere (here: the admin API, as the CLI or another console would) shows
+   * up from the live event stream, and in the choice. */
+  g_clear_pointer (&added, json_object_unref);
+  added = gh_gui_test_admin (test, "POST", "/projects/default/users",
+                             "{\"username\": \"linus\"}");
+  wait.text = "linus";
+  g_assert_true (gh_gui_test_wait (label_shown, &wait));
+  model = adw_combo_row_get_model (ADW_COMBO_ROW (gh_gui_test_get (window, "auto-approve-row")));
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (model),
+                                               g_list_model_get_n_items (model) - 1), ==,
+                   "linus");
 }
 
 /* The kid of the key the server signs with now. */
