@@ -39,6 +39,10 @@ struct _GhUserDialog
 
 G_DEFINE_FINAL_TYPE (GhUserDialog, gh_user_dialog, ADW_TYPE_WINDOW)
 
+/* A string member, "" when absent or not a string. */
+#define string_member(object, member) \
+  json_object_get_string_member_with_default ((object), (member), "")
+
 enum {
   SAVE,
   N_SIGNALS
@@ -320,17 +324,6 @@ gh_user_dialog_init (GhUserDialog *self)
                            G_CONNECT_SWAPPED);
 }
 
-static const char *
-member_string (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
-    return "";
-  return json_node_get_string (node);
-}
-
 GtkWidget *
 gh_user_dialog_new (GtkWindow  *parent,
                     JsonObject *user)
@@ -345,12 +338,12 @@ gh_user_dialog_new (GtkWindow  *parent,
     {
       JsonNode *node = json_object_get_member (user, "claims");
 
-      self->username = g_strdup (member_string (user, "username"));
+      self->username = g_strdup (string_member (user, "username"));
       title = g_strdup_printf (_("Edit %s"), self->username);
       gtk_window_set_title (GTK_WINDOW (self), title);
       gtk_widget_set_visible (GTK_WIDGET (self->username_row), FALSE);
-      gtk_editable_set_text (GTK_EDITABLE (self->name_row), member_string (user, "name"));
-      gtk_editable_set_text (GTK_EDITABLE (self->email_row), member_string (user, "email"));
+      gtk_editable_set_text (GTK_EDITABLE (self->name_row), string_member (user, "name"));
+      gtk_editable_set_text (GTK_EDITABLE (self->email_row), string_member (user, "email"));
       if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
           json_object_get_size (json_node_get_object (node)) > 0)
         claims = json_to_string (node, TRUE);

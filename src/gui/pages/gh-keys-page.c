@@ -34,6 +34,10 @@ struct _GhKeysPage
 
 G_DEFINE_FINAL_TYPE (GhKeysPage, gh_keys_page, GH_TYPE_PAGE)
 
+/* A string member, "" when absent or not a string. */
+#define string_member(object, member) \
+  json_object_get_string_member_with_default ((object), (member), "")
+
 /* How many seconds a rotation waits before the new key signs (the API's default), so that
  * clients caching the key set fetch it first. */
 #define ROTATE_DELAY_S 300
@@ -42,17 +46,6 @@ static gint64
 now_s (void)
 {
   return g_get_real_time () / G_USEC_PER_SEC;
-}
-
-static const char *
-member_string (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
-    return "";
-  return json_node_get_string (node);
 }
 
 /* 0 when absent or null. */
@@ -148,8 +141,8 @@ time_row (const char *name,
 static GtkWidget *
 phase_badge (JsonObject *key)
 {
-  const char *phase = member_string (key, "phase");
-  const char *state = member_string (key, "state");
+  const char *phase = string_member (key, "phase");
+  const char *state = string_member (key, "state");
   const char *text = phase;
   const char *style = NULL;
   const char *tooltip = NULL;
@@ -202,7 +195,7 @@ verifies_text (JsonObject *key,
                gint64      now)
 {
   JsonNode *node = json_object_get_member (key, "verifies");
-  const char *phase = member_string (key, "phase");
+  const char *phase = string_member (key, "phase");
   g_autofree char *from = NULL;
   g_autofree char *to = NULL;
   g_autofree char *until = NULL;
@@ -232,9 +225,9 @@ static GtkWidget *
 key_row (JsonObject *key,
          gint64      now)
 {
-  const char *kid = member_string (key, "kid");
-  const char *alg = member_string (key, "alg");
-  const char *phase = member_string (key, "phase");
+  const char *kid = string_member (key, "kid");
+  const char *alg = string_member (key, "alg");
+  const char *phase = string_member (key, "phase");
   gint64 active_from = member_time (key, "active_from");
   gint64 retired_at = member_time (key, "retired_at");
   gint64 expires_at = member_time (key, "expires_at");
@@ -431,22 +424,22 @@ rotated_cb (GhPage       *page,
           JsonNode *node = json_array_get_element (array, i);
 
           if (JSON_NODE_HOLDS_OBJECT (node) &&
-              g_str_equal (member_string (json_node_get_object (node), "phase"), "signing"))
-            active = member_string (json_node_get_object (node), "kid");
+              g_str_equal (string_member (json_node_get_object (node), "phase"), "signing"))
+            active = string_member (json_node_get_object (node), "kid");
         }
     }
 
   active_from = member_time (answer, "active_from");
   if (active_from <= now || active == NULL)
     {
-      title = g_strdup_printf (_("Key %s is active now"), member_string (answer, "kid"));
+      title = g_strdup_printf (_("Key %s is active now"), string_member (answer, "kid"));
     }
   else
     {
       g_autofree char *when = format_relative (active_from, now);
 
       title = g_strdup_printf (_("Key %s stays active; %s signs %s"), active,
-                               member_string (answer, "kid"), when);
+                               string_member (answer, "kid"), when);
     }
   gh_page_show_toast (page, title);
 }

@@ -41,16 +41,9 @@ struct _GhUsersPage
 
 G_DEFINE_FINAL_TYPE (GhUsersPage, gh_users_page, GH_TYPE_PAGE)
 
-static const char *
-member_string (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
-    return "";
-  return json_node_get_string (node);
-}
+/* A string member, "" when absent or not a string. */
+#define string_member(object, member) \
+  json_object_get_string_member_with_default ((object), (member), "")
 
 /* "Ada Lovelace · ada@example.com · claims: groups, locale" */
 static char *
@@ -60,10 +53,10 @@ user_summary (JsonObject *user)
   JsonNode *claims = json_object_get_member (user, "claims");
   g_autoptr(GList) names = NULL;
 
-  if (*member_string (user, "name") != '\0')
-    g_ptr_array_add (parts, g_strdup (member_string (user, "name")));
-  if (*member_string (user, "email") != '\0')
-    g_ptr_array_add (parts, g_strdup (member_string (user, "email")));
+  if (*string_member (user, "name") != '\0')
+    g_ptr_array_add (parts, g_strdup (string_member (user, "name")));
+  if (*string_member (user, "email") != '\0')
+    g_ptr_array_add (parts, g_strdup (string_member (user, "email")));
   if (claims != NULL && JSON_NODE_HOLDS_OBJECT (claims))
     names = json_object_get_members (json_node_get_object (claims));
   if (names != NULL)
@@ -111,7 +104,7 @@ static GtkWidget *
 user_row (GhUsersPage *self,
           JsonObject  *user)
 {
-  const char *username = member_string (user, "username");
+  const char *username = string_member (user, "username");
   g_autofree char *summary = user_summary (user);
   g_autofree char *row_name = g_strconcat ("user-", username, NULL);
   g_autofree char *edit_name = g_strconcat ("edit-", username, NULL);
@@ -175,7 +168,7 @@ show_users (GhUsersPage *self)
   for (guint i = 0; i < self->users->len; i++)
     {
       JsonObject *user = g_ptr_array_index (self->users, i);
-      const char *username = member_string (user, "username");
+      const char *username = string_member (user, "username");
 
       gtk_list_box_append (self->user_list, user_row (self, user));
       g_ptr_array_add (self->choices, g_strdup (username));
@@ -252,7 +245,7 @@ project_loaded_cb (GhPage       *page,
 
   g_free (self->auto_approve);
   self->auto_approve = g_strdup (settings != NULL && JSON_NODE_HOLDS_OBJECT (settings)
-                                 ? member_string (json_node_get_object (settings),
+                                 ? string_member (json_node_get_object (settings),
                                                   "auto_approve_user")
                                  : "");
   self->project_loaded = TRUE;
@@ -338,7 +331,7 @@ saved_cb (GhPage       *page,
     }
 
   if (username == NULL)
-    title = g_strdup_printf (_("Added %s"), member_string (answer, "username"));
+    title = g_strdup_printf (_("Added %s"), string_member (answer, "username"));
   else
     title = g_strdup_printf (_("Saved %s"), username);
   gh_page_show_toast (page, title);
@@ -452,7 +445,7 @@ remove_clicked_cb (GtkButton   *button,
                    GhUsersPage *self)
 {
   JsonObject *user = g_object_get_data (G_OBJECT (button), "user");
-  const char *username = member_string (user, "username");
+  const char *username = string_member (user, "username");
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   g_autofree char *heading = g_strdup_printf (_("Remove %s?"), username);
   GtkWidget *dialog;
