@@ -469,21 +469,27 @@ port_taken_body (Fixture *f)
   g_assert_true (g_str_has_prefix (notice, taken_text));
 }
 
+/* @listener listens on a free loopback port: which. */
+static guint
+listen_on_free_port (GSocketListener *listener)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+}
+
 static void
 test_application_saved_port_taken (Fixture       *f,
                                    gconstpointer  data)
 {
   g_autoptr(GSocketListener) listener = g_socket_listener_new ();
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) effective = NULL;
-  g_autoptr(GError) error = NULL;
-  guint taken;
-
-  g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
-  g_assert_no_error (error);
-  taken = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  guint taken = listen_on_free_port (listener);
 
   g_settings_set (f->settings, "server-port", "q", (guint16)taken);
   g_object_set_data (G_OBJECT (f->settings), "taken-port", GUINT_TO_POINTER (taken));
@@ -562,6 +568,24 @@ find_toplevel (const char *name)
   return NULL;
 }
 
+/* A loopback port nothing listens on (just now). */
+static guint
+free_port (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  guint port = listen_on_free_port (listener);
+
+  g_socket_listener_close (listener);
+  return port;
+}
+
+static gboolean
+running_on_saved_port (Fixture *f)
+{
+  return gh_embedded_server_get_state (server (f)) == GH_EMBEDDED_SERVER_STATE_RUNNING &&
+         gh_embedded_server_get_port (server (f)) == f->port;
+}
+
 static void
 start_stopped_body (Fixture *f)
 {
@@ -589,6 +613,21 @@ start_stopped_body (Fixture *f)
   g_assert_true (wait_for (issuer_shown, f));
   f->port = gh_embedded_server_get_port (server (f));
   g_assert_true (port_accepts_connections (f->port));
+
+  /* Another port in the preferences: applies at the next start, which "Restart Server Now"
+   * (shown while the server runs elsewhere) brings now. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  preferences = find_toplevel ("preferences-window");
+  g_assert_false (gtk_widget_get_visible (find_named (preferences, "restart-row")));
+  f->port = free_port ();
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (find_named (preferences, "port-spin")), f->port);
+  g_assert_true (gtk_widget_get_visible (find_named (preferences, "restart-row")));
+  g_assert_cmpuint (gh_embedded_server_get_port (server (f)), !=, f->port);
+  g_signal_emit_by_name (find_named (preferences, "restart-button"), "clicked");
+  g_assert_true (wait_for (running_on_saved_port, f));
+  g_assert_true (port_accepts_connections (f->port));
+  g_assert_false (gtk_widget_get_visible (find_named (preferences, "restart-row")));
+  gtk_window_destroy (GTK_WINDOW (preferences));
 }
 
 static void

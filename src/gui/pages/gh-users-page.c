@@ -183,7 +183,6 @@ show_users (GhUsersPage *self)
   self->filling = FALSE;
 
   gtk_stack_set_visible_child_name (self->stack, self->users->len > 0 ? "list" : "empty");
-  gh_page_set_badge (GH_PAGE (self), self->users->len, FALSE);
   gh_page_set_busy (GH_PAGE (self), FALSE);
 }
 
