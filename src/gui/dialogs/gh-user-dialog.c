@@ -28,6 +28,7 @@ struct _GhUserDialog
   char          *username;     /* NULL: a new user */
   gboolean       saving;
 
+  AdwPreferencesGroup *identity_group;
   AdwEntryRow   *username_row;
   AdwEntryRow   *name_row;
   AdwEntryRow   *email_row;
@@ -274,6 +275,7 @@ gh_user_dialog_init (GhUserDialog *self)
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (identity), GTK_WIDGET (self->name_row));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (identity), GTK_WIDGET (self->email_row));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (identity));
+  self->identity_group = ADW_PREFERENCES_GROUP (identity);
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (claims), _("Claims"));
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (claims),
@@ -351,6 +353,10 @@ gh_user_dialog_new (GtkWindow  *parent,
   else
     {
       gtk_window_set_title (GTK_WINDOW (self), _("New User"));
+      adw_preferences_group_set_description (self->identity_group,
+                                             _("The user name is what they type on the login "
+                                               "page and the subject of their tokens; it "
+                                               "cannot be changed later."));
       gtk_button_set_use_underline (self->save_button, TRUE);
       gtk_button_set_label (self->save_button, _("_Add"));
     }
