@@ -227,7 +227,12 @@ test_users_auto_approve (void)
   guint dev = G_MAXUINT;
   Wait wait = { test, window, NULL, "auto_approve_user", NULL };
 
-  gh_gui_test_show_page (test, "users");
+  /* Another page opens a user: the page shows, its row focused. */
+  g_assert_true (gtk_widget_activate_action (window, "win.open", "(ss)", "users", "user:dev"));
+  g_assert_true (gh_gui_test_wait_settled (gh_window_get_page (test->window, "users")));
+  gh_gui_test_run_for (100);
+  g_assert_true (gtk_widget_has_focus (gh_gui_test_get (window, "user-dev")));
+
   row = ADW_COMBO_ROW (gh_gui_test_get (window, "auto-approve-row"));
   model = adw_combo_row_get_model (row);
   g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 0);

@@ -252,7 +252,7 @@ gh_user_dialog_init (GhUserDialog *self)
 
   gtk_window_set_modal (GTK_WINDOW (self), TRUE);
   gtk_window_set_destroy_with_parent (GTK_WINDOW (self), TRUE);
-  gtk_window_set_default_size (GTK_WINDOW (self), 560, 620);
+  gtk_window_set_default_size (GTK_WINDOW (self), 560, 560);
   gtk_widget_set_name (GTK_WIDGET (self), "user-dialog");
 
   adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "gh-user-dialog.h"
@@ -24,6 +26,7 @@ struct _GhUsersPage
   GPtrArray           *users;          /* JsonObject, as the server lists them */
   GPtrArray           *choices;        /* char *: the auto-approve row's users, "" first */
   char                *auto_approve;   /* the project's setting; NULL until read */
+  char                *target;         /* "user:NAME" opened, until the list shows it */
   GtkWidget           *add_button;     /* in the window's header */
   GhAdminClient       *events;         /* whose ::event the page follows */
   guint                event_reload;   /* a reload after users changed elsewhere */
@@ -147,6 +150,40 @@ user_row (GhUsersPage *self,
   return row;
 }
 
+/* The user another page opened ("user:NAME"): its row focused, once the list shows it. */
+static void
+focus_target (GhUsersPage *self)
+{
+  g_autofree char *row_name = NULL;
+
+  if (self->target == NULL || !self->users_loaded || !self->project_loaded)
+    return;
+
+  row_name = g_strconcat ("user-", self->target + strlen ("user:"), NULL);
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->user_list));
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (g_str_equal (gtk_widget_get_name (row), row_name))
+      {
+        gtk_widget_grab_focus (row);
+        break;
+      }
+  g_clear_pointer (&self->target, g_free);
+}
+
+static void
+gh_users_page_open_target (GhPage     *page,
+                           const char *target)
+{
+  GhUsersPage *self = GH_USERS_PAGE (page);
+
+  if (!g_str_has_prefix (target, "user:"))
+    return;
+  g_free (self->target);
+  self->target = g_strdup (target);
+  focus_target (self);
+}
+
 /* The list, the empty state and the auto-approve choice, once both answers are in. */
 static void
 show_users (GhUsersPage *self)
@@ -184,6 +221,7 @@ show_users (GhUsersPage *self)
 
   gtk_stack_set_visible_child_name (self->stack, self->users->len > 0 ? "list" : "empty");
   gh_page_set_busy (GH_PAGE (self), FALSE);
+  focus_target (self);
 }
 
 static void
@@ -549,6 +587,7 @@ gh_users_page_finalize (GObject *object)
   g_clear_pointer (&self->users, g_ptr_array_unref);
   g_clear_pointer (&self->choices, g_ptr_array_unref);
   g_clear_pointer (&self->auto_approve, g_free);
+  g_clear_pointer (&self->target, g_free);
 
   G_OBJECT_CLASS (gh_users_page_parent_class)->finalize (object);
 }
@@ -562,6 +601,7 @@ gh_users_page_class_init (GhUsersPageClass *klass)
 
   object_class->dispose = gh_users_page_dispose;
   object_class->finalize = gh_users_page_finalize;
+  page_class->open_target = gh_users_page_open_target;
   page_class->reload = gh_users_page_reload;
 
   gtk_widget_class_set_template_from_resource (widget_class,
