@@ -159,7 +159,8 @@ test_users_add_edit_remove (void)
                      json_object_get_array_member (json_object_get_object_member (added,
                                                                                   "claims"),
                                                    "groups"), 0), ==, "navy");
-  g_assert_true (gh_gui_test_text_shown (window, "claims: groups"));
+  wait.text = "Grace Hopper · claims: groups";
+  g_assert_true (gh_gui_test_wait (label_shown, &wait));
 
   /* Edit: invalid JSON says where and why and keeps Save off; an array is not claims. */
   gh_gui_test_click (gh_gui_test_get (window, "edit-grace"));
@@ -346,8 +347,11 @@ test_keys_list_and_rotate (void)
   toast = g_strdup_printf ("Key %s is active now", after);
   wait.text = toast;
   g_assert_true (gh_gui_test_wait (label_shown, &wait));
-  g_assert_true (gh_gui_test_label_shown (window, "Retiring"));
-  g_assert_true (gh_gui_test_label_shown (window, before));
+  /* (The key.rotated event reloads the list once more: wait for its rows.) */
+  wait.text = "Retiring";
+  g_assert_true (gh_gui_test_wait (label_shown, &wait));
+  wait.text = before;
+  g_assert_true (gh_gui_test_wait (label_shown, &wait));
 }
 
 /* ---- preferences ------------------------------------------------------------------- */
