@@ -17,6 +17,7 @@
 #include <glib-unix.h>
 
 #include "gh-application.h"
+#include "gh-preferences-window.h"
 #include "gh-window.h"
 
 struct _GhApplication
@@ -39,6 +40,7 @@ struct _GhApplication
   guint             sigint_source;
   guint             sigterm_source;
   int               exit_status;
+  gboolean          dark;        /* --dark: the color-scheme setting is not followed */
 };
 
 G_DEFINE_FINAL_TYPE (GhApplication, gh_application, ADW_TYPE_APPLICATION)
@@ -234,8 +236,22 @@ quit_action (GSimpleAction *action,
   g_application_quit (G_APPLICATION (app));
 }
 
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  GhApplication *self = GH_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *preferences;
+
+  preferences = gh_preferences_window_new (parent, self->settings, self->server);
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
 static const GActionEntry app_actions[] = {
   { "about", about_action },
+  { "preferences", preferences_action },
   { "quit", quit_action },
 };
 
@@ -304,7 +320,8 @@ gh_application_handle_local_options (GApplication *application,
       self->screenshot_height = height;
     }
 
-  if (g_variant_dict_contains (options, "dark"))
+  self->dark = g_variant_dict_contains (options, "dark");
+  if (self->dark)
     adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                         ADW_COLOR_SCHEME_FORCE_DARK);
 
@@ -325,15 +342,26 @@ gh_application_startup (GApplication *application)
 {
   GhApplication *self = GH_APPLICATION (application);
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (gh_application_parent_class)->startup (application);
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
-
-  if (self->data_dir == NULL)
-    self->data_dir = g_build_filename (g_get_user_data_dir (), "gatehouse", NULL);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         preferences_accels);
 
   self->settings = g_settings_new (APP_ID);
+  if (!self->dark)
+    gh_preferences_follow_color_scheme (self->settings);
+
+  /* --data-dir, else the preference, else the default. */
+  if (self->data_dir == NULL)
+    {
+      g_autofree char *preferred = g_settings_get_string (self->settings, "data-dir");
+
+      self->data_dir = *preferred != '\0' ? g_canonicalize_filename (preferred, NULL)
+                                          : gh_preferences_default_data_dir ();
+    }
   self->server = gh_embedded_server_new (self->data_dir, self->settings);
   if (g_strcmp0 (self->secrets, "keyring") == 0)
     gh_embedded_server_set_secret_backend (self->server, GH_EMBEDDED_SECRETS_KEYRING);
@@ -342,7 +370,9 @@ gh_application_startup (GApplication *application)
   else if (g_strcmp0 (self->secrets, "auto") == 0)
     gh_embedded_server_set_secret_backend (self->server, GH_EMBEDDED_SECRETS_AUTO);
   self->connection = gh_connection_new_embedded (self->server);
-  gh_embedded_server_start (self->server);
+  /* Stopped at launch if the user prefers (the Overview starts it); a screenshot needs it. */
+  if (g_settings_get_boolean (self->settings, "start-server") || self->screenshot_path != NULL)
+    gh_embedded_server_start (self->server);
 
   /* Stop the server cleanly (sockets, database) when asked to end from a terminal. */
   self->sigint_source = g_unix_signal_add (SIGINT, quit_signal_cb, self);

@@ -12,7 +12,9 @@
 #include <glib/gi18n.h>
 
 #include "gh-cimd-page.h"
+#include "gh-keys-page.h"
 #include "gh-overview-page.h"
+#include "gh-users-page.h"
 #include "gh-window.h"
 
 struct _GhWindow
@@ -66,6 +68,8 @@ static GType
 (*const page_types[]) (void) = {
   gh_overview_page_get_type,
   gh_cimd_page_get_type,
+  gh_users_page_get_type,
+  gh_keys_page_get_type,
 };
 
 static void

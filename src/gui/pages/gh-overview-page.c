@@ -185,7 +185,8 @@ update_busy (GhOverviewPage *self)
   gboolean busy;
 
   /* Settled once the user sees either the failure or the addresses (or why they are missing). */
-  if (state == GH_CONNECTION_STATE_FAILED)
+  if (state == GH_CONNECTION_STATE_FAILED ||
+      (state == GH_CONNECTION_STATE_STOPPED && self->server != NULL))
     busy = FALSE;
   else if (state == GH_CONNECTION_STATE_READY)
     busy = self->client == NULL || self->discovery_cancellable != NULL ||
@@ -548,6 +549,10 @@ connection_changed_cb (GhOverviewPage *self)
   switch (connection_state (self))
     {
     case GH_CONNECTION_STATE_STOPPED:
+      /* The embedded server waits for Start (the "start-server" preference is off). */
+      page = self->server != NULL ? "stopped" : "starting";
+      break;
+
     case GH_CONNECTION_STATE_STARTING:
     case GH_CONNECTION_STATE_STOPPING:
       page = "starting";
