@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "gh-clients-page.h"
 #include "gh-overview-page.h"
 #include "gh-window.h"
 
@@ -63,6 +64,7 @@ static GParamSpec *properties[N_PROPS];
 static GType
 (*const page_types[]) (void) = {
   gh_overview_page_get_type,
+  gh_clients_page_get_type,
 };
 
 static void
