@@ -175,7 +175,7 @@ format_date (gint64 when)
   if (local == NULL)
     return g_strdup ("");
 
-  return g_date_time_format (local, "%e %b %Y, %H:%M");
+  return g_date_time_format (local, "%-d %b %Y, %H:%M");
 }
 
 static const char *
@@ -353,7 +353,7 @@ create_client_row (gpointer item,
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
 
   badge = badge_new (source_label (source), source_description (source));
-  gtk_widget_set_size_request (badge, 96, -1);
+  gtk_widget_set_size_request (badge, 112, -1);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), badge);
 
   if (failures > 0)
@@ -641,6 +641,7 @@ add_refusals (GhClientsPage *self)
       const char *type = string_member (event, "type");
       g_autofree char *ago = format_ago (int_member (event, "time") / G_USEC_PER_SEC);
       g_autofree char *subtitle = NULL;
+      GtkWidget *icon;
       GtkWidget *row;
 
       /* "5 min ago · authorization.refused · redirect_uri.mismatch" */
@@ -650,8 +651,9 @@ add_refusals (GhClientsPage *self)
                    : g_strdup_printf (_("%s · %s"), ago, type);
       row = info_row_new (message != NULL ? message : type, subtitle);
       gtk_widget_set_name (row, "client-refusal-row");
-      adw_action_row_add_prefix (ADW_ACTION_ROW (row),
-                                 gtk_image_new_from_icon_name ("dialog-error-symbolic"));
+      icon = gtk_image_new_from_icon_name ("dialog-error-symbolic");
+      gtk_widget_add_css_class (icon, "error");
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
       if (explain != NULL)
         {
           GtkWidget *button = gtk_button_new_with_mnemonic (_("_Explain"));
@@ -1440,9 +1442,11 @@ gh_clients_page_init (GhClientsPage *self)
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gh_page_add_header_widget (GH_PAGE (self), GTK_WIDGET (self->search_button), GTK_PACK_END);
 
-  self->deleted_button = GTK_TOGGLE_BUTTON (header_toggle_new ("clients-deleted-button",
-                                                               "user-trash-symbolic",
-                                                               _("Show Deleted Clients")));
+  self->deleted_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (
+                                              _("Show _Deleted")));
+  gtk_widget_set_name (GTK_WIDGET (self->deleted_button), "clients-deleted-button");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->deleted_button),
+                               _("List the tombstones of deleted clients"));
   g_signal_connect_object (self->deleted_button, "toggled", G_CALLBACK (deleted_toggled_cb),
                            self, G_CONNECT_SWAPPED);
   gh_page_add_header_widget (GH_PAGE (self), GTK_WIDGET (self->deleted_button), GTK_PACK_END);
