@@ -53,8 +53,8 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static gboolean
-is_loopback (const char *host)
+gboolean
+gh_client_create_is_loopback (const char *host)
 {
   return host != NULL && (g_str_equal (host, "127.0.0.1") || g_str_equal (host, "::1") ||
                           g_str_equal (host, "[::1]") ||
@@ -78,7 +78,7 @@ gh_client_create_check_redirect_uri (const char *text)
   scheme = g_uri_get_scheme (uri);
   if (g_ascii_strcasecmp (scheme, "http") == 0)
     {
-      if (!is_loopback (g_uri_get_host (uri)))
+      if (!gh_client_create_is_loopback (g_uri_get_host (uri)))
         return g_strdup (_("http only on a loopback address (127.0.0.1, [::1], localhost); "
                            "use https"));
     }

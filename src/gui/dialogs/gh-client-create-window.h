@@ -25,6 +25,8 @@ GtkWidget *gh_client_create_window_new (GtkWindow     *parent,
                                         GhAdminClient *client,
                                         const char    *path);
 
+/* Whether @host is a loopback one for RFC 8252 §7.3 (127.0.0.1, [::1], localhost). */
+gboolean   gh_client_create_is_loopback        (const char *host);
 /* NULL when @text is a redirect URI the server can take, else why not (for the row). */
 char      *gh_client_create_check_redirect_uri (const char *text);
 

@@ -204,14 +204,6 @@ source_description (const char *source)
   return source != NULL ? source : "";
 }
 
-static gboolean
-is_loopback_host (const char *host)
-{
-  return host != NULL && (g_str_equal (host, "127.0.0.1") || g_str_equal (host, "::1") ||
-                          g_str_equal (host, "[::1]") ||
-                          g_ascii_strcasecmp (host, "localhost") == 0);
-}
-
 char *
 gh_clients_redirect_rule (const char *redirect_uri)
 {
@@ -225,7 +217,7 @@ gh_clients_redirect_rule (const char *redirect_uri)
     return g_strdup (_("Exact match"));
 
   scheme = g_uri_get_scheme (uri);
-  if (g_ascii_strcasecmp (scheme, "http") == 0 && is_loopback_host (g_uri_get_host (uri)))
+  if (g_ascii_strcasecmp (scheme, "http") == 0 && gh_client_create_is_loopback (g_uri_get_host (uri)))
     return g_strdup (_("Loopback: any port matches (RFC 8252 §7.3), the rest exactly"));
   if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
     return g_strdup_printf (_("Custom scheme “%s”: exact match, if the project allows the "
@@ -999,77 +991,65 @@ detail_part_done (GhClientsPage *self)
   update_busy (self);
 }
 
+/* The four parts of a client's detail, read at once; a part's answer comes back with the
+ * detail's serial and the part in its user data, so that a previous client's is dropped. */
+typedef enum
+{
+  PART_CLIENT,
+  PART_REFUSALS,
+  PART_REGISTRATION,
+  PART_FAMILIES,
+  N_PARTS
+} DetailPart;
+
 static void
-client_loaded_cb (GhPage       *page,
+detail_loaded_cb (GhPage       *page,
                   JsonObject   *answer,
                   const GError *error,
                   gpointer      user_data)
 {
   GhClientsPage *self = GH_CLIENTS_PAGE (page);
+  guint data = GPOINTER_TO_UINT (user_data);
+  JsonArray *array = NULL;
 
-  if (GPOINTER_TO_UINT (user_data) != self->detail_serial)
+  if (data / N_PARTS != self->detail_serial)
     return;
 
-  if (answer != NULL)
-    self->detail = json_object_ref (answer);
-  else
-    self->detail_error = g_error_copy (error);
-  detail_part_done (self);
-}
+  switch ((DetailPart) (data % N_PARTS))
+    {
+    case PART_CLIENT:
+      if (answer != NULL)
+        self->detail = json_object_ref (answer);
+      else
+        self->detail_error = g_error_copy (error);
+      break;
 
-static void
-refusals_loaded_cb (GhPage       *page,
-                    JsonObject   *answer,
-                    const GError *error,
-                    gpointer      user_data)
-{
-  GhClientsPage *self = GH_CLIENTS_PAGE (page);
-  JsonArray *events = array_member (answer, "events");
+    case PART_REFUSALS:
+      if ((array = array_member (answer, "events")) != NULL)
+        self->refusals = json_array_ref (array);
+      else if (error != NULL)
+        self->refusals_error = g_error_copy (error);
+      break;
 
-  if (GPOINTER_TO_UINT (user_data) != self->detail_serial)
-    return;
+    case PART_REGISTRATION:
+      /* Optional: an event the log no longer keeps (or could not read) is just not shown. */
+      if ((array = array_member (answer, "events")) != NULL &&
+          json_array_get_length (array) > 0)
+        self->registration = json_object_ref (json_array_get_object_element (array, 0));
+      break;
 
-  if (events != NULL)
-    self->refusals = json_array_ref (events);
-  else if (error != NULL)
-    self->refusals_error = g_error_copy (error);
-  detail_part_done (self);
-}
+    case PART_FAMILIES:
+      if ((array = array_member (answer, "families")) != NULL)
+        self->families = json_array_ref (array);
+      else if (error != NULL)
+        self->families_error = g_error_copy (error);
+      break;
 
-static void
-registration_loaded_cb (GhPage       *page,
-                        JsonObject   *answer,
-                        const GError *error,
-                        gpointer      user_data)
-{
-  GhClientsPage *self = GH_CLIENTS_PAGE (page);
-  JsonArray *events = array_member (answer, "events");
+    case N_PARTS:
+    default:
+      g_assert_not_reached ();
+    }
 
-  if (GPOINTER_TO_UINT (user_data) != self->detail_serial)
-    return;
-
-  /* Optional: an event the log no longer keeps (or could not read) is just not shown. */
-  if (events != NULL && json_array_get_length (events) > 0)
-    self->registration = json_object_ref (json_array_get_object_element (events, 0));
-  detail_part_done (self);
-}
-
-static void
-families_loaded_cb (GhPage       *page,
-                    JsonObject   *answer,
-                    const GError *error,
-                    gpointer      user_data)
-{
-  GhClientsPage *self = GH_CLIENTS_PAGE (page);
-  JsonArray *families = array_member (answer, "families");
-
-  if (GPOINTER_TO_UINT (user_data) != self->detail_serial)
-    return;
-
-  if (families != NULL)
-    self->families = json_array_ref (families);
-  else if (error != NULL)
-    self->families_error = g_error_copy (error);
   detail_part_done (self);
 }
 
@@ -1078,44 +1058,33 @@ families_loaded_cb (GhPage       *page,
 static void
 load_detail (GhClientsPage *self)
 {
+  static const char * const suffixes[N_PARTS] = {
+    [PART_CLIENT] = "/clients/%s",
+    [PART_REFUSALS] = "/audit?client_id=%s&outcome=failure&limit=20",
+    [PART_REGISTRATION] = "/audit?client_id=%s&type=oauth_client.registered&limit=1",
+    [PART_FAMILIES] = "/refresh-families?client_id=%s",
+  };
   g_autofree char *escaped = NULL;
-  g_autofree char *suffix = NULL;
-  g_autofree char *path = NULL;
-  gpointer serial;
 
   if (self->selected_id == NULL)
     return;
 
   self->detail_serial++;
-  serial = GUINT_TO_POINTER (self->detail_serial);
   clear_detail_data (self);
-  self->detail_pending = 4;
+  self->detail_pending = N_PARTS;
   gtk_widget_set_visible (GTK_WIDGET (self->detail_spinner), TRUE);
   gtk_spinner_set_spinning (self->detail_spinner, TRUE);
   update_busy (self);
 
   escaped = g_uri_escape_string (self->selected_id, NULL, FALSE);
-  suffix = g_strconcat ("/clients/", escaped, NULL);
-  path = gh_page_project_path (GH_PAGE (self), suffix);
-  gh_page_load (GH_PAGE (self), "GET", path, NULL, client_loaded_cb, serial);
+  for (guint part = 0; part < N_PARTS; part++)
+    {
+      g_autofree char *suffix = g_strdup_printf (suffixes[part], escaped);
+      g_autofree char *path = gh_page_project_path (GH_PAGE (self), suffix);
 
-  g_free (suffix);
-  g_free (path);
-  suffix = g_strdup_printf ("/audit?client_id=%s&outcome=failure&limit=20", escaped);
-  path = gh_page_project_path (GH_PAGE (self), suffix);
-  gh_page_load (GH_PAGE (self), "GET", path, NULL, refusals_loaded_cb, serial);
-
-  g_free (suffix);
-  g_free (path);
-  suffix = g_strdup_printf ("/audit?client_id=%s&type=oauth_client.registered&limit=1", escaped);
-  path = gh_page_project_path (GH_PAGE (self), suffix);
-  gh_page_load (GH_PAGE (self), "GET", path, NULL, registration_loaded_cb, serial);
-
-  g_free (suffix);
-  g_free (path);
-  suffix = g_strdup_printf ("/refresh-families?client_id=%s", escaped);
-  path = gh_page_project_path (GH_PAGE (self), suffix);
-  gh_page_load (GH_PAGE (self), "GET", path, NULL, families_loaded_cb, serial);
+      gh_page_load (GH_PAGE (self), "GET", path, NULL, detail_loaded_cb,
+                    GUINT_TO_POINTER (self->detail_serial * N_PARTS + part));
+    }
 }
 
 static void
