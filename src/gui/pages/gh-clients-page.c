@@ -217,7 +217,8 @@ gh_clients_redirect_rule (const char *redirect_uri)
     return g_strdup (_("Exact match"));
 
   scheme = g_uri_get_scheme (uri);
-  if (g_ascii_strcasecmp (scheme, "http") == 0 && gh_client_create_is_loopback (g_uri_get_host (uri)))
+  if (g_ascii_strcasecmp (scheme, "http") == 0 &&
+      gh_client_create_is_loopback (g_uri_get_host (uri)))
     return g_strdup (_("Loopback: any port matches (RFC 8252 §7.3), the rest exactly"));
   if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
     return g_strdup_printf (_("Custom scheme “%s”: exact match, if the project allows the "
