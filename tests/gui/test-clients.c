@@ -192,6 +192,17 @@ test_list_search_detail (void)
     gtk_window_destroy (GTK_WINDOW (card_window));
   }
 
+  /* The list follows the event stream: a client registered elsewhere appears by itself. */
+  {
+    g_autoptr(JsonObject) later = gh_gui_test_admin (test, "POST", "/projects/default/clients",
+                                                     "{\"client_id\": \"later\", "
+                                                     "\"client_name\": \"Late Comer\", "
+                                                     "\"redirect_uris\": [\"https://late.example/cb\"]}");
+
+    wait_mapped (GTK_WIDGET (page), "client-row:later");
+    g_assert_cmpuint (gh_page_get_badge (page), ==, 3);
+  }
+
   /* A filter from another page narrows the list; a client target opens its detail: the DCR
    * client's says it registered itself, and with which User-Agent. */
   gtk_widget_activate_action (window, "win.open", "(ss)", "clients", "filter:Self");
