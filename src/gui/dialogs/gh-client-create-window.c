@@ -436,8 +436,8 @@ result_new (GhClientCreateWindow *self)
   GtkWidget *group = adw_preferences_group_new ();
   GtkWidget *box;
   GtkWidget *copy;
+  GtkWidget *warning;
 
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Client Created"));
   self->id_row = g_object_new (GH_TYPE_PROPERTY_ROW,
                                "name", "client-created-id-row",
                                "title", _("Client ID"),
@@ -451,16 +451,20 @@ result_new (GhClientCreateWindow *self)
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->secret_group),
                                    _("Client Secret"));
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->secret_group),
-                                         _("You will not see this secret again. Copy it now "
-                                           "and keep it where the client can read it."));
+                                         _("The server keeps only a hash of it: copy it now and "
+                                           "keep it where the client can read it"));
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   gtk_widget_add_css_class (box, "card");
+  warning = gtk_label_new (_("You will not see this secret again"));
+  gtk_widget_set_margin_top (warning, 18);
+  gtk_widget_add_css_class (warning, "warning");
+  gtk_widget_add_css_class (warning, "heading");
+  gtk_box_append (GTK_BOX (box), warning);
   self->secret_label = gtk_label_new (NULL);
   gtk_widget_set_name (self->secret_label, "client-secret-label");
   gtk_label_set_selectable (GTK_LABEL (self->secret_label), TRUE);
   gtk_label_set_wrap (GTK_LABEL (self->secret_label), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (self->secret_label), PANGO_WRAP_CHAR);
-  gtk_widget_set_margin_top (self->secret_label, 18);
   gtk_widget_set_margin_start (self->secret_label, 18);
   gtk_widget_set_margin_end (self->secret_label, 18);
   gtk_widget_add_css_class (self->secret_label, "monospace");
