@@ -197,7 +197,8 @@ test_list_search_detail (void)
     g_autoptr(JsonObject) later = gh_gui_test_admin (test, "POST", "/projects/default/clients",
                                                      "{\"client_id\": \"later\", "
                                                      "\"client_name\": \"Late Comer\", "
-                                                     "\"redirect_uris\": [\"https://late.example/cb\"]}");
+                                                     "\"redirect_uris\": "
+                                                     "[\"https://late.example/cb\"]}");
 
     wait_mapped (GTK_WIDGET (page), "client-row:later");
     g_assert_cmpuint (gh_page_get_badge (page), ==, 3);
