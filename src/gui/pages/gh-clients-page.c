@@ -64,6 +64,7 @@ struct _GhClientsPage
   GhAdminClient      *events_client;  /* whose ::event we follow */
   guint               reload_timeout;
   gboolean            list_loading;
+  char               *shown_project;  /* whose clients the page shows */
 
   /* The selected client and what its detail shows, once every part has come back. */
   char               *selected_id;
@@ -1094,6 +1095,9 @@ show_client (GhClientsPage *self,
 {
   g_free (self->selected_id);
   self->selected_id = g_strdup (client_id);
+  /* The selection belongs to the project shown now. */
+  g_free (self->shown_project);
+  self->shown_project = g_strdup (gh_page_get_project (GH_PAGE (self)));
   clear_detail_box (self);
   gtk_label_set_text (self->detail_title, client_id);
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->detail_scroller), 0);
@@ -1240,6 +1244,14 @@ gh_clients_page_reload (GhPage *page)
 
   g_clear_handle_id (&self->reload_timeout, g_source_remove);
   follow_events (self);
+  /* Another project: its clients are others, the selected one is not among them. */
+  if (g_strcmp0 (self->shown_project, gh_page_get_project (page)) != 0)
+    {
+      g_free (self->shown_project);
+      self->shown_project = g_strdup (gh_page_get_project (page));
+      g_clear_pointer (&self->selected_id, g_free);
+      adw_flap_set_reveal_flap (self->flap, FALSE);
+    }
   /* The previous round's loads are cancelled: nothing of them is pending any more. */
   self->detail_pending = 0;
   if (gtk_stack_get_visible_child_name (self->state_stack) != NULL &&
@@ -1318,6 +1330,7 @@ gh_clients_page_finalize (GObject *object)
 
   g_clear_pointer (&self->search, g_free);
   g_clear_pointer (&self->selected_id, g_free);
+  g_clear_pointer (&self->shown_project, g_free);
 
   G_OBJECT_CLASS (gh_clients_page_parent_class)->finalize (object);
 }
