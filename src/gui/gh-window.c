@@ -28,6 +28,7 @@ struct _GhWindow
   GPtrArray            *project_slugs;  /* ... and the slugs, in the same order */
   char                 *project;
   gboolean              updating_projects;
+  gboolean              projects_listed;  /* for this connection, or why not shown */
   gboolean              keep_size;      /* a size given on the command line: not saved */
 
   /* Template widgets */
@@ -186,6 +187,8 @@ projects_listed_cb (GObject      *object,
   projects = gh_admin_client_list_projects_finish (GH_ADMIN_CLIENT (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  self->projects_listed = TRUE;
+  page_busy_changed_cb (self);
   if (projects == NULL)
     {
       g_autofree char *title = g_strdup_printf (_("Could not list the projects: %s"),
@@ -212,6 +215,7 @@ projects_listed_cb (GObject      *object,
                           g_list_model_get_n_items (G_LIST_MODEL (self->project_names)),
                           (const char * const *)names->pdata);
   self->updating_projects = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->project_dropdown), projects->len > 0);
 
   /* The remembered project is gone on this server: its default one. */
   wanted = found ? self->project : "default";
@@ -226,6 +230,7 @@ reload_projects (GhWindow *self)
 
   g_cancellable_cancel (self->projects_cancellable);
   g_clear_object (&self->projects_cancellable);
+  self->projects_listed = FALSE;
 
   if (client == NULL)
     return;
@@ -253,9 +258,13 @@ connection_state_cb (GhWindow *self)
 
   update_connection_chip (self);
   if (gh_connection_get_state (self->connection) != GH_CONNECTION_STATE_READY)
-    return;
+    {
+      page_busy_changed_cb (self);
+      return;
+    }
 
   reload_projects (self);
+  page_busy_changed_cb (self);
   /* One live stream per server, every project's events: pages listen to the admin client's
    * ::event and keep their project's. */
   if (client != NULL && gh_admin_client_get_stream_state (client) == GH_ADMIN_STREAM_STOPPED)
@@ -794,7 +803,8 @@ gh_window_set_project (GhWindow   *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROJECT]);
 }
 
-/* The visible page's: TRUE while what the user looks at still waits for the server. */
+/* TRUE while what the user looks at still waits for the server: the visible page, or the
+ * project switcher of a server that answers. */
 gboolean
 gh_window_get_busy (GhWindow *self)
 {
@@ -803,8 +813,12 @@ gh_window_get_busy (GhWindow *self)
   g_return_val_if_fail (GH_IS_WINDOW (self), TRUE);
 
   page = gh_window_get_visible_page (self);
+  if (page == NULL || gh_page_get_busy (page))
+    return TRUE;
 
-  return page == NULL || gh_page_get_busy (page);
+  return self->connection != NULL &&
+         gh_connection_get_state (self->connection) == GH_CONNECTION_STATE_READY &&
+         !self->projects_listed;
 }
 
 GhPage *

@@ -1401,6 +1401,8 @@ gh_clients_page_init (GhClientsPage *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  /* Busy until the first list comes back (a target opened before that does not settle it). */
+  self->list_loading = TRUE;
   self->clients = g_list_store_new (GH_TYPE_CLIENTS_ITEM);
   self->filter = gtk_custom_filter_new (filter_func, self, NULL);
   self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->clients)),
