@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <libsoup/soup.h>
 #include <string.h>
 
 #include "gh-client-create-window.h"
@@ -395,6 +396,79 @@ test_redirect_rules (void)
   g_assert_null (gh_client_create_check_redirect_uri ("http://127.0.0.1:8080/cb"));
 }
 
+/* The CIMD client's document, served by the test on 127.0.0.1. */
+static void
+document_cb (SoupServer        *server,
+             SoupServerMessage *msg,
+             const char        *path,
+             GHashTable        *query,
+             gpointer           user_data)
+{
+  g_autofree char *body = g_strdup_printf ("{\"client_id\": \"%s\", \"client_name\": "
+                                           "\"Notes Client\", \"redirect_uris\": "
+                                           "[\"http://127.0.0.1/cb\"], "
+                                           "\"token_endpoint_auth_method\": \"none\"}",
+                                           (const char *) user_data);
+
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body,
+                                    strlen (body));
+}
+
+/* A URL client: its badge says CIMD, the list shows its URL, and its detail opens the CIMD
+ * page on its report and on a refresh from its document. */
+static void
+test_cimd_client (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GSList) uris = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) patched = NULL;
+  g_autoptr(JsonObject) imported = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *row_name = NULL;
+  g_autofree char *target = NULL;
+  GtkWidget *window = GTK_WIDGET (test->window);
+  GtkWidget *row;
+  GhPage *page;
+
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d/notes.json", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  soup_server_add_handler (server, "/notes.json", document_cb, url, NULL);
+
+  patched = gh_gui_test_admin (test, "PATCH", "/projects/default",
+                               "{\"cimd_enabled\": true, \"allow_loopback_cimd\": true}");
+  body = g_strdup_printf ("{\"url\": \"%s\"}", url);
+  imported = gh_gui_test_admin (test, "POST", "/projects/default/clients/import", body);
+
+  page = show_clients (test);
+  row_name = g_strconcat ("client-row:", url, NULL);
+  row = wait_mapped (GTK_WIDGET (page), row_name);
+  g_assert_true (gh_gui_test_label_shown (row, "CIMD"));
+  g_assert_true (gh_gui_test_label_shown (row, "Notes Client"));
+  g_assert_true (gh_gui_test_text_shown (row, url));
+
+  g_assert_true (gtk_widget_activate (row));
+  g_assert_true (gh_gui_test_wait_settled (page));
+  gh_gui_test_click (wait_mapped (GTK_WIDGET (page), "client-cimd-report-button"));
+  g_assert_true (gh_window_get_visible_page (test->window) ==
+                 gh_window_get_page (test->window, "cimd"));
+  g_assert_true (gh_gui_test_wait_settled (gh_window_get_page (test->window, "cimd")));
+
+  target = g_strconcat ("client:", url, NULL);
+  gtk_widget_activate_action (window, "win.open", "(ss)", "clients", target);
+  g_assert_true (gh_gui_test_wait_settled (page));
+  gh_gui_test_click (wait_mapped (GTK_WIDGET (page), "client-cimd-refresh-button"));
+  g_assert_true (gh_window_get_visible_page (test->window) ==
+                 gh_window_get_page (test->window, "cimd"));
+  g_assert_true (gh_gui_test_wait_settled (gh_window_get_page (test->window, "cimd")));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -404,6 +478,7 @@ main (int   argc,
   g_test_add_func ("/gui/clients/redirect-rules", test_redirect_rules);
   g_test_add_func ("/gui/clients/list-search-detail", test_list_search_detail);
   g_test_add_func ("/gui/clients/create-delete-tombstone", test_create_delete_tombstone);
+  g_test_add_func ("/gui/clients/cimd-client", test_cimd_client);
 
   return g_test_run ();
 }
