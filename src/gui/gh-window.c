@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "gh-cimd-page.h"
+#include "gh-clients-page.h"
 #include "gh-keys-page.h"
 #include "gh-overview-page.h"
 #include "gh-users-page.h"
@@ -68,6 +69,7 @@ static GType
 (*const page_types[]) (void) = {
   gh_overview_page_get_type,
   gh_cimd_page_get_type,
+  gh_clients_page_get_type,
   gh_users_page_get_type,
   gh_keys_page_get_type,
 };
