@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "gh-iats-page.h"
 #include "gh-overview-page.h"
 #include "gh-window.h"
 
@@ -64,6 +65,7 @@ static GParamSpec *properties[N_PROPS];
 static GType
 (*const page_types[]) (void) = {
   gh_overview_page_get_type,
+  gh_iats_page_get_type,
 };
 
 static void
