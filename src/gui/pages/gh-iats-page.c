@@ -56,8 +56,10 @@ typedef struct
   AdwExpanderRow *row;
   AdwActionRow   *expires_row;
   gint64          expires_at;  /* unix seconds; 0: never */
+  gint64          last_used_at;  /* unix seconds; 0: never */
   char           *state;
-  char           *summary;     /* what follows the expiry in the row's subtitle */
+  char           *uses;        /* "2 of 3 uses left" */
+  guint           n_rejected;
 } Countdown;
 
 static void
@@ -66,7 +68,7 @@ countdown_free (Countdown *countdown)
   g_object_unref (countdown->row);
   g_object_unref (countdown->expires_row);
   g_free (countdown->state);
-  g_free (countdown->summary);
+  g_free (countdown->uses);
   g_free (countdown);
 }
 
@@ -90,6 +92,26 @@ format_duration (gint64 seconds)
   if (seconds >= 60)
     return g_strdup_printf (_("%d min %02d s"), (int) (seconds / 60), (int) (seconds % 60));
   return g_strdup_printf (_("%d s"), (int) seconds);
+}
+
+/* "used 3 min ago", "not used yet"; the date once it is a day old. */
+static char *
+last_used_text (gint64 last_used_at,
+                gint64 now)
+{
+  g_autofree char *date = NULL;
+  gint64 ago = now - last_used_at;
+
+  if (last_used_at == 0)
+    return g_strdup (_("not used yet"));
+  if (ago < 60)
+    return g_strdup (_("used just now"));
+  if (ago < 3600)
+    return g_strdup_printf (_("used %d min ago"), (int) (ago / 60));
+  if (ago < 86400)
+    return g_strdup_printf (_("used %d h ago"), (int) (ago / 3600));
+  date = format_time (last_used_at);
+  return g_strdup_printf (_("last used %s"), date);
 }
 
 /* "Expires in 5 h 03 min 12 s", "Expired 2 min 10 s ago", "Never expires". */
@@ -118,14 +140,23 @@ update_countdown (Countdown *countdown,
                   gint64     now)
 {
   g_autofree char *expiry = expiry_text (countdown->expires_at, now);
+  g_autofree char *used = last_used_text (countdown->last_used_at, now);
+  g_autofree char *summary = NULL;
   g_autofree char *subtitle = NULL;
   g_autofree char *when = NULL;
   g_autofree char *detail = NULL;
 
-  if (g_str_equal (countdown->state, "revoked"))
-    subtitle = g_strdup_printf (_("Revoked · %s"), countdown->summary);
+  if (countdown->n_rejected > 0)
+    summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %s · %u rejected use",
+                                            "%s · %s · %u rejected uses",
+                                            countdown->n_rejected),
+                               countdown->uses, used, countdown->n_rejected);
   else
-    subtitle = g_strdup_printf ("%s · %s", expiry, countdown->summary);
+    summary = g_strdup_printf ("%s · %s", countdown->uses, used);
+  if (g_str_equal (countdown->state, "revoked"))
+    subtitle = g_strdup_printf (_("Revoked · %s"), summary);
+  else
+    subtitle = g_strdup_printf ("%s · %s", expiry, summary);
   adw_expander_row_set_subtitle (countdown->row, subtitle);
 
   if (countdown->expires_at == 0)
@@ -474,15 +505,10 @@ token_row (GhIatsPage *self,
   countdown->row = g_object_ref (ADW_EXPANDER_ROW (row));
   countdown->expires_row = g_object_ref (ADW_ACTION_ROW (expires_row));
   countdown->expires_at = json_object_get_int_member_with_default (iat, "expires_at", 0);
+  countdown->last_used_at = last_used_at;
   countdown->state = g_strdup (state);
-  if (rejected->len > 0)
-    countdown->summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · last used %s · "
-                                                       "%u rejected use",
-                                                       "%s · last used %s · %u rejected uses",
-                                                       rejected->len),
-                                          uses_text, last_used, rejected->len);
-  else
-    countdown->summary = g_strdup_printf (_("%s · last used %s"), uses_text, last_used);
+  countdown->uses = g_strdup (uses_text);
+  countdown->n_rejected = rejected->len;
   g_ptr_array_add (self->countdowns, countdown);
   update_countdown (countdown, g_get_real_time () / G_USEC_PER_SEC);
   return row;
