@@ -250,6 +250,10 @@ test_iats_issue_register_forget (void)
   iat = json_array_get_object_element (iats, 0);
   g_assert_cmpstr (json_object_get_string_member (iat, "label"), ==, "for Alice");
   g_assert_cmpstr (json_object_get_string_member (iat, "state"), ==, "active");
+  /* The window's defaults: one day, one use. */
+  g_assert_cmpint (json_object_get_int_member (iat, "expires_at") -
+                   json_object_get_int_member (iat, "created_at"), ==, 86400);
+  g_assert_cmpint (json_object_get_int_member (iat, "max_uses"), ==, 1);
   row_name = g_strconcat ("iat-row-", json_object_get_string_member (iat, "id"), NULL);
   assert_label_appears (main_window, "for Alice");
   g_assert_nonnull (gh_gui_test_find (main_window, row_name));

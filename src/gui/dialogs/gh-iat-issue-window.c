@@ -189,8 +189,10 @@ gh_iat_issue_window_build_command (const char *registration_endpoint,
   body = json_generator_to_data (generator, NULL);
   quoted_body = shell_quote (body);
 
-  command = g_strdup_printf ("curl -s -X POST %s -H %s -H 'Content-Type: application/json' "
-                             "-d %s", quoted_endpoint, quoted_header, quoted_body);
+  /* One option a line, as a shell reads it pasted. */
+  command = g_strdup_printf ("curl -s -X POST %s \\\n  -H %s \\\n"
+                             "  -H 'Content-Type: application/json' \\\n  -d %s",
+                             quoted_endpoint, quoted_header, quoted_body);
   /* The header held the token too. */
   scrub_string (&header);
   for (volatile char *p = quoted_header; *p != '\0'; p++)
@@ -466,6 +468,7 @@ gh_iat_issue_window_class_init (GhIatIssueWindowClass *klass)
   object_class->dispose = gh_iat_issue_window_dispose;
   object_class->finalize = gh_iat_issue_window_finalize;
   window_class->close_request = gh_iat_issue_window_close_request;
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 
   /* The issued token's record (never the token): the list can show it. */
   signals[ISSUED] = g_signal_new ("issued", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
@@ -501,7 +504,15 @@ gh_iat_issue_window_class_init (GhIatIssueWindowClass *klass)
 static void
 gh_iat_issue_window_init (GhIatIssueWindow *self)
 {
+  PangoAttrList *attributes = pango_attr_list_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Broken across lines, a token or a command must not gain hyphens. */
+  pango_attr_list_insert (attributes, pango_attr_insert_hyphens_new (FALSE));
+  gtk_label_set_attributes (self->token_label, attributes);
+  gtk_label_set_attributes (self->command_label, attributes);
+  pango_attr_list_unref (attributes);
   self->cancellable = g_cancellable_new ();
 }
 

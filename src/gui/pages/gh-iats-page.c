@@ -163,8 +163,11 @@ update_countdown (Countdown *countdown,
     detail = g_strdup (_("Never"));
   else
     {
+      g_autofree char *duration = format_duration (ABS (countdown->expires_at - now));
+
       when = format_time (countdown->expires_at);
-      detail = g_strdup_printf ("%s (%s)", expiry, when);
+      detail = countdown->expires_at > now ? g_strdup_printf (_("In %s (%s)"), duration, when)
+                                           : g_strdup_printf (_("%s ago (%s)"), duration, when);
     }
   adw_action_row_set_subtitle (countdown->expires_row, detail);
 }
@@ -299,6 +302,14 @@ rejected_row (GhIatsPage       *self,
                               source != NULL ? source : _("unknown address"),
                               user_agent != NULL ? user_agent : _("no User-Agent"));
   gtk_widget_set_name (row, "rejected-row");
+  {
+    GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+
+    gtk_widget_add_css_class (icon, "error");
+    gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    _("Refused"), -1);
+    adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+  }
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), reason_text (event_reason (event)));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
@@ -494,9 +505,16 @@ token_row (GhIatsPage *self,
   adw_expander_row_add_row (ADW_EXPANDER_ROW (row), detail_row (_("Last Used"), last_used));
   adw_expander_row_add_row (ADW_EXPANDER_ROW (row), detail_row (_("Pinned Metadata"), pins));
 
-  if (rejected->len == 0)
+  {
+    g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                           "%u registration refused for it",
+                                                           "%u registrations refused for it",
+                                                           rejected->len), rejected->len);
+
     adw_expander_row_add_row (ADW_EXPANDER_ROW (row),
-                              detail_row (_("Rejected Uses"), _("None")));
+                              detail_row (_("Rejected Uses"),
+                                          rejected->len > 0 ? count : _("None")));
+  }
   for (guint i = 0; i < rejected->len; i++)
     adw_expander_row_add_row (ADW_EXPANDER_ROW (row),
                               rejected_row (self, g_ptr_array_index (rejected, i)));
