@@ -232,6 +232,8 @@ test_iats_issue_register_forget (void)
   g_autofree char *clipboard = NULL;
   g_autofree char *client_path = NULL;
   g_autofree char *row_name = NULL;
+  g_autoptr(GtkWidget) token_label = NULL;
+  g_autoptr(GtkWidget) command_label = NULL;
   GhPage *page;
   GtkWidget *window;
   JsonObject *iat;
@@ -276,6 +278,10 @@ test_iats_issue_register_forget (void)
   assert_label_appears (main_window, "Used Up");
   g_assert_cmpuint (gh_page_get_badge (page), ==, 0);
 
+  /* Held past the window's end: what they showed must be gone from them too. */
+  token_label = g_object_ref (gh_gui_test_get (window, "token-label"));
+  command_label = g_object_ref (gh_gui_test_get (window, "command-label"));
+
   /* Copied: closing does not ask. */
   gh_gui_test_click (gh_gui_test_get (window, "copy-command-button"));
   clipboard = gh_gui_test_clipboard (window);
@@ -285,6 +291,8 @@ test_iats_issue_register_forget (void)
   g_assert_null (gh_gui_test_find_window ("iat-close-dialog"));
   gh_gui_test_run_for (100);
   g_assert_false (any_window_holds (token));
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (token_label)), ==, "");
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (command_label)), ==, "");
 }
 
 /* The button of @dialog whose label is @label, clicked as a user does. */
@@ -337,12 +345,14 @@ test_iats_close_without_copying_asks (void)
 {
   g_autoptr(GhGuiTest) test = iat_test_new ();
   g_autofree char *token = NULL;
+  g_autoptr(GtkWidget) token_label = NULL;
   GtkWidget *window;
   GtkWidget *dialog;
 
   gh_gui_test_show_page (test, "iats");
   window = issue_through_window (test, "for Bob", NULL);
-  token = g_strdup (gtk_label_get_label (GTK_LABEL (gh_gui_test_get (window, "token-label"))));
+  token_label = g_object_ref (gh_gui_test_get (window, "token-label"));
+  token = g_strdup (gtk_label_get_label (GTK_LABEL (token_label)));
 
   gh_gui_test_click (gh_gui_test_get (window, "done-button"));
   g_assert_true (gh_gui_test_wait (close_dialog_shown, NULL));
@@ -360,6 +370,7 @@ test_iats_close_without_copying_asks (void)
   g_assert_true (gh_gui_test_wait (issue_window_gone, NULL));
   gh_gui_test_run_for (100);
   g_assert_false (any_window_holds (token));
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (token_label)), ==, "");
 }
 
 static gboolean
