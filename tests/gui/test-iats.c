@@ -69,16 +69,17 @@ any_window_holds (const char *secret)
   return FALSE;
 }
 
+/* A window named @data (a const char *) is shown / not. */
 static gboolean
-issue_window_shown (gpointer data)
+window_shown (gpointer data)
 {
-  return gh_gui_test_find_window ("iat-issue-window") != NULL;
+  return gh_gui_test_find_window (data) != NULL;
 }
 
 static gboolean
-issue_window_gone (gpointer data)
+window_gone (gpointer data)
 {
-  return gh_gui_test_find_window ("iat-issue-window") == NULL;
+  return gh_gui_test_find_window (data) == NULL;
 }
 
 static gboolean
@@ -92,87 +93,49 @@ token_shown (gpointer data)
                            "iatk_");
 }
 
-typedef struct
-{
-  GtkWidget  *root;
-  const char *text;
-} ShownData;
-
-static gboolean
-label_shown_cb (gpointer data)
-{
-  ShownData *shown = data;
-
-  return gh_gui_test_label_shown (shown->root, shown->text);
-}
-
-static gboolean
-text_shown_cb (gpointer data)
-{
-  ShownData *shown = data;
-
-  return gh_gui_test_text_shown (shown->root, shown->text);
-}
-
-static void
-assert_label_appears (GtkWidget  *root,
-                      const char *text)
-{
-  ShownData shown = { root, text };
-
-  if (!gh_gui_test_wait (label_shown_cb, &shown))
-    {
-      g_autofree char *labels = gh_gui_test_dump_labels (root);
-
-      g_error ("“%s” is not shown; the labels are:\n%s", text, labels);
-    }
-}
-
-static void
-assert_text_appears (GtkWidget  *root,
-                     const char *text)
-{
-  ShownData shown = { root, text };
-
-  if (!gh_gui_test_wait (text_shown_cb, &shown))
-    {
-      g_autofree char *labels = gh_gui_test_dump_labels (root);
-
-      g_error ("nothing shows “%s”; the labels are:\n%s", text, labels);
-    }
-}
-
+/* What a wait looks for: @text (the whole of a label when @exact, else part of one) under
+ * @root, or under the widget named @name there (rows are rebuilt on each reload). */
 typedef struct
 {
   GtkWidget  *root;
   const char *name;
   const char *text;
-} RowTextData;
+  gboolean    exact;
+} ShownData;
 
 static gboolean
-row_text_cb (gpointer data)
+shown_cb (gpointer data)
 {
-  RowTextData *wanted = data;
-  GtkWidget *row = gh_gui_test_find (wanted->root, wanted->name);
+  ShownData *shown = data;
+  GtkWidget *widget = shown->name != NULL ? gh_gui_test_find (shown->root, shown->name)
+                                          : shown->root;
 
-  return row != NULL && gh_gui_test_text_shown (row, wanted->text);
+  if (widget == NULL)
+    return FALSE;
+  return shown->exact ? gh_gui_test_label_shown (widget, shown->text)
+                      : gh_gui_test_text_shown (widget, shown->text);
 }
 
-/* Waits until the widget named @name (rebuilt on each reload) shows @text. */
 static void
-assert_row_shows (GtkWidget  *root,
-                  const char *name,
-                  const char *text)
+assert_shows (GtkWidget  *root,
+              const char *name,
+              const char *text,
+              gboolean    exact)
 {
-  RowTextData wanted = { root, name, text };
+  ShownData shown = { root, name, text, exact };
 
-  if (!gh_gui_test_wait (row_text_cb, &wanted))
+  if (!gh_gui_test_wait (shown_cb, &shown))
     {
       g_autofree char *labels = gh_gui_test_dump_labels (root);
 
-      g_error ("%s does not show “%s”; the labels are:\n%s", name, text, labels);
+      g_error ("%s does not show “%s”; the labels are:\n%s", name != NULL ? name : "the window",
+               text, labels);
     }
 }
+
+#define assert_label_appears(root, text) assert_shows ((root), NULL, (text), TRUE)
+#define assert_text_appears(root, text) assert_shows ((root), NULL, (text), FALSE)
+#define assert_row_shows(root, name, text) assert_shows ((root), (name), (text), FALSE)
 
 /* Opens the issue window from the header, fills it in and issues: the window, with its token
  * shown. */
@@ -184,7 +147,7 @@ issue_through_window (GhGuiTest  *test,
   GtkWidget *window;
 
   gh_gui_test_click (gh_gui_test_get (GTK_WIDGET (test->window), "issue-token-button"));
-  g_assert_true (gh_gui_test_wait (issue_window_shown, NULL));
+  g_assert_true (gh_gui_test_wait (window_shown, (gpointer) "iat-issue-window"));
   window = gh_gui_test_find_window ("iat-issue-window");
   gtk_editable_set_text (GTK_EDITABLE (gh_gui_test_get (window, "label-row")), label);
   if (prefix != NULL)
@@ -287,7 +250,7 @@ test_iats_issue_register_forget (void)
   clipboard = gh_gui_test_clipboard (window);
   g_assert_cmpstr (clipboard, ==, command);
   gh_gui_test_click (gh_gui_test_get (window, "done-button"));
-  g_assert_true (gh_gui_test_wait (issue_window_gone, NULL));
+  g_assert_true (gh_gui_test_wait (window_gone, (gpointer) "iat-issue-window"));
   g_assert_null (gh_gui_test_find_window ("iat-close-dialog"));
   gh_gui_test_run_for (100);
   g_assert_false (any_window_holds (token));
@@ -326,18 +289,6 @@ respond (const char *dialog_name,
   gh_gui_test_click (button);
 }
 
-static gboolean
-close_dialog_shown (gpointer data)
-{
-  return gh_gui_test_find_window ("iat-close-dialog") != NULL;
-}
-
-static gboolean
-close_dialog_gone (gpointer data)
-{
-  return gh_gui_test_find_window ("iat-close-dialog") == NULL;
-}
-
 /* Closing before anything was copied asks; keeping it open keeps the token, closing forgets
  * it. */
 static void
@@ -355,34 +306,22 @@ test_iats_close_without_copying_asks (void)
   token = g_strdup (gtk_label_get_label (GTK_LABEL (token_label)));
 
   gh_gui_test_click (gh_gui_test_get (window, "done-button"));
-  g_assert_true (gh_gui_test_wait (close_dialog_shown, NULL));
+  g_assert_true (gh_gui_test_wait (window_shown, (gpointer) "iat-close-dialog"));
   dialog = gh_gui_test_find_window ("iat-close-dialog");
   g_assert_true (gh_gui_test_text_shown (dialog, "has not been copied"));
   respond ("iat-close-dialog", "_Keep Open");
-  g_assert_true (gh_gui_test_wait (close_dialog_gone, NULL));
+  g_assert_true (gh_gui_test_wait (window_gone, (gpointer) "iat-close-dialog"));
   g_assert_nonnull (gh_gui_test_find_window ("iat-issue-window"));
   g_assert_true (any_window_holds (token));
 
   /* The window's own close button (Escape, the window manager) asks too. */
   gtk_window_close (GTK_WINDOW (window));
-  g_assert_true (gh_gui_test_wait (close_dialog_shown, NULL));
+  g_assert_true (gh_gui_test_wait (window_shown, (gpointer) "iat-close-dialog"));
   respond ("iat-close-dialog", "_Close");
-  g_assert_true (gh_gui_test_wait (issue_window_gone, NULL));
+  g_assert_true (gh_gui_test_wait (window_gone, (gpointer) "iat-issue-window"));
   gh_gui_test_run_for (100);
   g_assert_false (any_window_holds (token));
   g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (token_label)), ==, "");
-}
-
-static gboolean
-revoke_dialog_shown (gpointer data)
-{
-  return gh_gui_test_find_window ("iat-revoke-dialog") != NULL;
-}
-
-static gboolean
-revoke_dialog_gone (gpointer data)
-{
-  return gh_gui_test_find_window ("iat-revoke-dialog") == NULL;
 }
 
 typedef struct
@@ -426,17 +365,17 @@ test_iats_revoke_asks (void)
 
   row = gh_gui_test_get (main_window, row_name);
   gh_gui_test_click (gh_gui_test_get (row, "revoke-button"));
-  g_assert_true (gh_gui_test_wait (revoke_dialog_shown, NULL));
+  g_assert_true (gh_gui_test_wait (window_shown, (gpointer) "iat-revoke-dialog"));
   dialog = gh_gui_test_find_window ("iat-revoke-dialog");
   g_assert_true (gh_gui_test_text_shown (dialog, "Revoke “to revoke”?"));
   respond ("iat-revoke-dialog", "_Cancel");
-  g_assert_true (gh_gui_test_wait (revoke_dialog_gone, NULL));
+  g_assert_true (gh_gui_test_wait (window_gone, (gpointer) "iat-revoke-dialog"));
   gh_gui_test_run_for (300);
   g_assert_true (server_state_is (&(StateData) { test, "active" }));
 
   row = gh_gui_test_get (main_window, row_name);
   gh_gui_test_click (gh_gui_test_get (row, "revoke-button"));
-  g_assert_true (gh_gui_test_wait (revoke_dialog_shown, NULL));
+  g_assert_true (gh_gui_test_wait (window_shown, (gpointer) "iat-revoke-dialog"));
   respond ("iat-revoke-dialog", "_Revoke");
   g_assert_true (gh_gui_test_wait (server_state_is, &revoked));
   assert_row_shows (main_window, row_name, "Revoked");
