@@ -183,9 +183,10 @@ tick_cb (gpointer user_data)
       Countdown *countdown = g_ptr_array_index (self->countdowns, i);
 
       update_countdown (countdown, now);
-      /* The server calls it expired now: read its state again. */
+      /* The server calls it expired now: read its state again (for a few seconds only: a
+       * remote server's clock may be behind). */
       if (g_str_equal (countdown->state, "active") && countdown->expires_at != 0 &&
-          countdown->expires_at <= now)
+          countdown->expires_at <= now && countdown->expires_at > now - 5)
         schedule_refresh (self);
     }
   return G_SOURCE_CONTINUE;
