@@ -523,6 +523,13 @@ gh_window_dispose (GObject *object)
   g_clear_object (&self->projects_cancellable);
   if (self->connection != NULL && gh_connection_get_admin_client (self->connection) != NULL)
     gh_admin_client_stop_events (gh_connection_get_admin_client (self->connection));
+  /* A page's load in flight holds the page until its callback runs, which may be never once
+   * the application has quit: unbound now, the page cancels its loads and lets the connection
+   * (and an embedded server) go. */
+  if (self->pages != NULL)
+    for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->pages)); child != NULL;
+         child = gtk_widget_get_next_sibling (child))
+      gh_page_set_connection (GH_PAGE (child), NULL);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), GH_TYPE_WINDOW);
 
