@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "gh-cimd-page.h"
 #include "gh-iats-page.h"
 #include "gh-overview-page.h"
 #include "gh-window.h"
@@ -65,6 +66,7 @@ static GParamSpec *properties[N_PROPS];
 static GType
 (*const page_types[]) (void) = {
   gh_overview_page_get_type,
+  gh_cimd_page_get_type,
   gh_iats_page_get_type,
 };
 
