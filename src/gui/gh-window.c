@@ -13,6 +13,7 @@
 
 #include "gh-cimd-page.h"
 #include "gh-clients-page.h"
+#include "gh-iats-page.h"
 #include "gh-keys-page.h"
 #include "gh-overview-page.h"
 #include "gh-users-page.h"
@@ -69,6 +70,7 @@ static GType
 (*const page_types[]) (void) = {
   gh_overview_page_get_type,
   gh_cimd_page_get_type,
+  gh_iats_page_get_type,
   gh_clients_page_get_type,
   gh_users_page_get_type,
   gh_keys_page_get_type,
@@ -529,6 +531,13 @@ gh_window_dispose (GObject *object)
   g_clear_object (&self->projects_cancellable);
   if (self->connection != NULL && gh_connection_get_admin_client (self->connection) != NULL)
     gh_admin_client_stop_events (gh_connection_get_admin_client (self->connection));
+  /* A page's load in flight holds the page until its callback runs, which may be never once
+   * the application has quit: unbound now, the page cancels its loads and lets the connection
+   * (and an embedded server) go. */
+  if (self->pages != NULL)
+    for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->pages)); child != NULL;
+         child = gtk_widget_get_next_sibling (child))
+      gh_page_set_connection (GH_PAGE (child), NULL);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), GH_TYPE_WINDOW);
 
