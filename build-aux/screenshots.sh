@@ -57,14 +57,26 @@ curl -s -o /dev/null -A "node (MCP TypeScript SDK)" -H 'Content-Type: applicatio
 curl -s -o /dev/null -A "claude-code/1.0" "$base/.well-known/oauth-authorization-server"
 curl -s -o /dev/null -A "claude-code/1.0" "$base/.well-known/oauth-authorization-server/mcp"
 curl -s -o /dev/null -A "Cursor/0.50" "$base/.well-known/openid-configuration"
-# The failure MCP users hit most: the client calls back on another port than registered.
-for port in 58135 58135 49152; do
+# The failure MCP users hit most: the client calls back on another loopback address or path
+# than it registered.
+for redirect in http%3A%2F%2F127.0.0.1%3A58135%2Fcallback http%3A%2F%2F127.0.0.1%3A49152%2Fcallback \
+                http%3A%2F%2Flocalhost%3A58135%2Foauth%2Fcallback; do
   curl -s -o /dev/null -A "claude-code/1.0" \
-    "$base/authorize?response_type=code&client_id=$claude&redirect_uri=http%3A%2F%2Flocalhost%3A$port%2Fcallback&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&state=x"
+    "$base/authorize?response_type=code&client_id=$claude&redirect_uri=$redirect&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&state=x"
 done
 # A custom scheme the project does not allow.
 curl -s -o /dev/null -A "Windsurf/1.2" -H 'Content-Type: application/json' \
   -d '{"client_name":"Zed","redirect_uris":["zed://oauth/callback"]}' "$base/register"
+
+# Registration that needs an initial access token, and clients that cannot send one.
+cli project set default dcr_mode=initial_access_token >/dev/null
+curl -s -o /dev/null -A "Cursor/0.50" -H 'Content-Type: application/json' \
+  -d '{"client_name":"Cursor","redirect_uris":["cursor://anysphere.cursor-retrieval/oauth/callback"]}' \
+  "$base/register"
+curl -s -o /dev/null -A "node (MCP TypeScript SDK)" -H 'Content-Type: application/json' \
+  -H 'Authorization: Bearer iatk_not-a-token-this-server-issued' \
+  -d '{"client_name":"My agent","redirect_uris":["http://127.0.0.1:8976/callback"]}' \
+  "$base/register"
 
 kill "$server_pid"; wait "$server_pid" || true; server_pid=
 

@@ -818,8 +818,8 @@ gh_window_set_project (GhWindow   *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROJECT]);
 }
 
-/* TRUE while what the user looks at still waits for the server: the visible page, or the
- * project switcher of a server that answers. */
+/* TRUE while what the user looks at still waits for the server: the visible page, the
+ * connection, or the project switcher of a server that answers. */
 gboolean
 gh_window_get_busy (GhWindow *self)
 {
@@ -831,9 +831,25 @@ gh_window_get_busy (GhWindow *self)
   if (page == NULL || gh_page_get_busy (page))
     return TRUE;
 
-  return self->connection != NULL &&
-         gh_connection_get_state (self->connection) == GH_CONNECTION_STATE_READY &&
-         !self->projects_listed;
+  if (self->connection == NULL)
+    return FALSE;
+
+  /* A page that needs no data at first (CIMD preview) is still not what the user will see
+   * once the server is there. */
+  switch (gh_connection_get_state (self->connection))
+    {
+    case GH_CONNECTION_STATE_STARTING:
+    case GH_CONNECTION_STATE_STOPPING:
+      return TRUE;
+
+    case GH_CONNECTION_STATE_READY:
+      return !self->projects_listed;
+
+    case GH_CONNECTION_STATE_STOPPED:
+    case GH_CONNECTION_STATE_FAILED:
+    default:
+      return FALSE;
+    }
 }
 
 GhPage *
