@@ -258,10 +258,19 @@ gh_trust_remember (const char      *address,
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(GVariant) trusted = g_settings_get_value (settings, "trusted-certificates");
   g_autofree char *fingerprint = gh_certificate_dup_fingerprint (certificate);
-  g_autoptr(GVariantDict) dict = g_variant_dict_new (trusted);
+  GVariantBuilder builder;
+  GVariantIter iter;
+  const char *key;
+  const char *value;
 
   g_return_if_fail (address != NULL);
 
-  g_variant_dict_insert (dict, address, "s", fingerprint);
-  g_settings_set_value (settings, "trusted-certificates", g_variant_dict_end (dict));
+  /* One certificate per address: this one replaces any other */
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_iter_init (&iter, trusted);
+  while (g_variant_iter_next (&iter, "{&s&s}", &key, &value))
+    if (!g_str_equal (key, address))
+      g_variant_builder_add (&builder, "{ss}", key, value);
+  g_variant_builder_add (&builder, "{ss}", address, fingerprint);
+  g_settings_set_value (settings, "trusted-certificates", g_variant_builder_end (&builder));
 }

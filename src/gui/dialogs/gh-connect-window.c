@@ -32,6 +32,7 @@ struct _GhConnectWindow
   GhPropertyRow    *not_before_row;
   GhPropertyRow    *problems_row;
   GtkSwitch        *remember_switch;
+  GtkScrolledWindow *scrolled_window;
   GtkSpinner       *spinner;
   GhPropertyRow    *subject_row;
   AdwEntryRow      *token_row;
@@ -94,6 +95,30 @@ format_time (GDateTime *time)
   return g_date_time_format (utc, "%Y-%m-%d %H:%M:%S UTC");
 }
 
+/* Once laid out: the error and the certificate's details in view, up to its Trust button. */
+static gboolean
+scroll_to_certificate_cb (GtkWidget     *widget,
+                          GdkFrameClock *frame_clock,
+                          gpointer       user_data)
+{
+  GhConnectWindow *self = GH_CONNECT_WINDOW (widget);
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+  GtkWidget *content = gtk_scrolled_window_get_child (self->scrolled_window);
+  graphene_point_t point;
+  double room;
+
+  if (!gtk_widget_get_visible (self->certificate_group) ||
+      !gtk_widget_compute_point (self->error_box, content, &GRAPHENE_POINT_INIT (0, 0), &point))
+    return G_SOURCE_REMOVE;
+  /* Until the new rows count in the scrolled height */
+  room = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+  if (room < point.y - 12 && gtk_widget_get_height (self->certificate_group) == 0)
+    return G_SOURCE_CONTINUE;
+  gtk_adjustment_set_value (adjustment, point.y - 12);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 show_certificate (GhConnectWindow      *self,
                   GTlsCertificate      *certificate,
@@ -128,6 +153,7 @@ show_certificate (GhConnectWindow      *self,
   gh_property_row_set_value (self->not_before_row, before);
   gh_property_row_set_value (self->not_after_row, after);
   gh_property_row_set_value (self->fingerprint_row, fingerprint);
+  gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_to_certificate_cb, NULL, NULL);
 }
 
 static void
@@ -206,7 +232,17 @@ connection_state_cb (GhConnectWindow *self)
 
     case GH_CONNECTION_STATE_FAILED:
       certificate = gh_connection_get_peer_certificate (self->connection, &errors);
-      show_error (self, gh_connection_get_error_message (self->connection));
+      if (certificate != NULL)
+        {
+          /* Its problems in words are in the certificate's group, below */
+          g_autofree char *message =
+            g_strdup_printf (_("Certificate problem: this computer does not trust the "
+                               "certificate of %s."), self->address);
+
+          show_error (self, message);
+        }
+      else
+        show_error (self, gh_connection_get_error_message (self->connection));
       show_certificate (self, certificate, errors);
       drop_connection (self);
       set_busy (self, FALSE);
@@ -328,6 +364,7 @@ gh_connect_window_class_init (GhConnectWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GhConnectWindow, not_before_row);
   gtk_widget_class_bind_template_child (widget_class, GhConnectWindow, problems_row);
   gtk_widget_class_bind_template_child (widget_class, GhConnectWindow, remember_switch);
+  gtk_widget_class_bind_template_child (widget_class, GhConnectWindow, scrolled_window);
   gtk_widget_class_bind_template_child (widget_class, GhConnectWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, GhConnectWindow, subject_row);
   gtk_widget_class_bind_template_child (widget_class, GhConnectWindow, token_row);
