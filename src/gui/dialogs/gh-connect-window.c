@@ -262,7 +262,8 @@ connect_action (GtkWidget  *widget,
                 GVariant   *parameter)
 {
   GhConnectWindow *self = GH_CONNECT_WINDOW (widget);
-  g_autofree char *url = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->url_row))));
+  g_autofree char *url =
+    g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->url_row))));
   g_autofree char *token =
     g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->token_row))));
   g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
