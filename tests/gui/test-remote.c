@@ -420,11 +420,13 @@ test_remote_connect_remember (void)
   second_clear (&second);
 }
 
-/* A wrong token: the server's 401 in place, the window stays where it was. */
+/* Each reason in place, the window staying where it was: a wrong token (the server's 401),
+ * no admin API, a name that does not resolve, nothing listening. */
 static void
-test_remote_wrong_token (void)
+test_remote_errors (void)
 {
   g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  g_autofree char *url = NULL;
   Second second = { 0 };
   GtkWidget *window;
   const char *shown;
@@ -439,6 +441,19 @@ test_remote_wrong_token (void)
   g_assert_nonnull (strstr (shown, "401"));
   g_assert_false (gtk_widget_get_visible (gh_gui_test_get (window, "certificate-group")));
   g_assert_true (gh_window_get_connection (test->window) == test->connection);
+
+  /* A web server, but no admin API there */
+  url = g_strconcat (second.process->base, "/not-gatehouse", NULL);
+  fill_in (window, url, second.token, FALSE);
+  shown = connect_expecting_error (window);
+  g_test_message ("shown: %s", shown);
+  g_assert_nonnull (strstr (shown, "Not a Gatehouse server"));
+
+  /* A name that does not resolve */
+  fill_in (window, "http://gatehouse.invalid:8443", second.token, FALSE);
+  shown = connect_expecting_error (window);
+  g_test_message ("shown: %s", shown);
+  g_assert_nonnull (strstr (shown, "DNS"));
 
   /* Nothing listening there at all */
   gh_test_process_stop_clean (g_steal_pointer (&second.process));
@@ -613,7 +628,7 @@ main (int   argc,
   gh_gui_test_init (&argc, &argv);
 
   g_test_add_func ("/gui/remote/connect-remember", test_remote_connect_remember);
-  g_test_add_func ("/gui/remote/wrong-token", test_remote_wrong_token);
+  g_test_add_func ("/gui/remote/errors", test_remote_errors);
   g_test_add_func ("/gui/remote/untrusted-certificate", test_remote_untrusted_certificate);
   g_test_add_func ("/gui/remote/unreachable-retry", test_remote_unreachable_retry);
 
