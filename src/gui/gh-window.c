@@ -445,14 +445,30 @@ connect_action (GtkWidget  *widget,
   present_connect_window (GH_WINDOW (widget), NULL);
 }
 
+typedef struct
+{
+  GhWindow *self;
+  char     *url;
+} RecentLookup;
+
+static void
+recent_lookup_free (RecentLookup *lookup)
+{
+  g_object_unref (lookup->self);
+  g_free (lookup->url);
+  g_free (lookup);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RecentLookup, recent_lookup_free)
+
 static void
 recent_token_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(GTask) task = G_TASK (user_data);
-  GhWindow *self = g_task_get_source_object (task);
-  const char *url = g_task_get_task_data (task);
+  g_autoptr(RecentLookup) lookup = user_data;
+  GhWindow *self = lookup->self;
+  const char *url = lookup->url;
   g_autoptr(GError) error = NULL;
   g_autofree char *token = gh_credentials_lookup_finish (result, &error);
   g_autoptr(GhConnection) connection = NULL;
@@ -476,11 +492,11 @@ connect_recent_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
 {
-  const char *url = g_variant_get_string (parameter, NULL);
-  GTask *task = g_task_new (widget, NULL, NULL, NULL);
+  RecentLookup *lookup = g_new0 (RecentLookup, 1);
 
-  g_task_set_task_data (task, g_strdup (url), g_free);
-  gh_credentials_lookup_async (url, NULL, recent_token_cb, task);
+  lookup->self = g_object_ref (GH_WINDOW (widget));
+  lookup->url = g_variant_dup_string (parameter, NULL);
+  gh_credentials_lookup_async (lookup->url, NULL, recent_token_cb, lookup);
 }
 
 static void

@@ -320,6 +320,38 @@ assert_not_in_files (const char *root,
     }
 }
 
+/* The connection chip's menu offers @url among its recent servers. */
+static gboolean
+menu_offers (GhWindow   *window,
+             const char *url)
+{
+  GtkMenuButton *chip =
+    GTK_MENU_BUTTON (gh_gui_test_get (GTK_WIDGET (window), "connection-button"));
+  GMenuModel *menu = gtk_menu_button_get_menu_model (chip);
+
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+
+      for (int j = 0; section != NULL && j < g_menu_model_get_n_items (section); j++)
+        {
+          g_autoptr(GVariant) label =
+            g_menu_model_get_item_attribute_value (section, j, G_MENU_ATTRIBUTE_LABEL, NULL);
+          g_autoptr(GVariant) action =
+            g_menu_model_get_item_attribute_value (section, j, G_MENU_ATTRIBUTE_ACTION, NULL);
+          g_autoptr(GVariant) target =
+            g_menu_model_get_item_attribute_value (section, j, G_MENU_ATTRIBUTE_TARGET, NULL);
+
+          if (label != NULL && g_str_equal (g_variant_get_string (label, NULL), url) &&
+              action != NULL &&
+              g_str_equal (g_variant_get_string (action, NULL), "win.connect-recent") &&
+              target != NULL && g_str_equal (g_variant_get_string (target, NULL), url))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 /* ---- the tests ---------------------------------------------------------------------- */
 
 static gboolean
@@ -405,6 +437,7 @@ test_remote_connect_remember (void)
 
   recent = g_settings_get_strv (settings, "recent-connections");
   g_assert_cmpstr (recent[0], ==, second.url);
+  g_assert_true (menu_offers (test->window, second.url));
 
   /* Back to the first server, then the recent item: the stored token, no window asked */
   gh_window_set_connection (test->window, test->connection);
@@ -584,6 +617,7 @@ test_remote_unreachable_retry (void)
   g_autoptr(GhGuiTest) test = gh_gui_test_new ();
   GtkWidget *chip = gh_gui_test_get (GTK_WIDGET (test->window), "connection-button");
   GtkWidget *label = gh_gui_test_get (GTK_WIDGET (test->window), "connection-label");
+  g_autofree char *stored = NULL;
   Second second = { 0 };
   GtkWidget *window;
   guint16 port;
@@ -599,6 +633,18 @@ test_remote_unreachable_retry (void)
   wait_on_server (test, second.url);
   g_assert_true (gh_gui_test_wait (stream_connected, test->window));
   g_assert_false (gtk_widget_has_css_class (chip, "error"));
+
+  /* Remember was off: nothing in the keyring, so the recent item asks for the token */
+  stored = secret_password_lookup_sync (&token_schema, NULL, NULL, "server", second.url, NULL);
+  g_assert_null (stored);
+  g_assert_true (menu_offers (test->window, second.url));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (test->window), "win.connect-recent",
+                                             "s", second.url));
+  g_assert_true (gh_gui_test_wait (connect_window_shown, NULL));
+  window = gh_gui_test_find_window ("connect-window");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (gh_gui_test_get (window, "url-row"))),
+                   ==, second.url);
+  gtk_window_destroy (GTK_WINDOW (window));
 
   gh_test_process_stop_clean (g_steal_pointer (&second.process));
   g_assert_true (gh_gui_test_wait (chip_red, test->window));

@@ -270,15 +270,17 @@ probed_cb (GObject      *source,
            gpointer      user_data)
 {
   GhAdminClient *admin_client = GH_ADMIN_CLIENT (source);
-  g_autoptr(GhConnection) self = user_data;
+  GhConnection *self = user_data;
   g_autoptr(GhAdminServerInfo) info = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *message = NULL;
-  gboolean quietly = self->state == GH_CONNECTION_STATE_READY;
+  gboolean quietly;
 
+  /* Cancelled when superseded or disposed: then @self may be gone, so not a look at it */
   info = gh_admin_client_get_server_finish (admin_client, result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  quietly = self->state == GH_CONNECTION_STATE_READY;
   g_clear_object (&self->probe_cancellable);
 
   if (info != NULL)
@@ -326,8 +328,8 @@ probe (GhConnection *self,
       update (self, GH_CONNECTION_STATE_STARTING, NULL, NULL);
     }
 
-  gh_admin_client_get_server_async (admin_client, self->probe_cancellable, probed_cb,
-                                    g_object_ref (self));
+  /* No reference: disposing cancels it */
+  gh_admin_client_get_server_async (admin_client, self->probe_cancellable, probed_cb, self);
 }
 
 static void
