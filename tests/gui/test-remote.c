@@ -232,7 +232,6 @@ screenshot (GhGuiTest  *test,
                                             dark ? ADW_COLOR_SCHEME_FORCE_DARK
                                                  : ADW_COLOR_SCHEME_FORCE_LIGHT);
         gtk_window_set_default_size (GTK_WINDOW (test->window), w, h);
-        gtk_window_set_default_size (GTK_WINDOW (dialog), 560, MIN (680, h - 40));
         gh_gui_test_run_for (1500);
         dw = gdk_paintable_get_intrinsic_width (dialog_paintable);
         dh = gdk_paintable_get_intrinsic_height (dialog_paintable);

@@ -42,6 +42,7 @@ struct _GhConnectWindow
   GTlsCertificate  *certificate;   /* refused, shown, for "Trust This Certificate" */
   char             *address;       /* its host:port */
   GCancellable     *cancellable;   /* the keyring */
+  guint             scroll_frames;
 };
 
 G_DEFINE_FINAL_TYPE (GhConnectWindow, gh_connect_window, ADW_TYPE_WINDOW)
@@ -95,7 +96,11 @@ format_time (GDateTime *time)
   return g_date_time_format (utc, "%Y-%m-%d %H:%M:%S UTC");
 }
 
-/* Once laid out: the error and the certificate's details in view, up to its Trust button. */
+#define CERTIFICATE_HEIGHT 560
+#define SCROLL_FRAMES 60
+
+/* Once laid out (a few frames after the window grew): the error and the certificate's details
+ * in view, up to its Trust button. */
 static gboolean
 scroll_to_certificate_cb (GtkWidget     *widget,
                           GdkFrameClock *frame_clock,
@@ -105,18 +110,18 @@ scroll_to_certificate_cb (GtkWidget     *widget,
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
   GtkWidget *content = gtk_scrolled_window_get_child (self->scrolled_window);
   graphene_point_t point;
-  double room;
+  double target;
 
-  if (!gtk_widget_get_visible (self->certificate_group) ||
+  if (!gtk_widget_get_visible (self->certificate_group) || ++self->scroll_frames > SCROLL_FRAMES ||
       !gtk_widget_compute_point (self->error_box, content, &GRAPHENE_POINT_INIT (0, 0), &point))
     return G_SOURCE_REMOVE;
-  /* Until the new rows count in the scrolled height */
-  room = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
-  if (room < point.y - 12 && gtk_widget_get_height (self->certificate_group) == 0)
-    return G_SOURCE_CONTINUE;
-  gtk_adjustment_set_value (adjustment, point.y - 12);
+  target = MIN (point.y - 12,
+                gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment));
+  gtk_adjustment_set_value (adjustment, target);
 
-  return G_SOURCE_REMOVE;
+  /* Until the new rows count in the scrolled height */
+  return gtk_widget_get_height (self->certificate_group) > 0 && target >= point.y - 12
+         ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
 
 static void
@@ -153,6 +158,12 @@ show_certificate (GhConnectWindow      *self,
   gh_property_row_set_value (self->not_before_row, before);
   gh_property_row_set_value (self->not_after_row, after);
   gh_property_row_set_value (self->fingerprint_row, fingerprint);
+
+  /* Room for the details (the window took its natural height for the form alone) */
+  if (gtk_widget_get_height (GTK_WIDGET (self)) < CERTIFICATE_HEIGHT)
+    gtk_window_set_default_size (GTK_WINDOW (self), gtk_widget_get_width (GTK_WIDGET (self)),
+                                 CERTIFICATE_HEIGHT);
+  self->scroll_frames = 0;
   gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_to_certificate_cb, NULL, NULL);
 }
 
