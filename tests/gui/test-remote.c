@@ -568,6 +568,13 @@ test_remote_untrusted_certificate (void)
   screenshot (test, window, "certificate");
   g_assert_true (gh_window_get_connection (test->window) == test->connection);
 
+  /* Another address typed: that certificate's details and Trust button go */
+  gtk_editable_set_text (GTK_EDITABLE (gh_gui_test_get (window, "url-row")),
+                         "https://localhost:1");
+  g_assert_false (gtk_widget_get_visible (gh_gui_test_get (window, "certificate-group")));
+  g_assert_false (gtk_widget_get_visible (gh_gui_test_get (window, "trust-button")));
+  gtk_editable_set_text (GTK_EDITABLE (gh_gui_test_get (window, "url-row")), second.url);
+
   /* Connect again without trusting: refused again, not silently accepted */
   assert_certificate_refused (window, certificates->localhost);
 

@@ -153,14 +153,6 @@ gh_credentials_clear_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-GStrv
-gh_credentials_dup_recent (void)
-{
-  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-
-  return g_settings_get_strv (settings, "recent-connections");
-}
-
 void
 gh_credentials_add_recent (const char *url)
 {

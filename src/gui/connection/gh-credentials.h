@@ -35,8 +35,7 @@ void      gh_credentials_clear_async   (const char           *url,
 gboolean  gh_credentials_clear_finish  (GAsyncResult         *result,
                                         GError              **error);
 
-/* The recent-connections setting: URLs only, most recent first. */
-GStrv     gh_credentials_dup_recent    (void);
+/* Puts @url first in the recent-connections setting (URLs only, most recent first). */
 void      gh_credentials_add_recent    (const char           *url);
 
 G_END_DECLS

@@ -325,6 +325,17 @@ trust_action (GtkWidget  *widget,
   gtk_widget_activate_action (widget, "connect.connect", NULL);
 }
 
+/* Another address: the certificate shown (and its Trust button) was that of the last one. */
+static void
+url_changed_cb (GhConnectWindow *self)
+{
+  if (self->certificate == NULL || self->connection != NULL)
+    return;
+  show_certificate (self, NULL, 0);
+  show_error (self, NULL);
+  set_busy (self, FALSE);
+}
+
 static void
 gh_connect_window_dispose (GObject *object)
 {
@@ -392,6 +403,8 @@ gh_connect_window_init (GhConnectWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  g_signal_connect_object (self->url_row, "changed", G_CALLBACK (url_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   set_busy (self, FALSE);
 }
 
