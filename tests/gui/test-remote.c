@@ -422,6 +422,9 @@ test_remote_connect_remember (void)
   fill_in (window, second.url, second.token, TRUE);
   screenshot (test, window, "plain");
   gh_gui_test_click (gh_gui_test_get (window, "connect-button"));
+  /* Asking the server: the spinner turns, the fields wait */
+  g_assert_true (gtk_widget_get_visible (gh_gui_test_get (window, "connect-spinner")));
+  g_assert_false (gtk_widget_is_sensitive (gh_gui_test_get (window, "url-row")));
   wait_on_server (test, second.url);
   assert_every_page_on (test, second.url);
 
