@@ -30,6 +30,7 @@ struct _GhApplication
   char             *data_dir;
   char             *screenshot_path;
   char             *screenshot_page;
+  char             *page_target;
   char             *secrets;
   int               screenshot_width;
   int               screenshot_height;
@@ -57,6 +58,10 @@ static const GOptionEntry option_entries[] = {
     N_("FILE") },
   { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Open on the page NAME (overview, mcp, cimd, iats, clients, users, keys)"), N_("NAME") },
+  { "target", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Open TARGET on the page --page names (clients: client:CLIENT_ID; cimd: url:URL "
+       "or refresh:CLIENT_ID)"),
+    N_("TARGET") },
   { "dark", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Use the dark style"), NULL },
   { "size", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Open the window at this size, e.g. 1280x800"), N_("WxH") },
@@ -244,6 +249,7 @@ gh_application_handle_local_options (GApplication *application,
   g_autofree char *secrets = NULL;
   g_autofree char *page = NULL;
   g_autofree char *size = NULL;
+  g_autofree char *target = NULL;
 
   if (g_variant_dict_lookup (options, "secrets", "s", &secrets))
     {
@@ -273,6 +279,12 @@ gh_application_handle_local_options (GApplication *application,
     {
       g_free (self->screenshot_page);
       self->screenshot_page = g_steal_pointer (&page);
+    }
+
+  if (g_variant_dict_lookup (options, "target", "s", &target))
+    {
+      g_free (self->page_target);
+      self->page_target = g_steal_pointer (&target);
     }
 
   if (g_variant_dict_lookup (options, "size", "s", &size))
@@ -364,6 +376,10 @@ gh_application_activate (GApplication *application)
       return;
     }
 
+  if (self->screenshot_page != NULL && self->page_target != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.open", "(ss)",
+                                self->screenshot_page, self->page_target);
+
   gtk_window_present (window);
 
   if (self->screenshot_path != NULL && self->screenshot_timeout == 0)
@@ -407,6 +423,7 @@ gh_application_finalize (GObject *object)
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->screenshot_path, g_free);
   g_clear_pointer (&self->screenshot_page, g_free);
+  g_clear_pointer (&self->page_target, g_free);
   g_clear_pointer (&self->secrets, g_free);
 
   G_OBJECT_CLASS (gh_application_parent_class)->finalize (object);

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "gh-cimd-page.h"
 #include "gh-connect-window.h"
 #include "gh-credentials.h"
 #include "gh-overview-page.h"
@@ -29,6 +30,7 @@ struct _GhWindow
   GPtrArray            *project_slugs;  /* ... and the slugs, in the same order */
   char                 *project;
   gboolean              updating_projects;
+  gboolean              projects_listed;  /* for this connection, or why not shown */
   gboolean              keep_size;      /* a size given on the command line: not saved */
 
   /* Template widgets */
@@ -65,6 +67,7 @@ static GParamSpec *properties[N_PROPS];
 static GType
 (*const page_types[]) (void) = {
   gh_overview_page_get_type,
+  gh_cimd_page_get_type,
 };
 
 static void
@@ -186,6 +189,8 @@ projects_listed_cb (GObject      *object,
   projects = gh_admin_client_list_projects_finish (GH_ADMIN_CLIENT (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  self->projects_listed = TRUE;
+  page_busy_changed_cb (self);
   if (projects == NULL)
     {
       g_autofree char *title = g_strdup_printf (_("Could not list the projects: %s"),
@@ -212,6 +217,7 @@ projects_listed_cb (GObject      *object,
                           g_list_model_get_n_items (G_LIST_MODEL (self->project_names)),
                           (const char * const *)names->pdata);
   self->updating_projects = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->project_dropdown), projects->len > 0);
 
   /* The remembered project is gone on this server: its default one. */
   wanted = found ? self->project : "default";
@@ -226,6 +232,7 @@ reload_projects (GhWindow *self)
 
   g_cancellable_cancel (self->projects_cancellable);
   g_clear_object (&self->projects_cancellable);
+  self->projects_listed = FALSE;
 
   if (client == NULL)
     return;
@@ -253,9 +260,13 @@ connection_state_cb (GhWindow *self)
 
   update_connection_chip (self);
   if (gh_connection_get_state (self->connection) != GH_CONNECTION_STATE_READY)
-    return;
+    {
+      page_busy_changed_cb (self);
+      return;
+    }
 
   reload_projects (self);
+  page_busy_changed_cb (self);
   /* One live stream per server, every project's events: pages listen to the admin client's
    * ::event and keep their project's. */
   if (client != NULL && gh_admin_client_get_stream_state (client) == GH_ADMIN_STREAM_STOPPED)
@@ -897,7 +908,8 @@ gh_window_set_project (GhWindow   *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROJECT]);
 }
 
-/* The visible page's: TRUE while what the user looks at still waits for the server. */
+/* TRUE while what the user looks at still waits for the server: the visible page, or the
+ * project switcher of a server that answers. */
 gboolean
 gh_window_get_busy (GhWindow *self)
 {
@@ -906,8 +918,12 @@ gh_window_get_busy (GhWindow *self)
   g_return_val_if_fail (GH_IS_WINDOW (self), TRUE);
 
   page = gh_window_get_visible_page (self);
+  if (page == NULL || gh_page_get_busy (page))
+    return TRUE;
 
-  return page == NULL || gh_page_get_busy (page);
+  return self->connection != NULL &&
+         gh_connection_get_state (self->connection) == GH_CONNECTION_STATE_READY &&
+         !self->projects_listed;
 }
 
 GhPage *

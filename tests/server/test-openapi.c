@@ -462,6 +462,8 @@ test_answers_documented (Fixture       *fixture,
                                                                                 "events"), 0),
                    "an audit event", problems);
   CHECK ("GET", "/admin/v1/projects/{slug}/flows", "/admin/v1/projects/demo/flows", NULL, 200);
+  CHECK ("GET", "/admin/v1/projects/{slug}/summary", "/admin/v1/projects/demo/summary", NULL,
+         200);
   CHECK ("GET", "/admin/v1/projects/{slug}/compat", "/admin/v1/projects/demo/compat", NULL,
          200);
   CHECK ("POST", "/admin/v1/projects/{slug}/tokens/inspect",
