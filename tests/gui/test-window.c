@@ -1442,12 +1442,13 @@ test_overview_remote_server (Fixture       *f,
   /* It publishes a key (file secrets), so signing is not in question. */
   g_assert_false (gtk_widget_get_visible (find_named (page, "signing-group")));
 
-  /* Port and data folder: the embedded server's alone, not shown here. The state is; where
-   * the keys are comes from the admin API, which this connection (no admin token) cannot
-   * read, so it is not shown either. */
+  /* Port and data folder: the embedded server's alone, not shown here. The state is, and
+   * where the keys are, from the admin API (the connection has an admin token: it is READY
+   * only once GET /admin/v1/server answered). */
   g_assert_false (gtk_widget_get_mapped (find_named (page, "port-row")));
   g_assert_false (gtk_widget_get_mapped (find_named (page, "data-dir-row")));
-  g_assert_false (gtk_widget_get_mapped (find_named (page, "secrets-row")));
+  g_assert_true (gtk_widget_get_mapped (find_named (page, "secrets-row")));
+  g_assert_nonnull (row_value (page, "secrets-row"));
   g_assert_true (gtk_widget_get_mapped (find_named (page, "state-row")));
   g_assert_cmpstr (row_value (page, "state-row"), ==, "Running");
 

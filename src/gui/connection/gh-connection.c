@@ -249,9 +249,7 @@ static void
 remote_ready (GhConnection  *self,
               GhAdminClient *admin_client)
 {
-  g_autoptr(GhServerClient) client = gh_server_client_new (self->remote_url, self->credential);
-
-  gh_server_client_set_tls_database (client, G_TLS_DATABASE (self->trust));
+  g_autoptr(GhServerClient) client = gh_connection_new_server_client (self, self->remote_url);
 
   g_object_freeze_notify (G_OBJECT (self));
   drop_admin_client (self);
@@ -587,6 +585,21 @@ gh_connection_get_client (GhConnection *self)
   g_return_val_if_fail (GH_IS_CONNECTION (self), NULL);
 
   return self->client;
+}
+
+GhServerClient *
+gh_connection_new_server_client (GhConnection *self,
+                                 const char   *base_url)
+{
+  GhServerClient *client;
+
+  g_return_val_if_fail (GH_IS_CONNECTION (self), NULL);
+  g_return_val_if_fail (base_url != NULL, NULL);
+
+  client = gh_server_client_new (base_url, self->credential);
+  if (self->trust != NULL)
+    gh_server_client_set_tls_database (client, G_TLS_DATABASE (self->trust));
+  return client;
 }
 
 GhAdminClient *

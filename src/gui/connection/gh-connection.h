@@ -55,6 +55,10 @@ const char        *gh_connection_get_credential       (GhConnection     *self);
 const char        *gh_connection_get_error_message    (GhConnection     *self);
 /* How pages talk to the server, over HTTP; %NULL unless READY. */
 GhServerClient    *gh_connection_get_client           (GhConnection     *self);
+/* A client for another address of the same server (a project's issuer), with the same
+ * credential and, for a remote server, the same TLS trust as gh_connection_get_client (). */
+GhServerClient    *gh_connection_new_server_client    (GhConnection     *self,
+                                                       const char       *base_url);
 /* The admin API of the same server with the same credential (for the embedded server, the
  * app's own admin token); %NULL unless READY. The console's way to the server. */
 GhAdminClient     *gh_connection_get_admin_client     (GhConnection     *self);

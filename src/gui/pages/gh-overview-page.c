@@ -1128,7 +1128,7 @@ project_loaded_cb (GhPage       *page,
            g_str_equal (issuer, gh_server_client_get_base_url (self->client)))
     client = g_object_ref (self->client);
   else
-    client = gh_server_client_new (issuer, gh_connection_get_credential (self->connection));
+    client = gh_connection_new_server_client (self->connection, issuer);
 
   if (g_set_object (&self->client, client))
     reload_discovery (self);
