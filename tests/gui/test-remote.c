@@ -642,6 +642,7 @@ test_remote_unreachable_retry (void)
   g_autofree char *stored = NULL;
   Second second = { 0 };
   GtkWidget *window;
+  GhPage *overview;
   guint16 port;
 
   second_prepare (&second, test, "second");
@@ -676,6 +677,15 @@ test_remote_unreachable_retry (void)
 
   /* Retry while it is still down: red again, with the reason */
   gh_gui_test_click (gh_gui_test_get (GTK_WIDGET (test->window), "retry-button"));
+  g_assert_true (gh_gui_test_wait (chip_red, test->window));
+
+  /* The overview says so too, and its Try Again asks the server again as well */
+  overview = gh_gui_test_show_page (test, "overview");
+  g_assert_true (gh_gui_test_label_shown (GTK_WIDGET (overview),
+                                          "The Server Cannot Be Reached"));
+  gh_gui_test_click (gh_gui_test_get (GTK_WIDGET (overview), "retry-start-button"));
+  g_assert_cmpint (gh_connection_get_state (gh_window_get_connection (test->window)), ==,
+                   GH_CONNECTION_STATE_STARTING);
   g_assert_true (gh_gui_test_wait (chip_red, test->window));
 
   second.process = gh_test_process_start_on (gh_test_server_binary (), second.dir, "second",

@@ -565,7 +565,13 @@ connection_changed_cb (GhOverviewPage *self)
 
   adw_status_page_set_title (self->starting_page,
                              connection_state (self) == GH_CONNECTION_STATE_STOPPING
-                             ? _("Stopping the Server…") : _("Starting the Server…"));
+                             ? _("Stopping the Server…")
+                             : self->server == NULL ? _("Connecting to the Server…")
+                             : _("Starting the Server…"));
+  /* A remote server does not start here: it answers or not */
+  adw_status_page_set_title (self->failed_page, self->server == NULL
+                                                ? _("The Server Cannot Be Reached")
+                                                : _("The Server Could Not Start"));
 
   show_embedded (self);
 
@@ -1433,8 +1439,9 @@ start_server_action (GtkWidget  *widget,
 {
   GhOverviewPage *self = GH_OVERVIEW_PAGE (widget);
 
-  if (self->server != NULL)
-    gh_embedded_server_start (self->server);
+  /* Starts the embedded server, or asks the remote one again */
+  if (self->connection != NULL)
+    gh_connection_retry (self->connection);
 }
 
 static void
