@@ -13,6 +13,8 @@
 
 #include "gh-cimd-page.h"
 #include "gh-clients-page.h"
+#include "gh-connect-window.h"
+#include "gh-credentials.h"
 #include "gh-iats-page.h"
 #include "gh-keys-page.h"
 #include "gh-overview-page.h"
@@ -422,16 +424,113 @@ go_back_action (GtkWidget  *widget,
   adw_leaflet_navigate (GH_WINDOW (widget)->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
+/* ---- connecting: Retry, a remote server, recent servers ---------------------------- */
+
 static void
 retry_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
 {
   GhWindow *self = GH_WINDOW (widget);
-  GhEmbeddedServer *server = gh_connection_get_embedded_server (self->connection);
 
-  if (server != NULL)
-    gh_embedded_server_start (server);
+  /* The embedded server starts again; a remote one is asked again */
+  gh_connection_retry (self->connection);
+}
+
+static void
+connect_window_connected_cb (GhWindow     *self,
+                             GhConnection *connection)
+{
+  gh_window_set_connection (self, connection);
+}
+
+static void
+present_connect_window (GhWindow   *self,
+                        const char *url)
+{
+  GhConnectWindow *window = gh_connect_window_new (GTK_WINDOW (self));
+
+  g_signal_connect_object (window, "connected", G_CALLBACK (connect_window_connected_cb), self,
+                           G_CONNECT_SWAPPED);
+  gh_connect_window_set_url (window, url);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+connect_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  present_connect_window (GH_WINDOW (widget), NULL);
+}
+
+typedef struct
+{
+  GhWindow *self;
+  char     *url;
+} RecentLookup;
+
+static void
+recent_lookup_free (RecentLookup *lookup)
+{
+  g_object_unref (lookup->self);
+  g_free (lookup->url);
+  g_free (lookup);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RecentLookup, recent_lookup_free)
+
+static void
+recent_token_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(RecentLookup) lookup = user_data;
+  GhWindow *self = lookup->self;
+  const char *url = lookup->url;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = gh_credentials_lookup_finish (result, &error);
+  g_autoptr(GhConnection) connection = NULL;
+
+  if (token == NULL)
+    {
+      /* Not remembered (or the keyring would not say): ask for it */
+      if (error != NULL)
+        g_debug ("No stored token for %s: %s", url, error->message);
+      present_connect_window (self, url);
+      return;
+    }
+  connection = gh_connection_new_remote (url, token);
+  gh_credentials_add_recent (url);
+  gh_window_set_connection (self, connection);
+}
+
+/* A recent server, with the token the keyring keeps for it. */
+static void
+connect_recent_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  RecentLookup *lookup = g_new0 (RecentLookup, 1);
+
+  lookup->self = g_object_ref (GH_WINDOW (widget));
+  lookup->url = g_variant_dup_string (parameter, NULL);
+  gh_credentials_lookup_async (lookup->url, NULL, recent_token_cb, lookup);
+}
+
+static void
+recent_connections_changed_cb (GhWindow *self)
+{
+  g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-connections");
+
+  g_menu_remove_all (self->recent_connections_menu);
+  for (guint i = 0; recent[i] != NULL; i++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (recent[i], NULL);
+
+      g_menu_item_set_action_and_target (item, "win.connect-recent", "s", recent[i]);
+      g_menu_append_item (self->recent_connections_menu, item);
+    }
 }
 
 static void
@@ -675,6 +774,9 @@ gh_window_class_init (GhWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "win.connect-embedded", NULL,
                                    connect_embedded_action);
+  gtk_widget_class_install_action (widget_class, "win.connect", NULL, connect_action);
+  gtk_widget_class_install_action (widget_class, "win.connect-recent", "s",
+                                   connect_recent_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                        "win.search", NULL);
@@ -695,6 +797,9 @@ gh_window_init (GhWindow *self)
   self->settings = g_settings_new (APP_ID);
   project = g_settings_get_string (self->settings, "project");
   self->project = g_strdup (*project != '\0' ? project : "default");
+  g_signal_connect_object (self->settings, "changed::recent-connections",
+                           G_CALLBACK (recent_connections_changed_cb), self, G_CONNECT_SWAPPED);
+  recent_connections_changed_cb (self);
 
   gtk_drop_down_set_model (self->project_dropdown, G_LIST_MODEL (self->project_names));
   g_signal_connect_object (self->project_dropdown, "notify::selected",

@@ -824,6 +824,22 @@ static const struct {
   { "not-object", 200, "[]", "not a JSON object" },
 };
 
+/* A remote connection is READY only once the server answered GET /admin/v1/server as
+ * Gatehouse does: the fake servers answer that probe. */
+static gboolean
+answer_probe (SoupServerMessage *message,
+              const char        *path)
+{
+  const char *server = "{\"version\": \"test\"}";
+
+  if (!g_str_has_suffix (path, "/admin/v1/server"))
+    return FALSE;
+  soup_server_message_set_status (message, 200, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC,
+                                    server, strlen (server));
+  return TRUE;
+}
+
 static void
 fake_discovery_cb (SoupServer        *soup_server,
                    SoupServerMessage *message,
@@ -833,6 +849,9 @@ fake_discovery_cb (SoupServer        *soup_server,
 {
   const char *prefix = "/.well-known/oauth-authorization-server/p/";
   const char *base = user_data;
+
+  if (answer_probe (message, path))
+    return;
 
   if (g_str_has_suffix (path, "/jwks"))
     {
@@ -1480,6 +1499,7 @@ test_overview_remote_server (Fixture       *f,
                              gconstpointer  data)
 {
   g_autofree char *dir = g_build_filename (f->data_dir, "remote", NULL);
+  g_autofree char *token = NULL;
   g_autofree char *discovery = NULL;
   g_autofree char *jwks = NULL;
   g_autoptr(GhConnection) connection = NULL;
@@ -1489,8 +1509,12 @@ test_overview_remote_server (Fixture       *f,
   gint64 deadline;
 
   g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  /* The connection asks GET /admin/v1/server before it is READY: it needs an admin token */
+  g_assert_cmpint (GH_TEST_CLI (gh_test_server_binary (), dir, &token, "admin-token", "create",
+                                "--label", "remote test"), ==, 0);
+  g_strstrip (token);
   process = gh_test_process_start (gh_test_server_binary (), dir, "remote");
-  connection = gh_connection_new_remote (process->base, NULL);
+  connection = gh_connection_new_remote (process->base, token);
   g_assert_cmpint (gh_connection_get_kind (connection), ==, GH_CONNECTION_KIND_REMOTE);
   g_assert_null (gh_connection_get_embedded_server (connection));
 
@@ -1518,12 +1542,13 @@ test_overview_remote_server (Fixture       *f,
   /* It publishes a key (file secrets), so signing is not in question. */
   g_assert_false (gtk_widget_get_visible (find_named (page, "signing-group")));
 
-  /* Port and data folder: the embedded server's alone, not shown here. The state is; where
-   * the keys are comes from the admin API, which this connection (no admin token) cannot
-   * read, so it is not shown either. */
+  /* Port and data folder: the embedded server's alone, not shown here. The state is, and
+   * where the keys are, from the admin API (the connection has an admin token: it is READY
+   * only once GET /admin/v1/server answered). */
   g_assert_false (gtk_widget_get_mapped (find_named (page, "port-row")));
   g_assert_false (gtk_widget_get_mapped (find_named (page, "data-dir-row")));
-  g_assert_false (gtk_widget_get_mapped (find_named (page, "secrets-row")));
+  g_assert_true (gtk_widget_get_mapped (find_named (page, "secrets-row")));
+  g_assert_nonnull (row_value (page, "secrets-row"));
   g_assert_true (gtk_widget_get_mapped (find_named (page, "state-row")));
   g_assert_cmpstr (row_value (page, "state-row"), ==, "Running");
 
@@ -1543,6 +1568,9 @@ credential_cb (SoupServer        *soup_server,
 
   g_free (*authorization);
   *authorization = g_strdup (soup_message_headers_get_one (headers, "Authorization"));
+  /* The probe finds a server (READY), then the page asks for the discovery document */
+  if (answer_probe (message, path))
+    return;
   soup_server_message_set_status (message, 404, NULL);
 }
 

@@ -604,6 +604,17 @@ gh_admin_client_get_base_url (GhAdminClient *self)
   return self->base_url;
 }
 
+void
+gh_admin_client_set_tls_database (GhAdminClient *self,
+                                  GTlsDatabase  *database)
+{
+  g_return_if_fail (GH_IS_ADMIN_CLIENT (self));
+  g_return_if_fail (!database || G_IS_TLS_DATABASE (database));
+
+  soup_session_set_tls_database (self->session, database);
+  soup_session_set_tls_database (self->stream_session, database);
+}
+
 static void
 set_authorization (GhAdminClient *self,
                    SoupMessage   *message)

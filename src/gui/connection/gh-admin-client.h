@@ -165,6 +165,9 @@ G_DECLARE_FINAL_TYPE (GhAdminClient, gh_admin_client, GH, ADMIN_CLIENT, GObject)
 GhAdminClient *gh_admin_client_new            (const char     *base_url,
                                                const char     *token);
 const char    *gh_admin_client_get_base_url   (GhAdminClient  *self);
+/* The trust for https (calls and the event stream alike); %NULL: the system's. */
+void           gh_admin_client_set_tls_database (GhAdminClient *self,
+                                                 GTlsDatabase  *database);
 
 /* Any admin route: @method on /admin/v1@path ("/projects/team/iats"), @body (may be NULL) as
  * JSON. The answer's object; an empty one for 204. */

@@ -43,7 +43,9 @@ G_DECLARE_FINAL_TYPE (GhConnection, gh_connection, GH, CONNECTION, GObject)
 
 /* Follows @server: READY, at its base URL, while it runs. */
 GhConnection      *gh_connection_new_embedded         (GhEmbeddedServer *server);
-/* A server elsewhere at @base_url; @credential, when not %NULL, is sent as a bearer token. */
+/* A server elsewhere at @base_url; @credential, when not %NULL, is sent as a bearer token.
+ * STARTING while GET /admin/v1/server is asked, then READY, or FAILED with the reason
+ * (refused, DNS, TLS, certificate, token refused, not a Gatehouse server). */
 GhConnection      *gh_connection_new_remote           (const char       *base_url,
                                                        const char       *credential);
 GhConnectionKind   gh_connection_get_kind             (GhConnection     *self);
@@ -53,9 +55,22 @@ const char        *gh_connection_get_credential       (GhConnection     *self);
 const char        *gh_connection_get_error_message    (GhConnection     *self);
 /* How pages talk to the server, over HTTP; %NULL unless READY. */
 GhServerClient    *gh_connection_get_client           (GhConnection     *self);
+/* A client for another address of the same server (a project's issuer), with the same
+ * credential and, for a remote server, the same TLS trust as gh_connection_get_client (). */
+GhServerClient    *gh_connection_new_server_client    (GhConnection     *self,
+                                                       const char       *base_url);
 /* The admin API of the same server with the same credential (for the embedded server, the
  * app's own admin token); %NULL unless READY. The console's way to the server. */
 GhAdminClient     *gh_connection_get_admin_client     (GhConnection     *self);
+/* A remote server's URL as given (in every state); %NULL for the embedded one. */
+const char        *gh_connection_get_remote_url       (GhConnection     *self);
+/* When the last attempt failed on a certificate the system does not trust (and the user did
+ * not trust at this address): that certificate and its problems; else %NULL. */
+GTlsCertificate   *gh_connection_get_peer_certificate (GhConnection         *self,
+                                                       GTlsCertificateFlags *errors);
+/* Tries again: starts the embedded server, or asks the remote one again (STARTING, then
+ * READY or FAILED with the reason). */
+void               gh_connection_retry                (GhConnection     *self);
 /* What only the embedded server knows (data folder, port, keys); %NULL for a remote one. */
 GhEmbeddedServer  *gh_connection_get_embedded_server  (GhConnection     *self);
 

@@ -162,6 +162,16 @@ gh_server_client_get_base_url (GhServerClient *self)
 }
 
 /* RFC 8414 section 3: the well-known segment goes between the host and the issuer's path. */
+void
+gh_server_client_set_tls_database (GhServerClient *self,
+                                   GTlsDatabase   *database)
+{
+  g_return_if_fail (GH_IS_SERVER_CLIENT (self));
+  g_return_if_fail (!database || G_IS_TLS_DATABASE (database));
+
+  soup_session_set_tls_database (self->session, database);
+}
+
 char *
 gh_server_client_dup_discovery_url (GhServerClient *self)
 {

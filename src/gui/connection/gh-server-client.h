@@ -19,6 +19,9 @@ G_DECLARE_FINAL_TYPE (GhServerClient, gh_server_client, GH, SERVER_CLIENT, GObje
 GhServerClient *gh_server_client_new                    (const char           *base_url,
                                                          const char           *credential);
 const char     *gh_server_client_get_base_url           (GhServerClient       *self);
+/* The trust for https; %NULL: the system's. */
+void            gh_server_client_set_tls_database       (GhServerClient       *self,
+                                                         GTlsDatabase         *database);
 char           *gh_server_client_dup_discovery_url      (GhServerClient       *self);
 void            gh_server_client_fetch_discovery_async  (GhServerClient       *self,
                                                          GCancellable         *cancellable,

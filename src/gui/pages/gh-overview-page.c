@@ -570,7 +570,13 @@ connection_changed_cb (GhOverviewPage *self)
 
   adw_status_page_set_title (self->starting_page,
                              connection_state (self) == GH_CONNECTION_STATE_STOPPING
-                             ? _("Stopping the Server…") : _("Starting the Server…"));
+                             ? _("Stopping the Server…")
+                             : self->server == NULL ? _("Connecting to the Server…")
+                             : _("Starting the Server…"));
+  /* A remote server does not start here: it answers or not */
+  adw_status_page_set_title (self->failed_page, self->server == NULL
+                                                ? _("The Server Cannot Be Reached")
+                                                : _("The Server Could Not Start"));
 
   show_embedded (self);
 
@@ -1133,7 +1139,7 @@ project_loaded_cb (GhPage       *page,
            g_str_equal (issuer, gh_server_client_get_base_url (self->client)))
     client = g_object_ref (self->client);
   else
-    client = gh_server_client_new (issuer, gh_connection_get_credential (self->connection));
+    client = gh_connection_new_server_client (self->connection, issuer);
 
   if (g_set_object (&self->client, client))
     reload_discovery (self);
@@ -1438,8 +1444,9 @@ start_server_action (GtkWidget  *widget,
 {
   GhOverviewPage *self = GH_OVERVIEW_PAGE (widget);
 
-  if (self->server != NULL)
-    gh_embedded_server_start (self->server);
+  /* Starts the embedded server, or asks the remote one again */
+  if (self->connection != NULL)
+    gh_connection_retry (self->connection);
 }
 
 static void
