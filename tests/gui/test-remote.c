@@ -50,6 +50,34 @@ second_prepare (Second     *second,
                                 "project", "create", "second-only"), ==, 0);
 }
 
+/* What only the second server has, one thing per page, made once it runs: a client, an
+ * initial access token, a user, its signing key (returned), and MCP turned on. */
+static char *
+second_fill (Second *second)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(JsonNode) keys = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *array;
+
+  g_assert_cmpint (GH_TEST_CLI (gh_test_server_binary (), second->dir, NULL, "client", "create",
+                                "--name", "Second Server Client",
+                                "--redirect-uri", "http://127.0.0.1/second"), ==, 0);
+  g_assert_cmpint (GH_TEST_CLI (gh_test_server_binary (), second->dir, NULL, "iat", "issue",
+                                "--label", "Second server token"), ==, 0);
+  g_assert_cmpint (GH_TEST_CLI (gh_test_server_binary (), second->dir, NULL, "user", "add",
+                                "second-user"), ==, 0);
+  g_assert_cmpint (GH_TEST_CLI (gh_test_server_binary (), second->dir, &out, "keys", "list",
+                                "--json"), ==, 0);
+  keys = json_from_string (out, &error);
+  g_assert_no_error (error);
+  array = json_object_get_array_member (json_node_get_object (keys), "keys");
+  g_assert_cmpuint (json_array_get_length (array), ==, 1);
+
+  return g_strdup (json_object_get_string_member (json_array_get_object_element (array, 0),
+                                                  "kid"));
+}
+
 static void
 second_clear (Second *second)
 {
@@ -378,12 +406,20 @@ second_project_listed (gpointer data)
 }
 
 /* Every page settles on the window's new connection; the second server's project is offered,
- * and the overview shows @url. */
+ * and the overview shows @url. With @kid (second_fill () ran), each page shows the second
+ * server's own data. */
 static void
 assert_every_page_on (GhGuiTest  *test,
-                      const char *url)
+                      const char *url,
+                      const char *kid)
 {
   g_auto(GStrv) pages = gh_window_list_pages (test->window);
+  const struct { const char *page; const char *text; } own[] = {
+    { "clients", "Second Server Client" },
+    { "iats", "Second server token" },
+    { "users", "second-user" },
+    { "keys", kid },
+  };
   GhPage *overview;
 
   g_assert_true (gh_gui_test_wait (second_project_listed, test->window));
@@ -407,6 +443,19 @@ assert_every_page_on (GhGuiTest  *test,
 
       g_error ("the overview does not show %s; it shows:\n%s", url, labels);
     }
+
+  for (guint i = 0; kid != NULL && i < G_N_ELEMENTS (own); i++)
+    {
+      GhPage *page = gh_gui_test_show_page (test, own[i].page);
+
+      if (!gh_gui_test_text_shown (GTK_WIDGET (page), own[i].text))
+        {
+          g_autofree char *labels = gh_gui_test_dump_labels (GTK_WIDGET (page));
+
+          g_error ("the page “%s” does not show the second server's “%s”; it shows:\n%s",
+                   own[i].page, own[i].text, labels);
+        }
+    }
 }
 
 /* Connect with Remember on: every page on the second server, the token in the keyring and
@@ -419,6 +468,7 @@ test_remote_connect_remember (void)
   g_autofree char *stored = NULL;
   g_auto(GStrv) recent = NULL;
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autofree char *kid = NULL;
   Second second = { 0 };
   GtkWidget *window;
 
@@ -426,6 +476,7 @@ test_remote_connect_remember (void)
   second_prepare (&second, test, "second");
   second.process = gh_test_process_start (gh_test_server_binary (), second.dir, "second");
   second.url = g_strdup (second.process->base);
+  kid = second_fill (&second);
 
   window = open_connect_window (test);
   fill_in (window, second.url, second.token, TRUE);
@@ -435,7 +486,7 @@ test_remote_connect_remember (void)
   g_assert_true (gtk_widget_get_visible (gh_gui_test_get (window, "connect-spinner")));
   g_assert_false (gtk_widget_is_sensitive (gh_gui_test_get (window, "url-row")));
   wait_on_server (test, second.url);
-  assert_every_page_on (test, second.url);
+  assert_every_page_on (test, second.url, kid);
 
   /* In the test keyring, under the server's URL */
   stored = secret_password_lookup_sync (&token_schema, NULL, &error, "server", second.url, NULL);
@@ -597,7 +648,7 @@ test_remote_untrusted_certificate (void)
   /* The overview shows the issuer as that server has it (its own address, not "localhost"):
    * read through the same trust */
   issuer = g_strdup_printf ("https://127.0.0.1:%u", port);
-  assert_every_page_on (test, issuer);
+  assert_every_page_on (test, issuer, NULL);
 
   /* Another certificate at the same address: refused, whatever was trusted there before */
   gh_test_process_stop_clean (g_steal_pointer (&second.process));
