@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "gh-mcp-page.h"
 #include "gh-overview-page.h"
 #include "gh-window.h"
 
@@ -63,6 +64,7 @@ static GParamSpec *properties[N_PROPS];
 static GType
 (*const page_types[]) (void) = {
   gh_overview_page_get_type,
+  gh_mcp_page_get_type,
 };
 
 static void

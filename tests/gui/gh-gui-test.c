@@ -194,7 +194,7 @@ gh_gui_test_get (GtkWidget  *root,
 GtkWidget *
 gh_gui_test_find_window (const char *name)
 {
-  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
 
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {
