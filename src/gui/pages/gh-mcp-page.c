@@ -175,7 +175,7 @@ verdict_badge (const char *icon_name,
   gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
   gtk_accessible_update_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL, word,
                                   -1);
-  gtk_widget_set_size_request (label, 64, -1);
+  gtk_widget_set_size_request (label, 76, -1);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_box_append (GTK_BOX (box), image);
   gtk_box_append (GTK_BOX (box), label);
@@ -292,7 +292,13 @@ static void
 update_spin_apply (GhMcpPage   *self,
                    SpinSetting *spin)
 {
-  gtk_widget_set_sensitive (GTK_WIDGET (spin->apply), spin_edited (self, spin));
+  gboolean edited = spin_edited (self, spin);
+
+  gtk_widget_set_sensitive (GTK_WIDGET (spin->apply), edited);
+  if (edited)
+    gtk_widget_add_css_class (GTK_WIDGET (spin->apply), "suggested-action");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (spin->apply), "suggested-action");
 }
 
 static void
@@ -816,6 +822,7 @@ fix_clicked_cb (GtkButton *button,
 
 static GtkWidget *
 fix_button_new (JsonArray  *fixes,
+                gboolean    specific,
                 const char *name,
                 GhMcpPage  *self)
 {
@@ -830,14 +837,19 @@ fix_button_new (JsonArray  *fixes,
 
       g_string_append_printf (tooltip, "%s%s", i > 0 ? "\n" : "", one);
     }
-  label = n == 1 ? gh_explain_fix_label (json_array_get_object_element (fixes, 0))
-                 : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Apply %u Fix",
-                                                 "Apply %u Fixes", n), n);
-  button = gtk_button_new_with_label (label);
+  /* A requirement's button says what it does; a family's, that it fixes all it can (the
+   * tooltip and the accessible description list the changes). */
+  label = specific ? gh_explain_fix_label (json_array_get_object_element (fixes, 0))
+                   : g_strdup (_("_Fix"));
+  /* Setting names have underscores: only the family's button has a mnemonic. */
+  button = specific ? gtk_button_new_with_label (label) : gtk_button_new_with_mnemonic (label);
   gtk_widget_set_name (button, name);
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (button, tooltip->str);
-  gtk_label_set_wrap (GTK_LABEL (gtk_button_get_child (GTK_BUTTON (button))), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  tooltip->str, -1);
+  if (!specific)
+    gtk_widget_add_css_class (button, "suggested-action");
   g_object_set_data_full (G_OBJECT (button), "fixes", json_array_ref (fixes),
                           (GDestroyNotify) json_array_unref);
   g_signal_connect_object (button, "clicked", G_CALLBACK (fix_clicked_cb), self, 0);
@@ -892,7 +904,7 @@ requirement_row_new (GhMcpPage  *self,
                                                string_member (requirement, "id"));
 
       json_array_add_object_element (one, json_object_ref (object_member (requirement, "fix")));
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), fix_button_new (one, name, self));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), fix_button_new (one, TRUE, name, self));
     }
   return row;
 }
@@ -932,7 +944,7 @@ show_compat (GhMcpPage    *self,
       adw_expander_row_set_subtitle (row, string_member (client, "summary"));
       adw_expander_row_add_prefix (row, result_badge (string_member (client, "verdict")));
       if (fixes != NULL && json_array_get_length (fixes) > 0)
-        adw_expander_row_add_action (row, fix_button_new (fixes, fix_name, self));
+        adw_expander_row_add_action (row, fix_button_new (fixes, FALSE, fix_name, self));
       for (guint j = 0; requirements != NULL && j < json_array_get_length (requirements); j++)
         adw_expander_row_add_row (row,
                                   requirement_row_new (self, family,
@@ -1389,7 +1401,6 @@ add_spin_row (GhMcpPage  *self,
   gtk_widget_set_tooltip_text (apply, _("Apply"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (apply), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   apply_label, -1);
-  gtk_widget_add_css_class (apply, "suggested-action");
   gtk_widget_set_sensitive (apply, FALSE);
   g_signal_connect_object (button, "value-changed", G_CALLBACK (spin_changed_cb), self,
                            G_CONNECT_SWAPPED);
