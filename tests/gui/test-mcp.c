@@ -322,6 +322,44 @@ test_mcp_probe_matrix (void)
   g_assert_true (gh_gui_test_label_shown (gh_gui_test_get (page, "probe-0"), "200"));
 }
 
+static gboolean
+dcr_open_shown (gpointer data)
+{
+  Wait *wait = data;
+  GtkWidget *row = gh_gui_test_get (wait->root, "dcr-row");
+
+  return adw_combo_row_get_selected (ADW_COMBO_ROW (row)) == 2 &&
+         gh_gui_test_text_shown (wait->root, "Any client may register itself");
+}
+
+/* A change made elsewhere (the CLI, another console) arrives on the event stream: the page
+ * shows it and judges the clients again, in place, without going back to its spinner. */
+static void
+test_mcp_live (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  GhPage *page = gh_gui_test_show_page (test, "mcp");
+  Wait wait = { test, GTK_WIDGET (page), NULL, NULL };
+  Wait sdk = { test, GTK_WIDGET (page), "compat-mcp-typescript-sdk", "Warning" };
+  g_autoptr(JsonObject) changed = NULL;
+
+  g_assert_true (gh_gui_test_label_shown (gh_gui_test_get (GTK_WIDGET (page),
+                                                          "compat-mcp-typescript-sdk"),
+                                          "Blocked"));
+  changed = gh_gui_test_admin (test, "PATCH", "/projects/default",
+                               "{\"dcr_mode\": \"open\", \"resource_policy\": \"open\"}");
+  g_assert_true (gh_gui_test_wait (dcr_open_shown, &wait));
+  if (!gh_gui_test_wait (text_in_named, &sdk))
+    g_error ("not judged again: %s",
+             gh_gui_test_dump_labels (gh_gui_test_get (GTK_WIDGET (page),
+                                                       "compat-mcp-typescript-sdk")));
+  g_assert_false (gh_gui_test_label_shown (gh_gui_test_get (GTK_WIDGET (page),
+                                                           "compat-mcp-typescript-sdk"),
+                                           "Blocked"));
+  g_assert_false (gh_page_get_busy (page));
+  g_assert_true (gh_gui_test_label_shown (GTK_WIDGET (page), "Who Can Complete a Flow Now"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -333,6 +371,7 @@ main (int   argc,
   g_test_add_func ("/gui/mcp/compat-fix", test_mcp_compat_fix);
   g_test_add_func ("/gui/mcp/schemes-and-lifetimes", test_mcp_schemes_and_lifetimes);
   g_test_add_func ("/gui/mcp/probe-matrix", test_mcp_probe_matrix);
+  g_test_add_func ("/gui/mcp/live", test_mcp_live);
 
   return g_test_run ();
 }
