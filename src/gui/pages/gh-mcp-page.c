@@ -250,9 +250,8 @@ plain_row_new (const char *title,
 static void
 load_done (GhMcpPage *self)
 {
-  g_return_if_fail (self->pending > 0);
-
-  if (--self->pending > 0)
+  /* An answer let through by a connection change, after its round was counted: ignored. */
+  if (self->pending == 0 || --self->pending > 0)
     return;
 
   if (!self->round_failed)
@@ -416,7 +415,6 @@ change_row_new (JsonObject *change)
   GtkWidget *label = gtk_label_new (shown);
 
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_xalign (GTK_LABEL (label), 1);
   gtk_widget_add_css_class (label, "monospace");
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
@@ -1346,8 +1344,7 @@ gh_mcp_page_connection_changed (GhPage       *page,
 {
   GhMcpPage *self = GH_MCP_PAGE (page);
 
-  /* Loads of the previous round never come back: the next reload starts counting again. */
-  self->pending = 0;
+  /* The next reload listens to the new connection's client and counts its own loads. */
   listen_to (self, NULL);
 }
 
@@ -1408,6 +1405,27 @@ add_spin_row (GhMcpPage  *self,
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), apply);
   adw_preferences_group_add (self->lifetimes_group, row);
+}
+
+/* The mode's name whole: the default factory ellipsizes it beside a long sentence. */
+static void
+mode_setup_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+mode_bind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item)
+{
+  GtkStringObject *mode = gtk_list_item_get_item (item);
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)),
+                      gtk_string_object_get_string (mode));
 }
 
 /* ---- the class -------------------------------------------------------------------- */
@@ -1481,6 +1499,7 @@ gh_mcp_page_class_init (GhMcpPageClass *klass)
 static void
 gh_mcp_page_init (GhMcpPage *self)
 {
+  g_autoptr(GtkListItemFactory) factory = NULL;
   GtkWidget *refresh;
 
   g_type_ensure (GH_TYPE_PROPERTY_ROW);
@@ -1503,6 +1522,10 @@ gh_mcp_page_init (GhMcpPage *self)
                            self, 0);
   g_signal_connect_object (self->cimd_switch, "state-set", G_CALLBACK (switch_state_set_cb),
                            self, 0);
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (mode_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (mode_bind_cb), NULL);
+  adw_combo_row_set_factory (self->dcr_row, factory);
   g_signal_connect_object (self->dcr_row, "notify::selected", G_CALLBACK (dcr_selected_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->scheme_entry, "changed", G_CALLBACK (scheme_changed_cb), self,
