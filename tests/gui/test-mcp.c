@@ -240,11 +240,26 @@ test_mcp_schemes_and_lifetimes (void)
 
   gtk_editable_set_text (GTK_EDITABLE (entry), "https");
   g_signal_emit_by_name (entry, "apply");
-  g_assert_true (gh_gui_test_label_shown (page, "This scheme is not a custom scheme"));
+  g_assert_true (gh_gui_test_text_shown (page, "this is for custom schemes"));
   settings = project_settings (test);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (settings,
                                                                          "redirect_schemes")),
                     ==, 0);
+
+  /* What only the server refuses is shown in place, with its reason. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "javascript");
+  g_assert_false (gtk_widget_get_visible (gh_gui_test_get (page, "scheme-hint")));
+  g_signal_emit_by_name (entry, "apply");
+  {
+    Wait hint = { test, page, "scheme-hint", NULL };
+
+    g_assert_true (gh_gui_test_wait (named_visible, &hint));
+  }
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (gh_gui_test_get (page, "scheme-hint"))), !=,
+                   "");
+  g_test_message ("refused: %s",
+                  gtk_label_get_text (GTK_LABEL (gh_gui_test_get (page, "scheme-hint"))));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "javascript");
 
   gtk_editable_set_text (GTK_EDITABLE (entry), "cursor");
   g_signal_emit_by_name (entry, "apply");

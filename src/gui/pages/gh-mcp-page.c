@@ -650,13 +650,12 @@ spin_apply_clicked_cb (GtkWidget *widget,
     }
 }
 
-/* RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), and none a browser handles itself. */
+/* RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), and not the web's own. The server
+ * refuses more (javascript, data, ...) and says why, under the entry. */
 static const char *
 scheme_problem (const char *scheme)
 {
-  static const char * const refused[] = {
-    "http", "https", "javascript", "data", "file", "about", "blob", "vbscript", NULL,
-  };
+  static const char * const refused[] = { "http", "https", NULL };
 
   if (*scheme == '\0')
     return _("Type a scheme, such as cursor");
@@ -668,7 +667,7 @@ scheme_problem (const char *scheme)
     if (!g_ascii_isalnum (*p) && *p != '+' && *p != '-' && *p != '.')
       return _("A scheme has only letters, digits, “+”, “-” and “.”");
   if (g_strv_contains (refused, scheme))
-    return _("This scheme is not a custom scheme");
+    return _("http and https URIs follow their own rules: this is for custom schemes");
   return NULL;
 }
 
