@@ -837,9 +837,9 @@ fix_button_new (JsonArray  *fixes,
   /* A requirement's button says what it does; a family's, that it fixes all it can (the
    * tooltip and the accessible description list the changes). */
   label = specific ? gh_explain_fix_label (json_array_get_object_element (fixes, 0))
-                   : g_strdup (_("_Fix"));
-  /* Setting names have underscores: only the family's button has a mnemonic. */
-  button = specific ? gtk_button_new_with_label (label) : gtk_button_new_with_mnemonic (label);
+                   : g_strdup (_("Fix"));
+  /* No mnemonic: setting names have underscores, and there is a Fix button per family. */
+  button = gtk_button_new_with_label (label);
   gtk_widget_set_name (button, name);
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (button, tooltip->str);
@@ -972,12 +972,17 @@ hit_row_new (JsonObject *hit)
   g_autofree char *absolute = local ? g_date_time_format (local, "%Y-%m-%d %H:%M:%S") : NULL;
   g_autofree char *status_text = g_strdup_printf ("%" G_GINT64_FORMAT, status);
   g_autofree char *title = g_strdup_printf ("%s · %s", string_member (hit, "method"), when);
-  g_autofree char *subtitle = g_strdup_printf ("%s%s%s · %s",
-                                               user_agent ? user_agent : _("No User-Agent"),
-                                               origin ? _(" · Origin ") : "",
-                                               origin ? origin : "",
-                                               string_member (hit, "source"));
-  GtkWidget *row = plain_row_new (title, subtitle);
+  g_autoptr(GString) subtitle = g_string_new (user_agent ? user_agent : _("No User-Agent"));
+  GtkWidget *row;
+
+  if (origin != NULL)
+    {
+      g_autofree char *from = g_strdup_printf (_("Origin %s"), origin);
+
+      g_string_append_printf (subtitle, " · %s", from);
+    }
+  g_string_append_printf (subtitle, " · %s", string_member (hit, "source"));
+  row = plain_row_new (title, subtitle->str);
 
   /* A refused probe is red, with an icon and the status for those who cannot tell. */
   gtk_widget_set_tooltip_text (row, absolute);
