@@ -17,6 +17,7 @@
 #include <glib-unix.h>
 
 #include "gh-application.h"
+#include "gh-preferences-window.h"
 #include "gh-window.h"
 
 struct _GhApplication
@@ -30,6 +31,7 @@ struct _GhApplication
   char             *data_dir;
   char             *screenshot_path;
   char             *screenshot_page;
+  char             *page_target;
   char             *secrets;
   int               screenshot_width;
   int               screenshot_height;
@@ -38,6 +40,7 @@ struct _GhApplication
   guint             sigint_source;
   guint             sigterm_source;
   int               exit_status;
+  gboolean          dark;        /* --dark: the color-scheme setting is not followed */
 };
 
 G_DEFINE_FINAL_TYPE (GhApplication, gh_application, ADW_TYPE_APPLICATION)
@@ -57,6 +60,10 @@ static const GOptionEntry option_entries[] = {
     N_("FILE") },
   { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Open on the page NAME (overview, mcp, cimd, iats, clients, users, keys)"), N_("NAME") },
+  { "target", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Open TARGET on the page --page names (clients: client:CLIENT_ID; cimd: url:URL "
+       "or refresh:CLIENT_ID)"),
+    N_("TARGET") },
   { "dark", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Use the dark style"), NULL },
   { "size", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Open the window at this size, e.g. 1280x800"), N_("WxH") },
@@ -229,8 +236,22 @@ quit_action (GSimpleAction *action,
   g_application_quit (G_APPLICATION (app));
 }
 
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  GhApplication *self = GH_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *preferences;
+
+  preferences = gh_preferences_window_new (parent, self->settings, self->server);
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
 static const GActionEntry app_actions[] = {
   { "about", about_action },
+  { "preferences", preferences_action },
   { "quit", quit_action },
 };
 
@@ -244,6 +265,7 @@ gh_application_handle_local_options (GApplication *application,
   g_autofree char *secrets = NULL;
   g_autofree char *page = NULL;
   g_autofree char *size = NULL;
+  g_autofree char *target = NULL;
 
   if (g_variant_dict_lookup (options, "secrets", "s", &secrets))
     {
@@ -275,6 +297,12 @@ gh_application_handle_local_options (GApplication *application,
       self->screenshot_page = g_steal_pointer (&page);
     }
 
+  if (g_variant_dict_lookup (options, "target", "s", &target))
+    {
+      g_free (self->page_target);
+      self->page_target = g_steal_pointer (&target);
+    }
+
   if (g_variant_dict_lookup (options, "size", "s", &size))
     {
       int width = 0;
@@ -292,7 +320,8 @@ gh_application_handle_local_options (GApplication *application,
       self->screenshot_height = height;
     }
 
-  if (g_variant_dict_contains (options, "dark"))
+  self->dark = g_variant_dict_contains (options, "dark");
+  if (self->dark)
     adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                         ADW_COLOR_SCHEME_FORCE_DARK);
 
@@ -313,15 +342,26 @@ gh_application_startup (GApplication *application)
 {
   GhApplication *self = GH_APPLICATION (application);
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (gh_application_parent_class)->startup (application);
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
-
-  if (self->data_dir == NULL)
-    self->data_dir = g_build_filename (g_get_user_data_dir (), "gatehouse", NULL);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         preferences_accels);
 
   self->settings = g_settings_new (APP_ID);
+  if (!self->dark)
+    gh_preferences_follow_color_scheme (self->settings);
+
+  /* --data-dir, else the preference, else the default. */
+  if (self->data_dir == NULL)
+    {
+      g_autofree char *preferred = g_settings_get_string (self->settings, "data-dir");
+
+      self->data_dir = *preferred != '\0' ? g_canonicalize_filename (preferred, NULL)
+                                          : gh_preferences_default_data_dir ();
+    }
   self->server = gh_embedded_server_new (self->data_dir, self->settings);
   if (g_strcmp0 (self->secrets, "keyring") == 0)
     gh_embedded_server_set_secret_backend (self->server, GH_EMBEDDED_SECRETS_KEYRING);
@@ -330,7 +370,9 @@ gh_application_startup (GApplication *application)
   else if (g_strcmp0 (self->secrets, "auto") == 0)
     gh_embedded_server_set_secret_backend (self->server, GH_EMBEDDED_SECRETS_AUTO);
   self->connection = gh_connection_new_embedded (self->server);
-  gh_embedded_server_start (self->server);
+  /* Stopped at launch if the user prefers (the Overview starts it); a screenshot needs it. */
+  if (g_settings_get_boolean (self->settings, "start-server") || self->screenshot_path != NULL)
+    gh_embedded_server_start (self->server);
 
   /* Stop the server cleanly (sockets, database) when asked to end from a terminal. */
   self->sigint_source = g_unix_signal_add (SIGINT, quit_signal_cb, self);
@@ -363,6 +405,10 @@ gh_application_activate (GApplication *application)
       gtk_window_destroy (window);
       return;
     }
+
+  if (self->screenshot_page != NULL && self->page_target != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.open", "(ss)",
+                                self->screenshot_page, self->page_target);
 
   gtk_window_present (window);
 
@@ -407,6 +453,7 @@ gh_application_finalize (GObject *object)
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->screenshot_path, g_free);
   g_clear_pointer (&self->screenshot_page, g_free);
+  g_clear_pointer (&self->page_target, g_free);
   g_clear_pointer (&self->secrets, g_free);
 
   G_OBJECT_CLASS (gh_application_parent_class)->finalize (object);

@@ -11,8 +11,13 @@
 
 #include <glib/gi18n.h>
 
+#include "gh-cimd-page.h"
+#include "gh-clients-page.h"
+#include "gh-iats-page.h"
+#include "gh-keys-page.h"
 #include "gh-mcp-page.h"
 #include "gh-overview-page.h"
+#include "gh-users-page.h"
 #include "gh-window.h"
 
 struct _GhWindow
@@ -28,6 +33,7 @@ struct _GhWindow
   GPtrArray            *project_slugs;  /* ... and the slugs, in the same order */
   char                 *project;
   gboolean              updating_projects;
+  gboolean              projects_listed;  /* for this connection, or why not shown */
   gboolean              keep_size;      /* a size given on the command line: not saved */
 
   /* Template widgets */
@@ -65,6 +71,11 @@ static GType
 (*const page_types[]) (void) = {
   gh_overview_page_get_type,
   gh_mcp_page_get_type,
+  gh_cimd_page_get_type,
+  gh_iats_page_get_type,
+  gh_clients_page_get_type,
+  gh_users_page_get_type,
+  gh_keys_page_get_type,
 };
 
 static void
@@ -186,6 +197,8 @@ projects_listed_cb (GObject      *object,
   projects = gh_admin_client_list_projects_finish (GH_ADMIN_CLIENT (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  self->projects_listed = TRUE;
+  page_busy_changed_cb (self);
   if (projects == NULL)
     {
       g_autofree char *title = g_strdup_printf (_("Could not list the projects: %s"),
@@ -212,6 +225,7 @@ projects_listed_cb (GObject      *object,
                           g_list_model_get_n_items (G_LIST_MODEL (self->project_names)),
                           (const char * const *)names->pdata);
   self->updating_projects = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->project_dropdown), projects->len > 0);
 
   /* The remembered project is gone on this server: its default one. */
   wanted = found ? self->project : "default";
@@ -226,6 +240,7 @@ reload_projects (GhWindow *self)
 
   g_cancellable_cancel (self->projects_cancellable);
   g_clear_object (&self->projects_cancellable);
+  self->projects_listed = FALSE;
 
   if (client == NULL)
     return;
@@ -253,9 +268,13 @@ connection_state_cb (GhWindow *self)
 
   update_connection_chip (self);
   if (gh_connection_get_state (self->connection) != GH_CONNECTION_STATE_READY)
-    return;
+    {
+      page_busy_changed_cb (self);
+      return;
+    }
 
   reload_projects (self);
+  page_busy_changed_cb (self);
   /* One live stream per server, every project's events: pages listen to the admin client's
    * ::event and keep their project's. */
   if (client != NULL && gh_admin_client_get_stream_state (client) == GH_ADMIN_STREAM_STOPPED)
@@ -514,6 +533,13 @@ gh_window_dispose (GObject *object)
   g_clear_object (&self->projects_cancellable);
   if (self->connection != NULL && gh_connection_get_admin_client (self->connection) != NULL)
     gh_admin_client_stop_events (gh_connection_get_admin_client (self->connection));
+  /* A page's load in flight holds the page until its callback runs, which may be never once
+   * the application has quit: unbound now, the page cancels its loads and lets the connection
+   * (and an embedded server) go. */
+  if (self->pages != NULL)
+    for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->pages)); child != NULL;
+         child = gtk_widget_get_next_sibling (child))
+      gh_page_set_connection (GH_PAGE (child), NULL);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), GH_TYPE_WINDOW);
 
@@ -794,7 +820,8 @@ gh_window_set_project (GhWindow   *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROJECT]);
 }
 
-/* The visible page's: TRUE while what the user looks at still waits for the server. */
+/* TRUE while what the user looks at still waits for the server: the visible page, or the
+ * project switcher of a server that answers. */
 gboolean
 gh_window_get_busy (GhWindow *self)
 {
@@ -803,8 +830,12 @@ gh_window_get_busy (GhWindow *self)
   g_return_val_if_fail (GH_IS_WINDOW (self), TRUE);
 
   page = gh_window_get_visible_page (self);
+  if (page == NULL || gh_page_get_busy (page))
+    return TRUE;
 
-  return page == NULL || gh_page_get_busy (page);
+  return self->connection != NULL &&
+         gh_connection_get_state (self->connection) == GH_CONNECTION_STATE_READY &&
+         !self->projects_listed;
 }
 
 GhPage *

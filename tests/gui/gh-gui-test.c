@@ -194,7 +194,8 @@ gh_gui_test_get (GtkWidget  *root,
 GtkWidget *
 gh_gui_test_find_window (const char *name)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
+  /* (transfer none): GTK's own list */
+  GListModel *toplevels = gtk_window_get_toplevels ();
 
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {

@@ -305,6 +305,71 @@ test_register_bad_inputs (Fixture       *fixture,
                   "refresh");
 }
 
+/* The list counts each client's failures of the last 24 hours, and ?deleted=true adds the
+ * deleted clients' tombstones (when, by whom), matched by ?q= too. */
+static void
+test_failures_and_tombstones (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(JsonObject) created = NULL;
+  g_autoptr(JsonObject) kept = NULL;
+  g_autoptr(JsonObject) list = NULL;
+  g_autoptr(JsonObject) shown = NULL;
+  g_autoptr(JsonObject) deleted = NULL;
+  g_autoptr(JsonObject) searched = NULL;
+  g_autoptr(GhTestResponse) refused = NULL;
+  g_autofree char *url = NULL;
+  JsonArray *clients;
+  JsonArray *tombstones;
+  JsonObject *tombstone;
+
+  created = admin_json (fixture, "POST", "/admin/v1/projects/default/clients",
+                        "{\"client_id\": \"gone\", \"client_name\": \"Gone Tool\", "
+                        "\"redirect_uris\": [\"" CALLBACK "\"]}", 201);
+  kept = admin_json (fixture, "POST", "/admin/v1/projects/default/clients",
+                     "{\"client_id\": \"kept\", \"redirect_uris\": [\"" CALLBACK "\"]}",
+                     201);
+  /* A real refusal: /authorize with a redirect URI the client did not register. */
+  url = g_strconcat (fixture->ts.issuer, "/authorize?response_type=code&client_id=gone&"
+                     "redirect_uri=http%3A%2F%2F127.0.0.1%2Fother&code_challenge="
+                     "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+                     NULL);
+  refused = gh_test_http (fixture->ts.session, "GET", url, NULL, NULL, NULL);
+  g_assert_cmpuint (refused->status, ==, 400);
+
+  list = admin_json (fixture, "GET", "/admin/v1/projects/default/clients", NULL, 200);
+  clients = json_object_get_array_member (list, "clients");
+  g_assert_cmpuint (json_array_get_length (clients), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (clients, 0),
+                                               "failures_24h"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (clients, 1),
+                                               "failures_24h"), ==, 0);
+  g_assert_false (json_object_has_member (list, "tombstones"));
+  shown = admin_json (fixture, "GET", "/admin/v1/projects/default/clients/gone", NULL, 200);
+  g_assert_cmpint (json_object_get_int_member (shown, "failures_24h"), ==, 1);
+
+  g_assert_null (admin_json (fixture, "DELETE", "/admin/v1/projects/default/clients/gone",
+                             NULL, 204));
+  deleted = admin_json (fixture, "GET", "/admin/v1/projects/default/clients?deleted=true", NULL,
+                        200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (deleted, "clients")),
+                    ==, 1);
+  tombstones = json_object_get_array_member (deleted, "tombstones");
+  g_assert_cmpuint (json_array_get_length (tombstones), ==, 1);
+  tombstone = json_array_get_object_element (tombstones, 0);
+  g_assert_cmpstr (json_object_get_string_member (tombstone, "client_id"), ==, "gone");
+  g_assert_cmpstr (json_object_get_string_member (tombstone, "client_name"), ==, "Gone Tool");
+  g_assert_cmpstr (json_object_get_string_member (tombstone, "deleted_by"), ==, "admin-api");
+  g_assert_cmpint (json_object_get_int_member (tombstone, "deleted_at"), >, 0);
+
+  searched = admin_json (fixture, "GET", "/admin/v1/projects/default/clients?deleted=true&"
+                         "q=kept", NULL, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (searched,
+                                                                         "tombstones")), ==, 0);
+  assert_refused (fixture, "GET", "/admin/v1/projects/default/clients?deleted=yes", NULL, 400,
+                  "invalid_request", "deleted");
+}
+
 /* --- the CIMD preview ----------------------------------------------------------------------- */
 
 static JsonObject *
@@ -774,6 +839,7 @@ main (int   argc,
   g_test_add ("/admin-clients/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("register-list-show-delete", test_register_list_show_delete);
   ADD ("register-bad-inputs", test_register_bad_inputs);
+  ADD ("failures-and-tombstones", test_failures_and_tombstones);
   ADD ("resolve-report", test_resolve_report);
   ADD ("resolve-cache-hit", test_resolve_cache_hit);
   ADD ("resolve-failures", test_resolve_failures);

@@ -403,6 +403,89 @@ test_refused_flow (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (hit, "user_agent"), ==, PROGRAM_UA);
 }
 
+/* GET .../summary: the counts, the failures grouped by explain rule with their newest event,
+ * and the last hour per minute, all from one read. */
+static void
+test_summary (Fixture       *fixture,
+              gconstpointer  data)
+{
+  GhTestServer *server = &fixture->server;
+  g_autofree char *query = gh_test_form_encode (GH_TEST_PAIRS ("response_type", "code",
+                                                               "client_id", "app",
+                                                               "redirect_uri",
+                                                               "https://app.example/other",
+                                                               "state", "s3"));
+  g_autofree char *path = g_strconcat ("/authorize?", query, NULL);
+  g_autofree char *future = NULL;
+  g_autoptr(JsonObject) before = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  g_autoptr(JsonObject) later = NULL;
+  JsonObject *counts;
+  JsonObject *group = NULL;
+  JsonObject *minutes;
+  JsonArray *groups;
+  JsonArray *per_minute;
+  gint64 events_before;
+  gint64 in_minutes = 0;
+
+  before = admin_json (fixture, "/admin/v1/projects/default/summary");
+  counts = json_object_get_object_member (before, "counts");
+  g_assert_cmpint (json_object_get_int_member (counts, "clients"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (counts, "active_tokens"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (counts, "failures"), ==, 0);
+  events_before = json_object_get_int_member (counts, "events");
+  g_assert_cmpstr (json_object_get_string_member (before, "project"), ==, "default");
+
+  /* Two refusals of one rule: a redirect_uri the client did not register */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GhTestResponse) refused =
+        gh_test_server_request (server, server->browser, "GET", path,
+                                GH_TEST_PAIRS ("User-Agent", PROGRAM_UA), NULL, NULL);
+
+      g_assert_cmpuint (refused->status, ==, 400);
+    }
+
+  after = admin_json (fixture, "/admin/v1/projects/default/summary");
+  counts = json_object_get_object_member (after, "counts");
+  g_assert_cmpint (json_object_get_int_member (counts, "failures"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (counts, "events"), >=, events_before + 2);
+  groups = json_object_get_array_member (after, "failures_by_rule");
+  g_assert_cmpuint (json_array_get_length (groups), ==, 1);
+  group = json_array_get_object_element (groups, 0);
+  g_assert_cmpstr (json_object_get_string_member (group, "rule"), ==, "redirect_uri.mismatch");
+  g_assert_cmpint (json_object_get_int_member (group, "count"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (group, "last_time"), >=,
+                   json_object_get_int_member (group, "first_time"));
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_object_get_object_member (
+                       json_object_get_object_member (
+                         json_object_get_object_member (group, "last_event"), "details"),
+                       "explain"), "rule"), ==, "redirect_uri.mismatch");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (group,
+                                                                                 "last_event"),
+                                                  "user_agent"), ==, PROGRAM_UA);
+
+  /* The last hour: 60 minutes holding every event since the first minute's start */
+  minutes = json_object_get_object_member (after, "per_minute");
+  per_minute = json_object_get_array_member (minutes, "failures");
+  g_assert_cmpuint (json_array_get_length (per_minute), ==, 60);
+  for (guint i = 0; i < 60; i++)
+    in_minutes += json_array_get_int_element (per_minute, i);
+  g_assert_cmpint (in_minutes, ==, 2);
+
+  /* Since the epoch: the same two; a window that starts in the future is refused */
+  later = admin_json (fixture, "/admin/v1/projects/default/summary?since=1");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (later, "counts"),
+                                               "failures"), ==, 2);
+  future = g_strdup_printf ("/admin/v1/projects/default/summary?since=%" G_GINT64_FORMAT,
+                            g_get_real_time () + G_TIME_SPAN_HOUR);
+  assert_admin_error (fixture, future, 400, "invalid_request");
+  assert_admin_error (fixture, "/admin/v1/projects/default/summary?window=1", 400,
+                      "invalid_request");
+  assert_admin_error (fixture, "/admin/v1/projects/nope/summary", 404, "not_found");
+}
+
 /* Unknown flows and projects are 404; filters that cannot run are 400, named. */
 static void
 test_refusals (Fixture       *fixture,
@@ -600,6 +683,7 @@ main (int   argc,
   ADD ("/admin-flows/full-flow", test_full_flow);
   ADD ("/admin-flows/refused-flow", test_refused_flow);
   ADD ("/admin-flows/refusals", test_refusals);
+  ADD ("/admin-flows/summary", test_summary);
   ADD ("/admin-flows/discovery-hits", test_discovery_hits);
   ADD ("/admin-flows/hit-not-written", test_hit_not_written);
 

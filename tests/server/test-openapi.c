@@ -462,12 +462,17 @@ test_answers_documented (Fixture       *fixture,
                                                                                 "events"), 0),
                    "an audit event", problems);
   CHECK ("GET", "/admin/v1/projects/{slug}/flows", "/admin/v1/projects/demo/flows", NULL, 200);
+  CHECK ("GET", "/admin/v1/projects/{slug}/summary", "/admin/v1/projects/demo/summary", NULL,
+         200);
   CHECK ("GET", "/admin/v1/projects/{slug}/compat", "/admin/v1/projects/demo/compat", NULL,
          200);
   CHECK ("POST", "/admin/v1/projects/{slug}/tokens/inspect",
          "/admin/v1/projects/demo/tokens/inspect", "{\"token\": \"not-a-token\"}", 200);
   CHECK ("GET", "/admin/v1/projects/{slug}/clients/{client_id}",
          "/admin/v1/projects/demo/clients/https://client.example/none.json", NULL, 404);
+  CHECK ("GET", "/admin/v1/projects/{slug}/clients",
+         "/admin/v1/projects/demo/clients?deleted=true", NULL, 200);
+  g_assert_true (json_object_has_member (answer, "tombstones"));
   CHECK ("GET", "/admin/v1/admin-tokens", "/admin/v1/admin-tokens", NULL, 200);
 #undef CHECK
 

@@ -94,7 +94,8 @@ set_time_or_null (JsonObject *object,
 /* One row of the list: who, where from, where it returns, how it authenticates. */
 static JsonObject *
 client_summary (const GhClient *client,
-                gint64          last_seen)
+                gint64          last_seen,
+                gint64          failures)
 {
   JsonObject *object = json_object_new ();
 
@@ -116,6 +117,7 @@ client_summary (const GhClient *client,
     json_object_set_null_member (object, "scope");
   set_time_or_null (object, "created_at", client->created_at);
   set_time_or_null (object, "last_seen_at", last_seen);
+  json_object_set_int_member (object, "failures_24h", failures);
   return object;
 }
 
@@ -151,6 +153,37 @@ last_seen (GhStore    *store,
                              project_id, client_id));
 }
 
+/* Failed audit events of the last 24 hours per client_id in the project, in one query: the
+ * client_id -> count (as a pointer-sized integer). */
+static GHashTable *
+failures_24h (GhStore *store,
+              gint64   project_id)
+{
+  GHashTable *counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GhStmt) stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean row = FALSE;
+
+  stmt = gh_store_prepare (store, "SELECT client_id, count(*) FROM audit_events "
+                                  "WHERE project_id = ? AND time >= ? AND outcome = 'failure' "
+                                  "AND client_id IS NOT NULL GROUP BY client_id", &error);
+  if (stmt == NULL)
+    return counts;
+  gh_stmt_bind_int64 (stmt, 1, project_id);
+  gh_stmt_bind_int64 (stmt, 2, g_get_real_time () - (gint64) 86400 * G_USEC_PER_SEC);
+  while (gh_store_step (store, stmt, &row, &error) && row)
+    g_hash_table_insert (counts, g_strdup (gh_stmt_column_text (stmt, 0)),
+                         GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (stmt, 1)));
+  return counts;
+}
+
+static gint64
+failures_of (GHashTable *counts,
+             const char *client_id)
+{
+  return (gint64) GPOINTER_TO_SIZE (g_hash_table_lookup (counts, client_id));
+}
+
 /* Does @client match ?q=: its id, name or a redirect URI holds @needle, in any letter case. */
 static gboolean
 client_matches (const GhClient *client,
@@ -176,14 +209,17 @@ client_matches (const GhClient *client,
   return FALSE;
 }
 
-/* The query's ?source= and ?q=; FALSE (answered 400) for anything else or a bad source. */
+/* The query's ?source=, ?q= and ?deleted=; FALSE (answered 400) for anything else or a bad
+ * value. */
 static gboolean
 read_list_query (GhRequest   *request,
                  GHashTable **out_params,
                  const char **source,
-                 const char **needle)
+                 const char **needle,
+                 gboolean    *deleted)
 {
-  static const char * const names[] = { "source", "q", NULL };
+  static const char * const names[] = { "source", "q", "deleted", NULL };
+  const char *value;
   g_autoptr(GHashTable) params = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -202,7 +238,51 @@ read_list_query (GhRequest   *request,
                         "“source” is pre-registered, dcr or cimd");
       return FALSE;
     }
+  value = g_hash_table_lookup (params, "deleted");
+  *deleted = g_strcmp0 (value, "true") == 0;
+  if (value != NULL && !*deleted && !g_str_equal (value, "false"))
+    {
+      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST, "“deleted” is true or false");
+      return FALSE;
+    }
   *out_params = g_steal_pointer (&params);
+  return TRUE;
+}
+
+/* ?deleted=true: the deleted clients' tombstones, newest first (those matching ?q= by id or
+ * name), as "tombstones"; FALSE once it answered an error. */
+static gboolean
+add_tombstones (GhRequest  *request,
+                GhProject  *project,
+                const char *needle,
+                JsonObject *object)
+{
+  g_autoptr(GPtrArray) tombstones = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folded = needle != NULL ? g_utf8_casefold (needle, -1) : NULL;
+  JsonArray *array = json_array_new ();
+
+  tombstones = gh_clients_list_tombstones (request->server->clients, project->id, &error);
+  if (tombstones == NULL)
+    {
+      json_array_unref (array);
+      _gh_admin_send_error (request, error);
+      return FALSE;
+    }
+  for (guint i = 0; i < tombstones->len; i++)
+    {
+      JsonObject *tombstone = g_ptr_array_index (tombstones, i);
+      g_autofree char *text = g_strconcat (json_object_get_string_member (tombstone,
+                                                                          "client_id"),
+                                           "\n",
+                                           json_object_get_string_member_with_default (
+                                             tombstone, "client_name", ""), NULL);
+      g_autofree char *folded_text = g_utf8_casefold (text, -1);
+
+      if (folded == NULL || strstr (folded_text, folded) != NULL)
+        json_array_add_object_element (array, json_object_ref (tombstone));
+    }
+  json_object_set_array_member (object, "tombstones", array);
   return TRUE;
 }
 
@@ -216,11 +296,13 @@ list_clients (GhRequest *request,
   g_autoptr(GPtrArray) fetched = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(GHashTable) failures = NULL;
   JsonArray *array;
   const char *source = NULL;
   const char *needle = NULL;
+  gboolean deleted = FALSE;
 
-  if (!read_list_query (request, &params, &source, &needle))
+  if (!read_list_query (request, &params, &source, &needle, &deleted))
     return;
   listed = gh_clients_list (clients, project->id, &error);
   if (listed == NULL ||
@@ -230,6 +312,7 @@ list_clients (GhRequest *request,
       return;
     }
   g_ptr_array_extend_and_steal (listed, g_steal_pointer (&fetched));
+  failures = failures_24h (request->server->store, project->id);
   array = json_array_new ();
   for (guint i = 0; i < listed->len; i++)
     {
@@ -241,9 +324,13 @@ list_clients (GhRequest *request,
       json_array_add_object_element (array, client_summary (client,
                                                             last_seen (request->server->store,
                                                                        project->id,
-                                                                       client->client_id)));
+                                                                       client->client_id),
+                                                            failures_of (failures,
+                                                                         client->client_id)));
     }
   json_object_set_array_member (object, "clients", array);
+  if (deleted && !add_tombstones (request, project, needle, object))
+    return;
   _gh_admin_send_json (request, SOUP_STATUS_OK, object);
 }
 
@@ -370,8 +457,10 @@ show_client (GhRequest      *request,
              const GhClient *client)
 {
   GhStore *store = request->server->store;
+  g_autoptr(GHashTable) failures = failures_24h (store, project->id);
   g_autoptr(JsonObject) object = client_summary (client, last_seen (store, project->id,
-                                                                    client->client_id));
+                                                                    client->client_id),
+                                                 failures_of (failures, client->client_id));
 
   json_object_set_string_member (object, "origin", gh_client_get_origin (client));
   set_time_or_null (object, "updated_at", client->updated_at);
@@ -728,7 +817,7 @@ finish_import (GhPausedRequest *paused,
                       report_json);
       return;
     }
-  json_object_set_object_member (object, "client", client_summary (client, 0));
+  json_object_set_object_member (object, "client", client_summary (client, 0, 0));
   json_object_set_object_member (object, "report", json_object_ref (report_json));
   gh_http_send_json (paused->msg, SOUP_STATUS_CREATED, object, NULL);
 }

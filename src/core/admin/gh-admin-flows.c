@@ -101,16 +101,18 @@ read_query (GhRequest     *request,
   return gh_flows_query_check (query, error);
 }
 
-static void
-answer_read (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+/* Sends what a worker read (gh_audit_read_async () giving a JsonObject) to the paused
+ * request, or the refusal. */
+void
+_gh_admin_send_read_answer (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
 {
   GhPausedRequest *paused = user_data;
   g_autoptr(JsonObject) answer = NULL;
   g_autoptr(GError) error = NULL;
 
-  answer = gh_flows_query_finish (result, &error);
+  answer = gh_audit_read_finish (result, &error);
   if (gh_paused_request_abandoned (paused))
     return;
   gh_http_set_no_store (paused->msg);
@@ -157,8 +159,8 @@ handle (GhRequest        *request,
   _gh_discovery_flush_hits (request->server);
   paused = gh_paused_request_new (G_OBJECT (request->server), request->msg, slug, NULL,
                                   request->path, NULL, NULL, NULL);
-  gh_flows_query_async (request->server->store, &query, paused->cancellable, answer_read,
-                        paused);
+  gh_flows_query_async (request->server->store, &query, paused->cancellable,
+                        _gh_admin_send_read_answer, paused);
 }
 
 /* GET /admin/v1/projects/{slug}/flows: a page of the project's flows, newest first. */

@@ -102,4 +102,10 @@ gboolean    _gh_admin_store_refreshed       (GhServer        *server,
                                              gboolean         reset_consents,
                                              GError         **error);
 
+/* gh-admin-flows.c: the callback of a worker's read (gh_audit_read_async () giving a
+ * JsonObject) for a paused admin request (@user_data): the answer as it is, or the refusal. */
+void        _gh_admin_send_read_answer      (GObject         *source,
+                                             GAsyncResult    *result,
+                                             gpointer         user_data);
+
 G_END_DECLS

@@ -127,6 +127,9 @@ static const GhRoute routes[] = {
   /* Live events: a WebSocket or Server-Sent Events (gh-admin-events.c). */
   { GH_ROUTE_SERVER, "/admin/v1/events", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_events },
+  /* What the console's Overview counts and groups (gh-admin-summary.c). */
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/summary", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_summary },
 };
 
 const GhRoute *

@@ -185,6 +185,7 @@ void _gh_admin_handle_client              (GhRequest *request);
 void _gh_admin_handle_client_import       (GhRequest *request);
 void _gh_admin_handle_cimd_resolve        (GhRequest *request);
 void _gh_admin_handle_events              (GhRequest *request);  /* gh-admin-events.c */
+void _gh_admin_handle_summary             (GhRequest *request);  /* gh-admin-summary.c */
 /* Ends every event stream (gh_server_stop()). */
 void _gh_admin_events_close_all           (GhServer  *server);
 

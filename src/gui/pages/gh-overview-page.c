@@ -11,31 +11,130 @@
 
 #include <glib/gi18n.h>
 
+#include "gh-activity-chart.h"
+#include "gh-explain-card.h"
 #include "gh-keyring.h"
 #include "gh-overview-page.h"
 #include "gh-property-row.h"
 
-/* The server's state and the addresses an MCP client needs. The state comes from the
- * connection; the issuer and endpoints from the discovery document, over HTTP, and whether
- * tokens can be signed from both: a key set with no key (over HTTP), or the reason the
- * embedded server gives. What only the embedded server knows (port, keys, data folder) is
- * shown for it alone. */
+/* The server and the project at a glance. The server's state comes from the connection (the
+ * embedded server's start, failure and signing problems with their ways out); what runs, where
+ * and since when from GET /admin/v1/server; the project's issuer from the admin API and its
+ * endpoints from its discovery document, over HTTP, each with Copy and Copy as curl; the
+ * counts, the failures grouped by explain rule and the last hour per minute from
+ * GET .../summary, kept current by the window's live event stream. What only the embedded
+ * server knows (port, keys, data folder) is shown for it alone. */
+
+/* The count tiles, in the order shown. */
+typedef enum
+{
+  TILE_CLIENTS,
+  TILE_TOKENS,
+  TILE_IATS,
+  TILE_EVENTS,
+  TILE_FAILURES,
+  N_TILES
+} Tile;
+
+static const struct {
+  const char *name;     /* the tile button's widget name */
+  const char *member;   /* in the summary's "counts" */
+  const char *caption;
+  const char *tooltip;
+} tiles[N_TILES] = {
+  { "clients-tile", "clients", N_("Clients"), N_("Show the clients") },
+  { "tokens-tile", "active_tokens", N_("Active Tokens"),
+    N_("Access tokens neither expired nor revoked; shown under their clients") },
+  { "iats-tile", "initial_access_tokens", N_("Initial Access Tokens"),
+    N_("Show the initial access tokens") },
+  { "events-tile", "events", N_("Events Today"), N_("Show what needs attention") },
+  { "failures-tile", "failures", N_("Failures Today"), N_("Show what needs attention") },
+};
+
+/* The endpoint rows with Copy as curl: the name is the action's target. */
+typedef enum
+{
+  ENDPOINT_ISSUER,
+  ENDPOINT_DISCOVERY,
+  ENDPOINT_OPENID,
+  ENDPOINT_JWKS,
+  ENDPOINT_AUTHORIZE,
+  ENDPOINT_TOKEN,
+  ENDPOINT_REGISTRATION,
+  N_ENDPOINTS
+} Endpoint;
+
+static const char * const endpoint_names[N_ENDPOINTS] = {
+  "issuer", "discovery", "openid", "jwks", "authorize", "token", "registration",
+};
+
+/* Failures of one explain rule today. */
+typedef struct
+{
+  char       *rule;
+  gint64      count;
+  gint64      last_time;   /* µs */
+  char       *client_id;   /* of the newest, or NULL */
+  char       *user_agent;
+  char       *description; /* the newest's error_description, for a failure without explain */
+  JsonObject *explain;     /* the newest's, or NULL */
+} Group;
+
+static void
+group_free (Group *group)
+{
+  g_free (group->rule);
+  g_free (group->client_id);
+  g_free (group->user_agent);
+  g_free (group->description);
+  g_clear_pointer (&group->explain, json_object_unref);
+  g_free (group);
+}
+
 struct _GhOverviewPage
 {
   GhPage            parent_instance;
 
   GhConnection     *connection;  /* the page's, while it listens to it */
   GhEmbeddedServer *server;      /* the connection's, when embedded */
-  GhServerClient   *client;
+  GhServerClient   *base_client; /* the connection's */
+  GhServerClient   *client;      /* the project's issuer's: the base one, or one of its own */
+  GhAdminClient    *events_client;  /* whose ::event the page listens to */
   GCancellable     *discovery_cancellable;
   GCancellable     *jwks_cancellable;
   GCancellable     *keyring_cancellable;
   char             *issuer;
   char             *discovery_url;
-  char             *jwks_uri;
+  char             *endpoints[N_ENDPOINTS];
+  char             *dcr_mode;    /* the project's, for the registration command */
   int               n_published_keys;  /* -1: not known */
 
+  /* The admin API's part: the loads of this round still out, and whether one is due */
+  guint             loads;
+  gboolean          awaiting_reload;
+  gboolean          summary_loading;
+  GPtrArray        *held_events;   /* GhAuditEventItem: came while the summary was read */
+  gint64            last_event_id; /* the newest the counts hold */
+  gint64            since;         /* µs: the start of today the counts hold */
+  gint64            counts[N_TILES];
+  gboolean          have_counts;
+  GPtrArray        *groups;        /* Group, newest first */
+  guint             refresh_id;    /* a summary read due after an event that changes counts */
+
+  gint64            uptime_s;      /* as the server said it ... */
+  gint64            uptime_at;     /* ... at this monotonic time (µs); 0: unknown */
+  guint             tick_id;
+  guint             ticks;
+
+  GtkLabel         *tile_values[N_TILES];
+  GtkWidget        *tile_buttons[N_TILES];
+
   /* Template widgets */
+  AdwPreferencesGroup *activity_group;
+  GtkListBox       *attention_list;
+  AdwPreferencesGroup *attention_group;
+  GhPropertyRow    *authorize_row;
+  GhActivityChart  *chart;
   GhPropertyRow    *data_dir_row;
   AdwActionRow     *discovery_error_row;
   GtkButton        *file_button;
@@ -47,8 +146,11 @@ struct _GhOverviewPage
   AdwStatusPage    *failed_page;
   GhPropertyRow    *issuer_row;
   GhPropertyRow    *jwks_row;
+  GhPropertyRow    *listen_row;
+  GhPropertyRow    *openid_row;
   AdwActionRow     *port_notice_row;
   GhPropertyRow    *port_row;
+  GhPropertyRow    *registration_row;
   GhPropertyRow    *secrets_row;
   AdwPreferencesGroup *server_group;
   AdwActionRow     *signing_error_row;
@@ -56,6 +158,15 @@ struct _GhOverviewPage
   AdwStatusPage    *starting_page;
   GhPropertyRow    *state_row;
   GtkStack         *state_stack;
+  AdwPreferencesGroup *summary_error_group;
+  AdwActionRow     *summary_error_row;
+  AdwPreferencesGroup *summary_group;
+  GtkSpinner       *summary_spinner;
+  GtkBox           *tiles_box;
+  GhPropertyRow    *tls_row;
+  GhPropertyRow    *token_row;
+  GhPropertyRow    *uptime_row;
+  GhPropertyRow    *version_row;
 };
 
 G_DEFINE_FINAL_TYPE (GhOverviewPage, gh_overview_page, GH_TYPE_PAGE)
@@ -74,11 +185,12 @@ update_busy (GhOverviewPage *self)
   gboolean busy;
 
   /* Settled once the user sees either the failure or the addresses (or why they are missing). */
-  if (state == GH_CONNECTION_STATE_FAILED)
+  if (state == GH_CONNECTION_STATE_FAILED ||
+      (state == GH_CONNECTION_STATE_STOPPED && self->server != NULL))
     busy = FALSE;
   else if (state == GH_CONNECTION_STATE_READY)
     busy = self->client == NULL || self->discovery_cancellable != NULL ||
-           self->jwks_cancellable != NULL;
+           self->jwks_cancellable != NULL || self->awaiting_reload || self->loads > 0;
   else
     busy = TRUE;
 
@@ -114,7 +226,9 @@ update_signing (GhOverviewPage *self)
 
   gh_property_row_set_value (self->state_row,
                              unavailable ? _("Running, but it cannot sign tokens")
-                                         : _("Running, reachable only from this computer"));
+                             : self->server != NULL
+                             ? _("Running, reachable only from this computer")
+                             : _("Running"));
 
   gtk_widget_set_visible (GTK_WIDGET (self->signing_group), running && unavailable);
   adw_action_row_set_subtitle (self->signing_error_row, unavailable ? reason : "");
@@ -157,6 +271,19 @@ update_signing (GhOverviewPage *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->file_button), !setting_up);
 }
 
+/* The endpoint rows, in the order of Endpoint. */
+static GhPropertyRow *
+endpoint_row (GhOverviewPage *self,
+              Endpoint        endpoint)
+{
+  GhPropertyRow *rows[N_ENDPOINTS] = {
+    self->issuer_row, self->discovery_row, self->openid_row, self->jwks_row,
+    self->authorize_row, self->token_row, self->registration_row,
+  };
+
+  return rows[endpoint];
+}
+
 static void
 show_discovery (GhOverviewPage *self,
                 const char     *error_message)
@@ -167,13 +294,23 @@ show_discovery (GhOverviewPage *self,
   gtk_spinner_set_spinning (self->discovery_spinner, loading);
   gtk_widget_set_visible (GTK_WIDGET (self->discovery_spinner), loading);
 
-  gh_property_row_set_value (self->issuer_row, self->issuer);
-  gh_property_row_set_value (self->discovery_row, self->discovery_url);
-  gh_property_row_set_value (self->jwks_row, self->jwks_uri);
+  for (guint i = 0; i < N_ENDPOINTS; i++)
+    {
+      GhPropertyRow *row = endpoint_row (self, i);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->issuer_row), loaded);
-  gtk_widget_set_visible (GTK_WIDGET (self->discovery_row), loaded);
-  gtk_widget_set_visible (GTK_WIDGET (self->jwks_row), loaded && self->jwks_uri != NULL);
+      gh_property_row_set_value (row, self->endpoints[i]);
+      gtk_widget_set_visible (GTK_WIDGET (row), loaded && self->endpoints[i] != NULL);
+    }
+  /* A project that takes no registrations says so where the endpoint would be. */
+  if (loaded && self->endpoints[ENDPOINT_REGISTRATION] == NULL)
+    {
+      gh_property_row_set_value (self->registration_row,
+                                 _("None: dynamic client registration is disabled in this "
+                                   "project"));
+      gtk_widget_set_visible (GTK_WIDGET (self->registration_row), TRUE);
+    }
+  gh_property_row_set_copyable (self->registration_row,
+                                self->endpoints[ENDPOINT_REGISTRATION] != NULL);
 
   gtk_widget_set_visible (GTK_WIDGET (self->discovery_error_row), error_message != NULL);
   adw_action_row_set_subtitle (self->discovery_error_row, error_message ? error_message : "");
@@ -192,7 +329,8 @@ clear_discovery (GhOverviewPage *self)
   self->n_published_keys = -1;
   g_clear_pointer (&self->issuer, g_free);
   g_clear_pointer (&self->discovery_url, g_free);
-  g_clear_pointer (&self->jwks_uri, g_free);
+  for (guint i = 0; i < N_ENDPOINTS; i++)
+    g_clear_pointer (&self->endpoints[i], g_free);
 }
 
 /* The member's value if it is a string; documents from a server are not trusted to be. */
@@ -200,12 +338,31 @@ static const char *
 string_member (JsonObject *object,
                const char *name)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
   if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
 
   return json_node_get_string (node);
+}
+
+static JsonObject *
+object_member (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static gint64
+int_member (JsonObject *object,
+            const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && json_node_get_value_type (node) == G_TYPE_INT64
+         ? json_node_get_int (node) : 0;
 }
 
 static void
@@ -233,6 +390,21 @@ fetch_jwks_cb (GObject      *object,
     g_debug ("Could not read the key set: %s", error->message);
 
   show_discovery (self, NULL);
+}
+
+/* The OpenID Connect form of an RFC 8414 discovery URL: the same place, the other name (a
+ * path issuer's path inserted after it, as Gatehouse serves both). */
+static char *
+openid_url (const char *discovery_url)
+{
+  const char *name = "/.well-known/oauth-authorization-server";
+  const char *at = strstr (discovery_url, name);
+
+  if (at == NULL)
+    return NULL;
+
+  return g_strdup_printf ("%.*s/.well-known/openid-configuration%s",
+                          (int) (at - discovery_url), discovery_url, at + strlen (name));
 }
 
 static void
@@ -278,13 +450,22 @@ fetch_discovery_cb (GObject      *object,
 
   self->issuer = g_strdup (issuer);
   self->discovery_url = gh_server_client_dup_discovery_url (client);
-  self->jwks_uri = g_strdup (string_member (document, "jwks_uri"));
+  self->endpoints[ENDPOINT_ISSUER] = g_strdup (issuer);
+  self->endpoints[ENDPOINT_DISCOVERY] = g_strdup (self->discovery_url);
+  self->endpoints[ENDPOINT_OPENID] = openid_url (self->discovery_url);
+  self->endpoints[ENDPOINT_JWKS] = g_strdup (string_member (document, "jwks_uri"));
+  self->endpoints[ENDPOINT_AUTHORIZE] =
+    g_strdup (string_member (document, "authorization_endpoint"));
+  self->endpoints[ENDPOINT_TOKEN] = g_strdup (string_member (document, "token_endpoint"));
+  self->endpoints[ENDPOINT_REGISTRATION] =
+    g_strdup (string_member (document, "registration_endpoint"));
 
-  if (self->jwks_uri != NULL)
+  if (self->endpoints[ENDPOINT_JWKS] != NULL)
     {
       self->jwks_cancellable = g_cancellable_new ();
-      gh_server_client_fetch_jwks_async (client, self->jwks_uri, self->jwks_cancellable,
-                                         fetch_jwks_cb, g_object_ref (self));
+      gh_server_client_fetch_jwks_async (client, self->endpoints[ENDPOINT_JWKS],
+                                         self->jwks_cancellable, fetch_jwks_cb,
+                                         g_object_ref (self));
     }
 
   show_discovery (self, NULL);
@@ -330,7 +511,8 @@ show_embedded (GhOverviewPage *self)
   const char *notice = NULL;
   const char *error_message = NULL;
 
-  gtk_widget_set_visible (GTK_WIDGET (self->server_group), self->server != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->port_row), self->server != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->data_dir_row), self->server != NULL);
 
   if (self->server != NULL)
     {
@@ -342,6 +524,11 @@ show_embedded (GhOverviewPage *self)
     }
   gh_property_row_set_value (self->port_row, port);
   gh_property_row_set_value (self->data_dir_row, data_dir);
+  /* A remote server says where its keys are through the admin API (show_server ()). */
+  if (self->server == NULL && gh_property_row_get_value (self->secrets_row) == NULL)
+    gtk_widget_set_visible (GTK_WIDGET (self->secrets_row), FALSE);
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->secrets_row), TRUE);
 
   adw_action_row_set_subtitle (self->port_notice_row, notice ? notice : "");
   gtk_widget_set_visible (GTK_WIDGET (self->port_notice_row), notice != NULL);
@@ -362,6 +549,10 @@ connection_changed_cb (GhOverviewPage *self)
   switch (connection_state (self))
     {
     case GH_CONNECTION_STATE_STOPPED:
+      /* The embedded server waits for Start (the "start-server" preference is off). */
+      page = self->server != NULL ? "stopped" : "starting";
+      break;
+
     case GH_CONNECTION_STATE_STARTING:
     case GH_CONNECTION_STATE_STOPPING:
       page = "starting";
@@ -383,13 +574,789 @@ connection_changed_cb (GhOverviewPage *self)
 
   show_embedded (self);
 
-  /* The page reads the discovery document through the client whenever there is a new one. */
-  if (g_set_object (&self->client, client))
-    reload_discovery (self);
+  /* The page reads the discovery document through the client whenever there is a new one
+   * (the project's issuer may then give it another: project_loaded ()). */
+  if (g_set_object (&self->base_client, client))
+    {
+      g_set_object (&self->client, client);
+      self->awaiting_reload = client != NULL;
+      reload_discovery (self);
+    }
 
   update_signing (self);
   gtk_stack_set_visible_child_name (self->state_stack, page);
   update_busy (self);
+}
+
+/* ---- what the admin API says: the server, the project, the summary --------------------- */
+
+/* "2 h 13 min 5 s": a duration to the second, largest units first, at most three. */
+static char *
+format_duration (gint64 seconds)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  gint64 days = seconds / 86400;
+  gint64 hours = seconds / 3600 % 24;
+  gint64 minutes = seconds / 60 % 60;
+  guint parts = 0;
+
+  seconds %= 60;
+  if (days > 0 && parts++ < 3)
+    /* Translators: days of uptime */
+    g_string_append_printf (text, _("%" G_GINT64_FORMAT " d "), days);
+  if ((hours > 0 || parts > 0) && parts++ < 3)
+    /* Translators: hours of uptime */
+    g_string_append_printf (text, _("%" G_GINT64_FORMAT " h "), hours);
+  if ((minutes > 0 || parts > 0) && parts++ < 3)
+    /* Translators: minutes of uptime */
+    g_string_append_printf (text, _("%" G_GINT64_FORMAT " min "), minutes);
+  if (parts < 3)
+    /* Translators: seconds of uptime */
+    g_string_append_printf (text, _("%" G_GINT64_FORMAT " s"), seconds);
+
+  return g_strchomp (g_string_free (g_steal_pointer (&text), FALSE));
+}
+
+static void
+show_uptime (GhOverviewPage *self)
+{
+  g_autofree char *text = NULL;
+  gint64 seconds;
+
+  if (self->uptime_at == 0)
+    return;
+  seconds = self->uptime_s + (g_get_monotonic_time () - self->uptime_at) / G_USEC_PER_SEC;
+  text = format_duration (MAX (seconds, 0));
+  gh_property_row_set_value (self->uptime_row, text);
+}
+
+/* GET /admin/v1/server: what runs, where, since when, with TLS or not, keys kept where. */
+static void
+show_server (GhOverviewPage *self,
+             JsonObject     *server)
+{
+  g_autoptr(GString) listen = g_string_new (NULL);
+  g_autofree char *tls = NULL;
+  JsonObject *certificate = object_member (server, "tls_certificate");
+  JsonNode *urls = server != NULL ? json_object_get_member (server, "listen_urls") : NULL;
+  const char *version = string_member (server, "version");
+  const char *backend = string_member (server, "secret_backend");
+  const char *subject = string_member (certificate, "subject");
+
+  if (urls != NULL && JSON_NODE_HOLDS_ARRAY (urls))
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (urls)); i++)
+      {
+        const char *url = json_array_get_string_element (json_node_get_array (urls), i);
+
+        if (url == NULL)
+          continue;
+        if (listen->len > 0)
+          g_string_append_c (listen, '\n');
+        g_string_append (listen, url);
+      }
+
+  if (server == NULL)
+    tls = NULL;
+  else if (!json_object_get_boolean_member_with_default (server, "tls", FALSE))
+    tls = g_strdup (_("No: plain HTTP"));
+  else if (subject != NULL)
+    /* Translators: %s is a certificate's subject, e.g. "CN=auth.example.com" */
+    tls = g_strdup_printf (_("Yes, certificate %s"), subject);
+  else
+    tls = g_strdup (_("Yes"));
+
+  self->uptime_at = server != NULL ? g_get_monotonic_time () : 0;
+  self->uptime_s = int_member (server, "uptime_s");
+  show_uptime (self);
+
+  gh_property_row_set_value (self->version_row, version);
+  gh_property_row_set_value (self->listen_row, listen->len > 0 ? listen->str : NULL);
+  gh_property_row_set_value (self->tls_row, tls);
+  gtk_widget_set_visible (GTK_WIDGET (self->uptime_row), self->uptime_at != 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->version_row), version != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->listen_row), listen->len > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->tls_row), tls != NULL);
+
+  /* The embedded server says it in words of its own (show_embedded ()). */
+  if (self->server == NULL)
+    {
+      gh_property_row_set_value (self->secrets_row, backend);
+      gtk_widget_set_visible (GTK_WIDGET (self->secrets_row), backend != NULL);
+    }
+}
+
+/* The family of client a User-Agent names, for "3× … — Claude Code"; else its product. */
+static char *
+client_family (const char *user_agent,
+               const char *client_id)
+{
+  static const struct {
+    const char *needle;
+    const char *name;
+  } families[] = {
+    { "claude-code", "Claude Code" }, { "claude code", "Claude Code" },
+    { "cursor", "Cursor" }, { "vscode", "VS Code" }, { "visual studio code", "VS Code" },
+    { "mcp-inspector", "MCP Inspector" }, { "inspector", "MCP Inspector" },
+    { "modelcontextprotocol", "MCP TypeScript SDK" }, { "mcp-sdk", "MCP TypeScript SDK" },
+  };
+  g_autofree char *lower = NULL;
+  gsize product;
+
+  if (user_agent == NULL || *user_agent == '\0')
+    return g_strdup (client_id != NULL ? client_id : _("an unknown client"));
+
+  lower = g_ascii_strdown (user_agent, -1);
+  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
+    if (strstr (lower, families[i].needle) != NULL)
+      return g_strdup (families[i].name);
+
+  product = strcspn (user_agent, "/ (");
+  return g_strndup (user_agent, product > 0 ? product : strlen (user_agent));
+}
+
+static char *
+relative_time (gint64 time)
+{
+  g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (time / G_USEC_PER_SEC);
+  gint64 ago = (g_get_real_time () - time) / G_USEC_PER_SEC;
+
+  if (ago < 60)
+    return g_strdup (_("Just now"));
+  if (ago < 3600)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d minute ago", "%d minutes ago",
+                                         ago / 60), (int) (ago / 60));
+  /* Translators: the time of the last failure, "14:05" */
+  return g_date_time_format (then, _("at %H:%M"));
+}
+
+static void
+explain_clicked_cb (GtkButton      *button,
+                    GhOverviewPage *self)
+{
+  Group *group = g_object_get_data (G_OBJECT (button), "gh-group");
+
+  if (group == NULL || group->explain == NULL)
+    return;
+
+  gh_explain_card_present (GTK_WIDGET (self), group->explain,
+                           gh_page_get_admin_client (GH_PAGE (self)),
+                           gh_page_get_project (GH_PAGE (self)));
+}
+
+/* "redirect_uri.mismatch" -> "redirect_uri mismatch" */
+static char *
+readable_rule (const char *rule)
+{
+  char *text = g_strdup (rule);
+
+  g_strdelimit (text, ".", ' ');
+  return text;
+}
+
+static GtkWidget *
+attention_row_new (GhOverviewPage *self,
+                   Group          *group)
+{
+  g_autofree char *name = g_strconcat ("attention-", group->rule, NULL);
+  g_autofree char *who = client_family (group->user_agent, group->client_id);
+  g_autofree char *rule = readable_rule (group->rule);
+  g_autofree char *title = NULL;
+  g_autofree char *when = relative_time (group->last_time);
+  const char *message = string_member (group->explain, "message");
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *time_label = gtk_label_new (when);
+  GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-error-symbolic");
+
+  /* Translators: "3× redirect_uri mismatch — Claude Code" */
+  title = g_strdup_printf (_("%" G_GINT64_FORMAT "× %s — %s"), group->count, rule, who);
+  gtk_widget_set_name (row, name);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                               message != NULL ? message
+                               : group->description != NULL ? group->description : "");
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
+
+  gtk_widget_add_css_class (icon, "error");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Failure"), -1);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+
+  gtk_widget_set_name (time_label, "attention-time");
+  gtk_widget_add_css_class (time_label, "dim-label");
+  gtk_widget_add_css_class (time_label, "caption");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), time_label);
+
+  if (group->explain != NULL)
+    {
+      GtkWidget *button = gtk_button_new_with_mnemonic (_("_Explain"));
+
+      gtk_widget_set_name (button, "explain-button");
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_set_tooltip_text (button, _("Why it was refused, and the fix"));
+      g_object_set_data (G_OBJECT (button), "gh-group", group);
+      g_signal_connect_object (button, "clicked", G_CALLBACK (explain_clicked_cb), self, 0);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
+    }
+
+  return row;
+}
+
+static void
+show_attention (GhOverviewPage *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->attention_list))) != NULL)
+    gtk_list_box_remove (self->attention_list, child);
+
+  for (guint i = 0; i < self->groups->len; i++)
+    gtk_list_box_append (self->attention_list,
+                         attention_row_new (self, g_ptr_array_index (self->groups, i)));
+
+  if (self->groups->len == 0)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *icon = gtk_image_new_from_icon_name ("emblem-ok-symbolic");
+
+      gtk_widget_set_name (row, "attention-none");
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No failures today"));
+      gtk_widget_add_css_class (icon, "success");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Nothing failed"), -1);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+      gtk_list_box_append (self->attention_list, row);
+    }
+}
+
+static void
+show_counts (GhOverviewPage *self)
+{
+  for (guint i = 0; i < N_TILES; i++)
+    {
+      g_autofree char *value = NULL;
+
+      if (self->have_counts)
+        value = g_strdup_printf ("%" G_GINT64_FORMAT, self->counts[i]);
+      gtk_label_set_label (self->tile_values[i], value != NULL ? value : "–");
+    }
+  /* Red while something failed today */
+  if (self->have_counts && self->counts[TILE_FAILURES] > 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->tile_values[TILE_FAILURES]), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->tile_values[TILE_FAILURES]), "error");
+  gtk_widget_set_visible (GTK_WIDGET (self->summary_group),
+                          self->have_counts || self->summary_loading);
+  gh_page_set_badge (GH_PAGE (self), self->have_counts ? self->counts[TILE_FAILURES] : 0, TRUE);
+}
+
+/* The group of @rule taken out of the list (put it back in front), or a new one. */
+static Group *
+take_group (GhOverviewPage *self,
+            const char     *rule)
+{
+  Group *group;
+
+  for (guint i = 0; i < self->groups->len; i++)
+    {
+      group = g_ptr_array_index (self->groups, i);
+      if (g_strcmp0 (group->rule, rule) == 0)
+        return g_ptr_array_steal_index (self->groups, i);
+    }
+
+  group = g_new0 (Group, 1);
+  group->rule = g_strdup (rule);
+  return group;
+}
+
+/* The newest failure of @group, from an event's members. */
+static void
+group_set_last (Group      *group,
+                gint64      time,
+                const char *client_id,
+                const char *user_agent,
+                JsonObject *details)
+{
+  JsonObject *explain = object_member (details, "explain");
+
+  group->last_time = time;
+  g_free (group->client_id);
+  group->client_id = g_strdup (client_id);
+  g_free (group->user_agent);
+  group->user_agent = g_strdup (user_agent);
+  g_free (group->description);
+  group->description = g_strdup (string_member (details, "error_description"));
+  g_clear_pointer (&group->explain, json_object_unref);
+  group->explain = explain != NULL ? json_object_ref (explain) : NULL;
+}
+
+static void load_summary (GhOverviewPage *self);
+
+static gboolean
+refresh_cb (gpointer user_data)
+{
+  GhOverviewPage *self = user_data;
+
+  self->refresh_id = 0;
+  if (!self->summary_loading)
+    load_summary (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* One event of the project's, past what the counts hold: counted, charted, grouped. */
+static void
+apply_event (GhOverviewPage   *self,
+             GhAuditEventItem *item)
+{
+  const char *type = gh_audit_event_item_get_event_type (item);
+  gboolean failure = g_strcmp0 (gh_audit_event_item_get_outcome (item), "failure") == 0;
+  gint64 time = gh_audit_event_item_get_time (item);
+
+  if (gh_audit_event_item_get_id (item) <= self->last_event_id)
+    return;
+  self->last_event_id = gh_audit_event_item_get_id (item);
+
+  gh_activity_chart_add_event (self->chart, time, failure);
+  if (time < self->since)
+    return;
+
+  self->counts[TILE_EVENTS]++;
+  if (failure)
+    {
+      JsonObject *explain = gh_audit_event_item_get_explain (item);
+      const char *rule = string_member (explain, "rule");
+      Group *group;
+
+      if (rule == NULL)
+        rule = type;
+      self->counts[TILE_FAILURES]++;
+      group = take_group (self, rule);
+      group->count++;
+      group_set_last (group, time, gh_audit_event_item_get_client_id (item),
+                      gh_audit_event_item_get_user_agent (item),
+                      gh_audit_event_item_get_details (item));
+      g_ptr_array_insert (self->groups, 0, group);
+    }
+
+  /* Clients, tokens and IATs: their counts are read again, once things are quiet. */
+  if (type != NULL &&
+      (g_str_has_prefix (type, "oauth_client.") || g_str_has_prefix (type, "token.") ||
+       g_str_has_prefix (type, "refresh_token.") || g_str_has_prefix (type, "iat.") ||
+       g_str_has_prefix (type, "code.")))
+    {
+      g_clear_handle_id (&self->refresh_id, g_source_remove);
+      self->refresh_id = g_timeout_add (500, refresh_cb, self);
+    }
+}
+
+static void
+event_cb (GhAdminClient    *client,
+          GhAuditEventItem *item,
+          GhOverviewPage   *self)
+{
+  if (g_strcmp0 (gh_audit_event_item_get_project (item),
+                 gh_page_get_project (GH_PAGE (self))) != 0)
+    return;
+
+  /* The summary being read may hold it already: decided once it is there. */
+  if (self->summary_loading)
+    {
+      g_ptr_array_add (self->held_events, g_object_ref (item));
+      return;
+    }
+  if (!self->have_counts)
+    return;
+
+  apply_event (self, item);
+  show_counts (self);
+  show_attention (self);
+}
+
+static void
+load_done (GhOverviewPage *self)
+{
+  if (self->loads > 0)
+    self->loads--;
+  update_busy (self);
+}
+
+/* The start of today, here: what "today" counts from. */
+static gint64
+start_of_today (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) midnight =
+    g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
+                           g_date_time_get_day_of_month (now), 0, 0, 0);
+
+  return g_date_time_to_unix (midnight) * G_USEC_PER_SEC;
+}
+
+static void
+summary_loaded_cb (GhPage       *page,
+                   JsonObject   *answer,
+                   const GError *error,
+                   gpointer      user_data)
+{
+  GhOverviewPage *self = GH_OVERVIEW_PAGE (page);
+  JsonObject *counts = object_member (answer, "counts");
+  JsonObject *minutes = object_member (answer, "per_minute");
+  JsonNode *groups = answer != NULL ? json_object_get_member (answer, "failures_by_rule")
+                                    : NULL;
+  g_autoptr(GPtrArray) held = g_steal_pointer (&self->held_events);
+
+  self->held_events = g_ptr_array_new_with_free_func (g_object_unref);
+  self->summary_loading = FALSE;
+  gtk_spinner_set_spinning (self->summary_spinner, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->summary_spinner), FALSE);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->summary_error_group), error != NULL);
+  if (error != NULL)
+    {
+      adw_action_row_set_subtitle (self->summary_error_row, error->message);
+      self->have_counts = FALSE;
+      show_counts (self);
+      gtk_widget_set_visible (GTK_WIDGET (self->activity_group), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->attention_group), FALSE);
+      load_done (self);
+      return;
+    }
+
+  self->have_counts = TRUE;
+  self->last_event_id = int_member (answer, "last_event_id");
+  for (guint i = 0; i < N_TILES; i++)
+    self->counts[i] = int_member (counts, tiles[i].member);
+
+  g_ptr_array_set_size (self->groups, 0);
+  if (groups != NULL && JSON_NODE_HOLDS_ARRAY (groups))
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (groups)); i++)
+      {
+        JsonObject *object = json_array_get_object_element (json_node_get_array (groups), i);
+        JsonObject *event = object_member (object, "last_event");
+        Group *group = g_new0 (Group, 1);
+
+        group->rule = g_strdup (string_member (object, "rule"));
+        group->count = int_member (object, "count");
+        group_set_last (group, int_member (object, "last_time"),
+                        string_member (event, "client_id"), string_member (event, "user_agent"),
+                        object_member (event, "details"));
+        g_ptr_array_add (self->groups, group);
+      }
+
+  if (minutes != NULL)
+    {
+      JsonNode *events = json_object_get_member (minutes, "events");
+      JsonNode *failures = json_object_get_member (minutes, "failures");
+      gint64 series[2][GH_ACTIVITY_CHART_MINUTES] = { { 0 } };
+      guint n = 0;
+
+      if (events != NULL && failures != NULL && JSON_NODE_HOLDS_ARRAY (events) &&
+          JSON_NODE_HOLDS_ARRAY (failures))
+        {
+          JsonArray *e = json_node_get_array (events);
+          JsonArray *f = json_node_get_array (failures);
+
+          n = MIN (MIN (json_array_get_length (e), json_array_get_length (f)),
+                   GH_ACTIVITY_CHART_MINUTES);
+          for (guint i = 0; i < n; i++)
+            {
+              series[0][i] = json_array_get_int_element (e, i);
+              series[1][i] = json_array_get_int_element (f, i);
+            }
+        }
+      gh_activity_chart_set_minutes (self->chart, int_member (minutes, "start"), series[0],
+                                     series[1], n);
+      gh_activity_chart_advance (self->chart, g_get_real_time ());
+    }
+
+  /* What the stream brought while the server read */
+  for (guint i = 0; i < held->len; i++)
+    apply_event (self, g_ptr_array_index (held, i));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->activity_group), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->attention_group), TRUE);
+  show_counts (self);
+  show_attention (self);
+  load_done (self);
+}
+
+static void
+load_summary (GhOverviewPage *self)
+{
+  g_autofree char *suffix = NULL;
+  g_autofree char *path = NULL;
+
+  self->since = start_of_today ();
+  suffix = g_strdup_printf ("/summary?since=%" G_GINT64_FORMAT, self->since);
+  path = gh_page_project_path (GH_PAGE (self), suffix);
+  self->summary_loading = TRUE;
+  self->loads++;
+  gtk_spinner_set_spinning (self->summary_spinner, TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->summary_spinner), TRUE);
+  gh_page_load (GH_PAGE (self), "GET", path, NULL, summary_loaded_cb, NULL);
+}
+
+static void
+server_loaded_cb (GhPage       *page,
+                  JsonObject   *answer,
+                  const GError *error,
+                  gpointer      user_data)
+{
+  GhOverviewPage *self = GH_OVERVIEW_PAGE (page);
+
+  if (error != NULL)
+    g_debug ("Could not read the server's description: %s", error->message);
+  show_server (self, answer);
+  load_done (self);
+}
+
+/* The project's issuer: its endpoints come from its own discovery document. */
+static void
+project_loaded_cb (GhPage       *page,
+                   JsonObject   *answer,
+                   const GError *error,
+                   gpointer      user_data)
+{
+  GhOverviewPage *self = GH_OVERVIEW_PAGE (page);
+  const char *issuer = string_member (answer, "issuer");
+  g_autoptr(GhServerClient) client = NULL;
+
+  g_free (self->dcr_mode);
+  self->dcr_mode = g_strdup (string_member (object_member (answer, "settings"), "dcr_mode"));
+
+  /* Without the admin API, the connection's address is the issuer the page can read. */
+  if (issuer == NULL || self->base_client == NULL ||
+      g_str_equal (issuer, gh_server_client_get_base_url (self->base_client)))
+    client = self->base_client != NULL ? g_object_ref (self->base_client) : NULL;
+  else if (self->client != NULL &&
+           g_str_equal (issuer, gh_server_client_get_base_url (self->client)))
+    client = g_object_ref (self->client);
+  else
+    client = gh_server_client_new (issuer, gh_connection_get_credential (self->connection));
+
+  if (g_set_object (&self->client, client))
+    reload_discovery (self);
+
+  load_done (self);
+}
+
+static void
+gh_overview_page_reload (GhPage *page)
+{
+  GhOverviewPage *self = GH_OVERVIEW_PAGE (page);
+  GhAdminClient *admin = gh_page_get_admin_client (page);
+  g_autofree char *project_path = gh_page_project_path (page, NULL);
+
+  if (admin != self->events_client)
+    {
+      if (self->events_client != NULL)
+        g_signal_handlers_disconnect_by_data (self->events_client, self);
+      g_set_object (&self->events_client, admin);
+      if (admin != NULL)
+        g_signal_connect_object (admin, "event", G_CALLBACK (event_cb), self, 0);
+    }
+
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  g_ptr_array_set_size (self->held_events, 0);
+  self->awaiting_reload = FALSE;
+  self->have_counts = FALSE;
+  self->loads = 2;
+  gh_page_load (page, "GET", "/server", NULL, server_loaded_cb, NULL);
+  gh_page_load (page, "GET", project_path, NULL, project_loaded_cb, NULL);
+  load_summary (self);
+  show_counts (self);
+  update_busy (self);
+}
+
+/* Another project: busy until its reload (an idle away) has read it. */
+static void
+project_changed_cb (GhOverviewPage *self)
+{
+  if (connection_state (self) != GH_CONNECTION_STATE_READY)
+    return;
+  self->awaiting_reload = TRUE;
+  update_busy (self);
+}
+
+/* Every second: the uptime; every half minute, the "5 minutes ago"; a new day counts anew. */
+static gboolean
+tick_cb (gpointer user_data)
+{
+  GhOverviewPage *self = user_data;
+
+  show_uptime (self);
+  if (++self->ticks % 30 == 0 && self->have_counts)
+    {
+      gh_activity_chart_advance (self->chart, g_get_real_time ());
+      show_attention (self);
+      if (start_of_today () != self->since && !self->summary_loading)
+        load_summary (self);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- what the user does ------------------------------------------------------------------ */
+
+/* The events and failures tiles: the audit page is for later; the failures grouped here. */
+static void
+show_attention_section (GhOverviewPage *self)
+{
+  GtkWidget *first = gtk_widget_get_first_child (GTK_WIDGET (self->attention_list));
+
+  if (first != NULL)
+    gtk_widget_grab_focus (first);
+}
+
+static void
+tile_clicked_cb (GtkButton      *button,
+                 GhOverviewPage *self)
+{
+  Tile tile = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "gh-tile"));
+
+  switch (tile)
+    {
+    case TILE_CLIENTS:
+    case TILE_TOKENS:
+      gh_page_open (GH_PAGE (self), "clients", NULL);
+      break;
+
+    case TILE_IATS:
+      gh_page_open (GH_PAGE (self), "iats", NULL);
+      break;
+
+    case TILE_EVENTS:
+    case TILE_FAILURES:
+    case N_TILES:
+    default:
+      show_attention_section (self);
+      break;
+    }
+}
+
+static GtkWidget *
+tile_new (GhOverviewPage *self,
+          Tile            tile)
+{
+  GtkWidget *button = gtk_button_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *value = gtk_label_new ("–");
+  GtkWidget *caption = gtk_label_new (_(tiles[tile].caption));
+
+  gtk_widget_set_name (button, tiles[tile].name);
+  gtk_widget_set_tooltip_text (button, _(tiles[tile].tooltip));
+  gtk_widget_add_css_class (button, "card");
+  gtk_widget_add_css_class (button, "overview-tile");
+  gtk_widget_set_name (value, "tile-value");
+  gtk_widget_add_css_class (value, "title-1");
+  gtk_widget_add_css_class (value, "numeric");
+  gtk_label_set_wrap (GTK_LABEL (caption), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (caption), 10);
+  gtk_label_set_justify (GTK_LABEL (caption), GTK_JUSTIFY_CENTER);
+  gtk_widget_add_css_class (caption, "caption");
+  gtk_widget_add_css_class (caption, "dim-label");
+  gtk_box_append (GTK_BOX (box), value);
+  gtk_box_append (GTK_BOX (box), caption);
+  gtk_button_set_child (GTK_BUTTON (button), box);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, value, caption, NULL,
+                                  -1);
+  g_object_set_data (G_OBJECT (button), "gh-tile", GUINT_TO_POINTER (tile));
+  g_signal_connect_object (button, "clicked", G_CALLBACK (tile_clicked_cb), self, 0);
+
+  self->tile_values[tile] = GTK_LABEL (value);
+  return button;
+}
+
+/* A command a user can paste in a terminal to see what @endpoint answers: a GET for the
+ * documents, the authorization request a client's browser makes (where it redirects), a
+ * registration, and the token request that exchanges a code; the values a user must fill in
+ * are shell variables. */
+static char *
+curl_command (GhOverviewPage *self,
+              Endpoint        endpoint)
+{
+  g_autofree char *url = g_shell_quote (self->endpoints[endpoint]);
+  const char *next = " \\\n  ";
+
+  switch (endpoint)
+    {
+    case ENDPOINT_AUTHORIZE:
+      return g_strconcat ("curl -s -G -o /dev/null -w '%{http_code} %{redirect_url}\\n' ", url,
+                          next, "-d response_type=code",
+                          next, "--data-urlencode \"client_id=$CLIENT_ID\"",
+                          next, "--data-urlencode \"redirect_uri=$REDIRECT_URI\"",
+                          next, "--data-urlencode \"code_challenge=$CODE_CHALLENGE\"",
+                          next, "-d code_challenge_method=S256",
+                          next, "--data-urlencode \"resource=$RESOURCE\"",
+                          next, "--data-urlencode \"state=$STATE\"", NULL);
+
+    case ENDPOINT_TOKEN:
+      return g_strconcat ("curl -s ", url,
+                          next, "-d grant_type=authorization_code",
+                          next, "--data-urlencode \"code=$CODE\"",
+                          next, "--data-urlencode \"redirect_uri=$REDIRECT_URI\"",
+                          next, "--data-urlencode \"client_id=$CLIENT_ID\"",
+                          next, "--data-urlencode \"code_verifier=$CODE_VERIFIER\"",
+                          next, "--data-urlencode \"resource=$RESOURCE\"", NULL);
+
+    case ENDPOINT_REGISTRATION:
+      return g_strconcat ("curl -s ", url,
+                          g_strcmp0 (self->dcr_mode, "initial_access_token") == 0
+                          ? " \\\n  -H \"Authorization: Bearer $INITIAL_ACCESS_TOKEN\"" : "",
+                          next, "-H 'Content-Type: application/json'",
+                          next, "-d '{\"client_name\": \"My MCP client\", \"redirect_uris\": "
+                          "[\"http://127.0.0.1:33418/callback\"], "
+                          "\"token_endpoint_auth_method\": \"none\", "
+                          "\"grant_types\": [\"authorization_code\", \"refresh_token\"]}'",
+                          NULL);
+
+    case ENDPOINT_ISSUER:
+    case ENDPOINT_DISCOVERY:
+    case ENDPOINT_OPENID:
+    case ENDPOINT_JWKS:
+    case N_ENDPOINTS:
+    default:
+      return g_strconcat ("curl -s ", url, NULL);
+    }
+}
+
+static void
+copy_curl_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  GhOverviewPage *self = GH_OVERVIEW_PAGE (widget);
+  const char *name = g_variant_get_string (parameter, NULL);
+  g_autofree char *command = NULL;
+
+  for (guint i = 0; i < N_ENDPOINTS; i++)
+    if (g_str_equal (name, endpoint_names[i]) && self->endpoints[i] != NULL)
+      {
+        command = curl_command (self, i);
+        gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), command);
+        gh_page_show_toast (GH_PAGE (self), _("curl command copied"));
+        return;
+      }
+}
+
+static void
+add_curl_button (GhOverviewPage *self,
+                 Endpoint        endpoint)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name ("utilities-terminal-symbolic");
+
+  gtk_widget_set_name (button, "curl-button");
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (button, _("Copy as curl"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Copy as curl"), -1);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "overview.copy-curl");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", endpoint_names[endpoint]);
+  g_object_bind_property (endpoint_row (self, endpoint), "copyable", button, "visible",
+                          G_BINDING_SYNC_CREATE);
+  gh_property_row_add_suffix (endpoint_row (self, endpoint), button);
 }
 
 static void
@@ -457,7 +1424,11 @@ reload_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
-  reload_discovery (GH_OVERVIEW_PAGE (widget));
+  GhOverviewPage *self = GH_OVERVIEW_PAGE (widget);
+
+  reload_discovery (self);
+  if (connection_state (self) == GH_CONNECTION_STATE_READY)
+    gh_page_reload (GH_PAGE (self));
 }
 
 static void
@@ -491,12 +1462,30 @@ gh_overview_page_dispose (GObject *object)
   g_cancellable_cancel (self->keyring_cancellable);
   unbind (self);
   g_clear_object (&self->client);
+  g_clear_object (&self->base_client);
+  if (self->events_client != NULL)
+    g_signal_handlers_disconnect_by_data (self->events_client, self);
+  g_clear_object (&self->events_client);
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  g_clear_pointer (&self->held_events, g_ptr_array_unref);
+  g_clear_pointer (&self->groups, g_ptr_array_unref);
 
   /* AdwBin unparents its child itself: let it, before the template drops its references. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), GH_TYPE_OVERVIEW_PAGE);
 
   G_OBJECT_CLASS (gh_overview_page_parent_class)->dispose (object);
+}
+
+static void
+gh_overview_page_finalize (GObject *object)
+{
+  GhOverviewPage *self = (GhOverviewPage *)object;
+
+  g_free (self->dcr_mode);
+
+  G_OBJECT_CLASS (gh_overview_page_parent_class)->finalize (object);
 }
 
 static void
@@ -533,27 +1522,37 @@ gh_overview_page_class_init (GhOverviewPageClass *klass)
   GhPageClass *page_class = GH_PAGE_CLASS (klass);
 
   object_class->dispose = gh_overview_page_dispose;
+  object_class->finalize = gh_overview_page_finalize;
 
   /* Busy until the user sees the server's state settled: running with its addresses (or the
    * reason they are missing), or failed. */
   page_class->connection_changed = gh_overview_page_connection_changed;
+  page_class->reload = gh_overview_page_reload;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/pages/"
                                                "gh-overview-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, activity_group);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, attention_group);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, attention_list);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, authorize_row);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, chart);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, data_dir_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, discovery_error_row);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, discovery_row);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, discovery_spinner);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, failed_page);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, file_button);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, file_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, fix_button);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, fix_row);
-  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, discovery_row);
-  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, discovery_spinner);
-  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, failed_page);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, issuer_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, jwks_row);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, listen_row);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, openid_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, port_notice_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, port_row);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, registration_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, secrets_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, server_group);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, signing_error_row);
@@ -561,6 +1560,15 @@ gh_overview_page_class_init (GhOverviewPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, starting_page);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, state_row);
   gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, state_stack);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, summary_error_group);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, summary_error_row);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, summary_group);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, summary_spinner);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, tiles_box);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, tls_row);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, token_row);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, uptime_row);
+  gtk_widget_class_bind_template_child (widget_class, GhOverviewPage, version_row);
 
   gtk_widget_class_install_action (widget_class, "overview.reload", NULL, reload_action);
   gtk_widget_class_install_action (widget_class, "overview.start-server", NULL,
@@ -569,15 +1577,29 @@ gh_overview_page_class_init (GhOverviewPageClass *klass)
                                    fix_signing_action);
   gtk_widget_class_install_action (widget_class, "overview.use-file-secrets", NULL,
                                    use_file_secrets_action);
+  gtk_widget_class_install_action (widget_class, "overview.copy-curl", "s", copy_curl_action);
 }
 
 static void
 gh_overview_page_init (GhOverviewPage *self)
 {
   self->n_published_keys = -1;
+  self->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) group_free);
+  self->held_events = g_ptr_array_new_with_free_func (g_object_unref);
 
+  g_type_ensure (GH_TYPE_ACTIVITY_CHART);
   g_type_ensure (GH_TYPE_PROPERTY_ROW);
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  for (guint i = 0; i < N_TILES; i++)
+    gtk_box_append (self->tiles_box, tile_new (self, i));
+  for (guint i = 0; i < N_ENDPOINTS; i++)
+    add_curl_button (self, i);
+  show_counts (self);
+  show_attention (self);
+  gtk_widget_set_visible (GTK_WIDGET (self->summary_spinner), FALSE);
+  self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+  g_signal_connect (self, "notify::project", G_CALLBACK (project_changed_cb), NULL);
 
   connection_changed_cb (self);
 }

@@ -21,6 +21,9 @@ struct _GhPropertyRow
 
   char              *value;
   gboolean           copyable;
+
+  /* Template widgets */
+  GtkButton         *copy_button;
 };
 
 G_DEFINE_FINAL_TYPE (GhPropertyRow, gh_property_row, ADW_TYPE_PREFERENCES_ROW)
@@ -143,6 +146,7 @@ gh_property_row_class_init (GhPropertyRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/widgets/"
                                                "gh-property-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, GhPropertyRow, copy_button);
 
   gtk_widget_class_install_action (widget_class, "property-row.copy", NULL, copy_action);
 }
@@ -198,4 +202,16 @@ gh_property_row_set_copyable (GhPropertyRow *self,
 
   self->copyable = copyable;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COPYABLE]);
+}
+
+/* Adds @widget (a button, usually) after the value, before the copy button. */
+void
+gh_property_row_add_suffix (GhPropertyRow *self,
+                            GtkWidget     *widget)
+{
+  g_return_if_fail (GH_IS_PROPERTY_ROW (self));
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  gtk_widget_insert_before (widget, gtk_widget_get_parent (GTK_WIDGET (self->copy_button)),
+                            GTK_WIDGET (self->copy_button));
 }

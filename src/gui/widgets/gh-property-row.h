@@ -21,5 +21,8 @@ void        gh_property_row_set_value    (GhPropertyRow *self,
 gboolean    gh_property_row_get_copyable (GhPropertyRow *self);
 void        gh_property_row_set_copyable (GhPropertyRow *self,
                                           gboolean       copyable);
+/* Adds @widget (a button, usually) after the value, before the copy button. */
+void        gh_property_row_add_suffix   (GhPropertyRow *self,
+                                          GtkWidget     *widget);
 
 G_END_DECLS

@@ -1,0 +1,88 @@
+#!/bin/bash
+# build-aux/screenshots.sh — the README's screenshots, taken the way a user would see the app:
+# a data folder given real data through gatehouse-server (clients of every source, users, an
+# initial access token, refusals a real client would cause), then `gatehouse --screenshot` of
+# every page, light at 1280x800, and dark and 800x600 where asked.
+#
+# Copyright 2026 The Gatehouse developers
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Usage: build-aux/screenshots.sh [BUILD_DIR [OUT_DIR]]   (needs xvfb-run, curl)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd)
+out=${2:-$root/data/screenshots}
+server_bin=$build/src/server/gatehouse-server
+app_bin=$build/src/gui/gatehouse
+mkdir -p "$out"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-screenshots.XXXXXX")
+data=$tmp/data
+server_pid=
+cleanup () {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+cli () { "$server_bin" "$@" --data-dir="$data" --secrets=file; }
+
+# A development server on the folder, as the app's embedded one would be.
+"$server_bin" serve --dev --listen 127.0.0.1:0 --data-dir="$data" --secrets=file \
+  >"$tmp/serve.out" 2>"$tmp/serve.err" &
+server_pid=$!
+for _ in $(seq 100); do
+  grep -q '^listening on ' "$tmp/serve.out" 2>/dev/null && break
+  sleep 0.1
+done
+base=$(sed -n 's/^listening on \(http[^ ]*\).*/\1/p' "$tmp/serve.out" | head -1)
+[ -n "$base" ] || { cat "$tmp/serve.err" >&2; exit 1; }
+
+cli user add alice --name "Alice Example" --email alice@example.com >/dev/null
+cli user add bob --name "Bob Builder" --email bob@example.com >/dev/null
+cli project set default auto_approve_user=alice >/dev/null
+cli resource add http://127.0.0.1:3000/mcp >/dev/null
+claude=$(cli client create --name "Claude Code" -r http://localhost/callback -q)
+cli client create --name "Team dashboard" -r https://dash.example.com/oauth/callback \
+  --auth-method client_secret_basic --json >/dev/null
+cli iat issue --label "CI registration" --max-uses 5 >/dev/null
+cli iat issue --label "Cursor on Alice's laptop" --pin token_endpoint_auth_method=none >/dev/null
+
+# A client registering itself (DCR), as the MCP SDK does.
+curl -s -o /dev/null -A "node (MCP TypeScript SDK)" -H 'Content-Type: application/json' \
+  -d '{"client_name":"MCP Inspector","redirect_uris":["http://localhost:6274/oauth/callback"],"token_endpoint_auth_method":"none"}' \
+  "$base/register"
+# Discovery the way clients probe it, one form not served.
+curl -s -o /dev/null -A "claude-code/1.0" "$base/.well-known/oauth-authorization-server"
+curl -s -o /dev/null -A "claude-code/1.0" "$base/.well-known/oauth-authorization-server/mcp"
+curl -s -o /dev/null -A "Cursor/0.50" "$base/.well-known/openid-configuration"
+# The failure MCP users hit most: the client calls back on another port than registered.
+for port in 58135 58135 49152; do
+  curl -s -o /dev/null -A "claude-code/1.0" \
+    "$base/authorize?response_type=code&client_id=$claude&redirect_uri=http%3A%2F%2Flocalhost%3A$port%2Fcallback&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&state=x"
+done
+# A custom scheme the project does not allow.
+curl -s -o /dev/null -A "Windsurf/1.2" -H 'Content-Type: application/json' \
+  -d '{"client_name":"Zed","redirect_uris":["zed://oauth/callback"]}' "$base/register"
+
+kill "$server_pid"; wait "$server_pid" || true; server_pid=
+
+shot () {  # shot NAME PAGE SIZE [--dark]
+  GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$build/data" \
+    xvfb-run -a -s "-screen 0 1920x1080x24" \
+    "$app_bin" --data-dir "$data" --secrets=file --page="$2" --size="$3" ${4:-} \
+    --screenshot="$out/$1.png" >/dev/null 2>>"$tmp/app.err" || { cat "$tmp/app.err" >&2; exit 1; }
+  echo "$out/$1.png"
+}
+
+pages=${PAGES:-$("$app_bin" --help-all 2>/dev/null | sed -n 's/.*Open on the page NAME (\(.*\)).*/\1/p' | tr -d ',')}
+for page in $pages; do
+  shot "$page" "$page" 1280x800
+  if [ -n "${ALL:-}" ]; then
+    shot "$page-dark" "$page" 1280x800 --dark
+    shot "$page-800x600" "$page" 800x600
+    shot "$page-800x600-dark" "$page" 800x600 --dark
+  fi
+done
+shot overview-dark overview 1280x800 --dark
