@@ -205,6 +205,42 @@ relative_time (gint64 time_us)
                                        seconds / 86400), (int) (seconds / 86400));
 }
 
+/* A row under an expander row, made from one item (a requirement, a hit). */
+typedef GtkWidget *(*RowFunc) (GhMcpPage  *self,
+                               const char *family,
+                               JsonObject *item);
+
+typedef struct
+{
+  RowFunc    func;
+  char      *family;
+  GPtrArray *items;   /* JsonObject */
+} LazyRows;
+
+static void
+lazy_rows_free (LazyRows *lazy)
+{
+  g_free (lazy->family);
+  g_ptr_array_unref (lazy->items);
+  g_free (lazy);
+}
+
+/* The rows under an expander are made when it first opens: a page of a few dozen rows
+ * rebuilt on every event would keep the main loop busy for nothing. */
+static void
+fill_expander (GhMcpPage      *self,
+               AdwExpanderRow *row)
+{
+  LazyRows *lazy = g_object_steal_data (G_OBJECT (row), "lazy-rows");
+
+  if (lazy == NULL)
+    return;
+  for (guint i = 0; i < lazy->items->len; i++)
+    adw_expander_row_add_row (row, lazy->func (self, lazy->family,
+                                               g_ptr_array_index (lazy->items, i)));
+  lazy_rows_free (lazy);
+}
+
 static void
 remember_expanded (AdwExpanderRow *row,
                    GParamSpec     *pspec,
@@ -213,22 +249,36 @@ remember_expanded (AdwExpanderRow *row,
   const char *name = gtk_widget_get_name (GTK_WIDGET (row));
 
   if (adw_expander_row_get_expanded (row))
-    g_hash_table_add (self->expanded, g_strdup (name));
+    {
+      g_hash_table_add (self->expanded, g_strdup (name));
+      fill_expander (self, row);
+    }
   else
     g_hash_table_remove (self->expanded, name);
 }
 
-/* An expander row that stays open when the page rebuilds it. */
+/* An expander row that stays open when the page rebuilds it; @items (JsonObject) become its
+ * rows through @func once it opens. */
 static AdwExpanderRow *
 expander_row_new (GhMcpPage  *self,
-                  const char *name)
+                  const char *name,
+                  RowFunc     func,
+                  const char *family,
+                  GPtrArray  *items)
 {
   AdwExpanderRow *row = ADW_EXPANDER_ROW (adw_expander_row_new ());
+  LazyRows *lazy = g_new0 (LazyRows, 1);
+
+  lazy->func = func;
+  lazy->family = g_strdup (family);
+  lazy->items = g_ptr_array_ref (items);
+  g_object_set_data_full (G_OBJECT (row), "lazy-rows", lazy, (GDestroyNotify) lazy_rows_free);
 
   gtk_widget_set_name (GTK_WIDGET (row), name);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_expander_row_set_expanded (row, g_hash_table_contains (self->expanded, name));
   g_signal_connect_object (row, "notify::expanded", G_CALLBACK (remember_expanded), self, 0);
+  if (g_hash_table_contains (self->expanded, name))
+    adw_expander_row_set_expanded (row, TRUE);
   return row;
 }
 
@@ -911,6 +961,7 @@ show_compat (GhMcpPage    *self,
              const GError *error)
 {
   JsonArray *clients = array_member (self->compat, "clients");
+  g_autoptr(GPtrArray) items = NULL;
 
   clear_list (self->compat_list, NULL);
 
@@ -936,17 +987,17 @@ show_compat (GhMcpPage    *self,
 
       if (family == NULL)
         continue;
-      row = expander_row_new (self, name);
+      g_clear_pointer (&items, g_ptr_array_unref);
+      items = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      for (guint j = 0; requirements != NULL && j < json_array_get_length (requirements); j++)
+        g_ptr_array_add (items, json_object_ref (json_array_get_object_element (requirements,
+                                                                                j)));
+      row = expander_row_new (self, name, requirement_row_new, family, items);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), string_member (client, "name"));
       adw_expander_row_set_subtitle (row, string_member (client, "summary"));
       adw_expander_row_add_prefix (row, result_badge (string_member (client, "verdict")));
       if (fixes != NULL && json_array_get_length (fixes) > 0)
         adw_expander_row_add_action (row, fix_button_new (fixes, FALSE, fix_name, self));
-      for (guint j = 0; requirements != NULL && j < json_array_get_length (requirements); j++)
-        adw_expander_row_add_row (row,
-                                  requirement_row_new (self, family,
-                                                       json_array_get_object_element (requirements,
-                                                                                      j)));
       gtk_list_box_append (self->compat_list, GTK_WIDGET (row));
     }
 }
@@ -961,7 +1012,9 @@ typedef struct
 } ProbeForm;
 
 static GtkWidget *
-hit_row_new (JsonObject *hit)
+hit_row_new (GhMcpPage  *self,
+             const char *family,
+             JsonObject *hit)
 {
   gint64 status = int_member (hit, "status", 0);
   gint64 time_us = int_member (hit, "time", 0);
@@ -1005,7 +1058,8 @@ add_probe_row (GhMcpPage       *self,
                GPtrArray       *hits)
 {
   g_autofree char *name = g_strdup_printf ("probe-%u", index);
-  AdwExpanderRow *row = expander_row_new (self, name);
+  g_autoptr(GPtrArray) shown = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  AdwExpanderRow *row;
   g_autofree char *count = NULL;
   guint refused = 0;
   GtkWidget *count_label;
@@ -1013,6 +1067,10 @@ add_probe_row (GhMcpPage       *self,
   for (guint i = 0; i < hits->len; i++)
     if (int_member (g_ptr_array_index (hits, i), "status", 0) >= 400)
       refused++;
+
+  for (guint i = 0; i < hits->len && i < N_HITS_SHOWN; i++)
+    g_ptr_array_add (shown, json_object_ref (g_ptr_array_index (hits, i)));
+  row = expander_row_new (self, name, hit_row_new, NULL, shown);
 
   if (hits->len == 0)
     count = g_strdup (_("No requests"));
@@ -1036,9 +1094,6 @@ add_probe_row (GhMcpPage       *self,
   gtk_widget_add_css_class (count_label, "caption");
   adw_expander_row_add_action (row, count_label);
   adw_expander_row_set_enable_expansion (row, hits->len > 0);
-
-  for (guint i = 0; i < hits->len && i < N_HITS_SHOWN; i++)
-    adw_expander_row_add_row (row, hit_row_new (g_ptr_array_index (hits, i)));
 
   gtk_list_box_append (self->probe_list, GTK_WIDGET (row));
 }
