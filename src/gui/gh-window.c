@@ -17,6 +17,7 @@
 #include "gh-credentials.h"
 #include "gh-iats-page.h"
 #include "gh-keys-page.h"
+#include "gh-mcp-page.h"
 #include "gh-overview-page.h"
 #include "gh-users-page.h"
 #include "gh-window.h"
@@ -71,6 +72,7 @@ static GParamSpec *properties[N_PROPS];
 static GType
 (*const page_types[]) (void) = {
   gh_overview_page_get_type,
+  gh_mcp_page_get_type,
   gh_cimd_page_get_type,
   gh_iats_page_get_type,
   gh_clients_page_get_type,
