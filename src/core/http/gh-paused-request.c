@@ -20,7 +20,8 @@ typedef struct
   GCancellable *cancellable;
   GSource *source;
   gulong finished_id;
-  gboolean finished;
+  gulong disconnected_id;
+  gboolean finished;   /* finished or disconnected: nothing left to unpause */
 } PeerWatch;
 
 static void
@@ -89,6 +90,10 @@ watch_peer (SoupServerMessage *msg,
   watch->cancellable = g_object_ref (cancellable);
   watch->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (peer_message_finished),
                                          watch);
+  /* libsoup drops a message's I/O when its connection goes, which can be before "finished":
+   * unpausing it then is a critical (soup_server_message_unpause: msg->io_data != NULL). */
+  watch->disconnected_id = g_signal_connect (msg, "disconnected",
+                                             G_CALLBACK (peer_message_finished), watch);
   if (socket != NULL)
     {
       watch->source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
@@ -110,6 +115,7 @@ peer_watch_free (PeerWatch *watch)
       g_source_unref (watch->source);
     }
   g_signal_handler_disconnect (watch->msg, watch->finished_id);
+  g_signal_handler_disconnect (watch->msg, watch->disconnected_id);
   g_clear_object (&watch->msg);
   g_clear_object (&watch->cancellable);
   g_free (watch);
@@ -170,6 +176,10 @@ gh_paused_request_abandoned (GhPausedRequest *paused)
 void
 gh_paused_request_resume (GhPausedRequest *paused)
 {
-  soup_server_message_unpause (paused->msg);
+  PeerWatch *watch = (PeerWatch *) paused->peer;
+
+  /* A connection already gone has no I/O left to unpause. */
+  if (watch == NULL || !watch->finished)
+    soup_server_message_unpause (paused->msg);
   paused_request_free (paused);
 }
