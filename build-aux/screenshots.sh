@@ -20,8 +20,9 @@ mkdir -p "$out"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-screenshots.XXXXXX")
 data=$tmp/data
 server_pid=
+docs_pid=
 cleanup () {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" || true; fi
+  for pid in $server_pid $docs_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -80,11 +81,38 @@ curl -s -o /dev/null -A "node (MCP TypeScript SDK)" -H 'Content-Type: applicatio
 
 kill "$server_pid"; wait "$server_pid" || true; server_pid=
 
+# A client's metadata document on this machine whose client_id is not its own URL: the CIMD
+# preview's most common refusal.
+mkdir -p "$tmp/docs/oauth"
+python3 -m http.server --bind 127.0.0.1 --directory "$tmp/docs" 0 >"$tmp/docs.out" 2>&1 &
+docs_pid=$!
+for _ in $(seq 100); do
+  grep -q 'port' "$tmp/docs.out" 2>/dev/null && break
+  sleep 0.1
+done
+docs_port=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$tmp/docs.out" | head -1)
+cat >"$tmp/docs/oauth/client.json" <<JSON
+{
+  "client_id": "http://localhost:$docs_port/oauth/client.json",
+  "client_name": "Acme MCP Client",
+  "redirect_uris": ["http://127.0.0.1/callback"],
+  "token_endpoint_auth_method": "none"
+}
+JSON
+
+target_of () {  # what a page opens on, for a screenshot that shows it at work
+  case "$1" in
+    cimd) echo "--target=url:http://127.0.0.1:$docs_port/oauth/client.json" ;;
+    clients) echo "--target=client:$claude" ;;
+  esac
+}
+
 shot () {  # shot NAME PAGE SIZE [--dark]
   GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$build/data" \
     xvfb-run -a -s "-screen 0 1920x1080x24" \
-    "$app_bin" --data-dir "$data" --secrets=file --page="$2" --size="$3" ${4:-} \
-    --screenshot="$out/$1.png" >/dev/null 2>>"$tmp/app.err" || { cat "$tmp/app.err" >&2; exit 1; }
+    "$app_bin" --data-dir "$data" --secrets=file --page="$2" $(target_of "$2") --size="$3" \
+    ${4:-} --screenshot="$out/$1.png" >/dev/null 2>>"$tmp/app.err" ||
+    { cat "$tmp/app.err" >&2; exit 1; }
   echo "$out/$1.png"
 }
 
@@ -97,4 +125,7 @@ for page in $pages; do
     shot "$page-800x600-dark" "$page" 800x600 --dark
   fi
 done
-shot overview-dark overview 1280x800 --dark
+if [ -z "${ALL:-}" ]; then
+  shot overview-dark overview 1280x800 --dark
+  shot overview-800x600 overview 800x600
+fi
