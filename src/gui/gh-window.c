@@ -44,11 +44,15 @@ struct _GhWindow
   GtkImage             *connection_icon;
   GtkMenuButton        *connection_button;
   GtkLabel             *connection_label;
+  GtkStack             *content_stack;
   AdwWindowTitle       *content_title;
   GtkBox               *content_pane;
   AdwLeaflet           *leaflet;
   GtkStack             *pages;
   GtkDropDown          *project_dropdown;
+  GtkButton            *offline_button;
+  AdwStatusPage        *offline_page;
+  GtkSpinner           *offline_spinner;
   GMenu                *recent_connections_menu;
   GtkButton            *retry_button;
   GtkListBox           *sidebar;
@@ -169,6 +173,73 @@ update_connection_chip (GhWindow *self)
                                  self->embedded != NULL && self->connection != self->embedded);
 }
 
+/* TRUE when the visible page cannot show anything yet: no server to read from, and the page
+ * is not the overview, which shows the connection's state itself. */
+static gboolean
+offline_shown (GhWindow *self)
+{
+  GhPage *page = gh_window_get_visible_page (self);
+
+  return self->connection != NULL &&
+         gh_connection_get_state (self->connection) != GH_CONNECTION_STATE_READY &&
+         page != NULL && g_strcmp0 (gtk_widget_get_name (GTK_WIDGET (page)), "overview") != 0;
+}
+
+static void
+update_offline (GhWindow *self)
+{
+  gboolean embedded;
+  const char *title = NULL;
+  const char *description = NULL;
+  const char *button = NULL;
+  gboolean waiting = FALSE;
+
+  if (!offline_shown (self))
+    {
+      gtk_stack_set_visible_child_name (self->content_stack, "pages");
+      return;
+    }
+
+  embedded = gh_connection_get_kind (self->connection) == GH_CONNECTION_KIND_EMBEDDED;
+  switch (gh_connection_get_state (self->connection))
+    {
+    case GH_CONNECTION_STATE_STARTING:
+      title = embedded ? _("Starting the Server…") : _("Connecting to the Server…");
+      waiting = TRUE;
+      break;
+
+    case GH_CONNECTION_STATE_STOPPING:
+      title = _("Stopping the Server…");
+      waiting = TRUE;
+      break;
+
+    case GH_CONNECTION_STATE_FAILED:
+      title = embedded ? _("The Server Could Not Start") : _("The Server Cannot Be Reached");
+      description = gh_connection_get_error_message (self->connection);
+      button = _("_Try Again");
+      break;
+
+    case GH_CONNECTION_STATE_STOPPED:
+    case GH_CONNECTION_STATE_READY:
+    default:
+      title = _("The Server Is Not Running");
+      description = embedded ? _("Start it to see and change what it holds.") : NULL;
+      button = embedded ? _("_Start Server") : _("_Try Again");
+      break;
+    }
+
+  adw_status_page_set_title (self->offline_page, title);
+  adw_status_page_set_description (self->offline_page, description);
+  adw_status_page_set_icon_name (self->offline_page,
+                                 waiting ? NULL : "network-offline-symbolic");
+  gtk_widget_set_visible (GTK_WIDGET (self->offline_spinner), waiting);
+  gtk_spinner_set_spinning (self->offline_spinner, waiting);
+  gtk_widget_set_visible (GTK_WIDGET (self->offline_button), button != NULL);
+  if (button != NULL)
+    gtk_button_set_label (self->offline_button, button);
+  gtk_stack_set_visible_child_name (self->content_stack, "offline");
+}
+
 /* ---- projects ---------------------------------------------------------------------- */
 
 static void
@@ -269,6 +340,7 @@ connection_state_cb (GhWindow *self)
   GhAdminClient *client = gh_connection_get_admin_client (self->connection);
 
   update_connection_chip (self);
+  update_offline (self);
   if (gh_connection_get_state (self->connection) != GH_CONNECTION_STATE_READY)
     {
       page_busy_changed_cb (self);
@@ -352,6 +424,7 @@ visible_page_changed_cb (GhWindow *self)
   gtk_stack_set_visible_child_name (self->header_start_stack, name);
   gtk_stack_set_visible_child_name (self->header_end_stack, name);
   adw_window_title_set_title (self->content_title, gh_page_get_title (page));
+  update_offline (self);
 
   for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->sidebar));
        row != NULL;
@@ -757,12 +830,16 @@ gh_window_class_init (GhWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GhWindow, connection_icon);
   gtk_widget_class_bind_template_child (widget_class, GhWindow, connection_label);
   gtk_widget_class_bind_template_child (widget_class, GhWindow, content_pane);
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, GhWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, GhWindow, header_end_stack);
   gtk_widget_class_bind_template_child (widget_class, GhWindow, header_start_stack);
   gtk_widget_class_bind_template_child (widget_class, GhWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, GhWindow, pages);
   gtk_widget_class_bind_template_child (widget_class, GhWindow, project_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, offline_button);
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, offline_page);
+  gtk_widget_class_bind_template_child (widget_class, GhWindow, offline_spinner);
   gtk_widget_class_bind_template_child (widget_class, GhWindow, recent_connections_menu);
   gtk_widget_class_bind_template_child (widget_class, GhWindow, retry_button);
   gtk_widget_class_bind_template_child (widget_class, GhWindow, sidebar);
@@ -935,7 +1012,15 @@ gh_window_get_busy (GhWindow *self)
   g_return_val_if_fail (GH_IS_WINDOW (self), TRUE);
 
   page = gh_window_get_visible_page (self);
-  if (page == NULL || gh_page_get_busy (page))
+  if (page == NULL)
+    return TRUE;
+
+  /* What the user sees is why there is no server: settled unless it is still on its way. */
+  if (offline_shown (self))
+    return gh_connection_get_state (self->connection) == GH_CONNECTION_STATE_STARTING ||
+           gh_connection_get_state (self->connection) == GH_CONNECTION_STATE_STOPPING;
+
+  if (gh_page_get_busy (page))
     return TRUE;
 
   if (self->connection == NULL)

@@ -167,6 +167,51 @@ test_shell_fits_800x600 (void)
     }
 }
 
+static gboolean
+connection_failed (gpointer data)
+{
+  return gh_connection_get_state (GH_CONNECTION (data)) == GH_CONNECTION_STATE_FAILED;
+}
+
+/* A server that cannot be reached: every page but the overview says so in place, with the
+ * reason and Try Again, instead of waiting for ever; the overview shows its own state. */
+static void
+test_shell_offline_pages (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GhConnection) nowhere = NULL;
+  g_autofree char *url = NULL;
+  GtkWidget *window = GTK_WIDGET (test->window);
+  guint16 port;
+
+  /* A port that was free a moment ago: nothing listens there. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
+  g_socket_listener_close (listener);
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  nowhere = gh_connection_new_remote (url, test->token);
+  gh_window_set_connection (test->window, nowhere);
+  g_assert_true (gh_gui_test_wait (connection_failed, nowhere));
+
+  g_assert_true (gh_window_show_page (test->window, "users"));
+  gh_gui_test_run_for (100);
+  g_assert_true (gtk_widget_get_mapped (gh_gui_test_get (window, "offline-page")));
+  g_assert_true (gh_gui_test_label_shown (window, "The Server Cannot Be Reached"));
+  g_assert_true (gh_gui_test_label_shown (window,
+                                          gh_connection_get_error_message (nowhere)));
+  g_assert_true (gtk_widget_get_mapped (gh_gui_test_get (window, "offline-button")));
+  g_assert_false (gh_window_get_busy (test->window));
+
+  g_assert_true (gh_window_show_page (test->window, "overview"));
+  gh_gui_test_run_for (100);
+  g_assert_false (gtk_widget_get_mapped (gh_gui_test_get (window, "offline-page")));
+
+  /* Back on a server that answers: the page itself. */
+  gh_window_set_connection (test->window, test->connection);
+  gh_gui_test_show_page (test, "users");
+  g_assert_false (gtk_widget_get_mapped (gh_gui_test_get (window, "offline-page")));
+}
+
 /* The explain card marks where the two values differ, and nothing else. */
 static void
 test_explain_diff_markup (void)
@@ -207,6 +252,7 @@ main (int   argc,
   g_test_add_func ("/gui/console/pages-and-projects", test_shell_pages_and_projects);
   g_test_add_func ("/gui/console/show-page-action", test_shell_show_page_action);
   g_test_add_func ("/gui/console/fits-800x600", test_shell_fits_800x600);
+  g_test_add_func ("/gui/console/offline-pages", test_shell_offline_pages);
 
   return g_test_run ();
 }
