@@ -109,7 +109,7 @@ target_of () {  # what a page opens on, for a screenshot that shows it at work
 
 shot () {  # shot NAME PAGE SIZE [--dark]
   GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$build/data" \
-    xvfb-run -a -s "-screen 0 1920x1080x24" \
+    xvfb-run -a -s "-screen 0 1920x1200x24" \
     "$app_bin" --data-dir "$data" --secrets=file --page="$2" $(target_of "$2") --size="$3" \
     ${4:-} --screenshot="$out/$1.png" >/dev/null 2>>"$tmp/app.err" ||
     { cat "$tmp/app.err" >&2; exit 1; }
@@ -120,6 +120,7 @@ pages=${PAGES:-$("$app_bin" --help-all 2>/dev/null | sed -n 's/.*Open on the pag
 for page in $pages; do
   shot "$page" "$page" 1280x800
   if [ -n "${ALL:-}" ]; then
+    shot "$page-1920x1080" "$page" 1920x1080
     shot "$page-dark" "$page" 1280x800 --dark
     shot "$page-800x600" "$page" 800x600
     shot "$page-800x600-dark" "$page" 800x600 --dark

@@ -276,6 +276,21 @@ test_cimd_refused (void)
 
   wrong = resolve_path (&f, "/wrong-id.json");
   g_assert_true (g_str_has_prefix (verdict (&f), "Refused at document: "));
+  /* The tabs stay reachable at 800x600: the bar under the report, inside the window. */
+  {
+    GtkWidget *window = GTK_WIDGET (f.test->window);
+    GtkWidget *bar = get (&f, "switcher-bar");
+    graphene_rect_t bounds;
+
+    gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+    gh_gui_test_run_for (500);
+    g_assert_true (gtk_widget_get_mapped (bar));
+    g_assert_true (gtk_widget_compute_bounds (bar, window, &bounds));
+    g_assert_cmpfloat (bounds.size.height, >, 20);
+    g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=,
+                       gtk_widget_get_height (window) + 0.5);
+    gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  }
   show_tab (&f, "checks");
   g_assert_true (gtk_widget_get_mapped (get (&f, "document.client_id")));
   assert_shown (&f, "https://other.example/client.json");
