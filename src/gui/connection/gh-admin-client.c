@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "gh-admin-client.h"
+#include "gh-json.h"
 
 #define REQUEST_TIMEOUT_SECONDS 30
 #define FIRST_RETRY_MS 250
@@ -104,40 +105,6 @@ invalid_response (const char *what)
 
 /* ---- JSON ------------------------------------------------------------------------- */
 
-/* Member @name when it is a string, else NULL. */
-static const char *
-string_member (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gint64
-int_member (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return 0;
-  return json_node_get_int (node);
-}
-
-static JsonObject *
-object_member (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
 static GStrv
 strv_member (JsonObject *object,
              const char *name)
@@ -181,19 +148,19 @@ server_info_from_json (JsonObject  *object,
 {
   GhAdminServerInfo *info;
 
-  if (string_member (object, "version") == NULL)
+  if (gh_json_string (object, "version") == NULL)
     {
       g_propagate_error (error, invalid_response ("no server version"));
       return NULL;
     }
   info = g_new0 (GhAdminServerInfo, 1);
-  info->version = g_strdup (string_member (object, "version"));
-  info->started_at = int_member (object, "started_at");
-  info->uptime_s = int_member (object, "uptime_s");
+  info->version = g_strdup (gh_json_string (object, "version"));
+  info->started_at = gh_json_int (object, "started_at");
+  info->uptime_s = gh_json_int (object, "uptime_s");
   info->listen_urls = strv_member (object, "listen_urls");
-  info->issuer_base = g_strdup (string_member (object, "issuer_base"));
+  info->issuer_base = g_strdup (gh_json_string (object, "issuer_base"));
   info->tls = json_object_get_boolean_member_with_default (object, "tls", FALSE);
-  info->secret_backend = g_strdup (string_member (object, "secret_backend"));
+  info->secret_backend = g_strdup (gh_json_string (object, "secret_backend"));
   info->key_ids = strv_member (object, "key_ids");
   return info;
 }
@@ -216,19 +183,19 @@ project_from_json (JsonObject  *object,
                    GError     **error)
 {
   GhAdminProject *project;
-  JsonObject *settings = object_member (object, "settings");
+  JsonObject *settings = gh_json_object (object, "settings");
 
-  if (string_member (object, "slug") == NULL)
+  if (gh_json_string (object, "slug") == NULL)
     {
       g_propagate_error (error, invalid_response ("a project without a slug"));
       return NULL;
     }
   project = g_new0 (GhAdminProject, 1);
-  project->slug = g_strdup (string_member (object, "slug"));
-  project->display_name = g_strdup (string_member (object, "display_name"));
-  project->profile = g_strdup (string_member (object, "profile"));
-  project->issuer = g_strdup (string_member (object, "issuer"));
-  project->created_at = int_member (object, "created_at");
+  project->slug = g_strdup (gh_json_string (object, "slug"));
+  project->display_name = g_strdup (gh_json_string (object, "display_name"));
+  project->profile = g_strdup (gh_json_string (object, "profile"));
+  project->issuer = g_strdup (gh_json_string (object, "issuer"));
+  project->created_at = gh_json_int (object, "created_at");
   project->settings = settings != NULL ? json_object_ref (settings) : json_object_new ();
   return project;
 }
@@ -294,7 +261,7 @@ patch_from_json (JsonObject  *object,
 {
   g_autoptr(GhAdminProjectPatch) patch = g_new0 (GhAdminProjectPatch, 1);
   JsonNode *changes = json_object_get_member (object, "changes");
-  JsonObject *project = object_member (object, "project");
+  JsonObject *project = gh_json_object (object, "project");
 
   if (changes == NULL || !JSON_NODE_HOLDS_ARRAY (changes) || project == NULL)
     {
@@ -310,10 +277,10 @@ patch_from_json (JsonObject  *object,
       if (!JSON_NODE_HOLDS_OBJECT (item))
         continue;
       change = g_new0 (GhAdminSettingChange, 1);
-      change->key = g_strdup (string_member (json_node_get_object (item), "key"));
-      change->old_value = g_strdup (string_member (json_node_get_object (item), "old"));
-      change->new_value = g_strdup (string_member (json_node_get_object (item), "new"));
-      change->cascade_from = g_strdup (string_member (json_node_get_object (item),
+      change->key = g_strdup (gh_json_string (json_node_get_object (item), "key"));
+      change->old_value = g_strdup (gh_json_string (json_node_get_object (item), "old"));
+      change->new_value = g_strdup (gh_json_string (json_node_get_object (item), "new"));
+      change->cascade_from = g_strdup (gh_json_string (json_node_get_object (item),
                                                       "cascade_from"));
       g_ptr_array_add (patch->changes, change);
     }
@@ -386,25 +353,25 @@ gh_audit_event_item_new_from_json (JsonObject  *object,
 
   g_return_val_if_fail (object != NULL, NULL);
 
-  if (int_member (object, "id") <= 0 || string_member (object, "type") == NULL)
+  if (gh_json_int (object, "id") <= 0 || gh_json_string (object, "type") == NULL)
     {
       g_propagate_error (error, invalid_response ("an event without an id or a type"));
       return NULL;
     }
   self = g_object_new (GH_TYPE_AUDIT_EVENT_ITEM, NULL);
-  self->id = int_member (object, "id");
-  self->time = int_member (object, "time");
-  self->project = g_strdup (string_member (object, "project_slug"));
-  self->type = g_strdup (string_member (object, "type"));
-  self->category = g_strdup (string_member (object, "category"));
-  self->outcome = g_strdup (string_member (object, "outcome"));
-  self->actor = g_strdup (string_member (object, "actor"));
-  self->client_id = g_strdup (string_member (object, "client_id"));
-  self->user_id = g_strdup (string_member (object, "user_id"));
-  self->flow_id = g_strdup (string_member (object, "flow_id"));
-  self->source = g_strdup (string_member (object, "source"));
-  self->user_agent = g_strdup (string_member (object, "user_agent"));
-  details = object_member (object, "details");
+  self->id = gh_json_int (object, "id");
+  self->time = gh_json_int (object, "time");
+  self->project = g_strdup (gh_json_string (object, "project_slug"));
+  self->type = g_strdup (gh_json_string (object, "type"));
+  self->category = g_strdup (gh_json_string (object, "category"));
+  self->outcome = g_strdup (gh_json_string (object, "outcome"));
+  self->actor = g_strdup (gh_json_string (object, "actor"));
+  self->client_id = g_strdup (gh_json_string (object, "client_id"));
+  self->user_id = g_strdup (gh_json_string (object, "user_id"));
+  self->flow_id = g_strdup (gh_json_string (object, "flow_id"));
+  self->source = g_strdup (gh_json_string (object, "source"));
+  self->user_agent = g_strdup (gh_json_string (object, "user_agent"));
+  details = gh_json_object (object, "details");
   self->details = details != NULL ? json_object_ref (details) : json_object_new ();
   return self;
 }
@@ -436,7 +403,7 @@ gh_audit_event_item_get_explain (GhAuditEventItem *self)
 {
   g_return_val_if_fail (GH_IS_AUDIT_EVENT_ITEM (self), NULL);
 
-  return object_member (self->details, "explain");
+  return gh_json_object (self->details, "explain");
 }
 
 void
@@ -476,8 +443,8 @@ audit_page_from_json (JsonObject  *object,
         return NULL;
       g_ptr_array_add (page->events, event);
     }
-  page->older = int_member (object, "older");
-  page->newer = int_member (object, "newer");
+  page->older = gh_json_int (object, "older");
+  page->newer = gh_json_int (object, "newer");
   return g_steal_pointer (&page);
 }
 
@@ -675,7 +642,7 @@ answered (GObject      *source,
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
       const char *description = object != NULL ?
-                                string_member (object, "error_description") : NULL;
+                                gh_json_string (object, "error_description") : NULL;
       GError *refusal;
 
       if (description != NULL)
@@ -687,7 +654,7 @@ answered (GObject      *source,
                                soup_message_get_reason_phrase (message));
       gh_admin_client_error_get_private (refusal)->status = status;
       gh_admin_client_error_get_private (refusal)->oauth_error =
-        g_strdup (object != NULL ? string_member (object, "error") : NULL);
+        g_strdup (object != NULL ? gh_json_string (object, "error") : NULL);
       g_task_return_error (task, refusal);
       return;
     }
@@ -1037,11 +1004,11 @@ stream_message (SoupWebsocketConnection *websocket,
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return;
   object = json_node_get_object (json_parser_get_root (parser));
-  kind = string_member (object, "type");
-  if (g_strcmp0 (kind, "event") == 0 && object_member (object, "event") != NULL)
+  kind = gh_json_string (object, "type");
+  if (g_strcmp0 (kind, "event") == 0 && gh_json_object (object, "event") != NULL)
     {
       g_autoptr(GhAuditEventItem) item =
-        gh_audit_event_item_new_from_json (object_member (object, "event"), NULL);
+        gh_audit_event_item_new_from_json (gh_json_object (object, "event"), NULL);
 
       /* Once each, in order, whatever a reconnection replays */
       if (item == NULL || item->id <= self->cursor)
@@ -1053,12 +1020,12 @@ stream_message (SoupWebsocketConnection *websocket,
   else if (g_strcmp0 (kind, "ready") == 0 && !self->stream_resume)
     {
       /* Live only: where the stream began is the cursor to come back with */
-      self->cursor = int_member (object, "last_id");
+      self->cursor = gh_json_int (object, "last_id");
       self->stream_resume = TRUE;
       set_stream_state (self, GH_ADMIN_STREAM_CONNECTED);
     }
   else if (g_strcmp0 (kind, "gap") == 0)
-    g_signal_emit (self, signals[SIGNAL_GAP], 0, int_member (object, "first_missed_id"));
+    g_signal_emit (self, signals[SIGNAL_GAP], 0, gh_json_int (object, "first_missed_id"));
 }
 
 static void

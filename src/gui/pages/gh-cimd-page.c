@@ -14,6 +14,7 @@
 
 #include "gh-cimd-page.h"
 #include "gh-explain-card.h"
+#include "gh-json.h"
 #include "gh-property-row.h"
 
 /* The URLs the history keeps. */
@@ -77,61 +78,10 @@ static void check_changes (GhCimdPage *self,
 
 /* ---- reading the report ------------------------------------------------------------ */
 
-static const char *
-str_member (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gint64
-int_member (JsonObject *object,
-            const char *name,
-            gint64      fallback)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64)
-    return fallback;
-  return json_node_get_int (node);
-}
-
-static gboolean
-bool_member (JsonObject *object,
-             const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && json_node_get_value_type (node) == G_TYPE_BOOLEAN &&
-         json_node_get_boolean (node);
-}
-
-static JsonObject *
-obj_member (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-array_member (JsonObject *object,
-              const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
 static JsonArray *
 report_checks (GhCimdPage *self)
 {
-  return array_member (self->report, "checks");
+  return gh_json_array (self->report, "checks");
 }
 
 /* The first failing check outside @phase_skip (NULL: any), in report order. */
@@ -145,8 +95,8 @@ first_failure (GhCimdPage *self,
     {
       JsonObject *check = json_array_get_object_element (checks, i);
 
-      if (g_strcmp0 (str_member (check, "status"), "fail") == 0 &&
-          (phase_skip == NULL || g_strcmp0 (str_member (check, "phase"), phase_skip) != 0))
+      if (g_strcmp0 (gh_json_string (check, "status"), "fail") == 0 &&
+          (phase_skip == NULL || g_strcmp0 (gh_json_string (check, "phase"), phase_skip) != 0))
         return check;
     }
   return NULL;
@@ -188,20 +138,21 @@ static char *
 failure_sentence (GhCimdPage *self,
                   JsonObject *check)
 {
-  JsonObject *network = obj_member (self->report, "network");
-  const char *id = str_member (check, "id");
-  gint64 status = int_member (network, "status", 0);
+  JsonObject *network = gh_json_object (self->report, "network");
+  const char *id = gh_json_string (check, "id");
+  gint64 status = gh_json_int_or (network, "status", 0);
   const char *message;
 
   if (status > 0 && g_strcmp0 (id, "http.status") == 0)
     {
-      g_autofree char *sniff = sniff_phrase (str_member (network, "body_sniff"));
+      g_autofree char *sniff = sniff_phrase (gh_json_string (network, "body_sniff"));
 
       return g_strdup_printf (_("the server answered %d with %s"), (int) status, sniff);
     }
   if (status > 0 && g_strcmp0 (id, "http.redirect") == 0)
     {
-      const char *location = str_member (obj_member (network, "response_headers"), "location");
+      const char *location = gh_json_string (gh_json_object (network, "response_headers"),
+                                             "location");
 
       if (location != NULL)
         return g_strdup_printf (_("the server answered %d, redirecting to %s"),
@@ -209,13 +160,13 @@ failure_sentence (GhCimdPage *self,
     }
   if (status > 0 && g_strcmp0 (id, "http.content_type") == 0)
     {
-      g_autofree char *sniff = sniff_phrase (str_member (network, "body_sniff"));
-      const char *type = str_member (network, "content_type");
+      g_autofree char *sniff = sniff_phrase (gh_json_string (network, "body_sniff"));
+      const char *type = gh_json_string (network, "content_type");
 
       return g_strdup_printf (_("the server answered %s with %s, not JSON"),
                               type != NULL ? type : _("no content type"), sniff);
     }
-  message = str_member (check, "message");
+  message = gh_json_string (check, "message");
   /* "The document's client_id …" continues the sentence: "Refused at document: the …". */
   if (message != NULL && g_ascii_isupper (message[0]) && g_ascii_islower (message[1]))
     return g_strdup_printf ("%c%s", g_ascii_tolower (message[0]), message + 1);
@@ -340,10 +291,10 @@ format_time (gint64 unix_seconds)
 static JsonObject *
 setting_fix (JsonObject *check)
 {
-  const char *setting = str_member (check, "setting");
+  const char *setting = gh_json_string (check, "setting");
   JsonObject *fix;
 
-  if (g_strcmp0 (str_member (check, "phase"), "policy") != 0 ||
+  if (g_strcmp0 (gh_json_string (check, "phase"), "policy") != 0 ||
       (g_strcmp0 (setting, "cimd_enabled") != 0 &&
        g_strcmp0 (setting, "allow_loopback_cimd") != 0))
     return NULL;
@@ -360,18 +311,18 @@ static JsonObject *
 check_explain (JsonObject *check)
 {
   JsonObject *explain = json_object_new ();
-  g_autofree char *rule = g_strconcat ("cimd.", str_member (check, "id"), NULL);
-  const char *setting = str_member (check, "setting");
+  g_autofree char *rule = g_strconcat ("cimd.", gh_json_string (check, "id"), NULL);
+  const char *setting = gh_json_string (check, "setting");
   JsonObject *fix = setting_fix (check);
 
   json_object_set_string_member (explain, "rule", rule);
-  json_object_set_string_member (explain, "message", str_member (check, "message"));
-  if (str_member (check, "expected") != NULL)
-    json_object_set_string_member (explain, "expected", str_member (check, "expected"));
-  if (str_member (check, "actual") != NULL)
-    json_object_set_string_member (explain, "actual", str_member (check, "actual"));
-  if (str_member (check, "clause") != NULL)
-    json_object_set_string_member (explain, "spec", str_member (check, "clause"));
+  json_object_set_string_member (explain, "message", gh_json_string (check, "message"));
+  if (gh_json_string (check, "expected") != NULL)
+    json_object_set_string_member (explain, "expected", gh_json_string (check, "expected"));
+  if (gh_json_string (check, "actual") != NULL)
+    json_object_set_string_member (explain, "actual", gh_json_string (check, "actual"));
+  if (gh_json_string (check, "clause") != NULL)
+    json_object_set_string_member (explain, "spec", gh_json_string (check, "clause"));
   if (setting != NULL)
     {
       g_autofree char *hint = NULL;
@@ -394,18 +345,18 @@ explain_fixed_cb (GhCimdPage *self)
 static GtkWidget *
 check_row (JsonObject *check)
 {
-  const char *status = str_member (check, "status");
-  const char *expected = str_member (check, "expected");
-  const char *actual = str_member (check, "actual");
-  const char *clause = str_member (check, "clause");
-  const char *setting = str_member (check, "setting");
-  g_autofree char *title = g_markup_escape_text (str_member (check, "message") ?: "", -1);
+  const char *status = gh_json_string (check, "status");
+  const char *expected = gh_json_string (check, "expected");
+  const char *actual = gh_json_string (check, "actual");
+  const char *clause = gh_json_string (check, "clause");
+  const char *setting = gh_json_string (check, "setting");
+  g_autofree char *title = g_markup_escape_text (gh_json_string (check, "message") ?: "", -1);
   GtkWidget *row = adw_expander_row_new ();
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), str_member (check, "id"));
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), gh_json_string (check, "id"));
   adw_expander_row_add_prefix (ADW_EXPANDER_ROW (row), status_icon (status));
-  gtk_widget_set_name (row, str_member (check, "id"));
+  gtk_widget_set_name (row, gh_json_string (check, "id"));
 
   {
     const char *titles[] = { N_("Expected"), N_("Actual"), N_("Standard"), N_("Setting") };
@@ -433,8 +384,8 @@ phase_failed (GhCimdPage *self,
     {
       JsonObject *check = json_array_get_object_element (checks, i);
 
-      if (g_strcmp0 (str_member (check, "phase"), phase) == 0 &&
-          g_strcmp0 (str_member (check, "status"), "fail") == 0)
+      if (g_strcmp0 (gh_json_string (check, "phase"), phase) == 0 &&
+          g_strcmp0 (gh_json_string (check, "status"), "fail") == 0)
         return TRUE;
     }
   return FALSE;
@@ -474,9 +425,9 @@ show_checks (GhCimdPage *self)
         for (guint i = 0; checks != NULL && i < json_array_get_length (checks); i++)
           {
             JsonObject *check = json_array_get_object_element (checks, i);
-            gboolean failed = g_strcmp0 (str_member (check, "status"), "fail") == 0;
+            gboolean failed = g_strcmp0 (gh_json_string (check, "status"), "fail") == 0;
 
-            if (g_strcmp0 (str_member (check, "phase"), phases[p]) != 0 ||
+            if (g_strcmp0 (gh_json_string (check, "phase"), phases[p]) != 0 ||
                 failed != (pass == 0))
               continue;
             n_checks++;
@@ -486,7 +437,7 @@ show_checks (GhCimdPage *self)
                 GtkWidget *card = gh_explain_card_new ();
 
                 n_failed++;
-                gtk_widget_set_name (card, str_member (check, "id"));
+                gtk_widget_set_name (card, gh_json_string (check, "id"));
                 gh_explain_card_set_explain (GH_EXPLAIN_CARD (card), explain);
                 if (client != NULL)
                   gh_explain_card_set_target (GH_EXPLAIN_CARD (card), client,
@@ -563,7 +514,7 @@ draw_timing (GtkDrawingArea *area,
   PangoLayout *layout;
 
   for (guint i = 0; i < G_N_ELEMENTS (timing_phases); i++)
-    total += MAX (0, int_member (timings, timing_phases[i].member, -1));
+    total += MAX (0, gh_json_int_or (timings, timing_phases[i].member, -1));
 
   /* A track behind the segments: empty when nothing took time. */
   cairo_set_source_rgba (cr, 0.5, 0.5, 0.5, 0.15);
@@ -575,7 +526,7 @@ draw_timing (GtkDrawingArea *area,
   layout = gtk_widget_create_pango_layout (GTK_WIDGET (area), NULL);
   for (guint i = 0; i < G_N_ELEMENTS (timing_phases); i++)
     {
-      gint64 ms = int_member (timings, timing_phases[i].member, -1);
+      gint64 ms = gh_json_int_or (timings, timing_phases[i].member, -1);
       double w;
       int text_w;
       int text_h;
@@ -646,7 +597,7 @@ timing_widget (JsonObject *timings)
   gtk_widget_set_name (legend, "timing-legend");
   for (guint i = 0; i < G_N_ELEMENTS (timing_phases); i++)
     {
-      gint64 ms = int_member (timings, timing_phases[i].member, -1);
+      gint64 ms = gh_json_int_or (timings, timing_phases[i].member, -1);
       GtkWidget *item = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
       GtkWidget *swatch = gtk_drawing_area_new ();
       g_autofree char *text = NULL;
@@ -669,7 +620,7 @@ timing_widget (JsonObject *timings)
     }
   gtk_box_append (GTK_BOX (box), legend);
 
-  total = g_strdup_printf (_("Total: %d ms"), (int) int_member (timings, "total", 0));
+  total = g_strdup_printf (_("Total: %d ms"), (int) gh_json_int_or (timings, "total", 0));
   total_label = gtk_label_new (total);
   gtk_label_set_xalign (GTK_LABEL (total_label), 0);
   gtk_widget_set_margin_start (total_label, 12);
@@ -686,9 +637,9 @@ timing_widget (JsonObject *timings)
 static GtkWidget *
 address_row (JsonObject *address)
 {
-  const char *verdict = str_member (address, "verdict");
-  const char *range = str_member (address, "range");
-  gboolean connected = bool_member (address, "connected");
+  const char *verdict = gh_json_string (address, "verdict");
+  const char *range = gh_json_string (address, "range");
+  gboolean connected = gh_json_bool (address, "connected");
   gboolean refused = verdict == NULL || !g_str_has_prefix (verdict, "allowed");
   g_autofree char *subtitle = NULL;
   GtkWidget *row = adw_action_row_new ();
@@ -696,7 +647,7 @@ address_row (JsonObject *address)
 
   subtitle = g_strdup_printf ("%s%s%s", range != NULL ? range : _("unknown range"),
                               connected ? " · " : "", connected ? _("connected") : "");
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), str_member (address, "address"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), gh_json_string (address, "address"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_preferences_row_set_title_selectable (ADW_PREFERENCES_ROW (row), TRUE);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), status_icon (refused ? "fail" : "pass"));
@@ -710,15 +661,15 @@ address_row (JsonObject *address)
 static void
 show_network (GhCimdPage *self)
 {
-  JsonObject *network = obj_member (self->report, "network");
-  JsonArray *addresses = array_member (network, "addresses");
-  JsonObject *response_headers = obj_member (network, "response_headers");
-  JsonObject *timings = obj_member (network, "timings_ms");
-  const char *location = str_member (response_headers, "location");
-  const char *excerpt = str_member (network, "body_excerpt");
-  gint64 status = int_member (network, "status", 0);
-  gint64 size = int_member (network, "size", -1);
-  gint64 max_bytes = int_member (network, "max_bytes", -1);
+  JsonObject *network = gh_json_object (self->report, "network");
+  JsonArray *addresses = gh_json_array (network, "addresses");
+  JsonObject *response_headers = gh_json_object (network, "response_headers");
+  JsonObject *timings = gh_json_object (network, "timings_ms");
+  const char *location = gh_json_string (response_headers, "location");
+  const char *excerpt = gh_json_string (network, "body_excerpt");
+  gint64 status = gh_json_int_or (network, "status", 0);
+  gint64 size = gh_json_int_or (network, "size", -1);
+  gint64 max_bytes = gh_json_int_or (network, "max_bytes", -1);
   AdwPreferencesGroup *group;
 
   clear_box (self->network_box);
@@ -755,7 +706,7 @@ show_network (GhCimdPage *self)
     }
   else
     add_property (group, _("Status"), _("No answer"), "status-row");
-  add_property (group, _("Content type"), str_member (network, "content_type"),
+  add_property (group, _("Content type"), gh_json_string (network, "content_type"),
                 "content-type-row");
   if (size >= 0)
     {
@@ -797,11 +748,11 @@ show_network (GhCimdPage *self)
     }
   if (excerpt != NULL)
     {
-      const char *sniff = str_member (network, "body_sniff");
+      const char *sniff = gh_json_string (network, "body_sniff");
       g_autofree char *title = g_strdup_printf (_("First bytes: %s"),
                                                 sniff != NULL ? sniff : _("unknown"));
       g_autofree char *shown = g_strconcat (excerpt,
-                                            bool_member (network, "body_excerpt_truncated") ?
+                                            gh_json_bool (network, "body_excerpt_truncated") ?
                                             "…" : "", NULL);
       GtkWidget *row = add_property (group, title, shown, "excerpt-row");
 
@@ -815,15 +766,15 @@ show_network (GhCimdPage *self)
       adw_preferences_group_add (group, timing_widget (timings));
     }
 
-  if (obj_member (network, "request_headers") != NULL)
+  if (gh_json_object (network, "request_headers") != NULL)
     {
-      JsonObject *headers = obj_member (network, "request_headers");
+      JsonObject *headers = gh_json_object (network, "request_headers");
       g_autoptr(GList) names = json_object_get_members (headers);
 
       group = add_group (self->network_box, _("Request Headers"),
                          _("What the server sent (Copy as curl repeats it)"));
       for (const GList *l = names; l != NULL; l = l->next)
-        add_property (group, l->data, str_member (headers, l->data), NULL);
+        add_property (group, l->data, gh_json_string (headers, l->data), NULL);
     }
 }
 
@@ -832,8 +783,8 @@ show_network (GhCimdPage *self)
 static void
 show_cache (GhCimdPage *self)
 {
-  JsonObject *cache = obj_member (self->report, "cache");
-  const char *result = str_member (cache, "result");
+  JsonObject *cache = gh_json_object (self->report, "cache");
+  const char *result = gh_json_string (cache, "result");
   const char *meaning = NULL;
   AdwPreferencesGroup *group;
   g_autofree char *ttl = NULL;
@@ -866,20 +817,20 @@ show_cache (GhCimdPage *self)
     meaning = _("Bypassed: fetched again past the cache, as asked");
   result_text = g_strdup (meaning != NULL ? meaning : result);
 
-  ttl = format_duration (int_member (cache, "ttl_s", -1));
-  if (str_member (cache, "why") != NULL && *str_member (cache, "why") != '\0')
+  ttl = format_duration (gh_json_int_or (cache, "ttl_s", -1));
+  if (gh_json_string (cache, "why") != NULL && *gh_json_string (cache, "why") != '\0')
     {
-      char *with_why = g_strdup_printf (_("%s, %s"), ttl, str_member (cache, "why"));
+      char *with_why = g_strdup_printf (_("%s, %s"), ttl, gh_json_string (cache, "why"));
 
       g_free (ttl);
       ttl = with_why;
     }
-  if (int_member (cache, "age_s", -1) >= 0)
-    age = format_duration (int_member (cache, "age_s", -1));
-  if (int_member (cache, "fetched_at", 0) > 0)
-    fetched = format_time (int_member (cache, "fetched_at", 0));
-  if (int_member (cache, "next_revalidation_at", 0) > 0)
-    next = format_time (int_member (cache, "next_revalidation_at", 0));
+  if (gh_json_int_or (cache, "age_s", -1) >= 0)
+    age = format_duration (gh_json_int_or (cache, "age_s", -1));
+  if (gh_json_int_or (cache, "fetched_at", 0) > 0)
+    fetched = format_time (gh_json_int_or (cache, "fetched_at", 0));
+  if (gh_json_int_or (cache, "next_revalidation_at", 0) > 0)
+    next = format_time (gh_json_int_or (cache, "next_revalidation_at", 0));
 
   group = add_group (self->cache_box, _("Cache Record"),
                      _("How /authorize would keep this document, and when it would ask "
@@ -892,8 +843,8 @@ show_cache (GhCimdPage *self)
 
   group = add_group (self->cache_box, _("Validators"),
                      _("Sent back when the copy is stale, so the server can answer 304"));
-  add_property (group, _("ETag"), str_member (cache, "etag"), NULL);
-  add_property (group, _("Last-Modified"), str_member (cache, "last_modified"), NULL);
+  add_property (group, _("ETag"), gh_json_string (cache, "etag"), NULL);
+  add_property (group, _("Last-Modified"), gh_json_string (cache, "last_modified"), NULL);
 }
 
 /* ---- Document ---------------------------------------------------------------------- */
@@ -903,15 +854,15 @@ static char *
 failing_member (GhCimdPage *self)
 {
   JsonArray *checks = report_checks (self);
-  JsonObject *document = obj_member (self->report, "document");
+  JsonObject *document = gh_json_object (self->report, "document");
 
   for (guint i = 0; checks != NULL && i < json_array_get_length (checks); i++)
     {
       JsonObject *check = json_array_get_object_element (checks, i);
-      const char *id = str_member (check, "id");
+      const char *id = gh_json_string (check, "id");
       const char *dot = id != NULL ? strchr (id, '.') : NULL;
 
-      if (g_strcmp0 (str_member (check, "status"), "fail") != 0 || dot == NULL)
+      if (g_strcmp0 (gh_json_string (check, "status"), "fail") != 0 || dot == NULL)
         continue;
       if (g_str_has_prefix (id, "document.") && json_object_has_member (document, dot + 1))
         return g_strdup (dot + 1);
@@ -1066,7 +1017,7 @@ static void
 show_document (GhCimdPage *self)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->document_view);
-  JsonObject *document = obj_member (self->report, "document");
+  JsonObject *document = gh_json_object (self->report, "document");
   g_autofree char *member = failing_member (self);
   g_autoptr(JsonNode) node = NULL;
 
@@ -1110,7 +1061,7 @@ change_row (JsonObject *change)
   g_autofree char *new_markup = NULL;
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *grid = gtk_grid_new ();
-  GtkWidget *member = gtk_label_new (str_member (change, "member"));
+  GtkWidget *member = gtk_label_new (gh_json_string (change, "member"));
   GtkWidget *labels[2];
   gboolean differs;
 
@@ -1163,9 +1114,9 @@ add_consequences (GhCimdPage *self,
                   JsonObject *consequences)
 {
   AdwPreferencesGroup *group;
-  gint64 tokens = int_member (consequences, "active_access_tokens", 0);
-  gint64 families = int_member (consequences, "active_refresh_families", 0);
-  gint64 consents = int_member (consequences, "consents_affected", 0);
+  gint64 tokens = gh_json_int_or (consequences, "active_access_tokens", 0);
+  gint64 families = gh_json_int_or (consequences, "active_refresh_families", 0);
+  gint64 consents = gh_json_int_or (consequences, "consents_affected", 0);
   g_autofree char *tokens_text = NULL;
   g_autofree char *families_text = NULL;
   g_autofree char *consents_text = NULL;
@@ -1173,7 +1124,7 @@ add_consequences (GhCimdPage *self,
   group = add_group (self->changes_box, _("Consequences"),
                      _("What saving the fetched document does to the people and tokens "
                        "using this client"));
-  if (bool_member (consequences, "consents_reset"))
+  if (gh_json_bool (consequences, "consents_reset"))
     consents_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                                   "Reset: %d user approves the client again",
                                                   "Reset: %d users approve the client again",
@@ -1182,7 +1133,7 @@ add_consequences (GhCimdPage *self,
     consents_text = g_strdup (_("Kept: redirect URIs and keys are unchanged"));
   add_property (group, _("Consents"), consents_text, "consents-row");
   add_property (group, _("Signing keys"),
-                bool_member (consequences, "keys_changed") ?
+                gh_json_bool (consequences, "keys_changed") ?
                 _("Changed: tokens signed by the client's old keys are refused") :
                 _("Unchanged"), NULL);
   tokens_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -1200,8 +1151,8 @@ add_consequences (GhCimdPage *self,
 static void
 show_changes (GhCimdPage *self)
 {
-  JsonArray *changes = array_member (self->refresh, "changes");
-  gboolean applied = bool_member (self->refresh, "applied");
+  JsonArray *changes = gh_json_array (self->refresh, "changes");
+  gboolean applied = gh_json_bool (self->refresh, "applied");
   AdwPreferencesGroup *group;
   GtkWidget *list;
   GtkWidget *save;
@@ -1240,7 +1191,7 @@ show_changes (GhCimdPage *self)
                                              "document") :
                                  _("The document fetched now, against the copy of %s stored "
                                    "when it was imported. Nothing is saved until you save it."),
-                                 str_member (self->refresh, "client_id"));
+                                 gh_json_string (self->refresh, "client_id"));
   group = add_group (self->changes_box, _("Changes"), description);
   list = gtk_list_box_new ();
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
@@ -1260,8 +1211,8 @@ show_changes (GhCimdPage *self)
     }
   adw_preferences_group_add (group, list);
 
-  if (obj_member (self->refresh, "consequences") != NULL)
-    add_consequences (self, obj_member (self->refresh, "consequences"));
+  if (gh_json_object (self->refresh, "consequences") != NULL)
+    add_consequences (self, gh_json_object (self->refresh, "consequences"));
 
   save = gtk_button_new_with_mnemonic (applied ? _("Saved") : _("_Save Changes"));
   gtk_widget_set_name (save, "save-button");
@@ -1289,9 +1240,9 @@ update_actions (GhCimdPage *self)
 {
   gboolean running = self->cancellable != NULL;
   gboolean has_report = self->report != NULL;
-  gboolean can_save = self->refresh != NULL && !bool_member (self->refresh, "applied") &&
-                      array_member (self->refresh, "changes") != NULL &&
-                      json_array_get_length (array_member (self->refresh, "changes")) > 0;
+  gboolean can_save = self->refresh != NULL && !gh_json_bool (self->refresh, "applied") &&
+                      gh_json_array (self->refresh, "changes") != NULL &&
+                      json_array_get_length (gh_json_array (self->refresh, "changes")) > 0;
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->url_entry));
 
   enable (self, "resolve",
@@ -1321,12 +1272,12 @@ static void
 show_verdict (GhCimdPage *self)
 {
   JsonObject *failure = first_failure (self, "policy");
-  JsonArray *refused_by = array_member (self->report, "refused_by");
+  JsonArray *refused_by = gh_json_array (self->report, "refused_by");
   /* A refresh's report is the resolver's, with no preview verdict: its own verdict then. */
   gboolean accepted = json_object_has_member (self->report, "would_accept") ?
-                      bool_member (self->report, "would_accept") :
-                      g_strcmp0 (str_member (self->report, "verdict"), "fail") != 0;
-  gboolean warned = g_strcmp0 (str_member (self->report, "verdict"), "warn") == 0;
+                      gh_json_bool (self->report, "would_accept") :
+                      g_strcmp0 (gh_json_string (self->report, "verdict"), "fail") != 0;
+  gboolean warned = g_strcmp0 (gh_json_string (self->report, "verdict"), "warn") == 0;
   g_autoptr(GString) settings = g_string_new (NULL);
   g_autofree char *sentence = NULL;
   g_autofree char *detail = NULL;
@@ -1342,7 +1293,7 @@ show_verdict (GhCimdPage *self)
       g_autofree char *why = failure_sentence (self, failure);
 
       sentence = g_strdup_printf (_("Refused at %s: %s"),
-                                  str_member (failure, "phase"), why);
+                                  gh_json_string (failure, "phase"), why);
       icon = "dialog-error-symbolic", css = "error";
     }
   else if (!accepted)
@@ -1365,17 +1316,17 @@ show_verdict (GhCimdPage *self)
     g_autoptr(GDateTime) now = g_date_time_new_now_local ();
     g_autofree char *clock = g_date_time_format (now, "%H:%M:%S");
     g_autofree char *how = NULL;
-    JsonObject *cache = obj_member (self->report, "cache");
-    JsonObject *timings = obj_member (obj_member (self->report, "network"), "timings_ms");
+    JsonObject *cache = gh_json_object (self->report, "cache");
+    JsonObject *timings = gh_json_object (gh_json_object (self->report, "network"), "timings_ms");
 
-    if (g_strcmp0 (str_member (cache, "result"), "hit") == 0)
+    if (g_strcmp0 (gh_json_string (cache, "result"), "hit") == 0)
       {
-        g_autofree char *age = format_duration (int_member (cache, "age_s", -1));
+        g_autofree char *age = format_duration (gh_json_int_or (cache, "age_s", -1));
 
         how = g_strdup_printf (_("a cached copy fetched %s ago"), age);
       }
     else if (timings != NULL)
-      how = g_strdup_printf (_("fetched in %d ms"), (int) int_member (timings, "total", 0));
+      how = g_strdup_printf (_("fetched in %d ms"), (int) gh_json_int_or (timings, "total", 0));
     else
       how = g_strdup (_("nothing fetched"));
 
@@ -1417,7 +1368,7 @@ show_counts (GhCimdPage *self)
 
   for (guint i = 0; i < n; i++)
     {
-      const char *status = str_member (json_array_get_object_element (checks, i), "status");
+      const char *status = gh_json_string (json_array_get_object_element (checks, i), "status");
 
       if (g_strcmp0 (status, "fail") == 0)
         counts[0]++;
@@ -1603,8 +1554,8 @@ client_cb (GObject      *source,
     return;
   g_clear_object (&self->lookup);
   /* Not a client of the project (404), or not an imported one: nothing to compare with. */
-  self->imported = client != NULL && g_strcmp0 (str_member (client, "source"), "cimd") == 0 &&
-                   bool_member (client, "imported");
+  self->imported = client != NULL && g_strcmp0 (gh_json_string (client, "source"), "cimd") == 0 &&
+                   gh_json_bool (client, "imported");
   show_changes (self);
   update_actions (self);
 }
@@ -1709,8 +1660,8 @@ refresh_cb (GObject      *source,
   g_clear_pointer (&self->refresh, json_object_unref);
   self->refresh = json_object_ref (answer);
   self->imported = TRUE;
-  if (obj_member (answer, "report") != NULL)
-    take_report (self, obj_member (answer, "report"));
+  if (gh_json_object (answer, "report") != NULL)
+    take_report (self, gh_json_object (answer, "report"));
   if (self->report != NULL)
     show_report (self);
   show_changes (self);
@@ -1790,8 +1741,8 @@ import_cb (GhPage       *page,
            gpointer      user_data)
 {
   GhCimdPage *self = GH_CIMD_PAGE (page);
-  JsonObject *client = obj_member (answer, "client");
-  const char *client_id = str_member (client, "client_id");
+  JsonObject *client = gh_json_object (answer, "client");
+  const char *client_id = gh_json_string (client, "client_id");
   g_autofree char *title = NULL;
   AdwToast *toast;
 
@@ -1864,7 +1815,7 @@ save_cb (GhPage       *page,
   self->refresh = json_object_ref (answer);
   show_changes (self);
   update_actions (self);
-  gh_page_show_toast (page, bool_member (answer, "applied") ?
+  gh_page_show_toast (page, gh_json_bool (answer, "applied") ?
                       _("Saved: the client now uses the fetched document") :
                       _("Nothing was saved"));
 }
@@ -1875,7 +1826,7 @@ save_changes_action (GSimpleAction *action,
                      gpointer       user_data)
 {
   GhCimdPage *self = user_data;
-  const char *client_id = str_member (self->refresh, "client_id");
+  const char *client_id = gh_json_string (self->refresh, "client_id");
   g_autofree char *path = NULL;
 
   if (client_id == NULL)
@@ -1916,9 +1867,9 @@ copy_report_action (GSimpleAction *action,
 static char *
 curl_command (GhCimdPage *self)
 {
-  JsonObject *network = obj_member (self->report, "network");
-  JsonObject *headers = obj_member (network, "request_headers");
-  gint64 max_bytes = int_member (network, "max_bytes", -1);
+  JsonObject *network = gh_json_object (self->report, "network");
+  JsonObject *headers = gh_json_object (network, "request_headers");
+  gint64 max_bytes = gh_json_int_or (network, "max_bytes", -1);
   g_autoptr(GString) command = g_string_new ("curl --include --max-redirs 0");
   g_autofree char *quoted_url = g_shell_quote (self->url);
 
@@ -1942,7 +1893,7 @@ curl_command (GhCimdPage *self)
               continue;
             }
           header = g_strdup_printf ("%s: %s", (const char *) l->data,
-                                    str_member (headers, l->data));
+                                    gh_json_string (headers, l->data));
           quoted = g_shell_quote (header);
           g_string_append_printf (command, " -H %s", quoted);
         }

@@ -16,6 +16,7 @@
 #include "gh-client-create-window.h"
 #include "gh-clients-page.h"
 #include "gh-explain-card.h"
+#include "gh-json.h"
 #include "gh-property-row.h"
 
 /* One client of the list: the admin API's summary of it. */
@@ -105,50 +106,6 @@ static void load_detail (GhClientsPage *self);
 
 /* ---- values ------------------------------------------------------------------------- */
 
-static const char *
-string_member (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static gint64
-int_member (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return 0;
-
-  return json_node_get_int (node);
-}
-
-static JsonArray *
-array_member (JsonObject *object,
-              const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static JsonObject *
-object_member (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
 /* "just now", "5 min ago", "3 h ago", "2 days ago" from seconds since the epoch. */
 static char *
 format_ago (gint64 when)
@@ -232,12 +189,12 @@ gh_clients_redirect_rule (const char *redirect_uri)
 static char *
 client_location (JsonObject *client)
 {
-  JsonArray *uris = array_member (client, "redirect_uris");
+  JsonArray *uris = gh_json_array (client, "redirect_uris");
   g_autoptr(GUri) uri = NULL;
   const char *first;
 
-  if (g_strcmp0 (string_member (client, "source"), "cimd") == 0)
-    return g_strdup (string_member (client, "client_id"));
+  if (g_strcmp0 (gh_json_string (client, "source"), "cimd") == 0)
+    return g_strdup (gh_json_string (client, "client_id"));
   if (uris == NULL || json_array_get_length (uris) == 0)
     return g_strdup (_("No redirect URI"));
 
@@ -254,9 +211,9 @@ client_location (JsonObject *client)
 static const char *
 client_title (JsonObject *client)
 {
-  const char *name = string_member (client, "client_name");
+  const char *name = gh_json_string (client, "client_name");
 
-  return name != NULL && *name != '\0' ? name : string_member (client, "client_id");
+  return name != NULL && *name != '\0' ? name : gh_json_string (client, "client_id");
 }
 
 /* Does @client's name, id, CIMD URL or a redirect URI hold the (folded) search text? */
@@ -264,9 +221,9 @@ static gboolean
 client_matches (JsonObject *client,
                 const char *folded)
 {
-  const char *texts[] = { string_member (client, "client_name"),
-                          string_member (client, "client_id") };
-  JsonArray *uris = array_member (client, "redirect_uris");
+  const char *texts[] = { gh_json_string (client, "client_name"),
+                          gh_json_string (client, "client_id") };
+  JsonArray *uris = gh_json_array (client, "redirect_uris");
 
   for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
     {
@@ -317,13 +274,13 @@ create_client_row (gpointer item,
                    gpointer user_data)
 {
   JsonObject *client = GH_CLIENTS_ITEM (item)->json;
-  const char *source = string_member (client, "source");
-  gint64 last_seen = int_member (client, "last_seen_at");
-  gint64 failures = int_member (client, "failures_24h");
+  const char *source = gh_json_string (client, "source");
+  gint64 last_seen = gh_json_int (client, "last_seen_at");
+  gint64 failures = gh_json_int (client, "failures_24h");
   g_autofree char *location = client_location (client);
   g_autofree char *seen = NULL;
   g_autofree char *subtitle = NULL;
-  g_autofree char *name = g_strconcat ("client-row:", string_member (client, "client_id"), NULL);
+  g_autofree char *name = g_strconcat ("client-row:", gh_json_string (client, "client_id"), NULL);
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *badge;
 
@@ -407,10 +364,10 @@ update_tombstones (GhClientsPage *self)
   for (guint i = 0; self->tombstones != NULL && i < json_array_get_length (self->tombstones); i++)
     {
       JsonObject *tombstone = json_array_get_object_element (self->tombstones, i);
-      const char *client_id = string_member (tombstone, "client_id");
-      const char *client_name = string_member (tombstone, "client_name");
-      const char *by = string_member (tombstone, "deleted_by");
-      g_autofree char *date = format_date (int_member (tombstone, "deleted_at"));
+      const char *client_id = gh_json_string (tombstone, "client_id");
+      const char *client_name = gh_json_string (tombstone, "client_name");
+      const char *by = gh_json_string (tombstone, "deleted_by");
+      g_autofree char *date = format_date (gh_json_int (tombstone, "deleted_at"));
       g_autofree char *when = NULL;
       g_autofree char *row_name = g_strconcat ("tombstone-row:", client_id, NULL);
       GtkWidget *row;
@@ -466,8 +423,8 @@ list_loaded_cb (GhPage       *page,
                 gpointer      user_data)
 {
   GhClientsPage *self = GH_CLIENTS_PAGE (page);
-  JsonArray *clients = array_member (answer, "clients");
-  JsonArray *tombstones = array_member (answer, "tombstones");
+  JsonArray *clients = gh_json_array (answer, "clients");
+  JsonArray *tombstones = gh_json_array (answer, "tombstones");
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
 
   self->list_loading = FALSE;
@@ -488,7 +445,7 @@ list_loaded_cb (GhPage       *page,
       JsonObject *client = json_array_get_object_element (clients, i);
       GhClientsItem *item;
 
-      if (client == NULL || string_member (client, "client_id") == NULL)
+      if (client == NULL || gh_json_string (client, "client_id") == NULL)
         continue;
       item = g_object_new (GH_TYPE_CLIENTS_ITEM, NULL);
       item->json = json_object_ref (client);
@@ -629,19 +586,19 @@ add_refusals (GhClientsPage *self)
   for (guint i = 0; i < n; i++)
     {
       JsonObject *event = json_array_get_object_element (self->refusals, i);
-      JsonObject *details = object_member (event, "details");
-      JsonObject *explain = object_member (details, "explain");
-      const char *message = string_member (explain, "message");
-      const char *type = string_member (event, "type");
-      g_autofree char *ago = format_ago (int_member (event, "time") / G_USEC_PER_SEC);
+      JsonObject *details = gh_json_object (event, "details");
+      JsonObject *explain = gh_json_object (details, "explain");
+      const char *message = gh_json_string (explain, "message");
+      const char *type = gh_json_string (event, "type");
+      g_autofree char *ago = format_ago (gh_json_int (event, "time") / G_USEC_PER_SEC);
       g_autofree char *subtitle = NULL;
       GtkWidget *icon;
       GtkWidget *row;
 
       /* "5 min ago · authorization.refused · redirect_uri.mismatch" */
-      subtitle = explain != NULL && string_member (explain, "rule") != NULL
+      subtitle = explain != NULL && gh_json_string (explain, "rule") != NULL
                    ? g_strdup_printf (_("%s · %s · %s"), ago, type,
-                                      string_member (explain, "rule"))
+                                      gh_json_string (explain, "rule"))
                    : g_strdup_printf (_("%s · %s"), ago, type);
       row = info_row_new (message != NULL ? message : type, subtitle);
       gtk_widget_set_name (row, "client-refusal-row");
@@ -702,23 +659,23 @@ add_families (GhClientsPage *self)
   for (guint i = 0; i < n; i++)
     {
       JsonObject *family = json_array_get_object_element (self->families, i);
-      const char *state = string_member (family, "state");
-      const char *reason = string_member (family, "revoked_reason");
-      g_autofree char *ago = format_ago (int_member (family, "created_at"));
+      const char *state = gh_json_string (family, "state");
+      const char *reason = gh_json_string (family, "revoked_reason");
+      g_autofree char *ago = format_ago (gh_json_int (family, "created_at"));
       g_autofree char *title = NULL;
       g_autofree char *subtitle = NULL;
       GtkWidget *row;
 
       /* "Generation 3 · Revoked" */
-      title = g_strdup_printf (_("Generation %d · %s"), (int) int_member (family, "generations"),
+      title = g_strdup_printf (_("Generation %d · %s"), (int) gh_json_int (family, "generations"),
                                family_state_label (state));
       /* "User alice · started 5 min ago · revoked: reuse_detected" */
       if (reason != NULL)
         subtitle = g_strdup_printf (_("User %s · started %s · revoked: %s"),
-                                    string_member (family, "user_id"), ago, reason);
+                                    gh_json_string (family, "user_id"), ago, reason);
       else
         subtitle = g_strdup_printf (_("User %s · started %s"),
-                                    string_member (family, "user_id"), ago);
+                                    gh_json_string (family, "user_id"), ago);
       row = info_row_new (title, subtitle);
       gtk_widget_set_name (row, "client-family-row");
       if (g_strcmp0 (state, "revoked") == 0)
@@ -835,7 +792,7 @@ delete_clicked_cb (GhClientsPage *self)
   adw_message_dialog_set_default_response (dialog, "cancel");
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_object_set_data_full (G_OBJECT (dialog), "client-id",
-                          g_strdup (string_member (self->detail, "client_id")), g_free);
+                          g_strdup (gh_json_string (self->detail, "client_id")), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (delete_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -868,26 +825,26 @@ build_detail (GhClientsPage *self)
       return;
     }
 
-  source = string_member (client, "source");
-  client_id = string_member (client, "client_id");
+  source = gh_json_string (client, "source");
+  client_id = gh_json_string (client, "client_id");
   gtk_label_set_text (self->detail_title, client_title (client));
 
   /* Identity */
   group = group_new (self, "client-identity-group", _("Identity"), NULL);
   add_property (group, "client-id-row", _("Client ID"), client_id, TRUE);
-  add_property (group, "client-name-row", _("Name"), string_member (client, "client_name"),
+  add_property (group, "client-name-row", _("Name"), gh_json_string (client, "client_name"),
                 FALSE);
   add_property (group, "client-source-row", _("Source"), source_description (source), FALSE);
-  if (int_member (client, "created_at") > 0)
+  if (gh_json_int (client, "created_at") > 0)
     {
-      g_autofree char *date = format_date (int_member (client, "created_at"));
+      g_autofree char *date = format_date (gh_json_int (client, "created_at"));
 
       add_property (group, "client-created-row", _("Created"), date, FALSE);
     }
   if (self->registration != NULL)
     {
-      const char *actor = string_member (self->registration, "actor");
-      const char *address = string_member (self->registration, "source");
+      const char *actor = gh_json_string (self->registration, "actor");
+      const char *address = gh_json_string (self->registration, "source");
       g_autofree char *by = NULL;
 
       /* "admin-api from 127.0.0.1" */
@@ -896,13 +853,13 @@ build_detail (GhClientsPage *self)
                            : g_strdup (actor);
       add_property (group, "client-registered-by-row", _("Registered By"), by, FALSE);
       add_property (group, "client-user-agent-row", _("User-Agent"),
-                    string_member (self->registration, "user_agent"), FALSE);
+                    gh_json_string (self->registration, "user_agent"), FALSE);
     }
   {
-    gint64 last_seen = int_member (client, "last_seen_at");
+    gint64 last_seen = gh_json_int (client, "last_seen_at");
     g_autofree char *seen = last_seen > 0 ? format_date (last_seen) : g_strdup (_("Never"));
-    g_autofree char *failures = g_strdup_printf ("%d", (int) int_member (client,
-                                                                         "failures_24h"));
+    g_autofree char *failures = g_strdup_printf ("%d",
+                                                 (int) gh_json_int (client, "failures_24h"));
 
     add_property (group, "client-last-seen-row", _("Last Token Issued"), seen, FALSE);
     add_property (group, "client-failures-row", _("Failures in 24 Hours"), failures, FALSE);
@@ -912,7 +869,7 @@ build_detail (GhClientsPage *self)
   group = group_new (self, "client-redirects-group", _("Redirect URIs"),
                      _("Where the server may send the user back, and how a requested URI is "
                        "compared with each"));
-  uris = array_member (client, "redirect_uris");
+  uris = gh_json_array (client, "redirect_uris");
   for (guint i = 0; uris != NULL && i < json_array_get_length (uris); i++)
     {
       const char *uri = json_array_get_string_element (uris, i);
@@ -933,11 +890,11 @@ build_detail (GhClientsPage *self)
   /* How it authenticates and what it may ask for */
   group = group_new (self, "client-grants-group", _("Authentication and Grants"), NULL);
   {
-    g_autofree char *grants = join_array (array_member (client, "grant_types"), ", ");
-    const char *scope = string_member (client, "scope");
+    g_autofree char *grants = join_array (gh_json_array (client, "grant_types"), ", ");
+    const char *scope = gh_json_string (client, "scope");
 
     add_property (group, "client-auth-method-row", _("Token Endpoint Authentication"),
-                  string_member (client, "token_endpoint_auth_method"), FALSE);
+                  gh_json_string (client, "token_endpoint_auth_method"), FALSE);
     add_property (group, "client-type-row", _("Type"),
                   json_object_get_boolean_member_with_default (client, "confidential", FALSE)
                     ? _("Confidential: it holds a secret")
@@ -1027,7 +984,7 @@ detail_loaded_cb (GhPage       *page,
       break;
 
     case PART_REFUSALS:
-      if ((array = array_member (answer, "events")) != NULL)
+      if ((array = gh_json_array (answer, "events")) != NULL)
         self->refusals = json_array_ref (array);
       else if (error != NULL)
         self->refusals_error = g_error_copy (error);
@@ -1035,13 +992,13 @@ detail_loaded_cb (GhPage       *page,
 
     case PART_REGISTRATION:
       /* Optional: an event the log no longer keeps (or could not read) is just not shown. */
-      if ((array = array_member (answer, "events")) != NULL &&
+      if ((array = gh_json_array (answer, "events")) != NULL &&
           json_array_get_length (array) > 0)
         self->registration = json_object_ref (json_array_get_object_element (array, 0));
       break;
 
     case PART_FAMILIES:
-      if ((array = array_member (answer, "families")) != NULL)
+      if ((array = gh_json_array (answer, "families")) != NULL)
         self->families = json_array_ref (array);
       else if (error != NULL)
         self->families_error = g_error_copy (error);
@@ -1114,7 +1071,7 @@ client_activated_cb (GhClientsPage *self,
                                                          position);
 
   if (item != NULL)
-    show_client (self, string_member (item->json, "client_id"));
+    show_client (self, gh_json_string (item->json, "client_id"));
 }
 
 static void

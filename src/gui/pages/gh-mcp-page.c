@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "gh-explain-card.h"
+#include "gh-json.h"
 #include "gh-mcp-page.h"
 #include "gh-property-row.h"
 
@@ -92,59 +93,6 @@ static void load_compat   (GhMcpPage *self);
 static void load_hits     (GhMcpPage *self);
 
 /* ---- helpers ---------------------------------------------------------------------- */
-
-static const char *
-string_member (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gint64
-int_member (JsonObject *object,
-            const char *name,
-            gint64      fallback)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return fallback;
-  return json_node_get_int (node);
-}
-
-static gboolean
-bool_member (JsonObject *object,
-             const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
-}
-
-static JsonArray *
-array_member (JsonObject *object,
-              const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static JsonObject *
-object_member (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
 
 static void
 clear_list (GtkListBox *list,
@@ -334,7 +282,7 @@ spin_edited (GhMcpPage   *self,
              SpinSetting *spin)
 {
   return (gint64) gtk_spin_button_get_value (spin->spin) !=
-         int_member (self->settings, spin->key, -1);
+         gh_json_int_or (self->settings, spin->key, -1);
 }
 
 static void
@@ -357,7 +305,7 @@ scheme_remove_clicked_cb (GtkButton *button,
 static void
 show_schemes (GhMcpPage *self)
 {
-  JsonArray *schemes = array_member (self->settings, "redirect_schemes");
+  JsonArray *schemes = gh_json_array (self->settings, "redirect_schemes");
   guint n = schemes != NULL ? json_array_get_length (schemes) : 0;
   GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->policy_list));
 
@@ -422,14 +370,14 @@ show_curl (GhMcpPage *self)
 static void
 show_settings (GhMcpPage *self)
 {
-  const char *mode = string_member (self->settings, "dcr_mode");
+  const char *mode = gh_json_string (self->settings, "dcr_mode");
 
   self->updating++;
 
-  gtk_switch_set_active (self->mcp_switch, bool_member (self->settings, "mcp_enabled"));
-  gtk_switch_set_state (self->mcp_switch, bool_member (self->settings, "mcp_enabled"));
-  gtk_switch_set_active (self->cimd_switch, bool_member (self->settings, "cimd_enabled"));
-  gtk_switch_set_state (self->cimd_switch, bool_member (self->settings, "cimd_enabled"));
+  gtk_switch_set_active (self->mcp_switch, gh_json_bool (self->settings, "mcp_enabled"));
+  gtk_switch_set_state (self->mcp_switch, gh_json_bool (self->settings, "mcp_enabled"));
+  gtk_switch_set_active (self->cimd_switch, gh_json_bool (self->settings, "cimd_enabled"));
+  gtk_switch_set_state (self->cimd_switch, gh_json_bool (self->settings, "cimd_enabled"));
   for (guint i = 0; i < G_N_ELEMENTS (dcr_modes); i++)
     if (g_strcmp0 (mode, dcr_modes[i]) == 0)
       adw_combo_row_set_selected (self->dcr_row, i);
@@ -439,7 +387,7 @@ show_settings (GhMcpPage *self)
   for (guint i = 0; i < N_SPINS; i++)
     if (!gtk_widget_get_sensitive (GTK_WIDGET (self->spins[i].apply)))
       gtk_spin_button_set_value (self->spins[i].spin,
-                                 int_member (self->settings, self->spins[i].key, 0));
+                                 gh_json_int_or (self->settings, self->spins[i].key, 0));
   for (guint i = 0; i < N_SPINS; i++)
     update_spin_apply (self, &self->spins[i]);
 
@@ -454,14 +402,14 @@ show_settings (GhMcpPage *self)
 static GtkWidget *
 change_row_new (JsonObject *change)
 {
-  const char *old_value = string_member (change, "old");
-  const char *new_value = string_member (change, "new");
+  const char *old_value = gh_json_string (change, "old");
+  const char *new_value = gh_json_string (change, "new");
   g_autofree char *shown = g_strdup_printf ("%s → %s",
                                             old_value && *old_value ? old_value : _("(empty)"),
                                             new_value && *new_value ? new_value : _("(empty)"));
   g_autofree char *why = g_strdup_printf (_("Because %s changed"),
-                                          string_member (change, "cascade_from"));
-  GtkWidget *row = plain_row_new (string_member (change, "key"), why);
+                                          gh_json_string (change, "cascade_from"));
+  GtkWidget *row = plain_row_new (gh_json_string (change, "key"), why);
   GtkWidget *label = gtk_label_new (shown);
 
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
@@ -475,7 +423,7 @@ static char *
 cascade_title (GhMcpPage *self)
 {
   const char *cause = self->cascade->len > 0
-                      ? string_member (g_ptr_array_index (self->cascade, 0), "cascade_from")
+                      ? gh_json_string (g_ptr_array_index (self->cascade, 0), "cascade_from")
                       : NULL;
 
   if (g_strcmp0 (cause, "mcp_enabled") == 0)
@@ -536,7 +484,7 @@ static void
 take_cascade (GhMcpPage  *self,
               JsonObject *answer)
 {
-  JsonArray *changes = array_member (answer, "changes");
+  JsonArray *changes = gh_json_array (answer, "changes");
   g_autofree char *toast_title = NULL;
   AdwToast *toast;
   guint n = 0;
@@ -545,7 +493,7 @@ take_cascade (GhMcpPage  *self,
     {
       JsonObject *change = json_array_get_object_element (changes, i);
 
-      if (change != NULL && string_member (change, "cascade_from") != NULL)
+      if (change != NULL && gh_json_string (change, "cascade_from") != NULL)
         {
           if (n++ == 0)
             g_ptr_array_set_size (self->cascade, 0);
@@ -609,13 +557,13 @@ patch_cb (GhPage       *page,
 {
   GhMcpPage *self = GH_MCP_PAGE (page);
   AdwActionRow *error_row = user_data;
-  JsonObject *project = object_member (answer, "project");
+  JsonObject *project = gh_json_object (answer, "project");
 
   show_patch_error (self, error_row, error);
-  if (error == NULL && object_member (project, "settings") != NULL)
+  if (error == NULL && gh_json_object (project, "settings") != NULL)
     {
       g_clear_pointer (&self->settings, json_object_unref);
-      self->settings = json_object_ref (object_member (project, "settings"));
+      self->settings = json_object_ref (gh_json_object (project, "settings"));
       take_cascade (self, answer);
       if (error_row == NULL)
         gtk_editable_set_text (GTK_EDITABLE (self->scheme_entry), "");
@@ -665,7 +613,7 @@ dcr_selected_cb (GhMcpPage *self)
 
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->dcr_row),
                                dcr_mode_sentence (dcr_modes[selected]));
-  if (g_strcmp0 (string_member (self->settings, "dcr_mode"), dcr_modes[selected]) == 0)
+  if (g_strcmp0 (gh_json_string (self->settings, "dcr_mode"), dcr_modes[selected]) == 0)
     return;
 
   body = json_object_new ();
@@ -748,7 +696,7 @@ patch_schemes (GhMcpPage  *self,
                const char *add,
                const char *remove)
 {
-  JsonArray *schemes = array_member (self->settings, "redirect_schemes");
+  JsonArray *schemes = gh_json_array (self->settings, "redirect_schemes");
   g_autoptr(JsonObject) body = json_object_new ();
   JsonArray *next = json_array_new ();
 
@@ -825,8 +773,8 @@ fix_cb (GhPage       *page,
     }
 
   take_cascade (self, answer);
-  if (string_member (answer, "message") != NULL && run->fixes->len == 0)
-    gh_page_show_toast (page, string_member (answer, "message"));
+  if (gh_json_string (answer, "message") != NULL && run->fixes->len == 0)
+    gh_page_show_toast (page, gh_json_string (answer, "message"));
   apply_next_fix (self, run);
 }
 
@@ -922,9 +870,9 @@ requirement_row_new (GhMcpPage  *self,
                      const char *family,
                      JsonObject *requirement)
 {
-  const char *result = string_member (requirement, "result");
-  JsonArray *uris = array_member (requirement, "uris");
-  g_autoptr(GString) subtitle = g_string_new (string_member (requirement, "message"));
+  const char *result = gh_json_string (requirement, "result");
+  JsonArray *uris = gh_json_array (requirement, "uris");
+  g_autoptr(GString) subtitle = g_string_new (gh_json_string (requirement, "message"));
   GtkWidget *row;
 
   /* Each redirect URI the client uses, with its own verdict. */
@@ -933,24 +881,24 @@ requirement_row_new (GhMcpPage  *self,
       JsonObject *uri = json_array_get_object_element (uris, i);
 
       g_string_append_printf (subtitle, "\n%s %s — %s",
-                              g_strcmp0 (string_member (uri, "result"), "pass") == 0 ? "✓"
+                              g_strcmp0 (gh_json_string (uri, "result"), "pass") == 0 ? "✓"
                                                                                      : "✗",
-                              string_member (uri, "uri"), string_member (uri, "message"));
+                              gh_json_string (uri, "uri"), gh_json_string (uri, "message"));
     }
 
-  row = plain_row_new (string_member (requirement, "title"), subtitle->str);
+  row = plain_row_new (gh_json_string (requirement, "title"), subtitle->str);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), result_badge (result));
-  if (string_member (requirement, "source") != NULL)
-    gtk_widget_set_tooltip_text (row, string_member (requirement, "source"));
+  if (gh_json_string (requirement, "source") != NULL)
+    gtk_widget_set_tooltip_text (row, gh_json_string (requirement, "source"));
 
-  if (object_member (requirement, "fix") != NULL &&
+  if (gh_json_object (requirement, "fix") != NULL &&
       (g_strcmp0 (result, "fail") == 0 || g_strcmp0 (result, "warn") == 0))
     {
       g_autoptr(JsonArray) one = json_array_new ();
       g_autofree char *name = g_strdup_printf ("compat-fix-%s-%s", family,
-                                               string_member (requirement, "id"));
+                                               gh_json_string (requirement, "id"));
 
-      json_array_add_object_element (one, json_object_ref (object_member (requirement, "fix")));
+      json_array_add_object_element (one, json_object_ref (gh_json_object (requirement, "fix")));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), fix_button_new (one, TRUE, name, self));
     }
   return row;
@@ -960,7 +908,7 @@ static void
 show_compat (GhMcpPage    *self,
              const GError *error)
 {
-  JsonArray *clients = array_member (self->compat, "clients");
+  JsonArray *clients = gh_json_array (self->compat, "clients");
   g_autoptr(GPtrArray) items = NULL;
 
   clear_list (self->compat_list, NULL);
@@ -978,9 +926,9 @@ show_compat (GhMcpPage    *self,
   for (guint i = 0; clients != NULL && i < json_array_get_length (clients); i++)
     {
       JsonObject *client = json_array_get_object_element (clients, i);
-      const char *family = string_member (client, "family");
-      JsonArray *requirements = array_member (client, "requirements");
-      JsonArray *fixes = array_member (client, "fixes");
+      const char *family = gh_json_string (client, "family");
+      JsonArray *requirements = gh_json_array (client, "requirements");
+      JsonArray *fixes = gh_json_array (client, "fixes");
       g_autofree char *name = g_strconcat ("compat-", family, NULL);
       g_autofree char *fix_name = g_strconcat ("compat-fix-", family, NULL);
       AdwExpanderRow *row;
@@ -993,9 +941,9 @@ show_compat (GhMcpPage    *self,
         g_ptr_array_add (items, json_object_ref (json_array_get_object_element (requirements,
                                                                                 j)));
       row = expander_row_new (self, name, requirement_row_new, family, items);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), string_member (client, "name"));
-      adw_expander_row_set_subtitle (row, string_member (client, "summary"));
-      adw_expander_row_add_prefix (row, result_badge (string_member (client, "verdict")));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), gh_json_string (client, "name"));
+      adw_expander_row_set_subtitle (row, gh_json_string (client, "summary"));
+      adw_expander_row_add_prefix (row, result_badge (gh_json_string (client, "verdict")));
       if (fixes != NULL && json_array_get_length (fixes) > 0)
         adw_expander_row_add_action (row, fix_button_new (fixes, FALSE, fix_name, self));
       gtk_list_box_append (self->compat_list, GTK_WIDGET (row));
@@ -1016,15 +964,15 @@ hit_row_new (GhMcpPage  *self,
              const char *family,
              JsonObject *hit)
 {
-  gint64 status = int_member (hit, "status", 0);
-  gint64 time_us = int_member (hit, "time", 0);
-  const char *user_agent = string_member (hit, "user_agent");
-  const char *origin = string_member (hit, "origin");
+  gint64 status = gh_json_int_or (hit, "status", 0);
+  gint64 time_us = gh_json_int_or (hit, "time", 0);
+  const char *user_agent = gh_json_string (hit, "user_agent");
+  const char *origin = gh_json_string (hit, "origin");
   g_autofree char *when = relative_time (time_us);
   g_autoptr(GDateTime) local = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
   g_autofree char *absolute = local ? g_date_time_format (local, "%Y-%m-%d %H:%M:%S") : NULL;
   g_autofree char *status_text = g_strdup_printf ("%" G_GINT64_FORMAT, status);
-  g_autofree char *title = g_strdup_printf ("%s · %s", string_member (hit, "method"), when);
+  g_autofree char *title = g_strdup_printf ("%s · %s", gh_json_string (hit, "method"), when);
   g_autoptr(GString) subtitle = g_string_new (user_agent ? user_agent : _("No User-Agent"));
   GtkWidget *row;
 
@@ -1034,7 +982,7 @@ hit_row_new (GhMcpPage  *self,
 
       g_string_append_printf (subtitle, " · %s", from);
     }
-  g_string_append_printf (subtitle, " · %s", string_member (hit, "source"));
+  g_string_append_printf (subtitle, " · %s", gh_json_string (hit, "source"));
   row = plain_row_new (title, subtitle->str);
 
   /* A refused probe is red, with an icon and the status for those who cannot tell. */
@@ -1065,7 +1013,7 @@ add_probe_row (GhMcpPage       *self,
   GtkWidget *count_label;
 
   for (guint i = 0; i < hits->len; i++)
-    if (int_member (g_ptr_array_index (hits, i), "status", 0) >= 400)
+    if (gh_json_int_or (g_ptr_array_index (hits, i), "status", 0) >= 400)
       refused++;
 
   for (guint i = 0; i < hits->len && i < N_HITS_SHOWN; i++)
@@ -1163,7 +1111,7 @@ show_hits (GhMcpPage    *self,
   for (guint i = 0; self->hits != NULL && i < json_array_get_length (self->hits); i++)
     {
       JsonObject *hit = json_array_get_object_element (self->hits, i);
-      const char *path = string_member (hit, "path");
+      const char *path = gh_json_string (hit, "path");
       GPtrArray *list;
 
       if (path == NULL)
@@ -1190,7 +1138,7 @@ show_hits (GhMcpPage    *self,
       ProbeForm form;
 
       for (guint j = 0; j < list->len; j++)
-        if (int_member (g_ptr_array_index (list, j), "status", 0) < 400)
+        if (gh_json_int_or (g_ptr_array_index (list, j), "status", 0) < 400)
           served = TRUE;
       form = (ProbeForm) { (char *) path, unserved_label (path), served };
       add_probe_row (self, &form, n_known + i, list);
@@ -1210,7 +1158,7 @@ settings_cb (GhPage       *page,
 {
   GhMcpPage *self = GH_MCP_PAGE (page);
   gboolean in_round = GPOINTER_TO_INT (user_data);
-  JsonObject *settings = object_member (answer, "settings");
+  JsonObject *settings = gh_json_object (answer, "settings");
 
   if (error != NULL || settings == NULL)
     {
@@ -1231,7 +1179,7 @@ settings_cb (GhPage       *page,
   g_clear_pointer (&self->settings, json_object_unref);
   self->settings = json_object_ref (settings);
   g_free (self->issuer);
-  self->issuer = g_strdup (string_member (answer, "issuer"));
+  self->issuer = g_strdup (gh_json_string (answer, "issuer"));
   show_settings (self);
   show_hits (self, NULL);
   if (in_round)
@@ -1264,10 +1212,10 @@ hits_cb (GhPage       *page,
 {
   GhMcpPage *self = GH_MCP_PAGE (page);
 
-  if (error == NULL && array_member (answer, "hits") != NULL)
+  if (error == NULL && gh_json_array (answer, "hits") != NULL)
     {
       g_clear_pointer (&self->hits, json_array_unref);
-      self->hits = json_array_ref (array_member (answer, "hits"));
+      self->hits = json_array_ref (gh_json_array (answer, "hits"));
     }
   show_hits (self, error);
   if (GPOINTER_TO_INT (user_data))

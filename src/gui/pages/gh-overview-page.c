@@ -13,6 +13,7 @@
 
 #include "gh-activity-chart.h"
 #include "gh-explain-card.h"
+#include "gh-json.h"
 #include "gh-keyring.h"
 #include "gh-overview-page.h"
 #include "gh-property-row.h"
@@ -333,38 +334,6 @@ clear_discovery (GhOverviewPage *self)
     g_clear_pointer (&self->endpoints[i], g_free);
 }
 
-/* The member's value if it is a string; documents from a server are not trusted to be. */
-static const char *
-string_member (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-object_member (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static gint64
-int_member (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && json_node_get_value_type (node) == G_TYPE_INT64
-         ? json_node_get_int (node) : 0;
-}
-
 static void
 fetch_jwks_cb (GObject      *object,
                GAsyncResult *result,
@@ -431,7 +400,7 @@ fetch_discovery_cb (GObject      *object,
       return;
     }
 
-  issuer = string_member (document, "issuer");
+  issuer = gh_json_string (document, "issuer");
   if (issuer == NULL || *issuer == '\0')
     {
       show_discovery (self, _("The discovery document names no issuer"));
@@ -453,12 +422,12 @@ fetch_discovery_cb (GObject      *object,
   self->endpoints[ENDPOINT_ISSUER] = g_strdup (issuer);
   self->endpoints[ENDPOINT_DISCOVERY] = g_strdup (self->discovery_url);
   self->endpoints[ENDPOINT_OPENID] = openid_url (self->discovery_url);
-  self->endpoints[ENDPOINT_JWKS] = g_strdup (string_member (document, "jwks_uri"));
+  self->endpoints[ENDPOINT_JWKS] = g_strdup (gh_json_string (document, "jwks_uri"));
   self->endpoints[ENDPOINT_AUTHORIZE] =
-    g_strdup (string_member (document, "authorization_endpoint"));
-  self->endpoints[ENDPOINT_TOKEN] = g_strdup (string_member (document, "token_endpoint"));
+    g_strdup (gh_json_string (document, "authorization_endpoint"));
+  self->endpoints[ENDPOINT_TOKEN] = g_strdup (gh_json_string (document, "token_endpoint"));
   self->endpoints[ENDPOINT_REGISTRATION] =
-    g_strdup (string_member (document, "registration_endpoint"));
+    g_strdup (gh_json_string (document, "registration_endpoint"));
 
   if (self->endpoints[ENDPOINT_JWKS] != NULL)
     {
@@ -643,11 +612,11 @@ show_server (GhOverviewPage *self,
 {
   g_autoptr(GString) listen = g_string_new (NULL);
   g_autofree char *tls = NULL;
-  JsonObject *certificate = object_member (server, "tls_certificate");
+  JsonObject *certificate = gh_json_object (server, "tls_certificate");
   JsonNode *urls = server != NULL ? json_object_get_member (server, "listen_urls") : NULL;
-  const char *version = string_member (server, "version");
-  const char *backend = string_member (server, "secret_backend");
-  const char *subject = string_member (certificate, "subject");
+  const char *version = gh_json_string (server, "version");
+  const char *backend = gh_json_string (server, "secret_backend");
+  const char *subject = gh_json_string (certificate, "subject");
 
   if (urls != NULL && JSON_NODE_HOLDS_ARRAY (urls))
     for (guint i = 0; i < json_array_get_length (json_node_get_array (urls)); i++)
@@ -672,7 +641,7 @@ show_server (GhOverviewPage *self,
     tls = g_strdup (_("Yes"));
 
   self->uptime_at = server != NULL ? g_get_monotonic_time () : 0;
-  self->uptime_s = int_member (server, "uptime_s");
+  self->uptime_s = gh_json_int (server, "uptime_s");
   show_uptime (self);
 
   gh_property_row_set_value (self->version_row, version);
@@ -768,7 +737,7 @@ attention_row_new (GhOverviewPage *self,
   g_autofree char *rule = readable_rule (group->rule);
   g_autofree char *title = NULL;
   g_autofree char *when = relative_time (group->last_time);
-  const char *message = string_member (group->explain, "message");
+  const char *message = gh_json_string (group->explain, "message");
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *time_label = gtk_label_new (when);
   GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-error-symbolic");
@@ -884,7 +853,7 @@ group_set_last (Group      *group,
                 const char *user_agent,
                 JsonObject *details)
 {
-  JsonObject *explain = object_member (details, "explain");
+  JsonObject *explain = gh_json_object (details, "explain");
 
   group->last_time = time;
   g_free (group->client_id);
@@ -892,7 +861,7 @@ group_set_last (Group      *group,
   g_free (group->user_agent);
   group->user_agent = g_strdup (user_agent);
   g_free (group->description);
-  group->description = g_strdup (string_member (details, "error_description"));
+  group->description = g_strdup (gh_json_string (details, "error_description"));
   g_clear_pointer (&group->explain, json_object_unref);
   group->explain = explain != NULL ? json_object_ref (explain) : NULL;
 }
@@ -931,7 +900,7 @@ apply_event (GhOverviewPage   *self,
   if (failure)
     {
       JsonObject *explain = gh_audit_event_item_get_explain (item);
-      const char *rule = string_member (explain, "rule");
+      const char *rule = gh_json_string (explain, "rule");
       Group *group;
 
       if (rule == NULL)
@@ -1006,8 +975,8 @@ summary_loaded_cb (GhPage       *page,
                    gpointer      user_data)
 {
   GhOverviewPage *self = GH_OVERVIEW_PAGE (page);
-  JsonObject *counts = object_member (answer, "counts");
-  JsonObject *minutes = object_member (answer, "per_minute");
+  JsonObject *counts = gh_json_object (answer, "counts");
+  JsonObject *minutes = gh_json_object (answer, "per_minute");
   JsonNode *groups = answer != NULL ? json_object_get_member (answer, "failures_by_rule")
                                     : NULL;
   g_autoptr(GPtrArray) held = g_steal_pointer (&self->held_events);
@@ -1030,23 +999,23 @@ summary_loaded_cb (GhPage       *page,
     }
 
   self->have_counts = TRUE;
-  self->last_event_id = int_member (answer, "last_event_id");
+  self->last_event_id = gh_json_int (answer, "last_event_id");
   for (guint i = 0; i < N_TILES; i++)
-    self->counts[i] = int_member (counts, tiles[i].member);
+    self->counts[i] = gh_json_int (counts, tiles[i].member);
 
   g_ptr_array_set_size (self->groups, 0);
   if (groups != NULL && JSON_NODE_HOLDS_ARRAY (groups))
     for (guint i = 0; i < json_array_get_length (json_node_get_array (groups)); i++)
       {
         JsonObject *object = json_array_get_object_element (json_node_get_array (groups), i);
-        JsonObject *event = object_member (object, "last_event");
+        JsonObject *event = gh_json_object (object, "last_event");
         Group *group = g_new0 (Group, 1);
 
-        group->rule = g_strdup (string_member (object, "rule"));
-        group->count = int_member (object, "count");
-        group_set_last (group, int_member (object, "last_time"),
-                        string_member (event, "client_id"), string_member (event, "user_agent"),
-                        object_member (event, "details"));
+        group->rule = g_strdup (gh_json_string (object, "rule"));
+        group->count = gh_json_int (object, "count");
+        group_set_last (group, gh_json_int (object, "last_time"),
+                        gh_json_string (event, "client_id"), gh_json_string (event, "user_agent"),
+                        gh_json_object (event, "details"));
         g_ptr_array_add (self->groups, group);
       }
 
@@ -1071,7 +1040,7 @@ summary_loaded_cb (GhPage       *page,
               series[1][i] = json_array_get_int_element (f, i);
             }
         }
-      gh_activity_chart_set_minutes (self->chart, int_member (minutes, "start"), series[0],
+      gh_activity_chart_set_minutes (self->chart, gh_json_int (minutes, "start"), series[0],
                                      series[1], n);
       gh_activity_chart_advance (self->chart, g_get_real_time ());
     }
@@ -1125,11 +1094,11 @@ project_loaded_cb (GhPage       *page,
                    gpointer      user_data)
 {
   GhOverviewPage *self = GH_OVERVIEW_PAGE (page);
-  const char *issuer = string_member (answer, "issuer");
+  const char *issuer = gh_json_string (answer, "issuer");
   g_autoptr(GhServerClient) client = NULL;
 
   g_free (self->dcr_mode);
-  self->dcr_mode = g_strdup (string_member (object_member (answer, "settings"), "dcr_mode"));
+  self->dcr_mode = g_strdup (gh_json_string (gh_json_object (answer, "settings"), "dcr_mode"));
 
   /* Without the admin API, the connection's address is the issuer the page can read. */
   if (issuer == NULL || self->base_client == NULL ||
