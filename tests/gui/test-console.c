@@ -212,6 +212,70 @@ test_shell_offline_pages (void)
   g_assert_false (gtk_widget_get_mapped (gh_gui_test_get (window, "offline-page")));
 }
 
+/* TRUE when @widget shows text of its own (a label with text somewhere inside it). */
+static gboolean
+has_text (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget) && *gtk_label_get_text (GTK_LABEL (widget)) != '\0')
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_text (child))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* The first mapped button under @widget that has neither text nor a tooltip: nothing a
+ * screen reader (or a user wondering what an icon does) could be told. GTK's own composite
+ * widgets (window controls, drop-downs, spin buttons, expander arrows) name theirs. */
+static GtkWidget *
+find_unnamed_button (GtkWidget *widget)
+{
+  if (!gtk_widget_get_mapped (widget) || GTK_IS_WINDOW_CONTROLS (widget) ||
+      GTK_IS_DROP_DOWN (widget) || GTK_IS_SPIN_BUTTON (widget) ||
+      GTK_IS_POPOVER (widget) || ADW_IS_EXPANDER_ROW (widget))
+    return NULL;
+
+  /* A menu button's own toggle button inside it is the menu button's. */
+  if (GTK_IS_BUTTON (widget) || GTK_IS_MENU_BUTTON (widget))
+    return !has_text (widget) && gtk_widget_get_tooltip_text (widget) == NULL ? widget : NULL;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_unnamed_button (child);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Every button of every page says what it does, in words or a tooltip. */
+static void
+test_shell_buttons_named (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  g_auto(GStrv) names = gh_window_list_pages (test->window);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      GtkWidget *unnamed;
+
+      gh_gui_test_show_page (test, names[i]);
+      gh_gui_test_run_for (100);
+      unnamed = find_unnamed_button (GTK_WIDGET (test->window));
+      if (unnamed != NULL)
+        g_error ("page %s: a %s named “%s” has neither text nor a tooltip", names[i],
+                 G_OBJECT_TYPE_NAME (unnamed), gtk_widget_get_name (unnamed));
+    }
+}
+
 /* The explain card marks where the two values differ, and nothing else. */
 static void
 test_explain_diff_markup (void)
@@ -253,6 +317,7 @@ main (int   argc,
   g_test_add_func ("/gui/console/show-page-action", test_shell_show_page_action);
   g_test_add_func ("/gui/console/fits-800x600", test_shell_fits_800x600);
   g_test_add_func ("/gui/console/offline-pages", test_shell_offline_pages);
+  g_test_add_func ("/gui/console/buttons-named", test_shell_buttons_named);
 
   return g_test_run ();
 }
