@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "gh-admin-client.h"
-#include "gh-json.h"
+#include "gh-admin-json.h"
 
 #define REQUEST_TIMEOUT_SECONDS 30
 #define FIRST_RETRY_MS 250

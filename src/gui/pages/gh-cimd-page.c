@@ -12,9 +12,9 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
+#include "gh-admin-json.h"
 #include "gh-cimd-page.h"
 #include "gh-explain-card.h"
-#include "gh-json.h"
 #include "gh-property-row.h"
 
 /* The URLs the history keeps. */

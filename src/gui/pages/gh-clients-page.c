@@ -13,10 +13,10 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "gh-admin-json.h"
 #include "gh-client-create-window.h"
 #include "gh-clients-page.h"
 #include "gh-explain-card.h"
-#include "gh-json.h"
 #include "gh-property-row.h"
 
 /* One client of the list: the admin API's summary of it. */

@@ -12,8 +12,8 @@
 
 #include <glib/gi18n.h>
 
+#include "gh-admin-json.h"
 #include "gh-explain-card.h"
-#include "gh-json.h"
 #include "gh-mcp-page.h"
 #include "gh-property-row.h"
 

@@ -1,4 +1,4 @@
-/* gh-json.c — members of the admin API's answers, read without trusting their types
+/* gh-admin-json.c — members of the admin API's answers, read without trusting their types
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -9,7 +9,7 @@
 
 #include "config.h"
 
-#include "gh-json.h"
+#include "gh-admin-json.h"
 
 static JsonNode *
 member_node (JsonObject *object,

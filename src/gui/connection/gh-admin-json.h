@@ -1,4 +1,4 @@
-/* gh-json.h — members of the admin API's answers, read without trusting their types
+/* gh-admin-json.h — members of the admin API's answers, read without trusting their types
  *
  * Copyright 2026 The Gatehouse developers
  *
