@@ -225,6 +225,9 @@ test_token_checker (void)
                                          "Signed by key"));
   g_assert_true (gh_gui_test_text_shown (gh_gui_test_get (root, "check-row:signature"),
                                          "active"));
+  /* Times relative to now, with the date. */
+  g_assert_true (gh_gui_test_text_shown (gh_gui_test_get (root, "check-row:exp"), "· in "));
+  g_assert_true (gh_gui_test_text_shown (gh_gui_test_get (root, "check-row:iat"), " · "));
   /* The decoded token: aud is the resource, with its meaning in words. */
   label = wait_mapped (root, "claims:aud-value");
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, MCP);
@@ -248,7 +251,8 @@ test_token_checker (void)
   label = wait_mapped (root, "aud-actual-value");
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, "“" MCP "”");
   label = gh_gui_test_get (root, "verdict-label");
-  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (label)), "Refused"));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (label)),
+                                   "Refused: 1 check fails, Audience (aud)"));
 
   /* A token that does not parse: the parse check fails with the server's reason. */
   check (page, "a.b.c", "");

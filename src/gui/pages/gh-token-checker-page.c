@@ -324,20 +324,6 @@ add_check_details (GhTokenCheckerPage *self,
                                            FALSE, TRUE));
         }
     }
-  else if (g_str_equal (name, "exp") || g_str_equal (name, "nbf") || g_str_equal (name, "iat"))
-    {
-      JsonNode *value = json_object_get_member (check, "value");
-
-      if (value != NULL && JSON_NODE_HOLDS_VALUE (value))
-        {
-          g_autofree char *when = relative_time (gh_json_int (check, "seconds_from_now"));
-          g_autofree char *date = local_date (gh_json_int (check, "value"));
-          g_autofree char *text = g_strdup_printf ("%s (%s)", when, date);
-          g_autofree char *row_name = g_strconcat (name, "-when", NULL);
-
-          add_detail (expander, value_row (row_name, _("When"), text, FALSE, FALSE));
-        }
-    }
   else if (g_str_equal (name, "scope"))
     {
       JsonArray *scopes = gh_json_array (check, "scopes");
@@ -391,12 +377,25 @@ check_row (GhTokenCheckerPage *self,
   g_autofree char *row_name = g_strconcat ("check-row:", name, NULL);
   g_autofree char *label_name = g_strconcat ("check-result:", name, NULL);
   gboolean failed = g_strcmp0 (result, "fail") == 0 || g_strcmp0 (result, "warn") == 0;
+  g_autofree char *subtitle = NULL;
+  JsonNode *value;
 
   result_look (result, &icon_name, &css, &word);
   gtk_widget_set_name (row, row_name);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), check_title (name));
-  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), message != NULL ? message : "");
+  value = json_object_get_member (check, "value");
+  if (value != NULL && JSON_NODE_HOLDS_VALUE (value) &&
+      (g_str_equal (name, "exp") || g_str_equal (name, "nbf") || g_str_equal (name, "iat")))
+    {
+      /* A time: how far from now, in words, and when. */
+      g_autofree char *when = relative_time (gh_json_int (check, "seconds_from_now"));
+      g_autofree char *date = local_date (gh_json_int (check, "value"));
+
+      subtitle = g_strdup_printf ("%s · %s (%s)", message != NULL ? message : "", when, date);
+    }
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row),
+                                 subtitle != NULL ? subtitle : message != NULL ? message : "");
 
   icon = gtk_image_new_from_icon_name (icon_name);
   gtk_widget_add_css_class (icon, css);
@@ -516,6 +515,8 @@ show_report (GhTokenCheckerPage *self,
   g_autofree char *sentence = NULL;
   g_autoptr(GString) detail = g_string_new (NULL);
   guint failures = 0;
+  const char *first_failed = NULL;
+  const char *first_message = NULL;
 
   clear_rows (self);
   for (const GList *l = names; l != NULL; l = l->next)
@@ -524,7 +525,11 @@ show_report (GhTokenCheckerPage *self,
 
       if (check == NULL)
         continue;
-      failures += g_strcmp0 (gh_json_string (check, "result"), "fail") == 0;
+      if (g_strcmp0 (gh_json_string (check, "result"), "fail") == 0 && failures++ == 0)
+        {
+          first_failed = l->data;
+          first_message = gh_json_string (check, "message");
+        }
       add_row (self, self->checks_group, check_row (self, l->data, check, report));
     }
   gtk_widget_set_visible (GTK_WIDGET (self->checks_group), names != NULL);
@@ -548,11 +553,14 @@ show_report (GhTokenCheckerPage *self,
     {
       gtk_image_set_from_icon_name (self->verdict_icon, "dialog-error-symbolic");
       gtk_widget_add_css_class (GTK_WIDGET (self->verdict_icon), "error");
-      sentence = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                               "Refused: %u check fails. The first: %s",
-                                               "Refused: %u checks fail. The first: %s",
-                                               failures),
-                                  failures, summary != NULL ? summary : "");
+      /* Translators: "Refused: 1 check fails, Audience (aud) against the resource" */
+      sentence = first_failed != NULL
+        ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Refused: %u check fails, %s",
+                                        "Refused: %u checks fail, the first %s", failures),
+                           failures, check_title (first_failed))
+        : g_strdup_printf (_("Refused: %s"), summary != NULL ? summary : "");
+      if (first_message != NULL)
+        g_string_append_printf (detail, "%s. ", first_message);
     }
   else
     {
@@ -566,6 +574,8 @@ show_report (GhTokenCheckerPage *self,
     {
       const char *type = gh_json_string (report, "token_type");
 
+      if (detail->len > 0 && detail->str[detail->len - 1] != ' ')
+        g_string_append_c (detail, ' ');
       g_string_append_printf (detail, _("%s, %s."), kind_text (kind),
                               g_strcmp0 (type, "access_token") == 0 ? _("an access token")
                               : g_strcmp0 (type, "id_token") == 0 ? _("an ID token")
@@ -575,7 +585,7 @@ show_report (GhTokenCheckerPage *self,
     {
       const char *reason = gh_json_string (accepted, "reason");
 
-      if (detail->len > 0)
+      if (detail->len > 0 && detail->str[detail->len - 1] != ' ')
         g_string_append_c (detail, ' ');
       if (gh_json_bool (accepted, "accepted"))
         g_string_append (detail, _("This server's /introspect calls it active."));
@@ -681,23 +691,30 @@ inputs_changed_cb (GhTokenCheckerPage *self)
   update_actions (self);
 }
 
-/* "token:<JWT>" fills the token and checks it; "resource:<url>" fills the resource. */
+/* "token:<JWT>" fills the token and checks it; "resource:<url>" fills the resource; both,
+ * separated by a space (neither holds one), fill the resource first, then check. */
 static void
 gh_token_checker_page_open_target (GhPage     *page,
                                    const char *target)
 {
   GhTokenCheckerPage *self = GH_TOKEN_CHECKER_PAGE (page);
+  g_auto(GStrv) parts = g_strsplit (target, " ", -1);
+  const char *token = NULL;
 
-  if (g_str_has_prefix (target, "resource:"))
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (g_str_has_prefix (parts[i], "resource:"))
+      gtk_editable_set_text (GTK_EDITABLE (self->resource_entry),
+                             parts[i] + strlen ("resource:"));
+    else if (g_str_has_prefix (parts[i], "token:"))
+      token = parts[i] + strlen ("token:");
+  if (token != NULL)
     {
-      gtk_editable_set_text (GTK_EDITABLE (self->resource_entry), target + strlen ("resource:"));
-      return;
-    }
-  if (g_str_has_prefix (target, "token:"))
-    {
-      gtk_editable_set_text (GTK_EDITABLE (self->token_entry), target + strlen ("token:"));
+      gtk_editable_set_text (GTK_EDITABLE (self->token_entry), token);
       check_clicked_cb (self);
     }
+  /* The copy of the token in @parts is zeroed before it is freed. */
+  for (guint i = 0; parts[i] != NULL; i++)
+    memset (parts[i], 0, strlen (parts[i]));
 }
 
 static gboolean
@@ -795,6 +812,11 @@ gh_token_checker_page_init (GhTokenCheckerPage *self)
   self->rows = g_ptr_array_new_with_free_func (g_object_unref);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* A pasted token is hundreds of characters: the entries must not ask for its width. */
+  gtk_editable_set_width_chars (GTK_EDITABLE (self->token_entry), 8);
+  gtk_editable_set_max_width_chars (GTK_EDITABLE (self->token_entry), 40);
+  gtk_editable_set_width_chars (GTK_EDITABLE (self->resource_entry), 8);
+  gtk_editable_set_max_width_chars (GTK_EDITABLE (self->resource_entry), 40);
 
   g_signal_connect (self, "notify::project", G_CALLBACK (project_changed_cb), NULL);
   update_actions (self);
