@@ -283,16 +283,8 @@ add_compared (GtkWidget  *expander,
     }
 }
 
-static void
-explain_clicked_cb (GtkButton          *button,
-                    GhTokenCheckerPage *self)
-{
-  JsonObject *explain = g_object_get_data (G_OBJECT (button), "explain");
-
-  gh_explain_card_present (GTK_WIDGET (self), explain,
-                           gh_page_get_admin_client (GH_PAGE (self)),
-                           gh_page_get_project (GH_PAGE (self)));
-}
+static void check_clicked_cb (GhTokenCheckerPage *self);
+static void update_actions (GhTokenCheckerPage *self);
 
 /* What the check compared, in rows under it. */
 static void
@@ -409,17 +401,27 @@ check_row (GhTokenCheckerPage *self,
     gtk_widget_add_css_class (label, "heading");
   adw_expander_row_add_action (ADW_EXPANDER_ROW (row), label);
 
+  /* Why it fails, the clause and the fix: the explain card itself, in the open row. */
   if (explain != NULL)
     {
-      GtkWidget *button = gtk_button_new_with_mnemonic (_("_Explain"));
+      GtkWidget *card = gh_explain_card_new ();
+      GtkWidget *card_row = gtk_list_box_row_new ();
 
-      gtk_widget_set_name (button, "explain-button");
-      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-      gtk_widget_set_tooltip_text (button, _("Why this check fails, and the fix"));
-      g_object_set_data_full (G_OBJECT (button), "explain", json_object_ref (explain),
-                              (GDestroyNotify) json_object_unref);
-      g_signal_connect_object (button, "clicked", G_CALLBACK (explain_clicked_cb), self, 0);
-      adw_expander_row_add_action (ADW_EXPANDER_ROW (row), button);
+      gh_explain_card_set_explain (GH_EXPLAIN_CARD (card), explain);
+      gh_explain_card_set_target (GH_EXPLAIN_CARD (card),
+                                  gh_page_get_admin_client (GH_PAGE (self)),
+                                  gh_page_get_project (GH_PAGE (self)));
+      gtk_widget_set_name (card, "explain-card");
+      /* A fix applied: check again, to show what it changed. */
+      g_signal_connect_object (card, "fixed", G_CALLBACK (check_clicked_cb), self,
+                               G_CONNECT_SWAPPED);
+      gtk_widget_set_margin_start (card, 12);
+      gtk_widget_set_margin_end (card, 12);
+      gtk_widget_set_margin_top (card, 12);
+      gtk_widget_set_margin_bottom (card, 12);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (card_row), FALSE);
+      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (card_row), card);
+      add_detail (row, card_row);
     }
 
   add_check_details (self, row, name, check, report);
@@ -476,9 +478,26 @@ fill_decoded (GhTokenCheckerPage  *self,
     {
       const char *name = l->data;
       g_autofree char *caption = meaning_of (report, where, name);
-      g_autofree char *value = node_text (json_object_get_member (object, name));
+      JsonNode *node = json_object_get_member (object, name);
+      g_autofree char *value = node_text (node);
       g_autofree char *row_name = g_strdup_printf ("%s:%s", where, name);
 
+      if (*value == '\0')
+        {
+          g_free (value);
+          value = g_strdup (_("“” (empty)"));
+        }
+      else if (g_str_equal (where, "claims") && JSON_NODE_HOLDS_VALUE (node) &&
+               json_node_get_value_type (node) == G_TYPE_INT64 &&
+               (g_str_equal (name, "exp") || g_str_equal (name, "nbf") ||
+                g_str_equal (name, "iat") || g_str_equal (name, "auth_time")))
+        {
+          g_autofree char *date = local_date (json_node_get_int (node));
+          char *with_date = g_strdup_printf ("%s (%s)", value, date);
+
+          g_free (value);
+          value = with_date;
+        }
       add_row (self, group, value_row (row_name, caption, value, FALSE, TRUE));
     }
 }
@@ -596,6 +615,7 @@ show_report (GhTokenCheckerPage *self,
   gtk_label_set_text (self->verdict_detail, detail->str);
   gtk_widget_set_visible (GTK_WIDGET (self->verdict_detail), detail->len > 0);
   gtk_stack_set_visible_child_name (self->stack, "report");
+  update_actions (self);
 }
 
 static void
@@ -605,6 +625,10 @@ update_actions (GhTokenCheckerPage *self)
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->check_button),
                             !self->checking && token != NULL && *token != '\0');
+  gtk_widget_set_sensitive (GTK_WIDGET (self->clear_button),
+                            (token != NULL && *token != '\0') ||
+                            g_strcmp0 (gtk_stack_get_visible_child_name (self->stack),
+                                       "report") == 0);
   gtk_spinner_set_spinning (self->spinner, self->checking);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), self->checking);
 }
