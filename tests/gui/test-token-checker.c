@@ -208,6 +208,9 @@ test_token_checker (void)
   g_assert_true (gtk_widget_get_mapped (gh_gui_test_get (root, "empty-state")));
   g_assert_true (gh_gui_test_text_shown (root, "checks, one by one"));
   g_assert_true (ADW_IS_PASSWORD_ENTRY_ROW (entry));
+  /* In locked memory, zeroed when replaced. */
+  g_assert_true (GTK_IS_PASSWORD_ENTRY_BUFFER (gtk_text_get_buffer (
+                   GTK_TEXT (gtk_editable_get_delegate (GTK_EDITABLE (entry))))));
   g_assert_false (gtk_widget_get_sensitive (gh_gui_test_get (root, "check-button")));
 
   /* The right resource: every check passes, in the server's order. */

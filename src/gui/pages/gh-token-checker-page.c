@@ -683,6 +683,8 @@ check_clicked_cb (GhTokenCheckerPage *self)
   gh_page_set_busy (GH_PAGE (self), TRUE);
   gh_page_call (GH_PAGE (self), "POST", path, body, inspect_cb,
                 GUINT_TO_POINTER (self->generation));
+  /* The request holds its own serialized copy now: zero this one before it is freed. */
+  memset ((char *) json_object_get_string_member (body, "token"), 0, strlen (token));
 }
 
 static void
@@ -836,6 +838,18 @@ gh_token_checker_page_init (GhTokenCheckerPage *self)
   self->rows = g_ptr_array_new_with_free_func (g_object_unref);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The token in locked memory, zeroed when it is replaced (GtkPasswordEntryBuffer), whichever
+   * buffer this libadwaita gives the row. */
+  {
+    GtkEditable *text = gtk_editable_get_delegate (GTK_EDITABLE (self->token_entry));
+
+    if (GTK_IS_TEXT (text) && !GTK_IS_PASSWORD_ENTRY_BUFFER (gtk_text_get_buffer (GTK_TEXT (text))))
+      {
+        g_autoptr(GtkEntryBuffer) buffer = gtk_password_entry_buffer_new ();
+
+        gtk_text_set_buffer (GTK_TEXT (text), buffer);
+      }
+  }
   /* A pasted token is hundreds of characters: the entries must not ask for its width. */
   gtk_editable_set_width_chars (GTK_EDITABLE (self->token_entry), 8);
   gtk_editable_set_max_width_chars (GTK_EDITABLE (self->token_entry), 40);
