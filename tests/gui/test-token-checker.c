@@ -281,6 +281,19 @@ test_token_checker (void)
                                                                          "resource-entry"))),
                    ==, MCP "/");
   g_assert_cmpstr (result_word (page, "format"), ==, "Fail");
+
+  /* Both in one target (--target of a screenshot): the resource first, then the check. */
+  gh_gui_test_click (gh_gui_test_get (root, "clear-button"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (test->window), "win.open", "(ss)",
+                                             "token-checker", "resource:" MCP " token:a.b.c"));
+  g_assert_true (gh_gui_test_wait_settled (page));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (gh_gui_test_get (root,
+                                                                         "resource-entry"))),
+                   ==, MCP);
+  g_assert_cmpstr (result_word (page, "format"), ==, "Fail");
+  label = gh_gui_test_get (root, "verdict-label");
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (label)),
+                                   "Refused: 1 check fails, Parse"));
 }
 
 int

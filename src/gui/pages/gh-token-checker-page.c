@@ -208,34 +208,25 @@ value_row (const char *name,
 }
 
 static void
-add_detail (GtkWidget *expander,
+add_detail (GPtrArray *details,
             GtkWidget *row)
 {
-  adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
-  g_object_set_data (G_OBJECT (expander), "has-details", GINT_TO_POINTER (TRUE));
+  g_ptr_array_add (details, g_object_ref_sink (row));
 }
 
-/* “value” with the span where it differs from @other marked. */
+/* “value” with the span where it differs from @other (may be NULL) marked. */
 static char *
 quoted_diff (const char *value,
              const char *other)
 {
-  g_autofree char *marked = NULL;
-  gboolean differs = FALSE;
+  g_autofree char *marked = gh_explain_diff_markup (value, other, NULL);
 
-  if (other == NULL)
-    {
-      g_autofree char *escaped = g_markup_escape_text (value, -1);
-
-      return g_strdup_printf ("“%s”", escaped);
-    }
-  marked = gh_explain_diff_markup (value, other, &differs);
   return g_strdup_printf ("“%s”", marked);
 }
 
 /* The expected and actual values of iss or aud, byte for byte, the difference marked. */
 static void
-add_compared (GtkWidget  *expander,
+add_compared (GPtrArray  *details,
               const char *name,
               JsonObject *check,
               const char *expected_caption)
@@ -243,29 +234,35 @@ add_compared (GtkWidget  *expander,
   const char *expected = gh_json_string (check, "expected");
   JsonArray *actual_array = gh_json_array (check, "actual");
   const char *actual = gh_json_string (check, "actual");
+  const char *nearest = NULL;
+  gsize nearest_common = 0;
   g_autofree char *row_name = NULL;
   g_autofree char *markup = NULL;
 
-  if (actual == NULL && actual_array != NULL && json_array_get_length (actual_array) > 0)
+  /* An array: the value nearest the resource (the longest common start), to show how it
+   * differs. */
+  for (guint i = 0; actual == NULL && actual_array != NULL &&
+       i < json_array_get_length (actual_array); i++)
     {
-      /* The aud value nearest the resource: the one the server compared it with. */
-      for (guint i = 0; i < json_array_get_length (actual_array); i++)
-        {
-          JsonNode *node = json_array_get_element (actual_array, i);
+      JsonNode *node = json_array_get_element (actual_array, i);
+      const char *one;
+      gsize common = 0;
 
-          if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-            {
-              actual = json_node_get_string (node);
-              if (g_strcmp0 (actual, expected) == 0)
-                break;
-            }
-        }
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+        continue;
+      one = json_node_get_string (node);
+      while (expected != NULL && one[common] != '\0' && one[common] == expected[common])
+        common++;
+      if (nearest == NULL || common > nearest_common)
+        nearest = one, nearest_common = common;
     }
+  if (actual == NULL)
+    actual = nearest;
   if (expected != NULL)
     {
       row_name = g_strconcat (name, "-expected", NULL);
       markup = quoted_diff (expected, actual);
-      add_detail (expander, value_row (row_name, expected_caption, markup, TRUE, TRUE));
+      add_detail (details, value_row (row_name, expected_caption, markup, TRUE, TRUE));
       g_clear_pointer (&row_name, g_free);
       g_clear_pointer (&markup, g_free);
     }
@@ -273,14 +270,31 @@ add_compared (GtkWidget  *expander,
     {
       g_autofree char *all = json_to_string (json_object_get_member (check, "actual"), FALSE);
 
-      add_detail (expander, value_row (NULL, _("Every value in the token"), all, FALSE, TRUE));
+      add_detail (details, value_row (NULL, _("Every value in the token"), all, FALSE, TRUE));
     }
   if (actual != NULL)
     {
       row_name = g_strconcat (name, "-actual", NULL);
       markup = quoted_diff (actual, expected);
-      add_detail (expander, value_row (row_name, _("In the token"), markup, TRUE, TRUE));
+      add_detail (details, value_row (row_name, _("In the token"), markup, TRUE, TRUE));
     }
+}
+
+/* A signing key's state as a verifier sees it (README, "token inspection"). */
+static const char *
+key_state_text (const char *state)
+{
+  if (g_str_equal (state, "active"))
+    return _("active, in the key set");
+  if (g_str_equal (state, "published"))
+    return _("published in the key set");
+  if (g_str_equal (state, "retired"))
+    return _("retired: no longer in the key set, so no verifier accepts it");
+  if (g_str_equal (state, "unknown"))
+    return _("unknown: this server never had this key");
+  if (g_str_equal (state, "none"))
+    return _("the header names no key");
+  return state;
 }
 
 static void check_clicked_cb (GhTokenCheckerPage *self);
@@ -288,16 +302,15 @@ static void update_actions (GhTokenCheckerPage *self);
 
 /* What the check compared, in rows under it. */
 static void
-add_check_details (GhTokenCheckerPage *self,
-                   GtkWidget          *expander,
-                   const char         *name,
-                   JsonObject         *check,
-                   JsonObject         *report)
+add_check_details (GPtrArray  *details,
+                   const char *name,
+                   JsonObject *check,
+                   JsonObject *report)
 {
   if (g_str_equal (name, "iss"))
-    add_compared (expander, name, check, _("This project's issuer"));
+    add_compared (details, name, check, _("This project's issuer"));
   else if (g_str_equal (name, "aud"))
-    add_compared (expander, name, check, gh_json_string (check, "expected") != NULL
+    add_compared (details, name, check, gh_json_string (check, "expected") != NULL
                   ? _("The resource") : _("Expected"));
   else if (g_str_equal (name, "signature"))
     {
@@ -309,11 +322,11 @@ add_check_details (GhTokenCheckerPage *self,
 
       if (state != NULL)
         {
-          text = g_strdup_printf ("%s%s%s%s%s", kid != NULL ? kid : _("no key"),
-                                  " · ", state, phase != NULL ? " · " : "",
+          text = g_strdup_printf ("%s: %s%s%s", kid != NULL ? kid : _("no key"),
+                                  key_state_text (state), phase != NULL ? " · " : "",
                                   phase != NULL ? phase : "");
-          add_detail (expander, value_row ("signature-key", _("Key · state · phase"), text,
-                                           FALSE, TRUE));
+          add_detail (details, value_row ("signature-key", _("The key and its state"), text,
+                                           FALSE, FALSE));
         }
     }
   else if (g_str_equal (name, "scope"))
@@ -330,7 +343,7 @@ add_check_details (GhTokenCheckerPage *self,
 
               g_string_append_printf (text, "%s%s", i > 0 ? " " : "", one);
             }
-          add_detail (expander, value_row ("scope-granted", _("Granted"),
+          add_detail (details, value_row ("scope-granted", _("Granted"),
                                            text->len > 0 ? text->str : _("none"), FALSE,
                                            TRUE));
         }
@@ -346,13 +359,14 @@ add_check_details (GhTokenCheckerPage *self,
           g_autofree char *text = reason != NULL ? g_strdup_printf ("%s (%s)", state, reason)
                                                  : g_strdup (state);
 
-          add_detail (expander, value_row ("revocation-family", _("Its refresh family"), text,
+          add_detail (details, value_row ("revocation-family", _("Its refresh family"), text,
                                            FALSE, FALSE));
         }
     }
-  (void) self;
 }
 
+/* One check: its icon, title, word and the server's reason; expandable when it compared
+ * something (open when it fails), with the explain card on top when it carries one. */
 static GtkWidget *
 check_row (GhTokenCheckerPage *self,
            const char         *name,
@@ -363,20 +377,17 @@ check_row (GhTokenCheckerPage *self,
   const char *message = gh_json_string (check, "message");
   JsonObject *explain = gh_json_object (check, "explain");
   const char *icon_name, *css, *word;
-  GtkWidget *row = adw_expander_row_new ();
+  g_autoptr(GPtrArray) details = g_ptr_array_new_with_free_func (g_object_unref);
+  GtkWidget *row;
   GtkWidget *icon;
   GtkWidget *label;
   g_autofree char *row_name = g_strconcat ("check-row:", name, NULL);
   g_autofree char *label_name = g_strconcat ("check-result:", name, NULL);
   gboolean failed = g_strcmp0 (result, "fail") == 0 || g_strcmp0 (result, "warn") == 0;
   g_autofree char *subtitle = NULL;
-  JsonNode *value;
+  JsonNode *value = json_object_get_member (check, "value");
 
   result_look (result, &icon_name, &css, &word);
-  gtk_widget_set_name (row, row_name);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), check_title (name));
-  value = json_object_get_member (check, "value");
   if (value != NULL && JSON_NODE_HOLDS_VALUE (value) &&
       (g_str_equal (name, "exp") || g_str_equal (name, "nbf") || g_str_equal (name, "iat")))
     {
@@ -386,20 +397,8 @@ check_row (GhTokenCheckerPage *self,
 
       subtitle = g_strdup_printf ("%s · %s (%s)", message != NULL ? message : "", when, date);
     }
-  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row),
-                                 subtitle != NULL ? subtitle : message != NULL ? message : "");
-
-  icon = gtk_image_new_from_icon_name (icon_name);
-  gtk_widget_add_css_class (icon, css);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL, word,
-                                  -1);
-  adw_expander_row_add_prefix (ADW_EXPANDER_ROW (row), icon);
-  label = gtk_label_new (word);
-  gtk_widget_set_name (label, label_name);
-  gtk_widget_add_css_class (label, css);
-  if (failed)
-    gtk_widget_add_css_class (label, "heading");
-  adw_expander_row_add_action (ADW_EXPANDER_ROW (row), label);
+  else
+    subtitle = g_strdup (message != NULL ? message : "");
 
   /* Why it fails, the clause and the fix: the explain card itself, in the open row. */
   if (explain != NULL)
@@ -421,15 +420,41 @@ check_row (GhTokenCheckerPage *self,
       gtk_widget_set_margin_bottom (card, 12);
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (card_row), FALSE);
       gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (card_row), card);
-      add_detail (row, card_row);
+      add_detail (details, card_row);
     }
+  add_check_details (details, name, check, report);
 
-  add_check_details (self, row, name, check, report);
-  /* Nothing compared: the message says it all, nothing to expand. */
-  if (g_object_get_data (G_OBJECT (row), "has-details") == NULL)
-    adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (row), FALSE);
+  icon = gtk_image_new_from_icon_name (icon_name);
+  gtk_widget_add_css_class (icon, css);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL, word,
+                                  -1);
+  label = gtk_label_new (word);
+  gtk_widget_set_name (label, label_name);
+  gtk_widget_add_css_class (label, css);
+  if (failed)
+    gtk_widget_add_css_class (label, "heading");
+
+  if (details->len == 0)
+    {
+      /* Nothing compared: the reason says it all. */
+      row = adw_action_row_new ();
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+    }
   else
-    adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), failed);
+    {
+      row = adw_expander_row_new ();
+      adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
+      adw_expander_row_add_prefix (ADW_EXPANDER_ROW (row), icon);
+      adw_expander_row_add_action (ADW_EXPANDER_ROW (row), label);
+      for (guint i = 0; i < details->len; i++)
+        adw_expander_row_add_row (ADW_EXPANDER_ROW (row), g_ptr_array_index (details, i));
+      adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), failed);
+    }
+  gtk_widget_set_name (row, row_name);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), check_title (name));
   return row;
 }
 
