@@ -59,10 +59,11 @@ static const GOptionEntry option_entries[] = {
     N_("Save the window as a PNG image in FILE once the page has loaded, then quit"),
     N_("FILE") },
   { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Open on the page NAME (overview, mcp, cimd, iats, clients, users, keys)"), N_("NAME") },
+    N_("Open on the page NAME (overview, mcp, cimd, iats, clients, users, keys, "
+       "token-checker)"), N_("NAME") },
   { "target", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Open TARGET on the page --page names (clients: client:CLIENT_ID; cimd: url:URL "
-       "or refresh:CLIENT_ID)"),
+       "or refresh:CLIENT_ID; token-checker: \"resource:URL token:JWT\")"),
     N_("TARGET") },
   { "dark", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Use the dark style"), NULL },
   { "size", 0, 0, G_OPTION_ARG_STRING, NULL,

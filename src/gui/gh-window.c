@@ -19,6 +19,7 @@
 #include "gh-keys-page.h"
 #include "gh-mcp-page.h"
 #include "gh-overview-page.h"
+#include "gh-token-checker-page.h"
 #include "gh-users-page.h"
 #include "gh-window.h"
 
@@ -82,6 +83,7 @@ static GType
   gh_clients_page_get_type,
   gh_users_page_get_type,
   gh_keys_page_get_type,
+  gh_token_checker_page_get_type,
 };
 
 static void
