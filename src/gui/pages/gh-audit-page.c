@@ -186,16 +186,17 @@ typedef enum
 
 static const struct {
   const char *title;
+  int         min;       /* characters of the inscription at least */
   int         width;     /* natural characters of the inscription */
   gboolean    expand;
 } columns[N_COLUMNS] = {
-  { N_("Time"), 10, FALSE },
-  { N_("Outcome"), 7, FALSE },
-  { N_("Type"), 22, TRUE },
-  { N_("Client"), 14, TRUE },
-  { N_("User"), 8, FALSE },
-  { N_("Flow"), 10, FALSE },
-  { N_("Source"), 12, FALSE },
+  { N_("Time"), 8, 10, FALSE },
+  { N_("Outcome"), 7, 7, FALSE },
+  { N_("Type"), 18, 24, TRUE },
+  { N_("Client"), 6, 14, TRUE },
+  { N_("User"), 4, 8, FALSE },
+  { N_("Flow"), 4, 12, FALSE },
+  { N_("Source"), 6, 10, FALSE },
 };
 
 static void
@@ -206,6 +207,7 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
   Column column = GPOINTER_TO_UINT (user_data);
   GtkWidget *inscription = gtk_inscription_new (NULL);
 
+  gtk_inscription_set_min_chars (GTK_INSCRIPTION (inscription), columns[column].min);
   gtk_inscription_set_nat_chars (GTK_INSCRIPTION (inscription), columns[column].width);
   gtk_inscription_set_text_overflow (GTK_INSCRIPTION (inscription),
                                      GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
