@@ -15,6 +15,7 @@
 #include "gh-audit-model.h"
 #include "gh-audit-page.h"
 #include "gh-gui-test.h"
+#include "gh-property-row.h"
 
 #define N_COLUMNS 7
 #define TYPE_COLUMN 2
@@ -249,6 +250,13 @@ page_settled (gpointer data)
   return !gh_page_get_busy (GH_PAGE (data));
 }
 
+static void
+close_detail (GtkWidget *page)
+{
+  gh_gui_test_click (gh_gui_test_get (page, "audit-detail-close-button"));
+  g_assert_false (adw_flap_get_reveal_flap (ADW_FLAP (gh_gui_test_get (page, "audit-flap"))));
+}
+
 /* ---- tests ------------------------------------------------------------------------------ */
 
 /* The server's events in its order; a failure filter and a type filter return the server's
@@ -302,6 +310,39 @@ test_audit_list_and_filters (void)
   gh_gui_test_run_for (50);
   g_assert_true (gh_gui_test_label_shown (page, "admin.request_refused"));
   g_assert_true (gh_gui_test_text_shown (page, "\"method\""));
+  g_assert_null (gh_gui_test_find (page, "audit-filter-client-button"));
+
+  /* Another page opens one event's detail by its id: the first user's creation. */
+  {
+    g_autoptr(GPtrArray) types = g_ptr_array_new_with_free_func (g_free);
+    g_autoptr(GArray) ids = server_ids (test, "&type_prefix=user.", types);
+    g_autofree char *target = g_strdup_printf ("event:%" G_GINT64_FORMAT,
+                                               g_array_index (ids, gint64, ids->len - 1));
+    g_autofree char *query = NULL;
+    const char *user;
+    GtkWidget *id_row;
+
+    close_detail (page);
+    gh_gui_test_click (gh_gui_test_get (page, "audit-chip-outcome"));
+    g_assert_true (gh_gui_test_wait (page_settled, page));
+    gtk_widget_activate_action (GTK_WIDGET (test->window), "win.open", "(ss)", "audit",
+                                target);
+    g_assert_true (gh_gui_test_wait (page_settled, page));
+    g_assert_true (adw_flap_get_reveal_flap (ADW_FLAP (gh_gui_test_get (page,
+                                                                        "audit-flap"))));
+    id_row = gh_gui_test_get (page, "audit-detail-id");
+    g_assert_cmpstr (gh_property_row_get_value (GH_PROPERTY_ROW (id_row)), ==,
+                     target + strlen ("event:"));
+    user = gh_property_row_get_value (GH_PROPERTY_ROW (gh_gui_test_get (page,
+                                                                        "audit-detail-user")));
+    g_assert_true (g_str_has_prefix (user, "alice-"));
+    query = g_strdup_printf ("&user_id=%s", user);
+    gh_gui_test_click (gh_gui_test_get (page, "audit-filter-user-button"));
+    g_assert_true (gh_gui_test_wait (page_settled, page));
+    assert_list_is (test, page, query, TRUE);
+    g_assert_cmpuint (g_list_model_get_n_items (page_model (page)), ==, 1);
+    g_assert_nonnull (gh_gui_test_find (page, "audit-chip-user"));
+  }
 }
 
 static gboolean

@@ -67,6 +67,7 @@ struct _GhAuditPage
   gboolean            syncing;         /* the controls are being set from the filters */
   guint               text_reload;
   GhAuditEventItem   *selected;
+  gint64              open_event;      /* "event:<id>" asked for, shown once loaded */
 
   /* The export being written. */
   GCancellable       *export_cancellable;
@@ -678,7 +679,8 @@ loading_changed_cb (GhAuditPage *self)
       /* Whether the list fills the view yet is known once it is laid out: the adjustment's
        * ::changed then. */
     }
-  gh_page_set_busy (GH_PAGE (self), gh_audit_model_get_loading (self->model));
+  gh_page_set_busy (GH_PAGE (self), gh_audit_model_get_loading (self->model) ||
+                                    self->open_event > 0);
 }
 
 /* ---- the detail --------------------------------------------------------------------------- */
@@ -1192,6 +1194,48 @@ export_menu_new (GhAuditPage *self)
   return popover;
 }
 
+/* One event, by id (the target "event:<id>"): the newest page before the next id. */
+static void
+event_loaded_cb (GhPage       *page,
+                 JsonObject   *answer,
+                 const GError *error,
+                 gpointer      user_data)
+{
+  GhAuditPage *self = GH_AUDIT_PAGE (page);
+  gint64 id = GPOINTER_TO_SIZE (user_data);
+  JsonArray *events = gh_json_array (answer, "events");
+  JsonNode *node = events != NULL && json_array_get_length (events) > 0 ?
+                   json_array_get_element (events, 0) : NULL;
+  g_autoptr(GhAuditEventItem) event = NULL;
+
+  if (error != NULL)
+    gh_page_show_error (page, _("Could not load the event"), error);
+  else if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    event = gh_audit_event_item_new_from_json (json_node_get_object (node), NULL);
+  self->open_event = 0;
+  if (event != NULL && gh_audit_event_item_get_id (event) == id)
+    show_detail (self, event);
+  else if (error == NULL)
+    gh_page_show_toast (page, _("That event is not in the log any more"));
+  gh_page_set_busy (page, gh_audit_model_get_loading (self->model));
+}
+
+static void
+load_event (GhAuditPage *self,
+            gint64       id)
+{
+  g_autofree char *suffix = g_strdup_printf ("/audit?limit=1&before=%" G_GINT64_FORMAT,
+                                             id + 1);
+  g_autofree char *path = gh_page_project_path (GH_PAGE (self), suffix);
+
+  /* Not connected yet: the first reload does it. */
+  self->open_event = id;
+  if (gh_page_get_admin_client (GH_PAGE (self)) == NULL)
+    return;
+  gh_page_set_busy (GH_PAGE (self), TRUE);
+  gh_page_load (GH_PAGE (self), "GET", path, NULL, event_loaded_cb, GSIZE_TO_POINTER (id));
+}
+
 /* ---- GhPage ------------------------------------------------------------------------- */
 
 static void
@@ -1204,6 +1248,8 @@ gh_audit_page_reload (GhPage *page)
       g_str_equal (gtk_stack_get_visible_child_name (self->state_stack), "error"))
     gtk_stack_set_visible_child_name (self->state_stack, "loading");
   apply_filters (self);
+  if (self->open_event > 0)
+    load_event (self, self->open_event);
 }
 
 static void
@@ -1228,7 +1274,8 @@ gh_audit_page_start_search (GhPage *page)
 }
 
 /* "filter:outcome=failure" (or success), "filter:text=…", "client:<id>", "user:<id>",
- * "flow:<id>", "type:<prefix>": the list with that filter alone; "filter:all": no filter. */
+ * "flow:<id>", "type:<prefix>": the list with that filter alone; "filter:all": no filter;
+ * "event:<id>": that event's detail. */
 static void
 gh_audit_page_open_target (GhPage     *page,
                            const char *target)
@@ -1246,6 +1293,14 @@ gh_audit_page_open_target (GhPage     *page,
     { "type:", FILTER_TYPE },
   };
 
+  if (g_str_has_prefix (target, "event:"))
+    {
+      gint64 id = g_ascii_strtoll (target + strlen ("event:"), NULL, 10);
+
+      if (id > 0)
+        load_event (self, id);
+      return;
+    }
   if (g_strcmp0 (target, "filter:all") == 0)
     {
       for (guint f = 0; f < N_FILTERS; f++)
