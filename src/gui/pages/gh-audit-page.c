@@ -507,8 +507,17 @@ apply_filters (GhAuditPage *self)
   gh_audit_model_reset (self->model, client, gh_page_get_project (GH_PAGE (self)), &query);
 }
 
-/* Whether @event passes the filters, as the server would decide (the text search is the
- * server's alone: with one, FALSE and the caller asks the server). */
+/* A filter of exact value: none, or @value is it. */
+static gboolean
+passes (GhAuditPage *self,
+        Filter       filter,
+        const char  *value)
+{
+  return self->filters[filter] == NULL || g_strcmp0 (value, self->filters[filter]) == 0;
+}
+
+/* Whether @event passes the filters as the server decides (all but the text search, which
+ * only the server applies: the caller asks it). */
 static gboolean
 event_matches (GhAuditPage      *self,
                GhAuditEventItem *event)
@@ -517,14 +526,10 @@ event_matches (GhAuditPage      *self,
       !g_str_has_prefix (gh_audit_event_item_get_event_type (event), self->filters[FILTER_TYPE]))
     return FALSE;
 
-  return (self->filters[FILTER_OUTCOME] == NULL ||
-          g_strcmp0 (gh_audit_event_item_get_outcome (event), self->filters[FILTER_OUTCOME]) == 0) &&
-         (self->filters[FILTER_CLIENT] == NULL ||
-          g_strcmp0 (gh_audit_event_item_get_client_id (event), self->filters[FILTER_CLIENT]) == 0) &&
-         (self->filters[FILTER_USER] == NULL ||
-          g_strcmp0 (gh_audit_event_item_get_user_id (event), self->filters[FILTER_USER]) == 0) &&
-         (self->filters[FILTER_FLOW] == NULL ||
-          g_strcmp0 (gh_audit_event_item_get_flow_id (event), self->filters[FILTER_FLOW]) == 0);
+  return passes (self, FILTER_OUTCOME, gh_audit_event_item_get_outcome (event)) &&
+         passes (self, FILTER_CLIENT, gh_audit_event_item_get_client_id (event)) &&
+         passes (self, FILTER_USER, gh_audit_event_item_get_user_id (event)) &&
+         passes (self, FILTER_FLOW, gh_audit_event_item_get_flow_id (event));
 }
 
 /* ---- scrolling and live events ------------------------------------------------------------ */
