@@ -311,6 +311,7 @@ test_audit_list_and_filters (void)
   g_assert_true (gh_gui_test_label_shown (page, "admin.request_refused"));
   g_assert_true (gh_gui_test_text_shown (page, "\"method\""));
   g_assert_null (gh_gui_test_find (page, "audit-filter-client-button"));
+  g_assert_nonnull (gh_gui_test_find (page, "audit-detail-explain"));
 
   /* Another page opens one event's detail by its id: the first user's creation. */
   {
@@ -555,6 +556,20 @@ test_audit_export (void)
       n++;
     }
   g_assert_cmpuint (n, ==, ids->len);
+
+  /* Cancel: the half-written file is removed. */
+  g_clear_object (&file);
+  g_free (path);
+  path = g_build_filename (test->tmp, "cancelled.csv", NULL);
+  file = g_file_new_for_path (path);
+  gh_audit_page_export (GH_AUDIT_PAGE (page), file, "csv");
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (
+                   gtk_widget_get_parent (gtk_widget_get_parent (
+                     gh_gui_test_get (page, "audit-export-progress"))))));
+  gh_gui_test_click (gh_gui_test_get (page, "audit-export-cancel-button"));
+  g_assert_true (gh_gui_test_wait (export_done, page));
+  gh_gui_test_run_for (200);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
 int

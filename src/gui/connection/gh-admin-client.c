@@ -611,6 +611,31 @@ static const Typed typed_patch = { patch_from_json,
 static const Typed typed_audit = { audit_page_from_json,
                                    (GDestroyNotify) gh_admin_audit_page_free };
 
+/* The error of a refused call: the server's reason from @object (may be NULL) if it gave
+ * one, its status line otherwise. */
+static GError *
+refusal_new (SoupMessage *message,
+             JsonObject  *object)
+{
+  guint status = soup_message_get_status (message);
+  const char *description = object != NULL ?
+                            gh_json_string (object, "error_description") : NULL;
+  GError *refusal;
+
+  if (description != NULL)
+    refusal = g_error_new_literal (GH_ADMIN_CLIENT_ERROR, code_from_status (status),
+                                   description);
+  else
+    refusal = g_error_new (GH_ADMIN_CLIENT_ERROR, code_from_status (status),
+                           _("The server answered “%u %s”"), status,
+                           soup_message_get_reason_phrase (message));
+  gh_admin_client_error_get_private (refusal)->status = status;
+  gh_admin_client_error_get_private (refusal)->oauth_error =
+    g_strdup (object != NULL ? gh_json_string (object, "error") : NULL);
+
+  return refusal;
+}
+
 static void
 answered (GObject      *source,
           GAsyncResult *result,
@@ -641,21 +666,7 @@ answered (GObject      *source,
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      const char *description = object != NULL ?
-                                gh_json_string (object, "error_description") : NULL;
-      GError *refusal;
-
-      if (description != NULL)
-        refusal = g_error_new_literal (GH_ADMIN_CLIENT_ERROR, code_from_status (status),
-                                       description);
-      else
-        refusal = g_error_new (GH_ADMIN_CLIENT_ERROR, code_from_status (status),
-                               _("The server answered “%u %s”"), status,
-                               soup_message_get_reason_phrase (message));
-      gh_admin_client_error_get_private (refusal)->status = status;
-      gh_admin_client_error_get_private (refusal)->oauth_error =
-        g_strdup (object != NULL ? gh_json_string (object, "error") : NULL);
-      g_task_return_error (task, refusal);
+      g_task_return_error (task, refusal_new (message, object));
       return;
     }
   if (object == NULL && status != SOUP_STATUS_NO_CONTENT)
@@ -962,7 +973,6 @@ export_sent (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GInputStream) stream = soup_session_send_finish (session, result, &error);
   SoupMessage *message;
-  guint status;
 
   if (stream == NULL)
     {
@@ -970,15 +980,9 @@ export_sent (GObject      *source,
       return;
     }
   message = soup_session_get_async_result_message (session, result);
-  status = soup_message_get_status (message);
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (message)))
     {
-      GError *refusal = g_error_new (GH_ADMIN_CLIENT_ERROR, code_from_status (status),
-                                     _("The server answered “%u %s”"), status,
-                                     soup_message_get_reason_phrase (message));
-
-      gh_admin_client_error_get_private (refusal)->status = status;
-      g_task_return_error (task, refusal);
+      g_task_return_error (task, refusal_new (message, NULL));
       return;
     }
   g_task_return_pointer (task, g_steal_pointer (&stream), g_object_unref);
