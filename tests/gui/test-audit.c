@@ -469,6 +469,7 @@ test_audit_live (void)
   page = GTK_WIDGET (gh_gui_test_show_page (test, "audit"));
   g_assert_true (gh_gui_test_wait (model_loaded, page_model (page)));
 
+  g_assert_true (gh_gui_test_label_shown (page, "Live"));
   create_users (test, "live", 1);
   wait.page = page;
   wait.id = newest_id (test);

@@ -72,6 +72,7 @@ struct _GhAuditPage
   /* The export being written. */
   GCancellable       *export_cancellable;
   GFile              *export_file;
+  GFileOutputStream  *export_output;
   guint               export_pulse;
 
   GtkToggleButton    *search_button;
@@ -92,6 +93,7 @@ struct _GhAuditPage
   GtkToggleButton    *failures_button;
   AdwFlap            *flap;
   GtkStack           *list_stack;
+  GtkLabel           *live_label;
   GtkButton          *new_events_button;
   GtkScrolledWindow  *scroller;
   GtkSearchBar       *search_bar;
@@ -414,8 +416,8 @@ update_chips (GhAuditPage *self)
       gtk_widget_set_tooltip_text (button, _("Remove This Filter"));
       gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                       remove, -1);
-      gtk_widget_add_css_class (button, "pill");
-      gtk_widget_add_css_class (button, "small");
+      gtk_widget_set_halign (button, GTK_ALIGN_START);
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
       g_object_set_data (G_OBJECT (button), "gh-filter", GUINT_TO_POINTER (i));
       g_signal_connect_object (button, "clicked", G_CALLBACK (chip_clicked_cb), self, 0);
       gtk_flow_box_append (self->chips_box, button);
@@ -478,6 +480,7 @@ update_count (GhAuditPage *self)
   else
     text = g_strdup_printf (_("Newest %u events, more as you scroll"), shown);
   gtk_label_set_label (self->count_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->count_label), text);
 }
 
 /* Reads the list again with the filters: the server applies them. */
@@ -612,6 +615,35 @@ event_cb (GhAuditPage      *self,
 }
 
 static void
+stream_state_cb (GhAuditPage *self,
+                 int          state)
+{
+  const char *text = NULL;
+  const char *tooltip = NULL;
+
+  switch ((GhAdminStreamState) state)
+    {
+    case GH_ADMIN_STREAM_CONNECTED:
+      text = _("Live");
+      tooltip = _("New events appear as the server records them");
+      break;
+    case GH_ADMIN_STREAM_CONNECTING:
+    case GH_ADMIN_STREAM_RECONNECTING:
+      text = _("Reconnecting…");
+      tooltip = _("The live stream was lost; the events it misses meanwhile come when it is "
+                  "back");
+      break;
+    case GH_ADMIN_STREAM_STOPPED:
+    default:
+      text = _("Not live");
+      tooltip = _("No live stream: new events show when the list is read again");
+      break;
+    }
+  gtk_label_set_label (self->live_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->live_label), tooltip);
+}
+
+static void
 gap_cb (GhAuditPage *self,
         gint64       first_missed_id)
 {
@@ -633,7 +665,11 @@ follow_events (GhAuditPage *self)
     {
       g_signal_connect_object (client, "event", G_CALLBACK (event_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (client, "gap", G_CALLBACK (gap_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (client, "stream-state", G_CALLBACK (stream_state_cb), self,
+                               G_CONNECT_SWAPPED);
     }
+  stream_state_cb (self, client != NULL ? (int) gh_admin_client_get_stream_state (client) :
+                                          GH_ADMIN_STREAM_STOPPED);
 }
 
 static void
@@ -990,6 +1026,7 @@ export_finished (GhAuditPage  *self,
     }
   g_clear_object (&self->export_cancellable);
   g_clear_object (&self->export_file);
+  g_clear_object (&self->export_output);
 }
 
 static void
@@ -1032,6 +1069,7 @@ export_answered_cb (GObject      *source,
       return;
     }
   /* Straight from the socket to the file, a buffer at a time: memory stays flat. */
+  g_set_object (&self->export_output, output);
   g_output_stream_splice_async (G_OUTPUT_STREAM (output), input,
                                 G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
                                 G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
@@ -1077,12 +1115,20 @@ export_opened_cb (GObject      *source,
                                       data);
 }
 
+/* The server does not say how many events will come: the bar pulses and says how much of
+ * the file is written. */
 static gboolean
 export_pulse_cb (gpointer user_data)
 {
   GhAuditPage *self = GH_AUDIT_PAGE (user_data);
 
   gtk_progress_bar_pulse (self->export_progress);
+  if (self->export_output != NULL)
+    {
+      g_autofree char *size = g_format_size (g_seekable_tell (G_SEEKABLE (self->export_output)));
+
+      gtk_progress_bar_set_text (self->export_progress, size);
+    }
 
   return G_SOURCE_CONTINUE;
 }
@@ -1107,6 +1153,7 @@ gh_audit_page_export (GhAuditPage *self,
   text = g_strdup_printf (_("Exporting to “%s”…"), name);
   gtk_label_set_label (self->export_label, text);
   gtk_progress_bar_set_fraction (self->export_progress, 0);
+  gtk_progress_bar_set_text (self->export_progress, NULL);
   gtk_revealer_set_reveal_child (self->export_revealer, TRUE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), FALSE);
   self->export_pulse = g_timeout_add (100, export_pulse_cb, self);
@@ -1336,6 +1383,7 @@ gh_audit_page_dispose (GObject *object)
   g_cancellable_cancel (self->export_cancellable);
   g_clear_object (&self->export_cancellable);
   g_clear_object (&self->export_file);
+  g_clear_object (&self->export_output);
   if (self->events_client != NULL)
     g_signal_handlers_disconnect_by_data (self->events_client, self);
   g_clear_object (&self->events_client);
@@ -1397,6 +1445,7 @@ gh_audit_page_class_init (GhAuditPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GhAuditPage, failures_button);
   gtk_widget_class_bind_template_child (widget_class, GhAuditPage, flap);
   gtk_widget_class_bind_template_child (widget_class, GhAuditPage, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, live_label);
   gtk_widget_class_bind_template_child (widget_class, GhAuditPage, new_events_button);
   gtk_widget_class_bind_template_child (widget_class, GhAuditPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, GhAuditPage, search_bar);
