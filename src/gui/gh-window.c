@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "gh-audit-page.h"
 #include "gh-cimd-page.h"
 #include "gh-clients-page.h"
 #include "gh-connect-window.h"
@@ -83,6 +84,7 @@ static GType
   gh_clients_page_get_type,
   gh_users_page_get_type,
   gh_keys_page_get_type,
+  gh_audit_page_get_type,
   gh_token_checker_page_get_type,
 };
 

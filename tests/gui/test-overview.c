@@ -301,20 +301,35 @@ record_open (GSimpleAction *action,
 }
 
 /* The clients tile opens the clients page (where there is none yet, it asks the window for
- * it); the failures tile moves to Needs attention. */
+ * it); the events and failures tiles open the Audit events page, all or failures only. */
 static void
 test_overview_tiles_open (void)
 {
   g_autoptr(GhGuiTest) test = gh_gui_test_new ();
   GtkWidget *page = GTK_WIDGET (gh_gui_test_show_page (test, "overview"));
   g_autofree char *opened = NULL;
-  GtkWidget *first_row;
+  GtkWidget *audit;
 
   g_assert_cmpstr (tile_value (page, "clients-tile"), ==, "0");
 
+  /* Failures today: the Audit events page, failures only. */
   gh_gui_test_click (gh_gui_test_get (page, "failures-tile"));
-  first_row = gtk_widget_get_first_child (gh_gui_test_get (page, "attention-list"));
-  g_assert_true (gtk_widget_has_focus (first_row));
+  audit = GTK_WIDGET (gh_window_get_page (test->window, "audit"));
+  g_assert_true (gh_window_get_visible_page (test->window) == GH_PAGE (audit));
+  g_assert_true (gh_gui_test_wait_settled (GH_PAGE (audit)));
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (
+                   gh_gui_test_get (audit, "audit-outcome-failure"))));
+  g_assert_nonnull (gh_gui_test_find (audit, "audit-chip-outcome"));
+
+  /* Events today: the same page, every event. */
+  gh_window_show_page (test->window, "overview");
+  gh_gui_test_click (gh_gui_test_get (page, "events-tile"));
+  g_assert_true (gh_window_get_visible_page (test->window) == GH_PAGE (audit));
+  g_assert_true (gh_gui_test_wait_settled (GH_PAGE (audit)));
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (
+                   gh_gui_test_get (audit, "audit-outcome-all"))));
+  g_assert_null (gh_gui_test_find (audit, "audit-chip-outcome"));
+  gh_window_show_page (test->window, "overview");
 
   if (gh_window_get_page (test->window, "clients") != NULL)
     {

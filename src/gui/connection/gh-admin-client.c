@@ -611,6 +611,31 @@ static const Typed typed_patch = { patch_from_json,
 static const Typed typed_audit = { audit_page_from_json,
                                    (GDestroyNotify) gh_admin_audit_page_free };
 
+/* The error of a refused call: the server's reason from @object (may be NULL) if it gave
+ * one, its status line otherwise. */
+static GError *
+refusal_new (SoupMessage *message,
+             JsonObject  *object)
+{
+  guint status = soup_message_get_status (message);
+  const char *description = object != NULL ?
+                            gh_json_string (object, "error_description") : NULL;
+  GError *refusal;
+
+  if (description != NULL)
+    refusal = g_error_new_literal (GH_ADMIN_CLIENT_ERROR, code_from_status (status),
+                                   description);
+  else
+    refusal = g_error_new (GH_ADMIN_CLIENT_ERROR, code_from_status (status),
+                           _("The server answered “%u %s”"), status,
+                           soup_message_get_reason_phrase (message));
+  gh_admin_client_error_get_private (refusal)->status = status;
+  gh_admin_client_error_get_private (refusal)->oauth_error =
+    g_strdup (object != NULL ? gh_json_string (object, "error") : NULL);
+
+  return refusal;
+}
+
 static void
 answered (GObject      *source,
           GAsyncResult *result,
@@ -641,21 +666,7 @@ answered (GObject      *source,
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      const char *description = object != NULL ?
-                                gh_json_string (object, "error_description") : NULL;
-      GError *refusal;
-
-      if (description != NULL)
-        refusal = g_error_new_literal (GH_ADMIN_CLIENT_ERROR, code_from_status (status),
-                                       description);
-      else
-        refusal = g_error_new (GH_ADMIN_CLIENT_ERROR, code_from_status (status),
-                               _("The server answered “%u %s”"), status,
-                               soup_message_get_reason_phrase (message));
-      gh_admin_client_error_get_private (refusal)->status = status;
-      gh_admin_client_error_get_private (refusal)->oauth_error =
-        g_strdup (object != NULL ? gh_json_string (object, "error") : NULL);
-      g_task_return_error (task, refusal);
+      g_task_return_error (task, refusal_new (message, object));
       return;
     }
   if (object == NULL && status != SOUP_STATUS_NO_CONTENT)
@@ -898,6 +909,25 @@ add_number (GString    *query,
   add_param (query, name, text);
 }
 
+/* The conditions of @query (not its cursor or limit). */
+static void
+add_audit_filters (GString                 *params,
+                   const GhAdminAuditQuery *query)
+{
+  if (query == NULL)
+    return;
+  add_param (params, "type", query->type);
+  add_param (params, "type_prefix", query->type_prefix);
+  add_param (params, "outcome", query->outcome);
+  add_param (params, "client_id", query->client_id);
+  add_param (params, "user_id", query->user_id);
+  add_param (params, "flow_id", query->flow_id);
+  add_param (params, "source", query->source);
+  add_param (params, "text", query->text);
+  add_number (params, "from", query->from);
+  add_number (params, "to", query->to);
+}
+
 void
 gh_admin_client_get_audit_async (GhAdminClient           *self,
                                  const char              *slug,
@@ -912,18 +942,9 @@ gh_admin_client_get_audit_async (GhAdminClient           *self,
   g_return_if_fail (GH_IS_ADMIN_CLIENT (self));
   g_return_if_fail (slug != NULL);
 
+  add_audit_filters (params, query);
   if (query != NULL)
     {
-      add_param (params, "type", query->type);
-      add_param (params, "type_prefix", query->type_prefix);
-      add_param (params, "outcome", query->outcome);
-      add_param (params, "client_id", query->client_id);
-      add_param (params, "user_id", query->user_id);
-      add_param (params, "flow_id", query->flow_id);
-      add_param (params, "source", query->source);
-      add_param (params, "text", query->text);
-      add_number (params, "from", query->from);
-      add_number (params, "to", query->to);
       add_number (params, "before", query->before);
       add_number (params, "after", query->after);
       add_number (params, "limit", query->limit);
@@ -940,6 +961,78 @@ gh_admin_client_get_audit_finish (GhAdminClient  *self,
                                   GError        **error)
 {
   return typed_finish (self, result, gh_admin_client_get_audit_async, error);
+}
+
+static void
+export_sent (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  SoupSession *session = SOUP_SESSION (source);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = soup_session_send_finish (session, result, &error);
+  SoupMessage *message;
+
+  if (stream == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  message = soup_session_get_async_result_message (session, result);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (message)))
+    {
+      g_task_return_error (task, refusal_new (message, NULL));
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&stream), g_object_unref);
+}
+
+void
+gh_admin_client_export_audit_async (GhAdminClient           *self,
+                                    const char              *slug,
+                                    const GhAdminAuditQuery *query,
+                                    const char              *format,
+                                    GCancellable            *cancellable,
+                                    GAsyncReadyCallback      callback,
+                                    gpointer                 user_data)
+{
+  g_autoptr(GString) params = g_string_new (NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  GTask *task;
+
+  g_return_if_fail (GH_IS_ADMIN_CLIENT (self));
+  g_return_if_fail (slug != NULL && format != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gh_admin_client_export_audit_async);
+  add_param (params, "format", format);
+  add_audit_filters (params, query);
+  path = project_path (slug, "/audit/export");
+  url = g_strconcat (self->base_url, "/admin/v1", path, params->str, NULL);
+  message = soup_message_new ("GET", url);
+  if (message == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("“%s” is not a valid address"), url);
+      g_object_unref (task);
+      return;
+    }
+  set_authorization (self, message);
+  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, cancellable,
+                           export_sent, task);
+}
+
+GInputStream *
+gh_admin_client_export_audit_finish (GhAdminClient  *self,
+                                     GAsyncResult   *result,
+                                     GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* ---- the event stream ------------------------------------------------------------- */

@@ -230,6 +230,19 @@ GhAdminAuditPage *gh_admin_client_get_audit_finish (GhAdminClient            *se
                                                     GAsyncResult             *result,
                                                     GError                  **error);
 
+/* GET .../audit/export?format=@format ("jsonl" or "csv") with @query's conditions (its
+ * cursor and limit are not sent): the answer's body, to read as it comes. */
+void          gh_admin_client_export_audit_async  (GhAdminClient            *self,
+                                                   const char               *slug,
+                                                   const GhAdminAuditQuery  *query,
+                                                   const char               *format,
+                                                   GCancellable             *cancellable,
+                                                   GAsyncReadyCallback       callback,
+                                                   gpointer                  user_data);
+GInputStream *gh_admin_client_export_audit_finish (GhAdminClient            *self,
+                                                   GAsyncResult             *result,
+                                                   GError                  **error);
+
 /* The live event stream (GET /admin/v1/events over a WebSocket): ::event for each event as
  * it commits, ::gap when the server dropped the client for falling behind, ::stream-state
  * as it connects, is lost and comes back. Lost, it reconnects by itself (after 0.25 s, then

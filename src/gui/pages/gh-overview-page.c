@@ -48,8 +48,8 @@ static const struct {
     N_("Access tokens neither expired nor revoked; shown under their clients") },
   { "iats-tile", "initial_access_tokens", N_("Initial Access Tokens"),
     N_("Show the initial access tokens") },
-  { "events-tile", "events", N_("Events Today"), N_("Show what needs attention") },
-  { "failures-tile", "failures", N_("Failures Today"), N_("Show what needs attention") },
+  { "events-tile", "events", N_("Events Today"), N_("Show the audit events") },
+  { "failures-tile", "failures", N_("Failures Today"), N_("Show the failed events") },
 };
 
 /* The endpoint rows with Copy as curl: the name is the action's target. */
@@ -1173,7 +1173,7 @@ tick_cb (gpointer user_data)
 
 /* ---- what the user does ------------------------------------------------------------------ */
 
-/* The events and failures tiles: the audit page is for later; the failures grouped here. */
+/* Focus the failures grouped by rule. */
 static void
 show_attention_section (GhOverviewPage *self)
 {
@@ -1201,7 +1201,13 @@ tile_clicked_cb (GtkButton      *button,
       break;
 
     case TILE_EVENTS:
+      gh_page_open (GH_PAGE (self), "audit", "filter:all");
+      break;
+
     case TILE_FAILURES:
+      gh_page_open (GH_PAGE (self), "audit", "filter:outcome=failure");
+      break;
+
     case N_TILES:
     default:
       show_attention_section (self);

@@ -12,8 +12,8 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "gh-admin-json.h"
 #include "gh-explain-card.h"
-#include "gh-json.h"
 #include "gh-token-checker-page.h"
 
 /* A pasted token and an optional resource, sent to POST …/tokens/inspect; the answer shown as

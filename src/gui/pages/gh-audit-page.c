@@ -1,0 +1,1528 @@
+/* gh-audit-page.c — the Audit events page: the project's audit log, filtered by the server,
+ * read page by page as it scrolls, live from the window's event stream, and exported
+ *
+ * Copyright 2026 The Gatehouse developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "gatehouse-gui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "gh-admin-json.h"
+#include "gh-audit-model.h"
+#include "gh-audit-page.h"
+#include "gh-explain-card.h"
+#include "gh-property-row.h"
+
+/* The "What" filter: the type prefixes of the event-type registry (docs/audit-events.md;
+ * no admin route lists it), in the registry's order. */
+static const struct {
+  const char *prefix;
+  const char *label;
+} kinds[] = {
+  { "project.", N_("Projects") },
+  { "oauth_client.", N_("Clients and Client Metadata Documents") },
+  { "user.", N_("Users") },
+  { "resource.", N_("Resources") },
+  { "iat.", N_("Initial Access Tokens") },
+  { "authorization.", N_("Authorization Requests") },
+  { "consent.", N_("Consent") },
+  { "code.", N_("Authorization Codes") },
+  { "token.", N_("Tokens") },
+  { "refresh_token.", N_("Refresh Token Reuse") },
+  { "key.", N_("Signing Keys") },
+  { "audit.", N_("Suppressed Refusals") },
+  { "admin.", N_("Admin API") },
+};
+
+/* The filters, in the order of their chips. */
+typedef enum
+{
+  FILTER_TYPE,
+  FILTER_OUTCOME,
+  FILTER_TEXT,
+  FILTER_CLIENT,
+  FILTER_USER,
+  FILTER_FLOW,
+  N_FILTERS
+} Filter;
+
+/* The list (GhAuditModel in a GtkColumnView), the filters the server applies, and the live
+ * state: following while scrolled to the top, counting new events in the pill when not. */
+struct _GhAuditPage
+{
+  GhPage              parent_instance;
+
+  GhAuditModel       *model;
+  GtkSingleSelection *selection;
+  char               *filters[N_FILTERS];
+  GhAdminClient      *events_client;   /* whose ::event and ::gap we follow */
+  guint               pending;         /* live events not shown: scrolled away */
+  gboolean            stale;           /* events came while the page was hidden */
+  gboolean            syncing;         /* the controls are being set from the filters */
+  guint               text_reload;
+  GhAuditEventItem   *selected;
+  gint64              open_event;      /* "event:<id>" asked for, shown once loaded */
+
+  /* The export being written. */
+  GCancellable       *export_cancellable;
+  GFile              *export_file;
+  GFileOutputStream  *export_output;
+  guint               export_pulse;
+
+  GtkToggleButton    *search_button;
+  GtkMenuButton      *export_button;
+
+  /* Template widgets */
+  GtkToggleButton    *all_button;
+  GtkFlowBox         *chips_box;
+  GtkColumnView      *column_view;
+  GtkLabel           *count_label;
+  GtkBox             *detail_box;
+  GtkLabel           *detail_title;
+  AdwStatusPage      *empty_page;
+  AdwStatusPage      *error_page;
+  GtkLabel           *export_label;
+  GtkProgressBar     *export_progress;
+  GtkRevealer        *export_revealer;
+  GtkToggleButton    *failures_button;
+  AdwFlap            *flap;
+  GtkStack           *list_stack;
+  GtkLabel           *live_label;
+  GtkButton          *new_events_button;
+  GtkScrolledWindow  *scroller;
+  GtkSearchBar       *search_bar;
+  GtkSearchEntry     *search_entry;
+  GtkStack           *state_stack;
+  GtkToggleButton    *successes_button;
+  GtkMenuButton      *what_button;
+  GtkListBox         *what_list;
+};
+
+G_DEFINE_FINAL_TYPE (GhAuditPage, gh_audit_page, GH_TYPE_PAGE)
+
+static void apply_filters (GhAuditPage *self);
+
+/* ---- values ------------------------------------------------------------------------- */
+
+/* "just now", "5 min ago", "3 h ago", then the date, from µs since the epoch. */
+static char *
+format_relative (gint64 when)
+{
+  gint64 ago = MAX (0, (g_get_real_time () - when) / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) local = NULL;
+
+  if (ago < 60)
+    return g_strdup (_("just now"));
+  if (ago < 3600)
+    return g_strdup_printf (_("%d min ago"), (int) (ago / 60));
+  if (ago < 86400)
+    return g_strdup_printf (_("%d h ago"), (int) (ago / 3600));
+
+  local = g_date_time_new_from_unix_local (when / G_USEC_PER_SEC);
+  return local != NULL ? g_date_time_format (local, "%-d %b %Y, %H:%M") : g_strdup ("");
+}
+
+/* "Thursday 3 December 2026, 08:40:12.345" in local time. */
+static char *
+format_absolute (gint64 when)
+{
+  g_autoptr(GDateTime) local = g_date_time_new_from_unix_local (when / G_USEC_PER_SEC);
+  g_autofree char *date = NULL;
+
+  if (local == NULL)
+    return g_strdup ("");
+  date = g_date_time_format (local, "%A %-d %B %Y, %H:%M:%S");
+
+  return g_strdup_printf ("%s.%03d", date, (int) (when % G_USEC_PER_SEC / 1000));
+}
+
+static const char *
+outcome_icon (const char *outcome)
+{
+  if (g_strcmp0 (outcome, "failure") == 0)
+    return "dialog-error-symbolic";
+  if (g_strcmp0 (outcome, "success") == 0)
+    return "emblem-ok-symbolic";
+  return "dialog-information-symbolic";
+}
+
+static const char *
+outcome_label (const char *outcome)
+{
+  if (g_strcmp0 (outcome, "failure") == 0)
+    return _("Failure");
+  if (g_strcmp0 (outcome, "success") == 0)
+    return _("Success");
+  if (g_strcmp0 (outcome, "info") == 0)
+    return _("Info");
+  return outcome != NULL ? outcome : "";
+}
+
+static const char *
+kind_label (const char *prefix)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (g_strcmp0 (kinds[i].prefix, prefix) == 0)
+      return _(kinds[i].label);
+  return prefix;
+}
+
+/* ---- the list's cells ----------------------------------------------------------------- */
+
+typedef enum
+{
+  COLUMN_TIME,
+  COLUMN_OUTCOME,
+  COLUMN_TYPE,
+  COLUMN_CLIENT,
+  COLUMN_USER,
+  COLUMN_FLOW,
+  COLUMN_SOURCE,
+  N_COLUMNS
+} Column;
+
+static const struct {
+  const char *title;
+  int         min;       /* characters of the inscription at least */
+  int         width;     /* natural characters of the inscription */
+  gboolean    expand;
+} columns[N_COLUMNS] = {
+  { N_("Time"), 8, 10, FALSE },
+  { N_("Outcome"), 7, 7, FALSE },
+  { N_("Type"), 18, 24, TRUE },
+  { N_("Client"), 6, 14, TRUE },
+  { N_("User"), 4, 8, FALSE },
+  { N_("Flow"), 4, 12, FALSE },
+  { N_("Source"), 6, 10, FALSE },
+};
+
+static void
+setup_cell_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               gpointer                  user_data)
+{
+  Column column = GPOINTER_TO_UINT (user_data);
+  GtkWidget *inscription = gtk_inscription_new (NULL);
+
+  gtk_inscription_set_min_chars (GTK_INSCRIPTION (inscription), columns[column].min);
+  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (inscription), columns[column].width);
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (inscription),
+                                     GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (inscription, TRUE);
+  if (column == COLUMN_OUTCOME)
+    {
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      GtkWidget *icon = gtk_image_new ();
+
+      gtk_box_append (GTK_BOX (box), icon);
+      gtk_box_append (GTK_BOX (box), inscription);
+      gtk_list_item_set_child (list_item, box);
+    }
+  else
+    gtk_list_item_set_child (list_item, inscription);
+}
+
+static void
+bind_cell_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              gpointer                  user_data)
+{
+  Column column = GPOINTER_TO_UINT (user_data);
+  GObject *item = gtk_list_item_get_item (list_item);
+  GtkWidget *child = gtk_list_item_get_child (list_item);
+  GtkWidget *inscription = child;
+  GtkWidget *icon = NULL;
+  GhAuditEventItem *event;
+  g_autofree char *text = NULL;
+  g_autofree char *tooltip = NULL;
+
+  if (column == COLUMN_OUTCOME)
+    {
+      icon = gtk_widget_get_first_child (child);
+      inscription = gtk_widget_get_last_child (child);
+      gtk_widget_remove_css_class (child, "error");
+      gtk_widget_remove_css_class (child, "success");
+      gtk_widget_remove_css_class (child, "warning");
+    }
+
+  if (GH_IS_AUDIT_GAP (item))
+    {
+      if (column == COLUMN_OUTCOME)
+        {
+          gtk_image_set_from_icon_name (GTK_IMAGE (icon), "dialog-warning-symbolic");
+          gtk_widget_add_css_class (child, "warning");
+          text = g_strdup (_("Gap"));
+        }
+      else if (column == COLUMN_TYPE)
+        text = g_strdup (_("Events were missed here — Reload"));
+      gtk_widget_set_tooltip_text (inscription, column == COLUMN_TYPE ?
+                                   _("The live stream fell behind; click to read the list "
+                                     "again from the server") : NULL);
+      gtk_inscription_set_text (GTK_INSCRIPTION (inscription), text);
+      return;
+    }
+
+  event = GH_AUDIT_EVENT_ITEM (item);
+  switch (column)
+    {
+    case COLUMN_TIME:
+      text = format_relative (gh_audit_event_item_get_time (event));
+      tooltip = format_absolute (gh_audit_event_item_get_time (event));
+      break;
+    case COLUMN_OUTCOME:
+      {
+        const char *outcome = gh_audit_event_item_get_outcome (event);
+
+        gtk_image_set_from_icon_name (GTK_IMAGE (icon), outcome_icon (outcome));
+        if (g_strcmp0 (outcome, "failure") == 0)
+          gtk_widget_add_css_class (child, "error");
+        else if (g_strcmp0 (outcome, "success") == 0)
+          gtk_widget_add_css_class (child, "success");
+        text = g_strdup (outcome_label (outcome));
+      }
+      break;
+    case COLUMN_TYPE:
+      text = g_strdup (gh_audit_event_item_get_event_type (event));
+      break;
+    case COLUMN_CLIENT:
+      text = g_strdup (gh_audit_event_item_get_client_id (event));
+      tooltip = g_strdup (text);
+      break;
+    case COLUMN_USER:
+      text = g_strdup (gh_audit_event_item_get_user_id (event));
+      tooltip = g_strdup (text);
+      break;
+    case COLUMN_FLOW:
+      text = g_strdup (gh_audit_event_item_get_flow_id (event));
+      tooltip = g_strdup (text);
+      break;
+    case COLUMN_SOURCE:
+      text = g_strdup (gh_audit_event_item_get_source (event));
+      tooltip = g_strdup (gh_audit_event_item_get_user_agent (event));
+      break;
+    case N_COLUMNS:
+    default:
+      break;
+    }
+  gtk_inscription_set_text (GTK_INSCRIPTION (inscription), text);
+  gtk_widget_set_tooltip_text (inscription, tooltip);
+}
+
+static void
+add_columns (GhAuditPage *self)
+{
+  for (guint i = 0; i < N_COLUMNS; i++)
+    {
+      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+      g_autoptr(GtkColumnViewColumn) column = NULL;
+
+      g_signal_connect (factory, "setup", G_CALLBACK (setup_cell_cb), GUINT_TO_POINTER (i));
+      g_signal_connect (factory, "bind", G_CALLBACK (bind_cell_cb), GUINT_TO_POINTER (i));
+      column = gtk_column_view_column_new (_(columns[i].title), factory);
+      gtk_column_view_column_set_expand (column, columns[i].expand);
+      gtk_column_view_column_set_resizable (column, TRUE);
+      gtk_column_view_append_column (self->column_view, column);
+    }
+}
+
+/* ---- filters ---------------------------------------------------------------------------- */
+
+static void
+set_filter (GhAuditPage *self,
+            Filter       filter,
+            const char  *value)
+{
+  g_free (self->filters[filter]);
+  self->filters[filter] = value != NULL && *value != '\0' ? g_strdup (value) : NULL;
+}
+
+static char *
+chip_text (GhAuditPage *self,
+           Filter       filter)
+{
+  const char *value = self->filters[filter];
+
+  switch (filter)
+    {
+    case FILTER_TYPE:
+      return g_strdup_printf (_("What: %s"), kind_label (value));
+    case FILTER_OUTCOME:
+      return g_strdup (g_str_equal (value, "failure") ? _("Failures only") :
+                       g_str_equal (value, "success") ? _("Successes only") : value);
+    case FILTER_TEXT:
+      return g_strdup_printf (_("Text: “%s”"), value);
+    case FILTER_CLIENT:
+      return g_strdup_printf (_("Client: %s"), value);
+    case FILTER_USER:
+      return g_strdup_printf (_("User: %s"), value);
+    case FILTER_FLOW:
+      return g_strdup_printf (_("Flow: %s"), value);
+    case N_FILTERS:
+    default:
+      return g_strdup (value);
+    }
+}
+
+static const char * const chip_names[N_FILTERS] = {
+  "audit-chip-type", "audit-chip-outcome", "audit-chip-text", "audit-chip-client",
+  "audit-chip-user", "audit-chip-flow",
+};
+
+static void
+chip_clicked_cb (GtkButton   *button,
+                 GhAuditPage *self)
+{
+  Filter filter = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "gh-filter"));
+
+  set_filter (self, filter, NULL);
+  apply_filters (self);
+}
+
+static void
+update_chips (GhAuditPage *self)
+{
+  GtkWidget *child;
+  gboolean any = FALSE;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->chips_box))) != NULL)
+    gtk_flow_box_remove (self->chips_box, child);
+
+  for (guint i = 0; i < N_FILTERS; i++)
+    {
+      g_autofree char *text = NULL;
+      g_autofree char *remove = NULL;
+      GtkWidget *button, *box, *label;
+
+      if (self->filters[i] == NULL)
+        continue;
+      any = TRUE;
+      text = chip_text (self, i);
+      remove = g_strdup_printf (_("Remove the filter %s"), text);
+      button = gtk_button_new ();
+      box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      label = gtk_label_new (text);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 40);
+      gtk_box_append (GTK_BOX (box), label);
+      gtk_box_append (GTK_BOX (box), gtk_image_new_from_icon_name ("window-close-symbolic"));
+      gtk_button_set_child (GTK_BUTTON (button), box);
+      gtk_widget_set_name (button, chip_names[i]);
+      gtk_widget_set_tooltip_text (button, _("Remove This Filter"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      remove, -1);
+      gtk_widget_set_halign (button, GTK_ALIGN_START);
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      g_object_set_data (G_OBJECT (button), "gh-filter", GUINT_TO_POINTER (i));
+      g_signal_connect_object (button, "clicked", G_CALLBACK (chip_clicked_cb), self, 0);
+      gtk_flow_box_append (self->chips_box, button);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->chips_box), any);
+}
+
+/* The controls show the filters (after a chip, a target or the detail changed them). */
+static void
+sync_controls (GhAuditPage *self)
+{
+  const char *outcome = self->filters[FILTER_OUTCOME];
+  const char *text = self->filters[FILTER_TEXT];
+  g_autofree char *what = NULL;
+
+  self->syncing = TRUE;
+  if (g_strcmp0 (outcome, "failure") == 0)
+    gtk_toggle_button_set_active (self->failures_button, TRUE);
+  else if (g_strcmp0 (outcome, "success") == 0)
+    gtk_toggle_button_set_active (self->successes_button, TRUE);
+  else
+    gtk_toggle_button_set_active (self->all_button, TRUE);
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)),
+                 text != NULL ? text : "") != 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text != NULL ? text : "");
+  if (text != NULL)
+    gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  self->syncing = FALSE;
+
+  what = self->filters[FILTER_TYPE] != NULL ?
+         g_strdup_printf (_("What: %s"), kind_label (self->filters[FILTER_TYPE])) :
+         g_strdup (_("What: Everything"));
+  gtk_menu_button_set_label (self->what_button, what);
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->what_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    {
+      const char *prefix = g_object_get_data (G_OBJECT (row), "gh-prefix");
+      GtkWidget *check = g_object_get_data (G_OBJECT (row), "gh-check");
+
+      if (check != NULL)
+        gtk_widget_set_opacity (check, g_strcmp0 (prefix, self->filters[FILTER_TYPE]) == 0);
+    }
+}
+
+static void
+update_count (GhAuditPage *self)
+{
+  guint shown = 0;
+  g_autofree char *text = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->model)); i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (self->model), i);
+
+      shown += GH_IS_AUDIT_EVENT_ITEM (item);
+    }
+  if (gh_audit_model_get_complete (self->model))
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u event", "%u events", shown),
+                            shown);
+  else
+    text = g_strdup_printf (_("Newest %u events, more as you scroll"), shown);
+  gtk_label_set_label (self->count_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->count_label), text);
+}
+
+/* Reads the list again with the filters: the server applies them. */
+static void
+apply_filters (GhAuditPage *self)
+{
+  GhAdminAuditQuery query = {
+    .type_prefix = self->filters[FILTER_TYPE],
+    .outcome = self->filters[FILTER_OUTCOME],
+    .text = self->filters[FILTER_TEXT],
+    .client_id = self->filters[FILTER_CLIENT],
+    .user_id = self->filters[FILTER_USER],
+    .flow_id = self->filters[FILTER_FLOW],
+  };
+  GhAdminClient *client = gh_page_get_admin_client (GH_PAGE (self));
+
+  g_clear_handle_id (&self->text_reload, g_source_remove);
+  sync_controls (self);
+  update_chips (self);
+  self->pending = 0;
+  self->stale = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->new_events_button), FALSE);
+  if (client == NULL)
+    return;
+  gh_page_set_busy (GH_PAGE (self), TRUE);
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
+  gh_audit_model_reset (self->model, client, gh_page_get_project (GH_PAGE (self)), &query);
+}
+
+/* A filter of exact value: none, or @value is it. */
+static gboolean
+passes (GhAuditPage *self,
+        Filter       filter,
+        const char  *value)
+{
+  return self->filters[filter] == NULL || g_strcmp0 (value, self->filters[filter]) == 0;
+}
+
+/* Whether @event passes the filters as the server decides (all but the text search, which
+ * only the server applies: the caller asks it). */
+static gboolean
+event_matches (GhAuditPage      *self,
+               GhAuditEventItem *event)
+{
+  if (self->filters[FILTER_TYPE] != NULL &&
+      !g_str_has_prefix (gh_audit_event_item_get_event_type (event), self->filters[FILTER_TYPE]))
+    return FALSE;
+
+  return passes (self, FILTER_OUTCOME, gh_audit_event_item_get_outcome (event)) &&
+         passes (self, FILTER_CLIENT, gh_audit_event_item_get_client_id (event)) &&
+         passes (self, FILTER_USER, gh_audit_event_item_get_user_id (event)) &&
+         passes (self, FILTER_FLOW, gh_audit_event_item_get_flow_id (event));
+}
+
+/* ---- scrolling and live events ------------------------------------------------------------ */
+
+static gboolean
+at_top (GhAuditPage *self)
+{
+  return gtk_adjustment_get_value (gtk_scrolled_window_get_vadjustment (self->scroller)) < 1;
+}
+
+static void
+update_pill (GhAuditPage *self)
+{
+  g_autofree char *text = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->new_events_button), self->pending > 0);
+  if (self->pending == 0)
+    return;
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new event", "%u new events",
+                                       self->pending), self->pending);
+  gtk_button_set_label (self->new_events_button, text);
+}
+
+/* Near the end of what was read: read the next older page. */
+static void
+adjustment_changed_cb (GhAuditPage *self)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  double value = gtk_adjustment_get_value (adjustment);
+  double page = gtk_adjustment_get_page_size (adjustment);
+
+  if (value + page >= gtk_adjustment_get_upper (adjustment) - page)
+    gh_audit_model_load_more (self->model);
+  /* Back at the top by hand: show what came meanwhile. */
+  if (self->pending > 0 && at_top (self))
+    apply_filters (self);
+}
+
+static gboolean
+text_reload_cb (gpointer user_data)
+{
+  GhAuditPage *self = GH_AUDIT_PAGE (user_data);
+
+  self->text_reload = 0;
+  apply_filters (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+event_cb (GhAuditPage      *self,
+          GhAuditEventItem *event)
+{
+  if (g_strcmp0 (gh_audit_event_item_get_project (event),
+                 gh_page_get_project (GH_PAGE (self))) != 0)
+    return;
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      /* Hidden: read the list again when shown, rather than hold every event meanwhile. */
+      self->stale = TRUE;
+      return;
+    }
+  if (!event_matches (self, event))
+    return;
+  if (!at_top (self))
+    {
+      self->pending++;
+      update_pill (self);
+      return;
+    }
+  if (self->filters[FILTER_TEXT] != NULL)
+    {
+      /* The server decides what the text matches: ask it again (once for a burst). */
+      if (self->text_reload == 0)
+        self->text_reload = g_timeout_add (500, text_reload_cb, self);
+      return;
+    }
+  gh_audit_model_prepend (self->model, event);
+  update_count (self);
+}
+
+static void
+stream_state_cb (GhAuditPage *self,
+                 int          state)
+{
+  const char *text = NULL;
+  const char *tooltip = NULL;
+
+  switch ((GhAdminStreamState) state)
+    {
+    case GH_ADMIN_STREAM_CONNECTED:
+      text = _("Live");
+      tooltip = _("New events appear as the server records them");
+      break;
+    case GH_ADMIN_STREAM_CONNECTING:
+    case GH_ADMIN_STREAM_RECONNECTING:
+      text = _("Reconnecting…");
+      tooltip = _("The live stream was lost; the events it misses meanwhile come when it is "
+                  "back");
+      break;
+    case GH_ADMIN_STREAM_STOPPED:
+    default:
+      text = _("Not live");
+      tooltip = _("No live stream: new events show when the list is read again");
+      break;
+    }
+  gtk_label_set_label (self->live_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->live_label), tooltip);
+}
+
+static void
+gap_cb (GhAuditPage *self,
+        gint64       first_missed_id)
+{
+  gh_audit_model_prepend_gap (self->model, first_missed_id);
+}
+
+static void
+follow_events (GhAuditPage *self)
+{
+  GhAdminClient *client = gh_page_get_admin_client (GH_PAGE (self));
+
+  if (client == self->events_client)
+    return;
+
+  if (self->events_client != NULL)
+    g_signal_handlers_disconnect_by_data (self->events_client, self);
+  g_set_object (&self->events_client, client);
+  if (client != NULL)
+    {
+      g_signal_connect_object (client, "event", G_CALLBACK (event_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (client, "gap", G_CALLBACK (gap_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (client, "stream-state", G_CALLBACK (stream_state_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
+  stream_state_cb (self, client != NULL ? (int) gh_admin_client_get_stream_state (client) :
+                                          GH_ADMIN_STREAM_STOPPED);
+}
+
+static void
+new_events_clicked_cb (GhAuditPage *self)
+{
+  apply_filters (self);
+}
+
+static void
+page_mapped_cb (GhAuditPage *self)
+{
+  if (self->stale && gh_page_get_admin_client (GH_PAGE (self)) != NULL)
+    apply_filters (self);
+}
+
+/* The model read a page (or failed to). */
+static void
+loading_changed_cb (GhAuditPage *self)
+{
+  const GError *error = gh_audit_model_get_error (self->model);
+
+  if (gh_audit_model_get_loading (self->model))
+    return;
+
+  if (error != NULL && gh_audit_model_get_page_count (self->model) == 0)
+    {
+      adw_status_page_set_description (self->error_page, error->message);
+      gtk_stack_set_visible_child_name (self->state_stack, "error");
+    }
+  else
+    {
+      gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0;
+      gboolean filtered = FALSE;
+
+      if (error != NULL)
+        gh_page_show_error (GH_PAGE (self), _("Could not load older events"), error);
+      for (guint i = 0; i < N_FILTERS; i++)
+        filtered |= self->filters[i] != NULL;
+      adw_status_page_set_title (self->empty_page, filtered ? _("No Matching Events") :
+                                 _("No Events"));
+      adw_status_page_set_description (self->empty_page, filtered ?
+                                       _("The server has no event that passes these filters") :
+                                       _("Everything the server decides for this project is "
+                                         "recorded here as it happens"));
+      gtk_stack_set_visible_child_name (self->list_stack, empty ? "empty" : "list");
+      gtk_stack_set_visible_child_name (self->state_stack, "content");
+      update_count (self);
+      /* Whether the list fills the view yet is known once it is laid out: the adjustment's
+       * ::changed then. */
+    }
+  gh_page_set_busy (GH_PAGE (self), gh_audit_model_get_loading (self->model) ||
+                                    self->open_event > 0);
+}
+
+/* ---- the detail --------------------------------------------------------------------------- */
+
+static void
+clear_detail (GhAuditPage *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->detail_box))) != NULL)
+    gtk_box_remove (self->detail_box, child);
+}
+
+static void
+add_property (GtkWidget  *group,
+              const char *name,
+              const char *title,
+              const char *value)
+{
+  GtkWidget *row;
+
+  if (value == NULL || *value == '\0')
+    return;
+  row = g_object_new (GH_TYPE_PROPERTY_ROW, "title", title, "value", value, "copyable", TRUE,
+                      NULL);
+  gtk_widget_set_name (row, name);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+}
+
+static void
+filter_to_clicked_cb (GtkButton   *button,
+                      GhAuditPage *self)
+{
+  Filter filter = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "gh-filter"));
+
+  if (self->selected == NULL)
+    return;
+  switch (filter)
+    {
+    case FILTER_CLIENT:
+      set_filter (self, filter, gh_audit_event_item_get_client_id (self->selected));
+      break;
+    case FILTER_USER:
+      set_filter (self, filter, gh_audit_event_item_get_user_id (self->selected));
+      break;
+    case FILTER_FLOW:
+      set_filter (self, filter, gh_audit_event_item_get_flow_id (self->selected));
+      break;
+    case FILTER_TYPE:
+    case FILTER_OUTCOME:
+    case FILTER_TEXT:
+    case N_FILTERS:
+    default:
+      return;
+    }
+  apply_filters (self);
+}
+
+static void
+add_filter_button (GhAuditPage *self,
+                   GtkWidget   *box,
+                   Filter       filter,
+                   const char  *name,
+                   const char  *label,
+                   const char  *value)
+{
+  GtkWidget *button;
+
+  if (value == NULL)
+    return;
+  button = gtk_button_new_with_mnemonic (label);
+  gtk_widget_set_name (button, name);
+  g_object_set_data (G_OBJECT (button), "gh-filter", GUINT_TO_POINTER (filter));
+  g_signal_connect_object (button, "clicked", G_CALLBACK (filter_to_clicked_cb), self, 0);
+  gtk_box_append (GTK_BOX (box), button);
+}
+
+static void
+show_detail (GhAuditPage      *self,
+             GhAuditEventItem *event)
+{
+  GtkWidget *group, *box, *label, *frame;
+  JsonObject *details = gh_audit_event_item_get_details (event);
+  JsonObject *explain = gh_audit_event_item_get_explain (event);
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, gh_audit_event_item_get_id (event));
+  g_autofree char *when = format_absolute (gh_audit_event_item_get_time (event));
+  g_autofree char *json = NULL;
+
+  g_set_object (&self->selected, event);
+  clear_detail (self);
+  gtk_label_set_label (self->detail_title, gh_audit_event_item_get_event_type (event));
+
+  if (explain != NULL)
+    {
+      GtkWidget *card = gh_explain_card_new ();
+
+      gtk_widget_set_name (card, "audit-detail-explain");
+      gh_explain_card_set_target (GH_EXPLAIN_CARD (card),
+                                  gh_page_get_admin_client (GH_PAGE (self)),
+                                  gh_page_get_project (GH_PAGE (self)));
+      gh_explain_card_set_explain (GH_EXPLAIN_CARD (card), explain);
+      gtk_box_append (self->detail_box, card);
+    }
+
+  group = adw_preferences_group_new ();
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Event"));
+  add_property (group, "audit-detail-id", _("Id"), id);
+  add_property (group, "audit-detail-time", _("Time"), when);
+  add_property (group, "audit-detail-type", _("Type"), gh_audit_event_item_get_event_type (event));
+  add_property (group, "audit-detail-outcome", _("Outcome"),
+                outcome_label (gh_audit_event_item_get_outcome (event)));
+  add_property (group, "audit-detail-category", _("Category"),
+                gh_audit_event_item_get_category (event));
+  add_property (group, "audit-detail-actor", _("Actor"), gh_audit_event_item_get_actor (event));
+  add_property (group, "audit-detail-client", _("Client"),
+                gh_audit_event_item_get_client_id (event));
+  add_property (group, "audit-detail-user", _("User"), gh_audit_event_item_get_user_id (event));
+  add_property (group, "audit-detail-flow", _("Flow"), gh_audit_event_item_get_flow_id (event));
+  add_property (group, "audit-detail-source", _("Source"),
+                gh_audit_event_item_get_source (event));
+  add_property (group, "audit-detail-user-agent", _("User Agent"),
+                gh_audit_event_item_get_user_agent (event));
+  gtk_box_append (self->detail_box, group);
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  add_filter_button (self, box, FILTER_CLIENT, "audit-filter-client-button",
+                     _("Filter to This _Client"), gh_audit_event_item_get_client_id (event));
+  add_filter_button (self, box, FILTER_USER, "audit-filter-user-button",
+                     _("Filter to This _User"), gh_audit_event_item_get_user_id (event));
+  add_filter_button (self, box, FILTER_FLOW, "audit-filter-flow-button",
+                     _("Filter to This _Flow"), gh_audit_event_item_get_flow_id (event));
+  if (gtk_widget_get_first_child (box) != NULL)
+    gtk_box_append (self->detail_box, box);
+
+  if (details != NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), details);
+
+      json = json_to_string (node, TRUE);
+      label = gtk_label_new (_("Details"));
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_add_css_class (label, "heading");
+      gtk_box_append (self->detail_box, label);
+      label = gtk_label_new (json);
+      gtk_widget_set_name (label, "audit-detail-json");
+      gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_add_css_class (label, "monospace");
+      gtk_widget_set_margin_top (label, 12);
+      gtk_widget_set_margin_bottom (label, 12);
+      gtk_widget_set_margin_start (label, 12);
+      gtk_widget_set_margin_end (label, 12);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("The event’s details as JSON"), -1);
+      frame = gtk_frame_new (NULL);
+      gtk_frame_set_child (GTK_FRAME (frame), label);
+      gtk_widget_add_css_class (frame, "view");
+      gtk_box_append (self->detail_box, frame);
+    }
+  adw_flap_set_reveal_flap (self->flap, TRUE);
+}
+
+static void
+row_activated_cb (GhAuditPage *self,
+                  guint        position)
+{
+  g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+
+  if (GH_IS_AUDIT_GAP (item))
+    apply_filters (self);
+  else if (GH_IS_AUDIT_EVENT_ITEM (item))
+    show_detail (self, GH_AUDIT_EVENT_ITEM (item));
+}
+
+static void
+close_detail_clicked_cb (GhAuditPage *self)
+{
+  adw_flap_set_reveal_flap (self->flap, FALSE);
+  g_clear_object (&self->selected);
+}
+
+/* ---- controls ----------------------------------------------------------------------------- */
+
+static void
+retry_clicked_cb (GhAuditPage *self)
+{
+  gtk_stack_set_visible_child_name (self->state_stack, "loading");
+  apply_filters (self);
+}
+
+static void
+outcome_toggled_cb (GhAuditPage *self)
+{
+  const char *outcome = NULL;
+
+  if (self->syncing)
+    return;
+  if (gtk_toggle_button_get_active (self->failures_button))
+    outcome = "failure";
+  else if (gtk_toggle_button_get_active (self->successes_button))
+    outcome = "success";
+  else if (!gtk_toggle_button_get_active (self->all_button))
+    return;  /* the first half of a switch between two buttons */
+  if (g_strcmp0 (outcome, self->filters[FILTER_OUTCOME]) == 0)
+    return;
+  set_filter (self, FILTER_OUTCOME, outcome);
+  apply_filters (self);
+}
+
+static void
+what_activated_cb (GhAuditPage   *self,
+                   GtkListBoxRow *row)
+{
+  set_filter (self, FILTER_TYPE, g_object_get_data (G_OBJECT (row), "gh-prefix"));
+  gtk_menu_button_popdown (self->what_button);
+  apply_filters (self);
+}
+
+static void
+search_changed_cb (GhAuditPage *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  if (self->syncing || g_strcmp0 (*text != '\0' ? text : NULL, self->filters[FILTER_TEXT]) == 0)
+    return;
+  set_filter (self, FILTER_TEXT, text);
+  apply_filters (self);
+}
+
+static void
+search_activate_cb (GhAuditPage *self)
+{
+  search_changed_cb (self);
+}
+
+static void
+stop_search_cb (GhAuditPage *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+}
+
+static GtkWidget *
+what_row_new (const char *prefix,
+              const char *label)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *title = gtk_label_new (label);
+  GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
+
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_widget_set_hexpand (title, TRUE);
+  gtk_box_append (GTK_BOX (box), title);
+  if (prefix != NULL)
+    {
+      GtkWidget *code = gtk_label_new (prefix);
+
+      gtk_widget_add_css_class (code, "dim-label");
+      gtk_widget_add_css_class (code, "monospace");
+      gtk_box_append (GTK_BOX (box), code);
+    }
+  gtk_box_append (GTK_BOX (box), check);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_widget_set_name (row, prefix != NULL ? prefix : "all");
+  g_object_set_data_full (G_OBJECT (row), "gh-prefix", g_strdup (prefix), g_free);
+  g_object_set_data (G_OBJECT (row), "gh-check", check);
+
+  return row;
+}
+
+/* ---- export ------------------------------------------------------------------------------- */
+
+static void
+export_finished (GhAuditPage  *self,
+                 const GError *error,
+                 gssize        written)
+{
+  g_clear_handle_id (&self->export_pulse, g_source_remove);
+  gtk_revealer_set_reveal_child (self->export_revealer, FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), TRUE);
+
+  if (error != NULL)
+    {
+      /* What was written is not the export: remove it. */
+      g_file_delete_async (self->export_file, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        gh_page_show_toast (GH_PAGE (self), _("Export cancelled"));
+      else
+        gh_page_show_error (GH_PAGE (self), _("Could not export the events"), error);
+    }
+  else
+    {
+      g_autofree char *name = g_file_get_basename (self->export_file);
+      g_autofree char *size = g_format_size (written);
+      g_autofree char *toast = g_strdup_printf (_("Exported the events to “%s” (%s)"), name,
+                                                size);
+
+      gh_page_show_toast (GH_PAGE (self), toast);
+    }
+  g_clear_object (&self->export_cancellable);
+  g_clear_object (&self->export_file);
+  g_clear_object (&self->export_output);
+}
+
+static void
+export_spliced_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GhAuditPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize written = g_output_stream_splice_finish (G_OUTPUT_STREAM (source), result, &error);
+
+  if (self->export_file != NULL)
+    export_finished (self, written < 0 ? error : NULL, written);
+}
+
+typedef struct
+{
+  GhAuditPage       *self;
+  GFileOutputStream *output;
+} ExportData;
+
+static void
+export_answered_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autofree ExportData *data = user_data;
+  g_autoptr(GhAuditPage) self = data->self;
+  g_autoptr(GFileOutputStream) output = data->output;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) input = NULL;
+
+  input = gh_admin_client_export_audit_finish (GH_ADMIN_CLIENT (source), result, &error);
+  if (self->export_file == NULL)
+    return;
+  if (input == NULL)
+    {
+      g_output_stream_close (G_OUTPUT_STREAM (output), NULL, NULL);
+      export_finished (self, error, 0);
+      return;
+    }
+  /* Straight from the socket to the file, a buffer at a time: memory stays flat. */
+  g_set_object (&self->export_output, output);
+  g_output_stream_splice_async (G_OUTPUT_STREAM (output), input,
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                G_PRIORITY_DEFAULT, self->export_cancellable,
+                                export_spliced_cb, g_object_ref (self));
+}
+
+static void
+export_opened_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GhAuditPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFileOutputStream) output = g_file_replace_finish (G_FILE (source), result, &error);
+  const char *format = g_object_get_data (G_OBJECT (source), "gh-format");
+  GhAdminClient *client = gh_page_get_admin_client (GH_PAGE (self));
+  GhAdminAuditQuery query = {
+    .type_prefix = self->filters[FILTER_TYPE],
+    .outcome = self->filters[FILTER_OUTCOME],
+    .text = self->filters[FILTER_TEXT],
+    .client_id = self->filters[FILTER_CLIENT],
+    .user_id = self->filters[FILTER_USER],
+    .flow_id = self->filters[FILTER_FLOW],
+  };
+  ExportData *data;
+
+  if (self->export_file == NULL)
+    return;
+  if (output == NULL || client == NULL)
+    {
+      if (error == NULL)
+        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                                     _("Not connected to a server"));
+      export_finished (self, error, 0);
+      return;
+    }
+  data = g_new0 (ExportData, 1);
+  data->self = g_object_ref (self);
+  data->output = g_steal_pointer (&output);
+  gh_admin_client_export_audit_async (client, gh_page_get_project (GH_PAGE (self)), &query,
+                                      format, self->export_cancellable, export_answered_cb,
+                                      data);
+}
+
+/* The server does not say how many events will come: the bar pulses and says how much of
+ * the file is written. */
+static gboolean
+export_pulse_cb (gpointer user_data)
+{
+  GhAuditPage *self = GH_AUDIT_PAGE (user_data);
+
+  gtk_progress_bar_pulse (self->export_progress);
+  if (self->export_output != NULL)
+    {
+      g_autofree char *size = g_format_size (g_seekable_tell (G_SEEKABLE (self->export_output)));
+
+      gtk_progress_bar_set_text (self->export_progress, size);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+void
+gh_audit_page_export (GhAuditPage *self,
+                      GFile       *file,
+                      const char  *format)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (GH_IS_AUDIT_PAGE (self));
+  g_return_if_fail (G_IS_FILE (file));
+  g_return_if_fail (g_strcmp0 (format, "jsonl") == 0 || g_strcmp0 (format, "csv") == 0);
+
+  if (self->export_file != NULL)
+    return;
+  g_set_object (&self->export_file, file);
+  self->export_cancellable = g_cancellable_new ();
+  name = g_file_get_basename (file);
+  text = g_strdup_printf (_("Exporting to “%s”…"), name);
+  gtk_label_set_label (self->export_label, text);
+  gtk_progress_bar_set_fraction (self->export_progress, 0);
+  gtk_progress_bar_set_text (self->export_progress, NULL);
+  gtk_revealer_set_reveal_child (self->export_revealer, TRUE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), FALSE);
+  self->export_pulse = g_timeout_add (100, export_pulse_cb, self);
+  g_object_set_data_full (G_OBJECT (file), "gh-format", g_strdup (format), g_free);
+  g_file_replace_async (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+                        G_PRIORITY_DEFAULT, self->export_cancellable, export_opened_cb,
+                        g_object_ref (self));
+}
+
+gboolean
+gh_audit_page_get_exporting (GhAuditPage *self)
+{
+  g_return_val_if_fail (GH_IS_AUDIT_PAGE (self), FALSE);
+
+  return self->export_file != NULL;
+}
+
+static void
+export_cancel_clicked_cb (GhAuditPage *self)
+{
+  g_cancellable_cancel (self->export_cancellable);
+}
+
+static void
+export_chosen_cb (GtkNativeDialog *dialog,
+                  int              response,
+                  GhAuditPage     *self)
+{
+  const char *format = g_object_get_data (G_OBJECT (dialog), "gh-format");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      if (file != NULL)
+        gh_audit_page_export (self, file, format);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+export_clicked_cb (GtkButton   *button,
+                   GhAuditPage *self)
+{
+  const char *format = g_object_get_data (G_OBJECT (button), "gh-format");
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *chooser;
+  g_autofree char *name = NULL;
+
+  gtk_menu_button_popdown (self->export_button);
+  chooser = gtk_file_chooser_native_new (_("Export Events"),
+                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), NULL);
+  name = g_strdup_printf ("audit-%s.%s", gh_page_get_project (GH_PAGE (self)), format);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data (G_OBJECT (chooser), "gh-format", (gpointer) format);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (export_chosen_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static GtkWidget *
+export_menu_new (GhAuditPage *self)
+{
+  static const struct {
+    const char *format;
+    const char *name;
+    const char *label;
+  } formats[] = {
+    { "jsonl", "audit-export-jsonl-button", N_("Export as _JSON Lines…") },
+    { "csv", "audit-export-csv-button", N_("Export as _CSV…") },
+  };
+  GtkWidget *popover = gtk_popover_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      GtkWidget *button = gtk_button_new_with_mnemonic (_(formats[i].label));
+
+      gtk_widget_set_name (button, formats[i].name);
+      gtk_widget_add_css_class (button, "flat");
+      gtk_widget_set_halign (gtk_button_get_child (GTK_BUTTON (button)), GTK_ALIGN_START);
+      g_object_set_data (G_OBJECT (button), "gh-format", (gpointer) formats[i].format);
+      g_signal_connect_object (button, "clicked", G_CALLBACK (export_clicked_cb), self, 0);
+      gtk_box_append (GTK_BOX (box), button);
+    }
+  gtk_popover_set_child (GTK_POPOVER (popover), box);
+
+  return popover;
+}
+
+/* One event, by id (the target "event:<id>"): the newest page before the next id. */
+static void
+event_loaded_cb (GhPage       *page,
+                 JsonObject   *answer,
+                 const GError *error,
+                 gpointer      user_data)
+{
+  GhAuditPage *self = GH_AUDIT_PAGE (page);
+  gint64 id = GPOINTER_TO_SIZE (user_data);
+  JsonArray *events = gh_json_array (answer, "events");
+  JsonNode *node = events != NULL && json_array_get_length (events) > 0 ?
+                   json_array_get_element (events, 0) : NULL;
+  g_autoptr(GhAuditEventItem) event = NULL;
+
+  if (error != NULL)
+    gh_page_show_error (page, _("Could not load the event"), error);
+  else if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    event = gh_audit_event_item_new_from_json (json_node_get_object (node), NULL);
+  self->open_event = 0;
+  if (event != NULL && gh_audit_event_item_get_id (event) == id)
+    show_detail (self, event);
+  else if (error == NULL)
+    gh_page_show_toast (page, _("That event is not in the log any more"));
+  gh_page_set_busy (page, gh_audit_model_get_loading (self->model));
+}
+
+static void
+load_event (GhAuditPage *self,
+            gint64       id)
+{
+  g_autofree char *suffix = g_strdup_printf ("/audit?limit=1&before=%" G_GINT64_FORMAT,
+                                             id + 1);
+  g_autofree char *path = gh_page_project_path (GH_PAGE (self), suffix);
+
+  /* Not connected yet: the first reload does it. */
+  self->open_event = id;
+  if (gh_page_get_admin_client (GH_PAGE (self)) == NULL)
+    return;
+  gh_page_set_busy (GH_PAGE (self), TRUE);
+  gh_page_load (GH_PAGE (self), "GET", path, NULL, event_loaded_cb, GSIZE_TO_POINTER (id));
+}
+
+/* ---- GhPage ------------------------------------------------------------------------- */
+
+static void
+gh_audit_page_reload (GhPage *page)
+{
+  GhAuditPage *self = GH_AUDIT_PAGE (page);
+
+  follow_events (self);
+  if (gtk_stack_get_visible_child_name (self->state_stack) != NULL &&
+      g_str_equal (gtk_stack_get_visible_child_name (self->state_stack), "error"))
+    gtk_stack_set_visible_child_name (self->state_stack, "loading");
+  apply_filters (self);
+  if (self->open_event > 0)
+    load_event (self, self->open_event);
+}
+
+static void
+gh_audit_page_connection_changed (GhPage       *page,
+                                  GhConnection *previous)
+{
+  GhAuditPage *self = GH_AUDIT_PAGE (page);
+
+  close_detail_clicked_cb (self);
+  follow_events (self);
+}
+
+static gboolean
+gh_audit_page_start_search (GhPage *page)
+{
+  GhAuditPage *self = GH_AUDIT_PAGE (page);
+
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+
+  return TRUE;
+}
+
+/* "filter:outcome=failure" (or success), "filter:text=…", "client:<id>", "user:<id>",
+ * "flow:<id>", "type:<prefix>": the list with that filter alone; "filter:all": no filter;
+ * "event:<id>": that event's detail. */
+static void
+gh_audit_page_open_target (GhPage     *page,
+                           const char *target)
+{
+  GhAuditPage *self = GH_AUDIT_PAGE (page);
+  static const struct {
+    const char *prefix;
+    Filter      filter;
+  } targets[] = {
+    { "filter:outcome=", FILTER_OUTCOME },
+    { "filter:text=", FILTER_TEXT },
+    { "client:", FILTER_CLIENT },
+    { "user:", FILTER_USER },
+    { "flow:", FILTER_FLOW },
+    { "type:", FILTER_TYPE },
+  };
+
+  if (g_str_has_prefix (target, "event:"))
+    {
+      gint64 id = g_ascii_strtoll (target + strlen ("event:"), NULL, 10);
+
+      if (id > 0)
+        load_event (self, id);
+      return;
+    }
+  if (g_strcmp0 (target, "filter:all") == 0)
+    {
+      for (guint f = 0; f < N_FILTERS; f++)
+        set_filter (self, f, NULL);
+      close_detail_clicked_cb (self);
+      apply_filters (self);
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
+    if (g_str_has_prefix (target, targets[i].prefix))
+      {
+        for (guint f = 0; f < N_FILTERS; f++)
+          set_filter (self, f, NULL);
+        set_filter (self, targets[i].filter, target + strlen (targets[i].prefix));
+        close_detail_clicked_cb (self);
+        apply_filters (self);
+        return;
+      }
+}
+
+static void
+gh_audit_page_dispose (GObject *object)
+{
+  GhAuditPage *self = (GhAuditPage *)object;
+
+  g_clear_handle_id (&self->text_reload, g_source_remove);
+  g_clear_handle_id (&self->export_pulse, g_source_remove);
+  g_cancellable_cancel (self->export_cancellable);
+  g_clear_object (&self->export_cancellable);
+  g_clear_object (&self->export_file);
+  g_clear_object (&self->export_output);
+  if (self->events_client != NULL)
+    g_signal_handlers_disconnect_by_data (self->events_client, self);
+  g_clear_object (&self->events_client);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+
+  adw_bin_set_child (ADW_BIN (self), NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), GH_TYPE_AUDIT_PAGE);
+
+  g_clear_object (&self->selection);
+  g_clear_object (&self->model);
+  g_clear_object (&self->selected);
+
+  G_OBJECT_CLASS (gh_audit_page_parent_class)->dispose (object);
+}
+
+static void
+gh_audit_page_finalize (GObject *object)
+{
+  GhAuditPage *self = (GhAuditPage *)object;
+
+  for (guint i = 0; i < N_FILTERS; i++)
+    g_clear_pointer (&self->filters[i], g_free);
+
+  G_OBJECT_CLASS (gh_audit_page_parent_class)->finalize (object);
+}
+
+static void
+gh_audit_page_class_init (GhAuditPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GhPageClass *page_class = GH_PAGE_CLASS (klass);
+
+  object_class->dispose = gh_audit_page_dispose;
+  object_class->finalize = gh_audit_page_finalize;
+
+  page_class->reload = gh_audit_page_reload;
+  page_class->connection_changed = gh_audit_page_connection_changed;
+  page_class->start_search = gh_audit_page_start_search;
+  page_class->open_target = gh_audit_page_open_target;
+
+  g_type_ensure (GH_TYPE_PROPERTY_ROW);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/dev/gatehouse/Gatehouse/pages/"
+                                               "gh-audit-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, all_button);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, chips_box);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, column_view);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, count_label);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, detail_box);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, detail_title);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, error_page);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, export_label);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, export_progress);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, export_revealer);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, failures_button);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, flap);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, live_label);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, new_events_button);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, scroller);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, state_stack);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, successes_button);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, what_button);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, what_list);
+  gtk_widget_class_bind_template_callback (widget_class, close_detail_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, export_cancel_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, new_events_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, outcome_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, stop_search_cb);
+  gtk_widget_class_bind_template_callback (widget_class, what_activated_cb);
+}
+
+static void
+gh_audit_page_init (GhAuditPage *self)
+{
+  GtkAdjustment *adjustment;
+  GtkWidget *export_button;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->model = gh_audit_model_new ();
+  g_signal_connect_object (self->model, "notify::loading", G_CALLBACK (loading_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->model)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  add_columns (self);
+
+  adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  g_signal_connect_object (adjustment, "value-changed", G_CALLBACK (adjustment_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (adjustment, "changed", G_CALLBACK (adjustment_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "map", G_CALLBACK (page_mapped_cb), NULL);
+
+  gtk_list_box_append (self->what_list, what_row_new (NULL, _("Everything")));
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    gtk_list_box_append (self->what_list, what_row_new (kinds[i].prefix, _(kinds[i].label)));
+
+  /* Header: export, search (Ctrl+F). */
+  export_button = gtk_menu_button_new ();
+  self->export_button = GTK_MENU_BUTTON (export_button);
+  gtk_widget_set_name (export_button, "audit-export-button");
+  gtk_menu_button_set_icon_name (self->export_button, "document-save-as-symbolic");
+  gtk_widget_set_tooltip_text (export_button, _("Export the Filtered Events"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (export_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Export the Filtered Events"), -1);
+  gtk_menu_button_set_popover (self->export_button, export_menu_new (self));
+  gh_page_add_header_widget (GH_PAGE (self), export_button, GTK_PACK_END);
+
+  self->search_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->search_button), "audit-search-button");
+  gtk_button_set_icon_name (GTK_BUTTON (self->search_button), "system-search-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->search_button), _("Search Events"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->search_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Search Events"), -1);
+  g_object_bind_property (self->search_button, "active", self->search_bar, "search-mode-enabled",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gh_page_add_header_widget (GH_PAGE (self), GTK_WIDGET (self->search_button), GTK_PACK_END);
+
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  sync_controls (self);
+}
+
+GListModel *
+gh_audit_page_get_model (GhAuditPage *self)
+{
+  g_return_val_if_fail (GH_IS_AUDIT_PAGE (self), NULL);
+
+  return G_LIST_MODEL (self->model);
+}
