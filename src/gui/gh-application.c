@@ -59,11 +59,12 @@ static const GOptionEntry option_entries[] = {
     N_("Save the window as a PNG image in FILE once the page has loaded, then quit"),
     N_("FILE") },
   { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Open on the page NAME (overview, mcp, cimd, iats, clients, users, keys, "
+    N_("Open on the page NAME (overview, mcp, cimd, iats, clients, users, keys, audit, "
        "token-checker)"), N_("NAME") },
   { "target", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Open TARGET on the page --page names (clients: client:CLIENT_ID; cimd: url:URL "
-       "or refresh:CLIENT_ID; token-checker: \"resource:URL token:JWT\")"),
+       "or refresh:CLIENT_ID; audit: filter:outcome=failure, client:ID, flow:ID, event:ID; "
+       "token-checker: \"resource:URL token:JWT\")"),
     N_("TARGET") },
   { "dark", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Use the dark style"), NULL },
   { "size", 0, 0, G_OPTION_ARG_STRING, NULL,

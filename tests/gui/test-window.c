@@ -30,35 +30,6 @@
 
 #define WAIT_TIMEOUT_USEC (10 * G_TIME_SPAN_SECOND)
 
-#ifdef __SANITIZE_ADDRESS__
-/* GLib's constructor allocates its quark table, 2048 entries (16 KiB), and GLib drops that
- * block by design when the 2048th quark is made (gquark.c: "This leaks the old quarks
- * array"). Every GType, property and interned name is a quark, and this process, with the
- * window, the pages, the About window and a keyring, makes about 2050 to 2080 of them: so
- * LeakSanitizer would report GLib's block, as a bare "16384 bytes from g_malloc" (GLib has no
- * frame pointers, no suppression can name it). AddressSanitizer calls this hook for every
- * allocation; the 16 KiB blocks made before main() are kept here, reachable. */
-static const volatile void *before_main_blocks[8];
-static gboolean main_started;
-
-void __sanitizer_malloc_hook (const volatile void *ptr,
-                              size_t               size);
-
-void
-__sanitizer_malloc_hook (const volatile void *ptr,
-                         size_t               size)
-{
-  if (main_started || size != 16384)
-    return;
-
-  for (guint i = 0; i < G_N_ELEMENTS (before_main_blocks); i++)
-    if (before_main_blocks[i] == NULL)
-      {
-        before_main_blocks[i] = ptr;
-        return;
-      }
-}
-#endif
 
 typedef struct _Fixture Fixture;
 typedef void (*TestBody) (Fixture *f);
@@ -1597,9 +1568,6 @@ int
 main (int   argc,
       char *argv[])
 {
-#ifdef __SANITIZE_ADDRESS__
-  main_started = TRUE;
-#endif
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
