@@ -401,7 +401,11 @@ test_preferences (void)
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, data_dir);
   g_assert_true (gtk_widget_get_visible (gh_gui_test_get (window, "reset-data-dir-button")));
   gh_gui_test_click (gh_gui_test_get (window, "reset-data-dir-button"));
-  g_assert_cmpstr (g_settings_get_string (settings, "data-dir"), ==, "");
+  {
+    g_autofree char *reset = g_settings_get_string (settings, "data-dir");
+
+    g_assert_cmpstr (reset, ==, "");
+  }
 
   /* Color scheme: the setting, and the style manager at once */
   row = gh_gui_test_get (window, "color-scheme-row");
