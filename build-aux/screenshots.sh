@@ -104,13 +104,18 @@ target_of () {  # what a page opens on, for a screenshot that shows it at work
   case "$1" in
     cimd) echo "--target=url:http://127.0.0.1:$docs_port/oauth/client.json" ;;
     clients) echo "--target=client:$claude" ;;
+    audit) echo "--target=filter:outcome=failure" ;;
+    # A token this server did not sign, checked against the MCP server's URL.
+    token-checker) echo "--target=resource:http://127.0.0.1:3000/mcp token:eyJhbGciOiJFUzI1NiIsImtpZCI6Im5vdC1oZXJlIn0.eyJpc3MiOiJodHRwczovL2Vsc2V3aGVyZS5leGFtcGxlIiwiYXVkIjoiaHR0cDovLzEyNy4wLjAuMTozMDAwL21jcC8ifQ.c2lnbmF0dXJl" ;;
   esac
 }
 
 shot () {  # shot NAME PAGE SIZE [--dark]
+  local target
+  target=$(target_of "$2")
   GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$build/data" \
     xvfb-run -a -s "-screen 0 1920x1200x24" \
-    "$app_bin" --data-dir "$data" --secrets=file --page="$2" $(target_of "$2") --size="$3" \
+    "$app_bin" --data-dir "$data" --secrets=file --page="$2" ${target:+"$target"} --size="$3" \
     ${4:-} --screenshot="$out/$1.png" >/dev/null 2>>"$tmp/app.err" ||
     { cat "$tmp/app.err" >&2; exit 1; }
   echo "$out/$1.png"
