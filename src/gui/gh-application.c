@@ -301,6 +301,11 @@ gh_application_handle_local_options (GApplication *application,
 
   if (g_variant_dict_lookup (options, "target", "s", &target))
     {
+      if (self->screenshot_page == NULL)
+        {
+          g_printerr (_("gatehouse: --target needs --page, the page that opens it\n"));
+          return 2;
+        }
       g_free (self->page_target);
       self->page_target = g_steal_pointer (&target);
     }
@@ -409,8 +414,20 @@ gh_application_activate (GApplication *application)
     }
 
   if (self->screenshot_page != NULL && self->page_target != NULL)
-    gtk_widget_activate_action (GTK_WIDGET (window), "win.open", "(ss)",
-                                self->screenshot_page, self->page_target);
+    {
+      GhPage *page = gh_window_get_page (GH_WINDOW (window), self->screenshot_page);
+
+      /* A target the page cannot open is said, not dropped. */
+      if (GH_PAGE_GET_CLASS (page)->open_target == NULL)
+        {
+          g_printerr (_("gatehouse: the page “%s” opens no --target\n"), self->screenshot_page);
+          self->exit_status = 2;
+          gtk_window_destroy (window);
+          return;
+        }
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.open", "(ss)",
+                                  self->screenshot_page, self->page_target);
+    }
 
   gtk_window_present (window);
 

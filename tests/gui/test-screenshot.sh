@@ -50,3 +50,22 @@ if [ -e "$tmp/none.png" ]; then
   exit 1
 fi
 echo "unknown page refused"
+
+# A target needs its page, and a page that opens targets.
+if "$1" --data-dir "$tmp/data" --target=client:x --screenshot="$tmp/none.png" \
+     2>"$tmp/err" >/dev/null; then
+  echo "--target without --page was accepted" >&2
+  exit 1
+fi
+grep -q -- '--target needs --page' "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+if "$1" --data-dir "$tmp/data" --page=keys --target=client:x --screenshot="$tmp/none.png" \
+     2>"$tmp/err" >/dev/null; then
+  echo "a --target on a page that opens none was accepted" >&2
+  exit 1
+fi
+grep -q 'the page “keys” opens no --target' "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+if [ -e "$tmp/none.png" ]; then
+  echo "a refused --target still wrote a screenshot" >&2
+  exit 1
+fi
+echo "targets without a page that opens them refused"
