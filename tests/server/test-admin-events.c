@@ -861,6 +861,88 @@ test_server_sent_events (Fixture       *fixture,
   g_assert_cmpstr (event_marker (after->pdata[0]), ==, "three");
 }
 
+/* An admin token's streams end with it: revoked through the admin API, at once (WebSocket close
+ * 4001, and another token's stream goes on); revoked by another process (the CLI writes the
+ * store) or expired, at the next keepalive (SSE: a last comment line saying why). */
+static void
+test_token_revoked (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  GhAdminTokens *tokens = gh_server_get_admin_tokens (TS->server);
+  GhStore *store = gh_server_get_store (TS->server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GhAdminToken) doomed = NULL;
+  g_autoptr(GhAdminToken) written = NULL;
+  g_autoptr(GhAdminToken) brief = NULL;
+  g_autofree char *doomed_secret = NULL;
+  g_autofree char *written_secret = NULL;
+  g_autofree char *brief_secret = NULL;
+  g_autofree char *authorization = g_strconcat ("Bearer ", fixture->token, NULL);
+  const char *headers[] = { "Authorization", authorization, NULL };
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GhTestResponse) response = NULL;
+  g_autoptr(GhStmt) stmt = NULL;
+  g_autoptr(Client) client = NULL;
+  g_autoptr(Client) other = NULL;
+  Sse *sse;
+
+  doomed = gh_admin_tokens_create (tokens, "doomed", 0, "test", &doomed_secret, &error);
+  g_assert_no_error (error);
+  client = client_open (fixture, "", doomed_secret);
+  other = client_open (fixture, "", fixture->token);
+  g_assert_true (client->connected && other->connected);
+  client_wait_ready (client);
+  client_wait_ready (other);
+
+  path = g_strconcat ("/admin/v1/admin-tokens/", doomed->id, NULL);
+  response = gh_test_server_request (TS, TS->session, "DELETE", path, headers, NULL, NULL);
+  g_assert_cmpuint (response->status, ==, 204);
+  g_assert_true (gh_test_wait_until (client_closed, client, 5000));
+  g_assert_cmpint (soup_websocket_connection_get_close_code (client->conn), ==,
+                   GH_ADMIN_EVENTS_CLOSE_UNAUTHORIZED);
+  g_assert_cmpstr (soup_websocket_connection_get_close_data (client->conn), ==,
+                   "The admin token was revoked");
+  /* The other token's stream is still there, and still told */
+  run_for (300);
+  g_assert_false (other->closed);
+  record (fixture, "user.created", "after");
+  client_wait (other, 2);
+  g_assert_cmpstr (json_object_get_string_member (message_event (other, 0), "type"), ==,
+                   "admin.token_revoked");
+  g_assert_cmpstr (event_marker (message_event (other, 1)), ==, "after");
+  /* The revoked one saw its own revocation commit, and nothing after */
+  g_assert_cmpuint (client->messages->len, ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (message_event (client, 0), "type"), ==,
+                   "admin.token_revoked");
+
+  /* Revoked behind the server's back, as `gatehouse-server admin-token revoke` does: seen
+   * at the next keepalive (every 100 ms from now on; the streams above had 30 s) */
+  gh_admin_events_set_limits (TS->server, 0, 0, 100, 0);
+  written = gh_admin_tokens_create (tokens, "written", 0, "test", &written_secret, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&client, client_free);
+  client = client_open (fixture, "", written_secret);
+  client_wait_ready (client);
+  stmt = gh_store_prepare (store, "UPDATE admin_tokens SET revoked_at = 1 WHERE id = ?", &error);
+  g_assert_no_error (error);
+  gh_stmt_bind_text (stmt, 1, written->id);
+  g_assert_true (gh_store_step (store, stmt, NULL, &error));
+  g_assert_true (gh_test_wait_until (client_closed, client, 5000));
+  g_assert_cmpint (soup_websocket_connection_get_close_code (client->conn), ==,
+                   GH_ADMIN_EVENTS_CLOSE_UNAUTHORIZED);
+
+  /* Expired while an SSE stream was open */
+  brief = gh_admin_tokens_create (tokens, "brief", 1, "test", &brief_secret, &error);
+  g_assert_no_error (error);
+  g_free (fixture->token);
+  fixture->token = g_steal_pointer (&brief_secret);
+  sse = sse_start (fixture, "", NULL);
+  text = sse_finish (sse);
+  g_assert_nonnull (strstr (text, "event: ready"));
+  g_assert_true (g_str_has_suffix (text, ": closed: The admin token expired\n\n"));
+}
+
 /* Over TLS: both kinds of stream are taken from libsoup as TLS connections and work the
  * same. */
 static void
@@ -922,6 +1004,7 @@ main (int   argc,
   ADD ("slow-consumer", test_slow_consumer);
   ADD ("server-sent-events", test_server_sent_events);
   ADD ("tls", test_tls);
+  ADD ("token-revoked", test_token_revoked);
 #undef ADD
 
   return g_test_run ();

@@ -54,6 +54,7 @@ typedef struct
   gboolean      websocket;     /* else Server-Sent Events */
   GIOStream    *io;
   GCancellable *cancellable;
+  char         *admin_token;   /* the id of the admin token that opened it, or NULL */
   gint64        project_id;    /* 0: every project */
   char         *type_prefix;   /* NULL: every type */
   gint64        cursor;        /* the last event queued */
@@ -88,7 +89,9 @@ struct _Hub
 {
   GhAudit   *audit;
   GhStore   *store;
+  GhAdminTokens *admin_tokens;
   gulong     committed_handler;
+  gulong     revoked_handler;
   GPtrArray *streams;          /* Stream, one reference each */
   guint      max_messages;
   gsize      max_bytes;
@@ -129,6 +132,7 @@ stream_clear (Stream *stream)
                              io_closed, NULL);
   g_clear_object (&stream->cancellable);
   g_clear_pointer (&stream->type_prefix, g_free);
+  g_clear_pointer (&stream->admin_token, g_free);
   g_clear_pointer (&stream->replay_page, g_ptr_array_unref);
   g_queue_clear_full (&stream->live, (GDestroyNotify) queued_free);
   g_queue_clear_full (&stream->out, (GDestroyNotify) g_bytes_unref);
@@ -388,11 +392,54 @@ stream_finish (Stream *stream)
   /* The connection closes with the last reference, once the cancelled operations are back */
 }
 
+/* Closes @stream with GH_ADMIN_EVENTS_CLOSE_UNAUTHORIZED, saying @reason (SSE: as a last
+ * comment line): its admin token no longer lets it read. */
+static void
+stream_close_unauthorized (Stream     *stream,
+                           const char *reason)
+{
+  if (stream->closing || stream->done)
+    return;
+  if (!stream->websocket)
+    stream_enqueue (stream, take_string (g_strdup_printf (": closed: %s\n\n", reason)));
+  stream_close (stream, GH_ADMIN_EVENTS_CLOSE_UNAUTHORIZED, reason);
+}
+
+/* FALSE, with the stream closing, when the admin token that opened @stream was revoked,
+ * expired or is gone since (a revocation through the admin API closes its streams at once;
+ * this also sees one by the CLI in another process, and an expiry). */
+static gboolean
+stream_still_authorized (Stream *stream)
+{
+  g_autoptr(GhAdminToken) token = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *state;
+
+  if (stream->admin_token == NULL || stream->hub == NULL)
+    return TRUE;
+  token = gh_admin_tokens_lookup (stream->hub->admin_tokens, stream->admin_token, &error);
+  if (token == NULL && !g_error_matches (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND))
+    {
+      /* The store cannot say now: the next keepalive asks again */
+      g_warning ("Cannot read admin token %s: %s", stream->admin_token, error->message);
+      return TRUE;
+    }
+  state = token != NULL ? gh_admin_token_get_state (token, gh_now_seconds ()) : "revoked";
+  if (g_str_equal (state, "active"))
+    return TRUE;
+  stream_close_unauthorized (stream, g_str_equal (state, "expired")
+                                     ? "The admin token expired"
+                                     : "The admin token was revoked");
+  return FALSE;
+}
+
 static gboolean
 keepalive (gpointer data)
 {
   Stream *stream = data;
 
+  if (!stream_still_authorized (stream))
+    return G_SOURCE_REMOVE;
   if (g_queue_get_length (&stream->out) > 0)
     return G_SOURCE_CONTINUE;
   if (stream->websocket)
@@ -795,6 +842,8 @@ hub_free (Hub *hub)
       stream_finish (stream);
     }
   g_clear_signal_handler (&hub->committed_handler, hub->audit);
+  g_clear_signal_handler (&hub->revoked_handler, hub->admin_tokens);
+  g_clear_object (&hub->admin_tokens);
   g_clear_object (&hub->audit);
   g_clear_object (&hub->store);
   g_ptr_array_unref (hub->streams);
@@ -802,6 +851,26 @@ hub_free (Hub *hub)
 }
 
 #define HUB_KEY "gh-admin-events"
+
+/* An admin token was revoked: the streams it opened close now. */
+static void
+admin_token_revoked (GhAdminTokens *admin_tokens,
+                     const char    *id,
+                     Hub           *hub)
+{
+  g_autoptr(GPtrArray) closing = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_unref);
+
+  /* Closing detaches a stream from the hub: walk a copy */
+  for (guint i = 0; i < hub->streams->len; i++)
+    {
+      Stream *stream = g_ptr_array_index (hub->streams, i);
+
+      if (g_strcmp0 (stream->admin_token, id) == 0)
+        g_ptr_array_add (closing, stream_ref (stream));
+    }
+  for (guint i = 0; i < closing->len; i++)
+    stream_close_unauthorized (g_ptr_array_index (closing, i), "The admin token was revoked");
+}
 
 static Hub *
 get_hub (GhServer *server)
@@ -813,6 +882,7 @@ get_hub (GhServer *server)
   hub = g_new0 (Hub, 1);
   hub->audit = g_object_ref (server->audit);
   hub->store = g_object_ref (server->store);
+  hub->admin_tokens = g_object_ref (server->admin_tokens);
   hub->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_unref);
   hub->max_messages = GH_ADMIN_EVENTS_MAX_QUEUED_MESSAGES;
   hub->max_bytes = GH_ADMIN_EVENTS_MAX_QUEUED_BYTES;
@@ -820,6 +890,8 @@ get_hub (GhServer *server)
   hub->replay_page = REPLAY_PAGE;
   hub->committed_handler = g_signal_connect (hub->audit, "committed",
                                              G_CALLBACK (event_committed), hub);
+  hub->revoked_handler = g_signal_connect (hub->admin_tokens, "revoked",
+                                           G_CALLBACK (admin_token_revoked), hub);
   g_object_set_data_full (G_OBJECT (server), HUB_KEY, hub, (GDestroyNotify) hub_free);
   return hub;
 }
@@ -1067,6 +1139,8 @@ _gh_admin_handle_events (GhRequest *request)
   if (io == NULL)
     return;
   stream->io = io;
+  if (request->admin_token != NULL)
+    stream->admin_token = g_strdup (request->admin_token->id);
   stream->cancellable = g_cancellable_new ();
   stream->in = g_byte_array_new ();
   stream->max_messages = hub->max_messages;

@@ -22,6 +22,9 @@ G_BEGIN_DECLS
 #define GH_ADMIN_EVENTS_MAX_STREAMS 64
 /* The WebSocket close code of a consumer that fell behind. */
 #define GH_ADMIN_EVENTS_CLOSE_TOO_SLOW 4000
+/* The WebSocket close code of a stream whose admin token was revoked or expired: at once for
+ * a revocation through the admin API, else at the next keepalive. */
+#define GH_ADMIN_EVENTS_CLOSE_UNAUTHORIZED 4001
 
 /* For tests: other limits than the defaults above, and stored events read per replay step
  * (200), 0 meaning the default; for the streams opened after the call. */

@@ -40,6 +40,14 @@ typedef struct
 
 G_DEFINE_FINAL_TYPE (GhAdminTokens, gh_admin_tokens, G_TYPE_OBJECT)
 
+enum
+{
+  SIGNAL_REVOKED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 #define ADMIN_TOKEN_COLUMNS "id, label, created_at, expires_at, last_used_at, revoked_at, " \
                             "token_hash"
 
@@ -111,6 +119,11 @@ static void
 gh_admin_tokens_class_init (GhAdminTokensClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = gh_admin_tokens_dispose;
+
+  /* ::revoked (const char *id): the token @id was revoked, and that is committed. */
+  signals[SIGNAL_REVOKED] =
+    g_signal_new ("revoked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -203,6 +216,34 @@ token_from_row (GhStmt *stmt)
   token->last_used_at = sqlite3_column_int64 (stmt, 4);
   token->revoked_at = sqlite3_column_int64 (stmt, 5);
   return token;
+}
+
+GhAdminToken *
+gh_admin_tokens_lookup (GhAdminTokens  *self,
+                        const char     *id,
+                        GError        **error)
+{
+  g_autoptr(GhStmt) stmt = NULL;
+  gboolean row;
+
+  g_return_val_if_fail (GH_IS_ADMIN_TOKENS (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  stmt = gh_store_prepare (self->store,
+                           "SELECT " ADMIN_TOKEN_COLUMNS " FROM admin_tokens WHERE id = ?",
+                           error);
+  if (stmt == NULL)
+    return NULL;
+  gh_stmt_bind_text (stmt, 1, id);
+  if (!gh_store_step (self->store, stmt, &row, error))
+    return NULL;
+  if (!row)
+    {
+      g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND,
+                   "There is no admin token with this id");
+      return NULL;
+    }
+  return token_from_row (stmt);
 }
 
 /* The token whose hash is @hash, or NULL (with @error only on a failure). */
@@ -371,7 +412,10 @@ gh_admin_tokens_revoke (GhAdminTokens  *self,
                               .outcome = GH_AUDIT_SUCCESS, .actor = actor,
                               .details = details }, error))
     goto fail;
-  return gh_store_commit (self->store, error);
+  if (!gh_store_commit (self->store, error))
+    return FALSE;
+  g_signal_emit (self, signals[SIGNAL_REVOKED], 0, id);
+  return TRUE;
 
 fail:
   gh_store_rollback (self->store);

@@ -58,7 +58,13 @@ GhAdminToken  *gh_admin_tokens_create (GhAdminTokens  *self,
 /* Every token, oldest first. */
 GPtrArray     *gh_admin_tokens_list   (GhAdminTokens  *self,
                                        GError        **error);
-/* GH_STORE_ERROR_NOT_FOUND when there is no unrevoked token @id. */
+/* The token @id, revoked and expired ones too; GH_STORE_ERROR_NOT_FOUND when there is none
+ * (a token never goes from the store). */
+GhAdminToken  *gh_admin_tokens_lookup (GhAdminTokens  *self,
+                                       const char     *id,
+                                       GError        **error);
+/* GH_STORE_ERROR_NOT_FOUND when there is no unrevoked token @id. Emits ::revoked (id) once
+ * committed: the event streams it opened close. */
 gboolean       gh_admin_tokens_revoke (GhAdminTokens  *self,
                                        const char     *id,
                                        const char     *actor,
