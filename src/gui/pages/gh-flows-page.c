@@ -55,6 +55,7 @@ typedef struct
   JsonArray  *steps;           /* NULL until read */
   gint64      steps_of;        /* the last_event_id the steps are of */
   gboolean    steps_wanted;    /* queued for a read */
+  gboolean    first_page;      /* its steps are still awaited for the page's first view */
   GtkWidget  *icon;
   GtkWidget  *title;
   GtkWidget  *subtitle;
@@ -85,6 +86,7 @@ struct _GhFlowsPage
   gboolean        list_loading;    /* the first page */
   gboolean        more_loading;    /* an older page */
   gboolean        list_loaded;
+  gboolean        loading_first;   /* rows being added are the first page's */
 
   /* Live: the flows the stream touched since the last tick. */
   GHashTable     *dirty;           /* flow id set */
@@ -93,6 +95,7 @@ struct _GhFlowsPage
   gboolean        tick_again;
   GPtrArray      *step_queue;      /* flow ids whose steps to read, oldest request first */
   guint           step_reads;
+  guint           first_steps;     /* step reads of the first page still out */
   gboolean        badge_dirty;
   gboolean        badge_loading;
   guint           age_id;
@@ -145,6 +148,7 @@ struct _GhFlowsPage
 G_DEFINE_FINAL_TYPE (GhFlowsPage, gh_flows_page, GH_TYPE_PAGE)
 
 static void load_first_page (GhFlowsPage *self);
+static void update_busy (GhFlowsPage *self);
 static void load_detail (GhFlowsPage *self);
 static void schedule_tick (GhFlowsPage *self);
 
@@ -571,6 +575,11 @@ want_steps (GhFlowsPage *self,
       (row->steps != NULL && row->steps_of == gh_json_int (row->flow, "last_event_id")))
     return;
   row->steps_wanted = TRUE;
+  if (self->loading_first)
+    {
+      row->first_page = TRUE;
+      self->first_steps++;
+    }
   g_ptr_array_add (self->step_queue, g_strdup (gh_json_string (row->flow, "id")));
   pump_steps (self);
 }
@@ -607,6 +616,8 @@ merge_flow (GhFlowsPage *self,
   /* Out of the filter now (a running flow that failed, under Running): gone from the list. */
   if (self->state != NULL && g_strcmp0 (self->state, gh_json_string (flow, "state")) != 0)
     {
+      if (row->first_page && self->first_steps > 0)
+        self->first_steps--;
       gtk_list_box_remove (self->flow_list, row->row);
       g_hash_table_remove (self->rows, id);
       return NULL;
@@ -628,6 +639,8 @@ steps_loaded_cb (GhPage       *page,
   FlowRow *row;
 
   self->step_reads--;
+  if (GPOINTER_TO_INT (user_data) && self->first_steps > 0)
+    self->first_steps--;
   row = flow != NULL ? merge_flow (self, flow, FALSE) : NULL;
   if (row != NULL && steps != NULL)
     {
@@ -637,6 +650,7 @@ steps_loaded_cb (GhPage       *page,
       show_dots (row);
     }
   pump_steps (self);
+  update_busy (self);
 }
 
 static void
@@ -657,7 +671,9 @@ pump_steps (GhFlowsPage *self)
       suffix = g_strconcat ("/flows/", escaped, NULL);
       path = gh_page_project_path (GH_PAGE (self), suffix);
       self->step_reads++;
-      gh_page_load (GH_PAGE (self), "GET", path, NULL, steps_loaded_cb, NULL);
+      gh_page_load (GH_PAGE (self), "GET", path, NULL, steps_loaded_cb,
+                    GINT_TO_POINTER (row->first_page));
+      row->first_page = FALSE;
     }
 }
 
@@ -666,7 +682,9 @@ pump_steps (GhFlowsPage *self)
 static void
 update_busy (GhFlowsPage *self)
 {
-  gh_page_set_busy (GH_PAGE (self), self->list_loading || self->detail_loading);
+  /* The first page's dots are part of what it shows. */
+  gh_page_set_busy (GH_PAGE (self), self->list_loading || self->detail_loading ||
+                                    self->first_steps > 0);
 }
 
 static char *
@@ -692,6 +710,7 @@ clear_rows (GhFlowsPage *self)
     gtk_list_box_remove (self->flow_list, child);
   g_hash_table_remove_all (self->rows);
   g_ptr_array_set_size (self->step_queue, 0);
+  self->first_steps = 0;
 }
 
 static void
@@ -730,7 +749,9 @@ first_page_loaded_cb (GhPage       *page,
   clear_rows (self);
   self->older = gh_json_int (answer, "older");
   self->list_loaded = TRUE;
+  self->loading_first = TRUE;
   merge_page (self, answer);
+  self->loading_first = FALSE;
   gtk_stack_set_visible_child_name (self->state_stack, "content");
   update_busy (self);
 }
@@ -1121,10 +1142,21 @@ add_fact (GhFlowsPage *self,
   if (value == NULL)
     gtk_widget_add_css_class (value_label, "dim-label");
   gtk_grid_attach (self->facts_grid, caption_label, 0, row, 1, 1);
-  gtk_grid_attach (self->facts_grid, value_label, 1, row, 1, 1);
   if (copyable && value != NULL)
-    gtk_grid_attach (self->facts_grid,
-                     copy_button_new (self, value, NULL, "flow-id-copy-button"), 2, row, 1, 1);
+    {
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      GtkWidget *button = copy_button_new (self, value, NULL, "flow-id-copy-button");
+
+      gtk_widget_set_hexpand (value_label, FALSE);
+      gtk_widget_add_css_class (value_label, "monospace");
+      gtk_widget_set_valign (caption_label, GTK_ALIGN_CENTER);
+      gtk_widget_set_valign (value_label, GTK_ALIGN_CENTER);
+      gtk_box_append (GTK_BOX (box), value_label);
+      gtk_box_append (GTK_BOX (box), button);
+      gtk_grid_attach (self->facts_grid, box, 1, row, 1, 1);
+    }
+  else
+    gtk_grid_attach (self->facts_grid, value_label, 1, row, 1, 1);
 }
 
 static void
@@ -1323,6 +1355,20 @@ step_row_new (GhFlowsPage *self,
   gtk_widget_set_margin_start (box, 12);
   gtk_widget_set_margin_end (box, 12);
 
+  /* Why it was refused comes first: what a user opened the step for. */
+  if (explain != NULL)
+    {
+      GtkWidget *card = gh_explain_card_new ();
+
+      gh_explain_card_set_explain (GH_EXPLAIN_CARD (card), explain);
+      gh_explain_card_set_target (GH_EXPLAIN_CARD (card),
+                                  gh_page_get_admin_client (GH_PAGE (self)),
+                                  gh_page_get_project (GH_PAGE (self)));
+      g_signal_connect_object (card, "fixed", G_CALLBACK (explain_fixed_cb), self,
+                               G_CONNECT_SWAPPED);
+      gtk_box_append (GTK_BOX (box), card);
+    }
+
   if (params != NULL)
     {
       g_autoptr(GList) members = json_object_get_members (params);
@@ -1356,19 +1402,6 @@ step_row_new (GhFlowsPage *self,
                                                       _("Copy _Parameters"),
                                                       "flow-step-copy-button"));
   gtk_box_append (GTK_BOX (box), buttons);
-
-  if (explain != NULL)
-    {
-      GtkWidget *card = gh_explain_card_new ();
-
-      gh_explain_card_set_explain (GH_EXPLAIN_CARD (card), explain);
-      gh_explain_card_set_target (GH_EXPLAIN_CARD (card),
-                                  gh_page_get_admin_client (GH_PAGE (self)),
-                                  gh_page_get_project (GH_PAGE (self)));
-      g_signal_connect_object (card, "fixed", G_CALLBACK (explain_fixed_cb), self,
-                               G_CONNECT_SWAPPED);
-      gtk_box_append (GTK_BOX (box), card);
-    }
 
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (content), box);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (content), FALSE);
@@ -1903,11 +1936,12 @@ build_report (JsonObject *detail,
   json_object_set_boolean_member (report, "redacted", TRUE);
   json_object_set_string_member (report, "redaction",
                                  "Replaced with \"" REDACTED "\": source and other "
-                                 "addresses, user names and claims (user_id, username, sub, name, email, "
-                                 "actor, ...) and their occurrences in text, and anything "
-                                 "secret-like (codes, tokens, secrets, passwords, state, "
-                                 "nonce, JWTs). Client ids, redirect URIs, User-Agents, "
-                                 "parameters and explain objects are kept.");
+                                 "addresses, user names and claims (user_id, username, "
+                                 "sub, name, email, actor, ...) and their occurrences in "
+                                 "text, and anything secret-like (codes, tokens, secrets, "
+                                 "passwords, state, nonce, JWTs). Client ids, redirect "
+                                 "URIs, User-Agents, parameters and explain objects "
+                                 "are kept.");
   for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
     if (json_object_has_member (redacted_object, parts[i]))
       json_object_set_member (report, parts[i],
@@ -2095,6 +2129,7 @@ gh_flows_page_reload (GhPage *page)
   self->refresh_loading = FALSE;
   self->badge_loading = FALSE;
   self->step_reads = 0;
+  self->first_steps = 0;
   self->tick_again = FALSE;
   self->list_loaded = FALSE;
   g_hash_table_remove_all (self->dirty);
