@@ -126,6 +126,9 @@ struct _GhFlowsPage
   GtkWidget      *export_button;
   GtkGrid        *facts_grid;
   AdwFlap        *flap;
+  GtkWidget      *flap_box;
+  guint           width_idle;
+  int             detail_width;
   GtkListBox     *flow_list;
   GtkScrolledWindow *list_scroller;
   GtkSpinner     *more_spinner;
@@ -2185,6 +2188,38 @@ gh_flows_page_open_target (GhPage     *page,
     show_flow (self, id, step);
 }
 
+/* The detail's width: 42 % of the page between 420 and 640 px (a docked AdwFlap gives its
+ * flap the minimum width), set after the allocation that told the page's width: a probe as
+ * wide as the page reports it. */
+static int
+detail_width (int page_width)
+{
+  return CLAMP (page_width * 42 / 100, 420, 640);
+}
+
+static gboolean
+width_idle_cb (gpointer user_data)
+{
+  GhFlowsPage *self = user_data;
+
+  self->width_idle = 0;
+  gtk_widget_set_size_request (self->flap_box, self->detail_width, -1);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+width_probe_resize_cb (GhFlowsPage *self,
+                       int          width,
+                       int          height)
+{
+  int current;
+
+  self->detail_width = detail_width (width);
+  gtk_widget_get_size_request (self->flap_box, &current, NULL);
+  if (ABS (self->detail_width - current) > 8 && self->width_idle == 0)
+    self->width_idle = g_idle_add (width_idle_cb, self);
+}
+
 static void
 gh_flows_page_dispose (GObject *object)
 {
@@ -2192,6 +2227,7 @@ gh_flows_page_dispose (GObject *object)
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->age_id, g_source_remove);
+  g_clear_handle_id (&self->width_idle, g_source_remove);
   if (self->events_client != NULL)
     g_signal_handlers_disconnect_by_func (self->events_client, event_cb, self);
   g_clear_object (&self->events_client);
@@ -2247,6 +2283,7 @@ gh_flows_page_class_init (GhFlowsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, export_button);
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, facts_grid);
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, flap);
+  gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, flap_box);
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, flow_list);
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, list_scroller);
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, more_spinner);
@@ -2270,6 +2307,7 @@ gh_flows_page_class_init (GhFlowsPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, stop_search_cb);
+  gtk_widget_class_bind_template_callback (widget_class, width_probe_resize_cb);
 }
 
 static void
