@@ -630,6 +630,25 @@ merge_flow (GhFlowsPage *self,
   return row;
 }
 
+/* A flow's steps read (with its summary): its row's dots, before the summary, which would
+ * otherwise ask for them again. */
+static void
+take_steps (GhFlowsPage *self,
+            JsonObject  *flow,
+            JsonArray   *steps)
+{
+  FlowRow *row = g_hash_table_lookup (self->rows, gh_json_string (flow, "id") != NULL
+                                                  ? gh_json_string (flow, "id") : "");
+
+  if (row == NULL || steps == NULL)
+    return;
+  g_clear_pointer (&row->steps, json_array_unref);
+  row->steps = json_array_ref (steps);
+  row->steps_of = gh_json_int (flow, "last_event_id");
+  show_dots (row);
+  merge_flow (self, flow, FALSE);
+}
+
 static void
 steps_loaded_cb (GhPage       *page,
                  JsonObject   *answer,
@@ -639,19 +658,11 @@ steps_loaded_cb (GhPage       *page,
   GhFlowsPage *self = GH_FLOWS_PAGE (page);
   JsonObject *flow = gh_json_object (answer, "flow");
   JsonArray *steps = gh_json_array (answer, "steps");
-  FlowRow *row;
 
   self->step_reads--;
   if (GPOINTER_TO_INT (user_data) && self->first_steps > 0)
     self->first_steps--;
-  row = flow != NULL ? merge_flow (self, flow, FALSE) : NULL;
-  if (row != NULL && steps != NULL)
-    {
-      g_clear_pointer (&row->steps, json_array_unref);
-      row->steps = json_array_ref (steps);
-      row->steps_of = gh_json_int (flow, "last_event_id");
-      show_dots (row);
-    }
+  take_steps (self, flow, steps);
   pump_steps (self);
   update_busy (self);
 }
@@ -1659,7 +1670,7 @@ detail_loaded_cb (GhPage       *page,
   g_clear_pointer (&self->detail, json_object_unref);
   self->detail = json_object_ref (answer);
   if (flow != NULL)
-    merge_flow (self, flow, FALSE);
+    take_steps (self, flow, gh_json_array (answer, "steps"));
 
   gtk_label_set_label (self->detail_title, flow_client_name (flow));
   show_verdict (self);
