@@ -24,8 +24,8 @@
 #include "gh-flow-waterfall.h"
 #include "gh-flows-page.h"
 
-/* Live events are gathered this long before the flows they touch are read again: a burst of
- * any size costs one list read (and a few flow reads) per tick, never one read per event. */
+/* Ticks are at least this far apart: a burst of events of any size costs one list read (and a
+ * few flow reads) per tick, never one read per event. */
 #define TICK_MS 300
 /* Flows whose steps (for the dots) are read at once, at most. */
 #define MAX_STEP_READS 4
@@ -91,6 +91,7 @@ struct _GhFlowsPage
   /* Live: the flows the stream touched since the last tick. */
   GHashTable     *dirty;           /* flow id set */
   guint           tick_id;
+  gint64          last_tick;       /* monotonic µs */
   gboolean        refresh_loading; /* the tick's read of the first page */
   gboolean        tick_again;
   GPtrArray      *step_queue;      /* flow ids whose steps to read, oldest request first */
@@ -910,6 +911,7 @@ tick_cb (gpointer user_data)
   GhFlowsPage *self = user_data;
 
   self->tick_id = 0;
+  self->last_tick = g_get_monotonic_time ();
 
   if (g_hash_table_size (self->dirty) > 0 && self->list_loaded)
     {
@@ -940,11 +942,15 @@ tick_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Soon after a first event (50 ms gathers what came with it), never sooner than TICK_MS
+ * after the last tick: a quiet stream shows at once, a burst costs a few reads a second. */
 static void
 schedule_tick (GhFlowsPage *self)
 {
+  gint64 since = (g_get_monotonic_time () - self->last_tick) / 1000;
+
   if (self->tick_id == 0)
-    self->tick_id = g_timeout_add (TICK_MS, tick_cb, self);
+    self->tick_id = g_timeout_add (CLAMP (TICK_MS - since, 50, TICK_MS), tick_cb, self);
 }
 
 static void
