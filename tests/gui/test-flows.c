@@ -289,6 +289,12 @@ export_ready (gpointer data)
   return gtk_widget_get_sensitive (gh_gui_test_get (page, "flow-export-button"));
 }
 
+static gboolean
+badge_one (gpointer data)
+{
+  return gh_page_get_badge (GH_PAGE (data)) == 1;
+}
+
 /* A flow refused because the redirect URI's port differs: its row says why in one line,
  * clicked it opens with the verdict, the failing step expanded and its Explain card marking
  * the port. */
@@ -353,6 +359,10 @@ test_flows_port_mismatch (void)
     g_assert_nonnull (strstr (curl, "code_challenge=CODE_CHALLENGE"));
   }
 
+  /* The sidebar's count: flows failed in the last hour, in red, from the stream */
+  g_assert_true (gh_gui_test_wait (badge_one, page));
+  g_assert_true (gh_page_get_badge_alert (GH_PAGE (page)));
+
   /* Raw: the flow's events */
   g_assert_true (gh_gui_test_wait (export_ready, page));
   collect_named (gh_gui_test_get (page, "flow-raw"), "flow-raw-card", rows);
@@ -375,6 +385,7 @@ test_flows_target (void)
   GtkWidget *page;
   GtkWidget *overview;
   StepWait s = { NULL, 0 };
+  RowWait w = { NULL, NULL, 0 };
   guint expanded = 0;
 
   set_up_project (test);
@@ -424,6 +435,17 @@ test_flows_target (void)
                                                                             s.event_id))));
   g_assert_true (gtk_widget_get_mapped (gh_gui_test_get (step_row (page, s.event_id),
                                                          "explain-card")));
+
+  /* Failed, sent to the server: the refused flow stays, the one that succeeded goes */
+  w.page = page;
+  w.id = json_object_get_string_member (flow, "id");
+  g_assert_nonnull (find_row (page, w.id));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (gh_gui_test_get (page,
+                                                                    "flows-filter-failed")),
+                                TRUE);
+  g_assert_true (gh_gui_test_wait_settled (GH_PAGE (page)));
+  g_assert_null (find_row (page, w.id));
+  g_assert_nonnull (find_row (page, json_object_get_string_member (failed, "id")));
 }
 
 static void
