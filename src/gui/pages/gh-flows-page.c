@@ -90,6 +90,7 @@ struct _GhFlowsPage
 
   /* Live: the flows the stream touched since the last tick. */
   GHashTable     *dirty;           /* flow id set */
+  GHashTable     *refreshing;      /* the ones the tick's read is for */
   guint           tick_id;
   gint64          last_tick;       /* monotonic µs */
   gboolean        refresh_loading; /* the tick's read of the first page */
@@ -834,11 +835,13 @@ refresh_loaded_cb (GhPage       *page,
 {
   GhFlowsPage *self = GH_FLOWS_PAGE (page);
   JsonArray *flows = gh_json_array (answer, "flows");
-  GHashTable *dirty = user_data;
+  g_autoptr(GHashTable) dirty = g_steal_pointer (&self->refreshing);
   GHashTableIter iter;
   const char *id;
 
   self->refresh_loading = FALSE;
+  if (dirty == NULL)
+    dirty = g_hash_table_new (g_str_hash, g_str_equal);
   if (error == NULL)
     {
       for (guint i = 0; flows != NULL && i < json_array_get_length (flows); i++)
@@ -862,7 +865,6 @@ refresh_loaded_cb (GhPage       *page,
         }
       update_empty (self);
     }
-  g_hash_table_unref (dirty);
 
   if (self->tick_again)
     {
@@ -920,11 +922,12 @@ tick_cb (gpointer user_data)
       else
         {
           g_autofree char *path = list_path (self, 0);
-          GHashTable *dirty = g_steal_pointer (&self->dirty);
 
+          g_clear_pointer (&self->refreshing, g_hash_table_unref);
+          self->refreshing = g_steal_pointer (&self->dirty);
           self->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
           self->refresh_loading = TRUE;
-          gh_page_load (GH_PAGE (self), "GET", path, NULL, refresh_loaded_cb, dirty);
+          gh_page_load (GH_PAGE (self), "GET", path, NULL, refresh_loaded_cb, NULL);
         }
     }
 
@@ -2153,6 +2156,7 @@ gh_flows_page_reload (GhPage *page)
   self->tick_again = FALSE;
   self->list_loaded = FALSE;
   g_hash_table_remove_all (self->dirty);
+  g_clear_pointer (&self->refreshing, g_hash_table_unref);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   clear_rows (self);
 
@@ -2265,6 +2269,7 @@ gh_flows_page_finalize (GObject *object)
   GhFlowsPage *self = (GhFlowsPage *)object;
 
   g_clear_pointer (&self->dirty, g_hash_table_unref);
+  g_clear_pointer (&self->refreshing, g_hash_table_unref);
   g_clear_pointer (&self->expanded, g_hash_table_unref);
   g_clear_pointer (&self->step_queue, g_ptr_array_unref);
   g_clear_pointer (&self->filter_buttons, g_ptr_array_unref);
