@@ -239,6 +239,7 @@ test_flows_live (void)
   JsonArray *steps;
   GtkWidget *page;
   GtkWidget *row;
+  GtkWidget *entry;
   RowWait w = { NULL, NULL, 0 };
   gint64 start;
 
@@ -274,6 +275,19 @@ test_flows_live (void)
   g_assert_false (gtk_widget_get_mapped (gh_gui_test_get (page, "flows-empty-page")));
   /* the newest on top */
   g_assert_true (gtk_widget_get_first_child (gh_gui_test_get (page, "flows-list")) == row);
+
+  /* Ctrl+F: the search narrows the list by client or user */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (test->window), "win.search", NULL));
+  entry = gh_gui_test_get (page, "flows-search-entry");
+  gh_gui_test_run_for (300);
+  g_assert_true (gtk_widget_get_mapped (entry));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "ALICE");
+  gh_gui_test_run_for (300);
+  g_assert_true (gtk_widget_get_mapped (row));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "nobody-here");
+  gh_gui_test_run_for (300);
+  g_assert_false (gtk_widget_get_mapped (row));
+  g_assert_true (gh_gui_test_label_shown (page, "No Matching Flows"));
 }
 
 typedef struct
