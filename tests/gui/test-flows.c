@@ -240,7 +240,10 @@ test_flows_live (void)
   GtkWidget *page;
   GtkWidget *row;
   GtkWidget *entry;
+  g_autoptr(GhRawResponse) refused = NULL;
+  g_autoptr(JsonObject) other = NULL;
   RowWait w = { NULL, NULL, 0 };
+  RowWait w2 = { NULL, NULL, 0 };
   gint64 start;
 
   set_up_project (test);
@@ -277,6 +280,11 @@ test_flows_live (void)
   g_assert_true (gtk_widget_get_first_child (gh_gui_test_get (page, "flows-list")) == row);
 
   /* Ctrl+F: the search narrows the list by client or user */
+  refused = authorize (test, WRONG_PORT);
+  other = newest_flow (test, "failed");
+  w2.page = page;
+  w2.id = json_object_get_string_member (other, "id");
+  g_assert_true (gh_gui_test_wait (row_shown, &w2));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (test->window), "win.search", NULL));
   entry = gh_gui_test_get (page, "flows-search-entry");
   gh_gui_test_run_for (300);
@@ -284,6 +292,7 @@ test_flows_live (void)
   gtk_editable_set_text (GTK_EDITABLE (entry), "ALICE");
   gh_gui_test_run_for (300);
   g_assert_true (gtk_widget_get_mapped (row));
+  g_assert_null (find_row (page, w2.id));
   gtk_editable_set_text (GTK_EDITABLE (entry), "nobody-here");
   gh_gui_test_run_for (300);
   g_assert_false (gtk_widget_get_mapped (row));
@@ -301,6 +310,15 @@ export_ready (gpointer data)
   GtkWidget *page = data;
 
   return gtk_widget_get_sensitive (gh_gui_test_get (page, "flow-export-button"));
+}
+
+static gboolean
+row_gives_reason (gpointer data)
+{
+  RowWait *w = data;
+  GtkWidget *row = find_row (w->page, w->id);
+
+  return row != NULL && gh_gui_test_text_shown (row, "differs");
 }
 
 static gboolean
@@ -337,9 +355,11 @@ test_flows_port_mismatch (void)
   last_error = json_object_get_object_member (flow, "last_error");
   w.page = page;
   w.id = json_object_get_string_member (flow, "id");
+  /* At once from the stream, then the reason from its summary */
   g_assert_true (gh_gui_test_wait (row_shown, &w));
+  if (!gh_gui_test_wait (row_gives_reason, &w))
+    g_error ("no reason:\n%s", gh_gui_test_dump_labels (find_row (page, w.id)));
   row = find_row (page, w.id);
-  g_assert_true (gh_gui_test_text_shown (row, "differs"));
 
   gtk_widget_activate (row);
   s.page = page;

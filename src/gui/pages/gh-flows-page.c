@@ -612,10 +612,14 @@ merge_flow (GhFlowsPage *self,
     }
   else
     {
+      gboolean moved = gh_json_int (row->flow, "seq") != gh_json_int (flow, "seq");
+
       json_object_ref (flow);
       json_object_unref (row->flow);
       row->flow = flow;
       show_row (row);
+      if (moved)
+        gtk_list_box_row_changed (GTK_LIST_BOX_ROW (row->row));
     }
 
   /* Out of the filter now (a running flow that failed, under Running): gone from the list. */
@@ -956,6 +960,37 @@ schedule_tick (GhFlowsPage *self)
     self->tick_id = g_timeout_add (CLAMP (TICK_MS - since, 50, TICK_MS), tick_cb, self);
 }
 
+/* A flow the list does not have yet, shown at once from its first event (its client, user,
+ * address, User-Agent and time); the tick's read gives it its summary and its steps. */
+static void
+add_from_event (GhFlowsPage      *self,
+                GhAuditEventItem *item)
+{
+  g_autoptr(JsonObject) flow = json_object_new ();
+  const char *members[][2] = {
+    { "id", gh_audit_event_item_get_flow_id (item) },
+    { "client_id", gh_audit_event_item_get_client_id (item) },
+    { "user_id", gh_audit_event_item_get_user_id (item) },
+    { "source", gh_audit_event_item_get_source (item) },
+    { "user_agent", gh_audit_event_item_get_user_agent (item) },
+  };
+  FlowRow *row;
+
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    if (members[i][1] != NULL)
+      json_object_set_string_member (flow, members[i][0], members[i][1]);
+  /* Newer than every flow read: on top until its summary gives its place. */
+  json_object_set_int_member (flow, "seq", G_MAXINT64 - g_hash_table_size (self->rows));
+  json_object_set_int_member (flow, "started_at", gh_audit_event_item_get_time (item));
+  json_object_set_int_member (flow, "updated_at", gh_audit_event_item_get_time (item));
+  json_object_set_string_member (flow, "state", "running");
+
+  row = flow_row_new (flow);
+  g_hash_table_insert (self->rows, g_strdup (gh_audit_event_item_get_flow_id (item)), row);
+  gtk_list_box_append (self->flow_list, row->row);
+  update_empty (self);
+}
+
 static void
 event_cb (GhAdminClient    *client,
           GhAuditEventItem *item,
@@ -970,6 +1005,9 @@ event_cb (GhAdminClient    *client,
     return;
 
   g_hash_table_add (self->dirty, g_strdup (flow_id));
+  if (self->list_loaded && !g_hash_table_contains (self->rows, flow_id) &&
+      (self->state == NULL || g_str_equal (self->state, "running")))
+    add_from_event (self, item);
   if (g_strcmp0 (flow_id, self->detail_id) == 0)
     self->detail_dirty = TRUE;
   if (g_strcmp0 (gh_audit_event_item_get_outcome (item), "failure") == 0 ||
