@@ -980,7 +980,7 @@ add_from_event (GhFlowsPage      *self,
     if (members[i][1] != NULL)
       json_object_set_string_member (flow, members[i][0], members[i][1]);
   /* Newer than every flow read: on top until its summary gives its place. */
-  json_object_set_int_member (flow, "seq", G_MAXINT64 - g_hash_table_size (self->rows));
+  json_object_set_int_member (flow, "seq", G_MAXINT64 / 2 + gh_audit_event_item_get_id (item));
   json_object_set_int_member (flow, "started_at", gh_audit_event_item_get_time (item));
   json_object_set_int_member (flow, "updated_at", gh_audit_event_item_get_time (item));
   json_object_set_string_member (flow, "state", "running");
@@ -1788,9 +1788,15 @@ show_flow (GhFlowsPage *self,
            const char  *id,
            gint64       step)
 {
+  FlowRow *row = g_hash_table_lookup (self->rows, id);
+
   g_free (self->detail_id);
   self->detail_id = g_strdup (id);
   clear_detail (self);
+  if (row != NULL)
+    gtk_list_box_select_row (self->flow_list, GTK_LIST_BOX_ROW (row->row));
+  else
+    gtk_list_box_unselect_all (self->flow_list);
   self->target_step = step;
   gtk_label_set_label (self->detail_title, _("Flow"));
   adw_flap_set_reveal_flap (self->flap, TRUE);
@@ -1812,6 +1818,7 @@ static void
 close_detail_clicked_cb (GhFlowsPage *self)
 {
   adw_flap_set_reveal_flap (self->flap, FALSE);
+  gtk_list_box_unselect_all (self->flow_list);
   g_clear_pointer (&self->detail_id, g_free);
   clear_detail (self);
   update_busy (self);
