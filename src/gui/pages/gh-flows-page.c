@@ -772,6 +772,11 @@ first_page_loaded_cb (GhPage       *page,
   self->loading_first = TRUE;
   merge_page (self, answer);
   self->loading_first = FALSE;
+  /* A flow opened by a target before the list was read */
+  if (self->detail_id != NULL && g_hash_table_lookup (self->rows, self->detail_id) != NULL)
+    gtk_list_box_select_row (self->flow_list,
+                             GTK_LIST_BOX_ROW (((FlowRow *) g_hash_table_lookup (
+                                                  self->rows, self->detail_id))->row));
   gtk_stack_set_visible_child_name (self->state_stack, "content");
   update_busy (self);
 }
