@@ -32,22 +32,32 @@
  * request that caused it and the answer, in this order in time (a request at the step's
  * started_at, its answer at the event's time; steps sharing a started_at were one request):
  *
- * | record | arrows |
- * | --- | --- |
- * | probe (no Origin, not OPTIONS) | Client → Gatehouse "GET /.well-known/…", its status back |
- * | probe with an Origin, or a CORS preflight | Browser → Gatehouse, the same |
- * | authorization.started | Browser → Gatehouse "/authorize", its answer: the login or consent page (from the step that follows) |
- * | authorization.refused | Browser → Gatehouse "/authorize"; redirected: "302 error=…" and a dotted Browser → Client redirect; else "400 error page" |
- * | oauth_client.cimd_fetched / _fetch_failed | Gatehouse → CIMD host "GET <client_id's path>", the document or the failed check back; DOTTED: the flow's record does not say whether the host was asked or the cache answered |
- * | user.logged_in | Browser → Gatehouse "POST /login", the consent page back |
- * | consent.granted / authorization.denied | Browser → Gatehouse "POST /consent", allow / deny |
- * | code.issued | (the request of the step before, when it shares its start) the redirect with the code back to the browser, and a dotted Browser → Client "redirect_uri?code=…": the browser following it is not recorded |
- * | token.issued, token.refused, code.replayed | Client → Gatehouse "POST /token (grant)", the tokens or the error back |
- * | token.refreshed, refresh_token.reuse_detected | Client → Gatehouse "POST /token (refresh_token)", the same |
- * | token.revoked | Client → Gatehouse "POST /revoke" |
- * | token.introspected | MCP server → Gatehouse "POST /introspect" (introspection is the resource server's call; the record names the client that authenticated, not the machine) |
- * | oauth_client.registered / registration_refused, iat.rejected | Client → Gatehouse "POST /register" |
- * | anything else (iat.used, resource.added, cimd_changed, …) | a note on Gatehouse's lifeline |
+ * - a probe: Client → Gatehouse "GET /.well-known/…" and its status back; from the Browser
+ *   when it had an Origin or was a CORS preflight (OPTIONS);
+ * - authorization.started: Browser → Gatehouse "/authorize" (the method is not recorded), and
+ *   its answer: the login or consent page, named from the step that follows;
+ * - authorization.refused: Browser → Gatehouse "/authorize"; redirected (3xx): "302 error"
+ *   and a dotted Browser → Client redirect; else "400 error (error page)";
+ * - oauth_client.cimd_fetched / cimd_fetch_failed: Gatehouse → CIMD host (the client_id's
+ *   host) "GET <its path>", the document or the failed check back; both DOTTED: the flow's
+ *   record does not say whether the host was asked or the cache answered (the audit event's
+ *   details do);
+ * - user.logged_in: Browser → Gatehouse "POST /login (user)", the consent page back;
+ * - consent.granted / authorization.denied: Browser → Gatehouse "POST /consent: allow / deny";
+ *   a denial answers "error=access_denied" and is redirected (dotted) to the client;
+ * - code.issued: the answer to the request it shares a start with (consent, or /authorize
+ *   when nothing had to be asked): "303 redirect with the code", then a dotted Browser →
+ *   Client "redirect_uri?code=…": the browser following it is not recorded;
+ * - token.issued, token.refused, code.replayed, token.refreshed,
+ *   refresh_token.reuse_detected: Client → Gatehouse "POST /token (grant_type)", the tokens
+ *   or the error back;
+ * - token.revoked: Client → Gatehouse "POST /revoke";
+ * - token.introspected: MCP server → Gatehouse "POST /introspect": introspection is the
+ *   resource server's call (the record names the client that authenticated, not the host);
+ * - oauth_client.registered / registration_refused, iat.rejected: Client → Gatehouse
+ *   "POST /register";
+ * - anything else (iat.used, resource.added, cimd_changed, …): a note on Gatehouse's
+ *   lifeline.
  *
  * The answer arrows carry the recorded HTTP status and error; every arrow is coloured by how
  * its step went (gh_flow_step_status; a probe by gh_flow_hit_status). Requests have filled
@@ -963,13 +973,14 @@ static void
 gh_flow_sequence_init (GhFlowSequence *self)
 {
   GtkEventController *controller;
+  GtkLayoutManager *layout;
   GtkGesture *click;
 
   self->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) message_free);
   self->gaps = g_array_new (FALSE, FALSE, sizeof (double));
   self->hover = self->focus = -1;
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
-                                  GTK_ORIENTATION_VERTICAL);
+  layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
 
   self->header = gtk_drawing_area_new ();
   gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->header), HEADER_H);

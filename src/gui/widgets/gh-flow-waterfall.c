@@ -145,7 +145,8 @@ compute_segments (GhFlowWaterfall *self)
 
   /* Break the longest gap while it is long, and a large share of what is still to scale */
   broken = g_new0 (gboolean, merged->len);
-  remaining = g_array_index (merged, Span, merged->len - 1).to - g_array_index (merged, Span, 0).from;
+  remaining = g_array_index (merged, Span, merged->len - 1).to -
+              g_array_index (merged, Span, 0).from;
   for (;;)
     {
       gint64 longest = 0;
@@ -882,14 +883,15 @@ static void
 gh_flow_waterfall_init (GhFlowWaterfall *self)
 {
   GtkEventController *controller;
+  GtkLayoutManager *layout;
   GtkGesture *click;
 
   self->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
   self->segments = g_array_new (FALSE, FALSE, sizeof (Span));
   self->breaks = g_array_new (FALSE, FALSE, sizeof (Span));
   self->hover = self->focus = -1;
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
-                                  GTK_ORIENTATION_VERTICAL);
+  layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
 
   self->axis = gtk_drawing_area_new ();
   gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->axis), AXIS_H);
