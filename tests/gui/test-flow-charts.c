@@ -617,6 +617,65 @@ test_waterfall_breaks (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The lifelines a real flow of this test cannot reach, from answers of the documented shape:
+ * a CIMD fetch during /authorize (its host a lifeline of its own, dotted: the record does not
+ * say whether the cache answered) and an introspection by the MCP server. */
+static void
+test_sequence_lanes (void)
+{
+  GtkWidget *sequence = gh_flow_sequence_new ();
+  g_autofree char *opened = NULL;
+  GtkWidget *window = window_with (sequence, &opened);
+  GhFlowSequence *self = GH_FLOW_SEQUENCE (sequence);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  static const char *flow =
+    "{\"flow\": {\"id\": \"flow_y\", \"client_id\": \"https://cimd.example/oauth/c.json\"},"
+    " \"discovery_hits\": [], \"steps\": ["
+    "{\"event_id\": 7, \"type\": \"oauth_client.cimd_fetched\", \"time\": 1000001000, "
+    "\"started_at\": null, \"outcome\": \"success\", \"status\": null, "
+    "\"client_id\": \"https://cimd.example/oauth/c.json\"},"
+    "{\"event_id\": 8, \"type\": \"authorization.started\", \"time\": 1000002000, "
+    "\"started_at\": 1000000000, \"outcome\": \"info\", \"status\": 303},"
+    "{\"event_id\": 9, \"type\": \"token.introspected\", \"time\": 1000400000, "
+    "\"started_at\": null, \"outcome\": \"info\", \"status\": null}]}";
+  static const ExpectedMessage expected[] = {
+    { B, G, "/authorize", OK, FALSE },
+    { G, GH_FLOW_SEQUENCE_CIMD, "GET /oauth/c.json", OK, TRUE },
+    { GH_FLOW_SEQUENCE_CIMD, G, "metadata document", OK, TRUE },
+    { G, B, "303", OK, FALSE },
+    { GH_FLOW_SEQUENCE_MCP, G, "POST /introspect", OK, FALSE },
+    { G, GH_FLOW_SEQUENCE_MCP, "200", OK, FALSE },
+  };
+
+  g_assert_true (json_parser_load_from_data (parser, flow, -1, &error));
+  g_assert_no_error (error);
+  gh_flow_sequence_set_flow (self, json_node_get_object (json_parser_get_root (parser)));
+  gh_gui_test_run_for (100);
+  g_test_message ("sequence:\n%s", gh_flow_sequence_get_description (self));
+  g_assert_false (gh_flow_sequence_has_lane (self, GH_FLOW_SEQUENCE_CLIENT));
+  g_assert_true (gh_flow_sequence_has_lane (self, GH_FLOW_SEQUENCE_CIMD));
+  g_assert_true (gh_flow_sequence_has_lane (self, GH_FLOW_SEQUENCE_MCP));
+  g_assert_cmpuint (gh_flow_sequence_get_n_messages (self), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      GhFlowSequenceLane from, to;
+      GhFlowStepStatus status;
+      gboolean inferred;
+
+      g_assert_cmpstr (gh_flow_sequence_get_message (self, i, &from, &to, &status, &inferred,
+                                                     NULL), ==, expected[i].label);
+      g_assert_cmpint (from, ==, expected[i].from);
+      g_assert_cmpint (to, ==, expected[i].to);
+      g_assert_cmpint (status, ==, expected[i].status);
+      g_assert_cmpint (inferred, ==, expected[i].inferred);
+    }
+  g_assert_true (gh_flow_sequence_activate_message (self, 1));
+  g_assert_cmpstr (opened, ==, "flow:flow_y step:7");
+  shoot_all (window, "sequence-lanes");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -625,5 +684,6 @@ main (int   argc,
 
   g_test_add_func ("/gui/flow-charts/real-flows", test_flow_charts);
   g_test_add_func ("/gui/flow-charts/waterfall-breaks", test_waterfall_breaks);
+  g_test_add_func ("/gui/flow-charts/sequence-lanes", test_sequence_lanes);
   return g_test_run ();
 }

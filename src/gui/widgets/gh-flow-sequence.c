@@ -580,7 +580,8 @@ draw_message (GhFlowSequence *self,
               int             width,
               Message        *message,
               const GdkRGBA  *dim,
-              gint64          origin)
+              gint64          origin,
+              gboolean        show_time)
 {
   double x1 = lane_x (self, width, message->from);
   double x2 = lane_x (self, width, message->to);
@@ -597,12 +598,15 @@ draw_message (GhFlowSequence *self,
   if (message->probe)
     color.alpha *= 0.6f;
 
-  /* The time, on the left, for a request and for an answer that came later */
-  when = text_layout (widget, offset, PANGO_SCALE_SMALL, FALSE, TIME_W - MARGIN - 4);
-  pango_layout_get_pixel_size (when, &tw, &th);
-  gdk_cairo_set_source_rgba (cr, dim);
-  cairo_move_to (cr, TIME_W - 8 - tw, line_y - th / 2.0);
-  pango_cairo_show_layout (cr, when);
+  /* The time on the left, once for the messages that say the same */
+  if (show_time)
+    {
+      when = text_layout (widget, offset, PANGO_SCALE_SMALL, FALSE, TIME_W - MARGIN - 4);
+      pango_layout_get_pixel_size (when, &tw, &th);
+      gdk_cairo_set_source_rgba (cr, dim);
+      cairo_move_to (cr, TIME_W - 8 - tw, line_y - th / 2.0);
+      pango_cairo_show_layout (cr, when);
+    }
 
   if (message->from == message->to)
     {
@@ -739,7 +743,15 @@ draw_canvas (GtkDrawingArea *area,
 
   origin = ((Message *) g_ptr_array_index (self->messages, 0))->time;
   for (guint i = 0; i < self->messages->len; i++)
-    draw_message (self, widget, cr, width, g_ptr_array_index (self->messages, i), &dim, origin);
+    {
+      Message *message = g_ptr_array_index (self->messages, i);
+      Message *before = i > 0 ? g_ptr_array_index (self->messages, i - 1) : NULL;
+      g_autofree char *now = gh_flow_format_duration (message->time - origin);
+      g_autofree char *then = before != NULL ? gh_flow_format_duration (before->time - origin)
+                                             : NULL;
+
+      draw_message (self, widget, cr, width, message, &dim, origin, g_strcmp0 (now, then) != 0);
+    }
 }
 
 /* --- what the diagram says ---------------------------------------------------------------- */

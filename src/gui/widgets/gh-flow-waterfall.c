@@ -192,14 +192,22 @@ label_width (GtkWidget *widget)
   return gtk_widget_get_width (widget) >= 700 ? 190 : 130;
 }
 
+/* The plot's width, breaks included. */
+static double
+plot_width (GhFlowWaterfall *self,
+            int              width)
+{
+  return MAX (width - MARGIN - label_width (GTK_WIDGET (self)) - DURATION_W,
+              10 + (double) self->breaks->len * BREAK_W);
+}
+
 /* Where the plot starts, and its pixels per µs in the segments, for a widget @width wide. */
 static double
 scale (GhFlowWaterfall *self,
        int              width,
        double          *x0)
 {
-  double plot = width - MARGIN - label_width (GTK_WIDGET (self)) - DURATION_W -
-                (double) self->breaks->len * BREAK_W;
+  double plot = plot_width (self, width) - (double) self->breaks->len * BREAK_W;
   gint64 to_scale = 0;
 
   *x0 = MARGIN + label_width (GTK_WIDGET (self));
@@ -283,6 +291,11 @@ compute_ticks (GhFlowWaterfall *self,
     {
       Span *segment = &g_array_index (self->segments, Span, i);
       gint64 length = MAX (segment->to - segment->from, 0);
+
+      /* The last segment's ticks go on to the plot's end (a short flow is a millisecond wide) */
+      if (i + 1 == self->segments->len)
+        length = MAX (length, (gint64) ((x0 + plot_width (self, width) -
+                                         x_of (self, width, segment->from)) / k));
 
       for (gint64 t = 0; t <= MAX (length, 0); t += step)
         {
@@ -490,6 +503,15 @@ draw_rows (GtkDrawingArea *area,
       GdkRGBA color;
       int w, h;
 
+      if (i % 2 == 1)
+        {
+          GdkRGBA stripe = fg;
+
+          stripe.alpha *= 0.03f;
+          gdk_cairo_set_source_rgba (cr, &stripe);
+          cairo_rectangle (cr, 0, y, width, ROW_H);
+          cairo_fill (cr);
+        }
       if ((int) i == self->hover || ((int) i == self->focus && gtk_widget_has_focus (widget)))
         {
           GdkRGBA back = (int) i == self->focus && gtk_widget_has_focus (widget) ? accent : fg;
