@@ -18,10 +18,10 @@
 #include "gh-flow-sequence.h"
 
 #define MARGIN 12
-#define TIME_W 78
+#define TIME_W 64
 #define LANE_MIN_W 104
 #define HEADER_H 50
-#define ROW_H 40
+#define ROW_H 36
 #define GAP_H 26
 #define HEAD 7
 /* Messages further apart than this get a "3 min later" break between them. */
@@ -1031,8 +1031,8 @@ gh_flow_sequence_init (GhFlowSequence *self)
   gtk_widget_set_parent (self->scroller, GTK_WIDGET (self));
 
   /* Translators: the legend under the sequence diagram */
-  self->legend = gtk_label_new (_("Filled heads are requests, open heads answers. Dotted "
-                                  "arrows are implied by the record but not in it."));
+  self->legend = gtk_label_new (_("Filled heads: requests. Open heads: answers. Dotted: "
+                                  "implied by the record, not in it."));
   gtk_label_set_wrap (GTK_LABEL (self->legend), TRUE);
   gtk_label_set_xalign (GTK_LABEL (self->legend), 0);
   gtk_widget_add_css_class (self->legend, "dim-label");

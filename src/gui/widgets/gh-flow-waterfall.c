@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "gh-admin-json.h"
@@ -32,6 +34,7 @@
 typedef struct
 {
   char             *title;
+  char             *shown;    /* the title drawn: a probe's path without "/.well-known/" */
   char             *summary;  /* one line: what and how it went, for tooltips and a11y */
   char             *error;    /* the error description of a failed step, or NULL */
   gint64            start;    /* µs since the epoch */
@@ -86,6 +89,7 @@ static void
 row_free (Row *row)
 {
   g_free (row->title);
+  g_free (row->shown);
   g_free (row->summary);
   g_free (row->error);
   g_free (row);
@@ -189,7 +193,7 @@ compute_segments (GhFlowWaterfall *self)
 static int
 label_width (GtkWidget *widget)
 {
-  return gtk_widget_get_width (widget) >= 700 ? 190 : 130;
+  return gtk_widget_get_width (widget) >= 700 ? 190 : 150;
 }
 
 /* The plot's width, breaks included. */
@@ -526,7 +530,8 @@ draw_rows (GtkDrawingArea *area,
       gh_flow_step_status_color (widget, row->status, &color);
       if (row->probe)
         color.alpha *= 0.6f;
-      title = gtk_widget_create_pango_layout (widget, row->title);
+      title = gtk_widget_create_pango_layout (widget, row->shown != NULL ? row->shown
+                                                                         : row->title);
       pango_layout_set_width (title, (label_w - 8) * PANGO_SCALE);
       pango_layout_set_ellipsize (title, row->probe ? PANGO_ELLIPSIZE_START : PANGO_ELLIPSIZE_END);
       pango_layout_get_pixel_size (title, &w, &h);
@@ -590,13 +595,19 @@ static Row *
 probe_row (JsonObject *hit)
 {
   Row *row = g_new0 (Row, 1);
+  const char *method = gh_json_string (hit, "method") ?: "GET";
+  const char *path = gh_json_string (hit, "path") ?: "?";
+  const char *name = strstr (path, "/.well-known/");
 
   row->probe = TRUE;
   row->point = TRUE;
   row->start = row->end = gh_json_int (hit, "time");
   row->status = gh_flow_hit_status (hit);
-  row->title = g_strdup_printf ("%s %s", gh_json_string (hit, "method") ?: "GET",
-                                gh_json_string (hit, "path") ?: "?");
+  row->title = g_strdup_printf ("%s %s", method, path);
+  /* "oauth-authorization-server/p/x", a preflight "OPTIONS openid-configuration" */
+  name = name != NULL ? name + strlen ("/.well-known/") : path;
+  row->shown = g_str_equal (method, "GET") ? g_strdup (name)
+                                           : g_strdup_printf ("%s %s", method, name);
   /* Translators: a discovery request before the flow: "Probe GET /.well-known/…: 404" */
   row->summary = g_strdup_printf (_("Probe %s: %" G_GINT64_FORMAT), row->title,
                                   gh_json_int (hit, "status"));
