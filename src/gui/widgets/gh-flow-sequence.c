@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "gh-admin-json.h"
+#include "gh-flow-chart.h"
 #include "gh-flow-sequence.h"
 
 #define MARGIN 12
@@ -81,22 +82,17 @@ typedef struct
 
 struct _GhFlowSequence
 {
-  GtkWidget   parent_instance;
+  GtkWidget    parent_instance;
 
-  GtkWidget  *header;
-  GtkWidget  *scroller;
-  GtkWidget  *canvas;
-  GtkWidget  *legend;
+  GhFlowChart  chart;       /* top: the lifelines' names; caption: the legend */
 
-  JsonObject *detail;
-  char       *flow_id;
-  GPtrArray  *messages;    /* Message, in time order */
-  GArray     *gaps;        /* double pairs: a break's top, and the µs it stands for */
-  gboolean    lanes[GH_FLOW_SEQUENCE_N_LANES];
-  char       *subtitles[GH_FLOW_SEQUENCE_N_LANES];
-  char       *description;
-  int         hover;
-  int         focus;
+  JsonObject  *detail;
+  char        *flow_id;
+  GPtrArray   *messages;    /* Message, in time order */
+  GArray      *gaps;        /* double pairs: a break's top, and the µs it stands for */
+  gboolean     lanes[GH_FLOW_SEQUENCE_N_LANES];
+  char        *subtitles[GH_FLOW_SEQUENCE_N_LANES];
+  char        *description;
 };
 
 G_DEFINE_FINAL_TYPE (GhFlowSequence, gh_flow_sequence, GTK_TYPE_WIDGET)
@@ -449,7 +445,7 @@ lay_out (GhFlowSequence *self)
       message->y = y;
       y += ROW_H;
     }
-  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->canvas), (int) y + 8);
+  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->chart.canvas), (int) y + 8);
 }
 
 /* --- drawing ------------------------------------------------------------------------------ */
@@ -658,13 +654,10 @@ draw_canvas (GtkDrawingArea *area,
 {
   GhFlowSequence *self = GH_FLOW_SEQUENCE (user_data);
   GtkWidget *widget = GTK_WIDGET (area);
-  GdkRGBA fg, dim, faint, accent;
+  GdkRGBA fg, dim, faint;
   gint64 origin = 0;
 
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
-  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), "accent_color",
-                                       &accent))
-    gdk_rgba_parse (&accent, "#3584e4");
   dim = faint = fg;
   dim.alpha *= 0.55f;
   faint.alpha *= 0.18f;
@@ -683,19 +676,7 @@ draw_canvas (GtkDrawingArea *area,
     }
 
   /* Highlighted rows under everything */
-  for (int pass = 0; pass < 2; pass++)
-    {
-      int i = pass == 0 ? self->hover : (gtk_widget_has_focus (widget) ? self->focus : -1);
-      GdkRGBA back = pass == 0 ? fg : accent;
-
-      if (i < 0 || i >= (int) self->messages->len)
-        continue;
-      back.alpha *= pass == 0 ? 0.06f : 0.18f;
-      gdk_cairo_set_source_rgba (cr, &back);
-      cairo_rectangle (cr, 0, ((Message *) g_ptr_array_index (self->messages, i))->y, width,
-                       ROW_H);
-      cairo_fill (cr);
-    }
+  gh_flow_chart_highlight (&self->chart, cr, width);
 
   /* Lifelines, interrupted at the breaks */
   gdk_cairo_set_source_rgba (cr, &faint);
@@ -794,11 +775,11 @@ update_description (GhFlowSequence *self)
     }
   g_free (self->description);
   self->description = g_string_free (g_steal_pointer (&text), FALSE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->canvas),
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->chart.canvas),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, self->description, -1);
 }
 
-/* --- pointer and keyboard ----------------------------------------------------------------- */
+/* --- the items, for the chart's scaffolding ----------------------------------------------- */
 
 static int
 message_at (GhFlowSequence *self,
@@ -814,131 +795,60 @@ message_at (GhFlowSequence *self,
   return -1;
 }
 
-static gboolean
-query_tooltip (GtkWidget  *widget,
-               int         x,
-               int         y,
-               gboolean    keyboard,
-               GtkTooltip *tooltip,
-               gpointer    user_data)
+static guint
+items_n (GtkWidget *chart)
 {
-  GhFlowSequence *self = GH_FLOW_SEQUENCE (user_data);
-  int i = keyboard ? self->focus : message_at (self, y);
-  g_autofree char *line = NULL;
-  g_autofree char *time = NULL;
-  g_autofree char *text = NULL;
-  Message *message;
+  return GH_FLOW_SEQUENCE (chart)->messages->len;
+}
 
-  if (i < 0)
-    return FALSE;
-  message = g_ptr_array_index (self->messages, i);
-  line = message_text (message);
-  time = gh_flow_format_time (message->time);
-  text = g_strdup_printf ("%s\n%s%s%s%s", line, time, message->tooltip != NULL ? "\n" : "",
+static int
+items_at (GtkWidget *chart,
+          double     y)
+{
+  return message_at (GH_FLOW_SEQUENCE (chart), y);
+}
+
+static void
+items_span (GtkWidget *chart,
+            guint      i,
+            double    *top,
+            double    *height)
+{
+  *top = ((Message *) g_ptr_array_index (GH_FLOW_SEQUENCE (chart)->messages, i))->y;
+  *height = ROW_H;
+}
+
+static gboolean
+items_openable (GtkWidget *chart,
+                guint      i)
+{
+  return !((Message *) g_ptr_array_index (GH_FLOW_SEQUENCE (chart)->messages, i))->probe;
+}
+
+static gboolean
+items_activate (GtkWidget *chart,
+                guint      i)
+{
+  return gh_flow_sequence_activate_message (GH_FLOW_SEQUENCE (chart), i);
+}
+
+/* The message in words, its exact time, what the record says of it, what a click does. */
+static char *
+items_tooltip (GtkWidget *chart,
+               guint      i)
+{
+  Message *message = g_ptr_array_index (GH_FLOW_SEQUENCE (chart)->messages, i);
+  g_autofree char *line = message_text (message);
+  g_autofree char *time = gh_flow_format_time (message->time);
+
+  return g_strdup_printf ("%s\n%s%s%s%s", line, time, message->tooltip != NULL ? "\n" : "",
                           message->tooltip != NULL ? message->tooltip : "",
                           message->probe ? "" : _("\nClick to open its step in the Timeline"));
-  gtk_tooltip_set_text (tooltip, text);
-  gtk_tooltip_set_tip_area (tooltip, &(GdkRectangle) { 0, (int) message->y,
-                                                       gtk_widget_get_width (widget), ROW_H });
-  return TRUE;
 }
 
-static void
-motion (GtkEventControllerMotion *controller,
-        double                    x,
-        double                    y,
-        gpointer                  user_data)
-{
-  GhFlowSequence *self = GH_FLOW_SEQUENCE (user_data);
-  int i = message_at (self, y);
-  Message *message = i >= 0 ? g_ptr_array_index (self->messages, i) : NULL;
-
-  if (i == self->hover)
-    return;
-  self->hover = i;
-  gtk_widget_set_cursor_from_name (self->canvas,
-                                   message != NULL && !message->probe ? "pointer" : NULL);
-  gtk_widget_queue_draw (self->canvas);
-}
-
-static void
-leave (GtkEventControllerMotion *controller,
-       gpointer                  user_data)
-{
-  GhFlowSequence *self = GH_FLOW_SEQUENCE (user_data);
-
-  self->hover = -1;
-  gtk_widget_queue_draw (self->canvas);
-}
-
-static void
-move_focus (GhFlowSequence *self,
-            int             i)
-{
-  GtkAdjustment *adjustment;
-  Message *message;
-
-  if (self->messages->len == 0)
-    return;
-  self->focus = CLAMP (i, 0, (int) self->messages->len - 1);
-  message = g_ptr_array_index (self->messages, self->focus);
-  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
-  gtk_adjustment_clamp_page (adjustment, message->y, message->y + ROW_H);
-  gtk_widget_queue_draw (self->canvas);
-}
-
-static void
-released (GtkGestureClick *gesture,
-          int              n_press,
-          double           x,
-          double           y,
-          gpointer         user_data)
-{
-  GhFlowSequence *self = GH_FLOW_SEQUENCE (user_data);
-  int i = message_at (self, y);
-
-  if (i >= 0)
-    {
-      self->focus = i;
-      gh_flow_sequence_activate_message (self, i);
-    }
-}
-
-static gboolean
-key_pressed (GtkEventControllerKey *controller,
-             guint                  keyval,
-             guint                  keycode,
-             GdkModifierType        state,
-             gpointer               user_data)
-{
-  GhFlowSequence *self = GH_FLOW_SEQUENCE (user_data);
-  int last = (int) self->messages->len - 1;
-
-  if (keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up || keyval == GDK_KEY_Down ||
-      keyval == GDK_KEY_KP_Down || keyval == GDK_KEY_Home || keyval == GDK_KEY_End)
-    {
-      int delta = keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up ? -1 : 1;
-
-      move_focus (self, keyval == GDK_KEY_Home ? 0 : keyval == GDK_KEY_End ? last
-                        : self->focus + delta);
-      return TRUE;
-    }
-  if (keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter || keyval == GDK_KEY_space)
-    return self->focus >= 0 && gh_flow_sequence_activate_message (self, self->focus);
-  return FALSE;
-}
-
-static void
-has_focus_changed (GtkWidget  *canvas,
-                   GParamSpec *pspec,
-                   gpointer    user_data)
-{
-  GhFlowSequence *self = GH_FLOW_SEQUENCE (user_data);
-
-  if (self->focus < 0 && gtk_widget_has_focus (canvas))
-    move_focus (self, 0);
-  gtk_widget_queue_draw (canvas);
-}
+static const GhFlowChartItems items = {
+  items_n, items_at, items_span, items_openable, items_activate, items_tooltip,
+};
 
 /* --- the object --------------------------------------------------------------------------- */
 
@@ -947,10 +857,7 @@ gh_flow_sequence_dispose (GObject *object)
 {
   GhFlowSequence *self = GH_FLOW_SEQUENCE (object);
 
-  g_clear_pointer (&self->header, gtk_widget_unparent);
-  g_clear_pointer (&self->scroller, gtk_widget_unparent);
-  g_clear_pointer (&self->legend, gtk_widget_unparent);
-  self->canvas = NULL;
+  gh_flow_chart_clear (&self->chart);
   G_OBJECT_CLASS (gh_flow_sequence_parent_class)->dispose (object);
 }
 
@@ -984,64 +891,16 @@ gh_flow_sequence_class_init (GhFlowSequenceClass *klass)
 static void
 gh_flow_sequence_init (GhFlowSequence *self)
 {
-  GtkEventController *controller;
-  GtkLayoutManager *layout;
-  GtkGesture *click;
-
   self->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) message_free);
   self->gaps = g_array_new (FALSE, FALSE, sizeof (double));
-  self->hover = self->focus = -1;
-  layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
-
-  self->header = gtk_drawing_area_new ();
-  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->header), HEADER_H);
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->header), draw_header, self, NULL);
-  gtk_widget_set_margin_top (self->header, 6);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->header), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Who took part"), -1);
-  gtk_widget_set_parent (self->header, GTK_WIDGET (self));
-
-  self->canvas = g_object_new (GTK_TYPE_DRAWING_AREA, "accessible-role",
-                               GTK_ACCESSIBLE_ROLE_IMG, NULL);
-  gtk_widget_set_name (self->canvas, "flow-sequence-messages");
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->canvas), draw_canvas, self, NULL);
-  gtk_widget_set_focusable (self->canvas, TRUE);
-  gtk_widget_set_has_tooltip (self->canvas, TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("The flow as a sequence diagram"), -1);
-  g_signal_connect (self->canvas, "query-tooltip", G_CALLBACK (query_tooltip), self);
-  g_signal_connect (self->canvas, "notify::has-focus", G_CALLBACK (has_focus_changed), self);
-  controller = gtk_event_controller_motion_new ();
-  g_signal_connect (controller, "motion", G_CALLBACK (motion), self);
-  g_signal_connect (controller, "leave", G_CALLBACK (leave), self);
-  gtk_widget_add_controller (self->canvas, controller);
-  click = gtk_gesture_click_new ();
-  g_signal_connect (click, "released", G_CALLBACK (released), self);
-  gtk_widget_add_controller (self->canvas, GTK_EVENT_CONTROLLER (click));
-  controller = gtk_event_controller_key_new ();
-  g_signal_connect (controller, "key-pressed", G_CALLBACK (key_pressed), self);
-  gtk_widget_add_controller (self->canvas, controller);
-
-  self->scroller = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scroller), GTK_POLICY_NEVER,
-                                  GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scroller), self->canvas);
-  gtk_widget_set_vexpand (self->scroller, TRUE);
-  gtk_widget_set_parent (self->scroller, GTK_WIDGET (self));
-
+  gh_flow_chart_init (&self->chart, GTK_WIDGET (self), &items, HEADER_H, _("Who took part"),
+                      draw_header, "flow-sequence-messages", _("The flow as a sequence diagram"),
+                      draw_canvas);
   /* Translators: the legend under the sequence diagram */
-  self->legend = gtk_label_new (_("Filled heads: requests. Open heads: answers. Dotted: "
-                                  "implied by the record, not in it."));
-  gtk_label_set_wrap (GTK_LABEL (self->legend), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (self->legend), 0);
-  gtk_widget_add_css_class (self->legend, "dim-label");
-  gtk_widget_add_css_class (self->legend, "caption");
-  gtk_widget_set_margin_start (self->legend, MARGIN);
-  gtk_widget_set_margin_end (self->legend, MARGIN);
-  gtk_widget_set_margin_top (self->legend, 6);
-  gtk_widget_set_margin_bottom (self->legend, 6);
-  gtk_widget_set_parent (self->legend, GTK_WIDGET (self));
+  gtk_label_set_text (GTK_LABEL (self->chart.caption),
+                      _("Filled heads: requests. Open heads: answers. Dotted: implied by the "
+                        "record, not in it."));
+  gtk_widget_set_visible (self->chart.caption, TRUE);
   gh_flow_sequence_set_flow (self, NULL);
 }
 
@@ -1089,14 +948,10 @@ gh_flow_sequence_set_flow (GhFlowSequence *self,
 
   lay_out (self);
   lanes = n_lanes (self);
-  gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (self->header),
+  gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (self->chart.top),
                                       TIME_W + MARGIN + lanes * LANE_MIN_W);
-  if (self->focus >= (int) self->messages->len)
-    self->focus = (int) self->messages->len - 1;
-  self->hover = -1;
   update_description (self);
-  gtk_widget_queue_draw (self->header);
-  gtk_widget_queue_draw (self->canvas);
+  gh_flow_chart_reset (&self->chart);
 }
 
 gboolean
@@ -1169,7 +1024,6 @@ gh_flow_sequence_activate_message (GhFlowSequence *self,
   if (i >= self->messages->len)
     return FALSE;
   message = g_ptr_array_index (self->messages, i);
-  gtk_widget_queue_draw (self->canvas);
   return !message->probe && gh_flow_open_step (GTK_WIDGET (self), self->flow_id,
                                                message->event_id);
 }

@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "gh-admin-json.h"
+#include "gh-flow-chart.h"
 #include "gh-flow-steps.h"
 #include "gh-flow-waterfall.h"
 
@@ -66,21 +67,16 @@ typedef struct
  * BREAK_W band saying how long it was. */
 struct _GhFlowWaterfall
 {
-  GtkWidget   parent_instance;
+  GtkWidget    parent_instance;
 
-  GtkWidget  *axis;
-  GtkWidget  *scroller;
-  GtkWidget  *canvas;
-  GtkWidget  *note;
+  GhFlowChart  chart;     /* top: the axis; caption: the waits drawn as breaks */
 
-  JsonObject *detail;
-  char       *flow_id;
-  GPtrArray  *rows;      /* Row */
-  GArray     *segments;  /* Span: drawn to scale, in order */
-  GArray     *breaks;    /* Span: the gaps between segments */
-  char       *description;
-  int         hover;     /* row under the pointer, or -1 */
-  int         focus;     /* the keyboard's row, or -1 */
+  JsonObject  *detail;
+  char        *flow_id;
+  GPtrArray   *rows;      /* Row */
+  GArray      *segments;  /* Span: drawn to scale, in order */
+  GArray      *breaks;    /* Span: the gaps between segments */
+  char        *description;
 };
 
 G_DEFINE_FINAL_TYPE (GhFlowWaterfall, gh_flow_waterfall, GTK_TYPE_WIDGET)
@@ -465,13 +461,10 @@ draw_rows (GtkDrawingArea *area,
   GhFlowWaterfall *self = GH_FLOW_WATERFALL (user_data);
   GtkWidget *widget = GTK_WIDGET (area);
   g_autoptr(GArray) ticks = NULL;
-  GdkRGBA fg, dim, faint, accent;
+  GdkRGBA fg, dim, faint;
   int label_w = label_width (GTK_WIDGET (self));
 
   style_colors (widget, &fg, &dim, &faint);
-  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), "accent_color",
-                                       &accent))
-    gdk_rgba_parse (&accent, "#3584e4");
 
   if (self->rows->len == 0)
     {
@@ -494,6 +487,16 @@ draw_rows (GtkDrawingArea *area,
   cairo_fill (cr);
   for (guint i = 0; i < self->breaks->len; i++)
     draw_break (cr, break_x (self, width, i), height, &fg, FALSE);
+  for (guint i = 1; i < self->rows->len; i += 2)
+    {
+      GdkRGBA stripe = fg;
+
+      stripe.alpha *= 0.03f;
+      gdk_cairo_set_source_rgba (cr, &stripe);
+      cairo_rectangle (cr, 0, i * ROW_H, width, ROW_H);
+      cairo_fill (cr);
+    }
+  gh_flow_chart_highlight (&self->chart, cr, width);
 
   for (guint i = 0; i < self->rows->len; i++)
     {
@@ -506,25 +509,6 @@ draw_rows (GtkDrawingArea *area,
       g_autofree char *duration_text = NULL;
       GdkRGBA color;
       int w, h;
-
-      if (i % 2 == 1)
-        {
-          GdkRGBA stripe = fg;
-
-          stripe.alpha *= 0.03f;
-          gdk_cairo_set_source_rgba (cr, &stripe);
-          cairo_rectangle (cr, 0, y, width, ROW_H);
-          cairo_fill (cr);
-        }
-      if ((int) i == self->hover || ((int) i == self->focus && gtk_widget_has_focus (widget)))
-        {
-          GdkRGBA back = (int) i == self->focus && gtk_widget_has_focus (widget) ? accent : fg;
-
-          back.alpha *= (int) i == self->focus && gtk_widget_has_focus (widget) ? 0.18f : 0.06f;
-          gdk_cairo_set_source_rgba (cr, &back);
-          cairo_rectangle (cr, 0, y, width, ROW_H);
-          cairo_fill (cr);
-        }
 
       /* The title: probes dim, their path's end kept; a failed step in the error colour */
       gh_flow_step_status_color (widget, row->status, &color);
@@ -699,18 +683,18 @@ update_texts (GhFlowWaterfall *self)
 
       /* Translators: under the waterfall; %s lists the waits, "waited 3 min before Login" */
       full = g_strdup_printf (_("Not to scale: %s."), note->str);
-      gtk_label_set_text (GTK_LABEL (self->note), full);
+      gtk_label_set_text (GTK_LABEL (self->chart.caption), full);
       g_string_append_printf (description, "\n%s", full);
     }
-  gtk_widget_set_visible (self->note, note->len > 0);
+  gtk_widget_set_visible (self->chart.caption, note->len > 0);
 
   g_free (self->description);
   self->description = g_string_free (g_steal_pointer (&description), FALSE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->canvas),
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->chart.canvas),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, self->description, -1);
 }
 
-/* --- pointer and keyboard ----------------------------------------------------------------- */
+/* --- the items, for the chart's scaffolding ----------------------------------------------- */
 
 static int
 row_at (GhFlowWaterfall *self,
@@ -721,25 +705,54 @@ row_at (GhFlowWaterfall *self,
   return y >= 0 && i < (int) self->rows->len ? i : -1;
 }
 
-static gboolean
-query_tooltip (GtkWidget  *widget,
-               int         x,
-               int         y,
-               gboolean    keyboard,
-               GtkTooltip *tooltip,
-               gpointer    user_data)
+static guint
+items_n (GtkWidget *chart)
 {
-  GhFlowWaterfall *self = GH_FLOW_WATERFALL (user_data);
-  int i = keyboard ? self->focus : row_at (self, y);
-  g_autoptr(GString) text = g_string_new (NULL);
-  g_autofree char *end = NULL;
-  Row *row;
+  return GH_FLOW_WATERFALL (chart)->rows->len;
+}
 
-  if (i < 0)
-    return FALSE;
-  row = g_ptr_array_index (self->rows, i);
-  end = gh_flow_format_time (row->end);
-  g_string_append (text, row->summary);
+static int
+items_at (GtkWidget *chart,
+          double     y)
+{
+  return row_at (GH_FLOW_WATERFALL (chart), y);
+}
+
+static void
+items_span (GtkWidget *chart,
+            guint      i,
+            double    *top,
+            double    *height)
+{
+  *top = i * ROW_H;
+  *height = ROW_H;
+}
+
+static gboolean
+items_openable (GtkWidget *chart,
+                guint      i)
+{
+  Row *row = g_ptr_array_index (GH_FLOW_WATERFALL (chart)->rows, i);
+
+  return !row->probe;
+}
+
+static gboolean
+items_activate (GtkWidget *chart,
+                guint      i)
+{
+  return gh_flow_waterfall_activate_row (GH_FLOW_WATERFALL (chart), i);
+}
+
+/* The row's summary, its exact times, its error, and what a click does. */
+static char *
+items_tooltip (GtkWidget *chart,
+               guint      i)
+{
+  Row *row = g_ptr_array_index (GH_FLOW_WATERFALL (chart)->rows, i);
+  GString *text = g_string_new (row->summary);
+  g_autofree char *end = gh_flow_format_time (row->end);
+
   if (row->probe)
     g_string_append_printf (text, "\n%s", end);
   else if (row->point)
@@ -757,121 +770,12 @@ query_tooltip (GtkWidget  *widget,
     g_string_append_printf (text, "\n%s", row->error);
   if (!row->probe)
     g_string_append_printf (text, "\n%s", _("Click to open it in the Timeline"));
-  gtk_tooltip_set_text (tooltip, text->str);
-  gtk_tooltip_set_tip_area (tooltip, &(GdkRectangle) { 0, i * ROW_H,
-                                                       gtk_widget_get_width (widget), ROW_H });
-  return TRUE;
+  return g_string_free (text, FALSE);
 }
 
-static void
-set_hover (GhFlowWaterfall *self,
-           int              hover)
-{
-  Row *row = hover >= 0 ? g_ptr_array_index (self->rows, hover) : NULL;
-
-  if (hover == self->hover)
-    return;
-  self->hover = hover;
-  gtk_widget_set_cursor_from_name (self->canvas, row != NULL && !row->probe ? "pointer" : NULL);
-  gtk_widget_queue_draw (self->canvas);
-}
-
-static void
-motion (GtkEventControllerMotion *controller,
-        double                    x,
-        double                    y,
-        gpointer                  user_data)
-{
-  GhFlowWaterfall *self = GH_FLOW_WATERFALL (user_data);
-
-  set_hover (self, row_at (self, y));
-}
-
-static void
-leave (GtkEventControllerMotion *controller,
-       gpointer                  user_data)
-{
-  set_hover (GH_FLOW_WATERFALL (user_data), -1);
-}
-
-static void
-released (GtkGestureClick *gesture,
-          int              n_press,
-          double           x,
-          double           y,
-          gpointer         user_data)
-{
-  GhFlowWaterfall *self = GH_FLOW_WATERFALL (user_data);
-  int i = row_at (self, y);
-
-  if (i < 0)
-    return;
-  self->focus = i;
-  gtk_widget_queue_draw (self->canvas);
-  gh_flow_waterfall_activate_row (self, i);
-}
-
-static void
-focus_row (GhFlowWaterfall *self,
-           int              i)
-{
-  GtkAdjustment *adjustment;
-  double top;
-
-  if (self->rows->len == 0)
-    return;
-  self->focus = CLAMP (i, 0, (int) self->rows->len - 1);
-  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
-  top = self->focus * ROW_H;
-  gtk_adjustment_clamp_page (adjustment, top, top + ROW_H);
-  gtk_widget_queue_draw (self->canvas);
-}
-
-static gboolean
-key_pressed (GtkEventControllerKey *controller,
-             guint                  keyval,
-             guint                  keycode,
-             GdkModifierType        state,
-             gpointer               user_data)
-{
-  GhFlowWaterfall *self = GH_FLOW_WATERFALL (user_data);
-
-  switch (keyval)
-    {
-    case GDK_KEY_Up:
-    case GDK_KEY_KP_Up:
-      focus_row (self, self->focus - 1);
-      return TRUE;
-    case GDK_KEY_Down:
-    case GDK_KEY_KP_Down:
-      focus_row (self, self->focus + 1);
-      return TRUE;
-    case GDK_KEY_Home:
-      focus_row (self, 0);
-      return TRUE;
-    case GDK_KEY_End:
-      focus_row (self, (int) self->rows->len - 1);
-      return TRUE;
-    case GDK_KEY_Return:
-    case GDK_KEY_KP_Enter:
-    case GDK_KEY_space:
-      return self->focus >= 0 && gh_flow_waterfall_activate_row (self, self->focus);
-    default:
-      return FALSE;
-    }
-}
-
-static void
-focus_changed (GtkWidget  *canvas,
-               GParamSpec *pspec,
-               gpointer    user_data)
-{
-  GhFlowWaterfall *self = GH_FLOW_WATERFALL (user_data);
-
-  if (gtk_widget_has_focus (canvas) && self->focus < 0)
-    focus_row (self, 0);
-  gtk_widget_queue_draw (canvas);
-}
+static const GhFlowChartItems items = {
+  items_n, items_at, items_span, items_openable, items_activate, items_tooltip,
+};
 
 /* --- the object --------------------------------------------------------------------------- */
 
@@ -879,10 +783,8 @@ static void
 gh_flow_waterfall_dispose (GObject *object)
 {
   GhFlowWaterfall *self = GH_FLOW_WATERFALL (object);
-  GtkWidget *child;
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-    gtk_widget_unparent (child);
+  gh_flow_chart_clear (&self->chart);
   G_OBJECT_CLASS (gh_flow_waterfall_parent_class)->dispose (object);
 }
 
@@ -915,65 +817,12 @@ gh_flow_waterfall_class_init (GhFlowWaterfallClass *klass)
 static void
 gh_flow_waterfall_init (GhFlowWaterfall *self)
 {
-  GtkEventController *controller;
-  GtkLayoutManager *layout;
-  GtkGesture *click;
-
   self->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
   self->segments = g_array_new (FALSE, FALSE, sizeof (Span));
   self->breaks = g_array_new (FALSE, FALSE, sizeof (Span));
-  self->hover = self->focus = -1;
-  layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
-
-  self->axis = gtk_drawing_area_new ();
-  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->axis), AXIS_H);
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->axis), draw_axis, self, NULL);
-  gtk_widget_set_margin_top (self->axis, 6);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->axis), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Time axis"), -1);
-  gtk_widget_set_parent (self->axis, GTK_WIDGET (self));
-
-  self->canvas = g_object_new (GTK_TYPE_DRAWING_AREA, "accessible-role",
-                               GTK_ACCESSIBLE_ROLE_IMG, NULL);
-  gtk_widget_set_name (self->canvas, "flow-waterfall-rows");
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->canvas), draw_rows, self, NULL);
-  gtk_widget_set_focusable (self->canvas, TRUE);
-  gtk_widget_set_has_tooltip (self->canvas, TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("The flow's steps on one time axis"), -1);
-  g_signal_connect (self->canvas, "query-tooltip", G_CALLBACK (query_tooltip), self);
-  g_signal_connect (self->canvas, "notify::has-focus", G_CALLBACK (focus_changed), self);
-  controller = gtk_event_controller_motion_new ();
-  g_signal_connect (controller, "motion", G_CALLBACK (motion), self);
-  g_signal_connect (controller, "leave", G_CALLBACK (leave), self);
-  gtk_widget_add_controller (self->canvas, controller);
-  click = gtk_gesture_click_new ();
-  g_signal_connect (click, "released", G_CALLBACK (released), self);
-  gtk_widget_add_controller (self->canvas, GTK_EVENT_CONTROLLER (click));
-  controller = gtk_event_controller_key_new ();
-  g_signal_connect (controller, "key-pressed", G_CALLBACK (key_pressed), self);
-  gtk_widget_add_controller (self->canvas, controller);
-
-  self->scroller = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scroller), GTK_POLICY_NEVER,
-                                  GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scroller), self->canvas);
-  gtk_widget_set_vexpand (self->scroller, TRUE);
-  gtk_widget_set_parent (self->scroller, GTK_WIDGET (self));
-
-  self->note = gtk_label_new (NULL);
-  gtk_widget_set_name (self->note, "flow-waterfall-note");
-  gtk_label_set_wrap (GTK_LABEL (self->note), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (self->note), 0);
-  gtk_widget_add_css_class (self->note, "dim-label");
-  gtk_widget_add_css_class (self->note, "caption");
-  gtk_widget_set_margin_start (self->note, MARGIN);
-  gtk_widget_set_margin_end (self->note, MARGIN);
-  gtk_widget_set_margin_top (self->note, 6);
-  gtk_widget_set_margin_bottom (self->note, 6);
-  gtk_widget_set_visible (self->note, FALSE);
-  gtk_widget_set_parent (self->note, GTK_WIDGET (self));
+  gh_flow_chart_init (&self->chart, GTK_WIDGET (self), &items, AXIS_H, _("Time axis"), draw_axis,
+                      "flow-waterfall-rows", _("The flow's steps on one time axis"), draw_rows);
+  gtk_widget_set_name (self->chart.caption, "flow-waterfall-note");
   update_texts (self);
 }
 
@@ -1017,14 +866,10 @@ gh_flow_waterfall_set_flow (GhFlowWaterfall *self,
     }
 
   compute_segments (self);
-  if (self->focus >= (int) self->rows->len)
-    self->focus = (int) self->rows->len - 1;
-  self->hover = -1;
-  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->canvas),
+  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->chart.canvas),
                                        MAX ((int) self->rows->len * ROW_H, ROW_H) + 4);
   update_texts (self);
-  gtk_widget_queue_draw (self->axis);
-  gtk_widget_queue_draw (self->canvas);
+  gh_flow_chart_reset (&self->chart);
 }
 
 guint
