@@ -490,12 +490,30 @@ check_sequence (JsonObject            *detail,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Alice and a public client "app" through the admin API; the program's and the browser's
+ * sessions (the browser keeps its cookies in @jar). */
+static void
+set_up (Actors        *actors,
+        SoupCookieJar *jar)
+{
+  g_autoptr(JsonObject) user = NULL;
+  g_autoptr(JsonObject) client = NULL;
+
+  user = gh_gui_test_admin (actors->test, "POST", "/projects/default/users",
+                            "{\"username\": \"alice\", \"name\": \"Alice\"}");
+  client = gh_gui_test_admin (actors->test, "POST", "/projects/default/clients",
+                              "{\"client_id\": \"app\", \"client_name\": \"App\", "
+                              "\"redirect_uris\": [\"" APP_CB "\"], "
+                              "\"token_endpoint_auth_method\": \"none\"}");
+  actors->program = soup_session_new_with_options ("user-agent", PROGRAM_UA, NULL);
+  actors->browser = soup_session_new_with_options ("user-agent", BROWSER_UA, NULL);
+  soup_session_add_feature (actors->browser, SOUP_SESSION_FEATURE (jar));
+}
+
 static void
 test_flow_charts (void)
 {
   g_autoptr(GhGuiTest) test = gh_gui_test_new ();
-  g_autoptr(JsonObject) user = NULL;
-  g_autoptr(JsonObject) client = NULL;
   g_autoptr(JsonObject) login_flow = NULL;
   g_autoptr(JsonObject) refused_flow = NULL;
   g_autoptr(SoupCookieJar) jar = soup_cookie_jar_new ();
@@ -532,15 +550,7 @@ test_flow_charts (void)
     { B, C, "redirect_uri?error=invalid_request", FAIL, TRUE },
   };
 
-  user = gh_gui_test_admin (test, "POST", "/projects/default/users",
-                            "{\"username\": \"alice\", \"name\": \"Alice\"}");
-  client = gh_gui_test_admin (test, "POST", "/projects/default/clients",
-                              "{\"client_id\": \"app\", \"client_name\": \"App\", "
-                              "\"redirect_uris\": [\"" APP_CB "\"], "
-                              "\"token_endpoint_auth_method\": \"none\"}");
-  actors.program = soup_session_new_with_options ("user-agent", PROGRAM_UA, NULL);
-  actors.browser = soup_session_new_with_options ("user-agent", BROWSER_UA, NULL);
-  soup_session_add_feature (actors.browser, SOUP_SESSION_FEATURE (jar));
+  set_up (&actors, jar);
 
   login_flow = run_login_flow (&actors);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (login_flow,
@@ -676,6 +686,152 @@ test_sequence_lanes (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* --- through the real page ---------------------------------------------------------------- */
+
+typedef struct
+{
+  GtkWidget  *page;
+  const char *name;
+  gint64      event_id;  /* the Timeline's step row, expanded and shown; else the widget */
+} Wait;
+
+static GtkWidget *
+timeline_row (GtkWidget *widget,
+              gint64     event_id)
+{
+  g_autofree char *wanted = g_strdup_printf ("%" G_GINT64_FORMAT, event_id);
+
+  if (g_strcmp0 (gtk_widget_get_name (widget), "flow-step") == 0 &&
+      g_strcmp0 (g_object_get_data (G_OBJECT (widget), "gh-event-id"), wanted) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = timeline_row (child, event_id);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+waited (gpointer data)
+{
+  Wait *wait = data;
+  GtkWidget *widget;
+
+  if (gh_page_get_busy (GH_PAGE (wait->page)))
+    return FALSE;
+  if (wait->event_id > 0)
+    {
+      widget = timeline_row (wait->page, wait->event_id);
+      return widget != NULL && gtk_widget_get_mapped (widget) &&
+             adw_expander_row_get_expanded (ADW_EXPANDER_ROW (widget));
+    }
+  widget = gh_gui_test_find (wait->page, wait->name);
+  return widget != NULL && gtk_widget_get_mapped (widget);
+}
+
+/* Shows tab @view of the open flow, as a click on its switcher does; its canvas @name. */
+static GtkWidget *
+show_tab (GtkWidget  *page,
+          const char *view,
+          const char *name)
+{
+  Wait wait = { page, name, 0 };
+
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (gh_gui_test_get (page, "flow-views")),
+                                         view);
+  if (!gh_gui_test_wait (waited, &wait))
+    g_error ("the %s tab is not shown:\n%s", view, gh_gui_test_dump_labels (page));
+  return gh_gui_test_get (page, name);
+}
+
+static void
+wait_timeline_step (GtkWidget *page,
+                    gint64     event_id)
+{
+  Wait wait = { page, NULL, event_id };
+
+  if (!gh_gui_test_wait (waited, &wait))
+    g_error ("step %" G_GINT64_FORMAT " is not open in the Timeline:\n%s", event_id,
+             gh_gui_test_dump_labels (page));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (
+                     ADW_VIEW_STACK (gh_gui_test_get (page, "flow-views"))), ==, "timeline");
+}
+
+/* In the Live flows page itself: the open flow's Waterfall and Sequence show it, and opening
+ * a row or an arrow goes back to the Timeline with that step expanded (the window's own
+ * win.open). */
+static void
+test_in_the_page (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  g_autoptr(SoupCookieJar) jar = soup_cookie_jar_new ();
+  g_autoptr(JsonObject) detail = NULL;
+  g_autofree char *target = NULL;
+  Actors actors = { test, NULL, NULL };
+  GhFlowWaterfall *waterfall;
+  GhFlowSequence *sequence;
+  GtkWidget *page;
+  guint n_steps;
+  gint64 refused, login;
+  int failed_row = -1, login_message = -1;
+
+  set_up (&actors, jar);
+  detail = run_login_flow (&actors);
+  n_steps = json_array_get_length (json_object_get_array_member (detail, "steps")) +
+            json_array_get_length (json_object_get_array_member (detail, "discovery_hits"));
+  refused = event_of (detail, "token.refused", 0);
+  login = event_of (detail, "user.logged_in", 0);
+  target = g_strdup_printf ("flow:%s", json_object_get_string_member (
+                              json_object_get_object_member (detail, "flow"), "id"));
+
+  page = GTK_WIDGET (gh_gui_test_show_page (test, "flows"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (test->window), "win.open", "(ss)",
+                                             "flows", target));
+  gh_gui_test_wait_settled (GH_PAGE (page));
+
+  waterfall = GH_FLOW_WATERFALL (gtk_widget_get_ancestor (
+                                   show_tab (page, "waterfall", "flow-waterfall-rows"),
+                                   GH_TYPE_FLOW_WATERFALL));
+  g_assert_cmpuint (gh_flow_waterfall_get_n_rows (waterfall), ==, n_steps);
+  for (guint i = 0; i < n_steps; i++)
+    {
+      gint64 event_id = 0;
+
+      gh_flow_waterfall_get_row (waterfall, i, NULL, &event_id, NULL);
+      if (event_id == refused)
+        failed_row = i;
+    }
+  g_assert_cmpint (failed_row, >=, 0);
+  g_assert_true (gh_flow_waterfall_activate_row (waterfall, failed_row));
+  wait_timeline_step (page, refused);
+
+  sequence = GH_FLOW_SEQUENCE (gtk_widget_get_ancestor (
+                                 show_tab (page, "sequence", "flow-sequence-messages"),
+                                 GH_TYPE_FLOW_SEQUENCE));
+  for (guint i = 0; i < gh_flow_sequence_get_n_messages (sequence); i++)
+    {
+      gint64 event_id = 0;
+      const char *label = gh_flow_sequence_get_message (sequence, i, NULL, NULL, NULL, NULL,
+                                                        &event_id);
+
+      if (g_str_equal (label, "POST /login (alice)"))
+        {
+          g_assert_cmpint (event_id, ==, login);
+          login_message = i;
+        }
+    }
+  g_assert_cmpint (login_message, >=, 0);
+  g_assert_true (gh_flow_sequence_activate_message (sequence, login_message));
+  wait_timeline_step (page, login);
+
+  g_object_unref (actors.program);
+  g_object_unref (actors.browser);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -685,5 +841,6 @@ main (int   argc,
   g_test_add_func ("/gui/flow-charts/real-flows", test_flow_charts);
   g_test_add_func ("/gui/flow-charts/waterfall-breaks", test_waterfall_breaks);
   g_test_add_func ("/gui/flow-charts/sequence-lanes", test_sequence_lanes);
+  g_test_add_func ("/gui/flow-charts/in-the-page", test_in_the_page);
   return g_test_run ();
 }
