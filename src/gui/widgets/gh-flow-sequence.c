@@ -20,7 +20,7 @@
 
 #define MARGIN 12
 #define TIME_W 64
-#define LANE_MIN_W 104
+#define LANE_MIN_W 64
 #define HEADER_H 50
 #define ROW_H 36
 #define GAP_H 26
@@ -607,16 +607,22 @@ draw_message (GhFlowSequence *self,
   if (message->from == message->to)
     {
       /* A note on the lifeline */
+      /* A note beside the lifeline, on the side with more room */
+      double right = width - MARGIN - x1 - 20;
+      double left = x1 - TIME_W - 20;
+      double x;
+
       label = text_layout (widget, message->label, PANGO_SCALE_SMALL, FALSE,
-                           MAX (width - x1 - 24 - MARGIN, 60));
+                           MAX (MAX (left, right), 40));
       pango_layout_get_pixel_size (label, &tw, &th);
+      x = right >= left ? x1 + 8 : x1 - 8 - (tw + 12);
       color.alpha *= 0.18f;
       gdk_cairo_set_source_rgba (cr, &color);
-      cairo_rectangle (cr, x1 + 8, line_y - th / 2.0 - 4, tw + 12, th + 8);
+      cairo_rectangle (cr, x, line_y - th / 2.0 - 4, tw + 12, th + 8);
       cairo_fill (cr);
       gh_flow_step_status_color (widget, message->status, &color);
       gdk_cairo_set_source_rgba (cr, &color);
-      cairo_move_to (cr, x1 + 14, line_y - th / 2.0);
+      cairo_move_to (cr, x + 6, line_y - th / 2.0);
       pango_cairo_show_layout (cr, label);
       return;
     }
@@ -630,8 +636,10 @@ draw_message (GhFlowSequence *self,
   cairo_stroke (cr);
   draw_arrow_head (cr, x2, line_y, x2 > x1 ? 1 : -1, message->reply);
 
+  /* One message a row: its label may reach past its lanes, over the whole row */
   label = text_layout (widget, message->label, PANGO_SCALE_SMALL,
-                       message->status == GH_FLOW_STEP_FAILED, MAX (span - 10, 40));
+                       message->status == GH_FLOW_STEP_FAILED,
+                       MAX (width - TIME_W - MARGIN, span));
   if (message->inferred)
     {
       PangoAttrList *attrs = pango_attr_list_copy (pango_layout_get_attributes (label));
@@ -641,7 +649,8 @@ draw_message (GhFlowSequence *self,
       pango_attr_list_unref (attrs);
     }
   pango_layout_get_pixel_size (label, &tw, &th);
-  cairo_move_to (cr, (x1 + x2) / 2.0 - tw / 2.0, line_y - th - 3);
+  cairo_move_to (cr, CLAMP ((x1 + x2) / 2.0 - tw / 2.0, TIME_W, MAX (width - MARGIN - tw, TIME_W)),
+                 line_y - th - 3);
   pango_cairo_show_layout (cr, label);
 }
 
