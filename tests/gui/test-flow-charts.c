@@ -444,6 +444,11 @@ check_sequence (JsonObject            *detail,
   g_assert_false (gh_flow_sequence_has_lane (self, GH_FLOW_SEQUENCE_CIMD));
   g_assert_false (gh_flow_sequence_has_lane (self, GH_FLOW_SEQUENCE_MCP));
 
+  /* The lifelines' names: the client's id, the browser's User-Agent */
+  g_assert_cmpstr (gh_flow_sequence_get_lane_subtitle (self, GH_FLOW_SEQUENCE_CLIENT), ==, "app");
+  g_assert_cmpstr (gh_flow_sequence_get_lane_subtitle (self, GH_FLOW_SEQUENCE_BROWSER), ==,
+                   BROWSER_UA);
+
   /* Every message in order, its lanes, label, colour, and whether it is only implied */
   g_assert_cmpuint (gh_flow_sequence_get_n_messages (self), ==, n_expected);
   for (guint i = 0; i < n_expected; i++)

@@ -377,6 +377,11 @@ add_step (GhFlowSequence *self,
       return;
     }
 
+  /* The browser's lifeline names it by the User-Agent its first request sent */
+  if (from == GH_FLOW_SEQUENCE_BROWSER && self->subtitles[from] == NULL &&
+      gh_json_string (step, "user_agent") != NULL)
+    self->subtitles[from] = g_strdup (gh_json_string (step, "user_agent"));
+
   if (!shares_before)
     {
       message = add (self, from, GH_FLOW_SEQUENCE_GATEHOUSE, start > 0 && start <= time ? start
@@ -970,6 +975,15 @@ gh_flow_sequence_has_lane (GhFlowSequence     *self,
   g_return_val_if_fail (GH_IS_FLOW_SEQUENCE (self), FALSE);
   g_return_val_if_fail (lane < GH_FLOW_SEQUENCE_N_LANES, FALSE);
   return self->lanes[lane];
+}
+
+const char *
+gh_flow_sequence_get_lane_subtitle (GhFlowSequence     *self,
+                                    GhFlowSequenceLane  lane)
+{
+  g_return_val_if_fail (GH_IS_FLOW_SEQUENCE (self), NULL);
+  g_return_val_if_fail (lane < GH_FLOW_SEQUENCE_N_LANES, NULL);
+  return self->subtitles[lane];
 }
 
 guint

@@ -44,6 +44,10 @@ const char *gh_flow_sequence_lane_name         (GhFlowSequenceLane  lane);
 /* What the diagram shows, read-only (tests, and what the accessible description says). */
 gboolean    gh_flow_sequence_has_lane          (GhFlowSequence     *self,
                                                 GhFlowSequenceLane  lane);
+/* What the lifeline's box says under its name (the client id, the browser's User-Agent, the
+ * CIMD host), or NULL. */
+const char *gh_flow_sequence_get_lane_subtitle (GhFlowSequence     *self,
+                                                GhFlowSequenceLane  lane);
 /* The messages top-down (time going down). */
 guint       gh_flow_sequence_get_n_messages    (GhFlowSequence     *self);
 /* Message @i's label; its lanes (equal for a note on a lifeline), status, whether it is
