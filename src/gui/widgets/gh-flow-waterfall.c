@@ -22,7 +22,7 @@
 #define ROW_H 30
 #define BAR_H 12
 #define AXIS_H 30
-#define DURATION_W 76
+#define DURATION_W 70
 #define BREAK_W 56
 #define MIN_TICK_PX 84
 /* A wait is drawn as a break in the axis when it is longer than this and than this share of
@@ -189,7 +189,8 @@ compute_segments (GhFlowWaterfall *self)
 static int
 label_width (GtkWidget *widget)
 {
-  return gtk_widget_get_width (widget) >= 700 ? 190 : 150;
+  /* The plot is the point: the titles get under a third of a narrow pane */
+  return CLAMP (gtk_widget_get_width (widget) * 3 / 10, 120, 190);
 }
 
 /* The plot's width, breaks included. */
