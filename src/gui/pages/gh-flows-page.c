@@ -24,8 +24,8 @@
 #include "gh-flow-waterfall.h"
 #include "gh-flows-page.h"
 
-/* Live events are gathered this long before the flows they touch are read again: a burst of
- * any size costs one list read (and a few flow reads) per tick, never one read per event. */
+/* Ticks are at least this far apart: a burst of events of any size costs one list read (and a
+ * few flow reads) per tick, never one read per event. */
 #define TICK_MS 300
 /* Flows whose steps (for the dots) are read at once, at most. */
 #define MAX_STEP_READS 4
@@ -90,7 +90,9 @@ struct _GhFlowsPage
 
   /* Live: the flows the stream touched since the last tick. */
   GHashTable     *dirty;           /* flow id set */
+  GHashTable     *refreshing;      /* the ones the tick's read is for */
   guint           tick_id;
+  gint64          last_tick;       /* monotonic µs */
   gboolean        refresh_loading; /* the tick's read of the first page */
   gboolean        tick_again;
   GPtrArray      *step_queue;      /* flow ids whose steps to read, oldest request first */
@@ -126,6 +128,9 @@ struct _GhFlowsPage
   GtkWidget      *export_button;
   GtkGrid        *facts_grid;
   AdwFlap        *flap;
+  GtkWidget      *flap_box;
+  guint           width_idle;
+  int             detail_width;
   GtkListBox     *flow_list;
   GtkScrolledWindow *list_scroller;
   GtkSpinner     *more_spinner;
@@ -607,10 +612,14 @@ merge_flow (GhFlowsPage *self,
     }
   else
     {
+      gboolean moved = gh_json_int (row->flow, "seq") != gh_json_int (flow, "seq");
+
       json_object_ref (flow);
       json_object_unref (row->flow);
       row->flow = flow;
       show_row (row);
+      if (moved)
+        gtk_list_box_row_changed (GTK_LIST_BOX_ROW (row->row));
     }
 
   /* Out of the filter now (a running flow that failed, under Running): gone from the list. */
@@ -627,6 +636,25 @@ merge_flow (GhFlowsPage *self,
   return row;
 }
 
+/* A flow's steps read (with its summary): its row's dots, before the summary, which would
+ * otherwise ask for them again. */
+static void
+take_steps (GhFlowsPage *self,
+            JsonObject  *flow,
+            JsonArray   *steps)
+{
+  FlowRow *row = g_hash_table_lookup (self->rows, gh_json_string (flow, "id") != NULL
+                                                  ? gh_json_string (flow, "id") : "");
+
+  if (row == NULL || steps == NULL)
+    return;
+  g_clear_pointer (&row->steps, json_array_unref);
+  row->steps = json_array_ref (steps);
+  row->steps_of = gh_json_int (flow, "last_event_id");
+  show_dots (row);
+  merge_flow (self, flow, FALSE);
+}
+
 static void
 steps_loaded_cb (GhPage       *page,
                  JsonObject   *answer,
@@ -636,19 +664,11 @@ steps_loaded_cb (GhPage       *page,
   GhFlowsPage *self = GH_FLOWS_PAGE (page);
   JsonObject *flow = gh_json_object (answer, "flow");
   JsonArray *steps = gh_json_array (answer, "steps");
-  FlowRow *row;
 
   self->step_reads--;
   if (GPOINTER_TO_INT (user_data) && self->first_steps > 0)
     self->first_steps--;
-  row = flow != NULL ? merge_flow (self, flow, FALSE) : NULL;
-  if (row != NULL && steps != NULL)
-    {
-      g_clear_pointer (&row->steps, json_array_unref);
-      row->steps = json_array_ref (steps);
-      row->steps_of = gh_json_int (flow, "last_event_id");
-      show_dots (row);
-    }
+  take_steps (self, flow, steps);
   pump_steps (self);
   update_busy (self);
 }
@@ -819,11 +839,13 @@ refresh_loaded_cb (GhPage       *page,
 {
   GhFlowsPage *self = GH_FLOWS_PAGE (page);
   JsonArray *flows = gh_json_array (answer, "flows");
-  GHashTable *dirty = user_data;
+  g_autoptr(GHashTable) dirty = g_steal_pointer (&self->refreshing);
   GHashTableIter iter;
   const char *id;
 
   self->refresh_loading = FALSE;
+  if (dirty == NULL)
+    dirty = g_hash_table_new (g_str_hash, g_str_equal);
   if (error == NULL)
     {
       for (guint i = 0; flows != NULL && i < json_array_get_length (flows); i++)
@@ -847,7 +869,6 @@ refresh_loaded_cb (GhPage       *page,
         }
       update_empty (self);
     }
-  g_hash_table_unref (dirty);
 
   if (self->tick_again)
     {
@@ -896,6 +917,7 @@ tick_cb (gpointer user_data)
   GhFlowsPage *self = user_data;
 
   self->tick_id = 0;
+  self->last_tick = g_get_monotonic_time ();
 
   if (g_hash_table_size (self->dirty) > 0 && self->list_loaded)
     {
@@ -904,11 +926,12 @@ tick_cb (gpointer user_data)
       else
         {
           g_autofree char *path = list_path (self, 0);
-          GHashTable *dirty = g_steal_pointer (&self->dirty);
 
+          g_clear_pointer (&self->refreshing, g_hash_table_unref);
+          self->refreshing = g_steal_pointer (&self->dirty);
           self->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
           self->refresh_loading = TRUE;
-          gh_page_load (GH_PAGE (self), "GET", path, NULL, refresh_loaded_cb, dirty);
+          gh_page_load (GH_PAGE (self), "GET", path, NULL, refresh_loaded_cb, NULL);
         }
     }
 
@@ -926,11 +949,46 @@ tick_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Soon after a first event (50 ms gathers what came with it), never sooner than TICK_MS
+ * after the last tick: a quiet stream shows at once, a burst costs a few reads a second. */
 static void
 schedule_tick (GhFlowsPage *self)
 {
+  gint64 since = (g_get_monotonic_time () - self->last_tick) / 1000;
+
   if (self->tick_id == 0)
-    self->tick_id = g_timeout_add (TICK_MS, tick_cb, self);
+    self->tick_id = g_timeout_add (CLAMP (TICK_MS - since, 50, TICK_MS), tick_cb, self);
+}
+
+/* A flow the list does not have yet, shown at once from its first event (its client, user,
+ * address, User-Agent and time); the tick's read gives it its summary and its steps. */
+static void
+add_from_event (GhFlowsPage      *self,
+                GhAuditEventItem *item)
+{
+  g_autoptr(JsonObject) flow = json_object_new ();
+  const char *members[][2] = {
+    { "id", gh_audit_event_item_get_flow_id (item) },
+    { "client_id", gh_audit_event_item_get_client_id (item) },
+    { "user_id", gh_audit_event_item_get_user_id (item) },
+    { "source", gh_audit_event_item_get_source (item) },
+    { "user_agent", gh_audit_event_item_get_user_agent (item) },
+  };
+  FlowRow *row;
+
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    if (members[i][1] != NULL)
+      json_object_set_string_member (flow, members[i][0], members[i][1]);
+  /* Newer than every flow read: on top until its summary gives its place. */
+  json_object_set_int_member (flow, "seq", G_MAXINT64 - g_hash_table_size (self->rows));
+  json_object_set_int_member (flow, "started_at", gh_audit_event_item_get_time (item));
+  json_object_set_int_member (flow, "updated_at", gh_audit_event_item_get_time (item));
+  json_object_set_string_member (flow, "state", "running");
+
+  row = flow_row_new (flow);
+  g_hash_table_insert (self->rows, g_strdup (gh_audit_event_item_get_flow_id (item)), row);
+  gtk_list_box_append (self->flow_list, row->row);
+  update_empty (self);
 }
 
 static void
@@ -947,6 +1005,9 @@ event_cb (GhAdminClient    *client,
     return;
 
   g_hash_table_add (self->dirty, g_strdup (flow_id));
+  if (self->list_loaded && !g_hash_table_contains (self->rows, flow_id) &&
+      (self->state == NULL || g_str_equal (self->state, "running")))
+    add_from_event (self, item);
   if (g_strcmp0 (flow_id, self->detail_id) == 0)
     self->detail_dirty = TRUE;
   if (g_strcmp0 (gh_audit_event_item_get_outcome (item), "failure") == 0 ||
@@ -1656,7 +1717,7 @@ detail_loaded_cb (GhPage       *page,
   g_clear_pointer (&self->detail, json_object_unref);
   self->detail = json_object_ref (answer);
   if (flow != NULL)
-    merge_flow (self, flow, FALSE);
+    take_steps (self, flow, gh_json_array (answer, "steps"));
 
   gtk_label_set_label (self->detail_title, flow_client_name (flow));
   show_verdict (self);
@@ -2133,6 +2194,7 @@ gh_flows_page_reload (GhPage *page)
   self->tick_again = FALSE;
   self->list_loaded = FALSE;
   g_hash_table_remove_all (self->dirty);
+  g_clear_pointer (&self->refreshing, g_hash_table_unref);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   clear_rows (self);
 
@@ -2185,6 +2247,38 @@ gh_flows_page_open_target (GhPage     *page,
     show_flow (self, id, step);
 }
 
+/* The detail's width: 42 % of the page between 420 and 640 px (a docked AdwFlap gives its
+ * flap the minimum width), set after the allocation that told the page's width: a probe as
+ * wide as the page reports it. */
+static int
+detail_width (int page_width)
+{
+  return CLAMP (page_width * 42 / 100, 420, 640);
+}
+
+static gboolean
+width_idle_cb (gpointer user_data)
+{
+  GhFlowsPage *self = user_data;
+
+  self->width_idle = 0;
+  gtk_widget_set_size_request (self->flap_box, self->detail_width, -1);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+width_probe_resize_cb (GhFlowsPage *self,
+                       int          width,
+                       int          height)
+{
+  int current;
+
+  self->detail_width = detail_width (width);
+  gtk_widget_get_size_request (self->flap_box, &current, NULL);
+  if (ABS (self->detail_width - current) > 8 && self->width_idle == 0)
+    self->width_idle = g_idle_add (width_idle_cb, self);
+}
+
 static void
 gh_flows_page_dispose (GObject *object)
 {
@@ -2192,6 +2286,7 @@ gh_flows_page_dispose (GObject *object)
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->age_id, g_source_remove);
+  g_clear_handle_id (&self->width_idle, g_source_remove);
   if (self->events_client != NULL)
     g_signal_handlers_disconnect_by_func (self->events_client, event_cb, self);
   g_clear_object (&self->events_client);
@@ -2212,6 +2307,7 @@ gh_flows_page_finalize (GObject *object)
   GhFlowsPage *self = (GhFlowsPage *)object;
 
   g_clear_pointer (&self->dirty, g_hash_table_unref);
+  g_clear_pointer (&self->refreshing, g_hash_table_unref);
   g_clear_pointer (&self->expanded, g_hash_table_unref);
   g_clear_pointer (&self->step_queue, g_ptr_array_unref);
   g_clear_pointer (&self->filter_buttons, g_ptr_array_unref);
@@ -2247,6 +2343,7 @@ gh_flows_page_class_init (GhFlowsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, export_button);
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, facts_grid);
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, flap);
+  gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, flap_box);
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, flow_list);
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, list_scroller);
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, more_spinner);
@@ -2270,6 +2367,7 @@ gh_flows_page_class_init (GhFlowsPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, stop_search_cb);
+  gtk_widget_class_bind_template_callback (widget_class, width_probe_resize_cb);
 }
 
 static void
