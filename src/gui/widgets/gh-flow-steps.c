@@ -130,3 +130,65 @@ gh_flow_step_status_color (GtkWidget        *widget,
   if (!gtk_style_context_lookup_color (style, named[status].name, color))
     gdk_rgba_parse (color, named[status].fallback);
 }
+
+char *
+gh_flow_format_duration (gint64 us)
+{
+  us = MAX (us, 0);
+  if (us < 1000)
+    /* Translators: a duration in microseconds */
+    return g_strdup_printf (_("%" G_GINT64_FORMAT " µs"), us);
+  if (us < 10 * 1000)
+    /* Translators: a duration in milliseconds, with one decimal */
+    return g_strdup_printf (_("%.1f ms"), us / 1000.0);
+  if (us < G_USEC_PER_SEC)
+    /* Translators: a duration in milliseconds */
+    return g_strdup_printf (_("%" G_GINT64_FORMAT " ms"), (us + 500) / 1000);
+  if (us < 60 * G_USEC_PER_SEC)
+    /* Translators: a duration in seconds, with one decimal */
+    return g_strdup_printf (_("%.1f s"), us / (double) G_USEC_PER_SEC);
+  if (us < (gint64) 3600 * G_USEC_PER_SEC)
+    {
+      gint64 s = (us + G_USEC_PER_SEC / 2) / G_USEC_PER_SEC;
+
+      /* Translators: a duration in minutes and seconds */
+      return g_strdup_printf (_("%" G_GINT64_FORMAT " min %" G_GINT64_FORMAT " s"),
+                              s / 60, s % 60);
+    }
+  else
+    {
+      gint64 m = (us + 30 * G_USEC_PER_SEC) / (60 * G_USEC_PER_SEC);
+
+      /* Translators: a duration in hours and minutes */
+      return g_strdup_printf (_("%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min"),
+                              m / 60, m % 60);
+    }
+}
+
+char *
+gh_flow_format_time (gint64 us)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (us / G_USEC_PER_SEC);
+  g_autofree char *clock = NULL;
+  gint64 fraction = us % G_USEC_PER_SEC;
+
+  if (time == NULL)
+    return g_strdup ("?");
+  clock = g_date_time_format (time, "%H:%M:%S");
+  return g_strdup_printf ("%s.%03d %03d", clock, (int) (fraction / 1000), (int) (fraction % 1000));
+}
+
+gboolean
+gh_flow_open_step (GtkWidget  *widget,
+                   const char *flow_id,
+                   gint64      event_id)
+{
+  g_autofree char *target = NULL;
+
+  g_return_val_if_fail (GTK_IS_WIDGET (widget), FALSE);
+
+  if (flow_id == NULL || event_id <= 0)
+    return FALSE;
+  target = g_strdup_printf ("flow:%s step:%" G_GINT64_FORMAT, flow_id, event_id);
+  return gtk_widget_activate_action (widget, "win.open", "(ss)", "flows", target);
+}

@@ -42,4 +42,16 @@ void              gh_flow_step_status_color (GtkWidget        *widget,
                                              GhFlowStepStatus  status,
                                              GdkRGBA          *color);
 
+/* A duration for people, as precise as its size deserves: "850 µs", "2.2 ms", "340 ms",
+ * "1.6 s", "3 min 2 s", "2 h 5 min". Free it. */
+char             *gh_flow_format_duration   (gint64            us);
+/* An instant (µs since the epoch) in local time to the microsecond: "14:03:27.675 179". */
+char             *gh_flow_format_time       (gint64            us);
+/* Opens step @event_id of flow @flow_id on the Live flows page's Timeline: activates the
+ * window action win.open ("flows", "flow:ID step:N") from @widget. FALSE when no window
+ * action answered (the widget is not in a window that has it). */
+gboolean          gh_flow_open_step         (GtkWidget        *widget,
+                                             const char       *flow_id,
+                                             gint64            event_id);
+
 G_END_DECLS
