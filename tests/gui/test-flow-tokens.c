@@ -256,6 +256,51 @@ newest_flow (GhGuiTest *test)
                      "id"));
 }
 
+/* With GH_FLOW_TOKENS_SHOTS=DIR, the tab as a user sees it, light and dark, at 1280x800 and
+ * 800x600, written to DIR (to look at; nothing is asserted). */
+static void
+shoot (Tab *tab)
+{
+  static const int sizes[][2] = { { 1280, 800 }, { 800, 600 } };
+  const char *dir = g_getenv ("GH_FLOW_TOKENS_SHOTS");
+
+  if (dir == NULL)
+    return;
+  for (guint dark = 0; dark < 2; dark++)
+    for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+      {
+        g_autoptr(GdkPaintable) paintable = NULL;
+        g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+        g_autoptr(GskRenderNode) node = NULL;
+        g_autoptr(GdkTexture) texture = NULL;
+        g_autofree char *name = g_strdup_printf ("flow-tokens-%dx%d%s.png", sizes[i][0],
+                                                 sizes[i][1], dark ? "-dark" : "");
+        g_autofree char *path = g_build_filename (dir, name, NULL);
+
+        adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                            dark ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                 : ADW_COLOR_SCHEME_FORCE_LIGHT);
+        gtk_window_set_default_size (GTK_WINDOW (tab->window), sizes[i][0], sizes[i][1]);
+        gh_gui_test_run_for (800);
+        paintable = gtk_widget_paintable_new (tab->window);
+        gh_gui_test_run_for (200);
+        gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot),
+                                gdk_paintable_get_intrinsic_width (paintable),
+                                gdk_paintable_get_intrinsic_height (paintable));
+        node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+        g_assert_nonnull (node);
+        texture = gsk_renderer_render_texture (
+                    gtk_native_get_renderer (GTK_NATIVE (tab->window)), node,
+                    &GRAPHENE_RECT_INIT (0, 0, gdk_paintable_get_intrinsic_width (paintable),
+                                         gdk_paintable_get_intrinsic_height (paintable)));
+        g_assert_true (gdk_texture_save_to_png (texture, path));
+      }
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_DEFAULT);
+  gtk_window_set_default_size (GTK_WINDOW (tab->window), 1000, 2400);
+  gh_gui_test_run_for (300);
+}
+
 static gboolean
 dialog_shown (gpointer data)
 {
@@ -318,6 +363,7 @@ test_flow_tokens (void)
 
   tab_init (&tab, test);
   tab_show (&tab, flow_id);
+  shoot (&tab);
 
   /* Every token of the flow, in the order issued. */
   groups = all_named (GTK_WIDGET (tab.tokens), "flow-token");

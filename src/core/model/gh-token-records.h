@@ -31,8 +31,9 @@ JsonObject *gh_token_records_family        (GhStore          *store,
                                             const char       *family_id,
                                             GError          **error);
 /* {"refresh_families": [...]}: @project's families, newest first, at most @limit, of
- * @client_id, of the user @username and of flow @flow_id when they are not NULL; each a summary (id,
- * client_id, user_id, flow_id, created_at, state, revoked_at, revoked_reason, generations). */
+ * @client_id, of the user @username and of flow @flow_id when they are not NULL; each a
+ * summary (id, client_id, user_id, flow_id, created_at, state, revoked_at, revoked_reason,
+ * generations). */
 JsonObject *gh_token_records_list_families (GhStore          *store,
                                             const GhProject  *project,
                                             const char       *client_id,

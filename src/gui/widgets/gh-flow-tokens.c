@@ -507,7 +507,11 @@ token_group (GhFlowTokens *self,
                                     "that time (tokens before this version recorded none)")
                                 : _("Signed at issuance by this server with this key, as "
                                     "recorded then"),
-                                gh_json_string (signature, "message"));
+                                g_strcmp0 (result, "fail") == 0
+                                ? gh_json_string (signature, "message")
+                                : _("Now: the signature is not re-checked (no token value is "
+                                    "kept); the key is published, so a resource server can "
+                                    "verify it"));
     row = action_row ("token-key", key, subtitle);
     if (g_strcmp0 (result, "fail") == 0)
       verdict = badge_new ("signature-verdict", _("Not verifiable now"), "error",
@@ -693,6 +697,7 @@ generation_card (JsonObject *generation,
   gtk_widget_set_name (label, "lineage-state");
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 28);
   gtk_widget_set_margin_start (label, 12);
   gtk_widget_set_margin_end (label, 12);
   if (g_strcmp0 (state, "revoked") == 0)
@@ -711,6 +716,7 @@ generation_card (JsonObject *generation,
   label = gtk_label_new (issued);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 28);
   gtk_widget_add_css_class (label, "caption");
   gtk_widget_add_css_class (label, "dim-label");
   gtk_widget_set_margin_start (label, 12);
@@ -741,6 +747,7 @@ generation_card (JsonObject *generation,
       gtk_widget_set_name (label, "lineage-replay");
       gtk_label_set_xalign (GTK_LABEL (label), 0);
       gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 28);
       gtk_widget_add_css_class (label, reuse ? "error" : "warning");
       gtk_widget_set_margin_start (label, 12);
       gtk_widget_set_margin_end (label, 12);
@@ -749,6 +756,7 @@ generation_card (JsonObject *generation,
       label = gtk_label_new (gh_json_string (replay, "outcome"));
       gtk_label_set_xalign (GTK_LABEL (label), 0);
       gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 28);
       gtk_widget_add_css_class (label, "caption");
       gtk_widget_set_margin_start (label, 12);
       gtk_widget_set_margin_end (label, 12);
