@@ -124,17 +124,6 @@ local_date (gint64 unix_seconds)
   return time != NULL ? g_date_time_format (time, "%Y-%m-%d %H:%M:%S %Z") : g_strdup ("?");
 }
 
-/* A JSON value as the token holds it: a string without quotes, anything else as JSON. */
-static char *
-node_text (JsonNode *node)
-{
-  if (node == NULL)
-    return g_strdup ("");
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return g_strdup (json_node_get_string (node));
-  return json_to_string (node, FALSE);
-}
-
 static void
 clear_rows (GhTokenCheckerPage *self)
 {
@@ -340,7 +329,7 @@ add_check_details (GPtrArray  *details,
 
           for (guint i = 0; i < json_array_get_length (scopes); i++)
             {
-              g_autofree char *one = node_text (json_array_get_element (scopes, i));
+              g_autofree char *one = gh_json_node_text (json_array_get_element (scopes, i));
 
               g_string_append_printf (text, "%s%s", i > 0 ? " " : "", one);
             }
@@ -505,7 +494,7 @@ fill_decoded (GhTokenCheckerPage  *self,
       const char *name = l->data;
       g_autofree char *caption = meaning_of (report, where, name);
       JsonNode *node = json_object_get_member (object, name);
-      g_autofree char *value = node_text (node);
+      g_autofree char *value = gh_json_node_text (node);
       g_autofree char *row_name = g_strdup_printf ("%s:%s", where, name);
 
       if (*value == '\0')

@@ -114,17 +114,6 @@ badge_new (const char *name,
   return badge;
 }
 
-/* A JSON value as a token holds it: a string without quotes, anything else as JSON. */
-static char *
-node_text (JsonNode *node)
-{
-  if (node == NULL)
-    return g_strdup ("");
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return g_strdup (json_node_get_string (node));
-  return json_to_string (node, FALSE);
-}
-
 /* “value”, byte for byte between visible ends, the span where it differs from @other marked. */
 static char *
 quoted_markup (const char *value,
@@ -338,9 +327,11 @@ audiences (JsonObject *claims)
 
   if (aud != NULL && JSON_NODE_HOLDS_ARRAY (aud))
     for (guint i = 0; i < json_array_get_length (json_node_get_array (aud)); i++)
-      g_ptr_array_add (values, node_text (json_array_get_element (json_node_get_array (aud), i)));
+      g_ptr_array_add (values,
+                       gh_json_node_text (json_array_get_element (json_node_get_array (aud),
+                                                                  i)));
   else if (aud != NULL)
-    g_ptr_array_add (values, node_text (aud));
+    g_ptr_array_add (values, gh_json_node_text (aud));
   return values;
 }
 
@@ -356,7 +347,7 @@ asked_row (const char *name,
 
   for (guint i = 0; asked != NULL && i < json_array_get_length (asked); i++)
     {
-      g_autofree char *one = node_text (json_array_get_element (asked, i));
+      g_autofree char *one = gh_json_node_text (json_array_get_element (asked, i));
       g_autofree char *quoted = quoted_markup (one, aud);
 
       g_string_append_printf (markup, "%s%s", i > 0 ? "\n" : "", quoted);
@@ -402,7 +393,7 @@ claims_row (JsonObject *report,
     {
       const char *name = l->data;
       JsonNode *node = json_object_get_member (claims, name);
-      g_autofree char *value = node_text (node);
+      g_autofree char *value = gh_json_node_text (node);
       g_autofree char *caption = NULL;
       g_autofree char *row_name = g_strconcat ("claim-", name, NULL);
       g_autofree char *shown = NULL;
@@ -627,7 +618,7 @@ token_group (GhFlowTokens *self,
 
       for (guint i = 0; asked_scopes != NULL && i < json_array_get_length (asked_scopes); i++)
         {
-          g_autofree char *one = node_text (json_array_get_element (asked_scopes, i));
+          g_autofree char *one = gh_json_node_text (json_array_get_element (asked_scopes, i));
 
           g_string_append_printf (text, "%s%s", i > 0 ? " " : "", one);
         }
@@ -916,179 +907,152 @@ one_done (GhFlowTokens *self)
     render (self);
 }
 
+/* What to do with one answer of a load (@answer taken, or NULL with @error). */
+typedef void (*Handler) (GhFlowTokens *self,
+                         guint         index,
+                         JsonObject   *answer,
+                         const GError *error);
+
 typedef struct
 {
   GhFlowTokens *self;
   GCancellable *cancellable;
+  Handler       handler;
   guint         index;
 } Call;
 
-static Call *
-call_new (GhFlowTokens *self,
-          guint         index)
-{
-  Call *call = g_new0 (Call, 1);
-
-  call->self = g_object_ref (self);
-  call->cancellable = g_object_ref (self->cancellable);
-  call->index = index;
-  self->pending++;
-  return call;
-}
-
 static void
-call_free (Call *call)
+answered_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
+  Call *call = user_data;
+  g_autoptr(GError) error = NULL;
+  JsonObject *answer;
+
+  answer = gh_admin_client_request_json_finish (GH_ADMIN_CLIENT (source), result, &error);
+  /* A newer load replaced this one: its answers are dropped. */
+  if (g_cancellable_is_cancelled (call->cancellable))
+    g_clear_pointer (&answer, json_object_unref);
+  else
+    {
+      call->handler (call->self, call->index, answer, error);
+      one_done (call->self);
+    }
   g_object_unref (call->self);
   g_object_unref (call->cancellable);
   g_free (call);
 }
 
-/* The answer of @result, or NULL with the call dropped (a newer load replaced it). */
-static JsonObject *
-call_finish (Call          *call,
-             GAsyncResult  *result,
-             GError       **error)
+/* GET /admin/v1@path for the load in flight, its answer to @handler. */
+static void
+request (GhFlowTokens *self,
+         const char   *path,
+         Handler       handler,
+         guint         index)
 {
-  JsonObject *answer = gh_admin_client_request_json_finish (call->self->client, result, error);
+  Call *call = g_new0 (Call, 1);
 
-  if (g_cancellable_is_cancelled (call->cancellable))
-    {
-      g_clear_pointer (&answer, json_object_unref);
-      g_clear_error (error);
-    }
-  return answer;
+  call->self = g_object_ref (self);
+  call->cancellable = g_object_ref (self->cancellable);
+  call->handler = handler;
+  call->index = index;
+  self->pending++;
+  gh_admin_client_request_json_async (self->client, "GET", path, NULL, self->cancellable,
+                                      answered_cb, call);
 }
 
 static void
-token_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
+got_token (GhFlowTokens *self,
+           guint         index,
+           JsonObject   *answer,
+           const GError *error)
 {
-  Call *call = user_data;
-  GhFlowTokens *self = call->self;
-  g_autoptr(GError) error = NULL;
-  JsonObject *answer = call_finish (call, result, &error);
-
-  if (!g_cancellable_is_cancelled (call->cancellable))
-    {
-      if (answer != NULL)
-        g_ptr_array_index (self->reports, call->index) = answer;
-      else
-        g_ptr_array_index (self->report_errors, call->index) = g_strdup (error->message);
-      one_done (self);
-    }
-  call_free (call);
+  if (answer != NULL)
+    g_ptr_array_index (self->reports, index) = answer;
+  else
+    g_ptr_array_index (self->report_errors, index) = g_strdup (error->message);
 }
 
 static void
-family_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+got_family (GhFlowTokens *self,
+            guint         index,
+            JsonObject   *answer,
+            const GError *error)
 {
-  Call *call = user_data;
-  GhFlowTokens *self = call->self;
-  g_autoptr(GError) error = NULL;
-  JsonObject *answer = call_finish (call, result, &error);
-
-  if (!g_cancellable_is_cancelled (call->cancellable))
-    {
-      if (answer != NULL)
-        self->family = answer;
-      else if (self->load_error == NULL)
-        self->load_error = g_strdup_printf (_("Could not read the refresh family: %s"),
-                                            error->message);
-      one_done (self);
-    }
-  call_free (call);
+  if (answer != NULL)
+    self->family = answer;
+  else if (self->load_error == NULL)
+    self->load_error = g_strdup_printf (_("Could not read the refresh family: %s"),
+                                        error->message);
 }
 
 static void
-families_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+got_families (GhFlowTokens *self,
+              guint         index,
+              JsonObject   *answer,
+              const GError *error)
 {
-  Call *call = user_data;
-  GhFlowTokens *self = call->self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) answer = call_finish (call, result, &error);
+  JsonArray *families = gh_json_array (answer, "refresh_families");
 
-  if (!g_cancellable_is_cancelled (call->cancellable))
+  if (answer == NULL && self->load_error == NULL)
+    self->load_error = g_strdup_printf (_("Could not read the refresh families: %s"),
+                                        error->message);
+  else if (families != NULL && json_array_get_length (families) > 0)
     {
-      JsonArray *families = gh_json_array (answer, "refresh_families");
+      const char *id = gh_json_string (json_array_get_object_element (families, 0), "id");
+      g_autofree char *escaped = g_uri_escape_string (id, NULL, FALSE);
+      g_autofree char *path = g_strdup_printf ("/projects/%s/refresh-families/%s",
+                                               self->project, escaped);
 
-      if (answer == NULL && self->load_error == NULL)
-        self->load_error = g_strdup_printf (_("Could not read the refresh families: %s"),
-                                            error->message);
-      else if (families != NULL && json_array_get_length (families) > 0)
-        {
-          const char *id = gh_json_string (json_array_get_object_element (families, 0), "id");
-          g_autofree char *escaped = g_uri_escape_string (id, NULL, FALSE);
-          g_autofree char *path = g_strdup_printf ("/projects/%s/refresh-families/%s",
-                                                   self->project, escaped);
-
-          gh_admin_client_request_json_async (self->client, "GET", path, NULL,
-                                              self->cancellable, family_cb,
-                                              call_new (self, 0));
-        }
-      one_done (self);
+      request (self, path, got_family, 0);
     }
-  call_free (call);
+  g_clear_pointer (&answer, json_object_unref);
 }
 
 static void
-events_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+got_events (GhFlowTokens *self,
+            guint         index,
+            JsonObject   *answer,
+            const GError *error)
 {
-  Call *call = user_data;
-  GhFlowTokens *self = call->self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) answer = call_finish (call, result, &error);
+  JsonArray *events = gh_json_array (answer, "events");
+  g_autofree char *escaped_flow = g_uri_escape_string (self->flow_id, NULL, FALSE);
+  g_autofree char *families = g_strdup_printf ("/projects/%s/refresh-families?flow_id=%s",
+                                               self->project, escaped_flow);
 
-  if (!g_cancellable_is_cancelled (call->cancellable))
+  if (answer == NULL)
     {
-      JsonArray *events = gh_json_array (answer, "events");
-      g_autofree char *escaped_flow = g_uri_escape_string (self->flow_id, NULL, FALSE);
-      g_autofree char *families = g_strdup_printf ("/projects/%s/refresh-families?flow_id=%s",
-                                                   self->project, escaped_flow);
-
-      if (answer == NULL)
-        self->load_error = g_strdup_printf (_("Could not read the flow's token events: %s"),
-                                            error->message);
-      /* Newest first from the server: the tab shows them in the order issued. */
-      for (guint i = events != NULL ? json_array_get_length (events) : 0; i > 0; i--)
-        {
-          JsonObject *event = json_array_get_object_element (events, i - 1);
-          const char *type = gh_json_string (event, "type");
-          const char *jti = gh_json_string (gh_json_object (event, "details"), "jti");
-
-          if (jti == NULL || (g_strcmp0 (type, "token.issued") != 0 &&
-                              g_strcmp0 (type, "token.refreshed") != 0))
-            continue;
-          json_array_add_object_element (self->events, json_object_ref (event));
-        }
-      g_ptr_array_set_size (self->reports, json_array_get_length (self->events));
-      g_ptr_array_set_size (self->report_errors, json_array_get_length (self->events));
-      for (guint i = 0; i < json_array_get_length (self->events); i++)
-        {
-          JsonObject *event = json_array_get_object_element (self->events, i);
-          const char *jti = gh_json_string (gh_json_object (event, "details"), "jti");
-          g_autofree char *escaped = g_uri_escape_string (jti, NULL, FALSE);
-          g_autofree char *path = g_strdup_printf ("/projects/%s/tokens/%s", self->project,
-                                                   escaped);
-
-          gh_admin_client_request_json_async (self->client, "GET", path, NULL,
-                                              self->cancellable, token_cb,
-                                              call_new (self, i));
-        }
-      if (answer != NULL)
-        gh_admin_client_request_json_async (self->client, "GET", families, NULL,
-                                            self->cancellable, families_cb,
-                                            call_new (self, 0));
-      one_done (self);
+      self->load_error = g_strdup_printf (_("Could not read the flow's token events: %s"),
+                                          error->message);
+      return;
     }
-  call_free (call);
+  /* Newest first from the server: the tab shows them in the order issued. */
+  for (guint i = events != NULL ? json_array_get_length (events) : 0; i > 0; i--)
+    {
+      JsonObject *event = json_array_get_object_element (events, i - 1);
+      const char *type = gh_json_string (event, "type");
+      const char *jti = gh_json_string (gh_json_object (event, "details"), "jti");
+
+      if (jti == NULL || (g_strcmp0 (type, "token.issued") != 0 &&
+                          g_strcmp0 (type, "token.refreshed") != 0))
+        continue;
+      json_array_add_object_element (self->events, json_object_ref (event));
+    }
+  g_ptr_array_set_size (self->reports, json_array_get_length (self->events));
+  g_ptr_array_set_size (self->report_errors, json_array_get_length (self->events));
+  for (guint i = 0; i < json_array_get_length (self->events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (self->events, i);
+      const char *jti = gh_json_string (gh_json_object (event, "details"), "jti");
+      g_autofree char *escaped = g_uri_escape_string (jti, NULL, FALSE);
+      g_autofree char *path = g_strdup_printf ("/projects/%s/tokens/%s", self->project,
+                                               escaped);
+
+      request (self, path, got_token, i);
+    }
+  request (self, families, got_families, 0);
+  json_object_unref (answer);
 }
 
 static void
@@ -1123,8 +1087,7 @@ load (GhFlowTokens *self)
   escaped = g_uri_escape_string (self->flow_id, NULL, FALSE);
   path = g_strdup_printf ("/projects/%s/audit?flow_id=%s&type_prefix=token.&limit=200",
                           self->project, escaped);
-  gh_admin_client_request_json_async (self->client, "GET", path, NULL, self->cancellable,
-                                      events_cb, call_new (self, 0));
+  request (self, path, got_events, 0);
 }
 
 /* --- Revoke family --- */
