@@ -47,12 +47,33 @@ struct _GhFlowTokens
   JsonObject    *family;
   char          *load_error;
   gboolean       revoking;     /* a "Revoke Family" in flight */
+  gboolean       loading;      /* the property: pending or revoking */
 
   GPtrArray     *countdowns;   /* GtkLabel (data "gh-exp") that tick */
   guint          tick_id;
 };
 
 G_DEFINE_FINAL_TYPE (GhFlowTokens, gh_flow_tokens, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_LOADING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* "loading" follows the answers awaited. */
+static void
+update_loading (GhFlowTokens *self)
+{
+  gboolean loading = self->pending > 0 || self->revoking;
+
+  if (loading == self->loading)
+    return;
+  self->loading = loading;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+}
 
 /* --- Words --- */
 
@@ -905,6 +926,7 @@ one_done (GhFlowTokens *self)
 {
   if (--self->pending == 0)
     render (self);
+  update_loading (self);
 }
 
 /* What to do with one answer of a load (@answer taken, or NULL with @error). */
@@ -958,6 +980,7 @@ request (GhFlowTokens *self,
   call->handler = handler;
   call->index = index;
   self->pending++;
+  update_loading (self);
   gh_admin_client_request_json_async (self->client, "GET", path, NULL, self->cancellable,
                                       answered_cb, call);
 }
@@ -1067,6 +1090,7 @@ reset_load (GhFlowTokens *self)
   g_ptr_array_set_size (self->report_errors, 0);
   g_clear_pointer (&self->family, json_object_unref);
   g_clear_pointer (&self->load_error, g_free);
+  update_loading (self);
 }
 
 static void
@@ -1103,6 +1127,7 @@ revoked_cb (GObject      *source,
 
   answer = gh_admin_client_request_json_finish (GH_ADMIN_CLIENT (source), result, &error);
   self->revoking = FALSE;
+  update_loading (self);
   if (answer == NULL)
     {
       g_autofree char *text = g_strdup_printf (_("Could not revoke the family: %s"),
@@ -1132,6 +1157,7 @@ confirm_response_cb (AdwMessageDialog *dialog,
   escaped = g_uri_escape_string (family_id, NULL, FALSE);
   path = g_strdup_printf ("/projects/%s/refresh-families/%s/revoke", self->project, escaped);
   self->revoking = TRUE;
+  update_loading (self);
   gh_admin_client_request_json_async (self->client, "POST", path, NULL, NULL, revoked_cb,
                                       g_object_ref (self));
 }
@@ -1193,6 +1219,24 @@ gh_flow_tokens_finalize (GObject *object)
 }
 
 static void
+gh_flow_tokens_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  GhFlowTokens *self = GH_FLOW_TOKENS (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOADING:
+      g_value_set_boolean (value, self->loading);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 gh_flow_tokens_class_init (GhFlowTokensClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -1200,6 +1244,12 @@ gh_flow_tokens_class_init (GhFlowTokensClass *klass)
 
   object_class->dispose = gh_flow_tokens_dispose;
   object_class->finalize = gh_flow_tokens_finalize;
+  object_class->get_property = gh_flow_tokens_get_property;
+  /* TRUE while an answer is awaited: a page may show itself busy until the tab is filled. */
+  properties[PROP_LOADING] = g_param_spec_boolean ("loading", NULL, NULL, FALSE,
+                                                   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                                   G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -1297,5 +1347,5 @@ gboolean
 gh_flow_tokens_get_loading (GhFlowTokens *self)
 {
   g_return_val_if_fail (GH_IS_FLOW_TOKENS (self), FALSE);
-  return self->pending > 0 || self->revoking;
+  return self->loading;
 }
