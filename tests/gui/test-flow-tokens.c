@@ -256,16 +256,19 @@ newest_flow (GhGuiTest *test)
                      "id"));
 }
 
-/* With GH_FLOW_TOKENS_SHOTS=DIR, the tab as a user sees it, light and dark, at 1280x800 and
- * 800x600, written to DIR (to look at; nothing is asserted). */
+/* With GH_FLOW_TOKENS_SHOTS=DIR, @window as a user sees it, light and dark, at 1280x800 and
+ * 800x600, written to DIR as PREFIX-WxH[-dark].png (to look at; nothing is asserted). */
 static void
-shoot (Tab *tab)
+shoot (GtkWidget  *window,
+       const char *prefix)
 {
   static const int sizes[][2] = { { 1280, 800 }, { 800, 600 } };
   const char *dir = g_getenv ("GH_FLOW_TOKENS_SHOTS");
+  int width, height;
 
   if (dir == NULL)
     return;
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
   for (guint dark = 0; dark < 2; dark++)
     for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
       {
@@ -273,16 +276,16 @@ shoot (Tab *tab)
         g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
         g_autoptr(GskRenderNode) node = NULL;
         g_autoptr(GdkTexture) texture = NULL;
-        g_autofree char *name = g_strdup_printf ("flow-tokens-%dx%d%s.png", sizes[i][0],
+        g_autofree char *name = g_strdup_printf ("%s-%dx%d%s.png", prefix, sizes[i][0],
                                                  sizes[i][1], dark ? "-dark" : "");
         g_autofree char *path = g_build_filename (dir, name, NULL);
 
         adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                             dark ? ADW_COLOR_SCHEME_FORCE_DARK
                                                  : ADW_COLOR_SCHEME_FORCE_LIGHT);
-        gtk_window_set_default_size (GTK_WINDOW (tab->window), sizes[i][0], sizes[i][1]);
+        gtk_window_set_default_size (GTK_WINDOW (window), sizes[i][0], sizes[i][1]);
         gh_gui_test_run_for (800);
-        paintable = gtk_widget_paintable_new (tab->window);
+        paintable = gtk_widget_paintable_new (window);
         gh_gui_test_run_for (200);
         gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot),
                                 gdk_paintable_get_intrinsic_width (paintable),
@@ -290,15 +293,44 @@ shoot (Tab *tab)
         node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
         g_assert_nonnull (node);
         texture = gsk_renderer_render_texture (
-                    gtk_native_get_renderer (GTK_NATIVE (tab->window)), node,
+                    gtk_native_get_renderer (GTK_NATIVE (window)), node,
                     &GRAPHENE_RECT_INIT (0, 0, gdk_paintable_get_intrinsic_width (paintable),
                                          gdk_paintable_get_intrinsic_height (paintable)));
         g_assert_true (gdk_texture_save_to_png (texture, path));
       }
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                       ADW_COLOR_SCHEME_DEFAULT);
-  gtk_window_set_default_size (GTK_WINDOW (tab->window), 1000, 2400);
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
   gh_gui_test_run_for (300);
+}
+
+static gboolean
+page_tokens_settled (gpointer data)
+{
+  GtkWidget *tokens = gh_gui_test_find (data, "flow-tokens");
+
+  return tokens != NULL && gtk_widget_get_mapped (tokens) &&
+         !gh_flow_tokens_get_loading (GH_FLOW_TOKENS (tokens));
+}
+
+/* The same inside the Live flows page, on flow @flow_id's Tokens tab. */
+static void
+shoot_page (GhGuiTest  *test,
+            const char *flow_id)
+{
+  g_autofree char *target = g_strconcat ("flow:", flow_id, NULL);
+  GtkWidget *views;
+
+  if (g_getenv ("GH_FLOW_TOKENS_SHOTS") == NULL)
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (test->window), "win.open", "(ss)", "flows", target);
+  g_assert_true (gh_gui_test_wait_settled (GH_PAGE (gh_gui_test_get (GTK_WIDGET (test->window),
+                                                                     "flows"))));
+  gh_gui_test_run_for (2000);
+  views = gh_gui_test_get (GTK_WIDGET (test->window), "flow-views");
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (views), "tokens");
+  g_assert_true (gh_gui_test_wait (page_tokens_settled, test->window));
+  shoot (GTK_WIDGET (test->window), "flows-page-tokens");
 }
 
 static gboolean
@@ -363,7 +395,8 @@ test_flow_tokens (void)
 
   tab_init (&tab, test);
   tab_show (&tab, flow_id);
-  shoot (&tab);
+  shoot (tab.window, "flow-tokens");
+  shoot_page (test, flow_id);
 
   /* Every token of the flow, in the order issued. */
   groups = all_named (GTK_WIDGET (tab.tokens), "flow-token");

@@ -488,16 +488,6 @@ token_group (GhFlowTokens *self,
     description = g_strdup_printf (_("From the code exchange · jti %s"), jti);
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), description);
 
-  button = gtk_button_new_with_label (_("Check Against a Resource…"));
-  gtk_widget_set_name (button, "check-token");
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (button, _("Open the Token checker on this token, as the server "
-                                         "recorded it, to check it against an MCP server's "
-                                         "URL"));
-  g_object_set_data_full (G_OBJECT (button), "gh-jti", g_strdup (jti), g_free);
-  g_signal_connect (button, "clicked", G_CALLBACK (check_clicked_cb), NULL);
-  adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (group), button);
-
   if (report == NULL)
     {
       row = action_row ("token-error", _("Not recorded any more"),
@@ -652,6 +642,19 @@ token_group (GhFlowTokens *self,
   }
 
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), claims_row (report, now));
+
+  /* The Token checker on this token's record, against a resource the user gives there. */
+  row = action_row ("check-token-row", _("Check against a resource"),
+                    _("Open the Token checker on this token as the server recorded it, and "
+                      "give the MCP server's URL there"));
+  button = gtk_button_new_with_label (_("Check Against a Resource…"));
+  gtk_widget_set_name (button, "check-token");
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  g_object_set_data_full (G_OBJECT (button), "gh-jti", g_strdup (jti), g_free);
+  g_signal_connect (button, "clicked", G_CALLBACK (check_clicked_cb), NULL);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
   if (gh_json_bool (recorded, "id_token"))
     adw_preferences_group_add (ADW_PREFERENCES_GROUP (group),
                                action_row ("token-id-token", _("ID token"),
@@ -682,7 +685,7 @@ generation_card (JsonObject *generation,
   gtk_widget_set_name (card, "lineage-generation");
   g_object_set_data (G_OBJECT (card), "gh-generation", GINT_TO_POINTER ((int) number));
   gtk_widget_add_css_class (card, "card");
-  gtk_widget_set_size_request (card, 200, -1);
+  gtk_widget_set_size_request (card, 180, -1);
   gtk_widget_set_margin_top (card, 6);
   gtk_widget_set_margin_bottom (card, 6);
 
@@ -784,8 +787,7 @@ family_group (GhFlowTokens *self,
               JsonObject   *family)
 {
   GtkWidget *group = adw_preferences_group_new ();
-  GtkWidget *scroller = gtk_scrolled_window_new ();
-  GtkWidget *strip = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *strip = gtk_flow_box_new ();
   GtkWidget *button = gtk_button_new_with_label (_("Revoke Family"));
   JsonArray *generations = gh_json_array (family, "generations");
   JsonObject *revoked = gh_json_object (family, "revoked");
@@ -819,27 +821,24 @@ family_group (GhFlowTokens *self,
   g_signal_connect (button, "clicked", G_CALLBACK (revoke_clicked_cb), self);
   adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (group), button);
 
+  /* The generations in the order issued, wrapping in a narrow pane (each names the one it
+   * was issued from). */
   gtk_widget_set_name (strip, "lineage-strip");
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (strip), GTK_SELECTION_NONE);
+  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (strip), TRUE);
+  gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (strip), 1);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (strip), 4);
+  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (strip), 12);
+  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (strip), 6);
   for (guint i = 0; generations != NULL && i < json_array_get_length (generations); i++)
     {
-      if (i > 0)
-        {
-          GtkWidget *arrow = gtk_image_new_from_icon_name ("go-next-symbolic");
+      GtkWidget *card = generation_card (json_array_get_object_element (generations, i),
+                                         family);
 
-          gtk_widget_set_tooltip_text (arrow, _("rotated into"));
-          gtk_accessible_update_property (GTK_ACCESSIBLE (arrow),
-                                          GTK_ACCESSIBLE_PROPERTY_LABEL, _("rotated into"), -1);
-          gtk_widget_add_css_class (arrow, "dim-label");
-          gtk_box_append (GTK_BOX (strip), arrow);
-        }
-      gtk_box_append (GTK_BOX (strip),
-                      generation_card (json_array_get_object_element (generations, i), family));
+      gtk_flow_box_append (GTK_FLOW_BOX (strip), card);
+      gtk_widget_set_focusable (gtk_widget_get_parent (card), FALSE);
     }
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_AUTOMATIC,
-                                  GTK_POLICY_NEVER);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), strip);
-  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), scroller);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), strip);
 
   if (reuse != NULL)
     {
@@ -1270,6 +1269,7 @@ gh_flow_tokens_init (GhFlowTokens *self)
   self->report_errors = g_ptr_array_new_with_free_func (g_free);
   self->countdowns = g_ptr_array_new_with_free_func (g_object_unref);
 
+  gtk_widget_set_name (GTK_WIDGET (self), "flow-tokens");
   self->stack = gtk_stack_new ();
   gtk_widget_set_parent (self->stack, GTK_WIDGET (self));
 
