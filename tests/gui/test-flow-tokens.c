@@ -63,9 +63,11 @@ post_token (GhGuiTest   *test,
   return response->status;
 }
 
-/* /authorize (auto-approved for alice) and /token for "app", asking for MCP: the tokens. */
+/* /authorize (auto-approved for alice) and /token for "app", asking for MCP at both (at
+ * /authorize only unless @resource_at_token): the tokens. */
 static JsonObject *
-code_flow (GhGuiTest *test)
+code_flow (GhGuiTest *test,
+           gboolean   resource_at_token)
 {
   g_autofree char *verifier = g_strconcat (g_uuid_string_random (), "-flow-tokens-verifier",
                                            NULL);
@@ -93,9 +95,9 @@ code_flow (GhGuiTest *test)
   params = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
   g_assert_nonnull (g_hash_table_lookup (params, "code"));
   form = g_strdup_printf ("grant_type=authorization_code&client_id=app&code=%s"
-                          "&code_verifier=%s&redirect_uri=%s&resource=%s",
+                          "&code_verifier=%s&redirect_uri=%s%s%s",
                           (const char *) g_hash_table_lookup (params, "code"), verifier, cb,
-                          mcp);
+                          resource_at_token ? "&resource=" : "", resource_at_token ? mcp : "");
   g_assert_cmpuint (post_token (test, form, &answer), ==, 200);
   return answer;
 }
@@ -383,7 +385,7 @@ test_flow_tokens (void)
 
   /* A code exchange, a refresh, and the first refresh token replayed outside the 1 s grace
    * window (the server compares whole seconds: 2.1 s is outside): the family is revoked. */
-  first = code_flow (test);
+  first = code_flow (test, TRUE);
   g_assert_cmpuint (refresh (test, json_object_get_string_member (first, "refresh_token"),
                              &second), ==, 200);
   gh_gui_test_run_for (2100);
@@ -481,7 +483,7 @@ test_flow_tokens (void)
 
   /* A second flow, not replayed: "Revoke Family" asks first, then revokes. */
   {
-    g_autoptr(JsonObject) other = code_flow (test);
+    g_autoptr(JsonObject) other = code_flow (test, FALSE);
     g_autoptr(JsonObject) after = NULL;
     g_autoptr(JsonObject) mine = NULL;
     g_autofree char *other_flow = newest_flow (test);
@@ -504,6 +506,11 @@ test_flow_tokens (void)
       g_autoptr(GPtrArray) one = all_named (GTK_WIDGET (second_tab.tokens), "flow-token");
 
       g_assert_cmpuint (one->len, ==, 1);
+      /* No resource sent to /token: nothing to match there, and the badge says so. */
+      g_assert_cmpstr (label_text (g_ptr_array_index (one, 0), "aud-badge-authorize"), ==,
+                       "/authorize: match");
+      g_assert_cmpstr (label_text (g_ptr_array_index (one, 0), "aud-badge-token"), ==,
+                       "/token: no resource sent");
     }
     button = gh_gui_test_get (GTK_WIDGET (second_tab.tokens), "revoke-family");
     g_assert_true (gtk_widget_get_sensitive (button));

@@ -306,10 +306,19 @@ comparison_badge (const char *name,
 {
   const char *result = gh_json_string (comparison, "result");
   const char *message = gh_json_string (comparison, "message");
+  JsonArray *asked = gh_json_array (comparison, "asked");
   g_autofree char *text = NULL;
   const char *style;
 
-  if (gh_json_bool (comparison, "trailing_slash"))
+  if (comparison != NULL && g_strcmp0 (result, "skip") != 0 &&
+      (asked == NULL || json_array_get_length (asked) == 0))
+    {
+      /* Nothing to compare with: the client sent no resource at that step. */
+      /* Translators: "/token: no resource sent" */
+      text = g_strdup_printf (_("%s: no resource sent"), step);
+      style = g_strcmp0 (result, "pass") == 0 ? "dim-label" : "warning";
+    }
+  else if (gh_json_bool (comparison, "trailing_slash"))
     {
       /* Translators: "/token: trailing slash differs" */
       text = g_strdup_printf (_("%s: trailing slash differs"), step);
