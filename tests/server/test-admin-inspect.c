@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gh-admin-tokens.h"
+#include "gh-base64url.h"
 #include "gh-compat.h"
 #include "gh-json.h"
 #include "gh-jws.h"
@@ -831,6 +832,211 @@ test_inspect_refresh_token (Fixture       *fixture,
   g_assert_cmpstr (member (code_report, "client_id"), ==, "app");
 }
 
+/* --- A token by its jti, a flow's family, revoking a family (the Live flows' Tokens tab) --- */
+
+/* Part @index of compact JWT @jwt as JSON (the test reads what the client got). */
+static JsonObject *
+jwt_part (const char *jwt,
+          guint       index)
+{
+  g_auto(GStrv) parts = g_strsplit (jwt, ".", -1);
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *bytes = NULL;
+  JsonObject *object;
+  gsize len;
+
+  bytes = gh_base64url_decode (parts[index], &len, &error);
+  g_assert_no_error (error);
+  object = gh_json_parse_object_strict ((const char *) bytes, len, &error);
+  g_assert_no_error (error);
+  return object;
+}
+
+/* POST .../tokens/inspect {"jti", "resource"?}: the report. */
+static JsonObject *
+inspect_jti (Fixture    *fixture,
+             const char *jti,
+             const char *resource)
+{
+  g_autoptr(JsonObject) body = json_object_new ();
+  g_autofree char *text = NULL;
+
+  json_object_set_string_member (body, "jti", jti);
+  if (resource != NULL)
+    json_object_set_string_member (body, "resource", resource);
+  text = gh_json_object_to_string (body, FALSE);
+  return admin_ok (fixture, "POST", "/admin/v1/projects/default/tokens/inspect", text);
+}
+
+/* What the server recorded of a token it signed is what the client got: every claim and the
+ * header byte for byte; the checks that need no token value run, and say what was not
+ * checked. */
+static void
+test_token_recorded (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(JsonObject) first = code_flow (fixture, "files:read", MCP);
+  g_autoptr(JsonObject) claims = jwt_part (member (first, "access_token"), 1);
+  g_autoptr(JsonObject) header = jwt_part (member (first, "access_token"), 0);
+  g_autofree char *path = g_strconcat ("/admin/v1/projects/default/tokens/",
+                                       member (claims, "jti"), NULL);
+  g_autoptr(JsonObject) report = admin_ok (fixture, "GET", path, NULL);
+  g_autoptr(JsonObject) exact = inspect_jti (fixture, member (claims, "jti"), MCP);
+  g_autoptr(JsonObject) slash = inspect_jti (fixture, member (claims, "jti"), MCP "/");
+  g_autoptr(JsonObject) real = inspect (fixture, member (first, "access_token"), MCP);
+  g_autoptr(GhTestResponse) unknown = NULL;
+  g_autoptr(GhTestResponse) both = NULL;
+  g_autoptr(GhTestResponse) raw = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *recorded;
+
+  g_assert_true (json_node_equal (json_object_get_member (report, "claims"),
+                                  json_object_get_member (real, "claims")));
+  g_assert_true (json_node_equal (json_object_get_member (report, "header"),
+                                  json_object_get_member (real, "header")));
+  g_assert_cmpstr (member (json_object_get_object_member (report, "header"), "kid"), ==,
+                   member (header, "kid"));
+  g_assert_cmpstr (member (report, "jti"), ==, member (claims, "jti"));
+  g_assert_true (json_object_get_null_member (report, "length"));
+  recorded = json_object_get_object_member (report, "recorded");
+  g_assert_true (json_object_get_boolean_member (recorded, "complete"));
+  g_assert_cmpstr (member (recorded, "kid_source"), ==, "event");
+  g_assert_cmpstr (member (recorded, "event_type"), ==, "token.issued");
+  g_assert_cmpint (json_object_get_int_member (recorded, "generation"), ==, 1);
+  g_assert_cmpstr (check_result (report, "format"), ==, "skip");
+  g_assert_cmpstr (check_result (report, "signature"), ==, "skip");
+  g_assert_cmpstr (member (check (report, "signature"), "key_state"), ==, "active");
+  g_assert_cmpstr (check_result (report, "aud"), ==, "pass");
+  g_assert_cmpstr (check_result (report, "issued_here"), ==, "pass");
+  g_assert_cmpstr (member (report, "verdict"), ==, "valid");
+  g_assert_true (json_object_get_boolean_member (
+                   json_object_get_object_member (report, "accepted_by_this_server"),
+                   "accepted"));
+  g_assert_cmpstr (member (json_object_get_object_member (
+                     json_object_get_object_member (
+                       json_object_get_object_member (report, "issued_here"), "comparisons"),
+                     "aud_vs_authorize"), "result"), ==, "pass");
+
+  /* Against a resource: byte-exact, a trailing slash named. */
+  g_assert_cmpstr (check_result (exact, "aud"), ==, "pass");
+  g_assert_cmpstr (member (exact, "resource"), ==, MCP);
+  g_assert_cmpstr (check_result (slash, "aud"), ==, "fail");
+  g_assert_true (json_object_get_boolean_member (check (slash, "aud"), "trailing_slash"));
+  g_assert_cmpstr (member (slash, "verdict"), ==, "invalid");
+
+  /* A token issued before kid was recorded: the key that signed at iat, and says so. */
+  store_run (fixture, "UPDATE audit_events SET details = json_remove (details, '$.kid')");
+  {
+    g_autoptr(JsonObject) older = admin_ok (fixture, "GET", path, NULL);
+
+    g_assert_cmpstr (member (json_object_get_object_member (older, "header"), "kid"), ==,
+                     member (header, "kid"));
+    g_assert_cmpstr (member (json_object_get_object_member (older, "recorded"), "kid_source"),
+                     ==, "key_schedule");
+  }
+
+  /* Never the token's value; a jti this project never issued is 404; token and jti, 400. */
+  raw = admin (fixture, "GET", path, NULL);
+  text = gh_test_response_text (raw);
+  g_assert_null (strstr (text, member (first, "access_token")));
+  unknown = admin (fixture, "GET", "/admin/v1/projects/default/tokens/no-such-jti", NULL);
+  assert_error (unknown, 404, "not_found", "no access token");
+  g_clear_pointer (&unknown, gh_test_response_free);
+  unknown = admin (fixture, "POST", "/admin/v1/projects/default/tokens/inspect",
+                   "{\"jti\": \"no-such-jti\"}");
+  assert_error (unknown, 404, "not_found", "no access token");
+  both = admin (fixture, "POST", "/admin/v1/projects/default/tokens/inspect",
+                "{\"jti\": \"a\", \"token\": \"b\"}");
+  assert_error (both, 400, "invalid_request", "Exactly one");
+}
+
+/* The family a flow obtained, by the flow's id; revoking it through the admin API: its tokens
+ * with it, token.revoked once, 404 for an unknown family. */
+static void
+test_family_flow_revoke (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(JsonObject) first = code_flow (fixture, "files:read", MCP);
+  g_autoptr(JsonObject) other = code_flow (fixture, "files:read", MCP);
+  g_autoptr(JsonObject) all = admin_ok (fixture, "GET",
+                                        "/admin/v1/projects/default/refresh-families", NULL);
+  g_autoptr(JsonObject) claims = jwt_part (member (first, "access_token"), 1);
+  g_autoptr(JsonObject) mine = NULL;
+  g_autoptr(JsonObject) revoked = NULL;
+  g_autoptr(JsonObject) again = NULL;
+  g_autoptr(JsonObject) events = NULL;
+  g_autoptr(JsonObject) report = NULL;
+  g_autoptr(GhTestResponse) refused = NULL;
+  g_autoptr(GhTestResponse) unknown = NULL;
+  g_autofree char *list_path = NULL;
+  g_autofree char *revoke_path = NULL;
+  g_autofree char *token_path = NULL;
+  g_autofree char *events_path = NULL;
+  JsonObject *newest = json_array_get_object_element (
+                         json_object_get_array_member (all, "refresh_families"), 0);
+  JsonObject *family;
+  JsonObject *event;
+  const char *flow_id = NULL;
+
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (all,
+                                                                        "refresh_families")),
+                    ==, 2);
+  /* The older family is the first flow's. */
+  family = json_array_get_object_element (json_object_get_array_member (all,
+                                                                        "refresh_families"), 1);
+  flow_id = member (family, "flow_id");
+  g_assert_cmpstr (flow_id, !=, member (newest, "flow_id"));
+  list_path = g_strconcat ("/admin/v1/projects/default/refresh-families?flow_id=", flow_id,
+                           NULL);
+  mine = admin_ok (fixture, "GET", list_path, NULL);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (mine,
+                                                                        "refresh_families")),
+                    ==, 1);
+  g_assert_cmpstr (member (json_array_get_object_element (
+                             json_object_get_array_member (mine, "refresh_families"), 0), "id"),
+                   ==, member (family, "id"));
+
+  revoke_path = g_strconcat ("/admin/v1/projects/default/refresh-families/",
+                             member (family, "id"), "/revoke", NULL);
+  revoked = admin_ok (fixture, "POST", revoke_path, NULL);
+  g_assert_cmpstr (member (revoked, "state"), ==, "revoked");
+  g_assert_cmpstr (member (json_object_get_object_member (revoked, "revoked"), "reason"), ==,
+                   "revoked_by_admin");
+  again = admin_ok (fixture, "POST", revoke_path, "{}");
+  g_assert_cmpstr (member (again, "state"), ==, "revoked");
+
+  /* Its access token with it; the other flow's family untouched. */
+  token_path = g_strconcat ("/admin/v1/projects/default/tokens/", member (claims, "jti"), NULL);
+  report = admin_ok (fixture, "GET", token_path, NULL);
+  g_assert_cmpstr (check_result (report, "revocation"), ==, "fail");
+  g_assert_cmpstr (member (report, "verdict"), ==, "invalid");
+  refused = refresh (fixture, member (first, "refresh_token"));
+  g_assert_cmpuint (refused->status, ==, 400);
+  {
+    g_autoptr(GhTestResponse) fine = refresh (fixture, member (other, "refresh_token"));
+
+    g_assert_cmpuint (fine->status, ==, 200);
+  }
+
+  /* One token.revoked, by the admin API, on the flow. */
+  events_path = g_strconcat ("/admin/v1/projects/default/audit?type=token.revoked&flow_id=",
+                             flow_id, NULL);
+  events = admin_ok (fixture, "GET", events_path, NULL);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (events, "events")),
+                    ==, 1);
+  event = json_array_get_object_element (json_object_get_array_member (events, "events"), 0);
+  g_assert_cmpstr (member (event, "actor"), ==, "admin-api");
+  g_assert_cmpstr (member (json_object_get_object_member (event, "details"), "family"), ==,
+                   member (family, "id"));
+
+  unknown = admin (fixture, "POST",
+                   "/admin/v1/projects/default/refresh-families/no-such-family/revoke", NULL);
+  assert_error (unknown, 404, "not_found", NULL);
+  g_clear_pointer (&unknown, gh_test_response_free);
+  unknown = admin (fixture, "POST", revoke_path, "{\"why\": 1}");
+  assert_error (unknown, 400, "invalid_request", "why");
+}
+
 /* --- Compatibility --- */
 
 /* The entry of @family in a compat answer. */
@@ -1070,6 +1276,8 @@ main (int    argc,
   ADD ("/server/admin-inspect/inspect/keys", test_inspect_keys);
   ADD ("/server/admin-inspect/inspect/garbage", test_inspect_garbage);
   ADD ("/server/admin-inspect/inspect/refresh-token", test_inspect_refresh_token);
+  ADD ("/server/admin-inspect/token/recorded", test_token_recorded);
+  ADD ("/server/admin-inspect/family/flow-revoke", test_family_flow_revoke);
   ADD ("/server/admin-inspect/compat/development", test_compat_development);
   ADD ("/server/admin-inspect/compat/production", test_compat_production);
 #undef ADD

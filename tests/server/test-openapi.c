@@ -468,6 +468,10 @@ test_answers_documented (Fixture       *fixture,
          200);
   CHECK ("POST", "/admin/v1/projects/{slug}/tokens/inspect",
          "/admin/v1/projects/demo/tokens/inspect", "{\"token\": \"not-a-token\"}", 200);
+  CHECK ("GET", "/admin/v1/projects/{slug}/tokens/{jti}",
+         "/admin/v1/projects/demo/tokens/no-such-jti", NULL, 404);
+  CHECK ("POST", "/admin/v1/projects/{slug}/refresh-families/{id}/revoke",
+         "/admin/v1/projects/demo/refresh-families/no-such-family/revoke", NULL, 404);
   CHECK ("GET", "/admin/v1/projects/{slug}/clients/{client_id}",
          "/admin/v1/projects/demo/clients/https://client.example/none.json", NULL, 404);
   CHECK ("GET", "/admin/v1/projects/{slug}/clients",

@@ -17,9 +17,11 @@
 #include "gh-compat.h"
 #include "gh-iats.h"
 #include "gh-json.h"
+#include "gh-jws.h"
 #include "gh-time.h"
 #include "gh-token-inspect.h"
 #include "gh-token-records.h"
+#include "gh-tokens.h"
 
 /* Families a list holds unless told otherwise. */
 #define DEFAULT_FAMILY_LIMIT 50
@@ -58,12 +60,12 @@ send_answer (GhRequest    *request,
   json_object_unref (answer);
 }
 
-/* GET /admin/v1/projects/{slug}/refresh-families?client_id=&user_id=&limit=: the project's
- * refresh families, newest first. */
+/* GET /admin/v1/projects/{slug}/refresh-families?client_id=&user_id=&flow_id=&limit=: the
+ * project's refresh families, newest first. */
 void
 _gh_admin_handle_refresh_families (GhRequest *request)
 {
-  static const char * const names[] = { "client_id", "user_id", "limit", NULL };
+  static const char * const names[] = { "client_id", "user_id", "flow_id", "limit", NULL };
   g_autoptr(GhProject) project = NULL;
   g_autoptr(GHashTable) params = NULL;
   JsonObject *answer;
@@ -92,6 +94,7 @@ _gh_admin_handle_refresh_families (GhRequest *request)
   answer = gh_token_records_list_families (request->server->store, project,
                                            g_hash_table_lookup (params, "client_id"),
                                            g_hash_table_lookup (params, "user_id"),
+                                           g_hash_table_lookup (params, "flow_id"),
                                            (guint) limit, &error);
   send_answer (request, answer, error);
 }
@@ -141,7 +144,8 @@ project_audiences (GhRequest       *request,
 }
 
 /* What the store knows of a JWT with @claims: issued here (jti), revoked; and whether this
- * server's own verification (/introspect, /userinfo) accepts it. */
+ * server's own verification (/introspect, /userinfo) accepts @token (NULL: its value is not
+ * at hand, and the verdict of the checks from the record stands for it). */
 static gboolean
 add_issued_here (GhRequest       *request,
                  const GhProject *project,
@@ -206,6 +210,18 @@ add_issued_here (GhRequest       *request,
       json_object_set_null_member (report, "issued_here");
     }
 
+  if (token == NULL)
+    {
+      gh_token_inspect_conclude (report);
+      json_object_set_boolean_member (accepted, "accepted",
+                                      g_str_equal (gh_json_get_string (report, "verdict"),
+                                                   "valid"));
+      json_object_set_string_member (accepted, "reason", "Judged from the token's record: its "
+                                     "key published, not expired, not revoked");
+      json_object_set_object_member (report, "accepted_by_this_server",
+                                     g_steal_pointer (&accepted));
+      return TRUE;
+    }
   verified = gh_tokens_verify_access_token (request->server->tokens, project, issuer, token,
                                             &refusal);
   json_object_set_boolean_member (accepted, "accepted", verified != NULL);
@@ -298,17 +314,150 @@ inspect (GhRequest        *request,
   return g_steal_pointer (&report);
 }
 
-/* POST /admin/v1/projects/{slug}/tokens/inspect {"token", "resource"?}: what the token is, and
- * a verdict on every part of it. */
+/* The key that signed at @when by the key schedule (NULL when none did): for a token whose
+ * event predates the recorded kid. */
+static const GhSigningKeyInfo *
+key_signing_at (GPtrArray *infos,
+                gint64     when)
+{
+  for (guint i = 0; infos != NULL && i < infos->len; i++)
+    {
+      const GhSigningKeyInfo *info = g_ptr_array_index (infos, i);
+
+      if (info->active_from <= when && (info->retired_at == 0 || info->retired_at > when))
+        return info;
+    }
+  return NULL;
+}
+
+/* The report on access token @jti of @project from what the server recorded when it signed it
+ * (never its value): as inspect () for a JWT, every check that needs no signature bytes, and
+ * "recorded" saying where each part comes from. 404 (NULL with NOT_FOUND) for an unknown jti. */
+static JsonObject *
+inspect_recorded (GhRequest        *request,
+                  const GhProject  *project,
+                  const char       *jti,
+                  const char       *resource,
+                  GError          **error)
+{
+  g_autofree char *issuer = gh_server_build_issuer (request->server, project->slug);
+  g_auto(GStrv) audiences = NULL;
+  g_autoptr(JsonObject) recorded = NULL;
+  g_autoptr(JsonObject) header = json_object_new ();
+  g_autoptr(GPtrArray) infos = NULL;
+  g_autoptr(JsonObject) report = NULL;
+  JsonObject *claims;
+  const GhSigningKeyInfo *info = NULL;
+  const char *kid;
+  gint64 iat = 0;
+
+  recorded = gh_token_records_access_token_claims (request->server->store, project, issuer,
+                                                   jti, error);
+  if (recorded == NULL)
+    {
+      if (error == NULL || *error == NULL)
+        gh_oauth_refuse (error, GH_OAUTH_ERROR_NOT_FOUND, "This project issued no access "
+                         "token with this jti");
+      return NULL;
+    }
+  audiences = project_audiences (request, project, issuer, error);
+  if (audiences == NULL)
+    return NULL;
+  claims = json_object_get_object_member (recorded, "claims");
+  gh_json_get_int (claims, "iat", &iat);
+  infos = gh_signing_keys_list (request->server->signing_keys, NULL);
+  kid = gh_json_get_string (recorded, "kid");
+  for (guint i = 0; kid != NULL && infos != NULL && i < infos->len && info == NULL; i++)
+    if (g_str_equal (((GhSigningKeyInfo *) g_ptr_array_index (infos, i))->kid, kid))
+      info = g_ptr_array_index (infos, i);
+  if (kid != NULL)
+    json_object_set_string_member (recorded, "kid_source", "event");
+  else if ((info = key_signing_at (infos, iat)) != NULL)
+    {
+      kid = info->kid;
+      json_object_set_string_member (recorded, "kid_source", "key_schedule");
+    }
+  else
+    json_object_set_null_member (recorded, "kid_source");
+  if (info != NULL)
+    json_object_set_string_member (header, "alg", gh_jws_alg_to_string (info->alg));
+  if (kid != NULL)
+    json_object_set_string_member (header, "kid", kid);
+  json_object_set_string_member (header, "typ", "at+jwt");
+
+  report = gh_token_inspect_claims (header, claims, request->server->signing_keys, issuer,
+                                    resource, (const char * const *) audiences,
+                                    gh_now_seconds ());
+  if (!add_issued_here (request, project, issuer, NULL, report, error))
+    return NULL;
+  json_object_remove_member (recorded, "claims");
+  json_object_set_object_member (report, "recorded", g_steal_pointer (&recorded));
+  json_object_set_string_member (report, "jti", jti);
+  json_object_set_null_member (report, "length");
+  if (resource != NULL)
+    json_object_set_string_member (report, "resource", resource);
+  else
+    json_object_set_null_member (report, "resource");
+  return g_steal_pointer (&report);
+}
+
+/* GET /admin/v1/projects/{slug}/tokens/{jti}?resource=: access token @jti as the server
+ * recorded it, with the checks that need no token value. */
+void
+_gh_admin_handle_access_token (GhRequest *request)
+{
+  static const char * const names[] = { "resource", NULL };
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *report = NULL;
+
+  project = load_path_project (request);
+  if (project == NULL)
+    return;
+  params = _gh_admin_read_query (request, names, &error);
+  if (params != NULL)
+    report = inspect_recorded (request, project, _gh_admin_path_argument (request),
+                               g_hash_table_lookup (params, "resource"), &error);
+  send_answer (request, report, error);
+}
+
+/* POST /admin/v1/projects/{slug}/refresh-families/{id}/revoke: revokes the family and its
+ * access tokens (token.revoked, once); the family as it is after. */
+void
+_gh_admin_handle_refresh_family_revoke (GhRequest *request)
+{
+  static const char * const no_fields[] = { NULL };
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *family_id = path_segment (request, 6);
+  JsonObject *family = NULL;
+
+  project = load_path_project (request);
+  if (project == NULL)
+    return;
+  body = _gh_admin_read_body (request, no_fields, &error);
+  if (body != NULL &&
+      gh_tokens_revoke_family (request->server->tokens, project, family_id, GH_ADMIN_ACTOR,
+                               &error))
+    family = gh_token_records_family (request->server->store, project, family_id, &error);
+  send_answer (request, family, error);
+}
+
+/* POST /admin/v1/projects/{slug}/tokens/inspect {"token", "resource"?} or {"jti",
+ * "resource"?}: what the token is, and a verdict on every part of it. */
 void
 _gh_admin_handle_token_inspect (GhRequest *request)
 {
-  static const char * const fields[] = { "token", "resource", NULL };
+  static const char * const fields[] = { "token", "jti", "resource", NULL };
   g_autoptr(GhProject) project = NULL;
   g_autoptr(JsonObject) body = NULL;
   g_autoptr(GError) error = NULL;
   const char *token;
+  const char *jti;
   const char *resource;
+  JsonObject *report;
 
   project = load_path_project (request);
   if (project == NULL)
@@ -316,17 +465,21 @@ _gh_admin_handle_token_inspect (GhRequest *request)
   body = _gh_admin_read_body (request, fields, &error);
   if (body == NULL ||
       !_gh_admin_get_optional_string (body, "token", &token, &error) ||
+      !_gh_admin_get_optional_string (body, "jti", &jti, &error) ||
       !_gh_admin_get_optional_string (body, "resource", &resource, &error))
     {
       _gh_admin_send_error (request, error);
       return;
     }
-  if (token == NULL)
+  if ((token == NULL) == (jti == NULL))
     {
-      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST, "“token” is required");
+      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST, "Exactly one of “token” and "
+                        "“jti” is required");
       return;
     }
-  send_answer (request, inspect (request, project, token, resource, &error), error);
+  report = jti != NULL ? inspect_recorded (request, project, jti, resource, &error)
+                       : inspect (request, project, token, resource, &error);
+  send_answer (request, report, error);
 }
 
 /* GET /admin/v1/projects/{slug}/compat: can each known client family complete a flow with

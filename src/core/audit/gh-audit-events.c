@@ -79,7 +79,8 @@ static const GhAuditEventType event_types[] = {
   { GH_AUDIT_EVENT_TOKEN_REFUSED, GH_AUDIT_CATEGORY_TOKEN,
     "a token request was refused (rate-limited per source)" },
   { GH_AUDIT_EVENT_TOKEN_REVOKED, GH_AUDIT_CATEGORY_TOKEN,
-    "a client revoked an access token or a refresh token's family (RFC 7009)" },
+    "a client revoked an access token or a refresh token's family (RFC 7009), or an "
+    "administrator revoked a family" },
   { GH_AUDIT_EVENT_TOKEN_INTROSPECTED, GH_AUDIT_CATEGORY_TOKEN,
     "a token was introspected (RFC 7662): by which client, and whether it was active" },
   { GH_AUDIT_EVENT_CODE_REPLAYED, GH_AUDIT_CATEGORY_TOKEN,

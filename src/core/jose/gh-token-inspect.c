@@ -266,6 +266,11 @@ check_signature (const char    *token,
   if (key == NULL)
     check = gh_token_check_new ("fail", "Key %s is retired (%s): no longer published, so no "
                                 "resource server can verify this token", kid, phase);
+  else if (token == NULL)
+    check = gh_token_check_new ("skip", "Not checked: the server keeps no token's value, so "
+                                "its signature bytes are not here; key %s (%s, %s) is published: "
+                                "a resource server reading the JWKS can verify what it signed",
+                                kid, status, phase);
   else if (gh_jws_verify_compact_with_key (token, key, NULL, NULL, &error))
     check = gh_token_check_new ("pass", "Signed by key %s (%s, %s)", kid, status, phase);
   else if (g_error_matches (error, GH_JOSE_ERROR, GH_JOSE_ERROR_BAD_SIGNATURE))
@@ -519,45 +524,22 @@ gh_token_inspect_conclude (JsonObject *report)
     json_object_set_string_member (report, "summary", "Every check passes");
 }
 
-JsonObject *
-gh_token_inspect_jwt (const char         *token,
-                      GhSigningKeys      *keys,
-                      const char         *issuer,
-                      const char         *resource,
-                      const char * const *audiences,
-                      gint64              now)
+/* The notes and checks of a token with @header and @claims (either NULL when it did not
+ * parse), into @report; @token NULL when only the header and claims are known. */
+static void
+add_checks (JsonObject         *report,
+            JsonObject         *checks,
+            const char         *token,
+            JsonObject         *header,
+            JsonObject         *claims,
+            GhSigningKeys      *keys,
+            const char         *issuer,
+            const char         *resource,
+            const char * const *audiences,
+            gint64              now)
 {
-  g_autoptr(JsonObject) report = json_object_new ();
-  g_autoptr(JsonObject) header = NULL;
-  g_autoptr(JsonObject) claims = NULL;
-  g_autoptr(GError) error = NULL;
-  JsonObject *checks = json_object_new ();
   JsonArray *notes = json_array_new ();
   const char *token_type = "unknown";
-
-  g_return_val_if_fail (gh_token_inspect_is_jwt_shaped (token), NULL);
-
-  json_object_set_string_member (report, "kind", "jwt");
-  json_object_set_string_member (report, "token_type", token_type);
-  json_object_set_null_member (report, "verdict");
-  json_object_set_null_member (report, "summary");
-  header = decode_json_part (token, 0, &error);
-  if (header == NULL)
-    json_object_set_object_member (checks, "format",
-                                   gh_token_check_new ("fail", "The header is not base64url "
-                                                       "JSON: %s", error->message));
-  else if (count_dots (token) == 4)
-    json_object_set_object_member (checks, "format",
-                                   gh_token_check_new ("fail", "An encrypted token (JWE, five "
-                                                       "parts): this server issues none"));
-  else if ((claims = decode_json_part (token, 1, &error)) == NULL)
-    json_object_set_object_member (checks, "format",
-                                   gh_token_check_new ("fail", "The payload is not base64url "
-                                                       "JSON: %s", error->message));
-  else
-    json_object_set_object_member (checks, "format",
-                                   gh_token_check_new ("pass", "A signed JWT (JWS compact: "
-                                                       "header, claims, signature)"));
 
   if (header != NULL)
     {
@@ -586,8 +568,67 @@ gh_token_inspect_jwt (const char         *token,
     json_object_set_null_member (report, "claims");
   json_object_set_string_member (report, "token_type", token_type);
   json_object_set_array_member (report, "notes", notes);
-  json_object_set_object_member (report, "checks", checks);
-
+  json_object_set_object_member (report, "checks", json_object_ref (checks));
   gh_token_inspect_conclude (report);
+}
+
+JsonObject *
+gh_token_inspect_jwt (const char         *token,
+                      GhSigningKeys      *keys,
+                      const char         *issuer,
+                      const char         *resource,
+                      const char * const *audiences,
+                      gint64              now)
+{
+  g_autoptr(JsonObject) report = json_object_new ();
+  g_autoptr(JsonObject) header = NULL;
+  g_autoptr(JsonObject) claims = NULL;
+  g_autoptr(JsonObject) checks = json_object_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (gh_token_inspect_is_jwt_shaped (token), NULL);
+
+  json_object_set_string_member (report, "kind", "jwt");
+  json_object_set_null_member (report, "verdict");
+  json_object_set_null_member (report, "summary");
+  header = decode_json_part (token, 0, &error);
+  if (header == NULL)
+    json_object_set_object_member (checks, "format",
+                                   gh_token_check_new ("fail", "The header is not base64url "
+                                                       "JSON: %s", error->message));
+  else if (count_dots (token) == 4)
+    json_object_set_object_member (checks, "format",
+                                   gh_token_check_new ("fail", "An encrypted token (JWE, five "
+                                                       "parts): this server issues none"));
+  else if ((claims = decode_json_part (token, 1, &error)) == NULL)
+    json_object_set_object_member (checks, "format",
+                                   gh_token_check_new ("fail", "The payload is not base64url "
+                                                       "JSON: %s", error->message));
+  else
+    json_object_set_object_member (checks, "format",
+                                   gh_token_check_new ("pass", "A signed JWT (JWS compact: "
+                                                       "header, claims, signature)"));
+  add_checks (report, checks, token, header, claims, keys, issuer, resource, audiences, now);
   return g_steal_pointer (&report);
+}
+
+JsonObject *
+gh_token_inspect_claims (JsonObject         *header,
+                         JsonObject         *claims,
+                         GhSigningKeys      *keys,
+                         const char         *issuer,
+                         const char         *resource,
+                         const char * const *audiences,
+                         gint64              now)
+{
+  JsonObject *report = json_object_new ();
+  g_autoptr(JsonObject) checks = json_object_new ();
+
+  json_object_set_string_member (report, "kind", "jwt");
+  json_object_set_object_member (checks, "format",
+                                 gh_token_check_new ("skip", "Not checked: the server keeps "
+                                                     "no token's value; the header and claims "
+                                                     "are those it recorded when it signed"));
+  add_checks (report, checks, NULL, header, claims, keys, issuer, resource, audiences, now);
+  return report;
 }

@@ -40,6 +40,17 @@ JsonObject *gh_token_inspect_jwt          (const char         *token,
                                            const char * const *audiences,
                                            gint64              now);
 
+/* The same report for a token whose value is not at hand, from the @header and @claims the
+ * server recorded when it signed it: "format" and "signature" say what could not be checked
+ * without the token's bytes (the signature check still judges the key's state). */
+JsonObject *gh_token_inspect_claims       (JsonObject         *header,
+                                           JsonObject         *claims,
+                                           GhSigningKeys      *keys,
+                                           const char         *issuer,
+                                           const char         *resource,
+                                           const char * const *audiences,
+                                           gint64              now);
+
 /* Sets "verdict" and "summary" of @report from its checks, those added since included
  * ("issued_here" and "revocation", which need the store): invalid when one fails, the first
  * failure (in the order above) its summary. */

@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "gh-crypto.h"
 #include "gh-json.h"
 #include "gh-time.h"
@@ -293,6 +295,7 @@ gh_token_records_list_families (GhStore          *store,
                                 const GhProject  *project,
                                 const char       *client_id,
                                 const char       *username,
+                                const char       *flow_id,
                                 guint             limit,
                                 GError          **error)
 {
@@ -311,6 +314,7 @@ gh_token_records_list_families (GhStore          *store,
                            "FROM refresh_families f JOIN users u ON u.id = f.user_id "
                            "WHERE f.project_id = ?1 AND (?2 IS NULL OR f.client_id = ?2) "
                            "AND (?3 IS NULL OR u.username = ?3) "
+                           "AND (?6 IS NULL OR f.flow_id = ?6) "
                            "ORDER BY f.created_at DESC, f.rowid DESC LIMIT ?4",
                            error);
   if (stmt == NULL)
@@ -320,6 +324,7 @@ gh_token_records_list_families (GhStore          *store,
   gh_stmt_bind_text (stmt, 3, username);
   gh_stmt_bind_int64 (stmt, 4, MIN (limit, GH_TOKEN_RECORDS_MAX_LIMIT));
   gh_stmt_bind_int64 (stmt, 5, gh_now_seconds ());
+  gh_stmt_bind_text (stmt, 6, flow_id);
   while ((ok = gh_store_step (store, stmt, &row, error)) && row)
     {
       JsonObject *family = json_object_new ();
@@ -681,4 +686,88 @@ gh_token_records_find_secret (GhStore          *store,
   if (found != NULL || (error != NULL && *error != NULL))
     return found;
   return find_code (store, project, hash, error);
+}
+
+JsonObject *
+gh_token_records_access_token_claims (GhStore          *store,
+                                      const GhProject  *project,
+                                      const char       *issuer,
+                                      const char       *jti,
+                                      GError          **error)
+{
+  g_autoptr(JsonObject) recorded = json_object_new ();
+  g_autoptr(JsonObject) claims = json_object_new ();
+  g_autoptr(JsonObject) details = NULL;
+  g_autoptr(GhStmt) stmt = NULL;
+  gboolean row;
+
+  /* The token's event is found in its flow's events (indexed by flow) by its jti. */
+  stmt = gh_store_prepare (store,
+                           "SELECT t.client_id, t.issued_at, t.expires_at, u.username, "
+                           "COALESCE (c.auth_time, f.auth_time), e.id, e.type, e.details "
+                           "FROM access_tokens t "
+                           "LEFT JOIN refresh_families f ON f.id = t.family_id "
+                           "LEFT JOIN authorization_codes c "
+                           "ON c.code_hash = COALESCE (t.code_hash, f.code_hash) "
+                           "LEFT JOIN users u ON u.id = COALESCE (f.user_id, c.user_id) "
+                           "LEFT JOIN audit_events e ON e.project_id = t.project_id "
+                           "AND e.flow_id = COALESCE (c.flow_id, f.flow_id) "
+                           "AND e.type IN ('token.issued', 'token.refreshed') "
+                           "AND json_extract (e.details, '$.jti') = t.jti "
+                           "WHERE t.jti = ?1 AND t.project_id = ?2 LIMIT 1",
+                           error);
+  if (stmt == NULL)
+    return NULL;
+  gh_stmt_bind_text (stmt, 1, jti);
+  gh_stmt_bind_int64 (stmt, 2, project->id);
+  if (!gh_store_step (store, stmt, &row, error) || !row)
+    return NULL;
+  if (gh_stmt_column_text (stmt, 7) != NULL)
+    details = gh_json_parse_object_strict (gh_stmt_column_text (stmt, 7),
+                                           strlen (gh_stmt_column_text (stmt, 7)), NULL);
+
+  /* In the order and form gh_tokens' issue () signs them. */
+  json_object_set_string_member (claims, "iss", issuer);
+  if (gh_stmt_column_text (stmt, 3) != NULL)
+    json_object_set_string_member (claims, "sub", gh_stmt_column_text (stmt, 3));
+  if (details != NULL && json_object_get_member (details, "aud") != NULL &&
+      JSON_NODE_HOLDS_ARRAY (json_object_get_member (details, "aud")))
+    {
+      JsonArray *aud = json_object_get_array_member (details, "aud");
+
+      if (json_array_get_length (aud) == 1)
+        json_object_set_member (claims, "aud",
+                                json_node_copy (json_array_get_element (aud, 0)));
+      else
+        json_object_set_array_member (claims, "aud", json_array_ref (aud));
+    }
+  set_text_column (claims, "client_id", stmt, 0);
+  if (details != NULL && gh_json_get_string (details, "scope") != NULL)
+    json_object_set_string_member (claims, "scope", gh_json_get_string (details, "scope"));
+  set_int_column (claims, "iat", stmt, 1);
+  set_int_column (claims, "exp", stmt, 2);
+  json_object_set_string_member (claims, "jti", jti);
+  if (sqlite3_column_type (stmt, 4) != SQLITE_NULL)
+    set_int_column (claims, "auth_time", stmt, 4);
+
+  json_object_set_object_member (recorded, "claims", g_steal_pointer (&claims));
+  json_object_set_boolean_member (recorded, "complete",
+                                  details != NULL && gh_stmt_column_text (stmt, 3) != NULL);
+  set_int_column (recorded, "event_id", stmt, 5);
+  set_text_column (recorded, "event_type", stmt, 6);
+  if (details != NULL && gh_json_get_string (details, "kid") != NULL)
+    json_object_set_string_member (recorded, "kid", gh_json_get_string (details, "kid"));
+  else
+    json_object_set_null_member (recorded, "kid");
+  if (details != NULL && json_object_has_member (details, "generation"))
+    json_object_set_member (recorded, "generation",
+                            json_node_copy (json_object_get_member (details, "generation")));
+  else
+    json_object_set_null_member (recorded, "generation");
+  json_object_set_boolean_member (recorded, "id_token",
+                                  details != NULL &&
+                                  json_object_get_boolean_member_with_default (details,
+                                                                               "id_token",
+                                                                               FALSE));
+  return g_steal_pointer (&recorded);
 }

@@ -31,12 +31,14 @@ JsonObject *gh_token_records_family        (GhStore          *store,
                                             const char       *family_id,
                                             GError          **error);
 /* {"refresh_families": [...]}: @project's families, newest first, at most @limit, of
- * @client_id and of the user @username when they are not NULL; each a summary (id,
- * client_id, user_id, flow_id, created_at, state, revoked_at, revoked_reason, generations). */
+ * @client_id, of the user @username and of flow @flow_id when they are not NULL; each a
+ * summary (id, client_id, user_id, flow_id, created_at, state, revoked_at, revoked_reason,
+ * generations). */
 JsonObject *gh_token_records_list_families (GhStore          *store,
                                             const GhProject  *project,
                                             const char       *client_id,
                                             const char       *username,
+                                            const char       *flow_id,
                                             guint             limit,
                                             GError          **error);
 /* The record of access token @jti of @project, compared with @claims (the token's): issued,
@@ -49,6 +51,17 @@ JsonObject *gh_token_records_access_token  (GhStore          *store,
                                             const char       *jti,
                                             JsonObject       *claims,
                                             GError          **error);
+/* What the server knows of the claims it signed into access token @jti of @project, never
+ * having kept the token: {"claims" (iss as @issuer names it now; sub, auth_time from the
+ * code or family; aud and scope from the token's token.issued / token.refreshed event;
+ * client_id, iat, exp, jti from its record), "complete" (false when the event or the user is
+ * gone), "event_id", "event_type", "kid" (recorded in the event, or null for a token issued
+ * before it was), "generation", "id_token"}. NULL without @error when there is no such token. */
+JsonObject *gh_token_records_access_token_claims (GhStore          *store,
+                                                  const GhProject  *project,
+                                                  const char       *issuer,
+                                                  const char       *jti,
+                                                  GError          **error);
 /* What @token is, found by its hash: {"kind": "refresh_token", "project", "family_id",
  * "generation", "state", ...} or {"kind": "authorization_code", ...}, in @project or in
  * another project of this server ("project" says which); NULL without @error when neither. */

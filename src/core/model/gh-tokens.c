@@ -187,6 +187,7 @@ static char *
 sign_jwt (GhTokens    *self,
           const char  *typ,
           JsonObject  *claims,
+          char       **kid,
           GError     **error)
 {
   g_autoptr(GhJwk) key = gh_signing_keys_get_signing_key (self->keys, error);
@@ -197,6 +198,8 @@ sign_jwt (GhTokens    *self,
 
   if (key == NULL)
     return NULL;
+  if (kid != NULL)
+    *kid = g_strdup (gh_jwk_get_kid (key));
   json_object_set_string_member (header, "typ", typ);
   json_node_set_object (node, claims);
   text = gh_json_to_string (node, FALSE);
@@ -271,6 +274,7 @@ issue (GhTokens     *self,
   g_autoptr(GhStmt) stmt = NULL;
   g_autofree char *jti = gh_random_token (16);
   g_autofree char *access_token = NULL;
+  g_autofree char *kid = NULL;
   g_autofree char *scope = g_strjoinv (" ", grant->scopes);
   gint64 now = gh_now_seconds ();
   gint64 ttl = grant->project->settings->access_token_ttl;
@@ -288,7 +292,7 @@ issue (GhTokens     *self,
   json_object_set_string_member (claims, "jti", jti);
   json_object_set_int_member (claims, "auth_time", grant->auth_time);
 
-  access_token = sign_jwt (self, "at+jwt", claims, error);
+  access_token = sign_jwt (self, "at+jwt", claims, &kid, error);
   if (access_token == NULL)
     return NULL;
 
@@ -362,7 +366,7 @@ issue (GhTokens     *self,
         json_object_set_string_member (id_claims, "nonce", grant->nonce);
       json_object_set_string_member (id_claims, "at_hash", at_hash);
       add_user_claims (id_claims, grant->user, grant->scopes);
-      id_token = sign_jwt (self, "JWT", id_claims, error);
+      id_token = sign_jwt (self, "JWT", id_claims, NULL, error);
       if (id_token == NULL)
         return NULL;
       json_object_set_string_member (response, "id_token", id_token);
@@ -374,6 +378,7 @@ issue (GhTokens     *self,
     json_object_set_string_member (details, "jti", jti);
     json_object_set_array_member (details, "aud", gh_json_array_from_strv (grant->audience));
     json_object_set_string_member (details, "scope", scope);
+    json_object_set_string_member (details, "kid", kid);
     json_object_set_boolean_member (details, "refresh_token", grant->family_id != NULL);
     json_object_set_boolean_member (details, "id_token", scope_has (grant->scopes, "openid"));
     if (grant->family_id != NULL)
@@ -1469,6 +1474,65 @@ gh_tokens_revoke (GhTokens         *self,
     goto fail;
 
 done:
+  return gh_store_commit (self->store, error);
+
+fail:
+  gh_store_rollback (self->store);
+  return FALSE;
+}
+
+gboolean
+gh_tokens_revoke_family (GhTokens         *self,
+                         const GhProject  *project,
+                         const char       *family_id,
+                         const char       *actor,
+                         GError          **error)
+{
+  g_autoptr(JsonObject) details = json_object_new ();
+  g_autoptr(GhStmt) stmt = NULL;
+  g_autofree char *client_id = NULL;
+  g_autofree char *username = NULL;
+  g_autofree char *flow_id = NULL;
+  gboolean revoked, row;
+
+  if (!gh_store_begin (self->store, error))
+    return FALSE;
+  stmt = gh_store_prepare (self->store,
+                           "SELECT f.client_id, u.username, f.flow_id, f.revoked_at "
+                           "FROM refresh_families f JOIN users u ON u.id = f.user_id "
+                           "WHERE f.id = ? AND f.project_id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  gh_stmt_bind_text (stmt, 1, family_id);
+  gh_stmt_bind_int64 (stmt, 2, project->id);
+  if (!gh_store_step (self->store, stmt, &row, error))
+    goto fail;
+  if (!row)
+    {
+      g_set_error (error, GH_STORE_ERROR, GH_STORE_ERROR_NOT_FOUND,
+                   "No refresh family with this id in project %s", project->slug);
+      goto fail;
+    }
+  client_id = g_strdup (gh_stmt_column_text (stmt, 0));
+  username = g_strdup (gh_stmt_column_text (stmt, 1));
+  flow_id = g_strdup (gh_stmt_column_text (stmt, 2));
+  revoked = sqlite3_column_type (stmt, 3) != SQLITE_NULL;
+  gh_stmt_reset (g_steal_pointer (&stmt));
+  /* Revoked already (by a reuse, the client, an administrator): nothing changes. */
+  if (revoked)
+    return gh_store_commit (self->store, error);
+  if (!revoke_by (self, REVOKE_FAMILY, family_id, "revoked_by_admin", error))
+    goto fail;
+  json_object_set_string_member (details, "token_type", "refresh_token");
+  json_object_set_string_member (details, "family", family_id);
+  json_object_set_string_member (details, "reason", "revoked_by_admin");
+  gh_audit_record_event (self->audit, &(GhAuditEvent) {
+                         .project_id = project->id, .project_slug = project->slug,
+                         .type = GH_AUDIT_EVENT_TOKEN_REVOKED, .outcome = GH_AUDIT_SUCCESS,
+                         .actor = actor, .client_id = client_id, .user_id = username,
+                         .flow_id = flow_id, .details = details }, error);
+  if (error != NULL && *error != NULL)
+    goto fail;
   return gh_store_commit (self->store, error);
 
 fail:

@@ -75,6 +75,14 @@ gboolean    gh_tokens_revoke              (GhTokens         *self,
                                            const GhClient   *client,
                                            const char       *token,
                                            GError          **error);
+/* Revokes refresh family @family_id of @project and its access tokens for @actor (an
+ * administrator): token.revoked with the family, once (a revoked family stays as it is).
+ * GH_STORE_ERROR_NOT_FOUND when the project has no such family. */
+gboolean    gh_tokens_revoke_family       (GhTokens         *self,
+                                           const GhProject  *project,
+                                           const char       *family_id,
+                                           const char       *actor,
+                                           GError          **error);
 /* /userinfo's claims for a verified access token's claims. */
 JsonObject *gh_tokens_userinfo            (GhTokens         *self,
                                            const GhProject  *project,

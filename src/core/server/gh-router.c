@@ -107,6 +107,11 @@ static const GhRoute routes[] = {
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_token_inspect },
   { GH_ROUTE_SERVER, "/admin/v1/projects/*/compat", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_compat },
+  /* A token as recorded, revoking a family (gh-admin-inspect.c): the Live flows' Tokens tab */
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/tokens/*", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_access_token },
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/refresh-families/*/revoke", FALSE, "POST",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_refresh_family_revoke },
   /* Flows and discovery hits (gh-admin-flows.c) */
   { GH_ROUTE_SERVER, "/admin/v1/projects/*/flows", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_flows },

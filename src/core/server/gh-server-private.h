@@ -173,6 +173,8 @@ void _gh_admin_handle_fixes               (GhRequest *request);  /* gh-admin-fix
 void _gh_admin_handle_refresh_families    (GhRequest *request);  /* gh-admin-inspect.c */
 void _gh_admin_handle_refresh_family      (GhRequest *request);
 void _gh_admin_handle_token_inspect       (GhRequest *request);
+void _gh_admin_handle_access_token        (GhRequest *request);
+void _gh_admin_handle_refresh_family_revoke (GhRequest *request);
 void _gh_admin_handle_compat              (GhRequest *request);
 
 void _gh_admin_handle_openapi             (GhRequest *request);  /* gh-admin-openapi.c */

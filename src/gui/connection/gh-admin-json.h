@@ -26,5 +26,8 @@ JsonObject *gh_json_object (JsonObject *object,
                             const char *member);
 JsonArray  *gh_json_array  (JsonObject *object,
                             const char *member);
+/* A JSON value as a token or an answer holds it, for a person: a string without quotes,
+ * anything else as JSON ("" for NULL). */
+char       *gh_json_node_text (JsonNode *node);
 
 G_END_DECLS

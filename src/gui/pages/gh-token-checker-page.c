@@ -29,6 +29,7 @@ struct _GhTokenCheckerPage
   guint       generation;    /* of the check in flight; an older answer is dropped */
   gboolean    checking;
   gboolean    pending_check; /* open_target before the connection was ready */
+  char       *jti;           /* "jti:" target: a token of this project by its record */
 
   /* Template widgets */
   GtkButton  *check_button;
@@ -121,17 +122,6 @@ local_date (gint64 unix_seconds)
   g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (unix_seconds);
 
   return time != NULL ? g_date_time_format (time, "%Y-%m-%d %H:%M:%S %Z") : g_strdup ("?");
-}
-
-/* A JSON value as the token holds it: a string without quotes, anything else as JSON. */
-static char *
-node_text (JsonNode *node)
-{
-  if (node == NULL)
-    return g_strdup ("");
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return g_strdup (json_node_get_string (node));
-  return json_to_string (node, FALSE);
 }
 
 static void
@@ -339,7 +329,7 @@ add_check_details (GPtrArray  *details,
 
           for (guint i = 0; i < json_array_get_length (scopes); i++)
             {
-              g_autofree char *one = node_text (json_array_get_element (scopes, i));
+              g_autofree char *one = gh_json_node_text (json_array_get_element (scopes, i));
 
               g_string_append_printf (text, "%s%s", i > 0 ? " " : "", one);
             }
@@ -504,7 +494,7 @@ fill_decoded (GhTokenCheckerPage  *self,
       const char *name = l->data;
       g_autofree char *caption = meaning_of (report, where, name);
       JsonNode *node = json_object_get_member (object, name);
-      g_autofree char *value = node_text (node);
+      g_autofree char *value = gh_json_node_text (node);
       g_autofree char *row_name = g_strdup_printf ("%s:%s", where, name);
 
       if (*value == '\0')
@@ -625,6 +615,17 @@ show_report (GhTokenCheckerPage *self,
                               : g_strcmp0 (type, "id_token") == 0 ? _("an ID token")
                               : _("of no known type"));
     }
+  if (gh_json_string (report, "jti") != NULL)
+    {
+      if (detail->len > 0 && detail->str[detail->len - 1] != ' ')
+        g_string_append_c (detail, ' ');
+      /* Translators: %s is a token's jti */
+      g_string_append_printf (detail, _("Checked from the server's record of token %s, whose "
+                                        "value it never keeps: signed by this server at "
+                                        "issuance; the signature bytes are not re-checked, "
+                                        "the key's state, expiry and revocation are."),
+                              gh_json_string (report, "jti"));
+    }
   if (accepted != NULL)
     {
       const char *reason = gh_json_string (accepted, "reason");
@@ -649,7 +650,8 @@ update_actions (GhTokenCheckerPage *self)
   const char *token = gtk_editable_get_text (GTK_EDITABLE (self->token_entry));
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->check_button),
-                            !self->checking && token != NULL && *token != '\0');
+                            !self->checking && ((token != NULL && *token != '\0') ||
+                                                self->jti != NULL));
   gtk_widget_set_sensitive (GTK_WIDGET (self->clear_button),
                             (token != NULL && *token != '\0') ||
                             g_strcmp0 (gtk_stack_get_visible_child_name (self->stack),
@@ -687,7 +689,7 @@ check_clicked_cb (GhTokenCheckerPage *self)
   g_autofree char *path = NULL;
   g_autoptr(JsonObject) body = NULL;
 
-  if (token == NULL || *token == '\0')
+  if ((token == NULL || *token == '\0') && self->jti == NULL)
     return;
   if (gh_page_get_admin_client (GH_PAGE (self)) == NULL)
     {
@@ -698,7 +700,11 @@ check_clicked_cb (GhTokenCheckerPage *self)
     }
   self->pending_check = FALSE;
   body = json_object_new ();
-  json_object_set_string_member (body, "token", token);
+  /* A pasted token wins; else the token of the "jti:" target, by its record. */
+  if (token != NULL && *token != '\0')
+    json_object_set_string_member (body, "token", token);
+  else
+    json_object_set_string_member (body, "jti", self->jti);
   if (*resource != '\0')
     json_object_set_string_member (body, "resource", resource);
   path = gh_page_project_path (GH_PAGE (self), "/tokens/inspect");
@@ -709,7 +715,8 @@ check_clicked_cb (GhTokenCheckerPage *self)
   gh_page_call (GH_PAGE (self), "POST", path, body, inspect_cb,
                 GUINT_TO_POINTER (self->generation));
   /* The request holds its own serialized copy now: zero this one before it is freed. */
-  memset ((char *) json_object_get_string_member (body, "token"), 0, strlen (token));
+  if (json_object_has_member (body, "token"))
+    memset ((char *) json_object_get_string_member (body, "token"), 0, strlen (token));
 }
 
 static void
@@ -729,6 +736,7 @@ clear_clicked_cb (GhTokenCheckerPage *self)
   self->generation++;
   self->checking = FALSE;
   self->pending_check = FALSE;
+  g_clear_pointer (&self->jti, g_free);
   gtk_editable_set_text (GTK_EDITABLE (self->token_entry), "");
   forget_report (self);
   update_actions (self);
@@ -743,7 +751,9 @@ inputs_changed_cb (GhTokenCheckerPage *self)
 }
 
 /* "token:<JWT>" fills the token and checks it; "resource:<url>" fills the resource; both,
- * separated by a space (neither holds one), fill the resource first, then check. */
+ * separated by a space (neither holds one), fill the resource first, then check.
+ * "jti:<JTI>" (a token card of Live flows: the server keeps no token's value) checks the
+ * project's access token with that jti from the server's record of it, the entry empty. */
 static void
 gh_token_checker_page_open_target (GhPage     *page,
                                    const char *target)
@@ -758,6 +768,13 @@ gh_token_checker_page_open_target (GhPage     *page,
                              parts[i] + strlen ("resource:"));
     else if (g_str_has_prefix (parts[i], "token:"))
       token = parts[i] + strlen ("token:");
+    else if (g_str_has_prefix (parts[i], "jti:"))
+      {
+        g_free (self->jti);
+        self->jti = g_strdup (parts[i] + strlen ("jti:"));
+        gtk_editable_set_text (GTK_EDITABLE (self->token_entry), "");
+        check_clicked_cb (self);
+      }
   if (token != NULL)
     {
       gtk_editable_set_text (GTK_EDITABLE (self->token_entry), token);
@@ -819,6 +836,7 @@ gh_token_checker_page_finalize (GObject *object)
   GhTokenCheckerPage *self = GH_TOKEN_CHECKER_PAGE (object);
 
   g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_pointer (&self->jti, g_free);
 
   G_OBJECT_CLASS (gh_token_checker_page_parent_class)->finalize (object);
 }

@@ -28,5 +28,10 @@ void       gh_flow_tokens_set_flow    (GhFlowTokens   *self,
                                        GhAdminClient  *client,
                                        const char     *project,
                                        JsonObject     *detail);
+/* Reads the flow's tokens again (after a change the flow's events do not show). */
+void       gh_flow_tokens_reload      (GhFlowTokens   *self);
+/* Whether an answer is still awaited (the "loading" property, notified): tests and
+ * screenshots wait until it is FALSE. */
+gboolean   gh_flow_tokens_get_loading (GhFlowTokens   *self);
 
 G_END_DECLS
