@@ -475,3 +475,66 @@ _gh_admin_handle_audit (GhRequest *request)
   gh_audit_query_async (request->server->store, &query, paused->cancellable,
                         audit_page_read, paused);
 }
+
+static void
+audit_counted (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GhPausedRequest *paused = user_data;
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 count;
+
+  count = gh_audit_count_finish (result, &error);
+  if (gh_paused_request_abandoned (paused))
+    return;
+  gh_http_set_no_store (paused->msg);
+  if (count < 0)
+    _gh_admin_send_paused_error (paused, error);
+  else
+    {
+      object = json_object_new ();
+      json_object_set_int_member (object, "count", count);
+      gh_http_send_json (paused->msg, SOUP_STATUS_OK, object, NULL);
+    }
+  gh_paused_request_resume (paused);
+}
+
+/* GET /admin/v1/projects/{slug}/audit/count: {"count"}, how many events the audit route's
+ * filters keep (below "before" when given): what an export will write, for its progress. The
+ * count runs in a worker thread like a page. */
+void
+_gh_admin_handle_audit_count (GhRequest *request)
+{
+  g_autofree char *slug = _gh_admin_path_slug (request);
+  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GError) error = NULL;
+  GhAuditQuery query = { 0 };
+  GhPausedRequest *paused;
+
+  project = _gh_admin_load_project_named (request, slug);
+  if (project == NULL)
+    return;
+  params = _gh_admin_query_params (request);
+  if (params == NULL)
+    return;
+  if (g_hash_table_contains (params, "limit") || g_hash_table_contains (params, "after"))
+    {
+      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
+                        "A count takes no “limit” or “after”: it counts every matching "
+                        "event (below “before” when given)");
+      return;
+    }
+  query.project_id = project->id;
+  if (!_gh_admin_read_audit_query (params, &query, &error))
+    {
+      _gh_admin_send_error (request, error);
+      return;
+    }
+  paused = gh_paused_request_new (G_OBJECT (request->server), request->msg, slug, NULL,
+                                  request->path, NULL, NULL, NULL);
+  gh_audit_count_async (request->server->store, &query, paused->cancellable,
+                        audit_counted, paused);
+}
