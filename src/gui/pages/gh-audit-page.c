@@ -297,6 +297,8 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
   gtk_inscription_set_text_overflow (GTK_INSCRIPTION (inscription),
                                      GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
   gtk_widget_set_hexpand (inscription, TRUE);
+  /* One line: a taller row (the flow link's) would let it wrap. */
+  gtk_widget_set_valign (inscription, GTK_ALIGN_CENTER);
   if (column == COLUMN_OUTCOME)
     {
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
@@ -494,8 +496,8 @@ chip_text (GhAuditPage *self,
 }
 
 static const char * const chip_names[N_FILTERS] = {
-  "audit-chip-type", "audit-chip-when", "audit-chip-outcome", "audit-chip-text", "audit-chip-client",
-  "audit-chip-user", "audit-chip-flow",
+  "audit-chip-type", "audit-chip-when", "audit-chip-outcome", "audit-chip-text",
+  "audit-chip-client", "audit-chip-user", "audit-chip-flow",
 };
 
 static void
@@ -1939,8 +1941,8 @@ gh_audit_page_start_search (GhPage *page)
 }
 
 /* "filter:outcome=failure" (or success), "filter:text=…", "client:<id>", "user:<id>",
- * "flow:<id>", "type:<prefix>": the list with that filter alone; "filter:all": no filter;
- * "event:<id>": that event's detail. */
+ * "flow:<id>", "type:<prefix>", "when:15m" (1h, 24h, 7d; another span is ignored): the list
+ * with that filter alone; "filter:all": no filter; "event:<id>": that event's detail. */
 static void
 gh_audit_page_open_target (GhPage     *page,
                            const char *target)
@@ -1956,6 +1958,7 @@ gh_audit_page_open_target (GhPage     *page,
     { "user:", FILTER_USER },
     { "flow:", FILTER_FLOW },
     { "type:", FILTER_TYPE },
+    { "when:", FILTER_WHEN },
   };
 
   if (g_str_has_prefix (target, "event:"))
@@ -1975,7 +1978,9 @@ gh_audit_page_open_target (GhPage     *page,
       return;
     }
   for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
-    if (g_str_has_prefix (target, targets[i].prefix))
+    if (g_str_has_prefix (target, targets[i].prefix) &&
+        (targets[i].filter != FILTER_WHEN ||
+         g_strcmp0 (span_label (target + strlen ("when:")), target + strlen ("when:")) != 0))
       {
         for (guint f = 0; f < N_FILTERS; f++)
           set_filter (self, f, NULL);
