@@ -1499,7 +1499,8 @@ export_finished (GhAuditPage  *self,
   g_clear_pointer (&self->export_chunk, g_bytes_unref);
 }
 
-/* "42 % · 4,200 of 10,000 events": of the events the filter kept when the export started. */
+/* "42 % · 4200 of 10000 events": of the events the filter kept when the export started (one
+ * that came since is written too: the share stops at 100 %, the count goes on). */
 static void
 update_export_progress (GhAuditPage *self)
 {
@@ -1509,8 +1510,7 @@ update_export_progress (GhAuditPage *self)
 
   text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d %% · %u of %u event",
                                        "%d %% · %u of %u events", (gulong) self->export_total),
-                          (int) (fraction * 100), (guint) MIN (self->export_records,
-                                                               (guint64) self->export_total),
+                          (int) (fraction * 100), (guint) self->export_records,
                           (guint) self->export_total);
   gtk_progress_bar_set_fraction (self->export_progress, fraction);
   gtk_progress_bar_set_text (self->export_progress, text);
