@@ -14,6 +14,7 @@
 
 #include "gh-audit-model.h"
 #include "gh-audit-page.h"
+#include "gh-window.h"
 #include "gh-gui-test.h"
 #include "gh-property-row.h"
 
@@ -864,6 +865,98 @@ test_audit_live_restart (void)
   g_assert_false (gtk_widget_get_visible (gh_gui_test_get (page, "audit-new-events-button")));
 }
 
+/* Every widget named @name under @root, in order. */
+static void
+collect_named (GtkWidget  *root,
+               const char *name,
+               GPtrArray  *found)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    g_ptr_array_add (found, root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_named (child, name, found);
+}
+
+/* A refused authorization with a flow id: its detail's Open Flow, and the Flow cell of its
+ * row, open Live Flows on that flow with the refused step shown. */
+static gboolean
+flow_step_shown (gpointer data)
+{
+  gpointer *wait = data;
+  GtkWidget *flows = wait[0];
+  const char *event_id = wait[1];
+  GtkWidget *views = gh_gui_test_find (flows, "flow-views");
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+  if (views == NULL || gh_page_get_busy (GH_PAGE (flows)))
+    return FALSE;
+  collect_named (views, "flow-step", rows);
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (rows->pdata[i]), "gh-event-id"), event_id) == 0)
+      return gtk_widget_get_mapped (rows->pdata[i]);
+  return FALSE;
+}
+
+static void
+test_audit_open_flow (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  g_autoptr(JsonObject) client = NULL;
+  g_autoptr(GhRawResponse) refused = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *event_id = NULL;
+  GtkWidget *page, *flows, *link = NULL;
+  g_autoptr(GPtrArray) links = g_ptr_array_new ();
+  gpointer wait[2];
+  JsonObject *event;
+
+  client = gh_gui_test_admin (test, "POST", "/projects/default/clients",
+                              "{\"client_id\": \"audit-app\", \"client_name\": \"Audit App\", "
+                              "\"redirect_uris\": [\"https://localhost:50001/cb\"], "
+                              "\"token_endpoint_auth_method\": \"none\"}");
+  /* Called back on another port than registered: refused, within a flow. */
+  request = g_strdup_printf ("GET /authorize?response_type=code&client_id=audit-app&"
+                             "redirect_uri=https%%3A%%2F%%2Flocalhost%%3A61234%%2Fcb&"
+                             "code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&"
+                             "code_challenge_method=S256&state=s HTTP/1.1\r\n"
+                             "Host: 127.0.0.1:%u\r\nConnection: close\r\n\r\n",
+                             test->server->port);
+  refused = gh_test_raw_http (test->server->port, request, strlen (request), 10000);
+  g_assert_cmpuint (refused->status, ==, 400);
+  events = server_events (test, "&type=authorization.refused");
+  g_assert_cmpuint (events->len, ==, 1);
+  event = g_ptr_array_index (events, 0);
+  g_assert_nonnull (json_object_get_string_member (event, "flow_id"));
+  event_id = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (event, "id"));
+
+  page = GTK_WIDGET (gh_gui_test_show_page (test, "audit"));
+  target = g_strdup_printf ("event:%s", event_id);
+  gtk_widget_activate_action (GTK_WIDGET (test->window), "win.open", "(ss)", "audit", target);
+  g_assert_true (gh_gui_test_wait (page_settled, page));
+  gh_gui_test_click (gh_gui_test_get (page, "audit-open-flow-button"));
+  flows = GTK_WIDGET (gh_window_get_page (test->window, "flows"));
+  g_assert_true (GTK_WIDGET (gh_window_get_visible_page (test->window)) == flows);
+  wait[0] = flows;
+  wait[1] = event_id;
+  g_assert_true (gh_gui_test_wait (flow_step_shown, wait));
+
+  /* The Flow cell of its row does the same. */
+  g_assert_true (gh_window_show_page (test->window, "audit"));
+  gh_gui_test_run_for (100);
+  collect_named (gh_gui_test_get (page, "audit-list"), "audit-flow-link", links);
+  for (guint i = 0; i < links->len; i++)
+    if (gtk_widget_get_mapped (links->pdata[i]) && gtk_widget_is_sensitive (links->pdata[i]))
+      link = links->pdata[i];
+  g_assert_nonnull (link);
+  g_assert_cmpstr (g_object_get_data (G_OBJECT (link), "gh-event-id"), ==, event_id);
+  gh_gui_test_click (link);
+  g_assert_true (GTK_WIDGET (gh_window_get_visible_page (test->window)) == flows);
+  g_assert_true (gh_gui_test_wait (flow_step_shown, wait));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -875,6 +968,7 @@ main (int   argc,
   g_test_add_func ("/gui/audit/live", test_audit_live);
   g_test_add_func ("/gui/audit/live-restart", test_audit_live_restart);
   g_test_add_func ("/gui/audit/export", test_audit_export);
+  g_test_add_func ("/gui/audit/open-flow", test_audit_open_flow);
 
   return g_test_run ();
 }
