@@ -1023,6 +1023,19 @@ show_detail (GhAuditPage      *self,
       gtk_box_append (self->detail_box, card);
     }
 
+  /* The way to the whole flow, first after the reason. */
+  if (gh_audit_event_item_get_flow_id (event) != NULL)
+    {
+      GtkWidget *button = gtk_button_new_with_mnemonic (_("_Open Flow"));
+
+      gtk_widget_set_name (button, "audit-open-flow-button");
+      gtk_widget_set_tooltip_text (button, _("Show This Event’s Step in Live Flows"));
+      gtk_widget_add_css_class (button, "suggested-action");
+      g_signal_connect_object (button, "clicked", G_CALLBACK (open_flow_clicked_cb), self,
+                               G_CONNECT_SWAPPED);
+      gtk_box_append (self->detail_box, button);
+    }
+
   group = adw_preferences_group_new ();
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Event"));
   add_property (group, "audit-detail-id", _("Id"), id);
@@ -1044,17 +1057,6 @@ show_detail (GhAuditPage      *self,
   gtk_box_append (self->detail_box, group);
 
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  if (gh_audit_event_item_get_flow_id (event) != NULL)
-    {
-      GtkWidget *button = gtk_button_new_with_mnemonic (_("_Open Flow"));
-
-      gtk_widget_set_name (button, "audit-open-flow-button");
-      gtk_widget_set_tooltip_text (button, _("Show This Event’s Step in Live Flows"));
-      gtk_widget_add_css_class (button, "suggested-action");
-      g_signal_connect_object (button, "clicked", G_CALLBACK (open_flow_clicked_cb), self,
-                               G_CONNECT_SWAPPED);
-      gtk_box_append (GTK_BOX (box), button);
-    }
   add_filter_button (self, box, FILTER_CLIENT, "audit-filter-client-button",
                      _("Filter to This _Client"), gh_audit_event_item_get_client_id (event));
   add_filter_button (self, box, FILTER_USER, "audit-filter-user-button",
