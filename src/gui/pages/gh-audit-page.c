@@ -723,13 +723,6 @@ adjustment_changed_cb (GhAuditPage *self)
   double value = gtk_adjustment_get_value (adjustment);
   double page = gtk_adjustment_get_page_size (adjustment);
 
-  /* The list keeps its first row in place when rows come above it: while following, the new
-   * rows are what stays in view. */
-  if (self->repin_tick != 0 && value > 0)
-    {
-      gtk_adjustment_set_value (adjustment, 0);
-      return;
-    }
   /* At the very end (dragged or jumped there): several pages, one after the other. */
   if (value + page >= gtk_adjustment_get_upper (adjustment) - 1 && value > 0)
     gh_audit_model_read_ahead (self->model, READ_AHEAD_PAGES);
@@ -738,6 +731,21 @@ adjustment_changed_cb (GhAuditPage *self)
   /* Back at the top by hand: show what came meanwhile. */
   if (self->pending > 0 && at_top (self))
     apply_filters (self);
+}
+
+/* The list was laid out again. It keeps its first row in place when rows come above it: while
+ * following, the new rows are what stays in view (a scroll by the user is no layout). */
+static void
+adjustment_layout_cb (GhAuditPage *self)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  if (self->repin_tick != 0 && gtk_adjustment_get_value (adjustment) > 0)
+    {
+      gtk_adjustment_set_value (adjustment, 0);
+      return;
+    }
+  adjustment_changed_cb (self);
 }
 
 static gboolean
@@ -2112,7 +2120,7 @@ gh_audit_page_init (GhAuditPage *self)
   adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
   g_signal_connect_object (adjustment, "value-changed", G_CALLBACK (adjustment_changed_cb),
                            self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (adjustment, "changed", G_CALLBACK (adjustment_changed_cb),
+  g_signal_connect_object (adjustment, "changed", G_CALLBACK (adjustment_layout_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect (self, "map", G_CALLBACK (page_mapped_cb), NULL);
 
