@@ -134,43 +134,28 @@ make_failures (GhGuiTest *test,
     }
 }
 
-/* Every event id the server has for @query ("" or "&outcome=failure"), newest first, paging
- * itself through the keyset cursor. */
+static GPtrArray *server_events (GhGuiTest  *test,
+                                 const char *query);
+
+/* Every event id the server has for @query ("" or "&outcome=failure"), newest first, and
+ * their types into @types (unless NULL). */
 static GArray *
 server_ids (GhGuiTest  *test,
             const char *query,
             GPtrArray  *types)
 {
+  g_autoptr(GPtrArray) events = server_events (test, query);
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  gint64 before = 0;
 
-  do
+  for (guint i = 0; i < events->len; i++)
     {
-      g_autofree char *path = NULL;
-      g_autoptr(JsonObject) answer = NULL;
-      JsonArray *events;
+      JsonObject *event = g_ptr_array_index (events, i);
+      gint64 id = json_object_get_int_member (event, "id");
 
-      if (before > 0)
-        path = g_strdup_printf ("/projects/default/audit?limit=200&before=%" G_GINT64_FORMAT
-                                "%s", before, query);
-      else
-        path = g_strdup_printf ("/projects/default/audit?limit=200%s", query);
-      answer = gh_gui_test_admin (test, "GET", path, NULL);
-      events = json_object_get_array_member (answer, "events");
-      for (guint i = 0; i < json_array_get_length (events); i++)
-        {
-          JsonObject *event = json_array_get_object_element (events, i);
-          gint64 id = json_object_get_int_member (event, "id");
-
-          g_array_append_val (ids, id);
-          if (types != NULL)
-            g_ptr_array_add (types, g_strdup (json_object_get_string_member (event, "type")));
-        }
-      before = json_object_has_member (answer, "older") &&
-               !json_object_get_null_member (answer, "older") ?
-               json_object_get_int_member (answer, "older") : 0;
+      g_array_append_val (ids, id);
+      if (types != NULL)
+        g_ptr_array_add (types, g_strdup (json_object_get_string_member (event, "type")));
     }
-  while (before > 0);
 
   return ids;
 }

@@ -352,7 +352,7 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
       g_object_set_data (G_OBJECT (child), "gh-flow-id", NULL);
       g_object_set_data (G_OBJECT (child), "gh-event-id", NULL);
       gtk_widget_set_sensitive (child, FALSE);
-      gtk_widget_set_tooltip_text (child, NULL);
+      gtk_widget_set_tooltip_text (child, _("Not Part of a Flow"));
     }
 
   if (GH_IS_AUDIT_GAP (item))
@@ -551,6 +551,29 @@ update_chips (GhAuditPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->chips_box), any);
 }
 
+/* What and When say their filter in a label that gives way (ellipsized) when the page is
+ * narrow: the bar then still fits beside the sidebar at 800 pixels. */
+static void
+set_filter_button_label (GtkMenuButton *button,
+                         const char    *text)
+{
+  GtkWidget *box = gtk_menu_button_get_child (button);
+  GtkWidget *label;
+
+  if (box == NULL)
+    {
+      box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      label = gtk_label_new (NULL);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 24);
+      gtk_box_append (GTK_BOX (box), label);
+      gtk_box_append (GTK_BOX (box), gtk_image_new_from_icon_name ("pan-down-symbolic"));
+      gtk_menu_button_set_child (button, box);
+    }
+  label = gtk_widget_get_first_child (box);
+  gtk_label_set_label (GTK_LABEL (label), text);
+}
+
 /* The controls show the filters (after a chip, a target or the detail changed them). */
 static void
 sync_controls (GhAuditPage *self)
@@ -576,7 +599,7 @@ sync_controls (GhAuditPage *self)
   what = self->filters[FILTER_TYPE] != NULL ?
          g_strdup_printf (_("What: %s"), kind_label (self->filters[FILTER_TYPE])) :
          g_strdup (_("What: Everything"));
-  gtk_menu_button_set_label (self->what_button, what);
+  set_filter_button_label (self->what_button, what);
   for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->what_list));
        row != NULL; row = gtk_widget_get_next_sibling (row))
     {
@@ -1328,7 +1351,7 @@ sync_when (GhAuditPage *self)
     label = g_strdup (_("When: Range"));
   else
     label = g_strdup_printf (_("When: %s"), span_label (value));
-  gtk_menu_button_set_label (self->when_button, label);
+  set_filter_button_label (self->when_button, label);
   for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->when_list));
        row != NULL; row = gtk_widget_get_next_sibling (row))
     {
