@@ -1716,11 +1716,12 @@ export_counted_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) answer = gh_admin_client_request_json_finish (GH_ADMIN_CLIENT (source),
                                                                       result, &error);
-  const char *format = g_object_get_data (G_OBJECT (self->export_file), "gh-format");
+  const char *format;
   GhAdminAuditQuery query;
 
   if (self->export_file == NULL)
     return;
+  format = g_object_get_data (G_OBJECT (self->export_file), "gh-format");
   if (answer == NULL)
     {
       export_finished (self, error);
