@@ -596,9 +596,9 @@ sync_controls (GhAuditPage *self)
     gtk_search_bar_set_search_mode (self->search_bar, TRUE);
   self->syncing = FALSE;
 
-  what = self->filters[FILTER_TYPE] != NULL ?
-         g_strdup_printf (_("What: %s"), kind_label (self->filters[FILTER_TYPE])) :
-         g_strdup (_("What: Everything"));
+  /* The button names the filter, or what it picks once one is picked (its chip says both). */
+  what = self->filters[FILTER_TYPE] != NULL ? g_strdup (kind_label (self->filters[FILTER_TYPE])) :
+                                              g_strdup (_("What"));
   set_filter_button_label (self->what_button, what);
   for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->what_list));
        row != NULL; row = gtk_widget_get_next_sibling (row))
@@ -1346,11 +1346,11 @@ sync_when (GhAuditPage *self)
   g_autofree char *label = NULL;
 
   if (value == NULL)
-    label = g_strdup (_("When: Any Time"));
+    label = g_strdup (_("When"));
   else if (g_str_equal (value, "range"))
-    label = g_strdup (_("When: Range"));
+    label = g_strdup (_("Custom Range"));
   else
-    label = g_strdup_printf (_("When: %s"), span_label (value));
+    label = g_strdup (span_label (value));
   set_filter_button_label (self->when_button, label);
   for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->when_list));
        row != NULL; row = gtk_widget_get_next_sibling (row))
