@@ -50,6 +50,7 @@ gh_gui_test_new (void)
   test->dir = g_build_filename (test->tmp, "data", NULL);
   test->token = create_token (test->dir);
   test->server = gh_test_process_start (gh_test_server_binary (), test->dir, "server");
+  test->port = test->server->port;
   test->connection = gh_connection_new_remote (test->server->base, test->token);
   test->window = g_object_ref_sink (gh_window_new (NULL, test->connection));
   gtk_window_set_default_size (GTK_WINDOW (test->window), 1280, 800);
@@ -69,13 +70,30 @@ gh_gui_test_free (GhGuiTest *test)
   gh_gui_test_run_for (50);
   g_assert_finalize_object (test->window);
   g_clear_object (&test->connection);
-  gh_test_process_stop_clean (test->server);
+  if (test->server != NULL)
+    gh_test_process_stop_clean (test->server);
   g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
                 NULL);
   g_free (test->token);
   g_free (test->dir);
   g_free (test->tmp);
   g_free (test);
+}
+
+void
+gh_gui_test_stop_server (GhGuiTest *test)
+{
+  g_assert_nonnull (test->server);
+  gh_test_process_stop_clean (g_steal_pointer (&test->server));
+}
+
+void
+gh_gui_test_start_server (GhGuiTest *test)
+{
+  g_assert_null (test->server);
+  test->server = gh_test_process_start_on (gh_test_server_binary (), test->dir, "server",
+                                           test->port);
+  g_assert_cmpuint (test->server->port, ==, test->port);
 }
 
 typedef struct

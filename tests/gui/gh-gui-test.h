@@ -31,6 +31,7 @@ typedef struct
   GhTestProcess *server;
   GhConnection  *connection;
   GhWindow      *window;      /* presented, mapped, overview settled */
+  guint16        port;        /* the server's, kept across gh_gui_test_restart_server () */
 } GhGuiTest;
 
 /* gtk_test_init (), adw_init (), no animations. */
@@ -40,6 +41,13 @@ GhGuiTest  *gh_gui_test_new          (void);
 /* Closes the window, stops the server (asserting a clean exit), removes the folder. */
 void        gh_gui_test_free         (GhGuiTest    *test);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhGuiTest, gh_gui_test_free)
+
+/* Stops the server (asserting a clean exit), the window left as it is: it sees the server
+ * gone. test->server is NULL until gh_gui_test_start_server (). */
+void        gh_gui_test_stop_server  (GhGuiTest    *test);
+/* Starts it again on the same data folder and the same port: the window's connection (and its
+ * live stream) comes back by itself. */
+void        gh_gui_test_start_server (GhGuiTest    *test);
 
 /* Shows the page of that name and waits until it is no longer busy (asserts both). */
 GhPage     *gh_gui_test_show_page    (GhGuiTest    *test,

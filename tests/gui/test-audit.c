@@ -14,11 +14,13 @@
 
 #include "gh-audit-model.h"
 #include "gh-audit-page.h"
+#include "gh-window.h"
 #include "gh-gui-test.h"
 #include "gh-property-row.h"
 
 #define N_COLUMNS 7
 #define TYPE_COLUMN 2
+#define SOURCE_COLUMN 6
 
 /* ---- making events ---------------------------------------------------------------------- */
 
@@ -81,40 +83,42 @@ create_users (GhGuiTest  *test,
 
 /* @count events written straight into the server's store in one transaction, as its audit
  * log writes them (through the server, each commit waits for the disk: 2 000 would take
- * minutes on a loaded machine). Read back only through the admin API. */
+ * minutes on a loaded machine), whether the server runs or not. One second apart, the newest a
+ * second ago; every 100th a refused token of client-N (N = i / 100 % 5). Read back only
+ * through the admin API. */
 static void
 insert_events (GhGuiTest *test,
                guint      count)
 {
   g_autofree char *path = g_build_filename (test->dir, "gatehouse.db", NULL);
+  g_autofree char *sql = NULL;
   sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 now = g_get_real_time () - count * 1000;
+  gint64 first = g_get_real_time () - (gint64) count * G_USEC_PER_SEC;
+  gint64 start = g_get_monotonic_time ();
 
+  /* One statement: SQLite makes the rows itself, the indexes kept in memory meanwhile. */
+  sql = g_strdup_printf ("WITH RECURSIVE n (i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n "
+                         "WHERE i < %u) "
+                         "INSERT INTO audit_events (time, project_id, project_slug, type, "
+                         "outcome, actor, client_id, user_id, source, details) "
+                         "SELECT %" G_GINT64_FORMAT " + i * %" G_GINT64_FORMAT ", p.id, p.slug, "
+                         "iif (i %% 100 = 50, 'token.refused', 'user.created'), "
+                         "iif (i %% 100 = 50, 'failure', 'success'), 'admin', "
+                         "iif (i %% 100 = 50, 'client-' || (i / 100 %% 5), NULL), "
+                         "iif (i %% 100 = 50, NULL, 'bulk-' || i), '127.0.0.1', "
+                         "iif (i %% 100 = 50, '{\"error\":\"invalid_grant\"}', "
+                         "'{\"username\":\"bulk-' || i || '\"}') "
+                         "FROM n, projects AS p WHERE p.slug = 'default'",
+                         count - 1, first, (gint64) G_USEC_PER_SEC);
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   sqlite3_busy_timeout (db, 10000);
-  g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db,
-                                       "INSERT INTO audit_events (time, project_id, "
-                                       "project_slug, type, outcome, actor, user_id, source, "
-                                       "details) SELECT ?, id, slug, 'user.created', "
-                                       "'success', 'admin', ?, '127.0.0.1', ? FROM projects "
-                                       "WHERE slug = 'default'", -1, &stmt, NULL), ==,
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA cache_size = -65536", NULL, NULL, NULL), ==,
                    SQLITE_OK);
-  for (guint i = 0; i < count; i++)
-    {
-      g_autofree char *user = g_strdup_printf ("bulk-%u", i);
-      g_autofree char *details = g_strdup_printf ("{\"username\":\"%s\"}", user);
-
-      sqlite3_bind_int64 (stmt, 1, now + i * 1000);
-      sqlite3_bind_text (stmt, 2, user, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 3, details, -1, SQLITE_TRANSIENT);
-      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
-      sqlite3_reset (stmt);
-    }
-  sqlite3_finalize (stmt);
-  g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_changes (db), ==, count);
   sqlite3_close (db);
+  g_test_message ("%u events inserted in %.1f s", count,
+                  (g_get_monotonic_time () - start) / 1e6);
 }
 
 /* @count refused admin calls (an admin.request_refused failure each). */
@@ -130,43 +134,28 @@ make_failures (GhGuiTest *test,
     }
 }
 
-/* Every event id the server has for @query ("" or "&outcome=failure"), newest first, paging
- * itself through the keyset cursor. */
+static GPtrArray *server_events (GhGuiTest  *test,
+                                 const char *query);
+
+/* Every event id the server has for @query ("" or "&outcome=failure"), newest first, and
+ * their types into @types (unless NULL). */
 static GArray *
 server_ids (GhGuiTest  *test,
             const char *query,
             GPtrArray  *types)
 {
+  g_autoptr(GPtrArray) events = server_events (test, query);
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  gint64 before = 0;
 
-  do
+  for (guint i = 0; i < events->len; i++)
     {
-      g_autofree char *path = NULL;
-      g_autoptr(JsonObject) answer = NULL;
-      JsonArray *events;
+      JsonObject *event = g_ptr_array_index (events, i);
+      gint64 id = json_object_get_int_member (event, "id");
 
-      if (before > 0)
-        path = g_strdup_printf ("/projects/default/audit?limit=200&before=%" G_GINT64_FORMAT
-                                "%s", before, query);
-      else
-        path = g_strdup_printf ("/projects/default/audit?limit=200%s", query);
-      answer = gh_gui_test_admin (test, "GET", path, NULL);
-      events = json_object_get_array_member (answer, "events");
-      for (guint i = 0; i < json_array_get_length (events); i++)
-        {
-          JsonObject *event = json_array_get_object_element (events, i);
-          gint64 id = json_object_get_int_member (event, "id");
-
-          g_array_append_val (ids, id);
-          if (types != NULL)
-            g_ptr_array_add (types, g_strdup (json_object_get_string_member (event, "type")));
-        }
-      before = json_object_has_member (answer, "older") &&
-               !json_object_get_null_member (answer, "older") ?
-               json_object_get_int_member (answer, "older") : 0;
+      g_array_append_val (ids, id);
+      if (types != NULL)
+        g_ptr_array_add (types, g_strdup (json_object_get_string_member (event, "type")));
     }
-  while (before > 0);
 
   return ids;
 }
@@ -352,18 +341,79 @@ model_loaded (gpointer data)
   return !gh_audit_model_get_loading (GH_AUDIT_MODEL (data));
 }
 
-/* 2 000 events: the list reads them a page at a time as it is scrolled to its end, down to the
- * oldest. */
+/* GET .../audit/count?@query ("" or "outcome=failure&…"): what the server counts for it. */
+static gint64
+server_count (GhGuiTest  *test,
+              const char *query)
+{
+  g_autofree char *path = g_strdup_printf ("/projects/default/audit/count%s%s",
+                                           *query != '\0' ? "?" : "", query);
+  g_autoptr(JsonObject) answer = gh_gui_test_admin (test, "GET", path, NULL);
+
+  return json_object_get_int_member (answer, "count");
+}
+
+/* The one event @id, from the admin API. */
+static JsonObject *
+server_event (GhGuiTest *test,
+              gint64     id)
+{
+  g_autofree char *path = g_strdup_printf ("/projects/default/audit?limit=1&before=%"
+                                           G_GINT64_FORMAT, id + 1);
+  g_autoptr(JsonObject) answer = gh_gui_test_admin (test, "GET", path, NULL);
+  JsonArray *events = json_object_get_array_member (answer, "events");
+
+  g_assert_cmpuint (json_array_get_length (events), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (events, 0), "id"),
+                   ==, id);
+  return json_object_ref (json_array_get_object_element (events, 0));
+}
+
+/* "2026-12-03" and "08:00" of @when, local time. */
 static void
-test_audit_scroll_pages (void)
+type_time (GtkWidget  *page,
+           const char *date_name,
+           const char *time_name,
+           gint64      when)
+{
+  g_autoptr(GDateTime) local = g_date_time_new_from_unix_local (when / G_USEC_PER_SEC);
+  g_autofree char *date = g_date_time_format (local, "%Y-%m-%d");
+  g_autofree char *time = g_date_time_format (local, "%H:%M");
+
+  gtk_editable_set_text (GTK_EDITABLE (gh_gui_test_get (page, date_name)), date);
+  gtk_editable_set_text (GTK_EDITABLE (gh_gui_test_get (page, time_name)), time);
+}
+
+typedef struct
+{
+  GtkAdjustment *adjustment;
+  double         upper;
+} UpperWait;
+
+/* The rows of the pages read are laid out: the list is longer. */
+static gboolean
+upper_grew (gpointer data)
+{
+  UpperWait *wait = data;
+
+  return gtk_adjustment_get_upper (wait->adjustment) > wait->upper;
+}
+
+/* 100 000 events: the list reads them a page at a time as it is scrolled to its end, down to
+ * the oldest, seen in the last row; then filters (failures, a custom When range, the last 15
+ * minutes) return the server's rows for them. */
+static void
+test_audit_100k (void)
 {
   g_autoptr(GhGuiTest) test = gh_gui_test_new ();
   GtkWidget *page;
   GhAuditModel *model;
   GtkAdjustment *adjustment;
   guint pages, steps = 0;
+  gint64 start, oldest_id, newest_time;
 
-  insert_events (test, 2000);
+  insert_events (test, 100000);
+  newest_time = g_get_real_time () - G_USEC_PER_SEC;
 
   page = GTK_WIDGET (gh_gui_test_show_page (test, "audit"));
   model = GH_AUDIT_MODEL (page_model (page));
@@ -373,41 +423,118 @@ test_audit_scroll_pages (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), <=, pages * 200);
   g_assert_false (gh_audit_model_get_complete (model));
 
+  start = g_get_monotonic_time ();
   adjustment = gtk_scrolled_window_get_vadjustment (
                  GTK_SCROLLED_WINDOW (gh_gui_test_get (page, "audit-scroller")));
   while (!gh_audit_model_get_complete (model))
     {
+      UpperWait wait = { adjustment, gtk_adjustment_get_upper (adjustment) };
       guint now;
 
-      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+      /* To the end, as the scroll bar dragged down: the next pages come, then the rows. */
+      gtk_adjustment_set_value (adjustment, wait.upper);
       g_assert_true (gh_gui_test_wait (model_loaded, model));
-      gh_gui_test_run_for (20);
-      g_assert_true (gh_gui_test_wait (model_loaded, model));
+      if (!gh_audit_model_get_complete (model))
+        g_assert_true (gh_gui_test_wait (upper_grew, &wait));
       now = gh_audit_model_get_page_count (model);
-      /* One page more at a time, never the rest at once. */
-      g_assert_cmpuint (now, <=, pages + 2);
+      /* A few pages more at a time, never the rest at once. */
+      g_assert_cmpuint (now, <=, pages + 11);
       g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), <=, now * 200);
       pages = now;
-      g_assert_cmpuint (++steps, <, 100);
+      g_assert_cmpuint (++steps, <, 2000);
     }
-  g_test_message ("%u pages read in %u scrolls to the end", pages, steps);
-  g_assert_cmpuint (pages, >=, 10);
-  g_assert_cmpuint (steps, >=, 5);
-  assert_list_is (test, page, "", TRUE);
+  g_test_message ("%u pages read in %u scrolls to the end, %.1f s", pages, steps,
+                  (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpuint (pages, >=, 500);
+  g_assert_cmpuint (steps, >=, 45);
+  g_assert_cmpint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, server_count (test, ""));
+  g_assert_true (gh_gui_test_text_shown (page, "events"));
 
-  /* The oldest event is in the rows shown at the end. */
+  /* The last row is the oldest event: nothing is older, and the row shows it. */
+  oldest_id = model_id (G_LIST_MODEL (model), g_list_model_get_n_items (G_LIST_MODEL (model)) - 1);
   {
-    g_autoptr(GPtrArray) types = g_ptr_array_new_with_free_func (g_free);
-    g_autoptr(GArray) ids = server_ids (test, "", types);
+    g_autofree char *path = g_strdup_printf ("/projects/default/audit?before=%" G_GINT64_FORMAT,
+                                             oldest_id);
+    g_autoptr(JsonObject) older = gh_gui_test_admin (test, "GET", path, NULL);
+    g_autoptr(JsonObject) oldest = server_event (test, oldest_id);
     g_autoptr(GPtrArray) cells = NULL;
-    const char *oldest_type = g_ptr_array_index (types, types->len - 1);
 
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (older, "events")),
+                      ==, 0);
     gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
     gh_gui_test_run_for (100);
     cells = shown_cells (page);
     g_assert_cmpstr (g_ptr_array_index (cells, cells->len - N_COLUMNS + TYPE_COLUMN), ==,
-                     oldest_type);
+                     json_object_get_string_member (oldest, "type"));
+    g_assert_cmpstr (g_ptr_array_index (cells, cells->len - N_COLUMNS + SOURCE_COLUMN), ==,
+                     json_object_get_string_member_with_default (oldest, "source", ""));
   }
+
+  /* Failures: the server's. */
+  gh_gui_test_click (gh_gui_test_get (page, "audit-outcome-failure"));
+  g_assert_true (gh_gui_test_wait (page_settled, page));
+  assert_list_is (test, page, "&outcome=failure", FALSE);
+  g_assert_cmpint (server_count (test, "outcome=failure"), ==, 1000);
+
+  /* When: a custom range, whole minutes three hours back to two: the server's failures in it,
+   * all of them, and a chip. */
+  {
+    gint64 from = (newest_time - 3 * G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC) /
+                  (60 * G_USEC_PER_SEC) * (60 * G_USEC_PER_SEC);
+    gint64 to = from + G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC;
+    g_autofree char *query = g_strdup_printf ("&outcome=failure&from=%" G_GINT64_FORMAT
+                                              "&to=%" G_GINT64_FORMAT, from, to);
+
+    type_time (page, "audit-when-from-date", "audit-when-from-time", from);
+    type_time (page, "audit-when-to-date", "audit-when-to-time", to);
+    gh_gui_test_click (gh_gui_test_get (page, "audit-when-apply-button"));
+    g_assert_true (gh_gui_test_wait (page_settled, page));
+    assert_list_is (test, page, query, TRUE);
+    g_assert_cmpuint (g_list_model_get_n_items (page_model (page)), >=, 35);
+    g_assert_cmpuint (g_list_model_get_n_items (page_model (page)), <=, 37);
+    g_assert_true (gtk_widget_get_mapped (gh_gui_test_get (page, "audit-chip-when")));
+    g_assert_true (gh_gui_test_text_shown (page, "When: "));
+
+    /* A range that ends before it starts is not applied. */
+    type_time (page, "audit-when-to-date", "audit-when-to-time", from - 60 * G_USEC_PER_SEC);
+    g_assert_false (gtk_widget_get_sensitive (gh_gui_test_get (page,
+                                                               "audit-when-apply-button")));
+  }
+
+  /* The last 15 minutes: between what the server counted just before and just after. */
+  {
+    gint64 before = g_get_real_time () - 15 * 60 * G_USEC_PER_SEC;
+    g_autofree char *early = g_strdup_printf ("outcome=failure&from=%" G_GINT64_FORMAT, before);
+    g_autofree char *late = NULL;
+    guint n;
+
+    gtk_widget_activate (gh_gui_test_get (page, "audit-when-15m"));
+    g_assert_true (gh_gui_test_wait (page_settled, page));
+    late = g_strdup_printf ("outcome=failure&from=%" G_GINT64_FORMAT,
+                            g_get_real_time () - 15 * 60 * G_USEC_PER_SEC);
+    n = g_list_model_get_n_items (page_model (page));
+    g_assert_cmpuint (n, >=, server_count (test, late));
+    g_assert_cmpuint (n, <=, server_count (test, early));
+    g_assert_cmpuint (n, >=, 8);
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(GObject) item = g_list_model_get_item (page_model (page), i);
+
+        g_assert_cmpint (gh_audit_event_item_get_time (GH_AUDIT_EVENT_ITEM (item)), >=, before);
+        g_assert_cmpstr (gh_audit_event_item_get_outcome (GH_AUDIT_EVENT_ITEM (item)), ==,
+                         "failure");
+      }
+    g_assert_true (gh_gui_test_label_shown (page, "When: Last 15 Minutes"));
+    g_assert_true (gh_gui_test_label_shown (page, "Last 15 Minutes"));
+  }
+
+  /* Its chip removes it: every failure again. */
+  gh_gui_test_click (gh_gui_test_get (page, "audit-chip-when"));
+  g_assert_true (gh_gui_test_wait (page_settled, page));
+  g_assert_null (gh_gui_test_find (page, "audit-chip-when"));
+  assert_list_is (test, page, "&outcome=failure", FALSE);
+  g_assert_true (gh_gui_test_label_shown (page, "When"));
+  g_assert_false (gh_gui_test_label_shown (page, "Last 15 Minutes"));
 }
 
 static gint64
@@ -509,58 +636,146 @@ export_done (gpointer data)
   return !gh_audit_page_get_exporting (GH_AUDIT_PAGE (data));
 }
 
-/* The export of a filtered list writes exactly the server's events for that filter. */
+/* The events the server has for @query ("&outcome=failure"), newest first, as the admin API
+ * gives them (paged through its cursor). */
+static GPtrArray *
+server_events (GhGuiTest  *test,
+               const char *query)
+{
+  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  gint64 before = 0;
+
+  do
+    {
+      g_autofree char *path = NULL;
+      g_autoptr(JsonObject) answer = NULL;
+      JsonArray *page;
+
+      if (before > 0)
+        path = g_strdup_printf ("/projects/default/audit?limit=200&before=%" G_GINT64_FORMAT
+                                "%s", before, query);
+      else
+        path = g_strdup_printf ("/projects/default/audit?limit=200%s", query);
+      answer = gh_gui_test_admin (test, "GET", path, NULL);
+      page = json_object_get_array_member (answer, "events");
+      for (guint i = 0; i < json_array_get_length (page); i++)
+        g_ptr_array_add (events, json_object_ref (json_array_get_object_element (page, i)));
+      before = !json_object_get_null_member (answer, "older") ?
+               json_object_get_int_member (answer, "older") : 0;
+    }
+  while (before > 0);
+
+  return events;
+}
+
+/* Exports what the page's filters keep to @name as @format and waits until it is written;
+ * its contents. */
+static char *
+export_to (GhGuiTest  *test,
+           GtkWidget  *page,
+           const char *name,
+           const char *format)
+{
+  g_autofree char *path = g_build_filename (test->tmp, name, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  gh_audit_page_export (GH_AUDIT_PAGE (page), file, format);
+  g_assert_true (gh_audit_page_get_exporting (GH_AUDIT_PAGE (page)));
+  g_assert_true (gh_gui_test_wait (export_done, page));
+  g_assert_true (g_file_get_contents (path, &contents, NULL, &error));
+  g_assert_no_error (error);
+
+  return contents;
+}
+
+/* The export of a filtered list writes exactly the server's events for that filter, as JSON
+ * Lines (each line the admin API's event) and as CSV (a row each, in the same order); the bar
+ * counts them against the server's count. */
 static void
 test_audit_export (void)
 {
   g_autoptr(GhGuiTest) test = gh_gui_test_new ();
   GtkWidget *page;
-  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GPtrArray) expected = NULL;
+  g_autofree char *jsonl = NULL;
+  g_autofree char *csv = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *contents = NULL;
   g_auto(GStrv) lines = NULL;
+  g_auto(GStrv) rows = NULL;
   g_autoptr(GFile) file = NULL;
   g_autoptr(GError) error = NULL;
+  GtkProgressBar *progress;
   guint n = 0;
 
-  create_users (test, "export", 20);
+  insert_events (test, 1000);
+  create_users (test, "export", 5);
   make_failures (test, 7);
   page = GTK_WIDGET (gh_gui_test_show_page (test, "audit"));
   gtk_widget_activate_action (GTK_WIDGET (test->window), "win.open", "(ss)", "audit",
                               "filter:outcome=failure");
   g_assert_true (gh_gui_test_wait (page_settled, page));
+  /* And a text: the failures of client-3 (and nothing else of the 1 000 events). */
+  gtk_editable_set_text (GTK_EDITABLE (gh_gui_test_get (page, "audit-search-entry")),
+                         "client-3");
+  g_signal_emit_by_name (gh_gui_test_get (page, "audit-search-entry"), "activate");
+  g_assert_true (gh_gui_test_wait (page_settled, page));
+  expected = server_events (test, "&outcome=failure&text=client-3");
+  g_assert_cmpuint (expected->len, ==, 2);
+  g_assert_cmpint (server_count (test, "outcome=failure&text=client-3"), ==, expected->len);
 
-  path = g_build_filename (test->tmp, "failures.jsonl", NULL);
-  file = g_file_new_for_path (path);
-  gh_audit_page_export (GH_AUDIT_PAGE (page), file, "jsonl");
-  g_assert_true (gh_audit_page_get_exporting (GH_AUDIT_PAGE (page)));
-  g_assert_true (gh_gui_test_wait (export_done, page));
-
-  ids = server_ids (test, "&outcome=failure", NULL);
-  g_assert_cmpuint (ids->len, ==, 7);
-  g_assert_true (g_file_get_contents (path, &contents, NULL, &error));
-  g_assert_no_error (error);
-  lines = g_strsplit (contents, "\n", -1);
+  /* JSON Lines: each line is the admin API's event, in its order. */
+  jsonl = export_to (test, page, "failures.jsonl", "jsonl");
+  lines = g_strsplit (jsonl, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       g_autoptr(JsonNode) node = NULL;
+      g_autoptr(JsonNode) want = NULL;
 
       if (*lines[i] == '\0')
         continue;
       node = json_from_string (lines[i], &error);
       g_assert_no_error (error);
-      g_assert_cmpuint (n, <, ids->len);
-      g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "id"), ==,
-                       g_array_index (ids, gint64, n));
-      g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "outcome"),
-                       ==, "failure");
+      g_assert_cmpuint (n, <, expected->len);
+      want = json_node_init_object (json_node_alloc (), g_ptr_array_index (expected, n));
+      g_assert_true (json_node_equal (node, want));
       n++;
     }
-  g_assert_cmpuint (n, ==, ids->len);
+  g_assert_cmpuint (n, ==, expected->len);
+  progress = GTK_PROGRESS_BAR (gh_gui_test_get (page, "audit-export-progress"));
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (progress), ==, 1.0);
+  g_assert_cmpstr (gtk_progress_bar_get_text (progress), ==, "100 % · 2 of 2 events");
+
+  /* CSV: the header, then a row per event with its id, type, outcome and client. */
+  csv = export_to (test, page, "failures.csv", "csv");
+  rows = g_strsplit (csv, "\r\n", -1);
+  g_assert_true (g_str_has_prefix (rows[0], "id,time,project_slug,type,outcome,actor,"
+                                            "client_id,"));
+  for (n = 0; rows[n + 1] != NULL && *rows[n + 1] != '\0'; n++)
+    {
+      JsonObject *want = g_ptr_array_index (expected, MIN (n, expected->len - 1));
+      g_auto(GStrv) cells = g_strsplit (rows[n + 1], ",", 8);
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                             json_object_get_int_member (want, "id"));
+
+      g_assert_cmpuint (n, <, expected->len);
+      g_assert_cmpstr (cells[0], ==, id);
+      g_assert_cmpstr (cells[3], ==, json_object_get_string_member (want, "type"));
+      g_assert_cmpstr (cells[4], ==, "failure");
+      g_assert_cmpstr (cells[6], ==, json_object_get_string_member (want, "client_id"));
+    }
+  g_assert_cmpuint (n, ==, expected->len);
+  g_assert_cmpstr (gtk_progress_bar_get_text (progress), ==, "100 % · 2 of 2 events");
+
+  /* Every failure (1 000 events' 10 and the 7 refused calls): 17 of 17. */
+  gh_gui_test_click (gh_gui_test_get (page, "audit-chip-text"));
+  g_assert_true (gh_gui_test_wait (page_settled, page));
+  g_clear_pointer (&jsonl, g_free);
+  jsonl = export_to (test, page, "all-failures.jsonl", "jsonl");
+  g_assert_cmpstr (gtk_progress_bar_get_text (progress), ==, "100 % · 17 of 17 events");
 
   /* Cancel: the half-written file is removed. */
-  g_clear_object (&file);
-  g_free (path);
   path = g_build_filename (test->tmp, "cancelled.csv", NULL);
   file = g_file_new_for_path (path);
   gh_audit_page_export (GH_AUDIT_PAGE (page), file, "csv");
@@ -573,6 +788,162 @@ test_audit_export (void)
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
+static gboolean
+label_is (gpointer data)
+{
+  GtkLabel *label = GTK_LABEL (((gpointer *) data)[0]);
+
+  return g_strcmp0 (gtk_label_get_label (label), ((gpointer *) data)[1]) == 0;
+}
+
+/* Live across a restart of the server: the stream is lost ("Reconnecting…"), events are
+ * written while the server is down and while the stream comes back, and every one of them
+ * appears on top, in the server's order, none twice. */
+static void
+test_audit_live_restart (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  GtkWidget *page;
+  GListModel *model;
+  gpointer label_wait[2];
+  g_autoptr(GArray) ids = NULL;
+  TopWait wait;
+  guint n;
+
+  insert_events (test, 300);
+  page = GTK_WIDGET (gh_gui_test_show_page (test, "audit"));
+  model = page_model (page);
+  g_assert_true (gh_gui_test_wait (model_loaded, model));
+  label_wait[0] = gh_gui_test_get (page, "audit-live-label");
+  label_wait[1] = (gpointer) "Live";
+  g_assert_true (gh_gui_test_wait (label_is, label_wait));
+  create_users (test, "before", 2);
+  wait.page = page;
+  wait.id = newest_id (test);
+  g_assert_true (gh_gui_test_wait (top_is, &wait));
+
+  gh_gui_test_stop_server (test);
+  label_wait[1] = (gpointer) "Reconnecting…";
+  g_assert_true (gh_gui_test_wait (label_is, label_wait));
+  /* Written while it is down... */
+  insert_events (test, 5);
+  gh_gui_test_start_server (test);
+  /* ... and while the stream comes back. */
+  create_users (test, "after", 3);
+
+  wait.id = newest_id (test);
+  if (!gh_gui_test_wait (top_is, &wait))
+    {
+      g_autofree char *labels = gh_gui_test_dump_labels (page);
+
+      g_error ("top %" G_GINT64_FORMAT " newest %" G_GINT64_FORMAT " live “%s”; shown:\n%s",
+               top_id (page), wait.id, gtk_label_get_label (label_wait[0]), labels);
+    }
+  label_wait[1] = (gpointer) "Live";
+  g_assert_true (gh_gui_test_wait (label_is, label_wait));
+  gh_gui_test_run_for (200);
+
+  /* The list is the server's newest events, every one, none twice. */
+  ids = server_ids (test, "", NULL);
+  n = g_list_model_get_n_items (model);
+  g_assert_cmpuint (n, >=, 200 + 2 + 5 + 3);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint (model_id (model, i), ==, g_array_index (ids, gint64, i));
+  g_assert_false (gtk_widget_get_visible (gh_gui_test_get (page, "audit-new-events-button")));
+}
+
+/* Every widget named @name under @root, in order. */
+static void
+collect_named (GtkWidget  *root,
+               const char *name,
+               GPtrArray  *found)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    g_ptr_array_add (found, root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_named (child, name, found);
+}
+
+/* A refused authorization with a flow id: its detail's Open Flow, and the Flow cell of its
+ * row, open Live Flows on that flow with the refused step shown. */
+static gboolean
+flow_step_shown (gpointer data)
+{
+  gpointer *wait = data;
+  GtkWidget *flows = wait[0];
+  const char *event_id = wait[1];
+  GtkWidget *views = gh_gui_test_find (flows, "flow-views");
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+  if (views == NULL || gh_page_get_busy (GH_PAGE (flows)))
+    return FALSE;
+  collect_named (views, "flow-step", rows);
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (rows->pdata[i]), "gh-event-id"), event_id) == 0)
+      return gtk_widget_get_mapped (rows->pdata[i]);
+  return FALSE;
+}
+
+static void
+test_audit_open_flow (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  g_autoptr(JsonObject) client = NULL;
+  g_autoptr(GhRawResponse) refused = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *event_id = NULL;
+  GtkWidget *page, *flows, *link = NULL;
+  g_autoptr(GPtrArray) links = g_ptr_array_new ();
+  gpointer wait[2];
+  JsonObject *event;
+
+  client = gh_gui_test_admin (test, "POST", "/projects/default/clients",
+                              "{\"client_id\": \"audit-app\", \"client_name\": \"Audit App\", "
+                              "\"redirect_uris\": [\"https://localhost:50001/cb\"], "
+                              "\"token_endpoint_auth_method\": \"none\"}");
+  /* Called back on another port than registered: refused, within a flow. */
+  request = g_strdup_printf ("GET /authorize?response_type=code&client_id=audit-app&"
+                             "redirect_uri=https%%3A%%2F%%2Flocalhost%%3A61234%%2Fcb&"
+                             "code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&"
+                             "code_challenge_method=S256&state=s HTTP/1.1\r\n"
+                             "Host: 127.0.0.1:%u\r\nConnection: close\r\n\r\n",
+                             test->server->port);
+  refused = gh_test_raw_http (test->server->port, request, strlen (request), 10000);
+  g_assert_cmpuint (refused->status, ==, 400);
+  events = server_events (test, "&type=authorization.refused");
+  g_assert_cmpuint (events->len, ==, 1);
+  event = g_ptr_array_index (events, 0);
+  g_assert_nonnull (json_object_get_string_member (event, "flow_id"));
+  event_id = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (event, "id"));
+
+  page = GTK_WIDGET (gh_gui_test_show_page (test, "audit"));
+  target = g_strdup_printf ("event:%s", event_id);
+  gtk_widget_activate_action (GTK_WIDGET (test->window), "win.open", "(ss)", "audit", target);
+  g_assert_true (gh_gui_test_wait (page_settled, page));
+  gh_gui_test_click (gh_gui_test_get (page, "audit-open-flow-button"));
+  flows = GTK_WIDGET (gh_window_get_page (test->window, "flows"));
+  g_assert_true (GTK_WIDGET (gh_window_get_visible_page (test->window)) == flows);
+  wait[0] = flows;
+  wait[1] = event_id;
+  g_assert_true (gh_gui_test_wait (flow_step_shown, wait));
+
+  /* The Flow cell of its row does the same. */
+  g_assert_true (gh_window_show_page (test->window, "audit"));
+  gh_gui_test_run_for (100);
+  collect_named (gh_gui_test_get (page, "audit-list"), "audit-flow-link", links);
+  for (guint i = 0; i < links->len; i++)
+    if (gtk_widget_get_mapped (links->pdata[i]) && gtk_widget_is_sensitive (links->pdata[i]))
+      link = links->pdata[i];
+  g_assert_nonnull (link);
+  g_assert_cmpstr (g_object_get_data (G_OBJECT (link), "gh-event-id"), ==, event_id);
+  gh_gui_test_click (link);
+  g_assert_true (GTK_WIDGET (gh_window_get_visible_page (test->window)) == flows);
+  g_assert_true (gh_gui_test_wait (flow_step_shown, wait));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -580,9 +951,11 @@ main (int   argc,
   gh_gui_test_init (&argc, &argv);
 
   g_test_add_func ("/gui/audit/list-and-filters", test_audit_list_and_filters);
-  g_test_add_func ("/gui/audit/scroll-pages", test_audit_scroll_pages);
+  g_test_add_func ("/gui/audit/100k", test_audit_100k);
   g_test_add_func ("/gui/audit/live", test_audit_live);
+  g_test_add_func ("/gui/audit/live-restart", test_audit_live_restart);
   g_test_add_func ("/gui/audit/export", test_audit_export);
+  g_test_add_func ("/gui/audit/open-flow", test_audit_open_flow);
 
   return g_test_run ();
 }

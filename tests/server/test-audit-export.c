@@ -220,6 +220,63 @@ test_filters (Fixture       *fixture,
   g_assert_cmpuint (none_lines->len, ==, 0);
 }
 
+/* GET .../audit/count with @query: the count, asserting a 200. */
+static gint64
+count (Fixture    *fixture,
+       const char *query)
+{
+  g_autofree char *url = g_strconcat (fixture->server.issuer,
+                                      "/admin/v1/projects/default/audit/count", query, NULL);
+  g_autoptr(GhTestResponse) response =
+    gh_test_http (fixture->server.session, "GET", url,
+                  GH_TEST_PAIRS ("Authorization", fixture->authorization), NULL, NULL);
+  g_autoptr(JsonObject) object = NULL;
+
+  g_test_message ("count%s", query);
+  g_assert_cmpuint (response->status, ==, 200);
+  object = gh_test_response_json (response);
+  g_assert_cmpuint (json_object_get_size (object), ==, 1);
+  return json_object_get_int_member (object, "count");
+}
+
+/* The count of a filter is what its export writes (what the console's export bar counts
+ * against); it takes the same filters and refuses what the export refuses. */
+static void
+test_count (Fixture       *fixture,
+            gconstpointer  data)
+{
+  const char * const queries[] = {
+    "", "?type=token.refused", "?type_prefix=token.", "?client_id=client-3&outcome=success",
+    "?text=client-3", "?type=nothing.like.this", "?from=1700000000000100&to=1700000000000500",
+    "?type_prefix=token.&before=200",
+  };
+
+  add_events (fixture, 900);
+  for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
+    {
+      g_autoptr(GhTestResponse) response = export (fixture, queries[i]);
+      g_autoptr(GPtrArray) lines = json_lines (response);
+
+      g_assert_cmpint (count (fixture, queries[i]), ==, lines->len);
+    }
+  g_assert_cmpint (count (fixture, "?type=token.refused"), ==, 300);
+  g_assert_cmpint (count (fixture, "?from=1700000000000100&to=1700000000000500"), ==, 400);
+  g_assert_cmpint (count (fixture, ""), ==, count_events (fixture, "1"));
+
+  for (guint i = 0; i < 3; i++)
+    {
+      const char * const refused[] = { "?limit=5", "?after=3", "?outcome=maybe" };
+      g_autofree char *url = g_strconcat (fixture->server.issuer,
+                                          "/admin/v1/projects/default/audit/count", refused[i],
+                                          NULL);
+      g_autoptr(GhTestResponse) response =
+        gh_test_http (fixture->server.session, "GET", url,
+                      GH_TEST_PAIRS ("Authorization", fixture->authorization), NULL, NULL);
+
+      g_assert_cmpuint (response->status, ==, 400);
+    }
+}
+
 /* CSV: a header row, RFC 4180 quoting, CRLF, and no cell a spreadsheet would run. */
 static void
 test_csv (Fixture       *fixture,
@@ -375,6 +432,7 @@ main (int    argc,
               fixture_teardown)
   ADD ("jsonl", test_jsonl);
   ADD ("filters", test_filters);
+  ADD ("count", test_count);
   ADD ("csv", test_csv);
   ADD ("refusals", test_refusals);
   ADD ("slow-reader", test_slow_reader);

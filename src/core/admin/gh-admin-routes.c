@@ -446,6 +446,42 @@ audit_page_read (GObject      *source,
   gh_paused_request_resume (paused);
 }
 
+/* The audit query of a request to project @slug's events, in @params (which it points into);
+ * @whole: "limit" and "after" are refused (every matching event is meant). NULL once the
+ * request is answered with a refusal. */
+static GHashTable *
+audit_request_query (GhRequest    *request,
+                     const char   *slug,
+                     gboolean      whole,
+                     GhAuditQuery *query)
+{
+  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(GhProject) project = NULL;
+  g_autoptr(GError) error = NULL;
+
+  project = _gh_admin_load_project_named (request, slug);
+  if (project == NULL)
+    return NULL;
+  params = _gh_admin_query_params (request);
+  if (params == NULL)
+    return NULL;
+  if (whole && (g_hash_table_contains (params, "limit") ||
+                g_hash_table_contains (params, "after")))
+    {
+      _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
+                        "A count takes no “limit” or “after”: it counts every matching "
+                        "event (below “before” when given)");
+      return NULL;
+    }
+  query->project_id = project->id;
+  if (!_gh_admin_read_audit_query (params, query, &error))
+    {
+      _gh_admin_send_error (request, error);
+      return NULL;
+    }
+  return g_steal_pointer (&params);
+}
+
 /* GET /admin/v1/projects/{slug}/audit: a page of the project's events, newest first. The
  * request waits, paused, while a worker thread reads: OAuth traffic is never blocked. */
 void
@@ -453,25 +489,59 @@ _gh_admin_handle_audit (GhRequest *request)
 {
   g_autofree char *slug = _gh_admin_path_slug (request);
   g_autoptr(GHashTable) params = NULL;
-  g_autoptr(GhProject) project = NULL;
-  g_autoptr(GError) error = NULL;
   GhAuditQuery query = { 0 };
   GhPausedRequest *paused;
 
-  project = _gh_admin_load_project_named (request, slug);
-  if (project == NULL)
-    return;
-  params = _gh_admin_query_params (request);
+  params = audit_request_query (request, slug, FALSE, &query);
   if (params == NULL)
     return;
-  query.project_id = project->id;
-  if (!_gh_admin_read_audit_query (params, &query, &error))
-    {
-      _gh_admin_send_error (request, error);
-      return;
-    }
   paused = gh_paused_request_new (G_OBJECT (request->server), request->msg, slug, NULL,
                                   request->path, NULL, NULL, NULL);
   gh_audit_query_async (request->server->store, &query, paused->cancellable,
                         audit_page_read, paused);
+}
+
+static void
+audit_counted (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GhPausedRequest *paused = user_data;
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 count;
+
+  count = gh_audit_count_finish (result, &error);
+  if (gh_paused_request_abandoned (paused))
+    return;
+  gh_http_set_no_store (paused->msg);
+  if (count < 0)
+    _gh_admin_send_paused_error (paused, error);
+  else
+    {
+      object = json_object_new ();
+      json_object_set_int_member (object, "count", count);
+      gh_http_send_json (paused->msg, SOUP_STATUS_OK, object, NULL);
+    }
+  gh_paused_request_resume (paused);
+}
+
+/* GET /admin/v1/projects/{slug}/audit/count: {"count"}, how many events the audit route's
+ * filters keep (below "before" when given): what an export will write, for its progress. The
+ * count runs in a worker thread like a page. */
+void
+_gh_admin_handle_audit_count (GhRequest *request)
+{
+  g_autofree char *slug = _gh_admin_path_slug (request);
+  g_autoptr(GHashTable) params = NULL;
+  GhAuditQuery query = { 0 };
+  GhPausedRequest *paused;
+
+  params = audit_request_query (request, slug, TRUE, &query);
+  if (params == NULL)
+    return;
+  paused = gh_paused_request_new (G_OBJECT (request->server), request->msg, slug, NULL,
+                                  request->path, NULL, NULL, NULL);
+  gh_audit_count_async (request->server->store, &query, paused->cancellable,
+                        audit_counted, paused);
 }

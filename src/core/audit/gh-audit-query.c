@@ -378,30 +378,22 @@ types_with_prefix (GhStore     *reader,
     }
 }
 
-/* One page, in @reader's read transaction. A type prefix becomes one set of conditions per
- * type it matches, each walking its (project, type) index in id order, merged in one
- * statement: one range query over the types would have to sort every event of the range. */
-static GhAuditPage *
-read_page (GhStore             *reader,
-           const GhAuditQuery  *query,
-           GError             **error)
+/* @query's conditions as sets in @sets (Conditions; none when no type matches its prefix): a
+ * type prefix becomes one set per type it matches, each walking its (project, type) index,
+ * unless it matches too many. FALSE with @error when the types could not be read. */
+static gboolean
+query_sets (GhStore             *reader,
+            const GhAuditQuery  *query,
+            GArray              *sets,
+            GError             **error)
 {
-  g_autoptr(GhAuditPage) page = g_new0 (GhAuditPage, 1);
-  g_autoptr(GArray) sets = g_array_new (FALSE, FALSE, sizeof (Conditions));
   g_autoptr(GPtrArray) types = NULL;
-  guint limit = query->limit == 0 ? GH_AUDIT_QUERY_DEFAULT_LIMIT
-                                  : MIN (query->limit, GH_AUDIT_QUERY_MAX_LIMIT);
-  gboolean ascending = query->after != 0;
-  gint64 cursor = ascending ? query->after : query->before;
-  gboolean more = FALSE, beyond = FALSE;
-  gboolean ok = TRUE;
 
-  page->events = g_ptr_array_new_with_free_func ((GDestroyNotify) gh_audit_event_free);
   if (query->type_prefix != NULL)
     {
       types = types_with_prefix (reader, query->project_id, query->type_prefix, error);
       if (types == NULL)
-        return NULL;
+        return FALSE;
     }
   if (types != NULL && types->len <= MAX_PREFIX_TYPES)
     {
@@ -420,6 +412,29 @@ read_page (GhStore             *reader,
       g_array_set_size (sets, 1);
       conditions_init (&g_array_index (sets, Conditions, 0), query);
     }
+  return TRUE;
+}
+
+/* One page, in @reader's read transaction. A type prefix becomes one set of conditions per
+ * type it matches, each walking its (project, type) index in id order, merged in one
+ * statement: one range query over the types would have to sort every event of the range. */
+static GhAuditPage *
+read_page (GhStore             *reader,
+           const GhAuditQuery  *query,
+           GError             **error)
+{
+  g_autoptr(GhAuditPage) page = g_new0 (GhAuditPage, 1);
+  g_autoptr(GArray) sets = g_array_new (FALSE, FALSE, sizeof (Conditions));
+  guint limit = query->limit == 0 ? GH_AUDIT_QUERY_DEFAULT_LIMIT
+                                  : MIN (query->limit, GH_AUDIT_QUERY_MAX_LIMIT);
+  gboolean ascending = query->after != 0;
+  gint64 cursor = ascending ? query->after : query->before;
+  gboolean more = FALSE, beyond = FALSE;
+  gboolean ok = TRUE;
+
+  page->events = g_ptr_array_new_with_free_func ((GDestroyNotify) gh_audit_event_free);
+  if (!query_sets (reader, query, sets, error))
+    return NULL;
 
   /* No type matches the prefix: nothing to read */
   if (sets->len > 0)
@@ -460,6 +475,38 @@ read_page (GhStore             *reader,
         page->newer = page->events->len > 0 ? event_id (page->events, 0) : cursor - 1;
     }
   return g_steal_pointer (&page);
+}
+
+/* How many events @query keeps below its @before cursor (if any), in @reader's read
+ * transaction: one count per set of conditions (a type prefix's types each walk their index),
+ * added up. */
+static gint64 *
+count_events (GhStore             *reader,
+              const GhAuditQuery  *query,
+              GError             **error)
+{
+  g_autoptr(GArray) sets = g_array_new (FALSE, FALSE, sizeof (Conditions));
+  g_autoptr(GhStmt) stmt = NULL;
+  g_autofree gint64 *count = g_new0 (gint64, 1);
+  gboolean row = FALSE;
+  gboolean ok = TRUE;
+
+  if (!query_sets (reader, query, sets, error))
+    return NULL;
+  if (sets->len > 0)
+    {
+      stmt = prepare_sets (reader, sets, "SELECT coalesce (sum (n), 0) FROM (", "count (*) AS n",
+                           query->before != 0 ? "AND id < ?" : "", FALSE, &query->before,
+                           query->before != 0 ? 1 : 0, ")", error);
+      ok = stmt != NULL && gh_store_step (reader, stmt, &row, error);
+      if (ok && row)
+        *count = sqlite3_column_int64 (stmt, 0);
+    }
+  for (guint i = 0; i < sets->len; i++)
+    conditions_clear (&g_array_index (sets, Conditions, i));
+  if (!ok)
+    return NULL;
+  return g_steal_pointer (&count);
 }
 
 /* ---- reads off the request thread ------------------------------------------------------ */
@@ -646,6 +693,37 @@ gh_audit_query_async (GhStore             *store,
   gh_audit_read_async (store, check_query, read_query_page, query_copy (query),
                        (GDestroyNotify) query_free, (GDestroyNotify) gh_audit_page_free,
                        cancellable, callback, user_data);
+}
+
+static gpointer
+read_query_count (GhStore        *reader,
+                  gconstpointer   data,
+                  GError        **error)
+{
+  return count_events (reader, data, error);
+}
+
+void
+gh_audit_count_async (GhStore             *store,
+                      const GhAuditQuery  *query,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_return_if_fail (GH_IS_STORE (store));
+  g_return_if_fail (query != NULL);
+
+  gh_audit_read_async (store, check_query, read_query_count, query_copy (query),
+                       (GDestroyNotify) query_free, g_free, cancellable, callback, user_data);
+}
+
+gint64
+gh_audit_count_finish (GAsyncResult  *result,
+                       GError       **error)
+{
+  g_autofree gint64 *count = gh_audit_read_finish (result, error);
+
+  return count != NULL ? *count : -1;
 }
 
 GhAuditPage *

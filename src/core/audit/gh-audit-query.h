@@ -85,6 +85,17 @@ void         gh_audit_query_async      (GhStore             *store,
 GhAuditPage *gh_audit_query_finish     (GAsyncResult        *result,
                                         GError             **error);
 
+/* How many events @query's conditions keep (its cursor @before bounds it, its @after and
+ * @limit are ignored), in a worker thread; the same check as gh_audit_query_check(). */
+void         gh_audit_count_async      (GhStore             *store,
+                                        const GhAuditQuery  *query,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+/* -1 with @error when it could not be counted. */
+gint64       gh_audit_count_finish     (GAsyncResult        *result,
+                                        GError             **error);
+
 /* What the admin API's reads share: @read runs on a read-only connection of @store's
  * (gh_store_take_reader()) inside one read transaction, so every statement it makes sees one
  * snapshot; @cancellable interrupts its statements. It returns its result, or NULL with

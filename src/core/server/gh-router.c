@@ -135,6 +135,9 @@ static const GhRoute routes[] = {
   /* What the console's Overview counts and groups (gh-admin-summary.c). */
   { GH_ROUTE_SERVER, "/admin/v1/projects/*/summary", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_summary },
+  /* How many events an audit filter keeps: an export's progress (gh-admin-routes.c). */
+  { GH_ROUTE_SERVER, "/admin/v1/projects/*/audit/count", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_audit_count },
 };
 
 const GhRoute *

@@ -161,6 +161,7 @@ void _gh_admin_handle_project             (GhRequest *request);
 void _gh_admin_handle_admin_tokens        (GhRequest *request);
 void _gh_admin_handle_admin_token         (GhRequest *request);
 void _gh_admin_handle_audit               (GhRequest *request);
+void _gh_admin_handle_audit_count         (GhRequest *request);
 void _gh_admin_handle_iats                (GhRequest *request);  /* gh-admin-project-routes.c */
 void _gh_admin_handle_iat                 (GhRequest *request);
 void _gh_admin_handle_users               (GhRequest *request);

@@ -11,8 +11,8 @@
 
 #include "gh-audit-model.h"
 
-/* Events per page: a screen or three of rows, one request. */
-#define PAGE_SIZE 150
+/* Events per page: a few screens of rows, one request (the most the admin API gives). */
+#define PAGE_SIZE 200
 
 struct _GhAuditGap
 {
@@ -48,6 +48,7 @@ struct _GhAuditModel
   GObject        parent_instance;
 
   GPtrArray     *items;       /* GhAuditEventItem or GhAuditGap */
+  GPtrArray     *staged;      /* read ahead, joining the items at the end of the run */
   GhAdminClient *client;
   char          *project;
   char          *type_prefix;
@@ -56,9 +57,13 @@ struct _GhAuditModel
   char          *user_id;
   char          *flow_id;
   char          *text;
+  gint64         from;
+  gint64         to;
+  guint          n_gaps;
   gint64         older;       /* the cursor of the next page; 0: none */
   gint64         top_id;      /* the newest event's id */
   guint          page_count;
+  guint          ahead;       /* pages still to read after this one, without waiting */
   gboolean       loading;
   gboolean       complete;
   GError        *error;
@@ -123,6 +128,28 @@ set_loading (GhAuditModel *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
 }
 
+static void read_page (GhAuditModel *self);
+
+/* The events read ahead join the list in one change: one layout of the view for a run of
+ * pages, not one for each. */
+static void
+flush_staged (GhAuditModel *self)
+{
+  guint position = self->items->len;
+
+  for (guint i = 0; i < self->staged->len; i++)
+    g_ptr_array_add (self->items, g_object_ref (g_ptr_array_index (self->staged, i)));
+  g_ptr_array_set_size (self->staged, 0);
+  if (self->older == 0 && self->page_count > 0 && !self->complete)
+    {
+      self->complete = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COMPLETE]);
+    }
+  if (self->items->len > position)
+    g_list_model_items_changed (G_LIST_MODEL (self), position, 0, self->items->len - position);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE_COUNT]);
+}
+
 static void
 page_read_cb (GObject      *source,
               GAsyncResult *result,
@@ -131,7 +158,6 @@ page_read_cb (GObject      *source,
   g_autoptr(GhAuditModel) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GhAdminAuditPage) page = NULL;
-  guint position;
 
   page = gh_admin_client_get_audit_finish (GH_ADMIN_CLIENT (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -141,28 +167,31 @@ page_read_cb (GObject      *source,
   if (page == NULL)
     {
       self->error = g_steal_pointer (&error);
+      self->ahead = 0;
+      flush_staged (self);
       set_loading (self, FALSE);
       return;
     }
 
-  position = self->items->len;
   for (guint i = 0; i < page->events->len; i++)
     {
       GhAuditEventItem *event = g_ptr_array_index (page->events, i);
 
       if (self->top_id == 0)
         self->top_id = gh_audit_event_item_get_id (event);
-      g_ptr_array_add (self->items, g_object_ref (event));
+      g_ptr_array_add (self->staged, g_object_ref (event));
     }
   self->older = page->older;
   self->page_count++;
-  if (self->older == 0 && !self->complete)
+  if (self->ahead > 0 && self->older != 0)
     {
-      self->complete = TRUE;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COMPLETE]);
+      /* Read ahead: the next page at once. */
+      self->ahead--;
+      read_page (self);
+      return;
     }
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, self->items->len - position);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE_COUNT]);
+  self->ahead = 0;
+  flush_staged (self);
   set_loading (self, FALSE);
 }
 
@@ -176,6 +205,8 @@ read_page (GhAuditModel *self)
     .user_id = self->user_id,
     .flow_id = self->flow_id,
     .text = self->text,
+    .from = self->from,
+    .to = self->to,
     .before = self->older,
     .limit = PAGE_SIZE,
   };
@@ -215,14 +246,19 @@ gh_audit_model_reset (GhAuditModel            *self,
   self->flow_id = g_strdup (query->flow_id);
   g_free (self->text);
   self->text = g_strdup (query->text);
+  self->from = query->from;
+  self->to = query->to;
 
   self->older = 0;
   self->top_id = 0;
   self->page_count = 0;
+  self->ahead = 0;
+  self->n_gaps = 0;
   g_clear_error (&self->error);
   self->complete = FALSE;
   removed = self->items->len;
   g_ptr_array_set_size (self->items, 0);
+  g_ptr_array_set_size (self->staged, 0);
   if (removed > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE_COUNT]);
@@ -239,11 +275,25 @@ gh_audit_model_reset (GhAuditModel            *self,
 void
 gh_audit_model_load_more (GhAuditModel *self)
 {
+  gh_audit_model_read_ahead (self, 1);
+}
+
+void
+gh_audit_model_read_ahead (GhAuditModel *self,
+                           guint         pages)
+{
   g_return_if_fail (GH_IS_AUDIT_MODEL (self));
 
-  if (self->loading || self->complete || self->client == NULL || self->page_count == 0 ||
-      self->error != NULL)
+  if (self->complete || self->client == NULL || self->page_count == 0 || self->error != NULL ||
+      pages == 0)
     return;
+  if (self->loading)
+    {
+      /* One on its way: the rest after it. */
+      self->ahead = MAX (self->ahead, pages - 1);
+      return;
+    }
+  self->ahead = pages - 1;
   read_page (self);
 }
 
@@ -272,6 +322,7 @@ gh_audit_model_prepend_gap (GhAuditModel *self,
 
   gap = g_object_new (GH_TYPE_AUDIT_GAP, NULL);
   gap->first_missed_id = first_missed_id;
+  self->n_gaps++;
   g_ptr_array_insert (self->items, 0, gap);
   g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, 1);
 }
@@ -290,6 +341,14 @@ gh_audit_model_get_complete (GhAuditModel *self)
   g_return_val_if_fail (GH_IS_AUDIT_MODEL (self), FALSE);
 
   return self->complete;
+}
+
+guint
+gh_audit_model_get_n_events (GhAuditModel *self)
+{
+  g_return_val_if_fail (GH_IS_AUDIT_MODEL (self), 0);
+
+  return self->items->len - self->n_gaps;
 }
 
 guint
@@ -332,6 +391,7 @@ gh_audit_model_finalize (GObject *object)
   GhAuditModel *self = (GhAuditModel *)object;
 
   g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->staged, g_ptr_array_unref);
   g_clear_pointer (&self->project, g_free);
   g_clear_pointer (&self->type_prefix, g_free);
   g_clear_pointer (&self->outcome, g_free);
@@ -393,4 +453,5 @@ static void
 gh_audit_model_init (GhAuditModel *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->staged = g_ptr_array_new_with_free_func (g_object_unref);
 }

@@ -33,6 +33,10 @@ void          gh_audit_model_reset           (GhAuditModel            *self,
                                               const GhAdminAuditQuery *query);
 /* Reads the next older page, unless one is on its way or the oldest event is in. */
 void          gh_audit_model_load_more       (GhAuditModel            *self);
+/* Reads the next @pages older pages one after the other (fewer if the oldest event comes
+ * first), each shown as it comes: what a jump to the end of the list asks for. */
+void          gh_audit_model_read_ahead      (GhAuditModel            *self,
+                                              guint                    pages);
 /* An event of the live stream, on top (the caller checked it passes the filters). */
 void          gh_audit_model_prepend         (GhAuditModel            *self,
                                               GhAuditEventItem        *event);
@@ -43,6 +47,8 @@ void          gh_audit_model_prepend_gap     (GhAuditModel            *self,
 gboolean      gh_audit_model_get_loading     (GhAuditModel            *self);
 /* TRUE once the oldest event the filters keep is in. */
 gboolean      gh_audit_model_get_complete    (GhAuditModel            *self);
+/* How many events it holds (its items but the gap rows). */
+guint         gh_audit_model_get_n_events    (GhAuditModel            *self);
 /* How many pages were read since the last reset. */
 guint         gh_audit_model_get_page_count  (GhAuditModel            *self);
 /* Why the last page could not be read, or NULL. */

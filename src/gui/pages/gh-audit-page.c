@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gh-admin-json.h"
@@ -40,10 +41,27 @@ static const struct {
   { "admin.", N_("Admin API") },
 };
 
+/* The "When" filter's spans back from now (its value in filters[FILTER_WHEN]); "range" is the
+ * custom range of when_from / when_to. */
+static const struct {
+  const char *value;
+  const char *label;
+  gint64      span;   /* µs */
+} spans[] = {
+  { "15m", N_("Last 15 Minutes"), 15 * 60 * G_USEC_PER_SEC },
+  { "1h", N_("Last Hour"), G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC },
+  { "24h", N_("Last 24 Hours"), G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC },
+  { "7d", N_("Last 7 Days"), G_GINT64_CONSTANT (7 * 86400) * G_USEC_PER_SEC },
+};
+
+/* Pages read one after the other when the list is scrolled to its very end. */
+#define READ_AHEAD_PAGES 10
+
 /* The filters, in the order of their chips. */
 typedef enum
 {
   FILTER_TYPE,
+  FILTER_WHEN,
   FILTER_OUTCOME,
   FILTER_TEXT,
   FILTER_CLIENT,
@@ -61,11 +79,15 @@ struct _GhAuditPage
   GhAuditModel       *model;
   GtkSingleSelection *selection;
   char               *filters[N_FILTERS];
+  gint64              when_from;       /* the custom range (µs; FILTER_WHEN "range") */
+  gint64              when_to;
   GhAdminClient      *events_client;   /* whose ::event and ::gap we follow */
   guint               pending;         /* live events not shown: scrolled away */
   gboolean            stale;           /* events came while the page was hidden */
   gboolean            syncing;         /* the controls are being set from the filters */
   guint               text_reload;
+  guint               repin_tick;      /* rows came on top: keep the list at its top */
+  guint               repin_frames;
   GhAuditEventItem   *selected;
   gint64              open_event;      /* "event:<id>" asked for, shown once loaded */
 
@@ -73,10 +95,27 @@ struct _GhAuditPage
   GCancellable       *export_cancellable;
   GFile              *export_file;
   GFileOutputStream  *export_output;
-  guint               export_pulse;
+  GInputStream       *export_input;
+  GBytes             *export_chunk;    /* being written */
+  GhAdminAuditQuery   export_query;    /* points into export_filters */
+  char              **export_filters;
+  gint64              export_total;    /* events the filter kept when the export started */
+  guint64             export_records;  /* records written so far */
+  gsize               export_bytes;
+  gboolean            export_csv;
+  gboolean            export_quoted;   /* (CSV) inside a quoted cell */
+  gboolean            export_header;   /* (CSV) the header row is written */
 
   GtkToggleButton    *search_button;
   GtkMenuButton      *export_button;
+
+  /* The When popover (made in code). */
+  GtkListBox         *when_list;
+  GtkEntry           *when_from_date;
+  GtkEntry           *when_from_time;
+  GtkEntry           *when_to_date;
+  GtkEntry           *when_to_time;
+  GtkWidget          *when_apply_button;
 
   /* Template widgets */
   GtkToggleButton    *all_button;
@@ -102,11 +141,13 @@ struct _GhAuditPage
   GtkToggleButton    *successes_button;
   GtkMenuButton      *what_button;
   GtkListBox         *what_list;
+  GtkMenuButton      *when_button;
 };
 
 G_DEFINE_FINAL_TYPE (GhAuditPage, gh_audit_page, GH_TYPE_PAGE)
 
 static void apply_filters (GhAuditPage *self);
+static void sync_when (GhAuditPage *self);
 
 /* ---- values ------------------------------------------------------------------------- */
 
@@ -173,6 +214,24 @@ kind_label (const char *prefix)
   return prefix;
 }
 
+/* "3 Dec 2026, 10:00" in local time. */
+static char *
+format_short (gint64 when)
+{
+  g_autoptr(GDateTime) local = g_date_time_new_from_unix_local (when / G_USEC_PER_SEC);
+
+  return local != NULL ? g_date_time_format (local, "%-d %b %Y, %H:%M") : g_strdup ("");
+}
+
+static const char *
+span_label (const char *value)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (spans); i++)
+    if (g_strcmp0 (spans[i].value, value) == 0)
+      return _(spans[i].label);
+  return value;
+}
+
 /* ---- the list's cells ----------------------------------------------------------------- */
 
 typedef enum
@@ -202,6 +261,29 @@ static const struct {
   { N_("Source"), 6, 10, FALSE },
 };
 
+/* The Live flows page on that flow, at the step of event @event_id. */
+static void
+open_flow (GhAuditPage *self,
+           const char  *flow_id,
+           gint64       event_id)
+{
+  g_autofree char *target = g_strdup_printf ("flow:%s step:%" G_GINT64_FORMAT, flow_id,
+                                             event_id);
+
+  gh_page_open (GH_PAGE (self), "flows", target);
+}
+
+static void
+flow_cell_clicked_cb (GtkButton *button)
+{
+  GtkWidget *page = gtk_widget_get_ancestor (GTK_WIDGET (button), GH_TYPE_AUDIT_PAGE);
+  const char *flow_id = g_object_get_data (G_OBJECT (button), "gh-flow-id");
+  const char *event_id = g_object_get_data (G_OBJECT (button), "gh-event-id");
+
+  if (page != NULL && flow_id != NULL && event_id != NULL)
+    open_flow (GH_AUDIT_PAGE (page), flow_id, g_ascii_strtoll (event_id, NULL, 10));
+}
+
 static void
 setup_cell_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *list_item,
@@ -215,6 +297,8 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
   gtk_inscription_set_text_overflow (GTK_INSCRIPTION (inscription),
                                      GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
   gtk_widget_set_hexpand (inscription, TRUE);
+  /* One line: a taller row (the flow link's) would let it wrap. */
+  gtk_widget_set_valign (inscription, GTK_ALIGN_CENTER);
   if (column == COLUMN_OUTCOME)
     {
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
@@ -223,6 +307,18 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
       gtk_box_append (GTK_BOX (box), icon);
       gtk_box_append (GTK_BOX (box), inscription);
       gtk_list_item_set_child (list_item, box);
+    }
+  else if (column == COLUMN_FLOW)
+    {
+      /* A link: the flow in Live flows, at this event's step. */
+      GtkWidget *button = gtk_button_new ();
+
+      gtk_button_set_child (GTK_BUTTON (button), inscription);
+      gtk_widget_add_css_class (button, "link");
+      gtk_widget_add_css_class (button, "audit-flow-link");
+      gtk_widget_set_name (button, "audit-flow-link");
+      g_signal_connect (button, "clicked", G_CALLBACK (flow_cell_clicked_cb), NULL);
+      gtk_list_item_set_child (list_item, button);
     }
   else
     gtk_list_item_set_child (list_item, inscription);
@@ -249,6 +345,14 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
       gtk_widget_remove_css_class (child, "error");
       gtk_widget_remove_css_class (child, "success");
       gtk_widget_remove_css_class (child, "warning");
+    }
+  else if (column == COLUMN_FLOW)
+    {
+      inscription = gtk_button_get_child (GTK_BUTTON (child));
+      g_object_set_data (G_OBJECT (child), "gh-flow-id", NULL);
+      g_object_set_data (G_OBJECT (child), "gh-event-id", NULL);
+      gtk_widget_set_sensitive (child, FALSE);
+      gtk_widget_set_tooltip_text (child, _("Not Part of a Flow"));
     }
 
   if (GH_IS_AUDIT_GAP (item))
@@ -300,7 +404,20 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
       break;
     case COLUMN_FLOW:
       text = g_strdup (gh_audit_event_item_get_flow_id (event));
-      tooltip = g_strdup (text);
+      if (text != NULL)
+        {
+          g_autofree char *open = g_strdup_printf (_("Open the flow %s in Live Flows"), text);
+
+          g_object_set_data_full (G_OBJECT (child), "gh-flow-id", g_strdup (text), g_free);
+          g_object_set_data_full (G_OBJECT (child), "gh-event-id",
+                                  g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                   gh_audit_event_item_get_id (event)),
+                                  g_free);
+          gtk_widget_set_sensitive (child, TRUE);
+          gtk_widget_set_tooltip_text (child, open);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (child),
+                                          GTK_ACCESSIBLE_PROPERTY_LABEL, open, -1);
+        }
       break;
     case COLUMN_SOURCE:
       text = g_strdup (gh_audit_event_item_get_source (event));
@@ -352,6 +469,15 @@ chip_text (GhAuditPage *self,
     {
     case FILTER_TYPE:
       return g_strdup_printf (_("What: %s"), kind_label (value));
+    case FILTER_WHEN:
+      if (g_str_equal (value, "range"))
+        {
+          g_autofree char *from = format_short (self->when_from);
+          g_autofree char *to = format_short (self->when_to);
+
+          return g_strdup_printf (_("When: %s – %s"), from, to);
+        }
+      return g_strdup_printf (_("When: %s"), span_label (value));
     case FILTER_OUTCOME:
       return g_strdup (g_str_equal (value, "failure") ? _("Failures only") :
                        g_str_equal (value, "success") ? _("Successes only") : value);
@@ -370,8 +496,8 @@ chip_text (GhAuditPage *self,
 }
 
 static const char * const chip_names[N_FILTERS] = {
-  "audit-chip-type", "audit-chip-outcome", "audit-chip-text", "audit-chip-client",
-  "audit-chip-user", "audit-chip-flow",
+  "audit-chip-type", "audit-chip-when", "audit-chip-outcome", "audit-chip-text",
+  "audit-chip-client", "audit-chip-user", "audit-chip-flow",
 };
 
 static void
@@ -425,6 +551,29 @@ update_chips (GhAuditPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->chips_box), any);
 }
 
+/* What and When say their filter in a label that gives way (ellipsized) when the page is
+ * narrow: the bar then still fits beside the sidebar at 800 pixels. */
+static void
+set_filter_button_label (GtkMenuButton *button,
+                         const char    *text)
+{
+  GtkWidget *box = gtk_menu_button_get_child (button);
+  GtkWidget *label;
+
+  if (box == NULL)
+    {
+      box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      label = gtk_label_new (NULL);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 24);
+      gtk_box_append (GTK_BOX (box), label);
+      gtk_box_append (GTK_BOX (box), gtk_image_new_from_icon_name ("pan-down-symbolic"));
+      gtk_menu_button_set_child (button, box);
+    }
+  label = gtk_widget_get_first_child (box);
+  gtk_label_set_label (GTK_LABEL (label), text);
+}
+
 /* The controls show the filters (after a chip, a target or the detail changed them). */
 static void
 sync_controls (GhAuditPage *self)
@@ -447,10 +596,10 @@ sync_controls (GhAuditPage *self)
     gtk_search_bar_set_search_mode (self->search_bar, TRUE);
   self->syncing = FALSE;
 
-  what = self->filters[FILTER_TYPE] != NULL ?
-         g_strdup_printf (_("What: %s"), kind_label (self->filters[FILTER_TYPE])) :
-         g_strdup (_("What: Everything"));
-  gtk_menu_button_set_label (self->what_button, what);
+  /* The button names the filter, or what it picks once one is picked (its chip says both). */
+  what = self->filters[FILTER_TYPE] != NULL ? g_strdup (kind_label (self->filters[FILTER_TYPE])) :
+                                              g_strdup (_("What"));
+  set_filter_button_label (self->what_button, what);
   for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->what_list));
        row != NULL; row = gtk_widget_get_next_sibling (row))
     {
@@ -460,20 +609,15 @@ sync_controls (GhAuditPage *self)
       if (check != NULL)
         gtk_widget_set_opacity (check, g_strcmp0 (prefix, self->filters[FILTER_TYPE]) == 0);
     }
+  sync_when (self);
 }
 
 static void
 update_count (GhAuditPage *self)
 {
-  guint shown = 0;
+  guint shown = gh_audit_model_get_n_events (self->model);
   g_autofree char *text = NULL;
 
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->model)); i++)
-    {
-      g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (self->model), i);
-
-      shown += GH_IS_AUDIT_EVENT_ITEM (item);
-    }
   if (gh_audit_model_get_complete (self->model))
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u event", "%u events", shown),
                             shown);
@@ -483,11 +627,34 @@ update_count (GhAuditPage *self)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->count_label), text);
 }
 
-/* Reads the list again with the filters: the server applies them. */
+/* The When filter's bounds now (µs; 0: none): a span ends now, so it takes new events. */
 static void
-apply_filters (GhAuditPage *self)
+when_bounds (GhAuditPage *self,
+             gint64      *from,
+             gint64      *to)
 {
-  GhAdminAuditQuery query = {
+  const char *value = self->filters[FILTER_WHEN];
+
+  *from = *to = 0;
+  if (value == NULL)
+    return;
+  if (g_str_equal (value, "range"))
+    {
+      *from = self->when_from;
+      *to = self->when_to;
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (spans); i++)
+    if (g_str_equal (spans[i].value, value))
+      *from = g_get_real_time () - spans[i].span;
+}
+
+/* The server's conditions for the filters (what the list, the count and the export send). */
+static void
+fill_query (GhAuditPage       *self,
+            GhAdminAuditQuery *query)
+{
+  *query = (GhAdminAuditQuery) {
     .type_prefix = self->filters[FILTER_TYPE],
     .outcome = self->filters[FILTER_OUTCOME],
     .text = self->filters[FILTER_TEXT],
@@ -495,6 +662,14 @@ apply_filters (GhAuditPage *self)
     .user_id = self->filters[FILTER_USER],
     .flow_id = self->filters[FILTER_FLOW],
   };
+  when_bounds (self, &query->from, &query->to);
+}
+
+/* Reads the list again with the filters: the server applies them. */
+static void
+apply_filters (GhAuditPage *self)
+{
+  GhAdminAuditQuery query;
   GhAdminClient *client = gh_page_get_admin_client (GH_PAGE (self));
 
   g_clear_handle_id (&self->text_reload, g_source_remove);
@@ -505,6 +680,7 @@ apply_filters (GhAuditPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->new_events_button), FALSE);
   if (client == NULL)
     return;
+  fill_query (self, &query);
   gh_page_set_busy (GH_PAGE (self), TRUE);
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
   gh_audit_model_reset (self->model, client, gh_page_get_project (GH_PAGE (self)), &query);
@@ -525,6 +701,12 @@ static gboolean
 event_matches (GhAuditPage      *self,
                GhAuditEventItem *event)
 {
+  gint64 from, to;
+  gint64 time = gh_audit_event_item_get_time (event);
+
+  when_bounds (self, &from, &to);
+  if ((from != 0 && time < from) || (to != 0 && time >= to))
+    return FALSE;
   if (self->filters[FILTER_TYPE] != NULL &&
       !g_str_has_prefix (gh_audit_event_item_get_event_type (event), self->filters[FILTER_TYPE]))
     return FALSE;
@@ -564,11 +746,29 @@ adjustment_changed_cb (GhAuditPage *self)
   double value = gtk_adjustment_get_value (adjustment);
   double page = gtk_adjustment_get_page_size (adjustment);
 
-  if (value + page >= gtk_adjustment_get_upper (adjustment) - page)
+  /* At the very end (dragged or jumped there): several pages, one after the other. */
+  if (value + page >= gtk_adjustment_get_upper (adjustment) - 1 && value > 0)
+    gh_audit_model_read_ahead (self->model, READ_AHEAD_PAGES);
+  else if (value + page >= gtk_adjustment_get_upper (adjustment) - page)
     gh_audit_model_load_more (self->model);
   /* Back at the top by hand: show what came meanwhile. */
   if (self->pending > 0 && at_top (self))
     apply_filters (self);
+}
+
+/* The list was laid out again. It keeps its first row in place when rows come above it: while
+ * following, the new rows are what stays in view (a scroll by the user is no layout). */
+static void
+adjustment_layout_cb (GhAuditPage *self)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  if (self->repin_tick != 0 && gtk_adjustment_get_value (adjustment) > 0)
+    {
+      gtk_adjustment_set_value (adjustment, 0);
+      return;
+    }
+  adjustment_changed_cb (self);
 }
 
 static gboolean
@@ -578,6 +778,20 @@ text_reload_cb (gpointer user_data)
 
   self->text_reload = 0;
   apply_filters (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+repin_tick_cb (GtkWidget     *widget,
+               GdkFrameClock *clock,
+               gpointer       user_data)
+{
+  GhAuditPage *self = GH_AUDIT_PAGE (widget);
+
+  if (--self->repin_frames > 0)
+    return G_SOURCE_CONTINUE;
+  self->repin_tick = 0;
 
   return G_SOURCE_REMOVE;
 }
@@ -612,6 +826,11 @@ event_cb (GhAuditPage      *self,
     }
   gh_audit_model_prepend (self->model, event);
   update_count (self);
+  /* The next layouts move the list down by the new row: back to the top. */
+  self->repin_frames = 3;
+  if (self->repin_tick == 0)
+    self->repin_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), repin_tick_cb, NULL,
+                                                     NULL);
 }
 
 static void
@@ -771,6 +990,7 @@ filter_to_clicked_cb (GtkButton   *button,
       set_filter (self, filter, gh_audit_event_item_get_flow_id (self->selected));
       break;
     case FILTER_TYPE:
+    case FILTER_WHEN:
     case FILTER_OUTCOME:
     case FILTER_TEXT:
     case N_FILTERS:
@@ -778,6 +998,14 @@ filter_to_clicked_cb (GtkButton   *button,
       return;
     }
   apply_filters (self);
+}
+
+static void
+open_flow_clicked_cb (GhAuditPage *self)
+{
+  if (self->selected != NULL && gh_audit_event_item_get_flow_id (self->selected) != NULL)
+    open_flow (self, gh_audit_event_item_get_flow_id (self->selected),
+               gh_audit_event_item_get_id (self->selected));
 }
 
 static void
@@ -824,6 +1052,19 @@ show_detail (GhAuditPage      *self,
                                   gh_page_get_project (GH_PAGE (self)));
       gh_explain_card_set_explain (GH_EXPLAIN_CARD (card), explain);
       gtk_box_append (self->detail_box, card);
+    }
+
+  /* The way to the whole flow, first after the reason. */
+  if (gh_audit_event_item_get_flow_id (event) != NULL)
+    {
+      GtkWidget *button = gtk_button_new_with_mnemonic (_("_Open Flow"));
+
+      gtk_widget_set_name (button, "audit-open-flow-button");
+      gtk_widget_set_tooltip_text (button, _("Show This Event’s Step in Live Flows"));
+      gtk_widget_add_css_class (button, "suggested-action");
+      g_signal_connect_object (button, "clicked", G_CALLBACK (open_flow_clicked_cb), self,
+                               G_CONNECT_SWAPPED);
+      gtk_box_append (self->detail_box, button);
     }
 
   group = adw_preferences_group_new ();
@@ -995,14 +1236,270 @@ what_row_new (const char *prefix,
   return row;
 }
 
+/* ---- the When popover -------------------------------------------------------------------- */
+
+/* "2026-12-03" and "14:30" (or "14:30:15") in local time -> µs, or 0 when it is no time. */
+static gint64
+parse_local (const char *date,
+             const char *time)
+{
+  int year, month, day, hour, minute, second = 0;
+  char end;
+  g_autoptr(GDateTime) local = NULL;
+
+  if (sscanf (date, "%4d-%2d-%2d%c", &year, &month, &day, &end) != 3)
+    return 0;
+  if (sscanf (time, "%2d:%2d%c", &hour, &minute, &end) != 2 &&
+      sscanf (time, "%2d:%2d:%2d%c", &hour, &minute, &second, &end) != 3)
+    return 0;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
+      minute < 0 || minute > 59 || second < 0 || second > 59)
+    return 0;
+  local = g_date_time_new_local (year, month, day, hour, minute, second);
+  if (local == NULL || g_date_time_get_day_of_month (local) != day)
+    return 0;
+
+  return g_date_time_to_unix (local) * G_USEC_PER_SEC;
+}
+
+static void
+set_entries (GtkEntry *date,
+             GtkEntry *time,
+             gint64    when)
+{
+  g_autoptr(GDateTime) local = g_date_time_new_from_unix_local (when / G_USEC_PER_SEC);
+  g_autofree char *day = g_date_time_format (local, "%Y-%m-%d");
+  g_autofree char *clock = g_date_time_format (local, "%H:%M");
+
+  gtk_editable_set_text (GTK_EDITABLE (date), day);
+  gtk_editable_set_text (GTK_EDITABLE (time), clock);
+}
+
+/* The range the entries hold: FALSE (and the wrong entries marked) when it is none. */
+static gboolean
+read_range (GhAuditPage *self,
+            gint64      *from,
+            gint64      *to)
+{
+  GtkEntry *entries[] = { self->when_from_date, self->when_from_time, self->when_to_date,
+                          self->when_to_time };
+  gboolean ok;
+
+  *from = parse_local (gtk_editable_get_text (GTK_EDITABLE (self->when_from_date)),
+                       gtk_editable_get_text (GTK_EDITABLE (self->when_from_time)));
+  *to = parse_local (gtk_editable_get_text (GTK_EDITABLE (self->when_to_date)),
+                     gtk_editable_get_text (GTK_EDITABLE (self->when_to_time)));
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    {
+      gboolean bad = i < 2 ? *from == 0 : *to == 0;
+
+      if (bad)
+        gtk_widget_add_css_class (GTK_WIDGET (entries[i]), "error");
+      else
+        gtk_widget_remove_css_class (GTK_WIDGET (entries[i]), "error");
+    }
+  ok = *from != 0 && *to != 0 && *from < *to;
+  gtk_widget_set_tooltip_text (self->when_apply_button, ok ? NULL :
+                               *from != 0 && *to != 0 ?
+                               _("The range ends before it starts") :
+                               _("Dates are YYYY-MM-DD, times HH:MM"));
+
+  return ok;
+}
+
+static void
+when_entry_changed_cb (GhAuditPage *self)
+{
+  gint64 from, to;
+
+  gtk_widget_set_sensitive (self->when_apply_button, read_range (self, &from, &to));
+}
+
+static void
+when_apply_clicked_cb (GhAuditPage *self)
+{
+  gint64 from, to;
+
+  if (!read_range (self, &from, &to))
+    return;
+  self->when_from = from;
+  self->when_to = to;
+  set_filter (self, FILTER_WHEN, "range");
+  gtk_menu_button_popdown (self->when_button);
+  apply_filters (self);
+}
+
+static void
+when_activated_cb (GhAuditPage   *self,
+                   GtkListBoxRow *row)
+{
+  set_filter (self, FILTER_WHEN, g_object_get_data (G_OBJECT (row), "gh-when"));
+  gtk_menu_button_popdown (self->when_button);
+  apply_filters (self);
+}
+
+/* The When button and popover show the filter. */
+static void
+sync_when (GhAuditPage *self)
+{
+  const char *value = self->filters[FILTER_WHEN];
+  g_autofree char *label = NULL;
+
+  if (value == NULL)
+    label = g_strdup (_("When"));
+  else if (g_str_equal (value, "range"))
+    label = g_strdup (_("Custom Range"));
+  else
+    label = g_strdup (span_label (value));
+  set_filter_button_label (self->when_button, label);
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->when_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    {
+      GtkWidget *check = g_object_get_data (G_OBJECT (row), "gh-check");
+
+      gtk_widget_set_opacity (check, g_strcmp0 (g_object_get_data (G_OBJECT (row), "gh-when"),
+                                                value) == 0);
+    }
+  if (g_strcmp0 (value, "range") == 0)
+    {
+      set_entries (self->when_from_date, self->when_from_time, self->when_from);
+      set_entries (self->when_to_date, self->when_to_time, self->when_to);
+    }
+}
+
+static GtkWidget *
+when_row_new (const char *value,
+              const char *label)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *title = gtk_label_new (label);
+  GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
+  g_autofree char *name = g_strdup_printf ("audit-when-%s", value != NULL ? value : "any");
+
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_widget_set_hexpand (title, TRUE);
+  gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), check);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_widget_set_name (row, name);
+  g_object_set_data_full (G_OBJECT (row), "gh-when", g_strdup (value), g_free);
+  g_object_set_data (G_OBJECT (row), "gh-check", check);
+
+  return row;
+}
+
+static GtkEntry *
+when_entry_new (GhAuditPage *self,
+                GtkGrid     *grid,
+                int          column,
+                int          row,
+                const char  *name,
+                const char  *placeholder,
+                const char  *accessible,
+                int          chars)
+{
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_widget_set_name (entry, name);
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), placeholder);
+  gtk_editable_set_width_chars (GTK_EDITABLE (entry), chars);
+  gtk_entry_set_input_purpose (GTK_ENTRY (entry), GTK_INPUT_PURPOSE_DIGITS);
+  gtk_widget_add_css_class (entry, "monospace");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  accessible, -1);
+  g_signal_connect_object (entry, "changed", G_CALLBACK (when_entry_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (entry, "activate", G_CALLBACK (when_apply_clicked_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_grid_attach (grid, entry, column, row, 1, 1);
+
+  return GTK_ENTRY (entry);
+}
+
+/* Like GNOME Logs: the spans back from now, then a custom range of local dates and times. */
+static GtkWidget *
+when_popover_new (GhAuditPage *self)
+{
+  GtkWidget *popover = gtk_popover_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *list = gtk_list_box_new ();
+  GtkWidget *heading = gtk_label_new (_("Custom Range"));
+  GtkWidget *grid = gtk_grid_new ();
+  GtkWidget *label;
+  gint64 now = g_get_real_time ();
+
+  self->when_list = GTK_LIST_BOX (list);
+  gtk_widget_set_name (list, "audit-when-list");
+  gtk_list_box_set_selection_mode (self->when_list, GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "navigation-sidebar");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Times of events"), -1);
+  gtk_list_box_append (self->when_list, when_row_new (NULL, _("Any Time")));
+  for (guint i = 0; i < G_N_ELEMENTS (spans); i++)
+    gtk_list_box_append (self->when_list, when_row_new (spans[i].value, _(spans[i].label)));
+  g_signal_connect_object (list, "row-activated", G_CALLBACK (when_activated_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_box_append (GTK_BOX (box), list);
+  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+
+  gtk_label_set_xalign (GTK_LABEL (heading), 0);
+  gtk_widget_add_css_class (heading, "heading");
+  gtk_widget_set_margin_start (heading, 6);
+  gtk_widget_set_margin_top (heading, 6);
+  gtk_box_append (GTK_BOX (box), heading);
+
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 6);
+  gtk_widget_set_margin_start (grid, 6);
+  gtk_widget_set_margin_end (grid, 6);
+  label = gtk_label_new (_("From"));
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_grid_attach (GTK_GRID (grid), label, 0, 0, 1, 1);
+  label = gtk_label_new (_("To"));
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_grid_attach (GTK_GRID (grid), label, 0, 1, 1, 1);
+  self->when_from_date = when_entry_new (self, GTK_GRID (grid), 1, 0, "audit-when-from-date",
+                                         "YYYY-MM-DD", _("Start date"), 10);
+  self->when_from_time = when_entry_new (self, GTK_GRID (grid), 2, 0, "audit-when-from-time",
+                                         "HH:MM", _("Start time"), 5);
+  self->when_to_date = when_entry_new (self, GTK_GRID (grid), 1, 1, "audit-when-to-date",
+                                       "YYYY-MM-DD", _("End date"), 10);
+  self->when_to_time = when_entry_new (self, GTK_GRID (grid), 2, 1, "audit-when-to-time",
+                                       "HH:MM", _("End time"), 5);
+  gtk_box_append (GTK_BOX (box), grid);
+
+  self->when_apply_button = gtk_button_new_with_mnemonic (_("_Show This Range"));
+  gtk_widget_set_name (self->when_apply_button, "audit-when-apply-button");
+  gtk_widget_add_css_class (self->when_apply_button, "suggested-action");
+  gtk_widget_set_margin_start (self->when_apply_button, 6);
+  gtk_widget_set_margin_end (self->when_apply_button, 6);
+  gtk_widget_set_margin_bottom (self->when_apply_button, 6);
+  g_signal_connect_object (self->when_apply_button, "clicked",
+                           G_CALLBACK (when_apply_clicked_cb), self, G_CONNECT_SWAPPED);
+  gtk_box_append (GTK_BOX (box), self->when_apply_button);
+
+  /* The last hour to the next minute, to start from */
+  set_entries (self->when_from_date, self->when_from_time,
+               now - G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC);
+  set_entries (self->when_to_date, self->when_to_time, now + 60 * G_USEC_PER_SEC);
+  gtk_popover_set_child (GTK_POPOVER (popover), box);
+
+  return popover;
+}
+
 /* ---- export ------------------------------------------------------------------------------- */
+
+static const char *
+nonempty (const char *value)
+{
+  return value != NULL && *value != '\0' ? value : NULL;
+}
 
 static void
 export_finished (GhAuditPage  *self,
-                 const GError *error,
-                 gssize        written)
+                 const GError *error)
 {
-  g_clear_handle_id (&self->export_pulse, g_source_remove);
   gtk_revealer_set_reveal_child (self->export_revealer, FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), TRUE);
 
@@ -1018,63 +1515,226 @@ export_finished (GhAuditPage  *self,
   else
     {
       g_autofree char *name = g_file_get_basename (self->export_file);
-      g_autofree char *size = g_format_size (written);
-      g_autofree char *toast = g_strdup_printf (_("Exported the events to “%s” (%s)"), name,
-                                                size);
+      g_autofree char *size = g_format_size (self->export_bytes);
+      g_autofree char *toast = NULL;
 
+      toast = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "Exported %u event to “%s” (%s)",
+                                            "Exported %u events to “%s” (%s)",
+                                            (gulong) self->export_records),
+                               (guint) self->export_records, name, size);
       gh_page_show_toast (GH_PAGE (self), toast);
     }
   g_clear_object (&self->export_cancellable);
   g_clear_object (&self->export_file);
   g_clear_object (&self->export_output);
+  g_clear_object (&self->export_input);
+  g_clear_pointer (&self->export_chunk, g_bytes_unref);
+}
+
+/* "42 % · 4200 of 10000 events": of the events the filter kept when the export started (one
+ * that came since is written too: the share stops at 100 %, the count goes on). */
+static void
+update_export_progress (GhAuditPage *self)
+{
+  double fraction = self->export_total > 0 ?
+                    MIN (1.0, (double) self->export_records / self->export_total) : 0;
+  g_autofree char *text = NULL;
+
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d %% · %u of %u event",
+                                       "%d %% · %u of %u events", (gulong) self->export_total),
+                          (int) (fraction * 100), (guint) self->export_records,
+                          (guint) self->export_total);
+  gtk_progress_bar_set_fraction (self->export_progress, fraction);
+  gtk_progress_bar_set_text (self->export_progress, text);
+}
+
+/* Counts the records in a piece of the answer: lines of JSON (no JSON string holds a raw
+ * newline), or CSV rows after the header (a newline inside a quoted cell is no row's end). */
+static void
+count_records (GhAuditPage *self,
+               const char  *data,
+               gsize        length)
+{
+  for (gsize i = 0; i < length; i++)
+    {
+      if (self->export_csv && data[i] == '"')
+        self->export_quoted = !self->export_quoted;
+      else if (data[i] == '\n' && !self->export_quoted)
+        {
+          if (self->export_csv && !self->export_header)
+            self->export_header = TRUE;
+          else
+            self->export_records++;
+        }
+    }
+}
+
+static void export_read (GhAuditPage *self);
+
+static void
+export_closed_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GhAuditPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error);
+  if (self->export_file != NULL)
+    export_finished (self, error);
 }
 
 static void
-export_spliced_cb (GObject      *source,
+export_written_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
   g_autoptr(GhAuditPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  gssize written = g_output_stream_splice_finish (G_OUTPUT_STREAM (source), result, &error);
 
-  if (self->export_file != NULL)
-    export_finished (self, written < 0 ? error : NULL, written);
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      if (self->export_file != NULL)
+        export_finished (self, error);
+      return;
+    }
+  if (self->export_file == NULL)
+    return;
+  g_clear_pointer (&self->export_chunk, g_bytes_unref);
+  update_export_progress (self);
+  export_read (self);
 }
 
-typedef struct
+static void
+export_read_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
-  GhAuditPage       *self;
-  GFileOutputStream *output;
-} ExportData;
+  g_autoptr(GhAuditPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result,
+                                                              &error);
+  gsize length;
+  const char *data;
+
+  if (self->export_file == NULL)
+    return;
+  if (bytes == NULL)
+    {
+      export_finished (self, error);
+      return;
+    }
+  data = g_bytes_get_data (bytes, &length);
+  if (length == 0)
+    {
+      /* The end: the file is whole once closed. */
+      g_output_stream_close_async (G_OUTPUT_STREAM (self->export_output), G_PRIORITY_DEFAULT,
+                                   self->export_cancellable, export_closed_cb,
+                                   g_object_ref (self));
+      return;
+    }
+  count_records (self, data, length);
+  self->export_bytes += length;
+  self->export_chunk = g_steal_pointer (&bytes);
+  g_output_stream_write_all_async (G_OUTPUT_STREAM (self->export_output), data, length,
+                                   G_PRIORITY_DEFAULT, self->export_cancellable,
+                                   export_written_cb, g_object_ref (self));
+}
+
+/* From the socket to the file a piece at a time: memory stays flat. */
+static void
+export_read (GhAuditPage *self)
+{
+  g_input_stream_read_bytes_async (self->export_input, 64 * 1024, G_PRIORITY_DEFAULT,
+                                   self->export_cancellable, export_read_cb,
+                                   g_object_ref (self));
+}
 
 static void
 export_answered_cb (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
-  g_autofree ExportData *data = user_data;
-  g_autoptr(GhAuditPage) self = data->self;
-  g_autoptr(GFileOutputStream) output = data->output;
+  g_autoptr(GhAuditPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInputStream) input = NULL;
 
-  input = gh_admin_client_export_audit_finish (GH_ADMIN_CLIENT (source), result, &error);
+  self->export_input = gh_admin_client_export_audit_finish (GH_ADMIN_CLIENT (source), result,
+                                                            &error);
   if (self->export_file == NULL)
     return;
-  if (input == NULL)
+  if (self->export_input == NULL)
     {
-      g_output_stream_close (G_OUTPUT_STREAM (output), NULL, NULL);
-      export_finished (self, error, 0);
+      export_finished (self, error);
       return;
     }
-  /* Straight from the socket to the file, a buffer at a time: memory stays flat. */
-  g_set_object (&self->export_output, output);
-  g_output_stream_splice_async (G_OUTPUT_STREAM (output), input,
-                                G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
-                                G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-                                G_PRIORITY_DEFAULT, self->export_cancellable,
-                                export_spliced_cb, g_object_ref (self));
+  update_export_progress (self);
+  export_read (self);
+}
+
+/* GET .../audit/count with the filters: how many events the export will write. */
+static char *
+count_path (GhAuditPage             *self,
+            const GhAdminAuditQuery *query)
+{
+  const struct {
+    const char *name;
+    const char *value;
+  } params[] = {
+    { "type_prefix", query->type_prefix },
+    { "outcome", query->outcome },
+    { "client_id", query->client_id },
+    { "user_id", query->user_id },
+    { "flow_id", query->flow_id },
+    { "text", query->text },
+  };
+  g_autoptr(GString) suffix = g_string_new ("/audit/count");
+
+  for (guint i = 0; i < G_N_ELEMENTS (params); i++)
+    if (params[i].value != NULL)
+      {
+        g_string_append_printf (suffix, "%c%s=", strchr (suffix->str, '?') ? '&' : '?',
+                                params[i].name);
+        g_string_append_uri_escaped (suffix, params[i].value, NULL, FALSE);
+      }
+  if (query->from != 0)
+    g_string_append_printf (suffix, "%cfrom=%" G_GINT64_FORMAT,
+                            strchr (suffix->str, '?') ? '&' : '?', query->from);
+  if (query->to != 0)
+    g_string_append_printf (suffix, "%cto=%" G_GINT64_FORMAT,
+                            strchr (suffix->str, '?') ? '&' : '?', query->to);
+
+  return gh_page_project_path (GH_PAGE (self), suffix->str);
+}
+
+static void
+export_counted_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GhAuditPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = gh_admin_client_request_json_finish (GH_ADMIN_CLIENT (source),
+                                                                      result, &error);
+  const char *format;
+  GhAdminAuditQuery query;
+
+  if (self->export_file == NULL)
+    return;
+  format = g_object_get_data (G_OBJECT (self->export_file), "gh-format");
+  if (answer == NULL)
+    {
+      export_finished (self, error);
+      return;
+    }
+  self->export_total = json_object_get_int_member_with_default (answer, "count", 0);
+  update_export_progress (self);
+  /* The same conditions as counted (a span's start included). */
+  query = self->export_query;
+  gh_admin_client_export_audit_async (GH_ADMIN_CLIENT (source),
+                                      gh_page_get_project (GH_PAGE (self)), &query, format,
+                                      self->export_cancellable, export_answered_cb,
+                                      g_object_ref (self));
 }
 
 static void
@@ -1085,17 +1745,8 @@ export_opened_cb (GObject      *source,
   g_autoptr(GhAuditPage) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GFileOutputStream) output = g_file_replace_finish (G_FILE (source), result, &error);
-  const char *format = g_object_get_data (G_OBJECT (source), "gh-format");
   GhAdminClient *client = gh_page_get_admin_client (GH_PAGE (self));
-  GhAdminAuditQuery query = {
-    .type_prefix = self->filters[FILTER_TYPE],
-    .outcome = self->filters[FILTER_OUTCOME],
-    .text = self->filters[FILTER_TEXT],
-    .client_id = self->filters[FILTER_CLIENT],
-    .user_id = self->filters[FILTER_USER],
-    .flow_id = self->filters[FILTER_FLOW],
-  };
-  ExportData *data;
+  g_autofree char *path = NULL;
 
   if (self->export_file == NULL)
     return;
@@ -1104,33 +1755,13 @@ export_opened_cb (GObject      *source,
       if (error == NULL)
         error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
                                      _("Not connected to a server"));
-      export_finished (self, error, 0);
+      export_finished (self, error);
       return;
     }
-  data = g_new0 (ExportData, 1);
-  data->self = g_object_ref (self);
-  data->output = g_steal_pointer (&output);
-  gh_admin_client_export_audit_async (client, gh_page_get_project (GH_PAGE (self)), &query,
-                                      format, self->export_cancellable, export_answered_cb,
-                                      data);
-}
-
-/* The server does not say how many events will come: the bar pulses and says how much of
- * the file is written. */
-static gboolean
-export_pulse_cb (gpointer user_data)
-{
-  GhAuditPage *self = GH_AUDIT_PAGE (user_data);
-
-  gtk_progress_bar_pulse (self->export_progress);
-  if (self->export_output != NULL)
-    {
-      g_autofree char *size = g_format_size (g_seekable_tell (G_SEEKABLE (self->export_output)));
-
-      gtk_progress_bar_set_text (self->export_progress, size);
-    }
-
-  return G_SOURCE_CONTINUE;
+  self->export_output = g_steal_pointer (&output);
+  path = count_path (self, &self->export_query);
+  gh_admin_client_request_json_async (client, "GET", path, NULL, self->export_cancellable,
+                                      export_counted_cb, g_object_ref (self));
 }
 
 void
@@ -1149,14 +1780,32 @@ gh_audit_page_export (GhAuditPage *self,
     return;
   g_set_object (&self->export_file, file);
   self->export_cancellable = g_cancellable_new ();
+  self->export_total = 0;
+  self->export_records = 0;
+  self->export_bytes = 0;
+  self->export_csv = g_str_equal (format, "csv");
+  self->export_quoted = FALSE;
+  self->export_header = FALSE;
+  /* The filters as they are now: the count and the export ask the same. */
+  g_clear_pointer (&self->export_filters, g_strfreev);
+  self->export_filters = g_new0 (char *, N_FILTERS + 1);
+  for (guint i = 0; i < N_FILTERS; i++)
+    self->export_filters[i] = g_strdup (self->filters[i] != NULL ? self->filters[i] : "");
+  fill_query (self, &self->export_query);
+  self->export_query.type_prefix = nonempty (self->export_filters[FILTER_TYPE]);
+  self->export_query.outcome = nonempty (self->export_filters[FILTER_OUTCOME]);
+  self->export_query.text = nonempty (self->export_filters[FILTER_TEXT]);
+  self->export_query.client_id = nonempty (self->export_filters[FILTER_CLIENT]);
+  self->export_query.user_id = nonempty (self->export_filters[FILTER_USER]);
+  self->export_query.flow_id = nonempty (self->export_filters[FILTER_FLOW]);
+
   name = g_file_get_basename (file);
   text = g_strdup_printf (_("Exporting to “%s”…"), name);
   gtk_label_set_label (self->export_label, text);
   gtk_progress_bar_set_fraction (self->export_progress, 0);
-  gtk_progress_bar_set_text (self->export_progress, NULL);
+  gtk_progress_bar_set_text (self->export_progress, _("Counting the events…"));
   gtk_revealer_set_reveal_child (self->export_revealer, TRUE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), FALSE);
-  self->export_pulse = g_timeout_add (100, export_pulse_cb, self);
   g_object_set_data_full (G_OBJECT (file), "gh-format", g_strdup (format), g_free);
   g_file_replace_async (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
                         G_PRIORITY_DEFAULT, self->export_cancellable, export_opened_cb,
@@ -1326,8 +1975,8 @@ gh_audit_page_start_search (GhPage *page)
 }
 
 /* "filter:outcome=failure" (or success), "filter:text=…", "client:<id>", "user:<id>",
- * "flow:<id>", "type:<prefix>": the list with that filter alone; "filter:all": no filter;
- * "event:<id>": that event's detail. */
+ * "flow:<id>", "type:<prefix>", "when:15m" (1h, 24h, 7d; another span is ignored): the list
+ * with that filter alone; "filter:all": no filter; "event:<id>": that event's detail. */
 static void
 gh_audit_page_open_target (GhPage     *page,
                            const char *target)
@@ -1343,6 +1992,7 @@ gh_audit_page_open_target (GhPage     *page,
     { "user:", FILTER_USER },
     { "flow:", FILTER_FLOW },
     { "type:", FILTER_TYPE },
+    { "when:", FILTER_WHEN },
   };
 
   if (g_str_has_prefix (target, "event:"))
@@ -1362,7 +2012,9 @@ gh_audit_page_open_target (GhPage     *page,
       return;
     }
   for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
-    if (g_str_has_prefix (target, targets[i].prefix))
+    if (g_str_has_prefix (target, targets[i].prefix) &&
+        (targets[i].filter != FILTER_WHEN ||
+         g_strcmp0 (span_label (target + strlen ("when:")), target + strlen ("when:")) != 0))
       {
         for (guint f = 0; f < N_FILTERS; f++)
           set_filter (self, f, NULL);
@@ -1379,11 +2031,15 @@ gh_audit_page_dispose (GObject *object)
   GhAuditPage *self = (GhAuditPage *)object;
 
   g_clear_handle_id (&self->text_reload, g_source_remove);
-  g_clear_handle_id (&self->export_pulse, g_source_remove);
+  if (self->repin_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->repin_tick);
+  self->repin_tick = 0;
   g_cancellable_cancel (self->export_cancellable);
   g_clear_object (&self->export_cancellable);
   g_clear_object (&self->export_file);
   g_clear_object (&self->export_output);
+  g_clear_object (&self->export_input);
+  g_clear_pointer (&self->export_chunk, g_bytes_unref);
   if (self->events_client != NULL)
     g_signal_handlers_disconnect_by_data (self->events_client, self);
   g_clear_object (&self->events_client);
@@ -1407,6 +2063,7 @@ gh_audit_page_finalize (GObject *object)
 
   for (guint i = 0; i < N_FILTERS; i++)
     g_clear_pointer (&self->filters[i], g_free);
+  g_clear_pointer (&self->export_filters, g_strfreev);
 
   G_OBJECT_CLASS (gh_audit_page_parent_class)->finalize (object);
 }
@@ -1454,6 +2111,7 @@ gh_audit_page_class_init (GhAuditPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GhAuditPage, successes_button);
   gtk_widget_class_bind_template_child (widget_class, GhAuditPage, what_button);
   gtk_widget_class_bind_template_child (widget_class, GhAuditPage, what_list);
+  gtk_widget_class_bind_template_child (widget_class, GhAuditPage, when_button);
   gtk_widget_class_bind_template_callback (widget_class, close_detail_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, export_cancel_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, new_events_clicked_cb);
@@ -1486,7 +2144,7 @@ gh_audit_page_init (GhAuditPage *self)
   adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
   g_signal_connect_object (adjustment, "value-changed", G_CALLBACK (adjustment_changed_cb),
                            self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (adjustment, "changed", G_CALLBACK (adjustment_changed_cb),
+  g_signal_connect_object (adjustment, "changed", G_CALLBACK (adjustment_layout_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect (self, "map", G_CALLBACK (page_mapped_cb), NULL);
 
@@ -1515,6 +2173,7 @@ gh_audit_page_init (GhAuditPage *self)
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gh_page_add_header_widget (GH_PAGE (self), GTK_WIDGET (self->search_button), GTK_PACK_END);
 
+  gtk_menu_button_set_popover (self->when_button, when_popover_new (self));
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   sync_controls (self);
 }
