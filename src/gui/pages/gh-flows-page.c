@@ -24,8 +24,8 @@
 #include "gh-flow-waterfall.h"
 #include "gh-flows-page.h"
 
-/* Live events are gathered this long before the flows they touch are read again: a burst of
- * any size costs one list read (and a few flow reads) per tick, never one read per event. */
+/* Ticks are at least this far apart: a burst of events of any size costs one list read (and a
+ * few flow reads) per tick, never one read per event. */
 #define TICK_MS 300
 /* Flows whose steps (for the dots) are read at once, at most. */
 #define MAX_STEP_READS 4
@@ -91,6 +91,7 @@ struct _GhFlowsPage
   /* Live: the flows the stream touched since the last tick. */
   GHashTable     *dirty;           /* flow id set */
   guint           tick_id;
+  gint64          last_tick;       /* monotonic µs */
   gboolean        refresh_loading; /* the tick's read of the first page */
   gboolean        tick_again;
   GPtrArray      *step_queue;      /* flow ids whose steps to read, oldest request first */
@@ -126,6 +127,9 @@ struct _GhFlowsPage
   GtkWidget      *export_button;
   GtkGrid        *facts_grid;
   AdwFlap        *flap;
+  GtkWidget      *flap_box;
+  guint           width_idle;
+  int             detail_width;
   GtkListBox     *flow_list;
   GtkScrolledWindow *list_scroller;
   GtkSpinner     *more_spinner;
@@ -627,6 +631,25 @@ merge_flow (GhFlowsPage *self,
   return row;
 }
 
+/* A flow's steps read (with its summary): its row's dots, before the summary, which would
+ * otherwise ask for them again. */
+static void
+take_steps (GhFlowsPage *self,
+            JsonObject  *flow,
+            JsonArray   *steps)
+{
+  FlowRow *row = g_hash_table_lookup (self->rows, gh_json_string (flow, "id") != NULL
+                                                  ? gh_json_string (flow, "id") : "");
+
+  if (row == NULL || steps == NULL)
+    return;
+  g_clear_pointer (&row->steps, json_array_unref);
+  row->steps = json_array_ref (steps);
+  row->steps_of = gh_json_int (flow, "last_event_id");
+  show_dots (row);
+  merge_flow (self, flow, FALSE);
+}
+
 static void
 steps_loaded_cb (GhPage       *page,
                  JsonObject   *answer,
@@ -636,19 +659,11 @@ steps_loaded_cb (GhPage       *page,
   GhFlowsPage *self = GH_FLOWS_PAGE (page);
   JsonObject *flow = gh_json_object (answer, "flow");
   JsonArray *steps = gh_json_array (answer, "steps");
-  FlowRow *row;
 
   self->step_reads--;
   if (GPOINTER_TO_INT (user_data) && self->first_steps > 0)
     self->first_steps--;
-  row = flow != NULL ? merge_flow (self, flow, FALSE) : NULL;
-  if (row != NULL && steps != NULL)
-    {
-      g_clear_pointer (&row->steps, json_array_unref);
-      row->steps = json_array_ref (steps);
-      row->steps_of = gh_json_int (flow, "last_event_id");
-      show_dots (row);
-    }
+  take_steps (self, flow, steps);
   pump_steps (self);
   update_busy (self);
 }
@@ -896,6 +911,7 @@ tick_cb (gpointer user_data)
   GhFlowsPage *self = user_data;
 
   self->tick_id = 0;
+  self->last_tick = g_get_monotonic_time ();
 
   if (g_hash_table_size (self->dirty) > 0 && self->list_loaded)
     {
@@ -926,11 +942,15 @@ tick_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Soon after a first event (50 ms gathers what came with it), never sooner than TICK_MS
+ * after the last tick: a quiet stream shows at once, a burst costs a few reads a second. */
 static void
 schedule_tick (GhFlowsPage *self)
 {
+  gint64 since = (g_get_monotonic_time () - self->last_tick) / 1000;
+
   if (self->tick_id == 0)
-    self->tick_id = g_timeout_add (TICK_MS, tick_cb, self);
+    self->tick_id = g_timeout_add (CLAMP (TICK_MS - since, 50, TICK_MS), tick_cb, self);
 }
 
 static void
@@ -1656,7 +1676,7 @@ detail_loaded_cb (GhPage       *page,
   g_clear_pointer (&self->detail, json_object_unref);
   self->detail = json_object_ref (answer);
   if (flow != NULL)
-    merge_flow (self, flow, FALSE);
+    take_steps (self, flow, gh_json_array (answer, "steps"));
 
   gtk_label_set_label (self->detail_title, flow_client_name (flow));
   show_verdict (self);
@@ -2185,6 +2205,38 @@ gh_flows_page_open_target (GhPage     *page,
     show_flow (self, id, step);
 }
 
+/* The detail's width: 42 % of the page between 420 and 640 px (a docked AdwFlap gives its
+ * flap the minimum width), set after the allocation that told the page's width: a probe as
+ * wide as the page reports it. */
+static int
+detail_width (int page_width)
+{
+  return CLAMP (page_width * 42 / 100, 420, 640);
+}
+
+static gboolean
+width_idle_cb (gpointer user_data)
+{
+  GhFlowsPage *self = user_data;
+
+  self->width_idle = 0;
+  gtk_widget_set_size_request (self->flap_box, self->detail_width, -1);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+width_probe_resize_cb (GhFlowsPage *self,
+                       int          width,
+                       int          height)
+{
+  int current;
+
+  self->detail_width = detail_width (width);
+  gtk_widget_get_size_request (self->flap_box, &current, NULL);
+  if (ABS (self->detail_width - current) > 8 && self->width_idle == 0)
+    self->width_idle = g_idle_add (width_idle_cb, self);
+}
+
 static void
 gh_flows_page_dispose (GObject *object)
 {
@@ -2192,6 +2244,7 @@ gh_flows_page_dispose (GObject *object)
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->age_id, g_source_remove);
+  g_clear_handle_id (&self->width_idle, g_source_remove);
   if (self->events_client != NULL)
     g_signal_handlers_disconnect_by_func (self->events_client, event_cb, self);
   g_clear_object (&self->events_client);
@@ -2247,6 +2300,7 @@ gh_flows_page_class_init (GhFlowsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, export_button);
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, facts_grid);
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, flap);
+  gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, flap_box);
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, flow_list);
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, list_scroller);
   gtk_widget_class_bind_template_child (widget_class, GhFlowsPage, more_spinner);
@@ -2270,6 +2324,7 @@ gh_flows_page_class_init (GhFlowsPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, stop_search_cb);
+  gtk_widget_class_bind_template_callback (widget_class, width_probe_resize_cb);
 }
 
 static void
