@@ -204,9 +204,9 @@ client_finish (Client *client)
 
 typedef struct
 {
-  char    *dots;     /* the step titles of its dots, ", " between; "" while not mapped */
-  guint    rows;     /* the most rows it had at once */
-  GArray  *times;    /* every change: its real time (gint64) ... */
+  char      *dots;   /* its dots' step titles, ", " between, or "(not shown)" */
+  guint      rows;   /* the most rows it had at once */
+  GArray    *times;  /* every change: its real time (gint64) ... */
   GPtrArray *shown;  /* ... and what it showed from then on */
 } Seen;
 
@@ -253,7 +253,7 @@ row_dots (GtkWidget *row)
   g_auto(GStrv) strv = NULL;
 
   if (!gtk_widget_get_mapped (row))
-    return g_strdup ("");
+    return g_strdup ("(not shown)");
   find_all (row, "flow-dot", dots);
   for (guint i = 0; i < dots->len; i++)
     {
