@@ -239,7 +239,11 @@ test_flows_live (void)
   JsonArray *steps;
   GtkWidget *page;
   GtkWidget *row;
+  GtkWidget *entry;
+  g_autoptr(GhRawResponse) refused = NULL;
+  g_autoptr(JsonObject) other = NULL;
   RowWait w = { NULL, NULL, 0 };
+  RowWait w2 = { NULL, NULL, 0 };
   gint64 start;
 
   set_up_project (test);
@@ -274,6 +278,25 @@ test_flows_live (void)
   g_assert_false (gtk_widget_get_mapped (gh_gui_test_get (page, "flows-empty-page")));
   /* the newest on top */
   g_assert_true (gtk_widget_get_first_child (gh_gui_test_get (page, "flows-list")) == row);
+
+  /* Ctrl+F: the search narrows the list by client or user */
+  refused = authorize (test, WRONG_PORT);
+  other = newest_flow (test, "failed");
+  w2.page = page;
+  w2.id = json_object_get_string_member (other, "id");
+  g_assert_true (gh_gui_test_wait (row_shown, &w2));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (test->window), "win.search", NULL));
+  entry = gh_gui_test_get (page, "flows-search-entry");
+  gh_gui_test_run_for (300);
+  g_assert_true (gtk_widget_get_mapped (entry));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "ALICE");
+  gh_gui_test_run_for (300);
+  g_assert_true (gtk_widget_get_mapped (row));
+  g_assert_null (find_row (page, w2.id));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "nobody-here");
+  gh_gui_test_run_for (300);
+  g_assert_false (gtk_widget_get_mapped (row));
+  g_assert_true (gh_gui_test_label_shown (page, "No Matching Flows"));
 }
 
 typedef struct
@@ -287,6 +310,21 @@ export_ready (gpointer data)
   GtkWidget *page = data;
 
   return gtk_widget_get_sensitive (gh_gui_test_get (page, "flow-export-button"));
+}
+
+static gboolean
+row_gives_reason (gpointer data)
+{
+  RowWait *w = data;
+  GtkWidget *row = find_row (w->page, w->id);
+
+  return row != NULL && gh_gui_test_text_shown (row, "differs");
+}
+
+static gboolean
+badge_one (gpointer data)
+{
+  return gh_page_get_badge (GH_PAGE (data)) == 1;
 }
 
 /* A flow refused because the redirect URI's port differs: its row says why in one line,
@@ -317,9 +355,11 @@ test_flows_port_mismatch (void)
   last_error = json_object_get_object_member (flow, "last_error");
   w.page = page;
   w.id = json_object_get_string_member (flow, "id");
+  /* At once from the stream, then the reason from its summary */
   g_assert_true (gh_gui_test_wait (row_shown, &w));
+  if (!gh_gui_test_wait (row_gives_reason, &w))
+    g_error ("no reason:\n%s", gh_gui_test_dump_labels (find_row (page, w.id)));
   row = find_row (page, w.id);
-  g_assert_true (gh_gui_test_text_shown (row, "differs"));
 
   gtk_widget_activate (row);
   s.page = page;
@@ -353,6 +393,10 @@ test_flows_port_mismatch (void)
     g_assert_nonnull (strstr (curl, "code_challenge=CODE_CHALLENGE"));
   }
 
+  /* The sidebar's count: flows failed in the last hour, in red, from the stream */
+  g_assert_true (gh_gui_test_wait (badge_one, page));
+  g_assert_true (gh_page_get_badge_alert (GH_PAGE (page)));
+
   /* Raw: the flow's events */
   g_assert_true (gh_gui_test_wait (export_ready, page));
   collect_named (gh_gui_test_get (page, "flow-raw"), "flow-raw-card", rows);
@@ -375,6 +419,7 @@ test_flows_target (void)
   GtkWidget *page;
   GtkWidget *overview;
   StepWait s = { NULL, 0 };
+  RowWait w = { NULL, NULL, 0 };
   guint expanded = 0;
 
   set_up_project (test);
@@ -424,6 +469,17 @@ test_flows_target (void)
                                                                             s.event_id))));
   g_assert_true (gtk_widget_get_mapped (gh_gui_test_get (step_row (page, s.event_id),
                                                          "explain-card")));
+
+  /* Failed, sent to the server: the refused flow stays, the one that succeeded goes */
+  w.page = page;
+  w.id = json_object_get_string_member (flow, "id");
+  g_assert_nonnull (find_row (page, w.id));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (gh_gui_test_get (page,
+                                                                    "flows-filter-failed")),
+                                TRUE);
+  g_assert_true (gh_gui_test_wait_settled (GH_PAGE (page)));
+  g_assert_null (find_row (page, w.id));
+  g_assert_nonnull (find_row (page, json_object_get_string_member (failed, "id")));
 }
 
 static void

@@ -90,6 +90,7 @@ struct _GhFlowsPage
 
   /* Live: the flows the stream touched since the last tick. */
   GHashTable     *dirty;           /* flow id set */
+  GHashTable     *refreshing;      /* the ones the tick's read is for */
   guint           tick_id;
   gint64          last_tick;       /* monotonic µs */
   gboolean        refresh_loading; /* the tick's read of the first page */
@@ -611,10 +612,14 @@ merge_flow (GhFlowsPage *self,
     }
   else
     {
+      gboolean moved = gh_json_int (row->flow, "seq") != gh_json_int (flow, "seq");
+
       json_object_ref (flow);
       json_object_unref (row->flow);
       row->flow = flow;
       show_row (row);
+      if (moved)
+        gtk_list_box_row_changed (GTK_LIST_BOX_ROW (row->row));
     }
 
   /* Out of the filter now (a running flow that failed, under Running): gone from the list. */
@@ -834,11 +839,13 @@ refresh_loaded_cb (GhPage       *page,
 {
   GhFlowsPage *self = GH_FLOWS_PAGE (page);
   JsonArray *flows = gh_json_array (answer, "flows");
-  GHashTable *dirty = user_data;
+  g_autoptr(GHashTable) dirty = g_steal_pointer (&self->refreshing);
   GHashTableIter iter;
   const char *id;
 
   self->refresh_loading = FALSE;
+  if (dirty == NULL)
+    dirty = g_hash_table_new (g_str_hash, g_str_equal);
   if (error == NULL)
     {
       for (guint i = 0; flows != NULL && i < json_array_get_length (flows); i++)
@@ -862,7 +869,6 @@ refresh_loaded_cb (GhPage       *page,
         }
       update_empty (self);
     }
-  g_hash_table_unref (dirty);
 
   if (self->tick_again)
     {
@@ -920,11 +926,12 @@ tick_cb (gpointer user_data)
       else
         {
           g_autofree char *path = list_path (self, 0);
-          GHashTable *dirty = g_steal_pointer (&self->dirty);
 
+          g_clear_pointer (&self->refreshing, g_hash_table_unref);
+          self->refreshing = g_steal_pointer (&self->dirty);
           self->dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
           self->refresh_loading = TRUE;
-          gh_page_load (GH_PAGE (self), "GET", path, NULL, refresh_loaded_cb, dirty);
+          gh_page_load (GH_PAGE (self), "GET", path, NULL, refresh_loaded_cb, NULL);
         }
     }
 
@@ -953,6 +960,37 @@ schedule_tick (GhFlowsPage *self)
     self->tick_id = g_timeout_add (CLAMP (TICK_MS - since, 50, TICK_MS), tick_cb, self);
 }
 
+/* A flow the list does not have yet, shown at once from its first event (its client, user,
+ * address, User-Agent and time); the tick's read gives it its summary and its steps. */
+static void
+add_from_event (GhFlowsPage      *self,
+                GhAuditEventItem *item)
+{
+  g_autoptr(JsonObject) flow = json_object_new ();
+  const char *members[][2] = {
+    { "id", gh_audit_event_item_get_flow_id (item) },
+    { "client_id", gh_audit_event_item_get_client_id (item) },
+    { "user_id", gh_audit_event_item_get_user_id (item) },
+    { "source", gh_audit_event_item_get_source (item) },
+    { "user_agent", gh_audit_event_item_get_user_agent (item) },
+  };
+  FlowRow *row;
+
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    if (members[i][1] != NULL)
+      json_object_set_string_member (flow, members[i][0], members[i][1]);
+  /* Newer than every flow read: on top until its summary gives its place. */
+  json_object_set_int_member (flow, "seq", G_MAXINT64 - g_hash_table_size (self->rows));
+  json_object_set_int_member (flow, "started_at", gh_audit_event_item_get_time (item));
+  json_object_set_int_member (flow, "updated_at", gh_audit_event_item_get_time (item));
+  json_object_set_string_member (flow, "state", "running");
+
+  row = flow_row_new (flow);
+  g_hash_table_insert (self->rows, g_strdup (gh_audit_event_item_get_flow_id (item)), row);
+  gtk_list_box_append (self->flow_list, row->row);
+  update_empty (self);
+}
+
 static void
 event_cb (GhAdminClient    *client,
           GhAuditEventItem *item,
@@ -967,6 +1005,9 @@ event_cb (GhAdminClient    *client,
     return;
 
   g_hash_table_add (self->dirty, g_strdup (flow_id));
+  if (self->list_loaded && !g_hash_table_contains (self->rows, flow_id) &&
+      (self->state == NULL || g_str_equal (self->state, "running")))
+    add_from_event (self, item);
   if (g_strcmp0 (flow_id, self->detail_id) == 0)
     self->detail_dirty = TRUE;
   if (g_strcmp0 (gh_audit_event_item_get_outcome (item), "failure") == 0 ||
@@ -2153,6 +2194,7 @@ gh_flows_page_reload (GhPage *page)
   self->tick_again = FALSE;
   self->list_loaded = FALSE;
   g_hash_table_remove_all (self->dirty);
+  g_clear_pointer (&self->refreshing, g_hash_table_unref);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   clear_rows (self);
 
@@ -2265,6 +2307,7 @@ gh_flows_page_finalize (GObject *object)
   GhFlowsPage *self = (GhFlowsPage *)object;
 
   g_clear_pointer (&self->dirty, g_hash_table_unref);
+  g_clear_pointer (&self->refreshing, g_hash_table_unref);
   g_clear_pointer (&self->expanded, g_hash_table_unref);
   g_clear_pointer (&self->step_queue, g_ptr_array_unref);
   g_clear_pointer (&self->filter_buttons, g_ptr_array_unref);
