@@ -63,6 +63,7 @@ struct _GhAuditPage
   char               *filters[N_FILTERS];
   GhAdminClient      *events_client;   /* whose ::event and ::gap we follow */
   guint               pending;         /* live events not shown: scrolled away */
+  guint               gaps;            /* gap rows in the model */
   gboolean            stale;           /* events came while the page was hidden */
   gboolean            syncing;         /* the controls are being set from the filters */
   guint               text_reload;
@@ -202,6 +203,59 @@ static const struct {
   { N_("Source"), 6, 10, FALSE },
 };
 
+/* The tooltip of a cell of @column showing @item, or NULL. */
+static char *
+cell_tooltip (Column   column,
+              GObject *item)
+{
+  GhAuditEventItem *event;
+
+  if (GH_IS_AUDIT_GAP (item))
+    return column == COLUMN_TYPE ? g_strdup (_("The live stream fell behind; click to read the "
+                                               "list again from the server")) : NULL;
+  if (!GH_IS_AUDIT_EVENT_ITEM (item))
+    return NULL;
+  event = GH_AUDIT_EVENT_ITEM (item);
+  switch (column)
+    {
+    case COLUMN_TIME:
+      return format_absolute (gh_audit_event_item_get_time (event));
+    case COLUMN_CLIENT:
+      return g_strdup (gh_audit_event_item_get_client_id (event));
+    case COLUMN_USER:
+      return g_strdup (gh_audit_event_item_get_user_id (event));
+    case COLUMN_FLOW:
+      return g_strdup (gh_audit_event_item_get_flow_id (event));
+    case COLUMN_SOURCE:
+      return g_strdup (gh_audit_event_item_get_user_agent (event));
+    case COLUMN_OUTCOME:
+    case COLUMN_TYPE:
+    case N_COLUMNS:
+    default:
+      return NULL;
+    }
+}
+
+static gboolean
+cell_query_tooltip_cb (GtkWidget   *inscription,
+                       int          x,
+                       int          y,
+                       gboolean     keyboard_mode,
+                       GtkTooltip  *tooltip,
+                       GtkListItem *list_item)
+{
+  Column column = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (inscription), "gh-column"));
+  g_autofree char *text = NULL;
+
+  if (gtk_list_item_get_item (list_item) == NULL)
+    return FALSE;
+  text = cell_tooltip (column, gtk_list_item_get_item (list_item));
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 static void
 setup_cell_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *list_item,
@@ -226,6 +280,13 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
     }
   else
     gtk_list_item_set_child (list_item, inscription);
+  /* The tooltip is made when it is about to show: setting one at each bind costs a pointer
+   * query to the display server per cell (bench/console.sh: the list stalled scrolling and
+   * under live events). */
+  g_object_set_data (G_OBJECT (inscription), "gh-column", GUINT_TO_POINTER (column));
+  gtk_widget_set_has_tooltip (inscription, TRUE);
+  g_signal_connect_object (inscription, "query-tooltip", G_CALLBACK (cell_query_tooltip_cb),
+                           list_item, 0);
 }
 
 static void
@@ -240,7 +301,6 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
   GtkWidget *icon = NULL;
   GhAuditEventItem *event;
   g_autofree char *text = NULL;
-  g_autofree char *tooltip = NULL;
 
   if (column == COLUMN_OUTCOME)
     {
@@ -261,9 +321,6 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
         }
       else if (column == COLUMN_TYPE)
         text = g_strdup (_("Events were missed here — Reload"));
-      gtk_widget_set_tooltip_text (inscription, column == COLUMN_TYPE ?
-                                   _("The live stream fell behind; click to read the list "
-                                     "again from the server") : NULL);
       gtk_inscription_set_text (GTK_INSCRIPTION (inscription), text);
       return;
     }
@@ -273,7 +330,6 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
     {
     case COLUMN_TIME:
       text = format_relative (gh_audit_event_item_get_time (event));
-      tooltip = format_absolute (gh_audit_event_item_get_time (event));
       break;
     case COLUMN_OUTCOME:
       {
@@ -292,26 +348,21 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
       break;
     case COLUMN_CLIENT:
       text = g_strdup (gh_audit_event_item_get_client_id (event));
-      tooltip = g_strdup (text);
       break;
     case COLUMN_USER:
       text = g_strdup (gh_audit_event_item_get_user_id (event));
-      tooltip = g_strdup (text);
       break;
     case COLUMN_FLOW:
       text = g_strdup (gh_audit_event_item_get_flow_id (event));
-      tooltip = g_strdup (text);
       break;
     case COLUMN_SOURCE:
       text = g_strdup (gh_audit_event_item_get_source (event));
-      tooltip = g_strdup (gh_audit_event_item_get_user_agent (event));
       break;
     case N_COLUMNS:
     default:
       break;
     }
   gtk_inscription_set_text (GTK_INSCRIPTION (inscription), text);
-  gtk_widget_set_tooltip_text (inscription, tooltip);
 }
 
 static void
@@ -465,22 +516,28 @@ sync_controls (GhAuditPage *self)
 static void
 update_count (GhAuditPage *self)
 {
-  guint shown = 0;
+  /* Every row but the gaps: no walk over what was read (a million rows, at each event). */
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->model)) - self->gaps;
   g_autofree char *text = NULL;
 
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->model)); i++)
-    {
-      g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (self->model), i);
-
-      shown += GH_IS_AUDIT_EVENT_ITEM (item);
-    }
   if (gh_audit_model_get_complete (self->model))
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u event", "%u events", shown),
                             shown);
   else
     text = g_strdup_printf (_("Newest %u events, more as you scroll"), shown);
   gtk_label_set_label (self->count_label, text);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->count_label), text);
+}
+
+/* The count's tooltip is its text, made when it shows (not set at each event). */
+static gboolean
+count_query_tooltip_cb (GtkLabel   *label,
+                        int         x,
+                        int         y,
+                        gboolean    keyboard_mode,
+                        GtkTooltip *tooltip)
+{
+  gtk_tooltip_set_text (tooltip, gtk_label_get_label (label));
+  return TRUE;
 }
 
 /* Reads the list again with the filters: the server applies them. */
@@ -507,6 +564,7 @@ apply_filters (GhAuditPage *self)
     return;
   gh_page_set_busy (GH_PAGE (self), TRUE);
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
+  self->gaps = 0;
   gh_audit_model_reset (self->model, client, gh_page_get_project (GH_PAGE (self)), &query);
 }
 
@@ -647,6 +705,7 @@ static void
 gap_cb (GhAuditPage *self,
         gint64       first_missed_id)
 {
+  self->gaps++;
   gh_audit_model_prepend_gap (self->model, first_missed_id);
 }
 
@@ -1482,6 +1541,9 @@ gh_audit_page_init (GhAuditPage *self)
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   add_columns (self);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self->count_label), TRUE);
+  g_signal_connect (self->count_label, "query-tooltip", G_CALLBACK (count_query_tooltip_cb),
+                    NULL);
 
   adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
   g_signal_connect_object (adjustment, "value-changed", G_CALLBACK (adjustment_changed_cb),
