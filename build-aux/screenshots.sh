@@ -7,7 +7,7 @@
 # Copyright 2026 The Gatehouse developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Usage: build-aux/screenshots.sh [BUILD_DIR [OUT_DIR]]   (needs xvfb-run, curl)
+# Usage: build-aux/screenshots.sh [BUILD_DIR [OUT_DIR]]   (needs xvfb-run, curl, jq, openssl)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,6 +65,25 @@ for redirect in http%3A%2F%2F127.0.0.1%3A58135%2Fcallback http%3A%2F%2F127.0.0.1
   curl -s -o /dev/null -A "claude-code/1.0" \
     "$base/authorize?response_type=code&client_id=$claude&redirect_uri=$redirect&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&state=x"
 done
+# Live flows: a whole flow as a CLI client runs it (auto-approved: alice), and one refused at
+# /authorize for a redirect port that is compared (https: only http loopback matches any port).
+verifier=screenshots-verifier-0123456789-0123456789-abcdefgh
+challenge=$(printf %s "$verifier" | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=')
+mcp=$(cli client create --name "MCP Inspector" -r http://localhost:6274/oauth/callback \
+      -r https://localhost:6274/oauth/callback -q)
+location=$(curl -s -o /dev/null -w '%{redirect_url}' -A "node (MCP TypeScript SDK)" \
+  "$base/authorize?response_type=code&client_id=$mcp&redirect_uri=http%3A%2F%2Flocalhost%3A6274%2Foauth%2Fcallback&code_challenge=$challenge&code_challenge_method=S256&state=x&scope=openid&resource=http%3A%2F%2F127.0.0.1%3A3000%2Fmcp")
+code=$(sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' <<<"$location")
+curl -s -o /dev/null -A "node (MCP TypeScript SDK)" "$base/token" -d grant_type=authorization_code \
+  -d "code=$code" -d "client_id=$mcp" -d "code_verifier=$verifier" \
+  --data-urlencode "redirect_uri=http://localhost:6274/oauth/callback" \
+  --data-urlencode "resource=http://127.0.0.1:3000/mcp"
+curl -s -o /dev/null -A "mcp-inspector/0.16" "$base/.well-known/oauth-protected-resource"
+curl -s -o /dev/null -A "mcp-inspector/0.16" \
+  "$base/authorize?response_type=code&client_id=$mcp&redirect_uri=https%3A%2F%2Flocalhost%3A49152%2Foauth%2Fcallback&code_challenge=$challenge&code_challenge_method=S256&state=x"
+admin=$(cli admin-token create --label screenshots)
+failed_flow=$(curl -s -H "Authorization: Bearer $admin" \
+  "$base/admin/v1/projects/default/flows?state=failed&limit=1" | jq -r '.flows[0].id')
 # A custom scheme the project does not allow.
 curl -s -o /dev/null -A "Windsurf/1.2" -H 'Content-Type: application/json' \
   -d '{"client_name":"Zed","redirect_uris":["zed://oauth/callback"]}' "$base/register"
@@ -105,6 +124,7 @@ target_of () {  # what a page opens on, for a screenshot that shows it at work
     cimd) echo "--target=url:http://127.0.0.1:$docs_port/oauth/client.json" ;;
     clients) echo "--target=client:$claude" ;;
     audit) echo "--target=filter:outcome=failure" ;;
+    flows) echo "--target=flow:$failed_flow" ;;
     # A token this server did not sign, checked against the MCP server's URL.
     token-checker) echo "--target=resource:http://127.0.0.1:3000/mcp token:eyJhbGciOiJFUzI1NiIsImtpZCI6Im5vdC1oZXJlIn0.eyJpc3MiOiJodHRwczovL2Vsc2V3aGVyZS5leGFtcGxlIiwiYXVkIjoiaHR0cDovLzEyNy4wLjAuMTozMDAwL21jcC8ifQ.c2lnbmF0dXJl" ;;
   esac

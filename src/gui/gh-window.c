@@ -14,6 +14,7 @@
 #include "gh-audit-page.h"
 #include "gh-cimd-page.h"
 #include "gh-clients-page.h"
+#include "gh-flows-page.h"
 #include "gh-connect-window.h"
 #include "gh-credentials.h"
 #include "gh-iats-page.h"
@@ -78,6 +79,7 @@ static GParamSpec *properties[N_PROPS];
 static GType
 (*const page_types[]) (void) = {
   gh_overview_page_get_type,
+  gh_flows_page_get_type,
   gh_mcp_page_get_type,
   gh_cimd_page_get_type,
   gh_iats_page_get_type,

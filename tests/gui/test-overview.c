@@ -192,21 +192,21 @@ row_titled (gpointer data)
 }
 
 static gboolean
-explain_window_shown (gpointer data)
+explain_card_shown (gpointer data)
 {
-  GtkWidget *window = gh_gui_test_find_window ("explain-window");
+  GtkWidget *card = gh_gui_test_find (data, "explain-card");
 
-  return window != NULL && gtk_widget_get_mapped (window);
+  return card != NULL && gtk_widget_get_mapped (card);
 }
 
 /* Refusals of one rule show as one Needs-attention row with their count and who sent them,
- * live; its Explain opens the card of the rule; after a reload the summary says the same. */
+ * live; it opens its flow at the failing step; after a reload the summary says the same. */
 static void
 test_overview_needs_attention (void)
 {
   g_autoptr(GhGuiTest) test = gh_gui_test_new ();
   GtkWidget *page;
-  GtkWidget *window;
+  GtkWidget *flows;
   RowWait w = { NULL, "attention-redirect_uri.mismatch",
                 "3× redirect_uri mismatch — Claude Code" };
 
@@ -227,11 +227,13 @@ test_overview_needs_attention (void)
   g_assert_true (gh_page_get_badge_alert (GH_PAGE (page)));
   g_assert_null (gh_gui_test_find (page, "attention-none"));
 
-  gh_gui_test_click (gh_gui_test_get (gh_gui_test_get (page, w.row), "explain-button"));
-  g_assert_true (gh_gui_test_wait (explain_window_shown, NULL));
-  window = gh_gui_test_find_window ("explain-window");
-  g_assert_true (gh_gui_test_label_shown (window, "redirect_uri.mismatch"));
-  gtk_window_destroy (GTK_WINDOW (window));
+  /* A refusal of a flow opens the flow in Live flows, on its Explain card (test-flows) */
+  flows = GTK_WIDGET (gh_window_get_page (test->window, "flows"));
+  gh_gui_test_click (gh_gui_test_get (gh_gui_test_get (page, w.row), "open-flow-button"));
+  g_assert_true (gh_window_get_visible_page (test->window) == GH_PAGE (flows));
+  g_assert_true (gh_gui_test_wait (explain_card_shown, flows));
+  g_assert_true (gh_gui_test_label_shown (flows, "redirect_uri.mismatch"));
+  g_assert_true (gh_window_show_page (test->window, "overview"));
 
   /* Read again from the summary: the same group */
   gh_page_reload (GH_PAGE (page));

@@ -13,6 +13,7 @@
 
 #include "gh-activity-chart.h"
 #include "gh-admin-json.h"
+#include "gh-client-family.h"
 #include "gh-explain-card.h"
 #include "gh-keyring.h"
 #include "gh-overview-page.h"
@@ -77,6 +78,8 @@ typedef struct
   gint64      last_time;   /* µs */
   char       *client_id;   /* of the newest, or NULL */
   char       *user_agent;
+  char       *flow_id;     /* the newest's flow, or NULL: it opens in Live flows */
+  gint64      event_id;    /* the newest's event, its step there */
   char       *description; /* the newest's error_description, for a failure without explain */
   JsonObject *explain;     /* the newest's, or NULL */
 } Group;
@@ -87,6 +90,7 @@ group_free (Group *group)
   g_free (group->rule);
   g_free (group->client_id);
   g_free (group->user_agent);
+  g_free (group->flow_id);
   g_free (group->description);
   g_clear_pointer (&group->explain, json_object_unref);
   g_free (group);
@@ -665,25 +669,13 @@ static char *
 client_family (const char *user_agent,
                const char *client_id)
 {
-  static const struct {
-    const char *needle;
-    const char *name;
-  } families[] = {
-    { "claude-code", "Claude Code" }, { "claude code", "Claude Code" },
-    { "cursor", "Cursor" }, { "vscode", "VS Code" }, { "visual studio code", "VS Code" },
-    { "mcp-inspector", "MCP Inspector" }, { "inspector", "MCP Inspector" },
-    { "modelcontextprotocol", "MCP TypeScript SDK" }, { "mcp-sdk", "MCP TypeScript SDK" },
-  };
-  g_autofree char *lower = NULL;
+  const char *family = gh_client_family (client_id, user_agent);
   gsize product;
 
+  if (family != NULL)
+    return g_strdup (family);
   if (user_agent == NULL || *user_agent == '\0')
     return g_strdup (client_id != NULL ? client_id : _("an unknown client"));
-
-  lower = g_ascii_strdown (user_agent, -1);
-  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
-    if (strstr (lower, families[i].needle) != NULL)
-      return g_strdup (families[i].name);
 
   product = strcspn (user_agent, "/ (");
   return g_strndup (user_agent, product > 0 ? product : strlen (user_agent));
@@ -710,7 +702,19 @@ explain_clicked_cb (GtkButton      *button,
 {
   Group *group = g_object_get_data (G_OBJECT (button), "gh-group");
 
-  if (group == NULL || group->explain == NULL)
+  if (group == NULL)
+    return;
+
+  /* A failure of a flow opens that flow at its failing step, the Explain card in it. */
+  if (group->flow_id != NULL)
+    {
+      g_autofree char *target = g_strdup_printf ("flow:%s step:%" G_GINT64_FORMAT,
+                                                 group->flow_id, group->event_id);
+
+      gh_page_open (GH_PAGE (self), "flows", target);
+      return;
+    }
+  if (group->explain == NULL)
     return;
 
   gh_explain_card_present (GTK_WIDGET (self), group->explain,
@@ -762,13 +766,18 @@ attention_row_new (GhOverviewPage *self,
   gtk_widget_add_css_class (time_label, "caption");
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), time_label);
 
-  if (group->explain != NULL)
+  if (group->flow_id != NULL || group->explain != NULL)
     {
-      GtkWidget *button = gtk_button_new_with_mnemonic (_("_Explain"));
+      GtkWidget *button = gtk_button_new_with_mnemonic (group->flow_id != NULL ? _("_Open Flow")
+                                                                              : _("_Explain"));
 
-      gtk_widget_set_name (button, "explain-button");
+      gtk_widget_set_name (button, group->flow_id != NULL ? "open-flow-button"
+                                                          : "explain-button");
       gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-      gtk_widget_set_tooltip_text (button, _("Why it was refused, and the fix"));
+      gtk_widget_set_tooltip_text (button, group->flow_id != NULL
+                                   ? _("The flow in Live flows, at its failing step with "
+                                       "the Explain card")
+                                   : _("Why it was refused, and the fix"));
       g_object_set_data (G_OBJECT (button), "gh-group", group);
       g_signal_connect_object (button, "clicked", G_CALLBACK (explain_clicked_cb), self, 0);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
@@ -851,11 +860,16 @@ group_set_last (Group      *group,
                 gint64      time,
                 const char *client_id,
                 const char *user_agent,
+                const char *flow_id,
+                gint64      event_id,
                 JsonObject *details)
 {
   JsonObject *explain = gh_json_object (details, "explain");
 
   group->last_time = time;
+  g_free (group->flow_id);
+  group->flow_id = g_strdup (flow_id);
+  group->event_id = event_id;
   g_free (group->client_id);
   group->client_id = g_strdup (client_id);
   g_free (group->user_agent);
@@ -910,6 +924,7 @@ apply_event (GhOverviewPage   *self,
       group->count++;
       group_set_last (group, time, gh_audit_event_item_get_client_id (item),
                       gh_audit_event_item_get_user_agent (item),
+                      gh_audit_event_item_get_flow_id (item), gh_audit_event_item_get_id (item),
                       gh_audit_event_item_get_details (item));
       g_ptr_array_insert (self->groups, 0, group);
     }
@@ -1015,6 +1030,7 @@ summary_loaded_cb (GhPage       *page,
         group->count = gh_json_int (object, "count");
         group_set_last (group, gh_json_int (object, "last_time"),
                         gh_json_string (event, "client_id"), gh_json_string (event, "user_agent"),
+                        gh_json_string (event, "flow_id"), gh_json_int (event, "id"),
                         gh_json_object (event, "details"));
         g_ptr_array_add (self->groups, group);
       }
