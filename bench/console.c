@@ -21,7 +21,8 @@
  *       R introspection requests per second (one audit event each) to a fresh
  *       gatehouse-server while the window shows each page for S seconds; peer: a GtkListView
  *       appending one row per event of the same stream (--side peer-columns: a GtkColumnView
- *       of seven columns adding each at the top, as the Audit page does)
+ *       of seven columns adding each at the top, as the Audit page does; peer-columns-batched:
+ *       the same adding a frame's rows at once)
  */
 
 #define G_LOG_DOMAIN "gatehouse-bench"
@@ -961,6 +962,7 @@ typedef struct
   guint          gaps;
   GtkStringList *rows;     /* the peer's */
   gboolean       prepend;  /* new rows at the top, as the Audit page adds them */
+  GPtrArray     *batch;    /* rows kept for the next frame (peer-columns-batched), or NULL */
 } Received;
 
 static void
@@ -978,11 +980,35 @@ event_cb (GhAdminClient    *client,
 
       const char * const added[] = { text, NULL };
 
+      if (received->batch != NULL)
+        {
+          /* Newest first, added at the next frame all at once. */
+          g_ptr_array_insert (received->batch, 0, g_steal_pointer (&text));
+          return;
+        }
       gtk_string_list_splice (received->rows,
                               received->prepend ? 0 : g_list_model_get_n_items (
                                                         G_LIST_MODEL (received->rows)),
                               0, added);
     }
+}
+
+/* At each frame, the rows that came since the previous one, in one change of the model. */
+static gboolean
+batch_tick_cb (GtkWidget     *widget,
+               GdkFrameClock *clock,
+               gpointer       data)
+{
+  Received *received = data;
+
+  if (received->batch->len > 0)
+    {
+      g_ptr_array_add (received->batch, NULL);
+      gtk_string_list_splice (received->rows, 0, 0,
+                              (const char * const *) received->batch->pdata);
+      g_ptr_array_set_size (received->batch, 0);
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -1114,11 +1140,17 @@ live (const char  *side,
       server = gh_test_process_start (gh_test_server_binary (), dir, "server");
       load.port = server->port;
       received.rows = gtk_string_list_new (NULL);
-      if (g_str_equal (side, "peer-columns"))
+      if (g_str_has_prefix (side, "peer-columns"))
         {
-          /* The Audit page's shape: a column view, each new row at the top. */
+          /* The Audit page's shape: a column view, each new row at the top; batched: the
+           * rows of a frame added at once. */
           received.prepend = TRUE;
           view = peer_column_view (G_LIST_MODEL (received.rows));
+          if (g_str_equal (side, "peer-columns-batched"))
+            {
+              received.batch = g_ptr_array_new_with_free_func (g_free);
+              gtk_widget_add_tick_callback (view, batch_tick_cb, &received, NULL);
+            }
         }
       else
         {
@@ -1150,7 +1182,8 @@ live (const char  *side,
                            G_USEC_PER_SEC);
   if (window != NULL)
     {
-      live_measure (side, received.prepend ? "columnview" : "listview", window, &load,
+      live_measure (side, received.batch != NULL ? "columnview-batched" :
+                          received.prepend ? "columnview" : "listview", window, &load,
                     &received, G_LIST_MODEL (received.rows),
                     seconds);
     }
@@ -1203,6 +1236,7 @@ live (const char  *side,
       console_close (&console);
     }
   g_clear_object (&received.rows);
+  g_clear_pointer (&received.batch, g_ptr_array_unref);
   g_free (load.request);
   g_free (load.first_error);
   g_free (introspection.path);
@@ -1270,7 +1304,8 @@ main (int   argc,
   gtk_init ();
   adw_init ();
   if (side == NULL || (!g_str_equal (side, "app") && !g_str_equal (side, "peer") &&
-                       !g_str_equal (side, "peer-columns")))
+                       !g_str_equal (side, "peer-columns") &&
+                       !g_str_equal (side, "peer-columns-batched")))
     return 2;
   if (g_str_equal (argv[1], "scroll"))
     {

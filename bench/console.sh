@@ -132,7 +132,7 @@ if wants scroll; then
 fi
 if wants live; then
   if [ -z "$pages" ]; then
-    if grep -q '"flows"' src/gui/gh-window.c src/gui/pages/*.ui 2>/dev/null; then
+    if [ -f src/gui/pages/gh-flows-page.ui ]; then
       pages=audit,flows
     else
       pages=audit,overview
@@ -197,7 +197,7 @@ END {
       printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s\n", "gatehouse, page " get(la[i], "page"), get(la[i], "rate_generated"), get(la[i], "rate_received"), get(la[i], "frames"), get(la[i], "over_25"), get(la[i], "over_33"), get(la[i], "interval_p99"), get(la[i], "interval_max"), get(la[i], "backlog_max"), get(la[i], "gaps")
     for (k in lp)
       printf "  %-28s %7s %7s %7s %6s %6s %7s %7s\n", "gatehouse " get(la[1], "page") "/peer", "", "", "", "", "", ratio(get(la[1], "interval_p99"), get(lp[k], "interval_p99")), ratio(get(la[1], "interval_max"), get(lp[k], "interval_max"))
-    printf "  gatehouse: %s events in %s s of load, the last delivered %s s after it started\n", get(lta, "generated"), get(lta, "load_seconds"), get(lta, "caught_up_seconds")
+    printf "  gatehouse: the load made %s events in %s s (%.0f/s), the window had the last %s s after it started\n", get(lta, "generated"), get(lta, "load_seconds"), get(lta, "generated") / (get(lta, "load_seconds") + 0.001), get(lta, "caught_up_seconds")
     dropped = 0
     for (i = 1; i <= nla; i++)
       dropped += get(la[i], "over_33")
