@@ -144,6 +144,8 @@ if wants live; then
   run live-peer TMPDIR="$shm" -- live --side peer --rate "$rate" --seconds "$seconds"
   run live-peer-columns TMPDIR="$shm" -- live --side peer-columns --rate "$rate" \
     --seconds "$seconds"
+  run live-peer-columns-batched TMPDIR="$shm" -- live --side peer-columns-batched \
+    --rate "$rate" --seconds "$seconds"
   run live-app TMPDIR="$shm" -- live --side app --rate "$rate" --seconds "$seconds" \
     --pages "$pages"
   [ "$shm" = "$work" ] || rm -rf "$shm"
@@ -165,7 +167,8 @@ function ratio(a, b) { return (b > 0) ? sprintf("%.2fx", a / b) : "-" }
 /^BENCH scroll side=app/ { sa = $0 }
 /^BENCH scroll side=peer/ { sp = $0 }
 /^BENCH live side=peer page=/ { lp[get($0, "page")] = $0 }
-/^BENCH live side=peer-columns/ { lc = $0 }
+/^BENCH live side=peer-columns / { lc = $0 }
+/^BENCH live side=peer-columns-batched / { lb = $0 }
 /^BENCH live side=app/ { la[++nla] = $0 }
 /^BENCH live-total side=app/ { lta = $0 }
 END {
@@ -193,6 +196,8 @@ END {
       printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s\n", "peer: GtkListView appending", get(lp[k], "rate_generated"), get(lp[k], "rate_received"), get(lp[k], "frames"), get(lp[k], "over_25"), get(lp[k], "over_33"), get(lp[k], "interval_p99"), get(lp[k], "interval_max"), get(lp[k], "backlog_max"), get(lp[k], "gaps")
     if (lc != "")
       printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s\n", "peer: GtkColumnView at top", get(lc, "rate_generated"), get(lc, "rate_received"), get(lc, "frames"), get(lc, "over_25"), get(lc, "over_33"), get(lc, "interval_p99"), get(lc, "interval_max"), get(lc, "backlog_max"), get(lc, "gaps")
+    if (lb != "")
+      printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s\n", "peer: the same, per frame", get(lb, "rate_generated"), get(lb, "rate_received"), get(lb, "frames"), get(lb, "over_25"), get(lb, "over_33"), get(lb, "interval_p99"), get(lb, "interval_max"), get(lb, "backlog_max"), get(lb, "gaps")
     for (i = 1; i <= nla; i++)
       printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s\n", "gatehouse, page " get(la[i], "page"), get(la[i], "rate_generated"), get(la[i], "rate_received"), get(la[i], "frames"), get(la[i], "over_25"), get(la[i], "over_33"), get(la[i], "interval_p99"), get(la[i], "interval_max"), get(la[i], "backlog_max"), get(la[i], "gaps")
     for (k in lp)
