@@ -73,16 +73,21 @@ ninja -C "$build_dir" bench/console-bench bench/first-frame-peer src/gui/gatehou
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-console-bench-XXXXXX")
 child=
+shm=
 cleanup() {
   # Only what this script started: the running part (its servers die with it).
+  # Each part runs in a process group of its own (setsid): Xvfb and the D-Bus daemon with it.
   if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
-    kill -TERM "$child" 2>/dev/null || true
+    kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true
     wait "$child" 2>/dev/null || true
   fi
   if [ "$keep" = 1 ]; then
     echo "work directory: $work" >&2
   else
     rm -rf "$work"
+  fi
+  if [ -n "$shm" ] && [ "$shm" != "$work" ]; then
+    rm -rf "$shm"
   fi
 }
 trap cleanup EXIT
@@ -101,7 +106,7 @@ run() {
   while [ "$1" != "--" ]; do envs+=("$1"); shift; done
   shift
   echo "== $name" >&2
-  env "${envs[@]}" dbus-run-session -- xvfb-run -a -s "-screen 0 1920x1080x24" \
+  setsid env "${envs[@]}" dbus-run-session -- xvfb-run -a -s "-screen 0 1920x1080x24" \
     "$bench" "$@" >"$work/$name.out" 2>"$work/$name.err" &
   child=$!
   if ! wait "$child"; then
@@ -148,7 +153,6 @@ if wants live; then
     --rate "$rate" --seconds "$seconds"
   run live-app TMPDIR="$shm" -- live --side app --rate "$rate" --seconds "$seconds" \
     --pages "$pages"
-  [ "$shm" = "$work" ] || rm -rf "$shm"
 fi
 
 echo
