@@ -189,6 +189,27 @@ start_screenshot (GhApplication *self,
   screenshot_window_busy_cb (window, NULL, self);
 }
 
+/* GATEHOUSE_FIRST_FRAME set (bench/console.sh): at the first frame the window's frame clock
+ * finished painting, print "first-frame MONOTONIC_USEC" and quit; the benchmark measures
+ * from its exec of the app to that time (CLOCK_MONOTONIC is the same for every process). */
+static void
+first_frame_painted_cb (GdkFrameClock *frame_clock,
+                        GhApplication *self)
+{
+  g_print ("first-frame %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  fflush (stdout);
+  g_signal_handlers_disconnect_by_func (frame_clock, first_frame_painted_cb, self);
+  g_action_group_activate_action (G_ACTION_GROUP (self), "quit", NULL);
+}
+
+static void
+first_frame_window_realized_cb (GtkWidget     *window,
+                                GhApplication *self)
+{
+  g_signal_connect_object (gtk_widget_get_frame_clock (window), "after-paint",
+                           G_CALLBACK (first_frame_painted_cb), self, 0);
+}
+
 static gboolean
 quit_signal_cb (gpointer user_data)
 {
@@ -429,6 +450,10 @@ gh_application_activate (GApplication *application)
                                   self->screenshot_page, self->page_target);
     }
 
+  if (g_getenv ("GATEHOUSE_FIRST_FRAME") != NULL &&
+      !gtk_widget_get_realized (GTK_WIDGET (window)))
+    g_signal_connect_object (window, "realize", G_CALLBACK (first_frame_window_realized_cb),
+                             self, G_CONNECT_AFTER);
   gtk_window_present (window);
 
   if (self->screenshot_path != NULL && self->screenshot_timeout == 0)

@@ -313,6 +313,30 @@ gh_audit_model_prepend (GhAuditModel     *self,
 }
 
 void
+gh_audit_model_prepend_all (GhAuditModel *self,
+                            GPtrArray    *events)
+{
+  guint added = 0;
+
+  g_return_if_fail (GH_IS_AUDIT_MODEL (self));
+  g_return_if_fail (events != NULL);
+
+  /* As gh_audit_model_prepend(), one event after the other, but one ::items-changed. */
+  for (guint i = 0; i < events->len; i++)
+    {
+      GhAuditEventItem *event = g_ptr_array_index (events, i);
+
+      if (self->page_count == 0 || gh_audit_event_item_get_id (event) <= self->top_id)
+        continue;
+      self->top_id = gh_audit_event_item_get_id (event);
+      g_ptr_array_insert (self->items, 0, g_object_ref (event));
+      added++;
+    }
+  if (added > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, added);
+}
+
+void
 gh_audit_model_prepend_gap (GhAuditModel *self,
                             gint64        first_missed_id)
 {

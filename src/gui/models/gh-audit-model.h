@@ -40,6 +40,10 @@ void          gh_audit_model_read_ahead      (GhAuditModel            *self,
 /* An event of the live stream, on top (the caller checked it passes the filters). */
 void          gh_audit_model_prepend         (GhAuditModel            *self,
                                               GhAuditEventItem        *event);
+/* Events of the live stream in the order they came (@events: GhAuditEventItem), on top in
+ * one change of the model: a frame's events at once (each change costs the view a pass). */
+void          gh_audit_model_prepend_all     (GhAuditModel            *self,
+                                              GPtrArray               *events);
 /* A gap row on top. */
 void          gh_audit_model_prepend_gap     (GhAuditModel            *self,
                                               gint64                   first_missed_id);

@@ -83,6 +83,9 @@ struct _GhAuditPage
   gint64              when_to;
   GhAdminClient      *events_client;   /* whose ::event and ::gap we follow */
   guint               pending;         /* live events not shown: scrolled away */
+  GPtrArray          *incoming;        /* live events for the next frame, in the order they
+                                        * came */
+  guint               incoming_tick;
   gboolean            stale;           /* events came while the page was hidden */
   gboolean            syncing;         /* the controls are being set from the filters */
   guint               text_reload;
@@ -284,6 +287,62 @@ flow_cell_clicked_cb (GtkButton *button)
     open_flow (GH_AUDIT_PAGE (page), flow_id, g_ascii_strtoll (event_id, NULL, 10));
 }
 
+/* The tooltip of a cell of @column showing @item, or NULL. */
+static char *
+cell_tooltip (Column   column,
+              GObject *item)
+{
+  GhAuditEventItem *event;
+
+  if (GH_IS_AUDIT_GAP (item))
+    return column == COLUMN_TYPE ? g_strdup (_("The live stream fell behind; click to read the "
+                                               "list again from the server")) : NULL;
+  if (!GH_IS_AUDIT_EVENT_ITEM (item))
+    return NULL;
+  event = GH_AUDIT_EVENT_ITEM (item);
+  switch (column)
+    {
+    case COLUMN_TIME:
+      return format_absolute (gh_audit_event_item_get_time (event));
+    case COLUMN_CLIENT:
+      return g_strdup (gh_audit_event_item_get_client_id (event));
+    case COLUMN_USER:
+      return g_strdup (gh_audit_event_item_get_user_id (event));
+    case COLUMN_FLOW:
+      if (gh_audit_event_item_get_flow_id (event) == NULL)
+        return g_strdup (_("Not part of a flow"));
+      return g_strdup_printf (_("Open the flow %s in Live Flows"),
+                              gh_audit_event_item_get_flow_id (event));
+    case COLUMN_SOURCE:
+      return g_strdup (gh_audit_event_item_get_user_agent (event));
+    case COLUMN_OUTCOME:
+    case COLUMN_TYPE:
+    case N_COLUMNS:
+    default:
+      return NULL;
+    }
+}
+
+static gboolean
+cell_query_tooltip_cb (GtkWidget   *inscription,
+                       int          x,
+                       int          y,
+                       gboolean     keyboard_mode,
+                       GtkTooltip  *tooltip,
+                       GtkListItem *list_item)
+{
+  Column column = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (inscription), "gh-column"));
+  g_autofree char *text = NULL;
+
+  if (gtk_list_item_get_item (list_item) == NULL)
+    return FALSE;
+  text = cell_tooltip (column, gtk_list_item_get_item (list_item));
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 static void
 setup_cell_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *list_item,
@@ -322,6 +381,13 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
     }
   else
     gtk_list_item_set_child (list_item, inscription);
+  /* The tooltip is made when it is about to show: setting one at each bind costs a pointer
+   * query to the display server per cell (bench/console.sh: the list stalled scrolling and
+   * under live events). */
+  g_object_set_data (G_OBJECT (inscription), "gh-column", GUINT_TO_POINTER (column));
+  gtk_widget_set_has_tooltip (inscription, TRUE);
+  g_signal_connect_object (inscription, "query-tooltip", G_CALLBACK (cell_query_tooltip_cb),
+                           list_item, 0);
 }
 
 static void
@@ -336,7 +402,6 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
   GtkWidget *icon = NULL;
   GhAuditEventItem *event;
   g_autofree char *text = NULL;
-  g_autofree char *tooltip = NULL;
 
   if (column == COLUMN_OUTCOME)
     {
@@ -352,7 +417,6 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
       g_object_set_data (G_OBJECT (child), "gh-flow-id", NULL);
       g_object_set_data (G_OBJECT (child), "gh-event-id", NULL);
       gtk_widget_set_sensitive (child, FALSE);
-      gtk_widget_set_tooltip_text (child, _("Not Part of a Flow"));
     }
 
   if (GH_IS_AUDIT_GAP (item))
@@ -365,9 +429,6 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
         }
       else if (column == COLUMN_TYPE)
         text = g_strdup (_("Events were missed here — Reload"));
-      gtk_widget_set_tooltip_text (inscription, column == COLUMN_TYPE ?
-                                   _("The live stream fell behind; click to read the list "
-                                     "again from the server") : NULL);
       gtk_inscription_set_text (GTK_INSCRIPTION (inscription), text);
       return;
     }
@@ -377,7 +438,6 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
     {
     case COLUMN_TIME:
       text = format_relative (gh_audit_event_item_get_time (event));
-      tooltip = format_absolute (gh_audit_event_item_get_time (event));
       break;
     case COLUMN_OUTCOME:
       {
@@ -396,11 +456,9 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
       break;
     case COLUMN_CLIENT:
       text = g_strdup (gh_audit_event_item_get_client_id (event));
-      tooltip = g_strdup (text);
       break;
     case COLUMN_USER:
       text = g_strdup (gh_audit_event_item_get_user_id (event));
-      tooltip = g_strdup (text);
       break;
     case COLUMN_FLOW:
       text = g_strdup (gh_audit_event_item_get_flow_id (event));
@@ -414,21 +472,18 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
                                                    gh_audit_event_item_get_id (event)),
                                   g_free);
           gtk_widget_set_sensitive (child, TRUE);
-          gtk_widget_set_tooltip_text (child, open);
           gtk_accessible_update_property (GTK_ACCESSIBLE (child),
                                           GTK_ACCESSIBLE_PROPERTY_LABEL, open, -1);
         }
       break;
     case COLUMN_SOURCE:
       text = g_strdup (gh_audit_event_item_get_source (event));
-      tooltip = g_strdup (gh_audit_event_item_get_user_agent (event));
       break;
     case N_COLUMNS:
     default:
       break;
     }
   gtk_inscription_set_text (GTK_INSCRIPTION (inscription), text);
-  gtk_widget_set_tooltip_text (inscription, tooltip);
 }
 
 static void
@@ -624,7 +679,18 @@ update_count (GhAuditPage *self)
   else
     text = g_strdup_printf (_("Newest %u events, more as you scroll"), shown);
   gtk_label_set_label (self->count_label, text);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->count_label), text);
+}
+
+/* The count's tooltip is its text, made when it shows (not set at each event). */
+static gboolean
+count_query_tooltip_cb (GtkLabel   *label,
+                        int         x,
+                        int         y,
+                        gboolean    keyboard_mode,
+                        GtkTooltip *tooltip)
+{
+  gtk_tooltip_set_text (tooltip, gtk_label_get_label (label));
+  return TRUE;
 }
 
 /* The When filter's bounds now (µs; 0: none): a span ends now, so it takes new events. */
@@ -683,6 +749,8 @@ apply_filters (GhAuditPage *self)
   fill_query (self, &query);
   gh_page_set_busy (GH_PAGE (self), TRUE);
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
+  /* The page read now has them. */
+  g_ptr_array_set_size (self->incoming, 0);
   gh_audit_model_reset (self->model, client, gh_page_get_project (GH_PAGE (self)), &query);
 }
 
@@ -796,6 +864,26 @@ repin_tick_cb (GtkWidget     *widget,
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+incoming_tick_cb (GtkWidget     *widget,
+                  GdkFrameClock *frame_clock,
+                  gpointer       user_data)
+{
+  GhAuditPage *self = GH_AUDIT_PAGE (widget);
+
+  self->incoming_tick = 0;
+  gh_audit_model_prepend_all (self->model, self->incoming);
+  g_ptr_array_set_size (self->incoming, 0);
+  update_count (self);
+  /* The next layouts move the list down by the new rows: back to the top. */
+  self->repin_frames = 3;
+  if (self->repin_tick == 0)
+    self->repin_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), repin_tick_cb, NULL,
+                                                     NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 event_cb (GhAuditPage      *self,
           GhAuditEventItem *event)
@@ -824,13 +912,13 @@ event_cb (GhAuditPage      *self,
         self->text_reload = g_timeout_add (500, text_reload_cb, self);
       return;
     }
-  gh_audit_model_prepend (self->model, event);
-  update_count (self);
-  /* The next layouts move the list down by the new row: back to the top. */
-  self->repin_frames = 3;
-  if (self->repin_tick == 0)
-    self->repin_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), repin_tick_cb, NULL,
-                                                     NULL);
+  /* Into the list at the next frame, with every other event that came before it: one change
+   * of the model a frame, not one an event (bench/console.sh: at a few hundred events a
+   * second, a change per event kept the window from drawing for many seconds). */
+  g_ptr_array_add (self->incoming, g_object_ref (event));
+  if (self->incoming_tick == 0)
+    self->incoming_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), incoming_tick_cb,
+                                                        NULL, NULL);
 }
 
 static void
@@ -866,6 +954,9 @@ static void
 gap_cb (GhAuditPage *self,
         gint64       first_missed_id)
 {
+  /* Below it, what came before it. */
+  gh_audit_model_prepend_all (self->model, self->incoming);
+  g_ptr_array_set_size (self->incoming, 0);
   gh_audit_model_prepend_gap (self->model, first_missed_id);
 }
 
@@ -2034,6 +2125,9 @@ gh_audit_page_dispose (GObject *object)
   if (self->repin_tick != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->repin_tick);
   self->repin_tick = 0;
+  if (self->incoming_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->incoming_tick);
+  self->incoming_tick = 0;
   g_cancellable_cancel (self->export_cancellable);
   g_clear_object (&self->export_cancellable);
   g_clear_object (&self->export_file);
@@ -2064,6 +2158,7 @@ gh_audit_page_finalize (GObject *object)
   for (guint i = 0; i < N_FILTERS; i++)
     g_clear_pointer (&self->filters[i], g_free);
   g_clear_pointer (&self->export_filters, g_strfreev);
+  g_clear_pointer (&self->incoming, g_ptr_array_unref);
 
   G_OBJECT_CLASS (gh_audit_page_parent_class)->finalize (object);
 }
@@ -2133,6 +2228,7 @@ gh_audit_page_init (GhAuditPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->model = gh_audit_model_new ();
+  self->incoming = g_ptr_array_new_with_free_func (g_object_unref);
   g_signal_connect_object (self->model, "notify::loading", G_CALLBACK (loading_changed_cb),
                            self, G_CONNECT_SWAPPED);
   self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->model)));
@@ -2140,6 +2236,9 @@ gh_audit_page_init (GhAuditPage *self)
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   add_columns (self);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self->count_label), TRUE);
+  g_signal_connect (self->count_label, "query-tooltip", G_CALLBACK (count_query_tooltip_cb),
+                    NULL);
 
   adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
   g_signal_connect_object (adjustment, "value-changed", G_CALLBACK (adjustment_changed_cb),
