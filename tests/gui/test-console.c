@@ -212,11 +212,15 @@ test_shell_offline_pages (void)
   g_assert_false (gtk_widget_get_mapped (gh_gui_test_get (window, "offline-page")));
 }
 
-/* TRUE when @widget shows text of its own (a label with text somewhere inside it). */
+/* TRUE when @widget shows text of its own (a label or an inscription with text somewhere
+ * inside it). */
 static gboolean
 has_text (GtkWidget *widget)
 {
   if (GTK_IS_LABEL (widget) && *gtk_label_get_text (GTK_LABEL (widget)) != '\0')
+    return TRUE;
+  if (GTK_IS_INSCRIPTION (widget) && gtk_inscription_get_text (GTK_INSCRIPTION (widget)) != NULL &&
+      *gtk_inscription_get_text (GTK_INSCRIPTION (widget)) != '\0')
     return TRUE;
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
@@ -228,13 +232,14 @@ has_text (GtkWidget *widget)
   return FALSE;
 }
 
-/* The first mapped button under @widget that has neither text nor a tooltip: nothing a
- * screen reader (or a user wondering what an icon does) could be told. GTK's own composite
- * widgets (window controls, drop-downs, spin buttons, expander arrows) name theirs. */
+/* The first mapped, sensitive button under @widget that has neither text nor a tooltip:
+ * nothing a screen reader (or a user wondering what an icon does) could be told. GTK's own
+ * composite widgets (window controls, drop-downs, spin buttons, expander arrows) name theirs;
+ * an insensitive one can do nothing (the Audit list's flow cell of an event without a flow). */
 static GtkWidget *
 find_unnamed_button (GtkWidget *widget)
 {
-  if (!gtk_widget_get_mapped (widget) || GTK_IS_WINDOW_CONTROLS (widget) ||
+  if (!gtk_widget_get_mapped (widget) || !gtk_widget_get_sensitive (widget) || GTK_IS_WINDOW_CONTROLS (widget) ||
       GTK_IS_DROP_DOWN (widget) || GTK_IS_SPIN_BUTTON (widget) ||
       GTK_IS_POPOVER (widget) || ADW_IS_EXPANDER_ROW (widget))
     return NULL;

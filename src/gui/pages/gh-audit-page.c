@@ -310,7 +310,7 @@ cell_tooltip (Column   column,
       return g_strdup (gh_audit_event_item_get_user_id (event));
     case COLUMN_FLOW:
       if (gh_audit_event_item_get_flow_id (event) == NULL)
-        return g_strdup (_("Not part of a flow"));
+        return NULL;
       return g_strdup_printf (_("Open the flow %s in Live Flows"),
                               gh_audit_event_item_get_flow_id (event));
     case COLUMN_SOURCE:
@@ -416,6 +416,7 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
       inscription = gtk_button_get_child (GTK_BUTTON (child));
       g_object_set_data (G_OBJECT (child), "gh-flow-id", NULL);
       g_object_set_data (G_OBJECT (child), "gh-event-id", NULL);
+      /* An event outside any flow: an empty cell that does nothing */
       gtk_widget_set_sensitive (child, FALSE);
     }
 
