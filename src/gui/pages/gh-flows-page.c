@@ -965,6 +965,31 @@ schedule_tick (GhFlowsPage *self)
     self->tick_id = g_timeout_add (CLAMP (TICK_MS - since, 50, TICK_MS), tick_cb, self);
 }
 
+/* The step of live event @item, as a flow's detail gives one, at the end of @row's dots at
+ * once: the tick's read of the flow replaces them with the server's steps. Only on a row whose
+ * earlier steps are known (a row made from this flow's first event counts). */
+static void
+add_live_step (FlowRow          *row,
+               GhAuditEventItem *item)
+{
+  JsonObject *step;
+  guint n;
+
+  if (row->steps == NULL)
+    return;
+  n = json_array_get_length (row->steps);
+  if (n > 0 && gh_json_int (json_array_get_object_element (row->steps, n - 1), "event_id") >=
+               gh_audit_event_item_get_id (item))
+    return;
+  step = json_object_new ();
+  json_object_set_int_member (step, "event_id", gh_audit_event_item_get_id (item));
+  json_object_set_string_member (step, "type", gh_audit_event_item_get_event_type (item));
+  json_object_set_string_member (step, "outcome", gh_audit_event_item_get_outcome (item));
+  json_object_set_int_member (step, "time", gh_audit_event_item_get_time (item));
+  json_array_add_object_element (row->steps, step);
+  show_dots (row);
+}
+
 /* A flow the list does not have yet, shown at once from its first event (its client, user,
  * address, User-Agent and time); the tick's read gives it its summary and its steps. */
 static void
@@ -991,6 +1016,9 @@ add_from_event (GhFlowsPage      *self,
   json_object_set_string_member (flow, "state", "running");
 
   row = flow_row_new (flow);
+  /* Its first step: the dots grow from here as its events come */
+  row->steps = json_array_new ();
+  add_live_step (row, item);
   g_hash_table_insert (self->rows, g_strdup (gh_audit_event_item_get_flow_id (item)), row);
   gtk_list_box_append (self->flow_list, row->row);
   update_empty (self);
@@ -1001,6 +1029,8 @@ event_cb (GhAdminClient    *client,
           GhAuditEventItem *item,
           GhFlowsPage      *self)
 {
+  FlowRow *row;
+
   const char *flow_id = gh_audit_event_item_get_flow_id (item);
   const char *type = gh_audit_event_item_get_event_type (item);
 
@@ -1013,6 +1043,18 @@ event_cb (GhAdminClient    *client,
   if (self->list_loaded && !g_hash_table_contains (self->rows, flow_id) &&
       (self->state == NULL || g_str_equal (self->state, "running")))
     add_from_event (self, item);
+  else if ((row = g_hash_table_lookup (self->rows, flow_id)) != NULL)
+    {
+      add_live_step (row, item);
+      /* The user, once an event names one (the login), before the summary says so */
+      if (gh_json_string (row->flow, "user_id") == NULL &&
+          gh_audit_event_item_get_user_id (item) != NULL)
+        {
+          json_object_set_string_member (row->flow, "user_id",
+                                         gh_audit_event_item_get_user_id (item));
+          show_row (row);
+        }
+    }
   if (g_strcmp0 (flow_id, self->detail_id) == 0)
     self->detail_dirty = TRUE;
   if (g_strcmp0 (gh_audit_event_item_get_outcome (item), "failure") == 0 ||
