@@ -219,8 +219,8 @@ has_text (GtkWidget *widget)
 {
   if (GTK_IS_LABEL (widget) && *gtk_label_get_text (GTK_LABEL (widget)) != '\0')
     return TRUE;
-  if (GTK_IS_INSCRIPTION (widget) && gtk_inscription_get_text (GTK_INSCRIPTION (widget)) != NULL &&
-      *gtk_inscription_get_text (GTK_INSCRIPTION (widget)) != '\0')
+  if (GTK_IS_INSCRIPTION (widget) &&
+      g_strcmp0 (gtk_inscription_get_text (GTK_INSCRIPTION (widget)), "") > 0)
     return TRUE;
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
@@ -239,8 +239,8 @@ has_text (GtkWidget *widget)
 static GtkWidget *
 find_unnamed_button (GtkWidget *widget)
 {
-  if (!gtk_widget_get_mapped (widget) || !gtk_widget_get_sensitive (widget) || GTK_IS_WINDOW_CONTROLS (widget) ||
-      GTK_IS_DROP_DOWN (widget) || GTK_IS_SPIN_BUTTON (widget) ||
+  if (!gtk_widget_get_mapped (widget) || !gtk_widget_get_sensitive (widget) ||
+      GTK_IS_WINDOW_CONTROLS (widget) || GTK_IS_DROP_DOWN (widget) || GTK_IS_SPIN_BUTTON (widget) ||
       GTK_IS_POPOVER (widget) || ADW_IS_EXPANDER_ROW (widget))
     return NULL;
 
