@@ -8,6 +8,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Usage: build-aux/screenshots.sh [BUILD_DIR [OUT_DIR]]   (needs xvfb-run, curl, jq, openssl)
+# PAGES="audit flows-waterfall" takes only those (flows-TAB: Live flows on a flow's tab);
+# ALL=1 adds 1920x1080, dark and 800x600 of each.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -84,6 +86,8 @@ curl -s -o /dev/null -A "mcp-inspector/0.16" \
 admin=$(cli admin-token create --label screenshots)
 failed_flow=$(curl -s -H "Authorization: Bearer $admin" \
   "$base/admin/v1/projects/default/flows?state=failed&limit=1" | jq -r '.flows[0].id')
+ok_flow=$(curl -s -H "Authorization: Bearer $admin" \
+  "$base/admin/v1/projects/default/flows?state=succeeded&limit=1" | jq -r '.flows[0].id')
 # A custom scheme the project does not allow.
 curl -s -o /dev/null -A "Windsurf/1.2" -H 'Content-Type: application/json' \
   -d '{"client_name":"Zed","redirect_uris":["zed://oauth/callback"]}' "$base/register"
@@ -125,8 +129,17 @@ target_of () {  # what a page opens on, for a screenshot that shows it at work
     clients) echo "--target=client:$claude" ;;
     audit) echo "--target=filter:outcome=failure" ;;
     flows) echo "--target=flow:$failed_flow" ;;
+    # The flow that succeeded, on one tab of its detail: flows-waterfall, flows-tokens, ...
+    flows-*) echo "--target=flow:$ok_flow view:${1#flows-}" ;;
     # A token this server did not sign, checked against the MCP server's URL.
     token-checker) echo "--target=resource:http://127.0.0.1:3000/mcp token:eyJhbGciOiJFUzI1NiIsImtpZCI6Im5vdC1oZXJlIn0.eyJpc3MiOiJodHRwczovL2Vsc2V3aGVyZS5leGFtcGxlIiwiYXVkIjoiaHR0cDovLzEyNy4wLjAuMTozMDAwL21jcC8ifQ.c2lnbmF0dXJl" ;;
+  esac
+}
+
+page_of () {  # flows-waterfall is the page flows (on a tab); the others are pages
+  case "$1" in
+    flows-*) echo flows ;;
+    *) echo "$1" ;;
   esac
 }
 
@@ -135,7 +148,8 @@ shot () {  # shot NAME PAGE SIZE [--dark]
   target=$(target_of "$2")
   GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$build/data" \
     xvfb-run -a -s "-screen 0 1920x1200x24" \
-    "$app_bin" --data-dir "$data" --secrets=file --page="$2" ${target:+"$target"} --size="$3" \
+    "$app_bin" --data-dir "$data" --secrets=file --page="$(page_of "$2")" \
+    ${target:+"$target"} --size="$3" \
     ${4:-} --screenshot="$out/$1.png" >/dev/null 2>>"$tmp/app.err" ||
     { cat "$tmp/app.err" >&2; exit 1; }
   echo "$out/$1.png"
@@ -154,4 +168,7 @@ done
 if [ -z "${ALL:-}" ]; then
   shot overview-dark overview 1280x800 --dark
   shot overview-800x600 overview 800x600
+  if [ -z "${PAGES:-}" ]; then
+    for tab in waterfall sequence tokens; do shot "flows-$tab" "flows-$tab" 1280x800; done
+  fi
 fi

@@ -403,8 +403,9 @@ test_flows_port_mismatch (void)
   g_assert_cmpuint (rows->len, ==, json_object_get_int_member (flow, "steps"));
 }
 
-/* win.open('flows', 'flow:ID step:N') opens that flow on the Timeline with step N expanded;
- * Overview's Needs attention opens a flow's failure the same way. */
+/* win.open('flows', 'flow:ID step:N') opens that flow on the Timeline with step N expanded,
+ * 'flow:ID view:tokens' on its Tokens tab; Overview's Needs attention opens a flow's failure
+ * the same way. */
 static void
 test_flows_target (void)
 {
@@ -415,6 +416,7 @@ test_flows_target (void)
   g_autoptr(JsonObject) failed = NULL;
   g_autoptr(GPtrArray) steps = g_ptr_array_new ();
   g_autofree char *target = NULL;
+  g_autofree char *tokens_target = NULL;
   JsonArray *step_list;
   GtkWidget *page;
   GtkWidget *overview;
@@ -449,6 +451,17 @@ test_flows_target (void)
                      ADW_VIEW_STACK (gh_gui_test_get (page, "flow-views"))), ==, "timeline");
   g_assert_true (g_str_has_prefix (gtk_label_get_label (GTK_LABEL (gh_gui_test_get (
                                      page, "flow-verdict"))), "Succeeded in "));
+
+  /* view:NAME opens another tab; the page stays busy until the Tokens tab has read its tokens */
+  tokens_target = g_strdup_printf ("flow:%s view:tokens",
+                                   json_object_get_string_member (flow, "id"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (test->window), "win.open", "(ss)",
+                                             "flows", tokens_target));
+  gh_gui_test_run_for (50);
+  g_assert_true (gh_gui_test_wait_settled (GH_PAGE (page)));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (
+                     ADW_VIEW_STACK (gh_gui_test_get (page, "flow-views"))), ==, "tokens");
+  g_assert_true (gh_gui_test_text_shown (page, "Check Against a Resource"));
 
   /* Overview: the refusal's group opens its flow at the failing step */
   refused = authorize (test, WRONG_PORT);

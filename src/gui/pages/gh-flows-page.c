@@ -108,6 +108,7 @@ struct _GhFlowsPage
   JsonObject     *detail;
   JsonArray      *events;          /* its audit events, oldest first */
   gint64          target_step;     /* open and scroll to this step once shown; 0: the failing */
+  char           *target_view;     /* the tab to show once it is read; NULL: the Timeline */
   gboolean        scroll_pending;
   gboolean        detail_loading;
   gboolean        detail_dirty;
@@ -704,7 +705,9 @@ update_busy (GhFlowsPage *self)
 {
   /* The first page's dots are part of what it shows. */
   gh_page_set_busy (GH_PAGE (self), self->list_loading || self->detail_loading ||
-                                    self->first_steps > 0);
+                                    self->first_steps > 0 ||
+                                    (self->detail_id != NULL &&
+                                     gh_flow_tokens_get_loading (GH_FLOW_TOKENS (self->tokens))));
 }
 
 static char *
@@ -1771,7 +1774,14 @@ detail_loaded_cb (GhPage       *page,
   show_facts (self);
   show_timeline (self, opening);
   if (opening)
-    adw_view_stack_set_visible_child_name (self->views, "timeline");
+    {
+      const char *view = self->target_view;
+
+      if (view == NULL || adw_view_stack_get_child_by_name (self->views, view) == NULL)
+        view = "timeline";
+      adw_view_stack_set_visible_child_name (self->views, view);
+      g_clear_pointer (&self->target_view, g_free);
+    }
 
   gh_flow_waterfall_set_flow (GH_FLOW_WATERFALL (self->waterfall), self->detail);
   gh_flow_sequence_set_flow (GH_FLOW_SEQUENCE (self->sequence), self->detail);
@@ -2296,6 +2306,11 @@ gh_flows_page_open_target (GhPage     *page,
         id = words[i] + 5;
       else if (g_str_has_prefix (words[i], "step:"))
         g_ascii_string_to_signed (words[i] + 5, 10, 1, G_MAXINT64, &step, NULL);
+      else if (g_str_has_prefix (words[i], "view:"))
+        {
+          g_free (self->target_view);
+          self->target_view = g_strdup (words[i] + 5);
+        }
     }
   if (id != NULL)
     show_flow (self, id, step);
@@ -2369,6 +2384,7 @@ gh_flows_page_finalize (GObject *object)
   g_free (self->search);
   g_free (self->issuer);
   g_free (self->detail_id);
+  g_free (self->target_view);
 
   G_OBJECT_CLASS (gh_flows_page_parent_class)->finalize (object);
 }
@@ -2466,6 +2482,9 @@ gh_flows_page_init (GhFlowsPage *self)
   adw_bin_set_child (self->sequence_bin, self->sequence);
   self->tokens = gh_flow_tokens_new ();
   adw_bin_set_child (self->tokens_bin, self->tokens);
+  /* The page is busy while the Tokens tab still reads the open flow's tokens */
+  g_signal_connect_object (self->tokens, "notify::loading", G_CALLBACK (update_busy), self,
+                           G_CONNECT_SWAPPED);
 
   search_button = gtk_toggle_button_new ();
   gtk_widget_set_name (search_button, "flows-search-button");

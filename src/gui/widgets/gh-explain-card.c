@@ -176,11 +176,17 @@ value_label_new (const char *markup,
 {
   GtkWidget *label = gtk_label_new (NULL);
   g_autofree char *quoted = g_strconcat ("“", markup, "”", NULL);
+  PangoAttrList *attrs;
 
   gtk_label_set_markup (GTK_LABEL (label), quoted);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_CHAR);
+  /* A value wraps anywhere, and never gains a hyphen it does not have */
+  attrs = pango_attr_list_new ();
+  pango_attr_list_insert (attrs, pango_attr_insert_hyphens_new (FALSE));
+  gtk_label_set_attributes (GTK_LABEL (label), attrs);
+  pango_attr_list_unref (attrs);
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
   gtk_widget_set_hexpand (label, TRUE);
   gtk_widget_set_name (label, name);

@@ -528,7 +528,7 @@ token_group (GhFlowTokens *self,
       verdict = badge_new ("signature-verdict", _("Not verifiable now"), "error",
                            gh_json_string (signature, "message"));
     else
-      verdict = badge_new ("signature-verdict", _("Signed at issuance · verifiable now"),
+      verdict = badge_new ("signature-verdict", _("Verifiable now"),
                            "success", gh_json_string (signature, "message"));
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), verdict);
     adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
