@@ -59,12 +59,13 @@ static const GOptionEntry option_entries[] = {
     N_("Save the window as a PNG image in FILE once the page has loaded, then quit"),
     N_("FILE") },
   { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Open on the page NAME (overview, mcp, cimd, iats, clients, users, keys, audit, "
-       "token-checker)"), N_("NAME") },
+    N_("Open on the page NAME (overview, flows, mcp, cimd, iats, clients, users, keys, "
+       "audit, token-checker)"), N_("NAME") },
   { "target", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Open TARGET on the page --page names (clients: client:CLIENT_ID; cimd: url:URL "
-       "or refresh:CLIENT_ID; audit: filter:outcome=failure, client:ID, flow:ID, event:ID; "
-       "token-checker: \"resource:URL token:JWT\")"),
+    N_("Open TARGET on the page --page names (flows: \"flow:ID [step:EVENT_ID] "
+       "[view:waterfall|sequence|tokens|raw]\"; clients: client:CLIENT_ID; cimd: url:URL "
+       "or refresh:CLIENT_ID; audit: filter:outcome=failure, client:ID, flow:ID, event:ID, "
+       "when:1h; token-checker: \"resource:URL token:JWT\" or \"jti:JTI\")"),
     N_("TARGET") },
   { "dark", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Use the dark style"), NULL },
   { "size", 0, 0, G_OPTION_ARG_STRING, NULL,
