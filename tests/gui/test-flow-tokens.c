@@ -69,8 +69,8 @@ static JsonObject *
 code_flow (GhGuiTest *test,
            gboolean   resource_at_token)
 {
-  g_autofree char *verifier = g_strconcat (g_uuid_string_random (), "-flow-tokens-verifier",
-                                           NULL);
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *verifier = g_strconcat (uuid, "-flow-tokens-verifier", NULL);
   g_autofree char *challenge = pkce_challenge (verifier);
   g_autofree char *cb = g_uri_escape_string (APP_CB, NULL, FALSE);
   g_autofree char *mcp = g_uri_escape_string (MCP, NULL, FALSE);
