@@ -417,6 +417,8 @@ test_flows_target (void)
   g_autoptr(GPtrArray) steps = g_ptr_array_new ();
   g_autofree char *target = NULL;
   g_autofree char *tokens_target = NULL;
+  g_autoptr(GhRawResponse) waiting = NULL;
+  g_autoptr(JsonObject) holding = NULL;
   JsonArray *step_list;
   GtkWidget *page;
   GtkWidget *overview;
@@ -493,6 +495,19 @@ test_flows_target (void)
   g_assert_true (gh_gui_test_wait_settled (GH_PAGE (page)));
   g_assert_null (find_row (page, w.id));
   g_assert_nonnull (find_row (page, json_object_get_string_member (failed, "id")));
+
+  /* Running: a flow whose code the client never exchanged is still in progress */
+  waiting = authorize (test, REGISTERED);
+  g_assert_cmpuint (waiting->status, ==, 302);
+  holding = newest_flow (test, "code");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (gh_gui_test_get (page,
+                                                                    "flows-filter-running")),
+                                TRUE);
+  gh_gui_test_run_for (50);
+  g_assert_true (gh_gui_test_wait_settled (GH_PAGE (page)));
+  g_assert_nonnull (find_row (page, json_object_get_string_member (holding, "id")));
+  g_assert_null (find_row (page, json_object_get_string_member (failed, "id")));
+  g_assert_null (find_row (page, w.id));
 }
 
 static void

@@ -335,6 +335,7 @@ test_refused_flow (Fixture       *fixture,
   g_autoptr(GhForm) callback = NULL;
   g_autoptr(JsonObject) failed = NULL;
   g_autoptr(JsonObject) succeeded = NULL;
+  g_autoptr(JsonObject) several = NULL;
   g_autoptr(JsonObject) detail = NULL;
   JsonObject *flow;
   JsonObject *last_error;
@@ -363,6 +364,15 @@ test_refused_flow (Fixture       *fixture,
                     1);
   flow = json_array_get_object_element (json_object_get_array_member (failed, "flows"), 0);
   g_assert_cmpstr (json_object_get_string_member (flow, "state"), ==, "failed");
+  /* Several states at once: the flows in any of them */
+  g_clear_pointer (&several, json_object_unref);
+  several = admin_json (fixture, "/admin/v1/projects/default/flows?state=succeeded,failed");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (several, "flows")),
+                    ==, 1);
+  g_clear_pointer (&several, json_object_unref);
+  several = admin_json (fixture, "/admin/v1/projects/default/flows?state=running,code");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (several, "flows")),
+                    ==, 0);
   last_error = json_object_get_object_member (flow, "last_error");
   g_assert_nonnull (last_error);
   g_assert_cmpstr (json_object_get_string_member (last_error, "type"), ==,
@@ -500,6 +510,9 @@ test_refusals (Fixture       *fixture,
   };
   const char * const bad[] = {
     "/admin/v1/projects/default/flows?state=bogus",
+    "/admin/v1/projects/default/flows?state=failed,bogus",
+    "/admin/v1/projects/default/flows?state=failed,",
+    "/admin/v1/projects/default/flows?state=failed,failed",
     "/admin/v1/projects/default/flows?limit=0",
     "/admin/v1/projects/default/flows?limit=201",
     "/admin/v1/projects/default/flows?before=1&after=2",

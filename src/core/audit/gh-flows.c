@@ -769,7 +769,12 @@ read_answer (GhStore             *reader,
   if (query->kind == GH_FLOWS_QUERY_LIST)
     {
       filter_add (&filter, "f.project_id = ?", g_variant_new_int64 (query->project_id));
-      filter_add (&filter, "f.state = ?", text_or_null (query->state));
+      /* One state, or a comma-separated list of them (checked by gh_flows_query_check) */
+      if (query->state != NULL && strchr (query->state, ',') != NULL)
+        filter_add (&filter, "instr (',' || ? || ',', ',' || f.state || ',') > 0",
+                    g_variant_new_string (query->state));
+      else
+        filter_add (&filter, "f.state = ?", text_or_null (query->state));
       filter_add (&filter, "f.client_id = ?", text_or_null (query->client_id));
       filter_add (&filter, "f.user_id = ?", text_or_null (query->user_id));
       return read_page (reader, &flows, &filter, query->before, query->after, limit, error);
@@ -812,8 +817,16 @@ gh_flows_query_check (const GhFlowsQuery  *query,
     return invalid (error, "Cursors are positive");
   if (query->limit > GH_FLOWS_QUERY_MAX_LIMIT)
     return invalid (error, "A page holds at most " G_STRINGIFY (GH_FLOWS_QUERY_MAX_LIMIT));
-  if (query->state != NULL && !gh_flow_state_from_string (query->state, &state))
-    return invalid (error, "The state is one of running, code, succeeded, failed and denied");
+  if (query->state != NULL)
+    {
+      g_auto(GStrv) states = g_strsplit (query->state, ",", -1);
+
+      for (guint i = 0; states[i] != NULL; i++)
+        if (!gh_flow_state_from_string (states[i], &state) || state == GH_FLOW_STATE_NONE ||
+            g_strv_contains ((const char * const *) states + i + 1, states[i]))
+          return invalid (error, "The state is one of running, code, succeeded, failed and "
+                                 "denied, or several of them separated by commas, each once");
+    }
   if (!list && (query->state != NULL || query->client_id != NULL || query->user_id != NULL))
     return invalid (error, "Only a list of flows filters by state, client or user");
   if (!hits && (query->source != NULL || query->user_agent != NULL || query->status != 0 ||

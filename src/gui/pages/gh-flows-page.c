@@ -43,7 +43,8 @@ static const struct {
 } state_filters[] = {
   { N_("All"), NULL, "flows-filter-all" },
   { N_("Failed"), "failed", "flows-filter-failed" },
-  { N_("Running"), "running", "flows-filter-running" },
+  /* In progress: started, or holding a code the client has not exchanged yet */
+  { N_("Running"), "running,code", "flows-filter-running" },
   { N_("Succeeded"), "succeeded", "flows-filter-succeeded" },
 };
 
@@ -590,6 +591,22 @@ want_steps (GhFlowsPage *self,
   pump_steps (self);
 }
 
+/* Whether the state filter (one state or a comma-separated list, as the server takes it)
+ * keeps a flow in @state. */
+static gboolean
+state_filter_keeps (GhFlowsPage *self,
+                    const char  *state)
+{
+  g_auto(GStrv) states = NULL;
+
+  if (self->state == NULL)
+    return TRUE;
+  if (state == NULL)
+    return FALSE;
+  states = g_strsplit (self->state, ",", -1);
+  return g_strv_contains ((const char * const *) states, state);
+}
+
 /* A new summary of a flow the list shows (or should show): the row follows it. */
 static FlowRow *
 merge_flow (GhFlowsPage *self,
@@ -624,7 +641,7 @@ merge_flow (GhFlowsPage *self,
     }
 
   /* Out of the filter now (a running flow that failed, under Running): gone from the list. */
-  if (self->state != NULL && g_strcmp0 (self->state, gh_json_string (flow, "state")) != 0)
+  if (!state_filter_keeps (self, gh_json_string (flow, "state")))
     {
       if (row->first_page && self->first_steps > 0)
         self->first_steps--;
@@ -1044,7 +1061,7 @@ event_cb (GhAdminClient    *client,
 
   g_hash_table_add (self->dirty, g_strdup (flow_id));
   if (self->list_loaded && !g_hash_table_contains (self->rows, flow_id) &&
-      (self->state == NULL || g_str_equal (self->state, "running")))
+      state_filter_keeps (self, "running"))
     add_from_event (self, item);
   else if ((row = g_hash_table_lookup (self->rows, flow_id)) != NULL)
     {
