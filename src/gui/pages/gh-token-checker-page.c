@@ -15,6 +15,7 @@
 #include "gh-admin-json.h"
 #include "gh-explain-card.h"
 #include "gh-token-checker-page.h"
+#include "gh-value-row.h"
 
 /* A pasted token and an optional resource, sent to POST …/tokens/inspect; the answer shown as
  * a verdict sentence, one row per check in the server's order (failures expanded, with what
@@ -147,55 +148,6 @@ add_row (GhTokenCheckerPage  *self,
   g_ptr_array_add (self->rows, g_object_ref (row));
 }
 
-/* A row of a caption over a selectable, wrapped value (@markup: Pango markup; else text),
- * in monospace when @mono. libadwaita 1.2 has no selectable subtitle. */
-static GtkWidget *
-value_row (const char *name,
-           const char *caption,
-           const char *value,
-           gboolean    markup,
-           gboolean    mono)
-{
-  GtkWidget *row = adw_preferences_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *caption_label = gtk_label_new (caption);
-  GtkWidget *value_label = gtk_label_new (NULL);
-
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), caption);
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
-  gtk_widget_set_margin_top (box, 8);
-  gtk_widget_set_margin_bottom (box, 8);
-  gtk_label_set_xalign (GTK_LABEL (caption_label), 0);
-  gtk_label_set_wrap (GTK_LABEL (caption_label), TRUE);
-  gtk_widget_add_css_class (caption_label, "caption");
-  gtk_widget_add_css_class (caption_label, "dim-label");
-  if (markup)
-    gtk_label_set_markup (GTK_LABEL (value_label), value);
-  else
-    gtk_label_set_text (GTK_LABEL (value_label), value);
-  gtk_label_set_xalign (GTK_LABEL (value_label), 0);
-  gtk_label_set_selectable (GTK_LABEL (value_label), TRUE);
-  gtk_label_set_wrap (GTK_LABEL (value_label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (value_label), PANGO_WRAP_WORD_CHAR);
-  if (mono)
-    gtk_widget_add_css_class (value_label, "monospace");
-  if (name != NULL)
-    {
-      g_autofree char *label_name = g_strconcat (name, "-value", NULL);
-
-      gtk_widget_set_name (row, name);
-      gtk_widget_set_name (value_label, label_name);
-    }
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (value_label),
-                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, caption_label, NULL,
-                                  -1);
-  gtk_box_append (GTK_BOX (box), caption_label);
-  gtk_box_append (GTK_BOX (box), value_label);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  return row;
-}
 
 static void
 add_detail (GPtrArray *details,
@@ -252,7 +204,8 @@ add_compared (GPtrArray  *details,
     {
       row_name = g_strconcat (name, "-expected", NULL);
       markup = quoted_diff (expected, actual);
-      add_detail (details, value_row (row_name, expected_caption, markup, TRUE, TRUE));
+      add_detail (details, gh_value_row_new (row_name, expected_caption, markup, TRUE,
+                                             TRUE));
       g_clear_pointer (&row_name, g_free);
       g_clear_pointer (&markup, g_free);
     }
@@ -260,13 +213,14 @@ add_compared (GPtrArray  *details,
     {
       g_autofree char *all = json_to_string (json_object_get_member (check, "actual"), FALSE);
 
-      add_detail (details, value_row (NULL, _("Every value in the token"), all, FALSE, TRUE));
+      add_detail (details, gh_value_row_new (NULL, _("Every value in the token"), all,
+                                             FALSE, TRUE));
     }
   if (actual != NULL)
     {
       row_name = g_strconcat (name, "-actual", NULL);
       markup = quoted_diff (actual, expected);
-      add_detail (details, value_row (row_name, _("In the token"), markup, TRUE, TRUE));
+      add_detail (details, gh_value_row_new (row_name, _("In the token"), markup, TRUE, TRUE));
     }
 }
 
@@ -315,8 +269,8 @@ add_check_details (GPtrArray  *details,
           text = g_strdup_printf ("%s: %s%s%s", kid != NULL ? kid : _("no key"),
                                   key_state_text (state), phase != NULL ? " · " : "",
                                   phase != NULL ? phase : "");
-          add_detail (details, value_row ("signature-key", _("The key and its state"), text,
-                                           FALSE, FALSE));
+          add_detail (details, gh_value_row_new ("signature-key", _("The key and its state"),
+                                                 text, FALSE, FALSE));
         }
     }
   else if (g_str_equal (name, "scope"))
@@ -333,9 +287,9 @@ add_check_details (GPtrArray  *details,
 
               g_string_append_printf (text, "%s%s", i > 0 ? " " : "", one);
             }
-          add_detail (details, value_row ("scope-granted", _("Granted"),
-                                           text->len > 0 ? text->str : _("none"), FALSE,
-                                           TRUE));
+          add_detail (details, gh_value_row_new ("scope-granted", _("Granted"),
+                                                 text->len > 0 ? text->str : _("none"),
+                                                 FALSE, TRUE));
         }
     }
   else if (g_str_equal (name, "revocation"))
@@ -349,8 +303,9 @@ add_check_details (GPtrArray  *details,
           g_autofree char *text = reason != NULL ? g_strdup_printf ("%s (%s)", state, reason)
                                                  : g_strdup (state);
 
-          add_detail (details, value_row ("revocation-family", _("Its refresh family"), text,
-                                           FALSE, FALSE));
+          add_detail (details, gh_value_row_new ("revocation-family",
+                                                 _("Its refresh family"), text, FALSE,
+                                                 FALSE));
         }
     }
 }
@@ -513,7 +468,7 @@ fill_decoded (GhTokenCheckerPage  *self,
           g_free (value);
           value = with_date;
         }
-      add_row (self, group, value_row (row_name, caption, value, FALSE, TRUE));
+      add_row (self, group, gh_value_row_new (row_name, caption, value, FALSE, TRUE));
     }
 }
 

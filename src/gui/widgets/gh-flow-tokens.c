@@ -16,6 +16,7 @@
 #include "gh-admin-json.h"
 #include "gh-explain-card.h"
 #include "gh-flow-tokens.h"
+#include "gh-value-row.h"
 
 /* The server keeps no token's value. What this tab shows of each token comes from:
  *   GET .../audit?flow_id=&type_prefix=token.  the flow's token.issued / token.refreshed
@@ -145,47 +146,6 @@ quoted_markup (const char *value,
   return g_strdup_printf ("“%s”", marked);
 }
 
-/* A row of a caption over a selectable, wrapped value (libadwaita 1.2 has no selectable
- * subtitle); @markup is Pango markup. */
-static GtkWidget *
-value_row (const char *name,
-           const char *caption,
-           const char *markup,
-           gboolean    mono)
-{
-  GtkWidget *row = adw_preferences_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *caption_label = gtk_label_new (caption);
-  GtkWidget *value_label = gtk_label_new (NULL);
-  g_autofree char *value_name = g_strconcat (name, "-value", NULL);
-
-  gtk_widget_set_name (row, name);
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), caption);
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
-  gtk_widget_set_margin_top (box, 8);
-  gtk_widget_set_margin_bottom (box, 8);
-  gtk_label_set_xalign (GTK_LABEL (caption_label), 0);
-  gtk_label_set_wrap (GTK_LABEL (caption_label), TRUE);
-  gtk_widget_add_css_class (caption_label, "caption");
-  gtk_widget_add_css_class (caption_label, "dim-label");
-  gtk_widget_set_name (value_label, value_name);
-  gtk_label_set_markup (GTK_LABEL (value_label), markup);
-  gtk_label_set_xalign (GTK_LABEL (value_label), 0);
-  gtk_label_set_selectable (GTK_LABEL (value_label), TRUE);
-  gtk_label_set_wrap (GTK_LABEL (value_label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (value_label), PANGO_WRAP_WORD_CHAR);
-  if (mono)
-    gtk_widget_add_css_class (value_label, "monospace");
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (value_label),
-                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, caption_label, NULL,
-                                  -1);
-  gtk_box_append (GTK_BOX (box), caption_label);
-  gtk_box_append (GTK_BOX (box), value_label);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  return row;
-}
 
 static GtkWidget *
 action_row (const char *name,
@@ -389,7 +349,7 @@ asked_row (const char *name,
 
       g_string_append (markup, none);
     }
-  return value_row (name, caption, markup->str, TRUE);
+  return gh_value_row_new (name, caption, markup->str, TRUE, TRUE);
 }
 
 static void
@@ -454,7 +414,8 @@ claims_row (JsonObject *report,
         shown = g_strdup (value);
       markup = g_markup_escape_text (shown, -1);
       adw_expander_row_add_row (ADW_EXPANDER_ROW (expander),
-                                value_row (row_name, caption, markup, TRUE));
+                                gh_value_row_new (row_name, caption, markup, TRUE,
+                                                  TRUE));
     }
   return expander;
 }
@@ -582,7 +543,8 @@ token_group (GhFlowTokens *self,
         g_autofree char *quoted = quoted_markup (first, NULL);
 
         adw_expander_row_add_row (ADW_EXPANDER_ROW (expander),
-                                  value_row ("aud-token", _("In the token"), quoted, TRUE));
+                                  gh_value_row_new ("aud-token", _("In the token"), quoted,
+                                                    TRUE, TRUE));
       }
     adw_expander_row_add_row (ADW_EXPANDER_ROW (expander),
                               asked_row ("aud-authorize", _("resource asked for at /authorize"),
@@ -646,7 +608,8 @@ token_group (GhFlowTokens *self,
     }
     asked_markup = g_markup_escape_text (*asked_text != '\0' ? asked_text : _("none"), -1);
     adw_expander_row_add_row (ADW_EXPANDER_ROW (expander),
-                              value_row ("scope-asked", _("Asked for"), asked_markup, TRUE));
+                              gh_value_row_new ("scope-asked", _("Asked for"),
+                                                asked_markup, TRUE, TRUE));
     adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), expander);
   }
 
