@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "gh-gui-test.h"
 
 void
@@ -409,4 +411,21 @@ gh_gui_test_admin_error (GhGuiTest  *test,
   g_assert_nonnull (call.error);
 
   return call.error;
+}
+
+char *
+gh_gui_test_pkce_challenge (const char *verifier)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize length = sizeof digest;
+  char *text;
+
+  g_checksum_update (checksum, (const guchar *) verifier, -1);
+  g_checksum_get_digest (checksum, digest, &length);
+  text = g_base64_encode (digest, length);
+  g_strdelimit (text, "+", '-');
+  g_strdelimit (text, "/", '_');
+  text[strcspn (text, "=")] = '\0';
+  return text;
 }

@@ -92,4 +92,7 @@ GError     *gh_gui_test_admin_error  (GhGuiTest    *test,
                                       const char   *path,
                                       const char   *body);
 
+/* The S256 PKCE code challenge of @verifier (RFC 7636 §4.2): what a test's client sends. */
+char       *gh_gui_test_pkce_challenge (const char *verifier);
+
 G_END_DECLS

@@ -110,24 +110,6 @@ submit_page (Actors     *actors,
   return g_steal_pointer (&next);
 }
 
-static char *
-challenge_of (const char *verifier)
-{
-  guint8 digest[32];
-  gsize length = sizeof digest;
-  GChecksum *checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  char *text;
-
-  g_checksum_update (checksum, (const guchar *) verifier, -1);
-  g_checksum_get_digest (checksum, digest, &length);
-  g_checksum_free (checksum);
-  text = g_base64_encode (digest, length);
-  g_strdelimit (text, "+", '-');
-  g_strdelimit (text, "/", '_');
-  text[strcspn (text, "=")] = '\0';
-  return text;
-}
-
 /* The newest flow of the default project: its detail, as the page gets it. */
 static JsonObject *
 newest_flow (GhGuiTest *test)
@@ -148,7 +130,7 @@ newest_flow (GhGuiTest *test)
 static JsonObject *
 run_login_flow (Actors *actors)
 {
-  g_autofree char *challenge = challenge_of (VERIFIER);
+  g_autofree char *challenge = gh_gui_test_pkce_challenge (VERIFIER);
   g_autofree char *query = NULL;
   g_autofree char *location = NULL;
   g_autofree char *consent = NULL;

@@ -21,23 +21,6 @@
 
 /* --- A real flow, by HTTP, as a client makes it --- */
 
-static char *
-pkce_challenge (const char *verifier)
-{
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 digest[32];
-  gsize len = sizeof digest;
-  char *text;
-
-  g_checksum_update (checksum, (const guchar *) verifier, -1);
-  g_checksum_get_digest (checksum, digest, &len);
-  text = g_base64_encode (digest, len);
-  g_strdelimit (text, "+", '-');
-  g_strdelimit (text, "/", '_');
-  text[strcspn (text, "=")] = '\0';
-  return text;
-}
-
 static JsonObject *
 parse_object (GBytes *body)
 {
@@ -71,7 +54,7 @@ code_flow (GhGuiTest *test,
 {
   g_autofree char *uuid = g_uuid_string_random ();
   g_autofree char *verifier = g_strconcat (uuid, "-flow-tokens-verifier", NULL);
-  g_autofree char *challenge = pkce_challenge (verifier);
+  g_autofree char *challenge = gh_gui_test_pkce_challenge (verifier);
   g_autofree char *cb = g_uri_escape_string (APP_CB, NULL, FALSE);
   g_autofree char *mcp = g_uri_escape_string (MCP, NULL, FALSE);
   g_autofree char *request = NULL;

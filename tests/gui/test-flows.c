@@ -20,24 +20,6 @@
 
 /* ---- making flows ----------------------------------------------------------------------- */
 
-static char *
-challenge_of (const char *verifier)
-{
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 digest[32];
-  gsize length = sizeof digest;
-  char *text;
-
-  g_checksum_update (checksum, (const guchar *) verifier, strlen (verifier));
-  g_checksum_get_digest (checksum, digest, &length);
-  text = g_base64_encode (digest, length);
-  g_strdelimit (text, "+", '-');
-  g_strdelimit (text, "/", '_');
-  if (strchr (text, '=') != NULL)
-    *strchr (text, '=') = '\0';
-  return text;
-}
-
 /* A user, auto-approved, and a public client registered at REGISTERED (https: the port is
  * compared, only http loopback URIs match any port). */
 static void
@@ -61,7 +43,7 @@ static GhRawResponse *
 authorize (GhGuiTest  *test,
            const char *redirect_uri)
 {
-  g_autofree char *challenge = challenge_of (VERIFIER);
+  g_autofree char *challenge = gh_gui_test_pkce_challenge (VERIFIER);
   g_autofree char *redirect = g_uri_escape_string (redirect_uri, NULL, FALSE);
   g_autofree char *request = NULL;
 

@@ -22,18 +22,6 @@ static const char * const all_checks[] = {
   "issued_here", "revocation",
 };
 
-static char *
-base64url (const guint8 *data,
-           gsize         len)
-{
-  char *text = g_base64_encode (data, len);
-
-  g_strdelimit (text, "+", '-');
-  g_strdelimit (text, "/", '_');
-  text[strcspn (text, "=")] = '\0';
-  return text;
-}
-
 /* The value of query parameter @name in @url (no decoding needed for a code). */
 static char *
 query_param (const char *url,
@@ -75,15 +63,9 @@ real_access_token (GhGuiTest *test)
   g_autofree char *form = NULL;
   g_autofree char *cb = g_uri_escape_string (APP_CB, NULL, FALSE);
   g_autofree char *mcp = g_uri_escape_string (MCP, NULL, FALSE);
-  guint8 digest[32];
-  gsize digest_len = sizeof digest;
-  GChecksum *checksum = g_checksum_new (G_CHECKSUM_SHA256);
   JsonObject *answer;
 
-  g_checksum_update (checksum, (const guchar *) full_verifier, -1);
-  g_checksum_get_digest (checksum, digest, &digest_len);
-  g_checksum_free (checksum);
-  challenge = base64url (digest, digest_len);
+  challenge = gh_gui_test_pkce_challenge (full_verifier);
 
   user = gh_gui_test_admin (test, "POST", "/projects/default/users",
                             "{\"username\": \"alice\", \"name\": \"Alice\"}");
