@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "gh-audit-model.h"
 
 /* Events per page: a few screens of rows, one request (the most the admin API gives). */
@@ -298,42 +300,38 @@ gh_audit_model_read_ahead (GhAuditModel *self,
 }
 
 void
-gh_audit_model_prepend (GhAuditModel     *self,
-                        GhAuditEventItem *event)
-{
-  g_return_if_fail (GH_IS_AUDIT_MODEL (self));
-  g_return_if_fail (GH_IS_AUDIT_EVENT_ITEM (event));
-
-  /* Before the first page the page itself brings it; a replayed one is in already. */
-  if (self->page_count == 0 || gh_audit_event_item_get_id (event) <= self->top_id)
-    return;
-  self->top_id = gh_audit_event_item_get_id (event);
-  g_ptr_array_insert (self->items, 0, g_object_ref (event));
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, 1);
-}
-
-void
 gh_audit_model_prepend_all (GhAuditModel *self,
                             GPtrArray    *events)
 {
-  guint added = 0;
+  g_autoptr(GPtrArray) fresh = NULL;
+  guint old_len;
 
   g_return_if_fail (GH_IS_AUDIT_MODEL (self));
   g_return_if_fail (events != NULL);
 
-  /* As gh_audit_model_prepend(), one event after the other, but one ::items-changed. */
+  /* Before the first page the page itself brings them; a replayed one is in already. */
+  if (self->page_count == 0)
+    return;
+  fresh = g_ptr_array_sized_new (events->len);
   for (guint i = 0; i < events->len; i++)
     {
       GhAuditEventItem *event = g_ptr_array_index (events, i);
 
-      if (self->page_count == 0 || gh_audit_event_item_get_id (event) <= self->top_id)
+      if (gh_audit_event_item_get_id (event) <= self->top_id)
         continue;
       self->top_id = gh_audit_event_item_get_id (event);
-      g_ptr_array_insert (self->items, 0, g_object_ref (event));
-      added++;
+      g_ptr_array_add (fresh, g_object_ref (event));
     }
-  if (added > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, added);
+  if (fresh->len == 0)
+    return;
+
+  /* Newest first, moving the rows already read once (not once an event) */
+  old_len = self->items->len;
+  g_ptr_array_set_size (self->items, old_len + fresh->len);
+  memmove (self->items->pdata + fresh->len, self->items->pdata, old_len * sizeof (gpointer));
+  for (guint i = 0; i < fresh->len; i++)
+    self->items->pdata[fresh->len - 1 - i] = fresh->pdata[i];
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, fresh->len);
 }
 
 void

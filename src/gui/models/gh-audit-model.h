@@ -37,11 +37,10 @@ void          gh_audit_model_load_more       (GhAuditModel            *self);
  * first), each shown as it comes: what a jump to the end of the list asks for. */
 void          gh_audit_model_read_ahead      (GhAuditModel            *self,
                                               guint                    pages);
-/* An event of the live stream, on top (the caller checked it passes the filters). */
-void          gh_audit_model_prepend         (GhAuditModel            *self,
-                                              GhAuditEventItem        *event);
-/* Events of the live stream in the order they came (@events: GhAuditEventItem), on top in
- * one change of the model: a frame's events at once (each change costs the view a pass). */
+/* Events of the live stream in the order they came (@events: GhAuditEventItem; the caller
+ * checked they pass the filters), on top in one change of the model: a frame's events at
+ * once (each change costs the view a pass). Before the first page, and for an event the list
+ * has already (a replay), nothing. */
 void          gh_audit_model_prepend_all     (GhAuditModel            *self,
                                               GPtrArray               *events);
 /* A gap row on top. */
