@@ -162,24 +162,6 @@ static void schedule_tick (GhFlowsPage *self);
 /* ---- words ------------------------------------------------------------------------------ */
 
 static char *
-format_duration (gint64 us)
-{
-  if (us < 0)
-    us = 0;
-  if (us < 1000)
-    return g_strdup (_("< 1 ms"));
-  if (us < G_USEC_PER_SEC)
-    return g_strdup_printf (_("%d ms"), (int) (us / 1000));
-  if (us < 60 * G_USEC_PER_SEC)
-    return g_strdup_printf (_("%.1f s"), us / 1e6);
-  if (us < (gint64) 3600 * G_USEC_PER_SEC)
-    return g_strdup_printf (_("%d min %d s"), (int) (us / 60000000),
-                            (int) (us / G_USEC_PER_SEC % 60));
-  return g_strdup_printf (_("%d h %d min"), (int) (us / 3600000000),
-                          (int) (us / 60000000 % 60));
-}
-
-static char *
 format_age (gint64 time)
 {
   gint64 ago = (g_get_real_time () - time) / G_USEC_PER_SEC;
@@ -359,9 +341,9 @@ show_times (FlowRow *row)
   g_autofree char *exact = g_date_time_format (then, "%Y-%m-%d %H:%M:%S");
 
   if (state_in_progress (state))
-    duration = format_duration (g_get_real_time () - started);
+    duration = gh_flow_format_duration (g_get_real_time () - started);
   else
-    duration = format_duration (gh_json_int (row->flow, "duration_us"));
+    duration = gh_flow_format_duration (gh_json_int (row->flow, "duration_us"));
   gtk_label_set_label (GTK_LABEL (row->duration), duration);
   gtk_label_set_label (GTK_LABEL (row->age), age);
   gtk_widget_set_tooltip_text (row->age, exact);
@@ -1164,7 +1146,7 @@ verdict_text (JsonObject *detail)
 
   if (g_strcmp0 (state, "succeeded") == 0)
     {
-      g_autofree char *duration = format_duration (gh_json_int (flow, "duration_us"));
+      g_autofree char *duration = gh_flow_format_duration (gh_json_int (flow, "duration_us"));
 
       return g_strdup_printf (_("Succeeded in %s"), duration);
     }
@@ -1185,7 +1167,7 @@ verdict_text (JsonObject *detail)
   {
     const char *next = next_step_type (gh_json_string (last, "type"));
     gint64 since = gh_json_int (flow, "updated_at");
-    g_autofree char *waited = format_duration (g_get_real_time () - since);
+    g_autofree char *waited = gh_flow_format_duration (g_get_real_time () - since);
 
     if (next != NULL)
       /* Translators: "Waiting at Login for 40 s" */
@@ -1461,7 +1443,7 @@ step_row_new (GhFlowsPage *self,
 
   if (json_object_has_member (step, "duration_us") &&
       !json_node_is_null (json_object_get_member (step, "duration_us")))
-    duration = format_duration (gh_json_int (step, "duration_us"));
+    duration = gh_flow_format_duration (gh_json_int (step, "duration_us"));
   /* Translators: "token.issued · 14:02:11.250 · 12 ms" */
   subtitle = duration != NULL ? g_strdup_printf (_("%s · %s · %s"), type, clock, duration)
                               : g_strdup_printf (_("%s · %s"), type, clock);
