@@ -342,9 +342,11 @@ show_times (FlowRow *row)
 
   if (state_in_progress (state))
     duration = gh_flow_format_duration (g_get_real_time () - started);
-  else
+  else if (gh_json_int (row->flow, "duration_us") > 0)
     duration = gh_flow_format_duration (gh_json_int (row->flow, "duration_us"));
-  gtk_label_set_label (GTK_LABEL (row->duration), duration);
+  /* A flow whose events were all recorded at one moment (a refusal at its first request)
+   * has no duration to show: its age says when */
+  gtk_label_set_label (GTK_LABEL (row->duration), duration != NULL ? duration : "");
   gtk_label_set_label (GTK_LABEL (row->age), age);
   gtk_widget_set_tooltip_text (row->age, exact);
 }
