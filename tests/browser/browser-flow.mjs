@@ -10,7 +10,8 @@
 //
 // In: GATEHOUSE_FLOW_ISSUER (the default project's issuer, at the server's root),
 // GATEHOUSE_FLOW_ADMIN_TOKEN (to register the client through the admin API),
-// GATEHOUSE_CHROMIUM (run.sh sets it). Out: one JSON line on stdout, {"ok": true, "client_id",
+// GATEHOUSE_CHROMIUM (run.sh sets it); GATEHOUSE_FLOW_SHOTS=DIR saves login.png and consent.png
+// there, as the browser showed them. Out: one JSON line on stdout, {"ok": true, "client_id",
 // "finished_at_us", "navigations"}, or {"ok": false, "error"} and status 1.
 
 import { createHash, randomBytes } from 'node:crypto';
@@ -21,6 +22,7 @@ import { ClientDocumentServer, HttpRecorder, checkCallback } from './harness.mjs
 const issuer = process.env.GATEHOUSE_FLOW_ISSUER;
 const adminToken = process.env.GATEHOUSE_FLOW_ADMIN_TOKEN;
 const chromium = process.env.GATEHOUSE_CHROMIUM || '/usr/bin/chromium';
+const shots = process.env.GATEHOUSE_FLOW_SHOTS;
 const TIMEOUT_MS = 20000;
 
 const recorder = new HttpRecorder();
@@ -112,8 +114,10 @@ async function run() {
   }).toString();
   await page.goto(authorize.href, { waitUntil: 'load' });
   expectAt(page, `${issuer}/login`, 'the login page');
+  if (shots) await page.screenshot({ path: `${shots}/login.png`, fullPage: true });
   await pressButton(page, 'username', 'dev');
   expectAt(page, `${issuer}/consent`, 'the consent page');
+  if (shots) await page.screenshot({ path: `${shots}/consent.png`, fullPage: true });
   await pressButton(page, 'decision', 'allow');
   expectAt(page, redirectUri, "the client's redirect URI");
   const code = checkCallback(new URL(page.url()), { state, issuer });
