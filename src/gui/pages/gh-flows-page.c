@@ -160,27 +160,6 @@ static void schedule_tick (GhFlowsPage *self);
 /* ---- words ------------------------------------------------------------------------------ */
 
 static char *
-format_age (gint64 time)
-{
-  gint64 ago = (g_get_real_time () - time) / G_USEC_PER_SEC;
-
-  if (ago < 5)
-    return g_strdup (_("now"));
-  if (ago < 60)
-    return g_strdup_printf (_("%d s ago"), (int) ago);
-  if (ago < 3600)
-    return g_strdup_printf (_("%d min ago"), (int) (ago / 60));
-  if (ago < 86400)
-    return g_strdup_printf (_("%d h ago"), (int) (ago / 3600));
-  {
-    g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (time / G_USEC_PER_SEC);
-
-    /* Translators: the day a flow started, "3 Dec" */
-    return g_date_time_format (then, _("%e %b"));
-  }
-}
-
-static char *
 format_clock (gint64 time)
 {
   g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (time / G_USEC_PER_SEC);
@@ -334,7 +313,7 @@ show_times (FlowRow *row)
 {
   const char *state = gh_json_string (row->flow, "state");
   gint64 started = gh_json_int (row->flow, "started_at");
-  g_autofree char *age = format_age (started);
+  g_autofree char *age = gh_flow_format_relative (started, g_get_real_time (), FALSE);
   g_autofree char *duration = NULL;
   g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (started / G_USEC_PER_SEC);
   g_autofree char *exact = g_date_time_format (then, "%Y-%m-%d %H:%M:%S");

@@ -165,6 +165,49 @@ gh_flow_format_duration (gint64 us)
     }
 }
 
+/* @span seconds (not negative) in words: "12 s", "4 min 12 s" or "4 min", ... */
+static char *
+span_text (gint64   span,
+           gboolean precise)
+{
+  if (span < 60)
+    return g_strdup_printf (_("%d s"), (int) span);
+  if (span < 3600)
+    return precise ? g_strdup_printf (_("%d min %d s"), (int) (span / 60), (int) (span % 60))
+                   : g_strdup_printf (_("%d min"), (int) (span / 60));
+  if (span < (precise ? 2 : 1) * 86400)
+    return precise ? g_strdup_printf (_("%d h %d min"), (int) (span / 3600),
+                                      (int) (span % 3600 / 60))
+                   : g_strdup_printf (_("%d h"), (int) (span / 3600));
+  return g_strdup_printf (_("%d days"), (int) (span / 86400));
+}
+
+char *
+gh_flow_format_relative (gint64   time,
+                         gint64   now,
+                         gboolean precise)
+{
+  gint64 span = ABS (time - now) / G_USEC_PER_SEC;
+  g_autofree char *words = NULL;
+
+  if (!precise && span < 5)
+    return g_strdup (_("now"));
+  if (!precise && time < now && span >= 86400)
+    {
+      g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (time / G_USEC_PER_SEC);
+      g_autoptr(GDateTime) today = g_date_time_new_from_unix_local (now / G_USEC_PER_SEC);
+
+      if (then == NULL || today == NULL)
+        return g_strdup ("?");
+      /* Translators: a day this year, "3 Dec"; then one of another year, "3 Dec 2025" */
+      return g_date_time_format (then, g_date_time_get_year (then) ==
+                                       g_date_time_get_year (today) ? _("%e %b") : _("%e %b %Y"));
+    }
+  words = span_text (span, precise);
+  /* Translators: "in 5 min 3 s" / "5 min 3 s ago" */
+  return time >= now ? g_strdup_printf (_("in %s"), words) : g_strdup_printf (_("%s ago"), words);
+}
+
 char *
 gh_flow_format_time (gint64 us)
 {
