@@ -1507,7 +1507,16 @@ step_row_new (GhFlowsPage *self,
   gtk_widget_set_name (row, "flow-step");
   g_object_set_data_full (G_OBJECT (row), "gh-event-id", g_strdup (id_text), g_free);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), gh_flow_step_title (type));
+  if (gh_flow_step_cache (step) != NULL)
+    {
+      /* Translators: a CIMD resolution's step: "CIMD fetch (cache hit)" */
+      g_autofree char *title = g_strdup_printf (_("%s (%s)"), gh_flow_step_title (type),
+                                                gh_flow_step_cache (step));
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+    }
+  else
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), gh_flow_step_title (type));
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
   set_status_class (icon, status);
   gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -1547,6 +1556,12 @@ step_row_new (GhFlowsPage *self,
                                   (const char *) l->data, value);
         }
     }
+  if (gh_flow_step_cache (step) != NULL)
+    g_string_append_printf (params_text, "%scache = %s, TTL %" G_GINT64_FORMAT " s (%s)",
+                            params_text->len > 0 ? "\n" : "",
+                            gh_json_string (gh_json_object (step, "cache"), "result"),
+                            gh_json_int (gh_json_object (step, "cache"), "ttl_s"),
+                            gh_json_string (gh_json_object (step, "cache"), "why") ?: "");
   if (gh_json_int (step, "status") != 0)
     g_string_append_printf (params_text, "%sHTTP %" G_GINT64_FORMAT,
                             params_text->len > 0 ? "\n\n" : "", gh_json_int (step, "status"));

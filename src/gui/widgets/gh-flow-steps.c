@@ -67,6 +67,22 @@ gh_flow_step_status (JsonObject *step)
   return GH_FLOW_STEP_OK;
 }
 
+const char *
+gh_flow_step_cache (JsonObject *step)
+{
+  const char *result = gh_json_string (gh_json_object (step, "cache"), "result");
+
+  if (g_strcmp0 (result, "hit") == 0)
+    return _("cache hit");
+  if (g_strcmp0 (result, "miss") == 0)
+    return _("cache miss");
+  if (g_strcmp0 (result, "revalidated") == 0)
+    return _("cache revalidated");
+  if (g_strcmp0 (result, "bypassed") == 0)
+    return _("cache bypassed");
+  return result;
+}
+
 GhFlowStepStatus
 gh_flow_hit_status (JsonObject *hit)
 {

@@ -28,6 +28,10 @@ typedef enum
 const char       *gh_flow_step_title        (const char  *type);
 /* How the step @step (an element of a flows/{id} answer's "steps") went. */
 GhFlowStepStatus  gh_flow_step_status       (JsonObject  *step);
+/* How a CIMD resolution step @step was answered, in words: "cache hit" (the cache answered,
+ * the host was not asked), "cache miss", "cache revalidated", "cache bypassed"; NULL for a
+ * step that records no cache result. */
+const char       *gh_flow_step_cache        (JsonObject  *step);
 /* How the discovery hit @hit (an element of "discovery_hits") was answered: 2xx and 3xx OK,
  * 4xx WARNING, 5xx FAILED. */
 GhFlowStepStatus  gh_flow_hit_status        (JsonObject  *hit);
