@@ -638,13 +638,13 @@ assert_messages (GhFlowSequence        *self,
 
 /* A CIMD resolution's cache result decides its arrows: a hit is a note on Gatehouse's lifeline
  * and no arrow goes to the host (no CIMD lifeline); a miss is the fetch, drawn solid (the
- * record says the host was asked). */
+ * record says the host was asked). A flow whose steps were cut says so under the chart. */
 static void
 test_sequence_cimd_cache (void)
 {
   static const char *flow =
     "{\"flow\": {\"id\": \"flow_c\", \"client_id\": \"https://cimd.example/c.json\"},"
-    " \"discovery_hits\": [], \"steps\": ["
+    " \"discovery_hits\": [], \"steps_cut\": %s, \"steps\": ["
     "{\"event_id\": 3, \"type\": \"oauth_client.cimd_fetched\", \"time\": 1000001000, "
     "\"started_at\": null, \"outcome\": \"success\", \"status\": null, "
     "\"cache\": {\"result\": \"%s\", \"ttl_s\": 300, \"why\": \"max-age\"}, "
@@ -671,7 +671,8 @@ test_sequence_cimd_cache (void)
       GhFlowSequence *self = GH_FLOW_SEQUENCE (sequence);
       g_autoptr(JsonParser) parser = json_parser_new ();
       g_autoptr(GError) error = NULL;
-      g_autofree char *text = g_strdup_printf (flow, i == 0 ? "hit" : "miss");
+      g_autofree char *text = g_strdup_printf (flow, i == 0 ? "false" : "true",
+                                               i == 0 ? "hit" : "miss");
 
       g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
       g_assert_no_error (error);
@@ -683,6 +684,9 @@ test_sequence_cimd_cache (void)
         assert_messages (self, hit, G_N_ELEMENTS (hit));
       else
         assert_messages (self, miss, G_N_ELEMENTS (miss));
+      /* The second has more steps than were read: the chart says so */
+      g_assert_true (gh_gui_test_text_shown (window, "Only the flow’s first 2 steps are drawn") ==
+                     (i == 1));
       gtk_window_destroy (GTK_WINDOW (window));
     }
 }

@@ -32,6 +32,8 @@
 /* Dots drawn in a row at most (the steps the list gives a flow); the rest is counted. */
 #define MAX_DOTS 16
 #define PAGE_SIZE 50
+/* A flow's audit events read for the Raw tab and the report, at most (the newest). */
+#define EVENTS_READ 200
 #define BADGE_WINDOW_US ((gint64) G_USEC_PER_SEC * 3600)
 #define REDACTED "[redacted]"
 
@@ -106,6 +108,7 @@ struct _GhFlowsPage
   char           *detail_id;
   JsonObject     *detail;
   JsonArray      *events;          /* its audit events, oldest first */
+  gboolean        events_cut;      /* the newest EVENTS_READ of more */
   gint64          target_step;     /* open and scroll to this step once shown; 0: the failing */
   char           *target_view;     /* the tab to show once it is read; NULL: the Timeline */
   gboolean        scroll_pending;
@@ -1716,6 +1719,15 @@ show_timeline (GhFlowsPage *self,
     }
 }
 
+/* The open flow's events, all of them, on the Audit page. */
+static void
+open_in_audit_cb (GhFlowsPage *self)
+{
+  g_autofree char *target = g_strconcat ("flow:", self->detail_id, NULL);
+
+  gh_page_open (GH_PAGE (self), "audit", target);
+}
+
 static void
 show_raw (GhFlowsPage *self)
 {
@@ -1723,6 +1735,31 @@ show_raw (GhFlowsPage *self)
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->raw_box))) != NULL)
     gtk_box_remove (self->raw_box, child);
+
+  if (self->events_cut)
+    {
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+      GtkWidget *label = gtk_label_new (NULL);
+      GtkWidget *button = gtk_button_new_with_label (_("Open in Audit"));
+      g_autofree char *text = NULL;
+
+      /* Translators: on the Raw tab of a flow with more events than were read */
+      text = g_strdup_printf (_("The flow’s newest %d events, here and in the report; the "
+                                "Audit page has all of them."), EVENTS_READ);
+      gtk_label_set_label (GTK_LABEL (label), text);
+      gtk_widget_set_name (label, "flow-raw-cut");
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_set_hexpand (label, TRUE);
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_widget_set_name (button, "flow-raw-audit-button");
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      g_signal_connect_object (button, "clicked", G_CALLBACK (open_in_audit_cb), self,
+                               G_CONNECT_SWAPPED);
+      gtk_box_append (GTK_BOX (box), label);
+      gtk_box_append (GTK_BOX (box), button);
+      gtk_box_append (self->raw_box, box);
+    }
 
   for (guint i = 0; self->events != NULL && i < json_array_get_length (self->events); i++)
     {
@@ -1796,6 +1833,8 @@ events_loaded_cb (GhPage       *page,
     json_array_add_element (ordered, json_node_copy (json_array_get_element (events, i - 1)));
   g_clear_pointer (&self->events, json_array_unref);
   self->events = ordered;
+  /* More than were read: the Raw tab and the report say so */
+  self->events_cut = gh_json_int (answer, "older") > 0;
   show_raw (self);
   update_export (self);
 }
@@ -1874,7 +1913,8 @@ load_detail (GhFlowsPage *self)
   g_autofree char *escaped = g_uri_escape_string (self->detail_id, NULL, TRUE);
   g_autofree char *suffix = g_strconcat ("/flows/", escaped, NULL);
   g_autofree char *path = gh_page_project_path (GH_PAGE (self), suffix);
-  g_autofree char *events_suffix = g_strdup_printf ("/audit?flow_id=%s&limit=200", escaped);
+  g_autofree char *events_suffix = g_strdup_printf ("/audit?flow_id=%s&limit="
+                                                    G_STRINGIFY (EVENTS_READ), escaped);
   g_autofree char *events_path = gh_page_project_path (GH_PAGE (self), events_suffix);
   gpointer generation = GUINT_TO_POINTER (self->detail_generation);
 
@@ -1897,6 +1937,7 @@ clear_detail (GhFlowsPage *self)
   self->detail_dirty = FALSE;
   g_clear_pointer (&self->detail, json_object_unref);
   g_clear_pointer (&self->events, json_array_unref);
+  self->events_cut = FALSE;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->timeline_list))) != NULL)
     gtk_list_box_remove (self->timeline_list, child);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->facts_grid))) != NULL)
@@ -2100,7 +2141,8 @@ collect_names (JsonNode  *node,
 
 static char *
 build_report (JsonObject *detail,
-              JsonArray  *events)
+              JsonArray  *events,
+              gboolean    events_cut)
 {
   g_autoptr(JsonNode) whole = json_node_new (JSON_NODE_OBJECT);
   g_autoptr(JsonObject) input = json_object_new ();
@@ -2144,6 +2186,8 @@ build_report (JsonObject *detail,
                                                                       parts[i])));
   json_object_set_member (report, "events",
                           json_node_copy (json_object_get_member (redacted_object, "events")));
+  /* The events are the flow's newest EVENTS_READ when it has more */
+  json_object_set_boolean_member (report, "events_cut", events_cut);
 
   root = json_node_init_object (json_node_alloc (), report);
   return json_to_string (root, TRUE);
@@ -2186,7 +2230,7 @@ gh_flows_page_export_report (GhFlowsPage         *self,
       return;
     }
 
-  text = build_report (self->detail, self->events);
+  text = build_report (self->detail, self->events, self->events_cut);
   bytes = g_bytes_new_take (text, strlen (text));
   g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
                                        cancellable, report_written_cb, g_steal_pointer (&task));

@@ -939,10 +939,6 @@ gh_flow_sequence_init (GhFlowSequence *self)
   gh_flow_chart_init (&self->chart, GTK_WIDGET (self), &items, HEADER_H, _("Who took part"),
                       draw_header, "flow-sequence-messages", _("The flow as a sequence diagram"),
                       draw_canvas);
-  /* Translators: the legend under the sequence diagram */
-  gtk_label_set_text (GTK_LABEL (self->chart.caption),
-                      _("Filled heads: requests. Open heads: answers. Dotted: implied by the "
-                        "record, not in it."));
   gtk_widget_set_visible (self->chart.caption, TRUE);
   gh_flow_sequence_set_flow (self, NULL);
 }
@@ -994,6 +990,15 @@ gh_flow_sequence_set_flow (GhFlowSequence *self,
   gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (self->chart.top),
                                       TIME_W + MARGIN + lanes * LANE_MIN_W);
   update_description (self);
+  {
+    /* Translators: the legend under the sequence diagram */
+    const char *legend = _("Filled heads: requests. Open heads: answers. Dotted: implied by "
+                           "the record, not in it.");
+    g_autofree char *cut = gh_flow_cut_note (detail);
+    g_autofree char *caption = cut != NULL ? g_strdup_printf ("%s\n%s", cut, legend) : NULL;
+
+    gtk_label_set_text (GTK_LABEL (self->chart.caption), caption != NULL ? caption : legend);
+  }
   gh_flow_chart_reset (&self->chart);
 }
 

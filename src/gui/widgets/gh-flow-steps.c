@@ -225,6 +225,18 @@ gh_flow_format_relative (gint64   time,
 }
 
 char *
+gh_flow_cut_note (JsonObject *detail)
+{
+  JsonArray *steps = gh_json_array (detail, "steps");
+
+  if (!gh_json_bool (detail, "steps_cut"))
+    return NULL;
+  /* Translators: under a flow's chart when the flow has more steps than were read */
+  return g_strdup_printf (_("Only the flow’s first %u steps are drawn; the Audit page has the "
+                            "rest."), steps != NULL ? json_array_get_length (steps) : 0);
+}
+
+char *
 gh_flow_format_time (gint64 us)
 {
   g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (us / G_USEC_PER_SEC);

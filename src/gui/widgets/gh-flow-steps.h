@@ -56,6 +56,9 @@ char             *gh_flow_format_duration   (gint64            us);
 char             *gh_flow_format_relative   (gint64            time,
                                              gint64            now,
                                              gboolean          precise);
+/* What a chart of the flow detail @detail (a flows/{id} answer) says when the flow has more
+ * steps than the answer holds ("steps_cut"), or NULL. Free it. */
+char             *gh_flow_cut_note          (JsonObject       *detail);
 /* An instant (µs since the epoch) in local time to the microsecond: "14:03:27.675 179". */
 char             *gh_flow_format_time       (gint64            us);
 /* Opens step @event_id of flow @flow_id on the Live flows page's Timeline: activates the
