@@ -614,6 +614,21 @@ test_waterfall_breaks (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* @self shows the flow detail @json (a flows/{id} answer's shape). */
+static void
+show_sequence (GhFlowSequence *self,
+               const char     *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, json, -1, &error));
+  g_assert_no_error (error);
+  gh_flow_sequence_set_flow (self, json_node_get_object (json_parser_get_root (parser)));
+  gh_gui_test_run_for (100);
+  g_test_message ("sequence:\n%s", gh_flow_sequence_get_description (self));
+}
+
 /* @self draws @expected, in order. */
 static void
 assert_messages (GhFlowSequence        *self,
@@ -669,16 +684,10 @@ test_sequence_cimd_cache (void)
       g_autofree char *opened = NULL;
       GtkWidget *window = window_with (sequence, &opened);
       GhFlowSequence *self = GH_FLOW_SEQUENCE (sequence);
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      g_autoptr(GError) error = NULL;
       g_autofree char *text = g_strdup_printf (flow, i == 0 ? "false" : "true",
                                                i == 0 ? "hit" : "miss");
 
-      g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
-      g_assert_no_error (error);
-      gh_flow_sequence_set_flow (self, json_node_get_object (json_parser_get_root (parser)));
-      gh_gui_test_run_for (100);
-      g_test_message ("sequence:\n%s", gh_flow_sequence_get_description (self));
+      show_sequence (self, text);
       g_assert_true (gh_flow_sequence_has_lane (self, GH_FLOW_SEQUENCE_CIMD) == (i == 1));
       if (i == 0)
         assert_messages (self, hit, G_N_ELEMENTS (hit));
@@ -701,8 +710,6 @@ test_sequence_lanes (void)
   g_autofree char *opened = NULL;
   GtkWidget *window = window_with (sequence, &opened);
   GhFlowSequence *self = GH_FLOW_SEQUENCE (sequence);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
   static const char *flow =
     "{\"flow\": {\"id\": \"flow_y\", \"client_id\": \"https://cimd.example/oauth/c.json\"},"
     " \"discovery_hits\": [], \"steps\": ["
@@ -722,11 +729,7 @@ test_sequence_lanes (void)
     { G, GH_FLOW_SEQUENCE_MCP, "200", OK, FALSE },
   };
 
-  g_assert_true (json_parser_load_from_data (parser, flow, -1, &error));
-  g_assert_no_error (error);
-  gh_flow_sequence_set_flow (self, json_node_get_object (json_parser_get_root (parser)));
-  gh_gui_test_run_for (100);
-  g_test_message ("sequence:\n%s", gh_flow_sequence_get_description (self));
+  show_sequence (self, flow);
   g_assert_false (gh_flow_sequence_has_lane (self, GH_FLOW_SEQUENCE_CLIENT));
   g_assert_true (gh_flow_sequence_has_lane (self, GH_FLOW_SEQUENCE_CIMD));
   g_assert_true (gh_flow_sequence_has_lane (self, GH_FLOW_SEQUENCE_MCP));
