@@ -948,6 +948,7 @@ gh_admin_client_get_audit_async (GhAdminClient           *self,
       add_number (params, "before", query->before);
       add_number (params, "after", query->after);
       add_number (params, "limit", query->limit);
+      add_number (params, "offset", query->offset);
     }
   path = project_path (slug, "/audit");
   g_string_prepend (params, path);
@@ -961,6 +962,42 @@ gh_admin_client_get_audit_finish (GhAdminClient  *self,
                                   GError        **error)
 {
   return typed_finish (self, result, gh_admin_client_get_audit_async, error);
+}
+
+void
+gh_admin_client_count_audit_async (GhAdminClient           *self,
+                                   const char              *slug,
+                                   const GhAdminAuditQuery *query,
+                                   GCancellable            *cancellable,
+                                   GAsyncReadyCallback      callback,
+                                   gpointer                 user_data)
+{
+  g_autoptr(GString) params = g_string_new (NULL);
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (GH_IS_ADMIN_CLIENT (self));
+  g_return_if_fail (slug != NULL);
+
+  add_audit_filters (params, query);
+  if (query != NULL)
+    add_number (params, "before", query->before);
+  path = project_path (slug, "/audit/count");
+  g_string_prepend (params, path);
+  typed_request (self, "GET", params->str, NULL, NULL, gh_admin_client_count_audit_async,
+                 cancellable, callback, user_data);
+}
+
+gint64
+gh_admin_client_count_audit_finish (GhAdminClient  *self,
+                                    GAsyncResult   *result,
+                                    GError        **error)
+{
+  g_autoptr(JsonObject) answer = typed_finish (self, result, gh_admin_client_count_audit_async,
+                                               error);
+
+  if (answer == NULL)
+    return -1;
+  return json_object_get_int_member_with_default (answer, "count", 0);
 }
 
 static void

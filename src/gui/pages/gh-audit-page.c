@@ -54,8 +54,6 @@ static const struct {
   { "7d", N_("Last 7 Days"), G_GINT64_CONSTANT (7 * 86400) * G_USEC_PER_SEC },
 };
 
-/* Pages read one after the other when the list is scrolled to its very end. */
-#define READ_AHEAD_PAGES 10
 
 /* The filters, in the order of their chips. */
 typedef enum
@@ -420,6 +418,14 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
       gtk_widget_set_sensitive (child, FALSE);
     }
 
+  if (GH_IS_AUDIT_PENDING (item))
+    {
+      /* On its way: an empty row, until its page comes */
+      if (column == COLUMN_OUTCOME)
+        gtk_image_clear (GTK_IMAGE (icon));
+      gtk_inscription_set_text (GTK_INSCRIPTION (inscription), NULL);
+      return;
+    }
   if (GH_IS_AUDIT_GAP (item))
     {
       if (column == COLUMN_OUTCOME)
@@ -807,19 +813,10 @@ update_pill (GhAuditPage *self)
   gtk_button_set_label (self->new_events_button, text);
 }
 
-/* Near the end of what was read: read the next older page. */
+/* The list has a row for every event (the model reads the pages the view comes to). */
 static void
 adjustment_changed_cb (GhAuditPage *self)
 {
-  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
-  double value = gtk_adjustment_get_value (adjustment);
-  double page = gtk_adjustment_get_page_size (adjustment);
-
-  /* At the very end (dragged or jumped there): several pages, one after the other. */
-  if (value + page >= gtk_adjustment_get_upper (adjustment) - 1 && value > 0)
-    gh_audit_model_read_ahead (self->model, READ_AHEAD_PAGES);
-  else if (value + page >= gtk_adjustment_get_upper (adjustment) - page)
-    gh_audit_model_load_more (self->model);
   /* Back at the top by hand: show what came meanwhile. */
   if (self->pending > 0 && at_top (self))
     apply_filters (self);
