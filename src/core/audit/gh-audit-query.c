@@ -296,9 +296,22 @@ read_events (GhStore     *reader,
                            "WHERE id IN (", "id", tail, TRUE,
                            cursor == 0 ? extra + 1 : extra, cursor == 0 ? 1 : 2, foot, error);
     }
+  else if (sets->len == 1)
+    {
+      /* One index walk past the ids skipped, then the page's events */
+      gint64 paged[3] = { cursor, limit, offset };
+
+      g_free (tail);
+      tail = g_strdup_printf ("%s ORDER BY id DESC LIMIT ? OFFSET ?",
+                              cursor == 0 ? "" : "AND id < ?");
+      stmt = prepare_sets (reader, sets, "SELECT " GH_AUDIT_EVENT_COLUMNS " FROM audit_events "
+                           "WHERE id IN (", "id", tail, FALSE,
+                           cursor == 0 ? paged + 1 : paged, cursor == 0 ? 2 : 3,
+                           ") ORDER BY id DESC", error);
+    }
   else
     {
-      /* The ids of the page, in order, then their events */
+      /* The ids of the page from the arms' merge, in order, then their events */
       foot = g_strdup_printf (" ORDER BY id DESC LIMIT %u OFFSET %u) ORDER BY id DESC",
                               limit, offset);
       stmt = prepare_sets (reader, sets, "SELECT " GH_AUDIT_EVENT_COLUMNS " FROM audit_events "
