@@ -866,6 +866,19 @@ repin_tick_cb (GtkWidget     *widget,
   return G_SOURCE_REMOVE;
 }
 
+/* Rows came on top: the next layouts move the list down by them, back to the top (when it was
+ * there). */
+static void
+keep_top (GhAuditPage *self)
+{
+  if (!at_top (self) && self->repin_tick == 0)
+    return;
+  self->repin_frames = 3;
+  if (self->repin_tick == 0)
+    self->repin_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), repin_tick_cb, NULL,
+                                                     NULL);
+}
+
 /* Live events: the status line follows, but not at every frame. Redrawing it at each frame
  * made each frame cost 30 ms to 2 s under 1000 events a second (bench/console.sh): a slower
  * frame takes more events, whose rows cost more, and the frames never came back down. */
@@ -893,11 +906,7 @@ incoming_tick_cb (GtkWidget     *widget,
   /* The count once a second at most (see count_timeout_cb()) */
   if (self->count_timeout == 0)
     self->count_timeout = g_timeout_add (COUNT_INTERVAL_MS, count_timeout_cb, self);
-  /* The next layouts move the list down by the new rows: back to the top. */
-  self->repin_frames = 3;
-  if (self->repin_tick == 0)
-    self->repin_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), repin_tick_cb, NULL,
-                                                     NULL);
+  keep_top (self);
 
   return G_SOURCE_REMOVE;
 }
@@ -976,6 +985,7 @@ gap_cb (GhAuditPage *self,
   gh_audit_model_prepend_all (self->model, self->incoming);
   g_ptr_array_set_size (self->incoming, 0);
   gh_audit_model_prepend_gap (self->model, first_missed_id);
+  keep_top (self);
 }
 
 static void
