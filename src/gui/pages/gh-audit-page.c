@@ -18,6 +18,7 @@
 #include "gh-audit-model.h"
 #include "gh-audit-page.h"
 #include "gh-explain-card.h"
+#include "gh-flow-steps.h"
 #include "gh-property-row.h"
 
 /* The "What" filter: the type prefixes of the event-type registry (docs/audit-events.md;
@@ -155,24 +156,6 @@ static void apply_filters (GhAuditPage *self);
 static void sync_when (GhAuditPage *self);
 
 /* ---- values ------------------------------------------------------------------------- */
-
-/* "just now", "5 min ago", "3 h ago", then the date, from µs since the epoch. */
-static char *
-format_relative (gint64 when)
-{
-  gint64 ago = MAX (0, (g_get_real_time () - when) / G_USEC_PER_SEC);
-  g_autoptr(GDateTime) local = NULL;
-
-  if (ago < 60)
-    return g_strdup (_("just now"));
-  if (ago < 3600)
-    return g_strdup_printf (_("%d min ago"), (int) (ago / 60));
-  if (ago < 86400)
-    return g_strdup_printf (_("%d h ago"), (int) (ago / 3600));
-
-  local = g_date_time_new_from_unix_local (when / G_USEC_PER_SEC);
-  return local != NULL ? g_date_time_format (local, "%-d %b %Y, %H:%M") : g_strdup ("");
-}
 
 /* "Thursday 3 December 2026, 08:40:12.345" in local time. */
 static char *
@@ -448,7 +431,8 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
   switch (column)
     {
     case COLUMN_TIME:
-      text = format_relative (gh_audit_event_item_get_time (event));
+      text = gh_flow_format_relative (gh_audit_event_item_get_time (event),
+                                      g_get_real_time (), FALSE);
       break;
     case COLUMN_OUTCOME:
       {

@@ -110,21 +110,11 @@ static void load_detail (GhClientsPage *self);
 
 /* ---- values ------------------------------------------------------------------------- */
 
-/* "just now", "5 min ago", "3 h ago", "2 days ago" from seconds since the epoch. */
+/* "now", "5 min ago", "3 h ago", "3 Dec" from seconds since the epoch. */
 static char *
 format_ago (gint64 when)
 {
-  gint64 ago = MAX (0, g_get_real_time () / G_USEC_PER_SEC - when);
-
-  if (ago < 60)
-    return g_strdup (_("just now"));
-  if (ago < 3600)
-    return g_strdup_printf (_("%d min ago"), (int) (ago / 60));
-  if (ago < 86400)
-    return g_strdup_printf (_("%d h ago"), (int) (ago / 3600));
-
-  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d day ago", "%d days ago",
-                                       ago / 86400), (int) (ago / 86400));
+  return gh_flow_format_relative (when * G_USEC_PER_SEC, g_get_real_time (), FALSE);
 }
 
 /* "3 Dec 2026, 08:40" in local time. */

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "gh-explain-card.h"
+#include "gh-flow-steps.h"
 #include "gh-iat-issue-window.h"
 #include "gh-iats-page.h"
 
@@ -94,24 +95,21 @@ format_duration (gint64 seconds)
   return g_strdup_printf (_("%d s"), (int) seconds);
 }
 
-/* "used 3 min ago", "not used yet"; the date once it is a day old. */
+/* "used 3 min ago", "not used yet"; "last used 3 Dec" once it is a day old. */
 static char *
 last_used_text (gint64 last_used_at,
                 gint64 now)
 {
-  g_autofree char *date = NULL;
-  gint64 ago = now - last_used_at;
+  g_autofree char *when = NULL;
 
   if (last_used_at == 0)
     return g_strdup (_("not used yet"));
-  if (ago < 60)
+  if (now - last_used_at < 60)
     return g_strdup (_("used just now"));
-  if (ago < 3600)
-    return g_strdup_printf (_("used %d min ago"), (int) (ago / 60));
-  if (ago < 86400)
-    return g_strdup_printf (_("used %d h ago"), (int) (ago / 3600));
-  date = format_time (last_used_at);
-  return g_strdup_printf (_("last used %s"), date);
+  when = gh_flow_format_relative (last_used_at * G_USEC_PER_SEC, now * G_USEC_PER_SEC, FALSE);
+  /* Translators: "used 3 min ago"; a day later "last used 3 Dec" */
+  return now - last_used_at < 86400 ? g_strdup_printf (_("used %s"), when)
+                                    : g_strdup_printf (_("last used %s"), when);
 }
 
 /* "Expires in 5 h 03 min 12 s", "Expired 2 min 10 s ago", "Never expires". */

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "gh-flow-steps.h"
 #include "gh-keys-page.h"
 
 /* GET /admin/v1/keys: one expander row per key (the server's, shared by every project) with
@@ -60,30 +61,12 @@ member_time (JsonObject *object,
   return json_node_get_int (node);
 }
 
-/* "3 minutes ago", "in 5 minutes", "just now" */
+/* "3 min ago", "in 5 min", "now", "3 Dec", from seconds since the epoch. */
 static char *
 format_relative (gint64 when,
                  gint64 now)
 {
-  gint64 delta = when - now;
-  gint64 span = ABS (delta);
-  g_autofree char *amount = NULL;
-
-  if (span < 60)
-    return g_strdup (delta > 0 ? _("in less than a minute") : _("just now"));
-  if (span < 60 * 60)
-    amount = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d minute", "%d minutes",
-                                           span / 60), (int) (span / 60));
-  else if (span < 48 * 60 * 60)
-    amount = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d hour", "%d hours",
-                                           span / 3600), (int) (span / 3600));
-  else
-    amount = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d day", "%d days",
-                                           span / 86400), (int) (span / 86400));
-
-  /* Translators: "in 5 minutes" / "5 minutes ago" */
-  return delta > 0 ? g_strdup_printf (_("in %s"), amount)
-                   : g_strdup_printf (_("%s ago"), amount);
+  return gh_flow_format_relative (when * G_USEC_PER_SEC, now * G_USEC_PER_SEC, FALSE);
 }
 
 static char *

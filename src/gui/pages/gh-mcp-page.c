@@ -14,6 +14,7 @@
 
 #include "gh-admin-json.h"
 #include "gh-explain-card.h"
+#include "gh-flow-steps.h"
 #include "gh-mcp-page.h"
 #include "gh-property-row.h"
 
@@ -136,21 +137,7 @@ verdict_badge (const char *icon_name,
 static char *
 relative_time (gint64 time_us)
 {
-  gint64 seconds = (g_get_real_time () - time_us) / G_USEC_PER_SEC;
-
-  if (seconds < 5)
-    return g_strdup (_("just now"));
-  if (seconds < 60)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d second ago", "%d seconds ago",
-                                         seconds), (int) seconds);
-  if (seconds < 3600)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d minute ago", "%d minutes ago",
-                                         seconds / 60), (int) (seconds / 60));
-  if (seconds < 86400)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d hour ago", "%d hours ago",
-                                         seconds / 3600), (int) (seconds / 3600));
-  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d day ago", "%d days ago",
-                                       seconds / 86400), (int) (seconds / 86400));
+  return gh_flow_format_relative (time_us, g_get_real_time (), FALSE);
 }
 
 /* A row under an expander row, made from one item (a requirement, a hit). */

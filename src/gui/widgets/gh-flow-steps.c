@@ -217,7 +217,7 @@ gh_flow_format_relative (gint64   time,
         return g_strdup ("?");
       /* Translators: a day this year, "3 Dec"; then one of another year, "3 Dec 2025" */
       return g_date_time_format (then, g_date_time_get_year (then) ==
-                                       g_date_time_get_year (today) ? _("%e %b") : _("%e %b %Y"));
+                                       g_date_time_get_year (today) ? _("%-e %b") : _("%-e %b %Y"));
     }
   words = span_text (span, precise);
   /* Translators: "in 5 min 3 s" / "5 min 3 s ago" */
