@@ -528,6 +528,34 @@ test_audit_100k (void)
     type_time (page, "audit-when-to-date", "audit-when-to-time", from - 60 * G_USEC_PER_SEC);
     g_assert_false (gtk_widget_get_sensitive (gh_gui_test_get (page,
                                                                "audit-when-apply-button")));
+
+    /* The end date's calendar opens on the day the entry says; a day picked there (the next
+     * day) is written in the entry, and the range can be applied again. */
+    {
+      GtkWidget *button = gh_gui_test_get (page, "audit-when-to-calendar");
+      GtkPopover *popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (button));
+      GtkCalendar *calendar = GTK_CALENDAR (gtk_popover_get_child (popover));
+      g_autoptr(GDateTime) end = g_date_time_new_from_unix_local ((from - 60 * G_USEC_PER_SEC) /
+                                                                  G_USEC_PER_SEC);
+      g_autoptr(GDateTime) shown = NULL;
+      g_autoptr(GDateTime) next = g_date_time_add_days (end, 1);
+      g_autofree char *next_text = g_date_time_format (next, "%Y-%m-%d");
+
+      gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+      gh_gui_test_run_for (100);
+      g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (calendar)));
+      shown = gtk_calendar_get_date (calendar);
+      g_assert_cmpint (g_date_time_get_day_of_year (shown), ==,
+                       g_date_time_get_day_of_year (end));
+      gtk_calendar_select_day (calendar, next);
+      g_signal_emit_by_name (calendar, "day-selected");
+      gh_gui_test_run_for (100);
+      g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (calendar)));
+      g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (gh_gui_test_get (
+                         page, "audit-when-to-date"))), ==, next_text);
+      g_assert_true (gtk_widget_get_sensitive (gh_gui_test_get (page,
+                                                                "audit-when-apply-button")));
+    }
   }
 
   /* The last 15 minutes: between what the server counted just before and just after. */

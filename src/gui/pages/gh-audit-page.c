@@ -1520,6 +1520,63 @@ when_entry_new (GhAuditPage *self,
   return GTK_ENTRY (entry);
 }
 
+/* A day picked in a date entry's calendar: the entry says it, the calendar closes. */
+static void
+calendar_day_selected_cb (GtkCalendar *calendar,
+                          GtkEntry    *entry)
+{
+  g_autoptr(GDateTime) date = gtk_calendar_get_date (calendar);
+  g_autofree char *text = g_date_time_format (date, "%Y-%m-%d");
+  GtkWidget *popover = gtk_widget_get_ancestor (GTK_WIDGET (calendar), GTK_TYPE_POPOVER);
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), text);
+  if (popover != NULL)
+    gtk_popover_popdown (GTK_POPOVER (popover));
+}
+
+/* The calendar opens on the day its entry says, else today. */
+static void
+calendar_shown_cb (GtkPopover *popover,
+                   GtkEntry   *entry)
+{
+  GtkCalendar *calendar = GTK_CALENDAR (gtk_popover_get_child (popover));
+  gint64 when = parse_local (gtk_editable_get_text (GTK_EDITABLE (entry)), "00:00");
+  g_autoptr(GDateTime) date = when > 0 ? g_date_time_new_from_unix_local (when /
+                                                                          G_USEC_PER_SEC)
+                                       : g_date_time_new_now_local ();
+
+  g_signal_handlers_block_by_func (calendar, calendar_day_selected_cb, entry);
+  gtk_calendar_select_day (calendar, date);
+  g_signal_handlers_unblock_by_func (calendar, calendar_day_selected_cb, entry);
+}
+
+/* A button beside a date entry that picks its day from a calendar. */
+static void
+when_calendar_new (GtkGrid    *grid,
+                   int         column,
+                   int         row,
+                   GtkEntry   *entry,
+                   const char *name,
+                   const char *accessible)
+{
+  GtkWidget *button = gtk_menu_button_new ();
+  GtkWidget *popover = gtk_popover_new ();
+  GtkWidget *calendar = gtk_calendar_new ();
+
+  gtk_widget_set_name (button, name);
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "x-office-calendar-symbolic");
+  gtk_widget_set_tooltip_text (button, accessible);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  accessible, -1);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_popover_set_child (GTK_POPOVER (popover), calendar);
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
+  g_signal_connect_object (calendar, "day-selected", G_CALLBACK (calendar_day_selected_cb),
+                           entry, 0);
+  g_signal_connect_object (popover, "show", G_CALLBACK (calendar_shown_cb), entry, 0);
+  gtk_grid_attach (grid, button, column, row, 1, 1);
+}
+
 /* Like GNOME Logs: the spans back from now, then a custom range of local dates and times. */
 static GtkWidget *
 when_popover_new (GhAuditPage *self)
@@ -1564,11 +1621,15 @@ when_popover_new (GhAuditPage *self)
   gtk_grid_attach (GTK_GRID (grid), label, 0, 1, 1, 1);
   self->when_from_date = when_entry_new (self, GTK_GRID (grid), 1, 0, "audit-when-from-date",
                                          "YYYY-MM-DD", _("Start date"), 10);
-  self->when_from_time = when_entry_new (self, GTK_GRID (grid), 2, 0, "audit-when-from-time",
+  when_calendar_new (GTK_GRID (grid), 2, 0, self->when_from_date, "audit-when-from-calendar",
+                     _("Pick the start date"));
+  self->when_from_time = when_entry_new (self, GTK_GRID (grid), 3, 0, "audit-when-from-time",
                                          "HH:MM", _("Start time"), 5);
   self->when_to_date = when_entry_new (self, GTK_GRID (grid), 1, 1, "audit-when-to-date",
                                        "YYYY-MM-DD", _("End date"), 10);
-  self->when_to_time = when_entry_new (self, GTK_GRID (grid), 2, 1, "audit-when-to-time",
+  when_calendar_new (GTK_GRID (grid), 2, 1, self->when_to_date, "audit-when-to-calendar",
+                     _("Pick the end date"));
+  self->when_to_time = when_entry_new (self, GTK_GRID (grid), 3, 1, "audit-when-to-time",
                                        "HH:MM", _("End time"), 5);
   gtk_box_append (GTK_BOX (box), grid);
 
