@@ -743,6 +743,12 @@ test_audit_live (void)
     g_assert_cmpuint (gh_audit_model_get_n_pages_held (GH_AUDIT_MODEL (model)), <=,
                       GH_AUDIT_MODEL_MAX_PAGES);
     wait.id = first + BURST - 1;
+
+    /* A gap after the burst: its row is on top and in view (the list had kept its first row
+     * where it was, at value 0, the gap row above it unseen). */
+    g_signal_emit_by_name (client, "gap", (gint64) wait.id + 1);
+    g_assert_true (gh_gui_test_wait (gap_cell_shown, page));
+    g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), <, 1);
   }
 }
 

@@ -850,13 +850,31 @@ repin_tick_cb (GtkWidget     *widget,
   return G_SOURCE_REMOVE;
 }
 
+/* The column view's own list, which scrolls (GTK 4.8 has no gtk_column_view_scroll_to). */
+static GtkWidget *
+inner_list_view (GhAuditPage *self)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_VIEW (child))
+      return child;
+  return NULL;
+}
+
 /* Rows came on top: the next layouts move the list down by them, back to the top (when it was
- * there). */
+ * there). The list keeps the row it shows first where it is when rows come above it, and
+ * with the value at 0 already (a row above it not measured yet) nothing moves it: its first
+ * item is brought into view by name. */
 static void
 keep_top (GhAuditPage *self)
 {
+  GtkWidget *list;
+
   if (!at_top (self) && self->repin_tick == 0)
     return;
+  if ((list = inner_list_view (self)) != NULL &&
+      g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+    gtk_widget_activate_action (list, "list.scroll-to-item", "u", 0);
   self->repin_frames = 3;
   if (self->repin_tick == 0)
     self->repin_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), repin_tick_cb, NULL,
