@@ -41,7 +41,7 @@ struct _GhWindow
   gboolean              projects_listed;  /* for this connection, or why not shown */
   gboolean              keep_size;      /* a size given on the command line: not saved */
   gboolean              pages_scheduled; /* the pages not shown yet are being built */
-  guint                 build_idle;     /* builds them one a main-loop turn */
+  guint                 build_tick;     /* builds them one a frame */
 
   /* Template widgets */
   GtkStack             *header_end_stack;
@@ -492,12 +492,15 @@ ensure_page (GhWindow *self,
   return page;
 }
 
-/* After the first frame, the pages not shown yet, one a main-loop turn at low priority (input
- * and frames first): their loads (and sidebar badges) start as soon as they are built. */
+/* After the first frame, the pages not shown yet, one a frame (a tick callback: an idle
+ * source would never run while frames take longer than their interval): their loads (and
+ * sidebar badges) start as soon as they are built. */
 static gboolean
-build_next_page_cb (gpointer user_data)
+build_next_page_cb (GtkWidget     *widget,
+                    GdkFrameClock *clock,
+                    gpointer       user_data)
 {
-  GhWindow *self = GH_WINDOW (user_data);
+  GhWindow *self = GH_WINDOW (widget);
 
   for (guint i = 0; i < G_N_ELEMENTS (page_types); i++)
     if (gtk_stack_get_child_by_name (self->pages, gh_page_class_get_name (page_class (i))) ==
@@ -507,7 +510,7 @@ build_next_page_cb (gpointer user_data)
         return G_SOURCE_CONTINUE;
       }
 
-  self->build_idle = 0;
+  self->build_tick = 0;
 
   return G_SOURCE_REMOVE;
 }
@@ -517,8 +520,9 @@ first_paint_cb (GdkFrameClock *clock,
                 GhWindow      *self)
 {
   g_signal_handlers_disconnect_by_func (clock, first_paint_cb, self);
-  if (self->build_idle == 0)
-    self->build_idle = g_idle_add_full (G_PRIORITY_LOW, build_next_page_cb, self, NULL);
+  if (self->build_tick == 0)
+    self->build_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), build_next_page_cb,
+                                                     NULL, NULL);
 }
 
 static void
@@ -799,7 +803,9 @@ gh_window_dispose (GObject *object)
 {
   GhWindow *self = (GhWindow *)object;
 
-  g_clear_handle_id (&self->build_idle, g_source_remove);
+  if (self->build_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->build_tick);
+  self->build_tick = 0;
   g_cancellable_cancel (self->projects_cancellable);
   g_clear_object (&self->projects_cancellable);
   if (self->connection != NULL && gh_connection_get_admin_client (self->connection) != NULL)

@@ -86,8 +86,10 @@ schedule_reload (GhPage *self)
       return;
     }
 
+  /* At the default priority, not an idle one: while frames take longer than their interval
+   * (software GL under load), a frame is always due and idle sources never run. */
   if (priv->reload_idle == 0)
-    priv->reload_idle = g_idle_add (reload_idle_cb, self);
+    priv->reload_idle = g_idle_add_full (G_PRIORITY_DEFAULT, reload_idle_cb, self, NULL);
 }
 
 static void
