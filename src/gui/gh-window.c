@@ -99,7 +99,11 @@ page_class (guint i)
   static GhPageClass *classes[G_N_ELEMENTS (page_types)];
 
   if (classes[i] == NULL)
-    classes[i] = g_type_class_ref (page_types[i] ());
+    {
+      classes[i] = g_type_class_ref (page_types[i] ());
+      /* Every page names itself in class_init (gh_page_class_set_info). */
+      g_assert (gh_page_class_get_name (classes[i]) != NULL);
+    }
 
   return classes[i];
 }
