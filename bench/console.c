@@ -507,7 +507,8 @@ typedef enum
 {
   PHASE_WHEEL,   /* a fast mouse wheel: one wheel step a frame */
   PHASE_PAGES,   /* Page Down held: a page a frame */
-  PHASE_END,     /* the scrollbar dragged to the bottom, again and again, until the end */
+  PHASE_MIDDLE,  /* the scrollbar dragged to the middle and held there a second */
+  PHASE_END,     /* the scrollbar dragged to the bottom and held, until the oldest row shows */
   PHASE_DONE,
 } Phase;
 
@@ -536,6 +537,21 @@ scroll_at_end (Scroll *scroll)
 
   return gtk_adjustment_get_value (a) + gtk_adjustment_get_page_size (a) >=
          gtk_adjustment_get_upper (a) - 1;
+}
+
+/* The last row has its event (the app reads its page when the view comes to it). */
+static gboolean
+oldest_row_in (Scroll *scroll,
+               guint   shown)
+{
+  g_autoptr(GObject) last = NULL;
+
+  if (scroll->audit == NULL)
+    return TRUE;
+  if (shown == 0 || !gh_audit_model_get_complete (scroll->audit))
+    return FALSE;
+  last = g_list_model_get_item (scroll->model, shown - 1);
+  return GH_IS_AUDIT_EVENT_ITEM (last);
 }
 
 static gboolean
@@ -571,28 +587,32 @@ scroll_tick_cb (GtkWidget     *widget,
     case PHASE_PAGES:
       gtk_adjustment_set_value (a, value + page);
       if (t - scroll->phase_started > scroll->phase_usec)
-        scroll->phase = PHASE_END;
+        {
+          scroll->phase = PHASE_MIDDLE;
+          scroll->phase_started = t;
+        }
+      break;
+    case PHASE_MIDDLE:
+      /* Both have a row for every event: the middle, held while its rows come */
+      if (fabs (value - (upper - page) / 2) > 1)
+        {
+          gtk_adjustment_set_value (a, (upper - page) / 2);
+          scroll->jumps++;
+        }
+      if (t - scroll->phase_started > G_USEC_PER_SEC)
+        {
+          scroll->middle_seen = TRUE;
+          scroll->rss_middle = rss;
+          scroll->phase = PHASE_END;
+        }
       break;
     case PHASE_END:
-      if (!scroll->middle_seen && scroll->audit == NULL)
-        {
-          /* The peer has every row already: its middle first, as the app passes it. */
-          gtk_adjustment_set_value (a, upper / 2);
-          scroll->middle_seen = TRUE;
-          scroll->rss_middle = rss;
-          break;
-        }
-      if (!scroll->middle_seen && shown >= scroll->total / 2)
-        {
-          scroll->middle_seen = TRUE;
-          scroll->rss_middle = rss;
-        }
       if (!scroll_at_end (scroll))
         {
           gtk_adjustment_set_value (a, upper - page);
           scroll->jumps++;
         }
-      else if (scroll->audit == NULL || gh_audit_model_get_complete (scroll->audit))
+      else if (oldest_row_in (scroll, shown))
         {
           scroll->phase = PHASE_DONE;
         }
@@ -651,7 +671,8 @@ scroll_run (Scroll     *scroll,
                           scroll->rss_start, scroll->rss_middle, scroll->rss_end,
                           scroll->rss_max);
   if (scroll->audit != NULL)
-    g_string_append_printf (out, " pages=%u", gh_audit_model_get_page_count (scroll->audit));
+    g_string_append_printf (out, " pages=%u held=%u", gh_audit_model_get_page_count (scroll->audit),
+                            gh_audit_model_get_n_pages_held (scroll->audit));
   g_print ("%s\n", out->str);
   frames_detach (&frames);
 }

@@ -89,6 +89,18 @@ is_mapped (GtkWidget  *root,
   return widget != NULL && gtk_widget_get_mapped (widget);
 }
 
+/* Live flows shows a flow whose verdict starts with @data's text. */
+static gboolean
+flow_verdict_shown (gpointer data)
+{
+  gpointer *wait = data;
+  GhPage *flows = wait[0];
+  GtkWidget *verdict = gh_gui_test_find (GTK_WIDGET (flows), "flow-verdict");
+
+  return !gh_page_get_busy (flows) && verdict != NULL && gtk_widget_get_mapped (verdict) &&
+         g_str_has_prefix (gtk_label_get_text (GTK_LABEL (verdict)), wait[1]);
+}
+
 /* The page, shown, with what the server holds now. */
 static GhPage *
 show_clients (GhGuiTest *test)
@@ -180,6 +192,22 @@ test_list_search_detail (void)
     g_assert_true (gh_gui_test_text_shown (detail, "redirect_uri.mismatch"));
     g_assert_true (gh_gui_test_text_shown (detail, "admin-api"));
     g_assert_true (gh_gui_test_label_shown (detail, "No refresh tokens issued"));
+  }
+
+  /* The refused /authorize started a flow: listed under Recent Flows with its reason, and
+   * activating it opens Live flows on it. */
+  {
+    GtkWidget *flow_row = wait_mapped (GTK_WIDGET (page), "client-flow-row");
+    gpointer wait[2] = { NULL, (gpointer) "Failed at Authorize" };
+
+    g_assert_true (gh_gui_test_text_shown (flow_row, "Failed at Authorize: "));
+    g_assert_true (gh_gui_test_text_shown (flow_row, "no user yet · just now · 1 step"));
+    g_assert_true (gtk_widget_activate (flow_row));
+    wait[0] = gh_window_get_visible_page (test->window);
+    g_assert_cmpstr (gtk_widget_get_name (GTK_WIDGET (wait[0])), ==, "flows");
+    g_assert_true (gh_gui_test_wait (flow_verdict_shown, wait));
+    g_assert_true (gh_window_show_page (test->window, "clients"));
+    gh_gui_test_run_for (100);
   }
 
   explain = wait_mapped (GTK_WIDGET (page), "client-explain-button");

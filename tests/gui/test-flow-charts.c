@@ -614,6 +614,92 @@ test_waterfall_breaks (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* @self shows the flow detail @json (a flows/{id} answer's shape). */
+static void
+show_sequence (GhFlowSequence *self,
+               const char     *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, json, -1, &error));
+  g_assert_no_error (error);
+  gh_flow_sequence_set_flow (self, json_node_get_object (json_parser_get_root (parser)));
+  gh_gui_test_run_for (100);
+  g_test_message ("sequence:\n%s", gh_flow_sequence_get_description (self));
+}
+
+/* @self draws @expected, in order. */
+static void
+assert_messages (GhFlowSequence        *self,
+                 const ExpectedMessage *expected,
+                 guint                  n_expected)
+{
+  g_assert_cmpuint (gh_flow_sequence_get_n_messages (self), ==, n_expected);
+  for (guint i = 0; i < n_expected; i++)
+    {
+      GhFlowSequenceLane from, to;
+      GhFlowStepStatus status;
+      gboolean inferred;
+
+      g_assert_cmpstr (gh_flow_sequence_get_message (self, i, &from, &to, &status, &inferred,
+                                                     NULL), ==, expected[i].label);
+      g_assert_cmpint (from, ==, expected[i].from);
+      g_assert_cmpint (to, ==, expected[i].to);
+      g_assert_cmpint (status, ==, expected[i].status);
+      g_assert_cmpint (inferred, ==, expected[i].inferred);
+    }
+}
+
+/* A CIMD resolution's cache result decides its arrows: a hit is a note on Gatehouse's lifeline
+ * and no arrow goes to the host (no CIMD lifeline); a miss is the fetch, drawn solid (the
+ * record says the host was asked). A flow whose steps were cut says so under the chart. */
+static void
+test_sequence_cimd_cache (void)
+{
+  static const char *flow =
+    "{\"flow\": {\"id\": \"flow_c\", \"client_id\": \"https://cimd.example/c.json\"},"
+    " \"discovery_hits\": [], \"steps_cut\": %s, \"steps\": ["
+    "{\"event_id\": 3, \"type\": \"oauth_client.cimd_fetched\", \"time\": 1000001000, "
+    "\"started_at\": null, \"outcome\": \"success\", \"status\": null, "
+    "\"cache\": {\"result\": \"%s\", \"ttl_s\": 300, \"why\": \"max-age\"}, "
+    "\"client_id\": \"https://cimd.example/c.json\"},"
+    "{\"event_id\": 4, \"type\": \"authorization.started\", \"time\": 1000002000, "
+    "\"started_at\": 1000000000, \"outcome\": \"info\", \"status\": 303}]}";
+  static const ExpectedMessage hit[] = {
+    { B, G, "/authorize", OK, FALSE },
+    { G, G, "cache hit: /c.json", OK, FALSE },
+    { G, B, "303", OK, FALSE },
+  };
+  static const ExpectedMessage miss[] = {
+    { B, G, "/authorize", OK, FALSE },
+    { G, GH_FLOW_SEQUENCE_CIMD, "GET /c.json", OK, FALSE },
+    { GH_FLOW_SEQUENCE_CIMD, G, "metadata document", OK, FALSE },
+    { G, B, "303", OK, FALSE },
+  };
+
+  for (guint i = 0; i < 2; i++)
+    {
+      GtkWidget *sequence = gh_flow_sequence_new ();
+      g_autofree char *opened = NULL;
+      GtkWidget *window = window_with (sequence, &opened);
+      GhFlowSequence *self = GH_FLOW_SEQUENCE (sequence);
+      g_autofree char *text = g_strdup_printf (flow, i == 0 ? "false" : "true",
+                                               i == 0 ? "hit" : "miss");
+
+      show_sequence (self, text);
+      g_assert_true (gh_flow_sequence_has_lane (self, GH_FLOW_SEQUENCE_CIMD) == (i == 1));
+      if (i == 0)
+        assert_messages (self, hit, G_N_ELEMENTS (hit));
+      else
+        assert_messages (self, miss, G_N_ELEMENTS (miss));
+      /* The second has more steps than were read: the chart says so */
+      g_assert_true (gh_gui_test_text_shown (window, "Only the flow’s first 2 steps are drawn") ==
+                     (i == 1));
+      gtk_window_destroy (GTK_WINDOW (window));
+    }
+}
+
 /* The lifelines a real flow of this test cannot reach, from answers of the documented shape:
  * a CIMD fetch during /authorize (its host a lifeline of its own, dotted: the record does not
  * say whether the cache answered) and an introspection by the MCP server. */
@@ -624,8 +710,6 @@ test_sequence_lanes (void)
   g_autofree char *opened = NULL;
   GtkWidget *window = window_with (sequence, &opened);
   GhFlowSequence *self = GH_FLOW_SEQUENCE (sequence);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
   static const char *flow =
     "{\"flow\": {\"id\": \"flow_y\", \"client_id\": \"https://cimd.example/oauth/c.json\"},"
     " \"discovery_hits\": [], \"steps\": ["
@@ -645,28 +729,11 @@ test_sequence_lanes (void)
     { G, GH_FLOW_SEQUENCE_MCP, "200", OK, FALSE },
   };
 
-  g_assert_true (json_parser_load_from_data (parser, flow, -1, &error));
-  g_assert_no_error (error);
-  gh_flow_sequence_set_flow (self, json_node_get_object (json_parser_get_root (parser)));
-  gh_gui_test_run_for (100);
-  g_test_message ("sequence:\n%s", gh_flow_sequence_get_description (self));
+  show_sequence (self, flow);
   g_assert_false (gh_flow_sequence_has_lane (self, GH_FLOW_SEQUENCE_CLIENT));
   g_assert_true (gh_flow_sequence_has_lane (self, GH_FLOW_SEQUENCE_CIMD));
   g_assert_true (gh_flow_sequence_has_lane (self, GH_FLOW_SEQUENCE_MCP));
-  g_assert_cmpuint (gh_flow_sequence_get_n_messages (self), ==, G_N_ELEMENTS (expected));
-  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
-    {
-      GhFlowSequenceLane from, to;
-      GhFlowStepStatus status;
-      gboolean inferred;
-
-      g_assert_cmpstr (gh_flow_sequence_get_message (self, i, &from, &to, &status, &inferred,
-                                                     NULL), ==, expected[i].label);
-      g_assert_cmpint (from, ==, expected[i].from);
-      g_assert_cmpint (to, ==, expected[i].to);
-      g_assert_cmpint (status, ==, expected[i].status);
-      g_assert_cmpint (inferred, ==, expected[i].inferred);
-    }
+  assert_messages (self, expected, G_N_ELEMENTS (expected));
   g_assert_true (gh_flow_sequence_activate_message (self, 1));
   g_assert_cmpstr (opened, ==, "flow:flow_y step:7");
   shoot_all (window, "sequence-lanes");
@@ -828,6 +895,7 @@ main (int   argc,
   g_test_add_func ("/gui/flow-charts/real-flows", test_flow_charts);
   g_test_add_func ("/gui/flow-charts/waterfall-breaks", test_waterfall_breaks);
   g_test_add_func ("/gui/flow-charts/sequence-lanes", test_sequence_lanes);
+  g_test_add_func ("/gui/flow-charts/sequence-cimd-cache", test_sequence_cimd_cache);
   g_test_add_func ("/gui/flow-charts/in-the-page", test_in_the_page);
   return g_test_run ();
 }

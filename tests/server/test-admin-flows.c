@@ -180,6 +180,33 @@ flow_order (const char *type)
 /* The program probes discovery, the browser goes through /authorize, the login and consent
  * pages, the program redeems the code and refreshes: one flow, succeeded, for alice, its
  * steps in order with nothing else, and the program's discovery request as a probable hit. */
+/* @flow (of a list) gives the first 16 of @steps (a flow's detail) as its "first_steps", and
+ * says whether it has more. */
+static void
+assert_first_steps (JsonObject *flow,
+                    JsonArray  *steps,
+                    gboolean    cut)
+{
+  JsonArray *first = json_object_get_array_member (flow, "first_steps");
+
+  g_assert_nonnull (first);
+  g_assert_cmpuint (json_array_get_length (first), ==, MIN (json_array_get_length (steps), 16));
+  for (guint i = 0; i < json_array_get_length (first); i++)
+    {
+      JsonObject *a = json_array_get_object_element (first, i);
+      JsonObject *b = json_array_get_object_element (steps, i);
+
+      g_assert_cmpint (json_object_get_int_member (a, "event_id"), ==,
+                       json_object_get_int_member (b, "event_id"));
+      g_assert_cmpstr (json_object_get_string_member (a, "type"), ==,
+                       json_object_get_string_member (b, "type"));
+      g_assert_cmpstr (json_object_get_string_member (a, "outcome"), ==,
+                       json_object_get_string_member (b, "outcome"));
+      g_assert_cmpuint (json_object_get_size (a), ==, 3);
+    }
+  g_assert_true (json_object_get_boolean_member (flow, "first_steps_cut") == cut);
+}
+
 static void
 test_full_flow (Fixture       *fixture,
                 gconstpointer  data)
@@ -198,6 +225,8 @@ test_full_flow (Fixture       *fixture,
   g_autoptr(GhTestResponse) refreshed = NULL;
   g_autoptr(GhForm) callback = NULL;
   g_autoptr(JsonObject) tokens = NULL;
+  g_autoptr(JsonObject) tokens_again = NULL;
+  g_autofree char *refresh_token = NULL;
   g_autoptr(JsonObject) list = NULL;
   g_autoptr(JsonObject) detail = NULL;
   g_autoptr(GHashTable) types = g_hash_table_new (g_str_hash, g_str_equal);
@@ -281,11 +310,42 @@ test_full_flow (Fixture       *fixture,
   g_assert_true (g_hash_table_contains (types, "code.issued"));
   g_assert_true (g_hash_table_contains (types, "token.issued"));
   g_assert_true (g_hash_table_contains (types, "token.refreshed"));
+  /* A step holds its CIMD resolution's cache; this flow resolved none */
+  g_assert_true (json_object_get_null_member (json_array_get_object_element (steps, 0),
+                                              "cache"));
+  /* The list gives each flow its first steps (what a row's dots show) and says when it has
+   * more; a flow's own summary does not */
+  assert_first_steps (flow, steps, FALSE);
+  g_assert_false (json_object_has_member (summary, "first_steps"));
 
   /* Probable hits come from the address and User-Agent of the flow's events: the program's
    * discovery request once its token steps carry them, the browser's once /authorize's do */
   hits = json_object_get_array_member (detail, "discovery_hits");
   g_assert_cmpuint (json_array_get_length (hits), ==, sourced_steps (steps, PROGRAM_UA));
+
+  /* More steps than the list gives: the first ones, cut */
+  tokens_again = gh_test_response_json (refreshed);
+  while (json_array_get_length (steps) <= 16)
+    {
+      g_autoptr(GhTestResponse) again = NULL;
+      g_autoptr(JsonObject) answer = NULL;
+
+      g_free (refresh_token);
+      refresh_token = g_strdup (json_object_get_string_member (tokens_again, "refresh_token"));
+      again = program (fixture, "POST", "/token",
+                       GH_TEST_PAIRS ("grant_type", "refresh_token", "client_id", "app",
+                                      "refresh_token", refresh_token));
+      g_assert_cmpuint (again->status, ==, 200);
+      g_clear_pointer (&tokens_again, json_object_unref);
+      tokens_again = gh_test_response_json (again);
+      g_clear_pointer (&detail, json_object_unref);
+      detail = admin_json (fixture, flow_path);
+      steps = json_object_get_array_member (detail, "steps");
+    }
+  g_clear_pointer (&list, json_object_unref);
+  list = admin_json (fixture, "/admin/v1/projects/default/flows");
+  assert_first_steps (json_array_get_object_element (json_object_get_array_member (list, "flows"),
+                                                     0), steps, TRUE);
 }
 
 /* 1 when a step of @steps carries 127.0.0.1 and @user_agent, else 0. */

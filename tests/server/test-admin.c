@@ -779,6 +779,74 @@ test_audit_paging (Fixture       *fixture,
                    json_object_get_int_member (page_event (second, 0), "id"));
 }
 
+/* A page by position (offset) is the page reached by walking: for one type (one index walk)
+ * and for a prefix (a merge of walks), from the newest and below "before". */
+static void
+test_audit_offset (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  const char *filters[] = { "type_prefix=token.", "type=token.refused", "outcome=info" };
+
+  record_audit_rows (fixture);
+  record_audit_rows (fixture);
+  for (guint f = 0; f < G_N_ELEMENTS (filters); f++)
+    {
+      const char *filter = filters[f];
+      g_autoptr(GPtrArray) walked = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *path = g_strdup_printf ("%s&limit=1", filter);
+      g_autoptr(JsonObject) top = audit_page (fixture, path);
+      gint64 anchor = json_object_get_int_member (page_event (top, 0), "id") + 1;
+      gint64 before = anchor;
+
+      g_test_message ("%s", filter);
+      /* Walk pages of one, newest first, below the anchor */
+      for (;;)
+        {
+          g_autofree char *query = g_strdup_printf ("%s&limit=1&before=%" G_GINT64_FORMAT,
+                                                    filter, before);
+          g_autoptr(JsonObject) page = audit_page (fixture, query);
+
+          if (page_length (page) == 0)
+            break;
+          before = json_object_get_int_member (page_event (page, 0), "id");
+          g_ptr_array_add (walked, g_strdup_printf ("%" G_GINT64_FORMAT, before));
+          if (json_object_get_null_member (page, "older"))
+            break;
+        }
+      g_assert_cmpuint (walked->len, >=, 2);
+      for (guint i = 0; i < walked->len; i++)
+        {
+          g_autofree char *query = g_strdup_printf ("%s&limit=2&offset=%u&before=%"
+                                                    G_GINT64_FORMAT, filter, i, anchor);
+          g_autofree char *newest = g_strdup_printf ("%s&limit=1&offset=%u", filter, i);
+          g_autoptr(JsonObject) page = audit_page (fixture, query);
+          g_autoptr(JsonObject) from_newest = audit_page (fixture, newest);
+          g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                 json_object_get_int_member (page_event (page,
+                                                                                         0),
+                                                                             "id"));
+
+          g_assert_cmpstr (id, ==, walked->pdata[i]);
+          g_assert_cmpint (json_object_get_int_member (page_event (from_newest, 0), "id"), ==,
+                           json_object_get_int_member (page_event (page, 0), "id"));
+          /* Two where two are left, and "older" says whether more follow */
+          g_assert_cmpuint (page_length (page), ==, i + 1 < walked->len ? 2 : 1);
+          g_assert_true (json_object_get_null_member (page, "older") == (i + 2 >= walked->len));
+          /* The events skipped are newer */
+          if (i > 0)
+            g_assert_false (json_object_get_null_member (page, "newer"));
+        }
+      /* Past the end: empty */
+      {
+        g_autofree char *query = g_strdup_printf ("%s&limit=5&offset=%u&before=%" G_GINT64_FORMAT,
+                                                  filter, walked->len, anchor);
+        g_autoptr(JsonObject) page = audit_page (fixture, query);
+
+        g_assert_cmpuint (page_length (page), ==, 0);
+      }
+    }
+}
+
 /* Each filter alone: the rows of audit_rows it keeps, as a bit mask. */
 static void
 test_audit_filters (Fixture       *fixture,
@@ -857,6 +925,10 @@ test_audit_bad_inputs (Fixture       *fixture,
     { "/admin/v1/projects/default/audit?after=-3", 400, "invalid_request", "after" },
     { "/admin/v1/projects/default/audit?from=1e6", 400, "invalid_request", "from" },
     { "/admin/v1/projects/default/audit?before=5&after=2", 400, "invalid_request", NULL },
+    { "/admin/v1/projects/default/audit?offset=2&after=2", 400, "invalid_request", "offset" },
+    { "/admin/v1/projects/default/audit?offset=-1", 400, "invalid_request", "offset" },
+    { "/admin/v1/projects/default/audit?offset=10000001", 400, "invalid_request", "offset" },
+    { "/admin/v1/projects/default/audit/count?offset=1", 400, "invalid_request", "offset" },
     { "/admin/v1/projects/default/audit?type=a&type=b", 400, "invalid_request", "“type”" },
     { "/admin/v1/projects/default/audit?text=%FF", 400, "invalid_request", NULL },
     { "/admin/v1/projects/default/audit?outcome=maybe", 400, "invalid_request", NULL },
@@ -897,6 +969,7 @@ main (int    argc,
   ADD ("/server/admin/cli", test_cli);
   ADD ("/server/admin/audit/source", test_audit_source);
   ADD ("/server/admin/audit/paging", test_audit_paging);
+  ADD ("/server/admin/audit/offset", test_audit_offset);
   ADD ("/server/admin/audit/filters", test_audit_filters);
   ADD ("/server/admin/audit/bad-inputs", test_audit_bad_inputs);
 #undef ADD

@@ -394,10 +394,11 @@ _gh_admin_handle_audit_export (GhRequest *request)
       return;
     }
   /* One export is every page: no page size, and it reads from the newest (or "before") down */
-  if (g_hash_table_contains (params, "limit") || g_hash_table_contains (params, "after"))
+  if (g_hash_table_contains (params, "limit") || g_hash_table_contains (params, "after") ||
+      g_hash_table_contains (params, "offset"))
     {
       _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
-                        "An export takes no “limit” or “after”: it holds every matching "
+                        "An export takes no “limit”, “offset” or “after”: it holds every matching "
                         "event, newest first (“before” starts it below an event)");
       return;
     }

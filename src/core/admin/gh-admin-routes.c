@@ -405,6 +405,15 @@ _gh_admin_read_audit_query (GHashTable    *params,
             G_STRUCT_MEMBER (gint64, query, audit_numbers[i].offset) = number;
             known = TRUE;
           }
+      if (!known && g_str_equal (name, "offset"))
+        {
+          if (!g_ascii_string_to_signed (value, 10, 0, GH_AUDIT_QUERY_MAX_OFFSET, &number, NULL))
+            return gh_oauth_refuse (error, GH_OAUTH_ERROR_INVALID_REQUEST,
+                                    "“offset” must be a whole number from 0 to %d",
+                                    GH_AUDIT_QUERY_MAX_OFFSET);
+          query->offset = (guint) number;
+          known = TRUE;
+        }
       if (!known && g_str_equal (name, "limit"))
         {
           if (!g_ascii_string_to_signed (value, 10, 1, G_MAXUINT32, &number, NULL))
@@ -466,11 +475,12 @@ audit_request_query (GhRequest    *request,
   if (params == NULL)
     return NULL;
   if (whole && (g_hash_table_contains (params, "limit") ||
-                g_hash_table_contains (params, "after")))
+                g_hash_table_contains (params, "after") ||
+                g_hash_table_contains (params, "offset")))
     {
       _gh_admin_refuse (request, GH_OAUTH_ERROR_INVALID_REQUEST,
-                        "A count takes no “limit” or “after”: it counts every matching "
-                        "event (below “before” when given)");
+                        "A count takes no “limit”, “offset” or “after”: it counts every "
+                        "matching event (below “before” when given)");
       return NULL;
     }
   query->project_id = project->id;

@@ -63,6 +63,11 @@ gh_audit_query_check (const GhAuditQuery  *query,
 
   if (query->after != 0 && query->before != 0)
     return invalid (error, "An audit query pages either after or before an event, not both");
+  if (query->offset > 0 && query->after != 0)
+    return invalid (error, "An offset counts older events from the newest or from “before”, "
+                    "not newer ones from “after”");
+  if (query->offset > GH_AUDIT_QUERY_MAX_OFFSET)
+    return invalid (error, "An offset skips at most 10000000 events");
   if (query->after < 0 || query->before < 0 || query->project_id < 0)
     return invalid (error, "Event and project ids are positive");
   if (query->outcome != NULL && g_strcmp0 (query->outcome, "success") != 0 &&
@@ -256,15 +261,18 @@ prepare_sets (GhStore       *reader,
 }
 
 /* Reads up to @limit events matching any of @sets past @cursor (0: from the newest), id
- * descending (@ascending: ascending, past an "after" cursor) into @events, newest first.
- * Several sets (the types of a prefix) are one query: each set's newest (or oldest) @limit
- * ids, each an index walk in id order, merged by SQLite, the columns read only for the
- * @limit kept. */
+ * descending (@ascending: ascending, past an "after" cursor), the first @offset of them
+ * skipped (descending only), into @events, newest first.
+ * Several sets (the types of a prefix) are one query: each set's newest (or oldest)
+ * @offset + @limit ids, each an index walk in id order, merged by SQLite, the columns read
+ * only for the @limit kept. An offset walks the ids alone (a subquery of ids), so the events
+ * skipped are never read either. */
 static gboolean
 read_events (GhStore     *reader,
              GArray      *sets,
              gboolean     ascending,
              gint64       cursor,
+             guint        offset,
              guint        limit,
              GPtrArray   *events,
              GError     **error)
@@ -273,17 +281,39 @@ read_events (GhStore     *reader,
   g_autofree char *foot = NULL;
   g_autoptr(GhStmt) stmt = NULL;
   const char *order = ascending ? "ASC" : "DESC";
-  gint64 extra[2] = { cursor, limit };
+  gint64 extra[2] = { cursor, (gint64) offset + limit };
   gboolean row = FALSE;
 
   tail = g_strdup_printf ("%s ORDER BY id %s LIMIT ?",
                           cursor == 0 ? "" : ascending ? "AND id > ?" : "AND id < ?", order);
-  if (sets->len == 1)
+  if (sets->len == 1 && offset == 0)
     stmt = prepare_sets (reader, sets, "", GH_AUDIT_EVENT_COLUMNS, tail, FALSE,
                          cursor == 0 ? extra + 1 : extra, cursor == 0 ? 1 : 2, "", error);
-  else
+  else if (offset == 0)
     {
       foot = g_strdup_printf (") ORDER BY id %s LIMIT %u", order, limit);
+      stmt = prepare_sets (reader, sets, "SELECT " GH_AUDIT_EVENT_COLUMNS " FROM audit_events "
+                           "WHERE id IN (", "id", tail, TRUE,
+                           cursor == 0 ? extra + 1 : extra, cursor == 0 ? 1 : 2, foot, error);
+    }
+  else if (sets->len == 1)
+    {
+      /* One index walk past the ids skipped, then the page's events */
+      gint64 paged[3] = { cursor, limit, offset };
+
+      g_free (tail);
+      tail = g_strdup_printf ("%s ORDER BY id DESC LIMIT ? OFFSET ?",
+                              cursor == 0 ? "" : "AND id < ?");
+      stmt = prepare_sets (reader, sets, "SELECT " GH_AUDIT_EVENT_COLUMNS " FROM audit_events "
+                           "WHERE id IN (", "id", tail, FALSE,
+                           cursor == 0 ? paged + 1 : paged, cursor == 0 ? 2 : 3,
+                           ") ORDER BY id DESC", error);
+    }
+  else
+    {
+      /* The ids of the page from the arms' merge, in order, then their events */
+      foot = g_strdup_printf (" ORDER BY id DESC LIMIT %u OFFSET %u) ORDER BY id DESC",
+                              limit, offset);
       stmt = prepare_sets (reader, sets, "SELECT " GH_AUDIT_EVENT_COLUMNS " FROM audit_events "
                            "WHERE id IN (", "id", tail, TRUE,
                            cursor == 0 ? extra + 1 : extra, cursor == 0 ? 1 : 2, foot, error);
@@ -440,7 +470,8 @@ read_page (GhStore             *reader,
   if (sets->len > 0)
     {
       /* One more than a page tells whether there is more in the direction read */
-      ok = read_events (reader, sets, ascending, cursor, limit + 1, page->events, error);
+      ok = read_events (reader, sets, ascending, cursor, query->offset, limit + 1,
+                        page->events, error);
       /* ... and one look the other way whether anything matches at or behind the cursor
        * (between it and the page there is nothing: the page starts at the first match past
        * it) */
@@ -471,7 +502,10 @@ read_page (GhStore             *reader,
     {
       if (more)
         page->older = event_id (page->events, page->events->len - 1);
-      if (beyond)
+      /* Past an offset, the events skipped are newer */
+      if (query->offset > 0 && page->events->len > 0)
+        page->newer = event_id (page->events, 0);
+      else if (beyond)
         page->newer = page->events->len > 0 ? event_id (page->events, 0) : cursor - 1;
     }
   return g_steal_pointer (&page);

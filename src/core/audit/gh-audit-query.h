@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 /* The default page size and the most one page holds (a larger limit is cut to it). */
 #define GH_AUDIT_QUERY_DEFAULT_LIMIT 50
 #define GH_AUDIT_QUERY_MAX_LIMIT 200
+/* The most events an offset skips: a page anywhere in a log of ten million. */
+#define GH_AUDIT_QUERY_MAX_OFFSET 10000000
 
 /* A filter and a position. Every field is optional (0 / NULL: no condition); the conditions
  * that are set must all hold. Events come newest first, that is by id, descending (ids grow
@@ -42,6 +44,9 @@ typedef struct
   gint64      before;
   guint       limit;        /* 0: GH_AUDIT_QUERY_DEFAULT_LIMIT; at most
                              * GH_AUDIT_QUERY_MAX_LIMIT */
+  guint       offset;       /* skip this many matching events below @before (or from the
+                             * newest) first: a page by position. Not with @after; at most
+                             * GH_AUDIT_QUERY_MAX_OFFSET */
 } GhAuditQuery;
 
 /* One page, newest first, and the cursors to its neighbours. */
@@ -65,7 +70,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GhAuditPage, gh_audit_page_free)
 JsonObject  *gh_audit_page_to_json     (const GhAuditPage   *page);
 
 /* FALSE with G_IO_ERROR_INVALID_ARGUMENT when @query cannot be run: both cursors, a negative
- * cursor, an unknown outcome, type and type_prefix both, an empty time range. */
+ * cursor, an unknown outcome, type and type_prefix both, an empty time range, an offset with
+ * "after" or past GH_AUDIT_QUERY_MAX_OFFSET. */
 gboolean     gh_audit_query_check      (const GhAuditQuery  *query,
                                         GError             **error);
 

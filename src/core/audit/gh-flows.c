@@ -599,6 +599,8 @@ step_to_json (const GhAuditEvent *event)
     copy_member (step, "error", event->details, "error");
   copy_member (step, "error_description", event->details, "error_description");
   copy_member (step, "explain", event->details, "explain");
+  /* A CIMD resolution: whether the cache answered ({"result", "ttl_s", "why"}) */
+  copy_member (step, "cache", event->details, "cache");
   json_object_set_string_member (step, "client_id", event->client_id);
   json_object_set_string_member (step, "user_id", event->user_id);
   json_object_set_string_member (step, "source", event->source);
@@ -748,6 +750,53 @@ read_flow (GhStore             *reader,
   return g_steal_pointer (&answer);
 }
 
+/* Gives each flow of a list @page its oldest GH_FLOW_LIST_STEPS steps, each {"event_id",
+ * "type", "outcome"} ("first_steps"), and whether it has more ("first_steps_cut"): what a
+ * list's row draws without reading the flow. */
+static gboolean
+add_first_steps (GhStore     *reader,
+                 JsonObject  *page,
+                 gint64       project_id,
+                 GError     **error)
+{
+  JsonArray *flows = json_object_get_array_member (page, "flows");
+
+  for (guint i = 0; i < json_array_get_length (flows); i++)
+    {
+      JsonObject *flow = json_array_get_object_element (flows, i);
+      g_autoptr(GhStmt) stmt = NULL;
+      JsonArray *steps = json_array_new ();
+      gboolean row = FALSE;
+      guint n = 0;
+
+      json_object_set_array_member (flow, "first_steps", steps);
+      stmt = gh_store_prepare (reader, "SELECT id, type, outcome FROM audit_events "
+                               "WHERE project_id = ? AND flow_id = ? ORDER BY id LIMIT ?",
+                               error);
+      if (stmt == NULL)
+        return FALSE;
+      gh_stmt_bind_int64 (stmt, 1, project_id);
+      gh_stmt_bind_text (stmt, 2, json_object_get_string_member (flow, "id"));
+      gh_stmt_bind_int64 (stmt, 3, GH_FLOW_LIST_STEPS + 1);
+      for (;;)
+        {
+          JsonObject *step;
+
+          if (!gh_store_step (reader, stmt, &row, error))
+            return FALSE;
+          if (!row || ++n > GH_FLOW_LIST_STEPS)
+            break;
+          step = json_object_new ();
+          set_column_int (step, "event_id", stmt, 0);
+          set_column_text (step, "type", stmt, 1);
+          set_column_text (step, "outcome", stmt, 2);
+          json_array_add_object_element (steps, step);
+        }
+      json_object_set_boolean_member (flow, "first_steps_cut", row);
+    }
+  return TRUE;
+}
+
 static JsonObject *
 read_answer (GhStore             *reader,
              const GhFlowsQuery  *query,
@@ -760,6 +809,7 @@ read_answer (GhStore             *reader,
     HIT_COLUMNS, HIT_FROM, "h.id", hit_to_json, "hits",
   };
   g_auto(Filter) filter = { 0 };
+  g_autoptr(JsonObject) page = NULL;
   guint limit = query->limit != 0 ? query->limit : GH_FLOWS_QUERY_DEFAULT_LIMIT;
 
   if (query->kind == GH_FLOWS_QUERY_FLOW)
@@ -777,7 +827,10 @@ read_answer (GhStore             *reader,
         filter_add (&filter, "f.state = ?", text_or_null (query->state));
       filter_add (&filter, "f.client_id = ?", text_or_null (query->client_id));
       filter_add (&filter, "f.user_id = ?", text_or_null (query->user_id));
-      return read_page (reader, &flows, &filter, query->before, query->after, limit, error);
+      page = read_page (reader, &flows, &filter, query->before, query->after, limit, error);
+      if (page == NULL || !add_first_steps (reader, page, query->project_id, error))
+        return NULL;
+      return g_steal_pointer (&page);
     }
   filter_add (&filter, "h.project_id = ?", g_variant_new_int64 (query->project_id));
   filter_add (&filter, "h.source = ?", text_or_null (query->source));

@@ -65,6 +65,8 @@ gboolean    gh_flows_record_event     (GhStore        *store,
 #define GH_FLOW_PROBABLE_WINDOW (60 * G_USEC_PER_SEC)
 /* The events one flow's detail shows at most (the oldest). */
 #define GH_FLOW_MAX_STEPS 1000
+/* The steps each flow of a list gives (the oldest): what a row's dots show. */
+#define GH_FLOW_LIST_STEPS 16
 /* The probable hits one flow's detail shows at most (the newest). */
 #define GH_FLOW_MAX_PROBABLE_HITS 100
 

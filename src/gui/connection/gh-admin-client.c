@@ -928,6 +928,30 @@ add_audit_filters (GString                 *params,
   add_number (params, "to", query->to);
 }
 
+/* @slug's @rest ("/audit") with @query's conditions, its "before", and (@paged) its other
+ * cursor, limit and offset. */
+static char *
+audit_path (const char              *slug,
+            const char              *rest,
+            const GhAdminAuditQuery *query,
+            gboolean                 paged)
+{
+  g_autoptr(GString) params = g_string_new (NULL);
+  g_autofree char *path = project_path (slug, rest);
+
+  add_audit_filters (params, query);
+  if (query != NULL)
+    add_number (params, "before", query->before);
+  if (query != NULL && paged)
+    {
+      add_number (params, "after", query->after);
+      add_number (params, "limit", query->limit);
+      add_number (params, "offset", query->offset);
+    }
+  g_string_prepend (params, path);
+  return g_string_free (g_steal_pointer (&params), FALSE);
+}
+
 void
 gh_admin_client_get_audit_async (GhAdminClient           *self,
                                  const char              *slug,
@@ -936,22 +960,13 @@ gh_admin_client_get_audit_async (GhAdminClient           *self,
                                  GAsyncReadyCallback      callback,
                                  gpointer                 user_data)
 {
-  g_autoptr(GString) params = g_string_new (NULL);
   g_autofree char *path = NULL;
 
   g_return_if_fail (GH_IS_ADMIN_CLIENT (self));
   g_return_if_fail (slug != NULL);
 
-  add_audit_filters (params, query);
-  if (query != NULL)
-    {
-      add_number (params, "before", query->before);
-      add_number (params, "after", query->after);
-      add_number (params, "limit", query->limit);
-    }
-  path = project_path (slug, "/audit");
-  g_string_prepend (params, path);
-  typed_request (self, "GET", params->str, NULL, &typed_audit, gh_admin_client_get_audit_async,
+  path = audit_path (slug, "/audit", query, TRUE);
+  typed_request (self, "GET", path, NULL, &typed_audit, gh_admin_client_get_audit_async,
                  cancellable, callback, user_data);
 }
 
@@ -961,6 +976,37 @@ gh_admin_client_get_audit_finish (GhAdminClient  *self,
                                   GError        **error)
 {
   return typed_finish (self, result, gh_admin_client_get_audit_async, error);
+}
+
+void
+gh_admin_client_count_audit_async (GhAdminClient           *self,
+                                   const char              *slug,
+                                   const GhAdminAuditQuery *query,
+                                   GCancellable            *cancellable,
+                                   GAsyncReadyCallback      callback,
+                                   gpointer                 user_data)
+{
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (GH_IS_ADMIN_CLIENT (self));
+  g_return_if_fail (slug != NULL);
+
+  path = audit_path (slug, "/audit/count", query, FALSE);
+  typed_request (self, "GET", path, NULL, NULL, gh_admin_client_count_audit_async,
+                 cancellable, callback, user_data);
+}
+
+gint64
+gh_admin_client_count_audit_finish (GhAdminClient  *self,
+                                    GAsyncResult   *result,
+                                    GError        **error)
+{
+  g_autoptr(JsonObject) answer = typed_finish (self, result, gh_admin_client_count_audit_async,
+                                               error);
+
+  if (answer == NULL)
+    return -1;
+  return json_object_get_int_member_with_default (answer, "count", 0);
 }
 
 static void

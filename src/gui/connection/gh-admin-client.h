@@ -144,6 +144,7 @@ typedef struct
   gint64      before;
   gint64      after;
   guint       limit;
+  guint       offset;  /* skip this many matching events first (not with @after) */
 } GhAdminAuditQuery;
 
 /* ---- the client ------------------------------------------------------------------- */
@@ -229,6 +230,18 @@ void              gh_admin_client_get_audit_async  (GhAdminClient            *se
 GhAdminAuditPage *gh_admin_client_get_audit_finish (GhAdminClient            *self,
                                                     GAsyncResult             *result,
                                                     GError                  **error);
+
+/* GET .../audit/count with @query's conditions and its "before": how many events they keep. */
+void              gh_admin_client_count_audit_async  (GhAdminClient            *self,
+                                                      const char               *slug,
+                                                      const GhAdminAuditQuery  *query,
+                                                      GCancellable             *cancellable,
+                                                      GAsyncReadyCallback       callback,
+                                                      gpointer                  user_data);
+/* -1 with @error when it could not be counted. */
+gint64            gh_admin_client_count_audit_finish (GhAdminClient            *self,
+                                                      GAsyncResult             *result,
+                                                      GError                  **error);
 
 /* GET .../audit/export?format=@format ("jsonl" or "csv") with @query's conditions (its
  * cursor and limit are not sent): the answer's body, to read as it comes. */

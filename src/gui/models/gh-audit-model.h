@@ -1,4 +1,5 @@
-/* gh-audit-model.h — a project's audit events as a list model, read page by page
+/* gh-audit-model.h — a project's audit events as a sparse list model: the server's count of
+ * rows, each page read by position when the view comes to it
  *
  * Copyright 2026 The Gatehouse developers
  *
@@ -20,23 +21,28 @@ G_DECLARE_FINAL_TYPE (GhAuditGap, gh_audit_gap, GH, AUDIT_GAP, GObject)
 /* The id of the first event the stream missed. */
 gint64 gh_audit_gap_get_first_missed_id (GhAuditGap *self);
 
+/* A row whose event is on its way (its page is being read): drawn empty. */
+#define GH_TYPE_AUDIT_PENDING (gh_audit_pending_get_type ())
+G_DECLARE_FINAL_TYPE (GhAuditPending, gh_audit_pending, GH, AUDIT_PENDING, GObject)
+
 #define GH_TYPE_AUDIT_MODEL (gh_audit_model_get_type ())
 G_DECLARE_FINAL_TYPE (GhAuditModel, gh_audit_model, GH, AUDIT_MODEL, GObject)
 
-/* Items: GhAuditEventItem, newest first, and GhAuditGap rows. */
+/* Events per page (one request), and the most pages the model holds at once. */
+#define GH_AUDIT_MODEL_PAGE_SIZE 200
+#define GH_AUDIT_MODEL_MAX_PAGES 16
+
+/* Items: GhAuditEventItem, newest first, GhAuditGap rows, and GhAuditPending for a row whose
+ * page is not in yet (asking for it reads that page: one ::items-changed when it comes). On
+ * top, a short run of the live stream's events and gaps; below, the events that were in the
+ * log at the reset (below its newest id then), as many as the server counted. */
 GhAuditModel *gh_audit_model_new             (void);
-/* Drops what the model holds and reads the newest page of @project's events that @query keeps
- * (its cursor and limit are the model's). @client NULL: empty. */
+/* Drops what the model holds, reads the newest page of @project's events that @query keeps
+ * (its cursor, offset and limit are the model's), then counts them. @client NULL: empty. */
 void          gh_audit_model_reset           (GhAuditModel            *self,
                                               GhAdminClient           *client,
                                               const char              *project,
                                               const GhAdminAuditQuery *query);
-/* Reads the next older page, unless one is on its way or the oldest event is in. */
-void          gh_audit_model_load_more       (GhAuditModel            *self);
-/* Reads the next @pages older pages one after the other (fewer if the oldest event comes
- * first), each shown as it comes: what a jump to the end of the list asks for. */
-void          gh_audit_model_read_ahead      (GhAuditModel            *self,
-                                              guint                    pages);
 /* Events of the live stream in the order they came (@events: GhAuditEventItem; the caller
  * checked they pass the filters), on top in one change of the model: a frame's events at
  * once (each change costs the view a pass). Before the first page, and for an event the list
@@ -46,15 +52,17 @@ void          gh_audit_model_prepend_all     (GhAuditModel            *self,
 /* A gap row on top. */
 void          gh_audit_model_prepend_gap     (GhAuditModel            *self,
                                               gint64                   first_missed_id);
-/* TRUE while a page is on its way. */
+/* TRUE while the first page, the count or a page is on its way. */
 gboolean      gh_audit_model_get_loading     (GhAuditModel            *self);
-/* TRUE once the oldest event the filters keep is in. */
+/* TRUE once the server counted the events: the model has its every row (some pending). */
 gboolean      gh_audit_model_get_complete    (GhAuditModel            *self);
-/* How many events it holds (its items but the gap rows). */
+/* How many events it has rows for (its items but the gap rows). */
 guint         gh_audit_model_get_n_events    (GhAuditModel            *self);
 /* How many pages were read since the last reset. */
 guint         gh_audit_model_get_page_count  (GhAuditModel            *self);
-/* Why the last page could not be read, or NULL. */
+/* How many pages of events it holds now (at most GH_AUDIT_MODEL_MAX_PAGES). */
+guint         gh_audit_model_get_n_pages_held (GhAuditModel           *self);
+/* Why the last read failed, or NULL. */
 const GError *gh_audit_model_get_error       (GhAuditModel            *self);
 
 G_END_DECLS

@@ -54,8 +54,9 @@ static const struct {
   { "7d", N_("Last 7 Days"), G_GINT64_CONSTANT (7 * 86400) * G_USEC_PER_SEC },
 };
 
-/* Pages read one after the other when the list is scrolled to its very end. */
-#define READ_AHEAD_PAGES 10
+
+/* How often the status line follows live events, at most (ms). */
+#define COUNT_INTERVAL_MS 1000
 
 /* The filters, in the order of their chips. */
 typedef enum
@@ -86,6 +87,7 @@ struct _GhAuditPage
   GPtrArray          *incoming;        /* live events for the next frame, in the order they
                                         * came */
   guint               incoming_tick;
+  guint               count_timeout;   /* the count shows the live events at its end */
   gboolean            stale;           /* events came while the page was hidden */
   gboolean            syncing;         /* the controls are being set from the filters */
   guint               text_reload;
@@ -420,6 +422,14 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
       gtk_widget_set_sensitive (child, FALSE);
     }
 
+  if (GH_IS_AUDIT_PENDING (item))
+    {
+      /* On its way: an empty row, until its page comes */
+      if (column == COLUMN_OUTCOME)
+        gtk_image_clear (GTK_IMAGE (icon));
+      gtk_inscription_set_text (GTK_INSCRIPTION (inscription), NULL);
+      return;
+    }
   if (GH_IS_AUDIT_GAP (item))
     {
       if (column == COLUMN_OUTCOME)
@@ -807,19 +817,10 @@ update_pill (GhAuditPage *self)
   gtk_button_set_label (self->new_events_button, text);
 }
 
-/* Near the end of what was read: read the next older page. */
+/* The list has a row for every event (the model reads the pages the view comes to). */
 static void
 adjustment_changed_cb (GhAuditPage *self)
 {
-  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
-  double value = gtk_adjustment_get_value (adjustment);
-  double page = gtk_adjustment_get_page_size (adjustment);
-
-  /* At the very end (dragged or jumped there): several pages, one after the other. */
-  if (value + page >= gtk_adjustment_get_upper (adjustment) - 1 && value > 0)
-    gh_audit_model_read_ahead (self->model, READ_AHEAD_PAGES);
-  else if (value + page >= gtk_adjustment_get_upper (adjustment) - page)
-    gh_audit_model_load_more (self->model);
   /* Back at the top by hand: show what came meanwhile. */
   if (self->pending > 0 && at_top (self))
     apply_filters (self);
@@ -865,6 +866,33 @@ repin_tick_cb (GtkWidget     *widget,
   return G_SOURCE_REMOVE;
 }
 
+/* Rows came on top: the next layouts move the list down by them, back to the top (when it was
+ * there). */
+static void
+keep_top (GhAuditPage *self)
+{
+  if (!at_top (self) && self->repin_tick == 0)
+    return;
+  self->repin_frames = 3;
+  if (self->repin_tick == 0)
+    self->repin_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), repin_tick_cb, NULL,
+                                                     NULL);
+}
+
+/* Live events: the status line follows, but not at every frame. Redrawing it at each frame
+ * made each frame cost 30 ms to 2 s under 1000 events a second (bench/console.sh): a slower
+ * frame takes more events, whose rows cost more, and the frames never came back down. */
+static gboolean
+count_timeout_cb (gpointer user_data)
+{
+  GhAuditPage *self = GH_AUDIT_PAGE (user_data);
+
+  self->count_timeout = 0;
+  update_count (self);
+
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 incoming_tick_cb (GtkWidget     *widget,
                   GdkFrameClock *frame_clock,
@@ -875,12 +903,10 @@ incoming_tick_cb (GtkWidget     *widget,
   self->incoming_tick = 0;
   gh_audit_model_prepend_all (self->model, self->incoming);
   g_ptr_array_set_size (self->incoming, 0);
-  update_count (self);
-  /* The next layouts move the list down by the new rows: back to the top. */
-  self->repin_frames = 3;
-  if (self->repin_tick == 0)
-    self->repin_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), repin_tick_cb, NULL,
-                                                     NULL);
+  /* The count once a second at most (see count_timeout_cb()) */
+  if (self->count_timeout == 0)
+    self->count_timeout = g_timeout_add (COUNT_INTERVAL_MS, count_timeout_cb, self);
+  keep_top (self);
 
   return G_SOURCE_REMOVE;
 }
@@ -959,6 +985,7 @@ gap_cb (GhAuditPage *self,
   gh_audit_model_prepend_all (self->model, self->incoming);
   g_ptr_array_set_size (self->incoming, 0);
   gh_audit_model_prepend_gap (self->model, first_missed_id);
+  keep_top (self);
 }
 
 static void
@@ -2122,6 +2149,7 @@ gh_audit_page_dispose (GObject *object)
 {
   GhAuditPage *self = (GhAuditPage *)object;
 
+  g_clear_handle_id (&self->count_timeout, g_source_remove);
   g_clear_handle_id (&self->text_reload, g_source_remove);
   if (self->repin_tick != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->repin_tick);

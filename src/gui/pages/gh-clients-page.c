@@ -17,6 +17,7 @@
 #include "gh-client-create-window.h"
 #include "gh-clients-page.h"
 #include "gh-explain-card.h"
+#include "gh-flow-steps.h"
 #include "gh-property-row.h"
 
 /* One client of the list: the admin API's summary of it. */
@@ -52,7 +53,8 @@ gh_clients_item_init (GhClientsItem *self)
 
 /* The list of the project's clients (GET .../clients?deleted=true, the tombstones with it),
  * searched on the page; the selected client's detail in an end-side flap, read from its own
- * answer, its refusals and registration in the audit log, and its refresh families. */
+ * answer, its refusals and registration in the audit log, its recent flows and its refresh
+ * families. */
 struct _GhClientsPage
 {
   GhPage              parent_instance;
@@ -78,6 +80,8 @@ struct _GhClientsPage
   JsonObject         *registration;   /* its oauth_client.registered event, if kept */
   JsonArray          *families;
   GError             *families_error;
+  JsonArray          *flows;
+  GError             *flows_error;
 
   GtkToggleButton    *deleted_button;
   GtkToggleButton    *search_button;
@@ -487,6 +491,8 @@ clear_detail_data (GhClientsPage *self)
   g_clear_pointer (&self->registration, json_object_unref);
   g_clear_pointer (&self->families, json_array_unref);
   g_clear_error (&self->families_error);
+  g_clear_pointer (&self->flows, json_array_unref);
+  g_clear_error (&self->flows_error);
 }
 
 static void
@@ -617,6 +623,119 @@ add_refusals (GhClientsPage *self)
           g_signal_connect_object (button, "clicked", G_CALLBACK (explain_clicked_cb), self, 0);
           adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
         }
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+    }
+}
+
+/* "Succeeded", "Failed at Token: redirect_uri differs ...", "Waiting for the code exchange". */
+static char *
+flow_title (JsonObject *flow)
+{
+  const char *state = gh_json_string (flow, "state");
+  JsonObject *last_error = gh_json_object (flow, "last_error");
+
+  if (g_strcmp0 (state, "failed") == 0 || g_strcmp0 (state, "denied") == 0)
+    {
+      JsonObject *explain = gh_json_object (last_error, "explain");
+      const char *reason = gh_json_string (explain, "message");
+      const char *at = gh_flow_step_title (gh_json_string (last_error, "type"));
+
+      if (reason == NULL)
+        reason = gh_json_string (last_error, "error_description");
+      if (reason == NULL)
+        reason = gh_json_string (last_error, "error");
+      if (g_strcmp0 (state, "denied") == 0)
+        return g_strdup_printf (_("Denied by the user at %s"), at);
+      /* Translators: "Failed at Token: redirect_uri differs from the one bound to the code" */
+      return reason != NULL ? g_strdup_printf (_("Failed at %s: %s"), at, reason)
+                            : g_strdup_printf (_("Failed at %s"), at);
+    }
+  if (g_strcmp0 (state, "succeeded") == 0)
+    return g_strdup (_("Succeeded"));
+  if (g_strcmp0 (state, "code") == 0)
+    return g_strdup (_("Code issued, not exchanged yet"));
+
+  return g_strdup (_("Running"));
+}
+
+static void
+flow_row_activated_cb (AdwActionRow  *row,
+                       GhClientsPage *self)
+{
+  const char *target = g_object_get_data (G_OBJECT (row), "gh-flow-target");
+
+  gh_page_open (GH_PAGE (self), "flows", target);
+}
+
+/* The client's newest flows; each opens in Live flows, a failed one at its failing step. */
+static void
+add_flows (GhClientsPage *self)
+{
+  GtkWidget *group = group_new (self, "client-flows-group", _("Recent Flows"),
+                                _("Its authorization flows, newest first"));
+  guint n = self->flows != NULL ? json_array_get_length (self->flows) : 0;
+
+  if (self->flows_error != NULL)
+    {
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group),
+                                 info_row_new (_("Could not read the flows"),
+                                               self->flows_error->message));
+      return;
+    }
+  if (n == 0)
+    {
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group),
+                                 info_row_new (_("No flows recorded"), NULL));
+      return;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *flow = json_array_get_object_element (self->flows, i);
+      const char *state = gh_json_string (flow, "state");
+      const char *user = gh_json_string (flow, "user_id");
+      JsonObject *last_error = gh_json_object (flow, "last_error");
+      GhFlowStepStatus status = gh_flow_state_status (state);
+      g_autofree char *title = flow_title (flow);
+      g_autofree char *ago = format_ago (gh_json_int (flow, "updated_at") / G_USEC_PER_SEC);
+      g_autofree char *duration = gh_flow_format_duration (gh_json_int (flow, "duration_us"));
+      g_autofree char *subtitle = NULL;
+      g_autofree char *target = NULL;
+      GtkWidget *icon;
+      GtkWidget *row;
+      guint steps = (guint) gh_json_int (flow, "steps");
+
+      /* "alice · 5 min ago · 6 steps in 1.2 s"; a flow of one moment has no duration */
+      if (gh_json_int (flow, "duration_us") > 0)
+        subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %s · %u step in %s",
+                                                 "%s · %s · %u steps in %s", steps),
+                                    user != NULL ? user : _("no user yet"), ago, steps,
+                                    duration);
+      else
+        subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %s · %u step",
+                                                 "%s · %s · %u steps", steps),
+                                    user != NULL ? user : _("no user yet"), ago, steps);
+      row = info_row_new (title, subtitle);
+      gtk_widget_set_name (row, "client-flow-row");
+      icon = gtk_image_new_from_icon_name (status == GH_FLOW_STEP_FAILED
+                                             ? "dialog-error-symbolic"
+                                             : status == GH_FLOW_STEP_OK
+                                               ? "emblem-ok-symbolic"
+                                               : "content-loading-symbolic");
+      gtk_widget_add_css_class (icon, gh_flow_step_status_class (status));
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 gtk_image_new_from_icon_name ("go-next-symbolic"));
+      if (status == GH_FLOW_STEP_FAILED && gh_json_int (last_error, "event_id") > 0)
+        target = g_strdup_printf ("flow:%s step:%" G_GINT64_FORMAT, gh_json_string (flow, "id"),
+                                  gh_json_int (last_error, "event_id"));
+      else
+        target = g_strconcat ("flow:", gh_json_string (flow, "id"), NULL);
+      g_object_set_data_full (G_OBJECT (row), "gh-flow-target", g_steal_pointer (&target),
+                              g_free);
+      gtk_widget_set_tooltip_text (row, _("Open this flow in Live Flows"));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      g_signal_connect_object (row, "activated", G_CALLBACK (flow_row_activated_cb), self, 0);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
     }
 }
@@ -905,6 +1024,7 @@ build_detail (GhClientsPage *self)
   }
 
   add_refusals (self);
+  add_flows (self);
   add_families (self);
 
   if (g_strcmp0 (source, "cimd") == 0)
@@ -950,7 +1070,7 @@ detail_part_done (GhClientsPage *self)
   update_busy (self);
 }
 
-/* The four parts of a client's detail, read at once; a part's answer comes back with the
+/* The parts of a client's detail, read at once; a part's answer comes back with the
  * detail's serial and the part in its user data, so that a previous client's is dropped. */
 typedef enum
 {
@@ -958,6 +1078,7 @@ typedef enum
   PART_REFUSALS,
   PART_REGISTRATION,
   PART_FAMILIES,
+  PART_FLOWS,
   N_PARTS
 } DetailPart;
 
@@ -1004,6 +1125,13 @@ detail_loaded_cb (GhPage       *page,
         self->families_error = g_error_copy (error);
       break;
 
+    case PART_FLOWS:
+      if ((array = gh_json_array (answer, "flows")) != NULL)
+        self->flows = json_array_ref (array);
+      else if (error != NULL)
+        self->flows_error = g_error_copy (error);
+      break;
+
     case N_PARTS:
     default:
       g_assert_not_reached ();
@@ -1013,7 +1141,7 @@ detail_loaded_cb (GhPage       *page,
 }
 
 /* Reads the selected client's detail: itself, its refusals and registration in the audit
- * log, its refresh families; the pane is built once all four are back. */
+ * log, its refresh families and its recent flows; the pane is built once all are back. */
 static void
 load_detail (GhClientsPage *self)
 {
@@ -1022,6 +1150,7 @@ load_detail (GhClientsPage *self)
     [PART_REFUSALS] = "/audit?client_id=%s&outcome=failure&limit=20",
     [PART_REGISTRATION] = "/audit?client_id=%s&type=oauth_client.registered&limit=1",
     [PART_FAMILIES] = "/refresh-families?client_id=%s",
+    [PART_FLOWS] = "/flows?client_id=%s&limit=10",
   };
   g_autofree char *escaped = NULL;
 

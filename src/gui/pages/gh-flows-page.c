@@ -27,11 +27,13 @@
 /* Ticks are at least this far apart: a burst of events of any size costs one list read (and a
  * few flow reads) per tick, never one read per event. */
 #define TICK_MS 300
-/* Flows whose steps (for the dots) are read at once, at most. */
+/* Touched flows below the list's first page read at once, at most. */
 #define MAX_STEP_READS 4
-/* Dots drawn in a row at most; the rest is counted. */
+/* Dots drawn in a row at most (the steps the list gives a flow); the rest is counted. */
 #define MAX_DOTS 16
 #define PAGE_SIZE 50
+/* A flow's audit events read for the Raw tab and the report, at most (the newest). */
+#define EVENTS_READ 200
 #define BADGE_WINDOW_US ((gint64) G_USEC_PER_SEC * 3600)
 #define REDACTED "[redacted]"
 
@@ -48,15 +50,15 @@ static const struct {
   { N_("Succeeded"), "succeeded", "flows-filter-succeeded" },
 };
 
-/* A row of the list: the flow's summary, its steps once read (for the dots), its widgets. */
+/* A row of the list: the flow's summary, its first steps (for the dots), its widgets. */
 typedef struct
 {
   GtkWidget  *row;
   JsonObject *flow;
-  JsonArray  *steps;           /* NULL until read */
-  gint64      steps_of;        /* the last_event_id the steps are of */
-  gboolean    steps_wanted;    /* queued for a read */
-  gboolean    first_page;      /* its steps are still awaited for the page's first view */
+  JsonArray  *steps;           /* at most MAX_DOTS {"event_id", "type", "outcome"}; NULL: none
+                                * known (the flow's "steps" counts them all) */
+  gboolean    steps_wanted;    /* queued for a read of the flow */
+  gint64      dots_total;      /* the steps the dots and their "+N" stand for */
   GtkWidget  *icon;
   GtkWidget  *title;
   GtkWidget  *subtitle;
@@ -87,7 +89,6 @@ struct _GhFlowsPage
   gboolean        list_loading;    /* the first page */
   gboolean        more_loading;    /* an older page */
   gboolean        list_loaded;
-  gboolean        loading_first;   /* rows being added are the first page's */
 
   /* Live: the flows the stream touched since the last tick. */
   GHashTable     *dirty;           /* flow id set */
@@ -96,9 +97,8 @@ struct _GhFlowsPage
   gint64          last_tick;       /* monotonic µs */
   gboolean        refresh_loading; /* the tick's read of the first page */
   gboolean        tick_again;
-  GPtrArray      *step_queue;      /* flow ids whose steps to read, oldest request first */
+  GPtrArray      *step_queue;      /* touched flows not on the first page, to read by id */
   guint           step_reads;
-  guint           first_steps;     /* step reads of the first page still out */
   gboolean        badge_dirty;
   gboolean        badge_loading;
   guint           age_id;
@@ -108,6 +108,7 @@ struct _GhFlowsPage
   char           *detail_id;
   JsonObject     *detail;
   JsonArray      *events;          /* its audit events, oldest first */
+  gboolean        events_cut;      /* the newest EVENTS_READ of more */
   gint64          target_step;     /* open and scroll to this step once shown; 0: the failing */
   char           *target_view;     /* the tab to show once it is read; NULL: the Timeline */
   gboolean        scroll_pending;
@@ -160,27 +161,6 @@ static void load_detail (GhFlowsPage *self);
 static void schedule_tick (GhFlowsPage *self);
 
 /* ---- words ------------------------------------------------------------------------------ */
-
-static char *
-format_age (gint64 time)
-{
-  gint64 ago = (g_get_real_time () - time) / G_USEC_PER_SEC;
-
-  if (ago < 5)
-    return g_strdup (_("now"));
-  if (ago < 60)
-    return g_strdup_printf (_("%d s ago"), (int) ago);
-  if (ago < 3600)
-    return g_strdup_printf (_("%d min ago"), (int) (ago / 60));
-  if (ago < 86400)
-    return g_strdup_printf (_("%d h ago"), (int) (ago / 3600));
-  {
-    g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (time / G_USEC_PER_SEC);
-
-    /* Translators: the day a flow started, "3 Dec" */
-    return g_date_time_format (then, _("%e %b"));
-  }
-}
 
 static char *
 format_clock (gint64 time)
@@ -310,8 +290,9 @@ show_dots (FlowRow *row)
   if (row->steps == NULL)
     return;
 
-  n = json_array_get_length (row->steps);
-  for (guint i = 0; i < MIN (n, MAX_DOTS); i++)
+  n = MIN (json_array_get_length (row->steps), MAX_DOTS);
+  row->dots_total = MAX ((gint64) n, gh_json_int (row->flow, "steps"));
+  for (guint i = 0; i < n; i++)
     {
       JsonObject *step = json_array_get_object_element (row->steps, i);
 
@@ -319,9 +300,9 @@ show_dots (FlowRow *row)
                       dot_new (gh_flow_step_status (step),
                                gh_flow_step_title (gh_json_string (step, "type"))));
     }
-  if (n > MAX_DOTS)
+  if (row->dots_total > n)
     {
-      g_autofree char *more = g_strdup_printf ("+%u", n - MAX_DOTS);
+      g_autofree char *more = g_strdup_printf ("+%" G_GINT64_FORMAT, row->dots_total - n);
       GtkWidget *label = gtk_label_new (more);
 
       gtk_widget_add_css_class (label, "dim-label");
@@ -335,7 +316,7 @@ show_times (FlowRow *row)
 {
   const char *state = gh_json_string (row->flow, "state");
   gint64 started = gh_json_int (row->flow, "started_at");
-  g_autofree char *age = format_age (started);
+  g_autofree char *age = gh_flow_format_relative (started, g_get_real_time (), FALSE);
   g_autofree char *duration = NULL;
   g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (started / G_USEC_PER_SEC);
   g_autofree char *exact = g_date_time_format (then, "%Y-%m-%d %H:%M:%S");
@@ -558,21 +539,58 @@ update_empty (GhFlowsPage *self)
 
 static void pump_steps (GhFlowsPage *self);
 
+/* A touched flow the list's first page does not hold: read by itself (its summary and steps)
+ * at the next free read. */
 static void
 want_steps (GhFlowsPage *self,
             FlowRow     *row)
 {
-  if (row->steps_wanted ||
-      (row->steps != NULL && row->steps_of == gh_json_int (row->flow, "last_event_id")))
+  if (row->steps_wanted)
     return;
   row->steps_wanted = TRUE;
-  if (self->loading_first)
-    {
-      row->first_page = TRUE;
-      self->first_steps++;
-    }
   g_ptr_array_add (self->step_queue, g_strdup (gh_json_string (row->flow, "id")));
   pump_steps (self);
+}
+
+static gboolean
+same_step (JsonObject *a,
+           JsonObject *b)
+{
+  return gh_json_int (a, "event_id") == gh_json_int (b, "event_id") &&
+         g_strcmp0 (gh_json_string (a, "type"), gh_json_string (b, "type")) == 0 &&
+         g_strcmp0 (gh_json_string (a, "outcome"), gh_json_string (b, "outcome")) == 0;
+}
+
+/* @row's dots become the first MAX_DOTS of @steps (a flow's steps, oldest first, as the list
+ * or the flow's detail gives them; NULL: the ones it has), redrawn only when they or their
+ * count changed. */
+static void
+set_dots (FlowRow   *row,
+          JsonArray *steps)
+{
+  guint n = steps != NULL ? MIN (json_array_get_length (steps), MAX_DOTS) : 0;
+  gboolean same = row->steps != NULL && (steps == NULL || json_array_get_length (row->steps) == n);
+
+  for (guint i = 0; same && steps != NULL && i < n; i++)
+    same = same_step (json_array_get_object_element (row->steps, i),
+                      json_array_get_object_element (steps, i));
+  if (!same && steps != NULL)
+    {
+      g_clear_pointer (&row->steps, json_array_unref);
+      row->steps = json_array_new ();
+      for (guint i = 0; i < n; i++)
+        {
+          JsonObject *step = json_array_get_object_element (steps, i);
+          JsonObject *dot = json_object_new ();
+
+          json_object_set_int_member (dot, "event_id", gh_json_int (step, "event_id"));
+          json_object_set_string_member (dot, "type", gh_json_string (step, "type"));
+          json_object_set_string_member (dot, "outcome", gh_json_string (step, "outcome"));
+          json_array_add_object_element (row->steps, dot);
+        }
+    }
+  if (!same || row->dots_total != MAX ((gint64) n, gh_json_int (row->flow, "steps")))
+    show_dots (row);
 }
 
 /* Whether the state filter (one state or a comma-separated list, as the server takes it)
@@ -623,18 +641,16 @@ merge_flow (GhFlowsPage *self,
       if (moved)
         gtk_list_box_row_changed (GTK_LIST_BOX_ROW (row->row));
     }
+  /* The list gives a flow its first steps; the flow's own read gave them before */
+  set_dots (row, gh_json_array (flow, "first_steps"));
 
   /* Out of the filter now (a running flow that failed, under Running): gone from the list. */
   if (!state_filter_keeps (self, gh_json_string (flow, "state")))
     {
-      if (row->first_page && self->first_steps > 0)
-        self->first_steps--;
       gtk_list_box_remove (self->flow_list, row->row);
       g_hash_table_remove (self->rows, id);
       return NULL;
     }
-
-  want_steps (self, row);
   return row;
 }
 
@@ -650,10 +666,7 @@ take_steps (GhFlowsPage *self,
 
   if (row == NULL || steps == NULL)
     return;
-  g_clear_pointer (&row->steps, json_array_unref);
-  row->steps = json_array_ref (steps);
-  row->steps_of = gh_json_int (flow, "last_event_id");
-  show_dots (row);
+  set_dots (row, steps);
   merge_flow (self, flow, FALSE);
 }
 
@@ -668,8 +681,6 @@ steps_loaded_cb (GhPage       *page,
   JsonArray *steps = gh_json_array (answer, "steps");
 
   self->step_reads--;
-  if (GPOINTER_TO_INT (user_data) && self->first_steps > 0)
-    self->first_steps--;
   take_steps (self, flow, steps);
   pump_steps (self);
   update_busy (self);
@@ -693,9 +704,7 @@ pump_steps (GhFlowsPage *self)
       suffix = g_strconcat ("/flows/", escaped, NULL);
       path = gh_page_project_path (GH_PAGE (self), suffix);
       self->step_reads++;
-      gh_page_load (GH_PAGE (self), "GET", path, NULL, steps_loaded_cb,
-                    GINT_TO_POINTER (row->first_page));
-      row->first_page = FALSE;
+      gh_page_load (GH_PAGE (self), "GET", path, NULL, steps_loaded_cb, NULL);
     }
 }
 
@@ -704,9 +713,7 @@ pump_steps (GhFlowsPage *self)
 static void
 update_busy (GhFlowsPage *self)
 {
-  /* The first page's dots are part of what it shows. */
   gh_page_set_busy (GH_PAGE (self), self->list_loading || self->detail_loading ||
-                                    self->first_steps > 0 ||
                                     (self->detail_id != NULL &&
                                      gh_flow_tokens_get_loading (GH_FLOW_TOKENS (self->tokens))));
 }
@@ -734,7 +741,6 @@ clear_rows (GhFlowsPage *self)
     gtk_list_box_remove (self->flow_list, child);
   g_hash_table_remove_all (self->rows);
   g_ptr_array_set_size (self->step_queue, 0);
-  self->first_steps = 0;
 }
 
 static void
@@ -773,9 +779,7 @@ first_page_loaded_cb (GhPage       *page,
   clear_rows (self);
   self->older = gh_json_int (answer, "older");
   self->list_loaded = TRUE;
-  self->loading_first = TRUE;
   merge_page (self, answer);
-  self->loading_first = FALSE;
   /* A flow opened by a target before the list was read */
   if (self->detail_id != NULL && g_hash_table_lookup (self->rows, self->detail_id) != NULL)
     gtk_list_box_select_row (self->flow_list,
@@ -871,10 +875,7 @@ refresh_loaded_cb (GhPage       *page,
           FlowRow *row = g_hash_table_lookup (self->rows, id);
 
           if (row != NULL)
-            {
-              row->steps_of = 0;
-              want_steps (self, row);
-            }
+            want_steps (self, row);
         }
       update_empty (self);
     }
@@ -969,28 +970,35 @@ schedule_tick (GhFlowsPage *self)
     self->tick_id = g_timeout_add (CLAMP (TICK_MS - since, 50, TICK_MS), tick_cb, self);
 }
 
-/* The step of live event @item, as a flow's detail gives one, at the end of @row's dots at
- * once: the tick's read of the flow replaces them with the server's steps. Only on a row whose
- * earlier steps are known (a row made from this flow's first event counts). */
+/* Live event @item at once on @row: a dot at the end of its dots (when there is room), one
+ * more step counted; the tick's read of the list (or of the flow) gives the server's steps.
+ * Only on a row whose earlier steps are known (a row made from this flow's first event
+ * counts). */
 static void
 add_live_step (FlowRow          *row,
                GhAuditEventItem *item)
 {
-  JsonObject *step;
+  gint64 id = gh_audit_event_item_get_id (item);
   guint n;
 
   if (row->steps == NULL)
     return;
   n = json_array_get_length (row->steps);
-  if (n > 0 && gh_json_int (json_array_get_object_element (row->steps, n - 1), "event_id") >=
-               gh_audit_event_item_get_id (item))
+  if (id <= gh_json_int (row->flow, "last_event_id") ||
+      (n > 0 && id <= gh_json_int (json_array_get_object_element (row->steps, n - 1),
+                                   "event_id")))
     return;
-  step = json_object_new ();
-  json_object_set_int_member (step, "event_id", gh_audit_event_item_get_id (item));
-  json_object_set_string_member (step, "type", gh_audit_event_item_get_event_type (item));
-  json_object_set_string_member (step, "outcome", gh_audit_event_item_get_outcome (item));
-  json_object_set_int_member (step, "time", gh_audit_event_item_get_time (item));
-  json_array_add_object_element (row->steps, step);
+  json_object_set_int_member (row->flow, "last_event_id", id);
+  json_object_set_int_member (row->flow, "steps", gh_json_int (row->flow, "steps") + 1);
+  if (n < MAX_DOTS)
+    {
+      JsonObject *step = json_object_new ();
+
+      json_object_set_int_member (step, "event_id", id);
+      json_object_set_string_member (step, "type", gh_audit_event_item_get_event_type (item));
+      json_object_set_string_member (step, "outcome", gh_audit_event_item_get_outcome (item));
+      json_array_add_object_element (row->steps, step);
+    }
   show_dots (row);
 }
 
@@ -1135,6 +1143,51 @@ next_step_type (const char *type)
   return NULL;
 }
 
+/* Where and what a refusal was, in words, for the verdict (the Explain card below says why):
+ * its explain's rule ("redirect_uri.mismatch": "redirect URI mismatch", with the part that
+ * differs when the rule names one), else its OAuth error code, else NULL. */
+static char *
+refusal_words (JsonObject *step)
+{
+  JsonObject *explain = gh_json_object (step, "explain");
+  const char *rule = gh_json_string (explain, "rule");
+  const char *component = gh_json_string (explain, "component");
+  static const char * const acronyms[] = { "uri", "cimd", "pkce", "url", "iat", "jwt", NULL };
+  g_autoptr(GString) words = g_string_new (NULL);
+  g_auto(GStrv) parts = NULL;
+
+  if (rule == NULL)
+    return g_strdup (gh_json_string (step, "error"));
+  parts = g_strsplit_set (rule, "._", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_autofree char *upper = g_ascii_strup (parts[i], -1);
+
+      if (words->len > 0)
+        g_string_append_c (words, ' ');
+      g_string_append (words, g_strv_contains (acronyms, parts[i]) ? upper : parts[i]);
+    }
+  if (component != NULL)
+    /* Translators: "redirect URI mismatch (port)": a rule and the part that differs */
+    return g_strdup_printf (_("%s (%s)"), words->str, component);
+  return g_string_free (g_steal_pointer (&words), FALSE);
+}
+
+/* "step 3 of 5": where @step is among @steps (the flow's @total). */
+static char *
+step_position (JsonArray  *steps,
+               JsonObject *step,
+               gint64      total)
+{
+  guint n = steps != NULL ? json_array_get_length (steps) : 0;
+
+  for (guint i = 0; step != NULL && i < n; i++)
+    if (json_array_get_object_element (steps, i) == step)
+      /* Translators: where a step is in its flow */
+      return g_strdup_printf (_("step %u of %" G_GINT64_FORMAT), i + 1, MAX (total, (gint64) n));
+  return NULL;
+}
+
 static char *
 verdict_text (JsonObject *detail)
 {
@@ -1152,18 +1205,22 @@ verdict_text (JsonObject *detail)
 
       return g_strdup_printf (_("Succeeded in %s"), duration);
     }
-  if (g_strcmp0 (state, "denied") == 0)
-    return g_strdup_printf (_("Denied by the user at %s"), at);
-  if (g_strcmp0 (state, "failed") == 0)
+  if (g_strcmp0 (state, "denied") == 0 || g_strcmp0 (state, "failed") == 0)
     {
-      const char *reason = error_reason (failed != NULL ? failed
-                                         : gh_json_object (flow, "last_error"));
+      JsonObject *step = failed != NULL ? failed : last;
+      g_autofree char *where = step_position (steps, step, gh_json_int (flow, "steps"));
+      g_autofree char *what = refusal_words (failed != NULL ? failed
+                                             : gh_json_object (flow, "last_error"));
+      g_autofree char *at_step = where != NULL ? g_strdup_printf ("%s (%s)", at, where)
+                                               : g_strdup (at);
 
-      if (reason == NULL)
-        reason = error_reason (gh_json_object (flow, "last_error"));
-      /* Translators: "Failed at Token — redirect_uri differs from the one bound to the code" */
-      return reason != NULL ? g_strdup_printf (_("Failed at %s — %s"), at, reason)
-                            : g_strdup_printf (_("Failed at %s"), at);
+      /* What the step was and which rule refused it; the step's Explain card says why */
+      if (g_strcmp0 (state, "denied") == 0)
+        /* Translators: "Denied by the user at Consent (step 3 of 3)" */
+        return g_strdup_printf (_("Denied by the user at %s"), at_step);
+      /* Translators: "Failed at Token (step 4 of 5): redirect URI mismatch (port)" */
+      return what != NULL ? g_strdup_printf (_("Failed at %s: %s"), at_step, what)
+                          : g_strdup_printf (_("Failed at %s"), at_step);
     }
 
   {
@@ -1453,7 +1510,16 @@ step_row_new (GhFlowsPage *self,
   gtk_widget_set_name (row, "flow-step");
   g_object_set_data_full (G_OBJECT (row), "gh-event-id", g_strdup (id_text), g_free);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), gh_flow_step_title (type));
+  if (gh_flow_step_cache (step) != NULL)
+    {
+      /* Translators: a CIMD resolution's step: "CIMD fetch (cache hit)" */
+      g_autofree char *title = g_strdup_printf (_("%s (%s)"), gh_flow_step_title (type),
+                                                gh_flow_step_cache (step));
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+    }
+  else
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), gh_flow_step_title (type));
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
   set_status_class (icon, status);
   gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -1493,6 +1559,12 @@ step_row_new (GhFlowsPage *self,
                                   (const char *) l->data, value);
         }
     }
+  if (gh_flow_step_cache (step) != NULL)
+    g_string_append_printf (params_text, "%scache = %s, TTL %" G_GINT64_FORMAT " s (%s)",
+                            params_text->len > 0 ? "\n" : "",
+                            gh_json_string (gh_json_object (step, "cache"), "result"),
+                            gh_json_int (gh_json_object (step, "cache"), "ttl_s"),
+                            gh_json_string (gh_json_object (step, "cache"), "why") ?: "");
   if (gh_json_int (step, "status") != 0)
     g_string_append_printf (params_text, "%sHTTP %" G_GINT64_FORMAT,
                             params_text->len > 0 ? "\n\n" : "", gh_json_int (step, "status"));
@@ -1647,6 +1719,15 @@ show_timeline (GhFlowsPage *self,
     }
 }
 
+/* The open flow's events, all of them, on the Audit page. */
+static void
+open_in_audit_cb (GhFlowsPage *self)
+{
+  g_autofree char *target = g_strconcat ("flow:", self->detail_id, NULL);
+
+  gh_page_open (GH_PAGE (self), "audit", target);
+}
+
 static void
 show_raw (GhFlowsPage *self)
 {
@@ -1654,6 +1735,31 @@ show_raw (GhFlowsPage *self)
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->raw_box))) != NULL)
     gtk_box_remove (self->raw_box, child);
+
+  if (self->events_cut)
+    {
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+      GtkWidget *label = gtk_label_new (NULL);
+      GtkWidget *button = gtk_button_new_with_label (_("Open in Audit"));
+      g_autofree char *text = NULL;
+
+      /* Translators: on the Raw tab of a flow with more events than were read */
+      text = g_strdup_printf (_("The flow’s newest %d events, here and in the report; the "
+                                "Audit page has all of them."), EVENTS_READ);
+      gtk_label_set_label (GTK_LABEL (label), text);
+      gtk_widget_set_name (label, "flow-raw-cut");
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_set_hexpand (label, TRUE);
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_widget_set_name (button, "flow-raw-audit-button");
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      g_signal_connect_object (button, "clicked", G_CALLBACK (open_in_audit_cb), self,
+                               G_CONNECT_SWAPPED);
+      gtk_box_append (GTK_BOX (box), label);
+      gtk_box_append (GTK_BOX (box), button);
+      gtk_box_append (self->raw_box, box);
+    }
 
   for (guint i = 0; self->events != NULL && i < json_array_get_length (self->events); i++)
     {
@@ -1727,6 +1833,8 @@ events_loaded_cb (GhPage       *page,
     json_array_add_element (ordered, json_node_copy (json_array_get_element (events, i - 1)));
   g_clear_pointer (&self->events, json_array_unref);
   self->events = ordered;
+  /* More than were read: the Raw tab and the report say so */
+  self->events_cut = gh_json_int (answer, "older") > 0;
   show_raw (self);
   update_export (self);
 }
@@ -1805,7 +1913,8 @@ load_detail (GhFlowsPage *self)
   g_autofree char *escaped = g_uri_escape_string (self->detail_id, NULL, TRUE);
   g_autofree char *suffix = g_strconcat ("/flows/", escaped, NULL);
   g_autofree char *path = gh_page_project_path (GH_PAGE (self), suffix);
-  g_autofree char *events_suffix = g_strdup_printf ("/audit?flow_id=%s&limit=200", escaped);
+  g_autofree char *events_suffix = g_strdup_printf ("/audit?flow_id=%s&limit="
+                                                    G_STRINGIFY (EVENTS_READ), escaped);
   g_autofree char *events_path = gh_page_project_path (GH_PAGE (self), events_suffix);
   gpointer generation = GUINT_TO_POINTER (self->detail_generation);
 
@@ -1828,6 +1937,7 @@ clear_detail (GhFlowsPage *self)
   self->detail_dirty = FALSE;
   g_clear_pointer (&self->detail, json_object_unref);
   g_clear_pointer (&self->events, json_array_unref);
+  self->events_cut = FALSE;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->timeline_list))) != NULL)
     gtk_list_box_remove (self->timeline_list, child);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->facts_grid))) != NULL)
@@ -2031,7 +2141,8 @@ collect_names (JsonNode  *node,
 
 static char *
 build_report (JsonObject *detail,
-              JsonArray  *events)
+              JsonArray  *events,
+              gboolean    events_cut)
 {
   g_autoptr(JsonNode) whole = json_node_new (JSON_NODE_OBJECT);
   g_autoptr(JsonObject) input = json_object_new ();
@@ -2075,6 +2186,8 @@ build_report (JsonObject *detail,
                                                                       parts[i])));
   json_object_set_member (report, "events",
                           json_node_copy (json_object_get_member (redacted_object, "events")));
+  /* The events are the flow's newest EVENTS_READ when it has more */
+  json_object_set_boolean_member (report, "events_cut", events_cut);
 
   root = json_node_init_object (json_node_alloc (), report);
   return json_to_string (root, TRUE);
@@ -2117,7 +2230,7 @@ gh_flows_page_export_report (GhFlowsPage         *self,
       return;
     }
 
-  text = build_report (self->detail, self->events);
+  text = build_report (self->detail, self->events, self->events_cut);
   bytes = g_bytes_new_take (text, strlen (text));
   g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
                                        cancellable, report_written_cb, g_steal_pointer (&task));
@@ -2255,7 +2368,6 @@ gh_flows_page_reload (GhPage *page)
   self->refresh_loading = FALSE;
   self->badge_loading = FALSE;
   self->step_reads = 0;
-  self->first_steps = 0;
   self->tick_again = FALSE;
   self->list_loaded = FALSE;
   g_hash_table_remove_all (self->dirty);

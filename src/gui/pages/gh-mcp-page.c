@@ -1257,6 +1257,13 @@ refresh_cb (gpointer user_data)
   self->refresh_flags = 0;
   if (gh_page_get_admin_client (GH_PAGE (self)) == NULL || self->pending > 0)
     return G_SOURCE_REMOVE;
+  /* Hidden: read once the page is shown again. A hidden page's rows rebuilt at each burst of
+   * events are measured in the shown page's frames (the window's page stack is homogeneous) */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->refresh_flags = flags;
+      return G_SOURCE_REMOVE;
+    }
 
   if (flags & REFRESH_SETTINGS)
     load_settings (self);
@@ -1272,6 +1279,14 @@ schedule_refresh (GhMcpPage    *self,
   self->refresh_flags |= flags;
   if (self->refresh_source == 0)
     self->refresh_source = g_timeout_add (REFRESH_DELAY_MS, refresh_cb, self);
+}
+
+/* Shown again: what events asked for while it was hidden. */
+static void
+mapped_cb (GhMcpPage *self)
+{
+  if (self->refresh_flags != 0)
+    schedule_refresh (self, 0);
 }
 
 static void
@@ -1526,6 +1541,7 @@ gh_mcp_page_init (GhMcpPage *self)
                 _("0 to 300 seconds in which a rotated refresh token works once more, for "
                   "clients that refresh twice at once"), 0, 300, 1);
 
+  g_signal_connect (self, "map", G_CALLBACK (mapped_cb), NULL);
   g_signal_connect_object (self->mcp_switch, "state-set", G_CALLBACK (switch_state_set_cb),
                            self, 0);
   g_signal_connect_object (self->cimd_switch, "state-set", G_CALLBACK (switch_state_set_cb),

@@ -126,6 +126,7 @@ struct _GhOverviewPage
   GPtrArray        *groups;        /* Group, newest first */
   guint             refresh_id;    /* a summary read due after an event that changes counts */
   guint             show_id;       /* counts and attention shown again after live events */
+  gboolean          show_pending;  /* and what came while the page was hidden, once shown */
 
   gint64            uptime_s;      /* as the server said it ... */
   gint64            uptime_at;     /* ... at this monotonic time (µs); 0: unknown */
@@ -947,10 +948,30 @@ show_events_cb (gpointer user_data)
   GhOverviewPage *self = GH_OVERVIEW_PAGE (user_data);
 
   self->show_id = 0;
+  /* Hidden: only the sidebar's count, the rest once the page is shown again. Every change of
+   * a hidden page is measured in the shown page's next frame (the window's page stack is
+   * homogeneous): at 1 000 events a second that was most of another page's frame. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->show_pending = TRUE;
+      gh_page_set_badge (GH_PAGE (self), self->have_counts ? self->counts[TILE_FAILURES] : 0,
+                         TRUE);
+      return G_SOURCE_REMOVE;
+    }
   show_counts (self);
   show_attention (self);
 
   return G_SOURCE_REMOVE;
+}
+
+static void
+mapped_cb (GhOverviewPage *self)
+{
+  if (!self->show_pending)
+    return;
+  self->show_pending = FALSE;
+  show_counts (self);
+  show_attention (self);
 }
 
 static void
@@ -1616,6 +1637,7 @@ gh_overview_page_init (GhOverviewPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->summary_spinner), FALSE);
   self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
   g_signal_connect (self, "notify::project", G_CALLBACK (project_changed_cb), NULL);
+  g_signal_connect (self, "map", G_CALLBACK (mapped_cb), NULL);
 
   connection_changed_cb (self);
 }

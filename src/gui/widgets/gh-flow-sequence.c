@@ -39,10 +39,12 @@
  *   its answer: the login or consent page, named from the step that follows;
  * - authorization.refused: Browser → Gatehouse "/authorize"; redirected (3xx): "302 error"
  *   and a dotted Browser → Client redirect; else "400 error (error page)";
- * - oauth_client.cimd_fetched / cimd_fetch_failed: Gatehouse → CIMD host (the client_id's
- *   host) "GET <its path>", the document or the failed check back; both DOTTED: the flow's
- *   record does not say whether the host was asked or the cache answered (the audit event's
- *   details do);
+ * - oauth_client.cimd_fetched / cimd_fetch_failed: by the step's cache result: a hit is a
+ *   note on Gatehouse's lifeline ("cache hit: <path>": the host was not asked); a miss,
+ *   revalidation or bypass is Gatehouse → CIMD host (the client_id's host) "GET <its path>",
+ *   the document or the failed check back; both DOTTED on a step without a cache result
+ *   (recorded before steps carried it): then the record does not say whether the host was
+ *   asked;
  * - user.logged_in: Browser → Gatehouse "POST /login (user)", the consent page back;
  * - consent.granted / authorization.denied: Browser → Gatehouse "POST /consent: allow / deny";
  *   a denial answers "error=access_denied" and is redirected (dotted) to the client;
@@ -353,19 +355,46 @@ add_step (GhFlowSequence *self,
       gboolean failed = status == GH_FLOW_STEP_FAILED;
       Message *reply;
 
+      JsonObject *cache = gh_json_object (step, "cache");
+      const char *result = gh_json_string (cache, "result");
+      const char *cache_why = gh_json_string (cache, "why");
+
+      if (g_strcmp0 (result, "hit") == 0)
+        {
+          /* The cache answered: nothing went to the host */
+          /* Translators: a note on Gatehouse's lifeline: "cache hit: /oauth/c.json" */
+          message = add (self, GH_FLOW_SEQUENCE_GATEHOUSE, GH_FLOW_SEQUENCE_GATEHOUSE, time,
+                         status, FALSE, event_id, g_strdup_printf (_("cache hit: %s"), path));
+          /* Translators: tooltip of a CIMD resolution the cache answered */
+          message->tooltip = g_strdup_printf (_("%s\nThe cached document answered (%s); the "
+                                                "host was not asked.%s%s"),
+                                              client_id ?: "?", cache_why ?: "",
+                                              failed && why != NULL ? "\n" : "",
+                                              failed && why != NULL ? why : "");
+          return;
+        }
       g_free (self->subtitles[GH_FLOW_SEQUENCE_CIMD]);
       self->subtitles[GH_FLOW_SEQUENCE_CIMD] = g_strdup (host);
       message = add (self, GH_FLOW_SEQUENCE_GATEHOUSE, GH_FLOW_SEQUENCE_CIMD, time, status, FALSE,
-                     event_id, g_strdup_printf ("GET %s", path));
+                     event_id, g_strcmp0 (result, "revalidated") == 0
+                               /* Translators: a conditional request to the CIMD host */
+                               ? g_strdup_printf (_("GET %s (revalidate)"), path)
+                               : g_strdup_printf ("GET %s", path));
       reply = add (self, GH_FLOW_SEQUENCE_CIMD, GH_FLOW_SEQUENCE_GATEHOUSE, time, status, TRUE,
                    event_id, failed ? g_strdup (gh_json_string (explain, "rule") ?: _("refused"))
                                     : g_strdup (_("metadata document")));
-      message->inferred = reply->inferred = TRUE;
-      /* Translators: tooltip of the CIMD fetch arrows */
-      message->tooltip = g_strdup_printf (_("%s\nThe flow's record does not say whether the "
-                                            "host was asked or the cache answered; the "
-                                            "event in Audit has the cache result."),
-                                          client_id ?: "?");
+      /* Dotted only when the record does not say whether the host was asked (older events) */
+      message->inferred = reply->inferred = result == NULL;
+      if (result != NULL)
+        /* Translators: tooltip of the CIMD fetch arrows: the URL, "cache miss" and why */
+        message->tooltip = g_strdup_printf (_("%s\n%s: %s"), client_id ?: "?",
+                                            gh_flow_step_cache (step), cache_why ?: "");
+      else
+        /* Translators: tooltip of the CIMD fetch arrows */
+        message->tooltip = g_strdup_printf (_("%s\nThe flow's record does not say whether the "
+                                              "host was asked or the cache answered; the "
+                                              "event in Audit has the cache result."),
+                                            client_id ?: "?");
       reply->tooltip = g_strdup (failed && why != NULL ? why : message->tooltip);
       return;
     }
@@ -910,10 +939,6 @@ gh_flow_sequence_init (GhFlowSequence *self)
   gh_flow_chart_init (&self->chart, GTK_WIDGET (self), &items, HEADER_H, _("Who took part"),
                       draw_header, "flow-sequence-messages", _("The flow as a sequence diagram"),
                       draw_canvas);
-  /* Translators: the legend under the sequence diagram */
-  gtk_label_set_text (GTK_LABEL (self->chart.caption),
-                      _("Filled heads: requests. Open heads: answers. Dotted: implied by the "
-                        "record, not in it."));
   gtk_widget_set_visible (self->chart.caption, TRUE);
   gh_flow_sequence_set_flow (self, NULL);
 }
@@ -965,6 +990,15 @@ gh_flow_sequence_set_flow (GhFlowSequence *self,
   gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (self->chart.top),
                                       TIME_W + MARGIN + lanes * LANE_MIN_W);
   update_description (self);
+  {
+    /* Translators: the legend under the sequence diagram */
+    const char *legend = _("Filled heads: requests. Open heads: answers. Dotted: implied by "
+                           "the record, not in it.");
+    g_autofree char *cut = gh_flow_cut_note (detail);
+    g_autofree char *caption = cut != NULL ? g_strdup_printf ("%s\n%s", cut, legend) : NULL;
+
+    gtk_label_set_text (GTK_LABEL (self->chart.caption), caption != NULL ? caption : legend);
+  }
   gh_flow_chart_reset (&self->chart);
 }
 

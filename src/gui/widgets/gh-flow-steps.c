@@ -67,6 +67,22 @@ gh_flow_step_status (JsonObject *step)
   return GH_FLOW_STEP_OK;
 }
 
+const char *
+gh_flow_step_cache (JsonObject *step)
+{
+  const char *result = gh_json_string (gh_json_object (step, "cache"), "result");
+
+  if (g_strcmp0 (result, "hit") == 0)
+    return _("cache hit");
+  if (g_strcmp0 (result, "miss") == 0)
+    return _("cache miss");
+  if (g_strcmp0 (result, "revalidated") == 0)
+    return _("cache revalidated");
+  if (g_strcmp0 (result, "bypassed") == 0)
+    return _("cache bypassed");
+  return result;
+}
+
 GhFlowStepStatus
 gh_flow_hit_status (JsonObject *hit)
 {
@@ -163,6 +179,61 @@ gh_flow_format_duration (gint64 us)
       return g_strdup_printf (_("%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min"),
                               m / 60, m % 60);
     }
+}
+
+/* @span seconds (not negative) in words: "12 s", "4 min 12 s" or "4 min", ... */
+static char *
+span_text (gint64   span,
+           gboolean precise)
+{
+  if (span < 60)
+    return g_strdup_printf (_("%d s"), (int) span);
+  if (span < 3600)
+    return precise ? g_strdup_printf (_("%d min %d s"), (int) (span / 60), (int) (span % 60))
+                   : g_strdup_printf (_("%d min"), (int) (span / 60));
+  if (span < (precise ? 2 : 1) * 86400)
+    return precise ? g_strdup_printf (_("%d h %d min"), (int) (span / 3600),
+                                      (int) (span % 3600 / 60))
+                   : g_strdup_printf (_("%d h"), (int) (span / 3600));
+  return g_strdup_printf (_("%d days"), (int) (span / 86400));
+}
+
+char *
+gh_flow_format_relative (gint64   time,
+                         gint64   now,
+                         gboolean precise)
+{
+  gint64 span = ABS (time - now) / G_USEC_PER_SEC;
+  g_autofree char *words = NULL;
+
+  if (!precise && span < 5)
+    return g_strdup (_("now"));
+  if (!precise && time < now && span >= 86400)
+    {
+      g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (time / G_USEC_PER_SEC);
+      g_autoptr(GDateTime) today = g_date_time_new_from_unix_local (now / G_USEC_PER_SEC);
+
+      if (then == NULL || today == NULL)
+        return g_strdup ("?");
+      /* Translators: a day this year, "3 Dec"; then one of another year, "3 Dec 2025" */
+      return g_date_time_format (then, g_date_time_get_year (then) ==
+                                       g_date_time_get_year (today) ? _("%e %b") : _("%e %b %Y"));
+    }
+  words = span_text (span, precise);
+  /* Translators: "in 5 min 3 s" / "5 min 3 s ago" */
+  return time >= now ? g_strdup_printf (_("in %s"), words) : g_strdup_printf (_("%s ago"), words);
+}
+
+char *
+gh_flow_cut_note (JsonObject *detail)
+{
+  JsonArray *steps = gh_json_array (detail, "steps");
+
+  if (!gh_json_bool (detail, "steps_cut"))
+    return NULL;
+  /* Translators: under a flow's chart when the flow has more steps than were read */
+  return g_strdup_printf (_("Only the flow’s first %u steps are drawn; the Audit page has the "
+                            "rest."), steps != NULL ? json_array_get_length (steps) : 0);
 }
 
 char *

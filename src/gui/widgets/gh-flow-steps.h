@@ -28,6 +28,10 @@ typedef enum
 const char       *gh_flow_step_title        (const char  *type);
 /* How the step @step (an element of a flows/{id} answer's "steps") went. */
 GhFlowStepStatus  gh_flow_step_status       (JsonObject  *step);
+/* How a CIMD resolution step @step was answered, in words: "cache hit" (the cache answered,
+ * the host was not asked), "cache miss", "cache revalidated", "cache bypassed"; NULL for a
+ * step that records no cache result. */
+const char       *gh_flow_step_cache        (JsonObject  *step);
 /* How the discovery hit @hit (an element of "discovery_hits") was answered: 2xx and 3xx OK,
  * 4xx WARNING, 5xx FAILED. */
 GhFlowStepStatus  gh_flow_hit_status        (JsonObject  *hit);
@@ -45,6 +49,16 @@ void              gh_flow_step_status_color (GtkWidget        *widget,
 /* A duration for people, as precise as its size deserves: "850 µs", "2.2 ms", "340 ms",
  * "1.6 s", "3 min 2 s", "2 h 5 min". Free it. */
 char             *gh_flow_format_duration   (gint64            us);
+/* When @time is, seen from @now (both µs since the epoch), for people. Rough (a list's age):
+ * "now" within 5 s, "12 s ago", "4 min ago", "3 h ago", then the day ("3 Dec", "3 Dec 2025");
+ * "in 4 min" ahead. Precise (a countdown to watch tick): "in 4 min 12 s", "2 h 5 min ago",
+ * "in 3 days". Free it. */
+char             *gh_flow_format_relative   (gint64            time,
+                                             gint64            now,
+                                             gboolean          precise);
+/* What a chart of the flow detail @detail (a flows/{id} answer) says when the flow has more
+ * steps than the answer holds ("steps_cut"), or NULL. Free it. */
+char             *gh_flow_cut_note          (JsonObject       *detail);
 /* An instant (µs since the epoch) in local time to the microsecond: "14:03:27.675 179". */
 char             *gh_flow_format_time       (gint64            us);
 /* Opens step @event_id of flow @flow_id on the Live flows page's Timeline: activates the

@@ -15,6 +15,7 @@
 
 #include "gh-admin-json.h"
 #include "gh-explain-card.h"
+#include "gh-flow-steps.h"
 #include "gh-flow-tokens.h"
 #include "gh-value-row.h"
 
@@ -77,31 +78,6 @@ update_loading (GhFlowTokens *self)
 }
 
 /* --- Words --- */
-
-/* "4 min 12 s", "2 h 5 min", "3 days": @span seconds, precise enough to watch it tick. */
-static char *
-span_text (gint64 span)
-{
-  span = ABS (span);
-  if (span < 60)
-    return g_strdup_printf (_("%d s"), (int) span);
-  if (span < 3600)
-    return g_strdup_printf (_("%d min %d s"), (int) (span / 60), (int) (span % 60));
-  if (span < 2 * 86400)
-    return g_strdup_printf (_("%d h %d min"), (int) (span / 3600), (int) (span % 3600 / 60));
-  return g_strdup_printf (_("%d days"), (int) (span / 86400));
-}
-
-/* "in 4 min 12 s" / "3 min 2 s ago". */
-static char *
-relative_text (gint64 seconds_from_now)
-{
-  g_autofree char *span = span_text (seconds_from_now);
-
-  /* Translators: "in 5 min 3 s" / "5 min 3 s ago" */
-  return seconds_from_now >= 0 ? g_strdup_printf (_("in %s"), span)
-                               : g_strdup_printf (_("%s ago"), span);
-}
 
 static char *
 clock_text (gint64 unix_seconds)
@@ -171,7 +147,8 @@ update_countdown (GtkLabel *label,
 {
   gint64 exp = *(gint64 *) g_object_get_data (G_OBJECT (label), "gh-exp");
   gboolean revoked = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (label), "gh-revoked"));
-  g_autofree char *when = relative_text (exp - now);
+  g_autofree char *when = gh_flow_format_relative (exp * G_USEC_PER_SEC, now * G_USEC_PER_SEC,
+                                                   TRUE);
   g_autofree char *text = NULL;
 
   if (exp > now)
@@ -234,7 +211,8 @@ key_text (JsonObject *report,
     return g_strdup (_("No key recorded, and none of this server's keys signed at that time"));
   if (key != NULL && gh_json_int (key, "retired_at") > 0 && gh_json_int (key, "retired_at") <= now)
     {
-      g_autofree char *ago = relative_text (gh_json_int (key, "retired_at") - now);
+      g_autofree char *ago = gh_flow_format_relative (
+        gh_json_int (key, "retired_at") * G_USEC_PER_SEC, now * G_USEC_PER_SEC, TRUE);
 
       /* Translators: "retired 2 h 5 min ago" */
       state_text = g_strdup_printf (_("retired %s"), ago);
@@ -406,7 +384,8 @@ claims_row (JsonObject *report,
         {
           gint64 t = json_node_get_int (node);
           g_autofree char *clock = clock_text (t);
-          g_autofree char *rel = relative_text (t - now);
+          g_autofree char *rel = gh_flow_format_relative (t * G_USEC_PER_SEC,
+                                                          now * G_USEC_PER_SEC, TRUE);
 
           shown = g_strdup_printf ("%s · %s · %s", value, clock, rel);
         }

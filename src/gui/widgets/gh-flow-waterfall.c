@@ -684,8 +684,20 @@ update_texts (GhFlowWaterfall *self)
 
       /* Translators: under the waterfall; %s lists the waits, "waited 3 min before Login" */
       full = g_strdup_printf (_("Not to scale: %s."), note->str);
-      gtk_label_set_text (GTK_LABEL (self->chart.caption), full);
-      g_string_append_printf (description, "\n%s", full);
+      g_string_assign (note, full);
+    }
+  {
+    g_autofree char *cut = gh_flow_cut_note (self->detail);
+
+    if (cut != NULL)
+      g_string_prepend (note, note->len > 0 ? " " : "");
+    if (cut != NULL)
+      g_string_prepend (note, cut);
+  }
+  if (note->len > 0)
+    {
+      gtk_label_set_text (GTK_LABEL (self->chart.caption), note->str);
+      g_string_append_printf (description, "\n%s", note->str);
     }
   gtk_widget_set_visible (self->chart.caption, note->len > 0);
 
