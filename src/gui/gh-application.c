@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 #include <glib-unix.h>
@@ -33,6 +34,7 @@ struct _GhApplication
   char             *screenshot_page;
   char             *page_target;
   char             *secrets;
+  char             *page_help;   /* --page's description, which the option group keeps */
   int               screenshot_width;
   int               screenshot_height;
   gint64            screenshot_settled_at;
@@ -58,9 +60,8 @@ static const GOptionEntry option_entries[] = {
   { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Save the window as a PNG image in FILE once the page has loaded, then quit"),
     N_("FILE") },
-  { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Open on the page NAME (overview, flows, mcp, cimd, iats, clients, users, keys, "
-       "audit, token-checker)"), N_("NAME") },
+  /* Its description lists the window's pages (gh_application_init). */
+  { "page", 0, 0, G_OPTION_ARG_STRING, NULL, NULL, N_("NAME") },
   { "target", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Open TARGET on the page --page names (flows: \"flow:ID [step:EVENT_ID] "
        "[view:waterfall|sequence|tokens|raw]\"; clients: client:CLIENT_ID; cimd: url:URL "
@@ -500,6 +501,7 @@ gh_application_finalize (GObject *object)
   g_clear_pointer (&self->screenshot_page, g_free);
   g_clear_pointer (&self->page_target, g_free);
   g_clear_pointer (&self->secrets, g_free);
+  g_clear_pointer (&self->page_help, g_free);
 
   G_OBJECT_CLASS (gh_application_parent_class)->finalize (object);
 }
@@ -522,7 +524,17 @@ gh_application_class_init (GhApplicationClass *klass)
 static void
 gh_application_init (GhApplication *self)
 {
-  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_auto(GStrv) pages = gh_window_list_page_names ();
+  g_autofree char *list = g_strjoinv (", ", pages);
+  GOptionEntry entries[G_N_ELEMENTS (option_entries)];
+
+  /* --page names the pages the window has, in its sidebar's order. */
+  memcpy (entries, option_entries, sizeof entries);
+  self->page_help = g_strdup_printf (_("Open on the page NAME (%s)"), list);
+  for (guint i = 0; entries[i].long_name != NULL; i++)
+    if (g_str_equal (entries[i].long_name, "page"))
+      entries[i].description = self->page_help;
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
 }

@@ -40,6 +40,8 @@ struct _GhWindow
   gboolean              updating_projects;
   gboolean              projects_listed;  /* for this connection, or why not shown */
   gboolean              keep_size;      /* a size given on the command line: not saved */
+  gboolean              pages_scheduled; /* the pages not shown yet are being built */
+  guint                 build_tick;     /* builds them one a frame */
 
   /* Template widgets */
   GtkStack             *header_end_stack;
@@ -89,6 +91,32 @@ static GType
   gh_audit_page_get_type,
   gh_token_checker_page_get_type,
 };
+
+/* Page i's class, from which the sidebar lists it before it is built. */
+static GhPageClass *
+page_class (guint i)
+{
+  static GhPageClass *classes[G_N_ELEMENTS (page_types)];
+
+  if (classes[i] == NULL)
+    {
+      classes[i] = g_type_class_ref (page_types[i] ());
+      /* Every page names itself in class_init (gh_page_class_set_info). */
+      g_assert (gh_page_class_get_name (classes[i]) != NULL);
+    }
+
+  return classes[i];
+}
+
+static int
+page_index (const char *name)
+{
+  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (page_types); i++)
+    if (g_strcmp0 (gh_page_class_get_name (page_class (i)), name) == 0)
+      return i;
+
+  return -1;
+}
 
 static void
 port_notice_changed_cb (GhWindow *self)
@@ -363,12 +391,6 @@ connection_state_cb (GhWindow *self)
 
 /* ---- pages and the sidebar --------------------------------------------------------- */
 
-static GhPage *
-page_of_row (GtkListBoxRow *row)
-{
-  return g_object_get_data (G_OBJECT (row), "gh-page");
-}
-
 static void
 page_badge_changed_cb (GhPage    *page,
                        GParamSpec *pspec,
@@ -385,15 +407,17 @@ page_badge_changed_cb (GhPage    *page,
     gtk_widget_remove_css_class (GTK_WIDGET (badge), "alert");
 }
 
+/* The row of page i, listed from its class: the page itself may not be built yet. */
 static GtkWidget *
-sidebar_row_new (GhPage *page)
+sidebar_row_new (guint i)
 {
+  GhPageClass *klass = page_class (i);
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *icon = gtk_image_new_from_icon_name (gh_page_get_icon_name (page));
-  GtkWidget *label = gtk_label_new (gh_page_get_title (page));
+  GtkWidget *icon = gtk_image_new_from_icon_name (gh_page_class_get_icon_name (klass));
+  GtkWidget *label = gtk_label_new (gh_page_class_get_title (klass));
   GtkWidget *badge = gtk_label_new (NULL);
-  g_autofree char *name = g_strconcat ("sidebar-", gtk_widget_get_name (GTK_WIDGET (page)), NULL);
+  g_autofree char *name = g_strconcat ("sidebar-", gh_page_class_get_name (klass), NULL);
 
   gtk_widget_set_name (row, name);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
@@ -403,18 +427,117 @@ sidebar_row_new (GhPage *page)
   gtk_widget_add_css_class (badge, "badge");
   gtk_widget_add_css_class (badge, "numeric");
   gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
+  gtk_widget_set_visible (badge, FALSE);
   gtk_box_append (GTK_BOX (box), icon);
   gtk_box_append (GTK_BOX (box), label);
   gtk_box_append (GTK_BOX (box), badge);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, gh_page_get_title (page), -1);
-  g_object_set_data (G_OBJECT (row), "gh-page", page);
-
-  g_signal_connect_object (page, "notify::badge", G_CALLBACK (page_badge_changed_cb), badge, 0);
-  page_badge_changed_cb (page, NULL, GTK_LABEL (badge));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  gh_page_class_get_title (klass), -1);
+  g_object_set_data (G_OBJECT (row), "gh-page-name", (gpointer)gh_page_class_get_name (klass));
+  g_object_set_data (G_OBJECT (row), "gh-badge", badge);
 
   return row;
+}
+
+static GtkListBoxRow *
+sidebar_row_of (GhWindow   *self,
+                const char *name)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->sidebar));
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (GTK_IS_LIST_BOX_ROW (row) &&
+        g_strcmp0 (g_object_get_data (G_OBJECT (row), "gh-page-name"), name) == 0)
+      return GTK_LIST_BOX_ROW (row);
+
+  return NULL;
+}
+
+/* Page i, built now if it was not yet: bound to the window's connection and project, its
+ * header widgets in the header stacks, its badge in its sidebar row. */
+static GhPage *
+ensure_page (GhWindow *self,
+             guint     i)
+{
+  const char *name = gh_page_class_get_name (page_class (i));
+  GtkWidget *child = gtk_stack_get_child_by_name (self->pages, name);
+  GtkListBoxRow *row;
+  GtkStackPage *stack_page;
+  GhPage *page;
+
+  if (child != NULL)
+    return GH_PAGE (child);
+
+  page = g_object_new (page_types[i] (),
+                       "connection", self->connection,
+                       "project", self->project,
+                       NULL);
+  stack_page = gtk_stack_add_titled (self->pages, GTK_WIDGET (page), name,
+                                     gh_page_get_title (page));
+  gtk_stack_page_set_icon_name (stack_page, gh_page_get_icon_name (page));
+  gtk_stack_add_named (self->header_start_stack,
+                       gh_page_get_header_box (page, GTK_PACK_START), name);
+  gtk_stack_add_named (self->header_end_stack,
+                       gh_page_get_header_box (page, GTK_PACK_END), name);
+
+  row = sidebar_row_of (self, name);
+  if (row != NULL)
+    {
+      GtkLabel *badge = g_object_get_data (G_OBJECT (row), "gh-badge");
+
+      g_signal_connect_object (page, "notify::badge", G_CALLBACK (page_badge_changed_cb),
+                               badge, 0);
+      page_badge_changed_cb (page, NULL, badge);
+    }
+  g_signal_connect_object (page, "notify::busy",
+                           G_CALLBACK (page_busy_changed_cb), self, G_CONNECT_SWAPPED);
+
+  return page;
+}
+
+/* After the first frame, the pages not shown yet, one a frame (a tick callback: an idle
+ * source would never run while frames take longer than their interval): their loads (and
+ * sidebar badges) start as soon as they are built. */
+static gboolean
+build_next_page_cb (GtkWidget     *widget,
+                    GdkFrameClock *clock,
+                    gpointer       user_data)
+{
+  GhWindow *self = GH_WINDOW (widget);
+
+  for (guint i = 0; i < G_N_ELEMENTS (page_types); i++)
+    if (gtk_stack_get_child_by_name (self->pages, gh_page_class_get_name (page_class (i))) ==
+        NULL)
+      {
+        ensure_page (self, i);
+        return G_SOURCE_CONTINUE;
+      }
+
+  self->build_tick = 0;
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+first_paint_cb (GdkFrameClock *clock,
+                GhWindow      *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, first_paint_cb, self);
+  if (self->build_tick == 0)
+    self->build_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), build_next_page_cb,
+                                                     NULL, NULL);
+}
+
+static void
+window_realized_cb (GhWindow *self)
+{
+  if (self->pages_scheduled)
+    return;
+
+  self->pages_scheduled = TRUE;
+  g_signal_connect_object (gtk_widget_get_frame_clock (GTK_WIDGET (self)), "after-paint",
+                           G_CALLBACK (first_paint_cb), self, G_CONNECT_AFTER);
 }
 
 static void
@@ -432,11 +555,7 @@ visible_page_changed_cb (GhWindow *self)
   adw_window_title_set_title (self->content_title, gh_page_get_title (page));
   update_offline (self);
 
-  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->sidebar));
-       row != NULL;
-       row = gtk_widget_get_next_sibling (row))
-    if (GTK_IS_LIST_BOX_ROW (row) && page_of_row (GTK_LIST_BOX_ROW (row)) == page)
-      gtk_list_box_select_row (self->sidebar, GTK_LIST_BOX_ROW (row));
+  gtk_list_box_select_row (self->sidebar, sidebar_row_of (self, name));
 
   page_busy_changed_cb (self);
 }
@@ -445,8 +564,7 @@ static void
 sidebar_row_activated_cb (GhWindow      *self,
                           GtkListBoxRow *row)
 {
-  gtk_stack_set_visible_child (self->pages, GTK_WIDGET (page_of_row (row)));
-  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_pane));
+  gh_window_show_page (self, g_object_get_data (G_OBJECT (row), "gh-page-name"));
 }
 
 /* ---- actions ----------------------------------------------------------------------- */
@@ -652,45 +770,27 @@ gh_window_constructed (GObject *object)
   GhWindow *self = (GhWindow *)object;
   GtkApplication *application;
   GhConnection *connection;
-  guint index = 0;
 
   G_OBJECT_CLASS (gh_window_parent_class)->constructed (object);
 
   g_assert (GH_IS_CONNECTION (self->connection));
 
+  /* Every page in the sidebar; only the first one built before the first frame. */
   for (guint i = 0; i < G_N_ELEMENTS (page_types); i++)
-    {
-      GhPage *page = g_object_new (page_types[i] (),
-                                   "connection", self->connection,
-                                   "project", self->project,
-                                   NULL);
-      const char *name = gtk_widget_get_name (GTK_WIDGET (page));
-      GtkStackPage *stack_page;
-
-      stack_page = gtk_stack_add_titled (self->pages, GTK_WIDGET (page), name,
-                                         gh_page_get_title (page));
-      gtk_stack_page_set_icon_name (stack_page, gh_page_get_icon_name (page));
-      gtk_stack_add_named (self->header_start_stack,
-                           gh_page_get_header_box (page, GTK_PACK_START), name);
-      gtk_stack_add_named (self->header_end_stack,
-                           gh_page_get_header_box (page, GTK_PACK_END), name);
-      gtk_list_box_append (self->sidebar, sidebar_row_new (page));
-      g_signal_connect_object (page, "notify::busy",
-                               G_CALLBACK (page_busy_changed_cb), self, G_CONNECT_SWAPPED);
-    }
+    gtk_list_box_append (self->sidebar, sidebar_row_new (i));
+  ensure_page (self, 0);
   g_signal_connect_object (self->pages, "notify::visible-child",
                            G_CALLBACK (visible_page_changed_cb), self, G_CONNECT_SWAPPED);
   visible_page_changed_cb (self);
+  g_signal_connect (self, "realize", G_CALLBACK (window_realized_cb), NULL);
 
   /* Alt+1… for the first nine pages, in the sidebar's order. */
   application = gtk_window_get_application (GTK_WINDOW (self));
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->pages));
-       application != NULL && child != NULL && index < 9;
-       child = gtk_widget_get_next_sibling (child), index++)
+  for (guint i = 0; application != NULL && i < MIN (9, G_N_ELEMENTS (page_types)); i++)
     {
       g_autofree char *action = g_strdup_printf ("win.show-page('%s')",
-                                                 gtk_widget_get_name (child));
-      g_autofree char *accel = g_strdup_printf ("<Alt>%u", index + 1);
+                                                 gh_page_class_get_name (page_class (i)));
+      g_autofree char *accel = g_strdup_printf ("<Alt>%u", i + 1);
       const char *accels[] = { accel, NULL };
 
       gtk_application_set_accels_for_action (application, action, accels);
@@ -707,6 +807,9 @@ gh_window_dispose (GObject *object)
 {
   GhWindow *self = (GhWindow *)object;
 
+  if (self->build_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->build_tick);
+  self->build_tick = 0;
   g_cancellable_cancel (self->projects_cancellable);
   g_clear_object (&self->projects_cancellable);
   if (self->connection != NULL && gh_connection_get_admin_client (self->connection) != NULL)
@@ -1054,14 +1157,14 @@ GhPage *
 gh_window_get_page (GhWindow   *self,
                     const char *name)
 {
-  GtkWidget *page;
+  int i;
 
   g_return_val_if_fail (GH_IS_WINDOW (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  page = gtk_stack_get_child_by_name (self->pages, name);
+  i = page_index (name);
 
-  return page != NULL ? GH_PAGE (page) : NULL;
+  return i >= 0 ? ensure_page (self, i) : NULL;
 }
 
 GhPage *
@@ -1096,14 +1199,19 @@ gh_window_show_page (GhWindow   *self,
 GStrv
 gh_window_list_pages (GhWindow *self)
 {
-  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
-
   g_return_val_if_fail (GH_IS_WINDOW (self), NULL);
 
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->pages));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    g_strv_builder_add (names, gtk_widget_get_name (child));
+  return gh_window_list_page_names ();
+}
+
+/* The names of the window's pages in the sidebar's order (--page); no window needed. */
+GStrv
+gh_window_list_page_names (void)
+{
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (page_types); i++)
+    g_strv_builder_add (names, gh_page_class_get_name (page_class (i)));
 
   return g_strv_builder_end (names);
 }

@@ -33,7 +33,8 @@ const char   *gh_window_get_project      (GhWindow       *self);
 void          gh_window_set_project      (GhWindow       *self,
                                           const char     *project);
 gboolean      gh_window_get_busy         (GhWindow       *self);
-/* The page of that name ("overview", "mcp", ...), or NULL. */
+/* The page of that name ("overview", "mcp", ...), or NULL; built now if it was not yet (the
+ * window builds the first page before its first frame, the others after it). */
 GhPage       *gh_window_get_page         (GhWindow       *self,
                                           const char     *name);
 GhPage       *gh_window_get_visible_page (GhWindow       *self);
@@ -42,6 +43,8 @@ gboolean      gh_window_show_page        (GhWindow       *self,
                                           const char     *name);
 /* The page names, in the sidebar's order (NULL-terminated; free with g_strfreev). */
 GStrv         gh_window_list_pages       (GhWindow       *self);
+/* The same without a window (--help). */
+GStrv         gh_window_list_page_names  (void);
 void          gh_window_show_toast       (GhWindow       *self,
                                           const char     *title);
 void          gh_window_add_toast        (GhWindow       *self,

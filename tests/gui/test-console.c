@@ -311,6 +311,41 @@ test_explain_diff_markup (void)
   g_assert_nonnull (strstr (escaped, "&lt;"));
 }
 
+static gboolean
+clients_badge_shown (gpointer data)
+{
+  GtkWidget *badge = data;
+
+  return gtk_widget_get_visible (badge) &&
+         g_strcmp0 (gtk_label_get_label (GTK_LABEL (badge)), "1") == 0;
+}
+
+/* The window builds the pages not shown after its first frame: every page has its sidebar row
+ * from the start, and a page's badge comes without the user opening it. */
+static void
+test_shell_badge_before_opening (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  g_autoptr(JsonObject) created = NULL;
+  g_auto(GStrv) names = gh_window_list_pages (test->window);
+  GtkWidget *window = GTK_WIDGET (test->window);
+  GtkWidget *row;
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *name = g_strconcat ("sidebar-", names[i], NULL);
+
+      g_assert_nonnull (gh_gui_test_get (window, name));
+    }
+  created = gh_gui_test_admin (test, "POST", "/projects/default/clients",
+                               "{\"client_id\": \"badge\", \"redirect_uris\": "
+                               "[\"https://app.example/cb\"]}");
+  row = gh_gui_test_get (window, "sidebar-clients");
+  g_assert_true (gh_gui_test_wait (clients_badge_shown, gh_gui_test_get (row, "badge")));
+  g_assert_cmpstr (gtk_widget_get_name (GTK_WIDGET (gh_window_get_visible_page (test->window))),
+                   ==, "overview");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -323,6 +358,7 @@ main (int   argc,
   g_test_add_func ("/gui/console/fits-800x600", test_shell_fits_800x600);
   g_test_add_func ("/gui/console/offline-pages", test_shell_offline_pages);
   g_test_add_func ("/gui/console/buttons-named", test_shell_buttons_named);
+  g_test_add_func ("/gui/console/badge-before-opening", test_shell_badge_before_opening);
 
   return g_test_run ();
 }

@@ -2272,6 +2272,8 @@ gh_audit_page_class_init (GhAuditPageClass *klass)
 
   g_type_ensure (GH_TYPE_PROPERTY_ROW);
 
+  gh_page_class_set_info (GH_PAGE_CLASS (klass), "audit", N_("Audit Events"),
+                          "document-open-recent-symbolic");
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/pages/"
                                                "gh-audit-page.ui");

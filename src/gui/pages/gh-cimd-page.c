@@ -2128,6 +2128,8 @@ gh_cimd_page_class_init (GhCimdPageClass *klass)
   page_class->open_target = gh_cimd_page_open_target;
   page_class->start_search = gh_cimd_page_start_search;
 
+  gh_page_class_set_info (GH_PAGE_CLASS (klass), "cimd", N_("CIMD Preview"),
+                          "system-search-symbolic");
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/pages/gh-cimd-page.ui");
   gtk_widget_class_bind_template_child (widget_class, GhCimdPage, cache_box);

@@ -1428,6 +1428,8 @@ gh_clients_page_class_init (GhClientsPageClass *klass)
 
   g_type_ensure (GH_TYPE_PROPERTY_ROW);
 
+  gh_page_class_set_info (GH_PAGE_CLASS (klass), "clients", N_("Clients"),
+                          "view-app-grid-symbolic");
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/pages/"
                                                "gh-clients-page.ui");

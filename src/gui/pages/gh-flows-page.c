@@ -2516,6 +2516,8 @@ gh_flows_page_class_init (GhFlowsPageClass *klass)
   page_class->start_search = gh_flows_page_start_search;
   page_class->open_target = gh_flows_page_open_target;
 
+  gh_page_class_set_info (GH_PAGE_CLASS (klass), "flows", N_("Live Flows"),
+                          "media-playlist-shuffle-symbolic");
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/pages/"
                                                "gh-flows-page.ui");

@@ -852,6 +852,8 @@ gh_iats_page_class_init (GhIatsPageClass *klass)
   object_class->finalize = gh_iats_page_finalize;
   page_class->reload = gh_iats_page_reload;
 
+  gh_page_class_set_info (GH_PAGE_CLASS (klass), "iats", N_("Initial Access Tokens"),
+                          "dialog-password-symbolic");
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/pages/"
                                                "gh-iats-page.ui");

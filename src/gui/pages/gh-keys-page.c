@@ -520,6 +520,7 @@ gh_keys_page_class_init (GhKeysPageClass *klass)
   object_class->dispose = gh_keys_page_dispose;
   page_class->reload = gh_keys_page_reload;
 
+  gh_page_class_set_info (GH_PAGE_CLASS (klass), "keys", N_("Keys"), "dialog-password-symbolic");
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/pages/gh-keys-page.ui");
   gtk_widget_class_bind_template_child (widget_class, GhKeysPage, error_page);

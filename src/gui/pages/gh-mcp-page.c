@@ -1479,6 +1479,7 @@ gh_mcp_page_class_init (GhMcpPageClass *klass)
   page_class->reload = gh_mcp_page_reload;
   page_class->connection_changed = gh_mcp_page_connection_changed;
 
+  gh_page_class_set_info (GH_PAGE_CLASS (klass), "mcp", N_("MCP"), "network-wired-symbolic");
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/pages/gh-mcp-page.ui");
   gtk_widget_class_bind_template_child (widget_class, GhMcpPage, cascade_group);

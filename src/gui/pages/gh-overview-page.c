@@ -1564,6 +1564,8 @@ gh_overview_page_class_init (GhOverviewPageClass *klass)
   page_class->connection_changed = gh_overview_page_connection_changed;
   page_class->reload = gh_overview_page_reload;
 
+  gh_page_class_set_info (GH_PAGE_CLASS (klass), "overview", N_("Overview"),
+                          "network-server-symbolic");
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/pages/"
                                                "gh-overview-page.ui");

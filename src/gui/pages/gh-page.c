@@ -86,14 +86,32 @@ schedule_reload (GhPage *self)
       return;
     }
 
+  /* At the default priority, not an idle one: while frames take longer than their interval
+   * (software GL under load), a frame is always due and idle sources never run. */
   if (priv->reload_idle == 0)
-    priv->reload_idle = g_idle_add (reload_idle_cb, self);
+    priv->reload_idle = g_idle_add_full (G_PRIORITY_DEFAULT, reload_idle_cb, self, NULL);
 }
 
 static void
 connection_state_cb (GhPage *self)
 {
   schedule_reload (self);
+}
+
+static void
+gh_page_constructed (GObject *object)
+{
+  GhPage *self = (GhPage *)object;
+  GhPageClass *klass = GH_PAGE_GET_CLASS (self);
+
+  G_OBJECT_CLASS (gh_page_parent_class)->constructed (object);
+
+  if (klass->page_name != NULL)
+    gtk_widget_set_name (GTK_WIDGET (self), klass->page_name);
+  if (gh_page_get_title (self) == NULL)
+    gh_page_set_title (self, gh_page_class_get_title (klass));
+  if (gh_page_get_icon_name (self) == NULL)
+    gh_page_set_icon_name (self, klass->page_icon_name);
 }
 
 static void
@@ -204,6 +222,7 @@ gh_page_class_init (GhPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = gh_page_constructed;
   object_class->dispose = gh_page_dispose;
   object_class->finalize = gh_page_finalize;
   object_class->get_property = gh_page_get_property;
@@ -255,6 +274,45 @@ gh_page_init (GhPage *self)
   priv->call_cancellable = g_cancellable_new ();
   priv->header_start = g_object_ref_sink (gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6));
   priv->header_end = g_object_ref_sink (gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6));
+}
+
+void
+gh_page_class_set_info (GhPageClass *klass,
+                        const char  *name,
+                        const char  *title,
+                        const char  *icon_name)
+{
+  g_return_if_fail (GH_IS_PAGE_CLASS (klass));
+  g_return_if_fail (name != NULL && title != NULL);
+
+  /* @title untranslated (N_()): class_init may run before the locale is set. */
+  klass->page_name = g_intern_string (name);
+  klass->page_title = g_intern_string (title);
+  klass->page_icon_name = g_intern_string (icon_name);
+}
+
+const char *
+gh_page_class_get_name (GhPageClass *klass)
+{
+  g_return_val_if_fail (GH_IS_PAGE_CLASS (klass), NULL);
+
+  return klass->page_name;
+}
+
+const char *
+gh_page_class_get_title (GhPageClass *klass)
+{
+  g_return_val_if_fail (GH_IS_PAGE_CLASS (klass), NULL);
+
+  return klass->page_title != NULL ? g_dgettext (GETTEXT_PACKAGE, klass->page_title) : NULL;
+}
+
+const char *
+gh_page_class_get_icon_name (GhPageClass *klass)
+{
+  g_return_val_if_fail (GH_IS_PAGE_CLASS (klass), NULL);
+
+  return klass->page_icon_name;
 }
 
 GhConnection *

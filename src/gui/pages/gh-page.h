@@ -32,7 +32,23 @@ struct _GhPageClass
   /* Opened from another page with a target the page defines ("client:client_1f…"). */
   void     (*open_target)        (GhPage       *self,
                                   const char   *target);
+
+  /*< private >*/
+  const char *page_name;
+  const char *page_title;
+  const char *page_icon_name;
 };
+
+/* In class_init: the page's name (--page, win.show-page), and the title (marked with N_(),
+ * translated when read) and icon the window's sidebar lists it under before the page is
+ * built. Instances take them as their widget name, title and icon-name. */
+void           gh_page_class_set_info      (GhPageClass  *klass,
+                                            const char   *name,
+                                            const char   *title,
+                                            const char   *icon_name);
+const char    *gh_page_class_get_name      (GhPageClass  *klass);
+const char    *gh_page_class_get_title     (GhPageClass  *klass);
+const char    *gh_page_class_get_icon_name (GhPageClass  *klass);
 
 GhConnection  *gh_page_get_connection    (GhPage       *self);
 void           gh_page_set_connection    (GhPage       *self,

@@ -809,6 +809,8 @@ gh_token_checker_page_class_init (GhTokenCheckerPageClass *klass)
   page_class->open_target = gh_token_checker_page_open_target;
   page_class->start_search = gh_token_checker_page_start_search;
 
+  gh_page_class_set_info (GH_PAGE_CLASS (klass), "token-checker", N_("Token Checker"),
+                          "security-high-symbolic");
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/pages/"
                                                "gh-token-checker-page.ui");

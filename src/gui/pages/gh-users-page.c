@@ -604,6 +604,7 @@ gh_users_page_class_init (GhUsersPageClass *klass)
   page_class->open_target = gh_users_page_open_target;
   page_class->reload = gh_users_page_reload;
 
+  gh_page_class_set_info (GH_PAGE_CLASS (klass), "users", N_("Users"), "system-users-symbolic");
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/pages/gh-users-page.ui");
   gtk_widget_class_bind_template_child (widget_class, GhUsersPage, auto_approve_row);
