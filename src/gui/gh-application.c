@@ -152,7 +152,8 @@ screenshot_window_busy_cb (GhWindow      *window,
                            GParamSpec    *pspec,
                            GhApplication *self)
 {
-  if (gh_window_get_busy (window))
+  /* The sidebar's badges too: every page read */
+  if (!gh_window_get_all_settled (window))
     return;
 
   g_signal_handlers_disconnect_by_func (window, screenshot_window_busy_cb, self);

@@ -515,6 +515,8 @@ build_next_page_cb (GtkWidget     *widget,
       }
 
   self->build_tick = 0;
+  /* Every page is there: gh_window_get_all_settled() may be TRUE now */
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 
   return G_SOURCE_REMOVE;
 }
@@ -1151,6 +1153,27 @@ gh_window_get_busy (GhWindow *self)
     default:
       return FALSE;
     }
+}
+
+/* TRUE once the window is not busy and every page is built and has read what it shows (the
+ * sidebar's badges with it): what a screenshot waits for. */
+gboolean
+gh_window_get_all_settled (GhWindow *self)
+{
+  g_return_val_if_fail (GH_IS_WINDOW (self), FALSE);
+
+  if (gh_window_get_busy (self) || self->build_tick != 0)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (page_types); i++)
+    {
+      GtkWidget *page = gtk_stack_get_child_by_name (self->pages,
+                                                     gh_page_class_get_name (page_class (i)));
+
+      if (page == NULL || gh_page_get_busy (GH_PAGE (page)))
+        return FALSE;
+    }
+
+  return TRUE;
 }
 
 GhPage *

@@ -38,6 +38,9 @@ gboolean      gh_window_get_busy         (GhWindow       *self);
 GhPage       *gh_window_get_page         (GhWindow       *self,
                                           const char     *name);
 GhPage       *gh_window_get_visible_page (GhWindow       *self);
+/* Not busy, and every page built and done reading (the sidebar's badges with it): what a
+ * screenshot waits for. */
+gboolean      gh_window_get_all_settled  (GhWindow       *self);
 /* FALSE when no page has that name. */
 gboolean      gh_window_show_page        (GhWindow       *self,
                                           const char     *name);
