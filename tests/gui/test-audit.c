@@ -683,6 +683,17 @@ test_audit_live (void)
   g_assert_true (gh_gui_test_wait (pill_shown, page));
   g_assert_cmpint (top_id (page), ==, wait.id);
 
+  /* Another page meanwhile: the place is kept, the pill counts what came while hidden. */
+  g_assert_true (gh_window_show_page (test->window, "overview"));
+  gh_gui_test_run_for (50);
+  create_users (test, "hidden", 1);
+  gh_gui_test_run_for (500);
+  g_assert_true (gh_window_show_page (test->window, "audit"));
+  gh_gui_test_run_for (100);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), >, 1);
+  g_assert_cmpint (top_id (page), ==, wait.id);
+  g_assert_true (gh_gui_test_text_shown (page, "3 new events"));
+
   gh_gui_test_click (gh_gui_test_get (page, "audit-new-events-button"));
   wait.id = newest_id (test);
   g_assert_true (gh_gui_test_wait (top_is, &wait));

@@ -922,8 +922,12 @@ event_cb (GhAuditPage      *self,
     return;
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
     {
-      /* Hidden: read the list again when shown, rather than hold every event meanwhile. */
-      self->stale = TRUE;
+      /* Hidden while following: read the list again when shown, rather than hold every event
+       * meanwhile. Scrolled away: the place is kept, the pill counts them once shown. */
+      if (at_top (self))
+        self->stale = TRUE;
+      else if (event_matches (self, event))
+        self->pending++;
       return;
     }
   if (!event_matches (self, event))
@@ -1023,6 +1027,8 @@ page_mapped_cb (GhAuditPage *self)
 {
   if (self->stale && gh_page_get_admin_client (GH_PAGE (self)) != NULL)
     apply_filters (self);
+  else if (self->pending > 0)
+    update_pill (self);
 }
 
 /* The model read a page (or failed to). */
