@@ -208,7 +208,7 @@ test_overview_needs_attention (void)
   GtkWidget *page;
   GtkWidget *flows;
   RowWait w = { NULL, "attention-redirect_uri.mismatch",
-                "3× redirect_uri mismatch — Claude Code" };
+                "3× redirect URI mismatch — Claude Code" };
 
   add_client (test);
   page = GTK_WIDGET (gh_gui_test_show_page (test, "overview"));

@@ -1144,33 +1144,17 @@ next_step_type (const char *type)
 }
 
 /* Where and what a refusal was, in words, for the verdict (the Explain card below says why):
- * its explain's rule ("redirect_uri.mismatch": "redirect URI mismatch", with the part that
- * differs when the rule names one), else its OAuth error code, else NULL. */
+ * its explain's rule in words, with the part that differs when the rule names one, else its
+ * OAuth error code, else NULL. */
 static char *
 refusal_words (JsonObject *step)
 {
   JsonObject *explain = gh_json_object (step, "explain");
   const char *rule = gh_json_string (explain, "rule");
-  const char *component = gh_json_string (explain, "component");
-  static const char * const acronyms[] = { "uri", "cimd", "pkce", "url", "iat", "jwt", NULL };
-  g_autoptr(GString) words = g_string_new (NULL);
-  g_auto(GStrv) parts = NULL;
 
   if (rule == NULL)
     return g_strdup (gh_json_string (step, "error"));
-  parts = g_strsplit_set (rule, "._", -1);
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      g_autofree char *upper = g_ascii_strup (parts[i], -1);
-
-      if (words->len > 0)
-        g_string_append_c (words, ' ');
-      g_string_append (words, g_strv_contains (acronyms, parts[i]) ? upper : parts[i]);
-    }
-  if (component != NULL)
-    /* Translators: "redirect URI mismatch (port)": a rule and the part that differs */
-    return g_strdup_printf (_("%s (%s)"), words->str, component);
-  return g_string_free (g_steal_pointer (&words), FALSE);
+  return gh_flow_rule_words (rule, gh_json_string (explain, "component"));
 }
 
 /* "step 3 of 5": where @step is among @steps (the flow's @total). */

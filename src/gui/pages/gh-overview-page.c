@@ -15,6 +15,7 @@
 #include "gh-admin-json.h"
 #include "gh-client-family.h"
 #include "gh-explain-card.h"
+#include "gh-flow-steps.h"
 #include "gh-keyring.h"
 #include "gh-overview-page.h"
 #include "gh-property-row.h"
@@ -724,23 +725,13 @@ explain_clicked_cb (GtkButton      *button,
                            gh_page_get_project (GH_PAGE (self)));
 }
 
-/* "redirect_uri.mismatch" -> "redirect_uri mismatch" */
-static char *
-readable_rule (const char *rule)
-{
-  char *text = g_strdup (rule);
-
-  g_strdelimit (text, ".", ' ');
-  return text;
-}
-
 static GtkWidget *
 attention_row_new (GhOverviewPage *self,
                    Group          *group)
 {
   g_autofree char *name = g_strconcat ("attention-", group->rule, NULL);
   g_autofree char *who = client_family (group->user_agent, group->client_id);
-  g_autofree char *rule = readable_rule (group->rule);
+  g_autofree char *rule = gh_flow_rule_words (group->rule, NULL);
   g_autofree char *title = NULL;
   g_autofree char *when = relative_time (group->last_time);
   const char *message = gh_json_string (group->explain, "message");
@@ -748,7 +739,7 @@ attention_row_new (GhOverviewPage *self,
   GtkWidget *time_label = gtk_label_new (when);
   GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-error-symbolic");
 
-  /* Translators: "3× redirect_uri mismatch — Claude Code" */
+  /* Translators: "3× redirect URI mismatch — Claude Code" */
   title = g_strdup_printf (_("%" G_GINT64_FORMAT "× %s — %s"), group->count, rule, who);
   gtk_widget_set_name (row, name);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);

@@ -263,3 +263,29 @@ gh_flow_open_step (GtkWidget  *widget,
   target = g_strdup_printf ("flow:%s step:%" G_GINT64_FORMAT, flow_id, event_id);
   return gtk_widget_activate_action (widget, "win.open", "(ss)", "flows", target);
 }
+
+char *
+gh_flow_rule_words (const char *rule,
+                    const char *component)
+{
+  static const char * const acronyms[] = { "uri", "cimd", "pkce", "url", "iat", "jwt", "dcr",
+                                           "jwks", NULL };
+  g_autoptr(GString) words = g_string_new (NULL);
+  g_auto(GStrv) parts = NULL;
+
+  g_return_val_if_fail (rule != NULL, NULL);
+
+  parts = g_strsplit_set (rule, "._", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_autofree char *upper = g_ascii_strup (parts[i], -1);
+
+      if (words->len > 0)
+        g_string_append_c (words, ' ');
+      g_string_append (words, g_strv_contains (acronyms, parts[i]) ? upper : parts[i]);
+    }
+  if (component != NULL)
+    /* Translators: "redirect URI mismatch (port)": a rule and the part that differs */
+    return g_strdup_printf (_("%s (%s)"), words->str, component);
+  return g_string_free (g_steal_pointer (&words), FALSE);
+}

@@ -68,4 +68,9 @@ gboolean          gh_flow_open_step         (GtkWidget        *widget,
                                              const char       *flow_id,
                                              gint64            event_id);
 
+/* An explain rule in words: "redirect_uri.mismatch" -> "redirect URI mismatch", with
+ * @component (the part that differs, or NULL) after it: "redirect URI mismatch (port)". */
+char             *gh_flow_rule_words        (const char       *rule,
+                                             const char       *component);
+
 G_END_DECLS
