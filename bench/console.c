@@ -17,8 +17,9 @@
  *   console-bench scroll --side app|peer [--dir DIR] [--rows N] [--max-seconds S]
  *       app: gatehouse-server on DIR and the real window on its Audit page; peer: a
  *       GtkColumnView over a GtkStringList of N rows; both scrolled top to bottom alike
- *   console-bench live --side app|peer [--rate R] [--seconds S] [--pages a,b]
- *       R introspection requests per second (one audit event each) to a fresh
+ *   console-bench live --side app|peer [--rate R] [--seconds S] [--pages a,b] [--flow-every N]
+ *       R requests per second (one audit event each: introspections, and every Nth, 10 by
+ *       default, an /authorize that starts a new flow and waits at login) to a fresh
  *       gatehouse-server while the window shows each page for S seconds; peer: a GtkListView
  *       appending one row per event of the same stream (--side peer-columns: a GtkColumnView
  *       of seven columns adding each at the top, as the Audit page does; peer-columns-batched:
@@ -822,6 +823,8 @@ typedef struct
 {
   guint16  port;
   char    *request;       /* the whole raw request */
+  char    *flow_request;  /* every @flow_every th request instead: a new flow, or NULL */
+  guint    flow_every;
   double   rate;          /* per second, all threads together */
   guint    n_threads;
   gint     stop;
@@ -852,9 +855,14 @@ load_thread (gpointer data)
         g_usleep (due - t);
       else if (t - due > G_USEC_PER_SEC)
         index += (guint) ((t - due) / period);  /* behind by a second: do not burst */
-      index++;
-      response = gh_test_raw_http (load->port, load->request, strlen (load->request), 5000);
-      if (response->status == 200)
+      {
+        const char *request = load->flow_request != NULL && index % load->flow_every == 0
+                                ? load->flow_request : load->request;
+
+        index++;
+        response = gh_test_raw_http (load->port, request, strlen (request), 5000);
+      }
+      if (response->status >= 200 && response->status < 400)
         {
           g_atomic_int_inc (&load->sent);
         }
@@ -894,6 +902,7 @@ typedef struct
 {
   char *path;
   char *basic;   /* base64 of client_id:client_secret */
+  char *client_id;
 } Introspection;
 
 static void
@@ -919,6 +928,7 @@ introspection_prepare (Introspection *introspection,
   if (id == NULL || secret == NULL)
     g_error ("no client_id or client_secret in: %s", out);
   pair = g_strconcat (id, ":", secret, NULL);
+  introspection->client_id = g_strdup (id);
   introspection->basic = g_base64_encode ((const guchar *) pair, strlen (pair));
 
   probe = gh_test_process_start (gh_test_server_binary (), dir, "probe");
@@ -950,6 +960,21 @@ introspect_request (Introspection *introspection,
                           "Content-Type: application/x-www-form-urlencoded\r\n"
                           "Content-Length: %zu\r\n\r\n%s", introspection->path, port,
                           introspection->basic, strlen (body), body);
+}
+
+/* The start of a new flow by the same client: a valid /authorize (PKCE, its registered
+ * redirect URI) that records authorization.started under a new flow id and answers with the
+ * login page, where the flow waits. */
+static char *
+authorize_request (Introspection *introspection,
+                   guint16        port)
+{
+  return g_strdup_printf ("GET /authorize?response_type=code&client_id=%s&redirect_uri="
+                          "http%%3A%%2F%%2F127.0.0.1%%3A9%%2Fcb&state=bench&code_challenge="
+                          "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method="
+                          "S256 HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n"
+                          "User-Agent: console-bench/1\r\n\r\n", introspection->client_id,
+                          port);
 }
 
 static void
@@ -1125,6 +1150,7 @@ live_measure (const char *side,
 
 static int
 live (const char  *side,
+      guint        flow_every,
       double       rate,
       guint        seconds,
       char       **pages)
@@ -1191,12 +1217,17 @@ live (const char  *side,
         g_error ("the peer's event stream did not connect");
     }
   load.request = introspect_request (&introspection, load.port);
+  if (flow_every > 0)
+    {
+      load.flow_request = authorize_request (&introspection, load.port);
+      load.flow_every = flow_every;
+    }
   g_signal_connect (client, "event", G_CALLBACK (event_cb), &received);
   g_signal_connect (client, "gap", G_CALLBACK (gap_cb), &received);
 
   if (window == NULL)
     console_show (&console, pages[0]);
-  step ("%.0f introspection requests a second", rate);
+  step ("%.0f requests a second, every %u a new flow", rate, flow_every);
   /* The load ends on time even if the window stops answering: the measurement then shows
    * the stall instead of waiting for it. */
   load_start (&load, rate, (1 + (gint64) seconds * (window != NULL ? 1 : g_strv_length (pages))) *
@@ -1259,9 +1290,11 @@ live (const char  *side,
   g_clear_object (&received.rows);
   g_clear_pointer (&received.batch, g_ptr_array_unref);
   g_free (load.request);
+  g_free (load.flow_request);
   g_free (load.first_error);
   g_free (introspection.path);
   g_free (introspection.basic);
+  g_free (introspection.client_id);
   {
     const char *argv[] = { "rm", "-rf", tmp, NULL };
 
@@ -1285,6 +1318,7 @@ main (int   argc,
   g_auto(GStrv) app_args = NULL;
   int runs = 10, rows = 1000000, seconds = 15, phase_seconds = 3, max_seconds = 300;
   double rate = 1000;
+  int flow_every = 10;
   const GOptionEntry entries[] = {
     { "app", 0, 0, G_OPTION_ARG_FILENAME, &app, "gatehouse (cold-start)", "PATH" },
     { "peer", 0, 0, G_OPTION_ARG_FILENAME, &peer, "first-frame-peer (cold-start)", "PATH" },
@@ -1301,6 +1335,8 @@ main (int   argc,
     { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate, "events per second (live)", "R" },
     { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "measured seconds per page (live)", "S" },
     { "pages", 0, 0, G_OPTION_ARG_STRING, &pages, "pages shown, in turn (live)", "a,b" },
+    { "flow-every", 0, 0, G_OPTION_ARG_INT, &flow_every,
+      "every Nth request starts a new flow (/authorize) instead; 0: none (live)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("cold-start|fill|scroll|live");
@@ -1339,7 +1375,7 @@ main (int   argc,
   if (g_str_equal (argv[1], "live"))
     {
       page_names = g_strsplit (pages != NULL ? pages : "audit,overview", ",", -1);
-      return live (side, rate, (guint) seconds, page_names);
+      return live (side, (guint) MAX (flow_every, 0), rate, (guint) seconds, page_names);
     }
   return 2;
 }
