@@ -330,6 +330,68 @@ test_flows_rows_from_list (void)
 
 typedef struct
 {
+  GtkWidget  *page;
+  const char *newest;
+  guint       rows;
+} CountWait;
+
+static gboolean
+rows_counted (gpointer data)
+{
+  CountWait *w = data;
+
+  return count_named (gh_gui_test_get (w->page, "flows-list"), "flow-row") == w->rows &&
+         (w->newest == NULL || find_row (w->page, w->newest) != NULL);
+}
+
+/* A burst of new flows while the list is at its top: it keeps the newest hundred (each is a
+ * row of widgets every frame lays out), the newest on top; scrolled to its end, the older
+ * ones come back as pages. */
+static void
+test_flows_keeps_newest (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  g_autoptr(JsonObject) answer = NULL;
+  GtkWidget *page;
+  GtkAdjustment *adjustment;
+  CountWait w = { 0 };
+
+  set_up_project (test);
+  page = GTK_WIDGET (show_flows (test));
+  for (guint i = 0; i < 120; i++)
+    {
+      g_autoptr(GhRawResponse) response = authorize (test, REGISTERED);
+
+      g_assert_cmpuint (response->status, <, 400);
+      if (i % 20 == 19)
+        gh_gui_test_run_for (50);
+    }
+  answer = gh_gui_test_admin (test, "GET", "/projects/default/flows?limit=1", NULL);
+  w.page = page;
+  w.newest = json_object_get_string_member (
+               json_array_get_object_element (json_object_get_array_member (answer, "flows"), 0),
+               "id");
+  w.rows = 100;
+  g_assert_true (gh_gui_test_wait (rows_counted, &w));
+  gh_gui_test_run_for (700);  /* the last tick's read: still a hundred */
+  g_assert_true (rows_counted (&w));
+
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (
+                 gtk_widget_get_ancestor (gh_gui_test_get (page, "flows-list"),
+                                          GTK_TYPE_SCROLLED_WINDOW)));
+  w.newest = NULL;
+  w.rows = 120;
+  for (guint i = 0; i < 100 && !rows_counted (&w); i++)
+    {
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                            gtk_adjustment_get_page_size (adjustment));
+      gh_gui_test_run_for (100);
+    }
+  g_assert_true (rows_counted (&w));
+}
+
+typedef struct
+{
   GtkWidget *page;
 } PageWait;
 
@@ -668,6 +730,7 @@ main (int   argc,
 
   g_test_add_func ("/gui/flows/live", test_flows_live);
   g_test_add_func ("/gui/flows/rows-from-list", test_flows_rows_from_list);
+  g_test_add_func ("/gui/flows/keeps-newest", test_flows_keeps_newest);
   g_test_add_func ("/gui/flows/port-mismatch", test_flows_port_mismatch);
   g_test_add_func ("/gui/flows/target", test_flows_target);
   g_test_add_func ("/gui/flows/export", test_flows_export);

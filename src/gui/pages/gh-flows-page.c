@@ -32,6 +32,9 @@
 /* Dots drawn in a row at most (the steps the list gives a flow); the rest is counted. */
 #define MAX_DOTS 16
 #define PAGE_SIZE 50
+/* Rows kept while the list is at its top: the newest flows; older ones come back as pages
+ * when scrolled to. */
+#define MAX_LIVE_ROWS 100
 /* A flow's audit events read for the Raw tab and the report, at most (the newest). */
 #define EVENTS_READ 200
 #define BADGE_WINDOW_US ((gint64) G_USEC_PER_SEC * 3600)
@@ -840,6 +843,56 @@ scrolled_cb (GtkAdjustment *adjustment,
   gh_page_load (GH_PAGE (self), "GET", path, NULL, more_loaded_cb, NULL);
 }
 
+/* While the list is at its top, it keeps its newest MAX_LIVE_ROWS flows: each flow is a row of
+ * widgets every frame lays out (bench/console.sh: at 100 new flows a second, keeping them all
+ * made a frame cost 230 ms). The older ones are read again, as pages, when scrolled to. The
+ * flow whose detail is open stays. */
+static void
+trim_rows (GhFlowsPage *self)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->list_scroller);
+  FlowRow *oldest = NULL;
+
+  if (g_hash_table_size (self->rows) <= MAX_LIVE_ROWS || self->more_loading ||
+      gtk_adjustment_get_value (adjustment) >= 1)
+    return;
+
+  while (g_hash_table_size (self->rows) > MAX_LIVE_ROWS)
+    {
+      GHashTableIter iter;
+      const char *id;
+      FlowRow *row;
+      const char *drop = NULL;
+      gint64 lowest = G_MAXINT64;
+
+      g_hash_table_iter_init (&iter, self->rows);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &id, (gpointer *) &row))
+        if (gh_json_int (row->flow, "seq") < lowest && g_strcmp0 (id, self->detail_id) != 0)
+          {
+            lowest = gh_json_int (row->flow, "seq");
+            drop = id;
+          }
+      if (drop == NULL)
+        break;
+      row = g_hash_table_lookup (self->rows, drop);
+      gtk_list_box_remove (self->flow_list, row->row);
+      g_hash_table_remove (self->rows, drop);
+    }
+
+  /* The next older page starts below the oldest row kept */
+  {
+    GHashTableIter iter;
+    FlowRow *row;
+
+    g_hash_table_iter_init (&iter, self->rows);
+    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
+      if (oldest == NULL || gh_json_int (row->flow, "seq") < gh_json_int (oldest->flow, "seq"))
+        oldest = row;
+    if (oldest != NULL)
+      self->older = gh_json_int (oldest->flow, "seq");
+  }
+}
+
 /* ---- live ------------------------------------------------------------------------------- */
 
 /* The tick's read of the first page: new flows on top, the shown ones updated; a touched
@@ -877,6 +930,7 @@ refresh_loaded_cb (GhPage       *page,
           if (row != NULL)
             want_steps (self, row);
         }
+      trim_rows (self);
       update_empty (self);
     }
 
@@ -1033,6 +1087,7 @@ add_from_event (GhFlowsPage      *self,
   add_live_step (row, item);
   g_hash_table_insert (self->rows, g_strdup (gh_audit_event_item_get_flow_id (item)), row);
   gtk_list_box_append (self->flow_list, row->row);
+  trim_rows (self);
   update_empty (self);
 }
 
@@ -1052,8 +1107,9 @@ event_cb (GhAdminClient    *client,
     return;
 
   g_hash_table_add (self->dirty, g_strdup (flow_id));
+  /* Hidden: no row of widgets for each new flow (the tick's read of the list brings them) */
   if (self->list_loaded && !g_hash_table_contains (self->rows, flow_id) &&
-      state_filter_keeps (self, "running"))
+      state_filter_keeps (self, "running") && gtk_widget_get_mapped (GTK_WIDGET (self)))
     add_from_event (self, item);
   else if ((row = g_hash_table_lookup (self->rows, flow_id)) != NULL)
     {
