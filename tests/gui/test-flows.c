@@ -344,8 +344,8 @@ rows_counted (gpointer data)
          (w->newest == NULL || find_row (w->page, w->newest) != NULL);
 }
 
-/* A burst of new flows while the list is at its top: it keeps the newest hundred (each is a
- * row of widgets every frame lays out), the newest on top; scrolled to its end, the older
+/* A burst of new flows while the list is at its top: it keeps the newest fifty (each is a row
+ * of widgets every frame lays out), the newest on top; scrolled to its end, the older
  * ones come back as pages. */
 static void
 test_flows_keeps_newest (void)
@@ -371,9 +371,9 @@ test_flows_keeps_newest (void)
   w.newest = json_object_get_string_member (
                json_array_get_object_element (json_object_get_array_member (answer, "flows"), 0),
                "id");
-  w.rows = 100;
+  w.rows = 50;
   g_assert_true (gh_gui_test_wait (rows_counted, &w));
-  gh_gui_test_run_for (700);  /* the last tick's read: still a hundred */
+  gh_gui_test_run_for (700);  /* the last tick's read: still fifty */
   g_assert_true (rows_counted (&w));
 
   adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (
@@ -388,6 +388,25 @@ test_flows_keeps_newest (void)
       gh_gui_test_run_for (100);
     }
   g_assert_true (rows_counted (&w));
+
+  /* A flow started while another page is shown is there when this one is shown again. */
+  g_assert_true (gh_window_show_page (test->window, "overview"));
+  gh_gui_test_run_for (50);
+  {
+    g_autoptr(GhRawResponse) response = authorize (test, REGISTERED);
+    g_autoptr(JsonObject) newest = NULL;
+    RowWait rw = { page, NULL, 0 };
+
+    g_assert_cmpuint (response->status, <, 400);
+    gh_gui_test_run_for (500);
+    newest = gh_gui_test_admin (test, "GET", "/projects/default/flows?limit=1", NULL);
+    rw.id = json_object_get_string_member (
+              json_array_get_object_element (json_object_get_array_member (newest, "flows"), 0),
+              "id");
+    g_assert_true (gh_window_show_page (test->window, "flows"));
+    gtk_adjustment_set_value (adjustment, 0);
+    g_assert_true (gh_gui_test_wait (row_shown, &rw));
+  }
 }
 
 typedef struct

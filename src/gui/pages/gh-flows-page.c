@@ -34,7 +34,7 @@
 #define PAGE_SIZE 50
 /* Rows kept while the list is at its top: the newest flows; older ones come back as pages
  * when scrolled to. */
-#define MAX_LIVE_ROWS 100
+#define MAX_LIVE_ROWS 50
 /* A flow's audit events read for the Raw tab and the report, at most (the newest). */
 #define EVENTS_READ 200
 #define BADGE_WINDOW_US ((gint64) G_USEC_PER_SEC * 3600)
@@ -843,7 +843,7 @@ scrolled_cb (GtkAdjustment *adjustment,
   gh_page_load (GH_PAGE (self), "GET", path, NULL, more_loaded_cb, NULL);
 }
 
-/* While the list is at its top, it keeps its newest MAX_LIVE_ROWS flows: each flow is a row of
+/* While the list is at its top, it keeps its newest MAX_LIVE_ROWS flows (a page): each flow is a row of
  * widgets every frame lays out (bench/console.sh: at 100 new flows a second, keeping them all
  * made a frame cost 230 ms). The older ones are read again, as pages, when scrolled to. The
  * flow whose detail is open stays. */
@@ -983,7 +983,10 @@ tick_cb (gpointer user_data)
   self->tick_id = 0;
   self->last_tick = g_get_monotonic_time ();
 
-  if (g_hash_table_size (self->dirty) > 0 && self->list_loaded)
+  /* Hidden, the touched flows wait until the page is shown (a hidden page's changes are
+   * laid out in the shown page's frames); the badge is read all the same. */
+  if (g_hash_table_size (self->dirty) > 0 && self->list_loaded &&
+      gtk_widget_get_mapped (GTK_WIDGET (self)))
     {
       if (self->refresh_loading || self->list_loading)
         self->tick_again = TRUE;
@@ -2610,6 +2613,7 @@ gh_flows_page_init (GhFlowsPage *self)
   self->step_queue = g_ptr_array_new_with_free_func (g_free);
   self->filter_buttons = g_ptr_array_new ();
 
+  g_signal_connect (self, "map", G_CALLBACK (schedule_tick), NULL);
   gtk_list_box_set_sort_func (self->flow_list, sort_rows, self, NULL);
   gtk_list_box_set_filter_func (self->flow_list, filter_rows, self, NULL);
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->list_scroller),
