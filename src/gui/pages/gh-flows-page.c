@@ -843,10 +843,10 @@ scrolled_cb (GtkAdjustment *adjustment,
   gh_page_load (GH_PAGE (self), "GET", path, NULL, more_loaded_cb, NULL);
 }
 
-/* While the list is at its top, it keeps its newest MAX_LIVE_ROWS flows (a page): each flow is a row of
- * widgets every frame lays out (bench/console.sh: at 100 new flows a second, keeping them all
- * made a frame cost 230 ms). The older ones are read again, as pages, when scrolled to. The
- * flow whose detail is open stays. */
+/* While the list is at its top, it keeps its newest MAX_LIVE_ROWS flows (a page): each flow
+ * is a row of widgets every frame lays out (bench/console.sh: at 100 new flows a second,
+ * keeping them all made a frame cost 230 ms). The older ones are read again, as pages, when
+ * scrolled to. The flow whose detail is open stays. */
 static void
 trim_rows (GhFlowsPage *self)
 {
