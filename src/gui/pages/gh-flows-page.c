@@ -843,6 +843,22 @@ scrolled_cb (GtkAdjustment *adjustment,
   gh_page_load (GH_PAGE (self), "GET", path, NULL, more_loaded_cb, NULL);
 }
 
+/* The next older page starts below the oldest row shown. */
+static void
+older_below_oldest (GhFlowsPage *self)
+{
+  GHashTableIter iter;
+  FlowRow *row;
+  FlowRow *oldest = NULL;
+
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
+    if (oldest == NULL || gh_json_int (row->flow, "seq") < gh_json_int (oldest->flow, "seq"))
+      oldest = row;
+  if (oldest != NULL)
+    self->older = gh_json_int (oldest->flow, "seq");
+}
+
 /* While the list is at its top, it keeps its newest MAX_LIVE_ROWS flows (a page): each flow
  * is a row of widgets every frame lays out (bench/console.sh: at 100 new flows a second,
  * keeping them all made a frame cost 230 ms). The older ones are read again, as pages, when
@@ -851,7 +867,6 @@ static void
 trim_rows (GhFlowsPage *self)
 {
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->list_scroller);
-  FlowRow *oldest = NULL;
 
   if (g_hash_table_size (self->rows) <= MAX_LIVE_ROWS || self->more_loading ||
       gtk_adjustment_get_value (adjustment) >= 1)
@@ -879,18 +894,7 @@ trim_rows (GhFlowsPage *self)
       g_hash_table_remove (self->rows, drop);
     }
 
-  /* The next older page starts below the oldest row kept */
-  {
-    GHashTableIter iter;
-    FlowRow *row;
-
-    g_hash_table_iter_init (&iter, self->rows);
-    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
-      if (oldest == NULL || gh_json_int (row->flow, "seq") < gh_json_int (oldest->flow, "seq"))
-        oldest = row;
-    if (oldest != NULL)
-      self->older = gh_json_int (oldest->flow, "seq");
-  }
+  older_below_oldest (self);
 }
 
 /* ---- live ------------------------------------------------------------------------------- */
@@ -930,6 +934,10 @@ refresh_loaded_cb (GhPage       *page,
           if (row != NULL)
             want_steps (self, row);
         }
+      /* A list read whole before (no older page) that the stream has grown past a page:
+       * older flows are there to read again */
+      if (self->older <= 0 && gh_json_int (answer, "older") > 0)
+        older_below_oldest (self);
       trim_rows (self);
       update_empty (self);
     }
