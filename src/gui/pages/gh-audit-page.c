@@ -18,7 +18,7 @@
 #include "gh-audit-model.h"
 #include "gh-audit-page.h"
 #include "gh-explain-card.h"
-#include "gh-flow-steps.h"
+#include "gh-format.h"
 #include "gh-property-row.h"
 
 /* The "What" filter: the type prefixes of the event-type registry (docs/audit-events.md;
@@ -431,8 +431,8 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
   switch (column)
     {
     case COLUMN_TIME:
-      text = gh_flow_format_relative (gh_audit_event_item_get_time (event),
-                                      g_get_real_time (), FALSE);
+      text = gh_format_relative (gh_audit_event_item_get_time (event),
+                                 g_get_real_time (), FALSE);
       break;
     case COLUMN_OUTCOME:
       {

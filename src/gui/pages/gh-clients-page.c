@@ -18,6 +18,7 @@
 #include "gh-clients-page.h"
 #include "gh-explain-card.h"
 #include "gh-flow-steps.h"
+#include "gh-format.h"
 #include "gh-property-row.h"
 
 /* One client of the list: the admin API's summary of it. */
@@ -114,7 +115,7 @@ static void load_detail (GhClientsPage *self);
 static char *
 format_ago (gint64 when)
 {
-  return gh_flow_format_relative (when * G_USEC_PER_SEC, g_get_real_time (), FALSE);
+  return gh_format_relative (when * G_USEC_PER_SEC, g_get_real_time (), FALSE);
 }
 
 /* "3 Dec 2026, 08:40" in local time. */
@@ -688,7 +689,7 @@ add_flows (GhClientsPage *self)
       GhFlowStepStatus status = gh_flow_state_status (state);
       g_autofree char *title = flow_title (flow);
       g_autofree char *ago = format_ago (gh_json_int (flow, "updated_at") / G_USEC_PER_SEC);
-      g_autofree char *duration = gh_flow_format_duration (gh_json_int (flow, "duration_us"));
+      g_autofree char *duration = gh_format_duration (gh_json_int (flow, "duration_us"));
       g_autofree char *subtitle = NULL;
       g_autofree char *target = NULL;
       GtkWidget *icon;

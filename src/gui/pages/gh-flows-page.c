@@ -20,6 +20,7 @@
 #include "gh-explain-card.h"
 #include "gh-flow-sequence.h"
 #include "gh-flow-steps.h"
+#include "gh-format.h"
 #include "gh-flow-tokens.h"
 #include "gh-flow-waterfall.h"
 #include "gh-flows-page.h"
@@ -319,15 +320,15 @@ show_times (FlowRow *row)
 {
   const char *state = gh_json_string (row->flow, "state");
   gint64 started = gh_json_int (row->flow, "started_at");
-  g_autofree char *age = gh_flow_format_relative (started, g_get_real_time (), FALSE);
+  g_autofree char *age = gh_format_relative (started, g_get_real_time (), FALSE);
   g_autofree char *duration = NULL;
   g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (started / G_USEC_PER_SEC);
   g_autofree char *exact = g_date_time_format (then, "%Y-%m-%d %H:%M:%S");
 
   if (state_in_progress (state))
-    duration = gh_flow_format_duration (g_get_real_time () - started);
+    duration = gh_format_duration (g_get_real_time () - started);
   else if (gh_json_int (row->flow, "duration_us") > 0)
-    duration = gh_flow_format_duration (gh_json_int (row->flow, "duration_us"));
+    duration = gh_format_duration (gh_json_int (row->flow, "duration_us"));
   /* A flow whose events were all recorded at one moment (a refusal at its first request)
    * has no duration to show: its age says when */
   gtk_label_set_label (GTK_LABEL (row->duration), duration != NULL ? duration : "");
@@ -1221,7 +1222,7 @@ refusal_words (JsonObject *step)
 
   if (rule == NULL)
     return g_strdup (gh_json_string (step, "error"));
-  return gh_flow_rule_words (rule, gh_json_string (explain, "component"));
+  return gh_format_rule_words (rule, gh_json_string (explain, "component"));
 }
 
 /* "step 3 of 5": where @step is among @steps (the flow's @total). */
@@ -1252,7 +1253,7 @@ verdict_text (JsonObject *detail)
 
   if (g_strcmp0 (state, "succeeded") == 0)
     {
-      g_autofree char *duration = gh_flow_format_duration (gh_json_int (flow, "duration_us"));
+      g_autofree char *duration = gh_format_duration (gh_json_int (flow, "duration_us"));
 
       return g_strdup_printf (_("Succeeded in %s"), duration);
     }
@@ -1277,7 +1278,7 @@ verdict_text (JsonObject *detail)
   {
     const char *next = next_step_type (gh_json_string (last, "type"));
     gint64 since = gh_json_int (flow, "updated_at");
-    g_autofree char *waited = gh_flow_format_duration (g_get_real_time () - since);
+    g_autofree char *waited = gh_format_duration (g_get_real_time () - since);
 
     if (next != NULL)
       /* Translators: "Waiting at Login for 40 s" */
@@ -1553,7 +1554,7 @@ step_row_new (GhFlowsPage *self,
 
   if (json_object_has_member (step, "duration_us") &&
       !json_node_is_null (json_object_get_member (step, "duration_us")))
-    duration = gh_flow_format_duration (gh_json_int (step, "duration_us"));
+    duration = gh_format_duration (gh_json_int (step, "duration_us"));
   /* Translators: "token.issued · 14:02:11.250 · 12 ms" */
   subtitle = duration != NULL ? g_strdup_printf (_("%s · %s · %s"), type, clock, duration)
                               : g_strdup_printf (_("%s · %s"), type, clock);

@@ -12,7 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "gh-explain-card.h"
-#include "gh-flow-steps.h"
+#include "gh-format.h"
 #include "gh-iat-issue-window.h"
 #include "gh-iats-page.h"
 
@@ -106,7 +106,7 @@ last_used_text (gint64 last_used_at,
     return g_strdup (_("not used yet"));
   if (now - last_used_at < 60)
     return g_strdup (_("used just now"));
-  when = gh_flow_format_relative (last_used_at * G_USEC_PER_SEC, now * G_USEC_PER_SEC, FALSE);
+  when = gh_format_relative (last_used_at * G_USEC_PER_SEC, now * G_USEC_PER_SEC, FALSE);
   /* Translators: "used 3 min ago"; a day later "last used 3 Dec" */
   return now - last_used_at < 86400 ? g_strdup_printf (_("used %s"), when)
                                     : g_strdup_printf (_("last used %s"), when);

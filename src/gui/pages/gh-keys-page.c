@@ -11,7 +11,7 @@
 
 #include <glib/gi18n.h>
 
-#include "gh-flow-steps.h"
+#include "gh-format.h"
 #include "gh-keys-page.h"
 
 /* GET /admin/v1/keys: one expander row per key (the server's, shared by every project) with
@@ -66,7 +66,7 @@ static char *
 format_relative (gint64 when,
                  gint64 now)
 {
-  return gh_flow_format_relative (when * G_USEC_PER_SEC, now * G_USEC_PER_SEC, FALSE);
+  return gh_format_relative (when * G_USEC_PER_SEC, now * G_USEC_PER_SEC, FALSE);
 }
 
 static char *

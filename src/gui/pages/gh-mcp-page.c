@@ -14,7 +14,7 @@
 
 #include "gh-admin-json.h"
 #include "gh-explain-card.h"
-#include "gh-flow-steps.h"
+#include "gh-format.h"
 #include "gh-mcp-page.h"
 #include "gh-property-row.h"
 
@@ -137,7 +137,7 @@ verdict_badge (const char *icon_name,
 static char *
 relative_time (gint64 time_us)
 {
-  return gh_flow_format_relative (time_us, g_get_real_time (), FALSE);
+  return gh_format_relative (time_us, g_get_real_time (), FALSE);
 }
 
 /* A row under an expander row, made from one item (a requirement, a hit). */

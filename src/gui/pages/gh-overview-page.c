@@ -15,7 +15,7 @@
 #include "gh-admin-json.h"
 #include "gh-client-family.h"
 #include "gh-explain-card.h"
-#include "gh-flow-steps.h"
+#include "gh-format.h"
 #include "gh-keyring.h"
 #include "gh-overview-page.h"
 #include "gh-property-row.h"
@@ -684,21 +684,6 @@ client_family (const char *user_agent,
   return g_strndup (user_agent, product > 0 ? product : strlen (user_agent));
 }
 
-static char *
-relative_time (gint64 time)
-{
-  g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (time / G_USEC_PER_SEC);
-  gint64 ago = (g_get_real_time () - time) / G_USEC_PER_SEC;
-
-  if (ago < 60)
-    return g_strdup (_("Just now"));
-  if (ago < 3600)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d minute ago", "%d minutes ago",
-                                         ago / 60), (int) (ago / 60));
-  /* Translators: the time of the last failure, "14:05" */
-  return g_date_time_format (then, _("at %H:%M"));
-}
-
 static void
 explain_clicked_cb (GtkButton      *button,
                     GhOverviewPage *self)
@@ -731,9 +716,9 @@ attention_row_new (GhOverviewPage *self,
 {
   g_autofree char *name = g_strconcat ("attention-", group->rule, NULL);
   g_autofree char *who = client_family (group->user_agent, group->client_id);
-  g_autofree char *rule = gh_flow_rule_words (group->rule, NULL);
+  g_autofree char *rule = gh_format_rule_words (group->rule, NULL);
   g_autofree char *title = NULL;
-  g_autofree char *when = relative_time (group->last_time);
+  g_autofree char *when = gh_format_relative (group->last_time, g_get_real_time (), FALSE);
   const char *message = gh_json_string (group->explain, "message");
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *time_label = gtk_label_new (when);

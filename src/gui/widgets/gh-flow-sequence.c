@@ -17,6 +17,7 @@
 #include "gh-admin-json.h"
 #include "gh-flow-chart.h"
 #include "gh-flow-sequence.h"
+#include "gh-format.h"
 
 #define MARGIN 12
 #define TIME_W 64
@@ -620,7 +621,7 @@ draw_message (GhFlowSequence *self,
   g_autoptr(PangoLayout) label = NULL;
   g_autoptr(PangoLayout) when = NULL;
   g_autofree char *offset = message->time > origin
-                            ? gh_flow_format_duration (message->time - origin) : g_strdup ("0");
+                            ? gh_format_duration (message->time - origin) : g_strdup ("0");
   GdkRGBA color;
   int tw, th;
 
@@ -747,8 +748,8 @@ draw_canvas (GtkDrawingArea *area,
   for (guint g = 0; g < self->gaps->len; g += 2)
     {
       double gap_y = g_array_index (self->gaps, double, g);
-      g_autofree char *length = gh_flow_format_duration ((gint64) g_array_index (self->gaps,
-                                                                                 double, g + 1));
+      g_autofree char *length = gh_format_duration ((gint64) g_array_index (self->gaps,
+                                                                            double, g + 1));
       g_autofree char *text = g_strdup_printf (_("%s later"), length);
       g_autoptr(PangoLayout) layout = text_layout (widget, text, PANGO_SCALE_SMALL, TRUE, -1);
       int tw, th;
@@ -770,8 +771,8 @@ draw_canvas (GtkDrawingArea *area,
     {
       Message *message = g_ptr_array_index (self->messages, i);
       Message *before = i > 0 ? g_ptr_array_index (self->messages, i - 1) : NULL;
-      g_autofree char *now = gh_flow_format_duration (message->time - origin);
-      g_autofree char *then = before != NULL ? gh_flow_format_duration (before->time - origin)
+      g_autofree char *now = gh_format_duration (message->time - origin);
+      g_autofree char *then = before != NULL ? gh_format_duration (before->time - origin)
                                              : NULL;
 
       draw_message (self, widget, cr, width, message, &dim, origin, g_strcmp0 (now, then) != 0);
@@ -882,7 +883,7 @@ items_tooltip (GtkWidget *chart,
 {
   Message *message = g_ptr_array_index (GH_FLOW_SEQUENCE (chart)->messages, i);
   g_autofree char *line = message_text (message);
-  g_autofree char *time = gh_flow_format_time (message->time);
+  g_autofree char *time = gh_format_time (message->time);
 
   return g_strdup_printf ("%s\n%s%s%s%s", line, time, message->tooltip != NULL ? "\n" : "",
                           message->tooltip != NULL ? message->tooltip : "",

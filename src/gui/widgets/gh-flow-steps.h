@@ -46,31 +46,14 @@ void              gh_flow_step_status_color (GtkWidget        *widget,
                                              GhFlowStepStatus  status,
                                              GdkRGBA          *color);
 
-/* A duration for people, as precise as its size deserves: "850 µs", "2.2 ms", "340 ms",
- * "1.6 s", "3 min 2 s", "2 h 5 min". Free it. */
-char             *gh_flow_format_duration   (gint64            us);
-/* When @time is, seen from @now (both µs since the epoch), for people. Rough (a list's age):
- * "now" within 5 s, "12 s ago", "4 min ago", "3 h ago", then the day ("3 Dec", "3 Dec 2025");
- * "in 4 min" ahead. Precise (a countdown to watch tick): "in 4 min 12 s", "2 h 5 min ago",
- * "in 3 days". Free it. */
-char             *gh_flow_format_relative   (gint64            time,
-                                             gint64            now,
-                                             gboolean          precise);
 /* What a chart of the flow detail @detail (a flows/{id} answer) says when the flow has more
  * steps than the answer holds ("steps_cut"), or NULL. Free it. */
 char             *gh_flow_cut_note          (JsonObject       *detail);
-/* An instant (µs since the epoch) in local time to the microsecond: "14:03:27.675 179". */
-char             *gh_flow_format_time       (gint64            us);
 /* Opens step @event_id of flow @flow_id on the Live flows page's Timeline: activates the
  * window action win.open ("flows", "flow:ID step:N") from @widget. FALSE when no window
  * action answered (the widget is not in a window that has it). */
 gboolean          gh_flow_open_step         (GtkWidget        *widget,
                                              const char       *flow_id,
                                              gint64            event_id);
-
-/* An explain rule in words: "redirect_uri.mismatch" -> "redirect URI mismatch", with
- * @component (the part that differs, or NULL) after it: "redirect URI mismatch (port)". */
-char             *gh_flow_rule_words        (const char       *rule,
-                                             const char       *component);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "gh-admin-json.h"
 #include "gh-explain-card.h"
 #include "gh-flow-steps.h"
+#include "gh-format.h"
 #include "gh-flow-tokens.h"
 #include "gh-value-row.h"
 
@@ -147,8 +148,8 @@ update_countdown (GtkLabel *label,
 {
   gint64 exp = *(gint64 *) g_object_get_data (G_OBJECT (label), "gh-exp");
   gboolean revoked = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (label), "gh-revoked"));
-  g_autofree char *when = gh_flow_format_relative (exp * G_USEC_PER_SEC, now * G_USEC_PER_SEC,
-                                                   TRUE);
+  g_autofree char *when = gh_format_relative (exp * G_USEC_PER_SEC, now * G_USEC_PER_SEC,
+                                              TRUE);
   g_autofree char *text = NULL;
 
   if (exp > now)
@@ -211,7 +212,7 @@ key_text (JsonObject *report,
     return g_strdup (_("No key recorded, and none of this server's keys signed at that time"));
   if (key != NULL && gh_json_int (key, "retired_at") > 0 && gh_json_int (key, "retired_at") <= now)
     {
-      g_autofree char *ago = gh_flow_format_relative (
+      g_autofree char *ago = gh_format_relative (
         gh_json_int (key, "retired_at") * G_USEC_PER_SEC, now * G_USEC_PER_SEC, TRUE);
 
       /* Translators: "retired 2 h 5 min ago" */
@@ -384,8 +385,8 @@ claims_row (JsonObject *report,
         {
           gint64 t = json_node_get_int (node);
           g_autofree char *clock = clock_text (t);
-          g_autofree char *rel = gh_flow_format_relative (t * G_USEC_PER_SEC,
-                                                          now * G_USEC_PER_SEC, TRUE);
+          g_autofree char *rel = gh_format_relative (t * G_USEC_PER_SEC,
+                                                     now * G_USEC_PER_SEC, TRUE);
 
           shown = g_strdup_printf ("%s · %s · %s", value, clock, rel);
         }

@@ -16,6 +16,7 @@
 #include "gh-admin-json.h"
 #include "gh-flow-chart.h"
 #include "gh-flow-steps.h"
+#include "gh-format.h"
 #include "gh-flow-waterfall.h"
 
 #define MARGIN 12
@@ -429,7 +430,7 @@ draw_axis (GtkDrawingArea *area,
   for (guint i = 0; i < self->breaks->len; i++)
     {
       Span *gap = &g_array_index (self->breaks, Span, i);
-      g_autofree char *text = gh_flow_format_duration (gap->to - gap->from);
+      g_autofree char *text = gh_format_duration (gap->to - gap->from);
       g_autoptr(PangoLayout) layout = small_layout (widget, text, TRUE);
       double x = break_x (self, width, i);
       int w, h;
@@ -548,7 +549,7 @@ draw_rows (GtkDrawingArea *area,
           cairo_fill (cr);
         }
 
-      duration_text = row->point ? g_strdup ("—") : gh_flow_format_duration (row->end - row->start);
+      duration_text = row->point ? g_strdup ("—") : gh_format_duration (row->end - row->start);
       duration = small_layout (widget, duration_text, FALSE);
       pango_layout_get_pixel_size (duration, &w, &h);
       gdk_cairo_set_source_rgba (cr, row->status == GH_FLOW_STEP_FAILED ? &color : &dim);
@@ -628,7 +629,7 @@ break_text (GhFlowWaterfall *self,
             guint            i)
 {
   Span *gap = &g_array_index (self->breaks, Span, i);
-  g_autofree char *length = gh_flow_format_duration (gap->to - gap->from);
+  g_autofree char *length = gh_format_duration (gap->to - gap->from);
   const char *next = "?";
 
   for (guint r = 0; r < self->rows->len; r++)
@@ -660,8 +661,8 @@ update_texts (GhFlowWaterfall *self)
 
       if (i == 0)
         origin = row->start;
-      at = gh_flow_format_duration (row->start - origin);
-      length = row->point ? NULL : gh_flow_format_duration (row->end - row->start);
+      at = gh_format_duration (row->start - origin);
+      length = row->point ? NULL : gh_format_duration (row->end - row->start);
       if (description->len > 0)
         g_string_append (description, "\n");
       if (length != NULL)
@@ -764,7 +765,7 @@ items_tooltip (GtkWidget *chart,
 {
   Row *row = g_ptr_array_index (GH_FLOW_WATERFALL (chart)->rows, i);
   GString *text = g_string_new (row->summary);
-  g_autofree char *end = gh_flow_format_time (row->end);
+  g_autofree char *end = gh_format_time (row->end);
 
   if (row->probe)
     g_string_append_printf (text, "\n%s", end);
@@ -773,8 +774,8 @@ items_tooltip (GtkWidget *chart,
     g_string_append_printf (text, _("\nRecorded at %s (no request start recorded)"), end);
   else
     {
-      g_autofree char *start = gh_flow_format_time (row->start);
-      g_autofree char *length = gh_flow_format_duration (row->end - row->start);
+      g_autofree char *start = gh_format_time (row->start);
+      g_autofree char *length = gh_format_duration (row->end - row->start);
 
       /* Translators: in a waterfall tooltip: request start, end, duration */
       g_string_append_printf (text, _("\nFrom %s to %s (%s)"), start, end, length);
