@@ -65,7 +65,6 @@ struct _GhClientsPage
   GtkCustomFilter    *filter;
   JsonArray          *tombstones;
   char               *search;         /* case-folded, NULL when empty */
-  GhAdminClient      *events_client;  /* whose ::event we follow */
   guint               reload_timeout;
   gboolean            list_loading;
   char               *shown_project;  /* whose clients the page shows */
@@ -1280,14 +1279,12 @@ reload_timeout_cb (gpointer user_data)
 /* A client registered, changed or deleted, or one refused: read the list again (once for a
  * burst of events). */
 static void
-event_cb (GhClientsPage    *self,
-          GhAuditEventItem *event)
+gh_clients_page_event (GhPage           *page,
+                       GhAuditEventItem *event)
 {
+  GhClientsPage *self = GH_CLIENTS_PAGE (page);
   const char *type = gh_audit_event_item_get_event_type (event);
 
-  if (g_strcmp0 (gh_audit_event_item_get_project (event),
-                 gh_page_get_project (GH_PAGE (self))) != 0)
-    return;
   if (!g_str_has_prefix (type, "oauth_client.") &&
       !(gh_audit_event_item_get_client_id (event) != NULL &&
         g_strcmp0 (gh_audit_event_item_get_outcome (event), "failure") == 0))
@@ -1295,21 +1292,6 @@ event_cb (GhClientsPage    *self,
 
   if (self->reload_timeout == 0)
     self->reload_timeout = g_timeout_add (1000, reload_timeout_cb, self);
-}
-
-static void
-follow_events (GhClientsPage *self)
-{
-  GhAdminClient *client = gh_page_get_admin_client (GH_PAGE (self));
-
-  if (client == self->events_client)
-    return;
-
-  if (self->events_client != NULL)
-    g_signal_handlers_disconnect_by_func (self->events_client, event_cb, self);
-  g_set_object (&self->events_client, client);
-  if (client != NULL)
-    g_signal_connect_object (client, "event", G_CALLBACK (event_cb), self, G_CONNECT_SWAPPED);
 }
 
 /* ---- GhPage ------------------------------------------------------------------------- */
@@ -1320,7 +1302,6 @@ gh_clients_page_reload (GhPage *page)
   GhClientsPage *self = GH_CLIENTS_PAGE (page);
 
   g_clear_handle_id (&self->reload_timeout, g_source_remove);
-  follow_events (self);
   /* Another project: its clients are others, the selected one is not among them. */
   if (g_strcmp0 (self->shown_project, gh_page_get_project (page)) != 0)
     {
@@ -1347,7 +1328,6 @@ gh_clients_page_connection_changed (GhPage       *page,
 
   g_clear_pointer (&self->selected_id, g_free);
   adw_flap_set_reveal_flap (self->flap, FALSE);
-  follow_events (self);
 }
 
 static gboolean
@@ -1384,9 +1364,6 @@ gh_clients_page_dispose (GObject *object)
   GhClientsPage *self = (GhClientsPage *)object;
 
   g_clear_handle_id (&self->reload_timeout, g_source_remove);
-  if (self->events_client != NULL)
-    g_signal_handlers_disconnect_by_func (self->events_client, event_cb, self);
-  g_clear_object (&self->events_client);
 
   /* AdwBin unparents its child itself: let it, before the template drops its references. */
   adw_bin_set_child (ADW_BIN (self), NULL);
@@ -1423,6 +1400,7 @@ gh_clients_page_class_init (GhClientsPageClass *klass)
   object_class->finalize = gh_clients_page_finalize;
 
   page_class->reload = gh_clients_page_reload;
+  page_class->event = gh_clients_page_event;
   page_class->connection_changed = gh_clients_page_connection_changed;
   page_class->start_search = gh_clients_page_start_search;
   page_class->open_target = gh_clients_page_open_target;

@@ -25,7 +25,6 @@ struct _GhIatsPage
 {
   GhPage         parent_instance;
 
-  GhAdminClient *events_client;  /* whose ::event it listens to */
   JsonArray     *iats;
   GPtrArray     *rejected;       /* GhAuditEventItem, newest first */
   char          *issuer;
@@ -720,29 +719,14 @@ schedule_refresh (GhIatsPage *self)
 }
 
 static void
-event_cb (GhAdminClient    *client,
-          GhAuditEventItem *event,
-          GhIatsPage       *self)
+gh_iats_page_event (GhPage           *page,
+                    GhAuditEventItem *event)
 {
-  if (g_strcmp0 (gh_audit_event_item_get_project (event),
-                 gh_page_get_project (GH_PAGE (self))) != 0)
-    return;
+  GhIatsPage *self = GH_IATS_PAGE (page);
+
   if (g_str_has_prefix (gh_audit_event_item_get_event_type (event), "iat.") ||
       g_str_equal (gh_audit_event_item_get_event_type (event), "project.settings_changed"))
     schedule_refresh (self);
-}
-
-static void
-listen_to (GhIatsPage    *self,
-           GhAdminClient *client)
-{
-  if (self->events_client == client)
-    return;
-  if (self->events_client != NULL)
-    g_signal_handlers_disconnect_by_data (self->events_client, self);
-  g_set_object (&self->events_client, client);
-  if (client != NULL)
-    g_signal_connect_object (client, "event", G_CALLBACK (event_cb), self, 0);
 }
 
 static void
@@ -755,7 +739,6 @@ gh_iats_page_reload (GhPage *page)
                                                       "/audit?type=iat.rejected&limit=200");
   const char *visible = gtk_stack_get_visible_child_name (self->stack);
 
-  listen_to (self, gh_page_get_admin_client (page));
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_error (&self->load_error);
   /* What shows stays while it is read again; another project starts from the spinner. */
@@ -817,7 +800,6 @@ gh_iats_page_dispose (GObject *object)
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
-  listen_to (self, NULL);
   if (self->rows != NULL)
     clear_rows (self);
 
@@ -851,6 +833,7 @@ gh_iats_page_class_init (GhIatsPageClass *klass)
   object_class->dispose = gh_iats_page_dispose;
   object_class->finalize = gh_iats_page_finalize;
   page_class->reload = gh_iats_page_reload;
+  page_class->event = gh_iats_page_event;
 
   gh_page_class_set_info (GH_PAGE_CLASS (klass), "iats", N_("Initial Access Tokens"),
                           "dialog-password-symbolic");

@@ -25,7 +25,6 @@ struct _GhKeysPage
 
   GtkWidget     *rotate_button;  /* in the window's header */
   guint          phase_timeout;  /* reloads when the next key's phase changes */
-  GhAdminClient *events;         /* whose ::event the page follows */
 
   /* Template widgets */
   AdwStatusPage *error_page;
@@ -340,12 +339,13 @@ keys_loaded_cb (GhPage       *page,
 }
 
 /* A rotation elsewhere (the CLI, another console): read again. Key events belong to no
- * project, so every one counts. */
+ * project: GhPage gives the page those too. */
 static void
-event_cb (GhAdminClient    *client,
-          GhAuditEventItem *event,
-          GhKeysPage       *self)
+gh_keys_page_event (GhPage           *page,
+                    GhAuditEventItem *event)
 {
+  GhKeysPage *self = GH_KEYS_PAGE (page);
+
   if (!g_str_has_prefix (gh_audit_event_item_get_event_type (event), "key."))
     return;
   g_clear_handle_id (&self->phase_timeout, g_source_remove);
@@ -356,16 +356,6 @@ static void
 gh_keys_page_reload (GhPage *page)
 {
   GhKeysPage *self = GH_KEYS_PAGE (page);
-  GhAdminClient *client = gh_page_get_admin_client (page);
-
-  if (client != self->events)
-    {
-      if (self->events != NULL)
-        g_signal_handlers_disconnect_by_func (self->events, event_cb, self);
-      g_set_object (&self->events, client);
-      if (client != NULL)
-        g_signal_connect_object (client, "event", G_CALLBACK (event_cb), self, 0);
-    }
 
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "error") == 0)
     gtk_stack_set_visible_child_name (self->stack, "loading");
@@ -501,9 +491,6 @@ gh_keys_page_dispose (GObject *object)
   GhKeysPage *self = (GhKeysPage *)object;
 
   g_clear_handle_id (&self->phase_timeout, g_source_remove);
-  if (self->events != NULL)
-    g_signal_handlers_disconnect_by_func (self->events, event_cb, self);
-  g_clear_object (&self->events);
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), GH_TYPE_KEYS_PAGE);
 
@@ -519,6 +506,7 @@ gh_keys_page_class_init (GhKeysPageClass *klass)
 
   object_class->dispose = gh_keys_page_dispose;
   page_class->reload = gh_keys_page_reload;
+  page_class->event = gh_keys_page_event;
 
   gh_page_class_set_info (GH_PAGE_CLASS (klass), "keys", N_("Keys"), "dialog-password-symbolic");
   gtk_widget_class_set_template_from_resource (widget_class,

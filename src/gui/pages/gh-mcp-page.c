@@ -48,7 +48,6 @@ struct _GhMcpPage
 {
   GhPage               parent_instance;
 
-  GhAdminClient       *events_client;  /* whose ::event the page listens to */
   JsonObject          *settings;       /* the project's, as last read */
   char                *issuer;
   char                *loaded_project; /* the slug the page shows, once loaded */
@@ -1277,15 +1276,11 @@ mapped_cb (GhMcpPage *self)
 }
 
 static void
-event_cb (GhAdminClient    *client,
-          GhAuditEventItem *event,
-          GhMcpPage        *self)
+gh_mcp_page_event (GhPage           *page,
+                   GhAuditEventItem *event)
 {
+  GhMcpPage *self = GH_MCP_PAGE (page);
   const char *type = gh_audit_event_item_get_event_type (event);
-
-  if (g_strcmp0 (gh_audit_event_item_get_project (event),
-                 gh_page_get_project (GH_PAGE (self))) != 0)
-    return;
 
   /* Settings and resources change what compat says; any step of a client follows (or
    * follows from) its discovery requests. */
@@ -1306,19 +1301,6 @@ poll_cb (gpointer user_data)
 }
 
 static void
-listen_to (GhMcpPage     *self,
-           GhAdminClient *client)
-{
-  if (self->events_client == client)
-    return;
-  if (self->events_client != NULL)
-    g_signal_handlers_disconnect_by_func (self->events_client, event_cb, self);
-  g_set_object (&self->events_client, client);
-  if (client != NULL)
-    g_signal_connect_object (client, "event", G_CALLBACK (event_cb), self, 0);
-}
-
-static void
 gh_mcp_page_reload (GhPage *page)
 {
   GhMcpPage *self = GH_MCP_PAGE (page);
@@ -1326,7 +1308,6 @@ gh_mcp_page_reload (GhPage *page)
   g_autofree char *compat_path = gh_page_project_path (page, "/compat");
   g_autofree char *hits_path = gh_page_project_path (page, "/discovery/hits?limit=200");
 
-  listen_to (self, gh_page_get_admin_client (page));
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   self->refresh_flags = 0;
 
@@ -1345,16 +1326,6 @@ gh_mcp_page_reload (GhPage *page)
   gh_page_load (page, "GET", project_path, NULL, settings_cb, GINT_TO_POINTER (TRUE));
   gh_page_load (page, "GET", compat_path, NULL, compat_cb, GINT_TO_POINTER (TRUE));
   gh_page_load (page, "GET", hits_path, NULL, hits_cb, GINT_TO_POINTER (TRUE));
-}
-
-static void
-gh_mcp_page_connection_changed (GhPage       *page,
-                                GhConnection *previous)
-{
-  GhMcpPage *self = GH_MCP_PAGE (page);
-
-  /* The next reload listens to the new connection's client and counts its own loads. */
-  listen_to (self, NULL);
 }
 
 static void
@@ -1444,7 +1415,6 @@ gh_mcp_page_dispose (GObject *object)
 {
   GhMcpPage *self = (GhMcpPage *)object;
 
-  listen_to (self, NULL);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   g_clear_handle_id (&self->poll_source, g_source_remove);
 
@@ -1477,7 +1447,7 @@ gh_mcp_page_class_init (GhMcpPageClass *klass)
   object_class->dispose = gh_mcp_page_dispose;
   object_class->finalize = gh_mcp_page_finalize;
   page_class->reload = gh_mcp_page_reload;
-  page_class->connection_changed = gh_mcp_page_connection_changed;
+  page_class->event = gh_mcp_page_event;
 
   gh_page_class_set_info (GH_PAGE_CLASS (klass), "mcp", N_("MCP"), "network-wired-symbolic");
   gtk_widget_class_set_template_from_resource (widget_class,

@@ -105,7 +105,6 @@ struct _GhOverviewPage
   GhEmbeddedServer *server;      /* the connection's, when embedded */
   GhServerClient   *base_client; /* the connection's */
   GhServerClient   *client;      /* the project's issuer's: the base one, or one of its own */
-  GhAdminClient    *events_client;  /* whose ::event the page listens to */
   GCancellable     *discovery_cancellable;
   GCancellable     *jwks_cancellable;
   GCancellable     *keyring_cancellable;
@@ -951,13 +950,10 @@ mapped_cb (GhOverviewPage *self)
 }
 
 static void
-event_cb (GhAdminClient    *client,
-          GhAuditEventItem *item,
-          GhOverviewPage   *self)
+gh_overview_page_event (GhPage           *page,
+                        GhAuditEventItem *item)
 {
-  if (g_strcmp0 (gh_audit_event_item_get_project (item),
-                 gh_page_get_project (GH_PAGE (self))) != 0)
-    return;
+  GhOverviewPage *self = GH_OVERVIEW_PAGE (page);
 
   /* The summary being read may hold it already: decided once it is there. */
   if (self->summary_loading)
@@ -1148,17 +1144,7 @@ static void
 gh_overview_page_reload (GhPage *page)
 {
   GhOverviewPage *self = GH_OVERVIEW_PAGE (page);
-  GhAdminClient *admin = gh_page_get_admin_client (page);
   g_autofree char *project_path = gh_page_project_path (page, NULL);
-
-  if (admin != self->events_client)
-    {
-      if (self->events_client != NULL)
-        g_signal_handlers_disconnect_by_data (self->events_client, self);
-      g_set_object (&self->events_client, admin);
-      if (admin != NULL)
-        g_signal_connect_object (admin, "event", G_CALLBACK (event_cb), self, 0);
-    }
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_ptr_array_set_size (self->held_events, 0);
@@ -1473,9 +1459,6 @@ gh_overview_page_dispose (GObject *object)
   unbind (self);
   g_clear_object (&self->client);
   g_clear_object (&self->base_client);
-  if (self->events_client != NULL)
-    g_signal_handlers_disconnect_by_data (self->events_client, self);
-  g_clear_object (&self->events_client);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_handle_id (&self->show_id, g_source_remove);
@@ -1539,6 +1522,7 @@ gh_overview_page_class_init (GhOverviewPageClass *klass)
    * reason they are missing), or failed. */
   page_class->connection_changed = gh_overview_page_connection_changed;
   page_class->reload = gh_overview_page_reload;
+  page_class->event = gh_overview_page_event;
 
   gh_page_class_set_info (GH_PAGE_CLASS (klass), "overview", N_("Overview"),
                           "network-server-symbolic");

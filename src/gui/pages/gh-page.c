@@ -18,18 +18,19 @@
  * is still waiting for the server, and its admin calls in flight. */
 typedef struct
 {
-  GhConnection *connection;
-  char         *project;
-  char         *title;
-  char         *icon_name;
-  GtkWidget    *header_start;
-  GtkWidget    *header_end;
-  GCancellable *load_cancellable;  /* this reload round's */
-  GCancellable *call_cancellable;  /* the page's lifetime */
-  guint         reload_idle;
-  guint         badge;
-  gboolean      badge_alert;
-  gboolean      busy;
+  GhConnection   *connection;
+  char           *project;
+  char           *title;
+  char           *icon_name;
+  GtkWidget      *header_start;
+  GtkWidget      *header_end;
+  GCancellable   *load_cancellable;  /* this reload round's */
+  GCancellable   *call_cancellable;  /* the page's lifetime */
+  GhAdminClient  *events_client;     /* whose ::event the event vfunc is given */
+  guint           reload_idle;
+  guint           badge;
+  gboolean        badge_alert;
+  gboolean        busy;
 } GhPagePrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (GhPage, gh_page, ADW_TYPE_BIN)
@@ -93,6 +94,34 @@ schedule_reload (GhPage *self)
 }
 
 static void
+event_cb (GhPage           *self,
+          GhAuditEventItem *event)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+  const char *project = gh_audit_event_item_get_project (event);
+
+  if (project == NULL || g_strcmp0 (project, priv->project) == 0)
+    GH_PAGE_GET_CLASS (self)->event (self, event);
+}
+
+/* Follows the event stream of the connection's admin client as it is now (it is made anew
+ * when the connection reconnects or its credential changes), or of none. */
+static void
+follow_events (GhPage        *self,
+               GhAdminClient *client)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  if (GH_PAGE_GET_CLASS (self)->event == NULL || client == priv->events_client)
+    return;
+  if (priv->events_client != NULL)
+    g_signal_handlers_disconnect_by_func (priv->events_client, event_cb, self);
+  g_set_object (&priv->events_client, client);
+  if (client != NULL)
+    g_signal_connect_object (client, "event", G_CALLBACK (event_cb), self, G_CONNECT_SWAPPED);
+}
+
+static void
 connection_state_cb (GhPage *self)
 {
   schedule_reload (self);
@@ -128,6 +157,7 @@ gh_page_dispose (GObject *object)
   if (priv->connection != NULL)
     g_signal_handlers_disconnect_by_func (priv->connection, connection_state_cb, self);
   g_clear_object (&priv->connection);
+  follow_events (self, NULL);
   g_clear_object (&priv->header_start);
   g_clear_object (&priv->header_end);
 
@@ -341,6 +371,7 @@ gh_page_set_connection (GhPage       *self,
   previous = g_steal_pointer (&priv->connection);
   if (previous != NULL)
     g_signal_handlers_disconnect_by_func (previous, connection_state_cb, self);
+  follow_events (self, NULL);
   priv->connection = connection ? g_object_ref (connection) : NULL;
   if (priv->connection != NULL)
     g_signal_connect_object (priv->connection, "notify::state",
@@ -645,6 +676,7 @@ gh_page_reload (GhPage *self)
   g_clear_object (&priv->load_cancellable);
   priv->load_cancellable = g_cancellable_new ();
 
+  follow_events (self, gh_page_get_admin_client (self));
   if (GH_PAGE_GET_CLASS (self)->reload != NULL)
     GH_PAGE_GET_CLASS (self)->reload (self);
 }

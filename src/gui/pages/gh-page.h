@@ -32,6 +32,10 @@ struct _GhPageClass
   /* Opened from another page with a target the page defines ("client:client_1f…"). */
   void     (*open_target)        (GhPage       *self,
                                   const char   *target);
+  /* A live event of the page's project (or of none) from the connection's event stream,
+   * which the window runs. Followed from the page's first reload on. */
+  void     (*event)              (GhPage           *self,
+                                  GhAuditEventItem *event);
 
   /*< private >*/
   const char *page_name;

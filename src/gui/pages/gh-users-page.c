@@ -28,7 +28,6 @@ struct _GhUsersPage
   char                *auto_approve;   /* the project's setting; NULL until read */
   char                *target;         /* "user:NAME" opened, until the list shows it */
   GtkWidget           *add_button;     /* in the window's header */
-  GhAdminClient       *events;         /* whose ::event the page follows */
   guint                event_reload;   /* a reload after users changed elsewhere */
   gboolean             users_loaded;
   gboolean             project_loaded;
@@ -302,33 +301,17 @@ event_reload_cb (gpointer user_data)
 /* Users or the auto-approve user changed elsewhere (the CLI, another console): read again,
  * once for a burst. */
 static void
-event_cb (GhAdminClient    *client,
-          GhAuditEventItem *event,
-          GhUsersPage      *self)
+gh_users_page_event (GhPage           *page,
+                     GhAuditEventItem *event)
 {
+  GhUsersPage *self = GH_USERS_PAGE (page);
   const char *type = gh_audit_event_item_get_event_type (event);
 
-  if (g_strcmp0 (gh_audit_event_item_get_project (event),
-                 gh_page_get_project (GH_PAGE (self))) != 0 ||
-      !(g_str_equal (type, "user.created") || g_str_equal (type, "user.updated") ||
+  if (!(g_str_equal (type, "user.created") || g_str_equal (type, "user.updated") ||
         g_str_equal (type, "user.removed") || g_str_equal (type, "project.settings_changed")))
     return;
   if (self->event_reload == 0)
     self->event_reload = g_timeout_add (250, event_reload_cb, self);
-}
-
-static void
-follow_events (GhUsersPage *self)
-{
-  GhAdminClient *client = gh_page_get_admin_client (GH_PAGE (self));
-
-  if (client == self->events)
-    return;
-  if (self->events != NULL)
-    g_signal_handlers_disconnect_by_func (self->events, event_cb, self);
-  g_set_object (&self->events, client);
-  if (client != NULL)
-    g_signal_connect_object (client, "event", G_CALLBACK (event_cb), self, 0);
 }
 
 static void
@@ -338,7 +321,6 @@ gh_users_page_reload (GhPage *page)
   g_autofree char *users_path = gh_page_project_path (page, "/users");
   g_autofree char *project_path = gh_page_project_path (page, NULL);
 
-  follow_events (self);
   self->users_loaded = FALSE;
   self->project_loaded = FALSE;
   if (gtk_stack_get_visible_child_name (self->stack) == NULL ||
@@ -570,9 +552,6 @@ gh_users_page_dispose (GObject *object)
   GhUsersPage *self = (GhUsersPage *)object;
 
   g_clear_handle_id (&self->event_reload, g_source_remove);
-  if (self->events != NULL)
-    g_signal_handlers_disconnect_by_func (self->events, event_cb, self);
-  g_clear_object (&self->events);
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), GH_TYPE_USERS_PAGE);
 
@@ -603,6 +582,7 @@ gh_users_page_class_init (GhUsersPageClass *klass)
   object_class->finalize = gh_users_page_finalize;
   page_class->open_target = gh_users_page_open_target;
   page_class->reload = gh_users_page_reload;
+  page_class->event = gh_users_page_event;
 
   gh_page_class_set_info (GH_PAGE_CLASS (klass), "users", N_("Users"), "system-users-symbolic");
   gtk_widget_class_set_template_from_resource (widget_class,
