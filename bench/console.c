@@ -219,6 +219,32 @@ after_paint_cb (GdkFrameClock *clock,
     }
 }
 
+/* CPU seconds this process's threads named @prefix (the main one for NULL) have run: Mesa's
+ * llvmpipe threads draw the frames under Xvfb. Unlike the intervals, not stretched by other
+ * programs on the same cores. */
+static double
+threads_cpu (const char *prefix)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *name;
+  double total = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *commf = g_strdup_printf ("/proc/self/task/%s/comm", name);
+      g_autofree char *statf = g_strdup_printf ("/proc/self/task/%s/schedstat", name);
+      g_autofree char *comm = NULL, *stat = NULL;
+
+      if (!g_file_get_contents (commf, &comm, NULL, NULL) ||
+          !g_file_get_contents (statf, &stat, NULL, NULL))
+        continue;
+      if (prefix == NULL ? (guint64) g_ascii_strtoull (name, NULL, 10) == (guint64) getpid ()
+                         : g_str_has_prefix (comm, prefix))
+        total += g_ascii_strtod (stat, NULL) / 1e9;
+    }
+  return total;
+}
+
 static void
 frames_attach (Frames    *frames,
                GtkWidget *widget)
@@ -1107,6 +1133,7 @@ live_measure (const char *side,
   gint backlog_first = 0, backlog_last = 0, backlog_max = 0;
   double rss0 = rss_mib ();
   gint64 started;
+  double cpu_main = threads_cpu (NULL), cpu_render = threads_cpu ("llvmpipe");
 
   step ("measuring %s for %u s", page_name, seconds);
   frames_attach (&frames, widget);
@@ -1128,6 +1155,8 @@ live_measure (const char *side,
     }
   frames.recording = FALSE;
   gtk_widget_remove_tick_callback (widget, tick);
+  cpu_main = threads_cpu (NULL) - cpu_main;
+  cpu_render = threads_cpu ("llvmpipe") - cpu_render;
 
   g_string_append_printf (out, "BENCH live side=%s page=%s seconds=%.1f generated=%d "
                           "received=%u shown=%d gaps=%u rate_generated=%.0f rate_received=%.0f",
@@ -1140,6 +1169,8 @@ live_measure (const char *side,
                           (now_usec () - started),
                           (received->received - received0) * 1e6 / (now_usec () - started));
   frames_print (&frames, out);
+  /* What the window's own thread and the drawing threads ran meanwhile (seconds) */
+  g_string_append_printf (out, " cpu_main=%.2f cpu_render=%.2f", cpu_main, cpu_render);
   g_string_append_printf (out, " backlog_first=%d backlog_last=%d backlog_max=%d "
                           "backlog_series=%s rss_start=%.0f rss_end=%.0f failed=%d",
                           backlog_first, backlog_last, backlog_max, backlog_series->str, rss0,

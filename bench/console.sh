@@ -195,15 +195,15 @@ END {
   }
   if (nla > 0) {
     printf "\n%d live events per second asked (frame interval ms while the page shows them)\n", rate
-    printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s\n", "", "ev/s", "got/s", "frames", ">25ms", ">33ms", "p99", "max", "backlog", "gaps"
+    printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s %5s %5s\n", "", "ev/s", "got/s", "frames", ">25ms", ">33ms", "p99", "max", "backlog", "gaps", "cpu", "draw"
     for (k in lp)
-      printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s\n", "peer: GtkListView appending", get(lp[k], "rate_generated"), get(lp[k], "rate_received"), get(lp[k], "frames"), get(lp[k], "over_25"), get(lp[k], "over_33"), get(lp[k], "interval_p99"), get(lp[k], "interval_max"), get(lp[k], "backlog_max"), get(lp[k], "gaps")
+      printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s %5s %5s\n", "peer: GtkListView appending", get(lp[k], "rate_generated"), get(lp[k], "rate_received"), get(lp[k], "frames"), get(lp[k], "over_25"), get(lp[k], "over_33"), get(lp[k], "interval_p99"), get(lp[k], "interval_max"), get(lp[k], "backlog_max"), get(lp[k], "gaps"), get(lp[k], "cpu_main"), get(lp[k], "cpu_render")
     if (lc != "")
-      printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s\n", "peer: GtkColumnView at top", get(lc, "rate_generated"), get(lc, "rate_received"), get(lc, "frames"), get(lc, "over_25"), get(lc, "over_33"), get(lc, "interval_p99"), get(lc, "interval_max"), get(lc, "backlog_max"), get(lc, "gaps")
+      printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s %5s %5s\n", "peer: GtkColumnView at top", get(lc, "rate_generated"), get(lc, "rate_received"), get(lc, "frames"), get(lc, "over_25"), get(lc, "over_33"), get(lc, "interval_p99"), get(lc, "interval_max"), get(lc, "backlog_max"), get(lc, "gaps"), get(lc, "cpu_main"), get(lc, "cpu_render")
     if (lb != "")
-      printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s\n", "peer: the same, per frame", get(lb, "rate_generated"), get(lb, "rate_received"), get(lb, "frames"), get(lb, "over_25"), get(lb, "over_33"), get(lb, "interval_p99"), get(lb, "interval_max"), get(lb, "backlog_max"), get(lb, "gaps")
+      printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s %5s %5s\n", "peer: the same, per frame", get(lb, "rate_generated"), get(lb, "rate_received"), get(lb, "frames"), get(lb, "over_25"), get(lb, "over_33"), get(lb, "interval_p99"), get(lb, "interval_max"), get(lb, "backlog_max"), get(lb, "gaps"), get(lb, "cpu_main"), get(lb, "cpu_render")
     for (i = 1; i <= nla; i++)
-      printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s\n", "gatehouse, page " get(la[i], "page"), get(la[i], "rate_generated"), get(la[i], "rate_received"), get(la[i], "frames"), get(la[i], "over_25"), get(la[i], "over_33"), get(la[i], "interval_p99"), get(la[i], "interval_max"), get(la[i], "backlog_max"), get(la[i], "gaps")
+      printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s %5s %5s\n", "gatehouse, page " get(la[i], "page"), get(la[i], "rate_generated"), get(la[i], "rate_received"), get(la[i], "frames"), get(la[i], "over_25"), get(la[i], "over_33"), get(la[i], "interval_p99"), get(la[i], "interval_max"), get(la[i], "backlog_max"), get(la[i], "gaps"), get(la[i], "cpu_main"), get(la[i], "cpu_render")
     for (k in lp)
       printf "  %-28s %7s %7s %7s %6s %6s %7s %7s\n", "gatehouse " get(la[1], "page") "/peer", "", "", "", "", "", ratio(get(la[1], "interval_p99"), get(lp[k], "interval_p99")), ratio(get(la[1], "interval_max"), get(lp[k], "interval_max"))
     printf "  gatehouse: the load made %s events in %s s (%.0f/s), the window had the last %s s after it started\n", get(lta, "generated"), get(lta, "load_seconds"), get(lta, "generated") / (get(lta, "load_seconds") + 0.001), get(lta, "caught_up_seconds")

@@ -629,6 +629,21 @@ top_is (gpointer data)
   return top_id (wait->page) == wait->id;
 }
 
+typedef struct
+{
+  GtkWidget  *root;
+  const char *text;
+} LabelWait;
+
+static gboolean
+label_is_shown (gpointer data)
+{
+  LabelWait *wait = data;
+
+  return gh_gui_test_label_shown (wait->root, wait->text) ||
+         gh_gui_test_text_shown (wait->root, wait->text);
+}
+
 static gboolean
 pill_shown (gpointer data)
 {
@@ -648,6 +663,38 @@ gap_cell_shown (gpointer page)
     if (g_str_equal (g_ptr_array_index (cells, i), "Events were missed here — Reload"))
       return TRUE;
   return FALSE;
+}
+
+/* A made-up event @id as the stream delivers it. */
+static void
+deliver_event (GhGuiTest *test,
+               gint64     id)
+{
+  g_autofree char *json = g_strdup_printf ("{\"id\": %" G_GINT64_FORMAT ", \"time\": %"
+                                           G_GINT64_FORMAT ", \"project_slug\": \"default\", "
+                                           "\"type\": \"user.created\", \"outcome\": "
+                                           "\"success\", \"actor\": \"admin\"}",
+                                           id, g_get_real_time ());
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  g_autoptr(GhAuditEventItem) event =
+    gh_audit_event_item_new_from_json (json_node_get_object (node), NULL);
+
+  g_assert_nonnull (event);
+  g_signal_emit_by_name (gh_connection_get_admin_client (test->connection), "event", event);
+}
+
+typedef struct
+{
+  GdkFrameClock *clock;
+  gint64         until;
+} FramesWait;
+
+static gboolean
+frames_passed (gpointer data)
+{
+  FramesWait *wait = data;
+
+  return gdk_frame_clock_get_frame_counter (wait->clock) >= wait->until;
 }
 
 /* Live: a new event goes on top while the list is at its top; scrolled away, the pill counts
@@ -730,17 +777,7 @@ test_audit_live (void)
     /* As the stream delivers them (ids past the server's: the list takes them as they come) */
     for (guint i = 0; i < BURST; i++)
       {
-        g_autofree char *json = g_strdup_printf ("{\"id\": %" G_GINT64_FORMAT ", \"time\": %"
-                                                 G_GINT64_FORMAT ", \"project_slug\": \"default\", "
-                                                 "\"type\": \"user.created\", \"outcome\": "
-                                                 "\"success\", \"actor\": \"admin\"}",
-                                                 first + i, g_get_real_time ());
-        g_autoptr(JsonNode) node = json_from_string (json, NULL);
-        g_autoptr(GhAuditEventItem) event =
-          gh_audit_event_item_new_from_json (json_node_get_object (node), NULL);
-
-        g_assert_nonnull (event);
-        g_signal_emit_by_name (client, "event", event);
+        deliver_event (test, first + i);
         if (i % 50 == 49)
           gh_gui_test_run_for (20);
       }
@@ -753,6 +790,13 @@ test_audit_live (void)
       g_assert_cmpint (model_id (model, BURST + i), ==, g_array_index (ids, gint64, i));
     g_assert_cmpuint (gh_audit_model_get_n_pages_held (GH_AUDIT_MODEL (model)), <=,
                       GH_AUDIT_MODEL_MAX_PAGES);
+    /* Still following, and the count line has every one of them (it follows once a second) */
+    g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), <, 1);
+    {
+      g_autofree char *count = g_strdup_printf ("%u events", ids->len + BURST);
+
+      g_assert_true (gh_gui_test_wait (label_is_shown, &(LabelWait) { page, count }));
+    }
     wait.id = first + BURST - 1;
 
     /* A gap after the burst: its row is on top and in view (the list had kept its first row
@@ -760,6 +804,25 @@ test_audit_live (void)
     g_signal_emit_by_name (client, "gap", (gint64) wait.id + 1);
     g_assert_true (gh_gui_test_wait (gap_cell_shown, page));
     g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), <, 1);
+  }
+
+  /* Under a stream the list takes new events a few times a second: one that came while
+   * following and waits for its turn, the list scrolled away meanwhile, is the pill's (the
+   * place kept), not a row on top of a list the user left. */
+  {
+    FramesWait frames = { gtk_widget_get_frame_clock (page), 0 };
+
+    wait.id += 2;
+    deliver_event (test, wait.id);
+    g_assert_true (gh_gui_test_wait (top_is, &wait));
+    /* The list was kept at its top for a few frames after the row came */
+    frames.until = gdk_frame_clock_get_frame_counter (frames.clock) + 5;
+    g_assert_true (gh_gui_test_wait (frames_passed, &frames));
+    deliver_event (test, wait.id + 1);
+    gtk_adjustment_set_value (adjustment, 300);
+    g_assert_true (gh_gui_test_wait (label_is_shown, &(LabelWait) { page, "1 new event" }));
+    g_assert_cmpint (top_id (page), ==, wait.id);
+    g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), >, 1);
   }
 }
 

@@ -58,6 +58,8 @@ static const struct {
 
 /* How often the status line follows live events, at most (ms). */
 #define COUNT_INTERVAL_MS 1000
+/* Live events join the list at most this often (see schedule_incoming()). */
+#define LIVE_INTERVAL_MS 250
 
 /* The filters, in the order of their chips. */
 typedef enum
@@ -88,6 +90,9 @@ struct _GhAuditPage
   GPtrArray          *incoming;        /* live events for the next frame, in the order they
                                         * came */
   guint               incoming_tick;
+  guint               incoming_timeout;
+  gint64              incoming_time;   /* when live events last joined the list (µs) */
+  gint64              count_time;      /* when the count last showed them */
   guint               count_timeout;   /* the count shows the live events at its end */
   gboolean            stale;           /* events came while the page was hidden */
   gboolean            syncing;         /* the controls are being set from the filters */
@@ -890,6 +895,10 @@ count_timeout_cb (gpointer user_data)
   GhAuditPage *self = GH_AUDIT_PAGE (user_data);
 
   self->count_timeout = 0;
+  /* Rows are about to come: the count with them, in the same frame */
+  if (self->incoming_tick != 0 || self->incoming_timeout != 0)
+    return G_SOURCE_REMOVE;
+  self->count_time = g_get_monotonic_time ();
   update_count (self);
 
   return G_SOURCE_REMOVE;
@@ -901,16 +910,71 @@ incoming_tick_cb (GtkWidget     *widget,
                   gpointer       user_data)
 {
   GhAuditPage *self = GH_AUDIT_PAGE (widget);
+  gint64 now = g_get_monotonic_time ();
 
   self->incoming_tick = 0;
-  gh_audit_model_prepend_all (self->model, self->incoming);
-  g_ptr_array_set_size (self->incoming, 0);
-  /* The count once a second at most (see count_timeout_cb()) */
-  if (self->count_timeout == 0)
-    self->count_timeout = g_timeout_add (COUNT_INTERVAL_MS, count_timeout_cb, self);
-  keep_top (self);
+  self->incoming_time = now;
+  if (!at_top (self) && self->repin_tick == 0)
+    {
+      /* Scrolled away since they came: the pill counts them, as it does the later ones */
+      self->pending += self->incoming->len;
+      g_ptr_array_set_size (self->incoming, 0);
+      update_pill (self);
+    }
+  else
+    {
+      gh_audit_model_prepend_all (self->model, self->incoming);
+      g_ptr_array_set_size (self->incoming, 0);
+      keep_top (self);
+    }
+  /* The count once a second at most (see count_timeout_cb()), in a frame that changes the
+   * list anyway rather than in a frame of its own (each is laid out and drawn again) */
+  if (now - self->count_time >= COUNT_INTERVAL_MS * 1000)
+    {
+      g_clear_handle_id (&self->count_timeout, g_source_remove);
+      self->count_time = now;
+      update_count (self);
+    }
+  else if (self->count_timeout == 0)
+    self->count_timeout = g_timeout_add (COUNT_INTERVAL_MS -
+                                         (guint) ((now - self->count_time) / 1000),
+                                         count_timeout_cb, self);
 
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+incoming_timeout_cb (gpointer user_data)
+{
+  GhAuditPage *self = GH_AUDIT_PAGE (user_data);
+
+  self->incoming_timeout = 0;
+  if (self->incoming_tick == 0)
+    self->incoming_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), incoming_tick_cb,
+                                                        NULL, NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Live events join the list at the next frame, with every other event that came before it:
+ * one change of the model a frame, not one an event (bench/console.sh: at a few hundred
+ * events a second, a change per event kept the window from drawing for many seconds). And
+ * under a stream, not more than every LIVE_INTERVAL_MS: each change while following moves
+ * every row in view, which the next frame binds, lays out and draws again (under 1000 events
+ * a second at every frame that was most of the frames' time, the list unreadable anyway); the
+ * first event after a quiet moment still comes at the next frame. */
+static void
+schedule_incoming (GhAuditPage *self)
+{
+  gint64 wait;
+
+  if (self->incoming_tick != 0 || self->incoming_timeout != 0)
+    return;
+  wait = self->incoming_time + LIVE_INTERVAL_MS * 1000 - g_get_monotonic_time ();
+  if (self->incoming_time != 0 && wait > 1000)
+    self->incoming_timeout = g_timeout_add ((guint) (wait / 1000), incoming_timeout_cb, self);
+  else
+    incoming_timeout_cb (self);
 }
 
 static void
@@ -945,13 +1009,8 @@ event_cb (GhAuditPage      *self,
         self->text_reload = g_timeout_add (500, text_reload_cb, self);
       return;
     }
-  /* Into the list at the next frame, with every other event that came before it: one change
-   * of the model a frame, not one an event (bench/console.sh: at a few hundred events a
-   * second, a change per event kept the window from drawing for many seconds). */
   g_ptr_array_add (self->incoming, g_object_ref (event));
-  if (self->incoming_tick == 0)
-    self->incoming_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), incoming_tick_cb,
-                                                        NULL, NULL);
+  schedule_incoming (self);
 }
 
 static void
@@ -2226,6 +2285,7 @@ gh_audit_page_dispose (GObject *object)
   if (self->incoming_tick != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->incoming_tick);
   self->incoming_tick = 0;
+  g_clear_handle_id (&self->incoming_timeout, g_source_remove);
   g_cancellable_cancel (self->export_cancellable);
   g_clear_object (&self->export_cancellable);
   g_clear_object (&self->export_file);
