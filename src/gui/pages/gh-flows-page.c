@@ -38,6 +38,8 @@
 #define MAX_LIVE_ROWS 50
 /* A flow's audit events read for the Raw tab and the report, at most (the newest). */
 #define EVENTS_READ 200
+/* The place of a row made from a flow's first event, before its summary is read: on top. */
+#define FIRST_EVENT_SEQ (G_MAXINT64 / 2)
 #define BADGE_WINDOW_US ((gint64) G_USEC_PER_SEC * 3600)
 #define REDACTED "[redacted]"
 
@@ -68,6 +70,7 @@ typedef struct
   GtkWidget  *subtitle;
   GtkWidget  *reason;
   GtkWidget  *dots;
+  GtkWidget  *more;            /* the "+N" after the dots */
   GtkWidget  *duration;
   GtkWidget  *age;
 } FlowRow;
@@ -104,6 +107,7 @@ struct _GhFlowsPage
   GPtrArray      *step_queue;      /* touched flows not on the first page, to read by id */
   guint           step_reads;
   gboolean        badge_dirty;
+  gboolean        recycled;        /* a row went to a newer flow since the last refresh */
   gboolean        badge_loading;
   guint           age_id;
   gint64          badge_read_at;
@@ -263,9 +267,42 @@ dot_draw (GtkDrawingArea *area,
   cairo_fill (cr);
 }
 
-static GtkWidget *
-dot_new (GhFlowStepStatus  status,
+/* A tooltip set only when it changes: GTK asks the display where the pointer is at every
+ * gtk_widget_set_tooltip_text() (a round trip to the X server), and a list under a stream of
+ * events would ask hundreds of times a second (bench/console.sh). */
+static void
+set_tooltip (GtkWidget  *widget,
+             const char *text)
+{
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) != 0)
+    gtk_widget_set_tooltip_text (widget, text);
+}
+
+/* @dot shows a step of @status titled @title (redrawn only when it changed). */
+static void
+dot_set (GtkWidget        *dot,
+         GhFlowStepStatus  status,
          const char       *title)
+{
+  GhFlowStepStatus shown = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dot), "gh-status"));
+
+  if (shown != status || gtk_widget_get_tooltip_text (dot) == NULL)
+    {
+      g_object_set_data (G_OBJECT (dot), "gh-status", GINT_TO_POINTER (status));
+      gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (dot), dot_draw,
+                                      GINT_TO_POINTER (status), NULL);
+      set_status_class (dot, status);
+    }
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (dot), title) != 0)
+    {
+      gtk_widget_set_tooltip_text (dot, title);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (dot), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      title, -1);
+    }
+}
+
+static GtkWidget *
+dot_new (void)
 {
   GtkWidget *dot = gtk_drawing_area_new ();
 
@@ -273,46 +310,74 @@ dot_new (GhFlowStepStatus  status,
   gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (dot), 10);
   gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (dot), 10);
   gtk_widget_set_valign (dot, GTK_ALIGN_CENTER);
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (dot), dot_draw, GINT_TO_POINTER (status),
-                                  NULL);
-  gtk_widget_set_tooltip_text (dot, title);
-  gtk_widget_add_css_class (dot, gh_flow_step_status_class (status));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (dot), GTK_ACCESSIBLE_PROPERTY_LABEL, title,
-                                  -1);
   return dot;
 }
 
+/* The row's dots follow its steps: the dots it has are kept and changed where they differ,
+ * the missing ones added, the extra ones removed (a row's dots change at every event of its
+ * flow). */
 static void
 show_dots (FlowRow *row)
 {
-  GtkWidget *child;
-  guint n;
+  GtkWidget *child = gtk_widget_get_first_child (row->dots);
+  guint n = 0;
 
-  while ((child = gtk_widget_get_first_child (row->dots)) != NULL)
-    gtk_box_remove (GTK_BOX (row->dots), child);
-
-  if (row->steps == NULL)
-    return;
-
-  n = MIN (json_array_get_length (row->steps), MAX_DOTS);
-  row->dots_total = MAX ((gint64) n, gh_json_int (row->flow, "steps"));
+  if (row->steps != NULL)
+    {
+      n = MIN (json_array_get_length (row->steps), MAX_DOTS);
+      row->dots_total = MAX ((gint64) n, gh_json_int (row->flow, "steps"));
+    }
   for (guint i = 0; i < n; i++)
     {
       JsonObject *step = json_array_get_object_element (row->steps, i);
 
-      gtk_box_append (GTK_BOX (row->dots),
-                      dot_new (gh_flow_step_status (step),
-                               gh_flow_step_title (gh_json_string (step, "type"))));
+      if (child == row->more)
+        {
+          GtkWidget *dot = dot_new ();
+
+          /* Its tooltip set while it is hidden: no question to the display */
+          gtk_widget_set_visible (dot, FALSE);
+          dot_set (dot, gh_flow_step_status (step),
+                   gh_flow_step_title (gh_json_string (step, "type")));
+          gtk_widget_set_visible (dot, TRUE);
+          gtk_box_insert_child_after (GTK_BOX (row->dots), dot,
+                                      gtk_widget_get_prev_sibling (row->more));
+          continue;
+        }
+      dot_set (child, gh_flow_step_status (step),
+               gh_flow_step_title (gh_json_string (step, "type")));
+      child = gtk_widget_get_next_sibling (child);
     }
-  if (row->dots_total > n)
+  while (child != row->more)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+
+      gtk_box_remove (GTK_BOX (row->dots), child);
+      child = next;
+    }
+
+  gtk_widget_set_visible (row->more, row->steps != NULL && row->dots_total > n);
+  if (row->steps != NULL && row->dots_total > n)
     {
       g_autofree char *more = g_strdup_printf ("+%" G_GINT64_FORMAT, row->dots_total - n);
-      GtkWidget *label = gtk_label_new (more);
 
-      gtk_widget_add_css_class (label, "dim-label");
-      gtk_widget_add_css_class (label, "caption");
-      gtk_box_append (GTK_BOX (row->dots), label);
+      gtk_label_set_label (GTK_LABEL (row->more), more);
     }
+}
+
+static gboolean
+age_query_tooltip_cb (GtkWidget  *age,
+                      int         x,
+                      int         y,
+                      gboolean    keyboard,
+                      GtkTooltip *tooltip)
+{
+  const char *exact = g_object_get_data (G_OBJECT (age), "gh-exact");
+
+  if (exact == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, exact);
+  return TRUE;
 }
 
 static void
@@ -333,7 +398,9 @@ show_times (FlowRow *row)
    * has no duration to show: its age says when */
   gtk_label_set_label (GTK_LABEL (row->duration), duration != NULL ? duration : "");
   gtk_label_set_label (GTK_LABEL (row->age), age);
-  gtk_widget_set_tooltip_text (row->age, exact);
+  /* The exact time, asked for when the pointer rests on the age (age_query_tooltip_cb) */
+  if (g_strcmp0 (g_object_get_data (G_OBJECT (row->age), "gh-exact"), exact) != 0)
+    g_object_set_data_full (G_OBJECT (row->age), "gh-exact", g_steal_pointer (&exact), g_free);
 }
 
 static void
@@ -348,14 +415,17 @@ show_row (FlowRow *row)
   g_autofree char *subtitle = NULL;
   gboolean failed = g_strcmp0 (state, "failed") == 0 || g_strcmp0 (state, "denied") == 0;
 
-  gtk_image_set_from_icon_name (GTK_IMAGE (row->icon), state_icon (state));
-  set_status_class (row->icon, gh_flow_state_status (state));
-  gtk_widget_set_tooltip_text (row->icon, state_word (state));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row->icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  state_word (state), -1);
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (row->icon), state_word (state)) != 0)
+    {
+      gtk_image_set_from_icon_name (GTK_IMAGE (row->icon), state_icon (state));
+      set_status_class (row->icon, gh_flow_state_status (state));
+      gtk_widget_set_tooltip_text (row->icon, state_word (state));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (row->icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      state_word (state), -1);
+    }
 
   gtk_label_set_label (GTK_LABEL (row->title), client);
-  gtk_widget_set_tooltip_text (row->title, client_id);
+  set_tooltip (row->title, client_id);
 
   /* Translators: "client_1f2e… · alice", the client's id (when the title is its family) and
    * the user */
@@ -369,7 +439,7 @@ show_row (FlowRow *row)
   if (failed && error_reason (error) != NULL)
     {
       gtk_label_set_label (GTK_LABEL (row->reason), error_reason (error));
-      gtk_widget_set_tooltip_text (row->reason, error_reason (error));
+      set_tooltip (row->reason, error_reason (error));
     }
   show_times (row);
 }
@@ -428,6 +498,12 @@ flow_row_new (JsonObject *flow)
 
   row->dots = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
   gtk_widget_set_name (row->dots, "flow-dots");
+  /* "+N": the steps past the dots; always the last child of the dots' box */
+  row->more = gtk_label_new (NULL);
+  gtk_widget_set_visible (row->more, FALSE);
+  gtk_widget_add_css_class (row->more, "dim-label");
+  gtk_widget_add_css_class (row->more, "caption");
+  gtk_box_append (GTK_BOX (row->dots), row->more);
   gtk_widget_set_valign (row->dots, GTK_ALIGN_CENTER);
   gtk_box_append (GTK_BOX (box), row->dots);
 
@@ -437,6 +513,8 @@ flow_row_new (JsonObject *flow)
   gtk_widget_add_css_class (row->duration, "numeric");
   row->age = caption_label_new ("dim-label");
   gtk_widget_set_name (row->age, "flow-age");
+  gtk_widget_set_has_tooltip (row->age, TRUE);
+  g_signal_connect (row->age, "query-tooltip", G_CALLBACK (age_query_tooltip_cb), NULL);
   gtk_label_set_xalign (GTK_LABEL (row->age), 1);
   gtk_widget_set_size_request (times, 72, -1);
   gtk_widget_set_valign (times, GTK_ALIGN_CENTER);
@@ -613,11 +691,75 @@ state_filter_keeps (GhFlowsPage *self,
   return g_strv_contains ((const char * const *) states, state);
 }
 
+static gboolean list_at_top (GhFlowsPage *self);
+static void older_below_oldest (GhFlowsPage *self);
+
+/* A row for @flow, which the list does not show yet. While the list is at its top and holds
+ * its MAX_LIVE_ROWS (trim_rows), @recycle gives it the oldest row's widgets instead of new
+ * ones (at 100 new flows a second, making a row for each and dropping another was most of
+ * the page's time: bench/console.sh); NULL when @flow is older than every row kept (the trim
+ * would drop it at once). The flow whose detail is open keeps its row. */
+static FlowRow *
+add_row (GhFlowsPage *self,
+         JsonObject  *flow,
+         gboolean     recycle)
+{
+  const char *id = gh_json_string (flow, "id");
+  FlowRow *row = NULL;
+  gpointer key = NULL;
+
+  if (recycle && g_hash_table_size (self->rows) >= MAX_LIVE_ROWS && list_at_top (self))
+    {
+      GHashTableIter iter;
+      const char *row_id;
+      FlowRow *candidate;
+
+      g_hash_table_iter_init (&iter, self->rows);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &row_id, (gpointer *) &candidate))
+        if (g_strcmp0 (row_id, self->detail_id) != 0 &&
+            (row == NULL || gh_json_int (candidate->flow, "seq") < gh_json_int (row->flow, "seq")))
+          row = candidate;
+      if (row != NULL && gh_json_int (flow, "seq") < gh_json_int (row->flow, "seq"))
+        return NULL;
+    }
+
+  if (row == NULL)
+    {
+      row = flow_row_new (flow);
+      g_hash_table_insert (self->rows, g_strdup (id), row);
+      gtk_list_box_append (self->flow_list, row->row);
+      return row;
+    }
+
+  g_hash_table_steal_extended (self->rows, gh_json_string (row->flow, "id"), &key, NULL);
+  g_free (key);
+  json_object_ref (flow);
+  json_object_unref (row->flow);
+  row->flow = flow;
+  g_clear_pointer (&row->steps, json_array_unref);
+  row->steps_wanted = FALSE;
+  row->dots_total = 0;
+  g_object_set_data_full (G_OBJECT (row->row), "gh-flow-id", g_strdup (id), g_free);
+  show_row (row);
+  show_dots (row);
+  g_hash_table_insert (self->rows, g_strdup (id), row);
+  gtk_list_box_row_changed (GTK_LIST_BOX_ROW (row->row));
+  older_below_oldest (self);
+  self->recycled = TRUE;
+  return row;
+}
+
+typedef enum {
+  MERGE_UPDATE,   /* only a flow the list shows */
+  MERGE_ADD,      /* added when new */
+  MERGE_LIVE,     /* added when new, in a row given up by the oldest flow at the cap */
+} MergeMode;
+
 /* A new summary of a flow the list shows (or should show): the row follows it. */
 static FlowRow *
 merge_flow (GhFlowsPage *self,
             JsonObject  *flow,
-            gboolean     add)
+            MergeMode    mode)
 {
   const char *id = gh_json_string (flow, "id");
   FlowRow *row;
@@ -628,11 +770,12 @@ merge_flow (GhFlowsPage *self,
   row = g_hash_table_lookup (self->rows, id);
   if (row == NULL)
     {
-      if (!add)
+      /* A new flow out of the filter takes no row (nor another flow's) */
+      if (mode == MERGE_UPDATE || !state_filter_keeps (self, gh_json_string (flow, "state")))
         return NULL;
-      row = flow_row_new (flow);
-      g_hash_table_insert (self->rows, g_strdup (id), row);
-      gtk_list_box_append (self->flow_list, row->row);
+      row = add_row (self, flow, mode == MERGE_LIVE);
+      if (row == NULL)
+        return NULL;
     }
   else
     {
@@ -671,7 +814,7 @@ take_steps (GhFlowsPage *self,
   if (row == NULL || steps == NULL)
     return;
   set_dots (row, steps);
-  merge_flow (self, flow, FALSE);
+  merge_flow (self, flow, MERGE_UPDATE);
 }
 
 static void
@@ -758,7 +901,7 @@ merge_page (GhFlowsPage *self,
       JsonObject *flow = json_array_get_object_element (flows, i);
 
       if (flow != NULL)
-        merge_flow (self, flow, TRUE);
+        merge_flow (self, flow, MERGE_ADD);
     }
   update_empty (self);
 }
@@ -844,7 +987,8 @@ scrolled_cb (GtkAdjustment *adjustment,
   gh_page_load (GH_PAGE (self), "GET", path, NULL, more_loaded_cb, NULL);
 }
 
-/* The next older page starts below the oldest row shown. */
+/* The next older page starts below the oldest row shown (whose place is known: a row made
+ * from a first event is newer than every flow read). */
 static void
 older_below_oldest (GhFlowsPage *self)
 {
@@ -854,23 +998,31 @@ older_below_oldest (GhFlowsPage *self)
 
   g_hash_table_iter_init (&iter, self->rows);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
-    if (oldest == NULL || gh_json_int (row->flow, "seq") < gh_json_int (oldest->flow, "seq"))
+    if (gh_json_int (row->flow, "seq") < FIRST_EVENT_SEQ &&
+        (oldest == NULL || gh_json_int (row->flow, "seq") < gh_json_int (oldest->flow, "seq")))
       oldest = row;
   if (oldest != NULL)
     self->older = gh_json_int (oldest->flow, "seq");
 }
 
-/* While the list is at its top, it keeps its newest MAX_LIVE_ROWS flows (a page): each flow
- * is a row of widgets every frame lays out (bench/console.sh: at 100 new flows a second,
- * keeping them all made a frame cost 230 ms). The older ones are read again, as pages, when
- * scrolled to. The flow whose detail is open stays. */
-static void
-trim_rows (GhFlowsPage *self)
+/* Scrolled to the top, no older page on its way. */
+static gboolean
+list_at_top (GhFlowsPage *self)
 {
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->list_scroller);
 
-  if (g_hash_table_size (self->rows) <= MAX_LIVE_ROWS || self->more_loading ||
-      gtk_adjustment_get_value (adjustment) >= 1)
+  return !self->more_loading && gtk_adjustment_get_value (adjustment) < 1;
+}
+
+/* While the list is at its top, it keeps its newest MAX_LIVE_ROWS flows (a page): each flow
+ * is a row of widgets every frame lays out (bench/console.sh: at 100 new flows a second,
+ * keeping them all made a frame cost 230 ms); a new flow takes the oldest row's widgets
+ * (add_row), this drops what is left over (rows an older page added). The older ones are read
+ * again, as pages, when scrolled to. The flow whose detail is open stays. */
+static void
+trim_rows (GhFlowsPage *self)
+{
+  if (g_hash_table_size (self->rows) <= MAX_LIVE_ROWS || !list_at_top (self))
     return;
 
   while (g_hash_table_size (self->rows) > MAX_LIVE_ROWS)
@@ -924,7 +1076,7 @@ refresh_loaded_cb (GhPage       *page,
           JsonObject *flow = json_array_get_object_element (flows, i);
 
           g_hash_table_remove (dirty, gh_json_string (flow, "id"));
-          merge_flow (self, flow, TRUE);
+          merge_flow (self, flow, MERGE_LIVE);
         }
 
       g_hash_table_iter_init (&iter, dirty);
@@ -936,9 +1088,10 @@ refresh_loaded_cb (GhPage       *page,
             want_steps (self, row);
         }
       /* A list read whole before (no older page) that the stream has grown past a page:
-       * older flows are there to read again */
-      if (self->older <= 0 && gh_json_int (answer, "older") > 0)
+       * older flows are there to read again; rows given to newer flows: the oldest moved */
+      if ((self->older <= 0 && gh_json_int (answer, "older") > 0) || self->recycled)
         older_below_oldest (self);
+      self->recycled = FALSE;
       trim_rows (self);
       update_empty (self);
     }
@@ -1088,17 +1241,17 @@ add_from_event (GhFlowsPage      *self,
     if (members[i][1] != NULL)
       json_object_set_string_member (flow, members[i][0], members[i][1]);
   /* Newer than every flow read: on top until its summary gives its place. */
-  json_object_set_int_member (flow, "seq", G_MAXINT64 / 2 + gh_audit_event_item_get_id (item));
+  json_object_set_int_member (flow, "seq", FIRST_EVENT_SEQ + gh_audit_event_item_get_id (item));
   json_object_set_int_member (flow, "started_at", gh_audit_event_item_get_time (item));
   json_object_set_int_member (flow, "updated_at", gh_audit_event_item_get_time (item));
   json_object_set_string_member (flow, "state", "running");
 
-  row = flow_row_new (flow);
+  row = add_row (self, flow, TRUE);
+  if (row == NULL)
+    return;
   /* Its first step: the dots grow from here as its events come */
   row->steps = json_array_new ();
   add_live_step (row, item);
-  g_hash_table_insert (self->rows, g_strdup (gh_audit_event_item_get_flow_id (item)), row);
-  gtk_list_box_append (self->flow_list, row->row);
   trim_rows (self);
   update_empty (self);
 }
