@@ -1053,6 +1053,8 @@ gap_cb (GhAuditPage *self,
   keep_top (self);
 }
 
+/* The page follows the stream itself rather than through GhPage's event vfunc: it needs
+ * its events, gaps and state together, in the order the stream gave them. */
 static void
 follow_events (GhAuditPage *self)
 {

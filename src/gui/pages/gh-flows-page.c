@@ -87,7 +87,6 @@ struct _GhFlowsPage
 {
   GhPage          parent_instance;
 
-  GhAdminClient  *events_client;   /* whose ::event we follow */
   GHashTable     *rows;            /* flow id -> FlowRow */
   char           *state;           /* the state filter, NULL: all */
   char           *search;          /* case-folded, NULL when empty */
@@ -1257,18 +1256,16 @@ add_from_event (GhFlowsPage      *self,
 }
 
 static void
-event_cb (GhAdminClient    *client,
-          GhAuditEventItem *item,
-          GhFlowsPage      *self)
+gh_flows_page_event (GhPage           *page,
+                     GhAuditEventItem *item)
 {
+  GhFlowsPage *self = GH_FLOWS_PAGE (page);
   FlowRow *row;
 
   const char *flow_id = gh_audit_event_item_get_flow_id (item);
   const char *type = gh_audit_event_item_get_event_type (item);
 
-  if (flow_id == NULL ||
-      g_strcmp0 (gh_audit_event_item_get_project (item),
-                 gh_page_get_project (GH_PAGE (self))) != 0)
+  if (flow_id == NULL)
     return;
 
   g_hash_table_add (self->dirty, g_strdup (flow_id));
@@ -2557,17 +2554,7 @@ static void
 gh_flows_page_reload (GhPage *page)
 {
   GhFlowsPage *self = GH_FLOWS_PAGE (page);
-  GhAdminClient *admin = gh_page_get_admin_client (page);
   g_autofree char *project_path = gh_page_project_path (page, NULL);
-
-  if (admin != self->events_client)
-    {
-      if (self->events_client != NULL)
-        g_signal_handlers_disconnect_by_func (self->events_client, event_cb, self);
-      g_set_object (&self->events_client, admin);
-      if (admin != NULL)
-        g_signal_connect_object (admin, "event", G_CALLBACK (event_cb), self, 0);
-    }
 
   /* The loads of the last round are gone: so are their counts. */
   self->refresh_loading = FALSE;
@@ -2580,7 +2567,7 @@ gh_flows_page_reload (GhPage *page)
   g_clear_handle_id (&self->tick_id, g_source_remove);
   clear_rows (self);
 
-  if (admin == NULL)
+  if (gh_page_get_admin_client (page) == NULL)
     {
       gh_page_set_busy (page, TRUE);
       return;
@@ -2674,9 +2661,6 @@ gh_flows_page_dispose (GObject *object)
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->age_id, g_source_remove);
   g_clear_handle_id (&self->width_idle, g_source_remove);
-  if (self->events_client != NULL)
-    g_signal_handlers_disconnect_by_func (self->events_client, event_cb, self);
-  g_clear_object (&self->events_client);
 
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), GH_TYPE_FLOWS_PAGE);
@@ -2718,6 +2702,7 @@ gh_flows_page_class_init (GhFlowsPageClass *klass)
   object_class->finalize = gh_flows_page_finalize;
 
   page_class->reload = gh_flows_page_reload;
+  page_class->event = gh_flows_page_event;
   page_class->start_search = gh_flows_page_start_search;
   page_class->open_target = gh_flows_page_open_target;
 
