@@ -23,7 +23,7 @@
  *       gatehouse-server while the window shows each page for S seconds; peer: a GtkListView
  *       appending one row per event of the same stream (--side peer-columns: a GtkColumnView
  *       of seven columns adding each at the top, as the Audit page does; peer-columns-batched:
- *       the same adding a frame's rows at once)
+ *       the same adding a frame's rows at once and keeping its top in view, following)
  */
 
 #define G_LOG_DOMAIN "gatehouse-bench"
@@ -1035,6 +1035,7 @@ typedef struct
   GtkStringList *rows;     /* the peer's */
   gboolean       prepend;  /* new rows at the top, as the Audit page adds them */
   GPtrArray     *batch;    /* rows kept for the next frame (peer-columns-batched), or NULL */
+  GtkWidget     *follow;   /* the scrolled window kept at its top after each batch, or NULL */
 } Received;
 
 static void
@@ -1079,6 +1080,11 @@ batch_tick_cb (GtkWidget     *widget,
       gtk_string_list_splice (received->rows, 0, 0,
                               (const char * const *) received->batch->pdata);
       g_ptr_array_set_size (received->batch, 0);
+      /* Following, as the Audit page does: the newest rows in view. Without it the view keeps
+       * the row it showed in place, below the new ones, and has nothing new to draw. */
+      if (received->follow != NULL)
+        gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (
+                                    GTK_SCROLLED_WINDOW (received->follow)), 0);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -1238,6 +1244,8 @@ live (const char  *side,
         }
       scroller = gtk_scrolled_window_new ();
       gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), view);
+      if (received.batch != NULL)
+        received.follow = scroller;
       window = peer_window (scroller);
       if (!run_until (widget_mapped, scroller, BUDGET_USEC))
         g_error ("the peer's window was not shown");

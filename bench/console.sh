@@ -201,7 +201,7 @@ END {
     if (lc != "")
       printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s %5s %5s\n", "peer: GtkColumnView at top", get(lc, "rate_generated"), get(lc, "rate_received"), get(lc, "frames"), get(lc, "over_25"), get(lc, "over_33"), get(lc, "interval_p99"), get(lc, "interval_max"), get(lc, "backlog_max"), get(lc, "gaps"), get(lc, "cpu_main"), get(lc, "cpu_render")
     if (lb != "")
-      printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s %5s %5s\n", "peer: the same, per frame", get(lb, "rate_generated"), get(lb, "rate_received"), get(lb, "frames"), get(lb, "over_25"), get(lb, "over_33"), get(lb, "interval_p99"), get(lb, "interval_max"), get(lb, "backlog_max"), get(lb, "gaps"), get(lb, "cpu_main"), get(lb, "cpu_render")
+      printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s %5s %5s\n", "peer: per frame, following", get(lb, "rate_generated"), get(lb, "rate_received"), get(lb, "frames"), get(lb, "over_25"), get(lb, "over_33"), get(lb, "interval_p99"), get(lb, "interval_max"), get(lb, "backlog_max"), get(lb, "gaps"), get(lb, "cpu_main"), get(lb, "cpu_render")
     for (i = 1; i <= nla; i++)
       printf "  %-28s %7s %7s %7s %6s %6s %7s %7s %7s %8s %5s %5s\n", "gatehouse, page " get(la[i], "page"), get(la[i], "rate_generated"), get(la[i], "rate_received"), get(la[i], "frames"), get(la[i], "over_25"), get(la[i], "over_33"), get(la[i], "interval_p99"), get(la[i], "interval_max"), get(la[i], "backlog_max"), get(la[i], "gaps"), get(la[i], "cpu_main"), get(la[i], "cpu_render")
     for (k in lp)
