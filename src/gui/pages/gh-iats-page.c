@@ -873,6 +873,15 @@ issue_clicked_cb (GhIatsPage *self)
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* "filter:TEXT" opens the search with TEXT. */
+static void
+gh_iats_page_open_target (GhPage     *page,
+                          const char *target)
+{
+  if (g_str_has_prefix (target, "filter:"))
+    gh_page_search (page, target + strlen ("filter:"));
+}
+
 static void
 retry_clicked_cb (GhIatsPage *self)
 {
@@ -920,6 +929,7 @@ gh_iats_page_class_init (GhIatsPageClass *klass)
 
   object_class->dispose = gh_iats_page_dispose;
   object_class->finalize = gh_iats_page_finalize;
+  page_class->open_target = gh_iats_page_open_target;
   page_class->reload = gh_iats_page_reload;
 
   gh_page_class_set_info (GH_PAGE_CLASS (klass), "iats", N_("Initial Access Tokens"),

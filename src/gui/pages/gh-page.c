@@ -555,6 +555,21 @@ gh_page_add_search (GhPage         *self,
   gh_page_add_header_widget (self, button, GTK_PACK_END);
 }
 
+void
+gh_page_search (GhPage     *self,
+                const char *text)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  g_return_if_fail (GH_IS_PAGE (self));
+  g_return_if_fail (priv->search_bar != NULL);
+
+  gtk_search_bar_set_search_mode (priv->search_bar, TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (priv->search_entry), text);
+  /* Now, not after the entry's typing delay. */
+  g_signal_emit_by_name (priv->search_entry, "search-changed");
+}
+
 char *
 gh_page_dup_search (GhPage *self)
 {

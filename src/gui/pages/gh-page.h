@@ -90,6 +90,9 @@ void           gh_page_add_search        (GhPage         *self,
                                           GtkSearchEntry *entry,
                                           const char     *button_name,
                                           const char     *tooltip);
+/* Opens the page's search with @text in it, filtered at once ("filter:TEXT" targets). */
+void           gh_page_search            (GhPage         *self,
+                                          const char     *text);
 /* The search entry's text, case-folded; NULL when it is empty (or the page has no search). */
 char          *gh_page_dup_search        (GhPage         *self);
 /* After filtering: @stack shows its "list" page, or, when @n_shown is 0, its "no-results"

@@ -180,7 +180,8 @@ user_row (GhUsersPage *self,
   return row;
 }
 
-/* The user another page opened ("user:NAME"): its row focused, once the list shows it. */
+/* The user another page opened ("user:NAME"): its row focused, once the list shows it.
+ * "filter:TEXT" opens the search with TEXT. */
 static void
 focus_target (GhUsersPage *self)
 {
@@ -207,6 +208,11 @@ gh_users_page_open_target (GhPage     *page,
 {
   GhUsersPage *self = GH_USERS_PAGE (page);
 
+  if (g_str_has_prefix (target, "filter:"))
+    {
+      gh_page_search (page, target + strlen ("filter:"));
+      return;
+    }
   if (!g_str_has_prefix (target, "user:"))
     return;
   g_free (self->target);
