@@ -300,6 +300,53 @@ gh_gui_test_click (GtkWidget *button)
 
 typedef struct
 {
+  GtkWidget   *root;
+  const char **all;
+  const char **shown;
+} SearchShows;
+
+static gboolean
+search_shows (gpointer data)
+{
+  SearchShows *wait = data;
+
+  for (guint i = 0; wait->all[i] != NULL; i++)
+    {
+      GtkWidget *widget = gh_gui_test_find (wait->root, wait->all[i]);
+      gboolean mapped = widget != NULL && gtk_widget_get_mapped (widget);
+
+      if (mapped != g_strv_contains (wait->shown, wait->all[i]))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+gh_gui_test_search (GtkWidget   *root,
+                    const char  *entry_name,
+                    const char  *text,
+                    const char **all,
+                    const char **shown)
+{
+  SearchShows wait = { root, all, shown };
+
+  gtk_editable_set_text (GTK_EDITABLE (gh_gui_test_get (root, entry_name)), text);
+  if (gh_gui_test_wait (search_shows, &wait))
+    return TRUE;
+
+  for (guint i = 0; all[i] != NULL; i++)
+    {
+      GtkWidget *widget = gh_gui_test_find (root, all[i]);
+
+      g_test_message ("“%s”: %s %s", text, all[i],
+                      widget != NULL && gtk_widget_get_mapped (widget) ? "shown" : "not shown");
+    }
+  return FALSE;
+}
+
+typedef struct
+{
   char     *text;
   gboolean  done;
 } ClipboardRead;

@@ -77,6 +77,14 @@ gboolean    gh_gui_test_text_shown   (GtkWidget    *root,
 char       *gh_gui_test_dump_labels  (GtkWidget    *root);
 /* "clicked" on a button, as a user's click does it (at once). */
 void        gh_gui_test_click        (GtkWidget    *button);
+/* Types @text into the search entry named @entry_name under @root (the window), then waits
+ * until exactly the widgets named in @shown (NULL-terminated) of those named in @all are
+ * mapped; FALSE (after a message naming what shows) if that never happens. */
+gboolean    gh_gui_test_search       (GtkWidget    *root,
+                                      const char   *entry_name,
+                                      const char   *text,
+                                      const char  **all,
+                                      const char  **shown);
 /* The text on the clipboard of @widget's display. */
 char       *gh_gui_test_clipboard    (GtkWidget    *widget);
 

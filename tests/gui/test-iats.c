@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "gh-gui-test.h"
 
 /* The harness's server is the production profile (DCR disabled): these tokens are asked for
@@ -383,6 +385,83 @@ test_iats_revoke_asks (void)
   g_assert_null (gh_gui_test_find (row, "revoke-button"));
 }
 
+static char *
+issue_row_name (GhGuiTest  *test,
+                const char *body)
+{
+  g_autoptr(JsonObject) issued = gh_gui_test_admin (test, "POST", "/projects/default/iats",
+                                                    body);
+  JsonObject *iat = json_object_get_object_member (issued, "initial_access_token");
+
+  return g_strconcat ("iat-row-", json_object_get_string_member (iat, "id"), NULL);
+}
+
+static gboolean
+search_mode_is (gpointer data)
+{
+  GtkWidget *bar = data;
+
+  return gtk_search_bar_get_search_mode (GTK_SEARCH_BAR (bar)) ==
+         GPOINTER_TO_INT (g_object_get_data (G_OBJECT (bar), "gh-test-wanted"));
+}
+
+static void
+assert_search_mode (GtkWidget *bar,
+                    gboolean   wanted)
+{
+  g_object_set_data (G_OBJECT (bar), "gh-test-wanted", GINT_TO_POINTER (wanted));
+  g_assert_true (gh_gui_test_wait (search_mode_is, bar));
+}
+
+/* Ctrl+F (win.search) and the header's button open a search that keeps the tokens whose
+ * label, id or status holds the text; none: a page that says so; Escape shows them all. */
+static void
+test_iats_search (void)
+{
+  g_autoptr(GhGuiTest) test = iat_test_new ();
+  g_autofree char *laptop = issue_row_name (test, "{\"label\": \"Laptop Cursor\"}");
+  g_autofree char *runner = issue_row_name (test, "{\"label\": \"CI runner\"}");
+  g_autofree char *old = issue_row_name (test, "{\"label\": \"old one\"}");
+  g_autofree char *old_path = g_strconcat ("/projects/default/iats/",
+                                           old + strlen ("iat-row-"), NULL);
+  g_autoptr(JsonObject) revoked = gh_gui_test_admin (test, "DELETE", old_path, NULL);
+  GtkWidget *window = GTK_WIDGET (test->window);
+  const char *all[] = { laptop, runner, old, "iats-no-results-page", NULL };
+  GtkWidget *bar;
+
+  gh_gui_test_show_page (test, "iats");
+  assert_row_shows (window, old, "Revoked");
+  bar = gh_gui_test_get (window, "iats-search-bar");
+  g_assert_false (gtk_search_bar_get_search_mode (GTK_SEARCH_BAR (bar)));
+
+  gtk_widget_activate_action (window, "win.search", NULL);
+  assert_search_mode (bar, TRUE);
+  g_assert_true (gh_gui_test_search (window, "iats-search-entry", "RUNNER", all,
+                                     (const char *[]) { runner, NULL }));
+  /* By id, as a part of it. */
+  g_assert_true (gh_gui_test_search (window, "iats-search-entry", laptop + strlen ("iat-row-"),
+                                     all, (const char *[]) { laptop, NULL }));
+  /* By status: the API's word and the badge's. */
+  g_assert_true (gh_gui_test_search (window, "iats-search-entry", "revoked", all,
+                                     (const char *[]) { old, NULL }));
+  g_assert_true (gh_gui_test_search (window, "iats-search-entry", "active", all,
+                                     (const char *[]) { laptop, runner, NULL }));
+  g_assert_true (gh_gui_test_search (window, "iats-search-entry", "zebra", all,
+                                     (const char *[]) { "iats-no-results-page", NULL }));
+  g_assert_true (gh_gui_test_text_shown (gh_gui_test_get (window, "iats-no-results-page"),
+                                         "No tokens match “zebra”"));
+
+  /* Escape closes it and shows every token again. */
+  g_signal_emit_by_name (gh_gui_test_get (window, "iats-search-entry"), "stop-search");
+  assert_search_mode (bar, FALSE);
+  g_assert_true (gh_gui_test_search (window, "iats-search-entry", "", all,
+                                     (const char *[]) { laptop, runner, old, NULL }));
+
+  /* The header's button opens it too. */
+  gh_gui_test_click (gh_gui_test_get (window, "iats-search-button"));
+  assert_search_mode (bar, TRUE);
+}
+
 /* POST /register with @authorization (NULL: no header), as a client would. */
 static void
 register_with (GhGuiTest  *test,
@@ -462,6 +541,7 @@ main (int   argc,
   g_test_add_func ("/gui/iats/issue-register-forget", test_iats_issue_register_forget);
   g_test_add_func ("/gui/iats/close-without-copying-asks", test_iats_close_without_copying_asks);
   g_test_add_func ("/gui/iats/revoke-asks", test_iats_revoke_asks);
+  g_test_add_func ("/gui/iats/search", test_iats_search);
   g_test_add_func ("/gui/iats/rejected-uses", test_iats_rejected_uses);
 
   return g_test_run ();

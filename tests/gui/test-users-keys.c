@@ -269,6 +269,56 @@ test_users_auto_approve (void)
                    "linus");
 }
 
+/* Ctrl+F (win.search) and the header's button open a search that keeps the users whose user
+ * name, name or email holds the text, whatever its case; none: a page that says so; Escape
+ * closes it and lists them all again. */
+static void
+test_users_search (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  g_autoptr(JsonObject) ada = gh_gui_test_admin (test, "POST", "/projects/default/users",
+                                                 "{\"username\": \"ada\", \"name\": "
+                                                 "\"Ada Lovelace\", \"email\": "
+                                                 "\"ada@engine.example\"}");
+  g_autoptr(JsonObject) alan = gh_gui_test_admin (test, "POST", "/projects/default/users",
+                                                  "{\"username\": \"alan\", \"name\": "
+                                                  "\"Alan Turing\", \"email\": "
+                                                  "\"alan@bletchley.example\"}");
+  GtkWidget *window = GTK_WIDGET (test->window);
+  const char *all[] = { "user-ada", "user-alan", "users-no-results-page", NULL };
+  GtkWidget *bar;
+
+  gh_gui_test_show_page (test, "users");
+  bar = gh_gui_test_get (window, "users-search-bar");
+  g_assert_true (gh_gui_test_search (window, "users-search-entry", "", all,
+                                     (const char *[]) { "user-ada", "user-alan", NULL }));
+  g_assert_false (gtk_search_bar_get_search_mode (GTK_SEARCH_BAR (bar)));
+
+  gtk_widget_activate_action (window, "win.search", NULL);
+  g_assert_true (gtk_search_bar_get_search_mode (GTK_SEARCH_BAR (bar)));
+  g_assert_true (gh_gui_test_search (window, "users-search-entry", "LOVELACE", all,
+                                     (const char *[]) { "user-ada", NULL }));
+  g_assert_true (gh_gui_test_search (window, "users-search-entry", "bletchley", all,
+                                     (const char *[]) { "user-alan", NULL }));
+  g_assert_true (gh_gui_test_search (window, "users-search-entry", "a", all,
+                                     (const char *[]) { "user-ada", "user-alan", NULL }));
+  g_assert_true (gh_gui_test_search (window, "users-search-entry", "grace", all,
+                                     (const char *[]) { "users-no-results-page", NULL }));
+  g_assert_true (gh_gui_test_text_shown (gh_gui_test_get (window, "users-no-results-page"),
+                                         "No users match “grace”"));
+
+  g_signal_emit_by_name (gh_gui_test_get (window, "users-search-entry"), "stop-search");
+  g_assert_false (gtk_search_bar_get_search_mode (GTK_SEARCH_BAR (bar)));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (gh_gui_test_get (window,
+                                                                          "users-search-entry"))),
+                   ==, "");
+  g_assert_true (gh_gui_test_search (window, "users-search-entry", "", all,
+                                     (const char *[]) { "user-ada", "user-alan", NULL }));
+
+  gh_gui_test_click (gh_gui_test_get (window, "users-search-button"));
+  g_assert_true (gtk_search_bar_get_search_mode (GTK_SEARCH_BAR (bar)));
+}
+
 /* The kid of the key the server signs with now. */
 static char *
 signing_kid (GhGuiTest *test)
@@ -432,6 +482,7 @@ main (int   argc,
 
   g_test_add_func ("/gui/users/add-edit-remove", test_users_add_edit_remove);
   g_test_add_func ("/gui/users/auto-approve", test_users_auto_approve);
+  g_test_add_func ("/gui/users/search", test_users_search);
   g_test_add_func ("/gui/keys/list-and-rotate", test_keys_list_and_rotate);
   g_test_add_func ("/gui/preferences/settings", test_preferences);
 

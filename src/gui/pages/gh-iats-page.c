@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "gh-explain-card.h"
@@ -37,13 +39,18 @@ struct _GhIatsPage
   guint          tick_id;
   guint          refresh_id;
   GtkWidget     *issue_button;
+  char          *search;         /* the search entry's text, case-folded; NULL when empty */
+  gboolean       listed;         /* the list is what the page shows (not empty or an error) */
 
   /* Template widgets */
   GtkLabel      *empty_mode_label;
   AdwStatusPage *error_page;
   AdwPreferencesGroup *mode_group;
   AdwActionRow  *mode_row;
+  AdwStatusPage *no_results_page;
   AdwPreferencesGroup *orphans_group;
+  GtkSearchBar  *search_bar;
+  GtkSearchEntry *search_entry;
   GtkStack      *stack;
   AdwPreferencesGroup *tokens_group;
 };
@@ -208,6 +215,22 @@ clear_rows (GhIatsPage *self)
   g_ptr_array_set_size (self->countdowns, 0);
 }
 
+/* What a search finds @row by (the texts it shows, case-folded), NULL-terminated. */
+static void
+set_search_text (GtkWidget  *row,
+                 const char *first,
+                 ...)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  va_list args;
+
+  va_start (args, first);
+  for (const char *part = first; part != NULL; part = va_arg (args, const char *))
+    g_string_append_printf (text, "%s\n", part);
+  va_end (args);
+  g_object_set_data_full (G_OBJECT (row), "gh-search", g_utf8_casefold (text->str, -1), g_free);
+}
+
 static void
 add_row (GhIatsPage          *self,
          AdwPreferencesGroup *group,
@@ -312,6 +335,7 @@ rejected_row (GhIatsPage       *self,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), reason_text (event_reason (event)));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
+  set_search_text (row, reason_text (event_reason (event)), subtitle, NULL);
   if (message != NULL)
     gtk_widget_set_tooltip_text (row, message);
 
@@ -464,6 +488,7 @@ token_row (GhIatsPage *self,
   g_autofree char *revoke_label = NULL;
   GtkWidget *row = adw_expander_row_new ();
   GtkWidget *expires_row = detail_row (_("Expires"), "");
+  GtkWidget *badge = state_badge (state);
   Countdown *countdown;
 
   gtk_widget_set_name (row, name);
@@ -472,7 +497,10 @@ token_row (GhIatsPage *self,
   adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row),
                                  g_hash_table_contains (self->expanded, name));
 
-  adw_expander_row_add_action (ADW_EXPANDER_ROW (row), state_badge (state));
+  adw_expander_row_add_action (ADW_EXPANDER_ROW (row), badge);
+  /* Found by its title, id and status, as the API ("exhausted") and the badge ("Used Up")
+   * say it. */
+  set_search_text (row, title, id, state, gtk_label_get_text (GTK_LABEL (badge)), NULL);
   if (!g_str_equal (state, "revoked"))
     {
       GtkWidget *button = gtk_button_new_from_icon_name ("user-trash-symbolic");
@@ -530,6 +558,44 @@ token_row (GhIatsPage *self,
   return row;
 }
 
+/* The rows the search text is in, the others hidden; a group without one hidden; nothing
+ * found: a status page that says so. Without a search, every row. */
+static void
+apply_search (GhIatsPage *self)
+{
+  guint n_tokens = 0;
+  guint n_orphans = 0;
+
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (self->rows, i);
+      const char *text = g_object_get_data (G_OBJECT (row), "gh-search");
+      gboolean shown = self->search == NULL ||
+                       (text != NULL && strstr (text, self->search) != NULL);
+
+      gtk_widget_set_visible (row, shown);
+      if (shown && gtk_widget_get_ancestor (row, ADW_TYPE_PREFERENCES_GROUP) ==
+                   GTK_WIDGET (self->orphans_group))
+        n_orphans++;
+      else if (shown)
+        n_tokens++;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->tokens_group), n_tokens > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->orphans_group), n_orphans > 0);
+
+  if (self->listed)
+    gh_page_show_search_result (GH_PAGE (self), self->stack, n_tokens + n_orphans,
+                                self->no_results_page, _("No tokens match “%s”"));
+}
+
+static void
+search_changed_cb (GhIatsPage *self)
+{
+  g_free (self->search);
+  self->search = gh_page_dup_search (GH_PAGE (self));
+  apply_search (self);
+}
+
 /* One plain sentence when the project's registration does not ask for these tokens. */
 static const char *
 mode_sentence (const char *dcr_mode)
@@ -585,6 +651,7 @@ show_tokens (GhIatsPage *self)
       gtk_label_set_label (self->empty_mode_label, sentence != NULL ? sentence : "");
       gtk_widget_set_visible (GTK_WIDGET (self->empty_mode_label), sentence != NULL);
       gtk_stack_set_visible_child_name (self->stack, "empty");
+      self->listed = FALSE;
       return;
     }
 
@@ -613,11 +680,11 @@ show_tokens (GhIatsPage *self)
       add_row (self, self->tokens_group, row);
     }
 
-  gtk_widget_set_visible (GTK_WIDGET (self->orphans_group), orphans->len > 0);
   for (guint i = 0; i < orphans->len; i++)
     add_row (self, self->orphans_group, rejected_row (self, g_ptr_array_index (orphans, i)));
 
-  gtk_stack_set_visible_child_name (self->stack, "list");
+  self->listed = TRUE;
+  apply_search (self);
 }
 
 /* One of the round's three loads answered: once all have, show them (or the first error). */
@@ -634,6 +701,7 @@ load_done (GhIatsPage   *self,
     {
       adw_status_page_set_description (self->error_page, self->load_error->message);
       gtk_stack_set_visible_child_name (self->stack, "error");
+      self->listed = FALSE;
     }
   else
     show_tokens (self);
@@ -757,6 +825,7 @@ project_changed_cb (GhIatsPage *self)
   clear_rows (self);
   gh_page_set_badge (GH_PAGE (self), 0, FALSE);
   gtk_stack_set_visible_child_name (self->stack, "loading");
+  self->listed = FALSE;
 }
 
 static void
@@ -785,6 +854,15 @@ issue_clicked_cb (GhIatsPage *self)
                                     path, endpoint);
   g_signal_connect_object (window, "issued", G_CALLBACK (issued_cb), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (window));
+}
+
+/* "filter:TEXT" opens the search with TEXT. */
+static void
+gh_iats_page_open_target (GhPage     *page,
+                          const char *target)
+{
+  if (g_str_has_prefix (target, "filter:"))
+    gh_page_search (page, target + strlen ("filter:"));
 }
 
 static void
@@ -819,6 +897,7 @@ gh_iats_page_finalize (GObject *object)
   g_clear_error (&self->load_error);
   g_free (self->issuer);
   g_free (self->dcr_mode);
+  g_free (self->search);
 
   G_OBJECT_CLASS (gh_iats_page_parent_class)->finalize (object);
 }
@@ -832,6 +911,7 @@ gh_iats_page_class_init (GhIatsPageClass *klass)
 
   object_class->dispose = gh_iats_page_dispose;
   object_class->finalize = gh_iats_page_finalize;
+  page_class->open_target = gh_iats_page_open_target;
   page_class->reload = gh_iats_page_reload;
   page_class->event = gh_iats_page_event;
 
@@ -844,11 +924,15 @@ gh_iats_page_class_init (GhIatsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GhIatsPage, error_page);
   gtk_widget_class_bind_template_child (widget_class, GhIatsPage, mode_group);
   gtk_widget_class_bind_template_child (widget_class, GhIatsPage, mode_row);
+  gtk_widget_class_bind_template_child (widget_class, GhIatsPage, no_results_page);
   gtk_widget_class_bind_template_child (widget_class, GhIatsPage, orphans_group);
+  gtk_widget_class_bind_template_child (widget_class, GhIatsPage, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, GhIatsPage, search_entry);
   gtk_widget_class_bind_template_child (widget_class, GhIatsPage, stack);
   gtk_widget_class_bind_template_child (widget_class, GhIatsPage, tokens_group);
   gtk_widget_class_bind_template_callback (widget_class, issue_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
 }
 
 static void
@@ -868,6 +952,8 @@ gh_iats_page_init (GhIatsPage *self)
   g_signal_connect_object (self->issue_button, "clicked", G_CALLBACK (issue_clicked_cb), self,
                            G_CONNECT_SWAPPED);
   gh_page_add_header_widget (GH_PAGE (self), self->issue_button, GTK_PACK_START);
+  gh_page_add_search (GH_PAGE (self), self->search_bar, self->search_entry, "iats-search-button",
+                      _("Search Tokens"));
 
   g_signal_connect (self, "notify::project", G_CALLBACK (project_changed_cb), NULL);
   self->tick_id = g_timeout_add_seconds (1, tick_cb, self);

@@ -24,6 +24,8 @@ typedef struct
   char           *icon_name;
   GtkWidget      *header_start;
   GtkWidget      *header_end;
+  GtkSearchBar   *search_bar;        /* gh_page_add_search()'s, a child of the page */
+  GtkWidget      *search_entry;
   GCancellable   *load_cancellable;  /* this reload round's */
   GCancellable   *call_cancellable;  /* the page's lifetime */
   GhAdminClient  *events_client;     /* whose ::event the event vfunc is given */
@@ -160,6 +162,8 @@ gh_page_dispose (GObject *object)
   follow_events (self, NULL);
   g_clear_object (&priv->header_start);
   g_clear_object (&priv->header_end);
+  priv->search_bar = NULL;
+  priv->search_entry = NULL;
 
   G_OBJECT_CLASS (gh_page_parent_class)->dispose (object);
 }
@@ -247,6 +251,21 @@ gh_page_set_property (GObject      *object,
     }
 }
 
+/* Ctrl+F on a page with gh_page_add_search(): its bar opens, the entry focused. */
+static gboolean
+gh_page_real_start_search (GhPage *self)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  if (priv->search_bar == NULL)
+    return FALSE;
+
+  gtk_search_bar_set_search_mode (priv->search_bar, TRUE);
+  gtk_widget_grab_focus (priv->search_entry);
+
+  return TRUE;
+}
+
 static void
 gh_page_class_init (GhPageClass *klass)
 {
@@ -257,6 +276,7 @@ gh_page_class_init (GhPageClass *klass)
   object_class->finalize = gh_page_finalize;
   object_class->get_property = gh_page_get_property;
   object_class->set_property = gh_page_set_property;
+  klass->start_search = gh_page_real_start_search;
 
   /* The count the sidebar shows (gh_page_set_badge() sets it with its alert flag). */
   properties[PROP_BADGE] =
@@ -534,6 +554,89 @@ gh_page_add_header_widget (GhPage      *self,
     gtk_box_append (GTK_BOX (priv->header_start), widget);
   else
     gtk_box_prepend (GTK_BOX (priv->header_end), widget);
+}
+
+void
+gh_page_add_search (GhPage         *self,
+                    GtkSearchBar   *bar,
+                    GtkSearchEntry *entry,
+                    const char     *button_name,
+                    const char     *tooltip)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+  GtkWidget *button = gtk_toggle_button_new ();
+
+  g_return_if_fail (GH_IS_PAGE (self));
+  g_return_if_fail (GTK_IS_SEARCH_BAR (bar) && GTK_IS_SEARCH_ENTRY (entry));
+  g_return_if_fail (priv->search_bar == NULL);
+
+  priv->search_bar = bar;
+  priv->search_entry = GTK_WIDGET (entry);
+  /* Escape in the entry closes the bar; closed (so, too, by the button), the entry is
+   * emptied, which shows everything again. */
+  gtk_search_bar_connect_entry (bar, GTK_EDITABLE (entry));
+
+  gtk_widget_set_name (button, button_name);
+  gtk_button_set_icon_name (GTK_BUTTON (button), "system-search-symbolic");
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  tooltip, -1);
+  g_object_bind_property (button, "active", bar, "search-mode-enabled",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gh_page_add_header_widget (self, button, GTK_PACK_END);
+}
+
+void
+gh_page_search (GhPage     *self,
+                const char *text)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  g_return_if_fail (GH_IS_PAGE (self));
+  g_return_if_fail (priv->search_bar != NULL);
+
+  gtk_search_bar_set_search_mode (priv->search_bar, TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (priv->search_entry), text);
+  /* Now, not after the entry's typing delay. */
+  g_signal_emit_by_name (priv->search_entry, "search-changed");
+}
+
+char *
+gh_page_dup_search (GhPage *self)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+  const char *text;
+
+  g_return_val_if_fail (GH_IS_PAGE (self), NULL);
+
+  if (priv->search_entry == NULL)
+    return NULL;
+  text = gtk_editable_get_text (GTK_EDITABLE (priv->search_entry));
+  return *text != '\0' ? g_utf8_casefold (text, -1) : NULL;
+}
+
+void
+gh_page_show_search_result (GhPage        *self,
+                            GtkStack      *stack,
+                            guint          n_shown,
+                            AdwStatusPage *no_results,
+                            const char    *format)
+{
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+  g_autofree char *description = NULL;
+
+  g_return_if_fail (GH_IS_PAGE (self));
+  g_return_if_fail (priv->search_entry != NULL);
+
+  if (n_shown > 0)
+    {
+      gtk_stack_set_visible_child_name (stack, "list");
+      return;
+    }
+  description = g_strdup_printf (format,
+                                 gtk_editable_get_text (GTK_EDITABLE (priv->search_entry)));
+  adw_status_page_set_description (no_results, description);
+  gtk_stack_set_visible_child_name (stack, "no-results");
 }
 
 GtkWidget *

@@ -85,6 +85,27 @@ void           gh_page_add_header_widget (GhPage       *self,
                                           GtkPackType   pack_type);
 GtkWidget     *gh_page_get_header_box    (GhPage       *self,
                                           GtkPackType   pack_type);
+/* The page's search (call it in init with template children): a toggle button named
+ * @button_name in the header (@tooltip its tooltip and accessible label) and Ctrl+F (unless
+ * the class has its own start_search) open @bar with @entry focused; Escape or the button
+ * closes it and empties @entry. The page filters on @entry's ::search-changed. */
+void           gh_page_add_search        (GhPage         *self,
+                                          GtkSearchBar   *bar,
+                                          GtkSearchEntry *entry,
+                                          const char     *button_name,
+                                          const char     *tooltip);
+/* Opens the page's search with @text in it, filtered at once ("filter:TEXT" targets). */
+void           gh_page_search            (GhPage         *self,
+                                          const char     *text);
+/* The search entry's text, case-folded; NULL when it is empty (or the page has no search). */
+char          *gh_page_dup_search        (GhPage         *self);
+/* After filtering: @stack shows its "list" page, or, when @n_shown is 0, its "no-results"
+ * page @no_results with @format (one %s: the entry's text) as its description. */
+void           gh_page_show_search_result (GhPage        *self,
+                                           GtkStack      *stack,
+                                           guint          n_shown,
+                                           AdwStatusPage *no_results,
+                                           const char    *format);
 
 /* The admin API of the page's connection; NULL unless the connection is ready. */
 GhAdminClient *gh_page_get_admin_client  (GhPage       *self);

@@ -32,10 +32,14 @@ struct _GhUsersPage
   gboolean             users_loaded;
   gboolean             project_loaded;
   gboolean             filling;        /* the combo row is being filled, not chosen */
+  char                *search;         /* the search entry's text, case-folded; NULL: none */
 
   /* Template widgets */
   AdwComboRow         *auto_approve_row;
   AdwStatusPage       *error_page;
+  AdwStatusPage       *no_results_page;
+  GtkSearchBar        *search_bar;
+  GtkSearchEntry      *search_entry;
   GtkStack            *stack;
   GtkListBox          *user_list;
   AdwPreferencesGroup *users_group;
@@ -78,6 +82,31 @@ user_summary (JsonObject *user)
   return g_strjoinv (" · ", (char **) parts->pdata);
 }
 
+/* What a search finds @user by: the user name, name and email the row shows, case-folded. */
+static char *
+user_search_text (JsonObject *user)
+{
+  g_autofree char *text = g_strjoin ("\n", string_member (user, "username"),
+                                     string_member (user, "name"),
+                                     string_member (user, "email"), NULL);
+
+  return g_utf8_casefold (text, -1);
+}
+
+static gboolean
+user_matches (GhUsersPage *self,
+              const char  *text)
+{
+  return self->search == NULL || (text != NULL && strstr (text, self->search) != NULL);
+}
+
+static gboolean
+filter_row (GtkListBoxRow *row,
+            gpointer       user_data)
+{
+  return user_matches (user_data, g_object_get_data (G_OBJECT (row), "gh-search"));
+}
+
 static void
 edit_clicked_cb (GtkButton   *button,
                  GhUsersPage *self);
@@ -118,6 +147,7 @@ user_row (GhUsersPage *self,
   GtkWidget *remove = icon_button (remove_name, "user-trash-symbolic", remove_label);
 
   gtk_widget_set_name (row, row_name);
+  g_object_set_data_full (G_OBJECT (row), "gh-search", user_search_text (user), g_free);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), username);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), summary);
@@ -149,7 +179,8 @@ user_row (GhUsersPage *self,
   return row;
 }
 
-/* The user another page opened ("user:NAME"): its row focused, once the list shows it. */
+/* The user another page opened ("user:NAME"): its row focused, once the list shows it.
+ * "filter:TEXT" opens the search with TEXT. */
 static void
 focus_target (GhUsersPage *self)
 {
@@ -176,11 +207,36 @@ gh_users_page_open_target (GhPage     *page,
 {
   GhUsersPage *self = GH_USERS_PAGE (page);
 
+  if (g_str_has_prefix (target, "filter:"))
+    {
+      gh_page_search (page, target + strlen ("filter:"));
+      return;
+    }
   if (!g_str_has_prefix (target, "user:"))
     return;
   g_free (self->target);
   self->target = g_strdup (target);
   focus_target (self);
+}
+
+/* The list, the empty state, or (no user matching the search) a status page that says so. */
+static void
+show_list (GhUsersPage *self)
+{
+  guint n_shown = 0;
+
+  for (guint i = 0; i < self->users->len; i++)
+    {
+      g_autofree char *text = user_search_text (g_ptr_array_index (self->users, i));
+
+      n_shown += user_matches (self, text);
+    }
+
+  if (self->users->len == 0)
+    gtk_stack_set_visible_child_name (self->stack, "empty");
+  else
+    gh_page_show_search_result (GH_PAGE (self), self->stack, n_shown, self->no_results_page,
+                                _("No users match “%s”"));
 }
 
 /* The list, the empty state and the auto-approve choice, once both answers are in. */
@@ -218,9 +274,19 @@ show_users (GhUsersPage *self)
   adw_combo_row_set_selected (self->auto_approve_row, selected);
   self->filling = FALSE;
 
-  gtk_stack_set_visible_child_name (self->stack, self->users->len > 0 ? "list" : "empty");
+  show_list (self);
   gh_page_set_busy (GH_PAGE (self), FALSE);
   focus_target (self);
+}
+
+static void
+search_changed_cb (GhUsersPage *self)
+{
+  g_free (self->search);
+  self->search = gh_page_dup_search (GH_PAGE (self));
+  gtk_list_box_invalidate_filter (self->user_list);
+  if (self->users_loaded && self->project_loaded)
+    show_list (self);
 }
 
 static void
@@ -567,6 +633,7 @@ gh_users_page_finalize (GObject *object)
   g_clear_pointer (&self->choices, g_ptr_array_unref);
   g_clear_pointer (&self->auto_approve, g_free);
   g_clear_pointer (&self->target, g_free);
+  g_clear_pointer (&self->search, g_free);
 
   G_OBJECT_CLASS (gh_users_page_parent_class)->finalize (object);
 }
@@ -589,9 +656,13 @@ gh_users_page_class_init (GhUsersPageClass *klass)
                                                "/dev/gatehouse/Gatehouse/pages/gh-users-page.ui");
   gtk_widget_class_bind_template_child (widget_class, GhUsersPage, auto_approve_row);
   gtk_widget_class_bind_template_child (widget_class, GhUsersPage, error_page);
+  gtk_widget_class_bind_template_child (widget_class, GhUsersPage, no_results_page);
+  gtk_widget_class_bind_template_child (widget_class, GhUsersPage, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, GhUsersPage, search_entry);
   gtk_widget_class_bind_template_child (widget_class, GhUsersPage, stack);
   gtk_widget_class_bind_template_child (widget_class, GhUsersPage, user_list);
   gtk_widget_class_bind_template_child (widget_class, GhUsersPage, users_group);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "users.add", NULL, add_action);
   gtk_widget_class_install_action (widget_class, "users.reload", NULL, reload_action);
@@ -617,6 +688,10 @@ gh_users_page_init (GhUsersPage *self)
                            G_CONNECT_SWAPPED);
   gh_page_add_header_widget (GH_PAGE (self), add, GTK_PACK_START);
   self->add_button = add;
+
+  gtk_list_box_set_filter_func (self->user_list, filter_row, self, NULL);
+  gh_page_add_search (GH_PAGE (self), self->search_bar, self->search_entry, "users-search-button",
+                      _("Search Users"));
 
   g_signal_connect_object (self->auto_approve_row, "notify::selected",
                            G_CALLBACK (auto_approve_selected_cb), self, G_CONNECT_SWAPPED);
