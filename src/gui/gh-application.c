@@ -43,6 +43,7 @@ struct _GhApplication
   guint             sigterm_source;
   int               exit_status;
   gboolean          dark;        /* --dark: the color-scheme setting is not followed */
+  gboolean          server_held; /* until the window's first frame */
 };
 
 G_DEFINE_FINAL_TYPE (GhApplication, gh_application, ADW_TYPE_APPLICATION)
@@ -211,6 +212,53 @@ first_frame_window_realized_cb (GtkWidget     *window,
 {
   g_signal_connect_object (gtk_widget_get_frame_clock (window), "after-paint",
                            G_CALLBACK (first_frame_painted_cb), self, 0);
+}
+
+/* The embedded server starts in startup, on its own thread, beside the toolkit's start and
+ * the window's; what it finds is held until the window's first frame, which shows "starting":
+ * a server ready earlier would otherwise set off every page's loads and content before that
+ * frame (about 100 ms of the main thread's, and that much later a first frame). */
+static void
+release_server (GhApplication *self)
+{
+  if (!self->server_held)
+    return;
+
+  self->server_held = FALSE;
+  gh_embedded_server_release (self->server);
+}
+
+static void
+held_window_painted_cb (GdkFrameClock *frame_clock,
+                        GhApplication *self)
+{
+  g_signal_handlers_disconnect_by_func (frame_clock, held_window_painted_cb, self);
+  release_server (self);
+}
+
+static void
+held_window_realized_cb (GtkWidget     *window,
+                         GhApplication *self)
+{
+  g_signal_handlers_disconnect_by_func (window, held_window_realized_cb, self);
+  g_signal_connect_object (gtk_widget_get_frame_clock (window), "after-paint",
+                           G_CALLBACK (held_window_painted_cb), self, 0);
+}
+
+static void
+hold_server_until_painted (GhApplication *self,
+                           GtkWidget     *window)
+{
+  if (self->server_held || gtk_widget_get_realized (window))
+    return;
+
+  self->server_held = TRUE;
+  gh_embedded_server_hold (self->server);
+  g_signal_connect_object (window, "realize", G_CALLBACK (held_window_realized_cb), self,
+                           G_CONNECT_AFTER);
+  /* Never painted (closed at once): nothing to wait for. */
+  g_signal_connect_object (window, "destroy", G_CALLBACK (release_server), self,
+                           G_CONNECT_SWAPPED);
 }
 
 static gboolean
@@ -420,6 +468,7 @@ gh_application_activate (GApplication *application)
   if (window == NULL)
     {
       window = GTK_WINDOW (gh_window_new (GTK_APPLICATION (self), self->connection));
+      hold_server_until_painted (self, GTK_WIDGET (window));
       if (self->screenshot_width > 0)
         gh_window_set_size (GH_WINDOW (window), self->screenshot_width, self->screenshot_height);
     }
@@ -468,9 +517,13 @@ gh_application_shutdown (GApplication *application)
 {
   GhApplication *self = GH_APPLICATION (application);
 
-  /* The server's thread closes the database before the process may end. */
+  /* The server's thread closes the database before the process may end (a start still held
+   * is dropped then). */
   if (self->server != NULL)
-    gh_embedded_server_stop_and_wait (self->server);
+    {
+      gh_embedded_server_stop_and_wait (self->server);
+      release_server (self);
+    }
 
   g_clear_handle_id (&self->screenshot_timeout, g_source_remove);
   g_clear_handle_id (&self->sigint_source, g_source_remove);
