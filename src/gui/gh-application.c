@@ -41,6 +41,7 @@ struct _GhApplication
   guint             screenshot_timeout;
   guint             sigint_source;
   guint             sigterm_source;
+  guint             hold_timeout; /* the server's result applied by then at the latest */
   int               exit_status;
   gboolean          dark;        /* --dark: the color-scheme setting is not followed */
   gboolean          server_held; /* until the window's first frame */
@@ -51,6 +52,8 @@ G_DEFINE_FINAL_TYPE (GhApplication, gh_application, ADW_TYPE_APPLICATION)
 /* A few frames after the state is shown, for the layout to settle. */
 #define SCREENSHOT_SETTLE_USEC (200 * G_TIME_SPAN_MILLISECOND)
 #define SCREENSHOT_TIMEOUT_SECONDS 30
+/* The longest the embedded server's start is held for the window's first frame. */
+#define HOLD_TIMEOUT_SECONDS 3
 
 static const GOptionEntry option_entries[] = {
   { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL,
@@ -225,7 +228,19 @@ release_server (GhApplication *self)
     return;
 
   self->server_held = FALSE;
+  g_clear_handle_id (&self->hold_timeout, g_source_remove);
   gh_embedded_server_release (self->server);
+}
+
+static gboolean
+hold_timeout_cb (gpointer user_data)
+{
+  GhApplication *self = GH_APPLICATION (user_data);
+
+  self->hold_timeout = 0;
+  release_server (self);
+
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -256,9 +271,10 @@ hold_server_until_painted (GhApplication *self,
   gh_embedded_server_hold (self->server);
   g_signal_connect_object (window, "realize", G_CALLBACK (held_window_realized_cb), self,
                            G_CONNECT_AFTER);
-  /* Never painted (closed at once): nothing to wait for. */
+  /* Never painted (closed at once, or a display that does not show it): nothing to wait for. */
   g_signal_connect_object (window, "destroy", G_CALLBACK (release_server), self,
                            G_CONNECT_SWAPPED);
+  self->hold_timeout = g_timeout_add_seconds (HOLD_TIMEOUT_SECONDS, hold_timeout_cb, self);
 }
 
 static gboolean
