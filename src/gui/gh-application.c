@@ -41,8 +41,10 @@ struct _GhApplication
   guint             screenshot_timeout;
   guint             sigint_source;
   guint             sigterm_source;
+  guint             hold_timeout; /* the server's result applied by then at the latest */
   int               exit_status;
   gboolean          dark;        /* --dark: the color-scheme setting is not followed */
+  gboolean          server_held; /* until the window's first frame */
 };
 
 G_DEFINE_FINAL_TYPE (GhApplication, gh_application, ADW_TYPE_APPLICATION)
@@ -50,6 +52,8 @@ G_DEFINE_FINAL_TYPE (GhApplication, gh_application, ADW_TYPE_APPLICATION)
 /* A few frames after the state is shown, for the layout to settle. */
 #define SCREENSHOT_SETTLE_USEC (200 * G_TIME_SPAN_MILLISECOND)
 #define SCREENSHOT_TIMEOUT_SECONDS 30
+/* The longest the embedded server's start is held for the window's first frame. */
+#define HOLD_TIMEOUT_SECONDS 3
 
 static const GOptionEntry option_entries[] = {
   { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL,
@@ -213,6 +217,66 @@ first_frame_window_realized_cb (GtkWidget     *window,
                            G_CALLBACK (first_frame_painted_cb), self, 0);
 }
 
+/* The embedded server starts in startup, on its own thread, beside the toolkit's start and
+ * the window's; what it finds is held until the window's first frame, which shows "starting":
+ * a server ready earlier would otherwise set off every page's loads and content before that
+ * frame (about 100 ms of the main thread's, and that much later a first frame). */
+static void
+release_server (GhApplication *self)
+{
+  if (!self->server_held)
+    return;
+
+  self->server_held = FALSE;
+  g_clear_handle_id (&self->hold_timeout, g_source_remove);
+  gh_embedded_server_release (self->server);
+}
+
+static gboolean
+hold_timeout_cb (gpointer user_data)
+{
+  GhApplication *self = GH_APPLICATION (user_data);
+
+  self->hold_timeout = 0;
+  release_server (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+held_window_painted_cb (GdkFrameClock *frame_clock,
+                        GhApplication *self)
+{
+  g_signal_handlers_disconnect_by_func (frame_clock, held_window_painted_cb, self);
+  release_server (self);
+}
+
+static void
+held_window_realized_cb (GtkWidget     *window,
+                         GhApplication *self)
+{
+  g_signal_handlers_disconnect_by_func (window, held_window_realized_cb, self);
+  g_signal_connect_object (gtk_widget_get_frame_clock (window), "after-paint",
+                           G_CALLBACK (held_window_painted_cb), self, 0);
+}
+
+static void
+hold_server_until_painted (GhApplication *self,
+                           GtkWidget     *window)
+{
+  if (self->server_held || gtk_widget_get_realized (window))
+    return;
+
+  self->server_held = TRUE;
+  gh_embedded_server_hold (self->server);
+  g_signal_connect_object (window, "realize", G_CALLBACK (held_window_realized_cb), self,
+                           G_CONNECT_AFTER);
+  /* Never painted (closed at once, or a display that does not show it): nothing to wait for. */
+  g_signal_connect_object (window, "destroy", G_CALLBACK (release_server), self,
+                           G_CONNECT_SWAPPED);
+  self->hold_timeout = g_timeout_add_seconds (HOLD_TIMEOUT_SECONDS, hold_timeout_cb, self);
+}
+
 static gboolean
 quit_signal_cb (gpointer user_data)
 {
@@ -374,12 +438,16 @@ gh_application_startup (GApplication *application)
   GhApplication *self = GH_APPLICATION (application);
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
+  static const char *help_overlay_accels[] = { "<Control>question", NULL };
 
   G_APPLICATION_CLASS (gh_application_parent_class)->startup (application);
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
                                          preferences_accels);
+  /* Its window comes after the window's first frame (gh-window.c). */
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay",
+                                         help_overlay_accels);
 
   self->settings = g_settings_new (APP_ID);
   if (!self->dark)
@@ -420,6 +488,7 @@ gh_application_activate (GApplication *application)
   if (window == NULL)
     {
       window = GTK_WINDOW (gh_window_new (GTK_APPLICATION (self), self->connection));
+      hold_server_until_painted (self, GTK_WIDGET (window));
       if (self->screenshot_width > 0)
         gh_window_set_size (GH_WINDOW (window), self->screenshot_width, self->screenshot_height);
     }
@@ -468,9 +537,13 @@ gh_application_shutdown (GApplication *application)
 {
   GhApplication *self = GH_APPLICATION (application);
 
-  /* The server's thread closes the database before the process may end. */
+  /* The server's thread closes the database before the process may end (a start still held
+   * is dropped then). */
   if (self->server != NULL)
-    gh_embedded_server_stop_and_wait (self->server);
+    {
+      gh_embedded_server_stop_and_wait (self->server);
+      release_server (self);
+    }
 
   g_clear_handle_id (&self->screenshot_timeout, g_source_remove);
   g_clear_handle_id (&self->sigint_source, g_source_remove);

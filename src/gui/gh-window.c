@@ -521,11 +521,28 @@ build_next_page_cb (GtkWidget     *widget,
   return G_SOURCE_REMOVE;
 }
 
+/* The shortcuts window (win.show-help-overlay): 5 to 10 ms of building, after the first frame. */
+static void
+set_up_help_overlay (GhWindow *self)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+  GObject *overlay;
+
+  if (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (self)) != NULL)
+    return;
+
+  builder = gtk_builder_new_from_resource ("/dev/gatehouse/Gatehouse/gh-shortcuts-window.ui");
+  overlay = gtk_builder_get_object (builder, "help_overlay");
+  gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (self),
+                                           GTK_SHORTCUTS_WINDOW (overlay));
+}
+
 static void
 first_paint_cb (GdkFrameClock *clock,
                 GhWindow      *self)
 {
   g_signal_handlers_disconnect_by_func (clock, first_paint_cb, self);
+  set_up_help_overlay (self);
   if (self->build_tick == 0)
     self->build_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), build_next_page_cb,
                                                      NULL, NULL);

@@ -346,6 +346,29 @@ test_shell_badge_before_opening (void)
                    ==, "overview");
 }
 
+static gboolean
+help_overlay_set (gpointer data)
+{
+  return gtk_application_window_get_help_overlay (data) != NULL;
+}
+
+/* The shortcuts window is set after the window's first frame (not built with the window, as
+ * GtkApplication would from gtk/help-overlay.ui); win.show-help-overlay shows it. */
+static void
+test_shell_shortcuts_window (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  GtkShortcutsWindow *overlay;
+
+  g_assert_true (gh_gui_test_wait (help_overlay_set, test->window));
+  overlay = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (test->window));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (overlay)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (test->window), "win.show-help-overlay",
+                                             NULL));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (overlay)));
+  gtk_window_close (GTK_WINDOW (overlay));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -359,6 +382,7 @@ main (int   argc,
   g_test_add_func ("/gui/console/offline-pages", test_shell_offline_pages);
   g_test_add_func ("/gui/console/buttons-named", test_shell_buttons_named);
   g_test_add_func ("/gui/console/badge-before-opening", test_shell_badge_before_opening);
+  g_test_add_func ("/gui/console/shortcuts-window", test_shell_shortcuts_window);
 
   return g_test_run ();
 }

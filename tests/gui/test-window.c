@@ -1231,6 +1231,29 @@ assert_states (StateLog                    *log,
     g_assert_cmpint (g_array_index (log->states, int, i), ==, expected[i]);
 }
 
+/* A new embedded server on the fixture's data folder (keys in a file), its states logged. */
+static void
+state_log_start (StateLog *log,
+                 Fixture  *f)
+{
+  log->states = g_array_new (FALSE, FALSE, sizeof (int));
+  log->server = gh_embedded_server_new (f->data_dir, f->settings);
+  gh_embedded_server_set_secret_backend (log->server, GH_EMBEDDED_SECRETS_FILE);
+  g_signal_connect (log->server, "notify::state", G_CALLBACK (record_state_cb), log);
+}
+
+/* The states were @expected; dropping the server stops it and waits for its thread. */
+static void
+state_log_finish (StateLog                    *log,
+                  const GhEmbeddedServerState *expected,
+                  guint                        n_expected)
+{
+  assert_states (log, expected, n_expected);
+  g_signal_handlers_disconnect_by_data (log->server, log);
+  g_assert_finalize_object (log->server);
+  g_array_unref (log->states);
+}
+
 static gboolean
 count_tick_cb (gpointer user_data)
 {
@@ -1312,7 +1335,7 @@ static void
 test_embedded_restart_states (Fixture       *f,
                               gconstpointer  data)
 {
-  StateLog log = { NULL, g_array_new (FALSE, FALSE, sizeof (int)) };
+  StateLog log;
   static const GhEmbeddedServerState expected[] = {
     GH_EMBEDDED_SERVER_STATE_STARTING,
     GH_EMBEDDED_SERVER_STATE_RUNNING,
@@ -1323,10 +1346,7 @@ test_embedded_restart_states (Fixture       *f,
   };
   guint port;
 
-  log.server = gh_embedded_server_new (f->data_dir, f->settings);
-  gh_embedded_server_set_secret_backend (log.server, GH_EMBEDDED_SECRETS_FILE);
-  g_signal_connect (log.server, "notify::state", G_CALLBACK (record_state_cb), &log);
-
+  state_log_start (&log, f);
   gh_embedded_server_start (log.server);
   g_assert_true (embedded_in_state (&log, GH_EMBEDDED_SERVER_STATE_RUNNING));
   port = gh_embedded_server_get_port (log.server);
@@ -1338,12 +1358,75 @@ test_embedded_restart_states (Fixture       *f,
   g_assert_cmpuint (gh_embedded_server_get_port (log.server), ==, port);
   g_assert_true (port_accepts_connections (port));
 
-  assert_states (&log, expected, G_N_ELEMENTS (expected));
-
-  g_signal_handlers_disconnect_by_data (log.server, &log);
-  g_assert_finalize_object (log.server);
+  state_log_finish (&log, expected, G_N_ELEMENTS (expected));
   g_assert_false (port_accepts_connections (port));
-  g_array_unref (log.states);
+}
+
+/* The server thread has listened (its record is written just before it hands back what it
+ * found), and the main context has run what was pending a while after. */
+static gboolean
+embedded_listened (Fixture *f)
+{
+  g_autofree char *record = g_strdup_printf ("%s/server.d/%d.json", f->data_dir, (int) getpid ());
+  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_USEC;
+
+  while (!g_file_test (record, G_FILE_TEST_EXISTS) && g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
+  for (guint i = 0; i < 20; i++)
+    {
+      while (g_main_context_pending (NULL))
+        g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+
+  return g_file_test (record, G_FILE_TEST_EXISTS);
+}
+
+/* Held (the application holds it until its window's first frame), a start that finished stays
+ * "starting" until released; a stop meanwhile drops it. */
+static void
+test_embedded_hold (Fixture       *f,
+                    gconstpointer  data)
+{
+  StateLog log;
+  static const GhEmbeddedServerState expected[] = {
+    GH_EMBEDDED_SERVER_STATE_STARTING,
+    GH_EMBEDDED_SERVER_STATE_RUNNING,
+    GH_EMBEDDED_SERVER_STATE_STOPPING,
+    GH_EMBEDDED_SERVER_STATE_STOPPED,
+    GH_EMBEDDED_SERVER_STATE_STARTING,
+    GH_EMBEDDED_SERVER_STATE_STOPPING,
+    GH_EMBEDDED_SERVER_STATE_STOPPED,
+  };
+  guint port;
+
+  state_log_start (&log, f);
+  gh_embedded_server_hold (log.server);
+  gh_embedded_server_start (log.server);
+  g_assert_true (embedded_listened (f));
+  g_assert_cmpint (gh_embedded_server_get_state (log.server), ==,
+                   GH_EMBEDDED_SERVER_STATE_STARTING);
+  g_assert_null (gh_embedded_server_get_base_url (log.server));
+  gh_embedded_server_release (log.server);
+  g_assert_cmpint (gh_embedded_server_get_state (log.server), ==,
+                   GH_EMBEDDED_SERVER_STATE_RUNNING);
+  port = gh_embedded_server_get_port (log.server);
+  g_assert_true (port_accepts_connections (port));
+
+  gh_embedded_server_stop (log.server);
+  g_assert_true (embedded_in_state (&log, GH_EMBEDDED_SERVER_STATE_STOPPED));
+
+  /* Stopped while held: the start's result is not applied at the release. */
+  gh_embedded_server_hold (log.server);
+  gh_embedded_server_start (log.server);
+  g_assert_true (embedded_listened (f));
+  gh_embedded_server_stop (log.server);
+  g_assert_true (embedded_in_state (&log, GH_EMBEDDED_SERVER_STATE_STOPPED));
+  gh_embedded_server_release (log.server);
+  g_assert_cmpint (gh_embedded_server_get_state (log.server), ==,
+                   GH_EMBEDDED_SERVER_STATE_STOPPED);
+
+  state_log_finish (&log, expected, G_N_ELEMENTS (expected));
 }
 
 static void
@@ -1582,6 +1665,7 @@ main (int   argc,
   ADD_TEST ("/gui/overview/remote-server", test_overview_remote_server);
   ADD_TEST ("/gui/embedded/starts-off-main-thread", test_embedded_starts_off_main_thread);
   ADD_TEST ("/gui/embedded/restart-states", test_embedded_restart_states);
+  ADD_TEST ("/gui/embedded/hold", test_embedded_hold);
   ADD_TEST ("/gui/embedded/admin-token", test_embedded_admin_token);
   ADD_TEST ("/gui/window/shows-issuer", test_window_shows_issuer);
   ADD_TEST ("/gui/window/copy-issuer", test_window_copy_issuer);

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -80,6 +81,8 @@ struct _GhEmbeddedServer
   gboolean               start_when_stopped;
   GhSigningProblem       signing_problem;
   char                  *admin_token;       /* the app's own, while running */
+  guint                  hold_count;        /* gh_embedded_server_hold () */
+  StartResult           *held_result;       /* a start that finished while held */
 };
 
 G_DEFINE_FINAL_TYPE (GhEmbeddedServer, gh_embedded_server, G_TYPE_OBJECT)
@@ -490,21 +493,27 @@ clear_address (GhEmbeddedServer *self)
   set_port (self, 0);
 }
 
-static gboolean
-start_finished_cb (gpointer user_data)
+/* Moves @result's findings into a new StartResult; @result keeps only its runner. */
+static StartResult *
+start_result_steal (StartResult *result)
 {
-  StartResult *result = user_data;
-  g_autoptr(GhEmbeddedServer) self = g_weak_ref_get (&result->runner->owner);
+  StartResult *stolen = g_memdup2 (result, sizeof *result);
 
-  /* A result from a thread this object has already let go of. */
-  if (self == NULL || self->runner != result->runner ||
-      self->state != GH_EMBEDDED_SERVER_STATE_STARTING)
-    return G_SOURCE_REMOVE;
+  memset (result, 0, sizeof *result);
+  result->runner = runner_ref (stolen->runner);
 
+  return stolen;
+}
+
+/* The start's findings, now "running" or "failed" (the thread may have ended since). */
+static void
+apply_start_result (GhEmbeddedServer *self,
+                    StartResult      *result)
+{
   if (result->error != NULL)
     {
       fail (self, result->error);
-      return G_SOURCE_REMOVE;
+      return;
     }
 
   self->backend = result->backend;
@@ -524,6 +533,28 @@ start_finished_cb (gpointer user_data)
   g_object_thaw_notify (G_OBJECT (self));
 
   g_info ("Embedded server listening on %s", self->base_url);
+}
+
+static gboolean
+start_finished_cb (gpointer user_data)
+{
+  StartResult *result = user_data;
+  g_autoptr(GhEmbeddedServer) self = g_weak_ref_get (&result->runner->owner);
+
+  /* A result from a thread this object has already let go of. */
+  if (self == NULL || self->runner != result->runner ||
+      self->state != GH_EMBEDDED_SERVER_STATE_STARTING)
+    return G_SOURCE_REMOVE;
+
+  /* Kept until released; a stop drops it. */
+  if (self->hold_count > 0)
+    {
+      g_clear_pointer (&self->held_result, start_result_free);
+      self->held_result = start_result_steal (result);
+      return G_SOURCE_REMOVE;
+    }
+
+  apply_start_result (self, result);
 
   return G_SOURCE_REMOVE;
 }
@@ -794,6 +825,34 @@ gh_embedded_server_start (GhEmbeddedServer *self)
     }
 }
 
+/* What a start finds waits until the last gh_embedded_server_release (): the state stays
+ * "starting" meanwhile (a stop still stops). The application holds it until its window's
+ * first frame: the server starts beside the toolkit, but what a ready server sets off (every
+ * page's loads, and what they show) comes after that frame, not before it. */
+void
+gh_embedded_server_hold (GhEmbeddedServer *self)
+{
+  g_return_if_fail (GH_IS_EMBEDDED_SERVER (self));
+
+  self->hold_count++;
+}
+
+void
+gh_embedded_server_release (GhEmbeddedServer *self)
+{
+  StartResult *result;
+
+  g_return_if_fail (GH_IS_EMBEDDED_SERVER (self));
+  g_return_if_fail (self->hold_count > 0);
+
+  if (--self->hold_count > 0 || self->held_result == NULL)
+    return;
+
+  result = g_steal_pointer (&self->held_result);
+  apply_start_result (self, result);
+  start_result_free (result);
+}
+
 /* Returns at once in the "stopping" state; "stopped" follows once the server's thread has
  * closed the server (sockets, database) and ended. */
 void
@@ -802,6 +861,7 @@ gh_embedded_server_stop (GhEmbeddedServer *self)
   g_return_if_fail (GH_IS_EMBEDDED_SERVER (self));
 
   self->start_when_stopped = FALSE;
+  g_clear_pointer (&self->held_result, start_result_free);
 
   if (self->state == GH_EMBEDDED_SERVER_STATE_STOPPING)
     return;
@@ -831,6 +891,7 @@ gh_embedded_server_stop_and_wait (GhEmbeddedServer *self)
       self->state != GH_EMBEDDED_SERVER_STATE_STOPPING)
     request_stop (self->runner);
   self->start_when_stopped = FALSE;
+  g_clear_pointer (&self->held_result, start_result_free);
   join_runner (self);
 
   g_object_freeze_notify (G_OBJECT (self));

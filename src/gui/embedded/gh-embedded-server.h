@@ -58,6 +58,9 @@ void                   gh_embedded_server_start             (GhEmbeddedServer  *
 void                   gh_embedded_server_stop              (GhEmbeddedServer  *self);
 /* Stops and waits for the server's thread to end: for the application's shutdown. */
 void                   gh_embedded_server_stop_and_wait     (GhEmbeddedServer  *self);
+/* Until the last release, a start that finished stays "starting" (its result kept). */
+void                   gh_embedded_server_hold              (GhEmbeddedServer  *self);
+void                   gh_embedded_server_release           (GhEmbeddedServer  *self);
 /* Stop, then start again once stopped. */
 void                   gh_embedded_server_restart           (GhEmbeddedServer  *self);
 GhEmbeddedServerState  gh_embedded_server_get_state         (GhEmbeddedServer  *self);
