@@ -9,7 +9,11 @@
  * measures the console and a peer built here with the bare toolkit, the same way, and prints
  * one "BENCH ..." line of key=value figures per side for the script to read.
  *
- *   console-bench cold-start --app PATH --peer PATH [--runs N] [--app-arg ARG]...
+ *   console-bench renderer
+ *       which renderer the app chooses on this display (gh_renderer_choose()): cairo when
+ *       OpenGL is a software rasterizer, else GTK's default
+ *   console-bench cold-start --app PATH --peer PATH [--peer-renderer NAME] [--runs N]
+ *       [--app-arg ARG]...
  *       exec to the first frame painted, N runs after an unmeasured one
  *   console-bench fill --dir DIR --rows N
  *       a data folder (made with the CLI, $GATEHOUSE_SERVER) with N more audit events in the
@@ -43,6 +47,7 @@
 #include "gh-audit-model.h"
 #include "gh-audit-page.h"
 #include "gh-connection.h"
+#include "gh-renderer.h"
 #include "gh-test-process.h"
 #include "gh-window.h"
 
@@ -384,10 +389,13 @@ console_close (Console *console)
 
 /* ---- cold start -------------------------------------------------------------------------- */
 
-/* Exec of @argv to its "first-frame USEC" line, in ms; < 0 when it printed none. */
+/* Exec of @argv to its "first-frame USEC" line, in ms; < 0 when it printed none. With
+ * @renderer, GSK_RENDERER is set to it for the program. */
 static double
-first_frame_once (GPtrArray *argv)
+first_frame_once (GPtrArray  *argv,
+                  const char *renderer)
 {
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
@@ -395,10 +403,12 @@ first_frame_once (GPtrArray *argv)
   const char *line;
   gint64 started;
 
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  if (renderer != NULL)
+    g_subprocess_launcher_setenv (launcher, "GSK_RENDERER", renderer, TRUE);
   started = now_usec ();
-  process = g_subprocess_newv ((const char * const *) argv->pdata,
-                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                               &error);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   if (process == NULL)
     g_error ("%s: %s", (char *) argv->pdata[0], error->message);
   if (!g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error))
@@ -432,6 +442,7 @@ cold_start_argv (const char  *program,
 static int
 cold_start (const char  *app,
             const char  *peer,
+            const char  *peer_renderer,
             char       **app_args,
             guint        runs)
 {
@@ -453,13 +464,13 @@ cold_start (const char  *app,
 
       if (i % 2 == 0)
         {
-          a = first_frame_once (app_argv);
-          p = first_frame_once (peer_argv);
+          a = first_frame_once (app_argv, NULL);
+          p = first_frame_once (peer_argv, peer_renderer);
         }
       else
         {
-          p = first_frame_once (peer_argv);
-          a = first_frame_once (app_argv);
+          p = first_frame_once (peer_argv, peer_renderer);
+          a = first_frame_once (app_argv, NULL);
         }
       if (a < 0 || p < 0)
         {
@@ -1351,6 +1362,7 @@ main (int   argc,
 {
   g_autofree char *app = NULL;
   g_autofree char *peer = NULL;
+  g_autofree char *peer_renderer = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *side = NULL;
   g_autofree char *pages = NULL;
@@ -1361,6 +1373,8 @@ main (int   argc,
   const GOptionEntry entries[] = {
     { "app", 0, 0, G_OPTION_ARG_FILENAME, &app, "gatehouse (cold-start)", "PATH" },
     { "peer", 0, 0, G_OPTION_ARG_FILENAME, &peer, "first-frame-peer (cold-start)", "PATH" },
+    { "peer-renderer", 0, 0, G_OPTION_ARG_STRING, &peer_renderer,
+      "GSK_RENDERER for the peer (cold-start); the app chooses its own", "NAME" },
     { "app-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &app_args, "an argument for the app",
       "ARG" },
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "measured runs (cold-start)", "N" },
@@ -1378,7 +1392,7 @@ main (int   argc,
       "every Nth request starts a new flow (/authorize) instead; 0: none (live)", "N" },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("cold-start|fill|scroll|live");
+  g_autoptr(GOptionContext) context = g_option_context_new ("cold-start|fill|scroll|live|renderer");
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) page_names = NULL;
 
@@ -1392,12 +1406,25 @@ main (int   argc,
     {
       if (app == NULL || peer == NULL || runs < 1)
         return 2;
-      return cold_start (app, peer, app_args, (guint) runs);
+      return cold_start (app, peer, peer_renderer, app_args, (guint) runs);
     }
   if (g_str_equal (argv[1], "fill"))
     return dir != NULL && rows > 0 ? fill (dir, rows) : 2;
 
   gtk_init ();
+  /* The app's side draws with the renderer the app chooses (console.sh runs the peers with
+   * the same one: GSK_RENDERER is set for them, and gh_renderer_choose() leaves it) */
+  if (g_strcmp0 (side, "app") == 0)
+    gh_renderer_choose (gdk_display_get_default (), NULL);
+  if (g_str_equal (argv[1], "renderer"))
+    {
+      g_autofree char *gl = NULL;
+      gboolean cairo = gh_renderer_choose (gdk_display_get_default (), &gl);
+      g_autofree char *gl_name = g_strdelimit (g_strdup (gl != NULL ? gl : "none"), " =", '_');
+
+      g_print ("BENCH renderer chosen=%s gl=%s\n", cairo ? "cairo" : "default", gl_name);
+      return 0;
+    }
   adw_init ();
   if (side == NULL || (!g_str_equal (side, "app") && !g_str_equal (side, "peer") &&
                        !g_str_equal (side, "peer-columns") &&

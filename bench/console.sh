@@ -122,15 +122,27 @@ wants() {
   case ",$parts," in *",$1,"*) return 0 ;; *) return 1 ;; esac
 }
 
+# The renderer the app chooses here (cairo when OpenGL is a software rasterizer, as under Xvfb;
+# see src/gui/gh-renderer.c): the peers draw with the same one, so that each comparison is of
+# the same drawing; the app always chooses its own.
+run renderer -- renderer
+renderer=$(sed -n 's/^BENCH renderer chosen=\([a-z]*\).*/\1/p' "$results")
+peer_renderer=()
+peer_env=()
+if [ "$renderer" = cairo ]; then
+  peer_renderer=(--peer-renderer cairo)
+  peer_env=(GSK_RENDERER=cairo)
+fi
+
 if wants cold; then
   run cold-start -- cold-start --runs "$runs" --app "$root/$build_dir/src/gui/gatehouse" \
-    --peer "$root/$build_dir/bench/first-frame-peer" --app-arg=--secrets=file \
-    --app-arg=--size=1280x800
+    --peer "$root/$build_dir/bench/first-frame-peer" "${peer_renderer[@]}" \
+    --app-arg=--secrets=file --app-arg=--size=1280x800
 fi
 if wants scroll; then
   echo "== filling a store with $rows audit events" >&2
   "$bench" fill --dir "$work/audit-data" --rows "$rows" | tee -a "$results" | sed 's/^/   /' >&2
-  run scroll-peer -- scroll --side peer --rows "$rows"
+  run scroll-peer "${peer_env[@]}" -- scroll --side peer --rows "$rows"
   run scroll-app -- scroll --side app --dir "$work/audit-data" --rows "$rows" \
     --max-seconds "$scroll_seconds"
   rm -rf "$work/audit-data"
@@ -146,10 +158,10 @@ if wants live; then
   # The server's store on a tmpfs: each event is one fdatasync on a disk, and what is measured
   # here is the window, not the disk (bench/run.sh measures the disk's part).
   shm=$(mktemp -d /dev/shm/gatehouse-console-bench-XXXXXX 2>/dev/null || echo "$work")
-  run live-peer TMPDIR="$shm" -- live --side peer --rate "$rate" --seconds "$seconds"
-  run live-peer-columns TMPDIR="$shm" -- live --side peer-columns --rate "$rate" \
+  run live-peer TMPDIR="$shm" "${peer_env[@]}" -- live --side peer --rate "$rate" --seconds "$seconds"
+  run live-peer-columns TMPDIR="$shm" "${peer_env[@]}" -- live --side peer-columns --rate "$rate" \
     --seconds "$seconds"
-  run live-peer-columns-batched TMPDIR="$shm" -- live --side peer-columns-batched \
+  run live-peer-columns-batched TMPDIR="$shm" "${peer_env[@]}" -- live --side peer-columns-batched \
     --rate "$rate" --seconds "$seconds"
   run live-app TMPDIR="$shm" -- live --side app --rate "$rate" --seconds "$seconds" \
     --pages "$pages"
@@ -157,6 +169,8 @@ fi
 
 echo
 echo "Console speed on $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
+sed -n 's/^BENCH renderer chosen=\([a-z]*\) gl=\(.*\)/Drawing: \1 for the app and the peers (OpenGL: \2)/p' "$results" | tr _ ' '
+
 awk -v rows="$rows" -v rate="$rate" '
 function get(line, key,    n, i, kv) {
   n = split(line, kv, " ")

@@ -27,7 +27,7 @@ cd "$top"
 # Debian package names, by what needs them.
 build_packages=(
   meson ninja-build pkg-config gcc libc6-dev gettext
-  libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev libjson-glib-dev
+  libglib2.0-dev libglib2.0-bin libgtk-4-dev libepoxy-dev libadwaita-1-dev libsoup-3.0-dev libjson-glib-dev
   libgnutls28-dev libsecret-1-dev libsqlite3-dev glib-networking
   desktop-file-utils appstream
 )

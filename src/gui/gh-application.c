@@ -19,6 +19,7 @@
 
 #include "gh-application.h"
 #include "gh-preferences-window.h"
+#include "gh-renderer.h"
 #include "gh-window.h"
 
 struct _GhApplication
@@ -441,6 +442,7 @@ gh_application_startup (GApplication *application)
   static const char *help_overlay_accels[] = { "<Control>question", NULL };
 
   G_APPLICATION_CLASS (gh_application_parent_class)->startup (application);
+  gh_renderer_choose (gdk_display_get_default (), NULL);
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",

@@ -10,12 +10,15 @@
 #include <string.h>
 
 #include "gh-gui-test.h"
+#include "gh-renderer.h"
 
 void
 gh_gui_test_init (int    *argc,
                   char ***argv)
 {
   gtk_test_init (argc, argv, NULL);
+  /* The renderer the app would choose on this display (gh_application_startup()) */
+  gh_renderer_choose (gdk_display_get_default (), NULL);
   adw_init ();
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 }

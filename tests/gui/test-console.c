@@ -7,8 +7,11 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "gh-explain-card.h"
 #include "gh-gui-test.h"
+#include "gh-renderer.h"
 
 static gboolean
 projects_listed (gpointer data)
@@ -369,6 +372,41 @@ test_shell_shortcuts_window (void)
   gtk_window_close (GTK_WINDOW (overlay));
 }
 
+/* On a display whose OpenGL is a software rasterizer (Xvfb's is llvmpipe) the window draws
+ * with cairo; a renderer the user chose stands. */
+static void
+test_shell_renderer (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (test->window));
+  g_autofree char *gl = NULL;
+  g_autofree char *gl_again = NULL;
+  gboolean software;
+
+  /* What gh_gui_test_init() chose, as the app does at its start */
+  g_unsetenv ("GSK_RENDERER");
+  software = gh_renderer_choose (gdk_display_get_default (), &gl);
+  g_test_message ("OpenGL: %s", gl != NULL ? gl : "none");
+  g_assert_cmpint (software, ==, gl != NULL && (strstr (gl, "llvmpipe") != NULL ||
+                                                strstr (gl, "softpipe") != NULL));
+  if (software)
+    {
+      g_assert_cmpstr (g_getenv ("GSK_RENDERER"), ==, "cairo");
+      g_assert_true (GSK_IS_CAIRO_RENDERER (renderer));
+    }
+  else
+    g_assert_false (GSK_IS_CAIRO_RENDERER (renderer));
+
+  g_setenv ("GSK_RENDERER", "gl", TRUE);
+  g_assert_false (gh_renderer_choose (gdk_display_get_default (), &gl_again));
+  g_assert_null (gl_again);
+  g_assert_cmpstr (g_getenv ("GSK_RENDERER"), ==, "gl");
+  if (software)
+    g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  else
+    g_unsetenv ("GSK_RENDERER");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -383,6 +421,7 @@ main (int   argc,
   g_test_add_func ("/gui/console/buttons-named", test_shell_buttons_named);
   g_test_add_func ("/gui/console/badge-before-opening", test_shell_badge_before_opening);
   g_test_add_func ("/gui/console/shortcuts-window", test_shell_shortcuts_window);
+  g_test_add_func ("/gui/console/renderer", test_shell_renderer);
 
   return g_test_run ();
 }
