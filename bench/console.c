@@ -589,7 +589,7 @@ oldest_row_in (Scroll *scroll,
   if (shown == 0 || !gh_audit_model_get_complete (scroll->audit))
     return FALSE;
   last = g_list_model_get_item (scroll->model, shown - 1);
-  return GH_IS_AUDIT_EVENT_ITEM (last);
+  return gh_audit_model_item_get_event (last) != NULL;
 }
 
 static gboolean

@@ -198,8 +198,8 @@ model_id (GListModel *model,
 {
   g_autoptr(GObject) item = g_list_model_get_item (model, position);
 
-  g_assert_true (GH_IS_AUDIT_EVENT_ITEM (item));
-  return gh_audit_event_item_get_id (GH_AUDIT_EVENT_ITEM (item));
+  g_assert_nonnull (gh_audit_model_item_get_event (item));
+  return gh_audit_event_item_get_id (gh_audit_model_item_get_event (item));
 }
 
 static GListModel *
@@ -422,6 +422,12 @@ row_shown (gpointer data)
  * not the 500 on the way): the oldest event is the last row shown. The model holds no more
  * than its bound of pages. Back at the top, the newest rows again. Then filters (failures, a
  * custom When range, the last 15 minutes) return the server's rows for them. */
+static gboolean
+pending_filled (gpointer item)
+{
+  return gh_audit_model_item_get_event (item) != NULL;
+}
+
 static void
 test_audit_100k (void)
 {
@@ -479,6 +485,23 @@ test_audit_100k (void)
                      json_object_get_int_member (newest, "id"));
     g_assert_cmpuint (gh_audit_model_get_page_count (model), <=, pages + 4);
     g_assert_cmpuint (gh_audit_model_get_n_pages_held (model), <=, GH_AUDIT_MODEL_MAX_PAGES);
+  }
+
+  /* A row not read yet is a placeholder, one object for the row while it is held; its page
+   * fills that object with the event there, and the model keeps handing it out. */
+  {
+    guint position = (guint) count / 2 + 7;
+    g_autoptr(JsonObject) there = server_event_at (test, position);
+    g_autoptr(GObject) before = g_list_model_get_item (G_LIST_MODEL (model), position);
+    g_autoptr(GObject) after = NULL;
+
+    g_assert_true (GH_IS_AUDIT_PENDING (before));
+    g_assert_null (gh_audit_model_item_get_event (before));
+    g_assert_true (gh_gui_test_wait (pending_filled, before));
+    after = g_list_model_get_item (G_LIST_MODEL (model), position);
+    g_assert_true (after == before);
+    g_assert_cmpint (model_id (G_LIST_MODEL (model), position), ==,
+                     json_object_get_int_member (there, "id"));
   }
 
   /* The middle, by the scroll bar: rows of the server's events there. */
@@ -577,9 +600,11 @@ test_audit_100k (void)
       {
         g_autoptr(GObject) item = g_list_model_get_item (page_model (page), i);
 
-        g_assert_cmpint (gh_audit_event_item_get_time (GH_AUDIT_EVENT_ITEM (item)), >=, before);
-        g_assert_cmpstr (gh_audit_event_item_get_outcome (GH_AUDIT_EVENT_ITEM (item)), ==,
-                         "failure");
+        GhAuditEventItem *event = gh_audit_model_item_get_event (item);
+
+        g_assert_nonnull (event);
+        g_assert_cmpint (gh_audit_event_item_get_time (event), >=, before);
+        g_assert_cmpstr (gh_audit_event_item_get_outcome (event), ==, "failure");
       }
     g_assert_true (gh_gui_test_label_shown (page, "When: Last 15 Minutes"));
     g_assert_true (gh_gui_test_label_shown (page, "Last 15 Minutes"));
@@ -611,8 +636,9 @@ top_id (GtkWidget *page)
   g_autoptr(GObject) item = g_list_model_get_n_items (model) > 0 ?
                             g_list_model_get_item (model, 0) : NULL;
 
-  return GH_IS_AUDIT_EVENT_ITEM (item) ? gh_audit_event_item_get_id (GH_AUDIT_EVENT_ITEM (item))
-                                       : 0;
+  GhAuditEventItem *event = item != NULL ? gh_audit_model_item_get_event (item) : NULL;
+
+  return event != NULL ? gh_audit_event_item_get_id (event) : 0;
 }
 
 typedef struct

@@ -55,19 +55,57 @@ gh_audit_gap_get_first_missed_id (GhAuditGap *self)
 
 struct _GhAuditPending
 {
-  GObject parent_instance;
+  GObject           parent_instance;
+
+  GHashTable       *rows;      /* the model's table it is in (not owned), or NULL */
+  guint             position;  /* in the model's body */
+  GhAuditEventItem *event;     /* once its page came */
 };
 
 G_DEFINE_FINAL_TYPE (GhAuditPending, gh_audit_pending, G_TYPE_OBJECT)
 
 static void
+gh_audit_pending_finalize (GObject *object)
+{
+  GhAuditPending *self = (GhAuditPending *)object;
+
+  if (self->rows != NULL &&
+      g_hash_table_lookup (self->rows, GUINT_TO_POINTER (self->position)) == self)
+    g_hash_table_remove (self->rows, GUINT_TO_POINTER (self->position));
+  g_clear_object (&self->event);
+
+  G_OBJECT_CLASS (gh_audit_pending_parent_class)->finalize (object);
+}
+
+static void
 gh_audit_pending_class_init (GhAuditPendingClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = gh_audit_pending_finalize;
 }
 
 static void
 gh_audit_pending_init (GhAuditPending *self)
 {
+}
+
+GhAuditEventItem *
+gh_audit_pending_get_event (GhAuditPending *self)
+{
+  g_return_val_if_fail (GH_IS_AUDIT_PENDING (self), NULL);
+
+  return self->event;
+}
+
+GhAuditEventItem *
+gh_audit_model_item_get_event (gpointer item)
+{
+  if (GH_IS_AUDIT_EVENT_ITEM (item))
+    return item;
+  if (GH_IS_AUDIT_PENDING (item))
+    return GH_AUDIT_PENDING (item)->event;
+  return NULL;
 }
 
 /* One page of the body: events newest first, and when the view last asked for it. */
@@ -96,6 +134,8 @@ struct _GhAuditModel
   guint          head_gaps;
   GPtrArray     *early;       /* live events before the first page, in the order they came */
   GHashTable    *pages;       /* page index -> Page */
+  GHashTable    *pending;     /* body position -> GhAuditPending handed out and alive (each
+                               * removes itself when finalized), filled or not */
   GHashTable    *reading;     /* page index -> page reads on its way */
   GArray        *wanted;      /* page indexes, the last asked for first */
   guint64        clock;       /* ticks at each page asked for */
@@ -160,11 +200,38 @@ get_n_items (GListModel *model)
   return self->head->len + self->body_count;
 }
 
+/* A row on its way at @position of the body, kept in the table until it is finalized. */
+static gpointer
+pending_new (GhAuditModel *self,
+             guint         position)
+{
+  GhAuditPending *pending = g_object_new (GH_TYPE_AUDIT_PENDING, NULL);
+
+  pending->rows = self->pending;
+  pending->position = position;
+  g_hash_table_insert (self->pending, GUINT_TO_POINTER (position), pending);
+  return pending;
+}
+
+/* The rows handed out forget the table (a reset: their positions mean nothing any more). */
+static void
+forget_pending (GhAuditModel *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    GH_AUDIT_PENDING (value)->rows = NULL;
+  g_hash_table_remove_all (self->pending);
+}
+
 static gpointer
 get_item (GListModel *model,
           guint       position)
 {
   GhAuditModel *self = GH_AUDIT_MODEL (model);
+  GhAuditPending *pending;
   guint index, row;
   Page *page;
 
@@ -177,14 +244,19 @@ get_item (GListModel *model,
   index = position / PAGE_SIZE;
   row = position % PAGE_SIZE;
   page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (index));
+  pending = g_hash_table_lookup (self->pending, GUINT_TO_POINTER (position));
   if (page == NULL)
     {
-      /* Its page is read: the row comes with it */
-      want_page (self, index);
-      return g_object_new (GH_TYPE_AUDIT_PENDING, NULL);
+      /* Its page is read: the row comes with it, filled in place */
+      if (pending == NULL || pending->event == NULL)
+        want_page (self, index);
+      return pending != NULL ? g_object_ref (pending) : pending_new (self, position);
     }
   page->used = ++self->clock;
   self->last_wanted = index;
+  /* The row's item as the view has it (see GhAuditPending) */
+  if (pending != NULL)
+    return g_object_ref (pending);
   if (row >= page->events->len)
     return g_object_new (GH_TYPE_AUDIT_PENDING, NULL);  /* events gone since (retention) */
   return g_object_ref (g_ptr_array_index (page->events, row));
@@ -334,6 +406,16 @@ page_read_cb (GObject      *source,
       g_hash_table_insert (self->pages, GUINT_TO_POINTER (index), page);
       self->page_count++;
       drop_far_pages (self);
+      /* The rows on their way are filled in place: the items changed below are the same
+       * objects for them as the view holds. */
+      for (guint row = 0; row < n && row < page->events->len; row++)
+        {
+          GhAuditPending *pending =
+            g_hash_table_lookup (self->pending, GUINT_TO_POINTER (index * PAGE_SIZE + row));
+
+          if (pending != NULL && pending->event == NULL)
+            pending->event = g_object_ref (g_ptr_array_index (page->events, row));
+        }
       g_list_model_items_changed (G_LIST_MODEL (self), self->head->len + index * PAGE_SIZE, n, n);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE_COUNT]);
     }
@@ -549,6 +631,7 @@ gh_audit_model_reset (GhAuditModel            *self,
   g_ptr_array_set_size (self->early, 0);
   g_hash_table_remove_all (self->pages);
   g_hash_table_remove_all (self->reading);
+  forget_pending (self);
   g_array_set_size (self->wanted, 0);
   self->head_gaps = 0;
   self->body_count = 0;
@@ -640,6 +723,22 @@ fold_head (GhAuditModel *self)
   }
   for (guint i = 0; i < self->wanted->len; i++)
     g_array_index (self->wanted, guint, i) += fold;
+  {
+    g_autoptr(GHashTable) pending = g_hash_table_new (g_direct_hash, g_direct_equal);
+
+    g_hash_table_iter_init (&iter, self->pending);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      {
+        GhAuditPending *row = value;
+
+        row->position += fold * PAGE_SIZE;
+        g_hash_table_insert (pending, GUINT_TO_POINTER (row->position), row);
+      }
+    g_hash_table_remove_all (self->pending);
+    g_hash_table_iter_init (&iter, pending);
+    while (g_hash_table_iter_next (&iter, &key, &value))
+      g_hash_table_insert (self->pending, key, value);
+  }
 
   self->anchor = gh_audit_event_item_get_id (g_ptr_array_index (self->head, start)) + 1;
   self->body_count += fold * PAGE_SIZE;
@@ -786,6 +885,8 @@ gh_audit_model_finalize (GObject *object)
   g_clear_pointer (&self->head, g_ptr_array_unref);
   g_clear_pointer (&self->early, g_ptr_array_unref);
   g_clear_pointer (&self->pages, g_hash_table_unref);
+  forget_pending (self);
+  g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->reading, g_hash_table_unref);
   g_clear_pointer (&self->wanted, g_array_unref);
   g_clear_pointer (&self->project, g_free);
@@ -852,6 +953,7 @@ gh_audit_model_init (GhAuditModel *self)
   self->early = g_ptr_array_new_with_free_func (g_object_unref);
   self->pages = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                        (GDestroyNotify) page_free);
+  self->pending = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->reading = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->wanted = g_array_new (FALSE, FALSE, sizeof (guint));
 }

@@ -21,9 +21,19 @@ G_DECLARE_FINAL_TYPE (GhAuditGap, gh_audit_gap, GH, AUDIT_GAP, GObject)
 /* The id of the first event the stream missed. */
 gint64 gh_audit_gap_get_first_missed_id (GhAuditGap *self);
 
-/* A row whose event is on its way (its page is being read): drawn empty. */
+/* A row whose event is on its way (its page is being read): drawn empty until its page comes,
+ * then filled in place. One object stands for the row as long as it is held, the same before
+ * and after its page came, so that the list view's item for the row does not change (a new
+ * placeholder at every look-up, then another object for the event, made GTK 4.8 build row
+ * widgets anew inside each page read: bench/console.sh's scroll). */
 #define GH_TYPE_AUDIT_PENDING (gh_audit_pending_get_type ())
 G_DECLARE_FINAL_TYPE (GhAuditPending, gh_audit_pending, GH, AUDIT_PENDING, GObject)
+
+/* The event the row was filled with, or NULL while its page is on its way. */
+GhAuditEventItem *gh_audit_pending_get_event (GhAuditPending *self);
+/* The event an item of the model stands for: the item itself, a filled GhAuditPending's
+ * event, or NULL (a gap row, a row still on its way). */
+GhAuditEventItem *gh_audit_model_item_get_event (gpointer item);
 
 #define GH_TYPE_AUDIT_MODEL (gh_audit_model_get_type ())
 G_DECLARE_FINAL_TYPE (GhAuditModel, gh_audit_model, GH, AUDIT_MODEL, GObject)

@@ -287,9 +287,9 @@ cell_tooltip (Column   column,
   if (GH_IS_AUDIT_GAP (item))
     return column == COLUMN_TYPE ? g_strdup (_("The live stream fell behind; click to read the "
                                                "list again from the server")) : NULL;
-  if (!GH_IS_AUDIT_EVENT_ITEM (item))
+  event = gh_audit_model_item_get_event (item);
+  if (event == NULL)
     return NULL;
-  event = GH_AUDIT_EVENT_ITEM (item);
   switch (column)
     {
     case COLUMN_TIME:
@@ -410,9 +410,9 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
       gtk_widget_set_sensitive (child, FALSE);
     }
 
-  if (GH_IS_AUDIT_PENDING (item))
+  if (GH_IS_AUDIT_PENDING (item) && gh_audit_pending_get_event (GH_AUDIT_PENDING (item)) == NULL)
     {
-      /* On its way: an empty row, until its page comes */
+      /* On its way: an empty row, until its page comes (the list binds it again then) */
       if (column == COLUMN_OUTCOME)
         gtk_image_clear (GTK_IMAGE (icon));
       gtk_inscription_set_text (GTK_INSCRIPTION (inscription), NULL);
@@ -432,7 +432,7 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
       return;
     }
 
-  event = GH_AUDIT_EVENT_ITEM (item);
+  event = gh_audit_model_item_get_event (item);
   switch (column)
     {
     case COLUMN_TIME:
@@ -1323,8 +1323,8 @@ row_activated_cb (GhAuditPage *self,
 
   if (GH_IS_AUDIT_GAP (item))
     apply_filters (self);
-  else if (GH_IS_AUDIT_EVENT_ITEM (item))
-    show_detail (self, GH_AUDIT_EVENT_ITEM (item));
+  else if (gh_audit_model_item_get_event (item) != NULL)
+    show_detail (self, gh_audit_model_item_get_event (item));
 }
 
 static void
