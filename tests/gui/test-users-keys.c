@@ -345,6 +345,26 @@ signing_kid_changed (gpointer data)
   return g_strcmp0 (kid, wait->value) != 0;
 }
 
+/* The signing key has been active for a second: replaced within the second it became active,
+ * a key counts as never used ("Unused"), not "Retiring" (times are whole seconds). */
+static gboolean
+signing_key_a_second_old (gpointer data)
+{
+  Wait *wait = data;
+  g_autoptr(JsonObject) answer = gh_gui_test_admin (wait->test, "GET", "/keys", NULL);
+  JsonArray *keys = json_object_get_array_member (answer, "keys");
+
+  for (guint i = 0; i < json_array_get_length (keys); i++)
+    {
+      JsonObject *key = json_array_get_object_element (keys, i);
+
+      if (g_str_equal (json_object_get_string_member (key, "phase"), "signing"))
+        return g_get_real_time () / G_USEC_PER_SEC >
+               json_object_get_int_member (key, "active_from");
+    }
+  return FALSE;
+}
+
 /* Every key of GET /keys is listed with its algorithm and state; Rotate, once confirmed
  * ("Rotate Now"), makes another key the signing one, and the page and a toast say which. */
 static void
@@ -384,6 +404,7 @@ test_keys_list_and_rotate (void)
   g_assert_cmpstr (after, ==, before);
   g_clear_pointer (&after, g_free);
 
+  g_assert_true (gh_gui_test_wait (signing_key_a_second_old, &wait));
   gh_gui_test_click (gh_gui_test_get (window, "rotate-button"));
   g_assert_true (gh_gui_test_wait (window_shown, &wait));
   dialog = gh_gui_test_find_window ("rotate-keys-dialog");
