@@ -84,7 +84,6 @@ struct _GhClientsPage
   GError             *flows_error;
 
   GtkToggleButton    *deleted_button;
-  GtkToggleButton    *search_button;
 
   /* Template widgets */
   GtkListBox         *client_list;
@@ -1239,22 +1238,12 @@ retry_clicked_cb (GhClientsPage *self)
 static void
 search_changed_cb (GhClientsPage *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-
-  g_clear_pointer (&self->search, g_free);
-  if (text != NULL && *text != '\0')
-    self->search = g_utf8_casefold (text, -1);
+  g_free (self->search);
+  self->search = gh_page_dup_search (GH_PAGE (self));
 
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
   update_list_visibility (self);
   update_tombstones (self);
-}
-
-static void
-stop_search_cb (GhClientsPage *self)
-{
-  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
-  gtk_search_bar_set_search_mode (self->search_bar, FALSE);
 }
 
 static void
@@ -1330,17 +1319,6 @@ gh_clients_page_connection_changed (GhPage       *page,
   adw_flap_set_reveal_flap (self->flap, FALSE);
 }
 
-static gboolean
-gh_clients_page_start_search (GhPage *page)
-{
-  GhClientsPage *self = GH_CLIENTS_PAGE (page);
-
-  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
-  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
-
-  return TRUE;
-}
-
 /* "client:<client_id>" shows that client's detail; "filter:<text>" searches the list. */
 static void
 gh_clients_page_open_target (GhPage     *page,
@@ -1351,11 +1329,7 @@ gh_clients_page_open_target (GhPage     *page,
   if (g_str_has_prefix (target, "client:") && target[strlen ("client:")] != '\0')
     show_client (self, target + strlen ("client:"));
   else if (g_str_has_prefix (target, "filter:"))
-    {
-      gtk_search_bar_set_search_mode (self->search_bar, TRUE);
-      gtk_editable_set_text (GTK_EDITABLE (self->search_entry), target + strlen ("filter:"));
-      search_changed_cb (self);
-    }
+    gh_page_search (page, target + strlen ("filter:"));
 }
 
 static void
@@ -1402,7 +1376,6 @@ gh_clients_page_class_init (GhClientsPageClass *klass)
   page_class->reload = gh_clients_page_reload;
   page_class->event = gh_clients_page_event;
   page_class->connection_changed = gh_clients_page_connection_changed;
-  page_class->start_search = gh_clients_page_start_search;
   page_class->open_target = gh_clients_page_open_target;
 
   g_type_ensure (GH_TYPE_PROPERTY_ROW);
@@ -1432,23 +1405,6 @@ gh_clients_page_class_init (GhClientsPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, create_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, stop_search_cb);
-}
-
-static GtkWidget *
-header_toggle_new (const char *name,
-                   const char *icon_name,
-                   const char *tooltip)
-{
-  GtkWidget *button = gtk_toggle_button_new ();
-
-  gtk_widget_set_name (button, name);
-  gtk_button_set_icon_name (GTK_BUTTON (button), icon_name);
-  gtk_widget_set_tooltip_text (button, tooltip);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  tooltip, -1);
-
-  return button;
 }
 
 static void
@@ -1477,12 +1433,8 @@ gh_clients_page_init (GhClientsPage *self)
                            G_CONNECT_SWAPPED);
   gh_page_add_header_widget (GH_PAGE (self), create_button, GTK_PACK_START);
 
-  self->search_button = GTK_TOGGLE_BUTTON (header_toggle_new ("clients-search-button",
-                                                              "system-search-symbolic",
-                                                              _("Search Clients")));
-  g_object_bind_property (self->search_button, "active", self->search_bar, "search-mode-enabled",
-                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  gh_page_add_header_widget (GH_PAGE (self), GTK_WIDGET (self->search_button), GTK_PACK_END);
+  gh_page_add_search (GH_PAGE (self), self->search_bar, self->search_entry,
+                      "clients-search-button", _("Search Clients"));
 
   self->deleted_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (
                                               _("Show _Deleted")));
@@ -1493,7 +1445,6 @@ gh_clients_page_init (GhClientsPage *self)
                            self, G_CONNECT_SWAPPED);
   gh_page_add_header_widget (GH_PAGE (self), GTK_WIDGET (self->deleted_button), GTK_PACK_END);
 
-  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   update_tombstones (self);
   update_list_visibility (self);
 }
