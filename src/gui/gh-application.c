@@ -201,21 +201,11 @@ start_screenshot (GhApplication *self,
  * finished painting, print "first-frame MONOTONIC_USEC" and quit; the benchmark measures
  * from its exec of the app to that time (CLOCK_MONOTONIC is the same for every process). */
 static void
-first_frame_painted_cb (GdkFrameClock *frame_clock,
-                        GhApplication *self)
+first_frame_cb (GhApplication *self)
 {
   g_print ("first-frame %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
   fflush (stdout);
-  g_signal_handlers_disconnect_by_func (frame_clock, first_frame_painted_cb, self);
   g_action_group_activate_action (G_ACTION_GROUP (self), "quit", NULL);
-}
-
-static void
-first_frame_window_realized_cb (GtkWidget     *window,
-                                GhApplication *self)
-{
-  g_signal_connect_object (gtk_widget_get_frame_clock (window), "after-paint",
-                           G_CALLBACK (first_frame_painted_cb), self, 0);
 }
 
 /* The embedded server starts in startup, on its own thread, beside the toolkit's start and
@@ -245,23 +235,6 @@ hold_timeout_cb (gpointer user_data)
 }
 
 static void
-held_window_painted_cb (GdkFrameClock *frame_clock,
-                        GhApplication *self)
-{
-  g_signal_handlers_disconnect_by_func (frame_clock, held_window_painted_cb, self);
-  release_server (self);
-}
-
-static void
-held_window_realized_cb (GtkWidget     *window,
-                         GhApplication *self)
-{
-  g_signal_handlers_disconnect_by_func (window, held_window_realized_cb, self);
-  g_signal_connect_object (gtk_widget_get_frame_clock (window), "after-paint",
-                           G_CALLBACK (held_window_painted_cb), self, 0);
-}
-
-static void
 hold_server_until_painted (GhApplication *self,
                            GtkWidget     *window)
 {
@@ -270,8 +243,8 @@ hold_server_until_painted (GhApplication *self,
 
   self->server_held = TRUE;
   gh_embedded_server_hold (self->server);
-  g_signal_connect_object (window, "realize", G_CALLBACK (held_window_realized_cb), self,
-                           G_CONNECT_AFTER);
+  g_signal_connect_object (window, "first-frame", G_CALLBACK (release_server), self,
+                           G_CONNECT_SWAPPED);
   /* Never painted (closed at once, or a display that does not show it): nothing to wait for. */
   g_signal_connect_object (window, "destroy", G_CALLBACK (release_server), self,
                            G_CONNECT_SWAPPED);
@@ -526,8 +499,8 @@ gh_application_activate (GApplication *application)
 
   if (g_getenv ("GATEHOUSE_FIRST_FRAME") != NULL &&
       !gtk_widget_get_realized (GTK_WIDGET (window)))
-    g_signal_connect_object (window, "realize", G_CALLBACK (first_frame_window_realized_cb),
-                             self, G_CONNECT_AFTER);
+    g_signal_connect_object (window, "first-frame", G_CALLBACK (first_frame_cb), self,
+                             G_CONNECT_SWAPPED);
   gtk_window_present (window);
 
   if (self->screenshot_path != NULL && self->screenshot_timeout == 0)

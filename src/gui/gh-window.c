@@ -76,6 +76,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  FIRST_FRAME,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 /* The window's pages, in the order the sidebar lists them (Alt+1… follows it); each is
  * bound to the window's connection and project. */
 static GType
@@ -542,6 +549,7 @@ first_paint_cb (GdkFrameClock *clock,
                 GhWindow      *self)
 {
   g_signal_handlers_disconnect_by_func (clock, first_paint_cb, self);
+  g_signal_emit (self, signals[FIRST_FRAME], 0);
   set_up_help_overlay (self);
   if (self->build_tick == 0)
     self->build_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), build_next_page_cb,
@@ -951,6 +959,12 @@ gh_window_class_init (GhWindowClass *klass)
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Once, when the window's first frame has been painted (what comes after it: the other
+   * pages, the shortcuts window; the application's held server start). */
+  signals[FIRST_FRAME] =
+    g_signal_new ("first-frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/gatehouse/Gatehouse/gh-window.ui");
