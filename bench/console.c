@@ -193,6 +193,9 @@ typedef struct
   GArray        *work;       /* ms */
   gint64         started;    /* this frame's before-paint */
   gint64         previous;   /* the previous frame's */
+  gint64         origin;     /* when the recording started */
+  GString       *long_ones;  /* "at:interval/work," of each frame over 33 ms */
+  double         last_interval;
   gboolean       recording;
 } Frames;
 
@@ -207,7 +210,10 @@ before_paint_cb (GdkFrameClock *clock,
       double interval = (t - frames->previous) / 1000.0;
 
       g_array_append_val (frames->intervals, interval);
+      frames->last_interval = interval;
     }
+  else
+    frames->last_interval = 0;
   frames->previous = t;
   frames->started = t;
 }
@@ -221,6 +227,12 @@ after_paint_cb (GdkFrameClock *clock,
       double work = (now_usec () - frames->started) / 1000.0;
 
       g_array_append_val (frames->work, work);
+      /* When the long ones came, and whether the frame's own work made them */
+      if (frames->last_interval > 33.4 || work > 33.4)
+        g_string_append_printf (frames->long_ones, "%s%.2f:%.0f/%.0f",
+                                frames->long_ones->len > 0 ? "," : "",
+                                (frames->started - frames->origin) / 1e6,
+                                frames->last_interval, work);
     }
 }
 
@@ -257,6 +269,7 @@ frames_attach (Frames    *frames,
   frames->clock = g_object_ref (gtk_widget_get_frame_clock (widget));
   frames->intervals = g_array_new (FALSE, FALSE, sizeof (double));
   frames->work = g_array_new (FALSE, FALSE, sizeof (double));
+  frames->long_ones = g_string_new (NULL);
   g_signal_connect (frames->clock, "before-paint", G_CALLBACK (before_paint_cb), frames);
   g_signal_connect (frames->clock, "after-paint", G_CALLBACK (after_paint_cb), frames);
 }
@@ -266,6 +279,8 @@ frames_start (Frames *frames)
 {
   g_array_set_size (frames->intervals, 0);
   g_array_set_size (frames->work, 0);
+  g_string_truncate (frames->long_ones, 0);
+  frames->origin = now_usec ();
   frames->previous = 0;
   frames->recording = TRUE;
 }
@@ -277,6 +292,9 @@ frames_detach (Frames *frames)
   g_clear_object (&frames->clock);
   g_clear_pointer (&frames->intervals, g_array_unref);
   g_clear_pointer (&frames->work, g_array_unref);
+  if (frames->long_ones != NULL)
+    g_string_free (frames->long_ones, TRUE);
+  frames->long_ones = NULL;
 }
 
 /* " frames=N interval_p50=… interval_p99=… interval_max=… over_25=… over_33=… over_50=…
@@ -295,6 +313,9 @@ frames_print (Frames  *frames,
                           count_over (frames->intervals, 50), quantile (frames->work, 0.5),
                           quantile (frames->work, 0.99), quantile (frames->work, 1),
                           count_over (frames->work, 16.7));
+  /* The frames over 33 ms: seconds into the measurement, interval/work in ms */
+  g_string_append_printf (out, " long=%s", frames->long_ones->len > 0 ? frames->long_ones->str
+                                                                     : "-");
 }
 
 static gboolean
@@ -332,8 +353,10 @@ window_ready (gpointer data)
 {
   Console *console = data;
 
+  /* Every page built and loaded (the window builds the hidden ones one a frame after the
+   * first): what is measured next is the page, not the window's start */
   return gtk_widget_get_mapped (GTK_WIDGET (console->window)) &&
-         !gh_window_get_busy (console->window);
+         gh_window_get_all_settled (console->window);
 }
 
 static void
@@ -1143,17 +1166,30 @@ live_measure (const char *side,
   g_autoptr(GString) out = g_string_new (NULL);
   g_autoptr(GString) backlog_series = g_string_new (NULL);
   guint tick = gtk_widget_add_tick_callback (widget, keep_ticking_cb, NULL, NULL);
-  gint sent0 = g_atomic_int_get (&load->sent);
-  guint received0 = received->received;
-  guint gaps0 = received->gaps;
-  guint shown0 = shown != NULL ? g_list_model_get_n_items (shown) : 0;
+  gint sent0;
+  guint received0, gaps0, shown0, start_over_33;
+  g_autofree char *start_long = NULL;
   gint backlog_first = 0, backlog_last = 0, backlog_max = 0;
-  double rss0 = rss_mib ();
+  double rss0, cpu_main, cpu_render;
   gint64 started;
-  double cpu_main = threads_cpu (NULL), cpu_render = threads_cpu ("llvmpipe");
 
-  step ("measuring %s for %u s", page_name, seconds);
   frames_attach (&frames, widget);
+  /* The first second apart: a list that fills up then makes its rows (GtkListView keeps up
+   * to 200, made in the frame that first has them), once; reported as start_*. */
+  step ("the first second of %s from %.6f s", page_name, now_usec () / 1e6);
+  frames_start (&frames);
+  run_for (G_USEC_PER_SEC);
+  start_over_33 = count_over (frames.intervals, 33.4);
+  start_long = g_strdup (frames.long_ones->len > 0 ? frames.long_ones->str : "-");
+  sent0 = g_atomic_int_get (&load->sent);
+  received0 = received->received;
+  gaps0 = received->gaps;
+  shown0 = shown != NULL ? g_list_model_get_n_items (shown) : 0;
+  rss0 = rss_mib ();
+  cpu_main = threads_cpu (NULL);
+  cpu_render = threads_cpu ("llvmpipe");
+  /* CLOCK_MONOTONIC, for a profile taken alongside (perf record -k CLOCK_MONOTONIC) */
+  step ("measuring %s for %u s from %.6f s", page_name, seconds, now_usec () / 1e6);
   frames_start (&frames);
   started = now_usec ();
   for (guint s = 0; s < seconds; s++)
@@ -1175,6 +1211,8 @@ live_measure (const char *side,
   cpu_main = threads_cpu (NULL) - cpu_main;
   cpu_render = threads_cpu ("llvmpipe") - cpu_render;
 
+  g_string_append_printf (out, "BENCH live-start side=%s page=%s over_33=%u long=%s\n", side,
+                          page_name, start_over_33, start_long);
   g_string_append_printf (out, "BENCH live side=%s page=%s seconds=%.1f generated=%d "
                           "received=%u shown=%d gaps=%u rate_generated=%.0f rate_received=%.0f",
                           side, page_name, (now_usec () - started) / 1e6,
@@ -1280,7 +1318,8 @@ live (const char  *side,
   step ("%.0f requests a second, every %u a new flow", rate, flow_every);
   /* The load ends on time even if the window stops answering: the measurement then shows
    * the stall instead of waiting for it. */
-  load_start (&load, rate, (1 + (gint64) seconds * (window != NULL ? 1 : g_strv_length (pages))) *
+  load_start (&load, rate, (1 + (gint64) (1 + seconds) * (window != NULL ? 1
+                                                                        : g_strv_length (pages))) *
                            G_USEC_PER_SEC);
   if (window != NULL)
     {
