@@ -7,16 +7,66 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "gh-gui-test.h"
 #include "gh-renderer.h"
+
+static char crash_pid[24];
+
+/* A crash (or a failed assertion's abort) prints every thread's stack into the test's log:
+ * gdb attaches to this process and prints them, then the signal does what it would have done.
+ * A rare failure in CI then says where it was. Only async-signal-safe calls here. */
+static void
+crash_cb (int signum)
+{
+  pid_t child = fork ();
+
+  if (child == 0)
+    {
+      dup2 (STDERR_FILENO, STDOUT_FILENO);
+      execlp ("gdb", "gdb", "-nx", "-batch", "-p", crash_pid, "-ex", "thread apply all bt 40",
+              (char *) NULL);
+      _exit (127);
+    }
+  if (child > 0)
+    waitpid (child, NULL, 0);
+  raise (signum);
+}
+
+static void
+print_stacks_on_crash (void)
+{
+  struct sigaction action = { 0 };
+  /* Under AddressSanitizer a fault is its own report, with the stack */
+#ifdef __SANITIZE_ADDRESS__
+  const int signals[] = { SIGABRT };
+#else
+  const int signals[] = { SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+#endif
+
+  if (g_getenv ("GATEHOUSE_TEST_NO_STACKS") != NULL)
+    return;
+  g_snprintf (crash_pid, sizeof crash_pid, "%ld", (long) getpid ());
+  /* Where Yama restricts ptrace to ancestors, this process lets its child attach */
+  prctl (PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+  action.sa_handler = crash_cb;
+  action.sa_flags = SA_RESETHAND | SA_NODEFER;
+  sigemptyset (&action.sa_mask);
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    sigaction (signals[i], &action, NULL);
+}
 
 void
 gh_gui_test_init (int    *argc,
                   char ***argv)
 {
   gtk_test_init (argc, argv, NULL);
+  print_stacks_on_crash ();
   /* The renderer the app would choose on this display (gh_application_startup()) */
   gh_renderer_choose (gdk_display_get_default (), NULL);
   adw_init ();
