@@ -36,6 +36,7 @@ test_packages=(
   # The real-browser test (tests/browser) drives Debian's Chromium; it never downloads one.
   chromium
   curl jq openssl   # the README walk-through (tests/readme)
+  gdb               # a GUI test that crashes prints its threads' stacks (tests/gui/gh-gui-test.c)
 )
 
 as_root() {
