@@ -161,6 +161,18 @@ check (GhPage     *page,
   wait_mapped (GTK_WIDGET (page), "verdict-label");
 }
 
+/* @text in base64url without padding, as a JWT's parts are. */
+static char *
+base64url (const char *text)
+{
+  g_autofree char *plain = g_base64_encode ((const guchar *) text, strlen (text));
+  GString *out = g_string_new (NULL);
+
+  for (const char *c = plain; *c != '\0' && *c != '='; c++)
+    g_string_append_c (out, *c == '+' ? '-' : *c == '/' ? '_' : *c);
+  return g_string_free (out, FALSE);
+}
+
 /* TRUE when a label under @widget shows @secret. */
 static gboolean
 label_holds (GtkWidget  *widget,
@@ -238,6 +250,25 @@ test_token_checker (void)
   label = gh_gui_test_get (root, "verdict-label");
   g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (label)),
                                    "Refused: 1 check fails, Audience (aud)"));
+
+  /* Signed by a key this server never had: the key row names the header's kid and says so,
+   * and the verdict gives /introspect's reason as a sentence of its own. */
+  {
+    g_autofree char *header = base64url ("{\"alg\":\"ES256\",\"kid\":\"not-here\","
+                                         "\"typ\":\"at+jwt\"}");
+    g_autofree char *claims = base64url ("{\"iss\":\"https://elsewhere.example\"}");
+    g_autofree char *forged = g_strdup_printf ("%s.%s.c2ln", header, claims);
+
+    check (page, forged, MCP);
+    g_assert_cmpstr (result_word (page, "signature"), ==, "Fail");
+    label = wait_mapped (root, "signature-key-value");
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==,
+                     "“not-here” — unknown to this server: it never had this key, or removed "
+                     "it");
+    label = gh_gui_test_get (root, "verdict-detail");
+    g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)),
+                              "calls it inactive. Its reason: "));
+  }
 
   /* A token that does not parse: the parse check fails with the server's reason. */
   check (page, "a.b.c", "");

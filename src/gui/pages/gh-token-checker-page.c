@@ -235,9 +235,9 @@ key_state_text (const char *state)
   if (g_str_equal (state, "retired"))
     return _("retired: no longer in the key set, so no verifier accepts it");
   if (g_str_equal (state, "unknown"))
-    return _("unknown: this server never had this key");
+    return _("unknown to this server: it never had this key, or removed it");
   if (g_str_equal (state, "none"))
-    return _("the header names no key");
+    return _("The header names no key");
   return state;
 }
 
@@ -261,14 +261,18 @@ add_check_details (GPtrArray  *details,
       JsonObject *key = gh_json_object (check, "key");
       const char *state = gh_json_string (check, "key_state");
       const char *phase = gh_json_string (check, "key_phase");
-      const char *kid = gh_json_string (key, "kid");
+      /* A key this server does not know is named by the token's header only */
+      const char *kid = gh_json_string (key, "kid") != NULL
+        ? gh_json_string (key, "kid") : gh_json_string (gh_json_object (report, "header"), "kid");
       g_autofree char *text = NULL;
 
-      if (state != NULL)
+      if (state != NULL && (kid == NULL || g_str_equal (state, "none")))
+        text = g_strdup (key_state_text (state));
+      else if (state != NULL)
+        text = g_strdup_printf ("“%s” — %s%s%s", kid, key_state_text (state),
+                                phase != NULL ? " · " : "", phase != NULL ? phase : "");
+      if (text != NULL)
         {
-          text = g_strdup_printf ("%s: %s%s%s", kid != NULL ? kid : _("no key"),
-                                  key_state_text (state), phase != NULL ? " · " : "",
-                                  phase != NULL ? phase : "");
           add_detail (details, gh_value_row_new ("signature-key", _("The key and its state"),
                                                  text, FALSE, FALSE));
         }
@@ -590,8 +594,14 @@ show_report (GhTokenCheckerPage *self,
       if (gh_json_bool (accepted, "accepted"))
         g_string_append (detail, _("This server's /introspect calls it active."));
       else
-        g_string_append_printf (detail, _("This server's /introspect calls it inactive: %s."),
-                                reason != NULL ? reason : _("no reason given"));
+        {
+          /* The reason is a sentence of its own (the server's, capitalized) */
+          g_string_append_printf (detail, _("This server's /introspect calls it inactive. "
+                                            "Its reason: %s"),
+                                  reason != NULL ? reason : _("none given"));
+          if (!g_str_has_suffix (detail->str, "."))
+            g_string_append_c (detail, '.');
+        }
     }
   gtk_label_set_text (self->verdict_detail, detail->str);
   gtk_widget_set_visible (GTK_WIDGET (self->verdict_detail), detail->len > 0);
