@@ -44,9 +44,9 @@ print_stacks_on_crash (void)
   struct sigaction action = { 0 };
   /* Under AddressSanitizer a fault is its own report, with the stack */
 #ifdef __SANITIZE_ADDRESS__
-  const int signals[] = { SIGABRT };
+  const int signals[] = { SIGABRT, SIGTRAP };
 #else
-  const int signals[] = { SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+  const int signals[] = { SIGABRT, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGILL };
 #endif
 
   if (g_getenv ("GATEHOUSE_TEST_NO_STACKS") != NULL)

@@ -240,6 +240,17 @@ test_overview_needs_attention (void)
   g_assert_true (gh_gui_test_wait_settled (GH_PAGE (page)));
   g_assert_true (gh_gui_test_wait (row_titled, &w));
   g_assert_cmpstr (tile_value (page, "failures-tile"), ==, "3");
+
+  /* Another program refused by the same rule: the row names both, the newest first, live and
+   * from the summary, never one for all four */
+  refused_authorize (test, "https://app.example/other", "Cursor/1.7.2 (linux x64)");
+  w.title = "4× redirect URI mismatch — Cursor and Claude Code";
+  if (!gh_gui_test_wait (row_titled, &w))
+    g_error ("no row “%s”:\n%s", w.title, gh_gui_test_dump_labels (page));
+  gh_page_reload (GH_PAGE (page));
+  g_assert_true (gh_gui_test_wait_settled (GH_PAGE (page)));
+  if (!gh_gui_test_wait (row_titled, &w))
+    g_error ("no row “%s” after a reload:\n%s", w.title, gh_gui_test_dump_labels (page));
 }
 
 typedef struct

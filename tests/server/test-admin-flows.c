@@ -535,6 +535,20 @@ test_summary (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (group,
                                                                                  "last_event"),
                                                   "user_agent"), ==, PROGRAM_UA);
+  /* Both came from one client and program: one sender */
+  {
+    JsonArray *senders = json_object_get_array_member (group, "senders");
+    JsonObject *sender;
+
+    g_assert_cmpuint (json_array_get_length (senders), ==, 1);
+    sender = json_array_get_object_element (senders, 0);
+    g_assert_cmpstr (json_object_get_string_member (sender, "user_agent"), ==, PROGRAM_UA);
+    g_assert_cmpstr (json_object_get_string_member (sender, "client_id"), ==,
+                     json_object_get_string_member (json_object_get_object_member (group,
+                                                                                   "last_event"),
+                                                    "client_id"));
+    g_assert_false (json_object_get_boolean_member (group, "senders_more"));
+  }
 
   /* The last hour: 60 minutes holding every event since the first minute's start */
   minutes = json_object_get_object_member (after, "per_minute");
@@ -554,6 +568,29 @@ test_summary (Fixture       *fixture,
   assert_admin_error (fixture, "/admin/v1/projects/default/summary?window=1", 400,
                       "invalid_request");
   assert_admin_error (fixture, "/admin/v1/projects/nope/summary", 404, "not_found");
+
+  /* Eleven more programs: the ten newest senders are named, newest first, and "more" */
+  for (guint i = 1; i <= 11; i++)
+    {
+      g_autofree char *agent = g_strdup_printf ("program-%u/1.0", i);
+      g_autoptr(GhTestResponse) refused =
+        gh_test_server_request (server, server->browser, "GET", path,
+                                GH_TEST_PAIRS ("User-Agent", agent), NULL, NULL);
+
+      g_assert_cmpuint (refused->status, ==, 400);
+    }
+  g_clear_pointer (&after, json_object_unref);
+  after = admin_json (fixture, "/admin/v1/projects/default/summary");
+  group = json_array_get_object_element (json_object_get_array_member (after,
+                                                                       "failures_by_rule"), 0);
+  g_assert_cmpint (json_object_get_int_member (group, "count"), ==, 13);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (group, "senders")), ==,
+                    10);
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_array_get_object_element (json_object_get_array_member (group,
+                                                                                  "senders"),
+                                                    0), "user_agent"), ==, "program-11/1.0");
+  g_assert_true (json_object_get_boolean_member (group, "senders_more"));
 }
 
 /* Unknown flows and projects are 404; filters that cannot run are 400, named. */

@@ -17,6 +17,8 @@
 #define SUMMARY_MINUTES 60
 /* The failure groups listed at most (the most recent first). */
 #define SUMMARY_MAX_GROUPS 50
+/* Senders (client id and User-Agent) named per group, newest first; "senders_more" past it */
+#define SUMMARY_MAX_SENDERS 10
 
 typedef struct
 {
@@ -100,8 +102,75 @@ read_counts (GhStore             *reader,
   return g_steal_pointer (&object);
 }
 
+/* Who sent each group's failures: the distinct client ids and User-Agents, newest first, at
+ * most SUMMARY_MAX_SENDERS a group ("senders_more" when there are more), so that a console
+ * says "3× redirect URI mismatch — Claude Code" only when they all came from it. */
+static gboolean
+read_senders (GhStore             *reader,
+              const SummaryQuery  *query,
+              JsonArray           *groups,
+              GError             **error)
+{
+  g_autoptr(GHashTable) by_rule = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GhStmt) stmt = NULL;
+  gboolean row = FALSE;
+
+  for (guint i = 0; i < json_array_get_length (groups); i++)
+    {
+      JsonObject *group = json_array_get_object_element (groups, i);
+
+      json_object_set_array_member (group, "senders", json_array_new ());
+      json_object_set_boolean_member (group, "senders_more", FALSE);
+      g_hash_table_insert (by_rule, (gpointer) json_object_get_string_member (group, "rule"),
+                           group);
+    }
+
+  stmt = gh_store_prepare (reader,
+                           "SELECT coalesce (json_extract (details, '$.explain.rule'), type) "
+                           "AS rule, client_id, user_agent, max(id) AS newest "
+                           "FROM audit_events WHERE project_id = ? AND outcome = 'failure' "
+                           "AND time >= ? GROUP BY rule, client_id, user_agent "
+                           "ORDER BY newest DESC",
+                           error);
+  if (stmt == NULL)
+    return FALSE;
+  gh_stmt_bind_int64 (stmt, 1, query->project_id);
+  gh_stmt_bind_int64 (stmt, 2, query->since);
+  for (;;)
+    {
+      JsonObject *group;
+      JsonArray *senders;
+      JsonObject *sender;
+
+      if (!gh_store_step (reader, stmt, &row, error))
+        return FALSE;
+      if (!row)
+        break;
+      group = g_hash_table_lookup (by_rule, gh_stmt_column_text (stmt, 0));
+      if (group == NULL)
+        continue;
+      senders = json_object_get_array_member (group, "senders");
+      if (json_array_get_length (senders) >= SUMMARY_MAX_SENDERS)
+        {
+          json_object_set_boolean_member (group, "senders_more", TRUE);
+          continue;
+        }
+      sender = json_object_new ();
+      if (gh_stmt_column_text (stmt, 1) != NULL)
+        json_object_set_string_member (sender, "client_id", gh_stmt_column_text (stmt, 1));
+      else
+        json_object_set_null_member (sender, "client_id");
+      if (gh_stmt_column_text (stmt, 2) != NULL)
+        json_object_set_string_member (sender, "user_agent", gh_stmt_column_text (stmt, 2));
+      else
+        json_object_set_null_member (sender, "user_agent");
+      json_array_add_object_element (senders, sender);
+    }
+  return TRUE;
+}
+
 /* The failures since @since by explain rule (the event type for a failure without one), the
- * most recent group first, each with its newest event whole. */
+ * most recent group first, each with its newest event whole and who sent them. */
 static JsonArray *
 read_groups (GhStore             *reader,
              const SummaryQuery  *query,
@@ -142,6 +211,9 @@ read_groups (GhStore             *reader,
       json_array_add_object_element (groups, group);
     }
   g_clear_pointer (&stmt, gh_stmt_reset);
+
+  if (!read_senders (reader, query, groups, error))
+    return NULL;
 
   for (guint i = 0; i < last_ids->len; i++)
     {

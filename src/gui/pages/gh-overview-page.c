@@ -83,6 +83,8 @@ typedef struct
   gint64      event_id;    /* the newest's event, its step there */
   char       *description; /* the newest's error_description, for a failure without explain */
   JsonObject *explain;     /* the newest's, or NULL */
+  GPtrArray  *senders;     /* char *: the client families that sent them, newest first */
+  gboolean    senders_more; /* the server named only some of them */
 } Group;
 
 static void
@@ -94,6 +96,7 @@ group_free (Group *group)
   g_free (group->flow_id);
   g_free (group->description);
   g_clear_pointer (&group->explain, json_object_unref);
+  g_clear_pointer (&group->senders, g_ptr_array_unref);
   g_free (group);
 }
 
@@ -683,6 +686,53 @@ client_family (const char *user_agent,
   return g_strndup (user_agent, product > 0 ? product : strlen (user_agent));
 }
 
+/* A client family that sent a group's failures, once: @newest first, else last (the server
+ * lists them newest first). */
+static void
+group_add_sender (Group      *group,
+                  const char *client_id,
+                  const char *user_agent,
+                  gboolean    newest)
+{
+  g_autofree char *family = client_family (user_agent, client_id);
+  guint index;
+
+  if (g_ptr_array_find_with_equal_func (group->senders, family, g_str_equal, &index))
+    {
+      if (newest && index > 0)
+        g_ptr_array_insert (group->senders, 0, g_ptr_array_steal_index (group->senders, index));
+      return;
+    }
+  g_ptr_array_insert (group->senders, newest ? 0 : -1, g_steal_pointer (&family));
+}
+
+/* Who sent a group's failures: "Claude Code", "Cursor and Claude Code", "Cursor, Claude Code
+ * and 2 others"; "Claude Code, …" when the server named only some of them. */
+static char *
+senders_text (Group *group)
+{
+  GPtrArray *senders = group->senders;
+
+  if (senders == NULL || senders->len == 0)
+    return client_family (group->user_agent, group->client_id);
+  if (group->senders_more)
+    /* Translators: the newest senders of failures, when there are more */
+    return senders->len == 1 ? g_strdup_printf (_("%s, …"), (char *) senders->pdata[0])
+                             : g_strdup_printf (_("%s, %s, …"), (char *) senders->pdata[0],
+                                                (char *) senders->pdata[1]);
+  if (senders->len == 1)
+    return g_strdup (senders->pdata[0]);
+  if (senders->len == 2)
+    /* Translators: two client families, "Cursor and Claude Code" */
+    return g_strdup_printf (_("%s and %s"), (char *) senders->pdata[0],
+                            (char *) senders->pdata[1]);
+  /* Translators: "Cursor, Claude Code and 2 others" */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %s and %u other",
+                                       "%s, %s and %u others", senders->len - 2),
+                          (char *) senders->pdata[0], (char *) senders->pdata[1],
+                          senders->len - 2);
+}
+
 static void
 explain_clicked_cb (GtkButton      *button,
                     GhOverviewPage *self)
@@ -714,7 +764,7 @@ attention_row_new (GhOverviewPage *self,
                    Group          *group)
 {
   g_autofree char *name = g_strconcat ("attention-", group->rule, NULL);
-  g_autofree char *who = client_family (group->user_agent, group->client_id);
+  g_autofree char *who = senders_text (group);
   g_autofree char *rule = gh_format_rule_words (group->rule, NULL);
   g_autofree char *title = NULL;
   g_autofree char *when = gh_format_relative (group->last_time, g_get_real_time (), FALSE);
@@ -828,6 +878,7 @@ take_group (GhOverviewPage *self,
 
   group = g_new0 (Group, 1);
   group->rule = g_strdup (rule);
+  group->senders = g_ptr_array_new_with_free_func (g_free);
   return group;
 }
 
@@ -899,6 +950,8 @@ apply_event (GhOverviewPage   *self,
       self->counts[TILE_FAILURES]++;
       group = take_group (self, rule);
       group->count++;
+      group_add_sender (group, gh_audit_event_item_get_client_id (item),
+                        gh_audit_event_item_get_user_agent (item), TRUE);
       group_set_last (group, time, gh_audit_event_item_get_client_id (item),
                       gh_audit_event_item_get_user_agent (item),
                       gh_audit_event_item_get_flow_id (item), gh_audit_event_item_get_id (item),
@@ -1033,9 +1086,19 @@ summary_loaded_cb (GhPage       *page,
         JsonObject *object = json_array_get_object_element (json_node_get_array (groups), i);
         JsonObject *event = gh_json_object (object, "last_event");
         Group *group = g_new0 (Group, 1);
+        JsonArray *senders = gh_json_array (object, "senders");
 
         group->rule = g_strdup (gh_json_string (object, "rule"));
         group->count = gh_json_int (object, "count");
+        group->senders = g_ptr_array_new_with_free_func (g_free);
+        for (guint j = 0; senders != NULL && j < json_array_get_length (senders); j++)
+          {
+            JsonObject *sender = json_array_get_object_element (senders, j);
+
+            group_add_sender (group, gh_json_string (sender, "client_id"),
+                              gh_json_string (sender, "user_agent"), FALSE);
+          }
+        group->senders_more = gh_json_bool (object, "senders_more");
         group_set_last (group, gh_json_int (object, "last_time"),
                         gh_json_string (event, "client_id"), gh_json_string (event, "user_agent"),
                         gh_json_string (event, "flow_id"), gh_json_int (event, "id"),
