@@ -120,10 +120,14 @@ gh_gui_test_free (GhGuiTest *test)
 {
   const char *argv[] = { "rm", "-rf", test->tmp, NULL };
 
-  gtk_window_destroy (GTK_WINDOW (test->window));
-  /* Let the pages' cancelled calls come back before the server goes. */
-  gh_gui_test_run_for (50);
-  g_assert_finalize_object (test->window);
+  /* NULL: the test closed it */
+  if (test->window != NULL)
+    {
+      gtk_window_destroy (GTK_WINDOW (test->window));
+      /* Let the pages' cancelled calls come back before the server goes. */
+      gh_gui_test_run_for (50);
+      g_assert_finalize_object (test->window);
+    }
   g_clear_object (&test->connection);
   if (test->server != NULL)
     gh_test_process_stop_clean (test->server);

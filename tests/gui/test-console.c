@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include "gh-explain-card.h"
@@ -372,6 +373,40 @@ test_shell_shortcuts_window (void)
   gtk_window_close (GTK_WINDOW (overlay));
 }
 
+static void
+never_answered_cb (GhPage       *page,
+                   JsonObject   *answer,
+                   const GError *error,
+                   gpointer      user_data)
+{
+  g_error ("a page out of its window got an answer");
+}
+
+/* A window closed while a page waits for a server that stopped answering: the page's calls
+ * are cancelled and it goes with the window at once, not when (if ever) the server answers. */
+static void
+test_shell_closed_while_waiting (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  GhPage *page = gh_gui_test_show_page (test, "keys");
+  GPid pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (test->server->process), NULL,
+                                     10);
+  gpointer alive = page;
+
+  g_object_add_weak_pointer (G_OBJECT (page), &alive);
+  g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
+  gh_page_load (page, "GET", "/keys", NULL, never_answered_cb, NULL);
+  gh_page_call (page, "GET", "/keys", NULL, never_answered_cb, NULL);
+  gh_gui_test_run_for (100);
+
+  gtk_window_destroy (GTK_WINDOW (test->window));
+  g_assert_finalize_object (g_steal_pointer (&test->window));
+  gh_gui_test_run_for (200);
+  g_assert_null (alive);
+
+  g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
+}
+
 /* On a display whose OpenGL is a software rasterizer (Xvfb's is llvmpipe) the window draws
  * with cairo; a renderer the user chose stands. */
 static void
@@ -422,6 +457,7 @@ main (int   argc,
   g_test_add_func ("/gui/console/badge-before-opening", test_shell_badge_before_opening);
   g_test_add_func ("/gui/console/shortcuts-window", test_shell_shortcuts_window);
   g_test_add_func ("/gui/console/renderer", test_shell_renderer);
+  g_test_add_func ("/gui/console/closed-while-waiting", test_shell_closed_while_waiting);
 
   return g_test_run ();
 }

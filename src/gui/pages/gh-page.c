@@ -266,11 +266,34 @@ gh_page_real_start_search (GhPage *self)
   return TRUE;
 }
 
+/* Out of its window (the window closed): the answers on their way are for no one, and a call
+ * in flight would keep the page, its widgets and its connection alive until the server
+ * answers (or forever, from a server that stopped answering). Cancelled; new ones for a page
+ * put in a window again. */
+static void
+gh_page_unroot (GtkWidget *widget)
+{
+  GhPage *self = GH_PAGE (widget);
+  GhPagePrivate *priv = gh_page_get_instance_private (self);
+
+  g_clear_handle_id (&priv->reload_idle, g_source_remove);
+  g_cancellable_cancel (priv->load_cancellable);
+  g_cancellable_cancel (priv->call_cancellable);
+  g_clear_object (&priv->load_cancellable);
+  g_clear_object (&priv->call_cancellable);
+  priv->load_cancellable = g_cancellable_new ();
+  priv->call_cancellable = g_cancellable_new ();
+
+  GTK_WIDGET_CLASS (gh_page_parent_class)->unroot (widget);
+}
+
 static void
 gh_page_class_init (GhPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  widget_class->unroot = gh_page_unroot;
   object_class->constructed = gh_page_constructed;
   object_class->dispose = gh_page_dispose;
   object_class->finalize = gh_page_finalize;
