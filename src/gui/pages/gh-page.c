@@ -145,17 +145,24 @@ gh_page_constructed (GObject *object)
     gh_page_set_icon_name (self, klass->page_icon_name);
 }
 
+/* No answer on its way reaches the page any more (nor a reload to come). */
+static void
+drop_answers (GhPagePrivate *priv)
+{
+  g_clear_handle_id (&priv->reload_idle, g_source_remove);
+  g_cancellable_cancel (priv->load_cancellable);
+  g_cancellable_cancel (priv->call_cancellable);
+  g_clear_object (&priv->load_cancellable);
+  g_clear_object (&priv->call_cancellable);
+}
+
 static void
 gh_page_dispose (GObject *object)
 {
   GhPage *self = (GhPage *)object;
   GhPagePrivate *priv = gh_page_get_instance_private (self);
 
-  g_clear_handle_id (&priv->reload_idle, g_source_remove);
-  g_cancellable_cancel (priv->load_cancellable);
-  g_cancellable_cancel (priv->call_cancellable);
-  g_clear_object (&priv->load_cancellable);
-  g_clear_object (&priv->call_cancellable);
+  drop_answers (priv);
   if (priv->connection != NULL)
     g_signal_handlers_disconnect_by_func (priv->connection, connection_state_cb, self);
   g_clear_object (&priv->connection);
@@ -276,11 +283,7 @@ gh_page_unroot (GtkWidget *widget)
   GhPage *self = GH_PAGE (widget);
   GhPagePrivate *priv = gh_page_get_instance_private (self);
 
-  g_clear_handle_id (&priv->reload_idle, g_source_remove);
-  g_cancellable_cancel (priv->load_cancellable);
-  g_cancellable_cancel (priv->call_cancellable);
-  g_clear_object (&priv->load_cancellable);
-  g_clear_object (&priv->call_cancellable);
+  drop_answers (priv);
   priv->load_cancellable = g_cancellable_new ();
   priv->call_cancellable = g_cancellable_new ();
 
