@@ -447,17 +447,26 @@ test_flow_tokens (void)
   gh_gui_test_run_for (2100);
   g_assert_cmpstr (label_text (token_one, "token-countdown"), !=, before);
 
-  /* "Check Against a Resource…": the Token checker on the token's record. */
+  /* "Check Against a Resource…": the Token checker on the token's record, against the
+   * resource the client asked for (whatever the checker held before). */
   gh_gui_test_click (gh_gui_test_get (token_one, "check-token"));
   g_clear_pointer (&expected, g_free);
-  expected = g_strconcat ("token-checker jti:", json_object_get_string_member (claims, "jti"),
-                          NULL);
+  expected = g_strconcat ("token-checker resource:" MCP " jti:",
+                          json_object_get_string_member (claims, "jti"), NULL);
   g_assert_cmpstr (tab.opened, ==, expected);
+  checker = GH_PAGE (gh_gui_test_get (GTK_WIDGET (test->window), "token-checker"));
+  gtk_editable_set_text (GTK_EDITABLE (gh_gui_test_get (GTK_WIDGET (checker),
+                                                        "resource-entry")),
+                         "https://typed-before.example/mcp");
   gtk_widget_activate_action (GTK_WIDGET (test->window), "win.open", "(ss)", "token-checker",
                               tab.opened + strlen ("token-checker "));
-  checker = GH_PAGE (gh_gui_test_get (GTK_WIDGET (test->window), "token-checker"));
   g_assert_true (gh_gui_test_wait_settled (checker));
   gh_gui_test_run_for (100);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (gh_gui_test_get (GTK_WIDGET (checker),
+                                                                         "resource-entry"))),
+                   ==, MCP);
+  g_assert_true (gh_gui_test_text_shown (gh_gui_test_get (GTK_WIDGET (checker), "check-row:aud"),
+                                         "Pass"));
   g_assert_true (gh_gui_test_text_shown (GTK_WIDGET (checker), "Checked from the server's "
                                          "record of token"));
   g_assert_true (gh_gui_test_text_shown (GTK_WIDGET (checker),

@@ -336,7 +336,10 @@ check_clicked_cb (GtkButton *button,
                   gpointer   user_data)
 {
   const char *jti = g_object_get_data (G_OBJECT (button), "gh-jti");
-  g_autofree char *target = g_strconcat ("jti:", jti, NULL);
+  const char *resource = g_object_get_data (G_OBJECT (button), "gh-resource");
+  /* The resource first: an empty one clears what the checker held from before */
+  g_autofree char *target = g_strconcat ("resource:", resource != NULL ? resource : "",
+                                         " jti:", jti, NULL);
 
   gtk_widget_activate_action (GTK_WIDGET (button), "win.open", "(ss)", "token-checker",
                               target);
@@ -595,14 +598,26 @@ token_group (GhFlowTokens *self,
 
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), claims_row (report, now));
 
-  /* The Token checker on this token's record, against a resource the user gives there. */
+  /* The Token checker on this token's record, against the resource the client asked for
+   * (at /token, else at /authorize; another can be given there). */
   row = action_row ("check-token-row", _("Check against a resource"),
-                    _("Open the Token checker on this token as the server recorded it, and "
-                      "give the MCP server's URL there"));
+                    _("Open the Token checker on this token as the server recorded it, "
+                      "against the resource the client asked for (change it there)"));
   button = gtk_button_new_with_label (_("Check Against a Resource…"));
   gtk_widget_set_name (button, "check-token");
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   g_object_set_data_full (G_OBJECT (button), "gh-jti", g_strdup (jti), g_free);
+  {
+    JsonArray *at_token = gh_json_array (gh_json_object (asked, "token"), "resources");
+    JsonArray *at_authorize = gh_json_array (gh_json_object (asked, "authorize"), "resources");
+    JsonArray *resources = at_token != NULL && json_array_get_length (at_token) > 0
+      ? at_token : at_authorize;
+
+    if (resources != NULL && json_array_get_length (resources) > 0 &&
+        JSON_NODE_HOLDS_VALUE (json_array_get_element (resources, 0)))
+      g_object_set_data_full (G_OBJECT (button), "gh-resource",
+                              g_strdup (json_array_get_string_element (resources, 0)), g_free);
+  }
   g_signal_connect (button, "clicked", G_CALLBACK (check_clicked_cb), NULL);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
