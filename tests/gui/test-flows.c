@@ -430,7 +430,8 @@ row_gives_reason (gpointer data)
   RowWait *w = data;
   GtkWidget *row = find_row (w->page, w->id);
 
-  return row != NULL && gh_gui_test_text_shown (row, "differs");
+  /* Where and what, in the verdict's words; the whole message in the tooltip */
+  return row != NULL && gh_gui_test_label_shown (row, "Authorize: redirect URI mismatch (port)");
 }
 
 static gboolean

@@ -208,6 +208,24 @@ error_reason (JsonObject *error)
   return message;
 }
 
+/* A failed flow's reason in one line that fits a row: where and what ("Authorize: redirect
+ * URI mismatch (port)", the verdict's words), else the error's own words. */
+static char *
+row_reason (JsonObject *error)
+{
+  JsonObject *explain = gh_json_object (error, "explain");
+  const char *rule = gh_json_string (explain, "rule");
+  const char *step = gh_json_string (error, "type") != NULL
+    ? gh_flow_step_title (gh_json_string (error, "type")) : NULL;
+  g_autofree char *words = NULL;
+
+  if (rule == NULL)
+    return g_strdup (error_reason (error));
+  words = gh_format_rule_words (rule, gh_json_string (explain, "component"));
+  /* Translators: a failed flow's reason in its row, "Authorize: redirect URI mismatch (port)" */
+  return step != NULL ? g_strdup_printf (_("%s: %s"), step, words) : g_steal_pointer (&words);
+}
+
 static gboolean
 state_in_progress (const char *state)
 {
@@ -437,7 +455,10 @@ show_row (FlowRow *row)
   gtk_widget_set_visible (row->reason, failed && error_reason (error) != NULL);
   if (failed && error_reason (error) != NULL)
     {
-      gtk_label_set_label (GTK_LABEL (row->reason), error_reason (error));
+      g_autofree char *reason = row_reason (error);
+
+      gtk_label_set_label (GTK_LABEL (row->reason), reason);
+      /* The whole message on demand */
       set_tooltip (row->reason, error_reason (error));
     }
   show_times (row);

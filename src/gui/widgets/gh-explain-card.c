@@ -323,8 +323,9 @@ add_facts (GhExplainCard *self,
       if (g_strv_contains (standard_members, member) || JSON_NODE_HOLDS_NULL (node))
         continue;
 
-      /* "match_rule" -> "match rule" */
+      /* "match_rule" -> "Match rule", as the other captions */
       name = g_strdelimit (g_strdup (member), "_", ' ');
+      name[0] = g_ascii_toupper (name[0]);
       text = value_text (node);
       value = text_new (text, member);
       gtk_widget_add_css_class (value, "monospace");
