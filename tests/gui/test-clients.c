@@ -201,7 +201,7 @@ test_list_search_detail (void)
     gpointer wait[2] = { NULL, (gpointer) "Failed at Authorize" };
 
     g_assert_true (gh_gui_test_text_shown (flow_row, "Failed at Authorize: "));
-    g_assert_true (gh_gui_test_text_shown (flow_row, "no user yet · now · 1 step"));
+    g_assert_true (gh_gui_test_text_shown (flow_row, "no user · now · 1 step"));
     g_assert_true (gtk_widget_activate (flow_row));
     wait[0] = gh_window_get_visible_page (test->window);
     g_assert_cmpstr (gtk_widget_get_name (GTK_WIDGET (wait[0])), ==, "flows");

@@ -693,17 +693,20 @@ add_flows (GhClientsPage *self)
       GtkWidget *icon;
       GtkWidget *row;
       guint steps = (guint) gh_json_int (flow, "steps");
+      /* A flow that ended without one has no user, not "yet" */
+      const char *who = user != NULL ? user
+        : g_strcmp0 (state, "failed") == 0 || g_strcmp0 (state, "denied") == 0 ? _("no user")
+        : _("no user yet");
 
       /* "alice · 5 min ago · 6 steps in 1.2 s"; a flow of one moment has no duration */
       if (gh_json_int (flow, "duration_us") > 0)
         subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %s · %u step in %s",
                                                  "%s · %s · %u steps in %s", steps),
-                                    user != NULL ? user : _("no user yet"), ago, steps,
-                                    duration);
+                                    who, ago, steps, duration);
       else
         subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %s · %u step",
                                                  "%s · %s · %u steps", steps),
-                                    user != NULL ? user : _("no user yet"), ago, steps);
+                                    who, ago, steps);
       row = info_row_new (title, subtitle);
       gtk_widget_set_name (row, "client-flow-row");
       icon = gtk_image_new_from_icon_name (status == GH_FLOW_STEP_FAILED

@@ -449,7 +449,8 @@ show_row (FlowRow *row)
   subtitle = g_strdup_printf (_("%s · %s"),
                               client_id != NULL && g_strcmp0 (client, client_id) != 0
                               ? client_id : state_word (state),
-                              user != NULL ? user : _("no user yet"));
+                              user != NULL ? user : failed ? _("no user")
+                                                           : _("no user yet"));
   gtk_label_set_label (GTK_LABEL (row->subtitle), subtitle);
 
   gtk_widget_set_visible (row->reason, failed && error_reason (error) != NULL);
