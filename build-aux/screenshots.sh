@@ -76,18 +76,28 @@ mcp=$(cli client create --name "MCP Inspector" -r http://localhost:6274/oauth/ca
 location=$(curl -s -o /dev/null -w '%{redirect_url}' -A "node (MCP TypeScript SDK)" \
   "$base/authorize?response_type=code&client_id=$mcp&redirect_uri=http%3A%2F%2Flocalhost%3A6274%2Foauth%2Fcallback&code_challenge=$challenge&code_challenge_method=S256&state=x&scope=openid&resource=http%3A%2F%2F127.0.0.1%3A3000%2Fmcp")
 code=$(sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' <<<"$location")
-curl -s -o /dev/null -A "node (MCP TypeScript SDK)" "$base/token" -d grant_type=authorization_code \
+first_refresh=$(curl -s -A "node (MCP TypeScript SDK)" "$base/token" -d grant_type=authorization_code \
   -d "code=$code" -d "client_id=$mcp" -d "code_verifier=$verifier" \
   --data-urlencode "redirect_uri=http://localhost:6274/oauth/callback" \
-  --data-urlencode "resource=http://127.0.0.1:3000/mcp"
+  --data-urlencode "resource=http://127.0.0.1:3000/mcp" | jq -r .refresh_token)
+# Its refresh family: one rotation, then the spent token sent again a moment later (two
+# refreshes at once, as a client without a lock does): the replay revokes the family.
+curl -s -o /dev/null -A "node (MCP TypeScript SDK)" "$base/token" -d grant_type=refresh_token \
+  -d "refresh_token=$first_refresh" -d "client_id=$mcp"
+sleep 0.2
+curl -s -o /dev/null -A "node (MCP TypeScript SDK)" "$base/token" -d grant_type=refresh_token \
+  -d "refresh_token=$first_refresh" -d "client_id=$mcp"
 curl -s -o /dev/null -A "mcp-inspector/0.16" "$base/.well-known/oauth-protected-resource"
 curl -s -o /dev/null -A "mcp-inspector/0.16" \
   "$base/authorize?response_type=code&client_id=$mcp&redirect_uri=https%3A%2F%2Flocalhost%3A49152%2Foauth%2Fcallback&code_challenge=$challenge&code_challenge_method=S256&state=x"
 admin=$(cli admin-token create --label screenshots)
+# The newest failed flow is the MCP Inspector's (the port); the SDK's flow ends failed too,
+# at the replay, and is found by its user.
 failed_flow=$(curl -s -H "Authorization: Bearer $admin" \
   "$base/admin/v1/projects/default/flows?state=failed&limit=1" | jq -r '.flows[0].id')
 ok_flow=$(curl -s -H "Authorization: Bearer $admin" \
-  "$base/admin/v1/projects/default/flows?state=succeeded&limit=1" | jq -r '.flows[0].id')
+  "$base/admin/v1/projects/default/flows?client_id=$mcp" |
+  jq -r '[.flows[] | select(.user_id == "alice")][0].id')
 # A custom scheme the project does not allow.
 curl -s -o /dev/null -A "Windsurf/1.2" -H 'Content-Type: application/json' \
   -d '{"client_name":"Zed","redirect_uris":["zed://oauth/callback"]}' "$base/register"

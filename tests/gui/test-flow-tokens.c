@@ -440,6 +440,9 @@ test_flow_tokens (void)
                                          json_object_get_string_member (reuse, "message")));
   g_assert_false (gtk_widget_get_sensitive (gh_gui_test_get (GTK_WIDGET (tab.tokens),
                                                              "revoke-family")));
+  /* Why, in words */
+  g_assert_true (gh_gui_test_text_shown (GTK_WIDGET (tab.tokens),
+                                         "Revoked: a spent refresh token was used again"));
 
   /* The expiry counts down. */
   before = g_strdup (label_text (token_one, "token-countdown"));
@@ -530,7 +533,7 @@ test_flow_tokens (void)
                                                     "reason"), ==, "revoked_by_admin");
     /* The tab read it again: revoked, nothing left to revoke. */
     g_assert_true (gh_gui_test_text_shown (GTK_WIDGET (second_tab.tokens),
-                                           "Revoked (revoked_by_admin)"));
+                                           "Revoked: an administrator revoked it"));
     g_assert_false (gtk_widget_get_sensitive (gh_gui_test_get (GTK_WIDGET (second_tab.tokens),
                                                                "revoke-family")));
     g_assert_nonnull (other);

@@ -749,6 +749,24 @@ generation_card (JsonObject *generation,
   return card;
 }
 
+
+/* Why a family was revoked (the server's reason code), in words. */
+static const char *
+revoked_reason_text (const char *reason)
+{
+  if (g_strcmp0 (reason, "refresh_token_reused") == 0)
+    return _("a spent refresh token was used again");
+  if (g_strcmp0 (reason, "code_replayed") == 0)
+    return _("its authorization code was used twice");
+  if (g_strcmp0 (reason, "revoked") == 0)
+    return _("the client revoked it (RFC 7009)");
+  if (g_strcmp0 (reason, "revoked_by_admin") == 0)
+    return _("an administrator revoked it");
+  if (g_strcmp0 (reason, "client_deleted") == 0)
+    return _("its client was deleted");
+  return reason != NULL ? reason : _("no reason recorded");
+}
+
 static GtkWidget *
 family_group (GhFlowTokens *self,
               JsonObject   *family)
@@ -766,10 +784,10 @@ family_group (GhFlowTokens *self,
   gtk_widget_set_name (group, "refresh-family");
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Refresh Family"));
   if (revoked != NULL)
-    /* Translators: "Revoked (refresh_token_reused) · grace window 0 ms · family 1f2e…" */
-    description = g_strdup_printf (_("Revoked (%s) · grace window %s · family %s"),
-                                   gh_json_string (revoked, "reason"), grace,
-                                   gh_json_string (family, "id"));
+    /* Translators: "Revoked: a spent token was used again · grace window 0 ms · family 1f2e…" */
+    description = g_strdup_printf (_("Revoked: %s · grace window %s · family %s"),
+                                   revoked_reason_text (gh_json_string (revoked, "reason")),
+                                   grace, gh_json_string (family, "id"));
   else
     description = g_strdup_printf (_("%s · grace window %s · family %s"),
                                    g_strcmp0 (state, "active") == 0 ? _("Active") : _("Expired"),
