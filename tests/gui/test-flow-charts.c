@@ -322,7 +322,8 @@ check_waterfall (JsonObject        *detail,
   GhFlowWaterfall *self = GH_FLOW_WATERFALL (waterfall);
   GtkWidget *rows = gh_gui_test_get (window, "flow-waterfall-rows");
   JsonArray *hits = json_object_get_array_member (detail, "discovery_hits");
-  guint n_hits = json_array_get_length (hits);
+  JsonObject *registration = json_object_get_object_member (detail, "registration");
+  guint n_hits = json_array_get_length (hits) + (registration != NULL ? 1 : 0);
   g_autofree char *want = NULL;
   gint64 failed_id = event_of (detail, failed_type, 0);
   int failed_row = -1;
@@ -332,9 +333,18 @@ check_waterfall (JsonObject        *detail,
   gh_gui_test_run_for (200);
   g_test_message ("waterfall:\n%s", gh_flow_waterfall_get_description (self));
 
-  /* The probes first, dim points; then every step in order, coloured by how it went */
+  /* The probes first, dim points, and the client's registration just before the flow; then
+   * every step in order, coloured by how it went */
   g_assert_cmpuint (gh_flow_waterfall_get_n_rows (self), ==, n_hits + n_expected);
-  for (guint i = 0; i < n_hits; i++)
+  if (registration != NULL)
+    {
+      gint64 event_id = 0;
+
+      g_assert_cmpstr (gh_flow_waterfall_get_row (self, n_hits - 1, NULL, &event_id, NULL), ==,
+                       "Registration");
+      g_assert_cmpint (event_id, ==, json_object_get_int_member (registration, "event_id"));
+    }
+  for (guint i = 0; i < n_hits - (registration != NULL ? 1 : 0); i++)
     {
       gint64 event_id = -1;
       gboolean point = FALSE;

@@ -547,7 +547,8 @@ timeline_shown (gpointer data)
  * server's, in order, each naming its event. */
 static void
 assert_timeline (GhGuiTest  *test,
-                 JsonObject *detail)
+                 JsonObject *detail,
+                 gboolean    registers)
 {
   g_autofree char *target = g_strdup_printf ("flow:%s", flow_id (detail));
   DetailWait wait = { GTK_WIDGET (gh_window_get_page (test->window, "flows")), detail };
@@ -561,6 +562,31 @@ assert_timeline (GhGuiTest  *test,
                flow_id (detail), json_array_get_length (flow_steps (detail)), labels);
     }
   g_assert_true (gtk_widget_get_mapped (gh_gui_test_get (wait.page, "flow-verdict")));
+
+  /* A client that registers itself (@registers: the SDK, by DCR) just before its flow: the
+   * registration comes first, a step outside the flow's; one an admin registered (the
+   * browser's, by the CLI) has none */
+  if (!registers)
+    {
+      g_assert_true (json_object_get_null_member (detail, "registration"));
+      g_assert_null (gh_gui_test_find (wait.page, "flow-registration"));
+    }
+  else
+    {
+      JsonObject *registration = json_object_get_object_member (detail, "registration");
+      g_autofree char *event_id = NULL;
+      GtkWidget *row;
+
+      g_assert_nonnull (registration);
+      event_id = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                  json_object_get_int_member (registration, "event_id"));
+      row = gh_gui_test_get (wait.page, "flow-registration");
+      g_assert_true (gtk_widget_get_mapped (row));
+      g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==,
+                       "Registration");
+      g_assert_cmpstr (g_object_get_data (G_OBJECT (row), "gh-event-id"), ==, event_id);
+      g_assert_true (gh_gui_test_text_shown (wait.page, "The client registered "));
+    }
 }
 
 static void
@@ -652,7 +678,8 @@ assert_audit (GhGuiTest  *test,
 static void
 watch_client (GhGuiTest          *test,
               Client           *(*start) (GhGuiTest *test),
-              const char * const *types)
+              const char * const *types,
+              gboolean            registers)
 {
   Watch *watch = watch_flows (test);
   g_autoptr(JsonObject) outcome = client_finish (start (test));
@@ -662,7 +689,7 @@ watch_client (GhGuiTest          *test,
   assert_steps_include (detail, types);
   assert_live_row (test, watch, detail, json_object_get_int_member (outcome, "finished_at_us"));
   watch_free (watch);
-  assert_timeline (test, detail);
+  assert_timeline (test, detail, registers);
   assert_audit (test, detail);
 }
 
@@ -691,7 +718,7 @@ test_flows_live_mcp_sdk (void)
                        "{\"mcp_enabled\": true, \"dcr_mode\": \"open\", "
                        "\"resource_policy\": \"open\", \"auto_approve_user\": \"dev\"}");
 
-  watch_client (test, start_mcp_sdk, types);
+  watch_client (test, start_mcp_sdk, types, TRUE);
 }
 
 static Client *
@@ -716,7 +743,7 @@ test_flows_live_browser (void)
     "token.issued", NULL,
   };
 
-  watch_client (test, start_browser, types);
+  watch_client (test, start_browser, types, FALSE);
 }
 
 int

@@ -293,6 +293,9 @@ test_full_flow (Fixture       *fixture,
   steps = json_object_get_array_member (detail, "steps");
   g_assert_cmpint (json_array_get_length (steps), ==,
                    json_object_get_int_member (summary, "steps"));
+  /* The client was registered by an admin just before: not the client's doing, so no
+   * registration comes with the flow (test_registration_before has one) */
+  g_assert_true (json_object_get_null_member (detail, "registration"));
   for (guint i = 0; i < json_array_get_length (steps); i++)
     {
       JsonObject *step = json_array_get_object_element (steps, i);
@@ -593,6 +596,66 @@ test_summary (Fixture       *fixture,
   g_assert_true (json_object_get_boolean_member (group, "senders_more"));
 }
 
+/* A client that registers itself just before its flow (dynamic registration, as MCP
+ * clients do): its flow comes with that registration, a step outside the flow's own events. */
+static void
+test_registration_before (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  GhTestServer *server = &fixture->server;
+  g_autoptr(GhTestResponse) registered = NULL;
+  g_autoptr(GhTestResponse) started = NULL;
+  g_autoptr(JsonObject) client = NULL;
+  g_autoptr(JsonObject) list = NULL;
+  g_autoptr(JsonObject) detail = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *list_path = NULL;
+  g_autofree char *flow_path = NULL;
+  JsonObject *registration;
+  JsonObject *flow;
+  JsonArray *steps;
+  const char *client_id;
+
+  registered = gh_test_server_request (server, server->session, "POST", "/register",
+                                       GH_TEST_PAIRS ("User-Agent", PROGRAM_UA),
+                                       "application/json",
+                                       "{\"client_name\": \"Agent\", \"redirect_uris\": [\""
+                                       APP_CB "\"], \"token_endpoint_auth_method\": \"none\"}");
+  g_assert_cmpuint (registered->status, ==, 201);
+  client = gh_test_response_json (registered);
+  client_id = json_object_get_string_member (client, "client_id");
+  query = gh_test_form_encode (GH_TEST_PAIRS ("response_type", "code", "client_id", client_id,
+                                              "redirect_uri", APP_CB, "state", "s9"));
+  path = g_strconcat ("/authorize?", query, NULL);
+  /* No PKCE: refused, and a flow all the same */
+  started = gh_test_server_request (server, server->browser, "GET", path,
+                                    GH_TEST_PAIRS ("User-Agent", PROGRAM_UA), NULL, NULL);
+  g_assert_cmpuint (started->status, ==, 302);
+
+  list_path = g_strconcat ("/admin/v1/projects/default/flows?client_id=", client_id, NULL);
+  list = admin_json (fixture, list_path);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list, "flows")), ==, 1);
+  flow = json_array_get_object_element (json_object_get_array_member (list, "flows"), 0);
+  flow_path = g_strconcat ("/admin/v1/projects/default/flows/",
+                           json_object_get_string_member (flow, "id"), NULL);
+  detail = admin_json (fixture, flow_path);
+  registration = json_object_get_object_member (detail, "registration");
+  g_assert_nonnull (registration);
+  g_assert_cmpstr (json_object_get_string_member (registration, "type"), ==,
+                   "oauth_client.registered");
+  g_assert_cmpstr (json_object_get_string_member (registration, "client_id"), ==, client_id);
+  g_assert_true (json_object_get_boolean_member (registration, "before_flow"));
+  g_assert_cmpint (json_object_get_int_member (registration, "time"), <=,
+                   json_object_get_int_member (json_object_get_object_member (detail, "flow"),
+                                               "started_at"));
+  steps = json_object_get_array_member (detail, "steps");
+  for (guint i = 0; i < json_array_get_length (steps); i++)
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (steps, i),
+                                                 "event_id"), !=,
+                     json_object_get_int_member (registration, "event_id"));
+}
+
 /* Unknown flows and projects are 404; filters that cannot run are 400, named. */
 static void
 test_refusals (Fixture       *fixture,
@@ -794,6 +857,7 @@ main (int   argc,
   ADD ("/admin-flows/refused-flow", test_refused_flow);
   ADD ("/admin-flows/refusals", test_refusals);
   ADD ("/admin-flows/summary", test_summary);
+  ADD ("/admin-flows/registration-before", test_registration_before);
   ADD ("/admin-flows/discovery-hits", test_discovery_hits);
   ADD ("/admin-flows/hit-not-written", test_hit_not_written);
 

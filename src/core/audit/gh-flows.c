@@ -686,7 +686,48 @@ read_probable_hits (GhStore    *reader,
   return array;
 }
 
-/* One flow: {"flow": summary, "steps": [...], "steps_cut": bool, "discovery_hits": [...]}. */
+/* The client's own registration (dynamic, or from its metadata document) in the
+ * GH_FLOW_REGISTRATION_WINDOW before @flow began, as MCP clients register just before
+ * /authorize: a step of its own, outside the flow's events, marked "before_flow"; NULL with
+ * no @error when there is none (an admin's registration is not the client's doing). */
+static JsonObject *
+read_registration (GhStore     *reader,
+                   JsonObject  *flow,
+                   gint64       project_id,
+                   GError     **error)
+{
+  g_autoptr(GhStmt) stmt = NULL;
+  g_autoptr(GhAuditEvent) event = NULL;
+  const char *client_id = json_object_get_string_member_with_default (flow, "client_id", NULL);
+  gint64 started_at = json_object_get_int_member (flow, "started_at");
+  gboolean row = FALSE;
+  JsonObject *step;
+
+  if (client_id == NULL)
+    return NULL;
+  stmt = gh_store_prepare (reader, "SELECT " GH_AUDIT_EVENT_COLUMNS " FROM audit_events "
+                           "WHERE project_id = ? AND client_id = ? "
+                           "AND type = 'oauth_client.registered' AND flow_id IS NULL "
+                           "AND json_extract (details, '$.source') IN ('dcr', 'cimd') "
+                           "AND time >= ? AND time <= ? ORDER BY id DESC LIMIT 1", error);
+  if (stmt == NULL)
+    return NULL;
+  gh_stmt_bind_int64 (stmt, 1, project_id);
+  gh_stmt_bind_text (stmt, 2, client_id);
+  gh_stmt_bind_int64 (stmt, 3, started_at - GH_FLOW_REGISTRATION_WINDOW);
+  gh_stmt_bind_int64 (stmt, 4, started_at);
+  if (!gh_store_step (reader, stmt, &row, error) || !row)
+    return NULL;
+  event = gh_audit_event_from_row (stmt, error);
+  if (event == NULL)
+    return NULL;
+  step = step_to_json (event);
+  json_object_set_boolean_member (step, "before_flow", TRUE);
+  return step;
+}
+
+/* One flow: {"flow": summary, "steps": [...], "steps_cut": bool, "discovery_hits": [...],
+ * "registration": step or null}. */
 static JsonObject *
 read_flow (GhStore             *reader,
            const GhFlowsQuery  *query,
@@ -697,6 +738,7 @@ read_flow (GhStore             *reader,
   g_autoptr(JsonArray) steps = json_array_new ();
   g_autoptr(GhStmt) stmt = NULL;
   JsonArray *hits;
+  JsonObject *registration;
   gboolean row = FALSE;
   gint64 seq;
   guint n = 0;
@@ -743,10 +785,17 @@ read_flow (GhStore             *reader,
                              json_object_get_int_member (flow, "started_at"), error);
   if (hits == NULL)
     return NULL;
+  registration = read_registration (reader, flow, query->project_id, error);
+  if (registration == NULL && error != NULL && *error != NULL)
+    return json_array_unref (hits), NULL;
   json_object_set_object_member (answer, "flow", g_steal_pointer (&flow));
   json_object_set_array_member (answer, "steps", g_steal_pointer (&steps));
   json_object_set_boolean_member (answer, "steps_cut", row);
   json_object_set_array_member (answer, "discovery_hits", hits);
+  if (registration != NULL)
+    json_object_set_object_member (answer, "registration", registration);
+  else
+    json_object_set_null_member (answer, "registration");
   return g_steal_pointer (&answer);
 }
 

@@ -69,6 +69,9 @@ gboolean    gh_flows_record_event     (GhStore        *store,
 #define GH_FLOW_LIST_STEPS 16
 /* The probable hits one flow's detail shows at most (the newest). */
 #define GH_FLOW_MAX_PROBABLE_HITS 100
+/* A flow's client registered within this long before the flow began: the registration is
+ * shown before the flow's steps ("registration" of a flow's read) */
+#define GH_FLOW_REGISTRATION_WINDOW (10 * 60 * G_USEC_PER_SEC)
 
 /* One request to a well-known path, as it was answered. Strings may be NULL but @path and
  * @method; they are cut like audit columns. */

@@ -1876,11 +1876,34 @@ scroll_idle_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A dim caption between the Timeline's parts. */
+static GtkWidget *
+timeline_caption_row_new (const char *name,
+                          const char *text)
+{
+  GtkWidget *header = gtk_label_new (text);
+  GtkWidget *row = gtk_list_box_row_new ();
+
+  gtk_label_set_xalign (GTK_LABEL (header), 0);
+  gtk_label_set_wrap (GTK_LABEL (header), TRUE);
+  gtk_widget_add_css_class (header, "dim-label");
+  gtk_widget_add_css_class (header, "caption");
+  gtk_widget_set_margin_top (header, 8);
+  gtk_widget_set_margin_bottom (header, 8);
+  gtk_widget_set_margin_start (header, 12);
+  gtk_widget_set_margin_end (header, 12);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), header);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_set_name (row, name);
+  return row;
+}
+
 static void
 show_timeline (GhFlowsPage *self,
                gboolean     opening)
 {
   JsonArray *hits = gh_json_array (self->detail, "discovery_hits");
+  JsonObject *registration = gh_json_object (self->detail, "registration");
   JsonArray *steps = gh_json_array (self->detail, "steps");
   JsonObject *failed = failing_step (self->detail);
   gint64 open_id = self->target_step != 0 ? self->target_step : gh_json_int (failed, "event_id");
@@ -1905,25 +1928,37 @@ show_timeline (GhFlowsPage *self,
 
   if (hits != NULL && json_array_get_length (hits) > 0)
     {
-      GtkWidget *header = gtk_label_new (_("Probable: same address and User-Agent within 60 s "
-                                           "before the flow"));
-      GtkWidget *header_row = gtk_list_box_row_new ();
-
-      gtk_label_set_xalign (GTK_LABEL (header), 0);
-      gtk_label_set_wrap (GTK_LABEL (header), TRUE);
-      gtk_widget_add_css_class (header, "dim-label");
-      gtk_widget_add_css_class (header, "caption");
-      gtk_widget_set_margin_top (header, 8);
-      gtk_widget_set_margin_bottom (header, 8);
-      gtk_widget_set_margin_start (header, 12);
-      gtk_widget_set_margin_end (header, 12);
-      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (header_row), header);
-      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (header_row), FALSE);
-      gtk_widget_set_name (header_row, "flow-probes-header");
-      gtk_list_box_append (self->timeline_list, header_row);
+      gtk_list_box_append (self->timeline_list,
+                           timeline_caption_row_new ("flow-probes-header",
+                                                     _("Probable: same address and User-Agent "
+                                                       "within 60 s before the flow")));
       for (guint i = 0; i < json_array_get_length (hits); i++)
         gtk_list_box_append (self->timeline_list,
                              probe_row_new (json_array_get_object_element (hits, i)));
+    }
+
+  /* The client's registration, when it came just before the flow (not one of its events) */
+  if (registration != NULL)
+    {
+      g_autofree char *before = gh_format_duration (gh_json_int (gh_json_object (self->detail,
+                                                                                 "flow"),
+                                                                 "started_at") -
+                                                    gh_json_int (registration, "time"));
+      /* Translators: %s is a duration, "1.2 s" */
+      g_autofree char *text = g_strdup_printf (_("The client registered %s before the flow"),
+                                               before);
+      GtkWidget *row;
+
+      gtk_list_box_append (self->timeline_list,
+                           timeline_caption_row_new ("flow-registration-header", text));
+      row = step_row_new (self, registration,
+                          opening && open_id != 0 &&
+                          gh_json_int (registration, "event_id") == open_id);
+      gtk_widget_set_name (row, "flow-registration");
+      gtk_list_box_append (self->timeline_list, row);
+      if (steps != NULL && json_array_get_length (steps) > 0)
+        gtk_list_box_append (self->timeline_list,
+                             timeline_caption_row_new ("flow-steps-header", _("The flow")));
     }
 
   for (guint i = 0; steps != NULL && i < json_array_get_length (steps); i++)
@@ -2378,7 +2413,8 @@ build_report (JsonObject *detail,
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   Redaction redaction = { names };
   JsonObject *redacted_object;
-  static const char * const parts[] = { "flow", "steps", "steps_cut", "discovery_hits" };
+  static const char * const parts[] = { "flow", "steps", "steps_cut", "discovery_hits",
+                                        "registration" };
 
   for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
     if (json_object_has_member (detail, parts[i]))

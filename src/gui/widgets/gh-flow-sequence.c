@@ -981,6 +981,15 @@ gh_flow_sequence_set_flow (GhFlowSequence *self,
   for (guint i = 0; hits != NULL && i < json_array_get_length (hits); i++)
     if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (hits, i)))
       add_probe (self, json_array_get_object_element (hits, i));
+  /* The client's registration just before the flow, a step of its own */
+  if (gh_json_object (detail, "registration") != NULL)
+    {
+      g_autoptr(JsonArray) alone = json_array_new ();
+
+      json_array_add_object_element (alone,
+                                     json_object_ref (gh_json_object (detail, "registration")));
+      add_step (self, alone, 0);
+    }
   for (guint i = 0; steps != NULL && i < json_array_get_length (steps); i++)
     if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (steps, i)))
       add_step (self, steps, i);

@@ -871,6 +871,9 @@ gh_flow_waterfall_set_flow (GhFlowWaterfall *self,
       if (JSON_NODE_HOLDS_OBJECT (node))
         g_ptr_array_add (self->rows, probe_row (json_node_get_object (node)));
     }
+  /* The client's registration just before the flow */
+  if (gh_json_object (detail, "registration") != NULL)
+    g_ptr_array_add (self->rows, step_row (gh_json_object (detail, "registration")));
   for (guint i = 0; steps != NULL && i < json_array_get_length (steps); i++)
     {
       JsonNode *node = json_array_get_element (steps, i);
