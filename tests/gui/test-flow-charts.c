@@ -576,6 +576,93 @@ test_flow_charts (void)
   g_object_unref (actors.browser);
 }
 
+/* A client that registered itself (dynamic registration) just before its flow: the Waterfall
+ * and the Sequence start with that registration, before /authorize. */
+static void
+test_registration_first (void)
+{
+  g_autoptr(GhGuiTest) test = gh_gui_test_new ();
+  g_autoptr(JsonObject) opened = gh_gui_test_admin (test, "PATCH", "/projects/default",
+                                                    "{\"dcr_mode\": \"open\"}");
+  g_autofree char *url = g_strconcat (test->server->base, "/register", NULL);
+  g_autoptr(SoupSession) program = soup_session_new_with_options ("user-agent", PROGRAM_UA,
+                                                                  NULL);
+  g_autoptr(SoupMessage) message = soup_message_new ("POST", url);
+  static const char body[] = "{\"client_name\": \"Agent\", \"redirect_uris\": [\"" APP_CB
+                             "\"], \"token_endpoint_auth_method\": \"none\"}";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (body, strlen (body));
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) detail = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *authorize = NULL;
+  g_autofree char *location = NULL;
+  g_autoptr(SoupCookieJar) jar = soup_cookie_jar_new ();
+  Actors actors = { test, NULL, NULL };
+  GtkWidget *waterfall = gh_flow_waterfall_new ();
+  GtkWidget *sequence = gh_flow_sequence_new ();
+  g_autofree char *opened_w = NULL;
+  g_autofree char *opened_s = NULL;
+  GtkWidget *window_w = window_with (waterfall, &opened_w);
+  GtkWidget *window_s = window_with (sequence, &opened_s);
+  JsonObject *registration;
+  GhFlowSequenceLane from, to;
+  GhFlowStepStatus status;
+  gboolean inferred;
+  gint64 event_id = 0;
+
+  set_up (&actors, jar);
+  soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+  answer = soup_session_send_and_read (program, message, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (message), ==, 201);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL),
+                                             (gssize) g_bytes_get_size (answer), NULL));
+  query = soup_form_encode ("response_type", "code", "client_id",
+                            json_object_get_string_member (json_node_get_object (
+                                                             json_parser_get_root (parser)),
+                                                           "client_id"),
+                            "redirect_uri", APP_CB, "state", "s3", NULL);
+  authorize = g_strconcat ("/authorize?", query, NULL);
+  /* No PKCE: refused, a flow of one step */
+  g_assert_cmpuint (request (&actors, actors.browser, "GET", authorize, NULL, &location, NULL),
+                    ==, 302);
+  detail = newest_flow (test);
+  registration = json_object_get_object_member (detail, "registration");
+  g_assert_nonnull (registration);
+
+  gh_flow_waterfall_set_flow (GH_FLOW_WATERFALL (waterfall), detail);
+  g_assert_cmpuint (gh_flow_waterfall_get_n_rows (GH_FLOW_WATERFALL (waterfall)), ==, 2);
+  g_assert_cmpstr (gh_flow_waterfall_get_row (GH_FLOW_WATERFALL (waterfall), 0, &status,
+                                              &event_id, NULL), ==, "Registration");
+  g_assert_cmpint (event_id, ==, json_object_get_int_member (registration, "event_id"));
+  g_assert_cmpint (status, ==, GH_FLOW_STEP_OK);
+  g_assert_cmpstr (gh_flow_waterfall_get_row (GH_FLOW_WATERFALL (waterfall), 1, &status, NULL,
+                                              NULL), ==, "Authorize");
+  g_assert_cmpint (status, ==, GH_FLOW_STEP_FAILED);
+
+  gh_flow_sequence_set_flow (GH_FLOW_SEQUENCE (sequence), detail);
+  g_assert_cmpstr (gh_flow_sequence_get_message (GH_FLOW_SEQUENCE (sequence), 0, &from, &to,
+                                                 &status, &inferred, &event_id), ==,
+                   "POST /register");
+  g_assert_cmpint (from, ==, GH_FLOW_SEQUENCE_CLIENT);
+  g_assert_cmpint (to, ==, GH_FLOW_SEQUENCE_GATEHOUSE);
+  g_assert_cmpint (event_id, ==, json_object_get_int_member (registration, "event_id"));
+  g_assert_cmpstr (gh_flow_sequence_get_message (GH_FLOW_SEQUENCE (sequence), 1, &from, &to,
+                                                 &status, &inferred, &event_id), ==, "201");
+  g_assert_cmpint (from, ==, GH_FLOW_SEQUENCE_GATEHOUSE);
+  g_assert_cmpint (to, ==, GH_FLOW_SEQUENCE_CLIENT);
+  g_assert_cmpstr (gh_flow_sequence_get_message (GH_FLOW_SEQUENCE (sequence), 2, &from, &to,
+                                                 &status, &inferred, &event_id), ==,
+                   "/authorize");
+
+  gtk_window_destroy (GTK_WINDOW (window_w));
+  gtk_window_destroy (GTK_WINDOW (window_s));
+  g_object_unref (actors.program);
+  g_object_unref (actors.browser);
+}
+
 /* The long wait at the login page is a break in the axis, named under it; a flow of one
  * instant and no flow at all draw without one. */
 static void
@@ -903,6 +990,7 @@ main (int   argc,
   gh_gui_test_init (&argc, &argv);
 
   g_test_add_func ("/gui/flow-charts/real-flows", test_flow_charts);
+  g_test_add_func ("/gui/flow-charts/registration-first", test_registration_first);
   g_test_add_func ("/gui/flow-charts/waterfall-breaks", test_waterfall_breaks);
   g_test_add_func ("/gui/flow-charts/sequence-lanes", test_sequence_lanes);
   g_test_add_func ("/gui/flow-charts/sequence-cimd-cache", test_sequence_cimd_cache);
