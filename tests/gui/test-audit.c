@@ -136,6 +136,31 @@ make_failures (GhGuiTest *test,
     }
 }
 
+/* One event of outcome info: a confidential client introspects a token the server never
+ * issued (token.introspected). */
+static void
+make_info (GhGuiTest *test)
+{
+  g_autoptr(JsonObject) client =
+    gh_gui_test_admin (test, "POST", "/projects/default/clients",
+                       "{\"client_id\": \"checker\", \"redirect_uris\": "
+                       "[\"https://checker.example/cb\"], "
+                       "\"token_endpoint_auth_method\": \"client_secret_basic\"}");
+  g_autofree char *pair = g_strconcat ("checker:",
+                                       json_object_get_string_member (client, "client_secret"),
+                                       NULL);
+  g_autofree char *basic = g_base64_encode ((const guchar *) pair, strlen (pair));
+  g_autofree char *request =
+    g_strdup_printf ("POST /introspect HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     "Authorization: Basic %s\r\n"
+                     "Content-Type: application/x-www-form-urlencoded\r\n"
+                     "Content-Length: 12\r\nConnection: close\r\n\r\ntoken=absent", basic);
+  g_autoptr(GhRawResponse) response = gh_test_raw_http (test->server->port, request,
+                                                        strlen (request), 10000);
+
+  g_assert_cmpuint (response->status, ==, 200);
+}
+
 static GPtrArray *server_events (GhGuiTest  *test,
                                  const char *query);
 
@@ -262,6 +287,7 @@ test_audit_list_and_filters (void)
 
   create_users (test, "alice", 3);
   make_failures (test, 2);
+  make_info (test);
   page = GTK_WIDGET (gh_gui_test_show_page (test, "audit"));
   assert_list_is (test, page, "", TRUE);
   g_assert_true (gh_gui_test_text_shown (page, "events"));
@@ -281,6 +307,21 @@ test_audit_list_and_filters (void)
   g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (
                    gh_gui_test_get (page, "audit-outcome-all"))));
   assert_list_is (test, page, "", TRUE);
+
+  /* Info (a target: the header has no toggle for it): the events that are neither success
+   * nor failure (the introspection), its chip named, no toggle active; the chip removes it. */
+  gtk_widget_activate_action (GTK_WIDGET (test->window), "win.open", "(ss)", "audit",
+                              "filter:outcome=info");
+  g_assert_true (gh_gui_test_wait (page_settled, page));
+  assert_list_is (test, page, "&outcome=info", TRUE);
+  g_assert_true (gh_gui_test_label_shown (page, "Info only"));
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (
+                    gh_gui_test_get (page, "audit-outcome-all"))));
+  gh_gui_test_click (gh_gui_test_get (page, "audit-chip-outcome"));
+  g_assert_true (gh_gui_test_wait (page_settled, page));
+  assert_list_is (test, page, "", TRUE);
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (
+                   gh_gui_test_get (page, "audit-outcome-all"))));
 
   /* What: users. */
   gtk_widget_activate (gh_gui_test_get (page, "user."));

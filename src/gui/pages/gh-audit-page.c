@@ -535,7 +535,8 @@ chip_text (GhAuditPage *self,
       return g_strdup_printf (_("When: %s"), span_label (value));
     case FILTER_OUTCOME:
       return g_strdup (g_str_equal (value, "failure") ? _("Failures only") :
-                       g_str_equal (value, "success") ? _("Successes only") : value);
+                       g_str_equal (value, "success") ? _("Successes only") :
+                       g_str_equal (value, "info") ? _("Info only") : value);
     case FILTER_TEXT:
       return g_strdup_printf (_("Text: “%s”"), value);
     case FILTER_CLIENT:
@@ -642,6 +643,9 @@ sync_controls (GhAuditPage *self)
     gtk_toggle_button_set_active (self->failures_button, TRUE);
   else if (g_strcmp0 (outcome, "success") == 0)
     gtk_toggle_button_set_active (self->successes_button, TRUE);
+  else if (g_strcmp0 (outcome, "info") == 0)
+    /* No toggle of its own (the header has no room at 800 px): the chip says it */
+    gtk_toggle_button_set_active (self->all_button, FALSE);
   else
     gtk_toggle_button_set_active (self->all_button, TRUE);
   if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)),
@@ -1354,6 +1358,7 @@ outcome_toggled_cb (GhAuditPage *self)
     outcome = "failure";
   else if (gtk_toggle_button_get_active (self->successes_button))
     outcome = "success";
+
   else if (!gtk_toggle_button_get_active (self->all_button))
     return;  /* the first half of a switch between two buttons */
   if (g_strcmp0 (outcome, self->filters[FILTER_OUTCOME]) == 0)
@@ -2223,7 +2228,7 @@ gh_audit_page_start_search (GhPage *page)
   return TRUE;
 }
 
-/* "filter:outcome=failure" (or success), "filter:text=…", "client:<id>", "user:<id>",
+/* "filter:outcome=failure" (or success, info), "filter:text=…", "client:<id>", "user:<id>",
  * "flow:<id>", "type:<prefix>", "when:15m" (1h, 24h, 7d; another span is ignored): the list
  * with that filter alone; "filter:all": no filter; "event:<id>": that event's detail. */
 static void
