@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gh-admin-tokens.h"
+#include "gh-audit-events.h"
 #include "gh-server-private.h"
 #include "gh-test-util.h"
 
@@ -656,6 +657,31 @@ test_registration_before (Fixture       *fixture,
                      json_object_get_int_member (registration, "event_id"));
 }
 
+/* GET /admin/v1/event-types: the registry, in its order, each type with its category and
+ * description; a parameter is a 400. */
+static void
+test_event_types (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(JsonObject) answer = admin_json (fixture, "/admin/v1/event-types");
+  JsonArray *types = json_object_get_array_member (answer, "event_types");
+  guint n_types = 0;
+  const GhAuditEventType *registry = gh_audit_event_types (&n_types);
+
+  g_assert_cmpuint (json_array_get_length (types), ==, n_types);
+  for (guint i = 0; i < n_types; i++)
+    {
+      JsonObject *type = json_array_get_object_element (types, i);
+
+      g_assert_cmpstr (json_object_get_string_member (type, "type"), ==, registry[i].name);
+      g_assert_cmpstr (json_object_get_string_member (type, "category"), ==,
+                       gh_audit_category_to_string (registry[i].category));
+      g_assert_cmpstr (json_object_get_string_member (type, "description"), ==,
+                       registry[i].description);
+    }
+  assert_admin_error (fixture, "/admin/v1/event-types?category=token", 400, "invalid_request");
+}
+
 /* Unknown flows and projects are 404; filters that cannot run are 400, named. */
 static void
 test_refusals (Fixture       *fixture,
@@ -858,6 +884,7 @@ main (int   argc,
   ADD ("/admin-flows/refusals", test_refusals);
   ADD ("/admin-flows/summary", test_summary);
   ADD ("/admin-flows/registration-before", test_registration_before);
+  ADD ("/admin-flows/event-types", test_event_types);
   ADD ("/admin-flows/discovery-hits", test_discovery_hits);
   ADD ("/admin-flows/hit-not-written", test_hit_not_written);
 

@@ -110,6 +110,43 @@ _gh_admin_handle_server (GhRequest *request)
   _gh_admin_send_json (request, SOUP_STATUS_OK, object);
 }
 
+/* GET /admin/v1/event-types: the audit event-type registry (docs/audit-events.md), in its
+ * order: what a console's "What" filter offers. */
+void
+_gh_admin_handle_event_types (GhRequest *request)
+{
+  static const char * const none[] = { NULL };
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_types = 0;
+  const GhAuditEventType *types = gh_audit_event_types (&n_types);
+  JsonArray *array;
+
+  /* It takes no parameter: one is a 400 naming it */
+  params = _gh_admin_read_query (request, none, &error);
+  if (params == NULL)
+    {
+      _gh_admin_send_error (request, error);
+      return;
+    }
+  object = json_object_new ();
+  array = json_array_sized_new (n_types);
+
+  for (guint i = 0; i < n_types; i++)
+    {
+      JsonObject *type = json_object_new ();
+
+      json_object_set_string_member (type, "type", types[i].name);
+      json_object_set_string_member (type, "category",
+                                     gh_audit_category_to_string (types[i].category));
+      json_object_set_string_member (type, "description", types[i].description);
+      json_array_add_object_element (array, type);
+    }
+  json_object_set_array_member (object, "event_types", array);
+  _gh_admin_send_json (request, SOUP_STATUS_OK, object);
+}
+
 static void
 list_projects (GhRequest *request)
 {

@@ -62,6 +62,8 @@ static const GhRoute routes[] = {
   /* The admin API (src/core/admin/): JSON, an admin token, no CORS. */
   { GH_ROUTE_SERVER, "/admin/v1/server", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_server },
+  { GH_ROUTE_SERVER, "/admin/v1/event-types", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_event_types },
   { GH_ROUTE_SERVER, "/admin/v1/projects", FALSE, "GET, POST",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, _gh_admin_handle_projects },
   { GH_ROUTE_SERVER, "/admin/v1/projects/", TRUE, "GET, PATCH, DELETE",

@@ -156,6 +156,7 @@ void _gh_server_handle_userinfo           (GhRequest *request);
 void _gh_server_handle_register           (GhRequest *request);  /* gh-server-dcr.c */
 void _gh_server_handle_client_configuration (GhRequest *request);
 void _gh_admin_handle_server              (GhRequest *request);  /* gh-admin-routes.c */
+void _gh_admin_handle_event_types         (GhRequest *request);  /* gh-admin-routes.c */
 void _gh_admin_handle_projects            (GhRequest *request);
 void _gh_admin_handle_project             (GhRequest *request);
 void _gh_admin_handle_admin_tokens        (GhRequest *request);
