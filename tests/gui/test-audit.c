@@ -164,6 +164,13 @@ make_info (GhGuiTest *test)
 static GPtrArray *server_events (GhGuiTest  *test,
                                  const char *query);
 
+/* The What popover lists the server's types (read after the page's first load). */
+static gboolean
+what_type_listed (gpointer data)
+{
+  return gh_gui_test_find (data, "token.introspected") != NULL;
+}
+
 /* Every event id the server has for @query ("" or "&outcome=failure"), newest first, and
  * their types into @types (unless NULL). */
 static GArray *
@@ -329,6 +336,22 @@ test_audit_list_and_filters (void)
   assert_list_is (test, page, "&type_prefix=user.", TRUE);
   g_assert_cmpuint (g_list_model_get_n_items (page_model (page)), ==, 3);
   g_assert_true (gh_gui_test_label_shown (page, "What: Users"));
+
+  /* What: one type of the server's registry, listed under its group, with its description */
+  g_assert_true (gh_gui_test_wait (what_type_listed, page));
+  {
+    GtkWidget *row = gh_gui_test_get (page, "token.introspected");
+
+    g_assert_nonnull (gtk_widget_get_tooltip_text (row));
+    g_assert_true (gtk_widget_get_prev_sibling (row) != NULL);
+    gtk_widget_activate (row);
+  }
+  g_assert_true (gh_gui_test_wait (page_settled, page));
+  assert_list_is (test, page, "&type=token.introspected", TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (page_model (page)), ==, 1);
+  g_assert_true (gh_gui_test_label_shown (page, "What: token.introspected"));
+  gtk_widget_activate (gh_gui_test_get (page, "user."));
+  g_assert_true (gh_gui_test_wait (page_settled, page));
 
   /* A target from another page: failures alone. */
   gtk_widget_activate_action (GTK_WIDGET (test->window), "win.open", "(ss)", "audit",

@@ -147,6 +147,7 @@ struct _GhAuditModel
 
   GhAdminClient *client;
   char          *project;
+  char          *type;
   char          *type_prefix;
   char          *outcome;
   char          *client_id;
@@ -298,6 +299,7 @@ static GhAdminAuditQuery
 filters_query (GhAuditModel *self)
 {
   return (GhAdminAuditQuery) {
+    .type = self->type,
     .type_prefix = self->type_prefix,
     .outcome = self->outcome,
     .client_id = self->client_id,
@@ -611,6 +613,8 @@ gh_audit_model_reset (GhAuditModel            *self,
   g_set_object (&self->client, client);
   g_free (self->project);
   self->project = g_strdup (project);
+  g_free (self->type);
+  self->type = g_strdup (query->type);
   g_free (self->type_prefix);
   self->type_prefix = g_strdup (query->type_prefix);
   g_free (self->outcome);
@@ -890,6 +894,7 @@ gh_audit_model_finalize (GObject *object)
   g_clear_pointer (&self->reading, g_hash_table_unref);
   g_clear_pointer (&self->wanted, g_array_unref);
   g_clear_pointer (&self->project, g_free);
+  g_clear_pointer (&self->type, g_free);
   g_clear_pointer (&self->type_prefix, g_free);
   g_clear_pointer (&self->outcome, g_free);
   g_clear_pointer (&self->client_id, g_free);

@@ -21,8 +21,9 @@
 #include "gh-format.h"
 #include "gh-property-row.h"
 
-/* The "What" filter: the type prefixes of the event-type registry (docs/audit-events.md;
- * no admin route lists it), in the registry's order. */
+/* The "What" filter's groups: the type prefixes of the event-type registry
+ * (docs/audit-events.md), in its order; each type of the registry, as the server lists it
+ * (GET /admin/v1/event-types), comes under its group. */
 static const struct {
   const char *prefix;
   const char *label;
@@ -95,6 +96,7 @@ struct _GhAuditPage
   gint64              count_time;      /* when the count last showed them */
   guint               count_timeout;   /* the count shows the live events at its end */
   gboolean            stale;           /* events came while the page was hidden */
+  gboolean            types_read;      /* the What popover lists the server's types */
   gboolean            syncing;         /* the controls are being set from the filters */
   guint               text_reload;
   guint               repin_tick;      /* rows came on top: keep the list at its top */
@@ -196,6 +198,20 @@ outcome_label (const char *outcome)
   if (g_strcmp0 (outcome, "info") == 0)
     return _("Info");
   return outcome != NULL ? outcome : "";
+}
+
+/* The What filter is a group of types, by their prefix ("user."), or one type
+ * ("user.created"): sent as type_prefix, or as type. */
+static const char *
+what_prefix (const char *what)
+{
+  return what != NULL && g_str_has_suffix (what, ".") ? what : NULL;
+}
+
+static const char *
+what_type (const char *what)
+{
+  return what != NULL && *what != '\0' && !g_str_has_suffix (what, ".") ? what : NULL;
 }
 
 static const char *
@@ -725,7 +741,8 @@ fill_query (GhAuditPage       *self,
             GhAdminAuditQuery *query)
 {
   *query = (GhAdminAuditQuery) {
-    .type_prefix = self->filters[FILTER_TYPE],
+    .type = what_type (self->filters[FILTER_TYPE]),
+    .type_prefix = what_prefix (self->filters[FILTER_TYPE]),
     .outcome = self->filters[FILTER_OUTCOME],
     .text = self->filters[FILTER_TEXT],
     .client_id = self->filters[FILTER_CLIENT],
@@ -779,8 +796,11 @@ event_matches (GhAuditPage      *self,
   when_bounds (self, &from, &to);
   if ((from != 0 && time < from) || (to != 0 && time >= to))
     return FALSE;
-  if (self->filters[FILTER_TYPE] != NULL &&
+  if (what_prefix (self->filters[FILTER_TYPE]) != NULL &&
       !g_str_has_prefix (gh_audit_event_item_get_event_type (event), self->filters[FILTER_TYPE]))
+    return FALSE;
+  if (what_type (self->filters[FILTER_TYPE]) != NULL &&
+      g_strcmp0 (gh_audit_event_item_get_event_type (event), self->filters[FILTER_TYPE]) != 0)
     return FALSE;
 
   return passes (self, FILTER_OUTCOME, gh_audit_event_item_get_outcome (event)) &&
@@ -1429,6 +1449,75 @@ what_row_new (const char *prefix,
   return row;
 }
 
+/* One type of the registry, under its group: the type, its description in the tooltip. */
+static GtkWidget *
+what_type_row_new (const char *type,
+                   const char *description)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *title = gtk_label_new (type);
+  GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
+
+  gtk_widget_set_margin_start (box, 18);
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_widget_set_hexpand (title, TRUE);
+  gtk_widget_add_css_class (title, "monospace");
+  gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), check);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  if (description != NULL)
+    gtk_widget_set_tooltip_text (row, description);
+  gtk_widget_set_name (row, type);
+  g_object_set_data_full (G_OBJECT (row), "gh-prefix", g_strdup (type), g_free);
+  g_object_set_data (G_OBJECT (row), "gh-check", check);
+
+  return row;
+}
+
+/* The What popover: everything, each group of types (by prefix), and once the server's
+ * registry is read (GET /admin/v1/event-types) each of its types under its group. */
+static void
+fill_what_list (GhAuditPage *self,
+                JsonArray   *types)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->what_list))) != NULL)
+    gtk_list_box_remove (self->what_list, child);
+  gtk_list_box_append (self->what_list, what_row_new (NULL, _("Everything")));
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      gtk_list_box_append (self->what_list, what_row_new (kinds[i].prefix, _(kinds[i].label)));
+      for (guint j = 0; types != NULL && j < json_array_get_length (types); j++)
+        {
+          JsonObject *type = json_array_get_object_element (types, j);
+          const char *name = gh_json_string (type, "type");
+
+          if (name != NULL && g_str_has_prefix (name, kinds[i].prefix))
+            gtk_list_box_append (self->what_list,
+                                 what_type_row_new (name, gh_json_string (type,
+                                                                          "description")));
+        }
+    }
+}
+
+static void
+event_types_read_cb (GhPage       *page,
+                     JsonObject   *answer,
+                     const GError *error,
+                     gpointer      user_data)
+{
+  GhAuditPage *self = GH_AUDIT_PAGE (page);
+
+  /* Without it (a server before the route), the groups alone */
+  if (error != NULL)
+    return;
+  self->types_read = TRUE;
+  fill_what_list (self, gh_json_array (answer, "event_types"));
+  sync_controls (self);
+}
+
 /* ---- the When popover -------------------------------------------------------------------- */
 
 /* "2026-12-03" and "14:30" (or "14:30:15") in local time -> µs, or 0 when it is no time. */
@@ -1935,6 +2024,7 @@ count_path (GhAuditPage             *self,
     const char *name;
     const char *value;
   } params[] = {
+    { "type", query->type },
     { "type_prefix", query->type_prefix },
     { "outcome", query->outcome },
     { "client_id", query->client_id },
@@ -2046,7 +2136,8 @@ gh_audit_page_export (GhAuditPage *self,
   for (guint i = 0; i < N_FILTERS; i++)
     self->export_filters[i] = g_strdup (self->filters[i] != NULL ? self->filters[i] : "");
   fill_query (self, &self->export_query);
-  self->export_query.type_prefix = nonempty (self->export_filters[FILTER_TYPE]);
+  self->export_query.type = what_type (self->export_filters[FILTER_TYPE]);
+  self->export_query.type_prefix = what_prefix (self->export_filters[FILTER_TYPE]);
   self->export_query.outcome = nonempty (self->export_filters[FILTER_OUTCOME]);
   self->export_query.text = nonempty (self->export_filters[FILTER_TEXT]);
   self->export_query.client_id = nonempty (self->export_filters[FILTER_CLIENT]);
@@ -2199,6 +2290,8 @@ gh_audit_page_reload (GhPage *page)
   GhAuditPage *self = GH_AUDIT_PAGE (page);
 
   follow_events (self);
+  if (!self->types_read)
+    gh_page_call (page, "GET", "/event-types", NULL, event_types_read_cb, NULL);
   if (gtk_stack_get_visible_child_name (self->state_stack) != NULL &&
       g_str_equal (gtk_stack_get_visible_child_name (self->state_stack), "error"))
     gtk_stack_set_visible_child_name (self->state_stack, "loading");
@@ -2215,6 +2308,8 @@ gh_audit_page_connection_changed (GhPage       *page,
 
   close_detail_clicked_cb (self);
   follow_events (self);
+  /* Another server: its own registry */
+  self->types_read = FALSE;
 }
 
 static gboolean
@@ -2414,9 +2509,7 @@ gh_audit_page_init (GhAuditPage *self)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect (self, "map", G_CALLBACK (page_mapped_cb), NULL);
 
-  gtk_list_box_append (self->what_list, what_row_new (NULL, _("Everything")));
-  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    gtk_list_box_append (self->what_list, what_row_new (kinds[i].prefix, _(kinds[i].label)));
+  fill_what_list (self, NULL);
 
   /* Header: export, search (Ctrl+F). */
   export_button = gtk_menu_button_new ();
