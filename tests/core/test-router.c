@@ -51,6 +51,8 @@ static const struct {
     GH_ROUTE_AUTH_ACCESS_TOKEN, GH_ROUTE_NEEDS_PROJECT, "userinfo_endpoint" },
   { GH_ROUTE_SERVER, "/admin/v1/server", FALSE, "GET",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
+  { GH_ROUTE_SERVER, "/admin/v1/event-types", FALSE, "GET",
+    GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
   { GH_ROUTE_SERVER, "/admin/v1/projects", FALSE, "GET, POST",
     GH_ROUTE_AUTH_ADMIN, GH_ROUTE_NEEDS_NOTHING, NULL },
   { GH_ROUTE_SERVER, "/admin/v1/projects/", TRUE, "GET, PATCH, DELETE",
