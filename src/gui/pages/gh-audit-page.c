@@ -1378,7 +1378,6 @@ outcome_toggled_cb (GhAuditPage *self)
     outcome = "failure";
   else if (gtk_toggle_button_get_active (self->successes_button))
     outcome = "success";
-
   else if (!gtk_toggle_button_get_active (self->all_button))
     return;  /* the first half of a switch between two buttons */
   if (g_strcmp0 (outcome, self->filters[FILTER_OUTCOME]) == 0)
@@ -2324,8 +2323,8 @@ gh_audit_page_start_search (GhPage *page)
 }
 
 /* "filter:outcome=failure" (or success, info), "filter:text=…", "client:<id>", "user:<id>",
- * "flow:<id>", "type:<prefix>", "when:15m" (1h, 24h, 7d; another span is ignored): the list
- * with that filter alone; "filter:all": no filter; "event:<id>": that event's detail. */
+ * "flow:<id>", "type:<prefix or type>", "when:15m" (1h, 24h, 7d; another span is ignored):
+ * the list with that filter alone; "filter:all": no filter; "event:<id>": that event's detail. */
 static void
 gh_audit_page_open_target (GhPage     *page,
                            const char *target)
