@@ -1419,9 +1419,12 @@ stop_search_cb (GhAuditPage *self)
   gtk_search_bar_set_search_mode (self->search_bar, FALSE);
 }
 
+/* A row of the What popover: @value is a group's prefix (shown beside @label), a type
+ * (@is_type: the row is the type itself, under its group) or NULL (everything). */
 static GtkWidget *
-what_row_new (const char *prefix,
-              const char *label)
+what_row_new (const char *value,
+              const char *label,
+              gboolean    is_type)
 {
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
@@ -1431,9 +1434,14 @@ what_row_new (const char *prefix,
   gtk_label_set_xalign (GTK_LABEL (title), 0);
   gtk_widget_set_hexpand (title, TRUE);
   gtk_box_append (GTK_BOX (box), title);
-  if (prefix != NULL)
+  if (is_type)
     {
-      GtkWidget *code = gtk_label_new (prefix);
+      gtk_widget_set_margin_start (box, 18);
+      gtk_widget_add_css_class (title, "monospace");
+    }
+  else if (value != NULL)
+    {
+      GtkWidget *code = gtk_label_new (value);
 
       gtk_widget_add_css_class (code, "dim-label");
       gtk_widget_add_css_class (code, "monospace");
@@ -1441,34 +1449,8 @@ what_row_new (const char *prefix,
     }
   gtk_box_append (GTK_BOX (box), check);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  gtk_widget_set_name (row, prefix != NULL ? prefix : "all");
-  g_object_set_data_full (G_OBJECT (row), "gh-prefix", g_strdup (prefix), g_free);
-  g_object_set_data (G_OBJECT (row), "gh-check", check);
-
-  return row;
-}
-
-/* One type of the registry, under its group: the type, its description in the tooltip. */
-static GtkWidget *
-what_type_row_new (const char *type,
-                   const char *description)
-{
-  GtkWidget *row = gtk_list_box_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *title = gtk_label_new (type);
-  GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
-
-  gtk_widget_set_margin_start (box, 18);
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_widget_set_hexpand (title, TRUE);
-  gtk_widget_add_css_class (title, "monospace");
-  gtk_box_append (GTK_BOX (box), title);
-  gtk_box_append (GTK_BOX (box), check);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  if (description != NULL)
-    gtk_widget_set_tooltip_text (row, description);
-  gtk_widget_set_name (row, type);
-  g_object_set_data_full (G_OBJECT (row), "gh-prefix", g_strdup (type), g_free);
+  gtk_widget_set_name (row, value != NULL ? value : "all");
+  g_object_set_data_full (G_OBJECT (row), "gh-prefix", g_strdup (value), g_free);
   g_object_set_data (G_OBJECT (row), "gh-check", check);
 
   return row;
@@ -1484,19 +1466,22 @@ fill_what_list (GhAuditPage *self,
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->what_list))) != NULL)
     gtk_list_box_remove (self->what_list, child);
-  gtk_list_box_append (self->what_list, what_row_new (NULL, _("Everything")));
+  gtk_list_box_append (self->what_list, what_row_new (NULL, _("Everything"), FALSE));
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
     {
-      gtk_list_box_append (self->what_list, what_row_new (kinds[i].prefix, _(kinds[i].label)));
+      gtk_list_box_append (self->what_list,
+                           what_row_new (kinds[i].prefix, _(kinds[i].label), FALSE));
       for (guint j = 0; types != NULL && j < json_array_get_length (types); j++)
         {
           JsonObject *type = json_array_get_object_element (types, j);
           const char *name = gh_json_string (type, "type");
+          GtkWidget *row;
 
-          if (name != NULL && g_str_has_prefix (name, kinds[i].prefix))
-            gtk_list_box_append (self->what_list,
-                                 what_type_row_new (name, gh_json_string (type,
-                                                                          "description")));
+          if (name == NULL || !g_str_has_prefix (name, kinds[i].prefix))
+            continue;
+          row = what_row_new (name, name, TRUE);
+          gtk_widget_set_tooltip_text (row, gh_json_string (type, "description"));
+          gtk_list_box_append (self->what_list, row);
         }
     }
 }
