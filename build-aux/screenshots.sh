@@ -71,8 +71,14 @@ done
 # /authorize for a redirect port that is compared (https: only http loopback matches any port).
 verifier=screenshots-verifier-0123456789-0123456789-abcdefgh
 challenge=$(printf %s "$verifier" | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=')
-mcp=$(cli client create --name "MCP Inspector" -r http://localhost:6274/oauth/callback \
-      -r https://localhost:6274/oauth/callback -q)
+# As the MCP SDK starts: discovery, then a dynamic registration, just before /authorize (the
+# flow's Timeline, Waterfall and Sequence show both before its steps).
+curl -s -o /dev/null -A "node (MCP TypeScript SDK)" "$base/.well-known/oauth-protected-resource"
+curl -s -o /dev/null -A "node (MCP TypeScript SDK)" "$base/.well-known/oauth-authorization-server"
+mcp=$(curl -s -A "node (MCP TypeScript SDK)" -H 'Content-Type: application/json' \
+  -d '{"client_name":"My MCP agent","redirect_uris":["http://localhost:6274/oauth/callback","https://localhost:6274/oauth/callback"],"token_endpoint_auth_method":"none","grant_types":["authorization_code","refresh_token"]}' \
+  "$base/register" | jq -r .client_id)
+[ -n "$mcp" ] && [ "$mcp" != null ] || { echo "the dynamic registration failed" >&2; exit 1; }
 location=$(curl -s -o /dev/null -w '%{redirect_url}' -A "node (MCP TypeScript SDK)" \
   "$base/authorize?response_type=code&client_id=$mcp&redirect_uri=http%3A%2F%2Flocalhost%3A6274%2Foauth%2Fcallback&code_challenge=$challenge&code_challenge_method=S256&state=x&scope=openid&resource=http%3A%2F%2F127.0.0.1%3A3000%2Fmcp")
 code=$(sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' <<<"$location")
