@@ -102,91 +102,55 @@ read_counts (GhStore             *reader,
   return g_steal_pointer (&object);
 }
 
-/* Who sent each group's failures: the distinct client ids and User-Agents, newest first, at
- * most SUMMARY_MAX_SENDERS a group ("senders_more" when there are more), so that a console
- * says "3× redirect URI mismatch — Claude Code" only when they all came from it. */
-static gboolean
-read_senders (GhStore             *reader,
-              const SummaryQuery  *query,
-              JsonArray           *groups,
-              GError             **error)
+/* A sender of @group's failures (a client id and a User-Agent, either NULL), newest first:
+ * at most SUMMARY_MAX_SENDERS, then "senders_more". */
+static void
+add_sender (JsonObject *group,
+            const char *client_id,
+            const char *user_agent)
 {
-  g_autoptr(GHashTable) by_rule = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GhStmt) stmt = NULL;
-  gboolean row = FALSE;
+  JsonArray *senders = json_object_get_array_member (group, "senders");
+  JsonObject *sender;
 
-  for (guint i = 0; i < json_array_get_length (groups); i++)
+  if (json_array_get_length (senders) >= SUMMARY_MAX_SENDERS)
     {
-      JsonObject *group = json_array_get_object_element (groups, i);
-
-      json_object_set_array_member (group, "senders", json_array_new ());
-      json_object_set_boolean_member (group, "senders_more", FALSE);
-      g_hash_table_insert (by_rule, (gpointer) json_object_get_string_member (group, "rule"),
-                           group);
+      json_object_set_boolean_member (group, "senders_more", TRUE);
+      return;
     }
-
-  stmt = gh_store_prepare (reader,
-                           "SELECT coalesce (json_extract (details, '$.explain.rule'), type) "
-                           "AS rule, client_id, user_agent, max(id) AS newest "
-                           "FROM audit_events WHERE project_id = ? AND outcome = 'failure' "
-                           "AND time >= ? GROUP BY rule, client_id, user_agent "
-                           "ORDER BY newest DESC",
-                           error);
-  if (stmt == NULL)
-    return FALSE;
-  gh_stmt_bind_int64 (stmt, 1, query->project_id);
-  gh_stmt_bind_int64 (stmt, 2, query->since);
-  for (;;)
-    {
-      JsonObject *group;
-      JsonArray *senders;
-      JsonObject *sender;
-
-      if (!gh_store_step (reader, stmt, &row, error))
-        return FALSE;
-      if (!row)
-        break;
-      group = g_hash_table_lookup (by_rule, gh_stmt_column_text (stmt, 0));
-      if (group == NULL)
-        continue;
-      senders = json_object_get_array_member (group, "senders");
-      if (json_array_get_length (senders) >= SUMMARY_MAX_SENDERS)
-        {
-          json_object_set_boolean_member (group, "senders_more", TRUE);
-          continue;
-        }
-      sender = json_object_new ();
-      if (gh_stmt_column_text (stmt, 1) != NULL)
-        json_object_set_string_member (sender, "client_id", gh_stmt_column_text (stmt, 1));
-      else
-        json_object_set_null_member (sender, "client_id");
-      if (gh_stmt_column_text (stmt, 2) != NULL)
-        json_object_set_string_member (sender, "user_agent", gh_stmt_column_text (stmt, 2));
-      else
-        json_object_set_null_member (sender, "user_agent");
-      json_array_add_object_element (senders, sender);
-    }
-  return TRUE;
+  sender = json_object_new ();
+  if (client_id != NULL)
+    json_object_set_string_member (sender, "client_id", client_id);
+  else
+    json_object_set_null_member (sender, "client_id");
+  if (user_agent != NULL)
+    json_object_set_string_member (sender, "user_agent", user_agent);
+  else
+    json_object_set_null_member (sender, "user_agent");
+  json_array_add_object_element (senders, sender);
 }
 
 /* The failures since @since by explain rule (the event type for a failure without one), the
- * most recent group first, each with its newest event whole and who sent them. */
+ * most recent group first, each with its newest event whole and who sent them (so that a
+ * console says "3× redirect URI mismatch — Claude Code" only when they all came from it).
+ * One read, by rule and sender, newest first: a rule's first row makes its group. */
 static JsonArray *
 read_groups (GhStore             *reader,
              const SummaryQuery  *query,
              GError             **error)
 {
   g_autoptr(JsonArray) groups = json_array_new ();
+  g_autoptr(GHashTable) by_rule = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GhStmt) stmt = NULL;
   g_autoptr(GArray) last_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   gboolean row = FALSE;
 
   stmt = gh_store_prepare (reader,
                            "SELECT coalesce (json_extract (details, '$.explain.rule'), type) "
-                           "AS rule, count(*), min(time), max(time), max(id) "
+                           "AS rule, client_id, user_agent, count(*), min(time), max(time), "
+                           "max(id) AS newest "
                            "FROM audit_events WHERE project_id = ? AND outcome = 'failure' "
-                           "AND time >= ? GROUP BY rule ORDER BY max(id) DESC LIMIT "
-                           G_STRINGIFY (SUMMARY_MAX_GROUPS),
+                           "AND time >= ? GROUP BY rule, client_id, user_agent "
+                           "ORDER BY newest DESC",
                            error);
   if (stmt == NULL)
     return NULL;
@@ -194,26 +158,45 @@ read_groups (GhStore             *reader,
   gh_stmt_bind_int64 (stmt, 2, query->since);
   for (;;)
     {
+      const char *rule;
       JsonObject *group;
-      gint64 last_id;
 
       if (!gh_store_step (reader, stmt, &row, error))
         return NULL;
       if (!row)
         break;
-      group = json_object_new ();
-      json_object_set_string_member (group, "rule", gh_stmt_column_text (stmt, 0));
-      json_object_set_int_member (group, "count", sqlite3_column_int64 (stmt, 1));
-      json_object_set_int_member (group, "first_time", sqlite3_column_int64 (stmt, 2));
-      json_object_set_int_member (group, "last_time", sqlite3_column_int64 (stmt, 3));
-      last_id = sqlite3_column_int64 (stmt, 4);
-      g_array_append_val (last_ids, last_id);
-      json_array_add_object_element (groups, group);
+      rule = gh_stmt_column_text (stmt, 0);
+      group = g_hash_table_lookup (by_rule, rule);
+      if (group == NULL)
+        {
+          gint64 last_id = sqlite3_column_int64 (stmt, 6);
+
+          /* Newer groups than this rule's fill the list already */
+          if (json_array_get_length (groups) >= SUMMARY_MAX_GROUPS)
+            continue;
+          group = json_object_new ();
+          json_object_set_string_member (group, "rule", rule);
+          json_object_set_int_member (group, "count", 0);
+          json_object_set_int_member (group, "first_time", sqlite3_column_int64 (stmt, 4));
+          json_object_set_int_member (group, "last_time", sqlite3_column_int64 (stmt, 5));
+          json_object_set_array_member (group, "senders", json_array_new ());
+          json_object_set_boolean_member (group, "senders_more", FALSE);
+          json_array_add_object_element (groups, group);
+          g_hash_table_insert (by_rule,
+                               (gpointer) json_object_get_string_member (group, "rule"), group);
+          g_array_append_val (last_ids, last_id);
+        }
+      json_object_set_int_member (group, "count", json_object_get_int_member (group, "count") +
+                                  sqlite3_column_int64 (stmt, 3));
+      json_object_set_int_member (group, "first_time",
+                                  MIN (json_object_get_int_member (group, "first_time"),
+                                       sqlite3_column_int64 (stmt, 4)));
+      json_object_set_int_member (group, "last_time",
+                                  MAX (json_object_get_int_member (group, "last_time"),
+                                       sqlite3_column_int64 (stmt, 5)));
+      add_sender (group, gh_stmt_column_text (stmt, 1), gh_stmt_column_text (stmt, 2));
     }
   g_clear_pointer (&stmt, gh_stmt_reset);
-
-  if (!read_senders (reader, query, groups, error))
-    return NULL;
 
   for (guint i = 0; i < last_ids->len; i++)
     {
