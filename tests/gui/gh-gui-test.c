@@ -129,6 +129,7 @@ gh_gui_test_free (GhGuiTest *test)
       g_assert_finalize_object (test->window);
     }
   g_clear_object (&test->connection);
+  g_clear_object (&test->admin);
   if (test->server != NULL)
     gh_test_process_stop_clean (test->server);
   g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
@@ -143,6 +144,8 @@ void
 gh_gui_test_stop_server (GhGuiTest *test)
 {
   g_assert_nonnull (test->server);
+  /* The next run of the server gets a client of its own */
+  g_clear_object (&test->admin);
   gh_test_process_stop_clean (g_steal_pointer (&test->server));
 }
 
@@ -469,8 +472,13 @@ admin_call (GhGuiTest  *test,
             const char *body,
             AdminCall  *call)
 {
-  g_autoptr(GhAdminClient) client = gh_admin_client_new (test->server->base, test->token);
   g_autoptr(JsonNode) node = NULL;
+
+  /* One client (its connections kept) for every call: a wait that asks the server at each
+   * turn of its loop would otherwise open a connection each, up to the server's limit for
+   * one address ("Too many connections") */
+  if (test->admin == NULL)
+    test->admin = gh_admin_client_new (test->server->base, test->token);
 
   if (body != NULL)
     {
@@ -481,7 +489,7 @@ admin_call (GhGuiTest  *test,
       g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
     }
 
-  gh_admin_client_request_json_async (client, method, path,
+  gh_admin_client_request_json_async (test->admin, method, path,
                                       node != NULL ? json_node_get_object (node) : NULL,
                                       NULL, admin_done_cb, call);
   g_assert_true (gh_gui_test_wait (admin_call_done, call));

@@ -32,6 +32,7 @@ typedef struct
   GhConnection  *connection;
   GhWindow      *window;      /* presented, mapped, overview settled */
   guint16        port;        /* the server's, kept across gh_gui_test_restart_server () */
+  GhAdminClient *admin;       /* gh_gui_test_admin ()'s, one for each run of the server */
 } GhGuiTest;
 
 /* gtk_test_init (), adw_init (), no animations. */
