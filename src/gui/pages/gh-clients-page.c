@@ -695,8 +695,7 @@ add_flows (GhClientsPage *self)
       guint steps = (guint) gh_json_int (flow, "steps");
       /* A flow that ended without one has no user, not "yet" */
       const char *who = user != NULL ? user
-        : g_strcmp0 (state, "failed") == 0 || g_strcmp0 (state, "denied") == 0 ? _("no user")
-        : _("no user yet");
+        : status == GH_FLOW_STEP_FAILED ? _("no user") : _("no user yet");
 
       /* "alice · 5 min ago · 6 steps in 1.2 s"; a flow of one moment has no duration */
       if (gh_json_int (flow, "duration_us") > 0)

@@ -208,22 +208,22 @@ error_reason (JsonObject *error)
   return message;
 }
 
+static char *refusal_words (JsonObject *step);
+
 /* A failed flow's reason in one line that fits a row: where and what ("Authorize: redirect
  * URI mismatch (port)", the verdict's words), else the error's own words. */
 static char *
 row_reason (JsonObject *error)
 {
-  JsonObject *explain = gh_json_object (error, "explain");
-  const char *rule = gh_json_string (explain, "rule");
-  const char *step = gh_json_string (error, "type") != NULL
-    ? gh_flow_step_title (gh_json_string (error, "type")) : NULL;
+  const char *type = gh_json_string (error, "type");
   g_autofree char *words = NULL;
 
-  if (rule == NULL)
+  if (gh_json_string (gh_json_object (error, "explain"), "rule") == NULL)
     return g_strdup (error_reason (error));
-  words = gh_format_rule_words (rule, gh_json_string (explain, "component"));
+  words = refusal_words (error);
   /* Translators: a failed flow's reason in its row, "Authorize: redirect URI mismatch (port)" */
-  return step != NULL ? g_strdup_printf (_("%s: %s"), step, words) : g_steal_pointer (&words);
+  return type != NULL ? g_strdup_printf (_("%s: %s"), gh_flow_step_title (type), words)
+                      : g_steal_pointer (&words);
 }
 
 static gboolean

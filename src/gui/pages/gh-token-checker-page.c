@@ -266,7 +266,7 @@ add_check_details (GPtrArray  *details,
         ? gh_json_string (key, "kid") : gh_json_string (gh_json_object (report, "header"), "kid");
       g_autofree char *text = NULL;
 
-      if (state != NULL && (kid == NULL || g_str_equal (state, "none")))
+      if (state != NULL && kid == NULL)
         text = g_strdup (key_state_text (state));
       else if (state != NULL)
         text = g_strdup_printf ("“%s” — %s%s%s", kid, key_state_text (state),
