@@ -37,12 +37,16 @@ refused_authorize (GhGuiTest  *test,
                    const char *user_agent)
 {
   g_autofree char *uri = g_uri_escape_string (redirect_uri, NULL, FALSE);
+  /* NULL: no User-Agent header at all */
+  g_autofree char *agent = user_agent != NULL ? g_strdup_printf ("User-Agent: %s\r\n",
+                                                                 user_agent)
+                                              : g_strdup ("");
   g_autofree char *request =
     g_strdup_printf ("GET /authorize?response_type=code&client_id=app&redirect_uri=%s"
                      "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
                      "&code_challenge_method=S256&state=x HTTP/1.1\r\n"
-                     "Host: 127.0.0.1\r\nUser-Agent: %s\r\nConnection: close\r\n\r\n",
-                     uri, user_agent);
+                     "Host: 127.0.0.1\r\n%sConnection: close\r\n\r\n",
+                     uri, agent);
   g_autoptr(GhRawResponse) response = gh_test_raw_http (test->server->port, request,
                                                         strlen (request), 10000);
 
@@ -245,6 +249,17 @@ test_overview_needs_attention (void)
    * from the summary, never one for all four */
   refused_authorize (test, "https://app.example/other", "Cursor/1.7.2 (linux x64)");
   w.title = "4× redirect URI mismatch — Cursor and Claude Code";
+  if (!gh_gui_test_wait (row_titled, &w))
+    g_error ("no row “%s”:\n%s", w.title, gh_gui_test_dump_labels (page));
+  gh_page_reload (GH_PAGE (page));
+  g_assert_true (gh_gui_test_wait_settled (GH_PAGE (page)));
+  if (!gh_gui_test_wait (row_titled, &w))
+    g_error ("no row “%s” after a reload:\n%s", w.title, gh_gui_test_dump_labels (page));
+
+  /* The same client with no User-Agent (as a server-found replay is recorded) is not a third
+   * sender named by its client id */
+  refused_authorize (test, "https://app.example/other", NULL);
+  w.title = "5× redirect URI mismatch — Cursor and Claude Code";
   if (!gh_gui_test_wait (row_titled, &w))
     g_error ("no row “%s”:\n%s", w.title, gh_gui_test_dump_labels (page));
   gh_page_reload (GH_PAGE (page));

@@ -72,6 +72,24 @@ static const char * const endpoint_names[N_ENDPOINTS] = {
 };
 
 /* Failures of one explain rule today. */
+/* A client id and a User-Agent (either NULL) that sent a group's failures. */
+typedef struct
+{
+  char *client_id;
+  char *user_agent;
+} Sender;
+
+/* The senders a group holds at most, as the server's summary names them */
+#define MAX_SENDERS 10
+
+static void
+sender_free (Sender *sender)
+{
+  g_free (sender->client_id);
+  g_free (sender->user_agent);
+  g_free (sender);
+}
+
 typedef struct
 {
   char       *rule;
@@ -83,8 +101,8 @@ typedef struct
   gint64      event_id;    /* the newest's event, its step there */
   char       *description; /* the newest's error_description, for a failure without explain */
   JsonObject *explain;     /* the newest's, or NULL */
-  GPtrArray  *senders;     /* char *: the client families that sent them, newest first */
-  gboolean    senders_more; /* the server named only some of them */
+  GPtrArray  *senders;     /* Sender: who sent them, newest first, each pair once */
+  gboolean    senders_more; /* more senders than the list holds */
 } Group;
 
 static void
@@ -686,51 +704,86 @@ client_family (const char *user_agent,
   return g_strndup (user_agent, product > 0 ? product : strlen (user_agent));
 }
 
-/* A client family that sent a group's failures, once: @newest first, else last (the server
- * lists them newest first). */
+/* A sender of a group's failures, once: @newest first, else last (the server lists them
+ * newest first); past MAX_SENDERS, only "more". */
 static void
 group_add_sender (Group      *group,
                   const char *client_id,
                   const char *user_agent,
                   gboolean    newest)
 {
-  g_autofree char *family = client_family (user_agent, client_id);
-  guint index;
+  Sender *sender;
 
-  if (g_ptr_array_find_with_equal_func (group->senders, family, g_str_equal, &index))
+  for (guint i = 0; i < group->senders->len; i++)
     {
-      if (newest && index > 0)
-        g_ptr_array_insert (group->senders, 0, g_ptr_array_steal_index (group->senders, index));
+      sender = g_ptr_array_index (group->senders, i);
+      if (g_strcmp0 (sender->client_id, client_id) == 0 &&
+          g_strcmp0 (sender->user_agent, user_agent) == 0)
+        {
+          if (newest && i > 0)
+            g_ptr_array_insert (group->senders, 0, g_ptr_array_steal_index (group->senders, i));
+          return;
+        }
+    }
+  if (group->senders->len >= MAX_SENDERS)
+    {
+      group->senders_more = TRUE;
       return;
     }
-  g_ptr_array_insert (group->senders, newest ? 0 : -1, g_steal_pointer (&family));
+  sender = g_new0 (Sender, 1);
+  sender->client_id = g_strdup (client_id);
+  sender->user_agent = g_strdup (user_agent);
+  g_ptr_array_insert (group->senders, newest ? 0 : -1, sender);
 }
 
-/* Who sent a group's failures: "Claude Code", "Cursor and Claude Code", "Cursor, Claude Code
- * and 2 others"; "Claude Code, …" when the server named only some of them. */
+/* Who sent a group's failures, by client family: "Claude Code", "Cursor and Claude Code",
+ * "Cursor, Claude Code and 2 others"; "Claude Code, …" when not all of them are known. An
+ * event with no User-Agent (a refresh token's replay, found by the server) is not another
+ * sender when the same client is named by its User-Agent elsewhere. */
 static char *
 senders_text (Group *group)
 {
-  GPtrArray *senders = group->senders;
+  g_autoptr(GHashTable) named = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
 
-  if (senders == NULL || senders->len == 0)
+  for (guint i = 0; group->senders != NULL && i < group->senders->len; i++)
+    {
+      Sender *sender = g_ptr_array_index (group->senders, i);
+
+      if (sender->client_id != NULL && sender->user_agent != NULL)
+        g_hash_table_add (named, sender->client_id);
+    }
+  for (guint i = 0; group->senders != NULL && i < group->senders->len; i++)
+    {
+      Sender *sender = g_ptr_array_index (group->senders, i);
+      g_autofree char *family = NULL;
+
+      if (sender->user_agent == NULL && sender->client_id != NULL &&
+          g_hash_table_contains (named, sender->client_id))
+        continue;
+      family = client_family (sender->user_agent, sender->client_id);
+      if (!g_ptr_array_find_with_equal_func (names, family, g_str_equal, NULL))
+        g_ptr_array_add (names, g_steal_pointer (&family));
+    }
+
+  if (names->len == 0)
     return client_family (group->user_agent, group->client_id);
   if (group->senders_more)
     /* Translators: the newest senders of failures, when there are more */
-    return senders->len == 1 ? g_strdup_printf (_("%s, …"), (char *) senders->pdata[0])
-                             : g_strdup_printf (_("%s, %s, …"), (char *) senders->pdata[0],
-                                                (char *) senders->pdata[1]);
-  if (senders->len == 1)
-    return g_strdup (senders->pdata[0]);
-  if (senders->len == 2)
+    return names->len == 1 ? g_strdup_printf (_("%s, …"), (char *) names->pdata[0])
+                           : g_strdup_printf (_("%s, %s, …"), (char *) names->pdata[0],
+                                              (char *) names->pdata[1]);
+  if (names->len == 1)
+    return g_strdup (names->pdata[0]);
+  if (names->len == 2)
     /* Translators: two client families, "Cursor and Claude Code" */
-    return g_strdup_printf (_("%s and %s"), (char *) senders->pdata[0],
-                            (char *) senders->pdata[1]);
+    return g_strdup_printf (_("%s and %s"), (char *) names->pdata[0],
+                            (char *) names->pdata[1]);
   /* Translators: "Cursor, Claude Code and 2 others" */
   return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %s and %u other",
-                                       "%s, %s and %u others", senders->len - 2),
-                          (char *) senders->pdata[0], (char *) senders->pdata[1],
-                          senders->len - 2);
+                                       "%s, %s and %u others", names->len - 2),
+                          (char *) names->pdata[0], (char *) names->pdata[1],
+                          names->len - 2);
 }
 
 static void
@@ -878,7 +931,7 @@ take_group (GhOverviewPage *self,
 
   group = g_new0 (Group, 1);
   group->rule = g_strdup (rule);
-  group->senders = g_ptr_array_new_with_free_func (g_free);
+  group->senders = g_ptr_array_new_with_free_func ((GDestroyNotify) sender_free);
   return group;
 }
 
@@ -1090,7 +1143,7 @@ summary_loaded_cb (GhPage       *page,
 
         group->rule = g_strdup (gh_json_string (object, "rule"));
         group->count = gh_json_int (object, "count");
-        group->senders = g_ptr_array_new_with_free_func (g_free);
+        group->senders = g_ptr_array_new_with_free_func ((GDestroyNotify) sender_free);
         for (guint j = 0; senders != NULL && j < json_array_get_length (senders); j++)
           {
             JsonObject *sender = json_array_get_object_element (senders, j);
@@ -1098,7 +1151,7 @@ summary_loaded_cb (GhPage       *page,
             group_add_sender (group, gh_json_string (sender, "client_id"),
                               gh_json_string (sender, "user_agent"), FALSE);
           }
-        group->senders_more = gh_json_bool (object, "senders_more");
+        group->senders_more = group->senders_more || gh_json_bool (object, "senders_more");
         group_set_last (group, gh_json_int (object, "last_time"),
                         gh_json_string (event, "client_id"), gh_json_string (event, "user_agent"),
                         gh_json_string (event, "flow_id"), gh_json_int (event, "id"),
